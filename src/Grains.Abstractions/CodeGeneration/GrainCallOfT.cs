@@ -1,0 +1,69 @@
+using System.Runtime.CompilerServices;
+
+namespace Grains.CodeGeneration;
+
+/// <summary>A call whose method produces <typeparamref name="TResult"/> (<see cref="NoResult"/> for Task and ValueTask).</summary>
+public abstract class GrainCall<TResult> : GrainCall
+{
+    private ICallResultSink<TResult>? _sink;
+    private TResult? _result;
+    private Exception? _exception;
+
+    /// <summary>Set by the runtime before the call is delivered.</summary>
+    public void SetResultSink(ICallResultSink<TResult> sink) => _sink = sink;
+
+    /// <summary>Invokes the grain method with this call's arguments (generated).</summary>
+    protected abstract ValueTask<TResult> InvokeCoreAsync(object grain);
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public sealed override async ValueTask<Exception?> ExecuteAsync(object grain)
+    {
+        try
+        {
+            _result = await InvokeCoreAsync(grain).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception exception)
+        {
+            _exception = exception;
+            return exception;
+        }
+    }
+
+    public sealed override void Complete()
+    {
+        if (_exception is not null)
+        {
+            _sink?.SetException(_exception);
+        }
+        else
+        {
+            _sink?.SetResult(_result!);
+        }
+    }
+
+    public sealed override void Fail(Exception exception) => _sink?.SetException(exception);
+
+    /// <summary>Adapts a Task-returning grain method (generated code calls this).</summary>
+    protected static ValueTask<NoResult> FromTask(Task task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return task.IsCompletedSuccessfully ? default : AwaitTask(task);
+    }
+
+    /// <summary>Adapts a ValueTask-returning grain method (generated code calls this).</summary>
+    protected static ValueTask<NoResult> FromValueTask(ValueTask task) =>
+        task.IsCompletedSuccessfully ? default : AwaitValueTask(task);
+
+    private static async ValueTask<NoResult> AwaitTask(Task task)
+    {
+        await task.ConfigureAwait(false);
+        return default;
+    }
+
+    private static async ValueTask<NoResult> AwaitValueTask(ValueTask task)
+    {
+        await task.ConfigureAwait(false);
+        return default;
+    }
+}
