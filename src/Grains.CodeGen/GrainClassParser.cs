@@ -1,0 +1,131 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace Grains.CodeGen;
+
+/// <summary>Turns a grain class symbol into the model of its activator and manifest entry.</summary>
+internal static class GrainClassParser
+{
+    public static ParseResult<GrainClassModel> Parse(INamedTypeSymbol type, KnownTypes known)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        if (type.IsGenericType)
+        {
+            diagnostics.Add(Diagnostics.Info(Diagnostics.GenericGrainClass, type, type.Name));
+            return Fail(diagnostics);
+        }
+
+        var grainTypeName = GrainTypeName(type, known, diagnostics);
+        var interfaces = type.AllInterfaces
+            .Where(i => known.IsGrainInterface(i) && !KnownTypes.IsMarkerInterface(i) && !i.IsGenericType)
+            .Select(Names.Type)
+            .ToEquatableArray();
+        if (interfaces.Count == 0)
+        {
+            diagnostics.Add(Diagnostics.Info(Diagnostics.NoGrainInterface, type, type.Name));
+        }
+
+        var constructors = type.InstanceConstructors.Where(c => c.DeclaredAccessibility == Accessibility.Public).ToList();
+        if (constructors.Count != 1)
+        {
+            diagnostics.Add(Diagnostics.Info(Diagnostics.ConstructorCount, type, type.Name, constructors.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            return Fail(diagnostics);
+        }
+
+        var arguments = new List<ConstructorArgumentModel>();
+        foreach (var parameter in constructors[0].Parameters)
+        {
+            var argument = ParseArgument(type, parameter, known, diagnostics);
+            if (argument is null)
+            {
+                return Fail(diagnostics);
+            }
+
+            arguments.Add(argument);
+        }
+
+        if (grainTypeName is null)
+        {
+            return Fail(diagnostics);
+        }
+
+        var isReentrant = type.GetAttributes().Any(a => KnownTypes.Is(a.AttributeClass, known.Reentrant));
+        var model = new GrainClassModel(Names.Type(type), grainTypeName, isReentrant, interfaces, arguments.ToEquatableArray());
+        return new ParseResult<GrainClassModel>(model, diagnostics.ToEquatableArray());
+    }
+
+    private static ConstructorArgumentModel? ParseArgument(
+        INamedTypeSymbol grainClass,
+        IParameterSymbol parameter,
+        KnownTypes known,
+        List<DiagnosticInfo> diagnostics)
+    {
+        var type = Names.Type(parameter.Type);
+        var stateAttribute = parameter.GetAttributes().FirstOrDefault(a => KnownTypes.Is(a.AttributeClass, known.PersistentState));
+        if (stateAttribute is null)
+        {
+            if (KnownTypes.Is(parameter.Type, known.GrainContext))
+            {
+                return new ConstructorArgumentModel(ConstructorArgumentKind.GrainContext, type, null, null, null);
+            }
+
+            var optional = parameter.HasExplicitDefaultValue && parameter.Type.IsReferenceType;
+            var kind = optional ? ConstructorArgumentKind.OptionalService : ConstructorArgumentKind.RequiredService;
+            return new ConstructorArgumentModel(kind, type, null, null, null);
+        }
+
+        if (parameter.Type is not INamedTypeSymbol { IsGenericType: true } named ||
+            !KnownTypes.Is(named.ConstructedFrom, known.PersistentStateInterface))
+        {
+            diagnostics.Add(Diagnostics.Info(Diagnostics.PersistentStateParameterType, parameter, grainClass.Name, parameter.Name, parameter.Type.ToDisplayString()));
+            return null;
+        }
+
+        var stateType = named.TypeArguments[0];
+        if (!HasPublicParameterlessConstructor(stateType))
+        {
+            diagnostics.Add(Diagnostics.Info(Diagnostics.StateTypeConstructor, parameter, stateType.ToDisplayString(), grainClass.Name));
+            return null;
+        }
+
+        var stateName = stateAttribute.ConstructorArguments.Length > 0 ? stateAttribute.ConstructorArguments[0].Value as string : null;
+        var storageName = stateAttribute.ConstructorArguments.Length > 1 ? stateAttribute.ConstructorArguments[1].Value as string : null;
+        return new ConstructorArgumentModel(
+            ConstructorArgumentKind.PersistentState,
+            type,
+            Names.Type(stateType),
+            stateName ?? parameter.Name,
+            storageName ?? "Default");
+    }
+
+    private static string? GrainTypeName(INamedTypeSymbol type, KnownTypes known, List<DiagnosticInfo> diagnostics)
+    {
+        var attribute = type.GetAttributes().FirstOrDefault(a => KnownTypes.Is(a.AttributeClass, known.GrainType));
+        if (attribute is null)
+        {
+            // The default follows Orleans: the class name in lower case without a "Grain" suffix.
+            var name = type.Name.Length > 5 && type.Name.EndsWith("Grain", System.StringComparison.Ordinal)
+                ? type.Name.Substring(0, type.Name.Length - 5)
+                : type.Name;
+            return name.ToLowerInvariant();
+        }
+
+        var value = attribute.ConstructorArguments.FirstOrDefault().Value as string ?? "";
+        if (value.Length == 0 || value.Length > 128 || value.Any(c => !(char.IsLetterOrDigit(c) || c is '.' or '-' or '_')))
+        {
+            diagnostics.Add(Diagnostics.Info(Diagnostics.InvalidGrainTypeName, type, type.Name, value));
+            return null;
+        }
+
+        return value;
+    }
+
+    private static bool HasPublicParameterlessConstructor(ITypeSymbol type) =>
+        type.IsValueType ||
+        (type is INamedTypeSymbol { IsAbstract: false } named &&
+         named.InstanceConstructors.Any(c => c.Parameters.Length == 0 && c.DeclaredAccessibility == Accessibility.Public));
+
+    private static ParseResult<GrainClassModel> Fail(List<DiagnosticInfo> diagnostics) =>
+        new(null, diagnostics.ToEquatableArray());
+}

@@ -1,0 +1,90 @@
+using Microsoft.CodeAnalysis;
+
+namespace Grains.CodeGen;
+
+/// <summary>The framework and Grains types the generator recognises, resolved once per compilation.</summary>
+internal sealed class KnownTypes
+{
+    private KnownTypes(Compilation compilation, INamedTypeSymbol grainInterface, INamedTypeSymbol grainClass)
+    {
+        GrainInterface = grainInterface;
+        GrainClass = grainClass;
+        Task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
+        TaskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1");
+        ValueTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask");
+        ValueTaskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask`1");
+        CancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
+        OneWay = compilation.GetTypeByMetadataName("Grains.OneWayAttribute");
+        AlwaysInterleave = compilation.GetTypeByMetadataName("Grains.AlwaysInterleaveAttribute");
+        ResponseTimeout = compilation.GetTypeByMetadataName("Grains.ResponseTimeoutAttribute");
+        Reentrant = compilation.GetTypeByMetadataName("Grains.ReentrantAttribute");
+        GrainType = compilation.GetTypeByMetadataName("Grains.GrainTypeAttribute");
+        PersistentState = compilation.GetTypeByMetadataName("Grains.PersistentStateAttribute");
+        PersistentStateInterface = compilation.GetTypeByMetadataName("Grains.IPersistentState`1");
+        GrainContext = compilation.GetTypeByMetadataName("Grains.IGrainContext");
+    }
+
+    public INamedTypeSymbol GrainInterface { get; }
+
+    public INamedTypeSymbol GrainClass { get; }
+
+    public INamedTypeSymbol? Task { get; }
+
+    public INamedTypeSymbol? TaskOfT { get; }
+
+    public INamedTypeSymbol? ValueTask { get; }
+
+    public INamedTypeSymbol? ValueTaskOfT { get; }
+
+    public INamedTypeSymbol? CancellationToken { get; }
+
+    public INamedTypeSymbol? OneWay { get; }
+
+    public INamedTypeSymbol? AlwaysInterleave { get; }
+
+    public INamedTypeSymbol? ResponseTimeout { get; }
+
+    public INamedTypeSymbol? Reentrant { get; }
+
+    public INamedTypeSymbol? GrainType { get; }
+
+    public INamedTypeSymbol? PersistentState { get; }
+
+    public INamedTypeSymbol? PersistentStateInterface { get; }
+
+    public INamedTypeSymbol? GrainContext { get; }
+
+    /// <summary>Null when the compilation does not reference Grains.Abstractions: then there is nothing to generate.</summary>
+    public static KnownTypes? Create(Compilation compilation)
+    {
+        var grainInterface = compilation.GetTypeByMetadataName("Grains.IGrain");
+        var grainClass = compilation.GetTypeByMetadataName("Grains.Grain");
+        return grainInterface is null || grainClass is null ? null : new KnownTypes(compilation, grainInterface, grainClass);
+    }
+
+    public bool IsGrainInterface(INamedTypeSymbol type) =>
+        type.TypeKind == TypeKind.Interface &&
+        (SymbolEqualityComparer.Default.Equals(type, GrainInterface) ||
+         type.AllInterfaces.Contains(GrainInterface, SymbolEqualityComparer.Default));
+
+    /// <summary>The key-kind markers declared by Grains itself carry no methods and get no proxy.</summary>
+    public static bool IsMarkerInterface(INamedTypeSymbol type) =>
+        type.ContainingNamespace?.ToDisplayString() == "Grains" &&
+        type.Name is "IGrain" or "IGrainWithStringKey" or "IGrainWithGuidKey" or "IGrainWithIntegerKey";
+
+    public bool DerivesFromGrain(INamedTypeSymbol type)
+    {
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current, GrainClass))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static bool Is(ISymbol? symbol, INamedTypeSymbol? known) =>
+        known is not null && SymbolEqualityComparer.Default.Equals(symbol, known);
+}

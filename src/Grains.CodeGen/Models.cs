@@ -1,0 +1,59 @@
+namespace Grains.CodeGen;
+
+/// <summary>How a grain method hands back its result.</summary>
+internal enum ReturnKind
+{
+    Task,
+    TaskOfT,
+    ValueTask,
+    ValueTaskOfT,
+}
+
+internal sealed record ParameterModel(string Name, string Type, bool IsParams);
+
+internal sealed record MethodModel(
+    string DeclaringInterface,
+    string Name,
+    int MethodId,
+    ReturnKind ReturnKind,
+    string ReturnType,
+    string ResultType,
+    EquatableArray<ParameterModel> Parameters,
+    bool IsOneWay,
+    bool AlwaysInterleave,
+    long? ResponseTimeoutTicks);
+
+/// <summary>A grain interface in the compilation and every method its proxy must implement.</summary>
+internal sealed record InterfaceModel(
+    string Type,
+    string MangledName,
+    EquatableArray<MethodModel> Methods);
+
+internal enum ConstructorArgumentKind
+{
+    RequiredService,
+    OptionalService,
+    PersistentState,
+    GrainContext,
+}
+
+internal sealed record ConstructorArgumentModel(
+    ConstructorArgumentKind Kind,
+    string Type,
+    string? StateType,
+    string? StateName,
+    string? StorageName);
+
+/// <summary>A grain class in the compilation: its type name, interfaces and constructor.</summary>
+internal sealed record GrainClassModel(
+    string Type,
+    string GrainTypeName,
+    bool IsReentrant,
+    EquatableArray<string> Interfaces,
+    EquatableArray<ConstructorArgumentModel> ConstructorArguments);
+
+/// <summary>A diagnostic to report, kept as plain data so generator steps stay cacheable.</summary>
+internal sealed record DiagnosticInfo(string Id, Microsoft.CodeAnalysis.Location? Location, EquatableArray<string> Arguments);
+
+internal sealed record ParseResult<T>(T? Model, EquatableArray<DiagnosticInfo> Diagnostics)
+    where T : class;

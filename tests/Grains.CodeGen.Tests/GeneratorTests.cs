@@ -1,0 +1,121 @@
+namespace Grains.CodeGen.Tests;
+
+public sealed class GeneratorTests
+{
+    private const string Usings = "using System; using System.Threading.Tasks; using Grains;\n";
+
+    [Fact]
+    public void Valid_interface_and_class_generate_code_that_compiles()
+    {
+        var result = GeneratorHarness.Run(Usings + """
+            namespace Shop;
+            public interface IBase : IGrainWithStringKey { Task<int> Count(); }
+            public interface ICart : IBase
+            {
+                Task Add(string item, int quantity);
+                Task<string?> Find(string? name);
+                ValueTask<int[]> Quantities(params int[] values);
+                ValueTask Reset();
+                [OneWay] Task Notify(string @event);
+                [AlwaysInterleave, ResponseTimeout("00:00:05")] Task<bool> Ping();
+            }
+            public sealed class State { public int N { get; set; } }
+            public sealed class CartGrain([PersistentState("cart", "Store")] IPersistentState<State> state, IGrainContext context) : Grain, ICart
+            {
+                public Task<int> Count() => Task.FromResult(state.State.N);
+                public Task Add(string item, int quantity) => Task.CompletedTask;
+                public Task<string?> Find(string? name) => Task.FromResult(name);
+                public ValueTask<int[]> Quantities(params int[] values) => ValueTask.FromResult(values);
+                public ValueTask Reset() => ValueTask.CompletedTask;
+                public Task Notify(string @event) => Task.CompletedTask;
+                public Task<bool> Ping() => Task.FromResult(context is not null);
+            }
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompileErrors);
+        var manifest = Assert.Single(result.Generated, g => g.Contains("GrainManifestProviderAttribute"));
+        Assert.Contains("\"cart\"", manifest);
+        Assert.Contains("GetPersistentState<global::Shop.State>(\"cart\", \"Store\"", manifest);
+        Assert.Contains(result.Generated, g => g.Contains("class Shop_ICart_Proxy"));
+    }
+
+    [Theory]
+    [InlineData("int Bad();", "GRAINS001")]
+    [InlineData("void Bad();", "GRAINS001")]
+    [InlineData("Task<T> Bad<T>();", "GRAINS003")]
+    [InlineData("Task Bad(ref int x);", "GRAINS004")]
+    [InlineData("Task Bad(out int x);", "GRAINS004")]
+    [InlineData("[OneWay] Task<int> Bad();", "GRAINS005")]
+    [InlineData("[ResponseTimeout(\"soon\")] Task Bad();", "GRAINS011")]
+    [InlineData("Task Bad(System.Threading.CancellationToken token);", "GRAINS015")]
+    [InlineData("int Property { get; }", "GRAINS002")]
+    public void Unsupported_grain_method_reports_a_diagnostic(string member, string id)
+    {
+        var result = GeneratorHarness.Run(Usings + "public interface IThing : IGrainWithStringKey { " + member + " }");
+
+        var diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.True(diagnostic.Location.IsInSource);
+    }
+
+    [Fact]
+    public void Return_type_diagnostic_names_the_method_and_the_type()
+    {
+        var result = GeneratorHarness.Run(Usings + "public interface IThing : IGrainWithStringKey { string Name(); }");
+
+        var message = Assert.Single(result.GeneratorDiagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.Contains("IThing.Name", message);
+        Assert.Contains("'string'", message);
+        Assert.Contains("Task, Task<T>, ValueTask or ValueTask<T>", message);
+    }
+
+    [Theory]
+    [InlineData("public sealed class G<T> : Grain, IThing { public Task Run() => Task.CompletedTask; }", "GRAINS010")]
+    [InlineData("public sealed class G : Grain, IThing { public G() {} public G(int x) {} public Task Run() => Task.CompletedTask; }", "GRAINS007")]
+    [InlineData("public sealed class G([PersistentState(\"s\")] string s) : Grain, IThing { public Task Run() => Task.CompletedTask; }", "GRAINS008")]
+    [InlineData("public sealed class G([PersistentState(\"s\")] IPersistentState<S> s) : Grain, IThing { public Task Run() => Task.CompletedTask; } public sealed class S { public S(int x) {} }", "GRAINS009")]
+    [InlineData("[GrainType(\"no/slash\")] public sealed class G : Grain, IThing { public Task Run() => Task.CompletedTask; }", "GRAINS014")]
+    [InlineData("public sealed class G : Grain { }", "GRAINS013")]
+    public void Unsupported_grain_class_reports_a_diagnostic(string declaration, string id)
+    {
+        var result = GeneratorHarness.Run(Usings + "public interface IThing : IGrainWithStringKey { Task Run(); }\n" + declaration);
+
+        Assert.Contains(id, result.Ids);
+    }
+
+    [Fact]
+    public void Generic_grain_interface_reports_a_diagnostic()
+    {
+        var result = GeneratorHarness.Run(Usings + "public interface IThing<T> : IGrainWithStringKey { Task Run(); }");
+
+        Assert.Equal(["GRAINS006"], result.Ids);
+    }
+
+    [Fact]
+    public void Grain_type_defaults_to_the_lower_case_class_name_without_the_grain_suffix()
+    {
+        var result = GeneratorHarness.Run(Usings + """
+            public interface IThing : IGrainWithStringKey { Task Run(); }
+            public sealed class ShoppingCartGrain : Grain, IThing { public Task Run() => Task.CompletedTask; }
+            public interface IOther : IGrainWithStringKey { Task Run(); }
+            [GrainType("custom-name")] public sealed class Other : Grain, IOther { public Task Run() => Task.CompletedTask; }
+            """);
+
+        var manifest = Assert.Single(result.Generated, g => g.Contains("GrainManifestProviderAttribute"));
+        Assert.Contains("\"shoppingcart\"", manifest);
+        Assert.Contains("\"custom-name\"", manifest);
+        Assert.Empty(result.CompileErrors);
+    }
+
+    [Fact]
+    public void Compilation_without_grains_generates_nothing()
+    {
+        var result = GeneratorHarness.Run("namespace Plain; public interface IPlain { void Run(); } public class C : IPlain { public void Run() {} }");
+
+        Assert.Empty(result.Generated);
+        Assert.Empty(result.GeneratorDiagnostics);
+    }
+}
