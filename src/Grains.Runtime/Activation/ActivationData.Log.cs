@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace Grains.Activation;
+
+internal sealed partial class ActivationData
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "Activated grain {GrainId}")]
+    private static partial void LogActivated(ILogger logger, GrainId grainId);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Activation of grain {GrainId} failed; its queued calls fail with the same error")]
+    private static partial void LogActivationFailed(ILogger logger, Exception exception, GrainId grainId);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "Deactivating grain {GrainId}: {Reason}")]
+    private static partial void LogDeactivating(ILogger logger, GrainId grainId, DeactivationReason reason);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Deactivation of grain {GrainId} did not complete cleanly")]
+    private static partial void LogDeactivationHookFailed(ILogger logger, Exception exception, GrainId grainId);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "One-way call {Method} to grain {GrainId} failed")]
+    private static partial void LogOneWayCallFailed(ILogger logger, Exception exception, string method, GrainId grainId);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "A timer callback of grain {GrainId} failed")]
+    private static partial void LogTimerFailed(ILogger logger, Exception exception, GrainId grainId);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Error, Message = "Unhandled exception in a work item of grain {GrainId} (an async void method?)")]
+    private static partial void LogWorkItemFailed(ILogger logger, Exception exception, GrainId grainId);
+}

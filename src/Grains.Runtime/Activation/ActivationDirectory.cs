@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using Grains.CodeGeneration;
+using Grains.Manifest;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Grains.Activation;
+
+/// <summary>The silo's live activations by grain id: at most one per grain, created on the first call.</summary>
+internal sealed class ActivationDirectory
+{
+    private readonly ConcurrentDictionary<GrainId, ActivationData> _activations = new();
+    private readonly GrainTypeRegistry _registry;
+    private volatile bool _accepting = true;
+
+    public ActivationDirectory(
+        GrainTypeRegistry registry,
+        IServiceProvider services,
+        TimeProvider time,
+        IOptions<GrainsOptions> options,
+        ILogger<ActivationDirectory> logger)
+    {
+        _registry = registry;
+        Shared = new ActivationShared(services, time, options.Value, logger);
+    }
+
+    public ActivationShared Shared { get; }
+
+    public int Count => _activations.Count;
+
+    public IEnumerable<ActivationData> Activations => _activations.Values;
+
+    /// <summary>Hands a call to the grain's activation, creating the activation when there is none.</summary>
+    public void Deliver(GrainId target, GrainCall call)
+    {
+        while (true)
+        {
+            if (!_activations.TryGetValue(target, out var activation))
+            {
+                if (!_accepting)
+                {
+                    call.Fail(new SiloUnavailableException(
+                        $"The silo is shutting down; the call {call.Method.DisplayName} to grain {target} was not delivered. Retry against a running silo."));
+                    return;
+                }
+
+                if (!_registry.TryGetClass(target.Type, out var grainClass))
+                {
+                    call.Fail(new InvalidOperationException($"No grain class has the grain type '{target.Type}' in this silo."));
+                    return;
+                }
+
+                activation = _activations.GetOrAdd(target, static (id, state) => new ActivationData(id, state.grainClass, state.directory.Shared, state.directory), (grainClass, directory: this));
+            }
+
+            if (activation.TryEnqueue(call))
+            {
+                return;
+            }
+
+            // The activation ended between lookup and enqueue; make sure it is gone and try again.
+            Remove(activation);
+        }
+    }
+
+    public void Remove(ActivationData activation) =>
+        _activations.TryRemove(new KeyValuePair<GrainId, ActivationData>(activation.GrainId, activation));
+
+    /// <summary>From now on no activation is created; calls for grains not active here fail as unavailable.</summary>
+    public void StopAccepting() => _accepting = false;
+
+    /// <summary>Deactivates every activation and waits for their hooks, up to the cancellation.</summary>
+    public async Task DeactivateAllAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        var all = _activations.Values.ToArray();
+        foreach (var activation in all)
+        {
+            activation.Deactivate(reason);
+        }
+
+        await Task.WhenAll(all.Select(a => a.Deactivated)).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Deactivates activations idle for at least <paramref name="age"/> and waits for them; returns how many.</summary>
+    public async Task<int> CollectIdleAsync(TimeSpan age, CancellationToken cancellationToken)
+    {
+        var time = Shared.Time;
+        var idleSince = time.GetTimestamp() - (long)(age.TotalSeconds * time.TimestampFrequency);
+        var collected = _activations.Values.Where(a => a.TryCollectIfIdle(idleSince)).ToArray();
+        await Task.WhenAll(collected.Select(a => a.Deactivated)).WaitAsync(cancellationToken);
+        return collected.Length;
+    }
+}

@@ -1,0 +1,22 @@
+namespace Grains;
+
+/// <summary>Silo settings, bound from the "Grains" configuration section. Defaults are listed on each property.</summary>
+public sealed class GrainsOptions
+{
+    public const string SectionName = "Grains";
+
+    /// <summary>Names the service whose grain state the silo reads and writes; part of every stored row's key. Default "default".</summary>
+    public string ServiceId { get; set; } = "default";
+
+    /// <summary>How long a caller waits for a grain call before <see cref="GrainCallTimeoutException"/>. Default 30 s.</summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>An activation idle this long is deactivated. Default 15 min.</summary>
+    public TimeSpan CollectionAge { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How often idle activations are looked for. Default 1 min.</summary>
+    public TimeSpan CollectionQuantum { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long <see cref="Grain.OnDeactivateAsync"/> may run before the activation is dropped anyway. Default 30 s.</summary>
+    public TimeSpan DeactivationTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}

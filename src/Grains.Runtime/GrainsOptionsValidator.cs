@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Options;
+
+namespace Grains;
+
+internal sealed class GrainsOptionsValidator : IValidateOptions<GrainsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GrainsOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.ServiceId) || options.ServiceId.Length > 128)
+        {
+            failures.Add("Grains:ServiceId must have 1 to 128 characters; it keys every stored grain state.");
+        }
+
+        RequirePositive(failures, options.ResponseTimeout, nameof(options.ResponseTimeout));
+        RequirePositive(failures, options.CollectionAge, nameof(options.CollectionAge));
+        RequirePositive(failures, options.CollectionQuantum, nameof(options.CollectionQuantum));
+        RequirePositive(failures, options.DeactivationTimeout, nameof(options.DeactivationTimeout));
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void RequirePositive(List<string> failures, TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            failures.Add($"Grains:{name} must be a positive duration such as 00:00:30; it is {value}.");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+using Grains.CodeGeneration;
+
+namespace Grains.Timers;
+
+/// <summary>A timer tick travelling through the activation's mailbox like a call.</summary>
+internal sealed class TimerTickCall : GrainCall
+{
+    private static readonly GrainMethodDescriptor s_tick = new(typeof(IGrainTimer), "Tick", 0, GrainMethodOptions.None);
+    private static readonly GrainMethodDescriptor s_interleavingTick = new(typeof(IGrainTimer), "Tick", 0, GrainMethodOptions.AlwaysInterleave);
+
+    private readonly GrainTimer _timer;
+
+    public TimerTickCall(GrainTimer timer) => _timer = timer;
+
+    public override GrainMethodDescriptor Method => _timer.Interleave ? s_interleavingTick : s_tick;
+
+    public bool KeepAlive => _timer.KeepAlive;
+
+    public override ValueTask<Exception?> ExecuteAsync(object grain) => _timer.TickAsync();
+
+    public override void Complete()
+    {
+    }
+
+    public override void Fail(Exception exception) => _timer.OnTickDropped();
+}
