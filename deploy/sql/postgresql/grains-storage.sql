@@ -1,0 +1,13 @@
+-- Grains grain storage, PostgreSQL. Idempotent: the silo runs it on every start (under an advisory lock).
+-- One row per (service, grain type, grain key, state name). "version" is the ETag: every write and clear
+-- must present the current version and increments it (optimistic concurrency).
+CREATE TABLE IF NOT EXISTS grains_storage (
+    service_id  text        NOT NULL,
+    grain_type  text        NOT NULL,
+    grain_key   text        NOT NULL,
+    state_name  text        NOT NULL,
+    payload     text        NULL,      -- JSON; NULL once cleared (the row stays so that its version keeps counting)
+    version     bigint      NOT NULL,
+    modified_on timestamptz NOT NULL,
+    CONSTRAINT grains_storage_pk PRIMARY KEY (service_id, grain_type, grain_key, state_name)
+);

@@ -1,0 +1,47 @@
+using Grains.AdoNet.Storage;
+using Grains.Hosting;
+using Grains.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Grains.AdoNet;
+
+/// <summary>Registers ADO.NET grain storages on a silo.</summary>
+public static class AdoNetGrainStorageExtensions
+{
+    /// <summary>Adds a named grain storage on PostgreSQL.</summary>
+    public static ISiloBuilder AddPostgreSqlGrainStorage(this ISiloBuilder builder, string name, string connectionString) =>
+        builder.AddAdoNetGrainStorage(name, options =>
+        {
+            options.Dialect = AdoNetDialect.PostgreSql;
+            options.ConnectionString = connectionString;
+        });
+
+    /// <summary>Adds a named grain storage in a SQLite file.</summary>
+    public static ISiloBuilder AddSqliteGrainStorage(this ISiloBuilder builder, string name, string connectionString) =>
+        builder.AddAdoNetGrainStorage(name, options =>
+        {
+            options.Dialect = AdoNetDialect.Sqlite;
+            options.ConnectionString = connectionString;
+        });
+
+    /// <summary>Adds a named ADO.NET grain storage; its schema is created and checked before the silo takes calls.</summary>
+    public static ISiloBuilder AddAdoNetGrainStorage(this ISiloBuilder builder, string name, Action<AdoNetGrainStorageOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(configure);
+        var services = builder.Services;
+        services.AddOptions<AdoNetGrainStorageOptions>(name).Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AdoNetGrainStorageOptions>, AdoNetGrainStorageOptionsValidator>());
+        services.AddKeyedSingleton(name, (sp, _) => new AdoNetGrainStorage(
+            name,
+            sp.GetRequiredService<IOptions<GrainsOptions>>().Value.ServiceId,
+            sp.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get(name),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => sp.GetRequiredKeyedService<AdoNetGrainStorage>(key));
+        services.AddSingleton<ISiloStartupTask>(sp => new AdoNetStorageInitializer(sp.GetRequiredKeyedService<AdoNetGrainStorage>(name)));
+        return builder;
+    }
+}

@@ -1,0 +1,198 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+using Grains.AdoNet.Dialects;
+using Grains.Storage;
+
+namespace Grains.AdoNet.Storage;
+
+/// <summary>
+/// Grain storage in one table of a PostgreSQL or SQLite database, keyed by (service id, grain type, grain key,
+/// state name), with states as JSON and the row version as ETag.
+/// </summary>
+internal sealed class AdoNetGrainStorage : IGrainStorage, IAsyncDisposable
+{
+    private readonly SqlDialect _dialect;
+    private readonly DbDataSource _dataSource;
+    private readonly JsonSerializerOptions _json;
+    private readonly TimeProvider _time;
+
+    public AdoNetGrainStorage(string name, string serviceId, AdoNetGrainStorageOptions options, TimeProvider time)
+    {
+        Name = name;
+        ServiceId = serviceId;
+        Options = options;
+        _dialect = SqlDialect.For(options.Dialect);
+        _dataSource = _dialect.CreateDataSource(options.ConnectionString);
+        _json = options.JsonSerializerOptions;
+        _time = time;
+        Target = _dialect.DescribeTarget(options.ConnectionString);
+    }
+
+    public string Name { get; }
+
+    public string ServiceId { get; }
+
+    public AdoNetGrainStorageOptions Options { get; }
+
+    /// <summary>Where the data lives, without credentials; every error message names it.</summary>
+    public string Target { get; }
+
+    /// <summary>Creates the schema if asked to and checks that the table answers the storage statements.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            if (Options.CreateSchema)
+            {
+                await _dialect.ApplySchemaAsync(connection, _dialect.LoadScript("grains-storage.sql"), cancellationToken);
+            }
+
+            await using var probe = connection.CreateCommand();
+            probe.CommandText = GrainStorageSql.Probe;
+            await probe.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is DbException or IOException or TimeoutException or InvalidOperationException)
+        {
+            throw new GrainStorageException(
+                $"The grain storage '{Name}' cannot use {Target}: {exception.Message} " +
+                "Check that the database is running, that the connection string points at it, and that the schema in deploy/sql can be created.",
+                exception,
+                isTransient: true);
+        }
+    }
+
+    public async Task<StoredState<TState>> ReadAsync<TState>(GrainStateKey key, CancellationToken cancellationToken)
+    {
+        string? payload;
+        long version;
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            await using var command = CreateCommand(connection, GrainStorageSql.Read, key);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return new StoredState<TState>(false, default, null);
+            }
+
+            payload = await reader.IsDBNullAsync(0, cancellationToken) ? null : reader.GetString(0);
+            version = reader.GetInt64(1);
+        }
+        catch (DbException exception)
+        {
+            throw Failure("Reading", key, exception);
+        }
+
+        var etag = FormatEtag(version);
+        return payload is null
+            ? new StoredState<TState>(false, default, etag)
+            : new StoredState<TState>(true, Deserialize<TState>(key, payload), etag);
+    }
+
+    public Task<string> WriteAsync<TState>(GrainStateKey key, TState state, string? etag, CancellationToken cancellationToken) =>
+        StoreAsync(key, Serialize(key, state), etag, "Writing", cancellationToken);
+
+    public Task<string> ClearAsync(GrainStateKey key, string? etag, CancellationToken cancellationToken) =>
+        StoreAsync(key, payload: null, etag, "Clearing", cancellationToken);
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    private async Task<string> StoreAsync(GrainStateKey key, string? payload, string? etag, string operation, CancellationToken cancellationToken)
+    {
+        var expected = ParseEtag(key, etag);
+        int changed;
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            await using var command = CreateCommand(connection, expected is null ? GrainStorageSql.Insert : GrainStorageSql.Update, key);
+            AddParameter(command, "payload", (object?)payload ?? DBNull.Value);
+            AddParameter(command, "modified_on", _time.GetUtcNow().UtcDateTime);
+            if (expected is { } version)
+            {
+                AddParameter(command, "version", version);
+            }
+
+            changed = await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (DbException exception)
+        {
+            throw Failure(operation, key, exception);
+        }
+
+        if (changed == 0)
+        {
+            throw new InconsistentStateException(
+                $"{operation} {key} in storage '{Name}' was refused: the stored record changed since it was read " +
+                $"(this writer held ETag '{etag ?? "none"}'). The activation is deactivated; the next call reads the current state.",
+                etag);
+        }
+
+        return FormatEtag((expected ?? 0) + 1);
+    }
+
+    private DbCommand CreateCommand(DbConnection connection, string sql, GrainStateKey key)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        AddParameter(command, "service_id", ServiceId);
+        AddParameter(command, "grain_type", key.GrainId.Type);
+        AddParameter(command, "grain_key", key.GrainId.Key);
+        AddParameter(command, "state_name", key.StateName);
+        return command;
+    }
+
+    private static void AddParameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+
+    private string Serialize<TState>(GrainStateKey key, TState state)
+    {
+        try
+        {
+            return JsonSerializer.Serialize(state, _json);
+        }
+        catch (Exception exception) when (exception is JsonException or NotSupportedException)
+        {
+            throw new GrainStateSerializationException(
+                $"The {key} cannot be written as JSON ({typeof(TState).FullName}): {exception.Message}", exception);
+        }
+    }
+
+    private TState? Deserialize<TState>(GrainStateKey key, string payload)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<TState>(payload, _json);
+        }
+        catch (Exception exception) when (exception is JsonException or NotSupportedException)
+        {
+            throw new GrainStateSerializationException(
+                $"The stored {key} in storage '{Name}' ({Target}) cannot be read as {typeof(TState).FullName}: {exception.Message} " +
+                $"Fix or clear the row (service_id '{ServiceId}', grain_type '{key.GrainId.Type}', grain_key '{key.GrainId.Key}', state_name '{key.StateName}').",
+                exception);
+        }
+    }
+
+    private GrainStorageException Failure(string operation, GrainStateKey key, DbException exception) =>
+        new($"{operation} {key} in storage '{Name}' ({Target}) failed: {exception.Message}", exception, exception.IsTransient);
+
+    private static string FormatEtag(long version) => version.ToString(CultureInfo.InvariantCulture);
+
+    private static long? ParseEtag(GrainStateKey key, string? etag)
+    {
+        if (etag is null)
+        {
+            return null;
+        }
+
+        return long.TryParse(etag, NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+            ? version
+            : throw new InconsistentStateException($"The ETag '{etag}' held for {key} was not issued by this storage.", etag);
+    }
+}

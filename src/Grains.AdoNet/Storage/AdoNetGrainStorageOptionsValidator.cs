@@ -1,0 +1,28 @@
+using Grains.AdoNet.Dialects;
+using Microsoft.Extensions.Options;
+
+namespace Grains.AdoNet.Storage;
+
+internal sealed class AdoNetGrainStorageOptionsValidator : IValidateOptions<AdoNetGrainStorageOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AdoNetGrainStorageOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            return ValidateOptionsResult.Fail($"The grain storage '{name}' has no connection string; set AdoNetGrainStorageOptions.ConnectionString.");
+        }
+
+        try
+        {
+            SqlDialect.For(options.Dialect).DescribeTarget(options.ConnectionString);
+        }
+        catch (Exception exception) when (exception is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            return ValidateOptionsResult.Fail($"The connection string of grain storage '{name}' is not a valid {options.Dialect} connection string: {exception.Message}");
+        }
+
+        return options.JsonSerializerOptions is null
+            ? ValidateOptionsResult.Fail($"The grain storage '{name}' needs JsonSerializerOptions.")
+            : ValidateOptionsResult.Success;
+    }
+}
