@@ -1,0 +1,41 @@
+using Grains.AdoNet;
+using Grains.Hosting;
+
+namespace Grains.Testing;
+
+/// <summary>The grain storage a test cluster uses: a SQLite file or the PostgreSQL test database.</summary>
+public sealed class TestStorage
+{
+    private TestStorage(AdoNetDialect dialect, string connectionString, string description)
+    {
+        Dialect = dialect;
+        ConnectionString = connectionString;
+        Description = description;
+    }
+
+    public AdoNetDialect Dialect { get; }
+
+    public string ConnectionString { get; }
+
+    public string Description { get; }
+
+    /// <summary>A SQLite file; a new temporary one when no path is given.</summary>
+    public static TestStorage Sqlite(string? path = null)
+    {
+        path ??= TestDatabases.NewSqlitePath();
+        return new TestStorage(AdoNetDialect.Sqlite, $"Data Source={path}", $"SQLite {path}");
+    }
+
+    /// <summary>The PostgreSQL test database (or the given connection string).</summary>
+    public static TestStorage PostgreSql(string? connectionString = null) =>
+        new(AdoNetDialect.PostgreSql, connectionString ?? TestDatabases.PostgreSqlConnectionString, "PostgreSQL");
+
+    public void AddTo(ISiloBuilder builder, string name) =>
+        builder.AddAdoNetGrainStorage(name, options =>
+        {
+            options.Dialect = Dialect;
+            options.ConnectionString = ConnectionString;
+        });
+
+    public override string ToString() => Description;
+}

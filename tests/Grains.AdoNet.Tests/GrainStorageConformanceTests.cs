@@ -1,0 +1,223 @@
+using Grains.AdoNet;
+using Grains.AdoNet.Storage;
+using Grains.Storage;
+using Grains.Testing;
+
+namespace Grains.AdoNet.Tests;
+
+public sealed class Point
+{
+    public int X { get; set; }
+
+    public string Label { get; set; } = "";
+}
+
+/// <summary>The behaviour every grain storage must have; each dialect runs all of it.</summary>
+public abstract class GrainStorageConformanceTests : IAsyncLifetime
+{
+    private readonly List<AdoNetGrainStorage> _storages = [];
+
+    protected abstract TestStorage Database { get; }
+
+    private string ServiceId { get; } = TestDatabases.NewServiceId();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var storage in _storages)
+        {
+            await storage.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Reading_a_state_never_written_finds_no_record()
+    {
+        var storage = await CreateStorageAsync();
+
+        var read = await storage.ReadAsync<Point>(Key("missing"), default);
+
+        Assert.False(read.RecordExists);
+        Assert.Null(read.Etag);
+        Assert.Null(read.State);
+    }
+
+    [Fact]
+    public async Task Written_state_reads_back_with_its_etag()
+    {
+        var storage = await CreateStorageAsync();
+
+        var etag = await storage.WriteAsync(Key("p"), new Point { X = 3, Label = "três ✓" }, null, default);
+        var read = await storage.ReadAsync<Point>(Key("p"), default);
+
+        Assert.True(read.RecordExists);
+        Assert.Equal(etag, read.Etag);
+        Assert.Equal(3, read.State!.X);
+        Assert.Equal("três ✓", read.State.Label);
+    }
+
+    [Fact]
+    public async Task Each_write_needs_the_current_etag_and_returns_a_new_one()
+    {
+        var storage = await CreateStorageAsync();
+        var first = await storage.WriteAsync(Key("p"), new Point { X = 1 }, null, default);
+
+        var second = await storage.WriteAsync(Key("p"), new Point { X = 2 }, first, default);
+
+        Assert.NotEqual(first, second);
+        var stale = await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync(Key("p"), new Point { X = 9 }, first, default));
+        Assert.Equal(first, stale.ExpectedEtag);
+        Assert.Equal(2, (await storage.ReadAsync<Point>(Key("p"), default)).State!.X);
+    }
+
+    [Fact]
+    public async Task Writing_as_new_when_a_record_exists_is_a_conflict()
+    {
+        var storage = await CreateStorageAsync();
+        await storage.WriteAsync(Key("p"), new Point { X = 1 }, null, default);
+
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync(Key("p"), new Point { X = 2 }, null, default));
+        Assert.Equal(1, (await storage.ReadAsync<Point>(Key("p"), default)).State!.X);
+    }
+
+    [Fact]
+    public async Task Two_writers_with_the_same_stale_etag_exactly_one_wins()
+    {
+        var storage = await CreateStorageAsync();
+        for (var round = 0; round < 20; round++)
+        {
+            var key = Key($"race-{round}");
+            var etag = round % 2 == 0 ? null : await storage.WriteAsync(key, new Point { X = -1 }, null, default);
+            using var start = new Barrier(2);
+
+            var writers = Enumerable.Range(0, 2).Select(writer => Task.Run(async () =>
+            {
+                start.SignalAndWait();
+                try
+                {
+                    await storage.WriteAsync(key, new Point { X = writer }, etag, default);
+                    return true;
+                }
+                catch (InconsistentStateException)
+                {
+                    return false;
+                }
+            })).ToArray();
+            var outcomes = await Task.WhenAll(writers);
+
+            Assert.Equal(1, outcomes.Count(won => won));
+            var winner = Array.IndexOf(outcomes, true);
+            Assert.Equal(winner, (await storage.ReadAsync<Point>(key, default)).State!.X);
+        }
+    }
+
+    [Fact]
+    public async Task Clear_removes_the_payload_keeps_counting_versions_and_needs_the_current_etag()
+    {
+        var storage = await CreateStorageAsync();
+        var written = await storage.WriteAsync(Key("p"), new Point { X = 1 }, null, default);
+
+        var cleared = await storage.ClearAsync(Key("p"), written, default);
+        var read = await storage.ReadAsync<Point>(Key("p"), default);
+
+        Assert.False(read.RecordExists);
+        Assert.Equal(cleared, read.Etag);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.ClearAsync(Key("p"), written, default));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync(Key("p"), new Point(), written, default));
+        var rewritten = await storage.WriteAsync(Key("p"), new Point { X = 5 }, cleared, default);
+        Assert.Equal(5, (await storage.ReadAsync<Point>(Key("p"), default)).State!.X);
+        Assert.NotEqual(cleared, rewritten);
+    }
+
+    [Fact]
+    public async Task Rows_are_keyed_by_service_grain_type_grain_key_and_state_name()
+    {
+        var storage = await CreateStorageAsync();
+        var other = await CreateStorageAsync(TestDatabases.NewServiceId());
+        var id = GrainId.Create("point", "k");
+
+        await storage.WriteAsync(new GrainStateKey(id, "a"), new Point { X = 1 }, null, default);
+        await storage.WriteAsync(new GrainStateKey(id, "b"), new Point { X = 2 }, null, default);
+        await storage.WriteAsync(new GrainStateKey(GrainId.Create("other", "k"), "a"), new Point { X = 3 }, null, default);
+        await storage.WriteAsync(new GrainStateKey(GrainId.Create("point", "k2"), "a"), new Point { X = 4 }, null, default);
+
+        Assert.Equal(1, (await storage.ReadAsync<Point>(new GrainStateKey(id, "a"), default)).State!.X);
+        Assert.Equal(2, (await storage.ReadAsync<Point>(new GrainStateKey(id, "b"), default)).State!.X);
+        Assert.False((await other.ReadAsync<Point>(new GrainStateKey(id, "a"), default)).RecordExists);
+    }
+
+    [Fact]
+    public async Task Longest_key_and_unicode_keys_are_stored()
+    {
+        var storage = await CreateStorageAsync();
+        var keys = new[] { new string('x', GrainKey.MaxLength), "ключ-鍵-🔑", "with 'quotes'; DROP TABLE grains_storage; --" };
+
+        foreach (var key in keys)
+        {
+            await storage.WriteAsync(Key(key), new Point { Label = key }, null, default);
+        }
+
+        foreach (var key in keys)
+        {
+            Assert.Equal(key, (await storage.ReadAsync<Point>(Key(key), default)).State!.Label);
+        }
+    }
+
+    [Fact]
+    public async Task Stored_payload_of_the_wrong_shape_fails_to_read_with_a_message_naming_the_row()
+    {
+        var storage = await CreateStorageAsync();
+        await storage.WriteAsync(Key("bad"), new { x = "not a number" }, null, default);
+
+        var error = await Assert.ThrowsAsync<GrainStateSerializationException>(() => storage.ReadAsync<Point>(Key("bad"), default));
+
+        Assert.Contains("point/bad", error.Message);
+        Assert.Contains(ServiceId, error.Message);
+        Assert.False(error.IsTransient);
+    }
+
+    [Fact]
+    public async Task Schema_creation_is_idempotent_and_safe_when_silos_start_together()
+    {
+        var storages = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => CreateStorageAsync())));
+        await storages[0].InitializeAsync(default);
+
+        await storages[1].WriteAsync(Key("after-init"), new Point { X = 1 }, null, default);
+
+        Assert.Equal(1, (await storages[2].ReadAsync<Point>(Key("after-init"), default)).State!.X);
+    }
+
+    [Fact]
+    public async Task Etag_not_issued_by_the_storage_is_refused()
+    {
+        var storage = await CreateStorageAsync();
+
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync(Key("p"), new Point(), "not-a-version", default));
+    }
+
+    private GrainStateKey Key(string grainKey) => new(GrainId.Create("point", grainKey), "state");
+
+    private async Task<AdoNetGrainStorage> CreateStorageAsync(string? serviceId = null)
+    {
+        var options = new AdoNetGrainStorageOptions { Dialect = Database.Dialect, ConnectionString = Database.ConnectionString };
+        var storage = new AdoNetGrainStorage("Default", serviceId ?? ServiceId, options, TimeProvider.System);
+        lock (_storages)
+        {
+            _storages.Add(storage);
+        }
+
+        await storage.InitializeAsync(default);
+        return storage;
+    }
+}
+
+public sealed class SqliteGrainStorageTests : GrainStorageConformanceTests
+{
+    protected override TestStorage Database { get; } = TestStorage.Sqlite();
+}
+
+public sealed class PostgreSqlGrainStorageTests : GrainStorageConformanceTests
+{
+    protected override TestStorage Database { get; } = TestStorage.PostgreSql();
+}

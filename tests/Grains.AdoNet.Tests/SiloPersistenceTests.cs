@@ -1,0 +1,73 @@
+using Grains.Storage;
+using Grains.Testing;
+using Microsoft.Extensions.Hosting;
+
+namespace Grains.AdoNet.Tests;
+
+public abstract class SiloPersistenceTests
+{
+    protected abstract TestStorage Database { get; }
+
+    [Fact]
+    public async Task State_survives_disposing_the_silo_and_starting_a_new_one_on_the_same_database()
+    {
+        var options = new TestClusterOptions { Storage = Database };
+        options.ApplicationParts.Add(typeof(NoteGrain).Assembly);
+        await using (var first = await TestCluster.StartAsync(options))
+        {
+            var note = first.GrainFactory.GetGrain<INoteGrain>("diary");
+            await note.Append("one");
+            await note.Append("two");
+        }
+
+        await using var second = await TestCluster.StartAsync(options);
+
+        Assert.Equal(["one", "two"], await second.GrainFactory.GetGrain<INoteGrain>("diary").Lines());
+    }
+}
+
+public sealed class SqliteSiloPersistenceTests : SiloPersistenceTests
+{
+    protected override TestStorage Database { get; } = TestStorage.Sqlite();
+
+    [Fact]
+    public async Task Database_file_that_cannot_be_opened_stops_the_start_with_an_error_naming_the_file()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}", "grains.db");
+        using var host = TestCluster.BuildSiloHost(new TestClusterOptions { Storage = TestStorage.Sqlite(path) });
+
+        var error = await Assert.ThrowsAsync<GrainStorageException>(() => host.StartAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Contains(path, error.Message);
+        Assert.Contains("'Default'", error.Message);
+    }
+}
+
+public sealed class PostgreSqlSiloPersistenceTests : SiloPersistenceTests
+{
+    protected override TestStorage Database { get; } = TestStorage.PostgreSql();
+
+    [Fact]
+    public async Task Database_that_is_down_stops_the_start_with_an_error_naming_the_target()
+    {
+        // Nothing listens on port 1: the connection is refused at once.
+        var storage = TestStorage.PostgreSql("Host=127.0.0.1;Port=1;Username=postgres;Password=postgres;Database=grains_test;Timeout=5");
+        using var host = TestCluster.BuildSiloHost(new TestClusterOptions { Storage = storage });
+
+        var error = await Assert.ThrowsAsync<GrainStorageException>(() => host.StartAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Contains("PostgreSQL at 127.0.0.1:1, database 'grains_test'", error.Message);
+        Assert.DoesNotContain("Password", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.True(error.IsTransient);
+    }
+
+    [Fact]
+    public async Task Connection_string_that_is_not_valid_is_refused_at_start()
+    {
+        using var host = TestCluster.BuildSiloHost(new TestClusterOptions { Storage = TestStorage.PostgreSql("Hots=nowhere") });
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Contains("not a valid PostgreSql connection string", error.Message);
+    }
+}

@@ -1,0 +1,144 @@
+using Grains.Runtime.Tests.Grains;
+using Grains.Testing;
+
+namespace Grains.Runtime.Tests;
+
+public sealed class CallTests
+{
+    [Fact]
+    public async Task Exception_thrown_in_a_grain_reaches_the_caller_with_its_type_and_message()
+    {
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe());
+        var grain = cluster.GrainFactory.GetGrain<IBehaviourGrain>("thrower");
+
+        var argument = await Assert.ThrowsAsync<ArgumentException>(() => grain.Throw("bad input"));
+        var custom = await Assert.ThrowsAsync<GrainFailureException>(() => grain.ThrowCustom("boom"));
+
+        Assert.Equal("bad input", argument.Message);
+        Assert.Equal("boom", custom.Message);
+        Assert.Equal("after", await grain.Echo("after"));
+    }
+
+    [Fact]
+    public async Task Value_task_methods_complete()
+    {
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe());
+        var grain = cluster.GrainFactory.GetGrain<IBehaviourGrain>("value-task");
+
+        await grain.Touch();
+
+        Assert.Equal("echo", await grain.Echo("echo"));
+    }
+
+    [Fact]
+    public async Task One_way_call_returns_at_once_and_runs_in_the_grain()
+    {
+        var probe = new LifecycleProbe();
+        await using var cluster = await Clusters.StartAsync(probe);
+        var grain = cluster.GrainFactory.GetGrain<IBehaviourGrain>("one-way");
+
+        var fired = grain.Fire("fired");
+
+        Assert.True(fired.IsCompletedSuccessfully);
+        await probe.WaitUntilAsync(() => probe.Events.Contains("fired"));
+    }
+
+    [Fact]
+    public async Task Call_that_never_answers_times_out_exactly_at_the_response_timeout()
+    {
+        var time = new ManualTimeProvider();
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe(), time: time, grains: g => g.ResponseTimeout = TimeSpan.FromSeconds(10));
+        var grain = cluster.GrainFactory.GetGrain<IBehaviourGrain>("hangs");
+
+        var call = grain.Hang();
+        time.Advance(TimeSpan.FromSeconds(9.9));
+        Assert.False(call.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(0.1));
+
+        var timeout = await Assert.ThrowsAsync<GrainCallTimeoutException>(() => call);
+        Assert.Equal(TimeSpan.FromSeconds(10), timeout.Timeout);
+        Assert.Contains("IBehaviourGrain.Hang", timeout.Message);
+        await grain.Unhang();
+    }
+
+    [Fact]
+    public async Task Response_timeout_attribute_overrides_the_silo_default()
+    {
+        var time = new ManualTimeProvider();
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe(), time: time, grains: g => g.ResponseTimeout = TimeSpan.FromSeconds(10));
+        var grain = cluster.GrainFactory.GetGrain<IBehaviourGrain>("hangs");
+
+        var call = grain.HangWithShortTimeout();
+        time.Advance(TimeSpan.FromSeconds(2));
+
+        var timeout = await Assert.ThrowsAsync<GrainCallTimeoutException>(() => call);
+        Assert.Equal(TimeSpan.FromSeconds(2), timeout.Timeout);
+        await grain.Unhang();
+    }
+
+    [Fact]
+    public async Task Call_that_never_answers_times_out_on_the_system_clock()
+    {
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe(), grains: g => g.ResponseTimeout = TimeSpan.FromMilliseconds(300));
+        var grain = cluster.GrainFactory.GetGrain<IBehaviourGrain>("hangs");
+        var started = TimeProvider.System.GetTimestamp();
+
+        await Assert.ThrowsAsync<GrainCallTimeoutException>(() => grain.Hang().WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.True(TimeProvider.System.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(300));
+        await grain.Unhang();
+    }
+
+    [Fact]
+    public async Task Stopping_a_silo_with_a_hung_call_completes_and_fails_the_waiting_caller()
+    {
+        var options = Clusters.Options(new LifecycleProbe());
+        options.ShutdownTimeout = TimeSpan.FromSeconds(1);
+        await using var cluster = await TestCluster.StartAsync(options);
+        var hung = cluster.GrainFactory.GetGrain<IBehaviourGrain>("hung").Hang();
+
+        await cluster.PrimarySilo.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        await Assert.ThrowsAsync<SiloUnavailableException>(() => hung);
+    }
+
+    [Fact]
+    public async Task Failed_activation_fails_the_call_and_the_next_call_activates_afresh()
+    {
+        var probe = new LifecycleProbe();
+        await using var cluster = await Clusters.StartAsync(probe);
+        var grain = cluster.GrainFactory.GetGrain<IFailingActivationGrain>("flaky");
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => grain.Ping());
+
+        Assert.Equal("first activation fails", failure.Message);
+        Assert.Equal(2, await grain.Ping());
+    }
+
+    [Fact]
+    public async Task Grain_with_an_unregistered_constructor_service_fails_with_a_message_naming_it()
+    {
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe());
+        var grain = cluster.GrainFactory.GetGrain<INeedsServiceGrain>("x");
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => grain.Ping());
+
+        Assert.Contains(nameof(UnregisteredService), failure.Message);
+        Assert.Contains(nameof(NeedsServiceGrain), failure.Message);
+    }
+
+    [Fact]
+    public async Task Calls_after_the_silo_stopped_fail_as_unavailable_and_hooks_ran()
+    {
+        var probe = new LifecycleProbe();
+        await using var cluster = await Clusters.StartAsync(probe);
+        var silo = cluster.PrimarySilo;
+        var grain = silo.GrainFactory.GetGrain<ICounterGrain>("stopping");
+        await grain.Increment(1);
+
+        await silo.StopAsync();
+
+        Assert.Contains(probe.Deactivations, d => d.GrainKey == "stopping" && d.Reason.Code == DeactivationReasonCode.ShuttingDown);
+        await Assert.ThrowsAsync<SiloUnavailableException>(() => grain.Get());
+    }
+}

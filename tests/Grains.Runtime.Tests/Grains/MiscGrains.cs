@@ -1,0 +1,161 @@
+namespace Grains.Runtime.Tests.Grains;
+
+public sealed class GrainFailureException(string message) : Exception(message);
+
+public interface IBehaviourGrain : IGrainWithStringKey
+{
+    Task Throw(string message);
+
+    Task<int> ThrowCustom(string message);
+
+    /// <summary>Never completes.</summary>
+    Task<int> Hang();
+
+    [ResponseTimeout("00:00:02")]
+    Task<int> HangWithShortTimeout();
+
+    /// <summary>Lets hanging calls finish, so that the test's silo stops at once.</summary>
+    [AlwaysInterleave]
+    Task Unhang();
+
+    [OneWay]
+    Task Fire(string @event);
+
+    ValueTask<string> Echo(string text);
+
+    ValueTask Touch();
+
+    Task<string> KeyOf();
+}
+
+public sealed class BehaviourGrain(LifecycleProbe probe) : Grain, IBehaviourGrain
+{
+    private readonly TaskCompletionSource<int> _never = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Throw(string message) => throw new ArgumentException(message);
+
+    public async Task<int> ThrowCustom(string message)
+    {
+        await Task.Yield();
+        throw new GrainFailureException(message);
+    }
+
+    public Task<int> Hang() => _never.Task;
+
+    public Task<int> HangWithShortTimeout() => _never.Task;
+
+    public Task Unhang()
+    {
+        _never.TrySetResult(0);
+        return Task.CompletedTask;
+    }
+
+    public Task Fire(string @event)
+    {
+        probe.Record(@event);
+        return Task.CompletedTask;
+    }
+
+    public ValueTask<string> Echo(string text) => ValueTask.FromResult(text);
+
+    public ValueTask Touch() => ValueTask.CompletedTask;
+
+    public Task<string> KeyOf() => Task.FromResult(GetPrimaryKeyString());
+}
+
+public interface IGuidKeyGrain : IGrainWithGuidKey
+{
+    Task<Guid> Key();
+}
+
+public sealed class GuidKeyGrain : Grain, IGuidKeyGrain
+{
+    public Task<Guid> Key() => Task.FromResult(GetPrimaryKey());
+}
+
+public interface IIntegerKeyGrain : IGrainWithIntegerKey
+{
+    Task<long> Key();
+}
+
+public sealed class IntegerKeyGrain : Grain, IIntegerKeyGrain
+{
+    public Task<long> Key() => Task.FromResult(GetPrimaryKeyLong());
+}
+
+public interface IFailingActivationGrain : IGrainWithStringKey
+{
+    Task<int> Ping();
+}
+
+/// <summary>Fails its first activation per key, then activates normally.</summary>
+public sealed class FailingActivationGrain(LifecycleProbe probe) : Grain, IFailingActivationGrain
+{
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        probe.Activated(GetPrimaryKeyString());
+        return probe.ActivationsOf(GetPrimaryKeyString()) == 1
+            ? throw new InvalidOperationException("first activation fails")
+            : Task.CompletedTask;
+    }
+
+    public Task<int> Ping() => Task.FromResult(probe.ActivationsOf(GetPrimaryKeyString()));
+}
+
+public interface INeedsServiceGrain : IGrainWithStringKey
+{
+    Task Ping();
+}
+
+public sealed class UnregisteredService;
+
+public sealed class NeedsServiceGrain(UnregisteredService service) : Grain, INeedsServiceGrain
+{
+    public Task Ping() => Task.FromResult(service);
+}
+
+public interface ITimerGrain : IGrainWithStringKey
+{
+    Task Start(TimeSpan period);
+
+    /// <summary>Holds the activation's turn until <see cref="Finish"/> is called.</summary>
+    Task Block();
+
+    [AlwaysInterleave]
+    Task Finish();
+
+    Task<IReadOnlyList<string>> Log();
+}
+
+public sealed class TimerGrain : Grain, ITimerGrain
+{
+    private readonly List<string> _log = [];
+    private TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _ticks;
+
+    public Task Start(TimeSpan period)
+    {
+        RegisterGrainTimer(_ =>
+        {
+            _log.Add($"tick {++_ticks}");
+            return Task.CompletedTask;
+        }, period, period);
+        return Task.CompletedTask;
+    }
+
+    public async Task Block()
+    {
+        _log.Add("block start");
+        await _gate.Task;
+        _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        _log.Add("block end");
+    }
+
+    public Task Finish()
+    {
+        _gate.TrySetResult();
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<string>> Log() => Task.FromResult<IReadOnlyList<string>>(_log.ToList());
+}

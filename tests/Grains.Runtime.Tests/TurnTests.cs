@@ -1,0 +1,103 @@
+using Grains.Runtime.Tests.Grains;
+using Grains.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Grains.Runtime.Tests;
+
+public sealed class TurnTests
+{
+    private const int Callers = 1000;
+
+    [Fact]
+    public async Task Thousand_concurrent_callers_get_answers_and_turns_never_overlap()
+    {
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe());
+        var grain = cluster.GrainFactory.GetGrain<ITurnGrain>("one");
+
+        var positions = await Task.WhenAll(StartConcurrently(Callers, grain.Work));
+
+        Assert.Equal(Enumerable.Range(1, Callers), positions.Order());
+        var report = await grain.Report();
+        Assert.Equal(Callers, report.Calls);
+        Assert.Equal(0, report.ParallelTurns);
+        Assert.Equal(1, report.MaxInterleavedCalls);
+    }
+
+    [Fact]
+    public async Task Reentrant_grain_interleaves_calls_at_awaits_but_never_runs_turns_in_parallel()
+    {
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe());
+        var grain = cluster.GrainFactory.GetGrain<IReentrantTurnGrain>("one");
+
+        var positions = await Task.WhenAll(StartConcurrently(Callers, grain.Work));
+
+        Assert.Equal(Enumerable.Range(1, Callers), positions.Order());
+        var report = await grain.Report();
+        Assert.Equal(0, report.ParallelTurns);
+        Assert.True(report.MaxInterleavedCalls > 1, $"expected interleaved calls, saw at most {report.MaxInterleavedCalls} at once");
+    }
+
+    [Fact]
+    public async Task Reentrant_grain_runs_an_ordinary_call_while_another_waits()
+    {
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe());
+        var grain = cluster.GrainFactory.GetGrain<IReentrantTurnGrain>("one");
+
+        var waiting = grain.WaitForRelease();
+        await grain.ReleaseInTurn();
+
+        Assert.Equal(1, await waiting);
+    }
+
+    [Fact]
+    public async Task Always_interleave_method_runs_while_a_non_reentrant_call_waits()
+    {
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe());
+        var grain = cluster.GrainFactory.GetGrain<ITurnGrain>("one");
+
+        var waiting = grain.WaitForRelease();
+        await grain.Release();
+
+        Assert.Equal(1, await waiting);
+    }
+
+    [Fact]
+    public async Task Non_reentrant_grain_holds_an_ordinary_call_until_the_running_call_ends()
+    {
+        var time = new ManualTimeProvider();
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe(), time: time, grains: g => g.ResponseTimeout = TimeSpan.FromSeconds(10));
+        var grain = cluster.GrainFactory.GetGrain<ITurnGrain>("one");
+
+        var waiting = grain.WaitForRelease();
+        var release = grain.ReleaseInTurn();
+        time.Advance(TimeSpan.FromSeconds(10));
+
+        // The release never ran: had it run, the waiting call would have completed instead of timing out.
+        await Assert.ThrowsAsync<GrainCallTimeoutException>(() => waiting);
+        await Assert.ThrowsAsync<GrainCallTimeoutException>(() => release);
+        await grain.Release();
+    }
+
+    [Fact]
+    public async Task Always_interleave_call_queued_during_activation_does_not_wait_behind_a_blocked_call()
+    {
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe());
+        var grain = cluster.GrainFactory.GetGrain<IGatedTurnGrain>("gated");
+
+        var waiting = grain.WaitForRelease();
+        var inTurn = grain.ReleaseInTurn();
+        var interleaving = grain.Release();
+        cluster.PrimarySilo.Services.GetRequiredService<ActivationGate>().Open.SetResult();
+
+        await interleaving;
+        Assert.Equal(1, await waiting);
+        await inTurn;
+    }
+
+    private static Task<T>[] StartConcurrently<T>(int count, Func<Task<T>> call)
+    {
+        var calls = new Task<T>[count];
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => calls[i] = call());
+        return calls;
+    }
+}
