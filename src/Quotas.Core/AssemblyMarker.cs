@@ -1,0 +1,4 @@
+namespace Quotas.Core;
+
+/// <summary>Names this assembly in tests and benchmarks.</summary>
+public static class AssemblyMarker;
