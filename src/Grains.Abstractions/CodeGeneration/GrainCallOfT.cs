@@ -15,12 +15,35 @@ public abstract class GrainCall<TResult> : GrainCall
     /// <summary>Invokes the grain method with this call's arguments (generated).</summary>
     protected abstract ValueTask<TResult> InvokeCoreAsync(object grain);
 
+    public sealed override ValueTask<Exception?> ExecuteAsync(object grain)
+    {
+        ValueTask<TResult> invocation;
+        try
+        {
+            invocation = InvokeCoreAsync(grain);
+        }
+        catch (Exception exception)
+        {
+            _exception = exception;
+            return new ValueTask<Exception?>(exception);
+        }
+
+        // Most grain methods complete synchronously; they skip the async machinery entirely.
+        if (invocation.IsCompletedSuccessfully)
+        {
+            _result = invocation.Result;
+            return default;
+        }
+
+        return AwaitInvocationAsync(invocation);
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public sealed override async ValueTask<Exception?> ExecuteAsync(object grain)
+    private async ValueTask<Exception?> AwaitInvocationAsync(ValueTask<TResult> invocation)
     {
         try
         {
-            _result = await InvokeCoreAsync(grain).ConfigureAwait(false);
+            _result = await invocation.ConfigureAwait(false);
             return null;
         }
         catch (Exception exception)

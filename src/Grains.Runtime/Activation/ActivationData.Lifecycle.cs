@@ -6,7 +6,7 @@ namespace Grains.Activation;
 
 internal sealed partial class ActivationData
 {
-    /// <summary>Runs on the executor: constructs the grain, reads its state, runs OnActivateAsync, then opens the mailbox.</summary>
+    /// <summary>Executor: constructs the grain, reads its state, runs OnActivateAsync, then starts parked calls.</summary>
     private async Task ActivateAsync()
     {
         try
@@ -31,46 +31,29 @@ internal sealed partial class ActivationData
             return;
         }
 
-        List<GrainCall>? toStart = null;
-        DeactivationReason? deactivate = null;
-        lock (_lock)
-        {
-            _state = ActivationState.Valid;
-            if (_deactivationRequest is { } request)
-            {
-                _state = ActivationState.Deactivating;
-                deactivate = request;
-            }
-            else
-            {
-                toStart = DequeueStartable();
-            }
-        }
-
+        State = ActivationState.Valid;
         LogActivated(_shared.Logger, GrainId);
-        if (deactivate is { } reason)
+        if (_deactivationRequest is { } request)
         {
-            BeginDeactivation(reason);
+            BeginDeactivation(request);
         }
-
-        StartAll(toStart);
+        else
+        {
+            StartParked();
+        }
     }
 
     private async Task FailActivationAsync(Exception exception)
     {
         LogActivationFailed(_shared.Logger, exception, GrainId);
-        GrainCall[] waiting;
-        lock (_lock)
-        {
-            _state = ActivationState.Invalid;
-            waiting = TakeAllWaiting();
-        }
-
+        _activationFailure = exception;
+        State = ActivationState.Invalid;
+        var parked = TakeAllParked();
         _directory.Remove(this);
         await DisposeScopeAsync();
 
         // Every queued caller learns why; the next call tries a fresh activation.
-        foreach (var call in waiting)
+        foreach (var call in parked)
         {
             call.Fail(exception);
         }
@@ -78,22 +61,21 @@ internal sealed partial class ActivationData
         _deactivated.TrySetResult();
     }
 
-    private void BeginDeactivation(DeactivationReason reason) =>
-        _executor.Post(static state =>
-        {
-            var (activation, reason) = ((ActivationData, DeactivationReason))state!;
-            _ = activation.DeactivateAsync(reason);
-        }, (this, reason));
+    // Executor.
+    private void BeginDeactivation(DeactivationReason reason)
+    {
+        State = ActivationState.Deactivating;
+        _ = DeactivateAsync(reason);
+    }
 
-    /// <summary>Runs on the executor once no call is running: stops timers, runs the hook, leaves the directory, re-routes queued calls.</summary>
+    /// <summary>Executor, once no call runs: stops timers, runs the hook, leaves the directory, re-routes parked calls.</summary>
     private async Task DeactivateAsync(DeactivationReason reason)
     {
         LogDeactivating(_shared.Logger, GrainId, reason);
         GrainTimer[] timers;
-        lock (_lock)
+        lock (_timers)
         {
             timers = [.. _timers];
-            _timers.Clear();
         }
 
         foreach (var timer in timers)
@@ -115,26 +97,13 @@ internal sealed partial class ActivationData
         }
 
         await DisposeScopeAsync();
-        GrainCall[] waiting;
-        lock (_lock)
-        {
-            _state = ActivationState.Invalid;
-            waiting = TakeAllWaiting();
-        }
-
+        State = ActivationState.Invalid;
+        var parked = TakeAllParked();
         _directory.Remove(this);
         _deactivated.TrySetResult();
-        foreach (var call in waiting)
+        foreach (var call in parked)
         {
-            // A tick belongs to the timer of this activation, which is gone; calls go to the next activation.
-            if (call is TimerTickCall)
-            {
-                call.Fail(new ObjectDisposedException(nameof(GrainTimer)));
-            }
-            else
-            {
-                _directory.Deliver(GrainId, call);
-            }
+            Reroute(call);
         }
     }
 

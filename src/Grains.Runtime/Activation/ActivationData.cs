@@ -6,28 +6,33 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Grains.Activation;
 
 /// <summary>
-/// One live grain: its instance, its mailbox and its life cycle. A call starts at once when nothing runs, when the
-/// class is [Reentrant], or when the method is [AlwaysInterleave]; otherwise it waits in arrival order. All state
-/// below is guarded by <see cref="_lock"/>; grain code runs only on <see cref="_executor"/>.
+/// One live grain: its instance, its mailbox and its life cycle. Callers only enqueue; the activation's executor
+/// admits each call: it runs at once when nothing runs, when the class is [Reentrant] or when the method is
+/// [AlwaysInterleave], and otherwise waits (parked) in arrival order. Fields marked "executor" are touched only on
+/// the executor, so the hot path takes no lock.
 /// </summary>
 internal sealed partial class ActivationData : IGrainContext
 {
-    private readonly object _lock = new();
-    private readonly Queue<GrainCall> _waiting = new();
-    private readonly List<GrainTimer> _timers = [];
-    private readonly List<IActivationStateLoader> _states = [];
     private readonly ActivationExecutor _executor;
     private readonly GrainClassDescriptor _class;
     private readonly ActivationShared _shared;
     private readonly ActivationDirectory _directory;
     private readonly TaskCompletionSource _deactivated = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private ActivationState _state;
+    private readonly List<IActivationStateLoader> _states = [];
+    private readonly List<GrainTimer> _timers = [];
+
+    // Executor.
+    private readonly Queue<GrainCall> _parked = new();
+    private int _parkedInterleavable;
     private int _running;
-    private int _waitingInterleavable;
     private DeactivationReason? _deactivationRequest;
-    private long _lastActivity;
     private Grain? _grain;
     private AsyncServiceScope _scope;
+    private Exception? _activationFailure;
+
+    // Written on the executor (and once by the caller that starts the activation); read anywhere.
+    private int _state;
+    private long _lastActivity;
 
     public ActivationData(GrainId grainId, GrainClassDescriptor grainClass, ActivationShared shared, ActivationDirectory directory)
     {
@@ -50,108 +55,77 @@ internal sealed partial class ActivationData : IGrainContext
 
     internal ActivationState State
     {
-        get
-        {
-            lock (_lock)
-            {
-                return _state;
-            }
-        }
+        get => (ActivationState)Volatile.Read(ref _state);
+        private set => Volatile.Write(ref _state, (int)value);
     }
 
     /// <summary>Accepts a call, or returns false when the activation has already ended (the caller routes it again).</summary>
     public bool TryEnqueue(GrainCall call)
     {
-        var activate = false;
-        var start = false;
-        lock (_lock)
+        var state = State;
+        if (state == ActivationState.Invalid)
         {
-            switch (_state)
-            {
-                case ActivationState.Invalid:
-                    return false;
-                case ActivationState.Created:
-                    _state = ActivationState.Activating;
-                    activate = true;
-                    Wait(call);
-                    break;
-                case ActivationState.Valid when _deactivationRequest is null && CanStart(call):
-                    _running++;
-                    start = true;
-                    break;
-                default:
-                    Wait(call);
-                    break;
-            }
-
-            if (CountsAsActivity(call))
-            {
-                _lastActivity = _shared.Time.GetTimestamp();
-            }
+            return false;
         }
 
-        if (activate)
+        if (state == ActivationState.Created &&
+            Interlocked.CompareExchange(ref _state, (int)ActivationState.Activating, (int)ActivationState.Created) == (int)ActivationState.Created)
         {
-            _executor.Post(static state => _ = ((ActivationData)state!).ActivateAsync(), this);
-        }
-        else if (start)
-        {
-            _executor.PostCall(call);
+            _executor.Post(static s => _ = ((ActivationData)s!).ActivateAsync(), this);
         }
 
+        // Should the activation end before the executor sees this call, Admit routes it to the next activation.
+        _executor.PostIncoming(call);
         return true;
     }
 
     public void Deactivate(DeactivationReason reason)
     {
-        var begin = false;
-        lock (_lock)
+        if (_executor.IsCurrent)
         {
-            if (_deactivationRequest is not null || _state is ActivationState.Deactivating or ActivationState.Invalid)
-            {
-                return;
-            }
-
-            _deactivationRequest = reason;
-            if (_state == ActivationState.Valid && _running == 0)
-            {
-                _state = ActivationState.Deactivating;
-                begin = true;
-            }
+            RequestDeactivation(reason);
         }
-
-        if (begin)
+        else
         {
-            BeginDeactivation(reason);
+            _executor.Post(static s =>
+            {
+                var (activation, reason) = ((ActivationData, DeactivationReason))s!;
+                activation.RequestDeactivation(reason);
+            }, (this, reason));
         }
     }
 
-    /// <summary>Starts idle collection when nothing has happened since <paramref name="idleSinceTimestamp"/>.</summary>
-    public bool TryCollectIfIdle(long idleSinceTimestamp)
+    /// <summary>
+    /// Deactivates the activation if nothing happened since <paramref name="idleSinceTimestamp"/>; the answer comes
+    /// from the executor, after every call that arrived before the question.
+    /// </summary>
+    public Task<bool> CollectIfIdleAsync(long idleSinceTimestamp)
     {
-        lock (_lock)
+        if (State != ActivationState.Valid || Volatile.Read(ref _lastActivity) > idleSinceTimestamp)
         {
-            if (_state != ActivationState.Valid || _running > 0 || _waiting.Count > 0 || _lastActivity > idleSinceTimestamp)
-            {
-                return false;
-            }
+            return Task.FromResult(false);
         }
 
-        Deactivate(new DeactivationReason(DeactivationReasonCode.IdleCollection, "The activation was idle longer than the collection age."));
-        return true;
+        var decision = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _executor.Post(static s =>
+        {
+            var (activation, idleSince, decision) = ((ActivationData, long, TaskCompletionSource<bool>))s!;
+            decision.SetResult(activation.CollectIfIdle(idleSince));
+        }, (this, idleSinceTimestamp, decision));
+        return decision.Task;
     }
 
     public IGrainTimer RegisterTimer(Func<object?, CancellationToken, Task> callback, object? state, GrainTimerCreationOptions options)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        var timer = new GrainTimer(this, _shared.Time, callback, state, options);
-        lock (_lock)
+        if (State is ActivationState.Deactivating or ActivationState.Invalid)
         {
-            if (_state is ActivationState.Deactivating or ActivationState.Invalid)
-            {
-                throw new InvalidOperationException($"Grain {GrainId} is deactivating and cannot register new timers.");
-            }
+            throw new InvalidOperationException($"Grain {GrainId} is deactivating and cannot register new timers.");
+        }
 
+        var timer = new GrainTimer(this, _shared.Time, callback, state, options);
+        lock (_timers)
+        {
             _timers.Add(timer);
         }
 
@@ -161,7 +135,7 @@ internal sealed partial class ActivationData : IGrainContext
 
     internal void RemoveTimer(GrainTimer timer)
     {
-        lock (_lock)
+        lock (_timers)
         {
             _timers.Remove(timer);
         }
@@ -169,7 +143,26 @@ internal sealed partial class ActivationData : IGrainContext
 
     internal void AddStateLoader(IActivationStateLoader loader) => _states.Add(loader);
 
-    /// <summary>Runs on the executor: starts the grain method and finishes the call when it completes.</summary>
+    /// <summary>Executor: a call has arrived.</summary>
+    internal void Admit(GrainCall call)
+    {
+        // Activity is recorded when a call ends: a running or parked call already keeps the activation from collection.
+        switch (State)
+        {
+            case ActivationState.Invalid:
+                Reroute(call);
+                break;
+            case ActivationState.Valid when _deactivationRequest is null && CanStart(call):
+                _running++;
+                RunCall(call);
+                break;
+            default:
+                Park(call);
+                break;
+        }
+    }
+
+    /// <summary>Executor: starts the grain method and finishes the call when it completes.</summary>
     internal void RunCall(GrainCall call)
     {
         ValueTask<Exception?> execution;
@@ -192,6 +185,8 @@ internal sealed partial class ActivationData : IGrainContext
         }
     }
 
+    internal void OnWorkItemFailed(Exception exception) => LogWorkItemFailed(_shared.Logger, exception, GrainId);
+
     private async Task AwaitCallAsync(GrainCall call, ValueTask<Exception?> execution)
     {
         // Resumes on the executor (the captured SynchronizationContext), so the bookkeeping below is a turn too.
@@ -199,51 +194,41 @@ internal sealed partial class ActivationData : IGrainContext
         OnCallFinished(call, exception);
     }
 
+    // Executor.
     private void OnCallFinished(GrainCall call, Exception? exception)
     {
+        _running--;
+        if (CountsAsActivity(call))
+        {
+            Touch();
+        }
+
         if (exception is not null)
         {
             OnCallFailed(call, exception);
         }
 
-        List<GrainCall>? toStart = null;
-        DeactivationReason? deactivate = null;
-        lock (_lock)
+        if (_deactivationRequest is { } request)
         {
-            _running--;
-            if (CountsAsActivity(call))
+            if (_running == 0 && State == ActivationState.Valid)
             {
-                _lastActivity = _shared.Time.GetTimestamp();
-            }
-
-            if (_deactivationRequest is { } request)
-            {
-                if (_running == 0 && _state == ActivationState.Valid)
-                {
-                    _state = ActivationState.Deactivating;
-                    deactivate = request;
-                }
-            }
-            else
-            {
-                toStart = DequeueStartable();
+                BeginDeactivation(request);
             }
         }
+        else
+        {
+            StartParked();
+        }
 
+        // The caller sees the result only now, after the turn's end is recorded.
         call.Complete();
-        if (deactivate is { } reason)
-        {
-            BeginDeactivation(reason);
-        }
-
-        StartAll(toStart);
     }
 
     private void OnCallFailed(GrainCall call, Exception exception)
     {
         if (exception is InconsistentStateException)
         {
-            Deactivate(new DeactivationReason(DeactivationReasonCode.InconsistentState, "A storage write found the stored state changed (ETag conflict)."));
+            RequestDeactivation(new DeactivationReason(DeactivationReasonCode.InconsistentState, "A storage write found the stored state changed (ETag conflict)."));
         }
 
         if (call is TimerTickCall)
@@ -256,76 +241,110 @@ internal sealed partial class ActivationData : IGrainContext
         }
     }
 
-    internal void OnWorkItemFailed(Exception exception) => LogWorkItemFailed(_shared.Logger, exception, GrainId);
-
-    // Must hold _lock.
-    private bool CanStart(GrainCall call) => _running == 0 || _class.IsReentrant || call.Method.AlwaysInterleave;
-
-    // Must hold _lock.
-    private void Wait(GrainCall call)
+    // Executor.
+    private void RequestDeactivation(DeactivationReason reason)
     {
-        _waiting.Enqueue(call);
-        if (call.Method.AlwaysInterleave)
-        {
-            _waitingInterleavable++;
-        }
-    }
-
-    // Must hold _lock. Starts waiting calls in arrival order as far as they may start; interleaving calls further
-    // back (queued while activating) start too, rather than wait behind a call that cannot.
-    private List<GrainCall>? DequeueStartable()
-    {
-        List<GrainCall>? toStart = null;
-        while (_waiting.Count > 0 && CanStart(_waiting.Peek()))
-        {
-            var call = _waiting.Dequeue();
-            _waitingInterleavable -= call.Method.AlwaysInterleave ? 1 : 0;
-            _running++;
-            (toStart ??= []).Add(call);
-        }
-
-        if (_waitingInterleavable > 0)
-        {
-            for (var remaining = _waiting.Count; remaining > 0; remaining--)
-            {
-                var call = _waiting.Dequeue();
-                if (call.Method.AlwaysInterleave)
-                {
-                    _waitingInterleavable--;
-                    _running++;
-                    (toStart ??= []).Add(call);
-                }
-                else
-                {
-                    _waiting.Enqueue(call);
-                }
-            }
-        }
-
-        return toStart;
-    }
-
-    // Must hold _lock.
-    private GrainCall[] TakeAllWaiting()
-    {
-        GrainCall[] waiting = [.. _waiting];
-        _waiting.Clear();
-        _waitingInterleavable = 0;
-        return waiting;
-    }
-
-    private void StartAll(List<GrainCall>? calls)
-    {
-        if (calls is null)
+        if (_deactivationRequest is not null || State is ActivationState.Deactivating or ActivationState.Invalid)
         {
             return;
         }
 
-        foreach (var call in calls)
+        _deactivationRequest = reason;
+        if (State == ActivationState.Valid && _running == 0)
         {
-            _executor.PostCall(call);
+            BeginDeactivation(reason);
         }
     }
+
+    // Executor.
+    private bool CollectIfIdle(long idleSinceTimestamp)
+    {
+        if (State != ActivationState.Valid || _running > 0 || _parked.Count > 0 || _deactivationRequest is not null ||
+            _lastActivity > idleSinceTimestamp)
+        {
+            return false;
+        }
+
+        RequestDeactivation(new DeactivationReason(DeactivationReasonCode.IdleCollection, "The activation was idle longer than the collection age."));
+        return true;
+    }
+
+    // Executor.
+    private bool CanStart(GrainCall call) => _running == 0 || _class.IsReentrant || call.Method.AlwaysInterleave;
+
+    // Executor.
+    private void Park(GrainCall call)
+    {
+        _parked.Enqueue(call);
+        if (call.Method.AlwaysInterleave)
+        {
+            _parkedInterleavable++;
+        }
+    }
+
+    // Executor. Starts parked calls in arrival order as far as they may start; interleaving calls further back (parked
+    // while activating) start too, rather than wait behind a call that cannot. Each start is its own work item, so a
+    // long run of synchronous calls does not recurse.
+    private void StartParked()
+    {
+        while (_parked.Count > 0 && CanStart(_parked.Peek()))
+        {
+            var call = _parked.Dequeue();
+            _parkedInterleavable -= call.Method.AlwaysInterleave ? 1 : 0;
+            _running++;
+            _executor.PostStart(call);
+        }
+
+        if (_parkedInterleavable > 0)
+        {
+            for (var remaining = _parked.Count; remaining > 0; remaining--)
+            {
+                var call = _parked.Dequeue();
+                if (call.Method.AlwaysInterleave)
+                {
+                    _parkedInterleavable--;
+                    _running++;
+                    _executor.PostStart(call);
+                }
+                else
+                {
+                    _parked.Enqueue(call);
+                }
+            }
+        }
+    }
+
+    // Executor.
+    private GrainCall[] TakeAllParked()
+    {
+        GrainCall[] parked = [.. _parked];
+        _parked.Clear();
+        _parkedInterleavable = 0;
+        return parked;
+    }
+
+    /// <summary>
+    /// Deals with a call that reached this activation after it ended: callers of an activation that failed learn why;
+    /// otherwise the call goes to the grain's next activation.
+    /// </summary>
+    private void Reroute(GrainCall call)
+    {
+        if (_activationFailure is not null)
+        {
+            call.Fail(_activationFailure);
+        }
+        else if (call is TimerTickCall)
+        {
+            // A tick belongs to the timer of this activation, which is gone.
+            call.Fail(new ObjectDisposedException(nameof(GrainTimer)));
+        }
+        else
+        {
+            _directory.Deliver(GrainId, call);
+        }
+    }
+
+    private void Touch() => Volatile.Write(ref _lastActivity, _shared.Time.GetTimestamp());
 
     private static bool CountsAsActivity(GrainCall call) => call is not TimerTickCall tick || tick.KeepAlive;
 }

@@ -86,7 +86,9 @@ internal sealed class ActivationDirectory
     {
         var time = Shared.Time;
         var idleSince = time.GetTimestamp() - (long)(age.TotalSeconds * time.TimestampFrequency);
-        var collected = _activations.Values.Where(a => a.TryCollectIfIdle(idleSince)).ToArray();
+        var candidates = _activations.Values.ToArray();
+        var decisions = await Task.WhenAll(candidates.Select(a => a.CollectIfIdleAsync(idleSince))).WaitAsync(cancellationToken);
+        var collected = candidates.Where((_, i) => decisions[i]).ToArray();
         await Task.WhenAll(collected.Select(a => a.Deactivated)).WaitAsync(cancellationToken);
         return collected.Length;
     }

@@ -6,11 +6,12 @@ namespace Grains.Activation;
 /// <summary>
 /// Runs an activation's work one item at a time on the thread pool. It is also the activation's
 /// SynchronizationContext, so every <c>await</c> in grain code resumes here: turns of one activation never overlap,
-/// and a busy activation gives its thread back after a bounded batch.
+/// and a busy activation gives its thread back after a bounded batch. Callers only enqueue (lock-free); everything
+/// else about the mailbox happens on this executor.
 /// </summary>
 internal sealed class ActivationExecutor : SynchronizationContext, IThreadPoolWorkItem
 {
-    private const int MaxItemsPerBatch = 64;
+    private const int MaxItemsPerBatch = 256;
 
     private readonly ConcurrentQueue<WorkItem> _queue = new();
     private readonly ActivationData _owner;
@@ -23,17 +24,13 @@ internal sealed class ActivationExecutor : SynchronizationContext, IThreadPoolWo
     /// <summary>True on the thread that is currently running this activation's work.</summary>
     public bool IsCurrent => Current == this;
 
-    public void PostCall(GrainCall call)
-    {
-        _queue.Enqueue(new WorkItem(call, null, null));
-        Schedule();
-    }
+    /// <summary>A call that has arrived: the executor admits it (runs or parks it).</summary>
+    public void PostIncoming(GrainCall call) => Enqueue(new WorkItem(WorkKind.Incoming, call, null, null));
 
-    public override void Post(SendOrPostCallback d, object? state)
-    {
-        _queue.Enqueue(new WorkItem(null, d, state));
-        Schedule();
-    }
+    /// <summary>A call already admitted: the executor runs it.</summary>
+    public void PostStart(GrainCall call) => Enqueue(new WorkItem(WorkKind.Start, call, null, null));
+
+    public override void Post(SendOrPostCallback d, object? state) => Enqueue(new WorkItem(WorkKind.Callback, null, d, state));
 
     public override void Send(SendOrPostCallback d, object? state) =>
         throw new NotSupportedException("A grain activation does not run work synchronously for another thread; use await.");
@@ -64,11 +61,18 @@ internal sealed class ActivationExecutor : SynchronizationContext, IThreadPoolWo
         }
     }
 
+    private void Enqueue(in WorkItem item)
+    {
+        _queue.Enqueue(item);
+        Schedule();
+    }
+
     private void Schedule()
     {
-        if (Interlocked.Exchange(ref _scheduled, 1) == 0)
+        // The read spares busy producers a contended interlocked write; the queue's own fence keeps it safe.
+        if (Volatile.Read(ref _scheduled) == 0 && Interlocked.Exchange(ref _scheduled, 1) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
     }
 
@@ -76,13 +80,17 @@ internal sealed class ActivationExecutor : SynchronizationContext, IThreadPoolWo
     {
         try
         {
-            if (item.Call is not null)
+            switch (item.Kind)
             {
-                _owner.RunCall(item.Call);
-            }
-            else
-            {
-                item.Callback!(item.State);
+                case WorkKind.Incoming:
+                    _owner.Admit(item.Call!);
+                    break;
+                case WorkKind.Start:
+                    _owner.RunCall(item.Call!);
+                    break;
+                default:
+                    item.Callback!(item.State);
+                    break;
             }
         }
         catch (Exception exception)
@@ -92,5 +100,12 @@ internal sealed class ActivationExecutor : SynchronizationContext, IThreadPoolWo
         }
     }
 
-    private readonly record struct WorkItem(GrainCall? Call, SendOrPostCallback? Callback, object? State);
+    private enum WorkKind
+    {
+        Incoming,
+        Start,
+        Callback,
+    }
+
+    private readonly record struct WorkItem(WorkKind Kind, GrainCall? Call, SendOrPostCallback? Callback, object? State);
 }

@@ -22,7 +22,7 @@ internal sealed class CallDispatcher : IGrainCallInvoker
     {
         ArgumentNullException.ThrowIfNull(call);
         var timeout = call.Method.ResponseTimeout ?? _responseTimeout;
-        var pending = new PendingCall<TResult>(_pendingCalls, _pendingCalls.NextId(), target, call.Method, timeout, _pendingCalls.DeadlineFor(timeout));
+        var pending = new PendingCall<TResult>(_pendingCalls, target, call.Method, timeout);
         call.SetResultSink(pending);
         _pendingCalls.Add(pending);
         _directory.Deliver(target, call);

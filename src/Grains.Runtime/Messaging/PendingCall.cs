@@ -2,57 +2,62 @@ using Grains.CodeGeneration;
 
 namespace Grains.Messaging;
 
-/// <summary>A call a caller is waiting for; it is removed from its table the moment it completes.</summary>
-internal interface IPendingCall
+/// <summary>
+/// A call a caller is waiting for. It links itself into one shard of the <see cref="PendingCallTable"/> (intrusive,
+/// so tracking a call allocates nothing) and unlinks itself the moment it completes.
+/// </summary>
+internal abstract class PendingCallEntry
 {
-    long Id { get; }
+    internal PendingCallEntry? Previous;
+    internal PendingCallEntry? Next;
+    internal int Shard = -1;
 
-    long DeadlineTimestamp { get; }
+    public abstract long DeadlineTimestamp { get; }
 
-    void TimeOut();
+    public abstract void TimeOut();
 
-    void Fail(Exception exception);
+    public abstract void Fail(Exception exception);
 }
 
 /// <summary>
-/// The caller's side of a call: its task, its deadline and its place in the pending-call table. Continuations run
-/// asynchronously so that the caller's code never runs inside the callee's turn.
+/// The caller's side of a call: its task and its deadline. Continuations run asynchronously so that the caller's
+/// code never runs inside the callee's turn.
 /// </summary>
-internal sealed class PendingCall<TResult> : TaskCompletionSource<TResult>, ICallResultSink<TResult>, IPendingCall
+internal sealed class PendingCall<TResult> : PendingCallEntry, ICallResultSink<TResult>
 {
+    private readonly TaskCompletionSource<TResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly PendingCallTable _table;
     private readonly GrainId _target;
     private readonly GrainMethodDescriptor _method;
     private readonly TimeSpan _timeout;
+    private readonly long _deadline;
 
-    public PendingCall(PendingCallTable table, long id, GrainId target, GrainMethodDescriptor method, TimeSpan timeout, long deadlineTimestamp)
-        : base(TaskCreationOptions.RunContinuationsAsynchronously)
+    public PendingCall(PendingCallTable table, GrainId target, GrainMethodDescriptor method, TimeSpan timeout)
     {
         _table = table;
         _target = target;
         _method = method;
         _timeout = timeout;
-        Id = id;
-        DeadlineTimestamp = deadlineTimestamp;
+        _deadline = table.DeadlineFor(timeout);
     }
 
-    public long Id { get; }
+    public Task<TResult> Task => _completion.Task;
 
-    public long DeadlineTimestamp { get; }
+    public override long DeadlineTimestamp => _deadline;
 
-    void ICallResultSink<TResult>.SetResult(TResult result)
+    public void SetResult(TResult result)
     {
-        _table.Remove(Id);
-        TrySetResult(result);
+        _table.Remove(this);
+        _completion.TrySetResult(result);
     }
 
-    void ICallResultSink<TResult>.SetException(Exception exception) => Fail(exception);
+    public void SetException(Exception exception) => Fail(exception);
 
-    public void TimeOut() => Fail(new GrainCallTimeoutException(_target, _method.DisplayName, _timeout));
+    public override void TimeOut() => Fail(new GrainCallTimeoutException(_target, _method.DisplayName, _timeout));
 
-    public void Fail(Exception exception)
+    public override void Fail(Exception exception)
     {
-        _table.Remove(Id);
-        TrySetException(exception);
+        _table.Remove(this);
+        _completion.TrySetException(exception);
     }
 }
