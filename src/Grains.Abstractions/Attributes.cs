@@ -12,6 +12,13 @@ public sealed class AlwaysInterleaveAttribute : Attribute;
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class OneWayAttribute : Attribute;
 
+/// <summary>
+/// Running this method twice has the same effect as running it once, so the runtime may retry it when a connection
+/// is lost while its outcome is unknown. Calls that surely did not run are retried for every method.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class IdempotentAttribute : Attribute;
+
 /// <summary>Overrides the silo's response timeout for one grain interface method.</summary>
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class ResponseTimeoutAttribute(string timeout) : Attribute

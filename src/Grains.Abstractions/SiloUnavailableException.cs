@@ -1,7 +1,7 @@
 namespace Grains;
 
 /// <summary>The silo cannot take the call now (it is stopping or stopped). Transient: retry against a running silo.</summary>
-public sealed class SiloUnavailableException : Exception
+public class SiloUnavailableException : Exception
 {
     public SiloUnavailableException(string message)
         : base(message)

@@ -87,6 +87,11 @@ internal static class Emitter
             options.Add("global::Grains.CodeGeneration.GrainMethodOptions.AlwaysInterleave");
         }
 
+        if (method.IsIdempotent)
+        {
+            options.Add("global::Grains.CodeGeneration.GrainMethodOptions.Idempotent");
+        }
+
         var optionsText = options.Count == 0 ? "global::Grains.CodeGeneration.GrainMethodOptions.None" : string.Join(" | ", options);
         var timeoutText = method.ResponseTimeoutTicks is { } ticks
             ? "global::System.TimeSpan.FromTicks(" + ticks.ToString(CultureInfo.InvariantCulture) + "L)"
@@ -99,7 +104,8 @@ internal static class Emitter
         code.Append("    public static readonly global::Grains.CodeGeneration.GrainMethodDescriptor Descriptor = new(typeof(")
             .Append(model.Type.TrimEnd('?')).Append("), \"").Append(method.Name).Append("\", unchecked((int)0x")
             .Append(((uint)method.MethodId).ToString("X8", CultureInfo.InvariantCulture)).Append("), ")
-            .Append(optionsText).Append(", ").Append(timeoutText).AppendLine(");");
+            .Append(optionsText).Append(", ").Append(timeoutText)
+            .Append(", static () => new ").Append(CallName(model, method)).AppendLine("());");
         code.AppendLine();
         for (var i = 0; i < method.Parameters.Count; i++)
         {
@@ -120,7 +126,35 @@ internal static class Emitter
             ReturnKind.TaskOfT => "new(" + invocation + ")",
             _ => invocation,
         }).AppendLine(";");
+        EmitSerialization(code, method);
         code.AppendLine("}").AppendLine();
+    }
+
+    private static void EmitSerialization(StringBuilder code, MethodModel method)
+    {
+        code.AppendLine();
+        code.AppendLine("    public override void WriteArguments(global::Grains.CodeGeneration.IGrainCodec codec, global::System.Text.Json.Utf8JsonWriter writer)");
+        code.AppendLine("    {");
+        code.AppendLine("        writer.WriteStartArray();");
+        for (var i = 0; i < method.Parameters.Count; i++)
+        {
+            code.Append("        codec.WriteValue(writer, Arg").Append(i.ToString(CultureInfo.InvariantCulture)).AppendLine(");");
+        }
+
+        code.AppendLine("        writer.WriteEndArray();");
+        code.AppendLine("    }");
+        code.AppendLine();
+        code.AppendLine("    public override void ReadArguments(global::Grains.CodeGeneration.IGrainCodec codec, ref global::System.Text.Json.Utf8JsonReader reader)");
+        code.AppendLine("    {");
+        code.AppendLine("        ReadArgumentsStart(ref reader);");
+        for (var i = 0; i < method.Parameters.Count; i++)
+        {
+            var index = i.ToString(CultureInfo.InvariantCulture);
+            code.AppendLine("        ReadNextArgument(ref reader);");
+            code.Append("        Arg").Append(index).Append(" = codec.ReadValue<").Append(method.Parameters.Items[i].Type).AppendLine(">(ref reader);");
+        }
+
+        code.AppendLine("    }");
     }
 
     public static string EmitManifest(string manifestName, IReadOnlyList<InterfaceModel> interfaces, IReadOnlyList<GrainClassModel> classes)

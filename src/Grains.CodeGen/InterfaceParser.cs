@@ -136,6 +136,7 @@ internal static class InterfaceParser
             parameters,
             isOneWay,
             HasAttribute(method, known.AlwaysInterleave),
+            HasAttribute(method, known.Idempotent),
             timeoutTicks);
     }
 

@@ -16,6 +16,7 @@ internal sealed class KnownTypes
         CancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
         OneWay = compilation.GetTypeByMetadataName("Grains.OneWayAttribute");
         AlwaysInterleave = compilation.GetTypeByMetadataName("Grains.AlwaysInterleaveAttribute");
+        Idempotent = compilation.GetTypeByMetadataName("Grains.IdempotentAttribute");
         ResponseTimeout = compilation.GetTypeByMetadataName("Grains.ResponseTimeoutAttribute");
         Reentrant = compilation.GetTypeByMetadataName("Grains.ReentrantAttribute");
         GrainType = compilation.GetTypeByMetadataName("Grains.GrainTypeAttribute");
@@ -41,6 +42,8 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? OneWay { get; }
 
     public INamedTypeSymbol? AlwaysInterleave { get; }
+
+    public INamedTypeSymbol? Idempotent { get; }
 
     public INamedTypeSymbol? ResponseTimeout { get; }
 

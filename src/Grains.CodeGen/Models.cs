@@ -21,6 +21,7 @@ internal sealed record MethodModel(
     EquatableArray<ParameterModel> Parameters,
     bool IsOneWay,
     bool AlwaysInterleave,
+    bool IsIdempotent,
     long? ResponseTimeoutTicks);
 
 /// <summary>A grain interface in the compilation and every method its proxy must implement.</summary>

@@ -7,11 +7,13 @@ namespace Grains;
 internal sealed class GrainFactory : IGrainFactory
 {
     private readonly GrainTypeRegistry _registry;
+    private readonly IGrainTypeResolver _grainTypes;
     private readonly IGrainCallInvoker _invoker;
 
-    public GrainFactory(GrainTypeRegistry registry, IGrainCallInvoker invoker)
+    public GrainFactory(GrainTypeRegistry registry, IGrainTypeResolver grainTypes, IGrainCallInvoker invoker)
     {
         _registry = registry;
+        _grainTypes = grainTypes;
         _invoker = invoker;
     }
 
@@ -26,8 +28,7 @@ internal sealed class GrainFactory : IGrainFactory
 
     private TGrainInterface Create<TGrainInterface>(string key)
     {
-        var grainClass = _registry.GetClassForInterface(typeof(TGrainInterface));
-        var id = GrainId.Create(grainClass.GrainType, key);
+        var id = GrainId.Create(_grainTypes.GetGrainType(typeof(TGrainInterface)), key);
         return (TGrainInterface)_registry.GetInterface(typeof(TGrainInterface)).CreateProxy(_invoker, id);
     }
 }

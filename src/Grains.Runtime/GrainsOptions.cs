@@ -11,6 +11,12 @@ public sealed class GrainsOptions
     /// <summary>How long a caller waits for a grain call before <see cref="GrainCallTimeoutException"/>. Default 30 s.</summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Retry a call whose connection was lost after it was sent (it may have run) even when its method is not
+    /// [Idempotent]. Calls that surely did not run are always retried. Default false.
+    /// </summary>
+    public bool RetryCallsWithUnknownOutcome { get; set; }
+
     /// <summary>An activation idle this long is deactivated. Default 15 min.</summary>
     public TimeSpan CollectionAge { get; set; } = TimeSpan.FromMinutes(15);
 

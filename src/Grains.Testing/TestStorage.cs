@@ -37,5 +37,12 @@ public sealed class TestStorage
             options.ConnectionString = ConnectionString;
         });
 
+    /// <summary>Keeps the cluster's membership in this database.</summary>
+    public void AddMembershipTo(ISiloBuilder builder) => builder.UseAdoNetClustering(MembershipOptions());
+
+    public void AddMembershipTo(IClientBuilder builder) => builder.UseAdoNetClustering(MembershipOptions());
+
     public override string ToString() => Description;
+
+    private AdoNetMembershipOptions MembershipOptions() => new() { Dialect = Dialect, ConnectionString = ConnectionString };
 }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Grains.CodeGeneration;
 
 /// <summary>
@@ -7,6 +9,12 @@ namespace Grains.CodeGeneration;
 public abstract class GrainCall
 {
     public abstract GrainMethodDescriptor Method { get; }
+
+    /// <summary>Routing facts the runtime carries with the call (deadline, hops, sender's view).</summary>
+    public GrainCallRouting Routing { get; set; }
+
+    /// <summary>The exception the call ended with, once it has ended with one.</summary>
+    public abstract Exception? Exception { get; }
 
     /// <summary>
     /// Runs the call against the grain instance and keeps the outcome for <see cref="Complete"/>. Returns the exception
@@ -20,8 +28,47 @@ public abstract class GrainCall
     /// </summary>
     public abstract void Complete();
 
-    /// <summary>Fails the call without running it (timeout, activation failure, shutdown).</summary>
+    /// <summary>Fails the call without running it (timeout, activation failure, shutdown, lost connection).</summary>
     public abstract void Fail(Exception exception);
 
+    /// <summary>Sends the outcome to a remote caller instead of a local one.</summary>
+    public abstract void SetResponder(ICallResponder responder);
+
+    /// <summary>Writes the arguments as one JSON array (generated).</summary>
+    public abstract void WriteArguments(IGrainCodec codec, Utf8JsonWriter writer);
+
+    /// <summary>Reads the arguments from the JSON array the reader is positioned before (generated).</summary>
+    public abstract void ReadArguments(IGrainCodec codec, ref Utf8JsonReader reader);
+
+    /// <summary>Writes the result of a call that completed successfully.</summary>
+    public abstract void WriteResult(IGrainCodec codec, Utf8JsonWriter writer);
+
+    /// <summary>Reads a result sent by the silo that ran the call and keeps it for <see cref="Complete"/>.</summary>
+    public abstract void ReadResult(IGrainCodec codec, ref Utf8JsonReader reader);
+
     public override string ToString() => Method.DisplayName;
+
+    /// <summary>Moves the reader onto the start of the argument array (generated code calls this).</summary>
+    protected static void ReadArgumentsStart(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new JsonException("The arguments of a grain call must be a JSON array.");
+        }
+    }
+
+    /// <summary>Moves the reader onto the next argument (generated code calls this).</summary>
+    protected static void ReadNextArgument(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read() || reader.TokenType == JsonTokenType.EndArray)
+        {
+            throw new JsonException("A grain call carries fewer arguments than its method declares.");
+        }
+    }
 }
+
+/// <summary>What the runtime carries with a call between silos.</summary>
+/// <param name="DeadlineUtcMilliseconds">When the caller stops waiting (Unix milliseconds); 0 for none.</param>
+/// <param name="Hops">How many times silos have forwarded the call.</param>
+/// <param name="Attempts">How many times this process has tried to deliver it.</param>
+public readonly record struct GrainCallRouting(long DeadlineUtcMilliseconds, int Hops, int Attempts);

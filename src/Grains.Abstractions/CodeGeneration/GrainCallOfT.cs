@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 
 namespace Grains.CodeGeneration;
 
@@ -6,11 +7,16 @@ namespace Grains.CodeGeneration;
 public abstract class GrainCall<TResult> : GrainCall
 {
     private ICallResultSink<TResult>? _sink;
+    private ICallResponder? _responder;
     private TResult? _result;
     private Exception? _exception;
 
+    public override Exception? Exception => _exception;
+
     /// <summary>Set by the runtime before the call is delivered.</summary>
     public void SetResultSink(ICallResultSink<TResult> sink) => _sink = sink;
+
+    public sealed override void SetResponder(ICallResponder responder) => _responder = responder;
 
     /// <summary>Invokes the grain method with this call's arguments (generated).</summary>
     protected abstract ValueTask<TResult> InvokeCoreAsync(object grain);
@@ -38,6 +44,58 @@ public abstract class GrainCall<TResult> : GrainCall
         return AwaitInvocationAsync(invocation);
     }
 
+    public sealed override void Complete()
+    {
+        if (_responder is not null)
+        {
+            _responder.Respond(this);
+        }
+        else if (_exception is not null)
+        {
+            _sink?.SetException(_exception);
+        }
+        else
+        {
+            _sink?.SetResult(_result!);
+        }
+    }
+
+    public sealed override void Fail(Exception exception)
+    {
+        _exception = exception;
+        if (_responder is not null)
+        {
+            _responder.Respond(this);
+        }
+        else
+        {
+            _sink?.SetException(exception);
+        }
+    }
+
+    public sealed override void WriteResult(IGrainCodec codec, Utf8JsonWriter writer) => codec.WriteValue(writer, _result);
+
+    public sealed override void ReadResult(IGrainCodec codec, ref Utf8JsonReader reader)
+    {
+        if (!reader.Read())
+        {
+            throw new JsonException("The result of a grain call is missing.");
+        }
+
+        _result = codec.ReadValue<TResult>(ref reader);
+    }
+
+    /// <summary>Adapts a Task-returning grain method (generated code calls this).</summary>
+    protected static ValueTask<NoResult> FromTask(Task task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return task.IsCompletedSuccessfully ? default : AwaitTask(task);
+    }
+
+    /// <summary>Adapts a ValueTask-returning grain method (generated code calls this).</summary>
+    protected static ValueTask<NoResult> FromValueTask(ValueTask task) =>
+        task.IsCompletedSuccessfully ? default : AwaitValueTask(task);
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Exception?> AwaitInvocationAsync(ValueTask<TResult> invocation)
     {
@@ -52,31 +110,6 @@ public abstract class GrainCall<TResult> : GrainCall
             return exception;
         }
     }
-
-    public sealed override void Complete()
-    {
-        if (_exception is not null)
-        {
-            _sink?.SetException(_exception);
-        }
-        else
-        {
-            _sink?.SetResult(_result!);
-        }
-    }
-
-    public sealed override void Fail(Exception exception) => _sink?.SetException(exception);
-
-    /// <summary>Adapts a Task-returning grain method (generated code calls this).</summary>
-    protected static ValueTask<NoResult> FromTask(Task task)
-    {
-        ArgumentNullException.ThrowIfNull(task);
-        return task.IsCompletedSuccessfully ? default : AwaitTask(task);
-    }
-
-    /// <summary>Adapts a ValueTask-returning grain method (generated code calls this).</summary>
-    protected static ValueTask<NoResult> FromValueTask(ValueTask task) =>
-        task.IsCompletedSuccessfully ? default : AwaitValueTask(task);
 
     private static async ValueTask<NoResult> AwaitTask(Task task)
     {

@@ -3,7 +3,13 @@ namespace Grains.CodeGeneration;
 /// <summary>Static facts about one grain interface method, emitted once per method by the source generator.</summary>
 public sealed class GrainMethodDescriptor
 {
-    public GrainMethodDescriptor(Type interfaceType, string methodName, int methodId, GrainMethodOptions options, TimeSpan? responseTimeout = null)
+    public GrainMethodDescriptor(
+        Type interfaceType,
+        string methodName,
+        int methodId,
+        GrainMethodOptions options,
+        TimeSpan? responseTimeout = null,
+        Func<GrainCall>? createCall = null)
     {
         ArgumentNullException.ThrowIfNull(interfaceType);
         ArgumentException.ThrowIfNullOrEmpty(methodName);
@@ -12,6 +18,7 @@ public sealed class GrainMethodDescriptor
         MethodId = methodId;
         Options = options;
         ResponseTimeout = responseTimeout;
+        CreateCall = createCall;
         DisplayName = $"{interfaceType.Name}.{methodName}";
     }
 
@@ -28,6 +35,11 @@ public sealed class GrainMethodDescriptor
 
     public string DisplayName { get; }
 
+    /// <summary>Makes an empty call object for this method, to be filled from a message (null for runtime-internal calls).</summary>
+    public Func<GrainCall>? CreateCall { get; }
+
+    public bool IsIdempotent => (Options & GrainMethodOptions.Idempotent) != 0;
+
     public bool IsOneWay => (Options & GrainMethodOptions.OneWay) != 0;
 
     public bool AlwaysInterleave => (Options & GrainMethodOptions.AlwaysInterleave) != 0;
@@ -42,4 +54,5 @@ public enum GrainMethodOptions
     None = 0,
     OneWay = 1,
     AlwaysInterleave = 2,
+    Idempotent = 4,
 }

@@ -14,6 +14,34 @@ internal sealed class PostgreSqlDialect : SqlDialect
 
     public override string ScriptFolder => "postgresql";
 
+    public override System.Data.IsolationLevel SnapshotIsolation => System.Data.IsolationLevel.RepeatableRead;
+
+    public override async Task NotifyAsync(DbConnection connection, DbTransaction transaction, string channel, string payload, CancellationToken cancellationToken)
+    {
+        await using var command = connection.Command("SELECT pg_notify(@channel, @payload)", transaction).With("channel", channel).With("payload", payload);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public override async Task ListenAsync(DbDataSource dataSource, string channel, Action<string> onNotification, CancellationToken cancellationToken)
+    {
+        await using var connection = (NpgsqlConnection)await dataSource.OpenConnectionAsync(cancellationToken);
+        connection.Notification += (_, notification) => onNotification(notification.Payload);
+        await using (var listen = connection.Command($"LISTEN {channel}"))
+        {
+            await listen.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            // A quiet period ends with a round trip, so a dead server is noticed instead of waited on forever.
+            if (!await connection.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken))
+            {
+                await using var ping = connection.Command("SELECT 1");
+                await ping.ExecuteScalarAsync(cancellationToken);
+            }
+        }
+    }
+
     public override DbDataSource CreateDataSource(string connectionString) => NpgsqlDataSource.Create(connectionString);
 
     public override string DescribeTarget(string connectionString)

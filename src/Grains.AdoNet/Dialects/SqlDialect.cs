@@ -18,6 +18,17 @@ internal abstract class SqlDialect
     /// <summary>Says where the database is (host, port, database or file) without credentials, for error messages.</summary>
     public abstract string DescribeTarget(string connectionString);
 
+    /// <summary>Isolation for reads that must see the version row and the rows at one moment.</summary>
+    public abstract System.Data.IsolationLevel SnapshotIsolation { get; }
+
+    /// <summary>Announces a change to listeners, inside the writing transaction (PostgreSQL NOTIFY); a no-op elsewhere.</summary>
+    public virtual Task NotifyAsync(DbConnection connection, DbTransaction transaction, string channel, string payload, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
+    /// <summary>Reports notifications on a channel until cancelled; returns at once when the database cannot notify.</summary>
+    public virtual Task ListenAsync(DbDataSource dataSource, string channel, Action<string> onNotification, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
     /// <summary>Runs an idempotent schema script so that concurrent silos do not race each other.</summary>
     public abstract Task ApplySchemaAsync(DbConnection connection, string script, CancellationToken cancellationToken);
 

@@ -11,6 +11,9 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string ScriptFolder => "sqlite";
 
+    // SQLite transactions are serializable.
+    public override System.Data.IsolationLevel SnapshotIsolation => System.Data.IsolationLevel.Serializable;
+
     public override DbDataSource CreateDataSource(string connectionString) => SqliteFactory.Instance.CreateDataSource(connectionString);
 
     public override string DescribeTarget(string connectionString)

@@ -49,8 +49,7 @@ internal sealed class AdoNetGrainStorage : IGrainStorage, IAsyncDisposable
                 await _dialect.ApplySchemaAsync(connection, _dialect.LoadScript("grains-storage.sql"), cancellationToken);
             }
 
-            await using var probe = connection.CreateCommand();
-            probe.CommandText = GrainStorageSql.Probe;
+            await using var probe = connection.Command(GrainStorageSql.Probe);
             await probe.ExecuteNonQueryAsync(cancellationToken);
         }
         catch (Exception exception) when (exception is DbException or IOException or TimeoutException or InvalidOperationException)
@@ -106,12 +105,12 @@ internal sealed class AdoNetGrainStorage : IGrainStorage, IAsyncDisposable
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-            await using var command = CreateCommand(connection, expected is null ? GrainStorageSql.Insert : GrainStorageSql.Update, key);
-            AddParameter(command, "payload", (object?)payload ?? DBNull.Value);
-            AddParameter(command, "modified_on", _time.GetUtcNow().UtcDateTime);
+            await using var command = CreateCommand(connection, expected is null ? GrainStorageSql.Insert : GrainStorageSql.Update, key)
+                .With("payload", payload)
+                .With("modified_on", _time.GetUtcNow().UtcDateTime);
             if (expected is { } version)
             {
-                AddParameter(command, "version", version);
+                command.With("version", version);
             }
 
             changed = await command.ExecuteNonQueryAsync(cancellationToken);
@@ -132,24 +131,12 @@ internal sealed class AdoNetGrainStorage : IGrainStorage, IAsyncDisposable
         return FormatEtag((expected ?? 0) + 1);
     }
 
-    private DbCommand CreateCommand(DbConnection connection, string sql, GrainStateKey key)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        AddParameter(command, "service_id", ServiceId);
-        AddParameter(command, "grain_type", key.GrainId.Type);
-        AddParameter(command, "grain_key", key.GrainId.Key);
-        AddParameter(command, "state_name", key.StateName);
-        return command;
-    }
-
-    private static void AddParameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-    }
+    private DbCommand CreateCommand(DbConnection connection, string sql, GrainStateKey key) =>
+        connection.Command(sql)
+            .With("service_id", ServiceId)
+            .With("grain_type", key.GrainId.Type)
+            .With("grain_key", key.GrainId.Key)
+            .With("state_name", key.StateName);
 
     private string Serialize<TState>(GrainStateKey key, TState state)
     {

@@ -340,7 +340,7 @@ internal sealed partial class ActivationData : IGrainContext
         }
         else
         {
-            _directory.Deliver(GrainId, call);
+            _directory.Reroute(GrainId, call);
         }
     }
 

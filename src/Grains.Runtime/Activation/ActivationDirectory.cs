@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Grains.CodeGeneration;
 using Grains.Manifest;
+using Grains.Messaging;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -12,6 +14,7 @@ internal sealed class ActivationDirectory
     private readonly ConcurrentDictionary<GrainId, ActivationData> _activations = new();
     private readonly GrainTypeRegistry _registry;
     private volatile bool _accepting = true;
+    private ICallRouter? _router;
 
     public ActivationDirectory(
         GrainTypeRegistry registry,
@@ -33,21 +36,34 @@ internal sealed class ActivationDirectory
     /// <summary>Hands a call to the grain's activation, creating the activation when there is none.</summary>
     public void Deliver(GrainId target, GrainCall call)
     {
+        if (!TryDeliver(target, call, allowNewActivation: true))
+        {
+            call.Fail(new SiloUnavailableException(
+                $"The silo is shutting down; the call {call.Method.DisplayName} to grain {target} was not delivered. Retry against a running silo."));
+        }
+    }
+
+    public bool HasActivation(GrainId target) => _activations.ContainsKey(target);
+
+    /// <summary>
+    /// Hands a call to the grain's activation; creates one only when allowed and the silo still accepts activations.
+    /// False when the call was not taken (the caller sends it elsewhere).
+    /// </summary>
+    public bool TryDeliver(GrainId target, GrainCall call, bool allowNewActivation)
+    {
         while (true)
         {
             if (!_activations.TryGetValue(target, out var activation))
             {
-                if (!_accepting)
+                if (!_accepting || !allowNewActivation)
                 {
-                    call.Fail(new SiloUnavailableException(
-                        $"The silo is shutting down; the call {call.Method.DisplayName} to grain {target} was not delivered. Retry against a running silo."));
-                    return;
+                    return false;
                 }
 
                 if (!_registry.TryGetClass(target.Type, out var grainClass))
                 {
                     call.Fail(new InvalidOperationException($"No grain class has the grain type '{target.Type}' in this silo."));
-                    return;
+                    return true;
                 }
 
                 activation = _activations.GetOrAdd(target, static (id, state) => new ActivationData(id, state.grainClass, state.directory.Shared, state.directory), (grainClass, directory: this));
@@ -55,12 +71,19 @@ internal sealed class ActivationDirectory
 
             if (activation.TryEnqueue(call))
             {
-                return;
+                return true;
             }
 
             // The activation ended between lookup and enqueue; make sure it is gone and try again.
             Remove(activation);
         }
+    }
+
+    /// <summary>Routes a call that reached an ended activation: locally, or to whichever silo now owns the grain.</summary>
+    public void Reroute(GrainId target, GrainCall call)
+    {
+        _router ??= Shared.Services.GetRequiredService<ICallRouter>();
+        _router.Route(target, call);
     }
 
     public void Remove(ActivationData activation) =>

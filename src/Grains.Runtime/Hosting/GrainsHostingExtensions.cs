@@ -1,11 +1,12 @@
 using Grains.Activation;
+using Grains.Cluster;
 using Grains.CodeGeneration;
 using Grains.Manifest;
 using Grains.Messaging;
+using Grains.Transport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Grains.Hosting;
@@ -18,6 +19,8 @@ public static class GrainsHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<GrainsOptions>().Bind(builder.Configuration.GetSection(GrainsOptions.SectionName));
+        builder.Services.AddOptions<MembershipOptions>().Bind(builder.Configuration.GetSection(MembershipOptions.SectionName));
+        builder.Services.AddOptions<TransportOptions>().Bind(builder.Configuration.GetSection(TransportOptions.SectionName));
         builder.Services.AddGrains(configure);
         return builder;
     }
@@ -59,16 +62,11 @@ public static class GrainsHostingExtensions
             return new PendingCallTable(sp.GetRequiredService<TimeProvider>(), PendingCallTable.SweepIntervalFor(timeout));
         });
         services.AddSingleton<ActivationDirectory>();
+        services.TryAddSingleton<ICallRouter>(sp => new LocalCallRouter(sp.GetRequiredService<ActivationDirectory>()));
         services.AddSingleton<IGrainCallInvoker, CallDispatcher>();
+        services.AddSingleton<IGrainTypeResolver, LocalGrainTypeResolver>();
         services.AddSingleton<IGrainFactory, GrainFactory>();
-        services.AddSingleton(sp => new Silo(
-            sp.GetRequiredService<ActivationDirectory>(),
-            sp.GetRequiredService<PendingCallTable>(),
-            sp.GetServices<ISiloStartupTask>(),
-            sp.GetRequiredService<GrainTypeRegistry>(),
-            sp.GetRequiredService<IOptions<GrainsOptions>>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<Silo>>()));
+        services.AddSingleton(sp => new Silo(sp));
         services.AddHostedService(sp => sp.GetRequiredService<Silo>());
     }
 }

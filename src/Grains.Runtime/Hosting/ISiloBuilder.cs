@@ -1,13 +1,10 @@
 using System.Reflection;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Grains.Hosting;
 
 /// <summary>Configures a silo: its grain assemblies, storages and options.</summary>
-public interface ISiloBuilder
+public interface ISiloBuilder : IGrainsBuilder
 {
-    IServiceCollection Services { get; }
-
     /// <summary>Adds an assembly whose grain classes and interfaces the silo hosts (assemblies it references are included).</summary>
     ISiloBuilder AddApplicationPart(Assembly assembly);
 }

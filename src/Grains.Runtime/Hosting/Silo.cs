@@ -1,6 +1,8 @@
 using Grains.Activation;
+using Grains.Cluster;
 using Grains.Manifest;
 using Grains.Messaging;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,10 +10,11 @@ using Microsoft.Extensions.Options;
 namespace Grains.Hosting;
 
 /// <summary>
-/// The silo as a hosted service: runs start-up tasks (storage schemas) before taking calls, collects idle
-/// activations, and on stop deactivates every activation so that their hooks run.
+/// The silo as a hosted service. Starting: storage and membership checks, then (once Kestrel listens) joining the
+/// cluster. Running: idle collection. Stopping: leave the cluster (grains handed off), deactivate every activation
+/// so hooks run, answer what is in flight.
 /// </summary>
-public sealed partial class Silo : IHostedService, IDisposable
+public sealed partial class Silo : IHostedLifecycleService, IDisposable
 {
     private readonly ActivationDirectory _directory;
     private readonly PendingCallTable _pendingCalls;
@@ -20,25 +23,21 @@ public sealed partial class Silo : IHostedService, IDisposable
     private readonly GrainsOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<Silo> _logger;
+    private readonly ClusterParticipation? _cluster;
     private ITimer? _collectionTimer;
     private volatile SiloStatus _status = SiloStatus.Created;
+    private int _killed;
 
-    internal Silo(
-        ActivationDirectory directory,
-        PendingCallTable pendingCalls,
-        IEnumerable<ISiloStartupTask> startupTasks,
-        GrainTypeRegistry registry,
-        IOptions<GrainsOptions> options,
-        TimeProvider time,
-        ILogger<Silo> logger)
+    internal Silo(IServiceProvider services)
     {
-        _directory = directory;
-        _pendingCalls = pendingCalls;
-        _startupTasks = startupTasks;
-        _registry = registry;
-        _options = options.Value;
-        _time = time;
-        _logger = logger;
+        _directory = services.GetRequiredService<ActivationDirectory>();
+        _pendingCalls = services.GetRequiredService<PendingCallTable>();
+        _startupTasks = services.GetServices<ISiloStartupTask>();
+        _registry = services.GetRequiredService<GrainTypeRegistry>();
+        _options = services.GetRequiredService<IOptions<GrainsOptions>>().Value;
+        _time = services.GetRequiredService<TimeProvider>();
+        _logger = services.GetRequiredService<ILogger<Silo>>();
+        _cluster = services.GetService<ClusterParticipation>();
     }
 
     public SiloStatus Status => _status;
@@ -48,26 +47,39 @@ public sealed partial class Silo : IHostedService, IDisposable
     /// <summary>The number of live activations in this silo.</summary>
     public int ActivationCount => _directory.Count;
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>This silo's identity in its cluster; null for a silo without clustering.</summary>
+    public LocalSilo? Cluster => _cluster?.Self;
+
+    internal MembershipView? MembershipView => _cluster?.View;
+
+    public async Task StartingAsync(CancellationToken cancellationToken)
     {
         _status = SiloStatus.Starting;
         foreach (var task in _startupTasks)
         {
             await task.ExecuteAsync(cancellationToken);
         }
-
-        _collectionTimer = _time.CreateTimer(
-            static state => ((Silo)state!).CollectIdle(),
-            this,
-            _options.CollectionQuantum,
-            _options.CollectionQuantum);
-        _status = SiloStatus.Active;
-        LogStarted(_logger, _options.ServiceId, _registry.Classes.Count);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Runs once every hosted service has started, so the silo port is open before the silo joins.</summary>
+    public async Task StartedAsync(CancellationToken cancellationToken)
     {
-        if (_status is SiloStatus.Stopping or SiloStatus.Stopped)
+        if (_cluster is not null)
+        {
+            await _cluster.JoinAsync(Environment.MachineName, cancellationToken);
+        }
+
+        _collectionTimer = _time.CreateTimer(static state => ((Silo)state!).CollectIdle(), this, _options.CollectionQuantum, _options.CollectionQuantum);
+        _status = SiloStatus.Active;
+        LogStarted(_logger, _options.ServiceId, _registry.Classes.Count, _cluster?.Self.Name ?? "no cluster");
+    }
+
+    /// <summary>Runs before any hosted service stops, so connections stay open while grains are handed off.</summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        if (_status is SiloStatus.Stopping or SiloStatus.Stopped || Volatile.Read(ref _killed) == 1)
         {
             return;
         }
@@ -75,20 +87,30 @@ public sealed partial class Silo : IHostedService, IDisposable
         _status = SiloStatus.Stopping;
         LogStopping(_logger, _directory.Count);
         _collectionTimer?.Dispose();
-        _directory.StopAccepting();
-        await _directory.Shared.Stopping.CancelAsync();
         try
         {
-            await _directory.DeactivateAllAsync(
-                new DeactivationReason(DeactivationReasonCode.ShuttingDown, "The silo is shutting down."),
-                cancellationToken);
+            if (_cluster is not null)
+            {
+                await _cluster.BeginLeaveAsync(cancellationToken);
+            }
+
+            _directory.StopAccepting();
+            await _directory.Shared.Stopping.CancelAsync();
+            await _directory.DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "The silo is shutting down."), cancellationToken);
+            if (_cluster is not null)
+            {
+                await _cluster.FinishLeaveAsync(cancellationToken);
+            }
         }
         catch (OperationCanceledException)
         {
             // A call that never returns keeps its activation from deactivating; the host's shutdown timeout bounds the wait.
             LogStopTimedOut(_logger, _directory.Count);
         }
+    }
 
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
         var failed = _pendingCalls.FailAll(static () => new SiloUnavailableException(
             "The silo stopped before the call completed. Retry against a running silo."));
         if (failed > 0)
@@ -97,13 +119,32 @@ public sealed partial class Silo : IHostedService, IDisposable
         }
 
         _status = SiloStatus.Stopped;
+        return Task.CompletedTask;
     }
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Deactivates every activation idle for at least <paramref name="ageLimit"/> and waits for them; returns how many.</summary>
     public Task<int> CollectIdleActivationsAsync(TimeSpan ageLimit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(ageLimit, TimeSpan.Zero);
         return _directory.CollectIdleAsync(ageLimit, cancellationToken);
+    }
+
+    /// <summary>
+    /// Ends the silo abruptly, as a crashed process would: connections drop, nothing is written to the membership
+    /// table, no deactivation hook runs. The other silos must detect the loss. For tests.
+    /// </summary>
+    public async Task KillAsync()
+    {
+        Interlocked.Exchange(ref _killed, 1);
+        _status = SiloStatus.Stopped;
+        _collectionTimer?.Dispose();
+        _directory.StopAccepting();
+        if (_cluster is not null)
+        {
+            await _cluster.KillAsync();
+        }
     }
 
     public void Dispose()
@@ -133,8 +174,8 @@ public sealed partial class Silo : IHostedService, IDisposable
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Silo of service {ServiceId} started with {GrainClassCount} grain classes")]
-    private static partial void LogStarted(ILogger logger, string serviceId, int grainClassCount);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Silo of service {ServiceId} started with {GrainClassCount} grain classes ({Cluster})")]
+    private static partial void LogStarted(ILogger logger, string serviceId, int grainClassCount, string cluster);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Silo stopping: deactivating {ActivationCount} activations")]
     private static partial void LogStopping(ILogger logger, int activationCount);
@@ -142,12 +183,12 @@ public sealed partial class Silo : IHostedService, IDisposable
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Silo stop timed out with {ActivationCount} activations still deactivating")]
     private static partial void LogStopTimedOut(ILogger logger, int activationCount);
 
-    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Silo stopped with {Count} calls unanswered; their callers get SiloUnavailableException")]
-    private static partial void LogPendingCallsFailed(ILogger logger, int count);
-
     [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "Collected {Count} idle activations")]
     private static partial void LogCollected(ILogger logger, int count);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Idle collection failed")]
     private static partial void LogCollectionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Silo stopped with {Count} calls unanswered; their callers get SiloUnavailableException")]
+    private static partial void LogPendingCallsFailed(ILogger logger, int count);
 }

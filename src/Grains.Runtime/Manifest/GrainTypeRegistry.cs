@@ -12,6 +12,8 @@ public sealed class GrainTypeRegistry
     private readonly Dictionary<Type, GrainInterfaceDescriptor> _interfaces = [];
     private readonly Dictionary<string, GrainClassDescriptor> _classesByGrainType = new(StringComparer.Ordinal);
     private readonly Dictionary<Type, List<GrainClassDescriptor>> _implementations = [];
+    private readonly Dictionary<(string Interface, int MethodId), GrainMethodDescriptor> _methods = [];
+    private readonly Dictionary<string, Type> _interfacesByName = new(StringComparer.Ordinal);
 
     public GrainTypeRegistry(IEnumerable<Assembly> applicationParts)
     {
@@ -29,6 +31,11 @@ public sealed class GrainTypeRegistry
         foreach (var descriptor in builder.Interfaces)
         {
             _interfaces.TryAdd(descriptor.InterfaceType, descriptor);
+            _interfacesByName.TryAdd(descriptor.InterfaceType.FullName!, descriptor.InterfaceType);
+            foreach (var method in descriptor.Methods)
+            {
+                _methods.TryAdd((descriptor.InterfaceType.FullName!, method.MethodId), method);
+            }
         }
 
         foreach (var descriptor in builder.Classes)
@@ -88,6 +95,18 @@ public sealed class GrainTypeRegistry
 
     public bool TryGetClass(string grainType, out GrainClassDescriptor descriptor) =>
         _classesByGrainType.TryGetValue(grainType, out descriptor!);
+
+    /// <summary>Finds a method by the names a message carries: the interface's full name and the method id.</summary>
+    public bool TryGetMethod(string interfaceName, int methodId, out GrainMethodDescriptor method) =>
+        _methods.TryGetValue((interfaceName, methodId), out method!);
+
+    /// <summary>Interface full name to grain type, for every interface with exactly one grain class here (sent to clients).</summary>
+    public Dictionary<string, string> GrainTypesByInterfaceName() =>
+        _implementations
+            .Where(pair => pair.Value.Count == 1)
+            .ToDictionary(pair => pair.Key.FullName!, pair => pair.Value[0].GrainType, StringComparer.Ordinal);
+
+    public bool TryGetInterface(string interfaceName, out Type interfaceType) => _interfacesByName.TryGetValue(interfaceName, out interfaceType!);
 
     private static IEnumerable<Assembly> ManifestAssemblies(IEnumerable<Assembly> roots)
     {

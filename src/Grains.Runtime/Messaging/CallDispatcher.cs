@@ -1,20 +1,24 @@
-using Grains.Activation;
 using Grains.CodeGeneration;
 using Microsoft.Extensions.Options;
 
 namespace Grains.Messaging;
 
-/// <summary>Delivers calls from grain references: registers the caller's pending call, then hands the call to its activation.</summary>
+/// <summary>
+/// The invoker behind every grain reference: registers the caller's pending call (its task and deadline), then
+/// hands the call to the router, which places it on a local activation or another silo.
+/// </summary>
 internal sealed class CallDispatcher : IGrainCallInvoker
 {
-    private readonly ActivationDirectory _directory;
+    private readonly ICallRouter _router;
     private readonly PendingCallTable _pendingCalls;
+    private readonly TimeProvider _time;
     private readonly TimeSpan _responseTimeout;
 
-    public CallDispatcher(ActivationDirectory directory, PendingCallTable pendingCalls, IOptions<GrainsOptions> options)
+    public CallDispatcher(ICallRouter router, PendingCallTable pendingCalls, TimeProvider time, IOptions<GrainsOptions> options)
     {
-        _directory = directory;
+        _router = router;
         _pendingCalls = pendingCalls;
+        _time = time;
         _responseTimeout = options.Value.ResponseTimeout;
     }
 
@@ -24,8 +28,9 @@ internal sealed class CallDispatcher : IGrainCallInvoker
         var timeout = call.Method.ResponseTimeout ?? _responseTimeout;
         var pending = new PendingCall<TResult>(_pendingCalls, target, call.Method, timeout);
         call.SetResultSink(pending);
+        call.Routing = new GrainCallRouting(Deadline(timeout), 0, 0);
         _pendingCalls.Add(pending);
-        _directory.Deliver(target, call);
+        _router.Route(target, call);
         return pending.Task;
     }
 
@@ -33,8 +38,11 @@ internal sealed class CallDispatcher : IGrainCallInvoker
     {
         ArgumentNullException.ThrowIfNull(call);
         call.SetResultSink(IgnoredResult.Instance);
-        _directory.Deliver(target, call);
+        call.Routing = new GrainCallRouting(Deadline(_responseTimeout), 0, 0);
+        _router.Route(target, call);
     }
+
+    private long Deadline(TimeSpan timeout) => _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)timeout.TotalMilliseconds;
 
     /// <summary>One-way callers wait for nothing; failures are logged by the activation that ran the call.</summary>
     private sealed class IgnoredResult : ICallResultSink<NoResult>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Grains.CodeGeneration;
 
 namespace Grains.Timers;
@@ -22,5 +23,18 @@ internal sealed class TimerTickCall : GrainCall
     {
     }
 
+    public override Exception? Exception => null;
+
     public override void Fail(Exception exception) => _timer.OnTickDropped();
+
+    // A tick never leaves its activation.
+    public override void SetResponder(ICallResponder responder) => throw new NotSupportedException();
+
+    public override void WriteArguments(IGrainCodec codec, Utf8JsonWriter writer) => throw new NotSupportedException();
+
+    public override void ReadArguments(IGrainCodec codec, ref Utf8JsonReader reader) => throw new NotSupportedException();
+
+    public override void WriteResult(IGrainCodec codec, Utf8JsonWriter writer) => throw new NotSupportedException();
+
+    public override void ReadResult(IGrainCodec codec, ref Utf8JsonReader reader) => throw new NotSupportedException();
 }

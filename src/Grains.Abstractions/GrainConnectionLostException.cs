@@ -1,0 +1,13 @@
+namespace Grains;
+
+/// <summary>
+/// The connection to the silo running the call was lost before its answer arrived: the call may or may not have run.
+/// Transient. The runtime retries such calls itself only for [Idempotent] methods.
+/// </summary>
+public sealed class GrainConnectionLostException : SiloUnavailableException
+{
+    public GrainConnectionLostException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,94 @@
+using Grains.Cluster;
+using Grains.Messaging;
+using Grains.Transport;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Grains.Client;
+
+/// <summary>
+/// The hosted part of a cluster client: reads membership (and follows its changes), waits for an Active silo, and
+/// learns the grain types the silos host from the first handshake. Calls are made through <see cref="IGrainFactory"/>.
+/// </summary>
+public sealed partial class ClusterClient : IHostedService
+{
+    private readonly MembershipView _view;
+    private readonly ConnectionPool _connections;
+    private readonly PendingCallTable _pendingCalls;
+    private readonly MembershipOptions _options;
+    private readonly TransportOptions _transport;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ClusterClient> _logger;
+
+    internal ClusterClient(
+        MembershipView view,
+        ConnectionPool connections,
+        PendingCallTable pendingCalls,
+        IOptions<MembershipOptions> options,
+        IOptions<TransportOptions> transport,
+        TimeProvider time,
+        ILogger<ClusterClient> logger)
+    {
+        _view = view;
+        _connections = connections;
+        _pendingCalls = pendingCalls;
+        _options = options.Value;
+        _transport = transport.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The membership this client currently routes by.</summary>
+    public MembershipSnapshot Membership => _view.Current;
+
+    /// <summary>How long <see cref="StartAsync"/> waits for an Active silo. Default 30 s.</summary>
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _view.Table.InitializeAsync(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StartTimeout);
+        try
+        {
+            await _view.StartAsync(timeout.Token);
+            while (true)
+            {
+                var snapshot = await _view.WaitForAsync(s => s.ActiveSilos.Count > 0, timeout.Token);
+                foreach (var silo in snapshot.ActiveSilos)
+                {
+                    try
+                    {
+                        await _connections.GetAsync(silo, timeout.Token);
+                        LogConnected(_logger, _options.ClusterId, snapshot.ActiveSilos.Count);
+                        return;
+                    }
+                    catch (SiloUnavailableException)
+                    {
+                        // Try the next one; the view may be behind.
+                    }
+                }
+
+                await Task.Delay(_transport.ConnectTimeout / 10, _time, timeout.Token);
+                await _view.RefreshAsync(timeout.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SiloUnavailableException(
+                $"No active silo of cluster '{_options.ClusterId}' could be reached within {StartTimeout} (membership at {_view.Table.Target}). " +
+                "Start the silos, or check the cluster id and the membership connection string.");
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _pendingCalls.FailAll(static () => new SiloUnavailableException("The cluster client stopped before the call completed."));
+        await _connections.DisposeAsync();
+        await _view.DisposeAsync();
+    }
+
+    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Cluster client connected to cluster {ClusterId} ({ActiveCount} active silos)")]
+    private static partial void LogConnected(ILogger logger, string clusterId, int activeCount);
+}

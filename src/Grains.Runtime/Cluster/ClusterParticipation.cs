@@ -1,0 +1,131 @@
+using Grains.Activation;
+using Grains.Messaging;
+using Grains.Transport;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Grains.Cluster;
+
+/// <summary>
+/// What a silo does as a member of a cluster: joins once its port is open, deactivates the activations it no longer
+/// keeps when the view changes, leaves gracefully (handing its grains off), stops itself when declared dead, and
+/// can be killed without a goodbye for tests.
+/// </summary>
+internal sealed partial class ClusterParticipation
+{
+    private readonly MembershipAgent _agent;
+    private readonly MembershipView _view;
+    private readonly LocalSilo _self;
+    private readonly SiloEndpoint _endpoint;
+    private readonly SiloConnectionHandler _inboundConnections;
+    private readonly ConnectionPool _outboundConnections;
+    private readonly InboundCallTracker _inboundCalls;
+    private readonly ActivationDirectory _directory;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly MembershipOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ClusterParticipation> _logger;
+
+    public ClusterParticipation(
+        MembershipAgent agent,
+        MembershipView view,
+        LocalSilo self,
+        SiloEndpoint endpoint,
+        SiloConnectionHandler inboundConnections,
+        ConnectionPool outboundConnections,
+        InboundCallTracker inboundCalls,
+        ActivationDirectory directory,
+        IHostApplicationLifetime lifetime,
+        IOptions<MembershipOptions> options,
+        TimeProvider time,
+        ILogger<ClusterParticipation> logger)
+    {
+        _agent = agent;
+        _view = view;
+        _self = self;
+        _endpoint = endpoint;
+        _inboundConnections = inboundConnections;
+        _outboundConnections = outboundConnections;
+        _inboundCalls = inboundCalls;
+        _directory = directory;
+        _lifetime = lifetime;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    public LocalSilo Self => _self;
+
+    public MembershipView View => _view;
+
+    public async Task JoinAsync(string siloName, CancellationToken cancellationToken)
+    {
+        _agent.DeclaredDead += () => _lifetime.StopApplication();
+        _view.Subscribe(DeactivateGrainsKeptElsewhere);
+        await _agent.JoinAsync(_endpoint.Resolve(), siloName, cancellationToken);
+    }
+
+    /// <summary>Step one of a graceful stop: announce ShuttingDown; calls keep flowing while grains are handed off.</summary>
+    public Task BeginLeaveAsync(CancellationToken cancellationToken) => _agent.BeginLeaveAsync(cancellationToken);
+
+    /// <summary>Last step of a graceful stop, once every activation is gone: answer what is in flight, then become Dead.</summary>
+    public async Task FinishLeaveAsync(CancellationToken cancellationToken)
+    {
+        await WaitForInboundCallsAsync(cancellationToken);
+        await _agent.FinishLeaveAsync(cancellationToken);
+
+        // Stragglers with an old view may still send here; they are handed off until every view has caught up.
+        await Task.Delay(_options.ShutdownAnnouncementDelay, _time, cancellationToken);
+        await WaitForInboundCallsAsync(cancellationToken);
+        _inboundConnections.AbortAll();
+        _outboundConnections.AbortAll();
+        LogLeft(_logger, _self.Name);
+    }
+
+    /// <summary>Drops everything at once, as a crashed process would: no table write, no deactivation.</summary>
+    public async Task KillAsync()
+    {
+        await _agent.KillAsync();
+        _inboundConnections.AbortAll();
+        _outboundConnections.AbortAll();
+    }
+
+    private async Task WaitForInboundCallsAsync(CancellationToken cancellationToken)
+    {
+        while (_inboundCalls.InFlight > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cancellationToken);
+        }
+    }
+
+    private void DeactivateGrainsKeptElsewhere(MembershipSnapshot snapshot)
+    {
+        if (!_self.AcceptsActivations)
+        {
+            return;
+        }
+
+        var reason = new DeactivationReason(DeactivationReasonCode.PlacementChanged, $"Membership version {snapshot.Version} places the grain on another silo.");
+        var moved = 0;
+        foreach (var activation in _directory.Activations)
+        {
+            if (snapshot.ActiveRing.GetOwner(activation.GrainId) is { } owner && !_self.Is(owner))
+            {
+                activation.Deactivate(reason);
+                moved++;
+            }
+        }
+
+        if (moved > 0)
+        {
+            LogMoved(_logger, moved, snapshot.Version);
+        }
+    }
+
+    [LoggerMessage(EventId = 220, Level = LogLevel.Information, Message = "Deactivating {Count} activations that membership version {Version} places elsewhere")]
+    private static partial void LogMoved(ILogger logger, int count, long version);
+
+    [LoggerMessage(EventId = 221, Level = LogLevel.Information, Message = "Silo {Silo} left the cluster")]
+    private static partial void LogLeft(ILogger logger, string silo);
+}

@@ -1,0 +1,337 @@
+using Grains.Placement;
+using Grains.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Grains.Cluster;
+
+/// <summary>
+/// A silo's part in membership: it joins (Joining, then Active), writes heartbeats, pings the silos it watches over
+/// its silo connections, votes against a silo that misses too many pings in a row and declares it Dead once enough
+/// fresh votes agree, deletes defunct rows, and stops its own silo when it reads itself as Dead. Every status change
+/// is a compare-and-swap on the table version.
+/// </summary>
+internal sealed partial class MembershipAgent : IAsyncDisposable
+{
+    private const int MaxWriteAttempts = 10;
+
+    private readonly IMembershipTable _table;
+    private readonly MembershipView _view;
+    private readonly ConnectionPool _connections;
+    private readonly LocalSilo _self;
+    private readonly MembershipOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<MembershipAgent> _logger;
+    private readonly Dictionary<SiloAddress, int> _missedProbes = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _loops = Task.CompletedTask;
+    private volatile bool _leaving;
+    private int _declaredDead;
+
+    public MembershipAgent(
+        IMembershipTable table,
+        MembershipView view,
+        ConnectionPool connections,
+        LocalSilo self,
+        IOptions<MembershipOptions> options,
+        TimeProvider time,
+        ILogger<MembershipAgent> logger)
+    {
+        _table = table;
+        _view = view;
+        _connections = connections;
+        _self = self;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Raised once when the cluster declared this silo Dead (it must stop).</summary>
+    public event Action? DeclaredDead;
+
+    public async Task JoinAsync(SiloAddress address, string siloName, CancellationToken cancellationToken)
+    {
+        _self.SetAddress(address);
+        var now = _time.GetUtcNow();
+        var joining = new MembershipEntry(address, siloName, MembershipStatus.Joining, now, now, []);
+        await WriteAsync(snapshot => snapshot.Find(address) is null ? (joining, true) : null, cancellationToken);
+        await _view.StartAsync(cancellationToken);
+        _view.Subscribe(OnViewChanged);
+
+        // Take activations before others learn that this silo is Active.
+        _self.SetAcceptsActivations(true);
+        if (!await SetOwnStatusAsync(MembershipStatus.Active, cancellationToken))
+        {
+            throw new InvalidOperationException($"Silo {address} was declared dead while joining the cluster.");
+        }
+
+        LogJoined(_logger, address, _options.ClusterId, _table.Target);
+        _loops = Task.WhenAll(HeartbeatLoopAsync(_stopping.Token), ProbeLoopAsync(_stopping.Token), HousekeepingLoopAsync(_stopping.Token));
+    }
+
+    /// <summary>Announces a graceful departure: the silo becomes ShuttingDown and stops taking activations.</summary>
+    public async Task BeginLeaveAsync(CancellationToken cancellationToken)
+    {
+        _leaving = true;
+        _self.SetAcceptsActivations(false);
+        if (_self.HasJoined && Volatile.Read(ref _declaredDead) == 0)
+        {
+            await SetOwnStatusAsync(MembershipStatus.ShuttingDown, cancellationToken);
+        }
+    }
+
+    /// <summary>Ends a graceful departure: the silo's row becomes Dead and its loops stop.</summary>
+    public async Task FinishLeaveAsync(CancellationToken cancellationToken)
+    {
+        await StopLoopsAsync();
+        if (_self.HasJoined && Volatile.Read(ref _declaredDead) == 0)
+        {
+            await SetOwnStatusAsync(MembershipStatus.Dead, cancellationToken);
+        }
+    }
+
+    /// <summary>Stops every loop at once without writing anything (a killed silo says no goodbye).</summary>
+    public Task KillAsync()
+    {
+        _leaving = true;
+        _self.SetAcceptsActivations(false);
+        return StopLoopsAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopLoopsAsync();
+        _stopping.Dispose();
+    }
+
+    private async Task StopLoopsAsync()
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            await _stopping.CancelAsync();
+        }
+
+        try
+        {
+            await _loops;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void OnViewChanged(MembershipSnapshot snapshot)
+    {
+        foreach (var entry in snapshot.Entries)
+        {
+            if (entry.Status == MembershipStatus.Dead && !_self.Is(entry.Silo))
+            {
+                _connections.Drop(entry.Silo);
+            }
+        }
+
+        if (_self.HasJoined && snapshot.StatusOf(_self.Address) == MembershipStatus.Dead && !_leaving &&
+            Interlocked.Exchange(ref _declaredDead, 1) == 0)
+        {
+            LogDeclaredDead(_logger, _self.Address);
+            _self.SetAcceptsActivations(false);
+            DeclaredDead?.Invoke();
+        }
+    }
+
+    private async Task<bool> SetOwnStatusAsync(MembershipStatus status, CancellationToken cancellationToken)
+    {
+        var written = await WriteAsync(snapshot =>
+        {
+            var entry = snapshot.Find(_self.Address);
+            if (entry is null || entry.Status == MembershipStatus.Dead)
+            {
+                return null;
+            }
+
+            return (entry with { Status = status, IAmAliveTime = _time.GetUtcNow() }, false);
+        }, cancellationToken);
+        return written;
+    }
+
+    /// <summary>Reads, changes and writes one row with compare-and-swap, retrying on conflicts; false when the change no longer applies.</summary>
+    private async Task<bool> WriteAsync(Func<MembershipSnapshot, (MembershipEntry Entry, bool Insert)?> change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
+        {
+            var snapshot = await _table.ReadAsync(cancellationToken);
+            _view.Publish(snapshot);
+            if (change(snapshot) is not { } write)
+            {
+                return false;
+            }
+
+            var done = write.Insert
+                ? await _table.TryInsertAsync(write.Entry, snapshot.Version, cancellationToken)
+                : await _table.TryUpdateAsync(write.Entry, snapshot.Version, cancellationToken);
+            if (done)
+            {
+                _view.Publish(await _table.ReadAsync(cancellationToken));
+                return true;
+            }
+        }
+
+        throw new InvalidOperationException($"The membership table at {_table.Target} kept changing; {MaxWriteAttempts} writes in a row lost the race.");
+    }
+
+    private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.IAmAliveInterval, _time);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            try
+            {
+                await _table.UpdateIAmAliveAsync(_self.Address, _time.GetUtcNow(), cancellationToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                LogHeartbeatFailed(_logger, exception, _table.Target);
+            }
+        }
+    }
+
+    private async Task ProbeLoopAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.ProbeInterval, _time);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            var snapshot = _view.Current;
+            if (snapshot.StatusOf(_self.Address) != MembershipStatus.Active)
+            {
+                continue;
+            }
+
+            var targets = ProbeTargets(snapshot);
+            lock (_missedProbes)
+            {
+                foreach (var gone in _missedProbes.Keys.Except(targets).ToList())
+                {
+                    _missedProbes.Remove(gone);
+                }
+            }
+
+            await Task.WhenAll(targets.Select(target => ProbeAsync(target, snapshot.Version, cancellationToken)));
+        }
+    }
+
+    /// <summary>The next silos after this one on a hash ring of the Active silos: each silo is watched by several others.</summary>
+    private List<SiloAddress> ProbeTargets(MembershipSnapshot snapshot)
+    {
+        var ring = snapshot.ActiveSilos.OrderBy(s => StableHash.Of(s.ToString())).ToList();
+        var index = ring.IndexOf(_self.Address);
+        var others = ring.Count - 1;
+        return Enumerable.Range(1, Math.Min(_options.ProbedSilos, others))
+            .Select(offset => ring[(index + offset) % ring.Count])
+            .ToList();
+    }
+
+    private async Task ProbeAsync(SiloAddress target, long version, CancellationToken cancellationToken)
+    {
+        bool answered;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.ProbeTimeout);
+            var connection = await _connections.GetAsync(target, timeout.Token);
+            answered = await connection.PingAsync(version, _self.Name, _options.ProbeTimeout, _time);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            answered = false;
+        }
+
+        int missed;
+        lock (_missedProbes)
+        {
+            missed = answered ? 0 : _missedProbes.GetValueOrDefault(target) + 1;
+            _missedProbes[target] = missed >= _options.MissedProbesLimit ? 0 : missed;
+        }
+
+        if (missed >= _options.MissedProbesLimit)
+        {
+            LogProbesMissed(_logger, target, missed);
+            await VoteAsync(target, cancellationToken);
+        }
+    }
+
+    private async Task VoteAsync(SiloAddress target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var declared = false;
+            await WriteAsync(snapshot =>
+            {
+                var entry = snapshot.Find(target);
+                if (entry is null || entry.Status == MembershipStatus.Dead || snapshot.StatusOf(_self.Address) != MembershipStatus.Active)
+                {
+                    return null;
+                }
+
+                var now = _time.GetUtcNow();
+                var votes = entry.FreshSuspicions(now - _options.VoteExpiration).Where(v => v.By != _self.Address).Append(new Suspicion(_self.Address, now)).ToList();
+                var required = Math.Max(1, Math.Min(_options.VotesForDeath, snapshot.ActiveSilos.Count - 1));
+                declared = votes.Count >= required;
+                return (entry with { Status = declared ? MembershipStatus.Dead : entry.Status, Suspicions = votes }, false);
+            }, cancellationToken);
+            if (declared)
+            {
+                LogDeclaredOtherDead(_logger, target);
+                _connections.Drop(target);
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogVoteFailed(_logger, exception, target);
+        }
+    }
+
+    private async Task HousekeepingLoopAsync(CancellationToken cancellationToken)
+    {
+        var period = TimeSpan.FromTicks(Math.Clamp(_options.DefunctSiloExpiration.Ticks / 2, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromMinutes(10).Ticks));
+        using var timer = new PeriodicTimer(period, _time);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            try
+            {
+                var removed = await _table.CleanupDefunctAsync(_time.GetUtcNow() - _options.DefunctSiloExpiration, cancellationToken);
+                if (removed > 0)
+                {
+                    LogCleanedUp(_logger, removed);
+                }
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                LogCleanupFailed(_logger, exception, _table.Target);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "Silo {Silo} joined cluster {ClusterId} (membership at {Target})")]
+    private static partial void LogJoined(ILogger logger, SiloAddress silo, string clusterId, string target);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Critical, Message = "The cluster declared this silo ({Silo}) dead; it stops now")]
+    private static partial void LogDeclaredDead(ILogger logger, SiloAddress silo);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Warning, Message = "Silo {Silo} missed {Missed} pings in a row; voting it dead")]
+    private static partial void LogProbesMissed(ILogger logger, SiloAddress silo, int missed);
+
+    [LoggerMessage(EventId = 213, Level = LogLevel.Warning, Message = "Declared silo {Silo} dead")]
+    private static partial void LogDeclaredOtherDead(ILogger logger, SiloAddress silo);
+
+    [LoggerMessage(EventId = 214, Level = LogLevel.Warning, Message = "Writing the heartbeat to {Target} failed")]
+    private static partial void LogHeartbeatFailed(ILogger logger, Exception exception, string target);
+
+    [LoggerMessage(EventId = 215, Level = LogLevel.Warning, Message = "Voting against silo {Silo} failed")]
+    private static partial void LogVoteFailed(ILogger logger, Exception exception, SiloAddress silo);
+
+    [LoggerMessage(EventId = 216, Level = LogLevel.Information, Message = "Deleted {Count} rows of long-dead silos")]
+    private static partial void LogCleanedUp(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 217, Level = LogLevel.Warning, Message = "Cleaning up defunct silos at {Target} failed")]
+    private static partial void LogCleanupFailed(ILogger logger, Exception exception, string target);
+}

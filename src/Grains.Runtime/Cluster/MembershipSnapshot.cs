@@ -1,0 +1,41 @@
+using Grains.Placement;
+
+namespace Grains.Cluster;
+
+/// <summary>The membership table as read at one version, with the placement ring of its Active silos.</summary>
+public sealed class MembershipSnapshot
+{
+    public MembershipSnapshot(long version, IReadOnlyList<MembershipEntry> entries)
+    {
+        Version = version;
+        Entries = entries;
+        ActiveSilos = entries.Where(e => e.Status == MembershipStatus.Active).Select(e => e.Silo).Order().ToArray();
+        ActiveRing = new ConsistentHashRing(ActiveSilos);
+        var leaving = entries.Where(e => e.Status == MembershipStatus.ShuttingDown).Select(e => e.Silo).ToArray();
+        Ring = leaving.Length == 0 ? ActiveRing : new ConsistentHashRing(ActiveSilos.Concat(leaving));
+    }
+
+    public static MembershipSnapshot Empty { get; } = new(0, []);
+
+    public long Version { get; }
+
+    public IReadOnlyList<MembershipEntry> Entries { get; }
+
+    public IReadOnlyList<SiloAddress> ActiveSilos { get; }
+
+    /// <summary>
+    /// Where calls are sent: Active and ShuttingDown silos. A leaving silo keeps its grains until it has deactivated
+    /// them, then hands each one to its successor, so a grain is never active on both at once.
+    /// </summary>
+    public ConsistentHashRing Ring { get; }
+
+    /// <summary>Active silos only: who keeps an activation, and who takes over a leaving silo's grains.</summary>
+    public ConsistentHashRing ActiveRing { get; }
+
+    public MembershipEntry? Find(SiloAddress silo) => Entries.FirstOrDefault(e => e.Silo == silo);
+
+    public MembershipStatus? StatusOf(SiloAddress silo) => Find(silo)?.Status;
+
+    public override string ToString() =>
+        $"v{Version}: {string.Join(", ", Entries.Select(e => $"{e.Silo} {e.Status}"))}";
+}

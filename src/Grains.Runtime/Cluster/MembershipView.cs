@@ -1,0 +1,219 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Grains.Cluster;
+
+/// <summary>
+/// This process's view of the membership table: the latest snapshot it read, refreshed on change notifications
+/// (PostgreSQL LISTEN/NOTIFY) and by polling as a fallback. Refreshes are coalesced; subscribers are told of every
+/// new version, in order, one at a time.
+/// </summary>
+internal sealed partial class MembershipView : IAsyncDisposable
+{
+    private readonly IMembershipTable _table;
+    private readonly MembershipOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<MembershipView> _logger;
+    private readonly SemaphoreSlim _refreshGate = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Action<MembershipSnapshot>> _subscribers = [];
+    private volatile MembershipSnapshot _current = MembershipSnapshot.Empty;
+    private int _refreshRequested;
+    private int _disposed;
+    private Task _loops = Task.CompletedTask;
+
+    public MembershipView(IMembershipTable table, IOptions<MembershipOptions> options, TimeProvider time, ILogger<MembershipView> logger)
+    {
+        _table = table;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    public MembershipSnapshot Current => _current;
+
+    public IMembershipTable Table => _table;
+
+    /// <summary>Registers a callback run for every new snapshot (on the refreshing thread, never concurrently).</summary>
+    public void Subscribe(Action<MembershipSnapshot> onChange)
+    {
+        lock (_subscribers)
+        {
+            _subscribers.Add(onChange);
+        }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await RefreshAsync(cancellationToken);
+        _loops = Task.WhenAll(PollAsync(_stopping.Token), ListenAsync(_stopping.Token));
+    }
+
+    /// <summary>Reads the table now (or joins a read in progress) and publishes what is new.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        Volatile.Write(ref _refreshRequested, 0);
+        await _refreshGate.WaitAsync(cancellationToken);
+        try
+        {
+            var snapshot = await _table.ReadAsync(cancellationToken);
+            Publish(snapshot);
+        }
+        finally
+        {
+            _refreshGate.Release();
+        }
+    }
+
+    /// <summary>Asks for a refresh without waiting; requests made while one is pending are merged.</summary>
+    public void RequestRefresh()
+    {
+        if (Interlocked.Exchange(ref _refreshRequested, 1) == 0)
+        {
+            _ = RefreshSafelyAsync();
+        }
+    }
+
+    /// <summary>Waits until a snapshot satisfies the condition (refreshing meanwhile), or the token fires.</summary>
+    public async Task<MembershipSnapshot> WaitForAsync(Func<MembershipSnapshot, bool> condition, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var snapshot = _current;
+            if (condition(snapshot))
+            {
+                return snapshot;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), _time, cancellationToken);
+            await RefreshAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Publishes a snapshot this process read itself (for example right after its own write).</summary>
+    public void Publish(MembershipSnapshot snapshot)
+    {
+        Action<MembershipSnapshot>[] subscribers;
+        lock (_subscribers)
+        {
+            if (snapshot.Version <= _current.Version && _current.Version != 0)
+            {
+                return;
+            }
+
+            _current = snapshot;
+            subscribers = [.. _subscribers];
+            LogNewVersion(_logger, snapshot.Version, snapshot.ActiveSilos.Count);
+
+            // Inside the lock, so subscribers see versions in order.
+            foreach (var subscriber in subscribers)
+            {
+                try
+                {
+                    subscriber(snapshot);
+                }
+                catch (Exception exception)
+                {
+                    LogSubscriberFailed(_logger, exception);
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync();
+        try
+        {
+            await _loops;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stopping.Dispose();
+        _refreshGate.Dispose();
+    }
+
+    private async Task RefreshSafelyAsync()
+    {
+        try
+        {
+            await RefreshAsync(_stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception exception)
+        {
+            LogRefreshFailed(_logger, exception, _table.Target);
+        }
+    }
+
+    private async Task PollAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.RefreshInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await RefreshSafelyAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task ListenAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _table.ListenAsync(version =>
+                {
+                    if (version > _current.Version)
+                    {
+                        RequestRefresh();
+                    }
+                }, cancellationToken);
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                // Polling keeps the view fresh meanwhile; listen again after a pause.
+                LogListenFailed(_logger, exception, _table.Target);
+                try
+                {
+                    await Task.Delay(_options.RefreshInterval * 5, _time, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Membership version {Version}: {ActiveCount} active silos")]
+    private static partial void LogNewVersion(ILogger logger, long version, int activeCount);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Reading the membership table at {Target} failed; the view stays as it is")]
+    private static partial void LogRefreshFailed(ILogger logger, Exception exception, string target);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Listening for membership changes at {Target} failed; polling continues")]
+    private static partial void LogListenFailed(ILogger logger, Exception exception, string target);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Error, Message = "A membership change subscriber failed")]
+    private static partial void LogSubscriberFailed(ILogger logger, Exception exception);
+}

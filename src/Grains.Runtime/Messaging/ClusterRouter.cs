@@ -1,0 +1,282 @@
+using System.Text.Json;
+using Grains.Activation;
+using Grains.CodeGeneration;
+using Grains.Cluster;
+using Grains.Manifest;
+using Grains.Serialization;
+using Grains.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Grains.Messaging;
+
+/// <summary>
+/// Places every call by consistent hashing over the Active silos of the current view. A call for a grain this silo
+/// owns goes to its activation; any other call goes straight to the owner. A silo receiving a call it does not own
+/// forwards it (at most <see cref="MaxHops"/> times) or answers "stale view". Calls that surely did not run are
+/// retried after the view is refreshed; calls whose connection was lost after sending are retried only when allowed.
+/// </summary>
+internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IRequestHandler
+{
+    public const int MaxHops = 2;
+    private const int MaxAttempts = 12;
+
+    private readonly MembershipView _view;
+    private readonly ConnectionPool _connections;
+    private readonly GrainTypeRegistry _registry;
+    private readonly IGrainCodec _codec;
+    private readonly InboundCallTracker _inbound;
+    private readonly TransportOptions _transport;
+    private readonly GrainsOptions _grains;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ClusterRouter> _logger;
+    private readonly LocalSilo? _self;
+    private readonly ActivationDirectory? _directory;
+
+    public ClusterRouter(
+        MembershipView view,
+        ConnectionPool connections,
+        GrainTypeRegistry registry,
+        IGrainCodec codec,
+        InboundCallTracker inbound,
+        IOptions<TransportOptions> transport,
+        IOptions<GrainsOptions> grains,
+        TimeProvider time,
+        ILogger<ClusterRouter> logger,
+        LocalSilo? self = null,
+        ActivationDirectory? directory = null)
+    {
+        _view = view;
+        _connections = connections;
+        _registry = registry;
+        _codec = codec;
+        _inbound = inbound;
+        _transport = transport.Value;
+        _grains = grains.Value;
+        _time = time;
+        _logger = logger;
+        _self = self;
+        _directory = directory;
+    }
+
+    public void Route(GrainId target, GrainCall call) => Route(target, call, handoffFrom: null, inbound: false);
+
+    public void OnRequest(GrainConnection connection, in MessageHeader header, ReadOnlySpan<byte> payload)
+    {
+        if (header.MembershipVersion > _view.Current.Version)
+        {
+            _view.RequestRefresh();
+        }
+
+        RemoteResponder? responder = null;
+        if (header.Kind == MessageKind.Request)
+        {
+            _inbound.Started();
+            responder = new RemoteResponder(connection, header.CorrelationId, _inbound, _codec, _transport.MaxFrameSize);
+        }
+
+        if (!TryReadCall(header, payload, out var target, out var call, out var error))
+        {
+            LogBadRequest(_logger, connection.RemoteName, error.Message);
+            responder?.Fail(error);
+            return;
+        }
+
+        call.SetResponder((ICallResponder?)responder ?? NoResponder.Instance);
+        call.Routing = new GrainCallRouting(header.DeadlineUtcMilliseconds, header.Hops, 0);
+        var handoffFrom = (header.Flags & MessageFlags.Handoff) != 0 ? header.Sender : null;
+        if (!Route(target, call, handoffFrom, inbound: true) && responder is not null)
+        {
+            var snapshot = _view.Current;
+            responder.NotDelivered(snapshot.Ring.IsEmpty ? MessageKind.Unavailable : MessageKind.StaleView, snapshot.Version, _self?.Name ?? "");
+        }
+    }
+
+    public void OnReply(OutstandingRequest request, in MessageHeader header, ReadOnlySpan<byte> payload)
+    {
+        var call = request.Call;
+        switch (header.Kind)
+        {
+            case MessageKind.Response:
+                try
+                {
+                    var reader = new Utf8JsonReader(payload);
+                    call.ReadResult(_codec, ref reader);
+                }
+                catch (JsonException exception)
+                {
+                    call.Fail(new InvalidOperationException($"The result of {call.Method.DisplayName} could not be read: {exception.Message}", exception));
+                    return;
+                }
+
+                call.Complete();
+                break;
+            case MessageKind.Failure:
+                call.Fail(RemoteExceptions.Read(payload));
+                break;
+            default:
+                // Stale view or unavailable: the call did not run anywhere.
+                _view.RequestRefresh();
+                Retry(request.Target, call, new SiloUnavailableException(
+                    $"Silo {header.Sender} did not take the call {call.Method.DisplayName} to grain {request.Target} ({header.Kind})."));
+                break;
+        }
+    }
+
+    public void OnConnectionLost(OutstandingRequest request, bool written, Exception reason)
+    {
+        _view.RequestRefresh();
+        var call = request.Call;
+        if (!written || call.Method.IsIdempotent || _grains.RetryCallsWithUnknownOutcome)
+        {
+            Retry(request.Target, call, new SiloUnavailableException($"The call {call.Method.DisplayName} to grain {request.Target} could not be delivered.", reason));
+        }
+        else
+        {
+            call.Fail(new GrainConnectionLostException(
+                $"The connection carrying the call {call.Method.DisplayName} to grain {request.Target} was lost before the answer; the call may or may not have run.",
+                reason));
+        }
+    }
+
+    /// <summary>
+    /// Places a call: on a local activation when this silo keeps the grain (or is handed it by a leaving silo), else on
+    /// the owner. A leaving silo hands grains it no longer hosts to their Active successor. Returns false when the
+    /// call has used its hops and should go back to the caller as "stale view".
+    /// </summary>
+    private bool Route(GrainId target, GrainCall call, string? handoffFrom, bool inbound)
+    {
+        var snapshot = _view.Current;
+        var activeOwner = snapshot.ActiveRing.GetOwner(target);
+        if (_directory is not null && _self is { HasJoined: true } self)
+        {
+            var keptHere = activeOwner is { } kept && self.Is(kept);
+            var owner = snapshot.Ring.GetOwner(target);
+            if ((keptHere && (handoffFrom is not null || _directory.HasActivation(target))) ||
+                (owner is { } own && self.Is(own)))
+            {
+                if (_directory.TryDeliver(target, call, allowNewActivation: self.AcceptsActivations))
+                {
+                    return true;
+                }
+
+                // Leaving, and the grain is no longer here: hand it to the Active successor.
+                return Forward(target, call, activeOwner, snapshot, MessageFlags.Handoff, inbound);
+            }
+
+            return Forward(target, call, owner, snapshot, self.AcceptsActivations ? MessageFlags.None : MessageFlags.Handoff, inbound);
+        }
+
+        return Forward(target, call, snapshot.Ring.GetOwner(target), snapshot, MessageFlags.None, inbound);
+    }
+
+    private bool Forward(GrainId target, GrainCall call, SiloAddress? owner, MembershipSnapshot snapshot, MessageFlags flags, bool inbound)
+    {
+        if (owner is not { } silo || (_self?.Is(silo) ?? false))
+        {
+            Retry(target, call, new SiloUnavailableException($"No active silo can take the call {call.Method.DisplayName} to grain {target}."));
+            return true;
+        }
+
+        // A call received from another process is forwarded at most MaxHops times, then bounced to its caller.
+        if (inbound)
+        {
+            if (call.Routing.Hops >= MaxHops)
+            {
+                return false;
+            }
+
+            call.Routing = call.Routing with { Hops = call.Routing.Hops + 1 };
+        }
+
+        _ = SendAsync(silo, target, call, snapshot.Version, flags);
+        return true;
+    }
+
+    private async Task SendAsync(SiloAddress silo, GrainId target, GrainCall call, long version, MessageFlags flags)
+    {
+        GrainConnection connection;
+        try
+        {
+            connection = await _connections.GetAsync(silo, CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            _view.RequestRefresh();
+            Retry(target, call, exception as SiloUnavailableException ?? new SiloUnavailableException($"Cannot reach silo {silo}.", exception));
+            return;
+        }
+
+        var sender = _self?.Name ?? "";
+        if (call.Method.IsOneWay)
+        {
+            await connection.SendAsync(Frames.Request(0, target, call, version, sender, flags, _codec, _transport.MaxFrameSize));
+            return;
+        }
+
+        var request = new OutstandingRequest(call, target, this);
+        await connection.SendRequestAsync(request, id => Frames.Request(id, target, call, version, sender, flags, _codec, _transport.MaxFrameSize));
+    }
+
+    /// <summary>Tries again after a pause and a fresh view, until the call's deadline or the attempt limit.</summary>
+    private void Retry(GrainId target, GrainCall call, SiloUnavailableException reason)
+    {
+        var routing = call.Routing;
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (routing.Attempts + 1 >= MaxAttempts || (routing.DeadlineUtcMilliseconds > 0 && now >= routing.DeadlineUtcMilliseconds))
+        {
+            call.Fail(reason);
+            return;
+        }
+
+        call.Routing = routing with { Attempts = routing.Attempts + 1 };
+        _ = RetryAsync(target, call, TimeSpan.FromMilliseconds(Math.Min(25 << routing.Attempts, 500)));
+    }
+
+    private async Task RetryAsync(GrainId target, GrainCall call, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _time);
+            await _view.RefreshAsync(CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            LogRetryRefreshFailed(_logger, exception);
+        }
+
+        Route(target, call);
+    }
+
+    private bool TryReadCall(in MessageHeader header, ReadOnlySpan<byte> payload, out GrainId target, out GrainCall call, out Exception error)
+    {
+        target = default;
+        call = null!;
+        error = null!;
+        if (!_registry.TryGetMethod(header.Interface, header.MethodId, out var method) || method.CreateCall is null)
+        {
+            error = new NotSupportedException($"This silo has no method {header.MethodId:X8} on {header.Interface}; the caller's contract is newer or different.");
+            return false;
+        }
+
+        try
+        {
+            target = GrainId.Create(header.GrainType, header.GrainKey);
+            call = method.CreateCall();
+            var reader = new Utf8JsonReader(payload);
+            call.ReadArguments(_codec, ref reader);
+            return true;
+        }
+        catch (Exception exception) when (exception is JsonException or ArgumentException or NotSupportedException)
+        {
+            error = new ArgumentException($"The arguments of {method.DisplayName} could not be read: {exception.Message}", exception);
+            return false;
+        }
+    }
+
+    [LoggerMessage(EventId = 320, Level = LogLevel.Warning, Message = "Refused a request from {Remote}: {Reason}")]
+    private static partial void LogBadRequest(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(EventId = 321, Level = LogLevel.Debug, Message = "Refreshing the view before a retry failed")]
+    private static partial void LogRetryRefreshFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Grains.Cluster;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Grains.Transport;
+
+/// <summary>
+/// One outbound connection per silo, opened on first use (sockets and System.IO.Pipelines), shared by every call to
+/// that silo, and dropped when it closes. The handshake checks the cluster id and that the listener is the very silo
+/// (same generation) the caller meant.
+/// </summary>
+internal sealed partial class ConnectionPool : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<SiloAddress, Lazy<Task<GrainConnection>>> _connections = new();
+    private readonly TransportOptions _transport;
+    private readonly MembershipOptions _membership;
+    private readonly LocalSilo? _self;
+    private readonly SiloNetworkFaults _faults;
+    private readonly ILogger<ConnectionPool> _logger;
+    private readonly ILoggerFactory _loggerFactory;
+
+    public ConnectionPool(
+        IOptions<TransportOptions> transport,
+        IOptions<MembershipOptions> membership,
+        SiloNetworkFaults faults,
+        ILoggerFactory loggerFactory,
+        LocalSilo? self = null)
+    {
+        _transport = transport.Value;
+        _membership = membership.Value;
+        _faults = faults;
+        _self = self;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<ConnectionPool>();
+    }
+
+    /// <summary>The grain types the last silo reported in its handshake (interface full name to grain type).</summary>
+    public IReadOnlyDictionary<string, string> RemoteGrainTypes { get; private set; } = new Dictionary<string, string>();
+
+    public async Task<GrainConnection> GetAsync(SiloAddress silo, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var entry = _connections.GetOrAdd(silo, s => new Lazy<Task<GrainConnection>>(() => ConnectAsync(s)));
+            GrainConnection connection;
+            try
+            {
+                connection = await entry.Value.WaitAsync(cancellationToken);
+            }
+            catch
+            {
+                // A failed connect is forgotten so that the next call tries again.
+                Forget(silo, entry);
+                throw;
+            }
+
+            if (!connection.IsClosed)
+            {
+                return connection;
+            }
+
+            Forget(silo, entry);
+        }
+
+        throw new SiloUnavailableException($"The connection to silo {silo} keeps closing.");
+    }
+
+    /// <summary>Closes the connection to a silo (for example one declared dead); its in-flight calls fail at once.</summary>
+    public void Drop(SiloAddress silo)
+    {
+        if (_connections.TryRemove(silo, out var entry) && entry.IsValueCreated && entry.Value.IsCompletedSuccessfully)
+        {
+            entry.Value.Result.Abort();
+        }
+    }
+
+    public void AbortAll()
+    {
+        foreach (var silo in _connections.Keys)
+        {
+            Drop(silo);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        AbortAll();
+        return default;
+    }
+
+    private async Task<GrainConnection> ConnectAsync(SiloAddress silo)
+    {
+        using var timeout = new CancellationTokenSource(_transport.ConnectTimeout);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(silo.EndPoint, timeout.Token);
+            var stream = new NetworkStream(socket, ownsSocket: true);
+            var pipe = new DuplexPipe(PipeReader.Create(stream), PipeWriter.Create(stream));
+            var hello = new HelloMessage(Handshake.ProtocolVersion, _membership.ClusterId, _self is null ? "client" : "silo", _self?.Name);
+            var ack = await Handshake.ConnectAsync(pipe, hello, _transport.MaxFrameSize, timeout.Token);
+            if (!ack.Accepted)
+            {
+                throw new IOException($"Silo {silo} refused the connection: {ack.Reason}");
+            }
+
+            if (ack.Silo != silo.ToString())
+            {
+                throw new IOException($"The process at {silo.Host}:{silo.Port} is silo {ack.Silo}, not {silo}; the view is out of date.");
+            }
+
+            if (ack.GrainTypes is { Count: > 0 } grainTypes)
+            {
+                RemoteGrainTypes = grainTypes;
+            }
+
+            var connection = new GrainConnection(
+                silo.ToString(),
+                pipe,
+                socket.Dispose,
+                requests: null,
+                _transport,
+                _faults,
+                _loggerFactory.CreateLogger<GrainConnection>());
+            connection.Start();
+            _ = connection.Closed.ContinueWith(
+                _ => ForgetClosed(silo, connection),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            LogConnected(_logger, silo);
+            return connection;
+        }
+        catch (Exception exception)
+        {
+            socket.Dispose();
+            LogConnectFailed(_logger, silo, exception.Message);
+            throw new SiloUnavailableException($"Cannot connect to silo {silo}: {exception.Message}", exception);
+        }
+    }
+
+    private void Forget(SiloAddress silo, Lazy<Task<GrainConnection>> entry) =>
+        _connections.TryRemove(new KeyValuePair<SiloAddress, Lazy<Task<GrainConnection>>>(silo, entry));
+
+    private void ForgetClosed(SiloAddress silo, GrainConnection connection)
+    {
+        if (_connections.TryGetValue(silo, out var entry) && entry.IsValueCreated &&
+            entry.Value.IsCompletedSuccessfully && ReferenceEquals(entry.Value.Result, connection))
+        {
+            Forget(silo, entry);
+        }
+    }
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Debug, Message = "Connected to silo {Silo}")]
+    private static partial void LogConnected(ILogger logger, SiloAddress silo);
+
+    [LoggerMessage(EventId = 311, Level = LogLevel.Debug, Message = "Connecting to silo {Silo} failed: {Reason}")]
+    private static partial void LogConnectFailed(ILogger logger, SiloAddress silo, string reason);
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Grains.CodeGeneration;
+using Grains.Serialization;
+
+namespace Grains.Transport;
+
+/// <summary>Builds the frames of calls: requests with their arguments, and the replies to them.</summary>
+internal static class Frames
+{
+    public static FrameBuilder Request(long correlationId, GrainId target, GrainCall call, long membershipVersion, string sender, MessageFlags flags, IGrainCodec codec, int maxFrameSize)
+    {
+        var frame = new FrameBuilder(512);
+        try
+        {
+            var kind = call.Method.IsOneWay ? MessageKind.OneWay : MessageKind.Request;
+            new MessageHeader(
+                kind,
+                correlationId,
+                membershipVersion,
+                call.Routing.DeadlineUtcMilliseconds,
+                (byte)Math.Min(call.Routing.Hops, byte.MaxValue),
+                flags,
+                sender,
+                target.Type,
+                target.Key,
+                call.Method.InterfaceType.FullName!,
+                call.Method.MethodId).Write(frame);
+            using (var writer = new Utf8JsonWriter(frame))
+            {
+                call.WriteArguments(codec, writer);
+            }
+
+            frame.Seal(maxFrameSize);
+            return frame;
+        }
+        catch
+        {
+            frame.Return();
+            throw;
+        }
+    }
+
+    /// <summary>The reply to a call that has ended: its result, or the exception it ended with.</summary>
+    public static FrameBuilder Reply(long correlationId, GrainCall call, IGrainCodec codec, int maxFrameSize)
+    {
+        if (call.Exception is { } failure)
+        {
+            return Failure(correlationId, failure, maxFrameSize);
+        }
+
+        var frame = new FrameBuilder(256);
+        try
+        {
+            MessageHeader.Control(MessageKind.Response, correlationId, 0, "").Write(frame);
+            using (var writer = new Utf8JsonWriter(frame))
+            {
+                call.WriteResult(codec, writer);
+            }
+
+            frame.Seal(maxFrameSize);
+            return frame;
+        }
+        catch (Exception exception) when (exception is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            frame.Return();
+            return Failure(correlationId, new InvalidOperationException($"The result of {call.Method.DisplayName} could not be sent: {exception.Message}", exception), maxFrameSize);
+        }
+    }
+
+    public static FrameBuilder Failure(long correlationId, Exception exception, int maxFrameSize)
+    {
+        var frame = new FrameBuilder(512);
+        MessageHeader.Control(MessageKind.Failure, correlationId, 0, "").Write(frame);
+        using (var writer = new Utf8JsonWriter(frame))
+        {
+            RemoteExceptions.Write(writer, exception);
+        }
+
+        frame.Seal(maxFrameSize);
+        return frame;
+    }
+
+    public static FrameBuilder Control(MessageKind kind, long correlationId, long membershipVersion, string sender) =>
+        GrainConnection.ControlFrame(kind, correlationId, membershipVersion, sender);
+}

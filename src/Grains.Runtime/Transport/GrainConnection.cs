@@ -1,0 +1,380 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace Grains.Transport;
+
+/// <summary>
+/// One connection between two processes of the cluster. Frames are length-prefixed and multiplexed by correlation
+/// id; sends go through a bounded queue (senders wait when it is full); when the connection closes, every request
+/// still in flight fails at once instead of waiting for its timeout.
+/// </summary>
+internal sealed partial class GrainConnection : IDisposable
+{
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly Action _abortTransport;
+    private readonly IRequestHandler? _requests;
+    private readonly TransportOptions _options;
+    private readonly SiloNetworkFaults _faults;
+    private readonly ILogger _logger;
+    private readonly Channel<OutgoingFrame> _sendQueue;
+    private readonly ConcurrentDictionary<long, OutstandingRequest> _outstanding = new();
+    private readonly ConcurrentDictionary<long, TaskCompletionSource> _pings = new();
+    private readonly CancellationTokenSource _closing = new();
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _nextCorrelationId;
+    private int _closeStarted;
+
+    public GrainConnection(
+        string remoteName,
+        IDuplexPipe transport,
+        Action abortTransport,
+        IRequestHandler? requests,
+        TransportOptions options,
+        SiloNetworkFaults faults,
+        ILogger logger)
+    {
+        RemoteName = remoteName;
+        _input = transport.Input;
+        _output = transport.Output;
+        _abortTransport = abortTransport;
+        _requests = requests;
+        _options = options;
+        _faults = faults;
+        _logger = logger;
+        _sendQueue = Channel.CreateBounded<OutgoingFrame>(new BoundedChannelOptions(options.SendQueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    /// <summary>The peer, for logs: a silo address or a client endpoint.</summary>
+    public string RemoteName { get; }
+
+    public bool IsClosed => _closing.IsCancellationRequested;
+
+    /// <summary>Completes when the connection has closed and every outstanding request has been failed.</summary>
+    public Task Closed => _closed.Task;
+
+    public int OutstandingCount => _outstanding.Count;
+
+    public void Start()
+    {
+        _ = ReadLoopAsync();
+        _ = WriteLoopAsync();
+    }
+
+    /// <summary>Sends a request; its reply (or the loss of the connection) reaches the request's handler.</summary>
+    public ValueTask SendRequestAsync(OutstandingRequest request, Func<long, FrameBuilder> buildFrame)
+    {
+        var correlationId = Interlocked.Increment(ref _nextCorrelationId);
+        request.CorrelationId = correlationId;
+        FrameBuilder frame;
+        try
+        {
+            frame = buildFrame(correlationId);
+        }
+        catch (Exception exception)
+        {
+            request.Handler.OnConnectionLost(request, written: false, exception);
+            return default;
+        }
+
+        _outstanding[correlationId] = request;
+        if (IsClosed)
+        {
+            FailOutstanding(correlationId, new ConnectionClosedException(RemoteName));
+            frame.Return();
+            return default;
+        }
+
+        return EnqueueAsync(new OutgoingFrame(frame, request));
+    }
+
+    /// <summary>Sends a frame that expects no reply (one-way calls, replies, pongs).</summary>
+    public ValueTask SendAsync(FrameBuilder frame) => EnqueueAsync(new OutgoingFrame(frame, null));
+
+    /// <summary>Sends a reply without ever blocking the caller (activations reply from their executor).</summary>
+    public void SendReply(FrameBuilder frame)
+    {
+        if (!_sendQueue.Writer.TryWrite(new OutgoingFrame(frame, null)))
+        {
+            _ = EnqueueAsync(new OutgoingFrame(frame, null));
+        }
+    }
+
+    /// <summary>Pings the peer; true when it answered within the timeout.</summary>
+    public async Task<bool> PingAsync(long membershipVersion, string sender, TimeSpan timeout, TimeProvider time)
+    {
+        if (IsClosed || _faults.Isolated)
+        {
+            return false;
+        }
+
+        var correlationId = Interlocked.Increment(ref _nextCorrelationId);
+        var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pings[correlationId] = answered;
+        try
+        {
+            await SendAsync(ControlFrame(MessageKind.Ping, correlationId, membershipVersion, sender));
+            await answered.Task.WaitAsync(timeout, time);
+            return true;
+        }
+        catch (Exception exception) when (exception is TimeoutException or ConnectionClosedException or OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            _pings.TryRemove(correlationId, out _);
+        }
+    }
+
+    /// <summary>Closes the connection: in-flight requests fail now, queued frames are dropped.</summary>
+    public void Abort(Exception? reason = null)
+    {
+        if (Interlocked.Exchange(ref _closeStarted, 1) == 1)
+        {
+            return;
+        }
+
+        reason ??= new ConnectionClosedException(RemoteName);
+        _closing.Cancel();
+        try
+        {
+            _abortTransport();
+        }
+        catch (Exception exception)
+        {
+            LogAbortFailed(_logger, exception, RemoteName);
+        }
+
+        _sendQueue.Writer.TryComplete();
+        while (_sendQueue.Reader.TryRead(out var frame))
+        {
+            frame.Frame.Return();
+        }
+
+        foreach (var correlationId in _outstanding.Keys)
+        {
+            FailOutstanding(correlationId, reason);
+        }
+
+        foreach (var ping in _pings.Values)
+        {
+            ping.TrySetException(reason);
+        }
+
+        _closed.TrySetResult();
+    }
+
+    /// <summary>Aborts the connection. Its cancellation source holds no timer or wait handle, so it is left to the GC.</summary>
+    public void Dispose() => Abort();
+
+    public static FrameBuilder ControlFrame(MessageKind kind, long correlationId, long membershipVersion, string sender)
+    {
+        var frame = new FrameBuilder(64);
+        MessageHeader.Control(kind, correlationId, membershipVersion, sender).Write(frame);
+        frame.Seal(int.MaxValue);
+        return frame;
+    }
+
+    private async ValueTask EnqueueAsync(OutgoingFrame frame)
+    {
+        try
+        {
+            await _sendQueue.Writer.WriteAsync(frame, _closing.Token);
+        }
+        catch (Exception exception) when (exception is ChannelClosedException or OperationCanceledException)
+        {
+            frame.Frame.Return();
+            if (frame.Request is { } request)
+            {
+                FailOutstanding(request.CorrelationId, new ConnectionClosedException(RemoteName));
+            }
+        }
+    }
+
+    private void FailOutstanding(long correlationId, Exception reason)
+    {
+        if (_outstanding.TryRemove(correlationId, out var request))
+        {
+            request.Handler.OnConnectionLost(request, request.Written, reason);
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        try
+        {
+            var reader = _sendQueue.Reader;
+            while (await reader.WaitToReadAsync(_closing.Token))
+            {
+                // Batch everything queued into one flush.
+                while (reader.TryRead(out var outgoing))
+                {
+                    outgoing.Request?.MarkWritten();
+                    _output.Write(outgoing.Frame.Memory.Span);
+                    outgoing.Frame.Return();
+                }
+
+                var flush = await _output.FlushAsync(_closing.Token);
+                if (flush.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogWriteFailed(_logger, exception, RemoteName);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            Abort();
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await _input.ReadAsync(_closing.Token);
+                var buffer = result.Buffer;
+                while (TryReadFrame(ref buffer, out var frame))
+                {
+                    Process(frame);
+                }
+
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (InvalidDataException exception)
+        {
+            LogProtocolViolation(_logger, RemoteName, exception.Message);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogReadFailed(_logger, exception, RemoteName);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            Abort();
+        }
+    }
+
+    private bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame)
+    {
+        frame = default;
+        if (buffer.Length < 4)
+        {
+            return false;
+        }
+
+        Span<byte> prefix = stackalloc byte[4];
+        buffer.Slice(0, 4).CopyTo(prefix);
+        var length = BinaryPrimitives.ReadInt32LittleEndian(prefix);
+        if (length <= 0 || length > _options.MaxFrameSize)
+        {
+            throw new InvalidDataException($"frame length {length} is outside 1..{_options.MaxFrameSize} bytes");
+        }
+
+        if (buffer.Length < 4 + length)
+        {
+            return false;
+        }
+
+        frame = buffer.Slice(4, length);
+        buffer = buffer.Slice(frame.End);
+        return true;
+    }
+
+    private void Process(ReadOnlySequence<byte> frame)
+    {
+        byte[]? rented = null;
+        var span = frame.IsSingleSegment ? frame.FirstSpan : Copy(frame, out rented);
+        try
+        {
+            var header = MessageHeader.Read(span, out var consumed);
+            Dispatch(header, span[consumed..]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private void Dispatch(in MessageHeader header, ReadOnlySpan<byte> payload)
+    {
+        switch (header.Kind)
+        {
+            case MessageKind.Request or MessageKind.OneWay when _requests is not null:
+                _requests.OnRequest(this, header, payload);
+                break;
+            case MessageKind.Response or MessageKind.Failure or MessageKind.StaleView or MessageKind.Unavailable:
+                if (_outstanding.TryRemove(header.CorrelationId, out var request))
+                {
+                    request.Handler.OnReply(request, header, payload);
+                }
+
+                break;
+            case MessageKind.Ping:
+                if (!_faults.Isolated)
+                {
+                    SendReply(ControlFrame(MessageKind.Pong, header.CorrelationId, 0, ""));
+                }
+
+                break;
+            case MessageKind.Pong:
+                if (_pings.TryGetValue(header.CorrelationId, out var ping))
+                {
+                    ping.TrySetResult();
+                }
+
+                break;
+            default:
+                throw new InvalidDataException($"unexpected {header.Kind} frame");
+        }
+    }
+
+    private static ReadOnlySpan<byte> Copy(ReadOnlySequence<byte> frame, out byte[] rented)
+    {
+        rented = ArrayPool<byte>.Shared.Rent((int)frame.Length);
+        frame.CopyTo(rented);
+        return rented.AsSpan(0, (int)frame.Length);
+    }
+
+    private readonly record struct OutgoingFrame(FrameBuilder Frame, OutstandingRequest? Request);
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "Closing the connection with {Remote}: protocol violation ({Reason})")]
+    private static partial void LogProtocolViolation(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Debug, Message = "Reading from {Remote} failed; closing the connection")]
+    private static partial void LogReadFailed(ILogger logger, Exception exception, string remote);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Debug, Message = "Writing to {Remote} failed; closing the connection")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, string remote);
+
+    [LoggerMessage(EventId = 303, Level = LogLevel.Debug, Message = "Aborting the transport of {Remote} failed")]
+    private static partial void LogAbortFailed(ILogger logger, Exception exception, string remote);
+}

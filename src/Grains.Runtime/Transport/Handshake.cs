@@ -1,0 +1,118 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Text.Json;
+
+namespace Grains.Transport;
+
+/// <summary>What a connecting process says first: who it is and which cluster it belongs to.</summary>
+internal sealed record HelloMessage(int Protocol, string ClusterId, string Role, string? Silo);
+
+/// <summary>The listener's answer: accepted (with its grain type map) or refused with a reason.</summary>
+internal sealed record HelloAckMessage(bool Accepted, string? Reason, string? Silo, Dictionary<string, string>? GrainTypes);
+
+/// <summary>
+/// The preamble of every connection: the magic bytes "GRN1", then a Hello frame answered by a HelloAck frame. A peer
+/// of another cluster, or anything that is not Grains, is refused before a single call is read.
+/// </summary>
+internal static class Handshake
+{
+    public const int ProtocolVersion = 1;
+
+    private static readonly byte[] s_magic = "GRN1"u8.ToArray();
+
+    public static async Task<HelloAckMessage> ConnectAsync(IDuplexPipe transport, HelloMessage hello, int maxFrameSize, CancellationToken cancellationToken)
+    {
+        await transport.Output.WriteAsync(s_magic, cancellationToken);
+        await WriteFrameAsync(transport.Output, MessageKind.Hello, hello, maxFrameSize, cancellationToken);
+        return await ReadFrameAsync<HelloAckMessage>(transport.Input, MessageKind.HelloAck, maxFrameSize, cancellationToken);
+    }
+
+    /// <summary>Reads the magic and the Hello; throws <see cref="InvalidDataException"/> for anything else.</summary>
+    public static async Task<HelloMessage> AcceptAsync(IDuplexPipe transport, int maxFrameSize, CancellationToken cancellationToken)
+    {
+        var magic = await ReadExactlyAsync(transport.Input, s_magic.Length, cancellationToken);
+        if (!magic.AsSpan().SequenceEqual(s_magic))
+        {
+            throw new InvalidDataException("the connection did not start with the Grains preamble");
+        }
+
+        return await ReadFrameAsync<HelloMessage>(transport.Input, MessageKind.Hello, maxFrameSize, cancellationToken);
+    }
+
+    public static Task ReplyAsync(IDuplexPipe transport, HelloAckMessage ack, int maxFrameSize, CancellationToken cancellationToken) =>
+        WriteFrameAsync(transport.Output, MessageKind.HelloAck, ack, maxFrameSize, cancellationToken);
+
+    private static async Task WriteFrameAsync<T>(PipeWriter output, MessageKind kind, T message, int maxFrameSize, CancellationToken cancellationToken)
+    {
+        var frame = new FrameBuilder();
+        try
+        {
+            MessageHeader.Control(kind, 0, 0, "").Write(frame);
+            using (var writer = new Utf8JsonWriter(frame))
+            {
+                JsonSerializer.Serialize(writer, message, HandshakeJson.Options);
+            }
+
+            frame.Seal(maxFrameSize);
+            await output.WriteAsync(frame.Memory, cancellationToken);
+        }
+        finally
+        {
+            frame.Return();
+        }
+    }
+
+    private static async Task<T> ReadFrameAsync<T>(PipeReader input, MessageKind expected, int maxFrameSize, CancellationToken cancellationToken)
+    {
+        var prefix = await ReadExactlyAsync(input, 4, cancellationToken);
+        var length = BinaryPrimitives.ReadInt32LittleEndian(prefix);
+        if (length <= 0 || length > Math.Min(maxFrameSize, 64 * 1024))
+        {
+            throw new InvalidDataException($"handshake frame length {length} is out of range");
+        }
+
+        var body = await ReadExactlyAsync(input, length, cancellationToken);
+        var header = MessageHeader.Read(body, out var consumed);
+        if (header.Kind != expected)
+        {
+            throw new InvalidDataException($"expected a {expected} frame, got {header.Kind}");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(body.AsSpan(consumed), HandshakeJson.Options)
+                ?? throw new InvalidDataException($"the {expected} frame is empty");
+        }
+        catch (JsonException exception)
+        {
+            throw new InvalidDataException($"the {expected} frame is not valid: {exception.Message}");
+        }
+    }
+
+    private static async Task<byte[]> ReadExactlyAsync(PipeReader input, int count, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await input.ReadAsync(cancellationToken);
+            if (result.Buffer.Length >= count)
+            {
+                var bytes = result.Buffer.Slice(0, count).ToArray();
+                input.AdvanceTo(result.Buffer.GetPosition(count));
+                return bytes;
+            }
+
+            if (result.IsCompleted)
+            {
+                throw new InvalidDataException("the peer closed the connection during the handshake");
+            }
+
+            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
+    }
+
+    private static class HandshakeJson
+    {
+        public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+    }
+}

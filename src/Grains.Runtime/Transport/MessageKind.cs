@@ -1,0 +1,20 @@
+namespace Grains.Transport;
+
+/// <summary>What a frame carries.</summary>
+internal enum MessageKind : byte
+{
+    Hello = 1,
+    HelloAck = 2,
+    Request = 3,
+    OneWay = 4,
+    Response = 5,
+    Failure = 6,
+
+    /// <summary>Not delivered: the receiver's view places the grain elsewhere and the call has used its hops. Refresh and retry.</summary>
+    StaleView = 7,
+
+    /// <summary>Not delivered: the receiver is not taking calls (stopping or stopped). Retry elsewhere.</summary>
+    Unavailable = 8,
+    Ping = 9,
+    Pong = 10,
+}

@@ -1,0 +1,32 @@
+using Grains.CodeGeneration;
+
+namespace Grains.Transport;
+
+/// <summary>Learns how a request sent on a connection ended.</summary>
+internal interface IReplyHandler
+{
+    /// <summary>A reply frame arrived (response, failure, stale view or unavailable).</summary>
+    void OnReply(OutstandingRequest request, in MessageHeader header, ReadOnlySpan<byte> payload);
+
+    /// <summary>The connection closed before a reply; <paramref name="written"/> says whether the request may have run.</summary>
+    void OnConnectionLost(OutstandingRequest request, bool written, Exception reason);
+}
+
+/// <summary>A request on a connection, waiting for its reply.</summary>
+internal sealed class OutstandingRequest(GrainCall call, GrainId target, IReplyHandler handler)
+{
+    private int _written;
+
+    public GrainCall Call { get; } = call;
+
+    public GrainId Target { get; } = target;
+
+    public IReplyHandler Handler { get; } = handler;
+
+    public long CorrelationId { get; set; }
+
+    /// <summary>Set before the first byte reaches the socket: from then on the outcome of a lost connection is unknown.</summary>
+    public bool Written => Volatile.Read(ref _written) == 1;
+
+    public void MarkWritten() => Volatile.Write(ref _written, 1);
+}

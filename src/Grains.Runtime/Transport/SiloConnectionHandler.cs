@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using Grains.Cluster;
+using Grains.Manifest;
+using Grains.Messaging;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Grains.Transport;
+
+/// <summary>
+/// Kestrel's handler for the silo port: runs the handshake (preamble, cluster id, protocol version), then serves
+/// the connection's requests until it closes. Garbage, oversized frames and peers of another cluster are logged and
+/// disconnected without disturbing other connections.
+/// </summary>
+internal sealed partial class SiloConnectionHandler : ConnectionHandler
+{
+    private readonly ConcurrentDictionary<GrainConnection, byte> _connections = new();
+    private readonly ClusterRouter _router;
+    private readonly LocalSilo _self;
+    private readonly GrainTypeRegistry _registry;
+    private readonly TransportOptions _transport;
+    private readonly MembershipOptions _membership;
+    private readonly SiloNetworkFaults _faults;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger<SiloConnectionHandler> _logger;
+    private Dictionary<string, string>? _grainTypes;
+
+    public SiloConnectionHandler(
+        ClusterRouter router,
+        LocalSilo self,
+        GrainTypeRegistry registry,
+        IOptions<TransportOptions> transport,
+        IOptions<MembershipOptions> membership,
+        SiloNetworkFaults faults,
+        ILoggerFactory loggerFactory)
+    {
+        _router = router;
+        _self = self;
+        _registry = registry;
+        _transport = transport.Value;
+        _membership = membership.Value;
+        _faults = faults;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<SiloConnectionHandler>();
+    }
+
+    public int ConnectionCount => _connections.Count;
+
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var remote = connection.RemoteEndPoint?.ToString() ?? connection.ConnectionId;
+        HelloMessage hello;
+        try
+        {
+            using var timeout = new CancellationTokenSource(_transport.ConnectTimeout);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, connection.ConnectionClosed);
+            hello = await Handshake.AcceptAsync(connection.Transport, _transport.MaxFrameSize, linked.Token);
+        }
+        catch (Exception exception) when (exception is InvalidDataException or OperationCanceledException or IOException)
+        {
+            LogRefused(_logger, remote, exception.Message);
+            return;
+        }
+
+        var refusal = hello.Protocol != Handshake.ProtocolVersion
+            ? $"protocol {hello.Protocol} is not supported (this silo speaks {Handshake.ProtocolVersion})"
+            : hello.ClusterId != _membership.ClusterId
+                ? $"it belongs to cluster '{hello.ClusterId}', this silo to cluster '{_membership.ClusterId}'"
+                : !_self.HasJoined ? "this silo has not joined the cluster yet" : null;
+        var ack = refusal is null
+            ? new HelloAckMessage(true, null, _self.Name, _grainTypes ??= _registry.GrainTypesByInterfaceName())
+            : new HelloAckMessage(false, refusal, _self.Name, null);
+        await Handshake.ReplyAsync(connection.Transport, ack, _transport.MaxFrameSize, connection.ConnectionClosed);
+        if (refusal is not null)
+        {
+            LogRefused(_logger, remote, refusal);
+            return;
+        }
+
+        var name = hello.Silo is { Length: > 0 } silo ? silo : $"client {remote}";
+        var grainConnection = new GrainConnection(
+            name,
+            connection.Transport,
+            connection.Abort,
+            _router,
+            _transport,
+            _faults,
+            _loggerFactory.CreateLogger<GrainConnection>());
+        _connections[grainConnection] = 0;
+
+        // Kestrel asks every connection to close when the server stops; a silo connection closes at once.
+        var lifetime = connection.Features.Get<IConnectionLifetimeNotificationFeature>();
+        using var closeRequested = lifetime?.ConnectionClosedRequested.Register(static state => ((GrainConnection)state!).Abort(), grainConnection);
+        try
+        {
+            grainConnection.Start();
+            await grainConnection.Closed;
+        }
+        finally
+        {
+            _connections.TryRemove(grainConnection, out _);
+        }
+    }
+
+    /// <summary>Drops every inbound connection at once (a killed silo says no goodbye).</summary>
+    public void AbortAll()
+    {
+        foreach (var connection in _connections.Keys)
+        {
+            connection.Abort();
+        }
+    }
+
+    [LoggerMessage(EventId = 330, Level = LogLevel.Warning, Message = "Refused the connection from {Remote}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string remote, string reason);
+}

@@ -1,0 +1,27 @@
+using System.Net;
+
+namespace Grains.Transport;
+
+/// <summary>Silo endpoint and connection settings, bound from "Grains:Endpoint". Defaults on each property.</summary>
+public sealed class TransportOptions
+{
+    public const string SectionName = "Grains:Endpoint";
+
+    /// <summary>The address the silo listens on. Default 127.0.0.1; use 0.0.0.0 to accept connections from other hosts.</summary>
+    public string ListenAddress { get; set; } = IPAddress.Loopback.ToString();
+
+    /// <summary>The silo port; 0 picks a free port. Default 11111.</summary>
+    public int Port { get; set; } = 11111;
+
+    /// <summary>The host other silos and clients connect to. Default: the listen address (127.0.0.1 when it is 0.0.0.0).</summary>
+    public string? AdvertisedHost { get; set; }
+
+    /// <summary>The largest frame accepted or sent; a peer sending more is disconnected. Default 16 MiB.</summary>
+    public int MaxFrameSize { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Frames waiting to be written per connection before senders wait (backpressure). Default 4096.</summary>
+    public int SendQueueCapacity { get; set; } = 4096;
+
+    /// <summary>How long connecting and the handshake may take. Default 5 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,63 @@
+using System.Collections.Concurrent;
+
+namespace Grains.Cluster.TestGrains;
+
+/// <summary>Shared by every silo of an in-process cluster: which silo activated which grain, how often.</summary>
+public sealed class ActivationLedger
+{
+    private readonly ConcurrentDictionary<string, int> _activations = new();
+    private readonly ConcurrentDictionary<string, string> _hosts = new();
+
+    public int ActivationsOf(string key) => _activations.GetValueOrDefault(key);
+
+    public IReadOnlyDictionary<string, int> Activations => _activations;
+
+    public string? HostOf(string key) => _hosts.GetValueOrDefault(key);
+
+    public void Activated(string key, string silo)
+    {
+        _activations.AddOrUpdate(key, 1, (_, n) => n + 1);
+        _hosts[key] = silo;
+    }
+}
+
+public interface IPlacedGrain : IGrainWithStringKey
+{
+    /// <summary>Adds to the persisted total; returns the new total.</summary>
+    Task<int> Add(int amount);
+
+    [Idempotent]
+    Task<int> Total();
+
+    Task<string> Silo();
+
+    Task Fail(string message);
+}
+
+public sealed class PlacedState
+{
+    public int Total { get; set; }
+}
+
+public sealed class PlacedGrain([PersistentState("placed")] IPersistentState<PlacedState> state, ActivationLedger ledger, Grains.Cluster.LocalSilo silo)
+    : Grain, IPlacedGrain
+{
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        ledger.Activated(GetPrimaryKeyString(), silo.Name);
+        return Task.CompletedTask;
+    }
+
+    public async Task<int> Add(int amount)
+    {
+        state.State.Total += amount;
+        await state.WriteStateAsync();
+        return state.State.Total;
+    }
+
+    public Task<int> Total() => Task.FromResult(state.State.Total);
+
+    public Task<string> Silo() => Task.FromResult(silo.Name);
+
+    public Task Fail(string message) => throw new InvalidOperationException(message);
+}
