@@ -1,6 +1,10 @@
+using System.Reflection;
 using Grains.Client;
+using Grains.Cluster;
+using Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Grains.Testing;
 
@@ -10,7 +14,7 @@ public sealed class TestClient : IAsyncDisposable
     private readonly IHost _host;
     private int _disposed;
 
-    internal TestClient(IHost host)
+    private TestClient(IHost host)
     {
         _host = host;
         GrainFactory = host.Services.GetRequiredService<IGrainFactory>();
@@ -22,6 +26,63 @@ public sealed class TestClient : IAsyncDisposable
     public ClusterClient Client { get; }
 
     public IServiceProvider Services => _host.Services;
+
+    /// <summary>Starts a client of the cluster whose membership lives in <paramref name="membership"/>.</summary>
+    public static async Task<TestClient> StartAsync(
+        TestStorage membership,
+        string clusterId,
+        string serviceId,
+        IEnumerable<Assembly> applicationParts,
+        Action<MembershipOptions>? configureMembership = null,
+        Action<ILoggingBuilder>? configureLogging = null,
+        CancellationToken cancellationToken = default)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        configureLogging?.Invoke(builder.Logging);
+        builder.Services.AddGrainsClient(client =>
+        {
+            membership.AddMembershipTo(client);
+            client.ConfigureMembership(options =>
+            {
+                options.ClusterId = clusterId;
+                TestClusterOptions.FastFailureDetection(options);
+                configureMembership?.Invoke(options);
+            });
+            foreach (var part in applicationParts)
+            {
+                client.AddApplicationPart(part);
+            }
+        });
+        builder.Services.Configure<GrainsOptions>(grains => grains.ServiceId = serviceId);
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+
+        return new TestClient(host);
+    }
+
+    /// <summary>Waits until the client routes by a view with exactly <paramref name="activeSilos"/> Active silos.</summary>
+    public async Task WaitForActiveSilosAsync(int activeSilos, TimeSpan timeout)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        while (Client.Membership.ActiveSilos.Count != activeSilos)
+        {
+            if (TimeProvider.System.GetElapsedTime(started) > timeout)
+            {
+                throw new TimeoutException($"The client sees {Client.Membership}; expected {activeSilos} active silos.");
+            }
+
+            await Task.Delay(20);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -81,25 +81,14 @@ public sealed class TestCluster : IAsyncDisposable
     public async Task<TestClient> CreateClientAsync(CancellationToken cancellationToken = default)
     {
         var membership = Options.Membership ?? throw new InvalidOperationException("A cluster client needs a clustered test cluster (set Membership).");
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        ConfigureCommon(builder.Services, builder.Logging);
-        builder.Services.AddGrainsClient(client =>
-        {
-            membership.AddMembershipTo(client);
-            client.ConfigureMembership(ConfigureMembership);
-            foreach (var part in Options.ApplicationParts)
-            {
-                client.AddApplicationPart(part);
-            }
-        });
-        builder.Services.Configure<GrainsOptions>(grains =>
-        {
-            grains.ServiceId = Options.ServiceId;
-            Options.ConfigureGrains?.Invoke(grains);
-        });
-        var host = builder.Build();
-        await host.StartAsync(cancellationToken);
-        var client = new TestClient(host);
+        var client = await TestClient.StartAsync(
+            membership,
+            Options.ClusterId,
+            Options.ServiceId,
+            Options.ApplicationParts,
+            Options.ConfigureMembership,
+            Options.ConfigureLogging,
+            cancellationToken);
         _clients.Add(client);
         return client;
     }

@@ -42,6 +42,10 @@ public sealed class TestSilo : IAsyncDisposable
     /// <summary>The membership this silo currently sees (clustered silos only).</summary>
     public MembershipSnapshot Membership => Silo.MembershipView?.Current ?? throw new InvalidOperationException("The silo is not part of a cluster.");
 
+    /// <summary>Reads the membership table now instead of waiting for a notification or the next poll.</summary>
+    public Task RefreshMembershipAsync(CancellationToken cancellationToken = default) =>
+        (Silo.MembershipView ?? throw new InvalidOperationException("The silo is not part of a cluster.")).RefreshAsync(cancellationToken);
+
     /// <summary>Cuts the silo off from the others' probes (and its probes off from them).</summary>
     public SiloNetworkFaults NetworkFaults => Services.GetRequiredService<SiloNetworkFaults>();
 

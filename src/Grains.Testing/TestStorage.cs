@@ -1,5 +1,7 @@
 using Grains.AdoNet;
 using Grains.Hosting;
+using System.Data.Common;
+using Npgsql;
 
 namespace Grains.Testing;
 
@@ -26,9 +28,29 @@ public sealed class TestStorage
         return new TestStorage(AdoNetDialect.Sqlite, $"Data Source={path}", $"SQLite {path}");
     }
 
-    /// <summary>The PostgreSQL test database (or the given connection string).</summary>
-    public static TestStorage PostgreSql(string? connectionString = null) =>
-        new(AdoNetDialect.PostgreSql, connectionString ?? TestDatabases.PostgreSqlConnectionString, "PostgreSQL");
+    /// <summary>
+    /// The PostgreSQL test database (or the given connection string). Each silo opens its own pools, so pools are kept
+    /// small unless the connection string says otherwise: a cluster of silos must fit the server's max_connections.
+    /// </summary>
+    public static TestStorage PostgreSql(string? connectionString = null)
+    {
+        connectionString ??= TestDatabases.PostgreSqlConnectionString;
+        try
+        {
+            // The generic builder holds only the keys given; Npgsql's reports every keyword it knows.
+            var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+            if (!given.ContainsKey("Maximum Pool Size") && !given.ContainsKey("Max Pool Size") && !given.ContainsKey("MaxPoolSize"))
+            {
+                connectionString = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 8 }.ConnectionString;
+            }
+        }
+        catch (ArgumentException)
+        {
+            // Left as given: the silo reports the invalid connection string at start.
+        }
+
+        return new(AdoNetDialect.PostgreSql, connectionString, "PostgreSQL");
+    }
 
     public void AddTo(ISiloBuilder builder, string name) =>
         builder.AddAdoNetGrainStorage(name, options =>

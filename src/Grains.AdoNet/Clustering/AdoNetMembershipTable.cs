@@ -101,8 +101,28 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
     public async Task<int> CleanupDefunctAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = connection.Command(MembershipSql.CleanupDefunct).With("cluster_id", _clusterId).With("older_than", olderThan.ToUnixTimeMilliseconds());
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        int removed;
+        await using (var delete = connection.Command(MembershipSql.CleanupDefunct, transaction)
+            .With("cluster_id", _clusterId).With("older_than", olderThan.ToUnixTimeMilliseconds()))
+        {
+            removed = await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (removed > 0)
+        {
+            await using (var advance = connection.Command(MembershipSql.AdvanceVersion, transaction).With("cluster_id", _clusterId).With("now", Now()))
+            {
+                await advance.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using var version = connection.Command(MembershipSql.ReadVersion, transaction).With("cluster_id", _clusterId);
+            var current = Convert.ToInt64(await version.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+            await _dialect.NotifyAsync(connection, transaction, Channel, $"{_clusterId}:{current}", cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return removed;
     }
 
     public Task ListenAsync(Action<long> onChange, CancellationToken cancellationToken) =>
@@ -176,6 +196,7 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
             RowCommand(connection, transaction, MembershipSql.UpdateRow, entry, ProbeClusterId).With("etag", 0L),
             KeyCommand(connection, transaction, MembershipSql.IAmAlive, silo, ProbeClusterId).With("i_am_alive_time", 0L),
             connection.Command(MembershipSql.CleanupDefunct, transaction).With("cluster_id", ProbeClusterId).With("older_than", 0L),
+            connection.Command(MembershipSql.AdvanceVersion, transaction).With("cluster_id", ProbeClusterId).With("now", Now()),
         ];
         foreach (var command in commands)
         {

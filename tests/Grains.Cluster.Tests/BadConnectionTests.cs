@@ -1,0 +1,134 @@
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Grains.Cluster.TestGrains;
+using Grains.Testing;
+using Grains.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Grains.Cluster.Tests;
+
+public sealed class BadConnectionTests : IAsyncLifetime
+{
+    private readonly InMemoryLoggerProvider _logs = new(LogLevel.Warning);
+    private TestCluster _cluster = null!;
+    private TestClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        var options = Clusters.Options(new ActivationLedger(), 1);
+        options.ConfigureLogging = logging => logging.AddProvider(_logs);
+        _cluster = await TestCluster.StartAsync(options);
+        _client = await _cluster.CreateClientAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        _logs.Dispose();
+    }
+
+    [Fact]
+    public async Task Connection_that_sends_garbage_is_closed_and_logged_and_others_keep_working()
+    {
+        using var socket = await ConnectAsync();
+        await socket.SendAsync("GET / HTTP/1.1\r\nHost: silo\r\n\r\n"u8.ToArray());
+
+        await AssertClosedAsync(socket);
+        await WaitForLogAsync(330, "preamble");
+        Assert.Equal(5, await _client.GrainFactory.GetGrain<IPlacedGrain>("unaffected").Add(5));
+    }
+
+    [Fact]
+    public async Task Connection_that_sends_an_oversized_frame_is_closed_and_logged_and_others_keep_working()
+    {
+        var grain = _client.GrainFactory.GetGrain<IPlacedGrain>("busy");
+        await grain.Add(1);
+        using var socket = await ConnectAndHandshakeAsync(_cluster.Options.ClusterId);
+        var prefix = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(prefix, 100 * 1024 * 1024);
+
+        await socket.SendAsync(prefix);
+
+        await AssertClosedAsync(socket);
+        await WaitForLogAsync(300, "frame length 104857600");
+        Assert.Equal(2, await grain.Add(1));
+    }
+
+    [Fact]
+    public async Task Frame_with_a_malformed_header_closes_the_connection()
+    {
+        using var socket = await ConnectAndHandshakeAsync(_cluster.Options.ClusterId);
+        var frame = new byte[4 + 40];
+        BinaryPrimitives.WriteInt32LittleEndian(frame, 40);
+        frame[4] = 200;
+
+        await socket.SendAsync(frame);
+
+        await AssertClosedAsync(socket);
+        await WaitForLogAsync(300, "message header");
+    }
+
+    [Fact]
+    public async Task Peer_of_another_cluster_is_refused_with_the_reason()
+    {
+        using var socket = await ConnectAsync();
+        await using var stream = new NetworkStream(socket);
+        var pipe = new StreamPipe(stream);
+
+        var ack = await Handshake.ConnectAsync(pipe, new HelloMessage(Handshake.ProtocolVersion, "someone-else", "client", null), 64 * 1024, CancellationToken.None);
+
+        Assert.False(ack.Accepted);
+        Assert.Contains("cluster 'someone-else'", ack.Reason);
+        await WaitForLogAsync(330, "someone-else");
+    }
+
+    private async Task<Socket> ConnectAsync()
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(_cluster.PrimarySilo.Address.EndPoint);
+        return socket;
+    }
+
+    private async Task<Socket> ConnectAndHandshakeAsync(string clusterId)
+    {
+        var socket = await ConnectAsync();
+        var stream = new NetworkStream(socket);
+        var ack = await Handshake.ConnectAsync(new StreamPipe(stream), new HelloMessage(Handshake.ProtocolVersion, clusterId, "client", null), 64 * 1024, CancellationToken.None);
+        Assert.True(ack.Accepted, ack.Reason);
+        return socket;
+    }
+
+    private static async Task AssertClosedAsync(Socket socket)
+    {
+        var buffer = new byte[256];
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            while (await socket.ReceiveAsync(buffer, timeout.Token) > 0)
+            {
+            }
+        }
+        catch (SocketException)
+        {
+            // Reset by the silo: closed as well.
+        }
+    }
+
+    private async Task WaitForLogAsync(int eventId, string text)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        while (!_logs.Entries.Any(e => e.EventId.Id == eventId && e.Message.Contains(text, StringComparison.Ordinal)))
+        {
+            Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(10), $"no log {eventId} with '{text}'; got:{Environment.NewLine}{_logs}");
+            await Task.Delay(20);
+        }
+    }
+
+    private sealed class StreamPipe(Stream stream) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = PipeReader.Create(stream);
+
+        public PipeWriter Output { get; } = PipeWriter.Create(stream);
+    }
+}

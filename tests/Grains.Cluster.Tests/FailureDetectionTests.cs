@@ -1,0 +1,58 @@
+using Grains.Cluster.TestGrains;
+using Grains.Testing;
+
+namespace Grains.Cluster.Tests;
+
+public sealed class FailureDetectionTests
+{
+    [Fact]
+    public async Task Silo_cut_off_from_the_others_is_voted_dead_and_stops_itself()
+    {
+        await using var cluster = await TestCluster.StartAsync(Clusters.Options(new ActivationLedger(), 3));
+        var isolated = cluster.Silos[0];
+        var address = isolated.Address;
+
+        isolated.NetworkFaults.Isolated = true;
+        await isolated.Stopped.WaitAsync(TimeSpan.FromSeconds(30));
+        await cluster.WaitForStableMembershipAsync();
+
+        Assert.Equal(2, cluster.Silos.Count);
+        var view = cluster.Silos[0].Membership;
+        Assert.Equal(MembershipStatus.Dead, view.StatusOf(address));
+        Assert.True(view.Find(address)!.Suspicions.Count >= 2, "two survivors voted");
+    }
+
+    [Fact]
+    public async Task Membership_change_reaches_other_silos_through_notifications_without_polling()
+    {
+        var options = Clusters.Options(new ActivationLedger(), 2);
+        options.ConfigureMembership = membership => membership.RefreshInterval = TimeSpan.FromHours(1);
+        await using var cluster = await TestCluster.StartAsync(options);
+
+        var added = await cluster.StartAdditionalSiloAsync();
+
+        await cluster.WaitForStableMembershipAsync(TimeSpan.FromSeconds(10));
+        Assert.All(cluster.Silos, silo => Assert.Contains(added.Address, silo.Membership.ActiveSilos));
+    }
+
+    [Fact]
+    public async Task Rows_of_long_dead_silos_are_deleted()
+    {
+        var options = Clusters.Options(new ActivationLedger(), 2);
+        options.ConfigureMembership = membership => membership.DefunctSiloExpiration = TimeSpan.FromSeconds(2);
+        await using var cluster = await TestCluster.StartAsync(options);
+        var stopped = cluster.Silos[1];
+        var address = stopped.Address;
+
+        await cluster.StopSiloAsync(stopped);
+
+        var survivor = cluster.Silos[0];
+        var started = TimeProvider.System.GetTimestamp();
+        while (survivor.Membership.Find(address) is not null)
+        {
+            Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(20), "the dead silo's row was never deleted");
+            await Task.Delay(50);
+            await survivor.RefreshMembershipAsync();
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using Grains.Cluster.TestGrains;
+using Grains.Testing;
+
+namespace Grains.Cluster.Tests;
+
+public sealed class StartupTests
+{
+    [Fact]
+    public async Task Membership_database_that_is_down_stops_the_start_with_an_error_naming_the_target()
+    {
+        var options = Clusters.Options(new ActivationLedger(), 1, TestStorage.Sqlite());
+        options.Membership = TestStorage.PostgreSql("Host=127.0.0.1;Port=1;Username=postgres;Password=postgres;Database=grains_test;Timeout=5");
+        using var host = TestCluster.BuildSiloHost(options);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Contains("membership table at PostgreSQL at 127.0.0.1:1, database 'grains_test'", error.Message);
+    }
+
+    [Fact]
+    public async Task Invalid_membership_settings_are_refused_at_start_with_the_setting_named()
+    {
+        var options = Clusters.Options(new ActivationLedger(), 1);
+        options.ConfigureMembership = membership => membership.ProbeInterval = TimeSpan.Zero;
+        using var host = TestCluster.BuildSiloHost(options);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Contains("Grains:Membership:ProbeInterval", error.Message);
+    }
+}
