@@ -1,12 +1,26 @@
 using BenchmarkDotNet.Running;
 using Grains.Benchmarks;
 
-// Recorded figures: dotnet run -c Release --project bench/Grains.Benchmarks -- --filter '*'
-// Quick side-by-side while working on the call path: dotnet run -c Release --project bench/Grains.Benchmarks -- quick
-if (args is ["quick"])
+// Recorded figures (see RESULTS.md):
+//   dotnet run -c Release --project bench/Grains.Benchmarks -- --filter '*LocalCall*'
+//   dotnet run -c Release --project bench/Grains.Benchmarks -- cross-silo
+//   dotnet run -c Release --project bench/Grains.Benchmarks -- failover
+// Quick side-by-side while working on the local call path: ... -- quick
+switch (args)
 {
-    await QuickCompare.RunAsync();
-    return;
+    case ["quick"]:
+        await QuickCompare.RunAsync();
+        break;
+    case ["cross-silo"]:
+        await CrossSiloComparison.RunAsync(Console.Out);
+        break;
+    case ["cross-silo-profile"]:
+        await CrossSiloComparison.ProfileAsync(TimeSpan.FromSeconds(30));
+        break;
+    case ["failover", ..]:
+        await FailoverMeasurement.RunAsync(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10);
+        break;
+    default:
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        break;
 }
-
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

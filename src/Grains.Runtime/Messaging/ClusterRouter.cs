@@ -193,7 +193,19 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         return true;
     }
 
-    private async Task SendAsync(SiloAddress silo, GrainId target, GrainCall call, long version, MessageFlags flags)
+    private Task SendAsync(SiloAddress silo, GrainId target, GrainCall call, long version, MessageFlags flags)
+    {
+        // The common case, an open connection, stays synchronous: no state machine per call.
+        if (_connections.TryGetOpen(silo, out var open))
+        {
+            Send(open, target, call, version, flags);
+            return Task.CompletedTask;
+        }
+
+        return ConnectAndSendAsync(silo, target, call, version, flags);
+    }
+
+    private async Task ConnectAndSendAsync(SiloAddress silo, GrainId target, GrainCall call, long version, MessageFlags flags)
     {
         GrainConnection connection;
         try
@@ -207,15 +219,30 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
             return;
         }
 
-        var sender = _self?.Name ?? "";
-        if (call.Method.IsOneWay)
+        Send(connection, target, call, version, flags);
+    }
+
+    private void Send(GrainConnection connection, GrainId target, GrainCall call, long version, MessageFlags flags)
+    {
+        FrameBuilder frame;
+        try
         {
-            await connection.SendAsync(Frames.Request(0, target, call, version, sender, flags, _codec, _transport.MaxFrameSize));
+            frame = Frames.Request(0, target, call, version, _self?.Name ?? "", flags, _codec, _transport.MaxFrameSize);
+        }
+        catch (Exception exception)
+        {
+            call.Fail(new ArgumentException($"The arguments of {call.Method.DisplayName} could not be sent: {exception.Message}", exception));
             return;
         }
 
-        var request = new OutstandingRequest(call, target, this);
-        await connection.SendRequestAsync(request, id => Frames.Request(id, target, call, version, sender, flags, _codec, _transport.MaxFrameSize));
+        if (call.Method.IsOneWay)
+        {
+            _ = connection.SendAsync(frame);
+        }
+        else
+        {
+            _ = connection.SendRequestAsync(new OutstandingRequest(call, target, this), frame);
+        }
     }
 
     /// <summary>Tries again after a pause and a fresh view, until the call's deadline or the attempt limit.</summary>

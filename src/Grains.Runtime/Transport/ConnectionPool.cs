@@ -40,6 +40,20 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
     /// <summary>The grain types the last silo reported in its handshake (interface full name to grain type).</summary>
     public IReadOnlyDictionary<string, string> RemoteGrainTypes { get; private set; } = new Dictionary<string, string>();
 
+    /// <summary>The connection to a silo when one is open now (no waiting, no connecting).</summary>
+    public bool TryGetOpen(SiloAddress silo, out GrainConnection connection)
+    {
+        if (_connections.TryGetValue(silo, out var entry) && entry.IsValueCreated && entry.Value.IsCompletedSuccessfully &&
+            entry.Value.Result is { IsClosed: false } open)
+        {
+            connection = open;
+            return true;
+        }
+
+        connection = null!;
+        return false;
+    }
+
     public async Task<GrainConnection> GetAsync(SiloAddress silo, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 3; attempt++)

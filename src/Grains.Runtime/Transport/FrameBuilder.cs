@@ -48,6 +48,10 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
         BinaryPrimitives.WriteInt32LittleEndian(_buffer, length);
     }
 
+    /// <summary>Writes the correlation id into a frame built before the id was known.</summary>
+    public void SetCorrelationId(long correlationId) =>
+        BinaryPrimitives.WriteInt64LittleEndian(_buffer.AsSpan(MessageHeader.CorrelationIdOffset), correlationId);
+
     public void Return()
     {
         var buffer = _buffer;

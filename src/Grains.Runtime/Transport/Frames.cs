@@ -25,10 +25,9 @@ internal static class Frames
                 target.Key,
                 call.Method.InterfaceType.FullName!,
                 call.Method.MethodId).Write(frame);
-            using (var writer = new Utf8JsonWriter(frame))
-            {
-                call.WriteArguments(codec, writer);
-            }
+            var writer = JsonWriterCache.Rent(frame);
+            call.WriteArguments(codec, writer);
+            JsonWriterCache.Return(writer);
 
             frame.Seal(maxFrameSize);
             return frame;
@@ -52,10 +51,9 @@ internal static class Frames
         try
         {
             MessageHeader.Control(MessageKind.Response, correlationId, 0, "").Write(frame);
-            using (var writer = new Utf8JsonWriter(frame))
-            {
-                call.WriteResult(codec, writer);
-            }
+            var writer = JsonWriterCache.Rent(frame);
+            call.WriteResult(codec, writer);
+            JsonWriterCache.Return(writer);
 
             frame.Seal(maxFrameSize);
             return frame;

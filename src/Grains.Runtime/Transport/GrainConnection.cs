@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace Grains.Transport;
@@ -21,7 +20,11 @@ internal sealed partial class GrainConnection : IDisposable
     private readonly TransportOptions _options;
     private readonly SiloNetworkFaults _faults;
     private readonly ILogger _logger;
-    private readonly Channel<OutgoingFrame> _sendQueue;
+    private readonly ConcurrentQueue<OutgoingFrame> _sendQueue = new();
+    private readonly object _capacityLock = new();
+    private TaskCompletionSource? _capacityFreed;
+    private int _queuedFrames;
+    private int _writing;
     private readonly ConcurrentDictionary<long, OutstandingRequest> _outstanding = new();
     private readonly ConcurrentDictionary<long, TaskCompletionSource> _pings = new();
     private readonly CancellationTokenSource _closing = new();
@@ -46,11 +49,6 @@ internal sealed partial class GrainConnection : IDisposable
         _options = options;
         _faults = faults;
         _logger = logger;
-        _sendQueue = Channel.CreateBounded<OutgoingFrame>(new BoundedChannelOptions(options.SendQueueCapacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
     }
 
     /// <summary>The peer, for logs: a silo address or a client endpoint.</summary>
@@ -63,28 +61,14 @@ internal sealed partial class GrainConnection : IDisposable
 
     public int OutstandingCount => _outstanding.Count;
 
-    public void Start()
-    {
-        _ = ReadLoopAsync();
-        _ = WriteLoopAsync();
-    }
+    public void Start() => _ = ReadLoopAsync();
 
-    /// <summary>Sends a request; its reply (or the loss of the connection) reaches the request's handler.</summary>
-    public ValueTask SendRequestAsync(OutstandingRequest request, Func<long, FrameBuilder> buildFrame)
+    /// <summary>Sends a request frame (built with correlation id 0); its reply, or the loss of the connection, reaches the request's handler.</summary>
+    public ValueTask SendRequestAsync(OutstandingRequest request, FrameBuilder frame)
     {
         var correlationId = Interlocked.Increment(ref _nextCorrelationId);
         request.CorrelationId = correlationId;
-        FrameBuilder frame;
-        try
-        {
-            frame = buildFrame(correlationId);
-        }
-        catch (Exception exception)
-        {
-            request.Handler.OnConnectionLost(request, written: false, exception);
-            return default;
-        }
-
+        frame.SetCorrelationId(correlationId);
         _outstanding[correlationId] = request;
         if (IsClosed)
         {
@@ -99,14 +83,8 @@ internal sealed partial class GrainConnection : IDisposable
     /// <summary>Sends a frame that expects no reply (one-way calls, replies, pongs).</summary>
     public ValueTask SendAsync(FrameBuilder frame) => EnqueueAsync(new OutgoingFrame(frame, null));
 
-    /// <summary>Sends a reply without ever blocking the caller (activations reply from their executor).</summary>
-    public void SendReply(FrameBuilder frame)
-    {
-        if (!_sendQueue.Writer.TryWrite(new OutgoingFrame(frame, null)))
-        {
-            _ = EnqueueAsync(new OutgoingFrame(frame, null));
-        }
-    }
+    /// <summary>Sends a reply without ever waiting for queue space (activations reply from their executor).</summary>
+    public void SendReply(FrameBuilder frame) => Enqueue(new OutgoingFrame(frame, null));
 
     /// <summary>Pings the peer; true when it answered within the timeout.</summary>
     public async Task<bool> PingAsync(long membershipVersion, string sender, TimeSpan timeout, TimeProvider time)
@@ -154,11 +132,7 @@ internal sealed partial class GrainConnection : IDisposable
             LogAbortFailed(_logger, exception, RemoteName);
         }
 
-        _sendQueue.Writer.TryComplete();
-        while (_sendQueue.Reader.TryRead(out var frame))
-        {
-            frame.Frame.Return();
-        }
+        DropQueuedFrames();
 
         foreach (var correlationId in _outstanding.Keys)
         {
@@ -184,19 +158,144 @@ internal sealed partial class GrainConnection : IDisposable
         return frame;
     }
 
-    private async ValueTask EnqueueAsync(OutgoingFrame frame)
+    /// <summary>Queues a frame; requests wait while the queue is over capacity (backpressure), replies never do.</summary>
+    private ValueTask EnqueueAsync(OutgoingFrame frame)
+    {
+        if (frame.Request is null || Volatile.Read(ref _queuedFrames) < _options.SendQueueCapacity)
+        {
+            Enqueue(frame);
+            return default;
+        }
+
+        return EnqueueWhenRoomAsync(frame);
+    }
+
+    private async ValueTask EnqueueWhenRoomAsync(OutgoingFrame frame)
+    {
+        while (Volatile.Read(ref _queuedFrames) >= _options.SendQueueCapacity && !IsClosed)
+        {
+            Task freed;
+            lock (_capacityLock)
+            {
+                freed = (_capacityFreed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+
+            try
+            {
+                await freed.WaitAsync(_closing.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Closing: Enqueue below discards the frame and fails its request with the transient exception.
+                break;
+            }
+        }
+
+        Enqueue(frame);
+    }
+
+    /// <summary>
+    /// Write combining: the thread that queues a frame while nobody writes becomes the writer and writes everything
+    /// queued in one flush. No dedicated writer thread has to be woken for each frame, and frames batch under load.
+    /// </summary>
+    private void Enqueue(OutgoingFrame frame)
+    {
+        if (IsClosed)
+        {
+            Discard(frame);
+            return;
+        }
+
+        Interlocked.Increment(ref _queuedFrames);
+        _sendQueue.Enqueue(frame);
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+        {
+            _ = WriteQueuedAsync();
+        }
+    }
+
+    private async Task WriteQueuedAsync()
     {
         try
         {
-            await _sendQueue.Writer.WriteAsync(frame, _closing.Token);
-        }
-        catch (Exception exception) when (exception is ChannelClosedException or OperationCanceledException)
-        {
-            frame.Frame.Return();
-            if (frame.Request is { } request)
+            do
             {
-                FailOutstanding(request.CorrelationId, new ConnectionClosedException(RemoteName));
+                var written = 0;
+                while (_sendQueue.TryDequeue(out var outgoing))
+                {
+                    outgoing.Request?.MarkWritten();
+                    _output.Write(outgoing.Frame.Memory.Span);
+                    outgoing.Frame.Return();
+                    written++;
+                }
+
+                ReleaseCapacity(written);
+                var flush = _output.FlushAsync(_closing.Token);
+                var result = flush.IsCompletedSuccessfully ? flush.Result : await flush.ConfigureAwait(false);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    Abort();
+                    return;
+                }
+
+                Volatile.Write(ref _writing, 0);
+
+                // A frame queued after the last dequeue but before the release found the flag set; take it now.
             }
+            while (!_sendQueue.IsEmpty && Interlocked.CompareExchange(ref _writing, 1, 0) == 0);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogWriteFailed(_logger, exception, RemoteName);
+            Abort();
+        }
+        catch (OperationCanceledException)
+        {
+            Abort();
+        }
+    }
+
+    private void ReleaseCapacity(int written)
+    {
+        if (written == 0)
+        {
+            return;
+        }
+
+        var remaining = Interlocked.Add(ref _queuedFrames, -written);
+        if (remaining < _options.SendQueueCapacity && Volatile.Read(ref _capacityFreed) is not null)
+        {
+            TaskCompletionSource? freed;
+            lock (_capacityLock)
+            {
+                freed = _capacityFreed;
+                _capacityFreed = null;
+            }
+
+            freed?.TrySetResult();
+        }
+    }
+
+    private void DropQueuedFrames()
+    {
+        while (_sendQueue.TryDequeue(out var frame))
+        {
+            Discard(frame);
+        }
+
+        lock (_capacityLock)
+        {
+            _capacityFreed?.TrySetResult();
+            _capacityFreed = null;
+        }
+    }
+
+    private void Discard(OutgoingFrame frame)
+    {
+        frame.Frame.Return();
+        if (frame.Request is { } request)
+        {
+            FailOutstanding(request.CorrelationId, new ConnectionClosedException(RemoteName));
         }
     }
 
@@ -205,41 +304,6 @@ internal sealed partial class GrainConnection : IDisposable
         if (_outstanding.TryRemove(correlationId, out var request))
         {
             request.Handler.OnConnectionLost(request, request.Written, reason);
-        }
-    }
-
-    private async Task WriteLoopAsync()
-    {
-        try
-        {
-            var reader = _sendQueue.Reader;
-            while (await reader.WaitToReadAsync(_closing.Token))
-            {
-                // Batch everything queued into one flush.
-                while (reader.TryRead(out var outgoing))
-                {
-                    outgoing.Request?.MarkWritten();
-                    _output.Write(outgoing.Frame.Memory.Span);
-                    outgoing.Frame.Return();
-                }
-
-                var flush = await _output.FlushAsync(_closing.Token);
-                if (flush.IsCompleted)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            LogWriteFailed(_logger, exception, RemoteName);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        finally
-        {
-            Abort();
         }
     }
 

@@ -35,6 +35,9 @@ internal readonly record struct MessageHeader(
 
     private const int FixedLength = 27;
 
+    /// <summary>Where the correlation id sits in a sealed frame (after the length prefix and the kind).</summary>
+    public const int CorrelationIdOffset = 4 + 1;
+
     public bool IsRequest => Kind is MessageKind.Request or MessageKind.OneWay;
 
     public void Write(FrameBuilder frame)
@@ -73,15 +76,15 @@ internal readonly record struct MessageHeader(
         var hops = frame[25];
         var flags = (MessageFlags)frame[26];
         consumed = FixedLength;
-        var sender = ReadString(frame, ref consumed);
+        var sender = ReadString(frame, ref consumed, intern: true);
         if (kind is not (MessageKind.Request or MessageKind.OneWay))
         {
             return new MessageHeader(kind, correlationId, version, deadline, hops, flags, sender, "", "", "", 0);
         }
 
-        var grainType = ReadString(frame, ref consumed);
-        var grainKey = ReadString(frame, ref consumed);
-        var grainInterface = ReadString(frame, ref consumed);
+        var grainType = ReadString(frame, ref consumed, intern: true);
+        var grainKey = ReadString(frame, ref consumed, intern: false);
+        var grainInterface = ReadString(frame, ref consumed, intern: true);
         if (frame.Length < consumed + 4)
         {
             throw new InvalidDataException("The request header is truncated.");
@@ -106,7 +109,7 @@ internal readonly record struct MessageHeader(
         frame.Advance(2 + length);
     }
 
-    private static string ReadString(ReadOnlySpan<byte> frame, ref int offset)
+    private static string ReadString(ReadOnlySpan<byte> frame, ref int offset, bool intern)
     {
         if (frame.Length < offset + 2)
         {
@@ -120,8 +123,8 @@ internal readonly record struct MessageHeader(
             throw new InvalidDataException("The message header is truncated.");
         }
 
-        var value = Encoding.UTF8.GetString(frame.Slice(offset, length));
+        var bytes = frame.Slice(offset, length);
         offset += length;
-        return value;
+        return intern ? HeaderStrings.Intern(bytes) : Encoding.UTF8.GetString(bytes);
     }
 }
