@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Starts or stops a local cluster on loopback: N silo processes and one gateway process, sharing PostgreSQL.
+#   bash deploy/local-cluster.sh start [N]   (default 3 silos; gateway on http://127.0.0.1:5000)
+#   bash deploy/local-cluster.sh status
+#   bash deploy/local-cluster.sh stop        (graceful: each silo hands its grains off before it exits)
+# PostgreSQL: QUOTAS_POSTGRES="Host=...;Username=...;Password=...;Database=..." or, when unset, the local server
+# prepared by scripts/postgres.sh with the database "quotas". Logs and pids go to .local-cluster/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STATE=".local-cluster"
+HOST_DLL="src/Quotas.Host/bin/Release/net10.0/Quotas.Host.dll"
+SILO_PORT_BASE="${SILO_PORT_BASE:-11111}"
+SILO_HTTP_BASE="${SILO_HTTP_BASE:-5101}"
+GATEWAY_URL="${GATEWAY_URL:-http://127.0.0.1:5000}"
+
+wait_ready() { # url name
+  for _ in $(seq 1 120); do
+    if curl -fs "$1/health/ready" >/dev/null 2>&1; then echo "$2 ready on $1"; return 0; fi
+    sleep 0.5
+  done
+  echo "$2 did not become ready on $1 within 60 s; see $STATE/$2.log" >&2
+  return 1
+}
+
+start_process() { # name role http-url [extra args...]
+  local name="$1" role="$2" url="$3"; shift 3
+  dotnet "$HOST_DLL" --Quotas:Role "$role" --Quotas:Storage PostgreSql \
+    --Quotas:PostgreSqlConnectionString "$POSTGRES" --Quotas:HttpUrl "$url" "$@" >"$STATE/$name.log" 2>&1 &
+  echo $! >"$STATE/$name.pid"
+}
+
+case "${1:-}" in
+  start)
+    count="${2:-3}"
+    [[ "$count" =~ ^[1-9][0-9]*$ ]] || { echo "The silo count must be a positive number, got '$count'." >&2; exit 2; }
+    if compgen -G "$STATE/*.pid" >/dev/null; then echo "A local cluster is already running (see $STATE/); stop it first." >&2; exit 1; fi
+    mkdir -p "$STATE"
+    POSTGRES="${QUOTAS_POSTGRES:-$(GRAINS_TEST_DATABASE=quotas bash scripts/postgres.sh)}"
+    dotnet build src/Quotas.Host -c Release -nologo -v quiet >/dev/null
+    for i in $(seq 0 $((count - 1))); do
+      start_process "silo$i" Silo "http://127.0.0.1:$((SILO_HTTP_BASE + i))" --Grains:Endpoint:Port "$((SILO_PORT_BASE + i))"
+    done
+    for i in $(seq 0 $((count - 1))); do wait_ready "http://127.0.0.1:$((SILO_HTTP_BASE + i))" "silo$i"; done
+    start_process gateway Gateway "$GATEWAY_URL"
+    wait_ready "$GATEWAY_URL" gateway
+    ;;
+  status)
+    for pid_file in "$STATE"/*.pid; do
+      [ -e "$pid_file" ] || { echo "No local cluster is running."; exit 0; }
+      name="$(basename "$pid_file" .pid)"
+      if kill -0 "$(cat "$pid_file")" 2>/dev/null; then echo "$name running (pid $(cat "$pid_file"))"; else echo "$name exited"; fi
+    done
+    ;;
+  stop)
+    for pid_file in "$STATE"/*.pid; do
+      [ -e "$pid_file" ] || { echo "No local cluster is running."; exit 0; }
+      kill -TERM "$(cat "$pid_file")" 2>/dev/null || true
+    done
+    for pid_file in "$STATE"/*.pid; do
+      pid="$(cat "$pid_file")"
+      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      if kill -0 "$pid" 2>/dev/null; then echo "$(basename "$pid_file" .pid) did not stop in 30 s; killing it." >&2; kill -KILL "$pid" || true; fi
+      rm -f "$pid_file"
+    done
+    echo "Local cluster stopped."
+    ;;
+  *)
+    echo "Usage: bash deploy/local-cluster.sh start [N] | status | stop" >&2
+    exit 2
+    ;;
+esac

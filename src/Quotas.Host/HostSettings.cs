@@ -1,0 +1,62 @@
+namespace Quotas.Host;
+
+/// <summary>The <c>Quotas</c> configuration section: how this process runs.</summary>
+public sealed class HostSettings
+{
+    public const string SectionName = "Quotas";
+
+    /// <summary>Silo, Gateway or Both. Default Both.</summary>
+    public HostRole Role { get; set; } = HostRole.Both;
+
+    /// <summary>
+    /// Where state lives: <c>Sqlite</c> (the embedded default, one process) or <c>PostgreSql</c> (a cluster of silos
+    /// whose membership is in the same database).
+    /// </summary>
+    public StorageKind Storage { get; set; } = StorageKind.Sqlite;
+
+    /// <summary>The SQLite connection string when <see cref="Storage"/> is Sqlite.</summary>
+    public string SqliteConnectionString { get; set; } = "Data Source=quotas.db";
+
+    /// <summary>The Npgsql connection string when <see cref="Storage"/> is PostgreSql.</summary>
+    public string? PostgreSqlConnectionString { get; set; }
+
+    /// <summary>The HTTP address of the API and health endpoints (plain HTTP; terminate TLS in front).</summary>
+    public Uri HttpUrl { get; set; } = new("http://localhost:5000");
+
+    /// <summary>True when this process belongs to a cluster (PostgreSQL) rather than running alone (SQLite).</summary>
+    public bool Clustered => Storage == StorageKind.PostgreSql;
+
+    /// <summary>Checks the combination and says what to change when it cannot work.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Storage == StorageKind.PostgreSql && string.IsNullOrWhiteSpace(PostgreSqlConnectionString))
+        {
+            errors.Add("Quotas:Storage is PostgreSql but Quotas:PostgreSqlConnectionString is empty; set it, e.g. \"Host=localhost;Username=quotas;Password=...;Database=quotas\".");
+        }
+
+        if (Storage == StorageKind.Sqlite && string.IsNullOrWhiteSpace(SqliteConnectionString))
+        {
+            errors.Add("Quotas:SqliteConnectionString is empty; set it, e.g. \"Data Source=quotas.db\".");
+        }
+
+        if (Storage == StorageKind.Sqlite && Role != HostRole.Both)
+        {
+            errors.Add($"Quotas:Role {Role} needs a cluster: with SQLite the only role is Both (one process). Set Quotas:Storage to PostgreSql for separate silos and gateways.");
+        }
+
+        if (HttpUrl.Scheme != Uri.UriSchemeHttp || HttpUrl.AbsolutePath != "/")
+        {
+            errors.Add($"Quotas:HttpUrl '{HttpUrl}' must be a plain http://host:port address without a path; terminate TLS in a proxy in front of the service.");
+        }
+
+        return errors;
+    }
+}
+
+/// <summary>Where the service keeps its state.</summary>
+public enum StorageKind
+{
+    Sqlite,
+    PostgreSql,
+}

@@ -1,0 +1,61 @@
+using System.Net;
+using Grains.AdoNet;
+using Grains.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Quotas.Host;
+
+/// <summary>Turns <see cref="HostSettings"/> into services: a silo, a cluster client, or both, and the HTTP listener.</summary>
+internal static class HostSetup
+{
+    public static WebApplicationBuilder AddQuotasHost(this WebApplicationBuilder builder, HostSettings settings)
+    {
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton<StorageProbe>();
+        // A clustered silo adds its own Kestrel listener for the silo port, and Kestrel then ignores ASPNETCORE_URLS:
+        // the HTTP listener is therefore always explicit.
+        builder.WebHost.ConfigureKestrel(kestrel => ListenHttp(kestrel, settings.HttpUrl));
+
+        if (settings.Role == HostRole.Gateway)
+        {
+            builder.Services.AddGrainsClient(client => client.UsePostgreSqlClustering(settings.PostgreSqlConnectionString!));
+            return builder;
+        }
+
+        builder.UseGrains(silo =>
+        {
+            if (settings.Clustered)
+            {
+                silo.AddPostgreSqlGrainStorage("Default", settings.PostgreSqlConnectionString!)
+                    .UsePostgreSqlClustering(settings.PostgreSqlConnectionString!);
+            }
+            else
+            {
+                silo.AddSqliteGrainStorage("Default", settings.SqliteConnectionString);
+            }
+        });
+        return builder;
+    }
+
+    private static void ListenHttp(KestrelServerOptions kestrel, Uri url)
+    {
+        var port = url.IsDefaultPort ? 80 : url.Port;
+        switch (url.Host)
+        {
+            case "localhost":
+                kestrel.ListenLocalhost(port);
+                break;
+            case "*" or "+" or "0.0.0.0":
+                kestrel.ListenAnyIP(port);
+                break;
+            default:
+                if (!IPAddress.TryParse(url.Host, out var address))
+                {
+                    throw new InvalidOperationException($"Quotas:HttpUrl host '{url.Host}' must be localhost, an IP address, or * for every interface.");
+                }
+
+                kestrel.Listen(address, port);
+                break;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using Quotas.Host;
+
+// Roles and storage come from configuration (appsettings.json, QUOTAS__... environment variables, --Quotas:... args).
+// The defaults are the embedded mode: silo and gateway in one process on a SQLite file, on http://localhost:5000.
+var builder = WebApplication.CreateSlimBuilder(args);
+var settings = builder.Configuration.GetSection(HostSettings.SectionName).Get<HostSettings>() ?? new HostSettings();
+var errors = settings.Validate();
+if (errors.Count > 0)
+{
+    foreach (var error in errors)
+    {
+        Console.Error.WriteLine($"Configuration error: {error}");
+    }
+
+    return 2;
+}
+
+builder.AddQuotasHost(settings);
+var app = builder.Build();
+app.MapHealthEndpoints();
+app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
+    "Quotas {Role} ready on {Url} with {Storage} storage", settings.Role, settings.HttpUrl, settings.Storage));
+await app.RunAsync();
+return 0;

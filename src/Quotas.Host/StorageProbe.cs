@@ -1,0 +1,32 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Quotas.Host;
+
+/// <summary>Answers "is the database reachable now?" for the readiness endpoint, bounded by a short timeout.</summary>
+internal sealed class StorageProbe(HostSettings settings)
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(2);
+
+    public async Task<string?> CheckAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(s_timeout);
+        try
+        {
+            await using DbConnection connection = settings.Clustered
+                ? new NpgsqlConnection(settings.PostgreSqlConnectionString)
+                : new SqliteConnection(settings.SqliteConnectionString);
+            await connection.OpenAsync(timeout.Token);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT 1";
+            await command.ExecuteScalarAsync(timeout.Token);
+            return null;
+        }
+        catch (Exception exception) when (exception is DbException or OperationCanceledException or InvalidOperationException)
+        {
+            return $"{settings.Storage} storage unreachable: {exception.Message}";
+        }
+    }
+}
