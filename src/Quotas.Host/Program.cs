@@ -2,7 +2,8 @@ using Quotas.Host;
 
 // Roles and storage come from configuration (appsettings.json, QUOTAS__... environment variables, --Quotas:... args).
 // The defaults are the embedded mode: silo and gateway in one process on a SQLite file, on http://localhost:5000.
-var builder = WebApplication.CreateSlimBuilder(args);
+// appsettings.json is read next to the executable, whatever the working directory (SQLite paths stay relative to it).
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var settings = builder.Configuration.GetSection(HostSettings.SectionName).Get<HostSettings>() ?? new HostSettings();
 var errors = settings.Validate();
 if (errors.Count > 0)

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Quotas.Host.Tests;
+
+/// <summary>The Quotas.Host executable running as its own process, on a free loopback port and its own SQLite file.</summary>
+internal sealed class HostProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<string> _output = [];
+
+    private HostProcess(Process process, Uri url)
+    {
+        _process = process;
+        Url = url;
+        _process.OutputDataReceived += (_, line) => OnLine(line.Data);
+        _process.ErrorDataReceived += (_, line) => OnLine(line.Data);
+        _process.Exited += (_, _) => _started.TrySetException(new InvalidOperationException($"The host exited with {_process.ExitCode}:{Environment.NewLine}{Output}"));
+    }
+
+    public Uri Url { get; }
+
+    public HttpClient Http { get; } = new();
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join(Environment.NewLine, _output);
+            }
+        }
+    }
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Starts the host with the given extra arguments; returns once it logged that it is ready.</summary>
+    public static async Task<HostProcess> StartAsync(string workingDirectory, params string[] arguments)
+    {
+        var host = Launch(workingDirectory, arguments);
+        await host._started.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        return host;
+    }
+
+    /// <summary>Runs the host to its exit (for configurations that must be refused).</summary>
+    public static async Task<HostProcess> RunToExitAsync(string workingDirectory, params string[] arguments)
+    {
+        var host = Launch(workingDirectory, arguments);
+        await host._process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return host;
+    }
+
+    private static HostProcess Launch(string workingDirectory, string[] arguments)
+    {
+        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Quotas.Host.dll"));
+        start.ArgumentList.Add("--Quotas:HttpUrl");
+        start.ArgumentList.Add(url.ToString());
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var host = new HostProcess(process, url);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return host;
+    }
+
+    public Task<HttpResponseMessage> GetAsync(string path) => Http.GetAsync(new Uri(Url, path));
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.Add(line);
+        }
+
+        if (line.Contains("ready on http://", StringComparison.Ordinal))
+        {
+            _started.TrySetResult();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
