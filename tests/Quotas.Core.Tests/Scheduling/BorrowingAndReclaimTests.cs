@@ -51,7 +51,7 @@ public sealed class BorrowingAndReclaimTests
         var preempt = Beat(s, leases, now).Preempt;
 
         // The three youngest priority-0 jobs (leased at +6, +5, +4).
-        Assert.Equal(leases.Skip(7).Select(l => l.JobId), preempt.Order());
+        Assert.Equal(leases.Skip(7).Select(l => l.JobId), preempt.OrderBy(id => id.Value));
 
         for (var i = 0; i < 20; i++)
         {
