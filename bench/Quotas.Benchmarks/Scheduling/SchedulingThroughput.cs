@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Running;
+using Quotas.Core.Scheduling;
+
+namespace Quotas.Benchmarks.Scheduling;
+
+/// <summary>
+/// Scheduling decisions per second with 10,000 tenants and 1,000,000 queued jobs. One decision: lease a job in fair
+/// order, complete it and submit a replacement so the queue stays at 1,000,000. Baseline: enqueue and dequeue the
+/// same number of items in a <see cref="PriorityQueue{TElement, TPriority}"/> holding 1,000,000.
+/// Run: <c>SchedulingThroughput.Run(args)</c>; <c>--quick</c> measures once with a stopwatch instead of BenchmarkDotNet.
+/// </summary>
+[MemoryDiagnoser]
+public class SchedulingThroughput
+{
+    public const int TenantCount = 10_000;
+    public const int JobsPerTenant = 100;
+    public const int Decisions = 65_536;
+    private const int Batch = 64;
+
+    private static readonly DateTimeOffset s_t0 = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly ResourceVector s_demand = ResourceVector.Of(("cpu_millicores", 100), ("memory_mb", 256), ("workers", 1));
+    private static readonly ResourceVector s_workerFree = ResourceVector.Of(("cpu_millicores", 100 * Batch), ("memory_mb", 256 * Batch), ("workers", Batch));
+
+    private FairShareScheduler _scheduler = null!;
+    private PriorityQueue<int, long> _queue = null!;
+    private TenantId[] _tenants = null!;
+    private DateTimeOffset _now;
+    private long _next;
+
+    public static void Run(string[] args)
+    {
+        if (args.Contains("--quick"))
+        {
+            Quick();
+            return;
+        }
+
+        BenchmarkSwitcher.FromTypes([typeof(SchedulingThroughput)]).Run(args);
+    }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _tenants = Enumerable.Range(0, TenantCount).Select(i => new TenantId($"tenant-{i}")).ToArray();
+        _scheduler = new FairShareScheduler(new PoolConfig
+        {
+            Id = "bench",
+            Capacity = ResourceVector.Of(("cpu_millicores", 100_000_000), ("memory_mb", 256_000_000), ("workers", 1_000_000)),
+            Tenants = _tenants.Select((t, i) => new TenantShare(t, 1 + (i % 3))).ToArray(),
+            MaxQueuedJobsPerTenant = JobsPerTenant * 2,
+            MaxQueuedJobsPerPool = TenantCount * JobsPerTenant * 2,
+        });
+        _now = s_t0;
+        for (var j = 0; j < JobsPerTenant; j++)
+        {
+            foreach (var tenant in _tenants)
+            {
+                _scheduler.Submit(new SubmitJobRequest(tenant, s_demand, (int)(_next % 7), "k" + _next++), _now);
+            }
+        }
+
+        _queue = new PriorityQueue<int, long>(TenantCount * JobsPerTenant);
+        var random = new Random(42);
+        for (var i = 0; i < TenantCount * JobsPerTenant; i++)
+        {
+            _queue.Enqueue(i, random.NextInt64());
+        }
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Decisions)]
+    public long PriorityQueueEnqueueDequeue()
+    {
+        long sum = 0;
+        var key = _next;
+        for (var i = 0; i < Decisions; i++)
+        {
+            key = (key * 6364136223846793005) + 1442695040888963407;
+            _queue.Enqueue(i, key);
+            sum += _queue.Dequeue();
+        }
+
+        _next = key;
+        return sum;
+    }
+
+    [Benchmark(OperationsPerInvoke = Decisions)]
+    public long FairShareDecisions()
+    {
+        long sum = 0;
+        for (var done = 0; done < Decisions; done += Batch)
+        {
+            _now = _now.AddMilliseconds(1);
+            var leases = _scheduler.LeaseJobs("worker", s_workerFree, TimeSpan.FromMinutes(1), _now, Batch);
+            foreach (var lease in leases)
+            {
+                _scheduler.Complete(lease.JobId, true, null, _now);
+                _scheduler.Submit(new SubmitJobRequest(lease.Tenant, s_demand, (int)(_next % 7), "k" + _next++), _now);
+                sum += lease.JobId.Value;
+            }
+        }
+
+        return sum;
+    }
+
+    private static void Quick()
+    {
+        var bench = new SchedulingThroughput();
+        var setup = Stopwatch.StartNew();
+        bench.Setup();
+        Console.WriteLine($"setup: {TenantCount:N0} tenants, {bench._scheduler.QueuedJobs:N0} queued jobs in {setup.Elapsed.TotalSeconds:F1} s");
+        bench.PriorityQueueEnqueueDequeue();
+        bench.FairShareDecisions();
+        var baseline = Measure(() => bench.PriorityQueueEnqueueDequeue());
+        var fair = Measure(() => bench.FairShareDecisions());
+        Console.WriteLine($"PriorityQueue enqueue+dequeue: {baseline:N0}/s");
+        Console.WriteLine($"fair-share decisions:          {fair:N0}/s ({fair / baseline:F2}x baseline)");
+    }
+
+    private static double Measure(Func<long> run)
+    {
+        var sw = Stopwatch.StartNew();
+        var rounds = 0;
+        while (sw.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            run();
+            rounds++;
+        }
+
+        return rounds * (double)Decisions / sw.Elapsed.TotalSeconds;
+    }
+}

@@ -1,0 +1,195 @@
+namespace Quotas.Core.Scheduling;
+
+public sealed partial class FairShareScheduler
+{
+    /// <summary>
+    /// Leases jobs that fit in <paramref name="freeCapacity"/> (a resource it omits does not limit the worker), in
+    /// fair order: each time the tenant with the lowest weighted dominant share whose next job is admitted.
+    /// </summary>
+    public IReadOnlyList<JobLease> LeaseJobs(string workerId, ResourceVector freeCapacity, TimeSpan leaseTtl, DateTimeOffset now, int maxJobs = int.MaxValue)
+    {
+        ValidateWorker(workerId, leaseTtl);
+        ArgumentNullException.ThrowIfNull(freeCapacity);
+        if (maxJobs < 1)
+        {
+            throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "maxJobs must be at least 1.");
+        }
+
+        var worker = _layout.ToDense(freeCapacity, "the worker's free capacity", long.MaxValue);
+        var free = new long[_layout.Count];
+        for (var i = 0; i < free.Length; i++)
+        {
+            if (worker[i] < 0)
+            {
+                throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, $"Free capacity {_layout.NameAt(i)}={worker[i]} is negative; report 0 or more.");
+            }
+
+            free[i] = Math.Min(worker[i], Math.Max(0, _capacity[i] - _allocated[i]));
+        }
+
+        RefreshKeysIfStale(now);
+        EvaluateReclaim();
+
+        var leases = new List<JobLease>();
+
+        // A tenant passed over stays out until the call ends: within one call free capacity only shrinks and only
+        // the leasing tenant's allocation grows, so it could not be admitted later in the same call.
+        List<TenantState>? passedOver = null;
+        while (leases.Count < maxJobs && _ready.Count > 0 && !NothingCanFit(free))
+        {
+            var tenant = _ready[0];
+            var job = tenant.PeekHead()!;
+            if (Admits(tenant, job, free))
+            {
+                leases.Add(Lease(job, workerId, leaseTtl, now, free));
+                continue;
+            }
+
+            _ready.Pop();
+            (passedOver ??= []).Add(tenant);
+        }
+
+        if (passedOver is not null)
+        {
+            foreach (var tenant in passedOver)
+            {
+                if (tenant.QueuedCount > 0 && tenant.HeapIndex < 0)
+                {
+                    _ready.Add(tenant);
+                }
+            }
+        }
+
+        return leases;
+    }
+
+    private static void ValidateWorker(string workerId, TimeSpan leaseTtl)
+    {
+        if (string.IsNullOrEmpty(workerId))
+        {
+            throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "workerId is empty; give the worker's stable id.");
+        }
+
+        if (leaseTtl <= TimeSpan.Zero)
+        {
+            throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "leaseTtl must be greater than zero, e.g. 30 seconds.");
+        }
+    }
+
+    /// <summary>True when some resource is exhausted and every queued job needs some of it.</summary>
+    private bool NothingCanFit(long[] free)
+    {
+        for (var i = 0; i < free.Length; i++)
+        {
+            if (free[i] == 0 && _queuedZero[i] == 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool Admits(TenantState tenant, Job job, long[] free)
+    {
+        var demand = job.Dense;
+        for (var i = 0; i < demand.Length; i++)
+        {
+            var d = demand[i];
+            if (d == 0)
+            {
+                continue;
+            }
+
+            if (d > free[i])
+            {
+                return false;
+            }
+
+            var after = tenant.Allocated[i] + d;
+            if (tenant.Limit is { } limit && after > limit[i])
+            {
+                return false;
+            }
+
+            // Borrowed capacity may not eat the reserve nor what reclaim holds for tenants below their guarantee.
+            if (after > tenant.Guaranteed[i] && _capacity[i] - _allocated[i] - d < _reserve[i] + _protected[i])
+            {
+                return false;
+            }
+        }
+
+        return _quotaCheck is null || _quotaCheck(tenant.Id, job.Demand);
+    }
+
+    private JobLease Lease(Job job, string workerId, TimeSpan leaseTtl, DateTimeOffset now, long[] free)
+    {
+        var tenant = job.Tenant;
+        tenant.Queue.Dequeue();
+        LeaveQueue(job);
+        job.State = JobState.Leased;
+        job.WorkerId = workerId;
+        job.LeasedAt = now;
+        job.LeaseExpiresAt = now + leaseTtl;
+        job.PreemptionRequested = false;
+        job.Attempts++;
+        VectorMath.Add(tenant.Allocated, job.Dense);
+        VectorMath.Add(_allocated, job.Dense);
+        VectorMath.Subtract(free, job.Dense);
+        tenant.LeasedCount++;
+        _leased.Add(job);
+        tenant.ServedStamp = ++_servedClock;
+        UpdateKey(tenant, now);
+        if (tenant.Want is not null)
+        {
+            UpdateWant(tenant);
+        }
+
+        return new JobLease(new JobId(job.Id), tenant.Id, job.Demand, job.Priority, job.LeaseExpiresAt.Value, job.Attempts);
+    }
+
+    /// <summary>Weighted dominant share, optionally blended with decayed history, and the tenant's place in the order.</summary>
+    private void UpdateKey(TenantState tenant, DateTimeOffset now)
+    {
+        tenant.ShareKey = ComputeShareKey(tenant, now);
+        _ready.Update(tenant);
+    }
+
+    private double ComputeShareKey(TenantState tenant, DateTimeOffset now)
+    {
+        var current = 0.0;
+        for (var i = 0; i < _capacity.Length; i++)
+        {
+            current = Math.Max(current, tenant.Allocated[i] / (double)_capacity[i]);
+        }
+
+        var blend = _config.HistoryBlend;
+        if (blend == 0)
+        {
+            return current / tenant.Weight;
+        }
+
+        var history = UsageHistory.Share(tenant, _capacity, _config.UsageHalfLife, now);
+        return (((1 - blend) * current) + (blend * history)) / tenant.Weight;
+    }
+
+    private void RefreshKeysIfStale(DateTimeOffset now)
+    {
+        // History decays for every tenant at once; refreshing all keys a few times per half-life bounds the drift.
+        if (_config.HistoryBlend > 0 && now - _keysRefreshedAt >= _config.UsageHalfLife / 16)
+        {
+            RefreshAllKeys(now);
+        }
+    }
+
+    private void RefreshAllKeys(DateTimeOffset now)
+    {
+        foreach (var tenant in _tenants.Values)
+        {
+            tenant.ShareKey = ComputeShareKey(tenant, now);
+        }
+
+        _ready.Rebuild();
+        _keysRefreshedAt = now;
+    }
+}

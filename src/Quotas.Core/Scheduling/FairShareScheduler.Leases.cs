@@ -1,0 +1,167 @@
+namespace Quotas.Core.Scheduling;
+
+public sealed partial class FairShareScheduler
+{
+    /// <summary>Extends the leases <paramref name="workerId"/> holds and says which to stop.</summary>
+    public HeartbeatResult Heartbeat(string workerId, IEnumerable<JobId> jobIds, TimeSpan leaseTtl, DateTimeOffset now)
+    {
+        ValidateWorker(workerId, leaseTtl);
+        ArgumentNullException.ThrowIfNull(jobIds);
+        EvaluateReclaim();
+        var renewed = new List<JobId>();
+        var preempt = new List<JobId>();
+        var lost = new List<JobId>();
+        foreach (var id in jobIds)
+        {
+            if (_jobs.TryGetValue(id.Value, out var job) && job.State == JobState.Leased && job.WorkerId == workerId)
+            {
+                job.LeaseExpiresAt = now + leaseTtl;
+                renewed.Add(id);
+                if (job.PreemptionRequested)
+                {
+                    preempt.Add(id);
+                }
+            }
+            else
+            {
+                lost.Add(id);
+            }
+        }
+
+        return new HeartbeatResult(renewed, preempt, lost);
+    }
+
+    /// <summary>
+    /// Takes back leases that expired by <paramref name="now"/>: the job is queued again (at-least-once), or ends
+    /// <see cref="JobState.Expired"/> after <see cref="PoolConfig.MaxAttempts"/> leases.
+    /// </summary>
+    public IReadOnlyList<JobId> ExpireLeases(DateTimeOffset now)
+    {
+        var expired = new List<Job>();
+        foreach (var job in _leased)
+        {
+            if (job.LeaseExpiresAt <= now)
+            {
+                expired.Add(job);
+            }
+        }
+
+        expired.Sort((a, b) => a.Id.CompareTo(b.Id));
+        var ids = new JobId[expired.Count];
+        for (var i = 0; i < expired.Count; i++)
+        {
+            var job = expired[i];
+            Release(job, now);
+            if (job.Attempts >= _config.MaxAttempts)
+            {
+                job.State = JobState.Expired;
+                job.CompletedAt = now;
+            }
+            else
+            {
+                Enqueue(job);
+            }
+
+            ids[i] = new JobId(job.Id);
+        }
+
+        if (expired.Count > 0)
+        {
+            EvaluateReclaim();
+        }
+
+        return ids;
+    }
+
+    /// <summary>Reports how a job ended. Only the first report counts; later ones answer AlreadyCompleted.</summary>
+    public CompleteResult Complete(JobId id, bool success, ResourceVector? actualUsage, DateTimeOffset now) =>
+        Complete(id, success ? JobOutcome.Succeeded : JobOutcome.Failed, actualUsage, now);
+
+    /// <summary>
+    /// Reports how a job ended; <paramref name="actualUsage"/> (default: its demand) is what it held, counted once.
+    /// A report for a job requeued after its lease expired still completes it: it may have run (at-least-once).
+    /// </summary>
+    public CompleteResult Complete(JobId id, JobOutcome outcome, ResourceVector? actualUsage, DateTimeOffset now)
+    {
+        long[]? usage = null;
+        if (actualUsage is not null)
+        {
+            usage = _layout.ToDense(actualUsage, "the actual usage");
+            foreach (var amount in usage)
+            {
+                if (amount < 0)
+                {
+                    throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "Actual usage must not be negative; report what the job held.");
+                }
+            }
+        }
+
+        if (!_jobs.TryGetValue(id.Value, out var job))
+        {
+            return new CompleteResult(CompletionStatus.NotFound, null);
+        }
+
+        if (job.IsTerminal)
+        {
+            return new CompleteResult(CompletionStatus.AlreadyCompleted, job.ToInfo());
+        }
+
+        if (outcome == JobOutcome.Preempted)
+        {
+            if (job.State == JobState.Leased)
+            {
+                Release(job, now);
+                Enqueue(job);
+                EvaluateReclaim();
+            }
+
+            return new CompleteResult(CompletionStatus.Requeued, job.ToInfo());
+        }
+
+        var heldSince = job.LeasedAt ?? now;
+        if (job.State == JobState.Queued)
+        {
+            LeaveQueue(job);
+        }
+        else
+        {
+            Release(job, now);
+        }
+
+        job.State = outcome == JobOutcome.Succeeded ? JobState.Succeeded : JobState.Failed;
+        job.CompletedAt = now;
+        job.ActualUsage = actualUsage ?? job.Demand;
+        var tenant = job.Tenant;
+        usage ??= job.Dense;
+        tenant.CompletedCount++;
+        VectorMath.Add(tenant.ReportedUsage, usage);
+        UsageHistory.Record(tenant, usage, now - heldSince, _config.UsageHalfLife, now);
+        UpdateKey(tenant, now);
+        if (_guaranteed.Count > 0)
+        {
+            EvaluateReclaim();
+        }
+
+        return new CompleteResult(CompletionStatus.Completed, job.ToInfo());
+    }
+
+    /// <summary>Frees a leased job's capacity.</summary>
+    private void Release(Job job, DateTimeOffset now)
+    {
+        var tenant = job.Tenant;
+        VectorMath.Subtract(tenant.Allocated, job.Dense);
+        VectorMath.Subtract(_allocated, job.Dense);
+        if (job.PreemptionRequested)
+        {
+            VectorMath.Subtract(tenant.Marked, job.Dense);
+            VectorMath.Subtract(_marked, job.Dense);
+            job.PreemptionRequested = false;
+        }
+
+        tenant.LeasedCount--;
+        _leased.Remove(job);
+        job.WorkerId = null;
+        job.LeaseExpiresAt = null;
+        UpdateKey(tenant, now);
+    }
+}

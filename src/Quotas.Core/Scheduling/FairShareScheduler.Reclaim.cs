@@ -1,0 +1,168 @@
+namespace Quotas.Core.Scheduling;
+
+public sealed partial class FairShareScheduler
+{
+    /// <summary>
+    /// Takes back borrowed capacity: first what exceeds a shrunken capacity, then what tenants below their guarantee
+    /// need for their waiting jobs. Marks jobs running on borrowed capacity, lowest priority then youngest first,
+    /// only as many as needed; capacity already marked counts as on its way back.
+    /// </summary>
+    private void EvaluateReclaim()
+    {
+        var count = _layout.Count;
+        Span<long> need = stackalloc long[count];
+        for (var i = 0; i < count; i++)
+        {
+            need[i] = Math.Max(0, _allocated[i] - _marked[i] - _capacity[i]);
+        }
+
+        if (VectorMath.AnyPositive(need))
+        {
+            MarkVictims(need, exclude: null);
+        }
+
+        Array.Clear(_protected);
+        if (_guaranteed.Count == 0)
+        {
+            return;
+        }
+
+        // What remains after marked jobs stop, shared out among the tenants below their guarantee in turn.
+        Span<long> available = stackalloc long[count];
+        for (var i = 0; i < count; i++)
+        {
+            available[i] = Math.Max(0, _capacity[i] - _allocated[i] + _marked[i]);
+        }
+
+        foreach (var tenant in _guaranteed)
+        {
+            if (!UpdateWant(tenant))
+            {
+                continue;
+            }
+
+            var want = tenant.Want!;
+            for (var i = 0; i < count; i++)
+            {
+                need[i] = Math.Max(0, want[i] - available[i]);
+                available[i] = Math.Max(0, available[i] - want[i]);
+            }
+
+            if (VectorMath.AnyPositive(need))
+            {
+                MarkVictims(need, tenant);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Recomputes what reclaim holds for <paramref name="tenant"/>: its guarantee still missing, capped by its queued
+    /// demand, when its next job fits within its guarantee. Keeps <see cref="_protected"/> the sum over tenants.
+    /// </summary>
+    private bool UpdateWant(TenantState tenant)
+    {
+        if (tenant.Want is { } old)
+        {
+            VectorMath.Subtract(_protected, old);
+            tenant.Want = null;
+        }
+
+        var head = tenant.QueuedCount > 0 ? tenant.PeekHead() : null;
+        if (head is null)
+        {
+            return false;
+        }
+
+        var want = new long[_layout.Count];
+        for (var i = 0; i < want.Length; i++)
+        {
+            if (tenant.Allocated[i] + head.Dense[i] > tenant.Guaranteed[i])
+            {
+                return false;
+            }
+
+            want[i] = Math.Max(0, Math.Min(tenant.Guaranteed[i] - tenant.Allocated[i], tenant.QueuedDemand[i]));
+        }
+
+        if (!VectorMath.AnyPositive(want))
+        {
+            return false;
+        }
+
+        tenant.Want = want;
+        VectorMath.Add(_protected, want);
+        return true;
+    }
+
+    private void MarkVictims(Span<long> need, TenantState? exclude)
+    {
+        var candidates = new List<Job>();
+        foreach (var job in _leased)
+        {
+            if (!job.PreemptionRequested && job.Tenant != exclude && Helps(job, need))
+            {
+                candidates.Add(job);
+            }
+        }
+
+        candidates.Sort(static (a, b) =>
+        {
+            var c = a.Priority.CompareTo(b.Priority);
+            if (c == 0)
+            {
+                c = b.LeasedAt!.Value.CompareTo(a.LeasedAt!.Value);
+            }
+
+            return c != 0 ? c : b.Id.CompareTo(a.Id);
+        });
+
+        foreach (var job in candidates)
+        {
+            if (!Helps(job, need) || !RunsOnBorrowedCapacity(job))
+            {
+                continue;
+            }
+
+            job.PreemptionRequested = true;
+            VectorMath.Add(job.Tenant.Marked, job.Dense);
+            VectorMath.Add(_marked, job.Dense);
+            for (var i = 0; i < need.Length; i++)
+            {
+                need[i] = Math.Max(0, need[i] - job.Dense[i]);
+            }
+
+            if (!VectorMath.AnyPositive(need))
+            {
+                return;
+            }
+        }
+    }
+
+    private static bool Helps(Job job, ReadOnlySpan<long> need)
+    {
+        for (var i = 0; i < need.Length; i++)
+        {
+            if (need[i] > 0 && job.Dense[i] > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when stopping the job leaves its tenant at or above its guarantee: never preempt into the guarantee.</summary>
+    private static bool RunsOnBorrowedCapacity(Job job)
+    {
+        var tenant = job.Tenant;
+        for (var i = 0; i < job.Dense.Length; i++)
+        {
+            if (job.Dense[i] > 0 && tenant.Allocated[i] - tenant.Marked[i] - job.Dense[i] < tenant.Guaranteed[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,127 @@
+namespace Quotas.Core.Scheduling;
+
+public sealed partial class FairShareScheduler
+{
+    public SchedulerSnapshot ToSnapshot()
+    {
+        var jobs = new List<JobInfo>(_jobs.Count);
+        foreach (var job in _jobs.Values)
+        {
+            jobs.Add(job.ToInfo());
+        }
+
+        jobs.Sort((a, b) => a.Id.Value.CompareTo(b.Id.Value));
+        var usage = new List<TenantUsageSnapshot>();
+        foreach (var tenant in _tenants.Values)
+        {
+            if (tenant.CompletedCount == 0)
+            {
+                continue;
+            }
+
+            var history = new Dictionary<string, double>(StringComparer.Ordinal);
+            for (var i = 0; i < _layout.Count; i++)
+            {
+                history[_layout.NameAt(i)] = tenant.History[i];
+            }
+
+            usage.Add(new TenantUsageSnapshot(tenant.Id, tenant.CompletedCount, _layout.ToVector(tenant.ReportedUsage), history, tenant.HistoryAt));
+        }
+
+        return new SchedulerSnapshot { Pool = _config, Jobs = jobs, Usage = usage, NextJobId = _nextJobId };
+    }
+
+    /// <summary>Rebuilds a scheduler from <see cref="ToSnapshot"/>; leases keep their expiry, marks for preemption stay.</summary>
+    public static FairShareScheduler FromSnapshot(SchedulerSnapshot snapshot, QuotaCheck? quotaCheck = null)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var scheduler = new FairShareScheduler(snapshot.Pool, quotaCheck);
+        scheduler.Restore(snapshot);
+        return scheduler;
+    }
+
+    private void Restore(SchedulerSnapshot snapshot)
+    {
+        foreach (var usage in snapshot.Usage)
+        {
+            var tenant = GetOrAddTenant(usage.Tenant);
+            tenant.CompletedCount = usage.CompletedJobs;
+            VectorMath.Add(tenant.ReportedUsage, _layout.ToDense(usage.ReportedUsage, "a snapshot's usage"));
+            foreach (var (name, seconds) in usage.HistoryResourceSeconds)
+            {
+                var index = -1;
+                for (var i = 0; i < _layout.Count && index < 0; i++)
+                {
+                    index = _layout.NameAt(i) == name ? i : -1;
+                }
+
+                if (index < 0)
+                {
+                    throw _layout.UnknownResource(name, "a snapshot's history");
+                }
+
+                tenant.History[index] = seconds;
+            }
+
+            tenant.HistoryAt = usage.HistoryAt;
+        }
+
+        var maxId = 0L;
+        foreach (var info in snapshot.Jobs.OrderBy(j => j.Id.Value))
+        {
+            RestoreJob(info);
+            maxId = Math.Max(maxId, info.Id.Value);
+        }
+
+        _nextJobId = Math.Max(snapshot.NextJobId, maxId + 1);
+        foreach (var tenant in _tenants.Values)
+        {
+            tenant.ShareKey = ComputeShareKey(tenant, tenant.HistoryAt);
+        }
+
+        _ready.Rebuild();
+        EvaluateReclaim();
+    }
+
+    private void RestoreJob(JobInfo info)
+    {
+        var tenant = GetOrAddTenant(info.Tenant);
+        var dense = (long[])_layout.ToDense(info.Demand, "a snapshot's job demand").Clone();
+        var job = new Job(info.Id.Value, tenant, info.Demand, dense, info.Priority, info.IdempotencyKey, info.EstimatedDuration, info.SubmittedAt)
+        {
+            EnqueuedAt = info.EnqueuedAt,
+            Attempts = info.Attempts,
+            LeasedAt = info.LeasedAt,
+            CompletedAt = info.CompletedAt,
+            ActualUsage = info.ActualUsage,
+        };
+        _jobs.Add(job.Id, job);
+        tenant.ByIdempotencyKey.Add(job.IdempotencyKey, job);
+        tenant.Jobs.Add(job);
+        switch (info.State)
+        {
+            case JobState.Queued:
+                Enqueue(job);
+                break;
+            case JobState.Leased:
+                job.State = JobState.Leased;
+                job.WorkerId = info.WorkerId;
+                job.LeaseExpiresAt = info.LeaseExpiresAt;
+                VectorMath.Add(tenant.Allocated, dense);
+                VectorMath.Add(_allocated, dense);
+                if (info.PreemptionRequested)
+                {
+                    job.PreemptionRequested = true;
+                    VectorMath.Add(tenant.Marked, dense);
+                    VectorMath.Add(_marked, dense);
+                }
+
+                tenant.LeasedCount++;
+                _leased.Add(job);
+                break;
+            default:
+                job.State = info.State;
+                break;
+        }
+    }
+}

@@ -1,0 +1,194 @@
+namespace Quotas.Core.Scheduling;
+
+public sealed partial class FairShareScheduler
+{
+    private const int MaxIdempotencyKeyLength = 256;
+
+    /// <summary>
+    /// Queues a job, or returns the job an earlier submission with the same tenant and idempotency key created.
+    /// Throws <see cref="SchedulingException"/> and changes nothing when the request cannot be accepted.
+    /// </summary>
+    public SubmitResult Submit(SubmitJobRequest request, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!TenantId.IsValid(request.Tenant.Value))
+        {
+            throw new SchedulingException(SchedulingErrorCodes.InvalidTenantId, "The request has no valid tenant id; set Tenant.");
+        }
+
+        if (string.IsNullOrEmpty(request.IdempotencyKey) || request.IdempotencyKey.Length > MaxIdempotencyKeyLength)
+        {
+            throw new SchedulingException(
+                SchedulingErrorCodes.InvalidArgument,
+                $"IdempotencyKey must be 1 to {MaxIdempotencyKeyLength} characters; send the same key when retrying a submission.");
+        }
+
+        if (request.EstimatedDuration is { } estimate && estimate < TimeSpan.Zero)
+        {
+            throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "EstimatedDuration must not be negative; omit it when unknown.");
+        }
+
+        var dense = ValidateDemand(request.Demand);
+        _tenants.TryGetValue(request.Tenant, out var tenant);
+        if (tenant is not null && tenant.ByIdempotencyKey.TryGetValue(request.IdempotencyKey, out var existing))
+        {
+            if (existing.Priority != request.Priority || !existing.Dense.AsSpan().SequenceEqual(dense))
+            {
+                throw new SchedulingException(
+                    SchedulingErrorCodes.IdempotencyConflict,
+                    $"Idempotency key '{request.IdempotencyKey}' was used for job {existing.Id} with a different demand or priority; use a new key for a new job.");
+            }
+
+            return new SubmitResult(existing.ToInfo(), Created: false);
+        }
+
+        if (tenant?.Limit is { } limit)
+        {
+            for (var i = 0; i < dense.Length; i++)
+            {
+                if (dense[i] > limit[i])
+                {
+                    throw new SchedulingException(
+                        SchedulingErrorCodes.DemandExceedsTenantLimit,
+                        $"Demand {_layout.NameAt(i)}={dense[i]} exceeds tenant '{request.Tenant}''s guarantee plus borrowing limit ({limit[i]}) in pool '{_config.Id}'; split the job or raise the tenant's limit.");
+                }
+            }
+        }
+
+        if (tenant is not null && tenant.QueuedCount >= _config.MaxQueuedJobsPerTenant)
+        {
+            throw new SchedulingException(
+                SchedulingErrorCodes.TenantQueueFull,
+                $"Tenant '{request.Tenant}' already has {tenant.QueuedCount} queued jobs in pool '{_config.Id}', the limit; retry after some complete.");
+        }
+
+        if (_queuedTotal >= _config.MaxQueuedJobsPerPool)
+        {
+            throw new SchedulingException(
+                SchedulingErrorCodes.PoolQueueFull,
+                $"Pool '{_config.Id}' already holds {_queuedTotal} queued jobs, the limit; retry later or use another pool.");
+        }
+
+        tenant ??= GetOrAddTenant(request.Tenant);
+        var job = new Job(_nextJobId++, tenant, request.Demand, dense, request.Priority, request.IdempotencyKey, request.EstimatedDuration, now);
+        _jobs.Add(job.Id, job);
+        tenant.ByIdempotencyKey.Add(job.IdempotencyKey, job);
+        tenant.Jobs.Add(job);
+        Enqueue(job);
+        if (tenant.HasGuarantee)
+        {
+            EvaluateReclaim();
+        }
+
+        return new SubmitResult(job.ToInfo(), Created: true);
+    }
+
+    /// <summary>Cancels a queued or leased job; a leased job's capacity is freed and its worker told by heartbeat.</summary>
+    public CancelStatus Cancel(JobId id, DateTimeOffset now)
+    {
+        if (!_jobs.TryGetValue(id.Value, out var job))
+        {
+            return CancelStatus.NotFound;
+        }
+
+        if (job.IsTerminal)
+        {
+            return CancelStatus.AlreadyFinished;
+        }
+
+        if (job.State == JobState.Queued)
+        {
+            LeaveQueue(job);
+        }
+        else
+        {
+            Release(job, now);
+        }
+
+        job.State = JobState.Cancelled;
+        job.CompletedAt = now;
+        EvaluateReclaim();
+        return CancelStatus.Cancelled;
+    }
+
+    private long[] ValidateDemand(ResourceVector? demand)
+    {
+        if (demand is null)
+        {
+            throw new SchedulingException(SchedulingErrorCodes.DemandEmpty, "Demand is missing; ask for at least one unit of a resource, e.g. workers=1.");
+        }
+
+        var dense = _layout.ToDense(demand, "the demand");
+        var any = false;
+        for (var i = 0; i < dense.Length; i++)
+        {
+            if (dense[i] < 0)
+            {
+                throw new SchedulingException(
+                    SchedulingErrorCodes.DemandNegative,
+                    $"Demand {_layout.NameAt(i)}={dense[i]} is negative; give amounts of 0 or more.");
+            }
+
+            if (dense[i] > _capacity[i])
+            {
+                throw new SchedulingException(
+                    SchedulingErrorCodes.DemandExceedsCapacity,
+                    $"Demand {_layout.NameAt(i)}={dense[i]} exceeds pool '{_config.Id}' capacity {_capacity[i]}, so the job could never run; split it or submit it to a larger pool.");
+            }
+
+            any |= dense[i] > 0;
+        }
+
+        if (!any)
+        {
+            throw new SchedulingException(SchedulingErrorCodes.DemandEmpty, "Demand is zero; ask for at least one unit of a resource, e.g. workers=1.");
+        }
+
+        return dense;
+    }
+
+    private void Enqueue(Job job)
+    {
+        var tenant = job.Tenant;
+        job.State = JobState.Queued;
+        job.Key = JobKey.For(job.Priority, job.EnqueuedAt, _agingPerSecond, job.Id);
+        tenant.Queue.Enqueue(job, job.Key);
+        tenant.QueuedCount++;
+        _queuedTotal++;
+        VectorMath.Add(tenant.QueuedDemand, job.Dense);
+        for (var i = 0; i < job.Dense.Length; i++)
+        {
+            if (job.Dense[i] == 0)
+            {
+                _queuedZero[i]++;
+            }
+        }
+
+        if (tenant.HeapIndex < 0)
+        {
+            _ready.Add(tenant);
+        }
+    }
+
+    /// <summary>Accounts for a job leaving the Queued state; its heap entry, if still there, is dropped lazily.</summary>
+    private void LeaveQueue(Job job)
+    {
+        var tenant = job.Tenant;
+        tenant.QueuedCount--;
+        _queuedTotal--;
+        VectorMath.Subtract(tenant.QueuedDemand, job.Dense);
+        for (var i = 0; i < job.Dense.Length; i++)
+        {
+            if (job.Dense[i] == 0)
+            {
+                _queuedZero[i]--;
+            }
+        }
+
+        if (tenant.QueuedCount == 0)
+        {
+            tenant.Queue.Clear();
+            _ready.Remove(tenant);
+        }
+    }
+}

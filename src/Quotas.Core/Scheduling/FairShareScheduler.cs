@@ -1,0 +1,196 @@
+namespace Quotas.Core.Scheduling;
+
+/// <summary>
+/// Fair-share scheduler of one pool: weighted dominant-resource fairness across tenants, priority with aging within a
+/// tenant, guarantees with borrowing and reclaim, leases with heartbeats. Not thread-safe: its owner (a grain)
+/// serializes calls. Time is always passed in.
+/// </summary>
+public sealed partial class FairShareScheduler
+{
+    private readonly ResourceLayout _layout;
+    private readonly QuotaCheck? _quotaCheck;
+    private readonly Dictionary<TenantId, TenantState> _tenants = [];
+    private readonly Dictionary<TenantId, TenantShare> _shares = [];
+    private readonly List<TenantState> _guaranteed = [];
+    private readonly TenantHeap _ready = new();
+    private readonly Dictionary<long, Job> _jobs = [];
+    private readonly HashSet<Job> _leased = [];
+    private readonly long[] _allocated;
+    private readonly long[] _marked;
+    private readonly long[] _protected;
+    private readonly int[] _queuedZero;
+    private readonly double _agingPerSecond;
+    private PoolConfig _config;
+    private long[] _capacity;
+    private readonly long[] _reserve;
+    private long _nextJobId = 1;
+    private long _servedClock;
+    private int _queuedTotal;
+    private DateTimeOffset _keysRefreshedAt;
+
+    /// <remarks>quotaCheck: Optional hook asked before each lease; see <see cref="QuotaCheck"/>.</remarks>
+    public FairShareScheduler(PoolConfig config, QuotaCheck? quotaCheck = null)
+    {
+        PoolConfigValidator.Validate(config);
+        _config = config;
+        _quotaCheck = quotaCheck;
+        _agingPerSecond = config.AgingPerSecond;
+        _layout = new ResourceLayout(config.Capacity);
+        _capacity = _layout.ToDense(config.Capacity, "capacity");
+        _reserve = _layout.ToDense(config.Reserve, "reserve");
+        _allocated = new long[_layout.Count];
+        _marked = new long[_layout.Count];
+        _protected = new long[_layout.Count];
+        _queuedZero = new int[_layout.Count];
+        foreach (var share in config.Tenants)
+        {
+            ApplyShare(GetOrAddTenant(share.Tenant), share);
+        }
+    }
+
+    /// <summary>The pool's current configuration, tenants included.</summary>
+    public PoolConfig Config => _config;
+
+    public int QueuedJobs => _queuedTotal;
+
+    public int LeasedJobs => _leased.Count;
+
+    /// <summary>Capacity held by leased jobs (by their demand).</summary>
+    public ResourceVector Allocated => _layout.ToVector(_allocated);
+
+    public JobInfo? Get(JobId id) => _jobs.TryGetValue(id.Value, out var job) ? job.ToInfo() : null;
+
+    /// <summary>A tenant's jobs in submission order, <paramref name="pageSize"/> at a time.</summary>
+    public JobPage List(TenantId tenant, int pageSize, string? cursor = null)
+    {
+        if (pageSize is < 1 or > 1000)
+        {
+            throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "Page size must be between 1 and 1000.");
+        }
+
+        long after = 0;
+        if (cursor is not null && (!long.TryParse(cursor, System.Globalization.CultureInfo.InvariantCulture, out after) || after < 0))
+        {
+            throw new SchedulingException(SchedulingErrorCodes.InvalidCursor, "The cursor is not one this pool returned; pass NextCursor from the previous page, or null to start.");
+        }
+
+        if (!_tenants.TryGetValue(tenant, out var state))
+        {
+            return new JobPage([], null);
+        }
+
+        var jobs = state.Jobs;
+        int lo = 0, hi = jobs.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (jobs[mid].Id <= after)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        var page = new List<JobInfo>(Math.Min(pageSize, jobs.Count - lo));
+        for (var i = lo; i < jobs.Count && page.Count < pageSize; i++)
+        {
+            page.Add(jobs[i].ToInfo());
+        }
+
+        var more = lo + page.Count < jobs.Count;
+        return new JobPage(page, more ? page[^1].Id.ToString() : null);
+    }
+
+    public TenantUsage GetTenantUsage(TenantId tenant)
+    {
+        if (!_tenants.TryGetValue(tenant, out var t))
+        {
+            var zero = _layout.ToVector(new long[_layout.Count]);
+            return new TenantUsage(tenant, zero, 0, 0, 0, 0, zero);
+        }
+
+        return new TenantUsage(tenant, _layout.ToVector(t.Allocated), t.QueuedCount, t.LeasedCount, t.CompletedCount, t.ShareKey, _layout.ToVector(t.ReportedUsage));
+    }
+
+    /// <summary>Changes the pool's capacity (same resources); reclaim and the fair order are re-evaluated at once.</summary>
+    public void UpdateCapacity(ResourceVector capacity, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(capacity);
+        var next = _config with { Capacity = capacity };
+        PoolConfigValidator.Validate(next);
+        var sameResources = capacity.Count == _layout.Count;
+        for (var i = 0; sameResources && i < capacity.Count; i++)
+        {
+            sameResources = capacity.NameAt(i) == _layout.NameAt(i);
+        }
+
+        if (!sameResources)
+        {
+            throw new SchedulingException(
+                SchedulingErrorCodes.InvalidPoolConfig,
+                "A capacity change must name the same resources as the pool; create a new pool to change the resource set.");
+        }
+
+        _config = next;
+        _capacity = _layout.ToDense(capacity, "capacity");
+        RefreshAllKeys(now);
+        EvaluateReclaim();
+    }
+
+    /// <summary>Adds or replaces a tenant's settings in this pool.</summary>
+    public void SetTenant(TenantShare share, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(share);
+        PoolConfigValidator.ValidateShare(_config, share);
+        ApplyShare(GetOrAddTenant(share.Tenant), share);
+        _config = _config with { Tenants = [.. _shares.Values] };
+        UpdateKey(_tenants[share.Tenant], now);
+        EvaluateReclaim();
+    }
+
+    private TenantState GetOrAddTenant(TenantId id)
+    {
+        if (!_tenants.TryGetValue(id, out var tenant))
+        {
+            tenant = new TenantState(id, _tenants.Count, _layout.Count);
+            _tenants.Add(id, tenant);
+        }
+
+        return tenant;
+    }
+
+    private void ApplyShare(TenantState tenant, TenantShare share)
+    {
+        _shares[share.Tenant] = share;
+        tenant.Weight = share.Weight;
+        tenant.Guaranteed = share.Guaranteed is null ? new long[_layout.Count] : (long[])_layout.ToDense(share.Guaranteed, "guarantee").Clone();
+        if (share.BorrowingLimit is null)
+        {
+            tenant.Limit = null;
+        }
+        else
+        {
+            var limit = _layout.ToDense(share.BorrowingLimit, "borrowing limit", long.MaxValue);
+            for (var i = 0; i < limit.Length; i++)
+            {
+                limit[i] = limit[i] > long.MaxValue - tenant.Guaranteed[i] ? long.MaxValue : limit[i] + tenant.Guaranteed[i];
+            }
+
+            tenant.Limit = limit;
+        }
+
+        var hadGuarantee = tenant.HasGuarantee;
+        tenant.HasGuarantee = VectorMath.AnyPositive(tenant.Guaranteed);
+        if (tenant.HasGuarantee && !hadGuarantee)
+        {
+            _guaranteed.Add(tenant);
+        }
+        else if (!tenant.HasGuarantee && hadGuarantee)
+        {
+            _guaranteed.Remove(tenant);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+namespace Quotas.Core.Scheduling;
+
+/// <summary>An immutable view of a job; also its persisted form.</summary>
+/// <remarks>EnqueuedAt: Start of the wait that aging counts from; kept across requeues.</remarks>
+public sealed record JobInfo(
+    JobId Id,
+    TenantId Tenant,
+    ResourceVector Demand,
+    int Priority,
+    string IdempotencyKey,
+    TimeSpan? EstimatedDuration,
+    JobState State,
+    DateTimeOffset SubmittedAt,
+    DateTimeOffset EnqueuedAt,
+    int Attempts,
+    string? WorkerId = null,
+    DateTimeOffset? LeasedAt = null,
+    DateTimeOffset? LeaseExpiresAt = null,
+    bool PreemptionRequested = false,
+    DateTimeOffset? CompletedAt = null,
+    ResourceVector? ActualUsage = null);

@@ -1,0 +1,33 @@
+namespace Quotas.Core.Scheduling;
+
+/// <summary>A pool's capacity and policy. Tenants not listed get weight 1, no guarantee, no borrowing limit.</summary>
+public sealed record PoolConfig
+{
+    public required string Id { get; init; }
+
+    /// <summary>Capacity per resource; it also fixes the resources the pool knows.</summary>
+    public required ResourceVector Capacity { get; init; }
+
+    /// <summary>Capacity that borrowing may not take, kept free for tenants within their guarantee. Default none.</summary>
+    public ResourceVector Reserve { get; init; } = ResourceVector.Empty;
+
+    public IReadOnlyList<TenantShare> Tenants { get; init; } = [];
+
+    /// <summary>Default 10,000.</summary>
+    public int MaxQueuedJobsPerTenant { get; init; } = 10_000;
+
+    /// <summary>Default 1,000,000.</summary>
+    public int MaxQueuedJobsPerPool { get; init; } = 1_000_000;
+
+    /// <summary>Priority points a queued job gains per second of waiting. Default 1/60 (one per minute); 0 turns aging off.</summary>
+    public double AgingPerSecond { get; init; } = 1.0 / 60;
+
+    /// <summary>Weight of decayed historical usage in the fair order, 0 to 1. Default 0 (current allocation only).</summary>
+    public double HistoryBlend { get; init; }
+
+    /// <summary>Half-life of historical usage. Default one hour.</summary>
+    public TimeSpan UsageHalfLife { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Leases a job may lose by expiry before it ends <see cref="JobState.Expired"/>. Default 5.</summary>
+    public int MaxAttempts { get; init; } = 5;
+}

@@ -1,0 +1,37 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Quotas.Core.Scheduling;
+
+/// <summary>Writes a <see cref="ResourceVector"/> as a JSON object of name to amount.</summary>
+public sealed class ResourceVectorJsonConverter : JsonConverter<ResourceVector>
+{
+    public override ResourceVector Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("A resource vector is a JSON object of resource name to integer amount.");
+        }
+
+        var entries = new List<KeyValuePair<string, long>>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            entries.Add(new(name, reader.GetInt64()));
+        }
+
+        return ResourceVector.From(entries);
+    }
+
+    public override void Write(Utf8JsonWriter writer, ResourceVector value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        for (var i = 0; i < value.Count; i++)
+        {
+            writer.WriteNumber(value.NameAt(i), value.AmountAt(i));
+        }
+
+        writer.WriteEndObject();
+    }
+}

@@ -1,0 +1,22 @@
+namespace Quotas.Core.Scheduling;
+
+/// <summary>Everything a <see cref="FairShareScheduler"/> needs to resume; round-trips through System.Text.Json.</summary>
+public sealed record SchedulerSnapshot
+{
+    public required PoolConfig Pool { get; init; }
+
+    /// <summary>Every job the pool knows, terminal ones included (they answer retried submissions).</summary>
+    public required IReadOnlyList<JobInfo> Jobs { get; init; }
+
+    public IReadOnlyList<TenantUsageSnapshot> Usage { get; init; } = [];
+
+    public long NextJobId { get; init; } = 1;
+}
+
+/// <summary>A tenant's counted usage and decayed history at <paramref name="HistoryAt"/>.</summary>
+public sealed record TenantUsageSnapshot(
+    TenantId Tenant,
+    long CompletedJobs,
+    ResourceVector ReportedUsage,
+    IReadOnlyDictionary<string, double> HistoryResourceSeconds,
+    DateTimeOffset HistoryAt);

@@ -1,0 +1,19 @@
+namespace Quotas.Core.Scheduling;
+
+/// <summary>The stable codes carried by <see cref="SchedulingException"/>.</summary>
+public static class SchedulingErrorCodes
+{
+    public const string InvalidArgument = "invalid_argument";
+    public const string InvalidResourceName = "invalid_resource_name";
+    public const string InvalidTenantId = "invalid_tenant_id";
+    public const string InvalidPoolConfig = "invalid_pool_config";
+    public const string UnknownResource = "unknown_resource";
+    public const string DemandEmpty = "demand_empty";
+    public const string DemandNegative = "demand_negative";
+    public const string DemandExceedsCapacity = "demand_exceeds_capacity";
+    public const string DemandExceedsTenantLimit = "demand_exceeds_tenant_limit";
+    public const string TenantQueueFull = "tenant_queue_full";
+    public const string PoolQueueFull = "pool_queue_full";
+    public const string IdempotencyConflict = "idempotency_conflict";
+    public const string InvalidCursor = "invalid_cursor";
+}

@@ -1,0 +1,134 @@
+namespace Quotas.Core.Scheduling;
+
+/// <summary>Indexed binary min-heap of tenants with queued jobs, by weighted share; keys update in place.</summary>
+internal sealed class TenantHeap
+{
+    private TenantState[] _items = new TenantState[16];
+
+    public int Count { get; private set; }
+
+    public TenantState this[int index] => _items[index];
+
+    public void Add(TenantState tenant)
+    {
+        if (Count == _items.Length)
+        {
+            Array.Resize(ref _items, Count * 2);
+        }
+
+        _items[Count] = tenant;
+        tenant.HeapIndex = Count;
+        Count++;
+        Up(tenant.HeapIndex);
+    }
+
+    public TenantState Pop()
+    {
+        var top = _items[0];
+        RemoveAt(0);
+        return top;
+    }
+
+    public void Remove(TenantState tenant)
+    {
+        if (tenant.HeapIndex >= 0)
+        {
+            RemoveAt(tenant.HeapIndex);
+        }
+    }
+
+    /// <summary>Restores order after <paramref name="tenant"/>'s key changed.</summary>
+    public void Update(TenantState tenant)
+    {
+        if (tenant.HeapIndex >= 0)
+        {
+            Down(Up(tenant.HeapIndex));
+        }
+    }
+
+    public void Rebuild()
+    {
+        for (var i = (Count / 2) - 1; i >= 0; i--)
+        {
+            Down(i);
+        }
+    }
+
+    private void RemoveAt(int index)
+    {
+        var removed = _items[index];
+        removed.HeapIndex = -1;
+        Count--;
+        if (index == Count)
+        {
+            _items[Count] = null!;
+            return;
+        }
+
+        _items[index] = _items[Count];
+        _items[index].HeapIndex = index;
+        _items[Count] = null!;
+        Down(Up(index));
+    }
+
+    private static bool Less(TenantState a, TenantState b)
+    {
+        if (a.ShareKey != b.ShareKey)
+        {
+            return a.ShareKey < b.ShareKey;
+        }
+
+        return a.ServedStamp != b.ServedStamp ? a.ServedStamp < b.ServedStamp : a.Ordinal < b.Ordinal;
+    }
+
+    private int Up(int index)
+    {
+        var item = _items[index];
+        while (index > 0)
+        {
+            var parent = (index - 1) / 2;
+            if (!Less(item, _items[parent]))
+            {
+                break;
+            }
+
+            _items[index] = _items[parent];
+            _items[index].HeapIndex = index;
+            index = parent;
+        }
+
+        _items[index] = item;
+        item.HeapIndex = index;
+        return index;
+    }
+
+    private void Down(int index)
+    {
+        var item = _items[index];
+        while (true)
+        {
+            var child = (2 * index) + 1;
+            if (child >= Count)
+            {
+                break;
+            }
+
+            if (child + 1 < Count && Less(_items[child + 1], _items[child]))
+            {
+                child++;
+            }
+
+            if (!Less(_items[child], item))
+            {
+                break;
+            }
+
+            _items[index] = _items[child];
+            _items[index].HeapIndex = index;
+            index = child;
+        }
+
+        _items[index] = item;
+        item.HeapIndex = index;
+    }
+}

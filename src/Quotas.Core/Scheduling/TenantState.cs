@@ -1,0 +1,84 @@
+namespace Quotas.Core.Scheduling;
+
+/// <summary>One tenant's queue, allocation and history in a pool.</summary>
+internal sealed class TenantState
+{
+    public TenantState(TenantId id, int ordinal, int resources)
+    {
+        Id = id;
+        Ordinal = ordinal;
+        Allocated = new long[resources];
+        Marked = new long[resources];
+        QueuedDemand = new long[resources];
+        Guaranteed = new long[resources];
+        ReportedUsage = new long[resources];
+        History = new double[resources];
+    }
+
+    public TenantId Id { get; }
+
+    /// <summary>Order of first appearance; the last tie-break of the fair order.</summary>
+    public int Ordinal { get; }
+
+    public double Weight { get; set; } = 1;
+
+    public long[] Guaranteed { get; set; }
+
+    /// <summary>Guaranteed plus borrowing limit per resource; null when the tenant may borrow up to capacity.</summary>
+    public long[]? Limit { get; set; }
+
+    public bool HasGuarantee { get; set; }
+
+    public long[] Allocated { get; }
+
+    /// <summary>Part of <see cref="Allocated"/> held by jobs marked for preemption.</summary>
+    public long[] Marked { get; }
+
+    public long[] QueuedDemand { get; }
+
+    /// <summary>What reclaim holds for this tenant: guarantee still missing, capped by its queued demand; null when none.</summary>
+    public long[]? Want { get; set; }
+
+    public int QueuedCount { get; set; }
+
+    public int LeasedCount { get; set; }
+
+    public long CompletedCount { get; set; }
+
+    public long[] ReportedUsage { get; }
+
+    /// <summary>Decayed resource-seconds as of <see cref="HistoryAt"/>.</summary>
+    public double[] History { get; }
+
+    public DateTimeOffset HistoryAt { get; set; }
+
+    public PriorityQueue<Job, JobKey> Queue { get; } = new();
+
+    public Dictionary<string, Job> ByIdempotencyKey { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>All jobs in id order, for paging.</summary>
+    public List<Job> Jobs { get; } = [];
+
+    public double ShareKey { get; set; }
+
+    /// <summary>When the tenant last got a job; among equal shares the one served longest ago goes first.</summary>
+    public long ServedStamp { get; set; }
+
+    public int HeapIndex { get; set; } = -1;
+
+    /// <summary>The next queued job, dropping cancelled or completed entries left in the heap.</summary>
+    public Job? PeekHead()
+    {
+        while (Queue.TryPeek(out var job, out _))
+        {
+            if (job.State == JobState.Queued)
+            {
+                return job;
+            }
+
+            Queue.Dequeue();
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,48 @@
+namespace Quotas.Core.Scheduling;
+
+/// <summary>Historical usage in resource-seconds, decayed exponentially with a half-life.</summary>
+internal static class UsageHistory
+{
+    public static void Decay(TenantState tenant, TimeSpan halfLife, DateTimeOffset now)
+    {
+        if (now <= tenant.HistoryAt)
+        {
+            return;
+        }
+
+        var factor = Math.Pow(0.5, (now - tenant.HistoryAt) / halfLife);
+        for (var i = 0; i < tenant.History.Length; i++)
+        {
+            tenant.History[i] *= factor;
+        }
+
+        tenant.HistoryAt = now;
+    }
+
+    public static void Record(TenantState tenant, ReadOnlySpan<long> usage, TimeSpan held, TimeSpan halfLife, DateTimeOffset now)
+    {
+        Decay(tenant, halfLife, now);
+        var seconds = Math.Max(0, held.TotalSeconds);
+        for (var i = 0; i < usage.Length; i++)
+        {
+            tenant.History[i] += usage[i] * seconds;
+        }
+    }
+
+    /// <summary>
+    /// Dominant share of history: decayed resource-seconds over what the whole pool delivers in the same decayed
+    /// window (capacity * half-life / ln 2), so a tenant that held the whole pool forever scores 1.
+    /// </summary>
+    public static double Share(TenantState tenant, long[] capacity, TimeSpan halfLife, DateTimeOffset now)
+    {
+        Decay(tenant, halfLife, now);
+        var window = halfLife.TotalSeconds / Math.Log(2);
+        var share = 0.0;
+        for (var i = 0; i < capacity.Length; i++)
+        {
+            share = Math.Max(share, tenant.History[i] / (capacity[i] * window));
+        }
+
+        return share;
+    }
+}

@@ -1,0 +1,36 @@
+namespace Quotas.Core.Scheduling;
+
+/// <summary>Element-wise arithmetic on dense vectors of one layout.</summary>
+internal static class VectorMath
+{
+    public static void Add(Span<long> target, ReadOnlySpan<long> amount)
+    {
+        for (var i = 0; i < target.Length; i++)
+        {
+            target[i] += amount[i];
+        }
+    }
+
+    public static void Subtract(Span<long> target, ReadOnlySpan<long> amount)
+    {
+        for (var i = 0; i < target.Length; i++)
+        {
+            target[i] -= amount[i];
+        }
+    }
+
+    public static bool AnyPositive(ReadOnlySpan<long> vector)
+    {
+        foreach (var v in vector)
+        {
+            if (v > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static bool IsZero(ReadOnlySpan<long> vector) => !vector.ContainsAnyExcept(0L);
+}

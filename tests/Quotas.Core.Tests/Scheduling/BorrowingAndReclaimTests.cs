@@ -1,0 +1,169 @@
+using Quotas.Core.Scheduling;
+using static Quotas.Core.Tests.Scheduling.SchedulingKit;
+
+namespace Quotas.Core.Tests.Scheduling;
+
+public sealed class BorrowingAndReclaimTests
+{
+    /// <summary>A (guarantee 5 of 10) runs 4 priority-9 jobs, then 6 priority-0 jobs leased one a second: 5 borrowed.</summary>
+    private static (FairShareScheduler S, List<JobLease> ALeases) ABorrowsTheIdleHalf()
+    {
+        var s = new FairShareScheduler(WorkerPool(10, Guarantee("a", 5), Guarantee("b", 5)));
+        var leases = new List<JobLease>();
+        for (var i = 0; i < 4; i++)
+        {
+            s.Submit("a", Workers(1), priority: 9);
+        }
+
+        leases.AddRange(s.Lease(Workers(4), T0, worker: "wa"));
+        for (var i = 1; i <= 6; i++)
+        {
+            s.Submit("a", Workers(1), priority: 0, now: T0.AddSeconds(i));
+            leases.AddRange(s.Lease(Workers(1), T0.AddSeconds(i), worker: "wa"));
+        }
+
+        return (s, leases);
+    }
+
+    private static HeartbeatResult Beat(FairShareScheduler s, IEnumerable<JobLease> leases, DateTimeOffset now) =>
+        s.Heartbeat("wa", leases.Select(l => l.JobId), Ttl, now);
+
+    [Fact]
+    public void A_borrows_idle_capacity_beyond_its_guarantee()
+    {
+        var (s, leases) = ABorrowsTheIdleHalf();
+
+        Assert.Equal(10, leases.Count);
+        Assert.Equal(10, s.GetTenantUsage(Id("a")).Allocated["workers"]);
+        Assert.Empty(Beat(s, leases, T0.AddSeconds(7)).Preempt);
+    }
+
+    [Fact]
+    public void B_arriving_marks_as_many_of_As_borrowed_jobs_as_B_needs_lowest_priority_youngest_first_and_no_further()
+    {
+        var (s, leases) = ABorrowsTheIdleHalf();
+        var now = T0.AddSeconds(10);
+        for (var i = 0; i < 3; i++)
+        {
+            s.Submit("b", Workers(1), now: now);
+        }
+
+        var preempt = Beat(s, leases, now).Preempt;
+
+        // The three youngest priority-0 jobs (leased at +6, +5, +4).
+        Assert.Equal(leases.Skip(7).Select(l => l.JobId), preempt.OrderBy(id => id.Value));
+
+        for (var i = 0; i < 20; i++)
+        {
+            s.Submit("b", Workers(1), now: now);
+        }
+
+        preempt = Beat(s, leases, now).Preempt;
+
+        // B's guarantee is 5: two more, never the priority-9 jobs, and A is left exactly at its guarantee.
+        Assert.Equal(5, preempt.Count);
+        Assert.DoesNotContain(preempt, id => leases.Take(4).Any(l => l.JobId == id));
+        Assert.Equal(5, Beat(s, leases, now.AddSeconds(1)).Preempt.Count);
+    }
+
+    [Fact]
+    public void Preempted_jobs_requeue_and_B_gets_exactly_its_guarantee()
+    {
+        var (s, leases) = ABorrowsTheIdleHalf();
+        var now = T0.AddSeconds(10);
+        for (var i = 0; i < 8; i++)
+        {
+            s.Submit("b", Workers(1), now: now);
+        }
+
+        var preempt = Beat(s, leases, now).Preempt;
+        Assert.Empty(s.Lease(Workers(10), now, worker: "wb"));
+        foreach (var id in preempt)
+        {
+            Assert.Equal(CompletionStatus.Requeued, s.Complete(id, JobOutcome.Preempted, null, now).Status);
+        }
+
+        var bLeases = s.Lease(Workers(10), now, worker: "wb");
+
+        Assert.Equal(5, bLeases.CountFor("b"));
+        Assert.Equal(5, s.GetTenantUsage(Id("a")).Allocated["workers"]);
+        Assert.Equal(5, s.GetTenantUsage(Id("a")).QueuedJobs);
+        Assert.Empty(Beat(s, leases, now).Preempt);
+    }
+
+    [Fact]
+    public void Tenant_within_its_guarantee_is_never_preempted()
+    {
+        var s = new FairShareScheduler(WorkerPool(10, Guarantee("a", 5), Guarantee("b", 5)));
+        for (var i = 0; i < 5; i++)
+        {
+            s.Submit("a", Workers(1));
+            s.Submit("b", Workers(1));
+        }
+
+        var leases = s.Lease(Workers(10));
+        s.Submit("b", Workers(1));
+
+        Assert.Empty(s.Heartbeat("w1", leases.Select(l => l.JobId), Ttl, T0).Preempt);
+    }
+
+    [Fact]
+    public void Borrowing_limit_caps_what_a_tenant_takes_from_an_idle_pool()
+    {
+        var s = new FairShareScheduler(WorkerPool(10, new TenantShare(Id("a"), 1, Workers(5), Workers(2))));
+        for (var i = 0; i < 10; i++)
+        {
+            s.Submit("a", Workers(1));
+        }
+
+        Assert.Equal(7, s.Lease(Workers(10)).Count);
+    }
+
+    [Fact]
+    public void Shrinking_capacity_marks_borrowed_jobs_at_once_and_growing_it_admits_waiting_jobs()
+    {
+        var s = new FairShareScheduler(WorkerPool(10));
+        for (var i = 0; i < 12; i++)
+        {
+            s.Submit("a", Workers(1));
+        }
+
+        var leases = s.Lease(Workers(10));
+        s.UpdateCapacity(Workers(6), T0);
+        Assert.Equal(4, s.Heartbeat("w1", leases.Select(l => l.JobId), Ttl, T0).Preempt.Count);
+
+        s.UpdateCapacity(Workers(14), T0);
+        Assert.Equal(2, s.Lease(Workers(10)).Count);
+    }
+
+    [Fact]
+    public void Quota_hook_refusal_passes_the_tenant_over()
+    {
+        var s = new FairShareScheduler(WorkerPool(10), (tenant, _) => tenant.Value != "capped");
+        s.Submit("capped", Workers(1));
+        s.Submit("free", Workers(1));
+
+        var lease = Assert.Single(s.Lease(Workers(10)));
+
+        Assert.Equal("free", lease.Tenant.Value);
+        Assert.Equal(1, s.GetTenantUsage(Id("capped")).QueuedJobs);
+    }
+
+    [Fact]
+    public void Reserve_is_kept_from_borrowers_but_open_to_guaranteed_use()
+    {
+        var s = new FairShareScheduler(WorkerPool(10, Guarantee("g", 3)) with { Reserve = Workers(3) });
+        for (var i = 0; i < 10; i++)
+        {
+            s.Submit("other", Workers(1));
+        }
+
+        Assert.Equal(7, s.Lease(Workers(10)).Count);
+        for (var i = 0; i < 5; i++)
+        {
+            s.Submit("g", Workers(1));
+        }
+
+        Assert.Equal(3, s.Lease(Workers(10)).CountFor("g"));
+    }
+}

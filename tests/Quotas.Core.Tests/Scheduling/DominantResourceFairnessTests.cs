@@ -1,0 +1,139 @@
+using Quotas.Core.Scheduling;
+using static Quotas.Core.Tests.Scheduling.SchedulingKit;
+
+namespace Quotas.Core.Tests.Scheduling;
+
+public sealed class DominantResourceFairnessTests
+{
+    private static readonly ResourceVector s_a = ResourceVector.Of(("cpu", 1), ("memory_gb", 4));
+    private static readonly ResourceVector s_b = ResourceVector.Of(("cpu", 3), ("memory_gb", 1));
+
+    private static FairShareScheduler PaperPool(long cpu, long memory, double weightA, double weightB)
+    {
+        var s = new FairShareScheduler(new PoolConfig
+        {
+            Id = "paper",
+            Capacity = ResourceVector.Of(("cpu", cpu), ("memory_gb", memory)),
+            Tenants = [new TenantShare(Id("a"), weightA), new TenantShare(Id("b"), weightB)],
+        });
+        for (var i = 0; i < 50; i++)
+        {
+            s.Submit("a", s_a);
+            s.Submit("b", s_b);
+        }
+
+        return s;
+    }
+
+    [Fact]
+    public void Paper_example_gives_a_three_tasks_and_b_two()
+    {
+        // Ghodsi et al. 2011, section 4: <9 CPU, 18 GB>; A needs <1, 4> (memory-dominant), B <3, 1> (CPU-dominant).
+        var s = PaperPool(9, 18, 1, 1);
+
+        var leases = s.Lease(ResourceVector.Of(("cpu", 9), ("memory_gb", 18)));
+
+        Assert.Equal(3, leases.CountFor("a"));
+        Assert.Equal(2, leases.CountFor("b"));
+        Assert.Equal(2.0 / 3, s.GetTenantUsage(Id("a")).WeightedShare, 9);
+        Assert.Equal(2.0 / 3, s.GetTenantUsage(Id("b")).WeightedShare, 9);
+    }
+
+    [Fact]
+    public void Weighted_paper_example_gives_the_heavier_tenant_more()
+    {
+        // By hand, weight A=3, B=1: a task adds 4/18/3 = 2/27 to A's key and 3/9/1 = 9/27 to B's.
+        // A 2/27, B 9/27, A 4/27, 6/27, 8/27 (A=4: <4,16> + B <3,1> = <7,17>); then A needs memory 21 > 18, B cpu 10 > 9.
+        var s = PaperPool(9, 18, 3, 1);
+
+        var leases = s.Lease(ResourceVector.Of(("cpu", 9), ("memory_gb", 18)));
+
+        Assert.Equal(4, leases.CountFor("a"));
+        Assert.Equal(1, leases.CountFor("b"));
+    }
+
+    [Fact]
+    public void Weighted_larger_pool_follows_progressive_filling()
+    {
+        // <30, 60>, A weight 2: unweighted gives A 9, B 7; weight 2 on A gives A 13 (<13,52>) and B 5 (<15,5>).
+        Assert.Equal((9, 7), Run(PaperPool(30, 60, 1, 1)));
+        Assert.Equal((13, 5), Run(PaperPool(30, 60, 2, 1)));
+
+        static (int, int) Run(FairShareScheduler s)
+        {
+            var leases = s.Lease(ResourceVector.Of(("cpu", 30), ("memory_gb", 60)));
+            return (leases.CountFor("a"), leases.CountFor("b"));
+        }
+    }
+
+    [Fact]
+    public void Weights_one_two_three_get_one_two_three_sixths_of_ten_thousand_dispatches()
+    {
+        var demand = ResourceVector.Of(("cpu_millicores", 100), ("memory_mb", 200));
+        var s = new FairShareScheduler(new PoolConfig
+        {
+            Id = "pool",
+            Capacity = ResourceVector.Of(("cpu_millicores", 6000), ("memory_mb", 24000)),
+            Tenants = [new TenantShare(Id("t1"), 1), new TenantShare(Id("t2"), 2), new TenantShare(Id("t3"), 3)],
+        });
+        string[] tenants = ["t1", "t2", "t3"];
+        var dispatched = new Dictionary<TenantId, int>();
+        var running = new Queue<JobId>();
+        var now = T0;
+
+        void TopUp()
+        {
+            foreach (var t in tenants)
+            {
+                while (s.GetTenantUsage(Id(t)).QueuedJobs < 40)
+                {
+                    s.Submit(t, demand, now: now);
+                }
+            }
+        }
+
+        void Record(IEnumerable<JobLease> leases)
+        {
+            foreach (var lease in leases)
+            {
+                dispatched[lease.Tenant] = dispatched.GetValueOrDefault(lease.Tenant) + 1;
+                running.Enqueue(lease.JobId);
+            }
+        }
+
+        TopUp();
+        Record(s.Lease(s.Config.Capacity, now));
+        Assert.Equal(60, running.Count);
+        var total = running.Count;
+        while (total < 10_000)
+        {
+            now += TimeSpan.FromSeconds(1);
+            Assert.Equal(CompletionStatus.Completed, s.Complete(running.Dequeue(), true, null, now).Status);
+            TopUp();
+            var leases = s.Lease(demand, now);
+            Assert.Single(leases);
+            Record(leases);
+            total++;
+        }
+
+        for (var i = 0; i < tenants.Length; i++)
+        {
+            var share = dispatched[Id(tenants[i])] / (double)total;
+            Assert.InRange(share, ((i + 1) / 6.0) - 0.02, ((i + 1) / 6.0) + 0.02);
+        }
+    }
+
+    [Fact]
+    public void Tenant_whose_next_job_does_not_fit_is_passed_over_for_one_that_fits()
+    {
+        var s = new FairShareScheduler(WorkerPool(10));
+        s.Submit("big", Workers(8));
+        s.Lease(Workers(10));
+        s.Submit("big", Workers(8));
+        s.Submit("small", Workers(1));
+
+        var leases = s.Lease(Workers(10));
+
+        Assert.Equal("small", Assert.Single(leases).Tenant.Value);
+    }
+}

@@ -1,0 +1,104 @@
+using Quotas.Core.Scheduling;
+using static Quotas.Core.Tests.Scheduling.SchedulingKit;
+
+namespace Quotas.Core.Tests.Scheduling;
+
+public sealed class LeaseTests
+{
+    [Fact]
+    public void Expired_lease_requeues_the_job_and_heartbeat_keeps_it()
+    {
+        var s = new FairShareScheduler(WorkerPool(1));
+        var job = s.Submit("t", Workers(1));
+        var lease = Assert.Single(s.Lease(Workers(1), T0, worker: "old"));
+
+        Assert.Empty(s.ExpireLeases(T0.AddSeconds(29)));
+        Assert.Equal([job.Id], s.Heartbeat("old", [job.Id], Ttl, T0.AddSeconds(20)).Renewed);
+        Assert.Empty(s.ExpireLeases(T0.AddSeconds(49)));
+        Assert.Equal([job.Id], s.ExpireLeases(T0.AddSeconds(50)));
+
+        Assert.Equal(JobState.Queued, s.Get(job.Id)!.State);
+        Assert.Equal(0, s.Allocated["workers"]);
+        Assert.Equal([job.Id], s.Heartbeat("old", [job.Id], Ttl, T0.AddSeconds(51)).Lost);
+        var again = Assert.Single(s.Lease(Workers(1), T0.AddSeconds(51), worker: "new"));
+        Assert.Equal(lease.JobId, again.JobId);
+        Assert.Equal(2, again.Attempt);
+    }
+
+    [Fact]
+    public void Job_expires_after_max_attempts()
+    {
+        var s = new FairShareScheduler(WorkerPool(1) with { MaxAttempts = 2 });
+        var job = s.Submit("t", Workers(1));
+        var now = T0;
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Single(s.Lease(Workers(1), now));
+            now += TimeSpan.FromMinutes(1);
+            s.ExpireLeases(now);
+        }
+
+        Assert.Equal(JobState.Expired, s.Get(job.Id)!.State);
+        Assert.Equal(0, s.QueuedJobs);
+    }
+
+    [Fact]
+    public void Second_completion_reports_already_completed_and_counts_nothing_again()
+    {
+        var s = new FairShareScheduler(WorkerPool(4));
+        var job = s.Submit("t", Workers(2));
+        s.Lease(Workers(4));
+
+        var first = s.Complete(job.Id, true, Workers(1), T0.AddSeconds(5));
+        var second = s.Complete(job.Id, true, Workers(1), T0.AddSeconds(6));
+        var third = s.Complete(job.Id, false, Workers(1), T0.AddSeconds(7));
+
+        Assert.Equal(CompletionStatus.Completed, first.Status);
+        Assert.Equal(CompletionStatus.AlreadyCompleted, second.Status);
+        Assert.Equal(CompletionStatus.AlreadyCompleted, third.Status);
+        var usage = s.GetTenantUsage(Id("t"));
+        Assert.Equal(1, usage.CompletedJobs);
+        Assert.Equal(1, usage.ReportedUsage["workers"]);
+        Assert.Equal(0, s.Allocated["workers"]);
+        Assert.Equal(JobState.Succeeded, s.Get(job.Id)!.State);
+    }
+
+    [Fact]
+    public void Stale_worker_completing_a_requeued_job_completes_it_once()
+    {
+        var s = new FairShareScheduler(WorkerPool(1));
+        var job = s.Submit("t", Workers(1));
+        s.Lease(Workers(1));
+        s.ExpireLeases(T0.AddMinutes(1));
+
+        Assert.Equal(CompletionStatus.Completed, s.Complete(job.Id, true, null, T0.AddMinutes(2)).Status);
+        Assert.Equal(0, s.QueuedJobs);
+        Assert.Empty(s.Lease(Workers(1), T0.AddMinutes(2)));
+    }
+
+    [Fact]
+    public void Cancel_frees_a_leased_job_and_its_worker_learns_by_heartbeat()
+    {
+        var s = new FairShareScheduler(WorkerPool(1));
+        var job = s.Submit("t", Workers(1));
+        s.Lease(Workers(1));
+
+        Assert.Equal(CancelStatus.Cancelled, s.Cancel(job.Id, T0));
+        Assert.Equal(CancelStatus.AlreadyFinished, s.Cancel(job.Id, T0));
+        Assert.Equal(CancelStatus.NotFound, s.Cancel(new JobId(999), T0));
+        Assert.Equal([job.Id], s.Heartbeat("w1", [job.Id], Ttl, T0).Lost);
+        Assert.Equal(CompletionStatus.AlreadyCompleted, s.Complete(job.Id, true, null, T0).Status);
+        Assert.Equal(0, s.Allocated["workers"]);
+    }
+
+    [Fact]
+    public void Cancelled_queued_job_is_never_leased()
+    {
+        var s = new FairShareScheduler(WorkerPool(2));
+        var cancelled = s.Submit("t", Workers(1), priority: 5);
+        var kept = s.Submit("t", Workers(1));
+        s.Cancel(cancelled.Id, T0);
+
+        Assert.Equal(kept.Id, Assert.Single(s.Lease(Workers(2))).JobId);
+    }
+}

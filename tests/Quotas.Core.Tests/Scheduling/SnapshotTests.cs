@@ -1,0 +1,52 @@
+using System.Text.Json;
+using Quotas.Core.Scheduling;
+using static Quotas.Core.Tests.Scheduling.SchedulingKit;
+
+namespace Quotas.Core.Tests.Scheduling;
+
+public sealed class SnapshotTests
+{
+    [Fact]
+    public void Json_round_trip_resumes_with_the_same_state_and_decisions()
+    {
+        var s = new FairShareScheduler(WorkerPool(10, Guarantee("a", 5), Guarantee("b", 5, weight: 2)) with { HistoryBlend = 0.5 });
+        for (var i = 0; i < 10; i++)
+        {
+            s.Submit("a", Workers(1), priority: i % 3);
+        }
+
+        var leases = s.Lease(Workers(10));
+        s.Complete(leases[0].JobId, true, Workers(1), T0.AddSeconds(30));
+        s.Submit("b", Workers(2), now: T0.AddSeconds(31));
+        s.Submit("c", Workers(1), now: T0.AddSeconds(31));
+        s.Heartbeat("w1", leases.Select(l => l.JobId), Ttl, T0.AddSeconds(31));
+
+        var json = JsonSerializer.Serialize(s.ToSnapshot());
+        var restored = FairShareScheduler.FromSnapshot(JsonSerializer.Deserialize<SchedulerSnapshot>(json)!);
+
+        Assert.Equal(json, JsonSerializer.Serialize(restored.ToSnapshot()));
+        var now = T0.AddSeconds(40);
+        Assert.Equal(
+            s.Heartbeat("w1", leases.Select(l => l.JobId), Ttl, now),
+            restored.Heartbeat("w1", leases.Select(l => l.JobId), Ttl, now),
+            HeartbeatComparer.Instance);
+        foreach (var id in s.Heartbeat("w1", leases.Select(l => l.JobId), Ttl, now).Preempt)
+        {
+            s.Complete(id, JobOutcome.Preempted, null, now);
+            restored.Complete(id, JobOutcome.Preempted, null, now);
+        }
+
+        Assert.Equal(s.Lease(Workers(10), now), restored.Lease(Workers(10), now));
+        Assert.Equal(s.Json(), restored.Json());
+    }
+
+    private sealed class HeartbeatComparer : IEqualityComparer<HeartbeatResult>
+    {
+        public static readonly HeartbeatComparer Instance = new();
+
+        public bool Equals(HeartbeatResult? x, HeartbeatResult? y) =>
+            x!.Renewed.SequenceEqual(y!.Renewed) && x.Preempt.SequenceEqual(y.Preempt) && x.Lost.SequenceEqual(y.Lost);
+
+        public int GetHashCode(HeartbeatResult obj) => obj.Renewed.Count;
+    }
+}
