@@ -2,6 +2,7 @@ using System.Net;
 using Grains.AdoNet;
 using Grains.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Quotas.Grains.Scheduling;
 
 namespace Quotas.Host;
 
@@ -18,12 +19,15 @@ internal static class HostSetup
 
         if (settings.Role == HostRole.Gateway)
         {
-            builder.Services.AddGrainsClient(client => client.UsePostgreSqlClustering(settings.PostgreSqlConnectionString!));
+            builder.Services.AddGrainsClient(client => client
+                .AddApplicationPart(typeof(FairShareSchedulerGrain).Assembly)
+                .UsePostgreSqlClustering(settings.PostgreSqlConnectionString!));
             return builder;
         }
 
         builder.UseGrains(silo =>
         {
+            silo.AddApplicationPart(typeof(FairShareSchedulerGrain).Assembly);
             if (settings.Clustered)
             {
                 silo.AddPostgreSqlGrainStorage("Default", settings.PostgreSqlConnectionString!)

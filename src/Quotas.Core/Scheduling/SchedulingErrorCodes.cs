@@ -16,4 +16,6 @@ public static class SchedulingErrorCodes
     public const string PoolQueueFull = "pool_queue_full";
     public const string IdempotencyConflict = "idempotency_conflict";
     public const string InvalidCursor = "invalid_cursor";
+    public const string UnknownPool = "unknown_pool";
+    public const string PoolNotEmpty = "pool_not_empty";
 }

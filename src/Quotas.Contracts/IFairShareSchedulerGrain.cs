@@ -1,0 +1,41 @@
+using Grains;
+using Quotas.Core.Scheduling;
+
+namespace Quotas.Contracts;
+
+/// <summary>
+/// One resource pool, keyed by pool id: holds its queued jobs and hands them to workers in weighted fair order.
+/// Every acknowledged change (configuration, submit, cancel, lease, completion) is persisted before the call returns.
+/// </summary>
+public interface IFairShareSchedulerGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the pool or replaces its configuration; a capacity change re-balances at once.</summary>
+    Task<PoolConfig> Configure(PoolConfig config);
+
+    /// <summary>The pool's configuration, or null when the pool does not exist.</summary>
+    Task<PoolConfig?> GetConfig();
+
+    /// <summary>Deletes the pool; refused while jobs are queued or leased unless forced.</summary>
+    Task Delete(bool force);
+
+    /// <summary>Queues a job; a retried submit with the same idempotency key returns the same job.</summary>
+    Task<SubmitResult> Submit(SubmitJobRequest request);
+
+    Task<JobInfo?> GetJob(JobId id);
+
+    Task<CancelStatus> Cancel(JobId id);
+
+    Task<JobPage> ListJobs(TenantId tenant, int pageSize, string? cursor);
+
+    /// <summary>Gives a worker the jobs that fit its free capacity, in fair order, under a lease.</summary>
+    Task<IReadOnlyList<JobLease>> LeaseJobs(string workerId, ResourceVector freeCapacity, TimeSpan leaseTtl, int maxJobs);
+
+    /// <summary>Extends the worker's leases; answers which jobs to stop (preempted) and which it no longer holds.</summary>
+    Task<HeartbeatResult> Heartbeat(string workerId, IReadOnlyList<JobId> jobIds, TimeSpan leaseTtl);
+
+    /// <summary>Records a job's end and its actual usage, once: a second completion changes nothing.</summary>
+    Task<CompleteResult> Complete(JobId id, JobOutcome outcome, ResourceVector? actualUsage);
+
+    /// <summary>Per-tenant allocation and usage in this pool.</summary>
+    Task<TenantUsage> GetTenantUsage(TenantId tenant);
+}

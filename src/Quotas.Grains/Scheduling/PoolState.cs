@@ -1,0 +1,10 @@
+using Quotas.Core.Scheduling;
+
+namespace Quotas.Grains.Scheduling;
+
+/// <summary>What a pool persists: its configuration and every job that is not yet forgotten.</summary>
+public sealed class PoolState
+{
+    /// <summary>Null until the pool is configured, and again after it is deleted.</summary>
+    public SchedulerSnapshot? Snapshot { get; set; }
+}

@@ -1,0 +1,61 @@
+using Grains;
+using Grains.Testing;
+using Quotas.Contracts;
+using Quotas.Core.Scheduling;
+using Quotas.Grains.Scheduling;
+
+namespace Quotas.Grains.Tests.Scheduling;
+
+public sealed class SchedulerDurabilityTests
+{
+    public static TheoryData<string> Databases => ["sqlite", "postgresql"];
+
+    [Theory]
+    [MemberData(nameof(Databases))]
+    public async Task Acknowledged_submits_survive_a_new_silo_on_the_same_database(string database)
+    {
+        var storage = database == "sqlite" ? TestStorage.Sqlite() : TestStorage.PostgreSql();
+        var options = QuotaClusters.Options(storage);
+        await using (var first = await TestCluster.StartAsync(options))
+        {
+            var pool = first.GrainFactory.GetGrain<IFairShareSchedulerGrain>("durable");
+            await pool.Configure(Pools.Small("durable"));
+            for (var i = 0; i < 20; i++)
+            {
+                await pool.Submit(Pools.Job(i % 2 == 0 ? Pools.Alpha : Pools.Beta, $"job-{i}"));
+            }
+
+            await first.PrimarySilo.Silo.KillAsync();
+        }
+
+        await using var second = await TestCluster.StartAsync(options);
+        var reopened = second.GrainFactory.GetGrain<IFairShareSchedulerGrain>("durable");
+        Assert.Equal(10, (await reopened.GetTenantUsage(Pools.Alpha)).QueuedJobs);
+        Assert.Equal(10, (await reopened.GetTenantUsage(Pools.Beta)).QueuedJobs);
+    }
+
+    [Fact]
+    public async Task Queued_jobs_survive_killing_the_silo_that_holds_the_pool()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.PostgreSql(), silos: 3);
+        await using var client = await cluster.CreateClientAsync();
+        const string poolId = "killed";
+        var pool = client.GrainFactory.GetGrain<IFairShareSchedulerGrain>(poolId);
+        await pool.Configure(Pools.Small(poolId));
+        for (var i = 0; i < 50; i++)
+        {
+            await pool.Submit(Pools.Job(Pools.Alpha, $"job-{i}"));
+        }
+
+        var owner = client.Client.Membership.Ring.GetOwner(GrainId.Create(FairShareSchedulerGrain.GrainTypeName, poolId));
+        var victim = cluster.Silos.Single(s => s.Address == owner);
+        Assert.Equal(1, victim.Silo.ActivationCount);
+        await cluster.KillSiloAsync(victim);
+        await cluster.WaitForStableMembershipAsync(TimeSpan.FromSeconds(30));
+
+        var usage = await pool.GetTenantUsage(Pools.Alpha);
+        Assert.Equal(50, usage.QueuedJobs);
+        var retried = await pool.Submit(Pools.Job(Pools.Alpha, "job-7"));
+        Assert.False(retried.Created);
+    }
+}

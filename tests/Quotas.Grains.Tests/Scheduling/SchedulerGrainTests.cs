@@ -1,0 +1,83 @@
+using Grains.Testing;
+using Quotas.Contracts;
+using Quotas.Core.Scheduling;
+
+namespace Quotas.Grains.Tests.Scheduling;
+
+public sealed class SchedulerGrainTests
+{
+    [Fact]
+    public async Task Jobs_flow_from_submit_through_lease_to_a_single_counted_completion()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("flow");
+        await pool.Configure(Pools.Small("flow"));
+
+        var first = await pool.Submit(Pools.Job(Pools.Alpha, "job-1"));
+        var retried = await pool.Submit(Pools.Job(Pools.Alpha, "job-1"));
+        var leases = await pool.LeaseJobs("worker-1", ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192)), TimeSpan.FromMinutes(1), 10);
+        var done = await pool.Complete(first.Job.Id, JobOutcome.Succeeded, ResourceVector.Of(("cpu_millicores", 900)));
+        var again = await pool.Complete(first.Job.Id, JobOutcome.Succeeded, ResourceVector.Of(("cpu_millicores", 900)));
+
+        Assert.True(first.Created);
+        Assert.False(retried.Created);
+        Assert.Equal(first.Job.Id, retried.Job.Id);
+        Assert.Equal(first.Job.Id, Assert.Single(leases).JobId);
+        Assert.Equal(CompletionStatus.Completed, done.Status);
+        Assert.Equal(CompletionStatus.AlreadyCompleted, again.Status);
+        Assert.Equal(1, (await pool.GetTenantUsage(Pools.Alpha)).CompletedJobs);
+        Assert.Equal(JobState.Succeeded, (await pool.GetJob(first.Job.Id))!.State);
+    }
+
+    [Fact]
+    public async Task An_expired_worker_lease_puts_the_job_back_in_the_queue_on_the_pool_timer()
+    {
+        var time = new ManualTimeProvider();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("expiry");
+        await pool.Configure(Pools.Small("expiry"));
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "job-1"))).Job;
+        await pool.LeaseJobs("worker-1", ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192)), TimeSpan.FromSeconds(30), 10);
+
+        time.Advance(TimeSpan.FromSeconds(31));
+
+        // A call queued behind the timer's turn sees its effect.
+        Assert.Equal(JobState.Queued, (await pool.GetJob(job.Id))!.State);
+        var next = await pool.LeaseJobs("worker-2", ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192)), TimeSpan.FromSeconds(30), 10);
+        Assert.Equal(2, Assert.Single(next).Attempt);
+    }
+
+    [Fact]
+    public async Task Bad_input_gets_a_typed_error_with_its_code_and_changes_nothing()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var unknown = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("nowhere");
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("strict");
+        await pool.Configure(Pools.Small("strict"));
+
+        var noPool = await Assert.ThrowsAsync<SchedulingException>(() => unknown.Submit(Pools.Job(Pools.Alpha, "a")));
+        var tooBig = await Assert.ThrowsAsync<SchedulingException>(() => pool.Submit(Pools.Job(Pools.Alpha, "b", cpu: 64_000)));
+        var wrongPool = await Assert.ThrowsAsync<SchedulingException>(() => pool.Configure(Pools.Small("other")));
+
+        Assert.Equal(SchedulingErrorCodes.UnknownPool, noPool.Code);
+        Assert.Equal(SchedulingErrorCodes.DemandExceedsCapacity, tooBig.Code);
+        Assert.Equal(SchedulingErrorCodes.InvalidPoolConfig, wrongPool.Code);
+        Assert.Null(await unknown.GetConfig());
+        Assert.Equal(0, (await pool.GetTenantUsage(Pools.Alpha)).QueuedJobs);
+    }
+
+    [Fact]
+    public async Task A_pool_with_jobs_is_deleted_only_when_forced()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("busy");
+        await pool.Configure(Pools.Small("busy"));
+        await pool.Submit(Pools.Job(Pools.Alpha, "a"));
+
+        var refused = await Assert.ThrowsAsync<SchedulingException>(() => pool.Delete(force: false));
+        Assert.Equal(SchedulingErrorCodes.PoolNotEmpty, refused.Code);
+        await pool.Delete(force: true);
+
+        Assert.Null(await pool.GetConfig());
+    }
+}
