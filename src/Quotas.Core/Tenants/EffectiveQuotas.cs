@@ -1,0 +1,51 @@
+namespace Quotas.Core.Tenants;
+
+/// <summary>Merges the layers that decide a tenant's quotas.</summary>
+/// <remarks>
+/// Precedence, per (kind, name): the tenant's own definitions, then the parent's effective quotas (a child inherits what it does
+/// not set), then the tenant's tier profile, then unlimited for every well-known name. The grain passes the parent's effective
+/// list; a root tenant passes null. Usage still counts against every ancestor: the grain reserves on each (see
+/// TenantQuotas.ReserveForChild), so a parent's limit caps the sum of its children whatever they inherit.
+/// </remarks>
+public static class EffectiveQuotas
+{
+    public static IReadOnlyList<QuotaDefinition> Merge(
+        TierProfile profile,
+        IReadOnlyList<QuotaDefinition> own,
+        IReadOnlyList<QuotaDefinition>? parentEffective)
+    {
+        var result = new List<QuotaDefinition>();
+        var seen = new HashSet<(QuotaKind, string)>();
+        AddAll(own);
+        AddAll(parentEffective ?? []);
+        AddAll(profile.Quotas);
+        foreach (var kind in Enum.GetValues<QuotaKind>())
+        {
+            foreach (var name in QuotaNames.WellKnown(kind))
+            {
+                Add(new QuotaDefinition(name, kind, QuotaLimit.Unlimited));
+            }
+        }
+
+        return result;
+
+        void AddAll(IReadOnlyList<QuotaDefinition> definitions)
+        {
+            foreach (var definition in definitions)
+            {
+                Add(definition);
+            }
+        }
+
+        void Add(QuotaDefinition definition)
+        {
+            if (seen.Add((definition.Kind, definition.Name)))
+            {
+                result.Add(definition);
+            }
+        }
+    }
+
+    public static QuotaDefinition[] OfKind(IReadOnlyList<QuotaDefinition> effective, QuotaKind kind) =>
+        effective.Where(q => q.Kind == kind).ToArray();
+}

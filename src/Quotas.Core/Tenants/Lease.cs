@@ -1,0 +1,30 @@
+namespace Quotas.Core.Tenants;
+
+/// <summary>A live lease on a gauge. Mutable expiry only; owned by <see cref="LeaseBook"/>.</summary>
+internal sealed class Lease
+{
+    public Lease(string id, int quotaIndex, long amount, DateTimeOffset expiresAt, string? idempotencyKey)
+    {
+        Id = id;
+        QuotaIndex = quotaIndex;
+        Amount = amount;
+        ExpiresAt = expiresAt;
+        IdempotencyKey = idempotencyKey;
+    }
+
+    public string Id { get; }
+
+    public int QuotaIndex { get; }
+
+    public long Amount { get; }
+
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    public string? IdempotencyKey { get; }
+}
+
+/// <summary>A lease as the outside sees it.</summary>
+public sealed record LeaseInfo(string LeaseId, string Quota, long Amount, DateTimeOffset ExpiresAt, string? IdempotencyKey);
+
+/// <summary>Outcome of a renewal. When refused, the lease keeps its old expiry (or is already gone).</summary>
+public sealed record LeaseRenewal(bool Renewed, DateTimeOffset? ExpiresAt, string? ReasonCode);

@@ -1,0 +1,269 @@
+namespace Quotas.Core.Tenants;
+
+/// <summary>One tenant's gauges held under leases: acquire, release, renew and expire. Exact: usage is always the sum of the
+/// live leases and never above the limit (or the soft ceiling).</summary>
+/// <remarks>
+/// Idempotency: an acquire with an idempotency key that names a live lease, or one of the last <see cref="RememberedReleases"/>
+/// released or expired leases, returns that lease again and changes nothing; the same key with another quota or amount is a
+/// validation error. Past that bound a reused key acquires anew. Release is idempotent. Leases past their expiry are expired
+/// lazily by every call that takes <c>now</c>, so usage is exact without a timer; <see cref="ExpireDue"/> lets the grain do it eagerly.
+/// </remarks>
+public sealed class LeaseBook
+{
+    /// <summary>Longest TTL one acquire or renewal may ask for.</summary>
+    public static readonly TimeSpan MaxTtl = TimeSpan.FromDays(7);
+
+    /// <summary>How many released or expired leases still answer a retried acquire with the same idempotency key.</summary>
+    public const int RememberedReleases = 256;
+
+    private readonly string _leasePrefix;
+    private readonly QuotaDefinition[] _quotas;
+    private readonly long[] _usage;
+    private readonly long[] _overSinceTicks;
+    private Dictionary<string, Lease>? _leases;
+    private Dictionary<string, string>? _liveKeys;
+    private RecentKeys<LeaseInfo>? _released;
+    private long _earliestExpiryTicks = long.MaxValue;
+
+    public LeaseBook(TenantId tenant, IReadOnlyList<QuotaDefinition> gauges)
+    {
+        _leasePrefix = tenant.Value + ":";
+        _quotas = gauges.ToArray();
+        _usage = new long[_quotas.Length];
+        _overSinceTicks = new long[_quotas.Length];
+    }
+
+    /// <summary>Set by the owner; anything but Active makes every new acquisition a Deny.</summary>
+    public TenantStatus Status { get; set; }
+
+    /// <summary>Sequence of the last lease id handed out (persisted so ids are never reused).</summary>
+    public long LastSequence { get; private set; }
+
+    public IReadOnlyList<QuotaDefinition> Quotas => _quotas;
+
+    public int LeaseCount => _leases?.Count ?? 0;
+
+    public AdmissionDecision Acquire(string quota, long amount, TimeSpan ttl, string? idempotencyKey, DateTimeOffset now)
+    {
+        var index = RequireQuota(quota);
+        Guard.Amount(amount, quota);
+        Guard.Ttl(ttl);
+        if (idempotencyKey is not null)
+        {
+            Guard.Key(idempotencyKey, ValidationCodes.InvalidIdempotencyKey, "idempotency key");
+        }
+
+        return AcquireCore(index, amount, ttl, idempotencyKey, now);
+    }
+
+    /// <summary>Releases a lease. Returns false, changing nothing, when it is unknown, already released or expired.</summary>
+    public bool Release(string leaseId)
+    {
+        Guard.Key(leaseId, ValidationCodes.InvalidLeaseId, "lease id");
+        if (_leases is null || !_leases.TryGetValue(leaseId, out var lease))
+        {
+            return false;
+        }
+
+        Remove(lease);
+        return true;
+    }
+
+    /// <summary>Extends a live lease to <paramref name="now"/> + <paramref name="ttl"/>.</summary>
+    public LeaseRenewal Renew(string leaseId, TimeSpan ttl, DateTimeOffset now)
+    {
+        Guard.Key(leaseId, ValidationCodes.InvalidLeaseId, "lease id");
+        Guard.Ttl(ttl);
+        ExpireDue(now);
+        if (_leases is null || !_leases.TryGetValue(leaseId, out var lease))
+        {
+            return new LeaseRenewal(false, null, ReasonCodes.LeaseNotFound);
+        }
+
+        var i = lease.QuotaIndex;
+        if (Status == TenantStatus.Deleted)
+        {
+            return new LeaseRenewal(false, lease.ExpiresAt, ReasonCodes.TenantDeleted);
+        }
+
+        if (SoftLimitRule.GraceExpired(_quotas[i].Limit, _usage[i], _overSinceTicks[i], now.UtcTicks))
+        {
+            return new LeaseRenewal(false, lease.ExpiresAt, ReasonCodes.SoftGraceExpired);
+        }
+
+        lease.ExpiresAt = now + ttl;
+        _earliestExpiryTicks = Math.Min(_earliestExpiryTicks, lease.ExpiresAt.UtcTicks);
+        return new LeaseRenewal(true, lease.ExpiresAt, null);
+    }
+
+    /// <summary>Releases every lease whose expiry is at or before <paramref name="now"/>; returns how many.</summary>
+    public int ExpireDue(DateTimeOffset now)
+    {
+        if (_leases is null || now.UtcTicks < _earliestExpiryTicks)
+        {
+            return 0;
+        }
+
+        var due = _leases.Values.Where(l => l.ExpiresAt <= now).ToList();
+        foreach (var lease in due)
+        {
+            Remove(lease);
+        }
+
+        _earliestExpiryTicks = _leases.Count == 0 ? long.MaxValue : _leases.Values.Min(l => l.ExpiresAt.UtcTicks);
+        return due.Count;
+    }
+
+    public int IndexOf(string quota)
+    {
+        for (var i = 0; i < _quotas.Length; i++)
+        {
+            if (string.Equals(_quotas[i].Name, quota, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    public long Usage(string quota) => _usage[RequireQuota(quota)];
+
+    internal long UsageAt(int index) => _usage[index];
+
+    public IReadOnlyList<LeaseInfo> Leases() =>
+        _leases is null ? [] : _leases.Values.OrderBy(l => l.Id, StringComparer.Ordinal).Select(ToInfo).ToList();
+
+    internal IEnumerable<KeyValuePair<string, LeaseInfo>> Released() => _released?.InOrder() ?? [];
+
+    internal long OverSinceTicks(int index) => _overSinceTicks[index];
+
+    internal AdmissionDecision AcquireCore(int index, long amount, TimeSpan ttl, string? key, DateTimeOffset now)
+    {
+        var definition = _quotas[index];
+        if (key is not null && FindByKey(key) is { } previous)
+        {
+            if (previous.Quota != definition.Name || previous.Amount != amount)
+            {
+                throw new QuotaValidationException(
+                    ValidationCodes.IdempotencyKeyConflict,
+                    $"Idempotency key '{key}' was used for {previous.Amount} of '{previous.Quota}': use a new key for a different request.");
+            }
+
+            return new AdmissionDecision.Allow(previous.LeaseId, previous.ExpiresAt, SoftLimitRule.Remaining(definition.Limit, _usage[index]));
+        }
+
+        _ = Guard.Add(_usage[index], amount, definition.Name);
+        ExpireDue(now);
+        var current = _usage[index];
+        if (Status != TenantStatus.Active)
+        {
+            var reason = Status == TenantStatus.Suspended ? ReasonCodes.TenantSuspended : ReasonCodes.TenantDeleted;
+            return new AdmissionDecision.Deny(reason, definition.Name, current, definition.Limit.Limit, null);
+        }
+
+        switch (SoftLimitRule.Evaluate(definition.Limit, current, amount, ref _overSinceTicks[index], now.UtcTicks))
+        {
+            case LimitVerdict.Admit:
+                var lease = new Lease(_leasePrefix + (++LastSequence).ToString(System.Globalization.CultureInfo.InvariantCulture), index, amount, now + ttl, key);
+                Add(lease);
+                return new AdmissionDecision.Allow(lease.Id, lease.ExpiresAt, SoftLimitRule.Remaining(definition.Limit, _usage[index]));
+            case LimitVerdict.TooLarge:
+                return new AdmissionDecision.Deny(ReasonCodes.RequestExceedsLimit, definition.Name, current, definition.Limit.Limit, null);
+            case LimitVerdict.BurstExpired:
+                return new AdmissionDecision.Queue(ReasonCodes.SoftBurstExpired, definition.Name, EarliestExpiry(index, now));
+            default:
+                return new AdmissionDecision.Queue(ReasonCodes.QuotaExhausted, definition.Name, EarliestExpiry(index, now));
+        }
+    }
+
+    internal string? LiveLeaseIdForKey(string key) =>
+        _liveKeys is not null && _liveKeys.TryGetValue(key, out var id) ? id : null;
+
+    internal void Restore(LeaseInfo lease, long lastSequence)
+    {
+        var index = IndexOf(lease.Quota);
+        if (index < 0)
+        {
+            return;
+        }
+
+        Add(new Lease(lease.LeaseId, index, lease.Amount, lease.ExpiresAt, lease.IdempotencyKey));
+        LastSequence = Math.Max(LastSequence, lastSequence);
+    }
+
+    internal void RestoreReleased(string key, LeaseInfo lease) => (_released ??= new(RememberedReleases)).Add(key, lease);
+
+    internal void RestoreOverSince(string quota, long ticks)
+    {
+        var index = IndexOf(quota);
+        if (index >= 0)
+        {
+            _overSinceTicks[index] = ticks;
+        }
+    }
+
+    internal void RestoreSequence(long lastSequence) => LastSequence = Math.Max(LastSequence, lastSequence);
+
+    internal int RequireQuota(string quota)
+    {
+        QuotaNames.Validate(quota);
+        var index = IndexOf(quota);
+        if (index < 0)
+        {
+            throw new QuotaValidationException(
+                ValidationCodes.UnknownQuota,
+                $"Gauge quota '{quota}' is not configured for this tenant: configure it first or use a well-known gauge name.");
+        }
+
+        return index;
+    }
+
+    private LeaseInfo? FindByKey(string key)
+    {
+        if (_liveKeys is not null && _liveKeys.TryGetValue(key, out var id))
+        {
+            return ToInfo(_leases![id]);
+        }
+
+        return _released is not null && _released.TryGet(key, out var released) ? released : null;
+    }
+
+    private TimeSpan EarliestExpiry(int index, DateTimeOffset now)
+    {
+        var earliest = _leases?.Values.Where(l => l.QuotaIndex == index).Select(l => l.ExpiresAt).DefaultIfEmpty(now).Min() ?? now;
+        return earliest > now ? earliest - now : TimeSpan.Zero;
+    }
+
+    private void Add(Lease lease)
+    {
+        (_leases ??= new(StringComparer.Ordinal)).Add(lease.Id, lease);
+        if (lease.IdempotencyKey is not null)
+        {
+            (_liveKeys ??= new(StringComparer.Ordinal))[lease.IdempotencyKey] = lease.Id;
+        }
+
+        _usage[lease.QuotaIndex] += lease.Amount;
+        _earliestExpiryTicks = Math.Min(_earliestExpiryTicks, lease.ExpiresAt.UtcTicks);
+    }
+
+    private void Remove(Lease lease)
+    {
+        _leases!.Remove(lease.Id);
+        var i = lease.QuotaIndex;
+        _usage[i] -= lease.Amount;
+        if (_usage[i] <= _quotas[i].Limit.Limit)
+        {
+            _overSinceTicks[i] = 0;
+        }
+
+        if (lease.IdempotencyKey is not null)
+        {
+            _liveKeys!.Remove(lease.IdempotencyKey);
+            (_released ??= new(RememberedReleases)).Add(lease.IdempotencyKey, ToInfo(lease));
+        }
+    }
+
+    private LeaseInfo ToInfo(Lease lease) =>
+        new(lease.Id, _quotas[lease.QuotaIndex].Name, lease.Amount, lease.ExpiresAt, lease.IdempotencyKey);
+}

@@ -1,0 +1,158 @@
+namespace Quotas.Core.Tenants;
+
+/// <summary>One tenant's rate quotas. In memory only: a reactivated tenant starts with empty windows and full buckets.</summary>
+/// <remarks>Limiters are created on first use, so an idle quota costs one array slot. Soft limits apply to sliding windows
+/// (see <see cref="QuotaLimit"/>); a token bucket's burst is its own burst mechanism and its limit must be hard.</remarks>
+public sealed class RateBook
+{
+    private readonly QuotaDefinition[] _quotas;
+    private readonly object?[] _limiters;
+    private readonly int _requestsIndex;
+    private long[]? _overSinceTicks;
+    private PeakRateTracker? _peak;
+
+    public RateBook(IReadOnlyList<QuotaDefinition> rates)
+    {
+        _quotas = rates.ToArray();
+        _limiters = new object?[_quotas.Length];
+        _requestsIndex = IndexOf(QuotaNames.Requests);
+    }
+
+    public TenantStatus Status { get; set; }
+
+    public IReadOnlyList<QuotaDefinition> Quotas => _quotas;
+
+    public RateDecision Check(string quota, long cost, DateTimeOffset now)
+    {
+        var index = RequireQuota(quota);
+        Guard.Amount(cost, quota);
+        return CheckCore(index, cost, now);
+    }
+
+    /// <summary>Units counted now (token bucket: tokens in use, burst minus available).</summary>
+    public long Current(int index, DateTimeOffset now) => _limiters[index] switch
+    {
+        SlidingWindowCounter window => window.Count(now),
+        TokenBucket bucket => bucket.Burst - bucket.Available(now),
+        _ => 0,
+    };
+
+    public long LimitOf(int index) => LimitOf(_quotas[index]);
+
+    /// <summary>Peak admitted units of the <c>requests</c> quota in any minute of the last hour.</summary>
+    public long PeakRequestsPerMinute(DateTimeOffset now) => _peak?.Peak(now) ?? 0;
+
+    public int IndexOf(string quota)
+    {
+        for (var i = 0; i < _quotas.Length; i++)
+        {
+            if (string.Equals(_quotas[i].Name, quota, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    internal int RequireQuota(string quota)
+    {
+        var index = IndexOf(quota);
+        if (index < 0)
+        {
+            QuotaNames.Validate(quota);
+            throw new QuotaValidationException(
+                ValidationCodes.UnknownQuota,
+                $"Rate quota '{quota}' is not configured for this tenant: configure it first or use a well-known rate name.");
+        }
+
+        return index;
+    }
+
+    private RateDecision CheckCore(int index, long cost, DateTimeOffset now)
+    {
+        var definition = _quotas[index];
+        var limit = definition.Limit;
+        if (Status != TenantStatus.Active)
+        {
+            var reason = Status == TenantStatus.Suspended ? ReasonCodes.TenantSuspended : ReasonCodes.TenantDeleted;
+            return new RateDecision(false, reason, definition.Name, 0, LimitOf(definition), 0, TimeSpan.Zero, null);
+        }
+
+        RateDecision decision;
+        if (limit.IsUnlimited)
+        {
+            decision = new RateDecision(true, null, definition.Name, 0, QuotaLimit.UnlimitedValue, QuotaLimit.UnlimitedValue, TimeSpan.Zero, null);
+        }
+        else if (definition.Algorithm == RateAlgorithm.TokenBucket)
+        {
+            decision = CheckBucket(index, definition, cost, now);
+        }
+        else
+        {
+            decision = CheckWindow(index, definition, cost, now);
+        }
+
+        if (decision.Allowed && index == _requestsIndex)
+        {
+            (_peak ??= new PeakRateTracker()).Add(cost, now);
+        }
+
+        return decision;
+    }
+
+    private RateDecision CheckBucket(int index, QuotaDefinition definition, long cost, DateTimeOffset now)
+    {
+        var bucket = (TokenBucket)(_limiters[index] ??= new TokenBucket(definition.Limit.Limit, definition.Window, definition.Burst, now));
+        if (cost > definition.Burst)
+        {
+            var current = definition.Burst - bucket.Available(now);
+            return new RateDecision(false, ReasonCodes.RequestExceedsLimit, definition.Name, current, definition.Burst, definition.Burst - current, bucket.TimeUntilFull(now), null);
+        }
+
+        var allowed = bucket.TryTake(cost, now);
+        var available = bucket.Available(now);
+        return new RateDecision(
+            allowed,
+            allowed ? null : ReasonCodes.RateLimited,
+            definition.Name,
+            definition.Burst - available,
+            definition.Burst,
+            available,
+            bucket.TimeUntilFull(now),
+            allowed ? null : bucket.TimeUntilAvailable(cost, now));
+    }
+
+    private RateDecision CheckWindow(int index, QuotaDefinition definition, long cost, DateTimeOffset now)
+    {
+        var window = (SlidingWindowCounter)(_limiters[index] ??= new SlidingWindowCounter(definition.Window, definition.Buckets));
+        var limit = definition.Limit;
+        var current = window.Count(now);
+        _overSinceTicks ??= new long[_quotas.Length];
+        var verdict = SoftLimitRule.Evaluate(limit, current, cost, ref _overSinceTicks[index], now.UtcTicks);
+        if (verdict == LimitVerdict.Admit)
+        {
+            window.Add(cost, now);
+            current += cost;
+            return new RateDecision(true, null, definition.Name, current, limit.Limit, SoftLimitRule.Remaining(limit, current), window.ResetAfter(now), null);
+        }
+
+        TimeSpan? retry = null;
+        if (verdict != LimitVerdict.TooLarge)
+        {
+            var cap = verdict == LimitVerdict.BurstExpired ? limit.Limit : limit.Max;
+            retry = window.TimeUntilFreed(current + cost - cap, now);
+        }
+
+        var reason = verdict switch
+        {
+            LimitVerdict.TooLarge => ReasonCodes.RequestExceedsLimit,
+            LimitVerdict.BurstExpired => ReasonCodes.SoftBurstExpired,
+            _ => ReasonCodes.RateLimited,
+        };
+        return new RateDecision(false, reason, definition.Name, current, limit.Limit, SoftLimitRule.Remaining(limit, current), window.ResetAfter(now), retry);
+    }
+
+    private static long LimitOf(QuotaDefinition definition) =>
+        definition.Algorithm == RateAlgorithm.TokenBucket && !definition.Limit.IsUnlimited ? definition.Burst : definition.Limit.Limit;
+}

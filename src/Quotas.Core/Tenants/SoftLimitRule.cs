@@ -1,0 +1,63 @@
+namespace Quotas.Core.Tenants;
+
+internal enum LimitVerdict
+{
+    Admit,
+    Full,
+    BurstExpired,
+    TooLarge,
+}
+
+/// <summary>The one place that decides hard, soft and unlimited admission, shared by gauges, windows and budgets.</summary>
+internal static class SoftLimitRule
+{
+    /// <summary>Decides whether <paramref name="amount"/> fits on top of <paramref name="current"/>.</summary>
+    /// <remarks>overSinceTicks: UTC ticks when usage first went above a soft limit, 0 when it is not above. Reset here when usage
+    /// is back under the limit; set here when this admission starts a burst.</remarks>
+    public static LimitVerdict Evaluate(QuotaLimit limit, long current, long amount, ref long overSinceTicks, long nowTicks)
+    {
+        if (limit.Type == LimitType.Unlimited)
+        {
+            return LimitVerdict.Admit;
+        }
+
+        if (current <= limit.Limit)
+        {
+            overSinceTicks = 0;
+        }
+
+        if (amount > limit.Max)
+        {
+            return LimitVerdict.TooLarge;
+        }
+
+        var after = current + amount;
+        if (after <= limit.Limit)
+        {
+            return LimitVerdict.Admit;
+        }
+
+        if (limit.Type == LimitType.Hard || after > limit.Ceiling)
+        {
+            return LimitVerdict.Full;
+        }
+
+        if (overSinceTicks == 0)
+        {
+            overSinceTicks = nowTicks;
+            return LimitVerdict.Admit;
+        }
+
+        return nowTicks - overSinceTicks < limit.MaxBurst.Ticks ? LimitVerdict.Admit : LimitVerdict.BurstExpired;
+    }
+
+    /// <summary>True when a soft limit has been above its limit for longer than burst + grace: renewals are refused.</summary>
+    public static bool GraceExpired(QuotaLimit limit, long current, long overSinceTicks, long nowTicks) =>
+        limit.Type == LimitType.Soft
+        && current > limit.Limit
+        && overSinceTicks != 0
+        && nowTicks - overSinceTicks >= limit.MaxBurst.Ticks + limit.GracePeriod.Ticks;
+
+    public static long Remaining(QuotaLimit limit, long current) =>
+        limit.IsUnlimited ? QuotaLimit.UnlimitedValue : Math.Max(0, limit.Limit - current);
+}

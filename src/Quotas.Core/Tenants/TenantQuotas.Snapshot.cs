@@ -1,0 +1,99 @@
+namespace Quotas.Core.Tenants;
+
+public sealed partial class TenantQuotas
+{
+    public TenantSnapshot ToSnapshot()
+    {
+        var snapshot = new TenantSnapshot
+        {
+            Config = Config,
+            ParentQuotas = _parentQuotas?.ToList(),
+            LastLeaseSequence = Gauges.LastSequence,
+            Leases = Gauges.Leases().ToList(),
+            ReleasedLeases = Gauges.Released().Select(p => new KeyedLease(p.Key, p.Value)).ToList(),
+            SeenEventIds = Budgets.SeenEventIds().ToList(),
+            Violations = _violations.All().OrderBy(v => v.Kind).ThenBy(v => v.Quota, StringComparer.Ordinal)
+                .Select(v => new ViolationSnapshot(v.Kind, v.Quota, v.Count)).ToList(),
+        };
+        for (var i = 0; i < Gauges.Quotas.Count; i++)
+        {
+            if (Gauges.OverSinceTicks(i) != 0)
+            {
+                snapshot.SoftBursts.Add(new SoftBurstSnapshot(Gauges.Quotas[i].Name, new DateTimeOffset(Gauges.OverSinceTicks(i), TimeSpan.Zero)));
+            }
+        }
+
+        for (var i = 0; i < Budgets.Quotas.Count; i++)
+        {
+            if (Budgets.Started(i))
+            {
+                var record = Budgets.Describe(i, false);
+                var over = Budgets.OverSinceTicks(i);
+                snapshot.Budgets.Add(new BudgetSnapshot(
+                    record.Quota, record.PeriodStart, record.PeriodEnd, record.Consumed, over == 0 ? null : new DateTimeOffset(over, TimeSpan.Zero)));
+            }
+        }
+
+        for (var i = 0; i < Reported.Quotas.Count; i++)
+        {
+            if (Reported.ValueAt(i) != 0)
+            {
+                snapshot.Reported.Add(new ReportedSnapshot(Reported.Quotas[i].Name, Reported.ValueAt(i)));
+            }
+        }
+
+        return snapshot;
+    }
+
+    /// <summary>Rebuilds a tenant from <see cref="ToSnapshot"/>. State for quotas no longer configured is dropped; rate windows
+    /// start empty.</summary>
+    public static TenantQuotas FromSnapshot(TenantSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (snapshot.Config is null || snapshot.Version != TenantSnapshot.CurrentVersion)
+        {
+            throw new QuotaValidationException(
+                ValidationCodes.InvalidSnapshot,
+                $"Snapshot version {snapshot.Version} without a configuration cannot be read: expected version {TenantSnapshot.CurrentVersion} with a config.");
+        }
+
+        var tenant = new TenantQuotas(snapshot.Config, snapshot.ParentQuotas);
+        foreach (var lease in snapshot.Leases)
+        {
+            tenant.Gauges.Restore(lease, snapshot.LastLeaseSequence);
+        }
+
+        tenant.Gauges.RestoreSequence(snapshot.LastLeaseSequence);
+        foreach (var released in snapshot.ReleasedLeases)
+        {
+            tenant.Gauges.RestoreReleased(released.IdempotencyKey, released.Lease);
+        }
+
+        foreach (var burst in snapshot.SoftBursts)
+        {
+            tenant.Gauges.RestoreOverSince(burst.Quota, burst.OverSince.UtcTicks);
+        }
+
+        foreach (var budget in snapshot.Budgets)
+        {
+            tenant.Budgets.Restore(budget.Quota, budget.PeriodStart, budget.PeriodEnd, budget.Consumed, budget.OverSince?.UtcTicks ?? 0);
+        }
+
+        foreach (var eventId in snapshot.SeenEventIds)
+        {
+            tenant.Budgets.RestoreSeen(eventId);
+        }
+
+        foreach (var reported in snapshot.Reported)
+        {
+            tenant.Reported.Restore(reported.Quota, reported.Value);
+        }
+
+        foreach (var violation in snapshot.Violations)
+        {
+            tenant._violations.Restore(violation.Kind, violation.Quota, violation.Count);
+        }
+
+        return tenant;
+    }
+}

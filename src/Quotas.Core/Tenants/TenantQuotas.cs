@@ -1,0 +1,214 @@
+namespace Quotas.Core.Tenants;
+
+/// <summary>Everything one tenant's grain holds: gauges under leases, rate windows, budgets, reported gauges, alerts and
+/// violation counts, answering every check from memory. Not thread-safe: the grain's turns serialize calls.</summary>
+/// <remarks>Every public method validates all input first and throws <see cref="QuotaValidationException"/> without changing
+/// state. Calls taking <c>now</c> also expire due leases first, which is time passing rather than a change by the caller.</remarks>
+public sealed partial class TenantQuotas
+{
+    private const string ChildKeyPrefix = "\u0000child:";
+
+    private readonly IReadOnlyList<QuotaDefinition>? _parentQuotas;
+    private readonly UtilizationAlerts _alerts;
+    private readonly ViolationCounter _violations = new();
+
+    public TenantQuotas(TenantConfig config, IReadOnlyList<QuotaDefinition>? parentQuotas = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        Config = config;
+        _parentQuotas = parentQuotas;
+        Effective = EffectiveQuotas.Merge(TierProfiles.For(config.Tier), config.Quotas, parentQuotas);
+        Gauges = new LeaseBook(config.Id, EffectiveQuotas.OfKind(Effective, QuotaKind.Gauge));
+        Rates = new RateBook(EffectiveQuotas.OfKind(Effective, QuotaKind.Rate));
+        Budgets = new BudgetLedger(EffectiveQuotas.OfKind(Effective, QuotaKind.Budget), BudgetCalendar.FindZone(config.TimeZoneId));
+        Reported = new ReportedGauges(EffectiveQuotas.OfKind(Effective, QuotaKind.ReportedGauge));
+        _alerts = new UtilizationAlerts(config.EffectiveAlertThresholds);
+        SetStatus(config.Status);
+    }
+
+    public TenantConfig Config { get; private set; }
+
+    public TenantId Id => Config.Id;
+
+    public TenantStatus Status => Config.Status;
+
+    /// <summary>The merged quotas in force (own, then inherited, then tier, then unlimited well-known names).</summary>
+    public IReadOnlyList<QuotaDefinition> Effective { get; }
+
+    public LeaseBook Gauges { get; }
+
+    public RateBook Rates { get; }
+
+    public BudgetLedger Budgets { get; }
+
+    public ReportedGauges Reported { get; }
+
+    public AlertFeed Alerts => _alerts.Feed;
+
+    /// <summary>Suspending keeps leases; every new check is denied with <c>tenant_suspended</c> until resumed.</summary>
+    public void SetStatus(TenantStatus status)
+    {
+        if (!Enum.IsDefined(status))
+        {
+            throw new QuotaValidationException(ValidationCodes.Invalid, $"Status '{status}' is unknown: use Active, Suspended or Deleted.");
+        }
+
+        Config = Config with { Status = status };
+        Gauges.Status = status;
+        Rates.Status = status;
+        Budgets.Status = status;
+        Reported.Status = status;
+    }
+
+    public AdmissionDecision Acquire(string quota, long amount, TimeSpan ttl, string? idempotencyKey, DateTimeOffset now)
+    {
+        var decision = Gauges.Acquire(quota, amount, ttl, idempotencyKey, now);
+        AfterGauge(decision, quota, now);
+        return decision;
+    }
+
+    /// <summary>Releases a lease; a second release (or an unknown id) returns false and changes nothing.</summary>
+    public bool Release(string leaseId, DateTimeOffset now)
+    {
+        var released = Gauges.Release(leaseId);
+        if (released)
+        {
+            ObserveAllGauges(now);
+        }
+
+        return released;
+    }
+
+    public LeaseRenewal Renew(string leaseId, TimeSpan ttl, DateTimeOffset now) => Gauges.Renew(leaseId, ttl, now);
+
+    public int ExpireDue(DateTimeOffset now)
+    {
+        var expired = Gauges.ExpireDue(now);
+        if (expired > 0)
+        {
+            ObserveAllGauges(now);
+        }
+
+        return expired;
+    }
+
+    public RateDecision CheckRate(string quota, long cost, DateTimeOffset now)
+    {
+        var decision = Rates.Check(quota, cost, now);
+        if (!decision.Allowed)
+        {
+            _violations.Add(QuotaKind.Rate, quota);
+        }
+        else if (decision.Limit > 0)
+        {
+            _alerts.Observe(QuotaKind.Rate, Rates.Quotas[Rates.IndexOf(quota)], decision.Current, decision.Limit, now);
+        }
+
+        return decision;
+    }
+
+    public AdmissionDecision CheckBudget(string quota, long amount, DateTimeOffset now)
+    {
+        var decision = Budgets.Check(quota, amount, now);
+        if (!decision.IsAllowed)
+        {
+            _violations.Add(QuotaKind.Budget, quota);
+        }
+
+        return decision;
+    }
+
+    public UsageRecord RecordUsage(string eventId, string quota, long amount, DateTimeOffset now)
+    {
+        var record = Budgets.RecordUsage(eventId, quota, amount, now);
+        if (!record.Duplicate)
+        {
+            _alerts.Observe(QuotaKind.Budget, Budgets.Quotas[Budgets.IndexOf(quota)], record.Consumed, record.Limit, now);
+        }
+
+        return record;
+    }
+
+    public void ReportGauge(string quota, long value, DateTimeOffset now)
+    {
+        Reported.Report(quota, value);
+        var definition = Reported.Quotas.First(q => q.Name == quota);
+        _alerts.Observe(QuotaKind.ReportedGauge, definition, value, definition.Limit.Limit, now);
+    }
+
+    public AdmissionDecision CheckReported(string quota, long additional)
+    {
+        var decision = Reported.Check(quota, additional);
+        if (!decision.IsAllowed)
+        {
+            _violations.Add(QuotaKind.ReportedGauge, quota);
+        }
+
+        return decision;
+    }
+
+    /// <summary>Reserves <paramref name="amount"/> of a gauge on behalf of a descendant's lease, so the sum of the children's usage
+    /// counts against this tenant's limit. Idempotent by <paramref name="childLeaseId"/>; the reservation is a lease of this tenant
+    /// with the same TTL, so the grain renews and releases it along with the child's.</summary>
+    public AdmissionDecision ReserveForChild(string childLeaseId, string quota, long amount, TimeSpan ttl, DateTimeOffset now)
+    {
+        Guard.Key(childLeaseId, ValidationCodes.InvalidLeaseId, "child lease id");
+        var index = Gauges.RequireQuota(quota);
+        Guard.Amount(amount, quota);
+        Guard.Ttl(ttl);
+        var decision = Gauges.AcquireCore(index, amount, ttl, ChildKeyPrefix + childLeaseId, now);
+        AfterGauge(decision, quota, now);
+        return decision;
+    }
+
+    /// <summary>The lease of this tenant that holds the reservation for <paramref name="childLeaseId"/>, if live.</summary>
+    public string? ReservationFor(string childLeaseId)
+    {
+        Guard.Key(childLeaseId, ValidationCodes.InvalidLeaseId, "child lease id");
+        return Gauges.LiveLeaseIdForKey(ChildKeyPrefix + childLeaseId);
+    }
+
+    /// <summary>Undoes <see cref="ReserveForChild"/> (the child's lease ended or a farther ancestor refused). Idempotent.</summary>
+    public bool RollbackChildReservation(string childLeaseId, DateTimeOffset now) =>
+        ReservationFor(childLeaseId) is { } leaseId && Release(leaseId, now);
+
+    public TenantStats Stats(DateTimeOffset now)
+    {
+        ExpireDue(now);
+        var gauges = Gauges.Quotas.Select((q, i) => Usage(QuotaKind.Gauge, q, Gauges.UsageAt(i), q.Limit.Limit, null)).ToList();
+        var rates = Rates.Quotas.Select((q, i) => Usage(QuotaKind.Rate, q, Rates.Current(i, now), Rates.LimitOf(i), null)).ToList();
+        var budgets = Budgets.Quotas.Select((q, i) => Usage(QuotaKind.Budget, q, Budgets.Consumed(i, now), q.Limit.Limit, Budgets.PeriodEnd(i))).ToList();
+        var reported = Reported.Quotas.Select((q, i) => Usage(QuotaKind.ReportedGauge, q, Reported.ValueAt(i), q.Limit.Limit, null)).ToList();
+        return new TenantStats(Id, Status, now, gauges, rates, budgets, reported, Gauges.LeaseCount, Rates.PeakRequestsPerMinute(now), _violations.Total);
+    }
+
+    private QuotaUsage Usage(QuotaKind kind, QuotaDefinition quota, long current, long limit, DateTimeOffset? resetsAt) => new(
+        quota.Name,
+        current,
+        limit,
+        limit > 0 ? Math.Round(current * 100.0 / limit, 2) : limit == 0 ? 100.0 : null,
+        _violations.Of(kind, quota.Name),
+        resetsAt);
+
+    private void AfterGauge(AdmissionDecision decision, string quota, DateTimeOffset now)
+    {
+        if (decision.IsAllowed)
+        {
+            ObserveAllGauges(now);
+        }
+        else
+        {
+            _violations.Add(QuotaKind.Gauge, quota);
+        }
+    }
+
+    private void ObserveAllGauges(DateTimeOffset now)
+    {
+        for (var i = 0; i < Gauges.Quotas.Count; i++)
+        {
+            var quota = Gauges.Quotas[i];
+            _alerts.Observe(QuotaKind.Gauge, quota, Gauges.UsageAt(i), quota.Limit.Limit, now);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+namespace Quotas.Core.Tenants;
+
+/// <summary>What a tenant persists (System.Text.Json): configuration, leases, budgets and idempotency records. Rate windows,
+/// alert arming and the alert feed are in memory only.</summary>
+public sealed class TenantSnapshot
+{
+    public const int CurrentVersion = 1;
+
+    public int Version { get; set; } = CurrentVersion;
+
+    public TenantConfig? Config { get; set; }
+
+    /// <summary>The parent's effective quotas the tenant inherited from, null for a root tenant.</summary>
+    public List<QuotaDefinition>? ParentQuotas { get; set; }
+
+    public long LastLeaseSequence { get; set; }
+
+    public List<LeaseInfo> Leases { get; set; } = [];
+
+    /// <summary>Recently released or expired leases by idempotency key, oldest first.</summary>
+    public List<KeyedLease> ReleasedLeases { get; set; } = [];
+
+    /// <summary>Gauges above a soft limit and since when.</summary>
+    public List<SoftBurstSnapshot> SoftBursts { get; set; } = [];
+
+    public List<BudgetSnapshot> Budgets { get; set; } = [];
+
+    /// <summary>Recently recorded usage event ids, oldest first.</summary>
+    public List<string> SeenEventIds { get; set; } = [];
+
+    public List<ReportedSnapshot> Reported { get; set; } = [];
+
+    public List<ViolationSnapshot> Violations { get; set; } = [];
+}
+
+public sealed record KeyedLease(string IdempotencyKey, LeaseInfo Lease);
+
+public sealed record SoftBurstSnapshot(string Quota, DateTimeOffset OverSince);
+
+public sealed record BudgetSnapshot(string Quota, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, long Consumed, DateTimeOffset? OverSince);
+
+public sealed record ReportedSnapshot(string Quota, long Value);
+
+public sealed record ViolationSnapshot(QuotaKind Kind, string Quota, long Count);

@@ -1,0 +1,9 @@
+namespace Quotas.Core.Tenants;
+
+public enum Tier
+{
+    Basic,
+    Premium,
+    Enterprise,
+    Unlimited,
+}

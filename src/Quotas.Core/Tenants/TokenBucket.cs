@@ -1,0 +1,72 @@
+namespace Quotas.Core.Tenants;
+
+/// <summary>A token bucket in exact integer arithmetic: refills <c>rate</c> tokens per window, holds at most <c>burst</c>, starts full.</summary>
+/// <remarks>Tokens are kept scaled by the window length in ticks, so one tick adds exactly <c>rate</c> scaled units: no drift,
+/// no floating point. Time going backwards refills nothing.</remarks>
+public sealed class TokenBucket
+{
+    private readonly long _rate;
+    private readonly long _windowTicks;
+    private readonly long _capacity;
+    private long _scaled;
+    private long _lastTicks;
+
+    public TokenBucket(long ratePerWindow, TimeSpan window, long burst, DateTimeOffset now)
+    {
+        _rate = ratePerWindow;
+        _windowTicks = window.Ticks;
+        _capacity = burst * _windowTicks;
+        _scaled = _capacity;
+        _lastTicks = now.UtcTicks;
+    }
+
+    public long Burst => _capacity / _windowTicks;
+
+    /// <summary>Whole tokens available at <paramref name="now"/>.</summary>
+    public long Available(DateTimeOffset now)
+    {
+        Refill(now.UtcTicks);
+        return _scaled / _windowTicks;
+    }
+
+    /// <summary>Takes <paramref name="cost"/> tokens (cost at most the burst) when available.</summary>
+    public bool TryTake(long cost, DateTimeOffset now)
+    {
+        Refill(now.UtcTicks);
+        var need = cost * _windowTicks;
+        if (_scaled < need)
+        {
+            return false;
+        }
+
+        _scaled -= need;
+        return true;
+    }
+
+    public TimeSpan TimeUntilAvailable(long cost, DateTimeOffset now)
+    {
+        Refill(now.UtcTicks);
+        return TicksFor((cost * _windowTicks) - _scaled);
+    }
+
+    public TimeSpan TimeUntilFull(DateTimeOffset now)
+    {
+        Refill(now.UtcTicks);
+        return TicksFor(_capacity - _scaled);
+    }
+
+    private TimeSpan TicksFor(long missing) => missing <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks((missing + _rate - 1) / _rate);
+
+    private void Refill(long nowTicks)
+    {
+        var elapsed = nowTicks - _lastTicks;
+        if (elapsed <= 0)
+        {
+            return;
+        }
+
+        _lastTicks = nowTicks;
+        var missing = _capacity - _scaled;
+        _scaled = elapsed >= (missing + _rate - 1) / _rate ? _capacity : _scaled + (elapsed * _rate);
+    }
+}
