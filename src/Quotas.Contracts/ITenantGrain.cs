@@ -1,0 +1,63 @@
+using Grains;
+using Quotas.Core.Tenants;
+
+namespace Quotas.Contracts;
+
+/// <summary>
+/// One tenant, keyed by tenant id: its configuration, leases, rate windows and budgets. Admission checks are answered
+/// from memory; a granted lease, a recorded usage event and every configuration change are persisted before the call
+/// returns. Rate windows live in memory only.
+/// </summary>
+public interface ITenantGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the tenant from its tier plus overrides; its parent, when set, must exist.</summary>
+    Task<TenantConfig> Create(TenantConfig config);
+
+    /// <summary>The tenant's configuration; fails with <c>unknown_tenant</c> when it does not exist.</summary>
+    Task<TenantConfig> GetConfig();
+
+    /// <summary>The quotas in force: the tier's, overridden by the tenant's own, inheriting the parent's where unset.</summary>
+    Task<IReadOnlyList<QuotaDefinition>> GetEffectiveQuotas();
+
+    /// <summary>Replaces the tenant's own quota overrides; takes effect at once.</summary>
+    Task<TenantConfig> UpdateQuotas(IReadOnlyList<QuotaDefinition> quotas);
+
+    /// <summary>Every check is denied with <c>tenant_suspended</c>; leases already granted are kept.</summary>
+    Task Suspend();
+
+    Task Activate();
+
+    /// <summary>Deletes a suspended tenant; refused while leases are live unless forced.</summary>
+    Task Delete(bool force);
+
+    /// <summary>Acquires a gauge lease here and a matching reservation in every ancestor, all or nothing.</summary>
+    Task<AdmissionDecision> Acquire(string quota, long amount, TimeSpan ttl, string? idempotencyKey);
+
+    /// <summary>Releases a lease (and its ancestors' reservations); a second release changes nothing.</summary>
+    Task<bool> Release(string leaseId);
+
+    Task<LeaseRenewal> Renew(string leaseId, TimeSpan ttl);
+
+    /// <summary>Counts <paramref name="cost"/> units against a rate quota; the result carries remaining and reset.</summary>
+    Task<RateDecision> CheckRate(string quota, long cost);
+
+    /// <summary>Records budget usage once per event id.</summary>
+    Task<UsageRecord> RecordUsage(string eventId, string quota, long amount);
+
+    /// <summary>Sets a reported gauge such as storage bytes.</summary>
+    Task ReportGauge(string quota, long value);
+
+    Task<TenantStats> GetStats();
+
+    /// <summary>Utilization alerts newer than <paramref name="afterSequence"/>, oldest first.</summary>
+    Task<IReadOnlyList<QuotaAlert>> GetAlerts(long afterSequence);
+
+    /// <summary>Called by a child tenant: reserves capacity on behalf of the child's lease (idempotent by lease id).</summary>
+    Task<AdmissionDecision> ReserveForChild(string childLeaseId, string quota, long amount, TimeSpan ttl);
+
+    /// <summary>Called by a child tenant: releases the reservation held for the child's lease, if any.</summary>
+    Task<bool> ReleaseChildReservation(string childLeaseId);
+
+    /// <summary>Called by a child tenant: renews the reservation held for the child's lease.</summary>
+    Task<LeaseRenewal> RenewChildReservation(string childLeaseId, TimeSpan ttl);
+}

@@ -1,0 +1,335 @@
+using Grains;
+using Quotas.Contracts;
+using Quotas.Core.Tenants;
+
+namespace Quotas.Grains.Tenants;
+
+/// <summary>
+/// Holds one tenant's <see cref="TenantQuotas"/>. Changes are persisted before the call returns; when a write fails the
+/// tenant is rebuilt from the last persisted state, so no caller holds an acknowledgement that a crash could take back.
+/// A gauge acquisition also reserves in every ancestor (each parent reserves in its own parent), all or nothing.
+/// </summary>
+[GrainType(GrainTypeName)]
+public sealed class TenantGrain(
+    [PersistentState("tenant")] IPersistentState<TenantState> state,
+    TimeProvider time) : Grain, ITenantGrain
+{
+    /// <summary>The grain type's wire and storage name; pinned so that renaming the class breaks nothing.</summary>
+    public const string GrainTypeName = "tenant";
+
+    /// <summary>How often expired leases are released while the tenant is active.</summary>
+    internal static readonly TimeSpan LeaseSweepInterval = TimeSpan.FromSeconds(1);
+
+    private TenantQuotas? _tenant;
+
+    private string Id => GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Snapshot is { } snapshot)
+        {
+            _tenant = TenantQuotas.FromSnapshot(snapshot);
+            await ExpireLeasesAsync();
+        }
+
+        RegisterGrainTimer(_ => ExpireLeasesAsync(), LeaseSweepInterval, LeaseSweepInterval);
+    }
+
+    public async Task<TenantConfig> Create(TenantConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (config.Id.Value != Id)
+        {
+            throw new QuotaValidationException(ValidationCodes.InvalidTenantId, $"The configuration names tenant '{config.Id}' but was sent to tenant '{Id}'; send it to its own tenant.");
+        }
+
+        if (_tenant is not null)
+        {
+            throw new QuotaValidationException(TenantErrors.TenantExists, $"Tenant '{Id}' already exists; update its quotas instead.");
+        }
+
+        var parentQuotas = config.ParentId is { } parent ? await ParentQuotasAsync(parent) : null;
+        await CommitAsync(new TenantQuotas(config with { Status = TenantStatus.Active }, parentQuotas));
+        return _tenant!.Config;
+    }
+
+    public Task<TenantConfig> GetConfig() => Task.FromResult(Tenant().Config);
+
+    public Task<IReadOnlyList<QuotaDefinition>> GetEffectiveQuotas() => Task.FromResult(Tenant().Effective);
+
+    public async Task<TenantConfig> UpdateQuotas(IReadOnlyList<QuotaDefinition> quotas)
+    {
+        ArgumentNullException.ThrowIfNull(quotas);
+        var snapshot = Tenant().ToSnapshot();
+        var config = snapshot.Config! with { Quotas = quotas };
+        config.Validate();
+        snapshot.Config = config;
+        await CommitAsync(TenantQuotas.FromSnapshot(snapshot));
+        return _tenant!.Config;
+    }
+
+    public Task Suspend() => SetStatusAsync(TenantStatus.Suspended);
+
+    public Task Activate() => SetStatusAsync(TenantStatus.Active);
+
+    public async Task Delete(bool force)
+    {
+        var tenant = Tenant();
+        if (tenant.Status != TenantStatus.Suspended)
+        {
+            throw new QuotaValidationException(TenantErrors.NotSuspended, $"Tenant '{Id}' is {tenant.Status}; suspend it before deleting it.");
+        }
+
+        tenant.ExpireDue(time.GetUtcNow());
+        if (!force && tenant.Gauges.LeaseCount > 0)
+        {
+            throw new QuotaValidationException(TenantErrors.LeasesLive, $"Tenant '{Id}' still holds {tenant.Gauges.LeaseCount} live leases; release them, wait for them to expire, or delete with force.");
+        }
+
+        foreach (var lease in tenant.Gauges.Leases())
+        {
+            await ReleaseInAncestorsAsync(lease.LeaseId);
+        }
+
+        await state.ClearStateAsync();
+        _tenant = null;
+    }
+
+    public async Task<AdmissionDecision> Acquire(string quota, long amount, TimeSpan ttl, string? idempotencyKey)
+    {
+        var tenant = Tenant();
+        var decision = tenant.Acquire(quota, amount, ttl, idempotencyKey, time.GetUtcNow());
+        if (decision is not AdmissionDecision.Allow { LeaseId: { } leaseId })
+        {
+            return decision;
+        }
+
+        if (tenant.Config.ParentId is { } parent)
+        {
+            var reserved = await Parent(parent).ReserveForChild(ChildKey(leaseId), quota, amount, ttl);
+            if (!reserved.IsAllowed)
+            {
+                // All or nothing: the lease granted here goes back, and the ancestor's answer is the caller's.
+                tenant.Release(leaseId, time.GetUtcNow());
+                return reserved;
+            }
+        }
+
+        try
+        {
+            await CommitAsync(tenant);
+        }
+        catch
+        {
+            await ReleaseInAncestorsAsync(leaseId);
+            throw;
+        }
+
+        return decision;
+    }
+
+    public async Task<bool> Release(string leaseId)
+    {
+        var released = Tenant().Release(leaseId, time.GetUtcNow());
+        if (released)
+        {
+            await CommitAsync(_tenant!);
+            await ReleaseInAncestorsAsync(leaseId);
+        }
+
+        return released;
+    }
+
+    public async Task<LeaseRenewal> Renew(string leaseId, TimeSpan ttl)
+    {
+        var renewal = Tenant().Renew(leaseId, ttl, time.GetUtcNow());
+        if (renewal.Renewed)
+        {
+            await CommitAsync(_tenant!);
+            if (_tenant!.Config.ParentId is { } parent)
+            {
+                await Parent(parent).RenewChildReservation(ChildKey(leaseId), ttl);
+            }
+        }
+
+        return renewal;
+    }
+
+    public Task<RateDecision> CheckRate(string quota, long cost) => Task.FromResult(Tenant().CheckRate(quota, cost, time.GetUtcNow()));
+
+    public async Task<UsageRecord> RecordUsage(string eventId, string quota, long amount)
+    {
+        var record = Tenant().RecordUsage(eventId, quota, amount, time.GetUtcNow());
+        if (!record.Duplicate)
+        {
+            await CommitAsync(_tenant!);
+        }
+
+        return record;
+    }
+
+    public async Task ReportGauge(string quota, long value)
+    {
+        Tenant().ReportGauge(quota, value, time.GetUtcNow());
+        await CommitAsync(_tenant!);
+    }
+
+    public Task<TenantStats> GetStats() => Task.FromResult(Tenant().Stats(time.GetUtcNow()));
+
+    public Task<IReadOnlyList<QuotaAlert>> GetAlerts(long afterSequence) => Task.FromResult(Tenant().Alerts.After(afterSequence));
+
+    public async Task<AdmissionDecision> ReserveForChild(string childLeaseId, string quota, long amount, TimeSpan ttl)
+    {
+        var tenant = Tenant();
+        var now = time.GetUtcNow();
+        var capsHere = tenant.Effective.Any(q => q.Kind == QuotaKind.Gauge && q.Name == quota);
+        if (capsHere)
+        {
+            var decision = tenant.ReserveForChild(childLeaseId, quota, amount, ttl, now);
+            if (!decision.IsAllowed)
+            {
+                return decision;
+            }
+        }
+
+        if (tenant.Config.ParentId is { } parent)
+        {
+            var above = await Parent(parent).ReserveForChild(childLeaseId, quota, amount, ttl);
+            if (!above.IsAllowed)
+            {
+                tenant.RollbackChildReservation(childLeaseId, now);
+                return above;
+            }
+        }
+
+        if (capsHere)
+        {
+            await CommitAsync(tenant);
+        }
+
+        return new AdmissionDecision.Allow(childLeaseId, now + ttl, 0);
+    }
+
+    public async Task<bool> ReleaseChildReservation(string childLeaseId)
+    {
+        var released = Tenant().RollbackChildReservation(childLeaseId, time.GetUtcNow());
+        if (released)
+        {
+            await CommitAsync(_tenant!);
+        }
+
+        if (_tenant!.Config.ParentId is { } parent)
+        {
+            await Parent(parent).ReleaseChildReservation(childLeaseId);
+        }
+
+        return released;
+    }
+
+    public async Task<LeaseRenewal> RenewChildReservation(string childLeaseId, TimeSpan ttl)
+    {
+        var tenant = Tenant();
+        var renewal = tenant.ReservationFor(childLeaseId) is { } leaseId
+            ? tenant.Renew(leaseId, ttl, time.GetUtcNow())
+            : new LeaseRenewal(false, null, ReasonCodes.LeaseNotFound);
+        if (renewal.Renewed)
+        {
+            await CommitAsync(tenant);
+        }
+
+        if (tenant.Config.ParentId is { } parent)
+        {
+            await Parent(parent).RenewChildReservation(childLeaseId, ttl);
+        }
+
+        return renewal;
+    }
+
+    private async Task SetStatusAsync(TenantStatus status)
+    {
+        var tenant = Tenant();
+        if (tenant.Status != status)
+        {
+            tenant.SetStatus(status);
+            await CommitAsync(tenant);
+        }
+    }
+
+    private async Task ExpireLeasesAsync()
+    {
+        if (_tenant is not null && _tenant.ExpireDue(time.GetUtcNow()) > 0)
+        {
+            await CommitAsync(_tenant);
+        }
+    }
+
+    private async Task<IReadOnlyList<QuotaDefinition>> ParentQuotasAsync(TenantId parent)
+    {
+        if (parent.Value == Id)
+        {
+            throw new QuotaValidationException(ValidationCodes.HierarchyCycle, $"Tenant '{Id}' cannot be its own parent.");
+        }
+
+        // Walk up to check for cycles and depth before anything is written.
+        var chain = new Dictionary<TenantId, TenantId> { [new TenantId(Id)] = parent };
+        var current = parent;
+        IReadOnlyList<QuotaDefinition>? parentQuotas = null;
+        while (true)
+        {
+            TenantConfig config;
+            try
+            {
+                config = await Parent(current).GetConfig();
+            }
+            catch (QuotaValidationException error) when (error.Code == TenantErrors.UnknownTenant)
+            {
+                throw new QuotaValidationException(TenantErrors.UnknownParent, $"Parent tenant '{current}' of '{Id}' does not exist; create it first.");
+            }
+
+            parentQuotas ??= await Parent(parent).GetEffectiveQuotas();
+            if (config.ParentId is not { } next)
+            {
+                break;
+            }
+
+            chain[current] = next;
+            _ = TenantHierarchy.Ancestors(new TenantId(Id), chain);
+            current = next;
+        }
+
+        return parentQuotas;
+    }
+
+    private async Task ReleaseInAncestorsAsync(string leaseId)
+    {
+        if (_tenant?.Config.ParentId is { } parent)
+        {
+            await Parent(parent).ReleaseChildReservation(ChildKey(leaseId));
+        }
+    }
+
+    private async Task CommitAsync(TenantQuotas tenant)
+    {
+        var previous = state.State.Snapshot;
+        state.State.Snapshot = tenant.ToSnapshot();
+        try
+        {
+            await state.WriteStateAsync();
+            _tenant = tenant;
+        }
+        catch
+        {
+            state.State.Snapshot = previous;
+            _tenant = previous is null ? null : TenantQuotas.FromSnapshot(previous);
+            throw;
+        }
+    }
+
+    /// <summary>Reservations in ancestors are keyed by child tenant and lease, so two children's leases never collide.</summary>
+    private string ChildKey(string leaseId) => Id + "/" + leaseId;
+
+    private ITenantGrain Parent(TenantId id) => GrainFactory.GetGrain<ITenantGrain>(id.Value);
+
+    private TenantQuotas Tenant() => _tenant ?? throw TenantErrors.Unknown(Id);
+}

@@ -1,0 +1,10 @@
+using Quotas.Core.Tenants;
+
+namespace Quotas.Grains.Tenants;
+
+/// <summary>What a tenant persists: configuration, leases, budgets and idempotency records (no rate windows).</summary>
+public sealed class TenantState
+{
+    /// <summary>Null until the tenant is created, and again after it is deleted.</summary>
+    public TenantSnapshot? Snapshot { get; set; }
+}

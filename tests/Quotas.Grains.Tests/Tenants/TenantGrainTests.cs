@@ -1,0 +1,120 @@
+using Grains.Testing;
+using Quotas.Core.Tenants;
+using Quotas.Grains.Tenants;
+
+namespace Quotas.Grains.Tests.Tenants;
+
+public sealed class TenantGrainTests
+{
+    [Fact]
+    public async Task Two_hundred_concurrent_acquirers_against_a_limit_of_fifty_get_exactly_fifty_and_then_exactly_the_freed_amount()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var tenant = await Tenants.CreateAsync(cluster.GrainFactory, "exact", workers: 50);
+
+        var first = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(() => tenant.Acquire("workers", 1, TimeSpan.FromMinutes(5), null))));
+        var granted = first.OfType<AdmissionDecision.Allow>().ToList();
+        foreach (var lease in granted.Take(7))
+        {
+            Assert.True(await tenant.Release(lease.LeaseId!));
+        }
+
+        var second = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(() => tenant.Acquire("workers", 1, TimeSpan.FromMinutes(5), null))));
+
+        Assert.Equal(50, granted.Count);
+        // Held by leases that will expire: the refusal is "queue and retry later", with an honest retry-after.
+        Assert.All(first.Where(d => !d.IsAllowed), d =>
+        {
+            var queued = Assert.IsType<AdmissionDecision.Queue>(d);
+            Assert.Equal(ReasonCodes.QuotaExhausted, queued.Reason);
+            Assert.InRange(queued.RetryAfter, TimeSpan.FromTicks(1), TimeSpan.FromMinutes(5));
+        });
+        Assert.Equal(7, second.Count(d => d.IsAllowed));
+        Assert.Equal(50, Tenants.Used(await tenant.GetStats(), "workers"));
+    }
+
+    [Fact]
+    public async Task A_parent_caps_the_sum_of_its_children_under_concurrency_and_denied_children_keep_nothing()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var parent = await Tenants.CreateAsync(cluster.GrainFactory, "org", workers: 10);
+        var left = await Tenants.CreateAsync(cluster.GrainFactory, "org-left", workers: 8, parent: "org");
+        var right = await Tenants.CreateAsync(cluster.GrainFactory, "org-right", workers: 8, parent: "org");
+
+        var attempts = Enumerable.Range(0, 40).Select(i => Task.Run(() => (i % 2 == 0 ? left : right).Acquire("workers", 1, TimeSpan.FromMinutes(5), null)));
+        var decisions = await Task.WhenAll(attempts);
+
+        var leftUsed = Tenants.Used(await left.GetStats(), "workers");
+        var rightUsed = Tenants.Used(await right.GetStats(), "workers");
+        Assert.Equal(10, decisions.Count(d => d.IsAllowed));
+        Assert.Equal(10, Tenants.Used(await parent.GetStats(), "workers"));
+        Assert.Equal(10, leftUsed + rightUsed);
+        Assert.InRange(leftUsed, 2, 8);
+    }
+
+    [Fact]
+    public async Task Releasing_a_child_lease_frees_the_parent_reservation_and_a_second_release_changes_nothing()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var parent = await Tenants.CreateAsync(cluster.GrainFactory, "team", workers: 2);
+        var child = await Tenants.CreateAsync(cluster.GrainFactory, "team-a", workers: 5, parent: "team");
+
+        var lease = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("workers", 2, TimeSpan.FromMinutes(5), "job-1"));
+        var refused = Assert.IsType<AdmissionDecision.Queue>(await child.Acquire("workers", 1, TimeSpan.FromMinutes(5), "job-2"));
+        Assert.True(await child.Release(lease.LeaseId!));
+        Assert.False(await child.Release(lease.LeaseId!));
+
+        Assert.Equal("workers", refused.Quota);
+        Assert.Equal(0, Tenants.Used(await parent.GetStats(), "workers"));
+        Assert.Equal(0, Tenants.Used(await child.GetStats(), "workers"));
+        Assert.True((await child.Acquire("workers", 2, TimeSpan.FromMinutes(5), "job-3")).IsAllowed);
+    }
+
+    [Fact]
+    public async Task A_suspended_tenant_is_denied_keeps_its_leases_and_is_deleted_only_when_forced()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var tenant = await Tenants.CreateAsync(cluster.GrainFactory, "paused", workers: 5);
+        await tenant.Acquire("workers", 2, TimeSpan.FromMinutes(5), null);
+
+        var notSuspended = await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.Delete(force: false));
+        await tenant.Suspend();
+        var denied = Assert.IsType<AdmissionDecision.Deny>(await tenant.Acquire("workers", 1, TimeSpan.FromMinutes(5), null));
+        var leasesLive = await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.Delete(force: false));
+        var keptWhileSuspended = Tenants.Used(await tenant.GetStats(), "workers");
+        await tenant.Delete(force: true);
+
+        Assert.Equal(TenantErrors.NotSuspended, notSuspended.Code);
+        Assert.Equal(ReasonCodes.TenantSuspended, denied.ReasonCode);
+        Assert.Equal(TenantErrors.LeasesLive, leasesLive.Code);
+        Assert.Equal(2, keptWhileSuspended);
+        Assert.Equal(TenantErrors.UnknownTenant, (await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.GetConfig())).Code);
+    }
+
+    [Fact]
+    public async Task Bad_input_gets_a_typed_error_and_changes_nothing()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var tenant = await Tenants.CreateAsync(cluster.GrainFactory, "careful", workers: 5);
+
+        var unknown = await Assert.ThrowsAsync<QuotaValidationException>(() => cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("ghost").Acquire("workers", 1, TimeSpan.FromMinutes(1), null));
+        var zero = await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.Acquire("workers", 0, TimeSpan.FromMinutes(1), null));
+        var negative = await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.Acquire("workers", -3, TimeSpan.FromMinutes(1), null));
+        var overflow = await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.Acquire("workers", long.MaxValue, TimeSpan.FromMinutes(1), null));
+        var unknownQuota = await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.Acquire("gpus", 1, TimeSpan.FromMinutes(1), null));
+        var ownParent = await Assert.ThrowsAsync<QuotaValidationException>(() => Tenants.CreateAsync(cluster.GrainFactory, "loop", workers: 1, parent: "loop"));
+        var missingParent = await Assert.ThrowsAsync<QuotaValidationException>(() => Tenants.CreateAsync(cluster.GrainFactory, "orphan", workers: 1, parent: "nobody"));
+        var badId = Assert.Throws<QuotaValidationException>(() => TenantId.Parse("Not_Valid"));
+
+        Assert.Equal(TenantErrors.UnknownTenant, unknown.Code);
+        Assert.Equal(ValidationCodes.InvalidAmount, zero.Code);
+        Assert.Equal(ValidationCodes.InvalidAmount, negative.Code);
+        Assert.Contains(overflow.Code, new[] { ValidationCodes.InvalidAmount, ValidationCodes.AmountOverflow });
+        Assert.Equal(ValidationCodes.UnknownQuota, unknownQuota.Code);
+        Assert.Equal(ValidationCodes.HierarchyCycle, ownParent.Code);
+        Assert.Equal(TenantErrors.UnknownParent, missingParent.Code);
+        Assert.Equal(ValidationCodes.InvalidTenantId, badId.Code);
+        Assert.Equal(0, Tenants.Used(await tenant.GetStats(), "workers"));
+        await Assert.ThrowsAsync<QuotaValidationException>(() => cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("loop").GetConfig());
+    }
+}
