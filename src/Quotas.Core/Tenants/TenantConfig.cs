@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Quotas.Core.Tenants;
 
 /// <summary>What an operator configures for a tenant. <see cref="Quotas"/> override the tier profile by (kind, name).</summary>
@@ -15,6 +17,7 @@ public sealed record TenantConfig(
 {
     public static IReadOnlyList<int> DefaultAlertThresholds { get; } = [80, 95];
 
+    [JsonIgnore]
     public IReadOnlyList<int> EffectiveAlertThresholds => AlertThresholds ?? DefaultAlertThresholds;
 
     public static TenantConfig Create(string id, Tier tier, params QuotaDefinition[] quotas) =>
