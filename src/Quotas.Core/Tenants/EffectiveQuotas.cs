@@ -9,6 +9,11 @@ namespace Quotas.Core.Tenants;
 /// </remarks>
 public static class EffectiveQuotas
 {
+    // Shared by every tenant: most tenants leave most well-known names unset.
+    private static readonly QuotaDefinition[] s_unlimitedWellKnown = Enum.GetValues<QuotaKind>()
+        .SelectMany(kind => QuotaNames.WellKnown(kind).Select(name => new QuotaDefinition(name, kind, QuotaLimit.Unlimited)))
+        .ToArray();
+
     public static IReadOnlyList<QuotaDefinition> Merge(
         TierProfile profile,
         IReadOnlyList<QuotaDefinition> own,
@@ -19,14 +24,7 @@ public static class EffectiveQuotas
         AddAll(own);
         AddAll(parentEffective ?? []);
         AddAll(profile.Quotas);
-        foreach (var kind in Enum.GetValues<QuotaKind>())
-        {
-            foreach (var name in QuotaNames.WellKnown(kind))
-            {
-                Add(new QuotaDefinition(name, kind, QuotaLimit.Unlimited));
-            }
-        }
-
+        AddAll(s_unlimitedWellKnown);
         return result;
 
         void AddAll(IReadOnlyList<QuotaDefinition> definitions)

@@ -18,7 +18,7 @@ public sealed partial class TenantQuotas
         config.Validate();
         Config = config;
         _parentQuotas = parentQuotas;
-        Effective = EffectiveQuotas.Merge(TierProfiles.For(config.Tier), config.Quotas, parentQuotas);
+        Effective = EffectiveQuotas.Merge(TierProfiles.For(config.Tier), config.Quotas, parentQuotas).ToArray();
         Gauges = new LeaseBook(config.Id, EffectiveQuotas.OfKind(Effective, QuotaKind.Gauge));
         Rates = new RateBook(EffectiveQuotas.OfKind(Effective, QuotaKind.Rate));
         Budgets = new BudgetLedger(EffectiveQuotas.OfKind(Effective, QuotaKind.Budget), BudgetCalendar.FindZone(config.TimeZoneId));

@@ -5,14 +5,15 @@ namespace Quotas.Core.Tenants;
 internal sealed class UtilizationAlerts
 {
     private readonly int[] _thresholds;
-    private readonly Dictionary<(QuotaKind, string), int> _crossed = new();
+    private Dictionary<(QuotaKind, string), int>? _crossed;
+    private AlertFeed? _feed;
 
     public UtilizationAlerts(IReadOnlyList<int> thresholds)
     {
         _thresholds = thresholds.ToArray();
     }
 
-    public AlertFeed Feed { get; } = new();
+    public AlertFeed Feed => _feed ??= new AlertFeed();
 
     public void Observe(QuotaKind kind, QuotaDefinition quota, long usage, long limit, DateTimeOffset now)
     {
@@ -22,7 +23,8 @@ internal sealed class UtilizationAlerts
         }
 
         var key = (kind, quota.Name);
-        _crossed.TryGetValue(key, out var mask);
+        var mask = 0;
+        _crossed?.TryGetValue(key, out mask);
         var before = mask;
         for (var i = 0; i < _thresholds.Length; i++)
         {
@@ -41,7 +43,7 @@ internal sealed class UtilizationAlerts
 
         if (mask != before)
         {
-            _crossed[key] = mask;
+            (_crossed ??= new())[key] = mask;
         }
     }
 }
