@@ -68,7 +68,7 @@ public sealed class RateBook
         return index;
     }
 
-    private RateDecision CheckCore(int index, long cost, DateTimeOffset now)
+    internal RateDecision CheckCore(int index, long cost, DateTimeOffset now)
     {
         var definition = _quotas[index];
         var limit = definition.Limit;

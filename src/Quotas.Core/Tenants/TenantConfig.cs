@@ -15,6 +15,8 @@ public sealed record TenantConfig(
     IReadOnlyList<int>? AlertThresholds = null,
     string TimeZoneId = "UTC")
 {
+    public const int MaxAlertThresholds = 8;
+
     public static IReadOnlyList<int> DefaultAlertThresholds { get; } = [80, 95];
 
     [JsonIgnore]
@@ -34,6 +36,11 @@ public sealed record TenantConfig(
             {
                 throw new QuotaValidationException(ValidationCodes.DuplicateQuota, $"Quota '{quota.Name}' ({quota.Kind}) is defined twice: keep one.");
             }
+        }
+
+        if (EffectiveAlertThresholds.Count > MaxAlertThresholds)
+        {
+            throw new QuotaValidationException(ValidationCodes.InvalidThreshold, $"At most {MaxAlertThresholds} alert thresholds are allowed: keep the ones that matter.");
         }
 
         var previous = 0;
