@@ -76,4 +76,14 @@ public sealed class HierarchyTests
         Assert.Equal(4096, Limit(QuotaNames.MemoryMb).Limit);       // parent's tier beats the child's tier
         Assert.True(Limit(QuotaNames.Connections).IsUnlimited);     // absent everywhere
     }
+
+    [Fact]
+    public void Parent_unlimited_quota_leaves_the_child_tier_in_force()
+    {
+        var parentQuotas = EffectiveQuotas.Merge(TierProfiles.Unlimited, [QuotaDefinition.Gauge("producers", QuotaLimit.Unlimited)], null);
+        var child = new TenantQuotas(TenantConfig.Create("child", Tier.Basic), parentQuotas);
+
+        Assert.Equal(1000, child.Effective.First(q => q.Name == QuotaNames.CpuMillicores).Limit.Limit);
+        Assert.True(child.Acquire("producers", 5, Hour, null, T0).IsAllowed); // a client-named quota is inherited even when unlimited
+    }
 }
