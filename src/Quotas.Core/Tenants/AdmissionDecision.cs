@@ -13,6 +13,7 @@ public abstract record AdmissionDecision
     {
     }
 
+    [JsonIgnore]
     public bool IsAllowed => this is Allow;
 
     /// <summary>Admitted. Lease checks carry the lease id and expiry; rate and budget checks leave them null.

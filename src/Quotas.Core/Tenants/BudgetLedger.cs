@@ -12,20 +12,13 @@ public sealed class BudgetLedger
 
     private readonly QuotaDefinition[] _quotas;
     private readonly TimeZoneInfo _zone;
-    private readonly long[] _consumed;
-    private readonly long[] _startTicks;
-    private readonly long[] _endTicks;
-    private readonly long[] _overSinceTicks;
+    private BudgetState[]? _state;
     private RecentKeys<bool>? _seen;
 
     public BudgetLedger(IReadOnlyList<QuotaDefinition> budgets, TimeZoneInfo zone)
     {
         _quotas = budgets.ToArray();
         _zone = zone;
-        _consumed = new long[_quotas.Length];
-        _startTicks = new long[_quotas.Length];
-        _endTicks = new long[_quotas.Length];
-        _overSinceTicks = new long[_quotas.Length];
     }
 
     public TenantStatus Status { get; set; }
@@ -39,14 +32,14 @@ public sealed class BudgetLedger
         Guard.Amount(amount, quota);
         Roll(index, now);
         var definition = _quotas[index];
-        var current = _consumed[index];
+        var current = S(index).Consumed;
         if (Status != TenantStatus.Active)
         {
             var reason = Status == TenantStatus.Suspended ? ReasonCodes.TenantSuspended : ReasonCodes.TenantDeleted;
             return new AdmissionDecision.Deny(reason, quota, current, definition.Limit.Limit, null);
         }
 
-        var overSince = _overSinceTicks[index];
+        var overSince = S(index).OverSinceTicks;
         return SoftLimitRule.Evaluate(definition.Limit, current, amount, ref overSince, now.UtcTicks) switch
         {
             LimitVerdict.Admit => new AdmissionDecision.Allow(null, null, SoftLimitRule.Remaining(definition.Limit, current + amount)),
@@ -61,16 +54,16 @@ public sealed class BudgetLedger
         Guard.Key(eventId, ValidationCodes.InvalidEventId, "event id");
         var index = RequireQuota(quota);
         Guard.Amount(amount, quota);
-        _ = Guard.Add(_consumed[index], amount, quota);
+        _ = Guard.Add(S(index).Consumed, amount, quota);
         Roll(index, now);
         var duplicate = !(_seen ??= new(RememberedEventIds)).Add(eventId, true);
         if (!duplicate)
         {
-            _consumed[index] += amount;
+            S(index).Consumed += amount;
             var limit = _quotas[index].Limit;
-            if (!limit.IsUnlimited && _consumed[index] > limit.Limit && _overSinceTicks[index] == 0)
+            if (!limit.IsUnlimited && S(index).Consumed > limit.Limit && S(index).OverSinceTicks == 0)
             {
-                _overSinceTicks[index] = now.UtcTicks;
+                S(index).OverSinceTicks = now.UtcTicks;
             }
         }
 
@@ -80,10 +73,10 @@ public sealed class BudgetLedger
     public long Consumed(int index, DateTimeOffset now)
     {
         Roll(index, now);
-        return _consumed[index];
+        return S(index).Consumed;
     }
 
-    public DateTimeOffset PeriodEnd(int index) => new(_endTicks[index], TimeSpan.Zero);
+    public DateTimeOffset PeriodEnd(int index) => new(S(index).EndTicks, TimeSpan.Zero);
 
     public int IndexOf(string quota)
     {
@@ -104,28 +97,28 @@ public sealed class BudgetLedger
         return new UsageRecord(
             duplicate,
             _quotas[index].Name,
-            _consumed[index],
+            S(index).Consumed,
             limit.Limit,
-            !limit.IsUnlimited && _consumed[index] > limit.Limit,
-            new DateTimeOffset(_startTicks[index], TimeSpan.Zero),
+            !limit.IsUnlimited && S(index).Consumed > limit.Limit,
+            new DateTimeOffset(S(index).StartTicks, TimeSpan.Zero),
             PeriodEnd(index));
     }
 
-    internal bool Started(int index) => _endTicks[index] != 0;
+    internal bool Started(int index) => _state is not null && _state[index].EndTicks != 0;
 
     internal IEnumerable<string> SeenEventIds() => _seen?.InOrder().Select(p => p.Key) ?? [];
 
-    internal long OverSinceTicks(int index) => _overSinceTicks[index];
+    internal long OverSinceTicks(int index) => S(index).OverSinceTicks;
 
     internal void Restore(string quota, DateTimeOffset start, DateTimeOffset end, long consumed, long overSinceTicks)
     {
         var index = IndexOf(quota);
         if (index >= 0)
         {
-            _startTicks[index] = start.UtcTicks;
-            _endTicks[index] = end.UtcTicks;
-            _consumed[index] = consumed;
-            _overSinceTicks[index] = overSinceTicks;
+            S(index).StartTicks = start.UtcTicks;
+            S(index).EndTicks = end.UtcTicks;
+            S(index).Consumed = consumed;
+            S(index).OverSinceTicks = overSinceTicks;
         }
     }
 
@@ -145,22 +138,33 @@ public sealed class BudgetLedger
         return index;
     }
 
+    private ref BudgetState S(int index) => ref (_state ??= new BudgetState[_quotas.Length])[index];
+
     private void Roll(int index, DateTimeOffset now)
     {
-        if (now.UtcTicks < _endTicks[index] && now.UtcTicks >= _startTicks[index])
+        if (now.UtcTicks < S(index).EndTicks && now.UtcTicks >= S(index).StartTicks)
         {
             return;
         }
 
         var (start, end) = BudgetCalendar.PeriodOf(now, _quotas[index].Period, _zone);
-        if (start.UtcTicks == _startTicks[index])
+        if (start.UtcTicks == S(index).StartTicks)
         {
             return;
         }
 
-        _startTicks[index] = start.UtcTicks;
-        _endTicks[index] = end.UtcTicks;
-        _consumed[index] = 0;
-        _overSinceTicks[index] = 0;
+        S(index).StartTicks = start.UtcTicks;
+        S(index).EndTicks = end.UtcTicks;
+        S(index).Consumed = 0;
+        S(index).OverSinceTicks = 0;
     }
+}
+
+/// <summary>Per-budget state, allocated for all budgets of a tenant on first use.</summary>
+internal struct BudgetState
+{
+    public long Consumed;
+    public long StartTicks;
+    public long EndTicks;
+    public long OverSinceTicks;
 }

@@ -3,12 +3,18 @@ namespace Quotas.Core.Tenants;
 /// <summary>Merges the layers that decide a tenant's quotas.</summary>
 /// <remarks>
 /// Precedence, per (kind, name): the tenant's own definitions, then the parent's effective quotas (a child inherits what it does
-/// not set), then the tenant's tier profile, then unlimited for every well-known name. The grain passes the parent's effective
+/// not set), then the tenant's tier profile, then unlimited for every well-known name. A parent's unlimited well-known quota is
+/// not inherited (it is what "not set" looks like in an effective list), so the child's tier fills it in. The grain passes the parent's effective
 /// list; a root tenant passes null. Usage still counts against every ancestor: the grain reserves on each (see
 /// TenantQuotas.ReserveForChild), so a parent's limit caps the sum of its children whatever they inherit.
 /// </remarks>
 public static class EffectiveQuotas
 {
+    // Shared by every tenant: most tenants leave most well-known names unset.
+    private static readonly QuotaDefinition[] s_unlimitedWellKnown = Enum.GetValues<QuotaKind>()
+        .SelectMany(kind => QuotaNames.WellKnown(kind).Select(name => new QuotaDefinition(name, kind, QuotaLimit.Unlimited)))
+        .ToArray();
+
     public static IReadOnlyList<QuotaDefinition> Merge(
         TierProfile profile,
         IReadOnlyList<QuotaDefinition> own,
@@ -17,16 +23,17 @@ public static class EffectiveQuotas
         var result = new List<QuotaDefinition>();
         var seen = new HashSet<(QuotaKind, string)>();
         AddAll(own);
-        AddAll(parentEffective ?? []);
-        AddAll(profile.Quotas);
-        foreach (var kind in Enum.GetValues<QuotaKind>())
+        foreach (var inherited in parentEffective ?? [])
         {
-            foreach (var name in QuotaNames.WellKnown(kind))
+            // An unlimited well-known quota of the parent is "not set" there: the child's tier decides it.
+            if (!inherited.Limit.IsUnlimited || !QuotaNames.WellKnown(inherited.Kind).Contains(inherited.Name))
             {
-                Add(new QuotaDefinition(name, kind, QuotaLimit.Unlimited));
+                Add(inherited);
             }
         }
 
+        AddAll(profile.Quotas);
+        AddAll(s_unlimitedWellKnown);
         return result;
 
         void AddAll(IReadOnlyList<QuotaDefinition> definitions)

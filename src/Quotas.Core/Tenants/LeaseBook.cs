@@ -16,7 +16,7 @@ public sealed class LeaseBook
     /// <summary>How many released or expired leases still answer a retried acquire with the same idempotency key.</summary>
     public const int RememberedReleases = 256;
 
-    private readonly string _leasePrefix;
+    private readonly TenantId _tenant;
     private readonly QuotaDefinition[] _quotas;
     private readonly long[] _usage;
     private readonly long[] _overSinceTicks;
@@ -27,7 +27,7 @@ public sealed class LeaseBook
 
     public LeaseBook(TenantId tenant, IReadOnlyList<QuotaDefinition> gauges)
     {
-        _leasePrefix = tenant.Value + ":";
+        _tenant = tenant;
         _quotas = gauges.ToArray();
         _usage = new long[_quotas.Length];
         _overSinceTicks = new long[_quotas.Length];
@@ -165,7 +165,7 @@ public sealed class LeaseBook
         switch (SoftLimitRule.Evaluate(definition.Limit, current, amount, ref _overSinceTicks[index], now.UtcTicks))
         {
             case LimitVerdict.Admit:
-                var lease = new Lease(_leasePrefix + (++LastSequence).ToString(System.Globalization.CultureInfo.InvariantCulture), index, amount, now + ttl, key);
+                var lease = new Lease(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_tenant.Value}:{++LastSequence}"), index, amount, now + ttl, key);
                 Add(lease);
                 return new AdmissionDecision.Allow(lease.Id, lease.ExpiresAt, SoftLimitRule.Remaining(definition.Limit, _usage[index]));
             case LimitVerdict.TooLarge:

@@ -4,13 +4,14 @@ namespace Quotas.Core.Tenants;
 internal sealed class PeakRateTracker
 {
     private const int Minutes = 60;
-    private readonly long[] _perMinute = new long[Minutes];
+    private readonly int[] _perMinute = new int[Minutes];
     private long _headMinute;
 
     public void Add(long units, DateTimeOffset now)
     {
         Advance(now);
-        _perMinute[(int)(_headMinute % Minutes)] += units;
+        var slot = (int)(_headMinute % Minutes);
+        _perMinute[slot] = (int)Math.Min(int.MaxValue, _perMinute[slot] + units);
     }
 
     /// <summary>Largest count of any minute of the last hour, the current (partial) minute included.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Quotas.Core.Tenants;
 
 /// <summary>The limit of one quota: hard, soft (ceiling, max burst, grace) or unlimited (<see cref="Limit"/> = -1).</summary>
@@ -26,9 +28,11 @@ public sealed record QuotaLimit(LimitType Type, long Limit, long Ceiling, TimeSp
     /// <summary>-1 means unlimited, as in the REST API.</summary>
     public static QuotaLimit FromValue(long limit) => limit == UnlimitedValue ? Unlimited : Hard(limit);
 
+    [JsonIgnore]
     public bool IsUnlimited => Type == LimitType.Unlimited;
 
     /// <summary>Largest usage ever admitted: the ceiling for soft limits, the limit otherwise (-1 when unlimited).</summary>
+    [JsonIgnore]
     public long Max => Type == LimitType.Soft ? Ceiling : Limit;
 
     public void Validate(string quota)

@@ -8,7 +8,6 @@ public sealed class RateBook
     private readonly QuotaDefinition[] _quotas;
     private readonly object?[] _limiters;
     private readonly int _requestsIndex;
-    private long[]? _overSinceTicks;
     private PeakRateTracker? _peak;
 
     public RateBook(IReadOnlyList<QuotaDefinition> rates)
@@ -69,7 +68,7 @@ public sealed class RateBook
         return index;
     }
 
-    private RateDecision CheckCore(int index, long cost, DateTimeOffset now)
+    internal RateDecision CheckCore(int index, long cost, DateTimeOffset now)
     {
         var definition = _quotas[index];
         var limit = definition.Limit;
@@ -128,8 +127,7 @@ public sealed class RateBook
         var window = (SlidingWindowCounter)(_limiters[index] ??= new SlidingWindowCounter(definition.Window, definition.Buckets));
         var limit = definition.Limit;
         var current = window.Count(now);
-        _overSinceTicks ??= new long[_quotas.Length];
-        var verdict = SoftLimitRule.Evaluate(limit, current, cost, ref _overSinceTicks[index], now.UtcTicks);
+        var verdict = SoftLimitRule.Evaluate(limit, current, cost, ref window.OverSinceTicks, now.UtcTicks);
         if (verdict == LimitVerdict.Admit)
         {
             window.Add(cost, now);

@@ -14,6 +14,9 @@ public sealed class SlidingWindowCounter
     private long _head;
     private long _total;
 
+    /// <summary>UTC ticks when the count first went above a soft limit (0: not above); kept here to save an array per tenant.</summary>
+    internal long OverSinceTicks;
+
     public SlidingWindowCounter(TimeSpan window, int buckets)
     {
         _bucketTicks = window.Ticks / buckets;

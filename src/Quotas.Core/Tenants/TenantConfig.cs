@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Quotas.Core.Tenants;
 
 /// <summary>What an operator configures for a tenant. <see cref="Quotas"/> override the tier profile by (kind, name).</summary>
@@ -13,8 +15,11 @@ public sealed record TenantConfig(
     IReadOnlyList<int>? AlertThresholds = null,
     string TimeZoneId = "UTC")
 {
+    public const int MaxAlertThresholds = 8;
+
     public static IReadOnlyList<int> DefaultAlertThresholds { get; } = [80, 95];
 
+    [JsonIgnore]
     public IReadOnlyList<int> EffectiveAlertThresholds => AlertThresholds ?? DefaultAlertThresholds;
 
     public static TenantConfig Create(string id, Tier tier, params QuotaDefinition[] quotas) =>
@@ -31,6 +36,11 @@ public sealed record TenantConfig(
             {
                 throw new QuotaValidationException(ValidationCodes.DuplicateQuota, $"Quota '{quota.Name}' ({quota.Kind}) is defined twice: keep one.");
             }
+        }
+
+        if (EffectiveAlertThresholds.Count > MaxAlertThresholds)
+        {
+            throw new QuotaValidationException(ValidationCodes.InvalidThreshold, $"At most {MaxAlertThresholds} alert thresholds are allowed: keep the ones that matter.");
         }
 
         var previous = 0;

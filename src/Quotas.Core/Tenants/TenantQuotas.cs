@@ -18,12 +18,13 @@ public sealed partial class TenantQuotas
         config.Validate();
         Config = config;
         _parentQuotas = parentQuotas;
-        Effective = EffectiveQuotas.Merge(TierProfiles.For(config.Tier), config.Quotas, parentQuotas);
+        Effective = EffectiveQuotas.Merge(TierProfiles.For(config.Tier), config.Quotas, parentQuotas).ToArray();
         Gauges = new LeaseBook(config.Id, EffectiveQuotas.OfKind(Effective, QuotaKind.Gauge));
         Rates = new RateBook(EffectiveQuotas.OfKind(Effective, QuotaKind.Rate));
         Budgets = new BudgetLedger(EffectiveQuotas.OfKind(Effective, QuotaKind.Budget), BudgetCalendar.FindZone(config.TimeZoneId));
         Reported = new ReportedGauges(EffectiveQuotas.OfKind(Effective, QuotaKind.ReportedGauge));
-        _alerts = new UtilizationAlerts(config.EffectiveAlertThresholds);
+        _alerts = new UtilizationAlerts(
+            config.EffectiveAlertThresholds, Gauges.Quotas.Count + Rates.Quotas.Count + Budgets.Quotas.Count + Reported.Quotas.Count);
         SetStatus(config.Status);
     }
 
@@ -95,14 +96,16 @@ public sealed partial class TenantQuotas
 
     public RateDecision CheckRate(string quota, long cost, DateTimeOffset now)
     {
-        var decision = Rates.Check(quota, cost, now);
+        var index = Rates.RequireQuota(quota);
+        Guard.Amount(cost, quota);
+        var decision = Rates.CheckCore(index, cost, now);
         if (!decision.Allowed)
         {
             _violations.Add(QuotaKind.Rate, quota);
         }
         else if (decision.Limit > 0)
         {
-            _alerts.Observe(QuotaKind.Rate, Rates.Quotas[Rates.IndexOf(quota)], decision.Current, decision.Limit, now);
+            _alerts.Observe(Gauges.Quotas.Count + index, QuotaKind.Rate, Rates.Quotas[index], decision.Current, decision.Limit, now);
         }
 
         return decision;
@@ -124,7 +127,8 @@ public sealed partial class TenantQuotas
         var record = Budgets.RecordUsage(eventId, quota, amount, now);
         if (!record.Duplicate)
         {
-            _alerts.Observe(QuotaKind.Budget, Budgets.Quotas[Budgets.IndexOf(quota)], record.Consumed, record.Limit, now);
+            var index = Budgets.IndexOf(quota);
+            _alerts.Observe(Gauges.Quotas.Count + Rates.Quotas.Count + index, QuotaKind.Budget, Budgets.Quotas[index], record.Consumed, record.Limit, now);
         }
 
         return record;
@@ -133,8 +137,10 @@ public sealed partial class TenantQuotas
     public void ReportGauge(string quota, long value, DateTimeOffset now)
     {
         Reported.Report(quota, value);
-        var definition = Reported.Quotas.First(q => q.Name == quota);
-        _alerts.Observe(QuotaKind.ReportedGauge, definition, value, definition.Limit.Limit, now);
+        var index = Reported.Quotas.Select((q, i) => (q, i)).First(p => p.q.Name == quota).i;
+        var definition = Reported.Quotas[index];
+        _alerts.Observe(
+            Gauges.Quotas.Count + Rates.Quotas.Count + Budgets.Quotas.Count + index, QuotaKind.ReportedGauge, definition, value, definition.Limit.Limit, now);
     }
 
     public AdmissionDecision CheckReported(string quota, long additional)
@@ -208,7 +214,7 @@ public sealed partial class TenantQuotas
         for (var i = 0; i < Gauges.Quotas.Count; i++)
         {
             var quota = Gauges.Quotas[i];
-            _alerts.Observe(QuotaKind.Gauge, quota, Gauges.UsageAt(i), quota.Limit.Limit, now);
+            _alerts.Observe(i, QuotaKind.Gauge, quota, Gauges.UsageAt(i), quota.Limit.Limit, now);
         }
     }
 }

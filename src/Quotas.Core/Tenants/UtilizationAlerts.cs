@@ -5,24 +5,32 @@ namespace Quotas.Core.Tenants;
 internal sealed class UtilizationAlerts
 {
     private readonly int[] _thresholds;
-    private readonly Dictionary<(QuotaKind, string), int> _crossed = new();
+    private readonly int _slots;
+    private byte[]? _crossed;
+    private AlertFeed? _feed;
 
-    public UtilizationAlerts(IReadOnlyList<int> thresholds)
+    /// <summary>One slot per quota of the tenant (all kinds); at most 8 thresholds, one bit each.</summary>
+    public UtilizationAlerts(IReadOnlyList<int> thresholds, int slots)
     {
         _thresholds = thresholds.ToArray();
+        _slots = slots;
     }
 
-    public AlertFeed Feed { get; } = new();
+    public AlertFeed Feed => _feed ??= new AlertFeed();
 
-    public void Observe(QuotaKind kind, QuotaDefinition quota, long usage, long limit, DateTimeOffset now)
+    public void Observe(int slot, QuotaKind kind, QuotaDefinition quota, long usage, long limit, DateTimeOffset now)
     {
         if (limit <= 0 || _thresholds.Length == 0)
         {
             return;
         }
 
-        var key = (kind, quota.Name);
-        _crossed.TryGetValue(key, out var mask);
+        var mask = _crossed is null ? 0 : _crossed[slot];
+        if (mask == 0 && usage * 100 < (long)_thresholds[0] * limit)
+        {
+            return; // the common case: below every threshold, nothing armed to reset
+        }
+
         var before = mask;
         for (var i = 0; i < _thresholds.Length; i++)
         {
@@ -41,7 +49,7 @@ internal sealed class UtilizationAlerts
 
         if (mask != before)
         {
-            _crossed[key] = mask;
+            (_crossed ??= new byte[_slots])[slot] = (byte)mask;
         }
     }
 }

@@ -1,0 +1,67 @@
+using Quotas.Core.Tenants;
+using static Quotas.Core.Tests.Tenants.Tenants;
+using static Quotas.Core.Tests.Tenants.Times;
+
+namespace Quotas.Core.Tests.Tenants;
+
+public sealed class AlertAndStatsTests
+{
+    [Fact]
+    public void Threshold_alerts_fire_once_per_upward_crossing_and_re_arm_below()
+    {
+        var tenant = Basic("alerts", QuotaDefinition.Gauge("slots", QuotaLimit.Hard(100)));
+        tenant.Acquire("slots", 80, Hour, null, T0);
+        var ten = ((AdmissionDecision.Allow)tenant.Acquire("slots", 10, Hour, null, T0)).LeaseId!;
+        var five = ((AdmissionDecision.Allow)tenant.Acquire("slots", 5, Hour, null, T0)).LeaseId!;
+        Assert.Equal([80, 95], tenant.Alerts.Items.Select(a => a.ThresholdPercent));
+
+        tenant.Release(five, T0);
+        tenant.Release(ten, T0);      // 80: 95 re-armed, 80 still crossed
+        tenant.Acquire("slots", 15, Hour, null, T0);
+        Assert.Equal([80, 95, 95], tenant.Alerts.Items.Select(a => a.ThresholdPercent));
+        Assert.Equal(3, tenant.Alerts.LastSequence);
+        Assert.Single(tenant.Alerts.After(2));
+    }
+
+    [Fact]
+    public void Alert_feed_is_bounded()
+    {
+        var tenant = Basic("alerts", QuotaDefinition.Gauge("slots", QuotaLimit.Hard(10)));
+        for (var i = 0; i < 100; i++)
+        {
+            var lease = ((AdmissionDecision.Allow)tenant.Acquire("slots", 10, Hour, null, T0)).LeaseId!;
+            tenant.Release(lease, T0);
+        }
+
+        Assert.Equal(AlertFeed.Capacity, tenant.Alerts.Items.Count);
+        Assert.Equal(200, tenant.Alerts.LastSequence);
+    }
+
+    [Fact]
+    public void Stats_report_usage_utilization_peak_rate_and_violations()
+    {
+        var tenant = Basic("stats");
+        tenant.Acquire(QuotaNames.CpuMillicores, 250, Hour, null, T0);
+        tenant.Acquire(QuotaNames.CpuMillicores, 2000, Hour, null, T0); // violation
+        for (var i = 0; i < 40; i++)
+        {
+            tenant.CheckRate(QuotaNames.Requests, 1, T0.AddMinutes(1));
+        }
+
+        tenant.CheckRate(QuotaNames.Requests, 70, T0.AddMinutes(5)); // 40 + 70 > 100 in a minute? no: window slid; 70 allowed
+        tenant.CheckRate(QuotaNames.Requests, 31, T0.AddMinutes(5)); // 101 > 100: violation
+        tenant.RecordUsage("e", QuotaNames.Jobs, 3, T0);
+
+        var stats = tenant.Stats(T0.AddMinutes(5));
+        var cpu = stats.Gauges.Single(g => g.Quota == QuotaNames.CpuMillicores);
+        Assert.Equal(250, cpu.Current);
+        Assert.Equal(25.0, cpu.UtilizationPercent);
+        Assert.Equal(1, cpu.Violations);
+        Assert.Equal(70, stats.Rates.Single(r => r.Quota == QuotaNames.Requests).Current);
+        Assert.Equal(70, stats.PeakRequestsPerMinuteLastHour);
+        Assert.Equal(3, stats.Budgets.Single(b => b.Quota == QuotaNames.Jobs).Current);
+        Assert.Null(stats.Budgets.Single(b => b.Quota == QuotaNames.Jobs).UtilizationPercent);
+        Assert.Equal(2, stats.TotalViolations);
+        Assert.Equal(0, tenant.Stats(T0.AddHours(2)).PeakRequestsPerMinuteLastHour);
+    }
+}

@@ -1,0 +1,73 @@
+using FsCheck.Xunit;
+using Quotas.Core.Tenants;
+using static Quotas.Core.Tests.Tenants.Times;
+
+namespace Quotas.Core.Tests.Tenants;
+
+/// <summary>The rate limiters against naive models over random (time step, cost) sequences.</summary>
+public sealed class RatePropertyTests
+{
+    [Property(MaxTest = 300)]
+    public void Sliding_window_matches_a_naive_model_and_never_exceeds_the_limit(int[] script)
+    {
+        const long limit = 7;
+        var bucket = TimeSpan.FromSeconds(1).Ticks;
+        var rates = new RateBook([QuotaDefinition.SlidingWindow("calls", QuotaLimit.Hard(limit), TimeSpan.FromSeconds(5), buckets: 5)]);
+        var admitted = new List<(long Bucket, long Cost)>();
+        var now = T0;
+
+        foreach (var x in script)
+        {
+            var u = (uint)x;
+            now = now.AddMilliseconds(u % 1700);
+            var cost = 1 + ((u / 1700) % 4);
+            var head = now.UtcTicks / bucket;
+            var modelCount = admitted.Where(a => a.Bucket > head - 5).Sum(a => a.Cost);
+
+            var decision = rates.Check("calls", cost, now);
+
+            Assert.Equal(modelCount + cost <= limit, decision.Allowed);
+            if (decision.Allowed)
+            {
+                admitted.Add((head, cost));
+            }
+            else
+            {
+                // Honest retry-after: by then enough has left the window.
+                var retryAt = now + decision.RetryAfter!.Value;
+                var retryHead = retryAt.UtcTicks / bucket;
+                Assert.True(admitted.Where(a => a.Bucket > retryHead - 5).Sum(a => a.Cost) + cost <= limit);
+            }
+
+            Assert.True(admitted.Where(a => a.Bucket > head - 5).Sum(a => a.Cost) <= limit);
+        }
+    }
+
+    [Property(MaxTest = 300)]
+    public void Token_bucket_never_admits_more_than_burst_plus_refill(int[] script)
+    {
+        const long burst = 5;
+        var rates = new RateBook([QuotaDefinition.TokenBucket("calls", 10, TimeSpan.FromSeconds(10), burst)]);
+        var now = T0;
+        long taken = 0;
+
+        foreach (var x in script)
+        {
+            var u = (uint)x;
+            now = now.AddMilliseconds(u % 900);
+            var cost = 1 + ((u / 900) % 3);
+            var decision = rates.Check("calls", cost, now);
+            if (decision.Allowed)
+            {
+                taken += cost;
+            }
+            else
+            {
+                Assert.True(decision.RetryAfter > TimeSpan.Zero);
+            }
+
+            var refilled = (long)(now - T0).TotalSeconds; // one token a second
+            Assert.True(taken <= burst + refilled, $"{taken} taken, at most {burst + refilled}");
+        }
+    }
+}

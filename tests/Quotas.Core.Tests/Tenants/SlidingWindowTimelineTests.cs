@@ -1,0 +1,93 @@
+using Quotas.Core.Tenants;
+using static Quotas.Core.Tests.Tenants.Times;
+
+namespace Quotas.Core.Tests.Tenants;
+
+/// <summary>Limit 5 per 10 s window in 5 buckets of 2 s, by hand.</summary>
+public sealed class SlidingWindowTimelineTests
+{
+    private readonly RateBook _rates = new([QuotaDefinition.SlidingWindow("calls", QuotaLimit.Hard(5), TimeSpan.FromSeconds(10), buckets: 5)]);
+
+    [Fact]
+    public void Fills_then_denies_with_retry_after_until_the_oldest_bucket_leaves()
+    {
+        var first = _rates.Check("calls", 2, At(0));
+        Assert.True(first.Allowed);
+        Assert.Equal(3, first.Remaining);
+        Assert.Equal(TimeSpan.FromSeconds(10), first.ResetAfter);
+
+        var second = _rates.Check("calls", 3, At(1));
+        Assert.True(second.Allowed);
+        Assert.Equal(0, second.Remaining);
+
+        var denied = _rates.Check("calls", 1, At(3));
+        Assert.False(denied.Allowed);
+        Assert.Equal(ReasonCodes.RateLimited, denied.ReasonCode);
+        Assert.Equal(5, denied.Current);
+        Assert.Equal(TimeSpan.FromSeconds(7), denied.RetryAfter);
+
+        Assert.False(_rates.Check("calls", 1, At(9.999)).Allowed);
+        var atBoundary = _rates.Check("calls", 5, At(10));
+        Assert.True(atBoundary.Allowed);
+        Assert.Equal(0, atBoundary.Remaining);
+    }
+
+    [Fact]
+    public void Buckets_roll_over_one_at_a_time()
+    {
+        Assert.True(_rates.Check("calls", 2, At(10)).Allowed);  // bucket [10,12)
+        Assert.True(_rates.Check("calls", 3, At(13)).Allowed);  // bucket [12,14)
+        Assert.False(_rates.Check("calls", 1, At(19.9)).Allowed);
+
+        var afterFirstLeaves = _rates.Check("calls", 2, At(20));
+        Assert.True(afterFirstLeaves.Allowed);
+        Assert.Equal(0, afterFirstLeaves.Remaining);
+
+        var denied = _rates.Check("calls", 1, At(21));
+        Assert.Equal(TimeSpan.FromSeconds(1), denied.RetryAfter);
+    }
+
+    [Fact]
+    public void Cost_above_one_needs_enough_units_freed()
+    {
+        Assert.True(_rates.Check("calls", 1, At(0)).Allowed);
+        Assert.True(_rates.Check("calls", 1, At(2)).Allowed);
+        Assert.True(_rates.Check("calls", 3, At(4)).Allowed);
+
+        var denied = _rates.Check("calls", 2, At(5));
+        Assert.False(denied.Allowed);
+        Assert.Equal(TimeSpan.FromSeconds(7), denied.RetryAfter); // needs buckets [0,2) and [2,4) gone: at t = 12
+    }
+
+    [Fact]
+    public void Cost_above_the_limit_is_denied_without_retry_after()
+    {
+        var denied = _rates.Check("calls", 6, At(0));
+        Assert.Equal(ReasonCodes.RequestExceedsLimit, denied.ReasonCode);
+        Assert.Null(denied.RetryAfter);
+        Assert.True(_rates.Check("calls", 5, At(0)).Allowed);
+    }
+
+    [Fact]
+    public void Long_idle_gap_empties_the_window()
+    {
+        Assert.True(_rates.Check("calls", 5, At(0)).Allowed);
+        var later = _rates.Check("calls", 5, At(100_000));
+        Assert.True(later.Allowed);
+        Assert.Equal(5, later.Current);
+        Assert.Equal(0, _rates.Current(0, At(200_000)));
+    }
+
+    [Fact]
+    public void Soft_window_bursts_to_the_ceiling_then_enforces_the_limit()
+    {
+        var rates = new RateBook([QuotaDefinition.SlidingWindow(
+            "calls", QuotaLimit.Soft(4, 6, TimeSpan.FromSeconds(5), TimeSpan.Zero), TimeSpan.FromSeconds(10), buckets: 10)]);
+
+        Assert.True(rates.Check("calls", 4, At(0)).Allowed);
+        Assert.True(rates.Check("calls", 1, At(1)).Allowed);                             // 5 > 4: burst starts at t = 1
+        Assert.Equal(ReasonCodes.RateLimited, rates.Check("calls", 2, At(3.5)).ReasonCode); // 7 > ceiling 6
+        Assert.Equal(ReasonCodes.SoftBurstExpired, rates.Check("calls", 1, At(6.5)).ReasonCode); // 5.5 s above the limit
+        Assert.True(rates.Check("calls", 3, At(10.5)).Allowed);                          // t = 0 bucket left: 1 + 3 <= 4
+    }
+}

@@ -1,0 +1,63 @@
+using Quotas.Core.Tenants;
+using static Quotas.Core.Tests.Tenants.Times;
+
+namespace Quotas.Core.Tests.Tenants;
+
+/// <summary>Refill 10 per 10 s (one token a second), burst 5, by hand.</summary>
+public sealed class TokenBucketTimelineTests
+{
+    private readonly RateBook _rates = new([QuotaDefinition.TokenBucket("calls", 10, TimeSpan.FromSeconds(10), burst: 5)]);
+
+    [Fact]
+    public void Starts_full_and_refills_one_token_a_second()
+    {
+        var first = _rates.Check("calls", 3, At(0));
+        Assert.True(first.Allowed);
+        Assert.Equal(2, first.Remaining);
+        Assert.Equal(5, first.Limit);
+        Assert.Equal(TimeSpan.FromSeconds(3), first.ResetAfter);
+
+        var denied = _rates.Check("calls", 3, At(0));
+        Assert.False(denied.Allowed);
+        Assert.Equal(TimeSpan.FromSeconds(1), denied.RetryAfter);
+
+        var half = _rates.Check("calls", 3, At(0.5));
+        Assert.False(half.Allowed);
+        Assert.Equal(2, half.Remaining);
+        Assert.Equal(TimeSpan.FromSeconds(0.5), half.RetryAfter);
+
+        var refilled = _rates.Check("calls", 3, At(1));
+        Assert.True(refilled.Allowed);
+        Assert.Equal(0, refilled.Remaining);
+    }
+
+    [Fact]
+    public void Idle_gap_refills_only_up_to_the_burst()
+    {
+        Assert.True(_rates.Check("calls", 5, At(0)).Allowed);
+        var later = _rates.Check("calls", 5, At(3600));
+        Assert.True(later.Allowed);
+        Assert.False(_rates.Check("calls", 1, At(3600)).Allowed);
+    }
+
+    [Fact]
+    public void Cost_above_burst_is_denied_without_retry_after_and_consumes_nothing()
+    {
+        var denied = _rates.Check("calls", 6, At(0));
+        Assert.Equal(ReasonCodes.RequestExceedsLimit, denied.ReasonCode);
+        Assert.Null(denied.RetryAfter);
+        Assert.True(_rates.Check("calls", 5, At(0)).Allowed);
+    }
+
+    [Fact]
+    public void Fractional_refill_is_exact_over_many_small_steps()
+    {
+        Assert.True(_rates.Check("calls", 5, At(0)).Allowed);
+        for (var i = 1; i <= 10; i++)
+        {
+            Assert.False(_rates.Check("calls", 1, At((i * 0.1) - 0.001)).Allowed);
+        }
+
+        Assert.True(_rates.Check("calls", 1, At(1)).Allowed);
+    }
+}
