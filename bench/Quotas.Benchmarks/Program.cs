@@ -1,4 +1,28 @@
 using BenchmarkDotNet.Running;
+using Quotas.Benchmarks.Scheduling;
+using Quotas.Benchmarks.Tenants;
 
-// Run with: dotnet run -c Release --project bench/Quotas.Benchmarks -- --filter '*'
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// Recorded figures and the commands that made them: bench/Quotas.Benchmarks/RESULTS.md.
+//   -- tenants                 admission checks: baseline, pure logic, TenantGrain (local call)
+//   -- memory                  retained bytes per active tenant at 100,000 tenants
+//   -- scheduler-grain [jobs]  submit + lease + complete through FairShareSchedulerGrain
+//   -- scheduling-quick        fair-share decisions of the pure logic against PriorityQueue (stopwatch)
+//   --filter '*'               the BenchmarkDotNet classes
+switch (args)
+{
+    case ["tenants"]:
+        await TenantThroughputReport.RunAsync(Console.Out);
+        break;
+    case ["memory"]:
+        TenantMemoryReport.Run(Console.Out);
+        break;
+    case ["scheduler-grain", ..]:
+        await SchedulerGrainThroughput.RunAsync(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000);
+        break;
+    case ["scheduling-quick"]:
+        SchedulingThroughput.Run(["--quick"]);
+        break;
+    default:
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        break;
+}

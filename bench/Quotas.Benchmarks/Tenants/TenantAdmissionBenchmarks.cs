@@ -1,8 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Quotas.Core.Tenants;
-#if QUOTAS_BENCH_RATELIMITING
 using System.Threading.RateLimiting;
-#endif
 
 namespace Quotas.Benchmarks.Tenants;
 
@@ -22,9 +20,7 @@ public class TenantAdmissionBenchmarks
     private TenantQuotas[] _tenants = [];
     private int[] _keys = [];
     private long _tick;
-#if QUOTAS_BENCH_RATELIMITING
     private PartitionedRateLimiter<int> _baseline = null!;
-#endif
 
     [GlobalSetup]
     public void Setup()
@@ -36,7 +32,6 @@ public class TenantAdmissionBenchmarks
             _tenants[i] = new TenantQuotas(TenantConfig.Create($"tenant-{i}", Tier.Basic));
         }
 
-#if QUOTAS_BENCH_RATELIMITING
         _baseline = PartitionedRateLimiter.Create<int, int>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
         {
             TokenLimit = 100,
@@ -45,10 +40,9 @@ public class TenantAdmissionBenchmarks
             QueueLimit = 0,
             AutoReplenishment = true,
         }));
-#endif
     }
 
-    [Benchmark(OperationsPerInvoke = Checks, Baseline = true)]
+    [Benchmark(OperationsPerInvoke = Checks)]
     public int SlidingWindowCheck()
     {
         var allowed = 0;
@@ -65,8 +59,7 @@ public class TenantAdmissionBenchmarks
         return allowed;
     }
 
-#if QUOTAS_BENCH_RATELIMITING
-    [Benchmark(OperationsPerInvoke = Checks)]
+    [Benchmark(OperationsPerInvoke = Checks, Baseline = true)]
     public int PartitionedTokenBucket()
     {
         var allowed = 0;
@@ -82,5 +75,4 @@ public class TenantAdmissionBenchmarks
 
         return allowed;
     }
-#endif
 }

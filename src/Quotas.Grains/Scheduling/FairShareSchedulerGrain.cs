@@ -5,14 +5,14 @@ using Quotas.Core.Scheduling;
 namespace Quotas.Grains.Scheduling;
 
 /// <summary>
-/// Holds one pool's <see cref="FairShareScheduler"/>. Every change is persisted before the call returns; when the write
-/// fails, the scheduler is rebuilt from the last persisted state, so memory never runs ahead of storage and a caller
-/// never sees an acknowledgement that a crash could take back.
+/// Holds one pool's <see cref="FairShareScheduler"/>. Every change is stored before the call that made it is answered.
+/// The grain is reentrant so that concurrent changes share one write (<see cref="GroupCommit"/>): each change is a
+/// single synchronous step on the scheduler, so interleaving never splits one. Reads may see a change whose write is
+/// still running; when a write fails, memory goes back to the last stored state and the changed calls fail.
 /// </summary>
+[Reentrant]
 [GrainType(GrainTypeName)]
-public sealed class FairShareSchedulerGrain(
-    [PersistentState("pool")] IPersistentState<PoolState> state,
-    TimeProvider time) : Grain, IFairShareSchedulerGrain
+public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
 {
     /// <summary>The grain type's wire and storage name; pinned so that renaming the class breaks nothing.</summary>
     public const string GrainTypeName = "pool";
@@ -20,13 +20,25 @@ public sealed class FairShareSchedulerGrain(
     /// <summary>How often expired worker leases are looked for while the pool is active.</summary>
     internal static readonly TimeSpan LeaseSweepInterval = TimeSpan.FromSeconds(1);
 
+    private readonly IPersistentState<PoolState> _state;
+    private readonly TimeProvider _time;
+    private readonly GroupCommit _commit;
     private FairShareScheduler? _scheduler;
+    private SchedulerSnapshot? _stored;
+
+    public FairShareSchedulerGrain([PersistentState("pool")] IPersistentState<PoolState> state, TimeProvider time)
+    {
+        _state = state;
+        _time = time;
+        _commit = new GroupCommit(WriteAsync, RestoreStored);
+    }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.State.Snapshot is { } snapshot)
+        _stored = _state.State.Snapshot;
+        if (_stored is not null)
         {
-            _scheduler = FairShareScheduler.FromSnapshot(snapshot);
+            _scheduler = FairShareScheduler.FromSnapshot(_stored);
             await ExpireLeasesAsync();
         }
 
@@ -41,20 +53,21 @@ public sealed class FairShareSchedulerGrain(
             throw new SchedulingException(SchedulingErrorCodes.InvalidPoolConfig, $"The configuration names pool '{config.Id}' but was sent to pool '{GetPrimaryKeyString()}'; send it to its own pool.");
         }
 
-        var now = time.GetUtcNow();
         if (_scheduler is null)
         {
-            await CommitAsync(new FairShareScheduler(config));
+            _scheduler = new FairShareScheduler(config);
         }
         else
         {
             // Rebuilt with the new configuration, then re-balanced against the new capacity at once.
             var next = FairShareScheduler.FromSnapshot(_scheduler.ToSnapshot() with { Pool = config });
-            next.UpdateCapacity(config.Capacity, now);
-            await CommitAsync(next);
+            next.UpdateCapacity(config.Capacity, _time.GetUtcNow());
+            _scheduler = next;
         }
 
-        return _scheduler!.Config;
+        var applied = _scheduler.Config;
+        await _commit.PersistAsync();
+        return applied;
     }
 
     public Task<PoolConfig?> GetConfig() => Task.FromResult(_scheduler?.Config);
@@ -67,34 +80,36 @@ public sealed class FairShareSchedulerGrain(
             throw new SchedulingException(SchedulingErrorCodes.PoolNotEmpty, $"Pool '{GetPrimaryKeyString()}' still has {scheduler.QueuedJobs} queued and {scheduler.LeasedJobs} running jobs; cancel them or delete with force.");
         }
 
-        await state.ClearStateAsync();
         _scheduler = null;
+        await _commit.DrainAsync();
+        await _state.ClearStateAsync();
+        _stored = null;
     }
 
     public Task<SubmitResult> Submit(SubmitJobRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return MutateAsync(scheduler => scheduler.Submit(request, time.GetUtcNow()), result => result.Created);
+        return MutateAsync(scheduler => scheduler.Submit(request, _time.GetUtcNow()), result => result.Created);
     }
 
     public Task<JobInfo?> GetJob(JobId id) => Task.FromResult(Pool().Get(id));
 
     public Task<CancelStatus> Cancel(JobId id) =>
-        MutateAsync(scheduler => scheduler.Cancel(id, time.GetUtcNow()), status => status == CancelStatus.Cancelled);
+        MutateAsync(scheduler => scheduler.Cancel(id, _time.GetUtcNow()), status => status == CancelStatus.Cancelled);
 
     public Task<JobPage> ListJobs(TenantId tenant, int pageSize, string? cursor) => Task.FromResult(Pool().List(tenant, pageSize, cursor));
 
     public Task<IReadOnlyList<JobLease>> LeaseJobs(string workerId, ResourceVector freeCapacity, TimeSpan leaseTtl, int maxJobs) =>
-        MutateAsync(scheduler => scheduler.LeaseJobs(workerId, freeCapacity, leaseTtl, time.GetUtcNow(), maxJobs), leases => leases.Count > 0);
+        MutateAsync(scheduler => scheduler.LeaseJobs(workerId, freeCapacity, leaseTtl, _time.GetUtcNow(), maxJobs), leases => leases.Count > 0);
 
     public Task<HeartbeatResult> Heartbeat(string workerId, IReadOnlyList<JobId> jobIds, TimeSpan leaseTtl)
     {
         ArgumentNullException.ThrowIfNull(jobIds);
-        return MutateAsync(scheduler => scheduler.Heartbeat(workerId, jobIds, leaseTtl, time.GetUtcNow()), result => result.Renewed.Count > 0);
+        return MutateAsync(scheduler => scheduler.Heartbeat(workerId, jobIds, leaseTtl, _time.GetUtcNow()), result => result.Renewed.Count > 0);
     }
 
     public Task<CompleteResult> Complete(JobId id, JobOutcome outcome, ResourceVector? actualUsage) =>
-        MutateAsync(scheduler => scheduler.Complete(id, outcome, actualUsage, time.GetUtcNow()), result => result.Status is CompletionStatus.Completed or CompletionStatus.Requeued);
+        MutateAsync(scheduler => scheduler.Complete(id, outcome, actualUsage, _time.GetUtcNow()), result => result.Status is CompletionStatus.Completed or CompletionStatus.Requeued);
 
     public Task<TenantUsage> GetTenantUsage(TenantId tenant) => Task.FromResult(Pool().GetTenantUsage(tenant));
 
@@ -102,38 +117,34 @@ public sealed class FairShareSchedulerGrain(
     {
         if (_scheduler is not null)
         {
-            await MutateAsync(scheduler => scheduler.ExpireLeases(time.GetUtcNow()), expired => expired.Count > 0);
+            await MutateAsync(scheduler => scheduler.ExpireLeases(_time.GetUtcNow()), expired => expired.Count > 0);
         }
     }
 
-    /// <summary>Runs a change and persists it when <paramref name="changed"/> says the state moved.</summary>
+    /// <summary>Runs a change in one synchronous step and, when <paramref name="changed"/> says the state moved, waits for its write.</summary>
     private async Task<T> MutateAsync<T>(Func<FairShareScheduler, T> change, Func<T, bool> changed)
     {
-        var scheduler = Pool();
-        var result = change(scheduler);
+        var result = change(Pool());
         if (changed(result))
         {
-            await CommitAsync(scheduler);
+            await _commit.PersistAsync();
         }
 
         return result;
     }
 
-    private async Task CommitAsync(FairShareScheduler scheduler)
+    private async Task WriteAsync()
     {
-        var previous = state.State.Snapshot;
-        state.State.Snapshot = scheduler.ToSnapshot();
-        try
-        {
-            await state.WriteStateAsync();
-            _scheduler = scheduler;
-        }
-        catch
-        {
-            state.State.Snapshot = previous;
-            _scheduler = previous is null ? null : FairShareScheduler.FromSnapshot(previous);
-            throw;
-        }
+        var snapshot = _scheduler?.ToSnapshot();
+        _state.State.Snapshot = snapshot;
+        await _state.WriteStateAsync();
+        _stored = snapshot;
+    }
+
+    private void RestoreStored()
+    {
+        _state.State.Snapshot = _stored;
+        _scheduler = _stored is null ? null : FairShareScheduler.FromSnapshot(_stored);
     }
 
     private FairShareScheduler Pool() =>

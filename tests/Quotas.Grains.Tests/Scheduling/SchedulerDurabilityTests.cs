@@ -35,6 +35,26 @@ public sealed class SchedulerDurabilityTests
     }
 
     [Fact]
+    public async Task Concurrent_submits_share_writes_and_every_acknowledged_one_survives_a_kill()
+    {
+        var options = QuotaClusters.Options(TestStorage.Sqlite());
+        await using (var first = await TestCluster.StartAsync(options))
+        {
+            var pool = first.GrainFactory.GetGrain<IFairShareSchedulerGrain>("burst");
+            await pool.Configure(Pools.Small("burst"));
+            var submits = Enumerable.Range(0, 200).Select(i => Task.Run(() => pool.Submit(Pools.Job(i % 2 == 0 ? Pools.Alpha : Pools.Beta, $"job-{i}"))));
+            var results = await Task.WhenAll(submits);
+            Assert.Equal(200, results.Select(r => r.Job.Id).Distinct().Count());
+            await first.PrimarySilo.Silo.KillAsync();
+        }
+
+        await using var second = await TestCluster.StartAsync(options);
+        var reopened = second.GrainFactory.GetGrain<IFairShareSchedulerGrain>("burst");
+        Assert.Equal(100, (await reopened.GetTenantUsage(Pools.Alpha)).QueuedJobs);
+        Assert.Equal(100, (await reopened.GetTenantUsage(Pools.Beta)).QueuedJobs);
+    }
+
+    [Fact]
     public async Task Queued_jobs_survive_killing_the_silo_that_holds_the_pool()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.PostgreSql(), silos: 3);
