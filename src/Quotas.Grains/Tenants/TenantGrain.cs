@@ -107,11 +107,28 @@ public sealed class TenantGrain(
 
         if (tenant.Config.ParentId is { } parent)
         {
-            var reserved = await Parent(parent).ReserveForChild(ChildKey(leaseId), quota, amount, ttl);
+            AdmissionDecision reserved;
+            try
+            {
+                reserved = await Parent(parent).ReserveForChild(ChildKey(leaseId), quota, amount, ttl);
+            }
+            catch
+            {
+                // Take the lease back so that memory never holds more than storage (a stored lease of a retried
+                // acquire comes back on the next activation, which errs on the safe side).
+                tenant.Release(leaseId, time.GetUtcNow());
+                throw;
+            }
+
             if (!reserved.IsAllowed)
             {
                 // All or nothing: the lease granted here goes back, and the ancestor's answer is the caller's.
                 tenant.Release(leaseId, time.GetUtcNow());
+                if (state.State.Snapshot?.Leases.Exists(l => l.LeaseId == leaseId) == true)
+                {
+                    await CommitAsync(tenant);
+                }
+
                 return reserved;
             }
         }
@@ -135,9 +152,10 @@ public sealed class TenantGrain(
         if (released)
         {
             await CommitAsync(_tenant!);
-            await ReleaseInAncestorsAsync(leaseId);
         }
 
+        // Also when the lease was already gone here: a release whose ancestor step failed can simply be retried.
+        await ReleaseInAncestorsAsync(leaseId);
         return released;
     }
 
@@ -321,10 +339,14 @@ public sealed class TenantGrain(
         catch
         {
             state.State.Snapshot = previous;
-            _tenant = previous is null ? null : TenantQuotas.FromSnapshot(previous);
+            RestoreStored();
             throw;
         }
     }
+
+    /// <summary>Puts memory back to the stored state (rate windows restart empty, as after a restart).</summary>
+    private void RestoreStored() =>
+        _tenant = state.State.Snapshot is { } stored ? TenantQuotas.FromSnapshot(stored) : null;
 
     /// <summary>Reservations in ancestors are keyed by child tenant and lease, so two children's leases never collide.</summary>
     private string ChildKey(string leaseId) => Id + "/" + leaseId;
