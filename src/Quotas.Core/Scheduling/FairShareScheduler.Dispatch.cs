@@ -137,7 +137,7 @@ public sealed partial class FairShareScheduler
         VectorMath.Add(_allocated, job.Dense);
         VectorMath.Subtract(free, job.Dense);
         tenant.LeasedCount++;
-        _leased.Add(job);
+        AddLeased(job);
         tenant.ServedStamp = ++_servedClock;
         UpdateKey(tenant, now);
         if (tenant.Want is not null)

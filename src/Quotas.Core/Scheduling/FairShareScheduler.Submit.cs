@@ -105,8 +105,7 @@ public sealed partial class FairShareScheduler
             Release(job, now);
         }
 
-        job.State = JobState.Cancelled;
-        job.CompletedAt = now;
+        Finish(job, JobState.Cancelled, now);
         EvaluateReclaim();
         return CancelStatus.Cancelled;
     }

@@ -14,7 +14,8 @@ public sealed partial class FairShareScheduler
     private readonly List<TenantState> _guaranteed = [];
     private readonly TenantHeap _ready = new();
     private readonly Dictionary<long, Job> _jobs = [];
-    private readonly HashSet<Job> _leased = [];
+    private readonly List<Job> _leased = [];
+    private readonly Queue<Job> _finished = new();
     private readonly long[] _allocated;
     private readonly long[] _marked;
     private readonly long[] _protected;
@@ -95,12 +96,21 @@ public sealed partial class FairShareScheduler
         }
 
         var page = new List<JobInfo>(Math.Min(pageSize, jobs.Count - lo));
-        for (var i = lo; i < jobs.Count && page.Count < pageSize; i++)
+        var i = lo;
+        for (; i < jobs.Count && page.Count < pageSize; i++)
         {
-            page.Add(jobs[i].ToInfo());
+            if (!jobs[i].Purged)
+            {
+                page.Add(jobs[i].ToInfo());
+            }
         }
 
-        var more = lo + page.Count < jobs.Count;
+        while (i < jobs.Count && jobs[i].Purged)
+        {
+            i++;
+        }
+
+        var more = i < jobs.Count;
         return new JobPage(page, more ? page[^1].Id.ToString() : null);
     }
 
@@ -149,6 +159,65 @@ public sealed partial class FairShareScheduler
         _config = _config with { Tenants = [.. _shares.Values] };
         UpdateKey(_tenants[share.Tenant], now);
         EvaluateReclaim();
+    }
+
+    /// <summary>Ends a job in terminal <paramref name="state"/> and forgets finished jobs past their retention.</summary>
+    private void Finish(Job job, JobState state, DateTimeOffset now)
+    {
+        job.State = state;
+        job.CompletedAt = now;
+        _finished.Enqueue(job);
+        TrimFinished(now);
+    }
+
+    /// <summary>
+    /// Forgets finished jobs beyond <see cref="PoolConfig.MaxFinishedJobs"/> or older than
+    /// <see cref="PoolConfig.FinishedJobRetention"/>, oldest finished first; O(1) amortized per finished job.
+    /// </summary>
+    private void TrimFinished(DateTimeOffset? now)
+    {
+        var max = _config.MaxFinishedJobs;
+        while (_finished.Count > 0)
+        {
+            var oldest = _finished.Peek();
+            if (_finished.Count <= max && (now is null || oldest.CompletedAt is not { } done || now.Value - done <= _config.FinishedJobRetention))
+            {
+                break;
+            }
+
+            _finished.Dequeue();
+            Purge(oldest);
+        }
+    }
+
+    private void Purge(Job job)
+    {
+        var tenant = job.Tenant;
+        _jobs.Remove(job.Id);
+        tenant.ByIdempotencyKey.Remove(job.IdempotencyKey);
+        job.Purged = true;
+        tenant.PurgedInJobs++;
+        if (tenant.PurgedInJobs >= 16 && tenant.PurgedInJobs * 2 >= tenant.Jobs.Count)
+        {
+            tenant.Jobs.RemoveAll(static j => j.Purged);
+            tenant.PurgedInJobs = 0;
+        }
+    }
+
+    private void AddLeased(Job job)
+    {
+        job.LeasedIndex = _leased.Count;
+        _leased.Add(job);
+    }
+
+    private void RemoveLeased(Job job)
+    {
+        var index = job.LeasedIndex;
+        var last = _leased[^1];
+        _leased[index] = last;
+        last.LeasedIndex = index;
+        _leased.RemoveAt(_leased.Count - 1);
+        job.LeasedIndex = -1;
     }
 
     private TenantState GetOrAddTenant(TenantId id)

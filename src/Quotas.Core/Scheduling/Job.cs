@@ -53,6 +53,12 @@ internal sealed class Job
 
     public ResourceVector? ActualUsage { get; set; }
 
+    /// <summary>Position in the scheduler's leased list; -1 when not leased.</summary>
+    public int LeasedIndex { get; set; } = -1;
+
+    /// <summary>Forgotten after its retention; still referenced by its tenant's paging list until compaction.</summary>
+    public bool Purged { get; set; }
+
     public bool IsTerminal => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled or JobState.Expired;
 
     public JobInfo ToInfo() => new(

@@ -56,8 +56,11 @@ internal sealed class TenantState
 
     public Dictionary<string, Job> ByIdempotencyKey { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>All jobs in id order, for paging.</summary>
+    /// <summary>Jobs in id order, for paging; purged jobs are skipped and compacted away in bulk.</summary>
     public List<Job> Jobs { get; } = [];
+
+    /// <summary>Purged jobs still in <see cref="Jobs"/>.</summary>
+    public int PurgedInJobs { get; set; }
 
     public double ShareKey { get; set; }
 
