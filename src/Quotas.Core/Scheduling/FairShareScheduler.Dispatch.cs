@@ -125,7 +125,7 @@ public sealed partial class FairShareScheduler
     private JobLease Lease(Job job, string workerId, TimeSpan leaseTtl, DateTimeOffset now, long[] free)
     {
         var tenant = job.Tenant;
-        tenant.Queue.Dequeue();
+        tenant.Queue.Dequeue().InTenantQueue = false;
         LeaveQueue(job);
         job.State = JobState.Leased;
         job.WorkerId = workerId;

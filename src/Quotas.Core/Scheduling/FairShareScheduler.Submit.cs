@@ -70,7 +70,7 @@ public sealed partial class FairShareScheduler
         }
 
         tenant ??= GetOrAddTenant(request.Tenant);
-        var job = new Job(_nextJobId++, tenant, request.Demand, dense, request.Priority, request.IdempotencyKey, request.EstimatedDuration, now);
+        var job = NewJob(tenant, request.Demand, dense, request.Priority, request.IdempotencyKey, request.EstimatedDuration, now);
         _jobs.Add(job.Id, job);
         tenant.ByIdempotencyKey.Add(job.IdempotencyKey, job);
         tenant.Jobs.Add(job);
@@ -152,6 +152,7 @@ public sealed partial class FairShareScheduler
         job.State = JobState.Queued;
         job.Key = JobKey.For(job.Priority, job.EnqueuedAt, _agingPerSecond, job.Id);
         tenant.Queue.Enqueue(job, job.Key);
+        job.InTenantQueue = true;
         tenant.QueuedCount++;
         _queuedTotal++;
         VectorMath.Add(tenant.QueuedDemand, job.Dense);
@@ -186,6 +187,11 @@ public sealed partial class FairShareScheduler
 
         if (tenant.QueuedCount == 0)
         {
+            foreach (var (stale, _) in tenant.Queue.UnorderedItems)
+            {
+                stale.InTenantQueue = false;
+            }
+
             tenant.Queue.Clear();
             _ready.Remove(tenant);
         }

@@ -7,6 +7,7 @@ namespace Quotas.Core.Scheduling;
 /// </summary>
 public sealed partial class FairShareScheduler
 {
+    private const int MaxPooledJobs = 1 << 16;
     private readonly ResourceLayout _layout;
     private readonly QuotaCheck? _quotaCheck;
     private readonly Dictionary<TenantId, TenantState> _tenants = [];
@@ -16,6 +17,7 @@ public sealed partial class FairShareScheduler
     private readonly Dictionary<long, Job> _jobs = [];
     private readonly List<Job> _leased = [];
     private readonly Queue<Job> _finished = new();
+    private readonly Stack<Job> _jobPool = new();
     private readonly long[] _allocated;
     private readonly long[] _marked;
     private readonly long[] _protected;
@@ -197,11 +199,43 @@ public sealed partial class FairShareScheduler
         tenant.ByIdempotencyKey.Remove(job.IdempotencyKey);
         job.Purged = true;
         tenant.PurgedInJobs++;
-        if (tenant.PurgedInJobs >= 16 && tenant.PurgedInJobs * 2 >= tenant.Jobs.Count)
+        if (tenant.PurgedInJobs >= 4 && tenant.PurgedInJobs * 8 >= tenant.Jobs.Count)
         {
-            tenant.Jobs.RemoveAll(static j => j.Purged);
-            tenant.PurgedInJobs = 0;
+            CompactJobs(tenant);
         }
+    }
+
+    /// <summary>Drops purged jobs from the tenant's paging list; those no heap refers to any more are reused.</summary>
+    private void CompactJobs(TenantState tenant)
+    {
+        var jobs = tenant.Jobs;
+        var kept = 0;
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            var job = jobs[i];
+            if (!job.Purged)
+            {
+                jobs[kept++] = job;
+            }
+            else if (!job.InTenantQueue && _jobPool.Count < MaxPooledJobs)
+            {
+                _jobPool.Push(job);
+            }
+        }
+
+        jobs.RemoveRange(kept, jobs.Count - kept);
+        tenant.PurgedInJobs = 0;
+    }
+
+    private Job NewJob(TenantState tenant, ResourceVector demand, long[] dense, int priority, string idempotencyKey, TimeSpan? estimatedDuration, DateTimeOffset now)
+    {
+        if (_jobPool.TryPop(out var job))
+        {
+            job.Reset(_nextJobId++, tenant, demand, dense, priority, idempotencyKey, estimatedDuration, now);
+            return job;
+        }
+
+        return new Job(_nextJobId++, tenant, demand, dense, priority, idempotencyKey, estimatedDuration, now);
     }
 
     private void AddLeased(Job job)

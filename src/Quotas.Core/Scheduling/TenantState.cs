@@ -79,7 +79,7 @@ internal sealed class TenantState
                 return job;
             }
 
-            Queue.Dequeue();
+            Queue.Dequeue().InTenantQueue = false;
         }
 
         return null;
