@@ -53,7 +53,7 @@ public sealed partial class FairShareScheduler
         {
             foreach (var tenant in passedOver)
             {
-                if (tenant.QueuedCount > 0 && tenant.HeapIndex < 0)
+                if (tenant.QueuedCount > 0 && !_ready.Contains(tenant))
                 {
                     _ready.Add(tenant);
                 }

@@ -164,7 +164,7 @@ public sealed partial class FairShareScheduler
             }
         }
 
-        if (tenant.HeapIndex < 0)
+        if (!_ready.Contains(tenant))
         {
             _ready.Add(tenant);
         }

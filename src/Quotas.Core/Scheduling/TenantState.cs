@@ -67,7 +67,6 @@ internal sealed class TenantState
     /// <summary>When the tenant last got a job; among equal shares the one served longest ago goes first.</summary>
     public long ServedStamp { get; set; }
 
-    public int HeapIndex { get; set; } = -1;
 
     /// <summary>The next queued job, dropping cancelled or completed entries left in the heap.</summary>
     public Job? PeekHead()
