@@ -111,7 +111,7 @@ public sealed partial class FairShareScheduler
         };
         _jobs.Add(job.Id, job);
         tenant.ByIdempotencyKey.Add(job.IdempotencyKey, job);
-        tenant.Jobs.Add(job);
+        tenant.AppendJob(job);
         switch (info.State)
         {
             case JobState.Queued:

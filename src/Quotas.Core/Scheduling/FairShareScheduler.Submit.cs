@@ -73,7 +73,7 @@ public sealed partial class FairShareScheduler
         var job = NewJob(tenant, request.Demand, dense, request.Priority, request.IdempotencyKey, request.EstimatedDuration, now);
         _jobs.Add(job.Id, job);
         tenant.ByIdempotencyKey.Add(job.IdempotencyKey, job);
-        tenant.Jobs.Add(job);
+        tenant.AppendJob(job);
         Enqueue(job);
         if (tenant.HasGuarantee)
         {

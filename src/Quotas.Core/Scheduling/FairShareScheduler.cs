@@ -82,37 +82,20 @@ public sealed partial class FairShareScheduler
             return new JobPage([], null);
         }
 
-        var jobs = state.Jobs;
-        int lo = 0, hi = jobs.Count;
-        while (lo < hi)
+        // Walks the tenant's jobs from the oldest: O(jobs the tenant has) per page, which keeps forgetting a job O(1).
+        var job = state.FirstJob;
+        while (job is not null && job.Id <= after)
         {
-            var mid = (lo + hi) >>> 1;
-            if (jobs[mid].Id <= after)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
+            job = job.NextInTenant;
         }
 
-        var page = new List<JobInfo>(Math.Min(pageSize, jobs.Count - lo));
-        var i = lo;
-        for (; i < jobs.Count && page.Count < pageSize; i++)
+        var page = new List<JobInfo>(Math.Min(pageSize, 64));
+        for (; job is not null && page.Count < pageSize; job = job.NextInTenant)
         {
-            if (!jobs[i].Purged)
-            {
-                page.Add(jobs[i].ToInfo());
-            }
+            page.Add(job.ToInfo());
         }
 
-        while (i < jobs.Count && jobs[i].Purged)
-        {
-            i++;
-        }
-
-        var more = i < jobs.Count;
+        var more = job is not null;
         return new JobPage(page, more ? page[^1].Id.ToString() : null);
     }
 
@@ -197,34 +180,13 @@ public sealed partial class FairShareScheduler
         var tenant = job.Tenant;
         _jobs.Remove(job.Id);
         tenant.ByIdempotencyKey.Remove(job.IdempotencyKey);
-        job.Purged = true;
-        tenant.PurgedInJobs++;
-        if (tenant.PurgedInJobs >= 4 && tenant.PurgedInJobs * 8 >= tenant.Jobs.Count)
-        {
-            CompactJobs(tenant);
-        }
-    }
+        tenant.UnlinkJob(job);
 
-    /// <summary>Drops purged jobs from the tenant's paging list; those no heap refers to any more are reused.</summary>
-    private void CompactJobs(TenantState tenant)
-    {
-        var jobs = tenant.Jobs;
-        var kept = 0;
-        for (var i = 0; i < jobs.Count; i++)
+        // A job ended while queued may still have a stale entry in its tenant's heap; that record is left to the GC.
+        if (!job.InTenantQueue && _jobPool.Count < MaxPooledJobs)
         {
-            var job = jobs[i];
-            if (!job.Purged)
-            {
-                jobs[kept++] = job;
-            }
-            else if (!job.InTenantQueue && _jobPool.Count < MaxPooledJobs)
-            {
-                _jobPool.Push(job);
-            }
+            _jobPool.Push(job);
         }
-
-        jobs.RemoveRange(kept, jobs.Count - kept);
-        tenant.PurgedInJobs = 0;
     }
 
     private Job NewJob(TenantState tenant, ResourceVector demand, long[] dense, int priority, string idempotencyKey, TimeSpan? estimatedDuration, DateTimeOffset now)

@@ -34,7 +34,8 @@ internal sealed class Job
         CompletedAt = null;
         ActualUsage = null;
         LeasedIndex = -1;
-        Purged = false;
+        PrevInTenant = null;
+        NextInTenant = null;
         InTenantQueue = false;
     }
 
@@ -78,8 +79,9 @@ internal sealed class Job
     /// <summary>Position in the scheduler's leased list; -1 when not leased.</summary>
     public int LeasedIndex { get; set; } = -1;
 
-    /// <summary>Forgotten after its retention; still referenced by its tenant's paging list until compaction.</summary>
-    public bool Purged { get; set; }
+    public Job? PrevInTenant { get; set; }
+
+    public Job? NextInTenant { get; set; }
 
     /// <summary>True while an entry for the job sits in its tenant's queue heap (possibly a stale one).</summary>
     public bool InTenantQueue { get; set; }

@@ -56,11 +56,53 @@ internal sealed class TenantState
 
     public Dictionary<string, Job> ByIdempotencyKey { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Jobs in id order, for paging; purged jobs are skipped and compacted away in bulk.</summary>
-    public List<Job> Jobs { get; } = [];
+    /// <summary>
+    /// The tenant's known jobs in id order, linked through <see cref="Job.NextInTenant"/>, for paging: a forgotten
+    /// job is unlinked in O(1), so its record can be reused at once.
+    /// </summary>
+    public Job? FirstJob { get; set; }
 
-    /// <summary>Purged jobs still in <see cref="Jobs"/>.</summary>
-    public int PurgedInJobs { get; set; }
+    public Job? LastJob { get; set; }
+
+    public void AppendJob(Job job)
+    {
+        job.PrevInTenant = LastJob;
+        job.NextInTenant = null;
+        if (LastJob is null)
+        {
+            FirstJob = job;
+        }
+        else
+        {
+            LastJob.NextInTenant = job;
+        }
+
+        LastJob = job;
+    }
+
+    public void UnlinkJob(Job job)
+    {
+        if (job.PrevInTenant is null)
+        {
+            FirstJob = job.NextInTenant;
+        }
+        else
+        {
+            job.PrevInTenant.NextInTenant = job.NextInTenant;
+        }
+
+        if (job.NextInTenant is null)
+        {
+            LastJob = job.PrevInTenant;
+        }
+        else
+        {
+            job.NextInTenant.PrevInTenant = job.PrevInTenant;
+        }
+
+        job.PrevInTenant = null;
+        job.NextInTenant = null;
+    }
 
     public double ShareKey { get; set; }
 
