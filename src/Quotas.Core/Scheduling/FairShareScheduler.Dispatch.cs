@@ -53,7 +53,7 @@ public sealed partial class FairShareScheduler
         {
             foreach (var tenant in passedOver)
             {
-                if (tenant.QueuedCount > 0 && tenant.HeapIndex < 0)
+                if (tenant.QueuedCount > 0 && !_ready.Contains(tenant))
                 {
                     _ready.Add(tenant);
                 }
@@ -125,7 +125,7 @@ public sealed partial class FairShareScheduler
     private JobLease Lease(Job job, string workerId, TimeSpan leaseTtl, DateTimeOffset now, long[] free)
     {
         var tenant = job.Tenant;
-        tenant.Queue.Dequeue();
+        tenant.Queue.Dequeue().InTenantQueue = false;
         LeaveQueue(job);
         job.State = JobState.Leased;
         job.WorkerId = workerId;
@@ -137,7 +137,7 @@ public sealed partial class FairShareScheduler
         VectorMath.Add(_allocated, job.Dense);
         VectorMath.Subtract(free, job.Dense);
         tenant.LeasedCount++;
-        _leased.Add(job);
+        AddLeased(job);
         tenant.ServedStamp = ++_servedClock;
         UpdateKey(tenant, now);
         if (tenant.Want is not null)

@@ -54,8 +54,7 @@ public sealed partial class FairShareScheduler
             Release(job, now);
             if (job.Attempts >= _config.MaxAttempts)
             {
-                job.State = JobState.Expired;
-                job.CompletedAt = now;
+                Finish(job, JobState.Expired, now);
             }
             else
             {
@@ -125,12 +124,11 @@ public sealed partial class FairShareScheduler
         }
         else
         {
-            Release(job, now);
+            Release(job, now, updateKey: false);
         }
 
-        job.State = outcome == JobOutcome.Succeeded ? JobState.Succeeded : JobState.Failed;
-        job.CompletedAt = now;
         job.ActualUsage = actualUsage ?? job.Demand;
+        Finish(job, outcome == JobOutcome.Succeeded ? JobState.Succeeded : JobState.Failed, now);
         var tenant = job.Tenant;
         usage ??= job.Dense;
         tenant.CompletedCount++;
@@ -145,8 +143,8 @@ public sealed partial class FairShareScheduler
         return new CompleteResult(CompletionStatus.Completed, job.ToInfo());
     }
 
-    /// <summary>Frees a leased job's capacity.</summary>
-    private void Release(Job job, DateTimeOffset now)
+    /// <summary>Frees a leased job's capacity; <paramref name="updateKey"/> false when the caller updates the key itself.</summary>
+    private void Release(Job job, DateTimeOffset now, bool updateKey = true)
     {
         var tenant = job.Tenant;
         VectorMath.Subtract(tenant.Allocated, job.Dense);
@@ -159,9 +157,12 @@ public sealed partial class FairShareScheduler
         }
 
         tenant.LeasedCount--;
-        _leased.Remove(job);
+        RemoveLeased(job);
         job.WorkerId = null;
         job.LeaseExpiresAt = null;
-        UpdateKey(tenant, now);
+        if (updateKey)
+        {
+            UpdateKey(tenant, now);
+        }
     }
 }

@@ -67,11 +67,25 @@ public sealed partial class FairShareScheduler
         }
 
         var maxId = 0L;
+        var finished = new List<Job>();
         foreach (var info in snapshot.Jobs.OrderBy(j => j.Id.Value))
         {
-            RestoreJob(info);
+            RestoreJob(info, finished);
             maxId = Math.Max(maxId, info.Id.Value);
         }
+
+        // Finished jobs are forgotten in the order they finished; the retention window is applied from the next call.
+        finished.Sort(static (a, b) =>
+        {
+            var c = Nullable.Compare(a.CompletedAt, b.CompletedAt);
+            return c != 0 ? c : a.Id.CompareTo(b.Id);
+        });
+        foreach (var job in finished)
+        {
+            _finished.Enqueue(job);
+        }
+
+        TrimFinished(null);
 
         _nextJobId = Math.Max(snapshot.NextJobId, maxId + 1);
         foreach (var tenant in _tenants.Values)
@@ -83,7 +97,7 @@ public sealed partial class FairShareScheduler
         EvaluateReclaim();
     }
 
-    private void RestoreJob(JobInfo info)
+    private void RestoreJob(JobInfo info, List<Job>? finished)
     {
         var tenant = GetOrAddTenant(info.Tenant);
         var dense = (long[])_layout.ToDense(info.Demand, "a snapshot's job demand").Clone();
@@ -97,7 +111,7 @@ public sealed partial class FairShareScheduler
         };
         _jobs.Add(job.Id, job);
         tenant.ByIdempotencyKey.Add(job.IdempotencyKey, job);
-        tenant.Jobs.Add(job);
+        tenant.AppendJob(job);
         switch (info.State)
         {
             case JobState.Queued:
@@ -117,10 +131,11 @@ public sealed partial class FairShareScheduler
                 }
 
                 tenant.LeasedCount++;
-                _leased.Add(job);
+                AddLeased(job);
                 break;
             default:
                 job.State = info.State;
+                finished?.Add(job);
                 break;
         }
     }

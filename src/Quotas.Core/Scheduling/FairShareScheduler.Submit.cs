@@ -70,10 +70,10 @@ public sealed partial class FairShareScheduler
         }
 
         tenant ??= GetOrAddTenant(request.Tenant);
-        var job = new Job(_nextJobId++, tenant, request.Demand, dense, request.Priority, request.IdempotencyKey, request.EstimatedDuration, now);
+        var job = NewJob(tenant, request.Demand, dense, request.Priority, request.IdempotencyKey, request.EstimatedDuration, now);
         _jobs.Add(job.Id, job);
         tenant.ByIdempotencyKey.Add(job.IdempotencyKey, job);
-        tenant.Jobs.Add(job);
+        tenant.AppendJob(job);
         Enqueue(job);
         if (tenant.HasGuarantee)
         {
@@ -105,8 +105,7 @@ public sealed partial class FairShareScheduler
             Release(job, now);
         }
 
-        job.State = JobState.Cancelled;
-        job.CompletedAt = now;
+        Finish(job, JobState.Cancelled, now);
         EvaluateReclaim();
         return CancelStatus.Cancelled;
     }
@@ -153,6 +152,7 @@ public sealed partial class FairShareScheduler
         job.State = JobState.Queued;
         job.Key = JobKey.For(job.Priority, job.EnqueuedAt, _agingPerSecond, job.Id);
         tenant.Queue.Enqueue(job, job.Key);
+        job.InTenantQueue = true;
         tenant.QueuedCount++;
         _queuedTotal++;
         VectorMath.Add(tenant.QueuedDemand, job.Dense);
@@ -164,7 +164,7 @@ public sealed partial class FairShareScheduler
             }
         }
 
-        if (tenant.HeapIndex < 0)
+        if (!_ready.Contains(tenant))
         {
             _ready.Add(tenant);
         }
@@ -187,6 +187,11 @@ public sealed partial class FairShareScheduler
 
         if (tenant.QueuedCount == 0)
         {
+            foreach (var (stale, _) in tenant.Queue.UnorderedItems)
+            {
+                stale.InTenantQueue = false;
+            }
+
             tenant.Queue.Clear();
             _ready.Remove(tenant);
         }

@@ -7,6 +7,7 @@ namespace Quotas.Core.Scheduling;
 /// </summary>
 public sealed partial class FairShareScheduler
 {
+    private const int MaxPooledJobs = 1 << 16;
     private readonly ResourceLayout _layout;
     private readonly QuotaCheck? _quotaCheck;
     private readonly Dictionary<TenantId, TenantState> _tenants = [];
@@ -14,7 +15,9 @@ public sealed partial class FairShareScheduler
     private readonly List<TenantState> _guaranteed = [];
     private readonly TenantHeap _ready = new();
     private readonly Dictionary<long, Job> _jobs = [];
-    private readonly HashSet<Job> _leased = [];
+    private readonly List<Job> _leased = [];
+    private readonly Queue<Job> _finished = new();
+    private readonly Stack<Job> _jobPool = new();
     private readonly long[] _allocated;
     private readonly long[] _marked;
     private readonly long[] _protected;
@@ -79,28 +82,20 @@ public sealed partial class FairShareScheduler
             return new JobPage([], null);
         }
 
-        var jobs = state.Jobs;
-        int lo = 0, hi = jobs.Count;
-        while (lo < hi)
+        // Walks the tenant's jobs from the oldest: O(jobs the tenant has) per page, which keeps forgetting a job O(1).
+        var job = state.FirstJob;
+        while (job is not null && job.Id <= after)
         {
-            var mid = (lo + hi) >>> 1;
-            if (jobs[mid].Id <= after)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
+            job = job.NextInTenant;
         }
 
-        var page = new List<JobInfo>(Math.Min(pageSize, jobs.Count - lo));
-        for (var i = lo; i < jobs.Count && page.Count < pageSize; i++)
+        var page = new List<JobInfo>(Math.Min(pageSize, 64));
+        for (; job is not null && page.Count < pageSize; job = job.NextInTenant)
         {
-            page.Add(jobs[i].ToInfo());
+            page.Add(job.ToInfo());
         }
 
-        var more = lo + page.Count < jobs.Count;
+        var more = job is not null;
         return new JobPage(page, more ? page[^1].Id.ToString() : null);
     }
 
@@ -149,6 +144,76 @@ public sealed partial class FairShareScheduler
         _config = _config with { Tenants = [.. _shares.Values] };
         UpdateKey(_tenants[share.Tenant], now);
         EvaluateReclaim();
+    }
+
+    /// <summary>Ends a job in terminal <paramref name="state"/> and forgets finished jobs past their retention.</summary>
+    private void Finish(Job job, JobState state, DateTimeOffset now)
+    {
+        job.State = state;
+        job.CompletedAt = now;
+        _finished.Enqueue(job);
+        TrimFinished(now);
+    }
+
+    /// <summary>
+    /// Forgets finished jobs beyond <see cref="PoolConfig.MaxFinishedJobs"/> or older than
+    /// <see cref="PoolConfig.FinishedJobRetention"/>, oldest finished first; O(1) amortized per finished job.
+    /// </summary>
+    private void TrimFinished(DateTimeOffset? now)
+    {
+        var max = _config.MaxFinishedJobs;
+        while (_finished.Count > 0)
+        {
+            var oldest = _finished.Peek();
+            if (_finished.Count <= max && (now is null || oldest.CompletedAt is not { } done || now.Value - done <= _config.FinishedJobRetention))
+            {
+                break;
+            }
+
+            _finished.Dequeue();
+            Purge(oldest);
+        }
+    }
+
+    private void Purge(Job job)
+    {
+        var tenant = job.Tenant;
+        _jobs.Remove(job.Id);
+        tenant.ByIdempotencyKey.Remove(job.IdempotencyKey);
+        tenant.UnlinkJob(job);
+
+        // A job ended while queued may still have a stale entry in its tenant's heap; that record is left to the GC.
+        if (!job.InTenantQueue && _jobPool.Count < MaxPooledJobs)
+        {
+            _jobPool.Push(job);
+        }
+    }
+
+    private Job NewJob(TenantState tenant, ResourceVector demand, long[] dense, int priority, string idempotencyKey, TimeSpan? estimatedDuration, DateTimeOffset now)
+    {
+        if (_jobPool.TryPop(out var job))
+        {
+            job.Reset(_nextJobId++, tenant, demand, dense, priority, idempotencyKey, estimatedDuration, now);
+            return job;
+        }
+
+        return new Job(_nextJobId++, tenant, demand, dense, priority, idempotencyKey, estimatedDuration, now);
+    }
+
+    private void AddLeased(Job job)
+    {
+        job.LeasedIndex = _leased.Count;
+        _leased.Add(job);
+    }
+
+    private void RemoveLeased(Job job)
+    {
+        var index = job.LeasedIndex;
+        var last = _leased[^1];
+        _leased[index] = last;
+        last.LeasedIndex = index;
+        _leased.RemoveAt(_leased.Count - 1);
+        job.LeasedIndex = -1;
     }
 
     private TenantState GetOrAddTenant(TenantId id)

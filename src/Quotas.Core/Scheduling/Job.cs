@@ -1,9 +1,19 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Quotas.Core.Scheduling;
 
 /// <summary>The scheduler's mutable record of one job.</summary>
 internal sealed class Job
 {
-    public Job(long id, TenantState tenant, ResourceVector demand, long[] dense, int priority, string idempotencyKey, TimeSpan? estimatedDuration, DateTimeOffset submittedAt)
+    public Job(long id, TenantState tenant, ResourceVector demand, long[] dense, int priority, string idempotencyKey, TimeSpan? estimatedDuration, DateTimeOffset submittedAt) =>
+        Reset(id, tenant, demand, dense, priority, idempotencyKey, estimatedDuration, submittedAt);
+
+    /// <summary>
+    /// Makes a forgotten job record a new job. Records are reused because with a deep queue every new job would
+    /// otherwise survive into the old generation, and promoting them dominated the garbage collector's pauses.
+    /// </summary>
+    [MemberNotNull(nameof(Tenant), nameof(Demand), nameof(Dense), nameof(IdempotencyKey))]
+    public void Reset(long id, TenantState tenant, ResourceVector demand, long[] dense, int priority, string idempotencyKey, TimeSpan? estimatedDuration, DateTimeOffset submittedAt)
     {
         Id = id;
         Tenant = tenant;
@@ -14,24 +24,37 @@ internal sealed class Job
         EstimatedDuration = estimatedDuration;
         SubmittedAt = submittedAt;
         EnqueuedAt = submittedAt;
+        Key = default;
+        State = JobState.Queued;
+        Attempts = 0;
+        WorkerId = null;
+        LeasedAt = null;
+        LeaseExpiresAt = null;
+        PreemptionRequested = false;
+        CompletedAt = null;
+        ActualUsage = null;
+        LeasedIndex = -1;
+        PrevInTenant = null;
+        NextInTenant = null;
+        InTenantQueue = false;
     }
 
-    public long Id { get; }
+    public long Id { get; private set; }
 
-    public TenantState Tenant { get; }
+    public TenantState Tenant { get; private set; }
 
-    public ResourceVector Demand { get; }
+    public ResourceVector Demand { get; private set; }
 
     /// <summary>Demand in the pool's layout; shared between jobs, never mutated.</summary>
-    public long[] Dense { get; }
+    public long[] Dense { get; private set; }
 
-    public int Priority { get; }
+    public int Priority { get; private set; }
 
-    public string IdempotencyKey { get; }
+    public string IdempotencyKey { get; private set; }
 
-    public TimeSpan? EstimatedDuration { get; }
+    public TimeSpan? EstimatedDuration { get; private set; }
 
-    public DateTimeOffset SubmittedAt { get; }
+    public DateTimeOffset SubmittedAt { get; private set; }
 
     public DateTimeOffset EnqueuedAt { get; set; }
 
@@ -52,6 +75,16 @@ internal sealed class Job
     public DateTimeOffset? CompletedAt { get; set; }
 
     public ResourceVector? ActualUsage { get; set; }
+
+    /// <summary>Position in the scheduler's leased list; -1 when not leased.</summary>
+    public int LeasedIndex { get; set; } = -1;
+
+    public Job? PrevInTenant { get; set; }
+
+    public Job? NextInTenant { get; set; }
+
+    /// <summary>True while an entry for the job sits in its tenant's queue heap (possibly a stale one).</summary>
+    public bool InTenantQueue { get; set; }
 
     public bool IsTerminal => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled or JobState.Expired;
 

@@ -28,6 +28,20 @@ public sealed record PoolConfig
     /// <summary>Half-life of historical usage. Default one hour.</summary>
     public TimeSpan UsageHalfLife { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How long a finished (succeeded, failed, cancelled, expired) job stays known after it ends: within this window
+    /// <see cref="FairShareScheduler.Get"/> finds it and a retried submission with its idempotency key returns it.
+    /// After that (or sooner, see <see cref="MaxFinishedJobs"/>) it is forgotten and the same key creates a new job.
+    /// Default one hour.
+    /// </summary>
+    public TimeSpan FinishedJobRetention { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// At most this many finished jobs are kept (oldest finished forgotten first), so memory and snapshots stay
+    /// bounded however fast jobs finish. Default 100,000.
+    /// </summary>
+    public int MaxFinishedJobs { get; init; } = 100_000;
+
     /// <summary>Leases a job may lose by expiry before it ends <see cref="JobState.Expired"/>. Default 5.</summary>
     public int MaxAttempts { get; init; } = 5;
 }

@@ -26,6 +26,8 @@ internal static class PoolConfigValidator
         Require(double.IsFinite(config.AgingPerSecond) && config.AgingPerSecond >= 0, "AgingPerSecond must be a finite number >= 0.");
         Require(config.HistoryBlend is >= 0 and <= 1, "HistoryBlend must be between 0 (off) and 1.");
         Require(config.UsageHalfLife > TimeSpan.Zero, "UsageHalfLife must be greater than zero.");
+        Require(config.FinishedJobRetention >= TimeSpan.Zero, "FinishedJobRetention must not be negative.");
+        Require(config.MaxFinishedJobs >= 0, "MaxFinishedJobs must be 0 or more.");
         Require(config.Tenants is not null, "Tenants is null; use an empty list for none.");
 
         var seen = new HashSet<TenantId>();

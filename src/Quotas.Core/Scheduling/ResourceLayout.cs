@@ -21,7 +21,9 @@ internal sealed class ResourceLayout
     public string NameAt(int index) => _names[index];
 
     /// <summary>Dense form of <paramref name="vector"/>; <paramref name="unknown"/> names a resource the pool lacks.</summary>
-    public bool TryToDense(ResourceVector vector, out long[] dense, out string? unknown)
+    public bool TryToDense(ResourceVector vector, out long[] dense, out string? unknown) => TryToDense(vector, out dense, out unknown, remember: true);
+
+    private bool TryToDense(ResourceVector vector, out long[] dense, out string? unknown, bool remember)
     {
         // Callers often pass one vector instance for many jobs: share its (never mutated) dense form.
         if (ReferenceEquals(vector, _lastVector))
@@ -44,8 +46,12 @@ internal sealed class ResourceLayout
             dense[index] = vector.AmountAt(i);
         }
 
-        _lastVector = vector;
-        _lastDense = dense;
+        if (remember)
+        {
+            _lastVector = vector;
+            _lastDense = dense;
+        }
+
         unknown = null;
         return true;
     }
@@ -61,9 +67,18 @@ internal sealed class ResourceLayout
     }
 
     /// <summary>Dense form where an absent resource is <paramref name="absent"/> instead of zero.</summary>
+    /// <remarks>
+    /// Does not replace the remembered vector: a worker's free capacity between submissions would otherwise make every
+    /// batch's next job demand convert (and allocate) afresh.
+    /// </remarks>
     public long[] ToDense(ResourceVector vector, string what, long absent)
     {
-        var dense = (long[])ToDense(vector, what).Clone();
+        if (!TryToDense(vector, out var shared, out var unknown, remember: false))
+        {
+            throw UnknownResource(unknown!, what);
+        }
+
+        var dense = ReferenceEquals(shared, _lastDense) ? (long[])shared.Clone() : shared;
         for (var i = 0; i < dense.Length; i++)
         {
             if (!vector.Contains(_names[i]))

@@ -2,15 +2,33 @@ namespace Quotas.Core.Scheduling;
 
 /// <summary>
 /// Indexed binary min-heap of tenants with queued jobs, by weighted share; keys update in place. Keys are copied into
-/// the entries so sifting through 10,000 tenants compares without chasing pointers.
+/// the entries, and positions are kept in an array by tenant ordinal, so sifting through 10,000 tenants neither reads
+/// nor writes the tenants' own objects.
 /// </summary>
 internal sealed class TenantHeap
 {
     private Entry[] _items = new Entry[16];
+    private int[] _positions = [];
 
     public int Count { get; private set; }
 
     public TenantState this[int index] => _items[index].Tenant;
+
+    public bool Contains(TenantState tenant) => IndexOf(tenant) >= 0;
+
+    private int IndexOf(TenantState tenant) => tenant.Ordinal < _positions.Length ? _positions[tenant.Ordinal] : -1;
+
+    private void SetIndex(int ordinal, int index)
+    {
+        if (ordinal >= _positions.Length)
+        {
+            var old = _positions.Length;
+            Array.Resize(ref _positions, Math.Max(ordinal + 1, old * 2));
+            _positions.AsSpan(old).Fill(-1);
+        }
+
+        _positions[ordinal] = index;
+    }
 
     public void Add(TenantState tenant)
     {
@@ -20,9 +38,9 @@ internal sealed class TenantHeap
         }
 
         _items[Count] = new Entry(tenant);
-        tenant.HeapIndex = Count;
+        SetIndex(tenant.Ordinal, Count);
         Count++;
-        Up(tenant.HeapIndex);
+        Up(Count - 1);
     }
 
     public TenantState Pop()
@@ -34,19 +52,21 @@ internal sealed class TenantHeap
 
     public void Remove(TenantState tenant)
     {
-        if (tenant.HeapIndex >= 0)
+        var index = IndexOf(tenant);
+        if (index >= 0)
         {
-            RemoveAt(tenant.HeapIndex);
+            RemoveAt(index);
         }
     }
 
     /// <summary>Restores order after <paramref name="tenant"/>'s key changed.</summary>
     public void Update(TenantState tenant)
     {
-        if (tenant.HeapIndex >= 0)
+        var index = IndexOf(tenant);
+        if (index >= 0)
         {
-            _items[tenant.HeapIndex] = new Entry(tenant);
-            Down(Up(tenant.HeapIndex));
+            _items[index] = new Entry(tenant);
+            Down(Up(index));
         }
     }
 
@@ -65,7 +85,7 @@ internal sealed class TenantHeap
 
     private void RemoveAt(int index)
     {
-        _items[index].Tenant.HeapIndex = -1;
+        _positions[_items[index].Ordinal] = -1;
         Count--;
         if (index == Count)
         {
@@ -74,7 +94,7 @@ internal sealed class TenantHeap
         }
 
         _items[index] = _items[Count];
-        _items[index].Tenant.HeapIndex = index;
+        _positions[_items[index].Ordinal] = index;
         _items[Count] = default;
         Down(Up(index));
     }
@@ -101,12 +121,12 @@ internal sealed class TenantHeap
             }
 
             _items[index] = _items[parent];
-            _items[index].Tenant.HeapIndex = index;
+            _positions[_items[index].Ordinal] = index;
             index = parent;
         }
 
         _items[index] = item;
-        item.Tenant.HeapIndex = index;
+        _positions[item.Ordinal] = index;
         return index;
     }
 
@@ -132,12 +152,12 @@ internal sealed class TenantHeap
             }
 
             _items[index] = _items[child];
-            _items[index].Tenant.HeapIndex = index;
+            _positions[_items[index].Ordinal] = index;
             index = child;
         }
 
         _items[index] = item;
-        item.Tenant.HeapIndex = index;
+        _positions[item.Ordinal] = index;
     }
 
     private readonly struct Entry

@@ -56,15 +56,59 @@ internal sealed class TenantState
 
     public Dictionary<string, Job> ByIdempotencyKey { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>All jobs in id order, for paging.</summary>
-    public List<Job> Jobs { get; } = [];
+    /// <summary>
+    /// The tenant's known jobs in id order, linked through <see cref="Job.NextInTenant"/>, for paging: a forgotten
+    /// job is unlinked in O(1), so its record can be reused at once.
+    /// </summary>
+    public Job? FirstJob { get; set; }
+
+    public Job? LastJob { get; set; }
+
+    public void AppendJob(Job job)
+    {
+        job.PrevInTenant = LastJob;
+        job.NextInTenant = null;
+        if (LastJob is null)
+        {
+            FirstJob = job;
+        }
+        else
+        {
+            LastJob.NextInTenant = job;
+        }
+
+        LastJob = job;
+    }
+
+    public void UnlinkJob(Job job)
+    {
+        if (job.PrevInTenant is null)
+        {
+            FirstJob = job.NextInTenant;
+        }
+        else
+        {
+            job.PrevInTenant.NextInTenant = job.NextInTenant;
+        }
+
+        if (job.NextInTenant is null)
+        {
+            LastJob = job.PrevInTenant;
+        }
+        else
+        {
+            job.NextInTenant.PrevInTenant = job.PrevInTenant;
+        }
+
+        job.PrevInTenant = null;
+        job.NextInTenant = null;
+    }
 
     public double ShareKey { get; set; }
 
     /// <summary>When the tenant last got a job; among equal shares the one served longest ago goes first.</summary>
     public long ServedStamp { get; set; }
 
-    public int HeapIndex { get; set; } = -1;
 
     /// <summary>The next queued job, dropping cancelled or completed entries left in the heap.</summary>
     public Job? PeekHead()
@@ -76,7 +120,7 @@ internal sealed class TenantState
                 return job;
             }
 
-            Queue.Dequeue();
+            Queue.Dequeue().InTenantQueue = false;
         }
 
         return null;
