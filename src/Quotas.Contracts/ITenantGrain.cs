@@ -41,11 +41,17 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Counts <paramref name="cost"/> units against a rate quota; the result carries remaining and reset.</summary>
     Task<RateDecision> CheckRate(string quota, long cost);
 
+    /// <summary>Like <see cref="CheckRate"/>, with the quota's window for the RateLimit-Policy header.</summary>
+    Task<RateHit> HitRate(string quota, long cost);
+
     /// <summary>Records budget usage once per event id.</summary>
     Task<UsageRecord> RecordUsage(string eventId, string quota, long amount);
 
     /// <summary>Sets a reported gauge such as storage bytes.</summary>
     Task ReportGauge(string quota, long value);
+
+    /// <summary>Whether <paramref name="additional"/> more units fit under a reported gauge (storage); consumes nothing.</summary>
+    Task<AdmissionDecision> CheckReported(string quota, long additional);
 
     Task<TenantStats> GetStats();
 
@@ -61,3 +67,6 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Called by a child tenant: renews the reservation held for the child's lease.</summary>
     Task<LeaseRenewal> RenewChildReservation(string childLeaseId, TimeSpan ttl);
 }
+
+/// <summary>A rate check and the window of its quota (zero when the quota is unlimited).</summary>
+public sealed record RateHit(RateDecision Decision, TimeSpan Window);

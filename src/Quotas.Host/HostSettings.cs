@@ -23,6 +23,11 @@ public sealed class HostSettings
     /// <summary>The HTTP address of the API and health endpoints (plain HTTP; terminate TLS in front).</summary>
     public Uri HttpUrl { get; set; } = new("http://localhost:5000");
 
+    /// <summary>Seeds three demo tenants (one per tier) at start. Default: on in the embedded mode (SQLite), off in a cluster.</summary>
+    public bool? SeedDemoTenants { get; set; }
+
+    public bool SeedsDemoTenants => SeedDemoTenants ?? !Clustered;
+
     /// <summary>True when this process belongs to a cluster (PostgreSQL) rather than running alone (SQLite).</summary>
     public bool Clustered => Storage == StorageKind.PostgreSql;
 

@@ -2,6 +2,8 @@ using System.Net;
 using Grains.AdoNet;
 using Grains.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Quotas.Gateway;
+using Quotas.Gateway.Endpoints;
 using Quotas.Grains.Scheduling;
 
 namespace Quotas.Host;
@@ -9,9 +11,15 @@ namespace Quotas.Host;
 /// <summary>Turns <see cref="HostSettings"/> into services: a silo, a cluster client, or both, and the HTTP listener.</summary>
 internal static class HostSetup
 {
-    public static WebApplicationBuilder AddQuotasHost(this WebApplicationBuilder builder, HostSettings settings)
+    public static WebApplicationBuilder AddQuotasHost(this WebApplicationBuilder builder, HostSettings settings, GatewayOptions gateway)
     {
         builder.Services.AddSingleton(settings);
+        if (settings.Role != HostRole.Silo)
+        {
+            builder.Services.AddQuotasGateway(gateway);
+            builder.Services.AddSingleton<IClusterInfo, ClusterInfo>();
+        }
+
         builder.Services.AddSingleton<StorageProbe>();
         // A clustered silo adds its own Kestrel listener for the silo port, and Kestrel then ignores ASPNETCORE_URLS:
         // the HTTP listener is therefore always explicit.

@@ -1,3 +1,4 @@
+using Quotas.Gateway;
 using Quotas.Host;
 
 // Roles and storage come from configuration (appsettings.json, QUOTAS__... environment variables, --Quotas:... args).
@@ -5,7 +6,8 @@ using Quotas.Host;
 // appsettings.json is read next to the executable, whatever the working directory (SQLite paths stay relative to it).
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var settings = builder.Configuration.GetSection(HostSettings.SectionName).Get<HostSettings>() ?? new HostSettings();
-var errors = settings.Validate();
+var gateway = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+var errors = settings.Validate().Concat(gateway.Validate()).ToList();
 if (errors.Count > 0)
 {
     foreach (var error in errors)
@@ -16,9 +18,19 @@ if (errors.Count > 0)
     return 2;
 }
 
-builder.AddQuotasHost(settings);
+builder.AddQuotasHost(settings, gateway);
 var app = builder.Build();
 app.MapHealthEndpoints();
+if (settings.Role != HostRole.Silo)
+{
+    app.MapQuotasGateway();
+}
+
+if (settings.SeedsDemoTenants)
+{
+    app.Lifetime.ApplicationStarted.Register(() => _ = DemoSeeding.RunAsync(app));
+}
+
 app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
     "Quotas {Role} ready on {Url} with {Storage} storage", settings.Role, settings.HttpUrl, settings.Storage));
 await app.RunAsync();

@@ -32,6 +32,19 @@ public interface IPlacedGrain : IGrainWithStringKey
     Task<string> Silo();
 
     Task Fail(string message);
+
+    Task FailWithCode(string code, string message);
+}
+
+/// <summary>An error with a stable code, shaped like the quota service's validation errors.</summary>
+public sealed class CodedException(string code, string message) : Exception(message)
+{
+    public CodedException()
+        : this("none", "no code")
+    {
+    }
+
+    public string Code { get; } = code;
 }
 
 public sealed class PlacedState
@@ -60,4 +73,6 @@ public sealed class PlacedGrain([PersistentState("placed")] IPersistentState<Pla
     public Task<string> Silo() => Task.FromResult(silo.Name);
 
     public Task Fail(string message) => throw new InvalidOperationException(message);
+
+    public Task FailWithCode(string code, string message) => throw new CodedException(code, message);
 }

@@ -52,6 +52,9 @@ public sealed partial class Silo : IHostedLifecycleService, IDisposable
 
     internal MembershipView? MembershipView => _cluster?.View;
 
+    /// <summary>The membership as this silo last read it; null for a silo without clustering.</summary>
+    public MembershipSnapshot? Membership => _cluster?.View.Current;
+
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
         _status = SiloStatus.Starting;

@@ -7,7 +7,9 @@ namespace Grains.Serialization;
 /// <summary>
 /// Carries an exception across processes as its type name, message and stack trace, and rebuilds it on the caller's
 /// side with the same type when that type is known and has a (string message) constructor; otherwise the caller gets
-/// a <see cref="RemoteGrainException"/> that names the original type.
+/// a <see cref="RemoteGrainException"/> that names the original type. An exception with a public string <c>Code</c>
+/// property and a (string code, string message) constructor keeps its code: errors with stable codes stay
+/// machine-readable across silos (see docs/contracts.md).
 /// </summary>
 internal static class RemoteExceptions
 {
@@ -22,12 +24,17 @@ internal static class RemoteExceptions
             writer.WriteString("etag", inconsistent.ExpectedEtag);
         }
 
+        if (CodeOf(exception) is { } code)
+        {
+            writer.WriteString("code", code);
+        }
+
         writer.WriteEndObject();
     }
 
     public static Exception Read(ReadOnlySpan<byte> payload)
     {
-        string? typeName = null, message = null, stackTrace = null, etag = null;
+        string? typeName = null, message = null, stackTrace = null, etag = null, code = null;
         try
         {
             var reader = new Utf8JsonReader(payload);
@@ -47,6 +54,7 @@ internal static class RemoteExceptions
                     case "message": message = value; break;
                     case "stackTrace": stackTrace = value; break;
                     case "etag": etag = value; break;
+                    case "code": code = value; break;
                 }
             }
         }
@@ -55,10 +63,13 @@ internal static class RemoteExceptions
             return new RemoteGrainException("unknown", "The remote silo sent an error that could not be read.", null);
         }
 
-        return Create(typeName ?? "unknown", message ?? "", etag) ?? new RemoteGrainException(typeName ?? "unknown", message ?? "", stackTrace);
+        return Create(typeName ?? "unknown", message ?? "", etag, code) ?? new RemoteGrainException(typeName ?? "unknown", message ?? "", stackTrace);
     }
 
-    private static Exception? Create(string typeName, string message, string? etag)
+    private static string? CodeOf(Exception exception) =>
+        exception.GetType().GetProperty("Code", BindingFlags.Public | BindingFlags.Instance)?.GetValue(exception) as string;
+
+    private static Exception? Create(string typeName, string message, string? etag, string? code)
     {
         var type = Type.GetType(typeName, throwOnError: false);
         if (type is null || !typeof(Exception).IsAssignableFrom(type))
@@ -71,10 +82,11 @@ internal static class RemoteExceptions
             return new InconsistentStateException(message, etag);
         }
 
-        var constructor = type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string)]);
+        var withCode = code is null ? null : type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string), typeof(string)]);
+        var constructor = withCode ?? type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string)]);
         try
         {
-            return constructor?.Invoke([message]) as Exception;
+            return constructor?.Invoke(withCode is null ? [message] : [code, message]) as Exception;
         }
         catch (TargetInvocationException)
         {

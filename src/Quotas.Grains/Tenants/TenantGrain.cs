@@ -1,5 +1,6 @@
 using Grains;
 using Quotas.Contracts;
+using Quotas.Contracts.Gateway;
 using Quotas.Core.Tenants;
 
 namespace Quotas.Grains.Tenants;
@@ -23,6 +24,8 @@ public sealed class TenantGrain(
     private TenantQuotas? _tenant;
 
     private string Id => GetPrimaryKeyString();
+
+    private ITenantDirectoryGrain Directory() => GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -50,6 +53,9 @@ public sealed class TenantGrain(
         }
 
         var parentQuotas = config.ParentId is { } parent ? await ParentQuotasAsync(parent) : null;
+        // Listed before it is stored: a listing may name a tenant whose creation failed (readers skip it), but never
+        // misses one that exists.
+        await Directory().Add(Id);
         await CommitAsync(new TenantQuotas(config with { Status = TenantStatus.Active }, parentQuotas));
         return _tenant!.Config;
     }
@@ -94,6 +100,7 @@ public sealed class TenantGrain(
 
         await state.ClearStateAsync();
         _tenant = null;
+        await Directory().Remove(Id);
     }
 
     public async Task<AdmissionDecision> Acquire(string quota, long amount, TimeSpan ttl, string? idempotencyKey)
@@ -176,6 +183,23 @@ public sealed class TenantGrain(
 
     public Task<RateDecision> CheckRate(string quota, long cost) => Task.FromResult(Tenant().CheckRate(quota, cost, time.GetUtcNow()));
 
+    public Task<RateHit> HitRate(string quota, long cost)
+    {
+        var tenant = Tenant();
+        var decision = tenant.CheckRate(quota, cost, time.GetUtcNow());
+        var window = TimeSpan.Zero;
+        foreach (var definition in tenant.Effective)
+        {
+            if (definition.Kind == QuotaKind.Rate && definition.Name == decision.Quota)
+            {
+                window = definition.Window;
+                break;
+            }
+        }
+
+        return Task.FromResult(new RateHit(decision, window));
+    }
+
     public async Task<UsageRecord> RecordUsage(string eventId, string quota, long amount)
     {
         var record = Tenant().RecordUsage(eventId, quota, amount, time.GetUtcNow());
@@ -192,6 +216,8 @@ public sealed class TenantGrain(
         Tenant().ReportGauge(quota, value, time.GetUtcNow());
         await CommitAsync(_tenant!);
     }
+
+    public Task<AdmissionDecision> CheckReported(string quota, long additional) => Task.FromResult(Tenant().CheckReported(quota, additional));
 
     public Task<TenantStats> GetStats() => Task.FromResult(Tenant().Stats(time.GetUtcNow()));
 

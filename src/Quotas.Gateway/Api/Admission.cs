@@ -1,0 +1,27 @@
+using Quotas.Core.Tenants;
+
+namespace Quotas.Gateway.Api;
+
+public sealed record AcquireLeaseRequest(string Quota, long Amount, double TtlSeconds = 60);
+
+public sealed record LeaseGranted(string LeaseId, string Quota, long Amount, DateTimeOffset ExpiresAt, long Remaining);
+
+public sealed record RenewLeaseRequest(double TtlSeconds = 60);
+
+public sealed record LeaseRenewed(string LeaseId, DateTimeOffset ExpiresAt);
+
+public sealed record RateHitRequest(long Cost = 1);
+
+/// <summary>The state of the rate quota after an admitted hit; the same numbers are in the RateLimit headers.</summary>
+public sealed record RateHitResult(string Quota, long Limit, long Remaining, double ResetSeconds);
+
+public sealed record RecordUsageRequest(string Quota, long Amount, string? EventId = null);
+
+public sealed record ReportGaugeRequest(long Value);
+
+public sealed record StorageCheckRequest(long AdditionalBytes);
+
+/// <summary>One quota in force with what is used and left; <see cref="ResetAt"/> is set for budgets and rate windows.</summary>
+public sealed record LimitEntry(string Quota, QuotaKind Kind, long Limit, long Used, long Remaining, DateTimeOffset? ResetAt);
+
+public sealed record LimitsResponse(string TenantId, DateTimeOffset At, IReadOnlyList<LimitEntry> Limits);

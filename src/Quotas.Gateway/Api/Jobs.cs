@@ -1,0 +1,15 @@
+using Quotas.Core.Scheduling;
+
+namespace Quotas.Gateway.Api;
+
+public sealed record SubmitJobBody(ResourceVector Demand, int Priority = 0, double? EstimatedDurationSeconds = null);
+
+public sealed record UpdateCapacityRequest(ResourceVector Capacity);
+
+public sealed record LeaseJobsRequest(ResourceVector FreeCapacity, double LeaseTtlSeconds = 60, int MaxJobs = 10);
+
+public sealed record HeartbeatRequest(IReadOnlyList<JobId> JobIds, double LeaseTtlSeconds = 60);
+
+public sealed record CompleteJobRequest(JobOutcome Outcome, ResourceVector? ActualUsage = null);
+
+public sealed record SiloInfo(string Address, string Status, int? Activations);

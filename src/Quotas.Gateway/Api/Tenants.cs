@@ -1,0 +1,44 @@
+using Quotas.Core.Tenants;
+
+namespace Quotas.Gateway.Api;
+
+public sealed record CreateTenantRequest(
+    string Id,
+    string? Name = null,
+    Tier Tier = Tier.Basic,
+    string? ParentId = null,
+    IReadOnlyList<QuotaSpec>? Quotas = null,
+    IReadOnlyList<int>? AlertThresholds = null,
+    string? TimeZone = null);
+
+public sealed record UpdateQuotasRequest(IReadOnlyList<QuotaSpec> Quotas);
+
+/// <summary>A tenant: its own quota overrides and the quotas in force (tier, overrides and inheritance merged).</summary>
+public sealed record TenantResponse(
+    string Id,
+    string Name,
+    Tier Tier,
+    TenantStatus Status,
+    string? ParentId,
+    IReadOnlyList<QuotaSpec> Quotas,
+    IReadOnlyList<QuotaSpec> EffectiveQuotas,
+    IReadOnlyList<int> AlertThresholds,
+    string TimeZone)
+{
+    public static TenantResponse From(TenantConfig config, IReadOnlyList<QuotaDefinition> effective) => new(
+        config.Id.Value,
+        config.Name,
+        config.Tier,
+        config.Status,
+        config.ParentId?.Value,
+        [.. config.Quotas.Select(QuotaSpec.From)],
+        [.. effective.Select(QuotaSpec.From)],
+        config.EffectiveAlertThresholds,
+        config.TimeZoneId);
+}
+
+/// <summary>Shown once: the key text is not stored and cannot be read again.</summary>
+public sealed record IssuedApiKey(string KeyId, string TenantId, string Key, DateTimeOffset CreatedAt);
+
+/// <summary>One page of a list; pass <see cref="NextCursor"/> as <c>cursor</c> to get the next (also in the Link header).</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);

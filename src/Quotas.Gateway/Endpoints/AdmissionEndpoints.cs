@@ -1,0 +1,94 @@
+using Grains;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Quotas.Contracts;
+using Quotas.Core.Tenants;
+using Quotas.Gateway.Api;
+using Quotas.Gateway.Auth;
+using Quotas.Gateway.Idempotency;
+using Quotas.Gateway.Problems;
+
+namespace Quotas.Gateway.Endpoints;
+
+/// <summary>A tenant's checks: gauge leases, rate-limit hits, budget usage and reported gauges (storage).</summary>
+internal static class AdmissionEndpoints
+{
+    public static void MapAdmissionEndpoints(this RouteGroupBuilder v1)
+    {
+        var tenant = v1.MapGroup("/tenants/{tenantId}").WithTags("Admission").RequireTenantOrAdmin();
+        tenant.MapPost("/leases", Acquire).WithName("AcquireLease")
+            .Produces<LeaseGranted>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        tenant.MapPost("/leases/{leaseId}/renew", Renew).WithName("RenewLease").ProducesProblem(StatusCodes.Status429TooManyRequests);
+        tenant.MapDelete("/leases/{leaseId}", Release).WithName("ReleaseLease");
+        tenant.MapPost("/rate-limits/{quota}/hits", Hit).WithName("HitRateLimit").ProducesProblem(StatusCodes.Status429TooManyRequests);
+        tenant.MapPost("/usage", RecordUsage).WithName("RecordUsage")
+            .Produces<UsageRecord>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        tenant.MapPut("/reported/{quota}", Report).WithName("ReportGauge");
+        tenant.MapPost("/reported/{quota}/check", CheckStorage).WithName("CheckStorage").ProducesProblem(StatusCodes.Status507InsufficientStorage);
+    }
+
+    private static async Task<IResult> Acquire(HttpContext context, string tenantId, AcquireLeaseRequest request, IGrainFactory grains)
+    {
+        var key = IdempotentRequest.KeyOf(context);
+        var decision = await grains.GetGrain<ITenantGrain>(tenantId).Acquire(request.Quota, request.Amount, Ttl(request.TtlSeconds), key);
+        return decision is AdmissionDecision.Allow allow
+            ? TypedResults.Created($"/v1/tenants/{tenantId}/leases/{allow.LeaseId}", new LeaseGranted(allow.LeaseId!, request.Quota, request.Amount, allow.ExpiresAt!.Value, allow.Remaining))
+            : QuotaRefusals.Refused(context, decision);
+    }
+
+    private static async Task<IResult> Renew(HttpContext context, string tenantId, string leaseId, RenewLeaseRequest? request, IGrainFactory grains)
+    {
+        var renewal = await grains.GetGrain<ITenantGrain>(tenantId).Renew(leaseId, Ttl(request?.TtlSeconds ?? 60));
+        if (renewal.Renewed)
+        {
+            return TypedResults.Ok(new LeaseRenewed(leaseId, renewal.ExpiresAt!.Value));
+        }
+
+        return renewal.ReasonCode == ReasonCodes.LeaseNotFound
+            ? Problem.NotFound(context, $"Lease '{leaseId}' is not held: it was released or expired.")
+            : QuotaRefusals.Refused(context, renewal.ReasonCode ?? "refused", leaseId, null, null, null);
+    }
+
+    private static async Task<IResult> Release(string tenantId, string leaseId, IGrainFactory grains)
+    {
+        // Idempotent: releasing an unknown or already released lease changes nothing and answers the same.
+        await grains.GetGrain<ITenantGrain>(tenantId).Release(leaseId);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> Hit(HttpContext context, string tenantId, string quota, RateHitRequest? request, IGrainFactory grains)
+    {
+        var hit = await grains.GetGrain<ITenantGrain>(tenantId).HitRate(quota, request?.Cost ?? 1);
+        var decision = hit.Decision;
+        QuotaRefusals.SetRateLimitHeaders(context.Response, decision, hit.Window);
+        return decision.Allowed
+            ? TypedResults.Ok(new RateHitResult(decision.Quota, decision.Limit, decision.Remaining, QuotaRefusals.Seconds(decision.ResetAfter)))
+            : QuotaRefusals.Refused(context, decision.ToAdmission());
+    }
+
+    private static Task<IResult> RecordUsage(HttpContext context, string tenantId, RecordUsageRequest request, IGrainFactory grains) =>
+        IdempotentRequest.RunAsync(context, tenantId, "usage", request, async key =>
+        {
+            var eventId = request.EventId ?? key ?? throw new QuotaValidationException(
+                ValidationCodes.InvalidEventId, $"Recording usage needs an eventId in the body or an {IdempotentRequest.Header} header, so that a retry is counted once.");
+            var record = await grains.GetGrain<ITenantGrain>(tenantId).RecordUsage(eventId, request.Quota, request.Amount);
+            return IdempotentRequest.Outcome.Success(StatusCodes.Status201Created, record);
+        });
+
+    private static async Task<IResult> Report(string tenantId, string quota, ReportGaugeRequest request, IGrainFactory grains)
+    {
+        await grains.GetGrain<ITenantGrain>(tenantId).ReportGauge(quota, request.Value);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> CheckStorage(HttpContext context, string tenantId, string quota, StorageCheckRequest request, IGrainFactory grains)
+    {
+        var decision = await grains.GetGrain<ITenantGrain>(tenantId).CheckReported(quota, request.AdditionalBytes);
+        return decision.IsAllowed ? TypedResults.NoContent() : QuotaRefusals.Refused(context, decision);
+    }
+
+    private static TimeSpan Ttl(double seconds) => seconds is > 0 and <= 86_400
+        ? TimeSpan.FromSeconds(seconds)
+        : throw new QuotaValidationException(ValidationCodes.InvalidTtl, $"ttlSeconds is {seconds}: use more than 0 and at most 86,400 (one day).");
+}

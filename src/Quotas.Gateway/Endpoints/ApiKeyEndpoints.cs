@@ -1,0 +1,47 @@
+using Grains;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Quotas.Contracts;
+using Quotas.Contracts.Gateway;
+using Quotas.Gateway.Api;
+using Quotas.Gateway.Auth;
+using Quotas.Gateway.Problems;
+
+namespace Quotas.Gateway.Endpoints;
+
+/// <summary>Tenant API keys: issue (the key text is shown once) and revoke.</summary>
+internal static class ApiKeyEndpoints
+{
+    public static void MapApiKeyEndpoints(this RouteGroupBuilder v1)
+    {
+        var keys = v1.MapGroup("/tenants/{tenantId}/api-keys").WithTags("API keys").RequireAdmin();
+        keys.MapPost("/", Issue).WithName("IssueApiKey");
+        keys.MapDelete("/{keyId}", Revoke).WithName("RevokeApiKey");
+    }
+
+    private static async Task<IResult> Issue(string tenantId, IGrainFactory grains)
+    {
+        // The tenant must exist: this fails with unknown_tenant (404) otherwise.
+        await grains.GetGrain<ITenantGrain>(tenantId).GetConfig();
+        var (keyId, secret, text) = ApiKeyText.NewKey();
+        var info = await grains.GetGrain<IApiKeyGrain>(keyId).Register(tenantId, ApiKeyText.Hash(secret));
+        return TypedResults.Created($"/v1/tenants/{tenantId}/api-keys/{keyId}", new IssuedApiKey(keyId, tenantId, text, info.CreatedAt));
+    }
+
+    private static async Task<IResult> Revoke(HttpContext context, string tenantId, string keyId, IGrainFactory grains, CallerResolver callers)
+    {
+        if (ApiKeyText.IsKeyId(keyId))
+        {
+            var key = grains.GetGrain<IApiKeyGrain>(keyId);
+            if (await key.Get() is { RevokedAt: null } info && info.TenantId == tenantId)
+            {
+                await key.Revoke();
+                callers.Forget(keyId);
+                return TypedResults.NoContent();
+            }
+        }
+
+        return Problem.NotFound(context, $"Tenant '{tenantId}' has no live API key '{keyId}'.");
+    }
+}

@@ -1,0 +1,80 @@
+using Grains;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Quotas.Contracts;
+using Quotas.Core.Scheduling;
+using Quotas.Core.Tenants;
+using Quotas.Gateway.Api;
+using Quotas.Gateway.Auth;
+using Quotas.Gateway.Idempotency;
+using Quotas.Gateway.Problems;
+using SchedulingTenantId = Quotas.Core.Scheduling.TenantId;
+
+namespace Quotas.Gateway.Endpoints;
+
+/// <summary>A tenant's jobs in a pool: submit (idempotent), get, cancel, list.</summary>
+internal static class JobEndpoints
+{
+    public static void MapJobEndpoints(this RouteGroupBuilder v1)
+    {
+        var jobs = v1.MapGroup("/tenants/{tenantId}/pools/{poolId}/jobs").WithTags("Jobs").RequireTenantOrAdmin();
+        jobs.MapPost("/", Submit).WithName("SubmitJob")
+            .Produces<JobInfo>(StatusCodes.Status201Created).Produces<JobInfo>(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        jobs.MapGet("/", List).WithName("ListJobs");
+        jobs.MapGet("/{jobId:long}", Get).WithName("GetJob");
+        jobs.MapDelete("/{jobId:long}", Cancel).WithName("CancelJob");
+    }
+
+    private static Task<IResult> Submit(HttpContext context, string tenantId, string poolId, SubmitJobBody body, IGrainFactory grains) =>
+        IdempotentRequest.RunAsync(context, tenantId, $"jobs/{poolId}", body, async key =>
+        {
+            // Without a key the submission is not deduplicated; the scheduler still needs one, so it gets a fresh one.
+            var request = new SubmitJobRequest(
+                new SchedulingTenantId(tenantId),
+                body.Demand ?? throw new SchedulingException(SchedulingErrorCodes.DemandEmpty, "The job needs a demand, e.g. {\"cpu\": 500}."),
+                body.Priority,
+                key ?? Guid.NewGuid().ToString("N"),
+                body.EstimatedDurationSeconds is { } seconds ? Seconds(seconds) : null);
+            var result = await Pool(grains, poolId).Submit(request);
+            return IdempotentRequest.Outcome.Success(
+                result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, result.Job, $"/v1/tenants/{tenantId}/pools/{poolId}/jobs/{result.Job.Id}");
+        });
+
+    private static async Task<IResult> Get(HttpContext context, string tenantId, string poolId, long jobId, IGrainFactory grains)
+    {
+        var job = await Pool(grains, poolId).GetJob(new JobId(jobId));
+        return job is not null && job.Tenant.Value == tenantId ? TypedResults.Ok(job) : Problem.NotFound(context, $"Job {jobId} does not exist in pool '{poolId}'.");
+    }
+
+    private static async Task<IResult> Cancel(HttpContext context, string tenantId, string poolId, long jobId, IGrainFactory grains)
+    {
+        var pool = Pool(grains, poolId);
+        var job = await pool.GetJob(new JobId(jobId));
+        if (job is null || job.Tenant.Value != tenantId)
+        {
+            return Problem.NotFound(context, $"Job {jobId} does not exist in pool '{poolId}'.");
+        }
+
+        var status = await pool.Cancel(new JobId(jobId));
+        return status == CancelStatus.NotFound
+            ? Problem.NotFound(context, $"Job {jobId} does not exist in pool '{poolId}'.")
+            : TypedResults.Ok(await pool.GetJob(new JobId(jobId)));
+    }
+
+    private static async Task<Page<JobInfo>> List(HttpContext context, string tenantId, string poolId, IGrainFactory grains, string? cursor, int? limit)
+    {
+        var page = await Pool(grains, poolId).ListJobs(new SchedulingTenantId(tenantId), Paging.Limit(limit), cursor);
+        return Paging.Page(context, page.Jobs, page.NextCursor);
+    }
+
+    internal static IFairShareSchedulerGrain Pool(IGrainFactory grains, string poolId) =>
+        // Pool ids follow the tenant id rule, so that they are safe in paths and grain keys.
+        Core.Tenants.TenantId.IsValid(poolId)
+            ? grains.GetGrain<IFairShareSchedulerGrain>(poolId)
+            : throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "The pool id is invalid: use 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit.");
+
+    internal static TimeSpan Seconds(double seconds) => seconds is > 0 and <= 7 * 86_400
+        ? TimeSpan.FromSeconds(seconds)
+        : throw new QuotaValidationException(ValidationCodes.Invalid, $"A duration of {seconds} seconds is out of range: use more than 0 and at most 604,800 (a week).");
+}

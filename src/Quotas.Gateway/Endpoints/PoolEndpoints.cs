@@ -1,0 +1,84 @@
+using Grains;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Quotas.Core.Scheduling;
+using Quotas.Gateway.Api;
+using Quotas.Gateway.Auth;
+using Quotas.Gateway.Problems;
+
+namespace Quotas.Gateway.Endpoints;
+
+/// <summary>Pools (admin): create, read, replace, update capacity, delete; and the worker protocol (admin key).</summary>
+internal static class PoolEndpoints
+{
+    public static void MapPoolEndpoints(this RouteGroupBuilder v1)
+    {
+        var pools = v1.MapGroup("/pools").WithTags("Pools").RequireAdmin();
+        pools.MapPost("/", Create).WithName("CreatePool").Produces<PoolConfig>(StatusCodes.Status201Created);
+        pools.MapGet("/{poolId}", Get).WithName("GetPool");
+        pools.MapPut("/{poolId}", Replace).WithName("ReplacePool");
+        pools.MapPut("/{poolId}/capacity", UpdateCapacity).WithName("UpdatePoolCapacity");
+        pools.MapDelete("/{poolId}", Delete).WithName("DeletePool");
+
+        var workers = v1.MapGroup("/pools/{poolId}").WithTags("Workers").RequireAdmin();
+        workers.MapPost("/workers/{workerId}/leases", LeaseJobs).WithName("LeaseJobs");
+        workers.MapPost("/workers/{workerId}/heartbeat", Heartbeat).WithName("Heartbeat");
+        workers.MapPost("/jobs/{jobId:long}/complete", Complete).WithName("CompleteJob");
+    }
+
+    private static async Task<IResult> Create(HttpContext context, PoolConfig config, IGrainFactory grains)
+    {
+        var pool = JobEndpoints.Pool(grains, config.Id ?? "");
+        if (await pool.GetConfig() is not null)
+        {
+            return Problem.Result(Problem.Details(context, StatusCodes.Status409Conflict, ProblemTypes.Conflict, "Conflict",
+                $"Pool '{config.Id}' already exists; replace it with PUT /v1/pools/{config.Id}.", "pool_exists"));
+        }
+
+        var created = await pool.Configure(config);
+        return TypedResults.Created($"/v1/pools/{created.Id}", created);
+    }
+
+    private static async Task<IResult> Get(HttpContext context, string poolId, IGrainFactory grains) =>
+        await JobEndpoints.Pool(grains, poolId).GetConfig() is { } config ? TypedResults.Ok(config) : PoolNotFound(context, poolId);
+
+    private static async Task<IResult> Replace(HttpContext context, string poolId, PoolConfig config, IGrainFactory grains)
+    {
+        if (config.Id != poolId)
+        {
+            return Problem.Validation(context, SchedulingErrorCodes.InvalidPoolConfig, $"The body names pool '{config.Id}' but the path names '{poolId}'; make them agree.");
+        }
+
+        var pool = JobEndpoints.Pool(grains, poolId);
+        return await pool.GetConfig() is null ? PoolNotFound(context, poolId) : TypedResults.Ok(await pool.Configure(config));
+    }
+
+    private static async Task<IResult> UpdateCapacity(HttpContext context, string poolId, UpdateCapacityRequest request, IGrainFactory grains)
+    {
+        var pool = JobEndpoints.Pool(grains, poolId);
+        if (await pool.GetConfig() is not { } config)
+        {
+            return PoolNotFound(context, poolId);
+        }
+
+        return TypedResults.Ok(await pool.Configure(config with { Capacity = request.Capacity }));
+    }
+
+    private static async Task<IResult> Delete(string poolId, IGrainFactory grains, bool? force)
+    {
+        await JobEndpoints.Pool(grains, poolId).Delete(force ?? false);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IReadOnlyList<JobLease>> LeaseJobs(string poolId, string workerId, LeaseJobsRequest request, IGrainFactory grains) =>
+        await JobEndpoints.Pool(grains, poolId).LeaseJobs(workerId, request.FreeCapacity, JobEndpoints.Seconds(request.LeaseTtlSeconds), request.MaxJobs);
+
+    private static async Task<HeartbeatResult> Heartbeat(string poolId, string workerId, HeartbeatRequest request, IGrainFactory grains) =>
+        await JobEndpoints.Pool(grains, poolId).Heartbeat(workerId, request.JobIds ?? [], JobEndpoints.Seconds(request.LeaseTtlSeconds));
+
+    private static async Task<CompleteResult> Complete(string poolId, long jobId, CompleteJobRequest request, IGrainFactory grains) =>
+        await JobEndpoints.Pool(grains, poolId).Complete(new JobId(jobId), request.Outcome, request.ActualUsage);
+
+    private static IResult PoolNotFound(HttpContext context, string poolId) => Problem.NotFound(context, $"Pool '{poolId}' does not exist.");
+}

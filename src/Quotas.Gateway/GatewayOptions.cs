@@ -1,0 +1,46 @@
+namespace Quotas.Gateway;
+
+/// <summary>The gateway's settings, section <c>Quotas:Gateway</c>.</summary>
+public sealed class GatewayOptions
+{
+    public const string SectionName = "Quotas:Gateway";
+
+    /// <summary>Bearer key of the admin routes. When empty, the host generates one per run and logs it.</summary>
+    public string? AdminKey { get; set; }
+
+    /// <summary>How long an Idempotency-Key and its stored response are kept (published in the API docs).</summary>
+    public TimeSpan IdempotencyKeyLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Largest request body accepted; larger bodies get 413.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>How long a verified tenant key is trusted without asking its grain again. A revocation takes effect at
+    /// once on the gateway that revoked and within this time on the others.</summary>
+    public TimeSpan ApiKeyCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (AdminKey is { Length: > 0 and < 32 })
+        {
+            errors.Add("Quotas:Gateway:AdminKey must be at least 32 characters (or empty to generate one per run).");
+        }
+
+        if (IdempotencyKeyLifetime < TimeSpan.FromMinutes(1) || IdempotencyKeyLifetime > TimeSpan.FromDays(30))
+        {
+            errors.Add("Quotas:Gateway:IdempotencyKeyLifetime must be from 00:01:00 to 30.00:00:00.");
+        }
+
+        if (MaxRequestBodyBytes is < 1024 or > 16 * 1024 * 1024)
+        {
+            errors.Add("Quotas:Gateway:MaxRequestBodyBytes must be from 1024 to 16777216.");
+        }
+
+        if (ApiKeyCacheDuration < TimeSpan.Zero || ApiKeyCacheDuration > TimeSpan.FromMinutes(5))
+        {
+            errors.Add("Quotas:Gateway:ApiKeyCacheDuration must be from 00:00:00 to 00:05:00.");
+        }
+
+        return errors;
+    }
+}

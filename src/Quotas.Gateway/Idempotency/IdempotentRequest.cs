@@ -1,0 +1,130 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Grains;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Quotas.Contracts.Gateway;
+using Quotas.Gateway.Problems;
+
+namespace Quotas.Gateway.Idempotency;
+
+/// <summary>
+/// <c>Idempotency-Key</c> handling, scoped per tenant and operation and kept for
+/// <see cref="GatewayOptions.IdempotencyKeyLifetime"/>: a replay of the same request gets the stored response (with
+/// <c>Idempotent-Replayed: true</c>), the same key with a different body 422, a replay while the first still runs 409.
+/// Refusals worth retrying (429) and server errors are not stored, so a retry with the same key runs again.
+/// </summary>
+internal static class IdempotentRequest
+{
+    public const string Header = "Idempotency-Key";
+    private const int MaxKeyLength = 128;
+
+    /// <summary>The key of the request, or null; throws a 400 for a malformed key.</summary>
+    public static string? KeyOf(HttpContext context)
+    {
+        var key = context.Request.Headers[Header].ToString();
+        if (key.Length == 0)
+        {
+            return null;
+        }
+
+        if (key.Length > MaxKeyLength || !key.All(c => c is > ' ' and < (char)127))
+        {
+            throw new Core.Tenants.QuotaValidationException(
+                Core.Tenants.ValidationCodes.InvalidIdempotencyKey,
+                $"{Header} must be 1 to {MaxKeyLength} visible ASCII characters (a UUID is a good choice).");
+        }
+
+        return key;
+    }
+
+    /// <summary>Runs <paramref name="run"/> at most once per key; without a key, just runs it.</summary>
+    public static async Task<IResult> RunAsync<TBody>(
+        HttpContext context, string tenantId, string operation, TBody body, Func<string?, Task<Outcome>> run)
+    {
+        var json = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        var key = KeyOf(context);
+        if (key is null)
+        {
+            return (await run(null)).ToResult(json);
+        }
+
+        var options = context.RequestServices.GetRequiredService<GatewayOptions>();
+        var grain = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IIdempotencyGrain>($"{tenantId}/{operation}/{key}");
+        var fingerprint = Fingerprint(context, JsonSerializer.Serialize(body, json));
+        var claim = await grain.Begin(fingerprint, options.IdempotencyKeyLifetime);
+        switch (claim.Status)
+        {
+            case IdempotencyClaimStatus.Replay:
+                context.Response.Headers["Idempotent-Replayed"] = "true";
+                return Stored(claim.Response!);
+            case IdempotencyClaimStatus.Mismatch:
+                return Problem.Result(Problem.Details(context, StatusCodes.Status422UnprocessableEntity, ProblemTypes.IdempotencyKeyMismatch,
+                    "Idempotency key reused", $"{Header} '{key}' was used with a different request; use a new key for a new request.", "idempotency_key_mismatch"));
+            case IdempotencyClaimStatus.InFlight:
+                return Problem.Result(Problem.Details(context, StatusCodes.Status409Conflict, ProblemTypes.IdempotencyKeyInFlight,
+                    "Request in progress", $"A request with {Header} '{key}' is still running; retry after it finishes.", "idempotency_key_in_flight"));
+        }
+
+        Outcome outcome;
+        try
+        {
+            outcome = await run(key);
+        }
+        catch
+        {
+            await grain.Abandon(fingerprint);
+            throw;
+        }
+
+        if (outcome.Value is not null && outcome.Status is >= 200 and < 300)
+        {
+            var stored = new StoredResponse(outcome.Status, JsonSerializer.Serialize(outcome.Value, json), outcome.Location);
+            await grain.Complete(fingerprint, stored);
+            return Stored(stored);
+        }
+
+        await grain.Abandon(fingerprint);
+        return outcome.ToResult(json);
+    }
+
+    private static IResult Stored(StoredResponse response)
+    {
+        var result = Results.Content(response.Body, "application/json", Encoding.UTF8, response.StatusCode);
+        return response.Location is null ? result : new WithLocation(result, response.Location);
+    }
+
+    private static string Fingerprint(HttpContext context, string body) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{context.Request.Method} {context.Request.Path}\n{body}")));
+
+    /// <summary>What an endpoint produced: a success with its value, or any other result (a refusal) as is.</summary>
+    public sealed record Outcome(int Status, object? Value, string? Location, IResult? Other)
+    {
+        public static Outcome Success(int status, object value, string? location = null) => new(status, value, location, null);
+
+        public static Outcome Refusal(IResult result) => new(0, null, null, result);
+
+        public IResult ToResult(JsonSerializerOptions json)
+        {
+            if (Other is not null)
+            {
+                return Other;
+            }
+
+            var result = Results.Content(JsonSerializer.Serialize(Value, json), "application/json", Encoding.UTF8, Status);
+            return Location is null ? result : new WithLocation(result, Location);
+        }
+    }
+
+    private sealed class WithLocation(IResult inner, string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.Location = location;
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}

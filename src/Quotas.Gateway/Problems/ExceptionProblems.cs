@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Grains;
+using Grains.Storage;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
+using Quotas.Core.Scheduling;
+using Quotas.Core.Tenants;
+
+namespace Quotas.Gateway.Problems;
+
+/// <summary>
+/// Turns every exception that leaves an endpoint into problem details: the stable codes of the domain's validation
+/// errors map to 400, 404, 409 or 429; a client's malformed request to 400 or 413; cluster trouble to 503 or 504;
+/// anything else to 500 (logged, with the trace id that the response carries).
+/// </summary>
+internal sealed partial class ExceptionProblems(IProblemDetailsService problems, ILogger<ExceptionProblems> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = Map(context, exception);
+        if (problem.Status >= StatusCodes.Status500InternalServerError)
+        {
+            LogServerError(logger, exception, context.Request.Method, context.Request.Path, problem.Status ?? 500);
+        }
+
+        if (problem.Status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
+
+        context.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    internal static ProblemDetails Map(HttpContext context, Exception exception) => exception switch
+    {
+        QuotaValidationException e => FromCode(context, e.Code, e.Message),
+        SchedulingException e => FromCode(context, e.Code, e.Message),
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } e =>
+            Problem.Details(context, 413, ProblemTypes.PayloadTooLarge, "Payload too large", e.Message, "payload_too_large"),
+        BadHttpRequestException e => Problem.Details(context, 400, ProblemTypes.MalformedRequest, "Malformed request", Describe(e), "malformed_request"),
+        JsonException e => Problem.Details(context, 400, ProblemTypes.MalformedRequest, "Malformed request", e.Message, "malformed_request"),
+        GrainCallTimeoutException => Problem.Details(context, 504, ProblemTypes.Timeout, "Timed out", "The cluster did not answer in time; retry.", "timeout"),
+        GrainConnectionLostException or SiloUnavailableException or GrainStorageException => Problem.Details(context, 503, ProblemTypes.Unavailable,
+            "Unavailable", "The cluster could not serve the request now; retry after the Retry-After delay.", "unavailable"),
+        _ => Problem.Details(context, 500, ProblemTypes.Internal, "Internal error", "The server failed; the trace id identifies the failure in the logs.", "internal"),
+    };
+
+    private static ProblemDetails FromCode(HttpContext context, string code, string message) => code switch
+    {
+        "unknown_tenant" or SchedulingErrorCodes.UnknownPool or "unknown_job" =>
+            Problem.Details(context, 404, ProblemTypes.NotFound, "Not found", message, code),
+        "tenant_exists" or "tenant_not_suspended" or "tenant_has_live_leases" or SchedulingErrorCodes.PoolNotEmpty or "api_key_exists" =>
+            Problem.Details(context, 409, ProblemTypes.Conflict, "Conflict", message, code),
+        ValidationCodes.IdempotencyKeyConflict or SchedulingErrorCodes.IdempotencyConflict =>
+            Problem.Details(context, 422, ProblemTypes.IdempotencyKeyMismatch, "Idempotency key reused", message, code),
+        SchedulingErrorCodes.TenantQueueFull or SchedulingErrorCodes.PoolQueueFull =>
+            Problem.Details(context, 429, ProblemTypes.QuotaExceeded, "Queue full", message, code),
+        _ => Problem.Details(context, 400, ProblemTypes.Validation, "Invalid request", message, code),
+    };
+
+    // The model binder's message names the parameter; the inner JSON error says where the body went wrong.
+    private static string Describe(BadHttpRequestException e) =>
+        e.InnerException is JsonException json ? $"{e.Message} {json.Message}" : e.Message;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed with {Status}")]
+    private static partial void LogServerError(ILogger logger, Exception exception, string method, string path, int status);
+}

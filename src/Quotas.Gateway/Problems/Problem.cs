@@ -1,0 +1,37 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Quotas.Gateway.Problems;
+
+/// <summary>Builds <c>application/problem+json</c> results with a stable type, a machine code and the trace id.</summary>
+public static class Problem
+{
+    public static ProblemDetails Details(HttpContext context, int status, string type, string title, string detail, string? code = null)
+    {
+        var problem = new ProblemDetails { Status = status, Type = type, Title = title, Detail = detail, Instance = context.Request.Path };
+        problem.Extensions["traceId"] = Activity.Current?.Id ?? context.TraceIdentifier;
+        if (code is not null)
+        {
+            problem.Extensions["code"] = code;
+        }
+
+        return problem;
+    }
+
+    public static IResult Result(ProblemDetails problem) => TypedResults.Problem(problem);
+
+    public static IResult NotFound(HttpContext context, string detail) =>
+        Result(Details(context, StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Not found", detail, "not_found"));
+
+    public static IResult Unauthorized(HttpContext context) =>
+        Result(Details(context, StatusCodes.Status401Unauthorized, ProblemTypes.Unauthorized, "Unauthorized",
+            "Send a valid API key as 'Authorization: Bearer <key>'.", "unauthorized"));
+
+    public static IResult Forbidden(HttpContext context) =>
+        Result(Details(context, StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden",
+            "This route needs the admin key; a tenant key cannot call it.", "forbidden"));
+
+    public static IResult Validation(HttpContext context, string code, string detail) =>
+        Result(Details(context, StatusCodes.Status400BadRequest, ProblemTypes.Validation, "Invalid request", detail, code));
+}

@@ -1,0 +1,80 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Quotas.Core.Tenants;
+
+namespace Quotas.Gateway.Problems;
+
+/// <summary>
+/// Answers for refused quotas: 429 with <c>Retry-After</c> and the draft's <c>quota-exceeded</c> problem type with
+/// <c>violated-policies</c> (507 for a storage quota), and the structured <c>RateLimit-Policy</c> / <c>RateLimit</c>
+/// fields of draft-ietf-httpapi-ratelimit-headers for rate quotas.
+/// </summary>
+public static class QuotaRefusals
+{
+    /// <summary>Sets <c>RateLimit-Policy: "q";q=100;w=60</c> and <c>RateLimit: "q";r=42;t=18</c>; nothing for unlimited quotas.</summary>
+    public static void SetRateLimitHeaders(HttpResponse response, in RateDecision decision, TimeSpan window)
+    {
+        if (decision.Limit < 0)
+        {
+            return;
+        }
+
+        var name = decision.Quota;
+        response.Headers["RateLimit-Policy"] = string.Create(CultureInfo.InvariantCulture, $"\"{name}\";q={decision.Limit};w={Seconds(window)}");
+        response.Headers["RateLimit"] = string.Create(CultureInfo.InvariantCulture, $"\"{name}\";r={decision.Remaining};t={Seconds(decision.ResetAfter)}");
+    }
+
+    /// <summary>429 (or 507 for storage) for a Queue or Deny decision.</summary>
+    public static IResult Refused(HttpContext context, AdmissionDecision decision)
+    {
+        var (reason, quota, current, limit, retryAfter) = decision switch
+        {
+            AdmissionDecision.Queue q => (q.Reason, q.Quota, (long?)null, (long?)null, (TimeSpan?)q.RetryAfter),
+            AdmissionDecision.Deny d => (d.ReasonCode, d.Quota, d.Current, d.Limit, d.RetryAfter),
+            _ => throw new ArgumentException("An allowed decision is not a refusal.", nameof(decision)),
+        };
+        return Refused(context, reason, quota, current, limit, retryAfter);
+    }
+
+    public static IResult Refused(HttpContext context, string reason, string quota, long? current, long? limit, TimeSpan? retryAfter)
+    {
+        var storage = reason == ReasonCodes.StorageQuotaExceeded;
+        var status = storage ? StatusCodes.Status507InsufficientStorage : StatusCodes.Status429TooManyRequests;
+        var problem = Problem.Details(
+            context,
+            status,
+            storage ? ProblemTypes.StorageQuotaExceeded : ProblemTypes.QuotaExceeded,
+            storage ? "Storage quota exceeded" : "Quota exceeded",
+            Explain(reason, quota, current, limit),
+            reason);
+        problem.Extensions["quota"] = quota;
+        problem.Extensions["violated-policies"] = new[] { quota };
+        if (current is not null)
+        {
+            problem.Extensions["current"] = current;
+            problem.Extensions["limit"] = limit;
+        }
+
+        if (retryAfter is { } wait && !storage)
+        {
+            context.Response.Headers.RetryAfter = Seconds(wait).ToString(CultureInfo.InvariantCulture);
+            problem.Extensions["retryAfterSeconds"] = Seconds(wait);
+        }
+
+        return Problem.Result(problem);
+    }
+
+    /// <summary>Whole seconds, rounded up so that a client that waits this long finds the capacity back.</summary>
+    public static long Seconds(TimeSpan span) => span <= TimeSpan.Zero ? 0 : (long)Math.Ceiling(span.TotalSeconds);
+
+    private static string Explain(string reason, string quota, long? current, long? limit) => reason switch
+    {
+        ReasonCodes.TenantSuspended => "The tenant is suspended; every check is refused until it is activated.",
+        ReasonCodes.RequestExceedsLimit => $"The request alone is larger than the limit of quota '{quota}' ({limit}); it can never be admitted.",
+        ReasonCodes.QuotaExhausted => $"Quota '{quota}' is fully used by live leases; retry after Retry-After or when a lease is released.",
+        ReasonCodes.RateLimited => $"Rate quota '{quota}' is used up for the current window ({current} of {limit}); retry after Retry-After.",
+        ReasonCodes.BudgetExhausted => $"Budget '{quota}' is used up for this period ({current} of {limit}); it resets at the period boundary.",
+        ReasonCodes.StorageQuotaExceeded => $"Storage quota '{quota}' would be exceeded ({current} of {limit}).",
+        _ => $"Quota '{quota}' refused the request ({reason}).",
+    };
+}

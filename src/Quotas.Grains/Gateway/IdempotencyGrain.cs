@@ -1,0 +1,70 @@
+using Grains;
+using Quotas.Contracts.Gateway;
+
+namespace Quotas.Grains.Gateway;
+
+/// <summary>
+/// One idempotency key; see <see cref="IIdempotencyGrain"/>. A claim whose request never completed (its gateway died)
+/// is given up after <see cref="InFlightTimeout"/>, so the key does not stay blocked.
+/// </summary>
+[GrainType("idempotency")]
+public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersistentState<IdempotencyState> state, TimeProvider time) : Grain, IIdempotencyGrain
+{
+    /// <summary>Longer than any request may run (the grain call timeout is 30 s).</summary>
+    public static readonly TimeSpan InFlightTimeout = TimeSpan.FromMinutes(2);
+
+    public async Task<IdempotencyClaim> Begin(string fingerprint, TimeSpan lifetime)
+    {
+        var now = time.GetUtcNow();
+        var record = state.State;
+        if (state.RecordExists && record.ExpiresAt > now)
+        {
+            if (record.Fingerprint != fingerprint)
+            {
+                return new IdempotencyClaim(IdempotencyClaimStatus.Mismatch, null);
+            }
+
+            if (record.Response is { } stored)
+            {
+                return new IdempotencyClaim(IdempotencyClaimStatus.Replay, stored);
+            }
+
+            if (now - record.StartedAt < InFlightTimeout)
+            {
+                return new IdempotencyClaim(IdempotencyClaimStatus.InFlight, null);
+            }
+        }
+
+        state.State = new IdempotencyState { Fingerprint = fingerprint, StartedAt = now, ExpiresAt = now + lifetime };
+        await state.WriteStateAsync();
+        return new IdempotencyClaim(IdempotencyClaimStatus.Proceed, null);
+    }
+
+    public async Task Complete(string fingerprint, StoredResponse response)
+    {
+        if (state.RecordExists && state.State.Fingerprint == fingerprint && state.State.Response is null)
+        {
+            state.State.Response = response;
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task Abandon(string fingerprint)
+    {
+        if (state.RecordExists && state.State.Fingerprint == fingerprint && state.State.Response is null)
+        {
+            await state.ClearStateAsync();
+        }
+    }
+}
+
+public sealed class IdempotencyState
+{
+    public string Fingerprint { get; set; } = "";
+
+    public DateTimeOffset StartedAt { get; set; }
+
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    public StoredResponse? Response { get; set; }
+}

@@ -1,0 +1,27 @@
+using Grains;
+using Quotas.Gateway;
+
+namespace Quotas.Host;
+
+/// <summary>Seeds the demo tenants once the host has started; a failure is logged and leaves the service running.</summary>
+internal static partial class DemoSeeding
+{
+    public static async Task RunAsync(WebApplication app)
+    {
+        try
+        {
+            await DemoTenants.SeedAsync(app.Services.GetRequiredService<IGrainFactory>());
+            LogSeeded(app.Logger, string.Join(", ", DemoTenants.All.Select(t => t.Id)));
+        }
+        catch (Exception e)
+        {
+            LogFailed(app.Logger, e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo tenants ready: {Tenants}")]
+    private static partial void LogSeeded(ILogger logger, string tenants);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Seeding the demo tenants failed; the service runs without them")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}
