@@ -1,0 +1,106 @@
+using Grains;
+using Grains.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Quotas.Gateway.Api;
+using Quotas.Gateway.Endpoints;
+using Quotas.Grains.Scheduling;
+
+namespace Quotas.Gateway.Tests;
+
+/// <summary>Where a gateway under test sends its grain calls.</summary>
+public enum Backend
+{
+    /// <summary>One silo on a SQLite file, called in-process, as the embedded mode does.</summary>
+    EmbeddedSqlite,
+
+    /// <summary>Two silos on PostgreSQL; the gateway is a cluster client calling them over TCP.</summary>
+    PostgreSqlCluster,
+}
+
+/// <summary>The real gateway (Kestrel on a free loopback port) in front of real silos.</summary>
+public sealed class GatewayServer : IAsyncDisposable
+{
+    public const string AdminKey = "test-admin-key-0123456789abcdef0123456789";
+
+    private readonly TestCluster _cluster;
+    private readonly TestClient? _client;
+    private readonly WebApplication _app;
+
+    private GatewayServer(TestCluster cluster, TestClient? client, WebApplication app, Uri address)
+    {
+        _cluster = cluster;
+        _client = client;
+        _app = app;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public TestCluster Cluster => _cluster;
+
+    public static async Task<GatewayServer> StartAsync(Backend backend, Action<GatewayOptions>? configure = null)
+    {
+        var storage = backend == Backend.EmbeddedSqlite ? TestStorage.Sqlite() : TestStorage.PostgreSql();
+        var options = new TestClusterOptions
+        {
+            InitialSilos = backend == Backend.EmbeddedSqlite ? 1 : 2,
+            Storage = storage,
+            Membership = backend == Backend.EmbeddedSqlite ? null : storage,
+        };
+        options.ApplicationParts.Add(typeof(FairShareSchedulerGrain).Assembly);
+        var cluster = await TestCluster.StartAsync(options);
+        var client = backend == Backend.EmbeddedSqlite ? null : await cluster.CreateClientAsync();
+        var grains = client?.GrainFactory ?? cluster.GrainFactory;
+
+        var gateway = new GatewayOptions { AdminKey = AdminKey };
+        configure?.Invoke(gateway);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddSingleton(grains);
+        builder.Services.AddSingleton<IClusterInfo>(new TestClusterInfo(cluster));
+        builder.Services.AddQuotasGateway(gateway);
+        var app = builder.Build();
+        app.MapQuotasGateway();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new GatewayServer(cluster, client, app, new Uri(address));
+    }
+
+    public HttpClient Admin() => Client(AdminKey);
+
+    public HttpClient Client(string? key)
+    {
+        var http = new HttpClient { BaseAddress = Address };
+        if (key is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        }
+
+        return http;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+
+        await _cluster.DisposeAsync();
+    }
+
+    private sealed class TestClusterInfo(TestCluster cluster) : IClusterInfo
+    {
+        public IReadOnlyList<SiloInfo> Silos() =>
+            [.. cluster.Silos.Select(s => new SiloInfo(s.Silo.Cluster?.Name ?? "local", s.Silo.Status.ToString(), s.Silo.ActivationCount))];
+    }
+}
