@@ -44,7 +44,9 @@ public sealed class GatewayServer : IAsyncDisposable
 
     public TestCluster Cluster => _cluster;
 
-    public static async Task<GatewayServer> StartAsync(Backend backend, Action<GatewayOptions>? configure = null)
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<GatewayServer> StartAsync(Backend backend, Action<GatewayOptions>? configure = null, TimeProvider? time = null)
     {
         var storage = backend == Backend.EmbeddedSqlite ? TestStorage.Sqlite() : TestStorage.PostgreSql();
         var options = new TestClusterOptions
@@ -52,6 +54,7 @@ public sealed class GatewayServer : IAsyncDisposable
             InitialSilos = backend == Backend.EmbeddedSqlite ? 1 : 2,
             Storage = storage,
             Membership = backend == Backend.EmbeddedSqlite ? null : storage,
+            TimeProvider = time,
         };
         options.ApplicationParts.Add(typeof(FairShareSchedulerGrain).Assembly);
         var cluster = await TestCluster.StartAsync(options);

@@ -1,0 +1,111 @@
+using System.Globalization;
+using Grains.Testing;
+
+namespace Quotas.Gateway.Tests;
+
+public sealed class AdmissionApiTests
+{
+    private const string Quotas = """[{"name":"cpu","kind":"gauge","limit":10},{"name":"requests","kind":"rate","limit":3,"windowSeconds":10,"buckets":10},{"name":"cost","kind":"budget","limit":100,"period":"day"},{"name":"storage_bytes","kind":"reportedGauge","limit":1000}]""";
+
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task Leases_are_granted_refused_with_429_renewed_and_released_idempotently(Backend backend)
+    {
+        await using var server = await GatewayServer.StartAsync(backend);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+
+        var granted = await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"cpu","amount":8,"ttlSeconds":30}""")).Ok(201);
+        var leaseId = (string)granted["leaseId"]!;
+        Assert.Equal(2, (long)granted["remaining"]!);
+
+        var refused = await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"cpu","amount":3,"ttlSeconds":30}""");
+        var problem = await refused.Problem(429, "quota_exhausted");
+        Assert.Equal("https://iana.org/assignments/http-problem-types#quota-exceeded", (string?)problem["type"]);
+        Assert.Equal("cpu", (string?)problem["violated-policies"]![0]);
+        Assert.Equal(30, int.Parse(refused.Headers.RetryAfter!.ToString(), CultureInfo.InvariantCulture));
+        var never = await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"cpu","amount":11,"ttlSeconds":30}""");
+        var neverProblem = await never.Problem(429, "request_exceeds_limit");
+        Assert.Equal(10, (long)neverProblem["limit"]!);
+
+        await (await tenant.PostJson($"/v1/tenants/acme/leases/{leaseId}/renew", """{"ttlSeconds":60}""")).Ok();
+        await (await tenant.DeleteAsync($"/v1/tenants/acme/leases/{leaseId}")).Ok(204);
+        await (await tenant.DeleteAsync($"/v1/tenants/acme/leases/{leaseId}")).Ok(204);
+        await (await tenant.PostJson($"/v1/tenants/acme/leases/{leaseId}/renew", """{"ttlSeconds":60}""")).Problem(404);
+        await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"cpu","amount":10,"ttlSeconds":30}""")).Ok(201);
+    }
+
+    [Fact]
+    public async Task The_429_headers_agree_with_the_windows_real_reset()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, time: time);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+
+        for (var i = 0; i < 3; i++)
+        {
+            var allowed = await tenant.PostJson("/v1/tenants/acme/rate-limits/requests/hits", """{"cost":1}""");
+            await allowed.Ok();
+            Assert.Equal("\"requests\";q=3;w=10", allowed.Headers.GetValues("RateLimit-Policy").Single());
+            Assert.Equal($"\"requests\";r={2 - i};t=10", allowed.Headers.GetValues("RateLimit").Single());
+        }
+
+        time.Advance(TimeSpan.FromSeconds(4));
+        var refused = await tenant.PostJson("/v1/tenants/acme/rate-limits/requests/hits", """{"cost":1}""");
+        await refused.Problem(429, "rate_limited");
+        Assert.Equal("6", refused.Headers.RetryAfter!.ToString());
+        Assert.Equal("\"requests\";r=0;t=6", refused.Headers.GetValues("RateLimit").Single());
+
+        // One second before the advertised reset the window is still full; at the reset it admits again.
+        time.Advance(TimeSpan.FromSeconds(5));
+        await (await tenant.PostJson("/v1/tenants/acme/rate-limits/requests/hits", """{"cost":1}""")).Problem(429, "rate_limited");
+        time.Advance(TimeSpan.FromSeconds(1));
+        var again = await tenant.PostJson("/v1/tenants/acme/rate-limits/requests/hits", """{"cost":3}""");
+        await again.Ok();
+        Assert.Equal("\"requests\";r=0;t=10", again.Headers.GetValues("RateLimit").Single());
+    }
+
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task Usage_is_recorded_once_per_idempotency_key_and_limits_consume_nothing(Backend backend)
+    {
+        await using var server = await GatewayServer.StartAsync(backend);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+
+        var first = await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":40}""", "evt-1")).Ok(201);
+        var replay = await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":40}""", "evt-1");
+        Assert.Equal(first.ToJsonString(), (await replay.Ok(201)).ToJsonString());
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":41}""", "evt-1")).Problem(422, "idempotency_key_mismatch");
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":1}""")).Problem(400, "invalid_event_id");
+
+        var limits = await (await tenant.GetAsync("/v1/tenants/acme/limits")).Ok();
+        var again = await (await tenant.GetAsync("/v1/tenants/acme/limits")).Ok();
+        var cost = limits["limits"]!.AsArray().Single(l => (string?)l!["quota"] == "cost" && (string?)l["kind"] == "budget")!;
+        Assert.Equal(40, (long)cost["used"]!);
+        Assert.Equal(60, (long)cost["remaining"]!);
+        Assert.NotNull(cost["resetAt"]);
+        Assert.Equal(limits["limits"]!.ToJsonString(), again["limits"]!.ToJsonString());
+
+        var usage = await (await tenant.GetAsync("/v1/tenants/acme/usage")).Ok();
+        Assert.Equal(40, (long)usage["budgets"]!.AsArray().Single(b => (string?)b!["quota"] == "cost")!["current"]!);
+    }
+
+    [Fact]
+    public async Task A_storage_quota_answers_507_and_alerts_are_listed()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+
+        await (await tenant.PutJson("/v1/tenants/acme/reported/storage_bytes", """{"value":900}""")).Ok(204);
+        await (await tenant.PostJson("/v1/tenants/acme/reported/storage_bytes/check", """{"additionalBytes":100}""")).Ok(204);
+        var full = await (await tenant.PostJson("/v1/tenants/acme/reported/storage_bytes/check", """{"additionalBytes":101}""")).Problem(507, "storage_quota_exceeded");
+        Assert.Equal(900, (long)full["current"]!);
+
+        var alerts = await (await tenant.GetAsync("/v1/tenants/acme/alerts")).Ok();
+        var alert = alerts["items"]!.AsArray().Single()!;
+        Assert.Equal("storage_bytes", (string?)alert["quota"]);
+        Assert.Equal(80, (int)alert["thresholdPercent"]!);
+    }
+}
