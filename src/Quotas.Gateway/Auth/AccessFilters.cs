@@ -7,9 +7,10 @@ using Quotas.Gateway.Problems;
 namespace Quotas.Gateway.Auth;
 
 /// <summary>
-/// Endpoint filters that decide who may call a route. Admin routes need the admin key (a tenant key gets 403).
-/// Tenant routes (<c>/v1/tenants/{tenantId}/...</c>) take the admin key or that tenant's own key; another tenant's key
-/// gets the same 404 as a tenant that does not exist, so a key reveals nothing about other tenants.
+/// Who may call a route, checked right after routing and before the body is read (so a stranger learns nothing from
+/// validation errors). Admin routes need the admin key (a tenant key gets 403). Tenant routes
+/// (<c>/v1/tenants/{tenantId}/...</c>) take the admin key or that tenant's own key; another tenant's key gets the same
+/// 404 as a tenant that does not exist, so a key reveals nothing about other tenants.
 /// </summary>
 public static class AccessFilters
 {
@@ -18,56 +19,58 @@ public static class AccessFilters
     public static Caller Caller(this HttpContext context) => (Caller)context.Items[CallerItem]!;
 
     public static TBuilder RequireAdmin<TBuilder>(this TBuilder builder)
-        where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (invocation, next) =>
-        {
-            var caller = await AuthenticateAsync(invocation.HttpContext);
-            if (caller is null)
-            {
-                return Problem.Unauthorized(invocation.HttpContext);
-            }
-
-            if (!caller.IsAdmin)
-            {
-                return Problem.Forbidden(invocation.HttpContext);
-            }
-
-            return InvalidTenantRoute(invocation.HttpContext) ?? await next(invocation);
-        });
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(Access.Admin);
 
     public static TBuilder RequireTenantOrAdmin<TBuilder>(this TBuilder builder)
-        where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (invocation, next) =>
-        {
-            var context = invocation.HttpContext;
-            var caller = await AuthenticateAsync(context);
-            if (caller is null)
-            {
-                return Problem.Unauthorized(context);
-            }
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(Access.TenantOrAdmin);
 
-            var tenantId = context.Request.RouteValues["tenantId"] as string ?? "";
-            if (!caller.MayAccess(tenantId))
-            {
-                return Problem.NotFound(context, $"Tenant '{tenantId}' does not exist.");
-            }
-
-            return InvalidTenantRoute(context) ?? await next(invocation);
-        });
-
-    private static IResult? InvalidTenantRoute(HttpContext context) =>
-        context.Request.RouteValues.TryGetValue("tenantId", out var value) && !TenantId.IsValid(value as string)
-            ? Problem.Validation(context, ValidationCodes.InvalidTenantId, "The tenant id in the path is invalid: use 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit.")
-            : null;
-
-    private static async ValueTask<Caller?> AuthenticateAsync(HttpContext context)
+    /// <summary>The middleware that enforces the routes' access metadata; runs after UseRouting.</summary>
+    public static IApplicationBuilder UseAccessChecks(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
-        var caller = await context.RequestServices.GetRequiredService<CallerResolver>().ResolveAsync(context);
-        if (caller is not null)
+        var access = context.GetEndpoint()?.Metadata.GetMetadata<Access>();
+        var refusal = access is null ? null : await CheckAsync(context, access);
+        if (refusal is null)
         {
-            context.Items[CallerItem] = caller;
+            await next(context);
+            return;
         }
 
-        return caller;
+        await refusal.ExecuteAsync(context);
+    });
+
+    private static async ValueTask<IResult?> CheckAsync(HttpContext context, Access access)
+    {
+        var caller = await context.RequestServices.GetRequiredService<CallerResolver>().ResolveAsync(context);
+        if (caller is null)
+        {
+            return Problem.Unauthorized(context);
+        }
+
+        context.Items[CallerItem] = caller;
+        var tenantId = context.Request.RouteValues.TryGetValue("tenantId", out var value) ? value as string : null;
+        if (access == Access.Admin && !caller.IsAdmin)
+        {
+            return Problem.Forbidden(context);
+        }
+
+        if (tenantId is not null && !caller.MayAccess(tenantId))
+        {
+            return Problem.NotFound(context, $"Tenant '{tenantId}' does not exist.");
+        }
+
+        return tenantId is not null && !TenantId.IsValid(tenantId)
+            ? Problem.Validation(context, ValidationCodes.InvalidTenantId, "The tenant id in the path is invalid: use 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit.")
+            : null;
+    }
+
+    /// <summary>Endpoint metadata: who may call the route.</summary>
+    public sealed class Access
+    {
+        public static readonly Access Admin = new();
+        public static readonly Access TenantOrAdmin = new();
+
+        private Access()
+        {
+        }
     }
 }
