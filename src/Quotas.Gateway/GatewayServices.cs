@@ -22,7 +22,7 @@ public static class GatewayServices
         services.AddSingleton(new AdminKey(string.IsNullOrEmpty(options.AdminKey) ? GeneratedAdminKey() : options.AdminKey));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<CallerResolver>();
-        services.AddProblemDetails();
+        services.AddProblemDetails(problems => problems.CustomizeProblemDetails = StatusProblems.Complete);
         services.AddExceptionHandler<ExceptionProblems>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(json => Configure(json.SerializerOptions));

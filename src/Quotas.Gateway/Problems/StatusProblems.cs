@@ -1,0 +1,34 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+
+namespace Quotas.Gateway.Problems;
+
+/// <summary>
+/// Completes the problem details the framework writes itself (unknown route, wrong method, body too large, wrong
+/// content type) with the same stable type, code and trace id as the API's own problems.
+/// </summary>
+internal static class StatusProblems
+{
+    public static void Complete(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        problem.Extensions.TryAdd("traceId", Activity.Current?.Id ?? context.HttpContext.TraceIdentifier);
+        if (problem.Extensions.ContainsKey("code"))
+        {
+            return;
+        }
+
+        var (type, code, detail) = problem.Status switch
+        {
+            StatusCodes.Status404NotFound => (ProblemTypes.NotFound, "not_found", "No such route; the API's routes are listed in /openapi/v1.json."),
+            StatusCodes.Status405MethodNotAllowed => (ProblemTypes.MalformedRequest, "method_not_allowed", "The route does not take this HTTP method."),
+            StatusCodes.Status413PayloadTooLarge => (ProblemTypes.PayloadTooLarge, "payload_too_large", "The request body is larger than the gateway accepts (Quotas:Gateway:MaxRequestBodyBytes)."),
+            StatusCodes.Status415UnsupportedMediaType => (ProblemTypes.MalformedRequest, "unsupported_media_type", "Send the body as application/json."),
+            >= 500 => (ProblemTypes.Internal, "internal", "The server failed; the trace id identifies the failure in the logs."),
+            _ => (ProblemTypes.MalformedRequest, "malformed_request", problem.Detail ?? "The request is malformed."),
+        };
+        problem.Type = type;
+        problem.Detail ??= detail;
+        problem.Extensions["code"] = code;
+    }
+}

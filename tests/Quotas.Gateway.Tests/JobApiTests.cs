@@ -1,0 +1,60 @@
+namespace Quotas.Gateway.Tests;
+
+public sealed class JobApiTests
+{
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task Jobs_are_submitted_once_per_key_leased_by_a_worker_heartbeaten_completed_listed_and_cancelled(Backend backend)
+    {
+        await using var server = await GatewayServer.StartAsync(backend);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme"));
+        var pool = await (await admin.PostJson("/v1/pools", """{"id":"gpu-pool","capacity":{"cpu":1000,"memory":4096}}""")).Ok(201);
+        Assert.Equal("gpu-pool", (string?)pool["id"]);
+        await (await admin.PostJson("/v1/pools", """{"id":"gpu-pool","capacity":{"cpu":1}}""")).Problem(409, "pool_exists");
+
+        var first = await tenant.PostJson("/v1/tenants/acme/pools/gpu-pool/jobs", """{"demand":{"cpu":600},"priority":1}""", "submit-1");
+        var job = await first.Ok(201);
+        var replay = await (await tenant.PostJson("/v1/tenants/acme/pools/gpu-pool/jobs", """{"demand":{"cpu":600},"priority":1}""", "submit-1")).Ok(201);
+        Assert.Equal((long)job["id"]!, (long)replay["id"]!);
+        await (await tenant.PostJson("/v1/tenants/acme/pools/gpu-pool/jobs", """{"demand":{"cpu":700},"priority":1}""", "submit-1")).Problem(422);
+        var second = await (await tenant.PostJson("/v1/tenants/acme/pools/gpu-pool/jobs", """{"demand":{"cpu":600}}""", "submit-2")).Ok(201);
+        await (await tenant.PostJson("/v1/tenants/acme/pools/gpu-pool/jobs", """{"demand":{"cpu":5000}}""", "submit-3")).Problem(400, "demand_exceeds_capacity");
+        await (await tenant.PostJson("/v1/tenants/acme/pools/no-pool/jobs", """{"demand":{"cpu":1}}""", "submit-4")).Problem(404, "unknown_pool");
+
+        var leases = await (await admin.PostJson("/v1/pools/gpu-pool/workers/w1/leases", """{"freeCapacity":{"cpu":1000,"memory":4096},"leaseTtlSeconds":30,"maxJobs":5}""")).Ok();
+        var leased = Assert.Single(leases.AsArray());
+        Assert.Equal((long)job["id"]!, (long)leased!["jobId"]!);
+        var beat = await (await admin.PostJson("/v1/pools/gpu-pool/workers/w1/heartbeat", $$"""{"jobIds":[{{job["id"]}}],"leaseTtlSeconds":30}""")).Ok();
+        Assert.Equal((long)job["id"]!, (long)beat["renewed"]![0]!);
+        var done = await (await admin.PostJson($"/v1/pools/gpu-pool/jobs/{job["id"]}/complete", """{"outcome":"succeeded","actualUsage":{"cpu":550}}""")).Ok();
+        Assert.Equal("succeeded", (string?)done["job"]!["state"]);
+
+        var cancelled = await (await tenant.DeleteAsync($"/v1/tenants/acme/pools/gpu-pool/jobs/{second["id"]}")).Ok();
+        Assert.Equal("cancelled", (string?)cancelled["state"]);
+        var read = await (await tenant.GetAsync($"/v1/tenants/acme/pools/gpu-pool/jobs/{job["id"]}")).Ok();
+        Assert.Equal("succeeded", (string?)read["state"]);
+        var list = await (await tenant.GetAsync("/v1/tenants/acme/pools/gpu-pool/jobs?limit=1")).Ok();
+        Assert.Single(list["items"]!.AsArray());
+        var next = (string)list["nextCursor"]!;
+        var rest = await (await tenant.GetAsync($"/v1/tenants/acme/pools/gpu-pool/jobs?limit=1&cursor={Uri.EscapeDataString(next)}")).Ok();
+        Assert.Equal((long)second["id"]!, (long)rest["items"]![0]!["id"]!);
+
+        var resized = await (await admin.PutJson("/v1/pools/gpu-pool/capacity", """{"capacity":{"cpu":2000,"memory":4096}}""")).Ok();
+        Assert.Equal(2000, (long)resized["capacity"]!["cpu"]!);
+        Assert.Equal(2000, (long)(await (await admin.GetAsync("/v1/pools/gpu-pool")).Ok())["capacity"]!["cpu"]!);
+        await (await admin.DeleteAsync("/v1/pools/gpu-pool")).Ok(204);
+        await (await admin.GetAsync("/v1/pools/gpu-pool")).Problem(404);
+    }
+
+    [Fact]
+    public async Task The_cluster_route_lists_the_silos_with_status_and_activations()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.PostgreSqlCluster);
+        var silos = await (await server.Admin().GetAsync("/v1/cluster/silos")).Ok();
+        Assert.Equal(2, silos.AsArray().Count);
+        Assert.All(silos.AsArray(), s => Assert.Equal("Active", (string?)s!["status"]));
+        Assert.All(silos.AsArray(), s => Assert.True((int)s!["activations"]! >= 0));
+    }
+}
