@@ -30,6 +30,8 @@ public static class GatewayServices
         {
             document.Info.Title = "Quotas API";
             document.Info.Description = "Multi-tenant quotas, rate limits and fair-share job scheduling. Errors are RFC 9457 problem details.";
+            // The document describes the API, not the address it was fetched from: it stays the same on every host.
+            document.Servers = [];
             return Task.CompletedTask;
         }));
         return services;
