@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace Quotas.Host.Tests;
 
@@ -17,6 +19,23 @@ public sealed class EmbeddedHostTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.True(File.Exists(Path.Combine(_directory, "quotas.db")), host.Output);
+    }
+
+    [Fact]
+    public async Task The_embedded_mode_seeds_three_demo_tenants_that_the_logged_admin_key_lists()
+    {
+        await using var host = await HostProcess.StartAsync(_directory, "--Quotas:SqliteConnectionString", $"Data Source={Path.Combine(_directory, "quotas.db")}");
+        var adminKey = Regex.Match(host.Output, @"the admin key of this run is (\S+)\.").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(adminKey), host.Output);
+        host.Http.DefaultRequestHeaders.Authorization = new("Bearer", adminKey);
+
+        // Seeding runs once the host has started; wait for its log line rather than for a time.
+        await host.WaitForLineAsync("Demo tenants ready", TimeSpan.FromSeconds(30));
+        using var tenants = await host.GetAsync("/v1/tenants");
+
+        Assert.Equal(HttpStatusCode.OK, tenants.StatusCode);
+        var ids = JsonNode.Parse(await tenants.Content.ReadAsStringAsync())!["items"]!.AsArray().Select(t => (string?)t!["id"]).ToList();
+        Assert.Equal(["demo-basic", "demo-enterprise", "demo-premium"], ids);
     }
 
     [Fact]

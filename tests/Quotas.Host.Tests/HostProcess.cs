@@ -10,6 +10,7 @@ internal sealed class HostProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<string> _output = [];
+    private readonly List<(string Text, TaskCompletionSource Seen)> _waiters = [];
 
     private HostProcess(Process process, Uri url)
     {
@@ -81,6 +82,23 @@ internal sealed class HostProcess : IAsyncDisposable
 
     public Task<HttpResponseMessage> GetAsync(string path) => Http.GetAsync(new Uri(Url, path));
 
+    /// <summary>Completes when the host has written a line containing <paramref name="text"/>.</summary>
+    public async Task WaitForLineAsync(string text, TimeSpan timeout)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_output)
+        {
+            if (_output.Exists(line => line.Contains(text, StringComparison.Ordinal)))
+            {
+                return;
+            }
+
+            _waiters.Add((text, seen));
+        }
+
+        await seen.Task.WaitAsync(timeout);
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
@@ -103,6 +121,10 @@ internal sealed class HostProcess : IAsyncDisposable
         lock (_output)
         {
             _output.Add(line);
+            foreach (var waiter in _waiters.Where(w => line.Contains(w.Text, StringComparison.Ordinal)))
+            {
+                waiter.Seen.TrySetResult();
+            }
         }
 
         if (line.Contains("ready on http://", StringComparison.Ordinal))
