@@ -22,6 +22,8 @@ public sealed class JobApiTests
         var second = await (await tenant.PostJson("/v1/tenants/acme/pools/gpu-pool/jobs", """{"demand":{"cpu":600}}""", "submit-2")).Ok(201);
         await (await tenant.PostJson("/v1/tenants/acme/pools/gpu-pool/jobs", """{"demand":{"cpu":5000}}""", "submit-3")).Problem(400, "demand_exceeds_capacity");
         await (await tenant.PostJson("/v1/tenants/acme/pools/no-pool/jobs", """{"demand":{"cpu":1}}""", "submit-4")).Problem(404, "unknown_pool");
+        var longest = new string('k', 128);
+        await (await tenant.PostJson("/v1/tenants/acme/pools/" + new string('p', 63) + "/jobs", """{"demand":{"cpu":1}}""", longest)).Problem(404, "unknown_pool");
 
         var leases = await (await admin.PostJson("/v1/pools/gpu-pool/workers/w1/leases", """{"freeCapacity":{"cpu":1000,"memory":4096},"leaseTtlSeconds":30,"maxJobs":5}""")).Ok();
         var leased = Assert.Single(leases.AsArray());

@@ -53,7 +53,7 @@ internal static class IdempotentRequest
         }
 
         var options = context.RequestServices.GetRequiredService<GatewayOptions>();
-        var grain = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IIdempotencyGrain>($"{tenantId}/{operation}/{key}");
+        var grain = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IIdempotencyGrain>(GrainKey(tenantId, operation, key));
         var fingerprint = Fingerprint(context, JsonSerializer.Serialize(body, json));
         var claim = await grain.Begin(fingerprint, options.IdempotencyKeyLifetime);
         switch (claim.Status)
@@ -90,6 +90,10 @@ internal static class IdempotentRequest
         await grain.Abandon(fingerprint);
         return outcome.ToResult(json);
     }
+
+    // Hashed so that the longest tenant, pool and key still fit a grain key.
+    private static string GrainKey(string tenantId, string operation, string key) =>
+        $"{tenantId}/{operation}/{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))}";
 
     private static IResult Stored(StoredResponse response)
     {
