@@ -23,22 +23,27 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
     private readonly IPersistentState<PoolState> _state;
     private readonly TimeProvider _time;
     private readonly GroupCommit _commit;
+    private readonly TenantAdmission _admission;
     private FairShareScheduler? _scheduler;
     private SchedulerSnapshot? _stored;
+    private Dictionary<long, List<string>>? _storedTenantLeases;
 
     public FairShareSchedulerGrain([PersistentState("pool")] IPersistentState<PoolState> state, TimeProvider time)
     {
         _state = state;
         _time = time;
         _commit = new GroupCommit(WriteAsync, RestoreStored);
+        _admission = new TenantAdmission(GrainFactory, GetPrimaryKeyString(), time);
     }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _stored = _state.State.Snapshot;
+        _storedTenantLeases = _state.State.TenantLeases;
+        _admission.Restore(_storedTenantLeases);
         if (_stored is not null)
         {
-            _scheduler = FairShareScheduler.FromSnapshot(_stored);
+            _scheduler = FairShareScheduler.FromSnapshot(_stored, (tenant, _) => _admission.MayTry(tenant));
             await ExpireLeasesAsync();
         }
 
@@ -55,12 +60,12 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
 
         if (_scheduler is null)
         {
-            _scheduler = new FairShareScheduler(config);
+            _scheduler = new FairShareScheduler(config, (tenant, _) => _admission.MayTry(tenant));
         }
         else
         {
             // Rebuilt with the new configuration, then re-balanced against the new capacity at once.
-            var next = FairShareScheduler.FromSnapshot(_scheduler.ToSnapshot() with { Pool = config });
+            var next = FairShareScheduler.FromSnapshot(_scheduler.ToSnapshot() with { Pool = config }, (tenant, _) => _admission.MayTry(tenant));
             next.UpdateCapacity(config.Capacity, _time.GetUtcNow());
             _scheduler = next;
         }
@@ -81,6 +86,14 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
         }
 
         _scheduler = null;
+        foreach (var job in _admission.Snapshot().Keys)
+        {
+            if (scheduler.Get(new JobId(job)) is { } info)
+            {
+                await _admission.ReleaseAsync(info.Id, info.Tenant);
+            }
+        }
+
         await _commit.DrainAsync();
         await _state.ClearStateAsync();
         _stored = null;
@@ -94,22 +107,88 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
 
     public Task<JobInfo?> GetJob(JobId id) => Task.FromResult(Pool().Get(id));
 
-    public Task<CancelStatus> Cancel(JobId id) =>
-        MutateAsync(scheduler => scheduler.Cancel(id, _time.GetUtcNow()), status => status == CancelStatus.Cancelled);
+    public async Task<CancelStatus> Cancel(JobId id)
+    {
+        var status = await MutateAsync(scheduler => scheduler.Cancel(id, _time.GetUtcNow()), status => status == CancelStatus.Cancelled);
+        if (status == CancelStatus.Cancelled && Pool().Get(id) is { } job)
+        {
+            await ReleaseTenantLeasesAsync([(job.Id, job.Tenant)]);
+        }
+
+        return status;
+    }
 
     public Task<JobPage> ListJobs(TenantId tenant, int pageSize, string? cursor) => Task.FromResult(Pool().List(tenant, pageSize, cursor));
 
-    public Task<IReadOnlyList<JobLease>> LeaseJobs(string workerId, ResourceVector freeCapacity, TimeSpan leaseTtl, int maxJobs) =>
-        MutateAsync(scheduler => scheduler.LeaseJobs(workerId, freeCapacity, leaseTtl, _time.GetUtcNow(), maxJobs), leases => leases.Count > 0);
-
-    public Task<HeartbeatResult> Heartbeat(string workerId, IReadOnlyList<JobId> jobIds, TimeSpan leaseTtl)
+    /// <summary>
+    /// Leases jobs in fair order, then has each job's tenant grant its quota leases. A job whose tenant refuses goes back
+    /// to the queue (its tenant is skipped until its retry-after) and is not handed to the worker; the worker's next
+    /// call gets other tenants' jobs.
+    /// </summary>
+    public async Task<IReadOnlyList<JobLease>> LeaseJobs(string workerId, ResourceVector freeCapacity, TimeSpan leaseTtl, int maxJobs)
     {
-        ArgumentNullException.ThrowIfNull(jobIds);
-        return MutateAsync(scheduler => scheduler.Heartbeat(workerId, jobIds, leaseTtl, _time.GetUtcNow()), result => result.Renewed.Count > 0);
+        var leases = await MutateAsync(scheduler => scheduler.LeaseJobs(workerId, freeCapacity, leaseTtl, _time.GetUtcNow(), maxJobs), leases => leases.Count > 0);
+        if (leases.Count == 0)
+        {
+            return leases;
+        }
+
+        var admitted = new List<JobLease>(leases.Count);
+        foreach (var lease in leases)
+        {
+            bool granted;
+            try
+            {
+                granted = await _admission.AcquireAsync(lease, TenantLeaseTtl(leaseTtl));
+            }
+            catch
+            {
+                granted = false;
+            }
+
+            if (granted)
+            {
+                admitted.Add(lease);
+            }
+            else
+            {
+                Pool().Complete(lease.JobId, JobOutcome.Preempted, null, _time.GetUtcNow());
+            }
+        }
+
+        await _commit.PersistAsync();
+        return admitted;
     }
 
-    public Task<CompleteResult> Complete(JobId id, JobOutcome outcome, ResourceVector? actualUsage) =>
-        MutateAsync(scheduler => scheduler.Complete(id, outcome, actualUsage, _time.GetUtcNow()), result => result.Status is CompletionStatus.Completed or CompletionStatus.Requeued);
+    public async Task<HeartbeatResult> Heartbeat(string workerId, IReadOnlyList<JobId> jobIds, TimeSpan leaseTtl)
+    {
+        ArgumentNullException.ThrowIfNull(jobIds);
+        var result = await MutateAsync(scheduler => scheduler.Heartbeat(workerId, jobIds, leaseTtl, _time.GetUtcNow()), result => result.Renewed.Count > 0);
+        foreach (var id in result.Renewed)
+        {
+            if (Pool().Get(id) is { } job)
+            {
+                await _admission.RenewAsync(id, job.Tenant, TenantLeaseTtl(leaseTtl));
+            }
+        }
+
+        return result;
+    }
+
+    public async Task<CompleteResult> Complete(JobId id, JobOutcome outcome, ResourceVector? actualUsage)
+    {
+        var result = await MutateAsync(scheduler => scheduler.Complete(id, outcome, actualUsage, _time.GetUtcNow()), result => result.Status is CompletionStatus.Completed or CompletionStatus.Requeued);
+        if (result.Job is { } job && result.Status is CompletionStatus.Completed or CompletionStatus.Requeued)
+        {
+            await ReleaseTenantLeasesAsync([(job.Id, job.Tenant)]);
+            if (result.Status == CompletionStatus.Completed)
+            {
+                await _admission.RecordUsageAsync(job);
+            }
+        }
+
+        return result;
+    }
 
     public Task<TenantUsage> GetTenantUsage(TenantId tenant) => Task.FromResult(Pool().GetTenantUsage(tenant));
 
@@ -117,7 +196,30 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
     {
         if (_scheduler is not null)
         {
-            await MutateAsync(scheduler => scheduler.ExpireLeases(_time.GetUtcNow()), expired => expired.Count > 0);
+            var expired = await MutateAsync(scheduler => scheduler.ExpireLeases(_time.GetUtcNow()), expired => expired.Count > 0);
+            await ReleaseTenantLeasesAsync([.. expired.Select(id => (id, _scheduler?.Get(id)?.Tenant))]);
+        }
+    }
+
+    /// <summary>A tenant lease outlives the worker's lease by as much again, so a heartbeat renews both before either
+    /// runs out; when the pool itself is gone, the tenant's lease still expires on its own.</summary>
+    private static TimeSpan TenantLeaseTtl(TimeSpan workerLeaseTtl) => workerLeaseTtl * 2;
+
+    private async Task ReleaseTenantLeasesAsync(IReadOnlyList<(JobId Job, TenantId? Tenant)> jobs)
+    {
+        var released = false;
+        foreach (var (job, tenant) in jobs)
+        {
+            if (tenant is { } owner && _admission.Holds(job))
+            {
+                await _admission.ReleaseAsync(job, owner);
+                released = true;
+            }
+        }
+
+        if (released)
+        {
+            await _commit.PersistAsync();
         }
     }
 
@@ -136,15 +238,20 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
     private async Task WriteAsync()
     {
         var snapshot = _scheduler?.ToSnapshot();
+        var tenantLeases = _admission.Snapshot();
         _state.State.Snapshot = snapshot;
+        _state.State.TenantLeases = tenantLeases;
         await _state.WriteStateAsync();
         _stored = snapshot;
+        _storedTenantLeases = tenantLeases;
     }
 
     private void RestoreStored()
     {
         _state.State.Snapshot = _stored;
-        _scheduler = _stored is null ? null : FairShareScheduler.FromSnapshot(_stored);
+        _state.State.TenantLeases = _storedTenantLeases;
+        _admission.Restore(_storedTenantLeases);
+        _scheduler = _stored is null ? null : FairShareScheduler.FromSnapshot(_stored, (tenant, _) => _admission.MayTry(tenant));
     }
 
     private FairShareScheduler Pool() =>

@@ -7,4 +7,7 @@ public sealed class PoolState
 {
     /// <summary>Null until the pool is configured, and again after it is deleted.</summary>
     public SchedulerSnapshot? Snapshot { get; set; }
+
+    /// <summary>The tenant lease ids the pool holds for each running job (see <see cref="TenantAdmission"/>).</summary>
+    public Dictionary<long, List<string>>? TenantLeases { get; set; }
 }

@@ -1,0 +1,198 @@
+using Grains;
+using Quotas.Contracts;
+using Quotas.Core.Scheduling;
+using Quotas.Core.Tenants;
+
+namespace Quotas.Grains.Scheduling;
+
+/// <summary>
+/// The pool's side of the tenants' quotas. Before a leased job is handed to a worker, the tenant's TenantGrain grants
+/// a lease for every gauge quota the job's demand names (and one <c>concurrent_jobs</c>), all or nothing; the pool holds
+/// those leases while the job runs, renews them with the worker's heartbeats and releases them when the job ends, is
+/// requeued or cancelled. A tenant that refuses is skipped by the fair order until its retry-after has passed. On
+/// completion the actual usage is recorded once in the tenant's budgets whose names it carries, plus one <c>jobs</c>.
+/// Jobs of a tenant that has no TenantGrain are admitted on the pool's own limits.
+/// </summary>
+internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeProvider time)
+{
+    public const string ConcurrentJobsQuota = "concurrent_jobs";
+    public const string JobsBudget = "jobs";
+
+    /// <summary>How long the quota names of a tenant are reused before they are asked again.</summary>
+    private static readonly TimeSpan s_quotaNamesLifetime = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_minBlock = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_maxBlock = TimeSpan.FromSeconds(30);
+
+    private readonly Dictionary<string, DateTimeOffset> _blockedUntil = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (TenantQuotaNames? Names, DateTimeOffset At)> _names = new(StringComparer.Ordinal);
+    private Dictionary<long, List<string>> _held = [];
+
+    /// <summary>The quota check the pure scheduler asks: false while the tenant's last refusal is fresh.</summary>
+    public bool MayTry(Core.Scheduling.TenantId tenant) =>
+        !_blockedUntil.TryGetValue(tenant.Value, out var until) || until <= time.GetUtcNow();
+
+    /// <summary>Tenant lease ids held per job: persisted with the pool, so a restarted pool still releases them.</summary>
+    public Dictionary<long, List<string>> Snapshot() => _held.ToDictionary(p => p.Key, p => p.Value.ToList());
+
+    public bool Holds(JobId job) => _held.ContainsKey(job.Value);
+
+    public void Restore(Dictionary<long, List<string>>? held) =>
+        _held = held?.ToDictionary(p => p.Key, p => p.Value.ToList()) ?? [];
+
+    /// <summary>Takes the tenant's leases for a job; false (nothing held) when the tenant refuses.</summary>
+    public async Task<bool> AcquireAsync(JobLease lease, TimeSpan ttl)
+    {
+        var tenant = Tenant(lease.Tenant);
+        var names = await NamesAsync(lease.Tenant.Value, tenant);
+        if (names is null)
+        {
+            return true;
+        }
+
+        var held = new List<string>();
+        foreach (var (quota, amount) in Needs(lease.Demand, names))
+        {
+            AdmissionDecision decision;
+            try
+            {
+                decision = await tenant.Acquire(quota, amount, ttl, $"job/{poolId}/{lease.JobId}/{lease.Attempt}/{quota}");
+            }
+            catch
+            {
+                await ReleaseAllAsync(tenant, held);
+                Block(lease.Tenant.Value, s_minBlock);
+                throw;
+            }
+
+            if (decision is AdmissionDecision.Allow { LeaseId: { } leaseId })
+            {
+                held.Add(leaseId);
+                continue;
+            }
+
+            await ReleaseAllAsync(tenant, held);
+            Block(lease.Tenant.Value, decision switch
+            {
+                AdmissionDecision.Queue q => q.RetryAfter,
+                AdmissionDecision.Deny { RetryAfter: { } wait } => wait,
+                _ => s_maxBlock,
+            });
+            return false;
+        }
+
+        if (held.Count > 0)
+        {
+            _held[lease.JobId.Value] = held;
+        }
+
+        return true;
+    }
+
+    public async Task RenewAsync(JobId job, Core.Scheduling.TenantId tenantId, TimeSpan ttl)
+    {
+        if (_held.TryGetValue(job.Value, out var held))
+        {
+            var tenant = Tenant(tenantId);
+            foreach (var leaseId in held)
+            {
+                await tenant.Renew(leaseId, ttl);
+            }
+        }
+    }
+
+    public async Task ReleaseAsync(JobId job, Core.Scheduling.TenantId tenantId)
+    {
+        if (_held.Remove(job.Value, out var held))
+        {
+            await ReleaseAllAsync(Tenant(tenantId), held);
+        }
+    }
+
+    /// <summary>Records a finished job's actual usage once (event ids name the pool and job) in the tenant's budgets.</summary>
+    public async Task RecordUsageAsync(JobInfo job)
+    {
+        var tenant = Tenant(job.Tenant);
+        if (await NamesAsync(job.Tenant.Value, tenant) is not { } names)
+        {
+            return;
+        }
+
+        var usage = new List<(string Quota, long Amount)>();
+        if (names.Budgets.Contains(JobsBudget))
+        {
+            usage.Add((JobsBudget, 1));
+        }
+
+        var actual = job.ActualUsage ?? job.Demand;
+        for (var i = 0; i < actual.Count; i++)
+        {
+            var (name, amount) = (actual.NameAt(i), actual.AmountAt(i));
+            if (amount > 0 && name != JobsBudget && names.Budgets.Contains(name))
+            {
+                usage.Add((name, amount));
+            }
+        }
+
+        foreach (var (quota, amount) in usage)
+        {
+            await tenant.RecordUsage($"job/{poolId}/{job.Id}/{quota}", quota, amount);
+        }
+    }
+
+    private static IEnumerable<(string Quota, long Amount)> Needs(ResourceVector demand, TenantQuotaNames names)
+    {
+        for (var i = 0; i < demand.Count; i++)
+        {
+            if (demand.AmountAt(i) > 0 && names.Gauges.Contains(demand.NameAt(i)))
+            {
+                yield return (demand.NameAt(i), demand.AmountAt(i));
+            }
+        }
+
+        if (names.Gauges.Contains(ConcurrentJobsQuota))
+        {
+            yield return (ConcurrentJobsQuota, 1);
+        }
+    }
+
+    private static async Task ReleaseAllAsync(ITenantGrain tenant, List<string> leaseIds)
+    {
+        foreach (var leaseId in leaseIds)
+        {
+            await tenant.Release(leaseId);
+        }
+    }
+
+    private async Task<TenantQuotaNames?> NamesAsync(string id, ITenantGrain tenant)
+    {
+        var now = time.GetUtcNow();
+        if (_names.TryGetValue(id, out var cached) && now - cached.At < s_quotaNamesLifetime)
+        {
+            return cached.Names;
+        }
+
+        TenantQuotaNames? names;
+        try
+        {
+            var quotas = await tenant.GetEffectiveQuotas();
+            names = new TenantQuotaNames(
+                [.. quotas.Where(q => q.Kind == QuotaKind.Gauge && !q.Limit.IsUnlimited).Select(q => q.Name)],
+                [.. quotas.Where(q => q.Kind == QuotaKind.Budget).Select(q => q.Name)]);
+        }
+        catch (QuotaValidationException e) when (e.Code == "unknown_tenant")
+        {
+            names = null;
+        }
+
+        _names[id] = (names, now);
+        return names;
+    }
+
+    private void Block(string tenant, TimeSpan wait) =>
+        _blockedUntil[tenant] = time.GetUtcNow() + (wait < s_minBlock ? s_minBlock : wait > s_maxBlock ? s_maxBlock : wait);
+
+    private ITenantGrain Tenant(Core.Scheduling.TenantId id) => grains.GetGrain<ITenantGrain>(id.Value);
+
+    /// <summary>The tenant's limited gauge quotas (leased for a running job) and its budgets (charged at completion).</summary>
+    private sealed record TenantQuotaNames(HashSet<string> Gauges, HashSet<string> Budgets);
+}

@@ -1,0 +1,100 @@
+using Grains.Testing;
+using Quotas.Contracts;
+using Quotas.Core.Scheduling;
+using Quotas.Core.Tenants;
+using SchedulingTenantId = Quotas.Core.Scheduling.TenantId;
+
+namespace Quotas.Grains.Tests.Scheduling;
+
+public sealed class TenantAdmissionTests
+{
+    private static ResourceVector Worker => ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192));
+
+    [Fact]
+    public async Task A_tenants_gauge_quota_caps_its_running_jobs_while_other_tenants_still_get_the_pool()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var grains = cluster.GrainFactory;
+        // Alpha may hold 2,500 millicores: two jobs of 1,000 fit, a third does not.
+        var alpha = grains.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Gauge("cpu_millicores", QuotaLimit.Hard(2500))));
+        var pool = grains.GetGrain<IFairShareSchedulerGrain>("capped");
+        await pool.Configure(Pools.Small("capped"));
+        for (var i = 0; i < 4; i++)
+        {
+            await pool.Submit(Pools.Job(Pools.Alpha, $"a-{i}"));
+        }
+
+        var first = await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10);
+        var usage = (await alpha.GetStats()).Gauges.Single(g => g.Quota == "cpu_millicores");
+
+        Assert.Equal(2, first.Count);
+        Assert.Equal(2000, usage.Current);
+        Assert.Equal(2, (await pool.GetTenantUsage(Pools.Alpha)).QueuedJobs);
+
+        // Beta has no tenant quotas: its job is leased while alpha waits for capacity of its own.
+        await pool.Submit(Pools.Job(Pools.Beta, "b-0"));
+        var second = await pool.LeaseJobs("w2", Worker, TimeSpan.FromMinutes(1), 10);
+        Assert.Equal(Pools.Beta, Assert.Single(second).Tenant);
+
+        // A completion frees exactly its share of the tenant's quota.
+        await pool.Complete(first[0].JobId, JobOutcome.Succeeded, null);
+        Assert.Equal(1000, (await alpha.GetStats()).Gauges.Single(g => g.Quota == "cpu_millicores").Current);
+    }
+
+    [Fact]
+    public async Task A_refused_tenant_is_skipped_until_its_retry_after_and_then_admitted_when_capacity_frees()
+    {
+        var time = new ManualTimeProvider();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var grains = cluster.GrainFactory;
+        var alpha = grains.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(1))));
+        var pool = grains.GetGrain<IFairShareSchedulerGrain>("one-at-a-time");
+        await pool.Configure(Pools.Small("one-at-a-time"));
+        var running = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        var waiting = (await pool.Submit(Pools.Job(Pools.Alpha, "a-1", cpu: 100))).Job;
+
+        var leased = await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10);
+        Assert.Equal(running.Id, Assert.Single(leased).JobId);
+        Assert.Equal(JobState.Queued, (await pool.GetJob(waiting.Id))!.State);
+        Assert.Empty(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
+
+        await pool.Complete(running.Id, JobOutcome.Succeeded, null);
+        // Still inside the refusal's retry-after: the tenant is skipped without asking it.
+        Assert.Empty(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
+        time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(waiting.Id, Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10)).JobId);
+    }
+
+    [Fact]
+    public async Task A_completed_job_is_charged_once_to_the_tenants_budgets_and_a_suspended_tenant_gets_no_jobs()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var grains = cluster.GrainFactory;
+        var alpha = grains.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(TenantConfig.Create(
+            "alpha",
+            Tier.Unlimited,
+            QuotaDefinition.Budget("jobs", QuotaLimit.Hard(100), BudgetPeriod.Day),
+            QuotaDefinition.Budget("cpu_seconds", QuotaLimit.Hard(10_000), BudgetPeriod.Day),
+            QuotaDefinition.Gauge("memory_mb", QuotaLimit.Hard(4096))));
+        var pool = grains.GetGrain<IFairShareSchedulerGrain>("billing");
+        await pool.Configure(Pools.Small("billing") with { Capacity = ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192), ("cpu_seconds", 1_000_000)) });
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0"))).Job;
+        await pool.LeaseJobs("w1", ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192), ("cpu_seconds", 1_000_000)), TimeSpan.FromMinutes(1), 10);
+        Assert.Equal(512, (await alpha.GetStats()).Gauges.Single(g => g.Quota == "memory_mb").Current);
+
+        await pool.Complete(job.Id, JobOutcome.Succeeded, ResourceVector.Of(("cpu_millicores", 900), ("cpu_seconds", 42)));
+        await pool.Complete(job.Id, JobOutcome.Succeeded, ResourceVector.Of(("cpu_millicores", 900), ("cpu_seconds", 42)));
+
+        var stats = await alpha.GetStats();
+        Assert.Equal(1, stats.Budgets.Single(b => b.Quota == "jobs").Current);
+        Assert.Equal(42, stats.Budgets.Single(b => b.Quota == "cpu_seconds").Current);
+        Assert.Equal(0, stats.Gauges.Single(g => g.Quota == "memory_mb").Current);
+
+        await alpha.Suspend();
+        await pool.Submit(Pools.Job(new SchedulingTenantId("alpha"), "a-1"));
+        Assert.Empty(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
+    }
+}
