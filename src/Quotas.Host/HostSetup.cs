@@ -4,6 +4,7 @@ using Grains.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Quotas.Gateway;
 using Quotas.Gateway.Endpoints;
+using Quotas.Gateway.Metrics;
 using Quotas.Grains.Scheduling;
 
 namespace Quotas.Host;
@@ -21,6 +22,7 @@ internal static class HostSetup
         }
 
         builder.Services.AddSingleton<StorageProbe>();
+        builder.Services.AddQuotasMetrics();
         // A clustered silo adds its own Kestrel listener for the silo port, and Kestrel then ignores ASPNETCORE_URLS:
         // the HTTP listener is therefore always explicit.
         builder.WebHost.ConfigureKestrel(kestrel => ListenHttp(kestrel, settings.HttpUrl));

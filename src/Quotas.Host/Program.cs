@@ -1,4 +1,5 @@
 using Quotas.Gateway;
+using Quotas.Gateway.Metrics;
 using Quotas.Host;
 
 // Roles and storage come from configuration (appsettings.json, QUOTAS__... environment variables, --Quotas:... args).
@@ -21,6 +22,7 @@ if (errors.Count > 0)
 builder.AddQuotasHost(settings, gateway);
 var app = builder.Build();
 app.MapHealthEndpoints();
+app.MapQuotasMetrics();
 if (settings.Role != HostRole.Silo)
 {
     app.MapQuotasGateway();

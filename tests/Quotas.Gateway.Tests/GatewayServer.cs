@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Quotas.Gateway.Api;
 using Quotas.Gateway.Endpoints;
+using Quotas.Gateway.Metrics;
 using Quotas.Grains.Scheduling;
 
 namespace Quotas.Gateway.Tests;
@@ -69,8 +70,10 @@ public sealed class GatewayServer : IAsyncDisposable
         builder.Services.AddSingleton(grains);
         builder.Services.AddSingleton<IClusterInfo>(new TestClusterInfo(cluster));
         builder.Services.AddQuotasGateway(gateway);
+        builder.Services.AddQuotasMetrics();
         var app = builder.Build();
         app.MapQuotasGateway();
+        app.MapQuotasMetrics();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new GatewayServer(cluster, client, app, new Uri(address));

@@ -33,6 +33,18 @@ internal sealed class ActivationDirectory
 
     public IEnumerable<ActivationData> Activations => _activations.Values;
 
+    /// <summary>Counts by grain type; enumerates without locking, so the figures are a moment's, not a snapshot's.</summary>
+    public Dictionary<string, int> CountByType()
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (id, _) in _activations)
+        {
+            counts[id.Type] = counts.GetValueOrDefault(id.Type) + 1;
+        }
+
+        return counts;
+    }
+
     /// <summary>Hands a call to the grain's activation, creating the activation when there is none.</summary>
     public void Deliver(GrainId target, GrainCall call)
     {

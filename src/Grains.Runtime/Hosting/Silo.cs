@@ -1,5 +1,6 @@
 using Grains.Activation;
 using Grains.Cluster;
+using Grains.Diagnostics;
 using Grains.Manifest;
 using Grains.Messaging;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,6 +48,9 @@ public sealed partial class Silo : IHostedLifecycleService, IDisposable
     /// <summary>The number of live activations in this silo.</summary>
     public int ActivationCount => _directory.Count;
 
+    /// <summary>Live activations by grain type (a moment's count, for metrics).</summary>
+    public IReadOnlyDictionary<string, int> ActivationCountsByType() => _directory.CountByType();
+
     /// <summary>This silo's identity in its cluster; null for a silo without clustering.</summary>
     public LocalSilo? Cluster => _cluster?.Self;
 
@@ -76,6 +80,7 @@ public sealed partial class Silo : IHostedLifecycleService, IDisposable
 
         _collectionTimer = _time.CreateTimer(static state => ((Silo)state!).CollectIdle(), this, _options.CollectionQuantum, _options.CollectionQuantum);
         _status = SiloStatus.Active;
+        SiloMetrics.Started(this);
         LogStarted(_logger, _options.ServiceId, _registry.Classes.Count, _cluster?.Self.Name ?? "no cluster");
     }
 
@@ -122,6 +127,7 @@ public sealed partial class Silo : IHostedLifecycleService, IDisposable
         }
 
         _status = SiloStatus.Stopped;
+        SiloMetrics.Stopped(this);
         return Task.CompletedTask;
     }
 
@@ -142,6 +148,7 @@ public sealed partial class Silo : IHostedLifecycleService, IDisposable
     {
         Interlocked.Exchange(ref _killed, 1);
         _status = SiloStatus.Stopped;
+        SiloMetrics.Stopped(this);
         _collectionTimer?.Dispose();
         _directory.StopAccepting();
         if (_cluster is not null)
@@ -152,6 +159,7 @@ public sealed partial class Silo : IHostedLifecycleService, IDisposable
 
     public void Dispose()
     {
+        SiloMetrics.Stopped(this);
         _collectionTimer?.Dispose();
         _directory.Shared.Stopping.Dispose();
     }

@@ -48,7 +48,21 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
         }
 
         RegisterGrainTimer(_ => ExpireLeasesAsync(), LeaseSweepInterval, LeaseSweepInterval);
+        QuotaMetrics.PoolActivated(this);
     }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        QuotaMetrics.PoolDeactivated(this);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Read by the metrics from another thread: a moment's figure, never torn.</summary>
+    internal int QueuedJobs => _scheduler?.QueuedJobs ?? 0;
+
+    internal int RunningJobs => _scheduler?.LeasedJobs ?? 0;
+
+    internal bool Exists => _scheduler is not null;
 
     public async Task<PoolConfig> Configure(PoolConfig config)
     {

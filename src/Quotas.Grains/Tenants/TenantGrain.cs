@@ -109,6 +109,7 @@ public sealed class TenantGrain(
         var decision = tenant.Acquire(quota, amount, ttl, idempotencyKey, time.GetUtcNow());
         if (decision is not AdmissionDecision.Allow { LeaseId: { } leaseId })
         {
+            QuotaMetrics.Decided("lease", decision);
             return decision;
         }
 
@@ -136,6 +137,7 @@ public sealed class TenantGrain(
                     await CommitAsync(tenant);
                 }
 
+                QuotaMetrics.Decided("lease", reserved);
                 return reserved;
             }
         }
@@ -150,6 +152,7 @@ public sealed class TenantGrain(
             throw;
         }
 
+        QuotaMetrics.Decided("lease", decision);
         return decision;
     }
 
@@ -181,12 +184,18 @@ public sealed class TenantGrain(
         return renewal;
     }
 
-    public Task<RateDecision> CheckRate(string quota, long cost) => Task.FromResult(Tenant().CheckRate(quota, cost, time.GetUtcNow()));
+    public Task<RateDecision> CheckRate(string quota, long cost)
+    {
+        var decision = Tenant().CheckRate(quota, cost, time.GetUtcNow());
+        QuotaMetrics.Decided("rate", decision.Allowed);
+        return Task.FromResult(decision);
+    }
 
     public Task<RateHit> HitRate(string quota, long cost)
     {
         var tenant = Tenant();
         var decision = tenant.CheckRate(quota, cost, time.GetUtcNow());
+        QuotaMetrics.Decided("rate", decision.Allowed);
         var window = TimeSpan.Zero;
         foreach (var definition in tenant.Effective)
         {
@@ -203,6 +212,7 @@ public sealed class TenantGrain(
     public async Task<UsageRecord> RecordUsage(string eventId, string quota, long amount)
     {
         var record = Tenant().RecordUsage(eventId, quota, amount, time.GetUtcNow());
+        QuotaMetrics.Recorded(record);
         if (!record.Duplicate)
         {
             await CommitAsync(_tenant!);
@@ -217,7 +227,12 @@ public sealed class TenantGrain(
         await CommitAsync(_tenant!);
     }
 
-    public Task<AdmissionDecision> CheckReported(string quota, long additional) => Task.FromResult(Tenant().CheckReported(quota, additional));
+    public Task<AdmissionDecision> CheckReported(string quota, long additional)
+    {
+        var decision = Tenant().CheckReported(quota, additional);
+        QuotaMetrics.Decided("reported", decision);
+        return Task.FromResult(decision);
+    }
 
     public Task<TenantStats> GetStats() => Task.FromResult(Tenant().Stats(time.GetUtcNow()));
 

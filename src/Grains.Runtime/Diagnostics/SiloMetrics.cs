@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Grains.Cluster;
+using Grains.Hosting;
+
+namespace Grains.Diagnostics;
+
+/// <summary>
+/// The runtime's gauges on the <c>Grains</c> meter, observed from every running silo of the process: activations by
+/// grain type, and the membership as each silo reads it. Labels are bounded: silo, grain type, membership status.
+/// </summary>
+public static class SiloMetrics
+{
+    public const string MeterName = "Grains";
+
+    private static readonly Meter s_meter = new(MeterName);
+    private static readonly ConcurrentDictionary<Silo, byte> s_running = new();
+
+    static SiloMetrics()
+    {
+        s_meter.CreateObservableGauge("grains.activations", ObserveActivations, "{activation}", "Live activations in the silo, by grain type.");
+        s_meter.CreateObservableGauge("grains.membership.silos", ObserveMembership, "{silo}", "Silos in the membership table as this silo reads it, by status.");
+        s_meter.CreateObservableGauge("grains.membership.version", ObserveVersion, "{version}", "The membership table version this silo last read.");
+    }
+
+    internal static void Started(Silo silo) => s_running.TryAdd(silo, 0);
+
+    internal static void Stopped(Silo silo) => s_running.TryRemove(silo, out _);
+
+    private static IEnumerable<Measurement<long>> ObserveActivations()
+    {
+        foreach (var silo in s_running.Keys)
+        {
+            var name = SiloLabel(silo);
+            foreach (var (type, count) in silo.ActivationCountsByType())
+            {
+                yield return new Measurement<long>(count, new("silo", name), new("grain_type", type));
+            }
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> ObserveMembership()
+    {
+        foreach (var silo in s_running.Keys)
+        {
+            if (silo.Membership is not { } membership)
+            {
+                continue;
+            }
+
+            var name = SiloLabel(silo);
+            foreach (var status in Enum.GetValues<MembershipStatus>())
+            {
+                var count = membership.Entries.Count(e => e.Status == status);
+                yield return new Measurement<long>(count, new("silo", name), new("status", StatusLabel(status)));
+            }
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> ObserveVersion()
+    {
+        foreach (var silo in s_running.Keys)
+        {
+            if (silo.Membership is { } membership)
+            {
+                yield return new Measurement<long>(membership.Version, new KeyValuePair<string, object?>("silo", SiloLabel(silo)));
+            }
+        }
+    }
+
+    private static string SiloLabel(Silo silo) => silo.Cluster is { HasJoined: true } self ? self.Address.ToString() : "local";
+
+    private static string StatusLabel(MembershipStatus status) => status switch
+    {
+        MembershipStatus.Joining => "joining",
+        MembershipStatus.Active => "active",
+        MembershipStatus.ShuttingDown => "shutting_down",
+        MembershipStatus.Dead => "dead",
+        _ => "unknown",
+    };
+}

@@ -1,0 +1,131 @@
+using System.Globalization;
+
+namespace Quotas.Gateway.Metrics;
+
+/// <summary>
+/// Renders a measurement's tags as Prometheus label text (<c>a="x",b="y"</c>: names sanitized and sorted, values
+/// escaped) into a per-thread buffer, so that finding an existing series allocates nothing.
+/// </summary>
+internal static class LabelText
+{
+    [ThreadStatic]
+    private static char[]? s_buffer;
+
+    [ThreadStatic]
+    private static KeyValuePair<string, object?>[]? s_sorted;
+
+    /// <summary>The rendered labels; valid until this thread's next call.</summary>
+    public static ReadOnlySpan<char> Render(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        if (tags.IsEmpty)
+        {
+            return [];
+        }
+
+        var sorted = s_sorted is { } cached && cached.Length >= tags.Length ? cached : s_sorted = new KeyValuePair<string, object?>[Math.Max(16, tags.Length)];
+        tags.CopyTo(sorted);
+        SortByName(sorted.AsSpan(0, tags.Length));
+
+        var buffer = s_buffer ??= new char[256];
+        var length = 0;
+        for (var i = 0; i < tags.Length; i++)
+        {
+            if (i > 0)
+            {
+                Append(ref buffer, ref length, ',');
+            }
+
+            foreach (var c in sorted[i].Key)
+            {
+                Append(ref buffer, ref length, char.IsAsciiLetterOrDigit(c) ? c : '_');
+            }
+
+            Append(ref buffer, ref length, '=');
+            Append(ref buffer, ref length, '"');
+            AppendValue(ref buffer, ref length, sorted[i].Value);
+            Append(ref buffer, ref length, '"');
+        }
+
+        Array.Clear(sorted, 0, tags.Length);
+        s_buffer = buffer;
+        return buffer.AsSpan(0, length);
+    }
+
+    private static void SortByName(Span<KeyValuePair<string, object?>> tags)
+    {
+        // Insertion sort: a measurement has a handful of tags.
+        for (var i = 1; i < tags.Length; i++)
+        {
+            var current = tags[i];
+            var j = i - 1;
+            while (j >= 0 && string.CompareOrdinal(tags[j].Key, current.Key) > 0)
+            {
+                tags[j + 1] = tags[j];
+                j--;
+            }
+
+            tags[j + 1] = current;
+        }
+    }
+
+    private static void AppendValue(ref char[] buffer, ref int length, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                return;
+            case string text:
+                AppendEscaped(ref buffer, ref length, text);
+                return;
+            case bool flag:
+                AppendEscaped(ref buffer, ref length, flag ? "true" : "false");
+                return;
+            case ISpanFormattable formattable:
+                Span<char> scratch = stackalloc char[64];
+                if (formattable.TryFormat(scratch, out var written, default, CultureInfo.InvariantCulture))
+                {
+                    AppendEscaped(ref buffer, ref length, scratch[..written]);
+                    return;
+                }
+
+                break;
+        }
+
+        AppendEscaped(ref buffer, ref length, Convert.ToString(value, CultureInfo.InvariantCulture));
+    }
+
+    private static void AppendEscaped(ref char[] buffer, ref int length, ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+        {
+            switch (c)
+            {
+                case '\\':
+                    Append(ref buffer, ref length, '\\');
+                    Append(ref buffer, ref length, '\\');
+                    break;
+                case '"':
+                    Append(ref buffer, ref length, '\\');
+                    Append(ref buffer, ref length, '"');
+                    break;
+                case '\n':
+                    Append(ref buffer, ref length, '\\');
+                    Append(ref buffer, ref length, 'n');
+                    break;
+                default:
+                    Append(ref buffer, ref length, c);
+                    break;
+            }
+        }
+    }
+
+    private static void Append(ref char[] buffer, ref int length, char c)
+    {
+        if (length == buffer.Length)
+        {
+            Array.Resize(ref buffer, buffer.Length * 2);
+        }
+
+        buffer[length++] = c;
+    }
+}

@@ -1,0 +1,132 @@
+using System.Diagnostics.Metrics;
+using Quotas.Gateway.Metrics;
+
+namespace Quotas.Gateway.Tests.Metrics;
+
+public sealed class MetricsCollectorTests : IDisposable
+{
+    private readonly string _meterName = "test.metrics." + Guid.NewGuid().ToString("N");
+    private readonly Meter _meter;
+    private readonly MetricsCollector _collector;
+
+    public MetricsCollectorTests()
+    {
+        _collector = new MetricsCollector([_meterName], scope: null);
+        _meter = new Meter(_meterName);
+    }
+
+    public void Dispose()
+    {
+        _meter.Dispose();
+        _collector.Dispose();
+    }
+
+    [Fact]
+    public void Counters_end_in_total_with_sorted_sanitized_labels_and_escaped_values()
+    {
+        var counter = _meter.CreateCounter<long>("test.requests", "{request}", "Requests \\ served\nso far.");
+        counter.Add(2, new("b", "x\"y\\z"), new("a.b", 1));
+        counter.Add(1, new("a.b", 1), new("b", "x\"y\\z"));
+        counter.Add(5, new("a.b", 2), new("b", "plain"));
+
+        var lines = Lines(_collector.Scrape());
+
+        Assert.Contains("# HELP test_requests_total Requests \\\\ served\\nso far.", lines);
+        Assert.Contains("# TYPE test_requests_total counter", lines);
+        Assert.Contains("test_requests_total{a_b=\"1\",b=\"x\\\"y\\\\z\"} 3", lines);
+        Assert.Contains("test_requests_total{a_b=\"2\",b=\"plain\"} 5", lines);
+    }
+
+    [Fact]
+    public void Histograms_in_seconds_have_cumulative_buckets_sum_and_count()
+    {
+        var histogram = _meter.CreateHistogram<double>("test.latency", "s", "Latency.");
+        foreach (var value in new[] { 0.0004, 0.001, 0.003, 20.0 })
+        {
+            histogram.Record(value, new KeyValuePair<string, object?>("route", "/a"));
+        }
+
+        var lines = Lines(_collector.Scrape());
+
+        Assert.Contains("# TYPE test_latency_seconds histogram", lines);
+        Assert.Contains("test_latency_seconds_bucket{route=\"/a\",le=\"0.0005\"} 1", lines);
+        Assert.Contains("test_latency_seconds_bucket{route=\"/a\",le=\"0.001\"} 2", lines);
+        Assert.Contains("test_latency_seconds_bucket{route=\"/a\",le=\"0.002\"} 2", lines);
+        Assert.Contains("test_latency_seconds_bucket{route=\"/a\",le=\"0.005\"} 3", lines);
+        Assert.Contains("test_latency_seconds_bucket{route=\"/a\",le=\"10\"} 3", lines);
+        Assert.Contains("test_latency_seconds_bucket{route=\"/a\",le=\"+Inf\"} 4", lines);
+        Assert.Contains("test_latency_seconds_sum{route=\"/a\"} " + PrometheusText.Number(0.0004 + 0.001 + 0.003 + 20.0), lines);
+        Assert.Contains("test_latency_seconds_count{route=\"/a\"} 4", lines);
+    }
+
+    [Fact]
+    public void Observed_gauges_report_what_the_callback_reports_now_and_series_that_vanish_disappear()
+    {
+        var readings = new List<Measurement<int>> { new(3, new KeyValuePair<string, object?>("state", "a")), new(4, new KeyValuePair<string, object?>("state", "b")) };
+        _meter.CreateObservableGauge("test.items", () => readings.ToArray(), "{item}", "Items.");
+
+        var first = Lines(_collector.Scrape());
+        Assert.Contains("# TYPE test_items gauge", first);
+        Assert.Contains("test_items{state=\"a\"} 3", first);
+        Assert.Contains("test_items{state=\"b\"} 4", first);
+
+        readings.RemoveAt(1);
+        readings[0] = new Measurement<int>(7, new KeyValuePair<string, object?>("state", "a"));
+        var second = Lines(_collector.Scrape());
+        Assert.Contains("test_items{state=\"a\"} 7", second);
+        Assert.DoesNotContain(second, line => line.StartsWith("test_items{state=\"b\"}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Up_down_counters_are_gauges_of_their_running_sum()
+    {
+        var active = _meter.CreateUpDownCounter<long>("test.active", "{request}", "Active.");
+        active.Add(3);
+        active.Add(-1);
+
+        var lines = Lines(_collector.Scrape());
+
+        Assert.Contains("# TYPE test_active gauge", lines);
+        Assert.Contains("test_active 2", lines);
+    }
+
+    [Fact]
+    public void Meters_of_another_applications_factory_are_not_counted()
+    {
+        using var foreign = new Meter(new MeterOptions(_meterName) { Scope = new object() });
+        foreign.CreateCounter<long>("test.foreign").Add(1);
+        _meter.CreateCounter<long>("test.own").Add(1);
+
+        var text = _collector.Scrape();
+
+        Assert.Contains("test_own_total 1", Lines(text));
+        Assert.DoesNotContain("test_foreign", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Concurrent_measurements_are_all_counted()
+    {
+        var counter = _meter.CreateCounter<long>("test.concurrent");
+        var histogram = _meter.CreateHistogram<double>("test.concurrent.latency", "s");
+        const int Writers = 8;
+        const int PerWriter = 20_000;
+        using var start = new Barrier(Writers);
+
+        await Task.WhenAll(Enumerable.Range(0, Writers).Select(writer => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            for (var i = 0; i < PerWriter; i++)
+            {
+                counter.Add(1, new KeyValuePair<string, object?>("writer", writer % 2));
+                histogram.Record(0.001);
+            }
+        })));
+
+        var lines = Lines(_collector.Scrape());
+        Assert.Contains($"test_concurrent_total{{writer=\"0\"}} {Writers / 2 * PerWriter}", lines);
+        Assert.Contains($"test_concurrent_total{{writer=\"1\"}} {Writers / 2 * PerWriter}", lines);
+        Assert.Contains($"test_concurrent_latency_seconds_count {Writers * PerWriter}", lines);
+    }
+
+    private static string[] Lines(string text) => text.Split('\n');
+}
