@@ -1,0 +1,58 @@
+using Quotas.Client.Http;
+
+namespace Quotas.Client;
+
+/// <summary>
+/// A tenant's checks: gauge leases, rate-limit hits, budget usage and reported gauges. A refusal throws
+/// <see cref="QuotaExceededException"/> with the quota, its Retry-After and, for rates, the rate-limit fields.
+/// </summary>
+public sealed class AdmissionApi
+{
+    private readonly ApiTransport _api;
+
+    internal AdmissionApi(ApiTransport api) => _api = api;
+
+    /// <summary>
+    /// Acquires <paramref name="amount"/> of a gauge quota for <paramref name="ttl"/>. The call carries an idempotency
+    /// key (a new one when none is given), so a retry never holds two leases.
+    /// </summary>
+    public Task<Lease> AcquireLeaseAsync(string tenantId, string quota, long amount, TimeSpan ttl, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(quota);
+        var body = new { quota, amount, ttlSeconds = Paths.Seconds(ttl, nameof(ttl)) };
+        return _api.SendAsync<Lease>(HttpMethod.Post, Paths.Tenant(tenantId) + "/leases", body, idempotencyKey ?? NewKey(), cancellationToken);
+    }
+
+    public Task<LeaseRenewal> RenewLeaseAsync(string tenantId, string leaseId, TimeSpan ttl, CancellationToken cancellationToken = default) =>
+        _api.SendAsync<LeaseRenewal>(HttpMethod.Post, LeasePath(tenantId, leaseId) + "/renew", new { ttlSeconds = Paths.Seconds(ttl, nameof(ttl)) }, null, cancellationToken);
+
+    /// <summary>Releases a lease; releasing one that is already gone succeeds too.</summary>
+    public Task ReleaseLeaseAsync(string tenantId, string leaseId, CancellationToken cancellationToken = default) =>
+        _api.SendAsync(HttpMethod.Delete, LeasePath(tenantId, leaseId), null, null, cancellationToken);
+
+    /// <summary>Counts <paramref name="cost"/> against a rate quota. Not retried: a refusal is the answer.</summary>
+    public Task<RateHit> HitAsync(string tenantId, string quota, long cost = 1, CancellationToken cancellationToken = default) =>
+        _api.SendAsync<RateHit>(HttpMethod.Post, Paths.Tenant(tenantId) + "/rate-limits/" + Paths.Segment(quota, nameof(quota)) + "/hits", new { cost }, null, cancellationToken);
+
+    /// <summary>
+    /// Records budget usage once per <paramref name="eventId"/>: the same event sent again is not counted again. Give
+    /// the id your own system knows the event by; without one, a fresh id makes only this call's retries safe.
+    /// </summary>
+    public Task<UsageRecord> RecordUsageAsync(string tenantId, string quota, long amount, string? eventId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(quota);
+        return _api.SendAsync<UsageRecord>(HttpMethod.Post, Paths.Tenant(tenantId) + "/usage", new { quota, amount }, eventId ?? NewKey(), cancellationToken);
+    }
+
+    /// <summary>Reports the current value of a reported gauge (e.g. storage bytes in use).</summary>
+    public Task ReportGaugeAsync(string tenantId, string quota, long value, CancellationToken cancellationToken = default) =>
+        _api.SendAsync(HttpMethod.Put, Paths.Tenant(tenantId) + "/reported/" + Paths.Segment(quota, nameof(quota)), new { value }, null, cancellationToken);
+
+    /// <summary>Checks that <paramref name="additionalBytes"/> more fit the reported gauge; a 507 refusal throws.</summary>
+    public Task CheckStorageAsync(string tenantId, string quota, long additionalBytes, CancellationToken cancellationToken = default) =>
+        _api.SendAsync(HttpMethod.Post, Paths.Tenant(tenantId) + "/reported/" + Paths.Segment(quota, nameof(quota)) + "/check", new { additionalBytes }, null, cancellationToken);
+
+    internal static string NewKey() => Guid.NewGuid().ToString("N");
+
+    private static string LeasePath(string tenantId, string leaseId) => Paths.Tenant(tenantId) + "/leases/" + Paths.Segment(leaseId, nameof(leaseId));
+}

@@ -1,0 +1,37 @@
+using Quotas.Client.Http;
+
+namespace Quotas.Client;
+
+/// <summary>Resource pools (admin key): capacity, tenant shares and scheduling settings.</summary>
+public sealed class PoolsApi
+{
+    private readonly ApiTransport _api;
+
+    internal PoolsApi(ApiTransport api) => _api = api;
+
+    public Task<Pool> CreateAsync(Pool pool, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        return _api.SendAsync<Pool>(HttpMethod.Post, "v1/pools", pool, null, cancellationToken);
+    }
+
+    public Task<Pool> GetAsync(string poolId, CancellationToken cancellationToken = default) =>
+        _api.SendAsync<Pool>(HttpMethod.Get, Paths.Pool(poolId), null, null, cancellationToken);
+
+    /// <summary>Replaces the whole configuration; queued and running jobs stay.</summary>
+    public Task<Pool> ReplaceAsync(Pool pool, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        return _api.SendAsync<Pool>(HttpMethod.Put, Paths.Pool(pool.Id), pool, null, cancellationToken);
+    }
+
+    public Task<Pool> UpdateCapacityAsync(string poolId, IReadOnlyDictionary<string, long> capacity, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(capacity);
+        return _api.SendAsync<Pool>(HttpMethod.Put, Paths.Pool(poolId) + "/capacity", new { capacity }, null, cancellationToken);
+    }
+
+    /// <summary>Deletes an empty pool; <paramref name="force"/> also drops its queued and running jobs.</summary>
+    public Task DeleteAsync(string poolId, bool force = false, CancellationToken cancellationToken = default) =>
+        _api.SendAsync(HttpMethod.Delete, Paths.Pool(poolId) + (force ? "?force=true" : ""), null, null, cancellationToken);
+}

@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Quotas.Client.Http;
+
+/// <summary>
+/// Sends one API call: JSON body, bearer key, retries by <see cref="RetryPolicy"/>, and errors turned into
+/// <see cref="QuotasApiException"/> or <see cref="QuotaExceededException"/>.
+/// </summary>
+internal sealed class ApiTransport
+{
+    public const string IdempotencyHeader = "Idempotency-Key";
+
+    private static readonly MediaTypeHeaderValue s_json = new("application/json");
+
+    private readonly HttpClient _http;
+    private readonly QuotasClientOptions _options;
+    private readonly RetryPolicy _retries;
+    private readonly Uri _base;
+
+    public ApiTransport(HttpClient http, QuotasClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(options);
+        options.ThrowIfInvalid();
+        _http = http;
+        _options = options;
+        _retries = new RetryPolicy(options);
+        var text = options.BaseAddress!.ToString();
+        _base = new Uri(text.EndsWith('/') ? text : text + "/");
+    }
+
+    /// <summary>Web defaults, enums as camelCase strings, nulls left out; unknown fields in answers are ignored so that
+    /// an SDK keeps working against a newer server.</summary>
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
+    };
+
+    public async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        using var response = await SendCheckedAsync(method, path, body, idempotencyKey, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken).ConfigureAwait(false)
+            ?? throw new QuotasApiException($"{method} {path} answered {(int)response.StatusCode} without a body.");
+    }
+
+    public async Task SendAsync(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        using var response = await SendCheckedAsync(method, path, body, idempotencyKey, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Every item of a list, page after page, following <c>nextCursor</c>.</summary>
+    public async IAsyncEnumerable<T> ListAsync<T>(string path, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, 1000);
+        string? cursor = null;
+        do
+        {
+            var query = $"{path}?limit={pageSize}" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
+            var page = await SendAsync<Page<T>>(HttpMethod.Get, query, null, null, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page.Items)
+            {
+                yield return item;
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+    }
+
+    private async Task<HttpResponseMessage> SendCheckedAsync(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var payload = body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json);
+        var repeatable = RetryPolicy.IsRepeatable(method, idempotencyKey is not null);
+        for (var retry = 1; ; retry++)
+        {
+            HttpResponseMessage response;
+            try
+            {
+                using var request = Request(method, path, payload, idempotencyKey);
+                response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException) when (_retries.DelayAfterFailure(retry, repeatable) is { } wait)
+            {
+                await Task.Delay(wait, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (response.IsSuccessStatusCode)
+            {
+                return response;
+            }
+
+            var retryAfter = RetryAfter(response);
+            if (_retries.DelayAfterResponse(retry, repeatable, response.StatusCode, retryAfter) is { } delay)
+            {
+                response.Dispose();
+                await Task.Delay(delay, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            using (response)
+            {
+                throw await ErrorAsync(response, retryAfter, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private HttpRequestMessage Request(HttpMethod method, string path, byte[]? payload, string? idempotencyKey)
+    {
+        var request = new HttpRequestMessage(method, new Uri(_base, path.TrimStart('/')));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.ApiKey);
+        if (idempotencyKey is not null)
+        {
+            request.Headers.TryAddWithoutValidation(IdempotencyHeader, idempotencyKey);
+        }
+
+        if (payload is not null)
+        {
+            request.Content = new ByteArrayContent(payload);
+            request.Content.Headers.ContentType = s_json;
+        }
+
+        return request;
+    }
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - _options.TimeProvider.GetUtcNow() is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        _ => null,
+    };
+
+    private static async Task<QuotasApiException> ErrorAsync(HttpResponseMessage response, TimeSpan? retryAfter, CancellationToken cancellationToken)
+    {
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        var problem = QuotasProblem.Parse((int)response.StatusCode, text);
+        return response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.InsufficientStorage
+            ? new QuotaExceededException(response.StatusCode, problem, retryAfter, RateLimitState.From(response.Headers))
+            : new QuotasApiException(response.StatusCode, problem);
+    }
+}

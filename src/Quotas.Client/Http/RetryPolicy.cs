@@ -1,0 +1,59 @@
+using System.Net;
+
+namespace Quotas.Client.Http;
+
+/// <summary>
+/// When to try a call again and after how long. Only calls that are safe to repeat are retried: GET, PUT and DELETE,
+/// and a POST only when it carries an Idempotency-Key. 429 and 503 are retried after their Retry-After (plus jitter, so
+/// that refused clients do not return in step); a Retry-After longer than <see cref="QuotasClientOptions.MaxRetryDelay"/>,
+/// or a 429 without one (waiting does not help), goes to the caller at once. 502, 503 and 504 without Retry-After and
+/// lost connections back off exponentially with full jitter.
+/// </summary>
+internal sealed class RetryPolicy(QuotasClientOptions options)
+{
+    public static bool IsRepeatable(HttpMethod method, bool hasIdempotencyKey) =>
+        method == HttpMethod.Get || method == HttpMethod.Put || method == HttpMethod.Delete || method == HttpMethod.Head || hasIdempotencyKey;
+
+    /// <summary>The wait before retry number <paramref name="retry"/> (1 for the first), or null to give up.</summary>
+    public TimeSpan? DelayAfterResponse(int retry, bool repeatable, HttpStatusCode status, TimeSpan? retryAfter)
+    {
+        if (!repeatable || retry > options.MaxRetries)
+        {
+            return null;
+        }
+
+        return status switch
+        {
+            HttpStatusCode.TooManyRequests => retryAfter is { } wait ? AfterServersWait(wait) : null,
+            HttpStatusCode.ServiceUnavailable => retryAfter is { } wait ? AfterServersWait(wait) : Backoff(retry),
+            HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout => Backoff(retry),
+            _ => null,
+        };
+    }
+
+    /// <summary>The wait before a retry after the connection failed, or null to give up.</summary>
+    public TimeSpan? DelayAfterFailure(int retry, bool repeatable) =>
+        repeatable && retry <= options.MaxRetries ? Backoff(retry) : null;
+
+    private TimeSpan? AfterServersWait(TimeSpan wait)
+    {
+        if (wait > options.MaxRetryDelay)
+        {
+            return null;
+        }
+
+        var jitter = options.RetryBaseDelay * Random.Shared.NextDouble();
+        return wait + jitter;
+    }
+
+    private TimeSpan Backoff(int retry)
+    {
+        var ceiling = options.RetryBaseDelay * Math.Pow(2, retry - 1);
+        if (ceiling > options.MaxRetryDelay)
+        {
+            ceiling = options.MaxRetryDelay;
+        }
+
+        return ceiling * Random.Shared.NextDouble();
+    }
+}

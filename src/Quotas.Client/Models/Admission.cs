@@ -1,0 +1,38 @@
+namespace Quotas.Client;
+
+public sealed record Lease(string LeaseId, string Quota, long Amount, DateTimeOffset ExpiresAt, long Remaining);
+
+public sealed record LeaseRenewal(string LeaseId, DateTimeOffset ExpiresAt);
+
+/// <summary>The rate quota after an admitted hit: what is left and the whole seconds until the window frees units.</summary>
+public sealed record RateHit(string Quota, long Limit, long Remaining, double ResetSeconds);
+
+/// <summary>Budget usage as recorded. <see cref="Duplicate"/>: the event was counted before and was not counted again.</summary>
+public sealed record UsageRecord(
+    bool Duplicate,
+    string Quota,
+    long Consumed,
+    long Limit,
+    bool OverLimit,
+    DateTimeOffset PeriodStart,
+    DateTimeOffset PeriodEnd);
+
+public sealed record QuotaUsage(string Quota, long Current, long Limit, double? UtilizationPercent, long Violations, DateTimeOffset? ResetsAt = null);
+
+public sealed record TenantStats(
+    string Tenant,
+    TenantStatus Status,
+    DateTimeOffset At,
+    IReadOnlyList<QuotaUsage> Gauges,
+    IReadOnlyList<QuotaUsage> Rates,
+    IReadOnlyList<QuotaUsage> Budgets,
+    IReadOnlyList<QuotaUsage> Reported,
+    int LiveLeases,
+    long PeakRequestsPerMinuteLastHour,
+    long TotalViolations);
+
+public sealed record LimitEntry(string Quota, QuotaKind Kind, long Limit, long Used, long Remaining, DateTimeOffset? ResetAt);
+
+public sealed record TenantLimits(string TenantId, DateTimeOffset At, IReadOnlyList<LimitEntry> Limits);
+
+public sealed record QuotaAlert(long Sequence, DateTimeOffset At, QuotaKind Kind, string Quota, int ThresholdPercent, long Usage, long Limit);

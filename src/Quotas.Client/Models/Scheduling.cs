@@ -1,0 +1,89 @@
+namespace Quotas.Client;
+
+public enum JobState
+{
+    Queued,
+    Leased,
+    Succeeded,
+    Failed,
+    Cancelled,
+    Expired,
+}
+
+public enum JobOutcome
+{
+    Succeeded,
+    Failed,
+    Preempted,
+}
+
+public enum CompletionStatus
+{
+    Completed,
+    AlreadyCompleted,
+    Requeued,
+    NotFound,
+}
+
+/// <summary>A job to submit: the resources it needs (e.g. <c>{"cpu": 500}</c>), its priority and an optional estimate.</summary>
+public sealed record NewJob(IReadOnlyDictionary<string, long> Demand, int Priority = 0, TimeSpan? EstimatedDuration = null);
+
+public sealed record Job(
+    long Id,
+    string Tenant,
+    IReadOnlyDictionary<string, long> Demand,
+    int Priority,
+    string IdempotencyKey,
+    TimeSpan? EstimatedDuration,
+    JobState State,
+    DateTimeOffset SubmittedAt,
+    DateTimeOffset EnqueuedAt,
+    int Attempts,
+    string? WorkerId = null,
+    DateTimeOffset? LeasedAt = null,
+    DateTimeOffset? LeaseExpiresAt = null,
+    bool PreemptionRequested = false,
+    DateTimeOffset? CompletedAt = null,
+    IReadOnlyDictionary<string, long>? ActualUsage = null);
+
+public sealed record TenantShare(
+    string Tenant,
+    double Weight = 1,
+    IReadOnlyDictionary<string, long>? Guaranteed = null,
+    IReadOnlyDictionary<string, long>? BorrowingLimit = null);
+
+/// <summary>A pool's configuration; unset fields take the server's defaults.</summary>
+public sealed record Pool
+{
+    public required string Id { get; init; }
+
+    public required IReadOnlyDictionary<string, long> Capacity { get; init; }
+
+    public IReadOnlyDictionary<string, long>? Reserve { get; init; }
+
+    public IReadOnlyList<TenantShare>? Tenants { get; init; }
+
+    public int? MaxQueuedJobsPerTenant { get; init; }
+
+    public int? MaxQueuedJobsPerPool { get; init; }
+
+    public double? AgingPerSecond { get; init; }
+
+    public double? HistoryBlend { get; init; }
+
+    public TimeSpan? UsageHalfLife { get; init; }
+
+    public TimeSpan? FinishedJobRetention { get; init; }
+
+    public int? MaxFinishedJobs { get; init; }
+
+    public int? MaxAttempts { get; init; }
+}
+
+public sealed record JobLease(long JobId, string Tenant, IReadOnlyDictionary<string, long> Demand, int Priority, DateTimeOffset ExpiresAt, int Attempt);
+
+public sealed record HeartbeatResult(IReadOnlyList<long> Renewed, IReadOnlyList<long> Preempt, IReadOnlyList<long> Lost);
+
+public sealed record CompleteResult(CompletionStatus Status, Job? Job);
+
+public sealed record SiloInfo(string Address, string Status, int? Activations);

@@ -1,0 +1,87 @@
+namespace Quotas.Client;
+
+public enum Tier
+{
+    Basic,
+    Premium,
+    Enterprise,
+    Unlimited,
+}
+
+public enum TenantStatus
+{
+    Active,
+    Suspended,
+    Deleted,
+}
+
+public enum QuotaKind
+{
+    Gauge,
+    Rate,
+    Budget,
+    ReportedGauge,
+}
+
+public enum LimitType
+{
+    Hard,
+    Soft,
+    Unlimited,
+}
+
+public enum RateAlgorithm
+{
+    SlidingWindow,
+    TokenBucket,
+}
+
+public enum BudgetPeriod
+{
+    Day,
+    Week,
+    Month,
+}
+
+/// <summary>
+/// A quota as the API writes it: durations in seconds, <see cref="Limit"/> -1 for unlimited. Set only the fields of its
+/// kind: <c>WindowSeconds</c> (and <c>Buckets</c> or <c>Burst</c>) for rates, <c>Period</c> for budgets.
+/// </summary>
+public sealed record QuotaSpec(
+    string Name,
+    QuotaKind Kind,
+    long Limit,
+    LimitType LimitType = LimitType.Hard,
+    long? Ceiling = null,
+    double? MaxBurstSeconds = null,
+    double? GraceSeconds = null,
+    RateAlgorithm? Algorithm = null,
+    double? WindowSeconds = null,
+    int? Buckets = null,
+    long? Burst = null,
+    BudgetPeriod? Period = null);
+
+/// <summary>A new tenant: its tier's quotas apply, <see cref="Quotas"/> override them by name.</summary>
+public sealed record NewTenant(
+    string Id,
+    string? Name = null,
+    Tier Tier = Tier.Basic,
+    string? ParentId = null,
+    IReadOnlyList<QuotaSpec>? Quotas = null,
+    IReadOnlyList<int>? AlertThresholds = null,
+    string? TimeZone = null);
+
+/// <summary>A tenant: its own overrides and the quotas in force (tier, overrides and inheritance merged).</summary>
+public sealed record Tenant(
+    string Id,
+    string Name,
+    Tier Tier,
+    TenantStatus Status,
+    string? ParentId,
+    IReadOnlyList<QuotaSpec> Quotas,
+    IReadOnlyList<QuotaSpec> EffectiveQuotas,
+    IReadOnlyList<int> AlertThresholds,
+    string TimeZone);
+
+/// <summary>Shown once: the key text cannot be read again.</summary>
+public sealed record IssuedApiKey(string KeyId, string TenantId, string Key, DateTimeOffset CreatedAt);

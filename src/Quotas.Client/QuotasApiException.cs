@@ -1,0 +1,77 @@
+using System.Net;
+
+namespace Quotas.Client;
+
+/// <summary>The API answered with an error. <see cref="Problem"/> holds its problem details (code, trace id, quota).</summary>
+public class QuotasApiException : Exception
+{
+    public QuotasApiException()
+        : this("The Quotas API answered with an error.")
+    {
+    }
+
+    public QuotasApiException(string message)
+        : base(message)
+    {
+        Problem = new QuotasProblem(null, null, null, message, null, null, null, null, null, []);
+    }
+
+    public QuotasApiException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Problem = new QuotasProblem(null, null, null, message, null, null, null, null, null, []);
+    }
+
+    public QuotasApiException(HttpStatusCode statusCode, QuotasProblem problem)
+        : base(Describe(statusCode, problem))
+    {
+        StatusCode = statusCode;
+        Problem = problem;
+    }
+
+    public HttpStatusCode? StatusCode { get; }
+
+    public QuotasProblem Problem { get; }
+
+    /// <summary>The machine-readable error code, e.g. <c>not_found</c>, <c>rate_limited</c>.</summary>
+    public string? Code => Problem.Code;
+
+    private static string Describe(HttpStatusCode statusCode, QuotasProblem problem) =>
+        $"{(int)statusCode} {problem.Code ?? problem.Title ?? statusCode.ToString()}: {problem.Detail ?? problem.Title}" +
+        (problem.TraceId is null ? "" : $" (trace {problem.TraceId})");
+}
+
+/// <summary>
+/// A quota refused the request: 429, or 507 for a storage quota. <see cref="RetryAfter"/> says when trying again can
+/// succeed (null when waiting does not help); <see cref="RateLimit"/> carries the rate-limit fields when the quota is a rate.
+/// </summary>
+public sealed class QuotaExceededException : QuotasApiException
+{
+    public QuotaExceededException()
+    {
+    }
+
+    public QuotaExceededException(string message)
+        : base(message)
+    {
+    }
+
+    public QuotaExceededException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public QuotaExceededException(HttpStatusCode statusCode, QuotasProblem problem, TimeSpan? retryAfter, RateLimitState? rateLimit)
+        : base(statusCode, problem)
+    {
+        RetryAfter = retryAfter;
+        RateLimit = rateLimit;
+    }
+
+    public TimeSpan? RetryAfter { get; }
+
+    public RateLimitState? RateLimit { get; }
+
+    /// <summary>The refusing quota's name.</summary>
+    public string? Quota => Problem.Quota;
+}

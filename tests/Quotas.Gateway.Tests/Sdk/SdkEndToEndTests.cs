@@ -1,0 +1,201 @@
+using System.Net;
+using Quotas.Client;
+
+namespace Quotas.Gateway.Tests.Sdk;
+
+/// <summary>The SDK against a running gateway and real silos: every group of calls, its errors, and its retry on 429.</summary>
+public sealed class SdkEndToEndTests
+{
+    private static readonly QuotaSpec[] s_quotas =
+    [
+        new("cpu", QuotaKind.Gauge, 10),
+        new("requests", QuotaKind.Rate, 2, WindowSeconds: 60, Buckets: 6),
+        new("cost", QuotaKind.Budget, 100, Period: BudgetPeriod.Day),
+        new("storage_bytes", QuotaKind.ReportedGauge, 1000),
+    ];
+
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task Tenant_administration_keys_and_paging(Backend backend)
+    {
+        await using var server = await GatewayServer.StartAsync(backend);
+        var admin = Sdk(server, GatewayServer.AdminKey);
+
+        var created = await admin.Tenants.CreateAsync(new NewTenant("acme", "Acme", Tier.Premium, Quotas: s_quotas));
+        Assert.Equal("Acme", created.Name);
+        Assert.Equal(Tier.Premium, created.Tier);
+        Assert.Contains(created.EffectiveQuotas, q => q is { Name: "requests", Kind: QuotaKind.Rate, Limit: 2, WindowSeconds: 60 });
+        foreach (var id in new[] { "t-1", "t-2", "t-3", "t-4" })
+        {
+            await admin.Tenants.CreateAsync(new NewTenant(id));
+        }
+
+        var listed = new List<string>();
+        await foreach (var tenant in admin.Tenants.ListAsync(pageSize: 2))
+        {
+            listed.Add(tenant.Id);
+        }
+
+        Assert.Equal(["acme", "t-1", "t-2", "t-3", "t-4"], listed);
+
+        var updated = await admin.Tenants.UpdateQuotasAsync("acme", [new QuotaSpec("requests", QuotaKind.Rate, 5, WindowSeconds: 60)]);
+        Assert.Contains(updated.EffectiveQuotas, q => q is { Name: "requests", Limit: 5 });
+
+        var key = await admin.Tenants.IssueApiKeyAsync("acme");
+        var tenantClient = Sdk(server, key.Key);
+        Assert.Equal("acme", (await tenantClient.Tenants.GetAsync("acme")).Id);
+        var hidden = await Assert.ThrowsAsync<QuotasApiException>(() => tenantClient.Tenants.GetAsync("t-1"));
+        Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);
+        var forbidden = await Assert.ThrowsAsync<QuotasApiException>(() => tenantClient.Tenants.CreateAsync(new NewTenant("sneaky")));
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+
+        Assert.Equal(TenantStatus.Suspended, (await admin.Tenants.SuspendAsync("acme")).Status);
+        var suspended = await Assert.ThrowsAsync<QuotaExceededException>(() => tenantClient.Admission.HitAsync("acme", "requests"));
+        Assert.Equal("tenant_suspended", suspended.Code);
+        Assert.Equal(TenantStatus.Active, (await admin.Tenants.ActivateAsync("acme")).Status);
+
+        await admin.Tenants.RevokeApiKeyAsync("acme", key.KeyId);
+        var revoked = await Assert.ThrowsAsync<QuotasApiException>(() => tenantClient.Tenants.GetAsync("acme"));
+        Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
+
+        await admin.Tenants.SuspendAsync("t-4");
+        await admin.Tenants.DeleteAsync("t-4");
+        var gone = await Assert.ThrowsAsync<QuotasApiException>(() => admin.Tenants.GetAsync("t-4"));
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.NotEmpty(await admin.ListSilosAsync());
+    }
+
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task Leases_rate_hits_usage_storage_and_limits(Backend backend)
+    {
+        await using var server = await GatewayServer.StartAsync(backend);
+        var admin = Sdk(server, GatewayServer.AdminKey);
+        await admin.Tenants.CreateAsync(new NewTenant("acme", Quotas: s_quotas));
+        var sdk = Sdk(server, (await admin.Tenants.IssueApiKeyAsync("acme")).Key);
+
+        var lease = await sdk.Admission.AcquireLeaseAsync("acme", "cpu", 8, TimeSpan.FromSeconds(30));
+        Assert.Equal(2, lease.Remaining);
+        var exhausted = await Assert.ThrowsAsync<QuotaExceededException>(() => sdk.Admission.AcquireLeaseAsync("acme", "cpu", 11, TimeSpan.FromSeconds(30)));
+        Assert.Equal("request_exceeds_limit", exhausted.Code);
+        Assert.Equal(10, exhausted.Problem.Limit);
+        Assert.True((await sdk.Admission.RenewLeaseAsync("acme", lease.LeaseId, TimeSpan.FromSeconds(60))).ExpiresAt > lease.ExpiresAt);
+        await sdk.Admission.ReleaseLeaseAsync("acme", lease.LeaseId);
+        await sdk.Admission.ReleaseLeaseAsync("acme", lease.LeaseId);
+
+        Assert.Equal(1, (await sdk.Admission.HitAsync("acme", "requests")).Remaining);
+        Assert.Equal(0, (await sdk.Admission.HitAsync("acme", "requests")).Remaining);
+        var limited = await Assert.ThrowsAsync<QuotaExceededException>(() => sdk.Admission.HitAsync("acme", "requests"));
+        Assert.Equal("rate_limited", limited.Code);
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.NotNull(limited.RetryAfter);
+        Assert.Equal("requests", limited.RateLimit!.Policy);
+        Assert.Equal(2, limited.RateLimit.Quota);
+        Assert.Equal(TimeSpan.FromSeconds(60), limited.RateLimit.Window);
+        Assert.Equal(0, limited.RateLimit.Remaining);
+        Assert.Equal(limited.RetryAfter, limited.RateLimit.Reset);
+
+        var first = await sdk.Admission.RecordUsageAsync("acme", "cost", 40, eventId: "evt-1");
+        var again = await sdk.Admission.RecordUsageAsync("acme", "cost", 40, eventId: "evt-1");
+        Assert.Equal(first, again);
+        await sdk.Admission.RecordUsageAsync("acme", "cost", 5);
+        var limits = await sdk.Usage.GetLimitsAsync("acme");
+        Assert.Equal(45, limits.Limits.Single(l => l.Quota == "cost").Used);
+
+        await sdk.Admission.ReportGaugeAsync("acme", "storage_bytes", 900);
+        await sdk.Admission.CheckStorageAsync("acme", "storage_bytes", 100);
+        var full = await Assert.ThrowsAsync<QuotaExceededException>(() => sdk.Admission.CheckStorageAsync("acme", "storage_bytes", 101));
+        Assert.Equal(HttpStatusCode.InsufficientStorage, full.StatusCode);
+
+        var stats = await sdk.Usage.GetStatsAsync("acme");
+        Assert.Equal(45, stats.Budgets.Single(b => b.Quota == "cost").Current);
+        var alerts = new List<QuotaAlert>();
+        await foreach (var alert in sdk.Usage.ListAlertsAsync("acme", pageSize: 1))
+        {
+            alerts.Add(alert);
+        }
+
+        Assert.Equal(alerts.OrderBy(a => a.Sequence).Select(a => a.Sequence), alerts.Select(a => a.Sequence));
+        Assert.Contains(alerts, a => a.Quota == "storage_bytes");
+    }
+
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task Pools_jobs_and_the_worker_protocol(Backend backend)
+    {
+        await using var server = await GatewayServer.StartAsync(backend);
+        var admin = Sdk(server, GatewayServer.AdminKey);
+        await admin.Tenants.CreateAsync(new NewTenant("acme"));
+        var sdk = Sdk(server, (await admin.Tenants.IssueApiKeyAsync("acme")).Key);
+
+        var pool = await admin.Pools.CreateAsync(new Pool { Id = "batch", Capacity = new Dictionary<string, long> { ["cpu"] = 1000 } });
+        Assert.Equal(1000, pool.Capacity["cpu"]);
+        Assert.Equal(2000, (await admin.Pools.UpdateCapacityAsync("batch", new Dictionary<string, long> { ["cpu"] = 2000 })).Capacity["cpu"]);
+        Assert.Equal(2000, (await admin.Pools.GetAsync("batch")).Capacity["cpu"]);
+
+        var job = await sdk.Jobs.SubmitAsync("acme", "batch", new NewJob(new Dictionary<string, long> { ["cpu"] = 600 }, Priority: 1, EstimatedDuration: TimeSpan.FromMinutes(2)));
+        var same = await sdk.Jobs.SubmitAsync("acme", "batch", new NewJob(new Dictionary<string, long> { ["cpu"] = 600 }, Priority: 1, EstimatedDuration: TimeSpan.FromMinutes(2)), idempotencyKey: job.IdempotencyKey);
+        Assert.Equal(job.Id, same.Id);
+        var other = await sdk.Jobs.SubmitAsync("acme", "batch", new NewJob(new Dictionary<string, long> { ["cpu"] = 100 }));
+        Assert.NotEqual(job.Id, other.Id);
+        Assert.Equal(JobState.Queued, (await sdk.Jobs.GetAsync("acme", "batch", job.Id)).State);
+
+        var listed = new List<long>();
+        await foreach (var listedJob in sdk.Jobs.ListAsync("acme", "batch", pageSize: 1))
+        {
+            listed.Add(listedJob.Id);
+        }
+
+        Assert.Equal([job.Id, other.Id], listed.Order());
+        Assert.Equal(JobState.Cancelled, (await sdk.Jobs.CancelAsync("acme", "batch", other.Id)).State);
+
+        var leases = await admin.Workers.LeaseJobsAsync("batch", "worker-1", new Dictionary<string, long> { ["cpu"] = 2000 }, TimeSpan.FromSeconds(30));
+        Assert.Equal(job.Id, Assert.Single(leases).JobId);
+        Assert.Equal([job.Id], (await admin.Workers.HeartbeatAsync("batch", "worker-1", [job.Id], TimeSpan.FromSeconds(30))).Renewed);
+        var done = await admin.Workers.CompleteAsync("batch", job.Id, JobOutcome.Succeeded, new Dictionary<string, long> { ["cpu"] = 550 });
+        Assert.Equal(CompletionStatus.Completed, done.Status);
+        Assert.Equal(JobState.Succeeded, (await sdk.Jobs.GetAsync("acme", "batch", job.Id)).State);
+
+        var busy = await Assert.ThrowsAsync<QuotasApiException>(() => admin.Pools.CreateAsync(new Pool { Id = "batch", Capacity = new Dictionary<string, long> { ["cpu"] = 1 } }));
+        Assert.Equal("pool_exists", busy.Code);
+        await admin.Pools.DeleteAsync("batch", force: true);
+        var missing = await Assert.ThrowsAsync<QuotasApiException>(() => admin.Pools.GetAsync("batch"));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_refused_lease_is_retried_after_Retry_After_with_the_same_idempotency_key_and_then_granted()
+    {
+        var time = new RecordingTimeProvider();
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, time: time.Clock);
+        var admin = Sdk(server, GatewayServer.AdminKey);
+        await admin.Tenants.CreateAsync(new NewTenant("acme", Quotas: [new QuotaSpec("cpu", QuotaKind.Gauge, 1)]));
+        var handler = new RecordingHandler(new SocketsHttpHandler());
+        var sdk = new QuotasClient(new HttpClient(handler), new QuotasClientOptions
+        {
+            BaseAddress = server.Address,
+            ApiKey = (await admin.Tenants.IssueApiKeyAsync("acme")).Key,
+            RetryBaseDelay = TimeSpan.FromMilliseconds(100),
+            TimeProvider = time,
+        });
+        await sdk.Admission.AcquireLeaseAsync("acme", "cpu", 1, TimeSpan.FromSeconds(5));
+
+        var second = sdk.Admission.AcquireLeaseAsync("acme", "cpu", 1, TimeSpan.FromSeconds(5));
+        var delay = await time.NextDelayAsync();
+        Assert.InRange(delay, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5.1));
+        time.Clock.Advance(delay);
+        var lease = await second;
+
+        Assert.Equal(0, lease.Remaining);
+        var attempts = handler.Attempts.Skip(1).ToList();
+        Assert.Equal([HttpStatusCode.TooManyRequests, HttpStatusCode.Created], attempts.Select(a => a.Status));
+        Assert.Equal(attempts[0].IdempotencyKey, attempts[1].IdempotencyKey);
+        Assert.NotEqual(handler.Attempts[0].IdempotencyKey, attempts[0].IdempotencyKey);
+    }
+
+    private static QuotasClient Sdk(GatewayServer server, string key) =>
+        new(new HttpClient(), new QuotasClientOptions { BaseAddress = server.Address, ApiKey = key });
+}

@@ -1,0 +1,176 @@
+using System.Net;
+using System.Text;
+using Quotas.Client;
+
+namespace Quotas.Gateway.Tests.Sdk;
+
+/// <summary>The SDK's retry rules against scripted answers: which calls are retried, after how long, and how often.</summary>
+public sealed class SdkRetryTests
+{
+    private const string JobJson = """{"id":7,"tenant":"acme","demand":{"cpu":1},"priority":0,"idempotencyKey":"k","state":"queued","submittedAt":"2026-01-01T00:00:00Z","enqueuedAt":"2026-01-01T00:00:00Z","attempts":0,"someFieldFromANewerServer":true}""";
+
+    private readonly RecordingTimeProvider _time = new();
+
+    [Fact]
+    public async Task A_put_is_retried_after_503_with_growing_jittered_backoff_until_it_succeeds()
+    {
+        var handler = new RecordingHandler((attempt, _) => attempt < 3 ? Problem(HttpStatusCode.ServiceUnavailable, "unavailable") : new HttpResponseMessage(HttpStatusCode.NoContent));
+        var client = Client(handler);
+
+        var report = client.Admission.ReportGaugeAsync("acme", "storage_bytes", 10);
+        for (var retry = 1; retry <= 2; retry++)
+        {
+            var delay = await _time.NextDelayAsync();
+            Assert.InRange(delay, TimeSpan.Zero, TimeSpan.FromMilliseconds(100 * Math.Pow(2, retry - 1)));
+            _time.Clock.Advance(delay);
+        }
+
+        await report;
+        Assert.Equal(3, handler.Attempts.Count);
+        Assert.All(handler.Attempts, a => Assert.Equal(HttpMethod.Put, a.Method));
+    }
+
+    [Fact]
+    public async Task A_post_without_an_idempotency_key_is_never_retried()
+    {
+        var handler = new RecordingHandler((_, _) => Problem(HttpStatusCode.ServiceUnavailable, "unavailable"));
+        var client = Client(handler);
+
+        var error = await Assert.ThrowsAsync<QuotasApiException>(() => client.Workers.CompleteAsync("pool", 7, JobOutcome.Succeeded));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, error.StatusCode);
+        Assert.Equal("unavailable", error.Code);
+        Assert.Single(handler.Attempts);
+        Assert.False(_time.HasPendingDelay);
+    }
+
+    [Fact]
+    public async Task A_job_submit_carries_its_own_idempotency_key_and_is_retried_after_the_429s_Retry_After()
+    {
+        var handler = new RecordingHandler((attempt, _) => attempt == 1
+            ? Refusal(TimeSpan.FromSeconds(7))
+            : new HttpResponseMessage(HttpStatusCode.Created) { Content = new StringContent(JobJson, Encoding.UTF8, "application/json") });
+        var client = Client(handler);
+
+        var submit = client.Jobs.SubmitAsync("acme", "pool", new NewJob(new Dictionary<string, long> { ["cpu"] = 1 }));
+        var delay = await _time.NextDelayAsync();
+        Assert.InRange(delay, TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(7) + TimeSpan.FromMilliseconds(100));
+        _time.Clock.Advance(delay);
+        var job = await submit;
+
+        Assert.Equal(7, job.Id);
+        Assert.Equal(JobState.Queued, job.State);
+        Assert.Equal(2, handler.Attempts.Count);
+        Assert.False(string.IsNullOrEmpty(handler.Attempts[0].IdempotencyKey));
+        Assert.Equal(handler.Attempts[0].IdempotencyKey, handler.Attempts[1].IdempotencyKey);
+    }
+
+    [Fact]
+    public async Task Retries_are_bounded_and_the_last_answer_is_thrown_with_its_problem_details()
+    {
+        var handler = new RecordingHandler((_, _) => Problem(HttpStatusCode.GatewayTimeout, "timeout"));
+        var client = Client(handler, maxRetries: 2);
+
+        var get = client.Tenants.GetAsync("acme");
+        for (var retry = 1; retry <= 2; retry++)
+        {
+            _time.Clock.Advance(await _time.NextDelayAsync());
+        }
+
+        var error = await Assert.ThrowsAsync<QuotasApiException>(() => get);
+        Assert.Equal(HttpStatusCode.GatewayTimeout, error.StatusCode);
+        Assert.Equal("trace-1", error.Problem.TraceId);
+        Assert.Contains("trace-1", error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, handler.Attempts.Count);
+    }
+
+    [Fact]
+    public async Task A_Retry_After_longer_than_the_maximum_delay_goes_to_the_caller_at_once_with_the_rate_limit_state()
+    {
+        var handler = new RecordingHandler((_, _) => Refusal(TimeSpan.FromSeconds(120)));
+        var client = Client(handler);
+
+        var error = await Assert.ThrowsAsync<QuotaExceededException>(() => client.Usage.GetLimitsAsync("acme"));
+
+        Assert.Single(handler.Attempts);
+        Assert.Equal(TimeSpan.FromSeconds(120), error.RetryAfter);
+        Assert.Equal("requests", error.Quota);
+        Assert.Equal(100, error.Problem.Limit);
+        Assert.Equal(["requests"], error.Problem.ViolatedPolicies);
+        Assert.Equal(new RateLimitState("requests", 100, TimeSpan.FromSeconds(60), 0, TimeSpan.FromSeconds(120)), error.RateLimit);
+    }
+
+    [Fact]
+    public async Task A_429_without_Retry_After_is_not_retried_because_waiting_does_not_help()
+    {
+        var handler = new RecordingHandler((_, _) => Refusal(retryAfter: null));
+        var client = Client(handler);
+
+        var error = await Assert.ThrowsAsync<QuotaExceededException>(() => client.Tenants.GetAsync("acme"));
+
+        Assert.Null(error.RetryAfter);
+        Assert.Single(handler.Attempts);
+    }
+
+    [Fact]
+    public async Task A_lost_connection_is_retried_for_a_get()
+    {
+        var handler = new RecordingHandler((attempt, _) => attempt == 1
+            ? throw new HttpRequestException("Connection refused")
+            : new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("""[{"address":"127.0.0.1:11111","status":"Active","activations":3}]""", Encoding.UTF8, "application/json") });
+        var client = Client(handler);
+
+        var silos = client.ListSilosAsync();
+        _time.Clock.Advance(await _time.NextDelayAsync());
+
+        Assert.Equal(3, Assert.Single(await silos).Activations);
+        Assert.Equal(2, handler.Attempts.Count);
+    }
+
+    [Fact]
+    public async Task Cancelling_stops_a_retry_delay()
+    {
+        var handler = new RecordingHandler((_, _) => Problem(HttpStatusCode.ServiceUnavailable, "unavailable"));
+        var client = Client(handler);
+        using var cancel = new CancellationTokenSource();
+
+        var get = client.Tenants.GetAsync("acme", cancel.Token);
+        await _time.NextDelayAsync();
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => get);
+        Assert.Single(handler.Attempts);
+    }
+
+    private QuotasClient Client(RecordingHandler handler, int maxRetries = 3) =>
+        new(new HttpClient(handler), new QuotasClientOptions
+        {
+            BaseAddress = new Uri("http://quotas.test"),
+            ApiKey = "qk_0123456789abcdef_secret",
+            MaxRetries = maxRetries,
+            RetryBaseDelay = TimeSpan.FromMilliseconds(100),
+            MaxRetryDelay = TimeSpan.FromSeconds(30),
+            TimeProvider = _time,
+        });
+
+    private static HttpResponseMessage Problem(HttpStatusCode status, string code) => new(status)
+    {
+        Content = new StringContent($$"""{"type":"https://quotas.dev/problems/{{code}}","title":"t","status":{{(int)status}},"detail":"d","code":"{{code}}","traceId":"trace-1"}""", Encoding.UTF8, "application/problem+json"),
+    };
+
+    private static HttpResponseMessage Refusal(TimeSpan? retryAfter)
+    {
+        var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests)
+        {
+            Content = new StringContent("""{"type":"https://iana.org/assignments/http-problem-types#quota-exceeded","title":"Quota exceeded","status":429,"code":"rate_limited","traceId":"trace-2","quota":"requests","violated-policies":["requests"],"current":100,"limit":100}""", Encoding.UTF8, "application/problem+json"),
+        };
+        if (retryAfter is { } wait)
+        {
+            response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(wait);
+            response.Headers.Add("RateLimit-Policy", "\"requests\";q=100;w=60");
+            response.Headers.Add("RateLimit", $"\"requests\";r=0;t={(int)wait.TotalSeconds}");
+        }
+
+        return response;
+    }
+}
