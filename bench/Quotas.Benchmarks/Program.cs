@@ -3,7 +3,7 @@ using Quotas.Benchmarks.Scheduling;
 using Quotas.Benchmarks.Tenants;
 
 // Recorded figures and the commands that made them: bench/Quotas.Benchmarks/RESULTS.md.
-//   -- tenants                 admission checks: baseline, pure logic, TenantGrain (local call)
+//   -- tenants [--pure]        admission checks: baseline, pure logic, TenantGrain (local call)
 //   -- memory                  retained bytes per active tenant at 100,000 tenants
 //   -- scheduler-grain [jobs]  submit + lease + complete through FairShareSchedulerGrain
 //   -- scheduling-quick        fair-share decisions of the pure logic against PriorityQueue (stopwatch)
@@ -12,6 +12,9 @@ switch (args)
 {
     case ["tenants"]:
         await TenantThroughputReport.RunAsync(Console.Out);
+        break;
+    case ["tenants", "--pure"]:
+        await TenantThroughputReport.RunAsync(Console.Out, pureOnly: true);
         break;
     case ["memory"]:
         TenantMemoryReport.Run(Console.Out);

@@ -15,12 +15,21 @@ internal static class TenantThroughputReport
     private const int Tenants = 10_000;
     private const int PureChecks = 1 << 21;
     private const int GrainChecks = 200_000;
+    private const int Rounds = 5;
 
-    public static async Task RunAsync(TextWriter report)
+    /// <summary>What a prepared run holds that must not outlive it (the baseline's limiter runs an idle-partition timer).</summary>
+    private static readonly List<IDisposable> s_afterRun = [];
+
+    /// <param name="pureOnly">Skip the grain paths: the target (pure logic against the baseline) alone, in seconds.</param>
+    public static async Task RunAsync(TextWriter report, bool pureOnly = false)
     {
         var keys = ZipfKeys.Generate(Tenants, PureChecks);
-        var baseline = Measure(() => Baseline(keys), PureChecks);
-        var pure = Measure(() => Pure(keys), PureChecks);
+        var (baseline, pure) = MeasureInterleaved(() => PrepareBaseline(keys), () => PreparePure(keys), PureChecks);
+        if (pureOnly)
+        {
+            report.WriteLine($"baseline {baseline:N0}/s, pure logic {pure:N0}/s, ratio {pure / baseline:F2}x");
+            return;
+        }
 
         await using var host = await GrainHost.StartAsync();
         var grains = new ITenantGrain[Tenants];
@@ -41,9 +50,10 @@ internal static class TenantThroughputReport
         report.WriteLine($"| TenantGrain.CheckRate, local call, 64 callers | {grainMany:N0} | {grainMany / baseline:F2}x |");
     }
 
-    private static int Baseline(int[] keys)
+    /// <summary>A fresh limiter (partitions are created on first use, as the pure logic's windows are); the returned run is timed.</summary>
+    private static Func<int> PrepareBaseline(int[] keys)
     {
-        using var limiter = PartitionedRateLimiter.Create<int, int>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+        var limiter = PartitionedRateLimiter.Create<int, int>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
         {
             TokenLimit = 100,
             TokensPerPeriod = 100,
@@ -51,17 +61,22 @@ internal static class TenantThroughputReport
             QueueLimit = 0,
             AutoReplenishment = false,
         }));
-        var allowed = 0;
-        foreach (var key in keys)
+        s_afterRun.Add(limiter);
+        return () =>
         {
-            using var lease = limiter.AttemptAcquire(key);
-            allowed += lease.IsAcquired ? 1 : 0;
-        }
+            var allowed = 0;
+            foreach (var key in keys)
+            {
+                using var lease = limiter.AttemptAcquire(key);
+                allowed += lease.IsAcquired ? 1 : 0;
+            }
 
-        return allowed;
+            return allowed;
+        };
     }
 
-    private static int Pure(int[] keys)
+    /// <summary>Fresh tenants, built before the clock starts (creating a tenant is not a check); the returned run is timed.</summary>
+    private static Func<int> PreparePure(int[] keys)
     {
         var tenants = new TenantQuotas[Tenants];
         for (var i = 0; i < Tenants; i++)
@@ -69,15 +84,18 @@ internal static class TenantThroughputReport
             tenants[i] = new TenantQuotas(TenantConfig.Create($"tenant-{i}", Tier.Basic));
         }
 
-        var now = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var allowed = 0;
-        foreach (var key in keys)
+        return () =>
         {
-            now = now.AddTicks(100);
-            allowed += tenants[key].CheckRate(QuotaNames.Requests, 1, now).Allowed ? 1 : 0;
-        }
+            var now = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            var allowed = 0;
+            foreach (var key in keys)
+            {
+                now = now.AddTicks(100);
+                allowed += tenants[key].CheckRate(QuotaNames.Requests, 1, now).Allowed ? 1 : 0;
+            }
 
-        return allowed;
+            return allowed;
+        };
     }
 
     private static async Task Grain(ITenantGrain[] grains, int[] keys, int callers)
@@ -93,12 +111,43 @@ internal static class TenantThroughputReport
         })));
     }
 
-    private static double Measure(Func<int> run, int operations)
+    /// <summary>
+    /// Runs baseline and candidate alternately, <see cref="Rounds"/> times each after a warm-up, and reports the median
+    /// rate of each: on a shared machine a burst of other work then slows both sides alike instead of one.
+    /// </summary>
+    private static (double Baseline, double Candidate) MeasureInterleaved(Func<Func<int>> baseline, Func<Func<int>> candidate, int operations)
     {
-        run(); // warm-up: JIT and tiering
+        Rate(baseline(), operations); // warm-up: JIT and tiering
+        Rate(candidate(), operations);
+        var baselineRates = new double[Rounds];
+        var candidateRates = new double[Rounds];
+        for (var round = 0; round < Rounds; round++)
+        {
+            baselineRates[round] = Rate(baseline(), operations);
+            candidateRates[round] = Rate(candidate(), operations);
+        }
+
+        return (Median(baselineRates), Median(candidateRates));
+    }
+
+    private static double Rate(Func<int> run, int operations)
+    {
         var watch = Stopwatch.StartNew();
         run();
-        return operations / watch.Elapsed.TotalSeconds;
+        var rate = operations / watch.Elapsed.TotalSeconds;
+        foreach (var resource in s_afterRun)
+        {
+            resource.Dispose();
+        }
+
+        s_afterRun.Clear();
+        return rate;
+    }
+
+    private static double Median(double[] values)
+    {
+        Array.Sort(values);
+        return values[values.Length / 2];
     }
 
     private static async Task<double> MeasureAsync(Func<Task> run, int operations)

@@ -15,6 +15,22 @@ public sealed class RateBook
         _quotas = rates.ToArray();
         _limiters = new object?[_quotas.Length];
         _requestsIndex = IndexOf(QuotaNames.Requests);
+
+        // Windows are made with the book rather than on first use: allocated together, a tenant's objects share a few
+        // neighbouring cache lines, and a check over many tenants then misses the cache far less. A token bucket needs
+        // the time of its first use, so it still starts then.
+        for (var i = 0; i < _quotas.Length; i++)
+        {
+            if (_quotas[i] is { Algorithm: RateAlgorithm.SlidingWindow, Limit.IsUnlimited: false } window)
+            {
+                _limiters[i] = new SlidingWindowCounter(window.Window, window.Buckets);
+            }
+        }
+
+        if (_requestsIndex >= 0)
+        {
+            _peak = new PeakRateTracker();
+        }
     }
 
     public TenantStatus Status { get; set; }

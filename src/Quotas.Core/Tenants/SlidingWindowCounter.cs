@@ -5,13 +5,24 @@ namespace Quotas.Core.Tenants;
 /// The window is split into N equal buckets aligned on absolute UTC time (bucket k covers [k·w/N, (k+1)·w/N)). The count at
 /// <c>now</c> is the exact sum of the bucket holding <c>now</c> and the N-1 before it, so it covers between window - w/N and the
 /// full window: it never admits more than the limit in any span of N whole buckets, and a unit leaves the count when its bucket
-/// leaves, at most w/N early. Memory: N longs plus four fields; time going backwards counts into the newest bucket.
+/// leaves, at most w/N early. Memory: N longs (inside the object up to 16 buckets) plus a few fields; time going backwards counts into the newest bucket.
+/// The hot path divides nothing: a check inside the current bucket compares one tick count, and the ring is walked by
+/// stepping a slot index rather than by taking bucket numbers modulo N.
 /// </remarks>
 public sealed class SlidingWindowCounter
 {
+    /// <summary>Windows of up to this many buckets keep their counts inside the object: one allocation, adjacent lines.</summary>
+    private const int InlineBuckets = 16;
+
     private readonly long _bucketTicks;
-    private readonly long[] _counts;
+    private readonly int _buckets;
+    private readonly long[]? _heapCounts;
+    private InlineCounts _inlineCounts;
+
+    /// <summary>The newest bucket's number, its slot in <see cref="Counts"/>, and the tick at which the next bucket starts.</summary>
     private long _head;
+    private int _headSlot;
+    private long _nextBucketTicks;
     private long _total;
 
     /// <summary>UTC ticks when the count first went above a soft limit (0: not above); kept here to save an array per tenant.</summary>
@@ -20,8 +31,12 @@ public sealed class SlidingWindowCounter
     public SlidingWindowCounter(TimeSpan window, int buckets)
     {
         _bucketTicks = window.Ticks / buckets;
-        _counts = new long[buckets];
+        _buckets = buckets;
+        _heapCounts = buckets > InlineBuckets ? new long[buckets] : null;
+        _nextBucketTicks = _bucketTicks;
     }
+
+    private Span<long> Counts => _heapCounts is { } heap ? heap : ((Span<long>)_inlineCounts)[.._buckets];
 
     /// <summary>Units counted in the window ending at <paramref name="now"/>.</summary>
     public long Count(DateTimeOffset now)
@@ -33,7 +48,7 @@ public sealed class SlidingWindowCounter
     public void Add(long units, DateTimeOffset now)
     {
         Advance(now.UtcTicks);
-        _counts[(int)(_head % _counts.Length)] += units;
+        Counts[_headSlot] += units;
         _total += units;
     }
 
@@ -46,14 +61,22 @@ public sealed class SlidingWindowCounter
             return TimeSpan.Zero;
         }
 
-        var n = _counts.Length;
+        // Oldest bucket first: the one after the head in the ring. Bucket (head - n + 1 + i) leaves at the start of bucket (head + 1 + i).
+        var counts = Counts;
+        var n = counts.Length;
+        var slot = _headSlot;
         long freed = 0;
-        for (var bucket = _head - n + 1; bucket <= _head; bucket++)
+        for (var i = 0; i < n; i++)
         {
-            freed += _counts[(int)(((bucket % n) + n) % n)];
+            if (++slot == n)
+            {
+                slot = 0;
+            }
+
+            freed += counts[slot];
             if (freed >= units)
             {
-                return Until(bucket + n, now);
+                return Until(_head + 1 + i, now);
             }
         }
 
@@ -67,28 +90,41 @@ public sealed class SlidingWindowCounter
 
     private void Advance(long nowTicks)
     {
-        var bucket = nowTicks / _bucketTicks;
-        if (bucket <= _head)
+        if (nowTicks < _nextBucketTicks)
         {
             return;
         }
 
-        var n = _counts.Length;
+        var bucket = nowTicks / _bucketTicks;
+        var counts = Counts;
+        var n = counts.Length;
         if (bucket - _head >= n)
         {
-            Array.Clear(_counts);
+            counts.Clear();
             _total = 0;
+            _headSlot = (int)(bucket % n);
         }
         else
         {
-            for (var k = _head + 1; k <= bucket; k++)
+            for (var k = _head; k < bucket; k++)
             {
-                var i = (int)(k % n);
-                _total -= _counts[i];
-                _counts[i] = 0;
+                if (++_headSlot == n)
+                {
+                    _headSlot = 0;
+                }
+
+                _total -= counts[_headSlot];
+                counts[_headSlot] = 0;
             }
         }
 
         _head = bucket;
+        _nextBucketTicks = (bucket + 1) * _bucketTicks;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(InlineBuckets)]
+    private struct InlineCounts
+    {
+        private long _first;
     }
 }

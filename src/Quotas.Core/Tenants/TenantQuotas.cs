@@ -19,8 +19,9 @@ public sealed partial class TenantQuotas
         Config = config;
         _parentQuotas = parentQuotas;
         Effective = EffectiveQuotas.Merge(TierProfiles.For(config.Tier), config.Quotas, parentQuotas).ToArray();
-        Gauges = new LeaseBook(config.Id, EffectiveQuotas.OfKind(Effective, QuotaKind.Gauge));
+        // Rates first: the rate check is the hottest path, and its objects then sit next to this one in memory.
         Rates = new RateBook(EffectiveQuotas.OfKind(Effective, QuotaKind.Rate));
+        Gauges = new LeaseBook(config.Id, EffectiveQuotas.OfKind(Effective, QuotaKind.Gauge));
         Budgets = new BudgetLedger(EffectiveQuotas.OfKind(Effective, QuotaKind.Budget), BudgetCalendar.FindZone(config.TimeZoneId));
         Reported = new ReportedGauges(EffectiveQuotas.OfKind(Effective, QuotaKind.ReportedGauge));
         _alerts = new UtilizationAlerts(
@@ -101,7 +102,8 @@ public sealed partial class TenantQuotas
         var decision = Rates.CheckCore(index, cost, now);
         if (!decision.Allowed)
         {
-            _violations.Add(QuotaKind.Rate, quota);
+            // The definition's own name: the same instance on every refusal, which the counter counts without hashing.
+            _violations.Add(QuotaKind.Rate, decision.Quota);
         }
         else if (decision.Limit > 0)
         {

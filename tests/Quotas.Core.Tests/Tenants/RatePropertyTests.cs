@@ -8,21 +8,29 @@ namespace Quotas.Core.Tests.Tenants;
 public sealed class RatePropertyTests
 {
     [Property(MaxTest = 300)]
-    public void Sliding_window_matches_a_naive_model_and_never_exceeds_the_limit(int[] script)
+    public void Sliding_window_matches_a_naive_model_and_never_exceeds_the_limit(int[] script) =>
+        AssertSlidingWindowMatchesModel(script, buckets: 5);
+
+    /// <summary>More buckets than the counter keeps inside its object: the same rules on its heap array.</summary>
+    [Property(MaxTest = 300)]
+    public void Sliding_window_with_many_buckets_matches_the_same_model(int[] script) =>
+        AssertSlidingWindowMatchesModel(script, buckets: 24);
+
+    private static void AssertSlidingWindowMatchesModel(int[] script, int buckets)
     {
         const long limit = 7;
         var bucket = TimeSpan.FromSeconds(1).Ticks;
-        var rates = new RateBook([QuotaDefinition.SlidingWindow("calls", QuotaLimit.Hard(limit), TimeSpan.FromSeconds(5), buckets: 5)]);
+        var rates = new RateBook([QuotaDefinition.SlidingWindow("calls", QuotaLimit.Hard(limit), TimeSpan.FromSeconds(buckets), buckets)]);
         var admitted = new List<(long Bucket, long Cost)>();
         var now = T0;
 
         foreach (var x in script)
         {
             var u = (uint)x;
-            now = now.AddMilliseconds(u % 1700);
+            now = now.AddMilliseconds(u % (340 * buckets));
             var cost = 1 + ((u / 1700) % 4);
             var head = now.UtcTicks / bucket;
-            var modelCount = admitted.Where(a => a.Bucket > head - 5).Sum(a => a.Cost);
+            var modelCount = admitted.Where(a => a.Bucket > head - buckets).Sum(a => a.Cost);
 
             var decision = rates.Check("calls", cost, now);
 
@@ -36,10 +44,14 @@ public sealed class RatePropertyTests
                 // Honest retry-after: by then enough has left the window.
                 var retryAt = now + decision.RetryAfter!.Value;
                 var retryHead = retryAt.UtcTicks / bucket;
-                Assert.True(admitted.Where(a => a.Bucket > retryHead - 5).Sum(a => a.Cost) + cost <= limit);
+                Assert.True(admitted.Where(a => a.Bucket > retryHead - buckets).Sum(a => a.Cost) + cost <= limit);
             }
 
-            Assert.True(admitted.Where(a => a.Bucket > head - 5).Sum(a => a.Cost) <= limit);
+            // Reset: when the oldest counted unit leaves, i.e. when its bucket falls out of the window.
+            var counted = admitted.Where(a => a.Bucket > head - buckets).ToList();
+            var expectedReset = counted.Count == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(((counted.Min(a => a.Bucket) + buckets) * bucket) - now.UtcTicks);
+            Assert.Equal(expectedReset, decision.ResetAfter);
+            Assert.True(counted.Sum(a => a.Cost) <= limit);
         }
     }
 
