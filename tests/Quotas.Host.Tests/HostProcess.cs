@@ -54,16 +54,26 @@ internal sealed class HostProcess : IAsyncDisposable
         return host;
     }
 
+    /// <summary>
+    /// Runs a shell command as a user would type it (e.g. the README's run command, which builds first) and returns once
+    /// the host it starts logged that it is ready on <paramref name="url"/>.
+    /// </summary>
+    public static async Task<HostProcess> StartCommandAsync(string workingDirectory, string command, Uri url, TimeSpan timeout)
+    {
+        var start = StartInfo("bash", workingDirectory);
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(command);
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        var host = Run(start, url);
+        await host._started.Task.WaitAsync(timeout);
+        return host;
+    }
+
     private static HostProcess Launch(string workingDirectory, string[] arguments)
     {
         var url = new Uri($"http://127.0.0.1:{FreePort()}");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-        };
+        var start = StartInfo("dotnet", workingDirectory);
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Quotas.Host.dll"));
         start.ArgumentList.Add("--Quotas:HttpUrl");
         start.ArgumentList.Add(url.ToString());
@@ -72,6 +82,19 @@ internal sealed class HostProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
+        return Run(start, url);
+    }
+
+    private static ProcessStartInfo StartInfo(string program, string workingDirectory) => new(program)
+    {
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+        UseShellExecute = false,
+        WorkingDirectory = workingDirectory,
+    };
+
+    private static HostProcess Run(ProcessStartInfo start, Uri url)
+    {
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var host = new HostProcess(process, url);
         process.Start();
