@@ -1,7 +1,11 @@
 using System.Runtime.InteropServices;
+using Quotas.LoadTest;
 using Quotas.LoadTest.Servers;
+using Quotas.LoadTest.Targets;
 
-// Quotas.LoadTest serve <kind> --port N ...: one baseline server for the load test.
+// Two commands in one assembly, so that the generator can start its baseline servers from its own build output:
+//   Quotas.LoadTest [options]                 the load test (see --help, README.md)
+//   Quotas.LoadTest serve <kind> --port N ... one baseline server, started by the load test
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -9,16 +13,32 @@ Console.CancelKeyPress += (_, e) =>
     stop.Cancel();
 };
 
+// SIGTERM unwinds like Ctrl+C, so that the servers this process started are stopped too.
 using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
 {
     context.Cancel = true;
     stop.Cancel();
 });
 
-if (args is not [ServeCommand.Name, .. var rest])
+try
 {
-    Console.Error.WriteLine(ServeOptions.Usage);
-    return 2;
+    return args is [ServeCommand.Name, .. var rest]
+        ? await ServeCommand.RunAsync(rest, stop.Token)
+        : await LoadTestRun.RunAsync(args, stop.Token);
 }
-
-return await ServeCommand.RunAsync(rest, stop.Token);
+catch (StartupException e)
+{
+    Console.Error.WriteLine($"Load test failed: {e.Message}");
+    return 1;
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    Console.Error.WriteLine("Load test stopped.");
+    return 130;
+}
+catch (Exception e) when (e is HttpRequestException or IOException or TimeoutException)
+{
+    // The servers are stopped by now (targets are disposed on the way out); say what broke, not only a stack trace.
+    Console.Error.WriteLine($"Load test failed: {e.GetType().Name}: {e.Message}\n{e}");
+    return 1;
+}
