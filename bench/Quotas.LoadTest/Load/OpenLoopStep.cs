@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace Quotas.LoadTest.Load;
+
+/// <summary>
+/// One step of the open model at a fixed rate: request i is due at start + i / rate, whatever happened to the earlier
+/// ones, and its latency runs from that due time to the end of its response. A server that falls behind therefore
+/// shows as latency (queueing) instead of silently slowing the sender down (coordinated omission).
+/// </summary>
+internal sealed class OpenLoopStep
+{
+    private const int SequenceMask = ZipfSequence.Length - 1;
+
+    private readonly HttpClient _client;
+    private readonly RequestPlan _plan;
+    private readonly int[] _tenantSequence;
+    private readonly double _rate;
+    private readonly long _warmupRequests;
+    private readonly long _totalRequests;
+    private readonly double _ticksPerRequest;
+    private readonly int _maxOutstanding;
+    private readonly LatencyHistogram _latency = new();
+    private readonly LatencyHistogram _sendLag = new();
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _start;
+    private long _ok;
+    private long _refused;
+    private long _errors;
+    private long _outstanding;
+    private long _lastCompletion;
+    private bool _dispatchFinished;
+    private string? _firstError;
+    private CancellationToken _cancellation;
+
+    public OpenLoopStep(HttpClient client, RequestPlan plan, int[] tenantSequence, double rate, TimeSpan warmup, TimeSpan measured, int maxOutstanding)
+    {
+        _client = client;
+        _plan = plan;
+        _tenantSequence = tenantSequence;
+        _rate = rate;
+        _warmupRequests = (long)(rate * warmup.TotalSeconds);
+        _totalRequests = _warmupRequests + Math.Max(1, (long)(rate * measured.TotalSeconds));
+        _ticksPerRequest = Stopwatch.Frequency / rate;
+        _maxOutstanding = maxOutstanding;
+    }
+
+    public async Task<StepResult> RunAsync(CancellationToken cancellationToken)
+    {
+        _cancellation = cancellationToken;
+        var dispatched = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // A thread of its own: the schedule must not wait behind the thread pool, which handles the responses.
+        var dispatcher = new Thread(() =>
+        {
+            try
+            {
+                Dispatch();
+                dispatched.SetResult();
+            }
+            catch (Exception e)
+            {
+                dispatched.SetException(e);
+            }
+        })
+        { IsBackground = true, Name = "open-loop dispatcher" };
+
+        _start = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 100);
+        dispatcher.Start();
+        await dispatched.Task;
+        Volatile.Write(ref _dispatchFinished, true);
+        if (Interlocked.Read(ref _outstanding) == 0)
+        {
+            _drained.TrySetResult();
+        }
+
+        await _drained.Task.WaitAsync(LoadClient.RequestTimeout + TimeSpan.FromSeconds(5), cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Result();
+    }
+
+    private void Dispatch()
+    {
+        for (long i = 0; i < _totalRequests && !_cancellation.IsCancellationRequested; i++)
+        {
+            var due = _start + (long)(i * _ticksPerRequest);
+            PreciseSleep.Until(due);
+            if (Interlocked.Increment(ref _outstanding) > _maxOutstanding)
+            {
+                Interlocked.Decrement(ref _outstanding);
+                if (i >= _warmupRequests)
+                {
+                    Error($"dropped: more than {_maxOutstanding} requests in flight");
+                }
+
+                continue;
+            }
+
+            // The send itself runs on the thread pool, so that the dispatcher only keeps time.
+            ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.Step.SendAsync(s.Index, s.Due), (Step: this, Index: i, Due: due), preferLocal: false);
+        }
+    }
+
+    private async Task SendAsync(long index, long due)
+    {
+        var measured = index >= _warmupRequests;
+        if (measured)
+        {
+            _sendLag.RecordTicks(Stopwatch.GetTimestamp() - due);
+        }
+
+        try
+        {
+            using var request = _plan.Create(_tenantSequence[index & SequenceMask]);
+            using var response = await _client.SendAsync(request, _cancellation);
+            var completed = Stopwatch.GetTimestamp();
+            if (!measured)
+            {
+                return;
+            }
+
+            if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.TooManyRequests))
+            {
+                Error($"HTTP {(int)response.StatusCode} {Truncate(await response.Content.ReadAsStringAsync(_cancellation))}");
+                return;
+            }
+
+            Interlocked.Increment(ref response.StatusCode == HttpStatusCode.OK ? ref _ok : ref _refused);
+            _latency.RecordTicks(completed - due);
+            RaiseLastCompletion(completed);
+        }
+        catch (Exception e)
+        {
+            // Nobody awaits this task: every failure has to be counted here or it is lost.
+            if (measured)
+            {
+                Error($"{e.GetType().Name}: {e.Message}");
+            }
+        }
+        finally
+        {
+            if (Interlocked.Decrement(ref _outstanding) == 0 && Volatile.Read(ref _dispatchFinished))
+            {
+                _drained.TrySetResult();
+            }
+        }
+    }
+
+    private void Error(string description)
+    {
+        Interlocked.Increment(ref _errors);
+        Interlocked.CompareExchange(ref _firstError, description, null);
+    }
+
+    private void RaiseLastCompletion(long timestamp)
+    {
+        var seen = Interlocked.Read(ref _lastCompletion);
+        while (timestamp > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref _lastCompletion, timestamp, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
+        }
+    }
+
+    private StepResult Result()
+    {
+        // Achieved: answers of the measured requests over the time from the first one's due time to the last answer,
+        // so a server that answers late is charged for the time it took.
+        var answered = _ok + _refused;
+        var measureStart = _start + (long)(_warmupRequests * _ticksPerRequest);
+        var seconds = (_lastCompletion - measureStart) / (double)Stopwatch.Frequency;
+        return new StepResult(
+            _rate,
+            answered > 0 && seconds > 0 ? answered / seconds : 0,
+            _ok,
+            _refused,
+            _errors,
+            _latency.QuantileMilliseconds(0.50),
+            _latency.QuantileMilliseconds(0.95),
+            _latency.QuantileMilliseconds(0.99),
+            _sendLag.QuantileMilliseconds(0.99),
+            _firstError);
+    }
+
+    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "...";
+}

@@ -1,0 +1,32 @@
+namespace Quotas.LoadTest.Load;
+
+/// <summary>
+/// What one step measured. <see cref="Ok"/> and <see cref="Refused"/> (429) are both answers of the quota check, so
+/// both count in the achieved rate and the latency; anything else (other statuses, failures, drops) is an error.
+/// </summary>
+internal sealed record StepResult(
+    double OfferedPerSecond,
+    double AchievedPerSecond,
+    long Ok,
+    long Refused,
+    long Errors,
+    double P50Milliseconds,
+    double P95Milliseconds,
+    double P99Milliseconds,
+    double SendLagP99Milliseconds,
+    string? FirstError)
+{
+    /// <summary>A p99 above this means requests queue: the step is past what the target sustains.</summary>
+    public const double SaturatedP99Milliseconds = 100;
+
+    /// <summary>Below this share of the offered rate the target is not keeping up.</summary>
+    public const double SustainedShare = 0.95;
+
+    public bool Sustained => Verdict == "sustained";
+
+    public string Verdict =>
+        Errors > 0 ? $"errors: {FirstError}"
+        : AchievedPerSecond < SustainedShare * OfferedPerSecond ? "saturated: achieved < 95% of offered"
+        : P99Milliseconds > SaturatedP99Milliseconds ? "saturated: p99 > 100 ms"
+        : "sustained";
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using Quotas.LoadTest.Load;
+using Quotas.LoadTest.Options;
+using Quotas.LoadTest.Reporting;
+using Quotas.LoadTest.Targets;
+
+namespace Quotas.LoadTest;
+
+/// <summary>
+/// A whole run: each target in turn is started, checked with one request, searched for its peak and stopped, so that
+/// only one server uses the machine at a time. A missed target is a result (exit 0); a target that cannot be started
+/// or answers wrongly is an error (exit 1).
+/// </summary>
+internal static class LoadTestRun
+{
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        if (args.Contains("--help"))
+        {
+            Console.WriteLine(OptionParser.Usage);
+            return 0;
+        }
+
+        if (OptionParser.Parse(args, errors) is not { } options)
+        {
+            errors.ForEach(Console.Error.WriteLine);
+            Console.Error.WriteLine(OptionParser.Usage);
+            return 2;
+        }
+
+        var run = new RunInfo(DateTimeOffset.UtcNow, options, args);
+        var paths = RepositoryPaths.Find();
+        var sequence = ZipfSequence.Create(options.Tenants, options.ZipfExponent, options.Seed);
+        var search = new PeakSearch(options, sequence, Console.Out);
+        var results = new List<TargetResult>();
+        foreach (var name in options.Targets)
+        {
+            await using var target = TargetCatalog.Create(name, options, paths);
+            Console.WriteLine($"{target.Name}: {target.Description}; starting");
+            var plan = await target.StartAsync(cancellationToken);
+            await CheckOneRequestAsync(target.Name, plan, cancellationToken);
+            results.Add(await search.RunAsync(target.Name, target.Description, plan, cancellationToken));
+        }
+
+        var report = MarkdownReport.Render(run, results);
+        Console.WriteLine();
+        Console.WriteLine(report);
+        if (options.OutputPath is { } output)
+        {
+            await File.AppendAllTextAsync(output, Environment.NewLine + report, cancellationToken);
+            Console.WriteLine($"Appended to {Path.GetFullPath(output)}.");
+        }
+
+        return 0;
+    }
+
+    /// <summary>A misconfigured target would otherwise be measured as a stream of errors; one request says what is wrong.</summary>
+    private static async Task CheckOneRequestAsync(string name, RequestPlan plan, CancellationToken cancellationToken)
+    {
+        using var client = LoadClient.Create();
+        using var request = plan.Create(0);
+        using var response = await client.SendAsync(request, cancellationToken);
+        if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.TooManyRequests))
+        {
+            throw new StartupException($"{name}: the first quota check answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Globalization;
+using Quotas.LoadTest.Targets;
+
+namespace Quotas.LoadTest.Options;
+
+/// <summary>Reads the command line of a load-test run; every mistake is reported with what to write instead.</summary>
+internal static class OptionParser
+{
+    public const string Usage = """
+        Usage: Quotas.LoadTest [options]            (or: bash bench/Quotas.LoadTest/run.sh [options])
+
+          --quick                 short steps (1 s warm-up, 2 s measured, 1 refinement) for a smoke run
+          --duration <seconds>    measured seconds per step (default 10, quick 2); the half-peak run measures twice that
+          --warmup <seconds>      unmeasured seconds before each step (default 3, quick 1)
+          --tenants <n>           tenants sharing the traffic with Zipf(1.0) (default 100)
+          --limit <n>             requests per tenant per second in every limiter (default 1000)
+          --start-rate <n>        first offered rate of the peak search, requests/s (default 2000)
+          --targets <list>        comma-separated, run in this order (default gateway,constant,aspnet,redis)
+          --output <file.md>      append the report to this markdown file
+          --help                  this text
+        """;
+
+    private static readonly HashSet<string> s_valued = ["--duration", "--warmup", "--tenants", "--limit", "--start-rate", "--targets", "--output"];
+
+    /// <summary>Parses <paramref name="args"/>; returns null and fills <paramref name="errors"/> when they are wrong.</summary>
+    public static LoadTestOptions? Parse(IReadOnlyList<string> args, List<string> errors)
+    {
+        // --quick sets the defaults that explicit --duration and --warmup then override, whatever their order.
+        var quick = args.Contains("--quick");
+        var options = new LoadTestOptions
+        {
+            Quick = quick,
+            Warmup = TimeSpan.FromSeconds(quick ? 1 : 3),
+            StepDuration = TimeSpan.FromSeconds(quick ? 2 : 10),
+            Refinements = quick ? 1 : 2,
+            Targets = TargetCatalog.Names,
+        };
+
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (name == "--quick")
+            {
+                continue;
+            }
+
+            if (!s_valued.Contains(name))
+            {
+                errors.Add(name.StartsWith("--", StringComparison.Ordinal)
+                    ? $"Unknown option {name} (see --help)."
+                    : $"'{name}' is not an option; options start with -- (see --help).");
+                continue;
+            }
+
+            if (i + 1 >= args.Count)
+            {
+                errors.Add($"{name} needs a value (see --help).");
+                break;
+            }
+
+            var value = args[++i];
+            options = name switch
+            {
+                "--duration" => options with { StepDuration = Seconds(name, value, 1, 600, errors) ?? options.StepDuration },
+                "--warmup" => options with { Warmup = Seconds(name, value, 0, 120, errors) ?? options.Warmup },
+                "--tenants" => options with { Tenants = (int)(Whole(name, value, 1, 100_000, errors) ?? options.Tenants) },
+                "--limit" => options with { Limit = Whole(name, value, 1, 1_000_000_000, errors) ?? options.Limit },
+                "--start-rate" => options with { StartRate = Number(name, value, 10, 1_000_000, errors) ?? options.StartRate },
+                "--targets" => options with { Targets = TargetList(value, errors) ?? options.Targets },
+                "--output" => options with { OutputPath = value },
+                _ => throw new InvalidOperationException($"{name} is listed as an option but not parsed."),
+            };
+        }
+
+        return errors.Count == 0 ? options : null;
+    }
+
+    private static TimeSpan? Seconds(string name, string value, double min, double max, List<string> errors) =>
+        Number(name, value, min, max, errors) is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
+
+    private static long? Whole(string name, string value, long min, long max, List<string> errors)
+    {
+        if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max)
+        {
+            return number;
+        }
+
+        errors.Add($"{name} is '{value}': use a whole number from {min} to {max}.");
+        return null;
+    }
+
+    private static double? Number(string name, string value, double min, double max, List<string> errors)
+    {
+        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max)
+        {
+            return number;
+        }
+
+        errors.Add($"{name} is '{value}': use a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}.");
+        return null;
+    }
+
+    private static string[]? TargetList(string value, List<string> errors)
+    {
+        var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var unknown = names.Where(n => !TargetCatalog.Names.Contains(n)).ToList();
+        if (names.Length == 0 || unknown.Count > 0)
+        {
+            errors.Add($"--targets '{value}': use a comma-separated list of {string.Join(", ", TargetCatalog.Names)}.");
+            return null;
+        }
+
+        if (names.Distinct().Count() != names.Length)
+        {
+            errors.Add($"--targets '{value}' names a target twice.");
+            return null;
+        }
+
+        return names;
+    }
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Quotas.LoadTest.Load;
+
+namespace Quotas.LoadTest.Reporting;
+
+/// <summary>The run as markdown: the figures the issue asks for, the checks against its targets, every step measured.</summary>
+internal static class MarkdownReport
+{
+    public static string Render(RunInfo run, IReadOnlyList<TargetResult> results)
+    {
+        var o = run.Options;
+        var text = new StringBuilder();
+        void Line(FormattableString line) => text.AppendLine(line.ToString(CultureInfo.InvariantCulture));
+
+        Line($"## Load test, {run.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC{(o.Quick ? " (quick)" : "")}");
+        Line($"");
+        Line($"`bash bench/Quotas.LoadTest/run.sh{string.Concat(run.Arguments.Select(a => " " + a))}` on {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}; the generator and the servers share these cores.");
+        Line($"Open model: requests due at a fixed rate, latency from the due time. {o.Tenants} tenants drawn from Zipf({o.ZipfExponent:0.0}) with seed {o.Seed}; every limiter allows {o.Limit:N0} per tenant per {o.WindowSeconds} s. Steps: {o.Warmup.TotalSeconds:0.#} s warm-up, {o.StepDuration.TotalSeconds:0.#} s measured; the half-peak run measures {o.HalfPeakDuration.TotalSeconds:0.#} s.");
+        Line($"");
+        Line($"| target | peak/s (sustained) | half peak: offered/s | p50 ms | p95 ms | p99 ms | ok | 429 | errors |");
+        Line($"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var r in results)
+        {
+            var h = r.HalfPeak;
+            Line($"| {r.Name} | {(r.PeakPerSecond is { } p ? p.ToString("N0", CultureInfo.InvariantCulture) : "none")} | {h?.OfferedPerSecond:N0} | {h?.P50Milliseconds:0.00} | {h?.P95Milliseconds:0.00} | {h?.P99Milliseconds:0.00} | {h?.Ok:N0} | {h?.Refused:N0} | {h?.Errors:N0} |");
+        }
+
+        Line($"");
+        Line($"| check | measured | target | result |");
+        Line($"| --- | --- | --- | --- |");
+        foreach (var check in TargetChecks.Evaluate(results))
+        {
+            Line($"| {check.Name} | {check.Measured} | {check.Target} | **{check.Outcome}** |");
+        }
+
+        foreach (var r in results)
+        {
+            Line($"");
+            Line($"### {r.Name}: {r.Description}");
+            Line($"");
+            Line($"| step | offered/s | achieved/s | ok | 429 | errors | p50 ms | p95 ms | p99 ms | send lag p99 ms | verdict |");
+            Line($"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+            foreach (var (phase, s) in r.Steps)
+            {
+                Line($"| {phase} | {s.OfferedPerSecond:N0} | {s.AchievedPerSecond:N0} | {s.Ok:N0} | {s.Refused:N0} | {s.Errors:N0} | {s.P50Milliseconds:0.00} | {s.P95Milliseconds:0.00} | {s.P99Milliseconds:0.00} | {s.SendLagP99Milliseconds:0.00} | {Escape(s.Verdict)} |");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
+}

@@ -1,0 +1,76 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Quotas.LoadTest.Redis;
+
+namespace Quotas.LoadTest.Servers;
+
+/// <summary>
+/// <c>serve &lt;kind&gt;</c>: one baseline server, a slim Kestrel app on loopback, run as a child of the generator.
+/// Every kind answers <c>POST /hits/{tenant}</c> with 200 or 429 and <c>GET /health</c> once it can serve.
+/// </summary>
+internal static class ServeCommand
+{
+    public const string Name = "serve";
+    public const string HitsRoute = "/hits/{tenant}";
+    public const string HealthPath = "/health";
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        if (ServeOptions.Parse(args, errors) is not { } options)
+        {
+            errors.ForEach(Console.Error.WriteLine);
+            return 2;
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.Port));
+        switch (options.Kind)
+        {
+            case ServeKind.AspNetLimiter:
+                AspNetLimiterServer.AddServices(builder, options);
+                break;
+            case ServeKind.Redis:
+                try
+                {
+                    await RedisLimiterServer.AddServicesAsync(builder, options, cancellationToken);
+                }
+                catch (Exception e) when (e is SocketException or RespException or TimeoutException)
+                {
+                    Console.Error.WriteLine($"serve redis: no Redis to use on 127.0.0.1:{options.RedisPort}: {e.Message}");
+                    return 1;
+                }
+
+                break;
+        }
+
+        await using var app = builder.Build();
+        app.MapGet(HealthPath, static () => Results.Text("ready\n"));
+        switch (options.Kind)
+        {
+            case ServeKind.Constant:
+                ConstantServer.Map(app);
+                break;
+            case ServeKind.AspNetLimiter:
+                AspNetLimiterServer.Map(app);
+                break;
+            case ServeKind.Redis:
+                RedisLimiterServer.Map(app);
+                break;
+        }
+
+        if (options.ParentPid is { } parent)
+        {
+            _ = ParentWatch.StopWhenGoneAsync(parent, app.Lifetime);
+        }
+
+        await app.RunAsync(cancellationToken);
+        return 0;
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Load test of quota checks: the product (gateway + silo) against a constant endpoint, ASP.NET Core's rate limiter and
+# a Redis fixed window, over loopback. Usage: bash bench/Quotas.LoadTest/run.sh [--quick] [options] (see --help).
+# Builds the product and the tool in Release first, so that what is measured is the current source.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+# redis-server is needed only by the Redis baseline: skip the install when --targets leaves it out.
+needs_redis=1
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  if [[ "${args[$i]}" == "--targets" && $((i + 1)) -lt ${#args[@]} && ",${args[$((i + 1))]}," != *",redis,"* ]]; then
+    needs_redis=0
+  fi
+done
+
+if [[ $needs_redis == 1 ]] && ! command -v redis-server >/dev/null 2>&1; then
+  echo "redis-server is missing; installing the Debian package redis-server" >&2
+  sudo=""
+  if [[ "$(id -u)" != 0 ]]; then
+    sudo="sudo"
+  fi
+  $sudo apt-get update -qq
+  # The tool starts a redis-server of its own on a free port; it never uses a system-wide one.
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null
+fi
+
+dotnet build "$root/src/Quotas.Host" -c Release -nologo -v quiet
+dotnet build "$root/bench/Quotas.LoadTest" -c Release -nologo -v quiet
+exec dotnet "$root/bench/Quotas.LoadTest/bin/Release/net10.0/Quotas.LoadTest.dll" "$@"
