@@ -15,7 +15,7 @@ internal static class TenantThroughputReport
     private const int Tenants = 10_000;
     private const int PureChecks = 1 << 21;
     private const int GrainChecks = 200_000;
-    private const int Rounds = 5;
+    private const int Rounds = 9;
 
     /// <summary>What a prepared run holds that must not outlive it (the baseline's limiter runs an idle-partition timer).</summary>
     private static readonly List<IDisposable> s_afterRun = [];

@@ -6,27 +6,30 @@ namespace Quotas.Core.Tenants;
 public sealed class RateBook
 {
     private readonly QuotaDefinition[] _quotas;
-    private readonly object?[] _limiters;
+
+    /// <summary>The hot path's view: each quota's definition next to its limiter, one array to walk instead of two.</summary>
+    private readonly Slot[] _slots;
     private readonly int _requestsIndex;
     private PeakRateTracker? _peak;
 
     public RateBook(IReadOnlyList<QuotaDefinition> rates)
     {
         _quotas = rates.ToArray();
-        _limiters = new object?[_quotas.Length];
-        _requestsIndex = IndexOf(QuotaNames.Requests);
+        _slots = new Slot[_quotas.Length];
 
         // Windows are made with the book rather than on first use: allocated together, a tenant's objects share a few
         // neighbouring cache lines, and a check over many tenants then misses the cache far less. A token bucket needs
         // the time of its first use, so it still starts then.
         for (var i = 0; i < _quotas.Length; i++)
         {
+            _slots[i].Definition = _quotas[i];
             if (_quotas[i] is { Algorithm: RateAlgorithm.SlidingWindow, Limit.IsUnlimited: false } window)
             {
-                _limiters[i] = new SlidingWindowCounter(window.Window, window.Buckets);
+                _slots[i].Limiter = new SlidingWindowCounter(window.Window, window.Buckets);
             }
         }
 
+        _requestsIndex = IndexOf(QuotaNames.Requests);
         if (_requestsIndex >= 0)
         {
             _peak = new PeakRateTracker();
@@ -45,7 +48,7 @@ public sealed class RateBook
     }
 
     /// <summary>Units counted now (token bucket: tokens in use, burst minus available).</summary>
-    public long Current(int index, DateTimeOffset now) => _limiters[index] switch
+    public long Current(int index, DateTimeOffset now) => _slots[index].Limiter switch
     {
         SlidingWindowCounter window => window.Count(now),
         TokenBucket bucket => bucket.Burst - bucket.Available(now),
@@ -59,9 +62,10 @@ public sealed class RateBook
 
     public int IndexOf(string quota)
     {
-        for (var i = 0; i < _quotas.Length; i++)
+        var slots = _slots;
+        for (var i = 0; i < slots.Length; i++)
         {
-            if (string.Equals(_quotas[i].Name, quota, StringComparison.Ordinal))
+            if (string.Equals(slots[i].Definition.Name, quota, StringComparison.Ordinal))
             {
                 return i;
             }
@@ -86,7 +90,7 @@ public sealed class RateBook
 
     internal RateDecision CheckCore(int index, long cost, DateTimeOffset now)
     {
-        var definition = _quotas[index];
+        var definition = _slots[index].Definition;
         var limit = definition.Limit;
         if (Status != TenantStatus.Active)
         {
@@ -118,7 +122,7 @@ public sealed class RateBook
 
     private RateDecision CheckBucket(int index, QuotaDefinition definition, long cost, DateTimeOffset now)
     {
-        var bucket = (TokenBucket)(_limiters[index] ??= new TokenBucket(definition.Limit.Limit, definition.Window, definition.Burst, now));
+        var bucket = (TokenBucket)(_slots[index].Limiter ??= new TokenBucket(definition.Limit.Limit, definition.Window, definition.Burst, now));
         if (cost > definition.Burst)
         {
             var current = definition.Burst - bucket.Available(now);
@@ -140,7 +144,7 @@ public sealed class RateBook
 
     private RateDecision CheckWindow(int index, QuotaDefinition definition, long cost, DateTimeOffset now)
     {
-        var window = (SlidingWindowCounter)(_limiters[index] ??= new SlidingWindowCounter(definition.Window, definition.Buckets));
+        var window = (SlidingWindowCounter)(_slots[index].Limiter ??= new SlidingWindowCounter(definition.Window, definition.Buckets));
         var limit = definition.Limit;
         var current = window.Count(now);
         var verdict = SoftLimitRule.Evaluate(limit, current, cost, ref window.OverSinceTicks, now.UtcTicks);
@@ -169,4 +173,10 @@ public sealed class RateBook
 
     private static long LimitOf(QuotaDefinition definition) =>
         definition.Algorithm == RateAlgorithm.TokenBucket && !definition.Limit.IsUnlimited ? definition.Burst : definition.Limit.Limit;
+
+    private struct Slot
+    {
+        public QuotaDefinition Definition;
+        public object? Limiter;
+    }
 }

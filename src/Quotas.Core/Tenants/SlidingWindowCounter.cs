@@ -25,6 +25,10 @@ public sealed class SlidingWindowCounter
     private long _nextBucketTicks;
     private long _total;
 
+    /// <summary>The oldest bucket that still counts something (meaningful while <see cref="_total"/> is above zero), kept
+    /// up to date so that the reset time needs no walk over the buckets.</summary>
+    private long _oldest;
+
     /// <summary>UTC ticks when the count first went above a soft limit (0: not above); kept here to save an array per tenant.</summary>
     internal long OverSinceTicks;
 
@@ -48,6 +52,11 @@ public sealed class SlidingWindowCounter
     public void Add(long units, DateTimeOffset now)
     {
         Advance(now.UtcTicks);
+        if (_total == 0)
+        {
+            _oldest = _head;
+        }
+
         Counts[_headSlot] += units;
         _total += units;
     }
@@ -84,7 +93,11 @@ public sealed class SlidingWindowCounter
     }
 
     /// <summary>Time until the oldest counted unit leaves the window (when remaining next grows); zero when empty.</summary>
-    public TimeSpan ResetAfter(DateTimeOffset now) => _total == 0 ? TimeSpan.Zero : TimeUntilFreed(1, now);
+    public TimeSpan ResetAfter(DateTimeOffset now)
+    {
+        Advance(now.UtcTicks);
+        return _total == 0 ? TimeSpan.Zero : Until(_oldest + _buckets, now);
+    }
 
     private TimeSpan Until(long bucket, DateTimeOffset now) => TimeSpan.FromTicks(Math.Max(0, (bucket * _bucketTicks) - now.UtcTicks));
 
@@ -120,6 +133,30 @@ public sealed class SlidingWindowCounter
 
         _head = bucket;
         _nextBucketTicks = (bucket + 1) * _bucketTicks;
+        if (_total > 0 && _oldest <= bucket - n)
+        {
+            FindOldest(counts);
+        }
+    }
+
+    /// <summary>After the oldest counted bucket left the window: the first bucket, oldest first, that still counts.</summary>
+    private void FindOldest(Span<long> counts)
+    {
+        var n = counts.Length;
+        var slot = _headSlot;
+        for (var i = 0; i < n; i++)
+        {
+            if (++slot == n)
+            {
+                slot = 0;
+            }
+
+            if (counts[slot] != 0)
+            {
+                _oldest = _head - n + 1 + i;
+                return;
+            }
+        }
     }
 
     [System.Runtime.CompilerServices.InlineArray(InlineBuckets)]

@@ -18,7 +18,7 @@ internal sealed class UtilizationAlerts
 
     public AlertFeed Feed => _feed ??= new AlertFeed();
 
-    public void Observe(int slot, QuotaKind kind, QuotaDefinition quota, long usage, long limit, DateTimeOffset now)
+    public void Observe(int slot, QuotaKind kind, string quota, long usage, long limit, DateTimeOffset now)
     {
         if (limit <= 0 || _thresholds.Length == 0)
         {
@@ -39,7 +39,7 @@ internal sealed class UtilizationAlerts
             if (above && (mask & bit) == 0)
             {
                 mask |= bit;
-                Feed.Add(now, kind, quota.Name, _thresholds[i], usage, limit);
+                Feed.Add(now, kind, quota, _thresholds[i], usage, limit);
             }
             else if (!above)
             {
