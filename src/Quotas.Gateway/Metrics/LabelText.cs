@@ -8,6 +8,11 @@ namespace Quotas.Gateway.Metrics;
 /// </summary>
 internal static class LabelText
 {
+    private static readonly System.Buffers.SearchValues<char> s_nameChars =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+
+    private static readonly System.Buffers.SearchValues<char> s_escaped = System.Buffers.SearchValues.Create("\\\"\n");
+
     [ThreadStatic]
     private static char[]? s_buffer;
 
@@ -35,10 +40,7 @@ internal static class LabelText
                 Append(ref buffer, ref length, ',');
             }
 
-            foreach (var c in sorted[i].Key)
-            {
-                Append(ref buffer, ref length, char.IsAsciiLetterOrDigit(c) ? c : '_');
-            }
+            AppendName(ref buffer, ref length, sorted[i].Key);
 
             Append(ref buffer, ref length, '=');
             Append(ref buffer, ref length, '"');
@@ -94,8 +96,28 @@ internal static class LabelText
         AppendEscaped(ref buffer, ref length, Convert.ToString(value, CultureInfo.InvariantCulture));
     }
 
+    private static void AppendName(ref char[] buffer, ref int length, string name)
+    {
+        var start = length;
+        AppendRaw(ref buffer, ref length, name);
+        // Each pass looks only past the character it replaced, so it ends whatever the set holds.
+        var rest = buffer.AsSpan(start, name.Length);
+        for (var i = rest.IndexOfAnyExcept(s_nameChars); i >= 0; i = rest.IndexOfAnyExcept(s_nameChars))
+        {
+            rest[i] = '_';
+            rest = rest[(i + 1)..];
+        }
+    }
+
     private static void AppendEscaped(ref char[] buffer, ref int length, ReadOnlySpan<char> text)
     {
+        // The common case, nothing to escape, is one copy.
+        if (!text.ContainsAny(s_escaped))
+        {
+            AppendRaw(ref buffer, ref length, text);
+            return;
+        }
+
         foreach (var c in text)
         {
             switch (c)
@@ -117,6 +139,17 @@ internal static class LabelText
                     break;
             }
         }
+    }
+
+    private static void AppendRaw(ref char[] buffer, ref int length, ReadOnlySpan<char> text)
+    {
+        if (length + text.Length > buffer.Length)
+        {
+            Array.Resize(ref buffer, Math.Max(buffer.Length * 2, length + text.Length));
+        }
+
+        text.CopyTo(buffer.AsSpan(length));
+        length += text.Length;
     }
 
     private static void Append(ref char[] buffer, ref int length, char c)
