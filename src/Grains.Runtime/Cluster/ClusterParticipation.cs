@@ -77,7 +77,7 @@ internal sealed partial class ClusterParticipation
 
         // Stragglers with an old view may still send here; they are handed off until every view has caught up.
         await Task.Delay(_options.ShutdownAnnouncementDelay, _time, cancellationToken);
-        await WaitForInboundCallsAsync(cancellationToken);
+        await WaitForQuietAsync(cancellationToken);
         _inboundConnections.AbortAll();
         _outboundConnections.AbortAll();
         LogLeft(_logger, _self.Name);
@@ -89,6 +89,27 @@ internal sealed partial class ClusterParticipation
         await _agent.KillAsync();
         _inboundConnections.AbortAll();
         _outboundConnections.AbortAll();
+    }
+
+    /// <summary>
+    /// Before the connections close: no call in flight and none arrived for a short quiet period. A call written to a
+    /// connection that closes unread has an unknown outcome for its sender, so the silo waits out the last stragglers,
+    /// up to one more announcement delay (a sender whose view is still stale by then meets a closed connection).
+    /// </summary>
+    private async Task WaitForQuietAsync(CancellationToken cancellationToken)
+    {
+        var quiet = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(50).Ticks, _options.ShutdownAnnouncementDelay.Ticks / 5));
+        var giveUpAt = _time.GetUtcNow() + _options.ShutdownAnnouncementDelay;
+        while (true)
+        {
+            await WaitForInboundCallsAsync(cancellationToken);
+            var arrived = _inboundCalls.StartedCount;
+            await Task.Delay(quiet, _time, cancellationToken);
+            if ((_inboundCalls.StartedCount == arrived && _inboundCalls.InFlight == 0) || _time.GetUtcNow() >= giveUpAt)
+            {
+                return;
+            }
+        }
     }
 
     private async Task WaitForInboundCallsAsync(CancellationToken cancellationToken)
