@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Quotas.Client;
@@ -15,7 +16,7 @@ public static class QuotasClientRegistration
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
         services.AddOptions<QuotasClientOptions>().Configure(configure).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<QuotasClientOptions>, OptionsValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QuotasClientOptions>, OptionsValidator>());
         return services.AddHttpClient<QuotasClient>();
     }
 

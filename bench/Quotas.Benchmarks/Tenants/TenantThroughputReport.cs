@@ -17,9 +17,6 @@ internal static class TenantThroughputReport
     private const int GrainChecks = 200_000;
     private const int Rounds = 9;
 
-    /// <summary>What a prepared run holds that must not outlive it (the baseline's limiter runs an idle-partition timer).</summary>
-    private static readonly List<IDisposable> s_afterRun = [];
-
     /// <param name="pureOnly">Skip the grain paths: the target (pure logic against the baseline) alone, in seconds.</param>
     public static async Task RunAsync(TextWriter report, bool pureOnly = false)
     {
@@ -51,7 +48,7 @@ internal static class TenantThroughputReport
     }
 
     /// <summary>A fresh limiter (partitions are created on first use, as the pure logic's windows are); the returned run is timed.</summary>
-    private static Func<int> PrepareBaseline(int[] keys)
+    private static PreparedRun PrepareBaseline(int[] keys)
     {
         var limiter = PartitionedRateLimiter.Create<int, int>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
         {
@@ -61,22 +58,23 @@ internal static class TenantThroughputReport
             QueueLimit = 0,
             AutoReplenishment = false,
         }));
-        s_afterRun.Add(limiter);
-        return () =>
-        {
-            var allowed = 0;
-            foreach (var key in keys)
+        return new PreparedRun(
+            () =>
             {
-                using var lease = limiter.AttemptAcquire(key);
-                allowed += lease.IsAcquired ? 1 : 0;
-            }
+                var allowed = 0;
+                foreach (var key in keys)
+                {
+                    using var lease = limiter.AttemptAcquire(key);
+                    allowed += lease.IsAcquired ? 1 : 0;
+                }
 
-            return allowed;
-        };
+                return allowed;
+            },
+            limiter);
     }
 
     /// <summary>Fresh tenants, built before the clock starts (creating a tenant is not a check); the returned run is timed.</summary>
-    private static Func<int> PreparePure(int[] keys)
+    private static PreparedRun PreparePure(int[] keys)
     {
         var tenants = new TenantQuotas[Tenants];
         for (var i = 0; i < Tenants; i++)
@@ -84,18 +82,20 @@ internal static class TenantThroughputReport
             tenants[i] = new TenantQuotas(TenantConfig.Create($"tenant-{i}", Tier.Basic));
         }
 
-        return () =>
-        {
-            var now = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
-            var allowed = 0;
-            foreach (var key in keys)
+        return new PreparedRun(
+            () =>
             {
-                now = now.AddTicks(100);
-                allowed += tenants[key].CheckRate(QuotaNames.Requests, 1, now).Allowed ? 1 : 0;
-            }
+                var now = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+                var allowed = 0;
+                foreach (var key in keys)
+                {
+                    now = now.AddTicks(100);
+                    allowed += tenants[key].CheckRate(QuotaNames.Requests, 1, now).Allowed ? 1 : 0;
+                }
 
-            return allowed;
-        };
+                return allowed;
+            },
+            Owned: null);
     }
 
     private static async Task Grain(ITenantGrain[] grains, int[] keys, int callers)
@@ -115,7 +115,7 @@ internal static class TenantThroughputReport
     /// Runs baseline and candidate alternately, <see cref="Rounds"/> times each after a warm-up, and reports the median
     /// rate of each: on a shared machine a burst of other work then slows both sides alike instead of one.
     /// </summary>
-    private static (double Baseline, double Candidate) MeasureInterleaved(Func<Func<int>> baseline, Func<Func<int>> candidate, int operations)
+    private static (double Baseline, double Candidate) MeasureInterleaved(Func<PreparedRun> baseline, Func<PreparedRun> candidate, int operations)
     {
         Rate(baseline(), operations); // warm-up: JIT and tiering
         Rate(candidate(), operations);
@@ -130,17 +130,12 @@ internal static class TenantThroughputReport
         return (Median(baselineRates), Median(candidateRates));
     }
 
-    private static double Rate(Func<int> run, int operations)
+    private static double Rate(PreparedRun prepared, int operations)
     {
         var watch = Stopwatch.StartNew();
-        run();
+        prepared.Run();
         var rate = operations / watch.Elapsed.TotalSeconds;
-        foreach (var resource in s_afterRun)
-        {
-            resource.Dispose();
-        }
-
-        s_afterRun.Clear();
+        prepared.Owned?.Dispose();
         return rate;
     }
 
@@ -157,4 +152,7 @@ internal static class TenantThroughputReport
         await run();
         return operations / watch.Elapsed.TotalSeconds;
     }
+
+    /// <summary>A timed run and what it holds that must not outlive it (the baseline's limiter runs an idle-partition timer).</summary>
+    private sealed record PreparedRun(Func<int> Run, IDisposable? Owned);
 }

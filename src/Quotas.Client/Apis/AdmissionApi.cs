@@ -20,7 +20,7 @@ public sealed class AdmissionApi
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(quota);
         var body = new { quota, amount, ttlSeconds = Paths.Seconds(ttl, nameof(ttl)) };
-        return _api.SendAsync<Lease>(HttpMethod.Post, Paths.Tenant(tenantId) + "/leases", body, idempotencyKey ?? NewKey(), cancellationToken);
+        return _api.SendAsync<Lease>(HttpMethod.Post, Paths.Tenant(tenantId) + "/leases", body, idempotencyKey ?? ApiTransport.NewIdempotencyKey(), cancellationToken);
     }
 
     public Task<LeaseRenewal> RenewLeaseAsync(string tenantId, string leaseId, TimeSpan ttl, CancellationToken cancellationToken = default) =>
@@ -41,7 +41,7 @@ public sealed class AdmissionApi
     public Task<UsageRecord> RecordUsageAsync(string tenantId, string quota, long amount, string? eventId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(quota);
-        return _api.SendAsync<UsageRecord>(HttpMethod.Post, Paths.Tenant(tenantId) + "/usage", new { quota, amount }, eventId ?? NewKey(), cancellationToken);
+        return _api.SendAsync<UsageRecord>(HttpMethod.Post, Paths.Tenant(tenantId) + "/usage", new { quota, amount }, eventId ?? ApiTransport.NewIdempotencyKey(), cancellationToken);
     }
 
     /// <summary>Reports the current value of a reported gauge (e.g. storage bytes in use).</summary>
@@ -51,8 +51,6 @@ public sealed class AdmissionApi
     /// <summary>Checks that <paramref name="additionalBytes"/> more fit the reported gauge; a 507 refusal throws.</summary>
     public Task CheckStorageAsync(string tenantId, string quota, long additionalBytes, CancellationToken cancellationToken = default) =>
         _api.SendAsync(HttpMethod.Post, Paths.Tenant(tenantId) + "/reported/" + Paths.Segment(quota, nameof(quota)) + "/check", new { additionalBytes }, null, cancellationToken);
-
-    internal static string NewKey() => Guid.NewGuid().ToString("N");
 
     private static string LeasePath(string tenantId, string leaseId) => Paths.Tenant(tenantId) + "/leases/" + Paths.Segment(leaseId, nameof(leaseId));
 }

@@ -42,6 +42,9 @@ internal sealed class ApiTransport
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
     };
 
+    /// <summary>A fresh key for a call that may be retried: the server answers a repeat with the first answer.</summary>
+    public static string NewIdempotencyKey() => Guid.NewGuid().ToString("N");
+
     public async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken cancellationToken)
     {
         using var response = await SendCheckedAsync(method, path, body, idempotencyKey, cancellationToken).ConfigureAwait(false);

@@ -70,26 +70,10 @@ public sealed class SlidingWindowCounter
             return TimeSpan.Zero;
         }
 
-        // Oldest bucket first: the one after the head in the ring. Bucket (head - n + 1 + i) leaves at the start of bucket (head + 1 + i).
-        var counts = Counts;
-        var n = counts.Length;
-        var slot = _headSlot;
-        long freed = 0;
-        for (var i = 0; i < n; i++)
-        {
-            if (++slot == n)
-            {
-                slot = 0;
-            }
-
-            freed += counts[slot];
-            if (freed >= units)
-            {
-                return Until(_head + 1 + i, now);
-            }
-        }
-
-        return Until(_head + n, now);
+        // Bucket (head - n + 1 + i) leaves at the start of bucket (head + 1 + i); when even the whole window is not
+        // enough, the newest bucket's leaving is the latest answer there is.
+        var reached = OldestReaching(units);
+        return Until(_head + 1 + (reached < 0 ? _buckets - 1 : reached), now);
     }
 
     /// <summary>Time until the oldest counted unit leaves the window (when remaining next grows); zero when empty.</summary>
@@ -135,15 +119,23 @@ public sealed class SlidingWindowCounter
         _nextBucketTicks = (bucket + 1) * _bucketTicks;
         if (_total > 0 && _oldest <= bucket - n)
         {
-            FindOldest(counts);
+            FindOldest();
         }
     }
 
     /// <summary>After the oldest counted bucket left the window: the first bucket, oldest first, that still counts.</summary>
-    private void FindOldest(Span<long> counts)
+    private void FindOldest() => _oldest = _head - _buckets + 1 + OldestReaching(1);
+
+    /// <summary>
+    /// Walks the ring from the oldest bucket (the one after the head) and answers how many buckets past the oldest
+    /// the running sum first reaches <paramref name="units"/>, or -1 when the whole window holds fewer.
+    /// </summary>
+    private int OldestReaching(long units)
     {
+        var counts = Counts;
         var n = counts.Length;
         var slot = _headSlot;
+        long sum = 0;
         for (var i = 0; i < n; i++)
         {
             if (++slot == n)
@@ -151,12 +143,14 @@ public sealed class SlidingWindowCounter
                 slot = 0;
             }
 
-            if (counts[slot] != 0)
+            sum += counts[slot];
+            if (sum >= units)
             {
-                _oldest = _head - n + 1 + i;
-                return;
+                return i;
             }
         }
+
+        return -1;
     }
 
     [System.Runtime.CompilerServices.InlineArray(InlineBuckets)]
