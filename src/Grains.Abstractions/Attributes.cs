@@ -34,7 +34,7 @@ public sealed class GrainTypeAttribute(string name) : Attribute
     public string Name { get; } = name;
 }
 
-/// <summary>Marks a constructor parameter of type <c>IPersistentState&lt;T&gt;</c>: the runtime binds it to a named state in a named storage and reads it before activation completes.</summary>
+/// <summary>Marks a constructor parameter of type <c>IPersistentState&lt;T&gt;</c> or <c>IPersistentEntries&lt;T&gt;</c>: the runtime binds it to a named state in a named storage and reads it before activation completes.</summary>
 [AttributeUsage(AttributeTargets.Parameter)]
 public sealed class PersistentStateAttribute(string stateName, string storageName = PersistentStateAttribute.DefaultStorageName) : Attribute
 {

@@ -46,8 +46,8 @@ internal static class Diagnostics
 
     public static readonly DiagnosticDescriptor PersistentStateParameterType = Error(
         "GRAINS008",
-        "[PersistentState] needs IPersistentState<T>",
-        "Parameter '{1}' of grain class '{0}' has [PersistentState] but its type is '{2}'; declare it as IPersistentState<T>");
+        "[PersistentState] needs IPersistentState<T> or IPersistentEntries<T>",
+        "Parameter '{1}' of grain class '{0}' has [PersistentState] but its type is '{2}'; declare it as IPersistentState<T> or IPersistentEntries<T>");
 
     public static readonly DiagnosticDescriptor StateTypeConstructor = Error(
         "GRAINS009",

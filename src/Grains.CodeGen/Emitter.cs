@@ -197,6 +197,8 @@ internal static class Emitter
         ConstructorArgumentKind.PersistentState =>
             "context.GetPersistentState<" + argument.StateType + ">(" + Literal(argument.StateName!) + ", " + Literal(argument.StorageName!) +
             ", static () => new " + argument.StateType!.TrimEnd('?') + "())",
+        ConstructorArgumentKind.PersistentEntries =>
+            "context.GetPersistentEntries<" + argument.StateType + ">(" + Literal(argument.StateName!) + ", " + Literal(argument.StorageName!) + ")",
         ConstructorArgumentKind.GrainContext => "context.GrainContext",
         ConstructorArgumentKind.OptionalService =>
             "(" + argument.Type + ")context.Services.GetService(typeof(" + argument.Type.TrimEnd('?') + "))",

@@ -75,15 +75,16 @@ internal static class GrainClassParser
             return new ConstructorArgumentModel(kind, type, null, null, null);
         }
 
-        if (parameter.Type is not INamedTypeSymbol { IsGenericType: true } named ||
-            !KnownTypes.Is(named.ConstructedFrom, known.PersistentStateInterface))
+        var named = parameter.Type as INamedTypeSymbol;
+        var isEntries = named is { IsGenericType: true } && KnownTypes.Is(named.ConstructedFrom, known.PersistentEntriesInterface);
+        if (named is not { IsGenericType: true } || (!isEntries && !KnownTypes.Is(named.ConstructedFrom, known.PersistentStateInterface)))
         {
             diagnostics.Add(Diagnostics.Info(Diagnostics.PersistentStateParameterType, parameter, grainClass.Name, parameter.Name, parameter.Type.ToDisplayString()));
             return null;
         }
 
         var stateType = named.TypeArguments[0];
-        if (!HasPublicParameterlessConstructor(stateType))
+        if (!isEntries && !HasPublicParameterlessConstructor(stateType))
         {
             diagnostics.Add(Diagnostics.Info(Diagnostics.StateTypeConstructor, parameter, stateType.ToDisplayString(), grainClass.Name));
             return null;
@@ -92,7 +93,7 @@ internal static class GrainClassParser
         var stateName = stateAttribute.ConstructorArguments.Length > 0 ? stateAttribute.ConstructorArguments[0].Value as string : null;
         var storageName = stateAttribute.ConstructorArguments.Length > 1 ? stateAttribute.ConstructorArguments[1].Value as string : null;
         return new ConstructorArgumentModel(
-            ConstructorArgumentKind.PersistentState,
+            isEntries ? ConstructorArgumentKind.PersistentEntries : ConstructorArgumentKind.PersistentState,
             type,
             Names.Type(stateType),
             stateName ?? parameter.Name,

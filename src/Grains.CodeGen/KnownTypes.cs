@@ -22,6 +22,7 @@ internal sealed class KnownTypes
         GrainType = compilation.GetTypeByMetadataName("Grains.GrainTypeAttribute");
         PersistentState = compilation.GetTypeByMetadataName("Grains.PersistentStateAttribute");
         PersistentStateInterface = compilation.GetTypeByMetadataName("Grains.IPersistentState`1");
+        PersistentEntriesInterface = compilation.GetTypeByMetadataName("Grains.IPersistentEntries`1");
         GrainContext = compilation.GetTypeByMetadataName("Grains.IGrainContext");
     }
 
@@ -54,6 +55,8 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? PersistentState { get; }
 
     public INamedTypeSymbol? PersistentStateInterface { get; }
+
+    public INamedTypeSymbol? PersistentEntriesInterface { get; }
 
     public INamedTypeSymbol? GrainContext { get; }
 

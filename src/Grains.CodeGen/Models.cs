@@ -35,6 +35,7 @@ internal enum ConstructorArgumentKind
     RequiredService,
     OptionalService,
     PersistentState,
+    PersistentEntries,
     GrainContext,
 }
 

@@ -13,7 +13,7 @@ public sealed class Point
 }
 
 /// <summary>The behaviour every grain storage must have; each dialect runs all of it.</summary>
-public abstract class GrainStorageConformanceTests : IAsyncLifetime
+public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
 {
     private readonly List<AdoNetGrainStorage> _storages = [];
 

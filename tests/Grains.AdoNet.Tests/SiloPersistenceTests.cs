@@ -24,6 +24,27 @@ public abstract class SiloPersistenceTests
 
         Assert.Equal(["one", "two"], await second.GrainFactory.GetGrain<INoteGrain>("diary").Lines());
     }
+
+    [Fact]
+    public async Task Entries_survive_disposing_the_silo_and_are_read_before_the_first_call()
+    {
+        var options = new TestClusterOptions { Storage = Database };
+        options.ApplicationParts.Add(typeof(LineNoteGrain).Assembly);
+        await using (var first = await TestCluster.StartAsync(options))
+        {
+            var note = first.GrainFactory.GetGrain<ILineNoteGrain>("diary");
+            await note.Put(1, "one");
+            await note.Put(2, "two");
+            await note.Put(3, "three");
+            await note.Put(2, null);
+            await note.Put(1, "uno");
+        }
+
+        await using var second = await TestCluster.StartAsync(options);
+
+        var lines = await second.GrainFactory.GetGrain<ILineNoteGrain>("diary").Lines();
+        Assert.Equal(new Dictionary<string, string> { ["line/1"] = "uno", ["line/3"] = "three" }, lines);
+    }
 }
 
 public sealed class SqliteSiloPersistenceTests : SiloPersistenceTests

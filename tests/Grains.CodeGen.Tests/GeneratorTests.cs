@@ -40,6 +40,25 @@ public sealed class GeneratorTests
         Assert.Contains(result.Generated, g => g.Contains("class Shop_ICart_Proxy"));
     }
 
+    [Fact]
+    public void A_persistent_entries_parameter_is_bound_to_its_state_and_storage()
+    {
+        var result = GeneratorHarness.Run(Usings + """
+            namespace Queue;
+            public interface IQueue : IGrainWithStringKey { Task<int> Count(); }
+            public sealed record Item(string Name);
+            public sealed class QueueGrain([PersistentState("items")] IPersistentEntries<Item> items) : Grain, IQueue
+            {
+                public Task<int> Count() => Task.FromResult(items.Entries.Count);
+            }
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompileErrors);
+        var manifest = Assert.Single(result.Generated, g => g.Contains("GrainManifestProviderAttribute"));
+        Assert.Contains("GetPersistentEntries<global::Queue.Item>(\"items\", \"Default\")", manifest);
+    }
+
     [Theory]
     [InlineData("int Bad();", "GRAINS001")]
     [InlineData("void Bad();", "GRAINS001")]

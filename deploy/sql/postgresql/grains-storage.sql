@@ -11,3 +11,15 @@ CREATE TABLE IF NOT EXISTS grains_storage (
     modified_on timestamptz NOT NULL,
     CONSTRAINT grains_storage_pk PRIMARY KEY (service_id, grain_type, grain_key, state_name)
 );
+
+-- States kept as entries (IPersistentEntries): one row per entry, written only when it changes. The state's version
+-- is its row in grains_storage (payload NULL), which every write of its entries increments in the same transaction.
+CREATE TABLE IF NOT EXISTS grains_storage_entries (
+    service_id  text NOT NULL,
+    grain_type  text NOT NULL,
+    grain_key   text NOT NULL,
+    state_name  text NOT NULL,
+    entry_key   text NOT NULL,
+    payload     text NOT NULL,     -- JSON
+    CONSTRAINT grains_storage_entries_pk PRIMARY KEY (service_id, grain_type, grain_key, state_name, entry_key)
+);

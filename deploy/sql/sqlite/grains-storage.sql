@@ -13,3 +13,15 @@ CREATE TABLE IF NOT EXISTS grains_storage (
     modified_on TEXT    NOT NULL,
     PRIMARY KEY (service_id, grain_type, grain_key, state_name)
 ) WITHOUT ROWID;
+
+-- States kept as entries (IPersistentEntries): one row per entry, written only when it changes. The state's version
+-- is its row in grains_storage (payload NULL), which every write of its entries increments in the same transaction.
+CREATE TABLE IF NOT EXISTS grains_storage_entries (
+    service_id  TEXT    NOT NULL,
+    grain_type  TEXT    NOT NULL,
+    grain_key   TEXT    NOT NULL,
+    state_name  TEXT    NOT NULL,
+    entry_key   TEXT    NOT NULL,
+    payload     TEXT    NOT NULL,  -- JSON
+    PRIMARY KEY (service_id, grain_type, grain_key, state_name, entry_key)
+) WITHOUT ROWID;

@@ -13,4 +13,8 @@ public interface IGrainActivationContext
 
     /// <summary>Binds a <c>[PersistentState]</c> constructor parameter.</summary>
     IPersistentState<TState> GetPersistentState<TState>(string stateName, string storageName, Func<TState> createDefault);
+
+    /// <summary>Binds a <c>[PersistentState]</c> constructor parameter of type <c>IPersistentEntries&lt;T&gt;</c>.</summary>
+    IPersistentEntries<TEntry> GetPersistentEntries<TEntry>(string stateName, string storageName)
+        where TEntry : class;
 }

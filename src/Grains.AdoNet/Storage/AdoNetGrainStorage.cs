@@ -10,7 +10,7 @@ namespace Grains.AdoNet.Storage;
 /// Grain storage in one table of a PostgreSQL or SQLite database, keyed by (service id, grain type, grain key,
 /// state name), with states as JSON and the row version as ETag.
 /// </summary>
-internal sealed class AdoNetGrainStorage : IGrainStorage, IAsyncDisposable
+internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntryStorage, IAsyncDisposable
 {
     private readonly SqlDialect _dialect;
     private readonly DbDataSource _dataSource;
@@ -51,6 +51,8 @@ internal sealed class AdoNetGrainStorage : IGrainStorage, IAsyncDisposable
 
             await using var probe = connection.Command(GrainStorageSql.Probe);
             await probe.ExecuteNonQueryAsync(cancellationToken);
+            await using var probeEntries = connection.Command(GrainEntrySql.Probe);
+            await probeEntries.ExecuteNonQueryAsync(cancellationToken);
         }
         catch (Exception exception) when (exception is DbException or IOException or TimeoutException or InvalidOperationException)
         {
@@ -122,17 +124,19 @@ internal sealed class AdoNetGrainStorage : IGrainStorage, IAsyncDisposable
 
         if (changed == 0)
         {
-            throw new InconsistentStateException(
-                $"{operation} {key} in storage '{Name}' was refused: the stored record changed since it was read " +
-                $"(this writer held ETag '{etag ?? "none"}'). The activation is deactivated; the next call reads the current state.",
-                etag);
+            throw Conflict(operation, key, etag);
         }
 
         return FormatEtag((expected ?? 0) + 1);
     }
 
-    private DbCommand CreateCommand(DbConnection connection, string sql, GrainStateKey key) =>
-        connection.Command(sql)
+    private InconsistentStateException Conflict(string operation, GrainStateKey key, string? etag) => new(
+        $"{operation} {key} in storage '{Name}' was refused: the stored record changed since it was read " +
+        $"(this writer held ETag '{etag ?? "none"}'). The activation is deactivated; the next call reads the current state.",
+        etag);
+
+    private DbCommand CreateCommand(DbConnection connection, string sql, GrainStateKey key, DbTransaction? transaction = null) =>
+        connection.Command(sql, transaction)
             .With("service_id", ServiceId)
             .With("grain_type", key.GrainId.Type)
             .With("grain_key", key.GrainId.Key)

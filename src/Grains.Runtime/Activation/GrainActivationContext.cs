@@ -36,4 +36,16 @@ internal sealed class GrainActivationContext : IGrainActivationContext
         _activation.AddStateLoader(state);
         return state;
     }
+
+    public IPersistentEntries<TEntry> GetPersistentEntries<TEntry>(string stateName, string storageName)
+        where TEntry : class
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stateName);
+        var storage = _shared.GetStorage(storageName, _class.GrainClass, stateName) as IGrainEntryStorage ?? throw new InvalidOperationException(
+            $"Grain class {_class.GrainClass.FullName} keeps state '{stateName}' as entries, and the grain storage '{storageName}' cannot store entries. " +
+            "Use an ADO.NET grain storage (AddSqliteGrainStorage or AddPostgreSqlGrainStorage).");
+        var state = new PersistentEntries<TEntry>(new GrainStateKey(_activation.GrainId, stateName), storage, _activation);
+        _activation.AddStateLoader(state);
+        return state;
+    }
 }

@@ -1,0 +1,167 @@
+using System.Data.Common;
+using Grains.AdoNet.Dialects;
+using Grains.Storage;
+
+namespace Grains.AdoNet.Storage;
+
+/// <summary>States kept as entries: one row per entry in grains_storage_entries, versioned by the state's grains_storage row.</summary>
+internal sealed partial class AdoNetGrainStorage
+{
+    // Statements sent in one round trip where the driver batches (PostgreSQL); larger writes take several.
+    private const int BatchSize = 500;
+
+    public async Task<StoredEntries<TEntry>> ReadEntriesAsync<TEntry>(GrainStateKey key, CancellationToken cancellationToken)
+        where TEntry : class
+    {
+        var payloads = new List<(string Key, string Payload)>();
+        long? version;
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(_dialect.SnapshotIsolation, cancellationToken);
+            await using (var read = CreateCommand(connection, GrainEntrySql.ReadVersion, key, transaction))
+            {
+                version = await read.ExecuteScalarAsync(cancellationToken) is { } value and not DBNull ? Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) : null;
+            }
+
+            await using (var entries = CreateCommand(connection, GrainEntrySql.ReadEntries, key, transaction))
+            await using (var reader = await entries.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    payloads.Add((reader.GetString(0), reader.GetString(1)));
+                }
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (DbException exception)
+        {
+            throw Failure("Reading the entries of", key, exception);
+        }
+
+        var result = new Dictionary<string, TEntry>(payloads.Count, StringComparer.Ordinal);
+        foreach (var (entryKey, payload) in payloads)
+        {
+            result[entryKey] = Deserialize<TEntry>(key, payload) ?? throw new GrainStateSerializationException(
+                $"The stored entry '{entryKey}' of {key} in storage '{Name}' ({Target}) is JSON null; remove the row or clear the state.", null);
+        }
+
+        return new StoredEntries<TEntry>(result, version is { } v ? FormatEtag(v) : null);
+    }
+
+    public async Task<string> WriteEntriesAsync<TEntry>(GrainStateKey key, IReadOnlyCollection<KeyValuePair<string, TEntry?>> changes, string? etag, CancellationToken cancellationToken)
+        where TEntry : class
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var expected = ParseEtag(key, etag);
+        var rows = new List<(string Key, string? Payload)>(changes.Count);
+        foreach (var (entryKey, value) in changes)
+        {
+            if (string.IsNullOrEmpty(entryKey))
+            {
+                throw new ArgumentException($"An entry of {key} has an empty key; give every entry a non-empty key.", nameof(changes));
+            }
+
+            rows.Add((entryKey, value is null ? null : Serialize(key, value)));
+        }
+
+        return await InTransactionAsync(key, expected, etag, "Writing the entries of", (connection, transaction) => ApplyAsync(connection, transaction, key, rows, cancellationToken), cancellationToken);
+    }
+
+    public Task<string> ClearEntriesAsync(GrainStateKey key, string? etag, CancellationToken cancellationToken) =>
+        InTransactionAsync(key, ParseEtag(key, etag), etag, "Clearing the entries of", async (connection, transaction) =>
+        {
+            await using var command = CreateCommand(connection, GrainEntrySql.RemoveAll, key, transaction);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
+
+    /// <summary>Moves the state's version from <paramref name="expected"/> to the next and runs <paramref name="body"/>, in one transaction.</summary>
+    private async Task<string> InTransactionAsync(GrainStateKey key, long? expected, string? etag, string operation, Func<DbConnection, DbTransaction, Task> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (var version = CreateCommand(connection, expected is null ? GrainStorageSql.Insert : GrainStorageSql.Update, key, transaction)
+                .With("payload", null)
+                .With("modified_on", _time.GetUtcNow().UtcDateTime))
+            {
+                if (expected is { } current)
+                {
+                    version.With("version", current);
+                }
+
+                if (await version.ExecuteNonQueryAsync(cancellationToken) == 0)
+                {
+                    await transaction.RollbackAsync(cancellationToken);
+                    throw Conflict(operation, key, etag);
+                }
+            }
+
+            await body(connection, transaction);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (DbException exception)
+        {
+            throw Failure(operation, key, exception);
+        }
+
+        return FormatEtag((expected ?? 0) + 1);
+    }
+
+    private async Task ApplyAsync(DbConnection connection, DbTransaction transaction, GrainStateKey key, List<(string Key, string? Payload)> rows, CancellationToken cancellationToken)
+    {
+        if (connection.CanCreateBatch)
+        {
+            for (var start = 0; start < rows.Count; start += BatchSize)
+            {
+                await using var batch = connection.CreateBatch();
+                batch.Transaction = transaction;
+                foreach (var (entryKey, payload) in rows.Skip(start).Take(BatchSize))
+                {
+                    var command = batch.CreateBatchCommand();
+                    command.CommandText = payload is null ? GrainEntrySql.Remove : GrainEntrySql.Put;
+                    AddKey(command.Parameters, command.CreateParameter, key, entryKey, payload);
+                    batch.BatchCommands.Add(command);
+                }
+
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            return;
+        }
+
+        // In-process databases (SQLite) pay nothing per statement: one prepared statement per kind, run per row.
+        await using var put = connection.Command(GrainEntrySql.Put, transaction);
+        await using var remove = connection.Command(GrainEntrySql.Remove, transaction);
+        foreach (var (entryKey, payload) in rows)
+        {
+            var command = payload is null ? remove : put;
+            command.Parameters.Clear();
+            AddKey(command.Parameters, command.CreateParameter, key, entryKey, payload);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    private void AddKey(DbParameterCollection parameters, Func<DbParameter> create, GrainStateKey key, string entryKey, string? payload)
+    {
+        Add("service_id", ServiceId);
+        Add("grain_type", key.GrainId.Type);
+        Add("grain_key", key.GrainId.Key);
+        Add("state_name", key.StateName);
+        Add("entry_key", entryKey);
+        if (payload is not null)
+        {
+            Add("payload", payload);
+        }
+
+        void Add(string name, string value)
+        {
+            var parameter = create();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            parameters.Add(parameter);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+namespace Grains.Storage;
+
+/// <summary>A grain's handle on one state kept as entries in one storage. A conflicting write deactivates the activation.</summary>
+internal sealed class PersistentEntries<TEntry> : IPersistentEntries<TEntry>, IActivationStateLoader
+    where TEntry : class
+{
+    private readonly GrainStateKey _key;
+    private readonly IGrainEntryStorage _storage;
+    private readonly IGrainContext _owner;
+    private Dictionary<string, TEntry> _entries = new(StringComparer.Ordinal);
+
+    public PersistentEntries(GrainStateKey key, IGrainEntryStorage storage, IGrainContext owner)
+    {
+        _key = key;
+        _storage = storage;
+        _owner = owner;
+    }
+
+    public IReadOnlyDictionary<string, TEntry> Entries => _entries;
+
+    public string? Etag { get; private set; }
+
+    Task IActivationStateLoader.ReadStateAsync(CancellationToken cancellationToken) => ReadAsync(cancellationToken);
+
+    public async Task ReadAsync(CancellationToken cancellationToken = default)
+    {
+        var stored = await _storage.ReadEntriesAsync<TEntry>(_key, cancellationToken);
+        _entries = new Dictionary<string, TEntry>(stored.Entries, StringComparer.Ordinal);
+        Etag = stored.Etag;
+    }
+
+    public async Task WriteAsync(IReadOnlyCollection<KeyValuePair<string, TEntry?>> changes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        try
+        {
+            Etag = await _storage.WriteEntriesAsync(_key, changes, Etag, cancellationToken);
+        }
+        catch (InconsistentStateException)
+        {
+            DeactivateOwner();
+            throw;
+        }
+
+        foreach (var (key, value) in changes)
+        {
+            if (value is null)
+            {
+                _entries.Remove(key);
+            }
+            else
+            {
+                _entries[key] = value;
+            }
+        }
+    }
+
+    public async Task ClearAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            Etag = await _storage.ClearEntriesAsync(_key, Etag, cancellationToken);
+        }
+        catch (InconsistentStateException)
+        {
+            DeactivateOwner();
+            throw;
+        }
+
+        _entries.Clear();
+    }
+
+    private void DeactivateOwner() => _owner.Deactivate(new DeactivationReason(
+        DeactivationReasonCode.InconsistentState,
+        $"The stored entries of {_key} changed since they were read (ETag conflict)."));
+}
