@@ -133,6 +133,7 @@ public sealed partial class FairShareScheduler
         job.LeaseExpiresAt = now + leaseTtl;
         job.PreemptionRequested = false;
         job.Attempts++;
+        Changed(job);
         VectorMath.Add(tenant.Allocated, job.Dense);
         VectorMath.Add(_allocated, job.Dense);
         VectorMath.Subtract(free, job.Dense);

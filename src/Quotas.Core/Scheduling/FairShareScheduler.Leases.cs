@@ -16,6 +16,7 @@ public sealed partial class FairShareScheduler
             if (_jobs.TryGetValue(id.Value, out var job) && job.State == JobState.Leased && job.WorkerId == workerId)
             {
                 job.LeaseExpiresAt = now + leaseTtl;
+                Changed(job);
                 renewed.Add(id);
                 if (job.PreemptionRequested)
                 {
@@ -52,6 +53,7 @@ public sealed partial class FairShareScheduler
         {
             var job = expired[i];
             Release(job, now);
+            Changed(job);
             if (job.Attempts >= _config.MaxAttempts)
             {
                 Finish(job, JobState.Expired, now);
@@ -111,6 +113,7 @@ public sealed partial class FairShareScheduler
             {
                 Release(job, now);
                 Enqueue(job);
+                Changed(job);
                 EvaluateReclaim();
             }
 
@@ -132,6 +135,7 @@ public sealed partial class FairShareScheduler
         var tenant = job.Tenant;
         usage ??= job.Dense;
         tenant.CompletedCount++;
+        UsageChanged(tenant);
         VectorMath.Add(tenant.ReportedUsage, usage);
         UsageHistory.Record(tenant, usage, now - heldSince, _config.UsageHalfLife, now);
         UpdateKey(tenant, now);

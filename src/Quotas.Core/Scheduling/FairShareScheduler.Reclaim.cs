@@ -124,6 +124,7 @@ public sealed partial class FairShareScheduler
             }
 
             job.PreemptionRequested = true;
+            Changed(job);
             VectorMath.Add(job.Tenant.Marked, job.Dense);
             VectorMath.Add(_marked, job.Dense);
             for (var i = 0; i < need.Length; i++)

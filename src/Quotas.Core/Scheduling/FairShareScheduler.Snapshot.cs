@@ -19,13 +19,7 @@ public sealed partial class FairShareScheduler
                 continue;
             }
 
-            var history = new Dictionary<string, double>(StringComparer.Ordinal);
-            for (var i = 0; i < _layout.Count; i++)
-            {
-                history[_layout.NameAt(i)] = tenant.History[i];
-            }
-
-            usage.Add(new TenantUsageSnapshot(tenant.Id, tenant.CompletedCount, _layout.ToVector(tenant.ReportedUsage), history, tenant.HistoryAt));
+            usage.Add(UsageSnapshot(tenant));
         }
 
         return new SchedulerSnapshot { Pool = _config, Jobs = jobs, Usage = usage, NextJobId = _nextJobId };
@@ -95,6 +89,9 @@ public sealed partial class FairShareScheduler
 
         _ready.Rebuild();
         EvaluateReclaim();
+
+        // What was just read is stored; only what reclaim marked on the way differs.
+        _poolChanged = false;
     }
 
     private void RestoreJob(JobInfo info, List<Job>? finished)

@@ -75,6 +75,7 @@ public sealed partial class FairShareScheduler
         tenant.ByIdempotencyKey.Add(job.IdempotencyKey, job);
         tenant.AppendJob(job);
         Enqueue(job);
+        Changed(job);
         if (tenant.HasGuarantee)
         {
             EvaluateReclaim();

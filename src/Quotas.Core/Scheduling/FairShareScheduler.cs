@@ -130,6 +130,7 @@ public sealed partial class FairShareScheduler
         }
 
         _config = next;
+        _poolChanged = true;
         _capacity = _layout.ToDense(capacity, "capacity");
         RefreshAllKeys(now);
         EvaluateReclaim();
@@ -142,6 +143,7 @@ public sealed partial class FairShareScheduler
         PoolConfigValidator.ValidateShare(_config, share);
         ApplyShare(GetOrAddTenant(share.Tenant), share);
         _config = _config with { Tenants = [.. _shares.Values] };
+        _poolChanged = true;
         UpdateKey(_tenants[share.Tenant], now);
         EvaluateReclaim();
     }
@@ -151,6 +153,7 @@ public sealed partial class FairShareScheduler
     {
         job.State = state;
         job.CompletedAt = now;
+        Changed(job);
         _finished.Enqueue(job);
         TrimFinished(now);
     }
@@ -178,6 +181,7 @@ public sealed partial class FairShareScheduler
     private void Purge(Job job)
     {
         var tenant = job.Tenant;
+        Forgotten(job);
         _jobs.Remove(job.Id);
         tenant.ByIdempotencyKey.Remove(job.IdempotencyKey);
         tenant.UnlinkJob(job);

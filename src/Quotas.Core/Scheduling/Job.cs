@@ -37,6 +37,7 @@ internal sealed class Job
         PrevInTenant = null;
         NextInTenant = null;
         InTenantQueue = false;
+        Changed = false;
     }
 
     public long Id { get; private set; }
@@ -85,6 +86,9 @@ internal sealed class Job
 
     /// <summary>True while an entry for the job sits in its tenant's queue heap (possibly a stale one).</summary>
     public bool InTenantQueue { get; set; }
+
+    /// <summary>True while the job has a change not yet taken by <see cref="FairShareScheduler.TakeChanges"/>.</summary>
+    public bool Changed { get; set; }
 
     public bool IsTerminal => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled or JobState.Expired;
 

@@ -45,6 +45,9 @@ internal sealed class TenantState
 
     public long CompletedCount { get; set; }
 
+    /// <summary>True while counted usage has a change not yet taken by <see cref="FairShareScheduler.TakeChanges"/>.</summary>
+    public bool UsageChanged { get; set; }
+
     public long[] ReportedUsage { get; }
 
     /// <summary>Decayed resource-seconds as of <see cref="HistoryAt"/>.</summary>

@@ -31,16 +31,17 @@ internal static class UsageHistory
 
     /// <summary>
     /// Dominant share of history: decayed resource-seconds over what the whole pool delivers in the same decayed
-    /// window (capacity * half-life / ln 2), so a tenant that held the whole pool forever scores 1.
+    /// window (capacity * half-life / ln 2), so a tenant that held the whole pool forever scores 1. Reads only: the
+    /// stored history changes when usage is recorded, not each time the order is computed.
     /// </summary>
     public static double Share(TenantState tenant, long[] capacity, TimeSpan halfLife, DateTimeOffset now)
     {
-        Decay(tenant, halfLife, now);
+        var factor = now <= tenant.HistoryAt ? 1 : Math.Pow(0.5, (now - tenant.HistoryAt) / halfLife);
         var window = halfLife.TotalSeconds / Math.Log(2);
         var share = 0.0;
         for (var i = 0; i < capacity.Length; i++)
         {
-            share = Math.Max(share, tenant.History[i] / (capacity[i] * window));
+            share = Math.Max(share, tenant.History[i] * factor / (capacity[i] * window));
         }
 
         return share;

@@ -1,0 +1,77 @@
+namespace Quotas.Core.Scheduling;
+
+public sealed partial class FairShareScheduler
+{
+    // A job record is reused once forgotten, so each change remembers the id it was made under.
+    private readonly List<(Job Job, long Id)> _changedJobs = [];
+    private readonly List<long> _forgottenJobs = [];
+    private readonly List<TenantState> _changedUsage = [];
+    private bool _poolChanged = true;
+
+    /// <summary>
+    /// Returns what changed since the previous call (everything, for a pool never taken from) and starts counting
+    /// afresh. A new scheduler reports its configuration; one rebuilt by <see cref="FromSnapshot"/> reports nothing.
+    /// </summary>
+    public SchedulerChanges TakeChanges()
+    {
+        var jobs = new List<JobInfo>(_changedJobs.Count);
+        foreach (var (job, id) in _changedJobs)
+        {
+            if (job.Id == id && job.Changed)
+            {
+                job.Changed = false;
+                jobs.Add(job.ToInfo());
+            }
+        }
+
+        var usage = new List<TenantUsageSnapshot>(_changedUsage.Count);
+        foreach (var tenant in _changedUsage)
+        {
+            tenant.UsageChanged = false;
+            usage.Add(UsageSnapshot(tenant));
+        }
+
+        var forgotten = _forgottenJobs.ConvertAll(id => new JobId(id));
+        var changes = new SchedulerChanges(_poolChanged, _config, _nextJobId, jobs, forgotten, usage);
+        _changedJobs.Clear();
+        _forgottenJobs.Clear();
+        _changedUsage.Clear();
+        _poolChanged = false;
+        return changes;
+    }
+
+    private void Changed(Job job)
+    {
+        if (!job.Changed)
+        {
+            job.Changed = true;
+            _changedJobs.Add((job, job.Id));
+        }
+    }
+
+    private void UsageChanged(TenantState tenant)
+    {
+        if (!tenant.UsageChanged)
+        {
+            tenant.UsageChanged = true;
+            _changedUsage.Add(tenant);
+        }
+    }
+
+    private void Forgotten(Job job)
+    {
+        job.Changed = false;
+        _forgottenJobs.Add(job.Id);
+    }
+
+    private TenantUsageSnapshot UsageSnapshot(TenantState tenant)
+    {
+        var history = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (var i = 0; i < _layout.Count; i++)
+        {
+            history[_layout.NameAt(i)] = tenant.History[i];
+        }
+
+        return new TenantUsageSnapshot(tenant.Id, tenant.CompletedCount, _layout.ToVector(tenant.ReportedUsage), history, tenant.HistoryAt);
+    }
+}

@@ -1,0 +1,164 @@
+using System.Text.Json;
+using Quotas.Core.Scheduling;
+using static Quotas.Core.Tests.Scheduling.SchedulingKit;
+
+namespace Quotas.Core.Tests.Scheduling;
+
+/// <summary>
+/// A store that only ever applies <see cref="FairShareScheduler.TakeChanges"/> must end equal to the whole snapshot,
+/// whatever the operations and wherever the changes are taken.
+/// </summary>
+public sealed class ChangeTrackingTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Applying_every_change_set_rebuilds_the_whole_snapshot(int seed)
+    {
+        var random = new Random(seed);
+        var config = WorkerPool(12, Guarantee("a", 4), Guarantee("b", 4, weight: 2)) with
+        {
+            MaxFinishedJobs = 7,
+            MaxAttempts = 2,
+            HistoryBlend = 0.3,
+        };
+        var s = new FairShareScheduler(config);
+        var store = new Store();
+        var now = T0;
+        var tenants = new[] { "a", "b", "c" };
+        for (var step = 0; step < 600; step++)
+        {
+            now = now.AddSeconds(random.Next(0, 4));
+            var known = s.ToSnapshot().Jobs;
+            var any = known.Count > 0 ? known[random.Next(known.Count)].Id : new JobId(1);
+            switch (random.Next(10))
+            {
+                case < 3:
+                    s.Submit(tenants[random.Next(3)], Workers(random.Next(1, 4)), random.Next(3), now);
+                    break;
+                case 3:
+                case 4:
+                    s.Lease(Workers(random.Next(1, 6)), now, worker: $"w{random.Next(2)}");
+                    break;
+                case 5:
+                    s.Complete(any, (JobOutcome)random.Next(3), random.Next(2) == 0 ? null : Workers(random.Next(0, 3)), now);
+                    break;
+                case 6:
+                    s.Heartbeat($"w{random.Next(2)}", known.Select(j => j.Id), TimeSpan.FromSeconds(random.Next(1, 20)), now);
+                    break;
+                case 7:
+                    s.ExpireLeases(now);
+                    break;
+                case 8:
+                    s.Cancel(any, now);
+                    break;
+                default:
+                    if (random.Next(5) == 0)
+                    {
+                        s.UpdateCapacity(Workers(random.Next(6, 16)), now);
+                    }
+                    else
+                    {
+                        s.SetTenant(Guarantee(tenants[random.Next(3)], random.Next(0, 5), weight: random.Next(1, 4)), now);
+                    }
+
+                    break;
+            }
+
+            if (random.Next(4) == 0)
+            {
+                store.Apply(s.TakeChanges());
+            }
+        }
+
+        store.Apply(s.TakeChanges());
+
+        var whole = s.ToSnapshot();
+        Assert.Equal(Json(whole.Pool), Json(store.Pool));
+        Assert.Equal(whole.NextJobId, store.NextJobId);
+        Assert.Equal(whole.Jobs.Select(Json), store.Jobs.Values.OrderBy(j => j.Id.Value).Select(Json));
+        Assert.Equal(whole.Usage.OrderBy(u => u.Tenant.Value).Select(Json), store.Usage.Values.OrderBy(u => u.Tenant.Value).Select(Json));
+        Assert.True(store.ForgottenCount > 0, "the run should forget finished jobs, so that reused job records are covered");
+    }
+
+    [Fact]
+    public void A_new_pool_reports_its_configuration_and_a_restored_one_reports_nothing()
+    {
+        var s = new FairShareScheduler(WorkerPool(4));
+        s.Submit("a", Workers(1));
+
+        var first = s.TakeChanges();
+        var restored = FairShareScheduler.FromSnapshot(s.ToSnapshot());
+
+        Assert.True(first.PoolChanged);
+        Assert.Single(first.Jobs);
+        var none = restored.TakeChanges();
+        Assert.False(none.PoolChanged);
+        Assert.Empty(none.Jobs);
+        Assert.Empty(none.Usage);
+        Assert.Empty(none.Forgotten);
+        Assert.Equal(s.ToSnapshot().NextJobId, none.NextJobId);
+    }
+
+    [Fact]
+    public void A_job_changed_many_times_is_reported_once_as_it_is_now()
+    {
+        var s = new FairShareScheduler(WorkerPool(4));
+        var job = s.Submit("a", Workers(1));
+        s.TakeChanges();
+
+        var lease = Assert.Single(s.Lease(Workers(1)));
+        s.Heartbeat("w1", [lease.JobId], Ttl, T0.AddSeconds(5));
+        s.Complete(lease.JobId, true, null, T0.AddSeconds(9));
+        var changes = s.TakeChanges();
+
+        var reported = Assert.Single(changes.Jobs);
+        Assert.Equal(job.Id, reported.Id);
+        Assert.Equal(JobState.Succeeded, reported.State);
+        Assert.Equal("a", Assert.Single(changes.Usage).Tenant.Value);
+        Assert.Empty(s.TakeChanges().Jobs);
+    }
+
+    private static string Json<T>(T value) => JsonSerializer.Serialize(value);
+
+    private sealed class Store
+    {
+        public PoolConfig? Pool { get; private set; }
+
+        public long NextJobId { get; private set; }
+
+        public Dictionary<long, JobInfo> Jobs { get; } = [];
+
+        public Dictionary<TenantId, TenantUsageSnapshot> Usage { get; } = [];
+
+        public int ForgottenCount { get; private set; }
+
+        public void Apply(SchedulerChanges changes)
+        {
+            if (changes.PoolChanged)
+            {
+                Pool = changes.Pool;
+            }
+
+            NextJobId = changes.NextJobId;
+            foreach (var job in changes.Jobs)
+            {
+                Jobs[job.Id.Value] = job;
+            }
+
+            foreach (var id in changes.Forgotten)
+            {
+                Jobs.Remove(id.Value);
+                ForgottenCount++;
+            }
+
+            foreach (var usage in changes.Usage)
+            {
+                Usage[usage.Tenant] = usage;
+            }
+        }
+    }
+}
