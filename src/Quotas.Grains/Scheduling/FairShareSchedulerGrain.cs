@@ -9,6 +9,8 @@ namespace Quotas.Grains.Scheduling;
 /// The grain is reentrant so that concurrent changes share one write (<see cref="GroupCommit"/>): each change is a
 /// single synchronous step on the scheduler, so interleaving never splits one. Reads may see a change whose write is
 /// still running; when a write fails, memory goes back to the last stored state and the changed calls fail.
+/// The pool is stored as one entry per job (<see cref="PoolRecords"/>): a write stores what changed since the last
+/// one, so its cost follows the calls it serves, not the depth of the queue.
 /// </summary>
 [Reentrant]
 [GrainType(GrainTypeName)]
@@ -20,17 +22,23 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
     /// <summary>How often expired worker leases are looked for while the pool is active.</summary>
     internal static readonly TimeSpan LeaseSweepInterval = TimeSpan.FromSeconds(1);
 
-    private readonly IPersistentState<PoolState> _state;
+    private readonly IPersistentEntries<PoolRecord> _entries;
+    private readonly IPersistentState<LegacyPoolState> _legacy;
     private readonly TimeProvider _time;
     private readonly GroupCommit _commit;
     private readonly TenantAdmission _admission;
     private FairShareScheduler? _scheduler;
-    private SchedulerSnapshot? _stored;
-    private Dictionary<long, List<string>>? _storedTenantLeases;
 
-    public FairShareSchedulerGrain([PersistentState("pool")] IPersistentState<PoolState> state, TimeProvider time)
+    // Set when the scheduler was rebuilt rather than changed step by step: the next write stores every entry.
+    private bool _rewriteAll;
+
+    public FairShareSchedulerGrain(
+        [PersistentState("pool-entries")] IPersistentEntries<PoolRecord> entries,
+        [PersistentState("pool")] IPersistentState<LegacyPoolState> legacy,
+        TimeProvider time)
     {
-        _state = state;
+        _entries = entries;
+        _legacy = legacy;
         _time = time;
         _commit = new GroupCommit(WriteAsync, RestoreStored);
         _admission = new TenantAdmission(GrainFactory, GetPrimaryKeyString(), time);
@@ -38,12 +46,19 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _stored = _state.State.Snapshot;
-        _storedTenantLeases = _state.State.TenantLeases;
-        _admission.Restore(_storedTenantLeases);
-        if (_stored is not null)
+        RestoreStored();
+        if (_scheduler is null && _legacy.State.Snapshot is { } legacy)
         {
-            _scheduler = FairShareScheduler.FromSnapshot(_stored, (tenant, _) => _admission.MayTry(tenant));
+            // A pool stored whole by an earlier version: moved into entries, then the old record is cleared.
+            _admission.Restore(_legacy.State.TenantLeases);
+            _scheduler = FairShareScheduler.FromSnapshot(legacy, (tenant, _) => _admission.MayTry(tenant));
+            _rewriteAll = true;
+            await _commit.PersistAsync();
+            await _legacy.ClearStateAsync(cancellationToken);
+        }
+
+        if (_scheduler is not null)
+        {
             await ExpireLeasesAsync();
         }
 
@@ -82,6 +97,7 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
             var next = FairShareScheduler.FromSnapshot(_scheduler.ToSnapshot() with { Pool = config }, (tenant, _) => _admission.MayTry(tenant));
             next.UpdateCapacity(config.Capacity, _time.GetUtcNow());
             _scheduler = next;
+            _rewriteAll = true;
         }
 
         var applied = _scheduler.Config;
@@ -109,8 +125,8 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
         }
 
         await _commit.DrainAsync();
-        await _state.ClearStateAsync();
-        _stored = null;
+        await _entries.ClearAsync();
+        _admission.Restore(null);
     }
 
     public Task<SubmitResult> Submit(SubmitJobRequest request)
@@ -249,23 +265,43 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
         return result;
     }
 
+    /// <summary>Stores what changed since the last write (everything after a rebuild), in one transaction.</summary>
     private async Task WriteAsync()
     {
-        var snapshot = _scheduler?.ToSnapshot();
-        var tenantLeases = _admission.Snapshot();
-        _state.State.Snapshot = snapshot;
-        _state.State.TenantLeases = tenantLeases;
-        await _state.WriteStateAsync();
-        _stored = snapshot;
-        _storedTenantLeases = tenantLeases;
+        if (_scheduler is not { } scheduler)
+        {
+            return;
+        }
+
+        var changes = new List<KeyValuePair<string, PoolRecord?>>();
+        if (_rewriteAll)
+        {
+            _rewriteAll = false;
+            scheduler.TakeChanges();
+            _admission.TakeChanges();
+            var all = PoolRecords.All(scheduler.ToSnapshot(), _admission.Snapshot());
+            changes.AddRange(_entries.Entries.Keys.Where(key => !all.ContainsKey(key)).Select(key => new KeyValuePair<string, PoolRecord?>(key, null)));
+            changes.AddRange(all.Select(entry => new KeyValuePair<string, PoolRecord?>(entry.Key, entry.Value)));
+        }
+        else
+        {
+            PoolRecords.AddChanges(changes, scheduler.TakeChanges());
+            foreach (var (job, held) in _admission.TakeChanges())
+            {
+                PoolRecords.AddTenantLeases(changes, job, held);
+            }
+        }
+
+        await _entries.WriteAsync(changes);
     }
 
+    /// <summary>Puts memory back to the stored entries: on activation, and when a write failed.</summary>
     private void RestoreStored()
     {
-        _state.State.Snapshot = _stored;
-        _state.State.TenantLeases = _storedTenantLeases;
-        _admission.Restore(_storedTenantLeases);
-        _scheduler = _stored is null ? null : FairShareScheduler.FromSnapshot(_stored, (tenant, _) => _admission.MayTry(tenant));
+        var (snapshot, tenantLeases) = PoolRecords.Read(_entries.Entries);
+        _admission.Restore(tenantLeases);
+        _scheduler = snapshot is null ? null : FairShareScheduler.FromSnapshot(snapshot, (tenant, _) => _admission.MayTry(tenant));
+        _rewriteAll = false;
     }
 
     private FairShareScheduler Pool() =>

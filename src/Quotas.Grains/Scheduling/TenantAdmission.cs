@@ -26,6 +26,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     private readonly Dictionary<string, DateTimeOffset> _blockedUntil = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (TenantQuotaNames? Names, DateTimeOffset At)> _names = new(StringComparer.Ordinal);
     private Dictionary<long, List<string>> _held = [];
+    private readonly HashSet<long> _changed = [];
 
     /// <summary>The quota check the pure scheduler asks: false while the tenant's last refusal is fresh.</summary>
     public bool MayTry(Core.Scheduling.TenantId tenant) =>
@@ -36,8 +37,24 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
 
     public bool Holds(JobId job) => _held.ContainsKey(job.Value);
 
-    public void Restore(Dictionary<long, List<string>>? held) =>
+    public void Restore(Dictionary<long, List<string>>? held)
+    {
         _held = held?.ToDictionary(p => p.Key, p => p.Value.ToList()) ?? [];
+        _changed.Clear();
+    }
+
+    /// <summary>The jobs whose held leases changed since the last call, with what they hold now (null: nothing).</summary>
+    public List<(long Job, List<string>? Held)> TakeChanges()
+    {
+        var changes = new List<(long, List<string>?)>(_changed.Count);
+        foreach (var job in _changed)
+        {
+            changes.Add((job, _held.TryGetValue(job, out var held) ? [.. held] : null));
+        }
+
+        _changed.Clear();
+        return changes;
+    }
 
     /// <summary>Takes the tenant's leases for a job; false (nothing held) when the tenant refuses.</summary>
     public async Task<bool> AcquireAsync(JobLease lease, TimeSpan ttl)
@@ -83,6 +100,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         if (held.Count > 0)
         {
             _held[lease.JobId.Value] = held;
+            _changed.Add(lease.JobId.Value);
         }
 
         return true;
@@ -104,6 +122,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     {
         if (_held.Remove(job.Value, out var held))
         {
+            _changed.Add(job.Value);
             await ReleaseAllAsync(Tenant(tenantId), held);
         }
     }

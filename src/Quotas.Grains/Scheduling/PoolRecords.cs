@@ -1,0 +1,110 @@
+using System.Globalization;
+using Quotas.Core.Scheduling;
+
+namespace Quotas.Grains.Scheduling;
+
+/// <summary>Turns a pool into stored entries and back: whole, or only what changed since the last write.</summary>
+internal static class PoolRecords
+{
+    private const string ConfigKey = "config";
+    private const string SequenceKey = "sequence";
+    private const string JobPrefix = "job/";
+    private const string LeasesPrefix = "leases/";
+    private const string UsagePrefix = "usage/";
+
+    /// <summary>Rebuilds the snapshot (null when no pool is stored) and the tenant leases from stored entries.</summary>
+    public static (SchedulerSnapshot? Snapshot, Dictionary<long, List<string>> TenantLeases) Read(IReadOnlyDictionary<string, PoolRecord> entries)
+    {
+        PoolConfig? config = null;
+        var next = 1L;
+        var jobs = new List<JobInfo>();
+        var usage = new List<TenantUsageSnapshot>();
+        var leases = new Dictionary<long, List<string>>();
+        foreach (var (key, record) in entries)
+        {
+            if (record.Config is { } c)
+            {
+                config = c;
+            }
+            else if (record.NextJobId is { } n)
+            {
+                next = n;
+            }
+            else if (record.Job is { } job)
+            {
+                jobs.Add(job);
+            }
+            else if (record.Usage is { } u)
+            {
+                usage.Add(u);
+            }
+            else if (record.TenantLeases is { } held && key.StartsWith(LeasesPrefix, StringComparison.Ordinal))
+            {
+                leases[long.Parse(key.AsSpan(LeasesPrefix.Length), CultureInfo.InvariantCulture)] = held;
+            }
+        }
+
+        jobs.Sort(static (a, b) => a.Id.Value.CompareTo(b.Id.Value));
+        var snapshot = config is null ? null : new SchedulerSnapshot { Pool = config, Jobs = jobs, Usage = usage, NextJobId = next };
+        return (snapshot, leases);
+    }
+
+    /// <summary>The entries of a whole pool.</summary>
+    public static Dictionary<string, PoolRecord> All(SchedulerSnapshot snapshot, IReadOnlyDictionary<long, List<string>> tenantLeases)
+    {
+        var all = new Dictionary<string, PoolRecord>(StringComparer.Ordinal)
+        {
+            [ConfigKey] = new() { Config = snapshot.Pool },
+            [SequenceKey] = new() { NextJobId = snapshot.NextJobId },
+        };
+        foreach (var job in snapshot.Jobs)
+        {
+            all[JobKey(job.Id)] = new() { Job = job };
+        }
+
+        foreach (var usage in snapshot.Usage)
+        {
+            all[UsagePrefix + usage.Tenant.Value] = new() { Usage = usage };
+        }
+
+        foreach (var (job, held) in tenantLeases)
+        {
+            all[LeasesKey(job)] = new() { TenantLeases = held };
+        }
+
+        return all;
+    }
+
+    /// <summary>Adds to <paramref name="into"/> what a change set means for the stored entries.</summary>
+    public static void AddChanges(List<KeyValuePair<string, PoolRecord?>> into, SchedulerChanges changes)
+    {
+        if (changes.PoolChanged)
+        {
+            into.Add(new(ConfigKey, new PoolRecord { Config = changes.Pool }));
+        }
+
+        into.Add(new(SequenceKey, new PoolRecord { NextJobId = changes.NextJobId }));
+        foreach (var job in changes.Jobs)
+        {
+            into.Add(new(JobKey(job.Id), new PoolRecord { Job = job }));
+        }
+
+        foreach (var id in changes.Forgotten)
+        {
+            into.Add(new(JobKey(id), null));
+        }
+
+        foreach (var usage in changes.Usage)
+        {
+            into.Add(new(UsagePrefix + usage.Tenant.Value, new PoolRecord { Usage = usage }));
+        }
+    }
+
+    /// <summary>Adds the tenant leases of a job as they are now: the lease ids, or removal when none are held.</summary>
+    public static void AddTenantLeases(List<KeyValuePair<string, PoolRecord?>> into, long job, List<string>? held) =>
+        into.Add(new(LeasesKey(job), held is null ? null : new PoolRecord { TenantLeases = held }));
+
+    private static string JobKey(JobId id) => JobPrefix + id.Value.ToString(CultureInfo.InvariantCulture);
+
+    private static string LeasesKey(long job) => LeasesPrefix + job.ToString(CultureInfo.InvariantCulture);
+}

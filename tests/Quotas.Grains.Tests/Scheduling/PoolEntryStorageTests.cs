@@ -1,0 +1,116 @@
+using Grains;
+using Grains.Storage;
+using Grains.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Quotas.Contracts;
+using Quotas.Core.Scheduling;
+using Quotas.Grains.Scheduling;
+
+namespace Quotas.Grains.Tests.Scheduling;
+
+/// <summary>A pool is stored as one entry per job; what a new silo reads back must be the pool as it was acknowledged.</summary>
+public sealed class PoolEntryStorageTests
+{
+    public static TheoryData<string> Databases => ["sqlite", "postgresql"];
+
+    [Theory]
+    [MemberData(nameof(Databases))]
+    public async Task Every_kind_of_change_reads_back_the_same_on_a_new_silo(string database)
+    {
+        var options = QuotaClusters.Options(database == "sqlite" ? TestStorage.Sqlite() : TestStorage.PostgreSql());
+        const string poolId = "lifecycle";
+        List<JobInfo> before;
+        TenantUsage[] usageBefore;
+        await using (var first = await TestCluster.StartAsync(options))
+        {
+            var pool = first.GrainFactory.GetGrain<IFairShareSchedulerGrain>(poolId);
+            await pool.Configure(Pools.Small(poolId) with { MaxFinishedJobs = 3 });
+            for (var i = 0; i < 12; i++)
+            {
+                await pool.Submit(Pools.Job(i % 3 == 0 ? Pools.Beta : Pools.Alpha, $"job-{i}", priority: i % 2));
+            }
+
+            var leases = await pool.LeaseJobs("w1", ResourceVector.Of(("cpu_millicores", 3000), ("memory_mb", 8192)), TimeSpan.FromMinutes(5), 10);
+            Assert.Equal(3, leases.Count);
+            await pool.Heartbeat("w1", [leases[0].JobId], TimeSpan.FromMinutes(9));
+            await pool.Complete(leases[1].JobId, JobOutcome.Succeeded, ResourceVector.Of(("cpu_millicores", 700), ("memory_mb", 100)));
+            await pool.Complete(leases[2].JobId, JobOutcome.Preempted, null);
+            await pool.Cancel(new JobId(5));
+            await pool.Cancel(new JobId(6));
+            await pool.Cancel(new JobId(7));
+            await pool.Cancel(new JobId(8));
+
+            // Rebuilt with a larger capacity: the next write stores the whole pool, dropping nothing it should keep.
+            await pool.Configure(Pools.Small(poolId) with { MaxFinishedJobs = 3, Capacity = ResourceVector.Of(("cpu_millicores", 6000), ("memory_mb", 8192)) });
+            await pool.Submit(Pools.Job(Pools.Beta, "after-reconfigure"));
+            await pool.Complete(leases[0].JobId, JobOutcome.Failed, null);
+
+            before = await AllJobsAsync(pool);
+            usageBefore = [await pool.GetTenantUsage(Pools.Alpha), await pool.GetTenantUsage(Pools.Beta)];
+            await first.PrimarySilo.Silo.KillAsync();
+        }
+
+        await using var second = await TestCluster.StartAsync(options);
+        var reopened = second.GrainFactory.GetGrain<IFairShareSchedulerGrain>(poolId);
+
+        Assert.Equal(6000, (await reopened.GetConfig())!.Capacity["cpu_millicores"]);
+        Assert.Equal(before, await AllJobsAsync(reopened));
+        Assert.Equal(usageBefore.Select(Describe), new[] { await reopened.GetTenantUsage(Pools.Alpha), await reopened.GetTenantUsage(Pools.Beta) }.Select(Describe));
+        Assert.Null(await reopened.GetJob(new JobId(6)));
+        var storage = (IGrainEntryStorage)second.PrimarySilo.Services.GetRequiredKeyedService<IGrainStorage>("Default");
+        var stored = await storage.ReadEntriesAsync<PoolRecord>(new GrainStateKey(GrainId.Create(FairShareSchedulerGrain.GrainTypeName, poolId), "pool-entries"), default);
+        Assert.Equal(before.Select(j => $"job/{j.Id}").Order(), stored.Entries.Keys.Where(k => k.StartsWith("job/", StringComparison.Ordinal)).Order());
+        var next = await reopened.Submit(Pools.Job(Pools.Alpha, "after-restart"));
+        Assert.Equal(before.Max(j => j.Id.Value) + 1, next.Job.Id.Value);
+    }
+
+    [Fact]
+    public async Task A_pool_stored_whole_by_an_earlier_version_is_moved_into_entries()
+    {
+        var options = QuotaClusters.Options(TestStorage.Sqlite());
+        const string poolId = "legacy";
+        var legacy = new FairShareScheduler(Pools.Small(poolId));
+        for (var i = 0; i < 5; i++)
+        {
+            legacy.Submit(Pools.Job(Pools.Alpha, $"old-{i}"), DateTimeOffset.UtcNow);
+        }
+
+        var key = new GrainStateKey(GrainId.Create(FairShareSchedulerGrain.GrainTypeName, poolId), "pool");
+        await using (var first = await TestCluster.StartAsync(options))
+        {
+            var storage = first.PrimarySilo.Services.GetRequiredKeyedService<IGrainStorage>("Default");
+            await storage.WriteAsync(key, new LegacyPoolState { Snapshot = legacy.ToSnapshot(), TenantLeases = [] }, null, default);
+
+            var pool = first.GrainFactory.GetGrain<IFairShareSchedulerGrain>(poolId);
+            Assert.Equal(5, (await pool.GetTenantUsage(Pools.Alpha)).QueuedJobs);
+            Assert.False((await storage.ReadAsync<LegacyPoolState>(key, default)).RecordExists);
+            await first.PrimarySilo.Silo.KillAsync();
+        }
+
+        await using var second = await TestCluster.StartAsync(options);
+        var reopened = second.GrainFactory.GetGrain<IFairShareSchedulerGrain>(poolId);
+        Assert.Equal(5, (await reopened.GetTenantUsage(Pools.Alpha)).QueuedJobs);
+        Assert.False((await reopened.Submit(Pools.Job(Pools.Alpha, "old-3"))).Created);
+    }
+
+    private static async Task<List<JobInfo>> AllJobsAsync(IFairShareSchedulerGrain pool)
+    {
+        var jobs = new List<JobInfo>();
+        foreach (var tenant in new[] { Pools.Alpha, Pools.Beta })
+        {
+            string? cursor = null;
+            do
+            {
+                var page = await pool.ListJobs(tenant, 2, cursor);
+                jobs.AddRange(page.Jobs);
+                cursor = page.NextCursor;
+            }
+            while (cursor is not null);
+        }
+
+        return [.. jobs.OrderBy(j => j.Id.Value)];
+    }
+
+    private static string Describe(TenantUsage usage) =>
+        $"{usage.Tenant} queued={usage.QueuedJobs} leased={usage.LeasedJobs} completed={usage.CompletedJobs} allocated={usage.Allocated} reported={usage.ReportedUsage} share={usage.WeightedShare:R}";
+}
