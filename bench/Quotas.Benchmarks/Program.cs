@@ -5,7 +5,8 @@ using Quotas.Benchmarks.Tenants;
 // Recorded figures and the commands that made them: bench/Quotas.Benchmarks/RESULTS.md.
 //   -- tenants [--pure]        admission checks: baseline, pure logic, TenantGrain (local call)
 //   -- memory                  retained bytes per active tenant at 100,000 tenants
-//   -- scheduler-grain [jobs]  submit + lease + complete through FairShareSchedulerGrain
+//   -- scheduler-grain [jobs] [--postgres <connection string>]
+//                             submit + lease + complete through FairShareSchedulerGrain (SQLite unless --postgres)
 //   -- scheduling-quick        fair-share decisions of the pure logic against PriorityQueue (stopwatch)
 //   --filter '*'               the BenchmarkDotNet classes
 switch (args)
@@ -20,7 +21,9 @@ switch (args)
         TenantMemoryReport.Run(Console.Out);
         break;
     case ["scheduler-grain", ..]:
-        await SchedulerGrainThroughput.RunAsync(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000);
+        var postgres = Array.IndexOf(args, "--postgres") is var at and > 0 && at + 1 < args.Length ? args[at + 1] : null;
+        var jobCount = args.Length > 1 && args[1] != "--postgres" ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
+        await SchedulerGrainThroughput.RunAsync(Console.Out, jobCount, postgres);
         break;
     case ["scheduling-quick"]:
         SchedulingThroughput.Run(["--quick"]);

@@ -6,7 +6,7 @@ namespace Quotas.Benchmarks.Scheduling;
 
 /// <summary>
 /// `-- scheduler-grain [jobs]`: submit, lease and complete through FairShareSchedulerGrain end to end, every step
-/// persisted to SQLite before it is acknowledged. Submitters (one per tenant) and workers run concurrently; the figure
+/// persisted (SQLite, or PostgreSQL with --postgres) before it is acknowledged. Submitters (one per tenant) and workers run concurrently; the figure
 /// is completed jobs per second. Slurm documents a sustained 500 jobs/s as its floor to beat.
 /// </summary>
 internal static class SchedulerGrainThroughput
@@ -14,9 +14,9 @@ internal static class SchedulerGrainThroughput
     private const int Tenants = 8;
     private const int Workers = 4;
 
-    public static async Task RunAsync(TextWriter report, int jobs)
+    public static async Task RunAsync(TextWriter report, int jobs, string? postgres)
     {
-        await using var host = await GrainHost.StartAsync();
+        await using var host = await GrainHost.StartAsync(postgres);
         var pool = host.Grains.GetGrain<IFairShareSchedulerGrain>("bench");
         var tenants = Enumerable.Range(0, Tenants).Select(i => new TenantId($"tenant-{i}")).ToArray();
         await pool.Configure(new PoolConfig
@@ -58,6 +58,6 @@ internal static class SchedulerGrainThroughput
 
         report.WriteLine($"{completed:N0} jobs submitted, leased and completed through the grain in {elapsed.TotalSeconds:F1} s: " +
             $"{completed / elapsed.TotalSeconds:N0} jobs/s ({completed / elapsed.TotalSeconds / 500:F1}x Slurm's documented 500 jobs/s); " +
-            $"{Tenants} submitters, {Workers} workers, SQLite, every step persisted");
+            $"{Tenants} submitters, {Workers} workers, {(postgres is null ? "SQLite" : "PostgreSQL")}, every step persisted");
     }
 }
