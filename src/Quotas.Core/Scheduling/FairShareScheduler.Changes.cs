@@ -6,14 +6,20 @@ public sealed partial class FairShareScheduler
     private readonly List<(Job Job, long Id)> _changedJobs = [];
     private readonly List<long> _forgottenJobs = [];
     private readonly List<TenantState> _changedUsage = [];
+    private readonly bool _trackChanges;
     private bool _poolChanged = true;
 
     /// <summary>
-    /// Returns what changed since the previous call (everything, for a pool never taken from) and starts counting
-    /// afresh. A new scheduler reports its configuration; one rebuilt by <see cref="FromSnapshot"/> reports nothing.
+    /// Returns what changed since the previous call and starts counting afresh; only for a scheduler created with
+    /// trackChanges. A new scheduler reports its configuration; one rebuilt by <see cref="FromSnapshot"/> reports nothing.
     /// </summary>
     public SchedulerChanges TakeChanges()
     {
+        if (!_trackChanges)
+        {
+            throw new InvalidOperationException("This scheduler was created without trackChanges; create it with trackChanges: true to take its changes.");
+        }
+
         var jobs = new List<JobInfo>(_changedJobs.Count);
         foreach (var (job, id) in _changedJobs)
         {
@@ -42,7 +48,7 @@ public sealed partial class FairShareScheduler
 
     private void Changed(Job job)
     {
-        if (!job.Changed)
+        if (_trackChanges && !job.Changed)
         {
             job.Changed = true;
             _changedJobs.Add((job, job.Id));
@@ -51,7 +57,7 @@ public sealed partial class FairShareScheduler
 
     private void UsageChanged(TenantState tenant)
     {
-        if (!tenant.UsageChanged)
+        if (_trackChanges && !tenant.UsageChanged)
         {
             tenant.UsageChanged = true;
             _changedUsage.Add(tenant);
@@ -60,8 +66,11 @@ public sealed partial class FairShareScheduler
 
     private void Forgotten(Job job)
     {
-        job.Changed = false;
-        _forgottenJobs.Add(job.Id);
+        if (_trackChanges)
+        {
+            job.Changed = false;
+            _forgottenJobs.Add(job.Id);
+        }
     }
 
     private TenantUsageSnapshot UsageSnapshot(TenantState tenant)

@@ -26,10 +26,10 @@ public sealed partial class FairShareScheduler
     }
 
     /// <summary>Rebuilds a scheduler from <see cref="ToSnapshot"/>; leases keep their expiry, marks for preemption stay.</summary>
-    public static FairShareScheduler FromSnapshot(SchedulerSnapshot snapshot, QuotaCheck? quotaCheck = null)
+    public static FairShareScheduler FromSnapshot(SchedulerSnapshot snapshot, QuotaCheck? quotaCheck = null, bool trackChanges = false)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        var scheduler = new FairShareScheduler(snapshot.Pool, quotaCheck);
+        var scheduler = new FairShareScheduler(snapshot.Pool, quotaCheck, trackChanges);
         scheduler.Restore(snapshot);
         return scheduler;
     }

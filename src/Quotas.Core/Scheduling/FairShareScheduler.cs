@@ -31,12 +31,16 @@ public sealed partial class FairShareScheduler
     private int _queuedTotal;
     private DateTimeOffset _keysRefreshedAt;
 
-    /// <remarks>quotaCheck: Optional hook asked before each lease; see <see cref="QuotaCheck"/>.</remarks>
-    public FairShareScheduler(PoolConfig config, QuotaCheck? quotaCheck = null)
+    /// <remarks>
+    /// quotaCheck: Optional hook asked before each lease; see <see cref="QuotaCheck"/>. trackChanges: keep what
+    /// changed for <see cref="TakeChanges"/>, for an owner that stores the pool piece by piece.
+    /// </remarks>
+    public FairShareScheduler(PoolConfig config, QuotaCheck? quotaCheck = null, bool trackChanges = false)
     {
         PoolConfigValidator.Validate(config);
         _config = config;
         _quotaCheck = quotaCheck;
+        _trackChanges = trackChanges;
         _agingPerSecond = config.AgingPerSecond;
         _layout = new ResourceLayout(config.Capacity);
         _capacity = _layout.ToDense(config.Capacity, "capacity");

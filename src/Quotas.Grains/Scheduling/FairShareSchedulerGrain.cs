@@ -51,7 +51,7 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
         {
             // A pool stored whole by an earlier version: moved into entries, then the old record is cleared.
             _admission.Restore(_legacy.State.TenantLeases);
-            _scheduler = FairShareScheduler.FromSnapshot(legacy, (tenant, _) => _admission.MayTry(tenant));
+            _scheduler = Restore(legacy);
             _rewriteAll = true;
             await _commit.PersistAsync();
             await _legacy.ClearStateAsync(cancellationToken);
@@ -89,12 +89,12 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
 
         if (_scheduler is null)
         {
-            _scheduler = new FairShareScheduler(config, (tenant, _) => _admission.MayTry(tenant));
+            _scheduler = new FairShareScheduler(config, (tenant, _) => _admission.MayTry(tenant), trackChanges: true);
         }
         else
         {
             // Rebuilt with the new configuration, then re-balanced against the new capacity at once.
-            var next = FairShareScheduler.FromSnapshot(_scheduler.ToSnapshot() with { Pool = config }, (tenant, _) => _admission.MayTry(tenant));
+            var next = Restore(_scheduler.ToSnapshot() with { Pool = config });
             next.UpdateCapacity(config.Capacity, _time.GetUtcNow());
             _scheduler = next;
             _rewriteAll = true;
@@ -300,9 +300,12 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
     {
         var (snapshot, tenantLeases) = PoolRecords.Read(_entries.Entries);
         _admission.Restore(tenantLeases);
-        _scheduler = snapshot is null ? null : FairShareScheduler.FromSnapshot(snapshot, (tenant, _) => _admission.MayTry(tenant));
+        _scheduler = snapshot is null ? null : Restore(snapshot);
         _rewriteAll = false;
     }
+
+    private FairShareScheduler Restore(SchedulerSnapshot snapshot) =>
+        FairShareScheduler.FromSnapshot(snapshot, (tenant, _) => _admission.MayTry(tenant), trackChanges: true);
 
     private FairShareScheduler Pool() =>
         _scheduler ?? throw new SchedulingException(SchedulingErrorCodes.UnknownPool, $"Pool '{GetPrimaryKeyString()}' does not exist; create it with its capacity first.");

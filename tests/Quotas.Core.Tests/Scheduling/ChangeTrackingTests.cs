@@ -25,7 +25,7 @@ public sealed class ChangeTrackingTests
             MaxAttempts = 2,
             HistoryBlend = 0.3,
         };
-        var s = new FairShareScheduler(config);
+        var s = new FairShareScheduler(config, trackChanges: true);
         var store = new Store();
         var now = T0;
         var tenants = new[] { "a", "b", "c" };
@@ -87,11 +87,11 @@ public sealed class ChangeTrackingTests
     [Fact]
     public void A_new_pool_reports_its_configuration_and_a_restored_one_reports_nothing()
     {
-        var s = new FairShareScheduler(WorkerPool(4));
+        var s = new FairShareScheduler(WorkerPool(4), trackChanges: true);
         s.Submit("a", Workers(1));
 
         var first = s.TakeChanges();
-        var restored = FairShareScheduler.FromSnapshot(s.ToSnapshot());
+        var restored = FairShareScheduler.FromSnapshot(s.ToSnapshot(), trackChanges: true);
 
         Assert.True(first.PoolChanged);
         Assert.Single(first.Jobs);
@@ -106,7 +106,7 @@ public sealed class ChangeTrackingTests
     [Fact]
     public void A_job_changed_many_times_is_reported_once_as_it_is_now()
     {
-        var s = new FairShareScheduler(WorkerPool(4));
+        var s = new FairShareScheduler(WorkerPool(4), trackChanges: true);
         var job = s.Submit("a", Workers(1));
         s.TakeChanges();
 
@@ -120,6 +120,17 @@ public sealed class ChangeTrackingTests
         Assert.Equal(JobState.Succeeded, reported.State);
         Assert.Equal("a", Assert.Single(changes.Usage).Tenant.Value);
         Assert.Empty(s.TakeChanges().Jobs);
+    }
+
+    [Fact]
+    public void A_scheduler_made_without_tracking_keeps_no_changes_and_says_so_when_asked()
+    {
+        var s = new FairShareScheduler(WorkerPool(4));
+        s.Submit("a", Workers(1));
+
+        var error = Assert.Throws<InvalidOperationException>(() => s.TakeChanges());
+
+        Assert.Contains("trackChanges", error.Message);
     }
 
     private static string Json<T>(T value) => JsonSerializer.Serialize(value);
