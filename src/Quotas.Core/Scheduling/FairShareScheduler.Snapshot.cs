@@ -107,7 +107,7 @@ public sealed partial class FairShareScheduler
             ActualUsage = info.ActualUsage,
         };
         _jobs.Add(job.Id, job);
-        tenant.ByIdempotencyKey.Add(job.IdempotencyKey, job);
+        tenant.ByIdempotencyKey.Add(job.StoredIdempotencyKey, job);
         tenant.AppendJob(job);
         switch (info.State)
         {

@@ -30,7 +30,7 @@ public sealed partial class FairShareScheduler
 
         var dense = ValidateDemand(request.Demand);
         _tenants.TryGetValue(request.Tenant, out var tenant);
-        if (tenant is not null && tenant.ByIdempotencyKey.TryGetValue(request.IdempotencyKey, out var existing))
+        if (tenant is not null && tenant.TryGetByIdempotencyKey(request.IdempotencyKey, out var existing))
         {
             if (existing.Priority != request.Priority || !existing.Dense.AsSpan().SequenceEqual(dense))
             {
@@ -72,7 +72,7 @@ public sealed partial class FairShareScheduler
         tenant ??= GetOrAddTenant(request.Tenant);
         var job = NewJob(tenant, request.Demand, dense, request.Priority, request.IdempotencyKey, request.EstimatedDuration, now);
         _jobs.Add(job.Id, job);
-        tenant.ByIdempotencyKey.Add(job.IdempotencyKey, job);
+        tenant.ByIdempotencyKey.Add(job.StoredIdempotencyKey, job);
         tenant.AppendJob(job);
         Enqueue(job);
         Changed(job);

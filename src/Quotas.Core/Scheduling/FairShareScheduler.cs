@@ -187,7 +187,7 @@ public sealed partial class FairShareScheduler
         var tenant = job.Tenant;
         Forgotten(job);
         _jobs.Remove(job.Id);
-        tenant.ByIdempotencyKey.Remove(job.IdempotencyKey);
+        tenant.ByIdempotencyKey.Remove(job.StoredIdempotencyKey);
         tenant.UnlinkJob(job);
 
         // A job ended while queued may still have a stale entry in its tenant's heap; that record is left to the GC.

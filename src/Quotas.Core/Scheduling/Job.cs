@@ -5,6 +5,9 @@ namespace Quotas.Core.Scheduling;
 /// <summary>The scheduler's mutable record of one job.</summary>
 internal sealed class Job
 {
+    private char[] _keyBuffer;
+    private int _keyLength;
+
     public Job(long id, TenantState tenant, ResourceVector demand, long[] dense, int priority, string idempotencyKey, TimeSpan? estimatedDuration, DateTimeOffset submittedAt) =>
         Reset(id, tenant, demand, dense, priority, idempotencyKey, estimatedDuration, submittedAt);
 
@@ -12,7 +15,7 @@ internal sealed class Job
     /// Makes a forgotten job record a new job. Records are reused because with a deep queue every new job would
     /// otherwise survive into the old generation, and promoting them dominated the garbage collector's pauses.
     /// </summary>
-    [MemberNotNull(nameof(Tenant), nameof(Demand), nameof(Dense), nameof(IdempotencyKey))]
+    [MemberNotNull(nameof(Tenant), nameof(Demand), nameof(Dense), nameof(_keyBuffer))]
     public void Reset(long id, TenantState tenant, ResourceVector demand, long[] dense, int priority, string idempotencyKey, TimeSpan? estimatedDuration, DateTimeOffset submittedAt)
     {
         Id = id;
@@ -20,7 +23,13 @@ internal sealed class Job
         Demand = demand;
         Dense = dense;
         Priority = priority;
-        IdempotencyKey = idempotencyKey;
+        if (_keyBuffer is null || _keyBuffer.Length < idempotencyKey.Length)
+        {
+            _keyBuffer = new char[Math.Max(idempotencyKey.Length, 32)];
+        }
+
+        idempotencyKey.CopyTo(_keyBuffer);
+        _keyLength = idempotencyKey.Length;
         EstimatedDuration = estimatedDuration;
         SubmittedAt = submittedAt;
         EnqueuedAt = submittedAt;
@@ -51,7 +60,11 @@ internal sealed class Job
 
     public int Priority { get; private set; }
 
-    public string IdempotencyKey { get; private set; }
+    /// <summary>The key in the record's own buffer (see <see cref="StoredKey"/>); valid until the record is reused.</summary>
+    public StoredKey StoredIdempotencyKey => new(_keyBuffer, _keyLength);
+
+    /// <summary>The key as a new string, for results and messages.</summary>
+    public string IdempotencyKey => new(_keyBuffer, 0, _keyLength);
 
     public TimeSpan? EstimatedDuration { get; private set; }
 

@@ -57,7 +57,11 @@ internal sealed class TenantState
 
     public PriorityQueue<Job, JobKey> Queue { get; } = new();
 
-    public Dictionary<string, Job> ByIdempotencyKey { get; } = new(StringComparer.Ordinal);
+    public Dictionary<StoredKey, Job> ByIdempotencyKey { get; } = new(StoredKeyComparer.Instance);
+
+    /// <summary>Finds a job by the caller's key string without copying it.</summary>
+    public bool TryGetByIdempotencyKey(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out Job job) =>
+        ByIdempotencyKey.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key.AsSpan(), out job);
 
     /// <summary>
     /// The tenant's known jobs in id order, linked through <see cref="Job.NextInTenant"/>, for paging: a forgotten
