@@ -87,22 +87,9 @@ public abstract partial class GrainStorageConformanceTests
         {
             var key = Key($"entries-race-{round}");
             var etag = round % 2 == 0 ? null : await storage.WriteEntriesAsync(key, Changes(("seed", -1)), null, default);
-            using var start = new Barrier(2);
 
-            var writers = Enumerable.Range(0, 2).Select(writer => Task.Run(async () =>
-            {
-                start.SignalAndWait();
-                try
-                {
-                    await storage.WriteEntriesAsync(key, Changes([.. Enumerable.Range(0, 50).Select(i => ($"w{writer}/{i}", (int?)writer))]), etag, default);
-                    return true;
-                }
-                catch (InconsistentStateException)
-                {
-                    return false;
-                }
-            })).ToArray();
-            var outcomes = await Task.WhenAll(writers);
+            var outcomes = await RaceTwoWritersAsync(writer =>
+                storage.WriteEntriesAsync(key, Changes([.. Enumerable.Range(0, 50).Select(i => ($"w{writer}/{i}", (int?)writer))]), etag, default));
 
             Assert.Equal(1, outcomes.Count(won => won));
             var winner = Array.IndexOf(outcomes, true);

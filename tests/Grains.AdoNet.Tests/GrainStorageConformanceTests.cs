@@ -89,22 +89,8 @@ public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
         {
             var key = Key($"race-{round}");
             var etag = round % 2 == 0 ? null : await storage.WriteAsync(key, new Point { X = -1 }, null, default);
-            using var start = new Barrier(2);
 
-            var writers = Enumerable.Range(0, 2).Select(writer => Task.Run(async () =>
-            {
-                start.SignalAndWait();
-                try
-                {
-                    await storage.WriteAsync(key, new Point { X = writer }, etag, default);
-                    return true;
-                }
-                catch (InconsistentStateException)
-                {
-                    return false;
-                }
-            })).ToArray();
-            var outcomes = await Task.WhenAll(writers);
+            var outcomes = await RaceTwoWritersAsync(writer => storage.WriteAsync(key, new Point { X = writer }, etag, default));
 
             Assert.Equal(1, outcomes.Count(won => won));
             var winner = Array.IndexOf(outcomes, true);
@@ -194,6 +180,26 @@ public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
         var storage = await CreateStorageAsync();
 
         await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync(Key("p"), new Point(), "not-a-version", default));
+    }
+
+    /// <summary>Starts two writers at once; true for each whose write was not refused as a conflict.</summary>
+    private static async Task<bool[]> RaceTwoWritersAsync(Func<int, Task> write)
+    {
+        using var start = new Barrier(2);
+        var writers = Enumerable.Range(0, 2).Select(writer => Task.Run(async () =>
+        {
+            start.SignalAndWait();
+            try
+            {
+                await write(writer);
+                return true;
+            }
+            catch (InconsistentStateException)
+            {
+                return false;
+            }
+        })).ToArray();
+        return await Task.WhenAll(writers);
     }
 
     private GrainStateKey Key(string grainKey) => new(GrainId.Create("point", grainKey), "state");

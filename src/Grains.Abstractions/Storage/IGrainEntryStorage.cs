@@ -17,6 +17,9 @@ public interface IGrainEntryStorage
     Task<string> ClearEntriesAsync(GrainStateKey key, string? etag, CancellationToken cancellationToken);
 }
 
-/// <summary>What a read found: every stored entry by key, and the version (null when nothing was ever stored).</summary>
-public sealed record StoredEntries<TEntry>(IReadOnlyDictionary<string, TEntry> Entries, string? Etag)
+/// <summary>
+/// What a read found: every stored entry by key (a new dictionary with ordinal keys, the caller's to keep and change),
+/// and the version (null when nothing was ever stored).
+/// </summary>
+public sealed record StoredEntries<TEntry>(Dictionary<string, TEntry> Entries, string? Etag)
     where TEntry : class;

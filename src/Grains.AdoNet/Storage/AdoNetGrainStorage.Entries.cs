@@ -19,9 +19,10 @@ internal sealed partial class AdoNetGrainStorage
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(_dialect.SnapshotIsolation, cancellationToken);
-            await using (var read = CreateCommand(connection, GrainEntrySql.ReadVersion, key, transaction))
+            await using (var read = CreateCommand(connection, GrainStorageSql.Read, key, transaction))
+            await using (var row = await read.ExecuteReaderAsync(cancellationToken))
             {
-                version = await read.ExecuteScalarAsync(cancellationToken) is { } value and not DBNull ? Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) : null;
+                version = await row.ReadAsync(cancellationToken) ? row.GetInt64(1) : null;
             }
 
             await using (var entries = CreateCommand(connection, GrainEntrySql.ReadEntries, key, transaction))
@@ -83,15 +84,8 @@ internal sealed partial class AdoNetGrainStorage
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var version = CreateCommand(connection, expected is null ? GrainStorageSql.Insert : GrainStorageSql.Update, key, transaction)
-                .With("payload", null)
-                .With("modified_on", _time.GetUtcNow().UtcDateTime))
+            await using (var version = VersionCommand(connection, key, expected, payload: null, transaction))
             {
-                if (expected is { } current)
-                {
-                    version.With("version", current);
-                }
-
                 if (await version.ExecuteNonQueryAsync(cancellationToken) == 0)
                 {
                     await transaction.RollbackAsync(cancellationToken);
@@ -122,7 +116,7 @@ internal sealed partial class AdoNetGrainStorage
                 {
                     var command = batch.CreateBatchCommand();
                     command.CommandText = payload is null ? GrainEntrySql.Remove : GrainEntrySql.Put;
-                    AddKey(command.Parameters, command.CreateParameter, key, entryKey, payload);
+                    AddEntry(command.Parameters, command.CreateParameter, key, entryKey, payload);
                     batch.BatchCommands.Add(command);
                 }
 
@@ -139,29 +133,18 @@ internal sealed partial class AdoNetGrainStorage
         {
             var command = payload is null ? remove : put;
             command.Parameters.Clear();
-            AddKey(command.Parameters, command.CreateParameter, key, entryKey, payload);
+            AddEntry(command.Parameters, command.CreateParameter, key, entryKey, payload);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 
-    private void AddKey(DbParameterCollection parameters, Func<DbParameter> create, GrainStateKey key, string entryKey, string? payload)
+    private void AddEntry(DbParameterCollection parameters, Func<DbParameter> create, GrainStateKey key, string entryKey, string? payload)
     {
-        Add("service_id", ServiceId);
-        Add("grain_type", key.GrainId.Type);
-        Add("grain_key", key.GrainId.Key);
-        Add("state_name", key.StateName);
-        Add("entry_key", entryKey);
+        AddKey(parameters, create, key);
+        AddParameter(parameters, create, "entry_key", entryKey);
         if (payload is not null)
         {
-            Add("payload", payload);
-        }
-
-        void Add(string name, string value)
-        {
-            var parameter = create();
-            parameter.ParameterName = name;
-            parameter.Value = value;
-            parameters.Add(parameter);
+            AddParameter(parameters, create, "payload", payload);
         }
     }
 }

@@ -107,14 +107,7 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-            await using var command = CreateCommand(connection, expected is null ? GrainStorageSql.Insert : GrainStorageSql.Update, key)
-                .With("payload", payload)
-                .With("modified_on", _time.GetUtcNow().UtcDateTime);
-            if (expected is { } version)
-            {
-                command.With("version", version);
-            }
-
+            await using var command = VersionCommand(connection, key, expected, payload);
             changed = await command.ExecuteNonQueryAsync(cancellationToken);
         }
         catch (DbException exception)
@@ -135,12 +128,41 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
         $"(this writer held ETag '{etag ?? "none"}'). The activation is deactivated; the next call reads the current state.",
         etag);
 
-    private DbCommand CreateCommand(DbConnection connection, string sql, GrainStateKey key, DbTransaction? transaction = null) =>
-        connection.Command(sql, transaction)
-            .With("service_id", ServiceId)
-            .With("grain_type", key.GrainId.Type)
-            .With("grain_key", key.GrainId.Key)
-            .With("state_name", key.StateName);
+    private DbCommand CreateCommand(DbConnection connection, string sql, GrainStateKey key, DbTransaction? transaction = null)
+    {
+        var command = connection.Command(sql, transaction);
+        AddKey(command.Parameters, command.CreateParameter, key);
+        return command;
+    }
+
+    /// <summary>
+    /// Moves the state's row to the next version: inserts version 1 when <paramref name="expected"/> is null, else
+    /// updates from <paramref name="expected"/>. Changes no row when the stored version differs.
+    /// </summary>
+    private DbCommand VersionCommand(DbConnection connection, GrainStateKey key, long? expected, string? payload, DbTransaction? transaction = null)
+    {
+        var command = CreateCommand(connection, expected is null ? GrainStorageSql.Insert : GrainStorageSql.Update, key, transaction)
+            .With("payload", payload)
+            .With("modified_on", _time.GetUtcNow().UtcDateTime);
+        return expected is { } version ? command.With("version", version) : command;
+    }
+
+    /// <summary>The row key's parameters; takes a collection and a factory so that batch commands use it too.</summary>
+    private void AddKey(DbParameterCollection parameters, Func<DbParameter> create, GrainStateKey key)
+    {
+        AddParameter(parameters, create, "service_id", ServiceId);
+        AddParameter(parameters, create, "grain_type", key.GrainId.Type);
+        AddParameter(parameters, create, "grain_key", key.GrainId.Key);
+        AddParameter(parameters, create, "state_name", key.StateName);
+    }
+
+    private static void AddParameter(DbParameterCollection parameters, Func<DbParameter> create, string name, string value)
+    {
+        var parameter = create();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        parameters.Add(parameter);
+    }
 
     private string Serialize<TState>(GrainStateKey key, TState state)
     {

@@ -8,8 +8,6 @@ internal static class GrainEntrySql
 {
     private const string Key = "service_id = @service_id AND grain_type = @grain_type AND grain_key = @grain_key AND state_name = @state_name";
 
-    public const string ReadVersion = $"SELECT version FROM grains_storage WHERE {Key}";
-
     public const string ReadEntries = $"SELECT entry_key, payload FROM grains_storage_entries WHERE {Key}";
 
     public const string Put = """

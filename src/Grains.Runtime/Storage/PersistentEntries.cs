@@ -25,7 +25,7 @@ internal sealed class PersistentEntries<TEntry> : IPersistentEntries<TEntry>, IA
     public async Task ReadAsync(CancellationToken cancellationToken = default)
     {
         var stored = await _storage.ReadEntriesAsync<TEntry>(_key, cancellationToken);
-        _entries = new Dictionary<string, TEntry>(stored.Entries, StringComparer.Ordinal);
+        _entries = stored.Entries;
         Etag = stored.Etag;
     }
 
