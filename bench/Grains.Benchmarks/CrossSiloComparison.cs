@@ -9,7 +9,7 @@ namespace Grains.Benchmarks;
 /// </summary>
 internal static class CrossSiloComparison
 {
-    private const int Rounds = 5;
+    private const int Rounds = 7;
 
     public static async Task RunAsync(TextWriter report)
     {

@@ -4,6 +4,7 @@ namespace Grains.Cluster;
 public sealed class LocalSilo
 {
     private SiloAddress? _address;
+    private string _name = "";
     private volatile bool _acceptsActivations;
 
     /// <summary>The silo's address; set when it joins.</summary>
@@ -14,10 +15,14 @@ public sealed class LocalSilo
     /// <summary>False before the silo is Active and from the moment it starts to leave or is declared dead.</summary>
     public bool AcceptsActivations => _acceptsActivations;
 
-    /// <summary>The address as carried in message headers; empty before joining.</summary>
-    public string Name => _address?.ToString() ?? "";
+    /// <summary>The address as carried in message headers; empty before joining. Kept, as every call sends it.</summary>
+    public string Name => _name;
 
-    internal void SetAddress(SiloAddress address) => _address = address;
+    internal void SetAddress(SiloAddress address)
+    {
+        _name = address.ToString();
+        _address = address;
+    }
 
     internal void SetAcceptsActivations(bool value) => _acceptsActivations = value;
 

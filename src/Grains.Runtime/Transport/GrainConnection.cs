@@ -11,7 +11,7 @@ namespace Grains.Transport;
 /// id; sends go through a bounded queue (senders wait when it is full); when the connection closes, every request
 /// still in flight fails at once instead of waiting for its timeout.
 /// </summary>
-internal sealed partial class GrainConnection : IDisposable
+internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
 {
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
@@ -195,8 +195,11 @@ internal sealed partial class GrainConnection : IDisposable
     }
 
     /// <summary>
-    /// Write combining: the thread that queues a frame while nobody writes becomes the writer and writes everything
-    /// queued in one flush. No dedicated writer thread has to be woken for each frame, and frames batch under load.
+    /// Write combining: the thread that queues a frame while nobody writes schedules one writer, which writes
+    /// everything queued by the time it runs in one flush. The writer goes to the back of the thread pool's queue
+    /// rather than running on the queuing thread, so the callers and turns already waiting there add their frames
+    /// first: under load a flush (a send system call) carries many frames instead of one. Writing inline instead sent
+    /// about four times as many system calls per call and halved the cross-silo throughput with 64 callers.
     /// </summary>
     private void Enqueue(OutgoingFrame frame)
     {
@@ -210,9 +213,11 @@ internal sealed partial class GrainConnection : IDisposable
         _sendQueue.Enqueue(frame);
         if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
         {
-            _ = WriteQueuedAsync();
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
     }
+
+    void IThreadPoolWorkItem.Execute() => _ = WriteQueuedAsync();
 
     private async Task WriteQueuedAsync()
     {
