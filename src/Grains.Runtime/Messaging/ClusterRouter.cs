@@ -151,7 +151,7 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         if (_directory is not null && _self is { HasJoined: true } self)
         {
             var keptHere = activeOwner is { } kept && self.Is(kept);
-            var owner = snapshot.Ring.GetOwner(target);
+            var owner = ReferenceEquals(snapshot.Ring, snapshot.ActiveRing) ? activeOwner : snapshot.Ring.GetOwner(target);
             if ((keptHere && (handoffFrom is not null || _directory.HasActivation(target))) ||
                 (owner is { } own && self.Is(own)))
             {
