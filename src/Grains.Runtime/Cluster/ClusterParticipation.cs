@@ -69,15 +69,18 @@ internal sealed partial class ClusterParticipation
     /// <summary>Step one of a graceful stop: announce ShuttingDown; calls keep flowing while grains are handed off.</summary>
     public Task BeginLeaveAsync(CancellationToken cancellationToken) => _agent.BeginLeaveAsync(cancellationToken);
 
-    /// <summary>Last step of a graceful stop, once every activation is gone: answer what is in flight, then become Dead.</summary>
+    /// <summary>
+    /// Last step of a graceful stop, once every activation is gone: answer what is in flight, become Dead, keep handing
+    /// stragglers off while every view catches up, then the close handshake: each peer is asked to go away and closes
+    /// its connection once its last call here is answered, so no call is cut off with an unknown outcome.
+    /// </summary>
     public async Task FinishLeaveAsync(CancellationToken cancellationToken)
     {
         await WaitForInboundCallsAsync(cancellationToken);
         await _agent.FinishLeaveAsync(cancellationToken);
-
-        // Stragglers with an old view may still send here; they are handed off until every view has caught up.
         await Task.Delay(_options.ShutdownAnnouncementDelay, _time, cancellationToken);
-        await WaitForQuietAsync(cancellationToken);
+        await _inboundConnections.GoAwayAsync(_options.ShutdownAnnouncementDelay, _time, cancellationToken);
+        await WaitForInboundCallsAsync(cancellationToken);
         _inboundConnections.AbortAll();
         _outboundConnections.AbortAll();
         LogLeft(_logger, _self.Name);
@@ -89,27 +92,6 @@ internal sealed partial class ClusterParticipation
         await _agent.KillAsync();
         _inboundConnections.AbortAll();
         _outboundConnections.AbortAll();
-    }
-
-    /// <summary>
-    /// Before the connections close: no call in flight and none arrived for a short quiet period. A call written to a
-    /// connection that closes unread has an unknown outcome for its sender, so the silo waits out the last stragglers,
-    /// up to one more announcement delay (a sender whose view is still stale by then meets a closed connection).
-    /// </summary>
-    private async Task WaitForQuietAsync(CancellationToken cancellationToken)
-    {
-        var quiet = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(50).Ticks, _options.ShutdownAnnouncementDelay.Ticks / 5));
-        var giveUpAt = _time.GetUtcNow() + _options.ShutdownAnnouncementDelay;
-        while (true)
-        {
-            await WaitForInboundCallsAsync(cancellationToken);
-            var arrived = _inboundCalls.StartedCount;
-            await Task.Delay(quiet, _time, cancellationToken);
-            if ((_inboundCalls.StartedCount == arrived && _inboundCalls.InFlight == 0) || _time.GetUtcNow() >= giveUpAt)
-            {
-                return;
-            }
-        }
     }
 
     private async Task WaitForInboundCallsAsync(CancellationToken cancellationToken)

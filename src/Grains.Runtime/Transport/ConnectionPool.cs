@@ -40,11 +40,11 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
     /// <summary>The grain types the last silo reported in its handshake (interface full name to grain type).</summary>
     public IReadOnlyDictionary<string, string> RemoteGrainTypes { get; private set; } = new Dictionary<string, string>();
 
-    /// <summary>The connection to a silo when one is open now (no waiting, no connecting).</summary>
+    /// <summary>The connection to a silo when one is open and takes requests now (no waiting, no connecting).</summary>
     public bool TryGetOpen(SiloAddress silo, out GrainConnection connection)
     {
         if (_connections.TryGetValue(silo, out var entry) && entry.IsValueCreated && entry.Value.IsCompletedSuccessfully &&
-            entry.Value.Result is { IsClosed: false } open)
+            entry.Value.Result is { AcceptsRequests: true } open)
         {
             connection = open;
             return true;
@@ -71,10 +71,12 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
                 throw;
             }
 
-            if (!connection.IsClosed)
+            if (connection.AcceptsRequests)
             {
                 return connection;
             }
+
+            // Closed, or draining because the silo is going away: a new connection, or the silo's refusal, tells more.
 
             Forget(silo, entry);
         }

@@ -29,8 +29,10 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
     private readonly ConcurrentDictionary<long, TaskCompletionSource> _pings = new();
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _drainStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextCorrelationId;
     private int _closeStarted;
+    private int _draining;
 
     public GrainConnection(
         string remoteName,
@@ -56,6 +58,12 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
 
     public bool IsClosed => _closing.IsCancellationRequested;
 
+    /// <summary>False once closed, and from the moment the peer said it is going away (<see cref="MessageKind.GoAway"/>).</summary>
+    public bool AcceptsRequests => !IsClosed && Volatile.Read(ref _draining) == 0;
+
+    /// <summary>Completes when the peer has said it is going away; the connection closes once its requests are answered.</summary>
+    public Task DrainStarted => _drainStarted.Task;
+
     /// <summary>Completes when the connection has closed and every outstanding request has been failed.</summary>
     public Task Closed => _closed.Task;
 
@@ -70,15 +78,21 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
         request.CorrelationId = correlationId;
         frame.SetCorrelationId(correlationId);
         _outstanding[correlationId] = request;
-        if (IsClosed)
+        Interlocked.MemoryBarrier();
+        if (!AcceptsRequests)
         {
+            // Not written: the router retries it on another connection after refreshing its view.
             FailOutstanding(correlationId, new ConnectionClosedException(RemoteName));
             frame.Return();
+            CloseIfDrained();
             return default;
         }
 
         return EnqueueAsync(new OutgoingFrame(frame, request));
     }
+
+    /// <summary>Tells the peer this process is going away: it sends nothing new here and closes once answered.</summary>
+    public void SendGoAway() => SendReply(ControlFrame(MessageKind.GoAway, 0, 0, ""));
 
     /// <summary>Sends a frame that expects no reply (one-way calls, replies, pongs).</summary>
     public ValueTask SendAsync(FrameBuilder frame) => EnqueueAsync(new OutgoingFrame(frame, null));
@@ -404,8 +418,12 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
                 if (_outstanding.TryRemove(header.CorrelationId, out var request))
                 {
                     request.Handler.OnReply(request, header, payload);
+                    CloseIfDrained();
                 }
 
+                break;
+            case MessageKind.GoAway:
+                BeginDrain();
                 break;
             case MessageKind.Ping:
                 if (!_faults.Isolated)
@@ -423,6 +441,30 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
                 break;
             default:
                 throw new InvalidDataException($"unexpected {header.Kind} frame");
+        }
+    }
+
+    /// <summary>The peer is going away: new requests go elsewhere; the connection closes once the last answer is in.</summary>
+    private void BeginDrain()
+    {
+        if (Interlocked.Exchange(ref _draining, 1) == 0)
+        {
+            LogDraining(_logger, RemoteName, _outstanding.Count);
+            _drainStarted.TrySetResult();
+            CloseIfDrained();
+        }
+    }
+
+    /// <summary>
+    /// Closes a draining connection with nothing outstanding. A sender adds its request before it reads the draining
+    /// flag and the drain sets the flag before it reads the table (both fenced), so a request either sees the flag and
+    /// goes elsewhere or is seen here and answered before the close.
+    /// </summary>
+    private void CloseIfDrained()
+    {
+        if (Volatile.Read(ref _draining) == 1 && _outstanding.IsEmpty)
+        {
+            Abort();
         }
     }
 
@@ -446,4 +488,7 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Debug, Message = "Aborting the transport of {Remote} failed")]
     private static partial void LogAbortFailed(ILogger logger, Exception exception, string remote);
+
+    [LoggerMessage(EventId = 304, Level = LogLevel.Debug, Message = "{Remote} is going away; closing the connection once its {Outstanding} requests are answered")]
+    private static partial void LogDraining(ILogger logger, string remote, int outstanding);
 }

@@ -64,7 +64,7 @@ internal readonly record struct MessageHeader(
     /// <summary>Parses a header and returns how many bytes it took; throws <see cref="InvalidDataException"/> on malformed input.</summary>
     public static MessageHeader Read(ReadOnlySpan<byte> frame, out int consumed)
     {
-        if (frame.Length < FixedLength || frame[0] is 0 or > (byte)MessageKind.Pong)
+        if (frame.Length < FixedLength || frame[0] is 0 or > (byte)MessageKind.GoAway)
         {
             throw new InvalidDataException("The frame does not start with a valid Grains message header.");
         }

@@ -17,4 +17,10 @@ internal enum MessageKind : byte
     Unavailable = 8,
     Ping = 9,
     Pong = 10,
+
+    /// <summary>
+    /// Sent by a silo that is leaving on each connection it accepted: send no new request here; close the connection
+    /// once every request already sent has its answer. Nothing sent on it then has an unknown outcome.
+    /// </summary>
+    GoAway = 11,
 }

@@ -26,6 +26,7 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<SiloConnectionHandler> _logger;
     private Dictionary<string, string>? _grainTypes;
+    private int _goingAway;
 
     public SiloConnectionHandler(
         ClusterRouter router,
@@ -68,7 +69,8 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
             ? $"protocol {hello.Protocol} is not supported (this silo speaks {Handshake.ProtocolVersion})"
             : hello.ClusterId != _membership.ClusterId
                 ? $"it belongs to cluster '{hello.ClusterId}', this silo to cluster '{_membership.ClusterId}'"
-                : !_self.HasJoined ? "this silo has not joined the cluster yet" : null;
+                : !_self.HasJoined ? "this silo has not joined the cluster yet"
+                : Volatile.Read(ref _goingAway) == 1 ? "this silo is leaving the cluster" : null;
         var ack = refusal is null
             ? new HelloAckMessage(true, null, _self.Name, _grainTypes ??= _registry.GrainTypesByInterfaceName())
             : new HelloAckMessage(false, refusal, _self.Name, null);
@@ -90,6 +92,13 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
             _loggerFactory.CreateLogger<GrainConnection>());
         _connections[grainConnection] = 0;
 
+        // Accepted while the silo began to go away: GoAwayAsync may have missed it (it adds before it reads the flag).
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _goingAway) == 1)
+        {
+            grainConnection.SendGoAway();
+        }
+
         // Kestrel asks every connection to close when the server stops; a silo connection closes at once.
         var lifetime = connection.Features.Get<IConnectionLifetimeNotificationFeature>();
         using var closeRequested = lifetime?.ConnectionClosedRequested.Register(static state => ((GrainConnection)state!).Abort(), grainConnection);
@@ -104,6 +113,39 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
         }
     }
 
+    /// <summary>
+    /// The close handshake of a silo that is leaving: refuses new connections, asks each peer to go away
+    /// (<see cref="MessageKind.GoAway"/>) and waits, at most <paramref name="timeout"/>, until every peer has closed
+    /// its connection once its last request was answered. Returns how many connections were still open.
+    /// </summary>
+    public async Task<int> GoAwayAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        Interlocked.Exchange(ref _goingAway, 1);
+        foreach (var connection in _connections.Keys)
+        {
+            connection.SendGoAway();
+        }
+
+        var giveUpAt = time.GetUtcNow() + timeout;
+        while (OpenConnections() is { Length: > 0 } open)
+        {
+            var left = giveUpAt - time.GetUtcNow();
+            try
+            {
+                await Task.WhenAll(open.Select(c => c.Closed)).WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, time, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                LogPeersStayed(_logger, open.Count(c => !c.Closed.IsCompleted), timeout);
+                break;
+            }
+        }
+
+        return OpenConnections().Length;
+    }
+
+    private GrainConnection[] OpenConnections() => [.. _connections.Keys.Where(c => !c.Closed.IsCompleted)];
+
     /// <summary>Drops every inbound connection at once (a killed silo says no goodbye).</summary>
     public void AbortAll()
     {
@@ -115,4 +157,7 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
 
     [LoggerMessage(EventId = 330, Level = LogLevel.Warning, Message = "Refused the connection from {Remote}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(EventId = 331, Level = LogLevel.Warning, Message = "{Count} peers kept their connections open {Timeout} after being asked to go away; closing them")]
+    private static partial void LogPeersStayed(ILogger logger, int count, TimeSpan timeout);
 }

@@ -1,0 +1,136 @@
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using Grains.Transport;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Grains.Runtime.Tests;
+
+/// <summary>
+/// The close handshake of a leaving silo, on two connections joined by in-memory pipes: the silo's side says
+/// GoAway; the caller's side sends nothing new, lets its requests in flight finish, then closes.
+/// </summary>
+public sealed class ConnectionGoAwayTests
+{
+    private static readonly TimeSpan s_patience = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task A_connection_told_to_go_away_sends_nothing_new_waits_for_its_answers_then_closes()
+    {
+        var silo = new HeldRequests();
+        var replies = new ReplyLog();
+        var (caller, callee) = Connect(silo);
+
+        var first = await SendAsync(caller, replies);
+        var second = await SendAsync(caller, replies);
+        var arrived = new[] { await silo.Arrived.ReadAsync(), await silo.Arrived.ReadAsync() };
+        Assert.Equal([first.CorrelationId, second.CorrelationId], arrived.Order());
+
+        callee.SendGoAway();
+        await caller.DrainStarted.WaitAsync(s_patience);
+        var third = await SendAsync(caller, replies);
+
+        Assert.False(caller.AcceptsRequests);
+        Assert.Equal([(third, false)], replies.Lost);
+        Assert.False(caller.IsClosed);
+
+        Answer(callee, first);
+        Assert.Same(first, await replies.Answered.ReadAsync().AsTask().WaitAsync(s_patience));
+        Assert.False(caller.IsClosed);
+
+        Answer(callee, second);
+        Assert.Same(second, await replies.Answered.ReadAsync().AsTask().WaitAsync(s_patience));
+        await caller.Closed.WaitAsync(s_patience);
+        await callee.Closed.WaitAsync(s_patience);
+
+        Assert.False(silo.Arrived.TryRead(out _));
+        Assert.Equal([(third, false)], replies.Lost);
+    }
+
+    [Fact]
+    public async Task A_connection_with_nothing_in_flight_closes_as_soon_as_it_is_told_to_go_away()
+    {
+        var replies = new ReplyLog();
+        var (caller, callee) = Connect(new HeldRequests());
+
+        callee.SendGoAway();
+        await caller.Closed.WaitAsync(s_patience);
+        await callee.Closed.WaitAsync(s_patience);
+        await SendAsync(caller, replies);
+
+        Assert.Single(replies.Lost);
+        Assert.False(replies.Lost[0].Written);
+    }
+
+    private static (GrainConnection Caller, GrainConnection Callee) Connect(IRequestHandler silo)
+    {
+        var toCallee = new Pipe();
+        var toCaller = new Pipe();
+        var options = new TransportOptions();
+        var caller = new GrainConnection(
+            "callee", new DuplexPipe(toCaller.Reader, toCallee.Writer), () => toCallee.Writer.Complete(), null, options, new SiloNetworkFaults(), NullLogger.Instance);
+        var callee = new GrainConnection(
+            "caller", new DuplexPipe(toCallee.Reader, toCaller.Writer), () => toCaller.Writer.Complete(), silo, options, new SiloNetworkFaults(), NullLogger.Instance);
+        caller.Start();
+        callee.Start();
+        return (caller, callee);
+    }
+
+    private static async Task<OutstandingRequest> SendAsync(GrainConnection caller, ReplyLog replies)
+    {
+        var request = new OutstandingRequest(null!, GrainId.Create("probe", "1"), replies);
+        await caller.SendRequestAsync(request, GrainConnection.ControlFrame(MessageKind.Request, 0, 0, ""));
+        return request;
+    }
+
+    private static void Answer(GrainConnection callee, OutstandingRequest request) =>
+        callee.SendReply(GrainConnection.ControlFrame(MessageKind.Response, request.CorrelationId, 0, ""));
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
+
+    /// <summary>The silo's side: records each request and answers only when the test says so.</summary>
+    private sealed class HeldRequests : IRequestHandler
+    {
+        private readonly Channel<long> _arrived = Channel.CreateUnbounded<long>();
+
+        public ChannelReader<long> Arrived => _arrived.Reader;
+
+        public void OnRequest(GrainConnection connection, in MessageHeader header, ReadOnlySpan<byte> payload) =>
+            _arrived.Writer.TryWrite(header.CorrelationId);
+    }
+
+    /// <summary>The caller's side: which requests were answered, and which were lost and whether they had been written.</summary>
+    private sealed class ReplyLog : IReplyHandler
+    {
+        private readonly Channel<OutstandingRequest> _answered = Channel.CreateUnbounded<OutstandingRequest>();
+        private readonly List<(OutstandingRequest Request, bool Written)> _lost = [];
+
+        public ChannelReader<OutstandingRequest> Answered => _answered.Reader;
+
+        public List<(OutstandingRequest Request, bool Written)> Lost
+        {
+            get
+            {
+                lock (_lost)
+                {
+                    return [.. _lost];
+                }
+            }
+        }
+
+        public void OnReply(OutstandingRequest request, in MessageHeader header, ReadOnlySpan<byte> payload) =>
+            _answered.Writer.TryWrite(request);
+
+        public void OnConnectionLost(OutstandingRequest request, bool written, Exception reason)
+        {
+            lock (_lost)
+            {
+                _lost.Add((request, written));
+            }
+        }
+    }
+}
