@@ -16,7 +16,12 @@ internal sealed class ActivationExecutor : SynchronizationContext, IThreadPoolWo
     private readonly ConcurrentQueue<WorkItem> _queue = new();
     private readonly ActivationData _owner;
 
-    // 1 while a drain is queued to or running on the thread pool; only the thread that sets it to 1 queues a drain.
+    // True while a caller outside any activation hands a call over and may run its turn itself (see PostIncoming).
+    [ThreadStatic]
+    private static bool s_callerOffersThread;
+
+    // 1 while a drain is queued to or running on the thread pool, or a caller runs a turn inline; only the thread that
+    // sets it to 1 runs or queues work.
     private int _scheduled;
 
     public ActivationExecutor(ActivationData owner) => _owner = owner;
@@ -24,8 +29,27 @@ internal sealed class ActivationExecutor : SynchronizationContext, IThreadPoolWo
     /// <summary>True on the thread that is currently running this activation's work.</summary>
     public bool IsCurrent => Current == this;
 
-    /// <summary>A call that has arrived: the executor admits it (runs or parks it).</summary>
-    public void PostIncoming(GrainCall call) => Enqueue(new WorkItem(WorkKind.Incoming, call, null, null));
+    /// <summary>
+    /// Offers the calling thread for the turn of the call it is about to hand over, when it is not itself running an
+    /// activation's turn (a web request, a client, a test). Withdraw it once the call is handed over.
+    /// </summary>
+    public static void OfferCallingThread() => s_callerOffersThread = Current is not ActivationExecutor;
+
+    public static void WithdrawCallingThread() => s_callerOffersThread = false;
+
+    /// <summary>
+    /// A call that has arrived: the executor admits it (runs or parks it). When its caller offered its thread and the
+    /// activation is idle, the turn starts right there: a grain method that completes synchronously then answers
+    /// without a single thread switch (two fewer than through the thread pool). Calls made from inside a turn, and
+    /// calls arriving from other processes, are queued as always.
+    /// </summary>
+    public void PostIncoming(GrainCall call)
+    {
+        if (!s_callerOffersThread || !TryRunOnCallingThread(call))
+        {
+            Enqueue(new WorkItem(WorkKind.Incoming, call, null, null));
+        }
+    }
 
     /// <summary>A call already admitted: the executor runs it.</summary>
     public void PostStart(GrainCall call) => Enqueue(new WorkItem(WorkKind.Start, call, null, null));
@@ -59,6 +83,44 @@ internal sealed class ActivationExecutor : SynchronizationContext, IThreadPoolWo
                 Schedule();
             }
         }
+    }
+
+    /// <summary>
+    /// Runs the call's admission on the calling thread when nothing is queued or running here; the turn holds the
+    /// executor exactly as a drain does, so turns still never overlap. The caller's ambient context is restored after.
+    /// </summary>
+    private bool TryRunOnCallingThread(GrainCall call)
+    {
+        // One turn per offer: calls that this turn makes are queued as usual.
+        s_callerOffersThread = false;
+        if (!_queue.IsEmpty || Volatile.Read(ref _scheduled) != 0 || Interlocked.Exchange(ref _scheduled, 1) != 0)
+        {
+            return false;
+        }
+
+        var previous = Current;
+        var callerContext = ExecutionContext.Capture();
+        SetSynchronizationContext(this);
+        try
+        {
+            Run(new WorkItem(WorkKind.Incoming, call, null, null));
+        }
+        finally
+        {
+            SetSynchronizationContext(previous);
+            if (callerContext is not null)
+            {
+                ExecutionContext.Restore(callerContext);
+            }
+
+            Interlocked.Exchange(ref _scheduled, 0);
+            if (!_queue.IsEmpty)
+            {
+                Schedule();
+            }
+        }
+
+        return true;
     }
 
     private void Enqueue(in WorkItem item)

@@ -1,3 +1,4 @@
+using Grains.Activation;
 using Grains.CodeGeneration;
 using Microsoft.Extensions.Options;
 
@@ -30,7 +31,16 @@ internal sealed class CallDispatcher : IGrainCallInvoker
         call.SetResultSink(pending);
         call.Routing = new GrainCallRouting(Deadline(timeout), 0, 0);
         _pendingCalls.Add(pending);
-        _router.Route(target, call);
+        ActivationExecutor.OfferCallingThread();
+        try
+        {
+            _router.Route(target, call);
+        }
+        finally
+        {
+            ActivationExecutor.WithdrawCallingThread();
+        }
+
         return pending.Task;
     }
 
