@@ -77,7 +77,6 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
             }
 
             // Closed, or draining because the silo is going away: a new connection, or the silo's refusal, tells more.
-
             Forget(silo, entry);
         }
 
