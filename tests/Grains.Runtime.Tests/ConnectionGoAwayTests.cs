@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Threading.Channels;
+using Grains.Testing;
 using Grains.Transport;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -59,6 +60,32 @@ public sealed class ConnectionGoAwayTests
 
         Assert.Single(replies.Lost);
         Assert.False(replies.Lost[0].Written);
+    }
+
+    [Fact]
+    public async Task A_retired_connection_sends_nothing_new_and_gives_up_on_its_calls_after_the_grace_period()
+    {
+        var silo = new HeldRequests();
+        var replies = new ReplyLog();
+        var clock = new ManualTimeProvider();
+        var (caller, callee) = Connect(silo);
+        var held = await SendAsync(caller, replies);
+        await silo.Arrived.ReadAsync();
+
+        var retiring = caller.RetireAsync(TimeSpan.FromSeconds(2), clock);
+        var refused = await SendAsync(caller, replies);
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.False(caller.IsClosed);
+        Assert.Equal([(refused, false)], replies.Lost);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await retiring.WaitAsync(s_patience);
+        await callee.Closed.WaitAsync(s_patience);
+
+        Assert.True(caller.IsClosed);
+        Assert.Equal([(refused, false), (held, true)], replies.Lost);
+        Assert.False(silo.Arrived.TryRead(out _));
     }
 
     private static (GrainConnection Caller, GrainConnection Callee) Connect(IRequestHandler silo)

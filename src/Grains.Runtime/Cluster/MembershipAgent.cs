@@ -126,7 +126,8 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
         {
             if (entry.Status == MembershipStatus.Dead && !_self.Is(entry.Silo))
             {
-                _connections.Drop(entry.Silo);
+                // A silo that left gracefully announces Dead and then still answers for the announcement delay.
+                _connections.Retire(entry.Silo, _options.ShutdownAnnouncementDelay, _time);
             }
         }
 
@@ -281,7 +282,7 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
             if (declared)
             {
                 LogDeclaredOtherDead(_logger, target);
-                _connections.Drop(target);
+                _connections.Retire(target, _options.ShutdownAnnouncementDelay, _time);
             }
         }
         catch (Exception exception) when (exception is not OperationCanceledException)

@@ -83,12 +83,24 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
         throw new SiloUnavailableException($"The connection to silo {silo} keeps closing.");
     }
 
-    /// <summary>Closes the connection to a silo (for example one declared dead); its in-flight calls fail at once.</summary>
+    /// <summary>Closes the connection to a silo at once; its in-flight calls fail at once.</summary>
     public void Drop(SiloAddress silo)
     {
         if (_connections.TryRemove(silo, out var entry) && entry.IsValueCreated && entry.Value.IsCompletedSuccessfully)
         {
             entry.Value.Result.Abort();
+        }
+    }
+
+    /// <summary>
+    /// Stops using the connection to a silo declared dead: no new call goes on it, the calls in flight keep it until
+    /// they are answered (a silo that left gracefully answers them) or <paramref name="grace"/> has passed.
+    /// </summary>
+    public void Retire(SiloAddress silo, TimeSpan grace, TimeProvider time)
+    {
+        if (_connections.TryRemove(silo, out var entry) && entry.IsValueCreated && entry.Value.IsCompletedSuccessfully)
+        {
+            _ = entry.Value.Result.RetireAsync(grace, time);
         }
     }
 

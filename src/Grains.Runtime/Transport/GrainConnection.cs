@@ -91,6 +91,24 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
         return EnqueueAsync(new OutgoingFrame(frame, request));
     }
 
+    /// <summary>
+    /// Sends no new request here and closes once those in flight are answered, or after <paramref name="grace"/>. For a
+    /// peer declared dead: one that left gracefully still answers what it has read; one that crashed broke the
+    /// connection already, which failed its requests at once.
+    /// </summary>
+    public async Task RetireAsync(TimeSpan grace, TimeProvider time)
+    {
+        BeginDrain();
+        try
+        {
+            await Closed.WaitAsync(grace, time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Abort();
+        }
+    }
+
     /// <summary>Tells the peer this process is going away: it sends nothing new here and closes once answered.</summary>
     public void SendGoAway() => SendReply(ControlFrame(MessageKind.GoAway, 0, 0, ""));
 
