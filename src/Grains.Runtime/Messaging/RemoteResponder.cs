@@ -53,18 +53,10 @@ internal sealed class NoResponder : ICallResponder
 internal sealed class InboundCallTracker
 {
     private int _inFlight;
-    private long _started;
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>How many calls have arrived so far; a stopping silo compares two readings to see whether any came between.</summary>
-    public long StartedCount => Volatile.Read(ref _started);
-
-    public void Started()
-    {
-        Interlocked.Increment(ref _started);
-        Interlocked.Increment(ref _inFlight);
-    }
+    public void Started() => Interlocked.Increment(ref _inFlight);
 
     public void Completed() => Interlocked.Decrement(ref _inFlight);
 }

@@ -58,12 +58,6 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
 
     public bool IsClosed => _closing.IsCancellationRequested;
 
-    /// <summary>False once closed, and from the moment the peer said it is going away (<see cref="MessageKind.GoAway"/>).</summary>
-    public bool AcceptsRequests => !IsClosed && Volatile.Read(ref _draining) == 0;
-
-    /// <summary>Completes when the peer has said it is going away; the connection closes once its requests are answered.</summary>
-    public Task DrainStarted => _drainStarted.Task;
-
     /// <summary>Completes when the connection has closed and every outstanding request has been failed.</summary>
     public Task Closed => _closed.Task;
 
@@ -90,27 +84,6 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
 
         return EnqueueAsync(new OutgoingFrame(frame, request));
     }
-
-    /// <summary>
-    /// Sends no new request here and closes once those in flight are answered, or after <paramref name="grace"/>. For a
-    /// peer declared dead: one that left gracefully still answers what it has read; one that crashed broke the
-    /// connection already, which failed its requests at once.
-    /// </summary>
-    public async Task RetireAsync(TimeSpan grace, TimeProvider time)
-    {
-        BeginDrain();
-        try
-        {
-            await Closed.WaitAsync(grace, time).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            Abort();
-        }
-    }
-
-    /// <summary>Tells the peer this process is going away: it sends nothing new here and closes once answered.</summary>
-    public void SendGoAway() => SendReply(ControlFrame(MessageKind.GoAway, 0, 0, ""));
 
     /// <summary>Sends a frame that expects no reply (one-way calls, replies, pongs).</summary>
     public ValueTask SendAsync(FrameBuilder frame) => EnqueueAsync(new OutgoingFrame(frame, null));
@@ -462,30 +435,6 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
         }
     }
 
-    /// <summary>The peer is going away: new requests go elsewhere; the connection closes once the last answer is in.</summary>
-    private void BeginDrain()
-    {
-        if (Interlocked.Exchange(ref _draining, 1) == 0)
-        {
-            LogDraining(_logger, RemoteName, _outstanding.Count);
-            _drainStarted.TrySetResult();
-            CloseIfDrained();
-        }
-    }
-
-    /// <summary>
-    /// Closes a draining connection with nothing outstanding. A sender adds its request before it reads the draining
-    /// flag and the drain sets the flag before it reads the table (both fenced), so a request either sees the flag and
-    /// goes elsewhere or is seen here and answered before the close.
-    /// </summary>
-    private void CloseIfDrained()
-    {
-        if (Volatile.Read(ref _draining) == 1 && _outstanding.IsEmpty)
-        {
-            Abort();
-        }
-    }
-
     private static ReadOnlySpan<byte> Copy(ReadOnlySequence<byte> frame, out byte[] rented)
     {
         rented = ArrayPool<byte>.Shared.Rent((int)frame.Length);
@@ -506,7 +455,4 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Debug, Message = "Aborting the transport of {Remote} failed")]
     private static partial void LogAbortFailed(ILogger logger, Exception exception, string remote);
-
-    [LoggerMessage(EventId = 304, Level = LogLevel.Debug, Message = "{Remote} is going away; closing the connection once its {Outstanding} requests are answered")]
-    private static partial void LogDraining(ILogger logger, string remote, int outstanding);
 }

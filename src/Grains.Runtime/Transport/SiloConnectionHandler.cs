@@ -116,9 +116,9 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
     /// <summary>
     /// The close handshake of a silo that is leaving: refuses new connections, asks each peer to go away
     /// (<see cref="MessageKind.GoAway"/>) and waits, at most <paramref name="timeout"/>, until every peer has closed
-    /// its connection once its last request was answered. Returns how many connections were still open.
+    /// its connection once its last request was answered.
     /// </summary>
-    public async Task<int> GoAwayAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    public async Task GoAwayAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         Interlocked.Exchange(ref _goingAway, 1);
         foreach (var connection in _connections.Keys)
@@ -140,8 +140,6 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
                 break;
             }
         }
-
-        return OpenConnections().Length;
     }
 
     private GrainConnection[] OpenConnections() => [.. _connections.Keys.Where(c => !c.Closed.IsCompleted)];
