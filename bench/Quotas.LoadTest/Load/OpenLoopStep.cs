@@ -28,6 +28,7 @@ internal sealed class OpenLoopStep
     private long _refused;
     private long _errors;
     private long _outstanding;
+    private long _responses;
     private long _lastCompletion;
     private bool _dispatchFinished;
     private string? _firstError;
@@ -113,6 +114,7 @@ internal sealed class OpenLoopStep
             using var request = _plan.Create(_tenantSequence[index & SequenceMask]);
             using var response = await _client.SendAsync(request, _cancellation);
             var completed = Stopwatch.GetTimestamp();
+            Interlocked.Increment(ref _responses);
             if (!measured)
             {
                 return;
@@ -183,7 +185,10 @@ internal sealed class OpenLoopStep
             _latency.QuantileMilliseconds(0.95),
             _latency.QuantileMilliseconds(0.99),
             _sendLag.QuantileMilliseconds(0.99),
-            _firstError);
+            _firstError)
+        {
+            Responses = Interlocked.Read(ref _responses),
+        };
     }
 
     private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "...";

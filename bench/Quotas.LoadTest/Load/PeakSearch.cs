@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Quotas.LoadTest.Options;
 
@@ -29,15 +30,24 @@ internal sealed class PeakSearch
         _log = log;
     }
 
-    public async Task<TargetResult> RunAsync(string name, string description, RequestPlan plan, CancellationToken cancellationToken)
+    /// <remarks>serverCpu: the target's CPU time so far, read before and after each step.</remarks>
+    public async Task<TargetResult> RunAsync(string name, string description, RequestPlan plan, Func<TimeSpan> serverCpu, CancellationToken cancellationToken)
     {
+        using var generator = Process.GetCurrentProcess();
         using var client = LoadClient.Create();
         var steps = new List<MeasuredStep>();
 
         async Task<StepResult> Step(string phase, double rate, TimeSpan duration)
         {
             var step = new OpenLoopStep(client, plan, _tenantSequence, rate, _options.Warmup, duration, _options.MaxOutstanding);
+            var serverBefore = serverCpu();
+            var generatorBefore = ProcessorTime(generator);
             var result = await step.RunAsync(cancellationToken);
+            result = result with
+            {
+                ServerCpuMicroseconds = PerResponse(serverCpu() - serverBefore, result.Responses),
+                GeneratorCpuMicroseconds = PerResponse(ProcessorTime(generator) - generatorBefore, result.Responses),
+            };
             steps.Add(new MeasuredStep(phase, result));
             _log.WriteLine(Describe(name, phase, result));
             // Let the server finish what it still holds (longer after an overload), so one step does not spill into the next.
@@ -81,7 +91,17 @@ internal sealed class PeakSearch
         return new TargetResult(name, description, steps, best, halfPeak);
     }
 
+    private static TimeSpan ProcessorTime(Process process)
+    {
+        process.Refresh();
+        return process.TotalProcessorTime;
+    }
+
+    private static double? PerResponse(TimeSpan cpu, long responses) =>
+        responses > 0 && cpu > TimeSpan.Zero ? cpu.TotalMicroseconds / responses : null;
+
     private static string Describe(string name, string phase, StepResult r) => string.Create(CultureInfo.InvariantCulture,
         $"  {name,-9} {phase,-9} offered {r.OfferedPerSecond,9:N0}/s  achieved {r.AchievedPerSecond,9:N0}/s  ok {r.Ok,9:N0}  429 {r.Refused,8:N0}  errors {r.Errors,6:N0}  " +
-        $"p50 {r.P50Milliseconds,7:0.00}  p95 {r.P95Milliseconds,7:0.00}  p99 {r.P99Milliseconds,7:0.00} ms  send lag p99 {r.SendLagP99Milliseconds,5:0.00} ms  {r.Verdict}");
+        $"p50 {r.P50Milliseconds,7:0.00}  p95 {r.P95Milliseconds,7:0.00}  p99 {r.P99Milliseconds,7:0.00} ms  send lag p99 {r.SendLagP99Milliseconds,5:0.00} ms  " +
+        $"cpu/req server {r.ServerCpuMicroseconds,5:0.0} us generator {r.GeneratorCpuMicroseconds,5:0.0} us  {r.Verdict}");
 }

@@ -22,6 +22,15 @@ internal sealed record StepResult(
     /// <summary>Below this share of the offered rate the target is not keeping up.</summary>
     public const double SustainedShare = 0.95;
 
+    /// <summary>Responses of any status to every request of the step, warm-up included: what the CPU figures divide.</summary>
+    public long Responses { get; init; }
+
+    /// <summary>CPU the target's processes used per response over the whole step, warm-up included; null if unknown.</summary>
+    public double? ServerCpuMicroseconds { get; init; }
+
+    /// <summary>CPU the generator used per response over the same time: what it leaves the target on shared cores.</summary>
+    public double? GeneratorCpuMicroseconds { get; init; }
+
     public bool Sustained => Verdict == "sustained";
 
     public string Verdict =>

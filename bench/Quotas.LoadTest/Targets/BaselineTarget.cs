@@ -49,6 +49,8 @@ internal sealed class BaselineTarget(string name, string description, ServeKind 
             [.. tenants.Select(id => $"qk_{id}_{new string('x', 43)}")]);
     }
 
+    public TimeSpan ServerProcessorTime() => (_server?.ProcessorTime ?? TimeSpan.Zero) + (_redis?.ProcessorTime ?? TimeSpan.Zero);
+
     public async ValueTask DisposeAsync()
     {
         if (_server is not null)

@@ -85,6 +85,24 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>CPU time the process has used so far, user and kernel, all threads.</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            try
+            {
+                _process.Refresh();
+                return _process.TotalProcessorTime;
+            }
+            catch (InvalidOperationException)
+            {
+                // Exited: the step that follows fails on its own; the CPU figure of a dead server means nothing.
+                return TimeSpan.Zero;
+            }
+        }
+    }
+
     public string LastOutput() => _lastLines.IsEmpty ? " It printed nothing." : $" Its last output:\n    {string.Join("\n    ", _lastLines)}";
 
     public async ValueTask DisposeAsync()

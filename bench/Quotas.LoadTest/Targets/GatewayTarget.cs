@@ -44,6 +44,8 @@ internal sealed class GatewayTarget(LoadTestOptions options, RepositoryPaths pat
         return new RequestPlan([.. tenants.Select(id => new Uri(baseAddress, $"/v1/tenants/{id}/rate-limits/requests/hits"))], keys);
     }
 
+    public TimeSpan ServerProcessorTime() => _host?.ProcessorTime ?? TimeSpan.Zero;
+
     public async ValueTask DisposeAsync()
     {
         if (_host is not null)

@@ -11,4 +11,7 @@ internal interface ILoadTarget : IAsyncDisposable
 
     /// <summary>Starts the server processes, prepares the tenants and answers the request of every tenant.</summary>
     Task<RequestPlan> StartAsync(CancellationToken cancellationToken);
+
+    /// <summary>CPU time used so far by every process of the target (a Redis baseline counts redis-server too).</summary>
+    TimeSpan ServerProcessorTime();
 }

@@ -15,6 +15,8 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public int Port { get; }
 
+    public TimeSpan ProcessorTime => _process.ProcessorTime;
+
     public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken)
     {
         var port = FreePort.Next();
