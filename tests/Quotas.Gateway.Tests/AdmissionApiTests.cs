@@ -46,6 +46,7 @@ public sealed class AdmissionApiTests
         {
             var allowed = await tenant.PostJson("/v1/tenants/acme/rate-limits/requests/hits", """{"cost":1}""");
             await allowed.Ok();
+            AssertSized(allowed);
             Assert.Equal("\"requests\";q=3;w=10", allowed.Headers.GetValues("RateLimit-Policy").Single());
             Assert.Equal($"\"requests\";r={2 - i};t=10", allowed.Headers.GetValues("RateLimit").Single());
         }
@@ -53,6 +54,7 @@ public sealed class AdmissionApiTests
         time.Advance(TimeSpan.FromSeconds(4));
         var refused = await tenant.PostJson("/v1/tenants/acme/rate-limits/requests/hits", """{"cost":1}""");
         await refused.Problem(429, "rate_limited");
+        AssertSized(refused);
         Assert.Equal("6", refused.Headers.RetryAfter!.ToString());
         Assert.Equal("\"requests\";r=0;t=6", refused.Headers.GetValues("RateLimit").Single());
 
@@ -107,5 +109,16 @@ public sealed class AdmissionApiTests
         var alert = alerts["items"]!.AsArray().Single()!;
         Assert.Equal("storage_bytes", (string?)alert["quota"]);
         Assert.Equal(80, (int)alert["thresholdPercent"]!);
+    }
+
+    /// <summary>
+    /// Hits and problems are answered with a Content-Length rather than chunked, so a client reads one sized body.
+    /// Call after the body was read.
+    /// </summary>
+    private static void AssertSized(HttpResponseMessage response)
+    {
+        Assert.NotEqual(true, response.Headers.TransferEncodingChunked);
+        Assert.True(response.Content.Headers.TryGetValues("Content-Length", out var length), "The answer carries no Content-Length.");
+        Assert.True(long.Parse(length.Single(), CultureInfo.InvariantCulture) > 0);
     }
 }

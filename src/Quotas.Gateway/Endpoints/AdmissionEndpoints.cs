@@ -63,7 +63,7 @@ internal static class AdmissionEndpoints
         var decision = hit.Decision;
         QuotaRefusals.SetRateLimitHeaders(context.Response, decision, hit.Window);
         return decision.Allowed
-            ? TypedResults.Ok(new RateHitResult(decision.Quota, decision.Limit, decision.Remaining, QuotaRefusals.Seconds(decision.ResetAfter)))
+            ? SizedJson.Ok(new RateHitResult(decision.Quota, decision.Limit, decision.Remaining, QuotaRefusals.Seconds(decision.ResetAfter)))
             : QuotaRefusals.Refused(context, decision.ToAdmission());
     }
 

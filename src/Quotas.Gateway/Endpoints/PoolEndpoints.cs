@@ -32,7 +32,7 @@ internal static class PoolEndpoints
         var pool = JobEndpoints.Pool(grains, config.Id ?? "");
         if (await pool.GetConfig() is not null)
         {
-            return Problem.Result(Problem.Details(context, StatusCodes.Status409Conflict, ProblemTypes.Conflict, "Conflict",
+            return Problem.Result(context, Problem.Details(context, StatusCodes.Status409Conflict, ProblemTypes.Conflict, "Conflict",
                 $"Pool '{config.Id}' already exists; replace it with PUT /v1/pools/{config.Id}.", "pool_exists"));
         }
 

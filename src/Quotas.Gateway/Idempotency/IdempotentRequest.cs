@@ -62,10 +62,10 @@ internal static class IdempotentRequest
                 context.Response.Headers["Idempotent-Replayed"] = "true";
                 return Stored(claim.Response!);
             case IdempotencyClaimStatus.Mismatch:
-                return Problem.Result(Problem.Details(context, StatusCodes.Status422UnprocessableEntity, ProblemTypes.IdempotencyKeyMismatch,
+                return Problem.Result(context, Problem.Details(context, StatusCodes.Status422UnprocessableEntity, ProblemTypes.IdempotencyKeyMismatch,
                     "Idempotency key reused", $"{Header} '{key}' was used with a different request; use a new key for a new request.", "idempotency_key_mismatch"));
             case IdempotencyClaimStatus.InFlight:
-                return Problem.Result(Problem.Details(context, StatusCodes.Status409Conflict, ProblemTypes.IdempotencyKeyInFlight,
+                return Problem.Result(context, Problem.Details(context, StatusCodes.Status409Conflict, ProblemTypes.IdempotencyKeyInFlight,
                     "Request in progress", $"A request with {Header} '{key}' is still running; retry after it finishes.", "idempotency_key_in_flight"));
         }
 

@@ -1,46 +1,28 @@
 namespace Quotas.Gateway.Metrics;
 
-/// <summary>One labelled series of a counter or gauge. Updates take a lock: measurements are few per request.</summary>
+/// <summary>
+/// One labelled series of a counter or gauge. Lock-free: every request updates the same few series from every thread,
+/// and a lock there turns into a convoy when the process is overloaded and a holder is preempted.
+/// </summary>
 internal sealed class ValueSeries
 {
-    private readonly Lock _lock = new();
     private double _value;
 
-    public double Value
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _value;
-            }
-        }
-    }
+    public double Value => Volatile.Read(ref _value);
 
-    public void Add(double delta)
-    {
-        lock (_lock)
-        {
-            _value += delta;
-        }
-    }
+    public void Add(double delta) => AtomicDouble.Add(ref _value, delta);
 
-    public void Set(double value)
-    {
-        lock (_lock)
-        {
-            _value = value;
-        }
-    }
+    public void Set(double value) => Volatile.Write(ref _value, value);
 }
 
-/// <summary>One labelled series of a histogram: a count per bucket (not yet cumulative), the sum and the count.</summary>
+/// <summary>
+/// One labelled series of a histogram: a count per bucket (not yet cumulative) and the sum. Lock-free like
+/// <see cref="ValueSeries"/>; the count is the sum of the buckets, so a scrape's +Inf bucket always equals its count.
+/// </summary>
 internal sealed class HistogramSeries(double[] bounds)
 {
-    private readonly Lock _lock = new();
     private readonly long[] _buckets = new long[bounds.Length + 1];
     private double _sum;
-    private long _count;
 
     public void Record(double value)
     {
@@ -51,28 +33,41 @@ internal sealed class HistogramSeries(double[] bounds)
             index = ~index;
         }
 
-        lock (_lock)
-        {
-            _buckets[index]++;
-            _sum += value;
-            _count++;
-        }
+        Interlocked.Increment(ref _buckets[index]);
+        AtomicDouble.Add(ref _sum, value);
     }
 
-    /// <summary>A consistent copy: cumulative counts per bound then +Inf, the sum and the count.</summary>
+    /// <summary>Cumulative counts per bound then +Inf, the sum and the count, read without stopping writers.</summary>
     public (long[] Cumulative, double Sum, long Count) Read()
     {
-        lock (_lock)
+        var cumulative = new long[_buckets.Length];
+        long running = 0;
+        for (var i = 0; i < _buckets.Length; i++)
         {
-            var cumulative = new long[_buckets.Length];
-            long running = 0;
-            for (var i = 0; i < _buckets.Length; i++)
+            running += Volatile.Read(ref _buckets[i]);
+            cumulative[i] = running;
+        }
+
+        return (cumulative, Volatile.Read(ref _sum), running);
+    }
+}
+
+/// <summary>Adds to a double shared between threads with a compare-and-swap loop.</summary>
+internal static class AtomicDouble
+{
+    public static void Add(ref double target, double delta)
+    {
+        var seen = Volatile.Read(ref target);
+        while (true)
+        {
+            var previous = Interlocked.CompareExchange(ref target, seen + delta, seen);
+            // Bitwise: Equals would take -0.0 for 0.0 (and NaN for NaN) and drop an addition that lost the race.
+            if (BitConverter.DoubleToInt64Bits(previous) == BitConverter.DoubleToInt64Bits(seen))
             {
-                running += _buckets[i];
-                cumulative[i] = running;
+                return;
             }
 
-            return (cumulative, _sum, _count);
+            seen = previous;
         }
     }
 }

@@ -19,19 +19,20 @@ public static class Problem
         return problem;
     }
 
-    public static IResult Result(ProblemDetails problem) => TypedResults.Problem(problem);
+    /// <summary>The problem as a sized <c>application/problem+json</c> answer with the problem's status.</summary>
+    public static IResult Result(HttpContext context, ProblemDetails problem) => SizedJson.Problem(context, problem);
 
     public static IResult NotFound(HttpContext context, string detail) =>
-        Result(Details(context, StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Not found", detail, "not_found"));
+        Result(context, Details(context, StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Not found", detail, "not_found"));
 
     public static IResult Unauthorized(HttpContext context) =>
-        Result(Details(context, StatusCodes.Status401Unauthorized, ProblemTypes.Unauthorized, "Unauthorized",
+        Result(context, Details(context, StatusCodes.Status401Unauthorized, ProblemTypes.Unauthorized, "Unauthorized",
             "Send a valid API key as 'Authorization: Bearer <key>'.", "unauthorized"));
 
     public static IResult Forbidden(HttpContext context) =>
-        Result(Details(context, StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden",
+        Result(context, Details(context, StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden",
             "This route needs the admin key; a tenant key cannot call it.", "forbidden"));
 
     public static IResult Validation(HttpContext context, string code, string detail) =>
-        Result(Details(context, StatusCodes.Status400BadRequest, ProblemTypes.Validation, "Invalid request", detail, code));
+        Result(context, Details(context, StatusCodes.Status400BadRequest, ProblemTypes.Validation, "Invalid request", detail, code));
 }

@@ -61,7 +61,7 @@ public static class QuotaRefusals
             problem.Extensions["retryAfterSeconds"] = Seconds(wait);
         }
 
-        return Problem.Result(problem);
+        return Problem.Result(context, problem);
     }
 
     /// <summary>Whole seconds, rounded up so that a client that waits this long finds the capacity back.</summary>

@@ -38,6 +38,42 @@ public sealed class MetricsCollectorTests : IDisposable
     }
 
     [Fact]
+    public async Task Concurrent_measurements_of_one_series_are_all_counted()
+    {
+        // Every request updates the same series from every thread; the series take no lock, so nothing may be lost.
+        var counter = _meter.CreateCounter<long>("test.hits", "{hit}", "Hits.");
+        var gauge = _meter.CreateUpDownCounter<long>("test.active", "{request}", "In flight.");
+        var histogram = _meter.CreateHistogram<double>("test.wait", "s", "Wait.");
+        const int threads = 4;
+        const int perThread = 50_000;
+        using var start = new Barrier(threads);
+        await Task.WhenAll(Enumerable.Range(0, threads).Select(t => Task.Factory.StartNew(
+            () =>
+            {
+                start.SignalAndWait();
+                for (var i = 0; i < perThread; i++)
+                {
+                    counter.Add(1, new KeyValuePair<string, object?>("route", "/a"));
+                    gauge.Add(1);
+                    histogram.Record(0.25, new KeyValuePair<string, object?>("route", "/a"));
+                    gauge.Add(-1);
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)));
+
+        var lines = Lines(_collector.Scrape());
+
+        const int total = threads * perThread;
+        Assert.Contains($"test_hits_total{{route=\"/a\"}} {total}", lines);
+        Assert.Contains("test_active 0", lines);
+        Assert.Contains($"test_wait_seconds_count{{route=\"/a\"}} {total}", lines);
+        Assert.Contains($"test_wait_seconds_bucket{{route=\"/a\",le=\"+Inf\"}} {total}", lines);
+        Assert.Contains("test_wait_seconds_sum{route=\"/a\"} " + PrometheusText.Number(0.25 * total), lines);
+    }
+
+    [Fact]
     public void Histograms_in_seconds_have_cumulative_buckets_sum_and_count()
     {
         var histogram = _meter.CreateHistogram<double>("test.latency", "s", "Latency.");
