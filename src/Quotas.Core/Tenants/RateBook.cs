@@ -38,6 +38,41 @@ public sealed class RateBook
 
     public TenantStatus Status { get; set; }
 
+    /// <summary>
+    /// Takes over what <paramref name="previous"/> counted, for quotas that keep their name and the shape of their
+    /// window, so that changing a limit does not hand the tenant a fresh window. A sliding window keeps its counts when
+    /// its length and bucket count stay (a new limit applies to the same counts); a token bucket only when nothing about
+    /// it changed, since its tokens are measured against its burst. Anything else starts empty, as after a restart.
+    /// The peak of the <c>requests</c> quota is kept.
+    /// </summary>
+    public void CarryOver(RateBook previous)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        for (var i = 0; i < _slots.Length; i++)
+        {
+            var next = _slots[i].Definition;
+            var index = previous.IndexOf(next.Name);
+            if (index < 0)
+            {
+                continue;
+            }
+
+            var (before, limiter) = (previous._slots[index].Definition, previous._slots[index].Limiter);
+            var sameShape = before.Algorithm == next.Algorithm && before.Window == next.Window && !next.Limit.IsUnlimited;
+            _slots[i].Limiter = limiter switch
+            {
+                SlidingWindowCounter when sameShape && before.Buckets == next.Buckets => limiter,
+                TokenBucket when sameShape && before.Limit.Limit == next.Limit.Limit && before.Burst == next.Burst => limiter,
+                _ => _slots[i].Limiter,
+            };
+        }
+
+        if (_requestsIndex >= 0 && previous._peak is not null)
+        {
+            _peak = previous._peak;
+        }
+    }
+
     public IReadOnlyList<QuotaDefinition> Quotas => _quotas;
 
     public RateDecision Check(string quota, long cost, DateTimeOffset now)

@@ -45,6 +45,18 @@ public sealed partial class TenantQuotas
         return snapshot;
     }
 
+    /// <summary>
+    /// Takes over what only memory holds from the tenant this one replaces after a configuration change: rate windows
+    /// whose shape is unchanged (<see cref="RateBook.CarryOver"/>) and the alert feed. Without it a tenant whose
+    /// quotas were edited would start every window empty, and its alert history would vanish.
+    /// </summary>
+    public void KeepMemoryOf(TenantQuotas previous)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        Rates.CarryOver(previous.Rates);
+        _alerts.KeepFeedOf(previous._alerts);
+    }
+
     /// <summary>Rebuilds a tenant from <see cref="ToSnapshot"/>. State for quotas no longer configured is dropped; rate windows
     /// start empty.</summary>
     public static TenantQuotas FromSnapshot(TenantSnapshot snapshot)

@@ -18,6 +18,9 @@ internal sealed class UtilizationAlerts
 
     public AlertFeed Feed => _feed ??= new AlertFeed();
 
+    /// <summary>Keeps <paramref name="previous"/>'s feed (its alerts and sequence); thresholds are armed afresh.</summary>
+    public void KeepFeedOf(UtilizationAlerts previous) => _feed = previous._feed ?? _feed;
+
     public void Observe(int slot, QuotaKind kind, string quota, long usage, long limit, DateTimeOffset now)
     {
         if (limit <= 0 || _thresholds.Length == 0)

@@ -71,7 +71,9 @@ public sealed class TenantGrain(
         var config = snapshot.Config! with { Quotas = quotas };
         config.Validate();
         snapshot.Config = config;
-        await CommitAsync(TenantQuotas.FromSnapshot(snapshot));
+        var updated = TenantQuotas.FromSnapshot(snapshot);
+        updated.KeepMemoryOf(Tenant());
+        await CommitAsync(updated);
         return _tenant!.Config;
     }
 

@@ -117,4 +117,40 @@ public sealed class TenantGrainTests
         Assert.Equal(0, Tenants.Used(await tenant.GetStats(), "workers"));
         await Assert.ThrowsAsync<QuotaValidationException>(() => cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("loop").GetConfig());
     }
+
+    [Fact]
+    public async Task Changing_a_tenants_quotas_keeps_what_its_rate_windows_counted_and_its_alerts()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var tenant = cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("edited");
+        var hour = TimeSpan.FromHours(1);
+        var calls = QuotaDefinition.TokenBucket("calls", 10, hour, 10);
+        await tenant.Create(TenantConfig.Create("edited", Tier.Basic, QuotaDefinition.SlidingWindow("requests", QuotaLimit.Hard(5), hour), calls));
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True((await tenant.HitRate("requests", 1)).Decision.Allowed);
+        }
+
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.True((await tenant.HitRate("calls", 1)).Decision.Allowed);
+        }
+
+        var alerts = await tenant.GetAlerts(0);
+        Assert.NotEmpty(alerts);
+
+        // A lower limit applies to what the window already counted: 4 of 4 are used, so the next hit is refused.
+        await tenant.UpdateQuotas([QuotaDefinition.SlidingWindow("requests", QuotaLimit.Hard(4), hour), calls]);
+        var refused = (await tenant.HitRate("requests", 1)).Decision;
+        Assert.False(refused.Allowed);
+        Assert.Equal(4, refused.Current);
+        Assert.Equal(3, (await tenant.HitRate("calls", 1)).Decision.Remaining);
+        Assert.Equal(alerts.Select(a => a.Sequence), (await tenant.GetAlerts(0)).Take(alerts.Count).Select(a => a.Sequence));
+
+        // Another window length is another window: it starts empty.
+        await tenant.UpdateQuotas([QuotaDefinition.SlidingWindow("requests", QuotaLimit.Hard(4), 2 * hour), calls]);
+        var fresh = (await tenant.HitRate("requests", 1)).Decision;
+        Assert.True(fresh.Allowed);
+        Assert.Equal(1, fresh.Current);
+    }
 }
