@@ -34,4 +34,28 @@ public sealed class BadInputTests
         var stats = await (await tenant.GetAsync("/v1/tenants/acme/usage")).Ok();
         Assert.Equal(0, (long)stats["gauges"]!.AsArray().Single(g => (string?)g!["quota"] == "cpu")!["current"]!);
     }
+
+    [Fact]
+    public async Task A_rate_limit_hit_reads_its_optional_body_by_the_same_rules_as_every_other_route()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, o => o.MaxRequestBodyBytes = 4096);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme", """[{"name":"requests","kind":"rate","limit":100,"windowSeconds":60}]"""));
+        const string hits = "/v1/tenants/acme/rate-limits/requests/hits";
+
+        foreach (var bad in new[] { """{"cost":""", """{"cost":"1"}""", """{"cost":null}""", """{"colour":1}""", "[]", " " })
+        {
+            var problem = await (await tenant.PostJson(hits, bad)).Problem(400, "malformed_request");
+            Assert.StartsWith("Failed to read parameter", (string?)problem["detail"]);
+        }
+
+        using var text = new StringContent("""{"cost":1}""", System.Text.Encoding.UTF8, "text/plain");
+        await (await tenant.PostAsync(hits, text)).Problem(415, "unsupported_media_type");
+        await (await tenant.PostJson(hits, "[" + new string(' ', 5000) + "]")).Problem(413, "payload_too_large");
+
+        // No body, an empty object and an explicit cost: the refused ones above counted nothing.
+        Assert.Equal(99, (long)(await (await tenant.PostAsync(hits, null)).Ok())["remaining"]!);
+        Assert.Equal(98, (long)(await (await tenant.PostJson(hits, "{}")).Ok())["remaining"]!);
+        Assert.Equal(95, (long)(await (await tenant.PostJson(hits, """{"cost":3}""")).Ok())["remaining"]!);
+    }
 }

@@ -14,10 +14,6 @@ namespace Quotas.Gateway.Auth;
 /// </summary>
 public static class AccessFilters
 {
-    private const string CallerItem = "quotas.caller";
-
-    public static Caller Caller(this HttpContext context) => (Caller)context.Items[CallerItem]!;
-
     public static TBuilder RequireAdmin<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(Access.Admin);
 
@@ -46,7 +42,6 @@ public static class AccessFilters
             return Problem.Unauthorized(context);
         }
 
-        context.Items[CallerItem] = caller;
         var tenantId = context.Request.RouteValues.TryGetValue("tenantId", out var value) ? value as string : null;
         if (access == Access.Admin && !caller.IsAdmin)
         {

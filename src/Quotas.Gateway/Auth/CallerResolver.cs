@@ -12,30 +12,47 @@ namespace Quotas.Gateway.Auth;
 /// a tenant key is verified by its grain (which compares the secret's hash in constant time) and then trusted for
 /// <see cref="GatewayOptions.ApiKeyCacheDuration"/>.
 /// </summary>
-public sealed class CallerResolver(IGrainFactory grains, AdminKey adminKey, GatewayOptions options, TimeProvider time)
+public sealed class CallerResolver
 {
     private const int MaxCachedKeys = 100_000;
 
+    private readonly IGrainFactory _grains;
+    private readonly AdminKey _adminKey;
+    private readonly GatewayOptions _options;
+    private readonly TimeProvider _time;
+
     private readonly ConcurrentDictionary<string, (Caller Caller, string KeyId, long Until)> _verified = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (Caller Caller, string KeyId, long Until)>.AlternateLookup<ReadOnlySpan<char>> _verifiedBySpan;
+
+    public CallerResolver(IGrainFactory grains, AdminKey adminKey, GatewayOptions options, TimeProvider time)
+    {
+        _grains = grains;
+        _adminKey = adminKey;
+        _options = options;
+        _time = time;
+        _verifiedBySpan = _verified.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     /// <summary>The caller, or null when the request carries no key or a wrong one.</summary>
     public async ValueTask<Caller?> ResolveAsync(HttpContext context)
     {
-        var key = BearerKey(context.Request);
-        if (key is null)
+        var header = context.Request.Headers.Authorization.ToString();
+        if (!TryGetBearerKey(header, out var keySpan))
         {
             return null;
         }
 
-        // A tenant key verified lately answers from the cache first, which spares the admin comparison's hash on the
-        // hottest path; the cache holds tenant keys only, and the admin comparison stays constant-time.
-        var now = time.GetTimestamp();
-        if (_verified.TryGetValue(key, out var cached) && cached.Until > now)
+        // A tenant key verified lately answers from the cache first (looked up in the header's text, so a known key
+        // costs no string), which spares the admin comparison's hash on the hottest path; the cache holds tenant keys
+        // only, and the admin comparison stays constant-time.
+        var now = _time.GetTimestamp();
+        if (_verifiedBySpan.TryGetValue(keySpan, out var cached) && cached.Until > now)
         {
             return cached.Caller;
         }
 
-        if (adminKey.Matches(key))
+        var key = keySpan.ToString();
+        if (_adminKey.Matches(key))
         {
             return Caller.Admin;
         }
@@ -45,7 +62,7 @@ public sealed class CallerResolver(IGrainFactory grains, AdminKey adminKey, Gate
             return null;
         }
 
-        var tenant = await grains.GetGrain<IApiKeyGrain>(keyId).Verify(ApiKeyText.Hash(secret));
+        var tenant = await _grains.GetGrain<IApiKeyGrain>(keyId).Verify(ApiKeyText.Hash(secret));
         if (tenant is null)
         {
             _verified.TryRemove(key, out _);
@@ -58,7 +75,7 @@ public sealed class CallerResolver(IGrainFactory grains, AdminKey adminKey, Gate
         }
 
         var caller = Caller.Tenant(tenant);
-        var until = now + (long)(options.ApiKeyCacheDuration.TotalSeconds * time.TimestampFrequency);
+        var until = now + (long)(_options.ApiKeyCacheDuration.TotalSeconds * _time.TimestampFrequency);
         _verified[key] = (caller, keyId, until);
         return caller;
     }
@@ -75,13 +92,13 @@ public sealed class CallerResolver(IGrainFactory grains, AdminKey adminKey, Gate
         }
     }
 
-    private static string? BearerKey(HttpRequest request)
+    private static bool TryGetBearerKey(string header, out ReadOnlySpan<char> key)
     {
-        var header = request.Headers.Authorization.ToString();
         const string scheme = "Bearer ";
-        return header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) && header.Length > scheme.Length && header.Length < 256
-            ? header[scheme.Length..].Trim()
-            : null;
+        key = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) && header.Length > scheme.Length && header.Length < 256
+            ? header.AsSpan(scheme.Length).Trim()
+            : default;
+        return !key.IsEmpty;
     }
 }
 

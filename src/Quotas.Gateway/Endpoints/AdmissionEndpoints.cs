@@ -21,7 +21,8 @@ internal static class AdmissionEndpoints
             .Produces<LeaseGranted>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status429TooManyRequests);
         tenant.MapPost("/leases/{leaseId}/renew", Renew).WithName("RenewLease").ProducesProblem(StatusCodes.Status429TooManyRequests);
         tenant.MapDelete("/leases/{leaseId}", Release).WithName("ReleaseLease");
-        tenant.MapPost("/rate-limits/{quota}/hits", Hit).WithName("HitRateLimit").ProducesProblem(StatusCodes.Status429TooManyRequests);
+        tenant.MapPost("/rate-limits/{quota}/hits", Hit).WithName("HitRateLimit")
+            .Accepts<RateHitRequest>(isOptional: true, "application/json").ProducesProblem(StatusCodes.Status429TooManyRequests);
         tenant.MapPost("/usage", RecordUsage).WithName("RecordUsage")
             .Produces<UsageRecord>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         tenant.MapPut("/reported/{quota}", Report).WithName("ReportGauge");

@@ -40,6 +40,8 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
         SchedulingException e => FromCode(context, e.Code, e.Message),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } e =>
             Problem.Details(context, 413, ProblemTypes.PayloadTooLarge, "Payload too large", e.Message, "payload_too_large"),
+        BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
+            Problem.Details(context, 415, ProblemTypes.MalformedRequest, "Unsupported Media Type", "Send the body as application/json.", "unsupported_media_type"),
         BadHttpRequestException e => Problem.Details(context, 400, ProblemTypes.MalformedRequest, "Malformed request", Describe(e), "malformed_request"),
         JsonException e => Problem.Details(context, 400, ProblemTypes.MalformedRequest, "Malformed request", e.Message, "malformed_request"),
         GrainCallTimeoutException => Problem.Details(context, 504, ProblemTypes.Timeout, "Timed out", "The cluster did not answer in time; retry.", "timeout"),

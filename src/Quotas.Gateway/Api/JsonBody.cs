@@ -1,0 +1,74 @@
+using System.IO.Pipelines;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Quotas.Gateway.Api;
+
+/// <summary>
+/// Reads a small optional JSON body for a request type that binds itself (<c>BindAsync</c>), with the rules of the
+/// framework's own body binding: no body gives null; a body that is not JSON answers 415; JSON the strict serializer
+/// refuses answers 400 with its reason; a body over the size limit answers 413. The body is parsed from the bytes
+/// already read, in one synchronous pass; the framework's binding reads it through an asynchronous pipe parser that,
+/// on .NET 10, also reflects over the pipe each time: about a tenth of what a rate-limit hit allocated.
+/// </summary>
+internal static class JsonBody
+{
+    public static async ValueTask<T?> ReadOptionalAsync<T>(HttpContext context, string parameter)
+        where T : class
+    {
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
+        {
+            return null;
+        }
+
+        if (!IsJson(context.Request))
+        {
+            throw new BadHttpRequestException("The request body is not JSON.", StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        var reader = context.Request.BodyReader;
+        var read = await ReadToEndAsync(reader, context.RequestAborted);
+        try
+        {
+            if (read.Buffer.IsEmpty)
+            {
+                return null;
+            }
+
+            var options = context.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+            var json = new Utf8JsonReader(read.Buffer);
+            return JsonSerializer.Deserialize(ref json, (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T)));
+        }
+        catch (JsonException e)
+        {
+            throw new BadHttpRequestException($"Failed to read parameter \"{parameter}\" from the request body as JSON.", e);
+        }
+        finally
+        {
+            reader.AdvanceTo(read.Buffer.End);
+        }
+    }
+
+    private static async ValueTask<ReadResult> ReadToEndAsync(PipeReader reader, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var read = await reader.ReadAsync(cancellationToken);
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                return read;
+            }
+
+            // Nothing consumed, everything examined: the next read returns the same bytes and more.
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        }
+    }
+
+    /// <summary>The exact common value first; anything else is parsed as a media type.</summary>
+    private static bool IsJson(HttpRequest request) =>
+        string.Equals(request.ContentType, "application/json", StringComparison.OrdinalIgnoreCase) || request.HasJsonContentType();
+}
