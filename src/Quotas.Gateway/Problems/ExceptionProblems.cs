@@ -40,8 +40,7 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
         SchedulingException e => FromCode(context, e.Code, e.Message),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } e =>
             Problem.Details(context, 413, ProblemTypes.PayloadTooLarge, "Payload too large", e.Message, "payload_too_large"),
-        BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
-            Problem.Details(context, 415, ProblemTypes.MalformedRequest, "Unsupported Media Type", "Send the body as application/json.", "unsupported_media_type"),
+        BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => UnsupportedMediaType(context),
         BadHttpRequestException e => Problem.Details(context, 400, ProblemTypes.MalformedRequest, "Malformed request", Describe(e), "malformed_request"),
         JsonException e => Problem.Details(context, 400, ProblemTypes.MalformedRequest, "Malformed request", e.Message, "malformed_request"),
         GrainCallTimeoutException => Problem.Details(context, 504, ProblemTypes.Timeout, "Timed out", "The cluster did not answer in time; retry.", "timeout"),
@@ -64,6 +63,13 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
     };
 
     // The model binder's message names the parameter; the inner JSON error says where the body went wrong.
+    /// <summary>The same answer as when the framework refuses the media type itself.</summary>
+    private static ProblemDetails UnsupportedMediaType(HttpContext context)
+    {
+        var (type, code, detail) = StatusProblems.Describe(StatusCodes.Status415UnsupportedMediaType, null);
+        return Problem.Details(context, StatusCodes.Status415UnsupportedMediaType, type, "Unsupported Media Type", detail, code);
+    }
+
     private static string Describe(BadHttpRequestException e) =>
         e.InnerException is JsonException json ? $"{e.Message} {json.Message}" : e.Message;
 
