@@ -40,7 +40,7 @@ internal static class LoadTestRun
             Console.WriteLine($"{target.Name}: {target.Description}; starting");
             var plan = await target.StartAsync(cancellationToken);
             await CheckOneRequestAsync(target.Name, plan, cancellationToken);
-            results.Add(await search.RunAsync(target.Name, target.Description, plan, target.ServerProcessorTime, cancellationToken));
+            results.Add(await search.RunAsync(target.Name, target.Description, plan, target, cancellationToken));
         }
 
         var report = MarkdownReport.Render(run, results);

@@ -30,8 +30,8 @@ internal sealed class PeakSearch
         _log = log;
     }
 
-    /// <remarks>serverCpu: the target's CPU time so far, read before and after each step.</remarks>
-    public async Task<TargetResult> RunAsync(string name, string description, RequestPlan plan, Func<TimeSpan> serverCpu, CancellationToken cancellationToken)
+    /// <remarks>server: the target's CPU time and allocated bytes, read before and after each step.</remarks>
+    public async Task<TargetResult> RunAsync(string name, string description, RequestPlan plan, IServerMeter server, CancellationToken cancellationToken)
     {
         using var generator = Process.GetCurrentProcess();
         using var client = LoadClient.Create();
@@ -40,13 +40,18 @@ internal sealed class PeakSearch
         async Task<StepResult> Step(string phase, double rate, TimeSpan duration)
         {
             var step = new OpenLoopStep(client, plan, _tenantSequence, rate, _options.Warmup, duration, _options.MaxOutstanding);
-            var serverBefore = serverCpu();
+            var allocatedBefore = await server.ServerAllocatedBytesAsync(cancellationToken);
+            var serverBefore = server.ServerProcessorTime();
             var generatorBefore = ProcessorTime(generator);
             var result = await step.RunAsync(cancellationToken);
+            var serverCpu = server.ServerProcessorTime() - serverBefore;
+            var generatorCpu = ProcessorTime(generator) - generatorBefore;
+            var allocated = await server.ServerAllocatedBytesAsync(cancellationToken) - allocatedBefore;
             result = result with
             {
-                ServerCpuMicroseconds = PerResponse(serverCpu() - serverBefore, result.Responses),
-                GeneratorCpuMicroseconds = PerResponse(ProcessorTime(generator) - generatorBefore, result.Responses),
+                ServerCpuMicroseconds = PerResponse(serverCpu.TotalMicroseconds, result.Responses),
+                GeneratorCpuMicroseconds = PerResponse(generatorCpu.TotalMicroseconds, result.Responses),
+                ServerBytesPerResponse = PerResponse(allocated, result.Responses),
             };
             steps.Add(new MeasuredStep(phase, result));
             _log.WriteLine(Describe(name, phase, result));
@@ -97,11 +102,12 @@ internal sealed class PeakSearch
         return process.TotalProcessorTime;
     }
 
-    private static double? PerResponse(TimeSpan cpu, long responses) =>
-        responses > 0 && cpu > TimeSpan.Zero ? cpu.TotalMicroseconds / responses : null;
+    private static double? PerResponse(double? total, long responses) =>
+        responses > 0 && total > 0 ? total / responses : null;
 
     private static string Describe(string name, string phase, StepResult r) => string.Create(CultureInfo.InvariantCulture,
         $"  {name,-9} {phase,-9} offered {r.OfferedPerSecond,9:N0}/s  achieved {r.AchievedPerSecond,9:N0}/s  ok {r.Ok,9:N0}  429 {r.Refused,8:N0}  errors {r.Errors,6:N0}  " +
         $"p50 {r.P50Milliseconds,7:0.00}  p95 {r.P95Milliseconds,7:0.00}  p99 {r.P99Milliseconds,7:0.00} ms  send lag p99 {r.SendLagP99Milliseconds,5:0.00} ms  " +
-        $"cpu/req server {r.ServerCpuMicroseconds,5:0.0} us generator {r.GeneratorCpuMicroseconds,5:0.0} us  {r.Verdict}");
+        $"cpu/req server {r.ServerCpuMicroseconds,5:0.0} us generator {r.GeneratorCpuMicroseconds,5:0.0} us  " +
+        $"server alloc/req {r.ServerBytesPerResponse,6:N0} B  {r.Verdict}");
 }

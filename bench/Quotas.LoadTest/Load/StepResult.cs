@@ -31,6 +31,9 @@ internal sealed record StepResult(
     /// <summary>CPU the generator used per response over the same time: what it leaves the target on shared cores.</summary>
     public double? GeneratorCpuMicroseconds { get; init; }
 
+    /// <summary>Bytes the server process allocated per response over the whole step, warm-up included; null if unknown.</summary>
+    public double? ServerBytesPerResponse { get; init; }
+
     public bool Sustained => Verdict == "sustained";
 
     public string Verdict =>

@@ -11,13 +11,15 @@ namespace Quotas.LoadTest.Servers;
 
 /// <summary>
 /// <c>serve &lt;kind&gt;</c>: one baseline server, a slim Kestrel app on loopback, run as a child of the generator.
-/// Every kind answers <c>POST /hits/{tenant}</c> with 200 or 429 and <c>GET /health</c> once it can serve.
+/// Every kind answers <c>POST /hits/{tenant}</c> with 200 or 429, <c>GET /health</c> once it can serve, and
+/// <c>GET /allocated</c> with the bytes the process has allocated so far.
 /// </summary>
 internal static class ServeCommand
 {
     public const string Name = "serve";
     public const string HitsRoute = "/hits/{tenant}";
     public const string HealthPath = "/health";
+    public const string AllocatedPath = "/allocated";
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
@@ -52,6 +54,8 @@ internal static class ServeCommand
 
         await using var app = builder.Build();
         app.MapGet(HealthPath, static () => Results.Text("ready\n"));
+        // What the process allocated so far, read by the load test between steps (bytes per request).
+        app.MapGet(AllocatedPath, static () => Results.Text(GC.GetTotalAllocatedBytes().ToString(System.Globalization.CultureInfo.InvariantCulture)));
         switch (options.Kind)
         {
             case ServeKind.Constant:

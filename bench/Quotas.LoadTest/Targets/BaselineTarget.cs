@@ -13,6 +13,7 @@ internal sealed class BaselineTarget(string name, string description, ServeKind 
 {
     private RedisServer? _redis;
     private ChildProcess? _server;
+    private Uri? _baseAddress;
 
     public string Name => name;
 
@@ -39,7 +40,7 @@ internal sealed class BaselineTarget(string name, string description, ServeKind 
         // measured with another collector than the product.
         var environment = new Dictionary<string, string> { ["DOTNET_gcServer"] = "1" };
         _server = ChildProcess.Start($"serve {ServeKinds.Text(kind)}", RepositoryPaths.Dotnet, arguments, environment);
-        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+        var baseAddress = _baseAddress = new Uri($"http://127.0.0.1:{port}");
         await _server.WaitUntilReadyAsync(HttpProbe.Answers200(new Uri(baseAddress, ServeCommand.HealthPath)), TimeSpan.FromMinutes(1), cancellationToken);
 
         // The baselines take no key, but get a bearer header of a product key's size so the generator's work is the same.
@@ -48,6 +49,11 @@ internal sealed class BaselineTarget(string name, string description, ServeKind 
             [.. tenants.Select(id => new Uri(baseAddress, $"/hits/{id}"))],
             [.. tenants.Select(id => $"qk_{id}_{new string('x', 43)}")]);
     }
+
+    /// <summary>The serve process's own allocations (redis-server's memory is not .NET's and is not counted).</summary>
+    public Task<long?> ServerAllocatedBytesAsync(CancellationToken cancellationToken) => _baseAddress is null
+        ? Task.FromResult<long?>(null)
+        : AllocationProbe.PlainAsync(new Uri(_baseAddress, ServeCommand.AllocatedPath), cancellationToken);
 
     public TimeSpan ServerProcessorTime() => (_server?.ProcessorTime ?? TimeSpan.Zero) + (_redis?.ProcessorTime ?? TimeSpan.Zero);
 

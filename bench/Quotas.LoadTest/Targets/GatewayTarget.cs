@@ -14,6 +14,7 @@ internal sealed class GatewayTarget(LoadTestOptions options, RepositoryPaths pat
 
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("quotas-loadtest-");
     private ChildProcess? _host;
+    private Uri? _baseAddress;
 
     public string Name => TargetCatalog.Gateway;
 
@@ -26,7 +27,7 @@ internal sealed class GatewayTarget(LoadTestOptions options, RepositoryPaths pat
             throw new StartupException($"{paths.HostAssembly} is missing: build it with 'dotnet build src/Quotas.Host -c Release' (run.sh does).");
         }
 
-        var baseAddress = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        var baseAddress = _baseAddress = new Uri($"http://127.0.0.1:{FreePort.Next()}");
         _host = ChildProcess.Start("Quotas.Host", RepositoryPaths.Dotnet,
         [
             paths.HostAssembly,
@@ -45,6 +46,10 @@ internal sealed class GatewayTarget(LoadTestOptions options, RepositoryPaths pat
     }
 
     public TimeSpan ServerProcessorTime() => _host?.ProcessorTime ?? TimeSpan.Zero;
+
+    public Task<long?> ServerAllocatedBytesAsync(CancellationToken cancellationToken) => _baseAddress is null
+        ? Task.FromResult<long?>(null)
+        : AllocationProbe.PrometheusAsync(new Uri(_baseAddress, "/metrics"), AdminKey, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -3,7 +3,7 @@ using Quotas.LoadTest.Load;
 namespace Quotas.LoadTest.Targets;
 
 /// <summary>A system the generator measures: started in processes of its own, stopped when disposed.</summary>
-internal interface ILoadTarget : IAsyncDisposable
+internal interface ILoadTarget : IAsyncDisposable, IServerMeter
 {
     string Name { get; }
 
@@ -11,7 +11,4 @@ internal interface ILoadTarget : IAsyncDisposable
 
     /// <summary>Starts the server processes, prepares the tenants and answers the request of every tenant.</summary>
     Task<RequestPlan> StartAsync(CancellationToken cancellationToken);
-
-    /// <summary>CPU time used so far by every process of the target (a Redis baseline counts redis-server too).</summary>
-    TimeSpan ServerProcessorTime();
 }
