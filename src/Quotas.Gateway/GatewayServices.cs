@@ -48,6 +48,10 @@ public static class GatewayServices
         json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
     }
 
+    /// <summary>The API's JSON settings (<see cref="Configure"/>), for code that reads or writes bodies itself.</summary>
+    public static JsonSerializerOptions ApiJsonOptions(this Microsoft.AspNetCore.Http.HttpContext context) =>
+        context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+
     public static WebApplication MapQuotasGateway(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<GatewayOptions>();

@@ -2,8 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Quotas.Gateway.Problems;
 
 namespace Quotas.Gateway;
@@ -38,7 +36,7 @@ public sealed class SizedJsonResult<T> : IResult, IStatusCodeHttpResult, IValueH
     public Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
-        var options = httpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        var options = httpContext.ApiJsonOptions();
         var body = JsonSerializer.SerializeToUtf8Bytes(Value, (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T)));
         var response = httpContext.Response;
         response.StatusCode = StatusCode;

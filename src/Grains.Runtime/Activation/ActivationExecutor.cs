@@ -75,13 +75,7 @@ internal sealed class ActivationExecutor : SynchronizationContext, IThreadPoolWo
         finally
         {
             SetSynchronizationContext(previous);
-
-            // A full fence: a producer that saw 1 and did not schedule must have its item seen by the check below.
-            Interlocked.Exchange(ref _scheduled, 0);
-            if (!_queue.IsEmpty)
-            {
-                Schedule();
-            }
+            Release();
         }
     }
 
@@ -113,14 +107,21 @@ internal sealed class ActivationExecutor : SynchronizationContext, IThreadPoolWo
                 ExecutionContext.Restore(callerContext);
             }
 
-            Interlocked.Exchange(ref _scheduled, 0);
-            if (!_queue.IsEmpty)
-            {
-                Schedule();
-            }
+            Release();
         }
 
         return true;
+    }
+
+    /// <summary>Gives the executor up after a drain or an inline turn, and queues a drain for work that came meanwhile.</summary>
+    private void Release()
+    {
+        // A full fence: a producer that saw 1 and did not schedule must have its item seen by the check below.
+        Interlocked.Exchange(ref _scheduled, 0);
+        if (!_queue.IsEmpty)
+        {
+            Schedule();
+        }
     }
 
     private void Enqueue(in WorkItem item)

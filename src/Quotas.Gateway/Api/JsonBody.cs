@@ -3,8 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace Quotas.Gateway.Api;
 
@@ -40,7 +38,7 @@ internal static class JsonBody
                 return null;
             }
 
-            var options = context.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+            var options = context.ApiJsonOptions();
             var json = new Utf8JsonReader(read.Buffer);
             return JsonSerializer.Deserialize(ref json, (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T)));
         }

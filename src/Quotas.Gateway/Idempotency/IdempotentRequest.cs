@@ -3,9 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Grains;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Quotas.Contracts.Gateway;
 using Quotas.Gateway.Problems;
 
@@ -45,7 +43,7 @@ internal static class IdempotentRequest
     public static async Task<IResult> RunAsync<TBody>(
         HttpContext context, string tenantId, string operation, TBody body, Func<string?, Task<Outcome>> run)
     {
-        var json = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        var json = context.ApiJsonOptions();
         var key = KeyOf(context);
         if (key is null)
         {
