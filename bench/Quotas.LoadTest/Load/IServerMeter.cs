@@ -6,6 +6,6 @@ internal interface IServerMeter
     /// <summary>CPU time used so far by every process of the target (a Redis baseline counts redis-server too).</summary>
     TimeSpan ServerProcessorTime();
 
-    /// <summary>Bytes the measured server process has allocated so far; null when it cannot say.</summary>
-    Task<long?> ServerAllocatedBytesAsync(CancellationToken cancellationToken);
+    /// <summary>The measured server process's collector so far; null when it cannot say.</summary>
+    Task<GcFigures?> ServerGcAsync(CancellationToken cancellationToken);
 }

@@ -30,7 +30,7 @@ internal sealed class PeakSearch
         _log = log;
     }
 
-    /// <remarks>server: the target's CPU time and allocated bytes, read before and after each step.</remarks>
+    /// <remarks>server: the target's CPU time and collector figures, read before and after each step.</remarks>
     public async Task<TargetResult> RunAsync(string name, string description, RequestPlan plan, IServerMeter server, CancellationToken cancellationToken)
     {
         using var generator = Process.GetCurrentProcess();
@@ -40,18 +40,22 @@ internal sealed class PeakSearch
         async Task<StepResult> Step(string phase, double rate, TimeSpan duration)
         {
             var step = new OpenLoopStep(client, plan, _tenantSequence, rate, _options.Warmup, duration, _options.MaxOutstanding);
-            var allocatedBefore = await server.ServerAllocatedBytesAsync(cancellationToken);
+            var gcBefore = await server.ServerGcAsync(cancellationToken);
             var serverBefore = server.ServerProcessorTime();
             var generatorBefore = ProcessorTime(generator);
+            var clock = Stopwatch.StartNew();
             var result = await step.RunAsync(cancellationToken);
             var serverCpu = server.ServerProcessorTime() - serverBefore;
             var generatorCpu = ProcessorTime(generator) - generatorBefore;
-            var allocated = await server.ServerAllocatedBytesAsync(cancellationToken) - allocatedBefore;
+            var gc = await server.ServerGcAsync(cancellationToken) - gcBefore;
+            var seconds = clock.Elapsed.TotalSeconds;
             result = result with
             {
                 ServerCpuMicroseconds = PerResponse(serverCpu.TotalMicroseconds, result.Responses),
                 GeneratorCpuMicroseconds = PerResponse(generatorCpu.TotalMicroseconds, result.Responses),
-                ServerBytesPerResponse = PerResponse(allocated, result.Responses),
+                ServerBytesPerResponse = PerResponse(gc?.AllocatedBytes, result.Responses),
+                ServerCollectionsPerSecond = gc?.Collections / seconds,
+                ServerPauseMillisecondsPerSecond = gc?.Paused.TotalMilliseconds / seconds,
             };
             steps.Add(new MeasuredStep(phase, result));
             _log.WriteLine(Describe(name, phase, result));
@@ -109,5 +113,5 @@ internal sealed class PeakSearch
         $"  {name,-9} {phase,-9} offered {r.OfferedPerSecond,9:N0}/s  achieved {r.AchievedPerSecond,9:N0}/s  ok {r.Ok,9:N0}  429 {r.Refused,8:N0}  errors {r.Errors,6:N0}  " +
         $"p50 {r.P50Milliseconds,7:0.00}  p95 {r.P95Milliseconds,7:0.00}  p99 {r.P99Milliseconds,7:0.00} ms  send lag p99 {r.SendLagP99Milliseconds,5:0.00} ms  " +
         $"cpu/req server {r.ServerCpuMicroseconds,5:0.0} us generator {r.GeneratorCpuMicroseconds,5:0.0} us  " +
-        $"server alloc/req {r.ServerBytesPerResponse,6:N0} B  {r.Verdict}");
+        $"server alloc/req {r.ServerBytesPerResponse,6:N0} B  GCs/s {r.ServerCollectionsPerSecond,5:0.0}  paused {r.ServerPauseMillisecondsPerSecond,5:0.0} ms/s  {r.Verdict}");
 }

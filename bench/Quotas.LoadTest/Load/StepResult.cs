@@ -34,6 +34,12 @@ internal sealed record StepResult(
     /// <summary>Bytes the server process allocated per response over the whole step, warm-up included; null if unknown.</summary>
     public double? ServerBytesPerResponse { get; init; }
 
+    /// <summary>Collections of any generation per second of the step in the server process; null if unknown.</summary>
+    public double? ServerCollectionsPerSecond { get; init; }
+
+    /// <summary>Milliseconds per second of the step the server's threads were paused by its collector; null if unknown.</summary>
+    public double? ServerPauseMillisecondsPerSecond { get; init; }
+
     public bool Sustained => Verdict == "sustained";
 
     public string Verdict =>

@@ -6,20 +6,21 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Quotas.LoadTest.Redis;
+using Quotas.LoadTest.Targets;
 
 namespace Quotas.LoadTest.Servers;
 
 /// <summary>
 /// <c>serve &lt;kind&gt;</c>: one baseline server, a slim Kestrel app on loopback, run as a child of the generator.
 /// Every kind answers <c>POST /hits/{tenant}</c> with 200 or 429, <c>GET /health</c> once it can serve, and
-/// <c>GET /allocated</c> with the bytes the process has allocated so far.
+/// <c>GET /gc</c> with what the process's collector did so far (bytes allocated, collections, pause time).
 /// </summary>
 internal static class ServeCommand
 {
     public const string Name = "serve";
     public const string HitsRoute = "/hits/{tenant}";
     public const string HealthPath = "/health";
-    public const string AllocatedPath = "/allocated";
+    public const string GcPath = "/gc";
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
@@ -54,8 +55,8 @@ internal static class ServeCommand
 
         await using var app = builder.Build();
         app.MapGet(HealthPath, static () => Results.Text("ready\n"));
-        // What the process allocated so far, read by the load test between steps (bytes per request).
-        app.MapGet(AllocatedPath, static () => Results.Text(GC.GetTotalAllocatedBytes().ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        // What the collector did so far, read by the load test between steps (bytes per request, collections, pauses).
+        app.MapGet(GcPath, static () => Results.Text(GcProbe.PlainText()));
         switch (options.Kind)
         {
             case ServeKind.Constant:

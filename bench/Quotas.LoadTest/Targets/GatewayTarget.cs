@@ -47,9 +47,9 @@ internal sealed class GatewayTarget(LoadTestOptions options, RepositoryPaths pat
 
     public TimeSpan ServerProcessorTime() => _host?.ProcessorTime ?? TimeSpan.Zero;
 
-    public Task<long?> ServerAllocatedBytesAsync(CancellationToken cancellationToken) => _baseAddress is null
-        ? Task.FromResult<long?>(null)
-        : AllocationProbe.PrometheusAsync(new Uri(_baseAddress, "/metrics"), AdminKey, cancellationToken);
+    public Task<GcFigures?> ServerGcAsync(CancellationToken cancellationToken) => _baseAddress is null
+        ? Task.FromResult<GcFigures?>(null)
+        : GcProbe.PrometheusAsync(new Uri(_baseAddress, "/metrics"), AdminKey, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
