@@ -36,9 +36,9 @@ internal sealed class BaselineTarget(string name, string description, ServeKind 
             arguments.AddRange(["--redis-port", Invariant(_redis.Port)]);
         }
 
-        // Quotas.Host is a Web SDK app and runs with the server GC; the baselines get the same, or they would be
-        // measured with another collector than the product.
-        var environment = new Dictionary<string, string> { ["DOTNET_gcServer"] = "1" };
+        // Quotas.Host runs the server GC without dynamic adaptation (see its project file); the baselines get the same,
+        // or they would be measured with another collector than the product.
+        var environment = new Dictionary<string, string> { ["DOTNET_gcServer"] = "1", ["DOTNET_GCDynamicAdaptationMode"] = "0" };
         _server = ChildProcess.Start($"serve {ServeKinds.Text(kind)}", RepositoryPaths.Dotnet, arguments, environment);
         var baseAddress = _baseAddress = new Uri($"http://127.0.0.1:{port}");
         await _server.WaitUntilReadyAsync(HttpProbe.Answers200(new Uri(baseAddress, ServeCommand.HealthPath)), TimeSpan.FromMinutes(1), cancellationToken);
@@ -50,10 +50,10 @@ internal sealed class BaselineTarget(string name, string description, ServeKind 
             [.. tenants.Select(id => $"qk_{id}_{new string('x', 43)}")]);
     }
 
-    /// <summary>The serve process's own allocations (redis-server's memory is not .NET's and is not counted).</summary>
-    public Task<long?> ServerAllocatedBytesAsync(CancellationToken cancellationToken) => _baseAddress is null
-        ? Task.FromResult<long?>(null)
-        : AllocationProbe.PlainAsync(new Uri(_baseAddress, ServeCommand.AllocatedPath), cancellationToken);
+    /// <summary>The serve process's own collector (redis-server's memory is not .NET's and is not counted).</summary>
+    public Task<GcFigures?> ServerGcAsync(CancellationToken cancellationToken) => _baseAddress is null
+        ? Task.FromResult<GcFigures?>(null)
+        : GcProbe.PlainAsync(new Uri(_baseAddress, ServeCommand.GcPath), cancellationToken);
 
     public TimeSpan ServerProcessorTime() => (_server?.ProcessorTime ?? TimeSpan.Zero) + (_redis?.ProcessorTime ?? TimeSpan.Zero);
 
