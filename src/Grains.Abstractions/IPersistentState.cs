@@ -15,6 +15,13 @@ public interface IPersistentState<TState>
     /// <summary>True when a record with a payload is stored (false before the first write and after a clear).</summary>
     bool RecordExists { get; }
 
+    /// <summary>
+    /// When set, the stored record is no longer needed after this time: the storage may delete it some time later
+    /// (the ADO.NET storage sweeps such records after a grace period), unless a later write moves the time. Applies
+    /// from the next write or clear; read back with the state. Null (the default): kept until cleared.
+    /// </summary>
+    DateTimeOffset? ExpiresAt { get; set; }
+
     Task ReadStateAsync(CancellationToken cancellationToken = default);
 
     Task WriteStateAsync(CancellationToken cancellationToken = default);

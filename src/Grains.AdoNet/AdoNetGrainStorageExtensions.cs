@@ -3,6 +3,8 @@ using Grains.Hosting;
 using Grains.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Grains.AdoNet;
@@ -26,7 +28,10 @@ public static class AdoNetGrainStorageExtensions
             options.ConnectionString = connectionString;
         });
 
-    /// <summary>Adds a named ADO.NET grain storage; its schema is created and checked before the silo takes calls.</summary>
+    /// <summary>
+    /// Adds a named ADO.NET grain storage; its schema is created and checked before the silo takes calls, and records
+    /// that expired (<see cref="IPersistentState{TState}.ExpiresAt"/>) are deleted in the background.
+    /// </summary>
     public static ISiloBuilder AddAdoNetGrainStorage(this ISiloBuilder builder, string name, Action<AdoNetGrainStorageOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -42,6 +47,11 @@ public static class AdoNetGrainStorageExtensions
             sp.GetRequiredService<TimeProvider>()));
         services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => sp.GetRequiredKeyedService<AdoNetGrainStorage>(key));
         services.AddSingleton<ISiloStartupTask>(sp => new AdoNetStorageInitializer(sp.GetRequiredKeyedService<AdoNetGrainStorage>(name)));
+        // One sweeper per storage: registered as IHostedService itself, since AddHostedService would keep only one.
+        services.AddSingleton<IHostedService>(sp => new ExpiredStateSweeper(
+            sp.GetRequiredKeyedService<AdoNetGrainStorage>(name),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ExpiredStateSweeper>>()));
         return builder;
     }
 }

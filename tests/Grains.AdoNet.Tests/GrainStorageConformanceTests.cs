@@ -48,7 +48,7 @@ public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
     {
         var storage = await CreateStorageAsync();
 
-        var etag = await storage.WriteAsync(Key("p"), new Point { X = 3, Label = "três ✓" }, null, default);
+        var etag = await storage.WriteAsync(Key("p"), new Point { X = 3, Label = "três ✓" }, null, null, default);
         var read = await storage.ReadAsync<Point>(Key("p"), default);
 
         Assert.True(read.RecordExists);
@@ -61,12 +61,12 @@ public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
     public async Task Each_write_needs_the_current_etag_and_returns_a_new_one()
     {
         var storage = await CreateStorageAsync();
-        var first = await storage.WriteAsync(Key("p"), new Point { X = 1 }, null, default);
+        var first = await storage.WriteAsync(Key("p"), new Point { X = 1 }, null, null, default);
 
-        var second = await storage.WriteAsync(Key("p"), new Point { X = 2 }, first, default);
+        var second = await storage.WriteAsync(Key("p"), new Point { X = 2 }, first, null, default);
 
         Assert.NotEqual(first, second);
-        var stale = await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync(Key("p"), new Point { X = 9 }, first, default));
+        var stale = await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync(Key("p"), new Point { X = 9 }, first, null, default));
         Assert.Equal(first, stale.ExpectedEtag);
         Assert.Equal(2, (await storage.ReadAsync<Point>(Key("p"), default)).State!.X);
     }
@@ -75,9 +75,9 @@ public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
     public async Task Writing_as_new_when_a_record_exists_is_a_conflict()
     {
         var storage = await CreateStorageAsync();
-        await storage.WriteAsync(Key("p"), new Point { X = 1 }, null, default);
+        await storage.WriteAsync(Key("p"), new Point { X = 1 }, null, null, default);
 
-        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync(Key("p"), new Point { X = 2 }, null, default));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync(Key("p"), new Point { X = 2 }, null, null, default));
         Assert.Equal(1, (await storage.ReadAsync<Point>(Key("p"), default)).State!.X);
     }
 
@@ -88,9 +88,9 @@ public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
         for (var round = 0; round < 20; round++)
         {
             var key = Key($"race-{round}");
-            var etag = round % 2 == 0 ? null : await storage.WriteAsync(key, new Point { X = -1 }, null, default);
+            var etag = round % 2 == 0 ? null : await storage.WriteAsync(key, new Point { X = -1 }, null, null, default);
 
-            var outcomes = await RaceTwoWritersAsync(writer => storage.WriteAsync(key, new Point { X = writer }, etag, default));
+            var outcomes = await RaceTwoWritersAsync(writer => storage.WriteAsync(key, new Point { X = writer }, etag, null, default));
 
             Assert.Equal(1, outcomes.Count(won => won));
             var winner = Array.IndexOf(outcomes, true);
@@ -102,16 +102,16 @@ public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
     public async Task Clear_removes_the_payload_keeps_counting_versions_and_needs_the_current_etag()
     {
         var storage = await CreateStorageAsync();
-        var written = await storage.WriteAsync(Key("p"), new Point { X = 1 }, null, default);
+        var written = await storage.WriteAsync(Key("p"), new Point { X = 1 }, null, null, default);
 
-        var cleared = await storage.ClearAsync(Key("p"), written, default);
+        var cleared = await storage.ClearAsync(Key("p"), written, null, default);
         var read = await storage.ReadAsync<Point>(Key("p"), default);
 
         Assert.False(read.RecordExists);
         Assert.Equal(cleared, read.Etag);
-        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.ClearAsync(Key("p"), written, default));
-        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync(Key("p"), new Point(), written, default));
-        var rewritten = await storage.WriteAsync(Key("p"), new Point { X = 5 }, cleared, default);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.ClearAsync(Key("p"), written, null, default));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync(Key("p"), new Point(), written, null, default));
+        var rewritten = await storage.WriteAsync(Key("p"), new Point { X = 5 }, cleared, null, default);
         Assert.Equal(5, (await storage.ReadAsync<Point>(Key("p"), default)).State!.X);
         Assert.NotEqual(cleared, rewritten);
     }
@@ -123,10 +123,10 @@ public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
         var other = await CreateStorageAsync(TestDatabases.NewServiceId());
         var id = GrainId.Create("point", "k");
 
-        await storage.WriteAsync(new GrainStateKey(id, "a"), new Point { X = 1 }, null, default);
-        await storage.WriteAsync(new GrainStateKey(id, "b"), new Point { X = 2 }, null, default);
-        await storage.WriteAsync(new GrainStateKey(GrainId.Create("other", "k"), "a"), new Point { X = 3 }, null, default);
-        await storage.WriteAsync(new GrainStateKey(GrainId.Create("point", "k2"), "a"), new Point { X = 4 }, null, default);
+        await storage.WriteAsync(new GrainStateKey(id, "a"), new Point { X = 1 }, null, null, default);
+        await storage.WriteAsync(new GrainStateKey(id, "b"), new Point { X = 2 }, null, null, default);
+        await storage.WriteAsync(new GrainStateKey(GrainId.Create("other", "k"), "a"), new Point { X = 3 }, null, null, default);
+        await storage.WriteAsync(new GrainStateKey(GrainId.Create("point", "k2"), "a"), new Point { X = 4 }, null, null, default);
 
         Assert.Equal(1, (await storage.ReadAsync<Point>(new GrainStateKey(id, "a"), default)).State!.X);
         Assert.Equal(2, (await storage.ReadAsync<Point>(new GrainStateKey(id, "b"), default)).State!.X);
@@ -141,7 +141,7 @@ public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
 
         foreach (var key in keys)
         {
-            await storage.WriteAsync(Key(key), new Point { Label = key }, null, default);
+            await storage.WriteAsync(Key(key), new Point { Label = key }, null, null, default);
         }
 
         foreach (var key in keys)
@@ -154,7 +154,7 @@ public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
     public async Task Stored_payload_of_the_wrong_shape_fails_to_read_with_a_message_naming_the_row()
     {
         var storage = await CreateStorageAsync();
-        await storage.WriteAsync(Key("bad"), new { x = "not a number" }, null, default);
+        await storage.WriteAsync(Key("bad"), new { x = "not a number" }, null, null, default);
 
         var error = await Assert.ThrowsAsync<GrainStateSerializationException>(() => storage.ReadAsync<Point>(Key("bad"), default));
 
@@ -169,7 +169,7 @@ public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
         var storages = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => CreateStorageAsync())));
         await storages[0].InitializeAsync(default);
 
-        await storages[1].WriteAsync(Key("after-init"), new Point { X = 1 }, null, default);
+        await storages[1].WriteAsync(Key("after-init"), new Point { X = 1 }, null, null, default);
 
         Assert.Equal(1, (await storages[2].ReadAsync<Point>(Key("after-init"), default)).State!.X);
     }
@@ -179,7 +179,7 @@ public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
     {
         var storage = await CreateStorageAsync();
 
-        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync(Key("p"), new Point(), "not-a-version", default));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync(Key("p"), new Point(), "not-a-version", null, default));
     }
 
     /// <summary>Starts two writers at once; true for each whose write was not refused as a conflict.</summary>
@@ -204,10 +204,11 @@ public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
 
     private GrainStateKey Key(string grainKey) => new(GrainId.Create("point", grainKey), "state");
 
-    private async Task<AdoNetGrainStorage> CreateStorageAsync(string? serviceId = null)
+    private async Task<AdoNetGrainStorage> CreateStorageAsync(string? serviceId = null, Action<AdoNetGrainStorageOptions>? options = null)
     {
-        var options = new AdoNetGrainStorageOptions { Dialect = Database.Dialect, ConnectionString = Database.ConnectionString };
-        var storage = new AdoNetGrainStorage("Default", serviceId ?? ServiceId, options, TimeProvider.System);
+        var settings = new AdoNetGrainStorageOptions { Dialect = Database.Dialect, ConnectionString = Database.ConnectionString };
+        options?.Invoke(settings);
+        var storage = new AdoNetGrainStorage("Default", serviceId ?? ServiceId, settings, TimeProvider.System);
         lock (_storages)
         {
             _storages.Add(storage);
@@ -221,6 +222,35 @@ public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
 public sealed class SqliteGrainStorageTests : GrainStorageConformanceTests
 {
     protected override TestStorage Database { get; } = TestStorage.Sqlite();
+
+    [Fact]
+    public async Task A_file_from_before_expiry_existed_gets_the_column_at_start_and_keeps_its_records()
+    {
+        var database = TestStorage.Sqlite();
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = connection.CreateCommand();
+            create.CommandText = """
+                CREATE TABLE grains_storage (service_id TEXT NOT NULL, grain_type TEXT NOT NULL, grain_key TEXT NOT NULL,
+                    state_name TEXT NOT NULL, payload TEXT NULL, version INTEGER NOT NULL, modified_on TEXT NOT NULL,
+                    PRIMARY KEY (service_id, grain_type, grain_key, state_name)) WITHOUT ROWID;
+                INSERT INTO grains_storage VALUES ('old-service', 'point', 'p', 'state', '{"x":7,"label":""}', 3, '2026-01-01 00:00:00');
+                """;
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var options = new AdoNetGrainStorageOptions { Dialect = database.Dialect, ConnectionString = database.ConnectionString };
+        await using var storage = new AdoNetGrainStorage("Default", "old-service", options, TimeProvider.System);
+        await storage.InitializeAsync(default);
+        var key = new GrainStateKey(GrainId.Create("point", "p"), "state");
+        var old = await storage.ReadAsync<Point>(key, default);
+        await storage.WriteAsync(key, new Point { X = 8 }, old.Etag, DateTimeOffset.UnixEpoch, default);
+
+        Assert.Equal(7, old.State!.X);
+        Assert.Null(old.ExpiresAt);
+        Assert.Equal(1, await storage.DeleteExpiredAsync(DateTimeOffset.UtcNow, 10, default));
+    }
 }
 
 public sealed class PostgreSqlGrainStorageTests : GrainStorageConformanceTests

@@ -1,5 +1,7 @@
+using Grains.AdoNet.Storage;
 using Grains.Storage;
 using Grains.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Grains.AdoNet.Tests;
@@ -7,6 +9,18 @@ namespace Grains.AdoNet.Tests;
 public abstract class SiloPersistenceTests
 {
     protected abstract TestStorage Database { get; }
+
+    [Fact]
+    public async Task Every_grain_storage_of_a_silo_gets_its_own_sweeper_of_expired_records()
+    {
+        var options = new TestClusterOptions { Storage = Database, ConfigureSilo = silo => Database.AddTo(silo, "Archive") };
+        options.ApplicationParts.Add(typeof(NoteGrain).Assembly);
+        await using var cluster = await TestCluster.StartAsync(options);
+
+        var sweepers = cluster.PrimarySilo.Services.GetServices<IHostedService>().OfType<ExpiredStateSweeper>().Select(s => s.StorageName);
+
+        Assert.Equal(["Archive", "Default"], sweepers.Order());
+    }
 
     [Fact]
     public async Task State_survives_disposing_the_silo_and_starting_a_new_one_on_the_same_database()

@@ -118,7 +118,7 @@ public sealed class LifecycleTests
         // Another writer (as a duplicate activation would) changes the row behind the grain's back.
         var storage = cluster.PrimarySilo.Services.GetRequiredKeyedService<IGrainStorage>("Default");
         var key = new GrainStateKey(GrainId.Create("counter", "conflict"), "counter");
-        await storage.WriteAsync(key, new CounterState { Value = 100 }, etag, CancellationToken.None);
+        await storage.WriteAsync(key, new CounterState { Value = 100 }, etag, null, CancellationToken.None);
 
         await Assert.ThrowsAsync<InconsistentStateException>(() => grain.Increment(1));
         await probe.WaitUntilAsync(() => probe.Deactivations.Count == 1);
@@ -149,7 +149,7 @@ public sealed class LifecycleTests
         await using var cluster = await Clusters.StartAsync(new LifecycleProbe());
         var storage = cluster.PrimarySilo.Services.GetRequiredKeyedService<IGrainStorage>("Default");
         var key = new GrainStateKey(GrainId.Create("counter", "corrupt"), "counter");
-        await storage.WriteAsync(key, new { value = "not a number" }, null, CancellationToken.None);
+        await storage.WriteAsync(key, new { value = "not a number" }, null, null, CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<GrainStateSerializationException>(
             () => cluster.GrainFactory.GetGrain<ICounterGrain>("corrupt").Get());

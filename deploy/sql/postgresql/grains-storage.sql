@@ -9,8 +9,13 @@ CREATE TABLE IF NOT EXISTS grains_storage (
     payload     text        NULL,      -- JSON; NULL once cleared (the row stays so that its version keeps counting)
     version     bigint      NOT NULL,
     modified_on timestamptz NOT NULL,
+    expires_on  timestamptz NULL,      -- the record may be deleted some time after this (IPersistentState.ExpiresAt)
     CONSTRAINT grains_storage_pk PRIMARY KEY (service_id, grain_type, grain_key, state_name)
 );
+
+-- Tables created before expiry existed get the column here; the index serves the sweep of expired records.
+ALTER TABLE grains_storage ADD COLUMN IF NOT EXISTS expires_on timestamptz NULL;
+CREATE INDEX IF NOT EXISTS grains_storage_expiry ON grains_storage (service_id, expires_on) WHERE expires_on IS NOT NULL;
 
 -- States kept as entries (IPersistentEntries): one row per entry, written only when it changes. The state's version
 -- is its row in grains_storage (payload NULL), which every write of its entries increments in the same transaction.

@@ -11,8 +11,12 @@ CREATE TABLE IF NOT EXISTS grains_storage (
     payload     TEXT    NULL,      -- JSON; NULL once cleared (the row stays so that its version keeps counting)
     version     INTEGER NOT NULL,
     modified_on TEXT    NOT NULL,
+    expires_on  TEXT    NULL,      -- the record may be deleted some time after this (IPersistentState.ExpiresAt)
     PRIMARY KEY (service_id, grain_type, grain_key, state_name)
 ) WITHOUT ROWID;
+
+-- Files created before expiry existed get the column, and every file the sweep's index, from the storage at start
+-- (SqliteDialect.UpgradeStorageSchemaAsync): SQLite cannot add a column only when it is missing in plain SQL.
 
 -- States kept as entries (IPersistentEntries): one row per entry, written only when it changes. The state's version
 -- is its row in grains_storage (payload NULL), which every write of its entries increments in the same transaction.

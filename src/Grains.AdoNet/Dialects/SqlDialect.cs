@@ -32,6 +32,9 @@ internal abstract class SqlDialect
     /// <summary>Runs an idempotent schema script so that concurrent silos do not race each other.</summary>
     public abstract Task ApplySchemaAsync(DbConnection connection, string script, CancellationToken cancellationToken);
 
+    /// <summary>Brings a storage schema created by an earlier version up to date, where the script alone cannot.</summary>
+    public virtual Task UpgradeStorageSchemaAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public static SqlDialect For(AdoNetDialect dialect) => dialect switch
     {
         AdoNetDialect.PostgreSql => PostgreSqlDialect.Instance,

@@ -84,7 +84,7 @@ internal sealed partial class AdoNetGrainStorage
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var version = VersionCommand(connection, key, expected, payload: null, transaction))
+            await using (var version = VersionCommand(connection, key, expected, payload: null, expiresAt: null, transaction))
             {
                 if (await version.ExecuteNonQueryAsync(cancellationToken) == 0)
                 {

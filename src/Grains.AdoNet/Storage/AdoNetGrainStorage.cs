@@ -47,6 +47,7 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
             if (Options.CreateSchema)
             {
                 await _dialect.ApplySchemaAsync(connection, _dialect.LoadScript("grains-storage.sql"), cancellationToken);
+                await _dialect.UpgradeStorageSchemaAsync(connection, cancellationToken);
             }
 
             await using var probe = connection.Command(GrainStorageSql.Probe);
@@ -68,6 +69,7 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
     {
         string? payload;
         long version;
+        DateTimeOffset? expiresAt;
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -80,6 +82,7 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
 
             payload = await reader.IsDBNullAsync(0, cancellationToken) ? null : reader.GetString(0);
             version = reader.GetInt64(1);
+            expiresAt = await reader.IsDBNullAsync(2, cancellationToken) ? null : new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc));
         }
         catch (DbException exception)
         {
@@ -88,26 +91,60 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
 
         var etag = FormatEtag(version);
         return payload is null
-            ? new StoredState<TState>(false, default, etag)
-            : new StoredState<TState>(true, Deserialize<TState>(key, payload), etag);
+            ? new StoredState<TState>(false, default, etag, expiresAt)
+            : new StoredState<TState>(true, Deserialize<TState>(key, payload), etag, expiresAt);
     }
 
-    public Task<string> WriteAsync<TState>(GrainStateKey key, TState state, string? etag, CancellationToken cancellationToken) =>
-        StoreAsync(key, Serialize(key, state), etag, "Writing", cancellationToken);
+    public Task<string> WriteAsync<TState>(GrainStateKey key, TState state, string? etag, DateTimeOffset? expiresAt, CancellationToken cancellationToken) =>
+        StoreAsync(key, Serialize(key, state), etag, expiresAt, "Writing", cancellationToken);
 
-    public Task<string> ClearAsync(GrainStateKey key, string? etag, CancellationToken cancellationToken) =>
-        StoreAsync(key, payload: null, etag, "Clearing", cancellationToken);
+    public Task<string> ClearAsync(GrainStateKey key, string? etag, DateTimeOffset? expiresAt, CancellationToken cancellationToken) =>
+        StoreAsync(key, payload: null, etag, expiresAt, "Clearing", cancellationToken);
+
+    /// <summary>
+    /// Deletes this service's records that expired before <paramref name="cutoff"/>, in batches of
+    /// <paramref name="batchSize"/>; returns how many. An activation that still holds a deleted record gets a conflict
+    /// at its next write and starts again from storage, as after any conflict.
+    /// </summary>
+    public async Task<int> DeleteExpiredAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var deleted = 0;
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            while (true)
+            {
+                await using var command = connection.Command(GrainStorageSql.DeleteExpired)
+                    .With("service_id", ServiceId)
+                    .With("cutoff", cutoff.UtcDateTime)
+                    .With("batch", batchSize);
+                var batch = await command.ExecuteNonQueryAsync(cancellationToken);
+                deleted += batch;
+                if (batch < batchSize)
+                {
+                    return deleted;
+                }
+            }
+        }
+        catch (DbException exception)
+        {
+            throw new GrainStorageException(
+                $"Deleting expired records from storage '{Name}' ({Target}) failed after {deleted}: {exception.Message}", exception, exception.IsTransient);
+        }
+    }
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
-    private async Task<string> StoreAsync(GrainStateKey key, string? payload, string? etag, string operation, CancellationToken cancellationToken)
+    private async Task<string> StoreAsync(
+        GrainStateKey key, string? payload, string? etag, DateTimeOffset? expiresAt, string operation, CancellationToken cancellationToken)
     {
         var expected = ParseEtag(key, etag);
         int changed;
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-            await using var command = VersionCommand(connection, key, expected, payload);
+            await using var command = VersionCommand(connection, key, expected, payload, expiresAt);
             changed = await command.ExecuteNonQueryAsync(cancellationToken);
         }
         catch (DbException exception)
@@ -139,11 +176,13 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
     /// Moves the state's row to the next version: inserts version 1 when <paramref name="expected"/> is null, else
     /// updates from <paramref name="expected"/>. Changes no row when the stored version differs.
     /// </summary>
-    private DbCommand VersionCommand(DbConnection connection, GrainStateKey key, long? expected, string? payload, DbTransaction? transaction = null)
+    private DbCommand VersionCommand(
+        DbConnection connection, GrainStateKey key, long? expected, string? payload, DateTimeOffset? expiresAt, DbTransaction? transaction = null)
     {
         var command = CreateCommand(connection, expected is null ? GrainStorageSql.Insert : GrainStorageSql.Update, key, transaction)
             .With("payload", payload)
-            .With("modified_on", _time.GetUtcNow().UtcDateTime);
+            .With("modified_on", _time.GetUtcNow().UtcDateTime)
+            .With("expires_on", expiresAt?.UtcDateTime);
         return expected is { } version ? command.With("version", version) : command;
     }
 

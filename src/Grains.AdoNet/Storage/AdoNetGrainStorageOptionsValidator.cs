@@ -21,6 +21,18 @@ internal sealed class AdoNetGrainStorageOptionsValidator : IValidateOptions<AdoN
             return ValidateOptionsResult.Fail($"The connection string of grain storage '{name}' is not a valid {options.Dialect} connection string: {exception.Message}");
         }
 
+        if (options.ExpiredStateSweepInterval <= TimeSpan.Zero && options.ExpiredStateSweepInterval != Timeout.InfiniteTimeSpan)
+        {
+            return ValidateOptionsResult.Fail(
+                $"The grain storage '{name}' has ExpiredStateSweepInterval {options.ExpiredStateSweepInterval}; use a positive interval, or Timeout.InfiniteTimeSpan to turn the sweep off.");
+        }
+
+        if (options.ExpiredStateGracePeriod < TimeSpan.Zero)
+        {
+            return ValidateOptionsResult.Fail(
+                $"The grain storage '{name}' has ExpiredStateGracePeriod {options.ExpiredStateGracePeriod}; use zero or more (default 1 hour).");
+        }
+
         return options.JsonSerializerOptions is null
             ? ValidateOptionsResult.Fail($"The grain storage '{name}' needs JsonSerializerOptions.")
             : ValidateOptionsResult.Success;

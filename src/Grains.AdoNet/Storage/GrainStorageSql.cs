@@ -1,26 +1,39 @@
 namespace Grains.AdoNet.Storage;
 
 /// <summary>
-/// The storage statements, shared by PostgreSQL and SQLite (both accept @name parameters and ON CONFLICT).
+/// The storage statements, shared by PostgreSQL and SQLite (both accept @name parameters, ON CONFLICT and row values).
 /// The version column is the ETag: a write or clear matches it and increments it, or changes nothing.
 /// </summary>
 internal static class GrainStorageSql
 {
     private const string Key = "service_id = @service_id AND grain_type = @grain_type AND grain_key = @grain_key AND state_name = @state_name";
 
-    public const string Read = $"SELECT payload, version FROM grains_storage WHERE {Key}";
+    public const string Read = $"SELECT payload, version, expires_on FROM grains_storage WHERE {Key}";
 
     public const string Insert = """
-        INSERT INTO grains_storage (service_id, grain_type, grain_key, state_name, payload, version, modified_on)
-        VALUES (@service_id, @grain_type, @grain_key, @state_name, @payload, 1, @modified_on)
+        INSERT INTO grains_storage (service_id, grain_type, grain_key, state_name, payload, version, modified_on, expires_on)
+        VALUES (@service_id, @grain_type, @grain_key, @state_name, @payload, 1, @modified_on, @expires_on)
         ON CONFLICT (service_id, grain_type, grain_key, state_name) DO NOTHING
         """;
 
     public const string Update = $"""
-        UPDATE grains_storage SET payload = @payload, version = version + 1, modified_on = @modified_on
+        UPDATE grains_storage SET payload = @payload, version = version + 1, modified_on = @modified_on, expires_on = @expires_on
         WHERE {Key} AND version = @version
         """;
 
+    /// <summary>
+    /// Deletes up to @batch records of the service that expired before @cutoff. Only plain states can have an expiry
+    /// (states kept as entries write none), so no entry rows are left behind. One batch per statement keeps each
+    /// transaction short.
+    /// </summary>
+    public const string DeleteExpired = """
+        DELETE FROM grains_storage
+        WHERE service_id = @service_id AND (grain_type, grain_key, state_name) IN (
+            SELECT grain_type, grain_key, state_name FROM grains_storage
+            WHERE service_id = @service_id AND expires_on < @cutoff
+            LIMIT @batch)
+        """;
+
     /// <summary>Checks at start that the table has every column the statements use.</summary>
-    public const string Probe = "SELECT service_id, grain_type, grain_key, state_name, payload, version, modified_on FROM grains_storage WHERE 1 = 0";
+    public const string Probe = "SELECT service_id, grain_type, grain_key, state_name, payload, version, modified_on, expires_on FROM grains_storage WHERE 1 = 0";
 }

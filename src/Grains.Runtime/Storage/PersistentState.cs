@@ -29,19 +29,22 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IActiv
 
     public bool RecordExists { get; private set; }
 
+    public DateTimeOffset? ExpiresAt { get; set; }
+
     public async Task ReadStateAsync(CancellationToken cancellationToken = default)
     {
         var stored = await _storage.ReadAsync<TState>(_key, cancellationToken);
         State = stored.RecordExists && stored.State is not null ? stored.State : _createDefault();
         Etag = stored.Etag;
         RecordExists = stored.RecordExists;
+        ExpiresAt = stored.ExpiresAt;
     }
 
     public async Task WriteStateAsync(CancellationToken cancellationToken = default)
     {
         try
         {
-            Etag = await _storage.WriteAsync(_key, State, Etag, cancellationToken);
+            Etag = await _storage.WriteAsync(_key, State, Etag, ExpiresAt, cancellationToken);
             RecordExists = true;
         }
         catch (InconsistentStateException)
@@ -55,7 +58,7 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IActiv
     {
         try
         {
-            Etag = await _storage.ClearAsync(_key, Etag, cancellationToken);
+            Etag = await _storage.ClearAsync(_key, Etag, ExpiresAt, cancellationToken);
             RecordExists = false;
             State = _createDefault();
         }

@@ -5,7 +5,8 @@ namespace Quotas.Grains.Gateway;
 
 /// <summary>
 /// One idempotency key; see <see cref="IIdempotencyGrain"/>. A claim whose request never completed (its gateway died)
-/// is given up after <see cref="InFlightTimeout"/>, so the key does not stay blocked.
+/// is given up after <see cref="InFlightTimeout"/>, so the key does not stay blocked. The record expires with the key's
+/// lifetime, so the storage deletes it afterwards instead of keeping every key ever used.
 /// </summary>
 [GrainType("idempotency")]
 public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersistentState<IdempotencyState> state, TimeProvider time) : Grain, IIdempotencyGrain
@@ -36,6 +37,7 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
         }
 
         state.State = new IdempotencyState { Fingerprint = fingerprint, StartedAt = now, ExpiresAt = now + lifetime };
+        state.ExpiresAt = state.State.ExpiresAt;
         await state.WriteStateAsync();
         return new IdempotencyClaim(IdempotencyClaimStatus.Proceed, null);
     }

@@ -79,7 +79,7 @@ public sealed class PoolEntryStorageTests
         await using (var first = await TestCluster.StartAsync(options))
         {
             var storage = first.PrimarySilo.Services.GetRequiredKeyedService<IGrainStorage>("Default");
-            await storage.WriteAsync(key, new LegacyPoolState { Snapshot = legacy.ToSnapshot(), TenantLeases = [] }, null, default);
+            await storage.WriteAsync(key, new LegacyPoolState { Snapshot = legacy.ToSnapshot(), TenantLeases = [] }, null, null, default);
 
             var pool = first.GrainFactory.GetGrain<IFairShareSchedulerGrain>(poolId);
             Assert.Equal(5, (await pool.GetTenantUsage(Pools.Alpha)).QueuedJobs);

@@ -1,0 +1,35 @@
+using Grains;
+using Grains.Storage;
+using Grains.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Quotas.Contracts.Gateway;
+
+namespace Quotas.Grains.Tests.Gateway;
+
+/// <summary>An idempotency key's record carries the key's lifetime as its expiry, so the storage's sweep removes it later.</summary>
+public sealed class IdempotencyGrainTests
+{
+    private static readonly DateTimeOffset s_noon = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task A_keys_record_expires_with_the_key_and_a_reuse_after_that_moves_the_expiry()
+    {
+        var time = new ManualTimeProvider(s_noon);
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var grain = cluster.GrainFactory.GetGrain<IIdempotencyGrain>("tenant-a/usage/key-1");
+        var storage = cluster.PrimarySilo.Services.GetRequiredKeyedService<IGrainStorage>("Default");
+        var key = new GrainStateKey(GrainId.Create("idempotency", "tenant-a/usage/key-1"), "idempotency");
+
+        Assert.Equal(IdempotencyClaimStatus.Proceed, (await grain.Begin("first", TimeSpan.FromHours(24))).Status);
+        await grain.Complete("first", new StoredResponse(201, "{}", null));
+        var completed = await storage.ReadAsync<object>(key, default);
+        // Past the lifetime but within the sweep's grace period: the key is free again, for a new expiry.
+        time.Advance(TimeSpan.FromHours(24) + TimeSpan.FromMinutes(1));
+        Assert.Equal(IdempotencyClaimStatus.Proceed, (await grain.Begin("second", TimeSpan.FromHours(2))).Status);
+        var reused = await storage.ReadAsync<object>(key, default);
+
+        Assert.True(completed.RecordExists);
+        Assert.Equal(s_noon.AddHours(24), completed.ExpiresAt);
+        Assert.Equal(s_noon.AddHours(26).AddMinutes(1), reused.ExpiresAt);
+    }
+}
