@@ -1,5 +1,7 @@
 using System.Net;
 using Grains.AdoNet;
+using Grains.Client;
+using Grains.Cluster;
 using Grains.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Quotas.Gateway;
@@ -18,7 +20,8 @@ internal static class HostSetup
         if (settings.Role != HostRole.Silo)
         {
             builder.Services.AddQuotasGateway(gateway);
-            builder.Services.AddSingleton<IClusterInfo, ClusterInfo>();
+            builder.Services.AddSingleton<IClusterInfo>(sp => new ClusterInfo(
+                sp.GetService<Silo>(), sp.GetService<ClusterClient>(), sp.GetService<IMembershipTable>(), sp.GetRequiredService<ILogger<ClusterInfo>>()));
         }
 
         builder.Services.AddSingleton<StorageProbe>();

@@ -92,16 +92,19 @@ public abstract class MembershipTableConformanceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Heartbeat_updates_the_row_without_changing_the_version()
+    public async Task Heartbeat_updates_the_row_and_its_activation_count_without_changing_the_version()
     {
         var table = await CreateTableAsync();
         await table.TryInsertAsync(Entry(1), 0, default);
+        var joined = (await table.ReadAsync(default)).Find(Silo(1))!;
 
-        await table.UpdateIAmAliveAsync(Silo(1), _now.AddSeconds(30), default);
+        await table.UpdateIAmAliveAsync(Silo(1), _now.AddSeconds(30), 42, default);
 
         var snapshot = await table.ReadAsync(default);
         Assert.Equal(1, snapshot.Version);
+        Assert.Null(joined.Activations);
         Assert.Equal(_now.AddSeconds(30), snapshot.Find(Silo(1))!.IAmAliveTime);
+        Assert.Equal(42, snapshot.Find(Silo(1))!.Activations);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Grains;
+using Grains.Cluster;
 using Grains.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -68,7 +69,11 @@ public sealed class GatewayServer : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddSingleton(grains);
-        builder.Services.AddSingleton<IClusterInfo>(new TestClusterInfo(cluster));
+        builder.Services.AddSingleton<IClusterInfo>(sp => new ClusterInfo(
+            client is null ? cluster.PrimarySilo.Silo : null,
+            client?.Client,
+            client?.Services.GetRequiredService<IMembershipTable>(),
+            sp.GetRequiredService<ILogger<ClusterInfo>>()));
         builder.Services.AddQuotasGateway(gateway);
         builder.Services.AddQuotasMetrics();
         var app = builder.Build();
@@ -102,11 +107,5 @@ public sealed class GatewayServer : IAsyncDisposable
         }
 
         await _cluster.DisposeAsync();
-    }
-
-    private sealed class TestClusterInfo(TestCluster cluster) : IClusterInfo
-    {
-        public IReadOnlyList<SiloInfo> Silos() =>
-            [.. cluster.Silos.Select(s => new SiloInfo(s.Silo.Cluster?.Name ?? "local", s.Silo.Status.ToString(), s.Silo.ActivationCount))];
     }
 }

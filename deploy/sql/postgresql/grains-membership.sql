@@ -19,5 +19,9 @@ CREATE TABLE IF NOT EXISTS grains_membership (
     start_time      bigint  NOT NULL,
     i_am_alive_time bigint  NOT NULL,   -- heartbeat; does not change the version
     etag            bigint  NOT NULL,
+    activations     integer NULL,       -- the silo's activation count, written with each heartbeat
     PRIMARY KEY (cluster_id, host, port, generation)
 );
+
+-- Tables created before activation counts existed get the column here.
+ALTER TABLE grains_membership ADD COLUMN IF NOT EXISTS activations integer NULL;

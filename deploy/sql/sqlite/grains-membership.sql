@@ -20,5 +20,6 @@ CREATE TABLE IF NOT EXISTS grains_membership (
     start_time      INTEGER NOT NULL,
     i_am_alive_time INTEGER NOT NULL,
     etag            INTEGER NOT NULL,
+    activations     INTEGER NULL,      -- written with each heartbeat; older files get it from the table at start
     PRIMARY KEY (cluster_id, host, port, generation)
 ) WITHOUT ROWID;

@@ -41,6 +41,7 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
             if (_options.CreateSchema)
             {
                 await _dialect.ApplySchemaAsync(connection, _dialect.LoadScript("grains-membership.sql"), cancellationToken);
+                await _dialect.UpgradeMembershipSchemaAsync(connection, cancellationToken);
             }
 
             await CheckStatementsAsync(connection, cancellationToken);
@@ -75,7 +76,8 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
                     DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
                     DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
                     SuspicionsJson.Read(reader.GetString(5)),
-                    reader.GetInt64(8).ToString(CultureInfo.InvariantCulture)));
+                    reader.GetInt64(8).ToString(CultureInfo.InvariantCulture),
+                    reader.IsDBNull(9) ? null : reader.GetInt32(9)));
             }
         }
 
@@ -91,10 +93,12 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
         ChangeAsync(expectedVersion, (connection, transaction) =>
             RowCommand(connection, transaction, MembershipSql.UpdateRow, entry).With("etag", long.Parse(entry.Etag ?? "0", CultureInfo.InvariantCulture)), cancellationToken);
 
-    public async Task UpdateIAmAliveAsync(SiloAddress silo, DateTimeOffset time, CancellationToken cancellationToken)
+    public async Task UpdateIAmAliveAsync(SiloAddress silo, DateTimeOffset time, int activations, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = KeyCommand(connection, null, MembershipSql.IAmAlive, silo).With("i_am_alive_time", time.ToUnixTimeMilliseconds());
+        await using var command = KeyCommand(connection, null, MembershipSql.IAmAlive, silo)
+            .With("i_am_alive_time", time.ToUnixTimeMilliseconds())
+            .With("activations", activations);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -194,7 +198,7 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
             connection.Command(MembershipSql.BumpVersion, transaction).With("cluster_id", ProbeClusterId).With("expected_version", 0L).With("now", Now()),
             RowCommand(connection, transaction, MembershipSql.InsertRow, entry, ProbeClusterId).With("start_time", 0L),
             RowCommand(connection, transaction, MembershipSql.UpdateRow, entry, ProbeClusterId).With("etag", 0L),
-            KeyCommand(connection, transaction, MembershipSql.IAmAlive, silo, ProbeClusterId).With("i_am_alive_time", 0L),
+            KeyCommand(connection, transaction, MembershipSql.IAmAlive, silo, ProbeClusterId).With("i_am_alive_time", 0L).With("activations", 0),
             connection.Command(MembershipSql.CleanupDefunct, transaction).With("cluster_id", ProbeClusterId).With("older_than", 0L),
             connection.Command(MembershipSql.AdvanceVersion, transaction).With("cluster_id", ProbeClusterId).With("now", Now()),
         ];

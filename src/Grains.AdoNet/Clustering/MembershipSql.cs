@@ -13,7 +13,7 @@ internal static class MembershipSql
     public const string ReadVersion = "SELECT version FROM grains_membership_version WHERE cluster_id = @cluster_id";
 
     public const string ReadRows = """
-        SELECT host, port, generation, silo_name, status, suspicions, start_time, i_am_alive_time, etag
+        SELECT host, port, generation, silo_name, status, suspicions, start_time, i_am_alive_time, etag, activations
         FROM grains_membership WHERE cluster_id = @cluster_id
         """;
 
@@ -34,7 +34,7 @@ internal static class MembershipSql
         WHERE {RowKey} AND etag = @etag
         """;
 
-    public const string IAmAlive = $"UPDATE grains_membership SET i_am_alive_time = @i_am_alive_time WHERE {RowKey}";
+    public const string IAmAlive = $"UPDATE grains_membership SET i_am_alive_time = @i_am_alive_time, activations = @activations WHERE {RowKey}";
 
     public const string CleanupDefunct = "DELETE FROM grains_membership WHERE cluster_id = @cluster_id AND status = 4 AND i_am_alive_time < @older_than";
 

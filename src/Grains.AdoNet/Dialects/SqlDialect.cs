@@ -35,6 +35,9 @@ internal abstract class SqlDialect
     /// <summary>Brings a storage schema created by an earlier version up to date, where the script alone cannot.</summary>
     public virtual Task UpgradeStorageSchemaAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Brings a membership schema created by an earlier version up to date, where the script alone cannot.</summary>
+    public virtual Task UpgradeMembershipSchemaAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public static SqlDialect For(AdoNetDialect dialect) => dialect switch
     {
         AdoNetDialect.PostgreSql => PostgreSqlDialect.Instance,

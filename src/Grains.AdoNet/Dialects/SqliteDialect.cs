@@ -26,33 +26,14 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override async Task UpgradeStorageSchemaAsync(DbConnection connection, CancellationToken cancellationToken)
     {
-        if (!await HasExpiryColumnAsync(connection, cancellationToken))
-        {
-            try
-            {
-                await using var add = connection.Command("ALTER TABLE grains_storage ADD COLUMN expires_on TEXT NULL");
-                await add.ExecuteNonQueryAsync(cancellationToken);
-            }
-            catch (SqliteException)
-            {
-                // Another storage on the same file may have added it first; anything else fails the start.
-                if (!await HasExpiryColumnAsync(connection, cancellationToken))
-                {
-                    throw;
-                }
-            }
-        }
-
+        await AddColumnIfMissingAsync(connection, "grains_storage", "expires_on", "TEXT NULL", cancellationToken);
         await using var index = connection.Command(
             "CREATE INDEX IF NOT EXISTS grains_storage_expiry ON grains_storage (service_id, expires_on) WHERE expires_on IS NOT NULL");
         await index.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task<bool> HasExpiryColumnAsync(DbConnection connection, CancellationToken cancellationToken)
-    {
-        await using var probe = connection.Command("SELECT COUNT(*) FROM pragma_table_info('grains_storage') WHERE name = 'expires_on'");
-        return Convert.ToInt64(await probe.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0;
-    }
+    public override Task UpgradeMembershipSchemaAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        AddColumnIfMissingAsync(connection, "grains_membership", "activations", "INTEGER NULL", cancellationToken);
 
     public override async Task ApplySchemaAsync(DbConnection connection, string script, CancellationToken cancellationToken)
     {
@@ -60,5 +41,33 @@ internal sealed class SqliteDialect : SqlDialect
         await using var command = connection.CreateCommand();
         command.CommandText = script;
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>SQLite has no ADD COLUMN IF NOT EXISTS: looks first, and tolerates a concurrent start that added it.</summary>
+    private static async Task AddColumnIfMissingAsync(DbConnection connection, string table, string column, string definition, CancellationToken cancellationToken)
+    {
+        if (await HasColumnAsync(connection, table, column, cancellationToken))
+        {
+            return;
+        }
+
+        try
+        {
+            await using var add = connection.Command($"ALTER TABLE {table} ADD COLUMN {column} {definition}");
+            await add.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (SqliteException)
+        {
+            if (!await HasColumnAsync(connection, table, column, cancellationToken))
+            {
+                throw;
+            }
+        }
+    }
+
+    private static async Task<bool> HasColumnAsync(DbConnection connection, string table, string column, CancellationToken cancellationToken)
+    {
+        await using var probe = connection.Command($"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = @column").With("column", column);
+        return Convert.ToInt64(await probe.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0;
     }
 }

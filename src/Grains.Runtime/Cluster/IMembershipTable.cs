@@ -20,8 +20,8 @@ public interface IMembershipTable
     /// <summary>Replaces a row if its ETag and the table version still match; false otherwise.</summary>
     Task<bool> TryUpdateAsync(MembershipEntry entry, long expectedVersion, CancellationToken cancellationToken);
 
-    /// <summary>Records a heartbeat; does not change the table version.</summary>
-    Task UpdateIAmAliveAsync(SiloAddress silo, DateTimeOffset time, CancellationToken cancellationToken);
+    /// <summary>Records a heartbeat with the silo's activation count at that time; does not change the table version.</summary>
+    Task UpdateIAmAliveAsync(SiloAddress silo, DateTimeOffset time, int activations, CancellationToken cancellationToken);
 
     /// <summary>Deletes rows of Dead silos whose last heartbeat is older than <paramref name="olderThan"/>.</summary>
     Task<int> CleanupDefunctAsync(DateTimeOffset olderThan, CancellationToken cancellationToken);

@@ -1,3 +1,4 @@
+using Grains.Activation;
 using Grains.Placement;
 using Grains.Transport;
 using Microsoft.Extensions.Logging;
@@ -19,6 +20,7 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
     private readonly MembershipView _view;
     private readonly ConnectionPool _connections;
     private readonly LocalSilo _self;
+    private readonly ActivationDirectory _activations;
     private readonly MembershipOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<MembershipAgent> _logger;
@@ -33,6 +35,7 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
         MembershipView view,
         ConnectionPool connections,
         LocalSilo self,
+        ActivationDirectory activations,
         IOptions<MembershipOptions> options,
         TimeProvider time,
         ILogger<MembershipAgent> logger)
@@ -41,6 +44,7 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
         _view = view;
         _connections = connections;
         _self = self;
+        _activations = activations;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -187,7 +191,7 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
         {
             try
             {
-                await _table.UpdateIAmAliveAsync(_self.Address, _time.GetUtcNow(), cancellationToken);
+                await _table.UpdateIAmAliveAsync(_self.Address, _time.GetUtcNow(), _activations.Count, cancellationToken);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {

@@ -10,11 +10,11 @@ namespace Quotas.Gateway.Endpoints;
 internal static class ClusterEndpoints
 {
     public static void MapClusterEndpoints(this RouteGroupBuilder v1) =>
-        v1.MapGet("/cluster/silos", (IClusterInfo cluster) => cluster.Silos()).WithTags("Cluster").WithName("ListSilos").RequireAdmin();
+        v1.MapGet("/cluster/silos", (IClusterInfo cluster, CancellationToken cancellationToken) => cluster.SilosAsync(cancellationToken)).WithTags("Cluster").WithName("ListSilos").RequireAdmin();
 }
 
-/// <summary>What the host knows of the cluster; implemented by the host, which owns the silo or the cluster client.</summary>
+/// <summary>What this process knows of the cluster's silos; <see cref="ClusterInfo"/> reads it from membership.</summary>
 public interface IClusterInfo
 {
-    IReadOnlyList<SiloInfo> Silos();
+    Task<IReadOnlyList<SiloInfo>> SilosAsync(CancellationToken cancellationToken);
 }
