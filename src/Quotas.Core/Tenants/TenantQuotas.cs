@@ -44,6 +44,9 @@ public sealed partial class TenantQuotas
     /// <summary>The merged quotas in force (own, then inherited, then tier, then unlimited well-known names).</summary>
     public IReadOnlyList<QuotaDefinition> Effective { get; }
 
+    /// <summary>The parent's effective quotas this tenant inherits from (null without a parent), as last read.</summary>
+    public IReadOnlyList<QuotaDefinition>? ParentQuotas => _parentQuotas;
+
     public LeaseBook Gauges { get; }
 
     public RateBook Rates { get; }

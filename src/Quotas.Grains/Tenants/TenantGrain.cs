@@ -9,6 +9,8 @@ namespace Quotas.Grains.Tenants;
 /// Holds one tenant's <see cref="TenantQuotas"/>. Changes are persisted before the call returns; when a write fails the
 /// tenant is rebuilt from the last persisted state, so no caller holds an acknowledgement that a crash could take back.
 /// A gauge acquisition also reserves in every ancestor (each parent reserves in its own parent), all or nothing.
+/// A child re-reads what it inherits from its parent when it is activated, when its own quotas change, and every
+/// <see cref="ParentRefreshInterval"/> while active, so a parent's change reaches its children within that interval.
 /// </summary>
 [GrainType(GrainTypeName)]
 public sealed class TenantGrain(
@@ -20,6 +22,9 @@ public sealed class TenantGrain(
 
     /// <summary>How often expired leases are released while the tenant is active.</summary>
     internal static readonly TimeSpan LeaseSweepInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often an active child tenant re-reads its parent's quotas: the longest a parent's change takes to arrive.</summary>
+    internal static readonly TimeSpan ParentRefreshInterval = TimeSpan.FromSeconds(30);
 
     private TenantQuotas? _tenant;
 
@@ -33,9 +38,18 @@ public sealed class TenantGrain(
         {
             _tenant = TenantQuotas.FromSnapshot(snapshot);
             await ExpireLeasesAsync();
+            try
+            {
+                await InheritFromParentAsync(cancellationToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // The tenant serves with what it inherited last; the timer below tries again (and reports a failure).
+            }
         }
 
         RegisterGrainTimer(_ => ExpireLeasesAsync(), LeaseSweepInterval, LeaseSweepInterval);
+        RegisterGrainTimer(InheritFromParentAsync, ParentRefreshInterval, ParentRefreshInterval);
     }
 
     public async Task<TenantConfig> Create(TenantConfig config)
@@ -71,6 +85,11 @@ public sealed class TenantGrain(
         var config = snapshot.Config! with { Quotas = quotas };
         config.Validate();
         snapshot.Config = config;
+        if (config.ParentId is { } parent)
+        {
+            snapshot.ParentQuotas = [.. await Parent(parent).GetEffectiveQuotas()];
+        }
+
         var updated = TenantQuotas.FromSnapshot(snapshot);
         updated.KeepMemoryOf(Tenant());
         await CommitAsync(updated);
@@ -360,6 +379,39 @@ public sealed class TenantGrain(
         }
 
         return parentQuotas;
+    }
+
+    /// <summary>
+    /// Takes over the parent's current effective quotas when they differ from those last read, keeping the rate
+    /// windows, leases and counters. A deleted parent leaves the last known ones in force.
+    /// </summary>
+    private async Task InheritFromParentAsync(CancellationToken cancellationToken)
+    {
+        if (_tenant?.Config.ParentId is not { } parent)
+        {
+            return;
+        }
+
+        IReadOnlyList<QuotaDefinition> current;
+        try
+        {
+            current = await Parent(parent).GetEffectiveQuotas().WaitAsync(cancellationToken);
+        }
+        catch (QuotaValidationException error) when (error.Code == TenantErrors.UnknownTenant)
+        {
+            return;
+        }
+
+        if (_tenant is not { } tenant || (tenant.ParentQuotas ?? []).SequenceEqual(current))
+        {
+            return;
+        }
+
+        var snapshot = tenant.ToSnapshot();
+        snapshot.ParentQuotas = [.. current];
+        var updated = TenantQuotas.FromSnapshot(snapshot);
+        updated.KeepMemoryOf(tenant);
+        await CommitAsync(updated);
     }
 
     private async Task ReleaseInAncestorsAsync(string leaseId)

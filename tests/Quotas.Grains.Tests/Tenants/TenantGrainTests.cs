@@ -119,6 +119,34 @@ public sealed class TenantGrainTests
     }
 
     [Fact]
+    public async Task A_parents_changed_quota_reaches_a_child_that_inherits_it_within_the_refresh_interval()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var hour = TimeSpan.FromHours(1);
+        var parent = cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("holding");
+        await parent.Create(TenantConfig.Create("holding", Tier.Basic, QuotaDefinition.SlidingWindow("api", QuotaLimit.Hard(5), hour)));
+        var child = await Tenants.CreateAsync(cluster.GrainFactory, "holding-unit", workers: 2, parent: "holding");
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True((await child.HitRate("api", 1)).Decision.Allowed);
+        }
+
+        await parent.UpdateQuotas([QuotaDefinition.SlidingWindow("api", QuotaLimit.Hard(3), hour)]);
+        var before = (await child.HitRate("api", 1)).Decision;
+        time.Advance(TenantGrain.ParentRefreshInterval);
+        var after = (await child.HitRate("api", 1)).Decision;
+
+        // Until the child re-reads its parent it still applies the old limit; then the new one, to what it counted.
+        Assert.True(before.Allowed);
+        Assert.Equal(5, before.Limit);
+        Assert.False(after.Allowed);
+        Assert.Equal(3, after.Limit);
+        Assert.Equal(4, after.Current);
+        Assert.Equal(3, (await child.GetEffectiveQuotas()).Single(q => q.Name == "api").Limit.Limit);
+    }
+
+    [Fact]
     public async Task Changing_a_tenants_quotas_keeps_what_its_rate_windows_counted_and_its_alerts()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
