@@ -38,7 +38,8 @@ public static class AdoNetGrainStorageExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(configure);
         var services = builder.Services;
-        services.AddOptions<AdoNetGrainStorageOptions>(name).Configure(configure).ValidateOnStart();
+        // Settings in configuration ("Grains:Storage:<name>", e.g. ExpiredStateGracePeriod) override those in code.
+        services.AddOptions<AdoNetGrainStorageOptions>(name).Configure(configure).BindConfiguration($"Grains:Storage:{name}").ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AdoNetGrainStorageOptions>, AdoNetGrainStorageOptionsValidator>());
         services.AddKeyedSingleton(name, (sp, _) => new AdoNetGrainStorage(
             name,

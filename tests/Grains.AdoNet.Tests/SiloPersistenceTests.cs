@@ -1,8 +1,10 @@
 using Grains.AdoNet.Storage;
 using Grains.Storage;
 using Grains.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Grains.AdoNet.Tests;
 
@@ -20,6 +22,25 @@ public abstract class SiloPersistenceTests
         var sweepers = cluster.PrimarySilo.Services.GetServices<IHostedService>().OfType<ExpiredStateSweeper>().Select(s => s.StorageName);
 
         Assert.Equal(["Archive", "Default"], sweepers.Order());
+    }
+
+    [Fact]
+    public async Task A_storages_sweep_settings_come_from_configuration_over_the_defaults()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Grains:Storage:Default:ExpiredStateGracePeriod"] = "00:05:00",
+            ["Grains:Storage:Default:ExpiredStateSweepInterval"] = "00:00:00",
+        }).Build();
+        var options = new TestClusterOptions { Storage = Database, ConfigureServices = services => services.AddSingleton<IConfiguration>(configuration) };
+        options.ApplicationParts.Add(typeof(NoteGrain).Assembly);
+        await using var cluster = await TestCluster.StartAsync(options);
+
+        var storage = cluster.PrimarySilo.Services.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get("Default");
+
+        Assert.Equal(TimeSpan.FromMinutes(5), storage.ExpiredStateGracePeriod);
+        Assert.Equal(TimeSpan.Zero, storage.ExpiredStateSweepInterval);
+        Assert.Equal(Database.ConnectionString, storage.ConnectionString);
     }
 
     [Fact]

@@ -16,8 +16,8 @@ public sealed class AdoNetGrainStorageOptions
 
     /// <summary>
     /// How often the silo deletes records whose <see cref="IPersistentState{TState}.ExpiresAt"/> passed more than
-    /// <see cref="ExpiredStateGracePeriod"/> ago. Default 10 minutes; <see cref="Timeout.InfiniteTimeSpan"/> turns the
-    /// sweep off (for a database where another job deletes them).
+    /// <see cref="ExpiredStateGracePeriod"/> ago. Default 10 minutes; zero (or <see cref="Timeout.InfiniteTimeSpan"/>)
+    /// turns the sweep off, for a database where another job deletes them.
     /// </summary>
     public TimeSpan ExpiredStateSweepInterval { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -21,10 +21,10 @@ internal sealed class AdoNetGrainStorageOptionsValidator : IValidateOptions<AdoN
             return ValidateOptionsResult.Fail($"The connection string of grain storage '{name}' is not a valid {options.Dialect} connection string: {exception.Message}");
         }
 
-        if (options.ExpiredStateSweepInterval <= TimeSpan.Zero && options.ExpiredStateSweepInterval != Timeout.InfiniteTimeSpan)
+        if (options.ExpiredStateSweepInterval < TimeSpan.Zero && options.ExpiredStateSweepInterval != Timeout.InfiniteTimeSpan)
         {
             return ValidateOptionsResult.Fail(
-                $"The grain storage '{name}' has ExpiredStateSweepInterval {options.ExpiredStateSweepInterval}; use a positive interval, or Timeout.InfiniteTimeSpan to turn the sweep off.");
+                $"The grain storage '{name}' has ExpiredStateSweepInterval {options.ExpiredStateSweepInterval}; use a positive interval, or zero to turn the sweep off.");
         }
 
         if (options.ExpiredStateGracePeriod < TimeSpan.Zero)

@@ -21,7 +21,7 @@ internal sealed partial class ExpiredStateSweeper(AdoNetGrainStorage storage, Ti
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var interval = storage.Options.ExpiredStateSweepInterval;
-        if (interval == Timeout.InfiniteTimeSpan)
+        if (interval == TimeSpan.Zero || interval == Timeout.InfiniteTimeSpan)
         {
             return;
         }
