@@ -2,6 +2,7 @@ using Grains.AdoNet;
 using Grains.AdoNet.Storage;
 using Grains.Storage;
 using Grains.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Grains.AdoNet.Tests;
 
@@ -222,6 +223,24 @@ public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
 public sealed class SqliteGrainStorageTests : GrainStorageConformanceTests
 {
     protected override TestStorage Database { get; } = TestStorage.Sqlite();
+
+    [Fact]
+    public async Task A_sweep_that_fails_is_logged_and_deletes_nothing_instead_of_stopping_the_silo()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"no-such-directory-{Guid.NewGuid():N}", "quotas.db");
+        var options = new AdoNetGrainStorageOptions { Dialect = AdoNetDialect.Sqlite, ConnectionString = $"Data Source={missing};Mode=ReadWrite" };
+        await using var storage = new AdoNetGrainStorage("Default", "sweep-failure", options, TimeProvider.System);
+        using var logs = new InMemoryLoggerProvider();
+        using var factory = new LoggerFactory([logs]);
+        var sweeper = new ExpiredStateSweeper(storage, TimeProvider.System, factory.CreateLogger<ExpiredStateSweeper>());
+
+        var deleted = await sweeper.SweepAsync(default);
+
+        Assert.Equal(0, deleted);
+        var failure = Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning);
+        Assert.Contains("'Default' failed", failure.Message);
+        Assert.NotNull(failure.Exception);
+    }
 
     [Fact]
     public async Task A_file_from_before_expiry_existed_gets_the_column_at_start_and_keeps_its_records()

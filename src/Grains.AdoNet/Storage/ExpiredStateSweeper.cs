@@ -1,4 +1,3 @@
-using Grains.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -54,8 +53,9 @@ internal sealed partial class ExpiredStateSweeper(AdoNetGrainStorage storage, Ti
 
             return deleted;
         }
-        catch (GrainStorageException exception)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
+            // Whatever went wrong, the silo keeps running: a background service that throws would stop the host.
             LogSweepFailed(exception, storage.Name, storage.Options.ExpiredStateSweepInterval);
             return 0;
         }
