@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Quotas.LoadTest.Redis;
-using Quotas.LoadTest.Targets;
 
 namespace Quotas.LoadTest.Servers;
 
@@ -56,7 +55,7 @@ internal static class ServeCommand
         await using var app = builder.Build();
         app.MapGet(HealthPath, static () => Results.Text("ready\n"));
         // What the collector did so far, read by the load test between steps (bytes per request, collections, pauses).
-        app.MapGet(GcPath, static () => Results.Text(GcProbe.PlainText()));
+        app.MapGet(GcPath, static () => Results.Text(GcText()));
         switch (options.Kind)
         {
             case ServeKind.Constant:
@@ -78,4 +77,8 @@ internal static class ServeCommand
         await app.RunAsync(cancellationToken);
         return 0;
     }
+
+    /// <summary>Bytes allocated, collections of any generation and pause ticks, on one line (read by Targets/GcProbe).</summary>
+    private static string GcText() => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture, $"{GC.GetTotalAllocatedBytes()} {GC.CollectionCount(0)} {GC.GetTotalPauseDuration().Ticks}\n");
 }

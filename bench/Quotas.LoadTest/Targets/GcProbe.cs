@@ -20,11 +20,7 @@ internal static class GcProbe
 
     private static readonly HttpClient s_client = new() { Timeout = TimeSpan.FromSeconds(5) };
 
-    /// <summary>What the serve command's <c>/gc</c> route answers for this process: three numbers on one line.</summary>
-    public static string PlainText() => string.Create(
-        CultureInfo.InvariantCulture, $"{GC.GetTotalAllocatedBytes()} {GC.CollectionCount(0)} {GC.GetTotalPauseDuration().Ticks}\n");
-
-    /// <summary>The figures a baseline answers as <see cref="PlainText"/>; null when the server does not answer.</summary>
+    /// <summary>The figures a baseline's <c>/gc</c> route answers (bytes, collections, pause ticks); null when it does not answer.</summary>
     public static Task<GcFigures?> PlainAsync(Uri uri, CancellationToken cancellationToken) =>
         ReadAsync(uri, null, ParsePlain, cancellationToken);
 

@@ -1,4 +1,5 @@
 using Grains;
+using Grains.Timers;
 using Quotas.Contracts;
 using Quotas.Contracts.Gateway;
 using Quotas.Core.Tenants;
@@ -28,6 +29,9 @@ public sealed class TenantGrain(
 
     private TenantQuotas? _tenant;
 
+    /// <summary>The parent refresh of a child tenant; tenants without a parent have none.</summary>
+    private IGrainTimer? _parentRefresh;
+
     private string Id => GetPrimaryKeyString();
 
     private ITenantDirectoryGrain Directory() => GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key);
@@ -49,7 +53,7 @@ public sealed class TenantGrain(
         }
 
         RegisterGrainTimer(_ => ExpireLeasesAsync(), LeaseSweepInterval, LeaseSweepInterval);
-        RegisterGrainTimer(InheritFromParentAsync, ParentRefreshInterval, ParentRefreshInterval);
+        RefreshFromParentWhileActive();
     }
 
     public async Task<TenantConfig> Create(TenantConfig config)
@@ -71,6 +75,7 @@ public sealed class TenantGrain(
         // misses one that exists.
         await Directory().Add(Id);
         await CommitAsync(new TenantQuotas(config with { Status = TenantStatus.Active }, parentQuotas));
+        RefreshFromParentWhileActive();
         return _tenant!.Config;
     }
 
@@ -81,18 +86,14 @@ public sealed class TenantGrain(
     public async Task<TenantConfig> UpdateQuotas(IReadOnlyList<QuotaDefinition> quotas)
     {
         ArgumentNullException.ThrowIfNull(quotas);
-        var snapshot = Tenant().ToSnapshot();
-        var config = snapshot.Config! with { Quotas = quotas };
+        var config = Tenant().Config with { Quotas = quotas };
         config.Validate();
-        snapshot.Config = config;
-        if (config.ParentId is { } parent)
+        var parentQuotas = config.ParentId is { } parent ? await Parent(parent).GetEffectiveQuotas() : null;
+        await RebuildAsync(snapshot =>
         {
-            snapshot.ParentQuotas = [.. await Parent(parent).GetEffectiveQuotas()];
-        }
-
-        var updated = TenantQuotas.FromSnapshot(snapshot);
-        updated.KeepMemoryOf(Tenant());
-        await CommitAsync(updated);
+            snapshot.Config = config;
+            snapshot.ParentQuotas = parentQuotas?.ToList();
+        });
         return _tenant!.Config;
     }
 
@@ -407,10 +408,28 @@ public sealed class TenantGrain(
             return;
         }
 
-        var snapshot = tenant.ToSnapshot();
-        snapshot.ParentQuotas = [.. current];
+        await RebuildAsync(snapshot => snapshot.ParentQuotas = [.. current]);
+    }
+
+    private void RefreshFromParentWhileActive()
+    {
+        if (_parentRefresh is null && _tenant?.Config.ParentId is not null)
+        {
+            _parentRefresh = RegisterGrainTimer(InheritFromParentAsync, ParentRefreshInterval, ParentRefreshInterval);
+        }
+    }
+
+    /// <summary>
+    /// Commits the tenant rebuilt from its snapshot with <paramref name="change"/> applied, keeping what it holds in
+    /// memory only (rate windows, the requests peak, the alert feed).
+    /// </summary>
+    private async Task RebuildAsync(Action<TenantSnapshot> change)
+    {
+        var current = Tenant();
+        var snapshot = current.ToSnapshot();
+        change(snapshot);
         var updated = TenantQuotas.FromSnapshot(snapshot);
-        updated.KeepMemoryOf(tenant);
+        updated.KeepMemoryOf(current);
         await CommitAsync(updated);
     }
 
