@@ -8,7 +8,8 @@ namespace Quotas.LoadTest;
 
 /// <summary>
 /// A whole run: each target in turn is started, checked with one request, searched for its peak and stopped, so that
-/// only one server uses the machine at a time. A missed target is a result (exit 0); a target that cannot be started
+/// only one server uses the machine at a time; then the same again, once per round, so that every target meets the
+/// machine's drifting noise at several times and the checks can compare medians. A missed target is a result (exit 0); a target that cannot be started
 /// or answers wrongly is an error (exit 1).
 /// </summary>
 internal static class LoadTestRun
@@ -34,13 +35,17 @@ internal static class LoadTestRun
         var sequence = ZipfSequence.Create(options.Tenants, options.ZipfExponent, options.Seed);
         var search = new PeakSearch(options, sequence, Console.Out);
         var results = new List<TargetResult>();
-        foreach (var name in options.Targets)
+        for (var round = 1; round <= options.Rounds; round++)
         {
-            await using var target = TargetCatalog.Create(name, options, paths);
-            Console.WriteLine($"{target.Name}: {target.Description}; starting");
-            var plan = await target.StartAsync(cancellationToken);
-            await CheckOneRequestAsync(target.Name, plan, cancellationToken);
-            results.Add(await search.RunAsync(target.Name, target.Description, plan, target, cancellationToken));
+            foreach (var name in options.Targets)
+            {
+                await using var target = TargetCatalog.Create(name, options, paths);
+                Console.WriteLine($"{target.Name}, round {round} of {options.Rounds}: {target.Description}; starting");
+                var plan = await target.StartAsync(cancellationToken);
+                await CheckOneRequestAsync(target.Name, plan, cancellationToken);
+                var result = await search.RunAsync(target.Name, target.Description, plan, target, cancellationToken);
+                results.Add(result with { Round = round });
+            }
         }
 
         var report = MarkdownReport.Render(run, results);

@@ -14,6 +14,12 @@ internal sealed record LoadTestOptions
 
     public bool Quick { get; init; }
 
+    /// <summary>
+    /// Times every target is measured, in alternating order (all targets, then all again): the checks compare medians,
+    /// so one noisy search on shared cores does not decide a target.
+    /// </summary>
+    public int Rounds { get; init; } = 3;
+
     /// <summary>Tenants that share the traffic (Zipf-distributed).</summary>
     public int Tenants { get; init; } = 100;
 

@@ -9,7 +9,8 @@ internal static class OptionParser
     public const string Usage = """
         Usage: Quotas.LoadTest [options]            (or: bash bench/Quotas.LoadTest/run.sh [options])
 
-          --quick                 short steps (1 s warm-up, 2 s measured, 1 refinement) for a smoke run
+          --quick                 short steps (1 s warm-up, 2 s measured, 1 refinement, 1 round) for a smoke run
+          --rounds <n>            times every target is measured, alternating (default 3, quick 1); checks use medians
           --duration <seconds>    measured seconds per step (default 10, quick 2); the half-peak run measures twice that
           --warmup <seconds>      unmeasured seconds before each step (default 3, quick 1)
           --tenants <n>           tenants sharing the traffic with Zipf(1.0) (default 100)
@@ -20,12 +21,12 @@ internal static class OptionParser
           --help                  this text
         """;
 
-    private static readonly HashSet<string> s_valued = ["--duration", "--warmup", "--tenants", "--limit", "--start-rate", "--targets", "--output"];
+    private static readonly HashSet<string> s_valued = ["--rounds", "--duration", "--warmup", "--tenants", "--limit", "--start-rate", "--targets", "--output"];
 
     /// <summary>Parses <paramref name="args"/>; returns null and fills <paramref name="errors"/> when they are wrong.</summary>
     public static LoadTestOptions? Parse(IReadOnlyList<string> args, List<string> errors)
     {
-        // --quick sets the defaults that explicit --duration and --warmup then override, whatever their order.
+        // --quick sets the defaults that explicit --duration, --warmup and --rounds then override, whatever their order.
         var quick = args.Contains("--quick");
         var options = new LoadTestOptions
         {
@@ -33,6 +34,7 @@ internal static class OptionParser
             Warmup = TimeSpan.FromSeconds(quick ? 1 : 3),
             StepDuration = TimeSpan.FromSeconds(quick ? 2 : 10),
             Refinements = quick ? 1 : 2,
+            Rounds = quick ? 1 : 3,
             Targets = TargetCatalog.Names,
         };
 
@@ -61,6 +63,7 @@ internal static class OptionParser
             var value = args[++i];
             options = name switch
             {
+                "--rounds" => options with { Rounds = (int)(Whole(name, value, 1, 9, errors) ?? options.Rounds) },
                 "--duration" => options with { StepDuration = Seconds(name, value, 1, 600, errors) ?? options.StepDuration },
                 "--warmup" => options with { Warmup = Seconds(name, value, 0, 120, errors) ?? options.Warmup },
                 "--tenants" => options with { Tenants = (int)(Whole(name, value, 1, 100_000, errors) ?? options.Tenants) },

@@ -17,14 +17,16 @@ internal static class MarkdownReport
         Line($"## Load test, {run.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC{(o.Quick ? " (quick)" : "")}");
         Line($"");
         Line($"`bash bench/Quotas.LoadTest/run.sh{string.Concat(run.Arguments.Select(a => " " + a))}` on {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}; the generator and the servers share these cores.");
-        Line($"Open model: requests due at a fixed rate, latency from the due time. {o.Tenants} tenants drawn from Zipf({o.ZipfExponent:0.0}) with seed {o.Seed}; every limiter allows {o.Limit:N0} per tenant per {o.WindowSeconds} s. Steps: {o.Warmup.TotalSeconds:0.#} s warm-up, {o.StepDuration.TotalSeconds:0.#} s measured; the half-peak run measures {o.HalfPeakDuration.TotalSeconds:0.#} s.");
+        Line($"Open model: requests due at a fixed rate, latency from the due time. {o.Tenants} tenants drawn from Zipf({o.ZipfExponent:0.0}) with seed {o.Seed}; every limiter allows {o.Limit:N0} per tenant per {o.WindowSeconds} s. Steps: {o.Warmup.TotalSeconds:0.#} s warm-up, {o.StepDuration.TotalSeconds:0.#} s measured; the half-peak run measures {o.HalfPeakDuration.TotalSeconds:0.#} s. {Rounds(o.Rounds)}");
         Line($"");
-        Line($"| target | peak/s (sustained) | half peak: offered/s | p50 ms | p95 ms | p99 ms | ok | 429 | errors |");
-        Line($"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var r in results)
+        Line($"| target | round | peak/s (sustained) | half peak: offered/s | p50 ms | p95 ms | p99 ms | ok | 429 | errors |");
+        Line($"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        // Grouped by target in the run's order, rounds in order within a target.
+        var ordered = results.OrderBy(r => o.Targets.ToList().IndexOf(r.Name)).ThenBy(r => r.Round).ToList();
+        foreach (var r in ordered)
         {
             var h = r.HalfPeak;
-            Line($"| {r.Name} | {(r.PeakPerSecond is { } p ? p.ToString("N0", CultureInfo.InvariantCulture) : "none")} | {h?.OfferedPerSecond:N0} | {h?.P50Milliseconds:0.00} | {h?.P95Milliseconds:0.00} | {h?.P99Milliseconds:0.00} | {h?.Ok:N0} | {h?.Refused:N0} | {h?.Errors:N0} |");
+            Line($"| {r.Name} | {r.Round} | {(r.PeakPerSecond is { } p ? p.ToString("N0", CultureInfo.InvariantCulture) : "none")} | {h?.OfferedPerSecond:N0} | {h?.P50Milliseconds:0.00} | {h?.P95Milliseconds:0.00} | {h?.P99Milliseconds:0.00} | {h?.Ok:N0} | {h?.Refused:N0} | {h?.Errors:N0} |");
         }
 
         Line($"");
@@ -35,10 +37,10 @@ internal static class MarkdownReport
             Line($"| {check.Name} | {check.Measured} | {check.Target} | **{check.Outcome}** |");
         }
 
-        foreach (var r in results)
+        foreach (var r in ordered)
         {
             Line($"");
-            Line($"### {r.Name}: {r.Description}");
+            Line($"### {r.Name}{(run.Options.Rounds > 1 ? $", round {r.Round}" : "")}: {r.Description}");
             Line($"");
             Line($"| step | offered/s | achieved/s | ok | 429 | errors | p50 ms | p95 ms | p99 ms | send lag p99 ms | server CPU µs/req | generator CPU µs/req | server bytes/req | server GCs/s | server GC pause ms/s | verdict |");
             Line($"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
@@ -50,6 +52,10 @@ internal static class MarkdownReport
 
         return text.ToString();
     }
+
+    private static string Rounds(int rounds) => rounds == 1
+        ? "One round: every check compares one search per target."
+        : $"{rounds} rounds, alternating (every target, then every target again); every check takes the median over the rounds.";
 
     private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
 }

@@ -7,6 +7,12 @@ namespace Quotas.LoadTest.Reporting;
 /// <summary>
 /// The issue's targets: gateway peak at least 0.5x the constant endpoint's and at least 1.0x the Redis limiter's, and
 /// gateway p99 at most 2 ms at half of its peak. The in-process ASP.NET Core limiter is shown for context only.
+/// <para>
+/// With several rounds each check takes the median over the rounds: a ratio pairs the gateway with the baseline of the
+/// same round (measured minutes apart, so they share the machine's drift), and the p99 is each round's run at half of
+/// that round's peak. A single search on shared cores swings by a step of the search either way; the median of three
+/// does not follow one such swing.
+/// </para>
 /// </summary>
 internal static class TargetChecks
 {
@@ -16,52 +22,96 @@ internal static class TargetChecks
 
     public static IReadOnlyList<TargetCheck> Evaluate(IReadOnlyList<TargetResult> results)
     {
-        var gateway = results.FirstOrDefault(r => r.Name == TargetCatalog.Gateway);
+        var gateway = Rounds(results, TargetCatalog.Gateway);
         return
         [
-            Ratio(gateway, Find(results, TargetCatalog.Constant), "gateway peak / (a) constant peak", MinRatioToConstant),
-            Ratio(gateway, Find(results, TargetCatalog.Redis), "gateway peak / (c) Redis limiter peak", MinRatioToRedis),
+            Ratio(gateway, Rounds(results, TargetCatalog.Constant), "gateway peak / (a) constant peak", MinRatioToConstant),
+            Ratio(gateway, Rounds(results, TargetCatalog.Redis), "gateway peak / (c) Redis limiter peak", MinRatioToRedis),
             HalfPeakP99(gateway),
-            Ratio(gateway, Find(results, TargetCatalog.AspNet), "gateway peak / (b) ASP.NET Core limiter peak", null),
+            Ratio(gateway, Rounds(results, TargetCatalog.AspNet), "gateway peak / (b) ASP.NET Core limiter peak", null),
         ];
     }
 
-    private static TargetResult? Find(IReadOnlyList<TargetResult> results, string name) => results.FirstOrDefault(r => r.Name == name);
+    /// <summary>The middle value, or the mean of the two middle values of an even count.</summary>
+    public static double Median(IReadOnlyCollection<double> values)
+    {
+        if (values.Count == 0)
+        {
+            throw new ArgumentException("The median of no values is undefined.", nameof(values));
+        }
 
-    private static TargetCheck Ratio(TargetResult? gateway, TargetResult? baseline, string name, double? minimum)
+        var sorted = values.Order().ToArray();
+        var middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    private static List<TargetResult> Rounds(IReadOnlyList<TargetResult> results, string name) =>
+        results.Where(r => r.Name == name).OrderBy(r => r.Round).ToList();
+
+    private static TargetCheck Ratio(List<TargetResult> gateway, List<TargetResult> baseline, string name, double? minimum)
     {
         var target = minimum is { } min ? string.Create(CultureInfo.InvariantCulture, $">= {min:0.0}x") : "context";
-        if (gateway is null || baseline is null)
+        if (gateway.Count == 0 || baseline.Count == 0)
         {
             return new TargetCheck(name, "not run", target, "n/a");
         }
 
-        if (gateway.PeakPerSecond is not { } gatewayPeak || baseline.PeakPerSecond is not { } baselinePeak)
+        // A round where the gateway sustained no step counts as 0x; one where the baseline did not is left out.
+        var ratios = new List<double>();
+        var rounds = new List<string>();
+        foreach (var g in gateway)
+        {
+            if (baseline.FirstOrDefault(b => b.Round == g.Round)?.PeakPerSecond is not { } baselinePeak)
+            {
+                continue;
+            }
+
+            var gatewayPeak = g.PeakPerSecond ?? 0;
+            ratios.Add(gatewayPeak / baselinePeak);
+            rounds.Add(string.Create(CultureInfo.InvariantCulture, $"{ratios[^1]:0.00}x ({gatewayPeak:N0} / {baselinePeak:N0} per s)"));
+        }
+
+        if (ratios.Count == 0)
         {
             return new TargetCheck(name, "no sustained step", target, minimum is null ? "context" : "MISS");
         }
 
-        var ratio = gatewayPeak / baselinePeak;
-        var measured = string.Create(CultureInfo.InvariantCulture, $"{ratio:0.00}x ({gatewayPeak:N0} / {baselinePeak:N0} per s)");
-        return new TargetCheck(name, measured, target, minimum is null ? "context" : ratio >= minimum ? "PASS" : "MISS");
+        var median = Median(ratios);
+        var measured = ratios.Count == 1
+            ? rounds[0]
+            : string.Create(CultureInfo.InvariantCulture, $"median {median:0.00}x; rounds: {string.Join(", ", rounds)}");
+        return new TargetCheck(name, measured, target, minimum is null ? "context" : median >= minimum ? "PASS" : "MISS");
     }
 
-    private static TargetCheck HalfPeakP99(TargetResult? gateway)
+    private static TargetCheck HalfPeakP99(List<TargetResult> gateway)
     {
         const string Name = "gateway p99 at half of its peak";
         var target = string.Create(CultureInfo.InvariantCulture, $"<= {MaxP99AtHalfPeakMilliseconds:0.0} ms");
-        if (gateway is null)
+        if (gateway.Count == 0)
         {
             return new TargetCheck(Name, "not run", target, "n/a");
         }
 
-        if (gateway.HalfPeak is not { } half)
+        // A round without a half-peak run, or whose half-peak run had errors, counts as a miss (an infinite p99).
+        var p99s = new List<double>();
+        var rounds = new List<string>();
+        foreach (var round in gateway)
         {
-            return new TargetCheck(Name, "no sustained step", target, "MISS");
+            if (round.HalfPeak is not { } half)
+            {
+                p99s.Add(double.PositiveInfinity);
+                rounds.Add("no sustained step");
+                continue;
+            }
+
+            p99s.Add(half.Errors > 0 ? double.PositiveInfinity : half.P99Milliseconds);
+            rounds.Add(string.Create(CultureInfo.InvariantCulture, $"{half.P99Milliseconds:0.00} ms at {half.OfferedPerSecond:N0}/s{(half.Errors > 0 ? $", {half.Errors} errors" : "")}"));
         }
 
-        var measured = string.Create(CultureInfo.InvariantCulture, $"{half.P99Milliseconds:0.00} ms at {half.OfferedPerSecond:N0}/s");
-        var met = half.P99Milliseconds <= MaxP99AtHalfPeakMilliseconds && half.Errors == 0;
-        return new TargetCheck(Name, measured + (half.Errors > 0 ? $", {half.Errors} errors" : ""), target, met ? "PASS" : "MISS");
+        var median = Median(p99s);
+        var measured = p99s.Count == 1
+            ? rounds[0]
+            : string.Create(CultureInfo.InvariantCulture, $"median {(double.IsFinite(median) ? $"{median:0.00} ms" : "none")}; rounds: {string.Join(", ", rounds)}");
+        return new TargetCheck(Name, measured, target, median <= MaxP99AtHalfPeakMilliseconds ? "PASS" : "MISS");
     }
 }
