@@ -46,6 +46,9 @@ public sealed class GatewayServer : IAsyncDisposable
 
     public TestCluster Cluster => _cluster;
 
+    /// <summary>The gateway's cluster client; null in the embedded mode, where the gateway calls its silo in-process.</summary>
+    public TestClient? ClusterClient => _client;
+
     public IServiceProvider Services => _app.Services;
 
     public static async Task<GatewayServer> StartAsync(Backend backend, Action<GatewayOptions>? configure = null, TimeProvider? time = null)
