@@ -19,7 +19,9 @@ namespace Quotas.Benchmarks.Scheduling;
 /// 1,000,000 ints with random long priorities, the minimum a priority-ordered queue of that depth does per item.
 /// </para>
 /// Run: <c>SchedulingThroughput.Run(args)</c>; <c>--quick</c> measures once with a stopwatch instead of BenchmarkDotNet
-/// and also prints garbage-collector pause time and bytes allocated per decision, which dominate at this depth.
+/// and also prints the time spent in LeaseJobs alone, garbage-collector pause time and bytes allocated per decision,
+/// and the <see cref="OrderingFloor"/>: the same cycle on the bare fair order, to show how much of the target the order
+/// alone takes.
 /// </summary>
 [MemoryDiagnoser]
 public class SchedulingThroughput
@@ -96,13 +98,19 @@ public class SchedulingThroughput
     }
 
     [Benchmark(OperationsPerInvoke = Decisions)]
-    public long FairShareDecisions()
+    public long FairShareDecisions() => FairShareDecisions(out _);
+
+    /// <summary>The full cycle; <paramref name="leaseTicks"/> is the part of it spent in LeaseJobs alone.</summary>
+    private long FairShareDecisions(out long leaseTicks)
     {
         long sum = 0;
+        leaseTicks = 0;
         for (var done = 0; done < Decisions; done += Batch)
         {
             _now = _now.AddMilliseconds(1);
+            var started = Stopwatch.GetTimestamp();
             var leases = _scheduler.LeaseJobs("worker", s_workerFree, TimeSpan.FromMinutes(1), _now, Batch);
+            leaseTicks += Stopwatch.GetTimestamp() - started;
             foreach (var lease in leases)
             {
                 _scheduler.Complete(lease.JobId, true, null, _now);
@@ -122,18 +130,30 @@ public class SchedulingThroughput
         Console.WriteLine($"setup: {TenantCount:N0} tenants, {bench._scheduler.QueuedJobs:N0} queued jobs in {setup.Elapsed.TotalSeconds:F1} s");
         bench.PriorityQueueEnqueueDequeue();
         bench.FairShareDecisions();
+        var floor = new OrderingFloor(TenantCount, JobsPerTenant, seed: 42);
+        floor.Run(Decisions);
         var baseline = Measure(() => bench.PriorityQueueEnqueueDequeue());
+        var floorRate = Measure(() => floor.Run(Decisions));
         var pause = GC.GetTotalPauseDuration();
         var allocated = GC.GetTotalAllocatedBytes();
         var gen1 = GC.CollectionCount(1);
         var sw = Stopwatch.StartNew();
-        var fair = Measure(() => bench.FairShareDecisions());
+        long leaseTicks = 0;
+        var fair = Measure(() =>
+        {
+            var sum = bench.FairShareDecisions(out var ticks);
+            leaseTicks += ticks;
+            return sum;
+        });
         var decisions = fair * sw.Elapsed.TotalSeconds;
+        var dispatchOnly = decisions / (leaseTicks / (double)Stopwatch.Frequency);
         Console.WriteLine($"PriorityQueue enqueue+dequeue: {baseline:N0}/s");
         Console.WriteLine($"fair-share decisions:          {fair:N0}/s ({fair / baseline:F2}x baseline)");
+        Console.WriteLine($"  of which LeaseJobs alone:    {dispatchOnly:N0}/s ({dispatchOnly / baseline:F2}x baseline; the choice in fair order and its accounting, without completion and resubmission)");
         Console.WriteLine(
             $"  GC during fair-share: {(GC.GetTotalPauseDuration() - pause).TotalSeconds / sw.Elapsed.TotalSeconds:P0} of the time paused, " +
             $"{GC.CollectionCount(1) - gen1} gen-1+ collections, {(GC.GetTotalAllocatedBytes() - allocated) / decisions:N0} B allocated per decision");
+        Console.WriteLine($"ordering floor (order only):   {floorRate:N0}/s ({floorRate / baseline:F2}x baseline; see OrderingFloor: no job records, keys, index or results)");
     }
 
     private static double Measure(Func<long> run)
