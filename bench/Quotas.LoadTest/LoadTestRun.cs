@@ -9,8 +9,8 @@ namespace Quotas.LoadTest;
 /// <summary>
 /// A whole run: each target in turn is started, checked with one request, searched for its peak and stopped, so that
 /// only one server uses the machine at a time; then the same again, once per round, so that every target meets the
-/// machine's drifting noise at several times and the checks can compare medians. A missed target is a result (exit 0); a target that cannot be started
-/// or answers wrongly is an error (exit 1).
+/// machine's drifting noise at several times and the checks can compare medians. A missed target is a result (exit 0);
+/// a target that cannot be started or answers wrongly is an error (exit 1).
 /// </summary>
 internal static class LoadTestRun
 {
