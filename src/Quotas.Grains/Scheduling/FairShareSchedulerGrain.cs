@@ -285,14 +285,18 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
         }
         else
         {
-            PoolRecords.AddChanges(changes, scheduler.TakeChanges());
+            PoolRecords.AddChanges(changes, scheduler.TakeChanges(), _entries.Entries);
             foreach (var (job, held) in _admission.TakeChanges())
             {
                 PoolRecords.AddTenantLeases(changes, job, held);
             }
         }
 
-        await _entries.WriteAsync(changes);
+        // A call that changed nothing stored (a lease that found no job) costs no round trip.
+        if (changes.Count > 0)
+        {
+            await _entries.WriteAsync(changes);
+        }
     }
 
     /// <summary>Puts memory back to the stored entries: on activation, and when a write failed.</summary>

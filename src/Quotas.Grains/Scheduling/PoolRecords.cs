@@ -75,15 +75,22 @@ internal static class PoolRecords
         return all;
     }
 
-    /// <summary>Adds to <paramref name="into"/> what a change set means for the stored entries.</summary>
-    public static void AddChanges(List<KeyValuePair<string, PoolRecord?>> into, SchedulerChanges changes)
+    /// <summary>
+    /// Adds to <paramref name="into"/> what a change set means for the <paramref name="stored"/> entries. The sequence
+    /// entry is written only when a submission moved it: leases, heartbeats and completions leave it as stored.
+    /// </summary>
+    public static void AddChanges(List<KeyValuePair<string, PoolRecord?>> into, SchedulerChanges changes, IReadOnlyDictionary<string, PoolRecord> stored)
     {
         if (changes.PoolChanged)
         {
             into.Add(new(ConfigKey, new PoolRecord { Config = changes.Pool }));
         }
 
-        into.Add(new(SequenceKey, new PoolRecord { NextJobId = changes.NextJobId }));
+        if (!stored.TryGetValue(SequenceKey, out var sequence) || sequence.NextJobId != changes.NextJobId)
+        {
+            into.Add(new(SequenceKey, new PoolRecord { NextJobId = changes.NextJobId }));
+        }
+
         foreach (var job in changes.Jobs)
         {
             into.Add(new(JobKey(job.Id), new PoolRecord { Job = job }));
