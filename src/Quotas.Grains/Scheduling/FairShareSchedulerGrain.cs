@@ -29,7 +29,8 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
     private readonly TenantAdmission _admission;
     private FairShareScheduler? _scheduler;
 
-    // Set when the scheduler was rebuilt rather than changed step by step: the next write stores every entry.
+    // Set when the scheduler was rebuilt rather than changed step by step: the next write compares every entry with
+    // what is stored and writes the differences.
     private bool _rewriteAll;
 
     public FairShareSchedulerGrain(
@@ -265,7 +266,7 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
         return result;
     }
 
-    /// <summary>Stores what changed since the last write (everything after a rebuild), in one transaction.</summary>
+    /// <summary>Stores what changed since the last write (after a rebuild: what differs from the stored entries), in one transaction.</summary>
     private async Task WriteAsync()
     {
         if (_scheduler is not { } scheduler)
@@ -279,9 +280,7 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
             _rewriteAll = false;
             scheduler.TakeChanges();
             _admission.TakeChanges();
-            var all = PoolRecords.All(scheduler.ToSnapshot(), _admission.Snapshot());
-            changes.AddRange(_entries.Entries.Keys.Where(key => !all.ContainsKey(key)).Select(key => new KeyValuePair<string, PoolRecord?>(key, null)));
-            changes.AddRange(all.Select(entry => new KeyValuePair<string, PoolRecord?>(entry.Key, entry.Value)));
+            PoolRecords.AddDifferences(changes, PoolRecords.All(scheduler.ToSnapshot(), _admission.Snapshot()), _entries.Entries);
         }
         else
         {

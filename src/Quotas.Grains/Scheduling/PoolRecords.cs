@@ -76,6 +76,31 @@ internal static class PoolRecords
     }
 
     /// <summary>
+    /// Adds to <paramref name="into"/> what turns the <paramref name="stored"/> entries into <paramref name="all"/>:
+    /// removals, new entries and entries whose value differs. A pool rebuilt with a new configuration thus writes its
+    /// configuration and the jobs the re-balance changed, not every job again. Configuration and usage entries (one
+    /// per pool and per tenant) are written whether or not they changed.
+    /// </summary>
+    public static void AddDifferences(List<KeyValuePair<string, PoolRecord?>> into, Dictionary<string, PoolRecord> all, IReadOnlyDictionary<string, PoolRecord> stored)
+    {
+        foreach (var key in stored.Keys)
+        {
+            if (!all.ContainsKey(key))
+            {
+                into.Add(new(key, null));
+            }
+        }
+
+        foreach (var (key, record) in all)
+        {
+            if (!stored.TryGetValue(key, out var old) || !Same(old, record))
+            {
+                into.Add(new(key, record));
+            }
+        }
+    }
+
+    /// <summary>
     /// Adds to <paramref name="into"/> what a change set means for the <paramref name="stored"/> entries. The sequence
     /// entry is written only when a submission moved it: leases, heartbeats and completions leave it as stored.
     /// </summary>
@@ -110,6 +135,11 @@ internal static class PoolRecords
     /// <summary>Adds the tenant leases of a job as they are now: the lease ids, or removal when none are held.</summary>
     public static void AddTenantLeases(List<KeyValuePair<string, PoolRecord?>> into, long job, List<string>? held) =>
         into.Add(new(LeasesKey(job), held is null ? null : new PoolRecord { TenantLeases = held }));
+
+    private static bool Same(PoolRecord a, PoolRecord b) =>
+        a.Job is { } job ? job.Equals(b.Job)
+        : a.NextJobId is { } next ? next == b.NextJobId
+        : a.TenantLeases is { } leases && b.TenantLeases is { } other && leases.SequenceEqual(other);
 
     private static string JobKey(JobId id) => JobPrefix + id.Value.ToString(CultureInfo.InvariantCulture);
 

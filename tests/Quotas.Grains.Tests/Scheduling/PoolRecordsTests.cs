@@ -30,6 +30,35 @@ public sealed class PoolRecordsTests
         Assert.Equal(2, snapshot!.NextJobId);
     }
 
+    [Fact]
+    public void A_rebuilt_pool_writes_its_configuration_and_the_entries_that_differ_not_every_job_again()
+    {
+        var scheduler = new FairShareScheduler(Pools.Small("rebuilt"));
+        for (var i = 0; i < 5; i++)
+        {
+            scheduler.Submit(Pools.Job(Pools.Alpha, $"job-{i}"), s_now);
+        }
+
+        var noLeases = new Dictionary<long, List<string>>();
+        var stored = PoolRecords.All(scheduler.ToSnapshot(), noLeases);
+        stored["job/999"] = new PoolRecord { Job = stored["job/1"].Job! with { Id = new JobId(999) } };
+
+        // As Configure does: rebuilt with new weights, then one job changes (leased).
+        var reweighted = Pools.Small("rebuilt") with { Tenants = [new TenantShare(Pools.Alpha, 3), new TenantShare(Pools.Beta)] };
+        var rebuilt = FairShareScheduler.FromSnapshot(scheduler.ToSnapshot() with { Pool = reweighted });
+        var lease = Assert.Single(rebuilt.LeaseJobs("w1", ResourceVector.Of(("cpu_millicores", 1000), ("memory_mb", 512)), TimeSpan.FromMinutes(1), s_now, 1));
+
+        var written = new List<KeyValuePair<string, PoolRecord?>>();
+        PoolRecords.AddDifferences(written, PoolRecords.All(rebuilt.ToSnapshot(), noLeases), stored);
+
+        var keys = written.ConvertAll(e => e.Key);
+        Assert.Contains("config", keys);
+        Assert.DoesNotContain("sequence", keys);
+        Assert.Equal([$"job/{lease.JobId.Value}", "job/999"], keys.Where(k => k.StartsWith("job/", StringComparison.Ordinal)).Order());
+        Assert.Null(written.Single(e => e.Key == "job/999").Value);
+        Assert.Equal(3, written.Single(e => e.Key == "config").Value!.Config!.Tenants[0].Weight);
+    }
+
     /// <summary>Applies the change set as a successful write would and returns the keys it wrote.</summary>
     private static List<string> Store(SchedulerChanges changes, Dictionary<string, PoolRecord> stored)
     {
