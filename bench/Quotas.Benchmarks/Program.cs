@@ -7,6 +7,8 @@ using Quotas.Benchmarks.Tenants;
 //   -- memory                  retained bytes per active tenant at 100,000 tenants
 //   -- scheduler-grain [jobs] [--postgres <connection string>]
 //                             submit + lease + complete through FairShareSchedulerGrain (SQLite unless --postgres)
+//   -- scheduler-reconfigure [jobs] [--postgres <connection string>]
+//                             one configuration change of a pool with that many queued jobs, through the grain
 //   -- scheduling-quick        fair-share decisions of the pure logic against PriorityQueue (stopwatch)
 //   --filter '*'               the BenchmarkDotNet classes
 switch (args)
@@ -21,9 +23,10 @@ switch (args)
         TenantMemoryReport.Run(Console.Out);
         break;
     case ["scheduler-grain", ..]:
-        var postgres = Array.IndexOf(args, "--postgres") is var at and > 0 && at + 1 < args.Length ? args[at + 1] : null;
-        var jobCount = args.Length > 1 && args[1] != "--postgres" ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
-        await SchedulerGrainThroughput.RunAsync(Console.Out, jobCount, postgres);
+        await SchedulerGrainThroughput.RunAsync(Console.Out, JobCount(args), Postgres(args));
+        break;
+    case ["scheduler-reconfigure", ..]:
+        await SchedulerReconfigure.RunAsync(Console.Out, JobCount(args), Postgres(args));
         break;
     case ["scheduling-quick"]:
         SchedulingThroughput.Run(["--quick"]);
@@ -32,3 +35,10 @@ switch (args)
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         break;
 }
+
+// The optional job count after the command (default 20,000) and the connection string after --postgres, if any.
+static int JobCount(string[] args) =>
+    args.Length > 1 && args[1] != "--postgres" ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
+
+static string? Postgres(string[] args) =>
+    Array.IndexOf(args, "--postgres") is var at and > 0 && at + 1 < args.Length ? args[at + 1] : null;
