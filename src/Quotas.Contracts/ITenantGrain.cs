@@ -66,6 +66,15 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>Called by a child tenant: renews the reservation held for the child's lease.</summary>
     Task<LeaseRenewal> RenewChildReservation(string childLeaseId, TimeSpan ttl);
+
+    /// <summary>
+    /// Called by a child tenant: the quotas in force, as <see cref="GetEffectiveQuotas"/>; while this tenant stays
+    /// active it tells the child (<see cref="ParentQuotasChanged"/>) when they change.
+    /// </summary>
+    Task<IReadOnlyList<QuotaDefinition>> GetEffectiveQuotasForChild(string childId);
+
+    /// <summary>Called by the parent tenant when its quotas in force changed: this tenant re-reads them at once.</summary>
+    Task ParentQuotasChanged();
 }
 
 /// <summary>A rate check and the window of its quota (zero when the quota is unlimited).</summary>

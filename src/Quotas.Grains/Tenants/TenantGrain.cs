@@ -10,8 +10,10 @@ namespace Quotas.Grains.Tenants;
 /// Holds one tenant's <see cref="TenantQuotas"/>. Changes are persisted before the call returns; when a write fails the
 /// tenant is rebuilt from the last persisted state, so no caller holds an acknowledgement that a crash could take back.
 /// A gauge acquisition also reserves in every ancestor (each parent reserves in its own parent), all or nothing.
-/// A child re-reads what it inherits from its parent when it is activated, when its own quotas change, and every
-/// <see cref="ParentRefreshInterval"/> while active, so a parent's change reaches its children within that interval.
+/// A child re-reads what it inherits from its parent when it is activated, when its own quotas change, when the parent
+/// tells it that its quotas changed, and every <see cref="ParentRefreshInterval"/> while active. The parent knows its
+/// children from their reads, in memory only: after the parent is reactivated (a silo failed, say) a child it has not
+/// heard from yet gets the change by that refresh, within the interval.
 /// </summary>
 [GrainType(GrainTypeName)]
 public sealed class TenantGrain(
@@ -31,6 +33,9 @@ public sealed class TenantGrain(
 
     /// <summary>The parent refresh of a child tenant; tenants without a parent have none.</summary>
     private IGrainTimer? _parentRefresh;
+
+    /// <summary>Children that read this tenant's quotas during this activation: told when those quotas change.</summary>
+    private readonly HashSet<string> _children = new(StringComparer.Ordinal);
 
     private string Id => GetPrimaryKeyString();
 
@@ -83,17 +88,33 @@ public sealed class TenantGrain(
 
     public Task<IReadOnlyList<QuotaDefinition>> GetEffectiveQuotas() => Task.FromResult(Tenant().Effective);
 
+    public Task<IReadOnlyList<QuotaDefinition>> GetEffectiveQuotasForChild(string childId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(childId);
+        var effective = Tenant().Effective;
+        _children.Add(childId);
+        return Task.FromResult(effective);
+    }
+
+    public Task ParentQuotasChanged()
+    {
+        // A deleted child answers unknown_tenant, and the parent forgets it.
+        _ = Tenant();
+        return InheritFromParentAsync(CancellationToken.None);
+    }
+
     public async Task<TenantConfig> UpdateQuotas(IReadOnlyList<QuotaDefinition> quotas)
     {
         ArgumentNullException.ThrowIfNull(quotas);
         var config = Tenant().Config with { Quotas = quotas };
         config.Validate();
-        var parentQuotas = config.ParentId is { } parent ? await Parent(parent).GetEffectiveQuotas() : null;
+        var parentQuotas = config.ParentId is { } parent ? await Parent(parent).GetEffectiveQuotasForChild(Id) : null;
         await RebuildAsync(snapshot =>
         {
             snapshot.Config = config;
             snapshot.ParentQuotas = parentQuotas?.ToList();
         });
+        TellChildren();
         return _tenant!.Config;
     }
 
@@ -368,7 +389,7 @@ public sealed class TenantGrain(
                 throw new QuotaValidationException(TenantErrors.UnknownParent, $"Parent tenant '{current}' of '{Id}' does not exist; create it first.");
             }
 
-            parentQuotas ??= await Parent(parent).GetEffectiveQuotas();
+            parentQuotas ??= await Parent(parent).GetEffectiveQuotasForChild(Id);
             if (config.ParentId is not { } next)
             {
                 break;
@@ -396,7 +417,7 @@ public sealed class TenantGrain(
         IReadOnlyList<QuotaDefinition> current;
         try
         {
-            current = await Parent(parent).GetEffectiveQuotas().WaitAsync(cancellationToken);
+            current = await Parent(parent).GetEffectiveQuotasForChild(Id).WaitAsync(cancellationToken);
         }
         catch (QuotaValidationException error) when (error.Code == TenantErrors.UnknownTenant)
         {
@@ -409,6 +430,32 @@ public sealed class TenantGrain(
         }
 
         await RebuildAsync(snapshot => snapshot.ParentQuotas = [.. current]);
+        TellChildren();
+    }
+
+    /// <summary>
+    /// Tells each known child that the quotas in force changed, without waiting: a child may at this moment be
+    /// waiting on a call to this tenant, and this turn waiting on the child would deadlock both. A child that cannot
+    /// be told is forgotten; its own refresh reads the change and registers it again.
+    /// </summary>
+    private void TellChildren()
+    {
+        foreach (var child in _children)
+        {
+            _ = TellChildAsync(child);
+        }
+    }
+
+    private async Task TellChildAsync(string child)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<ITenantGrain>(child).ParentQuotasChanged();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            _children.Remove(child);
+        }
     }
 
     private void RefreshFromParentWhileActive()
