@@ -440,7 +440,8 @@ public sealed class TenantGrain(
     /// </summary>
     private void TellChildren()
     {
-        foreach (var child in _children)
+        // A copy: a call that fails at once removes its child before the loop moves on.
+        foreach (var child in _children.ToArray())
         {
             _ = TellChildAsync(child);
         }
@@ -452,8 +453,9 @@ public sealed class TenantGrain(
         {
             await GrainFactory.GetGrain<ITenantGrain>(child).ParentQuotasChanged();
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception)
         {
+            // Nobody awaits this task, so every failure ends here (a timeout too).
             _children.Remove(child);
         }
     }
