@@ -31,7 +31,7 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
 
     // Set when the scheduler was rebuilt rather than changed step by step: the next write compares every entry with
     // what is stored and writes the differences.
-    private bool _rewriteAll;
+    private bool _rebuilt;
 
     public FairShareSchedulerGrain(
         [PersistentState("pool-entries")] IPersistentEntries<PoolRecord> entries,
@@ -53,7 +53,7 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
             // A pool stored whole by an earlier version: moved into entries, then the old record is cleared.
             _admission.Restore(_legacy.State.TenantLeases);
             _scheduler = Restore(legacy);
-            _rewriteAll = true;
+            _rebuilt = true;
             await _commit.PersistAsync();
             await _legacy.ClearStateAsync(cancellationToken);
         }
@@ -98,7 +98,7 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
             var next = Restore(_scheduler.ToSnapshot() with { Pool = config });
             next.UpdateCapacity(config.Capacity, _time.GetUtcNow());
             _scheduler = next;
-            _rewriteAll = true;
+            _rebuilt = true;
         }
 
         var applied = _scheduler.Config;
@@ -275,9 +275,9 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
         }
 
         var changes = new List<KeyValuePair<string, PoolRecord?>>();
-        if (_rewriteAll)
+        if (_rebuilt)
         {
-            _rewriteAll = false;
+            _rebuilt = false;
             scheduler.TakeChanges();
             _admission.TakeChanges();
             PoolRecords.AddDifferences(changes, PoolRecords.All(scheduler.ToSnapshot(), _admission.Snapshot()), _entries.Entries);
@@ -304,7 +304,7 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
         var (snapshot, tenantLeases) = PoolRecords.Read(_entries.Entries);
         _admission.Restore(tenantLeases);
         _scheduler = snapshot is null ? null : Restore(snapshot);
-        _rewriteAll = false;
+        _rebuilt = false;
     }
 
     private FairShareScheduler Restore(SchedulerSnapshot snapshot) =>

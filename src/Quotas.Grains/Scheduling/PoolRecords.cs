@@ -81,7 +81,7 @@ internal static class PoolRecords
     /// configuration and the jobs the re-balance changed, not every job again. Configuration and usage entries (one
     /// per pool and per tenant) are written whether or not they changed.
     /// </summary>
-    public static void AddDifferences(List<KeyValuePair<string, PoolRecord?>> into, Dictionary<string, PoolRecord> all, IReadOnlyDictionary<string, PoolRecord> stored)
+    public static void AddDifferences(List<KeyValuePair<string, PoolRecord?>> into, IReadOnlyDictionary<string, PoolRecord> all, IReadOnlyDictionary<string, PoolRecord> stored)
     {
         foreach (var key in stored.Keys)
         {
