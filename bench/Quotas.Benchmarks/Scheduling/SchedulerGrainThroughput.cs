@@ -11,34 +11,21 @@ namespace Quotas.Benchmarks.Scheduling;
 /// </summary>
 internal static class SchedulerGrainThroughput
 {
-    private const int Tenants = 8;
     private const int Workers = 4;
 
     public static async Task RunAsync(TextWriter report, int jobs, string? postgres)
     {
         await using var host = await GrainHost.StartAsync(postgres);
-        var pool = host.Grains.GetGrain<IFairShareSchedulerGrain>("bench");
-        var tenants = Enumerable.Range(0, Tenants).Select(i => new TenantId($"tenant-{i}")).ToArray();
-        await pool.Configure(new PoolConfig
-        {
-            Id = "bench",
-            Capacity = ResourceVector.Of(("cpu_millicores", 64_000), ("memory_mb", 262_144)),
-            Tenants = tenants.Select(t => new TenantShare(t)).ToList(),
-        });
+        var pool = host.Grains.GetGrain<IFairShareSchedulerGrain>(BenchPool.Id);
+        await pool.Configure(BenchPool.Config());
 
         var completed = 0;
         var watch = Stopwatch.StartNew();
-        var submitters = tenants.Select(tenant => Task.Run(async () =>
-        {
-            for (var i = 0; i < jobs / Tenants; i++)
-            {
-                await pool.Submit(new SubmitJobRequest(tenant, ResourceVector.Of(("cpu_millicores", 500), ("memory_mb", 1024)), 0, $"{tenant}-{i}"));
-            }
-        }));
+        var submitters = BenchPool.Submitters(pool, jobs / BenchPool.TenantCount);
         var workers = Enumerable.Range(0, Workers).Select(w => Task.Run(async () =>
         {
             var free = ResourceVector.Of(("cpu_millicores", 16_000), ("memory_mb", 65_536));
-            while (Volatile.Read(ref completed) < jobs / Tenants * Tenants)
+            while (Volatile.Read(ref completed) < jobs / BenchPool.TenantCount * BenchPool.TenantCount)
             {
                 var leases = await pool.LeaseJobs($"worker-{w}", free, TimeSpan.FromMinutes(1), 32);
                 await Task.WhenAll(leases.Select(async lease =>
@@ -58,6 +45,6 @@ internal static class SchedulerGrainThroughput
 
         report.WriteLine($"{completed:N0} jobs submitted, leased and completed through the grain in {elapsed.TotalSeconds:F1} s: " +
             $"{completed / elapsed.TotalSeconds:N0} jobs/s ({completed / elapsed.TotalSeconds / 500:F1}x Slurm's documented 500 jobs/s); " +
-            $"{Tenants} submitters, {Workers} workers, {(postgres is null ? "SQLite" : "PostgreSQL")}, every step persisted");
+            $"{BenchPool.TenantCount} submitters, {Workers} workers, {(postgres is null ? "SQLite" : "PostgreSQL")}, every step persisted");
     }
 }

@@ -11,41 +11,24 @@ namespace Quotas.Benchmarks.Scheduling;
 /// </summary>
 internal static class SchedulerReconfigure
 {
-    private const int Tenants = 8;
     private const int Changes = 3;
 
     public static async Task RunAsync(TextWriter report, int jobs, string? postgres)
     {
         await using var host = await GrainHost.StartAsync(postgres);
-        var pool = host.Grains.GetGrain<IFairShareSchedulerGrain>("bench");
-        var tenants = Enumerable.Range(0, Tenants).Select(i => new TenantId($"tenant-{i}")).ToArray();
-        PoolConfig Config(int weightOfFirst) => new()
-        {
-            Id = "bench",
-            Capacity = ResourceVector.Of(("cpu_millicores", 64_000), ("memory_mb", 262_144)),
-            Tenants = tenants.Select((t, i) => new TenantShare(t, i == 0 ? weightOfFirst : 1)).ToList(),
-            MaxQueuedJobsPerTenant = jobs,
-            MaxQueuedJobsPerPool = jobs,
-        };
-
-        await pool.Configure(Config(1));
-        await Task.WhenAll(tenants.Select(tenant => Task.Run(async () =>
-        {
-            for (var i = 0; i < jobs / Tenants; i++)
-            {
-                await pool.Submit(new SubmitJobRequest(tenant, ResourceVector.Of(("cpu_millicores", 500), ("memory_mb", 1024)), 0, $"{tenant}-{i}"));
-            }
-        })));
+        var pool = host.Grains.GetGrain<IFairShareSchedulerGrain>(BenchPool.Id);
+        await pool.Configure(BenchPool.Config(maxQueued: jobs));
+        await Task.WhenAll(BenchPool.Submitters(pool, jobs / BenchPool.TenantCount));
 
         var times = new List<double>();
         for (var change = 0; change < Changes; change++)
         {
             var watch = Stopwatch.StartNew();
-            await pool.Configure(Config(2 + change));
+            await pool.Configure(BenchPool.Config(weightOfFirst: 2 + change, maxQueued: jobs));
             times.Add(watch.Elapsed.TotalMilliseconds);
         }
 
-        report.WriteLine($"{jobs / Tenants * Tenants:N0} queued jobs, {(postgres is null ? "SQLite" : "PostgreSQL")}: a configuration change took " +
+        report.WriteLine($"{jobs / BenchPool.TenantCount * BenchPool.TenantCount:N0} queued jobs, {(postgres is null ? "SQLite" : "PostgreSQL")}: a configuration change took " +
             string.Join(", ", times.Select(t => $"{t:N0} ms")) + " (rebuild, re-balance and the write, acknowledged)");
     }
 }
