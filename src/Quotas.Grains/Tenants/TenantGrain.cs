@@ -1,5 +1,4 @@
 using Grains;
-using Grains.Timers;
 using Quotas.Contracts;
 using Quotas.Contracts.Gateway;
 using Quotas.Core.Tenants;
@@ -16,7 +15,7 @@ namespace Quotas.Grains.Tenants;
 /// heard from yet gets the change by that refresh, within the interval.
 /// </summary>
 [GrainType(GrainTypeName)]
-public sealed class TenantGrain(
+public sealed partial class TenantGrain(
     [PersistentState("tenant")] IPersistentState<TenantState> state,
     TimeProvider time) : Grain, ITenantGrain
 {
@@ -26,16 +25,7 @@ public sealed class TenantGrain(
     /// <summary>How often expired leases are released while the tenant is active.</summary>
     internal static readonly TimeSpan LeaseSweepInterval = TimeSpan.FromSeconds(1);
 
-    /// <summary>How often an active child tenant re-reads its parent's quotas: the longest a parent's change takes to arrive.</summary>
-    internal static readonly TimeSpan ParentRefreshInterval = TimeSpan.FromSeconds(30);
-
     private TenantQuotas? _tenant;
-
-    /// <summary>The parent refresh of a child tenant; tenants without a parent have none.</summary>
-    private IGrainTimer? _parentRefresh;
-
-    /// <summary>Children that read this tenant's quotas during this activation: told when those quotas change.</summary>
-    private readonly HashSet<string> _children = new(StringComparer.Ordinal);
 
     private string Id => GetPrimaryKeyString();
 
@@ -87,21 +77,6 @@ public sealed class TenantGrain(
     public Task<TenantConfig> GetConfig() => Task.FromResult(Tenant().Config);
 
     public Task<IReadOnlyList<QuotaDefinition>> GetEffectiveQuotas() => Task.FromResult(Tenant().Effective);
-
-    public Task<IReadOnlyList<QuotaDefinition>> GetEffectiveQuotasForChild(string childId)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(childId);
-        var effective = Tenant().Effective;
-        _children.Add(childId);
-        return Task.FromResult(effective);
-    }
-
-    public Task ParentQuotasChanged()
-    {
-        // A deleted child answers unknown_tenant, and the parent forgets it.
-        _ = Tenant();
-        return InheritFromParentAsync(CancellationToken.None);
-    }
 
     public async Task<TenantConfig> UpdateQuotas(IReadOnlyList<QuotaDefinition> quotas)
     {
@@ -363,108 +338,6 @@ public sealed class TenantGrain(
         if (_tenant is not null && _tenant.ExpireDue(time.GetUtcNow()) > 0)
         {
             await CommitAsync(_tenant);
-        }
-    }
-
-    private async Task<IReadOnlyList<QuotaDefinition>> ParentQuotasAsync(TenantId parent)
-    {
-        if (parent.Value == Id)
-        {
-            throw new QuotaValidationException(ValidationCodes.HierarchyCycle, $"Tenant '{Id}' cannot be its own parent.");
-        }
-
-        // Walk up to check for cycles and depth before anything is written.
-        var chain = new Dictionary<TenantId, TenantId> { [new TenantId(Id)] = parent };
-        var current = parent;
-        IReadOnlyList<QuotaDefinition>? parentQuotas = null;
-        while (true)
-        {
-            TenantConfig config;
-            try
-            {
-                config = await Parent(current).GetConfig();
-            }
-            catch (QuotaValidationException error) when (error.Code == TenantErrors.UnknownTenant)
-            {
-                throw new QuotaValidationException(TenantErrors.UnknownParent, $"Parent tenant '{current}' of '{Id}' does not exist; create it first.");
-            }
-
-            parentQuotas ??= await Parent(parent).GetEffectiveQuotasForChild(Id);
-            if (config.ParentId is not { } next)
-            {
-                break;
-            }
-
-            chain[current] = next;
-            _ = TenantHierarchy.Ancestors(new TenantId(Id), chain);
-            current = next;
-        }
-
-        return parentQuotas;
-    }
-
-    /// <summary>
-    /// Takes over the parent's current effective quotas when they differ from those last read, keeping the rate
-    /// windows, leases and counters. A deleted parent leaves the last known ones in force.
-    /// </summary>
-    private async Task InheritFromParentAsync(CancellationToken cancellationToken)
-    {
-        if (_tenant?.Config.ParentId is not { } parent)
-        {
-            return;
-        }
-
-        IReadOnlyList<QuotaDefinition> current;
-        try
-        {
-            current = await Parent(parent).GetEffectiveQuotasForChild(Id).WaitAsync(cancellationToken);
-        }
-        catch (QuotaValidationException error) when (error.Code == TenantErrors.UnknownTenant)
-        {
-            return;
-        }
-
-        if (_tenant is not { } tenant || (tenant.ParentQuotas ?? []).SequenceEqual(current))
-        {
-            return;
-        }
-
-        await RebuildAsync(snapshot => snapshot.ParentQuotas = [.. current]);
-        TellChildren();
-    }
-
-    /// <summary>
-    /// Tells each known child that the quotas in force changed, without waiting: a child may at this moment be
-    /// waiting on a call to this tenant, and this turn waiting on the child would deadlock both. A child that cannot
-    /// be told is forgotten; its own refresh reads the change and registers it again.
-    /// </summary>
-    private void TellChildren()
-    {
-        // A copy: a call that fails at once removes its child before the loop moves on.
-        foreach (var child in _children.ToArray())
-        {
-            _ = TellChildAsync(child);
-        }
-    }
-
-    private async Task TellChildAsync(string child)
-    {
-        try
-        {
-            await GrainFactory.GetGrain<ITenantGrain>(child).ParentQuotasChanged();
-        }
-        catch (Exception)
-        {
-            // Nobody awaits this task, so every failure ends here (a timeout too).
-            _children.Remove(child);
-        }
-    }
-
-    private void RefreshFromParentWhileActive()
-    {
-        if (_parentRefresh is null && _tenant?.Config.ParentId is not null)
-        {
-            _parentRefresh = RegisterGrainTimer(InheritFromParentAsync, ParentRefreshInterval, ParentRefreshInterval);
         }
     }
 

@@ -1,0 +1,139 @@
+using Grains.Timers;
+using Quotas.Contracts;
+using Quotas.Core.Tenants;
+
+namespace Quotas.Grains.Tenants;
+
+/// <summary>
+/// What a tenant inherits from its parent and hands to its children: the parent's quotas in force are read on
+/// activation, on the tenant's own quota change, when the parent says they changed, and on a periodic refresh; the
+/// children that read them are told when they change.
+/// </summary>
+public sealed partial class TenantGrain
+{
+    /// <summary>How often an active child tenant re-reads its parent's quotas: the longest a parent's change takes to arrive.</summary>
+    internal static readonly TimeSpan ParentRefreshInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>The parent refresh of a child tenant; tenants without a parent have none.</summary>
+    private IGrainTimer? _parentRefresh;
+
+    /// <summary>Children that read this tenant's quotas during this activation: told when those quotas change.</summary>
+    private readonly HashSet<string> _children = new(StringComparer.Ordinal);
+
+    public Task<IReadOnlyList<QuotaDefinition>> GetEffectiveQuotasForChild(string childId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(childId);
+        var effective = Tenant().Effective;
+        _children.Add(childId);
+        return Task.FromResult(effective);
+    }
+
+    public Task ParentQuotasChanged()
+    {
+        // A deleted child answers unknown_tenant, and the parent forgets it.
+        _ = Tenant();
+        return InheritFromParentAsync(CancellationToken.None);
+    }
+
+    private async Task<IReadOnlyList<QuotaDefinition>> ParentQuotasAsync(TenantId parent)
+    {
+        if (parent.Value == Id)
+        {
+            throw new QuotaValidationException(ValidationCodes.HierarchyCycle, $"Tenant '{Id}' cannot be its own parent.");
+        }
+
+        // Walk up to check for cycles and depth before anything is written.
+        var chain = new Dictionary<TenantId, TenantId> { [new TenantId(Id)] = parent };
+        var current = parent;
+        IReadOnlyList<QuotaDefinition>? parentQuotas = null;
+        while (true)
+        {
+            TenantConfig config;
+            try
+            {
+                config = await Parent(current).GetConfig();
+            }
+            catch (QuotaValidationException error) when (error.Code == TenantErrors.UnknownTenant)
+            {
+                throw new QuotaValidationException(TenantErrors.UnknownParent, $"Parent tenant '{current}' of '{Id}' does not exist; create it first.");
+            }
+
+            parentQuotas ??= await Parent(parent).GetEffectiveQuotasForChild(Id);
+            if (config.ParentId is not { } next)
+            {
+                break;
+            }
+
+            chain[current] = next;
+            _ = TenantHierarchy.Ancestors(new TenantId(Id), chain);
+            current = next;
+        }
+
+        return parentQuotas;
+    }
+
+    /// <summary>
+    /// Takes over the parent's current effective quotas when they differ from those last read, keeping the rate
+    /// windows, leases and counters. A deleted parent leaves the last known ones in force.
+    /// </summary>
+    private async Task InheritFromParentAsync(CancellationToken cancellationToken)
+    {
+        if (_tenant?.Config.ParentId is not { } parent)
+        {
+            return;
+        }
+
+        IReadOnlyList<QuotaDefinition> current;
+        try
+        {
+            current = await Parent(parent).GetEffectiveQuotasForChild(Id).WaitAsync(cancellationToken);
+        }
+        catch (QuotaValidationException error) when (error.Code == TenantErrors.UnknownTenant)
+        {
+            return;
+        }
+
+        if (_tenant is not { } tenant || (tenant.ParentQuotas ?? []).SequenceEqual(current))
+        {
+            return;
+        }
+
+        await RebuildAsync(snapshot => snapshot.ParentQuotas = [.. current]);
+        TellChildren();
+    }
+
+    /// <summary>
+    /// Tells each known child that the quotas in force changed, without waiting: a child may at this moment be
+    /// waiting on a call to this tenant, and this turn waiting on the child would deadlock both. A child that cannot
+    /// be told is forgotten; its own refresh reads the change and registers it again.
+    /// </summary>
+    private void TellChildren()
+    {
+        // A copy: a call that fails at once removes its child before the loop moves on.
+        foreach (var child in _children.ToArray())
+        {
+            _ = TellChildAsync(child);
+        }
+    }
+
+    private async Task TellChildAsync(string child)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<ITenantGrain>(child).ParentQuotasChanged();
+        }
+        catch (Exception)
+        {
+            // Nobody awaits this task, so every failure ends here (a timeout too).
+            _children.Remove(child);
+        }
+    }
+
+    private void RefreshFromParentWhileActive()
+    {
+        if (_parentRefresh is null && _tenant?.Config.ParentId is not null)
+        {
+            _parentRefresh = RegisterGrainTimer(InheritFromParentAsync, ParentRefreshInterval, ParentRefreshInterval);
+        }
+    }
+}
