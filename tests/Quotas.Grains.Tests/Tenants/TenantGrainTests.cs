@@ -146,6 +146,32 @@ public sealed class TenantGrainTests
     }
 
     [Fact]
+    public async Task A_child_that_its_reactivated_parent_does_not_know_takes_the_parents_change_at_its_next_refresh()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var hour = TimeSpan.FromHours(1);
+        var parent = cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("group");
+        await parent.Create(TenantConfig.Create("group", Tier.Basic, QuotaDefinition.SlidingWindow("api", QuotaLimit.Hard(5), hour)));
+        var child = await Tenants.CreateAsync(cluster.GrainFactory, "group-unit", workers: 1, parent: "group");
+
+        // The parent goes idle longer than the child and is collected alone: its new activation has no list of children.
+        time.Advance(TimeSpan.FromSeconds(20));
+        Assert.True((await child.HitRate("api", 1)).Decision.Allowed);
+        Assert.True(await cluster.PrimarySilo.Silo.CollectIdleActivationsAsync(TimeSpan.FromSeconds(10)) >= 1);
+        await parent.UpdateQuotas([QuotaDefinition.SlidingWindow("api", QuotaLimit.Hard(1), hour)]);
+        Assert.Equal(5, (await child.GetEffectiveQuotas()).Single(q => q.Name == "api").Limit.Limit);
+
+        // 30 s after the child's last read its refresh runs (a turn of its own, before the next call).
+        time.Advance(TenantGrain.ParentRefreshInterval - TimeSpan.FromSeconds(20));
+        var refused = (await child.HitRate("api", 1)).Decision;
+
+        Assert.Equal(1, (await child.GetEffectiveQuotas()).Single(q => q.Name == "api").Limit.Limit);
+        Assert.False(refused.Allowed);
+        Assert.Equal(1, refused.Current);
+    }
+
+    [Fact]
     public async Task Changing_a_tenants_quotas_keeps_what_its_rate_windows_counted_and_its_alerts()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
