@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Grains.Cluster.TestGrains;
+using Grains.Serialization;
 using Grains.Testing;
 using Grains.Transport;
 using Microsoft.Extensions.Logging;
@@ -70,6 +71,30 @@ public sealed class BadConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Call_of_a_method_the_silo_does_not_know_fails_as_an_unknown_method_and_the_connection_stays()
+    {
+        using var socket = await ConnectAndHandshakeAsync(_cluster.Options.ClusterId);
+        var frame = new FrameBuilder();
+        var deadline = TimeProvider.System.GetUtcNow().AddMinutes(1).ToUnixTimeMilliseconds();
+        new MessageHeader(MessageKind.Request, 7, 0, deadline, 0, MessageFlags.None, "client", "placed", "newer", typeof(IPlacedGrain).FullName!, 0x7EADBEEF).Write(frame);
+        "[]"u8.CopyTo(frame.GetSpan(2));
+        frame.Advance(2);
+        frame.Seal(64 * 1024);
+
+        await socket.SendAsync(frame.Memory);
+        var (header, failure) = await ReadFrameAsync(socket);
+        await socket.SendAsync(frame.Memory);
+        var (again, _) = await ReadFrameAsync(socket);
+
+        Assert.Equal(MessageKind.Failure, header.Kind);
+        Assert.Equal(7, header.CorrelationId);
+        var error = Assert.IsType<UnknownGrainMethodException>(RemoteExceptions.Read(failure));
+        Assert.Contains("7EADBEEF", error.Message);
+        Assert.Equal(MessageKind.Failure, again.Kind);
+        frame.Return();
+    }
+
+    [Fact]
     public async Task Peer_of_another_cluster_is_refused_with_the_reason()
     {
         using var socket = await ConnectAsync();
@@ -97,6 +122,28 @@ public sealed class BadConnectionTests : IAsyncLifetime
         var ack = await Handshake.ConnectAsync(new StreamPipe(stream), new HelloMessage(Handshake.ProtocolVersion, clusterId, "client", null), 64 * 1024, CancellationToken.None);
         Assert.True(ack.Accepted, ack.Reason);
         return socket;
+    }
+
+    /// <summary>Reads one frame: its header and the payload after it.</summary>
+    private static async Task<(MessageHeader Header, byte[] Payload)> ReadFrameAsync(Socket socket)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var prefix = new byte[4];
+        await ReceiveExactlyAsync(socket, prefix, timeout.Token);
+        var frame = new byte[BinaryPrimitives.ReadInt32LittleEndian(prefix)];
+        await ReceiveExactlyAsync(socket, frame, timeout.Token);
+        var header = MessageHeader.Read(frame, out var consumed);
+        return (header, frame[consumed..]);
+    }
+
+    private static async Task ReceiveExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        while (buffer.Length > 0)
+        {
+            var read = await socket.ReceiveAsync(buffer, cancellationToken);
+            Assert.True(read > 0, "the silo closed the connection");
+            buffer = buffer[read..];
+        }
     }
 
     private static async Task AssertClosedAsync(Socket socket)

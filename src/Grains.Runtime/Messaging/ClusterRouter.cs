@@ -282,7 +282,7 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         error = null!;
         if (!_registry.TryGetMethod(header.Interface, header.MethodId, out var method) || method.CreateCall is null)
         {
-            error = new NotSupportedException($"This silo has no method {header.MethodId:X8} on {header.Interface}; the caller's contract is newer or different.");
+            error = new UnknownGrainMethodException($"This silo has no method {header.MethodId:X8} on {header.Interface}; the caller's contract is newer or different.");
             return false;
         }
 

@@ -12,8 +12,8 @@ namespace Quotas.Gateway.Problems;
 
 /// <summary>
 /// Turns every exception that leaves an endpoint into problem details: the stable codes of the domain's validation
-/// errors map to 400, 404, 409 or 429; a client's malformed request to 400 or 413; cluster trouble to 503 or 504;
-/// anything else to 500 (logged, with the trace id that the response carries).
+/// errors map to 400, 404, 409 or 429; a client's malformed request to 400 or 413; cluster trouble (a silo down or
+/// of another release) to 503 or 504; anything else to 500 (logged, with the trace id that the response carries).
 /// </summary>
 internal sealed partial class ExceptionProblems(IProblemDetailsService problems, ILogger<ExceptionProblems> logger) : IExceptionHandler
 {
@@ -44,6 +44,9 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
         BadHttpRequestException e => Problem.Details(context, 400, ProblemTypes.MalformedRequest, "Malformed request", Describe(e), "malformed_request"),
         JsonException e => Problem.Details(context, 400, ProblemTypes.MalformedRequest, "Malformed request", e.Message, "malformed_request"),
         GrainCallTimeoutException => Problem.Details(context, 504, ProblemTypes.Timeout, "Timed out", "The cluster did not answer in time; retry.", "timeout"),
+        // A silo of another release (a rolling upgrade in progress) does not serve the call yet; the upgrade ends it.
+        UnknownGrainMethodException => Problem.Details(context, 503, ProblemTypes.Unavailable, "Unavailable",
+            "Part of the cluster runs another release and cannot serve this request yet; retry after the Retry-After delay.", "unavailable"),
         GrainConnectionLostException or SiloUnavailableException or GrainStorageException => Problem.Details(context, 503, ProblemTypes.Unavailable,
             "Unavailable", "The cluster could not serve the request now; retry after the Retry-After delay.", "unavailable"),
         _ => Problem.Details(context, 500, ProblemTypes.Internal, "Internal error", "The server failed; the trace id identifies the failure in the logs.", "internal"),

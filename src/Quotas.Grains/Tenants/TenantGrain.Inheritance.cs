@@ -35,6 +35,24 @@ public sealed partial class TenantGrain
         return InheritFromParentAsync(CancellationToken.None);
     }
 
+    /// <summary>
+    /// The parent's quotas in force, read so that the parent remembers this child. A parent hosted by a silo of an
+    /// earlier release (during a rolling upgrade) does not know that call: its quotas are then read the older way, and
+    /// its changes reach this child by the periodic refresh until the upgrade is done.
+    /// </summary>
+    internal static async Task<IReadOnlyList<QuotaDefinition>> ReadParentQuotasAsync(ITenantGrain parent, string childId)
+    {
+        try
+        {
+            return await parent.GetEffectiveQuotasForChild(childId);
+        }
+        catch (NotSupportedException)
+        {
+            // UnknownGrainMethodException, or the plain NotSupportedException with which earlier silos reported it.
+            return await parent.GetEffectiveQuotas();
+        }
+    }
+
     private async Task<IReadOnlyList<QuotaDefinition>> ParentQuotasAsync(TenantId parent)
     {
         if (parent.Value == Id)
@@ -58,7 +76,7 @@ public sealed partial class TenantGrain
                 throw new QuotaValidationException(TenantErrors.UnknownParent, $"Parent tenant '{current}' of '{Id}' does not exist; create it first.");
             }
 
-            parentQuotas ??= await Parent(parent).GetEffectiveQuotasForChild(Id);
+            parentQuotas ??= await ReadParentQuotasAsync(Parent(parent), Id);
             if (config.ParentId is not { } next)
             {
                 break;
@@ -86,7 +104,7 @@ public sealed partial class TenantGrain
         IReadOnlyList<QuotaDefinition> current;
         try
         {
-            current = await Parent(parent).GetEffectiveQuotasForChild(Id).WaitAsync(cancellationToken);
+            current = await ReadParentQuotasAsync(Parent(parent), Id).WaitAsync(cancellationToken);
         }
         catch (QuotaValidationException error) when (error.Code == TenantErrors.UnknownTenant)
         {

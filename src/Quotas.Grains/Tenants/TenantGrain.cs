@@ -83,7 +83,7 @@ public sealed partial class TenantGrain(
         ArgumentNullException.ThrowIfNull(quotas);
         var config = Tenant().Config with { Quotas = quotas };
         config.Validate();
-        var parentQuotas = config.ParentId is { } parent ? await Parent(parent).GetEffectiveQuotasForChild(Id) : null;
+        var parentQuotas = config.ParentId is { } parent ? await ReadParentQuotasAsync(Parent(parent), Id) : null;
         await RebuildAsync(snapshot =>
         {
             snapshot.Config = config;
