@@ -72,15 +72,29 @@ public sealed class TestClient : IAsyncDisposable
     /// <summary>Waits until the client routes by a view with exactly <paramref name="activeSilos"/> Active silos.</summary>
     public async Task WaitForActiveSilosAsync(int activeSilos, TimeSpan timeout)
     {
-        var started = TimeProvider.System.GetTimestamp();
-        while (Client.Membership.ActiveSilos.Count != activeSilos)
+        var view = _host.Services.GetRequiredService<MembershipView>();
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = view.Subscribe(snapshot =>
         {
-            if (TimeProvider.System.GetElapsedTime(started) > timeout)
+            if (snapshot.ActiveSilos.Count == activeSilos)
             {
-                throw new TimeoutException($"The client sees {Client.Membership}; expected {activeSilos} active silos.");
+                seen.TrySetResult();
             }
+        });
 
-            await Task.Delay(20);
+        // After subscribing: a snapshot published before is the current one, checked here.
+        if (view.Current.ActiveSilos.Count == activeSilos)
+        {
+            return;
+        }
+
+        try
+        {
+            await seen.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The client sees {Client.Membership} after {timeout}; expected {activeSilos} active silos.");
         }
     }
 

@@ -43,6 +43,11 @@ internal sealed class LoadRunner : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _workers;
 
+    // Completed calls, and the count one waiter waits for (signalled by the worker whose call reaches it).
+    private int _completed;
+    private int _target = int.MaxValue;
+    private TaskCompletionSource? _reached;
+
     public LoadRunner(IGrainFactory grains, IReadOnlyList<string> keys, int workers)
     {
         _grains = grains;
@@ -53,21 +58,26 @@ internal sealed class LoadRunner : IAsyncDisposable
 
     public IReadOnlyDictionary<string, GrainTally> Tallies { get; }
 
-    public int TotalCalls => Tallies.Values.Sum(t => t.Acknowledged + t.Failures.Count);
-
     /// <summary>Waits until at least <paramref name="calls"/> more calls have completed (proof that the load is running).</summary>
     public async Task WaitForCallsAsync(int calls, TimeSpan deadline)
     {
-        var target = TotalCalls + calls;
-        var started = TimeProvider.System.GetTimestamp();
-        while (TotalCalls < target)
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The signal before the target: a worker that sees the new target also sees the signal to set.
+        Volatile.Write(ref _reached, reached);
+        var target = Volatile.Read(ref _completed) + calls;
+        Volatile.Write(ref _target, target);
+        if (Volatile.Read(ref _completed) >= target)
         {
-            if (TimeProvider.System.GetElapsedTime(started) > deadline)
-            {
-                throw new TimeoutException($"The load made {TotalCalls} calls; expected {target}.");
-            }
+            reached.TrySetResult();
+        }
 
-            await Task.Delay(10);
+        try
+        {
+            await reached.Task.WaitAsync(deadline);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The load completed {Volatile.Read(ref _completed)} calls; expected {target} within {deadline}.");
         }
     }
 
@@ -92,6 +102,11 @@ internal sealed class LoadRunner : IAsyncDisposable
             catch (Exception error)
             {
                 Tallies[key].Failed(DateTimeOffset.UtcNow, error);
+            }
+
+            if (Interlocked.Increment(ref _completed) >= Volatile.Read(ref _target))
+            {
+                Volatile.Read(ref _reached)?.TrySetResult();
             }
         }
     }

@@ -25,7 +25,7 @@ public sealed class PlacementTests
 
         await cluster.StartAdditionalSiloAsync();
         await cluster.WaitForStableMembershipAsync();
-        await WaitForClientViewAsync(client, cluster.Silos.Count);
+        await client.WaitForActiveSilosAsync(cluster.Silos.Count, TimeSpan.FromSeconds(10));
         var after = await HostsAsync(client.GrainFactory, keys);
 
         var moved = keys.Count(k => before[k] != after[k]) / (double)GrainCount;
@@ -65,13 +65,4 @@ public sealed class PlacementTests
         return hosts;
     }
 
-    private static async Task WaitForClientViewAsync(TestClient client, int activeSilos)
-    {
-        var started = TimeProvider.System.GetTimestamp();
-        while (client.Client.Membership.ActiveSilos.Count != activeSilos)
-        {
-            Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(10), "The client never saw the new silo.");
-            await Task.Delay(20);
-        }
-    }
 }

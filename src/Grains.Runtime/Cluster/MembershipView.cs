@@ -34,13 +34,19 @@ internal sealed partial class MembershipView : IAsyncDisposable
 
     public IMembershipTable Table => _table;
 
-    /// <summary>Registers a callback run for every new snapshot (on the refreshing thread, never concurrently).</summary>
-    public void Subscribe(Action<MembershipSnapshot> onChange)
+    /// <summary>
+    /// Registers a callback run for every new snapshot (on the refreshing thread, never concurrently); disposing the
+    /// result unregisters it.
+    /// </summary>
+    public IDisposable Subscribe(Action<MembershipSnapshot> onChange)
     {
+        ArgumentNullException.ThrowIfNull(onChange);
         lock (_subscribers)
         {
             _subscribers.Add(onChange);
         }
+
+        return new Subscription(this, onChange);
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -216,4 +222,15 @@ internal sealed partial class MembershipView : IAsyncDisposable
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Error, Message = "A membership change subscriber failed")]
     private static partial void LogSubscriberFailed(ILogger logger, Exception exception);
+
+    private sealed class Subscription(MembershipView view, Action<MembershipSnapshot> onChange) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (view._subscribers)
+            {
+                view._subscribers.Remove(onChange);
+            }
+        }
+    }
 }
