@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Quotas.Gateway.Problems;
@@ -33,16 +31,14 @@ public sealed class SizedJsonResult<T> : IResult, IStatusCodeHttpResult, IValueH
 
     string? IContentTypeHttpResult.ContentType => ContentType;
 
-    public Task ExecuteAsync(HttpContext httpContext)
+    public async Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
-        var options = httpContext.ApiJsonOptions();
-        var body = JsonSerializer.SerializeToUtf8Bytes(Value, (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T)));
         var response = httpContext.Response;
         response.StatusCode = StatusCode;
         response.ContentType = ContentType;
-        response.ContentLength = body.Length;
-        return response.Body.WriteAsync(body, httpContext.RequestAborted).AsTask();
+        SizedBody.Write(response, Value, httpContext.ApiJsonOptions());
+        await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
     }
 }
 

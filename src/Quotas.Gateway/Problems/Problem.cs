@@ -9,7 +9,16 @@ public static class Problem
 {
     public static ProblemDetails Details(HttpContext context, int status, string type, string title, string detail, string? code = null)
     {
-        var problem = new ProblemDetails { Status = status, Type = type, Title = title, Detail = detail, Instance = context.Request.Path };
+        // Sized for the most a problem carries (a refused quota's seven members), so that adding them never regrows it.
+        var problem = new ProblemDetails
+        {
+            Status = status,
+            Type = type,
+            Title = title,
+            Detail = detail,
+            Instance = context.Request.Path,
+            Extensions = new Dictionary<string, object?>(8, StringComparer.Ordinal),
+        };
         problem.Extensions["traceId"] = Activity.Current?.Id ?? context.TraceIdentifier;
         if (code is not null)
         {

@@ -11,6 +11,9 @@ namespace Quotas.Gateway.Problems;
 /// </summary>
 public static class QuotaRefusals
 {
+    [ThreadStatic]
+    private static (string Name, long Limit, long WindowSeconds, string Field)? s_lastPolicy;
+
     /// <summary>Sets <c>RateLimit-Policy: "q";q=100;w=60</c> and <c>RateLimit: "q";r=42;t=18</c>; nothing for unlimited quotas.</summary>
     public static void SetRateLimitHeaders(HttpResponse response, in RateDecision decision, TimeSpan window)
     {
@@ -20,8 +23,24 @@ public static class QuotaRefusals
         }
 
         var name = decision.Quota;
-        response.Headers["RateLimit-Policy"] = string.Create(CultureInfo.InvariantCulture, $"\"{name}\";q={decision.Limit};w={Seconds(window)}");
+        response.Headers["RateLimit-Policy"] = PolicyField(name, decision.Limit, Seconds(window));
         response.Headers["RateLimit"] = string.Create(CultureInfo.InvariantCulture, $"\"{name}\";r={decision.Remaining};t={Seconds(decision.ResetAfter)}");
+    }
+
+    /// <summary>
+    /// The policy field, which changes only with the quota's definition: the thread's last one is reused when it is
+    /// the same (tenants of one tier share their quotas, and a thread answers many hits in a row).
+    /// </summary>
+    private static string PolicyField(string name, long limit, long windowSeconds)
+    {
+        if (s_lastPolicy is { } last && last.Limit == limit && last.WindowSeconds == windowSeconds && string.Equals(last.Name, name, StringComparison.Ordinal))
+        {
+            return last.Field;
+        }
+
+        var field = string.Create(CultureInfo.InvariantCulture, $"\"{name}\";q={limit};w={windowSeconds}");
+        s_lastPolicy = (name, limit, windowSeconds, field);
+        return field;
     }
 
     /// <summary>429 (or 507 for storage) for a Queue or Deny decision.</summary>
