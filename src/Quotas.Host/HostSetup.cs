@@ -32,7 +32,7 @@ internal static class HostSetup
 
         if (settings.Role == HostRole.Gateway)
         {
-            builder.Services.AddGrainsClient(client => client
+            builder.UseGrainsClient(client => client
                 .AddApplicationPart(typeof(FairShareSchedulerGrain).Assembly)
                 .UsePostgreSqlClustering(settings.PostgreSqlConnectionString!));
             return builder;

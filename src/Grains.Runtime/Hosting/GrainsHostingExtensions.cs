@@ -11,18 +11,36 @@ using Microsoft.Extensions.Options;
 
 namespace Grains.Hosting;
 
-/// <summary>Adds a Grains silo to a host.</summary>
+/// <summary>Adds a Grains silo, or a cluster client, to a host.</summary>
 public static class GrainsHostingExtensions
 {
     /// <summary>Adds a silo and binds <see cref="GrainsOptions"/> from the "Grains" configuration section.</summary>
     public static IHostApplicationBuilder UseGrains(this IHostApplicationBuilder builder, Action<ISiloBuilder> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        BindConfiguration(builder);
+        builder.Services.AddGrains(configure);
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds a cluster client (see <see cref="ClusterHostingExtensions.AddGrainsClient"/>) and binds its options from the
+    /// "Grains" configuration section as a silo does, so that a client and its silos read the cluster id, timeouts and
+    /// transport limits from the same keys.
+    /// </summary>
+    public static IHostApplicationBuilder UseGrainsClient(this IHostApplicationBuilder builder, Action<IClientBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        BindConfiguration(builder);
+        builder.Services.AddGrainsClient(configure);
+        return builder;
+    }
+
+    private static void BindConfiguration(IHostApplicationBuilder builder)
+    {
         builder.Services.AddOptions<GrainsOptions>().Bind(builder.Configuration.GetSection(GrainsOptions.SectionName));
         builder.Services.AddOptions<MembershipOptions>().Bind(builder.Configuration.GetSection(MembershipOptions.SectionName));
         builder.Services.AddOptions<TransportOptions>().Bind(builder.Configuration.GetSection(TransportOptions.SectionName));
-        builder.Services.AddGrains(configure);
-        return builder;
     }
 
     /// <summary>Adds a silo to a service collection; call once per host.</summary>

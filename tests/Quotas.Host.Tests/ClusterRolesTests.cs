@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Grains.Testing;
+
+namespace Quotas.Host.Tests;
+
+/// <summary>The executable's cluster roles as separate processes on PostgreSQL, as deploy/local-cluster.sh runs them.</summary>
+public sealed class ClusterRolesTests : IDisposable
+{
+    private const string AdminKey = "cluster-roles-admin-key-0123456789abcdef";
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("quotas-host-cluster-").FullName;
+
+    [Fact]
+    public async Task A_silo_process_and_a_gateway_process_of_a_named_cluster_serve_a_tenant_over_http()
+    {
+        // A cluster id of its own, given only in configuration: the gateway must read it as the silo does, or it finds
+        // no silo of its cluster and never becomes ready.
+        var cluster = TestDatabases.NewServiceId();
+        string[] shared =
+        [
+            "--Quotas:Storage", "PostgreSql",
+            "--Quotas:PostgreSqlConnectionString", TestDatabases.PostgreSqlConnectionString,
+            "--Grains:ServiceId", cluster,
+            "--Grains:Membership:ClusterId", cluster,
+            "--Quotas:Gateway:AdminKey", AdminKey,
+            "--Quotas:SeedDemoTenants", "false",
+        ];
+        var siloPort = HostProcess.FreePort().ToString(CultureInfo.InvariantCulture);
+        await using var silo = await HostProcess.StartAsync(_directory, [.. shared, "--Quotas:Role", "Silo", "--Grains:Endpoint:Port", siloPort]);
+        await using var gateway = await HostProcess.StartAsync(_directory, [.. shared, "--Quotas:Role", "Gateway"]);
+        gateway.Http.DefaultRequestHeaders.Authorization = new("Bearer", AdminKey);
+
+        using var created = await gateway.Http.PostAsJsonAsync(new Uri(gateway.Url, "/v1/tenants"), new JsonObject
+        {
+            ["id"] = "acme",
+            ["tier"] = "basic",
+            ["quotas"] = new JsonArray(new JsonObject { ["name"] = "requests", ["kind"] = "rate", ["limit"] = 1, ["windowSeconds"] = 60 }),
+        });
+        using var first = await gateway.Http.PostAsync(new Uri(gateway.Url, "/v1/tenants/acme/rate-limits/requests/hits"), null);
+        using var second = await gateway.Http.PostAsync(new Uri(gateway.Url, "/v1/tenants/acme/rate-limits/requests/hits"), null);
+        using var silos = await gateway.GetAsync("/v1/cluster/silos");
+        using var siloReady = await silo.GetAsync("/health/ready");
+        using var gatewayReady = await gateway.GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        var listed = Assert.Single(JsonNode.Parse(await silos.Content.ReadAsStringAsync())!.AsArray());
+        Assert.StartsWith($"127.0.0.1:{siloPort}@", (string?)listed!["address"]);
+        Assert.Equal("Active", (string?)listed["status"]);
+        Assert.Equal(HttpStatusCode.OK, siloReady.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, gatewayReady.StatusCode);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
