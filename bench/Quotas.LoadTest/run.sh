@@ -6,13 +6,18 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
-# redis-server is needed only by the Redis baseline: skip the install when --targets leaves it out.
+# redis-server is needed only by the Redis baseline: skip the install when --targets leaves it out. PostgreSQL is
+# needed only by the cluster target: without --postgres, start the local server of scripts/postgres.sh.
 needs_redis=1
+needs_postgres=0
+has_postgres=0
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
-  if [[ "${args[$i]}" == "--targets" && $((i + 1)) -lt ${#args[@]} && ",${args[$((i + 1))]}," != *",redis,"* ]]; then
-    needs_redis=0
+  if [[ "${args[$i]}" == "--targets" && $((i + 1)) -lt ${#args[@]} ]]; then
+    [[ ",${args[$((i + 1))]}," != *",redis,"* ]] && needs_redis=0
+    [[ ",${args[$((i + 1))]}," == *",cluster,"* ]] && needs_postgres=1
   fi
+  [[ "${args[$i]}" == "--postgres" ]] && has_postgres=1
 done
 
 if [[ $needs_redis == 1 ]] && ! command -v redis-server >/dev/null 2>&1; then
@@ -28,4 +33,7 @@ fi
 
 dotnet build "$root/src/Quotas.Host" -c Release -nologo -v quiet
 dotnet build "$root/bench/Quotas.LoadTest" -c Release -nologo -v quiet
-exec dotnet "$root/bench/Quotas.LoadTest/bin/Release/net10.0/Quotas.LoadTest.dll" "$@"
+if [[ $needs_postgres == 1 && $has_postgres == 0 ]]; then
+  args+=(--postgres "$(GRAINS_TEST_DATABASE=quotas_loadtest bash "$root/scripts/postgres.sh" | tail -1)")
+fi
+exec dotnet "$root/bench/Quotas.LoadTest/bin/Release/net10.0/Quotas.LoadTest.dll" "${args[@]}"

@@ -8,4 +8,8 @@ internal readonly record struct GcFigures(long AllocatedBytes, long Collections,
 {
     public static GcFigures operator -(GcFigures after, GcFigures before) =>
         new(after.AllocatedBytes - before.AllocatedBytes, after.Collections - before.Collections, after.Paused - before.Paused);
+
+    /// <summary>Two processes' figures together (a target made of several server processes).</summary>
+    public static GcFigures operator +(GcFigures left, GcFigures right) =>
+        new(left.AllocatedBytes + right.AllocatedBytes, left.Collections + right.Collections, left.Paused + right.Paused);
 }

@@ -34,6 +34,9 @@ internal sealed record LoadTestOptions
     /// <summary>Targets in the order they run.</summary>
     public IReadOnlyList<string> Targets { get; init; } = [];
 
+    /// <summary>Npgsql connection string for the cluster target (its silo and gateway keep membership and state there).</summary>
+    public string? PostgresConnectionString { get; init; }
+
     /// <summary>Markdown file the report is appended to, if any.</summary>
     public string? OutputPath { get; init; }
 

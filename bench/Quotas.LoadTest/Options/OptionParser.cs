@@ -16,12 +16,14 @@ internal static class OptionParser
           --tenants <n>           tenants sharing the traffic with Zipf(1.0) (default 100)
           --limit <n>             requests per tenant per second in every limiter (default 1000)
           --start-rate <n>        first offered rate of the peak search, requests/s (default 2000)
-          --targets <list>        comma-separated, run in this order (default gateway,constant,aspnet,redis)
+          --targets <list>        comma-separated, run in this order (default gateway,constant,aspnet,redis);
+                                  also: cluster (gateway and silo as two processes on PostgreSQL, needs --postgres)
+          --postgres <cs>         Npgsql connection string for the cluster target (run.sh passes a local server)
           --output <file.md>      append the report to this markdown file
           --help                  this text
         """;
 
-    private static readonly HashSet<string> s_valued = ["--rounds", "--duration", "--warmup", "--tenants", "--limit", "--start-rate", "--targets", "--output"];
+    private static readonly HashSet<string> s_valued = ["--rounds", "--duration", "--warmup", "--tenants", "--limit", "--start-rate", "--targets", "--output", "--postgres"];
 
     /// <summary>Parses <paramref name="args"/>; returns null and fills <paramref name="errors"/> when they are wrong.</summary>
     public static LoadTestOptions? Parse(IReadOnlyList<string> args, List<string> errors)
@@ -35,7 +37,7 @@ internal static class OptionParser
             StepDuration = TimeSpan.FromSeconds(quick ? 2 : 10),
             Refinements = quick ? 1 : 2,
             Rounds = quick ? 1 : 3,
-            Targets = TargetCatalog.Names,
+            Targets = TargetCatalog.Defaults,
         };
 
         for (var i = 0; i < args.Count; i++)
@@ -71,8 +73,14 @@ internal static class OptionParser
                 "--start-rate" => options with { StartRate = Number(name, value, 10, 1_000_000, errors) ?? options.StartRate },
                 "--targets" => options with { Targets = TargetList(value, errors) ?? options.Targets },
                 "--output" => options with { OutputPath = value },
+                "--postgres" => options with { PostgresConnectionString = value },
                 _ => throw new InvalidOperationException($"{name} is listed as an option but not parsed."),
             };
+        }
+
+        if (options.Targets.Contains(TargetCatalog.Cluster) && string.IsNullOrWhiteSpace(options.PostgresConnectionString))
+        {
+            errors.Add("--targets names cluster, which needs PostgreSQL: add --postgres \"Host=...;Username=...;Password=...;Database=...\" (run.sh adds a local server's).");
         }
 
         return errors.Count == 0 ? options : null;

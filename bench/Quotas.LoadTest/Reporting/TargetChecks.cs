@@ -23,13 +23,22 @@ internal static class TargetChecks
     public static IReadOnlyList<TargetCheck> Evaluate(IReadOnlyList<TargetResult> results)
     {
         var gateway = Rounds(results, TargetCatalog.Gateway);
-        return
+        List<TargetCheck> checks =
         [
             Ratio(gateway, Rounds(results, TargetCatalog.Constant), "gateway peak / (a) constant peak", MinRatioToConstant),
             Ratio(gateway, Rounds(results, TargetCatalog.Redis), "gateway peak / (c) Redis limiter peak", MinRatioToRedis),
             HalfPeakP99(gateway),
             Ratio(gateway, Rounds(results, TargetCatalog.AspNet), "gateway peak / (b) ASP.NET Core limiter peak", null),
         ];
+
+        // Only when measured: what the gateway-to-silo hop of a cluster costs against the embedded host.
+        var cluster = Rounds(results, TargetCatalog.Cluster);
+        if (cluster.Count > 0)
+        {
+            checks.Add(Ratio(cluster, gateway, "cluster peak / embedded gateway peak", null));
+        }
+
+        return checks;
     }
 
     /// <summary>The middle value, or the mean of the two middle values of an even count.</summary>
