@@ -33,7 +33,9 @@ fi
 
 dotnet build "$root/src/Quotas.Host" -c Release -nologo -v quiet
 dotnet build "$root/bench/Quotas.LoadTest" -c Release -nologo -v quiet
-if [[ $needs_postgres == 1 && $has_postgres == 0 ]]; then
-  args+=(--postgres "$(GRAINS_TEST_DATABASE=quotas_loadtest bash "$root/scripts/postgres.sh" | tail -1)")
+if [[ $needs_postgres == 1 && $has_postgres == 0 && -z "${QUOTAS_LOADTEST_POSTGRES:-}" ]]; then
+  # Through the environment, so that the report's command line is the one typed.
+  QUOTAS_LOADTEST_POSTGRES="$(GRAINS_TEST_DATABASE=quotas_loadtest bash "$root/scripts/postgres.sh" | tail -1)"
+  export QUOTAS_LOADTEST_POSTGRES
 fi
-exec dotnet "$root/bench/Quotas.LoadTest/bin/Release/net10.0/Quotas.LoadTest.dll" "${args[@]}"
+exec dotnet "$root/bench/Quotas.LoadTest/bin/Release/net10.0/Quotas.LoadTest.dll" "$@"

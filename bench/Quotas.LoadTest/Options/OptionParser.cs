@@ -18,10 +18,14 @@ internal static class OptionParser
           --start-rate <n>        first offered rate of the peak search, requests/s (default 2000)
           --targets <list>        comma-separated, run in this order (default gateway,constant,aspnet,redis);
                                   also: cluster (gateway and silo as two processes on PostgreSQL, needs --postgres)
-          --postgres <cs>         Npgsql connection string for the cluster target (run.sh passes a local server)
+          --postgres <cs>         Npgsql connection string for the cluster target (default: $QUOTAS_LOADTEST_POSTGRES,
+                                  which run.sh sets to a local server's)
           --output <file.md>      append the report to this markdown file
           --help                  this text
         """;
+
+    /// <summary>The cluster target's connection string when <c>--postgres</c> is not given (run.sh sets it).</summary>
+    public const string PostgresVariable = "QUOTAS_LOADTEST_POSTGRES";
 
     private static readonly HashSet<string> s_valued = ["--rounds", "--duration", "--warmup", "--tenants", "--limit", "--start-rate", "--targets", "--output", "--postgres"];
 
@@ -38,6 +42,7 @@ internal static class OptionParser
             Refinements = quick ? 1 : 2,
             Rounds = quick ? 1 : 3,
             Targets = TargetCatalog.Defaults,
+            PostgresConnectionString = Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
         };
 
         for (var i = 0; i < args.Count; i++)
@@ -80,7 +85,7 @@ internal static class OptionParser
 
         if (options.Targets.Contains(TargetCatalog.Cluster) && string.IsNullOrWhiteSpace(options.PostgresConnectionString))
         {
-            errors.Add("--targets names cluster, which needs PostgreSQL: add --postgres \"Host=...;Username=...;Password=...;Database=...\" (run.sh adds a local server's).");
+            errors.Add($"--targets names cluster, which needs PostgreSQL: add --postgres \"Host=...;Username=...;Password=...;Database=...\" or set {PostgresVariable} (run.sh sets it to a local server's).");
         }
 
         return errors.Count == 0 ? options : null;

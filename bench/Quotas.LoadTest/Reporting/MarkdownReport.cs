@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.RegularExpressions;
 using Quotas.LoadTest.Load;
 
 namespace Quotas.LoadTest.Reporting;
@@ -16,7 +17,7 @@ internal static class MarkdownReport
 
         Line($"## Load test, {run.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC{(o.Quick ? " (quick)" : "")}");
         Line($"");
-        Line($"`bash bench/Quotas.LoadTest/run.sh{string.Concat(run.Arguments.Select(a => " " + a))}` on {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}; the generator and the servers share these cores.");
+        Line($"`bash bench/Quotas.LoadTest/run.sh{string.Concat(run.Arguments.Select(a => " " + ShellWord(a)))}` on {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}; the generator and the servers share these cores.");
         Line($"Open model: requests due at a fixed rate, latency from the due time. {o.Tenants} tenants drawn from Zipf({o.ZipfExponent:0.0}) with seed {o.Seed}; every limiter allows {o.Limit:N0} per tenant per {o.WindowSeconds} s. Steps: {o.Warmup.TotalSeconds:0.#} s warm-up, {o.StepDuration.TotalSeconds:0.#} s measured; the half-peak run measures {o.HalfPeakDuration.TotalSeconds:0.#} s. {Rounds(o.Rounds)}");
         Line($"");
         Line($"| target | round | peak/s (sustained) | half peak: offered/s | p50 ms | p95 ms | p99 ms | ok | 429 | errors |");
@@ -51,6 +52,16 @@ internal static class MarkdownReport
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// An argument as it would be typed: quoted when the shell would split or interpret it (a connection string's
+    /// semicolons), with a password replaced, so that the recorded command can be pasted without leaking one.
+    /// </summary>
+    private static string ShellWord(string argument)
+    {
+        var shown = Regex.Replace(argument, "(?i)(password|pwd)=[^;]*", "$1=***");
+        return shown.Length > 0 && shown.All(c => char.IsAsciiLetterOrDigit(c) || "-_./,:=".Contains(c)) ? shown : $"'{shown.Replace("'", "'\\''")}'";
     }
 
     private static string Rounds(int rounds) => rounds == 1
