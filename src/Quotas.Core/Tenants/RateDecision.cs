@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Quotas.Core.Tenants;
 
 /// <summary>Answer of a rate check, shaped for the RateLimit headers. A struct: the hot path allocates nothing.</summary>
@@ -5,6 +7,7 @@ namespace Quotas.Core.Tenants;
 /// <remarks>Remaining: Units still admissible now; -1 when unlimited.</remarks>
 /// <remarks>ResetAfter: Sliding window: until the oldest counted unit leaves; token bucket: until full.</remarks>
 /// <remarks>RetryAfter: When denied and waiting helps: until the request would fit.</remarks>
+[JsonConverter(typeof(RateDecisionJsonConverter))]
 public readonly record struct RateDecision(
     bool Allowed,
     string? ReasonCode,
