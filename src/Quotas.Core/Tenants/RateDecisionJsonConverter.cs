@@ -82,8 +82,11 @@ public sealed class RateDecisionJsonConverter : JsonConverter<RateDecision>
     {
         null => s_asDeclared,
         var policy when ReferenceEquals(policy, JsonNamingPolicy.CamelCase) => s_camelCase,
-        var policy => [.. s_names.Select(n => JsonEncodedText.Encode(policy.ConvertName(n)))],
+        var policy => Converted(policy),
     };
+
+    // Apart from the hot methods: a lambda capturing a parameter allocates its closure on every call of its method.
+    private static JsonEncodedText[] Converted(JsonNamingPolicy policy) => [.. s_names.Select(n => JsonEncodedText.Encode(policy.ConvertName(n)))];
 
     /// <summary>The index of the property name under the reader, or -1 for a member this type does not have.</summary>
     private static int Member(ref Utf8JsonReader reader, JsonEncodedText[] names, StringComparison comparison)
@@ -98,7 +101,15 @@ public sealed class RateDecisionJsonConverter : JsonConverter<RateDecision>
         }
 
         var name = reader.GetString();
-        return Array.FindIndex(names, n => string.Equals(n.Value, name, comparison));
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (string.Equals(names[i].Value, name, comparison))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static long Number(ref Utf8JsonReader reader, JsonSerializerOptions options) =>
