@@ -72,13 +72,6 @@ internal sealed class ClusterTarget(LoadTestOptions options, RepositoryPaths pat
             await _silo.DisposeAsync();
         }
 
-        try
-        {
-            _directory.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temporary directory left behind is not worth failing a measured run for.
-        }
+        QuotasHost.DeleteWorkingDirectory(_directory);
     }
 }

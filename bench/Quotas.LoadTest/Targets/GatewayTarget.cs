@@ -39,13 +39,6 @@ internal sealed class GatewayTarget(LoadTestOptions options, RepositoryPaths pat
             await _host.DisposeAsync();
         }
 
-        try
-        {
-            _directory.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temporary directory left behind is not worth failing a measured run for.
-        }
+        QuotasHost.DeleteWorkingDirectory(_directory);
     }
 }

@@ -52,4 +52,17 @@ internal static class QuotasHost
         var keys = await TenantProvisioner.CreateAsync(baseAddress, AdminKey, tenants, options.Limit, options.WindowSeconds, cancellationToken);
         return new RequestPlan([.. tenants.Select(id => new Uri(baseAddress, $"/v1/tenants/{id}/rate-limits/requests/hits"))], keys);
     }
+
+    /// <summary>Deletes a host's temporary working directory; one left behind is not worth failing a measured run for.</summary>
+    public static void DeleteWorkingDirectory(DirectoryInfo directory)
+    {
+        try
+        {
+            directory.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // Logs or a database file still held open: the temporary directory stays.
+        }
+    }
 }
