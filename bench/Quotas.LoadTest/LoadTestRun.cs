@@ -1,5 +1,6 @@
 using System.Net;
 using Quotas.LoadTest.Load;
+using Quotas.LoadTest.Load.Http;
 using Quotas.LoadTest.Options;
 using Quotas.LoadTest.Reporting;
 using Quotas.LoadTest.Targets;
@@ -63,12 +64,26 @@ internal static class LoadTestRun
     /// <summary>A misconfigured target would otherwise be measured as a stream of errors; one request says what is wrong.</summary>
     private static async Task CheckOneRequestAsync(string name, RequestPlan plan, CancellationToken cancellationToken)
     {
-        using var client = LoadClient.Create();
-        using var request = plan.Create(0);
-        using var response = await client.SendAsync(request, cancellationToken);
-        if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.TooManyRequests))
+        int status;
+        using (var loopback = new LoopbackClient(plan.EndPoint, maxConnections: 1))
         {
-            throw new StartupException($"{name}: the first quota check answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            try
+            {
+                status = await SingleResponse.SendAsync(loopback, plan.RawRequest(0), TimeSpan.FromSeconds(10), cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or TimeoutException)
+            {
+                throw new StartupException($"{name}: the first quota check got no answer: {e.Message}");
+            }
+        }
+
+        if (status is not (200 or 429))
+        {
+            // The same request through HttpClient, for the body that says why.
+            using var client = new HttpClient();
+            using var request = plan.Create(0);
+            using var response = await client.SendAsync(request, cancellationToken);
+            throw new StartupException($"{name}: the first quota check answered {status}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
         }
     }
 }

@@ -1,11 +1,17 @@
 using System.Runtime.InteropServices;
 using Quotas.LoadTest;
+using Quotas.LoadTest.Load.Http;
 using Quotas.LoadTest.Servers;
 using Quotas.LoadTest.Targets;
 
 // Two commands in one assembly, so that the generator can start its baseline servers from its own build output:
 //   Quotas.LoadTest [options]                 the load test (see --help, README.md)
 //   Quotas.LoadTest serve <kind> --port N ... one baseline server, started by the load test
+if (args is not [ServeCommand.Name, ..])
+{
+    InlineCompletions.EnableForThisProcess();
+}
+
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Net;
+using Quotas.LoadTest.Load.Http;
 
 namespace Quotas.LoadTest.Load;
 
@@ -8,11 +8,14 @@ namespace Quotas.LoadTest.Load;
 /// ones, and its latency runs from that due time to the end of its response. A server that falls behind therefore
 /// shows as latency (queueing) instead of silently slowing the sender down (coordinated omission).
 /// </summary>
-internal sealed class OpenLoopStep
+internal sealed class OpenLoopStep : IResponseSink
 {
     private const int SequenceMask = ZipfSequence.Length - 1;
 
-    private readonly HttpClient _client;
+    /// <summary>Requests still unanswered this long after the last was due are not coming: the step fails.</summary>
+    private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly LoopbackClient _client;
     private readonly RequestPlan _plan;
     private readonly int[] _tenantSequence;
     private readonly double _rate;
@@ -34,7 +37,7 @@ internal sealed class OpenLoopStep
     private string? _firstError;
     private CancellationToken _cancellation;
 
-    public OpenLoopStep(HttpClient client, RequestPlan plan, int[] tenantSequence, double rate, TimeSpan warmup, TimeSpan measured, int maxOutstanding)
+    public OpenLoopStep(LoopbackClient client, RequestPlan plan, int[] tenantSequence, double rate, TimeSpan warmup, TimeSpan measured, int maxOutstanding)
     {
         _client = client;
         _plan = plan;
@@ -74,7 +77,15 @@ internal sealed class OpenLoopStep
             _drained.TrySetResult();
         }
 
-        await _drained.Task.WaitAsync(LoadClient.RequestTimeout + TimeSpan.FromSeconds(5), cancellationToken);
+        try
+        {
+            await _drained.Task.WaitAsync(s_drainTimeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            Error($"{Interlocked.Read(ref _outstanding)} requests still unanswered {s_drainTimeout.TotalSeconds:0} s after the last was due");
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         return Result();
     }
@@ -83,8 +94,7 @@ internal sealed class OpenLoopStep
     {
         for (long i = 0; i < _totalRequests && !_cancellation.IsCancellationRequested; i++)
         {
-            var due = _start + (long)(i * _ticksPerRequest);
-            PreciseSleep.Until(due);
+            PreciseSleep.Until(Due(i));
             if (Interlocked.Increment(ref _outstanding) > _maxOutstanding)
             {
                 Interlocked.Decrement(ref _outstanding);
@@ -96,54 +106,52 @@ internal sealed class OpenLoopStep
                 continue;
             }
 
-            // The send itself runs on the thread pool, so that the dispatcher only keeps time.
-            ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.Step.SendAsync(s.Index, s.Due), (Step: this, Index: i, Due: due), preferLocal: false);
+            // Written from this thread: a send to loopback does not block, and a hop to the thread pool would add
+            // a thread wake-up to every request on a machine whose cores the server needs.
+            _client.Send(new PendingRequest(_plan.RawRequest(_tenantSequence[i & SequenceMask]), this, i));
         }
     }
 
-    private async Task SendAsync(long index, long due)
+    public void Completed(long token, int statusCode, long sent, long completed)
     {
-        var measured = index >= _warmupRequests;
-        if (measured)
+        var due = Due(token);
+        Interlocked.Increment(ref _responses);
+        if (token >= _warmupRequests)
         {
-            _sendLag.RecordTicks(Stopwatch.GetTimestamp() - due);
-        }
-
-        try
-        {
-            using var request = _plan.Create(_tenantSequence[index & SequenceMask]);
-            using var response = await _client.SendAsync(request, _cancellation);
-            var completed = Stopwatch.GetTimestamp();
-            Interlocked.Increment(ref _responses);
-            if (!measured)
+            _sendLag.RecordTicks(sent - due);
+            if (statusCode is 200 or 429)
             {
-                return;
+                Interlocked.Increment(ref statusCode == 200 ? ref _ok : ref _refused);
+                _latency.RecordTicks(completed - due);
+                RaiseLastCompletion(completed);
             }
-
-            if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.TooManyRequests))
+            else
             {
-                Error($"HTTP {(int)response.StatusCode} {Truncate(await response.Content.ReadAsStringAsync(_cancellation))}");
-                return;
-            }
-
-            Interlocked.Increment(ref response.StatusCode == HttpStatusCode.OK ? ref _ok : ref _refused);
-            _latency.RecordTicks(completed - due);
-            RaiseLastCompletion(completed);
-        }
-        catch (Exception e)
-        {
-            // Nobody awaits this task: every failure has to be counted here or it is lost.
-            if (measured)
-            {
-                Error($"{e.GetType().Name}: {e.Message}");
+                Error($"HTTP {statusCode}");
             }
         }
-        finally
+
+        Finished();
+    }
+
+    public void Failed(long token, string error)
+    {
+        // Nobody awaits a request: every failure has to be counted here or it is lost.
+        if (token >= _warmupRequests)
         {
-            if (Interlocked.Decrement(ref _outstanding) == 0 && Volatile.Read(ref _dispatchFinished))
-            {
-                _drained.TrySetResult();
-            }
+            Error(error);
+        }
+
+        Finished();
+    }
+
+    private long Due(long index) => _start + (long)(index * _ticksPerRequest);
+
+    private void Finished()
+    {
+        if (Interlocked.Decrement(ref _outstanding) == 0 && Volatile.Read(ref _dispatchFinished))
+        {
+            _drained.TrySetResult();
         }
     }
 
@@ -190,6 +198,4 @@ internal sealed class OpenLoopStep
             Responses = Interlocked.Read(ref _responses),
         };
     }
-
-    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "...";
 }

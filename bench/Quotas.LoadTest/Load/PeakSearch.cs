@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Quotas.LoadTest.Load.Http;
 using Quotas.LoadTest.Options;
 
 namespace Quotas.LoadTest.Load;
@@ -16,6 +17,9 @@ internal sealed class PeakSearch
     private const double MinRate = 50;
     private const double MaxRate = 2_000_000;
     private const string PrimePhase = "prime";
+
+    /// <summary>Open-model requests do not wait for each other: while the server queues them they need connections.</summary>
+    private const int MaxConnections = 256;
     private static readonly TimeSpan s_settleAfterSustained = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan s_settleAfterOverload = TimeSpan.FromSeconds(3);
 
@@ -34,7 +38,7 @@ internal sealed class PeakSearch
     public async Task<TargetResult> RunAsync(string name, string description, RequestPlan plan, IServerMeter server, CancellationToken cancellationToken)
     {
         using var generator = Process.GetCurrentProcess();
-        using var client = LoadClient.Create();
+        using var client = new LoopbackClient(plan.EndPoint, MaxConnections);
         var steps = new List<MeasuredStep>();
 
         async Task<StepResult> Step(string phase, double rate, TimeSpan duration)

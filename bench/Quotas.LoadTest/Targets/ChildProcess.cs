@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Quotas.LoadTest.Load.Http;
 
 namespace Quotas.LoadTest.Targets;
 
@@ -35,6 +36,8 @@ internal sealed class ChildProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
+        // The generator's socket setting is its own: a server under test runs as it would anywhere else.
+        start.Environment.Remove(InlineCompletions.Variable);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;
