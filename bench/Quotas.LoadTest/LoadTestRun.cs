@@ -38,14 +38,20 @@ internal static class LoadTestRun
         var results = new List<TargetResult>();
         for (var round = 1; round <= options.Rounds; round++)
         {
+            double? gatewayHalfPeakRate = null;
             foreach (var name in options.Targets)
             {
                 await using var target = TargetCatalog.Create(name, options, paths);
                 Console.WriteLine($"{target.Name}, round {round} of {options.Rounds}: {target.Description}; starting");
                 var plan = await target.StartAsync(cancellationToken);
                 await CheckOneRequestAsync(target.Name, plan, cancellationToken);
-                var result = await search.RunAsync(target.Name, target.Description, plan, target, cancellationToken);
+                var isGateway = name == TargetCatalog.Gateway;
+                var result = await search.RunAsync(target.Name, target.Description, plan, target, isGateway ? null : gatewayHalfPeakRate, cancellationToken);
                 results.Add(result with { Round = round });
+                if (isGateway)
+                {
+                    gatewayHalfPeakRate = result.HalfPeak?.OfferedPerSecond;
+                }
             }
         }
 

@@ -17,6 +17,7 @@ internal sealed class PeakSearch
     private const double MinRate = 50;
     private const double MaxRate = 2_000_000;
     private const string PrimePhase = "prime";
+    private const string ReferencePhase = "gateway's half peak";
 
     /// <summary>Open-model requests do not wait for each other: while the server queues them they need connections.</summary>
     private const int MaxConnections = 256;
@@ -35,7 +36,11 @@ internal sealed class PeakSearch
     }
 
     /// <remarks>server: the target's CPU time and collector figures, read before and after each step.</remarks>
-    public async Task<TargetResult> RunAsync(string name, string description, RequestPlan plan, IServerMeter server, CancellationToken cancellationToken)
+    /// <param name="referenceRate">
+    /// When given (the gateway's half-peak rate of the same round), one more step at that rate, so that the tail at
+    /// the gateway's half peak can be compared with what this target, and the machine, show at the same load.
+    /// </param>
+    public async Task<TargetResult> RunAsync(string name, string description, RequestPlan plan, IServerMeter server, double? referenceRate, CancellationToken cancellationToken)
     {
         using var generator = Process.GetCurrentProcess();
         using var client = new LoopbackClient(plan.EndPoint, MaxConnections);
@@ -101,7 +106,8 @@ internal sealed class PeakSearch
         }
 
         var halfPeak = best is null ? null : await Step("half peak", best.AchievedPerSecond / 2, _options.HalfPeakDuration);
-        return new TargetResult(name, description, steps, best, halfPeak);
+        var atReference = referenceRate is { } reference ? await Step(ReferencePhase, reference, _options.HalfPeakDuration) : null;
+        return new TargetResult(name, description, steps, best, halfPeak) { AtGatewayHalfPeak = atReference };
     }
 
     private static TimeSpan ProcessorTime(Process process)

@@ -3,11 +3,14 @@ namespace Quotas.LoadTest.Load;
 /// <summary>
 /// Everything measured on one target. <see cref="Peak"/> is the sustained step with the highest achieved rate (null
 /// when no step was sustained); <see cref="HalfPeak"/> is the longer run at half of that rate. <see cref="Round"/>
-/// counts from 1.
+/// counts from 1. <see cref="AtGatewayHalfPeak"/>: a baseline's run at the rate of the gateway's half peak of the same
+/// round, when the gateway was measured before it.
 /// </summary>
 internal sealed record TargetResult(string Name, string Description, IReadOnlyList<MeasuredStep> Steps, StepResult? Peak, StepResult? HalfPeak)
 {
     public int Round { get; init; } = 1;
+
+    public StepResult? AtGatewayHalfPeak { get; init; }
 
     public double? PeakPerSecond => Peak?.AchievedPerSecond;
 }

@@ -1,0 +1,68 @@
+using Quotas.LoadTest.Load;
+using Quotas.LoadTest.Reporting;
+using Quotas.LoadTest.Targets;
+
+namespace Quotas.LoadTest.Tests;
+
+public sealed class TargetChecksTests
+{
+    [Fact]
+    public void Each_check_takes_the_median_of_the_rounds()
+    {
+        TargetResult[] results =
+        [
+            Gateway(1, peak: 30_000, halfPeakP99: 2.5), Redis(1, peak: 25_000),
+            Gateway(2, peak: 20_000, halfPeakP99: 1.5), Redis(2, peak: 25_000),
+            Gateway(3, peak: 26_000, halfPeakP99: 1.9), Redis(3, peak: 25_000),
+        ];
+
+        var checks = TargetChecks.Evaluate(results).ToDictionary(c => c.Name);
+
+        Assert.Equal("PASS", checks["gateway peak / (c) Redis limiter peak"].Outcome);
+        Assert.StartsWith("median 1.04x;", checks["gateway peak / (c) Redis limiter peak"].Measured, StringComparison.Ordinal);
+        Assert.Equal("PASS", checks["gateway p99 at half of its peak"].Outcome);
+        Assert.StartsWith("median 1.90 ms;", checks["gateway p99 at half of its peak"].Measured, StringComparison.Ordinal);
+        Assert.Equal("n/a", checks["gateway peak / (a) constant peak"].Outcome);
+    }
+
+    [Fact]
+    public void A_half_peak_run_with_errors_counts_as_a_miss()
+    {
+        TargetResult[] results = [Gateway(1, peak: 30_000, halfPeakP99: 1.0, halfPeakErrors: 3)];
+
+        var check = TargetChecks.Evaluate(results).Single(c => c.Name == "gateway p99 at half of its peak");
+
+        Assert.Equal("MISS", check.Outcome);
+    }
+
+    [Fact]
+    public void A_baseline_measured_at_the_gateways_half_peak_rate_is_shown_as_context()
+    {
+        TargetResult[] results =
+        [
+            Gateway(1, peak: 30_000, halfPeakP99: 2.5),
+            Constant(1, peak: 40_000) with { AtGatewayHalfPeak = Step(15_000, p99: 2.25) },
+            Gateway(2, peak: 30_000, halfPeakP99: 2.5),
+            Constant(2, peak: 40_000) with { AtGatewayHalfPeak = Step(15_000, p99: 3.0) },
+        ];
+
+        var checks = TargetChecks.Evaluate(results).ToDictionary(c => c.Name);
+
+        var sameRate = checks["(a) constant p99 at the gateway's half-peak rate"];
+        Assert.Equal("context", sameRate.Outcome);
+        Assert.Equal("median 2.63 ms; rounds: 2.25 ms at 15,000/s, 3.00 ms at 15,000/s", sameRate.Measured);
+        Assert.DoesNotContain("(c) Redis limiter p99 at the gateway's half-peak rate", checks.Keys);
+    }
+
+    private static TargetResult Gateway(int round, double peak, double halfPeakP99, long halfPeakErrors = 0) =>
+        new TargetResult(TargetCatalog.Gateway, "gateway", [], Step(peak, p99: 1), Step(peak / 2, halfPeakP99) with { Errors = halfPeakErrors }) { Round = round };
+
+    private static TargetResult Redis(int round, double peak) =>
+        new TargetResult(TargetCatalog.Redis, "redis", [], Step(peak, p99: 1), Step(peak / 2, p99: 1)) { Round = round };
+
+    private static TargetResult Constant(int round, double peak) =>
+        new TargetResult(TargetCatalog.Constant, "constant", [], Step(peak, p99: 1), Step(peak / 2, p99: 1)) { Round = round };
+
+    private static StepResult Step(double rate, double p99) =>
+        new(rate, rate, (long)rate, 0, 0, 0.1, 0.5, p99, 0.1, null);
+}
