@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Grains.Testing;
 using Quotas.LoadTest.Load;
 using Quotas.LoadTest.Load.Http;
 
@@ -80,6 +81,24 @@ public sealed class LoopbackClientTests : IAsyncLifetime
             Assert.Equal(429, await SingleResponse.SendAsync(client, plan.RawRequest(0), s_timeout, CancellationToken.None));
         }
 
+        Assert.Equal(1, client.OpenConnections);
+    }
+
+    [Fact]
+    public async Task A_connection_idle_for_longer_than_servers_keep_one_is_replaced_not_reused()
+    {
+        var plan = Plan("echo", tenants: 1);
+        var time = new ManualTimeProvider();
+        using var client = new LoopbackClient(plan.EndPoint, maxConnections: 4, time);
+
+        await SingleResponse.SendAsync(client, plan.RawRequest(0), s_timeout, CancellationToken.None);
+        time.Advance(LoopbackClient.MaxIdle - TimeSpan.FromSeconds(1));
+        await SingleResponse.SendAsync(client, plan.RawRequest(0), s_timeout, CancellationToken.None);
+        Assert.Equal(1, client.OpenedConnections);
+
+        time.Advance(LoopbackClient.MaxIdle);
+        Assert.Equal(200, await SingleResponse.SendAsync(client, plan.RawRequest(0), s_timeout, CancellationToken.None));
+        Assert.Equal(2, client.OpenedConnections);
         Assert.Equal(1, client.OpenConnections);
     }
 

@@ -12,21 +12,33 @@ namespace Quotas.LoadTest.Load.Http;
 /// </summary>
 internal sealed class LoopbackClient : IDisposable
 {
+    /// <summary>
+    /// An idle connection older than this is closed rather than reused: servers close idle keep-alive connections
+    /// (Kestrel after 130 s), and a request sent on one would fail as if the server had failed it.
+    /// </summary>
+    public static readonly TimeSpan MaxIdle = TimeSpan.FromSeconds(60);
+
     private readonly Lock _gate = new();
     private readonly EndPoint _endPoint;
     private readonly int _maxConnections;
+    private readonly TimeProvider _time;
     private readonly Stack<LoopbackConnection> _idle = new();
     private readonly Queue<PendingRequest> _waiting = new();
     private readonly HashSet<LoopbackConnection> _open = [];
     private int _connections; // open or being opened: what the limit counts
+    private long _opened;
     private bool _disposed;
 
-    public LoopbackClient(EndPoint endPoint, int maxConnections)
+    public LoopbackClient(EndPoint endPoint, int maxConnections, TimeProvider? time = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxConnections);
         _endPoint = endPoint;
         _maxConnections = maxConnections;
+        _time = time ?? TimeProvider.System;
     }
+
+    /// <summary>Connections opened since the client was created.</summary>
+    public long OpenedConnections => Interlocked.Read(ref _opened);
 
     /// <summary>Connections open now, idle or busy.</summary>
     public int OpenConnections
@@ -89,6 +101,7 @@ internal sealed class LoopbackClient : IDisposable
         {
             if (!_disposed)
             {
+                connection.IdleSince = _time.GetTimestamp();
                 _idle.Push(connection);
                 connection = null!;
             }
@@ -103,7 +116,8 @@ internal sealed class LoopbackClient : IDisposable
         Pump();
     }
 
-    internal void Discard(LoopbackConnection connection)
+    /// <param name="pump">False when the caller is <see cref="Pump"/> itself, which goes on by its own loop.</param>
+    internal void Discard(LoopbackConnection connection, bool pump = true)
     {
         connection.Close();
         lock (_gate)
@@ -114,7 +128,10 @@ internal sealed class LoopbackClient : IDisposable
             }
         }
 
-        Pump();
+        if (pump)
+        {
+            Pump();
+        }
     }
 
     /// <summary>Starts waiting requests while there are connections for them.</summary>
@@ -131,7 +148,8 @@ internal sealed class LoopbackClient : IDisposable
                     return;
                 }
 
-                if (!_idle.TryPop(out connection))
+                connection = TakeIdle();
+                if (connection is null)
                 {
                     if (_connections >= _maxConnections)
                     {
@@ -150,6 +168,7 @@ internal sealed class LoopbackClient : IDisposable
                 try
                 {
                     connection = LoopbackConnection.Open(this, _endPoint);
+                    Interlocked.Increment(ref _opened);
                 }
                 catch (SocketException e)
                 {
@@ -187,5 +206,23 @@ internal sealed class LoopbackClient : IDisposable
 
             connection.Start(request);
         }
+    }
+
+    /// <summary>The most recently used idle connection that is fresh enough; closes the stale ones it meets. Under the gate.</summary>
+    private LoopbackConnection? TakeIdle()
+    {
+        while (_idle.TryPop(out var connection))
+        {
+            if (_time.GetElapsedTime(connection.IdleSince) < MaxIdle)
+            {
+                return connection;
+            }
+
+            connection.Close();
+            _open.Remove(connection);
+            _connections--;
+        }
+
+        return null;
     }
 }

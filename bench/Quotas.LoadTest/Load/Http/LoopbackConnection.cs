@@ -28,6 +28,9 @@ internal sealed class LoopbackConnection : SocketAsyncEventArgs
         _socket = socket;
     }
 
+    /// <summary>Timestamp (of the client's clock) at which the connection was last returned idle.</summary>
+    public long IdleSince { get; set; }
+
     public static LoopbackConnection Open(LoopbackClient owner, EndPoint endPoint)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -59,7 +62,9 @@ internal sealed class LoopbackConnection : SocketAsyncEventArgs
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            Fail($"sending: {e.Message}");
+            // The caller is the client's pump, which goes on with the next waiting request itself: pumping again
+            // from here would nest one call deeper per failing request.
+            Fail($"sending: {e.Message}", pump: false);
             return;
         }
 
@@ -153,11 +158,11 @@ internal sealed class LoopbackConnection : SocketAsyncEventArgs
         }
     }
 
-    private void Fail(string error)
+    private void Fail(string error, bool pump = true)
     {
         var request = _current;
         _current = default;
-        _owner.Discard(this);
+        _owner.Discard(this, pump);
         request.Sink?.Failed(request.Token, error);
     }
 }
