@@ -21,22 +21,33 @@ public static class AccessFilters
         where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(Access.TenantOrAdmin);
 
     /// <summary>The middleware that enforces the routes' access metadata; runs after UseRouting.</summary>
-    public static IApplicationBuilder UseAccessChecks(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    public static IApplicationBuilder UseAccessChecks(this IApplicationBuilder app)
     {
-        var access = context.GetEndpoint()?.Metadata.GetMetadata<Access>();
-        var refusal = access is null ? null : await CheckAsync(context, access);
-        if (refusal is null)
+        var callers = app.ApplicationServices.GetRequiredService<CallerResolver>();
+        return app.Use(next => context =>
         {
-            await next(context);
-            return;
-        }
+            var access = context.GetEndpoint()?.Metadata.GetMetadata<Access>();
+            if (access is null)
+            {
+                return next(context);
+            }
 
-        await refusal.ExecuteAsync(context);
-    });
+            // A key verified lately is answered from the resolver's cache without waiting; going on without an async
+            // method then spares every such request a state machine on the heap (the gateway's hottest path).
+            var check = CheckAsync(context, access, callers);
+            return check.IsCompletedSuccessfully ? Proceed(context, next, check.Result) : ProceedAfterAsync(context, next, check);
+        });
+    }
 
-    private static async ValueTask<IResult?> CheckAsync(HttpContext context, Access access)
+    private static Task Proceed(HttpContext context, RequestDelegate next, IResult? refusal) =>
+        refusal is null ? next(context) : refusal.ExecuteAsync(context);
+
+    private static async Task ProceedAfterAsync(HttpContext context, RequestDelegate next, ValueTask<IResult?> check) =>
+        await Proceed(context, next, await check);
+
+    private static async ValueTask<IResult?> CheckAsync(HttpContext context, Access access, CallerResolver callers)
     {
-        var caller = await context.RequestServices.GetRequiredService<CallerResolver>().ResolveAsync(context);
+        var caller = await callers.ResolveAsync(context);
         if (caller is null)
         {
             return Problem.Unauthorized(context);
