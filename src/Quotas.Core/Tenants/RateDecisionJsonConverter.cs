@@ -91,13 +91,19 @@ public sealed class RateDecisionJsonConverter : JsonConverter<RateDecision>
     /// <summary>The index of the property name under the reader, or -1 for a member this type does not have.</summary>
     private static int Member(ref Utf8JsonReader reader, JsonEncodedText[] names, StringComparison comparison)
     {
-        // The exact name compares the bytes in place; only another casing costs a string.
+        // The exact name compares the bytes in place.
         for (var i = 0; i < names.Length; i++)
         {
             if (reader.ValueTextEquals(names[i].EncodedUtf8Bytes))
             {
                 return i;
             }
+        }
+
+        // An ordinal match was decided by the bytes already; only another casing needs the name as a string.
+        if (comparison == StringComparison.Ordinal)
+        {
+            return -1;
         }
 
         var name = reader.GetString();
