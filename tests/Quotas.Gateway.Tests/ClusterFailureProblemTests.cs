@@ -1,5 +1,7 @@
 using Grains;
+using Grains.Testing;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Quotas.Gateway.Problems;
 
 namespace Quotas.Gateway.Tests;
@@ -28,5 +30,61 @@ public sealed class ClusterFailureProblemTests
         Assert.Contains(explanation, problem.Detail);
         Assert.Equal("/v1/tenants/acme/limits", problem.Instance);
         Assert.DoesNotContain(failure.Message, problem.Detail);
+    }
+
+    [Fact]
+    public async Task A_server_failure_is_logged_with_the_trace_id_its_answer_carries()
+    {
+        using var logs = new InMemoryLoggerProvider(LogLevel.Warning);
+        using var loggers = new LoggerFactory([logs]);
+        var written = new WrittenProblems();
+        var handler = new ExceptionProblems(written, loggers.CreateLogger<ExceptionProblems>());
+        var context = new DefaultHttpContext { TraceIdentifier = "0HNTEST:00000007" };
+        context.Request.Method = "POST";
+        context.Request.Path = "/v1/tenants/acme/usage";
+
+        Assert.True(await handler.TryHandleAsync(context, new InvalidOperationException("A bug."), CancellationToken.None));
+
+        var problem = Assert.Single(written.Problems);
+        Assert.Equal(500, context.Response.StatusCode);
+        Assert.Equal("0HNTEST:00000007", problem.Extensions["traceId"]);
+        var entry = Assert.Single(logs.Entries);
+        Assert.Equal(LogLevel.Error, entry.Level);
+        Assert.Equal("POST /v1/tenants/acme/usage failed with 500, trace id 0HNTEST:00000007", entry.Message);
+        Assert.IsType<InvalidOperationException>(entry.Exception);
+    }
+
+    [Fact]
+    public async Task A_client_error_is_answered_without_an_error_log()
+    {
+        using var logs = new InMemoryLoggerProvider(LogLevel.Debug);
+        using var loggers = new LoggerFactory([logs]);
+        var written = new WrittenProblems();
+        var handler = new ExceptionProblems(written, loggers.CreateLogger<ExceptionProblems>());
+        var context = new DefaultHttpContext();
+
+        Assert.True(await handler.TryHandleAsync(context, new BadHttpRequestException("Bad body."), CancellationToken.None));
+
+        Assert.Equal(400, context.Response.StatusCode);
+        Assert.Single(written.Problems);
+        Assert.Empty(logs.Entries);
+    }
+
+    /// <summary>Keeps what the handler asked to write instead of serializing it.</summary>
+    private sealed class WrittenProblems : IProblemDetailsService
+    {
+        public List<Microsoft.AspNetCore.Mvc.ProblemDetails> Problems { get; } = [];
+
+        public ValueTask WriteAsync(ProblemDetailsContext context)
+        {
+            Problems.Add(context.ProblemDetails);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask<bool> TryWriteAsync(ProblemDetailsContext context)
+        {
+            Problems.Add(context.ProblemDetails);
+            return ValueTask.FromResult(true);
+        }
     }
 }

@@ -39,6 +39,20 @@ public sealed class EmbeddedHostTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_a_tracer_a_request_starts_no_activity_and_a_problem_carries_the_request_id()
+    {
+        await using var host = await HostProcess.StartAsync(_directory, "--Quotas:SqliteConnectionString", $"Data Source={Path.Combine(_directory, "quotas.db")}");
+
+        using var refused = await host.GetAsync("/v1/tenants");
+
+        // A per-request Activity and logging scope cost a third of the bytes a rate-limit check allocates; the host's
+        // configuration turns them off, so the trace id is Kestrel's request id (connection:request), not W3C's.
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        var traceId = (string?)JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["traceId"];
+        Assert.Matches("^[0-9A-Z]+:[0-9A-F]{8}$", traceId);
+    }
+
+    [Fact]
     public async Task Readiness_fails_and_names_the_storage_when_the_database_cannot_be_opened()
     {
         // A directory where the database file should be: SQLite cannot open it once the silo is up. Without pooling

@@ -22,7 +22,7 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
         var problem = Map(context, exception);
         if (problem.Status >= StatusCodes.Status500InternalServerError)
         {
-            LogServerError(logger, exception, context.Request.Method, context.Request.Path, problem.Status ?? 500);
+            LogServerError(logger, exception, context.Request.Method, context.Request.Path, problem.Status ?? 500, problem.Extensions["traceId"]);
         }
 
         if (problem.Status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
@@ -65,7 +65,6 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
         _ => Problem.Details(context, 400, ProblemTypes.Validation, "Invalid request", message, code),
     };
 
-    // The model binder's message names the parameter; the inner JSON error says where the body went wrong.
     /// <summary>The same answer as when the framework refuses the media type itself.</summary>
     private static ProblemDetails UnsupportedMediaType(HttpContext context)
     {
@@ -73,9 +72,11 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
         return Problem.Details(context, StatusCodes.Status415UnsupportedMediaType, type, "Unsupported Media Type", detail, code);
     }
 
+    // The model binder's message names the parameter; the inner JSON error says where the body went wrong.
     private static string Describe(BadHttpRequestException e) =>
         e.InnerException is JsonException json ? $"{e.Message} {json.Message}" : e.Message;
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed with {Status}")]
-    private static partial void LogServerError(ILogger logger, Exception exception, string method, string path, int status);
+    // The trace id is in the message itself: it is what the client reports, and logs need no request scope to show it.
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed with {Status}, trace id {TraceId}")]
+    private static partial void LogServerError(ILogger logger, Exception exception, string method, string path, int status, object? traceId);
 }
