@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
@@ -25,7 +23,7 @@ public static class GatewayServices
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = StatusProblems.Complete);
         services.AddExceptionHandler<ExceptionProblems>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.ConfigureHttpJsonOptions(json => Configure(json.SerializerOptions));
+        services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         services.AddOpenApi("v1", openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Quotas API";
@@ -37,21 +35,6 @@ public static class GatewayServices
         return services;
     }
 
-    /// <summary>Strict JSON: unknown fields, missing required fields, nulls for non-null fields and numbers in strings are errors.</summary>
-    public static void Configure(JsonSerializerOptions json)
-    {
-        json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
-        json.RespectNullableAnnotations = true;
-        json.RespectRequiredConstructorParameters = true;
-        json.NumberHandling = JsonNumberHandling.Strict;
-        json.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
-        json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
-    }
-
-    /// <summary>The API's JSON settings (<see cref="Configure"/>), for code that reads or writes bodies itself.</summary>
-    public static JsonSerializerOptions ApiJsonOptions(this Microsoft.AspNetCore.Http.HttpContext context) =>
-        context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
-
     public static WebApplication MapQuotasGateway(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<GatewayOptions>();
@@ -61,7 +44,7 @@ public static class GatewayServices
         }
 
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseProblemsForEmptyErrors();
         app.UseRouting();
         app.UseAccessChecks();
         app.Use((context, next) =>

@@ -37,7 +37,7 @@ public sealed class SizedJsonResult<T> : IResult, IStatusCodeHttpResult, IValueH
         var response = httpContext.Response;
         response.StatusCode = StatusCode;
         response.ContentType = ContentType;
-        SizedBody.Write(response, Value, httpContext.ApiJsonOptions());
+        SizedBody.Write(response, Value, ApiJson.Options);
         await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
     }
 }

@@ -20,7 +20,8 @@ public sealed class BadInputTests
         await (await admin.PostJson("/v1/tenants", """{"id":"child","parentId":"ghost"}""")).Problem(400);
         await (await admin.GetAsync("/v1/tenants/" + new string('a', 64))).Problem(400, "invalid_tenant_id");
         await (await admin.GetAsync("/v1/tenants?limit=0")).Problem(400);
-        await (await admin.GetAsync("/v1/no-such-route")).Problem(404);
+        await (await admin.GetAsync("/v1/no-such-route")).Problem(404, "not_found");
+        await (await admin.DeleteAsync("/v1/tenants")).Problem(405, "method_not_allowed");
 
         await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"cpu","amount":0,"ttlSeconds":30}""")).Problem(400, "invalid_amount");
         await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"cpu","amount":-1,"ttlSeconds":30}""")).Problem(400, "invalid_amount");

@@ -38,9 +38,8 @@ internal static class JsonBody
                 return null;
             }
 
-            var options = context.ApiJsonOptions();
             var json = new Utf8JsonReader(read.Buffer);
-            return JsonSerializer.Deserialize(ref json, (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T)));
+            return JsonSerializer.Deserialize(ref json, (JsonTypeInfo<T>)ApiJson.Options.GetTypeInfo(typeof(T)));
         }
         catch (JsonException e)
         {

@@ -43,7 +43,7 @@ internal static class IdempotentRequest
     public static async Task<IResult> RunAsync<TBody>(
         HttpContext context, string tenantId, string operation, TBody body, Func<string?, Task<Outcome>> run)
     {
-        var json = context.ApiJsonOptions();
+        var json = ApiJson.Options;
         var key = KeyOf(context);
         if (key is null)
         {

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Quotas.Gateway;
+
+/// <summary>
+/// The API's JSON rules: unknown fields, missing required fields, nulls for non-null fields and numbers in strings are
+/// errors. <see cref="Configure"/> applies them to the framework's JSON options (the bodies it binds, the results it
+/// writes); <see cref="Options"/> holds them for code that reads or writes bodies itself. One shared instance rather
+/// than the framework's looked up per request: that lookup goes through the request's services, and their first use
+/// creates a DI scope for the request, which the rate-limit hit (the hottest route) otherwise never needs.
+/// </summary>
+public static class ApiJson
+{
+    /// <summary>The framework's defaults for web APIs (camelCase, reflection metadata) with the API's rules.</summary>
+    public static JsonSerializerOptions Options { get; } = Create();
+
+    public static void Configure(JsonSerializerOptions json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        json.RespectNullableAnnotations = true;
+        json.RespectRequiredConstructorParameters = true;
+        json.NumberHandling = JsonNumberHandling.Strict;
+        json.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+    }
+
+    private static JsonSerializerOptions Create()
+    {
+        // What ASP.NET Core's JsonOptions starts from, so that both serialize alike.
+        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
+        Configure(json);
+        json.MakeReadOnly();
+        return json;
+    }
+}
