@@ -71,7 +71,9 @@ internal static class AdmissionEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> Hit(HttpContext context, string tenantId, string quota, RateHitRequest? request, IGrainFactory grains)
+    // A ValueTask: in the embedded host the grain answers on the calling thread, and the hit then completes without
+    // a Task of its own (nor the framework's awaiting of one).
+    private static async ValueTask<IResult> Hit(HttpContext context, string tenantId, string quota, RateHitRequest? request, IGrainFactory grains)
     {
         var hit = await grains.GetGrain<ITenantGrain>(tenantId).HitRate(quota, request?.Cost ?? 1);
         var decision = hit.Decision;
