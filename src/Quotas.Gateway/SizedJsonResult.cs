@@ -51,6 +51,9 @@ public static class SizedJson
     /// <summary>200 with <paramref name="value"/> as the body.</summary>
     public static SizedJsonResult<T> Ok<T>(T value) => new(value, StatusCodes.Status200OK, JsonContentType);
 
+    /// <summary>A problem body of the gateway's own type, complete already (it carries its trace id and code).</summary>
+    internal static SizedJsonResult<T> Problem<T>(T problem, int status) => new(problem, status, ProblemContentType);
+
     /// <summary>The problem with its own status, completed like the problems the framework writes itself.</summary>
     public static SizedJsonResult<ProblemDetails> Problem(HttpContext context, ProblemDetails problem)
     {

@@ -19,7 +19,7 @@ public static class Problem
             Instance = context.Request.Path,
             Extensions = new Dictionary<string, object?>(8, StringComparer.Ordinal),
         };
-        problem.Extensions["traceId"] = Activity.Current?.Id ?? context.TraceIdentifier;
+        problem.Extensions["traceId"] = TraceId(context);
         if (code is not null)
         {
             problem.Extensions["code"] = code;
@@ -27,6 +27,9 @@ public static class Problem
 
         return problem;
     }
+
+    /// <summary>The W3C trace id when a tracer follows the request, else Kestrel's id of the request.</summary>
+    public static string TraceId(HttpContext context) => Activity.Current?.Id ?? context.TraceIdentifier;
 
     /// <summary>The problem as a sized <c>application/problem+json</c> answer with the problem's status.</summary>
     public static IResult Result(HttpContext context, ProblemDetails problem) => SizedJson.Problem(context, problem);

@@ -58,29 +58,28 @@ public static class QuotaRefusals
     public static IResult Refused(HttpContext context, string reason, string quota, long? current, long? limit, TimeSpan? retryAfter)
     {
         var storage = reason == ReasonCodes.StorageQuotaExceeded;
-        var status = storage ? StatusCodes.Status507InsufficientStorage : StatusCodes.Status429TooManyRequests;
-        var problem = Problem.Details(
-            context,
-            status,
-            storage ? ProblemTypes.StorageQuotaExceeded : ProblemTypes.QuotaExceeded,
-            storage ? "Storage quota exceeded" : "Quota exceeded",
-            Explain(reason, quota, current, limit),
-            reason);
-        problem.Extensions["quota"] = quota;
-        problem.Extensions["violated-policies"] = new[] { quota };
-        if (current is not null)
+        long? retryAfterSeconds = retryAfter is { } wait && !storage ? Seconds(wait) : null;
+        if (retryAfterSeconds is { } seconds)
         {
-            problem.Extensions["current"] = current;
-            problem.Extensions["limit"] = limit;
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         }
 
-        if (retryAfter is { } wait && !storage)
+        var problem = new QuotaProblem
         {
-            context.Response.Headers.RetryAfter = Seconds(wait).ToString(CultureInfo.InvariantCulture);
-            problem.Extensions["retryAfterSeconds"] = Seconds(wait);
-        }
-
-        return Problem.Result(context, problem);
+            Type = storage ? ProblemTypes.StorageQuotaExceeded : ProblemTypes.QuotaExceeded,
+            Title = storage ? "Storage quota exceeded" : "Quota exceeded",
+            Status = storage ? StatusCodes.Status507InsufficientStorage : StatusCodes.Status429TooManyRequests,
+            Detail = Explain(reason, quota, current, limit),
+            Instance = context.Request.Path,
+            TraceId = Problem.TraceId(context),
+            Code = reason,
+            Quota = quota,
+            ViolatedPolicies = [quota],
+            Current = current,
+            Limit = current is null ? null : limit,
+            RetryAfterSeconds = retryAfterSeconds,
+        };
+        return SizedJson.Problem(problem, problem.Status);
     }
 
     /// <summary>Whole seconds, rounded up so that a client that waits this long finds the capacity back.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 
 namespace Quotas.Gateway.Problems;
@@ -12,7 +11,7 @@ internal static class StatusProblems
     public static void Complete(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
-        problem.Extensions.TryAdd("traceId", Activity.Current?.Id ?? context.HttpContext.TraceIdentifier);
+        problem.Extensions.TryAdd("traceId", Problem.TraceId(context.HttpContext));
         if (problem.Extensions.ContainsKey("code"))
         {
             return;
