@@ -36,9 +36,7 @@ public sealed class ClusterFailureProblemTests
     public async Task A_server_failure_is_logged_with_the_trace_id_its_answer_carries()
     {
         using var logs = new InMemoryLoggerProvider(LogLevel.Warning);
-        using var loggers = new LoggerFactory([logs]);
-        var written = new WrittenProblems();
-        var handler = new ExceptionProblems(written, loggers.CreateLogger<ExceptionProblems>());
+        var (handler, written) = Handler(logs);
         var context = new DefaultHttpContext { TraceIdentifier = "0HNTEST:00000007" };
         context.Request.Method = "POST";
         context.Request.Path = "/v1/tenants/acme/usage";
@@ -58,9 +56,7 @@ public sealed class ClusterFailureProblemTests
     public async Task A_client_error_is_answered_without_an_error_log()
     {
         using var logs = new InMemoryLoggerProvider(LogLevel.Debug);
-        using var loggers = new LoggerFactory([logs]);
-        var written = new WrittenProblems();
-        var handler = new ExceptionProblems(written, loggers.CreateLogger<ExceptionProblems>());
+        var (handler, written) = Handler(logs);
         var context = new DefaultHttpContext();
 
         Assert.True(await handler.TryHandleAsync(context, new BadHttpRequestException("Bad body."), CancellationToken.None));
@@ -68,6 +64,14 @@ public sealed class ClusterFailureProblemTests
         Assert.Equal(400, context.Response.StatusCode);
         Assert.Single(written.Problems);
         Assert.Empty(logs.Entries);
+    }
+
+    /// <summary>The exception handler, logging to <paramref name="logs"/> and keeping the problems it writes.</summary>
+    private static (ExceptionProblems Handler, WrittenProblems Written) Handler(ILoggerProvider logs)
+    {
+        var written = new WrittenProblems();
+        var logger = new Logger<ExceptionProblems>(new LoggerFactory([logs]));
+        return (new ExceptionProblems(written, logger), written);
     }
 
     /// <summary>Keeps what the handler asked to write instead of serializing it.</summary>

@@ -57,11 +57,12 @@ public sealed class TargetChecksTests
     private static TargetResult Gateway(int round, double peak, double halfPeakP99, long halfPeakErrors = 0) =>
         new TargetResult(TargetCatalog.Gateway, "gateway", [], Step(peak, p99: 1), Step(peak / 2, halfPeakP99) with { Errors = halfPeakErrors }) { Round = round };
 
-    private static TargetResult Redis(int round, double peak) =>
-        new TargetResult(TargetCatalog.Redis, "redis", [], Step(peak, p99: 1), Step(peak / 2, p99: 1)) { Round = round };
+    private static TargetResult Redis(int round, double peak) => Baseline(TargetCatalog.Redis, round, peak);
 
-    private static TargetResult Constant(int round, double peak) =>
-        new TargetResult(TargetCatalog.Constant, "constant", [], Step(peak, p99: 1), Step(peak / 2, p99: 1)) { Round = round };
+    private static TargetResult Constant(int round, double peak) => Baseline(TargetCatalog.Constant, round, peak);
+
+    private static TargetResult Baseline(string name, int round, double peak) =>
+        new TargetResult(name, name, [], Step(peak, p99: 1), Step(peak / 2, p99: 1)) { Round = round };
 
     private static StepResult Step(double rate, double p99) =>
         new(rate, rate, (long)rate, 0, 0, 0.1, 0.5, p99, 0.1, null);
