@@ -27,8 +27,17 @@ public interface ITenantGrain : IGrainWithStringKey
 
     Task Activate();
 
-    /// <summary>Deletes a suspended tenant; refused while leases are live unless forced.</summary>
-    Task Delete(bool force);
+    /// <summary>
+    /// Deletes a suspended tenant and revokes every API key issued for it, so that a tenant created later with the
+    /// same id is not reached by them; refused while leases are live unless forced. Returns the revoked key ids.
+    /// </summary>
+    Task<IReadOnlyList<string>> Delete(bool force);
+
+    /// <summary>
+    /// Records an API key issued for this tenant, before the key itself is stored, so that deleting the tenant revokes
+    /// it; fails with <c>unknown_tenant</c> when the tenant does not exist.
+    /// </summary>
+    Task AddApiKey(string keyId);
 
     /// <summary>Acquires a gauge lease here and a matching reservation in every ancestor, all or nothing.</summary>
     Task<AdmissionDecision> Acquire(string quota, long amount, TimeSpan ttl, string? idempotencyKey);

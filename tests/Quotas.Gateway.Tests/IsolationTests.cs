@@ -63,6 +63,24 @@ public sealed class IsolationTests
     }
 
     [Fact]
+    public async Task Deleting_a_tenant_revokes_its_keys_so_a_new_tenant_with_the_same_id_is_not_reached_by_them()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var old = server.Client(await admin.CreateTenantWithKey("acme"));
+        await (await old.GetAsync("/v1/tenants/acme")).Ok();
+
+        await (await admin.PostEmpty("/v1/tenants/acme/suspend")).Ok();
+        await (await admin.DeleteAsync("/v1/tenants/acme")).Ok(204);
+        await (await admin.PostJson("/v1/tenants", """{"id":"acme","name":"new owner"}""")).Ok(201);
+
+        await (await old.GetAsync("/v1/tenants/acme")).Problem(401, "unauthorized");
+        var issued = await (await admin.PostAsync("/v1/tenants/acme/api-keys", null)).Ok(201);
+        using var current = server.Client((string)issued["key"]!);
+        await (await current.GetAsync("/v1/tenants/acme")).Ok();
+    }
+
+    [Fact]
     public async Task A_revoked_key_stops_working_at_once()
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);

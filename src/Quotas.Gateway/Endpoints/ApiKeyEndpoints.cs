@@ -22,9 +22,10 @@ internal static class ApiKeyEndpoints
 
     private static async Task<IResult> Issue(string tenantId, IGrainFactory grains)
     {
-        // The tenant must exist: this fails with unknown_tenant (404) otherwise.
-        await grains.GetGrain<ITenantGrain>(tenantId).GetConfig();
+        // Recorded in the tenant first, which fails with unknown_tenant (404) when it does not exist, so that deleting
+        // the tenant revokes the key even when this request stops before the key is stored.
         var (keyId, secret, text) = ApiKeyText.NewKey();
+        await grains.GetGrain<ITenantGrain>(tenantId).AddApiKey(keyId);
         var info = await grains.GetGrain<IApiKeyGrain>(keyId).Register(tenantId, ApiKeyText.Hash(secret));
         return TypedResults.Created($"/v1/tenants/{tenantId}/api-keys/{keyId}", new IssuedApiKey(keyId, tenantId, text, info.CreatedAt));
     }

@@ -73,9 +73,14 @@ internal static class TenantEndpoints
         return await Read(grains, tenantId);
     }
 
-    private static async Task<IResult> Delete(string tenantId, IGrainFactory grains, bool? force)
+    private static async Task<IResult> Delete(string tenantId, IGrainFactory grains, CallerResolver callers, bool? force)
     {
-        await grains.GetGrain<ITenantGrain>(tenantId).Delete(force ?? false);
+        // Other gateways stop trusting the revoked keys when their cache entry ends (Gateway:ApiKeyCacheDuration).
+        foreach (var keyId in await grains.GetGrain<ITenantGrain>(tenantId).Delete(force ?? false))
+        {
+            callers.Forget(keyId);
+        }
+
         return TypedResults.NoContent();
     }
 

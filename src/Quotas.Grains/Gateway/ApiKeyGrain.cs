@@ -49,7 +49,17 @@ public sealed class ApiKeyGrain([PersistentState("apikey")] IPersistentState<Api
 
     public async Task<bool> Revoke()
     {
-        if (!state.RecordExists || state.State.RevokedAt is not null)
+        if (!state.RecordExists)
+        {
+            // A key its tenant recorded but that was never stored (the issuing request stopped halfway, or is still
+            // running): the id is kept as revoked, so that a registration arriving after its tenant was deleted fails.
+            var now = time.GetUtcNow();
+            state.State = new ApiKeyState { CreatedAt = now, RevokedAt = now };
+            await state.WriteStateAsync();
+            return false;
+        }
+
+        if (state.State.RevokedAt is not null)
         {
             return false;
         }

@@ -97,7 +97,7 @@ public sealed partial class TenantGrain(
 
     public Task Activate() => SetStatusAsync(TenantStatus.Active);
 
-    public async Task Delete(bool force)
+    public async Task<IReadOnlyList<string>> Delete(bool force)
     {
         var tenant = Tenant();
         if (tenant.Status != TenantStatus.Suspended)
@@ -116,9 +116,43 @@ public sealed partial class TenantGrain(
             await ReleaseInAncestorsAsync(lease.LeaseId);
         }
 
+        // Revoked before the state is cleared: a failure leaves the tenant (suspended) to delete again, and revoking
+        // a key twice changes nothing.
+        var keyIds = state.State.ApiKeyIds.ToArray();
+        foreach (var keyId in keyIds)
+        {
+            await GrainFactory.GetGrain<IApiKeyGrain>(keyId).Revoke();
+        }
+
         await state.ClearStateAsync();
         _tenant = null;
         await Directory().Remove(Id);
+        return keyIds;
+    }
+
+    public async Task AddApiKey(string keyId)
+    {
+        Tenant();
+        if (string.IsNullOrEmpty(keyId))
+        {
+            throw new QuotaValidationException(ValidationCodes.Invalid, "The API key id is empty; pass the id of the key being issued.");
+        }
+
+        if (state.State.ApiKeyIds.Contains(keyId))
+        {
+            return;
+        }
+
+        state.State.ApiKeyIds.Add(keyId);
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State.ApiKeyIds.Remove(keyId);
+            throw;
+        }
     }
 
     public async Task<AdmissionDecision> Acquire(string quota, long amount, TimeSpan ttl, string? idempotencyKey)

@@ -7,4 +7,7 @@ public sealed class TenantState
 {
     /// <summary>Null until the tenant is created, and again after it is deleted.</summary>
     public TenantSnapshot? Snapshot { get; set; }
+
+    /// <summary>Ids of the API keys issued for the tenant, revoked when it is deleted.</summary>
+    public List<string> ApiKeyIds { get; set; } = [];
 }

@@ -1,5 +1,7 @@
 using Grains.Testing;
+using Quotas.Contracts.Gateway;
 using Quotas.Core.Tenants;
+using Quotas.Grains.Gateway;
 using Quotas.Grains.Tenants;
 
 namespace Quotas.Grains.Tests.Tenants;
@@ -89,6 +91,28 @@ public sealed class TenantGrainTests
         Assert.Equal(TenantErrors.LeasesLive, leasesLive.Code);
         Assert.Equal(2, keptWhileSuspended);
         Assert.Equal(TenantErrors.UnknownTenant, (await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.GetConfig())).Code);
+    }
+
+    [Fact]
+    public async Task Deleting_a_tenant_revokes_its_keys_including_one_recorded_but_not_yet_stored()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var tenant = await Tenants.CreateAsync(cluster.GrainFactory, "leaving", workers: 5);
+        var hash = new string('a', 64);
+        await tenant.AddApiKey("stored");
+        await cluster.GrainFactory.GetGrain<IApiKeyGrain>("stored").Register("leaving", hash);
+        // The issuing request recorded this key in the tenant and has not stored it yet when the tenant is deleted.
+        await tenant.AddApiKey("in-flight");
+
+        await tenant.Suspend();
+        var revoked = await tenant.Delete(force: false);
+        var lateRegistration = await Assert.ThrowsAsync<QuotaValidationException>(
+            () => cluster.GrainFactory.GetGrain<IApiKeyGrain>("in-flight").Register("leaving", hash));
+
+        Assert.Equal(["stored", "in-flight"], revoked);
+        Assert.Null(await cluster.GrainFactory.GetGrain<IApiKeyGrain>("stored").Verify(hash));
+        Assert.Equal(ApiKeyGrain.KeyExists, lateRegistration.Code);
+        Assert.Equal(TenantErrors.UnknownTenant, (await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.AddApiKey("after"))).Code);
     }
 
     [Fact]
