@@ -36,6 +36,22 @@ public sealed class AdmissionApiTests
     }
 
     [Fact]
+    public async Task A_suspended_tenants_hit_is_refused_without_a_wait_or_rate_limit_fields_that_invite_a_retry()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme", Quotas));
+        await (await admin.PostEmpty("/v1/tenants/acme/suspend")).Ok();
+
+        var refused = await tenant.PostJson("/v1/tenants/acme/rate-limits/requests/hits", """{"cost":1}""");
+
+        await refused.Problem(429, "tenant_suspended");
+        Assert.Null(refused.Headers.RetryAfter);
+        Assert.False(refused.Headers.Contains("RateLimit"));
+        Assert.False(refused.Headers.Contains("RateLimit-Policy"));
+    }
+
+    [Fact]
     public async Task The_429_headers_agree_with_the_windows_real_reset()
     {
         var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));

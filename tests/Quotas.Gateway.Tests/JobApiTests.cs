@@ -53,6 +53,24 @@ public sealed class JobApiTests
     }
 
     [Fact]
+    public async Task A_full_queue_is_a_quota_exceeded_problem_naming_the_queue_limit()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme"));
+        await (await admin.PostJson("/v1/pools", """{"id":"small","capacity":{"cpu":1000},"maxQueuedJobsPerTenant":1}""")).Ok(201);
+        await (await tenant.PostJson("/v1/tenants/acme/pools/small/jobs", """{"demand":{"cpu":100}}""", "job-1")).Ok(201);
+
+        var full = await tenant.PostJson("/v1/tenants/acme/pools/small/jobs", """{"demand":{"cpu":100}}""", "job-2");
+
+        var problem = await full.Problem(429, "tenant_queue_full");
+        Assert.Equal("https://iana.org/assignments/http-problem-types#quota-exceeded", (string?)problem["type"]);
+        Assert.Equal("maxQueuedJobsPerTenant", (string?)problem["quota"]);
+        Assert.Equal("maxQueuedJobsPerTenant", (string?)Assert.Single(problem["violated-policies"]!.AsArray()));
+        Assert.NotNull(full.Headers.RetryAfter);
+    }
+
+    [Fact]
     public async Task The_cluster_route_lists_the_silos_with_status_and_the_activations_of_their_last_heartbeat()
     {
         await using var server = await GatewayServer.StartAsync(Backend.PostgreSqlCluster);

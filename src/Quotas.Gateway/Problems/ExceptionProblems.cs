@@ -60,10 +60,22 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
             Problem.Details(context, 409, ProblemTypes.Conflict, "Conflict", message, code),
         ValidationCodes.IdempotencyKeyConflict or SchedulingErrorCodes.IdempotencyConflict =>
             Problem.Details(context, 422, ProblemTypes.IdempotencyKeyMismatch, "Idempotency key reused", message, code),
-        SchedulingErrorCodes.TenantQueueFull or SchedulingErrorCodes.PoolQueueFull =>
-            Problem.Details(context, 429, ProblemTypes.QuotaExceeded, "Queue full", message, code),
+        SchedulingErrorCodes.TenantQueueFull or SchedulingErrorCodes.PoolQueueFull => QueueFull(context, code, message),
         _ => Problem.Details(context, 400, ProblemTypes.Validation, "Invalid request", message, code),
     };
+
+    /// <summary>
+    /// A full queue is a quota like the others: the draft's quota-exceeded type names the violated policy, here the
+    /// pool setting that bounds the queue (its counts are in the detail: they do not travel with the exception).
+    /// </summary>
+    private static ProblemDetails QueueFull(HttpContext context, string code, string message)
+    {
+        var problem = Problem.Details(context, 429, ProblemTypes.QuotaExceeded, "Queue full", message, code);
+        var policy = code == SchedulingErrorCodes.TenantQueueFull ? "maxQueuedJobsPerTenant" : "maxQueuedJobsPerPool";
+        problem.Extensions["quota"] = policy;
+        problem.Extensions["violated-policies"] = new[] { policy };
+        return problem;
+    }
 
     /// <summary>The same answer as when the framework refuses the media type itself.</summary>
     private static ProblemDetails UnsupportedMediaType(HttpContext context)

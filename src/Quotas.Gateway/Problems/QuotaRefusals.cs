@@ -14,10 +14,14 @@ public static class QuotaRefusals
     [ThreadStatic]
     private static (string Name, long Limit, long WindowSeconds, string Field)? s_lastPolicy;
 
-    /// <summary>Sets <c>RateLimit-Policy: "q";q=100;w=60</c> and <c>RateLimit: "q";r=42;t=18</c>; nothing for unlimited quotas.</summary>
+    /// <summary>
+    /// Sets <c>RateLimit-Policy: "q";q=100;w=60</c> and <c>RateLimit: "q";r=42;t=18</c>; nothing for unlimited
+    /// quotas, nor for a suspended or deleted tenant, whose refusal no window ends: <c>r=0;t=0</c> would tell a client
+    /// that follows the draft to try again at once.
+    /// </summary>
     public static void SetRateLimitHeaders(HttpResponse response, in RateDecision decision, TimeSpan window)
     {
-        if (decision.Limit < 0)
+        if (decision.Limit < 0 || decision.ReasonCode is ReasonCodes.TenantSuspended or ReasonCodes.TenantDeleted)
         {
             return;
         }
