@@ -73,6 +73,10 @@ public sealed class AdmissionApiTests
         AssertSized(refused);
         Assert.Equal("6", refused.Headers.RetryAfter!.ToString());
         Assert.Equal("\"requests\";r=0;t=6", refused.Headers.GetValues("RateLimit").Single());
+        var limits = await (await tenant.GetAsync("/v1/tenants/acme/limits")).Ok();
+        var requests = limits["limits"]!.AsArray().Single(l => (string?)l!["quota"] == "requests" && (string?)l["kind"] == "rate")!;
+        Assert.Equal(0, (long)requests["remaining"]!);
+        Assert.Equal(time.GetUtcNow().AddSeconds(6), (DateTimeOffset)requests["resetAt"]!);
 
         // One second before the advertised reset the window is still full; at the reset it admits again.
         time.Advance(TimeSpan.FromSeconds(5));

@@ -92,6 +92,15 @@ public sealed class RateBook
 
     public long LimitOf(int index) => LimitOf(_quotas[index]);
 
+    /// <summary>Until units are freed, as the <c>t</c> of the RateLimit header: the sliding window until its oldest
+    /// counted unit leaves, the token bucket until it is full; zero when nothing is counted.</summary>
+    public TimeSpan ResetAfter(int index, DateTimeOffset now) => _slots[index].Limiter switch
+    {
+        SlidingWindowCounter window => window.ResetAfter(now),
+        TokenBucket bucket => bucket.TimeUntilFull(now),
+        _ => TimeSpan.Zero,
+    };
+
     /// <summary>Peak admitted units of the <c>requests</c> quota in any minute of the last hour.</summary>
     public long PeakRequestsPerMinute(DateTimeOffset now) => _peak?.Peak(now) ?? 0;
 
