@@ -1,12 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using Quotas.Gateway.Api;
 
 namespace Quotas.Gateway;
 
 /// <summary>
-/// The API's JSON rules: unknown fields, missing required fields, nulls for non-null fields and numbers in strings are
-/// errors. <see cref="Configure"/> applies them to the framework's JSON options (the bodies it binds, the results it
+/// The API's JSON rules: unknown fields, missing required fields, nulls for non-null fields or list items and numbers
+/// in strings are errors. <see cref="Configure"/> applies them to the framework's JSON options (the bodies it binds, the results it
 /// writes); <see cref="Options"/> holds them for code that reads or writes bodies itself. One shared instance rather
 /// than the framework's looked up per request: that lookup goes through the request's services, and their first use
 /// creates a DI scope for the request, which the rate-limit hit (the hottest route) otherwise never needs.
@@ -25,6 +26,7 @@ public static class ApiJson
         json.NumberHandling = JsonNumberHandling.Strict;
         json.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+        json.TypeInfoResolver = (json.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(NullListItems.Refuse);
     }
 
     private static JsonSerializerOptions Create()

@@ -37,6 +37,35 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task A_null_item_in_any_request_list_is_a_400_that_names_the_list_and_changes_nothing()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        await (await admin.PostJson("/v1/tenants", """{"id":"acme"}""")).Ok(201);
+        await (await admin.PostJson("/v1/pools", """{"id":"pool-a","capacity":{"cpu":1000}}""")).Ok(201);
+
+        var refusals = new (Func<Task<HttpResponseMessage>> Send, string List)[]
+        {
+            (() => admin.PostJson("/v1/tenants", """{"id":"t-q7","tier":"basic","quotas":[null]}"""), "quotas"),
+            (() => admin.PutJson("/v1/tenants/acme/quotas", """{"quotas":[{"name":"cpu","kind":"gauge","limit":10},null]}"""), "quotas"),
+            (() => admin.PostJson("/v1/pools", """{"id":"pool-b","capacity":{"cpu":1},"tenants":[null]}"""), "tenants"),
+            (() => admin.PutJson("/v1/pools/pool-a", """{"id":"pool-a","capacity":{"cpu":1},"tenants":[null]}"""), "tenants"),
+            // Job ids are numbers: the serializer itself refuses a null one and names its place, $.jobIds[0].
+            (() => admin.PostJson("/v1/pools/pool-a/workers/w1/heartbeat", """{"jobIds":[null]}"""), "jobIds[0]"),
+        };
+        foreach (var (send, list) in refusals)
+        {
+            var detail = (string?)(await (await send()).Problem(400, "malformed_request"))["detail"];
+            Assert.Contains(list, detail, StringComparison.Ordinal);
+        }
+
+        await (await admin.GetAsync("/v1/tenants/t-q7")).Problem(404, "unknown_tenant");
+        await (await admin.GetAsync("/v1/pools/pool-b")).Problem(404, "not_found");
+        Assert.Empty((await (await admin.GetAsync("/v1/tenants/acme")).Ok())["quotas"]!.AsArray());
+        Assert.Equal(1000, (long)(await (await admin.GetAsync("/v1/pools/pool-a")).Ok())["capacity"]!["cpu"]!);
+    }
+
+    [Fact]
     public async Task A_rate_limit_hit_reads_its_optional_body_by_the_same_rules_as_every_other_route()
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, o => o.MaxRequestBodyBytes = 4096);
