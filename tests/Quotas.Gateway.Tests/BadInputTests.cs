@@ -73,7 +73,7 @@ public sealed class BadInputTests
         using var tenant = server.Client(await admin.CreateTenantWithKey("acme", """[{"name":"requests","kind":"rate","limit":100,"windowSeconds":60}]"""));
         const string hits = "/v1/tenants/acme/rate-limits/requests/hits";
 
-        foreach (var bad in new[] { """{"cost":""", """{"cost":"1"}""", """{"cost":null}""", """{"colour":1}""", "[]", " " })
+        foreach (var bad in new[] { """{"cost":""", """{"cost":"1"}""", """{"cost":null}""", """{"colour":1}""", "[]", " ", """{"cost":1} garbage""", """{"cost":1}{"cost":1}""" })
         {
             var problem = await (await tenant.PostJson(hits, bad)).Problem(400, "malformed_request");
             Assert.StartsWith("Failed to read parameter", (string?)problem["detail"]);
@@ -87,5 +87,6 @@ public sealed class BadInputTests
         Assert.Equal(99, (long)(await (await tenant.PostAsync(hits, null)).Ok())["remaining"]!);
         Assert.Equal(98, (long)(await (await tenant.PostJson(hits, "{}")).Ok())["remaining"]!);
         Assert.Equal(95, (long)(await (await tenant.PostJson(hits, """{"cost":3}""")).Ok())["remaining"]!);
+        Assert.Equal(94, (long)(await (await tenant.PostJson(hits, "{\"cost\":1} \r\n\t")).Ok())["remaining"]!);
     }
 }

@@ -9,9 +9,10 @@ namespace Quotas.Gateway.Api;
 /// <summary>
 /// Reads a small optional JSON body for a request type that binds itself (<c>BindAsync</c>), with the rules of the
 /// framework's own body binding: no body gives null; a body that is not JSON answers 415; JSON the strict serializer
-/// refuses answers 400 with its reason; a body over the size limit answers 413. The body is parsed from the bytes
-/// already read, in one synchronous pass; the framework's binding reads it through an asynchronous pipe parser that,
-/// on .NET 10, also reads fields by reflection on every request (an allocation profile of the gateway showed it).
+/// refuses, or anything but whitespace after the JSON value, answers 400 with its reason; a body over the size limit
+/// answers 413. The body is parsed from the bytes already read, in one synchronous pass; the framework's binding reads
+/// it through an asynchronous pipe parser that, on .NET 10, also reads fields by reflection on every request (an
+/// allocation profile of the gateway showed it).
 /// </summary>
 internal static class JsonBody
 {
@@ -39,7 +40,16 @@ internal static class JsonBody
             }
 
             var json = new Utf8JsonReader(read.Buffer);
-            return JsonSerializer.Deserialize(ref json, (JsonTypeInfo<T>)ApiJson.Options.GetTypeInfo(typeof(T)));
+            var value = JsonSerializer.Deserialize(ref json, (JsonTypeInfo<T>)ApiJson.Options.GetTypeInfo(typeof(T)));
+
+            // The serializer stops after the first value; the framework's binding refuses anything but whitespace after
+            // it, and so must this. Reading on throws for other content (the reader takes one value); false is the end.
+            if (json.Read())
+            {
+                throw new JsonException("The body has more after its JSON value; send one JSON value only.");
+            }
+
+            return value;
         }
         catch (JsonException e)
         {
