@@ -59,6 +59,11 @@ public sealed class IsolationTests
             await (await client.GetAsync("/v1/tenants")).Problem(401, "unauthorized");
         }
 
+        // RFC 9110 asks every 401 for a challenge; RFC 6750 adds invalid_token when a key was sent but is not valid.
+        Assert.Equal("Bearer", await Challenge(anonymous));
+        Assert.Equal("Bearer error=\"invalid_token\"", await Challenge(wrong));
+        Assert.Equal("Bearer error=\"invalid_token\"", await Challenge(garbage));
+
         await (await tenant.GetAsync("/v1/tenants/acme")).Ok();
     }
 
@@ -94,6 +99,13 @@ public sealed class IsolationTests
 
         await (await tenant.GetAsync("/v1/tenants/acme")).Problem(401, "unauthorized");
         await (await admin.DeleteAsync($"/v1/tenants/acme/api-keys/{issued["keyId"]}")).Problem(404);
+    }
+
+    private static async Task<string> Challenge(HttpClient client)
+    {
+        using var response = await client.GetAsync("/v1/tenants/acme");
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
+        return string.Join(", ", response.Headers.WwwAuthenticate);
     }
 
     private static IEnumerable<(string Method, string Template, bool AdminOnly)> TenantRoutes(GatewayServer server)

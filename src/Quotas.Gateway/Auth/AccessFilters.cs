@@ -50,7 +50,7 @@ public static class AccessFilters
         var caller = await callers.ResolveAsync(context);
         if (caller is null)
         {
-            return Problem.Unauthorized(context);
+            return Problem.Unauthorized(context, keyRejected: BearerChallenge.HasBearerKey(context.Request));
         }
 
         var tenantId = context.Request.RouteValues.TryGetValue("tenantId", out var value) ? value as string : null;

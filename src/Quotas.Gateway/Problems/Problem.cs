@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Quotas.Gateway.Auth;
 
 namespace Quotas.Gateway.Problems;
 
@@ -37,9 +38,15 @@ public static class Problem
     public static IResult NotFound(HttpContext context, string detail) =>
         Result(context, Details(context, StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Not found", detail, "not_found"));
 
-    public static IResult Unauthorized(HttpContext context) =>
-        Result(context, Details(context, StatusCodes.Status401Unauthorized, ProblemTypes.Unauthorized, "Unauthorized",
-            "Send a valid API key as 'Authorization: Bearer <key>'.", "unauthorized"));
+    /// <summary>A 401 with its <c>WWW-Authenticate</c> challenge, which says whether the key was missing or rejected.</summary>
+    public static IResult Unauthorized(HttpContext context, bool keyRejected)
+    {
+        context.Response.Headers.WWWAuthenticate = keyRejected ? BearerChallenge.KeyRejected : BearerChallenge.KeyMissing;
+        var detail = keyRejected
+            ? "The API key is not valid (mistyped, revoked or of a deleted tenant); send a valid key as 'Authorization: Bearer <key>'."
+            : "Send an API key as 'Authorization: Bearer <key>'.";
+        return Result(context, Details(context, StatusCodes.Status401Unauthorized, ProblemTypes.Unauthorized, "Unauthorized", detail, "unauthorized"));
+    }
 
     public static IResult Forbidden(HttpContext context) =>
         Result(context, Details(context, StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden",
