@@ -144,6 +144,7 @@ public sealed partial class FairShareScheduler
         if (tenant.Want is not null)
         {
             UpdateWant(tenant);
+            SumProtected();
         }
 
         return new JobLease(new JobId(job.Id), tenant.Id, job.Demand, job.Priority, job.LeaseExpiresAt.Value, job.Attempts);

@@ -21,9 +21,9 @@ public sealed partial class FairShareScheduler
             MarkVictims(need, exclude: null);
         }
 
-        Array.Clear(_protected);
         if (_guaranteed.Count == 0)
         {
+            SumProtected();
             return;
         }
 
@@ -53,20 +53,33 @@ public sealed partial class FairShareScheduler
                 MarkVictims(need, tenant);
             }
         }
+
+        SumProtected();
+    }
+
+    /// <summary>
+    /// Sets <see cref="_protected"/> to the sum of the guaranteed tenants' current wants. Summed afresh rather than
+    /// adjusted by differences, so that it cannot drift from the wants it stands for.
+    /// </summary>
+    private void SumProtected()
+    {
+        Array.Clear(_protected);
+        foreach (var tenant in _guaranteed)
+        {
+            if (tenant.Want is { } want)
+            {
+                VectorMath.Add(_protected, want);
+            }
+        }
     }
 
     /// <summary>
     /// Recomputes what reclaim holds for <paramref name="tenant"/>: its guarantee still missing, capped by its queued
-    /// demand, when its next job fits within its guarantee. Keeps <see cref="_protected"/> the sum over tenants.
+    /// demand, when its next job fits within its guarantee. The caller sums <see cref="_protected"/> afterwards.
     /// </summary>
     private bool UpdateWant(TenantState tenant)
     {
-        if (tenant.Want is { } old)
-        {
-            VectorMath.Subtract(_protected, old);
-            tenant.Want = null;
-        }
-
+        tenant.Want = null;
         var head = tenant.QueuedCount > 0 ? tenant.PeekHead() : null;
         if (head is null)
         {
@@ -90,7 +103,6 @@ public sealed partial class FairShareScheduler
         }
 
         tenant.Want = want;
-        VectorMath.Add(_protected, want);
         return true;
     }
 

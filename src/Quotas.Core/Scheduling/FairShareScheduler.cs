@@ -264,6 +264,9 @@ public sealed partial class FairShareScheduler
         else if (!tenant.HasGuarantee && hadGuarantee)
         {
             _guaranteed.Remove(tenant);
+
+            // Nothing is held for a tenant without a guarantee; a want left behind would be held again on its next lease.
+            tenant.Want = null;
         }
     }
 }

@@ -166,4 +166,65 @@ public sealed class BorrowingAndReclaimTests
 
         Assert.Equal(3, s.Lease(Workers(10)).CountFor("g"));
     }
+
+    [Fact]
+    public void Capacity_freed_for_a_tenant_below_its_guarantee_goes_to_it_not_to_a_tenant_without_one()
+    {
+        var s = new FairShareScheduler(WorkerPool(4, Guarantee("a", 2)));
+        s.Submit("a", Workers(1));
+        Assert.Single(s.Lease(Workers(1), T0, worker: "wa"));
+        for (var i = 0; i < 3; i++)
+        {
+            s.Submit("b", Workers(1));
+        }
+
+        var bLeases = s.Lease(Workers(3), T0, worker: "wb");
+        s.Submit("c", Workers(1));
+        var now = T0.AddSeconds(1);
+        s.Submit("a", Workers(1), now: now);
+        var preempted = Assert.Single(s.Heartbeat("wb", bLeases.Select(l => l.JobId), Ttl, now).Preempt);
+        s.Complete(preempted, JobOutcome.Preempted, null, now);
+
+        // c has the lowest share, but the freed worker is held for a, still one below its guarantee.
+        Assert.Equal("a", Assert.Single(s.Lease(Workers(4), now, worker: "w2")).Tenant.Value);
+    }
+
+    [Fact]
+    public void Borrowers_never_take_the_reserve_nor_what_a_guaranteed_tenant_waits_for()
+    {
+        var s = new FairShareScheduler(WorkerPool(10, Guarantee("a", 4)) with { Reserve = Workers(2) });
+        for (var i = 0; i < 4; i++)
+        {
+            s.Submit("a", Workers(1));
+        }
+
+        for (var i = 0; i < 10; i++)
+        {
+            s.Submit("b", Workers(1));
+        }
+
+        var leases = s.Lease(Workers(10));
+
+        Assert.Equal(4, leases.CountFor("a"));
+        Assert.Equal(4, leases.CountFor("b"));
+    }
+
+    [Fact]
+    public void Removing_a_guarantee_stops_holding_capacity_for_the_tenant_and_keeps_the_reserve()
+    {
+        var s = new FairShareScheduler(WorkerPool(10, Guarantee("a", 4)) with { Reserve = Workers(2) });
+        for (var i = 0; i < 4; i++)
+        {
+            s.Submit("a", Workers(1));
+        }
+
+        s.SetTenant(new TenantShare(Id("a")), T0);
+        for (var i = 0; i < 10; i++)
+        {
+            s.Submit("b", Workers(1));
+        }
+
+        // Both now borrow: together they take all but the reserve, nothing held back for a.
+        Assert.Equal(8, s.Lease(Workers(10)).Count);
+    }
 }
