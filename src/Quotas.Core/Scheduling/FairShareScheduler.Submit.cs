@@ -28,6 +28,8 @@ public sealed partial class FairShareScheduler
             throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "EstimatedDuration must not be negative; omit it when unknown.");
         }
 
+        // The key is looked up before the demand is held against capacity: a retry returns the job it created even
+        // when that job could no longer be submitted (the capacity shrank since).
         var dense = ValidateDemand(request.Demand);
         _tenants.TryGetValue(request.Tenant, out var tenant);
         if (tenant is not null && tenant.TryGetByIdempotencyKey(request.IdempotencyKey, out var existing))
@@ -41,6 +43,8 @@ public sealed partial class FairShareScheduler
 
             return new SubmitResult(existing.ToInfo(), Created: false);
         }
+
+        CheckFitsCapacity(dense);
 
         if (tenant?.Limit is { } limit)
         {
@@ -111,6 +115,7 @@ public sealed partial class FairShareScheduler
         return CancelStatus.Cancelled;
     }
 
+    /// <summary>The demand in the pool's layout, refused when it is missing, names an unknown resource, or is negative or zero.</summary>
     private long[] ValidateDemand(ResourceVector? demand)
     {
         if (demand is null)
@@ -129,13 +134,6 @@ public sealed partial class FairShareScheduler
                     $"Demand {_layout.NameAt(i)}={dense[i]} is negative; give amounts of 0 or more.");
             }
 
-            if (dense[i] > _capacity[i])
-            {
-                throw new SchedulingException(
-                    SchedulingErrorCodes.DemandExceedsCapacity,
-                    $"Demand {_layout.NameAt(i)}={dense[i]} exceeds pool '{_config.Id}' capacity {_capacity[i]}, so the job could never run; split it or submit it to a larger pool.");
-            }
-
             any |= dense[i] > 0;
         }
 
@@ -145,6 +143,19 @@ public sealed partial class FairShareScheduler
         }
 
         return dense;
+    }
+
+    private void CheckFitsCapacity(long[] dense)
+    {
+        for (var i = 0; i < dense.Length; i++)
+        {
+            if (dense[i] > _capacity[i])
+            {
+                throw new SchedulingException(
+                    SchedulingErrorCodes.DemandExceedsCapacity,
+                    $"Demand {_layout.NameAt(i)}={dense[i]} exceeds pool '{_config.Id}' capacity {_capacity[i]}, so the job could never run; split it or submit it to a larger pool.");
+            }
+        }
     }
 
     private void Enqueue(Job job)

@@ -31,6 +31,24 @@ public sealed class SubmitTests
     }
 
     [Fact]
+    public void Retried_submit_returns_the_same_job_even_when_capacity_shrank_below_its_demand()
+    {
+        var s = new FairShareScheduler(WorkerPool(4));
+        var request = new SubmitJobRequest(Id("t"), Workers(4), 0, "order-42");
+        var first = s.Submit(request, T0);
+        s.UpdateCapacity(Workers(2), T0.AddSeconds(1));
+
+        var retry = s.Submit(request, T0.AddSeconds(2));
+
+        Assert.False(retry.Created);
+        Assert.Equal(first.Job.Id, retry.Job.Id);
+        var changed = Assert.Throws<SchedulingException>(() => s.Submit(request with { Demand = Workers(3) }, T0.AddSeconds(2)));
+        Assert.Equal(SchedulingErrorCodes.IdempotencyConflict, changed.Code);
+        var fresh = Assert.Throws<SchedulingException>(() => s.Submit(request with { IdempotencyKey = "order-43" }, T0.AddSeconds(2)));
+        Assert.Equal(SchedulingErrorCodes.DemandExceedsCapacity, fresh.Code);
+    }
+
+    [Fact]
     public void Same_key_with_a_different_demand_is_a_conflict()
     {
         var s = Pool();
