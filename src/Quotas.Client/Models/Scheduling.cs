@@ -44,7 +44,8 @@ public sealed record Job(
     DateTimeOffset? LeaseExpiresAt = null,
     bool PreemptionRequested = false,
     DateTimeOffset? CompletedAt = null,
-    IReadOnlyDictionary<string, long>? ActualUsage = null);
+    IReadOnlyDictionary<string, long>? ActualUsage = null,
+    int Expiries = 0);
 
 public sealed record TenantShare(
     string Tenant,

@@ -34,7 +34,8 @@ public sealed partial class FairShareScheduler
 
     /// <summary>
     /// Takes back leases that expired by <paramref name="now"/>: the job is queued again (at-least-once), or ends
-    /// <see cref="JobState.Expired"/> after <see cref="PoolConfig.MaxAttempts"/> leases.
+    /// <see cref="JobState.Expired"/> once it has lost <see cref="PoolConfig.MaxAttempts"/> leases this way. Leases
+    /// that ended otherwise (preemption, a tenant's quota refusal) do not count: the job did not fail to report.
     /// </summary>
     public IReadOnlyList<JobId> ExpireLeases(DateTimeOffset now)
     {
@@ -53,8 +54,9 @@ public sealed partial class FairShareScheduler
         {
             var job = expired[i];
             Release(job, now);
+            job.Expiries++;
             Changed(job);
-            if (job.Attempts >= _config.MaxAttempts)
+            if (job.Expiries >= _config.MaxAttempts)
             {
                 Finish(job, JobState.Expired, now);
             }

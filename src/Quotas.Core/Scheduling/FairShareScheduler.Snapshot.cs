@@ -102,6 +102,7 @@ public sealed partial class FairShareScheduler
         {
             EnqueuedAt = info.EnqueuedAt,
             Attempts = info.Attempts,
+            Expiries = info.Expiries,
             LeasedAt = info.LeasedAt,
             CompletedAt = info.CompletedAt,
             ActualUsage = info.ActualUsage,

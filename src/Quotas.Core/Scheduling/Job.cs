@@ -36,6 +36,7 @@ internal sealed class Job
         Key = default;
         State = JobState.Queued;
         Attempts = 0;
+        Expiries = 0;
         WorkerId = null;
         LeasedAt = null;
         LeaseExpiresAt = null;
@@ -76,7 +77,11 @@ internal sealed class Job
 
     public JobState State { get; set; }
 
+    /// <summary>Leases the job was given, however each ended.</summary>
     public int Attempts { get; set; }
+
+    /// <summary>Leases the job lost by expiry; these alone count against <see cref="PoolConfig.MaxAttempts"/>.</summary>
+    public int Expiries { get; set; }
 
     public string? WorkerId { get; set; }
 
@@ -121,5 +126,6 @@ internal sealed class Job
         LeaseExpiresAt,
         PreemptionRequested,
         CompletedAt,
-        ActualUsage);
+        ActualUsage,
+        Expiries);
 }

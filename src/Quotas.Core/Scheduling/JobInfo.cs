@@ -1,7 +1,11 @@
 namespace Quotas.Core.Scheduling;
 
 /// <summary>An immutable view of a job; also its persisted form.</summary>
-/// <remarks>EnqueuedAt: Start of the wait that aging counts from; kept across requeues.</remarks>
+/// <remarks>
+/// EnqueuedAt: Start of the wait that aging counts from; kept across requeues. Attempts: Leases the job was given,
+/// however each ended. Expiries: Leases it lost by expiry, the count held against <see cref="PoolConfig.MaxAttempts"/>;
+/// absent from jobs stored before it was kept, which read as 0.
+/// </remarks>
 public sealed record JobInfo(
     JobId Id,
     TenantId Tenant,
@@ -18,4 +22,5 @@ public sealed record JobInfo(
     DateTimeOffset? LeaseExpiresAt = null,
     bool PreemptionRequested = false,
     DateTimeOffset? CompletedAt = null,
-    ResourceVector? ActualUsage = null);
+    ResourceVector? ActualUsage = null,
+    int Expiries = 0);

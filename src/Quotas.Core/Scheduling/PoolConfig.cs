@@ -42,6 +42,9 @@ public sealed record PoolConfig
     /// </summary>
     public int MaxFinishedJobs { get; init; } = 100_000;
 
-    /// <summary>Leases a job may lose by expiry before it ends <see cref="JobState.Expired"/>. Default 5.</summary>
+    /// <summary>
+    /// Leases a job may lose by expiry: when it has lost this many it ends <see cref="JobState.Expired"/> instead of
+    /// being queued again. Leases given back by preemption or a tenant's quota refusal do not count. Default 5.
+    /// </summary>
     public int MaxAttempts { get; init; } = 5;
 }

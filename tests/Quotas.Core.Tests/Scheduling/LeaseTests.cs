@@ -43,6 +43,29 @@ public sealed class LeaseTests
     }
 
     [Fact]
+    public void Preempted_leases_do_not_count_against_max_attempts()
+    {
+        var s = new FairShareScheduler(WorkerPool(1) with { MaxAttempts = 2 });
+        var job = s.Submit("t", Workers(1));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Single(s.Lease(Workers(1)));
+            s.Complete(job.Id, JobOutcome.Preempted, null, T0);
+        }
+
+        Assert.Equal(4, Assert.Single(s.Lease(Workers(1))).Attempt);
+        s.ExpireLeases(T0 + Ttl);
+
+        // The first lease lost by expiry: queued again, one expiry short of MaxAttempts.
+        var info = s.Get(job.Id)!;
+        Assert.Equal(JobState.Queued, info.State);
+        Assert.Equal(1, info.Expiries);
+        Assert.Single(s.Lease(Workers(1), T0 + Ttl));
+        s.ExpireLeases(T0 + Ttl + Ttl);
+        Assert.Equal(JobState.Expired, s.Get(job.Id)!.State);
+    }
+
+    [Fact]
     public void Second_completion_reports_already_completed_and_counts_nothing_again()
     {
         var s = new FairShareScheduler(WorkerPool(4));

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Quotas.Core.Scheduling;
 using static Quotas.Core.Tests.Scheduling.SchedulingKit;
 
@@ -38,6 +39,40 @@ public sealed class SnapshotTests
 
         Assert.Equal(s.Lease(Workers(10), now), restored.Lease(Workers(10), now));
         Assert.Equal(s.Json(), restored.Json());
+    }
+
+    [Fact]
+    public void Leases_lost_by_expiry_count_across_a_restart()
+    {
+        var s = new FairShareScheduler(WorkerPool(1) with { MaxAttempts = 2 });
+        var job = s.Submit("t", Workers(1));
+        s.Lease(Workers(1));
+        s.ExpireLeases(T0 + Ttl);
+
+        var restored = FairShareScheduler.FromSnapshot(JsonSerializer.Deserialize<SchedulerSnapshot>(s.Json())!);
+        restored.Lease(Workers(1), T0 + Ttl);
+        restored.ExpireLeases(T0 + Ttl + Ttl);
+
+        Assert.Equal(JobState.Expired, restored.Get(job.Id)!.State);
+    }
+
+    [Fact]
+    public void A_job_stored_before_expiries_were_counted_reads_as_having_lost_none()
+    {
+        var s = new FairShareScheduler(WorkerPool(1) with { MaxAttempts = 2 });
+        var job = s.Submit("t", Workers(1));
+        s.Lease(Workers(1));
+        var stored = JsonNode.Parse(s.Json())!;
+        var storedJob = stored["Jobs"]![0]!.AsObject();
+        Assert.True(storedJob.Remove("Expiries"));
+
+        var restored = FairShareScheduler.FromSnapshot(stored.Deserialize<SchedulerSnapshot>()!);
+        restored.ExpireLeases(T0 + Ttl);
+
+        var info = restored.Get(job.Id)!;
+        Assert.Equal(JobState.Queued, info.State);
+        Assert.Equal(1, info.Attempts);
+        Assert.Equal(1, info.Expiries);
     }
 
     private sealed class HeartbeatComparer : IEqualityComparer<HeartbeatResult>

@@ -68,6 +68,34 @@ public sealed class TenantAdmissionTests
     }
 
     [Fact]
+    public async Task A_quota_refusal_does_not_count_against_the_jobs_max_attempts()
+    {
+        var time = new ManualTimeProvider();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var grains = cluster.GrainFactory;
+        var alpha = grains.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(1))));
+        var pool = grains.GetGrain<IFairShareSchedulerGrain>("refused-then-lost");
+        await pool.Configure(Pools.Small("refused-then-lost") with { MaxAttempts = 2 });
+        var running = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        var refused = (await pool.Submit(Pools.Job(Pools.Alpha, "a-1", cpu: 100))).Job;
+        Assert.Equal(running.Id, Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10)).JobId);
+        await pool.Complete(running.Id, JobOutcome.Succeeded, null);
+        time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(refused.Id, Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromSeconds(30), 10)).JobId);
+
+        // Its first lease lost by expiry (the sweep ticks every second): queued again, not ended as Expired.
+        var state = JobState.Leased;
+        for (var second = 0; second < 120 && state == JobState.Leased; second++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            state = (await pool.GetJob(refused.Id))!.State;
+        }
+
+        Assert.Equal(JobState.Queued, state);
+    }
+
+    [Fact]
     public async Task A_completed_job_is_charged_once_to_the_tenants_budgets_and_a_suspended_tenant_gets_no_jobs()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
