@@ -36,8 +36,10 @@ public sealed partial class FairShareScheduler
     /// Takes back leases that expired by <paramref name="now"/>: the job is queued again (at-least-once), or ends
     /// <see cref="JobState.Expired"/> once it has lost <see cref="PoolConfig.MaxAttempts"/> leases this way. Leases
     /// that ended otherwise (preemption, a tenant's quota refusal) do not count: the job did not fail to report.
+    /// Returns the leases taken back, in job id order: they name the tenant even when the job itself is forgotten at
+    /// once (see <see cref="PoolConfig.MaxFinishedJobs"/>), so the owner can release what it holds for them.
     /// </summary>
-    public IReadOnlyList<JobId> ExpireLeases(DateTimeOffset now)
+    public IReadOnlyList<JobLease> ExpireLeases(DateTimeOffset now)
     {
         var expired = new List<Job>();
         foreach (var job in _leased)
@@ -49,10 +51,11 @@ public sealed partial class FairShareScheduler
         }
 
         expired.Sort((a, b) => a.Id.CompareTo(b.Id));
-        var ids = new JobId[expired.Count];
+        var leases = new JobLease[expired.Count];
         for (var i = 0; i < expired.Count; i++)
         {
             var job = expired[i];
+            leases[i] = new JobLease(new JobId(job.Id), job.Tenant.Id, job.Demand, job.Priority, job.LeaseExpiresAt!.Value, job.Attempts);
             Release(job, now);
             job.Expiries++;
             Changed(job);
@@ -64,8 +67,6 @@ public sealed partial class FairShareScheduler
             {
                 Enqueue(job);
             }
-
-            ids[i] = new JobId(job.Id);
         }
 
         if (expired.Count > 0)
@@ -73,7 +74,7 @@ public sealed partial class FairShareScheduler
             EvaluateReclaim();
         }
 
-        return ids;
+        return leases;
     }
 
     /// <summary>Reports how a job ended. Only the first report counts; later ones answer AlreadyCompleted.</summary>

@@ -140,10 +140,18 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
 
     public async Task<CancelStatus> Cancel(JobId id)
     {
-        var status = await MutateAsync(scheduler => scheduler.Cancel(id, _time.GetUtcNow()), status => status == CancelStatus.Cancelled);
-        if (status == CancelStatus.Cancelled && Pool().Get(id) is { } job)
+        TenantId? tenant = null;
+        var status = await MutateAsync(
+            scheduler =>
+            {
+                // Read before the cancel: a pool that keeps few finished jobs may forget this one at once.
+                tenant = scheduler.Get(id)?.Tenant;
+                return scheduler.Cancel(id, _time.GetUtcNow());
+            },
+            status => status == CancelStatus.Cancelled);
+        if (status == CancelStatus.Cancelled && tenant is { } owner)
         {
-            await ReleaseTenantLeasesAsync([(job.Id, job.Tenant)]);
+            await ReleaseTenantLeasesAsync([(id, owner)]);
         }
 
         return status;
@@ -228,7 +236,7 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
         if (_scheduler is not null)
         {
             var expired = await MutateAsync(scheduler => scheduler.ExpireLeases(_time.GetUtcNow()), expired => expired.Count > 0);
-            await ReleaseTenantLeasesAsync([.. expired.Select(id => (id, _scheduler?.Get(id)?.Tenant))]);
+            await ReleaseTenantLeasesAsync([.. expired.Select(lease => (lease.JobId, lease.Tenant))]);
         }
     }
 
@@ -236,14 +244,14 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
     /// runs out; when the pool itself is gone, the tenant's lease still expires on its own.</summary>
     private static TimeSpan TenantLeaseTtl(TimeSpan workerLeaseTtl) => workerLeaseTtl * 2;
 
-    private async Task ReleaseTenantLeasesAsync(IReadOnlyList<(JobId Job, TenantId? Tenant)> jobs)
+    private async Task ReleaseTenantLeasesAsync(IReadOnlyList<(JobId Job, TenantId Tenant)> jobs)
     {
         var released = false;
         foreach (var (job, tenant) in jobs)
         {
-            if (tenant is { } owner && _admission.Holds(job))
+            if (_admission.Holds(job))
             {
-                await _admission.ReleaseAsync(job, owner);
+                await _admission.ReleaseAsync(job, tenant);
                 released = true;
             }
         }

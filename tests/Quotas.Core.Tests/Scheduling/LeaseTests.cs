@@ -15,7 +15,7 @@ public sealed class LeaseTests
         Assert.Empty(s.ExpireLeases(T0.AddSeconds(29)));
         Assert.Equal([job.Id], s.Heartbeat("old", [job.Id], Ttl, T0.AddSeconds(20)).Renewed);
         Assert.Empty(s.ExpireLeases(T0.AddSeconds(49)));
-        Assert.Equal([job.Id], s.ExpireLeases(T0.AddSeconds(50)));
+        Assert.Equal([job.Id], s.ExpireLeases(T0.AddSeconds(50)).Select(l => l.JobId));
 
         Assert.Equal(JobState.Queued, s.Get(job.Id)!.State);
         Assert.Equal(0, s.Allocated["workers"]);
@@ -63,6 +63,20 @@ public sealed class LeaseTests
         Assert.Single(s.Lease(Workers(1), T0 + Ttl));
         s.ExpireLeases(T0 + Ttl + Ttl);
         Assert.Equal(JobState.Expired, s.Get(job.Id)!.State);
+    }
+
+    [Fact]
+    public void An_expired_lease_names_its_tenant_even_when_the_job_is_forgotten_at_once()
+    {
+        var s = new FairShareScheduler(WorkerPool(1) with { MaxAttempts = 1, MaxFinishedJobs = 0 });
+        var job = s.Submit("t", Workers(1));
+        s.Lease(Workers(1));
+
+        var expired = Assert.Single(s.ExpireLeases(T0 + Ttl));
+
+        Assert.Equal(job.Id, expired.JobId);
+        Assert.Equal(Id("t"), expired.Tenant);
+        Assert.Null(s.Get(job.Id));
     }
 
     [Fact]
