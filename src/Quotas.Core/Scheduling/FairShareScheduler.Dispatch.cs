@@ -38,7 +38,19 @@ public sealed partial class FairShareScheduler
         while (leases.Count < maxJobs && _ready.Count > 0 && !NothingCanFit(free))
         {
             var tenant = _ready[0];
-            var job = tenant.PeekHead()!;
+            if (tenant.PeekHead() is not { } job)
+            {
+                // Only jobs set aside are left: the tenant is out of the order until one is queued or the pool changes.
+                _ready.Pop();
+                continue;
+            }
+
+            if (!CouldEverHold(tenant, job.Dense))
+            {
+                SetAside(job);
+                continue;
+            }
+
             if (Admits(tenant, job, free))
             {
                 leases.Add(Lease(job, workerId, leaseTtl, now, free));

@@ -45,6 +45,7 @@ public sealed partial class FairShareScheduler
         }
 
         CheckFitsCapacity(dense);
+        CheckOutsideReserve(tenant, dense);
 
         if (tenant?.Limit is { } limit)
         {
@@ -158,6 +159,21 @@ public sealed partial class FairShareScheduler
         }
     }
 
+    /// <summary>Refuses a demand the tenant could get only by borrowing the pool's reserve, which borrowing never takes.</summary>
+    private void CheckOutsideReserve(TenantState? tenant, long[] dense)
+    {
+        for (var i = 0; i < dense.Length; i++)
+        {
+            var guaranteed = tenant?.Guaranteed[i] ?? 0;
+            if (dense[i] > guaranteed && dense[i] > _capacity[i] - _reserve[i])
+            {
+                throw new SchedulingException(
+                    SchedulingErrorCodes.DemandExceedsCapacity,
+                    $"Demand {_layout.NameAt(i)}={dense[i]} exceeds what pool '{_config.Id}' lends beyond a guarantee (capacity {_capacity[i]} minus reserve {_reserve[i]}) and the tenant's guarantee ({guaranteed}), so the job could never run; split it, or give the tenant a guarantee that covers it.");
+            }
+        }
+    }
+
     private void Enqueue(Job job)
     {
         var tenant = job.Tenant;
@@ -185,6 +201,7 @@ public sealed partial class FairShareScheduler
     /// <summary>Accounts for a job leaving the Queued state; its heap entry, if still there, is dropped lazily.</summary>
     private void LeaveQueue(Job job)
     {
+        LeaveSetAside(job);
         var tenant = job.Tenant;
         tenant.QueuedCount--;
         _queuedTotal--;

@@ -136,6 +136,7 @@ public sealed partial class FairShareScheduler
         _config = next;
         _poolChanged = true;
         _capacity = _layout.ToDense(capacity, "capacity");
+        ReturnSetAside();
         RefreshAllKeys(now);
         EvaluateReclaim();
     }
@@ -148,6 +149,7 @@ public sealed partial class FairShareScheduler
         ApplyShare(GetOrAddTenant(share.Tenant), share);
         _config = _config with { Tenants = [.. _shares.Values] };
         _poolChanged = true;
+        ReturnSetAside();
         UpdateKey(_tenants[share.Tenant], now);
         EvaluateReclaim();
     }

@@ -47,6 +47,7 @@ internal sealed class Job
         PrevInTenant = null;
         NextInTenant = null;
         InTenantQueue = false;
+        SetAside = false;
         Changed = false;
     }
 
@@ -104,6 +105,9 @@ internal sealed class Job
 
     /// <summary>True while an entry for the job sits in its tenant's queue heap (possibly a stale one).</summary>
     public bool InTenantQueue { get; set; }
+
+    /// <summary>True while the job, queued, waits outside its tenant's queue because its tenant could not hold it.</summary>
+    public bool SetAside { get; set; }
 
     /// <summary>True while the job has a change not yet taken by <see cref="FairShareScheduler.TakeChanges"/>.</summary>
     public bool Changed { get; set; }

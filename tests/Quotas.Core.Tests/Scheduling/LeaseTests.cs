@@ -138,4 +138,44 @@ public sealed class LeaseTests
 
         Assert.Equal(kept.Id, Assert.Single(s.Lease(Workers(2))).JobId);
     }
+
+    [Fact]
+    public void A_queued_job_the_shrunken_pool_cannot_hold_is_set_aside_without_holding_up_its_tenant_and_runs_when_capacity_returns()
+    {
+        var s = new FairShareScheduler(WorkerPool(4));
+        var big = s.Submit("a", Workers(4));
+        var small = s.Submit("a", Workers(1), now: T0.AddSeconds(1));
+        s.UpdateCapacity(Workers(2), T0.AddSeconds(2));
+
+        var whileSmall = s.Lease(Workers(2), T0.AddSeconds(3));
+        s.Complete(small.Id, true, null, T0.AddSeconds(4));
+        var stillSmall = s.Lease(Workers(2), T0.AddSeconds(5));
+        var queuedWhileAside = s.QueuedJobs;
+        s.UpdateCapacity(Workers(4), T0.AddSeconds(6));
+        var afterGrowth = s.Lease(Workers(4), T0.AddSeconds(7));
+
+        Assert.Equal(small.Id, Assert.Single(whileSmall).JobId);
+        Assert.Empty(stillSmall);
+        Assert.Equal(1, queuedWhileAside);
+        Assert.Equal(JobState.Leased, s.Get(big.Id)!.State);
+        Assert.Equal(big.Id, Assert.Single(afterGrowth).JobId);
+    }
+
+    [Fact]
+    public void A_job_set_aside_can_be_cancelled_and_its_tenant_queues_again()
+    {
+        var s = new FairShareScheduler(WorkerPool(4));
+        var big = s.Submit("a", Workers(3));
+        s.UpdateCapacity(Workers(2), T0.AddSeconds(1));
+        Assert.Empty(s.Lease(Workers(2), T0.AddSeconds(2)));
+
+        var cancelled = s.Cancel(big.Id, T0.AddSeconds(3));
+        var next = s.Submit("a", Workers(2), now: T0.AddSeconds(4));
+        var leased = s.Lease(Workers(2), T0.AddSeconds(5));
+
+        Assert.Equal(CancelStatus.Cancelled, cancelled);
+        Assert.Equal(next.Id, Assert.Single(leased).JobId);
+        Assert.Equal(JobState.Cancelled, s.Get(big.Id)!.State);
+        Assert.Equal(0, s.QueuedJobs);
+    }
 }

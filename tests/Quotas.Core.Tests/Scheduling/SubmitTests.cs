@@ -119,6 +119,24 @@ public sealed class SubmitTests
     }
 
     [Fact]
+    public void Demand_only_the_reserve_could_hold_is_refused_unless_the_tenant_is_guaranteed_it()
+    {
+        var s = new FairShareScheduler(WorkerPool(10, Guarantee("g", 8)) with { Reserve = Workers(5) });
+        var before = s.Json();
+
+        var e = Assert.Throws<SchedulingException>(() => s.Submit("b", Workers(6)));
+        var unchanged = s.Json();
+        s.Submit("b", Workers(5));
+        var guaranteed = s.Submit("g", Workers(8));
+
+        Assert.Equal(SchedulingErrorCodes.DemandExceedsCapacity, e.Code);
+        Assert.Contains("workers=6", e.Message, StringComparison.Ordinal);
+        Assert.Contains("reserve 5", e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, unchanged);
+        Assert.Equal(guaranteed.Id, Assert.Single(s.Lease(Workers(8), T0.AddSeconds(1), max: 1)).JobId);
+    }
+
+    [Fact]
     public void Invalid_names_are_refused_where_they_are_made()
     {
         Assert.Equal(SchedulingErrorCodes.InvalidResourceName, Assert.Throws<SchedulingException>(() => ResourceVector.Of(("CPU", 1))).Code);

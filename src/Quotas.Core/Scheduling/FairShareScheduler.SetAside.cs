@@ -1,0 +1,65 @@
+namespace Quotas.Core.Scheduling;
+
+public sealed partial class FairShareScheduler
+{
+    /// <summary>Queued jobs their tenant could not hold under the pool's current settings; see <see cref="SetAside"/>.</summary>
+    private readonly List<Job> _setAside = [];
+
+    /// <summary>
+    /// Whether <paramref name="tenant"/> could hold <paramref name="demand"/> in an otherwise idle pool under its current
+    /// settings: within capacity and the tenant's limit and, beyond the tenant's guarantee, outside the reserve (the
+    /// rules of <see cref="Admits"/> with nothing else running).
+    /// </summary>
+    private bool CouldEverHold(TenantState tenant, long[] demand)
+    {
+        for (var i = 0; i < demand.Length; i++)
+        {
+            var d = demand[i];
+            if (d > _capacity[i] || (tenant.Limit is { } limit && d > limit[i]) || (d > tenant.Guaranteed[i] && d > _capacity[i] - _reserve[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Takes a queued job its tenant could never hold (the capacity shrank, a limit or guarantee was lowered) out of
+    /// its tenant's queue, so that it does not hold up the tenant's other jobs. It stays Queued, and counted, and goes
+    /// back into the queue, in its place, when the pool's capacity or a tenant's settings change.
+    /// </summary>
+    private void SetAside(Job job)
+    {
+        job.Tenant.Queue.Dequeue().InTenantQueue = false;
+        job.SetAside = true;
+        _setAside.Add(job);
+    }
+
+    /// <summary>Forgets that a job leaving the Queued state was set aside.</summary>
+    private void LeaveSetAside(Job job)
+    {
+        if (job.SetAside)
+        {
+            job.SetAside = false;
+            _setAside.Remove(job);
+        }
+    }
+
+    /// <summary>Puts the jobs set aside back into their tenants' queues; the next lease sets aside those that still cannot run.</summary>
+    private void ReturnSetAside()
+    {
+        foreach (var job in _setAside)
+        {
+            job.SetAside = false;
+            job.Tenant.Queue.Enqueue(job, job.Key);
+            job.InTenantQueue = true;
+            if (!_ready.Contains(job.Tenant))
+            {
+                _ready.Add(job.Tenant);
+            }
+        }
+
+        _setAside.Clear();
+    }
+}
