@@ -28,10 +28,12 @@ public sealed partial class FairShareScheduler
             throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "EstimatedDuration must not be negative; omit it when unknown.");
         }
 
+        _tenants.TryGetValue(request.Tenant, out var tenant);
+        CheckMaySubmit(request, tenant);
+
         // The key is looked up before the demand is held against capacity: a retry returns the job it created even
         // when that job could no longer be submitted (the capacity shrank since).
         var dense = ValidateDemand(request.Demand);
-        _tenants.TryGetValue(request.Tenant, out var tenant);
         if (tenant is not null && tenant.TryGetByIdempotencyKey(request.IdempotencyKey, out var existing))
         {
             if (existing.Priority != request.Priority || !existing.Dense.AsSpan().SequenceEqual(dense))
@@ -114,6 +116,25 @@ public sealed partial class FairShareScheduler
         Finish(job, JobState.Cancelled, now);
         EvaluateReclaim();
         return CancelStatus.Cancelled;
+    }
+
+    /// <summary>
+    /// Refuses a tenant the pool does not admit, before the demand is looked at, so that a refused tenant learns nothing
+    /// about the pool's resources or capacity. A retry of a job the tenant submitted while it was admitted is not a new
+    /// submission: it goes on to return that job.
+    /// </summary>
+    private void CheckMaySubmit(SubmitJobRequest request, TenantState? tenant)
+    {
+        if (!_config.ListedTenantsOnly || _shares.ContainsKey(request.Tenant)
+            || (tenant is not null && tenant.TryGetByIdempotencyKey(request.IdempotencyKey, out _)))
+        {
+            return;
+        }
+
+        // The message names the caller and the pool only: which tenants the pool does admit is not the caller's business.
+        throw new SchedulingException(
+            SchedulingErrorCodes.TenantNotInPool,
+            $"Tenant '{request.Tenant}' may not submit jobs to pool '{_config.Id}', which admits only the tenants listed in its configuration; ask an administrator to add the tenant to the pool's tenants.");
     }
 
     /// <summary>The demand in the pool's layout, refused when it is missing, names an unknown resource, or is negative or zero.</summary>

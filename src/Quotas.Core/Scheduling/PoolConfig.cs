@@ -1,6 +1,9 @@
 namespace Quotas.Core.Scheduling;
 
-/// <summary>A pool's capacity and policy. Tenants not listed get weight 1, no guarantee, no borrowing limit.</summary>
+/// <summary>
+/// A pool's capacity and policy. Tenants not listed get weight 1, no guarantee, no borrowing limit, and may submit
+/// jobs unless <see cref="ListedTenantsOnly"/> is set.
+/// </summary>
 public sealed record PoolConfig
 {
     public required string Id { get; init; }
@@ -12,6 +15,13 @@ public sealed record PoolConfig
     public ResourceVector Reserve { get; init; } = ResourceVector.Empty;
 
     public IReadOnlyList<TenantShare> Tenants { get; init; } = [];
+
+    /// <summary>
+    /// Whether only the tenants listed in <see cref="Tenants"/> may submit jobs; others are refused with the code
+    /// <c>tenant_not_in_pool</c>. Taking a tenant off the list stops its new submissions only: its queued and running
+    /// jobs stay and run, and workers lease them as before. Default false: any tenant may submit.
+    /// </summary>
+    public bool ListedTenantsOnly { get; init; }
 
     /// <summary>Default 10,000.</summary>
     public int MaxQueuedJobsPerTenant { get; init; } = 10_000;

@@ -12,6 +12,7 @@ public static class SchedulingErrorCodes
     public const string DemandNegative = "demand_negative";
     public const string DemandExceedsCapacity = "demand_exceeds_capacity";
     public const string DemandExceedsTenantLimit = "demand_exceeds_tenant_limit";
+    public const string TenantNotInPool = "tenant_not_in_pool";
     public const string TenantQueueFull = "tenant_queue_full";
     public const string PoolQueueFull = "pool_queue_full";
     public const string IdempotencyConflict = "idempotency_conflict";

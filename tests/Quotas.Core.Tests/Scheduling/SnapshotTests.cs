@@ -75,6 +75,31 @@ public sealed class SnapshotTests
         Assert.Equal(1, info.Expiries);
     }
 
+    [Fact]
+    public void A_pool_stored_before_listed_tenants_only_existed_reads_as_admitting_any_tenant()
+    {
+        var s = new FairShareScheduler(WorkerPool(1, new TenantShare(Id("acme"))));
+        var stored = JsonNode.Parse(s.Json())!;
+        Assert.True(stored["Pool"]!.AsObject().Remove("ListedTenantsOnly"));
+
+        var restored = FairShareScheduler.FromSnapshot(stored.Deserialize<SchedulerSnapshot>()!);
+
+        Assert.False(restored.Config.ListedTenantsOnly);
+        Assert.True(restored.Submit(new SubmitJobRequest(Id("stranger"), Workers(1), 0, "k-1"), T0).Created);
+    }
+
+    [Fact]
+    public void Listed_tenants_only_survives_a_json_round_trip()
+    {
+        var s = new FairShareScheduler(WorkerPool(1, new TenantShare(Id("acme"))) with { ListedTenantsOnly = true });
+
+        var restored = FairShareScheduler.FromSnapshot(JsonSerializer.Deserialize<SchedulerSnapshot>(s.Json())!);
+
+        Assert.True(restored.Config.ListedTenantsOnly);
+        var e = Assert.Throws<SchedulingException>(() => restored.Submit(new SubmitJobRequest(Id("stranger"), Workers(1), 0, "k-1"), T0));
+        Assert.Equal(SchedulingErrorCodes.TenantNotInPool, e.Code);
+    }
+
     private sealed class HeartbeatComparer : IEqualityComparer<HeartbeatResult>
     {
         public static readonly HeartbeatComparer Instance = new();
