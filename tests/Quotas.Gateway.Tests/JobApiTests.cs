@@ -71,6 +71,42 @@ public sealed class JobApiTests
     }
 
     [Fact]
+    public async Task A_pool_for_listed_tenants_only_refuses_an_unlisted_tenant_with_403_and_admits_a_listed_one()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var listed = server.Client(await admin.CreateTenantWithKey("acme"));
+        using var unlisted = server.Client(await admin.CreateTenantWithKey("initech"));
+        var created = await (await admin.PostJson("/v1/pools",
+            """{"id":"private","capacity":{"cpu":1000},"tenants":[{"tenant":"acme","weight":2}],"listedTenantsOnly":true}""")).Ok(201);
+        Assert.True((bool)created["listedTenantsOnly"]!);
+        Assert.True((bool)(await (await admin.GetAsync("/v1/pools/private")).Ok())["listedTenantsOnly"]!);
+
+        var refused = await unlisted.PostJson("/v1/tenants/initech/pools/private/jobs", """{"demand":{"cpu":100}}""", "job-1");
+
+        var problem = await refused.Problem(403, "tenant_not_in_pool");
+        Assert.Equal("https://quotas.dev/problems/forbidden", (string?)problem["type"]);
+        var detail = (string)problem["detail"]!;
+        Assert.Contains("ask an administrator to add the tenant", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("acme", detail, StringComparison.Ordinal);
+        await (await listed.PostJson("/v1/tenants/acme/pools/private/jobs", """{"demand":{"cpu":100}}""", "job-1")).Ok(201);
+    }
+
+    [Fact]
+    public async Task A_pool_created_without_the_setting_admits_any_tenant_and_says_so()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme"));
+        await (await admin.PostJson("/v1/pools", """{"id":"open","capacity":{"cpu":1000}}""")).Ok(201);
+
+        var pool = await (await admin.GetAsync("/v1/pools/open")).Ok();
+
+        Assert.False((bool)pool["listedTenantsOnly"]!);
+        await (await tenant.PostJson("/v1/tenants/acme/pools/open/jobs", """{"demand":{"cpu":100}}""", "job-1")).Ok(201);
+    }
+
+    [Fact]
     public async Task The_cluster_route_lists_the_silos_with_status_and_the_activations_of_their_last_heartbeat()
     {
         await using var server = await GatewayServer.StartAsync(Backend.PostgreSqlCluster);

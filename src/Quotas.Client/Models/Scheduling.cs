@@ -64,6 +64,12 @@ public sealed record Pool
 
     public IReadOnlyList<TenantShare>? Tenants { get; init; }
 
+    /// <summary>
+    /// When true, only the tenants in <see cref="Tenants"/> may submit jobs; others get 403 with code
+    /// <c>tenant_not_in_pool</c>. The server's default is false (any tenant may submit).
+    /// </summary>
+    public bool? ListedTenantsOnly { get; init; }
+
     public int? MaxQueuedJobsPerTenant { get; init; }
 
     public int? MaxQueuedJobsPerPool { get; init; }

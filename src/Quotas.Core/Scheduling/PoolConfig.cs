@@ -1,8 +1,8 @@
 namespace Quotas.Core.Scheduling;
 
 /// <summary>
-/// A pool's capacity and policy. Tenants not listed get weight 1, no guarantee, no borrowing limit, and may submit
-/// jobs unless <see cref="ListedTenantsOnly"/> is set.
+/// A pool's capacity and policy. Tenants not listed get weight 1, no guarantee, no borrowing limit; they may submit
+/// jobs unless the pool admits listed tenants only.
 /// </summary>
 public sealed record PoolConfig
 {
@@ -17,7 +17,7 @@ public sealed record PoolConfig
     public IReadOnlyList<TenantShare> Tenants { get; init; } = [];
 
     /// <summary>
-    /// Whether only the tenants listed in <see cref="Tenants"/> may submit jobs; others are refused with the code
+    /// Whether only the tenants listed in the pool's tenants may submit jobs; others are refused with the code
     /// <c>tenant_not_in_pool</c>. Taking a tenant off the list stops its new submissions only: its queued and running
     /// jobs stay and run, and workers lease them as before. Default false: any tenant may submit.
     /// </summary>

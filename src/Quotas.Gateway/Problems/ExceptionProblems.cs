@@ -12,7 +12,7 @@ namespace Quotas.Gateway.Problems;
 
 /// <summary>
 /// Turns every exception that leaves an endpoint into problem details: the stable codes of the domain's validation
-/// errors map to 400, 404, 409 or 429; a client's malformed request to 400 or 413; cluster trouble (a silo down or
+/// errors map to 400, 403, 404, 409, 422 or 429; a client's malformed request to 400 or 413; cluster trouble (a silo down or
 /// of another release) to 503 or 504; anything else to 500 (logged, with the trace id that the response carries).
 /// </summary>
 internal sealed partial class ExceptionProblems(IProblemDetailsService problems, ILogger<ExceptionProblems> logger) : IExceptionHandler
@@ -54,6 +54,8 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
 
     private static ProblemDetails FromCode(HttpContext context, string code, string message) => code switch
     {
+        // The caller is known but the pool does not admit its tenant; the detail names no other tenant.
+        SchedulingErrorCodes.TenantNotInPool => Problem.Details(context, 403, ProblemTypes.Forbidden, "Forbidden", message, code),
         "unknown_tenant" or SchedulingErrorCodes.UnknownPool or "unknown_job" =>
             Problem.Details(context, 404, ProblemTypes.NotFound, "Not found", message, code),
         "tenant_exists" or "tenant_not_suspended" or "tenant_has_live_leases" or SchedulingErrorCodes.PoolNotEmpty or "api_key_exists" =>
