@@ -20,6 +20,8 @@ public sealed partial class FairShareScheduler
                 renewed.Add(id);
                 if (job.PreemptionRequested)
                 {
+                    // Told now: from here the worker may be stopping the job, so reclaim no longer takes the mark back.
+                    job.PreemptionDelivered = true;
                     preempt.Add(id);
                 }
             }
@@ -156,13 +158,7 @@ public sealed partial class FairShareScheduler
         var tenant = job.Tenant;
         VectorMath.Subtract(tenant.Allocated, job.Dense);
         VectorMath.Subtract(_allocated, job.Dense);
-        if (job.PreemptionRequested)
-        {
-            VectorMath.Subtract(tenant.Marked, job.Dense);
-            VectorMath.Subtract(_marked, job.Dense);
-            job.PreemptionRequested = false;
-        }
-
+        Unmark(job);
         tenant.LeasedCount--;
         RemoveLeased(job);
         job.WorkerId = null;

@@ -3,11 +3,24 @@ namespace Quotas.Core.Scheduling;
 public sealed partial class FairShareScheduler
 {
     /// <summary>
+    /// Re-balances after any change: marks no worker has been told of are taken back and made afresh from the current
+    /// state, so a reason gone before a worker heard of it preempts nothing; a delivered mark stays, as its worker may
+    /// already be stopping the job. Then what reclaim holds for tenants below their guarantee is summed again.
+    /// </summary>
+    private void EvaluateReclaim()
+    {
+        TakeBackUndeliveredMarks();
+        MarkForReclaim();
+        SettleTakenBackMarks();
+        SumProtected();
+    }
+
+    /// <summary>
     /// Takes back borrowed capacity: first what exceeds a shrunken capacity, then what tenants below their guarantee
     /// need for their waiting jobs. Marks jobs running on borrowed capacity, lowest priority then youngest first,
     /// only as many as needed; capacity already marked counts as on its way back.
     /// </summary>
-    private void EvaluateReclaim()
+    private void MarkForReclaim()
     {
         var count = _layout.Count;
         Span<long> need = stackalloc long[count];
@@ -23,7 +36,6 @@ public sealed partial class FairShareScheduler
 
         if (_guaranteed.Count == 0)
         {
-            SumProtected();
             return;
         }
 
@@ -53,8 +65,6 @@ public sealed partial class FairShareScheduler
                 MarkVictims(need, tenant);
             }
         }
-
-        SumProtected();
     }
 
     /// <summary>
@@ -135,10 +145,7 @@ public sealed partial class FairShareScheduler
                 continue;
             }
 
-            job.PreemptionRequested = true;
-            Changed(job);
-            VectorMath.Add(job.Tenant.Marked, job.Dense);
-            VectorMath.Add(_marked, job.Dense);
+            Mark(job);
             for (var i = 0; i < need.Length; i++)
             {
                 need[i] = Math.Max(0, need[i] - job.Dense[i]);

@@ -90,7 +90,7 @@ public sealed partial class FairShareScheduler
         _ready.Rebuild();
         EvaluateReclaim();
 
-        // What was just read is stored; only what reclaim marked on the way differs.
+        // What was just read is stored; only marks reclaim made or took back on the way differ.
         _poolChanged = false;
     }
 
@@ -121,15 +121,14 @@ public sealed partial class FairShareScheduler
                 job.LeaseExpiresAt = info.LeaseExpiresAt;
                 VectorMath.Add(tenant.Allocated, dense);
                 VectorMath.Add(_allocated, dense);
-                if (info.PreemptionRequested)
-                {
-                    job.PreemptionRequested = true;
-                    VectorMath.Add(tenant.Marked, dense);
-                    VectorMath.Add(_marked, dense);
-                }
-
                 tenant.LeasedCount++;
                 AddLeased(job);
+                if (info.PreemptionRequested)
+                {
+                    // The snapshot does not say whether the worker was told: it may be stopping the job, so the mark stays.
+                    RestoreMark(job, delivered: true);
+                }
+
                 break;
             default:
                 job.State = info.State;

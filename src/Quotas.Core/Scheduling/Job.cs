@@ -41,6 +41,8 @@ internal sealed class Job
         LeasedAt = null;
         LeaseExpiresAt = null;
         PreemptionRequested = false;
+        PreemptionDelivered = false;
+        MarkTakenBack = false;
         CompletedAt = null;
         ActualUsage = null;
         LeasedIndex = -1;
@@ -91,6 +93,18 @@ internal sealed class Job
     public DateTimeOffset? LeaseExpiresAt { get; set; }
 
     public bool PreemptionRequested { get; set; }
+
+    /// <summary>
+    /// True once a heartbeat returned the mark: the worker may already be stopping the job, so the mark stays. A mark
+    /// not yet delivered is taken back and recomputed at each reclaim evaluation.
+    /// </summary>
+    public bool PreemptionDelivered { get; set; }
+
+    /// <summary>
+    /// True only during a reclaim evaluation, for a job whose undelivered mark was taken back to be recomputed: marked
+    /// again, the job has not changed and is not reported as changed.
+    /// </summary>
+    public bool MarkTakenBack { get; set; }
 
     public DateTimeOffset? CompletedAt { get; set; }
 

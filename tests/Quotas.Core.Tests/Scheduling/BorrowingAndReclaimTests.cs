@@ -136,6 +136,87 @@ public sealed class BorrowingAndReclaimTests
         Assert.Equal(2, s.Lease(Workers(10)).Count);
     }
 
+    /// <summary>A (no guarantee) runs <paramref name="jobs"/> one-worker jobs that fill a pool of that size.</summary>
+    private static (FairShareScheduler S, List<JobLease> ALeases) AFillsThePool(int jobs, params TenantShare[] tenants)
+    {
+        var s = new FairShareScheduler(WorkerPool(jobs, tenants));
+        for (var i = 0; i < jobs; i++)
+        {
+            s.Submit("a", Workers(1), now: T0.AddSeconds(i));
+        }
+
+        return (s, [.. s.Lease(Workers(jobs), T0, worker: "wa")]);
+    }
+
+    [Fact]
+    public void Capacity_shrunk_and_restored_before_any_heartbeat_preempts_nothing()
+    {
+        var (s, leases) = AFillsThePool(4);
+        s.UpdateCapacity(Workers(2), T0);
+        s.UpdateCapacity(Workers(4), T0);
+
+        Assert.Empty(Beat(s, leases, T0).Preempt);
+        Assert.All(leases, l => Assert.False(s.Get(l.JobId)!.PreemptionRequested));
+    }
+
+    [Fact]
+    public void Marks_not_yet_delivered_follow_changed_guarantees_and_never_take_a_tenant_below_its_own()
+    {
+        var (s, leases) = AFillsThePool(5, Guarantee("b", 2));
+        s.Submit("b", Workers(1));
+        s.Submit("b", Workers(1));
+        s.SetTenant(Guarantee("b", 1), T0);
+        s.SetTenant(Guarantee("a", 4), T0);
+
+        // B now needs one worker, and A may give exactly one before it reaches its guarantee of 4.
+        var preempt = Beat(s, leases, T0).Preempt;
+        Assert.Single(preempt);
+        Assert.Equal(1, leases.Count(l => s.Get(l.JobId)!.PreemptionRequested));
+    }
+
+    [Fact]
+    public void A_delivered_mark_stays_after_its_reason_is_gone()
+    {
+        var (s, leases) = AFillsThePool(4);
+        s.UpdateCapacity(Workers(2), T0);
+        var told = Beat(s, leases, T0).Preempt;
+        Assert.Equal(2, told.Count);
+
+        // The worker may already be stopping these jobs: taking the marks back could not undo that.
+        s.UpdateCapacity(Workers(4), T0);
+
+        Assert.Equal(told, Beat(s, leases, T0.AddSeconds(1)).Preempt);
+    }
+
+    [Fact]
+    public void Marks_taken_back_count_no_more_and_later_marks_keep_the_guarantee()
+    {
+        var (s, leases) = AFillsThePool(5, Guarantee("a", 2));
+        s.UpdateCapacity(Workers(3), T0);
+        s.UpdateCapacity(Workers(5), T0);
+
+        // Nothing is still counted as on its way back: a shrink to 4 marks exactly one job.
+        s.UpdateCapacity(Workers(4), T0);
+        Assert.Single(Beat(s, leases, T0).Preempt);
+
+        // A shrink to 2 marks two more, which leaves A exactly at its guarantee of 2.
+        s.UpdateCapacity(Workers(2), T0);
+        Assert.Equal(3, Beat(s, leases, T0).Preempt.Count);
+        Assert.Equal(3, leases.Count(l => s.Get(l.JobId)!.PreemptionRequested));
+    }
+
+    [Fact]
+    public void A_job_ending_before_the_worker_was_told_makes_the_mark_unneeded()
+    {
+        var (s, leases) = AFillsThePool(4);
+        s.UpdateCapacity(Workers(3), T0);
+        Assert.Single(leases, l => s.Get(l.JobId)!.PreemptionRequested);
+
+        s.Complete(leases[0].JobId, true, null, T0.AddSeconds(5));
+
+        Assert.Empty(Beat(s, leases.Skip(1), T0.AddSeconds(5)).Preempt);
+    }
+
     [Fact]
     public void Quota_hook_refusal_passes_the_tenant_over()
     {

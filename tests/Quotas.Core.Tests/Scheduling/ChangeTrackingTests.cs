@@ -123,6 +123,33 @@ public sealed class ChangeTrackingTests
     }
 
     [Fact]
+    public void A_mark_taken_back_is_reported_and_one_made_again_unchanged_is_not()
+    {
+        var s = new FairShareScheduler(WorkerPool(4), trackChanges: true);
+        for (var i = 0; i < 4; i++)
+        {
+            s.Submit("a", Workers(1));
+        }
+
+        s.Lease(Workers(4));
+        s.TakeChanges();
+
+        s.UpdateCapacity(Workers(2), T0);
+        var marked = s.TakeChanges().Jobs;
+        Assert.Equal(2, marked.Count);
+        Assert.All(marked, j => Assert.True(j.PreemptionRequested));
+
+        // Re-evaluated with nothing changed, the same jobs are marked again: nothing to store.
+        s.UpdateCapacity(Workers(2), T0);
+        Assert.Empty(s.TakeChanges().Jobs);
+
+        s.UpdateCapacity(Workers(4), T0);
+        var unmarked = s.TakeChanges().Jobs;
+        Assert.Equal(marked.Select(j => j.Id), unmarked.Select(j => j.Id));
+        Assert.All(unmarked, j => Assert.False(j.PreemptionRequested));
+    }
+
+    [Fact]
     public void A_scheduler_made_without_tracking_keeps_no_changes_and_says_so_when_asked()
     {
         var s = new FairShareScheduler(WorkerPool(4));
