@@ -5,12 +5,18 @@ public sealed partial class FairShareScheduler
     public SchedulerSnapshot ToSnapshot()
     {
         var jobs = new List<JobInfo>(_jobs.Count);
+        var undelivered = new List<JobId>();
         foreach (var job in _jobs.Values)
         {
             jobs.Add(job.ToInfo());
+            if (job.PreemptionRequested && !job.PreemptionDelivered)
+            {
+                undelivered.Add(new JobId(job.Id));
+            }
         }
 
         jobs.Sort((a, b) => a.Id.Value.CompareTo(b.Id.Value));
+        undelivered.Sort((a, b) => a.Value.CompareTo(b.Value));
         var usage = new List<TenantUsageSnapshot>();
         foreach (var tenant in _tenants.Values)
         {
@@ -22,10 +28,13 @@ public sealed partial class FairShareScheduler
             usage.Add(UsageSnapshot(tenant));
         }
 
-        return new SchedulerSnapshot { Pool = _config, Jobs = jobs, Usage = usage, NextJobId = _nextJobId };
+        return new SchedulerSnapshot { Pool = _config, Jobs = jobs, Usage = usage, NextJobId = _nextJobId, UndeliveredPreemptions = undelivered };
     }
 
-    /// <summary>Rebuilds a scheduler from <see cref="ToSnapshot"/>; leases keep their expiry, marks for preemption stay.</summary>
+    /// <summary>
+    /// Rebuilds a scheduler from <see cref="ToSnapshot"/>; leases keep their expiry, marks for preemption the worker was
+    /// told of (or may have been: any not listed as undelivered) stay, and undelivered ones are made afresh.
+    /// </summary>
     public static FairShareScheduler FromSnapshot(SchedulerSnapshot snapshot, QuotaCheck? quotaCheck = null, bool trackChanges = false)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -62,9 +71,10 @@ public sealed partial class FairShareScheduler
 
         var maxId = 0L;
         var finished = new List<Job>();
+        var undelivered = snapshot.UndeliveredPreemptions.Select(id => id.Value).ToHashSet();
         foreach (var info in snapshot.Jobs.OrderBy(j => j.Id.Value))
         {
-            RestoreJob(info, finished);
+            RestoreJob(info, finished, undelivered);
             maxId = Math.Max(maxId, info.Id.Value);
         }
 
@@ -94,7 +104,7 @@ public sealed partial class FairShareScheduler
         _poolChanged = false;
     }
 
-    private void RestoreJob(JobInfo info, List<Job>? finished)
+    private void RestoreJob(JobInfo info, List<Job>? finished, HashSet<long> undelivered)
     {
         var tenant = GetOrAddTenant(info.Tenant);
         var dense = (long[])_layout.ToDense(info.Demand, "a snapshot's job demand").Clone();
@@ -125,8 +135,8 @@ public sealed partial class FairShareScheduler
                 AddLeased(job);
                 if (info.PreemptionRequested)
                 {
-                    // The snapshot does not say whether the worker was told: it may be stopping the job, so the mark stays.
-                    RestoreMark(job, delivered: true);
+                    // Unless the snapshot says the worker was not told, it may be stopping the job: the mark stays.
+                    RestoreMark(job, delivered: !undelivered.Contains(job.Id));
                 }
 
                 break;

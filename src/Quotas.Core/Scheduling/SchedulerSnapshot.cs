@@ -11,6 +11,13 @@ public sealed record SchedulerSnapshot
     public IReadOnlyList<TenantUsageSnapshot> Usage { get; init; } = [];
 
     public long NextJobId { get; init; } = 1;
+
+    /// <summary>
+    /// Running jobs marked for preemption whose worker has not yet been told (no heartbeat returned the mark): the
+    /// pool may still take these marks back. A mark not listed counts as told, the safe side, as in a snapshot taken
+    /// before this was kept or rebuilt from a store that keeps only the jobs.
+    /// </summary>
+    public IReadOnlyList<JobId> UndeliveredPreemptions { get; init; } = [];
 }
 
 /// <summary>A tenant's counted usage and decayed history at <paramref name="HistoryAt"/>.</summary>

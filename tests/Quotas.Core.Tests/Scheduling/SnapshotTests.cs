@@ -100,6 +100,56 @@ public sealed class SnapshotTests
         Assert.Equal(SchedulingErrorCodes.TenantNotInPool, e.Code);
     }
 
+    [Fact]
+    public void A_mark_no_worker_was_told_of_can_still_be_taken_back_after_a_restart()
+    {
+        var (s, leases) = FullPoolShrunkBeforeAnyHeartbeat();
+        var snapshot = JsonSerializer.Deserialize<SchedulerSnapshot>(s.Json())!;
+        Assert.Equal(2, snapshot.UndeliveredPreemptions.Count);
+
+        // Rebuilt with the capacity back, as a pool is when its configuration changes.
+        var restored = FairShareScheduler.FromSnapshot(snapshot with { Pool = snapshot.Pool with { Capacity = Workers(4) } });
+
+        Assert.Empty(restored.Heartbeat("w1", leases.Select(l => l.JobId), Ttl, T0).Preempt);
+        Assert.Empty(restored.ToSnapshot().UndeliveredPreemptions);
+    }
+
+    [Fact]
+    public void A_mark_whose_delivery_is_unknown_counts_as_delivered_and_stays()
+    {
+        var (s, leases) = FullPoolShrunkBeforeAnyHeartbeat();
+        var stored = JsonNode.Parse(s.Json())!;
+        Assert.True(stored.AsObject().Remove("UndeliveredPreemptions"));
+        var snapshot = stored.Deserialize<SchedulerSnapshot>()!;
+
+        var restored = FairShareScheduler.FromSnapshot(snapshot with { Pool = snapshot.Pool with { Capacity = Workers(4) } });
+
+        Assert.Equal(2, restored.Heartbeat("w1", leases.Select(l => l.JobId), Ttl, T0).Preempt.Count);
+    }
+
+    [Fact]
+    public void A_delivered_mark_is_not_listed_as_undelivered()
+    {
+        var (s, leases) = FullPoolShrunkBeforeAnyHeartbeat();
+        Assert.Equal(2, s.Heartbeat("w1", leases.Select(l => l.JobId), Ttl, T0).Preempt.Count);
+
+        Assert.Empty(s.ToSnapshot().UndeliveredPreemptions);
+    }
+
+    /// <summary>A fills a pool of 4 that then shrinks to 2: two of its jobs are marked, no worker told yet.</summary>
+    private static (FairShareScheduler S, IReadOnlyList<JobLease> Leases) FullPoolShrunkBeforeAnyHeartbeat()
+    {
+        var s = new FairShareScheduler(WorkerPool(4));
+        for (var i = 0; i < 4; i++)
+        {
+            s.Submit("a", Workers(1));
+        }
+
+        var leases = s.Lease(Workers(4));
+        s.UpdateCapacity(Workers(2), T0);
+        return (s, leases);
+    }
+
     private sealed class HeartbeatComparer : IEqualityComparer<HeartbeatResult>
     {
         public static readonly HeartbeatComparer Instance = new();
