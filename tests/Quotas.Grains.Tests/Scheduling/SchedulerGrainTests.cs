@@ -54,6 +54,31 @@ public sealed class SchedulerGrainTests
     }
 
     [Fact]
+    public async Task A_pool_shrunk_and_grown_back_before_any_heartbeat_preempts_nothing()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("regrown");
+        await pool.Configure(Pools.Small("regrown"));
+        for (var i = 0; i < 4; i++)
+        {
+            await pool.Submit(Pools.Job(Pools.Alpha, $"job-{i}"));
+        }
+
+        var leases = await pool.LeaseJobs("worker-1", ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192)), TimeSpan.FromMinutes(1), 10);
+        await pool.Configure(Pools.Small("regrown") with { Capacity = ResourceVector.Of(("cpu_millicores", 2000), ("memory_mb", 8192)) });
+        await pool.Configure(Pools.Small("regrown"));
+
+        var beat = await pool.Heartbeat("worker-1", [.. leases.Select(l => l.JobId)], TimeSpan.FromMinutes(1));
+
+        Assert.Equal(4, leases.Count);
+        Assert.Empty(beat.Preempt);
+        foreach (var lease in leases)
+        {
+            Assert.False((await pool.GetJob(lease.JobId))!.PreemptionRequested);
+        }
+    }
+
+    [Fact]
     public async Task Bad_input_gets_a_typed_error_with_its_code_and_changes_nothing()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
