@@ -12,4 +12,10 @@ public enum CompletionStatus
     /// <summary>A preempted job went back to the queue.</summary>
     Requeued,
     NotFound,
+
+    /// <summary>
+    /// A preemption report named a worker that no longer holds the job's lease (it expired and the job was queued or
+    /// leased again): nothing changed. The worker should drop the job; whoever holds it now keeps it.
+    /// </summary>
+    LeaseLost,
 }

@@ -13,7 +13,7 @@ public sealed partial class FairShareScheduler
         var lost = new List<JobId>();
         foreach (var id in jobIds)
         {
-            if (_jobs.TryGetValue(id.Value, out var job) && job.State == JobState.Leased && job.WorkerId == workerId)
+            if (_jobs.TryGetValue(id.Value, out var job) && IsLeasedTo(job, workerId))
             {
                 job.LeaseExpiresAt = now + leaseTtl;
                 Changed(job);
@@ -86,9 +86,17 @@ public sealed partial class FairShareScheduler
     /// <summary>
     /// Reports how a job ended; <paramref name="actualUsage"/> (default: its demand) is what it held, counted once.
     /// A report for a job requeued after its lease expired still completes it: it may have run (at-least-once).
+    /// <paramref name="workerId"/>, when given, names the worker that reports: a <see cref="JobOutcome.Preempted"/>
+    /// report from a worker that no longer holds the job's lease changes nothing and answers
+    /// <see cref="CompletionStatus.LeaseLost"/>, so a late report cannot take the job from the worker that holds it now.
     /// </summary>
-    public CompleteResult Complete(JobId id, JobOutcome outcome, ResourceVector? actualUsage, DateTimeOffset now)
+    public CompleteResult Complete(JobId id, JobOutcome outcome, ResourceVector? actualUsage, DateTimeOffset now, string? workerId = null)
     {
+        if (workerId is { Length: 0 })
+        {
+            throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "workerId is empty; give the id the worker leased the job with, or leave it out.");
+        }
+
         long[]? usage = null;
         if (actualUsage is not null)
         {
@@ -114,6 +122,12 @@ public sealed partial class FairShareScheduler
 
         if (outcome == JobOutcome.Preempted)
         {
+            // Requeuing on a stale report would run the job twice at once and silently end the new holder's lease.
+            if (workerId is not null && !IsLeasedTo(job, workerId))
+            {
+                return new CompleteResult(CompletionStatus.LeaseLost, job.ToInfo());
+            }
+
             if (job.State == JobState.Leased)
             {
                 Release(job, now);
@@ -151,6 +165,8 @@ public sealed partial class FairShareScheduler
 
         return new CompleteResult(CompletionStatus.Completed, job.ToInfo());
     }
+
+    private static bool IsLeasedTo(Job job, string workerId) => job.State == JobState.Leased && job.WorkerId == workerId;
 
     /// <summary>Frees a leased job's capacity; <paramref name="updateKey"/> false when the caller updates the key itself.</summary>
     private void Release(Job job, DateTimeOffset now, bool updateKey = true)
