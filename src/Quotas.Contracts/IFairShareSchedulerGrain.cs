@@ -36,6 +36,14 @@ public interface IFairShareSchedulerGrain : IGrainWithStringKey
     /// <summary>Records a job's end and its actual usage, once: a second completion changes nothing.</summary>
     Task<CompleteResult> Complete(JobId id, JobOutcome outcome, ResourceVector? actualUsage);
 
+    /// <summary>
+    /// <see cref="Complete(JobId, JobOutcome, ResourceVector?)"/> reported by the worker <paramref name="workerId"/>
+    /// (null: unknown, as the older method): a Preempted report from a worker that lost the lease changes nothing and
+    /// answers <see cref="CompletionStatus.LeaseLost"/>. A new method, not a parameter added to the old one, so that
+    /// callers of the old method keep working during a rolling upgrade (docs/contracts.md).
+    /// </summary>
+    Task<CompleteResult> CompleteReportedBy(string? workerId, JobId id, JobOutcome outcome, ResourceVector? actualUsage);
+
     /// <summary>Per-tenant allocation and usage in this pool.</summary>
     Task<TenantUsage> GetTenantUsage(TenantId tenant);
 }

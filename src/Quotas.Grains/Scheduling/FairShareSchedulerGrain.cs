@@ -214,9 +214,12 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
         return result;
     }
 
-    public async Task<CompleteResult> Complete(JobId id, JobOutcome outcome, ResourceVector? actualUsage)
+    public Task<CompleteResult> Complete(JobId id, JobOutcome outcome, ResourceVector? actualUsage) =>
+        CompleteReportedBy(null, id, outcome, actualUsage);
+
+    public async Task<CompleteResult> CompleteReportedBy(string? workerId, JobId id, JobOutcome outcome, ResourceVector? actualUsage)
     {
-        var result = await MutateAsync(scheduler => scheduler.Complete(id, outcome, actualUsage, _time.GetUtcNow()), result => result.Status is CompletionStatus.Completed or CompletionStatus.Requeued);
+        var result = await MutateAsync(scheduler => scheduler.Complete(id, outcome, actualUsage, _time.GetUtcNow(), workerId), result => result.Status is CompletionStatus.Completed or CompletionStatus.Requeued);
         if (result.Job is { } job && result.Status is CompletionStatus.Completed or CompletionStatus.Requeued)
         {
             await ReleaseTenantLeasesAsync([(job.Id, job.Tenant)]);
