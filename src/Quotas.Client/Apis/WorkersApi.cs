@@ -27,8 +27,25 @@ public sealed class WorkersApi
         return _api.SendAsync<HeartbeatResult>(HttpMethod.Post, WorkerPath(poolId, workerId) + "/heartbeat", body, null, cancellationToken);
     }
 
+    /// <summary>
+    /// Reports how a job ended without saying which worker reports it. Prefer the overload with the worker id: with
+    /// this one, a late Preempted report from a worker whose lease expired requeues the job while another worker runs it.
+    /// </summary>
     public Task<CompleteResult> CompleteAsync(string poolId, long jobId, JobOutcome outcome, IReadOnlyDictionary<string, long>? actualUsage = null, CancellationToken cancellationToken = default) =>
-        _api.SendAsync<CompleteResult>(HttpMethod.Post, $"{Paths.Pool(poolId)}/jobs/{jobId}/complete", new { outcome, actualUsage }, null, cancellationToken);
+        _api.SendAsync<CompleteResult>(HttpMethod.Post, CompletePath(poolId, jobId), new { outcome, actualUsage }, null, cancellationToken);
+
+    /// <summary>
+    /// Reports how a job ended, as the worker <paramref name="workerId"/> that leased it. A Preempted report after the
+    /// worker lost the lease (it expired) changes nothing and answers <see cref="CompletionStatus.LeaseLost"/>: drop the
+    /// job, another worker may run it. A late Succeeded or Failed report still completes the job, once.
+    /// </summary>
+    public Task<CompleteResult> CompleteAsync(string poolId, string workerId, long jobId, JobOutcome outcome, IReadOnlyDictionary<string, long>? actualUsage = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(workerId);
+        return _api.SendAsync<CompleteResult>(HttpMethod.Post, CompletePath(poolId, jobId), new { outcome, actualUsage, workerId }, null, cancellationToken);
+    }
+
+    private static string CompletePath(string poolId, long jobId) => $"{Paths.Pool(poolId)}/jobs/{jobId}/complete";
 
     private static string WorkerPath(string poolId, string workerId) => Paths.Pool(poolId) + "/workers/" + Paths.Segment(workerId, nameof(workerId));
 }

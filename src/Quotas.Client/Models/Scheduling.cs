@@ -23,6 +23,9 @@ public enum CompletionStatus
     AlreadyCompleted,
     Requeued,
     NotFound,
+
+    /// <summary>A Preempted report from a worker that no longer holds the job's lease: nothing changed; drop the job.</summary>
+    LeaseLost,
 }
 
 /// <summary>A job to submit: the resources it needs (e.g. <c>{"cpu": 500}</c>), its priority and an optional estimate.</summary>

@@ -10,7 +10,14 @@ public sealed record LeaseJobsRequest(ResourceVector FreeCapacity, double LeaseT
 
 public sealed record HeartbeatRequest(IReadOnlyList<JobId> JobIds, double LeaseTtlSeconds = 60);
 
-public sealed record CompleteJobRequest(JobOutcome Outcome, ResourceVector? ActualUsage = null);
+/// <summary>How a leased job ended, as its worker reports it.</summary>
+/// <param name="Outcome">succeeded, failed, or preempted (the worker stopped the job; it is queued again).</param>
+/// <param name="ActualUsage">What the job held; default: its demand.</param>
+/// <param name="WorkerId">
+/// The worker id the job was leased with. When given, a preempted report from a worker that no longer holds the lease
+/// changes nothing and answers the status leaseLost; without it, a late report could requeue a job another worker runs.
+/// </param>
+public sealed record CompleteJobRequest(JobOutcome Outcome, ResourceVector? ActualUsage = null, string? WorkerId = null);
 
 // Activations: the silo's count as of its last heartbeat (every 5 s by default); null (omitted) before its first one.
 public sealed record SiloInfo(string Address, string Status, int? Activations);

@@ -77,8 +77,12 @@ internal static class PoolEndpoints
     private static async Task<HeartbeatResult> Heartbeat(string poolId, string workerId, HeartbeatRequest request, IGrainFactory grains) =>
         await JobEndpoints.Pool(grains, poolId).Heartbeat(workerId, request.JobIds ?? [], JobEndpoints.Seconds(request.LeaseTtlSeconds));
 
+    // A report without a worker id goes to the older grain method: it answers the same, and keeps working against a
+    // silo of an earlier release during a rolling upgrade.
     private static async Task<CompleteResult> Complete(string poolId, long jobId, CompleteJobRequest request, IGrainFactory grains) =>
-        await JobEndpoints.Pool(grains, poolId).Complete(new JobId(jobId), request.Outcome, request.ActualUsage);
+        request.WorkerId is null
+            ? await JobEndpoints.Pool(grains, poolId).Complete(new JobId(jobId), request.Outcome, request.ActualUsage)
+            : await JobEndpoints.Pool(grains, poolId).CompleteReportedBy(request.WorkerId, new JobId(jobId), request.Outcome, request.ActualUsage);
 
     private static IResult PoolNotFound(HttpContext context, string poolId) => Problem.NotFound(context, $"Pool '{poolId}' does not exist.");
 }
