@@ -67,7 +67,9 @@ public sealed class JobApiTests
         Assert.Equal("https://iana.org/assignments/http-problem-types#quota-exceeded", (string?)problem["type"]);
         Assert.Equal("maxQueuedJobsPerTenant", (string?)problem["quota"]);
         Assert.Equal("maxQueuedJobsPerTenant", (string?)Assert.Single(problem["violated-policies"]!.AsArray()));
-        Assert.NotNull(full.Headers.RetryAfter);
+        Assert.Equal(1, (long)problem["current"]!);
+        Assert.Equal(1, (long)problem["limit"]!);
+        Assert.Equal("1", full.Headers.RetryAfter!.ToString());
     }
 
     [Fact]

@@ -37,7 +37,17 @@ internal static class JobEndpoints
                 body.Priority,
                 key ?? Guid.NewGuid().ToString("N"),
                 body.EstimatedDurationSeconds is { } seconds ? Seconds(seconds) : null);
-            var result = await Pool(grains, poolId).Submit(request);
+            var pool = Pool(grains, poolId);
+            SubmitResult result;
+            try
+            {
+                result = await pool.Submit(request);
+            }
+            catch (SchedulingException e) when (QueueFullRefusal.Matches(e))
+            {
+                return IdempotentRequest.Outcome.Refusal(await QueueFullRefusal.AnswerAsync(context, pool, request.Tenant, e));
+            }
+
             return IdempotentRequest.Outcome.Success(
                 result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, result.Job, $"/v1/tenants/{tenantId}/pools/{poolId}/jobs/{result.Job.Id}");
         });

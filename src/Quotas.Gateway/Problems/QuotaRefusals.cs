@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
+using Quotas.Core.Scheduling;
 using Quotas.Core.Tenants;
 
 namespace Quotas.Gateway.Problems;
@@ -97,6 +98,7 @@ public static class QuotaRefusals
         ReasonCodes.RateLimited => $"Rate quota '{quota}' is used up for the current window ({current} of {limit}); retry after Retry-After.",
         ReasonCodes.BudgetExhausted => $"Budget '{quota}' is used up for this period ({current} of {limit}); it resets at the period boundary.",
         ReasonCodes.StorageQuotaExceeded => $"Storage quota '{quota}' would be exceeded ({current} of {limit}).",
+        SchedulingErrorCodes.TenantQueueFull => $"The tenant's job queue in this pool is full ({current} of {limit} jobs queued, the pool's {quota}); retry after some of its jobs start.",
         _ => $"Quota '{quota}' refused the request ({reason}).",
     };
 }
