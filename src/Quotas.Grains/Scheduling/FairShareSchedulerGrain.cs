@@ -185,19 +185,28 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
                 granted = false;
             }
 
-            if (granted)
+            if (!granted)
+            {
+                Pool().Complete(lease.JobId, JobOutcome.Preempted, null, _time.GetUtcNow());
+            }
+            else if (StillLeased(lease, workerId))
             {
                 admitted.Add(lease);
             }
             else
             {
-                Pool().Complete(lease.JobId, JobOutcome.Preempted, null, _time.GetUtcNow());
+                // Cancelled while its tenant was asked (the pool is reentrant): its cancel found nothing held yet to
+                // give back, so what was just granted goes back here, and the worker does not get the job.
+                await _admission.ReleaseAsync(lease.JobId, lease.Tenant);
             }
         }
 
         await _commit.PersistAsync();
         return admitted;
     }
+
+    private bool StillLeased(JobLease lease, string workerId) =>
+        Pool().Get(lease.JobId) is { State: JobState.Leased } job && job.WorkerId == workerId && job.Attempts == lease.Attempt;
 
     public async Task<HeartbeatResult> Heartbeat(string workerId, IReadOnlyList<JobId> jobIds, TimeSpan leaseTtl)
     {

@@ -114,6 +114,37 @@ public sealed class TenantAdmissionTests
     }
 
     [Fact]
+    public async Task Jobs_cancelled_while_their_leases_are_being_admitted_leave_no_quota_held_and_are_not_handed_out()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var grains = cluster.GrainFactory;
+        var alpha = grains.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(1000))));
+
+        // A race: each round, the cancellations run while the lease call (the pool is reentrant) waits on the tenant
+        // for one job after another; the last jobs are cancelled first, as they are admitted last.
+        for (var round = 0; round < 5; round++)
+        {
+            var pool = grains.GetGrain<IFairShareSchedulerGrain>($"cancel-race-{round}");
+            await pool.Configure(Pools.Small($"cancel-race-{round}"));
+            var jobs = new List<JobInfo>();
+            for (var i = 0; i < 40; i++)
+            {
+                jobs.Add((await pool.Submit(Pools.Job(Pools.Alpha, $"a-{i}", cpu: 100))).Job);
+            }
+
+            var leasing = Task.Run(() => pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 40));
+            var cancelling = Enumerable.Reverse(jobs).Select(job => Task.Run(() => pool.Cancel(job.Id))).ToList();
+            await leasing;
+            var cancelled = await Task.WhenAll(cancelling);
+
+            var held = (await alpha.GetStats()).Gauges.Single(g => g.Quota == "concurrent_jobs").Current;
+            Assert.True(held == 0, $"Round {round}: every job was cancelled, yet the tenant still holds {held} concurrent_jobs.");
+            Assert.All(cancelled, status => Assert.Equal(CancelStatus.Cancelled, status));
+        }
+    }
+
+    [Fact]
     public async Task A_lease_lost_for_good_releases_its_tenants_quota_even_when_the_pool_keeps_no_finished_jobs()
     {
         var time = new ManualTimeProvider();
