@@ -32,7 +32,9 @@ public sealed class JobApiTests
         Assert.Equal((long)job["id"]!, (long)leased!["jobId"]!);
         var beat = await (await admin.PostJson("/v1/pools/gpu-pool/workers/w1/heartbeat", $$"""{"jobIds":[{{job["id"]}}],"leaseTtlSeconds":30}""")).Ok();
         Assert.Equal((long)job["id"]!, (long)beat["renewed"]![0]!);
-        var done = await (await admin.PostJson($"/v1/pools/gpu-pool/jobs/{job["id"]}/complete", """{"outcome":"succeeded","actualUsage":{"cpu":550}}""")).Ok();
+        var stale = await (await admin.PostJson($"/v1/pools/gpu-pool/jobs/{job["id"]}/complete", """{"outcome":"preempted","workerId":"w2"}""")).Ok();
+        Assert.Equal("leaseLost", (string?)stale["status"]);
+        var done = await (await admin.PostJson($"/v1/pools/gpu-pool/jobs/{job["id"]}/complete", """{"outcome":"succeeded","actualUsage":{"cpu":550},"workerId":"w1"}""")).Ok();
         Assert.Equal("succeeded", (string?)done["job"]!["state"]);
 
         var cancelled = await (await tenant.DeleteAsync($"/v1/tenants/acme/pools/gpu-pool/jobs/{second["id"]}")).Ok();
