@@ -29,9 +29,17 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>
     /// Deletes a suspended tenant and revokes every API key issued for it, so that a tenant created later with the
-    /// same id is not reached by them; refused while leases are live unless forced. Returns the revoked key ids.
+    /// same id is not reached by them; refused while leases are live unless forced.
     /// </summary>
-    Task<IReadOnlyList<string>> Delete(bool force);
+    Task Delete(bool force);
+
+    /// <summary>
+    /// The ids of the API keys issued for this tenant, revoked ones included; empty when the tenant does not exist.
+    /// A method of its own rather than a result of <see cref="Delete"/>: a changed result type would break callers of
+    /// other releases during a rolling upgrade (docs/contracts.md).
+    /// </summary>
+    [Idempotent]
+    Task<IReadOnlyList<string>> GetApiKeyIds();
 
     /// <summary>
     /// Records an API key issued for this tenant, before the key itself is stored, so that deleting the tenant revokes

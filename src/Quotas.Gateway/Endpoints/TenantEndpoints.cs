@@ -75,8 +75,13 @@ internal static class TenantEndpoints
 
     private static async Task<IResult> Delete(string tenantId, IGrainFactory grains, CallerResolver callers, bool? force)
     {
-        // Other gateways stop trusting the revoked keys when their cache entry ends (Gateway:ApiKeyCacheDuration).
-        foreach (var keyId in await grains.GetGrain<ITenantGrain>(tenantId).Delete(force ?? false))
+        // The delete revokes the tenant's keys; read before it clears them, so that this gateway stops trusting them at
+        // once (others when their cache entry ends, Gateway:ApiKeyCacheDuration). A key issued meanwhile is revoked
+        // too, and no gateway has trusted it yet.
+        var tenant = grains.GetGrain<ITenantGrain>(tenantId);
+        var keyIds = await tenant.GetApiKeyIds();
+        await tenant.Delete(force ?? false);
+        foreach (var keyId in keyIds)
         {
             callers.Forget(keyId);
         }

@@ -97,7 +97,7 @@ public sealed partial class TenantGrain(
 
     public Task Activate() => SetStatusAsync(TenantStatus.Active);
 
-    public async Task<IReadOnlyList<string>> Delete(bool force)
+    public async Task Delete(bool force)
     {
         var tenant = Tenant();
         if (tenant.Status != TenantStatus.Suspended)
@@ -118,8 +118,7 @@ public sealed partial class TenantGrain(
 
         // Revoked before the state is cleared: a failure leaves the tenant (suspended) to delete again, and revoking
         // a key twice changes nothing.
-        var keyIds = state.State.ApiKeyIds.ToArray();
-        foreach (var keyId in keyIds)
+        foreach (var keyId in state.State.ApiKeyIds.ToArray())
         {
             await GrainFactory.GetGrain<IApiKeyGrain>(keyId).Revoke();
         }
@@ -127,8 +126,10 @@ public sealed partial class TenantGrain(
         await state.ClearStateAsync();
         _tenant = null;
         await Directory().Remove(Id);
-        return keyIds;
     }
+
+    public Task<IReadOnlyList<string>> GetApiKeyIds() =>
+        Task.FromResult<IReadOnlyList<string>>(_tenant is null ? [] : [.. state.State.ApiKeyIds]);
 
     public async Task AddApiKey(string keyId)
     {

@@ -105,11 +105,13 @@ public sealed class TenantGrainTests
         await tenant.AddApiKey("in-flight");
 
         await tenant.Suspend();
-        var revoked = await tenant.Delete(force: false);
+        var recorded = await tenant.GetApiKeyIds();
+        await tenant.Delete(force: false);
         var lateRegistration = await Assert.ThrowsAsync<QuotaValidationException>(
             () => cluster.GrainFactory.GetGrain<IApiKeyGrain>("in-flight").Register("leaving", hash));
 
-        Assert.Equal(["stored", "in-flight"], revoked);
+        Assert.Equal(["stored", "in-flight"], recorded);
+        Assert.Empty(await tenant.GetApiKeyIds());
         Assert.Null(await cluster.GrainFactory.GetGrain<IApiKeyGrain>("stored").Verify(hash));
         Assert.Equal(ApiKeyGrain.KeyExists, lateRegistration.Code);
         Assert.Equal(TenantErrors.UnknownTenant, (await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.AddApiKey("after"))).Code);
