@@ -15,7 +15,7 @@ public sealed partial class FairShareScheduler
         for (var i = 0; i < demand.Length; i++)
         {
             var d = demand[i];
-            if (d > _capacity[i] || (tenant.Limit is { } limit && d > limit[i]) || (d > tenant.Guaranteed[i] && d > _capacity[i] - _reserve[i]))
+            if (d > _capacity[i] || (tenant.Limit is { } limit && d > limit[i]) || OnlyTheReserveCouldHold(i, d, tenant.Guaranteed[i]))
             {
                 return false;
             }
@@ -23,6 +23,13 @@ public sealed partial class FairShareScheduler
 
         return true;
     }
+
+    /// <summary>
+    /// True when <paramref name="demand"/> of resource <paramref name="i"/> lies beyond the tenant's guarantee and fits
+    /// only if it takes the reserve, which borrowing never does (see <see cref="Admits"/>).
+    /// </summary>
+    private bool OnlyTheReserveCouldHold(int i, long demand, long guaranteed) =>
+        demand > guaranteed && demand > _capacity[i] - _reserve[i];
 
     /// <summary>
     /// Takes a queued job its tenant could never hold (the capacity shrank, a limit or guarantee was lowered) out of

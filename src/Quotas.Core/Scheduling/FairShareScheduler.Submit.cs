@@ -186,7 +186,7 @@ public sealed partial class FairShareScheduler
         for (var i = 0; i < dense.Length; i++)
         {
             var guaranteed = tenant?.Guaranteed[i] ?? 0;
-            if (dense[i] > guaranteed && dense[i] > _capacity[i] - _reserve[i])
+            if (OnlyTheReserveCouldHold(i, dense[i], guaranteed))
             {
                 throw new SchedulingException(
                     SchedulingErrorCodes.DemandExceedsCapacity,

@@ -194,16 +194,20 @@ public sealed partial class TenantQuotas
     {
         ExpireDue(now);
         var gauges = Gauges.Quotas.Select((q, i) => Usage(QuotaKind.Gauge, q, Gauges.UsageAt(i), q.Limit.Limit, null)).ToList();
-        var rates = Rates.Quotas.Select((q, i) => Usage(QuotaKind.Rate, q, Rates.Current(i, now), Rates.LimitOf(i), RateResetsAt(i, now))).ToList();
+        var rates = Rates.Quotas.Select((q, i) => RateUsage(q, i, now)).ToList();
         var budgets = Budgets.Quotas.Select((q, i) => Usage(QuotaKind.Budget, q, Budgets.Consumed(i, now), q.Limit.Limit, Budgets.PeriodEnd(i))).ToList();
         var reported = Reported.Quotas.Select((q, i) => Usage(QuotaKind.ReportedGauge, q, Reported.ValueAt(i), q.Limit.Limit, null)).ToList();
         return new TenantStats(Id, Status, now, gauges, rates, budgets, reported, Gauges.LeaseCount, Rates.PeakRequestsPerMinute(now), _violations.Total);
     }
 
-    /// <summary>When a limited rate quota next frees units (the RateLimit header's <c>t</c> from now); null when it is
-    /// unlimited or counts nothing.</summary>
-    private DateTimeOffset? RateResetsAt(int index, DateTimeOffset now) =>
-        Rates.LimitOf(index) < 0 || Rates.Current(index, now) == 0 ? null : now + Rates.ResetAfter(index, now);
+    /// <summary>A rate quota's usage; it resets when the window next frees units (the RateLimit header's <c>t</c> from
+    /// now), null when the quota is unlimited or counts nothing.</summary>
+    private QuotaUsage RateUsage(QuotaDefinition quota, int index, DateTimeOffset now)
+    {
+        var current = Rates.Current(index, now);
+        var limit = Rates.LimitOf(index);
+        return Usage(QuotaKind.Rate, quota, current, limit, limit < 0 || current == 0 ? null : now + Rates.ResetAfter(index, now));
+    }
 
     private QuotaUsage Usage(QuotaKind kind, QuotaDefinition quota, long current, long limit, DateTimeOffset? resetsAt) => new(
         quota.Name,

@@ -12,12 +12,7 @@ internal static class BearerChallenge
     public const string KeyMissing = "Bearer";
     public const string KeyRejected = "Bearer error=\"invalid_token\"";
 
-    private const string Scheme = "Bearer ";
-
     /// <summary>True when the request carries a bearer key at all, valid or not.</summary>
-    public static bool HasBearerKey(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        return header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) && !header.AsSpan(Scheme.Length).IsWhiteSpace();
-    }
+    public static bool HasBearerKey(HttpRequest request) =>
+        CallerResolver.TryGetBearerKey(request.Headers.Authorization.ToString(), out _);
 }

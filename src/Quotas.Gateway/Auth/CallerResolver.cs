@@ -15,6 +15,7 @@ namespace Quotas.Gateway.Auth;
 public sealed class CallerResolver
 {
     private const int MaxCachedKeys = 100_000;
+    private const int MaxHeaderLength = 256;
 
     private readonly IGrainFactory _grains;
     private readonly AdminKey _adminKey;
@@ -36,8 +37,9 @@ public sealed class CallerResolver
     /// <summary>The caller, or null when the request carries no key or a wrong one.</summary>
     public async ValueTask<Caller?> ResolveAsync(HttpContext context)
     {
+        // A key longer than any this service issues is not looked up at all.
         var header = context.Request.Headers.Authorization.ToString();
-        if (!TryGetBearerKey(header, out var keySpan))
+        if (header.Length >= MaxHeaderLength || !TryGetBearerKey(header, out var keySpan))
         {
             return null;
         }
@@ -92,10 +94,11 @@ public sealed class CallerResolver
         }
     }
 
-    private static bool TryGetBearerKey(string header, out ReadOnlySpan<char> key)
+    /// <summary>The key of an <c>Authorization: Bearer</c> header, trimmed; false when the header carries none.</summary>
+    internal static bool TryGetBearerKey(string header, out ReadOnlySpan<char> key)
     {
         const string scheme = "Bearer ";
-        key = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) && header.Length > scheme.Length && header.Length < 256
+        key = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) && header.Length > scheme.Length
             ? header.AsSpan(scheme.Length).Trim()
             : default;
         return !key.IsEmpty;
