@@ -66,6 +66,38 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task A_wrong_value_in_a_resource_map_a_job_id_or_a_tenant_id_says_what_to_send_and_where()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme", "[]"));
+        await (await admin.PostJson("/v1/pools", """{"id":"pool-a","capacity":{"cpu":1000}}""")).Ok(201);
+
+        var refusals = new (Func<Task<HttpResponseMessage>> Send, string Says)[]
+        {
+            (() => admin.PostJson("/v1/pools", """{"id":"pool-b","capacity":{"cpu":null}}"""),
+                "The amount of resource 'cpu' must be a whole number, e.g. \"cpu\": 500; got null. Path: $.capacity."),
+            (() => admin.PostJson("/v1/pools", """{"id":"pool-b","capacity":{"cpu":"1"}}"""), "must be a whole number, e.g. \"cpu\": 500; got a string."),
+            (() => admin.PostJson("/v1/pools", """{"id":"pool-b","capacity":{"cpu":1.5}}"""), "got the number 1.5. Path: $.capacity."),
+            (() => admin.PostJson("/v1/pools", """{"id":"pool-b","capacity":[1]}"""), "A resource map is a JSON object of resource name to whole-number amount"),
+            (() => admin.PostJson("/v1/pools", """{"id":"pool-b","capacity":{"cpu":1},"tenants":[{"tenant":5}]}"""),
+                "A tenant id must be a JSON string, e.g. \"acme\"; got the number 5. Path: $.tenants[0].tenant."),
+            (() => tenant.PostJson("/v1/tenants/acme/pools/pool-a/jobs", """{"demand":{"cpu":true}}""", "submit-1"), "got a boolean. Path: $.demand."),
+            (() => admin.PostJson("/v1/pools/pool-a/workers/w1/heartbeat", """{"jobIds":["x"]}"""),
+                "A job id must be a whole number, e.g. 42 (the id its submit returned); got a string. Path: $.jobIds[0]."),
+        };
+        foreach (var (send, says) in refusals)
+        {
+            var detail = (string?)(await (await send()).Problem(400, "malformed_request"))["detail"];
+            Assert.Contains(says, detail, StringComparison.Ordinal);
+            Assert.DoesNotContain("Quotas.Core", detail, StringComparison.Ordinal);
+        }
+
+        await (await admin.GetAsync("/v1/pools/pool-b")).Problem(404, "not_found");
+        Assert.Empty((await (await tenant.GetAsync("/v1/tenants/acme/pools/pool-a/jobs")).Ok())["items"]!.AsArray());
+    }
+
+    [Fact]
     public async Task A_rate_limit_hit_reads_its_optional_body_by_the_same_rules_as_every_other_route()
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, o => o.MaxRequestBodyBytes = 4096);

@@ -15,7 +15,7 @@ public readonly record struct JobId(long Value)
 public sealed class JobIdJsonConverter : JsonConverter<JobId>
 {
     public override JobId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        new(reader.GetInt64());
+        new(JsonTokens.WholeNumber(ref reader, "A job id", "42 (the id its submit returned)"));
 
     public override void Write(Utf8JsonWriter writer, JobId value, JsonSerializerOptions options) =>
         writer.WriteNumberValue(value.Value);

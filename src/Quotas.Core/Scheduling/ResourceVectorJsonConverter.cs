@@ -10,7 +10,7 @@ public sealed class ResourceVectorJsonConverter : JsonConverter<ResourceVector>
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new JsonException("A resource vector is a JSON object of resource name to integer amount.");
+            throw new JsonException("A resource map is a JSON object of resource name to whole-number amount, e.g. {\"cpu_millicores\": 500, \"memory_mb\": 256}.");
         }
 
         var entries = new List<KeyValuePair<string, long>>();
@@ -18,7 +18,7 @@ public sealed class ResourceVectorJsonConverter : JsonConverter<ResourceVector>
         {
             var name = reader.GetString()!;
             reader.Read();
-            entries.Add(new(name, reader.GetInt64()));
+            entries.Add(new(name, JsonTokens.WholeNumber(ref reader, $"The amount of resource '{name}'", $"\"{name}\": 500")));
         }
 
         return ResourceVector.From(entries);

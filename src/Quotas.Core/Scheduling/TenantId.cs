@@ -46,7 +46,7 @@ public readonly record struct TenantId
 public sealed class TenantIdJsonConverter : JsonConverter<TenantId>
 {
     public override TenantId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        new(reader.GetString()!);
+        new(JsonTokens.String(ref reader, "A tenant id", "\"acme\""));
 
     public override void Write(Utf8JsonWriter writer, TenantId value, JsonSerializerOptions options) =>
         writer.WriteStringValue(value.Value);

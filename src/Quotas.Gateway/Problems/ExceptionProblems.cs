@@ -42,7 +42,7 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
             Problem.Details(context, 413, ProblemTypes.PayloadTooLarge, "Payload too large", e.Message, "payload_too_large"),
         BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => UnsupportedMediaType(context),
         BadHttpRequestException e => Problem.Details(context, 400, ProblemTypes.MalformedRequest, "Malformed request", Describe(e), "malformed_request"),
-        JsonException e => Problem.Details(context, 400, ProblemTypes.MalformedRequest, "Malformed request", e.Message, "malformed_request"),
+        JsonException e => Problem.Details(context, 400, ProblemTypes.MalformedRequest, "Malformed request", WithPath(e), "malformed_request"),
         GrainCallTimeoutException => Problem.Details(context, 504, ProblemTypes.Timeout, "Timed out", "The cluster did not answer in time; retry.", "timeout"),
         // A silo of another release (a rolling upgrade in progress) does not serve the call yet; the upgrade ends it.
         UnknownGrainMethodException => Problem.Details(context, 503, ProblemTypes.Unavailable, "Unavailable",
@@ -88,7 +88,11 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
 
     // The model binder's message names the parameter; the inner JSON error says where the body went wrong.
     private static string Describe(BadHttpRequestException e) =>
-        e.InnerException is JsonException json ? $"{e.Message} {json.Message}" : e.Message;
+        e.InnerException is JsonException json ? $"{e.Message} {WithPath(json)}" : e.Message;
+
+    // The serializer adds the path to its own messages only; a converter's message says what to send, and the path where.
+    private static string WithPath(JsonException e) =>
+        e.Path is null || e.Message.Contains("Path: ", StringComparison.Ordinal) ? e.Message : $"{e.Message} Path: {e.Path}.";
 
     // The trace id is in the message itself: it is what the client reports, and logs need no request scope to show it.
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed with {Status}, trace id {TraceId}")]
