@@ -55,6 +55,26 @@ public sealed class JobApiTests
     }
 
     [Fact]
+    public async Task Guarantees_above_the_capacity_are_refused_on_create_update_and_resize_and_change_nothing()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        const string tenants = """[{"tenant":"a","guaranteed":{"cpu":600}},{"tenant":"b","guaranteed":{"cpu":500}}]""";
+
+        var created = await (await admin.PostJson("/v1/pools", $$"""{"id":"p","capacity":{"cpu":1000},"tenants":{{tenants}}}""")).Problem(400, "invalid_pool_config");
+        Assert.Contains("add up to 1100 of 'cpu', more than the pool's capacity of 1000", (string?)created["detail"], StringComparison.Ordinal);
+        await (await admin.GetAsync("/v1/pools/p")).Problem(404);
+
+        await (await admin.PostJson("/v1/pools", $$"""{"id":"p","capacity":{"cpu":1100},"tenants":{{tenants}}}""")).Ok(201);
+        await (await admin.PutJson("/v1/pools/p/capacity", """{"capacity":{"cpu":1099}}""")).Problem(400, "invalid_pool_config");
+        await (await admin.PutJson("/v1/pools/p", """{"id":"p","capacity":{"cpu":1100},"tenants":[{"tenant":"a","guaranteed":{"cpu":601}},{"tenant":"b","guaranteed":{"cpu":500}}]}""")).Problem(400, "invalid_pool_config");
+
+        var pool = await (await admin.GetAsync("/v1/pools/p")).Ok();
+        Assert.Equal(1100, (long)pool["capacity"]!["cpu"]!);
+        Assert.Equal(600, (long)pool["tenants"]![0]!["guaranteed"]!["cpu"]!);
+    }
+
+    [Fact]
     public async Task A_full_queue_is_a_quota_exceeded_problem_naming_the_queue_limit()
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);

@@ -33,7 +33,8 @@ public sealed partial class FairShareScheduler
 
     /// <remarks>
     /// quotaCheck: Optional hook asked before each lease; see <see cref="QuotaCheck"/>. trackChanges: keep what
-    /// changed for <see cref="TakeChanges"/>, for an owner that stores the pool piece by piece.
+    /// changed for <see cref="TakeChanges"/>, for an owner that stores the pool piece by piece. The constructor, which
+    /// also rebuilds stored pools, does not apply <see cref="PoolGuarantees.EnsureFit"/>; an owner creating a pool does.
     /// </remarks>
     public FairShareScheduler(PoolConfig config, QuotaCheck? quotaCheck = null, bool trackChanges = false)
     {
@@ -120,6 +121,7 @@ public sealed partial class FairShareScheduler
         ArgumentNullException.ThrowIfNull(capacity);
         var next = _config with { Capacity = capacity };
         PoolConfigValidator.Validate(next);
+        PoolGuarantees.EnsureFit(next);
         var sameResources = capacity.Count == _layout.Count;
         for (var i = 0; sameResources && i < capacity.Count; i++)
         {
@@ -146,6 +148,7 @@ public sealed partial class FairShareScheduler
     {
         ArgumentNullException.ThrowIfNull(share);
         PoolConfigValidator.ValidateShare(_config, share);
+        PoolGuarantees.EnsureFit(_config with { Tenants = [.. _shares.Values.Where(s => s.Tenant != share.Tenant), share] });
         ApplyShare(GetOrAddTenant(share.Tenant), share);
         _config = _config with { Tenants = [.. _shares.Values] };
         _poolChanged = true;

@@ -88,6 +88,8 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
             throw new SchedulingException(SchedulingErrorCodes.InvalidPoolConfig, $"The configuration names pool '{config.Id}' but was sent to pool '{GetPrimaryKeyString()}'; send it to its own pool.");
         }
 
+        PoolGuarantees.EnsureFit(config);
+
         if (_scheduler is null)
         {
             _scheduler = new FairShareScheduler(config, (tenant, _) => _admission.MayTry(tenant), trackChanges: true);

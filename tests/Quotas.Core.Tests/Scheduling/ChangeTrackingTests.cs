@@ -58,11 +58,11 @@ public sealed class ChangeTrackingTests
                 default:
                     if (random.Next(5) == 0)
                     {
-                        s.UpdateCapacity(Workers(random.Next(6, 16)), now);
+                        Refusable(() => s.UpdateCapacity(Workers(random.Next(6, 16)), now));
                     }
                     else
                     {
-                        s.SetTenant(Guarantee(tenants[random.Next(3)], random.Next(0, 5), weight: random.Next(1, 4)), now);
+                        Refusable(() => s.SetTenant(Guarantee(tenants[random.Next(3)], random.Next(0, 5), weight: random.Next(1, 4)), now));
                     }
 
                     break;
@@ -161,6 +161,18 @@ public sealed class ChangeTrackingTests
     }
 
     private static string Json<T>(T value) => JsonSerializer.Serialize(value);
+
+    /// <summary>Runs a configuration change that the guarantees may refuse; a refused change must leave nothing to store.</summary>
+    private static void Refusable(Action change)
+    {
+        try
+        {
+            change();
+        }
+        catch (SchedulingException e) when (e.Code == SchedulingErrorCodes.InvalidPoolConfig)
+        {
+        }
+    }
 
     private sealed class Store
     {
