@@ -46,4 +46,7 @@ public interface IFairShareSchedulerGrain : IGrainWithStringKey
 
     /// <summary>Per-tenant allocation and usage in this pool.</summary>
     Task<TenantUsage> GetTenantUsage(TenantId tenant);
+
+    /// <summary>Jobs queued in the pool, all tenants together: the figure its <see cref="PoolConfig.MaxQueuedJobsPerPool"/> bounds.</summary>
+    Task<int> GetQueuedJobs();
 }

@@ -95,6 +95,28 @@ public sealed class JobApiTests
     }
 
     [Fact]
+    public async Task A_full_pool_queue_names_the_pool_limit_with_the_jobs_queued_across_tenants()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var acme = server.Client(await admin.CreateTenantWithKey("acme"));
+        using var globex = server.Client(await admin.CreateTenantWithKey("globex"));
+        await (await admin.PostJson("/v1/pools", """{"id":"small","capacity":{"cpu":1000},"maxQueuedJobsPerPool":2}""")).Ok(201);
+        await (await acme.PostJson("/v1/tenants/acme/pools/small/jobs", """{"demand":{"cpu":100}}""", "job-1")).Ok(201);
+        await (await globex.PostJson("/v1/tenants/globex/pools/small/jobs", """{"demand":{"cpu":100}}""", "job-1")).Ok(201);
+
+        var full = await acme.PostJson("/v1/tenants/acme/pools/small/jobs", """{"demand":{"cpu":100}}""", "job-2");
+
+        var problem = await full.Problem(429, "pool_queue_full");
+        Assert.Equal("https://iana.org/assignments/http-problem-types#quota-exceeded", (string?)problem["type"]);
+        Assert.Equal("maxQueuedJobsPerPool", (string?)problem["quota"]);
+        Assert.Equal("maxQueuedJobsPerPool", (string?)Assert.Single(problem["violated-policies"]!.AsArray()));
+        Assert.Equal(2, (long)problem["current"]!);
+        Assert.Equal(2, (long)problem["limit"]!);
+        Assert.Equal("1", full.Headers.RetryAfter!.ToString());
+    }
+
+    [Fact]
     public async Task A_pool_for_listed_tenants_only_refuses_an_unlisted_tenant_with_403_and_admits_a_listed_one()
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);

@@ -68,7 +68,8 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
 
     /// <summary>
     /// A full queue is a quota like the others: the draft's quota-exceeded type names the violated policy, here the
-    /// pool setting that bounds the queue (its counts are in the detail: they do not travel with the exception).
+    /// pool setting that bounds the queue. The submit route answers it with the counts (<see cref="QueueFullRefusal"/>);
+    /// this answer, with the counts in the detail only, is for a refusal that reaches here without them.
     /// </summary>
     private static ProblemDetails QueueFull(HttpContext context, string code, string message)
     {

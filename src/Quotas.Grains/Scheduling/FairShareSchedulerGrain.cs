@@ -245,6 +245,8 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
 
     public Task<TenantUsage> GetTenantUsage(TenantId tenant) => Task.FromResult(Pool().GetTenantUsage(tenant));
 
+    public Task<int> GetQueuedJobs() => Task.FromResult(Pool().QueuedJobs);
+
     private async Task ExpireLeasesAsync()
     {
         if (_scheduler is not null)
