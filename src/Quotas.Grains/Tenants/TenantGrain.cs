@@ -250,8 +250,10 @@ public sealed partial class TenantGrain(
         var decision = tenant.CheckRate(quota, cost, time.GetUtcNow());
         QuotaMetrics.Decided("rate", decision.Allowed);
         var window = TimeSpan.Zero;
-        foreach (var definition in tenant.Effective)
+        var effective = tenant.Effective;
+        for (var i = 0; i < effective.Count; i++) // by index: a foreach over the list's interface allocates on every hit
         {
+            var definition = effective[i];
             if (definition.Kind == QuotaKind.Rate && definition.Name == decision.Quota)
             {
                 window = definition.Window;
