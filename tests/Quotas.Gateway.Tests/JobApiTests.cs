@@ -54,6 +54,33 @@ public sealed class JobApiTests
         await (await admin.GetAsync("/v1/pools/gpu-pool")).Problem(404);
     }
 
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task Tenants_a_pool_does_not_list_get_the_settings_of_their_tier(Backend backend)
+    {
+        await using var server = await GatewayServer.StartAsync(backend);
+        using var admin = server.Admin();
+        await (await admin.PostJson("/v1/tenants", """{"id":"globex","tier":"premium"}""")).Ok(201);
+        using var acme = server.Client(await admin.CreateTenantWithKey("acme"));
+        var globexKey = (string)(await (await admin.PostAsync("/v1/tenants/globex/api-keys", null)).Ok(201))["key"]!;
+        using var globex = server.Client(globexKey);
+        var pool = await (await admin.PostJson("/v1/pools", """{"id":"shared","capacity":{"cpu":4000},"tiers":[{"tier":"premium","weight":3}]}""")).Ok(201);
+        Assert.Equal(3, (double)pool["tiers"]![0]!["weight"]!);
+
+        for (var i = 0; i < 8; i++)
+        {
+            await (await acme.PostJson("/v1/tenants/acme/pools/shared/jobs", """{"demand":{"cpu":500}}""", $"a-{i}")).Ok(201);
+            await (await globex.PostJson("/v1/tenants/globex/pools/shared/jobs", """{"demand":{"cpu":500}}""", $"g-{i}")).Ok(201);
+        }
+
+        var leases = (await (await admin.PostJson("/v1/pools/shared/workers/w1/leases", """{"freeCapacity":{"cpu":4000},"leaseTtlSeconds":30,"maxJobs":8}""")).Ok()).AsArray();
+
+        Assert.Equal(8, leases.Count);
+        Assert.Equal(6, leases.Count(l => (string?)l!["tenant"] == "globex"));
+        await (await admin.PostJson("/v1/pools", """{"id":"other","capacity":{"cpu":1},"tiers":[{"tier":"gold"}]}""")).Problem(400, "invalid_pool_config");
+    }
+
     [Fact]
     public async Task Guarantees_above_the_capacity_are_refused_on_create_update_and_resize_and_change_nothing()
     {

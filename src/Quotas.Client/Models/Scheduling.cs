@@ -56,6 +56,15 @@ public sealed record TenantShare(
     IReadOnlyDictionary<string, long>? Guaranteed = null,
     IReadOnlyDictionary<string, long>? BorrowingLimit = null);
 
+/// <summary>
+/// The settings a pool gives the tenants of a tier (<c>basic</c>, <c>premium</c>, <c>enterprise</c>, <c>unlimited</c>)
+/// that it does not list by name. A tier gives no guarantee: guarantees are given to tenants by name.
+/// </summary>
+public sealed record TierShare(
+    string Tier,
+    double Weight = 1,
+    IReadOnlyDictionary<string, long>? BorrowingLimit = null);
+
 /// <summary>A pool's configuration; unset fields take the server's defaults.</summary>
 public sealed record Pool
 {
@@ -66,6 +75,9 @@ public sealed record Pool
     public IReadOnlyDictionary<string, long>? Reserve { get; init; }
 
     public IReadOnlyList<TenantShare>? Tenants { get; init; }
+
+    /// <summary>Settings per tenant tier for the tenants not in <see cref="Tenants"/>; the server's default is none.</summary>
+    public IReadOnlyList<TierShare>? Tiers { get; init; }
 
     /// <summary>
     /// When true, only the tenants in <see cref="Tenants"/> may submit jobs; others get 403 with code

@@ -81,6 +81,6 @@ public sealed partial class FairShareScheduler
             history[_layout.NameAt(i)] = tenant.History[i];
         }
 
-        return new TenantUsageSnapshot(tenant.Id, tenant.CompletedCount, _layout.ToVector(tenant.ReportedUsage), history, tenant.HistoryAt);
+        return new TenantUsageSnapshot(tenant.Id, tenant.CompletedCount, _layout.ToVector(tenant.ReportedUsage), history, tenant.HistoryAt, tenant.Tier);
     }
 }

@@ -20,7 +20,7 @@ public sealed partial class FairShareScheduler
         var usage = new List<TenantUsageSnapshot>();
         foreach (var tenant in _tenants.Values)
         {
-            if (tenant.CompletedCount == 0)
+            if (tenant.CompletedCount == 0 && tenant.Tier is null)
             {
                 continue;
             }
@@ -67,6 +67,11 @@ public sealed partial class FairShareScheduler
             }
 
             tenant.HistoryAt = usage.HistoryAt;
+            if (usage.Tier is not null)
+            {
+                tenant.Tier = usage.Tier;
+                ApplyTierSettings(tenant);
+            }
         }
 
         var maxId = 0L;

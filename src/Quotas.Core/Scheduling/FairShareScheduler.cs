@@ -12,6 +12,7 @@ public sealed partial class FairShareScheduler
     private readonly QuotaCheck? _quotaCheck;
     private readonly Dictionary<TenantId, TenantState> _tenants = [];
     private readonly Dictionary<TenantId, TenantShare> _shares = [];
+    private readonly Dictionary<string, TierShare> _tierShares = new(StringComparer.Ordinal);
     private readonly List<TenantState> _guaranteed = [];
     private readonly TenantHeap _ready = new();
     private readonly Dictionary<long, Job> _jobs = [];
@@ -53,6 +54,11 @@ public sealed partial class FairShareScheduler
         foreach (var share in config.Tenants)
         {
             ApplyShare(GetOrAddTenant(share.Tenant), share);
+        }
+
+        foreach (var tier in config.Tiers)
+        {
+            _tierShares[tier.Tier] = tier;
         }
     }
 
@@ -243,6 +249,11 @@ public sealed partial class FairShareScheduler
     private void ApplyShare(TenantState tenant, TenantShare share)
     {
         _shares[share.Tenant] = share;
+        ApplySettings(tenant, share);
+    }
+
+    private void ApplySettings(TenantState tenant, TenantShare share)
+    {
         tenant.Weight = share.Weight;
         tenant.Guaranteed = share.Guaranteed is null ? new long[_layout.Count] : (long[])_layout.ToDense(share.Guaranteed, "guarantee").Clone();
         if (share.BorrowingLimit is null)

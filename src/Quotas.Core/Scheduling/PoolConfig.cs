@@ -1,8 +1,8 @@
 namespace Quotas.Core.Scheduling;
 
 /// <summary>
-/// A pool's capacity and policy. Tenants not listed get weight 1, no guarantee, no borrowing limit; they may submit
-/// jobs unless the pool admits listed tenants only.
+/// A pool's capacity and policy. Tenants not listed get their tier's settings from the pool's tiers, or else weight 1,
+/// no guarantee, no borrowing limit; they may submit jobs unless the pool admits listed tenants only.
 /// </summary>
 public sealed record PoolConfig
 {
@@ -15,6 +15,12 @@ public sealed record PoolConfig
     public ResourceVector Reserve { get; init; } = ResourceVector.Empty;
 
     public IReadOnlyList<TenantShare> Tenants { get; init; } = [];
+
+    /// <summary>
+    /// Settings per tenant tier for the tenants the pool does not list in its tenants, e.g. a weight of 2 for every
+    /// premium tenant. A tenant neither listed nor of a tier listed here gets weight 1 and no borrowing limit. Default none.
+    /// </summary>
+    public IReadOnlyList<TierShare> Tiers { get; init; } = [];
 
     /// <summary>
     /// Whether only the tenants listed in the pool's tenants may submit jobs; others are refused with the code

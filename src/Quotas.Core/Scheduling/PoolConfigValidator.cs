@@ -36,7 +36,28 @@ internal static class PoolConfigValidator
             ValidateShare(config, share);
             Require(seen.Add(share.Tenant), $"Tenant '{share.Tenant}' is listed twice; list each tenant once.");
         }
+
+        Require(config.Tiers is not null, "Tiers is null; use an empty list for none.");
+        var tiers = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var tier in config.Tiers!)
+        {
+            ValidateTier(config, tier);
+            Require(tiers.Add(tier.Tier), $"Tier '{tier.Tier}' is listed twice; list each tier once.");
+        }
     }
+
+    private static void ValidateTier(PoolConfig config, TierShare tier)
+    {
+        Require(tier is not null && IsTierName(tier.Tier), "A tier's settings need the tier's name, e.g. \"premium\": 1 to 32 characters of a-z.");
+        Require(double.IsFinite(tier!.Weight) && tier.Weight > 0, $"Weight of tier '{tier.Tier}' must be a finite number greater than 0.");
+        foreach (var (name, amount) in (tier.BorrowingLimit ?? ResourceVector.Empty).Entries)
+        {
+            Require(config.Capacity.Contains(name), $"Borrowing limit of tier '{tier.Tier}' names '{name}', which the pool does not offer.");
+            Require(amount >= 0, $"Borrowing limit of tier '{tier.Tier}' for '{name}' must be >= 0.");
+        }
+    }
+
+    private static bool IsTierName(string? name) => name is { Length: > 0 and <= 32 } && name.All(c => c is >= 'a' and <= 'z');
 
     public static void ValidateShare(PoolConfig config, TenantShare share)
     {

@@ -20,10 +20,14 @@ public sealed record SchedulerSnapshot
     public IReadOnlyList<JobId> UndeliveredPreemptions { get; init; } = [];
 }
 
-/// <summary>A tenant's counted usage and decayed history at <paramref name="HistoryAt"/>.</summary>
+/// <summary>
+/// A tenant's counted usage and decayed history at <paramref name="HistoryAt"/>, and its tier as last reported
+/// (<paramref name="Tier"/>, null when none was; snapshots from before tiers read null).
+/// </summary>
 public sealed record TenantUsageSnapshot(
     TenantId Tenant,
     long CompletedJobs,
     ResourceVector ReportedUsage,
     IReadOnlyDictionary<string, double> HistoryResourceSeconds,
-    DateTimeOffset HistoryAt);
+    DateTimeOffset HistoryAt,
+    string? Tier = null);

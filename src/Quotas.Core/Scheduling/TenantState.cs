@@ -22,6 +22,9 @@ internal sealed class TenantState
 
     public double Weight { get; set; } = 1;
 
+    /// <summary>The tenant's tier as last reported (<see cref="FairShareScheduler.SetTenantTier"/>); null when none was.</summary>
+    public string? Tier { get; set; }
+
     public long[] Guaranteed { get; set; }
 
     /// <summary>Guaranteed plus borrowing limit per resource; null when the tenant may borrow up to capacity.</summary>

@@ -27,6 +27,7 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
     private readonly TimeProvider _time;
     private readonly GroupCommit _commit;
     private readonly TenantAdmission _admission;
+    private readonly TenantTiers _tiers;
     private FairShareScheduler? _scheduler;
 
     // Set when the scheduler was rebuilt rather than changed step by step: the next write compares every entry with
@@ -43,6 +44,7 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
         _time = time;
         _commit = new GroupCommit(WriteAsync, RestoreStored);
         _admission = new TenantAdmission(GrainFactory, GetPrimaryKeyString(), time);
+        _tiers = new TenantTiers(GrainFactory, time);
     }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -89,6 +91,7 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
         }
 
         PoolGuarantees.EnsureFit(config);
+        TenantTiers.EnsureKnown(config);
 
         if (_scheduler is null)
         {
@@ -132,10 +135,22 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
         _admission.Restore(null);
     }
 
-    public Task<SubmitResult> Submit(SubmitJobRequest request)
+    public async Task<SubmitResult> Submit(SubmitJobRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return MutateAsync(scheduler => scheduler.Submit(request, _time.GetUtcNow()), result => result.Created);
+
+        // Asked before the change, which stays one synchronous step; only a pool with tier settings needs the tier.
+        var tier = Pool().Config.Tiers.Count > 0 ? await _tiers.OfAsync(request.Tenant) : null;
+        var (result, _) = await MutateAsync(
+            scheduler =>
+            {
+                var now = _time.GetUtcNow();
+                var submitted = scheduler.Submit(request, now);
+                var tierChanged = scheduler.SetTenantTier(request.Tenant, tier, now);
+                return (submitted, tierChanged);
+            },
+            step => step.submitted.Created || step.tierChanged);
+        return result;
     }
 
     public Task<JobInfo?> GetJob(JobId id) => Task.FromResult(Pool().Get(id));

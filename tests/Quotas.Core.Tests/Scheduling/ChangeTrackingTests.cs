@@ -21,6 +21,7 @@ public sealed class ChangeTrackingTests
         var random = new Random(seed);
         var config = WorkerPool(12, Guarantee("a", 4), Guarantee("b", 4, weight: 2)) with
         {
+            Tiers = [new TierShare("premium", 2), new TierShare("basic", BorrowingLimit: Workers(6))],
             MaxFinishedJobs = 7,
             MaxAttempts = 2,
             HistoryBlend = 0.3,
@@ -59,6 +60,10 @@ public sealed class ChangeTrackingTests
                     if (random.Next(5) == 0)
                     {
                         Refusable(() => s.UpdateCapacity(Workers(random.Next(6, 16)), now));
+                    }
+                    else if (random.Next(3) == 0)
+                    {
+                        s.SetTenantTier(Id(tenants[random.Next(3)]), new[] { null, "basic", "premium", "enterprise" }[random.Next(4)], now);
                     }
                     else
                     {

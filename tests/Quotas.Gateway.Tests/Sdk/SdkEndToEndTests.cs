@@ -131,8 +131,15 @@ public sealed class SdkEndToEndTests
         await admin.Tenants.CreateAsync(new NewTenant("acme"));
         var sdk = Sdk(server, (await admin.Tenants.IssueApiKeyAsync("acme")).Key);
 
-        var pool = await admin.Pools.CreateAsync(new Pool { Id = "batch", Capacity = new Dictionary<string, long> { ["cpu"] = 1000 } });
+        var pool = await admin.Pools.CreateAsync(new Pool
+        {
+            Id = "batch",
+            Capacity = new Dictionary<string, long> { ["cpu"] = 1000 },
+            Tiers = [new TierShare("premium", 2, new Dictionary<string, long> { ["cpu"] = 800 })],
+        });
         Assert.Equal(1000, pool.Capacity["cpu"]);
+        Assert.Equal(new TierShare("premium", 2), Assert.Single(pool.Tiers!) with { BorrowingLimit = null });
+        Assert.Equal(800, pool.Tiers![0].BorrowingLimit!["cpu"]);
         Assert.Equal(2000, (await admin.Pools.UpdateCapacityAsync("batch", new Dictionary<string, long> { ["cpu"] = 2000 })).Capacity["cpu"]);
         Assert.Equal(2000, (await admin.Pools.GetAsync("batch")).Capacity["cpu"]);
 
