@@ -78,6 +78,13 @@ public sealed class JobApiTests
 
         Assert.Equal(8, leases.Count);
         Assert.Equal(6, leases.Count(l => (string?)l!["tenant"] == "globex"));
+
+        var premium = await (await globex.GetAsync("/v1/tenants/globex/pools/shared/usage")).Ok();
+        Assert.Equal(("premium", 3.0, 6, 2, 3000), ((string?)premium["tier"], (double)premium["weight"]!, (int)premium["leasedJobs"]!, (int)premium["queuedJobs"]!, (long)premium["allocated"]!["cpu"]!));
+        var basic = await (await acme.GetAsync("/v1/tenants/acme/pools/shared/usage")).Ok();
+        Assert.Equal(("basic", 1.0, 2, 6), ((string?)basic["tier"], (double)basic["weight"]!, (int)basic["leasedJobs"]!, (int)basic["queuedJobs"]!));
+        Assert.Equal((double)premium["weightedShare"]!, (double)basic["weightedShare"]!, 6);
+        await (await acme.GetAsync("/v1/tenants/acme/pools/nowhere/usage")).Problem(404, "unknown_pool");
         await (await admin.PostJson("/v1/pools", """{"id":"other","capacity":{"cpu":1},"tiers":[{"tier":"gold"}]}""")).Problem(400, "invalid_pool_config");
     }
 

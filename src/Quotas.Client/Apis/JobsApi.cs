@@ -2,7 +2,7 @@ using Quotas.Client.Http;
 
 namespace Quotas.Client;
 
-/// <summary>A tenant's jobs in a pool: submit, read, list, cancel.</summary>
+/// <summary>A tenant's jobs in a pool: submit, read, list, cancel; and the tenant's standing in the pool.</summary>
 public sealed class JobsApi
 {
     private readonly ApiTransport _api;
@@ -30,5 +30,11 @@ public sealed class JobsApi
     public IAsyncEnumerable<Job> ListAsync(string tenantId, string poolId, int pageSize = 100, CancellationToken cancellationToken = default) =>
         _api.ListAsync<Job>(JobsPath(tenantId, poolId), pageSize, cancellationToken);
 
-    private static string JobsPath(string tenantId, string poolId) => Paths.Tenant(tenantId) + "/pools/" + Paths.Segment(poolId, nameof(poolId)) + "/jobs";
+    /// <summary>The tenant's standing in the pool: what it holds and waits for, its weight and its key in the fair order.</summary>
+    public Task<PoolUsage> GetPoolUsageAsync(string tenantId, string poolId, CancellationToken cancellationToken = default) =>
+        _api.SendAsync<PoolUsage>(HttpMethod.Get, PoolPath(tenantId, poolId) + "/usage", null, null, cancellationToken);
+
+    private static string JobsPath(string tenantId, string poolId) => PoolPath(tenantId, poolId) + "/jobs";
+
+    private static string PoolPath(string tenantId, string poolId) => Paths.Tenant(tenantId) + "/pools/" + Paths.Segment(poolId, nameof(poolId));
 }

@@ -102,6 +102,22 @@ public sealed record Pool
     public int? MaxAttempts { get; init; }
 }
 
+/// <summary>
+/// A tenant's standing in a pool. <c>WeightedShare</c> is its key in the fair order (its dominant share, blended with
+/// decayed history when the pool says so, divided by its weight): the tenant with the least goes first. <c>Tier</c> is
+/// the tenant's tier as the pool last learnt it (null before its first submission to a pool with tier settings).
+/// </summary>
+public sealed record PoolUsage(
+    string Tenant,
+    IReadOnlyDictionary<string, long> Allocated,
+    int QueuedJobs,
+    int LeasedJobs,
+    long CompletedJobs,
+    double WeightedShare,
+    IReadOnlyDictionary<string, long> ReportedUsage,
+    double Weight = 1,
+    string? Tier = null);
+
 public sealed record JobLease(long JobId, string Tenant, IReadOnlyDictionary<string, long> Demand, int Priority, DateTimeOffset ExpiresAt, int Attempt);
 
 public sealed record HeartbeatResult(IReadOnlyList<long> Renewed, IReadOnlyList<long> Preempt, IReadOnlyList<long> Lost);

@@ -118,7 +118,7 @@ public sealed partial class FairShareScheduler
             return new TenantUsage(tenant, zero, 0, 0, 0, 0, zero);
         }
 
-        return new TenantUsage(tenant, _layout.ToVector(t.Allocated), t.QueuedCount, t.LeasedCount, t.CompletedCount, t.ShareKey, _layout.ToVector(t.ReportedUsage));
+        return new TenantUsage(tenant, _layout.ToVector(t.Allocated), t.QueuedCount, t.LeasedCount, t.CompletedCount, t.ShareKey, _layout.ToVector(t.ReportedUsage), t.Weight, t.Tier);
     }
 
     /// <summary>Changes the pool's capacity (same resources); reclaim and the fair order are re-evaluated at once.</summary>

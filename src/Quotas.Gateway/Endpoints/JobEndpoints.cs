@@ -13,7 +13,7 @@ using SchedulingTenantId = Quotas.Core.Scheduling.TenantId;
 
 namespace Quotas.Gateway.Endpoints;
 
-/// <summary>A tenant's jobs in a pool: submit (idempotent), get, cancel, list.</summary>
+/// <summary>A tenant's jobs in a pool: submit (idempotent), get, cancel, list; and the tenant's standing in the pool.</summary>
 internal static class JobEndpoints
 {
     public static void MapJobEndpoints(this RouteGroupBuilder v1)
@@ -25,7 +25,12 @@ internal static class JobEndpoints
         jobs.MapGet("/", List).WithName("ListJobs");
         jobs.MapGet("/{jobId:long}", Get).WithName("GetJob");
         jobs.MapDelete("/{jobId:long}", Cancel).WithName("CancelJob");
+        v1.MapGet("/tenants/{tenantId}/pools/{poolId}/usage", Usage).WithName("GetPoolUsage").WithTags("Jobs").RequireTenantOrAdmin();
     }
+
+    /// <summary>The tenant's standing in the pool: what it holds and waits for, its weight, and its key in the fair order.</summary>
+    private static async Task<TenantUsage> Usage(string tenantId, string poolId, IGrainFactory grains) =>
+        await Pool(grains, poolId).GetTenantUsage(new SchedulingTenantId(tenantId));
 
     private static Task<IResult> Submit(HttpContext context, string tenantId, string poolId, SubmitJobBody body, IGrainFactory grains) =>
         IdempotentRequest.RunAsync(context, tenantId, $"jobs/{poolId}", body, async key =>

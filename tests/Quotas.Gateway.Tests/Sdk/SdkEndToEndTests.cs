@@ -149,6 +149,8 @@ public sealed class SdkEndToEndTests
         var other = await sdk.Jobs.SubmitAsync("acme", "batch", new NewJob(new Dictionary<string, long> { ["cpu"] = 100 }));
         Assert.NotEqual(job.Id, other.Id);
         Assert.Equal(JobState.Queued, (await sdk.Jobs.GetAsync("acme", "batch", job.Id)).State);
+        var standing = await sdk.Jobs.GetPoolUsageAsync("acme", "batch");
+        Assert.Equal(("acme", 2, 0, 1.0, "basic"), (standing.Tenant, standing.QueuedJobs, standing.LeasedJobs, standing.Weight, standing.Tier));
 
         var listed = new List<long>();
         await foreach (var listedJob in sdk.Jobs.ListAsync("acme", "batch", pageSize: 1))
