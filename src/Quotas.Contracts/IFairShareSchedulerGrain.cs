@@ -47,6 +47,9 @@ public interface IFairShareSchedulerGrain : IGrainWithStringKey
     /// <summary>Per-tenant allocation and usage in this pool.</summary>
     Task<TenantUsage> GetTenantUsage(TenantId tenant);
 
+    /// <summary>The standing of every tenant the pool knows, in tenant id order, a page at a time.</summary>
+    Task<TenantUsagePage> ListTenantUsage(int pageSize, string? cursor);
+
     /// <summary>Jobs queued in the pool, all tenants together: the figure its <see cref="PoolConfig.MaxQueuedJobsPerPool"/> bounds.</summary>
     Task<int> GetQueuedJobs();
 }

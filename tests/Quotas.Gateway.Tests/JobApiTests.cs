@@ -85,6 +85,14 @@ public sealed class JobApiTests
         Assert.Equal(("basic", 1.0, 2, 6), ((string?)basic["tier"], (double)basic["weight"]!, (int)basic["leasedJobs"]!, (int)basic["queuedJobs"]!));
         Assert.Equal((double)premium["weightedShare"]!, (double)basic["weightedShare"]!, 6);
         await (await acme.GetAsync("/v1/tenants/acme/pools/nowhere/usage")).Problem(404, "unknown_pool");
+
+        var standings = await admin.GetAsync("/v1/pools/shared/tenants?limit=1");
+        Assert.Equal("acme", (string?)(await standings.Ok())["items"]![0]!["tenant"]);
+        Assert.Contains("cursor=acme", standings.Headers.GetValues("Link").Single(), StringComparison.Ordinal);
+        var rest = await (await admin.GetAsync("/v1/pools/shared/tenants?limit=1&cursor=acme")).Ok();
+        Assert.Equal(("globex", 3.0), ((string?)rest["items"]![0]!["tenant"], (double)rest["items"]![0]!["weight"]!));
+        Assert.Null((string?)rest["nextCursor"]);
+        await (await acme.GetAsync("/v1/pools/shared/tenants")).Problem(403);
         await (await admin.PostJson("/v1/pools", """{"id":"other","capacity":{"cpu":1},"tiers":[{"tier":"gold"}]}""")).Problem(400, "invalid_pool_config");
     }
 

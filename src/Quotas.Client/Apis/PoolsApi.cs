@@ -31,6 +31,10 @@ public sealed class PoolsApi
         return _api.SendAsync<Pool>(HttpMethod.Put, Paths.Pool(poolId) + "/capacity", new { capacity }, null, cancellationToken);
     }
 
+    /// <summary>Every tenant's standing in the pool (listed, or with jobs the pool knows), in tenant id order.</summary>
+    public IAsyncEnumerable<PoolUsage> ListTenantsAsync(string poolId, int pageSize = 100, CancellationToken cancellationToken = default) =>
+        _api.ListAsync<PoolUsage>(Paths.Pool(poolId) + "/tenants", pageSize, cancellationToken);
+
     /// <summary>Deletes an empty pool; <paramref name="force"/> also drops its queued and running jobs.</summary>
     public Task DeleteAsync(string poolId, bool force = false, CancellationToken cancellationToken = default) =>
         _api.SendAsync(HttpMethod.Delete, Paths.Pool(poolId) + (force ? "?force=true" : ""), null, null, cancellationToken);

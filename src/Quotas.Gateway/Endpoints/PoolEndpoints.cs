@@ -9,7 +9,7 @@ using Quotas.Gateway.Problems;
 
 namespace Quotas.Gateway.Endpoints;
 
-/// <summary>Pools (admin): create, read, replace, update capacity, delete; and the worker protocol (admin key).</summary>
+/// <summary>Pools (admin): create, read, replace, update capacity, delete, its tenants' standings; and the worker protocol (admin key).</summary>
 internal static class PoolEndpoints
 {
     public static void MapPoolEndpoints(this RouteGroupBuilder v1)
@@ -20,6 +20,7 @@ internal static class PoolEndpoints
         pools.MapPut("/{poolId}", Replace).WithName("ReplacePool");
         pools.MapPut("/{poolId}/capacity", UpdateCapacity).WithName("UpdatePoolCapacity");
         pools.MapDelete("/{poolId}", Delete).WithName("DeletePool");
+        pools.MapGet("/{poolId}/tenants", ListTenants).WithName("ListPoolTenants");
 
         var workers = v1.MapGroup("/pools/{poolId}").WithTags("Workers").RequireAdmin();
         workers.MapPost("/workers/{workerId}/leases", LeaseJobs).WithName("LeaseJobs");
@@ -63,6 +64,13 @@ internal static class PoolEndpoints
         }
 
         return TypedResults.Ok(await pool.Configure(config with { Capacity = request.Capacity }));
+    }
+
+    /// <summary>Every tenant's standing in the pool, by tenant id: who holds the pool, who waits, and their weights.</summary>
+    private static async Task<Page<TenantUsage>> ListTenants(HttpContext context, string poolId, IGrainFactory grains, string? cursor, int? limit)
+    {
+        var page = await JobEndpoints.Pool(grains, poolId).ListTenantUsage(Paging.Limit(limit), cursor);
+        return Paging.Page(context, page.Tenants, page.NextCursor);
     }
 
     private static async Task<IResult> Delete(string poolId, IGrainFactory grains, bool? force)

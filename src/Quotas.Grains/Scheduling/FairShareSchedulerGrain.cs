@@ -262,6 +262,8 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
 
     public Task<int> GetQueuedJobs() => Task.FromResult(Pool().QueuedJobs);
 
+    public Task<TenantUsagePage> ListTenantUsage(int pageSize, string? cursor) => Task.FromResult(Pool().ListTenantUsage(pageSize, cursor));
+
     private async Task ExpireLeasesAsync()
     {
         if (_scheduler is not null)

@@ -151,6 +151,8 @@ public sealed class SdkEndToEndTests
         Assert.Equal(JobState.Queued, (await sdk.Jobs.GetAsync("acme", "batch", job.Id)).State);
         var standing = await sdk.Jobs.GetPoolUsageAsync("acme", "batch");
         Assert.Equal(("acme", 2, 0, 1.0, "basic"), (standing.Tenant, standing.QueuedJobs, standing.LeasedJobs, standing.Weight, standing.Tier));
+        var listedStanding = Assert.Single(await admin.Pools.ListTenantsAsync("batch").ToListAsync());
+        Assert.Equal((standing.Tenant, standing.QueuedJobs, standing.Weight, standing.Tier), (listedStanding.Tenant, listedStanding.QueuedJobs, listedStanding.Weight, listedStanding.Tier));
 
         var listed = new List<long>();
         await foreach (var listedJob in sdk.Jobs.ListAsync("acme", "batch", pageSize: 1))
