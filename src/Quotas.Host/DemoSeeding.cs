@@ -3,7 +3,7 @@ using Quotas.Gateway;
 
 namespace Quotas.Host;
 
-/// <summary>Seeds the demo tenants once the host has started; a failure is logged and leaves the service running.</summary>
+/// <summary>Seeds the demo tenants and pool once the host has started; a failure is logged and leaves the service running.</summary>
 internal static partial class DemoSeeding
 {
     public static async Task RunAsync(WebApplication app)
@@ -11,7 +11,7 @@ internal static partial class DemoSeeding
         try
         {
             await DemoTenants.SeedAsync(app.Services.GetRequiredService<IGrainFactory>());
-            LogSeeded(app.Logger, string.Join(", ", DemoTenants.All.Select(t => t.Id)));
+            LogSeeded(app.Logger, string.Join(", ", DemoTenants.All.Select(t => t.Id)), DemoTenants.Pool.Id);
         }
         catch (Exception e)
         {
@@ -19,9 +19,9 @@ internal static partial class DemoSeeding
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Demo tenants ready: {Tenants}")]
-    private static partial void LogSeeded(ILogger logger, string tenants);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo tenants ready: {Tenants}; demo pool: {Pool}")]
+    private static partial void LogSeeded(ILogger logger, string tenants, string pool);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Seeding the demo tenants failed; the service runs without them")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Seeding the demo tenants and pool failed; the service runs without them")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 }

@@ -22,7 +22,7 @@ public sealed class EmbeddedHostTests : IDisposable
     }
 
     [Fact]
-    public async Task The_embedded_mode_seeds_three_demo_tenants_that_the_logged_admin_key_lists()
+    public async Task The_embedded_mode_seeds_three_demo_tenants_and_a_demo_pool_that_the_logged_admin_key_lists()
     {
         await using var host = await HostProcess.StartAsync(_directory, "--Quotas:SqliteConnectionString", $"Data Source={Path.Combine(_directory, "quotas.db")}");
         var adminKey = Regex.Match(host.Output, @"the admin key of this run is (\S+)\.").Groups[1].Value;
@@ -36,6 +36,11 @@ public sealed class EmbeddedHostTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, tenants.StatusCode);
         var ids = JsonNode.Parse(await tenants.Content.ReadAsStringAsync())!["items"]!.AsArray().Select(t => (string?)t!["id"]).ToList();
         Assert.Equal(["demo-basic", "demo-enterprise", "demo-premium"], ids);
+
+        using var pool = await host.GetAsync("/v1/pools/demo-pool");
+        Assert.Equal(HttpStatusCode.OK, pool.StatusCode);
+        var tiers = JsonNode.Parse(await pool.Content.ReadAsStringAsync())!["tiers"]!.AsArray();
+        Assert.Equal(["premium:2", "enterprise:4"], tiers.Select(t => $"{t!["tier"]}:{t["weight"]}"));
     }
 
     [Fact]
