@@ -65,14 +65,16 @@ public sealed class JobApiTests
         using var acme = server.Client(await admin.CreateTenantWithKey("acme"));
         var globexKey = (string)(await (await admin.PostAsync("/v1/tenants/globex/api-keys", null)).Ok(201))["key"]!;
         using var globex = server.Client(globexKey);
-        var pool = await (await admin.PostJson("/v1/pools", """{"id":"shared","capacity":{"cpu":4000},"tiers":[{"tier":"premium","weight":3}]}""")).Ok(201);
-        Assert.Equal(3, (double)pool["tiers"]![0]!["weight"]!);
-
+        await (await admin.PostJson("/v1/pools", """{"id":"shared","capacity":{"cpu":4000}}""")).Ok(201);
         for (var i = 0; i < 8; i++)
         {
             await (await acme.PostJson("/v1/tenants/acme/pools/shared/jobs", """{"demand":{"cpu":500}}""", $"a-{i}")).Ok(201);
             await (await globex.PostJson("/v1/tenants/globex/pools/shared/jobs", """{"demand":{"cpu":500}}""", $"g-{i}")).Ok(201);
         }
+
+        // Settings given after the jobs were queued apply to them: the pool learnt the tiers with the submissions.
+        var pool = await (await admin.PutJson("/v1/pools/shared", """{"id":"shared","capacity":{"cpu":4000},"tiers":[{"tier":"premium","weight":3}]}""")).Ok();
+        Assert.Equal(3, (double)pool["tiers"]![0]!["weight"]!);
 
         var leases = (await (await admin.PostJson("/v1/pools/shared/workers/w1/leases", """{"freeCapacity":{"cpu":4000},"leaseTtlSeconds":30,"maxJobs":8}""")).Ok()).AsArray();
 
@@ -94,6 +96,7 @@ public sealed class JobApiTests
         Assert.Null((string?)rest["nextCursor"]);
         await (await acme.GetAsync("/v1/pools/shared/tenants")).Problem(403);
         await (await admin.PostJson("/v1/pools", """{"id":"other","capacity":{"cpu":1},"tiers":[{"tier":"gold"}]}""")).Problem(400, "invalid_pool_config");
+        await (await admin.PostJson("/v1/pools", """{"id":"other","capacity":{"cpu":1},"tiers":[{"tier":"basic"}],"listedTenantsOnly":true}""")).Problem(400, "invalid_pool_config");
     }
 
     [Fact]
@@ -178,6 +181,11 @@ public sealed class JobApiTests
         Assert.Contains("ask an administrator to add the tenant", detail, StringComparison.Ordinal);
         Assert.DoesNotContain("acme", detail, StringComparison.Ordinal);
         await (await listed.PostJson("/v1/tenants/acme/pools/private/jobs", """{"demand":{"cpu":100}}""", "job-1")).Ok(201);
+
+        // Nor does its standing in the pool tell the refused tenant what the pool offers.
+        var standing = await (await unlisted.GetAsync("/v1/tenants/initech/pools/private/usage")).Problem(403, "tenant_not_in_pool");
+        Assert.DoesNotContain("cpu", standing.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal(1, (int)(await (await listed.GetAsync("/v1/tenants/acme/pools/private/usage")).Ok())["queuedJobs"]!);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class PoolsApi
         return _api.SendAsync<Pool>(HttpMethod.Put, Paths.Pool(poolId) + "/capacity", new { capacity }, null, cancellationToken);
     }
 
-    /// <summary>Every tenant's standing in the pool (listed, or with jobs the pool knows), in tenant id order.</summary>
+    /// <summary>Every tenant's standing in the pool (listed, or that has used it), in tenant id order.</summary>
     public IAsyncEnumerable<PoolUsage> ListTenantsAsync(string poolId, int pageSize = 100, CancellationToken cancellationToken = default) =>
         _api.ListAsync<PoolUsage>(Paths.Pool(poolId) + "/tenants", pageSize, cancellationToken);
 

@@ -3,7 +3,7 @@ namespace Quotas.Core.Scheduling;
 public sealed partial class FairShareScheduler
 {
     /// <summary>
-    /// The standing of every tenant the pool knows (listed, or with jobs known to the pool), in tenant id order,
+    /// The standing of every tenant the pool knows (listed, or that has used it), in tenant id order,
     /// <paramref name="pageSize"/> at a time: what an operator reads to see who holds the pool and who waits.
     /// </summary>
     public TenantUsagePage ListTenantUsage(int pageSize, string? cursor = null)

@@ -8,7 +8,16 @@ public sealed partial class FairShareScheduler
     /// Queues a job, or returns the job an earlier submission with the same tenant and idempotency key created.
     /// Throws <see cref="SchedulingException"/> and changes nothing when the request cannot be accepted.
     /// </summary>
-    public SubmitResult Submit(SubmitJobRequest request, DateTimeOffset now)
+    public SubmitResult Submit(SubmitJobRequest request, DateTimeOffset now) => Submit(request, now, tierKnown: false, tier: null);
+
+    /// <summary>
+    /// <see cref="Submit(SubmitJobRequest, DateTimeOffset)"/> for a tenant whose tier the owner knows (null: none): a
+    /// tenant the pool does not list is checked against its tier's settings (<see cref="PoolConfig.Tiers"/>), and the
+    /// tier is recorded with the job, as <see cref="SetTenantTier"/> does.
+    /// </summary>
+    public SubmitResult Submit(SubmitJobRequest request, string? tier, DateTimeOffset now) => Submit(request, now, tierKnown: true, tier);
+
+    private SubmitResult Submit(SubmitJobRequest request, DateTimeOffset now, bool tierKnown, string? tier)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!TenantId.IsValid(request.Tenant.Value))
@@ -49,7 +58,7 @@ public sealed partial class FairShareScheduler
         CheckFitsCapacity(dense);
         CheckOutsideReserve(tenant, dense);
 
-        if (tenant?.Limit is { } limit)
+        if ((tierKnown ? LimitUnderTier(request.Tenant, tenant, tier) : tenant?.Limit) is { } limit)
         {
             for (var i = 0; i < dense.Length; i++)
             {
@@ -86,6 +95,11 @@ public sealed partial class FairShareScheduler
         if (tenant.HasGuarantee)
         {
             EvaluateReclaim();
+        }
+
+        if (tierKnown)
+        {
+            SetTenantTier(request.Tenant, tier, now);
         }
 
         return new SubmitResult(job.ToInfo(), Created: true);
@@ -131,11 +145,13 @@ public sealed partial class FairShareScheduler
             return;
         }
 
-        // The message names the caller and the pool only: which tenants the pool does admit is not the caller's business.
-        throw new SchedulingException(
-            SchedulingErrorCodes.TenantNotInPool,
-            $"Tenant '{request.Tenant}' may not submit jobs to pool '{_config.Id}', which admits only the tenants listed in its configuration; ask an administrator to add the tenant to the pool's tenants.");
+        throw NotInPool(request.Tenant);
     }
+
+    // The message names the caller and the pool only: which tenants the pool does admit is not the caller's business.
+    private SchedulingException NotInPool(TenantId tenant) => new(
+        SchedulingErrorCodes.TenantNotInPool,
+        $"Tenant '{tenant}' may not submit jobs to pool '{_config.Id}', which admits only the tenants listed in its configuration; ask an administrator to add the tenant to the pool's tenants.");
 
     /// <summary>The demand in the pool's layout, refused when it is missing, names an unknown resource, or is negative or zero.</summary>
     private long[] ValidateDemand(ResourceVector? demand)

@@ -29,17 +29,34 @@ public sealed partial class FairShareScheduler
         return true;
     }
 
+    /// <summary>Whether the pool lists the tenant by name, so that its own settings apply rather than its tier's.</summary>
+    public bool Lists(TenantId tenant) => _shares.ContainsKey(tenant);
+
     /// <summary>Gives a tenant not listed by name the settings of its tier, or the defaults.</summary>
     private void ApplyTierSettings(TenantState tenant)
     {
-        if (_shares.ContainsKey(tenant.Id))
+        if (!_shares.ContainsKey(tenant.Id))
         {
-            return;
+            ApplySettings(tenant, TierSettings(tenant.Id, tenant.Tier));
+        }
+    }
+
+    private TenantShare TierSettings(TenantId tenant, string? tier) =>
+        tier is not null && _tierShares.TryGetValue(tier, out var settings)
+            ? new TenantShare(tenant, settings.Weight, null, settings.BorrowingLimit)
+            : new TenantShare(tenant);
+
+    /// <summary>
+    /// The limit a submission of <paramref name="id"/> is held to once its tier is <paramref name="tier"/>: its own when
+    /// listed or already of that tier, else its tier's borrowing limit (a tier gives no guarantee); null when none.
+    /// </summary>
+    private long[]? LimitUnderTier(TenantId id, TenantState? tenant, string? tier)
+    {
+        if (_shares.ContainsKey(id) || (tenant is not null && tenant.Tier == tier))
+        {
+            return tenant?.Limit;
         }
 
-        var share = tenant.Tier is not null && _tierShares.TryGetValue(tenant.Tier, out var tier)
-            ? new TenantShare(tenant.Id, tier.Weight, null, tier.BorrowingLimit)
-            : new TenantShare(tenant.Id);
-        ApplySettings(tenant, share);
+        return TierSettings(id, tier).BorrowingLimit is { } limit ? _layout.ToDense(limit, "borrowing limit", long.MaxValue) : null;
     }
 }

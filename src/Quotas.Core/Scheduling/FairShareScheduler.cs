@@ -110,10 +110,19 @@ public sealed partial class FairShareScheduler
         return new JobPage(page, more ? page[^1].Id.ToString() : null);
     }
 
+    /// <summary>
+    /// The tenant's standing in the pool; zero for a tenant the pool does not know yet, except in a pool for listed
+    /// tenants only, which refuses an unlisted tenant as its submissions are refused, telling it nothing of its resources.
+    /// </summary>
     public TenantUsage GetTenantUsage(TenantId tenant)
     {
         if (!_tenants.TryGetValue(tenant, out var t))
         {
+            if (_config.ListedTenantsOnly)
+            {
+                throw NotInPool(tenant);
+            }
+
             var zero = _layout.ToVector(new long[_layout.Count]);
             return new TenantUsage(tenant, zero, 0, 0, 0, 0, zero);
         }
@@ -127,7 +136,7 @@ public sealed partial class FairShareScheduler
         ArgumentNullException.ThrowIfNull(capacity);
         var next = _config with { Capacity = capacity };
         PoolConfigValidator.Validate(next);
-        PoolGuarantees.EnsureFit(next);
+        PoolGuarantees.EnsureFit(next, _config);
         var sameResources = capacity.Count == _layout.Count;
         for (var i = 0; sameResources && i < capacity.Count; i++)
         {
@@ -154,7 +163,7 @@ public sealed partial class FairShareScheduler
     {
         ArgumentNullException.ThrowIfNull(share);
         PoolConfigValidator.ValidateShare(_config, share);
-        PoolGuarantees.EnsureFit(_config with { Tenants = [.. _shares.Values.Where(s => s.Tenant != share.Tenant), share] });
+        PoolGuarantees.EnsureFit(_config with { Tenants = [.. _shares.Values.Where(s => s.Tenant != share.Tenant), share] }, _config);
         ApplyShare(GetOrAddTenant(share.Tenant), share);
         _config = _config with { Tenants = [.. _shares.Values] };
         _poolChanged = true;

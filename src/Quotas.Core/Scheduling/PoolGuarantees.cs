@@ -8,8 +8,13 @@ namespace Quotas.Core.Scheduling;
 /// </summary>
 public static class PoolGuarantees
 {
-    /// <summary>Throws <see cref="SchedulingException"/> (<c>invalid_pool_config</c>) naming the first resource whose guarantees exceed the capacity.</summary>
-    public static void EnsureFit(PoolConfig config)
+    /// <summary>
+    /// Throws <see cref="SchedulingException"/> (<c>invalid_pool_config</c>) naming the first resource whose guarantees
+    /// exceed the capacity. With <paramref name="current"/>, the configuration being replaced, a change that leaves a
+    /// resource over its capacity is still accepted when it does not add to the excess, so that a pool stored before
+    /// the rule can be brought within it one change at a time.
+    /// </summary>
+    public static void EnsureFit(PoolConfig config, PoolConfig? current = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         if (config.Capacity is null)
@@ -20,14 +25,9 @@ public static class PoolGuarantees
         for (var i = 0; i < config.Capacity.Count; i++)
         {
             var name = config.Capacity.NameAt(i);
-            var sum = 0L;
-            foreach (var share in config.Tenants ?? [])
-            {
-                sum = SaturatingAdd(sum, share?.Guaranteed?[name] ?? 0);
-            }
-
             var capacity = config.Capacity.AmountAt(i);
-            if (sum > capacity)
+            var sum = Sum(config, name);
+            if (sum > capacity && (current?.Capacity is null || sum - capacity > Sum(current, name) - current.Capacity[name]))
             {
                 throw new SchedulingException(
                     SchedulingErrorCodes.InvalidPoolConfig,
@@ -36,5 +36,15 @@ public static class PoolGuarantees
         }
     }
 
-    private static long SaturatingAdd(long a, long b) => b > long.MaxValue - a ? long.MaxValue : a + b;
+    private static long Sum(PoolConfig config, string resource)
+    {
+        var sum = 0L;
+        foreach (var share in config.Tenants ?? [])
+        {
+            var amount = share?.Guaranteed?[resource] ?? 0;
+            sum = amount > long.MaxValue - sum ? long.MaxValue : sum + amount;
+        }
+
+        return sum;
+    }
 }

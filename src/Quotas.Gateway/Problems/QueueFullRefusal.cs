@@ -1,4 +1,3 @@
-using Grains;
 using Microsoft.AspNetCore.Http;
 using Quotas.Contracts;
 using Quotas.Core.Scheduling;
@@ -36,9 +35,10 @@ internal static class QueueFullRefusal
         {
             total = await pool.GetQueuedJobs();
         }
-        catch (UnknownGrainMethodException)
+        catch (NotSupportedException)
         {
-            // A silo of an older release (a rolling upgrade) cannot count; the refusal's message has the counts.
+            // A silo of an older release (a rolling upgrade) cannot count: UnknownGrainMethodException, or the plain
+            // NotSupportedException of releases before it (docs/contracts.md). The refusal's message has the counts.
             throw refusal;
         }
 

@@ -90,8 +90,8 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
             throw new SchedulingException(SchedulingErrorCodes.InvalidPoolConfig, $"The configuration names pool '{config.Id}' but was sent to pool '{GetPrimaryKeyString()}'; send it to its own pool.");
         }
 
-        PoolGuarantees.EnsureFit(config);
-        TenantTiers.EnsureKnown(config);
+        PoolGuarantees.EnsureFit(config, _scheduler?.Config);
+        TenantTiers.EnsureUsable(config);
 
         if (_scheduler is null)
         {
@@ -139,18 +139,15 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
     {
         ArgumentNullException.ThrowIfNull(request);
 
-        // Asked before the change, which stays one synchronous step; only a pool with tier settings needs the tier.
-        var tier = Pool().Config.Tiers.Count > 0 ? await _tiers.OfAsync(request.Tenant) : null;
-        var (result, _) = await MutateAsync(
-            scheduler =>
-            {
-                var now = _time.GetUtcNow();
-                var submitted = scheduler.Submit(request, now);
-                var tierChanged = scheduler.SetTenantTier(request.Tenant, tier, now);
-                return (submitted, tierChanged);
-            },
-            step => step.submitted.Created || step.tierChanged);
-        return result;
+        // The tier is asked before the change, which stays one synchronous step. A tenant the pool lists by name has
+        // its own settings, and a pool for listed tenants only has no tier settings (Configure refuses them).
+        var scheduler = Pool();
+        var (known, tier) = scheduler.Lists(request.Tenant) || scheduler.Config.ListedTenantsOnly
+            ? (false, null)
+            : await _tiers.OfAsync(request.Tenant);
+        return await MutateAsync(
+            pool => known ? pool.Submit(request, tier, _time.GetUtcNow()) : pool.Submit(request, _time.GetUtcNow()),
+            result => result.Created);
     }
 
     public Task<JobInfo?> GetJob(JobId id) => Task.FromResult(Pool().Get(id));

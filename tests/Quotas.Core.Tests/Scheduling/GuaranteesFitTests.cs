@@ -51,6 +51,21 @@ public sealed class GuaranteesFitTests
     }
 
     [Fact]
+    public void A_pool_over_its_capacity_may_be_brought_within_it_one_change_at_a_time_but_not_further_over()
+    {
+        var stored = new FairShareScheduler(WorkerPool(10, Guarantee("a", 6), Guarantee("b", 4))).ToSnapshot();
+        var s = FairShareScheduler.FromSnapshot(stored with { Pool = WorkerPool(10, Guarantee("a", 6), Guarantee("b", 8)) });
+
+        s.SetTenant(Guarantee("b", 6), T0);
+        Assert.Throws<SchedulingException>(() => s.SetTenant(Guarantee("b", 7), T0));
+        Assert.Throws<SchedulingException>(() => s.UpdateCapacity(Workers(9), T0));
+        s.UpdateCapacity(Workers(11), T0);
+        s.SetTenant(Guarantee("b", 5), T0);
+
+        Assert.Equal(11, s.Config.Tenants.Sum(t => t.Guaranteed!["workers"]));
+    }
+
+    [Fact]
     public void A_stored_pool_whose_guarantees_exceed_its_capacity_still_restores()
     {
         var stored = new FairShareScheduler(WorkerPool(10, Guarantee("a", 6), Guarantee("b", 4))).ToSnapshot();

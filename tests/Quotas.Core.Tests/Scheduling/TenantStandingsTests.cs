@@ -29,6 +29,15 @@ public sealed class TenantStandingsTests
     }
 
     [Fact]
+    public void A_pool_for_listed_tenants_only_tells_an_unlisted_tenant_nothing_of_its_resources()
+    {
+        var s = new FairShareScheduler(WorkerPool(4, new TenantShare(Id("a"))) with { ListedTenantsOnly = true });
+
+        Assert.Equal(SchedulingErrorCodes.TenantNotInPool, Assert.Throws<SchedulingException>(() => s.GetTenantUsage(Id("outsider"))).Code);
+        Assert.Equal(0, s.GetTenantUsage(Id("a")).QueuedJobs);
+    }
+
+    [Fact]
     public void A_bad_page_size_or_cursor_is_refused()
     {
         var s = new FairShareScheduler(WorkerPool(4));

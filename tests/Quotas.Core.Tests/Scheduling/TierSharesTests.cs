@@ -64,7 +64,7 @@ public sealed class TierSharesTests
 
         Assert.True(s.SetTenantTier(Id("a"), "premium", T0));
         Assert.False(s.SetTenantTier(Id("a"), "premium", T0));
-        Assert.Equal(0.0, s.GetTenantUsage(Id("a")).WeightedShare);
+        Assert.Equal((3.0, "premium"), (s.GetTenantUsage(Id("a")).Weight, s.GetTenantUsage(Id("a")).Tier));
         Assert.False(s.SetTenantTier(Id("nobody"), "premium", T0));
 
         var leases = Fill(s, 40, ("a", "basic"), ("b", "premium"));
@@ -112,6 +112,33 @@ public sealed class TierSharesTests
         s.SetTenantTier(Id("a"), "premium", T0);
 
         Assert.Equal("premium", Assert.Single(s.TakeChanges().Usage).Tier);
+    }
+
+    [Fact]
+    public void A_submission_with_its_tier_is_held_to_the_tiers_limit_from_its_first_job_and_a_refusal_leaves_no_trace()
+    {
+        var s = PoolWithTiers(10, [new TierShare("basic", BorrowingLimit: Workers(2))]);
+
+        var e = Assert.Throws<SchedulingException>(() => s.Submit(new SubmitJobRequest(Id("a"), Workers(3), 0, "k1"), "basic", T0));
+
+        Assert.Equal(SchedulingErrorCodes.DemandExceedsTenantLimit, e.Code);
+        Assert.Empty(s.ListTenantUsage(10).Tenants);
+        Assert.True(s.Submit(new SubmitJobRequest(Id("a"), Workers(2), 0, "k2"), "basic", T0).Created);
+        Assert.Equal("basic", s.GetTenantUsage(Id("a")).Tier);
+
+        // Of another tier now (deleted and created again): the new tier's settings decide, not the recorded ones.
+        Assert.True(s.Submit(new SubmitJobRequest(Id("a"), Workers(5), 0, "k3"), "premium", T0).Created);
+        Assert.Equal("premium", s.GetTenantUsage(Id("a")).Tier);
+    }
+
+    [Fact]
+    public void A_submission_with_its_tier_in_a_pool_listing_the_tenant_keeps_the_tenants_own_settings()
+    {
+        var s = PoolWithTiers(10, [new TierShare("basic", BorrowingLimit: Workers(2))], new TenantShare(Id("a"), Weight: 5));
+
+        Assert.True(s.Submit(new SubmitJobRequest(Id("a"), Workers(8), 0, "k1"), "basic", T0).Created);
+
+        Assert.Equal((5.0, "basic"), (s.GetTenantUsage(Id("a")).Weight, s.GetTenantUsage(Id("a")).Tier));
     }
 
     [Theory]
