@@ -43,7 +43,7 @@ internal sealed class RetryPolicy(QuotasClientOptions options)
         }
 
         var jitter = options.RetryBaseDelay * Random.Shared.NextDouble();
-        return wait + jitter;
+        return AtLeastOneMillisecond(wait + jitter);
     }
 
     private TimeSpan Backoff(int retry)
@@ -54,6 +54,10 @@ internal sealed class RetryPolicy(QuotasClientOptions options)
             ceiling = options.MaxRetryDelay;
         }
 
-        return ceiling * Random.Shared.NextDouble();
+        return AtLeastOneMillisecond(ceiling * Random.Shared.NextDouble());
     }
+
+    // A delay under a millisecond is no delay to Task.Delay, which counts whole milliseconds and starts no timer on the
+    // options' TimeProvider for it; every retry waits on that provider, so that a test clock sees each one.
+    private static TimeSpan AtLeastOneMillisecond(TimeSpan delay) => delay < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : delay;
 }
