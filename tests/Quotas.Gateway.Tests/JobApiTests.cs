@@ -99,6 +99,29 @@ public sealed class JobApiTests
         await (await admin.PostJson("/v1/pools", """{"id":"other","capacity":{"cpu":1},"tiers":[{"tier":"basic"}],"listedTenantsOnly":true}""")).Problem(400, "invalid_pool_config");
     }
 
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task Pools_are_listed_by_id_a_page_at_a_time_and_a_deleted_one_leaves_the_list(Backend backend)
+    {
+        await using var server = await GatewayServer.StartAsync(backend);
+        using var admin = server.Admin();
+        foreach (var id in new[] { "pool-c", "pool-a", "pool-b" })
+        {
+            await (await admin.PostJson("/v1/pools", """{"id":"ID","capacity":{"cpu":1000}}""".Replace("ID", id, StringComparison.Ordinal))).Ok(201);
+        }
+
+        await (await admin.PostJson("/v1/pools", """{"id":"pool-d","capacity":{"cpu":0}}""")).Problem(400, "invalid_pool_config");
+        await (await admin.DeleteAsync("/v1/pools/pool-b")).Ok(204);
+
+        var first = await admin.GetAsync("/v1/pools?limit=1");
+        Assert.Equal("pool-a", (string?)(await first.Ok())["items"]![0]!["id"]);
+        Assert.Contains("cursor=pool-a", first.Headers.GetValues("Link").Single(), StringComparison.Ordinal);
+        var all = await (await admin.GetAsync("/v1/pools")).Ok();
+        Assert.Equal(["pool-a", "pool-c"], all["items"]!.AsArray().Select(p => (string?)p!["id"]));
+        Assert.Equal(1000, (long)all["items"]![1]!["capacity"]!["cpu"]!);
+    }
+
     [Fact]
     public async Task Guarantees_above_the_capacity_are_refused_on_create_update_and_resize_and_change_nothing()
     {

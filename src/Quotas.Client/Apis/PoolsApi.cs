@@ -15,6 +15,10 @@ public sealed class PoolsApi
         return _api.SendAsync<Pool>(HttpMethod.Post, "v1/pools", pool, null, cancellationToken);
     }
 
+    /// <summary>Every pool, by id, <paramref name="pageSize"/> per request.</summary>
+    public IAsyncEnumerable<Pool> ListAsync(int pageSize = 100, CancellationToken cancellationToken = default) =>
+        _api.ListAsync<Pool>("v1/pools", pageSize, cancellationToken);
+
     public Task<Pool> GetAsync(string poolId, CancellationToken cancellationToken = default) =>
         _api.SendAsync<Pool>(HttpMethod.Get, Paths.Pool(poolId), null, null, cancellationToken);
 

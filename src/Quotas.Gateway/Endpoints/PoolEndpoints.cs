@@ -2,6 +2,8 @@ using Grains;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Quotas.Contracts;
+using Quotas.Contracts.Gateway;
 using Quotas.Core.Scheduling;
 using Quotas.Gateway.Api;
 using Quotas.Gateway.Auth;
@@ -9,13 +11,14 @@ using Quotas.Gateway.Problems;
 
 namespace Quotas.Gateway.Endpoints;
 
-/// <summary>Pools (admin): create, read, replace, update capacity, delete, its tenants' standings; and the worker protocol (admin key).</summary>
+/// <summary>Pools (admin): create, list, read, replace, update capacity, delete, its tenants' standings; and the worker protocol (admin key).</summary>
 internal static class PoolEndpoints
 {
     public static void MapPoolEndpoints(this RouteGroupBuilder v1)
     {
         var pools = v1.MapGroup("/pools").WithTags("Pools").RequireAdmin();
         pools.MapPost("/", Create).WithName("CreatePool").Produces<PoolConfig>(StatusCodes.Status201Created);
+        pools.MapGet("/", List).WithName("ListPools");
         pools.MapGet("/{poolId}", Get).WithName("GetPool");
         pools.MapPut("/{poolId}", Replace).WithName("ReplacePool");
         pools.MapPut("/{poolId}/capacity", UpdateCapacity).WithName("UpdatePoolCapacity");
@@ -39,6 +42,15 @@ internal static class PoolEndpoints
 
         var created = await pool.Configure(config);
         return TypedResults.Created($"/v1/pools/{created.Id}", created);
+    }
+
+    /// <summary>The pools by id, a page at a time; a pool deleted between the directory read and its own is left out.</summary>
+    private static async Task<Page<PoolConfig>> List(HttpContext context, IGrainFactory grains, string? cursor, int? limit)
+    {
+        var size = Paging.Limit(limit);
+        var ids = await grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.PoolsKey).List(cursor, size);
+        var pools = await Task.WhenAll(ids.Select(id => grains.GetGrain<IFairShareSchedulerGrain>(id).GetConfig()));
+        return Paging.Page(context, pools.OfType<PoolConfig>().ToList(), ids.Count == size ? ids[^1] : null);
     }
 
     private static async Task<IResult> Get(HttpContext context, string poolId, IGrainFactory grains) =>

@@ -1,5 +1,6 @@
 using Grains;
 using Quotas.Contracts;
+using Quotas.Contracts.Gateway;
 using Quotas.Core.Scheduling;
 
 namespace Quotas.Grains.Scheduling;
@@ -62,6 +63,8 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
 
         if (_scheduler is not null)
         {
+            // Pools stored before the pool directory existed join it here; for the others it changes nothing.
+            await Directory().Add(GetPrimaryKeyString());
             await ExpireLeasesAsync();
         }
 
@@ -95,15 +98,24 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
 
         if (_scheduler is null)
         {
-            _scheduler = new FairShareScheduler(config, (tenant, _) => _admission.MayTry(tenant), trackChanges: true);
+            // Listed before it is stored: a listing may name a pool whose creation failed (readers skip it), but never
+            // misses one that exists.
+            var created = new FairShareScheduler(config, (tenant, _) => _admission.MayTry(tenant), trackChanges: true);
+            await Directory().Add(GetPrimaryKeyString());
+
+            // The grain is reentrant: a change that created the pool meanwhile is replaced, as any configuration is.
+            if (_scheduler is null)
+            {
+                _scheduler = created;
+            }
+            else
+            {
+                Rebuild(config);
+            }
         }
         else
         {
-            // Rebuilt with the new configuration, then re-balanced against the new capacity at once.
-            var next = Restore(_scheduler.ToSnapshot() with { Pool = config });
-            next.UpdateCapacity(config.Capacity, _time.GetUtcNow());
-            _scheduler = next;
-            _rebuilt = true;
+            Rebuild(config);
         }
 
         var applied = _scheduler.Config;
@@ -112,6 +124,15 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
     }
 
     public Task<PoolConfig?> GetConfig() => Task.FromResult(_scheduler?.Config);
+
+    /// <summary>Rebuilds the pool with a new configuration, then re-balances it against the new capacity at once.</summary>
+    private void Rebuild(PoolConfig config)
+    {
+        var next = Restore(Pool().ToSnapshot() with { Pool = config });
+        next.UpdateCapacity(config.Capacity, _time.GetUtcNow());
+        _scheduler = next;
+        _rebuilt = true;
+    }
 
     public async Task Delete(bool force)
     {
@@ -133,6 +154,7 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
         await _commit.DrainAsync();
         await _entries.ClearAsync();
         _admission.Restore(null);
+        await Directory().Remove(GetPrimaryKeyString());
     }
 
     public async Task<SubmitResult> Submit(SubmitJobRequest request)
@@ -347,6 +369,8 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
 
     private FairShareScheduler Restore(SchedulerSnapshot snapshot) =>
         FairShareScheduler.FromSnapshot(snapshot, (tenant, _) => _admission.MayTry(tenant), trackChanges: true);
+
+    private ITenantDirectoryGrain Directory() => GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.PoolsKey);
 
     private FairShareScheduler Pool() =>
         _scheduler ?? throw new SchedulingException(SchedulingErrorCodes.UnknownPool, $"Pool '{GetPrimaryKeyString()}' does not exist; create it with its capacity first.");

@@ -140,6 +140,7 @@ public sealed class SdkEndToEndTests
         Assert.Equal(1000, pool.Capacity["cpu"]);
         Assert.Equal(new TierShare("premium", 2), Assert.Single(pool.Tiers!) with { BorrowingLimit = null });
         Assert.Equal(800, pool.Tiers![0].BorrowingLimit!["cpu"]);
+        Assert.Equal(["batch"], (await admin.Pools.ListAsync().ToListAsync()).Select(p => p.Id));
         Assert.Equal(2000, (await admin.Pools.UpdateCapacityAsync("batch", new Dictionary<string, long> { ["cpu"] = 2000 })).Capacity["cpu"]);
         Assert.Equal(2000, (await admin.Pools.GetAsync("batch")).Capacity["cpu"]);
 
