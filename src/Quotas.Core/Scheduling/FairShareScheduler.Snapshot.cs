@@ -124,7 +124,6 @@ public sealed partial class FairShareScheduler
         };
         _jobs.Add(job.Id, job);
         tenant.ByIdempotencyKey.Add(job.StoredIdempotencyKey, job);
-        tenant.AppendJob(job);
         switch (info.State)
         {
             case JobState.Queued:

@@ -89,7 +89,6 @@ public sealed partial class FairShareScheduler
         var job = NewJob(tenant, request.Demand, dense, request.Priority, request.IdempotencyKey, request.EstimatedDuration, now);
         _jobs.Add(job.Id, job);
         tenant.ByIdempotencyKey.Add(job.StoredIdempotencyKey, job);
-        tenant.AppendJob(job);
         Enqueue(job);
         Changed(job);
         if (tenant.HasGuarantee)

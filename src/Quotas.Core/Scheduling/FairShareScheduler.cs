@@ -93,20 +93,16 @@ public sealed partial class FairShareScheduler
             return new JobPage([], null);
         }
 
-        // Walks the tenant's jobs from the oldest: O(jobs the tenant has) per page, which keeps forgetting a job O(1).
-        var job = state.FirstJob;
-        while (job is not null && job.Id <= after)
-        {
-            job = job.NextInTenant;
-        }
-
+        // The tenant's key index holds every job the pool still knows for it: O(jobs the tenant has × log page size) per page, with no
+        // list in id order to keep up on each submission and forgotten job (two uncached records each time).
+        var jobs = LowestIds.After(state.ByIdempotencyKey.Values, after, pageSize + 1);
+        var more = jobs.Count > pageSize;
         var page = new List<JobInfo>(Math.Min(pageSize, 64));
-        for (; job is not null && page.Count < pageSize; job = job.NextInTenant)
+        for (var i = 0; i < jobs.Count && page.Count < pageSize; i++)
         {
-            page.Add(job.ToInfo());
+            page.Add(jobs[i].ToInfo());
         }
 
-        var more = job is not null;
         return new JobPage(page, more ? page[^1].Id.ToString() : null);
     }
 
@@ -208,7 +204,6 @@ public sealed partial class FairShareScheduler
         Forgotten(job);
         _jobs.Remove(job.Id);
         tenant.ByIdempotencyKey.Remove(job.StoredIdempotencyKey);
-        tenant.UnlinkJob(job);
 
         // A job ended while queued may still have a stale entry in its tenant's heap; that record is left to the GC.
         if (!job.InTenantQueue && _jobPool.Count < MaxPooledJobs)

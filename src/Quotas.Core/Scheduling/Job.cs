@@ -46,8 +46,6 @@ internal sealed class Job
         CompletedAt = null;
         ActualUsage = null;
         LeasedIndex = -1;
-        PrevInTenant = null;
-        NextInTenant = null;
         InTenantQueue = false;
         SetAside = false;
         Changed = false;
@@ -112,10 +110,6 @@ internal sealed class Job
 
     /// <summary>Position in the scheduler's leased list; -1 when not leased.</summary>
     public int LeasedIndex { get; set; } = -1;
-
-    public Job? PrevInTenant { get; set; }
-
-    public Job? NextInTenant { get; set; }
 
     /// <summary>True while an entry for the job sits in its tenant's queue heap (possibly a stale one).</summary>
     public bool InTenantQueue { get; set; }

@@ -60,59 +60,12 @@ internal sealed class TenantState
 
     public PriorityQueue<Job, JobKey> Queue { get; } = new();
 
+    /// <summary>Every job the pool still knows for the tenant (queued, leased, or finished and not yet forgotten).</summary>
     public Dictionary<StoredKey, Job> ByIdempotencyKey { get; } = new(StoredKeyComparer.Instance);
 
     /// <summary>Finds a job by the caller's key string without copying it.</summary>
     public bool TryGetByIdempotencyKey(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out Job job) =>
         ByIdempotencyKey.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key.AsSpan(), out job);
-
-    /// <summary>
-    /// The tenant's known jobs in id order, linked through <see cref="Job.NextInTenant"/>, for paging: a forgotten
-    /// job is unlinked in O(1), so its record can be reused at once.
-    /// </summary>
-    public Job? FirstJob { get; set; }
-
-    public Job? LastJob { get; set; }
-
-    public void AppendJob(Job job)
-    {
-        job.PrevInTenant = LastJob;
-        job.NextInTenant = null;
-        if (LastJob is null)
-        {
-            FirstJob = job;
-        }
-        else
-        {
-            LastJob.NextInTenant = job;
-        }
-
-        LastJob = job;
-    }
-
-    public void UnlinkJob(Job job)
-    {
-        if (job.PrevInTenant is null)
-        {
-            FirstJob = job.NextInTenant;
-        }
-        else
-        {
-            job.PrevInTenant.NextInTenant = job.NextInTenant;
-        }
-
-        if (job.NextInTenant is null)
-        {
-            LastJob = job.PrevInTenant;
-        }
-        else
-        {
-            job.NextInTenant.PrevInTenant = job.PrevInTenant;
-        }
-
-        job.PrevInTenant = null;
-        job.NextInTenant = null;
-    }
 
     public double ShareKey { get; set; }
 
