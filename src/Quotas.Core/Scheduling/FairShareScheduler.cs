@@ -93,8 +93,8 @@ public sealed partial class FairShareScheduler
             return new JobPage([], null);
         }
 
-        // The tenant's key index holds every job the pool still knows for it: O(jobs the tenant has × log page size) per page, with no
-        // list in id order to keep up on each submission and forgotten job (two uncached records each time).
+        // The tenant's key index holds every job the pool still knows for it: O(jobs the tenant has × log page size)
+        // per page, with no list in id order to keep up on each submission and forgotten job (two uncached records each).
         var jobs = LowestIds.After(state.ByIdempotencyKey.Values, after, pageSize + 1);
         var more = jobs.Count > pageSize;
         var page = new List<JobInfo>(Math.Min(pageSize, 64));
