@@ -1,0 +1,94 @@
+using System.Reflection;
+using Grains;
+using Grains.Testing;
+using Quotas.Contracts;
+using Quotas.Core.Tenants;
+using Quotas.Grains.Scheduling;
+using SchedulingTenantId = Quotas.Core.Scheduling.TenantId;
+
+namespace Quotas.Grains.Tests.Scheduling;
+
+public sealed class TenantTiersTests
+{
+    private static readonly SchedulingTenantId s_acme = new("acme");
+
+    [Fact]
+    public async Task A_tier_is_read_once_per_five_seconds_and_a_tenant_without_a_grain_has_none()
+    {
+        var time = new ManualTimeProvider();
+        var tenant = new ScriptedTenant(() => TenantConfig.Create("acme", Tier.Premium));
+        var tiers = new TenantTiers(new OneTenantFactory(tenant), time);
+
+        Assert.Equal((true, "premium"), await tiers.OfAsync(s_acme));
+        time.Advance(TimeSpan.FromSeconds(4.9));
+        Assert.Equal((true, "premium"), await tiers.OfAsync(s_acme));
+        Assert.Equal(1, tenant.Reads);
+
+        tenant.Answer = () => throw new QuotaValidationException("unknown_tenant", "Tenant 'acme' does not exist.");
+        time.Advance(TimeSpan.FromSeconds(0.1));
+        Assert.Equal((true, null), await tiers.OfAsync(s_acme));
+        Assert.Equal(2, tenant.Reads);
+    }
+
+    [Fact]
+    public async Task A_tenant_that_cannot_be_read_leaves_its_tier_unknown_and_is_asked_again_at_once()
+    {
+        var tenant = new ScriptedTenant(() => throw new SiloUnavailableException("The tenant's silo is gone."));
+        var tiers = new TenantTiers(new OneTenantFactory(tenant), new ManualTimeProvider());
+
+        Assert.Equal((false, null), await tiers.OfAsync(s_acme));
+
+        tenant.Answer = () => TenantConfig.Create("acme", Tier.Enterprise);
+        Assert.Equal((true, "enterprise"), await tiers.OfAsync(s_acme));
+        Assert.Equal(2, tenant.Reads);
+    }
+
+    /// <summary>A tenant grain whose GetConfig answers from a script; any other method is not expected here.</summary>
+    private sealed class ScriptedTenant(Func<TenantConfig> answer)
+    {
+        public Func<TenantConfig> Answer { get; set; } = answer;
+
+        public int Reads { get; private set; }
+
+        public ITenantGrain AsGrain()
+        {
+            var proxy = DispatchProxy.Create<ITenantGrain, ScriptedTenantProxy>();
+            ((ScriptedTenantProxy)(object)proxy).Tenant = this;
+            return proxy;
+        }
+
+        public Task<TenantConfig> GetConfig()
+        {
+            Reads++;
+            try
+            {
+                return Task.FromResult(Answer());
+            }
+            catch (Exception e)
+            {
+                return Task.FromException<TenantConfig>(e);
+            }
+        }
+    }
+
+    public class ScriptedTenantProxy : DispatchProxy
+    {
+        internal object? Tenant { get; set; }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => targetMethod?.Name == nameof(ITenantGrain.GetConfig)
+            ? ((ScriptedTenant)Tenant!).GetConfig()
+            : throw new NotSupportedException($"{targetMethod?.Name} is not scripted.");
+    }
+
+    private sealed class OneTenantFactory(ScriptedTenant tenant) : IGrainFactory
+    {
+        public TGrainInterface GetGrain<TGrainInterface>(string primaryKey)
+            where TGrainInterface : IGrainWithStringKey => (TGrainInterface)tenant.AsGrain();
+
+        public TGrainInterface GetGrain<TGrainInterface>(Guid primaryKey)
+            where TGrainInterface : IGrainWithGuidKey => throw new NotSupportedException();
+
+        public TGrainInterface GetGrain<TGrainInterface>(long primaryKey)
+            where TGrainInterface : IGrainWithIntegerKey => throw new NotSupportedException();
+    }
+}
