@@ -27,6 +27,9 @@ public interface IFairShareSchedulerGrain : IGrainWithStringKey
 
     Task<JobPage> ListJobs(TenantId tenant, int pageSize, string? cursor);
 
+    /// <summary>Every tenant's jobs in the pool in id order, a page at a time; only those in <paramref name="state"/> when given.</summary>
+    Task<JobPage> ListPoolJobs(JobState? state, int pageSize, string? cursor);
+
     /// <summary>Gives a worker the jobs that fit its free capacity, in fair order, under a lease.</summary>
     Task<IReadOnlyList<JobLease>> LeaseJobs(string workerId, ResourceVector freeCapacity, TimeSpan leaseTtl, int maxJobs);
 

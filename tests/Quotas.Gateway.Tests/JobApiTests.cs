@@ -95,6 +95,15 @@ public sealed class JobApiTests
         Assert.Equal(("globex", 3.0), ((string?)rest["items"]![0]!["tenant"], (double)rest["items"]![0]!["weight"]!));
         Assert.Null((string?)rest["nextCursor"]);
         await (await acme.GetAsync("/v1/pools/shared/tenants")).Problem(403);
+
+        var running = await (await admin.GetAsync("/v1/pools/shared/jobs?state=leased&limit=5")).Ok();
+        Assert.Equal(5, running["items"]!.AsArray().Count);
+        Assert.All(running["items"]!.AsArray(), j => Assert.Equal("leased", (string?)j!["state"]));
+        var waiting = await (await admin.GetAsync("/v1/pools/shared/jobs?state=Queued")).Ok();
+        Assert.Equal((6, 2), (waiting["items"]!.AsArray().Count(j => (string?)j!["tenant"] == "acme"), waiting["items"]!.AsArray().Count(j => (string?)j!["tenant"] == "globex")));
+        var badState = await (await admin.GetAsync("/v1/pools/shared/jobs?state=running")).Problem(400);
+        Assert.Contains("use one of queued, leased", (string?)badState["detail"], StringComparison.Ordinal);
+        await (await acme.GetAsync("/v1/pools/shared/jobs")).Problem(403);
         await (await admin.PostJson("/v1/pools", """{"id":"other","capacity":{"cpu":1},"tiers":[{"tier":"gold"}]}""")).Problem(400, "invalid_pool_config");
         await (await admin.PostJson("/v1/pools", """{"id":"other","capacity":{"cpu":1},"tiers":[{"tier":"basic"}],"listedTenantsOnly":true}""")).Problem(400, "invalid_pool_config");
     }

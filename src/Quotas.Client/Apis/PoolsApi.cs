@@ -39,6 +39,10 @@ public sealed class PoolsApi
     public IAsyncEnumerable<PoolUsage> ListTenantsAsync(string poolId, int pageSize = 100, CancellationToken cancellationToken = default) =>
         _api.ListAsync<PoolUsage>(Paths.Pool(poolId) + "/tenants", pageSize, cancellationToken);
 
+    /// <summary>Every tenant's jobs in the pool by id; only those in <paramref name="state"/> when given.</summary>
+    public IAsyncEnumerable<Job> ListJobsAsync(string poolId, JobState? state = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
+        _api.ListAsync<Job>(Paths.Pool(poolId) + "/jobs" + (state is { } s ? "?state=" + s.ToString().ToLowerInvariant() : ""), pageSize, cancellationToken);
+
     /// <summary>Deletes an empty pool; <paramref name="force"/> also drops its queued and running jobs.</summary>
     public Task DeleteAsync(string poolId, bool force = false, CancellationToken cancellationToken = default) =>
         _api.SendAsync(HttpMethod.Delete, Paths.Pool(poolId) + (force ? "?force=true" : ""), null, null, cancellationToken);

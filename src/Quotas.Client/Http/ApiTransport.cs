@@ -65,7 +65,7 @@ internal sealed class ApiTransport
         string? cursor = null;
         do
         {
-            var query = $"{path}?limit={pageSize}" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
+            var query = $"{path}{(path.Contains('?', StringComparison.Ordinal) ? '&' : '?')}limit={pageSize}" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
             var page = await SendAsync<Page<T>>(HttpMethod.Get, query, null, null, cancellationToken).ConfigureAwait(false);
             foreach (var item in page.Items)
             {

@@ -77,6 +77,20 @@ public sealed partial class FairShareScheduler
     /// <summary>A tenant's jobs in submission order, <paramref name="pageSize"/> at a time.</summary>
     public JobPage List(TenantId tenant, int pageSize, string? cursor = null)
     {
+        var after = JobCursor(pageSize, cursor);
+        if (!_tenants.TryGetValue(tenant, out var state))
+        {
+            return new JobPage([], null);
+        }
+
+        // The tenant's key index holds every job the pool still knows for it: O(jobs the tenant has × log page size)
+        // per page, with no list in id order to keep up on each submission and forgotten job (two uncached records each).
+        return JobPageOf(state.ByIdempotencyKey.Values, after, pageSize);
+    }
+
+    /// <summary>Checks a page request on jobs; returns the id the page starts after.</summary>
+    private static long JobCursor(int pageSize, string? cursor)
+    {
         if (pageSize is < 1 or > 1000)
         {
             throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "Page size must be between 1 and 1000.");
@@ -88,22 +102,20 @@ public sealed partial class FairShareScheduler
             throw new SchedulingException(SchedulingErrorCodes.InvalidCursor, "The cursor is not one this pool returned; pass NextCursor from the previous page, or null to start.");
         }
 
-        if (!_tenants.TryGetValue(tenant, out var state))
+        return after;
+    }
+
+    /// <summary>The page of <paramref name="jobs"/> with the lowest ids after <paramref name="after"/>, in id order.</summary>
+    private static JobPage JobPageOf(IEnumerable<Job> jobs, long after, int pageSize)
+    {
+        var lowest = LowestIds.After(jobs, after, pageSize + 1);
+        var page = new List<JobInfo>(Math.Min(pageSize, lowest.Count));
+        for (var i = 0; i < lowest.Count && page.Count < pageSize; i++)
         {
-            return new JobPage([], null);
+            page.Add(lowest[i].ToInfo());
         }
 
-        // The tenant's key index holds every job the pool still knows for it: O(jobs the tenant has × log page size)
-        // per page, with no list in id order to keep up on each submission and forgotten job (two uncached records each).
-        var jobs = LowestIds.After(state.ByIdempotencyKey.Values, after, pageSize + 1);
-        var more = jobs.Count > pageSize;
-        var page = new List<JobInfo>(Math.Min(pageSize, 64));
-        for (var i = 0; i < jobs.Count && page.Count < pageSize; i++)
-        {
-            page.Add(jobs[i].ToInfo());
-        }
-
-        return new JobPage(page, more ? page[^1].Id.ToString() : null);
+        return new JobPage(page, lowest.Count > pageSize ? page[^1].Id.ToString() : null);
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ using Quotas.Gateway.Problems;
 
 namespace Quotas.Gateway.Endpoints;
 
-/// <summary>Pools (admin): create, list, read, replace, update capacity, delete, its tenants' standings; and the worker protocol (admin key).</summary>
+/// <summary>Pools (admin): create, list, read, replace, update capacity, delete, its tenants' standings and jobs; and the worker protocol (admin key).</summary>
 internal static class PoolEndpoints
 {
     public static void MapPoolEndpoints(this RouteGroupBuilder v1)
@@ -24,6 +24,7 @@ internal static class PoolEndpoints
         pools.MapPut("/{poolId}/capacity", UpdateCapacity).WithName("UpdatePoolCapacity");
         pools.MapDelete("/{poolId}", Delete).WithName("DeletePool");
         pools.MapGet("/{poolId}/tenants", ListTenants).WithName("ListPoolTenants");
+        pools.MapGet("/{poolId}/jobs", ListJobs).WithName("ListPoolJobs");
 
         var workers = v1.MapGroup("/pools/{poolId}").WithTags("Workers").RequireAdmin();
         workers.MapPost("/workers/{workerId}/leases", LeaseJobs).WithName("LeaseJobs");
@@ -83,6 +84,33 @@ internal static class PoolEndpoints
     {
         var page = await JobEndpoints.Pool(grains, poolId).ListTenantUsage(Paging.Limit(limit), cursor);
         return Paging.Page(context, page.Tenants, page.NextCursor);
+    }
+
+    /// <summary>Every tenant's jobs in the pool by id, optionally in one state: what runs and what waits.</summary>
+    private static async Task<Page<JobInfo>> ListJobs(HttpContext context, string poolId, IGrainFactory grains, string? state, string? cursor, int? limit)
+    {
+        var page = await JobEndpoints.Pool(grains, poolId).ListPoolJobs(ParseState(state), Paging.Limit(limit), cursor);
+        return Paging.Page(context, page.Jobs, page.NextCursor);
+    }
+
+    private static JobState? ParseState(string? state)
+    {
+        if (state is null)
+        {
+            return null;
+        }
+
+        foreach (var known in Enum.GetValues<JobState>())
+        {
+            if (string.Equals(state, known.ToString(), StringComparison.OrdinalIgnoreCase))
+            {
+                return known;
+            }
+        }
+
+        throw new SchedulingException(
+            SchedulingErrorCodes.InvalidArgument,
+            $"state '{state}' is not a job state; use one of {string.Join(", ", Enum.GetNames<JobState>().Select(n => n.ToLowerInvariant()))}, or leave it out for all.");
     }
 
     private static async Task<IResult> Delete(string poolId, IGrainFactory grains, bool? force)

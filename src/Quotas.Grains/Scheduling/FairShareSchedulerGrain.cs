@@ -195,6 +195,8 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
 
     public Task<JobPage> ListJobs(TenantId tenant, int pageSize, string? cursor) => Task.FromResult(Pool().List(tenant, pageSize, cursor));
 
+    public Task<JobPage> ListPoolJobs(JobState? state, int pageSize, string? cursor) => Task.FromResult(Pool().ListJobs(state, pageSize, cursor));
+
     /// <summary>
     /// Leases jobs in fair order, then has each job's tenant grant its quota leases. A job whose tenant refuses goes back
     /// to the queue (its tenant is skipped until its retry-after) and is not handed to the worker; the worker's next

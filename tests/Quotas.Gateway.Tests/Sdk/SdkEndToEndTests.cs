@@ -152,6 +152,8 @@ public sealed class SdkEndToEndTests
         Assert.Equal(JobState.Queued, (await sdk.Jobs.GetAsync("acme", "batch", job.Id)).State);
         var standing = await sdk.Jobs.GetPoolUsageAsync("acme", "batch");
         Assert.Equal(("acme", 2, 0, 1.0, "basic"), (standing.Tenant, standing.QueuedJobs, standing.LeasedJobs, standing.Weight, standing.Tier));
+        Assert.Equal([job.Id, other.Id], (await admin.Pools.ListJobsAsync("batch", JobState.Queued, pageSize: 1).ToListAsync()).Select(j => j.Id));
+        Assert.Empty(await admin.Pools.ListJobsAsync("batch", JobState.Leased).ToListAsync());
         var listedStanding = Assert.Single(await admin.Pools.ListTenantsAsync("batch").ToListAsync());
         Assert.Equal((standing.Tenant, standing.QueuedJobs, standing.Weight, standing.Tier), (listedStanding.Tenant, listedStanding.QueuedJobs, listedStanding.Weight, listedStanding.Tier));
 
