@@ -150,7 +150,7 @@ public sealed partial class FairShareScheduler
     // The message names the caller and the pool only: which tenants the pool does admit is not the caller's business.
     private SchedulingException NotInPool(TenantId tenant) => new(
         SchedulingErrorCodes.TenantNotInPool,
-        $"Tenant '{tenant}' may not submit jobs to pool '{_config.Id}', which admits only the tenants listed in its configuration; ask an administrator to add the tenant to the pool's tenants.");
+        $"Tenant '{tenant}' is not admitted to pool '{_config.Id}', which admits only the tenants listed in its configuration; ask an administrator to add the tenant to the pool's tenants.");
 
     /// <summary>The demand in the pool's layout, refused when it is missing, names an unknown resource, or is negative or zero.</summary>
     private long[] ValidateDemand(ResourceVector? demand)

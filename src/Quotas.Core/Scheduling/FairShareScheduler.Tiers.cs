@@ -32,6 +32,9 @@ public sealed partial class FairShareScheduler
     /// <summary>Whether the pool lists the tenant by name, so that its own settings apply rather than its tier's.</summary>
     public bool Lists(TenantId tenant) => _shares.ContainsKey(tenant);
 
+    /// <summary>The tenant's tier as the pool last learnt it; null when it has not.</summary>
+    public string? TierOf(TenantId tenant) => _tenants.TryGetValue(tenant, out var state) ? state.Tier : null;
+
     /// <summary>Gives a tenant not listed by name the settings of its tier, or the defaults.</summary>
     private void ApplyTierSettings(TenantState tenant)
     {

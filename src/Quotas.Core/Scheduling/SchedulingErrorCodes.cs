@@ -19,4 +19,12 @@ public static class SchedulingErrorCodes
     public const string InvalidCursor = "invalid_cursor";
     public const string UnknownPool = "unknown_pool";
     public const string PoolNotEmpty = "pool_not_empty";
+
+    /// <summary>A change reached a pool while it was being deleted; retry once the delete has ended.</summary>
+    public const string PoolBeingDeleted = "pool_being_deleted";
+
+    /// <summary>
+    /// The pool needed the submitting tenant's tier and could not read it (the tenant's silo did not answer); retry.
+    /// </summary>
+    public const string TenantUnavailable = "tenant_unavailable";
 }

@@ -1,4 +1,5 @@
 using Grains;
+using Microsoft.Extensions.Logging;
 using Quotas.Contracts;
 using Quotas.Contracts.Gateway;
 using Quotas.Core.Scheduling;
@@ -15,7 +16,7 @@ namespace Quotas.Grains.Scheduling;
 /// </summary>
 [Reentrant]
 [GrainType(GrainTypeName)]
-public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
+public sealed partial class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
 {
     /// <summary>The grain type's wire and storage name; pinned so that renaming the class breaks nothing.</summary>
     public const string GrainTypeName = "pool";
@@ -26,6 +27,7 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
     private readonly IPersistentEntries<PoolRecord> _entries;
     private readonly IPersistentState<LegacyPoolState> _legacy;
     private readonly TimeProvider _time;
+    private readonly ILogger<FairShareSchedulerGrain> _logger;
     private readonly GroupCommit _commit;
     private readonly TenantAdmission _admission;
     private readonly TenantTiers _tiers;
@@ -35,11 +37,16 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
     // what is stored and writes the differences.
     private bool _rebuilt;
 
+    // True while a delete runs: the pool is gone from memory but not yet from storage.
+    private bool _deleting;
+
     public FairShareSchedulerGrain(
         [PersistentState("pool-entries")] IPersistentEntries<PoolRecord> entries,
         [PersistentState("pool")] IPersistentState<LegacyPoolState> legacy,
-        TimeProvider time)
+        TimeProvider time,
+        ILogger<FairShareSchedulerGrain> logger)
     {
+        _logger = logger;
         _entries = entries;
         _legacy = legacy;
         _time = time;
@@ -63,8 +70,7 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
 
         if (_scheduler is not null)
         {
-            // Pools stored before the pool directory existed join it here; for the others it changes nothing.
-            await Directory().Add(GetPrimaryKeyString());
+            await JoinDirectoryAsync();
             await ExpireLeasesAsync();
         }
 
@@ -91,6 +97,11 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
         if (config.Id != GetPrimaryKeyString())
         {
             throw new SchedulingException(SchedulingErrorCodes.InvalidPoolConfig, $"The configuration names pool '{config.Id}' but was sent to pool '{GetPrimaryKeyString()}'; send it to its own pool.");
+        }
+
+        if (_deleting)
+        {
+            throw new SchedulingException(SchedulingErrorCodes.PoolBeingDeleted, $"Pool '{GetPrimaryKeyString()}' is being deleted; send the configuration again once the delete has ended.");
         }
 
         PoolGuarantees.EnsureFit(config, _scheduler?.Config);
@@ -142,35 +153,58 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
             throw new SchedulingException(SchedulingErrorCodes.PoolNotEmpty, $"Pool '{GetPrimaryKeyString()}' still has {scheduler.QueuedJobs} queued and {scheduler.LeasedJobs} running jobs; cancel them or delete with force.");
         }
 
+        // Until the stored pool is gone, a configuration arriving meanwhile (the grain is reentrant) is refused:
+        // created in memory, it would be wiped from storage by the rest of this delete.
         _scheduler = null;
-        foreach (var job in _admission.Snapshot().Keys)
+        _deleting = true;
+        try
         {
-            if (scheduler.Get(new JobId(job)) is { } info)
+            foreach (var job in _admission.Snapshot().Keys)
             {
-                await _admission.ReleaseAsync(info.Id, info.Tenant);
+                if (scheduler.Get(new JobId(job)) is { } info)
+                {
+                    await _admission.ReleaseAsync(info.Id, info.Tenant);
+                }
             }
-        }
 
-        await _commit.DrainAsync();
-        await _entries.ClearAsync();
-        _admission.Restore(null);
-        await Directory().Remove(GetPrimaryKeyString());
+            await _commit.DrainAsync();
+            await _entries.ClearAsync();
+            _admission.Restore(null);
+            await Directory().Remove(GetPrimaryKeyString());
+        }
+        finally
+        {
+            _deleting = false;
+        }
     }
 
     public async Task<SubmitResult> Submit(SubmitJobRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
 
-        // The tier is asked before the change, which stays one synchronous step. A tenant the pool lists by name has
-        // its own settings, and a pool for listed tenants only has no tier settings (Configure refuses them).
+        // The tier is asked before the change, which stays one synchronous step; a pool for listed tenants only has no
+        // tier settings (Configure refuses them), so it needs none.
         var scheduler = Pool();
-        var (known, tier) = scheduler.Lists(request.Tenant) || scheduler.Config.ListedTenantsOnly
-            ? (false, null)
-            : await _tiers.OfAsync(request.Tenant);
+        var lookup = scheduler.Config.ListedTenantsOnly ? TierLookup.Skipped : await _tiers.OfAsync(request.Tenant);
+        if (lookup.Failure is { } failure && NeedsTier(scheduler, request.Tenant))
+        {
+            throw new SchedulingException(
+                SchedulingErrorCodes.TenantUnavailable,
+                $"Pool '{GetPrimaryKeyString()}' gives its tenants their tier's settings and could not read tenant '{request.Tenant}''s tier ({failure.GetType().Name}); retry the submission.");
+        }
+
         return await MutateAsync(
-            pool => known ? pool.Submit(request, tier, _time.GetUtcNow()) : pool.Submit(request, _time.GetUtcNow()),
+            pool => lookup.Known ? pool.Submit(request, lookup.Tier, _time.GetUtcNow()) : pool.Submit(request, _time.GetUtcNow()),
             result => result.Created);
     }
+
+    /// <summary>
+    /// Whether a submission must wait for the tenant's tier: the pool has tier settings, does not list the tenant, and
+    /// has not learnt its tier before (otherwise the tier it knows applies). Without it the job would be checked
+    /// against no limit and might never run once the tier is known.
+    /// </summary>
+    private static bool NeedsTier(FairShareScheduler scheduler, TenantId tenant) =>
+        scheduler.Config.Tiers.Count > 0 && !scheduler.Lists(tenant) && scheduler.TierOf(tenant) is null;
 
     public Task<JobInfo?> GetJob(JobId id) => Task.FromResult(Pool().Get(id));
 
@@ -371,6 +405,25 @@ public sealed class FairShareSchedulerGrain : Grain, IFairShareSchedulerGrain
 
     private FairShareScheduler Restore(SchedulerSnapshot snapshot) =>
         FairShareScheduler.FromSnapshot(snapshot, (tenant, _) => _admission.MayTry(tenant), trackChanges: true);
+
+    /// <summary>
+    /// Pools stored before the pool directory existed join it when they are next activated; for the others this changes
+    /// nothing. Best effort: the directory serves the pool list only, and a pool must not fail to activate for it.
+    /// </summary>
+    private async Task JoinDirectoryAsync()
+    {
+        try
+        {
+            await Directory().Add(GetPrimaryKeyString());
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogDirectoryUnavailable(_logger, e, GetPrimaryKeyString());
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool} could not join the pool directory; the pool list may miss it until the pool is next activated")]
+    private static partial void LogDirectoryUnavailable(ILogger logger, Exception exception, string pool);
 
     private ITenantDirectoryGrain Directory() => GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.PoolsKey);
 

@@ -14,6 +14,9 @@ internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
 {
     private static readonly TimeSpan s_lifetime = TimeSpan.FromSeconds(5);
 
+    /// <summary>A submission waits at most this long for its tenant's tier: far less than a caller's own timeout.</summary>
+    private static readonly TimeSpan s_readTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>Beyond this many remembered tenants, the ones past their lifetime are dropped.</summary>
     private const int TrimAbove = 10_000;
 
@@ -48,21 +51,22 @@ internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
     }
 
     /// <summary>
-    /// The tenant's tier, or Known false when its TenantGrain could not answer (the pool then keeps the tier it
-    /// already has: a submission does not fail because the tenant's silo is unreachable).
+    /// The tenant's tier; Known false, with the failure, when its TenantGrain could not answer within a few seconds
+    /// (the pool then goes on with the tier it already has: a submission does not wait on an unreachable tenant).
     /// </summary>
-    public async Task<(bool Known, string? Tier)> OfAsync(Core.Scheduling.TenantId tenant)
+    public async Task<TierLookup> OfAsync(Core.Scheduling.TenantId tenant)
     {
         var now = time.GetUtcNow();
         if (_tiers.TryGetValue(tenant.Value, out var remembered) && now - remembered.At < s_lifetime)
         {
-            return (true, remembered.Tier);
+            return new TierLookup(true, remembered.Tier, null);
         }
 
         string? tier;
         try
         {
-            tier = Name((await grains.GetGrain<ITenantGrain>(tenant.Value).GetConfig()).Tier);
+            var config = await grains.GetGrain<ITenantGrain>(tenant.Value).GetConfig().WaitAsync(s_readTimeout, time);
+            tier = Name(config.Tier);
         }
         catch (QuotaValidationException e) when (e.Code == "unknown_tenant")
         {
@@ -70,17 +74,18 @@ internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return (false, null);
+            return new TierLookup(false, null, e);
         }
 
         Remember(tenant.Value, tier, now);
-        return (true, tier);
+        return new TierLookup(true, tier, null);
     }
 
     private void Remember(string tenant, string? tier, DateTimeOffset now)
     {
         if (_tiers.Count >= TrimAbove)
         {
+            var before = _tiers.Count;
             foreach (var (id, entry) in _tiers)
             {
                 if (now - entry.At >= s_lifetime)
@@ -88,8 +93,21 @@ internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
                     _tiers.Remove(id);
                 }
             }
+
+            // All fresh: start over rather than scan them all again on the next miss. It is only a cache.
+            if (_tiers.Count == before)
+            {
+                _tiers.Clear();
+            }
         }
 
         _tiers[tenant] = (tier, now);
     }
+}
+
+/// <summary>A tenant's tier as read for a pool: Known false when the tenant could not be read (<paramref name="Failure"/>).</summary>
+internal readonly record struct TierLookup(bool Known, string? Tier, Exception? Failure)
+{
+    /// <summary>No read was made: the pool needs no tier for the tenant.</summary>
+    public static TierLookup Skipped => new(false, null, null);
 }

@@ -19,14 +19,14 @@ public sealed class TenantTiersTests
         var tenant = new ScriptedTenant(() => TenantConfig.Create("acme", Tier.Premium));
         var tiers = new TenantTiers(new OneTenantFactory(tenant), time);
 
-        Assert.Equal((true, "premium"), await tiers.OfAsync(s_acme));
+        Assert.Equal(new TierLookup(true, "premium", null), await tiers.OfAsync(s_acme));
         time.Advance(TimeSpan.FromSeconds(4.9));
-        Assert.Equal((true, "premium"), await tiers.OfAsync(s_acme));
+        Assert.Equal(new TierLookup(true, "premium", null), await tiers.OfAsync(s_acme));
         Assert.Equal(1, tenant.Reads);
 
         tenant.Answer = () => throw new QuotaValidationException("unknown_tenant", "Tenant 'acme' does not exist.");
         time.Advance(TimeSpan.FromSeconds(0.1));
-        Assert.Equal((true, null), await tiers.OfAsync(s_acme));
+        Assert.Equal(new TierLookup(true, null, null), await tiers.OfAsync(s_acme));
         Assert.Equal(2, tenant.Reads);
     }
 
@@ -36,11 +36,30 @@ public sealed class TenantTiersTests
         var tenant = new ScriptedTenant(() => throw new SiloUnavailableException("The tenant's silo is gone."));
         var tiers = new TenantTiers(new OneTenantFactory(tenant), new ManualTimeProvider());
 
-        Assert.Equal((false, null), await tiers.OfAsync(s_acme));
+        var failed = await tiers.OfAsync(s_acme);
+        Assert.Equal((false, null), (failed.Known, failed.Tier));
+        Assert.IsType<SiloUnavailableException>(failed.Failure);
 
         tenant.Answer = () => TenantConfig.Create("acme", Tier.Enterprise);
-        Assert.Equal((true, "enterprise"), await tiers.OfAsync(s_acme));
+        Assert.Equal(new TierLookup(true, "enterprise", null), await tiers.OfAsync(s_acme));
         Assert.Equal(2, tenant.Reads);
+    }
+
+    [Fact]
+    public async Task A_tenant_that_does_not_answer_within_two_seconds_leaves_its_tier_unknown()
+    {
+        var time = new ManualTimeProvider();
+        var never = new TaskCompletionSource<TenantConfig>();
+        var tenant = new ScriptedTenant(() => throw new InvalidOperationException("not asked")) { Pending = never.Task };
+        var tiers = new TenantTiers(new OneTenantFactory(tenant), time);
+
+        var lookup = tiers.OfAsync(s_acme);
+        Assert.False(lookup.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(2));
+        var result = await lookup;
+
+        Assert.Equal((false, null), (result.Known, result.Tier));
+        Assert.IsType<TimeoutException>(result.Failure);
     }
 
     /// <summary>A tenant grain whose GetConfig answers from a script; any other method is not expected here.</summary>
@@ -49,6 +68,9 @@ public sealed class TenantTiersTests
         public Func<TenantConfig> Answer { get; set; } = answer;
 
         public int Reads { get; private set; }
+
+        /// <summary>When set, GetConfig answers with this task instead of the script (e.g. one that never completes).</summary>
+        public Task<TenantConfig>? Pending { get; init; }
 
         public ITenantGrain AsGrain()
         {
@@ -60,6 +82,11 @@ public sealed class TenantTiersTests
         public Task<TenantConfig> GetConfig()
         {
             Reads++;
+            if (Pending is not null)
+            {
+                return Pending;
+            }
+
             try
             {
                 return Task.FromResult(Answer());
