@@ -70,8 +70,13 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
 
         if (_scheduler is not null)
         {
-            await JoinDirectoryAsync();
+            await UpdateDirectoryAsync(listed: true);
             await ExpireLeasesAsync();
+        }
+        else
+        {
+            // A create that failed after listing the pool, or a delete that failed before delisting it, left its id.
+            await UpdateDirectoryAsync(listed: false);
         }
 
         RegisterGrainTimer(_ => ExpireLeasesAsync(), LeaseSweepInterval, LeaseSweepInterval);
@@ -407,14 +412,15 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         FairShareScheduler.FromSnapshot(snapshot, (tenant, _) => _admission.MayTry(tenant), trackChanges: true);
 
     /// <summary>
-    /// Pools stored before the pool directory existed join it when they are next activated; for the others this changes
-    /// nothing. Best effort: the directory serves the pool list only, and a pool must not fail to activate for it.
+    /// Puts the pool's id in the pool directory, or takes it out, as the stored pool says: pools stored before the
+    /// directory existed join it when next activated, and ids left by a failed create or delete go. For the others this
+    /// changes nothing. Best effort: the directory serves the pool list only, and a pool must not fail to activate for it.
     /// </summary>
-    private async Task JoinDirectoryAsync()
+    private async Task UpdateDirectoryAsync(bool listed)
     {
         try
         {
-            await Directory().Add(GetPrimaryKeyString());
+            await (listed ? Directory().Add(GetPrimaryKeyString()) : Directory().Remove(GetPrimaryKeyString()));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -422,7 +428,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool} could not join the pool directory; the pool list may miss it until the pool is next activated")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool} could not update its entry in the pool directory; the pool list may be wrong about it until the pool is next activated")]
     private static partial void LogDirectoryUnavailable(ILogger logger, Exception exception, string pool);
 
     private ITenantDirectoryGrain Directory() => GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.PoolsKey);
