@@ -69,7 +69,7 @@ public sealed class SchedulerDurabilityTests
 
         var owner = client.Client.Membership.Ring.GetOwner(GrainId.Create(FairShareSchedulerGrain.GrainTypeName, poolId));
         var victim = cluster.Silos.Single(s => s.Address == owner);
-        Assert.Equal(1, victim.Silo.ActivationCount);
+        Assert.Equal(1, victim.Silo.ActivationCountsByType().GetValueOrDefault(FairShareSchedulerGrain.GrainTypeName));
         await cluster.KillSiloAsync(victim);
         await cluster.WaitForStableMembershipAsync(TimeSpan.FromSeconds(30));
 
