@@ -162,13 +162,7 @@ public sealed class JobApiTests
 
         var full = await tenant.PostJson("/v1/tenants/acme/pools/small/jobs", """{"demand":{"cpu":100}}""", "job-2");
 
-        var problem = await full.Problem(429, "tenant_queue_full");
-        Assert.Equal("https://iana.org/assignments/http-problem-types#quota-exceeded", (string?)problem["type"]);
-        Assert.Equal("maxQueuedJobsPerTenant", (string?)problem["quota"]);
-        Assert.Equal("maxQueuedJobsPerTenant", (string?)Assert.Single(problem["violated-policies"]!.AsArray()));
-        Assert.Equal(1, (long)problem["current"]!);
-        Assert.Equal(1, (long)problem["limit"]!);
-        Assert.Equal("1", full.Headers.RetryAfter!.ToString());
+        await AssertQueueFullAsync(full, "tenant_queue_full", "maxQueuedJobsPerTenant", current: 1, limit: 1);
     }
 
     [Fact]
@@ -184,12 +178,17 @@ public sealed class JobApiTests
 
         var full = await acme.PostJson("/v1/tenants/acme/pools/small/jobs", """{"demand":{"cpu":100}}""", "job-2");
 
-        var problem = await full.Problem(429, "pool_queue_full");
+        await AssertQueueFullAsync(full, "pool_queue_full", "maxQueuedJobsPerPool", current: 2, limit: 2);
+    }
+
+    /// <summary>A full queue is answered as a refused quota: the draft's problem type, the policy, the counts, Retry-After.</summary>
+    private static async Task AssertQueueFullAsync(HttpResponseMessage full, string code, string policy, long current, long limit)
+    {
+        var problem = await full.Problem(429, code);
         Assert.Equal("https://iana.org/assignments/http-problem-types#quota-exceeded", (string?)problem["type"]);
-        Assert.Equal("maxQueuedJobsPerPool", (string?)problem["quota"]);
-        Assert.Equal("maxQueuedJobsPerPool", (string?)Assert.Single(problem["violated-policies"]!.AsArray()));
-        Assert.Equal(2, (long)problem["current"]!);
-        Assert.Equal(2, (long)problem["limit"]!);
+        Assert.Equal(policy, (string?)problem["quota"]);
+        Assert.Equal(policy, (string?)Assert.Single(problem["violated-policies"]!.AsArray()));
+        Assert.Equal((current, limit), ((long)problem["current"]!, (long)problem["limit"]!));
         Assert.Equal("1", full.Headers.RetryAfter!.ToString());
     }
 
