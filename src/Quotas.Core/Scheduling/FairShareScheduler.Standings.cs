@@ -8,11 +8,7 @@ public sealed partial class FairShareScheduler
     /// </summary>
     public TenantUsagePage ListTenantUsage(int pageSize, string? cursor = null)
     {
-        if (pageSize is < 1 or > 1000)
-        {
-            throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "Page size must be between 1 and 1000.");
-        }
-
+        CheckPageSize(pageSize);
         if (cursor is not null && !TenantId.IsValid(cursor))
         {
             throw new SchedulingException(SchedulingErrorCodes.InvalidCursor, "The cursor is not one this pool returned; pass NextCursor from the previous page, or null to start.");
@@ -21,18 +17,11 @@ public sealed partial class FairShareScheduler
         // Sorted per call: an operator's read, rare next to the scheduling that the tenants' dictionary serves.
         var ids = _tenants.Keys
             .Where(id => cursor is null || string.CompareOrdinal(id.Value, cursor) > 0)
-            .Order(TenantIdOrder.Instance)
+            .OrderBy(id => id.Value, StringComparer.Ordinal)
             .Take(pageSize + 1)
             .ToList();
         var more = ids.Count > pageSize;
         var page = ids.Take(pageSize).Select(GetTenantUsage).ToList();
         return new TenantUsagePage(page, more ? page[^1].Tenant.Value : null);
-    }
-
-    private sealed class TenantIdOrder : IComparer<TenantId>
-    {
-        public static readonly TenantIdOrder Instance = new();
-
-        public int Compare(TenantId x, TenantId y) => string.CompareOrdinal(x.Value, y.Value);
     }
 }

@@ -91,10 +91,7 @@ public sealed partial class FairShareScheduler
     /// <summary>Checks a page request on jobs; returns the id the page starts after.</summary>
     private static long JobCursor(int pageSize, string? cursor)
     {
-        if (pageSize is < 1 or > 1000)
-        {
-            throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "Page size must be between 1 and 1000.");
-        }
+        CheckPageSize(pageSize);
 
         long after = 0;
         if (cursor is not null && (!long.TryParse(cursor, System.Globalization.CultureInfo.InvariantCulture, out after) || after < 0))
@@ -103,6 +100,14 @@ public sealed partial class FairShareScheduler
         }
 
         return after;
+    }
+
+    private static void CheckPageSize(int pageSize)
+    {
+        if (pageSize is < 1 or > 1000)
+        {
+            throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "Page size must be between 1 and 1000.");
+        }
     }
 
     /// <summary>The page of <paramref name="jobs"/> with the lowest ids after <paramref name="after"/>, in id order.</summary>

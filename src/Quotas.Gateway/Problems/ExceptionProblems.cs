@@ -75,7 +75,7 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
     private static ProblemDetails QueueFull(HttpContext context, string code, string message)
     {
         var problem = Problem.Details(context, 429, ProblemTypes.QuotaExceeded, "Queue full", message, code);
-        var policy = code == SchedulingErrorCodes.TenantQueueFull ? "maxQueuedJobsPerTenant" : "maxQueuedJobsPerPool";
+        var policy = QueueFullRefusal.PolicyOf(code);
         problem.Extensions["quota"] = policy;
         problem.Extensions["violated-policies"] = new[] { policy };
         return problem;

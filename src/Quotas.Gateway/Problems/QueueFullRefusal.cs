@@ -17,6 +17,9 @@ internal static class QueueFullRefusal
 
     public static bool Matches(SchedulingException e) => e.Code is SchedulingErrorCodes.TenantQueueFull or SchedulingErrorCodes.PoolQueueFull;
 
+    /// <summary>The pool setting a full queue's refusal names as its policy: the tenant's queue or the pool's.</summary>
+    public static string PolicyOf(string code) => code == SchedulingErrorCodes.TenantQueueFull ? "maxQueuedJobsPerTenant" : "maxQueuedJobsPerPool";
+
     public static async Task<IResult> AnswerAsync(HttpContext context, IFairShareSchedulerGrain pool, TenantId tenant, SchedulingException refusal)
     {
         if (await pool.GetConfig() is not { } config)
@@ -27,7 +30,7 @@ internal static class QueueFullRefusal
         if (refusal.Code == SchedulingErrorCodes.TenantQueueFull)
         {
             var queued = (await pool.GetTenantUsage(tenant)).QueuedJobs;
-            return QuotaRefusals.Refused(context, refusal.Code, "maxQueuedJobsPerTenant", queued, config.MaxQueuedJobsPerTenant, s_retryAfter);
+            return QuotaRefusals.Refused(context, refusal.Code, PolicyOf(refusal.Code), queued, config.MaxQueuedJobsPerTenant, s_retryAfter);
         }
 
         int total;
@@ -42,6 +45,6 @@ internal static class QueueFullRefusal
             throw refusal;
         }
 
-        return QuotaRefusals.Refused(context, refusal.Code, "maxQueuedJobsPerPool", total, config.MaxQueuedJobsPerPool, s_retryAfter);
+        return QuotaRefusals.Refused(context, refusal.Code, PolicyOf(refusal.Code), total, config.MaxQueuedJobsPerPool, s_retryAfter);
     }
 }

@@ -24,7 +24,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     private static readonly TimeSpan s_maxBlock = TimeSpan.FromSeconds(30);
 
     private readonly Dictionary<string, DateTimeOffset> _blockedUntil = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (TenantQuotaNames? Names, DateTimeOffset At)> _names = new(StringComparer.Ordinal);
+    private readonly TenantReadCache<TenantQuotaNames?> _names = new(time, s_quotaNamesLifetime);
     private Dictionary<long, List<string>> _held = [];
     private readonly HashSet<long> _changed = [];
 
@@ -184,11 +184,12 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
 
     private async Task<TenantQuotaNames?> NamesAsync(string id, ITenantGrain tenant)
     {
-        var now = time.GetUtcNow();
-        if (_names.TryGetValue(id, out var cached) && now - cached.At < s_quotaNamesLifetime)
+        if (_names.TryGet(id, out var cached))
         {
-            return cached.Names;
+            return cached;
         }
+
+        var readAt = time.GetUtcNow();
 
         TenantQuotaNames? names;
         try
@@ -203,7 +204,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
             names = null;
         }
 
-        _names[id] = (names, now);
+        _names.Remember(id, names, readAt);
         return names;
     }
 

@@ -12,15 +12,10 @@ namespace Quotas.Grains.Scheduling;
 /// </summary>
 internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
 {
-    private static readonly TimeSpan s_lifetime = TimeSpan.FromSeconds(5);
-
     /// <summary>A submission waits at most this long for its tenant's tier: far less than a caller's own timeout.</summary>
     private static readonly TimeSpan s_readTimeout = TimeSpan.FromSeconds(2);
 
-    /// <summary>Beyond this many remembered tenants, the ones past their lifetime are dropped.</summary>
-    private const int TrimAbove = 10_000;
-
-    private readonly Dictionary<string, (string? Tier, DateTimeOffset At)> _tiers = new(StringComparer.Ordinal);
+    private readonly TenantReadCache<string?> _tiers = new(time, TimeSpan.FromSeconds(5));
 
     /// <summary>The names a pool's tier settings may use: the tenant tiers, as the API spells them.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. Enum.GetValues<Tier>().Select(Name)];
@@ -54,14 +49,14 @@ internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
     /// The tenant's tier; Known false, with the failure, when its TenantGrain could not answer within a few seconds
     /// (the pool then goes on with the tier it already has: a submission does not wait on an unreachable tenant).
     /// </summary>
-    public async Task<TierLookup> OfAsync(Core.Scheduling.TenantId tenant)
+    public async ValueTask<TierLookup> OfAsync(Core.Scheduling.TenantId tenant)
     {
-        var now = time.GetUtcNow();
-        if (_tiers.TryGetValue(tenant.Value, out var remembered) && now - remembered.At < s_lifetime)
+        if (_tiers.TryGet(tenant.Value, out var remembered))
         {
-            return new TierLookup(true, remembered.Tier, null);
+            return new TierLookup(true, remembered, null);
         }
 
+        var readAt = time.GetUtcNow();
         string? tier;
         try
         {
@@ -77,31 +72,8 @@ internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
             return new TierLookup(false, null, e);
         }
 
-        Remember(tenant.Value, tier, now);
+        _tiers.Remember(tenant.Value, tier, readAt);
         return new TierLookup(true, tier, null);
-    }
-
-    private void Remember(string tenant, string? tier, DateTimeOffset now)
-    {
-        if (_tiers.Count >= TrimAbove)
-        {
-            var before = _tiers.Count;
-            foreach (var (id, entry) in _tiers)
-            {
-                if (now - entry.At >= s_lifetime)
-                {
-                    _tiers.Remove(id);
-                }
-            }
-
-            // All fresh: start over rather than scan them all again on the next miss. It is only a cache.
-            if (_tiers.Count == before)
-            {
-                _tiers.Clear();
-            }
-        }
-
-        _tiers[tenant] = (tier, now);
     }
 }
 
