@@ -11,6 +11,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 needs_redis=1
 needs_postgres=0
 has_postgres=0
+places_cpus=0
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
   if [[ "${args[$i]}" == "--targets" && $((i + 1)) -lt ${#args[@]} ]]; then
@@ -18,6 +19,7 @@ for ((i = 0; i < ${#args[@]}; i++)); do
     [[ ",${args[$((i + 1))]}," == *",cluster,"* ]] && needs_postgres=1
   fi
   [[ "${args[$i]}" == "--postgres" ]] && has_postgres=1
+  [[ "${args[$i]}" == "--shared-cores" || "${args[$i]}" == "--server-cpus" ]] && places_cpus=1
 done
 
 if [[ $needs_redis == 1 ]] && ! command -v redis-server >/dev/null 2>&1; then
@@ -38,4 +40,15 @@ if [[ $needs_postgres == 1 && $has_postgres == 0 && -z "${QUOTAS_LOADTEST_POSTGR
   QUOTAS_LOADTEST_POSTGRES="$(GRAINS_TEST_DATABASE=quotas_loadtest bash "$root/scripts/postgres.sh" | tail -1)"
   export QUOTAS_LOADTEST_POSTGRES
 fi
-exec dotnet "$root/bench/Quotas.LoadTest/bin/Release/net10.0/Quotas.LoadTest.dll" "$@"
+# The servers under test on CPUs of their own and the generator on the last one, each pinned with taskset, so that
+# the generator's work never lands between a server's threads (a server's latency would include it). --shared-cores
+# measures as runs before 2026-12-05 did; --server-cpus (or the variable) chooses the servers' CPUs.
+pin=()
+cpus="$(getconf _NPROCESSORS_ONLN)"
+if [[ $places_cpus == 0 && -z "${QUOTAS_LOADTEST_SERVER_CPUS:-}" && $cpus -ge 2 ]]; then
+  QUOTAS_LOADTEST_SERVER_CPUS="0"
+  [[ $cpus -gt 2 ]] && QUOTAS_LOADTEST_SERVER_CPUS="0-$((cpus - 2))"
+  export QUOTAS_LOADTEST_SERVER_CPUS
+  pin=(taskset -c "$((cpus - 1))")
+fi
+exec "${pin[@]}" dotnet "$root/bench/Quotas.LoadTest/bin/Release/net10.0/Quotas.LoadTest.dll" "$@"

@@ -37,6 +37,15 @@ internal sealed record LoadTestOptions
     /// <summary>Npgsql connection string for the cluster target (its silo and gateway keep membership and state there).</summary>
     public string? PostgresConnectionString { get; init; }
 
+    /// <summary>
+    /// CPUs every server under test runs on (with <c>taskset</c>), redis-server included; null when the servers and the
+    /// generator share every CPU (<c>--shared-cores</c>). run.sh gives the generator the last CPU and the servers the rest.
+    /// </summary>
+    public CpuList? ServerCpus { get; init; }
+
+    /// <summary>CPUs the generator itself may run on, as found at the start (for the report); null where Linux does not say.</summary>
+    public CpuList? GeneratorCpus { get; init; }
+
     /// <summary>Markdown file the report is appended to, if any.</summary>
     public string? OutputPath { get; init; }
 

@@ -20,6 +20,10 @@ internal static class OptionParser
                                   also: cluster (gateway and silo as two processes on PostgreSQL, needs --postgres)
           --postgres <cs>         Npgsql connection string for the cluster target (default: $QUOTAS_LOADTEST_POSTGRES,
                                   which run.sh sets to a local server's)
+          --server-cpus <list>    CPUs the servers under test run on (taskset -c syntax, e.g. 0 or 0-2); the generator
+                                  must run on others (default: $QUOTAS_LOADTEST_SERVER_CPUS; run.sh sets it and starts
+                                  the generator on the last CPU with taskset)
+          --shared-cores          servers and generator share every CPU (how runs before 2026-12-05 measured)
           --output <file.md>      append the report to this markdown file
           --help                  this text
         """;
@@ -27,11 +31,18 @@ internal static class OptionParser
     /// <summary>The cluster target's connection string when <c>--postgres</c> is not given (run.sh sets it).</summary>
     public const string PostgresVariable = "QUOTAS_LOADTEST_POSTGRES";
 
-    private static readonly HashSet<string> s_valued = ["--rounds", "--duration", "--warmup", "--tenants", "--limit", "--start-rate", "--targets", "--output", "--postgres"];
+    /// <summary>The servers' CPUs when <c>--server-cpus</c> is not given (run.sh sets it).</summary>
+    public const string ServerCpusVariable = "QUOTAS_LOADTEST_SERVER_CPUS";
 
-    /// <summary>Parses <paramref name="args"/>; returns null and fills <paramref name="errors"/> when they are wrong.</summary>
-    public static LoadTestOptions? Parse(IReadOnlyList<string> args, List<string> errors)
+    private static readonly HashSet<string> s_valued = ["--rounds", "--duration", "--warmup", "--tenants", "--limit", "--start-rate", "--targets", "--output", "--postgres", "--server-cpus"];
+
+    /// <summary>
+    /// Parses <paramref name="args"/>; returns null and fills <paramref name="errors"/> when they are wrong.
+    /// <paramref name="machine"/>: the CPUs to check <c>--server-cpus</c> against (the real ones when null).
+    /// </summary>
+    public static LoadTestOptions? Parse(IReadOnlyList<string> args, List<string> errors, MachineCpus? machine = null)
     {
+        machine ??= MachineCpus.Current();
         // --quick sets the defaults that explicit --duration, --warmup and --rounds then override, whatever their order.
         var quick = args.Contains("--quick");
         var options = new LoadTestOptions
@@ -48,7 +59,7 @@ internal static class OptionParser
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
-            if (name == "--quick")
+            if (name is "--quick" or "--shared-cores")
             {
                 continue;
             }
@@ -79,6 +90,7 @@ internal static class OptionParser
                 "--targets" => options with { Targets = TargetList(value, errors) ?? options.Targets },
                 "--output" => options with { OutputPath = value },
                 "--postgres" => options with { PostgresConnectionString = value },
+                "--server-cpus" => options with { ServerCpus = Cpus(name, value, errors) ?? options.ServerCpus },
                 _ => throw new InvalidOperationException($"{name} is listed as an option but not parsed."),
             };
         }
@@ -88,7 +100,61 @@ internal static class OptionParser
             errors.Add($"--targets names cluster, which needs PostgreSQL: add --postgres \"Host=...;Username=...;Password=...;Database=...\" or set {PostgresVariable} (run.sh sets it to a local server's).");
         }
 
+        options = WithCpus(options, args, machine, errors);
         return errors.Count == 0 ? options : null;
+    }
+
+    /// <summary>
+    /// Where the servers run: <c>--shared-cores</c>, else <c>--server-cpus</c>, else the variable run.sh sets. Servers
+    /// pinned to CPUs the generator may also use would compete with it as on shared cores, unknowingly: refused.
+    /// </summary>
+    private static LoadTestOptions WithCpus(LoadTestOptions options, IReadOnlyList<string> args, MachineCpus machine, List<string> errors)
+    {
+        options = options with { GeneratorCpus = machine.Generator };
+        if (args.Contains("--shared-cores"))
+        {
+            if (args.Contains("--server-cpus"))
+            {
+                errors.Add("--shared-cores and --server-cpus contradict each other: give one of them.");
+            }
+
+            return options with { ServerCpus = null };
+        }
+
+        if (options.ServerCpus is null && Environment.GetEnvironmentVariable(ServerCpusVariable) is { Length: > 0 } fromEnvironment)
+        {
+            options = options with { ServerCpus = Cpus(ServerCpusVariable, fromEnvironment, errors) };
+        }
+
+        if (options.ServerCpus is not { } servers)
+        {
+            return options;
+        }
+
+        if (machine.Online is { } online && !servers.IsWithin(online))
+        {
+            errors.Add($"The server CPUs {servers} are not all online; this machine has CPUs {online}.");
+        }
+        else if (machine.Generator is { } generator && servers.Overlaps(generator))
+        {
+            var others = machine.Online is { } all ? string.Join(',', all.Cpus.Except(servers.Cpus)) : "<other CPUs>";
+            errors.Add(
+                $"The server CPUs {servers} overlap the CPUs this generator may run on ({generator}): start it on the others, " +
+                $"e.g. taskset -c {others} dotnet Quotas.LoadTest.dll ... (run.sh does this), or measure with --shared-cores.");
+        }
+
+        return options;
+    }
+
+    private static CpuList? Cpus(string name, string value, List<string> errors)
+    {
+        var cpus = CpuList.TryParse(value, out var error);
+        if (cpus is null)
+        {
+            errors.Add($"{name}: {error}");
+        }
+
+        return cpus;
     }
 
     private static TimeSpan? Seconds(string name, string value, double min, double max, List<string> errors) =>

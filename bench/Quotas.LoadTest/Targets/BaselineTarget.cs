@@ -32,14 +32,14 @@ internal sealed class BaselineTarget(string name, string description, ServeKind 
         };
         if (kind == ServeKind.Redis)
         {
-            _redis = await RedisServer.StartAsync(cancellationToken);
+            _redis = await RedisServer.StartAsync(options.ServerCpus, cancellationToken);
             arguments.AddRange(["--redis-port", Invariant(_redis.Port)]);
         }
 
         // Quotas.Host runs the server GC without dynamic adaptation (see its project file); the baselines get the same,
         // or they would be measured with another collector than the product.
         var environment = new Dictionary<string, string> { ["DOTNET_gcServer"] = "1", ["DOTNET_GCDynamicAdaptationMode"] = "0" };
-        _server = ChildProcess.Start($"serve {ServeKinds.Text(kind)}", RepositoryPaths.Dotnet, arguments, environment);
+        _server = ChildProcess.Start($"serve {ServeKinds.Text(kind)}", RepositoryPaths.Dotnet, arguments, options.ServerCpus, environment);
         var baseAddress = _baseAddress = new Uri($"http://127.0.0.1:{port}");
         await _server.WaitUntilReadyAsync(HttpProbe.Answers200(new Uri(baseAddress, ServeCommand.HealthPath)), TimeSpan.FromMinutes(1), cancellationToken);
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Quotas.LoadTest.Load.Http;
+using Quotas.LoadTest.Options;
 
 namespace Quotas.LoadTest.Targets;
 
@@ -22,15 +23,26 @@ internal sealed class ChildProcess : IAsyncDisposable
         _process = process;
     }
 
-    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+    /// <summary>
+    /// Starts <paramref name="fileName"/>; on <paramref name="cpus"/> only when given, through <c>taskset</c>, so that
+    /// every thread of the process (the runtime's included, which start before any code of its own runs) stays there.
+    /// </summary>
+    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, CpuList? cpus, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo(fileName)
+        var start = new ProcessStartInfo(cpus is null ? fileName : "taskset")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
+        if (cpus is not null)
+        {
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(cpus.ToString());
+            start.ArgumentList.Add(fileName);
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -36,11 +36,11 @@ internal sealed class ClusterTarget(LoadTestOptions options, RepositoryPaths pat
         var siloAddress = _siloAddress = new Uri($"http://127.0.0.1:{FreePort.Next()}");
         _silo = await QuotasHost.StartAsync("Quotas.Host silo", paths, siloAddress,
             [.. cluster, "--Quotas:Role", "Silo", "--Grains:Endpoint:Port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture)],
-            _directory.FullName, cancellationToken);
+            _directory.FullName, options.ServerCpus, cancellationToken);
         var gatewayAddress = _gatewayAddress = new Uri($"http://127.0.0.1:{FreePort.Next()}");
         _gateway = await QuotasHost.StartAsync("Quotas.Host gateway", paths, gatewayAddress,
             [.. cluster, "--Quotas:Role", "Gateway"],
-            _directory.FullName, cancellationToken);
+            _directory.FullName, options.ServerCpus, cancellationToken);
         return await QuotasHost.ProvisionAsync(gatewayAddress, options, cancellationToken);
     }
 

@@ -22,7 +22,7 @@ internal sealed class GatewayTarget(LoadTestOptions options, RepositoryPaths pat
         var baseAddress = _baseAddress = new Uri($"http://127.0.0.1:{FreePort.Next()}");
         _host = await QuotasHost.StartAsync("Quotas.Host", paths, baseAddress,
             ["--Quotas:SqliteConnectionString", $"Data Source={Path.Combine(_directory.FullName, "quotas.db")}"],
-            _directory.FullName, cancellationToken);
+            _directory.FullName, options.ServerCpus, cancellationToken);
         return await QuotasHost.ProvisionAsync(baseAddress, options, cancellationToken);
     }
 

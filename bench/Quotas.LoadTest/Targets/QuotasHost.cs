@@ -1,4 +1,5 @@
 using Quotas.LoadTest.Load;
+using Quotas.LoadTest.Options;
 
 namespace Quotas.LoadTest.Targets;
 
@@ -12,7 +13,7 @@ internal static class QuotasHost
     /// Starts the host with <paramref name="settings"/> (pairs of <c>--Section:Key value</c>) and waits until
     /// <c>/health/ready</c> answers 200 on <paramref name="baseAddress"/>.
     /// </summary>
-    public static async Task<ChildProcess> StartAsync(string name, RepositoryPaths paths, Uri baseAddress, IEnumerable<string> settings, string workingDirectory, CancellationToken cancellationToken)
+    public static async Task<ChildProcess> StartAsync(string name, RepositoryPaths paths, Uri baseAddress, IEnumerable<string> settings, string workingDirectory, CpuList? cpus, CancellationToken cancellationToken)
     {
         if (!File.Exists(paths.HostAssembly))
         {
@@ -28,7 +29,7 @@ internal static class QuotasHost
             // The baseline servers log at Warning too; per-request Information lines would be measured otherwise.
             "--Logging:LogLevel:Default", "Warning",
             .. settings,
-        ], workingDirectory: workingDirectory);
+        ], cpus, workingDirectory: workingDirectory);
         try
         {
             await host.WaitUntilReadyAsync(HttpProbe.Answers200(new Uri(baseAddress, "/health/ready")), TimeSpan.FromMinutes(2), cancellationToken);

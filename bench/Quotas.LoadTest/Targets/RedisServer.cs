@@ -1,3 +1,4 @@
+using Quotas.LoadTest.Options;
 using Quotas.LoadTest.Redis;
 
 namespace Quotas.LoadTest.Targets;
@@ -17,11 +18,11 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public TimeSpan ProcessorTime => _process.ProcessorTime;
 
-    public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken)
+    public static async Task<RedisServer> StartAsync(CpuList? cpus, CancellationToken cancellationToken)
     {
         var port = FreePort.Next();
         var process = ChildProcess.Start("redis-server", "redis-server",
-            ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]);
+            ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"], cpus);
         var server = new RedisServer(process, port);
         try
         {
