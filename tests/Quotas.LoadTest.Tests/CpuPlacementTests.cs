@@ -62,6 +62,15 @@ public sealed class CpuPlacementTests
     }
 
     [Fact]
+    public void Servers_on_every_cpu_leave_none_to_the_generator_and_are_refused()
+    {
+        var errors = new List<string>();
+
+        Assert.Null(OptionParser.Parse(["--server-cpus", "0-1"], errors, new MachineCpus(Cpus("0-1"), Cpus("0-1"))));
+        Assert.Contains("leave at least one to the generator", Assert.Single(errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Shared_cores_pins_nothing_and_contradicts_server_cpus()
     {
         var errors = new List<string>();

@@ -135,6 +135,10 @@ internal static class OptionParser
         {
             errors.Add($"The server CPUs {servers} are not all online; this machine has CPUs {online}.");
         }
+        else if (machine.Online is { } every && every.IsWithin(servers))
+        {
+            errors.Add($"The server CPUs {servers} are all of this machine's CPUs: leave at least one to the generator, or measure with --shared-cores.");
+        }
         else if (machine.Generator is { } generator && servers.Overlaps(generator))
         {
             var others = machine.Online is { } all ? string.Join(',', all.Cpus.Except(servers.Cpus)) : "<other CPUs>";

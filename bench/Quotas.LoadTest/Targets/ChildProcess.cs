@@ -66,7 +66,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         catch (System.ComponentModel.Win32Exception e)
         {
             process.Dispose();
-            throw new StartupException($"Cannot start {name} ({fileName}): {e.Message}");
+            throw new StartupException($"Cannot start {name} ({start.FileName}): {e.Message}");
         }
 
         process.BeginOutputReadLine();
