@@ -27,7 +27,11 @@ public interface IFairShareSchedulerGrain : IGrainWithStringKey
 
     Task<JobPage> ListJobs(TenantId tenant, int pageSize, string? cursor);
 
-    /// <summary>Every tenant's jobs in the pool in id order, a page at a time; only those in <paramref name="state"/> when given.</summary>
+    /// <summary>
+    /// Every tenant's jobs in the pool in id order, a page at a time; only those in <paramref name="state"/> when given.
+    /// A page of one state examines a bounded number of jobs and may come back short, or empty, with a cursor to go on
+    /// from; only a null cursor ends the list.
+    /// </summary>
     Task<JobPage> ListPoolJobs(JobState? state, int pageSize, string? cursor);
 
     /// <summary>Gives a worker the jobs that fit its free capacity, in fair order, under a lease.</summary>

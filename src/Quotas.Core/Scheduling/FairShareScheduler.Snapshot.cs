@@ -6,7 +6,8 @@ public sealed partial class FairShareScheduler
     {
         var jobs = new List<JobInfo>(_jobs.Count);
         var undelivered = new List<JobId>();
-        foreach (var job in _jobs.Values)
+        // In id order: the table walks ids upwards.
+        foreach (var job in _jobs.After(0))
         {
             jobs.Add(job.ToInfo());
             if (job.PreemptionRequested && !job.PreemptionDelivered)
@@ -15,8 +16,6 @@ public sealed partial class FairShareScheduler
             }
         }
 
-        jobs.Sort((a, b) => a.Id.Value.CompareTo(b.Id.Value));
-        undelivered.Sort((a, b) => a.Value.CompareTo(b.Value));
         var usage = new List<TenantUsageSnapshot>();
         foreach (var tenant in _tenants.Values)
         {
@@ -122,7 +121,7 @@ public sealed partial class FairShareScheduler
             CompletedAt = info.CompletedAt,
             ActualUsage = info.ActualUsage,
         };
-        _jobs.Add(job.Id, job);
+        _jobs.Add(job);
         tenant.ByIdempotencyKey.Add(job.StoredIdempotencyKey, job);
         switch (info.State)
         {

@@ -87,7 +87,7 @@ public sealed partial class FairShareScheduler
 
         tenant ??= GetOrAddTenant(request.Tenant);
         var job = NewJob(tenant, request.Demand, dense, request.Priority, request.IdempotencyKey, request.EstimatedDuration, now);
-        _jobs.Add(job.Id, job);
+        _jobs.Add(job);
         tenant.ByIdempotencyKey.Add(job.StoredIdempotencyKey, job);
         Enqueue(job);
         Changed(job);

@@ -15,7 +15,7 @@ public sealed partial class FairShareScheduler
     private readonly Dictionary<string, TierShare> _tierShares = new(StringComparer.Ordinal);
     private readonly List<TenantState> _guaranteed = [];
     private readonly TenantHeap _ready = new();
-    private readonly Dictionary<long, Job> _jobs = [];
+    private readonly JobsById _jobs = new();
     private readonly List<Job> _leased = [];
     private readonly Queue<Job> _finished = new();
     private readonly Stack<Job> _jobPool = new();
