@@ -69,6 +69,22 @@ public sealed class LeaseBook
         return true;
     }
 
+    /// <summary>
+    /// Takes back a lease just granted whose acquire did not go through (an ancestor refused, or could not be asked):
+    /// as a release, but its idempotency key is not remembered, so a retry of that acquire is a new acquire rather
+    /// than the answer of a lease that never took effect. Returns false when the lease is not live.
+    /// </summary>
+    public bool TakeBack(string leaseId)
+    {
+        if (_leases is null || !_leases.TryGetValue(leaseId, out var lease))
+        {
+            return false;
+        }
+
+        Remove(lease, rememberKey: false);
+        return true;
+    }
+
     /// <summary>Extends a live lease to <paramref name="now"/> + <paramref name="ttl"/>.</summary>
     public LeaseRenewal Renew(string leaseId, TimeSpan ttl, DateTimeOffset now)
     {
@@ -203,7 +219,11 @@ public sealed class LeaseBook
         }
     }
 
-    internal void RestoreSequence(long lastSequence) => LastSequence = Math.Max(LastSequence, lastSequence);
+    /// <summary>
+    /// Lease ids go on after <paramref name="lastSequence"/>: a tenant created again under the id of a deleted one
+    /// never hands out a lease id of that one (a pool may still release such an id for a job it ran then).
+    /// </summary>
+    public void RestoreSequence(long lastSequence) => LastSequence = Math.Max(LastSequence, lastSequence);
 
     internal int RequireQuota(string quota)
     {
@@ -247,7 +267,7 @@ public sealed class LeaseBook
         _earliestExpiryTicks = Math.Min(_earliestExpiryTicks, lease.ExpiresAt.UtcTicks);
     }
 
-    private void Remove(Lease lease)
+    private void Remove(Lease lease, bool rememberKey = true)
     {
         _leases!.Remove(lease.Id);
         var i = lease.QuotaIndex;
@@ -260,7 +280,10 @@ public sealed class LeaseBook
         if (lease.IdempotencyKey is not null)
         {
             _liveKeys!.Remove(lease.IdempotencyKey);
-            (_released ??= new(RememberedReleases)).Add(lease.IdempotencyKey, ToInfo(lease));
+            if (rememberKey)
+            {
+                (_released ??= new(RememberedReleases)).Add(lease.IdempotencyKey, ToInfo(lease));
+            }
         }
     }
 

@@ -91,6 +91,18 @@ public sealed partial class TenantQuotas
         return released;
     }
 
+    /// <summary>Takes back a lease whose acquire did not go through; see <see cref="LeaseBook.TakeBack"/>.</summary>
+    public bool TakeBack(string leaseId, DateTimeOffset now)
+    {
+        var taken = Gauges.TakeBack(leaseId);
+        if (taken)
+        {
+            ObserveAllGauges(now);
+        }
+
+        return taken;
+    }
+
     public LeaseRenewal Renew(string leaseId, TimeSpan ttl, DateTimeOffset now) => Gauges.Renew(leaseId, ttl, now);
 
     public int ExpireDue(DateTimeOffset now)

@@ -69,7 +69,9 @@ public sealed partial class TenantGrain(
         // Listed before it is stored: a listing may name a tenant whose creation failed (readers skip it), but never
         // misses one that exists.
         await Directory().Add(Id);
-        await CommitAsync(new TenantQuotas(config with { Status = TenantStatus.Active }, parentQuotas));
+        var created = new TenantQuotas(config with { Status = TenantStatus.Active }, parentQuotas);
+        created.Gauges.RestoreSequence(state.State.RetiredLeaseSequence);
+        await CommitAsync(created);
         RefreshFromParentWhileActive();
         return _tenant!.Config;
     }
@@ -123,7 +125,20 @@ public sealed partial class TenantGrain(
             await GrainFactory.GetGrain<IApiKeyGrain>(keyId).Revoke();
         }
 
-        await state.ClearStateAsync();
+        // Only the lease sequence is kept (see TenantState.RetiredLeaseSequence).
+        var retired = new TenantState { RetiredLeaseSequence = Math.Max(tenant.Gauges.LastSequence, state.State.RetiredLeaseSequence) };
+        var previous = state.State;
+        state.State = retired;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State = previous;
+            throw;
+        }
+
         _tenant = null;
         await Directory().Remove(Id);
     }
@@ -177,14 +192,15 @@ public sealed partial class TenantGrain(
             {
                 // Take the lease back so that memory never holds more than storage (a stored lease of a retried
                 // acquire comes back on the next activation, which errs on the safe side).
-                tenant.Release(leaseId, time.GetUtcNow());
+                tenant.TakeBack(leaseId, time.GetUtcNow());
                 throw;
             }
 
             if (!reserved.IsAllowed)
             {
-                // All or nothing: the lease granted here goes back, and the ancestor's answer is the caller's.
-                tenant.Release(leaseId, time.GetUtcNow());
+                // All or nothing: the lease granted here goes back, and the ancestor's answer is the caller's. Its key
+                // is not kept as released: a retry of this acquire must ask again, not get this lease back.
+                tenant.TakeBack(leaseId, time.GetUtcNow());
                 if (state.State.Snapshot?.Leases.Exists(l => l.LeaseId == leaseId) == true)
                 {
                     await CommitAsync(tenant);

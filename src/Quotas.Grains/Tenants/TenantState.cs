@@ -10,4 +10,10 @@ public sealed class TenantState
 
     /// <summary>Ids of the API keys issued for the tenant, revoked when it is deleted.</summary>
     public List<string> ApiKeyIds { get; set; } = [];
+
+    /// <summary>
+    /// The last lease id sequence of a deleted tenant: all that is kept of it, so that a tenant created again under
+    /// its id goes on from there and never hands out a lease id still held by someone for the deleted one.
+    /// </summary>
+    public long RetiredLeaseSequence { get; set; }
 }
