@@ -69,6 +69,16 @@ public sealed partial class FairShareScheduler
 
     public int LeasedJobs => _leased.Count;
 
+    /// <summary>The id the next submitted job gets.</summary>
+    public long NextJobId => _nextJobId;
+
+    /// <summary>
+    /// Numbers the next job from <paramref name="nextJobId"/> at least: a pool created again under the id of a deleted
+    /// one goes on from where that one stopped, so that no job id is ever used twice under one pool id (tenants know a
+    /// pool's jobs by pool id and job id, in their lease keys and usage event ids).
+    /// </summary>
+    public void ContinueJobIdsFrom(long nextJobId) => _nextJobId = Math.Max(_nextJobId, nextJobId);
+
     /// <summary>Capacity held by leased jobs (by their demand).</summary>
     public ResourceVector Allocated => _layout.ToVector(_allocated);
 

@@ -31,6 +31,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     private readonly GroupCommit _commit;
     private readonly TenantAdmission _admission;
     private readonly TenantTiers _tiers;
+    private readonly OwedUsage _owed = new();
     private FairShareScheduler? _scheduler;
 
     // Set when the scheduler was rebuilt rather than changed step by step: the next write compares every entry with
@@ -117,6 +118,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             // Listed before it is stored: a listing may name a pool whose creation failed (readers skip it), but never
             // misses one that exists.
             var created = new FairShareScheduler(config, (tenant, _) => _admission.MayTry(tenant), trackChanges: true);
+            created.ContinueJobIdsFrom(PoolRecords.StoredNextJobId(_entries.Entries));
             await Directory().Add(GetPrimaryKeyString());
 
             // The grain is reentrant: a change that created the pool meanwhile is replaced, as any configuration is.
@@ -162,9 +164,16 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         // created in memory, it would be wiped from storage by the rest of this delete.
         _scheduler = null;
         _deleting = true;
+        var removed = false;
         try
         {
-            foreach (var job in _admission.Snapshot().Keys)
+            // What the pool owes its tenants is settled first: the jobs' usage is recorded, their leases released.
+            foreach (var job in _owed.Oldest(int.MaxValue))
+            {
+                await PayAsync(job);
+            }
+
+            foreach (var job in _admission.HeldJobs.ToList())
             {
                 if (scheduler.Get(new JobId(job)) is { } info)
                 {
@@ -173,9 +182,17 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             }
 
             await _commit.DrainAsync();
-            await _entries.ClearAsync();
+            await _entries.WriteAsync(PoolRecords.Retired(_entries.Entries, scheduler.NextJobId));
+            removed = true;
             _admission.Restore(null);
+            _owed.Restore(null);
             await Directory().Remove(GetPrimaryKeyString());
+        }
+        catch when (!removed)
+        {
+            // Nothing is lost: the pool is still stored, and it stays in memory for a retried delete or other calls.
+            _scheduler = scheduler;
+            throw;
         }
         finally
         {
@@ -303,20 +320,111 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     public Task<CompleteResult> Complete(JobId id, JobOutcome outcome, ResourceVector? actualUsage) =>
         CompleteReportedBy(null, id, outcome, actualUsage);
 
+    /// <summary>
+    /// Reports how a job ended. A completion is stored with the usage it owes its tenant before it is answered; the
+    /// usage is then recorded and the tenant's leases released. When the tenant cannot be reached the report is still
+    /// answered (it is stored) and the pool's sweep finishes the work; a retried report (answered AlreadyCompleted)
+    /// finishes it at once, or fails with the tenant's error.
+    /// </summary>
     public async Task<CompleteResult> CompleteReportedBy(string? workerId, JobId id, JobOutcome outcome, ResourceVector? actualUsage)
     {
-        var result = await MutateAsync(scheduler => scheduler.Complete(id, outcome, actualUsage, _time.GetUtcNow(), workerId), result => result.Status is CompletionStatus.Completed or CompletionStatus.Requeued);
-        if (result.Job is { } job && result.Status is CompletionStatus.Completed or CompletionStatus.Requeued)
-        {
-            await ReleaseTenantLeasesAsync([(job.Id, job.Tenant)]);
-            if (result.Status == CompletionStatus.Completed)
+        var result = await MutateAsync(
+            scheduler =>
             {
-                await _admission.RecordUsageAsync(job);
+                var result = scheduler.Complete(id, outcome, actualUsage, _time.GetUtcNow(), workerId);
+                if (result is { Status: CompletionStatus.Completed, Job: { } completed } && _admission.MayCharge(completed.Tenant))
+                {
+                    _owed.Owe(completed);
+                }
+
+                return result;
+            },
+            result => result.Status is CompletionStatus.Completed or CompletionStatus.Requeued);
+        if (result.Job is { } job && result.Status is CompletionStatus.Completed or CompletionStatus.Requeued or CompletionStatus.AlreadyCompleted)
+        {
+            try
+            {
+                await SettleAsync(job.Id, job.Tenant);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && result.Status != CompletionStatus.AlreadyCompleted)
+            {
+                // The report itself is stored, and what it owes the tenant with it: the sweep finishes the rest.
+                LogSettleFailed(_logger, e, GetPrimaryKeyString(), job.Id.Value);
             }
         }
 
         return result;
     }
+
+    /// <summary>Records the usage a job owes, if any, and releases the tenant leases held for it, if any; stored once done.</summary>
+    private async Task SettleAsync(JobId job, TenantId tenant)
+    {
+        var paid = _owed.TryGet(job, out var owed);
+        if (paid)
+        {
+            await PayAsync(owed!);
+        }
+
+        var released = _admission.Holds(job);
+        if (released)
+        {
+            await _admission.ReleaseAsync(job, tenant);
+        }
+
+        if (paid || released)
+        {
+            await _commit.PersistAsync();
+        }
+    }
+
+    private async Task PayAsync(JobInfo owed)
+    {
+        await _admission.RecordUsageAsync(owed);
+        _owed.Paid(owed);
+    }
+
+    /// <summary>
+    /// What earlier calls could not finish with the tenants, at most a batch per sweep: usage owed for completed jobs,
+    /// and tenant leases still held for jobs no longer running (their release failed). A tenant that still cannot be
+    /// reached is tried again at the next sweep.
+    /// </summary>
+    private async Task SettleLeftoversAsync()
+    {
+        const int Batch = 64;
+        var leftovers = _owed.Oldest(Batch).Select(job => (job.Id, (TenantId?)job.Tenant)).ToList();
+        foreach (var held in _admission.HeldJobs)
+        {
+            var job = Pool().Get(new JobId(held));
+            if ((job is null || job.State != JobState.Leased) && leftovers.Count < 2 * Batch)
+            {
+                leftovers.Add((new JobId(held), job?.Tenant));
+            }
+        }
+
+        foreach (var (job, owner) in leftovers)
+        {
+            try
+            {
+                if (owner is not { } tenant)
+                {
+                    // Forgotten by the pool, so its tenant is unknown here: the tenant's leases run out on their own.
+                    _admission.Forget(job);
+                    await _commit.PersistAsync();
+                    continue;
+                }
+
+                await SettleAsync(job, tenant);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogSettleFailed(_logger, e, GetPrimaryKeyString(), job.Value);
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool} could not yet record the usage of job {Job} with its tenant or release its tenant leases; the next sweep tries again")]
+    private static partial void LogSettleFailed(ILogger logger, Exception exception, string pool, long job);
 
     public Task<TenantUsage> GetTenantUsage(TenantId tenant) => Task.FromResult(Pool().GetTenantUsage(tenant));
 
@@ -324,12 +432,30 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
 
     public Task<TenantUsagePage> ListTenantUsage(int pageSize, string? cursor) => Task.FromResult(Pool().ListTenantUsage(pageSize, cursor));
 
+    /// <summary>The pool's sweep: takes back expired worker leases, then settles what earlier calls left with the tenants.</summary>
     private async Task ExpireLeasesAsync()
     {
-        if (_scheduler is not null)
+        if (_scheduler is null)
         {
-            var expired = await MutateAsync(scheduler => scheduler.ExpireLeases(_time.GetUtcNow()), expired => expired.Count > 0);
-            await ReleaseTenantLeasesAsync([.. expired.Select(lease => (lease.JobId, lease.Tenant))]);
+            return;
+        }
+
+        var expired = await MutateAsync(scheduler => scheduler.ExpireLeases(_time.GetUtcNow()), expired => expired.Count > 0);
+        foreach (var lease in expired)
+        {
+            try
+            {
+                await ReleaseTenantLeasesAsync([(lease.JobId, lease.Tenant)]);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogSettleFailed(_logger, e, GetPrimaryKeyString(), lease.JobId.Value);
+            }
+        }
+
+        if (_scheduler is not null && (_owed.Count > 0 || _admission.HeldJobs.Count > 0))
+        {
+            await SettleLeftoversAsync();
         }
     }
 
@@ -381,7 +507,8 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             _rebuilt = false;
             scheduler.TakeChanges();
             _admission.TakeChanges();
-            PoolRecords.AddDifferences(changes, PoolRecords.All(scheduler.ToSnapshot(), _admission.Snapshot()), _entries.Entries);
+            _owed.TakeChanges();
+            PoolRecords.AddDifferences(changes, PoolRecords.All(scheduler.ToSnapshot(), _admission.Snapshot(), _owed.Snapshot()), _entries.Entries);
         }
         else
         {
@@ -389,6 +516,11 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             foreach (var (job, held) in _admission.TakeChanges())
             {
                 PoolRecords.AddTenantLeases(changes, job, held);
+            }
+
+            foreach (var (job, owed) in _owed.TakeChanges())
+            {
+                PoolRecords.AddOwed(changes, job, owed);
             }
         }
 
@@ -402,9 +534,10 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     /// <summary>Puts memory back to the stored entries: on activation, and when a write failed.</summary>
     private void RestoreStored()
     {
-        var (snapshot, tenantLeases) = PoolRecords.Read(_entries.Entries);
-        _admission.Restore(tenantLeases);
-        _scheduler = snapshot is null ? null : Restore(snapshot);
+        var stored = PoolRecords.Read(_entries.Entries);
+        _admission.Restore(stored.TenantLeases);
+        _owed.Restore(stored.Owed);
+        _scheduler = stored.Snapshot is null ? null : Restore(stored.Snapshot);
         _rebuilt = false;
     }
 

@@ -11,7 +11,10 @@ public sealed class PoolRecord
     /// <summary>Entry "config": the pool's configuration, tenants included.</summary>
     public PoolConfig? Config { get; set; }
 
-    /// <summary>Entry "sequence": the id the next job gets (ids are never reused).</summary>
+    /// <summary>
+    /// Entry "sequence": the id the next job gets. Ids are never reused: the entry outlives a deleted pool, and a pool
+    /// created again under its id goes on from it.
+    /// </summary>
     public long? NextJobId { get; set; }
 
     /// <summary>Entry "job/{id}": a job the pool still knows.</summary>
@@ -19,6 +22,9 @@ public sealed class PoolRecord
 
     /// <summary>Entry "leases/{id}": the tenant lease ids held for a running job (see <see cref="TenantAdmission"/>).</summary>
     public List<string>? TenantLeases { get; set; }
+
+    /// <summary>Entry "owed/{id}": a completed job whose usage is still to be recorded with its tenant (see <see cref="OwedUsage"/>).</summary>
+    public JobInfo? OwedUsage { get; set; }
 
     /// <summary>Entry "usage/{tenant}": a tenant's counted usage and decayed history.</summary>
     public TenantUsageSnapshot? Usage { get; set; }

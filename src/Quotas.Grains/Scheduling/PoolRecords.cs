@@ -11,15 +11,17 @@ internal static class PoolRecords
     private const string JobPrefix = "job/";
     private const string LeasesPrefix = "leases/";
     private const string UsagePrefix = "usage/";
+    private const string OwedPrefix = "owed/";
 
-    /// <summary>Rebuilds the snapshot (null when no pool is stored) and the tenant leases from stored entries.</summary>
-    public static (SchedulerSnapshot? Snapshot, Dictionary<long, List<string>> TenantLeases) Read(IReadOnlyDictionary<string, PoolRecord> entries)
+    /// <summary>Rebuilds the snapshot (null when no pool is stored), the tenant leases and the usage owed from stored entries.</summary>
+    public static StoredPool Read(IReadOnlyDictionary<string, PoolRecord> entries)
     {
         PoolConfig? config = null;
         var next = 1L;
         var jobs = new List<JobInfo>();
         var usage = new List<TenantUsageSnapshot>();
         var leases = new Dictionary<long, List<string>>();
+        var owed = new Dictionary<long, JobInfo>();
         foreach (var (key, record) in entries)
         {
             if (record.Config is { } c)
@@ -42,15 +44,42 @@ internal static class PoolRecords
             {
                 leases[long.Parse(key.AsSpan(LeasesPrefix.Length), CultureInfo.InvariantCulture)] = held;
             }
+            else if (record.OwedUsage is { } debt)
+            {
+                owed[debt.Id.Value] = debt;
+            }
         }
 
         jobs.Sort(static (a, b) => a.Id.Value.CompareTo(b.Id.Value));
         var snapshot = config is null ? null : new SchedulerSnapshot { Pool = config, Jobs = jobs, Usage = usage, NextJobId = next };
-        return (snapshot, leases);
+        return new StoredPool(snapshot, leases, owed);
+    }
+
+    /// <summary>The id the next job of the stored pool gets; 1 when none was stored.</summary>
+    public static long StoredNextJobId(IReadOnlyDictionary<string, PoolRecord> entries) =>
+        entries.TryGetValue(SequenceKey, out var sequence) && sequence.NextJobId is { } next ? next : 1;
+
+    /// <summary>
+    /// What deleting the pool writes: every entry goes but the sequence, which stays at <paramref name="nextJobId"/>,
+    /// so a pool created again under the same id numbers its jobs on from there (see <see cref="PoolRecord.NextJobId"/>).
+    /// </summary>
+    public static List<KeyValuePair<string, PoolRecord?>> Retired(IReadOnlyDictionary<string, PoolRecord> stored, long nextJobId)
+    {
+        var changes = new List<KeyValuePair<string, PoolRecord?>>(stored.Count + 1);
+        foreach (var key in stored.Keys)
+        {
+            if (key != SequenceKey)
+            {
+                changes.Add(new(key, null));
+            }
+        }
+
+        changes.Add(new(SequenceKey, new PoolRecord { NextJobId = Math.Max(nextJobId, StoredNextJobId(stored)) }));
+        return changes;
     }
 
     /// <summary>The entries of a whole pool.</summary>
-    public static Dictionary<string, PoolRecord> All(SchedulerSnapshot snapshot, IReadOnlyDictionary<long, List<string>> tenantLeases)
+    public static Dictionary<string, PoolRecord> All(SchedulerSnapshot snapshot, IReadOnlyDictionary<long, List<string>> tenantLeases, IReadOnlyDictionary<long, JobInfo> owed)
     {
         var all = new Dictionary<string, PoolRecord>(StringComparer.Ordinal)
         {
@@ -70,6 +99,11 @@ internal static class PoolRecords
         foreach (var (job, held) in tenantLeases)
         {
             all[LeasesKey(job)] = new() { TenantLeases = held };
+        }
+
+        foreach (var (job, debt) in owed)
+        {
+            all[OwedKey(job)] = new() { OwedUsage = debt };
         }
 
         return all;
@@ -136,12 +170,22 @@ internal static class PoolRecords
     public static void AddTenantLeases(List<KeyValuePair<string, PoolRecord?>> into, long job, List<string>? held) =>
         into.Add(new(LeasesKey(job), held is null ? null : new PoolRecord { TenantLeases = held }));
 
+    /// <summary>Adds the usage owed for a job as it is now: the completed job, or removal once paid.</summary>
+    public static void AddOwed(List<KeyValuePair<string, PoolRecord?>> into, long job, JobInfo? owed) =>
+        into.Add(new(OwedKey(job), owed is null ? null : new PoolRecord { OwedUsage = owed }));
+
     private static bool Same(PoolRecord a, PoolRecord b) =>
         a.Job is { } job ? job.Equals(b.Job)
+        : a.OwedUsage is { } debt ? debt.Equals(b.OwedUsage)
         : a.NextJobId is { } next ? next == b.NextJobId
         : a.TenantLeases is { } leases && b.TenantLeases is { } other && leases.SequenceEqual(other);
 
     private static string JobKey(JobId id) => JobPrefix + id.Value.ToString(CultureInfo.InvariantCulture);
 
+    private static string OwedKey(long job) => OwedPrefix + job.ToString(CultureInfo.InvariantCulture);
+
     private static string LeasesKey(long job) => LeasesPrefix + job.ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>A pool as read from its entries: the scheduler's snapshot (null when no pool is stored), the tenant leases held per job and the usage owed per job.</summary>
+internal sealed record StoredPool(SchedulerSnapshot? Snapshot, Dictionary<long, List<string>> TenantLeases, Dictionary<long, JobInfo> Owed);

@@ -17,6 +17,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
 {
     public const string ConcurrentJobsQuota = "concurrent_jobs";
     public const string JobsBudget = "jobs";
+    private const string UnknownTenant = "unknown_tenant";
 
     /// <summary>How long the quota names of a tenant are reused before they are asked again.</summary>
     private static readonly TimeSpan s_quotaNamesLifetime = TimeSpan.FromSeconds(5);
@@ -111,23 +112,71 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         if (_held.TryGetValue(job.Value, out var held))
         {
             var tenant = Tenant(tenantId);
-            foreach (var leaseId in held)
+            try
             {
-                await tenant.Renew(leaseId, ttl);
+                foreach (var leaseId in held)
+                {
+                    await tenant.Renew(leaseId, ttl);
+                }
+            }
+            catch (QuotaValidationException e) when (e.Code == UnknownTenant)
+            {
+                // A deleted tenant holds nothing to renew; the worker's heartbeat goes on for its other jobs.
             }
         }
     }
 
+    /// <summary>
+    /// Releases the tenant leases held for a job. They stay held until the tenant has released them all, so a release
+    /// that failed is made again (the pool's sweep, a retried report); a release is idempotent at the tenant. A tenant
+    /// that no longer exists holds nothing.
+    /// </summary>
     public async Task ReleaseAsync(JobId job, Core.Scheduling.TenantId tenantId)
     {
-        if (_held.Remove(job.Value, out var held))
+        if (!_held.TryGetValue(job.Value, out var held))
         {
-            _changed.Add(job.Value);
+            return;
+        }
+
+        try
+        {
             await ReleaseAllAsync(Tenant(tenantId), held);
+        }
+        catch (QuotaValidationException e) when (e.Code == UnknownTenant)
+        {
+        }
+
+        // Meanwhile (the pool is reentrant) the job may have been leased again under new tenant leases: those stay.
+        if (_held.TryGetValue(job.Value, out var now) && ReferenceEquals(now, held))
+        {
+            _held.Remove(job.Value);
+            _changed.Add(job.Value);
         }
     }
 
-    /// <summary>Records a finished job's actual usage once (event ids name the pool and job) in the tenant's budgets.</summary>
+    /// <summary>
+    /// False when the tenant's quota names, as last read, give a finished job nothing to charge (no budgets, or no
+    /// tenant); true when they do or are not known. Answered from memory, inside the pool's synchronous step.
+    /// </summary>
+    public bool MayCharge(Core.Scheduling.TenantId tenant) =>
+        !_names.TryGet(tenant.Value, out var names) || names is { Budgets.Count: > 0 };
+
+    /// <summary>Drops what is held for a job without releasing it (its tenant is not known): the tenant's leases expire.</summary>
+    public void Forget(JobId job)
+    {
+        if (_held.Remove(job.Value))
+        {
+            _changed.Add(job.Value);
+        }
+    }
+
+    /// <summary>The jobs holding tenant leases.</summary>
+    public IReadOnlyCollection<long> HeldJobs => _held.Keys;
+
+    /// <summary>
+    /// Records a finished job's actual usage once (event ids name the pool and job) in the tenant's budgets; recording
+    /// it again changes nothing. A tenant that no longer exists is charged nothing.
+    /// </summary>
     public async Task RecordUsageAsync(JobInfo job)
     {
         var tenant = Tenant(job.Tenant);
@@ -154,7 +203,18 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
 
         foreach (var (quota, amount) in usage)
         {
-            await tenant.RecordUsage($"job/{poolId}/{job.Id}/{quota}", quota, amount);
+            try
+            {
+                await tenant.RecordUsage($"job/{poolId}/{job.Id}/{quota}", quota, amount);
+            }
+            catch (QuotaValidationException e) when (e.Code == ValidationCodes.UnknownQuota)
+            {
+                // The budget was removed since the quota names were read: there is nothing left to charge in it.
+            }
+            catch (QuotaValidationException e) when (e.Code == UnknownTenant)
+            {
+                return;
+            }
         }
     }
 
@@ -199,7 +259,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
                 [.. quotas.Where(q => q.Kind == QuotaKind.Gauge && !q.Limit.IsUnlimited).Select(q => q.Name)],
                 [.. quotas.Where(q => q.Kind == QuotaKind.Budget).Select(q => q.Name)]);
         }
-        catch (QuotaValidationException e) when (e.Code == "unknown_tenant")
+        catch (QuotaValidationException e) when (e.Code == UnknownTenant)
         {
             names = null;
         }

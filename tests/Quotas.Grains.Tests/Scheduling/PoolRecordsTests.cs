@@ -26,7 +26,7 @@ public sealed class PoolRecordsTests
         Assert.DoesNotContain("sequence", Store(scheduler.TakeChanges(), stored));
 
         // What a new activation reads back still numbers the next job after every job ever submitted.
-        var (snapshot, _) = PoolRecords.Read(stored);
+        var snapshot = PoolRecords.Read(stored).Snapshot;
         Assert.Equal(2, snapshot!.NextJobId);
     }
 
@@ -40,7 +40,7 @@ public sealed class PoolRecordsTests
         }
 
         var noLeases = new Dictionary<long, List<string>>();
-        var stored = PoolRecords.All(scheduler.ToSnapshot(), noLeases);
+        var stored = PoolRecords.All(scheduler.ToSnapshot(), noLeases, new Dictionary<long, JobInfo>());
         stored["job/999"] = new PoolRecord { Job = stored["job/1"].Job! with { Id = new JobId(999) } };
 
         // As Configure does: rebuilt with new weights, then one job changes (leased).
@@ -49,7 +49,7 @@ public sealed class PoolRecordsTests
         var lease = Assert.Single(rebuilt.LeaseJobs("w1", ResourceVector.Of(("cpu_millicores", 1000), ("memory_mb", 512)), TimeSpan.FromMinutes(1), s_now, 1));
 
         var written = new List<KeyValuePair<string, PoolRecord?>>();
-        PoolRecords.AddDifferences(written, PoolRecords.All(rebuilt.ToSnapshot(), noLeases), stored);
+        PoolRecords.AddDifferences(written, PoolRecords.All(rebuilt.ToSnapshot(), noLeases, new Dictionary<long, JobInfo>()), stored);
 
         var keys = written.ConvertAll(e => e.Key);
         Assert.Contains("config", keys);

@@ -1,0 +1,63 @@
+using Quotas.Core.Scheduling;
+
+namespace Quotas.Grains.Scheduling;
+
+/// <summary>
+/// Completed jobs whose usage the pool has not yet recorded in their tenants' budgets. A completion is stored with its
+/// debt in one write, before it is answered; the debt is paid after (<see cref="TenantAdmission.RecordUsageAsync"/>)
+/// and forgotten only once paid, so a tenant that could not be reached, or a crash between the two, delays the
+/// charge but never loses it: a retried report, the pool's sweep and the next activation pay what is still owed.
+/// Paying twice is harmless (the tenant knows each job's usage event ids).
+/// </summary>
+internal sealed class OwedUsage
+{
+    private Dictionary<long, JobInfo> _owed = [];
+    private readonly HashSet<long> _changed = [];
+
+    public int Count => _owed.Count;
+
+    public bool Owes(JobId job) => _owed.ContainsKey(job.Value);
+
+    /// <summary>The debts, oldest job first, at most <paramref name="count"/>.</summary>
+    public List<JobInfo> Oldest(int count) => [.. _owed.Values.OrderBy(job => job.Id.Value).Take(count)];
+
+    public bool TryGet(JobId job, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out JobInfo owed) => _owed.TryGetValue(job.Value, out owed);
+
+    /// <summary>Owes the usage of a job that just completed; stored with the pool's next write.</summary>
+    public void Owe(JobInfo job)
+    {
+        _owed[job.Id.Value] = job;
+        _changed.Add(job.Id.Value);
+    }
+
+    /// <summary>Forgets a debt once paid, unless it was replaced meanwhile.</summary>
+    public void Paid(JobInfo job)
+    {
+        if (_owed.TryGetValue(job.Id.Value, out var owed) && ReferenceEquals(owed, job))
+        {
+            _owed.Remove(job.Id.Value);
+            _changed.Add(job.Id.Value);
+        }
+    }
+
+    public Dictionary<long, JobInfo> Snapshot() => new(_owed);
+
+    public void Restore(Dictionary<long, JobInfo>? owed)
+    {
+        _owed = owed is null ? [] : new(owed);
+        _changed.Clear();
+    }
+
+    /// <summary>The debts changed since the last call, with what is owed now (null: nothing).</summary>
+    public List<(long Job, JobInfo? Owed)> TakeChanges()
+    {
+        var changes = new List<(long, JobInfo?)>(_changed.Count);
+        foreach (var job in _changed)
+        {
+            changes.Add((job, _owed.GetValueOrDefault(job)));
+        }
+
+        _changed.Clear();
+        return changes;
+    }
+}

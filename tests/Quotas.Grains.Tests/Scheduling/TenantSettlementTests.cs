@@ -1,0 +1,196 @@
+using Grains.Testing;
+using Quotas.Contracts;
+using Quotas.Core.Scheduling;
+using Quotas.Core.Tenants;
+
+namespace Quotas.Grains.Tests.Scheduling;
+
+/// <summary>
+/// What a pool owes its tenants for the jobs it ran (usage recorded once, tenant leases released) is never lost nor
+/// counted twice: not when the tenant cannot be reached, nor when the pool or the tenant is deleted and created again.
+/// </summary>
+public sealed class TenantSettlementTests
+{
+    private static ResourceVector Worker => ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192));
+
+    private static TenantConfig Alpha(long concurrentJobs) => TenantConfig.Create(
+        "alpha",
+        Tier.Unlimited,
+        QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(concurrentJobs)),
+        QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1000), BudgetPeriod.Day));
+
+    private static long Gauge(TenantStats stats, string quota) => stats.Gauges.Single(g => g.Quota == quota).Current;
+
+    private static long Budget(TenantStats stats, string quota) => stats.Budgets.Single(b => b.Quota == quota).Current;
+
+    /// <summary>A one-silo cluster on SQLite with tenant alpha, pool <paramref name="poolId"/> and one of alpha's jobs running.</summary>
+    private static async Task<RunningJob> RunningJobAsync(string poolId, StorageFaults? faults = null, TimeProvider? time = null)
+    {
+        var options = QuotaClusters.Options(TestStorage.Sqlite(), time: time);
+        options.ConfigureServices = faults is null ? null : faults.Install;
+        var cluster = await TestCluster.StartAsync(options);
+        await cluster.GrainFactory.GetGrain<ITenantGrain>("alpha").Create(Alpha(concurrentJobs: 10));
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>(poolId);
+        await pool.Configure(Pools.Small(poolId));
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
+        return new RunningJob(cluster, poolId, job);
+    }
+
+    /// <summary>The cluster of <see cref="RunningJobAsync"/>; its grains are looked up afresh, so they work after a restart.</summary>
+    private sealed record RunningJob(TestCluster Cluster, string PoolId, JobInfo Job) : IAsyncDisposable
+    {
+        public ITenantGrain Alpha => Cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+
+        public IFairShareSchedulerGrain Pool => Cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>(PoolId);
+
+        public ValueTask DisposeAsync() => Cluster.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_pool_created_again_under_a_deleted_pools_id_numbers_its_jobs_on_so_its_tenant_holds_and_counts_them()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var grains = cluster.GrainFactory;
+        var alpha = grains.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(Alpha(concurrentJobs: 1));
+        var pool = grains.GetGrain<IFairShareSchedulerGrain>("reused");
+        await pool.Configure(Pools.Small("reused"));
+        var first = (await pool.Submit(Pools.Job(Pools.Alpha, "first", cpu: 100))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(first.Id, JobOutcome.Succeeded, null)).Status);
+        await pool.Delete(force: false);
+
+        // The deleted pool's grain may be gone from memory too: the numbering is kept in storage.
+        await cluster.RestartAsync();
+        grains = cluster.GrainFactory;
+        alpha = grains.GetGrain<ITenantGrain>("alpha");
+        pool = grains.GetGrain<IFairShareSchedulerGrain>("reused");
+        await pool.Configure(Pools.Small("reused"));
+        var second = (await pool.Submit(Pools.Job(Pools.Alpha, "second", cpu: 100))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
+        var heldWhileRunning = Gauge(await alpha.GetStats(), "concurrent_jobs");
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(second.Id, JobOutcome.Succeeded, null)).Status);
+
+        Assert.True(second.Id.Value > first.Id.Value, $"job id {second.Id} was used before, by job {first.Id} of the deleted pool");
+        Assert.Equal(1, heldWhileRunning);
+        Assert.Equal(2, Budget(await alpha.GetStats(), "jobs"));
+    }
+
+    [Fact]
+    public async Task A_completion_whose_tenant_cannot_be_reached_is_answered_and_its_usage_counted_once_by_the_sweep()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var run = await RunningJobAsync("unreachable", faults, time);
+        var (alpha, pool, job) = (run.Alpha, run.Pool, run.Job);
+
+        faults.FailWritesOf = "tenant";
+        var completed = await pool.Complete(job.Id, JobOutcome.Succeeded, null);
+        var whileFailing = await alpha.GetStats();
+
+        // Stored, so answered; the tenant has neither the usage nor the release yet.
+        Assert.Equal(CompletionStatus.Completed, completed.Status);
+        Assert.Equal(0, Budget(whileFailing, "jobs"));
+        Assert.Equal(1, Gauge(whileFailing, "concurrent_jobs"));
+
+        // The sweep (every second) settles once the tenant can be reached. The pool is reentrant, so a call may see a
+        // tick half done: time goes on a second at a time until both the usage and the release are in.
+        faults.FailWritesOf = null;
+        var stats = whileFailing;
+        for (var second = 0; second < 30 && (Budget(stats, "jobs") == 0 || Gauge(stats, "concurrent_jobs") > 0); second++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await pool.GetQueuedJobs();
+            stats = await alpha.GetStats();
+        }
+
+        Assert.Equal(1, Budget(stats, "jobs"));
+        Assert.Equal(0, Gauge(stats, "concurrent_jobs"));
+
+        // A report made again changes nothing, and neither do more sweeps.
+        Assert.Equal(CompletionStatus.AlreadyCompleted, (await pool.Complete(job.Id, JobOutcome.Succeeded, null)).Status);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await pool.GetQueuedJobs();
+        Assert.Equal(1, Budget(await alpha.GetStats(), "jobs"));
+    }
+
+    [Fact]
+    public async Task A_completion_reported_again_after_its_tenant_failed_settles_at_once_and_counts_once()
+    {
+        var faults = new StorageFaults();
+        await using var run = await RunningJobAsync("retried", faults);
+        var (alpha, pool, job) = (run.Alpha, run.Pool, run.Job);
+
+        faults.FailWritesOf = "tenant";
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, null)).Status);
+
+        // While the tenant still fails, a report made again says so; once it works, the report settles.
+        await Assert.ThrowsAnyAsync<Exception>(() => pool.Complete(job.Id, JobOutcome.Succeeded, null));
+        faults.FailWritesOf = null;
+        var retried = await pool.Complete(job.Id, JobOutcome.Succeeded, null);
+        var stats = await alpha.GetStats();
+
+        Assert.Equal(CompletionStatus.AlreadyCompleted, retried.Status);
+        Assert.Equal(1, Budget(stats, "jobs"));
+        Assert.Equal(0, Gauge(stats, "concurrent_jobs"));
+    }
+
+    [Fact]
+    public async Task A_usage_owed_when_the_silo_dies_is_recorded_by_the_pool_on_its_next_activation()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var run = await RunningJobAsync("crashed", faults, time);
+        var job = run.Job;
+        faults.FailWritesOf = "tenant";
+        Assert.Equal(CompletionStatus.Completed, (await run.Pool.Complete(job.Id, JobOutcome.Succeeded, null)).Status);
+
+        await run.Cluster.KillSiloAsync(run.Cluster.PrimarySilo);
+        faults.FailWritesOf = null;
+        await run.Cluster.StartAdditionalSiloAsync();
+        var (alpha, pool) = (run.Alpha, run.Pool);
+        Assert.Equal(JobState.Succeeded, (await pool.GetJob(job.Id))!.State);
+
+        var stats = await alpha.GetStats();
+        for (var second = 0; second < 30 && Budget(stats, "jobs") == 0; second++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await pool.GetQueuedJobs();
+            stats = await alpha.GetStats();
+        }
+
+        Assert.Equal(1, Budget(stats, "jobs"));
+    }
+
+    [Fact]
+    public async Task A_pool_with_a_running_job_of_a_deleted_tenant_can_still_be_deleted()
+    {
+        await using var run = await RunningJobAsync("orphaned");
+        var (alpha, pool) = (run.Alpha, run.Pool);
+        await alpha.Suspend();
+        await alpha.Delete(force: true);
+
+        await pool.Delete(force: true);
+
+        Assert.Null(await pool.GetConfig());
+    }
+
+    [Fact]
+    public async Task A_pool_whose_delete_fails_is_still_there_for_a_retried_delete()
+    {
+        var faults = new StorageFaults();
+        await using var run = await RunningJobAsync("kept", faults);
+        var pool = run.Pool;
+
+        // Releasing the running job's tenant lease fails: the delete fails and the pool stays as it was.
+        faults.FailWritesOf = "tenant";
+        await Assert.ThrowsAnyAsync<Exception>(() => pool.Delete(force: true));
+        Assert.NotNull(await pool.GetConfig());
+        Assert.Equal(1, (await pool.GetTenantUsage(Pools.Alpha)).LeasedJobs);
+
+        faults.FailWritesOf = null;
+        await pool.Delete(force: true);
+        Assert.Null(await pool.GetConfig());
+    }
+}

@@ -1,0 +1,42 @@
+using Grains;
+using Grains.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Quotas.Grains.Tests;
+
+/// <summary>Makes the state writes of one grain type fail on demand, as an unreachable database would.</summary>
+internal sealed class StorageFaults
+{
+    /// <summary>The grain type whose writes fail (e.g. "tenant"); null: none.</summary>
+    public volatile string? FailWritesOf;
+
+    /// <summary>Wraps the silo's default storage; pass as <see cref="Grains.Testing.TestClusterOptions.ConfigureServices"/>.</summary>
+    public void Install(IServiceCollection services)
+    {
+        var original = services.Last(d => d.ServiceType == typeof(IGrainStorage) && Equals(d.ServiceKey, "Default"));
+        services.Remove(original);
+        services.AddKeyedSingleton<IGrainStorage>("Default", (provider, key) => new Faulty((IGrainStorage)original.KeyedImplementationFactory!(provider, key), this));
+    }
+
+    private sealed class Faulty(IGrainStorage inner, StorageFaults faults) : IGrainStorage, IGrainEntryStorage
+    {
+        private IGrainEntryStorage Entries => (IGrainEntryStorage)inner;
+
+        public Task<StoredState<TState>> ReadAsync<TState>(GrainStateKey key, CancellationToken cancellationToken) => inner.ReadAsync<TState>(key, cancellationToken);
+
+        public Task<string> WriteAsync<TState>(GrainStateKey key, TState state, string? etag, DateTimeOffset? expiresAt, CancellationToken cancellationToken) =>
+            key.GrainId.Type == faults.FailWritesOf
+                ? Task.FromException<string>(new GrainStorageException("injected write failure", null, isTransient: true))
+                : inner.WriteAsync(key, state, etag, expiresAt, cancellationToken);
+
+        public Task<string> ClearAsync(GrainStateKey key, string? etag, DateTimeOffset? expiresAt, CancellationToken cancellationToken) => inner.ClearAsync(key, etag, expiresAt, cancellationToken);
+
+        public Task<StoredEntries<TEntry>> ReadEntriesAsync<TEntry>(GrainStateKey key, CancellationToken cancellationToken)
+            where TEntry : class => Entries.ReadEntriesAsync<TEntry>(key, cancellationToken);
+
+        public Task<string> WriteEntriesAsync<TEntry>(GrainStateKey key, IReadOnlyCollection<KeyValuePair<string, TEntry?>> changes, string? etag, CancellationToken cancellationToken)
+            where TEntry : class => Entries.WriteEntriesAsync(key, changes, etag, cancellationToken);
+
+        public Task<string> ClearEntriesAsync(GrainStateKey key, string? etag, CancellationToken cancellationToken) => Entries.ClearEntriesAsync(key, etag, cancellationToken);
+    }
+}
