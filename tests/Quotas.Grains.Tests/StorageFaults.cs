@@ -10,6 +10,9 @@ internal sealed class StorageFaults
     /// <summary>The grain type whose writes fail (e.g. "tenant"); null: none.</summary>
     public volatile string? FailWritesOf;
 
+    /// <summary>Awaited before every write, with the key written: a test holds or fails writes with it.</summary>
+    public volatile Func<GrainStateKey, Task>? BeforeWrite;
+
     /// <summary>Wraps the silo's default storage; pass as <see cref="Grains.Testing.TestClusterOptions.ConfigureServices"/>.</summary>
     public void Install(IServiceCollection services)
     {
@@ -24,10 +27,17 @@ internal sealed class StorageFaults
 
         public Task<StoredState<TState>> ReadAsync<TState>(GrainStateKey key, CancellationToken cancellationToken) => inner.ReadAsync<TState>(key, cancellationToken);
 
-        public Task<string> WriteAsync<TState>(GrainStateKey key, TState state, string? etag, DateTimeOffset? expiresAt, CancellationToken cancellationToken) =>
-            key.GrainId.Type == faults.FailWritesOf
-                ? Task.FromException<string>(new GrainStorageException("injected write failure", null, isTransient: true))
-                : inner.WriteAsync(key, state, etag, expiresAt, cancellationToken);
+        public async Task<string> WriteAsync<TState>(GrainStateKey key, TState state, string? etag, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
+        {
+            if (faults.BeforeWrite is { } before)
+            {
+                await before(key);
+            }
+
+            return key.GrainId.Type == faults.FailWritesOf
+                ? throw new GrainStorageException("injected write failure", null, isTransient: true)
+                : await inner.WriteAsync(key, state, etag, expiresAt, cancellationToken);
+        }
 
         public Task<string> ClearAsync(GrainStateKey key, string? etag, DateTimeOffset? expiresAt, CancellationToken cancellationToken) => inner.ClearAsync(key, etag, expiresAt, cancellationToken);
 

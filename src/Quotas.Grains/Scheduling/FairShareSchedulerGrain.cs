@@ -269,29 +269,39 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         var admitted = new List<JobLease>(leases.Count);
         foreach (var lease in leases)
         {
-            bool granted;
+            List<string>? granted;
             try
             {
                 granted = await _admission.AcquireAsync(lease, TenantLeaseTtl(leaseTtl));
             }
             catch
             {
-                granted = false;
+                granted = null;
             }
 
-            if (!granted)
+            // The pool is reentrant: while the tenant was asked, the job may have been cancelled, or its lease may have
+            // expired and gone to another worker (whose own leases are then held for it). Only this lease's job is
+            // touched: what was granted for a lease that ended goes back, and a refusal requeues only a job still leased.
+            if (!StillLeased(lease, workerId))
             {
-                Pool().Complete(lease.JobId, JobOutcome.Preempted, null, _time.GetUtcNow());
+                try
+                {
+                    await _admission.ReleaseAsync(lease.Tenant, granted ?? []);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Never held for the job, so nothing retries this release: the tenant's leases run out on their own.
+                    LogSettleFailed(_logger, e, GetPrimaryKeyString(), lease.JobId.Value);
+                }
             }
-            else if (StillLeased(lease, workerId))
+            else if (granted is null)
             {
-                admitted.Add(lease);
+                Pool().Complete(lease.JobId, JobOutcome.Preempted, null, _time.GetUtcNow(), workerId);
             }
             else
             {
-                // Cancelled while its tenant was asked (the pool is reentrant): its cancel found nothing held yet to
-                // give back, so what was just granted goes back here, and the worker does not get the job.
-                await _admission.ReleaseAsync(lease.JobId, lease.Tenant);
+                _admission.Hold(lease.JobId, granted);
+                admitted.Add(lease);
             }
         }
 

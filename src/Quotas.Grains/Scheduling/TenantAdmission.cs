@@ -57,14 +57,18 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         return changes;
     }
 
-    /// <summary>Takes the tenant's leases for a job; false (nothing held) when the tenant refuses.</summary>
-    public async Task<bool> AcquireAsync(JobLease lease, TimeSpan ttl)
+    /// <summary>
+    /// Takes the tenant's leases for a job's lease: their ids (none when the tenant limits nothing the job needs), or
+    /// null, holding nothing, when the tenant refuses. The caller holds them (<see cref="Hold"/>) once it knows the
+    /// job is still leased as asked, or gives them back (<see cref="ReleaseAsync(Core.Scheduling.TenantId, List{string})"/>).
+    /// </summary>
+    public async Task<List<string>?> AcquireAsync(JobLease lease, TimeSpan ttl)
     {
         var tenant = Tenant(lease.Tenant);
         var names = await NamesAsync(lease.Tenant.Value, tenant);
         if (names is null)
         {
-            return true;
+            return [];
         }
 
         var held = new List<string>();
@@ -95,16 +99,32 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
                 AdmissionDecision.Deny { RetryAfter: { } wait } => wait,
                 _ => s_maxBlock,
             });
-            return false;
+            return null;
         }
 
+        return held;
+    }
+
+    /// <summary>Holds the tenant leases just acquired for a job that is still leased; stored with the pool's next write.</summary>
+    public void Hold(JobId job, List<string> held)
+    {
         if (held.Count > 0)
         {
-            _held[lease.JobId.Value] = held;
-            _changed.Add(lease.JobId.Value);
+            _held[job.Value] = held;
+            _changed.Add(job.Value);
         }
+    }
 
-        return true;
+    /// <summary>Gives back tenant leases acquired for a job lease that ended meanwhile (never held for the job).</summary>
+    public async Task ReleaseAsync(Core.Scheduling.TenantId tenantId, List<string> leaseIds)
+    {
+        try
+        {
+            await ReleaseAllAsync(Tenant(tenantId), leaseIds);
+        }
+        catch (QuotaValidationException e) when (e.Code == UnknownTenant)
+        {
+        }
     }
 
     public async Task RenewAsync(JobId job, Core.Scheduling.TenantId tenantId, TimeSpan ttl)
@@ -138,13 +158,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
             return;
         }
 
-        try
-        {
-            await ReleaseAllAsync(Tenant(tenantId), held);
-        }
-        catch (QuotaValidationException e) when (e.Code == UnknownTenant)
-        {
-        }
+        await ReleaseAsync(tenantId, held);
 
         // Meanwhile (the pool is reentrant) the job may have been leased again under new tenant leases: those stay.
         if (_held.TryGetValue(job.Value, out var now) && ReferenceEquals(now, held))

@@ -193,4 +193,55 @@ public sealed class TenantSettlementTests
         await pool.Delete(force: true);
         Assert.Null(await pool.GetConfig());
     }
+
+    [Fact]
+    public async Task A_tenant_refusal_that_arrives_after_the_lease_expired_and_went_to_another_worker_leaves_that_worker_the_job()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        var options = QuotaClusters.Options(TestStorage.Sqlite(), time: time);
+        options.ConfigureServices = faults.Install;
+        await using var cluster = await TestCluster.StartAsync(options);
+        await cluster.GrainFactory.GetGrain<ITenantGrain>("alpha").Create(Alpha(concurrentJobs: 10));
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("raced");
+        await pool.Configure(Pools.Small("raced"));
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+
+        // The tenant's first write waits for the test, then fails: the first worker's lease is refused, late.
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var proceed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = 0;
+        faults.BeforeWrite = async key =>
+        {
+            if (key.GrainId.Type == "tenant" && Interlocked.Exchange(ref held, 1) == 0)
+            {
+                entered.SetResult();
+                await proceed.Task;
+                throw new InvalidOperationException("the tenant's store failed");
+            }
+        };
+        var first = pool.LeaseJobs("w1", Worker, TimeSpan.FromSeconds(5), 10);
+        await entered.Task;
+
+        // Meanwhile the first lease expires (the pool's sweep; well before the tenant call itself would time out) and a
+        // second worker leases the job again.
+        var state = JobState.Leased;
+        for (var second = 0; second < 10 && state == JobState.Leased; second++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            state = (await pool.GetJob(job.Id))!.State;
+        }
+
+        Assert.Equal(JobState.Queued, state);
+        var again = pool.LeaseJobs("w2", Worker, TimeSpan.FromSeconds(30), 10);
+        Assert.Equal("w2", (await pool.GetJob(job.Id))!.WorkerId);
+        proceed.SetResult();
+
+        Assert.Empty(await first);
+        var lease = Assert.Single(await again);
+        Assert.Equal(2, lease.Attempt);
+        var now = (await pool.GetJob(job.Id))!;
+        Assert.Equal(JobState.Leased, now.State);
+        Assert.Equal("w2", now.WorkerId);
+    }
 }
