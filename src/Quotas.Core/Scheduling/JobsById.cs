@@ -63,6 +63,11 @@ internal sealed class JobsById
     /// <summary>The jobs with ids above <paramref name="after"/>, in id order.</summary>
     public IEnumerable<Job> After(long after)
     {
+        if (after == long.MaxValue)
+        {
+            yield break;
+        }
+
         var start = Math.Max(after + 1, _first << BlockBits);
         for (var number = start >> BlockBits; number < _first + _length; number++)
         {

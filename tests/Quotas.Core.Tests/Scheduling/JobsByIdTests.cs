@@ -27,6 +27,7 @@ public sealed class JobsByIdTests
         Assert.Equal([1024, 1025, 5000], table.After(1023).Select(j => j.Id));
         Assert.Equal([5000], table.After(1025).Select(j => j.Id));
         Assert.Empty(table.After(5000));
+        Assert.Empty(table.After(long.MaxValue));
 
         table.Remove(1024);
         table.Remove(1024);
