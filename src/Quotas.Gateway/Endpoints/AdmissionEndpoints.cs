@@ -44,7 +44,7 @@ internal static class AdmissionEndpoints
 
     private static async Task<IResult> Acquire(HttpContext context, string tenantId, AcquireLeaseRequest request, IGrainFactory grains)
     {
-        var key = IdempotentRequest.KeyOf(context);
+        var key = ReservedIds.Refuse(IdempotentRequest.KeyOf(context), IdempotentRequest.Header, ValidationCodes.InvalidIdempotencyKey);
         var decision = await grains.GetGrain<ITenantGrain>(tenantId).Acquire(request.Quota, request.Amount, Ttl(request.TtlSeconds), key);
         return decision is AdmissionDecision.Allow allow
             ? TypedResults.Created($"/v1/tenants/{tenantId}/leases/{allow.LeaseId}", new LeaseGranted(allow.LeaseId!, request.Quota, request.Amount, allow.ExpiresAt!.Value, allow.Remaining))
@@ -88,6 +88,7 @@ internal static class AdmissionEndpoints
         {
             var eventId = request.EventId ?? key ?? throw new QuotaValidationException(
                 ValidationCodes.InvalidEventId, $"Recording usage needs an eventId in the body or an {IdempotentRequest.Header} header, so that a retry is counted once.");
+            ReservedIds.Refuse(eventId, request.EventId is null ? IdempotentRequest.Header : "eventId", ValidationCodes.InvalidEventId);
             var record = await grains.GetGrain<ITenantGrain>(tenantId).RecordUsage(eventId, request.Quota, request.Amount);
             return IdempotentRequest.Outcome.Success(StatusCodes.Status201Created, record);
         });

@@ -1,0 +1,28 @@
+namespace Quotas.Gateway.Tests;
+
+/// <summary>A client cannot give its usage or its leases the ids the service uses for a pool job's charges and leases.</summary>
+public sealed class ReservedIdTests
+{
+    [Fact]
+    public async Task A_tenant_cannot_take_the_event_id_of_its_next_jobs_charge_and_the_job_is_charged_in_full()
+    {
+        const string budgets = """[{"name":"cpu","kind":"budget","limit":100000000,"period":"month"},{"name":"workers","kind":"gauge","limit":10}]""";
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme", budgets));
+        await (await admin.PostJson("/v1/pools", """{"id":"pool-a","capacity":{"cpu":1000}}""")).Ok(201);
+
+        // Job ids count up per pool, so the id the pool will charge the next job under can be guessed.
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cpu","amount":1,"eventId":"job/pool-a/1/cpu"}""")).Problem(400, "invalid_event_id");
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cpu","amount":1}""", "job/pool-a/1/cpu")).Problem(400, "invalid_event_id");
+        await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"workers","amount":1,"ttlSeconds":60}""", "job/pool-a/1/1/workers")).Problem(400, "invalid_idempotency_key");
+
+        var job = await (await tenant.PostJson("/v1/tenants/acme/pools/pool-a/jobs", """{"demand":{"cpu":300}}""", "j1")).Ok(201);
+        Assert.Single((await (await admin.PostJson("/v1/pools/pool-a/workers/w1/leases", """{"freeCapacity":{"cpu":1000},"leaseTtlSeconds":30,"maxJobs":5}""")).Ok()).AsArray());
+        await (await admin.PostJson($"/v1/pools/pool-a/jobs/{job["id"]}/complete", """{"outcome":"succeeded","actualUsage":{"cpu":300},"workerId":"w1"}""")).Ok();
+
+        var stats = await (await tenant.GetAsync("/v1/tenants/acme/usage")).Ok();
+        var cpu = (long)stats["budgets"]!.AsArray().Single(b => (string?)b!["quota"] == "cpu")!["current"]!;
+        Assert.Equal(300, cpu);
+    }
+}
