@@ -104,6 +104,10 @@ public sealed partial class FairShareScheduler
         return new SubmitResult(job.ToInfo(), Created: true);
     }
 
+    /// <summary>Whether the pool knows a job <paramref name="tenant"/> submitted under <paramref name="idempotencyKey"/> (a retry, not a new submission).</summary>
+    public bool HasJob(TenantId tenant, string idempotencyKey) =>
+        _tenants.TryGetValue(tenant, out var state) && idempotencyKey is not null && state.TryGetByIdempotencyKey(idempotencyKey, out _);
+
     /// <summary>Cancels a queued or leased job; a leased job's capacity is freed and its worker told by heartbeat.</summary>
     public CancelStatus Cancel(JobId id, DateTimeOffset now)
     {

@@ -13,6 +13,9 @@ public static class SchedulingErrorCodes
     public const string DemandExceedsCapacity = "demand_exceeds_capacity";
     public const string DemandExceedsTenantLimit = "demand_exceeds_tenant_limit";
     public const string TenantNotInPool = "tenant_not_in_pool";
+
+    /// <summary>The submitting tenant is suspended: it may submit again once activated.</summary>
+    public const string TenantSuspended = "tenant_suspended";
     public const string TenantQueueFull = "tenant_queue_full";
     public const string PoolQueueFull = "pool_queue_full";
     public const string IdempotencyConflict = "idempotency_conflict";

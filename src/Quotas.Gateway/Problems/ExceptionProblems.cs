@@ -55,7 +55,7 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
     private static ProblemDetails FromCode(HttpContext context, string code, string message) => code switch
     {
         // The caller is known but the pool does not admit its tenant; the detail names no other tenant.
-        SchedulingErrorCodes.TenantNotInPool => Problem.Details(context, 403, ProblemTypes.Forbidden, "Forbidden", message, code),
+        SchedulingErrorCodes.TenantNotInPool or SchedulingErrorCodes.TenantSuspended => Problem.Details(context, 403, ProblemTypes.Forbidden, "Forbidden", message, code),
         "unknown_tenant" or SchedulingErrorCodes.UnknownPool or "unknown_job" =>
             Problem.Details(context, 404, ProblemTypes.NotFound, "Not found", message, code),
         "tenant_exists" or "tenant_not_suspended" or "tenant_has_live_leases" or SchedulingErrorCodes.PoolNotEmpty or SchedulingErrorCodes.PoolBeingDeleted or "api_key_exists" =>

@@ -204,10 +204,9 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     {
         ArgumentNullException.ThrowIfNull(request);
 
-        // The tier is asked before the change, which stays one synchronous step; a pool for listed tenants only has no
-        // tier settings (Configure refuses them), so it needs none.
+        // The tenant's tier and status are asked (kept 5 s per tenant) before the change, which stays one synchronous step.
         var scheduler = Pool();
-        var lookup = scheduler.Config.ListedTenantsOnly ? TierLookup.Skipped : await _tiers.OfAsync(request.Tenant);
+        var lookup = await _tiers.OfAsync(request.Tenant);
         if (lookup.Failure is { } failure && NeedsTier(scheduler, request.Tenant))
         {
             throw new SchedulingException(
@@ -215,8 +214,18 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
                 $"Pool '{GetPrimaryKeyString()}' gives its tenants their tier's settings and could not read tenant '{request.Tenant}''s tier ({failure.GetType().Name}); retry the submission.");
         }
 
+        // A retry of a job submitted before the suspension still answers that job.
+        if (lookup.Suspended && !Pool().HasJob(request.Tenant, request.IdempotencyKey))
+        {
+            throw new SchedulingException(
+                SchedulingErrorCodes.TenantSuspended,
+                $"Tenant '{request.Tenant}' is suspended and may not submit jobs; it may again once an administrator activates it.");
+        }
+
+        // A pool for listed tenants only has no tier settings (Configure refuses them): its tenants' tiers do not apply.
+        var withTier = lookup.Known && !scheduler.Config.ListedTenantsOnly;
         return await MutateAsync(
-            pool => lookup.Known ? pool.Submit(request, lookup.Tier, _time.GetUtcNow()) : pool.Submit(request, _time.GetUtcNow()),
+            pool => withTier ? pool.Submit(request, lookup.Tier, _time.GetUtcNow()) : pool.Submit(request, _time.GetUtcNow()),
             result => result.Created);
     }
 

@@ -15,7 +15,7 @@ internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
     /// <summary>A submission waits at most this long for its tenant's tier: far less than a caller's own timeout.</summary>
     private static readonly TimeSpan s_readTimeout = TimeSpan.FromSeconds(2);
 
-    private readonly TenantReadCache<string?> _tiers = new(time, TimeSpan.FromSeconds(5));
+    private readonly TenantReadCache<(string? Tier, bool Suspended)> _tiers = new(time, TimeSpan.FromSeconds(5));
 
     /// <summary>The names a pool's tier settings may use: the tenant tiers, as the API spells them.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. Enum.GetValues<Tier>().Select(Name)];
@@ -46,40 +46,41 @@ internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
     }
 
     /// <summary>
-    /// The tenant's tier; Known false, with the failure, when its TenantGrain could not answer within a few seconds
-    /// (the pool then goes on with the tier it already has: a submission does not wait on an unreachable tenant).
+    /// The tenant's tier, and whether it is suspended; Known false, with the failure, when its TenantGrain could not
+    /// answer within a few seconds (the pool then goes on with the tier it already has: a submission does not wait on
+    /// an unreachable tenant).
     /// </summary>
     public async ValueTask<TierLookup> OfAsync(Core.Scheduling.TenantId tenant)
     {
         if (_tiers.TryGet(tenant.Value, out var remembered))
         {
-            return new TierLookup(true, remembered, null);
+            return new TierLookup(true, remembered.Tier, null, remembered.Suspended);
         }
 
         var readAt = time.GetUtcNow();
-        string? tier;
+        (string? Tier, bool Suspended) read;
         try
         {
             var config = await grains.GetGrain<ITenantGrain>(tenant.Value).GetConfig().WaitAsync(s_readTimeout, time);
-            tier = Name(config.Tier);
+            read = (Name(config.Tier), config.Status == TenantStatus.Suspended);
         }
         catch (QuotaValidationException e) when (e.Code == "unknown_tenant")
         {
-            tier = null;
+            read = (null, false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             return new TierLookup(false, null, e);
         }
 
-        _tiers.Remember(tenant.Value, tier, readAt);
-        return new TierLookup(true, tier, null);
+        _tiers.Remember(tenant.Value, read, readAt);
+        return new TierLookup(true, read.Tier, null, read.Suspended);
     }
 }
 
-/// <summary>A tenant's tier as read for a pool: Known false when the tenant could not be read (<paramref name="Failure"/>).</summary>
-internal readonly record struct TierLookup(bool Known, string? Tier, Exception? Failure)
-{
-    /// <summary>No read was made: the pool needs no tier for the tenant.</summary>
-    public static TierLookup Skipped => new(false, null, null);
-}
+/// <summary>
+/// A tenant's tier as read for a pool, and whether it is suspended: Known false when the tenant could not be read
+/// (<paramref name="Failure"/>).
+/// </summary>
+internal readonly record struct TierLookup(bool Known, string? Tier, Exception? Failure, bool Suspended = false);
+
