@@ -1,4 +1,5 @@
 using Grains;
+using Grains.Storage;
 using Quotas.Contracts.Gateway;
 
 namespace Quotas.Grains.Gateway;
@@ -14,6 +15,10 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
     /// <summary>Longer than any request may run (the grain call timeout is 30 s).</summary>
     public static readonly TimeSpan InFlightTimeout = TimeSpan.FromMinutes(2);
 
+    // True while the response in memory could not be stored: the request did run, so it is replayed all the same, and
+    // each replay tries to store it again (after a restart the key would otherwise look in flight and run again).
+    private bool _responseUnstored;
+
     public async Task<IdempotencyClaim> Begin(string fingerprint, TimeSpan lifetime)
     {
         var now = time.GetUtcNow();
@@ -27,6 +32,19 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
 
             if (record.Response is { } stored)
             {
+                if (_responseUnstored)
+                {
+                    try
+                    {
+                        await state.WriteStateAsync();
+                        _responseUnstored = false;
+                    }
+                    catch (GrainStorageException)
+                    {
+                        // Still not stored: the replay is the truth all the same, and the next one tries again.
+                    }
+                }
+
                 return new IdempotencyClaim(IdempotencyClaimStatus.Replay, stored);
             }
 
@@ -36,9 +54,19 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
             }
         }
 
+        var previous = (state.State, state.ExpiresAt);
         state.State = new IdempotencyState { Fingerprint = fingerprint, StartedAt = now, ExpiresAt = now + lifetime };
         state.ExpiresAt = state.State.ExpiresAt;
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            (state.State, state.ExpiresAt) = previous;
+            throw;
+        }
+
         return new IdempotencyClaim(IdempotencyClaimStatus.Proceed, null);
     }
 
@@ -47,7 +75,9 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
         if (state.RecordExists && state.State.Fingerprint == fingerprint && state.State.Response is null)
         {
             state.State.Response = response;
+            _responseUnstored = true;
             await state.WriteStateAsync();
+            _responseUnstored = false;
         }
     }
 

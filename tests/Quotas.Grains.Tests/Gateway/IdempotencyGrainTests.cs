@@ -32,4 +32,31 @@ public sealed class IdempotencyGrainTests
         Assert.Equal(s_noon.AddHours(24), completed.ExpiresAt);
         Assert.Equal(s_noon.AddHours(26).AddMinutes(1), reused.ExpiresAt);
     }
+
+    [Fact]
+    public async Task A_response_that_could_not_be_stored_is_replayed_and_stored_by_the_replay_so_a_restart_keeps_it()
+    {
+        var faults = new StorageFaults();
+        var options = QuotaClusters.Options(TestStorage.Sqlite());
+        options.ConfigureServices = faults.Install;
+        await using var cluster = await TestCluster.StartAsync(options);
+        var grain = cluster.GrainFactory.GetGrain<IIdempotencyGrain>("tenant-a/usage/key-2");
+        var response = new StoredResponse(201, "{\"consumed\":7}", null);
+        Assert.Equal(IdempotencyClaimStatus.Proceed, (await grain.Begin("body", TimeSpan.FromHours(24))).Status);
+
+        // The request ran; storing its answer fails, as the caller learns. Its retry gets the answer all the same.
+        faults.FailWritesOf = "idempotency";
+        await Assert.ThrowsAnyAsync<Exception>(() => grain.Complete("body", response));
+        var whileFailing = await grain.Begin("body", TimeSpan.FromHours(24));
+        faults.FailWritesOf = null;
+        var replayed = await grain.Begin("body", TimeSpan.FromHours(24));
+
+        Assert.Equal((IdempotencyClaimStatus.Replay, response), (whileFailing.Status, whileFailing.Response));
+        Assert.Equal((IdempotencyClaimStatus.Replay, response), (replayed.Status, replayed.Response));
+
+        // That replay stored it: after a restart the key still answers, rather than looking in flight and running again.
+        await cluster.RestartAsync();
+        var afterRestart = await cluster.GrainFactory.GetGrain<IIdempotencyGrain>("tenant-a/usage/key-2").Begin("body", TimeSpan.FromHours(24));
+        Assert.Equal((IdempotencyClaimStatus.Replay, response), (afterRestart.Status, afterRestart.Response));
+    }
 }
