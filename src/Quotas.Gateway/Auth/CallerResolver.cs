@@ -25,6 +25,10 @@ public sealed class CallerResolver
     private readonly ConcurrentDictionary<string, (Caller Caller, string KeyId, long Until)> _verified = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (Caller Caller, string KeyId, long Until)>.AlternateLookup<ReadOnlySpan<char>> _verifiedBySpan;
 
+    // Counts the keys forgotten (revoked) here: a verification that began before a revoke may carry an answer from
+    // before it, so its answer is used for its own request but not cached.
+    private long _forgotten;
+
     public CallerResolver(IGrainFactory grains, AdminKey adminKey, GatewayOptions options, TimeProvider time)
     {
         _grains = grains;
@@ -64,6 +68,7 @@ public sealed class CallerResolver
             return null;
         }
 
+        var forgottenBefore = Interlocked.Read(ref _forgotten);
         var tenant = await _grains.GetGrain<IApiKeyGrain>(keyId).Verify(ApiKeyText.Hash(secret));
         if (tenant is null)
         {
@@ -79,12 +84,19 @@ public sealed class CallerResolver
         var caller = Caller.Tenant(tenant);
         var until = now + (long)(_options.ApiKeyCacheDuration.TotalSeconds * _time.TimestampFrequency);
         _verified[key] = (caller, keyId, until);
+        if (Interlocked.Read(ref _forgotten) != forgottenBefore)
+        {
+            // A key was revoked meanwhile, perhaps this one: what was just cached may predate it.
+            _verified.TryRemove(key, out _);
+        }
+
         return caller;
     }
 
     /// <summary>Forgets a revoked key on this gateway at once.</summary>
     public void Forget(string keyId)
     {
+        Interlocked.Increment(ref _forgotten);
         foreach (var entry in _verified)
         {
             if (entry.Value.KeyId == keyId)
