@@ -53,6 +53,12 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Releases a lease (and its ancestors' reservations); a second release changes nothing.</summary>
     Task<bool> Release(string leaseId);
 
+    /// <summary>
+    /// <see cref="Release"/> for a client (the gateway's release route): refuses, with <c>lease_held_by_service</c>, a
+    /// lease the service holds for a pool's running job or a child tenant's lease.
+    /// </summary>
+    Task<bool> ReleaseClientLease(string leaseId);
+
     Task<LeaseRenewal> Renew(string leaseId, TimeSpan ttl);
 
     /// <summary>Counts <paramref name="cost"/> units against a rate quota; the result carries remaining and reset.</summary>

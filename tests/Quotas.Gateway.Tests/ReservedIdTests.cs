@@ -25,4 +25,28 @@ public sealed class ReservedIdTests
         var cpu = (long)stats["budgets"]!.AsArray().Single(b => (string?)b!["quota"] == "cpu")!["current"]!;
         Assert.Equal(300, cpu);
     }
+
+    [Fact]
+    public async Task A_tenant_key_cannot_release_the_lease_a_pool_holds_for_its_running_job_nor_a_parents_reservation()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme", """[{"name":"concurrent_jobs","kind":"gauge","limit":1}]"""));
+        await (await admin.PostJson("/v1/pools", """{"id":"pool-a","capacity":{"cpu":1000}}""")).Ok(201);
+        await (await tenant.PostJson("/v1/tenants/acme/pools/pool-a/jobs", """{"demand":{"cpu":100}}""", "j1")).Ok(201);
+        Assert.Single((await (await admin.PostJson("/v1/pools/pool-a/workers/w1/leases", """{"freeCapacity":{"cpu":1000},"leaseTtlSeconds":60,"maxJobs":5}""")).Ok()).AsArray());
+
+        // Lease ids are "<tenant>:<sequence>": the pool's is the tenant's first.
+        await (await tenant.DeleteAsync("/v1/tenants/acme/leases/acme:1")).Problem(409, "lease_held_by_service");
+        var gauges = (await (await tenant.GetAsync("/v1/tenants/acme/usage")).Ok())["gauges"]!.AsArray();
+        Assert.Equal(1, (long)gauges.Single(g => (string?)g!["quota"] == "concurrent_jobs")!["current"]!);
+
+        // A parent's reservation for its child's lease is the parent's lease: the parent's key cannot release it either.
+        using var parent = server.Client(await admin.CreateTenantWithKey("parent", """[{"name":"workers","kind":"gauge","limit":5}]"""));
+        await (await admin.PostJson("/v1/tenants", """{"id":"child","parentId":"parent","quotas":[{"name":"workers","kind":"gauge","limit":5}]}""")).Ok(201);
+        await (await admin.PostJson("/v1/tenants/child/leases", """{"quota":"workers","amount":2,"ttlSeconds":60}""")).Ok(201);
+        await (await parent.DeleteAsync("/v1/tenants/parent/leases/parent:1")).Problem(409, "lease_held_by_service");
+        var parentGauges = (await (await parent.GetAsync("/v1/tenants/parent/usage")).Ok())["gauges"]!.AsArray();
+        Assert.Equal(2, (long)parentGauges.Single(g => (string?)g!["quota"] == "workers")!["current"]!);
+    }
 }

@@ -193,6 +193,10 @@ public sealed class LeaseBook
         }
     }
 
+    /// <summary>The idempotency key a live lease was acquired with; null when none or when the lease is not live.</summary>
+    internal string? KeyOf(string leaseId) =>
+        _leases is not null && _leases.TryGetValue(leaseId, out var lease) ? lease.IdempotencyKey : null;
+
     internal string? LiveLeaseIdForKey(string key) =>
         _liveKeys is not null && _liveKeys.TryGetValue(key, out var id) ? id : null;
 

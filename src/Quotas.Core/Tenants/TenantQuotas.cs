@@ -8,6 +8,12 @@ public sealed partial class TenantQuotas
 {
     private const string ChildKeyPrefix = "\u0000child:";
 
+    /// <summary>
+    /// The start of the keys under which a pool takes a tenant's leases for a job ("job/{pool}/{job}/...") and the ids
+    /// under which it charges the job's usage; a client may use neither (the gateway refuses them).
+    /// </summary>
+    public const string PoolJobKeyPrefix = "job/";
+
     private readonly IReadOnlyList<QuotaDefinition>? _parentQuotas;
     private readonly UtilizationAlerts _alerts;
     private readonly ViolationCounter _violations = new();
@@ -197,6 +203,13 @@ public sealed partial class TenantQuotas
         Guard.Key(childLeaseId, ValidationCodes.InvalidLeaseId, "child lease id");
         return Gauges.LiveLeaseIdForKey(ChildKeyPrefix + childLeaseId);
     }
+
+    /// <summary>
+    /// Whether a live lease is held by the service rather than a client: a pool's lease for a running job, or this
+    /// tenant's reservation for a child's lease. Such a lease ends with what it stands for, never by a client's release.
+    /// </summary>
+    public bool IsHeldForService(string leaseId) =>
+        Gauges.KeyOf(leaseId) is { } key && (key.StartsWith(ChildKeyPrefix, StringComparison.Ordinal) || key.StartsWith(PoolJobKeyPrefix, StringComparison.Ordinal));
 
     /// <summary>Undoes <see cref="ReserveForChild"/> (the child's lease ended or a farther ancestor refused). Idempotent.</summary>
     public bool RollbackChildReservation(string childLeaseId, DateTimeOffset now) =>

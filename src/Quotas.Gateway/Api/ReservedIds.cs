@@ -10,11 +10,10 @@ namespace Quotas.Gateway.Api;
 /// </summary>
 internal static class ReservedIds
 {
-    public const string PoolJobPrefix = "job/";
 
     /// <summary>Returns <paramref name="id"/>; refuses one the service keeps for itself with <paramref name="code"/>.</summary>
     public static string? Refuse(string? id, string what, string code) =>
-        id is not null && id.StartsWith(PoolJobPrefix, StringComparison.Ordinal)
-            ? throw new QuotaValidationException(code, $"{what} '{id}' starts with '{PoolJobPrefix}', which the service keeps for the charges and leases of pool jobs; use another id.")
+        id is not null && id.StartsWith(TenantQuotas.PoolJobKeyPrefix, StringComparison.Ordinal)
+            ? throw new QuotaValidationException(code, $"{what} '{id}' starts with '{TenantQuotas.PoolJobKeyPrefix}', which the service keeps for the charges and leases of pool jobs; use another id.")
             : id;
 }

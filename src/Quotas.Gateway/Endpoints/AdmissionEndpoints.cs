@@ -27,7 +27,8 @@ internal static class AdmissionEndpoints
         tenant.MapPost("/leases/{leaseId}/renew", (HttpContext context, string tenantId, string leaseId, RenewLeaseRequest? request) =>
                 Renew(context, tenantId, leaseId, request, grains))
             .WithName("RenewLease").ProducesProblem(StatusCodes.Status429TooManyRequests);
-        tenant.MapDelete("/leases/{leaseId}", (string tenantId, string leaseId) => Release(tenantId, leaseId, grains)).WithName("ReleaseLease");
+        tenant.MapDelete("/leases/{leaseId}", (string tenantId, string leaseId) => Release(tenantId, leaseId, grains)).WithName("ReleaseLease")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status409Conflict);
         tenant.MapPost("/rate-limits/{quota}/hits", (HttpContext context, string tenantId, string quota, RateHitRequest? request) =>
                 Hit(context, tenantId, quota, request, grains))
             .WithName("HitRateLimit")
@@ -67,7 +68,7 @@ internal static class AdmissionEndpoints
     private static async Task<IResult> Release(string tenantId, string leaseId, IGrainFactory grains)
     {
         // Idempotent: releasing an unknown or already released lease changes nothing and answers the same.
-        await grains.GetGrain<ITenantGrain>(tenantId).Release(leaseId);
+        await grains.GetGrain<ITenantGrain>(tenantId).ReleaseClientLease(leaseId);
         return TypedResults.NoContent();
     }
 

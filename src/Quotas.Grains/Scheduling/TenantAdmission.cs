@@ -77,7 +77,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
             AdmissionDecision decision;
             try
             {
-                decision = await tenant.Acquire(quota, amount, ttl, $"job/{poolId}/{lease.JobId}/{lease.Attempt}/{quota}");
+                decision = await tenant.Acquire(quota, amount, ttl, $"{TenantQuotas.PoolJobKeyPrefix}{poolId}/{lease.JobId}/{lease.Attempt}/{quota}");
             }
             catch
             {
@@ -219,7 +219,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         {
             try
             {
-                await tenant.RecordUsage($"job/{poolId}/{job.Id}/{quota}", quota, amount);
+                await tenant.RecordUsage($"{TenantQuotas.PoolJobKeyPrefix}{poolId}/{job.Id}/{quota}", quota, amount);
             }
             catch (QuotaValidationException e) when (e.Code == ValidationCodes.UnknownQuota)
             {

@@ -10,6 +10,7 @@ public static class TenantErrors
     public const string UnknownParent = "unknown_parent";
     public const string NotSuspended = "tenant_not_suspended";
     public const string LeasesLive = "tenant_has_live_leases";
+    public const string LeaseHeldByService = "lease_held_by_service";
 
     internal static QuotaValidationException Unknown(string id) =>
         new(UnknownTenant, $"Tenant '{id}' does not exist; create it first.");

@@ -238,6 +238,18 @@ public sealed partial class TenantGrain(
         return released;
     }
 
+    public async Task<bool> ReleaseClientLease(string leaseId)
+    {
+        if (Tenant().IsHeldForService(leaseId))
+        {
+            throw new QuotaValidationException(
+                TenantErrors.LeaseHeldByService,
+                $"Lease '{leaseId}' is held by the service, for a pool's running job or a child tenant's lease; it ends with that job or lease, so cancel the job or release the child's lease instead.");
+        }
+
+        return await Release(leaseId);
+    }
+
     public async Task<LeaseRenewal> Renew(string leaseId, TimeSpan ttl)
     {
         var renewal = Tenant().Renew(leaseId, ttl, time.GetUtcNow());
