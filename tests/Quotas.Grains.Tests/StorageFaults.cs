@@ -13,6 +13,9 @@ internal sealed class StorageFaults
     /// <summary>Awaited before every write, with the key written: a test holds or fails writes with it.</summary>
     public volatile Func<GrainStateKey, Task>? BeforeWrite;
 
+    /// <summary>Awaited before every entries write (pools), with the key written: a test holds or fails writes with it.</summary>
+    public volatile Func<GrainStateKey, Task>? BeforeEntriesWrite;
+
     /// <summary>Wraps the silo's default storage; pass as <see cref="Grains.Testing.TestClusterOptions.ConfigureServices"/>.</summary>
     public void Install(IServiceCollection services)
     {
@@ -44,8 +47,16 @@ internal sealed class StorageFaults
         public Task<StoredEntries<TEntry>> ReadEntriesAsync<TEntry>(GrainStateKey key, CancellationToken cancellationToken)
             where TEntry : class => Entries.ReadEntriesAsync<TEntry>(key, cancellationToken);
 
-        public Task<string> WriteEntriesAsync<TEntry>(GrainStateKey key, IReadOnlyCollection<KeyValuePair<string, TEntry?>> changes, string? etag, CancellationToken cancellationToken)
-            where TEntry : class => Entries.WriteEntriesAsync(key, changes, etag, cancellationToken);
+        public async Task<string> WriteEntriesAsync<TEntry>(GrainStateKey key, IReadOnlyCollection<KeyValuePair<string, TEntry?>> changes, string? etag, CancellationToken cancellationToken)
+            where TEntry : class
+        {
+            if (faults.BeforeEntriesWrite is { } before)
+            {
+                await before(key);
+            }
+
+            return await Entries.WriteEntriesAsync(key, changes, etag, cancellationToken);
+        }
 
         public Task<string> ClearEntriesAsync(GrainStateKey key, string? etag, CancellationToken cancellationToken) => Entries.ClearEntriesAsync(key, etag, cancellationToken);
     }

@@ -38,8 +38,9 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     // what is stored and writes the differences.
     private bool _rebuilt;
 
-    // True while a delete runs: the pool is gone from memory but not yet from storage.
+    // True while a delete runs: no call changes the pool; _retiring: the next write removes the pool's entries.
     private bool _deleting;
+    private bool _retiring;
 
     public FairShareSchedulerGrain(
         [PersistentState("pool-entries")] IPersistentEntries<PoolRecord> entries,
@@ -155,22 +156,27 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     public async Task Delete(bool force)
     {
         var scheduler = Pool();
-        if (!force && scheduler.QueuedJobs + scheduler.LeasedJobs > 0)
+        if (_deleting)
         {
-            throw new SchedulingException(SchedulingErrorCodes.PoolNotEmpty, $"Pool '{GetPrimaryKeyString()}' still has {scheduler.QueuedJobs} queued and {scheduler.LeasedJobs} running jobs; cancel them or delete with force.");
+            throw new SchedulingException(SchedulingErrorCodes.PoolBeingDeleted, $"Pool '{GetPrimaryKeyString()}' is already being deleted.");
         }
 
-        // Until the stored pool is gone, a configuration arriving meanwhile (the grain is reentrant) is refused:
-        // created in memory, it would be wiped from storage by the rest of this delete.
-        _scheduler = null;
+        CheckEmpty(scheduler, force);
+
+        // From here no call changes the pool (they answer pool_being_deleted), so that nothing acknowledged is dropped
+        // unseen: the writes already asked for are waited for, and what the pool owes its tenants is settled.
         _deleting = true;
-        var removed = false;
         try
         {
-            // What the pool owes its tenants is settled first: the jobs' usage is recorded, their leases released.
+            await _commit.DrainAsync();
             foreach (var job in _owed.Oldest(int.MaxValue))
             {
                 await PayAsync(job);
+            }
+
+            foreach (var job in _admission.UnreleasedJobs.ToList())
+            {
+                await _admission.RetryReleasesAsync(new JobId(job));
             }
 
             foreach (var job in _admission.HeldJobs.ToList())
@@ -181,22 +187,27 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
                 }
             }
 
-            await _commit.DrainAsync();
-            await _entries.WriteAsync(PoolRecords.Retired(_entries.Entries, scheduler.NextJobId));
-            removed = true;
+            // The entries go in the pool's own order of writes (WriteAsync), after any still asked for.
+            _retiring = true;
+            await _commit.PersistAsync();
+            _scheduler = null;
             _admission.Restore(null);
             _owed.Restore(null);
-            await Directory().Remove(GetPrimaryKeyString());
-        }
-        catch when (!removed)
-        {
-            // Nothing is lost: the pool is still stored, and it stays in memory for a retried delete or other calls.
-            _scheduler = scheduler;
-            throw;
         }
         finally
         {
             _deleting = false;
+            _retiring = false;
+        }
+
+        await UpdateDirectoryAsync(listed: false);
+    }
+
+    private void CheckEmpty(FairShareScheduler scheduler, bool force)
+    {
+        if (!force && scheduler.QueuedJobs + scheduler.LeasedJobs > 0)
+        {
+            throw new SchedulingException(SchedulingErrorCodes.PoolNotEmpty, $"Pool '{GetPrimaryKeyString()}' still has {scheduler.QueuedJobs} queued and {scheduler.LeasedJobs} running jobs; cancel them or delete with force.");
         }
     }
 
@@ -252,7 +263,15 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             status => status == CancelStatus.Cancelled);
         if (status == CancelStatus.Cancelled && tenant is { } owner)
         {
-            await ReleaseTenantLeasesAsync([(id, owner)]);
+            try
+            {
+                await ReleaseTenantLeasesAsync([(id, owner)]);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The cancel is stored; the leases its tenant could not take back now are released by the sweep.
+                LogSettleFailed(_logger, e, GetPrimaryKeyString(), id.Value);
+            }
         }
 
         return status;
@@ -309,7 +328,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             }
             else
             {
-                _admission.Hold(lease.JobId, granted);
+                _admission.Hold(lease, granted);
                 admitted.Add(lease);
             }
         }
@@ -375,72 +394,97 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         return result;
     }
 
-    /// <summary>Records the usage a job owes, if any, and releases the tenant leases held for it, if any; stored once done.</summary>
+    /// <summary>
+    /// Releases the tenant leases held for a job whose lease ended (and any an earlier release left), then records the
+    /// usage it owes once that debt is stored; stored once done. Throws what the tenant threw, keeping what is left.
+    /// </summary>
     private async Task SettleAsync(JobId job, TenantId tenant)
     {
-        var paid = _owed.TryGet(job, out var owed);
-        if (paid)
-        {
-            await PayAsync(owed!);
-        }
-
-        var released = _admission.Holds(job);
-        if (released)
+        var changed = _admission.Holds(job) || _admission.UnreleasedJobs.Contains(job.Value);
+        await _admission.RetryReleasesAsync(job);
+        if (Pool().Get(job) is not { State: JobState.Leased })
         {
             await _admission.ReleaseAsync(job, tenant);
         }
 
-        if (paid || released)
+        if (_owed.TryGetStored(job, out var owed))
+        {
+            await PayAsync(owed);
+            changed = true;
+        }
+
+        if (changed)
         {
             await _commit.PersistAsync();
         }
     }
 
+    /// <summary>Records a stored debt with its tenant and forgets it; a charge the tenant refuses for good is logged and dropped.</summary>
     private async Task PayAsync(JobInfo owed)
     {
-        await _admission.RecordUsageAsync(owed);
+        try
+        {
+            await _admission.RecordUsageAsync(owed);
+        }
+        catch (Core.Tenants.QuotaValidationException e)
+        {
+            // Not a failure to reach the tenant but a refusal that a retry would meet again (an amount it cannot count).
+            LogUsageRefused(_logger, e, GetPrimaryKeyString(), owed.Id.Value, owed.Tenant.Value);
+        }
+
         _owed.Paid(owed);
     }
 
     /// <summary>
-    /// What earlier calls could not finish with the tenants, at most a batch per sweep: usage owed for completed jobs,
-    /// and tenant leases still held for jobs no longer running (their release failed). A tenant that still cannot be
-    /// reached is tried again at the next sweep.
+    /// What earlier calls could not finish with the tenants, a batch per sweep, each only once stored: usage owed for
+    /// completed jobs, and tenant leases whose release failed. A tenant that still cannot be reached is left for the
+    /// next sweep; the others go on.
     /// </summary>
     private async Task SettleLeftoversAsync()
     {
-        const int Batch = 64;
-        var leftovers = _owed.Oldest(Batch).Select(job => (job.Id, (TenantId?)job.Tenant)).ToList();
-        foreach (var held in _admission.HeldJobs)
-        {
-            var job = Pool().Get(new JobId(held));
-            if ((job is null || job.State != JobState.Leased) && leftovers.Count < 2 * Batch)
-            {
-                leftovers.Add((new JobId(held), job?.Tenant));
-            }
-        }
-
-        foreach (var (job, owner) in leftovers)
+        const int Batch = 16;
+        var failed = new HashSet<string>(StringComparer.Ordinal);
+        var changed = false;
+        foreach (var job in _admission.UnreleasedJobs.Take(Batch).ToList())
         {
             try
             {
-                if (owner is not { } tenant)
-                {
-                    // Forgotten by the pool, so its tenant is unknown here: the tenant's leases run out on their own.
-                    _admission.Forget(job);
-                    await _commit.PersistAsync();
-                    continue;
-                }
-
-                await SettleAsync(job, tenant);
+                await _admission.RetryReleasesAsync(new JobId(job));
+                changed = true;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogSettleFailed(_logger, e, GetPrimaryKeyString(), job.Value);
-                return;
+                LogSettleFailed(_logger, e, GetPrimaryKeyString(), job);
             }
         }
+
+        foreach (var owed in _owed.Oldest(Batch))
+        {
+            if (failed.Contains(owed.Tenant.Value))
+            {
+                continue;
+            }
+
+            try
+            {
+                await PayAsync(owed);
+                changed = true;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failed.Add(owed.Tenant.Value);
+                LogSettleFailed(_logger, e, GetPrimaryKeyString(), owed.Id.Value);
+            }
+        }
+
+        if (changed)
+        {
+            await _commit.PersistAsync();
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Pool {Pool} could not charge the usage of job {Job} to tenant {Tenant}, which refused it; the job's usage is not counted in the tenant's budgets")]
+    private static partial void LogUsageRefused(ILogger logger, Exception exception, string pool, long job, string tenant);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool} could not yet record the usage of job {Job} with its tenant or release its tenant leases; the next sweep tries again")]
     private static partial void LogSettleFailed(ILogger logger, Exception exception, string pool, long job);
@@ -454,29 +498,40 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     /// <summary>The pool's sweep: takes back expired worker leases, then settles what earlier calls left with the tenants.</summary>
     private async Task ExpireLeasesAsync()
     {
-        if (_scheduler is null)
+        if (_scheduler is null || _deleting)
         {
             return;
         }
 
-        var expired = await MutateAsync(scheduler => scheduler.ExpireLeases(_time.GetUtcNow()), expired => expired.Count > 0);
-        foreach (var lease in expired)
+        try
         {
-            try
+            var expired = await MutateAsync(scheduler => scheduler.ExpireLeases(_time.GetUtcNow()), expired => expired.Count > 0);
+            foreach (var lease in expired)
             {
-                await ReleaseTenantLeasesAsync([(lease.JobId, lease.Tenant)]);
+                try
+                {
+                    await ReleaseTenantLeasesAsync([(lease.JobId, lease.Tenant)]);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogSettleFailed(_logger, e, GetPrimaryKeyString(), lease.JobId.Value);
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+
+            if (_scheduler is not null && !_deleting && (_owed.Count > 0 || _admission.UnreleasedJobs.Count > 0))
             {
-                LogSettleFailed(_logger, e, GetPrimaryKeyString(), lease.JobId.Value);
+                await SettleLeftoversAsync();
             }
         }
-
-        if (_scheduler is not null && (_owed.Count > 0 || _admission.HeldJobs.Count > 0))
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            await SettleLeftoversAsync();
+            // A write that failed put the pool back as stored; the next sweep tries again.
+            LogSweepFailed(_logger, e, GetPrimaryKeyString());
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool}'s sweep failed; the next one tries again")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception, string pool);
 
     /// <summary>A tenant lease outlives the worker's lease by as much again, so a heartbeat renews both before either
     /// runs out; when the pool itself is gone, the tenant's lease still expires on its own.</summary>
@@ -503,6 +558,11 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     /// <summary>Runs a change in one synchronous step and, when <paramref name="changed"/> says the state moved, waits for its write.</summary>
     private async Task<T> MutateAsync<T>(Func<FairShareScheduler, T> change, Func<T, bool> changed)
     {
+        if (_deleting)
+        {
+            throw new SchedulingException(SchedulingErrorCodes.PoolBeingDeleted, $"Pool '{GetPrimaryKeyString()}' is being deleted; its jobs can no longer change.");
+        }
+
         var result = change(Pool());
         if (changed(result))
         {
@@ -520,13 +580,21 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             return;
         }
 
+        if (_retiring)
+        {
+            // Deleting: every entry goes but the sequence, so that a pool created again under this id numbers on.
+            await _entries.WriteAsync(PoolRecords.Retired(_entries.Entries, scheduler.NextJobId));
+            return;
+        }
+
         var changes = new List<KeyValuePair<string, PoolRecord?>>();
+        List<long> owedWritten = [];
         if (_rebuilt)
         {
             _rebuilt = false;
             scheduler.TakeChanges();
             _admission.TakeChanges();
-            _owed.TakeChanges();
+            owedWritten = [.. _owed.TakeChanges().Select(change => change.Job)];
             PoolRecords.AddDifferences(changes, PoolRecords.All(scheduler.ToSnapshot(), _admission.Snapshot(), _owed.Snapshot()), _entries.Entries);
         }
         else
@@ -540,6 +608,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             foreach (var (job, owed) in _owed.TakeChanges())
             {
                 PoolRecords.AddOwed(changes, job, owed);
+                owedWritten.Add(job);
             }
         }
 
@@ -548,6 +617,8 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         {
             await _entries.WriteAsync(changes);
         }
+
+        _owed.Stored(owedWritten);
     }
 
     /// <summary>Puts memory back to the stored entries: on activation, and when a write failed.</summary>
@@ -558,6 +629,15 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         _owed.Restore(stored.Owed);
         _scheduler = stored.Snapshot is null ? null : Restore(stored.Snapshot);
         _rebuilt = false;
+
+        // Leases held for a job whose lease has ended (a crash or a failed write came before their release) go back.
+        foreach (var job in _admission.HeldJobs.ToList())
+        {
+            if (_scheduler?.Get(new JobId(job)) is { State: not JobState.Leased } ended)
+            {
+                _admission.ReleaseLater(ended.Id, ended.Tenant);
+            }
+        }
     }
 
     private FairShareScheduler Restore(SchedulerSnapshot snapshot) =>

@@ -4,30 +4,39 @@ namespace Quotas.Grains.Scheduling;
 
 /// <summary>
 /// Completed jobs whose usage the pool has not yet recorded in their tenants' budgets. A completion is stored with its
-/// debt in one write, before it is answered; the debt is paid after (<see cref="TenantAdmission.RecordUsageAsync"/>)
-/// and forgotten only once paid, so a tenant that could not be reached, or a crash between the two, delays the
-/// charge but never loses it: a retried report, the pool's sweep and the next activation pay what is still owed.
-/// Paying twice is harmless (the tenant knows each job's usage event ids).
+/// debt in one write, before it is answered; the debt is paid after (<see cref="TenantAdmission.RecordUsageAsync"/>),
+/// and only once stored (a completion whose write fails is undone, and so is its debt), and forgotten once paid. A
+/// tenant that could not be reached, or a crash between the two, delays the charge but never loses it: a retried
+/// report, the pool's sweep and the next activation pay what is still owed. Paying twice is harmless as long as the
+/// tenant still knows the job's usage event ids (its last 1,024 events).
 /// </summary>
 internal sealed class OwedUsage
 {
     private Dictionary<long, JobInfo> _owed = [];
     private readonly HashSet<long> _changed = [];
+    private readonly HashSet<long> _unstored = [];
 
     public int Count => _owed.Count;
 
     public bool Owes(JobId job) => _owed.ContainsKey(job.Value);
 
-    /// <summary>The debts, oldest job first, at most <paramref name="count"/>.</summary>
-    public List<JobInfo> Oldest(int count) => [.. _owed.Values.OrderBy(job => job.Id.Value).Take(count)];
+    /// <summary>The stored debts, oldest job first, at most <paramref name="count"/>.</summary>
+    public List<JobInfo> Oldest(int count) =>
+        [.. _owed.Values.Where(job => !_unstored.Contains(job.Id.Value)).OrderBy(job => job.Id.Value).Take(count)];
 
-    public bool TryGet(JobId job, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out JobInfo owed) => _owed.TryGetValue(job.Value, out owed);
+    /// <summary>The debt of a job, once stored.</summary>
+    public bool TryGetStored(JobId job, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out JobInfo owed) =>
+        _owed.TryGetValue(job.Value, out owed) && !_unstored.Contains(job.Value);
+
+    /// <summary>Notes that a write which held these debts (from <see cref="TakeChanges"/>) succeeded.</summary>
+    public void Stored(IEnumerable<long> jobs) => _unstored.ExceptWith(jobs);
 
     /// <summary>Owes the usage of a job that just completed; stored with the pool's next write.</summary>
     public void Owe(JobInfo job)
     {
         _owed[job.Id.Value] = job;
         _changed.Add(job.Id.Value);
+        _unstored.Add(job.Id.Value);
     }
 
     /// <summary>Forgets a debt once paid, unless it was replaced meanwhile.</summary>
@@ -37,6 +46,7 @@ internal sealed class OwedUsage
         {
             _owed.Remove(job.Id.Value);
             _changed.Add(job.Id.Value);
+            _unstored.Remove(job.Id.Value);
         }
     }
 
@@ -46,6 +56,7 @@ internal sealed class OwedUsage
     {
         _owed = owed is null ? [] : new(owed);
         _changed.Clear();
+        _unstored.Clear();
     }
 
     /// <summary>The debts changed since the last call, with what is owed now (null: nothing).</summary>

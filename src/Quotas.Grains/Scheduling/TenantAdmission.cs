@@ -27,6 +27,10 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     private readonly Dictionary<string, DateTimeOffset> _blockedUntil = new(StringComparer.Ordinal);
     private readonly TenantReadCache<TenantQuotaNames?> _names = new(time, s_quotaNamesLifetime);
     private Dictionary<long, List<string>> _held = [];
+
+    // Leases whose release failed, by job, in memory only: after a crash the stored held leases of ended jobs are
+    // released again (ReleaseLater on activation), and the tenant's own TTL ends any that were already taken apart.
+    private readonly Dictionary<long, (Core.Scheduling.TenantId Tenant, List<string> Leases)> _unreleased = [];
     private readonly HashSet<long> _changed = [];
 
     /// <summary>The quota check the pure scheduler asks: false while the tenant's last refusal is fresh.</summary>
@@ -42,7 +46,11 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     {
         _held = held?.ToDictionary(p => p.Key, p => p.Value.ToList()) ?? [];
         _changed.Clear();
+        _unreleased.Clear();
     }
+
+    /// <summary>The jobs holding tenant leases.</summary>
+    public IReadOnlyCollection<long> HeldJobs => _held.Keys;
 
     /// <summary>The jobs whose held leases changed since the last call, with what they hold now (null: nothing).</summary>
     public List<(long Job, List<string>? Held)> TakeChanges()
@@ -105,14 +113,25 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         return held;
     }
 
-    /// <summary>Holds the tenant leases just acquired for a job that is still leased; stored with the pool's next write.</summary>
-    public void Hold(JobId job, List<string> held)
+    /// <summary>
+    /// Holds the tenant leases just acquired for a job that is still leased; stored with the pool's next write. Leases
+    /// still held for an earlier lease of the job (it ended, and was leased again before their release) are released
+    /// later rather than forgotten.
+    /// </summary>
+    public void Hold(JobLease lease, List<string> held)
     {
-        if (held.Count > 0)
+        if (held.Count == 0)
         {
-            _held[job.Value] = held;
-            _changed.Add(job.Value);
+            return;
         }
+
+        if (_held.Remove(lease.JobId.Value, out var earlier))
+        {
+            Keep(lease.JobId.Value, lease.Tenant, earlier);
+        }
+
+        _held[lease.JobId.Value] = held;
+        _changed.Add(lease.JobId.Value);
     }
 
     /// <summary>Gives back tenant leases acquired for a job lease that ended meanwhile (never held for the job).</summary>
@@ -147,25 +166,66 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     }
 
     /// <summary>
-    /// Releases the tenant leases held for a job. They stay held until the tenant has released them all, so a release
-    /// that failed is made again (the pool's sweep, a retried report); a release is idempotent at the tenant. A tenant
-    /// that no longer exists holds nothing.
+    /// Releases the tenant leases held for a job (its lease ended in stored state: completed, requeued, cancelled,
+    /// expired). They stop being held for the job at once, so a new lease of the job holds its own; those the tenant
+    /// could not release are kept apart (<see cref="RetryReleasesAsync"/>) and the failure is thrown. A release is
+    /// idempotent at the tenant; a tenant that no longer exists holds nothing.
     /// </summary>
     public async Task ReleaseAsync(JobId job, Core.Scheduling.TenantId tenantId)
     {
-        if (!_held.TryGetValue(job.Value, out var held))
+        if (_held.Remove(job.Value, out var held))
         {
-            return;
-        }
-
-        await ReleaseAsync(tenantId, held);
-
-        // Meanwhile (the pool is reentrant) the job may have been leased again under new tenant leases: those stay.
-        if (_held.TryGetValue(job.Value, out var now) && ReferenceEquals(now, held))
-        {
-            _held.Remove(job.Value);
             _changed.Add(job.Value);
+            await ReleaseOrKeepAsync(job.Value, tenantId, held);
         }
+    }
+
+    /// <summary>Releases again what earlier releases of this job could not; the failure is thrown and the leases kept.</summary>
+    public async Task RetryReleasesAsync(JobId job)
+    {
+        if (_unreleased.Remove(job.Value, out var pending))
+        {
+            await ReleaseOrKeepAsync(job.Value, pending.Tenant, pending.Leases);
+        }
+    }
+
+    /// <summary>Jobs with tenant leases a release could not give back yet.</summary>
+    public IReadOnlyCollection<long> UnreleasedJobs => _unreleased.Keys;
+
+    /// <summary>
+    /// Treats the leases held for jobs whose lease has ended in stored state as not yet released: on activation (a crash
+    /// may have come between the end and the release) and after a failed write put memory back.
+    /// </summary>
+    public void ReleaseLater(JobId job, Core.Scheduling.TenantId tenantId)
+    {
+        if (_held.Remove(job.Value, out var held))
+        {
+            _changed.Add(job.Value);
+            Keep(job.Value, tenantId, held);
+        }
+    }
+
+    private async Task ReleaseOrKeepAsync(long job, Core.Scheduling.TenantId tenantId, List<string> leases)
+    {
+        try
+        {
+            await ReleaseAsync(tenantId, leases);
+        }
+        catch
+        {
+            Keep(job, tenantId, leases);
+            throw;
+        }
+    }
+
+    private void Keep(long job, Core.Scheduling.TenantId tenantId, List<string> leases)
+    {
+        if (_unreleased.TryGetValue(job, out var earlier))
+        {
+            leases = [.. earlier.Leases, .. leases];
+        }
+
+        _unreleased[job] = (tenantId, leases);
     }
 
     /// <summary>
@@ -174,18 +234,6 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     /// </summary>
     public bool MayCharge(Core.Scheduling.TenantId tenant) =>
         !_names.TryGet(tenant.Value, out var names) || names is { Budgets.Count: > 0 };
-
-    /// <summary>Drops what is held for a job without releasing it (its tenant is not known): the tenant's leases expire.</summary>
-    public void Forget(JobId job)
-    {
-        if (_held.Remove(job.Value))
-        {
-            _changed.Add(job.Value);
-        }
-    }
-
-    /// <summary>The jobs holding tenant leases.</summary>
-    public IReadOnlyCollection<long> HeldJobs => _held.Keys;
 
     /// <summary>
     /// Records a finished job's actual usage once (event ids name the pool and job) in the tenant's budgets; recording

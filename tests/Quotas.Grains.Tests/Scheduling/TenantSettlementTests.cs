@@ -118,8 +118,9 @@ public sealed class TenantSettlementTests
     [Fact]
     public async Task A_completion_reported_again_after_its_tenant_failed_settles_at_once_and_counts_once()
     {
+        // Time stands still, so the pool's sweep never runs: only the repeated report can settle.
         var faults = new StorageFaults();
-        await using var run = await RunningJobAsync("retried", faults);
+        await using var run = await RunningJobAsync("retried", faults, new ManualTimeProvider());
         var (alpha, pool, job) = (run.Alpha, run.Pool, run.Job);
 
         faults.FailWritesOf = "tenant";

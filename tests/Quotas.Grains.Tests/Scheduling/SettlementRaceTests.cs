@@ -1,0 +1,220 @@
+using Grains.Testing;
+using Quotas.Contracts;
+using Quotas.Core.Scheduling;
+using Quotas.Core.Tenants;
+
+namespace Quotas.Grains.Tests.Scheduling;
+
+/// <summary>The pool's settling with its tenants against writes in flight, re-leased jobs, and charges a tenant refuses for good.</summary>
+public sealed class SettlementRaceTests
+{
+    private static ResourceVector Worker => ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192));
+
+    private static TenantConfig Alpha(params QuotaDefinition[] extra) => TenantConfig.Create(
+        "alpha",
+        Tier.Unlimited,
+        [QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(10)), QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1000), BudgetPeriod.Day), .. extra]);
+
+    private static long Gauge(TenantStats stats, string quota) => stats.Gauges.Single(g => g.Quota == quota).Current;
+
+    private static long Budget(TenantStats stats, string quota) => stats.Budgets.Single(b => b.Quota == quota).Current;
+
+    private static async Task<TestCluster> StartAsync(StorageFaults faults, ManualTimeProvider time)
+    {
+        var options = QuotaClusters.Options(TestStorage.Sqlite(), time: time);
+        options.ConfigureServices = faults.Install;
+        return await TestCluster.StartAsync(options);
+    }
+
+    [Fact]
+    public async Task The_sweep_does_not_settle_a_completion_whose_write_has_not_been_stored()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await StartAsync(faults, time);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(Alpha());
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("inflight");
+        await pool.Configure(Pools.Small("inflight"));
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
+        Assert.Equal(1, Gauge(await alpha.GetStats(), "concurrent_jobs"));
+
+        // The completion's write waits for the test, then fails (the pool's database is unreachable).
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var proceed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = 0;
+        faults.BeforeEntriesWrite = async key =>
+        {
+            if (key.GrainId.Type == "pool" && Interlocked.Exchange(ref held, 1) == 0)
+            {
+                entered.SetResult();
+                await proceed.Task;
+                throw new InvalidOperationException("the pool's store failed");
+            }
+        };
+        var completing = pool.Complete(job.Id, JobOutcome.Succeeded, null);
+        await entered.Task;
+
+        // The pool's sweep runs meanwhile (the grain is reentrant): a few ticks, each followed by calls queued behind it.
+        for (var tick = 0; tick < 5; tick++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await pool.GetQueuedJobs();
+            await alpha.GetStats();
+        }
+
+        proceed.SetResult();
+        await Assert.ThrowsAnyAsync<Exception>(() => completing);
+
+        // The completion was never stored nor acknowledged: the job still runs, so its tenant lease is still held
+        // and the tenant has been charged nothing.
+        Assert.Equal(JobState.Leased, (await pool.GetJob(job.Id))!.State);
+        var stats = await alpha.GetStats();
+        Assert.Equal(1, Gauge(stats, "concurrent_jobs"));
+        Assert.Equal(0, Budget(stats, "jobs"));
+    }
+
+    [Fact]
+    public async Task A_debt_the_tenant_refuses_for_good_does_not_stop_the_sweep_from_settling_later_jobs()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await StartAsync(faults, time);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(Alpha(QuotaDefinition.Budget("cpu_millicores", QuotaLimit.Hard(QuotaLimit.MaxValue), BudgetPeriod.Day)));
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("poisoned");
+        await pool.Configure(Pools.Small("poisoned"));
+        var first = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        var second = (await pool.Submit(Pools.Job(Pools.Alpha, "a-1", cpu: 100))).Job;
+        Assert.Equal(2, (await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10)).Count);
+
+        // The worker reports more than a budget can count (QuotaLimit.MaxValue): the tenant refuses that usage, always.
+        var huge = ResourceVector.Of(("cpu_millicores", QuotaLimit.MaxValue + 1), ("memory_mb", 512));
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(first.Id, JobOutcome.Succeeded, huge)).Status);
+
+        // The second job completes while the tenant cannot be reached: its usage and lease are left to the sweep.
+        faults.FailWritesOf = "tenant";
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(second.Id, JobOutcome.Succeeded, null)).Status);
+        faults.FailWritesOf = null;
+
+        // The sweep (every second) settles the second job; a call may see a tick half done, so time goes on until it has.
+        var stats = await alpha.GetStats();
+        for (var tick = 0; tick < 30 && (Gauge(stats, "concurrent_jobs") > 0 || Budget(stats, "jobs") < 2); tick++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await pool.GetQueuedJobs();
+            stats = await alpha.GetStats();
+        }
+
+        Assert.Equal(0, Gauge(stats, "concurrent_jobs"));
+        Assert.Equal(2, Budget(stats, "jobs"));
+    }
+
+    [Fact]
+    public async Task A_pool_with_a_debt_the_tenant_refuses_for_good_can_still_be_deleted()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await StartAsync(faults, time);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(Alpha(QuotaDefinition.Budget("cpu_millicores", QuotaLimit.Hard(QuotaLimit.MaxValue), BudgetPeriod.Day)));
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("undeletable");
+        await pool.Configure(Pools.Small("undeletable"));
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
+        var huge = ResourceVector.Of(("cpu_millicores", QuotaLimit.MaxValue + 1), ("memory_mb", 512));
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, huge)).Status);
+
+        var failure = await Record.ExceptionAsync(() => pool.Delete(force: false));
+
+        Assert.Null(failure);
+        Assert.Null(await pool.GetConfig());
+    }
+    [Fact]
+    public async Task Tenant_leases_whose_release_failed_are_not_dropped_when_the_job_is_leased_again()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await StartAsync(faults, time);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(Alpha());
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("overwritten");
+        await pool.Configure(Pools.Small("overwritten"));
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
+
+        // The worker gives the job back while the tenant cannot be reached: the pool keeps the lease to release it.
+        faults.FailWritesOf = "tenant";
+        Assert.Equal(CompletionStatus.Requeued, (await pool.CompleteReportedBy("w1", job.Id, JobOutcome.Preempted, null)).Status);
+        faults.FailWritesOf = null;
+
+        // Another worker leases the job again before the pool's next sweep.
+        Assert.Single(await pool.LeaseJobs("w2", Worker, TimeSpan.FromMinutes(10), 10));
+        for (var second = 0; second < 5; second++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await pool.GetQueuedJobs();
+        }
+
+        // One job runs: the tenant holds one concurrent job for it, not two (the first lease is released by the pool,
+        // not left to expire 20 minutes later).
+        Assert.Equal(1, Gauge(await alpha.GetStats(), "concurrent_jobs"));
+    }
+
+    [Fact]
+    public async Task The_sweep_does_not_release_the_tenant_leases_of_a_job_leased_again_while_it_settled_other_jobs()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await StartAsync(faults, time);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(Alpha());
+        var beta = cluster.GrainFactory.GetGrain<ITenantGrain>("beta");
+        await beta.Create(TenantConfig.Create("beta", Tier.Unlimited, QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1000), BudgetPeriod.Day)));
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("stale");
+        await pool.Configure(Pools.Small("stale"));
+        var other = (await pool.Submit(Pools.Job(Pools.Beta, "b-0", cpu: 100))).Job;
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        Assert.Equal(2, (await pool.LeaseJobs("w1", Worker, TimeSpan.FromSeconds(5), 10)).Count);
+
+        // While the tenants cannot be reached: beta's job completes (its usage is owed), alpha's is given back (its
+        // tenant lease, of a 10 s TTL, is still held by the pool to release).
+        faults.FailWritesOf = "tenant";
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(other.Id, JobOutcome.Succeeded, null)).Status);
+        Assert.Equal(CompletionStatus.Requeued, (await pool.CompleteReportedBy("w1", job.Id, JobOutcome.Preempted, null)).Status);
+        faults.FailWritesOf = null;
+
+        // The sweep pays beta first; beta's write is slow.
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var proceed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = 0;
+        faults.BeforeWrite = async key =>
+        {
+            if (key.GrainId.Type == "tenant" && key.GrainId.Key == "beta" && Interlocked.Exchange(ref held, 1) == 0)
+            {
+                entered.SetResult();
+                await proceed.Task;
+            }
+        };
+        time.Advance(TimeSpan.FromSeconds(1));
+        await entered.Task;
+
+        // Meanwhile w2 leases alpha's job again, under a new tenant lease.
+        var lease = Assert.Single(await pool.LeaseJobs("w2", Worker, TimeSpan.FromMinutes(10), 10));
+        Assert.Equal(job.Id, lease.JobId);
+        proceed.SetResult();
+
+        // w2 runs the job for a while, heartbeating; the pool's sweep goes on.
+        for (var second = 0; second < 30; second++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await pool.Heartbeat("w2", [job.Id], TimeSpan.FromMinutes(10));
+        }
+
+        var now = (await pool.GetJob(job.Id))!;
+        Assert.Equal(JobState.Leased, now.State);
+        Assert.Equal("w2", now.WorkerId);
+        Assert.Equal(1, Gauge(await alpha.GetStats(), "concurrent_jobs"));
+    }
+}
