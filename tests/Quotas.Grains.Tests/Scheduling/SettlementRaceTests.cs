@@ -19,23 +19,30 @@ public sealed class SettlementRaceTests
 
     private static long Budget(TenantStats stats, string quota) => stats.Budgets.Single(b => b.Quota == quota).Current;
 
-    private static async Task<TestCluster> StartAsync(StorageFaults faults, ManualTimeProvider time)
+    /// <summary>A one-silo cluster on SQLite with tenant alpha (<paramref name="alpha"/>, default <see cref="Alpha"/>) and an empty pool.</summary>
+    private static async Task<(TestCluster Cluster, ITenantGrain Alpha, IFairShareSchedulerGrain Pool)> StartAsync(
+        StorageFaults faults, ManualTimeProvider time, string poolId, TenantConfig? alpha = null)
     {
         var options = QuotaClusters.Options(TestStorage.Sqlite(), time: time);
         options.ConfigureServices = faults.Install;
-        return await TestCluster.StartAsync(options);
+        var cluster = await TestCluster.StartAsync(options);
+        var tenant = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await tenant.Create(alpha ?? Alpha());
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>(poolId);
+        await pool.Configure(Pools.Small(poolId));
+        return (cluster, tenant, pool);
     }
+
+    private static TenantConfig AlphaWithCpuBudget() =>
+        Alpha(QuotaDefinition.Budget("cpu_millicores", QuotaLimit.Hard(QuotaLimit.MaxValue), BudgetPeriod.Day));
 
     [Fact]
     public async Task The_sweep_does_not_settle_a_completion_whose_write_has_not_been_stored()
     {
         var time = new ManualTimeProvider();
         var faults = new StorageFaults();
-        await using var cluster = await StartAsync(faults, time);
-        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
-        await alpha.Create(Alpha());
-        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("inflight");
-        await pool.Configure(Pools.Small("inflight"));
+        var (cluster, alpha, pool) = await StartAsync(faults, time, "inflight");
+        await using var _ = cluster;
         var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
         Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
         Assert.Equal(1, Gauge(await alpha.GetStats(), "concurrent_jobs"));
@@ -80,11 +87,8 @@ public sealed class SettlementRaceTests
     {
         var time = new ManualTimeProvider();
         var faults = new StorageFaults();
-        await using var cluster = await StartAsync(faults, time);
-        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
-        await alpha.Create(Alpha(QuotaDefinition.Budget("cpu_millicores", QuotaLimit.Hard(QuotaLimit.MaxValue), BudgetPeriod.Day)));
-        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("poisoned");
-        await pool.Configure(Pools.Small("poisoned"));
+        var (cluster, alpha, pool) = await StartAsync(faults, time, "poisoned", AlphaWithCpuBudget());
+        await using var _ = cluster;
         var first = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
         var second = (await pool.Submit(Pools.Job(Pools.Alpha, "a-1", cpu: 100))).Job;
         Assert.Equal(2, (await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10)).Count);
@@ -116,11 +120,8 @@ public sealed class SettlementRaceTests
     {
         var time = new ManualTimeProvider();
         var faults = new StorageFaults();
-        await using var cluster = await StartAsync(faults, time);
-        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
-        await alpha.Create(Alpha(QuotaDefinition.Budget("cpu_millicores", QuotaLimit.Hard(QuotaLimit.MaxValue), BudgetPeriod.Day)));
-        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("undeletable");
-        await pool.Configure(Pools.Small("undeletable"));
+        var (cluster, alpha, pool) = await StartAsync(faults, time, "undeletable", AlphaWithCpuBudget());
+        await using var _ = cluster;
         var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
         Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
         var huge = ResourceVector.Of(("cpu_millicores", QuotaLimit.MaxValue + 1), ("memory_mb", 512));
@@ -136,11 +137,8 @@ public sealed class SettlementRaceTests
     {
         var time = new ManualTimeProvider();
         var faults = new StorageFaults();
-        await using var cluster = await StartAsync(faults, time);
-        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
-        await alpha.Create(Alpha());
-        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("overwritten");
-        await pool.Configure(Pools.Small("overwritten"));
+        var (cluster, alpha, pool) = await StartAsync(faults, time, "overwritten");
+        await using var _ = cluster;
         var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
         Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
 
@@ -167,13 +165,10 @@ public sealed class SettlementRaceTests
     {
         var time = new ManualTimeProvider();
         var faults = new StorageFaults();
-        await using var cluster = await StartAsync(faults, time);
-        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
-        await alpha.Create(Alpha());
+        var (cluster, alpha, pool) = await StartAsync(faults, time, "stale");
+        await using var _ = cluster;
         var beta = cluster.GrainFactory.GetGrain<ITenantGrain>("beta");
         await beta.Create(TenantConfig.Create("beta", Tier.Unlimited, QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1000), BudgetPeriod.Day)));
-        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("stale");
-        await pool.Configure(Pools.Small("stale"));
         var other = (await pool.Submit(Pools.Job(Pools.Beta, "b-0", cpu: 100))).Job;
         var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
         Assert.Equal(2, (await pool.LeaseJobs("w1", Worker, TimeSpan.FromSeconds(5), 10)).Count);
