@@ -57,6 +57,13 @@ public interface IFairShareSchedulerGrain : IGrainWithStringKey
     /// <summary>The standing of every tenant the pool knows, in tenant id order, a page at a time.</summary>
     Task<TenantUsagePage> ListTenantUsage(int pageSize, string? cursor);
 
+    /// <summary>
+    /// Forgets a deleted tenant's jobs (queued, running, finished) and counted usage here, so that a tenant created
+    /// again under its id neither sees nor is charged for them; nothing is asked of the tenant. Returns how many jobs
+    /// were forgotten; a pool that does not exist forgets nothing.
+    /// </summary>
+    Task<int> RemoveTenant(TenantId tenant);
+
     /// <summary>Jobs queued in the pool, all tenants together: the figure its <see cref="PoolConfig.MaxQueuedJobsPerPool"/> bounds.</summary>
     Task<int> GetQueuedJobs();
 }

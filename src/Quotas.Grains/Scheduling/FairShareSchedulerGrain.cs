@@ -493,6 +493,31 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
 
     public Task<int> GetQueuedJobs() => Task.FromResult(Pool().QueuedJobs);
 
+    public async Task<int> RemoveTenant(TenantId tenant)
+    {
+        if (_scheduler is null)
+        {
+            return 0;
+        }
+
+        // One synchronous step, so the jobs, their debts and their tenant leases go in one write. The tenant is not
+        // called: it is being deleted (it calls this), and its leases and budgets go with it.
+        var removed = await MutateAsync(
+            scheduler =>
+            {
+                var jobs = scheduler.RemoveTenant(tenant, _time.GetUtcNow());
+                foreach (var job in jobs)
+                {
+                    _owed.Drop(job);
+                    _admission.Drop(job);
+                }
+
+                return jobs;
+            },
+            _ => true);
+        return removed.Count;
+    }
+
     public Task<TenantUsagePage> ListTenantUsage(int pageSize, string? cursor) => Task.FromResult(Pool().ListTenantUsage(pageSize, cursor));
 
     /// <summary>The pool's sweep: takes back expired worker leases, then settles what earlier calls left with the tenants.</summary>

@@ -50,6 +50,16 @@ internal sealed class OwedUsage
         }
     }
 
+    /// <summary>Forgets a debt unpaid: its tenant was deleted.</summary>
+    public void Drop(JobId job)
+    {
+        if (_owed.Remove(job.Value))
+        {
+            _changed.Add(job.Value);
+            _unstored.Remove(job.Value);
+        }
+    }
+
     public Dictionary<long, JobInfo> Snapshot() => new(_owed);
 
     public void Restore(Dictionary<long, JobInfo>? owed)

@@ -189,6 +189,16 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         }
     }
 
+    /// <summary>Forgets the leases held or left for a job without releasing them: its tenant was deleted, with its leases.</summary>
+    public void Drop(JobId job)
+    {
+        _unreleased.Remove(job.Value);
+        if (_held.Remove(job.Value))
+        {
+            _changed.Add(job.Value);
+        }
+    }
+
     /// <summary>Jobs with tenant leases a release could not give back yet.</summary>
     public IReadOnlyCollection<long> UnreleasedJobs => _unreleased.Keys;
 

@@ -118,6 +118,10 @@ public sealed partial class TenantGrain(
             await ReleaseInAncestorsAsync(lease.LeaseId);
         }
 
+        // Its jobs go from every pool before the state is cleared, as its keys are revoked: a failure leaves the tenant
+        // (suspended) to delete again, and both steps may run twice.
+        await RemoveFromPoolsAsync();
+
         // Revoked before the state is cleared: a failure leaves the tenant (suspended) to delete again, and revoking
         // a key twice changes nothing.
         foreach (var keyId in state.State.ApiKeyIds.ToArray())
@@ -141,6 +145,36 @@ public sealed partial class TenantGrain(
 
         _tenant = null;
         await Directory().Remove(Id);
+    }
+
+    /// <summary>Has every pool forget this tenant's jobs, so that a tenant created again under its id starts afresh there.</summary>
+    private async Task RemoveFromPoolsAsync()
+    {
+        var pools = GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.PoolsKey);
+        var tenant = new Core.Scheduling.TenantId(Id);
+        string? after = null;
+        while (true)
+        {
+            var page = await pools.List(after, 100);
+            foreach (var pool in page)
+            {
+                try
+                {
+                    await GrainFactory.GetGrain<IFairShareSchedulerGrain>(pool).RemoveTenant(tenant);
+                }
+                catch (Core.Scheduling.SchedulingException e) when (e.Code == Core.Scheduling.SchedulingErrorCodes.PoolBeingDeleted)
+                {
+                    // The pool is going, and the tenant's jobs with it.
+                }
+            }
+
+            if (page.Count < 100)
+            {
+                return;
+            }
+
+            after = page[^1];
+        }
     }
 
     public Task<IReadOnlyList<string>> GetApiKeyIds() =>
