@@ -73,7 +73,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         if (_scheduler is not null)
         {
             await UpdateDirectoryAsync(listed: true);
-            await ExpireLeasesAsync();
+            await TakeBackExpiredLeasesAsync();
         }
         else
         {
@@ -519,6 +519,24 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     }
 
     public Task<TenantUsagePage> ListTenantUsage(int pageSize, string? cursor) => Task.FromResult(Pool().ListTenantUsage(pageSize, cursor));
+
+    /// <summary>
+    /// Takes back the worker leases that expired while the pool was not active, leaving the release of their tenant
+    /// leases to the sweep: an activation may come from a tenant's own call (deleting a tenant asks every pool), and a
+    /// call back into that tenant would wait for it.
+    /// </summary>
+    private Task TakeBackExpiredLeasesAsync() => MutateAsync(
+        scheduler =>
+        {
+            var expired = scheduler.ExpireLeases(_time.GetUtcNow());
+            foreach (var lease in expired)
+            {
+                _admission.ReleaseLater(lease.JobId, lease.Tenant);
+            }
+
+            return expired;
+        },
+        expired => expired.Count > 0);
 
     /// <summary>The pool's sweep: takes back expired worker leases, then settles what earlier calls left with the tenants.</summary>
     private async Task ExpireLeasesAsync()

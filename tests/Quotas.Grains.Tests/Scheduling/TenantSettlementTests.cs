@@ -245,4 +245,23 @@ public sealed class TenantSettlementTests
         Assert.Equal(JobState.Leased, now.State);
         Assert.Equal("w2", now.WorkerId);
     }
+
+    [Fact]
+    public async Task A_tenant_is_deleted_at_once_when_a_pool_it_ran_in_wakes_up_with_its_expired_leases()
+    {
+        var time = new ManualTimeProvider();
+        await using var run = await RunningJobAsync("asleep", time: time);
+
+        // The pool's grain goes away (the silo restarts) and the job's worker lease runs out meanwhile.
+        await run.Cluster.RestartAsync();
+        time.Advance(TimeSpan.FromMinutes(2));
+
+        // Deleting the tenant wakes the pool, which must not call back into the tenant while it waits for the pool.
+        // Time stands still, so no call times out: a wait on each other would hang, and the real-time guard says so.
+        await run.Alpha.Suspend();
+        await run.Alpha.Delete(force: true).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Null(await run.Pool.GetJob(run.Job.Id));
+        Assert.Equal(0, await run.Pool.GetQueuedJobs());
+    }
 }
