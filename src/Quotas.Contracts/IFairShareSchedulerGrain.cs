@@ -59,10 +59,11 @@ public interface IFairShareSchedulerGrain : IGrainWithStringKey
 
     /// <summary>
     /// Forgets a deleted tenant's jobs (queued, running, finished) and counted usage here, so that a tenant created
-    /// again under its id neither sees nor is charged for them; nothing is asked of the tenant. Returns how many jobs
-    /// were forgotten; a pool that does not exist forgets nothing.
+    /// again under its id neither sees nor is charged for them; nothing is asked of the tenant. Returns the completed
+    /// jobs whose usage the pool had not yet charged, for the tenant to charge itself (should its delete fail, the
+    /// usage stays counted); a pool that does not exist forgets nothing.
     /// </summary>
-    Task<int> RemoveTenant(TenantId tenant);
+    Task<IReadOnlyList<JobInfo>> RemoveTenant(TenantId tenant);
 
     /// <summary>Jobs queued in the pool, all tenants together: the figure its <see cref="PoolConfig.MaxQueuedJobsPerPool"/> bounds.</summary>
     Task<int> GetQueuedJobs();

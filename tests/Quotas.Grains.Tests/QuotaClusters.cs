@@ -21,4 +21,12 @@ internal static class QuotaClusters
 
     public static Task<TestCluster> StartAsync(TestStorage storage, int silos = 1, TimeProvider? time = null) =>
         TestCluster.StartAsync(Options(storage, silos, time));
+
+    /// <summary>A one-silo cluster whose storage fails or holds writes as <paramref name="faults"/> says.</summary>
+    public static Task<TestCluster> StartAsync(TestStorage storage, StorageFaults faults, TimeProvider? time = null)
+    {
+        var options = Options(storage, time: time);
+        options.ConfigureServices = faults.Install;
+        return TestCluster.StartAsync(options);
+    }
 }

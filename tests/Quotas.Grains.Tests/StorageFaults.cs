@@ -61,3 +61,32 @@ internal sealed class StorageFaults
         public Task<string> ClearEntriesAsync(GrainStateKey key, string? etag, CancellationToken cancellationToken) => Entries.ClearEntriesAsync(key, etag, cancellationToken);
     }
 }
+
+/// <summary>
+/// Holds the first write of one grain (its type, and its key when given) until <see cref="Proceed"/>, so a test can act
+/// while that grain waits on its store; <see cref="Entered"/> completes once the write is held. With
+/// <paramref name="failWith"/> the held write then fails. Use <see cref="Gate"/> as a <see cref="StorageFaults"/> hook.
+/// </summary>
+internal sealed class HeldWrite(string grainType, string? grainKey = null, string? failWith = null)
+{
+    private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _proceed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _held;
+
+    public Task Entered => _entered.Task;
+
+    public void Proceed() => _proceed.SetResult();
+
+    public async Task Gate(GrainStateKey key)
+    {
+        if (key.GrainId.Type == grainType && (grainKey is null || key.GrainId.Key == grainKey) && Interlocked.Exchange(ref _held, 1) == 0)
+        {
+            _entered.SetResult();
+            await _proceed.Task;
+            if (failWith is not null)
+            {
+                throw new InvalidOperationException(failWith);
+            }
+        }
+    }
+}

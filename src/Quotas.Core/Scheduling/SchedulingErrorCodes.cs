@@ -14,6 +14,9 @@ public static class SchedulingErrorCodes
     public const string DemandExceedsTenantLimit = "demand_exceeds_tenant_limit";
     public const string TenantNotInPool = "tenant_not_in_pool";
 
+    /// <summary>The submitting tenant was deleted while the submission was on its way.</summary>
+    public const string UnknownTenant = "unknown_tenant";
+
     /// <summary>The submitting tenant is suspended: it may submit again once activated.</summary>
     public const string TenantSuspended = "tenant_suspended";
     public const string TenantQueueFull = "tenant_queue_full";

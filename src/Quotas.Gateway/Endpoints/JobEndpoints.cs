@@ -21,7 +21,7 @@ internal static class JobEndpoints
         var jobs = v1.MapGroup("/tenants/{tenantId}/pools/{poolId}/jobs").WithTags("Jobs").RequireTenantOrAdmin();
         jobs.MapPost("/", Submit).WithName("SubmitJob")
             .Produces<JobInfo>(StatusCodes.Status201Created).Produces<JobInfo>(StatusCodes.Status200OK)
-            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         jobs.MapGet("/", List).WithName("ListJobs");
         jobs.MapGet("/{jobId:long}", Get).WithName("GetJob");
         jobs.MapDelete("/{jobId:long}", Cancel).WithName("CancelJob");

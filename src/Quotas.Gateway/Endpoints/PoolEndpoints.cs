@@ -27,9 +27,10 @@ internal static class PoolEndpoints
         pools.MapGet("/{poolId}/jobs", ListJobs).WithName("ListPoolJobs");
 
         var workers = v1.MapGroup("/pools/{poolId}").WithTags("Workers").RequireAdmin();
-        workers.MapPost("/workers/{workerId}/leases", LeaseJobs).WithName("LeaseJobs");
-        workers.MapPost("/workers/{workerId}/heartbeat", Heartbeat).WithName("Heartbeat");
-        workers.MapPost("/jobs/{jobId:long}/complete", Complete).WithName("CompleteJob");
+        // While the pool is being deleted, a call that would change it answers 409 pool_being_deleted.
+        workers.MapPost("/workers/{workerId}/leases", LeaseJobs).WithName("LeaseJobs").ProducesProblem(StatusCodes.Status409Conflict);
+        workers.MapPost("/workers/{workerId}/heartbeat", Heartbeat).WithName("Heartbeat").ProducesProblem(StatusCodes.Status409Conflict);
+        workers.MapPost("/jobs/{jobId:long}/complete", Complete).WithName("CompleteJob").ProducesProblem(StatusCodes.Status409Conflict);
     }
 
     private static async Task<IResult> Create(HttpContext context, PoolConfig config, IGrainFactory grains)

@@ -32,6 +32,10 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     private readonly TenantAdmission _admission;
     private readonly TenantTiers _tiers;
     private readonly OwedUsage _owed = new();
+
+    // Tenants deleted while this activation ran (RemoveTenant): a submission for one of them that reads no tenant was
+    // made for the deleted one, in flight while it was deleted, and is refused.
+    private readonly HashSet<TenantId> _removedTenants = [];
     private FairShareScheduler? _scheduler;
 
     // Set when the scheduler was rebuilt rather than changed step by step: the next write compares every entry with
@@ -225,6 +229,21 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
                 $"Pool '{GetPrimaryKeyString()}' gives its tenants their tier's settings and could not read tenant '{request.Tenant}''s tier ({failure.GetType().Name}); retry the submission.");
         }
 
+        if (_removedTenants.Contains(request.Tenant))
+        {
+            if (lookup is { Known: true, Exists: false })
+            {
+                throw new SchedulingException(
+                    SchedulingErrorCodes.UnknownTenant,
+                    $"Tenant '{request.Tenant}' was deleted; create it again before submitting jobs for it.");
+            }
+
+            if (lookup is { Known: true, Exists: true })
+            {
+                _removedTenants.Remove(request.Tenant);
+            }
+        }
+
         // A retry of a job submitted before the suspension still answers that job.
         if (lookup.Suspended && !Pool().HasJob(request.Tenant, request.IdempotencyKey))
         {
@@ -338,7 +357,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     }
 
     private bool StillLeased(JobLease lease, string workerId) =>
-        Pool().Get(lease.JobId) is { State: JobState.Leased } job && job.WorkerId == workerId && job.Attempts == lease.Attempt;
+        !_deleting && _scheduler?.Get(lease.JobId) is { State: JobState.Leased } job && job.WorkerId == workerId && job.Attempts == lease.Attempt;
 
     public async Task<HeartbeatResult> Heartbeat(string workerId, IReadOnlyList<JobId> jobIds, TimeSpan leaseTtl)
     {
@@ -493,29 +512,34 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
 
     public Task<int> GetQueuedJobs() => Task.FromResult(Pool().QueuedJobs);
 
-    public async Task<int> RemoveTenant(TenantId tenant)
+    public async Task<IReadOnlyList<JobInfo>> RemoveTenant(TenantId tenant)
     {
         if (_scheduler is null)
         {
-            return 0;
+            return [];
         }
 
         // One synchronous step, so the jobs, their debts and their tenant leases go in one write. The tenant is not
         // called: it is being deleted (it calls this), and its leases and budgets go with it.
-        var removed = await MutateAsync(
+        _removedTenants.Add(tenant);
+        _tiers.Forget(tenant);
+        return await MutateAsync(
             scheduler =>
             {
-                var jobs = scheduler.RemoveTenant(tenant, _time.GetUtcNow());
-                foreach (var job in jobs)
+                var owed = new List<JobInfo>();
+                foreach (var job in scheduler.RemoveTenant(tenant, _time.GetUtcNow()))
                 {
-                    _owed.Drop(job);
+                    if (_owed.Drop(job) is { } debt)
+                    {
+                        owed.Add(debt);
+                    }
+
                     _admission.Drop(job);
                 }
 
-                return jobs;
+                return (IReadOnlyList<JobInfo>)owed;
             },
             _ => true);
-        return removed.Count;
     }
 
     public Task<TenantUsagePage> ListTenantUsage(int pageSize, string? cursor) => Task.FromResult(Pool().ListTenantUsage(pageSize, cursor));
@@ -548,19 +572,9 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
 
         try
         {
-            var expired = await MutateAsync(scheduler => scheduler.ExpireLeases(_time.GetUtcNow()), expired => expired.Count > 0);
-            foreach (var lease in expired)
-            {
-                try
-                {
-                    await ReleaseTenantLeasesAsync([(lease.JobId, lease.Tenant)]);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogSettleFailed(_logger, e, GetPrimaryKeyString(), lease.JobId.Value);
-                }
-            }
-
+            // The expired leases' tenant leases are set apart by their ids in the same step, then released below: a job
+            // leased again meanwhile holds new ones, which stay.
+            await TakeBackExpiredLeasesAsync();
             if (_scheduler is not null && !_deleting && (_owed.Count > 0 || _admission.UnreleasedJobs.Count > 0))
             {
                 await SettleLeftoversAsync();

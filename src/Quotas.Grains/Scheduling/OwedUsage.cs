@@ -50,14 +50,17 @@ internal sealed class OwedUsage
         }
     }
 
-    /// <summary>Forgets a debt unpaid: its tenant was deleted.</summary>
-    public void Drop(JobId job)
+    /// <summary>Hands over a debt to its tenant, which charges itself (it is being deleted); returns it, or null.</summary>
+    public JobInfo? Drop(JobId job)
     {
-        if (_owed.Remove(job.Value))
+        if (!_owed.Remove(job.Value, out var owed))
         {
-            _changed.Add(job.Value);
-            _unstored.Remove(job.Value);
+            return null;
         }
+
+        _changed.Add(job.Value);
+        _unstored.Remove(job.Value);
+        return owed;
     }
 
     public Dictionary<long, JobInfo> Snapshot() => new(_owed);

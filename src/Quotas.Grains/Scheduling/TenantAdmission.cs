@@ -16,7 +16,6 @@ namespace Quotas.Grains.Scheduling;
 internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeProvider time)
 {
     public const string ConcurrentJobsQuota = "concurrent_jobs";
-    public const string JobsBudget = "jobs";
     private const string UnknownTenant = "unknown_tenant";
 
     /// <summary>How long the quota names of a tenant are reused before they are asked again.</summary>
@@ -29,7 +28,8 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     private Dictionary<long, List<string>> _held = [];
 
     // Leases whose release failed, by job, in memory only: after a crash the stored held leases of ended jobs are
-    // released again (ReleaseLater on activation), and the tenant's own TTL ends any that were already taken apart.
+    // released again (ReleaseLater on activation); those whose removal was already stored end with the tenant's own
+    // lease TTL (twice the worker's lease).
     private readonly Dictionary<long, (Core.Scheduling.TenantId Tenant, List<string> Leases)> _unreleased = [];
     private readonly HashSet<long> _changed = [];
 
@@ -46,7 +46,13 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     {
         _held = held?.ToDictionary(p => p.Key, p => p.Value.ToList()) ?? [];
         _changed.Clear();
-        _unreleased.Clear();
+
+        // Leases set apart for release stay so when memory goes back to storage after a failed write: they belong to
+        // leases that ended, and releasing them again is harmless. Only a pool that is gone (null) lets them go.
+        if (held is null)
+        {
+            _unreleased.Clear();
+        }
     }
 
     /// <summary>The jobs holding tenant leases.</summary>
@@ -257,27 +263,11 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
             return;
         }
 
-        var usage = new List<(string Quota, long Amount)>();
-        if (names.Budgets.Contains(JobsBudget))
-        {
-            usage.Add((JobsBudget, 1));
-        }
-
-        var actual = job.ActualUsage ?? job.Demand;
-        for (var i = 0; i < actual.Count; i++)
-        {
-            var (name, amount) = (actual.NameAt(i), actual.AmountAt(i));
-            if (amount > 0 && name != JobsBudget && names.Budgets.Contains(name))
-            {
-                usage.Add((name, amount));
-            }
-        }
-
-        foreach (var (quota, amount) in usage)
+        foreach (var (eventId, quota, amount) in JobCharges.Of(poolId, job, names.Budgets))
         {
             try
             {
-                await tenant.RecordUsage($"{TenantQuotas.PoolJobKeyPrefix}{poolId}/{job.Id}/{quota}", quota, amount);
+                await tenant.RecordUsage(eventId, quota, amount);
             }
             catch (QuotaValidationException e) when (e.Code == ValidationCodes.UnknownQuota)
             {

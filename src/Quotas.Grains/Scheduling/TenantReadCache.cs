@@ -11,6 +11,9 @@ internal sealed class TenantReadCache<T>(TimeProvider time, TimeSpan lifetime)
 
     private readonly Dictionary<string, (T Value, DateTimeOffset At)> _entries = new(StringComparer.Ordinal);
 
+    /// <summary>Forgets what was read for a tenant, so that the next use reads it again.</summary>
+    public void Forget(string tenant) => _entries.Remove(tenant);
+
     public bool TryGet(string tenant, out T value)
     {
         if (_entries.TryGetValue(tenant, out var entry) && time.GetUtcNow() - entry.At < lifetime)

@@ -15,7 +15,7 @@ internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
     /// <summary>A submission waits at most this long for its tenant's tier: far less than a caller's own timeout.</summary>
     private static readonly TimeSpan s_readTimeout = TimeSpan.FromSeconds(2);
 
-    private readonly TenantReadCache<(string? Tier, bool Suspended)> _tiers = new(time, TimeSpan.FromSeconds(5));
+    private readonly TenantReadCache<(string? Tier, bool Suspended, bool Exists)> _tiers = new(time, TimeSpan.FromSeconds(5));
 
     /// <summary>The names a pool's tier settings may use: the tenant tiers, as the API spells them.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. Enum.GetValues<Tier>().Select(Name)];
@@ -50,23 +50,26 @@ internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
     /// answer within a few seconds (the pool then goes on with the tier it already has: a submission does not wait on
     /// an unreachable tenant).
     /// </summary>
+    /// <summary>Forgets what was read for a tenant (it was deleted): the next submission reads it again.</summary>
+    public void Forget(Core.Scheduling.TenantId tenant) => _tiers.Forget(tenant.Value);
+
     public async ValueTask<TierLookup> OfAsync(Core.Scheduling.TenantId tenant)
     {
         if (_tiers.TryGet(tenant.Value, out var remembered))
         {
-            return new TierLookup(true, remembered.Tier, null, remembered.Suspended);
+            return new TierLookup(true, remembered.Tier, null, remembered.Suspended, remembered.Exists);
         }
 
         var readAt = time.GetUtcNow();
-        (string? Tier, bool Suspended) read;
+        (string? Tier, bool Suspended, bool Exists) read;
         try
         {
             var config = await grains.GetGrain<ITenantGrain>(tenant.Value).GetConfig().WaitAsync(s_readTimeout, time);
-            read = (Name(config.Tier), config.Status == TenantStatus.Suspended);
+            read = (Name(config.Tier), config.Status == TenantStatus.Suspended, true);
         }
         catch (QuotaValidationException e) when (e.Code == "unknown_tenant")
         {
-            read = (null, false);
+            read = (null, false, false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -74,13 +77,13 @@ internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
         }
 
         _tiers.Remember(tenant.Value, read, readAt);
-        return new TierLookup(true, read.Tier, null, read.Suspended);
+        return new TierLookup(true, read.Tier, null, read.Suspended, read.Exists);
     }
 }
 
 /// <summary>
-/// A tenant's tier as read for a pool, and whether it is suspended: Known false when the tenant could not be read
-/// (<paramref name="Failure"/>).
+/// A tenant's tier as read for a pool, whether it is suspended and whether it has a TenantGrain at all (a tenant without
+/// one runs on the pool's limits alone): Known false when the tenant could not be read (<paramref name="Failure"/>).
 /// </summary>
-internal readonly record struct TierLookup(bool Known, string? Tier, Exception? Failure, bool Suspended = false);
+internal readonly record struct TierLookup(bool Known, string? Tier, Exception? Failure, bool Suspended = false, bool Exists = true);
 

@@ -1,4 +1,5 @@
 using Grains;
+using Microsoft.Extensions.Logging;
 using Quotas.Contracts;
 using Quotas.Contracts.Gateway;
 using Quotas.Core.Tenants;
@@ -17,7 +18,8 @@ namespace Quotas.Grains.Tenants;
 [GrainType(GrainTypeName)]
 public sealed partial class TenantGrain(
     [PersistentState("tenant")] IPersistentState<TenantState> state,
-    TimeProvider time) : Grain, ITenantGrain
+    TimeProvider time,
+    ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
     /// <summary>The grain type's wire and storage name; pinned so that renaming the class breaks nothing.</summary>
     public const string GrainTypeName = "tenant";
@@ -158,14 +160,10 @@ public sealed partial class TenantGrain(
             var page = await pools.List(after, 100);
             foreach (var pool in page)
             {
-                try
-                {
-                    await GrainFactory.GetGrain<IFairShareSchedulerGrain>(pool).RemoveTenant(tenant);
-                }
-                catch (Core.Scheduling.SchedulingException e) when (e.Code == Core.Scheduling.SchedulingErrorCodes.PoolBeingDeleted)
-                {
-                    // The pool is going, and the tenant's jobs with it.
-                }
+                // A pool being deleted answers pool_being_deleted: this delete fails, to be retried once that one has
+                // ended (it may fail, and keep the tenant's jobs).
+                var owed = await GrainFactory.GetGrain<IFairShareSchedulerGrain>(pool).RemoveTenant(tenant);
+                await ChargeAsync(pool, owed);
             }
 
             if (page.Count < 100)
@@ -176,6 +174,41 @@ public sealed partial class TenantGrain(
             after = page[^1];
         }
     }
+
+    /// <summary>
+    /// Charges this tenant the usage a pool still owed for its completed jobs (the pool hands it over rather than call
+    /// a tenant that is deleting), under the pool's own event ids: a charge the pool made already counts nothing.
+    /// </summary>
+    private async Task ChargeAsync(string poolId, IReadOnlyList<Core.Scheduling.JobInfo> owed)
+    {
+        if (owed.Count == 0)
+        {
+            return;
+        }
+
+        var tenant = Tenant();
+        var budgets = tenant.Effective.Where(q => q.Kind == QuotaKind.Budget).Select(q => q.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var job in owed)
+        {
+            foreach (var (eventId, quota, amount) in Scheduling.JobCharges.Of(poolId, job, budgets))
+            {
+                try
+                {
+                    QuotaMetrics.Recorded(tenant.RecordUsage(eventId, quota, amount, time.GetUtcNow()));
+                }
+                catch (QuotaValidationException e)
+                {
+                    // An amount the budget cannot count, as the pool would have met it: not charged, as there.
+                    LogChargeRefused(logger, e, Id, poolId, job.Id.Value);
+                }
+            }
+        }
+
+        await CommitAsync(tenant);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Tenant {Tenant} refused the usage of job {Job} that pool {Pool} handed over on the tenant's delete; it is not counted")]
+    private static partial void LogChargeRefused(ILogger logger, Exception exception, string tenant, string pool, long job);
 
     public Task<IReadOnlyList<string>> GetApiKeyIds() =>
         Task.FromResult<IReadOnlyList<string>>(_tenant is null ? [] : [.. state.State.ApiKeyIds]);

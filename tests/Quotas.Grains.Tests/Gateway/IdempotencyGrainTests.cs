@@ -37,9 +37,7 @@ public sealed class IdempotencyGrainTests
     public async Task A_response_that_could_not_be_stored_is_replayed_and_stored_by_the_replay_so_a_restart_keeps_it()
     {
         var faults = new StorageFaults();
-        var options = QuotaClusters.Options(TestStorage.Sqlite());
-        options.ConfigureServices = faults.Install;
-        await using var cluster = await TestCluster.StartAsync(options);
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults);
         var grain = cluster.GrainFactory.GetGrain<IIdempotencyGrain>("tenant-a/usage/key-2");
         var response = new StoredResponse(201, "{\"consumed\":7}", null);
         Assert.Equal(IdempotencyClaimStatus.Proceed, (await grain.Begin("body", TimeSpan.FromHours(24))).Status);

@@ -23,9 +23,7 @@ public sealed class SettlementRaceTests
     private static async Task<(TestCluster Cluster, ITenantGrain Alpha, IFairShareSchedulerGrain Pool)> StartAsync(
         StorageFaults faults, ManualTimeProvider time, string poolId, TenantConfig? alpha = null)
     {
-        var options = QuotaClusters.Options(TestStorage.Sqlite(), time: time);
-        options.ConfigureServices = faults.Install;
-        var cluster = await TestCluster.StartAsync(options);
+        var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
         var tenant = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
         await tenant.Create(alpha ?? Alpha());
         var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>(poolId);
@@ -48,20 +46,10 @@ public sealed class SettlementRaceTests
         Assert.Equal(1, Gauge(await alpha.GetStats(), "concurrent_jobs"));
 
         // The completion's write waits for the test, then fails (the pool's database is unreachable).
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var proceed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = 0;
-        faults.BeforeEntriesWrite = async key =>
-        {
-            if (key.GrainId.Type == "pool" && Interlocked.Exchange(ref held, 1) == 0)
-            {
-                entered.SetResult();
-                await proceed.Task;
-                throw new InvalidOperationException("the pool's store failed");
-            }
-        };
+        var write = new HeldWrite("pool", null, "the pool's store failed");
+        faults.BeforeEntriesWrite = write.Gate;
         var completing = pool.Complete(job.Id, JobOutcome.Succeeded, null);
-        await entered.Task;
+        await write.Entered;
 
         // The pool's sweep runs meanwhile (the grain is reentrant): a few ticks, each followed by calls queued behind it.
         for (var tick = 0; tick < 5; tick++)
@@ -71,7 +59,7 @@ public sealed class SettlementRaceTests
             await alpha.GetStats();
         }
 
-        proceed.SetResult();
+        write.Proceed();
         await Assert.ThrowsAnyAsync<Exception>(() => completing);
 
         // The completion was never stored nor acknowledged: the job still runs, so its tenant lease is still held
@@ -103,13 +91,7 @@ public sealed class SettlementRaceTests
         faults.FailWritesOf = null;
 
         // The sweep (every second) settles the second job; a call may see a tick half done, so time goes on until it has.
-        var stats = await alpha.GetStats();
-        for (var tick = 0; tick < 30 && (Gauge(stats, "concurrent_jobs") > 0 || Budget(stats, "jobs") < 2); tick++)
-        {
-            time.Advance(TimeSpan.FromSeconds(1));
-            await pool.GetQueuedJobs();
-            stats = await alpha.GetStats();
-        }
+        var stats = await PoolSweeps.UntilAsync(time, pool, alpha, s => Gauge(s, "concurrent_jobs") == 0 && Budget(s, "jobs") == 2);
 
         Assert.Equal(0, Gauge(stats, "concurrent_jobs"));
         Assert.Equal(2, Budget(stats, "jobs"));
@@ -181,24 +163,15 @@ public sealed class SettlementRaceTests
         faults.FailWritesOf = null;
 
         // The sweep pays beta first; beta's write is slow.
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var proceed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = 0;
-        faults.BeforeWrite = async key =>
-        {
-            if (key.GrainId.Type == "tenant" && key.GrainId.Key == "beta" && Interlocked.Exchange(ref held, 1) == 0)
-            {
-                entered.SetResult();
-                await proceed.Task;
-            }
-        };
+        var write = new HeldWrite("tenant", "beta");
+        faults.BeforeWrite = write.Gate;
         time.Advance(TimeSpan.FromSeconds(1));
-        await entered.Task;
+        await write.Entered;
 
         // Meanwhile w2 leases alpha's job again, under a new tenant lease.
         var lease = Assert.Single(await pool.LeaseJobs("w2", Worker, TimeSpan.FromMinutes(10), 10));
         Assert.Equal(job.Id, lease.JobId);
-        proceed.SetResult();
+        write.Proceed();
 
         // w2 runs the job for a while, heartbeating; the pool's sweep goes on.
         for (var second = 0; second < 30; second++)

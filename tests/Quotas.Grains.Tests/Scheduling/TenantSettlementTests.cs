@@ -97,13 +97,7 @@ public sealed class TenantSettlementTests
         // The sweep (every second) settles once the tenant can be reached. The pool is reentrant, so a call may see a
         // tick half done: time goes on a second at a time until both the usage and the release are in.
         faults.FailWritesOf = null;
-        var stats = whileFailing;
-        for (var second = 0; second < 30 && (Budget(stats, "jobs") == 0 || Gauge(stats, "concurrent_jobs") > 0); second++)
-        {
-            time.Advance(TimeSpan.FromSeconds(1));
-            await pool.GetQueuedJobs();
-            stats = await alpha.GetStats();
-        }
+        var stats = await PoolSweeps.UntilAsync(time, pool, alpha, s => Budget(s, "jobs") > 0 && Gauge(s, "concurrent_jobs") == 0);
 
         Assert.Equal(1, Budget(stats, "jobs"));
         Assert.Equal(0, Gauge(stats, "concurrent_jobs"));
@@ -153,13 +147,7 @@ public sealed class TenantSettlementTests
         var (alpha, pool) = (run.Alpha, run.Pool);
         Assert.Equal(JobState.Succeeded, (await pool.GetJob(job.Id))!.State);
 
-        var stats = await alpha.GetStats();
-        for (var second = 0; second < 30 && Budget(stats, "jobs") == 0; second++)
-        {
-            time.Advance(TimeSpan.FromSeconds(1));
-            await pool.GetQueuedJobs();
-            stats = await alpha.GetStats();
-        }
+        var stats = await PoolSweeps.UntilAsync(time, pool, alpha, s => Budget(s, "jobs") > 0);
 
         Assert.Equal(1, Budget(stats, "jobs"));
     }
@@ -200,29 +188,17 @@ public sealed class TenantSettlementTests
     {
         var time = new ManualTimeProvider();
         var faults = new StorageFaults();
-        var options = QuotaClusters.Options(TestStorage.Sqlite(), time: time);
-        options.ConfigureServices = faults.Install;
-        await using var cluster = await TestCluster.StartAsync(options);
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
         await cluster.GrainFactory.GetGrain<ITenantGrain>("alpha").Create(Alpha(concurrentJobs: 10));
         var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("raced");
         await pool.Configure(Pools.Small("raced"));
         var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
 
         // The tenant's first write waits for the test, then fails: the first worker's lease is refused, late.
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var proceed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = 0;
-        faults.BeforeWrite = async key =>
-        {
-            if (key.GrainId.Type == "tenant" && Interlocked.Exchange(ref held, 1) == 0)
-            {
-                entered.SetResult();
-                await proceed.Task;
-                throw new InvalidOperationException("the tenant's store failed");
-            }
-        };
+        var write = new HeldWrite("tenant", null, "the tenant's store failed");
+        faults.BeforeWrite = write.Gate;
         var first = pool.LeaseJobs("w1", Worker, TimeSpan.FromSeconds(5), 10);
-        await entered.Task;
+        await write.Entered;
 
         // Meanwhile the first lease expires (the pool's sweep; well before the tenant call itself would time out) and a
         // second worker leases the job again.
@@ -236,7 +212,7 @@ public sealed class TenantSettlementTests
         Assert.Equal(JobState.Queued, state);
         var again = pool.LeaseJobs("w2", Worker, TimeSpan.FromSeconds(30), 10);
         Assert.Equal("w2", (await pool.GetJob(job.Id))!.WorkerId);
-        proceed.SetResult();
+        write.Proceed();
 
         Assert.Empty(await first);
         var lease = Assert.Single(await again);

@@ -26,7 +26,7 @@ public sealed class TenantTiersTests
 
         tenant.Answer = () => throw new QuotaValidationException("unknown_tenant", "Tenant 'acme' does not exist.");
         time.Advance(TimeSpan.FromSeconds(0.1));
-        Assert.Equal(new TierLookup(true, null, null), await tiers.OfAsync(s_acme));
+        Assert.Equal(new TierLookup(true, null, null, Exists: false), await tiers.OfAsync(s_acme));
         Assert.Equal(2, tenant.Reads);
     }
 

@@ -1,0 +1,215 @@
+using Grains.Testing;
+using Quotas.Contracts;
+using Quotas.Core.Scheduling;
+using Quotas.Core.Tenants;
+
+namespace Quotas.Grains.Tests.Scheduling;
+
+/// <summary>A pool and its tenants interleaving: deletes of either, a lease in flight, failed writes, a job leased again.</summary>
+public sealed class PoolTenantRaceTests
+{
+    private static ResourceVector Worker => ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192));
+
+    private static TenantConfig Alpha() => TenantConfig.Create(
+        "alpha",
+        Tier.Unlimited,
+        [QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(10)), QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1000), BudgetPeriod.Day)]);
+
+    private static long Gauge(TenantStats stats, string quota) => stats.Gauges.Single(g => g.Quota == quota).Current;
+
+    private static long Budget(TenantStats stats, string quota) => stats.Budgets.Single(b => b.Quota == quota).Current;
+
+    [Fact]
+    public async Task Deleting_a_tenant_does_not_time_out_on_a_pool_that_settles_with_it_while_activating()
+    {
+        var faults = new StorageFaults();
+        var options = QuotaClusters.Options(TestStorage.Sqlite());
+        options.ConfigureServices = faults.Install;
+        options.ConfigureGrains = grains => grains.ResponseTimeout = TimeSpan.FromSeconds(5);
+        await using var cluster = await TestCluster.StartAsync(options);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(Alpha());
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("activating");
+        await pool.Configure(Pools.Small("activating"));
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
+
+        // The job completes while the tenant cannot be reached: the pool stores the debt for later.
+        faults.FailWritesOf = "tenant";
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, null)).Status);
+
+        // The silo restarts: the pool is no longer active and pays its debt on its next activation.
+        await cluster.RestartAsync();
+        faults.FailWritesOf = null;
+        alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Suspend();
+
+        // Delete → pool.RemoveTenant activates the pool, whose activation calls alpha (busy in Delete): neither answers.
+        var failure = await Record.ExceptionAsync(() => alpha.Delete(force: true));
+
+        Assert.Null(failure);
+    }
+
+    [Fact]
+    public async Task Tenant_leases_whose_release_failed_are_not_forgotten_when_a_later_pool_write_fails()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(Alpha());
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("forgetful");
+        await pool.Configure(Pools.Small("forgetful"));
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
+
+        // Completed while the tenant cannot be reached: its lease is kept apart (in memory) to release later.
+        faults.FailWritesOf = "tenant";
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, null)).Status);
+        faults.FailWritesOf = null;
+
+        // A later write stores that the job holds no lease; the one after fails, and memory goes back to storage.
+        Assert.True((await pool.Submit(Pools.Job(Pools.Alpha, "a-1", cpu: 100))).Created);
+        var failed = 0;
+        faults.BeforeEntriesWrite = key => key.GrainId.Type == "pool" && Interlocked.Exchange(ref failed, 1) == 0
+            ? throw new InvalidOperationException("the pool's store failed")
+            : Task.CompletedTask;
+        await Assert.ThrowsAnyAsync<Exception>(() => pool.Submit(Pools.Job(Pools.Alpha, "a-2", cpu: 100)));
+
+        var stats = await PoolSweeps.UntilAsync(time, pool, alpha, s => Gauge(s, "concurrent_jobs") == 0 && Budget(s, "jobs") == 1);
+
+        Assert.Equal(1, Budget(stats, "jobs"));
+        Assert.Equal(0, Gauge(stats, "concurrent_jobs"));
+    }
+
+    [Fact]
+    public async Task A_submission_in_flight_while_its_suspended_tenant_is_deleted_does_not_outlive_the_delete()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(TenantConfig.Create("alpha", Tier.Basic));
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("late");
+        await pool.Configure(Pools.Small("late"));
+        await alpha.Suspend();
+
+        // The delete is held at its last write, after every pool has forgotten alpha's jobs.
+        var write = new HeldWrite("tenant", "alpha");
+        faults.BeforeWrite = write.Gate;
+        var deleting = alpha.Delete(force: false);
+        await write.Entered;
+
+        // A submission of the suspended tenant arrives meanwhile: the pool asks alpha its status.
+        var submitting = pool.Submit(Pools.Job(Pools.Alpha, "late", cpu: 100));
+        write.Proceed();
+        await deleting;
+        await Record.ExceptionAsync(() => submitting);
+
+        // The tenant is deleted (and may be created again under its id): no job of it may be left in the pool.
+        Assert.Empty((await pool.ListJobs(Pools.Alpha, 10, null)).Jobs);
+    }
+
+    [Fact]
+    public async Task Tenant_leases_granted_to_a_lease_in_flight_while_the_pool_is_force_deleted_are_released()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(Alpha());
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("leasing");
+        await pool.Configure(Pools.Small("leasing"));
+        await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100));
+
+        // The tenant's grant of the job's lease is held at its write.
+        var write = new HeldWrite("tenant", "alpha");
+        faults.BeforeWrite = write.Gate;
+        var leasing = pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10);
+        await write.Entered;
+
+        // The pool is deleted with force meanwhile (it is reentrant).
+        await pool.Delete(force: true);
+        write.Proceed();
+        await Record.ExceptionAsync(() => leasing);
+
+        // The pool is gone and runs nothing: the tenant holds nothing for it.
+        Assert.Null(await pool.GetConfig());
+        Assert.Equal(0, Gauge(await alpha.GetStats(), "concurrent_jobs"));
+    }
+
+    [Fact]
+    public async Task The_sweep_does_not_release_the_tenant_leases_of_an_expired_job_leased_again_while_it_released_another()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(Alpha());
+        var beta = cluster.GrainFactory.GetGrain<ITenantGrain>("beta");
+        await beta.Create(TenantConfig.Create("beta", Tier.Unlimited, QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(10))));
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("expiring");
+        await pool.Configure(Pools.Small("expiring"));
+        await pool.Submit(Pools.Job(Pools.Beta, "b-0", cpu: 3000));
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        Assert.Equal(2, (await pool.LeaseJobs("w1", Worker, TimeSpan.FromSeconds(5), 10)).Count);
+
+        // Both leases expire; the sweep releases beta's job's tenant lease first, and beta's write is slow.
+        var write = new HeldWrite("tenant", "beta");
+        faults.BeforeWrite = write.Gate;
+        time.Advance(TimeSpan.FromSeconds(6));
+        await write.Entered;
+
+        // Meanwhile w2 leases alpha's job again (only it fits), under a new tenant lease.
+        var lease = Assert.Single(await pool.LeaseJobs("w2", ResourceVector.Of(("cpu_millicores", 500), ("memory_mb", 1024)), TimeSpan.FromMinutes(10), 10));
+        Assert.Equal(job.Id, lease.JobId);
+        write.Proceed();
+
+        for (var second = 0; second < 10; second++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Record.ExceptionAsync(() => pool.Heartbeat("w2", [job.Id], TimeSpan.FromMinutes(10)));
+        }
+
+        var now = (await pool.GetJob(job.Id))!;
+        Assert.Equal(JobState.Leased, now.State);
+        Assert.Equal("w2", now.WorkerId);
+        Assert.Equal(1, Gauge(await alpha.GetStats(), "concurrent_jobs"));
+    }
+
+    [Fact]
+    public async Task A_tenant_delete_that_fails_part_way_does_not_lose_the_usage_its_tenant_still_owes()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(Alpha());
+        var first = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("a-pool");
+        await first.Configure(Pools.Small("a-pool"));
+        var second = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("b-pool");
+        await second.Configure(Pools.Small("b-pool"));
+        var job = (await first.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        await second.Submit(Pools.Job(Pools.Alpha, "b-0", cpu: 100));
+        Assert.Single(await first.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
+
+        // The job completes while alpha cannot be reached: a-pool owes alpha its usage.
+        faults.FailWritesOf = "tenant";
+        Assert.Equal(CompletionStatus.Completed, (await first.Complete(job.Id, JobOutcome.Succeeded, null)).Status);
+        faults.FailWritesOf = null;
+
+        // alpha is deleted; a-pool forgets its jobs, b-pool's write fails, so the delete fails and alpha stays.
+        await alpha.Suspend();
+        faults.BeforeEntriesWrite = key => key.GrainId.Type == "pool" && key.GrainId.Key == "b-pool"
+            ? throw new InvalidOperationException("b-pool's store failed")
+            : Task.CompletedTask;
+        await Assert.ThrowsAnyAsync<Exception>(() => alpha.Delete(force: true));
+        faults.BeforeEntriesWrite = null;
+
+        // The administrator activates alpha again instead: the job it ran is still charged.
+        await alpha.Activate();
+        var stats = await PoolSweeps.UntilAsync(time, first, alpha, s => Budget(s, "jobs") == 1);
+
+        Assert.Equal(1, Budget(stats, "jobs"));
+    }
+}
