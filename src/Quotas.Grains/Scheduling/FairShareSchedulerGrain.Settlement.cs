@@ -1,0 +1,202 @@
+using Microsoft.Extensions.Logging;
+using Quotas.Core.Scheduling;
+
+namespace Quotas.Grains.Scheduling;
+
+/// <summary>
+/// The pool's settling with its tenants: the usage it owes for completed jobs, the tenant leases it releases when a
+/// job's lease ends, the sweep that finishes what a call could not, and forgetting a deleted tenant.
+/// </summary>
+public sealed partial class FairShareSchedulerGrain
+{
+    /// <summary>
+    /// Releases the tenant leases held for a job whose lease ended (and any an earlier release left), then records the
+    /// usage it owes once that debt is stored; stored once done. Throws what the tenant threw, keeping what is left.
+    /// </summary>
+    private async Task SettleAsync(JobId job, TenantId tenant)
+    {
+        var changed = _admission.Holds(job) || _admission.UnreleasedJobs.Contains(job.Value);
+        await _admission.RetryReleasesAsync(job);
+        if (Pool().Get(job) is not { State: JobState.Leased })
+        {
+            await _admission.ReleaseAsync(job, tenant);
+        }
+
+        if (_owed.TryGetStored(job, out var owed))
+        {
+            await PayAsync(owed);
+            changed = true;
+        }
+
+        if (changed)
+        {
+            await _commit.PersistAsync();
+        }
+    }
+
+    /// <summary>Records a stored debt with its tenant and forgets it; a charge the tenant refuses for good is logged and dropped.</summary>
+    private async Task PayAsync(JobInfo owed)
+    {
+        try
+        {
+            await _admission.RecordUsageAsync(owed);
+        }
+        catch (Core.Tenants.QuotaValidationException e)
+        {
+            // Not a failure to reach the tenant but a refusal that a retry would meet again (an amount it cannot count).
+            LogUsageRefused(_logger, e, GetPrimaryKeyString(), owed.Id.Value, owed.Tenant.Value);
+        }
+
+        _owed.Paid(owed);
+    }
+
+    /// <summary>
+    /// What earlier calls could not finish with the tenants, a batch per sweep, each only once stored: usage owed for
+    /// completed jobs, and tenant leases whose release failed. A tenant that still cannot be reached is left for the
+    /// next sweep; the others go on.
+    /// </summary>
+    private async Task SettleLeftoversAsync()
+    {
+        const int Batch = 16;
+        var failed = new HashSet<string>(StringComparer.Ordinal);
+        var changed = false;
+        foreach (var job in _admission.UnreleasedJobs.Take(Batch).ToList())
+        {
+            try
+            {
+                await _admission.RetryReleasesAsync(new JobId(job));
+                changed = true;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogSettleFailed(_logger, e, GetPrimaryKeyString(), job);
+            }
+        }
+
+        foreach (var owed in _owed.Oldest(Batch))
+        {
+            if (failed.Contains(owed.Tenant.Value))
+            {
+                continue;
+            }
+
+            try
+            {
+                await PayAsync(owed);
+                changed = true;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failed.Add(owed.Tenant.Value);
+                LogSettleFailed(_logger, e, GetPrimaryKeyString(), owed.Id.Value);
+            }
+        }
+
+        if (changed)
+        {
+            await _commit.PersistAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Pool {Pool} could not charge the usage of job {Job} to tenant {Tenant}, which refused it; the job's usage is not counted in the tenant's budgets")]
+    private static partial void LogUsageRefused(ILogger logger, Exception exception, string pool, long job, string tenant);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool} could not yet record the usage of job {Job} with its tenant or release its tenant leases; the next sweep tries again")]
+    private static partial void LogSettleFailed(ILogger logger, Exception exception, string pool, long job);
+
+    public async Task<IReadOnlyList<JobInfo>> RemoveTenant(TenantId tenant)
+    {
+        if (_scheduler is null)
+        {
+            return [];
+        }
+
+        // One synchronous step, so the jobs, their debts and their tenant leases go in one write. The tenant is not
+        // called: it is being deleted (it calls this). The usage still owed goes back to it in the answer; its leases
+        // go with it.
+        _removedTenants.Add(tenant);
+        _tiers.Forget(tenant);
+        return await MutateAsync(
+            scheduler =>
+            {
+                var owed = new List<JobInfo>();
+                foreach (var job in scheduler.RemoveTenant(tenant, _time.GetUtcNow()))
+                {
+                    if (_owed.Drop(job) is { } debt)
+                    {
+                        owed.Add(debt);
+                    }
+
+                    _admission.Drop(job);
+                }
+
+                return (IReadOnlyList<JobInfo>)owed;
+            },
+            _ => true);
+    }
+
+    /// <summary>
+    /// Takes back the worker leases that have expired, setting their tenant leases apart by id in the same step, for
+    /// the sweep to release: a job leased again meanwhile keeps its new ones. On activation nothing more is done, as an
+    /// activation may come from a tenant's own call (deleting a tenant asks every pool), and a call back into that
+    /// tenant would wait for it.
+    /// </summary>
+    private Task TakeBackExpiredLeasesAsync() => MutateAsync(
+        scheduler =>
+        {
+            var expired = scheduler.ExpireLeases(_time.GetUtcNow());
+            foreach (var lease in expired)
+            {
+                _admission.ReleaseLater(lease.JobId, lease.Tenant);
+            }
+
+            return expired;
+        },
+        expired => expired.Count > 0);
+
+    /// <summary>The pool's sweep: takes back expired worker leases, then settles what earlier calls left with the tenants.</summary>
+    private async Task ExpireLeasesAsync()
+    {
+        if (_scheduler is null || _deleting)
+        {
+            return;
+        }
+
+        try
+        {
+            // The expired leases' tenant leases are set apart by their ids in the same step, then released below: a job
+            // leased again meanwhile holds new ones, which stay.
+            await TakeBackExpiredLeasesAsync();
+            if (_scheduler is not null && !_deleting && (_owed.Count > 0 || _admission.UnreleasedJobs.Count > 0))
+            {
+                await SettleLeftoversAsync();
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A write that failed put the pool back as stored; the next sweep tries again.
+            LogSweepFailed(_logger, e, GetPrimaryKeyString());
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool}'s sweep failed; the next one tries again")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception, string pool);
+
+    private async Task ReleaseTenantLeasesAsync(IReadOnlyList<(JobId Job, TenantId Tenant)> jobs)
+    {
+        var released = false;
+        foreach (var (job, tenant) in jobs)
+        {
+            if (_admission.Holds(job))
+            {
+                await _admission.ReleaseAsync(job, tenant);
+                released = true;
+            }
+        }
+
+        if (released)
+        {
+            await _commit.PersistAsync();
+        }
+    }
+}
