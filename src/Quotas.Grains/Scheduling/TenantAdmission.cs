@@ -16,7 +16,6 @@ namespace Quotas.Grains.Scheduling;
 internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeProvider time)
 {
     public const string ConcurrentJobsQuota = "concurrent_jobs";
-    private const string UnknownTenant = "unknown_tenant";
 
     /// <summary>How long the quota names of a tenant are reused before they are asked again.</summary>
     private static readonly TimeSpan s_quotaNamesLifetime = TimeSpan.FromSeconds(5);
@@ -147,7 +146,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         {
             await ReleaseAllAsync(Tenant(tenantId), leaseIds);
         }
-        catch (QuotaValidationException e) when (e.Code == UnknownTenant)
+        catch (QuotaValidationException e) when (e.Code == Tenants.TenantErrors.UnknownTenant)
         {
         }
     }
@@ -164,7 +163,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
                     await tenant.Renew(leaseId, ttl);
                 }
             }
-            catch (QuotaValidationException e) when (e.Code == UnknownTenant)
+            catch (QuotaValidationException e) when (e.Code == Tenants.TenantErrors.UnknownTenant)
             {
                 // A deleted tenant holds nothing to renew; the worker's heartbeat goes on for its other jobs.
             }
@@ -273,7 +272,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
             {
                 // The budget was removed since the quota names were read: there is nothing left to charge in it.
             }
-            catch (QuotaValidationException e) when (e.Code == UnknownTenant)
+            catch (QuotaValidationException e) when (e.Code == Tenants.TenantErrors.UnknownTenant)
             {
                 return;
             }
@@ -321,7 +320,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
                 [.. quotas.Where(q => q.Kind == QuotaKind.Gauge && !q.Limit.IsUnlimited).Select(q => q.Name)],
                 [.. quotas.Where(q => q.Kind == QuotaKind.Budget).Select(q => q.Name)]);
         }
-        catch (QuotaValidationException e) when (e.Code == UnknownTenant)
+        catch (QuotaValidationException e) when (e.Code == Tenants.TenantErrors.UnknownTenant)
         {
             names = null;
         }

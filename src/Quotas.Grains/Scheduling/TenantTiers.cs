@@ -67,7 +67,7 @@ internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
             var config = await grains.GetGrain<ITenantGrain>(tenant.Value).GetConfig().WaitAsync(s_readTimeout, time);
             read = (Name(config.Tier), config.Status == TenantStatus.Suspended, true);
         }
-        catch (QuotaValidationException e) when (e.Code == "unknown_tenant")
+        catch (QuotaValidationException e) when (e.Code == Tenants.TenantErrors.UnknownTenant)
         {
             read = (null, false, false);
         }
