@@ -7,7 +7,7 @@ namespace Quotas.LoadTest.Load;
 
 /// <summary>
 /// Finds the highest rate a target sustains (no errors, at least 95 % of the offered rate achieved, p99 at most
-/// <see cref="StepResult.SaturatedP99Milliseconds"/>): climbs by 1.5x from the start rate until a step is not sustained (or halves down when the first is not),
+/// 100 ms): climbs by 1.5x from the start rate until a step is not sustained (or halves down when the first is not),
 /// bisects between the last sustained and the first unsustained rate, then measures latency at half of that peak.
 /// A first "prime" step at the start rate warms the target up and is reported but not judged.
 /// </summary>

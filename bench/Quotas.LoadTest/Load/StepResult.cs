@@ -16,13 +16,8 @@ internal sealed record StepResult(
     double SendLagP99Milliseconds,
     string? FirstError)
 {
-    /// <summary>
-    /// A p99 above this means the step is past what the target sustains as a quota check: 20 ms is how long a proxy
-    /// waits for a rate-limit service by default (Envoy's rate limit filter), so an answer later than that is, for the
-    /// caller, no answer. Until 2026-12-05 the bound was 100 ms, which counted as sustained steps whose queue had
-    /// already grown to a p50 of 16 ms (about a hundred times the unloaded p50).
-    /// </summary>
-    public const double SaturatedP99Milliseconds = 20;
+    /// <summary>A p99 above this means requests queue: the step is past what the target sustains.</summary>
+    public const double SaturatedP99Milliseconds = 100;
 
     /// <summary>Below this share of the offered rate the target is not keeping up.</summary>
     public const double SustainedShare = 0.95;
@@ -50,6 +45,6 @@ internal sealed record StepResult(
     public string Verdict =>
         Errors > 0 ? $"errors: {FirstError}"
         : AchievedPerSecond < SustainedShare * OfferedPerSecond ? "saturated: achieved < 95% of offered"
-        : P99Milliseconds > SaturatedP99Milliseconds ? $"saturated: p99 > {SaturatedP99Milliseconds:0} ms"
+        : P99Milliseconds > SaturatedP99Milliseconds ? "saturated: p99 > 100 ms"
         : "sustained";
 }

@@ -9,11 +9,8 @@ internal sealed record LoadTestOptions
     /// <summary>Measured time of one step of the peak search; the half-peak run measures twice as long.</summary>
     public TimeSpan StepDuration { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>
-    /// Bisection steps between the last sustained rate and the first one that was not: three bring the 1.5x climb's
-    /// bracket down to about 5 %, finer than the 1.0x comparisons need to tell two targets apart.
-    /// </summary>
-    public int Refinements { get; init; } = 3;
+    /// <summary>Bisection steps between the last sustained rate and the first one that was not.</summary>
+    public int Refinements { get; init; } = 2;
 
     public bool Quick { get; init; }
 

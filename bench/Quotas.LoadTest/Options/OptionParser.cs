@@ -50,7 +50,7 @@ internal static class OptionParser
             Quick = quick,
             Warmup = TimeSpan.FromSeconds(quick ? 1 : 3),
             StepDuration = TimeSpan.FromSeconds(quick ? 2 : 10),
-            Refinements = quick ? 1 : 3,
+            Refinements = quick ? 1 : 2,
             Rounds = quick ? 1 : 3,
             Targets = TargetCatalog.Defaults,
             PostgresConnectionString = Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
