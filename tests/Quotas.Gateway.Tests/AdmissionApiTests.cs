@@ -24,6 +24,9 @@ public sealed class AdmissionApiTests
         Assert.Equal("https://iana.org/assignments/http-problem-types#quota-exceeded", (string?)problem["type"]);
         Assert.Equal("cpu", (string?)problem["violated-policies"]![0]);
         Assert.Equal(30, int.Parse(refused.Headers.RetryAfter!.ToString(), CultureInfo.InvariantCulture));
+        Assert.Equal((8L, 10L), ((long)problem["current"]!, (long)problem["limit"]!));
+        Assert.Equal("\"cpu\";q=10", refused.Headers.GetValues("RateLimit-Policy").Single());
+        Assert.Equal("\"cpu\";r=2;t=30", refused.Headers.GetValues("RateLimit").Single());
         var never = await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"cpu","amount":11,"ttlSeconds":30}""");
         var neverProblem = await never.Problem(429, "request_exceeds_limit");
         Assert.Equal(10, (long)neverProblem["limit"]!);
@@ -49,6 +52,26 @@ public sealed class AdmissionApiTests
         Assert.Null(refused.Headers.RetryAfter);
         Assert.False(refused.Headers.Contains("RateLimit"));
         Assert.False(refused.Headers.Contains("RateLimit-Policy"));
+    }
+
+    [Fact]
+    public async Task A_lease_past_its_soft_quotas_grace_is_not_renewed_and_the_refusal_names_that_quota()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, time: time);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey(
+            "acme", """[{"name":"slots","kind":"gauge","limit":10,"limitType":"soft","ceiling":15,"maxBurstSeconds":60,"graceSeconds":60}]"""));
+        var leaseId = (string)(await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"slots","amount":12,"ttlSeconds":600}""")).Ok(201))["leaseId"]!;
+
+        time.Advance(TimeSpan.FromSeconds(121)); // the burst's 60 s and the grace's 60 s are over
+        var refused = await tenant.PostJson($"/v1/tenants/acme/leases/{leaseId}/renew", """{"ttlSeconds":60}""");
+
+        var problem = await refused.Problem(429, "soft_grace_expired");
+        Assert.Equal("slots", (string?)problem["quota"]);
+        Assert.Equal("slots", (string?)problem["violated-policies"]![0]);
+        Assert.Equal((12L, 10L), ((long)problem["current"]!, (long)problem["limit"]!));
+        Assert.Null(refused.Headers.RetryAfter);
+        Assert.Equal("\"slots\";r=0", refused.Headers.GetValues("RateLimit").Single());
     }
 
     [Fact]

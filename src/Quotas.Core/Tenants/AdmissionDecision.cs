@@ -21,8 +21,9 @@ public abstract record AdmissionDecision
     public sealed record Allow(string? LeaseId, DateTimeOffset? ExpiresAt, long Remaining) : AdmissionDecision;
 
     /// <summary>Not now, but the request fits once capacity frees: retry after <paramref name="RetryAfter"/> (the earliest lease expiry;
-    /// a release may come sooner).</summary>
-    public sealed record Queue(string Reason, string Quota, TimeSpan RetryAfter) : AdmissionDecision;
+    /// a release may come sooner). <paramref name="Current"/> is what live leases hold and <paramref name="Limit"/> the quota's
+    /// limit; both null only in a decision from a silo of an earlier release, which did not send them.</summary>
+    public sealed record Queue(string Reason, string Quota, TimeSpan RetryAfter, long? Current = null, long? Limit = null) : AdmissionDecision;
 
     /// <summary>Refused. <paramref name="RetryAfter"/> is set when waiting helps (rate windows, budget periods).</summary>
     public sealed record Deny(string ReasonCode, string Quota, long Current, long Limit, TimeSpan? RetryAfter) : AdmissionDecision;

@@ -26,5 +26,9 @@ internal sealed class Lease
 /// <summary>A lease as the outside sees it.</summary>
 public sealed record LeaseInfo(string LeaseId, string Quota, long Amount, DateTimeOffset ExpiresAt, string? IdempotencyKey);
 
-/// <summary>Outcome of a renewal. When refused, the lease keeps its old expiry (or is already gone).</summary>
-public sealed record LeaseRenewal(bool Renewed, DateTimeOffset? ExpiresAt, string? ReasonCode);
+/// <summary>
+/// Outcome of a renewal. When refused, the lease keeps its old expiry (or is already gone); a refusal of a live lease
+/// names its <paramref name="Quota"/> with the usage (<paramref name="Current"/>) and <paramref name="Limit"/> that
+/// refused it.
+/// </summary>
+public sealed record LeaseRenewal(bool Renewed, DateTimeOffset? ExpiresAt, string? ReasonCode, string? Quota = null, long? Current = null, long? Limit = null);

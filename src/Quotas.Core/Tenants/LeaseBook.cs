@@ -99,17 +99,19 @@ public sealed class LeaseBook
         var i = lease.QuotaIndex;
         if (Status == TenantStatus.Deleted)
         {
-            return new LeaseRenewal(false, lease.ExpiresAt, ReasonCodes.TenantDeleted);
+            return Refusal(ReasonCodes.TenantDeleted);
         }
 
         if (SoftLimitRule.GraceExpired(_quotas[i].Limit, _usage[i], _overSinceTicks[i], now.UtcTicks))
         {
-            return new LeaseRenewal(false, lease.ExpiresAt, ReasonCodes.SoftGraceExpired);
+            return Refusal(ReasonCodes.SoftGraceExpired);
         }
 
         lease.ExpiresAt = now + ttl;
         _earliestExpiryTicks = Math.Min(_earliestExpiryTicks, lease.ExpiresAt.UtcTicks);
         return new LeaseRenewal(true, lease.ExpiresAt, null);
+
+        LeaseRenewal Refusal(string reason) => new(false, lease.ExpiresAt, reason, _quotas[i].Name, _usage[i], _quotas[i].Limit.Limit);
     }
 
     /// <summary>Releases every lease whose expiry is at or before <paramref name="now"/>; returns how many.</summary>
@@ -187,9 +189,9 @@ public sealed class LeaseBook
             case LimitVerdict.TooLarge:
                 return new AdmissionDecision.Deny(ReasonCodes.RequestExceedsLimit, definition.Name, current, definition.Limit.Limit, null);
             case LimitVerdict.BurstExpired:
-                return new AdmissionDecision.Queue(ReasonCodes.SoftBurstExpired, definition.Name, EarliestExpiry(index, now));
+                return new AdmissionDecision.Queue(ReasonCodes.SoftBurstExpired, definition.Name, EarliestExpiry(index, now), current, definition.Limit.Limit);
             default:
-                return new AdmissionDecision.Queue(ReasonCodes.QuotaExhausted, definition.Name, EarliestExpiry(index, now));
+                return new AdmissionDecision.Queue(ReasonCodes.QuotaExhausted, definition.Name, EarliestExpiry(index, now), current, definition.Limit.Limit);
         }
     }
 

@@ -62,7 +62,7 @@ internal static class AdmissionEndpoints
 
         return renewal.ReasonCode == ReasonCodes.LeaseNotFound
             ? Problem.NotFound(context, $"Lease '{leaseId}' is not held: it was released or expired.")
-            : QuotaRefusals.Refused(context, renewal.ReasonCode ?? "refused", leaseId, null, null, null);
+            : QuotaRefusals.Refused(context, renewal.ReasonCode ?? "refused", renewal.Quota ?? "lease", renewal.Current, renewal.Limit, null);
     }
 
     private static async Task<IResult> Release(string tenantId, string leaseId, IGrainFactory grains)

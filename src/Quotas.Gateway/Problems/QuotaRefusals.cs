@@ -8,7 +8,8 @@ namespace Quotas.Gateway.Problems;
 /// <summary>
 /// Answers for refused quotas: 429 with <c>Retry-After</c> and the draft's <c>quota-exceeded</c> problem type with
 /// <c>violated-policies</c> (507 for a storage quota), and the structured <c>RateLimit-Policy</c> / <c>RateLimit</c>
-/// fields of draft-ietf-httpapi-ratelimit-headers for rate quotas.
+/// fields of draft-ietf-httpapi-ratelimit-headers: with the window for rate quotas, on every answer of a hit, and with
+/// the limit and what remains of it on every other 429 that knows them.
 /// </summary>
 public static class QuotaRefusals
 {
@@ -53,7 +54,7 @@ public static class QuotaRefusals
     {
         var (reason, quota, current, limit, retryAfter) = decision switch
         {
-            AdmissionDecision.Queue q => (q.Reason, q.Quota, (long?)null, (long?)null, (TimeSpan?)q.RetryAfter),
+            AdmissionDecision.Queue q => (q.Reason, q.Quota, q.Current, q.Limit, (TimeSpan?)q.RetryAfter),
             AdmissionDecision.Deny d => (d.ReasonCode, d.Quota, d.Current, d.Limit, d.RetryAfter),
             _ => throw new ArgumentException("An allowed decision is not a refusal.", nameof(decision)),
         };
@@ -67,6 +68,11 @@ public static class QuotaRefusals
         if (retryAfterSeconds is { } seconds)
         {
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (!storage)
+        {
+            SetRefusalFields(context.Response, reason, quota, current, limit, retryAfterSeconds);
         }
 
         var problem = new QuotaProblem
@@ -87,6 +93,27 @@ public static class QuotaRefusals
         return SizedJson.Problem(problem, problem.Status);
     }
 
+    /// <summary>
+    /// The draft's fields on a refusal that did not set them already (rate-limit hits do, with their window): the quota
+    /// and its limit (<c>q</c>; no <c>w</c>, as a gauge or a budget has no window of seconds) and what remains of it
+    /// (<c>r</c>), with <c>t</c> when a wait is known. None for a suspended or deleted tenant (no wait ends that) or when
+    /// the refusal carries no counts.
+    /// </summary>
+    private static void SetRefusalFields(HttpResponse response, string reason, string quota, long? current, long? limit, long? retryAfterSeconds)
+    {
+        if (current is not { } used || limit is not { } max || max < 0 || response.Headers.ContainsKey("RateLimit")
+            || reason is ReasonCodes.TenantSuspended or ReasonCodes.TenantDeleted)
+        {
+            return;
+        }
+
+        var remaining = Math.Max(0, max - used);
+        response.Headers["RateLimit-Policy"] = string.Create(CultureInfo.InvariantCulture, $"\"{quota}\";q={max}");
+        response.Headers["RateLimit"] = retryAfterSeconds is { } wait
+            ? string.Create(CultureInfo.InvariantCulture, $"\"{quota}\";r={remaining};t={wait}")
+            : string.Create(CultureInfo.InvariantCulture, $"\"{quota}\";r={remaining}");
+    }
+
     /// <summary>Whole seconds, rounded up so that a client that waits this long finds the capacity back.</summary>
     public static long Seconds(TimeSpan span) => span <= TimeSpan.Zero ? 0 : (long)Math.Ceiling(span.TotalSeconds);
 
@@ -94,7 +121,10 @@ public static class QuotaRefusals
     {
         ReasonCodes.TenantSuspended => "The tenant is suspended; every check is refused until it is activated.",
         ReasonCodes.RequestExceedsLimit => $"The request alone is larger than the limit of quota '{quota}' ({limit}); it can never be admitted.",
-        ReasonCodes.QuotaExhausted => $"Quota '{quota}' is fully used by live leases; retry after Retry-After or when a lease is released.",
+        ReasonCodes.QuotaExhausted => $"Quota '{quota}' is fully used by live leases ({current} of {limit}); retry after Retry-After or when a lease is released.",
+        ReasonCodes.SoftBurstExpired => $"Quota '{quota}' is over its soft limit ({current} of {limit}) for longer than its burst allows; retry after Retry-After or when a lease is released.",
+        ReasonCodes.SoftGraceExpired => $"Quota '{quota}' has been over its soft limit ({current} of {limit}) for longer than its grace period, so the lease is not renewed; release it, and acquire again once usage is back under the limit.",
+        ReasonCodes.TenantDeleted => "The tenant is being deleted; nothing more is admitted or renewed for it.",
         ReasonCodes.RateLimited => $"Rate quota '{quota}' is used up for the current window ({current} of {limit}); retry after Retry-After.",
         ReasonCodes.BudgetExhausted => $"Budget '{quota}' is used up for this period ({current} of {limit}); it resets at the period boundary.",
         ReasonCodes.StorageQuotaExceeded => $"Storage quota '{quota}' would be exceeded ({current} of {limit}).",

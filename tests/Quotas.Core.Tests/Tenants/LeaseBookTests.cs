@@ -25,6 +25,7 @@ public sealed class LeaseBookTests
         var queued = Assert.IsType<AdmissionDecision.Queue>(tenant.Acquire(QuotaNames.CpuMillicores, 1, Hour, null, T0.AddMinutes(1)));
         Assert.Equal(ReasonCodes.QuotaExhausted, queued.Reason);
         Assert.Equal(TimeSpan.FromMinutes(1), queued.RetryAfter);
+        Assert.Equal((1000L, 1000L), (queued.Current, queued.Limit)); // what live leases hold, and the limit
 
         Assert.True(tenant.Acquire(QuotaNames.CpuMillicores, 400, Hour, null, T0.AddMinutes(2)).IsAllowed); // the 400 expired
     }
@@ -135,6 +136,7 @@ public sealed class LeaseBookTests
         var refused = tenant.Renew(burst.LeaseId!, Hour, T0.AddMinutes(16));
         Assert.False(refused.Renewed);
         Assert.Equal(ReasonCodes.SoftGraceExpired, refused.ReasonCode);
+        Assert.Equal((cpu, 131L, 100L), (refused.Quota, refused.Current, refused.Limit)); // the quota that refused, as it stands
 
         Assert.True(tenant.Release(burst.LeaseId!, T0.AddMinutes(17)));                 // 101 still above
         Assert.False(tenant.Acquire(cpu, 1, Hour, null, T0.AddMinutes(17)).IsAllowed);
