@@ -25,6 +25,41 @@ public sealed partial class FairShareScheduler
         }
     }
 
+    /// <summary>
+    /// Tells <paramref name="workerId"/> to stop the jobs among <paramref name="ids"/> it holds, because their tenant
+    /// no longer holds the quota they run under (it refused to renew the job's lease: a soft quota past its grace).
+    /// They are marked for preemption as told at once, so reclaim keeps the mark and counts their capacity as on its
+    /// way back; the worker reports <see cref="JobOutcome.Preempted"/> and the job waits in the queue for its tenant
+    /// to admit it again. Returns the jobs to stop, which the caller adds to the heartbeat's answer.
+    /// </summary>
+    public IReadOnlyList<JobId> PreemptForTenantQuota(string workerId, IEnumerable<JobId> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var stop = new List<JobId>();
+        foreach (var id in ids)
+        {
+            if (!_jobs.TryGetValue(id.Value, out var job) || !IsLeasedTo(job, workerId))
+            {
+                continue;
+            }
+
+            if (!job.PreemptionRequested)
+            {
+                Mark(job);
+            }
+
+            if (!job.PreemptionDelivered)
+            {
+                job.PreemptionDelivered = true;
+                Changed(job);
+            }
+
+            stop.Add(id);
+        }
+
+        return stop;
+    }
+
     /// <summary>Clears a job's mark and the capacity it counted as on its way back; the caller reports the change.</summary>
     private void Unmark(Job job)
     {

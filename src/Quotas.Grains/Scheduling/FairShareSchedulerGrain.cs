@@ -301,21 +301,6 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     private bool StillLeased(JobLease lease, string workerId) =>
         !_deleting && _scheduler?.Get(lease.JobId) is { State: JobState.Leased } job && job.WorkerId == workerId && job.Attempts == lease.Attempt;
 
-    public async Task<HeartbeatResult> Heartbeat(string workerId, IReadOnlyList<JobId> jobIds, TimeSpan leaseTtl)
-    {
-        ArgumentNullException.ThrowIfNull(jobIds);
-        var result = await MutateAsync(scheduler => scheduler.Heartbeat(workerId, jobIds, leaseTtl, _time.GetUtcNow()), result => result.Renewed.Count > 0);
-        foreach (var id in result.Renewed)
-        {
-            if (Pool().Get(id) is { } job)
-            {
-                await _admission.RenewAsync(id, job.Tenant, TenantLeaseTtl(leaseTtl));
-            }
-        }
-
-        return result;
-    }
-
     public Task<CompleteResult> Complete(JobId id, JobOutcome outcome, ResourceVector? actualUsage) =>
         CompleteReportedBy(null, id, outcome, actualUsage);
 

@@ -151,22 +151,32 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         }
     }
 
-    public async Task RenewAsync(JobId job, Core.Scheduling.TenantId tenantId, TimeSpan ttl)
+    /// <summary>
+    /// Renews the tenant leases held for a job; false when the tenant refused one (a soft quota past its grace, or a
+    /// lease it no longer knows), so the job no longer runs under its tenant's quota.
+    /// </summary>
+    public async Task<bool> RenewAsync(JobId job, Core.Scheduling.TenantId tenantId, TimeSpan ttl)
     {
-        if (_held.TryGetValue(job.Value, out var held))
+        if (!_held.TryGetValue(job.Value, out var held))
         {
-            var tenant = Tenant(tenantId);
-            try
+            return true;
+        }
+
+        var tenant = Tenant(tenantId);
+        try
+        {
+            var renewed = true;
+            foreach (var leaseId in held)
             {
-                foreach (var leaseId in held)
-                {
-                    await tenant.Renew(leaseId, ttl);
-                }
+                renewed &= (await tenant.Renew(leaseId, ttl)).Renewed;
             }
-            catch (QuotaValidationException e) when (e.Code == Tenants.TenantErrors.UnknownTenant)
-            {
-                // A deleted tenant holds nothing to renew; the worker's heartbeat goes on for its other jobs.
-            }
+
+            return renewed;
+        }
+        catch (QuotaValidationException e) when (e.Code == Tenants.TenantErrors.UnknownTenant)
+        {
+            // A deleted tenant holds nothing to renew (its pools forget its jobs); the heartbeat goes on for the others.
+            return true;
         }
     }
 

@@ -43,6 +43,42 @@ public sealed class TenantAdmissionTests
     }
 
     [Fact]
+    public async Task Past_its_soft_quotas_grace_a_tenant_has_its_lowest_priority_jobs_stopped_until_it_is_back_at_its_limit()
+    {
+        var time = new ManualTimeProvider();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var grains = cluster.GrainFactory;
+        var alpha = grains.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Gauge(
+            "concurrent_jobs", QuotaLimit.Soft(1, 3, maxBurst: TimeSpan.FromMinutes(1), gracePeriod: TimeSpan.FromMinutes(1)))));
+        var pool = grains.GetGrain<IFairShareSchedulerGrain>("soft");
+        await pool.Configure(Pools.Small("soft"));
+        var high = (await pool.Submit(Pools.Job(Pools.Alpha, "high", cpu: 100, priority: 5))).Job;
+        var low = (await pool.Submit(Pools.Job(Pools.Alpha, "low", cpu: 100, priority: 1))).Job;
+        var middle = (await pool.Submit(Pools.Job(Pools.Alpha, "middle", cpu: 100, priority: 3))).Job;
+        var ttl = TimeSpan.FromMinutes(10);
+        Assert.Equal(3, (await pool.LeaseJobs("w1", Worker, ttl, 10)).Count); // up to the ceiling, in a burst
+        JobId[] all = [high.Id, low.Id, middle.Id];
+
+        time.Advance(TimeSpan.FromSeconds(110)); // within the grace: every lease is renewed
+        Assert.Empty((await pool.Heartbeat("w1", all, ttl)).Preempt);
+
+        time.Advance(TimeSpan.FromSeconds(11)); // burst and grace are over
+        var beat = await pool.Heartbeat("w1", all, ttl);
+
+        Assert.Equal([low.Id, middle.Id], beat.Preempt.OrderBy(id => id.Value));
+        Assert.Equal(1, (await alpha.GetStats()).Gauges.Single(g => g.Quota == "concurrent_jobs").Current);
+        Assert.Equal([low.Id, middle.Id], (await pool.Heartbeat("w1", all, ttl)).Preempt.OrderBy(id => id.Value)); // until the worker reports
+
+        await pool.Complete(low.Id, JobOutcome.Preempted, null);
+        await pool.Complete(middle.Id, JobOutcome.Preempted, null);
+        Assert.Equal(JobState.Queued, (await pool.GetJob(low.Id))!.State);
+        Assert.Equal(JobState.Leased, (await pool.GetJob(high.Id))!.State);
+        Assert.Empty((await pool.Heartbeat("w1", [high.Id], ttl)).Preempt);
+        Assert.Equal(1, (await alpha.GetStats()).Gauges.Single(g => g.Quota == "concurrent_jobs").Current);
+    }
+
+    [Fact]
     public async Task A_refused_tenant_is_skipped_until_its_retry_after_and_then_admitted_when_capacity_frees()
     {
         var time = new ManualTimeProvider();
