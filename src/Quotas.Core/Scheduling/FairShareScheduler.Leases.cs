@@ -84,7 +84,8 @@ public sealed partial class FairShareScheduler
         Complete(id, success ? JobOutcome.Succeeded : JobOutcome.Failed, actualUsage, now);
 
     /// <summary>
-    /// Reports how a job ended; <paramref name="actualUsage"/> (default: its demand) is what it held, counted once.
+    /// Reports how a job ended; <paramref name="actualUsage"/> (default: its demand) is what it held, in the pool's
+    /// resources, and what it consumed, in units of any other name; counted once.
     /// A report for a job requeued after its lease expired still completes it: it may have run (at-least-once).
     /// <paramref name="workerId"/>, when given, names the worker that reports: a <see cref="JobOutcome.Preempted"/>
     /// report from a worker that no longer holds the job's lease changes nothing and answers
@@ -97,17 +98,23 @@ public sealed partial class FairShareScheduler
             throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "workerId is empty; give the id the worker leased the job with, or leave it out.");
         }
 
+        // Entries naming the pool's resources are what the job held (they count in its tenant's usage and history here);
+        // any other name is a unit of consumption (cpu_ms, memory_mb_seconds, gpu_hours, ...) that the pool keeps
+        // with the job and charges to the tenant's budget of that name.
         long[]? usage = null;
         if (actualUsage is not null)
         {
-            usage = _layout.ToDense(actualUsage, "the actual usage");
-            foreach (var amount in usage)
+            for (var i = 0; i < actualUsage.Count; i++)
             {
-                if (amount < 0)
+                if (actualUsage.AmountAt(i) < 0)
                 {
-                    throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "Actual usage must not be negative; report what the job held.");
+                    throw new SchedulingException(
+                        SchedulingErrorCodes.InvalidArgument,
+                        $"Actual usage {actualUsage.NameAt(i)}={actualUsage.AmountAt(i)} is negative; report what the job held or consumed, 0 or more.");
                 }
             }
+
+            usage = _layout.PoolPart(actualUsage);
         }
 
         if (!_jobs.TryGetValue(id.Value, out var job))

@@ -56,6 +56,25 @@ internal sealed class ResourceLayout
         return true;
     }
 
+    /// <summary>
+    /// Dense form of the entries of <paramref name="vector"/> that name the pool's resources, other names ignored;
+    /// null when none does.
+    /// </summary>
+    public long[]? PoolPart(ResourceVector vector)
+    {
+        long[]? dense = null;
+        for (var i = 0; i < vector.Count; i++)
+        {
+            var index = Array.BinarySearch(_names, vector.NameAt(i), StringComparer.Ordinal);
+            if (index >= 0)
+            {
+                (dense ??= new long[_names.Length])[index] = vector.AmountAt(i);
+            }
+        }
+
+        return dense;
+    }
+
     public long[] ToDense(ResourceVector vector, string what)
     {
         if (!TryToDense(vector, out var dense, out var unknown))

@@ -80,6 +80,27 @@ public sealed class LeaseTests
     }
 
     [Fact]
+    public void A_completion_reports_what_the_job_held_and_what_it_consumed_in_units_of_its_own()
+    {
+        var s = new FairShareScheduler(WorkerPool(4));
+        var held = s.Submit("t", Workers(2));
+        var consumedOnly = s.Submit("t", Workers(1));
+        s.Lease(Workers(4));
+
+        var actual = ResourceVector.Of(("workers", 1), ("cpu_ms", 52_000), ("memory_mb_seconds", 9_000));
+        Assert.Equal(actual, s.Complete(held.Id, true, actual, T0.AddSeconds(5)).Job!.ActualUsage);
+        Assert.Equal(1, s.GetTenantUsage(Id("t")).ReportedUsage["workers"]); // the held part, not the demand of 2
+
+        // Only consumption reported: the job is taken to have held its demand.
+        s.Complete(consumedOnly.Id, true, ResourceVector.Of(("gpu_hours", 2)), T0.AddSeconds(6));
+        Assert.Equal(2, s.GetTenantUsage(Id("t")).ReportedUsage["workers"]);
+
+        var negative = Assert.Throws<SchedulingException>(() => s.Complete(new JobId(99), true, ResourceVector.Of(("cpu_ms", -1)), T0));
+        Assert.Equal(SchedulingErrorCodes.InvalidArgument, negative.Code);
+        Assert.Contains("cpu_ms=-1", negative.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Second_completion_reports_already_completed_and_counts_nothing_again()
     {
         var s = new FairShareScheduler(WorkerPool(4));

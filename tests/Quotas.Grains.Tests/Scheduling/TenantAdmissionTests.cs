@@ -218,20 +218,26 @@ public sealed class TenantAdmissionTests
             "alpha",
             Tier.Unlimited,
             QuotaDefinition.Budget("jobs", QuotaLimit.Hard(100), BudgetPeriod.Day),
-            QuotaDefinition.Budget("cpu_seconds", QuotaLimit.Hard(10_000), BudgetPeriod.Day),
+            QuotaDefinition.Budget("cpu_ms", QuotaLimit.Hard(100_000_000), BudgetPeriod.Day),
+            QuotaDefinition.Budget("memory_mb_seconds", QuotaLimit.Unlimited, BudgetPeriod.Day),
             QuotaDefinition.Gauge("memory_mb", QuotaLimit.Hard(4096))));
         var pool = grains.GetGrain<IFairShareSchedulerGrain>("billing");
-        await pool.Configure(Pools.Small("billing") with { Capacity = ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192), ("cpu_seconds", 1_000_000)) });
+        await pool.Configure(Pools.Small("billing"));
         var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0"))).Job;
-        await pool.LeaseJobs("w1", ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192), ("cpu_seconds", 1_000_000)), TimeSpan.FromMinutes(1), 10);
+        await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10);
         Assert.Equal(512, (await alpha.GetStats()).Gauges.Single(g => g.Quota == "memory_mb").Current);
 
-        await pool.Complete(job.Id, JobOutcome.Succeeded, ResourceVector.Of(("cpu_millicores", 900), ("cpu_seconds", 42)));
-        await pool.Complete(job.Id, JobOutcome.Succeeded, ResourceVector.Of(("cpu_millicores", 900), ("cpu_seconds", 42)));
+        // What the job held, in the pool's resources, and what it consumed, in units the pool does not schedule.
+        var actual = ResourceVector.Of(("cpu_millicores", 900), ("cpu_ms", 42_000), ("memory_mb_seconds", 21_504), ("gpu_hours", 3));
+        await pool.Complete(job.Id, JobOutcome.Succeeded, actual);
+        await pool.Complete(job.Id, JobOutcome.Succeeded, actual);
 
         var stats = await alpha.GetStats();
         Assert.Equal(1, stats.Budgets.Single(b => b.Quota == "jobs").Current);
-        Assert.Equal(42, stats.Budgets.Single(b => b.Quota == "cpu_seconds").Current);
+        Assert.Equal(42_000, stats.Budgets.Single(b => b.Quota == "cpu_ms").Current);
+        Assert.Equal(21_504, stats.Budgets.Single(b => b.Quota == "memory_mb_seconds").Current);
+        Assert.Equal(actual, (await pool.GetJob(job.Id))!.ActualUsage);
+        Assert.Equal(900, (await pool.GetTenantUsage(Pools.Alpha)).ReportedUsage["cpu_millicores"]);
         Assert.Equal(0, stats.Gauges.Single(g => g.Quota == "memory_mb").Current);
 
         await alpha.Suspend();
