@@ -85,7 +85,10 @@ public sealed partial class FairShareScheduler
 
     /// <summary>
     /// Recomputes what reclaim holds for <paramref name="tenant"/>: its guarantee still missing, capped by its queued
-    /// demand, when its next job fits within its guarantee. The caller sums <see cref="_protected"/> afterwards.
+    /// demand, when its next job fits within its guarantee. A resource the guarantee leaves out guarantees nothing and
+    /// is not reclaimed, but does not keep the job from fitting either: a tenant guaranteed CPU alone still gets its CPU
+    /// back for jobs that also ask for memory, which they then take from what is free. The caller sums
+    /// <see cref="_protected"/> afterwards.
     /// </summary>
     private bool UpdateWant(TenantState tenant)
     {
@@ -99,7 +102,7 @@ public sealed partial class FairShareScheduler
         var want = new long[_layout.Count];
         for (var i = 0; i < want.Length; i++)
         {
-            if (tenant.Allocated[i] + head.Dense[i] > tenant.Guaranteed[i])
+            if (tenant.Guaranteed[i] > 0 && tenant.Allocated[i] + head.Dense[i] > tenant.Guaranteed[i])
             {
                 return false;
             }

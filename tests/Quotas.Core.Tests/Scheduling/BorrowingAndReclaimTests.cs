@@ -29,6 +29,32 @@ public sealed class BorrowingAndReclaimTests
         s.Heartbeat("wa", leases.Select(l => l.JobId), Ttl, now);
 
     [Fact]
+    public void A_guarantee_of_one_resource_is_reclaimed_for_jobs_that_also_use_another()
+    {
+        var cpuAndMemory = new PoolConfig
+        {
+            Id = "pool",
+            Capacity = ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192)),
+            Tenants = [new TenantShare(Id("a")), new TenantShare(Id("b"), 1, ResourceVector.Of(("cpu_millicores", 2000)))],
+        };
+        var s = new FairShareScheduler(cpuAndMemory);
+        var job = ResourceVector.Of(("cpu_millicores", 1000), ("memory_mb", 512));
+        for (var i = 0; i < 4; i++)
+        {
+            s.Submit("a", job, priority: i);
+        }
+
+        var aLeases = s.Lease(ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192)), worker: "wa");
+        Assert.Equal(4, aLeases.Count);
+
+        s.Submit("b", job);
+        var preempt = s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(1)).Preempt;
+
+        // One CPU job's worth for b's one job (memory is free), taken from a's lowest priority.
+        Assert.Equal([aLeases.Single(l => l.Priority == 0).JobId], preempt);
+    }
+
+    [Fact]
     public void A_borrows_idle_capacity_beyond_its_guarantee()
     {
         var (s, leases) = ABorrowsTheIdleHalf();
