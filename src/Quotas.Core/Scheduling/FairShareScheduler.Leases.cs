@@ -2,7 +2,12 @@ namespace Quotas.Core.Scheduling;
 
 public sealed partial class FairShareScheduler
 {
-    /// <summary>Extends the leases <paramref name="workerId"/> holds and says which to stop.</summary>
+    /// <summary>
+    /// Extends the leases <paramref name="workerId"/> holds and says which to stop. A job marked for preemption has its
+    /// lease extended once more, at the heartbeat that tells the worker, and then no longer: the worker has that lease's
+    /// time to stop it and report <see cref="JobOutcome.Preempted"/>, after which the lease runs out and the job is
+    /// queued again without it (a grace period of one lease).
+    /// </summary>
     public HeartbeatResult Heartbeat(string workerId, IEnumerable<JobId> jobIds, TimeSpan leaseTtl, DateTimeOffset now)
     {
         ValidateWorker(workerId, leaseTtl);
@@ -15,12 +20,21 @@ public sealed partial class FairShareScheduler
         {
             if (_jobs.TryGetValue(id.Value, out var job) && IsLeasedTo(job, workerId))
             {
+                if (job.PreemptionDelivered)
+                {
+                    // Told at an earlier heartbeat: the lease is no longer extended, so a worker that does not stop the
+                    // job loses it when the lease it had then runs out, and the capacity comes back all the same.
+                    preempt.Add(id);
+                    continue;
+                }
+
                 job.LeaseExpiresAt = now + leaseTtl;
                 Changed(job);
                 renewed.Add(id);
                 if (job.PreemptionRequested)
                 {
-                    // Told now: from here the worker may be stopping the job, so reclaim no longer takes the mark back.
+                    // Told now, with a lease extended once more to stop the job in: from here the worker may be stopping
+                    // it, so reclaim no longer takes the mark back.
                     job.PreemptionDelivered = true;
                     preempt.Add(id);
                 }

@@ -93,6 +93,30 @@ public sealed class BorrowingAndReclaimTests
     }
 
     [Fact]
+    public void A_worker_that_does_not_stop_a_preempted_job_loses_it_when_the_lease_it_was_told_with_runs_out()
+    {
+        var (s, leases) = ABorrowsTheIdleHalf();
+        var now = T0.AddSeconds(10);
+        for (var i = 0; i < 2; i++)
+        {
+            s.Submit("b", Workers(1), now: now);
+        }
+
+        var told = Beat(s, leases, now);
+        Assert.Equal(2, told.Preempt.Count);
+        Assert.Equal(10, told.Renewed.Count); // extended once more, to stop the jobs in
+
+        var ignored = Beat(s, leases, now.AddSeconds(20));
+        Assert.Equal(told.Preempt.OrderBy(id => id.Value), ignored.Preempt.OrderBy(id => id.Value));
+        Assert.Equal(8, ignored.Renewed.Count);
+        Assert.DoesNotContain(ignored.Renewed, told.Preempt.Contains);
+
+        var expired = s.ExpireLeases(now + Ttl);
+        Assert.Equal(told.Preempt.OrderBy(id => id.Value), expired.Select(l => l.JobId));
+        Assert.Equal(2, s.Lease(Workers(10), now + Ttl, worker: "wb").CountFor("b"));
+    }
+
+    [Fact]
     public void Preempted_jobs_requeue_and_B_gets_exactly_its_guarantee()
     {
         var (s, leases) = ABorrowsTheIdleHalf();
