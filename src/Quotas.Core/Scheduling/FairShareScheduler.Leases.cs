@@ -160,14 +160,16 @@ public sealed partial class FairShareScheduler
             return new CompleteResult(CompletionStatus.Requeued, job.ToInfo());
         }
 
-        var heldSince = job.LeasedAt ?? now;
+        // A job queued again when its report arrives holds nothing now; the lease it lost was counted when it ended.
+        var heldFor = TimeSpan.Zero;
         if (job.State == JobState.Queued)
         {
             LeaveQueue(job);
         }
         else
         {
-            Release(job, now, updateKey: false);
+            heldFor = now - (job.LeasedAt ?? now);
+            Release(job, now, updateKey: false, recordHistory: false);
         }
 
         job.ActualUsage = actualUsage ?? job.Demand;
@@ -177,7 +179,7 @@ public sealed partial class FairShareScheduler
         tenant.CompletedCount++;
         UsageChanged(tenant);
         VectorMath.Add(tenant.ReportedUsage, usage);
-        UsageHistory.Record(tenant, usage, now - heldSince, _config.UsageHalfLife, now);
+        UsageHistory.Record(tenant, usage, heldFor, _config.UsageHalfLife, now);
         UpdateKey(tenant, now);
         if (_guaranteed.Count > 0)
         {
@@ -189,10 +191,21 @@ public sealed partial class FairShareScheduler
 
     private static bool IsLeasedTo(Job job, string workerId) => job.State == JobState.Leased && job.WorkerId == workerId;
 
-    /// <summary>Frees a leased job's capacity; <paramref name="updateKey"/> false when the caller updates the key itself.</summary>
-    private void Release(Job job, DateTimeOffset now, bool updateKey = true)
+    /// <summary>
+    /// Frees a leased job's capacity; <paramref name="updateKey"/> false when the caller updates the key itself. The
+    /// time the job held its demand counts in its tenant's usage history however the lease ended (preempted, expired,
+    /// cancelled), so that work that did not complete weighs in the blended order too; <paramref name="recordHistory"/>
+    /// false when the caller records what the job reported instead (a completion).
+    /// </summary>
+    private void Release(Job job, DateTimeOffset now, bool updateKey = true, bool recordHistory = true)
     {
         var tenant = job.Tenant;
+        if (recordHistory && job.LeasedAt is { } since)
+        {
+            UsageHistory.Record(tenant, job.Dense, now - since, _config.UsageHalfLife, now);
+            UsageChanged(tenant);
+        }
+
         VectorMath.Subtract(tenant.Allocated, job.Dense);
         VectorMath.Subtract(_allocated, job.Dense);
         Unmark(job);

@@ -24,7 +24,7 @@ public sealed partial class FairShareScheduler
             }
             else if (job.State == JobState.Leased)
             {
-                Release(job, now, updateKey: false);
+                Release(job, now, updateKey: false, recordHistory: false);
             }
 
             _jobs.Remove(job.Id);
