@@ -99,6 +99,13 @@ public sealed partial class FairShareScheduler
             return false;
         }
 
+        // A tenant whose own quotas refuse it now would not take what reclaim freed: borrowers' jobs would be stopped
+        // and the capacity held idle for it. Asked again at each evaluation, so reclaim resumes once it may try again.
+        if (_quotaCheck is not null && !_quotaCheck(tenant.Id, head.Demand))
+        {
+            return false;
+        }
+
         var want = new long[_layout.Count];
         for (var i = 0; i < want.Length; i++)
         {

@@ -29,6 +29,25 @@ public sealed class BorrowingAndReclaimTests
         s.Heartbeat("wa", leases.Select(l => l.JobId), Ttl, now);
 
     [Fact]
+    public void Nothing_is_reclaimed_for_a_tenant_its_own_quotas_refuse_until_they_admit_it_again()
+    {
+        var bMayTry = false;
+        var s = new FairShareScheduler(WorkerPool(10, Guarantee("a", 5), Guarantee("b", 5)), (tenant, _) => tenant != Id("b") || bMayTry);
+        for (var i = 0; i < 10; i++)
+        {
+            s.Submit("a", Workers(1));
+        }
+
+        var aLeases = s.Lease(Workers(10), T0, worker: "wa");
+        s.Submit("b", Workers(1), now: T0.AddSeconds(1));
+
+        Assert.Empty(s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(1)).Preempt);
+
+        bMayTry = true;
+        Assert.Single(s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(2)).Preempt);
+    }
+
+    [Fact]
     public void A_guarantee_of_one_resource_is_reclaimed_for_jobs_that_also_use_another()
     {
         var cpuAndMemory = new PoolConfig
