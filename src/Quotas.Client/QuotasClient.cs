@@ -43,7 +43,7 @@ public sealed class QuotasClient
 
     public WorkersApi Workers { get; }
 
-    /// <summary>The cluster's silos with their status (admin key).</summary>
-    public Task<IReadOnlyList<SiloInfo>> ListSilosAsync(CancellationToken cancellationToken = default) =>
-        _api.SendAsync<IReadOnlyList<SiloInfo>>(HttpMethod.Get, "v1/cluster/silos", null, null, cancellationToken);
+    /// <summary>The cluster's silos with their status (admin key), by address, fetched <paramref name="pageSize"/> at a time.</summary>
+    public IAsyncEnumerable<SiloInfo> ListSilosAsync(int pageSize = 100, CancellationToken cancellationToken = default) =>
+        _api.ListAsync<SiloInfo>("v1/cluster/silos", pageSize, cancellationToken);
 }

@@ -250,11 +250,11 @@ public sealed class JobApiTests
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         do
         {
-            silos = (await (await admin.GetAsync("/v1/cluster/silos", deadline.Token)).Ok()).AsArray();
+            silos = (await (await admin.GetAsync("/v1/cluster/silos", deadline.Token)).Ok())["items"]!.AsArray();
         }
         while (silos.Sum(s => (int?)s!["activations"] ?? 0) < expected && await NextPollAsync(deadline.Token));
 
-        Assert.Equal(server.Cluster.Silos.Select(s => s.Silo.Cluster!.Address.ToString()).Order(), silos.Select(s => (string)s!["address"]!));
+        Assert.Equal(server.Cluster.Silos.Select(s => s.Silo.Cluster!.Address.ToString()).Order(StringComparer.Ordinal), silos.Select(s => (string)s!["address"]!));
         Assert.All(silos, s => Assert.Equal("Active", (string?)s!["status"]));
         Assert.Equal(expected, silos.Sum(s => (int)s!["activations"]!));
     }

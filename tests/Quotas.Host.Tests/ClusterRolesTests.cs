@@ -48,7 +48,7 @@ public sealed class ClusterRolesTests : IDisposable
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
-        var listed = Assert.Single(JsonNode.Parse(await silos.Content.ReadAsStringAsync())!.AsArray());
+        var listed = Assert.Single(JsonNode.Parse(await silos.Content.ReadAsStringAsync())!["items"]!.AsArray());
         Assert.StartsWith($"127.0.0.1:{siloPort}@", (string?)listed!["address"]);
         Assert.Equal("Active", (string?)listed["status"]);
         Assert.Equal(HttpStatusCode.OK, siloReady.StatusCode);

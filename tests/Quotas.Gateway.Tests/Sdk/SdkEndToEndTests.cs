@@ -63,7 +63,7 @@ public sealed class SdkEndToEndTests
         await admin.Tenants.DeleteAsync("t-4");
         var gone = await Assert.ThrowsAsync<QuotasApiException>(() => admin.Tenants.GetAsync("t-4"));
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
-        Assert.NotEmpty(await admin.ListSilosAsync());
+        Assert.NotEmpty(await admin.ListSilosAsync().ToListAsync());
     }
 
     [Theory]

@@ -20,7 +20,7 @@ public sealed class SdkRegistrationTests
 
         var client = provider.GetRequiredService<QuotasClient>();
 
-        Assert.Equal("local", Assert.Single(await client.ListSilosAsync()).Address);
+        Assert.Equal("local", Assert.Single(await client.ListSilosAsync().ToListAsync()).Address);
     }
 
     [Fact]

@@ -117,10 +117,10 @@ public sealed class SdkRetryTests
     {
         var handler = new RecordingHandler((attempt, _) => attempt == 1
             ? throw new HttpRequestException("Connection refused")
-            : new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("""[{"address":"127.0.0.1:11111","status":"Active","activations":3}]""", Encoding.UTF8, "application/json") });
+            : new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("""{"items":[{"address":"127.0.0.1:11111","status":"Active","activations":3}],"nextCursor":null}""", Encoding.UTF8, "application/json") });
         var client = Client(handler);
 
-        var silos = client.ListSilosAsync();
+        var silos = client.ListSilosAsync().ToListAsync().AsTask();
         _time.Clock.Advance(await _time.NextDelayAsync());
 
         Assert.Equal(3, Assert.Single(await silos).Activations);
