@@ -14,11 +14,21 @@ namespace Quotas.Gateway.Auth;
 /// </summary>
 public static class AccessFilters
 {
+    // Each declares the answers of its check (see CheckAsync), so that the OpenAPI document lists them on every route.
     public static TBuilder RequireAdmin<TBuilder>(this TBuilder builder)
-        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(Access.Admin);
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(Access.Admin)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
 
+    // Every such route names its tenant in the path: another tenant's key gets the 404 of an unknown tenant, and a
+    // tenant id that is not valid a 400.
     public static TBuilder RequireTenantOrAdmin<TBuilder>(this TBuilder builder)
-        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(Access.TenantOrAdmin);
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(Access.TenantOrAdmin)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
     /// <summary>The middleware that enforces the routes' access metadata; runs after UseRouting.</summary>
     public static IApplicationBuilder UseAccessChecks(this IApplicationBuilder app)

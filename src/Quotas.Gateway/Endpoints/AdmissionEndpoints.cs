@@ -23,24 +23,30 @@ internal static class AdmissionEndpoints
         var tenant = v1.MapGroup("/tenants/{tenantId}").WithTags("Admission").RequireTenantOrAdmin();
         tenant.MapPost("/leases", (HttpContext context, string tenantId, AcquireLeaseRequest request) => Acquire(context, tenantId, request, grains))
             .WithName("AcquireLease")
-            .Produces<LeaseGranted>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .Produces<LeaseGranted>(StatusCodes.Status201Created).ReadsBody().ProducesProblem(StatusCodes.Status429TooManyRequests);
+        // 404 for a lease that was released or expired (the group's 404 covers it).
         tenant.MapPost("/leases/{leaseId}/renew", (HttpContext context, string tenantId, string leaseId, RenewLeaseRequest? request) =>
                 Renew(context, tenantId, leaseId, request, grains))
-            .WithName("RenewLease").ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .WithName("RenewLease")
+            .Produces<LeaseRenewed>(StatusCodes.Status200OK).ReadsBody().ProducesProblem(StatusCodes.Status429TooManyRequests);
         tenant.MapDelete("/leases/{leaseId}", (string tenantId, string leaseId) => Release(tenantId, leaseId, grains)).WithName("ReleaseLease")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status409Conflict);
         tenant.MapPost("/rate-limits/{quota}/hits", (HttpContext context, string tenantId, string quota, RateHitRequest? request) =>
                 Hit(context, tenantId, quota, request, grains))
             .WithName("HitRateLimit")
-            .Accepts<RateHitRequest>(isOptional: true, "application/json").ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .Accepts<RateHitRequest>(isOptional: true, "application/json")
+            .Produces<RateHitResult>(StatusCodes.Status200OK).ReadsBody().ProducesProblem(StatusCodes.Status429TooManyRequests);
+        // 409 while a request with the same Idempotency-Key still runs, 422 for the key reused with another body.
         tenant.MapPost("/usage", (HttpContext context, string tenantId, RecordUsageRequest request) => RecordUsage(context, tenantId, request, grains))
             .WithName("RecordUsage")
-            .Produces<UsageRecord>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .Produces<UsageRecord>(StatusCodes.Status201Created).ReadsBody()
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         tenant.MapPut("/reported/{quota}", (string tenantId, string quota, ReportGaugeRequest request) => Report(tenantId, quota, request, grains))
-            .WithName("ReportGauge");
+            .WithName("ReportGauge").Produces(StatusCodes.Status204NoContent).ReadsBody();
         tenant.MapPost("/reported/{quota}/check", (HttpContext context, string tenantId, string quota, StorageCheckRequest request) =>
                 CheckStorage(context, tenantId, quota, request, grains))
-            .WithName("CheckStorage").ProducesProblem(StatusCodes.Status507InsufficientStorage);
+            .WithName("CheckStorage")
+            .Produces(StatusCodes.Status204NoContent).ReadsBody().ProducesProblem(StatusCodes.Status507InsufficientStorage);
     }
 
     private static async Task<IResult> Acquire(HttpContext context, string tenantId, AcquireLeaseRequest request, IGrainFactory grains)

@@ -15,9 +15,9 @@ internal static class ApiKeyEndpoints
 {
     public static void MapApiKeyEndpoints(this RouteGroupBuilder v1)
     {
-        var keys = v1.MapGroup("/tenants/{tenantId}/api-keys").WithTags("API keys").RequireAdmin();
-        keys.MapPost("/", Issue).WithName("IssueApiKey");
-        keys.MapDelete("/{keyId}", Revoke).WithName("RevokeApiKey");
+        var keys = v1.MapGroup("/tenants/{tenantId}/api-keys").WithTags("API keys").RequireAdmin().NamesById();
+        keys.MapPost("/", Issue).WithName("IssueApiKey").Produces<IssuedApiKey>(StatusCodes.Status201Created);
+        keys.MapDelete("/{keyId}", Revoke).WithName("RevokeApiKey").Produces(StatusCodes.Status204NoContent);
     }
 
     private static async Task<IResult> Issue(string tenantId, IGrainFactory grains)

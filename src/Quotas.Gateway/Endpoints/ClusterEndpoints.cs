@@ -10,7 +10,7 @@ namespace Quotas.Gateway.Endpoints;
 internal static class ClusterEndpoints
 {
     public static void MapClusterEndpoints(this RouteGroupBuilder v1) =>
-        v1.MapGet("/cluster/silos", ListSilos).WithTags("Cluster").WithName("ListSilos").RequireAdmin();
+        v1.MapGet("/cluster/silos", ListSilos).WithTags("Cluster").WithName("ListSilos").RequireAdmin().IsPaged();
 
     /// <summary>
     /// The silos by address (ordinal), a page at a time, paged like every other list; the cursor is the last address of

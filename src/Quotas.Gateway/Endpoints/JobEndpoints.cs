@@ -19,13 +19,18 @@ internal static class JobEndpoints
     public static void MapJobEndpoints(this RouteGroupBuilder v1)
     {
         var jobs = v1.MapGroup("/tenants/{tenantId}/pools/{poolId}/jobs").WithTags("Jobs").RequireTenantOrAdmin();
+        // 200 for a retry that finds the job it created; 403 for a pool that does not admit the tenant or a suspended
+        // tenant; 409 while the pool is being deleted or the same Idempotency-Key still runs; 429 for a full queue; 503
+        // when a pool with tier settings cannot read the tenant's tier.
         jobs.MapPost("/", Submit).WithName("SubmitJob")
-            .Produces<JobInfo>(StatusCodes.Status201Created).Produces<JobInfo>(StatusCodes.Status200OK)
-            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        jobs.MapGet("/", List).WithName("ListJobs");
-        jobs.MapGet("/{jobId:long}", Get).WithName("GetJob");
-        jobs.MapDelete("/{jobId:long}", Cancel).WithName("CancelJob");
-        v1.MapGet("/tenants/{tenantId}/pools/{poolId}/usage", Usage).WithName("GetPoolUsage").WithTags("Jobs").RequireTenantOrAdmin();
+            .Produces<JobInfo>(StatusCodes.Status201Created).Produces<JobInfo>(StatusCodes.Status200OK).ReadsBody()
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        jobs.MapGet("/", List).WithName("ListJobs").IsPaged();
+        jobs.MapGet("/{jobId:long}", Get).WithName("GetJob").Produces<JobInfo>(StatusCodes.Status200OK);
+        jobs.MapDelete("/{jobId:long}", Cancel).WithName("CancelJob").Produces<JobInfo>(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status409Conflict);
+        v1.MapGet("/tenants/{tenantId}/pools/{poolId}/usage", Usage).WithName("GetPoolUsage").WithTags("Jobs").RequireTenantOrAdmin()
+            .ProducesProblem(StatusCodes.Status403Forbidden);
     }
 
     /// <summary>The tenant's standing in the pool: what it holds and waits for, its weight, and its key in the fair order.</summary>

@@ -17,20 +17,26 @@ internal static class PoolEndpoints
     public static void MapPoolEndpoints(this RouteGroupBuilder v1)
     {
         var pools = v1.MapGroup("/pools").WithTags("Pools").RequireAdmin();
-        pools.MapPost("/", Create).WithName("CreatePool").Produces<PoolConfig>(StatusCodes.Status201Created);
-        pools.MapGet("/", List).WithName("ListPools");
-        pools.MapGet("/{poolId}", Get).WithName("GetPool");
-        pools.MapPut("/{poolId}", Replace).WithName("ReplacePool");
-        pools.MapPut("/{poolId}/capacity", UpdateCapacity).WithName("UpdatePoolCapacity");
-        pools.MapDelete("/{poolId}", Delete).WithName("DeletePool");
-        pools.MapGet("/{poolId}/tenants", ListTenants).WithName("ListPoolTenants");
-        pools.MapGet("/{poolId}/jobs", ListJobs).WithName("ListPoolJobs");
+        // While a pool is being deleted, a call that would change it answers 409 pool_being_deleted; a create, 409 for a
+        // pool that exists; a delete, 409 for a pool with jobs (without force).
+        pools.MapPost("/", Create).WithName("CreatePool")
+            .Produces<PoolConfig>(StatusCodes.Status201Created).ReadsBody().ProducesProblem(StatusCodes.Status409Conflict);
+        pools.MapGet("/", List).WithName("ListPools").IsPaged();
+        pools.MapGet("/{poolId}", Get).WithName("GetPool").Produces<PoolConfig>(StatusCodes.Status200OK).NamesById();
+        pools.MapPut("/{poolId}", Replace).WithName("ReplacePool")
+            .Produces<PoolConfig>(StatusCodes.Status200OK).ReadsBody().NamesById().ProducesProblem(StatusCodes.Status409Conflict);
+        pools.MapPut("/{poolId}/capacity", UpdateCapacity).WithName("UpdatePoolCapacity")
+            .Produces<PoolConfig>(StatusCodes.Status200OK).ReadsBody().NamesById().ProducesProblem(StatusCodes.Status409Conflict);
+        pools.MapDelete("/{poolId}", Delete).WithName("DeletePool")
+            .Produces(StatusCodes.Status204NoContent).NamesById().ProducesProblem(StatusCodes.Status409Conflict);
+        pools.MapGet("/{poolId}/tenants", ListTenants).WithName("ListPoolTenants").IsPaged().NamesById();
+        pools.MapGet("/{poolId}/jobs", ListJobs).WithName("ListPoolJobs").IsPaged().NamesById();
 
-        var workers = v1.MapGroup("/pools/{poolId}").WithTags("Workers").RequireAdmin();
+        var workers = v1.MapGroup("/pools/{poolId}").WithTags("Workers").RequireAdmin().NamesById();
         // While the pool is being deleted, a call that would change it answers 409 pool_being_deleted.
-        workers.MapPost("/workers/{workerId}/leases", LeaseJobs).WithName("LeaseJobs").ProducesProblem(StatusCodes.Status409Conflict);
-        workers.MapPost("/workers/{workerId}/heartbeat", Heartbeat).WithName("Heartbeat").ProducesProblem(StatusCodes.Status409Conflict);
-        workers.MapPost("/jobs/{jobId:long}/complete", Complete).WithName("CompleteJob").ProducesProblem(StatusCodes.Status409Conflict);
+        workers.MapPost("/workers/{workerId}/leases", LeaseJobs).WithName("LeaseJobs").ReadsBody().ProducesProblem(StatusCodes.Status409Conflict);
+        workers.MapPost("/workers/{workerId}/heartbeat", Heartbeat).WithName("Heartbeat").ReadsBody().ProducesProblem(StatusCodes.Status409Conflict);
+        workers.MapPost("/jobs/{jobId:long}/complete", Complete).WithName("CompleteJob").ReadsBody().ProducesProblem(StatusCodes.Status409Conflict);
     }
 
     private static async Task<IResult> Create(HttpContext context, PoolConfig config, IGrainFactory grains)

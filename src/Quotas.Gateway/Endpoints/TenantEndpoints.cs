@@ -16,12 +16,15 @@ internal static class TenantEndpoints
     public static void MapTenantEndpoints(this RouteGroupBuilder v1)
     {
         var admin = v1.MapGroup("/tenants").WithTags("Tenants").RequireAdmin();
-        admin.MapPost("/", Create).WithName("CreateTenant");
-        admin.MapGet("/", List).WithName("ListTenants");
-        admin.MapPut("/{tenantId}/quotas", UpdateQuotas).WithName("UpdateTenantQuotas");
-        admin.MapPost("/{tenantId}/suspend", Suspend).WithName("SuspendTenant");
-        admin.MapPost("/{tenantId}/activate", Activate).WithName("ActivateTenant");
-        admin.MapDelete("/{tenantId}", Delete).WithName("DeleteTenant");
+        admin.MapPost("/", Create).WithName("CreateTenant")
+            .Produces<TenantResponse>(StatusCodes.Status201Created).ReadsBody().ProducesProblem(StatusCodes.Status409Conflict);
+        admin.MapGet("/", List).WithName("ListTenants").IsPaged();
+        admin.MapPut("/{tenantId}/quotas", UpdateQuotas).WithName("UpdateTenantQuotas").ReadsBody().NamesById();
+        admin.MapPost("/{tenantId}/suspend", Suspend).WithName("SuspendTenant").NamesById();
+        admin.MapPost("/{tenantId}/activate", Activate).WithName("ActivateTenant").NamesById();
+        // 409 while the tenant is active or holds leases (without force), or while a pool it used is being deleted.
+        admin.MapDelete("/{tenantId}", Delete).WithName("DeleteTenant")
+            .Produces(StatusCodes.Status204NoContent).NamesById().ProducesProblem(StatusCodes.Status409Conflict);
 
         v1.MapGet("/tenants/{tenantId}", Get).WithTags("Tenants").WithName("GetTenant").RequireTenantOrAdmin();
     }

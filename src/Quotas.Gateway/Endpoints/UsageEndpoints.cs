@@ -17,7 +17,7 @@ internal static class UsageEndpoints
         var tenant = v1.MapGroup("/tenants/{tenantId}").WithTags("Usage").RequireTenantOrAdmin();
         tenant.MapGet("/usage", Stats).WithName("GetUsage");
         tenant.MapGet("/limits", Limits).WithName("GetLimits");
-        tenant.MapGet("/alerts", Alerts).WithName("ListAlerts");
+        tenant.MapGet("/alerts", Alerts).WithName("ListAlerts").IsPaged();
     }
 
     private static Task<TenantStats> Stats(string tenantId, IGrainFactory grains) => grains.GetGrain<ITenantGrain>(tenantId).GetStats();
