@@ -5,6 +5,8 @@
 #   bash deploy/local-cluster.sh stop        (graceful: each silo hands its grains off before it exits)
 # PostgreSQL: QUOTAS_POSTGRES="Host=...;Username=...;Password=...;Database=..." or, when unset, the local server
 # prepared by scripts/postgres.sh with the database "quotas". Logs and pids go to .local-cluster/.
+# Admin key: QUOTAS_ADMIN_KEY (at least 32 characters) or, when unset, one generated at start, printed and kept in
+# .local-cluster/admin-key (a cluster's gateway does not start without one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STATE=".local-cluster"
@@ -24,7 +26,8 @@ wait_ready() { # url name
 
 start_process() { # name role http-url [extra args...]
   local name="$1" role="$2" url="$3"; shift 3
-  dotnet "$HOST_DLL" --Quotas:Role "$role" --Quotas:Storage PostgreSql \
+  # The key goes in the environment rather than the arguments, which every user of the machine can read.
+  Quotas__Gateway__AdminKey="$ADMIN_KEY" dotnet "$HOST_DLL" --Quotas:Role "$role" --Quotas:Storage PostgreSql \
     --Quotas:PostgreSqlConnectionString "$POSTGRES" --Quotas:HttpUrl "$url" "$@" >"$STATE/$name.log" 2>&1 &
   echo $! >"$STATE/$name.pid"
 }
@@ -36,6 +39,9 @@ case "${1:-}" in
     if compgen -G "$STATE/*.pid" >/dev/null; then echo "A local cluster is already running (see $STATE/); stop it first." >&2; exit 1; fi
     mkdir -p "$STATE"
     POSTGRES="${QUOTAS_POSTGRES:-$(GRAINS_TEST_DATABASE=quotas bash scripts/postgres.sh)}"
+    ADMIN_KEY="${QUOTAS_ADMIN_KEY:-qa_$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')}"
+    [ "${#ADMIN_KEY}" -ge 32 ] || { echo "QUOTAS_ADMIN_KEY must be at least 32 characters, got ${#ADMIN_KEY}." >&2; exit 2; }
+    (umask 077 && printf '%s\n' "$ADMIN_KEY" >"$STATE/admin-key")
     dotnet build src/Quotas.Host -c Release -nologo -v quiet >/dev/null
     for i in $(seq 0 $((count - 1))); do
       start_process "silo$i" Silo "http://127.0.0.1:$((SILO_HTTP_BASE + i))" --Grains:Endpoint:Port "$((SILO_PORT_BASE + i))"
@@ -43,6 +49,7 @@ case "${1:-}" in
     for i in $(seq 0 $((count - 1))); do wait_ready "http://127.0.0.1:$((SILO_HTTP_BASE + i))" "silo$i"; done
     start_process gateway Gateway "$GATEWAY_URL"
     wait_ready "$GATEWAY_URL" gateway
+    echo "admin key: $ADMIN_KEY (also in $STATE/admin-key)"
     ;;
   status)
     for pid_file in "$STATE"/*.pid; do
@@ -62,6 +69,7 @@ case "${1:-}" in
       if kill -0 "$pid" 2>/dev/null; then echo "$(basename "$pid_file" .pid) did not stop in 30 s; killing it." >&2; kill -KILL "$pid" || true; fi
       rm -f "$pid_file"
     done
+    rm -f "$STATE/admin-key"
     echo "Local cluster stopped."
     ;;
   *)

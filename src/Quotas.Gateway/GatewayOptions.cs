@@ -5,7 +5,8 @@ public sealed class GatewayOptions
 {
     public const string SectionName = "Quotas:Gateway";
 
-    /// <summary>Bearer key of the admin routes. When empty, the host generates one per run and logs it.</summary>
+    /// <summary>Bearer key of the admin routes. When empty, the embedded single-process host generates one per run and
+    /// logs it; a gateway of a cluster must be given one (see <see cref="Validate"/>).</summary>
     public string? AdminKey { get; set; }
 
     /// <summary>How long an Idempotency-Key and its stored response are kept (published in the API docs).</summary>
@@ -18,12 +19,23 @@ public sealed class GatewayOptions
     /// once on the gateway that revoked and within this time on the others.</summary>
     public TimeSpan ApiKeyCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 
-    public IReadOnlyList<string> Validate()
+    /// <summary>Checks the settings and says what to change.</summary>
+    /// <param name="oneOfManyGateways">This gateway serves a cluster that other gateways may serve too (PostgreSQL
+    /// storage, or the Gateway role). Every one of them must accept the same admin key, so a key generated per process,
+    /// which would work on one gateway and get 401 from the others, will not do.</param>
+    public IReadOnlyList<string> Validate(bool oneOfManyGateways = false)
     {
         var errors = new List<string>();
+        if (string.IsNullOrEmpty(AdminKey) && oneOfManyGateways)
+        {
+            errors.Add("Quotas:Gateway:AdminKey is empty, but this gateway serves a cluster (PostgreSQL storage or the Gateway role), whose gateways must "
+                + "all accept the same admin key; a key generated per process would get 401 from the other gateways. Set the same secret of at least "
+                + "32 characters on every gateway, e.g. in the environment variable Quotas__Gateway__AdminKey.");
+        }
+
         if (AdminKey is { Length: > 0 and < 32 })
         {
-            errors.Add("Quotas:Gateway:AdminKey must be at least 32 characters (or empty to generate one per run).");
+            errors.Add("Quotas:Gateway:AdminKey must be at least 32 characters (or, in the embedded single-process mode only, empty to generate one per run).");
         }
 
         if (IdempotencyKeyLifetime < TimeSpan.FromMinutes(1) || IdempotencyKeyLifetime > TimeSpan.FromDays(30))

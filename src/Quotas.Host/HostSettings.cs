@@ -31,6 +31,10 @@ public sealed class HostSettings
     /// <summary>True when this process belongs to a cluster (PostgreSQL) rather than running alone (SQLite).</summary>
     public bool Clustered => Storage == StorageKind.PostgreSql;
 
+    /// <summary>True when this process serves the API as one of possibly several gateways of a cluster: then the admin
+    /// key must come from configuration, the same on every gateway (<c>GatewayOptions.Validate</c>).</summary>
+    public bool ServesApiInCluster => Role != HostRole.Silo && (Clustered || Role == HostRole.Gateway);
+
     /// <summary>Checks the combination and says what to change when it cannot work.</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -84,5 +84,17 @@ public sealed class EmbeddedHostTests : IDisposable
         Assert.Contains(expected, host.Output);
     }
 
+    [Fact]
+    public async Task A_cluster_gateway_without_an_admin_key_stops_at_once_with_exit_code_2_and_names_the_setting()
+    {
+        // Validation comes before any connection, so the database named here is never reached.
+        await using var host = await HostProcess.RunToExitAsync(_directory,
+            "--Quotas:Role", "Gateway", "--Quotas:Storage", "PostgreSql", "--Quotas:PostgreSqlConnectionString", "Host=127.0.0.1;Port=1");
+
+        Assert.Equal(2, host.ExitCode);
+        Assert.Contains("Quotas:Gateway:AdminKey is empty", host.Output);
+        Assert.Contains("Quotas__Gateway__AdminKey", host.Output);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

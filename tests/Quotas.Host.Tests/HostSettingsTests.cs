@@ -1,3 +1,5 @@
+using Quotas.Gateway;
+
 namespace Quotas.Host.Tests;
 
 public sealed class HostSettingsTests
@@ -31,5 +33,29 @@ public sealed class HostSettingsTests
         var errors = new HostSettings { HttpUrl = new Uri(url) }.Validate();
 
         Assert.Contains(errors, error => error.Contains("Quotas:HttpUrl", StringComparison.Ordinal) && error.Contains("TLS", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(HostRole.Gateway)]
+    [InlineData(HostRole.Both)]
+    public void A_gateway_of_a_cluster_needs_a_configured_admin_key_and_the_error_names_the_setting(HostRole role)
+    {
+        var settings = new HostSettings { Role = role, Storage = StorageKind.PostgreSql, PostgreSqlConnectionString = "Host=db" };
+
+        var error = Assert.Single(new GatewayOptions().Validate(settings.ServesApiInCluster));
+
+        Assert.Contains("Quotas:Gateway:AdminKey is empty", error, StringComparison.Ordinal);
+        Assert.Contains("Quotas__Gateway__AdminKey", error, StringComparison.Ordinal);
+        Assert.Empty(new GatewayOptions { AdminKey = new string('k', 32) }.Validate(settings.ServesApiInCluster));
+    }
+
+    [Fact]
+    public void The_embedded_mode_and_a_silo_without_the_API_may_leave_the_admin_key_empty()
+    {
+        var embedded = new HostSettings();
+        var silo = new HostSettings { Role = HostRole.Silo, Storage = StorageKind.PostgreSql, PostgreSqlConnectionString = "Host=db" };
+
+        Assert.Empty(new GatewayOptions().Validate(embedded.ServesApiInCluster));
+        Assert.Empty(new GatewayOptions().Validate(silo.ServesApiInCluster));
     }
 }
