@@ -51,7 +51,12 @@ public sealed class GatewayServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<GatewayServer> StartAsync(Backend backend, Action<GatewayOptions>? configure = null, TimeProvider? time = null)
+    /// <param name="backend">Where the gateway's grain calls go.</param>
+    /// <param name="configure">Changes to the gateway's settings.</param>
+    /// <param name="time">The silos' clock.</param>
+    /// <param name="wrapGrains">Wraps the grain factory the gateway calls through, so that a test can hold or watch a call.</param>
+    public static async Task<GatewayServer> StartAsync(
+        Backend backend, Action<GatewayOptions>? configure = null, TimeProvider? time = null, Func<IGrainFactory, IGrainFactory>? wrapGrains = null)
     {
         var storage = backend == Backend.EmbeddedSqlite ? TestStorage.Sqlite() : TestStorage.PostgreSql();
         var options = new TestClusterOptions
@@ -71,7 +76,7 @@ public sealed class GatewayServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddSingleton(grains);
+        builder.Services.AddSingleton(wrapGrains is null ? grains : wrapGrains(grains));
         builder.Services.AddSingleton<IClusterInfo>(sp => new ClusterInfo(
             client is null ? cluster.PrimarySilo.Silo : null,
             client?.Client,

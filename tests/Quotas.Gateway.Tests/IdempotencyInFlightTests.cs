@@ -1,0 +1,83 @@
+using Grains;
+using Quotas.Contracts.Gateway;
+
+namespace Quotas.Gateway.Tests;
+
+public sealed class IdempotencyInFlightTests
+{
+    private const string Body = """{"quota":"cost","amount":40}""";
+
+    [Fact]
+    public async Task A_request_whose_key_is_still_running_answers_409_in_flight_and_after_the_first_answers_the_key_replays()
+    {
+        HeldCompletion? held = null;
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, wrapGrains: grains => held = new HeldCompletion(grains));
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", """[{"name":"cost","kind":"budget","limit":100,"period":"day"}]"""));
+
+        // The first request claims the key and records the usage; it is held before it stores its answer, so it still runs.
+        var first = tenant.PostJson("/v1/tenants/acme/usage", Body, "evt-1");
+        await held!.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        try
+        {
+            var second = await tenant.PostJson("/v1/tenants/acme/usage", Body, "evt-1");
+            var problem = await second.Problem(409, "idempotency_key_in_flight");
+            Assert.Equal("https://quotas.dev/problems/idempotency-key-in-flight", (string?)problem["type"]);
+            Assert.Contains("evt-1", (string?)problem["detail"], StringComparison.Ordinal);
+            Assert.False(first.IsCompleted, "The first request answered before it was released; the 409 above proves nothing then.");
+        }
+        finally
+        {
+            // Also when an assertion failed: a request still held would keep the server from stopping.
+            held.Release.TrySetResult();
+        }
+
+        var answered = await (await first).Ok(201);
+        var replay = await tenant.PostJson("/v1/tenants/acme/usage", Body, "evt-1");
+        Assert.Equal(answered.ToJsonString(), (await replay.Ok(201)).ToJsonString());
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+        var usage = await (await tenant.GetAsync("/v1/tenants/acme/usage")).Ok();
+        Assert.Equal(40, (long)usage["budgets"]!.AsArray().Single(b => (string?)b!["quota"] == "cost")!["current"]!);
+    }
+
+    /// <summary>
+    /// Holds the first request that stores its answer under an idempotency key (the key grain's Complete) until released:
+    /// that request has claimed the key and done its work but not answered, as a slow request would be.
+    /// </summary>
+    private sealed class HeldCompletion(IGrainFactory inner) : IGrainFactory
+    {
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TGrainInterface GetGrain<TGrainInterface>(string primaryKey)
+            where TGrainInterface : IGrainWithStringKey
+        {
+            var grain = inner.GetGrain<TGrainInterface>(primaryKey);
+            return grain is IIdempotencyGrain key ? (TGrainInterface)(object)new Held(key, this) : grain;
+        }
+
+        public TGrainInterface GetGrain<TGrainInterface>(Guid primaryKey)
+            where TGrainInterface : IGrainWithGuidKey => inner.GetGrain<TGrainInterface>(primaryKey);
+
+        public TGrainInterface GetGrain<TGrainInterface>(long primaryKey)
+            where TGrainInterface : IGrainWithIntegerKey => inner.GetGrain<TGrainInterface>(primaryKey);
+
+        private sealed class Held(IIdempotencyGrain inner, HeldCompletion owner) : IIdempotencyGrain
+        {
+            public Task<IdempotencyClaim> Begin(string fingerprint, TimeSpan lifetime) => inner.Begin(fingerprint, lifetime);
+
+            public async Task Complete(string fingerprint, StoredResponse response)
+            {
+                if (owner.Reached.TrySetResult())
+                {
+                    await owner.Release.Task;
+                }
+
+                await inner.Complete(fingerprint, response);
+            }
+
+            public Task Abandon(string fingerprint) => inner.Abandon(fingerprint);
+        }
+    }
+}
