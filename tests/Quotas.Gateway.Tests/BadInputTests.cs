@@ -2,10 +2,12 @@ namespace Quotas.Gateway.Tests;
 
 public sealed class BadInputTests
 {
-    [Fact]
-    public async Task Malformed_json_wrong_types_unknown_fields_oversized_bodies_and_invalid_ids_get_4xx_problem_details()
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task Malformed_json_wrong_types_unknown_fields_oversized_bodies_and_invalid_ids_get_4xx_problem_details(Backend backend)
     {
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, o => o.MaxRequestBodyBytes = 4096);
+        await using var server = await GatewayServer.StartAsync(backend, o => o.MaxRequestBodyBytes = 4096);
         using var admin = server.Admin();
         using var tenant = server.Client(await admin.CreateTenantWithKey("acme", """[{"name":"cpu","kind":"gauge","limit":10}]"""));
 
@@ -65,10 +67,12 @@ public sealed class BadInputTests
         Assert.Equal(1000, (long)(await (await admin.GetAsync("/v1/pools/pool-a")).Ok())["capacity"]!["cpu"]!);
     }
 
-    [Fact]
-    public async Task A_wrong_value_in_a_resource_map_a_job_id_or_a_tenant_id_says_what_to_send_and_where()
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task A_wrong_value_in_a_resource_map_a_job_id_or_a_tenant_id_says_what_to_send_and_where(Backend backend)
     {
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        await using var server = await GatewayServer.StartAsync(backend);
         using var admin = server.Admin();
         using var tenant = server.Client(await admin.CreateTenantWithKey("acme", "[]"));
         await (await admin.PostJson("/v1/pools", """{"id":"pool-a","capacity":{"cpu":1000}}""")).Ok(201);

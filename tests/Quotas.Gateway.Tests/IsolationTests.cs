@@ -6,10 +6,12 @@ namespace Quotas.Gateway.Tests;
 
 public sealed class IsolationTests
 {
-    [Fact]
-    public async Task Every_tenant_scoped_route_called_with_another_tenants_key_answers_like_a_missing_tenant_and_reveals_nothing()
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task Every_tenant_scoped_route_called_with_another_tenants_key_answers_like_a_missing_tenant_and_reveals_nothing(Backend backend)
     {
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        await using var server = await GatewayServer.StartAsync(backend);
         using var admin = server.Admin();
         await admin.CreateTenantWithKey("victim", """[{"name":"cpu","kind":"gauge","limit":10}]""");
         using var intruder = server.Client(await admin.CreateTenantWithKey("intruder"));
@@ -40,10 +42,12 @@ public sealed class IsolationTests
         }
     }
 
-    [Fact]
-    public async Task Admin_routes_refuse_tenant_keys_and_every_route_refuses_missing_or_wrong_keys()
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task Admin_routes_refuse_tenant_keys_and_every_route_refuses_missing_or_wrong_keys(Backend backend)
     {
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        await using var server = await GatewayServer.StartAsync(backend);
         using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme"));
         using var anonymous = server.Client(null);
         using var wrong = server.Client("qk_0123456789abcdef_not-the-secret");
