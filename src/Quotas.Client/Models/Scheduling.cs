@@ -100,6 +100,12 @@ public sealed record Pool
     public int? MaxFinishedJobs { get; init; }
 
     public int? MaxAttempts { get; init; }
+
+    /// <summary>
+    /// How long the job first in the fair order may be passed over for lack of free capacity before the pool holds
+    /// what frees for it. The server's default is 5 minutes; zero keeps the order strict.
+    /// </summary>
+    public TimeSpan? HoldCapacityAfter { get; init; }
 }
 
 /// <summary>

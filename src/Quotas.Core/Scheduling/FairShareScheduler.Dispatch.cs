@@ -35,6 +35,9 @@ public sealed partial class FairShareScheduler
         // A tenant passed over stays out until the call ends: within one call free capacity only shrinks and only
         // the leasing tenant's allocation grows, so it could not be admitted later in the same call.
         List<TenantState>? passedOver = null;
+
+        // Capacity held for a job passed over for too long (see PoolConfig.HoldCapacityAfter); no other job takes it.
+        long[]? held = null;
         while (leases.Count < maxJobs && _ready.Count > 0 && !NothingCanFit(free))
         {
             var tenant = _ready[0];
@@ -51,12 +54,13 @@ public sealed partial class FairShareScheduler
                 continue;
             }
 
-            if (Admits(tenant, job, free))
+            if (Admits(tenant, job, free, held))
             {
                 leases.Add(Lease(job, workerId, leaseTtl, now, free));
                 continue;
             }
 
+            held ??= HoldFor(tenant, job, now);
             _ready.Pop();
             (passedOver ??= []).Add(tenant);
         }
@@ -102,7 +106,7 @@ public sealed partial class FairShareScheduler
         return false;
     }
 
-    private bool Admits(TenantState tenant, Job job, long[] free)
+    private bool Admits(TenantState tenant, Job job, long[] free, long[]? held)
     {
         var demand = job.Dense;
         for (var i = 0; i < demand.Length; i++)
@@ -113,7 +117,7 @@ public sealed partial class FairShareScheduler
                 continue;
             }
 
-            if (d > free[i])
+            if (d > free[i] || (held is not null && _capacity[i] - _allocated[i] - d < held[i]))
             {
                 return false;
             }
@@ -134,9 +138,41 @@ public sealed partial class FairShareScheduler
         return _quotaCheck is null || _quotaCheck(tenant.Id, job.Demand);
     }
 
+    /// <summary>
+    /// The capacity to hold for <paramref name="job"/>, its tenant's next, passed over now: its demand, once the pool's
+    /// free capacity has been too small for it for <see cref="PoolConfig.HoldCapacityAfter"/>; null while it has not,
+    /// or when what keeps it out is not the pool's capacity (the worker's size, its tenant's limits or quotas), which
+    /// holding capacity would not cure.
+    /// </summary>
+    private long[]? HoldFor(TenantState tenant, Job job, DateTimeOffset now)
+    {
+        var blockedByCapacity = false;
+        for (var i = 0; i < job.Dense.Length; i++)
+        {
+            var d = job.Dense[i];
+            var after = tenant.Allocated[i] + d;
+            if (d > 0 && tenant.Limit is { } limit && after > limit[i])
+            {
+                return null;
+            }
+
+            var keptFree = after > tenant.Guaranteed[i] ? _reserve[i] + _protected[i] : 0;
+            blockedByCapacity |= d > 0 && _capacity[i] - _allocated[i] - d < keptFree;
+        }
+
+        if (!blockedByCapacity || (_quotaCheck is not null && !_quotaCheck(tenant.Id, job.Demand)))
+        {
+            return null;
+        }
+
+        tenant.BlockedSince ??= now;
+        return now - tenant.BlockedSince.Value >= _config.HoldCapacityAfter ? job.Dense : null;
+    }
+
     private JobLease Lease(Job job, string workerId, TimeSpan leaseTtl, DateTimeOffset now, long[] free)
     {
         var tenant = job.Tenant;
+        tenant.BlockedSince = null;
         tenant.Queue.Dequeue().InTenantQueue = false;
         LeaveQueue(job);
         job.State = JobState.Leased;

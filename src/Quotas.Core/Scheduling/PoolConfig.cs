@@ -63,4 +63,12 @@ public sealed record PoolConfig
     /// being queued again. Leases given back by preemption or a tenant's quota refusal do not count. Default 5.
     /// </summary>
     public int MaxAttempts { get; init; } = 5;
+
+    /// <summary>
+    /// How long the job first in the fair order may wait for lack of free capacity while other tenants' jobs that fit
+    /// take what frees, before the pool holds free capacity for it: from then on no other tenant's job takes what it
+    /// still needs, so a large job is not starved by a stream of small ones. Default 5 minutes; 0 holds at once
+    /// (strict order); a long time lets jobs that fit go first for longer.
+    /// </summary>
+    public TimeSpan HoldCapacityAfter { get; init; } = TimeSpan.FromMinutes(5);
 }

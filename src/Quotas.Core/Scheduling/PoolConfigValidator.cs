@@ -28,6 +28,7 @@ internal static class PoolConfigValidator
         Require(config.UsageHalfLife > TimeSpan.Zero, "UsageHalfLife must be greater than zero.");
         Require(config.FinishedJobRetention >= TimeSpan.Zero, "FinishedJobRetention must not be negative.");
         Require(config.MaxFinishedJobs >= 0, "MaxFinishedJobs must be 0 or more.");
+        Require(config.HoldCapacityAfter >= TimeSpan.Zero, "HoldCapacityAfter must not be negative; 0 holds capacity for a blocked job at once.");
         Require(config.Tenants is not null, "Tenants is null; use an empty list for none.");
 
         var seen = new HashSet<TenantId>();

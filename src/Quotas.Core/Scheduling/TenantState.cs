@@ -69,6 +69,12 @@ internal sealed class TenantState
 
     public double ShareKey { get; set; }
 
+    /// <summary>
+    /// Since when the tenant's next job, first in the fair order, has been passed over for lack of free capacity;
+    /// null once it got a job. In memory only: a pool activated again starts counting afresh.
+    /// </summary>
+    public DateTimeOffset? BlockedSince { get; set; }
+
     /// <summary>When the tenant last got a job; among equal shares the one served longest ago goes first.</summary>
     public long ServedStamp { get; set; }
 

@@ -1,0 +1,76 @@
+using Quotas.Core.Scheduling;
+using static Quotas.Core.Tests.Scheduling.SchedulingKit;
+
+namespace Quotas.Core.Tests.Scheduling;
+
+/// <summary>
+/// A job first in the fair order that no free capacity fits is not starved by smaller jobs that keep taking what frees:
+/// after <see cref="PoolConfig.HoldCapacityAfter"/> the pool holds what frees for it.
+/// </summary>
+public sealed class CapacityHoldTests
+{
+    /// <summary>a fills all 10 workers with one-worker jobs and has more queued; b asks for 8 at <see cref="SchedulingKit.T0"/>.</summary>
+    private static (FairShareScheduler S, List<JobLease> ALeases, JobInfo Big) AFillsThePoolAndBWantsEight(PoolConfig config)
+    {
+        var s = new FairShareScheduler(config);
+        for (var i = 0; i < 20; i++)
+        {
+            s.Submit("a", Workers(1));
+        }
+
+        var aLeases = s.Lease(Workers(10), T0, worker: "wa").ToList();
+        return (s, aLeases, s.Submit("b", Workers(8), now: T0));
+    }
+
+    private static PoolConfig Pool(TimeSpan holdAfter, TenantShare? b = null) =>
+        WorkerPool(10, new TenantShare(Id("a")), b ?? new TenantShare(Id("b"))) with { HoldCapacityAfter = holdAfter };
+
+    [Fact]
+    public void A_large_job_passed_over_for_longer_than_the_hold_time_gets_the_capacity_that_frees_after()
+    {
+        var (s, aLeases, big) = AFillsThePoolAndBWantsEight(Pool(TimeSpan.FromSeconds(60)));
+
+        // Within the hold time what frees goes to a's jobs that fit, though b is first in the fair order.
+        s.Complete(aLeases[0].JobId, true, null, T0.AddSeconds(1));
+        Assert.Equal(Id("a"), Assert.Single(s.Lease(Workers(10), T0.AddSeconds(1))).Tenant);
+
+        // Passed over for 60 s: what frees from now on is held for b's job, until all 8 are free.
+        s.Complete(aLeases[1].JobId, true, null, T0.AddSeconds(61));
+        Assert.Empty(s.Lease(Workers(10), T0.AddSeconds(61)));
+        for (var i = 2; i < 9; i++)
+        {
+            s.Complete(aLeases[i].JobId, true, null, T0.AddSeconds(62));
+        }
+
+        Assert.Equal(big.Id, Assert.Single(s.Lease(Workers(10), T0.AddSeconds(62))).JobId);
+
+        // Once it runs, nothing is held: a takes what frees again.
+        s.Complete(aLeases[9].JobId, true, null, T0.AddSeconds(63));
+        Assert.Equal(Id("a"), Assert.Single(s.Lease(Workers(10), T0.AddSeconds(63))).Tenant);
+    }
+
+    [Fact]
+    public void A_hold_time_of_zero_keeps_the_fair_order_strict()
+    {
+        var (s, aLeases, _) = AFillsThePoolAndBWantsEight(Pool(TimeSpan.Zero));
+
+        s.Complete(aLeases[0].JobId, true, null, T0.AddSeconds(1));
+
+        Assert.Empty(s.Lease(Workers(10), T0.AddSeconds(1)));
+    }
+
+    [Fact]
+    public void Nothing_is_held_for_a_job_its_tenants_borrowing_limit_keeps_out()
+    {
+        // b may hold 9 at most and already runs 2: its 8-worker job waits for b's own jobs, not for free capacity.
+        var (s, aLeases, _) = AFillsThePoolAndBWantsEight(Pool(TimeSpan.Zero, new TenantShare(Id("b"), 1, BorrowingLimit: Workers(9))));
+        s.Complete(aLeases[0].JobId, true, null, T0);
+        s.Complete(aLeases[1].JobId, true, null, T0);
+        var bSmall = s.Submit("b", Workers(2), priority: 9, now: T0);
+        Assert.Equal(bSmall.Id, Assert.Single(s.Lease(Workers(10), T0)).JobId);
+
+        s.Complete(aLeases[2].JobId, true, null, T0.AddSeconds(600));
+
+        Assert.Equal(Id("a"), Assert.Single(s.Lease(Workers(10), T0.AddSeconds(600))).Tenant);
+    }
+}
