@@ -42,6 +42,13 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<IReadOnlyList<string>> GetApiKeyIds();
 
     /// <summary>
+    /// When a tenant of this id was last deleted; null when none ever was. Answered whether or not the tenant exists
+    /// now: what was recorded for a deleted tenant before that time (idempotency records) is not the new tenant's.
+    /// </summary>
+    [Idempotent]
+    Task<DateTimeOffset?> GetLastDeletedAt();
+
+    /// <summary>
     /// Records an API key issued for this tenant, before the key itself is stored, so that deleting the tenant revokes
     /// it; fails with <c>unknown_tenant</c> when the tenant does not exist.
     /// </summary>

@@ -138,6 +138,32 @@ public sealed class AdmissionApiTests
     }
 
     [Fact]
+    public async Task A_tenant_created_again_under_a_deleted_ones_id_does_not_get_its_idempotent_answers()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using (var old = server.Client(await admin.CreateTenantWithKey("acme", Quotas)))
+        {
+            await (await old.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":40}""", "invoice-1")).Ok(201);
+        }
+
+        await (await admin.PostEmpty("/v1/tenants/acme/suspend")).Ok();
+        await (await admin.DeleteAsync("/v1/tenants/acme")).Ok(204);
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme", Quotas));
+
+        // The same key and body: the new tenant's usage is recorded, not answered from the deleted tenant's record.
+        var recorded = await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":40}""", "invoice-1");
+        await recorded.Ok(201);
+        Assert.False(recorded.Headers.Contains("Idempotent-Replayed"));
+        var usage = await (await tenant.GetAsync("/v1/tenants/acme/usage")).Ok();
+        Assert.Equal(40, (long)usage["budgets"]!.AsArray().Single(b => (string?)b!["quota"] == "cost")!["current"]!);
+
+        // And the key works for the new tenant as it did for the old one.
+        var replay = await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":40}""", "invoice-1");
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+    }
+
+    [Fact]
     public async Task A_storage_quota_answers_507_and_alerts_are_listed()
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);

@@ -1,5 +1,6 @@
 using Grains;
 using Grains.Storage;
+using Quotas.Contracts;
 using Quotas.Contracts.Gateway;
 
 namespace Quotas.Grains.Gateway;
@@ -23,7 +24,7 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
     {
         var now = time.GetUtcNow();
         var record = state.State;
-        if (state.RecordExists && record.ExpiresAt > now)
+        if (state.RecordExists && record.ExpiresAt > now && !await OfDeletedTenantAsync(record))
         {
             if (record.Fingerprint != fingerprint)
             {
@@ -68,6 +69,24 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
         }
 
         return new IdempotencyClaim(IdempotencyClaimStatus.Proceed, null);
+    }
+
+    /// <summary>
+    /// True when the record was made for a tenant since deleted (a tenant created again under the id must not get its
+    /// answers). Asked only when a live record exists, which is on a retry, not on a first request. The key starts with
+    /// the tenant id (see the gateway's IdempotentRequest).
+    /// </summary>
+    private async Task<bool> OfDeletedTenantAsync(IdempotencyState record)
+    {
+        var key = GetPrimaryKeyString();
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0)
+        {
+            return false;
+        }
+
+        var deletedAt = await GrainFactory.GetGrain<ITenantGrain>(key[..slash]).GetLastDeletedAt();
+        return deletedAt is { } deleted && record.StartedAt <= deleted;
     }
 
     public async Task Complete(string fingerprint, StoredResponse response)

@@ -131,8 +131,12 @@ public sealed partial class TenantGrain(
             await GrainFactory.GetGrain<IApiKeyGrain>(keyId).Revoke();
         }
 
-        // Only the lease sequence is kept (see TenantState.RetiredLeaseSequence).
-        var retired = new TenantState { RetiredLeaseSequence = Math.Max(tenant.Gauges.LastSequence, state.State.RetiredLeaseSequence) };
+        // Only the lease sequence and the time of the delete are kept (see TenantState).
+        var retired = new TenantState
+        {
+            RetiredLeaseSequence = Math.Max(tenant.Gauges.LastSequence, state.State.RetiredLeaseSequence),
+            LastDeletedAt = time.GetUtcNow(),
+        };
         var previous = state.State;
         state.State = retired;
         try
@@ -148,6 +152,8 @@ public sealed partial class TenantGrain(
         _tenant = null;
         await Directory().Remove(Id);
     }
+
+    public Task<DateTimeOffset?> GetLastDeletedAt() => Task.FromResult(state.State.LastDeletedAt);
 
     public Task<IReadOnlyList<string>> GetApiKeyIds() =>
         Task.FromResult<IReadOnlyList<string>>(_tenant is null ? [] : [.. state.State.ApiKeyIds]);

@@ -16,4 +16,7 @@ public sealed class TenantState
     /// its id goes on from there and never hands out a lease id still held by someone for the deleted one.
     /// </summary>
     public long RetiredLeaseSequence { get; set; }
+
+    /// <summary>When a tenant of this id was last deleted, kept like <see cref="RetiredLeaseSequence"/>; null when never.</summary>
+    public DateTimeOffset? LastDeletedAt { get; set; }
 }
