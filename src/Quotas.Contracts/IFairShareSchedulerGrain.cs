@@ -15,6 +15,13 @@ public interface IFairShareSchedulerGrain : IGrainWithStringKey
     /// <summary>The pool's configuration, or null when the pool does not exist.</summary>
     Task<PoolConfig?> GetConfig();
 
+    /// <summary>
+    /// When a pool of this id was last deleted; null when none ever was. Answered whether or not the pool exists now:
+    /// what was recorded for a deleted pool before that time (idempotency records of submissions) is not the new one's.
+    /// </summary>
+    [Idempotent]
+    Task<DateTimeOffset?> GetLastDeletedAt();
+
     /// <summary>Deletes the pool; refused while jobs are queued or leased unless forced.</summary>
     Task Delete(bool force);
 

@@ -4,6 +4,28 @@ namespace Quotas.Gateway.Tests;
 
 public sealed class JobApiTests
 {
+    [Fact]
+    public async Task A_pool_created_again_under_a_deleted_ones_id_does_not_replay_its_submissions()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme"));
+        const string pool = """{"id":"gpu-pool","capacity":{"cpu":1000}}""";
+        const string submit = """{"demand":{"cpu":600}}""";
+        await (await admin.PostJson("/v1/pools", pool)).Ok(201);
+        var old = await (await tenant.PostJson("/v1/tenants/acme/pools/gpu-pool/jobs", submit, "nightly-build")).Ok(201);
+
+        await (await admin.DeleteAsync("/v1/pools/gpu-pool?force=true")).Ok(204);
+        await (await admin.PostJson("/v1/pools", pool)).Ok(201);
+        var submitted = await tenant.PostJson("/v1/tenants/acme/pools/gpu-pool/jobs", submit, "nightly-build");
+
+        // A new job in the new pool, not the deleted pool's job (which the new pool never had).
+        var job = await submitted.Ok(201);
+        Assert.False(submitted.Headers.Contains("Idempotent-Replayed"));
+        Assert.NotEqual((long)old["id"]!, (long)job["id"]!);
+        await (await tenant.GetAsync($"/v1/tenants/acme/pools/gpu-pool/jobs/{job["id"]}")).Ok();
+    }
+
     [Theory]
     [InlineData(Backend.EmbeddedSqlite)]
     [InlineData(Backend.PostgreSqlCluster)]

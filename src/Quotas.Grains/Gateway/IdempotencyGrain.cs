@@ -24,7 +24,7 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
     {
         var now = time.GetUtcNow();
         var record = state.State;
-        if (state.RecordExists && record.ExpiresAt > now && !await OfDeletedTenantAsync(record))
+        if (state.RecordExists && record.ExpiresAt > now && !await OfDeletedOwnerAsync(record))
         {
             if (record.Fingerprint != fingerprint)
             {
@@ -72,22 +72,29 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
     }
 
     /// <summary>
-    /// True when the record was made for a tenant since deleted (a tenant created again under the id must not get its
-    /// answers). Asked only when a live record exists, which is on a retry, not on a first request. The key starts with
-    /// the tenant id (see the gateway's IdempotentRequest).
+    /// True when the record was made for a tenant, or a pool, since deleted: one created again under the id must not
+    /// get the deleted one's answers (a replayed submission would name a job the new pool never had). Asked only when a
+    /// live record exists, which is on a retry, not on a first request. The key is "{tenant}/{operation}/{hash}",
+    /// and a job submission's operation is "jobs/{pool}" (see the gateway's IdempotentRequest).
     /// </summary>
-    private async Task<bool> OfDeletedTenantAsync(IdempotencyState record)
+    private async Task<bool> OfDeletedOwnerAsync(IdempotencyState record)
     {
-        var key = GetPrimaryKeyString();
-        var slash = key.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0)
+        var parts = GetPrimaryKeyString().Split('/');
+        if (parts.Length < 3 || parts[0].Length == 0)
         {
             return false;
         }
 
-        var deletedAt = await GrainFactory.GetGrain<ITenantGrain>(key[..slash]).GetLastDeletedAt();
-        return deletedAt is { } deleted && record.StartedAt <= deleted;
+        if (DeletedSince(record, await GrainFactory.GetGrain<ITenantGrain>(parts[0]).GetLastDeletedAt()))
+        {
+            return true;
+        }
+
+        return parts is [_, "jobs", var pool, _] && pool.Length > 0
+            && DeletedSince(record, await GrainFactory.GetGrain<IFairShareSchedulerGrain>(pool).GetLastDeletedAt());
     }
+
+    private static bool DeletedSince(IdempotencyState record, DateTimeOffset? deletedAt) => deletedAt is { } deleted && record.StartedAt <= deleted;
 
     public async Task Complete(string fingerprint, StoredResponse response)
     {

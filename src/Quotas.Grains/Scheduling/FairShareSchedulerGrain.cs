@@ -148,6 +148,8 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
 
     public Task<PoolConfig?> GetConfig() => Task.FromResult(_scheduler?.Config);
 
+    public Task<DateTimeOffset?> GetLastDeletedAt() => Task.FromResult(PoolRecords.LastDeletedAt(_entries.Entries));
+
     /// <summary>Rebuilds the pool with a new configuration, then re-balances it against the new capacity at once.</summary>
     private void Rebuild(PoolConfig config)
     {
@@ -378,7 +380,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         if (_retiring)
         {
             // Deleting: every entry goes but the sequence, so that a pool created again under this id numbers on.
-            await _entries.WriteAsync(PoolRecords.Retired(_entries.Entries, scheduler.NextJobId));
+            await _entries.WriteAsync(PoolRecords.Retired(_entries.Entries, scheduler.NextJobId, _time.GetUtcNow()));
             return;
         }
 

@@ -28,4 +28,10 @@ public sealed class PoolRecord
 
     /// <summary>Entry "usage/{tenant}": a tenant's counted usage and decayed history.</summary>
     public TenantUsageSnapshot? Usage { get; set; }
+
+    /// <summary>
+    /// Entry "deleted": when a pool of this id was last deleted. Like the sequence it outlives the pool, so that what
+    /// was recorded for the deleted pool (idempotency records of submissions) is not taken for the new one's.
+    /// </summary>
+    public DateTimeOffset? DeletedAt { get; set; }
 }

@@ -8,6 +8,7 @@ internal static class PoolRecords
 {
     private const string ConfigKey = "config";
     private const string SequenceKey = "sequence";
+    private const string DeletedKey = "deleted";
     private const string JobPrefix = "job/";
     private const string LeasesPrefix = "leases/";
     private const string UsagePrefix = "usage/";
@@ -63,20 +64,25 @@ internal static class PoolRecords
     /// What deleting the pool writes: every entry goes but the sequence, which stays at <paramref name="nextJobId"/>,
     /// so a pool created again under the same id numbers its jobs on from there (see <see cref="PoolRecord.NextJobId"/>).
     /// </summary>
-    public static List<KeyValuePair<string, PoolRecord?>> Retired(IReadOnlyDictionary<string, PoolRecord> stored, long nextJobId)
+    public static List<KeyValuePair<string, PoolRecord?>> Retired(IReadOnlyDictionary<string, PoolRecord> stored, long nextJobId, DateTimeOffset now)
     {
-        var changes = new List<KeyValuePair<string, PoolRecord?>>(stored.Count + 1);
+        var changes = new List<KeyValuePair<string, PoolRecord?>>(stored.Count + 2);
         foreach (var key in stored.Keys)
         {
-            if (key != SequenceKey)
+            if (key is not SequenceKey and not DeletedKey)
             {
                 changes.Add(new(key, null));
             }
         }
 
         changes.Add(new(SequenceKey, new PoolRecord { NextJobId = Math.Max(nextJobId, StoredNextJobId(stored)) }));
+        changes.Add(new(DeletedKey, new PoolRecord { DeletedAt = now }));
         return changes;
     }
+
+    /// <summary>When a pool of this id was last deleted; null when none was.</summary>
+    public static DateTimeOffset? LastDeletedAt(IReadOnlyDictionary<string, PoolRecord> entries) =>
+        entries.TryGetValue(DeletedKey, out var deleted) ? deleted.DeletedAt : null;
 
     /// <summary>The entries of a whole pool.</summary>
     public static Dictionary<string, PoolRecord> All(SchedulerSnapshot snapshot, IReadOnlyDictionary<long, List<string>> tenantLeases, IReadOnlyDictionary<long, JobInfo> owed)
@@ -119,7 +125,8 @@ internal static class PoolRecords
     {
         foreach (var key in stored.Keys)
         {
-            if (!all.ContainsKey(key))
+            // The deletion time outlives the pool's own entries (see PoolRecord.DeletedAt).
+            if (!all.ContainsKey(key) && key != DeletedKey)
             {
                 into.Add(new(key, null));
             }
