@@ -27,6 +27,11 @@ public sealed partial class FairShareScheduler
             free[i] = Math.Min(worker[i], Math.Max(0, _capacity[i] - _allocated[i]));
         }
 
+        for (var i = 0; i < free.Length; i++)
+        {
+            _largestWorkerOffer[i] = Math.Max(_largestWorkerOffer[i], worker[i]);
+        }
+
         RefreshKeysIfStale(now);
         EvaluateReclaim();
 
@@ -117,12 +122,14 @@ public sealed partial class FairShareScheduler
                 continue;
             }
 
-            if (d > free[i] || (held is not null && _capacity[i] - _allocated[i] - d < held[i]))
+            var after = tenant.Allocated[i] + d;
+
+            // What is held for a starved job is kept from borrowing; a tenant within its guarantee takes its own.
+            if (d > free[i] || (held is not null && after > tenant.Guaranteed[i] && _capacity[i] - _allocated[i] - d < held[i]))
             {
                 return false;
             }
 
-            var after = tenant.Allocated[i] + d;
             if (tenant.Limit is { } limit && after > limit[i])
             {
                 return false;
@@ -139,40 +146,53 @@ public sealed partial class FairShareScheduler
     }
 
     /// <summary>
-    /// The capacity to hold for <paramref name="job"/>, its tenant's next, passed over now: its demand, once the pool's
-    /// free capacity has been too small for it for <see cref="PoolConfig.HoldCapacityAfter"/>; null while it has not,
-    /// or when what keeps it out is not the pool's capacity (the worker's size, its tenant's limits or quotas), which
-    /// holding capacity would not cure.
+    /// What to hold free for <paramref name="job"/>, its tenant's next, passed over now: per resource, its demand plus,
+    /// where it borrows, the reserve and what reclaim protects, which it needs free to be admitted. Held once the pool's
+    /// free capacity has been too small for it for <see cref="PoolConfig.HoldCapacityAfter"/>; null before, and null
+    /// (the wait starting afresh) when what keeps it out is not the pool's free capacity: its tenant's limit or quotas,
+    /// a demand larger than any worker has offered room for, or more than the capacity itself.
     /// </summary>
     private long[]? HoldFor(TenantState tenant, Job job, DateTimeOffset now)
     {
-        var blockedByCapacity = false;
-        for (var i = 0; i < job.Dense.Length; i++)
+        var hold = new long[job.Dense.Length];
+        var blockedByFreeCapacity = false;
+        for (var i = 0; i < hold.Length && hold is not null; i++)
         {
             var d = job.Dense[i];
-            var after = tenant.Allocated[i] + d;
-            if (d > 0 && tenant.Limit is { } limit && after > limit[i])
+            if (d == 0)
             {
-                return null;
+                continue;
             }
 
-            var keptFree = after > tenant.Guaranteed[i] ? _reserve[i] + _protected[i] : 0;
-            blockedByCapacity |= d > 0 && _capacity[i] - _allocated[i] - d < keptFree;
+            var after = tenant.Allocated[i] + d;
+            hold[i] = d + (after > tenant.Guaranteed[i] ? _reserve[i] + _protected[i] : 0);
+            if ((tenant.Limit is { } limit && after > limit[i]) || d > _largestWorkerOffer[i] || hold[i] > _capacity[i])
+            {
+                hold = null;
+                break;
+            }
+
+            blockedByFreeCapacity |= _capacity[i] - _allocated[i] < hold[i];
         }
 
-        if (!blockedByCapacity || (_quotaCheck is not null && !_quotaCheck(tenant.Id, job.Demand)))
+        if (hold is null || !blockedByFreeCapacity || (_quotaCheck is not null && !_quotaCheck(tenant.Id, job.Demand)))
         {
+            tenant.Blocked = null;
             return null;
         }
 
-        tenant.BlockedSince ??= now;
-        return now - tenant.BlockedSince.Value >= _config.HoldCapacityAfter ? job.Dense : null;
+        if (tenant.Blocked?.Job != job.Id)
+        {
+            tenant.Blocked = (job.Id, now);
+        }
+
+        return now - tenant.Blocked.Value.Since >= _config.HoldCapacityAfter ? hold : null;
     }
 
     private JobLease Lease(Job job, string workerId, TimeSpan leaseTtl, DateTimeOffset now, long[] free)
     {
         var tenant = job.Tenant;
-        tenant.BlockedSince = null;
+        tenant.Blocked = null;
         tenant.Queue.Dequeue().InTenantQueue = false;
         LeaveQueue(job);
         job.State = JobState.Leased;

@@ -20,10 +20,10 @@ public sealed partial class FairShareScheduler
         {
             if (_jobs.TryGetValue(id.Value, out var job) && IsLeasedTo(job, workerId))
             {
-                if (job.PreemptionDelivered)
+                if (job.PreemptionGraceGiven)
                 {
-                    // Told at an earlier heartbeat: the lease is no longer extended, so a worker that does not stop the
-                    // job loses it when the lease it had then runs out, and the capacity comes back all the same.
+                    // Told at an earlier heartbeat, with a lease to stop the job in: it is no longer extended, so a worker
+                    // that does not stop the job loses it when that lease runs out, and the capacity comes back all the same.
                     preempt.Add(id);
                     continue;
                 }
@@ -33,9 +33,10 @@ public sealed partial class FairShareScheduler
                 renewed.Add(id);
                 if (job.PreemptionRequested)
                 {
-                    // Told now, with a lease extended once more to stop the job in: from here the worker may be stopping
+                    // Told now, with the lease extended once more to stop the job in: from here the worker may be stopping
                     // it, so reclaim no longer takes the mark back.
                     job.PreemptionDelivered = true;
+                    job.PreemptionGraceGiven = true;
                     preempt.Add(id);
                 }
             }
@@ -72,8 +73,11 @@ public sealed partial class FairShareScheduler
         {
             var job = expired[i];
             leases[i] = new JobLease(new JobId(job.Id), job.Tenant.Id, job.Demand, job.Priority, job.LeaseExpiresAt!.Value, job.Attempts);
+
+            // A lease that ran out after its worker was told to stop the job ended by preemption, not by a lost worker.
+            var preempted = job.PreemptionDelivered;
             Release(job, now);
-            job.Expiries++;
+            job.Expiries += preempted ? 0 : 1;
             Changed(job);
             if (job.Expiries >= _config.MaxAttempts)
             {

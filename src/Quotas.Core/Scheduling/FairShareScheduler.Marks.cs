@@ -26,38 +26,33 @@ public sealed partial class FairShareScheduler
     }
 
     /// <summary>
-    /// Tells <paramref name="workerId"/> to stop the jobs among <paramref name="ids"/> it holds, because their tenant
-    /// no longer holds the quota they run under (it refused to renew the job's lease: a soft quota past its grace).
-    /// They are marked for preemption as told at once, so reclaim keeps the mark and counts their capacity as on its
-    /// way back; the worker reports <see cref="JobOutcome.Preempted"/> and the job waits in the queue for its tenant
-    /// to admit it again. Returns the jobs to stop, which the caller adds to the heartbeat's answer.
+    /// Tells <paramref name="workerId"/> to stop job <paramref name="id"/>, in its lease <paramref name="attempt"/>,
+    /// because its tenant no longer holds the quota it runs under (it refused to renew the job's lease: a soft quota
+    /// past its grace). It is marked for preemption as told, with the lease the heartbeat just extended as its grace, so
+    /// reclaim keeps the mark and counts its capacity as on its way back; the worker reports
+    /// <see cref="JobOutcome.Preempted"/> and the job waits in the queue for its tenant to admit it again. False when the
+    /// worker no longer holds that lease (reported meanwhile, or leased again), which is then left alone.
     /// </summary>
-    public IReadOnlyList<JobId> PreemptForTenantQuota(string workerId, IEnumerable<JobId> ids)
+    public bool PreemptForTenantQuota(string workerId, JobId id, int attempt)
     {
-        ArgumentNullException.ThrowIfNull(ids);
-        var stop = new List<JobId>();
-        foreach (var id in ids)
+        if (!_jobs.TryGetValue(id.Value, out var job) || !IsLeasedTo(job, workerId) || job.Attempts != attempt)
         {
-            if (!_jobs.TryGetValue(id.Value, out var job) || !IsLeasedTo(job, workerId))
-            {
-                continue;
-            }
-
-            if (!job.PreemptionRequested)
-            {
-                Mark(job);
-            }
-
-            if (!job.PreemptionDelivered)
-            {
-                job.PreemptionDelivered = true;
-                Changed(job);
-            }
-
-            stop.Add(id);
+            return false;
         }
 
-        return stop;
+        if (!job.PreemptionRequested)
+        {
+            Mark(job);
+        }
+
+        if (!job.PreemptionDelivered || !job.PreemptionGraceGiven)
+        {
+            job.PreemptionDelivered = true;
+            job.PreemptionGraceGiven = true;
+            Changed(job);
+        }
+
+        return true;
     }
 
     /// <summary>Clears a job's mark and the capacity it counted as on its way back; the caller reports the change.</summary>
@@ -72,6 +67,7 @@ public sealed partial class FairShareScheduler
         VectorMath.Subtract(_marked, job.Dense);
         job.PreemptionRequested = false;
         job.PreemptionDelivered = false;
+        job.PreemptionGraceGiven = false;
     }
 
     /// <summary>

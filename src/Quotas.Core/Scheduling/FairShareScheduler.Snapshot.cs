@@ -19,7 +19,8 @@ public sealed partial class FairShareScheduler
         var usage = new List<TenantUsageSnapshot>();
         foreach (var tenant in _tenants.Values)
         {
-            if (tenant.CompletedCount == 0 && tenant.Tier is null)
+            // Kept when it says anything: completions, a tier, or past usage (leases that ended without completing count).
+            if (tenant.CompletedCount == 0 && tenant.Tier is null && !Array.Exists(tenant.History, h => h > 0))
             {
                 continue;
             }

@@ -42,6 +42,7 @@ internal sealed class Job
         LeaseExpiresAt = null;
         PreemptionRequested = false;
         PreemptionDelivered = false;
+        PreemptionGraceGiven = false;
         MarkTakenBack = false;
         CompletedAt = null;
         ActualUsage = null;
@@ -97,6 +98,12 @@ internal sealed class Job
     /// not yet delivered is taken back and recomputed at each reclaim evaluation.
     /// </summary>
     public bool PreemptionDelivered { get; set; }
+
+    /// <summary>
+    /// True once a heartbeat extended the lease of the marked job for the last time (the grace to stop it in). In
+    /// memory only: a pool activated again gives one more, so a worker always gets a whole lease after it is told.
+    /// </summary>
+    public bool PreemptionGraceGiven { get; set; }
 
     /// <summary>
     /// True only during a reclaim evaluation, for a job whose undelivered mark was taken back to be recomputed: marked

@@ -70,10 +70,10 @@ internal sealed class TenantState
     public double ShareKey { get; set; }
 
     /// <summary>
-    /// Since when the tenant's next job, first in the fair order, has been passed over for lack of free capacity;
-    /// null once it got a job. In memory only: a pool activated again starts counting afresh.
+    /// The tenant's next job while it is passed over for lack of free capacity, and since when; null once it got a
+    /// job, or when something else keeps it out. In memory only: a pool activated again starts counting afresh.
     /// </summary>
-    public DateTimeOffset? BlockedSince { get; set; }
+    public (long Job, DateTimeOffset Since)? Blocked { get; set; }
 
     /// <summary>When the tenant last got a job; among equal shares the one served longest ago goes first.</summary>
     public long ServedStamp { get; set; }

@@ -23,8 +23,13 @@ public sealed partial class FairShareSchedulerGrain
             // mark is stored before the tenant's leases are given back, so that a crash between the two cannot leave
             // the job running unmarked with nothing held; giving them back at once lets the tenant renew its other
             // jobs as soon as it is under its limit again, so no more jobs are stopped than that takes.
-            var stopped = await MutateAsync(scheduler => scheduler.PreemptForTenantQuota(workerId, [id]), stopped => stopped.Count > 0);
-            (stop ??= []).AddRange(stopped);
+            if (!await MutateAsync(scheduler => scheduler.PreemptForTenantQuota(workerId, id, job.Attempts), stopped => stopped))
+            {
+                // Reported or leased again while the tenant answered: its leases are the new lease's, or already given back.
+                continue;
+            }
+
+            (stop ??= []).Add(id);
             try
             {
                 await ReleaseTenantLeasesAsync([(id, job.Tenant)]);

@@ -132,7 +132,11 @@ public sealed class BorrowingAndReclaimTests
 
         var expired = s.ExpireLeases(now + Ttl);
         Assert.Equal(told.Preempt.OrderBy(id => id.Value), expired.Select(l => l.JobId));
+        Assert.All(told.Preempt, id => Assert.Equal(0, s.Get(id)!.Expiries)); // ended by preemption: no lost attempt
         Assert.Equal(2, s.Lease(Workers(10), now + Ttl, worker: "wb").CountFor("b"));
+
+        // A tenant's refusal that comes back for another lease of the job than the one running marks nothing.
+        Assert.False(s.PreemptForTenantQuota("wa", leases[0].JobId, leases[0].Attempt + 1));
     }
 
     [Fact]

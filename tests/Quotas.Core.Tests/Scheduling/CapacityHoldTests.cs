@@ -73,4 +73,98 @@ public sealed class CapacityHoldTests
 
         Assert.Equal(Id("a"), Assert.Single(s.Lease(Workers(10), T0.AddSeconds(600))).Tenant);
     }
+
+    [Fact]
+    public void A_tenant_within_its_guarantee_takes_its_own_whatever_is_held_for_a_borrower()
+    {
+        var s = new FairShareScheduler(new PoolConfig
+        {
+            Id = "pool",
+            Capacity = Workers(100),
+            Tenants = [new TenantShare(Id("a")), new TenantShare(Id("b")), new TenantShare(Id("g"), 1, Workers(50))],
+            HoldCapacityAfter = TimeSpan.Zero,
+        });
+        for (var i = 0; i < 10; i++)
+        {
+            s.Submit("g", Workers(1));
+        }
+
+        for (var i = 0; i < 90; i++)
+        {
+            s.Submit("a", Workers(1));
+        }
+
+        var running = s.Lease(Workers(100), T0, worker: "w");
+        Assert.Equal(100, running.Count);
+        s.Submit("b", Workers(60), now: T0.AddSeconds(1));
+        var guaranteed = s.Submit("g", Workers(40), now: T0.AddSeconds(1));
+
+        // Reclaim takes 40 of a's borrowed jobs back for g; b, first in the fair order, is held for with 100 free.
+        foreach (var id in s.Heartbeat("w", running.Select(l => l.JobId), Ttl, T0.AddSeconds(2)).Preempt)
+        {
+            s.Complete(id, JobOutcome.Preempted, null, T0.AddSeconds(2));
+        }
+
+        Assert.Equal(guaranteed.Id, Assert.Single(s.Lease(Workers(100), T0.AddSeconds(3), worker: "w2")).JobId);
+    }
+
+    [Fact]
+    public void What_is_held_for_a_borrowing_job_includes_the_reserve_it_may_not_take()
+    {
+        // a borrows all but the reserve of 2; b's 8 borrow too, so b needs all 10 free.
+        var s = new FairShareScheduler(WorkerPool(10, new TenantShare(Id("a")), new TenantShare(Id("b"))) with { Reserve = Workers(2), HoldCapacityAfter = TimeSpan.Zero });
+        for (var i = 0; i < 20; i++)
+        {
+            s.Submit("a", Workers(1));
+        }
+
+        var aLeases = s.Lease(Workers(10), T0, worker: "wa");
+        Assert.Equal(8, aLeases.Count);
+        var big = s.Submit("b", Workers(8), now: T0);
+
+        for (var i = 0; i < 7; i++)
+        {
+            s.Complete(aLeases[i].JobId, true, null, T0.AddSeconds(1));
+            Assert.Empty(s.Lease(Workers(10), T0.AddSeconds(1)));
+        }
+
+        s.Complete(aLeases[7].JobId, true, null, T0.AddSeconds(2));
+        Assert.Equal(big.Id, Assert.Single(s.Lease(Workers(10), T0.AddSeconds(2))).JobId);
+    }
+
+    [Fact]
+    public void The_wait_starts_afresh_for_each_job()
+    {
+        var (s, aLeases, big) = AFillsThePoolAndBWantsEight(Pool(TimeSpan.FromSeconds(60)));
+        s.Complete(aLeases[0].JobId, true, null, T0.AddSeconds(1));
+        Assert.Equal(Id("a"), Assert.Single(s.Lease(Workers(10), T0.AddSeconds(1))).Tenant); // b's first job starts waiting
+        s.Cancel(big.Id, T0.AddSeconds(10));
+
+        s.Submit("b", Workers(8), now: T0.AddSeconds(100));
+        s.Complete(aLeases[1].JobId, true, null, T0.AddSeconds(100));
+
+        // b's new job has waited no time: what frees still goes to a job that fits.
+        Assert.Equal(Id("a"), Assert.Single(s.Lease(Workers(10), T0.AddSeconds(100))).Tenant);
+    }
+
+    [Fact]
+    public void Nothing_is_held_for_a_job_larger_than_any_worker_has_offered_room_for()
+    {
+        var s = new FairShareScheduler(WorkerPool(100, new TenantShare(Id("a")), new TenantShare(Id("b"))) with { HoldCapacityAfter = TimeSpan.Zero });
+        for (var i = 0; i < 120; i++)
+        {
+            s.Submit("a", Workers(1));
+        }
+
+        var aLeases = new List<JobLease>();
+        for (var worker = 0; worker < 4; worker++)
+        {
+            aLeases.AddRange(s.Lease(Workers(25), T0, worker: $"w{worker}"));
+        }
+
+        s.Submit("b", Workers(30), now: T0);
+        s.Complete(aLeases[0].JobId, true, null, T0.AddSeconds(1));
+
+        Assert.Equal(Id("a"), Assert.Single(s.Lease(Workers(1), T0.AddSeconds(1), worker: "w0")).Tenant);
+    }
 }

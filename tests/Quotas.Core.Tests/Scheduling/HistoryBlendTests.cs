@@ -46,6 +46,20 @@ public sealed class HistoryBlendTests
     }
 
     [Fact]
+    public void Past_usage_of_a_tenant_that_never_completed_a_job_survives_a_snapshot()
+    {
+        var s = Pool(1.0);
+        var a1 = s.Submit("a", Workers(1), now: T0);
+        s.Lease(Workers(1), T0);
+        s.Complete(a1.Id, JobOutcome.Preempted, null, T0.AddSeconds(600));
+
+        var restored = FairShareScheduler.FromSnapshot(s.ToSnapshot());
+
+        Assert.True(s.GetTenantUsage(Id("a")).WeightedShare > 0);
+        Assert.Equal(s.GetTenantUsage(Id("a")).WeightedShare, restored.GetTenantUsage(Id("a")).WeightedShare, 1e-12);
+    }
+
+    [Fact]
     public void A_late_report_of_a_job_queued_again_counts_no_time_twice()
     {
         var s = Pool(1.0);
