@@ -21,12 +21,17 @@ public sealed partial class FairShareScheduler
         }
 
         var jobs = new List<JobInfo>(_changedJobs.Count);
+        List<JobId>? undelivered = null;
         foreach (var (job, id) in _changedJobs)
         {
             if (job.Id == id && job.Changed)
             {
                 job.Changed = false;
                 jobs.Add(job.ToInfo());
+                if (job.PreemptionRequested && !job.PreemptionDelivered)
+                {
+                    (undelivered ??= []).Add(new JobId(id));
+                }
             }
         }
 
@@ -38,7 +43,7 @@ public sealed partial class FairShareScheduler
         }
 
         var forgotten = _forgottenJobs.ConvertAll(id => new JobId(id));
-        var changes = new SchedulerChanges(_poolChanged, _config, _nextJobId, jobs, forgotten, usage);
+        var changes = new SchedulerChanges(_poolChanged, _config, _nextJobId, jobs, forgotten, usage, undelivered);
         _changedJobs.Clear();
         _forgottenJobs.Clear();
         _changedUsage.Clear();

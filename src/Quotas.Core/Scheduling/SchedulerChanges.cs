@@ -10,10 +10,15 @@ namespace Quotas.Core.Scheduling;
 /// <param name="Jobs">Jobs created or changed, as they are now.</param>
 /// <param name="Forgotten">Finished jobs dropped after their retention.</param>
 /// <param name="Usage">Tenants whose counted usage changed, as it is now.</param>
+/// <param name="UndeliveredPreemptions">
+/// The jobs among <paramref name="Jobs"/> marked for preemption whose worker has not been told yet (see
+/// <see cref="SchedulerSnapshot.UndeliveredPreemptions"/>); null or empty when none.
+/// </param>
 public sealed record SchedulerChanges(
     bool PoolChanged,
     PoolConfig Pool,
     long NextJobId,
     IReadOnlyList<JobInfo> Jobs,
     IReadOnlyList<JobId> Forgotten,
-    IReadOnlyList<TenantUsageSnapshot> Usage);
+    IReadOnlyList<TenantUsageSnapshot> Usage,
+    IReadOnlyList<JobId>? UndeliveredPreemptions = null);

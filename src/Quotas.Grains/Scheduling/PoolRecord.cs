@@ -20,6 +20,12 @@ public sealed class PoolRecord
     /// <summary>Entry "job/{id}": a job the pool still knows.</summary>
     public JobInfo? Job { get; set; }
 
+    /// <summary>
+    /// With <see cref="Job"/>: true when it is marked for preemption and its worker has not been told yet, so that a
+    /// pool read back may still take the mark back (a mark the worker was told of stays); null otherwise.
+    /// </summary>
+    public bool? PreemptionUndelivered { get; set; }
+
     /// <summary>Entry "leases/{id}": the tenant lease ids held for a running job (see <see cref="TenantAdmission"/>).</summary>
     public List<string>? TenantLeases { get; set; }
 

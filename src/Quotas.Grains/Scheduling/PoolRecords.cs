@@ -23,6 +23,7 @@ internal static class PoolRecords
         var usage = new List<TenantUsageSnapshot>();
         var leases = new Dictionary<long, List<string>>();
         var owed = new Dictionary<long, JobInfo>();
+        var undelivered = new List<JobId>();
         foreach (var (key, record) in entries)
         {
             if (record.Config is { } c)
@@ -36,6 +37,10 @@ internal static class PoolRecords
             else if (record.Job is { } job)
             {
                 jobs.Add(job);
+                if (record.PreemptionUndelivered == true)
+                {
+                    undelivered.Add(job.Id);
+                }
             }
             else if (record.Usage is { } u)
             {
@@ -52,7 +57,7 @@ internal static class PoolRecords
         }
 
         jobs.Sort(static (a, b) => a.Id.Value.CompareTo(b.Id.Value));
-        var snapshot = config is null ? null : new SchedulerSnapshot { Pool = config, Jobs = jobs, Usage = usage, NextJobId = next };
+        var snapshot = config is null ? null : new SchedulerSnapshot { Pool = config, Jobs = jobs, Usage = usage, NextJobId = next, UndeliveredPreemptions = undelivered };
         return new StoredPool(snapshot, leases, owed);
     }
 
@@ -92,9 +97,10 @@ internal static class PoolRecords
             [ConfigKey] = new() { Config = snapshot.Pool },
             [SequenceKey] = new() { NextJobId = snapshot.NextJobId },
         };
+        var undelivered = snapshot.UndeliveredPreemptions.ToHashSet();
         foreach (var job in snapshot.Jobs)
         {
-            all[JobKey(job.Id)] = new() { Job = job };
+            all[JobKey(job.Id)] = new() { Job = job, PreemptionUndelivered = undelivered.Contains(job.Id) ? true : null };
         }
 
         foreach (var usage in snapshot.Usage)
@@ -157,9 +163,10 @@ internal static class PoolRecords
             into.Add(new(SequenceKey, new PoolRecord { NextJobId = changes.NextJobId }));
         }
 
+        var undelivered = changes.UndeliveredPreemptions ?? [];
         foreach (var job in changes.Jobs)
         {
-            into.Add(new(JobKey(job.Id), new PoolRecord { Job = job }));
+            into.Add(new(JobKey(job.Id), new PoolRecord { Job = job, PreemptionUndelivered = undelivered.Contains(job.Id) ? true : null }));
         }
 
         foreach (var id in changes.Forgotten)
@@ -182,7 +189,7 @@ internal static class PoolRecords
         into.Add(new(OwedKey(job), owed is null ? null : new PoolRecord { OwedUsage = owed }));
 
     private static bool Same(PoolRecord a, PoolRecord b) =>
-        a.Job is { } job ? job.Equals(b.Job)
+        a.Job is { } job ? job.Equals(b.Job) && a.PreemptionUndelivered == b.PreemptionUndelivered
         : a.OwedUsage is { } debt ? debt.Equals(b.OwedUsage)
         : a.NextJobId is { } next ? next == b.NextJobId
         : a.TenantLeases is { } leases && b.TenantLeases is { } other && leases.SequenceEqual(other);

@@ -60,6 +60,30 @@ public sealed class PoolRecordsTests
     }
 
     /// <summary>Applies the change set as a successful write would and returns the keys it wrote.</summary>
+    [Fact]
+    public void A_mark_no_worker_was_told_of_is_read_back_as_such_and_can_still_be_taken_back()
+    {
+        var config = Pools.Small("marks") with { Tenants = [new TenantShare(Pools.Alpha), new TenantShare(Pools.Beta, 1, ResourceVector.Of(("cpu_millicores", 2000)))] };
+        var scheduler = new FairShareScheduler(config, trackChanges: true);
+        for (var i = 0; i < 4; i++)
+        {
+            scheduler.Submit(Pools.Job(Pools.Alpha, $"a-{i}"), s_now);
+        }
+
+        var leases = scheduler.LeaseJobs("w1", ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192)), TimeSpan.FromMinutes(1), s_now);
+        var waiting = scheduler.Submit(Pools.Job(Pools.Beta, "b-0"), s_now).Job;
+        scheduler.LeaseJobs("w2", ResourceVector.Of(("cpu_millicores", 0), ("memory_mb", 0)), TimeSpan.FromMinutes(1), s_now); // reclaim marks one of alpha's
+        var stored = new Dictionary<string, PoolRecord>();
+        Store(scheduler.TakeChanges(), stored);
+
+        var restored = FairShareScheduler.FromSnapshot(PoolRecords.Read(stored).Snapshot!, trackChanges: true);
+        Assert.Single(PoolRecords.Read(stored).Snapshot!.UndeliveredPreemptions);
+
+        // The reason goes before any worker heard of the mark: the restored pool takes it back and preempts nothing.
+        restored.Cancel(waiting.Id, s_now);
+        Assert.Empty(restored.Heartbeat("w1", leases.Select(l => l.JobId), TimeSpan.FromMinutes(1), s_now).Preempt);
+    }
+
     private static List<string> Store(SchedulerChanges changes, Dictionary<string, PoolRecord> stored)
     {
         var entries = new List<KeyValuePair<string, PoolRecord?>>();
