@@ -65,6 +65,7 @@ public static class GatewayServices
         v1.MapUsageEndpoints();
         v1.MapJobEndpoints();
         v1.MapPoolEndpoints();
+        v1.MapWorkerKeyEndpoints();
         v1.MapClusterEndpoints();
         return app;
     }

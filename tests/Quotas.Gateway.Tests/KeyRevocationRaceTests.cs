@@ -37,7 +37,7 @@ public sealed class KeyRevocationRaceTests
         return context;
     }
 
-    /// <summary>Holds the first answer of an API key grain's Verify, once the grain gave it, until released.</summary>
+    /// <summary>Holds the first answer of an API key grain's VerifyScope, once the grain gave it, until released.</summary>
     private sealed class HeldVerify(IGrainFactory inner) : IGrainFactory
     {
         public TaskCompletionSource Answered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -61,9 +61,13 @@ public sealed class KeyRevocationRaceTests
         {
             public Task<ApiKeyInfo> Register(string tenantId, string secretHash) => inner.Register(tenantId, secretHash);
 
-            public async Task<string?> Verify(string secretHash)
+            public Task<ApiKeyInfo> RegisterWorker(string poolId, string secretHash) => inner.RegisterWorker(poolId, secretHash);
+
+            public Task<string?> Verify(string secretHash) => inner.Verify(secretHash);
+
+            public async Task<ApiKeyScope?> VerifyScope(string secretHash)
             {
-                var answer = await inner.Verify(secretHash);
+                var answer = await inner.VerifyScope(secretHash);
                 if (owner.Answered.TrySetResult())
                 {
                     await owner.Release.Task;

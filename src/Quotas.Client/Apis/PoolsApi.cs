@@ -43,6 +43,16 @@ public sealed class PoolsApi
     public IAsyncEnumerable<Job> ListJobsAsync(string poolId, JobState? state = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
         _api.ListAsync<Job>(Paths.Pool(poolId) + "/jobs" + (state is { } s ? "?state=" + s.ToString().ToLowerInvariant() : ""), pageSize, cancellationToken);
 
+    /// <summary>
+    /// Issues a worker key of the pool: a worker process holds it instead of the admin key, and it reaches the pool's
+    /// worker routes only. The key text is in the answer, once.
+    /// </summary>
+    public Task<IssuedWorkerKey> IssueWorkerKeyAsync(string poolId, CancellationToken cancellationToken = default) =>
+        _api.SendAsync<IssuedWorkerKey>(HttpMethod.Post, Paths.Pool(poolId) + "/worker-keys", null, null, cancellationToken);
+
+    public Task RevokeWorkerKeyAsync(string poolId, string keyId, CancellationToken cancellationToken = default) =>
+        _api.SendAsync(HttpMethod.Delete, Paths.Pool(poolId) + "/worker-keys/" + Paths.Segment(keyId, nameof(keyId)), null, null, cancellationToken);
+
     /// <summary>Deletes an empty pool; <paramref name="force"/> also drops its queued and running jobs.</summary>
     public Task DeleteAsync(string poolId, bool force = false, CancellationToken cancellationToken = default) =>
         _api.SendAsync(HttpMethod.Delete, Paths.Pool(poolId) + (force ? "?force=true" : ""), null, null, cancellationToken);

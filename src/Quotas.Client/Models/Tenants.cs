@@ -85,3 +85,6 @@ public sealed record Tenant(
 
 /// <summary>Shown once: the key text cannot be read again.</summary>
 public sealed record IssuedApiKey(string KeyId, string TenantId, string Key, DateTimeOffset CreatedAt);
+
+/// <summary>A new worker key of a pool: it reaches that pool's worker routes only. <paramref name="Key"/> is shown only here, once.</summary>
+public sealed record IssuedWorkerKey(string KeyId, string PoolId, string Key, DateTimeOffset CreatedAt);

@@ -3,16 +3,31 @@ using Grains;
 namespace Quotas.Contracts.Gateway;
 
 /// <summary>
-/// One tenant API key, keyed by its public key id. Only the SHA-256 hash of the key's secret is stored (and sent over
-/// the wire); the secret itself is shown to the operator once, when the gateway issues it.
+/// One API key, keyed by its public key id: a tenant's key, or a worker key of one pool. Only the SHA-256 hash of the
+/// key's secret is stored (and sent over the wire); the secret itself is shown to the operator once, when the gateway
+/// issues it.
 /// </summary>
 public interface IApiKeyGrain : IGrainWithStringKey
 {
     /// <summary>Stores the key for <paramref name="tenantId"/>; fails with <c>api_key_exists</c> if the id is taken.</summary>
     Task<ApiKeyInfo> Register(string tenantId, string secretHash);
 
+    /// <summary>
+    /// Stores a worker key of pool <paramref name="poolId"/>: it reaches that pool's worker routes only. Fails with
+    /// <c>api_key_exists</c> if the id is taken.
+    /// </summary>
+    Task<ApiKeyInfo> RegisterWorker(string poolId, string secretHash);
+
+    /// <summary>
+    /// Whom the key speaks for when <paramref name="secretHash"/> matches (compared in constant time) and the key is
+    /// live: a tenant, or a pool's workers; otherwise null. A worker key issued before its pool was last deleted is
+    /// no longer live.
+    /// </summary>
+    [Idempotent]
+    Task<ApiKeyScope?> VerifyScope(string secretHash);
+
     /// <summary>The tenant the key belongs to when <paramref name="secretHash"/> matches (compared in constant time) and
-    /// the key is not revoked; otherwise null.</summary>
+    /// the key is not revoked; otherwise null, and null for a worker key (see <see cref="VerifyScope"/>).</summary>
     [Idempotent]
     Task<string?> Verify(string secretHash);
 
@@ -24,5 +39,8 @@ public interface IApiKeyGrain : IGrainWithStringKey
     Task<bool> Revoke();
 }
 
-/// <summary>What is known about an API key (never its secret).</summary>
-public sealed record ApiKeyInfo(string KeyId, string TenantId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+/// <summary>What is known about an API key (never its secret); a worker key has <paramref name="PoolId"/> and no tenant ("").</summary>
+public sealed record ApiKeyInfo(string KeyId, string TenantId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, string? PoolId = null);
+
+/// <summary>Whom a live key speaks for: exactly one of a tenant and a pool's workers.</summary>
+public sealed record ApiKeyScope(string? TenantId, string? PoolId);

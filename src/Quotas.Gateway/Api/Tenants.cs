@@ -40,5 +40,8 @@ public sealed record TenantResponse(
 /// <summary>Shown once: the key text is not stored and cannot be read again.</summary>
 public sealed record IssuedApiKey(string KeyId, string TenantId, string Key, DateTimeOffset CreatedAt);
 
+/// <summary>A new worker key of a pool; <paramref name="Key"/> is shown only here, once.</summary>
+public sealed record IssuedWorkerKey(string KeyId, string PoolId, string Key, DateTimeOffset CreatedAt);
+
 /// <summary>One page of a list; pass <see cref="NextCursor"/> as <c>cursor</c> to get the next (also in the Link header).</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);

@@ -8,9 +8,10 @@ namespace Quotas.Gateway.Auth;
 
 /// <summary>
 /// Who may call a route, checked right after routing and before the body is read (so a stranger learns nothing from
-/// validation errors). Admin routes need the admin key (a tenant key gets 403). Tenant routes
+/// validation errors). Admin routes need the admin key (a tenant or worker key gets 403). Tenant routes
 /// (<c>/v1/tenants/{tenantId}/...</c>) take the admin key or that tenant's own key; another tenant's key gets the same
-/// 404 as a tenant that does not exist, so a key reveals nothing about other tenants.
+/// 404 as a tenant that does not exist, so a key reveals nothing about other tenants. Worker routes take the admin key
+/// or a worker key of their pool.
 /// </summary>
 public static class AccessFilters
 {
@@ -28,6 +29,15 @@ public static class AccessFilters
         builder.WithMetadata(Access.TenantOrAdmin)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+    // Worker routes (/v1/pools/{poolId}/...) take the admin key or a worker key of that pool; a worker key of another
+    // pool gets the 404 of a pool that does not exist, a tenant key 403.
+    public static TBuilder RequireWorkerOrAdmin<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(Access.WorkerOrAdmin)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
     /// <summary>The middleware that enforces the routes' access metadata; runs after UseRouting.</summary>
@@ -69,6 +79,14 @@ public static class AccessFilters
             return Problem.Forbidden(context);
         }
 
+        if (access == Access.WorkerOrAdmin)
+        {
+            var poolId = context.Request.RouteValues.TryGetValue("poolId", out var pool) ? pool as string : null;
+            return caller.IsAdmin || (poolId is not null && caller.MayWorkFor(poolId)) ? null
+                : caller.PoolId is null ? Problem.Forbidden(context)
+                : Problem.NotFound(context, $"Pool '{poolId}' does not exist.");
+        }
+
         if (tenantId is not null && !caller.MayAccess(tenantId))
         {
             return Problem.NotFound(context, $"Tenant '{tenantId}' does not exist.");
@@ -84,6 +102,7 @@ public static class AccessFilters
     {
         public static readonly Access Admin = new();
         public static readonly Access TenantOrAdmin = new();
+        public static readonly Access WorkerOrAdmin = new();
 
         private Access()
         {

@@ -9,8 +9,8 @@ namespace Quotas.Gateway.Auth;
 
 /// <summary>
 /// Turns the <c>Authorization: Bearer</c> key into a <see cref="Caller"/>. The admin key is compared in constant time;
-/// a tenant key is verified by its grain (which compares the secret's hash in constant time) and then trusted for
-/// <see cref="GatewayOptions.ApiKeyCacheDuration"/>.
+/// a tenant or worker key is verified by its grain (which compares the secret's hash in constant time) and then trusted
+/// for <see cref="GatewayOptions.ApiKeyCacheDuration"/>.
 /// </summary>
 public sealed class CallerResolver
 {
@@ -69,8 +69,8 @@ public sealed class CallerResolver
         }
 
         var forgottenBefore = Interlocked.Read(ref _forgotten);
-        var tenant = await _grains.GetGrain<IApiKeyGrain>(keyId).Verify(ApiKeyText.Hash(secret));
-        if (tenant is null)
+        var scope = await _grains.GetGrain<IApiKeyGrain>(keyId).VerifyScope(ApiKeyText.Hash(secret));
+        if (scope is null)
         {
             _verified.TryRemove(key, out _);
             return null;
@@ -81,7 +81,7 @@ public sealed class CallerResolver
             _verified.Clear();
         }
 
-        var caller = Caller.Tenant(tenant);
+        var caller = scope.PoolId is { } pool ? Caller.Worker(pool) : Caller.Tenant(scope.TenantId!);
         var until = now + (long)(_options.ApiKeyCacheDuration.TotalSeconds * _time.TimestampFrequency);
         _verified[key] = (caller, keyId, until);
         if (Interlocked.Read(ref _forgotten) != forgottenBefore)

@@ -32,7 +32,7 @@ internal static class PoolEndpoints
         pools.MapGet("/{poolId}/tenants", ListTenants).WithName("ListPoolTenants").IsPaged().NamesById();
         pools.MapGet("/{poolId}/jobs", ListJobs).WithName("ListPoolJobs").IsPaged().NamesById();
 
-        var workers = v1.MapGroup("/pools/{poolId}").WithTags("Workers").RequireAdmin().NamesById();
+        var workers = v1.MapGroup("/pools/{poolId}").WithTags("Workers").RequireWorkerOrAdmin().NamesById();
         // While the pool is being deleted, a call that would change it answers 409 pool_being_deleted.
         workers.MapPost("/workers/{workerId}/leases", LeaseJobs).WithName("LeaseJobs").ReadsBody().ProducesProblem(StatusCodes.Status409Conflict);
         workers.MapPost("/workers/{workerId}/heartbeat", Heartbeat).WithName("Heartbeat").ReadsBody().ProducesProblem(StatusCodes.Status409Conflict);

@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
 using Grains;
+using Quotas.Contracts;
 using Quotas.Contracts.Gateway;
 using Quotas.Core.Tenants;
 
 namespace Quotas.Grains.Gateway;
 
-/// <summary>Holds one API key's tenant and secret hash; see <see cref="IApiKeyGrain"/>.</summary>
+/// <summary>Holds one API key's tenant (or pool, for a worker key) and secret hash; see <see cref="IApiKeyGrain"/>.</summary>
 [GrainType("apikey")]
 public sealed class ApiKeyGrain([PersistentState("apikey")] IPersistentState<ApiKeyState> state, TimeProvider time) : Grain, IApiKeyGrain
 {
@@ -19,6 +20,14 @@ public sealed class ApiKeyGrain([PersistentState("apikey")] IPersistentState<Api
             throw new QuotaValidationException(ValidationCodes.InvalidTenantId, $"Tenant id '{tenantId}' is invalid.");
         }
 
+        CheckNew(secretHash);
+        state.State = new ApiKeyState { TenantId = tenantId, SecretHash = secretHash, CreatedAt = time.GetUtcNow() };
+        await state.WriteStateAsync();
+        return Info();
+    }
+
+    private void CheckNew(string secretHash)
+    {
         if (string.IsNullOrEmpty(secretHash) || secretHash.Length != 64)
         {
             throw new QuotaValidationException(ValidationCodes.Invalid, "The secret hash must be 64 hex characters (SHA-256).");
@@ -28,22 +37,44 @@ public sealed class ApiKeyGrain([PersistentState("apikey")] IPersistentState<Api
         {
             throw new QuotaValidationException(KeyExists, $"API key id '{GetPrimaryKeyString()}' is taken; issue another key.");
         }
+    }
 
-        state.State = new ApiKeyState { TenantId = tenantId, SecretHash = secretHash, CreatedAt = time.GetUtcNow() };
+    public async Task<ApiKeyInfo> RegisterWorker(string poolId, string secretHash)
+    {
+        if (!TenantId.IsValid(poolId))
+        {
+            throw new QuotaValidationException(ValidationCodes.Invalid, $"Pool id '{poolId}' is invalid: use 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit.");
+        }
+
+        CheckNew(secretHash);
+        state.State = new ApiKeyState { PoolId = poolId, SecretHash = secretHash, CreatedAt = time.GetUtcNow() };
         await state.WriteStateAsync();
         return Info();
     }
 
-    public Task<string?> Verify(string secretHash)
+    public Task<string?> Verify(string secretHash) =>
+        Task.FromResult(Matches(secretHash) && state.State.PoolId is null ? state.State.TenantId : null);
+
+    public async Task<ApiKeyScope?> VerifyScope(string secretHash)
     {
-        if (!state.RecordExists || state.State.RevokedAt is not null || secretHash is null)
+        if (!Matches(secretHash))
         {
-            return Task.FromResult<string?>(null);
+            return null;
         }
 
-        var matches = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(secretHash), Encoding.ASCII.GetBytes(state.State.SecretHash));
-        return Task.FromResult(matches ? state.State.TenantId : null);
+        if (state.State.PoolId is not { } pool)
+        {
+            return new ApiKeyScope(state.State.TenantId, null);
+        }
+
+        // A pool deleted and created again under its id does not take its predecessor's workers.
+        var deletedAt = await GrainFactory.GetGrain<IFairShareSchedulerGrain>(pool).GetLastDeletedAt();
+        return deletedAt is { } deleted && state.State.CreatedAt <= deleted ? null : new ApiKeyScope(null, pool);
     }
+
+    private bool Matches(string secretHash) =>
+        state.RecordExists && state.State.RevokedAt is null && secretHash is not null
+        && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(secretHash), Encoding.ASCII.GetBytes(state.State.SecretHash));
 
     public Task<ApiKeyInfo?> Get() => Task.FromResult(state.RecordExists ? Info() : null);
 
@@ -69,12 +100,16 @@ public sealed class ApiKeyGrain([PersistentState("apikey")] IPersistentState<Api
         return true;
     }
 
-    private ApiKeyInfo Info() => new(GetPrimaryKeyString(), state.State.TenantId, state.State.CreatedAt, state.State.RevokedAt);
+    private ApiKeyInfo Info() => new(GetPrimaryKeyString(), state.State.TenantId, state.State.CreatedAt, state.State.RevokedAt, state.State.PoolId);
 }
 
 public sealed class ApiKeyState
 {
+    /// <summary>The tenant of a tenant key; empty for a worker key.</summary>
     public string TenantId { get; set; } = "";
+
+    /// <summary>The pool of a worker key; null for a tenant key.</summary>
+    public string? PoolId { get; set; }
 
     public string SecretHash { get; set; } = "";
 

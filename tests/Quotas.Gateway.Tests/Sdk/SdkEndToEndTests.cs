@@ -166,10 +166,17 @@ public sealed class SdkEndToEndTests
         Assert.Equal([job.Id, other.Id], listed.Order());
         Assert.Equal(JobState.Cancelled, (await sdk.Jobs.CancelAsync("acme", "batch", other.Id)).State);
 
-        var leases = await admin.Workers.LeaseJobsAsync("batch", "worker-1", new Dictionary<string, long> { ["cpu"] = 2000 }, TimeSpan.FromSeconds(30));
+        // The worker runs with a worker key of its pool, not the admin key.
+        var workerKey = await admin.Pools.IssueWorkerKeyAsync("batch");
+        Assert.Equal("batch", workerKey.PoolId);
+        var worker = Sdk(server, workerKey.Key);
+        var leases = await worker.Workers.LeaseJobsAsync("batch", "worker-1", new Dictionary<string, long> { ["cpu"] = 2000 }, TimeSpan.FromSeconds(30));
         Assert.Equal(job.Id, Assert.Single(leases).JobId);
-        Assert.Equal([job.Id], (await admin.Workers.HeartbeatAsync("batch", "worker-1", [job.Id], TimeSpan.FromSeconds(30))).Renewed);
-        var done = await admin.Workers.CompleteAsync("batch", job.Id, JobOutcome.Succeeded, new Dictionary<string, long> { ["cpu"] = 550 });
+        Assert.Equal([job.Id], (await worker.Workers.HeartbeatAsync("batch", "worker-1", [job.Id], TimeSpan.FromSeconds(30))).Renewed);
+        var done = await worker.Workers.CompleteAsync("batch", job.Id, JobOutcome.Succeeded, new Dictionary<string, long> { ["cpu"] = 550 });
+        var notAdmin = await Assert.ThrowsAsync<QuotasApiException>(() => worker.Pools.GetAsync("batch"));
+        Assert.Equal(HttpStatusCode.Forbidden, notAdmin.StatusCode);
+        await admin.Pools.RevokeWorkerKeyAsync("batch", workerKey.KeyId);
         Assert.Equal(CompletionStatus.Completed, done.Status);
         Assert.Equal(JobState.Succeeded, (await sdk.Jobs.GetAsync("acme", "batch", job.Id)).State);
 
