@@ -5,6 +5,20 @@ namespace Quotas.Gateway.Tests;
 public sealed class JobApiTests
 {
     [Fact]
+    public async Task A_tenants_resource_weights_are_kept_with_the_pool_and_order_its_jobs()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        var created = await (await admin.PostJson("/v1/pools", """{"id":"gpu-pool","capacity":{"cpu":1000,"gpu":8},"tenants":[{"tenant":"acme","resourceWeights":{"gpu":2}}]}""")).Ok(201);
+        Assert.Equal(2.0, (double)created["tenants"]![0]!["resourceWeights"]!["gpu"]!);
+        var read = await (await admin.GetAsync("/v1/pools/gpu-pool")).Ok();
+        Assert.Equal(created.ToJsonString(), read.ToJsonString());
+
+        await (await admin.PostJson("/v1/pools", """{"id":"bad-pool","capacity":{"cpu":1},"tenants":[{"tenant":"acme","resourceWeights":{"gpu":2}}]}"""))
+            .Problem(400, "invalid_pool_config");
+    }
+
+    [Fact]
     public async Task A_pool_created_again_under_a_deleted_ones_id_does_not_replay_its_submissions()
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);

@@ -50,11 +50,16 @@ public sealed record Job(
     IReadOnlyDictionary<string, long>? ActualUsage = null,
     int Expiries = 0);
 
+/// <remarks>
+/// <c>ResourceWeights</c>: a weight per resource (weighted DRF): the tenant's dominant share is the largest of its share
+/// of each resource divided by that resource's weight; a resource not named weighs <c>Weight</c>.
+/// </remarks>
 public sealed record TenantShare(
     string Tenant,
     double Weight = 1,
     IReadOnlyDictionary<string, long>? Guaranteed = null,
-    IReadOnlyDictionary<string, long>? BorrowingLimit = null);
+    IReadOnlyDictionary<string, long>? BorrowingLimit = null,
+    IReadOnlyDictionary<string, double>? ResourceWeights = null);
 
 /// <summary>
 /// The settings a pool gives the tenants of a tier (<c>basic</c>, <c>premium</c>, <c>enterprise</c>, <c>unlimited</c>)

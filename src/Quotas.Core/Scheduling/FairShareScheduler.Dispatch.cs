@@ -225,22 +225,29 @@ public sealed partial class FairShareScheduler
         _ready.Update(tenant);
     }
 
+    /// <summary>
+    /// The tenant's dominant share divided by its weight: with one weight, the largest of its shares of each resource
+    /// over that weight; with a weight per resource (weighted DRF), the largest of each share over its own weight.
+    /// </summary>
     private double ComputeShareKey(TenantState tenant, DateTimeOffset now)
     {
+        var weights = tenant.ResourceWeights;
         var current = 0.0;
         for (var i = 0; i < _capacity.Length; i++)
         {
-            current = Math.Max(current, tenant.Allocated[i] / (double)_capacity[i]);
+            var share = tenant.Allocated[i] / (double)_capacity[i];
+            current = Math.Max(current, weights is null ? share : share / weights[i]);
         }
 
+        var scalar = weights is null ? tenant.Weight : 1;
         var blend = _config.HistoryBlend;
         if (blend == 0)
         {
-            return current / tenant.Weight;
+            return current / scalar;
         }
 
         var history = UsageHistory.Share(tenant, _capacity, _config.UsageHalfLife, now);
-        return (((1 - blend) * current) + (blend * history)) / tenant.Weight;
+        return (((1 - blend) * current) + (blend * history)) / scalar;
     }
 
     private void RefreshKeysIfStale(DateTimeOffset now)

@@ -291,6 +291,16 @@ public sealed partial class FairShareScheduler
     private void ApplySettings(TenantState tenant, TenantShare share)
     {
         tenant.Weight = share.Weight;
+        tenant.ResourceWeights = null;
+        if (share.ResourceWeights is { Count: > 0 } weights)
+        {
+            tenant.ResourceWeights = new double[_layout.Count];
+            for (var i = 0; i < _layout.Count; i++)
+            {
+                tenant.ResourceWeights[i] = weights.TryGetValue(_layout.NameAt(i), out var weight) ? weight : share.Weight;
+            }
+        }
+
         tenant.Guaranteed = share.Guaranteed is null ? new long[_layout.Count] : (long[])_layout.ToDense(share.Guaranteed, "guarantee").Clone();
         if (share.BorrowingLimit is null)
         {

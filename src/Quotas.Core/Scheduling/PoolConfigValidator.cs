@@ -64,6 +64,12 @@ internal static class PoolConfigValidator
     {
         Require(share is not null && TenantId.IsValid(share.Tenant.Value), "A tenant share needs a valid tenant id.");
         Require(double.IsFinite(share!.Weight) && share.Weight > 0, $"Weight of tenant '{share.Tenant}' must be a finite number greater than 0.");
+        foreach (var (name, weight) in share.ResourceWeights ?? new Dictionary<string, double>())
+        {
+            Require(config.Capacity.Contains(name), $"Resource weights of tenant '{share.Tenant}' name '{name}', which the pool does not offer.");
+            Require(double.IsFinite(weight) && weight > 0, $"Weight of '{name}' for tenant '{share.Tenant}' must be a finite number greater than 0.");
+        }
+
         foreach (var (name, amount) in (share.Guaranteed ?? ResourceVector.Empty).Entries)
         {
             Require(config.Capacity.Contains(name), $"Guarantee of tenant '{share.Tenant}' names '{name}', which the pool does not offer.");

@@ -22,6 +22,9 @@ internal sealed class TenantState
 
     public double Weight { get; set; } = 1;
 
+    /// <summary>Weight per resource (weighted DRF); null when every resource weighs <see cref="Weight"/>.</summary>
+    public double[]? ResourceWeights { get; set; }
+
     /// <summary>The tenant's tier as last reported (<see cref="FairShareScheduler.SetTenantTier"/>); null when none was.</summary>
     public string? Tier { get; set; }
 

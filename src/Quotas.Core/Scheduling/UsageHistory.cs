@@ -32,16 +32,19 @@ internal static class UsageHistory
     /// <summary>
     /// Dominant share of history: decayed resource-seconds over what the whole pool delivers in the same decayed
     /// window (capacity * half-life / ln 2), so a tenant that held the whole pool forever scores 1. Reads only: the
-    /// stored history changes when usage is recorded, not each time the order is computed.
+    /// stored history changes when usage is recorded, not each time the order is computed. With a weight per resource,
+    /// each resource's share is divided by its weight, as for the current allocation.
     /// </summary>
     public static double Share(TenantState tenant, long[] capacity, TimeSpan halfLife, DateTimeOffset now)
     {
         var factor = now <= tenant.HistoryAt ? 1 : Math.Pow(0.5, (now - tenant.HistoryAt) / halfLife);
         var window = halfLife.TotalSeconds / Math.Log(2);
         var share = 0.0;
+        var weights = tenant.ResourceWeights;
         for (var i = 0; i < capacity.Length; i++)
         {
-            share = Math.Max(share, tenant.History[i] * factor / (capacity[i] * window));
+            var used = tenant.History[i] * factor / (capacity[i] * window);
+            share = Math.Max(share, weights is null ? used : used / weights[i]);
         }
 
         return share;

@@ -53,6 +53,51 @@ public sealed class DominantResourceFairnessTests
     }
 
     [Fact]
+    public void A_weight_per_resource_divides_each_share_by_its_own_weight()
+    {
+        // Weighted DRF as Ghodsi et al. (NSDI 2011) define it, with a weight vector per user: the
+        // dominant share is max_j(u_j / w_j), u_j the user's share of resource j. <90 CPU, 180 GB>; A <1, 4>, B <3, 1>.
+        // B's CPU weighs 2 (its memory 1), A's resources 1: a task adds 4/180 = 1/45 to A's key and
+        // max(3/90/2, 1/180) = 1/60 to B's. Progressive filling equalizes x_A/45 = x_B/60, so x_B = 4x_A/3, until the
+        // CPU runs out: x_A + 3x_B = 5x_A = 90, so A runs 18 tasks <18, 72> and B 24 <72, 24>, both at 0.4.
+        var s = new FairShareScheduler(new PoolConfig
+        {
+            Id = "paper",
+            Capacity = ResourceVector.Of(("cpu", 90), ("memory_gb", 180)),
+            Tenants = [new TenantShare(Id("a")), new TenantShare(Id("b"), ResourceWeights: new Dictionary<string, double> { ["cpu"] = 2 })],
+        });
+        for (var i = 0; i < 50; i++)
+        {
+            s.Submit("a", s_a);
+            s.Submit("b", s_b);
+        }
+
+        var leases = s.Lease(ResourceVector.Of(("cpu", 90), ("memory_gb", 180)));
+
+        Assert.Equal((18, 24), (leases.CountFor("a"), leases.CountFor("b")));
+        Assert.Equal(0.4, s.GetTenantUsage(Id("a")).WeightedShare, 9);
+        Assert.Equal(0.4, s.GetTenantUsage(Id("b")).WeightedShare, 9);
+
+        // Unweighted, the same pool gives the paper's 3 : 2, scaled: A 30 <30, 120>, B 20 <60, 20>.
+        var unweighted = PaperPool(90, 180, 1, 1).Lease(ResourceVector.Of(("cpu", 90), ("memory_gb", 180)));
+        Assert.Equal((30, 20), (unweighted.CountFor("a"), unweighted.CountFor("b")));
+    }
+
+    [Fact]
+    public void A_resource_weight_must_name_a_resource_of_the_pool_and_be_positive()
+    {
+        PoolConfig Config(string name, double weight) => new()
+        {
+            Id = "weights",
+            Capacity = ResourceVector.Of(("cpu", 90)),
+            Tenants = [new TenantShare(Id("a"), ResourceWeights: new Dictionary<string, double> { [name] = weight })],
+        };
+
+        Assert.Contains("'gpu', which the pool does not offer", Assert.Throws<SchedulingException>(() => new FairShareScheduler(Config("gpu", 1))).Message, StringComparison.Ordinal);
+        Assert.Contains("must be a finite number greater than 0", Assert.Throws<SchedulingException>(() => new FairShareScheduler(Config("cpu", 0))).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Weighted_larger_pool_follows_progressive_filling()
     {
         // <30, 60>, A weight 2: unweighted gives A 9, B 7; weight 2 on A gives A 13 (<13,52>) and B 5 (<15,5>).
