@@ -61,7 +61,7 @@ public sealed class KeyRevocationRaceTests
         {
             public Task<ApiKeyInfo> Register(string tenantId, string secretHash) => inner.Register(tenantId, secretHash);
 
-            public Task<ApiKeyInfo> RegisterWorker(string poolId, string secretHash) => inner.RegisterWorker(poolId, secretHash);
+            public Task<ApiKeyInfo> RegisterWorker(string poolId, string secretHash, DateTimeOffset? poolDeletedAt) => inner.RegisterWorker(poolId, secretHash, poolDeletedAt);
 
             public Task<string?> Verify(string secretHash) => inner.Verify(secretHash);
 

@@ -13,15 +13,17 @@ public interface IApiKeyGrain : IGrainWithStringKey
     Task<ApiKeyInfo> Register(string tenantId, string secretHash);
 
     /// <summary>
-    /// Stores a worker key of pool <paramref name="poolId"/>: it reaches that pool's worker routes only. Fails with
+    /// Stores a worker key of pool <paramref name="poolId"/>: it reaches that pool's worker routes only, for as long as
+    /// the pool's last deletion time is still <paramref name="poolDeletedAt"/> (read before the pool was found to
+    /// exist), so that a delete, even one running while the key is issued, ends the key. Fails with
     /// <c>api_key_exists</c> if the id is taken.
     /// </summary>
-    Task<ApiKeyInfo> RegisterWorker(string poolId, string secretHash);
+    Task<ApiKeyInfo> RegisterWorker(string poolId, string secretHash, DateTimeOffset? poolDeletedAt);
 
     /// <summary>
     /// Whom the key speaks for when <paramref name="secretHash"/> matches (compared in constant time) and the key is
-    /// live: a tenant, or a pool's workers; otherwise null. A worker key issued before its pool was last deleted is
-    /// no longer live.
+    /// live: a tenant, or a pool's workers; otherwise null. A worker key whose pool has been deleted since it was
+    /// issued is no longer live.
     /// </summary>
     [Idempotent]
     Task<ApiKeyScope?> VerifyScope(string secretHash);

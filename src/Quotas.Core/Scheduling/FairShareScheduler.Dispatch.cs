@@ -27,10 +27,6 @@ public sealed partial class FairShareScheduler
             free[i] = Math.Min(worker[i], Math.Max(0, _capacity[i] - _allocated[i]));
         }
 
-        for (var i = 0; i < free.Length; i++)
-        {
-            _largestWorkerOffer[i] = Math.Max(_largestWorkerOffer[i], worker[i]);
-        }
 
         RefreshKeysIfStale(now);
         EvaluateReclaim();
@@ -43,6 +39,7 @@ public sealed partial class FairShareScheduler
 
         // Capacity held for a job passed over for too long (see PoolConfig.HoldCapacityAfter); no other job takes it.
         long[]? held = null;
+        var learnedWorker = false;
         while (leases.Count < maxJobs && _ready.Count > 0 && !NothingCanFit(free))
         {
             var tenant = _ready[0];
@@ -65,7 +62,12 @@ public sealed partial class FairShareScheduler
                 continue;
             }
 
-            held ??= HoldFor(tenant, job, now);
+            if (held is null)
+            {
+                learnedWorker = learnedWorker || LearnWorkerSize(workerId, worker);
+                held = HoldFor(tenant, job, now);
+            }
+
             _ready.Pop();
             (passedOver ??= []).Add(tenant);
         }
@@ -146,11 +148,37 @@ public sealed partial class FairShareScheduler
     }
 
     /// <summary>
+    /// Learns the calling worker's size: what it offers free plus what it runs. Worked out only when a job is passed
+    /// over (O(leased jobs)), and kept in memory as the largest seen; returns true.
+    /// </summary>
+    private bool LearnWorkerSize(string workerId, long[] offered)
+    {
+        var size = (long[])offered.Clone();
+        foreach (var job in _leased)
+        {
+            if (job.WorkerId == workerId)
+            {
+                for (var i = 0; i < size.Length; i++)
+                {
+                    size[i] = size[i] > long.MaxValue - job.Dense[i] ? long.MaxValue : size[i] + job.Dense[i];
+                }
+            }
+        }
+
+        for (var i = 0; i < size.Length; i++)
+        {
+            _largestWorker[i] = Math.Max(_largestWorker[i], size[i]);
+        }
+
+        return true;
+    }
+
+    /// <summary>
     /// What to hold free for <paramref name="job"/>, its tenant's next, passed over now: per resource, its demand plus,
     /// where it borrows, the reserve and what reclaim protects, which it needs free to be admitted. Held once the pool's
     /// free capacity has been too small for it for <see cref="PoolConfig.HoldCapacityAfter"/>; null before, and null
     /// (the wait starting afresh) when what keeps it out is not the pool's free capacity: its tenant's limit or quotas,
-    /// a demand larger than any worker has offered room for, or more than the capacity itself.
+    /// a demand larger than any worker seen is (free plus running), or more than the capacity itself.
     /// </summary>
     private long[]? HoldFor(TenantState tenant, Job job, DateTimeOffset now)
     {
@@ -166,7 +194,7 @@ public sealed partial class FairShareScheduler
 
             var after = tenant.Allocated[i] + d;
             hold[i] = d + (after > tenant.Guaranteed[i] ? _reserve[i] + _protected[i] : 0);
-            if ((tenant.Limit is { } limit && after > limit[i]) || d > _largestWorkerOffer[i] || hold[i] > _capacity[i])
+            if ((tenant.Limit is { } limit && after > limit[i]) || d > _largestWorker[i] || hold[i] > _capacity[i])
             {
                 hold = null;
                 break;

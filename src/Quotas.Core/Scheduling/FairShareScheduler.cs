@@ -24,9 +24,9 @@ public sealed partial class FairShareScheduler
     private readonly long[] _protected;
     private readonly int[] _queuedZero;
 
-    // The most of each resource a worker has offered free (in memory): no capacity is held for a job no worker has
-    // room for, which holding would only keep idle.
-    private readonly long[] _largestWorkerOffer;
+    // The largest worker seen, per resource (what it offered free plus what it ran; in memory): no capacity is held
+    // for a job no worker can take, which holding would only keep idle.
+    private readonly long[] _largestWorker;
     private readonly double _agingPerSecond;
     private PoolConfig _config;
     private long[] _capacity;
@@ -55,7 +55,7 @@ public sealed partial class FairShareScheduler
         _marked = new long[_layout.Count];
         _protected = new long[_layout.Count];
         _queuedZero = new int[_layout.Count];
-        _largestWorkerOffer = new long[_layout.Count];
+        _largestWorker = new long[_layout.Count];
         foreach (var share in config.Tenants)
         {
             ApplyShare(GetOrAddTenant(share.Tenant), share);

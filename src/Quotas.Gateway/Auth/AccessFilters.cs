@@ -87,6 +87,12 @@ public static class AccessFilters
                 : Problem.NotFound(context, $"Pool '{poolId}' does not exist.");
         }
 
+        // A worker key reaches its pool's worker routes (above) and nothing else, whatever a route names.
+        if (caller.PoolId is not null)
+        {
+            return tenantId is null ? Problem.Forbidden(context) : Problem.NotFound(context, $"Tenant '{tenantId}' does not exist.");
+        }
+
         if (tenantId is not null && !caller.MayAccess(tenantId))
         {
             return Problem.NotFound(context, $"Tenant '{tenantId}' does not exist.");

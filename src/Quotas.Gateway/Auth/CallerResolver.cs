@@ -69,7 +69,7 @@ public sealed class CallerResolver
         }
 
         var forgottenBefore = Interlocked.Read(ref _forgotten);
-        var scope = await _grains.GetGrain<IApiKeyGrain>(keyId).VerifyScope(ApiKeyText.Hash(secret));
+        var scope = await VerifyAsync(_grains.GetGrain<IApiKeyGrain>(keyId), ApiKeyText.Hash(secret));
         if (scope is null)
         {
             _verified.TryRemove(key, out _);
@@ -91,6 +91,35 @@ public sealed class CallerResolver
         }
 
         return caller;
+    }
+
+    /// <summary>
+    /// Whom the key speaks for. A silo of an earlier release (a rolling upgrade) does not know VerifyScope: its tenant
+    /// keys are then verified as before, and it has no worker keys (docs/contracts.md).
+    /// </summary>
+    private static async Task<ApiKeyScope?> VerifyAsync(IApiKeyGrain key, string secretHash)
+    {
+        try
+        {
+            return await key.VerifyScope(secretHash);
+        }
+        catch (NotSupportedException)
+        {
+            return await key.Verify(secretHash) is { } tenant ? new ApiKeyScope(tenant, null) : null;
+        }
+    }
+
+    /// <summary>Forgets the worker keys of a deleted pool on this gateway at once.</summary>
+    public void ForgetPool(string poolId)
+    {
+        Interlocked.Increment(ref _forgotten);
+        foreach (var entry in _verified)
+        {
+            if (entry.Value.Caller.PoolId == poolId)
+            {
+                _verified.TryRemove(entry.Key, out _);
+            }
+        }
     }
 
     /// <summary>Forgets a revoked key on this gateway at once.</summary>

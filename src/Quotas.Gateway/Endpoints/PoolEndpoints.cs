@@ -120,9 +120,12 @@ internal static class PoolEndpoints
             $"state '{state}' is not a job state; use one of {string.Join(", ", Enum.GetNames<JobState>().Select(n => n.ToLowerInvariant()))}, or leave it out for all.");
     }
 
-    private static async Task<IResult> Delete(string poolId, IGrainFactory grains, bool? force)
+    private static async Task<IResult> Delete(string poolId, IGrainFactory grains, CallerResolver callers, bool? force)
     {
         await JobEndpoints.Pool(grains, poolId).Delete(force ?? false);
+
+        // Its worker keys are dead (see IApiKeyGrain.VerifyScope): forgotten here at once, elsewhere within the cache time.
+        callers.ForgetPool(poolId);
         return TypedResults.NoContent();
     }
 

@@ -26,13 +26,17 @@ internal static class WorkerKeyEndpoints
 
     private static async Task<IResult> Issue(string poolId, IGrainFactory grains)
     {
-        if (await JobEndpoints.Pool(grains, poolId).GetConfig() is null)
+        // The pool's last deletion time is read before the pool is found to exist: a delete that ends after this read,
+        // even one already running, changes it, and the key dies with the pool (see IApiKeyGrain.RegisterWorker).
+        var pool = JobEndpoints.Pool(grains, poolId);
+        var deletedAt = await pool.GetLastDeletedAt();
+        if (await pool.GetConfig() is null)
         {
             throw new SchedulingException(SchedulingErrorCodes.UnknownPool, $"Pool '{poolId}' does not exist; create it before issuing its worker keys.");
         }
 
         var (keyId, secret, text) = ApiKeyText.NewKey();
-        var info = await grains.GetGrain<IApiKeyGrain>(keyId).RegisterWorker(poolId, ApiKeyText.Hash(secret));
+        var info = await grains.GetGrain<IApiKeyGrain>(keyId).RegisterWorker(poolId, ApiKeyText.Hash(secret), deletedAt);
         return TypedResults.Created($"/v1/pools/{poolId}/worker-keys/{keyId}", new IssuedWorkerKey(keyId, poolId, text, info.CreatedAt));
     }
 

@@ -39,7 +39,7 @@ public sealed class ApiKeyGrain([PersistentState("apikey")] IPersistentState<Api
         }
     }
 
-    public async Task<ApiKeyInfo> RegisterWorker(string poolId, string secretHash)
+    public async Task<ApiKeyInfo> RegisterWorker(string poolId, string secretHash, DateTimeOffset? poolDeletedAt)
     {
         if (!TenantId.IsValid(poolId))
         {
@@ -47,7 +47,7 @@ public sealed class ApiKeyGrain([PersistentState("apikey")] IPersistentState<Api
         }
 
         CheckNew(secretHash);
-        state.State = new ApiKeyState { PoolId = poolId, SecretHash = secretHash, CreatedAt = time.GetUtcNow() };
+        state.State = new ApiKeyState { PoolId = poolId, PoolDeletedAt = poolDeletedAt, SecretHash = secretHash, CreatedAt = time.GetUtcNow() };
         await state.WriteStateAsync();
         return Info();
     }
@@ -67,9 +67,10 @@ public sealed class ApiKeyGrain([PersistentState("apikey")] IPersistentState<Api
             return new ApiKeyScope(state.State.TenantId, null);
         }
 
-        // A pool deleted and created again under its id does not take its predecessor's workers.
+        // A pool deleted (and perhaps created again under its id) since the key was issued does not keep its workers:
+        // the deletion time the pool keeps must still be the one read when the key was issued (values, not clocks).
         var deletedAt = await GrainFactory.GetGrain<IFairShareSchedulerGrain>(pool).GetLastDeletedAt();
-        return deletedAt is { } deleted && state.State.CreatedAt <= deleted ? null : new ApiKeyScope(null, pool);
+        return deletedAt == state.State.PoolDeletedAt ? new ApiKeyScope(null, pool) : null;
     }
 
     private bool Matches(string secretHash) =>
@@ -110,6 +111,9 @@ public sealed class ApiKeyState
 
     /// <summary>The pool of a worker key; null for a tenant key.</summary>
     public string? PoolId { get; set; }
+
+    /// <summary>For a worker key: the pool's last deletion time when the key was issued (null: never deleted).</summary>
+    public DateTimeOffset? PoolDeletedAt { get; set; }
 
     public string SecretHash { get; set; } = "";
 

@@ -85,13 +85,21 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
             return false;
         }
 
-        if (DeletedSince(record, await GrainFactory.GetGrain<ITenantGrain>(parts[0]).GetLastDeletedAt()))
+        try
         {
-            return true;
-        }
+            if (DeletedSince(record, await GrainFactory.GetGrain<ITenantGrain>(parts[0]).GetLastDeletedAt()))
+            {
+                return true;
+            }
 
-        return parts is [_, "jobs", var pool, _] && pool.Length > 0
-            && DeletedSince(record, await GrainFactory.GetGrain<IFairShareSchedulerGrain>(pool).GetLastDeletedAt());
+            return parts is [_, "jobs", var pool, _] && pool.Length > 0
+                && DeletedSince(record, await GrainFactory.GetGrain<IFairShareSchedulerGrain>(pool).GetLastDeletedAt());
+        }
+        catch (NotSupportedException)
+        {
+            // A silo of an earlier release (a rolling upgrade) keeps no deletion time: the record is taken as it is.
+            return false;
+        }
     }
 
     private static bool DeletedSince(IdempotencyState record, DateTimeOffset? deletedAt) => deletedAt is { } deleted && record.StartedAt <= deleted;

@@ -167,4 +167,28 @@ public sealed class CapacityHoldTests
 
         Assert.Equal(Id("a"), Assert.Single(s.Lease(Workers(1), T0.AddSeconds(1), worker: "w0")).Tenant);
     }
+
+    [Fact]
+    public void A_busy_worker_counts_as_large_as_what_it_offers_plus_what_it_runs()
+    {
+        var s = new FairShareScheduler(WorkerPool(100, new TenantShare(Id("a")), new TenantShare(Id("b"))) with { HoldCapacityAfter = TimeSpan.Zero });
+        for (var i = 0; i < 120; i++)
+        {
+            s.Submit("a", Workers(1));
+        }
+
+        var aLeases = new List<JobLease>();
+        for (var worker = 0; worker < 4; worker++)
+        {
+            aLeases.AddRange(s.Lease(Workers(25), T0, worker: $"w{worker}"));
+        }
+
+        // Read back (as a pool activated again), while every worker is busy and offers at most one free.
+        var restored = FairShareScheduler.FromSnapshot(s.ToSnapshot());
+        restored.Submit("b", Workers(20), now: T0);
+        restored.Complete(aLeases[0].JobId, true, null, T0.AddSeconds(1));
+
+        // w0 runs 24 and offers 1: a worker of 25, which b's 20 fit, so what frees is held for b.
+        Assert.Empty(restored.Lease(Workers(1), T0.AddSeconds(1), worker: "w0"));
+    }
 }
