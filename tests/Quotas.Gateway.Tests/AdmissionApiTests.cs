@@ -163,10 +163,12 @@ public sealed class AdmissionApiTests
         Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
     }
 
-    [Fact]
-    public async Task A_storage_quota_answers_507_and_alerts_are_listed()
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task A_storage_quota_answers_507_and_alerts_are_listed(Backend backend)
     {
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        await using var server = await GatewayServer.StartAsync(backend);
         using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
 
         await (await tenant.PutJson("/v1/tenants/acme/reported/storage_bytes", """{"value":900}""")).Ok(204);

@@ -167,10 +167,12 @@ public sealed class JobApiTests
         Assert.Equal(1000, (long)all["items"]![1]!["capacity"]!["cpu"]!);
     }
 
-    [Fact]
-    public async Task Guarantees_above_the_capacity_are_refused_on_create_update_and_resize_and_change_nothing()
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task Guarantees_above_the_capacity_are_refused_on_create_update_and_resize_and_change_nothing(Backend backend)
     {
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        await using var server = await GatewayServer.StartAsync(backend);
         using var admin = server.Admin();
         const string tenants = """[{"tenant":"a","guaranteed":{"cpu":600}},{"tenant":"b","guaranteed":{"cpu":500}}]""";
 
@@ -187,10 +189,12 @@ public sealed class JobApiTests
         Assert.Equal(600, (long)pool["tenants"]![0]!["guaranteed"]!["cpu"]!);
     }
 
-    [Fact]
-    public async Task A_full_queue_is_a_quota_exceeded_problem_naming_the_queue_limit()
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task A_full_queue_is_a_quota_exceeded_problem_naming_the_queue_limit(Backend backend)
     {
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        await using var server = await GatewayServer.StartAsync(backend);
         using var admin = server.Admin();
         using var tenant = server.Client(await admin.CreateTenantWithKey("acme"));
         await (await admin.PostJson("/v1/pools", """{"id":"small","capacity":{"cpu":1000},"maxQueuedJobsPerTenant":1}""")).Ok(201);
@@ -228,10 +232,12 @@ public sealed class JobApiTests
         Assert.Equal("1", full.Headers.RetryAfter!.ToString());
     }
 
-    [Fact]
-    public async Task A_pool_for_listed_tenants_only_refuses_an_unlisted_tenant_with_403_and_admits_a_listed_one()
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task A_pool_for_listed_tenants_only_refuses_an_unlisted_tenant_with_403_and_admits_a_listed_one(Backend backend)
     {
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        await using var server = await GatewayServer.StartAsync(backend);
         using var admin = server.Admin();
         using var listed = server.Client(await admin.CreateTenantWithKey("acme"));
         using var unlisted = server.Client(await admin.CreateTenantWithKey("initech"));
