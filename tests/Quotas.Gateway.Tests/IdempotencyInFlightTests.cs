@@ -1,4 +1,3 @@
-using Grains;
 using Quotas.Contracts.Gateway;
 
 namespace Quotas.Gateway.Tests;
@@ -10,13 +9,13 @@ public sealed class IdempotencyInFlightTests
     [Fact]
     public async Task A_request_whose_key_is_still_running_answers_409_in_flight_and_after_the_first_answers_the_key_replays()
     {
-        HeldCompletion? held = null;
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, wrapGrains: grains => held = new HeldCompletion(grains));
+        var held = new HeldCompletion();
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, wrapGrains: grains => new InterceptingGrains<IIdempotencyGrain>(grains, key => new HeldCompletion.Held(key, held)));
         using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", """[{"name":"cost","kind":"budget","limit":100,"period":"day"}]"""));
 
         // The first request claims the key and records the usage; it is held before it stores its answer, so it still runs.
         var first = tenant.PostJson("/v1/tenants/acme/usage", Body, "evt-1");
-        await held!.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await held.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         try
         {
@@ -44,26 +43,13 @@ public sealed class IdempotencyInFlightTests
     /// Holds the first request that stores its answer under an idempotency key (the key grain's Complete) until released:
     /// that request has claimed the key and done its work but not answered, as a slow request would be.
     /// </summary>
-    private sealed class HeldCompletion(IGrainFactory inner) : IGrainFactory
+    private sealed class HeldCompletion
     {
         public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public TGrainInterface GetGrain<TGrainInterface>(string primaryKey)
-            where TGrainInterface : IGrainWithStringKey
-        {
-            var grain = inner.GetGrain<TGrainInterface>(primaryKey);
-            return grain is IIdempotencyGrain key ? (TGrainInterface)(object)new Held(key, this) : grain;
-        }
-
-        public TGrainInterface GetGrain<TGrainInterface>(Guid primaryKey)
-            where TGrainInterface : IGrainWithGuidKey => inner.GetGrain<TGrainInterface>(primaryKey);
-
-        public TGrainInterface GetGrain<TGrainInterface>(long primaryKey)
-            where TGrainInterface : IGrainWithIntegerKey => inner.GetGrain<TGrainInterface>(primaryKey);
-
-        private sealed class Held(IIdempotencyGrain inner, HeldCompletion owner) : IIdempotencyGrain
+        public sealed class Held(IIdempotencyGrain inner, HeldCompletion owner) : IIdempotencyGrain
         {
             public Task<IdempotencyClaim> Begin(string fingerprint, TimeSpan lifetime) => inner.Begin(fingerprint, lifetime);
 

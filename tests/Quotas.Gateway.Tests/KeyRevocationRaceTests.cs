@@ -1,4 +1,3 @@
-using Grains;
 using Quotas.Contracts.Gateway;
 
 namespace Quotas.Gateway.Tests;
@@ -16,48 +15,29 @@ public sealed class KeyRevocationRaceTests
         var keyId = (string)issued["keyId"]!;
 
         // This gateway's resolver; the grain's answer to the first verification is on its way when the revoke runs.
-        var grains = new HeldVerify(server.Cluster.GrainFactory);
-        var resolver = new Auth.CallerResolver(grains, new Auth.AdminKey(GatewayServer.AdminKey), new GatewayOptions(), TimeProvider.System);
-        var inFlight = resolver.ResolveAsync(Request(keyText)).AsTask();
-        await grains.Answered.Task;
+        var held = new HeldVerify();
+        var resolver = new Auth.CallerResolver(new InterceptingGrains<IApiKeyGrain>(server.Cluster.GrainFactory, key => new HeldVerify.Held(key, held)), new Auth.AdminKey(GatewayServer.AdminKey), new GatewayOptions(), TimeProvider.System);
+        var inFlight = resolver.ResolveAsync(BearerRequest.With(keyText)).AsTask();
+        await held.Answered.Task;
 
         // What the revoke endpoint does on this gateway: the grain revokes, then this gateway forgets the key.
         await server.Cluster.GrainFactory.GetGrain<IApiKeyGrain>(keyId).Revoke();
         resolver.Forget(keyId);
-        grains.Release.SetResult();
+        held.Release.SetResult();
         await inFlight;
 
-        Assert.Null(await resolver.ResolveAsync(Request(keyText)));
+        Assert.Null(await resolver.ResolveAsync(BearerRequest.With(keyText)));
     }
 
-    private static Microsoft.AspNetCore.Http.DefaultHttpContext Request(string key)
-    {
-        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
-        context.Request.Headers.Authorization = "Bearer " + key;
-        return context;
-    }
 
     /// <summary>Holds the first answer of an API key grain's VerifyScope, once the grain gave it, until released.</summary>
-    private sealed class HeldVerify(IGrainFactory inner) : IGrainFactory
+    private sealed class HeldVerify
     {
         public TaskCompletionSource Answered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public TGrainInterface GetGrain<TGrainInterface>(string primaryKey)
-            where TGrainInterface : IGrainWithStringKey
-        {
-            var grain = inner.GetGrain<TGrainInterface>(primaryKey);
-            return grain is IApiKeyGrain key ? (TGrainInterface)(object)new Held(key, this) : grain;
-        }
-
-        public TGrainInterface GetGrain<TGrainInterface>(Guid primaryKey)
-            where TGrainInterface : IGrainWithGuidKey => inner.GetGrain<TGrainInterface>(primaryKey);
-
-        public TGrainInterface GetGrain<TGrainInterface>(long primaryKey)
-            where TGrainInterface : IGrainWithIntegerKey => inner.GetGrain<TGrainInterface>(primaryKey);
-
-        private sealed class Held(IApiKeyGrain inner, HeldVerify owner) : IApiKeyGrain
+        public sealed class Held(IApiKeyGrain inner, HeldVerify owner) : IApiKeyGrain
         {
             public Task<ApiKeyInfo> Register(string tenantId, string secretHash) => inner.Register(tenantId, secretHash);
 

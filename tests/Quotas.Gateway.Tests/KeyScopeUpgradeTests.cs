@@ -1,4 +1,3 @@
-using Grains;
 using Quotas.Contracts.Gateway;
 
 namespace Quotas.Gateway.Tests;
@@ -13,51 +12,29 @@ public sealed class KeyScopeUpgradeTests
         using var admin = server.Admin();
         await (await admin.PostJson("/v1/tenants", """{"id":"acme"}""")).Ok(201);
         var issued = await (await admin.PostAsync("/v1/tenants/acme/api-keys", null)).Ok(201);
-        var resolver = new Auth.CallerResolver(new EarlierRelease(server.Cluster.GrainFactory), new Auth.AdminKey(GatewayServer.AdminKey), new GatewayOptions(), TimeProvider.System);
+        var resolver = new Auth.CallerResolver(new InterceptingGrains<IApiKeyGrain>(server.Cluster.GrainFactory, key => new Earlier(key)), new Auth.AdminKey(GatewayServer.AdminKey), new GatewayOptions(), TimeProvider.System);
 
-        var caller = await resolver.ResolveAsync(Request((string)issued["key"]!));
+        var caller = await resolver.ResolveAsync(BearerRequest.With((string)issued["key"]!));
 
         Assert.Equal(Auth.Caller.Tenant("acme"), caller);
-        Assert.Null(await resolver.ResolveAsync(Request((string)issued["key"]! + "x")));
+        Assert.Null(await resolver.ResolveAsync(BearerRequest.With((string)issued["key"]! + "x")));
     }
 
-    private static Microsoft.AspNetCore.Http.DefaultHttpContext Request(string key)
+
+    /// <summary>An API key grain that answers VerifyScope as a silo of the earlier release does: an unknown method.</summary>
+    private sealed class Earlier(IApiKeyGrain inner) : IApiKeyGrain
     {
-        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
-        context.Request.Headers.Authorization = "Bearer " + key;
-        return context;
-    }
+        public Task<ApiKeyInfo> Register(string tenantId, string secretHash) => inner.Register(tenantId, secretHash);
 
-    /// <summary>API key grains that answer VerifyScope as a silo of the earlier release does: an unknown method.</summary>
-    private sealed class EarlierRelease(IGrainFactory inner) : IGrainFactory
-    {
-        public TGrainInterface GetGrain<TGrainInterface>(string primaryKey)
-            where TGrainInterface : IGrainWithStringKey
-        {
-            var grain = inner.GetGrain<TGrainInterface>(primaryKey);
-            return grain is IApiKeyGrain key ? (TGrainInterface)(object)new Earlier(key) : grain;
-        }
+        public Task<ApiKeyInfo> RegisterWorker(string poolId, string secretHash, DateTimeOffset? poolDeletedAt) =>
+            throw new NotSupportedException("unknown method");
 
-        public TGrainInterface GetGrain<TGrainInterface>(Guid primaryKey)
-            where TGrainInterface : IGrainWithGuidKey => inner.GetGrain<TGrainInterface>(primaryKey);
+        public Task<string?> Verify(string secretHash) => inner.Verify(secretHash);
 
-        public TGrainInterface GetGrain<TGrainInterface>(long primaryKey)
-            where TGrainInterface : IGrainWithIntegerKey => inner.GetGrain<TGrainInterface>(primaryKey);
+        public Task<ApiKeyScope?> VerifyScope(string secretHash) => throw new NotSupportedException("unknown method");
 
-        private sealed class Earlier(IApiKeyGrain inner) : IApiKeyGrain
-        {
-            public Task<ApiKeyInfo> Register(string tenantId, string secretHash) => inner.Register(tenantId, secretHash);
+        public Task<ApiKeyInfo?> Get() => inner.Get();
 
-            public Task<ApiKeyInfo> RegisterWorker(string poolId, string secretHash, DateTimeOffset? poolDeletedAt) =>
-                throw new NotSupportedException("unknown method");
-
-            public Task<string?> Verify(string secretHash) => inner.Verify(secretHash);
-
-            public Task<ApiKeyScope?> VerifyScope(string secretHash) => throw new NotSupportedException("unknown method");
-
-            public Task<ApiKeyInfo?> Get() => inner.Get();
-
-            public Task<bool> Revoke() => inner.Revoke();
-        }
+        public Task<bool> Revoke() => inner.Revoke();
     }
 }

@@ -30,19 +30,30 @@ internal static class ApiKeyEndpoints
         return TypedResults.Created($"/v1/tenants/{tenantId}/api-keys/{keyId}", new IssuedApiKey(keyId, tenantId, text, info.CreatedAt));
     }
 
-    private static async Task<IResult> Revoke(HttpContext context, string tenantId, string keyId, IGrainFactory grains, CallerResolver callers)
+    private static async Task<IResult> Revoke(HttpContext context, string tenantId, string keyId, IGrainFactory grains, CallerResolver callers) =>
+        await RevokeAsync(keyId, info => info.TenantId == tenantId && info.PoolId is null, grains, callers)
+            ? TypedResults.NoContent()
+            : Problem.NotFound(context, $"Tenant '{tenantId}' has no live API key '{keyId}'.");
+
+    /// <summary>
+    /// Revokes a live key that <paramref name="owned"/> says belongs where the route says, and forgets it on this
+    /// gateway at once; false when there is no such key (an unknown id, another owner's, or revoked already).
+    /// </summary>
+    internal static async Task<bool> RevokeAsync(string keyId, Func<ApiKeyInfo, bool> owned, IGrainFactory grains, CallerResolver callers)
     {
-        if (ApiKeyText.IsKeyId(keyId))
+        if (!ApiKeyText.IsKeyId(keyId))
         {
-            var key = grains.GetGrain<IApiKeyGrain>(keyId);
-            if (await key.Get() is { RevokedAt: null } info && info.TenantId == tenantId)
-            {
-                await key.Revoke();
-                callers.Forget(keyId);
-                return TypedResults.NoContent();
-            }
+            return false;
         }
 
-        return Problem.NotFound(context, $"Tenant '{tenantId}' has no live API key '{keyId}'.");
+        var key = grains.GetGrain<IApiKeyGrain>(keyId);
+        if (await key.Get() is not { RevokedAt: null } info || !owned(info))
+        {
+            return false;
+        }
+
+        await key.Revoke();
+        callers.Forget(keyId);
+        return true;
     }
 }

@@ -40,19 +40,8 @@ internal static class WorkerKeyEndpoints
         return TypedResults.Created($"/v1/pools/{poolId}/worker-keys/{keyId}", new IssuedWorkerKey(keyId, poolId, text, info.CreatedAt));
     }
 
-    private static async Task<IResult> Revoke(HttpContext context, string poolId, string keyId, IGrainFactory grains, CallerResolver callers)
-    {
-        if (ApiKeyText.IsKeyId(keyId))
-        {
-            var key = grains.GetGrain<IApiKeyGrain>(keyId);
-            if (await key.Get() is { RevokedAt: null } info && info.PoolId == poolId)
-            {
-                await key.Revoke();
-                callers.Forget(keyId);
-                return TypedResults.NoContent();
-            }
-        }
-
-        return Problem.NotFound(context, $"Pool '{poolId}' has no live worker key '{keyId}'.");
-    }
+    private static async Task<IResult> Revoke(HttpContext context, string poolId, string keyId, IGrainFactory grains, CallerResolver callers) =>
+        await ApiKeyEndpoints.RevokeAsync(keyId, info => info.PoolId == poolId, grains, callers)
+            ? TypedResults.NoContent()
+            : Problem.NotFound(context, $"Pool '{poolId}' has no live worker key '{keyId}'.");
 }

@@ -150,17 +150,7 @@ public sealed class CapacityHoldTests
     [Fact]
     public void Nothing_is_held_for_a_job_larger_than_any_worker_has_offered_room_for()
     {
-        var s = new FairShareScheduler(WorkerPool(100, new TenantShare(Id("a")), new TenantShare(Id("b"))) with { HoldCapacityAfter = TimeSpan.Zero });
-        for (var i = 0; i < 120; i++)
-        {
-            s.Submit("a", Workers(1));
-        }
-
-        var aLeases = new List<JobLease>();
-        for (var worker = 0; worker < 4; worker++)
-        {
-            aLeases.AddRange(s.Lease(Workers(25), T0, worker: $"w{worker}"));
-        }
+        var (s, aLeases) = FourWorkersOf25BusyWithA();
 
         s.Submit("b", Workers(30), now: T0);
         s.Complete(aLeases[0].JobId, true, null, T0.AddSeconds(1));
@@ -170,6 +160,20 @@ public sealed class CapacityHoldTests
 
     [Fact]
     public void A_busy_worker_counts_as_large_as_what_it_offers_plus_what_it_runs()
+    {
+        var (s, aLeases) = FourWorkersOf25BusyWithA();
+
+        // Read back (as a pool activated again), while every worker is busy and offers at most one free.
+        var restored = FairShareScheduler.FromSnapshot(s.ToSnapshot());
+        restored.Submit("b", Workers(20), now: T0);
+        restored.Complete(aLeases[0].JobId, true, null, T0.AddSeconds(1));
+
+        // w0 runs 24 and offers 1: a worker of 25, which b's 20 fit, so what frees is held for b.
+        Assert.Empty(restored.Lease(Workers(1), T0.AddSeconds(1), worker: "w0"));
+    }
+
+    /// <summary>A pool of 100 run by four workers of 25, all busy with a's one-unit jobs (a has 20 more queued).</summary>
+    private static (FairShareScheduler S, List<JobLease> ALeases) FourWorkersOf25BusyWithA()
     {
         var s = new FairShareScheduler(WorkerPool(100, new TenantShare(Id("a")), new TenantShare(Id("b"))) with { HoldCapacityAfter = TimeSpan.Zero });
         for (var i = 0; i < 120; i++)
@@ -183,12 +187,6 @@ public sealed class CapacityHoldTests
             aLeases.AddRange(s.Lease(Workers(25), T0, worker: $"w{worker}"));
         }
 
-        // Read back (as a pool activated again), while every worker is busy and offers at most one free.
-        var restored = FairShareScheduler.FromSnapshot(s.ToSnapshot());
-        restored.Submit("b", Workers(20), now: T0);
-        restored.Complete(aLeases[0].JobId, true, null, T0.AddSeconds(1));
-
-        // w0 runs 24 and offers 1: a worker of 25, which b's 20 fit, so what frees is held for b.
-        Assert.Empty(restored.Lease(Workers(1), T0.AddSeconds(1), worker: "w0"));
+        return (s, aLeases);
     }
 }
