@@ -6,7 +6,7 @@ public sealed class QuotasClientOptions
     /// <summary>The gateway's base address, e.g. <c>http://localhost:5000</c>; routes under <c>/v1</c> are added to it.</summary>
     public Uri? BaseAddress { get; set; }
 
-    /// <summary>The admin key or a tenant's key, sent as <c>Authorization: Bearer</c>.</summary>
+    /// <summary>The admin key, a tenant's key or a pool's worker key, sent as <c>Authorization: Bearer</c>.</summary>
     public string? ApiKey { get; set; }
 
     /// <summary>Retries after the first attempt (0 turns retries off). Default 3.</summary>
@@ -37,7 +37,7 @@ public sealed class QuotasClientOptions
 
         if (string.IsNullOrWhiteSpace(ApiKey))
         {
-            errors.Add("QuotasClientOptions.ApiKey is required: the admin key or a tenant's key (qk_...).");
+            errors.Add("QuotasClientOptions.ApiKey is required: the admin key, a tenant's key or a pool's worker key (qk_...).");
         }
         else if (ApiKey.Any(c => c <= ' ' || c > '~'))
         {

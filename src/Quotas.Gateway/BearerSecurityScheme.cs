@@ -20,8 +20,9 @@ internal sealed class BearerSecurityScheme : IOpenApiDocumentTransformer
         {
             Type = SecuritySchemeType.Http,
             Scheme = "bearer",
-            Description = "The admin key (Quotas:Gateway:AdminKey) or a tenant's key (qk_<keyId>_<secret>, issued by POST /v1/tenants/{tenantId}/api-keys). "
-                + "Without a key a route answers 401; a tenant key on an admin route 403.",
+            Description = "The admin key (Quotas:Gateway:AdminKey), a tenant's key (qk_<keyId>_<secret>, issued by POST /v1/tenants/{tenantId}/api-keys) "
+                + "or a pool's worker key (issued by POST /v1/pools/{poolId}/worker-keys; it reaches that pool's worker routes only). "
+                + "Without a key a route answers 401; a tenant or worker key on an admin route 403.",
         };
         document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Name, document)] = [] }];
         return Task.CompletedTask;

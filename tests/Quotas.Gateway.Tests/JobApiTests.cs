@@ -5,7 +5,7 @@ namespace Quotas.Gateway.Tests;
 public sealed class JobApiTests
 {
     [Fact]
-    public async Task A_tenants_resource_weights_are_kept_with_the_pool_and_order_its_jobs()
+    public async Task A_tenants_resource_weights_are_kept_with_the_pool_and_checked()
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
         using var admin = server.Admin();

@@ -3,7 +3,7 @@ using Quotas.Client.Http;
 namespace Quotas.Client;
 
 /// <summary>
-/// The worker protocol (admin key): lease jobs that fit the worker's free capacity, keep them with heartbeats, and
+/// The worker protocol (the admin key, or a worker key of the pool): lease jobs that fit the worker's free capacity, keep them with heartbeats, and
 /// complete them. These calls change the pool's state and carry no idempotency key, so they are not retried.
 /// </summary>
 public sealed class WorkersApi

@@ -66,8 +66,9 @@ public sealed record PoolConfig
 
     /// <summary>
     /// How long the job first in the fair order may wait for lack of free capacity while other tenants' jobs that fit
-    /// take what frees, before the pool holds free capacity for it: from then on no other tenant's job takes what it
-    /// still needs, so a large job is not starved by a stream of small ones. Default 5 minutes; 0 holds at once
+    /// take what frees, before the pool holds free capacity for it: from then on no other tenant's job borrows what it
+    /// still needs (a tenant within its guarantee still takes its own), so a large job is not starved by a stream of
+    /// small ones. Default 5 minutes; 0 holds at once
     /// (strict order); a long time lets jobs that fit go first for longer.
     /// </summary>
     public TimeSpan HoldCapacityAfter { get; init; } = TimeSpan.FromMinutes(5);

@@ -48,9 +48,9 @@ public sealed class CallerResolver
             return null;
         }
 
-        // A tenant key verified lately answers from the cache first (looked up in the header's text, so a known key
-        // costs no string), which spares the admin comparison's hash on the hottest path; the cache holds tenant keys
-        // only, and the admin comparison stays constant-time.
+        // A tenant or worker key verified lately answers from the cache first (looked up in the header's text, so a
+        // known key costs no string), which spares the admin comparison's hash on the hottest path; the cache never
+        // holds the admin key, and the admin comparison stays constant-time.
         var now = _time.GetTimestamp();
         if (_verifiedBySpan.TryGetValue(keySpan, out var cached) && cached.Until > now)
         {

@@ -379,7 +379,8 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
 
         if (_retiring)
         {
-            // Deleting: every entry goes but the sequence, so that a pool created again under this id numbers on.
+            // Deleting: every entry goes but the sequence and the deletion time, so that a pool created again under this
+            // id numbers on and does not take what was recorded for this one.
             await _entries.WriteAsync(PoolRecords.Retired(_entries.Entries, scheduler.NextJobId, _time.GetUtcNow()));
             return;
         }

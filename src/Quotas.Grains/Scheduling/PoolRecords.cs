@@ -67,7 +67,8 @@ internal static class PoolRecords
 
     /// <summary>
     /// What deleting the pool writes: every entry goes but the sequence, which stays at <paramref name="nextJobId"/>,
-    /// so a pool created again under the same id numbers its jobs on from there (see <see cref="PoolRecord.NextJobId"/>).
+    /// so a pool created again under the same id numbers its jobs on from there (see <see cref="PoolRecord.NextJobId"/>),
+    /// and the deletion time, set to <paramref name="now"/> (see <see cref="PoolRecord.DeletedAt"/>).
     /// </summary>
     public static List<KeyValuePair<string, PoolRecord?>> Retired(IReadOnlyDictionary<string, PoolRecord> stored, long nextJobId, DateTimeOffset now)
     {

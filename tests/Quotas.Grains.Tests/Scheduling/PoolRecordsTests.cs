@@ -59,7 +59,6 @@ public sealed class PoolRecordsTests
         Assert.Equal(3, written.Single(e => e.Key == "config").Value!.Config!.Tenants[0].Weight);
     }
 
-    /// <summary>Applies the change set as a successful write would and returns the keys it wrote.</summary>
     [Fact]
     public void A_mark_no_worker_was_told_of_is_read_back_as_such_and_can_still_be_taken_back()
     {
@@ -84,6 +83,7 @@ public sealed class PoolRecordsTests
         Assert.Empty(restored.Heartbeat("w1", leases.Select(l => l.JobId), TimeSpan.FromMinutes(1), s_now).Preempt);
     }
 
+    /// <summary>Applies the change set as a successful write would and returns the keys it wrote.</summary>
     private static List<string> Store(SchedulerChanges changes, Dictionary<string, PoolRecord> stored)
     {
         var entries = new List<KeyValuePair<string, PoolRecord?>>();
