@@ -6,7 +6,8 @@ namespace Quotas.Core.Tests.Scheduling;
 
 /// <summary>
 /// A store that only ever applies <see cref="FairShareScheduler.TakeChanges"/> must end equal to the whole snapshot,
-/// whatever the operations and wherever the changes are taken.
+/// whatever the operations and wherever the changes are taken; and after every operation the pool's accounting must add
+/// up (what the pool counts as allocated is what its tenants hold, which is what their leased jobs demand).
 /// </summary>
 public sealed class ChangeTrackingTests
 {
@@ -19,26 +20,28 @@ public sealed class ChangeTrackingTests
     public void Applying_every_change_set_rebuilds_the_whole_snapshot(int seed)
     {
         var random = new Random(seed);
-        var config = WorkerPool(12, Guarantee("a", 4), Guarantee("b", 4, weight: 2)) with
+        var config = WorkerPool(12, Guarantee("a", 4), Guarantee("b", 4, weight: 2), new TenantShare(Id("d"), ResourceWeights: new Dictionary<string, double> { ["workers"] = 3 })) with
         {
             Tiers = [new TierShare("premium", 2), new TierShare("basic", BorrowingLimit: Workers(6))],
             MaxFinishedJobs = 7,
             MaxAttempts = 2,
             HistoryBlend = 0.3,
+            HoldCapacityAfter = TimeSpan.FromSeconds(seed),
         };
         var s = new FairShareScheduler(config, trackChanges: true);
         var store = new Store();
         var now = T0;
-        var tenants = new[] { "a", "b", "c" };
+        var tenants = new[] { "a", "b", "c", "d" };
         for (var step = 0; step < 600; step++)
         {
             now = now.AddSeconds(random.Next(0, 4));
             var known = s.ToSnapshot().Jobs;
-            var any = known.Count > 0 ? known[random.Next(known.Count)].Id : new JobId(1);
-            switch (random.Next(10))
+            var pick = known.Count > 0 ? known[random.Next(known.Count)] : null;
+            var any = pick?.Id ?? new JobId(1);
+            switch (random.Next(11))
             {
                 case < 3:
-                    s.Submit(tenants[random.Next(3)], Workers(random.Next(1, 4)), random.Next(3), now);
+                    s.Submit(tenants[random.Next(tenants.Length)], Workers(random.Next(1, 6)), random.Next(3), now);
                     break;
                 case 3:
                 case 4:
@@ -56,6 +59,16 @@ public sealed class ChangeTrackingTests
                 case 8:
                     s.Cancel(any, now);
                     break;
+                case 9:
+                    // A tenant's refusal to renew a running job's leases, for the lease it has now or an earlier one.
+                    var running = known.Where(j => j.State == JobState.Leased).ToList();
+                    if (running.Count > 0)
+                    {
+                        var job = running[random.Next(running.Count)];
+                        s.PreemptForTenantQuota(job.WorkerId!, job.Id, job.Attempts - random.Next(2));
+                    }
+
+                    break;
                 default:
                     if (random.Next(5) == 0)
                     {
@@ -63,7 +76,7 @@ public sealed class ChangeTrackingTests
                     }
                     else if (random.Next(3) == 0)
                     {
-                        s.SetTenantTier(Id(tenants[random.Next(3)]), new[] { null, "basic", "premium", "enterprise" }[random.Next(4)], now);
+                        s.SetTenantTier(Id(tenants[random.Next(tenants.Length)]), new[] { null, "basic", "premium", "enterprise" }[random.Next(4)], now);
                     }
                     else
                     {
@@ -77,6 +90,8 @@ public sealed class ChangeTrackingTests
             {
                 store.Apply(s.TakeChanges());
             }
+
+            AssertAccountingAddsUp(s, tenants, step);
         }
 
         store.Apply(s.TakeChanges());
@@ -86,7 +101,18 @@ public sealed class ChangeTrackingTests
         Assert.Equal(whole.NextJobId, store.NextJobId);
         Assert.Equal(whole.Jobs.Select(Json), store.Jobs.Values.OrderBy(j => j.Id.Value).Select(Json));
         Assert.Equal(whole.Usage.OrderBy(u => u.Tenant.Value).Select(Json), store.Usage.Values.OrderBy(u => u.Tenant.Value).Select(Json));
+        Assert.Equal(whole.UndeliveredPreemptions.Select(id => id.Value).Order(), store.Undelivered.Order());
         Assert.True(store.ForgottenCount > 0, "the run should forget finished jobs, so that reused job records are covered");
+    }
+
+    private static void AssertAccountingAddsUp(FairShareScheduler s, string[] tenants, int step)
+    {
+        var leased = s.ToSnapshot().Jobs.Where(j => j.State == JobState.Leased).ToList();
+        var byTenants = tenants.Sum(t => s.GetTenantUsage(Id(t)).Allocated["workers"]);
+        Assert.True(s.Allocated["workers"] == byTenants, $"step {step}: the pool counts {s.Allocated["workers"]} allocated, its tenants {byTenants}");
+        Assert.True(byTenants == leased.Sum(j => j.Demand["workers"]), $"step {step}: tenants hold {byTenants}, leased jobs demand {leased.Sum(j => j.Demand["workers"])}");
+        Assert.True(s.LeasedJobs == leased.Count, $"step {step}: {s.LeasedJobs} leased by count, {leased.Count} by state");
+        Assert.True(s.Allocated["workers"] <= 16, $"step {step}: {s.Allocated["workers"]} allocated exceeds the largest capacity");
     }
 
     [Fact]
@@ -191,6 +217,9 @@ public sealed class ChangeTrackingTests
 
         public int ForgottenCount { get; private set; }
 
+        /// <summary>Ids of the stored jobs whose mark no worker has been told of, as the change sets say.</summary>
+        public HashSet<long> Undelivered { get; } = [];
+
         public void Apply(SchedulerChanges changes)
         {
             if (changes.PoolChanged)
@@ -199,14 +228,24 @@ public sealed class ChangeTrackingTests
             }
 
             NextJobId = changes.NextJobId;
+            var undelivered = (changes.UndeliveredPreemptions ?? []).Select(id => id.Value).ToHashSet();
             foreach (var job in changes.Jobs)
             {
                 Jobs[job.Id.Value] = job;
+                if (undelivered.Contains(job.Id.Value))
+                {
+                    Undelivered.Add(job.Id.Value);
+                }
+                else
+                {
+                    Undelivered.Remove(job.Id.Value);
+                }
             }
 
             foreach (var id in changes.Forgotten)
             {
                 Jobs.Remove(id.Value);
+                Undelivered.Remove(id.Value);
                 ForgottenCount++;
             }
 
