@@ -27,7 +27,6 @@ public sealed partial class FairShareScheduler
             free[i] = Math.Min(worker[i], Math.Max(0, _capacity[i] - _allocated[i]));
         }
 
-
         RefreshKeysIfStale(now);
         EvaluateReclaim();
 
