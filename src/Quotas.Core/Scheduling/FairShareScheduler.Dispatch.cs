@@ -63,7 +63,13 @@ public sealed partial class FairShareScheduler
 
             if (held is null)
             {
-                learnedWorker = learnedWorker || LearnWorkerSize(workerId, worker);
+                // The walk over the running jobs is needed only when no worker seen so far is large enough for the job.
+                if (!learnedWorker && LargerThanAnyWorkerSeen(job.Dense))
+                {
+                    LearnWorkerSize(workerId, worker);
+                    learnedWorker = true;
+                }
+
                 held = HoldFor(tenant, job, now);
             }
 
@@ -146,11 +152,24 @@ public sealed partial class FairShareScheduler
         return _quotaCheck is null || _quotaCheck(tenant.Id, job.Demand);
     }
 
+    private bool LargerThanAnyWorkerSeen(long[] demand)
+    {
+        for (var i = 0; i < demand.Length; i++)
+        {
+            if (demand[i] > _largestWorker[i])
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
-    /// Learns the calling worker's size: what it offers free plus what it runs. Worked out only when a job is passed
-    /// over (O(leased jobs)), and kept in memory as the largest seen; returns true.
+    /// Learns the calling worker's size: what it offers free plus what it runs. Worked out only when a passed-over job
+    /// is larger than every worker seen (O(leased jobs)), and kept in memory as the largest seen.
     /// </summary>
-    private bool LearnWorkerSize(string workerId, long[] offered)
+    private void LearnWorkerSize(string workerId, long[] offered)
     {
         var size = (long[])offered.Clone();
         foreach (var job in _leased)
@@ -168,8 +187,6 @@ public sealed partial class FairShareScheduler
         {
             _largestWorker[i] = Math.Max(_largestWorker[i], size[i]);
         }
-
-        return true;
     }
 
     /// <summary>
