@@ -5,16 +5,18 @@ namespace Quotas.Host;
 
 /// <summary>
 /// <c>/health/live</c>: the process answers (no storage or grain call). <c>/health/ready</c>: storage reachable and
-/// the silo Active (or, for a gateway, at least one Active silo known); false while draining.
+/// the silo Active (or, for a gateway, at least one Active silo known); false while draining (see <see cref="Draining"/>).
 /// </summary>
 internal static class HealthEndpoints
 {
     public static void MapHealthEndpoints(this WebApplication app)
     {
         app.MapGet("/health/live", () => Results.Text("live\n"));
-        app.MapGet("/health/ready", async (HttpContext context, StorageProbe storage) =>
+        app.MapGet("/health/ready", async (HttpContext context, StorageProbe storage, Draining draining) =>
         {
-            var problem = await storage.CheckAsync(context.RequestAborted) ?? ClusterProblem(context.RequestServices);
+            var problem = draining.IsDraining
+                ? "draining: the process is stopping"
+                : await storage.CheckAsync(context.RequestAborted) ?? ClusterProblem(context.RequestServices);
             return problem is null ? Results.Text("ready\n") : Results.Text(problem + "\n", statusCode: StatusCodes.Status503ServiceUnavailable);
         });
     }

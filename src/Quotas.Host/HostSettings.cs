@@ -5,6 +5,8 @@ public sealed class HostSettings
 {
     public const string SectionName = "Quotas";
 
+    private static readonly TimeSpan s_maxShutdownDelay = TimeSpan.FromMinutes(5);
+
     /// <summary>Silo, Gateway or Both. Default Both.</summary>
     public HostRole Role { get; set; } = HostRole.Both;
 
@@ -27,6 +29,15 @@ public sealed class HostSettings
     public bool? SeedDemoTenants { get; set; }
 
     public bool SeedsDemoTenants => SeedDemoTenants ?? !Clustered;
+
+    /// <summary>
+    /// How long a stopping process keeps serving while <c>/health/ready</c> answers 503, so that a load balancer probing
+    /// readiness sends it no new requests before its listener closes. Default: 5 seconds in a cluster, none in the
+    /// embedded mode (one process, nothing in front of it to tell). At most 5 minutes.
+    /// </summary>
+    public TimeSpan? ShutdownDelay { get; set; }
+
+    public TimeSpan DrainDelay => ShutdownDelay ?? (Clustered ? TimeSpan.FromSeconds(5) : TimeSpan.Zero);
 
     /// <summary>True when this process belongs to a cluster (PostgreSQL) rather than running alone (SQLite).</summary>
     public bool Clustered => Storage == StorageKind.PostgreSql;
@@ -52,6 +63,11 @@ public sealed class HostSettings
         if (Storage == StorageKind.Sqlite && Role != HostRole.Both)
         {
             errors.Add($"Quotas:Role {Role} needs a cluster: with SQLite the only role is Both (one process). Set Quotas:Storage to PostgreSql for separate silos and gateways.");
+        }
+
+        if (ShutdownDelay is { } delay && (delay < TimeSpan.Zero || delay > s_maxShutdownDelay))
+        {
+            errors.Add($"Quotas:ShutdownDelay {delay} must be between 00:00:00 and {s_maxShutdownDelay}; set it a little above your load balancer's readiness probe period times its failure threshold, e.g. 00:00:05.");
         }
 
         if (HttpUrl.Scheme != Uri.UriSchemeHttp || HttpUrl.AbsolutePath != "/")

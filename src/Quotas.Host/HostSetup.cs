@@ -4,6 +4,7 @@ using Grains.Client;
 using Grains.Cluster;
 using Grains.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quotas.Gateway;
 using Quotas.Gateway.Endpoints;
 using Quotas.Gateway.Metrics;
@@ -35,7 +36,7 @@ internal static class HostSetup
             builder.UseGrainsClient(client => client
                 .AddApplicationPart(typeof(FairShareSchedulerGrain).Assembly)
                 .UsePostgreSqlClustering(settings.PostgreSqlConnectionString!));
-            return builder;
+            return builder.AddDraining(settings);
         }
 
         builder.UseGrains(silo =>
@@ -51,6 +52,18 @@ internal static class HostSetup
                 silo.AddSqliteGrainStorage("Default", settings.SqliteConnectionString);
             }
         });
+        return builder.AddDraining(settings);
+    }
+
+    /// <summary>Registered last: the host stops services in reverse order, so the drain runs before the silo leaves.</summary>
+    private static WebApplicationBuilder AddDraining(this WebApplicationBuilder builder, HostSettings settings)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<Draining>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Draining>());
+
+        // The host's shutdown timeout (30 s by default) bounds the drain and the silo's hand-off together.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30) + settings.DrainDelay);
         return builder;
     }
 

@@ -105,6 +105,16 @@ internal sealed class HostProcess : IAsyncDisposable
 
     public Task<HttpResponseMessage> GetAsync(string path) => Http.GetAsync(new Uri(Url, path));
 
+    /// <summary>Asks the host to stop as an orchestrator does, with SIGTERM, and returns without waiting for it.</summary>
+    public async Task TerminateAsync()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    public Task WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync().WaitAsync(timeout);
+
     /// <summary>Completes when the host has written a line containing <paramref name="text"/>.</summary>
     public async Task WaitForLineAsync(string text, TimeSpan timeout)
     {

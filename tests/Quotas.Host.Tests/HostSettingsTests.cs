@@ -25,6 +25,14 @@ public sealed class HostSettingsTests
         }
     }
 
+    [Fact]
+    public void A_process_in_a_cluster_drains_for_five_seconds_by_default_and_the_embedded_mode_stops_at_once()
+    {
+        Assert.Equal(TimeSpan.Zero, new HostSettings().DrainDelay);
+        Assert.Equal(TimeSpan.FromSeconds(5), new HostSettings { Storage = StorageKind.PostgreSql, PostgreSqlConnectionString = "Host=db" }.DrainDelay);
+        Assert.Equal(TimeSpan.FromSeconds(12), new HostSettings { ShutdownDelay = TimeSpan.FromSeconds(12) }.DrainDelay);
+    }
+
     [Theory]
     [InlineData("https://localhost:5001")]
     [InlineData("http://localhost:5000/api")]
