@@ -65,8 +65,10 @@ case "${1:-}" in
     done
     for pid_file in "$STATE"/*.pid; do
       pid="$(cat "$pid_file")"
-      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-      if kill -0 "$pid" 2>/dev/null; then echo "$(basename "$pid_file" .pid) did not stop in 30 s; killing it." >&2; kill -KILL "$pid" || true; fi
+      # A process drains for Quotas:ShutdownDelay (5 s in a cluster) before its silo hands off: the host's own
+      # shutdown timeout is 30 s plus that delay.
+      for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      if kill -0 "$pid" 2>/dev/null; then echo "$(basename "$pid_file" .pid) did not stop in 40 s; killing it." >&2; kill -KILL "$pid" || true; fi
       rm -f "$pid_file"
     done
     rm -f "$STATE/admin-key"

@@ -45,14 +45,14 @@ internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
         }
     }
 
+    /// <summary>Forgets what was read for a tenant (it was deleted): the next submission reads it again.</summary>
+    public void Forget(Core.Scheduling.TenantId tenant) => _tiers.Forget(tenant.Value);
+
     /// <summary>
     /// The tenant's tier, and whether it is suspended; Known false, with the failure, when its TenantGrain could not
     /// answer within a few seconds (the pool then goes on with the tier it already has: a submission does not wait on
     /// an unreachable tenant).
     /// </summary>
-    /// <summary>Forgets what was read for a tenant (it was deleted): the next submission reads it again.</summary>
-    public void Forget(Core.Scheduling.TenantId tenant) => _tiers.Forget(tenant.Value);
-
     public async ValueTask<TierLookup> OfAsync(Core.Scheduling.TenantId tenant)
     {
         if (_tiers.TryGet(tenant.Value, out var remembered))
