@@ -10,6 +10,8 @@ using Quotas.Benchmarks.Tenants;
 //   -- scheduler-reconfigure [jobs] [--postgres <connection string>]
 //                             one configuration change of a pool with that many queued jobs, through the grain
 //   -- scheduling-quick        fair-share decisions of the pure logic against PriorityQueue (stopwatch)
+//   -- scheduling-ab <dir A> <dir B> [seconds]
+//                             two builds of this project in one process, alternating slices of the same cycle
 //   --filter '*'               the BenchmarkDotNet classes
 switch (args)
 {
@@ -30,6 +32,9 @@ switch (args)
         break;
     case ["scheduling-quick"]:
         SchedulingThroughput.Run(["--quick"]);
+        break;
+    case ["scheduling-ab", var first, var second, ..]:
+        BuildComparison.Run(first, second, TimeSpan.FromSeconds(args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 60), Console.Out);
         break;
     default:
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
