@@ -1,12 +1,15 @@
+using Grains.Hosting;
+
 namespace Quotas.Host;
 
 /// <summary>
 /// The first step of a graceful stop: the process says it is no longer ready (<c>/health/ready</c> answers 503
 /// "draining") and goes on serving for <see cref="HostSettings.DrainDelay"/>, so that a load balancer probing readiness
-/// stops sending it requests before its listener closes; only then do the silo and the gateway stop. Registered after
+/// stops sending it requests before its listener closes; only then do the silo and the gateway stop. It runs on every
+/// stop of the host (SIGTERM, SIGINT, a programmatic stop), except that a silo declared dead does not wait. Registered after
 /// the silo, so its stopping step runs before the silo's (the host runs them in reverse order of registration).
 /// </summary>
-internal sealed partial class Draining(HostSettings settings, TimeProvider time, ILogger<Draining> logger) : IHostedLifecycleService
+internal sealed partial class Draining(HostSettings settings, TimeProvider time, IServiceProvider services, ILogger<Draining> logger) : IHostedLifecycleService
 {
     private volatile bool _draining;
 
@@ -18,6 +21,13 @@ internal sealed partial class Draining(HostSettings settings, TimeProvider time,
         var delay = settings.DrainDelay;
         if (delay <= TimeSpan.Zero)
         {
+            return;
+        }
+
+        // A silo the cluster declared dead stops itself, and its grains may already live elsewhere: it hands off at once.
+        if (services.GetService<Silo>()?.Cluster is { AcceptsActivations: false })
+        {
+            LogNotDraining(logger);
             return;
         }
 
@@ -41,6 +51,9 @@ internal sealed partial class Draining(HostSettings settings, TimeProvider time,
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Not draining: the silo no longer takes activations (declared dead, or not yet joined); it stops at once")]
+    private static partial void LogNotDraining(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Draining: /health/ready answers 503 and requests are still served for {Delay}; then the process stops")]
     private static partial void LogDraining(ILogger logger, TimeSpan delay);

@@ -32,12 +32,13 @@ public sealed class HostSettings
 
     /// <summary>
     /// How long a stopping process keeps serving while <c>/health/ready</c> answers 503, so that a load balancer probing
-    /// readiness sends it no new requests before its listener closes. Default: 5 seconds in a cluster, none in the
+    /// readiness sends it no new requests before its listener closes. Default: 5 seconds for a process that serves the
+    /// API in a cluster; none for a silo-only process (other processes find it by membership, not readiness) or the
     /// embedded mode (one process, nothing in front of it to tell). At most 5 minutes.
     /// </summary>
     public TimeSpan? ShutdownDelay { get; set; }
 
-    public TimeSpan DrainDelay => ShutdownDelay ?? (Clustered ? TimeSpan.FromSeconds(5) : TimeSpan.Zero);
+    public TimeSpan DrainDelay => ShutdownDelay ?? (Clustered && Role != HostRole.Silo ? TimeSpan.FromSeconds(5) : TimeSpan.Zero);
 
     /// <summary>True when this process belongs to a cluster (PostgreSQL) rather than running alone (SQLite).</summary>
     public bool Clustered => Storage == StorageKind.PostgreSql;

@@ -62,8 +62,14 @@ internal static class HostSetup
         builder.Services.AddSingleton<Draining>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Draining>());
 
-        // The host's shutdown timeout (30 s by default) bounds the drain and the silo's hand-off together.
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30) + settings.DrainDelay);
+        // The host's shutdown timeout bounds the drain and the silo's hand-off together: at least 30 s beyond the delay.
+        // Services stop one after the other, or the silo would leave during the drain.
+        builder.Services.Configure<HostOptions>(host =>
+        {
+            host.ServicesStopConcurrently = false;
+            var needed = TimeSpan.FromSeconds(30) + settings.DrainDelay;
+            host.ShutdownTimeout = host.ShutdownTimeout > needed ? host.ShutdownTimeout : needed;
+        });
         return builder;
     }
 

@@ -30,7 +30,7 @@ public sealed class ClusterRolesTests : IDisposable
         ];
         var siloPort = HostProcess.FreePort().ToString(CultureInfo.InvariantCulture);
         await using var silo = await HostProcess.StartAsync(_directory, [.. shared, "--Quotas:Role", "Silo", "--Grains:Endpoint:Port", siloPort]);
-        await using var gateway = await HostProcess.StartAsync(_directory, [.. shared, "--Quotas:Role", "Gateway"]);
+        await using var gateway = await HostProcess.StartAsync(_directory, [.. shared, "--Quotas:Role", "Gateway", "--Quotas:ShutdownDelay", "00:02:00"]);
         gateway.Http.DefaultRequestHeaders.Authorization = new("Bearer", AdminKey);
 
         using var created = await gateway.Http.PostAsJsonAsync(new Uri(gateway.Url, "/v1/tenants"), new JsonObject
@@ -53,6 +53,14 @@ public sealed class ClusterRolesTests : IDisposable
         Assert.Equal("Active", (string?)listed["status"]);
         Assert.Equal(HttpStatusCode.OK, siloReady.StatusCode);
         Assert.Equal(HttpStatusCode.OK, gatewayReady.StatusCode);
+
+        // A gateway told to stop says it is not ready and still serves through the silos until its delay ends.
+        await gateway.TerminateAsync();
+        await gateway.WaitForLineAsync("Draining:", TimeSpan.FromSeconds(30));
+        using var drainingReady = await gateway.GetAsync("/health/ready");
+        using var drainingRead = await gateway.GetAsync("/v1/tenants/acme");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, drainingReady.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, drainingRead.StatusCode);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

@@ -47,12 +47,10 @@ public sealed class DrainingTests : IDisposable
         Assert.True(output.IndexOf("Silo stopping", StringComparison.Ordinal) > draining, output);
     }
 
-    [Theory]
-    [InlineData("-00:00:01")]
-    [InlineData("00:05:01")]
-    public async Task A_shutdown_delay_out_of_range_is_refused_at_start(string delay)
+    [Fact]
+    public async Task A_shutdown_delay_out_of_range_is_refused_at_start()
     {
-        await using var host = await HostProcess.RunToExitAsync(_directory, "--Quotas:ShutdownDelay", delay);
+        await using var host = await HostProcess.RunToExitAsync(_directory, "--Quotas:ShutdownDelay", "00:05:01");
 
         Assert.Equal(2, host.ExitCode);
         Assert.Contains("Quotas:ShutdownDelay", host.Output, StringComparison.Ordinal);

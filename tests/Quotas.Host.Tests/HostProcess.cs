@@ -108,7 +108,8 @@ internal sealed class HostProcess : IAsyncDisposable
     /// <summary>Asks the host to stop as an orchestrator does, with SIGTERM, and returns without waiting for it.</summary>
     public async Task TerminateAsync()
     {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        // bash's own kill, as the README's commands already need bash: no separate kill binary is assumed.
+        using var kill = Process.Start("bash", ["-c", $"kill -TERM {_process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)}"]);
         await kill.WaitForExitAsync();
         Assert.Equal(0, kill.ExitCode);
     }

@@ -26,11 +26,24 @@ public sealed class HostSettingsTests
     }
 
     [Fact]
-    public void A_process_in_a_cluster_drains_for_five_seconds_by_default_and_the_embedded_mode_stops_at_once()
+    public void A_process_serving_the_api_in_a_cluster_drains_for_five_seconds_by_default_and_others_stop_at_once()
     {
         Assert.Equal(TimeSpan.Zero, new HostSettings().DrainDelay);
         Assert.Equal(TimeSpan.FromSeconds(5), new HostSettings { Storage = StorageKind.PostgreSql, PostgreSqlConnectionString = "Host=db" }.DrainDelay);
+        Assert.Equal(TimeSpan.FromSeconds(5), new HostSettings { Role = HostRole.Gateway, Storage = StorageKind.PostgreSql }.DrainDelay);
+        Assert.Equal(TimeSpan.Zero, new HostSettings { Role = HostRole.Silo, Storage = StorageKind.PostgreSql }.DrainDelay);
         Assert.Equal(TimeSpan.FromSeconds(12), new HostSettings { ShutdownDelay = TimeSpan.FromSeconds(12) }.DrainDelay);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(301)]
+    public void A_shutdown_delay_outside_zero_to_five_minutes_is_refused_with_what_to_set(int seconds)
+    {
+        var error = Assert.Single(new HostSettings { ShutdownDelay = TimeSpan.FromSeconds(seconds) }.Validate());
+
+        Assert.Contains("Quotas:ShutdownDelay", error, StringComparison.Ordinal);
+        Assert.Contains("00:00:05", error, StringComparison.Ordinal);
     }
 
     [Theory]
