@@ -6,8 +6,8 @@ namespace Quotas.Host;
 /// The first step of a graceful stop: the process says it is no longer ready (<c>/health/ready</c> answers 503
 /// "draining") and goes on serving for <see cref="HostSettings.DrainDelay"/>, so that a load balancer probing readiness
 /// stops sending it requests before its listener closes; only then do the silo and the gateway stop. It runs on every
-/// stop of the host (SIGTERM, SIGINT, a programmatic stop), except that a silo declared dead does not wait. Registered after
-/// the silo, so its stopping step runs before the silo's (the host runs them in reverse order of registration).
+/// stop of the host (SIGTERM, SIGINT, a programmatic stop), except that a silo declared dead does not wait. Registered
+/// after the silo, so its stopping step runs before the silo's (the host runs them in reverse order of registration).
 /// </summary>
 internal sealed partial class Draining(HostSettings settings, TimeProvider time, IServiceProvider services, ILogger<Draining> logger) : IHostedLifecycleService
 {
