@@ -105,6 +105,14 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>Called by the parent tenant when its quotas in force changed: this tenant re-reads them at once.</summary>
     Task ParentQuotasChanged();
+
+    /// <summary>
+    /// Called by a pool once it has stored that these charges of its jobs are paid, so it will never send them again:
+    /// the tenant stops remembering them (it remembers pool charges until told, at most
+    /// <see cref="Core.Tenants.BudgetLedger.RememberedPoolCharges"/>). Added after the first release: an older silo
+    /// answers that it does not know the method, and the pool then drops the acknowledgement.
+    /// </summary>
+    Task ForgetPoolCharges(IReadOnlyList<string> eventIds);
 }
 
 /// <summary>A rate check and the window of its quota (zero when the quota is unlimited).</summary>

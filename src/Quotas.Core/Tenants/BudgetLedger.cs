@@ -3,17 +3,29 @@ namespace Quotas.Core.Tenants;
 /// <summary>One tenant's budgets: cumulative usage per calendar period, reset exactly at the period boundary.</summary>
 /// <remarks>
 /// Usage is a fact, so <see cref="RecordUsage"/> always counts it (even over the limit or while suspended); <see cref="Check"/> is
-/// the admission question. Event ids are remembered per tenant for the last <see cref="RememberedEventIds"/> distinct events
-/// (about 100 KB at most): a duplicate older than that is counted again, so callers retry within that horizon.
+/// the admission question. Callers' event ids are remembered per tenant for the last <see cref="RememberedEventIds"/> distinct
+/// events (about 100 KB at most): a duplicate older than that is counted again, so callers retry within that horizon (the
+/// gateway's Idempotency-Key covers a day). The charges of pool jobs (event ids starting with
+/// <see cref="TenantQuotas.PoolJobKeyPrefix"/>) are remembered apart, until their pool says it will not send them again
+/// (<see cref="ForgetPoolCharges"/>), at most <see cref="RememberedPoolCharges"/>: however many events the tenant's callers
+/// record meanwhile, a pool that retries a charge after a crash counts it once.
 /// </remarks>
 public sealed class BudgetLedger
 {
     public const int RememberedEventIds = 1024;
 
+    /// <summary>
+    /// Pool charges remembered at most. A pool acknowledges its charges within seconds, so in use this holds the
+    /// charges of the last seconds; the bound is for what pools that stopped before acknowledging (or an older version,
+    /// which does not) leave behind, and keeps the tenant's stored state small (the whole state is written per change).
+    /// </summary>
+    public const int RememberedPoolCharges = 8192;
+
     private readonly QuotaDefinition[] _quotas;
     private readonly TimeZoneInfo _zone;
     private BudgetState[]? _state;
     private RecentKeys<bool>? _seen;
+    private RecentKeys<bool>? _poolCharges;
 
     public BudgetLedger(IReadOnlyList<QuotaDefinition> budgets, TimeZoneInfo zone)
     {
@@ -56,7 +68,9 @@ public sealed class BudgetLedger
         Guard.Amount(amount, quota);
         _ = Guard.Add(S(index).Consumed, amount, quota);
         Roll(index, now);
-        var duplicate = !(_seen ??= new(RememberedEventIds)).Add(eventId, true);
+        var duplicate = IsPoolCharge(eventId)
+            ? (_seen?.Contains(eventId) ?? false) || !(_poolCharges ??= new(RememberedPoolCharges)).Add(eventId, true)
+            : !(_seen ??= new(RememberedEventIds)).Add(eventId, true);
         if (!duplicate)
         {
             S(index).Consumed += amount;
@@ -106,7 +120,27 @@ public sealed class BudgetLedger
 
     internal bool Started(int index) => _state is not null && _state[index].EndTicks != 0;
 
+    /// <summary>
+    /// Forgets pool charges their pool has stored as paid, so it will never send them again; returns how many were held.
+    /// A charge forgotten and then sent anyway would count again.
+    /// </summary>
+    public int ForgetPoolCharges(IEnumerable<string> eventIds)
+    {
+        var forgotten = 0;
+        foreach (var eventId in eventIds)
+        {
+            forgotten += _poolCharges?.Remove(eventId) == true ? 1 : 0;
+        }
+
+        return forgotten;
+    }
+
     internal IEnumerable<string> SeenEventIds() => _seen?.InOrder().Select(p => p.Key) ?? [];
+
+    internal IEnumerable<string> PoolChargeIds() => _poolCharges?.InOrder().Select(p => p.Key) ?? [];
+
+    // Charges recorded before pool charges were kept apart sit among the callers' event ids, and are found there too.
+    private static bool IsPoolCharge(string eventId) => eventId.StartsWith(TenantQuotas.PoolJobKeyPrefix, StringComparison.Ordinal);
 
     internal long OverSinceTicks(int index) => S(index).OverSinceTicks;
 
@@ -123,6 +157,8 @@ public sealed class BudgetLedger
     }
 
     internal void RestoreSeen(string eventId) => (_seen ??= new(RememberedEventIds)).Add(eventId, true);
+
+    internal void RestorePoolCharge(string eventId) => (_poolCharges ??= new(RememberedPoolCharges)).Add(eventId, true);
 
     internal int RequireQuota(string quota)
     {

@@ -12,6 +12,7 @@ public sealed partial class TenantQuotas
             Leases = Gauges.Leases().ToList(),
             ReleasedLeases = Gauges.Released().Select(p => new KeyedLease(p.Key, p.Value)).ToList(),
             SeenEventIds = Budgets.SeenEventIds().ToList(),
+            PoolChargeIds = Budgets.PoolChargeIds().ToList(),
             Violations = _violations.All().OrderBy(v => v.Kind).ThenBy(v => v.Quota, StringComparer.Ordinal)
                 .Select(v => new ViolationSnapshot(v.Kind, v.Quota, v.Count)).ToList(),
         };
@@ -94,6 +95,11 @@ public sealed partial class TenantQuotas
         foreach (var eventId in snapshot.SeenEventIds)
         {
             tenant.Budgets.RestoreSeen(eventId);
+        }
+
+        foreach (var eventId in snapshot.PoolChargeIds ?? [])
+        {
+            tenant.Budgets.RestorePoolCharge(eventId);
         }
 
         foreach (var reported in snapshot.Reported)

@@ -163,6 +163,9 @@ public sealed partial class TenantQuotas
         return record;
     }
 
+    /// <summary>Forgets charges of pool jobs that their pool will not send again (see <see cref="BudgetLedger"/>).</summary>
+    public int ForgetPoolCharges(IEnumerable<string> eventIds) => Budgets.ForgetPoolCharges(eventIds);
+
     public void ReportGauge(string quota, long value, DateTimeOffset now)
     {
         Reported.Report(quota, value);

@@ -28,6 +28,9 @@ public sealed class TenantSnapshot
     /// <summary>Recently recorded usage event ids, oldest first.</summary>
     public List<string> SeenEventIds { get; set; } = [];
 
+    /// <summary>Charges of pool jobs their pools have not yet said they will not send again, oldest first; absent before.</summary>
+    public List<string> PoolChargeIds { get; set; } = [];
+
     public List<ReportedSnapshot> Reported { get; set; } = [];
 
     public List<ViolationSnapshot> Violations { get; set; } = [];

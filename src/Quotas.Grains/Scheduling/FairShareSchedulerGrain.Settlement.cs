@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Quotas.Contracts;
 using Quotas.Core.Scheduling;
 
 namespace Quotas.Grains.Scheduling;
@@ -171,6 +172,8 @@ public sealed partial class FairShareSchedulerGrain
             {
                 await SettleLeftoversAsync();
             }
+
+            await ForgetSettledChargesAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -178,6 +181,35 @@ public sealed partial class FairShareSchedulerGrain
             LogSweepFailed(_logger, e, GetPrimaryKeyString());
         }
     }
+
+    /// <summary>
+    /// Tells each tenant which charges of this pool's jobs it may forget: their debts are paid and stored as paid, so no
+    /// retry will send them again. A tenant that cannot be reached is told at a later sweep; one on a silo of an earlier
+    /// release, which does not know the call, is not told (it forgets them in its own time, oldest first).
+    /// </summary>
+    private async Task ForgetSettledChargesAsync()
+    {
+        var pool = GetPrimaryKeyString();
+        foreach (var group in _owed.TakeSettled().GroupBy(job => job.Tenant))
+        {
+            try
+            {
+                await GrainFactory.GetGrain<ITenantGrain>(group.Key.Value).ForgetPoolCharges([.. group.SelectMany(job => JobCharges.EventIds(pool, job))]);
+            }
+            catch (NotSupportedException)
+            {
+                // UnknownGrainMethodException from a silo of an earlier release: there is nothing to tell it.
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _owed.ReturnSettled(group);
+                LogForgetFailed(_logger, e, pool, group.Key.Value);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool} could not yet tell tenant {Tenant} which job charges it may forget; the next sweep tries again")]
+    private static partial void LogForgetFailed(ILogger logger, Exception exception, string pool, string tenant);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool}'s sweep failed; the next one tries again")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception, string pool);

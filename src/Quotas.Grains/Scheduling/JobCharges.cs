@@ -30,5 +30,22 @@ internal static class JobCharges
         return charges;
     }
 
+    /// <summary>
+    /// Every event id under which the job may have been charged, whatever its tenant's budgets were then: "jobs" and
+    /// each actual-usage name.
+    /// </summary>
+    public static IEnumerable<string> EventIds(string poolId, JobInfo job)
+    {
+        yield return EventId(poolId, job, JobsBudget);
+        var actual = job.ActualUsage ?? job.Demand;
+        for (var i = 0; i < actual.Count; i++)
+        {
+            if (actual.AmountAt(i) > 0 && actual.NameAt(i) != JobsBudget)
+            {
+                yield return EventId(poolId, job, actual.NameAt(i));
+            }
+        }
+    }
+
     private static string EventId(string poolId, JobInfo job, string quota) => $"{TenantQuotas.PoolJobKeyPrefix}{poolId}/{job.Id}/{quota}";
 }

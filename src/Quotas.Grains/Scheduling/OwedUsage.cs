@@ -7,14 +7,20 @@ namespace Quotas.Grains.Scheduling;
 /// debt in one write, before it is answered; the debt is paid after (<see cref="TenantAdmission.RecordUsageAsync"/>),
 /// and only once stored (a completion whose write fails is undone, and so is its debt), and forgotten once paid. A
 /// tenant that could not be reached, or a crash between the two, delays the charge but never loses it: a retried
-/// report, the pool's sweep and the next activation pay what is still owed. Paying twice is harmless as long as the
-/// tenant still knows the job's usage event ids (its last 1,024 events).
+/// report, the pool's sweep and the next activation pay what is still owed. Paying twice is harmless: the tenant
+/// remembers the job's charges until the pool tells it that a debt is paid and stored (<see cref="TakeSettled"/>).
 /// </summary>
 internal sealed class OwedUsage
 {
     private Dictionary<long, JobInfo> _owed = [];
     private readonly HashSet<long> _changed = [];
     private readonly HashSet<long> _unstored = [];
+
+    // Paid debts whose removal is not stored yet (a failed write makes them owed again), then those stored, which the
+    // pool may tell their tenants it will not charge again. In memory only: a pool that stops before telling leaves
+    // the tenant remembering them, within its bound.
+    private readonly Dictionary<long, JobInfo> _paidUnstored = [];
+    private List<JobInfo> _settled = [];
 
     public int Count => _owed.Count;
 
@@ -29,7 +35,28 @@ internal sealed class OwedUsage
         _owed.TryGetValue(job.Value, out owed) && !_unstored.Contains(job.Value);
 
     /// <summary>Notes that a write which held these debts (from <see cref="TakeChanges"/>) succeeded.</summary>
-    public void Stored(IEnumerable<long> jobs) => _unstored.ExceptWith(jobs);
+    public void Stored(IEnumerable<long> jobs)
+    {
+        foreach (var job in jobs)
+        {
+            _unstored.Remove(job);
+            if (_paidUnstored.Remove(job, out var paid) && !_owed.ContainsKey(job))
+            {
+                _settled.Add(paid);
+            }
+        }
+    }
+
+    /// <summary>Debts paid and stored as paid since the last call: their charges will never be sent again.</summary>
+    public List<JobInfo> TakeSettled()
+    {
+        var settled = _settled;
+        _settled = [];
+        return settled;
+    }
+
+    /// <summary>Puts back settled debts whose tenants could not be told, for the next sweep.</summary>
+    public void ReturnSettled(IEnumerable<JobInfo> settled) => _settled.AddRange(settled);
 
     /// <summary>Owes the usage of a job that just completed; stored with the pool's next write.</summary>
     public void Owe(JobInfo job)
@@ -47,6 +74,7 @@ internal sealed class OwedUsage
             _owed.Remove(job.Id.Value);
             _changed.Add(job.Id.Value);
             _unstored.Remove(job.Id.Value);
+            _paidUnstored[job.Id.Value] = job;
         }
     }
 
@@ -70,6 +98,7 @@ internal sealed class OwedUsage
         _owed = owed is null ? [] : new(owed);
         _changed.Clear();
         _unstored.Clear();
+        _paidUnstored.Clear();
     }
 
     /// <summary>The debts changed since the last call, with what is owed now (null: nothing).</summary>

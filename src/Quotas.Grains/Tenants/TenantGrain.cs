@@ -316,6 +316,15 @@ public sealed partial class TenantGrain(
         return record;
     }
 
+    public async Task ForgetPoolCharges(IReadOnlyList<string> eventIds)
+    {
+        ArgumentNullException.ThrowIfNull(eventIds);
+        if (_tenant is { } tenant && tenant.ForgetPoolCharges(eventIds) > 0)
+        {
+            await CommitAsync(tenant);
+        }
+    }
+
     public async Task ReportGauge(string quota, long value)
     {
         Tenant().ReportGauge(quota, value, time.GetUtcNow());

@@ -132,6 +132,55 @@ public sealed class TenantSettlementTests
     }
 
     [Fact]
+    public async Task A_charge_paid_again_after_the_pools_write_failed_counts_once_however_many_events_the_tenant_recorded_meanwhile()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var run = await RunningJobAsync("recharged", faults, time);
+        var (alpha, pool, job) = (run.Alpha, run.Pool, run.Job);
+        await alpha.UpdateQuotas([.. Alpha(concurrentJobs: 10).Quotas, QuotaDefinition.Budget("events", QuotaLimit.Hard(1_000_000), BudgetPeriod.Day)]);
+
+        // The completion is stored with its debt; the tenant is charged; the write storing the debt as paid fails, so
+        // the pool goes back to owing it.
+        var writes = 0;
+        faults.BeforeEntriesWrite = key => key.GrainId.Type == "pool" && Interlocked.Increment(ref writes) == 2
+            ? throw new InvalidOperationException("the pool's store failed")
+            : Task.CompletedTask;
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, null)).Status);
+        faults.BeforeEntriesWrite = null;
+        Assert.Equal(2, writes);
+        Assert.Equal(1, Budget(await alpha.GetStats(), "jobs"));
+
+        // The tenant's callers record more events than it remembers of theirs; then the pool pays the debt again.
+        for (var i = 0; i <= BudgetLedger.RememberedEventIds; i++)
+        {
+            await alpha.RecordUsage($"event-{i}", "events", 1);
+        }
+
+        Assert.Equal(CompletionStatus.AlreadyCompleted, (await pool.Complete(job.Id, JobOutcome.Succeeded, null)).Status);
+        Assert.Equal(1, Budget(await alpha.GetStats(), "jobs"));
+
+        // Once the debt is stored as paid, the pool's sweep tells the tenant to forget the charge (a tenant write).
+        var told = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        faults.BeforeWrite = key =>
+        {
+            if (key.GrainId.Type == "tenant")
+            {
+                told.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        };
+        // The debt was stored as paid before this tick, so its sweep tells the tenant; the wait ends at the tenant's write.
+        time.Advance(TimeSpan.FromSeconds(1));
+        await pool.GetQueuedJobs();
+        await told.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        faults.BeforeWrite = null;
+        var charge = $"{TenantQuotas.PoolJobKeyPrefix}recharged/{job.Id}/jobs";
+        Assert.False((await alpha.RecordUsage(charge, "jobs", 1)).Duplicate);
+    }
+
+    [Fact]
     public async Task A_usage_owed_when_the_silo_dies_is_recorded_by_the_pool_on_its_next_activation()
     {
         var time = new ManualTimeProvider();
