@@ -6,9 +6,9 @@ namespace Quotas.Core.Tenants;
 /// the admission question. Callers' event ids are remembered per tenant for the last <see cref="RememberedEventIds"/> distinct
 /// events (about 100 KB at most): a duplicate older than that is counted again, so callers retry within that horizon (the
 /// gateway's Idempotency-Key covers a day). The charges of pool jobs (event ids starting with
-/// <see cref="TenantQuotas.PoolJobKeyPrefix"/>) are remembered apart, until their pool says it will not send them again
-/// (<see cref="ForgetPoolCharges"/>), at most <see cref="RememberedPoolCharges"/>: however many events the tenant's callers
-/// record meanwhile, a pool that retries a charge after a crash counts it once.
+/// <see cref="TenantQuotas.PoolJobKeyPrefix"/>) are also remembered apart, until their pool says it will not send them
+/// again (<see cref="ForgetPoolCharges"/>), at most <see cref="RememberedPoolCharges"/>: however many events the tenant's
+/// callers record meanwhile, a pool that retries a charge after a crash counts it once.
 /// </remarks>
 public sealed class BudgetLedger
 {
@@ -68,9 +68,12 @@ public sealed class BudgetLedger
         Guard.Amount(amount, quota);
         _ = Guard.Add(S(index).Consumed, amount, quota);
         Roll(index, now);
+        // A pool charge goes among the callers' event ids too, where a silo of an earlier release (which does not know
+        // pool charges apart) looks for it during a rolling upgrade.
+        var seen = _seen ??= new(RememberedEventIds);
         var duplicate = IsPoolCharge(eventId)
-            ? (_seen?.Contains(eventId) ?? false) || !(_poolCharges ??= new(RememberedPoolCharges)).Add(eventId, true)
-            : !(_seen ??= new(RememberedEventIds)).Add(eventId, true);
+            ? !(_poolCharges ??= new(RememberedPoolCharges)).Add(eventId, true) | !seen.Add(eventId, true)
+            : !seen.Add(eventId, true);
         if (!duplicate)
         {
             S(index).Consumed += amount;
@@ -129,6 +132,7 @@ public sealed class BudgetLedger
         var forgotten = 0;
         foreach (var eventId in eventIds)
         {
+            _seen?.Remove(eventId);
             forgotten += _poolCharges?.Remove(eventId) == true ? 1 : 0;
         }
 
@@ -139,7 +143,6 @@ public sealed class BudgetLedger
 
     internal IEnumerable<string> PoolChargeIds() => _poolCharges?.InOrder().Select(p => p.Key) ?? [];
 
-    // Charges recorded before pool charges were kept apart sit among the callers' event ids, and are found there too.
     private static bool IsPoolCharge(string eventId) => eventId.StartsWith(TenantQuotas.PoolJobKeyPrefix, StringComparison.Ordinal);
 
     internal long OverSinceTicks(int index) => S(index).OverSinceTicks;

@@ -38,6 +38,8 @@ public sealed partial class FairShareSchedulerGrain
     /// <summary>Records a stored debt with its tenant and forgets it; a charge the tenant refuses for good is logged and dropped.</summary>
     private async Task PayAsync(JobInfo owed)
     {
+        // Counted while in flight: the tenant is not told to forget the job's charges while some may still be on the way.
+        _owed.Paying(owed.Id);
         try
         {
             await _admission.RecordUsageAsync(owed);
@@ -46,6 +48,10 @@ public sealed partial class FairShareSchedulerGrain
         {
             // Not a failure to reach the tenant but a refusal that a retry would meet again (an amount it cannot count).
             LogUsageRefused(_logger, e, GetPrimaryKeyString(), owed.Id.Value, owed.Tenant.Value);
+        }
+        finally
+        {
+            _owed.DonePaying(owed.Id);
         }
 
         _owed.Paid(owed);
@@ -189,21 +195,28 @@ public sealed partial class FairShareSchedulerGrain
     /// </summary>
     private async Task ForgetSettledChargesAsync()
     {
+        const int JobsPerCall = 256;
         var pool = GetPrimaryKeyString();
         foreach (var group in _owed.TakeSettled().GroupBy(job => job.Tenant))
         {
-            try
+            var tenant = GrainFactory.GetGrain<ITenantGrain>(group.Key.Value);
+            foreach (var jobs in group.Chunk(JobsPerCall))
             {
-                await GrainFactory.GetGrain<ITenantGrain>(group.Key.Value).ForgetPoolCharges([.. group.SelectMany(job => JobCharges.EventIds(pool, job))]);
-            }
-            catch (NotSupportedException)
-            {
-                // UnknownGrainMethodException from a silo of an earlier release: there is nothing to tell it.
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                _owed.ReturnSettled(group);
-                LogForgetFailed(_logger, e, pool, group.Key.Value);
+                try
+                {
+                    await tenant.ForgetPoolCharges([.. jobs.SelectMany(job => JobCharges.EventIds(pool, job))]);
+                }
+                catch (NotSupportedException)
+                {
+                    // UnknownGrainMethodException from a silo of an earlier release: there is nothing to tell it.
+                    break;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _owed.ReturnSettled(group.SkipWhile(job => !jobs.Contains(job)));
+                    LogForgetFailed(_logger, e, pool, group.Key.Value);
+                    break;
+                }
             }
         }
     }

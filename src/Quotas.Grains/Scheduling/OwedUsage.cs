@@ -16,10 +16,16 @@ internal sealed class OwedUsage
     private readonly HashSet<long> _changed = [];
     private readonly HashSet<long> _unstored = [];
 
+    /// <summary>Settled debts kept for telling their tenants at most; beyond, the oldest are not told (see BudgetLedger).</summary>
+    private const int MaxSettled = 8192;
+
     // Paid debts whose removal is not stored yet (a failed write makes them owed again), then those stored, which the
     // pool may tell their tenants it will not charge again. In memory only: a pool that stops before telling leaves
-    // the tenant remembering them, within its bound.
+    // the tenant remembering them, within its bound. A debt is settled only once no payment of it is in flight: the
+    // pool is reentrant, and a report retried while the sweep pays may still be sending its charges.
     private readonly Dictionary<long, JobInfo> _paidUnstored = [];
+    private readonly Dictionary<long, int> _paying = [];
+    private readonly Dictionary<long, JobInfo> _storedWhilePaying = [];
     private List<JobInfo> _settled = [];
 
     public int Count => _owed.Count;
@@ -42,8 +48,33 @@ internal sealed class OwedUsage
             _unstored.Remove(job);
             if (_paidUnstored.Remove(job, out var paid) && !_owed.ContainsKey(job))
             {
-                _settled.Add(paid);
+                if (_paying.ContainsKey(job))
+                {
+                    _storedWhilePaying[job] = paid;
+                }
+                else
+                {
+                    Settle(paid);
+                }
             }
+        }
+    }
+
+    /// <summary>A payment of the job's debt starts; each is ended by <see cref="DonePaying"/>, however it ends.</summary>
+    public void Paying(JobId job) => _paying[job.Value] = _paying.GetValueOrDefault(job.Value) + 1;
+
+    public void DonePaying(JobId job)
+    {
+        if (_paying[job.Value] > 1)
+        {
+            _paying[job.Value]--;
+            return;
+        }
+
+        _paying.Remove(job.Value);
+        if (_storedWhilePaying.Remove(job.Value, out var paid) && !_owed.ContainsKey(job.Value))
+        {
+            Settle(paid);
         }
     }
 
@@ -56,7 +87,22 @@ internal sealed class OwedUsage
     }
 
     /// <summary>Puts back settled debts whose tenants could not be told, for the next sweep.</summary>
-    public void ReturnSettled(IEnumerable<JobInfo> settled) => _settled.AddRange(settled);
+    public void ReturnSettled(IEnumerable<JobInfo> settled)
+    {
+        foreach (var job in settled)
+        {
+            Settle(job);
+        }
+    }
+
+    private void Settle(JobInfo job)
+    {
+        _settled.Add(job);
+        if (_settled.Count > MaxSettled)
+        {
+            _settled.RemoveRange(0, _settled.Count - MaxSettled);
+        }
+    }
 
     /// <summary>Owes the usage of a job that just completed; stored with the pool's next write.</summary>
     public void Owe(JobInfo job)
@@ -98,6 +144,9 @@ internal sealed class OwedUsage
         _owed = owed is null ? [] : new(owed);
         _changed.Clear();
         _unstored.Clear();
+
+        // Paid debts not stored as paid are owed again; those stored as paid (settled, or waiting for a payment in
+        // flight to end) stay as they are.
         _paidUnstored.Clear();
     }
 
