@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Grains.Hosting;
 
 namespace Quotas.Host;
@@ -32,14 +33,27 @@ internal sealed partial class Draining(HostSettings settings, TimeProvider time,
         }
 
         LogDraining(logger, delay);
+
+        // The signal that started the stop came before this step: one more (a second Ctrl+C) ends the drain at once.
+        using var cut = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => CutShort(context, cut));
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => CutShort(context, cut));
         try
         {
-            await Task.Delay(delay, time, cancellationToken);
+            await Task.Delay(delay, time, cut.Token);
         }
         catch (OperationCanceledException)
         {
-            // The host's shutdown timeout ran out first: stop now.
+            // Cut short, or the host's shutdown timeout ran out first: stop now.
         }
+    }
+
+    private void CutShort(PosixSignalContext context, CancellationTokenSource cut)
+    {
+        // Handled here: the process goes on to stop gracefully, only without the rest of the drain.
+        context.Cancel = true;
+        LogCutShort(logger, context.Signal);
+        cut.Cancel();
     }
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -51,6 +65,9 @@ internal sealed partial class Draining(HostSettings settings, TimeProvider time,
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Signal} while draining: the drain ends now and the process stops")]
+    private static partial void LogCutShort(ILogger logger, PosixSignal signal);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Not draining: the silo no longer takes activations (declared dead, or not yet joined); it stops at once")]
     private static partial void LogNotDraining(ILogger logger);

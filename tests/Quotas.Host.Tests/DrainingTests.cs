@@ -48,6 +48,21 @@ public sealed class DrainingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_second_sigterm_ends_the_drain_at_once_and_the_host_still_stops_cleanly()
+    {
+        await using var host = await StartAsync(shutdownDelay: "00:05:00");
+        await host.TerminateAsync();
+        await host.WaitForLineAsync("Draining:", TimeSpan.FromSeconds(30));
+
+        await host.TerminateAsync();
+        await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(0, host.ExitCode);
+        Assert.Contains("while draining: the drain ends now", host.Output, StringComparison.Ordinal);
+        Assert.Contains("Silo stopping", host.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_shutdown_delay_out_of_range_is_refused_at_start()
     {
         await using var host = await HostProcess.RunToExitAsync(_directory, "--Quotas:ShutdownDelay", "00:05:01");
