@@ -138,6 +138,31 @@ public sealed class AdmissionApiTests
     }
 
     [Fact]
+    public async Task An_event_id_sent_without_an_idempotency_key_is_counted_once_however_many_events_came_between()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey(
+            "acme", """[{"name":"cost","kind":"budget","limit":1000000,"period":"day"},{"name":"calls","kind":"budget","limit":1000000,"period":"day"}]"""));
+
+        var first = await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":40,"eventId":"invoice-7"}""")).Ok(201);
+
+        // More events than the tenant itself remembers, each with an eventId of its own; then invoice-7 is sent again.
+        for (var i = 0; i <= 1024; i++)
+        {
+            await (await tenant.PostJson("/v1/tenants/acme/usage", $$"""{"quota":"calls","amount":1,"eventId":"call-{{i}}"}""")).Ok(201);
+        }
+
+        var replay = await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":40,"eventId":"invoice-7"}""");
+        Assert.Equal(first.ToJsonString(), (await replay.Ok(201)).ToJsonString());
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+        var changed = await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":41,"eventId":"invoice-7"}""")).Problem(422, "idempotency_key_mismatch");
+        Assert.Contains("eventId 'invoice-7'", (string?)changed["detail"], StringComparison.Ordinal);
+
+        var usage = await (await tenant.GetAsync("/v1/tenants/acme/usage")).Ok();
+        Assert.Equal(40, (long)usage["budgets"]!.AsArray().Single(b => (string?)b!["quota"] == "cost")!["current"]!);
+    }
+
+    [Fact]
     public async Task A_tenant_created_again_under_a_deleted_ones_id_does_not_get_its_idempotent_answers()
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);

@@ -98,7 +98,10 @@ internal static class AdmissionEndpoints
             ReservedIds.Refuse(eventId, request.EventId is null ? IdempotentRequest.Header : "eventId", ValidationCodes.InvalidEventId);
             var record = await grains.GetGrain<ITenantGrain>(tenantId).RecordUsage(eventId, request.Quota, request.Amount);
             return IdempotentRequest.Outcome.Success(StatusCodes.Status201Created, record);
-        });
+        },
+        // An eventId alone is kept as long as an Idempotency-Key: the tenant itself remembers only its last 1,024 events.
+        bodyKey: request.EventId,
+        bodyKeyName: "eventId");
 
     private static async Task<IResult> Report(string tenantId, string quota, ReportGaugeRequest request, IGrainFactory grains)
     {

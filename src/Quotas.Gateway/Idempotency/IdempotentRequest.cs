@@ -39,16 +39,24 @@ internal static class IdempotentRequest
         return key;
     }
 
-    /// <summary>Runs <paramref name="run"/> at most once per key; without a key, just runs it.</summary>
+    /// <summary>
+    /// Runs <paramref name="run"/> at most once per key; without a key, just runs it. <paramref name="bodyKey"/>, when
+    /// given and the request has no <c>Idempotency-Key</c>, is a key the body carries (a usage event id), kept the same
+    /// time under a name of its own (<paramref name="bodyKeyName"/>), so that it never meets a header key.
+    /// </summary>
     public static async Task<IResult> RunAsync<TBody>(
-        HttpContext context, string tenantId, string operation, TBody body, Func<string?, Task<Outcome>> run)
+        HttpContext context, string tenantId, string operation, TBody body, Func<string?, Task<Outcome>> run, string? bodyKey = null, string bodyKeyName = "")
     {
         var json = ApiJson.Options;
-        var key = KeyOf(context);
+        var header = KeyOf(context);
+        var key = header ?? bodyKey;
         if (key is null)
         {
             return (await run(null)).ToResult(json);
         }
+
+        var keyName = header is null ? bodyKeyName : Header;
+        operation = header is null ? $"{operation}-{bodyKeyName}" : operation;
 
         var options = context.RequestServices.GetRequiredService<GatewayOptions>();
         var grain = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IIdempotencyGrain>(GrainKey(tenantId, operation, key));
@@ -61,10 +69,10 @@ internal static class IdempotentRequest
                 return Stored(claim.Response!);
             case IdempotencyClaimStatus.Mismatch:
                 return Problem.Result(context, Problem.Details(context, StatusCodes.Status422UnprocessableEntity, ProblemTypes.IdempotencyKeyMismatch,
-                    "Idempotency key reused", $"{Header} '{key}' was used with a different request; use a new key for a new request.", "idempotency_key_mismatch"));
+                    "Idempotency key reused", $"{keyName} '{key}' was used with a different request; use a new one for a new request.", "idempotency_key_mismatch"));
             case IdempotencyClaimStatus.InFlight:
                 return Problem.Result(context, Problem.Details(context, StatusCodes.Status409Conflict, ProblemTypes.IdempotencyKeyInFlight,
-                    "Request in progress", $"A request with {Header} '{key}' is still running; retry after it finishes.", "idempotency_key_in_flight"));
+                    "Request in progress", $"A request with {keyName} '{key}' is still running; retry after it finishes.", "idempotency_key_in_flight"));
         }
 
         Outcome outcome;
