@@ -137,10 +137,12 @@ public sealed class AdmissionApiTests
         Assert.Equal(40, (long)usage["budgets"]!.AsArray().Single(b => (string?)b!["quota"] == "cost")!["current"]!);
     }
 
-    [Fact]
-    public async Task An_event_id_sent_without_an_idempotency_key_is_counted_once_however_many_events_came_between()
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task An_event_id_sent_without_an_idempotency_key_is_counted_once_however_many_events_came_between(Backend backend)
     {
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        await using var server = await GatewayServer.StartAsync(backend);
         using var tenant = server.Client(await server.Admin().CreateTenantWithKey(
             "acme", """[{"name":"cost","kind":"budget","limit":1000000,"period":"day"},{"name":"calls","kind":"budget","limit":1000000,"period":"day"}]"""));
 
@@ -157,19 +159,34 @@ public sealed class AdmissionApiTests
         Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
         var changed = await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":41,"eventId":"invoice-7"}""")).Problem(422, "idempotency_key_mismatch");
         Assert.Contains("eventId 'invoice-7'", (string?)changed["detail"], StringComparison.Ordinal);
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"calls","amount":40,"eventId":"invoice-7"}""")).Problem(422, "idempotency_key_mismatch");
+
+        // An eventId the service keeps for itself, or a malformed one, is refused each time before anything is kept.
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":1,"eventId":"job/p/1/cost"}""")).Problem(400, "invalid_event_id");
+            await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":1,"eventId":"has space"}""")).Problem(400, "invalid_event_id");
+        }
 
         var usage = await (await tenant.GetAsync("/v1/tenants/acme/usage")).Ok();
         Assert.Equal(40, (long)usage["budgets"]!.AsArray().Single(b => (string?)b!["quota"] == "cost")!["current"]!);
     }
 
-    [Fact]
-    public async Task A_tenant_created_again_under_a_deleted_ones_id_does_not_get_its_idempotent_answers()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_tenant_created_again_under_a_deleted_ones_id_does_not_get_its_idempotent_answers(bool asHeader)
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
         using var admin = server.Admin();
+
+        // The event's id as the Idempotency-Key, or as the body's eventId (kept as a key of its own).
+        Task<HttpResponseMessage> Record(HttpClient client) => asHeader
+            ? client.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":40}""", "invoice-1")
+            : client.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":40,"eventId":"invoice-1"}""");
         using (var old = server.Client(await admin.CreateTenantWithKey("acme", Quotas)))
         {
-            await (await old.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":40}""", "invoice-1")).Ok(201);
+            await (await Record(old)).Ok(201);
         }
 
         await (await admin.PostEmpty("/v1/tenants/acme/suspend")).Ok();
@@ -177,14 +194,14 @@ public sealed class AdmissionApiTests
         using var tenant = server.Client(await admin.CreateTenantWithKey("acme", Quotas));
 
         // The same key and body: the new tenant's usage is recorded, not answered from the deleted tenant's record.
-        var recorded = await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":40}""", "invoice-1");
+        var recorded = await Record(tenant);
         await recorded.Ok(201);
         Assert.False(recorded.Headers.Contains("Idempotent-Replayed"));
         var usage = await (await tenant.GetAsync("/v1/tenants/acme/usage")).Ok();
         Assert.Equal(40, (long)usage["budgets"]!.AsArray().Single(b => (string?)b!["quota"] == "cost")!["current"]!);
 
         // And the key works for the new tenant as it did for the old one.
-        var replay = await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":40}""", "invoice-1");
+        var replay = await Record(tenant);
         Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
     }
 

@@ -7,7 +7,11 @@ public sealed record LeaseRenewal(string LeaseId, DateTimeOffset ExpiresAt);
 /// <summary>The rate quota after an admitted hit: what is left and the whole seconds until the window frees units.</summary>
 public sealed record RateHit(string Quota, long Limit, long Remaining, double ResetSeconds);
 
-/// <summary>Budget usage as recorded. <see cref="Duplicate"/>: the event was counted before and was not counted again.</summary>
+/// <summary>
+/// Budget usage as recorded. <see cref="Duplicate"/>: the tenant had counted the event before and did not count it
+/// again. A retry the gateway replays (the SDK sends the event id as the Idempotency-Key) gets the first answer as it
+/// was, with Duplicate false and the totals of then.
+/// </summary>
 public sealed record UsageRecord(
     bool Duplicate,
     string Quota,

@@ -5,7 +5,7 @@ namespace Quotas.Core.Tenants;
 /// Usage is a fact, so <see cref="RecordUsage"/> always counts it (even over the limit or while suspended); <see cref="Check"/> is
 /// the admission question. Callers' event ids are remembered per tenant for the last <see cref="RememberedEventIds"/> distinct
 /// events (about 100 KB at most): a duplicate older than that is counted again, so callers retry within that horizon (the
-/// gateway's Idempotency-Key covers a day). The charges of pool jobs (event ids starting with
+/// gateway keeps an event id, or an Idempotency-Key, for a day). The charges of pool jobs (event ids starting with
 /// <see cref="TenantQuotas.PoolJobKeyPrefix"/>) are also remembered apart, until their pool says it will not send them
 /// again (<see cref="ForgetPoolCharges"/>), at most <see cref="RememberedPoolCharges"/>: however many events the tenant's
 /// callers record meanwhile, a pool that retries a charge after a crash counts it once.
@@ -63,7 +63,7 @@ public sealed class BudgetLedger
     /// <summary>Counts <paramref name="amount"/> in the period holding <paramref name="now"/>, once per <paramref name="eventId"/>.</summary>
     public UsageRecord RecordUsage(string eventId, string quota, long amount, DateTimeOffset now)
     {
-        Guard.Key(eventId, ValidationCodes.InvalidEventId, "event id");
+        ValidateEventId(eventId);
         var index = RequireQuota(quota);
         Guard.Amount(amount, quota);
         _ = Guard.Add(S(index).Consumed, amount, quota);
@@ -122,6 +122,9 @@ public sealed class BudgetLedger
     }
 
     internal bool Started(int index) => _state is not null && _state[index].EndTicks != 0;
+
+    /// <summary>Refuses an event id <see cref="RecordUsage"/> would refuse, for callers that check before they record.</summary>
+    public static void ValidateEventId(string? eventId) => Guard.Key(eventId, ValidationCodes.InvalidEventId, "event id");
 
     /// <summary>
     /// Forgets pool charges their pool has stored as paid, so it will never send them again; returns how many were held.

@@ -36,7 +36,7 @@ internal static class AdmissionEndpoints
             .WithName("HitRateLimit")
             .Accepts<RateHitRequest>(isOptional: true, "application/json")
             .Produces<RateHitResult>(StatusCodes.Status200OK).ReadsBody().ProducesProblem(StatusCodes.Status429TooManyRequests);
-        // 409 while a request with the same Idempotency-Key still runs, 422 for the key reused with another body.
+        // 409 while a request with the same Idempotency-Key (or eventId) still runs, 422 for it reused with another body.
         tenant.MapPost("/usage", (HttpContext context, string tenantId, RecordUsageRequest request) => RecordUsage(context, tenantId, request, grains))
             .WithName("RecordUsage")
             .Produces<UsageRecord>(StatusCodes.Status201Created).ReadsBody()
@@ -90,18 +90,33 @@ internal static class AdmissionEndpoints
             : QuotaRefusals.Refused(context, decision.ToAdmission());
     }
 
-    private static Task<IResult> RecordUsage(HttpContext context, string tenantId, RecordUsageRequest request, IGrainFactory grains) =>
-        IdempotentRequest.RunAsync(context, tenantId, "usage", request, async key =>
-        {
-            var eventId = request.EventId ?? key ?? throw new QuotaValidationException(
-                ValidationCodes.InvalidEventId, $"Recording usage needs an eventId in the body or an {IdempotentRequest.Header} header, so that a retry is counted once.");
-            ReservedIds.Refuse(eventId, request.EventId is null ? IdempotentRequest.Header : "eventId", ValidationCodes.InvalidEventId);
-            var record = await grains.GetGrain<ITenantGrain>(tenantId).RecordUsage(eventId, request.Quota, request.Amount);
-            return IdempotentRequest.Outcome.Success(StatusCodes.Status201Created, record);
-        },
-        // An eventId alone is kept as long as an Idempotency-Key: the tenant itself remembers only its last 1,024 events.
-        bodyKey: request.EventId,
-        bodyKeyName: "eventId");
+    /// <summary>
+    /// Records usage once per event: the Idempotency-Key, or else the body's eventId, is kept as the request's key (the
+    /// tenant itself remembers only its last 1,024 event ids). An eventId is kept apart from header keys (and their
+    /// records, stored before eventIds were kept, stay valid): the same event sent once each way is deduped by the
+    /// tenant alone.
+    /// </summary>
+    private static Task<IResult> RecordUsage(HttpContext context, string tenantId, RecordUsageRequest request, IGrainFactory grains)
+    {
+        var header = IdempotentRequest.KeyOf(context);
+        var eventId = request.EventId ?? header ?? throw new QuotaValidationException(
+            ValidationCodes.InvalidEventId, $"Recording usage needs an eventId in the body or an {IdempotentRequest.Header} header, so that a retry is counted once.");
+        var named = request.EventId is null ? IdempotentRequest.Header : "eventId";
+        ReservedIds.Refuse(eventId, named, ValidationCodes.InvalidEventId);
+        BudgetLedger.ValidateEventId(eventId);
+        return IdempotentRequest.RunAsync(
+            context,
+            tenantId,
+            header is null ? "usage-event" : "usage",
+            request,
+            async _ =>
+            {
+                var record = await grains.GetGrain<ITenantGrain>(tenantId).RecordUsage(eventId, request.Quota, request.Amount);
+                return IdempotentRequest.Outcome.Success(StatusCodes.Status201Created, record);
+            },
+            header ?? eventId,
+            header is null ? "eventId" : IdempotentRequest.Header);
+    }
 
     private static async Task<IResult> Report(string tenantId, string quota, ReportGaugeRequest request, IGrainFactory grains)
     {

@@ -10,7 +10,8 @@ using Quotas.Gateway.Problems;
 namespace Quotas.Gateway.Idempotency;
 
 /// <summary>
-/// <c>Idempotency-Key</c> handling, scoped per tenant and operation and kept for
+/// <c>Idempotency-Key</c> handling (and that of keys a body carries, such as a usage event id), scoped per tenant and
+/// operation and kept for
 /// <see cref="GatewayOptions.IdempotencyKeyLifetime"/>: a replay of the same request gets the stored response (with
 /// <c>Idempotent-Replayed: true</c>), the same key with a different body 422, a replay while the first still runs 409.
 /// Refusals worth retrying (429) and server errors are not stored, so a retry with the same key runs again.
@@ -39,24 +40,24 @@ internal static class IdempotentRequest
         return key;
     }
 
+    /// <summary>Runs <paramref name="run"/> at most once per key; without a key, just runs it.</summary>
+    public static Task<IResult> RunAsync<TBody>(
+        HttpContext context, string tenantId, string operation, TBody body, Func<string?, Task<Outcome>> run) =>
+        RunAsync(context, tenantId, operation, body, run, KeyOf(context), Header);
+
     /// <summary>
-    /// Runs <paramref name="run"/> at most once per key; without a key, just runs it. <paramref name="bodyKey"/>, when
-    /// given and the request has no <c>Idempotency-Key</c>, is a key the body carries (a usage event id), kept the same
-    /// time under a name of its own (<paramref name="bodyKeyName"/>), so that it never meets a header key.
+    /// <see cref="RunAsync{TBody}(HttpContext, string, string, TBody, Func{string?, Task{Outcome}})"/> with the key
+    /// given (checked already), named <paramref name="keyName"/> in the problems: a key the body carries, such as a
+    /// usage event id sent without an <c>Idempotency-Key</c>.
     /// </summary>
     public static async Task<IResult> RunAsync<TBody>(
-        HttpContext context, string tenantId, string operation, TBody body, Func<string?, Task<Outcome>> run, string? bodyKey = null, string bodyKeyName = "")
+        HttpContext context, string tenantId, string operation, TBody body, Func<string?, Task<Outcome>> run, string? key, string keyName)
     {
         var json = ApiJson.Options;
-        var header = KeyOf(context);
-        var key = header ?? bodyKey;
         if (key is null)
         {
             return (await run(null)).ToResult(json);
         }
-
-        var keyName = header is null ? bodyKeyName : Header;
-        operation = header is null ? $"{operation}-{bodyKeyName}" : operation;
 
         var options = context.RequestServices.GetRequiredService<GatewayOptions>();
         var grain = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IIdempotencyGrain>(GrainKey(tenantId, operation, key));
