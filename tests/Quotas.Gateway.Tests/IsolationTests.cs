@@ -105,6 +105,42 @@ public sealed class IsolationTests
         await (await admin.DeleteAsync($"/v1/tenants/acme/api-keys/{issued["keyId"]}")).Problem(404);
     }
 
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task A_tenants_keys_are_listed_to_the_admin_in_id_order_revoked_ones_marked_and_never_their_text(Backend backend)
+    {
+        await using var server = await GatewayServer.StartAsync(backend);
+        using var admin = server.Admin();
+        await (await admin.PostJson("/v1/tenants", """{"id":"acme"}""")).Ok(201);
+        await (await admin.PostJson("/v1/tenants", """{"id":"globex"}""")).Ok(201);
+        var issued = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            issued.Add((string)(await (await admin.PostAsync("/v1/tenants/acme/api-keys", null)).Ok(201))["keyId"]!);
+        }
+
+        await (await admin.PostAsync("/v1/tenants/globex/api-keys", null)).Ok(201);
+        issued.Sort(StringComparer.Ordinal);
+        await (await admin.DeleteAsync($"/v1/tenants/acme/api-keys/{issued[1]}")).Ok(204);
+
+        var firstPage = await admin.GetAsync("/v1/tenants/acme/api-keys?limit=2");
+        var first = await firstPage.Ok();
+        Assert.Contains("rel=\"next\"", firstPage.Headers.GetValues("Link").Single(), StringComparison.Ordinal);
+        var second = await (await admin.GetAsync($"/v1/tenants/acme/api-keys?limit=2&cursor={first["nextCursor"]}")).Ok();
+        var listed = first["items"]!.AsArray().Concat(second["items"]!.AsArray()).ToList();
+
+        Assert.Equal(issued, listed.Select(k => (string?)k!["keyId"]));
+        Assert.All(listed, k => Assert.Equal("acme", (string?)k!["tenantId"]));
+        Assert.All(listed, k => Assert.Null(k!["key"]));
+        Assert.Equal([false, true, false], listed.Select(k => k!["revokedAt"] is not null));
+        Assert.Null((string?)second["nextCursor"]);
+
+        await (await admin.GetAsync("/v1/tenants/nobody/api-keys")).Problem(404);
+        using var tenant = server.Client((string)(await (await admin.PostAsync("/v1/tenants/globex/api-keys", null)).Ok(201))["key"]!);
+        await (await tenant.GetAsync("/v1/tenants/globex/api-keys")).Problem(403, "forbidden");
+    }
+
     private static async Task<string> Challenge(HttpClient client)
     {
         using var response = await client.GetAsync("/v1/tenants/acme");

@@ -43,6 +43,10 @@ public sealed class TenantsApi
     public Task<IssuedApiKey> IssueApiKeyAsync(string tenantId, CancellationToken cancellationToken = default) =>
         _api.SendAsync<IssuedApiKey>(HttpMethod.Post, Paths.Tenant(tenantId) + "/api-keys", null, null, cancellationToken);
 
+    /// <summary>The tenant's keys in id order, revoked ones with the time (never the key text), <paramref name="pageSize"/> at a time.</summary>
+    public IAsyncEnumerable<ApiKeySummary> ListApiKeysAsync(string tenantId, int pageSize = 100, CancellationToken cancellationToken = default) =>
+        _api.ListAsync<ApiKeySummary>(Paths.Tenant(tenantId) + "/api-keys", pageSize, cancellationToken);
+
     public Task RevokeApiKeyAsync(string tenantId, string keyId, CancellationToken cancellationToken = default) =>
         _api.SendAsync(HttpMethod.Delete, Paths.Tenant(tenantId) + "/api-keys/" + Paths.Segment(keyId, nameof(keyId)), null, null, cancellationToken);
 }

@@ -86,5 +86,8 @@ public sealed record Tenant(
 /// <summary>Shown once: the key text cannot be read again.</summary>
 public sealed record IssuedApiKey(string KeyId, string TenantId, string Key, DateTimeOffset CreatedAt);
 
+/// <summary>A tenant's API key as listed: never its text. <see cref="RevokedAt"/> is set once it is revoked.</summary>
+public sealed record ApiKeySummary(string KeyId, string TenantId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+
 /// <summary>A new worker key of a pool: it reaches that pool's worker routes only. <paramref name="Key"/> is shown only here, once.</summary>
 public sealed record IssuedWorkerKey(string KeyId, string PoolId, string Key, DateTimeOffset CreatedAt);

@@ -40,6 +40,9 @@ public sealed record TenantResponse(
 /// <summary>Shown once: the key text is not stored and cannot be read again.</summary>
 public sealed record IssuedApiKey(string KeyId, string TenantId, string Key, DateTimeOffset CreatedAt);
 
+/// <summary>A tenant's API key as listed: never its text, which was shown once when it was issued.</summary>
+public sealed record ApiKeySummary(string KeyId, string TenantId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+
 /// <summary>A new worker key of a pool; <paramref name="Key"/> is shown only here, once.</summary>
 public sealed record IssuedWorkerKey(string KeyId, string PoolId, string Key, DateTimeOffset CreatedAt);
 

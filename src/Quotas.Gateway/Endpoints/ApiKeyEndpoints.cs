@@ -10,14 +10,30 @@ using Quotas.Gateway.Problems;
 
 namespace Quotas.Gateway.Endpoints;
 
-/// <summary>Tenant API keys: issue (the key text is shown once) and revoke.</summary>
+/// <summary>Tenant API keys: issue (the key text is shown once), list (never the key text) and revoke.</summary>
 internal static class ApiKeyEndpoints
 {
     public static void MapApiKeyEndpoints(this RouteGroupBuilder v1)
     {
         var keys = v1.MapGroup("/tenants/{tenantId}/api-keys").WithTags("API keys").RequireAdmin().NamesById();
         keys.MapPost("/", Issue).WithName("IssueApiKey").Produces<IssuedApiKey>(StatusCodes.Status201Created);
+        keys.MapGet("/", List).WithName("ListApiKeys").IsPaged();
         keys.MapDelete("/{keyId}", Revoke).WithName("RevokeApiKey").Produces(StatusCodes.Status204NoContent);
+    }
+
+    /// <summary>The tenant's keys in id order, revoked ones with the time; the tenant's own 404 when it does not exist.</summary>
+    private static async Task<Page<ApiKeySummary>> List(HttpContext context, string tenantId, string? cursor, int? limit, IGrainFactory grains)
+    {
+        var size = Paging.Limit(limit);
+        var tenant = grains.GetGrain<ITenantGrain>(tenantId);
+
+        // GetConfig answers unknown_tenant (404) for a tenant that does not exist, where the key ids would be empty.
+        await tenant.GetConfig();
+        var ids = (await tenant.GetApiKeyIds()).Where(id => cursor is null || string.CompareOrdinal(id, cursor) > 0).Order(StringComparer.Ordinal).Take(size + 1).ToList();
+        var page = ids.Take(size).ToList();
+        var infos = await Task.WhenAll(page.Select(id => grains.GetGrain<IApiKeyGrain>(id).Get()));
+        var keys = infos.OfType<ApiKeyInfo>().Select(info => new ApiKeySummary(info.KeyId, tenantId, info.CreatedAt, info.RevokedAt)).ToList();
+        return Paging.Page(context, keys, ids.Count > size ? page[^1] : null);
     }
 
     private static async Task<IResult> Issue(string tenantId, IGrainFactory grains)

@@ -58,6 +58,14 @@ public sealed class SdkEndToEndTests
         await admin.Tenants.RevokeApiKeyAsync("acme", key.KeyId);
         var revoked = await Assert.ThrowsAsync<QuotasApiException>(() => tenantClient.Tenants.GetAsync("acme"));
         Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
+        var keys = new List<ApiKeySummary>();
+        await foreach (var listedKey in admin.Tenants.ListApiKeysAsync("acme", pageSize: 1))
+        {
+            keys.Add(listedKey);
+        }
+
+        Assert.Equal(key.KeyId, Assert.Single(keys).KeyId);
+        Assert.NotNull(keys[0].RevokedAt);
 
         await admin.Tenants.SuspendAsync("t-4");
         await admin.Tenants.DeleteAsync("t-4");
