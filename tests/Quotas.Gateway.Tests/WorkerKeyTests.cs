@@ -58,4 +58,41 @@ public sealed class WorkerKeyTests
         await (await worker.PostJson("/v1/pools/gpu-pool/workers/w1/leases", Lease)).Problem(401, "unauthorized");
         await (await admin.PostAsync("/v1/pools/no-pool/worker-keys", null)).Problem(404, "unknown_pool");
     }
+
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task A_pools_worker_keys_are_listed_live_revoked_or_ended_by_the_pools_delete_and_never_with_their_text(Backend backend)
+    {
+        await using var server = await GatewayServer.StartAsync(backend);
+        using var admin = server.Admin();
+        await (await admin.PostJson("/v1/pools", Pool)).Ok(201);
+        await (await admin.PostJson("/v1/pools", """{"id":"other-pool","capacity":{"cpu":1000}}""")).Ok(201);
+        async Task<string> IssueAsync(string pool) => (string)(await (await admin.PostAsync($"/v1/pools/{pool}/worker-keys", null)).Ok(201))["keyId"]!;
+        var ended = await IssueAsync("gpu-pool");
+        var revoked = await IssueAsync("gpu-pool");
+        await IssueAsync("other-pool");
+        await (await admin.DeleteAsync($"/v1/pools/gpu-pool/worker-keys/{revoked}")).Ok(204);
+        await (await admin.DeleteAsync("/v1/pools/gpu-pool")).Ok(204);
+        await (await admin.GetAsync("/v1/pools/gpu-pool/worker-keys")).Problem(404, "unknown_pool");
+        await (await admin.PostJson("/v1/pools", Pool)).Ok(201);
+        var live = await IssueAsync("gpu-pool");
+
+        var firstPage = await admin.GetAsync("/v1/pools/gpu-pool/worker-keys?limit=2");
+        var first = await firstPage.Ok();
+        Assert.Contains("rel=\"next\"", firstPage.Headers.GetValues("Link").Single(), StringComparison.Ordinal);
+        var rest = await (await admin.GetAsync($"/v1/pools/gpu-pool/worker-keys?limit=2&cursor={first["nextCursor"]}")).Ok();
+        var listed = first["items"]!.AsArray().Concat(rest["items"]!.AsArray()).ToDictionary(k => (string)k!["keyId"]!);
+
+        Assert.Equal(new[] { ended, revoked, live }.Order(StringComparer.Ordinal), listed.Keys.Order(StringComparer.Ordinal));
+        Assert.All(listed.Values, k => Assert.Null(k!["key"]));
+        Assert.Equal((false, false, true), ((bool)listed[ended]!["live"]!, (bool)listed[revoked]!["live"]!, (bool)listed[live]!["live"]!));
+        Assert.True((bool)listed[ended]!["endedByPoolDelete"]!);
+        Assert.NotNull(listed[revoked]!["revokedAt"]);
+        Assert.Null(listed[live]!["revokedAt"]);
+        Assert.False((bool)listed[live]!["endedByPoolDelete"]!);
+
+        using var worker = server.Client((string)(await (await admin.PostAsync("/v1/pools/gpu-pool/worker-keys", null)).Ok(201))["key"]!);
+        await (await worker.GetAsync("/v1/pools/gpu-pool/worker-keys")).Problem(403);
+    }
 }

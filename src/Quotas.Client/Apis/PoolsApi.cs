@@ -50,6 +50,10 @@ public sealed class PoolsApi
     public Task<IssuedWorkerKey> IssueWorkerKeyAsync(string poolId, CancellationToken cancellationToken = default) =>
         _api.SendAsync<IssuedWorkerKey>(HttpMethod.Post, Paths.Pool(poolId) + "/worker-keys", null, null, cancellationToken);
 
+    /// <summary>The pool's worker keys in id order, live or not (never the key text), <paramref name="pageSize"/> at a time.</summary>
+    public IAsyncEnumerable<WorkerKeySummary> ListWorkerKeysAsync(string poolId, int pageSize = 100, CancellationToken cancellationToken = default) =>
+        _api.ListAsync<WorkerKeySummary>(Paths.Pool(poolId) + "/worker-keys", pageSize, cancellationToken);
+
     public Task RevokeWorkerKeyAsync(string poolId, string keyId, CancellationToken cancellationToken = default) =>
         _api.SendAsync(HttpMethod.Delete, Paths.Pool(poolId) + "/worker-keys/" + Paths.Segment(keyId, nameof(keyId)), null, null, cancellationToken);
 

@@ -91,3 +91,9 @@ public sealed record ApiKeySummary(string KeyId, string TenantId, DateTimeOffset
 
 /// <summary>A new worker key of a pool: it reaches that pool's worker routes only. <paramref name="Key"/> is shown only here, once.</summary>
 public sealed record IssuedWorkerKey(string KeyId, string PoolId, string Key, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// A pool's worker key as listed, never its text: <see cref="Live"/> unless revoked (<see cref="RevokedAt"/>) or ended by
+/// a delete of its pool since it was issued (<see cref="EndedByPoolDelete"/>).
+/// </summary>
+public sealed record WorkerKeySummary(string KeyId, string PoolId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, bool EndedByPoolDelete, bool Live);

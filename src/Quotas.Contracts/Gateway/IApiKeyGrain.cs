@@ -41,8 +41,12 @@ public interface IApiKeyGrain : IGrainWithStringKey
     Task<bool> Revoke();
 }
 
-/// <summary>What is known about an API key (never its secret); a worker key has <paramref name="PoolId"/> and no tenant ("").</summary>
-public sealed record ApiKeyInfo(string KeyId, string TenantId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, string? PoolId = null);
+/// <summary>
+/// What is known about an API key (never its secret); a worker key has <paramref name="PoolId"/> and no tenant (""),
+/// and <paramref name="PoolDeletedAt"/>: its pool's last deletion time when it was issued (the key lives while the
+/// pool's is still that; a silo of an earlier release answers null).
+/// </summary>
+public sealed record ApiKeyInfo(string KeyId, string TenantId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, string? PoolId = null, DateTimeOffset? PoolDeletedAt = null);
 
 /// <summary>Whom a live key speaks for: exactly one of a tenant and a pool's workers.</summary>
 public sealed record ApiKeyScope(string? TenantId, string? PoolId);

@@ -3,9 +3,10 @@ using Grains;
 namespace Quotas.Contracts.Gateway;
 
 /// <summary>
-/// A sorted list of ids, for listing and paging: the tenants' (key <see cref="Key"/>) and the pools' (key
-/// <see cref="PoolsKey"/>). Tenants and pools add and remove themselves when they are created and deleted; both are
-/// idempotent.
+/// A sorted list of ids, for listing and paging: the tenants' (key <see cref="Key"/>), the pools' (key
+/// <see cref="PoolsKey"/>) and each pool's worker keys' (<see cref="WorkerKeysKeyPrefix"/>). Tenants and pools add
+/// and remove themselves when they are created and deleted; a worker key is added when it is issued and stays, to be
+/// listed as ended, after it is revoked or its pool deleted. Both are idempotent.
 /// </summary>
 public interface ITenantDirectoryGrain : IGrainWithStringKey
 {
@@ -13,6 +14,9 @@ public interface ITenantDirectoryGrain : IGrainWithStringKey
 
     /// <summary>The directory of pool ids (the same grain type: one sorted set of ids per key).</summary>
     const string PoolsKey = "pools";
+
+    /// <summary>The directory of a pool's worker key ids: this prefix and the pool id.</summary>
+    const string WorkerKeysKeyPrefix = "worker-keys/";
 
     Task Add(string tenantId);
 

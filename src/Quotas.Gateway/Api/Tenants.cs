@@ -43,6 +43,15 @@ public sealed record IssuedApiKey(string KeyId, string TenantId, string Key, Dat
 /// <summary>A tenant's API key as listed: never its text, which was shown once when it was issued.</summary>
 public sealed record ApiKeySummary(string KeyId, string TenantId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
 
+/// <summary>
+/// A pool's worker key as listed, never its text: live while <paramref name="RevokedAt"/> is null and
+/// <paramref name="EndedByPoolDelete"/> false (the pool was not deleted since the key was issued).
+/// </summary>
+public sealed record WorkerKeySummary(string KeyId, string PoolId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, bool EndedByPoolDelete)
+{
+    public bool Live => RevokedAt is null && !EndedByPoolDelete;
+}
+
 /// <summary>A new worker key of a pool; <paramref name="Key"/> is shown only here, once.</summary>
 public sealed record IssuedWorkerKey(string KeyId, string PoolId, string Key, DateTimeOffset CreatedAt);
 

@@ -21,6 +21,7 @@ internal static class WorkerKeyEndpoints
     {
         var keys = v1.MapGroup("/pools/{poolId}/worker-keys").WithTags("Workers").RequireAdmin().NamesById();
         keys.MapPost("/", Issue).WithName("IssueWorkerKey").Produces<IssuedWorkerKey>(StatusCodes.Status201Created);
+        keys.MapGet("/", List).WithName("ListWorkerKeys").IsPaged();
         keys.MapDelete("/{keyId}", Revoke).WithName("RevokeWorkerKey").Produces(StatusCodes.Status204NoContent);
     }
 
@@ -35,10 +36,37 @@ internal static class WorkerKeyEndpoints
             throw new SchedulingException(SchedulingErrorCodes.UnknownPool, $"Pool '{poolId}' does not exist; create it before issuing its worker keys.");
         }
 
+        // Listed before it is stored: a listing may name a key whose issue failed (it is skipped), never miss one.
         var (keyId, secret, text) = ApiKeyText.NewKey();
+        await Directory(grains, poolId).Add(keyId);
         var info = await grains.GetGrain<IApiKeyGrain>(keyId).RegisterWorker(poolId, ApiKeyText.Hash(secret), deletedAt);
         return TypedResults.Created($"/v1/pools/{poolId}/worker-keys/{keyId}", new IssuedWorkerKey(keyId, poolId, text, info.CreatedAt));
     }
+
+    /// <summary>
+    /// The pool's worker keys in id order, each live or not: revoked (with the time), or ended by a delete of the pool
+    /// since it was issued (a pool created again under the id does not take them). Keys issued before keys were listed
+    /// are not there.
+    /// </summary>
+    private static async Task<Page<WorkerKeySummary>> List(HttpContext context, string poolId, string? cursor, int? limit, IGrainFactory grains)
+    {
+        var size = Paging.Limit(limit);
+        var pool = JobEndpoints.Pool(grains, poolId);
+        if (await pool.GetConfig() is null)
+        {
+            throw new SchedulingException(SchedulingErrorCodes.UnknownPool, $"Pool '{poolId}' does not exist; its worker keys ended with it.");
+        }
+
+        var deletedAt = await pool.GetLastDeletedAt();
+        var ids = await Directory(grains, poolId).List(cursor, size);
+        var infos = await Task.WhenAll(ids.Select(id => grains.GetGrain<IApiKeyGrain>(id).Get()));
+        var keys = infos.OfType<ApiKeyInfo>().Where(info => info.PoolId == poolId).Select(info => new WorkerKeySummary(
+            info.KeyId, poolId, info.CreatedAt, info.RevokedAt, EndedByPoolDelete: info.PoolDeletedAt != deletedAt)).ToList();
+        return Paging.Page(context, keys, ids.Count == size ? ids[^1] : null);
+    }
+
+    private static ITenantDirectoryGrain Directory(IGrainFactory grains, string poolId) =>
+        grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.WorkerKeysKeyPrefix + poolId);
 
     private static async Task<IResult> Revoke(HttpContext context, string poolId, string keyId, IGrainFactory grains, CallerResolver callers) =>
         await ApiKeyEndpoints.RevokeAsync(keyId, info => info.PoolId == poolId, grains, callers)

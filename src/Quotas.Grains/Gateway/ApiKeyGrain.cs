@@ -101,7 +101,7 @@ public sealed class ApiKeyGrain([PersistentState("apikey")] IPersistentState<Api
         return true;
     }
 
-    private ApiKeyInfo Info() => new(GetPrimaryKeyString(), state.State.TenantId, state.State.CreatedAt, state.State.RevokedAt, state.State.PoolId);
+    private ApiKeyInfo Info() => new(GetPrimaryKeyString(), state.State.TenantId, state.State.CreatedAt, state.State.RevokedAt, state.State.PoolId, state.State.PoolDeletedAt);
 }
 
 public sealed class ApiKeyState

@@ -185,6 +185,14 @@ public sealed class SdkEndToEndTests
         var notAdmin = await Assert.ThrowsAsync<QuotasApiException>(() => worker.Pools.GetAsync("batch"));
         Assert.Equal(HttpStatusCode.Forbidden, notAdmin.StatusCode);
         await admin.Pools.RevokeWorkerKeyAsync("batch", workerKey.KeyId);
+        var workerKeys = new List<WorkerKeySummary>();
+        await foreach (var listedKey in admin.Pools.ListWorkerKeysAsync("batch"))
+        {
+            workerKeys.Add(listedKey);
+        }
+
+        Assert.Equal(workerKey.KeyId, Assert.Single(workerKeys).KeyId);
+        Assert.False(workerKeys[0].Live);
         Assert.Equal(CompletionStatus.Completed, done.Status);
         Assert.Equal(JobState.Succeeded, (await sdk.Jobs.GetAsync("acme", "batch", job.Id)).State);
 
