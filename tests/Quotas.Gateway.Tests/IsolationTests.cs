@@ -139,6 +139,13 @@ public sealed class IsolationTests
         await (await admin.GetAsync("/v1/tenants/nobody/api-keys")).Problem(404);
         using var tenant = server.Client((string)(await (await admin.PostAsync("/v1/tenants/globex/api-keys", null)).Ok(201))["key"]!);
         await (await tenant.GetAsync("/v1/tenants/globex/api-keys")).Problem(403, "forbidden");
+        await (await tenant.GetAsync("/v1/tenants/acme/api-keys")).Problem(403, "forbidden");
+
+        // A tenant deleted and created again under its id starts with no keys.
+        await (await admin.PostEmpty("/v1/tenants/acme/suspend")).Ok();
+        await (await admin.DeleteAsync("/v1/tenants/acme")).Ok(204);
+        await (await admin.PostJson("/v1/tenants", """{"id":"acme"}""")).Ok(201);
+        Assert.Empty((await (await admin.GetAsync("/v1/tenants/acme/api-keys")).Ok())["items"]!.AsArray());
     }
 
     private static async Task<string> Challenge(HttpClient client)

@@ -59,6 +59,8 @@ public sealed class KeyRevocationRaceTests
             public Task<ApiKeyInfo?> Get() => inner.Get();
 
             public Task<bool> Revoke() => inner.Revoke();
+
+            public Task<bool> IsLive() => inner.IsLive();
         }
     }
 }

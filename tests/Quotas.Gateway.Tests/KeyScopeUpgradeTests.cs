@@ -21,6 +21,21 @@ public sealed class KeyScopeUpgradeTests
     }
 
 
+    [Fact]
+    public async Task A_worker_key_whose_silo_cannot_say_whether_it_is_live_is_listed_as_unknown()
+    {
+        await using var server = await GatewayServer.StartAsync(
+            Backend.EmbeddedSqlite, wrapGrains: grains => new InterceptingGrains<IApiKeyGrain>(grains, key => new WithoutIsLive(key)));
+        using var admin = server.Admin();
+        await (await admin.PostJson("/v1/pools", """{"id":"gpu-pool","capacity":{"cpu":1000}}""")).Ok(201);
+        var issued = await (await admin.PostAsync("/v1/pools/gpu-pool/worker-keys", null)).Ok(201);
+
+        var listed = Assert.Single((await (await admin.GetAsync("/v1/pools/gpu-pool/worker-keys")).Ok())["items"]!.AsArray());
+
+        Assert.Equal((string?)issued["keyId"], (string?)listed!["keyId"]);
+        Assert.Null(listed["live"]);
+    }
+
     /// <summary>An API key grain that answers VerifyScope as a silo of the earlier release does: an unknown method.</summary>
     private sealed class Earlier(IApiKeyGrain inner) : IApiKeyGrain
     {
@@ -36,5 +51,25 @@ public sealed class KeyScopeUpgradeTests
         public Task<ApiKeyInfo?> Get() => inner.Get();
 
         public Task<bool> Revoke() => inner.Revoke();
+
+        public Task<bool> IsLive() => throw new NotSupportedException("unknown method");
+    }
+
+    /// <summary>Key grains that know everything but IsLive: issued by this release, answered by a silo of the one before.</summary>
+    private sealed class WithoutIsLive(IApiKeyGrain inner) : IApiKeyGrain
+    {
+        public Task<ApiKeyInfo> Register(string tenantId, string secretHash) => inner.Register(tenantId, secretHash);
+
+        public Task<ApiKeyInfo> RegisterWorker(string poolId, string secretHash, DateTimeOffset? poolDeletedAt) => inner.RegisterWorker(poolId, secretHash, poolDeletedAt);
+
+        public Task<string?> Verify(string secretHash) => inner.Verify(secretHash);
+
+        public Task<ApiKeyScope?> VerifyScope(string secretHash) => inner.VerifyScope(secretHash);
+
+        public Task<ApiKeyInfo?> Get() => inner.Get();
+
+        public Task<bool> Revoke() => inner.Revoke();
+
+        public Task<bool> IsLive() => throw new NotSupportedException("unknown method");
     }
 }

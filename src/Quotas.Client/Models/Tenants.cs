@@ -93,7 +93,7 @@ public sealed record ApiKeySummary(string KeyId, string TenantId, DateTimeOffset
 public sealed record IssuedWorkerKey(string KeyId, string PoolId, string Key, DateTimeOffset CreatedAt);
 
 /// <summary>
-/// A pool's worker key as listed, never its text: <see cref="Live"/> unless revoked (<see cref="RevokedAt"/>) or ended by
-/// a delete of its pool since it was issued (<see cref="EndedByPoolDelete"/>).
+/// A pool's worker key as listed, never its text. <see cref="Live"/> is false once it is revoked (<see cref="RevokedAt"/>)
+/// or its pool was deleted since it was issued; null while the service, during an upgrade, cannot say.
 /// </summary>
-public sealed record WorkerKeySummary(string KeyId, string PoolId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, bool EndedByPoolDelete, bool Live);
+public sealed record WorkerKeySummary(string KeyId, string PoolId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, bool? Live);

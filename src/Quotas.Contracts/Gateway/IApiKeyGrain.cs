@@ -39,14 +39,18 @@ public interface IApiKeyGrain : IGrainWithStringKey
 
     /// <summary>Revokes the key for good; false when there was no live key.</summary>
     Task<bool> Revoke();
+
+    /// <summary>
+    /// Whether the key is live: stored, not revoked and, for a worker key, its pool not deleted since the key was issued
+    /// (as <see cref="VerifyScope"/> judges it). Added after the first release: an older silo answers that it does not
+    /// know the method.
+    /// </summary>
+    [Idempotent]
+    Task<bool> IsLive();
 }
 
-/// <summary>
-/// What is known about an API key (never its secret); a worker key has <paramref name="PoolId"/> and no tenant (""),
-/// and <paramref name="PoolDeletedAt"/>: its pool's last deletion time when it was issued (the key lives while the
-/// pool's is still that; a silo of an earlier release answers null).
-/// </summary>
-public sealed record ApiKeyInfo(string KeyId, string TenantId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, string? PoolId = null, DateTimeOffset? PoolDeletedAt = null);
+/// <summary>What is known about an API key (never its secret); a worker key has <paramref name="PoolId"/> and no tenant ("").</summary>
+public sealed record ApiKeyInfo(string KeyId, string TenantId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, string? PoolId = null);
 
 /// <summary>Whom a live key speaks for: exactly one of a tenant and a pool's workers.</summary>
 public sealed record ApiKeyScope(string? TenantId, string? PoolId);

@@ -44,13 +44,11 @@ public sealed record IssuedApiKey(string KeyId, string TenantId, string Key, Dat
 public sealed record ApiKeySummary(string KeyId, string TenantId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
 
 /// <summary>
-/// A pool's worker key as listed, never its text: live while <paramref name="RevokedAt"/> is null and
-/// <paramref name="EndedByPoolDelete"/> false (the pool was not deleted since the key was issued).
+/// A pool's worker key as listed, never its text. <paramref name="Live"/> is false once it is revoked (see
+/// <paramref name="RevokedAt"/>) or its pool deleted since it was issued; null while a silo of an earlier release, during
+/// an upgrade, cannot say.
 /// </summary>
-public sealed record WorkerKeySummary(string KeyId, string PoolId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, bool EndedByPoolDelete)
-{
-    public bool Live => RevokedAt is null && !EndedByPoolDelete;
-}
+public sealed record WorkerKeySummary(string KeyId, string PoolId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, bool? Live);
 
 /// <summary>A new worker key of a pool; <paramref name="Key"/> is shown only here, once.</summary>
 public sealed record IssuedWorkerKey(string KeyId, string PoolId, string Key, DateTimeOffset CreatedAt);

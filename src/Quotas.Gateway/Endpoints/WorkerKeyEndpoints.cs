@@ -45,24 +45,48 @@ internal static class WorkerKeyEndpoints
 
     /// <summary>
     /// The pool's worker keys in id order, each live or not: revoked (with the time), or ended by a delete of the pool
-    /// since it was issued (a pool created again under the id does not take them). Keys issued before keys were listed
-    /// are not there.
+    /// since it was issued, which also lists the keys of a pool deleted earlier under the id. Keys issued by a gateway
+    /// of an earlier release are not there.
     /// </summary>
     private static async Task<Page<WorkerKeySummary>> List(HttpContext context, string poolId, string? cursor, int? limit, IGrainFactory grains)
     {
         var size = Paging.Limit(limit);
-        var pool = JobEndpoints.Pool(grains, poolId);
-        if (await pool.GetConfig() is null)
+        if (await JobEndpoints.Pool(grains, poolId).GetConfig() is null)
         {
             throw new SchedulingException(SchedulingErrorCodes.UnknownPool, $"Pool '{poolId}' does not exist; its worker keys ended with it.");
         }
 
-        var deletedAt = await pool.GetLastDeletedAt();
         var ids = await Directory(grains, poolId).List(cursor, size);
-        var infos = await Task.WhenAll(ids.Select(id => grains.GetGrain<IApiKeyGrain>(id).Get()));
-        var keys = infos.OfType<ApiKeyInfo>().Where(info => info.PoolId == poolId).Select(info => new WorkerKeySummary(
-            info.KeyId, poolId, info.CreatedAt, info.RevokedAt, EndedByPoolDelete: info.PoolDeletedAt != deletedAt)).ToList();
+        var keys = new List<WorkerKeySummary>(ids.Count);
+        foreach (var batch in ids.Chunk(ApiKeyEndpoints.KeysReadAtOnce))
+        {
+            var described = await Task.WhenAll(batch.Select(id => DescribeAsync(grains.GetGrain<IApiKeyGrain>(id))));
+            keys.AddRange(described.OfType<WorkerKeySummary>().Where(key => key.PoolId == poolId));
+        }
+
         return Paging.Page(context, keys, ids.Count == size ? ids[^1] : null);
+    }
+
+    /// <summary>A worker key's summary; null when it was never stored (its issue stopped after it was listed).</summary>
+    private static async Task<WorkerKeySummary?> DescribeAsync(IApiKeyGrain key)
+    {
+        if (await key.Get() is not { PoolId: { } pool } info)
+        {
+            return null;
+        }
+
+        bool? live;
+        try
+        {
+            live = await key.IsLive();
+        }
+        catch (NotSupportedException)
+        {
+            // A key grain on a silo of an earlier release, during an upgrade: not known.
+            live = null;
+        }
+
+        return new WorkerKeySummary(info.KeyId, pool, info.CreatedAt, info.RevokedAt, live);
     }
 
     private static ITenantDirectoryGrain Directory(IGrainFactory grains, string poolId) =>

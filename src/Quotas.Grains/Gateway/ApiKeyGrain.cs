@@ -67,11 +67,18 @@ public sealed class ApiKeyGrain([PersistentState("apikey")] IPersistentState<Api
             return new ApiKeyScope(state.State.TenantId, null);
         }
 
-        // A pool deleted (and perhaps created again under its id) since the key was issued does not keep its workers:
-        // the deletion time the pool keeps must still be the one read when the key was issued (values, not clocks).
-        var deletedAt = await GrainFactory.GetGrain<IFairShareSchedulerGrain>(pool).GetLastDeletedAt();
-        return deletedAt == state.State.PoolDeletedAt ? new ApiKeyScope(null, pool) : null;
+        return await PoolKeptAsync(pool) ? new ApiKeyScope(null, pool) : null;
     }
+
+    public async Task<bool> IsLive() =>
+        state.RecordExists && state.State.RevokedAt is null && (state.State.PoolId is not { } pool || await PoolKeptAsync(pool));
+
+    /// <summary>
+    /// A pool deleted (and perhaps created again under its id) since the key was issued does not keep its workers: the
+    /// deletion time the pool keeps must still be the one read when the key was issued (values, not clocks).
+    /// </summary>
+    private async Task<bool> PoolKeptAsync(string pool) =>
+        await GrainFactory.GetGrain<IFairShareSchedulerGrain>(pool).GetLastDeletedAt() == state.State.PoolDeletedAt;
 
     private bool Matches(string secretHash) =>
         state.RecordExists && state.State.RevokedAt is null && secretHash is not null
@@ -101,7 +108,7 @@ public sealed class ApiKeyGrain([PersistentState("apikey")] IPersistentState<Api
         return true;
     }
 
-    private ApiKeyInfo Info() => new(GetPrimaryKeyString(), state.State.TenantId, state.State.CreatedAt, state.State.RevokedAt, state.State.PoolId, state.State.PoolDeletedAt);
+    private ApiKeyInfo Info() => new(GetPrimaryKeyString(), state.State.TenantId, state.State.CreatedAt, state.State.RevokedAt, state.State.PoolId);
 }
 
 public sealed class ApiKeyState

@@ -4,7 +4,8 @@ using Quotas.Contracts.Gateway;
 namespace Quotas.Grains.Gateway;
 
 /// <summary>
-/// The sorted tenant ids. One grain holds them all: listing is an admin operation, and a sorted set of 100,000 ids is
+/// A sorted set of ids (tenants, pools, a pool's worker keys; see <see cref="ITenantDirectoryGrain"/>). One grain holds
+/// each set: listing is an admin operation, and a sorted set of 100,000 ids is
 /// a few megabytes; each create or delete rewrites the list (fine at admin rates, the reason not to use it per call).
 /// </summary>
 [GrainType("tenant-directory")]

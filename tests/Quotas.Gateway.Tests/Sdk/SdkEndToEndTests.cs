@@ -193,6 +193,7 @@ public sealed class SdkEndToEndTests
 
         Assert.Equal(workerKey.KeyId, Assert.Single(workerKeys).KeyId);
         Assert.False(workerKeys[0].Live);
+        Assert.NotNull(workerKeys[0].RevokedAt);
         Assert.Equal(CompletionStatus.Completed, done.Status);
         Assert.Equal(JobState.Succeeded, (await sdk.Jobs.GetAsync("acme", "batch", job.Id)).State);
 
