@@ -25,7 +25,7 @@ public sealed class KeyScopeUpgradeTests
     public async Task A_worker_key_whose_silo_cannot_say_whether_it_is_live_is_listed_as_unknown()
     {
         await using var server = await GatewayServer.StartAsync(
-            Backend.EmbeddedSqlite, wrapGrains: grains => new InterceptingGrains<IApiKeyGrain>(grains, key => new WithoutIsLive(key)));
+            Backend.EmbeddedSqlite, wrapGrains: grains => new InterceptingGrains<IApiKeyGrain>(grains, key => new Earlier(key, knowsWorkerKeys: true)));
         using var admin = server.Admin();
         await (await admin.PostJson("/v1/pools", """{"id":"gpu-pool","capacity":{"cpu":1000}}""")).Ok(201);
         var issued = await (await admin.PostAsync("/v1/pools/gpu-pool/worker-keys", null)).Ok(201);
@@ -36,35 +36,21 @@ public sealed class KeyScopeUpgradeTests
         Assert.Null(listed["live"]);
     }
 
-    /// <summary>An API key grain that answers VerifyScope as a silo of the earlier release does: an unknown method.</summary>
-    private sealed class Earlier(IApiKeyGrain inner) : IApiKeyGrain
+    /// <summary>
+    /// An API key grain on a silo of an earlier release: it does not know IsLive and, before worker keys
+    /// (<paramref name="knowsWorkerKeys"/> false), neither VerifyScope nor RegisterWorker: each answers an unknown method.
+    /// </summary>
+    private sealed class Earlier(IApiKeyGrain inner, bool knowsWorkerKeys = false) : IApiKeyGrain
     {
         public Task<ApiKeyInfo> Register(string tenantId, string secretHash) => inner.Register(tenantId, secretHash);
 
         public Task<ApiKeyInfo> RegisterWorker(string poolId, string secretHash, DateTimeOffset? poolDeletedAt) =>
-            throw new NotSupportedException("unknown method");
+            knowsWorkerKeys ? inner.RegisterWorker(poolId, secretHash, poolDeletedAt) : throw new NotSupportedException("unknown method");
 
         public Task<string?> Verify(string secretHash) => inner.Verify(secretHash);
 
-        public Task<ApiKeyScope?> VerifyScope(string secretHash) => throw new NotSupportedException("unknown method");
-
-        public Task<ApiKeyInfo?> Get() => inner.Get();
-
-        public Task<bool> Revoke() => inner.Revoke();
-
-        public Task<bool> IsLive() => throw new NotSupportedException("unknown method");
-    }
-
-    /// <summary>Key grains that know everything but IsLive: issued by this release, answered by a silo of the one before.</summary>
-    private sealed class WithoutIsLive(IApiKeyGrain inner) : IApiKeyGrain
-    {
-        public Task<ApiKeyInfo> Register(string tenantId, string secretHash) => inner.Register(tenantId, secretHash);
-
-        public Task<ApiKeyInfo> RegisterWorker(string poolId, string secretHash, DateTimeOffset? poolDeletedAt) => inner.RegisterWorker(poolId, secretHash, poolDeletedAt);
-
-        public Task<string?> Verify(string secretHash) => inner.Verify(secretHash);
-
-        public Task<ApiKeyScope?> VerifyScope(string secretHash) => inner.VerifyScope(secretHash);
+        public Task<ApiKeyScope?> VerifyScope(string secretHash) =>
+            knowsWorkerKeys ? inner.VerifyScope(secretHash) : throw new NotSupportedException("unknown method");
 
         public Task<ApiKeyInfo?> Get() => inner.Get();
 

@@ -14,7 +14,7 @@ namespace Quotas.Gateway.Endpoints;
 internal static class ApiKeyEndpoints
 {
     /// <summary>Key grains a list page asks at once: a page of 1,000 keys does not wake 1,000 grains in one go.</summary>
-    internal const int KeysReadAtOnce = 32;
+    private const int KeysReadAtOnce = 32;
 
     public static void MapApiKeyEndpoints(this RouteGroupBuilder v1)
     {
@@ -34,16 +34,24 @@ internal static class ApiKeyEndpoints
         await tenant.GetConfig();
         var ids = (await tenant.GetApiKeyIds()).Where(id => cursor is null || string.CompareOrdinal(id, cursor) > 0).Order(StringComparer.Ordinal).Take(size + 1).ToList();
         var page = ids.Take(size).ToList();
-        var keys = new List<ApiKeySummary>(page.Count);
-        foreach (var batch in page.Chunk(KeysReadAtOnce))
+        // Only keys stored as this tenant's: an id recorded for a key whose issue stopped halfway is left out.
+        var infos = await ReadKeysAsync(page, id => grains.GetGrain<IApiKeyGrain>(id).Get());
+        var keys = infos.Where(info => info.TenantId == tenantId && info.PoolId is null)
+            .Select(info => new ApiKeySummary(info.KeyId, tenantId, info.CreatedAt, info.RevokedAt)).ToList();
+        return Paging.Page(context, keys, ids.Count > size ? page[^1] : null);
+    }
+
+    /// <summary>What <paramref name="read"/> answers for each key id, in order, <see cref="KeysReadAtOnce"/> at a time; nulls left out.</summary>
+    internal static async Task<List<T>> ReadKeysAsync<T>(IEnumerable<string> ids, Func<string, Task<T?>> read)
+        where T : class
+    {
+        var found = new List<T>();
+        foreach (var batch in ids.Chunk(KeysReadAtOnce))
         {
-            // Only keys stored as this tenant's: an id recorded for a key whose issue stopped halfway is left out.
-            var infos = await Task.WhenAll(batch.Select(id => grains.GetGrain<IApiKeyGrain>(id).Get()));
-            keys.AddRange(infos.OfType<ApiKeyInfo>().Where(info => info.TenantId == tenantId && info.PoolId is null)
-                .Select(info => new ApiKeySummary(info.KeyId, tenantId, info.CreatedAt, info.RevokedAt)));
+            found.AddRange((await Task.WhenAll(batch.Select(read))).OfType<T>());
         }
 
-        return Paging.Page(context, keys, ids.Count > size ? page[^1] : null);
+        return found;
     }
 
     private static async Task<IResult> Issue(string tenantId, IGrainFactory grains)

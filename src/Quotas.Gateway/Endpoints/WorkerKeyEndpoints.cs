@@ -57,14 +57,8 @@ internal static class WorkerKeyEndpoints
         }
 
         var ids = await Directory(grains, poolId).List(cursor, size);
-        var keys = new List<WorkerKeySummary>(ids.Count);
-        foreach (var batch in ids.Chunk(ApiKeyEndpoints.KeysReadAtOnce))
-        {
-            var described = await Task.WhenAll(batch.Select(id => DescribeAsync(grains.GetGrain<IApiKeyGrain>(id))));
-            keys.AddRange(described.OfType<WorkerKeySummary>().Where(key => key.PoolId == poolId));
-        }
-
-        return Paging.Page(context, keys, ids.Count == size ? ids[^1] : null);
+        var keys = await ApiKeyEndpoints.ReadKeysAsync(ids, id => DescribeAsync(grains.GetGrain<IApiKeyGrain>(id)));
+        return Paging.Page(context, keys.Where(key => key.PoolId == poolId).ToList(), ids.Count == size ? ids[^1] : null);
     }
 
     /// <summary>A worker key's summary; null when it was never stored (its issue stopped after it was listed).</summary>

@@ -101,7 +101,7 @@ internal static class PoolRecords
         var undelivered = snapshot.UndeliveredPreemptions.ToHashSet();
         foreach (var job in snapshot.Jobs)
         {
-            all[JobKey(job.Id)] = new() { Job = job, PreemptionUndelivered = undelivered.Contains(job.Id) ? true : null };
+            all[JobKey(job.Id)] = JobRecord(job, undelivered);
         }
 
         foreach (var usage in snapshot.Usage)
@@ -164,10 +164,10 @@ internal static class PoolRecords
             into.Add(new(SequenceKey, new PoolRecord { NextJobId = changes.NextJobId }));
         }
 
-        var undelivered = changes.UndeliveredPreemptions ?? [];
+        var undelivered = (changes.UndeliveredPreemptions ?? []).ToHashSet();
         foreach (var job in changes.Jobs)
         {
-            into.Add(new(JobKey(job.Id), new PoolRecord { Job = job, PreemptionUndelivered = undelivered.Contains(job.Id) ? true : null }));
+            into.Add(new(JobKey(job.Id), JobRecord(job, undelivered)));
         }
 
         foreach (var id in changes.Forgotten)
@@ -188,6 +188,10 @@ internal static class PoolRecords
     /// <summary>Adds the usage owed for a job as it is now: the completed job, or removal once paid.</summary>
     public static void AddOwed(List<KeyValuePair<string, PoolRecord?>> into, long job, JobInfo? owed) =>
         into.Add(new(OwedKey(job), owed is null ? null : new PoolRecord { OwedUsage = owed }));
+
+    /// <summary>A job's entry, with whether its mark was not yet delivered (see <see cref="PoolRecord.PreemptionUndelivered"/>).</summary>
+    private static PoolRecord JobRecord(JobInfo job, HashSet<JobId> undelivered) =>
+        new() { Job = job, PreemptionUndelivered = undelivered.Contains(job.Id) ? true : null };
 
     private static bool Same(PoolRecord a, PoolRecord b) =>
         a.Job is { } job ? job.Equals(b.Job) && a.PreemptionUndelivered == b.PreemptionUndelivered
