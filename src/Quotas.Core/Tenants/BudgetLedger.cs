@@ -155,10 +155,16 @@ public sealed class BudgetLedger
         var index = IndexOf(quota);
         if (index >= 0)
         {
-            S(index).StartTicks = start.UtcTicks;
-            S(index).EndTicks = end.UtcTicks;
-            S(index).Consumed = consumed;
-            S(index).OverSinceTicks = overSinceTicks;
+            ref var state = ref S(index);
+            state.StartTicks = start.UtcTicks;
+            state.EndTicks = end.UtcTicks;
+            state.Consumed = consumed;
+            state.OverSinceTicks = overSinceTicks;
+
+            // Bounds that are not a period of the budget as now defined were counted under another period or time
+            // zone (the quota was changed since): the next use moves the count onto the period as now defined.
+            var (periodStart, periodEnd) = BudgetCalendar.PeriodOf(start, _quotas[index].Period, _zone);
+            state.Redefined = periodStart.UtcTicks != start.UtcTicks || periodEnd.UtcTicks != end.UtcTicks;
         }
     }
 
@@ -182,23 +188,49 @@ public sealed class BudgetLedger
 
     private ref BudgetState S(int index) => ref (_state ??= new BudgetState[_quotas.Length])[index];
 
+    /// <summary>
+    /// Moves the budget to the period holding <paramref name="now"/> once its current one has ended. Only forward: a
+    /// time before the current period (a silo whose clock lags the one that counted, or a clock stepped back) counts in
+    /// the current period, since going back would start an earlier period afresh and lose what this one counted.
+    /// </summary>
     private void Roll(int index, DateTimeOffset now)
     {
-        if (now.UtcTicks < S(index).EndTicks && now.UtcTicks >= S(index).StartTicks)
+        ref var state = ref S(index);
+        if (state.Redefined)
+        {
+            MoveToRedefinedPeriod(ref state, index, now);
+            return;
+        }
+
+        if (now.UtcTicks < state.EndTicks)
         {
             return;
         }
 
         var (start, end) = BudgetCalendar.PeriodOf(now, _quotas[index].Period, _zone);
-        if (start.UtcTicks == S(index).StartTicks)
+        state.StartTicks = start.UtcTicks;
+        state.EndTicks = end.UtcTicks;
+        state.Consumed = 0;
+        state.OverSinceTicks = 0;
+    }
+
+    /// <summary>
+    /// After the budget's period or time zone changed: what was counted in the old period still counts in the new
+    /// period holding <paramref name="now"/> when the two overlap (a day's usage stays in the month that now holds
+    /// it; a month's usage so far stays in today's day, as no part of it can be told apart), and nothing otherwise.
+    /// </summary>
+    private void MoveToRedefinedPeriod(ref BudgetState state, int index, DateTimeOffset now)
+    {
+        var (start, end) = BudgetCalendar.PeriodOf(now, _quotas[index].Period, _zone);
+        if (state.EndTicks <= start.UtcTicks || state.StartTicks >= end.UtcTicks)
         {
-            return;
+            state.Consumed = 0;
+            state.OverSinceTicks = 0;
         }
 
-        S(index).StartTicks = start.UtcTicks;
-        S(index).EndTicks = end.UtcTicks;
-        S(index).Consumed = 0;
-        S(index).OverSinceTicks = 0;
+        state.StartTicks = start.UtcTicks;
+        state.EndTicks = end.UtcTicks;
+        state.Redefined = false;
     }
 }
 
@@ -209,4 +241,7 @@ internal struct BudgetState
     public long StartTicks;
     public long EndTicks;
     public long OverSinceTicks;
+
+    /// <summary>True while the bounds are those of the budget's period before its definition changed.</summary>
+    public bool Redefined;
 }
