@@ -20,6 +20,8 @@ public sealed class BadInputTests
         await (await admin.PostJson("/v1/tenants", """{"id":"Not_Valid"}""")).Problem(400, "invalid_tenant_id");
         await (await admin.PostJson("/v1/tenants", """{"id":"acme"}""")).Problem(409, "tenant_exists");
         await (await admin.PostJson("/v1/tenants", """{"id":"child","parentId":"ghost"}""")).Problem(400);
+        await (await admin.PostJson("/v1/tenants", """{"id":"zoned","timeZone":"Mars/Olympus"}""")).Problem(400, "invalid_time_zone");
+        await (await admin.PostJson("/v1/tenants", """{"id":"zoned","timeZone":"America"}""")).Problem(400, "invalid_time_zone");
         await (await admin.GetAsync("/v1/tenants/" + new string('a', 64))).Problem(400, "invalid_tenant_id");
         await (await admin.GetAsync("/v1/tenants?limit=0")).Problem(400);
         await (await admin.GetAsync("/v1/no-such-route")).Problem(404, "not_found");

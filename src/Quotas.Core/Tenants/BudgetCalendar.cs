@@ -10,14 +10,11 @@ public static class BudgetCalendar
             return TimeZoneInfo.Utc;
         }
 
-        try
-        {
-            return TimeZoneInfo.FindSystemTimeZoneById(id);
-        }
-        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
-        {
-            throw new QuotaValidationException(ValidationCodes.InvalidTimeZone, $"Time zone '{id}' is unknown: use an IANA id such as 'Europe/Berlin', or 'UTC'.");
-        }
+        // TryFind answers false for every failure, including the ones Find throws for names of the zone database's
+        // folders ("America", "Etc"), which are neither "not found" nor "invalid" on Linux.
+        return TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone)
+            ? zone
+            : throw new QuotaValidationException(ValidationCodes.InvalidTimeZone, $"Time zone '{id}' is unknown: use an IANA id such as 'Europe/Berlin', or 'UTC'.");
     }
 
     /// <summary>The period holding <paramref name="now"/>: start inclusive, end exclusive, both at local midnight.</summary>
