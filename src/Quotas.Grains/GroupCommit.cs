@@ -24,6 +24,13 @@ internal sealed class GroupCommit(Func<Task> write, Action restore)
         return batch.Task;
     }
 
+    /// <summary>
+    /// Completes once every change made so far is stored, for a call that changed nothing but answers from state a
+    /// write may still be storing (a retried submission finding the job a first one created): at once when no write
+    /// runs or waits, else with the next write, failing as the changes it answers from are lost.
+    /// </summary>
+    public Task SettledAsync() => _running is null ? Task.CompletedTask : PersistAsync();
+
     /// <summary>Waits until no write is running (before an operation that must not overlap a write, such as a clear).</summary>
     public async Task DrainAsync()
     {

@@ -352,7 +352,12 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     /// runs out; when the pool itself is gone, the tenant's lease still expires on its own.</summary>
     private static TimeSpan TenantLeaseTtl(TimeSpan workerLeaseTtl) => workerLeaseTtl * 2;
 
-    /// <summary>Runs a change in one synchronous step and, when <paramref name="changed"/> says the state moved, waits for its write.</summary>
+    /// <summary>
+    /// Runs a change in one synchronous step and, when <paramref name="changed"/> says the state moved, waits for its
+    /// write. When it did not, the answer may still come from a change another call made whose write has not ended (a
+    /// retried submission answering the job the first one created, a completion answered "already completed"): it
+    /// waits for that write too, so that nothing is acknowledged before it is stored.
+    /// </summary>
     private async Task<T> MutateAsync<T>(Func<FairShareScheduler, T> change, Func<T, bool> changed)
     {
         if (_deleting)
@@ -361,11 +366,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         }
 
         var result = change(Pool());
-        if (changed(result))
-        {
-            await _commit.PersistAsync();
-        }
-
+        await (changed(result) ? _commit.PersistAsync() : _commit.SettledAsync());
         return result;
     }
 

@@ -55,6 +55,31 @@ public sealed class SchedulerDurabilityTests
     }
 
     [Fact]
+    public async Task A_retried_submission_is_answered_only_once_the_job_it_finds_is_stored()
+    {
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, new ManualTimeProvider());
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("retried");
+        await pool.Configure(Pools.Small("retried"));
+
+        // The write that stores the job is held, and then fails, as a database that went away would.
+        var write = new HeldWrite("pool", "retried", failWith: "injected write failure");
+        faults.BeforeEntriesWrite = write.Gate;
+        var first = pool.Submit(Pools.Job(Pools.Alpha, "k-1"));
+        await write.Entered;
+
+        // The caller timed out and retries meanwhile: the pool finds the job the first submission made in memory.
+        var retry = pool.Submit(Pools.Job(Pools.Alpha, "k-1"));
+        write.Proceed();
+
+        // Neither is acknowledged: the job was never stored, and a retry after that creates it.
+        await Assert.ThrowsAnyAsync<Exception>(() => first);
+        await Assert.ThrowsAnyAsync<Exception>(() => retry);
+        var again = await pool.Submit(Pools.Job(Pools.Alpha, "k-1"));
+        Assert.True(again.Created);
+    }
+
+    [Fact]
     public async Task Queued_jobs_survive_killing_the_silo_that_holds_the_pool()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.PostgreSql(), silos: 3);
