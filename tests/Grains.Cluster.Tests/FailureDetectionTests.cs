@@ -1,5 +1,6 @@
 using Grains.Cluster.TestGrains;
 using Grains.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Grains.Cluster.Tests;
 
@@ -20,6 +21,41 @@ public sealed class FailureDetectionTests
         var view = cluster.Silos[0].Membership;
         Assert.Equal(MembershipStatus.Dead, view.StatusOf(address));
         Assert.True(view.Find(address)!.Suspicions.Count >= 2, "two survivors voted");
+    }
+
+    [Fact]
+    public async Task Silo_that_dies_while_leaving_is_voted_dead_and_its_grains_come_back()
+    {
+        await using var cluster = await TestCluster.StartAsync(Clusters.Options(new ActivationLedger(), 3));
+        await using var client = await cluster.CreateClientAsync();
+        var leaving = cluster.Silos[2];
+        var address = leaving.Address;
+        var keys = Enumerable.Range(0, 30).Select(i => $"leaving-{i}").ToList();
+        foreach (var key in keys)
+        {
+            await client.GrainFactory.GetGrain<IPlacedGrain>(key).Add(1);
+        }
+
+        // The silo begins to leave (its row says ShuttingDown, and it keeps its grains), then dies before its row
+        // says Dead: a process killed during its departure, or one whose departure outlasted its shutdown timeout.
+        await leaving.Services.GetRequiredService<ClusterParticipation>().BeginLeaveAsync(CancellationToken.None);
+        await cluster.Silos[0].RefreshMembershipAsync();
+        Assert.Equal(MembershipStatus.ShuttingDown, cluster.Silos[0].Membership.StatusOf(address));
+        await leaving.KillAsync();
+
+        var survivor = cluster.Silos[0];
+        var started = TimeProvider.System.GetTimestamp();
+        while (survivor.Membership.StatusOf(address) != MembershipStatus.Dead)
+        {
+            Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(30), $"the silo that died while leaving is still {survivor.Membership.StatusOf(address)}");
+            await Task.Delay(50);
+            await survivor.RefreshMembershipAsync();
+        }
+
+        foreach (var key in keys)
+        {
+            Assert.Equal(2, await client.GrainFactory.GetGrain<IPlacedGrain>(key).Add(1));
+        }
     }
 
     [Fact]

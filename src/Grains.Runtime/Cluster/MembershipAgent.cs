@@ -224,7 +224,12 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
         }
     }
 
-    /// <summary>The next silos after this one on a hash ring of the Active silos: each silo is watched by several others.</summary>
+    /// <summary>
+    /// The next silos after this one on a hash ring of the Active silos, so that each is watched by several others;
+    /// and every leaving silo. A leaving silo keeps its share of the grains until its row says Dead, which only it
+    /// writes at the end of its departure: one that crashes or hangs on the way must be voted dead like any other, or
+    /// its grains would stay unreachable for good.
+    /// </summary>
     private List<SiloAddress> ProbeTargets(MembershipSnapshot snapshot)
     {
         var ring = snapshot.ActiveSilos.OrderBy(s => StableHash.Of(s.ToString())).ToList();
@@ -232,6 +237,7 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
         var others = ring.Count - 1;
         return Enumerable.Range(1, Math.Min(_options.ProbedSilos, others))
             .Select(offset => ring[(index + offset) % ring.Count])
+            .Concat(snapshot.LeavingSilos.Where(silo => silo != _self.Address))
             .ToList();
     }
 

@@ -11,8 +11,8 @@ public sealed class MembershipSnapshot
         Entries = entries;
         ActiveSilos = entries.Where(e => e.Status == MembershipStatus.Active).Select(e => e.Silo).Order().ToArray();
         ActiveRing = new ConsistentHashRing(ActiveSilos);
-        var leaving = entries.Where(e => e.Status == MembershipStatus.ShuttingDown).Select(e => e.Silo).ToArray();
-        Ring = leaving.Length == 0 ? ActiveRing : new ConsistentHashRing(ActiveSilos.Concat(leaving));
+        LeavingSilos = entries.Where(e => e.Status == MembershipStatus.ShuttingDown).Select(e => e.Silo).Order().ToArray();
+        Ring = LeavingSilos.Count == 0 ? ActiveRing : new ConsistentHashRing(ActiveSilos.Concat(LeavingSilos));
     }
 
     public static MembershipSnapshot Empty { get; } = new(0, []);
@@ -22,6 +22,9 @@ public sealed class MembershipSnapshot
     public IReadOnlyList<MembershipEntry> Entries { get; }
 
     public IReadOnlyList<SiloAddress> ActiveSilos { get; }
+
+    /// <summary>ShuttingDown silos: leaving, and still holding their grains until they are Dead.</summary>
+    public IReadOnlyList<SiloAddress> LeavingSilos { get; }
 
     /// <summary>
     /// Where calls are sent: Active and ShuttingDown silos. A leaving silo keeps its grains until it has deactivated
