@@ -248,7 +248,10 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
                     return;
                 }
 
-                Volatile.Write(ref _writing, 0);
+                // A full fence, not a release store: the store must be visible before the queue is read below, or a
+                // frame queued meanwhile could find the flag still set while this writer finds the queue empty, and
+                // wait until the next frame.
+                Interlocked.Exchange(ref _writing, 0);
 
                 // A frame queued after the last dequeue but before the release found the flag set; take it now.
             }
