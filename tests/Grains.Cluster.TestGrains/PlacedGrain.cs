@@ -34,6 +34,15 @@ public interface IPlacedGrain : IGrainWithStringKey
     Task Fail(string message);
 
     Task FailWithCode(string code, string message);
+
+    /// <summary>Returns a result whose serialisation throws, as a result type with a faulty getter would.</summary>
+    Task<UnsendableResult> Unsendable();
+}
+
+/// <summary>A result the codec cannot write: reading its one property throws what a faulty getter would.</summary>
+public sealed class UnsendableResult
+{
+    public string Value => throw new NullReferenceException("a faulty getter");
 }
 
 /// <summary>An error with a stable code, shaped like the quota service's validation errors.</summary>
@@ -75,4 +84,6 @@ public sealed class PlacedGrain([PersistentState("placed")] IPersistentState<Pla
     public Task Fail(string message) => throw new InvalidOperationException(message);
 
     public Task FailWithCode(string code, string message) => throw new CodedException(code, message);
+
+    public Task<UnsendableResult> Unsendable() => Task.FromResult(new UnsendableResult());
 }

@@ -19,4 +19,20 @@ public sealed class RemoteExceptionTests
         Assert.Equal("unknown_tenant", coded.Code);
         Assert.Equal("Tenant 'x' does not exist.", coded.Message);
     }
+
+    [Fact]
+    public async Task A_result_that_cannot_be_sent_fails_the_call_at_once_and_the_silo_still_stops_gracefully()
+    {
+        await using var cluster = await TestCluster.StartAsync(Clusters.Options(new ActivationLedger(), 1));
+        await using var client = await cluster.CreateClientAsync();
+        var grain = client.GrainFactory.GetGrain<IPlacedGrain>("unsendable");
+
+        // Answered with the reason, not left to the caller's timeout.
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => grain.Unsendable());
+        Assert.Contains("could not be sent", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("a faulty getter", failure.Message, StringComparison.Ordinal);
+
+        // The call counts as answered: a graceful stop, which waits for every call in flight, ends.
+        await cluster.Silos[0].StopAsync().WaitAsync(TimeSpan.FromMinutes(1));
+    }
 }

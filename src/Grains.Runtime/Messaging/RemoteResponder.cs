@@ -13,8 +13,15 @@ internal sealed class RemoteResponder(GrainConnection connection, long correlati
     {
         if (Interlocked.Exchange(ref _responded, 1) == 0)
         {
-            connection.SendReply(Frames.Reply(correlationId, call, codec, maxFrameSize));
-            tracker.Completed();
+            try
+            {
+                connection.SendReply(Frames.Reply(correlationId, call, codec, maxFrameSize));
+            }
+            finally
+            {
+                // Counted as answered whatever happened: a call left counted would hold a graceful stop to its timeout.
+                tracker.Completed();
+            }
         }
     }
 

@@ -58,8 +58,10 @@ internal static class Frames
             frame.Seal(maxFrameSize);
             return frame;
         }
-        catch (Exception exception) when (exception is JsonException or NotSupportedException or InvalidOperationException)
+        catch (Exception exception)
         {
+            // Whatever the codec or the result's own code throws (a getter may throw anything), the caller is answered
+            // with the reason instead of waiting for its timeout.
             frame.Return();
             return Failure(correlationId, new InvalidOperationException($"The result of {call.Method.DisplayName} could not be sent: {exception.Message}", exception), maxFrameSize);
         }
