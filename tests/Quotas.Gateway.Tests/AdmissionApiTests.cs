@@ -110,6 +110,24 @@ public sealed class AdmissionApiTests
         Assert.Equal("\"requests\";r=0;t=10", again.Headers.GetValues("RateLimit").Single());
     }
 
+    [Fact]
+    public async Task A_token_bucket_s_policy_announces_its_burst_per_its_refill_time_as_its_reset_counts()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, time: time);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey(
+            "acme", """[{"name":"api","kind":"rate","algorithm":"tokenBucket","limit":100,"windowSeconds":60,"burst":10}]"""));
+
+        // 100 a minute with a burst of 10: 10 per 6 s, and an emptied bucket is full again 6 s later.
+        var emptied = await tenant.PostJson("/v1/tenants/acme/rate-limits/api/hits", """{"cost":10}""");
+        await emptied.Ok();
+        Assert.Equal("\"api\";q=10;w=6", emptied.Headers.GetValues("RateLimit-Policy").Single());
+        Assert.Equal("\"api\";r=0;t=6", emptied.Headers.GetValues("RateLimit").Single());
+
+        time.Advance(TimeSpan.FromSeconds(6));
+        await (await tenant.PostJson("/v1/tenants/acme/rate-limits/api/hits", """{"cost":10}""")).Ok();
+    }
+
     [Theory]
     [InlineData(Backend.EmbeddedSqlite)]
     [InlineData(Backend.PostgreSqlCluster)]

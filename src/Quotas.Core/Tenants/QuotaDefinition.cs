@@ -24,6 +24,14 @@ public sealed record QuotaDefinition(
     public static readonly TimeSpan MinWindow = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// The window a rate quota's <c>RateLimit-Policy</c> announces with its decisions' limit: a sliding window's own;
+    /// for a token bucket, whose decisions' limit is its burst, the time it takes to refill from empty, so that the
+    /// burst per that window is its rate (100 per minute with a burst of 10: 10 per 6 s).
+    /// </summary>
+    public TimeSpan PolicyWindow() =>
+        Algorithm == RateAlgorithm.TokenBucket ? TimeSpan.FromTicks(Ticks.CeilingDivide(Burst * Window.Ticks, Limit.Limit)) : Window;
+
     public static QuotaDefinition Gauge(string name, QuotaLimit limit) => Validated(new(name, QuotaKind.Gauge, limit));
 
     public static QuotaDefinition Reported(string name, QuotaLimit limit) => Validated(new(name, QuotaKind.ReportedGauge, limit));

@@ -55,7 +55,7 @@ public sealed class TokenBucket
         return TicksFor(_capacity - _scaled);
     }
 
-    private TimeSpan TicksFor(long missing) => missing <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks((missing + _rate - 1) / _rate);
+    private TimeSpan TicksFor(long missing) => TimeSpan.FromTicks(Ticks.CeilingDivide(missing, _rate));
 
     private void Refill(long nowTicks)
     {
@@ -67,6 +67,6 @@ public sealed class TokenBucket
 
         _lastTicks = nowTicks;
         var missing = _capacity - _scaled;
-        _scaled = elapsed >= (missing + _rate - 1) / _rate ? _capacity : _scaled + (elapsed * _rate);
+        _scaled = elapsed >= Ticks.CeilingDivide(missing, _rate) ? _capacity : _scaled + (elapsed * _rate);
     }
 }

@@ -296,7 +296,7 @@ public sealed partial class TenantGrain(
             var definition = effective[i];
             if (definition.Kind == QuotaKind.Rate && definition.Name == decision.Quota)
             {
-                window = definition.Window;
+                window = definition.PolicyWindow();
                 break;
             }
         }

@@ -32,6 +32,33 @@ public sealed class TokenBucketTimelineTests
     }
 
     [Fact]
+    public void A_burst_at_the_largest_the_window_allows_refills_at_its_rate_without_overflow()
+    {
+        // burst × window ticks is just under long.MaxValue; adding the rate to it would overflow.
+        const long burst = 922_337_203_685;
+        var rates = new RateBook([QuotaDefinition.TokenBucket("huge", 10_000_000, TimeSpan.FromSeconds(1), burst)]);
+
+        Assert.True(rates.Check("huge", burst, At(0)).Allowed);
+        var tickLater = rates.Check("huge", burst, At(0).AddTicks(1));
+        Assert.False(tickLater.Allowed);
+        Assert.Equal(1, tickLater.Remaining);
+        Assert.True(tickLater.RetryAfter > TimeSpan.FromDays(1), $"retry after {tickLater.RetryAfter}");
+        Assert.True(tickLater.ResetAfter > TimeSpan.Zero, $"reset after {tickLater.ResetAfter}");
+    }
+
+    [Theory]
+    [InlineData(100, 60, 10, 6)]   // 100 a minute, burst 10: 10 per 6 s
+    [InlineData(10, 10, 5, 5)]
+    [InlineData(3, 10, 2, 6.6666667)] // rounded up to the tick
+    [InlineData(7, 1, 7, 1)]
+    public void A_token_bucket_announces_its_burst_per_the_time_it_takes_to_refill(long rate, int windowSeconds, long burst, double policySeconds)
+    {
+        var definition = QuotaDefinition.TokenBucket("calls", rate, TimeSpan.FromSeconds(windowSeconds), burst);
+        Assert.Equal(policySeconds, definition.PolicyWindow().TotalSeconds, 6);
+        Assert.Equal(TimeSpan.FromSeconds(30), QuotaDefinition.SlidingWindow("s", QuotaLimit.Hard(5), TimeSpan.FromSeconds(30)).PolicyWindow());
+    }
+
+    [Fact]
     public void Idle_gap_refills_only_up_to_the_burst()
     {
         Assert.True(_rates.Check("calls", 5, At(0)).Allowed);
