@@ -262,20 +262,34 @@ public sealed partial class TenantGrain(
         return await Release(leaseId);
     }
 
+    /// <summary>
+    /// Renews a lease in every ancestor first: one that refuses (its quota has been over its soft limit past the
+    /// grace) refuses the renewal, and nothing is renewed here, so a child's lease never outlives an ancestor's hold
+    /// on its behalf. A renewal refused here after the ancestors renewed leaves their holds longer than the lease (by
+    /// at most the time to live), on the safe side.
+    /// </summary>
     public async Task<LeaseRenewal> Renew(string leaseId, TimeSpan ttl)
     {
+        if (Tenant().Config.ParentId is { } parent
+            && await Parent(parent).RenewChildReservation(ChildKey(leaseId), ttl) is { } above && RefusedAbove(above))
+        {
+            return above;
+        }
+
         var renewal = Tenant().Renew(leaseId, ttl, time.GetUtcNow());
         if (renewal.Renewed)
         {
             await CommitAsync(_tenant!);
-            if (_tenant!.Config.ParentId is { } parent)
-            {
-                await Parent(parent).RenewChildReservation(ChildKey(leaseId), ttl);
-            }
         }
 
         return renewal;
     }
+
+    /// <summary>
+    /// An ancestor's refusal to renew its hold. An ancestor that holds nothing for the lease (it does not cap the
+    /// quota, or its hold already expired) answers lease_not_found, which is not a refusal: nothing is renewed there.
+    /// </summary>
+    private static bool RefusedAbove(LeaseRenewal renewal) => !renewal.Renewed && renewal.ReasonCode != ReasonCodes.LeaseNotFound;
 
     public Task<RateDecision> CheckRate(string quota, long cost)
     {
@@ -390,8 +404,15 @@ public sealed partial class TenantGrain(
         return released;
     }
 
+    /// <summary>Renews the hold for a descendant's lease, ancestors first, as <see cref="Renew"/> does.</summary>
     public async Task<LeaseRenewal> RenewChildReservation(string childLeaseId, TimeSpan ttl)
     {
+        if (Tenant().Config.ParentId is { } parent
+            && await Parent(parent).RenewChildReservation(childLeaseId, ttl) is { } above && RefusedAbove(above))
+        {
+            return above;
+        }
+
         var tenant = Tenant();
         var renewal = tenant.ReservationFor(childLeaseId) is { } leaseId
             ? tenant.Renew(leaseId, ttl, time.GetUtcNow())
@@ -399,11 +420,6 @@ public sealed partial class TenantGrain(
         if (renewal.Renewed)
         {
             await CommitAsync(tenant);
-        }
-
-        if (tenant.Config.ParentId is { } parent)
-        {
-            await Parent(parent).RenewChildReservation(childLeaseId, ttl);
         }
 
         return renewal;

@@ -73,6 +73,34 @@ public sealed class TenantGrainTests
     }
 
     [Fact]
+    public async Task A_parent_past_its_soft_grace_refuses_a_child_s_renewal_and_the_child_s_lease_then_ends()
+    {
+        var time = new ManualTimeProvider();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var parent = cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("soft");
+        await parent.Create(TenantConfig.Create(
+            "soft", Tier.Basic, QuotaDefinition.Gauge("workers", QuotaLimit.Soft(10, 15, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)))));
+        var child = await Tenants.CreateAsync(cluster.GrainFactory, "soft-a", workers: 20, parent: "soft");
+        var lease = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("workers", 15, TimeSpan.FromMinutes(5), null));
+        var renewed = await child.Renew(lease.LeaseId!, TimeSpan.FromMinutes(5));
+        Assert.True(renewed.Renewed);
+
+        // The parent has been over its soft limit for longer than its burst and its grace: it renews nothing over it.
+        time.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1));
+        var refused = await child.Renew(lease.LeaseId!, TimeSpan.FromMinutes(5));
+
+        Assert.False(refused.Renewed);
+        Assert.Equal(ReasonCodes.SoftGraceExpired, refused.ReasonCode);
+        Assert.Equal("workers", refused.Quota);
+        Assert.Equal((15L, 10L), (refused.Current!.Value, refused.Limit!.Value));
+
+        // The lease ends when it was to end before the refusal, in the child and in the parent alike.
+        time.Advance(renewed.ExpiresAt!.Value - time.GetUtcNow());
+        Assert.Equal(0, Tenants.Used(await child.GetStats(), "workers"));
+        Assert.Equal(0, Tenants.Used(await parent.GetStats(), "workers"));
+    }
+
+    [Fact]
     public async Task A_suspended_tenant_is_denied_keeps_its_leases_and_is_deleted_only_when_forced()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
