@@ -186,9 +186,19 @@ public sealed partial class TenantGrain(
     public async Task<AdmissionDecision> Acquire(string quota, long amount, TimeSpan ttl, string? idempotencyKey)
     {
         var tenant = Tenant();
+        var sequence = tenant.Gauges.LastSequence;
         var decision = tenant.Acquire(quota, amount, ttl, idempotencyKey, time.GetUtcNow());
         if (decision is not AdmissionDecision.Allow { LeaseId: { } leaseId })
         {
+            QuotaMetrics.Decided("lease", decision);
+            return decision;
+        }
+
+        if (tenant.Gauges.LastSequence == sequence)
+        {
+            // A retried acquire answered with the lease its first attempt got (live or since released): that attempt
+            // asked the ancestors and stored it. Asking again could make an ancestor that has forgotten the key hold
+            // for a lease that will never be released, or, refused, take back a lease already acknowledged.
             QuotaMetrics.Decided("lease", decision);
             return decision;
         }
@@ -203,8 +213,10 @@ public sealed partial class TenantGrain(
             catch
             {
                 // Take the lease back so that memory never holds more than storage (a stored lease of a retried
-                // acquire comes back on the next activation, which errs on the safe side).
+                // acquire comes back on the next activation, which errs on the safe side), and release what the
+                // ancestors may have reserved before the failure (a timeout), rather than leave it to its expiry.
                 tenant.TakeBack(leaseId, time.GetUtcNow());
+                await ReleaseInAncestorsQuietlyAsync(leaseId);
                 throw;
             }
 
@@ -372,7 +384,18 @@ public sealed partial class TenantGrain(
 
         if (tenant.Config.ParentId is { } parent)
         {
-            var above = await Parent(parent).ReserveForChild(childLeaseId, quota, amount, ttl);
+            AdmissionDecision above;
+            try
+            {
+                above = await Parent(parent).ReserveForChild(childLeaseId, quota, amount, ttl);
+            }
+            catch
+            {
+                // Memory must not hold a reservation storage does not: the child takes its lease back and retries.
+                tenant.RollbackChildReservation(childLeaseId, now);
+                throw;
+            }
+
             if (!above.IsAllowed)
             {
                 tenant.RollbackChildReservation(childLeaseId, now);
@@ -465,6 +488,19 @@ public sealed partial class TenantGrain(
         }
     }
 
+    /// <summary>Best effort, on a path that already fails: an ancestor that cannot be reached lets its hold expire.</summary>
+    private async Task ReleaseInAncestorsQuietlyAsync(string leaseId)
+    {
+        try
+        {
+            await ReleaseInAncestorsAsync(leaseId);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogAncestorReleaseFailed(logger, exception, leaseId);
+        }
+    }
+
     private async Task CommitAsync(TenantQuotas tenant)
     {
         var previous = state.State.Snapshot;
@@ -492,4 +528,7 @@ public sealed partial class TenantGrain(
     private ITenantGrain Parent(TenantId id) => GrainFactory.GetGrain<ITenantGrain>(id.Value);
 
     private TenantQuotas Tenant() => _tenant ?? throw TenantErrors.Unknown(Id);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lease {LeaseId}'s acquire failed, and releasing what its ancestors may hold for it failed too; their hold expires with its time to live")]
+    private static partial void LogAncestorReleaseFailed(ILogger logger, Exception exception, string leaseId);
 }

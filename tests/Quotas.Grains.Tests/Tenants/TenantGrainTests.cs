@@ -101,6 +101,51 @@ public sealed class TenantGrainTests
     }
 
     [Fact]
+    public async Task A_retried_acquire_of_a_released_lease_holds_nothing_in_a_parent_that_forgot_it()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var parent = await Tenants.CreateAsync(cluster.GrainFactory, "dept", workers: 10);
+        var child = await Tenants.CreateAsync(cluster.GrainFactory, "dept-a", workers: 10, parent: "dept");
+        var sibling = await Tenants.CreateAsync(cluster.GrainFactory, "dept-b", workers: 10, parent: "dept");
+        var lease = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("workers", 5, TimeSpan.FromHours(1), "k1"));
+        Assert.True(await child.Release(lease.LeaseId!));
+
+        // The parent remembers the holds it released for all its children together; the sibling's make it forget.
+        for (var i = 0; i <= LeaseBook.RememberedReleases; i++)
+        {
+            var other = Assert.IsType<AdmissionDecision.Allow>(await sibling.Acquire("workers", 1, TimeSpan.FromHours(1), null));
+            await sibling.Release(other.LeaseId!);
+        }
+
+        // The retry is answered with the released lease, as the child remembers it, and reserves nothing anew.
+        var replay = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("workers", 5, TimeSpan.FromHours(1), "k1"));
+        Assert.Equal(lease.LeaseId, replay.LeaseId);
+        Assert.Equal(0, Tenants.Used(await parent.GetStats(), "workers"));
+        Assert.Equal(0, Tenants.Used(await child.GetStats(), "workers"));
+    }
+
+    [Fact]
+    public async Task An_acquire_that_fails_in_a_grandparent_leaves_no_hold_in_the_parent()
+    {
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults);
+        var grandparent = await Tenants.CreateAsync(cluster.GrainFactory, "corp", workers: 10);
+        var parent = await Tenants.CreateAsync(cluster.GrainFactory, "corp-unit", workers: 10, parent: "corp");
+        var child = await Tenants.CreateAsync(cluster.GrainFactory, "corp-team", workers: 10, parent: "corp-unit");
+
+        // The grandparent cannot store its hold: the acquire fails at the top, after the parent reserved in memory.
+        var write = new HeldWrite("tenant", "corp", failWith: "injected write failure");
+        faults.BeforeWrite = write.Gate;
+        write.Proceed();
+        await Assert.ThrowsAnyAsync<Exception>(() => child.Acquire("workers", 5, TimeSpan.FromHours(1), null));
+
+        Assert.Equal(0, Tenants.Used(await grandparent.GetStats(), "workers"));
+        Assert.Equal(0, Tenants.Used(await parent.GetStats(), "workers"));
+        Assert.Equal(0, Tenants.Used(await child.GetStats(), "workers"));
+        Assert.True((await child.Acquire("workers", 10, TimeSpan.FromHours(1), null)).IsAllowed);
+    }
+
+    [Fact]
     public async Task A_suspended_tenant_is_denied_keeps_its_leases_and_is_deleted_only_when_forced()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
