@@ -200,6 +200,13 @@ public sealed partial class TenantQuotas
         return decision;
     }
 
+    /// <summary>
+    /// The descendant's lease a hold of this tenant stands for, under the key it was reserved with in every ancestor;
+    /// null for a lease of the tenant's own (a client's, or a pool's for a running job).
+    /// </summary>
+    public string? ChildLeaseOf(string leaseId) =>
+        Gauges.KeyOf(leaseId) is { } key && key.StartsWith(ChildKeyPrefix, StringComparison.Ordinal) ? key[ChildKeyPrefix.Length..] : null;
+
     /// <summary>The lease of this tenant that holds the reservation for <paramref name="childLeaseId"/>, if live.</summary>
     public string? ReservationFor(string childLeaseId)
     {

@@ -117,7 +117,8 @@ public sealed partial class TenantGrain(
 
         foreach (var lease in tenant.Gauges.Leases())
         {
-            await ReleaseInAncestorsAsync(lease.LeaseId);
+            // A hold for a child's lease is known above under that child's key, as the child reserved it there.
+            await ReleaseKeyInAncestorsAsync(tenant.ChildLeaseOf(lease.LeaseId) ?? ChildKey(lease.LeaseId));
         }
 
         // Its jobs go from every pool before the state is cleared, as its keys are revoked: a failure leaves the tenant
@@ -208,7 +209,7 @@ public sealed partial class TenantGrain(
             AdmissionDecision reserved;
             try
             {
-                reserved = await Parent(parent).ReserveForChild(ChildKey(leaseId), quota, amount, ttl);
+                reserved = await AskParentAsync(parent, p => p.ReserveForChild(ChildKey(leaseId), quota, amount, ttl), s_parentGone);
             }
             catch
             {
@@ -283,7 +284,7 @@ public sealed partial class TenantGrain(
     public async Task<LeaseRenewal> Renew(string leaseId, TimeSpan ttl)
     {
         if (Tenant().Config.ParentId is { } parent
-            && await Parent(parent).RenewChildReservation(ChildKey(leaseId), ttl) is { } above && RefusedAbove(above))
+            && await AskParentAsync(parent, p => p.RenewChildReservation(ChildKey(leaseId), ttl), s_nothingHeld) is { } above && RefusedAbove(above))
         {
             return above;
         }
@@ -301,6 +302,12 @@ public sealed partial class TenantGrain(
     /// An ancestor's refusal to renew its hold. An ancestor that holds nothing for the lease (it does not cap the
     /// quota, or its hold already expired) answers lease_not_found, which is not a refusal: nothing is renewed there.
     /// </summary>
+    /// <summary>What a deleted parent answers a reservation: nothing to hold there.</summary>
+    private static readonly AdmissionDecision s_parentGone = new AdmissionDecision.Allow(null, null, 0);
+
+    /// <summary>What a deleted parent answers a renewal: it holds nothing, which is not a refusal.</summary>
+    private static readonly LeaseRenewal s_nothingHeld = new(false, null, ReasonCodes.LeaseNotFound);
+
     private static bool RefusedAbove(LeaseRenewal renewal) => !renewal.Renewed && renewal.ReasonCode != ReasonCodes.LeaseNotFound;
 
     public Task<RateDecision> CheckRate(string quota, long cost)
@@ -387,7 +394,7 @@ public sealed partial class TenantGrain(
             AdmissionDecision above;
             try
             {
-                above = await Parent(parent).ReserveForChild(childLeaseId, quota, amount, ttl);
+                above = await AskParentAsync(parent, p => p.ReserveForChild(childLeaseId, quota, amount, ttl), s_parentGone);
             }
             catch
             {
@@ -419,10 +426,7 @@ public sealed partial class TenantGrain(
             await CommitAsync(_tenant!);
         }
 
-        if (_tenant!.Config.ParentId is { } parent)
-        {
-            await Parent(parent).ReleaseChildReservation(childLeaseId);
-        }
+        await ReleaseKeyInAncestorsAsync(childLeaseId);
 
         return released;
     }
@@ -431,7 +435,7 @@ public sealed partial class TenantGrain(
     public async Task<LeaseRenewal> RenewChildReservation(string childLeaseId, TimeSpan ttl)
     {
         if (Tenant().Config.ParentId is { } parent
-            && await Parent(parent).RenewChildReservation(childLeaseId, ttl) is { } above && RefusedAbove(above))
+            && await AskParentAsync(parent, p => p.RenewChildReservation(childLeaseId, ttl), s_nothingHeld) is { } above && RefusedAbove(above))
         {
             return above;
         }
@@ -480,11 +484,30 @@ public sealed partial class TenantGrain(
         await CommitAsync(updated);
     }
 
-    private async Task ReleaseInAncestorsAsync(string leaseId)
+    private Task ReleaseInAncestorsAsync(string leaseId) => ReleaseKeyInAncestorsAsync(ChildKey(leaseId));
+
+    private async Task ReleaseKeyInAncestorsAsync(string childLeaseId)
     {
         if (_tenant?.Config.ParentId is { } parent)
         {
-            await Parent(parent).ReleaseChildReservation(ChildKey(leaseId));
+            await AskParentAsync(parent, p => p.ReleaseChildReservation(childLeaseId), gone: false);
+        }
+    }
+
+    /// <summary>
+    /// Asks the parent; a parent that was deleted answers <paramref name="gone"/>: its own caps went with it, and its
+    /// children's leases go on under their own quotas (which keep what they last inherited from it, see
+    /// <see cref="InheritFromParentAsync"/>).
+    /// </summary>
+    private async Task<T> AskParentAsync<T>(TenantId parent, Func<ITenantGrain, Task<T>> call, T gone)
+    {
+        try
+        {
+            return await call(Parent(parent));
+        }
+        catch (QuotaValidationException e) when (e.Code == TenantErrors.UnknownTenant)
+        {
+            return gone;
         }
     }
 

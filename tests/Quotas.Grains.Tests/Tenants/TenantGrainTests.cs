@@ -146,6 +146,46 @@ public sealed class TenantGrainTests
     }
 
     [Fact]
+    public async Task A_child_of_a_deleted_parent_goes_on_under_its_own_quotas()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var parent = await Tenants.CreateAsync(cluster.GrainFactory, "old-org", workers: 10);
+        var child = await Tenants.CreateAsync(cluster.GrainFactory, "old-org-team", workers: 5, parent: "old-org");
+        var held = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("workers", 2, TimeSpan.FromHours(1), null));
+        await parent.Suspend();
+        await parent.Delete(force: true);
+
+        // The parent's cap went with it: the child acquires, renews and releases under its own limit of 5.
+        Assert.True((await child.Renew(held.LeaseId!, TimeSpan.FromHours(1))).Renewed);
+        var more = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("workers", 3, TimeSpan.FromHours(1), null));
+        Assert.IsType<AdmissionDecision.Queue>(await child.Acquire("workers", 1, TimeSpan.FromHours(1), null));
+        Assert.True(await child.Release(held.LeaseId!));
+        Assert.Equal(3, Tenants.Used(await child.GetStats(), "workers"));
+
+        await child.Suspend();
+        await child.Delete(force: true);
+        await Assert.ThrowsAsync<QuotaValidationException>(() => child.Renew(more.LeaseId!, TimeSpan.FromHours(1)));
+    }
+
+    [Fact]
+    public async Task Deleting_a_middle_tenant_releases_what_its_ancestors_hold_for_its_children()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var top = await Tenants.CreateAsync(cluster.GrainFactory, "top", workers: 10);
+        var middle = await Tenants.CreateAsync(cluster.GrainFactory, "top-mid", workers: 10, parent: "top");
+        var child = await Tenants.CreateAsync(cluster.GrainFactory, "top-mid-leaf", workers: 10, parent: "top-mid");
+        Assert.True((await child.Acquire("workers", 4, TimeSpan.FromHours(1), null)).IsAllowed);
+        Assert.Equal(4, Tenants.Used(await top.GetStats(), "workers"));
+
+        await middle.Suspend();
+        await middle.Delete(force: true);
+
+        // The top held 4 for the leaf's lease through the middle tenant; that hold goes with it.
+        Assert.Equal(0, Tenants.Used(await top.GetStats(), "workers"));
+        Assert.True((await top.Acquire("workers", 10, TimeSpan.FromHours(1), null)).IsAllowed);
+    }
+
+    [Fact]
     public async Task A_suspended_tenant_is_denied_keeps_its_leases_and_is_deleted_only_when_forced()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
