@@ -142,7 +142,9 @@ public sealed partial class FairShareScheduler
 
         if (job.IsTerminal)
         {
-            return new CompleteResult(CompletionStatus.AlreadyCompleted, job.ToInfo());
+            return job.State == JobState.Expired && outcome != JobOutcome.Preempted
+                ? CompleteExpired(job, outcome, actualUsage, usage)
+                : new CompleteResult(CompletionStatus.AlreadyCompleted, job.ToInfo());
         }
 
         if (outcome == JobOutcome.Preempted)
@@ -190,6 +192,23 @@ public sealed partial class FairShareScheduler
             EvaluateReclaim();
         }
 
+        return new CompleteResult(CompletionStatus.Completed, job.ToInfo());
+    }
+
+    /// <summary>
+    /// A succeeded or failed report for a job that ran out of attempts: the worker of its last lease did run it, so the
+    /// report completes it and its usage counts, once (the job leaves Expired). The time its lease held the demand
+    /// already counted in the usage history when the lease ran out, and it keeps its place among the finished jobs.
+    /// </summary>
+    private CompleteResult CompleteExpired(Job job, JobOutcome outcome, ResourceVector? actualUsage, long[]? usage)
+    {
+        job.ActualUsage = actualUsage ?? job.Demand;
+        job.State = outcome == JobOutcome.Succeeded ? JobState.Succeeded : JobState.Failed;
+        Changed(job);
+        var tenant = job.Tenant;
+        tenant.CompletedCount++;
+        UsageChanged(tenant);
+        VectorMath.Add(tenant.ReportedUsage, usage ?? job.Dense);
         return new CompleteResult(CompletionStatus.Completed, job.ToInfo());
     }
 

@@ -43,6 +43,35 @@ public sealed class LeaseTests
     }
 
     [Fact]
+    public void A_late_success_for_a_job_that_ran_out_of_attempts_completes_it_once_with_its_usage()
+    {
+        var s = new FairShareScheduler(WorkerPool(1) with { MaxAttempts = 1 });
+        var job = s.Submit("t", Workers(1));
+        Assert.Single(s.Lease(Workers(1)));
+        s.ExpireLeases(T0 + Ttl);
+        Assert.Equal(JobState.Expired, s.Get(job.Id)!.State);
+
+        // The worker was slow, not gone: it ran the job and reports it.
+        var usage = ResourceVector.Of(("workers", 1), ("cpu_ms", 42_000));
+        var late = s.Complete(job.Id, JobOutcome.Succeeded, usage, T0 + Ttl + TimeSpan.FromSeconds(1));
+        Assert.Equal(CompletionStatus.Completed, late.Status);
+        Assert.Equal(JobState.Succeeded, late.Job!.State);
+        Assert.Equal(usage, late.Job.ActualUsage);
+        Assert.Equal(1, s.GetTenantUsage(Id("t")).CompletedJobs);
+        Assert.Equal(1, s.GetTenantUsage(Id("t")).ReportedUsage["workers"]);
+
+        // Counted once; a preemption report changes nothing, nor does anything after the completion.
+        Assert.Equal(CompletionStatus.AlreadyCompleted, s.Complete(job.Id, JobOutcome.Succeeded, usage, T0 + Ttl + Ttl).Status);
+        Assert.Equal(CompletionStatus.AlreadyCompleted, s.Complete(job.Id, JobOutcome.Failed, null, T0 + Ttl + Ttl).Status);
+        Assert.Equal(1, s.GetTenantUsage(Id("t")).CompletedJobs);
+        var other = s.Submit("t", Workers(1));
+        Assert.Single(s.Lease(Workers(1), T0 + Ttl + Ttl));
+        s.ExpireLeases(T0 + Ttl + Ttl + Ttl);
+        Assert.Equal(CompletionStatus.AlreadyCompleted, s.Complete(other.Id, JobOutcome.Preempted, null, T0 + Ttl * 4).Status);
+        Assert.Equal(JobState.Expired, s.Get(other.Id)!.State);
+    }
+
+    [Fact]
     public void Preempted_leases_do_not_count_against_max_attempts()
     {
         var s = new FairShareScheduler(WorkerPool(1) with { MaxAttempts = 2 });
