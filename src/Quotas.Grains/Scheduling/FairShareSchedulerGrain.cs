@@ -117,6 +117,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
 
         PoolGuarantees.EnsureFit(config, _scheduler?.Config);
         TenantTiers.EnsureUsable(config);
+        EnsureKeepsResources(config);
 
         if (_scheduler is null)
         {
@@ -147,6 +148,26 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     }
 
     public Task<PoolConfig?> GetConfig() => Task.FromResult(_scheduler?.Config);
+
+    /// <summary>
+    /// Refuses a configuration that leaves out a resource the pool offers: its jobs' demands, leases and usage are
+    /// recorded in it. Resources may be added (every job asked for none of a new one).
+    /// </summary>
+    private void EnsureKeepsResources(PoolConfig config)
+    {
+        if (_scheduler?.Config.Capacity is not { } current || config.Capacity is null)
+        {
+            return;
+        }
+
+        var removed = Enumerable.Range(0, current.Count).Select(current.NameAt).Where(name => !config.Capacity.Contains(name)).ToList();
+        if (removed.Count > 0)
+        {
+            throw new SchedulingException(
+                SchedulingErrorCodes.InvalidPoolConfig,
+                $"The configuration leaves out {string.Join(", ", removed.Select(name => $"'{name}'"))}, which pool '{GetPrimaryKeyString()}' offers; a pool's resources can be added to but not removed, as its jobs, leases and usage are recorded in them: keep them in the capacity, or create a new pool.");
+        }
+    }
 
     public Task<DateTimeOffset?> GetLastDeletedAt() => Task.FromResult(PoolRecords.LastDeletedAt(_entries.Entries));
 

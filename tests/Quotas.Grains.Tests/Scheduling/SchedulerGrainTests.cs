@@ -98,6 +98,31 @@ public sealed class SchedulerGrainTests
     }
 
     [Fact]
+    public async Task A_pool_s_resources_can_be_added_to_but_not_removed()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("resources");
+        var config = Pools.Small("resources");
+        await pool.Configure(config);
+
+        // Without a job yet, and with one whose usage names memory: the same clear refusal, and nothing changes.
+        var withoutMemory = config with { Capacity = ResourceVector.Of(("cpu_millicores", 4000)) };
+        var refused = await Assert.ThrowsAsync<SchedulingException>(() => pool.Configure(withoutMemory));
+        Assert.Equal(SchedulingErrorCodes.InvalidPoolConfig, refused.Code);
+        Assert.Contains("'memory_mb'", refused.Message, StringComparison.Ordinal);
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a"))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192)), TimeSpan.FromMinutes(1), 1));
+        await pool.Complete(job.Id, JobOutcome.Succeeded, null);
+        Assert.Equal(SchedulingErrorCodes.InvalidPoolConfig, (await Assert.ThrowsAsync<SchedulingException>(() => pool.Configure(withoutMemory))).Code);
+        Assert.Equal(config.Capacity, (await pool.GetConfig())!.Capacity);
+
+        // Adding one is a change like any other: jobs asked for none of it.
+        var withGpus = config with { Capacity = ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192), ("gpus", 2)) };
+        Assert.Equal(withGpus.Capacity, (await pool.Configure(withGpus)).Capacity);
+        Assert.True((await pool.Submit(new SubmitJobRequest(Pools.Alpha, ResourceVector.Of(("gpus", 1)), 0, "b"))).Created);
+    }
+
+    [Fact]
     public async Task A_pool_with_jobs_is_deleted_only_when_forced()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
