@@ -3,10 +3,16 @@ using Quotas.Core.Tenants;
 
 namespace Quotas.Grains.Scheduling;
 
-/// <summary>What a finished job charges its tenant: one "jobs", and each actual-usage amount named like one of its budgets.</summary>
+/// <summary>
+/// What a finished job charges its tenant: one "jobs", each actual-usage amount named like one of its budgets, and CPU
+/// time reported in milliseconds (<c>cpu_ms</c>, as workers measure it) to the <c>cpu_seconds</c> budget every tenant
+/// has, rounded to the nearest second (half up), unless the report names <c>cpu_seconds</c> itself.
+/// </summary>
 internal static class JobCharges
 {
     public const string JobsBudget = "jobs";
+
+    public const string CpuMilliseconds = "cpu_ms";
 
     /// <summary>The charges, each with the event id under which the tenant counts it once.</summary>
     public static List<(string EventId, string Quota, long Amount)> Of(string poolId, JobInfo job, IReadOnlySet<string> budgets)
@@ -27,7 +33,24 @@ internal static class JobCharges
             }
         }
 
+        if (CpuSeconds(actual) is { } seconds && budgets.Contains(QuotaNames.CpuSeconds))
+        {
+            charges.Add((EventId(poolId, job, QuotaNames.CpuSeconds), QuotaNames.CpuSeconds, seconds));
+        }
+
         return charges;
+    }
+
+    /// <summary>The CPU seconds a report in milliseconds comes to; null when there are none to convert.</summary>
+    private static long? CpuSeconds(ResourceVector actual)
+    {
+        if (actual.Contains(QuotaNames.CpuSeconds) || !actual.Contains(CpuMilliseconds))
+        {
+            return null;
+        }
+
+        var seconds = (actual[CpuMilliseconds] / 1000) + (actual[CpuMilliseconds] % 1000 >= 500 ? 1 : 0);
+        return seconds > 0 ? seconds : null;
     }
 
     /// <summary>
@@ -44,6 +67,11 @@ internal static class JobCharges
             {
                 yield return EventId(poolId, job, actual.NameAt(i));
             }
+        }
+
+        if (CpuSeconds(actual) is not null)
+        {
+            yield return EventId(poolId, job, QuotaNames.CpuSeconds);
         }
     }
 

@@ -2,6 +2,7 @@ using Grains.Testing;
 using Quotas.Contracts;
 using Quotas.Core.Scheduling;
 using Quotas.Core.Tenants;
+using Quotas.Grains.Scheduling;
 
 namespace Quotas.Grains.Tests.Scheduling;
 
@@ -107,6 +108,44 @@ public sealed class TenantSettlementTests
         time.Advance(TimeSpan.FromSeconds(1));
         await pool.GetQueuedJobs();
         Assert.Equal(1, Budget(await alpha.GetStats(), "jobs"));
+    }
+
+    [Fact]
+    public async Task Cpu_time_reported_in_milliseconds_is_charged_to_the_tenant_s_cpu_seconds_budget_once()
+    {
+        await using var run = await RunningJobAsync("cpu");
+        var (alpha, pool, job) = (run.Alpha, run.Pool, run.Job);
+
+        var usage = ResourceVector.Of(("cpu_millicores", 100), ("cpu_ms", 42_600));
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, usage)).Status);
+        Assert.Equal(CompletionStatus.AlreadyCompleted, (await pool.Complete(job.Id, JobOutcome.Succeeded, usage)).Status);
+        Assert.Equal(43, Budget(await alpha.GetStats(), QuotaNames.CpuSeconds)); // rounded to the nearest second
+
+        // Under half a second rounds to nothing; a report in seconds is taken as it is, not converted again.
+        await CompleteAnotherAsync("b-1", ResourceVector.Of(("cpu_ms", 400)));
+        await CompleteAnotherAsync("b-2", ResourceVector.Of(("cpu_ms", 9_000), ("cpu_seconds", 5)));
+        Assert.Equal(48, Budget(await alpha.GetStats(), QuotaNames.CpuSeconds));
+
+        async Task CompleteAnotherAsync(string key, ResourceVector actual)
+        {
+            var next = (await pool.Submit(Pools.Job(Pools.Alpha, key, cpu: 100))).Job;
+            Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
+            Assert.Equal(CompletionStatus.Completed, (await pool.Complete(next.Id, JobOutcome.Succeeded, actual)).Status);
+        }
+    }
+
+    [Fact]
+    public void The_event_ids_a_job_may_have_been_charged_under_include_its_converted_cpu_seconds()
+    {
+        var job = new JobInfo(
+            new JobId(7), Pools.Alpha, ResourceVector.Of(("cpu_millicores", 100)), 0, "k", null, JobState.Succeeded, default, default, 1,
+            ActualUsage: ResourceVector.Of(("cpu_millicores", 100), ("cpu_ms", 1_500)));
+        var budgets = new HashSet<string>(["jobs", "cpu_seconds"]);
+
+        var charges = JobCharges.Of("p", job, budgets);
+
+        Assert.Equal([("job/p/7/jobs", "jobs", 1L), ("job/p/7/cpu_seconds", "cpu_seconds", 2L)], charges);
+        Assert.Subset(JobCharges.EventIds("p", job).ToHashSet(), charges.Select(c => c.EventId).ToHashSet());
     }
 
     [Fact]
