@@ -114,7 +114,9 @@ public sealed partial class FairShareScheduler
                 return false;
             }
 
-            want[i] = Math.Max(0, Math.Min(tenant.Guaranteed[i] - tenant.Allocated[i], tenant.QueuedDemand[i]));
+            // Jobs set aside are queued but cannot run: nothing is reclaimed for them.
+            var runnable = tenant.QueuedDemand[i] - (tenant.SetAsideDemand?[i] ?? 0);
+            want[i] = Math.Max(0, Math.Min(tenant.Guaranteed[i] - tenant.Allocated[i], runnable));
         }
 
         if (!VectorMath.AnyPositive(want))

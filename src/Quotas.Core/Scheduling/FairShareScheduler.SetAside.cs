@@ -40,6 +40,7 @@ public sealed partial class FairShareScheduler
     {
         job.Tenant.Queue.Dequeue().InTenantQueue = false;
         job.SetAside = true;
+        VectorMath.Add(job.Tenant.SetAsideDemand ??= new long[_layout.Count], job.Dense);
         _setAside.Add(job);
     }
 
@@ -49,6 +50,7 @@ public sealed partial class FairShareScheduler
         if (job.SetAside)
         {
             job.SetAside = false;
+            VectorMath.Subtract(job.Tenant.SetAsideDemand!, job.Dense);
             _setAside.Remove(job);
         }
     }
@@ -59,6 +61,7 @@ public sealed partial class FairShareScheduler
         foreach (var job in _setAside)
         {
             job.SetAside = false;
+            job.Tenant.SetAsideDemand = null;
             job.Tenant.Queue.Enqueue(job, job.Key);
             job.InTenantQueue = true;
             if (!_ready.Contains(job.Tenant))

@@ -42,6 +42,9 @@ internal sealed class TenantState
 
     public long[] QueuedDemand { get; }
 
+    /// <summary>The part of <see cref="QueuedDemand"/> held by jobs set aside (that the tenant could not hold); null when none.</summary>
+    public long[]? SetAsideDemand { get; set; }
+
     /// <summary>What reclaim holds for this tenant: guarantee still missing, capped by its queued demand; null when none.</summary>
     public long[]? Want { get; set; }
 

@@ -181,6 +181,29 @@ public sealed class BorrowingAndReclaimTests
     }
 
     [Fact]
+    public void Nothing_is_reclaimed_for_a_job_set_aside_that_its_tenant_can_no_longer_hold()
+    {
+        var s = new FairShareScheduler(WorkerPool(10, Guarantee("a", 5), new TenantShare(Id("b"), 1, Workers(5), Workers(5))));
+        for (var i = 0; i < 9; i++)
+        {
+            s.Submit("a", Workers(1));
+        }
+
+        var aLeases = s.Lease(Workers(9), T0, worker: "wa");
+        var big = s.Submit("b", Workers(8), now: T0.AddSeconds(1));
+
+        // B's borrowing limit goes: its 8-worker job can never run now, and the next lease sets it aside.
+        s.SetTenant(new TenantShare(Id("b"), 1, Workers(5), Workers(0)), T0.AddSeconds(2));
+        Assert.Empty(s.Lease(Workers(1), T0.AddSeconds(2)));
+        Assert.Equal(JobState.Queued, s.Get(big.Id)!.State);
+
+        // Two one-worker jobs of B's, one free worker: one of A's four borrowed jobs is reclaimed, not four.
+        s.Submit("b", Workers(1), now: T0.AddSeconds(3));
+        s.Submit("b", Workers(1), now: T0.AddSeconds(3));
+        Assert.Single(s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(3)).Preempt);
+    }
+
+    [Fact]
     public void Borrowing_limit_caps_what_a_tenant_takes_from_an_idle_pool()
     {
         var s = new FairShareScheduler(WorkerPool(10, new TenantShare(Id("a"), 1, Workers(5), Workers(2))));
