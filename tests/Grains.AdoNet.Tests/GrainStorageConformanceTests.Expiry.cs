@@ -50,6 +50,11 @@ public abstract partial class GrainStorageConformanceTests
         await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync(Key("expired"), new Point { X = 9 }, expiredEtag, null, default));
         await storage.WriteAsync(Key("expired"), new Point { X = 6 }, null, null, default);
         Assert.Equal(6, (await storage.ReadAsync<Point>(Key("expired"), default)).State!.X);
+
+        // Nor does it match the record created again in its place: a new record does not start at the version the
+        // deleted one started at, so a stale writer cannot overwrite an acknowledged write.
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync(Key("expired"), new Point { X = 9 }, expiredEtag, null, default));
+        Assert.Equal(6, (await storage.ReadAsync<Point>(Key("expired"), default)).State!.X);
     }
 
     [Fact]

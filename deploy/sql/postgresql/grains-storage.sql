@@ -1,6 +1,7 @@
 -- Grains grain storage, PostgreSQL. Idempotent: the silo runs it on every start (under an advisory lock).
 -- One row per (service, grain type, grain key, state name). "version" is the ETag: every write and clear
--- must present the current version and increments it (optimistic concurrency).
+-- must present the current version and increments it (optimistic concurrency). A new row starts at a random
+-- version, so a row created again after the expiry sweep deleted it never matches a stale writer's version.
 CREATE TABLE IF NOT EXISTS grains_storage (
     service_id  text        NOT NULL,
     grain_type  text        NOT NULL,

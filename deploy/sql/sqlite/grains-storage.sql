@@ -1,6 +1,7 @@
 -- Grains grain storage, SQLite. Idempotent: the silo runs it on every start.
 -- One row per (service, grain type, grain key, state name). "version" is the ETag: every write and clear
--- must present the current version and increments it (optimistic concurrency).
+-- must present the current version and increments it (optimistic concurrency). A new row starts at a random
+-- version, so a row created again after the expiry sweep deleted it never matches a stale writer's version.
 PRAGMA journal_mode = WAL;
 
 CREATE TABLE IF NOT EXISTS grains_storage (

@@ -80,11 +80,12 @@ internal sealed partial class AdoNetGrainStorage
     /// <summary>Moves the state's version from <paramref name="expected"/> to the next and runs <paramref name="body"/>, in one transaction.</summary>
     private async Task<string> InTransactionAsync(GrainStateKey key, long? expected, string? etag, string operation, Func<DbConnection, DbTransaction, Task> body, CancellationToken cancellationToken)
     {
+        long written;
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var version = VersionCommand(connection, key, expected, payload: null, expiresAt: null, transaction))
+            await using (var version = VersionCommand(connection, key, expected, payload: null, expiresAt: null, out written, transaction))
             {
                 if (await version.ExecuteNonQueryAsync(cancellationToken) == 0)
                 {
@@ -101,7 +102,7 @@ internal sealed partial class AdoNetGrainStorage
             throw Failure(operation, key, exception);
         }
 
-        return FormatEtag((expected ?? 0) + 1);
+        return FormatEtag(written);
     }
 
     private async Task ApplyAsync(DbConnection connection, DbTransaction transaction, GrainStateKey key, List<(string Key, string? Payload)> rows, CancellationToken cancellationToken)

@@ -140,11 +140,12 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
         GrainStateKey key, string? payload, string? etag, DateTimeOffset? expiresAt, string operation, CancellationToken cancellationToken)
     {
         var expected = ParseEtag(key, etag);
+        long written;
         int changed;
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-            await using var command = VersionCommand(connection, key, expected, payload, expiresAt);
+            await using var command = VersionCommand(connection, key, expected, payload, expiresAt, out written);
             changed = await command.ExecuteNonQueryAsync(cancellationToken);
         }
         catch (DbException exception)
@@ -157,7 +158,7 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
             throw Conflict(operation, key, etag);
         }
 
-        return FormatEtag((expected ?? 0) + 1);
+        return FormatEtag(written);
     }
 
     private InconsistentStateException Conflict(string operation, GrainStateKey key, string? etag) => new(
@@ -176,14 +177,20 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
     /// Moves the state's row to the next version: inserts version 1 when <paramref name="expected"/> is null, else
     /// updates from <paramref name="expected"/>. Changes no row when the stored version differs.
     /// </summary>
+    /// <summary>
+    /// The statement that moves the record from <paramref name="expected"/> (null: no record) to <paramref name="written"/>:
+    /// the next version, or a random first one (see <see cref="GrainStorageSql"/>).
+    /// </summary>
     private DbCommand VersionCommand(
-        DbConnection connection, GrainStateKey key, long? expected, string? payload, DateTimeOffset? expiresAt, DbTransaction? transaction = null)
+        DbConnection connection, GrainStateKey key, long? expected, string? payload, DateTimeOffset? expiresAt, out long written, DbTransaction? transaction = null)
     {
-        var command = CreateCommand(connection, expected is null ? GrainStorageSql.Insert : GrainStorageSql.Update, key, transaction)
+        // Below 2^62, so that increments never overflow.
+        written = expected is { } version ? version + 1 : Random.Shared.NextInt64(1, 1L << 62);
+        return CreateCommand(connection, expected is null ? GrainStorageSql.Insert : GrainStorageSql.Update, key, transaction)
             .With("payload", payload)
             .With("modified_on", _time.GetUtcNow().UtcDateTime)
-            .With("expires_on", expiresAt?.UtcDateTime);
-        return expected is { } version ? command.With("version", version) : command;
+            .With("expires_on", expiresAt?.UtcDateTime)
+            .With("version", expected ?? written);
     }
 
     /// <summary>The row key's parameters; takes a collection and a factory so that batch commands use it too.</summary>

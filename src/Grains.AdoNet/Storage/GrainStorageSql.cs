@@ -2,7 +2,9 @@ namespace Grains.AdoNet.Storage;
 
 /// <summary>
 /// The storage statements, shared by PostgreSQL and SQLite (both accept @name parameters, ON CONFLICT and row values).
-/// The version column is the ETag: a write or clear matches it and increments it, or changes nothing.
+/// The version column is the ETag: a write or clear matches it and increments it, or changes nothing. A new record
+/// starts at a random version, so that one created again after the sweep deleted it never takes the version a writer
+/// of the deleted one may still hold.
 /// </summary>
 internal static class GrainStorageSql
 {
@@ -12,7 +14,7 @@ internal static class GrainStorageSql
 
     public const string Insert = """
         INSERT INTO grains_storage (service_id, grain_type, grain_key, state_name, payload, version, modified_on, expires_on)
-        VALUES (@service_id, @grain_type, @grain_key, @state_name, @payload, 1, @modified_on, @expires_on)
+        VALUES (@service_id, @grain_type, @grain_key, @state_name, @payload, @version, @modified_on, @expires_on)
         ON CONFLICT (service_id, grain_type, grain_key, state_name) DO NOTHING
         """;
 
