@@ -62,6 +62,30 @@ public sealed class CallTests
     }
 
     [Fact]
+    public async Task A_call_whose_caller_timed_out_while_it_waited_for_the_grain_is_not_run()
+    {
+        var time = new ManualTimeProvider();
+        var probe = new LifecycleProbe();
+        await using var cluster = await Clusters.StartAsync(probe, time: time, grains: g => g.ResponseTimeout = TimeSpan.FromSeconds(10));
+        var grain = cluster.GrainFactory.GetGrain<IBehaviourGrain>("slow");
+        var hanging = grain.Hang();
+        await probe.WaitUntilAsync(() => probe.Events.Contains("hanging"));
+        var queued = grain.Record("late");
+
+        // Both callers give up: the long turn goes on, and the call behind it waits.
+        time.Advance(TimeSpan.FromSeconds(10));
+        await Assert.ThrowsAsync<GrainCallTimeoutException>(() => queued);
+        await Assert.ThrowsAsync<GrainCallTimeoutException>(() => hanging);
+
+        // The turn ends. The waiting call's caller stopped waiting (and may have retried): it is dropped, not run,
+        // and a call made now runs.
+        await grain.Unhang();
+        await grain.Record("after");
+        Assert.Contains("after", probe.Events);
+        Assert.DoesNotContain("late", probe.Events);
+    }
+
+    [Fact]
     public async Task Response_timeout_attribute_overrides_the_silo_default()
     {
         var time = new ManualTimeProvider();

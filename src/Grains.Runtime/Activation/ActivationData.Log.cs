@@ -24,4 +24,7 @@ internal sealed partial class ActivationData
 
     [LoggerMessage(EventId = 106, Level = LogLevel.Error, Message = "Unhandled exception in a work item of grain {GrainId} (an async void method?)")]
     private static partial void LogWorkItemFailed(ILogger logger, Exception exception, GrainId grainId);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Call {Method} to grain {GrainId} was not run: its caller's deadline passed while it waited")]
+    private static partial void LogCallNotRun(ILogger logger, string method, GrainId grainId);
 }

@@ -165,6 +165,17 @@ internal sealed partial class ActivationData : IGrainContext
     /// <summary>Executor: starts the grain method and finishes the call when it completes.</summary>
     internal void RunCall(GrainCall call)
     {
+        if (CallerStoppedWaiting(call))
+        {
+            // It waited past its caller's deadline (behind a slow activation or a long turn): the caller has had its
+            // timeout and may have retried, so running it now could apply it twice.
+            LogCallNotRun(_shared.Logger, call.Method.DisplayName, GrainId);
+            EndTurn();
+            call.Fail(new GrainCallTimeoutException(
+                $"The call {call.Method.DisplayName} to grain {GrainId} was not run: its caller's deadline passed while it waited for the grain."));
+            return;
+        }
+
         ValueTask<Exception?> execution;
         try
         {
@@ -197,7 +208,6 @@ internal sealed partial class ActivationData : IGrainContext
     // Executor.
     private void OnCallFinished(GrainCall call, Exception? exception)
     {
-        _running--;
         if (CountsAsActivity(call))
         {
             Touch();
@@ -208,6 +218,24 @@ internal sealed partial class ActivationData : IGrainContext
             OnCallFailed(call, exception);
         }
 
+        EndTurn();
+
+        // The caller sees the result only now, after the turn's end is recorded.
+        call.Complete();
+    }
+
+    /// <summary>
+    /// Whether the caller stopped waiting before the call could start. One-way calls have no caller waiting, and
+    /// deadlines from another process's clock are read with its skew, far below any response timeout.
+    /// </summary>
+    private bool CallerStoppedWaiting(GrainCall call) =>
+        call.Routing.DeadlineUtcMilliseconds > 0 && !call.Method.IsOneWay
+        && _shared.Time.GetUtcNow().ToUnixTimeMilliseconds() >= call.Routing.DeadlineUtcMilliseconds;
+
+    // Executor: a started call has ended (run, or not run).
+    private void EndTurn()
+    {
+        _running--;
         if (_deactivationRequest is { } request)
         {
             if (_running == 0 && State == ActivationState.Valid)
@@ -219,9 +247,6 @@ internal sealed partial class ActivationData : IGrainContext
         {
             StartParked();
         }
-
-        // The caller sees the result only now, after the turn's end is recorded.
-        call.Complete();
     }
 
     private void OnCallFailed(GrainCall call, Exception exception)

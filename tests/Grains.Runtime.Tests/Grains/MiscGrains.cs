@@ -8,7 +8,7 @@ public interface IBehaviourGrain : IGrainWithStringKey
 
     Task<int> ThrowCustom(string message);
 
-    /// <summary>Never completes.</summary>
+    /// <summary>Never completes; records "hanging" when it starts.</summary>
     Task<int> Hang();
 
     [ResponseTimeout("00:00:02")]
@@ -20,6 +20,9 @@ public interface IBehaviourGrain : IGrainWithStringKey
 
     [OneWay]
     Task Fire(string @event);
+
+    /// <summary>Records the event, as <see cref="Fire"/> does, and answers.</summary>
+    Task Record(string @event);
 
     ValueTask<string> Echo(string text);
 
@@ -40,7 +43,11 @@ public sealed class BehaviourGrain(LifecycleProbe probe) : Grain, IBehaviourGrai
         throw new GrainFailureException(message);
     }
 
-    public Task<int> Hang() => _never.Task;
+    public Task<int> Hang()
+    {
+        probe.Record("hanging");
+        return _never.Task;
+    }
 
     public Task<int> HangWithShortTimeout() => _never.Task;
 
@@ -55,6 +62,8 @@ public sealed class BehaviourGrain(LifecycleProbe probe) : Grain, IBehaviourGrai
         probe.Record(@event);
         return Task.CompletedTask;
     }
+
+    public Task Record(string @event) => Fire(@event);
 
     public ValueTask<string> Echo(string text) => ValueTask.FromResult(text);
 
