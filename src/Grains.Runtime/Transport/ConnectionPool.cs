@@ -64,6 +64,12 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
             {
                 connection = await entry.Value.WaitAsync(cancellationToken);
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !entry.Value.IsCompleted)
+            {
+                // Only this caller stopped waiting. The connect goes on (bounded by its own timeout) for the next
+                // caller: forgotten now, it would open a connection that nothing uses or ever closes.
+                throw;
+            }
             catch
             {
                 // A failed connect is forgotten so that the next call tries again.
