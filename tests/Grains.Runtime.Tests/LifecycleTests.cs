@@ -179,4 +179,40 @@ public sealed class LifecycleTests
 
         Assert.Equal(["block start", "block end", "tick 1", "tick 2"], await grain.Log());
     }
+
+    [Fact]
+    public async Task A_timer_changed_by_its_own_callback_keeps_the_change()
+    {
+        var time = new ManualTimeProvider();
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe(), time: time);
+        var grain = cluster.GrainFactory.GetGrain<ITimerGrain>("rescheduled");
+        await grain.StartRescheduling();
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(["tick 1"], await grain.Log());
+
+        // Due 1 s after the change, as the callback asked, not at the period the tick would re-arm with.
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(["tick 1", "tick 2"], await grain.Log());
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(["tick 1", "tick 2"], await grain.Log());
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(["tick 1", "tick 2", "tick 3"], await grain.Log());
+    }
+
+    [Fact]
+    public async Task A_timer_changed_to_never_stops_ticking()
+    {
+        var time = new ManualTimeProvider();
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe(), time: time);
+        var grain = cluster.GrainFactory.GetGrain<ITimerGrain>("stopped");
+        await grain.Start(TimeSpan.FromSeconds(10));
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(["tick 1"], await grain.Log());
+
+        await grain.Stop();
+        time.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.Equal(["tick 1"], await grain.Log());
+    }
 }

@@ -16,6 +16,7 @@ internal sealed class GrainTimer : IGrainTimer
     private readonly object _lock = new();
     private TimeSpan _dueTime;
     private TimeSpan _period;
+    private long _changes;
     private int _tickQueued;
 
     public GrainTimer(ActivationData activation, TimeProvider time, Func<object?, CancellationToken, Task> callback, object? state, GrainTimerCreationOptions options)
@@ -50,6 +51,7 @@ internal sealed class GrainTimer : IGrainTimer
         {
             _dueTime = dueTime;
             _period = period;
+            _changes++;
             ArmLocked(dueTime);
         }
     }
@@ -73,6 +75,12 @@ internal sealed class GrainTimer : IGrainTimer
     /// <summary>Runs as a turn of the activation.</summary>
     internal async ValueTask<Exception?> TickAsync()
     {
+        long changes;
+        lock (_lock)
+        {
+            changes = _changes;
+        }
+
         try
         {
             if (!_disposed.IsCancellationRequested)
@@ -91,7 +99,9 @@ internal sealed class GrainTimer : IGrainTimer
             Volatile.Write(ref _tickQueued, 0);
             lock (_lock)
             {
-                ArmLocked(_period);
+                // A change made meanwhile (by the callback itself, or an interleaving turn) wins over the period: it
+                // is armed again from now, since a tick it made fall due while this one ran was dropped.
+                ArmLocked(_changes == changes ? _period : _dueTime);
             }
         }
     }
@@ -111,9 +121,10 @@ internal sealed class GrainTimer : IGrainTimer
         }
     }
 
+    /// <summary>Arms the next tick, or disarms the timer for <see cref="Timeout.InfiniteTimeSpan"/>.</summary>
     private void ArmLocked(TimeSpan dueTime)
     {
-        if (!_disposed.IsCancellationRequested && dueTime != Timeout.InfiniteTimeSpan)
+        if (!_disposed.IsCancellationRequested)
         {
             _timer.Change(dueTime, Timeout.InfiniteTimeSpan);
         }

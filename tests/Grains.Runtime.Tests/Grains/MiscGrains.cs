@@ -1,3 +1,5 @@
+using Grains.Timers;
+
 namespace Grains.Runtime.Tests.Grains;
 
 public sealed class GrainFailureException(string message) : Exception(message);
@@ -127,6 +129,12 @@ public interface ITimerGrain : IGrainWithStringKey
 {
     Task Start(TimeSpan period);
 
+    /// <summary>A timer due in 10 s, then every 60 s, whose first tick changes it to be due 1 s later, then every 60 s.</summary>
+    Task StartRescheduling();
+
+    /// <summary>Stops the timer with Change(Infinite, Infinite), without disposing of it.</summary>
+    Task Stop();
+
     /// <summary>Holds the activation's turn until <see cref="Finish"/> is called.</summary>
     Task Block();
 
@@ -142,13 +150,36 @@ public sealed class TimerGrain : Grain, ITimerGrain
     private TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _ticks;
 
+    private IGrainTimer? _timer;
+
     public Task Start(TimeSpan period)
     {
-        RegisterGrainTimer(_ =>
+        _timer = RegisterGrainTimer(_ =>
         {
             _log.Add($"tick {++_ticks}");
             return Task.CompletedTask;
         }, period, period);
+        return Task.CompletedTask;
+    }
+
+    public Task StartRescheduling()
+    {
+        _timer = RegisterGrainTimer(_ =>
+        {
+            _log.Add($"tick {++_ticks}");
+            if (_ticks == 1)
+            {
+                _timer!.Change(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+            }
+
+            return Task.CompletedTask;
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60));
+        return Task.CompletedTask;
+    }
+
+    public Task Stop()
+    {
+        _timer!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         return Task.CompletedTask;
     }
 
