@@ -23,6 +23,7 @@ public sealed class IdempotencyInFlightTests
             var problem = await second.Problem(409, "idempotency_key_in_flight");
             Assert.Equal("https://quotas.dev/problems/idempotency-key-in-flight", (string?)problem["type"]);
             Assert.Contains("evt-1", (string?)problem["detail"], StringComparison.Ordinal);
+            Assert.Equal(TimeSpan.FromSeconds(1), second.Headers.RetryAfter!.Delta);
             Assert.False(first.IsCompleted, "The first request answered before it was released; the 409 above proves nothing then.");
         }
         finally

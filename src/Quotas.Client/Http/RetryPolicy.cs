@@ -6,8 +6,9 @@ namespace Quotas.Client.Http;
 /// When to try a call again and after how long. Only calls that are safe to repeat are retried: GET, PUT and DELETE,
 /// and a POST only when it carries an Idempotency-Key. 429 and 503 are retried after their Retry-After (plus jitter, so
 /// that refused clients do not return in step); a Retry-After longer than <see cref="QuotasClientOptions.MaxRetryDelay"/>,
-/// or a 429 without one (waiting does not help), goes to the caller at once. 502, 503 and 504 without Retry-After and
-/// lost connections back off exponentially with full jitter.
+/// or a 429 without one (waiting does not help), goes to the caller at once. A 409 with Retry-After (a request with
+/// the same Idempotency-Key still running) is retried after it too; other conflicts are not. 502, 503 and 504 without
+/// Retry-After and lost connections back off exponentially with full jitter.
 /// </summary>
 internal sealed class RetryPolicy(QuotasClientOptions options)
 {
@@ -24,7 +25,7 @@ internal sealed class RetryPolicy(QuotasClientOptions options)
 
         return status switch
         {
-            HttpStatusCode.TooManyRequests => retryAfter is { } wait ? AfterServersWait(wait) : null,
+            HttpStatusCode.TooManyRequests or HttpStatusCode.Conflict => retryAfter is { } wait ? AfterServersWait(wait) : null,
             HttpStatusCode.ServiceUnavailable => retryAfter is { } wait ? AfterServersWait(wait) : Backoff(retry),
             HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout => Backoff(retry),
             _ => null,

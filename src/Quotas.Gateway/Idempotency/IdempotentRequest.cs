@@ -72,6 +72,9 @@ internal static class IdempotentRequest
                 return Problem.Result(context, Problem.Details(context, StatusCodes.Status422UnprocessableEntity, ProblemTypes.IdempotencyKeyMismatch,
                     "Idempotency key reused", $"{keyName} '{key}' was used with a different request; use a new one for a new request.", "idempotency_key_mismatch"));
             case IdempotencyClaimStatus.InFlight:
+                // A retry soon will find the first request's answer: clients that honour Retry-After (the SDK does for
+                // requests with a key) wait instead of failing a request that is about to succeed.
+                context.Response.Headers.RetryAfter = "1";
                 return Problem.Result(context, Problem.Details(context, StatusCodes.Status409Conflict, ProblemTypes.IdempotencyKeyInFlight,
                     "Request in progress", $"A request with {keyName} '{key}' is still running; retry after it finishes.", "idempotency_key_in_flight"));
         }

@@ -66,6 +66,38 @@ public sealed class SdkRetryTests
     }
 
     [Fact]
+    public async Task A_keyed_request_still_in_flight_is_retried_after_the_409s_Retry_After_and_other_conflicts_are_not()
+    {
+        var handler = new RecordingHandler((attempt, request) => (attempt, request.Method == HttpMethod.Post) switch
+        {
+            (1, true) => WithRetryAfter(Problem(HttpStatusCode.Conflict, "idempotency_key_in_flight"), TimeSpan.FromSeconds(1)),
+            (_, true) => new HttpResponseMessage(HttpStatusCode.Created) { Content = new StringContent(JobJson, Encoding.UTF8, "application/json") },
+            _ => Problem(HttpStatusCode.Conflict, "pool_being_deleted"),
+        });
+        var client = Client(handler);
+
+        // The first attempt's twin still runs on the server: the retry a second later gets its answer.
+        var submit = client.Jobs.SubmitAsync("acme", "pool", new NewJob(new Dictionary<string, long> { ["cpu"] = 1 }), idempotencyKey: "k");
+        var delay = await _time.NextDelayAsync();
+        Assert.InRange(delay, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1) + TimeSpan.FromMilliseconds(100));
+        _time.Clock.Advance(delay);
+        Assert.Equal(7, (await submit).Id);
+        Assert.Equal(["k", "k"], handler.Attempts.Select(a => a.IdempotencyKey));
+
+        // A conflict without Retry-After is the caller's to resolve, even for a request that could be repeated.
+        var conflict = await Assert.ThrowsAsync<QuotasApiException>(() => client.Pools.UpdateCapacityAsync("pool", new Dictionary<string, long> { ["cpu"] = 1 }));
+        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+        Assert.Equal(3, handler.Attempts.Count);
+        Assert.False(_time.HasPendingDelay);
+    }
+
+    private static HttpResponseMessage WithRetryAfter(HttpResponseMessage response, TimeSpan wait)
+    {
+        response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(wait);
+        return response;
+    }
+
+    [Fact]
     public async Task Retries_are_bounded_and_the_last_answer_is_thrown_with_its_problem_details()
     {
         var handler = new RecordingHandler((_, _) => Problem(HttpStatusCode.GatewayTimeout, "timeout"));
