@@ -48,9 +48,18 @@ internal sealed class TransportOptionsValidator : IValidateOptions<TransportOpti
     public ValidateOptionsResult Validate(string? name, TransportOptions options)
     {
         var failures = new List<string>();
-        if (!System.Net.IPAddress.TryParse(options.ListenAddress, out _))
+        if (!System.Net.IPAddress.TryParse(options.ListenAddress, out var listen))
         {
             failures.Add($"Grains:Endpoint:ListenAddress '{options.ListenAddress}' is not an IP address.");
+        }
+        else if ((listen.Equals(System.Net.IPAddress.Any) || listen.Equals(System.Net.IPAddress.IPv6Any)) && string.IsNullOrWhiteSpace(options.AdvertisedHost))
+        {
+            // Listening on every interface is for peers on other hosts, which cannot reach the loopback address the
+            // silo would otherwise advertise: they would fail to connect and vote it dead.
+            failures.Add(
+                $"Grains:Endpoint:ListenAddress '{options.ListenAddress}' accepts connections from other hosts, but without " +
+                "Grains:Endpoint:AdvertisedHost the silo advertises 127.0.0.1, which they cannot reach: set AdvertisedHost to " +
+                "this host's name or address as the other silos and gateways reach it.");
         }
 
         if (options.Port is < 0 or > 65535)

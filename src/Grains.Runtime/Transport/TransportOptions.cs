@@ -7,13 +7,17 @@ public sealed class TransportOptions
 {
     public const string SectionName = "Grains:Endpoint";
 
-    /// <summary>The address the silo listens on. Default 127.0.0.1; use 0.0.0.0 to accept connections from other hosts.</summary>
+    /// <summary>
+    /// The address the silo listens on. Default 127.0.0.1; use 0.0.0.0 to accept connections from other hosts, with
+    /// <see cref="AdvertisedHost"/> set (required then). The port trusts whoever reaches it with the cluster id: keep it
+    /// on a network only the cluster's silos and gateways reach.
+    /// </summary>
     public string ListenAddress { get; set; } = IPAddress.Loopback.ToString();
 
     /// <summary>The silo port; 0 picks a free port. Default 11111.</summary>
     public int Port { get; set; } = 11111;
 
-    /// <summary>The host other silos and clients connect to. Default: the listen address (127.0.0.1 when it is 0.0.0.0).</summary>
+    /// <summary>The host other silos and clients connect to. Default: the listen address; required when that is 0.0.0.0 or ::.</summary>
     public string? AdvertisedHost { get; set; }
 
     /// <summary>The largest frame accepted or sent; a peer sending more is disconnected. Default 16 MiB.</summary>

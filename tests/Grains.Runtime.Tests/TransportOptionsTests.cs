@@ -1,0 +1,24 @@
+using Grains.Cluster;
+using Grains.Transport;
+
+namespace Grains.Runtime.Tests;
+
+public sealed class TransportOptionsTests
+{
+    [Theory]
+    [InlineData("0.0.0.0")]
+    [InlineData("::")]
+    public void Listening_on_every_interface_needs_an_advertised_host_other_hosts_can_reach(string listen)
+    {
+        var validator = new TransportOptionsValidator();
+
+        var refused = validator.Validate(null, new TransportOptions { ListenAddress = listen });
+        var advertised = validator.Validate(null, new TransportOptions { ListenAddress = listen, AdvertisedHost = "silo-1.internal" });
+
+        Assert.True(refused.Failed);
+        Assert.Contains("Grains:Endpoint:AdvertisedHost", refused.FailureMessage, StringComparison.Ordinal);
+        Assert.True(advertised.Succeeded);
+        Assert.True(validator.Validate(null, new TransportOptions { ListenAddress = "10.0.0.5" }).Succeeded);
+        Assert.True(validator.Validate(null, new TransportOptions()).Succeeded);
+    }
+}
