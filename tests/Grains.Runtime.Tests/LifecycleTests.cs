@@ -215,4 +215,22 @@ public sealed class LifecycleTests
 
         Assert.Equal(["tick 1"], await grain.Log());
     }
+
+    [Fact]
+    public async Task A_tick_waiting_behind_the_turn_that_stops_its_timer_does_not_run()
+    {
+        var time = new ManualTimeProvider();
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe(), time: time);
+        var grain = cluster.GrainFactory.GetGrain<ITimerGrain>("stopped-while-due");
+        await grain.Start(TimeSpan.FromSeconds(10));
+
+        // The tick falls due while a turn runs, and waits; that turn stops the timer.
+        var stopping = grain.BlockThenStop();
+        time.Advance(TimeSpan.FromSeconds(10));
+        await grain.Finish();
+        await stopping;
+        time.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.Equal(["block start", "block end"], await grain.Log());
+    }
 }

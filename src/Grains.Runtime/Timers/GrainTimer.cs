@@ -51,7 +51,7 @@ internal sealed class GrainTimer : IGrainTimer
         {
             _dueTime = dueTime;
             _period = period;
-            _changes++;
+            Interlocked.Increment(ref _changes);
             ArmLocked(dueTime);
         }
     }
@@ -73,17 +73,15 @@ internal sealed class GrainTimer : IGrainTimer
     }
 
     /// <summary>Runs as a turn of the activation.</summary>
-    internal async ValueTask<Exception?> TickAsync()
+    /// <remarks>
+    /// <paramref name="changes"/>: how many changes the timer had when this tick fell due. A change since (made while the
+    /// tick waited behind a turn) supersedes the tick: it does not run (a stopped timer does not tick once more).
+    /// </remarks>
+    internal async ValueTask<Exception?> TickAsync(long changes)
     {
-        long changes;
-        lock (_lock)
-        {
-            changes = _changes;
-        }
-
         try
         {
-            if (!_disposed.IsCancellationRequested)
+            if (!_disposed.IsCancellationRequested && Interlocked.Read(ref _changes) == changes)
             {
                 await _callback(_state, _disposed.Token);
             }
@@ -99,8 +97,8 @@ internal sealed class GrainTimer : IGrainTimer
             Volatile.Write(ref _tickQueued, 0);
             lock (_lock)
             {
-                // A change made meanwhile (by the callback itself, or an interleaving turn) wins over the period: it
-                // is armed again from now, since a tick it made fall due while this one ran was dropped.
+                // A change made since the tick fell due (by the callback itself, or a turn the tick waited behind)
+                // wins over the period: it is armed again from now, since a tick it made fall due meanwhile was dropped.
                 ArmLocked(_changes == changes ? _period : _dueTime);
             }
         }
@@ -115,7 +113,7 @@ internal sealed class GrainTimer : IGrainTimer
             return;
         }
 
-        if (!_activation.TryEnqueue(new TimerTickCall(this)))
+        if (!_activation.TryEnqueue(new TimerTickCall(this, Interlocked.Read(ref _changes))))
         {
             Dispose();
         }

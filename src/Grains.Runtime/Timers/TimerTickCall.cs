@@ -10,14 +10,20 @@ internal sealed class TimerTickCall : GrainCall
     private static readonly GrainMethodDescriptor s_interleavingTick = new(typeof(IGrainTimer), "Tick", 0, GrainMethodOptions.AlwaysInterleave);
 
     private readonly GrainTimer _timer;
+    private readonly long _changes;
 
-    public TimerTickCall(GrainTimer timer) => _timer = timer;
+    /// <summary>A tick of <paramref name="timer"/> as it stood after <paramref name="changes"/> changes, when it fell due.</summary>
+    public TimerTickCall(GrainTimer timer, long changes)
+    {
+        _timer = timer;
+        _changes = changes;
+    }
 
     public override GrainMethodDescriptor Method => _timer.Interleave ? s_interleavingTick : s_tick;
 
     public bool KeepAlive => _timer.KeepAlive;
 
-    public override ValueTask<Exception?> ExecuteAsync(object grain) => _timer.TickAsync();
+    public override ValueTask<Exception?> ExecuteAsync(object grain) => _timer.TickAsync(_changes);
 
     public override void Complete()
     {

@@ -64,10 +64,10 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
             {
                 connection = await entry.Value.WaitAsync(cancellationToken);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !entry.Value.IsCompleted)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !entry.Value.IsFaulted && !entry.Value.IsCanceled)
             {
-                // Only this caller stopped waiting. The connect goes on (bounded by its own timeout) for the next
-                // caller: forgotten now, it would open a connection that nothing uses or ever closes.
+                // Only this caller stopped waiting. The connect goes on (bounded by its own timeout), or has just
+                // succeeded, for the next caller: forgotten now, it would leave a connection nothing uses or closes.
                 throw;
             }
             catch

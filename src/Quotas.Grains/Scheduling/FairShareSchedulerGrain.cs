@@ -127,13 +127,16 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             created.ContinueJobIdsFrom(PoolRecords.StoredNextJobId(_entries.Entries));
             await Directory().Add(GetPrimaryKeyString());
 
-            // The grain is reentrant: a change that created the pool meanwhile is replaced, as any configuration is.
+            // The grain is reentrant: a change that created the pool meanwhile is replaced, as any configuration is,
+            // checked against it as any change is.
             if (_scheduler is null)
             {
                 _scheduler = created;
             }
             else
             {
+                PoolGuarantees.EnsureFit(config, _scheduler.Config);
+                EnsureKeepsResources(config);
                 Rebuild(config);
             }
         }

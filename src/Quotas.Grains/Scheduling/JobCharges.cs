@@ -6,7 +6,8 @@ namespace Quotas.Grains.Scheduling;
 /// <summary>
 /// What a finished job charges its tenant: one "jobs", each actual-usage amount named like one of its budgets, and CPU
 /// time reported in milliseconds (<c>cpu_ms</c>, as workers measure it) to the <c>cpu_seconds</c> budget every tenant
-/// has, rounded to the nearest second (half up), unless the report names <c>cpu_seconds</c> itself.
+/// has, each started second counted (as per-second billing does, so that splitting work into short jobs saves
+/// nothing), unless the report names <c>cpu_seconds</c> itself.
 /// </summary>
 internal static class JobCharges
 {
@@ -49,8 +50,8 @@ internal static class JobCharges
             return null;
         }
 
-        var seconds = (actual[CpuMilliseconds] / 1000) + (actual[CpuMilliseconds] % 1000 >= 500 ? 1 : 0);
-        return seconds > 0 ? seconds : null;
+        var milliseconds = actual[CpuMilliseconds];
+        return milliseconds > 0 ? ((milliseconds - 1) / 1000) + 1 : null;
     }
 
     /// <summary>

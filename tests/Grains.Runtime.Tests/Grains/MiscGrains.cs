@@ -135,6 +135,9 @@ public interface ITimerGrain : IGrainWithStringKey
     /// <summary>Stops the timer with Change(Infinite, Infinite), without disposing of it.</summary>
     Task Stop();
 
+    /// <summary>Holds the turn until <see cref="Finish"/>, then stops the timer as <see cref="Stop"/> does.</summary>
+    Task BlockThenStop();
+
     /// <summary>Holds the activation's turn until <see cref="Finish"/> is called.</summary>
     Task Block();
 
@@ -181,6 +184,12 @@ public sealed class TimerGrain : Grain, ITimerGrain
     {
         _timer!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         return Task.CompletedTask;
+    }
+
+    public async Task BlockThenStop()
+    {
+        await Block();
+        await Stop();
     }
 
     public async Task Block()

@@ -70,6 +70,9 @@ public sealed class SchedulerDurabilityTests
 
         // The caller timed out and retries meanwhile: the pool finds the job the first submission made in memory.
         var retry = pool.Submit(Pools.Job(Pools.Alpha, "k-1"));
+
+        // Calls start in arrival order: once a later call is answered, the retry has found the job and waits.
+        await pool.GetQueuedJobs();
         write.Proceed();
 
         // Neither is acknowledged: the job was never stored, and a retry after that creates it.

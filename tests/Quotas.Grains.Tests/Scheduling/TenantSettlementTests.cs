@@ -119,12 +119,12 @@ public sealed class TenantSettlementTests
         var usage = ResourceVector.Of(("cpu_millicores", 100), ("cpu_ms", 42_600));
         Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, usage)).Status);
         Assert.Equal(CompletionStatus.AlreadyCompleted, (await pool.Complete(job.Id, JobOutcome.Succeeded, usage)).Status);
-        Assert.Equal(43, Budget(await alpha.GetStats(), QuotaNames.CpuSeconds)); // rounded to the nearest second
+        Assert.Equal(43, Budget(await alpha.GetStats(), QuotaNames.CpuSeconds)); // every started second
 
-        // Under half a second rounds to nothing; a report in seconds is taken as it is, not converted again.
+        // A short job pays its second; a report in seconds is taken as it is, not converted again.
         await CompleteAnotherAsync("b-1", ResourceVector.Of(("cpu_ms", 400)));
         await CompleteAnotherAsync("b-2", ResourceVector.Of(("cpu_ms", 9_000), ("cpu_seconds", 5)));
-        Assert.Equal(48, Budget(await alpha.GetStats(), QuotaNames.CpuSeconds));
+        Assert.Equal(49, Budget(await alpha.GetStats(), QuotaNames.CpuSeconds));
 
         async Task CompleteAnotherAsync(string key, ResourceVector actual)
         {
@@ -139,7 +139,7 @@ public sealed class TenantSettlementTests
     {
         var job = new JobInfo(
             new JobId(7), Pools.Alpha, ResourceVector.Of(("cpu_millicores", 100)), 0, "k", null, JobState.Succeeded, default, default, 1,
-            ActualUsage: ResourceVector.Of(("cpu_millicores", 100), ("cpu_ms", 1_500)));
+            ActualUsage: ResourceVector.Of(("cpu_millicores", 100), ("cpu_ms", 1_001)));
         var budgets = new HashSet<string>(["jobs", "cpu_seconds"]);
 
         var charges = JobCharges.Of("p", job, budgets);
