@@ -43,6 +43,10 @@ public sealed class LeaseBook
 
     public int LeaseCount => _leases?.Count ?? 0;
 
+    /// <summary>Whether <paramref name="leaseId"/> names a lease held at <paramref name="now"/>; changes nothing.</summary>
+    public bool IsLive(string leaseId, DateTimeOffset now) =>
+        leaseId is not null && _leases is not null && _leases.TryGetValue(leaseId, out var lease) && lease.ExpiresAt > now;
+
     public AdmissionDecision Acquire(string quota, long amount, TimeSpan ttl, string? idempotencyKey, DateTimeOffset now)
     {
         var index = RequireQuota(quota);

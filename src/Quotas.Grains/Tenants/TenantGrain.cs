@@ -115,11 +115,9 @@ public sealed partial class TenantGrain(
             throw new QuotaValidationException(TenantErrors.LeasesLive, $"Tenant '{Id}' still holds {tenant.Gauges.LeaseCount} live leases; release them, wait for them to expire, or delete with force.");
         }
 
-        foreach (var lease in tenant.Gauges.Leases())
-        {
-            // A hold for a child's lease is known above under that child's key, as the child reserved it there.
-            await ReleaseKeyInAncestorsAsync(tenant.ChildLeaseOf(lease.LeaseId) ?? ChildKey(lease.LeaseId));
-        }
+        // A hold for a child's lease is known above under that child's key, as the child reserved it there.
+        var parent = tenant.Config.ParentId;
+        var heldAbove = tenant.Gauges.Leases().Select(lease => tenant.ChildLeaseOf(lease.LeaseId) ?? ChildKey(lease.LeaseId)).ToList();
 
         // Its jobs go from every pool before the state is cleared, as its keys are revoked: a failure leaves the tenant
         // (suspended) to delete again, and both steps may run twice.
@@ -151,6 +149,14 @@ public sealed partial class TenantGrain(
         }
 
         _tenant = null;
+
+        // Released once the delete is stored: a delete that failed before leaves the tenant, with its leases, still
+        // counted above. One that cannot be released now runs out with its time to live.
+        foreach (var key in heldAbove)
+        {
+            await ReleaseKeyAboveQuietlyAsync(parent, key);
+        }
+
         await Directory().Remove(Id);
     }
 
@@ -283,7 +289,8 @@ public sealed partial class TenantGrain(
     /// </summary>
     public async Task<LeaseRenewal> Renew(string leaseId, TimeSpan ttl)
     {
-        if (Tenant().Config.ParentId is { } parent
+        // A lease not live here is not renewed, and nothing is asked of the ancestors, which would hold on for nothing.
+        if (Tenant().Config.ParentId is { } parent && Tenant().Gauges.IsLive(leaseId, time.GetUtcNow())
             && await AskParentAsync(parent, p => p.RenewChildReservation(ChildKey(leaseId), ttl), s_nothingHeld) is { } above && RefusedAbove(above))
         {
             return above;
@@ -298,16 +305,16 @@ public sealed partial class TenantGrain(
         return renewal;
     }
 
-    /// <summary>
-    /// An ancestor's refusal to renew its hold. An ancestor that holds nothing for the lease (it does not cap the
-    /// quota, or its hold already expired) answers lease_not_found, which is not a refusal: nothing is renewed there.
-    /// </summary>
     /// <summary>What a deleted parent answers a reservation: nothing to hold there.</summary>
     private static readonly AdmissionDecision s_parentGone = new AdmissionDecision.Allow(null, null, 0);
 
     /// <summary>What a deleted parent answers a renewal: it holds nothing, which is not a refusal.</summary>
     private static readonly LeaseRenewal s_nothingHeld = new(false, null, ReasonCodes.LeaseNotFound);
 
+    /// <summary>
+    /// An ancestor's refusal to renew its hold. An ancestor that holds nothing for the lease (it does not cap the
+    /// quota, or its hold already expired) answers lease_not_found, which is not a refusal: nothing is renewed there.
+    /// </summary>
     private static bool RefusedAbove(LeaseRenewal renewal) => !renewal.Renewed && renewal.ReasonCode != ReasonCodes.LeaseNotFound;
 
     public Task<RateDecision> CheckRate(string quota, long cost)
@@ -486,11 +493,13 @@ public sealed partial class TenantGrain(
 
     private Task ReleaseInAncestorsAsync(string leaseId) => ReleaseKeyInAncestorsAsync(ChildKey(leaseId));
 
-    private async Task ReleaseKeyInAncestorsAsync(string childLeaseId)
+    private Task ReleaseKeyInAncestorsAsync(string childLeaseId) => ReleaseKeyAboveAsync(_tenant?.Config.ParentId, childLeaseId);
+
+    private async Task ReleaseKeyAboveAsync(TenantId? parent, string childLeaseId)
     {
-        if (_tenant?.Config.ParentId is { } parent)
+        if (parent is { } id)
         {
-            await AskParentAsync(parent, p => p.ReleaseChildReservation(childLeaseId), gone: false);
+            await AskParentAsync(id, p => p.ReleaseChildReservation(childLeaseId), gone: false);
         }
     }
 
@@ -511,16 +520,18 @@ public sealed partial class TenantGrain(
         }
     }
 
-    /// <summary>Best effort, on a path that already fails: an ancestor that cannot be reached lets its hold expire.</summary>
-    private async Task ReleaseInAncestorsQuietlyAsync(string leaseId)
+    private Task ReleaseInAncestorsQuietlyAsync(string leaseId) => ReleaseKeyAboveQuietlyAsync(_tenant?.Config.ParentId, ChildKey(leaseId));
+
+    /// <summary>Best effort, where nothing would retry it: an ancestor that cannot be reached lets its hold expire.</summary>
+    private async Task ReleaseKeyAboveQuietlyAsync(TenantId? parent, string childLeaseId)
     {
         try
         {
-            await ReleaseInAncestorsAsync(leaseId);
+            await ReleaseKeyAboveAsync(parent, childLeaseId);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            LogAncestorReleaseFailed(logger, exception, leaseId);
+            LogAncestorReleaseFailed(logger, exception, childLeaseId);
         }
     }
 
@@ -552,6 +563,6 @@ public sealed partial class TenantGrain(
 
     private TenantQuotas Tenant() => _tenant ?? throw TenantErrors.Unknown(Id);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lease {LeaseId}'s acquire failed, and releasing what its ancestors may hold for it failed too; their hold expires with its time to live")]
-    private static partial void LogAncestorReleaseFailed(ILogger logger, Exception exception, string leaseId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing what the ancestors hold for lease {Key} failed; their hold expires with its time to live")]
+    private static partial void LogAncestorReleaseFailed(ILogger logger, Exception exception, string key);
 }

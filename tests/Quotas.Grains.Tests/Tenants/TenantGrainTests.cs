@@ -101,6 +101,29 @@ public sealed class TenantGrainTests
     }
 
     [Fact]
+    public async Task Renewing_a_lease_the_child_no_longer_holds_extends_nothing_in_its_parent()
+    {
+        var time = new ManualTimeProvider();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var parent = await Tenants.CreateAsync(cluster.GrainFactory, "grp", workers: 10);
+        var child = await Tenants.CreateAsync(cluster.GrainFactory, "grp-a", workers: 10, parent: "grp");
+        var lease = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("workers", 5, TimeSpan.FromMinutes(1), null));
+
+        // The parent's hold outlives the child's lease (as when the parent reserved or renewed a little later).
+        time.Advance(TimeSpan.FromSeconds(30));
+        Assert.True((await parent.RenewChildReservation($"grp-a/{lease.LeaseId}", TimeSpan.FromMinutes(5))).Renewed);
+        time.Advance(TimeSpan.FromSeconds(31));
+
+        var renewal = await child.Renew(lease.LeaseId!, TimeSpan.FromMinutes(5));
+
+        Assert.False(renewal.Renewed);
+        Assert.Equal(ReasonCodes.LeaseNotFound, renewal.ReasonCode);
+        Assert.Equal(5, Tenants.Used(await parent.GetStats(), "workers"));
+        time.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(31)); // the parent's hold runs out as it was
+        Assert.Equal(0, Tenants.Used(await parent.GetStats(), "workers"));
+    }
+
+    [Fact]
     public async Task A_retried_acquire_of_a_released_lease_holds_nothing_in_a_parent_that_forgot_it()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
@@ -183,6 +206,30 @@ public sealed class TenantGrainTests
         // The top held 4 for the leaf's lease through the middle tenant; that hold goes with it.
         Assert.Equal(0, Tenants.Used(await top.GetStats(), "workers"));
         Assert.True((await top.Acquire("workers", 10, TimeSpan.FromHours(1), null)).IsAllowed);
+    }
+
+    [Fact]
+    public async Task A_middle_tenant_whose_delete_fails_leaves_its_ancestors_holding_for_its_children()
+    {
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults);
+        var top = await Tenants.CreateAsync(cluster.GrainFactory, "hq", workers: 10);
+        var middle = await Tenants.CreateAsync(cluster.GrainFactory, "hq-mid", workers: 10, parent: "hq");
+        var child = await Tenants.CreateAsync(cluster.GrainFactory, "hq-mid-leaf", workers: 10, parent: "hq-mid");
+        Assert.True((await child.Acquire("workers", 4, TimeSpan.FromHours(1), null)).IsAllowed);
+        await middle.Suspend();
+
+        var write = new HeldWrite("tenant", "hq-mid", failWith: "injected write failure");
+        faults.BeforeWrite = write.Gate;
+        write.Proceed();
+        await Assert.ThrowsAnyAsync<Exception>(() => middle.Delete(force: true));
+
+        // The middle tenant is still there, suspended, and its child's lease still counts at the top.
+        Assert.Equal(4, Tenants.Used(await top.GetStats(), "workers"));
+        Assert.Equal(TenantStatus.Suspended, (await middle.GetStats()).Status);
+        faults.BeforeWrite = null;
+        await middle.Delete(force: true);
+        Assert.Equal(0, Tenants.Used(await top.GetStats(), "workers"));
     }
 
     [Fact]
