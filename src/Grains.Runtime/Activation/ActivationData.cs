@@ -225,8 +225,8 @@ internal sealed partial class ActivationData : IGrainContext
     }
 
     /// <summary>
-    /// Whether the caller stopped waiting before the call could start. One-way calls have no caller waiting, and
-    /// deadlines from another process's clock are read with its skew, far below any response timeout.
+    /// Whether the caller stopped waiting before the call could start. One-way calls have no caller waiting; a call from
+    /// another process carries a deadline set on arrival, on this clock (see ClusterRouter.LocalDeadline).
     /// </summary>
     private bool CallerStoppedWaiting(GrainCall call) =>
         call.Routing.DeadlineUtcMilliseconds > 0 && !call.Method.IsOneWay

@@ -83,7 +83,7 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         }
 
         call.SetResponder((ICallResponder?)responder ?? NoResponder.Instance);
-        call.Routing = new GrainCallRouting(header.DeadlineUtcMilliseconds, header.Hops, 0);
+        call.Routing = new GrainCallRouting(LocalDeadline(call, header.DeadlineUtcMilliseconds), header.Hops, 0);
         var handoffFrom = (header.Flags & MessageFlags.Handoff) != 0 ? header.Sender : null;
         if (!Route(target, call, handoffFrom, inbound: true) && responder is not null)
         {
@@ -91,6 +91,18 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
             responder.NotDelivered(snapshot.Ring.IsEmpty ? MessageKind.Unavailable : MessageKind.StaleView, snapshot.Version, _self?.Name ?? "");
         }
     }
+
+    /// <summary>
+    /// A remote call's deadline on this process's clock. The sender's deadline is on its own clock, which may run ahead
+    /// or behind: the call keeps at least the method's response timeout from its arrival here (a caller that waits
+    /// longer, by its own settings, keeps its longer deadline as far as the clocks agree), so that no skew has calls
+    /// dropped (see ActivationData) or their retries cut short on arrival. 0 (none) stays 0.
+    /// </summary>
+    private long LocalDeadline(GrainCall call, long senderDeadline) => LocalDeadline(
+        _time.GetUtcNow().ToUnixTimeMilliseconds(), (long)(call.Method.ResponseTimeout ?? _grains.ResponseTimeout).TotalMilliseconds, senderDeadline);
+
+    internal static long LocalDeadline(long now, long timeoutMilliseconds, long senderDeadline) =>
+        senderDeadline <= 0 ? 0 : now + Math.Max(timeoutMilliseconds, senderDeadline - now);
 
     public void OnReply(OutstandingRequest request, in MessageHeader header, ReadOnlySpan<byte> payload)
     {
