@@ -5,10 +5,13 @@ namespace Quotas.Host;
 
 /// <summary>
 /// <c>/health/live</c>: the process answers (no storage or grain call). <c>/health/ready</c>: storage reachable and
-/// the silo Active (or, for a gateway, at least one Active silo known); false while draining (see <see cref="Draining"/>).
+/// the silo Active (or, for a gateway, a connection to an Active silo open or opened within 2 s); false while draining
+/// (see <see cref="Draining"/>).
 /// </summary>
 internal static class HealthEndpoints
 {
+    private static readonly TimeSpan s_siloConnectTimeout = TimeSpan.FromSeconds(2);
+
     public static void MapHealthEndpoints(this WebApplication app)
     {
         app.MapGet("/health/live", () => Results.Text("live\n"));
@@ -16,12 +19,12 @@ internal static class HealthEndpoints
         {
             var problem = draining.IsDraining
                 ? "draining: the process is stopping"
-                : await storage.CheckAsync(context.RequestAborted) ?? ClusterProblem(context.RequestServices);
+                : await storage.CheckAsync(context.RequestAborted) ?? await ClusterProblemAsync(context.RequestServices, context.RequestAborted);
             return problem is null ? Results.Text("ready\n") : Results.Text(problem + "\n", statusCode: StatusCodes.Status503ServiceUnavailable);
         });
     }
 
-    private static string? ClusterProblem(IServiceProvider services)
+    private static async Task<string?> ClusterProblemAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         if (services.GetService<Silo>() is { } silo)
         {
@@ -29,6 +32,13 @@ internal static class HealthEndpoints
         }
 
         var client = services.GetRequiredService<ClusterClient>();
-        return client.Membership.ActiveSilos.Count > 0 ? null : "no Active silo in the cluster";
+        if (client.Membership.ActiveSilos.Count == 0)
+        {
+            return "no Active silo in the cluster";
+        }
+
+        return await client.CanReachAnActiveSiloAsync(s_siloConnectTimeout, cancellationToken)
+            ? null
+            : $"no Active silo could be reached within {s_siloConnectTimeout.TotalSeconds:0} s ({client.Membership.ActiveSilos.Count} listed)";
     }
 }

@@ -63,5 +63,33 @@ public sealed class ClusterRolesTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, drainingRead.StatusCode);
     }
 
+    [Fact]
+    public async Task A_gateway_whose_only_silo_died_is_not_ready()
+    {
+        var cluster = TestDatabases.NewServiceId();
+        string[] shared =
+        [
+            "--Quotas:Storage", "PostgreSql",
+            "--Quotas:PostgreSqlConnectionString", TestDatabases.PostgreSqlConnectionString,
+            "--Grains:ServiceId", cluster,
+            "--Grains:Membership:ClusterId", cluster,
+            "--Quotas:Gateway:AdminKey", AdminKey,
+            "--Quotas:SeedDemoTenants", "false",
+        ];
+        var silo = await HostProcess.StartAsync(_directory, [.. shared, "--Quotas:Role", "Silo", "--Grains:Endpoint:Port", HostProcess.FreePort().ToString(CultureInfo.InvariantCulture)]);
+        await using var gateway = await HostProcess.StartAsync(_directory, [.. shared, "--Quotas:Role", "Gateway"]);
+        using (var ready = await gateway.GetAsync("/health/ready"))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        }
+
+        // Killed: no silo is left to vote it dead, so its row still says Active.
+        await silo.DisposeAsync();
+        using var notReady = await gateway.GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+        Assert.Contains("no Active silo could be reached", await notReady.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

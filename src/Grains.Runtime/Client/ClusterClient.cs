@@ -82,6 +82,35 @@ public sealed partial class ClusterClient : IHostedService
         }
     }
 
+    /// <summary>
+    /// Whether a connection to some Active silo is open, or can be opened within <paramref name="timeout"/>. Rows of
+    /// silos that died together (or the only one) stay Active, since no silo is left to vote them dead: only a
+    /// connection tells a client whether the cluster can answer.
+    /// </summary>
+    public async Task<bool> CanReachAnActiveSiloAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        foreach (var silo in _view.Current.ActiveSilos)
+        {
+            try
+            {
+                await _connections.GetAsync(silo, deadline.Token);
+                return true;
+            }
+            catch (SiloUnavailableException)
+            {
+                // Try the next one.
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _pendingCalls.FailAll(static () => new SiloUnavailableException("The cluster client stopped before the call completed."));
