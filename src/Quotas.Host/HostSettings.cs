@@ -71,9 +71,13 @@ public sealed class HostSettings
             errors.Add($"Quotas:ShutdownDelay {delay} must be between 00:00:00 and {s_maxShutdownDelay}; set it a little above your load balancer's readiness probe period times its failure threshold, e.g. 00:00:05.");
         }
 
-        if (HttpUrl.Scheme != Uri.UriSchemeHttp || HttpUrl.AbsolutePath != "/")
+        if (!HttpUrl.IsAbsoluteUri || HttpUrl.Scheme != Uri.UriSchemeHttp || HttpUrl.AbsolutePath != "/")
         {
-            errors.Add($"Quotas:HttpUrl '{HttpUrl}' must be a plain http://host:port address without a path; terminate TLS in a proxy in front of the service.");
+            errors.Add($"Quotas:HttpUrl '{HttpUrl}' must be a plain http://host:port address without a path, e.g. http://0.0.0.0:5000; terminate TLS in a proxy in front of the service.");
+        }
+        else if (HttpUrl.Host != "localhost" && !System.Net.IPAddress.TryParse(HttpUrl.Host, out _))
+        {
+            errors.Add($"Quotas:HttpUrl host '{HttpUrl.Host}' must be localhost or an IP address the process listens on; 0.0.0.0 listens on every interface.");
         }
 
         return errors;

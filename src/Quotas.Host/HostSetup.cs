@@ -81,16 +81,12 @@ internal static class HostSetup
             case "localhost":
                 kestrel.ListenLocalhost(port);
                 break;
-            case "*" or "+" or "0.0.0.0":
+            case "0.0.0.0":
                 kestrel.ListenAnyIP(port);
                 break;
             default:
-                if (!IPAddress.TryParse(url.Host, out var address))
-                {
-                    throw new InvalidOperationException($"Quotas:HttpUrl host '{url.Host}' must be localhost, an IP address, or * for every interface.");
-                }
-
-                kestrel.Listen(address, port);
+                // HostSettings.Validate has refused any other host name.
+                kestrel.Listen(IPAddress.Parse(url.Host), port);
                 break;
         }
     }

@@ -6,8 +6,21 @@ using Quotas.Host;
 // The defaults are the embedded mode: silo and gateway in one process on a SQLite file, on http://localhost:5000.
 // appsettings.json is read next to the executable, whatever the working directory (SQLite paths stay relative to it).
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-var settings = builder.Configuration.GetSection(HostSettings.SectionName).Get<HostSettings>() ?? new HostSettings();
-var gateway = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+HostSettings settings;
+GatewayOptions gateway;
+try
+{
+    settings = builder.Configuration.GetSection(HostSettings.SectionName).Get<HostSettings>() ?? new HostSettings();
+    gateway = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+}
+catch (InvalidOperationException e)
+{
+    // A value of the wrong form ("Postgres" for an enum, "10s" for a time span): the binder names the key and the type.
+    var hint = e.Message.Contains(nameof(TimeSpan), StringComparison.Ordinal) ? " Time spans are written hh:mm:ss, e.g. 00:00:05." : "";
+    Console.Error.WriteLine($"Configuration error: {e.Message}{(e.InnerException is { } inner ? " " + inner.Message : "")}{hint}");
+    return 2;
+}
+
 var errors = settings.Validate().Concat(gateway.Validate(oneOfManyGateways: settings.ServesApiInCluster)).ToList();
 if (errors.Count > 0)
 {
@@ -35,5 +48,17 @@ if (settings.SeedsDemoTenants)
 
 app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
     "Quotas {Role} ready on {Url} with {Storage} storage", settings.Role, settings.HttpUrl, settings.Storage));
-await app.RunAsync();
+try
+{
+    await app.StartAsync();
+}
+catch (Exception e) when (e is not OperationCanceledException)
+{
+    // Storage or the cluster unreachable at start, or invalid options: one line that says what, instead of a crash.
+    Console.Error.WriteLine($"Quotas {settings.Role} could not start: {e.Message}");
+    await app.DisposeAsync();
+    return 1;
+}
+
+await app.WaitForShutdownAsync();
 return 0;

@@ -76,6 +76,9 @@ public sealed class EmbeddedHostTests : IDisposable
     [Theory]
     [InlineData("--Quotas:Role", "Silo", "needs a cluster")]
     [InlineData("--Quotas:Storage", "PostgreSql", "Quotas:PostgreSqlConnectionString is empty")]
+    [InlineData("--Quotas:Storage", "Postgres", "'Postgres' at 'Quotas:Storage'")]
+    [InlineData("--Quotas:ShutdownDelay", "10s", "written hh:mm:ss")]
+    [InlineData("--Quotas:HttpUrl", "127.0.0.1:8080", "must be a plain http://host:port address")]
     public async Task A_configuration_that_cannot_work_stops_at_once_with_exit_code_2_and_says_what_to_change(string key, string value, string expected)
     {
         await using var host = await HostProcess.RunToExitAsync(_directory, key, value);
@@ -94,6 +97,16 @@ public sealed class EmbeddedHostTests : IDisposable
         Assert.Equal(2, host.ExitCode);
         Assert.Contains("Quotas:Gateway:AdminKey is empty", host.Output);
         Assert.Contains("Quotas__Gateway__AdminKey", host.Output);
+    }
+
+    [Fact]
+    public async Task A_silo_that_cannot_reach_its_database_stops_with_exit_code_1_and_says_so_in_one_line()
+    {
+        await using var host = await HostProcess.RunToExitAsync(_directory,
+            "--Quotas:Role", "Silo", "--Quotas:Storage", "PostgreSql", "--Quotas:PostgreSqlConnectionString", "Host=127.0.0.1;Port=1;Username=x;Password=y");
+
+        Assert.Equal(1, host.ExitCode);
+        Assert.Contains("Quotas Silo could not start: The grain storage 'Default' cannot use PostgreSQL at 127.0.0.1:1", host.Output);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

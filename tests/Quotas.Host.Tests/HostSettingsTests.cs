@@ -49,11 +49,26 @@ public sealed class HostSettingsTests
     [Theory]
     [InlineData("https://localhost:5001")]
     [InlineData("http://localhost:5000/api")]
+    [InlineData("127.0.0.1:8080")] // no scheme: a relative address
     public void Only_a_plain_http_address_without_a_path_is_accepted(string url)
+    {
+        var errors = new HostSettings { HttpUrl = new Uri(url, UriKind.RelativeOrAbsolute) }.Validate();
+
+        Assert.Contains(errors, error => error.Contains("Quotas:HttpUrl", StringComparison.Ordinal) && error.Contains("TLS", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("http://myhost:5000", false)]
+    [InlineData("http://localhost:5000", true)]
+    [InlineData("http://0.0.0.0:5000", true)]
+    [InlineData("http://10.1.2.3:5000", true)]
+    [InlineData("http://[::1]:5000", true)]
+    public void The_http_host_is_one_the_process_can_listen_on(string url, bool accepted)
     {
         var errors = new HostSettings { HttpUrl = new Uri(url) }.Validate();
 
-        Assert.Contains(errors, error => error.Contains("Quotas:HttpUrl", StringComparison.Ordinal) && error.Contains("TLS", StringComparison.Ordinal));
+        Assert.Equal(accepted, errors.Count == 0);
+        Assert.All(errors, error => Assert.Contains("0.0.0.0 listens on every interface", error, StringComparison.Ordinal));
     }
 
     [Theory]
