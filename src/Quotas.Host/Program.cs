@@ -61,4 +61,5 @@ catch (Exception e) when (e is not OperationCanceledException)
 }
 
 await app.WaitForShutdownAsync();
+await app.DisposeAsync();
 return 0;
