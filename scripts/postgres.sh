@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes a local PostgreSQL ready for the tests: installs the Debian package when missing, starts the cluster,
-# sets the postgres password and creates the test database. Prints the connection string on stdout.
+# gives the postgres role a password when it has none, and creates the test database. Prints the connection string.
 # Used by scripts/test.sh; safe to run again (every step checks first).
 set -euo pipefail
 
@@ -37,7 +37,19 @@ for _ in $(seq 1 60); do
 done
 pg_isready -h 127.0.0.1 -p "$PORT" >&2 || { log "PostgreSQL did not become ready on 127.0.0.1:$PORT; see /var/log/postgresql/."; exit 1; }
 
-as_postgres "psql -q -p $PORT -v ON_ERROR_STOP=1 -c \"ALTER USER postgres PASSWORD '$PASSWORD';\"" >&2
+# The tests log in with a password over TCP. A fresh install has none: it is set then. One already set is never
+# changed (an operator's own PostgreSQL keeps its password): give it in GRAINS_TEST_PASSWORD instead.
+if ! PGPASSWORD="$PASSWORD" psql -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -tAc "SELECT 1" >/dev/null 2>&1; then
+  HAS_PASSWORD="$(as_postgres "psql -p $PORT -tAc \"SELECT rolpassword IS NOT NULL FROM pg_authid WHERE rolname = 'postgres'\"")"
+  if [ "$HAS_PASSWORD" = "t" ]; then
+    log "The postgres role already has a password, and it is not the one given (GRAINS_TEST_PASSWORD, default 'postgres')."
+    log "Set GRAINS_TEST_PASSWORD to it; this script does not change an existing password."
+    exit 1
+  fi
+
+  log "Setting a password for the postgres role (it had none)."
+  as_postgres "psql -q -p $PORT -v ON_ERROR_STOP=1 -c \"ALTER USER postgres PASSWORD '$PASSWORD';\"" >&2
+fi
 if ! as_postgres "psql -p $PORT -tAc \"SELECT 1 FROM pg_database WHERE datname = '$DATABASE'\"" | grep -q 1; then
   log "Creating database $DATABASE."
   as_postgres "createdb -p $PORT $DATABASE" >&2
