@@ -15,13 +15,46 @@ SILO_PORT_BASE="${SILO_PORT_BASE:-11111}"
 SILO_HTTP_BASE="${SILO_HTTP_BASE:-5101}"
 GATEWAY_URL="${GATEWAY_URL:-http://127.0.0.1:5000}"
 
-wait_ready() { # url name
+stop_all() {
+  for pid_file in "$STATE"/*.pid; do
+    [ -e "$pid_file" ] || return 0
+    kill -TERM "$(cat "$pid_file")" 2>/dev/null || true
+  done
+  for pid_file in "$STATE"/*.pid; do
+    pid="$(cat "$pid_file")"
+    # A process drains for Quotas:ShutdownDelay (5 s in a cluster) before its silo hands off: the host's own
+    # shutdown timeout is 30 s plus that delay.
+    for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$pid" 2>/dev/null; then echo "$(basename "$pid_file" .pid) did not stop in 40 s; killing it." >&2; kill -KILL "$pid" || true; fi
+    rm -f "$pid_file"
+  done
+}
+
+# A start that fails stops what it started, so that no half-started cluster is left behind.
+fail_start() { # message name
+  echo "$1" >&2
+  [ -z "${2:-}" ] || { echo "--- last lines of $STATE/$2.log:" >&2; tail -n 20 "$STATE/$2.log" >&2 || true; }
+  stop_all
+  rm -f "$STATE/admin-key"
+  exit 1
+}
+
+wait_ready() { # url name: ready only once this very process answers
+  local pid
+  pid="$(cat "$STATE/$2.pid")"
   for _ in $(seq 1 120); do
+    kill -0 "$pid" 2>/dev/null || fail_start "$2 exited before it became ready." "$2"
     if curl -fs "$1/health/ready" >/dev/null 2>&1; then echo "$2 ready on $1"; return 0; fi
     sleep 0.5
   done
-  echo "$2 did not become ready on $1 within 60 s; see $STATE/$2.log" >&2
-  return 1
+  fail_start "$2 did not become ready on $1 within 60 s." "$2"
+}
+
+ensure_free() { # url: nothing may answer there yet, or the readiness checks would be answered by it
+  if curl -s -o /dev/null "$1/health/live" 2>/dev/null; then
+    echo "Something already answers on $1 (another host, or a cluster started otherwise); stop it or choose other ports (GATEWAY_URL, SILO_HTTP_BASE)." >&2
+    exit 1
+  fi
 }
 
 start_process() { # name role http-url [extra args...]
@@ -37,6 +70,9 @@ case "${1:-}" in
     count="${2:-3}"
     [[ "$count" =~ ^[1-9][0-9]*$ ]] || { echo "The silo count must be a positive number, got '$count'." >&2; exit 2; }
     if compgen -G "$STATE/*.pid" >/dev/null; then echo "A local cluster is already running (see $STATE/); stop it first." >&2; exit 1; fi
+    command -v curl >/dev/null 2>&1 || { echo "curl is needed to check readiness; install it (apt-get install curl)." >&2; exit 1; }
+    ensure_free "$GATEWAY_URL"
+    for i in $(seq 0 $((count - 1))); do ensure_free "http://127.0.0.1:$((SILO_HTTP_BASE + i))"; done
     mkdir -p "$STATE"
     POSTGRES="${QUOTAS_POSTGRES:-$(GRAINS_TEST_DATABASE=quotas bash scripts/postgres.sh)}"
     ADMIN_KEY="${QUOTAS_ADMIN_KEY:-qa_$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')}"
@@ -59,18 +95,8 @@ case "${1:-}" in
     done
     ;;
   stop)
-    for pid_file in "$STATE"/*.pid; do
-      [ -e "$pid_file" ] || { echo "No local cluster is running."; exit 0; }
-      kill -TERM "$(cat "$pid_file")" 2>/dev/null || true
-    done
-    for pid_file in "$STATE"/*.pid; do
-      pid="$(cat "$pid_file")"
-      # A process drains for Quotas:ShutdownDelay (5 s in a cluster) before its silo hands off: the host's own
-      # shutdown timeout is 30 s plus that delay.
-      for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-      if kill -0 "$pid" 2>/dev/null; then echo "$(basename "$pid_file" .pid) did not stop in 40 s; killing it." >&2; kill -KILL "$pid" || true; fi
-      rm -f "$pid_file"
-    done
+    compgen -G "$STATE/*.pid" >/dev/null || { echo "No local cluster is running."; exit 0; }
+    stop_all
     rm -f "$STATE/admin-key"
     echo "Local cluster stopped."
     ;;
