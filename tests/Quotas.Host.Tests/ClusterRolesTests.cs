@@ -19,15 +19,7 @@ public sealed class ClusterRolesTests : IDisposable
         // A cluster id of its own, given only in configuration: the gateway must read it as the silo does, or it finds
         // no silo of its cluster and never becomes ready.
         var cluster = TestDatabases.NewServiceId();
-        string[] shared =
-        [
-            "--Quotas:Storage", "PostgreSql",
-            "--Quotas:PostgreSqlConnectionString", TestDatabases.PostgreSqlConnectionString,
-            "--Grains:ServiceId", cluster,
-            "--Grains:Membership:ClusterId", cluster,
-            "--Quotas:Gateway:AdminKey", AdminKey,
-            "--Quotas:SeedDemoTenants", "false",
-        ];
+        var shared = SharedArguments(cluster);
         var siloPort = HostProcess.FreePort().ToString(CultureInfo.InvariantCulture);
         await using var silo = await HostProcess.StartAsync(_directory, [.. shared, "--Quotas:Role", "Silo", "--Grains:Endpoint:Port", siloPort]);
         await using var gateway = await HostProcess.StartAsync(_directory, [.. shared, "--Quotas:Role", "Gateway", "--Quotas:ShutdownDelay", "00:02:00"]);
@@ -67,15 +59,7 @@ public sealed class ClusterRolesTests : IDisposable
     public async Task A_gateway_whose_only_silo_died_is_not_ready()
     {
         var cluster = TestDatabases.NewServiceId();
-        string[] shared =
-        [
-            "--Quotas:Storage", "PostgreSql",
-            "--Quotas:PostgreSqlConnectionString", TestDatabases.PostgreSqlConnectionString,
-            "--Grains:ServiceId", cluster,
-            "--Grains:Membership:ClusterId", cluster,
-            "--Quotas:Gateway:AdminKey", AdminKey,
-            "--Quotas:SeedDemoTenants", "false",
-        ];
+        var shared = SharedArguments(cluster);
         var silo = await HostProcess.StartAsync(_directory, [.. shared, "--Quotas:Role", "Silo", "--Grains:Endpoint:Port", HostProcess.FreePort().ToString(CultureInfo.InvariantCulture)]);
         await using var gateway = await HostProcess.StartAsync(_directory, [.. shared, "--Quotas:Role", "Gateway"]);
         using (var ready = await gateway.GetAsync("/health/ready"))
@@ -90,6 +74,17 @@ public sealed class ClusterRolesTests : IDisposable
         Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
         Assert.Contains("no Active silo could be reached", await notReady.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    /// <summary>What every process of one cluster is given: its storage, its cluster id and the admin key.</summary>
+    private static string[] SharedArguments(string cluster) =>
+    [
+        "--Quotas:Storage", "PostgreSql",
+        "--Quotas:PostgreSqlConnectionString", TestDatabases.PostgreSqlConnectionString,
+        "--Grains:ServiceId", cluster,
+        "--Grains:Membership:ClusterId", cluster,
+        "--Quotas:Gateway:AdminKey", AdminKey,
+        "--Quotas:SeedDemoTenants", "false",
+    ];
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
