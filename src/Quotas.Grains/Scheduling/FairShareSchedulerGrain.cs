@@ -282,6 +282,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         }
 
         var admitted = new List<JobLease>(leases.Count);
+        var held = new List<(JobLease Lease, List<string> Granted)>(leases.Count);
         foreach (var lease in leases)
         {
             List<string>? granted;
@@ -317,11 +318,65 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             {
                 _admission.Hold(lease, granted);
                 admitted.Add(lease);
+                held.Add((lease, granted));
             }
         }
 
-        await _commit.PersistAsync();
+        try
+        {
+            await _commit.PersistAsync();
+        }
+        catch
+        {
+            await GiveBackUnstoredGrantsAsync(held, workerId);
+            throw;
+        }
+
         return admitted;
+    }
+
+    /// <summary>
+    /// After the write that stores the tenant leases granted for jobs failed (memory is back to the stored state, where
+    /// the jobs are leased but hold nothing): the leases go back to their tenants, and the jobs, which no worker got,
+    /// back to the queue without counting an expiry. When that cannot be stored either, the jobs stay leased as stored
+    /// and their leases run out.
+    /// </summary>
+    private async Task GiveBackUnstoredGrantsAsync(List<(JobLease Lease, List<string> Granted)> held, string workerId)
+    {
+        var requeued = false;
+        foreach (var (lease, _) in held)
+        {
+            if (StillLeased(lease, workerId))
+            {
+                Pool().Complete(lease.JobId, JobOutcome.Preempted, null, _time.GetUtcNow(), workerId);
+                requeued = true;
+            }
+        }
+
+        if (requeued)
+        {
+            try
+            {
+                await _commit.PersistAsync();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Memory is back to the stored state again: the leases expire on the sweep.
+            }
+        }
+
+        foreach (var (lease, granted) in held)
+        {
+            try
+            {
+                await _admission.ReleaseAsync(lease.Tenant, granted);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Not held for the job any more, so nothing retries this release: the tenant's leases run out on their own.
+                LogSettleFailed(_logger, e, GetPrimaryKeyString(), lease.JobId.Value);
+            }
+        }
     }
 
     private bool StillLeased(JobLease lease, string workerId) =>

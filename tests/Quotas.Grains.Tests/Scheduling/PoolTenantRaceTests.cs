@@ -83,6 +83,36 @@ public sealed class PoolTenantRaceTests
     }
 
     [Fact]
+    public async Task Tenant_leases_granted_to_a_lease_whose_write_fails_go_back_and_the_job_waits_without_an_expiry()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(Alpha());
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("unstored");
+        await pool.Configure(Pools.Small("unstored"));
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+
+        // The lease is stored; the write that stores the tenant's grant with it fails.
+        var writes = 0;
+        faults.BeforeEntriesWrite = key => key.GrainId.Type == "pool" && Interlocked.Increment(ref writes) == 2
+            ? throw new InvalidOperationException("injected write failure")
+            : Task.CompletedTask;
+        await Assert.ThrowsAnyAsync<Exception>(() => pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
+        faults.BeforeEntriesWrite = null;
+
+        // No worker got the job: the tenant holds nothing for it, and it waits to be leased, no expiry counted.
+        Assert.Equal(0, Gauge(await alpha.GetStats(), "concurrent_jobs"));
+        var waiting = await pool.GetJob(job.Id);
+        Assert.Equal(JobState.Queued, waiting!.State);
+        Assert.Equal(0, waiting.Expiries);
+        var again = Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
+        Assert.Equal(job.Id, again.JobId);
+        Assert.Equal(1, Gauge(await alpha.GetStats(), "concurrent_jobs"));
+    }
+
+    [Fact]
     public async Task A_submission_in_flight_while_its_suspended_tenant_is_deleted_does_not_outlive_the_delete()
     {
         var time = new ManualTimeProvider();
