@@ -63,9 +63,13 @@ public sealed class JobApiTests
         var longest = new string('k', 128);
         await (await tenant.PostJson("/v1/tenants/acme/pools/" + new string('p', 63) + "/jobs", """{"demand":{"cpu":1}}""", longest)).Problem(404, "unknown_pool");
 
+        // A worker lease longer than half a quota lease's longest (the pool holds the job's quota leases twice as long).
+        var tooLong = await (await admin.PostJson("/v1/pools/gpu-pool/workers/w1/leases", """{"freeCapacity":{"cpu":1000,"memory":4096},"leaseTtlSeconds":400000,"maxJobs":5}""")).Problem(400, "invalid_argument");
+        Assert.Contains("302400", (string?)tooLong["detail"], StringComparison.Ordinal);
         var leases = await (await admin.PostJson("/v1/pools/gpu-pool/workers/w1/leases", """{"freeCapacity":{"cpu":1000,"memory":4096},"leaseTtlSeconds":30,"maxJobs":5}""")).Ok();
         var leased = Assert.Single(leases.AsArray());
         Assert.Equal((long)job["id"]!, (long)leased!["jobId"]!);
+        await (await admin.PostJson("/v1/pools/gpu-pool/workers/w1/heartbeat", $$"""{"jobIds":[{{job["id"]}}],"leaseTtlSeconds":400000}""")).Problem(400, "invalid_argument");
         var beat = await (await admin.PostJson("/v1/pools/gpu-pool/workers/w1/heartbeat", $$"""{"jobIds":[{{job["id"]}}],"leaseTtlSeconds":30}""")).Ok();
         Assert.Equal((long)job["id"]!, (long)beat["renewed"]![0]!);
         var stale = await (await admin.PostJson($"/v1/pools/gpu-pool/jobs/{job["id"]}/complete", """{"outcome":"preempted","workerId":"w2"}""")).Ok();

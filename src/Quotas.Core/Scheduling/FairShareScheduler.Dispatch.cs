@@ -91,6 +91,12 @@ public sealed partial class FairShareScheduler
         return leases;
     }
 
+    /// <summary>
+    /// The longest worker lease: the pool holds the job's tenant quota leases for twice as long (so that a heartbeat
+    /// renews both before either runs out), and a quota lease lasts at most <see cref="Tenants.LeaseBook.MaxTtl"/>.
+    /// </summary>
+    public static readonly TimeSpan MaxLeaseTtl = Tenants.LeaseBook.MaxTtl / 2;
+
     private static void ValidateWorker(string workerId, TimeSpan leaseTtl)
     {
         if (string.IsNullOrEmpty(workerId))
@@ -98,9 +104,11 @@ public sealed partial class FairShareScheduler
             throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "workerId is empty; give the worker's stable id.");
         }
 
-        if (leaseTtl <= TimeSpan.Zero)
+        if (leaseTtl <= TimeSpan.Zero || leaseTtl > MaxLeaseTtl)
         {
-            throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "leaseTtl must be greater than zero, e.g. 30 seconds.");
+            throw new SchedulingException(
+                SchedulingErrorCodes.InvalidArgument,
+                $"leaseTtl {leaseTtl} is out of range: use more than zero and at most {MaxLeaseTtl.TotalSeconds:0} seconds (3.5 days), e.g. 30 seconds, and renew with heartbeats; a job's quota leases are held for twice as long, and a quota lease lasts at most 7 days.");
         }
     }
 
