@@ -2,8 +2,12 @@ namespace Quotas.Core.Scheduling;
 
 public sealed partial class FairShareScheduler
 {
-    /// <summary>Queued jobs their tenant could not hold under the pool's current settings; see <see cref="SetAside"/>.</summary>
-    private readonly List<Job> _setAside = [];
+    /// <summary>
+    /// Queued jobs their tenant could not hold under the pool's current settings; see <see cref="SetAside"/>. A set, so
+    /// that a job leaving it (cancelled, its tenant removed) costs O(1) however many wait: a capacity cut can set aside
+    /// most of a deep queue. They go back into their tenants' queues, which order them, so the set needs no order.
+    /// </summary>
+    private readonly HashSet<Job> _setAside = [];
 
     /// <summary>
     /// Whether <paramref name="tenant"/> could hold <paramref name="demand"/> in an otherwise idle pool under its current
