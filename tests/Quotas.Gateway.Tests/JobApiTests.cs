@@ -19,6 +19,22 @@ public sealed class JobApiTests
     }
 
     [Fact]
+    public async Task Cancelling_a_job_in_a_pool_that_keeps_no_finished_jobs_answers_it_cancelled()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme"));
+        await (await admin.PostJson("/v1/pools", """{"id":"forgetful","capacity":{"cpu":1000},"maxFinishedJobs":0}""")).Ok(201);
+        var job = await (await tenant.PostJson("/v1/tenants/acme/pools/forgetful/jobs", """{"demand":{"cpu":600}}""", "once")).Ok(201);
+
+        var cancelled = await (await tenant.DeleteAsync($"/v1/tenants/acme/pools/forgetful/jobs/{job["id"]}")).Ok();
+
+        Assert.Equal((long)job["id"]!, (long)cancelled["id"]!);
+        Assert.Equal("cancelled", (string?)cancelled["state"]);
+        await (await tenant.GetAsync($"/v1/tenants/acme/pools/forgetful/jobs/{job["id"]}")).Problem(404);
+    }
+
+    [Fact]
     public async Task A_pool_created_again_under_a_deleted_ones_id_does_not_replay_its_submissions()
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);

@@ -78,9 +78,14 @@ internal static class JobEndpoints
         }
 
         var status = await pool.Cancel(new JobId(jobId));
-        return status == CancelStatus.NotFound
-            ? Problem.NotFound(context, $"Job {jobId} does not exist in pool '{poolId}'.")
-            : TypedResults.Ok(await pool.GetJob(new JobId(jobId)));
+        if (status == CancelStatus.NotFound)
+        {
+            return Problem.NotFound(context, $"Job {jobId} does not exist in pool '{poolId}'.");
+        }
+
+        // A pool that keeps no finished jobs (maxFinishedJobs 0) has already forgotten it: answered as it ended.
+        return TypedResults.Ok(await pool.GetJob(new JobId(jobId))
+            ?? (status == CancelStatus.Cancelled ? job with { State = JobState.Cancelled } : job));
     }
 
     private static async Task<Page<JobInfo>> List(HttpContext context, string tenantId, string poolId, IGrainFactory grains, string? cursor, int? limit)
