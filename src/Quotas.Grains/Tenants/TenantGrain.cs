@@ -344,44 +344,16 @@ public sealed partial class TenantGrain(
         return Task.FromResult(new RateHit(decision, window));
     }
 
-    /// <summary>
-    /// Records budget usage once per event id, and then in every ancestor that has the budget (usage counts against
-    /// every ancestor), each under an event id of its own (<see cref="ChildEvents"/>). A duplicate is passed on too, so
-    /// that a retry after an ancestor could not be reached gets the usage counted there; until then the call fails.
-    /// </summary>
     public async Task<UsageRecord> RecordUsage(string eventId, string quota, long amount)
     {
-        var tenant = Tenant();
-        var record = tenant.RecordUsage(eventId, quota, amount, time.GetUtcNow());
+        var record = Tenant().RecordUsage(eventId, quota, amount, time.GetUtcNow());
         QuotaMetrics.Recorded(record);
         if (!record.Duplicate)
         {
             await CommitAsync(_tenant!);
         }
 
-        if (tenant.Config.ParentId is { } parent)
-        {
-            await RecordInParentAsync(parent, ChildEvents.EventIdFor(tenant.Id, eventId), quota, amount);
-        }
-
         return record;
-    }
-
-    private async Task RecordInParentAsync(TenantId parent, string eventId, string quota, long amount)
-    {
-        try
-        {
-            await AskParentAsync<UsageRecord?>(parent, p => p.RecordUsage(eventId, quota, amount)!, gone: null);
-        }
-        catch (QuotaValidationException e)
-        {
-            // The parent has no such budget (nothing to count there), or cannot count this amount: the child's own record
-            // stands, and a retry would meet the same answer.
-            if (e.Code != ValidationCodes.UnknownQuota)
-            {
-                LogParentRefusedUsage(logger, e, Id, parent.Value, quota);
-            }
-        }
     }
 
     public async Task ForgetPoolCharges(IReadOnlyList<string> eventIds)
@@ -590,9 +562,6 @@ public sealed partial class TenantGrain(
     private ITenantGrain Parent(TenantId id) => GrainFactory.GetGrain<ITenantGrain>(id.Value);
 
     private TenantQuotas Tenant() => _tenant ?? throw TenantErrors.Unknown(Id);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {Tenant}'s parent {Parent} refused to count its usage of {Quota}; it is counted in the child only")]
-    private static partial void LogParentRefusedUsage(ILogger logger, Exception exception, string tenant, string parent, string quota);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing what the ancestors hold for lease {Key} failed; their hold expires with its time to live")]
     private static partial void LogAncestorReleaseFailed(ILogger logger, Exception exception, string key);

@@ -233,38 +233,6 @@ public sealed class TenantGrainTests
     }
 
     [Fact]
-    public async Task Budget_usage_counts_against_every_ancestor_once_even_when_an_ancestor_failed_the_first_time()
-    {
-        var faults = new StorageFaults();
-        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults);
-        var top = await Tenants.CreateAsync(cluster.GrainFactory, "group", workers: 10);
-        var middle = await Tenants.CreateAsync(cluster.GrainFactory, "group-eu", workers: 10, parent: "group");
-        var child = await Tenants.CreateAsync(cluster.GrainFactory, "group-eu-web", workers: 10, parent: "group-eu");
-        var sibling = await Tenants.CreateAsync(cluster.GrainFactory, "group-eu-api", workers: 10, parent: "group-eu");
-
-        Assert.Equal(40, (await child.RecordUsage("e1", QuotaNames.Cost, 40)).Consumed);
-        Assert.True((await child.RecordUsage("e1", QuotaNames.Cost, 40)).Duplicate);
-        await sibling.RecordUsage("e1", QuotaNames.Cost, 2); // the same event id in another child is another event
-
-        Assert.Equal(40, Spent(await child.GetStats()));
-        Assert.Equal(42, Spent(await middle.GetStats()));
-        Assert.Equal(42, Spent(await top.GetStats()));
-
-        // The top cannot store it: the child's record stands and the call fails; its retry counts it above, once.
-        var write = new HeldWrite("tenant", "group", failWith: "injected write failure");
-        faults.BeforeWrite = write.Gate;
-        write.Proceed();
-        await Assert.ThrowsAnyAsync<Exception>(() => child.RecordUsage("e2", QuotaNames.Cost, 5));
-        Assert.Equal(45, Spent(await child.GetStats()));
-        Assert.Equal(42, Spent(await top.GetStats()));
-        Assert.True((await child.RecordUsage("e2", QuotaNames.Cost, 5)).Duplicate);
-        Assert.Equal(47, Spent(await middle.GetStats()));
-        Assert.Equal(47, Spent(await top.GetStats()));
-
-        static long Spent(TenantStats stats) => stats.Budgets.Single(b => b.Quota == QuotaNames.Cost).Current;
-    }
-
-    [Fact]
     public async Task A_suspended_tenant_is_denied_keeps_its_leases_and_is_deleted_only_when_forced()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
