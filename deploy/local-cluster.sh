@@ -44,14 +44,14 @@ wait_ready() { # url name: ready only once this very process answers
   pid="$(cat "$STATE/$2.pid")"
   for _ in $(seq 1 120); do
     kill -0 "$pid" 2>/dev/null || fail_start "$2 exited before it became ready." "$2"
-    if curl -fs "$1/health/ready" >/dev/null 2>&1; then echo "$2 ready on $1"; return 0; fi
+    if curl -fs --max-time 2 "$1/health/ready" >/dev/null 2>&1; then echo "$2 ready on $1"; return 0; fi
     sleep 0.5
   done
   fail_start "$2 did not become ready on $1 within 60 s." "$2"
 }
 
 ensure_free() { # url: nothing may answer there yet, or the readiness checks would be answered by it
-  if curl -s -o /dev/null "$1/health/live" 2>/dev/null; then
+  if curl -s --max-time 2 -o /dev/null "$1/health/live" 2>/dev/null; then
     echo "Something already answers on $1 (another host, or a cluster started otherwise); stop it or choose other ports (GATEWAY_URL, SILO_HTTP_BASE)." >&2
     exit 1
   fi
@@ -78,13 +78,16 @@ case "${1:-}" in
     ADMIN_KEY="${QUOTAS_ADMIN_KEY:-qa_$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')}"
     [ "${#ADMIN_KEY}" -ge 32 ] || { echo "QUOTAS_ADMIN_KEY must be at least 32 characters, got ${#ADMIN_KEY}." >&2; exit 2; }
     (umask 077 && printf '%s\n' "$ADMIN_KEY" >"$STATE/admin-key")
-    dotnet build src/Quotas.Host -c Release -nologo -v quiet >/dev/null
+    dotnet build src/Quotas.Host -c Release -nologo -v quiet >/dev/null || fail_start "The build of src/Quotas.Host failed; run it to see why: dotnet build src/Quotas.Host -c Release"
+    # Interrupted (Ctrl+C) or told to stop while starting: what was started stops too.
+    trap 'fail_start "Start interrupted."' INT TERM
     for i in $(seq 0 $((count - 1))); do
       start_process "silo$i" Silo "http://127.0.0.1:$((SILO_HTTP_BASE + i))" --Grains:Endpoint:Port "$((SILO_PORT_BASE + i))"
     done
     for i in $(seq 0 $((count - 1))); do wait_ready "http://127.0.0.1:$((SILO_HTTP_BASE + i))" "silo$i"; done
     start_process gateway Gateway "$GATEWAY_URL"
     wait_ready "$GATEWAY_URL" gateway
+    trap - INT TERM
     echo "admin key: $ADMIN_KEY (also in $STATE/admin-key)"
     ;;
   status)

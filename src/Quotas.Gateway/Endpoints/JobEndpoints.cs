@@ -2,6 +2,7 @@ using Grains;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Quotas.Contracts;
 using Quotas.Core.Scheduling;
 using Quotas.Core.Tenants;
@@ -83,9 +84,20 @@ internal static class JobEndpoints
             return Problem.NotFound(context, $"Job {jobId} does not exist in pool '{poolId}'.");
         }
 
-        // A pool that keeps no finished jobs (maxFinishedJobs 0) has already forgotten it: answered as it ended.
-        return TypedResults.Ok(await pool.GetJob(new JobId(jobId))
-            ?? (status == CancelStatus.Cancelled ? job with { State = JobState.Cancelled } : job));
+        // A pool that keeps no finished jobs (maxFinishedJobs 0) has already forgotten it: a job this call cancelled is
+        // answered as it ended; one that had finished before is no longer known, as a read of it would say.
+        return await pool.GetJob(new JobId(jobId)) is { } after
+            ? TypedResults.Ok(after)
+            : status == CancelStatus.Cancelled
+                ? (IResult)TypedResults.Ok(job with
+                {
+                    State = JobState.Cancelled,
+                    WorkerId = null,
+                    LeaseExpiresAt = null,
+                    PreemptionRequested = false,
+                    CompletedAt = context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(),
+                })
+                : Problem.NotFound(context, $"Job {jobId} had finished and is no longer kept in pool '{poolId}'.");
     }
 
     private static async Task<Page<JobInfo>> List(HttpContext context, string tenantId, string poolId, IGrainFactory grains, string? cursor, int? limit)

@@ -328,7 +328,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         }
         catch
         {
-            await GiveBackUnstoredGrantsAsync(held, workerId);
+            await GiveBackUnstoredGrantsAsync(leases, held, workerId);
             throw;
         }
 
@@ -336,15 +336,15 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     }
 
     /// <summary>
-    /// After the write that stores the tenant leases granted for jobs failed (memory is back to the stored state, where
-    /// the jobs are leased but hold nothing): the leases go back to their tenants, and the jobs, which no worker got,
-    /// back to the queue without counting an expiry. When that cannot be stored either, the jobs stay leased as stored
-    /// and their leases run out.
+    /// After the write that stores what the call's leases came to failed (memory is back to the stored state, where every
+    /// job of <paramref name="leases"/> is leased and holds nothing, those a tenant refused too): the jobs, which no
+    /// worker got, go back to the queue without counting an expiry, and the tenant leases granted for them back to their
+    /// tenants. When that cannot be stored either, the jobs stay leased as stored and their leases run out.
     /// </summary>
-    private async Task GiveBackUnstoredGrantsAsync(List<(JobLease Lease, List<string> Granted)> held, string workerId)
+    private async Task GiveBackUnstoredGrantsAsync(IReadOnlyList<JobLease> leases, List<(JobLease Lease, List<string> Granted)> held, string workerId)
     {
         var requeued = false;
-        foreach (var (lease, _) in held)
+        foreach (var lease in leases)
         {
             if (StillLeased(lease, workerId))
             {

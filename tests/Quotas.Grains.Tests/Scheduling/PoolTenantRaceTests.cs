@@ -90,9 +90,13 @@ public sealed class PoolTenantRaceTests
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
         var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
         await alpha.Create(Alpha());
+        var beta = cluster.GrainFactory.GetGrain<ITenantGrain>("beta");
+        await beta.Create(TenantConfig.Create("beta", Tier.Unlimited, QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(1))));
+        Assert.True((await beta.Acquire("concurrent_jobs", 1, TimeSpan.FromHours(1), null)).IsAllowed); // beta refuses the pool
         var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("unstored");
         await pool.Configure(Pools.Small("unstored"));
         var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        var refused = (await pool.Submit(Pools.Job(Pools.Beta, "b-0", cpu: 100))).Job;
 
         // The lease is stored; the write that stores the tenant's grant with it fails.
         var writes = 0;
@@ -102,11 +106,15 @@ public sealed class PoolTenantRaceTests
         await Assert.ThrowsAnyAsync<Exception>(() => pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
         faults.BeforeEntriesWrite = null;
 
-        // No worker got the job: the tenant holds nothing for it, and it waits to be leased, no expiry counted.
+        // No worker got either job: the tenant holds nothing for alpha's, and both wait to be leased, no expiry counted.
         Assert.Equal(0, Gauge(await alpha.GetStats(), "concurrent_jobs"));
-        var waiting = await pool.GetJob(job.Id);
-        Assert.Equal(JobState.Queued, waiting!.State);
-        Assert.Equal(0, waiting.Expiries);
+        foreach (var id in new[] { job.Id, refused.Id })
+        {
+            var waiting = await pool.GetJob(id);
+            Assert.Equal(JobState.Queued, waiting!.State);
+            Assert.Equal(0, waiting.Expiries);
+        }
+
         var again = Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
         Assert.Equal(job.Id, again.JobId);
         Assert.Equal(1, Gauge(await alpha.GetStats(), "concurrent_jobs"));
