@@ -187,7 +187,7 @@ public sealed class LeaseBook
         switch (SoftLimitRule.Evaluate(definition.Limit, current, amount, ref _overSinceTicks[index], now.UtcTicks))
         {
             case LimitVerdict.Admit:
-                var lease = new Lease(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_tenant.Value}:{++LastSequence}"), index, amount, now + ttl, key);
+                var lease = new Lease(LeaseIds.For(_tenant, ++LastSequence), index, amount, now + ttl, key);
                 Add(lease);
                 return new AdmissionDecision.Allow(lease.Id, lease.ExpiresAt, SoftLimitRule.Remaining(definition.Limit, _usage[index]));
             case LimitVerdict.TooLarge:

@@ -33,9 +33,10 @@ public sealed partial class FairShareSchedulerGrain
 
             foreach (var job in _admission.HeldJobs.ToList())
             {
-                if (scheduler.Get(new JobId(job)) is { } info)
+                // A job the pool has forgotten (it keeps no finished jobs) still has its leases given back.
+                if ((scheduler.Get(new JobId(job))?.Tenant ?? _admission.TenantOfHeld(job)) is { } tenant)
                 {
-                    await _admission.ReleaseAsync(info.Id, info.Tenant);
+                    await _admission.ReleaseAsync(new JobId(job), tenant);
                 }
             }
 

@@ -508,12 +508,18 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         _scheduler = stored.Snapshot is null ? null : Restore(stored.Snapshot);
         _rebuilt = false;
 
-        // Leases held for a job whose lease has ended (a crash or a failed write came before their release) go back.
+        // Leases held for a job whose lease has ended (a crash or a failed write came before their release) go back,
+        // also for a job the pool has forgotten since (it keeps no finished jobs): their tenant is in their ids.
         foreach (var job in _admission.HeldJobs.ToList())
         {
-            if (_scheduler?.Get(new JobId(job)) is { State: not JobState.Leased } ended)
+            switch (_scheduler?.Get(new JobId(job)))
             {
-                _admission.ReleaseLater(ended.Id, ended.Tenant);
+                case { State: not JobState.Leased } ended:
+                    _admission.ReleaseLater(ended.Id, ended.Tenant);
+                    break;
+                case null when _scheduler is not null && _admission.TenantOfHeld(job) is { } tenant:
+                    _admission.ReleaseLater(new JobId(job), tenant);
+                    break;
             }
         }
     }

@@ -57,6 +57,15 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     /// <summary>The jobs holding tenant leases.</summary>
     public IReadOnlyCollection<long> HeldJobs => _held.Keys;
 
+    /// <summary>
+    /// The tenant of the leases held for <paramref name="job"/>, read from their ids: for a job the pool has already
+    /// forgotten (it keeps no finished jobs), whose leases must still go back. Null when nothing is held.
+    /// </summary>
+    public Core.Scheduling.TenantId? TenantOfHeld(long job) =>
+        _held.TryGetValue(job, out var held) && held.Count > 0 && LeaseIds.TenantOf(held[0]) is { } tenant
+            ? new Core.Scheduling.TenantId(tenant)
+            : null;
+
     /// <summary>The jobs whose held leases changed since the last call, with what they hold now (null: nothing).</summary>
     public List<(long Job, List<string>? Held)> TakeChanges()
     {

@@ -149,6 +149,45 @@ public sealed class TenantSettlementTests
     }
 
     [Fact]
+    public async Task Tenant_leases_of_a_job_the_pool_forgot_at_once_go_back_after_a_restart()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        var options = QuotaClusters.Options(TestStorage.Sqlite(), time: time);
+        options.ConfigureServices = faults.Install;
+        await using var cluster = await TestCluster.StartAsync(options);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(Alpha(concurrentJobs: 10));
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("forgets");
+        await pool.Configure(Pools.Small("forgets") with { MaxFinishedJobs = 0 });
+        var jobs = new List<JobInfo>();
+        foreach (var key in new[] { "a-0", "a-1" })
+        {
+            jobs.Add((await pool.Submit(Pools.Job(Pools.Alpha, key, cpu: 100))).Job);
+        }
+
+        Assert.Equal(2, (await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10)).Count);
+
+        // The tenant cannot be reached as the first job completes: the pool forgets the job at once (it keeps no
+        // finished jobs), and its tenant leases are still stored as held when the silo restarts.
+        faults.FailWritesOf = "tenant";
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(jobs[0].Id, JobOutcome.Succeeded, null)).Status);
+        Assert.Null(await pool.GetJob(jobs[0].Id));
+        await cluster.RestartAsync();
+        faults.FailWritesOf = null;
+        alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("forgets");
+
+        // Well within the leases' own time to live (2 minutes): the pool gives them back itself.
+        var stats = await PoolSweeps.UntilAsync(time, pool, alpha, s => Gauge(s, "concurrent_jobs") == 1);
+        Assert.Equal(1, Gauge(stats, "concurrent_jobs"));
+
+        // The second job is running when the pool is deleted: its leases go back too.
+        await pool.Delete(force: true);
+        Assert.Equal(0, Gauge(await alpha.GetStats(), "concurrent_jobs"));
+    }
+
+    [Fact]
     public async Task A_completion_reported_again_after_its_tenant_failed_settles_at_once_and_counts_once()
     {
         // Time stands still, so the pool's sweep never runs: only the repeated report can settle.
