@@ -130,10 +130,12 @@ public sealed partial class FairShareScheduler
 
     private void MarkVictims(Span<long> need, TenantState? exclude)
     {
+        // Only jobs on borrowed capacity can ever be marked (marking more only makes that rarer), so the others are
+        // left out before the sort: while a need cannot be met, every evaluation would otherwise sort every running job.
         var candidates = new List<Job>();
         foreach (var job in _leased)
         {
-            if (!job.PreemptionRequested && job.Tenant != exclude && Helps(job, need))
+            if (!job.PreemptionRequested && job.Tenant != exclude && Helps(job, need) && RunsOnBorrowedCapacity(job))
             {
                 candidates.Add(job);
             }
