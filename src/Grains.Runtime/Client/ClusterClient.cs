@@ -56,18 +56,10 @@ public sealed partial class ClusterClient : IHostedService
             while (true)
             {
                 var snapshot = await _view.WaitForAsync(s => s.ActiveSilos.Count > 0, timeout.Token);
-                foreach (var silo in snapshot.ActiveSilos)
+                if (await ConnectToAnyAsync(snapshot, timeout.Token))
                 {
-                    try
-                    {
-                        await _connections.GetAsync(silo, timeout.Token);
-                        LogConnected(_logger, _options.ClusterId, snapshot.ActiveSilos.Count);
-                        return;
-                    }
-                    catch (SiloUnavailableException)
-                    {
-                        // Try the next one; the view may be behind.
-                    }
+                    LogConnected(_logger, _options.ClusterId, snapshot.ActiveSilos.Count);
+                    return;
                 }
 
                 await Task.Delay(_transport.ConnectTimeout / 10, _time, timeout.Token);
@@ -91,20 +83,29 @@ public sealed partial class ClusterClient : IHostedService
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        foreach (var silo in _view.Current.ActiveSilos)
+        try
+        {
+            return await ConnectToAnyAsync(_view.Current, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Opens (or finds open) a connection to one of the snapshot's Active silos; false when none answers.</summary>
+    private async Task<bool> ConnectToAnyAsync(MembershipSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        foreach (var silo in snapshot.ActiveSilos)
         {
             try
             {
-                await _connections.GetAsync(silo, deadline.Token);
+                await _connections.GetAsync(silo, cancellationToken);
                 return true;
             }
             catch (SiloUnavailableException)
             {
-                // Try the next one.
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return false;
+                // Try the next one; the view may be behind.
             }
         }
 

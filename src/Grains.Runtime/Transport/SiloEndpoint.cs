@@ -20,9 +20,9 @@ internal sealed class SiloEndpoint(IOptions<TransportOptions> options, TimeProvi
         var bound = Listen?.IPEndPoint ?? throw new InvalidOperationException(
             "The silo port is not bound. A clustered silo runs on Kestrel: build its host with WebApplication.CreateBuilder or CreateSlimBuilder.");
         var settings = options.Value;
-        var host = settings.AdvertisedHost is { Length: > 0 } advertised
-            ? advertised
-            : IPAddress.Parse(settings.ListenAddress).Equals(IPAddress.Any) ? IPAddress.Loopback.ToString() : settings.ListenAddress;
+        // A wildcard listen address comes with an advertised host (TransportOptionsValidator), so the listen address is
+        // reachable whenever it is what the silo advertises.
+        var host = settings.AdvertisedHost is { Length: > 0 } advertised ? advertised : settings.ListenAddress;
         return new SiloAddress(host, bound.Port, _generation);
     }
 }

@@ -154,7 +154,7 @@ public sealed partial class TenantGrain(
         // counted above. One that cannot be released now runs out with its time to live.
         foreach (var key in heldAbove)
         {
-            await ReleaseKeyAboveQuietlyAsync(parent, key);
+            await ReleaseAboveQuietlyAsync(parent, key);
         }
 
         await Directory().Remove(Id);
@@ -223,7 +223,7 @@ public sealed partial class TenantGrain(
                 // acquire comes back on the next activation, which errs on the safe side), and release what the
                 // ancestors may have reserved before the failure (a timeout), rather than leave it to its expiry.
                 tenant.TakeBack(leaseId, time.GetUtcNow());
-                await ReleaseInAncestorsQuietlyAsync(leaseId);
+                await ReleaseAboveQuietlyAsync(tenant.Config.ParentId, ChildKey(leaseId));
                 throw;
             }
 
@@ -248,7 +248,7 @@ public sealed partial class TenantGrain(
         }
         catch
         {
-            await ReleaseInAncestorsAsync(leaseId);
+            await ReleaseAboveAsync(_tenant?.Config.ParentId, ChildKey(leaseId));
             throw;
         }
 
@@ -265,7 +265,7 @@ public sealed partial class TenantGrain(
         }
 
         // Also when the lease was already gone here: a release whose ancestor step failed can simply be retried.
-        await ReleaseInAncestorsAsync(leaseId);
+        await ReleaseAboveAsync(_tenant?.Config.ParentId, ChildKey(leaseId));
         return released;
     }
 
@@ -304,18 +304,6 @@ public sealed partial class TenantGrain(
 
         return renewal;
     }
-
-    /// <summary>What a deleted parent answers a reservation: nothing to hold there.</summary>
-    private static readonly AdmissionDecision s_parentGone = new AdmissionDecision.Allow(null, null, 0);
-
-    /// <summary>What a deleted parent answers a renewal: it holds nothing, which is not a refusal.</summary>
-    private static readonly LeaseRenewal s_nothingHeld = new(false, null, ReasonCodes.LeaseNotFound);
-
-    /// <summary>
-    /// An ancestor's refusal to renew its hold. An ancestor that holds nothing for the lease (it does not cap the
-    /// quota, or its hold already expired) answers lease_not_found, which is not a refusal: nothing is renewed there.
-    /// </summary>
-    private static bool RefusedAbove(LeaseRenewal renewal) => !renewal.Renewed && renewal.ReasonCode != ReasonCodes.LeaseNotFound;
 
     public Task<RateDecision> CheckRate(string quota, long cost)
     {
@@ -382,83 +370,6 @@ public sealed partial class TenantGrain(
 
     public Task<IReadOnlyList<QuotaAlert>> GetAlerts(long afterSequence) => Task.FromResult(Tenant().Alerts.After(afterSequence));
 
-    public async Task<AdmissionDecision> ReserveForChild(string childLeaseId, string quota, long amount, TimeSpan ttl)
-    {
-        var tenant = Tenant();
-        var now = time.GetUtcNow();
-        var capsHere = tenant.Effective.Any(q => q.Kind == QuotaKind.Gauge && q.Name == quota);
-        if (capsHere)
-        {
-            var decision = tenant.ReserveForChild(childLeaseId, quota, amount, ttl, now);
-            if (!decision.IsAllowed)
-            {
-                return decision;
-            }
-        }
-
-        if (tenant.Config.ParentId is { } parent)
-        {
-            AdmissionDecision above;
-            try
-            {
-                above = await AskParentAsync(parent, p => p.ReserveForChild(childLeaseId, quota, amount, ttl), s_parentGone);
-            }
-            catch
-            {
-                // Memory must not hold a reservation storage does not: the child takes its lease back and retries.
-                tenant.RollbackChildReservation(childLeaseId, now);
-                throw;
-            }
-
-            if (!above.IsAllowed)
-            {
-                tenant.RollbackChildReservation(childLeaseId, now);
-                return above;
-            }
-        }
-
-        if (capsHere)
-        {
-            await CommitAsync(tenant);
-        }
-
-        return new AdmissionDecision.Allow(childLeaseId, now + ttl, 0);
-    }
-
-    public async Task<bool> ReleaseChildReservation(string childLeaseId)
-    {
-        var released = Tenant().RollbackChildReservation(childLeaseId, time.GetUtcNow());
-        if (released)
-        {
-            await CommitAsync(_tenant!);
-        }
-
-        await ReleaseKeyInAncestorsAsync(childLeaseId);
-
-        return released;
-    }
-
-    /// <summary>Renews the hold for a descendant's lease, ancestors first, as <see cref="Renew"/> does.</summary>
-    public async Task<LeaseRenewal> RenewChildReservation(string childLeaseId, TimeSpan ttl)
-    {
-        if (Tenant().Config.ParentId is { } parent
-            && await AskParentAsync(parent, p => p.RenewChildReservation(childLeaseId, ttl), s_nothingHeld) is { } above && RefusedAbove(above))
-        {
-            return above;
-        }
-
-        var tenant = Tenant();
-        var renewal = tenant.ReservationFor(childLeaseId) is { } leaseId
-            ? tenant.Renew(leaseId, ttl, time.GetUtcNow())
-            : new LeaseRenewal(false, null, ReasonCodes.LeaseNotFound);
-        if (renewal.Renewed)
-        {
-            await CommitAsync(tenant);
-        }
-
-        return renewal;
-    }
-
     private async Task SetStatusAsync(TenantStatus status)
     {
         var tenant = Tenant();
@@ -491,50 +402,6 @@ public sealed partial class TenantGrain(
         await CommitAsync(updated);
     }
 
-    private Task ReleaseInAncestorsAsync(string leaseId) => ReleaseKeyInAncestorsAsync(ChildKey(leaseId));
-
-    private Task ReleaseKeyInAncestorsAsync(string childLeaseId) => ReleaseKeyAboveAsync(_tenant?.Config.ParentId, childLeaseId);
-
-    private async Task ReleaseKeyAboveAsync(TenantId? parent, string childLeaseId)
-    {
-        if (parent is { } id)
-        {
-            await AskParentAsync(id, p => p.ReleaseChildReservation(childLeaseId), gone: false);
-        }
-    }
-
-    /// <summary>
-    /// Asks the parent; a parent that was deleted answers <paramref name="gone"/>: its own caps went with it, and its
-    /// children's leases go on under their own quotas (which keep what they last inherited from it, see
-    /// <see cref="InheritFromParentAsync"/>).
-    /// </summary>
-    private async Task<T> AskParentAsync<T>(TenantId parent, Func<ITenantGrain, Task<T>> call, T gone)
-    {
-        try
-        {
-            return await call(Parent(parent));
-        }
-        catch (QuotaValidationException e) when (e.Code == TenantErrors.UnknownTenant)
-        {
-            return gone;
-        }
-    }
-
-    private Task ReleaseInAncestorsQuietlyAsync(string leaseId) => ReleaseKeyAboveQuietlyAsync(_tenant?.Config.ParentId, ChildKey(leaseId));
-
-    /// <summary>Best effort, where nothing would retry it: an ancestor that cannot be reached lets its hold expire.</summary>
-    private async Task ReleaseKeyAboveQuietlyAsync(TenantId? parent, string childLeaseId)
-    {
-        try
-        {
-            await ReleaseKeyAboveAsync(parent, childLeaseId);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            LogAncestorReleaseFailed(logger, exception, childLeaseId);
-        }
-    }
-
     private async Task CommitAsync(TenantQuotas tenant)
     {
         var previous = state.State.Snapshot;
@@ -556,13 +423,5 @@ public sealed partial class TenantGrain(
     private void RestoreStored() =>
         _tenant = state.State.Snapshot is { } stored ? TenantQuotas.FromSnapshot(stored) : null;
 
-    /// <summary>Reservations in ancestors are keyed by child tenant and lease, so two children's leases never collide.</summary>
-    private string ChildKey(string leaseId) => Id + "/" + leaseId;
-
-    private ITenantGrain Parent(TenantId id) => GrainFactory.GetGrain<ITenantGrain>(id.Value);
-
     private TenantQuotas Tenant() => _tenant ?? throw TenantErrors.Unknown(Id);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing what the ancestors hold for lease {Key} failed; their hold expires with its time to live")]
-    private static partial void LogAncestorReleaseFailed(ILogger logger, Exception exception, string key);
 }

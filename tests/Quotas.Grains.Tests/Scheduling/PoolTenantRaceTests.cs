@@ -15,6 +15,9 @@ public sealed class PoolTenantRaceTests
         Tier.Unlimited,
         [QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(10)), QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1000), BudgetPeriod.Day)]);
 
+    private static TenantConfig Beta(long concurrentJobs) =>
+        TenantConfig.Create("beta", Tier.Unlimited, QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(concurrentJobs)));
+
     private static long Gauge(TenantStats stats, string quota) => stats.Gauges.Single(g => g.Quota == quota).Current;
 
     private static long Budget(TenantStats stats, string quota) => stats.Budgets.Single(b => b.Quota == quota).Current;
@@ -91,7 +94,7 @@ public sealed class PoolTenantRaceTests
         var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
         await alpha.Create(Alpha());
         var beta = cluster.GrainFactory.GetGrain<ITenantGrain>("beta");
-        await beta.Create(TenantConfig.Create("beta", Tier.Unlimited, QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(1))));
+        await beta.Create(Beta(concurrentJobs: 1));
         Assert.True((await beta.Acquire("concurrent_jobs", 1, TimeSpan.FromHours(1), null)).IsAllowed); // beta refuses the pool
         var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("unstored");
         await pool.Configure(Pools.Small("unstored"));
@@ -185,7 +188,7 @@ public sealed class PoolTenantRaceTests
         var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
         await alpha.Create(Alpha());
         var beta = cluster.GrainFactory.GetGrain<ITenantGrain>("beta");
-        await beta.Create(TenantConfig.Create("beta", Tier.Unlimited, QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(10))));
+        await beta.Create(Beta(concurrentJobs: 10));
         var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("expiring");
         await pool.Configure(Pools.Small("expiring"));
         await pool.Submit(Pools.Job(Pools.Beta, "b-0", cpu: 3000));

@@ -1,0 +1,125 @@
+using Quotas.Core.Scheduling;
+
+namespace Quotas.Grains.Scheduling;
+
+/// <summary>Workers' leases: jobs leased in fair order, with the quota leases their tenants grant held for them.</summary>
+public sealed partial class FairShareSchedulerGrain
+{
+    /// <summary>
+    /// Leases jobs in fair order, then has each job's tenant grant its quota leases. A job whose tenant refuses goes back
+    /// to the queue (its tenant is skipped until its retry-after) and is not handed to the worker; the worker's next
+    /// call gets other tenants' jobs.
+    /// </summary>
+    public async Task<IReadOnlyList<JobLease>> LeaseJobs(string workerId, ResourceVector freeCapacity, TimeSpan leaseTtl, int maxJobs)
+    {
+        var leases = await MutateAsync(scheduler => scheduler.LeaseJobs(workerId, freeCapacity, leaseTtl, _time.GetUtcNow(), maxJobs), leases => leases.Count > 0);
+        if (leases.Count == 0)
+        {
+            return leases;
+        }
+
+        var admitted = new List<JobLease>(leases.Count);
+        var held = new List<(JobLease Lease, List<string> Granted)>(leases.Count);
+        foreach (var lease in leases)
+        {
+            List<string>? granted;
+            try
+            {
+                granted = await _admission.AcquireAsync(lease, TenantLeaseTtl(leaseTtl));
+            }
+            catch
+            {
+                granted = null;
+            }
+
+            // The pool is reentrant: while the tenant was asked, the job may have been cancelled, or its lease may have
+            // expired and gone to another worker (whose own leases are then held for it). Only this lease's job is
+            // touched: what was granted for a lease that ended goes back, and a refusal requeues only a job still leased.
+            if (!StillLeased(lease, workerId))
+            {
+                try
+                {
+                    await _admission.ReleaseAsync(lease.Tenant, granted ?? []);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Never held for the job, so nothing retries this release: the tenant's leases run out on their own.
+                    LogSettleFailed(_logger, e, GetPrimaryKeyString(), lease.JobId.Value);
+                }
+            }
+            else if (granted is null)
+            {
+                Pool().Complete(lease.JobId, JobOutcome.Preempted, null, _time.GetUtcNow(), workerId);
+            }
+            else
+            {
+                _admission.Hold(lease, granted);
+                admitted.Add(lease);
+                held.Add((lease, granted));
+            }
+        }
+
+        try
+        {
+            await _commit.PersistAsync();
+        }
+        catch
+        {
+            await GiveBackUnstoredGrantsAsync(leases, held, workerId);
+            throw;
+        }
+
+        return admitted;
+    }
+
+    /// <summary>
+    /// After the write that stores what the call's leases came to failed (memory is back to the stored state, where every
+    /// job of <paramref name="leases"/> is leased and holds nothing, those a tenant refused too): the jobs, which no
+    /// worker got, go back to the queue without counting an expiry, and the tenant leases granted for them back to their
+    /// tenants. When that cannot be stored either, the jobs stay leased as stored and their leases run out.
+    /// </summary>
+    private async Task GiveBackUnstoredGrantsAsync(IReadOnlyList<JobLease> leases, List<(JobLease Lease, List<string> Granted)> held, string workerId)
+    {
+        var requeued = false;
+        foreach (var lease in leases)
+        {
+            if (StillLeased(lease, workerId))
+            {
+                Pool().Complete(lease.JobId, JobOutcome.Preempted, null, _time.GetUtcNow(), workerId);
+                requeued = true;
+            }
+        }
+
+        if (requeued)
+        {
+            try
+            {
+                await _commit.PersistAsync();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Memory is back to the stored state again: the leases expire on the sweep.
+            }
+        }
+
+        foreach (var (lease, granted) in held)
+        {
+            try
+            {
+                await _admission.ReleaseAsync(lease.Tenant, granted);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Not held for the job any more, so nothing retries this release: the tenant's leases run out on their own.
+                LogSettleFailed(_logger, e, GetPrimaryKeyString(), lease.JobId.Value);
+            }
+        }
+    }
+
+    private bool StillLeased(JobLease lease, string workerId) =>
+        !_deleting && _scheduler?.Get(lease.JobId) is { State: JobState.Leased } job && job.WorkerId == workerId && job.Attempts == lease.Attempt;
+
+    /// <summary>A tenant lease outlives the worker's lease by as much again, so a heartbeat renews both before either
+    /// runs out; when the pool itself is gone, the tenant's lease still expires on its own.</summary>
+    private static TimeSpan TenantLeaseTtl(TimeSpan workerLeaseTtl) => workerLeaseTtl * 2;
+}
