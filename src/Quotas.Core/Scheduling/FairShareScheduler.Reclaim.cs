@@ -2,6 +2,9 @@ namespace Quotas.Core.Scheduling;
 
 public sealed partial class FairShareScheduler
 {
+    /// <summary>Queued jobs of one tenant looked at to size what reclaim holds for it (see <see cref="DemandThatFitsInOrder"/>).</summary>
+    private const int MaxJobsReclaimedFor = 64;
+
     /// <summary>
     /// Re-balances after any change: marks no worker has been told of are taken back and made afresh from the current
     /// state, so a reason gone before a worker heard of it preempts nothing; a delivered mark stays, as its worker may
@@ -84,10 +87,11 @@ public sealed partial class FairShareScheduler
     }
 
     /// <summary>
-    /// Recomputes what reclaim holds for <paramref name="tenant"/>: its guarantee still missing, capped by its queued
-    /// demand, when its next job fits within its guarantee. A resource the guarantee leaves out guarantees nothing and
-    /// is not reclaimed, but does not keep the job from fitting either: a tenant guaranteed CPU alone still gets its CPU
-    /// back for jobs that also ask for memory, which they then take from what is free. The caller sums
+    /// Recomputes what reclaim holds for <paramref name="tenant"/>, when its next job fits within its guarantee: what
+    /// its queued jobs need, in the order it would run them, up to the first that would not fit within the guarantee
+    /// (that one would borrow, and reclaim frees nothing for borrowing). A resource the guarantee leaves out guarantees
+    /// nothing and is not reclaimed, but does not keep the job from fitting either: a tenant guaranteed CPU alone still
+    /// gets its CPU back for jobs that also ask for memory, which they then take from what is free. The caller sums
     /// <see cref="_protected"/> afterwards.
     /// </summary>
     private bool UpdateWant(TenantState tenant)
@@ -107,6 +111,7 @@ public sealed partial class FairShareScheduler
         }
 
         var want = new long[_layout.Count];
+        var moreThanFits = false;
         for (var i = 0; i < want.Length; i++)
         {
             if (tenant.Guaranteed[i] > 0 && tenant.Allocated[i] + head.Dense[i] > tenant.Guaranteed[i])
@@ -116,7 +121,15 @@ public sealed partial class FairShareScheduler
 
             // Jobs set aside are queued but cannot run: nothing is reclaimed for them.
             var runnable = tenant.QueuedDemand[i] - (tenant.SetAsideDemand?[i] ?? 0);
-            want[i] = Math.Max(0, Math.Min(tenant.Guaranteed[i] - tenant.Allocated[i], runnable));
+            var missing = tenant.Guaranteed[i] - tenant.Allocated[i];
+            want[i] = Math.Max(0, Math.Min(missing, runnable));
+            moreThanFits |= runnable > missing && missing > 0;
+        }
+
+        // When the queue holds more than the guarantee misses, whole jobs rarely fill it exactly: take only theirs.
+        if (moreThanFits)
+        {
+            DemandThatFitsInOrder(tenant, want);
         }
 
         if (!VectorMath.AnyPositive(want))
@@ -125,6 +138,64 @@ public sealed partial class FairShareScheduler
         }
 
         tenant.Want = want;
+        return true;
+    }
+
+    /// <summary>
+    /// Lowers <paramref name="want"/> to what the tenant's queued jobs need, taken in its queue's order while each still
+    /// fits within its guarantee, on the resources the guarantee names. The jobs are taken out of the queue's heap and
+    /// put back, O(k log n) for the k jobs looked at. When <see cref="MaxJobsReclaimedFor"/> jobs all fit, the look stops
+    /// and <paramref name="want"/> is left as it is: jobs that small beside the guarantee make its overshoot (less than the
+    /// first job that would not fit) small, and the look's cost stays bounded while a deep queue waits for reclaim.
+    /// </summary>
+    private void DemandThatFitsInOrder(TenantState tenant, long[] want)
+    {
+        var fit = new long[want.Length];
+        var looked = new List<(Job Job, JobKey Key)>();
+        var stopped = false;
+        while (looked.Count < MaxJobsReclaimedFor && tenant.Queue.TryDequeue(out var job, out var key))
+        {
+            if (job.State != JobState.Queued)
+            {
+                // A stale entry, dropped as PeekHead drops it.
+                job.InTenantQueue = false;
+                continue;
+            }
+
+            looked.Add((job, key));
+            if (!FitsWithinGuarantee(tenant, job.Dense, fit))
+            {
+                stopped = true;
+                break;
+            }
+
+            for (var i = 0; i < fit.Length; i++)
+            {
+                fit[i] += tenant.Guaranteed[i] > 0 ? job.Dense[i] : 0;
+            }
+        }
+
+        foreach (var (job, key) in looked)
+        {
+            tenant.Queue.Enqueue(job, key);
+        }
+
+        if (stopped || looked.Count < MaxJobsReclaimedFor)
+        {
+            fit.CopyTo(want, 0);
+        }
+    }
+
+    private static bool FitsWithinGuarantee(TenantState tenant, long[] demand, long[] before)
+    {
+        for (var i = 0; i < demand.Length; i++)
+        {
+            if (tenant.Guaranteed[i] > 0 && tenant.Allocated[i] + before[i] + demand[i] > tenant.Guaranteed[i])
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 

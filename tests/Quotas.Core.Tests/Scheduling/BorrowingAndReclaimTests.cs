@@ -112,6 +112,77 @@ public sealed class BorrowingAndReclaimTests
     }
 
     [Fact]
+    public void Reclaim_takes_what_Bs_jobs_that_fit_its_guarantee_in_order_need_not_the_whole_guarantee()
+    {
+        var s = new FairShareScheduler(WorkerPool(10, Guarantee("b", 5)));
+        for (var i = 0; i < 10; i++)
+        {
+            s.Submit("a", Workers(1));
+        }
+
+        var aLeases = s.Lease(Workers(10), T0, worker: "wa");
+        Assert.Equal(10, aLeases.Count);
+
+        // B's first job fits its guarantee of 5; the second (3 + 3 > 5) would borrow, which reclaim never frees for.
+        s.Submit("b", Workers(3), now: T0.AddSeconds(1));
+        s.Submit("b", Workers(3), now: T0.AddSeconds(1));
+        var preempt = s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(1)).Preempt;
+
+        Assert.Equal(3, preempt.Count);
+
+        // A job behind the one that does not fit waits its turn: still 3, though 2 would fit in what is left.
+        s.Submit("b", Workers(2), priority: -1, now: T0.AddSeconds(1));
+        Assert.Equal(3, s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(2)).Preempt.Count);
+
+        // Once B's first job runs, its second is its head, and the 2 behind it still cannot pass it: nothing more.
+        foreach (var id in preempt)
+        {
+            s.Complete(id, JobOutcome.Preempted, null, T0.AddSeconds(3), "wa");
+        }
+
+        var bLeases = s.Lease(Workers(3), T0.AddSeconds(3), worker: "wb");
+        Assert.Equal([3L], bLeases.Select(l => l.Demand.AmountAt(0)));
+        Assert.Empty(s.Heartbeat("wa", aLeases.Select(l => l.JobId).Except(preempt), Ttl, T0.AddSeconds(4)).Preempt);
+    }
+
+    [Fact]
+    public void Reclaim_sums_every_job_that_fits_the_guarantee_in_order()
+    {
+        var s = new FairShareScheduler(WorkerPool(10, Guarantee("b", 5)));
+        for (var i = 0; i < 10; i++)
+        {
+            s.Submit("a", Workers(1));
+        }
+
+        var aLeases = s.Lease(Workers(10), T0, worker: "wa");
+
+        // 3 then 2 fill the guarantee exactly; the 1 after them would borrow.
+        s.Submit("b", Workers(3), priority: 2, now: T0.AddSeconds(1));
+        s.Submit("b", Workers(2), priority: 1, now: T0.AddSeconds(1));
+        s.Submit("b", Workers(1), priority: 0, now: T0.AddSeconds(1));
+
+        Assert.Equal(5, s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(1)).Preempt.Count);
+    }
+
+    [Fact]
+    public void A_queue_of_many_small_jobs_has_its_whole_guarantee_reclaimed()
+    {
+        var s = new FairShareScheduler(WorkerPool(200, Guarantee("b", 100)));
+        for (var i = 0; i < 200; i++)
+        {
+            s.Submit("a", Workers(1));
+        }
+
+        var aLeases = s.Lease(Workers(200), T0, worker: "wa");
+        for (var i = 0; i < 150; i++)
+        {
+            s.Submit("b", Workers(1), now: T0.AddSeconds(1));
+        }
+
+        Assert.Equal(100, s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(1)).Preempt.Count);
+    }
+
+    [Fact]
     public void A_worker_that_does_not_stop_a_preempted_job_loses_it_when_the_lease_it_was_told_with_runs_out()
     {
         var (s, leases) = ABorrowsTheIdleHalf();
