@@ -39,9 +39,16 @@ internal sealed class HostProcess : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts the host with the given extra arguments; returns once it logged that it is ready.</summary>
-    public static async Task<HostProcess> StartAsync(string workingDirectory, params string[] arguments)
+    public static Task<HostProcess> StartAsync(string workingDirectory, params string[] arguments) =>
+        StartAsync(workingDirectory, new Dictionary<string, string>(), arguments);
+
+    /// <summary>
+    /// Starts the host with <paramref name="environment"/> added to its environment (as a container's settings are
+    /// given) and the extra arguments, which take precedence over it; returns once it logged that it is ready.
+    /// </summary>
+    public static async Task<HostProcess> StartAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var host = Launch(workingDirectory, arguments);
+        var host = Launch(workingDirectory, arguments, environment);
         await host._started.Task.WaitAsync(TimeSpan.FromSeconds(60));
         return host;
     }
@@ -70,10 +77,15 @@ internal sealed class HostProcess : IAsyncDisposable
         return host;
     }
 
-    private static HostProcess Launch(string workingDirectory, string[] arguments)
+    private static HostProcess Launch(string workingDirectory, string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var url = new Uri($"http://127.0.0.1:{FreePort()}");
         var start = StartInfo("dotnet", workingDirectory);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Quotas.Host.dll"));
         start.ArgumentList.Add("--Quotas:HttpUrl");
         start.ArgumentList.Add(url.ToString());

@@ -20,7 +20,7 @@ public sealed partial class ReadmeRunCommandTests : IDisposable
     [Fact]
     public async Task The_readme_run_command_serves_readiness_and_the_demo_tenants_from_a_fresh_checkout()
     {
-        var repository = RepositoryRoot();
+        var repository = RepositoryFiles.Root();
         var command = RunCommand(await File.ReadAllTextAsync(Path.Combine(repository, "README.md")));
         await CopyTrackedFilesAsync(repository, _checkout);
         AssertPortFree(s_defaultUrl.Port);
@@ -48,19 +48,6 @@ public sealed partial class ReadmeRunCommandTests : IDisposable
         var match = RunRowPattern().Match(readme);
         Assert.True(match.Success, "README.md has no command table row starting with '| run (embedded' and a `command`.");
         return match.Groups[1].Value;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Grains.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Grains.sln above {AppContext.BaseDirectory}; run the tests from the repository.");
     }
 
     /// <summary>Tracked files and new files git does not ignore: the working tree as a clean clone would have it.</summary>

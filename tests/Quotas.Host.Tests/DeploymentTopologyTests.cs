@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Grains.Testing;
+
+namespace Quotas.Host.Tests;
+
+/// <summary>
+/// The cluster as docker-compose.yml and deploy/kubernetes/quotas.yaml describe it. No Docker engine or Kubernetes runs
+/// here, so a silo and a gateway are started as processes with the environments those files give them; only what
+/// belongs to the machine is replaced (the silo's address, the database, a free port, a cluster id of the run's own).
+/// </summary>
+public sealed class DeploymentTopologyTests : IDisposable
+{
+    private const string AdminKey = "deployment-topology-admin-key-0123456789";
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("quotas-host-deployment-").FullName;
+
+    [Fact]
+    public async Task A_silo_and_a_gateway_with_the_compose_files_environments_serve_a_tenant()
+    {
+        var services = DeploymentFiles.ComposeServices(new Dictionary<string, string> { ["QUOTAS_ADMIN_KEY"] = AdminKey });
+        var silos = services.Where(s => s.Value.GetValueOrDefault("Quotas__Role") == "Silo").ToList();
+        var gateways = services.Where(s => s.Value.GetValueOrDefault("Quotas__Role") == "Gateway").ToList();
+        var cluster = silos.Concat(gateways).ToList();
+
+        // Each silo advertises its own service name, where the others reach it, and every process joins one cluster.
+        Assert.True(silos.Count >= 2, $"{DeploymentFiles.ComposeFile} should run more than one silo.");
+        Assert.NotEmpty(gateways);
+        Assert.All(silos, silo => Assert.Equal(silo.Key, silo.Value["Grains__Endpoint__AdvertisedHost"]));
+        Assert.Single(cluster.Select(s => s.Value["Grains__Membership__ClusterId"]).Distinct());
+        Assert.Single(cluster.Select(s => s.Value["Quotas__PostgreSqlConnectionString"]).Distinct());
+
+        await AssertTheyServeATenantAsync(
+            silos[0].Value,
+            gateways[0].Value,
+            ["--Grains:Endpoint:AdvertisedHost", "127.0.0.1", "--Quotas:PostgreSqlConnectionString", TestDatabases.PostgreSqlConnectionString]);
+    }
+
+    [Fact]
+    public async Task A_silo_and_a_gateway_with_the_kubernetes_environments_serve_a_tenant()
+    {
+        static string Resolve(string reference) => reference switch
+        {
+            "secret quotas/postgres-connection-string" => TestDatabases.PostgreSqlConnectionString,
+            "secret quotas/admin-key" => AdminKey,
+            "field status.podIP" => "127.0.0.1",
+            _ => throw new InvalidOperationException($"{DeploymentFiles.KubernetesFile} refers to {reference}, which the test does not supply."),
+        };
+
+        var silo = DeploymentFiles.KubernetesEnvironment("quotas-silo", Resolve);
+        var gateway = DeploymentFiles.KubernetesEnvironment("quotas-gateway", Resolve);
+
+        Assert.Equal(silo["Grains__Membership__ClusterId"], gateway["Grains__Membership__ClusterId"]);
+        await AssertTheyServeATenantAsync(silo, gateway, []);
+    }
+
+    private async Task AssertTheyServeATenantAsync(IReadOnlyDictionary<string, string> siloEnvironment, IReadOnlyDictionary<string, string> gatewayEnvironment, string[] machine)
+    {
+        // A cluster and service id of the run's own (the files' own were compared above), so no other test's silos join.
+        var cluster = TestDatabases.NewServiceId();
+        string[] shared = ["--Grains:ServiceId", cluster, "--Grains:Membership:ClusterId", cluster, .. machine];
+        var siloPort = HostProcess.FreePort().ToString(CultureInfo.InvariantCulture);
+        await using var silo = await HostProcess.StartAsync(_directory, siloEnvironment, [.. shared, "--Grains:Endpoint:Port", siloPort]);
+        await using var gateway = await HostProcess.StartAsync(_directory, gatewayEnvironment, shared);
+        gateway.Http.DefaultRequestHeaders.Authorization = new("Bearer", AdminKey);
+
+        using var created = await gateway.Http.PostAsJsonAsync(new Uri(gateway.Url, "/v1/tenants"), new JsonObject
+        {
+            ["id"] = "acme",
+            ["quotas"] = new JsonArray(new JsonObject { ["name"] = "requests", ["kind"] = "rate", ["limit"] = 1, ["windowSeconds"] = 60 }),
+        });
+        using var first = await gateway.Http.PostAsync(new Uri(gateway.Url, "/v1/tenants/acme/rate-limits/requests/hits"), null);
+        using var second = await gateway.Http.PostAsync(new Uri(gateway.Url, "/v1/tenants/acme/rate-limits/requests/hits"), null);
+        using var silos = await gateway.GetAsync("/v1/cluster/silos");
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        var listed = Assert.Single(JsonNode.Parse(await silos.Content.ReadAsStringAsync())!["items"]!.AsArray());
+        Assert.StartsWith($"127.0.0.1:{siloPort}@", (string?)listed!["address"]);
+        Assert.Equal("Active", (string?)listed["status"]);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
