@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Grains.Testing;
 
 namespace Quotas.Host.Tests;
@@ -66,21 +63,7 @@ public sealed class DeploymentTopologyTests : IDisposable
         await using var gateway = await HostProcess.StartAsync(_directory, gatewayEnvironment, shared);
         gateway.Http.DefaultRequestHeaders.Authorization = new("Bearer", AdminKey);
 
-        using var created = await gateway.Http.PostAsJsonAsync(new Uri(gateway.Url, "/v1/tenants"), new JsonObject
-        {
-            ["id"] = "acme",
-            ["quotas"] = new JsonArray(new JsonObject { ["name"] = "requests", ["kind"] = "rate", ["limit"] = 1, ["windowSeconds"] = 60 }),
-        });
-        using var first = await gateway.Http.PostAsync(new Uri(gateway.Url, "/v1/tenants/acme/rate-limits/requests/hits"), null);
-        using var second = await gateway.Http.PostAsync(new Uri(gateway.Url, "/v1/tenants/acme/rate-limits/requests/hits"), null);
-        using var silos = await gateway.GetAsync("/v1/cluster/silos");
-
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
-        var listed = Assert.Single(JsonNode.Parse(await silos.Content.ReadAsStringAsync())!["items"]!.AsArray());
-        Assert.StartsWith($"127.0.0.1:{siloPort}@", (string?)listed!["address"]);
-        Assert.Equal("Active", (string?)listed["status"]);
+        await ClusterServing.AssertServesATenantAsync(gateway, siloPort);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

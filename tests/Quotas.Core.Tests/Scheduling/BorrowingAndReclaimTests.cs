@@ -25,6 +25,20 @@ public sealed class BorrowingAndReclaimTests
         return (s, leases);
     }
 
+    /// <summary>A, guaranteed nothing, runs one-worker jobs on every worker of the pool; B is guaranteed some.</summary>
+    private static (FairShareScheduler S, IReadOnlyList<JobLease> ALeases) AWithoutGuaranteeHoldsTheWholePool(int workers, long bGuarantee)
+    {
+        var s = new FairShareScheduler(WorkerPool(workers, Guarantee("b", bGuarantee)));
+        for (var i = 0; i < workers; i++)
+        {
+            s.Submit("a", Workers(1));
+        }
+
+        var aLeases = s.Lease(Workers(workers), T0, worker: "wa");
+        Assert.Equal(workers, aLeases.Count);
+        return (s, aLeases);
+    }
+
     private static HeartbeatResult Beat(FairShareScheduler s, IEnumerable<JobLease> leases, DateTimeOffset now) =>
         s.Heartbeat("wa", leases.Select(l => l.JobId), Ttl, now);
 
@@ -114,15 +128,7 @@ public sealed class BorrowingAndReclaimTests
     [Fact]
     public void Reclaim_takes_what_Bs_jobs_that_fit_its_guarantee_in_order_need_not_the_whole_guarantee()
     {
-        var s = new FairShareScheduler(WorkerPool(10, Guarantee("b", 5)));
-        for (var i = 0; i < 10; i++)
-        {
-            s.Submit("a", Workers(1));
-        }
-
-        var aLeases = s.Lease(Workers(10), T0, worker: "wa");
-        Assert.Equal(10, aLeases.Count);
-
+        var (s, aLeases) = AWithoutGuaranteeHoldsTheWholePool(10, bGuarantee: 5);
         // B's first job fits its guarantee of 5; the second (3 + 3 > 5) would borrow, which reclaim never frees for.
         s.Submit("b", Workers(3), now: T0.AddSeconds(1));
         s.Submit("b", Workers(3), now: T0.AddSeconds(1));
@@ -148,13 +154,7 @@ public sealed class BorrowingAndReclaimTests
     [Fact]
     public void Reclaim_sums_every_job_that_fits_the_guarantee_in_order()
     {
-        var s = new FairShareScheduler(WorkerPool(10, Guarantee("b", 5)));
-        for (var i = 0; i < 10; i++)
-        {
-            s.Submit("a", Workers(1));
-        }
-
-        var aLeases = s.Lease(Workers(10), T0, worker: "wa");
+        var (s, aLeases) = AWithoutGuaranteeHoldsTheWholePool(10, bGuarantee: 5);
 
         // 3 then 2 fill the guarantee exactly; the 1 after them would borrow.
         s.Submit("b", Workers(3), priority: 2, now: T0.AddSeconds(1));
@@ -167,13 +167,7 @@ public sealed class BorrowingAndReclaimTests
     [Fact]
     public void A_queue_of_many_small_jobs_has_its_whole_guarantee_reclaimed()
     {
-        var s = new FairShareScheduler(WorkerPool(200, Guarantee("b", 100)));
-        for (var i = 0; i < 200; i++)
-        {
-            s.Submit("a", Workers(1));
-        }
-
-        var aLeases = s.Lease(Workers(200), T0, worker: "wa");
+        var (s, aLeases) = AWithoutGuaranteeHoldsTheWholePool(200, bGuarantee: 100);
         for (var i = 0; i < 150; i++)
         {
             s.Submit("b", Workers(1), now: T0.AddSeconds(1));
