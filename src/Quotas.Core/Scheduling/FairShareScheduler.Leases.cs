@@ -1,3 +1,5 @@
+using Quotas.Core.Tenants;
+
 namespace Quotas.Core.Scheduling;
 
 public sealed partial class FairShareScheduler
@@ -130,6 +132,14 @@ public sealed partial class FairShareScheduler
                         SchedulingErrorCodes.InvalidArgument,
                         $"Actual usage {actualUsage.NameAt(i)}={actualUsage.AmountAt(i)} is negative; report what the job held or consumed, 0 or more.");
                 }
+
+                // Refused here, where the worker can report again, rather than dropped later by the tenant's budget.
+                if (actualUsage.AmountAt(i) > QuotaLimit.MaxValue)
+                {
+                    throw new SchedulingException(
+                        SchedulingErrorCodes.InvalidArgument,
+                        $"Actual usage {actualUsage.NameAt(i)}={actualUsage.AmountAt(i)} is more than a budget can count ({QuotaLimit.MaxValue}); report it in a larger unit.");
+                }
             }
 
             usage = _layout.PoolPart(actualUsage);
@@ -184,7 +194,7 @@ public sealed partial class FairShareScheduler
         usage ??= job.Dense;
         tenant.CompletedCount++;
         UsageChanged(tenant);
-        VectorMath.Add(tenant.ReportedUsage, usage);
+        VectorMath.AddSaturating(tenant.ReportedUsage, usage);
         UsageHistory.Record(tenant, usage, heldFor, _config.UsageHalfLife, now);
         UpdateKey(tenant, now);
         if (_guaranteed.Count > 0)
@@ -208,7 +218,7 @@ public sealed partial class FairShareScheduler
         var tenant = job.Tenant;
         tenant.CompletedCount++;
         UsageChanged(tenant);
-        VectorMath.Add(tenant.ReportedUsage, usage ?? job.Dense);
+        VectorMath.AddSaturating(tenant.ReportedUsage, usage ?? job.Dense);
         return new CompleteResult(CompletionStatus.Completed, job.ToInfo());
     }
 

@@ -49,7 +49,7 @@ public sealed partial class FairShareScheduler
         {
             var tenant = GetOrAddTenant(usage.Tenant);
             tenant.CompletedCount = usage.CompletedJobs;
-            VectorMath.Add(tenant.ReportedUsage, _layout.ToDense(usage.ReportedUsage, "a snapshot's usage"));
+            VectorMath.AddSaturating(tenant.ReportedUsage, _layout.ToDense(usage.ReportedUsage, "a snapshot's usage"));
             foreach (var (name, seconds) in usage.HistoryResourceSeconds)
             {
                 var index = -1;

@@ -11,6 +11,18 @@ internal static class VectorMath
         }
     }
 
+    /// <summary>
+    /// Adds non-negative amounts to a counter that only grows (usage summed over a pool's life): it stops at
+    /// <see cref="long.MaxValue"/> rather than wrap round to a negative figure.
+    /// </summary>
+    public static void AddSaturating(Span<long> target, ReadOnlySpan<long> amount)
+    {
+        for (var i = 0; i < target.Length; i++)
+        {
+            target[i] = amount[i] > long.MaxValue - target[i] ? long.MaxValue : target[i] + amount[i];
+        }
+    }
+
     public static void Subtract(Span<long> target, ReadOnlySpan<long> amount)
     {
         for (var i = 0; i < target.Length; i++)

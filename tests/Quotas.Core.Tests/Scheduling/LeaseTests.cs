@@ -130,6 +130,37 @@ public sealed class LeaseTests
     }
 
     [Fact]
+    public void A_usage_amount_no_budget_could_count_is_refused_and_the_job_waits_for_a_report_that_can_be()
+    {
+        var s = new FairShareScheduler(WorkerPool(4));
+        var job = s.Submit("t", Workers(1));
+        s.Lease(Workers(4));
+
+        var tooLarge = Assert.Throws<SchedulingException>(() =>
+            s.Complete(job.Id, true, ResourceVector.Of(("cpu_ms", Quotas.Core.Tenants.QuotaLimit.MaxValue + 1)), T0.AddSeconds(1)));
+
+        Assert.Equal(SchedulingErrorCodes.InvalidArgument, tooLarge.Code);
+        Assert.Contains($"cpu_ms={Quotas.Core.Tenants.QuotaLimit.MaxValue + 1}", tooLarge.Message, StringComparison.Ordinal);
+        Assert.Equal(JobState.Leased, s.Get(job.Id)!.State);
+        Assert.Equal(CompletionStatus.Completed, s.Complete(job.Id, true, ResourceVector.Of(("cpu_ms", Quotas.Core.Tenants.QuotaLimit.MaxValue)), T0.AddSeconds(2)).Status);
+    }
+
+    [Fact]
+    public void Reported_usage_a_tenant_sums_over_many_jobs_stops_at_the_largest_count_instead_of_turning_negative()
+    {
+        var s = new FairShareScheduler(WorkerPool(4));
+        var largest = ResourceVector.Of(("workers", Quotas.Core.Tenants.QuotaLimit.MaxValue));
+        for (var i = 0; i < 1100; i++)
+        {
+            var job = s.Submit("t", Workers(1));
+            s.Lease(Workers(1));
+            s.Complete(job.Id, true, largest, T0.AddSeconds(1));
+        }
+
+        Assert.Equal(long.MaxValue, s.GetTenantUsage(Id("t")).ReportedUsage["workers"]);
+    }
+
+    [Fact]
     public void Second_completion_reports_already_completed_and_counts_nothing_again()
     {
         var s = new FairShareScheduler(WorkerPool(4));
