@@ -34,6 +34,25 @@ public sealed class SettlementRaceTests
     private static TenantConfig AlphaWithCpuBudget() =>
         Alpha(QuotaDefinition.Budget("cpu_millicores", QuotaLimit.Hard(QuotaLimit.MaxValue), BudgetPeriod.Day));
 
+    /// <summary>
+    /// Brings the tenant's cpu_millicores budget so near the largest count a budget holds that one more report of
+    /// <see cref="Largest"/> would overflow it: the tenant then refuses that charge, always. (The pool refuses a single
+    /// report larger than a budget counts at completion, so a debt can be refused for good only by such a sum.)
+    /// </summary>
+    private static async Task FillCpuBudgetToTheBrimAsync(ITenantGrain tenant)
+    {
+        for (var i = 0; i < FilledReports; i++)
+        {
+            await tenant.RecordUsage($"fill-{i}", "cpu_millicores", QuotaLimit.MaxValue);
+        }
+
+        Assert.True(Budget(await tenant.GetStats(), "cpu_millicores") > long.MaxValue - QuotaLimit.MaxValue);
+    }
+
+    private const long FilledReports = long.MaxValue / QuotaLimit.MaxValue;
+
+    private static ResourceVector Largest => ResourceVector.Of(("cpu_millicores", QuotaLimit.MaxValue), ("memory_mb", 512));
+
     [Fact]
     public async Task The_sweep_does_not_settle_a_completion_whose_write_has_not_been_stored()
     {
@@ -81,9 +100,9 @@ public sealed class SettlementRaceTests
         var second = (await pool.Submit(Pools.Job(Pools.Alpha, "a-1", cpu: 100))).Job;
         Assert.Equal(2, (await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10)).Count);
 
-        // The worker reports more than a budget can count (QuotaLimit.MaxValue): the tenant refuses that usage, always.
-        var huge = ResourceVector.Of(("cpu_millicores", QuotaLimit.MaxValue + 1), ("memory_mb", 512));
-        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(first.Id, JobOutcome.Succeeded, huge)).Status);
+        // The worker reports usage the tenant's budget cannot add to what it holds: the tenant refuses it, always.
+        await FillCpuBudgetToTheBrimAsync(alpha);
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(first.Id, JobOutcome.Succeeded, Largest)).Status);
 
         // The second job completes while the tenant cannot be reached: its usage and lease are left to the sweep.
         faults.FailWritesOf = "tenant";
@@ -106,14 +125,15 @@ public sealed class SettlementRaceTests
         await using var _ = cluster;
         var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
         Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
-        var huge = ResourceVector.Of(("cpu_millicores", QuotaLimit.MaxValue + 1), ("memory_mb", 512));
-        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, huge)).Status);
+        await FillCpuBudgetToTheBrimAsync(alpha);
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, Largest)).Status);
 
         var failure = await Record.ExceptionAsync(() => pool.Delete(force: false));
 
         Assert.Null(failure);
         Assert.Null(await pool.GetConfig());
     }
+
     [Fact]
     public async Task Tenant_leases_whose_release_failed_are_not_dropped_when_the_job_is_leased_again()
     {
