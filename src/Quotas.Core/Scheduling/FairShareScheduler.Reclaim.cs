@@ -3,7 +3,7 @@ namespace Quotas.Core.Scheduling;
 public sealed partial class FairShareScheduler
 {
     /// <summary>Queued jobs of one tenant looked at to size what reclaim holds for it (see <see cref="DemandThatFitsInOrder"/>).</summary>
-    private const int MaxJobsReclaimedFor = 64;
+    private const int MaxJobsReclaimedFor = 256;
 
     /// <summary>
     /// Re-balances after any change: marks no worker has been told of are taken back and made afresh from the current
@@ -123,7 +123,7 @@ public sealed partial class FairShareScheduler
             var runnable = tenant.QueuedDemand[i] - (tenant.SetAsideDemand?[i] ?? 0);
             var missing = tenant.Guaranteed[i] - tenant.Allocated[i];
             want[i] = Math.Max(0, Math.Min(missing, runnable));
-            moreThanFits |= runnable > missing && missing > 0;
+            moreThanFits |= tenant.Guaranteed[i] > 0 && runnable > missing;
         }
 
         // When the queue holds more than the guarantee misses, whole jobs rarely fill it exactly: take only theirs.
@@ -143,10 +143,11 @@ public sealed partial class FairShareScheduler
 
     /// <summary>
     /// Lowers <paramref name="want"/> to what the tenant's queued jobs need, taken in its queue's order while each still
-    /// fits within its guarantee, on the resources the guarantee names. The jobs are taken out of the queue's heap and
-    /// put back, O(k log n) for the k jobs looked at. When <see cref="MaxJobsReclaimedFor"/> jobs all fit, the look stops
-    /// and <paramref name="want"/> is left as it is: jobs that small beside the guarantee make its overshoot (less than the
-    /// first job that would not fit) small, and the look's cost stays bounded while a deep queue waits for reclaim.
+    /// fits within its guarantee, on the resources the guarantee names; a job its tenant could never hold is passed, as
+    /// dispatch sets it aside. The jobs are taken out of the queue's heap and put back, O(k log n) for the k jobs looked
+    /// at. When <see cref="MaxJobsReclaimedFor"/> jobs all fit, the look stops and <paramref name="want"/> stays what is
+    /// missing of the guarantee (capped by the queued demand): it may then overshoot by less than the first job that
+    /// would not fit, the price of a bounded look while a deep queue waits for reclaim at every evaluation.
     /// </summary>
     private void DemandThatFitsInOrder(TenantState tenant, long[] want)
     {
@@ -163,6 +164,11 @@ public sealed partial class FairShareScheduler
             }
 
             looked.Add((job, key));
+            if (!CouldEverHold(tenant, job.Dense))
+            {
+                continue;
+            }
+
             if (!FitsWithinGuarantee(tenant, job.Dense, fit))
             {
                 stopped = true;

@@ -45,7 +45,7 @@ internal sealed class TenantState
     /// <summary>The part of <see cref="QueuedDemand"/> held by jobs set aside (that the tenant could not hold); null when none.</summary>
     public long[]? SetAsideDemand { get; set; }
 
-    /// <summary>What reclaim holds for this tenant: guarantee still missing, capped by its queued demand; null when none.</summary>
+    /// <summary>What reclaim holds for this tenant: what its queued jobs that fit its guarantee in order need (see FairShareScheduler.UpdateWant); null when none.</summary>
     public long[]? Want { get; set; }
 
     public int QueuedCount { get; set; }

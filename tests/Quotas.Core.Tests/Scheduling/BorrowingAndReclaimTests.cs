@@ -165,15 +165,55 @@ public sealed class BorrowingAndReclaimTests
     }
 
     [Fact]
+    public void Reclaim_stops_at_a_job_that_a_full_guaranteed_resource_keeps_out()
+    {
+        var pool = new PoolConfig
+        {
+            Id = "pool",
+            Capacity = ResourceVector.Of(("cpu_millicores", 10), ("gpus", 1)),
+            Tenants = [new TenantShare(Id("b"), 1, ResourceVector.Of(("cpu_millicores", 5), ("gpus", 1)))],
+        };
+        var s = new FairShareScheduler(pool);
+        s.Submit("b", ResourceVector.Of(("gpus", 1)));
+        Assert.Single(s.Lease(ResourceVector.Of(("gpus", 1)), worker: "wb"));
+        for (var i = 0; i < 10; i++)
+        {
+            s.Submit("a", ResourceVector.Of(("cpu_millicores", 1)));
+        }
+
+        var aLeases = s.Lease(ResourceVector.Of(("cpu_millicores", 10)), worker: "wa");
+
+        // B's GPU guarantee is in use: its job of 3 CPUs fits, the next (2 CPUs and a GPU) does not.
+        s.Submit("b", ResourceVector.Of(("cpu_millicores", 3)), priority: 1, now: T0.AddSeconds(1));
+        s.Submit("b", ResourceVector.Of(("cpu_millicores", 2), ("gpus", 1)), now: T0.AddSeconds(1));
+
+        Assert.Equal(3, s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(1)).Preempt.Count);
+    }
+
+    [Fact]
+    public void Reclaim_passes_a_queued_job_its_tenant_can_no_longer_hold_as_dispatch_does()
+    {
+        var (s, aLeases) = AWithoutGuaranteeHoldsTheWholePool(10, bGuarantee: 5);
+        s.Submit("b", Workers(3), priority: 3, now: T0.AddSeconds(1));
+        s.Submit("b", Workers(8), priority: 2, now: T0.AddSeconds(1));
+        s.Submit("b", Workers(2), priority: 1, now: T0.AddSeconds(1));
+
+        // B may no longer borrow: its job of 8 can never run, and dispatch will set it aside; the 2 behind it fits.
+        s.SetTenant(new TenantShare(Id("b"), 1, Workers(5), BorrowingLimit: Workers(0)), T0.AddSeconds(2));
+
+        Assert.Equal(5, s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(2)).Preempt.Count);
+    }
+
+    [Fact]
     public void A_queue_of_many_small_jobs_has_its_whole_guarantee_reclaimed()
     {
-        var (s, aLeases) = AWithoutGuaranteeHoldsTheWholePool(200, bGuarantee: 100);
-        for (var i = 0; i < 150; i++)
+        var (s, aLeases) = AWithoutGuaranteeHoldsTheWholePool(400, bGuarantee: 300);
+        for (var i = 0; i < 350; i++)
         {
             s.Submit("b", Workers(1), now: T0.AddSeconds(1));
         }
 
-        Assert.Equal(100, s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(1)).Preempt.Count);
+        Assert.Equal(300, s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(1)).Preempt.Count);
     }
 
     [Fact]
