@@ -6,7 +6,8 @@ namespace Quotas.Host.Tests;
 /// <summary>
 /// The cluster as docker-compose.yml and deploy/kubernetes/quotas.yaml describe it. No Docker engine or Kubernetes runs
 /// here, so a silo and a gateway are started as processes with the environments those files give them; only what
-/// belongs to the machine is replaced (the silo's address, the database, a free port, a cluster id of the run's own).
+/// belongs to the machine is replaced: the silo's advertised address, the database, the HTTP and silo ports, and the
+/// service and cluster ids (the run's own, so that no other test's silos join).
 /// </summary>
 public sealed class DeploymentTopologyTests : IDisposable
 {
@@ -18,11 +19,13 @@ public sealed class DeploymentTopologyTests : IDisposable
     public async Task A_silo_and_a_gateway_with_the_compose_files_environments_serve_a_tenant()
     {
         var services = DeploymentFiles.ComposeServices(new Dictionary<string, string> { ["QUOTAS_ADMIN_KEY"] = AdminKey });
-        var silos = services.Where(s => s.Value.GetValueOrDefault("Quotas__Role") == "Silo").ToList();
-        var gateways = services.Where(s => s.Value.GetValueOrDefault("Quotas__Role") == "Gateway").ToList();
-        var cluster = silos.Concat(gateways).ToList();
+        var cluster = services.Where(s => s.Key is not ("postgres" or "create-database")).ToList();
+        var silos = cluster.Where(s => s.Value.GetValueOrDefault("Quotas__Role") == "Silo").ToList();
+        var gateways = cluster.Where(s => s.Value.GetValueOrDefault("Quotas__Role") == "Gateway").ToList();
 
-        // Each silo advertises its own service name, where the others reach it, and every process joins one cluster.
+        // Every other service is a silo or a gateway; each silo advertises its own service name, where the others reach
+        // it; and every process joins one cluster on one database.
+        Assert.Equal(cluster.Count, silos.Count + gateways.Count);
         Assert.True(silos.Count >= 2, $"{DeploymentFiles.ComposeFile} should run more than one silo.");
         Assert.NotEmpty(gateways);
         Assert.All(silos, silo => Assert.Equal(silo.Key, silo.Value["Grains__Endpoint__AdvertisedHost"]));
@@ -32,7 +35,8 @@ public sealed class DeploymentTopologyTests : IDisposable
         await AssertTheyServeATenantAsync(
             silos[0].Value,
             gateways[0].Value,
-            ["--Grains:Endpoint:AdvertisedHost", "127.0.0.1", "--Quotas:PostgreSqlConnectionString", TestDatabases.PostgreSqlConnectionString]);
+            ["--Quotas:PostgreSqlConnectionString", TestDatabases.PostgreSqlConnectionString],
+            siloAddress: ["--Grains:Endpoint:AdvertisedHost", "127.0.0.1"]);
     }
 
     [Fact]
@@ -50,16 +54,21 @@ public sealed class DeploymentTopologyTests : IDisposable
         var gateway = DeploymentFiles.KubernetesEnvironment("quotas-gateway", Resolve);
 
         Assert.Equal(silo["Grains__Membership__ClusterId"], gateway["Grains__Membership__ClusterId"]);
-        await AssertTheyServeATenantAsync(silo, gateway, []);
+        await AssertTheyServeATenantAsync(silo, gateway, [], siloAddress: []);
     }
 
-    private async Task AssertTheyServeATenantAsync(IReadOnlyDictionary<string, string> siloEnvironment, IReadOnlyDictionary<string, string> gatewayEnvironment, string[] machine)
+    /// <summary>
+    /// <paramref name="machine"/> and <paramref name="siloAddress"/> replace what belongs to a container's network; the
+    /// silo's HTTP address (Quotas:HttpUrl, a free loopback port) and its silo port are replaced too.
+    /// </summary>
+    private async Task AssertTheyServeATenantAsync(
+        IReadOnlyDictionary<string, string> siloEnvironment, IReadOnlyDictionary<string, string> gatewayEnvironment, string[] machine, string[] siloAddress)
     {
         // A cluster and service id of the run's own (the files' own were compared above), so no other test's silos join.
         var cluster = TestDatabases.NewServiceId();
         string[] shared = ["--Grains:ServiceId", cluster, "--Grains:Membership:ClusterId", cluster, .. machine];
         var siloPort = HostProcess.FreePort().ToString(CultureInfo.InvariantCulture);
-        await using var silo = await HostProcess.StartAsync(_directory, siloEnvironment, [.. shared, "--Grains:Endpoint:Port", siloPort]);
+        await using var silo = await HostProcess.StartAsync(_directory, siloEnvironment, [.. shared, .. siloAddress, "--Grains:Endpoint:Port", siloPort]);
         await using var gateway = await HostProcess.StartAsync(_directory, gatewayEnvironment, shared);
         gateway.Http.DefaultRequestHeaders.Authorization = new("Bearer", AdminKey);
 
