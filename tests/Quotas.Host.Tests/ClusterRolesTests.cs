@@ -59,6 +59,33 @@ public sealed class ClusterRolesTests : IDisposable
         Assert.Contains("no Active silo could be reached", await notReady.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_silo_the_cluster_declares_dead_stops_at_once_without_its_drain()
+    {
+        var cluster = TestDatabases.NewServiceId();
+        var siloPort = HostProcess.FreePort().ToString(CultureInfo.InvariantCulture);
+        await using var host = await HostProcess.StartAsync(
+            _directory, [.. SharedArguments(cluster), "--Quotas:Role", "Both", "--Grains:Endpoint:Port", siloPort, "--Quotas:ShutdownDelay", "00:05:00"]);
+
+        // As the other silos write it when their votes reach the quorum; the new version makes every silo read the rows.
+        await using (var connection = new Npgsql.NpgsqlConnection(TestDatabases.PostgreSqlConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var declare = connection.CreateCommand();
+            declare.CommandText =
+                "UPDATE grains_membership SET status = 4, etag = etag + 1 WHERE cluster_id = @cluster; " +
+                "UPDATE grains_membership_version SET version = version + 1 WHERE cluster_id = @cluster;";
+            declare.Parameters.AddWithValue("cluster", cluster);
+            Assert.Equal(2, await declare.ExecuteNonQueryAsync());
+        }
+
+        // Well within the five minutes a drain would have taken.
+        await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Contains("Not draining", host.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Draining:", host.Output, StringComparison.Ordinal);
+    }
+
     /// <summary>What every process of one cluster is given: its storage, its cluster id and the admin key.</summary>
     private static string[] SharedArguments(string cluster) =>
     [
