@@ -57,11 +57,17 @@ internal static partial class DeploymentFiles
         var other => throw new InvalidOperationException($"{KubernetesFile}: a valueFrom of kind {other.Key} the test does not know."),
     };
 
-    /// <summary>Compose's <c>${VAR}</c>, <c>${VAR:-default}</c> and <c>${VAR-default}</c>, from <paramref name="variables"/>.</summary>
+    /// <summary>
+    /// Compose's <c>${VAR}</c>, <c>${VAR-default}</c> (the default when unset) and <c>${VAR:-default}</c> (the default when
+    /// unset or empty), from <paramref name="variables"/>.
+    /// </summary>
     private static string Interpolate(string value, IReadOnlyDictionary<string, string> variables) => VariablePattern().Replace(value, match =>
-        variables.TryGetValue(match.Groups["name"].Value, out var given) ? given
-        : match.Groups["default"].Success ? match.Groups["default"].Value
-        : throw new InvalidOperationException($"{ComposeFile} uses ${{{match.Groups["name"].Value}}}, which the test gives no value."));
+    {
+        var given = variables.GetValueOrDefault(match.Groups["name"].Value);
+        var useDefault = match.Groups["default"].Success && (given is null || (given.Length == 0 && match.Groups["colon"].Success));
+        return useDefault ? match.Groups["default"].Value
+            : given ?? throw new InvalidOperationException($"{ComposeFile} uses ${{{match.Groups["name"].Value}}}, which the test gives no value.");
+    });
 
     private static List<Dictionary<object, object>> Documents(string yaml)
     {
@@ -79,6 +85,6 @@ internal static partial class DeploymentFiles
 
     private static Dictionary<object, object> Map(object node) => (Dictionary<object, object>)node;
 
-    [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?<default>[^}]*))?\}")]
+    [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?<colon>:)?-(?<default>[^}]*))?\}")]
     private static partial Regex VariablePattern();
 }

@@ -132,14 +132,6 @@ public sealed partial class FairShareScheduler
                         SchedulingErrorCodes.InvalidArgument,
                         $"Actual usage {actualUsage.NameAt(i)}={actualUsage.AmountAt(i)} is negative; report what the job held or consumed, 0 or more.");
                 }
-
-                // Refused here, where the worker can report again, rather than dropped later by the tenant's budget.
-                if (actualUsage.AmountAt(i) > QuotaLimit.MaxValue)
-                {
-                    throw new SchedulingException(
-                        SchedulingErrorCodes.InvalidArgument,
-                        $"Actual usage {actualUsage.NameAt(i)}={actualUsage.AmountAt(i)} is more than a budget can count ({QuotaLimit.MaxValue}); report it in a larger unit.");
-                }
             }
 
             usage = _layout.PoolPart(actualUsage);
@@ -152,9 +144,13 @@ public sealed partial class FairShareScheduler
 
         if (job.IsTerminal)
         {
-            return job.State == JobState.Expired && outcome != JobOutcome.Preempted
-                ? CompleteExpired(job, outcome, actualUsage, usage)
-                : new CompleteResult(CompletionStatus.AlreadyCompleted, job.ToInfo());
+            if (job.State != JobState.Expired || outcome == JobOutcome.Preempted)
+            {
+                return new CompleteResult(CompletionStatus.AlreadyCompleted, job.ToInfo());
+            }
+
+            CheckCountable(actualUsage);
+            return CompleteExpired(job, outcome, actualUsage, usage);
         }
 
         if (outcome == JobOutcome.Preempted)
@@ -175,6 +171,8 @@ public sealed partial class FairShareScheduler
 
             return new CompleteResult(CompletionStatus.Requeued, job.ToInfo());
         }
+
+        CheckCountable(actualUsage);
 
         // A job queued again when its report arrives holds nothing now; the lease it lost was counted when it ended.
         var heldFor = TimeSpan.Zero;
@@ -220,6 +218,24 @@ public sealed partial class FairShareScheduler
         UsageChanged(tenant);
         VectorMath.AddSaturating(tenant.ReportedUsage, usage ?? job.Dense);
         return new CompleteResult(CompletionStatus.Completed, job.ToInfo());
+    }
+
+    /// <summary>
+    /// Refuses usage that is about to be recorded when an amount is more than a budget counts: refused here, where the
+    /// worker can report again, rather than dropped later by the tenant's budget. Reports that record nothing (for an
+    /// unknown or finished job, or a preemption) are not asked.
+    /// </summary>
+    private static void CheckCountable(ResourceVector? actualUsage)
+    {
+        for (var i = 0; i < (actualUsage?.Count ?? 0); i++)
+        {
+            if (actualUsage!.AmountAt(i) > QuotaLimit.MaxValue)
+            {
+                throw new SchedulingException(
+                    SchedulingErrorCodes.InvalidArgument,
+                    $"Actual usage {actualUsage.NameAt(i)}={actualUsage.AmountAt(i)} is more than a budget can count ({QuotaLimit.MaxValue}); report it in a larger unit.");
+            }
+        }
     }
 
     private static bool IsLeasedTo(Job job, string workerId) => job.State == JobState.Leased && job.WorkerId == workerId;

@@ -110,11 +110,14 @@ public sealed partial class FairShareScheduler
             return false;
         }
 
+        // A head its tenant could never hold is passed, as dispatch sets it aside (it may not have had the chance yet,
+        // as when borrowers fill the pool or a change has just put it back): the walk then starts after it.
+        var headHoldable = CouldEverHold(tenant, head.Dense);
         var want = new long[_layout.Count];
-        var moreThanFits = false;
+        var moreThanFits = !headHoldable;
         for (var i = 0; i < want.Length; i++)
         {
-            if (tenant.Guaranteed[i] > 0 && tenant.Allocated[i] + head.Dense[i] > tenant.Guaranteed[i])
+            if (headHoldable && tenant.Guaranteed[i] > 0 && tenant.Allocated[i] + head.Dense[i] > tenant.Guaranteed[i])
             {
                 return false;
             }
@@ -146,8 +149,8 @@ public sealed partial class FairShareScheduler
     /// fits within its guarantee, on the resources the guarantee names; a job its tenant could never hold is passed, as
     /// dispatch sets it aside. The jobs are taken out of the queue's heap and put back, O(k log n) for the k jobs looked
     /// at. When <see cref="MaxJobsReclaimedFor"/> jobs all fit, the look stops and <paramref name="want"/> stays what is
-    /// missing of the guarantee (capped by the queued demand): it may then overshoot by less than the first job that
-    /// would not fit, the price of a bounded look while a deep queue waits for reclaim at every evaluation.
+    /// missing of the guarantee (capped by the queued demand), which may be more than the jobs past them can use: the
+    /// price of a bounded look while a deep queue waits for reclaim at every evaluation.
     /// </summary>
     private void DemandThatFitsInOrder(TenantState tenant, long[] want)
     {

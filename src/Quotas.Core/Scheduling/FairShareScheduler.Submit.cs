@@ -175,6 +175,14 @@ public sealed partial class FairShareScheduler
                     $"Demand {_layout.NameAt(i)}={dense[i]} is negative; give amounts of 0 or more.");
             }
 
+            // A job reported without its actual usage is charged its demand, which a budget must be able to count.
+            if (dense[i] > Tenants.QuotaLimit.MaxValue)
+            {
+                throw new SchedulingException(
+                    SchedulingErrorCodes.InvalidArgument,
+                    $"Demand {_layout.NameAt(i)}={dense[i]} is more than a quota or budget can count ({Tenants.QuotaLimit.MaxValue}); ask in a larger unit.");
+            }
+
             any |= dense[i] > 0;
         }
 

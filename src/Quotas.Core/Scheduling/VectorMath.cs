@@ -13,13 +13,14 @@ internal static class VectorMath
 
     /// <summary>
     /// Adds non-negative amounts to a counter that only grows (usage summed over a pool's life): it stops at
-    /// <see cref="long.MaxValue"/> rather than wrap round to a negative figure.
+    /// <see cref="long.MaxValue"/> rather than wrap round to a negative figure. A negative counter, one that an earlier
+    /// version let wrap round, counts as stopped there too.
     /// </summary>
     public static void AddSaturating(Span<long> target, ReadOnlySpan<long> amount)
     {
         for (var i = 0; i < target.Length; i++)
         {
-            target[i] = amount[i] > long.MaxValue - target[i] ? long.MaxValue : target[i] + amount[i];
+            target[i] = target[i] < 0 || amount[i] < 0 || amount[i] > long.MaxValue - target[i] ? long.MaxValue : target[i] + amount[i];
         }
     }
 

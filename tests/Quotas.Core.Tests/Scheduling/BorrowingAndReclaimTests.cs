@@ -205,6 +205,20 @@ public sealed class BorrowingAndReclaimTests
     }
 
     [Fact]
+    public void Reclaim_passes_a_head_job_its_tenant_can_no_longer_hold()
+    {
+        var (s, aLeases) = AWithoutGuaranteeHoldsTheWholePool(10, bGuarantee: 5);
+        s.Submit("b", Workers(8), priority: 3, now: T0.AddSeconds(1));
+        s.Submit("b", Workers(3), priority: 2, now: T0.AddSeconds(1));
+        s.Submit("b", Workers(2), priority: 1, now: T0.AddSeconds(1));
+
+        // The 8 heads B's queue and can never run once B may not borrow; no lease has set it aside yet (the pool is full).
+        s.SetTenant(new TenantShare(Id("b"), 1, Workers(5), BorrowingLimit: Workers(0)), T0.AddSeconds(2));
+
+        Assert.Equal(5, s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(2)).Preempt.Count);
+    }
+
+    [Fact]
     public void A_queue_of_many_small_jobs_has_its_whole_guarantee_reclaimed()
     {
         var (s, aLeases) = AWithoutGuaranteeHoldsTheWholePool(400, bGuarantee: 300);

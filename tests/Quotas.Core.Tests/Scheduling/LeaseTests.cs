@@ -143,6 +143,22 @@ public sealed class LeaseTests
         Assert.Contains($"cpu_ms={Quotas.Core.Tenants.QuotaLimit.MaxValue + 1}", tooLarge.Message, StringComparison.Ordinal);
         Assert.Equal(JobState.Leased, s.Get(job.Id)!.State);
         Assert.Equal(CompletionStatus.Completed, s.Complete(job.Id, true, ResourceVector.Of(("cpu_ms", Quotas.Core.Tenants.QuotaLimit.MaxValue)), T0.AddSeconds(2)).Status);
+
+        // A report that records nothing is not asked: a retry of one already counted answers as before.
+        var retry = s.Complete(job.Id, true, ResourceVector.Of(("cpu_ms", Quotas.Core.Tenants.QuotaLimit.MaxValue + 1)), T0.AddSeconds(3));
+        Assert.Equal(CompletionStatus.AlreadyCompleted, retry.Status);
+    }
+
+    [Fact]
+    public void A_demand_no_budget_could_count_is_refused_at_submit()
+    {
+        var s = new FairShareScheduler(WorkerPool(long.MaxValue));
+
+        var refused = Assert.Throws<SchedulingException>(() => s.Submit("t", Workers(Quotas.Core.Tenants.QuotaLimit.MaxValue + 1)));
+
+        Assert.Equal(SchedulingErrorCodes.InvalidArgument, refused.Code);
+        Assert.Contains("larger unit", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(Quotas.Core.Tenants.QuotaLimit.MaxValue, s.Submit("t", Workers(Quotas.Core.Tenants.QuotaLimit.MaxValue)).Demand["workers"]);
     }
 
     [Fact]

@@ -46,7 +46,7 @@ public sealed class SettlementRaceTests
             await tenant.RecordUsage($"fill-{i}", "cpu_millicores", QuotaLimit.MaxValue);
         }
 
-        Assert.True(Budget(await tenant.GetStats(), "cpu_millicores") > long.MaxValue - QuotaLimit.MaxValue);
+        Assert.Equal(FilledReports * QuotaLimit.MaxValue, Budget(await tenant.GetStats(), "cpu_millicores"));
     }
 
     private const long FilledReports = long.MaxValue / QuotaLimit.MaxValue;
@@ -103,6 +103,7 @@ public sealed class SettlementRaceTests
         // The worker reports usage the tenant's budget cannot add to what it holds: the tenant refuses it, always.
         await FillCpuBudgetToTheBrimAsync(alpha);
         Assert.Equal(CompletionStatus.Completed, (await pool.Complete(first.Id, JobOutcome.Succeeded, Largest)).Status);
+        Assert.Equal(FilledReports * QuotaLimit.MaxValue, Budget(await alpha.GetStats(), "cpu_millicores"));
 
         // The second job completes while the tenant cannot be reached: its usage and lease are left to the sweep.
         faults.FailWritesOf = "tenant";
@@ -127,6 +128,7 @@ public sealed class SettlementRaceTests
         Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
         await FillCpuBudgetToTheBrimAsync(alpha);
         Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, Largest)).Status);
+        Assert.Equal(FilledReports * QuotaLimit.MaxValue, Budget(await alpha.GetStats(), "cpu_millicores"));
 
         var failure = await Record.ExceptionAsync(() => pool.Delete(force: false));
 
