@@ -190,29 +190,19 @@ public sealed class BorrowingAndReclaimTests
         Assert.Equal(3, s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(1)).Preempt.Count);
     }
 
-    [Fact]
-    public void Reclaim_passes_a_queued_job_its_tenant_can_no_longer_hold_as_dispatch_does()
+    /// <summary>The job of 8 has priority 4 (first in B's queue) or 2 (between the 3 and the 2).</summary>
+    [Theory]
+    [InlineData(4)]
+    [InlineData(2)]
+    public void Reclaim_passes_a_queued_job_its_tenant_can_no_longer_hold_as_dispatch_does(int unholdablePriority)
     {
         var (s, aLeases) = AWithoutGuaranteeHoldsTheWholePool(10, bGuarantee: 5);
         s.Submit("b", Workers(3), priority: 3, now: T0.AddSeconds(1));
-        s.Submit("b", Workers(8), priority: 2, now: T0.AddSeconds(1));
+        s.Submit("b", Workers(8), priority: unholdablePriority, now: T0.AddSeconds(1));
         s.Submit("b", Workers(2), priority: 1, now: T0.AddSeconds(1));
 
-        // B may no longer borrow: its job of 8 can never run, and dispatch will set it aside; the 2 behind it fits.
-        s.SetTenant(new TenantShare(Id("b"), 1, Workers(5), BorrowingLimit: Workers(0)), T0.AddSeconds(2));
-
-        Assert.Equal(5, s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(2)).Preempt.Count);
-    }
-
-    [Fact]
-    public void Reclaim_passes_a_head_job_its_tenant_can_no_longer_hold()
-    {
-        var (s, aLeases) = AWithoutGuaranteeHoldsTheWholePool(10, bGuarantee: 5);
-        s.Submit("b", Workers(8), priority: 3, now: T0.AddSeconds(1));
-        s.Submit("b", Workers(3), priority: 2, now: T0.AddSeconds(1));
-        s.Submit("b", Workers(2), priority: 1, now: T0.AddSeconds(1));
-
-        // The 8 heads B's queue and can never run once B may not borrow; no lease has set it aside yet (the pool is full).
+        // B may no longer borrow: its job of 8 can never run, and dispatch will set it aside (no lease has yet: the pool
+        // is full); the 3 and the 2 fit B's guarantee.
         s.SetTenant(new TenantShare(Id("b"), 1, Workers(5), BorrowingLimit: Workers(0)), T0.AddSeconds(2));
 
         Assert.Equal(5, s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(2)).Preempt.Count);
