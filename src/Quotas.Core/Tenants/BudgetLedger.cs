@@ -66,8 +66,10 @@ public sealed class BudgetLedger
         ValidateEventId(eventId);
         var index = RequireQuota(quota);
         Guard.Amount(amount, quota);
-        _ = Guard.Add(S(index).Consumed, amount, quota);
+
+        // Rolled first: the amount counts in the period holding now, which may have started from zero.
         Roll(index, now);
+        _ = Guard.Add(S(index).Consumed, amount, quota);
         // A pool charge goes among the callers' event ids too, where a silo of an earlier release (which does not know
         // pool charges apart) looks for it during a rolling upgrade.
         var seen = _seen ??= new(RememberedEventIds);

@@ -103,4 +103,17 @@ public sealed class BudgetClockAndRedefinitionTests
         Assert.Equal(801, Budget(again, Utc(2030, 3, 16, 14)).Current);
         Assert.Equal(Utc(2030, 3, 16, 15), Budget(again, Utc(2030, 3, 16, 14)).ResetsAt);
     }
+
+    [Fact]
+    public void A_new_period_counts_from_zero_even_when_the_last_one_was_one_report_from_overflowing()
+    {
+        var tenant = new TenantQuotas(Config(BudgetPeriod.Day, limit: QuotaLimit.MaxValue));
+        for (var i = 0; i < long.MaxValue / QuotaLimit.MaxValue; i++)
+        {
+            tenant.RecordUsage($"fill-{i}", QuotaNames.Cost, QuotaLimit.MaxValue, Utc(2030, 3, 1, 12));
+        }
+
+        Assert.Throws<QuotaValidationException>(() => tenant.RecordUsage("same-day", QuotaNames.Cost, QuotaLimit.MaxValue, Utc(2030, 3, 1, 13)));
+        Assert.Equal(QuotaLimit.MaxValue, tenant.RecordUsage("next-day", QuotaNames.Cost, QuotaLimit.MaxValue, Utc(2030, 3, 2, 1)).Consumed);
+    }
 }
