@@ -5,6 +5,10 @@ public sealed partial class FairShareScheduler
     /// <summary>Queued jobs of one tenant looked at to size what reclaim holds for it (see <see cref="DemandThatFitsInOrder"/>).</summary>
     private const int MaxJobsReclaimedFor = 256;
 
+    // The candidates of MarkVictims and their sort keys, kept between evaluations so that marking allocates nothing.
+    private Job[] _victims = [];
+    private VictimKey[] _victimKeys = [];
+
     /// <summary>
     /// Re-balances after any change: marks no worker has been told of are taken back and made afresh from the current
     /// state, so a reason gone before a worker heard of it preempts nothing; a delivered mark stays, as its worker may
@@ -212,43 +216,51 @@ public sealed partial class FairShareScheduler
     {
         // Only jobs on borrowed capacity can ever be marked (marking more only makes that rarer), so the others are
         // left out before the sort: while a need cannot be met, every evaluation would otherwise sort every running job.
-        var candidates = new List<Job>();
+        var count = 0;
         foreach (var job in _leased)
         {
             if (!job.PreemptionRequested && job.Tenant != exclude && Helps(job, need) && RunsOnBorrowedCapacity(job))
             {
-                candidates.Add(job);
+                if (count == _victims.Length)
+                {
+                    Array.Resize(ref _victims, Math.Max(16, count * 2));
+                    Array.Resize(ref _victimKeys, _victims.Length);
+                }
+
+                _victimKeys[count] = new VictimKey(job.Priority, job.LeasedAt!.Value.UtcTicks, job.Id);
+                _victims[count++] = job;
             }
         }
 
-        candidates.Sort(static (a, b) =>
+        // Sorted by keys copied out of the jobs: a comparison reads no job record (under a large pending reclaim every
+        // evaluation sorts thousands of them).
+        Array.Sort(_victimKeys, _victims, 0, count);
+        try
         {
-            var c = a.Priority.CompareTo(b.Priority);
-            if (c == 0)
+            for (var v = 0; v < count; v++)
             {
-                c = b.LeasedAt!.Value.CompareTo(a.LeasedAt!.Value);
+                var job = _victims[v];
+                if (!Helps(job, need) || !RunsOnBorrowedCapacity(job))
+                {
+                    continue;
+                }
+
+                Mark(job);
+                for (var i = 0; i < need.Length; i++)
+                {
+                    need[i] = Math.Max(0, need[i] - job.Dense[i]);
+                }
+
+                if (!VectorMath.AnyPositive(need))
+                {
+                    return;
+                }
             }
-
-            return c != 0 ? c : b.Id.CompareTo(a.Id);
-        });
-
-        foreach (var job in candidates)
+        }
+        finally
         {
-            if (!Helps(job, need) || !RunsOnBorrowedCapacity(job))
-            {
-                continue;
-            }
-
-            Mark(job);
-            for (var i = 0; i < need.Length; i++)
-            {
-                need[i] = Math.Max(0, need[i] - job.Dense[i]);
-            }
-
-            if (!VectorMath.AnyPositive(need))
-            {
-                return;
-            }
+            // The arrays are kept for the next evaluation, not the jobs: a finished job's record is reused.
+            Array.Clear(_victims, 0, count);
         }
     }
 
@@ -278,5 +290,20 @@ public sealed partial class FairShareScheduler
         }
 
         return true;
+    }
+
+    /// <summary>The order in which reclaim marks: lowest priority first, then the youngest lease, then the newest job.</summary>
+    private readonly record struct VictimKey(int Priority, long LeasedAtTicks, long JobId) : IComparable<VictimKey>
+    {
+        public int CompareTo(VictimKey other)
+        {
+            var c = Priority.CompareTo(other.Priority);
+            if (c == 0)
+            {
+                c = other.LeasedAtTicks.CompareTo(LeasedAtTicks);
+            }
+
+            return c != 0 ? c : other.JobId.CompareTo(JobId);
+        }
     }
 }
