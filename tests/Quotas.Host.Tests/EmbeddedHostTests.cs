@@ -64,8 +64,20 @@ public sealed class EmbeddedHostTests : IDisposable
         // every probe opens the file anew.
         var database = Path.Combine(_directory, "quotas.db");
         await using var host = await HostProcess.StartAsync(_directory, "--Quotas:SqliteConnectionString", $"Data Source={database};Pooling=False");
-        File.Delete(database);
-        Directory.CreateDirectory(database);
+        // The host may open the file, and so create it again, between the delete and the directory's creation (its
+        // background work opens the database too): the two steps are tried again until the directory stands there.
+        for (var attempt = 1; !Directory.Exists(database); attempt++)
+        {
+            Assert.True(attempt <= 100, "The host kept creating the database file again.");
+            try
+            {
+                File.Delete(database);
+                Directory.CreateDirectory(database);
+            }
+            catch (IOException)
+            {
+            }
+        }
 
         using var ready = await host.GetAsync("/health/ready");
 
