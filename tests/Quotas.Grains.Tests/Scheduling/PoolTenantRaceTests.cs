@@ -2,25 +2,15 @@ using Grains.Testing;
 using Quotas.Contracts;
 using Quotas.Core.Scheduling;
 using Quotas.Core.Tenants;
+using static Quotas.Grains.Tests.Scheduling.PoolRaces;
 
 namespace Quotas.Grains.Tests.Scheduling;
 
 /// <summary>A pool and its tenants interleaving: deletes of either, a lease in flight, failed writes, a job leased again.</summary>
 public sealed class PoolTenantRaceTests
 {
-    private static ResourceVector Worker => ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192));
-
-    private static TenantConfig Alpha() => TenantConfig.Create(
-        "alpha",
-        Tier.Unlimited,
-        [QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(10)), QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1000), BudgetPeriod.Day)]);
-
     private static TenantConfig Beta(long concurrentJobs) =>
         TenantConfig.Create("beta", Tier.Unlimited, QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(concurrentJobs)));
-
-    private static long Gauge(TenantStats stats, string quota) => stats.Gauges.Single(g => g.Quota == quota).Current;
-
-    private static long Budget(TenantStats stats, string quota) => stats.Budgets.Single(b => b.Quota == quota).Current;
 
     [Fact]
     public async Task Deleting_a_tenant_does_not_time_out_on_a_pool_that_settles_with_it_while_activating()
@@ -58,11 +48,8 @@ public sealed class PoolTenantRaceTests
     {
         var time = new ManualTimeProvider();
         var faults = new StorageFaults();
-        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
-        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
-        await alpha.Create(Alpha());
-        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("forgetful");
-        await pool.Configure(Pools.Small("forgetful"));
+        var (cluster, alpha, pool) = await StartAsync(faults, time, "forgetful");
+        await using var _ = cluster;
         var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
         Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
 
@@ -90,14 +77,11 @@ public sealed class PoolTenantRaceTests
     {
         var time = new ManualTimeProvider();
         var faults = new StorageFaults();
-        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
-        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
-        await alpha.Create(Alpha());
+        var (cluster, alpha, pool) = await StartAsync(faults, time, "unstored");
+        await using var _ = cluster;
         var beta = cluster.GrainFactory.GetGrain<ITenantGrain>("beta");
         await beta.Create(Beta(concurrentJobs: 1));
         Assert.True((await beta.Acquire("concurrent_jobs", 1, TimeSpan.FromHours(1), null)).IsAllowed); // beta refuses the pool
-        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("unstored");
-        await pool.Configure(Pools.Small("unstored"));
         var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
         var refused = (await pool.Submit(Pools.Job(Pools.Beta, "b-0", cpu: 100))).Job;
 
@@ -128,11 +112,8 @@ public sealed class PoolTenantRaceTests
     {
         var time = new ManualTimeProvider();
         var faults = new StorageFaults();
-        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
-        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
-        await alpha.Create(TenantConfig.Create("alpha", Tier.Basic));
-        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("late");
-        await pool.Configure(Pools.Small("late"));
+        var (cluster, alpha, pool) = await StartAsync(faults, time, "late", TenantConfig.Create("alpha", Tier.Basic));
+        await using var _ = cluster;
         await alpha.Suspend();
 
         // The delete is held at its last write, after every pool has forgotten alpha's jobs.
@@ -156,11 +137,8 @@ public sealed class PoolTenantRaceTests
     {
         var time = new ManualTimeProvider();
         var faults = new StorageFaults();
-        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
-        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
-        await alpha.Create(Alpha());
-        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("leasing");
-        await pool.Configure(Pools.Small("leasing"));
+        var (cluster, alpha, pool) = await StartAsync(faults, time, "leasing");
+        await using var _ = cluster;
         await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100));
 
         // The tenant's grant of the job's lease is held at its write.
@@ -184,13 +162,10 @@ public sealed class PoolTenantRaceTests
     {
         var time = new ManualTimeProvider();
         var faults = new StorageFaults();
-        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
-        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
-        await alpha.Create(Alpha());
+        var (cluster, alpha, pool) = await StartAsync(faults, time, "expiring");
+        await using var _ = cluster;
         var beta = cluster.GrainFactory.GetGrain<ITenantGrain>("beta");
         await beta.Create(Beta(concurrentJobs: 10));
-        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("expiring");
-        await pool.Configure(Pools.Small("expiring"));
         await pool.Submit(Pools.Job(Pools.Beta, "b-0", cpu: 3000));
         var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
         Assert.Equal(2, (await pool.LeaseJobs("w1", Worker, TimeSpan.FromSeconds(5), 10)).Count);

@@ -2,35 +2,13 @@ using Grains.Testing;
 using Quotas.Contracts;
 using Quotas.Core.Scheduling;
 using Quotas.Core.Tenants;
+using static Quotas.Grains.Tests.Scheduling.PoolRaces;
 
 namespace Quotas.Grains.Tests.Scheduling;
 
 /// <summary>The pool's settling with its tenants against writes in flight, re-leased jobs, and charges a tenant refuses for good.</summary>
 public sealed class SettlementRaceTests
 {
-    private static ResourceVector Worker => ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192));
-
-    private static TenantConfig Alpha(params QuotaDefinition[] extra) => TenantConfig.Create(
-        "alpha",
-        Tier.Unlimited,
-        [QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(10)), QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1000), BudgetPeriod.Day), .. extra]);
-
-    private static long Gauge(TenantStats stats, string quota) => stats.Gauges.Single(g => g.Quota == quota).Current;
-
-    private static long Budget(TenantStats stats, string quota) => stats.Budgets.Single(b => b.Quota == quota).Current;
-
-    /// <summary>A one-silo cluster on SQLite with tenant alpha (<paramref name="alpha"/>, default <see cref="Alpha"/>) and an empty pool.</summary>
-    private static async Task<(TestCluster Cluster, ITenantGrain Alpha, IFairShareSchedulerGrain Pool)> StartAsync(
-        StorageFaults faults, ManualTimeProvider time, string poolId, TenantConfig? alpha = null)
-    {
-        var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
-        var tenant = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
-        await tenant.Create(alpha ?? Alpha());
-        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>(poolId);
-        await pool.Configure(Pools.Small(poolId));
-        return (cluster, tenant, pool);
-    }
-
     private static TenantConfig AlphaWithCpuBudget() =>
         Alpha(QuotaDefinition.Budget("cpu_millicores", QuotaLimit.Hard(QuotaLimit.MaxValue), BudgetPeriod.Day));
 

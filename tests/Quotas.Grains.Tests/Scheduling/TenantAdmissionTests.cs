@@ -3,13 +3,12 @@ using Quotas.Contracts;
 using Quotas.Core.Scheduling;
 using Quotas.Core.Tenants;
 using SchedulingTenantId = Quotas.Core.Scheduling.TenantId;
+using static Quotas.Grains.Tests.Scheduling.PoolRaces;
 
 namespace Quotas.Grains.Tests.Scheduling;
 
 public sealed class TenantAdmissionTests
 {
-    private static ResourceVector Worker => ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192));
-
     [Fact]
     public async Task A_tenants_gauge_quota_caps_its_running_jobs_while_other_tenants_still_get_the_pool()
     {

@@ -3,6 +3,7 @@ using Quotas.Contracts;
 using Quotas.Core.Scheduling;
 using Quotas.Core.Tenants;
 using Quotas.Grains.Scheduling;
+using static Quotas.Grains.Tests.Scheduling.PoolRaces;
 
 namespace Quotas.Grains.Tests.Scheduling;
 
@@ -12,17 +13,11 @@ namespace Quotas.Grains.Tests.Scheduling;
 /// </summary>
 public sealed class TenantSettlementTests
 {
-    private static ResourceVector Worker => ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192));
-
     private static TenantConfig Alpha(long concurrentJobs) => TenantConfig.Create(
         "alpha",
         Tier.Unlimited,
         QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(concurrentJobs)),
         QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1000), BudgetPeriod.Day));
-
-    private static long Gauge(TenantStats stats, string quota) => stats.Gauges.Single(g => g.Quota == quota).Current;
-
-    private static long Budget(TenantStats stats, string quota) => stats.Budgets.Single(b => b.Quota == quota).Current;
 
     /// <summary>A one-silo cluster on SQLite with tenant alpha, pool <paramref name="poolId"/> and one of alpha's jobs running.</summary>
     private static async Task<RunningJob> RunningJobAsync(string poolId, StorageFaults? faults = null, TimeProvider? time = null)
