@@ -227,9 +227,14 @@ public sealed partial class FairShareScheduler
     /// </summary>
     private static void CheckCountable(ResourceVector? actualUsage)
     {
-        for (var i = 0; i < (actualUsage?.Count ?? 0); i++)
+        if (actualUsage is null)
         {
-            if (actualUsage!.AmountAt(i) > QuotaLimit.MaxValue)
+            return;
+        }
+
+        for (var i = 0; i < actualUsage.Count; i++)
+        {
+            if (actualUsage.AmountAt(i) > QuotaLimit.MaxValue)
             {
                 throw new SchedulingException(
                     SchedulingErrorCodes.InvalidArgument,

@@ -117,15 +117,15 @@ public sealed partial class FairShareScheduler
         // A head its tenant could never hold is passed, as dispatch sets it aside (it may not have had the chance yet,
         // as when borrowers fill the pool or a change has just put it back): the walk then starts after it.
         var headHoldable = CouldEverHold(tenant, head.Dense);
+        if (headHoldable && !FitsWithinGuarantee(tenant, head.Dense, before: []))
+        {
+            return false;
+        }
+
         var want = new long[_layout.Count];
         var moreThanFits = !headHoldable;
         for (var i = 0; i < want.Length; i++)
         {
-            if (headHoldable && tenant.Guaranteed[i] > 0 && tenant.Allocated[i] + head.Dense[i] > tenant.Guaranteed[i])
-            {
-                return false;
-            }
-
             // Jobs set aside are queued but cannot run: nothing is reclaimed for them.
             var runnable = tenant.QueuedDemand[i] - (tenant.SetAsideDemand?[i] ?? 0);
             var missing = tenant.Guaranteed[i] - tenant.Allocated[i];
@@ -199,11 +199,12 @@ public sealed partial class FairShareScheduler
         }
     }
 
-    private static bool FitsWithinGuarantee(TenantState tenant, long[] demand, long[] before)
+    /// <summary>Whether <paramref name="demand"/> fits within the guarantee on top of what the tenant holds and <paramref name="before"/> (none when empty).</summary>
+    private static bool FitsWithinGuarantee(TenantState tenant, long[] demand, ReadOnlySpan<long> before)
     {
         for (var i = 0; i < demand.Length; i++)
         {
-            if (tenant.Guaranteed[i] > 0 && tenant.Allocated[i] + before[i] + demand[i] > tenant.Guaranteed[i])
+            if (tenant.Guaranteed[i] > 0 && tenant.Allocated[i] + (before.IsEmpty ? 0 : before[i]) + demand[i] > tenant.Guaranteed[i])
             {
                 return false;
             }
