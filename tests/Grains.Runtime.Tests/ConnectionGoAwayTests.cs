@@ -1,8 +1,6 @@
-using System.IO.Pipelines;
-using System.Threading.Channels;
 using Grains.Testing;
 using Grains.Transport;
-using Microsoft.Extensions.Logging.Abstractions;
+using static Grains.Runtime.Tests.ConnectionPair;
 
 namespace Grains.Runtime.Tests;
 
@@ -86,78 +84,5 @@ public sealed class ConnectionGoAwayTests
         Assert.True(caller.IsClosed);
         Assert.Equal([(refused, false), (held, true)], replies.Lost);
         Assert.False(silo.Arrived.TryRead(out _));
-    }
-
-    private static (GrainConnection Caller, GrainConnection Callee) Connect(IRequestHandler silo)
-    {
-        var toCallee = new Pipe();
-        var toCaller = new Pipe();
-        var options = new TransportOptions();
-        var caller = new GrainConnection(
-            "callee", new DuplexPipe(toCaller.Reader, toCallee.Writer), () => toCallee.Writer.Complete(), null, options, new SiloNetworkFaults(), NullLogger.Instance);
-        var callee = new GrainConnection(
-            "caller", new DuplexPipe(toCallee.Reader, toCaller.Writer), () => toCaller.Writer.Complete(), silo, options, new SiloNetworkFaults(), NullLogger.Instance);
-        caller.Start();
-        callee.Start();
-        return (caller, callee);
-    }
-
-    private static async Task<OutstandingRequest> SendAsync(GrainConnection caller, ReplyLog replies)
-    {
-        var request = new OutstandingRequest(null!, GrainId.Create("probe", "1"), replies);
-        await caller.SendRequestAsync(request, GrainConnection.ControlFrame(MessageKind.Request, 0, 0, ""));
-        return request;
-    }
-
-    private static void Answer(GrainConnection callee, OutstandingRequest request) =>
-        callee.SendReply(GrainConnection.ControlFrame(MessageKind.Response, request.CorrelationId, 0, ""));
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
-    }
-
-    /// <summary>The silo's side: records each request and answers only when the test says so.</summary>
-    private sealed class HeldRequests : IRequestHandler
-    {
-        private readonly Channel<long> _arrived = Channel.CreateUnbounded<long>();
-
-        public ChannelReader<long> Arrived => _arrived.Reader;
-
-        public void OnRequest(GrainConnection connection, in MessageHeader header, ReadOnlySpan<byte> payload) =>
-            _arrived.Writer.TryWrite(header.CorrelationId);
-    }
-
-    /// <summary>The caller's side: which requests were answered, and which were lost and whether they had been written.</summary>
-    private sealed class ReplyLog : IReplyHandler
-    {
-        private readonly Channel<OutstandingRequest> _answered = Channel.CreateUnbounded<OutstandingRequest>();
-        private readonly List<(OutstandingRequest Request, bool Written)> _lost = [];
-
-        public ChannelReader<OutstandingRequest> Answered => _answered.Reader;
-
-        public List<(OutstandingRequest Request, bool Written)> Lost
-        {
-            get
-            {
-                lock (_lost)
-                {
-                    return [.. _lost];
-                }
-            }
-        }
-
-        public void OnReply(OutstandingRequest request, in MessageHeader header, ReadOnlySpan<byte> payload) =>
-            _answered.Writer.TryWrite(request);
-
-        public void OnConnectionLost(OutstandingRequest request, bool written, Exception reason)
-        {
-            lock (_lost)
-            {
-                _lost.Add((request, written));
-            }
-        }
     }
 }

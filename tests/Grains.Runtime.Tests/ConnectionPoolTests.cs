@@ -21,7 +21,8 @@ public sealed class ConnectionPoolTests
             Options.Create(new TransportOptions { ConnectTimeout = TimeSpan.FromMinutes(1) }),
             Options.Create(new MembershipOptions()),
             new SiloNetworkFaults(),
-            NullLoggerFactory.Instance);
+            NullLoggerFactory.Instance,
+            TimeProvider.System);
 
         for (var caller = 0; caller < 3; caller++)
         {

@@ -152,6 +152,17 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
     }
 
     /// <summary>
+    /// The callee did not answer by the call's deadline (a hung grain, or a silo that reads but never replies). The
+    /// caller has stopped waiting on its own timer already; a call forwarded for another process fails here, so that
+    /// its caller learns it now, and neither keeps an entry for an answer that may never come.
+    /// </summary>
+    public void OnExpired(OutstandingRequest request)
+    {
+        var call = request.Call;
+        call.Fail(new GrainCallTimeoutException(request.Target, call.Method.DisplayName, call.Method.ResponseTimeout ?? _grains.ResponseTimeout));
+    }
+
+    /// <summary>
     /// Places a call: on a local activation when this silo keeps the grain (or is handed it by a leaving silo), else on
     /// the owner. A leaving silo hands grains it no longer hosts to their Active successor. Returns false when the
     /// call has used its hops and should go back to the caller as "stale view".
@@ -253,7 +264,7 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         }
         else
         {
-            _ = connection.SendRequestAsync(new OutstandingRequest(call, target, this), frame);
+            _ = connection.SendRequestAsync(new OutstandingRequest(call, target, this, call.Routing.DeadlineUtcMilliseconds), frame);
         }
     }
 

@@ -21,14 +21,17 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
     private readonly SiloNetworkFaults _faults;
     private readonly ILogger<ConnectionPool> _logger;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _time;
 
     public ConnectionPool(
         IOptions<TransportOptions> transport,
         IOptions<MembershipOptions> membership,
         SiloNetworkFaults faults,
         ILoggerFactory loggerFactory,
+        TimeProvider time,
         LocalSilo? self = null)
     {
+        _time = time;
         _transport = transport.Value;
         _membership = membership.Value;
         _faults = faults;
@@ -157,7 +160,8 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
                 requests: null,
                 _transport,
                 _faults,
-                _loggerFactory.CreateLogger<GrainConnection>());
+                _loggerFactory.CreateLogger<GrainConnection>(),
+                requestClock: _time);
             connection.Start();
             _ = connection.Closed.ContinueWith(
                 _ => ForgetClosed(silo, connection),

@@ -41,7 +41,8 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
         IRequestHandler? requests,
         TransportOptions options,
         SiloNetworkFaults faults,
-        ILogger logger)
+        ILogger logger,
+        TimeProvider? requestClock = null)
     {
         RemoteName = remoteName;
         _input = transport.Input;
@@ -51,6 +52,7 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
         _options = options;
         _faults = faults;
         _logger = logger;
+        _requestClock = requestClock;
     }
 
     /// <summary>The peer, for logs: a silo address or a client endpoint.</summary>
@@ -63,7 +65,11 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
 
     public int OutstandingCount => _outstanding.Count;
 
-    public void Start() => _ = ReadLoopAsync();
+    public void Start()
+    {
+        StartExpiry();
+        _ = ReadLoopAsync();
+    }
 
     /// <summary>Sends a request frame (built with correlation id 0); its reply, or the loss of the connection, reaches the request's handler.</summary>
     public ValueTask SendRequestAsync(OutstandingRequest request, FrameBuilder frame)
@@ -128,6 +134,7 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
 
         reason ??= new ConnectionClosedException(RemoteName);
         _closing.Cancel();
+        _expiryTimer?.Dispose();
         try
         {
             _abortTransport();

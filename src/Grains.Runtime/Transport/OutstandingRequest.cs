@@ -10,10 +10,16 @@ internal interface IReplyHandler
 
     /// <summary>The connection closed before a reply; <paramref name="written"/> says whether the request may have run.</summary>
     void OnConnectionLost(OutstandingRequest request, bool written, Exception reason);
+
+    /// <summary>No reply came by the request's deadline: the connection stopped waiting, and a late reply is dropped.</summary>
+    void OnExpired(OutstandingRequest request);
 }
 
-/// <summary>A request on a connection, waiting for its reply.</summary>
-internal sealed class OutstandingRequest(GrainCall call, GrainId target, IReplyHandler handler)
+/// <summary>
+/// A request on a connection, waiting for its reply until <paramref name="deadlineUtcMilliseconds"/> (Unix
+/// milliseconds on this process's clock; 0 waits as long as the connection lives).
+/// </summary>
+internal sealed class OutstandingRequest(GrainCall call, GrainId target, IReplyHandler handler, long deadlineUtcMilliseconds)
 {
     private int _written;
 
@@ -22,6 +28,8 @@ internal sealed class OutstandingRequest(GrainCall call, GrainId target, IReplyH
     public GrainId Target { get; } = target;
 
     public IReplyHandler Handler { get; } = handler;
+
+    public long DeadlineUtcMilliseconds { get; } = deadlineUtcMilliseconds;
 
     public long CorrelationId { get; set; }
 

@@ -1,0 +1,87 @@
+using Grains.Testing;
+using Grains.Transport;
+using static Grains.Runtime.Tests.ConnectionPair;
+
+namespace Grains.Runtime.Tests;
+
+/// <summary>
+/// A callee that never answers (a hung grain) must not keep an entry per call on the caller's connection for as long
+/// as it lives: a request leaves the table once its deadline has passed, by the connection's clock.
+/// </summary>
+public sealed class ConnectionExpiryTests
+{
+    private static readonly TimeSpan s_patience = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task A_request_nobody_answers_leaves_the_table_at_the_first_check_after_its_deadline_and_a_late_answer_is_dropped()
+    {
+        var silo = new HeldRequests();
+        var replies = new ReplyLog();
+        var clock = new ManualTimeProvider();
+        var (caller, callee) = Connect(silo, clock);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var hung = await SendAsync(caller, replies, now + 2_500);
+        var later = await SendAsync(caller, replies, now + 10_000);
+        var forever = await SendAsync(caller, replies);
+        for (var i = 0; i < 3; i++)
+        {
+            await silo.Arrived.ReadAsync();
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Empty(replies.Expired);
+        Assert.Equal(3, caller.OutstandingCount);
+
+        clock.Advance(GrainConnection.ExpiryInterval);
+        Assert.Equal([hung], replies.Expired);
+        Assert.Equal(2, caller.OutstandingCount);
+
+        // The answer that comes too late reaches nobody; the requests still within their deadlines are answered as usual.
+        Answer(callee, hung);
+        Answer(callee, later);
+        Answer(callee, forever);
+        Assert.Same(later, await replies.Answered.ReadAsync().AsTask().WaitAsync(s_patience));
+        Assert.Same(forever, await replies.Answered.ReadAsync().AsTask().WaitAsync(s_patience));
+        Assert.Equal(0, caller.OutstandingCount);
+        Assert.False(replies.Answered.TryRead(out _));
+        Assert.Equal([hung], replies.Expired);
+        Assert.Empty(replies.Lost);
+    }
+
+    [Fact]
+    public async Task A_draining_connection_whose_last_request_hangs_closes_once_that_request_expires()
+    {
+        var silo = new HeldRequests();
+        var replies = new ReplyLog();
+        var clock = new ManualTimeProvider();
+        var (caller, callee) = Connect(silo, clock);
+        var hung = await SendAsync(caller, replies, clock.GetUtcNow().ToUnixTimeMilliseconds() + 1_000);
+        await silo.Arrived.ReadAsync();
+
+        callee.SendGoAway();
+        await caller.DrainStarted.WaitAsync(s_patience);
+        Assert.False(caller.IsClosed);
+
+        clock.Advance(GrainConnection.ExpiryInterval);
+        await caller.Closed.WaitAsync(s_patience);
+        await callee.Closed.WaitAsync(s_patience);
+
+        Assert.Equal([hung], replies.Expired);
+        Assert.Empty(replies.Lost);
+    }
+
+    [Fact]
+    public async Task A_connection_without_a_clock_waits_for_its_answers_as_long_as_it_lives()
+    {
+        var silo = new HeldRequests();
+        var replies = new ReplyLog();
+        var (caller, callee) = Connect(silo);
+        var request = await SendAsync(caller, replies, deadlineUtcMilliseconds: 1);
+        await silo.Arrived.ReadAsync();
+
+        Answer(callee, request);
+
+        Assert.Same(request, await replies.Answered.ReadAsync().AsTask().WaitAsync(s_patience));
+        Assert.Empty(replies.Expired);
+    }
+}
