@@ -113,6 +113,24 @@ public interface ITenantGrain : IGrainWithStringKey
     /// answers that it does not know the method, and the pool then drops the acknowledgement.
     /// </summary>
     Task ForgetPoolCharges(IReadOnlyList<string> eventIds);
+
+    /// <summary>
+    /// Called by a child tenant: counts a delivery of the budget usage recorded in the child's subtree in this
+    /// tenant's budgets and passes it up to this tenant's parent in turn (see <see cref="Core.Tenants.UsageOutbox"/>).
+    /// <paramref name="child"/> names the child's life; a delivery already counted from it changes nothing and answers
+    /// false.
+    /// </summary>
+    Task<bool> RecordChildUsage(string child, Core.Tenants.UsageBatch batch);
+
+    /// <summary>Called by a deleted child: that life of the child has ended, and nothing more from it counts.</summary>
+    Task EndChildUsage(string child);
+
+    /// <summary>
+    /// Sends the parent the budget usage it has not counted yet and waits for its answer (the tenant sends by itself
+    /// every second while active, without waiting); answers true when nothing is left to send. Throws when the parent
+    /// cannot be reached.
+    /// </summary>
+    Task<bool> DeliverUsageToParent();
 }
 
 /// <summary>A rate check and the window of its quota (zero when the quota is unlimited).</summary>

@@ -78,15 +78,39 @@ public sealed class BudgetLedger
             : !seen.Add(eventId, true);
         if (!duplicate)
         {
-            S(index).Consumed += amount;
-            var limit = _quotas[index].Limit;
-            if (!limit.IsUnlimited && S(index).Consumed > limit.Limit && S(index).OverSinceTicks == 0)
-            {
-                S(index).OverSinceTicks = now.UtcTicks;
-            }
+            Count(index, amount, now);
         }
 
         return Describe(index, duplicate);
+    }
+
+    /// <summary>
+    /// Counts usage a descendant recorded in <paramref name="slot"/> (see <see cref="QuotaAmount"/>), which its delivery
+    /// has already made unique (see <see cref="UsageOutbox"/>). Usage of a period that has ended here (it arrived late,
+    /// its parent having been out of reach across the boundary) is not counted, since only the current period is kept;
+    /// returns null then. The sum of many descendants stops at <see cref="long.MaxValue"/>.
+    /// </summary>
+    public UsageRecord? CountForDescendant(int index, long amount, DateTimeOffset slot, DateTimeOffset now)
+    {
+        Roll(index, now);
+        if (slot.UtcTicks < S(index).StartTicks)
+        {
+            return null;
+        }
+
+        Count(index, amount, now);
+        return Describe(index, duplicate: false);
+    }
+
+    private void Count(int index, long amount, DateTimeOffset now)
+    {
+        ref var state = ref S(index);
+        state.Consumed = Saturating.Add(state.Consumed, amount);
+        var limit = _quotas[index].Limit;
+        if (!limit.IsUnlimited && state.Consumed > limit.Limit && state.OverSinceTicks == 0)
+        {
+            state.OverSinceTicks = now.UtcTicks;
+        }
     }
 
     public long Consumed(int index, DateTimeOffset now)

@@ -15,6 +15,8 @@ public sealed partial class TenantQuotas
             PoolChargeIds = Budgets.PoolChargeIds().ToList(),
             Violations = _violations.All().OrderBy(v => v.Kind).ThenBy(v => v.Quota, StringComparer.Ordinal)
                 .Select(v => new ViolationSnapshot(v.Kind, v.Quota, v.Count)).ToList(),
+            Outbox = Outbox.ToSnapshot(),
+            ChildDeliveries = ChildDeliveries.Last.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new ChildDelivery(p.Key, p.Value)).ToList(),
         };
         for (var i = 0; i < Gauges.Quotas.Count; i++)
         {
@@ -110,6 +112,16 @@ public sealed partial class TenantQuotas
         foreach (var violation in snapshot.Violations)
         {
             tenant._violations.Restore(violation.Kind, violation.Quota, violation.Count);
+        }
+
+        if (snapshot.Outbox is { } outbox)
+        {
+            tenant.Outbox.Restore(outbox);
+        }
+
+        foreach (var delivery in snapshot.ChildDeliveries ?? [])
+        {
+            tenant.ChildDeliveries.Counted(delivery.Child, delivery.Sequence);
         }
 
         return tenant;

@@ -61,6 +61,12 @@ public sealed partial class TenantQuotas
 
     public ReportedGauges Reported { get; }
 
+    /// <summary>Budget usage recorded here (or passed up from below) that the parent has not counted yet.</summary>
+    public UsageOutbox Outbox { get; } = new();
+
+    /// <summary>The last delivery counted from each child's life (see <see cref="RecordChildUsage"/>).</summary>
+    public ChildDeliveries ChildDeliveries { get; } = new();
+
     public AlertFeed Alerts => _alerts.Feed;
 
     /// <summary>Suspending keeps leases; every new check is denied with <c>tenant_suspended</c> until resumed.</summary>
@@ -151,17 +157,24 @@ public sealed partial class TenantQuotas
         return decision;
     }
 
+    /// <summary>Records usage once per event id; a tenant with a parent also puts it in its <see cref="Outbox"/>.</summary>
     public UsageRecord RecordUsage(string eventId, string quota, long amount, DateTimeOffset now)
     {
         var record = Budgets.RecordUsage(eventId, quota, amount, now);
         if (!record.Duplicate)
         {
-            var index = Budgets.IndexOf(quota);
-            _alerts.Observe(Gauges.Quotas.Count + Rates.Quotas.Count + index, QuotaKind.Budget, Budgets.Quotas[index].Name, record.Consumed, record.Limit, now);
+            ObserveBudget(Budgets.IndexOf(quota), record, now);
+            if (Config.ParentId is not null)
+            {
+                Outbox.Add(quota, amount, now);
+            }
         }
 
         return record;
     }
+
+    private void ObserveBudget(int index, UsageRecord record, DateTimeOffset now) =>
+        _alerts.Observe(Gauges.Quotas.Count + Rates.Quotas.Count + index, QuotaKind.Budget, Budgets.Quotas[index].Name, record.Consumed, record.Limit, now);
 
     /// <summary>Forgets charges of pool jobs that their pool will not send again (see <see cref="BudgetLedger"/>).</summary>
     public int ForgetPoolCharges(IEnumerable<string> eventIds) => Budgets.ForgetPoolCharges(eventIds);

@@ -34,7 +34,15 @@ public sealed class TenantSnapshot
     public List<ReportedSnapshot> Reported { get; set; } = [];
 
     public List<ViolationSnapshot> Violations { get; set; } = [];
+
+    /// <summary>Budget usage the parent has not counted yet (see <see cref="UsageOutbox"/>); null until usage is first put in it, and in rows of earlier releases.</summary>
+    public UsageOutboxSnapshot? Outbox { get; set; }
+
+    /// <summary>The last delivery counted from each child's life; absent before.</summary>
+    public List<ChildDelivery> ChildDeliveries { get; set; } = [];
 }
+
+public sealed record ChildDelivery(string Child, long Sequence);
 
 public sealed record KeyedLease(string IdempotencyKey, LeaseInfo Lease);
 

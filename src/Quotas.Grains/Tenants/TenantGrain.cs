@@ -24,7 +24,7 @@ public sealed partial class TenantGrain(
     /// <summary>The grain type's wire and storage name; pinned so that renaming the class breaks nothing.</summary>
     public const string GrainTypeName = "tenant";
 
-    /// <summary>How often expired leases are released while the tenant is active.</summary>
+    /// <summary>How often expired leases are released, and budget usage sent to the parent, while the tenant is active.</summary>
     internal static readonly TimeSpan LeaseSweepInterval = TimeSpan.FromSeconds(1);
 
     private TenantQuotas? _tenant;
@@ -49,8 +49,21 @@ public sealed partial class TenantGrain(
             }
         }
 
-        RegisterGrainTimer(_ => ExpireLeasesAsync(), LeaseSweepInterval, LeaseSweepInterval);
+        RegisterGrainTimer(_ => EverySecondAsync(), LeaseSweepInterval, LeaseSweepInterval);
         RefreshFromParentWhileActive();
+    }
+
+    /// <summary>One timer for the periodic work, so that an active tenant costs one turn a second, not one per task.</summary>
+    private async Task EverySecondAsync()
+    {
+        try
+        {
+            await ExpireLeasesAsync();
+        }
+        finally
+        {
+            await DeliverUsageInBackgroundAsync();
+        }
     }
 
     public async Task<TenantConfig> Create(TenantConfig config)
@@ -130,6 +143,11 @@ public sealed partial class TenantGrain(
             await GrainFactory.GetGrain<IApiKeyGrain>(keyId).Revoke();
         }
 
+        // The parent counts what the tenant (its pools' settlements included) recorded before the tenant goes: a parent
+        // out of reach fails the delete, which can be tried again.
+        await DeliverAllAsync();
+        var life = _tenant?.Outbox.Life;
+
         // Only the lease sequence and the time of the delete are kept (see TenantState).
         var retired = new TenantState
         {
@@ -155,6 +173,11 @@ public sealed partial class TenantGrain(
         foreach (var key in heldAbove)
         {
             await ReleaseAboveQuietlyAsync(parent, key);
+        }
+
+        if (parent is { } parentId && life is not null)
+        {
+            await EndAboveQuietlyAsync(parentId, Id + "/" + life);
         }
 
         await Directory().Remove(Id);

@@ -30,6 +30,8 @@ public sealed class SnapshotTests
         tenant.ReportGauge(QuotaNames.StorageBytes, 12345, T0);
         tenant.Acquire(QuotaNames.Workers, 4, Hour, null, T0); // a violation
         tenant.CheckRate(QuotaNames.Requests, 10, T0);          // in memory only
+        var inFlight = tenant.Outbox.NextBatch(out _)!;          // the usage above, on its way to the parent
+        tenant.RecordChildUsage("kid/life-1", new UsageBatch(3, [new QuotaAmount(QuotaNames.Cost, 5, T0)]), T0); // pending
 
         var json = JsonSerializer.Serialize(tenant.ToSnapshot());
         var restored = TenantQuotas.FromSnapshot(JsonSerializer.Deserialize<TenantSnapshot>(json)!);
@@ -45,6 +47,12 @@ public sealed class SnapshotTests
         var fresh = (AdmissionDecision.Allow)restored.Acquire(QuotaNames.Workers, 1, Hour, null, T0);
         Assert.Equal("acme:4", fresh.LeaseId); // sequence continues, ids never reused
         Assert.Equal(500, restored.CheckRate(QuotaNames.Requests, 1, T0).Remaining + 1); // windows start empty
+        var resent = restored.Outbox.NextBatch(out var cut)!;
+        Assert.False(cut);
+        Assert.Equal(inFlight.Sequence, resent.Sequence);
+        Assert.Equal(inFlight.Amounts, resent.Amounts);
+        Assert.Equal([new QuotaAmount(QuotaNames.Cost, 5, QuotaAmount.SlotOf(T0))], restored.Outbox.Pending);
+        Assert.False(restored.RecordChildUsage("kid/life-1", new UsageBatch(3, [new QuotaAmount(QuotaNames.Cost, 5, T0)]), T0));
     }
 
     [Fact]

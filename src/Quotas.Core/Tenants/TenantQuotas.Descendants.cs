@@ -1,0 +1,95 @@
+namespace Quotas.Core.Tenants;
+
+/// <summary>A parent's side of its children's budget usage (see <see cref="UsageOutbox"/>).</summary>
+public sealed partial class TenantQuotas
+{
+    /// <summary>
+    /// Counts a child's delivery in the budgets configured here and, when this tenant has a parent in turn, puts it in
+    /// this tenant's outbox; returns false, changing nothing, for a delivery already counted (a retry) or from a life
+    /// that has ended. <paramref name="child"/> names the child's life (its id and <see cref="UsageOutbox.Life"/>).
+    /// Quotas without a budget here are passed over: a child inherits every budget of its parent, so none above has
+    /// them either. Amounts of a period that has ended here are not counted here, and still passed up, where a time
+    /// zone may put them in a period still open.
+    /// </summary>
+    public bool RecordChildUsage(string child, UsageBatch batch, DateTimeOffset now)
+    {
+        ChildDeliveries.Validate(child);
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Amounts is null || batch.Sequence < 1)
+        {
+            throw new QuotaValidationException(ValidationCodes.Invalid, $"Delivery {batch.Sequence} from '{child}' is invalid: deliveries are numbered from 1 and carry their amounts.");
+        }
+
+        foreach (var amount in batch.Amounts)
+        {
+            QuotaNames.Validate(amount?.Quota!);
+            if (amount!.Amount < 0)
+            {
+                throw new QuotaValidationException(ValidationCodes.InvalidAmount, $"Amount {amount.Amount} for quota '{amount.Quota}' from '{child}' is negative.");
+            }
+        }
+
+        if (!ChildDeliveries.IsNew(child, batch.Sequence))
+        {
+            return false;
+        }
+
+        foreach (var amount in batch.Amounts)
+        {
+            var index = Budgets.IndexOf(amount.Quota);
+            if (index < 0 || amount.Amount == 0)
+            {
+                continue;
+            }
+
+            if (Budgets.CountForDescendant(index, amount.Amount, amount.Slot, now) is { } record)
+            {
+                ObserveBudget(index, record, now);
+            }
+
+            if (Config.ParentId is not null)
+            {
+                Outbox.Add(amount.Quota, amount.Amount, amount.Slot);
+            }
+        }
+
+        ChildDeliveries.Counted(child, batch.Sequence);
+        return true;
+    }
+}
+
+/// <summary>The last delivery a parent counted from each child's life, so that a retried delivery counts once.</summary>
+public sealed class ChildDeliveries
+{
+    /// <summary>The mark of a life that has ended: no delivery from it counts any more.</summary>
+    public const long Ended = long.MaxValue;
+
+    private const int MaxChildLength = 200;
+
+    private readonly Dictionary<string, long> _last = new(StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, long> Last => _last;
+
+    public bool IsNew(string child, long sequence) => sequence > _last.GetValueOrDefault(child);
+
+    public void Counted(string child, long sequence) => _last[child] = sequence;
+
+    /// <summary>
+    /// Ends a child's life (it was deleted): a delivery from it still on its way, a late copy of one already counted,
+    /// is refused rather than counted again. True when it had not ended before.
+    /// </summary>
+    public bool End(string child)
+    {
+        var ended = _last.GetValueOrDefault(child) != Ended;
+        _last[child] = Ended;
+        return ended;
+    }
+
+    public static void Validate(string? child)
+    {
+        if (string.IsNullOrEmpty(child) || child.Length > MaxChildLength)
+        {
+            throw new QuotaValidationException(ValidationCodes.Invalid, $"The child '{TenantId.Truncate(child)}' is invalid: name it by its id and life, 1 to {MaxChildLength} characters.");
+        }
+    }
+}

@@ -1,0 +1,134 @@
+namespace Quotas.Core.Tenants;
+
+/// <summary>
+/// An amount of one budget quota recorded within the 15-minute UTC slot starting at <paramref name="Slot"/>. Every
+/// time zone's offset is a multiple of 15 minutes, so a slot never straddles the start of a day, week or month in
+/// any zone, and a parent counts the amount in the period it was recorded in, whatever its own zone.
+/// </summary>
+public sealed record QuotaAmount(string Quota, long Amount, DateTimeOffset Slot)
+{
+    public static readonly TimeSpan SlotLength = TimeSpan.FromMinutes(15);
+
+    public static DateTimeOffset SlotOf(DateTimeOffset time) =>
+        new(time.UtcTicks - (time.UtcTicks % SlotLength.Ticks), TimeSpan.Zero);
+}
+
+/// <summary>
+/// Budget usage a child sends its parent in one delivery. <paramref name="Sequence"/> numbers the child's deliveries
+/// in its life, from 1; the parent counts each once, and a retry of one it counted changes nothing.
+/// </summary>
+public sealed record UsageBatch(long Sequence, IReadOnlyList<QuotaAmount> Amounts);
+
+/// <summary>
+/// Budget usage recorded by a tenant with a parent that the parent has not counted yet. Usage counts against every
+/// ancestor, but recording it must not wait on them, so it goes up apart from the call, one level at a time: each
+/// parent counts a delivery in its own budgets and puts it in its own outbox in the same write.
+/// </summary>
+/// <remarks>
+/// Amounts add up per quota and 15-minute slot, so the outbox holds a few entries while the parent answers, and gains
+/// at most one per budget every 15 minutes while it does not. Delivery is exactly once: a batch is cut (and stored)
+/// before it is sent, is sent again unchanged until the parent acknowledges it, and the parent remembers the last
+/// batch it counted from each child's life. A life is a random id given when the outbox is first used, so that a
+/// tenant deleted and created again under its id is never mistaken for its former self.
+/// </remarks>
+public sealed class UsageOutbox
+{
+    private readonly SortedDictionary<(string Quota, long SlotTicks), long> _pending = new(PendingOrder.Instance);
+
+    /// <summary>This tenant's life among its parent's children; null until the first usage to send.</summary>
+    public string? Life { get; private set; }
+
+    /// <summary>The last batch cut; the next is one more.</summary>
+    public long LastSequence { get; private set; }
+
+    /// <summary>The batch sent and not yet acknowledged; null when none.</summary>
+    public UsageBatch? InFlight { get; private set; }
+
+    public bool IsEmpty => InFlight is null && _pending.Count == 0;
+
+    /// <summary>Usage recorded since the last batch was cut, oldest slot first within each quota.</summary>
+    public IReadOnlyList<QuotaAmount> Pending => [.. _pending.Select(p => new QuotaAmount(p.Key.Quota, p.Value, new DateTimeOffset(p.Key.SlotTicks, TimeSpan.Zero)))];
+
+    public void Add(string quota, long amount, DateTimeOffset recordedAt)
+    {
+        Life ??= Guid.NewGuid().ToString("N");
+        var key = (quota, QuotaAmount.SlotOf(recordedAt).UtcTicks);
+        _pending[key] = Saturating.Add(_pending.GetValueOrDefault(key), amount);
+    }
+
+    /// <summary>
+    /// The batch to send: the one in flight, or a new one of everything pending (which the caller stores before it
+    /// sends it); null when there is nothing to send. <paramref name="cut"/> says whether a new batch was cut.
+    /// </summary>
+    public UsageBatch? NextBatch(out bool cut)
+    {
+        cut = false;
+        if (InFlight is not null || _pending.Count == 0)
+        {
+            return InFlight;
+        }
+
+        InFlight = new UsageBatch(++LastSequence, Pending);
+        _pending.Clear();
+        cut = true;
+        return InFlight;
+    }
+
+    /// <summary>The parent counted batch <paramref name="sequence"/> (or holds nothing for it, being gone).</summary>
+    public bool Acknowledge(long sequence)
+    {
+        if (InFlight?.Sequence != sequence)
+        {
+            return false;
+        }
+
+        InFlight = null;
+        return true;
+    }
+
+    /// <summary>Drops everything not yet counted: the parent is gone, and its ancestors count nothing of this tenant any more.</summary>
+    public void Drop()
+    {
+        InFlight = null;
+        _pending.Clear();
+    }
+
+    internal void Restore(UsageOutboxSnapshot snapshot)
+    {
+        Life = snapshot.Life;
+        LastSequence = snapshot.LastSequence;
+
+        // A batch stored without amounts (a row edited by hand) would be refused by the parent at every attempt.
+        InFlight = snapshot.InFlight is { Amounts: not null } inFlight ? inFlight : null;
+        foreach (var amount in snapshot.Pending ?? [])
+        {
+            Add(amount.Quota, amount.Amount, amount.Slot);
+        }
+    }
+
+    internal UsageOutboxSnapshot? ToSnapshot() => Life is null ? null : new UsageOutboxSnapshot(Life, LastSequence, InFlight, [.. Pending]);
+
+    private sealed class PendingOrder : IComparer<(string Quota, long SlotTicks)>
+    {
+        public static readonly PendingOrder Instance = new();
+
+        public int Compare((string Quota, long SlotTicks) x, (string Quota, long SlotTicks) y)
+        {
+            var byQuota = string.CompareOrdinal(x.Quota, y.Quota);
+            return byQuota != 0 ? byQuota : x.SlotTicks.CompareTo(y.SlotTicks);
+        }
+    }
+}
+
+/// <summary>What a tenant stores of its <see cref="UsageOutbox"/>.</summary>
+public sealed record UsageOutboxSnapshot(string Life, long LastSequence, UsageBatch? InFlight, List<QuotaAmount>? Pending);
+
+/// <summary>Sums that stop at <see cref="long.MaxValue"/>: a parent adds up many children, which no single amount's bound limits.</summary>
+internal static class Saturating
+{
+    public static long Add(long current, long amount)
+    {
+        var sum = unchecked(current + amount);
+        return sum < current ? long.MaxValue : sum;
+    }
+}

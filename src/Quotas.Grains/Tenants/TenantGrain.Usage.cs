@@ -1,0 +1,198 @@
+using Microsoft.Extensions.Logging;
+using Quotas.Core.Tenants;
+
+namespace Quotas.Grains.Tenants;
+
+/// <summary>
+/// Budget usage counts against every ancestor. A tenant with a parent keeps what its parent has not counted yet in a
+/// stored outbox (<see cref="UsageOutbox"/>) and sends it every second while active (with its lease sweep). The send
+/// is not awaited by any turn: recording usage, and every other call, never waits on an ancestor, nor fails because
+/// one is out of reach. Each parent counts a delivery once per child life and passes it on in its own outbox, one
+/// level at a time.
+/// </summary>
+public sealed partial class TenantGrain
+{
+    /// <summary>True while a delivery is on its way to the parent: the next tick sends nothing more.</summary>
+    private bool _sending;
+
+    /// <summary>True when the parent acknowledged a batch that is still stored as in flight: the next tick stores that.</summary>
+    private bool _acknowledgementUnsaved;
+
+    /// <summary>True once the parent answered that it was deleted, for this activation: usage is no longer sent.</summary>
+    private bool _parentGone;
+
+    private bool _deliveryFailing;
+
+    public async Task<bool> RecordChildUsage(string child, UsageBatch batch)
+    {
+        var tenant = Tenant();
+        if (!tenant.RecordChildUsage(child, batch, time.GetUtcNow()))
+        {
+            return false;
+        }
+
+        await CommitAsync(tenant);
+        return true;
+    }
+
+    public async Task EndChildUsage(string child)
+    {
+        ChildDeliveries.Validate(child);
+        if (_tenant is { } tenant && tenant.ChildDeliveries.End(child))
+        {
+            await CommitAsync(tenant);
+        }
+    }
+
+    /// <summary>Sends everything now and waits for the parent (the periodic send does not): for a delete, and for tests.</summary>
+    public async Task<bool> DeliverUsageToParent()
+    {
+        _ = Tenant();
+        await DeliverAllAsync();
+        return Tenant().Outbox.IsEmpty;
+    }
+
+    /// <summary>The batch in flight, then one of everything pending; nothing is added in between, as this turn waits.</summary>
+    private async Task DeliverAllAsync()
+    {
+        for (var i = 0; i < 2 && await CutAsync() is { } batch; i++)
+        {
+            await SendAsync(batch);
+            if (_acknowledgementUnsaved)
+            {
+                _acknowledgementUnsaved = false;
+                await CommitAsync(Tenant());
+            }
+        }
+    }
+
+    /// <summary>
+    /// The periodic send: stores an acknowledgement that came since and cuts the next batch in one write, then sends
+    /// the batch without waiting for the answer, which arrives between turns.
+    /// </summary>
+    private async Task DeliverUsageInBackgroundAsync()
+    {
+        if (_sending || _tenant is null)
+        {
+            return;
+        }
+
+        if (_parentGone)
+        {
+            _tenant.Outbox.Drop(); // stored with the next change: nothing is owed to a deleted parent
+            return;
+        }
+
+        UsageBatch? batch;
+        try
+        {
+            batch = await CutAsync();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            NoteFailure(exception);
+            return;
+        }
+
+        if (batch is not null)
+        {
+            _sending = true;
+            _ = SendInBackgroundAsync(batch);
+        }
+    }
+
+    /// <summary>The batch to send, stored before it goes (with an acknowledgement not stored yet); null when none.</summary>
+    private async Task<UsageBatch?> CutAsync()
+    {
+        if (_tenant is not { Config.ParentId: not null } tenant)
+        {
+            return null;
+        }
+
+        var batch = tenant.Outbox.NextBatch(out var cut);
+        if (cut || _acknowledgementUnsaved)
+        {
+            _acknowledgementUnsaved = false;
+            await CommitAsync(tenant);
+        }
+
+        return batch;
+    }
+
+    /// <summary>Sends a batch and takes the parent's acknowledgement in memory; a deleted parent acknowledges by being gone.</summary>
+    private async Task SendAsync(UsageBatch batch)
+    {
+        var tenant = Tenant();
+        var child = Id + "/" + tenant.Outbox.Life;
+        var gone = !await AskParentAsync(tenant.Config.ParentId!.Value, async p =>
+        {
+            await p.RecordChildUsage(child, batch);
+            return true;
+        }, gone: false);
+        _parentGone |= gone;
+
+        // The tenant may have been rebuilt meanwhile, from a snapshot that holds the same batch in flight.
+        if (_tenant is { } current && current.Outbox.Acknowledge(batch.Sequence))
+        {
+            _acknowledgementUnsaved = true;
+        }
+    }
+
+    private async Task SendInBackgroundAsync(UsageBatch batch)
+    {
+        try
+        {
+            await SendAsync(batch);
+            if (_deliveryFailing)
+            {
+                _deliveryFailing = false;
+                LogDeliveryRecovered(logger, Id);
+            }
+        }
+        catch (Exception exception)
+        {
+            // Nobody awaits this task, so every failure ends here; the batch stays in flight and goes again next tick.
+            NoteFailure(exception);
+        }
+        finally
+        {
+            _sending = false;
+        }
+    }
+
+    /// <summary>Logs the first failure of a run of them, so that a parent out of reach is not logged every second.</summary>
+    private void NoteFailure(Exception exception)
+    {
+        if (!_deliveryFailing)
+        {
+            _deliveryFailing = true;
+            LogDeliveryFailed(logger, exception, Id);
+        }
+    }
+
+    /// <summary>Best effort: a parent that does not learn that a deleted child's life ended keeps one small entry for it.</summary>
+    private async Task EndAboveQuietlyAsync(TenantId parent, string child)
+    {
+        try
+        {
+            await AskParentAsync(parent, async p =>
+            {
+                await p.EndChildUsage(child);
+                return true;
+            }, gone: false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogEndFailed(logger, exception, child);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} could not send its parent the budget usage recorded here; it keeps it and tries again every second")]
+    private static partial void LogDeliveryFailed(ILogger logger, Exception exception, string tenantId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The parent could not be told that deleted child {Child} ended; a late delivery from it could count twice there")]
+    private static partial void LogEndFailed(ILogger logger, Exception exception, string child);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId} sends its parent the budget usage recorded here again")]
+    private static partial void LogDeliveryRecovered(ILogger logger, string tenantId);
+}

@@ -1,0 +1,104 @@
+using Quotas.Core.Tenants;
+
+namespace Quotas.Core.Tests.Tenants;
+
+public sealed class UsageOutboxTests
+{
+    private static readonly DateTimeOffset s_t0 = new(2026, 3, 31, 23, 50, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset s_slot = new(2026, 3, 31, 23, 45, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void A_batch_is_sent_again_unchanged_until_acknowledged_while_new_usage_waits_for_the_next()
+    {
+        var outbox = new UsageOutbox();
+        Assert.Null(outbox.NextBatch(out _));
+        Assert.Null(outbox.Life);
+
+        outbox.Add("cpu_seconds", 3, s_t0);
+        outbox.Add("cpu_seconds", 4, s_t0.AddMinutes(9)); // the same slot, up to 23:59:59.9999999
+        outbox.Add("cpu_seconds", 1, s_t0.AddMinutes(10)); // the next one
+        outbox.Add("cost", 1, s_t0);
+        var first = outbox.NextBatch(out var cut)!;
+        Assert.True(cut);
+        Assert.Equal(1, first.Sequence);
+        Assert.Equal(
+            [new QuotaAmount("cost", 1, s_slot), new QuotaAmount("cpu_seconds", 7, s_slot), new QuotaAmount("cpu_seconds", 1, s_slot.AddMinutes(15))],
+            first.Amounts);
+        var life = outbox.Life;
+        Assert.NotNull(life);
+
+        outbox.Add("cpu_seconds", 5, s_t0);
+        Assert.Same(first, outbox.NextBatch(out cut));
+        Assert.False(cut);
+        Assert.False(outbox.Acknowledge(2));
+        Assert.Same(first, outbox.NextBatch(out _));
+
+        Assert.True(outbox.Acknowledge(1));
+        var second = outbox.NextBatch(out cut)!;
+        Assert.True(cut);
+        Assert.Equal(2, second.Sequence);
+        Assert.Equal([new QuotaAmount("cpu_seconds", 5, s_slot)], second.Amounts);
+        Assert.True(outbox.Acknowledge(2));
+        Assert.True(outbox.IsEmpty);
+        Assert.Equal(life, outbox.Life);
+    }
+
+    [Fact]
+    public void Pending_usage_stops_at_the_largest_long_instead_of_wrapping()
+    {
+        var outbox = new UsageOutbox();
+        outbox.Add("cost", long.MaxValue - 1, s_t0);
+        outbox.Add("cost", 5, s_t0);
+
+        Assert.Equal(long.MaxValue, Assert.Single(outbox.Pending).Amount);
+    }
+
+    [Fact]
+    public void A_parent_counts_its_childrens_usage_up_to_the_largest_long()
+    {
+        var parent = Parent("UTC");
+
+        Assert.True(parent.RecordChildUsage("a/1", new UsageBatch(1, [new QuotaAmount("cost", long.MaxValue - 1, s_slot)]), s_t0));
+        Assert.True(parent.RecordChildUsage("b/1", new UsageBatch(1, [new QuotaAmount("cost", 5, s_slot)]), s_t0));
+
+        Assert.Equal(long.MaxValue, Spent(parent, s_t0));
+        Assert.True(parent.Outbox.IsEmpty); // a root tenant passes nothing up
+    }
+
+    [Fact]
+    public void Usage_that_arrives_after_its_period_ended_here_is_not_counted_in_the_next_one()
+    {
+        var april = new DateTimeOffset(2026, 4, 1, 0, 0, 1, TimeSpan.Zero);
+        var utc = Parent("UTC");
+        var berlin = Parent("Europe/Berlin"); // 02:00:01 on 1 April there: March ended two hours before the slot
+
+        var batch = new UsageBatch(1, [new QuotaAmount("cost", 7, s_slot), new QuotaAmount("cost", 2, QuotaAmount.SlotOf(april))]);
+        Assert.True(utc.RecordChildUsage("a/1", batch, april));
+        Assert.True(berlin.RecordChildUsage("a/1", batch, april));
+
+        Assert.Equal(2, Spent(utc, april));
+        Assert.Equal(9, Spent(berlin, april));
+    }
+
+    [Fact]
+    public void A_life_that_ended_counts_nothing_more_and_another_life_of_the_same_child_counts_afresh()
+    {
+        var parent = Parent("UTC");
+        var batch = new UsageBatch(1, [new QuotaAmount("cost", 3, s_slot)]);
+        Assert.True(parent.RecordChildUsage("a/1", batch, s_t0));
+
+        Assert.True(parent.ChildDeliveries.End("a/1"));
+        Assert.False(parent.ChildDeliveries.End("a/1"));
+        Assert.False(parent.RecordChildUsage("a/1", batch with { Sequence = 2 }, s_t0));
+        Assert.True(parent.RecordChildUsage("a/2", batch, s_t0));
+
+        Assert.Equal(6, Spent(parent, s_t0));
+    }
+
+    private static TenantQuotas Parent(string zone) => new(TenantConfig.Create("org", Tier.Basic, QuotaDefinition.Budget("cost", QuotaLimit.Hard(10), BudgetPeriod.Month)) with
+    {
+        TimeZoneId = zone,
+    });
+
+    private static long Spent(TenantQuotas tenant, DateTimeOffset now) => tenant.Stats(now).Budgets.Single(b => b.Quota == "cost").Current;
+}

@@ -1,0 +1,237 @@
+using Grains;
+using Grains.Testing;
+using Quotas.Contracts;
+using Quotas.Core.Tenants;
+
+namespace Quotas.Grains.Tests.Tenants;
+
+/// <summary>
+/// Budget usage counts against every ancestor (DESIGN section 4): a tenant sends what it records to its parent apart
+/// from the call that records it, and each parent counts a delivery exactly once and passes it on. The clock is manual,
+/// so that the periodic delivery runs only where a test moves time.
+/// </summary>
+public sealed class DescendantUsageTests
+{
+    private const string Cpu = "cpu_seconds";
+
+    public static TheoryData<string> Databases => ["sqlite", "postgresql"];
+
+    [Fact]
+    public async Task Usage_a_grandchild_records_counts_once_in_its_parent_and_then_in_its_grandparent()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
+        var corp = await CreateAsync(cluster.GrainFactory, "corp");
+        var unit = await CreateAsync(cluster.GrainFactory, "corp-unit", parent: "corp");
+        var team = await CreateAsync(cluster.GrainFactory, "corp-team", parent: "corp-unit");
+
+        await team.RecordUsage("e1", Cpu, 30);
+        await team.RecordUsage("e2", Cpu, 12);
+        Assert.True((await team.RecordUsage("e1", Cpu, 30)).Duplicate);
+        await unit.RecordUsage("u1", Cpu, 8);
+
+        // Recording waits on no ancestor: nothing has gone up yet.
+        Assert.Equal(8, await SpentAsync(unit));
+        Assert.Equal(0, await SpentAsync(corp));
+
+        Assert.True(await team.DeliverUsageToParent());
+        Assert.Equal(50, await SpentAsync(unit));
+        Assert.Equal(0, await SpentAsync(corp));
+
+        Assert.True(await unit.DeliverUsageToParent());
+        Assert.Equal(50, await SpentAsync(corp));
+        Assert.Equal(42, await SpentAsync(team));
+
+        // Sending again with nothing new counts nothing again.
+        Assert.True(await team.DeliverUsageToParent());
+        Assert.True(await unit.DeliverUsageToParent());
+        Assert.Equal(50, await SpentAsync(unit));
+        Assert.Equal(50, await SpentAsync(corp));
+    }
+
+    [Fact]
+    public async Task A_delivery_whose_acknowledgement_was_not_stored_counts_once_when_it_is_sent_again()
+    {
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, new ManualTimeProvider());
+        var org = await CreateAsync(cluster.GrainFactory, "org");
+        var team = await CreateAsync(cluster.GrainFactory, "org-a", parent: "org");
+        await team.RecordUsage("e1", Cpu, 42);
+
+        // The child's writes: the batch it cuts, then the acknowledgement, which fails after the parent counted.
+        var childWrites = 0;
+        faults.BeforeWrite = key => key.GrainId.Key == "org-a" && Interlocked.Increment(ref childWrites) == 2
+            ? throw new InvalidOperationException("injected write failure")
+            : Task.CompletedTask;
+        await Assert.ThrowsAnyAsync<Exception>(() => team.DeliverUsageToParent());
+        Assert.Equal(42, await SpentAsync(org));
+
+        faults.BeforeWrite = null;
+        Assert.True(await team.DeliverUsageToParent());
+        Assert.Equal(42, await SpentAsync(org));
+
+        await team.RecordUsage("e2", Cpu, 5);
+        Assert.True(await team.DeliverUsageToParent());
+        Assert.Equal(47, await SpentAsync(org));
+    }
+
+    [Fact]
+    public async Task Usage_recorded_while_the_parent_cannot_store_it_stays_with_the_child_and_counts_once_later()
+    {
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, new ManualTimeProvider());
+        var org = await CreateAsync(cluster.GrainFactory, "org");
+        var team = await CreateAsync(cluster.GrainFactory, "org-a", parent: "org");
+        await team.RecordUsage("e1", Cpu, 40);
+
+        faults.BeforeWrite = key => key.GrainId.Key == "org" ? throw new InvalidOperationException("injected write failure") : Task.CompletedTask;
+        await Assert.ThrowsAnyAsync<Exception>(() => team.DeliverUsageToParent());
+
+        // The child still records (its usage call does not depend on the parent), and sends both amounts later.
+        Assert.False((await team.RecordUsage("e2", Cpu, 2)).Duplicate);
+        await Assert.ThrowsAnyAsync<Exception>(() => team.DeliverUsageToParent());
+        faults.BeforeWrite = null;
+        Assert.Equal(0, await SpentAsync(org));
+
+        Assert.True(await team.DeliverUsageToParent());
+        Assert.Equal(42, await SpentAsync(org));
+        Assert.Equal(42, await SpentAsync(team));
+    }
+
+    [Fact]
+    public async Task An_active_child_sends_its_usage_every_second_by_itself_without_holding_its_calls()
+    {
+        var time = new ManualTimeProvider();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var org = await CreateAsync(cluster.GrainFactory, "org");
+        var team = await CreateAsync(cluster.GrainFactory, "org-a", parent: "org");
+        await team.RecordUsage("e1", Cpu, 7);
+
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        await team.GetStats(); // a call queued behind any timer turn that fell due
+        Assert.Equal(0, await SpentAsync(org));
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(7, await SpentOnceSentAsync(org, 7));
+
+        // The next ticks store the acknowledgement and send nothing again.
+        time.Advance(TimeSpan.FromSeconds(1));
+        await team.RecordUsage("e2", Cpu, 1);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(8, await SpentOnceSentAsync(org, 8));
+        Assert.True(await team.DeliverUsageToParent());
+        Assert.Equal(8, await SpentAsync(org));
+    }
+
+    [Fact]
+    public async Task A_child_whose_parent_does_not_answer_still_answers_its_own_calls()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var org = await CreateAsync(cluster.GrainFactory, "org");
+        var team = await CreateAsync(cluster.GrainFactory, "org-a", parent: "org");
+        await team.RecordUsage("e1", Cpu, 5);
+
+        // The parent's write hangs: the send the tick starts waits on it, and the child goes on answering.
+        var held = new HeldWrite("tenant", "org");
+        faults.BeforeWrite = held.Gate;
+        time.Advance(TimeSpan.FromSeconds(1));
+        await held.Entered;
+        Assert.False((await team.RecordUsage("e2", Cpu, 3)).Duplicate);
+        Assert.Equal(8, await SpentAsync(team));
+
+        held.Proceed();
+        faults.BeforeWrite = null;
+        Assert.Equal(5, await SpentOnceSentAsync(org, 5));
+        Assert.True(await team.DeliverUsageToParent());
+        Assert.Equal(8, await SpentAsync(org));
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases))]
+    public async Task Usage_not_yet_sent_when_the_childs_silo_is_killed_goes_up_once_the_child_is_active_again(string database)
+    {
+        var storage = database == "sqlite" ? TestStorage.Sqlite() : TestStorage.PostgreSql();
+        var options = QuotaClusters.Options(storage, time: new ManualTimeProvider());
+        await using (var first = await TestCluster.StartAsync(options))
+        {
+            await CreateAsync(first.GrainFactory, "org");
+            var team = await CreateAsync(first.GrainFactory, "org-a", parent: "org");
+            await team.RecordUsage("e1", Cpu, 9);
+            await first.PrimarySilo.Silo.KillAsync();
+        }
+
+        // A clock of its own: the killed silo's activations linger in this process, and must not tick.
+        var time = new ManualTimeProvider();
+        options.TimeProvider = time;
+        await using var second = await TestCluster.StartAsync(options);
+        var org = second.GrainFactory.GetGrain<ITenantGrain>("org");
+        Assert.Equal(0, await SpentAsync(org));
+        await second.GrainFactory.GetGrain<ITenantGrain>("org-a").GetStats(); // activates the child
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(9, await SpentOnceSentAsync(org, 9));
+    }
+
+    [Fact]
+    public async Task A_deleted_child_sends_what_it_recorded_first_and_a_child_created_again_under_its_id_counts_afresh()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
+        var org = await CreateAsync(cluster.GrainFactory, "org");
+        var team = await CreateAsync(cluster.GrainFactory, "org-a", parent: "org");
+        await team.RecordUsage("e1", Cpu, 11);
+        await team.Suspend();
+        await team.Delete(force: false);
+        Assert.Equal(11, await SpentAsync(org));
+
+        // The new tenant numbers its deliveries from 1 again, in a life of its own.
+        var again = await CreateAsync(cluster.GrainFactory, "org-a", parent: "org");
+        await again.RecordUsage("e1", Cpu, 4);
+        Assert.True(await again.DeliverUsageToParent());
+        Assert.Equal(15, await SpentAsync(org));
+    }
+
+    [Fact]
+    public async Task A_delivery_counted_once_is_not_counted_again_and_one_from_another_life_is()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
+        var org = await CreateAsync(cluster.GrainFactory, "org");
+        var now = new ManualTimeProvider().GetUtcNow();
+        var batch = new UsageBatch(1, [new QuotaAmount(Cpu, 3, now), new QuotaAmount("gpu_hours", 2, now)]);
+
+        Assert.True(await org.RecordChildUsage("org-a/life1", batch));
+        Assert.False(await org.RecordChildUsage("org-a/life1", batch));
+        Assert.True(await org.RecordChildUsage("org-a/life2", batch));
+
+        // A quota the parent has no budget for is passed over (its ancestors, whose budgets it inherits, have none either).
+        Assert.Equal(6, await SpentAsync(org));
+        var invalid = await Assert.ThrowsAsync<QuotaValidationException>(() => org.RecordChildUsage("org-a/life1", batch with { Sequence = 0 }));
+        Assert.Equal(ValidationCodes.Invalid, invalid.Code);
+    }
+
+    private static async Task<ITenantGrain> CreateAsync(IGrainFactory grains, string id, string? parent = null)
+    {
+        var grain = grains.GetGrain<ITenantGrain>(id);
+        var config = TenantConfig.Create(id, Tier.Basic, QuotaDefinition.Budget(Cpu, QuotaLimit.Hard(1_000_000), BudgetPeriod.Month));
+        await grain.Create(parent is null ? config : config with { ParentId = TenantId.Parse(parent) });
+        return grain;
+    }
+
+    private static async Task<long> SpentAsync(ITenantGrain tenant) =>
+        (await tenant.GetStats()).Budgets.Single(b => b.Quota == Cpu).Current;
+
+    /// <summary>
+    /// What the parent has spent once it shows <paramref name="expected"/>, or after 10 s: the periodic send is not
+    /// awaited by any call, so the test reads until its effect shows (and a count other than expected fails it).
+    /// </summary>
+    private static async Task<long> SpentOnceSentAsync(ITenantGrain parent, long expected)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        long spent;
+        while ((spent = await SpentAsync(parent)) != expected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        return spent;
+    }
+}
