@@ -132,7 +132,18 @@ public sealed class RateBook
         return index;
     }
 
-    internal RateDecision CheckCore(int index, long cost, DateTimeOffset now)
+    /// <summary>
+    /// What <see cref="Check"/> would answer now, consuming nothing: a child asks its ancestors only once its own window
+    /// would admit, and counts there after they did (see TenantQuotas.PeekRate).
+    /// </summary>
+    public RateDecision Peek(string quota, long cost, DateTimeOffset now)
+    {
+        var index = RequireQuota(quota);
+        Guard.Amount(cost, quota);
+        return CheckCore(index, cost, now, consume: false);
+    }
+
+    internal RateDecision CheckCore(int index, long cost, DateTimeOffset now, bool consume = true)
     {
         var definition = _slots[index].Definition;
         var limit = definition.Limit;
@@ -149,14 +160,14 @@ public sealed class RateBook
         }
         else if (definition.Algorithm == RateAlgorithm.TokenBucket)
         {
-            decision = CheckBucket(index, definition, cost, now);
+            decision = CheckBucket(index, definition, cost, now, consume);
         }
         else
         {
-            decision = CheckWindow(index, definition, cost, now);
+            decision = CheckWindow(index, definition, cost, now, consume);
         }
 
-        if (decision.Allowed && index == _requestsIndex)
+        if (consume && decision.Allowed && index == _requestsIndex)
         {
             (_peak ??= new PeakRateTracker()).Add(cost, now);
         }
@@ -164,7 +175,7 @@ public sealed class RateBook
         return decision;
     }
 
-    private RateDecision CheckBucket(int index, QuotaDefinition definition, long cost, DateTimeOffset now)
+    private RateDecision CheckBucket(int index, QuotaDefinition definition, long cost, DateTimeOffset now, bool consume)
     {
         var bucket = (TokenBucket)(_slots[index].Limiter ??= new TokenBucket(definition.Limit.Limit, definition.Window, definition.Burst, now));
         if (cost > definition.Burst)
@@ -173,7 +184,7 @@ public sealed class RateBook
             return new RateDecision(false, ReasonCodes.RequestExceedsLimit, definition.Name, current, definition.Burst, definition.Burst - current, bucket.TimeUntilFull(now), null);
         }
 
-        var allowed = bucket.TryTake(cost, now);
+        var allowed = consume ? bucket.TryTake(cost, now) : bucket.Available(now) >= cost;
         var available = bucket.Available(now);
         return new RateDecision(
             allowed,
@@ -186,15 +197,25 @@ public sealed class RateBook
             allowed ? null : bucket.TimeUntilAvailable(cost, now));
     }
 
-    private RateDecision CheckWindow(int index, QuotaDefinition definition, long cost, DateTimeOffset now)
+    private RateDecision CheckWindow(int index, QuotaDefinition definition, long cost, DateTimeOffset now, bool consume)
     {
         var window = (SlidingWindowCounter)(_slots[index].Limiter ??= new SlidingWindowCounter(definition.Window, definition.Buckets));
         var limit = definition.Limit;
         var current = window.Count(now);
-        var verdict = SoftLimitRule.Evaluate(limit, current, cost, ref window.OverSinceTicks, now.UtcTicks);
+        var overSince = window.OverSinceTicks;
+        var verdict = SoftLimitRule.Evaluate(limit, current, cost, ref overSince, now.UtcTicks);
+        if (consume)
+        {
+            window.OverSinceTicks = overSince;
+        }
+
         if (verdict == LimitVerdict.Admit)
         {
-            window.Add(cost, now);
+            if (consume)
+            {
+                window.Add(cost, now);
+            }
+
             current += cost;
             return new RateDecision(true, null, definition.Name, current, limit.Limit, SoftLimitRule.Remaining(limit, current), window.ResetAfter(now), null);
         }
