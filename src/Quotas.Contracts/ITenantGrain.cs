@@ -91,13 +91,6 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Called by a child tenant: reserves capacity on behalf of the child's lease (idempotent by lease id).</summary>
     Task<AdmissionDecision> ReserveForChild(string childLeaseId, string quota, long amount, TimeSpan ttl);
 
-    /// <summary>
-    /// Called by a child tenant whose rate check its own window would admit: counts <paramref name="cost"/> here and in
-    /// every ancestor that caps the same rate, all or nothing, and answers the decision (a refusal names this tenant's
-    /// or an ancestor's limit).
-    /// </summary>
-    Task<RateDecision> HitRateForChild(string quota, long cost);
-
     /// <summary>Called by a child tenant: releases the reservation held for the child's lease, if any.</summary>
     Task<bool> ReleaseChildReservation(string childLeaseId);
 

@@ -132,18 +132,7 @@ public sealed class RateBook
         return index;
     }
 
-    /// <summary>
-    /// What <see cref="Check"/> would answer now, consuming nothing: a child asks its ancestors only once its own window
-    /// would admit, and counts there after they did (see TenantQuotas.PeekRate).
-    /// </summary>
-    public RateDecision Peek(string quota, long cost, DateTimeOffset now)
-    {
-        var index = RequireQuota(quota);
-        Guard.Amount(cost, quota);
-        return CheckCore(index, cost, now, consume: false);
-    }
-
-    internal RateDecision CheckCore(int index, long cost, DateTimeOffset now, bool consume = true)
+    internal RateDecision CheckCore(int index, long cost, DateTimeOffset now)
     {
         var definition = _slots[index].Definition;
         var limit = definition.Limit;
@@ -160,14 +149,14 @@ public sealed class RateBook
         }
         else if (definition.Algorithm == RateAlgorithm.TokenBucket)
         {
-            decision = CheckBucket(index, definition, cost, now, consume);
+            decision = CheckBucket(index, definition, cost, now);
         }
         else
         {
-            decision = CheckWindow(index, definition, cost, now, consume);
+            decision = CheckWindow(index, definition, cost, now);
         }
 
-        if (consume && decision.Allowed && index == _requestsIndex)
+        if (decision.Allowed && index == _requestsIndex)
         {
             (_peak ??= new PeakRateTracker()).Add(cost, now);
         }
@@ -175,7 +164,7 @@ public sealed class RateBook
         return decision;
     }
 
-    private RateDecision CheckBucket(int index, QuotaDefinition definition, long cost, DateTimeOffset now, bool consume)
+    private RateDecision CheckBucket(int index, QuotaDefinition definition, long cost, DateTimeOffset now)
     {
         var bucket = (TokenBucket)(_slots[index].Limiter ??= new TokenBucket(definition.Limit.Limit, definition.Window, definition.Burst, now));
         if (cost > definition.Burst)
@@ -184,7 +173,7 @@ public sealed class RateBook
             return new RateDecision(false, ReasonCodes.RequestExceedsLimit, definition.Name, current, definition.Burst, definition.Burst - current, bucket.TimeUntilFull(now), null);
         }
 
-        var allowed = consume ? bucket.TryTake(cost, now) : bucket.Available(now) >= cost;
+        var allowed = bucket.TryTake(cost, now);
         var available = bucket.Available(now);
         return new RateDecision(
             allowed,
@@ -197,25 +186,15 @@ public sealed class RateBook
             allowed ? null : bucket.TimeUntilAvailable(cost, now));
     }
 
-    private RateDecision CheckWindow(int index, QuotaDefinition definition, long cost, DateTimeOffset now, bool consume)
+    private RateDecision CheckWindow(int index, QuotaDefinition definition, long cost, DateTimeOffset now)
     {
         var window = (SlidingWindowCounter)(_slots[index].Limiter ??= new SlidingWindowCounter(definition.Window, definition.Buckets));
         var limit = definition.Limit;
         var current = window.Count(now);
-        var overSince = window.OverSinceTicks;
-        var verdict = SoftLimitRule.Evaluate(limit, current, cost, ref overSince, now.UtcTicks);
-        if (consume)
-        {
-            window.OverSinceTicks = overSince;
-        }
-
+        var verdict = SoftLimitRule.Evaluate(limit, current, cost, ref window.OverSinceTicks, now.UtcTicks);
         if (verdict == LimitVerdict.Admit)
         {
-            if (consume)
-            {
-                window.Add(cost, now);
-            }
-
+            window.Add(cost, now);
             current += cost;
             return new RateDecision(true, null, definition.Name, current, limit.Limit, SoftLimitRule.Remaining(limit, current), window.ResetAfter(now), null);
         }

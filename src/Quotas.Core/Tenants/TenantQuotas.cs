@@ -146,31 +146,6 @@ public sealed partial class TenantQuotas
         return decision;
     }
 
-    /// <summary>What <see cref="CheckRate"/> would answer now, consuming and counting nothing.</summary>
-    public RateDecision PeekRate(string quota, long cost, DateTimeOffset now) => Rates.Peek(quota, cost, now);
-
-    /// <summary>
-    /// The parent's limited rate quota named <paramref name="quota"/>, which caps the sum of its children's use: a
-    /// check here asks the parent too. Null when the parent has none (or this is a root tenant).
-    /// </summary>
-    public QuotaDefinition? ParentRate(string quota)
-    {
-        if (_parentQuotas is not { } parent)
-        {
-            return null;
-        }
-
-        for (var i = 0; i < parent.Count; i++)
-        {
-            if (parent[i] is { Kind: QuotaKind.Rate, Limit.IsUnlimited: false } definition && definition.Name == quota)
-            {
-                return definition;
-            }
-        }
-
-        return null;
-    }
-
     public AdmissionDecision CheckBudget(string quota, long amount, DateTimeOffset now)
     {
         var decision = Budgets.Check(quota, amount, now);

@@ -330,13 +330,7 @@ public sealed partial class TenantGrain(
 
     public Task<RateDecision> CheckRate(string quota, long cost)
     {
-        var tenant = Tenant();
-        if (tenant.ParentRate(quota) is not null)
-        {
-            return CheckRateWithAncestorsAsync(quota, cost);
-        }
-
-        var decision = tenant.CheckRate(quota, cost, time.GetUtcNow());
+        var decision = Tenant().CheckRate(quota, cost, time.GetUtcNow());
         QuotaMetrics.Decided("rate", decision.Allowed);
         return Task.FromResult(decision);
     }
@@ -344,29 +338,21 @@ public sealed partial class TenantGrain(
     public Task<RateHit> HitRate(string quota, long cost)
     {
         var tenant = Tenant();
-        if (tenant.ParentRate(quota) is not null)
-        {
-            return HitRateWithAncestorsAsync(quota, cost);
-        }
-
         var decision = tenant.CheckRate(quota, cost, time.GetUtcNow());
         QuotaMetrics.Decided("rate", decision.Allowed);
-        return Task.FromResult(new RateHit(decision, WindowOf(tenant.Effective, decision.Quota)));
-    }
-
-    /// <summary>The policy window of the rate quota <paramref name="quota"/> among <paramref name="quotas"/>; zero when none.</summary>
-    private static TimeSpan WindowOf(IReadOnlyList<QuotaDefinition> quotas, string quota)
-    {
-        for (var i = 0; i < quotas.Count; i++) // by index: a foreach over the list's interface allocates on every hit
+        var window = TimeSpan.Zero;
+        var effective = tenant.Effective;
+        for (var i = 0; i < effective.Count; i++) // by index: a foreach over the list's interface allocates on every hit
         {
-            var definition = quotas[i];
-            if (definition.Kind == QuotaKind.Rate && definition.Name == quota)
+            var definition = effective[i];
+            if (definition.Kind == QuotaKind.Rate && definition.Name == decision.Quota)
             {
-                return definition.PolicyWindow();
+                window = definition.PolicyWindow();
+                break;
             }
         }
 
-        return TimeSpan.Zero;
+        return Task.FromResult(new RateHit(decision, window));
     }
 
     public async Task<UsageRecord> RecordUsage(string eventId, string quota, long amount)
