@@ -64,9 +64,17 @@ public sealed class ChildDeliveries
     /// <summary>The mark of a life that has ended: no delivery from it counts any more.</summary>
     public const long Ended = long.MaxValue;
 
+    /// <summary>
+    /// How long an ended life is remembered: far longer than any delivery can be on its way (a call times out within
+    /// minutes), so that a late copy is refused, and short enough that tenants created and deleted all day do not grow
+    /// their parent's stored state for good.
+    /// </summary>
+    public static readonly TimeSpan EndedKeptFor = TimeSpan.FromDays(1);
+
     private const int MaxChildLength = 200;
 
     private readonly Dictionary<string, long> _last = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _endedAt = new(StringComparer.Ordinal);
 
     public IReadOnlyDictionary<string, long> Last => _last;
 
@@ -74,15 +82,44 @@ public sealed class ChildDeliveries
 
     public void Counted(string child, long sequence) => _last[child] = sequence;
 
+    /// <summary>When the life of <paramref name="child"/> ended; null while it lasts.</summary>
+    public DateTimeOffset? EndedAt(string child) => _endedAt.TryGetValue(child, out var at) ? at : null;
+
     /// <summary>
     /// Ends a child's life (it was deleted): a delivery from it still on its way, a late copy of one already counted,
-    /// is refused rather than counted again. True when it had not ended before.
+    /// is refused rather than counted again. Lives ended more than <see cref="EndedKeptFor"/> ago are forgotten now.
+    /// True when it had not ended before.
     /// </summary>
-    public bool End(string child)
+    public bool End(string child, DateTimeOffset now)
     {
-        var ended = _last.GetValueOrDefault(child) != Ended;
+        foreach (var (old, at) in _endedAt.Where(p => now - p.Value > EndedKeptFor).ToList())
+        {
+            _endedAt.Remove(old);
+            _last.Remove(old);
+        }
+
+        if (_last.GetValueOrDefault(child) == Ended)
+        {
+            return false;
+        }
+
         _last[child] = Ended;
-        return ended;
+        _endedAt[child] = now;
+        return true;
+    }
+
+    internal void Restore(ChildDelivery delivery)
+    {
+        if (delivery?.Child is not { Length: > 0 } child)
+        {
+            return;
+        }
+
+        _last[child] = delivery.Sequence;
+        if (delivery.EndedAt is { } at)
+        {
+            _endedAt[child] = at;
+        }
     }
 
     public static void Validate(string? child)

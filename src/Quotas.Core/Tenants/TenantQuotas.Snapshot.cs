@@ -16,7 +16,8 @@ public sealed partial class TenantQuotas
             Violations = _violations.All().OrderBy(v => v.Kind).ThenBy(v => v.Quota, StringComparer.Ordinal)
                 .Select(v => new ViolationSnapshot(v.Kind, v.Quota, v.Count)).ToList(),
             Outbox = Outbox.ToSnapshot(),
-            ChildDeliveries = ChildDeliveries.Last.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new ChildDelivery(p.Key, p.Value)).ToList(),
+            ChildDeliveries = ChildDeliveries.Last.OrderBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => new ChildDelivery(p.Key, p.Value, ChildDeliveries.EndedAt(p.Key))).ToList(),
         };
         for (var i = 0; i < Gauges.Quotas.Count; i++)
         {
@@ -121,7 +122,7 @@ public sealed partial class TenantQuotas
 
         foreach (var delivery in snapshot.ChildDeliveries ?? [])
         {
-            tenant.ChildDeliveries.Counted(delivery.Child, delivery.Sequence);
+            tenant.ChildDeliveries.Restore(delivery);
         }
 
         return tenant;

@@ -42,7 +42,8 @@ public sealed class TenantSnapshot
     public List<ChildDelivery> ChildDeliveries { get; set; } = [];
 }
 
-public sealed record ChildDelivery(string Child, long Sequence);
+/// <summary>The last delivery counted from a child's life; <see cref="ChildDeliveries.Ended"/> with the time once it ended.</summary>
+public sealed record ChildDelivery(string Child, long Sequence, DateTimeOffset? EndedAt = null);
 
 public sealed record KeyedLease(string IdempotencyKey, LeaseInfo Lease);
 

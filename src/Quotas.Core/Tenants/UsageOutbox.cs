@@ -98,11 +98,17 @@ public sealed class UsageOutbox
         Life = snapshot.Life;
         LastSequence = snapshot.LastSequence;
 
-        // A batch stored without amounts (a row edited by hand) would be refused by the parent at every attempt.
-        InFlight = snapshot.InFlight is { Amounts: not null } inFlight ? inFlight : null;
+        // A batch the parent would refuse at every attempt (a row edited by hand: no amounts, an entry without a
+        // quota) is dropped rather than kept in flight for good.
+        InFlight = snapshot.InFlight is { Amounts: { } amounts } inFlight && amounts.All(a => a?.Quota is { Length: > 0 } && a.Amount >= 0)
+            ? inFlight
+            : null;
         foreach (var amount in snapshot.Pending ?? [])
         {
-            Add(amount.Quota, amount.Amount, amount.Slot);
+            if (amount?.Quota is { Length: > 0 } && amount.Amount > 0)
+            {
+                Add(amount.Quota, amount.Amount, amount.Slot);
+            }
         }
     }
 

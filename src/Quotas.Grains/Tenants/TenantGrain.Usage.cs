@@ -1,3 +1,4 @@
+using Grains.Timers;
 using Microsoft.Extensions.Logging;
 using Quotas.Core.Tenants;
 
@@ -18,10 +19,16 @@ public sealed partial class TenantGrain
     /// <summary>True when the parent acknowledged a batch that is still stored as in flight: the next tick stores that.</summary>
     private bool _acknowledgementUnsaved;
 
-    /// <summary>True once the parent answered that it was deleted, for this activation: usage is no longer sent.</summary>
-    private bool _parentGone;
+    /// <summary>
+    /// When the parent last answered that it was deleted: usage is dropped instead of sent until
+    /// <see cref="ParentRefreshInterval"/> later, when the parent is asked again (it may have been created again).
+    /// </summary>
+    private DateTimeOffset? _parentGoneAt;
 
     private bool _deliveryFailing;
+
+    /// <summary>Keeps the activation from idle collection while usage waits to be sent (see <see cref="HoldActiveWhileOwing"/>).</summary>
+    private IGrainTimer? _owingHold;
 
     public async Task<bool> RecordChildUsage(string child, UsageBatch batch)
     {
@@ -38,7 +45,7 @@ public sealed partial class TenantGrain
     public async Task EndChildUsage(string child)
     {
         ChildDeliveries.Validate(child);
-        if (_tenant is { } tenant && tenant.ChildDeliveries.End(child))
+        if (_tenant is { } tenant && tenant.ChildDeliveries.End(child, time.GetUtcNow()))
         {
             await CommitAsync(tenant);
         }
@@ -77,7 +84,7 @@ public sealed partial class TenantGrain
             return;
         }
 
-        if (_parentGone)
+        if (_parentGoneAt is { } goneAt && time.GetUtcNow() - goneAt < ParentRefreshInterval)
         {
             _tenant.Outbox.Drop(); // stored with the next change: nothing is owed to a deleted parent
             return;
@@ -98,6 +105,33 @@ public sealed partial class TenantGrain
         {
             _sending = true;
             _ = SendInBackgroundAsync(batch);
+        }
+
+        HoldActiveWhileOwing();
+    }
+
+    /// <summary>
+    /// Timer ticks do not count as activity, so a tenant whose parent is out of reach for longer than the idle time
+    /// would be collected with usage still owed, which then waits for the next call to the tenant. A second timer that
+    /// does count holds the activation while anything is owed, and goes once everything was sent.
+    /// </summary>
+    private void HoldActiveWhileOwing()
+    {
+        if (_tenant is { Outbox.IsEmpty: false })
+        {
+            _owingHold ??= RegisterGrainTimer(
+                static (TenantGrain grain, CancellationToken _) =>
+                {
+                    if (grain._tenant is not { Outbox.IsEmpty: false })
+                    {
+                        grain._owingHold?.Dispose();
+                        grain._owingHold = null;
+                    }
+
+                    return Task.CompletedTask;
+                },
+                this,
+                new GrainTimerCreationOptions(LeaseSweepInterval, LeaseSweepInterval) { KeepAlive = true });
         }
     }
 
@@ -123,19 +157,40 @@ public sealed partial class TenantGrain
     private async Task SendAsync(UsageBatch batch)
     {
         var tenant = Tenant();
-        var child = Id + "/" + tenant.Outbox.Life;
+        var life = tenant.Outbox.Life;
+        var child = Id + "/" + life;
         var gone = !await AskParentAsync(tenant.Config.ParentId!.Value, async p =>
         {
             await p.RecordChildUsage(child, batch);
             return true;
         }, gone: false);
-        _parentGone |= gone;
 
-        // The tenant may have been rebuilt meanwhile, from a snapshot that holds the same batch in flight.
-        if (_tenant is { } current && current.Outbox.Acknowledge(batch.Sequence))
+        // The tenant may have been rebuilt meanwhile, from a snapshot that holds the same batch in flight; or deleted
+        // and created again, a new life numbering its batches afresh, which this answer is not about.
+        if (_tenant is not { } current || current.Outbox.Life != life)
+        {
+            return;
+        }
+
+        if (gone)
+        {
+            _parentGoneAt = time.GetUtcNow();
+        }
+
+        if (current.Outbox.Acknowledge(batch.Sequence))
         {
             _acknowledgementUnsaved = true;
         }
+    }
+
+    /// <summary>Forgets what this activation knew of the delivery of a tenant's earlier life (it was deleted, or is created now).</summary>
+    private void ResetDelivery()
+    {
+        _acknowledgementUnsaved = false;
+        _parentGoneAt = null;
+        _deliveryFailing = false;
+        _owingHold?.Dispose();
+        _owingHold = null;
     }
 
     private async Task SendInBackgroundAsync(UsageBatch batch)
@@ -190,7 +245,7 @@ public sealed partial class TenantGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} could not send its parent the budget usage recorded here; it keeps it and tries again every second")]
     private static partial void LogDeliveryFailed(ILogger logger, Exception exception, string tenantId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The parent could not be told that deleted child {Child} ended; a late delivery from it could count twice there")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The parent could not be told that deleted child {Child} ended; it keeps one entry for it")]
     private static partial void LogEndFailed(ILogger logger, Exception exception, string child);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId} sends its parent the budget usage recorded here again")]

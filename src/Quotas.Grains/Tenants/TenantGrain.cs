@@ -84,6 +84,7 @@ public sealed partial class TenantGrain(
         // Listed before it is stored: a listing may name a tenant whose creation failed (readers skip it), but never
         // misses one that exists.
         await Directory().Add(Id);
+        ResetDelivery();
         var created = new TenantQuotas(config with { Status = TenantStatus.Active }, parentQuotas);
         created.Gauges.RestoreSequence(state.State.RetiredLeaseSequence);
         await CommitAsync(created);
@@ -167,6 +168,7 @@ public sealed partial class TenantGrain(
         }
 
         _tenant = null;
+        ResetDelivery();
 
         // Released once the delete is stored: a delete that failed before leaves the tenant, with its leases, still
         // counted above. One that cannot be released now runs out with its time to live.

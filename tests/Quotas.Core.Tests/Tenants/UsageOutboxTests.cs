@@ -87,12 +87,33 @@ public sealed class UsageOutboxTests
         var batch = new UsageBatch(1, [new QuotaAmount("cost", 3, s_slot)]);
         Assert.True(parent.RecordChildUsage("a/1", batch, s_t0));
 
-        Assert.True(parent.ChildDeliveries.End("a/1"));
-        Assert.False(parent.ChildDeliveries.End("a/1"));
+        Assert.True(parent.ChildDeliveries.End("a/1", s_t0));
+        Assert.False(parent.ChildDeliveries.End("a/1", s_t0));
         Assert.False(parent.RecordChildUsage("a/1", batch with { Sequence = 2 }, s_t0));
         Assert.True(parent.RecordChildUsage("a/2", batch, s_t0));
-
         Assert.Equal(6, Spent(parent, s_t0));
+
+        // An ended life is remembered for a day, then forgotten when the next one ends, so the parent's state stays small.
+        Assert.True(parent.ChildDeliveries.End("a/2", s_t0 + ChildDeliveries.EndedKeptFor));
+        Assert.Contains("a/1", parent.ChildDeliveries.Last.Keys);
+        Assert.True(parent.ChildDeliveries.End("b/1", s_t0 + ChildDeliveries.EndedKeptFor + TimeSpan.FromTicks(1)));
+        Assert.Equal(["a/2", "b/1"], parent.ChildDeliveries.Last.Keys.Order());
+    }
+
+    [Fact]
+    public void A_stored_outbox_a_parent_would_refuse_for_good_is_dropped_on_restore_and_ended_lives_keep_their_time()
+    {
+        var tenant = new TenantQuotas(TenantConfig.Create("org-a", Tier.Basic) with { ParentId = TenantId.Parse("org") });
+        var snapshot = tenant.ToSnapshot();
+        snapshot.Outbox = new UsageOutboxSnapshot("life", 3, new UsageBatch(3, [null!]), [null!, new QuotaAmount("cost", 2, s_slot)]);
+        snapshot.ChildDeliveries = [null!, new ChildDelivery("kid/1", ChildDeliveries.Ended, s_t0)];
+
+        var restored = TenantQuotas.FromSnapshot(snapshot);
+
+        Assert.Null(restored.Outbox.InFlight);
+        Assert.Equal([new QuotaAmount("cost", 2, s_slot)], restored.Outbox.Pending);
+        Assert.Equal(s_t0, restored.ChildDeliveries.EndedAt("kid/1"));
+        Assert.Equal([new ChildDelivery("kid/1", ChildDeliveries.Ended, s_t0)], restored.ToSnapshot().ChildDeliveries);
     }
 
     private static TenantQuotas Parent(string zone) => new(TenantConfig.Create("org", Tier.Basic, QuotaDefinition.Budget("cost", QuotaLimit.Hard(10), BudgetPeriod.Month)) with

@@ -2,6 +2,7 @@ using Grains;
 using Grains.Testing;
 using Quotas.Contracts;
 using Quotas.Core.Tenants;
+using Quotas.Grains.Tenants;
 
 namespace Quotas.Grains.Tests.Tenants;
 
@@ -147,6 +148,55 @@ public sealed class DescendantUsageTests
         Assert.Equal(8, await SpentAsync(org));
     }
 
+    [Fact]
+    public async Task A_child_that_owes_its_parent_usage_is_not_collected_when_idle_until_it_has_sent_it()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var org = await CreateAsync(cluster.GrainFactory, "org");
+        var team = await CreateAsync(cluster.GrainFactory, "org-a", parent: "org");
+        var created = time.GetUtcNow();
+        await team.RecordUsage("e1", Cpu, 6);
+        Assert.True((await team.CheckRate("requests", 1)).Allowed); // in memory only: gone if the activation is collected
+
+        // The parent cannot store what it is sent; the child's tick has sent (and started to hold) once it tried.
+        var attempted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        faults.BeforeWrite = key =>
+        {
+            if (key.GrainId.Key != "org")
+            {
+                return Task.CompletedTask;
+            }
+
+            attempted.TrySetResult();
+            throw new InvalidOperationException("injected write failure");
+        };
+        time.Advance(TimeSpan.FromSeconds(1));
+        await attempted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        time.Advance(TimeSpan.FromSeconds(20));
+        await cluster.PrimarySilo.Silo.CollectIdleActivationsAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, await RequestsCountedAsync(team));
+
+        faults.BeforeWrite = null;
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(6, await SpentOnceSentAsync(org, 6));
+
+        // Owing nothing (the parent's answer may reach the child after the parent shows the count: sending again makes
+        // sure), it is collected like any idle tenant; the call after the next tick orders the two.
+        Assert.True(await team.DeliverUsageToParent());
+        time.Advance(TimeSpan.FromSeconds(1));
+        await team.GetStats();
+
+        // Past the child's 30-second re-read of its parent's quotas, which would still be running when collection looks.
+        time.AdvanceTo(created + TenantGrain.ParentRefreshInterval + TimeSpan.FromSeconds(1));
+        await team.GetStats();
+        time.Advance(TimeSpan.FromSeconds(20));
+        await cluster.PrimarySilo.Silo.CollectIdleActivationsAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, await RequestsCountedAsync(team));
+    }
+
     [Theory]
     [MemberData(nameof(Databases))]
     public async Task Usage_not_yet_sent_when_the_childs_silo_is_killed_goes_up_once_the_child_is_active_again(string database)
@@ -215,6 +265,9 @@ public sealed class DescendantUsageTests
         await grain.Create(parent is null ? config : config with { ParentId = TenantId.Parse(parent) });
         return grain;
     }
+
+    private static async Task<long> RequestsCountedAsync(ITenantGrain tenant) =>
+        (await tenant.GetStats()).Rates.Single(r => r.Quota == "requests").Current;
 
     private static async Task<long> SpentAsync(ITenantGrain tenant) =>
         (await tenant.GetStats()).Budgets.Single(b => b.Quota == Cpu).Current;
