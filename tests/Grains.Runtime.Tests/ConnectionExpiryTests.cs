@@ -68,20 +68,6 @@ public sealed class ConnectionExpiryTests
 
         Assert.Equal([hung], replies.Expired);
         Assert.Empty(replies.Lost);
-    }
-
-    [Fact]
-    public async Task A_connection_without_a_clock_waits_for_its_answers_as_long_as_it_lives()
-    {
-        var silo = new HeldRequests();
-        var replies = new ReplyLog();
-        var (caller, callee) = Connect(silo);
-        var request = await SendAsync(caller, replies, deadlineUtcMilliseconds: 1);
-        await silo.Arrived.ReadAsync();
-
-        Answer(callee, request);
-
-        Assert.Same(request, await replies.Answered.ReadAsync().AsTask().WaitAsync(s_patience));
-        Assert.Empty(replies.Expired);
+        Assert.Equal(0, clock.ActiveTimerCount); // the closed connection looks for overdue requests no more
     }
 }

@@ -24,16 +24,40 @@ internal sealed partial class GrainConnection
         }
     }
 
+    /// <summary>
+    /// Turns the request's deadline (wall clock, as the call carries it between processes) into a moment on the clock's
+    /// monotonic timestamp, once, when it is sent.
+    /// </summary>
+    private void SetExpiry(OutstandingRequest request)
+    {
+        if (_requestClock is not { } clock || request.DeadlineUtcMilliseconds <= 0)
+        {
+            return;
+        }
+
+        var left = Math.Max(0, request.DeadlineUtcMilliseconds - clock.GetUtcNow().ToUnixTimeMilliseconds());
+        request.ExpiresAtTimestamp = clock.GetTimestamp() + (long)(left / 1000.0 * clock.TimestampFrequency);
+    }
+
     private void ExpireOverdue()
     {
-        var now = _requestClock!.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = _requestClock!.GetTimestamp();
         foreach (var (correlationId, request) in _outstanding)
         {
             // A reply that removed the entry first wins; the handler hears of each request once.
-            if (request.DeadlineUtcMilliseconds > 0 && now >= request.DeadlineUtcMilliseconds && _outstanding.TryRemove(correlationId, out _))
+            if (request.ExpiresAtTimestamp > 0 && now >= request.ExpiresAtTimestamp && _outstanding.TryRemove(correlationId, out _))
             {
+                request.MarkExpired();
                 LogExpired(_logger, RemoteName, request.Target);
-                request.Handler.OnExpired(request);
+                try
+                {
+                    request.Handler.OnExpired(request);
+                }
+                catch (Exception exception)
+                {
+                    // A timer callback must not throw: the process would go down, and the other requests stay.
+                    LogExpiryFailed(_logger, exception, RemoteName);
+                }
             }
         }
 
@@ -42,4 +66,7 @@ internal sealed partial class GrainConnection
 
     [LoggerMessage(EventId = 305, Level = LogLevel.Warning, Message = "{Remote} did not answer a call to grain {GrainId} by the call's deadline; no longer waiting for it")]
     private static partial void LogExpired(ILogger logger, string remote, GrainId grainId);
+
+    [LoggerMessage(EventId = 306, Level = LogLevel.Error, Message = "Failing a call to {Remote} that ran past its deadline failed")]
+    private static partial void LogExpiryFailed(ILogger logger, Exception exception, string remote);
 }

@@ -77,6 +77,7 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
         var correlationId = Interlocked.Increment(ref _nextCorrelationId);
         request.CorrelationId = correlationId;
         frame.SetCorrelationId(correlationId);
+        SetExpiry(request);
         _outstanding[correlationId] = request;
         Interlocked.MemoryBarrier();
         if (!AcceptsRequests)
@@ -240,6 +241,14 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
                 var written = 0;
                 while (_sendQueue.TryDequeue(out var outgoing))
                 {
+                    if (outgoing.Request is { IsExpired: true })
+                    {
+                        // Its caller has been told it timed out: written now, it would still run at the callee.
+                        outgoing.Frame.Return();
+                        written++;
+                        continue;
+                    }
+
                     outgoing.Request?.MarkWritten();
                     _output.Write(outgoing.Frame.Memory.Span);
                     outgoing.Frame.Return();

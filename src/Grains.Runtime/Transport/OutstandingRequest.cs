@@ -22,6 +22,7 @@ internal interface IReplyHandler
 internal sealed class OutstandingRequest(GrainCall call, GrainId target, IReplyHandler handler, long deadlineUtcMilliseconds)
 {
     private int _written;
+    private int _expired;
 
     public GrainCall Call { get; } = call;
 
@@ -37,4 +38,15 @@ internal sealed class OutstandingRequest(GrainCall call, GrainId target, IReplyH
     public bool Written => Volatile.Read(ref _written) == 1;
 
     public void MarkWritten() => Volatile.Write(ref _written, 1);
+
+    /// <summary>
+    /// When the connection gives up on the request, by its clock's timestamp (monotonic, so that a step of the wall
+    /// clock neither cuts a call short nor lengthens it); 0 for never. Set when the request is sent.
+    /// </summary>
+    public long ExpiresAtTimestamp { get; set; }
+
+    /// <summary>Set when the connection gave up on the request: if it still waits to be written, it is not.</summary>
+    public bool IsExpired => Volatile.Read(ref _expired) == 1;
+
+    public void MarkExpired() => Volatile.Write(ref _expired, 1);
 }
