@@ -88,19 +88,21 @@ public sealed class ChildDeliveries
     /// <summary>
     /// Ends a child's life (it was deleted): a delivery from it still on its way, a late copy of one already counted,
     /// is refused rather than counted again. Lives ended more than <see cref="EndedKeptFor"/> ago are forgotten now.
-    /// True when it had not ended before.
+    /// True when anything changed (to be stored).
     /// </summary>
     public bool End(string child, DateTimeOffset now)
     {
-        foreach (var (old, at) in _endedAt.Where(p => now - p.Value > EndedKeptFor).ToList())
+        var changed = false;
+        foreach (var old in _endedAt.Where(p => now - p.Value > EndedKeptFor).Select(p => p.Key).ToList())
         {
             _endedAt.Remove(old);
             _last.Remove(old);
+            changed = true;
         }
 
         if (_last.GetValueOrDefault(child) == Ended)
         {
-            return false;
+            return changed;
         }
 
         _last[child] = Ended;

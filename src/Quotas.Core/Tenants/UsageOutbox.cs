@@ -100,12 +100,13 @@ public sealed class UsageOutbox
 
         // A batch the parent would refuse at every attempt (a row edited by hand: no amounts, an entry without a
         // quota) is dropped rather than kept in flight for good.
-        InFlight = snapshot.InFlight is { Amounts: { } amounts } inFlight && amounts.All(a => a?.Quota is { Length: > 0 } && a.Amount >= 0)
+        InFlight = snapshot.InFlight is { Sequence: >= 1, Amounts: { } amounts } inFlight && inFlight.Sequence <= LastSequence
+            && amounts.All(a => QuotaNames.IsValid(a?.Quota) && a!.Amount >= 0)
             ? inFlight
             : null;
         foreach (var amount in snapshot.Pending ?? [])
         {
-            if (amount?.Quota is { Length: > 0 } && amount.Amount > 0)
+            if (QuotaNames.IsValid(amount?.Quota) && amount!.Amount > 0)
             {
                 Add(amount.Quota, amount.Amount, amount.Slot);
             }

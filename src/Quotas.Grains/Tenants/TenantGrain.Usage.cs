@@ -27,8 +27,17 @@ public sealed partial class TenantGrain
 
     private bool _deliveryFailing;
 
+    /// <summary>
+    /// How long a tenant that owes its parent usage is held from idle collection at most: the parent may never take it
+    /// (it runs an earlier release during an upgrade, say); the stored usage then goes at the next activation.
+    /// </summary>
+    internal static readonly TimeSpan OwingHoldLimit = TimeSpan.FromHours(1);
+
     /// <summary>Keeps the activation from idle collection while usage waits to be sent (see <see cref="HoldActiveWhileOwing"/>).</summary>
     private IGrainTimer? _owingHold;
+
+    /// <summary>Since when the tenant has owed its parent usage without a pause; null while it owes nothing.</summary>
+    private DateTimeOffset? _owingSince;
 
     public async Task<bool> RecordChildUsage(string child, UsageBatch batch)
     {
@@ -101,13 +110,13 @@ public sealed partial class TenantGrain
             return;
         }
 
+        // Held first: the answer may come back on another thread before this turn goes on.
+        HoldActiveWhileOwing();
         if (batch is not null)
         {
             _sending = true;
             _ = SendInBackgroundAsync(batch);
         }
-
-        HoldActiveWhileOwing();
     }
 
     /// <summary>
@@ -117,22 +126,33 @@ public sealed partial class TenantGrain
     /// </summary>
     private void HoldActiveWhileOwing()
     {
-        if (_tenant is { Outbox.IsEmpty: false })
+        if (_tenant is not { Config.ParentId: not null, Outbox.IsEmpty: false })
+        {
+            return;
+        }
+
+        _owingSince ??= time.GetUtcNow();
+        if (time.GetUtcNow() - _owingSince < OwingHoldLimit)
         {
             _owingHold ??= RegisterGrainTimer(
-                static (TenantGrain grain, CancellationToken _) =>
-                {
-                    if (grain._tenant is not { Outbox.IsEmpty: false })
-                    {
-                        grain._owingHold?.Dispose();
-                        grain._owingHold = null;
-                    }
-
-                    return Task.CompletedTask;
-                },
+                static (TenantGrain grain, CancellationToken _) => grain.OnOwingHoldTick(),
                 this,
                 new GrainTimerCreationOptions(LeaseSweepInterval, LeaseSweepInterval) { KeepAlive = true });
         }
+    }
+
+    /// <summary>The hold's tick, which counts as activity; it lets go once nothing is owed, or after <see cref="OwingHoldLimit"/>.</summary>
+    private Task OnOwingHoldTick()
+    {
+        var owing = _tenant is { Outbox.IsEmpty: false };
+        if (!owing || time.GetUtcNow() - _owingSince >= OwingHoldLimit)
+        {
+            _owingSince = owing ? _owingSince : null;
+            _owingHold?.Dispose();
+            _owingHold = null;
+        }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>The batch to send, stored before it goes (with an acknowledgement not stored yet); null when none.</summary>
@@ -191,10 +211,12 @@ public sealed partial class TenantGrain
         _deliveryFailing = false;
         _owingHold?.Dispose();
         _owingHold = null;
+        _owingSince = null;
     }
 
     private async Task SendInBackgroundAsync(UsageBatch batch)
     {
+        var life = _tenant?.Outbox.Life;
         try
         {
             await SendAsync(batch);
@@ -207,7 +229,11 @@ public sealed partial class TenantGrain
         catch (Exception exception)
         {
             // Nobody awaits this task, so every failure ends here; the batch stays in flight and goes again next tick.
-            NoteFailure(exception);
+            // A failure of a send from the tenant's earlier life says nothing about this one.
+            if (_tenant?.Outbox.Life == life)
+            {
+                NoteFailure(exception);
+            }
         }
         finally
         {

@@ -105,7 +105,7 @@ public sealed class UsageOutboxTests
     {
         var tenant = new TenantQuotas(TenantConfig.Create("org-a", Tier.Basic) with { ParentId = TenantId.Parse("org") });
         var snapshot = tenant.ToSnapshot();
-        snapshot.Outbox = new UsageOutboxSnapshot("life", 3, new UsageBatch(3, [null!]), [null!, new QuotaAmount("cost", 2, s_slot)]);
+        snapshot.Outbox = new UsageOutboxSnapshot("life", 3, new UsageBatch(3, [null!]), [null!, new QuotaAmount("Bad-Name", 1, s_slot), new QuotaAmount("cost", 2, s_slot)]);
         snapshot.ChildDeliveries = [null!, new ChildDelivery("kid/1", ChildDeliveries.Ended, s_t0)];
 
         var restored = TenantQuotas.FromSnapshot(snapshot);
@@ -114,6 +114,16 @@ public sealed class UsageOutboxTests
         Assert.Equal([new QuotaAmount("cost", 2, s_slot)], restored.Outbox.Pending);
         Assert.Equal(s_t0, restored.ChildDeliveries.EndedAt("kid/1"));
         Assert.Equal([new ChildDelivery("kid/1", ChildDeliveries.Ended, s_t0)], restored.ToSnapshot().ChildDeliveries);
+
+        // Batches a parent refuses for good whatever is sent: a quota name it cannot take, or a number never cut here.
+        foreach (var refused in new[] { new UsageBatch(3, [new QuotaAmount("Bad-Name", 1, s_slot)]), new UsageBatch(0, []), new UsageBatch(4, []) })
+        {
+            snapshot.Outbox = new UsageOutboxSnapshot("life", 3, refused, []);
+            Assert.Null(TenantQuotas.FromSnapshot(snapshot).Outbox.InFlight);
+        }
+
+        snapshot.Outbox = new UsageOutboxSnapshot("life", 3, new UsageBatch(3, [new QuotaAmount("cost", 1, s_slot)]), []);
+        Assert.NotNull(TenantQuotas.FromSnapshot(snapshot).Outbox.InFlight);
     }
 
     private static TenantQuotas Parent(string zone) => new(TenantConfig.Create("org", Tier.Basic, QuotaDefinition.Budget("cost", QuotaLimit.Hard(10), BudgetPeriod.Month)) with
