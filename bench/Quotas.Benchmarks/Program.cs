@@ -9,6 +9,8 @@ using Quotas.Benchmarks.Tenants;
 //                             submit + lease + complete through FairShareSchedulerGrain (SQLite unless --postgres)
 //   -- scheduler-reconfigure [jobs] [--postgres <connection string>]
 //                             one configuration change of a pool with that many queued jobs, through the grain
+//   -- child-deliveries [senders] [--postgres <connection string>]
+//                             deliveries of budget usage from children one parent takes a second, against its own RecordUsage
 //   -- scheduling-quick        fair-share decisions of the pure logic against PriorityQueue (stopwatch)
 //   -- scheduling-ab <dir A> <dir B> [seconds]
 //                             two builds of this project in one process, alternating slices of the same cycle
@@ -23,6 +25,9 @@ switch (args)
         break;
     case ["memory"]:
         TenantMemoryReport.Run(Console.Out);
+        break;
+    case ["child-deliveries", ..]:
+        await ChildDeliveryThroughput.RunAsync(Console.Out, args.Length > 1 && int.TryParse(args[1], out var senders) ? senders : 64, Postgres(args));
         break;
     case ["scheduler-grain", ..]:
         await SchedulerGrainThroughput.RunAsync(Console.Out, JobCount(args), Postgres(args));
