@@ -237,6 +237,30 @@ public sealed class DescendantUsageTests
     }
 
     [Fact]
+    public async Task Usage_for_a_deleted_parent_is_dropped_and_a_parent_created_again_under_its_id_is_sent_to_30_s_later()
+    {
+        var time = new ManualTimeProvider();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var org = await CreateAsync(cluster.GrainFactory, "org");
+        var team = await CreateAsync(cluster.GrainFactory, "org-a", parent: "org");
+        await org.Suspend();
+        await org.Delete(force: true);
+        await team.RecordUsage("e1", Cpu, 3);
+        Assert.True(await team.DeliverUsageToParent()); // the parent is gone: nothing is owed to it
+
+        org = await CreateAsync(cluster.GrainFactory, "org");
+        await team.RecordUsage("e2", Cpu, 4);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await team.GetStats(); // a call queued behind the tick, which drops e2: the parent was gone a second ago
+        Assert.Equal(0, await SpentAsync(org));
+
+        time.Advance(TenantGrain.ParentRefreshInterval);
+        await team.RecordUsage("e3", Cpu, 5);
+        Assert.Equal(5, await SpentOnceSentAsync(org, 5, time));
+        Assert.Equal(12, await SpentAsync(team));
+    }
+
+    [Fact]
     public async Task A_delivery_counted_once_is_not_counted_again_and_one_from_another_life_is()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
