@@ -61,7 +61,14 @@ internal sealed partial class GrainConnection
             }
         }
 
-        CloseIfDrained();
+        try
+        {
+            CloseIfDrained();
+        }
+        catch (Exception exception)
+        {
+            LogExpiryFailed(_logger, exception, RemoteName);
+        }
     }
 
     [LoggerMessage(EventId = 305, Level = LogLevel.Warning, Message = "{Remote} did not answer a call to grain {GrainId} by the call's deadline; no longer waiting for it")]

@@ -33,6 +33,8 @@ public sealed record UsageBatch(long Sequence, IReadOnlyList<QuotaAmount> Amount
 /// </remarks>
 public sealed class UsageOutbox
 {
+    private const int MaxLifeLength = 64;
+
     private readonly SortedDictionary<(string Quota, long SlotTicks), long> _pending = new(PendingOrder.Instance);
 
     /// <summary>This tenant's life among its parent's children; null until the first usage to send.</summary>
@@ -51,7 +53,7 @@ public sealed class UsageOutbox
 
     public void Add(string quota, long amount, DateTimeOffset recordedAt)
     {
-        Life ??= Guid.NewGuid().ToString("N");
+        Life ??= NewLife();
         var key = (quota, QuotaAmount.SlotOf(recordedAt).UtcTicks);
         _pending[key] = Saturating.Add(_pending.GetValueOrDefault(key), amount);
     }
@@ -95,7 +97,8 @@ public sealed class UsageOutbox
 
     internal void Restore(UsageOutboxSnapshot snapshot)
     {
-        Life = snapshot.Life;
+        // A life the parent could not take (a row edited by hand) is replaced: the parent sees a new child life.
+        Life = snapshot.Life is { Length: > 0 and <= MaxLifeLength } life && life.All(char.IsAsciiLetterOrDigit) ? life : NewLife();
         LastSequence = snapshot.LastSequence;
 
         // A batch the parent would refuse at every attempt (a row edited by hand: no amounts, an entry without a
@@ -112,6 +115,8 @@ public sealed class UsageOutbox
             }
         }
     }
+
+    private static string NewLife() => Guid.NewGuid().ToString("N");
 
     internal UsageOutboxSnapshot? ToSnapshot() => Life is null ? null : new UsageOutboxSnapshot(Life, LastSequence, InFlight, [.. Pending]);
 

@@ -28,15 +28,16 @@ public sealed partial class TenantGrain
     private bool _deliveryFailing;
 
     /// <summary>
-    /// How long a tenant that owes its parent usage is held from idle collection at most: the parent may never take it
-    /// (it runs an earlier release during an upgrade, say); the stored usage then goes at the next activation.
+    /// How long a tenant that owes its parent usage is held from idle collection at most while the parent takes none of
+    /// it: the parent may never take it (it runs an earlier release during an upgrade, say); the stored usage then goes
+    /// at the next activation.
     /// </summary>
     internal static readonly TimeSpan OwingHoldLimit = TimeSpan.FromHours(1);
 
     /// <summary>Keeps the activation from idle collection while usage waits to be sent (see <see cref="HoldActiveWhileOwing"/>).</summary>
     private IGrainTimer? _owingHold;
 
-    /// <summary>Since when the tenant has owed its parent usage without a pause; null while it owes nothing.</summary>
+    /// <summary>Since when the tenant has owed its parent usage without the parent taking any; null while it owes nothing.</summary>
     private DateTimeOffset? _owingSince;
 
     public async Task<bool> RecordChildUsage(string child, UsageBatch batch)
@@ -128,6 +129,7 @@ public sealed partial class TenantGrain
     {
         if (_tenant is not { Config.ParentId: not null, Outbox.IsEmpty: false })
         {
+            _owingSince = null;
             return;
         }
 
@@ -199,7 +201,9 @@ public sealed partial class TenantGrain
 
         if (current.Outbox.Acknowledge(batch.Sequence))
         {
+            // The parent takes what it is sent: the hour the hold lasts counts from here (see OwingHoldLimit).
             _acknowledgementUnsaved = true;
+            _owingSince = null;
         }
     }
 

@@ -124,6 +124,11 @@ public sealed class UsageOutboxTests
 
         snapshot.Outbox = new UsageOutboxSnapshot("life", 3, new UsageBatch(3, [new QuotaAmount("cost", 1, s_slot)]), []);
         Assert.NotNull(TenantQuotas.FromSnapshot(snapshot).Outbox.InFlight);
+
+        // A life the parent could not take as part of a child's name is replaced by a new one.
+        Assert.Equal("life", TenantQuotas.FromSnapshot(snapshot).Outbox.Life);
+        snapshot.Outbox = new UsageOutboxSnapshot("no/such life", 3, null, []);
+        Assert.Matches("^[0-9a-f]{32}$", TenantQuotas.FromSnapshot(snapshot).Outbox.Life);
     }
 
     private static TenantQuotas Parent(string zone) => new(TenantConfig.Create("org", Tier.Basic, QuotaDefinition.Budget("cost", QuotaLimit.Hard(10), BudgetPeriod.Month)) with
