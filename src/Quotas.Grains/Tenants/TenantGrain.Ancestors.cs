@@ -126,6 +126,13 @@ public sealed partial class TenantGrain
         }
     }
 
+    /// <summary><see cref="AskParentAsync{T}"/> for a call whose answer does not matter here: false when the parent was deleted.</summary>
+    private Task<bool> AskParentAsync(TenantId parent, Func<ITenantGrain, Task> call) => AskParentAsync(parent, async p =>
+    {
+        await call(p);
+        return true;
+    }, gone: false);
+
     /// <summary>Best effort, where nothing would retry it: an ancestor that cannot be reached lets its hold expire.</summary>
     private async Task ReleaseAboveQuietlyAsync(TenantId? parent, string childLeaseId)
     {

@@ -181,11 +181,7 @@ public sealed partial class TenantGrain
         var tenant = Tenant();
         var life = tenant.Outbox.Life;
         var child = Id + "/" + life;
-        var gone = !await AskParentAsync(tenant.Config.ParentId!.Value, async p =>
-        {
-            await p.RecordChildUsage(child, batch);
-            return true;
-        }, gone: false);
+        var gone = !await AskParentAsync(tenant.Config.ParentId!.Value, p => p.RecordChildUsage(child, batch));
 
         // The tenant may have been rebuilt meanwhile, from a snapshot that holds the same batch in flight; or deleted
         // and created again, a new life numbering its batches afresh, which this answer is not about.
@@ -260,11 +256,7 @@ public sealed partial class TenantGrain
     {
         try
         {
-            await AskParentAsync(parent, async p =>
-            {
-                await p.EndChildUsage(child);
-                return true;
-            }, gone: false);
+            await AskParentAsync(parent, p => p.EndChildUsage(child));
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
