@@ -13,6 +13,9 @@ internal sealed class StorageFaults
     /// <summary>Awaited before every write, with the key written: a test holds or fails writes with it.</summary>
     public volatile Func<GrainStateKey, Task>? BeforeWrite;
 
+    /// <summary>Called after every state write that succeeded, with the key written: a test waits for a write with it.</summary>
+    public volatile Action<GrainStateKey>? AfterWrite;
+
     /// <summary>Awaited before every entries write (pools), with the key written: a test holds or fails writes with it.</summary>
     public volatile Func<GrainStateKey, Task>? BeforeEntriesWrite;
 
@@ -37,9 +40,14 @@ internal sealed class StorageFaults
                 await before(key);
             }
 
-            return key.GrainId.Type == faults.FailWritesOf
-                ? throw new GrainStorageException("injected write failure", null, isTransient: true)
-                : await inner.WriteAsync(key, state, etag, expiresAt, cancellationToken);
+            if (key.GrainId.Type == faults.FailWritesOf)
+            {
+                throw new GrainStorageException("injected write failure", null, isTransient: true);
+            }
+
+            var written = await inner.WriteAsync(key, state, etag, expiresAt, cancellationToken);
+            faults.AfterWrite?.Invoke(key);
+            return written;
         }
 
         public Task<string> ClearAsync(GrainStateKey key, string? etag, DateTimeOffset? expiresAt, CancellationToken cancellationToken) => inner.ClearAsync(key, etag, expiresAt, cancellationToken);

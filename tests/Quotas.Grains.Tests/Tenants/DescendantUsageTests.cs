@@ -1,4 +1,6 @@
+using System.Threading.Channels;
 using Grains;
+using Grains.Storage;
 using Grains.Testing;
 using Quotas.Contracts;
 using Quotas.Core.Tenants;
@@ -102,9 +104,11 @@ public sealed class DescendantUsageTests
     public async Task An_active_child_sends_its_usage_every_second_by_itself_without_holding_its_calls()
     {
         var time = new ManualTimeProvider();
-        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
         var org = await CreateAsync(cluster.GrainFactory, "org");
         var team = await CreateAsync(cluster.GrainFactory, "org-a", parent: "org");
+        var writes = new ParentWrites(faults, "org");
         await team.RecordUsage("e1", Cpu, 7);
 
         time.Advance(TimeSpan.FromMilliseconds(999));
@@ -112,12 +116,12 @@ public sealed class DescendantUsageTests
         Assert.Equal(0, await SpentAsync(org));
 
         time.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Equal(7, await SpentOnceSentAsync(org, 7));
+        Assert.Equal(7, await SpentOnceSentAsync(org, 7, writes));
 
         // Later ticks send what comes next, and nothing twice (a tick while the first answer is still on its way sends
         // nothing, so the clock moves on until the parent has it).
         await team.RecordUsage("e2", Cpu, 1);
-        Assert.Equal(8, await SpentOnceSentAsync(org, 8, time));
+        Assert.Equal(8, await SpentOnceSentAsync(org, 8, writes, time));
         Assert.True(await team.DeliverUsageToParent());
         Assert.Equal(8, await SpentAsync(org));
     }
@@ -140,9 +144,10 @@ public sealed class DescendantUsageTests
         Assert.False((await team.RecordUsage("e2", Cpu, 3)).Duplicate);
         Assert.Equal(8, await SpentAsync(team));
 
+        var writes = new ParentWrites(faults, "org");
         held.Proceed();
         faults.BeforeWrite = null;
-        Assert.Equal(5, await SpentOnceSentAsync(org, 5));
+        Assert.Equal(5, await SpentOnceSentAsync(org, 5, writes));
         Assert.True(await team.DeliverUsageToParent());
         Assert.Equal(8, await SpentAsync(org));
     }
@@ -209,13 +214,16 @@ public sealed class DescendantUsageTests
 
         // A clock of its own: the killed silo's activations linger in this process, and must not tick.
         var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
         options.TimeProvider = time;
+        options.ConfigureServices = faults.Install;
         await using var second = await TestCluster.StartAsync(options);
         var org = second.GrainFactory.GetGrain<ITenantGrain>("org");
         Assert.Equal(0, await SpentAsync(org));
         await second.GrainFactory.GetGrain<ITenantGrain>("org-a").GetStats(); // activates the child
+        var writes = new ParentWrites(faults, "org");
         time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(9, await SpentOnceSentAsync(org, 9));
+        Assert.Equal(9, await SpentOnceSentAsync(org, 9, writes));
     }
 
     [Fact]
@@ -240,7 +248,8 @@ public sealed class DescendantUsageTests
     public async Task Usage_for_a_deleted_parent_is_dropped_and_a_parent_created_again_under_its_id_is_sent_to_30_s_later()
     {
         var time = new ManualTimeProvider();
-        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
         var org = await CreateAsync(cluster.GrainFactory, "org");
         var team = await CreateAsync(cluster.GrainFactory, "org-a", parent: "org");
         await org.Suspend();
@@ -256,7 +265,7 @@ public sealed class DescendantUsageTests
 
         time.Advance(TenantGrain.ParentRefreshInterval);
         await team.RecordUsage("e3", Cpu, 5);
-        Assert.Equal(5, await SpentOnceSentAsync(org, 5, time));
+        Assert.Equal(5, await SpentOnceSentAsync(org, 5, new ParentWrites(faults, "org"), time));
         Assert.Equal(12, await SpentAsync(team));
     }
 
@@ -294,19 +303,50 @@ public sealed class DescendantUsageTests
 
     /// <summary>
     /// What the parent has spent once it shows <paramref name="expected"/>, or after 10 s: the periodic send is not
-    /// awaited by any call, so the test reads until its effect shows (and a count other than expected fails it),
-    /// moving <paramref name="ticking"/> on a second between reads when given.
+    /// awaited by any call, so the test waits for the parent's next stored write and reads again (a count other than
+    /// expected fails it). With <paramref name="ticking"/>, the clock moves on a second each time, for the next tick
+    /// of the child's send, and a write is awaited for a second at most.
     /// </summary>
-    private static async Task<long> SpentOnceSentAsync(ITenantGrain parent, long expected, ManualTimeProvider? ticking = null)
+    private static async Task<long> SpentOnceSentAsync(ITenantGrain parent, long expected, ParentWrites writes, ManualTimeProvider? ticking = null)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         long spent;
         while ((spent = await SpentAsync(parent)) != expected && DateTime.UtcNow < deadline)
         {
-            ticking?.Advance(TimeSpan.FromSeconds(1)); // the next tick of the child's periodic send
-            await Task.Delay(10);
+            ticking?.Advance(TimeSpan.FromSeconds(1));
+            var within = ticking is null ? deadline - DateTime.UtcNow : TimeSpan.FromSeconds(1);
+            await writes.NextAsync(within > TimeSpan.Zero ? within : TimeSpan.Zero); // then read again; the loop ends at the deadline
         }
 
         return spent;
+    }
+
+    /// <summary>The parent's stored writes as they happen, for a test to wait on.</summary>
+    private sealed class ParentWrites
+    {
+        private readonly Channel<GrainStateKey> _writes = Channel.CreateUnbounded<GrainStateKey>();
+
+        public ParentWrites(StorageFaults faults, string parent) =>
+            faults.AfterWrite = key =>
+            {
+                if (key.GrainId.Key == parent)
+                {
+                    _writes.Writer.TryWrite(key);
+                }
+            };
+
+        /// <summary>Takes the next write, waiting <paramref name="within"/> at most; false when none came.</summary>
+        public async Task<bool> NextAsync(TimeSpan within)
+        {
+            using var limit = new CancellationTokenSource(within);
+            try
+            {
+                return await _writes.Reader.WaitToReadAsync(limit.Token) && _writes.Reader.TryRead(out _);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
     }
 }
