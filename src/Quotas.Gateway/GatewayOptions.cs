@@ -19,6 +19,10 @@ public sealed class GatewayOptions
     /// once on the gateway that revoked and within this time on the others.</summary>
     public TimeSpan ApiKeyCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Most event streams (<c>GET /v1/tenants/{tenantId}/usage/events</c>, the dashboard's) this gateway holds open
+    /// at once; one more gets 503. Each asks its tenant's grain twice per interval.</summary>
+    public int MaxEventStreams { get; set; } = 1000;
+
     /// <summary>Checks the settings and says what to change.</summary>
     /// <param name="oneOfManyGateways">This gateway serves a cluster that other gateways may serve too (PostgreSQL
     /// storage, or the Gateway role). Every one of them must accept the same admin key, so a key generated per process,
@@ -51,6 +55,11 @@ public sealed class GatewayOptions
         if (ApiKeyCacheDuration < TimeSpan.Zero || ApiKeyCacheDuration > TimeSpan.FromMinutes(5))
         {
             errors.Add("Quotas:Gateway:ApiKeyCacheDuration must be from 00:00:00 to 00:05:00.");
+        }
+
+        if (MaxEventStreams is < 0 or > 100_000)
+        {
+            errors.Add("Quotas:Gateway:MaxEventStreams must be from 0 (no event streams) to 100000.");
         }
 
         return errors;

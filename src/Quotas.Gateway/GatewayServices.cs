@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Quotas.Gateway.Auth;
 using Quotas.Gateway.Endpoints;
 using Quotas.Gateway.Problems;
+using Quotas.Gateway.Streams;
 
 namespace Quotas.Gateway;
 
@@ -20,6 +21,7 @@ public static class GatewayServices
         services.AddSingleton(new AdminKey(string.IsNullOrEmpty(options.AdminKey) ? GeneratedAdminKey() : options.AdminKey));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<CallerResolver>();
+        services.AddSingleton<EventStreamSlots>();
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = StatusProblems.Complete);
         services.AddExceptionHandler<ExceptionProblems>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

@@ -41,6 +41,19 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task A_client_that_accepts_no_json_still_gets_problem_details()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        admin.DefaultRequestHeaders.Accept.ParseAdd("text/html");
+
+        await (await admin.GetAsync("/v1/tenants?limit=many")).Problem(400, "malformed_request");
+        await (await admin.GetAsync("/v1/no-such-route")).Problem(404, "not_found");
+        var unknown = await (await admin.GetAsync("/v1/tenants/nobody")).Problem(404);
+        Assert.Equal("Not found", (string?)unknown["title"]);
+    }
+
+    [Fact]
     public async Task A_null_item_in_any_request_list_is_a_400_that_names_the_list_and_changes_nothing()
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);

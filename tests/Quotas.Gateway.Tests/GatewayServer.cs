@@ -33,6 +33,7 @@ public sealed class GatewayServer : IAsyncDisposable
     private readonly TestCluster _cluster;
     private readonly TestClient? _client;
     private readonly WebApplication _app;
+    private bool _stopped;
 
     private GatewayServer(TestCluster cluster, TestClient? client, WebApplication app, Uri address)
     {
@@ -55,8 +56,13 @@ public sealed class GatewayServer : IAsyncDisposable
     /// <param name="configure">Changes to the gateway's settings.</param>
     /// <param name="time">The silos' clock.</param>
     /// <param name="wrapGrains">Wraps the grain factory the gateway calls through, so that a test can hold or watch a call.</param>
+    /// <param name="gatewayTime">The gateway's own clock (its key cache, its event streams' intervals); the system's when null.</param>
     public static async Task<GatewayServer> StartAsync(
-        Backend backend, Action<GatewayOptions>? configure = null, TimeProvider? time = null, Func<IGrainFactory, IGrainFactory>? wrapGrains = null)
+        Backend backend,
+        Action<GatewayOptions>? configure = null,
+        TimeProvider? time = null,
+        Func<IGrainFactory, IGrainFactory>? wrapGrains = null,
+        TimeProvider? gatewayTime = null)
     {
         var storage = backend == Backend.EmbeddedSqlite ? TestStorage.Sqlite() : TestStorage.PostgreSql();
         var options = new TestClusterOptions
@@ -83,6 +89,11 @@ public sealed class GatewayServer : IAsyncDisposable
             client?.Services.GetRequiredService<IMembershipTable>(),
             sp.GetRequiredService<ILogger<ClusterInfo>>()));
         builder.Services.AddQuotasGateway(gateway);
+        if (gatewayTime is not null)
+        {
+            builder.Services.AddSingleton(gatewayTime);
+        }
+
         builder.Services.AddQuotasMetrics();
         var app = builder.Build();
         app.MapQuotasGateway();
@@ -105,9 +116,19 @@ public sealed class GatewayServer : IAsyncDisposable
         return http;
     }
 
+    /// <summary>Stops the gateway (as a host shutting down does) and leaves the silos running.</summary>
+    public async Task StopGatewayAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await _app.StopAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        await StopGatewayAsync();
         await _app.DisposeAsync();
         if (_client is not null)
         {

@@ -6,6 +6,7 @@ using Quotas.Contracts;
 using Quotas.Core.Tenants;
 using Quotas.Gateway.Api;
 using Quotas.Gateway.Auth;
+using Quotas.Gateway.Streams;
 
 namespace Quotas.Gateway.Endpoints;
 
@@ -18,6 +19,7 @@ internal static class UsageEndpoints
         tenant.MapGet("/usage", Stats).WithName("GetUsage");
         tenant.MapGet("/limits", Limits).WithName("GetLimits");
         tenant.MapGet("/alerts", Alerts).WithName("ListAlerts").IsPaged();
+        tenant.MapUsageEventStream();
     }
 
     private static Task<TenantStats> Stats(string tenantId, IGrainFactory grains) => grains.GetGrain<ITenantGrain>(tenantId).GetStats();

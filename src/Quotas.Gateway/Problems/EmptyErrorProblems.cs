@@ -28,7 +28,7 @@ internal static class EmptyErrorProblems
         var isEmptyError = !response.HasStarted && response.StatusCode is >= 400 and < 600
             && response.ContentLength is null && string.IsNullOrEmpty(response.ContentType);
         return isEmptyError
-            ? problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = { Status = response.StatusCode } }).AsTask()
+            ? ProblemWriter.WriteAsync(problems, new ProblemDetailsContext { HttpContext = context, ProblemDetails = { Status = response.StatusCode } }).AsTask()
             : Task.CompletedTask;
     }
 

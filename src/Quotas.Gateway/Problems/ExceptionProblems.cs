@@ -31,7 +31,7 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
         }
 
         context.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
-        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+        return await ProblemWriter.WriteAsync(problems, new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
 
     internal static ProblemDetails Map(HttpContext context, Exception exception) => exception switch

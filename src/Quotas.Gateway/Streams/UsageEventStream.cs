@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Grains;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Quotas.Contracts;
+using Quotas.Core.Tenants;
+using Quotas.Gateway.Problems;
+
+namespace Quotas.Gateway.Streams;
+
+/// <summary>
+/// A tenant's usage as a live stream of server-sent events, which the dashboard shows: a <c>usage</c> event (the
+/// tenant's stats, as <c>GET /usage</c> answers them) at once and then every interval, and an <c>alert</c> event for
+/// each alert, with its sequence as the event id, so that a client reconnecting with <c>Last-Event-ID</c> gets only
+/// the alerts it missed (of the newest 32 a tenant keeps). The stream ends when the client leaves, when the gateway
+/// stops (a client then reconnects to another gateway), or after an <c>error</c> event (a problem details body) when
+/// the tenant can no longer be read.
+/// </summary>
+internal static partial class UsageEventStream
+{
+    public const string UsageEvent = "usage";
+    public const string AlertEvent = "alert";
+    public const string ErrorEvent = "error";
+    public const int DefaultIntervalSeconds = 2;
+    public const int MaxIntervalSeconds = 60;
+
+    /// <summary>Maps the stream under a tenant's group (whose access rule it shares).</summary>
+    public static void MapUsageEventStream(this RouteGroupBuilder tenant) =>
+        tenant.MapGet("/usage/events", Stream).WithName("StreamUsage")
+            .WithDescription($"Server-sent events: '{UsageEvent}' (the tenant's stats) at once and every interval seconds (1 to {MaxIntervalSeconds}, " +
+                $"default {DefaultIntervalSeconds}); '{AlertEvent}' per alert, its sequence as id (send Last-Event-ID to resume); '{ErrorEvent}' (problem details) before the stream ends on a failure. " +
+                "503 when the gateway holds its most streams open: poll GET usage and alerts instead.")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    private static async Task<IResult> Stream(
+        HttpContext context,
+        string tenantId,
+        int? interval,
+        IGrainFactory grains,
+        TimeProvider time,
+        EventStreamSlots slots,
+        IHostApplicationLifetime lifetime,
+        ILoggerFactory loggers)
+    {
+        var every = TimeSpan.FromSeconds(interval ?? DefaultIntervalSeconds);
+        if (interval is < 1 or > MaxIntervalSeconds)
+        {
+            return Problem.Validation(context, ValidationCodes.Invalid, $"interval must be a whole number of seconds from 1 to {MaxIntervalSeconds}; omit it for {DefaultIntervalSeconds}.");
+        }
+
+        if (!TryLastEventId(context.Request, out var after))
+        {
+            return Problem.Validation(context, ValidationCodes.Invalid, "Last-Event-ID must be the id of an alert event this stream sent (a whole number); omit it to start with every alert kept.");
+        }
+
+        // Read before the response starts, so that an unknown tenant or an unreachable cluster gets an ordinary problem answer.
+        var grain = grains.GetGrain<ITenantGrain>(tenantId);
+        var stats = await grain.GetStats();
+        var alerts = await grain.GetAlerts(after);
+        if (slots.TryTake() is not { } slot)
+        {
+            context.Response.Headers.RetryAfter = every.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+            return Problem.Result(context, Problem.Details(context, StatusCodes.Status503ServiceUnavailable, ProblemTypes.Unavailable, "Unavailable",
+                "This gateway holds as many event streams open as it may; poll GET /v1/tenants/{tenantId}/usage and /alerts instead, or retry later.", "too_many_streams"));
+        }
+
+        // Freed when the request ends, however it ends (the events may never be enumerated if the client leaves first).
+        context.Response.RegisterForDispose(slot);
+        var first = new Snapshot(stats, alerts);
+        var feed = new Feed(grain, every, time, context, lifetime.ApplicationStopping, loggers.CreateLogger(typeof(UsageEventStream).FullName!));
+        return TypedResults.ServerSentEvents(feed.Events(first, after));
+    }
+
+    private static bool TryLastEventId(HttpRequest request, out long after)
+    {
+        after = 0;
+        var text = request.Headers["Last-Event-ID"].ToString();
+        return text.Length == 0 || (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out after) && after >= 0);
+    }
+
+    private sealed record Snapshot(TenantStats Stats, IReadOnlyList<QuotaAlert> Alerts);
+
+    private sealed partial class Feed(ITenantGrain grain, TimeSpan every, TimeProvider time, HttpContext context, CancellationToken stopping, ILogger logger)
+    {
+        public async IAsyncEnumerable<SseItem<string>> Events(Snapshot first, long after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            using var end = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping, cancellationToken);
+            var snapshot = first;
+            var reconnect = (TimeSpan?)every;
+            while (true)
+            {
+                foreach (var alert in snapshot.Alerts)
+                {
+                    after = alert.Sequence;
+                    yield return new SseItem<string>(Json(alert), AlertEvent) { EventId = after.ToString(CultureInfo.InvariantCulture) };
+                }
+
+                // The first event tells a browser's EventSource to reconnect after one interval rather than its own default.
+                yield return new SseItem<string>(Json(snapshot.Stats), UsageEvent) { ReconnectionInterval = reconnect };
+                reconnect = null;
+                if (!await WaitAsync(end.Token))
+                {
+                    yield break;
+                }
+
+                var (next, failure) = await ReadAsync(after, end.Token);
+                if (failure is not null)
+                {
+                    yield return new SseItem<string>(Json(failure), ErrorEvent);
+                    yield break;
+                }
+
+                if (next is null)
+                {
+                    yield break;
+                }
+
+                snapshot = next;
+            }
+        }
+
+        private async Task<bool> WaitAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await Task.Delay(every, time, cancellationToken);
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>The next snapshot; or the problem that ends the stream; or neither when the stream ended meanwhile.</summary>
+        private async Task<(Snapshot? Next, ProblemDetails? Failure)> ReadAsync(long after, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var stats = await grain.GetStats();
+                var alerts = await grain.GetAlerts(after);
+                return (new Snapshot(stats, alerts), null);
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogReadFailed(logger, exception, context.Request.Path, Problem.TraceId(context));
+                return (null, ExceptionProblems.Map(context, exception));
+            }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                return (null, null);
+            }
+        }
+
+        private static string Json<T>(T value) => JsonSerializer.Serialize(value, ApiJson.Options);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "The event stream {Path} (trace id {TraceId}) ended: its tenant could not be read")]
+        private static partial void LogReadFailed(ILogger logger, Exception exception, string path, string traceId);
+    }
+}

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Net.ServerSentEvents;
+using System.Text.Json.Nodes;
+using Grains.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Quotas.Gateway.Streams;
+
+namespace Quotas.Gateway.Tests;
+
+/// <summary>The live usage stream (server-sent events) that the dashboard reads.</summary>
+public sealed class UsageStreamTests
+{
+    private const string Quotas = """[{"name":"cpu","kind":"gauge","limit":10},{"name":"storage_bytes","kind":"reportedGauge","limit":1000}]""";
+    private const string Events = "/v1/tenants/acme/usage/events";
+
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task The_stream_sends_usage_at_once_and_after_each_interval_and_every_alert_once(Backend backend)
+    {
+        var clock = new ManualTimeProvider();
+        await using var server = await GatewayServer.StartAsync(backend, gatewayTime: clock);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+
+        await using var stream = await EventStream.OpenOkAsync(tenant, Events + "?interval=5");
+        Assert.Equal("text/event-stream", stream.Response.Content.Headers.ContentType?.MediaType);
+        var first = await stream.NextAsync(UsageEventStream.UsageEvent);
+        Assert.Equal(TimeSpan.FromSeconds(5), first.ReconnectionInterval);
+        Assert.Equal(0, StorageUsed(first));
+
+        await (await tenant.PutJson("/v1/tenants/acme/reported/storage_bytes", """{"value":900}""")).Ok(204);
+        await WaitUntilWaiting(clock);
+        clock.Advance(TimeSpan.FromSeconds(5) - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, clock.ActiveTimerCount);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+
+        var alert = await stream.NextAsync(UsageEventStream.AlertEvent);
+        Assert.Equal("1", alert.EventId);
+        var body = JsonNode.Parse(alert.Data)!;
+        Assert.Equal("storage_bytes", (string?)body["quota"]);
+        Assert.Equal(80, (int)body["thresholdPercent"]!);
+        var second = await stream.NextAsync(UsageEventStream.UsageEvent);
+        Assert.Equal(900, StorageUsed(second));
+        Assert.Null(second.ReconnectionInterval);
+
+        // Nothing new: the next interval brings the usage alone, not the alert again.
+        await WaitUntilWaiting(clock);
+        clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(900, StorageUsed(await stream.NextAsync(UsageEventStream.UsageEvent)));
+    }
+
+    [Fact]
+    public async Task A_client_that_reconnects_with_Last_Event_ID_gets_only_the_alerts_after_it()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+        await (await tenant.PutJson("/v1/tenants/acme/reported/storage_bytes", """{"value":900}""")).Ok(204);
+        await (await tenant.PutJson("/v1/tenants/acme/reported/storage_bytes", """{"value":960}""")).Ok(204);
+
+        await using (var fresh = await EventStream.OpenOkAsync(tenant, Events))
+        {
+            Assert.Equal("1", (await fresh.NextAsync(UsageEventStream.AlertEvent)).EventId);
+            Assert.Equal("2", (await fresh.NextAsync(UsageEventStream.AlertEvent)).EventId);
+            Assert.Equal(960, StorageUsed(await fresh.NextAsync(UsageEventStream.UsageEvent)));
+        }
+
+        await using var resumed = await EventStream.OpenOkAsync(tenant, Events, lastEventId: "1");
+        var alert = await resumed.NextAsync(UsageEventStream.AlertEvent);
+        Assert.Equal("2", alert.EventId);
+        Assert.Equal(95, (int)JsonNode.Parse(alert.Data)!["thresholdPercent"]!);
+        await resumed.NextAsync(UsageEventStream.UsageEvent);
+    }
+
+    [Fact]
+    public async Task Bad_parameters_and_unknown_tenants_get_problems_before_any_stream_starts()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme", Quotas));
+
+        foreach (var query in new[] { "?interval=0", "?interval=61", "?interval=-1", "?interval=two" })
+        {
+            // An event-stream client accepts no JSON; its errors still come as problem details.
+            await (await Refused(tenant, Events + query)).Problem(400);
+        }
+
+        foreach (var id in new[] { "x", "-1", "1.5", "99999999999999999999" })
+        {
+            var detail = await (await Refused(tenant, Events, id)).Problem(400, "invalid_request");
+            Assert.Contains("Last-Event-ID", (string?)detail["detail"], StringComparison.Ordinal);
+        }
+
+        await (await Refused(admin, "/v1/tenants/nobody/usage/events")).Problem(404);
+        await (await Refused(server.Client(null), Events)).Problem(401, "unauthorized");
+        Assert.Equal(0, server.Services.GetRequiredService<EventStreamSlots>().Open);
+    }
+
+    [Fact]
+    public async Task A_gateway_holding_its_most_streams_answers_503_until_one_ends()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, o => o.MaxEventStreams = 1);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+        var slots = server.Services.GetRequiredService<EventStreamSlots>();
+
+        var open = await EventStream.OpenOkAsync(tenant, Events + "?interval=3");
+        await open.NextAsync(UsageEventStream.UsageEvent);
+        // Retry-After is the interval asked for: a client told to poll instead polls at that pace.
+        var full = await Refused(tenant, Events + "?interval=7");
+        await full.Problem(503, "too_many_streams");
+        Assert.Equal(TimeSpan.FromSeconds(7), full.Headers.RetryAfter?.Delta);
+
+        await open.DisposeAsync();
+        await WaitUntil(() => slots.Open == 0);
+        await using var next = await EventStream.OpenOkAsync(tenant, Events);
+        await next.NextAsync(UsageEventStream.UsageEvent);
+    }
+
+    [Fact]
+    public async Task The_stream_ends_cleanly_when_the_gateway_stops_so_the_stop_does_not_wait_for_it()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+        await using var stream = await EventStream.OpenOkAsync(tenant, Events + "?interval=60");
+        await stream.NextAsync(UsageEventStream.UsageEvent);
+
+        var stopping = server.StopGatewayAsync();
+
+        Assert.Null(await stream.NextAsync());
+        await stopping;
+    }
+
+    [Fact]
+    public async Task A_tenant_deleted_while_streamed_ends_the_stream_with_an_error_event()
+    {
+        var clock = new ManualTimeProvider();
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, gatewayTime: clock);
+        using var admin = server.Admin();
+        await admin.CreateTenantWithKey("acme", Quotas);
+        await using var stream = await EventStream.OpenOkAsync(admin, Events);
+        await stream.NextAsync(UsageEventStream.UsageEvent);
+
+        await (await admin.PostEmpty("/v1/tenants/acme/suspend")).Ok();
+        await (await admin.DeleteAsync("/v1/tenants/acme")).Ok(204);
+        await WaitUntilWaiting(clock);
+        clock.Advance(TimeSpan.FromSeconds(UsageEventStream.DefaultIntervalSeconds));
+
+        var error = JsonNode.Parse((await stream.NextAsync(UsageEventStream.ErrorEvent)).Data)!;
+        Assert.Equal(404, (int)error["status"]!);
+        Assert.NotNull(error["traceId"]);
+        Assert.Null(await stream.NextAsync());
+    }
+
+    private static long StorageUsed(SseItem<string> usage) =>
+        (long)JsonNode.Parse(usage.Data)!["reported"]!.AsArray().Single(q => (string?)q!["quota"] == "storage_bytes")!["current"]!;
+
+    private static async Task<HttpResponseMessage> Refused(HttpClient http, string path, string? lastEventId = null)
+    {
+        var (stream, response) = await EventStream.OpenAsync(http, path, lastEventId);
+        Assert.Null(stream);
+        return response;
+    }
+
+    /// <summary>Until the stream waits for its next interval on the gateway's clock (the only timer on that clock).</summary>
+    private static Task WaitUntilWaiting(ManualTimeProvider clock) => WaitUntil(() => clock.ActiveTimerCount == 1);
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "The condition did not hold within 30 s.");
+            await Task.Delay(5);
+        }
+    }
+}
