@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net.ServerSentEvents;
 using System.Text.Json.Nodes;
-using Grains.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Quotas.Gateway.Streams;
+using Quotas.Gateway.Tests.Sdk;
 
 namespace Quotas.Gateway.Tests;
 
@@ -18,8 +18,8 @@ public sealed class UsageStreamTests
     [InlineData(Backend.PostgreSqlCluster)]
     public async Task The_stream_sends_usage_at_once_and_after_each_interval_and_every_alert_once(Backend backend)
     {
-        var clock = new ManualTimeProvider();
-        await using var server = await GatewayServer.StartAsync(backend, gatewayTime: clock);
+        var time = new RecordingTimeProvider();
+        await using var server = await GatewayServer.StartAsync(backend, gatewayTime: time);
         using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
 
         await using var stream = await EventStream.OpenOkAsync(tenant, Events + "?interval=5");
@@ -29,10 +29,10 @@ public sealed class UsageStreamTests
         Assert.Equal(0, StorageUsed(first));
 
         await (await tenant.PutJson("/v1/tenants/acme/reported/storage_bytes", """{"value":900}""")).Ok(204);
-        await WaitUntilWaiting(clock);
-        clock.Advance(TimeSpan.FromSeconds(5) - TimeSpan.FromMilliseconds(1));
-        Assert.Equal(1, clock.ActiveTimerCount);
-        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(TimeSpan.FromSeconds(5), await time.NextDelayAsync());
+        time.Clock.Advance(TimeSpan.FromSeconds(5) - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, time.Clock.ActiveTimerCount);
+        time.Clock.Advance(TimeSpan.FromMilliseconds(1));
 
         var alert = await stream.NextAsync(UsageEventStream.AlertEvent);
         Assert.Equal("1", alert.EventId);
@@ -44,8 +44,8 @@ public sealed class UsageStreamTests
         Assert.Null(second.ReconnectionInterval);
 
         // Nothing new: the next interval brings the usage alone, not the alert again.
-        await WaitUntilWaiting(clock);
-        clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(TimeSpan.FromSeconds(5), await time.NextDelayAsync());
+        time.Clock.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(900, StorageUsed(await stream.NextAsync(UsageEventStream.UsageEvent)));
     }
 
@@ -132,8 +132,8 @@ public sealed class UsageStreamTests
     [Fact]
     public async Task A_tenant_deleted_while_streamed_ends_the_stream_with_an_error_event()
     {
-        var clock = new ManualTimeProvider();
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, gatewayTime: clock);
+        var time = new RecordingTimeProvider();
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, gatewayTime: time);
         using var admin = server.Admin();
         await admin.CreateTenantWithKey("acme", Quotas);
         await using var stream = await EventStream.OpenOkAsync(admin, Events);
@@ -141,8 +141,7 @@ public sealed class UsageStreamTests
 
         await (await admin.PostEmpty("/v1/tenants/acme/suspend")).Ok();
         await (await admin.DeleteAsync("/v1/tenants/acme")).Ok(204);
-        await WaitUntilWaiting(clock);
-        clock.Advance(TimeSpan.FromSeconds(UsageEventStream.DefaultIntervalSeconds));
+        time.Clock.Advance(await time.NextDelayAsync());
 
         var error = JsonNode.Parse((await stream.NextAsync(UsageEventStream.ErrorEvent)).Data)!;
         Assert.Equal(404, (int)error["status"]!);
@@ -159,9 +158,6 @@ public sealed class UsageStreamTests
         Assert.Null(stream);
         return response;
     }
-
-    /// <summary>Until the stream waits for its next interval on the gateway's clock (the only timer on that clock).</summary>
-    private static Task WaitUntilWaiting(ManualTimeProvider clock) => WaitUntil(() => clock.ActiveTimerCount == 1);
 
     private static async Task WaitUntil(Func<bool> condition)
     {

@@ -18,4 +18,14 @@ public sealed class UsageApi
     /// <summary>Every alert (threshold crossings), oldest first.</summary>
     public IAsyncEnumerable<QuotaAlert> ListAlertsAsync(string tenantId, int pageSize = 100, CancellationToken cancellationToken = default) =>
         _api.ListAsync<QuotaAlert>(Paths.Tenant(tenantId) + "/alerts", pageSize, cancellationToken);
+
+    /// <summary>
+    /// The tenant's usage as it changes, until <paramref name="cancellationToken"/> ends it: a <see cref="UsageSnapshot"/>
+    /// at once and every <paramref name="interval"/> (whole seconds, 1 to 60; the gateway's 2 s when null), and a
+    /// <see cref="UsageAlertRaised"/> for each alert, first those the tenant still keeps (its newest 32). When the
+    /// gateway ends the stream (it stops) or the connection drops, the SDK connects again after the interval and goes on
+    /// after the last alert it gave. A tenant that can no longer be read (deleted) ends it with <see cref="QuotasApiException"/>.
+    /// </summary>
+    public IAsyncEnumerable<UsageStreamEvent> StreamAsync(string tenantId, TimeSpan? interval = null, CancellationToken cancellationToken = default) =>
+        new UsageStream(_api, Paths.Tenant(tenantId) + "/usage/events" + UsageStream.Query(interval), interval).ReadAsync(cancellationToken);
 }

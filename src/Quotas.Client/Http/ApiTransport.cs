@@ -16,6 +16,7 @@ internal sealed class ApiTransport
     public const string IdempotencyHeader = "Idempotency-Key";
 
     private static readonly MediaTypeHeaderValue s_json = new("application/json");
+    private static readonly MediaTypeWithQualityHeaderValue s_eventStream = new("text/event-stream");
 
     private readonly HttpClient _http;
     private readonly QuotasClientOptions _options;
@@ -77,7 +78,31 @@ internal sealed class ApiTransport
         while (cursor is not null);
     }
 
-    private async Task<HttpResponseMessage> SendCheckedAsync(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>The clock the SDK waits on (retries, reconnections).</summary>
+    public TimeProvider Time => _options.TimeProvider;
+
+    /// <summary>
+    /// Opens a stream of server-sent events: a GET, retried like any other, answered as soon as its headers arrive; the
+    /// caller reads the body and disposes the response. <paramref name="lastEventId"/> resumes after that event.
+    /// </summary>
+    public Task<HttpResponseMessage> OpenEventStreamAsync(string path, string? lastEventId, CancellationToken cancellationToken) =>
+        SendCheckedAsync(HttpMethod.Get, path, null, null, cancellationToken, HttpCompletionOption.ResponseHeadersRead, request =>
+        {
+            request.Headers.Accept.Add(s_eventStream);
+            if (lastEventId is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
+            }
+        });
+
+    private async Task<HttpResponseMessage> SendCheckedAsync(
+        HttpMethod method,
+        string path,
+        object? body,
+        string? idempotencyKey,
+        CancellationToken cancellationToken,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead,
+        Action<HttpRequestMessage>? decorate = null)
     {
         var payload = body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json);
         var repeatable = RetryPolicy.IsRepeatable(method, idempotencyKey is not null);
@@ -87,7 +112,8 @@ internal sealed class ApiTransport
             try
             {
                 using var request = Request(method, path, payload, idempotencyKey);
-                response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                decorate?.Invoke(request);
+                response = await _http.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
             }
             catch (HttpRequestException) when (_retries.DelayAfterFailure(retry, repeatable) is { } wait)
             {

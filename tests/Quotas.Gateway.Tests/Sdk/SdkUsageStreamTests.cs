@@ -1,0 +1,117 @@
+using System.Net;
+using System.Text;
+using Quotas.Client;
+
+namespace Quotas.Gateway.Tests.Sdk;
+
+/// <summary>The SDK's usage stream: against a running gateway, and its reconnection against scripted answers.</summary>
+public sealed class SdkUsageStreamTests
+{
+    private static readonly QuotaSpec[] s_quotas = [new("storage_bytes", QuotaKind.ReportedGauge, 1000)];
+
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task The_stream_gives_the_usage_at_once_then_each_alert_and_the_usage_after_every_interval(Backend backend)
+    {
+        var gatewayTime = new RecordingTimeProvider();
+        await using var server = await GatewayServer.StartAsync(backend, gatewayTime: gatewayTime);
+        var admin = Sdk(server, GatewayServer.AdminKey);
+        await admin.Tenants.CreateAsync(new NewTenant("acme", Quotas: s_quotas));
+        var sdk = Sdk(server, (await admin.Tenants.IssueApiKeyAsync("acme")).Key);
+        using var cancel = new CancellationTokenSource();
+        await using var events = sdk.Usage.StreamAsync("acme", TimeSpan.FromSeconds(10), cancel.Token).GetAsyncEnumerator(cancel.Token);
+
+        var first = Assert.IsType<UsageSnapshot>(await Next(events));
+        Assert.Equal("acme", first.Stats.Tenant);
+        Assert.Equal(0, first.Stats.Reported.Single().Current);
+
+        await sdk.Admission.ReportGaugeAsync("acme", "storage_bytes", 960);
+        Assert.Equal(TimeSpan.FromSeconds(10), await gatewayTime.NextDelayAsync());
+        gatewayTime.Clock.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(80, Assert.IsType<UsageAlertRaised>(await Next(events)).Alert.ThresholdPercent);
+        Assert.Equal(95, Assert.IsType<UsageAlertRaised>(await Next(events)).Alert.ThresholdPercent);
+        Assert.Equal(960, Assert.IsType<UsageSnapshot>(await Next(events)).Stats.Reported.Single().Current);
+        await cancel.CancelAsync();
+    }
+
+    [Fact]
+    public async Task When_the_gateway_ends_the_stream_the_sdk_connects_again_after_the_interval_and_goes_on_after_the_last_alert()
+    {
+        var time = new RecordingTimeProvider();
+        var lastEventIds = new List<string?>();
+        var handler = new RecordingHandler((attempt, request) =>
+        {
+            lastEventIds.Add(request.Headers.TryGetValues("Last-Event-ID", out var ids) ? ids.Single() : null);
+            return attempt switch
+            {
+                // The gateway stops: its stream ends after two events.
+                1 => Events(Alert(1, 80) + Usage(100, retryMilliseconds: 3000)),
+                2 => Events(Alert(2, 95) + Usage(200, retryMilliseconds: null)),
+                _ => Events("event: error\ndata: {\"type\":\"https://quotas.dev/problems/not-found\",\"status\":404,\"code\":\"not_found\",\"detail\":\"Tenant 'acme' does not exist.\"}\n\n"),
+            };
+        });
+        var sdk = new QuotasClient(new HttpClient(handler), new QuotasClientOptions
+        {
+            BaseAddress = new Uri("http://quotas.test"),
+            ApiKey = "qk_0123456789abcdef_secret",
+            TimeProvider = time,
+        });
+        await using var events = sdk.Usage.StreamAsync("acme").GetAsyncEnumerator();
+
+        Assert.Equal(1, Assert.IsType<UsageAlertRaised>(await Next(events)).Alert.Sequence);
+        Assert.Equal(100, Assert.IsType<UsageSnapshot>(await Next(events)).Stats.Reported.Single().Current);
+        var reconnect = Next(events);
+        Assert.Equal(TimeSpan.FromSeconds(3), await time.NextDelayAsync());
+        Assert.Single(lastEventIds);
+        time.Clock.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(2, Assert.IsType<UsageAlertRaised>(await reconnect).Alert.Sequence);
+        Assert.Equal(200, Assert.IsType<UsageSnapshot>(await Next(events)).Stats.Reported.Single().Current);
+
+        var ended = Next(events);
+        time.Clock.Advance(await time.NextDelayAsync());
+        var error = await Assert.ThrowsAsync<QuotasApiException>(() => ended);
+        Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
+        Assert.Equal("not_found", error.Code);
+        Assert.Equal([null, "1", "2"], lastEventIds);
+        Assert.All(handler.Attempts, a => Assert.Equal("/v1/tenants/acme/usage/events", a.Path));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(61)]
+    [InlineData(1.5)]
+    public void An_interval_the_gateway_would_refuse_is_refused_before_anything_is_sent(double seconds)
+    {
+        var handler = new RecordingHandler((_, _) => new HttpResponseMessage(HttpStatusCode.OK));
+        var sdk = new QuotasClient(new HttpClient(handler), new QuotasClientOptions { BaseAddress = new Uri("http://quotas.test"), ApiKey = "qk_0123456789abcdef_secret" });
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => sdk.Usage.StreamAsync("acme", TimeSpan.FromSeconds(seconds)));
+        Assert.Equal("interval", error.ParamName);
+        Assert.Empty(handler.Attempts);
+    }
+
+    private static async Task<UsageStreamEvent> Next(IAsyncEnumerator<UsageStreamEvent> events)
+    {
+        var next = events.MoveNextAsync().AsTask();
+        Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(30)), "The stream ended.");
+        return events.Current;
+    }
+
+    private static HttpResponseMessage Events(string text) => new(HttpStatusCode.OK)
+    {
+        Content = new StringContent(text, Encoding.UTF8, "text/event-stream"),
+    };
+
+    private static string Alert(long sequence, int threshold) =>
+        $"event: alert\nid: {sequence}\ndata: {{\"sequence\":{sequence},\"at\":\"2026-12-05T00:00:00Z\",\"kind\":\"reportedGauge\",\"quota\":\"storage_bytes\",\"thresholdPercent\":{threshold},\"usage\":900,\"limit\":1000}}\n\n";
+
+    private static string Usage(long current, int? retryMilliseconds) =>
+        "event: usage\n" + (retryMilliseconds is { } retry ? $"retry: {retry}\n" : "") +
+        "data: {\"tenant\":\"acme\",\"status\":\"active\",\"at\":\"2026-12-05T00:00:00Z\",\"gauges\":[],\"rates\":[],\"budgets\":[]," +
+        $"\"reported\":[{{\"quota\":\"storage_bytes\",\"current\":{current},\"limit\":1000,\"violations\":0}}],\"liveLeases\":0,\"peakRequestsPerMinuteLastHour\":0,\"totalViolations\":0}}\n\n";
+
+    private static QuotasClient Sdk(GatewayServer server, string key) =>
+        new(new HttpClient(), new QuotasClientOptions { BaseAddress = server.Address, ApiKey = key });
+}
