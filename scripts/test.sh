@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test in the solution against a real PostgreSQL (installed and started when missing) and SQLite.
+# Runs every test in the solution against a real PostgreSQL (installed and started when missing) and SQLite, and the
+# dashboard's tests in Debian's Chromium (installed when missing).
 # Ends with the line "N passed, N failed". Skipped tests count as a failure of the run: nothing may skip.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,11 @@ if [ -z "${GRAINS_TEST_POSTGRES:-}" ]; then
   GRAINS_TEST_POSTGRES="$(bash scripts/postgres.sh)" || { echo "PostgreSQL could not be prepared; the PostgreSQL tests would fail." >&2; exit 1; }
 fi
 export GRAINS_TEST_POSTGRES
+
+if [ -z "${QUOTAS_TEST_CHROMIUM:-}" ]; then
+  QUOTAS_TEST_CHROMIUM="$(bash scripts/chromium.sh)" || { echo "Chromium could not be prepared; the dashboard's browser tests would fail." >&2; exit 1; }
+fi
+export QUOTAS_TEST_CHROMIUM
 
 rm -rf "$RESULTS"
 dotnet build Grains.sln -c "$CONFIGURATION" -nologo -v quiet || { echo "0 passed, 0 failed (build failed)"; exit 1; }

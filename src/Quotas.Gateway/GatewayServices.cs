@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Quotas.Gateway.Auth;
+using Quotas.Gateway.Dashboard;
 using Quotas.Gateway.Endpoints;
 using Quotas.Gateway.Problems;
 using Quotas.Gateway.Streams;
@@ -60,6 +61,7 @@ public static class GatewayServices
         });
 
         app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapDashboard();
         var v1 = app.MapGroup("/v1");
         v1.MapTenantEndpoints();
         v1.MapApiKeyEndpoints();

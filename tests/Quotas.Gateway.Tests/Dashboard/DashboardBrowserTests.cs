@@ -1,0 +1,107 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Quotas.Gateway.Tests.Dashboard;
+
+/// <summary>The dashboard in a real browser against a running gateway and silo.</summary>
+public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Browser>
+{
+    private const string Quotas = """[{"name":"cpu","kind":"gauge","limit":10},{"name":"storage_bytes","kind":"reportedGauge","limit":1000}]""";
+
+    [Fact]
+    public async Task A_tenant_signed_in_with_its_key_sees_its_usage_and_alerts_live()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+        var key = tenant.DefaultRequestHeaders.Authorization!.Parameter!;
+        var (page, errors) = await browser.NewPageAsync();
+
+        await SignInAsync(page, server, key, "acme");
+
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live");
+        await Expect(Row(page, "reported", "storage_bytes")).ToContainTextAsync("0 / 1000");
+        await Expect(Row(page, "gauges", "cpu")).ToContainTextAsync("0 / 10");
+
+        await (await tenant.PutJson("/v1/tenants/acme/reported/storage_bytes", """{"value":960}""")).Ok(204);
+
+        await Expect(Row(page, "reported", "storage_bytes")).ToContainTextAsync("960 / 1000");
+        await Expect(page.Locator("#alerts li")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#alerts li").First).ToContainTextAsync("reached 95%");
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task Where_no_stream_can_be_held_the_page_polls_instead()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, o => o.MaxEventStreams = 0);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+        await (await tenant.PutJson("/v1/tenants/acme/reported/storage_bytes", """{"value":900}""")).Ok(204);
+        var (page, errors) = await browser.NewPageAsync();
+
+        await SignInAsync(page, server, tenant.DefaultRequestHeaders.Authorization!.Parameter!, "acme");
+
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("polling every 1 s");
+        await Expect(Row(page, "reported", "storage_bytes")).ToContainTextAsync("900 / 1000");
+        await Expect(page.Locator("#alerts li")).ToHaveCountAsync(1);
+        await (await tenant.PutJson("/v1/tenants/acme/reported/storage_bytes", """{"value":960}""")).Ok(204);
+        await Expect(Row(page, "reported", "storage_bytes")).ToContainTextAsync("960 / 1000");
+        await Expect(page.Locator("#alerts li")).ToHaveCountAsync(2);
+
+        // The 503s of the refused streams are the browser's own console errors (failed requests), not the page's.
+        Assert.All(errors, e => Assert.Contains("503", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_admin_sees_the_cluster_and_the_tenants_and_can_watch_one()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        await server.Admin().CreateTenantWithKey("acme", Quotas);
+        var (page, errors) = await browser.NewPageAsync();
+
+        await SignInAsync(page, server, GatewayServer.AdminKey, tenant: "");
+
+        await Expect(page.Locator("#silos tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#silos tbody tr").First).ToContainTextAsync("Active");
+        var row = page.Locator("#tenants tbody tr", new PageLocatorOptions { HasText = "acme" });
+        await Expect(row).ToHaveCountAsync(1);
+        await row.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Watch" }).ClickAsync();
+
+        await Expect(page.Locator("#tenant-id")).ToHaveTextAsync("acme");
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live");
+        await Expect(Row(page, "gauges", "cpu")).ToContainTextAsync("0 / 10");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task A_wrong_key_or_a_tenant_key_without_its_tenant_is_told_what_is_wrong_and_asked_again()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+        var (page, _) = await browser.NewPageAsync();
+
+        await SignInAsync(page, server, "qk_0123456789abcdef_not-the-secret", "acme");
+        await Expect(page.Locator("#problem")).ToContainTextAsync("The API key is not valid");
+        await Expect(page.Locator("#sign-in")).ToBeVisibleAsync();
+
+        await SignInAsync(page, server, tenant.DefaultRequestHeaders.Authorization!.Parameter!, tenant: "", navigate: false);
+        await Expect(page.Locator("#problem")).ToContainTextAsync("enter its tenant id");
+        await Expect(page.Locator("#sign-in")).ToBeVisibleAsync();
+        await Expect(page.Locator("#admin")).ToBeHiddenAsync();
+    }
+
+    private static ILocator Row(IPage page, string table, string quota) => page.Locator($"#{table} tr[data-quota='{quota}']");
+
+    private static async Task SignInAsync(IPage page, GatewayServer server, string key, string tenant, bool navigate = true)
+    {
+        if (navigate)
+        {
+            await page.GotoAsync(new Uri(server.Address, "/dashboard").ToString());
+        }
+
+        await page.FillAsync("#key", key);
+        await page.FillAsync("#tenant", tenant);
+        await page.FillAsync("#interval", "1");
+        await page.ClickAsync("button[type=submit]");
+    }
+}
