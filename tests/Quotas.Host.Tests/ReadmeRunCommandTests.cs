@@ -9,7 +9,7 @@ namespace Quotas.Host.Tests;
 /// <summary>
 /// The README's run command, taken from the README itself and run in a fresh copy of the repository (what git tracks,
 /// no build output), as a new user would: it must build, start on http://localhost:5000, report ready and serve the
-/// demo tenants.
+/// dashboard and the demo tenants.
 /// </summary>
 public sealed partial class ReadmeRunCommandTests : IDisposable
 {
@@ -18,7 +18,7 @@ public sealed partial class ReadmeRunCommandTests : IDisposable
     private readonly string _checkout = Directory.CreateTempSubdirectory("quotas-fresh-checkout-").FullName;
 
     [Fact]
-    public async Task The_readme_run_command_serves_readiness_and_the_demo_tenants_from_a_fresh_checkout()
+    public async Task The_readme_run_command_serves_readiness_the_dashboard_and_the_demo_tenants_from_a_fresh_checkout()
     {
         var repository = RepositoryFiles.Root();
         var command = RunCommand(await File.ReadAllTextAsync(Path.Combine(repository, "README.md")));
@@ -28,6 +28,9 @@ public sealed partial class ReadmeRunCommandTests : IDisposable
         await using var host = await HostProcess.StartCommandAsync(_checkout, command, s_defaultUrl, TimeSpan.FromMinutes(6));
         using var ready = await host.GetAsync("/health/ready");
         Assert.True(ready.StatusCode == HttpStatusCode.OK, host.Output);
+
+        using var dashboard = await host.GetAsync("/");
+        Assert.Contains("<title>Quotas dashboard</title>", await dashboard.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         var adminKey = AdminKeyPattern().Match(host.Output).Groups[1].Value;
         Assert.False(string.IsNullOrEmpty(adminKey), host.Output);
