@@ -11,6 +11,7 @@ public sealed class EventStream : IAsyncDisposable
     private readonly HttpResponseMessage _response;
     private readonly IAsyncEnumerator<SseItem<string>> _events;
     private readonly CancellationTokenSource _cancel = new();
+    private bool _disposed;
 
     private EventStream(HttpResponseMessage response, Stream body)
     {
@@ -65,8 +66,15 @@ public sealed class EventStream : IAsyncDisposable
         return item;
     }
 
+    /// <summary>Closes the stream (the client leaves); a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         await _cancel.CancelAsync();
         _response.Dispose();
         try

@@ -35,8 +35,8 @@ public sealed class UsageStreamTests
         time.Clock.Advance(TimeSpan.FromMilliseconds(1));
 
         var alert = await stream.NextAsync(UsageEventStream.AlertEvent);
-        Assert.Equal("1", alert.EventId);
         var body = JsonNode.Parse(alert.Data)!;
+        Assert.Equal(((long)body["sequence"]!).ToString(System.Globalization.CultureInfo.InvariantCulture), alert.EventId);
         Assert.Equal("storage_bytes", (string?)body["quota"]);
         Assert.Equal(80, (int)body["thresholdPercent"]!);
         var second = await stream.NextAsync(UsageEventStream.UsageEvent);
@@ -57,16 +57,18 @@ public sealed class UsageStreamTests
         await (await tenant.PutJson("/v1/tenants/acme/reported/storage_bytes", """{"value":900}""")).Ok(204);
         await (await tenant.PutJson("/v1/tenants/acme/reported/storage_bytes", """{"value":960}""")).Ok(204);
 
+        string first, second;
         await using (var fresh = await EventStream.OpenOkAsync(tenant, Events))
         {
-            Assert.Equal("1", (await fresh.NextAsync(UsageEventStream.AlertEvent)).EventId);
-            Assert.Equal("2", (await fresh.NextAsync(UsageEventStream.AlertEvent)).EventId);
+            first = (await fresh.NextAsync(UsageEventStream.AlertEvent)).EventId!;
+            second = (await fresh.NextAsync(UsageEventStream.AlertEvent)).EventId!;
             Assert.Equal(960, StorageUsed(await fresh.NextAsync(UsageEventStream.UsageEvent)));
         }
 
-        await using var resumed = await EventStream.OpenOkAsync(tenant, Events, lastEventId: "1");
+        Assert.True(long.Parse(second, System.Globalization.CultureInfo.InvariantCulture) > long.Parse(first, System.Globalization.CultureInfo.InvariantCulture));
+        await using var resumed = await EventStream.OpenOkAsync(tenant, Events, lastEventId: first);
         var alert = await resumed.NextAsync(UsageEventStream.AlertEvent);
-        Assert.Equal("2", alert.EventId);
+        Assert.Equal(second, alert.EventId);
         Assert.Equal(95, (int)JsonNode.Parse(alert.Data)!["thresholdPercent"]!);
         await resumed.NextAsync(UsageEventStream.UsageEvent);
     }
@@ -90,9 +92,12 @@ public sealed class UsageStreamTests
             Assert.Contains("Last-Event-ID", (string?)detail["detail"], StringComparison.Ordinal);
         }
 
-        await (await Refused(admin, "/v1/tenants/nobody/usage/events")).Problem(404);
         await (await Refused(server.Client(null), Events)).Problem(401, "unauthorized");
-        Assert.Equal(0, server.Services.GetRequiredService<EventStreamSlots>().Open);
+
+        // An unknown tenant is found after the stream's slot was taken: the slot is given back with the answer.
+        var slots = server.Services.GetRequiredService<EventStreamSlots>();
+        await (await Refused(admin, "/v1/tenants/nobody/usage/events")).Problem(404);
+        await WaitUntil(() => slots.Open == 0);
     }
 
     [Fact]
@@ -102,12 +107,16 @@ public sealed class UsageStreamTests
         using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
         var slots = server.Services.GetRequiredService<EventStreamSlots>();
 
-        var open = await EventStream.OpenOkAsync(tenant, Events + "?interval=3");
+        await using var open = await EventStream.OpenOkAsync(tenant, Events + "?interval=3");
         await open.NextAsync(UsageEventStream.UsageEvent);
         // Retry-After is the interval asked for: a client told to poll instead polls at that pace.
         var full = await Refused(tenant, Events + "?interval=7");
         await full.Problem(503, "too_many_streams");
         Assert.Equal(TimeSpan.FromSeconds(7), full.Headers.RetryAfter?.Delta);
+
+        // The bound comes before the tenant is read: a full gateway does not even ask the cluster (an unknown tenant gets 503 too).
+        using var admin = server.Admin();
+        await (await Refused(admin, "/v1/tenants/nobody/usage/events")).Problem(503, "too_many_streams");
 
         await open.DisposeAsync();
         await WaitUntil(() => slots.Open == 0);
@@ -147,6 +156,43 @@ public sealed class UsageStreamTests
         Assert.Equal(404, (int)error["status"]!);
         Assert.NotNull(error["traceId"]);
         Assert.Null(await stream.NextAsync());
+    }
+
+    [Fact]
+    public async Task A_key_revoked_while_its_stream_is_open_ends_the_stream_at_the_next_interval()
+    {
+        var time = new RecordingTimeProvider();
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, gatewayTime: time);
+        using var admin = server.Admin();
+        await (await admin.PostJson("/v1/tenants", """{"id":"acme"}""")).Ok(201);
+        var issued = await (await admin.PostAsync("/v1/tenants/acme/api-keys", null)).Ok(201);
+        using var tenant = server.Client((string)issued["key"]!);
+        await using var stream = await EventStream.OpenOkAsync(tenant, Events);
+        await stream.NextAsync(UsageEventStream.UsageEvent);
+        var waiting = await time.NextDelayAsync();
+
+        await (await admin.DeleteAsync($"/v1/tenants/acme/api-keys/{(string)issued["keyId"]!}")).Ok(204);
+        time.Clock.Advance(waiting);
+
+        var error = JsonNode.Parse((await stream.NextAsync(UsageEventStream.ErrorEvent)).Data)!;
+        Assert.Equal(401, (int)error["status"]!);
+        Assert.Equal("unauthorized", (string?)error["code"]);
+        Assert.Null(await stream.NextAsync());
+    }
+
+    [Fact]
+    public async Task A_stopping_gateway_takes_no_new_stream()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+        var lifetime = server.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();
+
+        // What a host does first when it stops; the gateway still answers requests while it drains.
+        lifetime.StopApplication();
+
+        var refused = await Refused(tenant, Events + "?interval=4");
+        await refused.Problem(503, "draining");
+        Assert.Equal(TimeSpan.FromSeconds(4), refused.Headers.RetryAfter?.Delta);
     }
 
     private static long StorageUsed(SseItem<string> usage) =>

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Quotas.Contracts;
+using Quotas.Gateway.Auth;
 using Quotas.Core.Tenants;
 using Quotas.Gateway.Problems;
 
@@ -36,7 +37,7 @@ internal static partial class UsageEventStream
         tenant.MapGet("/usage/events", Stream).WithName("StreamUsage")
             .WithDescription($"Server-sent events: '{UsageEvent}' (the tenant's stats) at once and every interval seconds (1 to {MaxIntervalSeconds}, " +
                 $"default {DefaultIntervalSeconds}); '{AlertEvent}' per alert, its sequence as id (send Last-Event-ID to resume); '{ErrorEvent}' (problem details) before the stream ends on a failure. " +
-                "503 when the gateway holds its most streams open: poll GET usage and alerts instead.")
+                "503 when the gateway holds its most streams open (poll GET usage and alerts instead) or is stopping. The key is checked at every interval.")
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
@@ -47,6 +48,7 @@ internal static partial class UsageEventStream
         IGrainFactory grains,
         TimeProvider time,
         EventStreamSlots slots,
+        CallerResolver callers,
         IHostApplicationLifetime lifetime,
         ILoggerFactory loggers)
     {
@@ -61,22 +63,35 @@ internal static partial class UsageEventStream
             return Problem.Validation(context, ValidationCodes.Invalid, "Last-Event-ID must be the id of an alert event this stream sent (a whole number); omit it to start with every alert kept.");
         }
 
+        // A stopping gateway takes no new stream: its clients are to reconnect to another one, not to get one event and an end.
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            return Unavailable(context, every, "draining", "This gateway is stopping; connect again, to another gateway.");
+        }
+
+        // The slot is taken before the tenant is read, so that what the bound keeps away includes those reads.
+        if (slots.TryTake() is not { } slot)
+        {
+            return Unavailable(context, every, "too_many_streams",
+                $"This gateway holds as many event streams open as it may; poll GET /v1/tenants/{tenantId}/usage and /alerts instead, or retry later.");
+        }
+
+        // Freed when the request ends, however it ends (an unknown tenant below, or a client gone before any event).
+        context.Response.RegisterForDispose(slot);
+
         // Read before the response starts, so that an unknown tenant or an unreachable cluster gets an ordinary problem answer.
         var grain = grains.GetGrain<ITenantGrain>(tenantId);
         var stats = await grain.GetStats();
         var alerts = await grain.GetAlerts(after);
-        if (slots.TryTake() is not { } slot)
-        {
-            context.Response.Headers.RetryAfter = every.TotalSeconds.ToString(CultureInfo.InvariantCulture);
-            return Problem.Result(context, Problem.Details(context, StatusCodes.Status503ServiceUnavailable, ProblemTypes.Unavailable, "Unavailable",
-                "This gateway holds as many event streams open as it may; poll GET /v1/tenants/{tenantId}/usage and /alerts instead, or retry later.", "too_many_streams"));
-        }
+        var feed = new Feed(tenantId, grain, every, time, context, callers, lifetime.ApplicationStopping, loggers.CreateLogger(typeof(UsageEventStream).FullName!));
+        return TypedResults.ServerSentEvents(feed.Events(new Snapshot(stats, alerts), after));
+    }
 
-        // Freed when the request ends, however it ends (the events may never be enumerated if the client leaves first).
-        context.Response.RegisterForDispose(slot);
-        var first = new Snapshot(stats, alerts);
-        var feed = new Feed(grain, every, time, context, lifetime.ApplicationStopping, loggers.CreateLogger(typeof(UsageEventStream).FullName!));
-        return TypedResults.ServerSentEvents(feed.Events(first, after));
+    /// <summary>A 503 whose Retry-After is the interval asked for: a client told to poll instead polls at that pace.</summary>
+    private static IResult Unavailable(HttpContext context, TimeSpan every, string code, string detail)
+    {
+        context.Response.Headers.RetryAfter = every.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+        return Problem.Result(context, Problem.Details(context, StatusCodes.Status503ServiceUnavailable, ProblemTypes.Unavailable, "Unavailable", detail, code));
     }
 
     private static bool TryLastEventId(HttpRequest request, out long after)
@@ -88,7 +103,15 @@ internal static partial class UsageEventStream
 
     private sealed record Snapshot(TenantStats Stats, IReadOnlyList<QuotaAlert> Alerts);
 
-    private sealed partial class Feed(ITenantGrain grain, TimeSpan every, TimeProvider time, HttpContext context, CancellationToken stopping, ILogger logger)
+    private sealed partial class Feed(
+        string tenantId,
+        ITenantGrain grain,
+        TimeSpan every,
+        TimeProvider time,
+        HttpContext context,
+        CallerResolver callers,
+        CancellationToken stopping,
+        ILogger logger)
     {
         public async IAsyncEnumerable<SseItem<string>> Events(Snapshot first, long after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
@@ -145,8 +168,19 @@ internal static partial class UsageEventStream
         {
             try
             {
-                var stats = await grain.GetStats();
-                var alerts = await grain.GetAlerts(after);
+                // The key is checked again at every interval (from the resolver's cache), so that a revoked key, or one
+                // of a deleted tenant, ends its streams as it ends every other request.
+                var caller = await callers.ResolveAsync(context).AsTask().WaitAsync(cancellationToken);
+                if (caller is null || !caller.MayAccess(tenantId))
+                {
+                    return (null, caller is null
+                        ? Problem.Details(context, StatusCodes.Status401Unauthorized, ProblemTypes.Unauthorized, "Unauthorized",
+                            "The API key is no longer valid (revoked, or of a deleted tenant); connect again with a valid key.", "unauthorized")
+                        : Problem.Details(context, StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Not found", $"Tenant '{tenantId}' does not exist.", "not_found"));
+                }
+
+                var stats = await grain.GetStats().WaitAsync(cancellationToken);
+                var alerts = await grain.GetAlerts(after).WaitAsync(cancellationToken);
                 return (new Snapshot(stats, alerts), null);
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested)

@@ -19,9 +19,30 @@ public sealed class AlertAndStatsTests
         tenant.Release(ten, T0);      // 80: 95 re-armed, 80 still crossed
         tenant.Acquire("slots", 15, Hour, null, T0);
         Assert.Equal([80, 95, 95], tenant.Alerts.Items.Select(a => a.ThresholdPercent));
-        Assert.Equal(3, tenant.Alerts.LastSequence);
-        Assert.Single(tenant.Alerts.After(2));
+        var sequences = tenant.Alerts.Items.Select(a => a.Sequence).ToList();
+        Assert.Equal(Micros(T0) + 2, tenant.Alerts.LastSequence);
+        Assert.Equal([Micros(T0), Micros(T0) + 1, Micros(T0) + 2], sequences);
+        Assert.Single(tenant.Alerts.After(sequences[1]));
     }
+
+    [Fact]
+    public void A_feed_started_later_numbers_its_alerts_above_an_earlier_feeds_so_a_remembered_sequence_misses_none()
+    {
+        // A tenant's alerts live in memory: an activation starts a new feed. A stream that saw the first one's last
+        // alert resumes after it and must get every alert of the second.
+        var first = Basic("alerts", QuotaDefinition.Gauge("slots", QuotaLimit.Hard(100)));
+        first.Acquire("slots", 96, Hour, null, T0);
+        var seen = first.Alerts.LastSequence;
+
+        var second = Basic("alerts", QuotaDefinition.Gauge("slots", QuotaLimit.Hard(100)));
+        second.Acquire("slots", 81, Hour, null, T0.AddMilliseconds(1));
+
+        var resumed = second.Alerts.After(seen);
+        Assert.Equal([80], resumed.Select(a => a.ThresholdPercent));
+        Assert.True(resumed[0].Sequence > seen);
+    }
+
+    private static long Micros(DateTimeOffset at) => (at - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
 
     [Fact]
     public void Alert_feed_is_bounded()
@@ -34,7 +55,8 @@ public sealed class AlertAndStatsTests
         }
 
         Assert.Equal(AlertFeed.Capacity, tenant.Alerts.Items.Count);
-        Assert.Equal(200, tenant.Alerts.LastSequence);
+        Assert.Equal(Micros(T0) + 199, tenant.Alerts.LastSequence);
+        Assert.Equal(tenant.Alerts.LastSequence, tenant.Alerts.Items[^1].Sequence);
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public sealed class SdkUsageStreamTests
     }
 
     [Fact]
-    public async Task When_the_gateway_ends_the_stream_the_sdk_connects_again_after_the_interval_and_goes_on_after_the_last_alert()
+    public async Task The_sdk_connects_again_after_an_end_a_lost_connection_or_a_busy_gateway_goes_on_after_the_last_alert_and_stops_on_a_4xx()
     {
         var time = new RecordingTimeProvider();
         var lastEventIds = new List<string?>();
@@ -48,8 +48,11 @@ public sealed class SdkUsageStreamTests
             {
                 // The gateway stops: its stream ends after two events.
                 1 => Events(Alert(1, 80) + Usage(100, retryMilliseconds: 3000)),
-                2 => Events(Alert(2, 95) + Usage(200, retryMilliseconds: null)),
-                _ => Events("event: error\ndata: {\"type\":\"https://quotas.dev/problems/not-found\",\"status\":404,\"code\":\"not_found\",\"detail\":\"Tenant 'acme' does not exist.\"}\n\n"),
+                2 => Problem(HttpStatusCode.ServiceUnavailable, "too_many_streams"),
+                3 => throw new HttpRequestException("Connection refused"),
+                4 => Events(Error(HttpStatusCode.ServiceUnavailable, "unavailable")),
+                5 => Events(Alert(2, 95) + Usage(200, retryMilliseconds: null)),
+                _ => Events(Error(HttpStatusCode.NotFound, "not_found")),
             };
         });
         var sdk = new QuotasClient(new HttpClient(handler), new QuotasClientOptions
@@ -57,6 +60,7 @@ public sealed class SdkUsageStreamTests
             BaseAddress = new Uri("http://quotas.test"),
             ApiKey = "qk_0123456789abcdef_secret",
             TimeProvider = time,
+            MaxRetries = 0,
         });
         await using var events = sdk.Usage.StreamAsync("acme").GetAsyncEnumerator();
 
@@ -66,15 +70,28 @@ public sealed class SdkUsageStreamTests
         Assert.Equal(TimeSpan.FromSeconds(3), await time.NextDelayAsync());
         Assert.Single(lastEventIds);
         time.Clock.Advance(TimeSpan.FromSeconds(3));
+
+        // A busy gateway, a lost connection and a transient error event each wait longer (twice, with jitter) and try again.
+        var backoffs = new List<TimeSpan>();
+        for (var failure = 1; failure <= 3; failure++)
+        {
+            backoffs.Add(await time.NextDelayAsync());
+            time.Clock.Advance(backoffs[^1]);
+        }
+
         Assert.Equal(2, Assert.IsType<UsageAlertRaised>(await reconnect).Alert.Sequence);
         Assert.Equal(200, Assert.IsType<UsageSnapshot>(await Next(events)).Stats.Reported.Single().Current);
+        Assert.InRange(backoffs[0], TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(3));
+        Assert.InRange(backoffs[1], TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(6));
+        Assert.InRange(backoffs[2], TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(12));
 
         var ended = Next(events);
-        time.Clock.Advance(await time.NextDelayAsync());
+        Assert.Equal(TimeSpan.FromSeconds(3), await time.NextDelayAsync());
+        time.Clock.Advance(TimeSpan.FromSeconds(3));
         var error = await Assert.ThrowsAsync<QuotasApiException>(() => ended);
         Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
         Assert.Equal("not_found", error.Code);
-        Assert.Equal([null, "1", "2"], lastEventIds);
+        Assert.Equal([null, "1", "1", "1", "1", "2"], lastEventIds);
         Assert.All(handler.Attempts, a => Assert.Equal("/v1/tenants/acme/usage/events", a.Path));
     }
 
@@ -103,6 +120,14 @@ public sealed class SdkUsageStreamTests
     {
         Content = new StringContent(text, Encoding.UTF8, "text/event-stream"),
     };
+
+    private static HttpResponseMessage Problem(HttpStatusCode status, string code) => new(status)
+    {
+        Content = new StringContent($"{{\"status\":{(int)status},\"code\":\"{code}\"}}", Encoding.UTF8, "application/problem+json"),
+    };
+
+    private static string Error(HttpStatusCode status, string code) =>
+        $"event: error\ndata: {{\"type\":\"https://quotas.dev/problems/x\",\"status\":{(int)status},\"code\":\"{code}\",\"detail\":\"{code}\"}}\n\n";
 
     private static string Alert(long sequence, int threshold) =>
         $"event: alert\nid: {sequence}\ndata: {{\"sequence\":{sequence},\"at\":\"2026-12-05T00:00:00Z\",\"kind\":\"reportedGauge\",\"quota\":\"storage_bytes\",\"thresholdPercent\":{threshold},\"usage\":900,\"limit\":1000}}\n\n";
