@@ -29,11 +29,15 @@ public sealed partial class DashboardAssetTests
         Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.True(page.Headers.CacheControl?.NoCache);
         var html = await page.Content.ReadAsStringAsync();
-        Assert.Contains("src=\"/dashboard/dashboard.js\"", html, StringComparison.Ordinal);
         Assert.Contains("href=\"/dashboard/dashboard.css\"", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script>", html, StringComparison.Ordinal);
 
-        Assert.Equal("text/javascript", (await anonymous.GetAsync("/dashboard/dashboard.js")).Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<script type=\"module\" src=\"/dashboard/dashboard.js\">", html, StringComparison.Ordinal);
+        foreach (var module in new[] { "dashboard.js", "api.js", "sse.js", "view.js" })
+        {
+            Assert.Equal("text/javascript", (await anonymous.GetAsync("/dashboard/" + module)).Content.Headers.ContentType?.MediaType);
+        }
+
         Assert.Equal("text/css", (await anonymous.GetAsync("/dashboard/dashboard.css")).Content.Headers.ContentType?.MediaType);
     }
 
@@ -42,7 +46,7 @@ public sealed partial class DashboardAssetTests
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
         using var anonymous = server.Client(null);
-        var script = await anonymous.GetStringAsync("/dashboard/dashboard.js");
+        var script = await anonymous.GetStringAsync("/dashboard/api.js");
         var routes = server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.Contains("GET") == true)
             .Select(e => "/" + e.RoutePattern.RawText!.Trim('/'))

@@ -53,6 +53,56 @@ public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Brows
     }
 
     [Fact]
+    public async Task A_stream_that_ends_without_an_event_as_behind_a_buffering_proxy_counts_as_failed_and_the_page_polls()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+        var (page, errors) = await browser.NewPageAsync();
+        var streams = 0;
+        await page.RouteAsync("**/usage/events**", route =>
+        {
+            Interlocked.Increment(ref streams);
+            return route.FulfillAsync(new RouteFulfillOptions { Status = 200, ContentType = "text/event-stream", Body = "" });
+        });
+
+        await SignInAsync(page, server, tenant.DefaultRequestHeaders.Authorization!.Parameter!, "acme");
+
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("polling every 1 s");
+        await Expect(Row(page, "reported", "storage_bytes")).ToContainTextAsync("0 / 1000");
+        Assert.Equal(3, Volatile.Read(ref streams));
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task The_event_parser_reads_fields_comments_multi_line_data_and_a_CRLF_split_across_chunks()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        var (page, errors) = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(server.Address, "/dashboard").ToString());
+
+        var parsed = await page.EvaluateAsync<string>("""
+            async () => {
+              const { serverSentEvents } = await import('/dashboard/sse.js');
+              const chunks = [': a comment\r', '\nevent: usage\r', '\nid: 7\nretry: 2000\ndata: {"a":\r\n', 'data: 1}\r\n\r', '\n', 'data: second\n\n', 'data: never ended'];
+              const body = new ReadableStream({ start(c) { for (const s of chunks) c.enqueue(new TextEncoder().encode(s)); c.close(); } });
+              const events = [];
+              for await (const e of serverSentEvents(body)) events.push(e);
+              return JSON.stringify(events);
+            }
+            """);
+
+        var events = System.Text.Json.Nodes.JsonNode.Parse(parsed)!.AsArray();
+        Assert.Equal(2, events.Count);
+        Assert.Equal("usage", (string?)events[0]!["type"]);
+        Assert.Equal("{\"a\":\n1}", (string?)events[0]!["data"]);
+        Assert.Equal("7", (string?)events[0]!["id"]);
+        Assert.Equal(2000, (int)events[0]!["retry"]!);
+        Assert.Equal("message", (string?)events[1]!["type"]);
+        Assert.Equal("second", (string?)events[1]!["data"]);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task The_admin_sees_the_cluster_and_the_tenants_and_can_watch_one()
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);

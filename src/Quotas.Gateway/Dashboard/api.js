@@ -1,0 +1,63 @@
+// The API as the dashboard calls it: the routes, the bearer key, problem details.
+
+// The routes it calls, written as the gateway maps them (a test checks each against the gateway's routes).
+export const Routes = {
+  tenants: '/v1/tenants',
+  silos: '/v1/cluster/silos',
+  usage: '/v1/tenants/{tenantId}/usage',
+  alerts: '/v1/tenants/{tenantId}/alerts',
+  usageEvents: '/v1/tenants/{tenantId}/usage/events',
+};
+
+/** An error answer of the API, with its problem details. */
+export class ProblemError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+
+  /** Waiting may help (the cluster, or this gateway, is busy or down); else the request itself is wrong. */
+  get transient() {
+    return this.status >= 500 || this.status === 429;
+  }
+}
+
+export function route(template, values = {}, query = '') {
+  return template.replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(values[name])) + query;
+}
+
+export async function problemOf(response) {
+  try {
+    return await response.json();
+  } catch {
+    return { title: response.statusText };
+  }
+}
+
+/** GET of a JSON route with the session's key; an error answer throws ProblemError. */
+export async function call(key, template, values, query, signal) {
+  const response = await fetch(route(template, values, query), {
+    headers: { Authorization: `Bearer ${key}`, Accept: 'application/json' },
+    cache: 'no-store',
+    signal,
+  });
+  if (!response.ok) {
+    throw new ProblemError(response.status, await problemOf(response));
+  }
+
+  return response.json();
+}
+
+/** Resolves after the time, or at once when the signal aborts. */
+export function sleep(milliseconds, signal) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, milliseconds);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

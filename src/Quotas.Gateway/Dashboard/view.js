@@ -1,0 +1,76 @@
+// What the page shows; every value from the API goes in as text, never as markup.
+
+const AlertsShown = 50;
+const $ = (id) => document.getElementById(id);
+
+export function showProblem(error) {
+  const box = $('problem');
+  if (!error) {
+    box.hidden = true;
+    return;
+  }
+
+  const problem = error.problem || {};
+  box.textContent = `${error.message}${problem.code ? ` (${problem.code})` : ''}${problem.traceId ? ` — trace ${problem.traceId}` : ''}`;
+  box.hidden = false;
+}
+
+export function setConnection(mode, text) {
+  const badge = $('connection');
+  badge.dataset.mode = mode;
+  badge.textContent = text;
+}
+
+export function cell(row, text) {
+  const td = row.insertCell();
+  td.textContent = text;
+  return td;
+}
+
+export function fill(table, items, addRow) {
+  const body = table.tBodies[0];
+  body.replaceChildren();
+  for (const item of items) {
+    addRow(body.insertRow(), item);
+  }
+}
+
+function quotaRow(row, quota) {
+  row.dataset.quota = quota.quota;
+  cell(row, quota.quota);
+  cell(row, quota.limit < 0 ? `${quota.current} (unlimited)` : `${quota.current} / ${quota.limit}`);
+  const bar = document.createElement('div');
+  bar.className = 'bar';
+  const percent = Math.min(100, Math.max(0, quota.utilizationPercent ?? 0));
+  bar.dataset.level = percent >= 100 ? 'full' : percent >= 80 ? 'high' : 'ok';
+  const used = document.createElement('span');
+  used.style.width = `${percent}%`;
+  bar.append(used);
+  row.insertCell().append(bar);
+  cell(row, quota.resetsAt ? `resets ${new Date(quota.resetsAt).toLocaleTimeString()}` : '');
+}
+
+export function renderUsage(stats) {
+  $('tenant-id').textContent = stats.tenant;
+  $('tenant-status').textContent = stats.status;
+  $('updated').textContent = new Date(stats.at).toLocaleTimeString();
+  $('updated').dateTime = stats.at;
+  for (const kind of ['gauges', 'rates', 'budgets', 'reported']) {
+    fill($(kind), stats[kind], quotaRow);
+  }
+}
+
+export function clearAlerts() {
+  $('alerts').replaceChildren();
+}
+
+export function addAlert(alert) {
+  const list = $('alerts');
+  const item = document.createElement('li');
+  item.dataset.sequence = alert.sequence;
+  item.textContent = `${new Date(alert.at).toLocaleString()}: ${alert.quota} (${alert.kind}) reached ${alert.thresholdPercent}% — ${alert.usage} of ${alert.limit}`;
+  list.prepend(item);
+  while (list.children.length > AlertsShown) {
+    list.lastElementChild.remove();
+  }
+}
