@@ -22,6 +22,7 @@ public static class GatewayServices
         services.AddSingleton(new AdminKey(string.IsNullOrEmpty(options.AdminKey) ? GeneratedAdminKey() : options.AdminKey));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<CallerResolver>();
+        services.AddMetrics();
         services.AddSingleton<EventStreamSlots>();
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = StatusProblems.Complete);
         services.AddExceptionHandler<ExceptionProblems>();

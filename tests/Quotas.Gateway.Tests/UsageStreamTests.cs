@@ -117,6 +117,9 @@ public sealed class UsageStreamTests
         // The bound comes before the tenant is read: a full gateway does not even ask the cluster (an unknown tenant gets 503 too).
         using var admin = server.Admin();
         await (await Refused(admin, "/v1/tenants/nobody/usage/events")).Problem(503, "too_many_streams");
+        var metrics = Metrics.Samples.Parse(await server.Client(null).GetStringAsync("/metrics"));
+        Assert.Equal(1, metrics.Sum("quotas_gateway_event_streams"));
+        Assert.Equal(2, metrics.Sum("quotas_gateway_event_streams_refused_total"));
 
         await open.DisposeAsync();
         await WaitUntil(() => slots.Open == 0);

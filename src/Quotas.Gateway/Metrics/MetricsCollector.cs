@@ -14,10 +14,10 @@ namespace Quotas.Gateway.Metrics;
 public sealed class MetricsCollector : IDisposable
 {
     /// <summary>
-    /// ASP.NET Core's HTTP server metrics, the .NET runtime's, the actor runtime's and the service's (the
-    /// <c>Quotas</c> meter of the grains, which the gateway does not reference).
+    /// ASP.NET Core's HTTP server metrics, the .NET runtime's, the actor runtime's, the service's (the
+    /// <c>Quotas</c> meter of the grains, which the gateway does not reference) and the gateway's own.
     /// </summary>
-    public static readonly IReadOnlyList<string> DefaultMeters = ["Microsoft.AspNetCore.Hosting", "System.Runtime", SiloMetrics.MeterName, "Quotas"];
+    public static readonly IReadOnlyList<string> DefaultMeters = ["Microsoft.AspNetCore.Hosting", "System.Runtime", SiloMetrics.MeterName, "Quotas", Streams.EventStreamSlots.MeterName];
 
     /// <summary>Latency buckets in seconds, finer below 10 ms where the service's answers fall.</summary>
     private static readonly double[] s_secondsBuckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

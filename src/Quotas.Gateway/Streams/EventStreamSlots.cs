@@ -1,21 +1,38 @@
+using System.Diagnostics.Metrics;
+
 namespace Quotas.Gateway.Streams;
 
 /// <summary>
 /// Counts the event streams this gateway holds open, up to <see cref="GatewayOptions.MaxEventStreams"/>: each stream
 /// asks its tenant's grain every interval for as long as it lasts, so their number is bounded like any other load.
+/// Both show in <c>/metrics</c> (<c>quotas_gateway_event_streams</c>, <c>quotas_gateway_event_streams_refused_total</c>),
+/// so that an operator sees a gateway near its bound before clients fall back to polling.
 /// </summary>
-internal sealed class EventStreamSlots(GatewayOptions options)
+internal sealed class EventStreamSlots
 {
+    public const string MeterName = "Quotas.Gateway";
+
+    private readonly GatewayOptions _options;
+    private readonly Counter<long> _refused;
     private int _open;
+
+    public EventStreamSlots(GatewayOptions options, IMeterFactory meters)
+    {
+        _options = options;
+        var meter = meters.Create(MeterName);
+        meter.CreateObservableGauge("quotas.gateway.event_streams", () => (long)Open, "{stream}", "Usage event streams this gateway holds open.");
+        _refused = meter.CreateCounter<long>("quotas.gateway.event_streams.refused", "{stream}", "Usage event streams refused because the gateway held MaxEventStreams.");
+    }
 
     public int Open => Volatile.Read(ref _open);
 
     /// <summary>A slot for one stream, or null when all are taken; disposing the slot frees it (once).</summary>
     public IDisposable? TryTake()
     {
-        if (Interlocked.Increment(ref _open) > options.MaxEventStreams)
+        if (Interlocked.Increment(ref _open) > _options.MaxEventStreams)
         {
             Interlocked.Decrement(ref _open);
+            _refused.Add(1);
             return null;
         }
 
