@@ -47,6 +47,8 @@ public static class GatewayServices
             LogGeneratedAdminKey(app.Logger, app.Services.GetRequiredService<AdminKey>().Value);
         }
 
+        // Created now rather than at the first stream, so that its metrics show from the start.
+        app.Services.GetRequiredService<EventStreamSlots>();
         app.UseExceptionHandler();
         app.UseProblemsForEmptyErrors();
         app.UseRouting();

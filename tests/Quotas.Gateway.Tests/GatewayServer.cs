@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -57,12 +58,14 @@ public sealed class GatewayServer : IAsyncDisposable
     /// <param name="time">The silos' clock.</param>
     /// <param name="wrapGrains">Wraps the grain factory the gateway calls through, so that a test can hold or watch a call.</param>
     /// <param name="gatewayTime">The gateway's own clock (its key cache, its event streams' intervals); the system's when null.</param>
+    /// <param name="inFront">Middleware put in front of the gateway, as a proxy would be.</param>
     public static async Task<GatewayServer> StartAsync(
         Backend backend,
         Action<GatewayOptions>? configure = null,
         TimeProvider? time = null,
         Func<IGrainFactory, IGrainFactory>? wrapGrains = null,
-        TimeProvider? gatewayTime = null)
+        TimeProvider? gatewayTime = null,
+        Func<HttpContext, Func<Task>, Task>? inFront = null)
     {
         var storage = backend == Backend.EmbeddedSqlite ? TestStorage.Sqlite() : TestStorage.PostgreSql();
         var options = new TestClusterOptions
@@ -96,6 +99,11 @@ public sealed class GatewayServer : IAsyncDisposable
 
         builder.Services.AddQuotasMetrics();
         var app = builder.Build();
+        if (inFront is not null)
+        {
+            app.Use(inFront);
+        }
+
         app.MapQuotasGateway();
         app.MapQuotasMetrics();
         await app.StartAsync();

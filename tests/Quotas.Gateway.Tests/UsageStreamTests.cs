@@ -106,6 +106,10 @@ public sealed class UsageStreamTests
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, o => o.MaxEventStreams = 1);
         using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
         var slots = server.Services.GetRequiredService<EventStreamSlots>();
+        var atStart = Metrics.Samples.Parse(await server.Client(null).GetStringAsync("/metrics"));
+        Assert.Equal(1, atStart.Count("quotas_gateway_event_streams"));
+        Assert.Equal(1, atStart.Count("quotas_gateway_event_streams_refused_total"));
+        Assert.Equal(0, atStart.Sum("quotas_gateway_event_streams") + atStart.Sum("quotas_gateway_event_streams_refused_total"));
 
         await using var open = await EventStream.OpenOkAsync(tenant, Events + "?interval=3");
         await open.NextAsync(UsageEventStream.UsageEvent);

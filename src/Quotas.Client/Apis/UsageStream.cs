@@ -27,19 +27,28 @@ internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? inter
         string? lastAlert = null;
         var reconnectAfter = interval ?? s_defaultInterval;
         var failures = 0;
+        using var watchdog = new IdleWatchdog(api.Time);
         while (true)
         {
-            var response = await ConnectAsync(lastAlert, cancellationToken).ConfigureAwait(false);
-            failures = response is null ? failures + 1 : failures;
+            // Each connection can be dropped on its own: by the watchdog when no event comes for two intervals and
+            // five seconds (a proxy that buffers the stream, a connection that died without a word).
+            using var connection = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            watchdog.Watch(connection, IdleLimit(reconnectAfter));
+            var response = await ConnectAsync(lastAlert, connection.Token, cancellationToken).ConfigureAwait(false);
+            var failed = response is null;
+            var received = 0;
             using (response)
             {
-                var body = response is null ? Stream.Null : await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                var events = SseParser.Create(body).EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+                var body = response is null ? Stream.Null : await ReadBodyAsync(response, connection.Token, cancellationToken).ConfigureAwait(false);
+                var events = SseParser.Create(body).EnumerateAsync(connection.Token).GetAsyncEnumerator(connection.Token);
                 await using (events.ConfigureAwait(false))
                 {
                     while (await NextAsync(events, cancellationToken).ConfigureAwait(false))
                     {
                         var item = events.Current;
+                        reconnectAfter = item.ReconnectionInterval ?? reconnectAfter;
+                        watchdog.Watch(connection, IdleLimit(reconnectAfter));
+                        received++;
                         if (item.EventType == ErrorEvent)
                         {
                             var problem = QuotasProblem.Parse(0, item.Data);
@@ -49,14 +58,12 @@ internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? inter
                                 throw new QuotasApiException(status, problem);
                             }
 
-                            failures++;
+                            failed = true;
                             break;
                         }
 
-                        failures = 0;
                         if (item.EventType == UsageEvent)
                         {
-                            reconnectAfter = item.ReconnectionInterval ?? reconnectAfter;
                             yield return new UsageSnapshot(Read<TenantStats>(item.Data));
                         }
                         else if (item.EventType == AlertEvent)
@@ -70,21 +77,25 @@ internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? inter
                 }
             }
 
-            // The gateway ended the stream (it is stopping), or could not serve it: connect again after the interval, and
-            // after twice as long for each failure in a row (up to a minute, with jitter, so that clients spread out).
+            watchdog.Stop();
+
+            // The gateway ended the stream (it is stopping) or could not serve it: connect again after about the
+            // interval, and after twice as long for each failure in a row (a connection without any event is one).
+            failures = failed || received == 0 ? failures + 1 : 0;
             await Task.Delay(Backoff(reconnectAfter, failures), api.Time, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>The stream's response; null when the gateway could not be reached or could not serve it for now.</summary>
-    private async Task<HttpResponseMessage?> ConnectAsync(string? lastAlert, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage?> ConnectAsync(string? lastAlert, CancellationToken connection, CancellationToken caller)
     {
         try
         {
-            return await api.OpenEventStreamAsync(path, lastAlert, cancellationToken).ConfigureAwait(false);
+            return await api.OpenEventStreamAsync(path, lastAlert, connection).ConfigureAwait(false);
         }
-        catch (HttpRequestException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException && !caller.IsCancellationRequested)
         {
+            // Refused, reset, timed out (HttpClient.Timeout) or dropped by the watchdog: try again later.
             return null;
         }
         catch (QuotasApiException exception) when (exception.StatusCode is { } status && IsTransient(status))
@@ -93,31 +104,45 @@ internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? inter
         }
     }
 
-    private static bool IsTransient(HttpStatusCode status) => status == HttpStatusCode.TooManyRequests || (int)status >= 500;
-
-    private static TimeSpan Backoff(TimeSpan interval, int failures)
+    private static async Task<Stream> ReadBodyAsync(HttpResponseMessage response, CancellationToken connection, CancellationToken caller)
     {
-        // A second at least: a proxy or gateway asking for no wait at all (retry: 0) would make the loop spin.
-        var wait = interval < s_shortestReconnect ? s_shortestReconnect : interval;
-        if (failures == 0)
+        try
         {
-            return wait;
+            return await response.Content.ReadAsStreamAsync(connection).ConfigureAwait(false);
         }
-
-        var grown = wait * Math.Pow(2, Math.Min(failures - 1, 6));
-        var capped = grown < s_longestReconnect ? grown : s_longestReconnect;
-        return capped * (0.5 + (Random.Shared.NextDouble() / 2));
+        catch (Exception exception) when (exception is IOException or HttpRequestException or OperationCanceledException && !caller.IsCancellationRequested)
+        {
+            return Stream.Null;
+        }
     }
 
-    /// <summary>Whether an event came; false when the stream ended or its connection dropped.</summary>
+    private static bool IsTransient(HttpStatusCode status) => status == HttpStatusCode.TooManyRequests || (int)status >= 500;
+
+    private static TimeSpan IdleLimit(TimeSpan interval) => (2 * interval) + TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// About the interval after an end (a quarter either way, so that the clients of a stopping gateway do not all come
+    /// back at once), twice as long for each failure in a row up to a minute, and a second at least: a proxy or
+    /// gateway asking for no wait at all (retry: 0) would make the loop spin.
+    /// </summary>
+    private static TimeSpan Backoff(TimeSpan interval, int failures)
+    {
+        var wait = interval * Math.Pow(2, Math.Min(failures, 7) - (failures > 0 ? 1 : 0));
+        wait = wait < s_longestReconnect ? wait : s_longestReconnect;
+        wait *= 0.75 + (Random.Shared.NextDouble() / 2);
+        return wait > s_shortestReconnect ? wait : s_shortestReconnect;
+    }
+
+    /// <summary>Whether an event came; false when the stream ended or its connection dropped (<paramref name="cancellationToken"/> is the caller's).</summary>
     private static async Task<bool> NextAsync(IAsyncEnumerator<SseItem<string>> events, CancellationToken cancellationToken)
     {
         try
         {
             return await events.MoveNextAsync().ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (exception is IOException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
+            // The connection dropped, or the watchdog dropped it: the caller did not cancel.
             return false;
         }
     }

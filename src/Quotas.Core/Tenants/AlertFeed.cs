@@ -5,7 +5,8 @@ namespace Quotas.Core.Tenants;
 /// feed lives in memory only (an activation of the tenant starts an empty one), so a sequence is the alert's time in
 /// microseconds since the Unix epoch, or one more than the sequence before when that is larger: the alerts of a later
 /// activation number above those of an earlier one, and a poller or stream that remembers the last it saw (a cursor,
-/// Last-Event-ID) neither misses the new alerts nor takes them for ones it saw. Sequences are not dense.
+/// Last-Event-ID) neither misses the new alerts nor takes them for ones it saw, as long as the silos' clocks agree to
+/// within the time between the activations. Sequences are not dense.
 /// </summary>
 public sealed class AlertFeed
 {

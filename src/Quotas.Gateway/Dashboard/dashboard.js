@@ -66,8 +66,10 @@ async function streamOnce(tenantId, state, signal) {
 
     return events > 0;
   } finally {
+    // Also when the page's own handling threw: a connection left open would hold one of the gateway's stream slots.
     clearTimeout(watchdog);
     signal.removeEventListener('abort', abort);
+    connection.abort();
   }
 }
 

@@ -13,15 +13,16 @@ internal sealed class EventStreamSlots
     public const string MeterName = "Quotas.Gateway";
 
     private readonly GatewayOptions _options;
-    private readonly Counter<long> _refused;
     private int _open;
+    private long _refused;
 
     public EventStreamSlots(GatewayOptions options, IMeterFactory meters)
     {
         _options = options;
         var meter = meters.Create(MeterName);
         meter.CreateObservableGauge("quotas.gateway.event_streams", () => (long)Open, "{stream}", "Usage event streams this gateway holds open.");
-        _refused = meter.CreateCounter<long>("quotas.gateway.event_streams.refused", "{stream}", "Usage event streams refused because the gateway held MaxEventStreams.");
+        // Observed at each scrape, so that both series show from the start, at zero.
+        meter.CreateObservableCounter("quotas.gateway.event_streams.refused", () => Interlocked.Read(ref _refused), "{stream}", "Usage event streams refused because the gateway held MaxEventStreams.");
     }
 
     public int Open => Volatile.Read(ref _open);
@@ -32,7 +33,7 @@ internal sealed class EventStreamSlots
         if (Interlocked.Increment(ref _open) > _options.MaxEventStreams)
         {
             Interlocked.Decrement(ref _open);
-            _refused.Add(1);
+            Interlocked.Increment(ref _refused);
             return null;
         }
 

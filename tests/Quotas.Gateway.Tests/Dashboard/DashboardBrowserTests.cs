@@ -74,6 +74,43 @@ public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Brows
     }
 
     [Fact]
+    public async Task A_stream_whose_events_a_proxy_holds_back_is_dropped_and_the_page_polls()
+    {
+        // In front of the gateway, as a buffering proxy: the stream's headers go out, its events never do.
+        var held = 0;
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, inFront: async (context, next) =>
+        {
+            if (!context.Request.Path.Value!.EndsWith("/usage/events", StringComparison.Ordinal))
+            {
+                await next();
+                return;
+            }
+
+            Interlocked.Increment(ref held);
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The page dropped the connection.
+            }
+        });
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+        var (page, errors) = await browser.NewPageAsync();
+
+        await SignInAsync(page, server, tenant.DefaultRequestHeaders.Authorization!.Parameter!, "acme");
+
+        // Three connections, each dropped after two intervals and five seconds without an event.
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("polling every 1 s", new() { Timeout = 60_000 });
+        await Expect(Row(page, "reported", "storage_bytes")).ToContainTextAsync("0 / 1000");
+        Assert.Equal(3, Volatile.Read(ref held));
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task The_event_parser_reads_fields_comments_multi_line_data_and_a_CRLF_split_across_chunks()
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);

@@ -27,7 +27,12 @@ internal sealed class RecordingTimeProvider(ManualTimeProvider clock) : TimeProv
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = clock.CreateTimer(callback, state, dueTime, period);
-        _delays.Writer.TryWrite(dueTime);
+        if (dueTime != Timeout.InfiniteTimeSpan)
+        {
+            // A timer created unarmed (a watchdog armed later) is no delay the code under test waits for.
+            _delays.Writer.TryWrite(dueTime);
+        }
+
         return timer;
     }
 

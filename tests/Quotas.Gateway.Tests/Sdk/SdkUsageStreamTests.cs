@@ -67,9 +67,10 @@ public sealed class SdkUsageStreamTests
         Assert.Equal(1, Assert.IsType<UsageAlertRaised>(await Next(events)).Alert.Sequence);
         Assert.Equal(100, Assert.IsType<UsageSnapshot>(await Next(events)).Stats.Reported.Single().Current);
         var reconnect = Next(events);
-        Assert.Equal(TimeSpan.FromSeconds(3), await time.NextDelayAsync());
+        var afterEnd = await time.NextDelayAsync();
+        Assert.InRange(afterEnd, TimeSpan.FromSeconds(2.25), TimeSpan.FromSeconds(3.75));
         Assert.Single(lastEventIds);
-        time.Clock.Advance(TimeSpan.FromSeconds(3));
+        time.Clock.Advance(afterEnd);
 
         // A busy gateway, a lost connection and a transient error event each wait longer (twice, with jitter) and try again.
         var backoffs = new List<TimeSpan>();
@@ -81,18 +82,63 @@ public sealed class SdkUsageStreamTests
 
         Assert.Equal(2, Assert.IsType<UsageAlertRaised>(await reconnect).Alert.Sequence);
         Assert.Equal(200, Assert.IsType<UsageSnapshot>(await Next(events)).Stats.Reported.Single().Current);
-        Assert.InRange(backoffs[0], TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(3));
-        Assert.InRange(backoffs[1], TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(6));
-        Assert.InRange(backoffs[2], TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(12));
+        Assert.InRange(backoffs[0], TimeSpan.FromSeconds(2.25), TimeSpan.FromSeconds(3.75));
+        Assert.InRange(backoffs[1], TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(7.5));
+        Assert.InRange(backoffs[2], TimeSpan.FromSeconds(9), TimeSpan.FromSeconds(15));
 
         var ended = Next(events);
-        Assert.Equal(TimeSpan.FromSeconds(3), await time.NextDelayAsync());
-        time.Clock.Advance(TimeSpan.FromSeconds(3));
+        var afterSecondEnd = await time.NextDelayAsync();
+        Assert.InRange(afterSecondEnd, TimeSpan.FromSeconds(2.25), TimeSpan.FromSeconds(3.75));
+        time.Clock.Advance(afterSecondEnd);
         var error = await Assert.ThrowsAsync<QuotasApiException>(() => ended);
         Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
         Assert.Equal("not_found", error.Code);
         Assert.Equal([null, "1", "1", "1", "1", "2"], lastEventIds);
         Assert.All(handler.Attempts, a => Assert.Equal("/v1/tenants/acme/usage/events", a.Path));
+    }
+
+    [Fact]
+    public async Task A_connection_that_goes_silent_is_dropped_after_two_intervals_and_five_seconds_and_one_that_breaks_is_replaced()
+    {
+        var time = new RecordingTimeProvider();
+        var lastEventIds = new List<string?>();
+        var silent = new ScriptedBody(Alert(1, 80) + Usage(100, retryMilliseconds: 3000), then: ScriptedBody.End.Hang);
+        var handler = new RecordingHandler((attempt, request) =>
+        {
+            lastEventIds.Add(request.Headers.TryGetValues("Last-Event-ID", out var ids) ? ids.Single() : null);
+            return attempt switch
+            {
+                // Headers and two events, then nothing more, as behind a proxy that holds the rest back.
+                1 => Events(silent),
+                2 => Events(new ScriptedBody(Alert(2, 95), then: ScriptedBody.End.Break)),
+                _ => Events(Error(HttpStatusCode.NotFound, "not_found")),
+            };
+        });
+        var sdk = new QuotasClient(new HttpClient(handler), new QuotasClientOptions
+        {
+            BaseAddress = new Uri("http://quotas.test"),
+            ApiKey = "qk_0123456789abcdef_secret",
+            TimeProvider = time,
+        });
+        await using var events = sdk.Usage.StreamAsync("acme").GetAsyncEnumerator();
+        Assert.IsType<UsageAlertRaised>(await Next(events));
+        Assert.IsType<UsageSnapshot>(await Next(events));
+
+        // Silent since the last event: dropped 2 × 3 s + 5 s later, not before.
+        var next = Next(events);
+        await silent.Hanging.WaitAsync(TimeSpan.FromSeconds(30));
+        time.Clock.Advance(TimeSpan.FromSeconds(11) - TimeSpan.FromMilliseconds(1));
+        Assert.False(silent.HangingRead.IsCancellationRequested);
+        time.Clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(silent.HangingRead.IsCancellationRequested);
+        time.Clock.Advance(await time.NextDelayAsync());
+        Assert.Equal(2, Assert.IsType<UsageAlertRaised>(await next).Alert.Sequence);
+
+        // The second connection breaks after its event: connected again, after the last alert given.
+        var ended = Next(events);
+        time.Clock.Advance(await time.NextDelayAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await Assert.ThrowsAsync<QuotasApiException>(() => ended)).StatusCode);
+        Assert.Equal([null, "1", "2"], lastEventIds);
     }
 
     [Theory]
@@ -119,6 +165,11 @@ public sealed class SdkUsageStreamTests
     private static HttpResponseMessage Events(string text) => new(HttpStatusCode.OK)
     {
         Content = new StringContent(text, Encoding.UTF8, "text/event-stream"),
+    };
+
+    private static HttpResponseMessage Events(ScriptedBody body) => new(HttpStatusCode.OK)
+    {
+        Content = new StreamContent(body) { Headers = { ContentType = new("text/event-stream") } },
     };
 
     private static HttpResponseMessage Problem(HttpStatusCode status, string code) => new(status)
