@@ -7,6 +7,9 @@ export const Routes = {
   usage: '/v1/tenants/{tenantId}/usage',
   alerts: '/v1/tenants/{tenantId}/alerts',
   usageEvents: '/v1/tenants/{tenantId}/usage/events',
+  pools: '/v1/pools',
+  pool: '/v1/pools/{poolId}',
+  poolTenants: '/v1/pools/{poolId}/tenants',
 };
 
 /** An error answer of the API, with its problem details. */

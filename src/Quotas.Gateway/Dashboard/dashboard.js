@@ -3,12 +3,14 @@
 // alert routes where no stream can be held (a proxy that buffers it, a gateway holding its most streams).
 import { Routes, ProblemError, route, problemOf, call, sleep } from './api.js';
 import { serverSentEvents } from './sse.js';
-import { showProblem, setConnection, cell, fill, renderUsage, clearAlerts, addAlert } from './view.js';
+import { showProblem, setConnection, cell, fill, renderUsage, clearAlerts, addAlert, resources, renderStandings } from './view.js';
 
 const FailuresBeforePolling = 3;
 const PollingBeforeStreamingAgainMilliseconds = 60000;
 const AdminRefreshMilliseconds = 10000;
 const TenantsListed = 100;
+const PoolsListed = 100;
+const StandingsListed = 1000;
 
 const $ = (id) => document.getElementById(id);
 let session = null;
@@ -147,9 +149,19 @@ async function watchTenant(tenantId, signal) {
   }
 }
 
+function watchButton(onClick) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.textContent = 'Watch';
+  button.addEventListener('click', onClick);
+  return button;
+}
+
 async function watchCluster(signal) {
   $('admin').hidden = false;
   setConnection('polling', `refreshing every ${AdminRefreshMilliseconds / 1000} s`);
+  // Pools are read once: reading a pool activates it, and a page left open should not keep every pool active.
+  let poolsListed = false;
   while (!signal.aborted) {
     try {
       const [silos, tenants] = await Promise.all([
@@ -166,12 +178,18 @@ async function watchCluster(signal) {
         cell(row, tenant.name);
         cell(row, tenant.tier);
         cell(row, tenant.status);
-        const watch = document.createElement('button');
-        watch.type = 'button';
-        watch.textContent = 'Watch';
-        watch.addEventListener('click', () => start({ key: session.key, tenant: tenant.id, interval: session.interval }));
-        row.insertCell().append(watch);
+        row.insertCell().append(watchButton(() => start({ key: session.key, tenant: tenant.id, interval: session.interval, admin: true })));
       });
+      if (!poolsListed) {
+        const pools = await call(session.key, Routes.pools, {}, `?limit=${PoolsListed}`, signal);
+        fill($('pools'), pools.items, (row, pool) => {
+          cell(row, pool.id);
+          cell(row, resources(pool.capacity));
+          row.insertCell().append(watchButton(() => start({ key: session.key, pool: pool.id, interval: session.interval, admin: true })));
+        });
+        poolsListed = true;
+      }
+
       showProblem(null);
     } catch (error) {
       if (signal.aborted) {
@@ -193,10 +211,39 @@ async function watchCluster(signal) {
   }
 }
 
+/** Polls a pool's tenants' standings (admin): who holds what, who waits, and who goes next. */
+async function watchPool(poolId, signal) {
+  $('pool-view').hidden = false;
+  setConnection('polling', `polling every ${session.interval} s`);
+  // Its configuration is read once, when the view opens.
+  const pool = await call(session.key, Routes.pool, { poolId }, '', signal);
+  while (!signal.aborted) {
+    try {
+      // One page, read every interval: a pool with more tenants shows its first ones by id (the page says so).
+      const page = await call(session.key, Routes.poolTenants, { poolId }, `?limit=${StandingsListed}`, signal);
+      renderStandings(pool, page.items, page.nextCursor != null);
+      showProblem(null);
+    } catch (error) {
+      if (signal.aborted) {
+        return;
+      }
+
+      if (error instanceof ProblemError && !error.transient) {
+        throw error;
+      }
+
+      showProblem(error);
+    }
+
+    await sleep(session.interval * 1000, signal);
+  }
+}
+
 function stop() {
   session?.controller.abort();
   $('admin').hidden = true;
   $('tenant-view').hidden = true;
+  $('pool-view').hidden = true;
   setConnection('off', 'not connected');
 }
 
@@ -206,10 +253,12 @@ async function start(settings) {
   sessionStorage.setItem('quotas.dashboard', JSON.stringify(settings));
   $('sign-in').hidden = true;
   $('sign-out').hidden = false;
+  // The admin, watching one tenant or pool, can go back to the cluster's overview.
+  $('overview').hidden = !(settings.admin && (settings.tenant || settings.pool));
   showProblem(null);
   const { signal } = session.controller;
   try {
-    await (settings.tenant ? watchTenant(settings.tenant, signal) : watchCluster(signal));
+    await (settings.tenant ? watchTenant(settings.tenant, signal) : settings.pool ? watchPool(settings.pool, signal) : watchCluster(signal));
   } catch (error) {
     if (!signal.aborted) {
       stop();
@@ -225,8 +274,11 @@ $('sign-in').addEventListener('submit', (event) => {
   start({ key: $('key').value.trim(), tenant: $('tenant').value.trim(), interval });
 });
 
+$('overview').addEventListener('click', () => start({ key: session.key, interval: session.interval }));
+
 $('sign-out').addEventListener('click', () => {
   stop();
+  $('overview').hidden = true;
   sessionStorage.removeItem('quotas.dashboard');
   session = null;
   $('sign-out').hidden = true;

@@ -74,3 +74,28 @@ export function addAlert(alert) {
     list.lastElementChild.remove();
   }
 }
+
+/** A resource map as text: "cpu_millicores 500, workers 1". */
+export function resources(map) {
+  return Object.entries(map || {}).map(([name, amount]) => `${name} ${amount}`).join(', ');
+}
+
+/** A pool's tenants in the order the pool serves them: the least weighted share goes first. */
+export function renderStandings(pool, standings, more) {
+  $('pool-id').textContent = pool.id;
+  $('pool-more').hidden = !more;
+  $('pool-capacity').textContent = resources(pool.capacity);
+  $('pool-updated').textContent = new Date().toLocaleTimeString();
+  const ordered = [...standings].sort((a, b) => a.weightedShare - b.weightedShare || a.tenant.localeCompare(b.tenant));
+  fill($('standings'), ordered, (row, standing) => {
+    row.dataset.tenant = standing.tenant;
+    cell(row, standing.tenant);
+    cell(row, standing.tier ?? '');
+    cell(row, standing.weight);
+    cell(row, resources(standing.allocated));
+    cell(row, standing.queuedJobs);
+    cell(row, standing.leasedJobs);
+    cell(row, standing.completedJobs);
+    cell(row, standing.weightedShare.toFixed(4));
+  });
+}
