@@ -102,24 +102,14 @@ async function stream(tenantId, state, signal) {
   }
 }
 
-/** Polls the usage and the alerts after the last seen, for a minute; then streaming is tried again. */
-async function poll(tenantId, state, signal) {
-  setConnection('polling', `polling every ${session.interval} s`);
-  const until = Date.now() + PollingBeforeStreamingAgainMilliseconds;
+/**
+ * Runs read every so many milliseconds until the signal aborts or until passes: a failure that waiting may mend is
+ * shown and read is tried again; one it cannot (a 4xx) is thrown.
+ */
+async function every(milliseconds, signal, read, until = Infinity) {
   while (!signal.aborted && Date.now() < until) {
     try {
-      renderUsage(await call(session.key, Routes.usage, { tenantId }, '', signal));
-      let cursor = state.lastAlert;
-      do {
-        const query = cursor === null ? '?limit=100' : `?limit=100&cursor=${encodeURIComponent(cursor)}`;
-        const page = await call(session.key, Routes.alerts, { tenantId }, query, signal);
-        for (const alert of page.items) {
-          addAlert(alert);
-          state.lastAlert = String(alert.sequence);
-        }
-
-        cursor = page.nextCursor ?? null;
-      } while (cursor !== null);
+      await read();
       showProblem(null);
     } catch (error) {
       if (signal.aborted) {
@@ -133,8 +123,27 @@ async function poll(tenantId, state, signal) {
       showProblem(error);
     }
 
-    await sleep(session.interval * 1000, signal);
+    await sleep(milliseconds, signal);
   }
+}
+
+/** Polls the usage and the alerts after the last seen, for a minute; then streaming is tried again. */
+async function poll(tenantId, state, signal) {
+  setConnection('polling', `polling every ${session.interval} s`);
+  await every(session.interval * 1000, signal, async () => {
+    renderUsage(await call(session.key, Routes.usage, { tenantId }, '', signal));
+    let cursor = state.lastAlert;
+    do {
+      const query = cursor === null ? '?limit=100' : `?limit=100&cursor=${encodeURIComponent(cursor)}`;
+      const page = await call(session.key, Routes.alerts, { tenantId }, query, signal);
+      for (const alert of page.items) {
+        addAlert(alert);
+        state.lastAlert = String(alert.sequence);
+      }
+
+      cursor = page.nextCursor ?? null;
+    } while (cursor !== null);
+  }, Date.now() + PollingBeforeStreamingAgainMilliseconds);
 }
 
 async function watchTenant(tenantId, signal) {
@@ -162,53 +171,37 @@ async function watchCluster(signal) {
   setConnection('polling', `refreshing every ${AdminRefreshMilliseconds / 1000} s`);
   // Pools are read once: reading a pool activates it, and a page left open should not keep every pool active.
   let poolsListed = false;
-  while (!signal.aborted) {
-    try {
-      const [silos, tenants] = await Promise.all([
-        call(session.key, Routes.silos, {}, '?limit=100', signal),
-        call(session.key, Routes.tenants, {}, `?limit=${TenantsListed}`, signal),
-      ]);
-      fill($('silos'), silos.items, (row, silo) => {
-        cell(row, silo.address);
-        cell(row, silo.status);
-        cell(row, silo.activations ?? '');
+  await every(AdminRefreshMilliseconds, signal, async () => {
+    const [silos, tenants] = await Promise.all([
+      call(session.key, Routes.silos, {}, '?limit=100', signal),
+      call(session.key, Routes.tenants, {}, `?limit=${TenantsListed}`, signal),
+    ]).catch((error) => {
+      throw error instanceof ProblemError && error.status === 403
+        ? new ProblemError(403, { detail: 'This key is a tenant key: enter its tenant id to watch that tenant.', code: 'forbidden' })
+        : error;
+    });
+    fill($('silos'), silos.items, (row, silo) => {
+      cell(row, silo.address);
+      cell(row, silo.status);
+      cell(row, silo.activations ?? '');
+    });
+    fill($('tenants'), tenants.items, (row, tenant) => {
+      cell(row, tenant.id);
+      cell(row, tenant.name);
+      cell(row, tenant.tier);
+      cell(row, tenant.status);
+      row.insertCell().append(watchButton(() => start({ key: session.key, tenant: tenant.id, interval: session.interval, admin: true })));
+    });
+    if (!poolsListed) {
+      const pools = await call(session.key, Routes.pools, {}, `?limit=${PoolsListed}`, signal);
+      fill($('pools'), pools.items, (row, pool) => {
+        cell(row, pool.id);
+        cell(row, resources(pool.capacity));
+        row.insertCell().append(watchButton(() => start({ key: session.key, pool: pool.id, interval: session.interval, admin: true })));
       });
-      fill($('tenants'), tenants.items, (row, tenant) => {
-        cell(row, tenant.id);
-        cell(row, tenant.name);
-        cell(row, tenant.tier);
-        cell(row, tenant.status);
-        row.insertCell().append(watchButton(() => start({ key: session.key, tenant: tenant.id, interval: session.interval, admin: true })));
-      });
-      if (!poolsListed) {
-        const pools = await call(session.key, Routes.pools, {}, `?limit=${PoolsListed}`, signal);
-        fill($('pools'), pools.items, (row, pool) => {
-          cell(row, pool.id);
-          cell(row, resources(pool.capacity));
-          row.insertCell().append(watchButton(() => start({ key: session.key, pool: pool.id, interval: session.interval, admin: true })));
-        });
-        poolsListed = true;
-      }
-
-      showProblem(null);
-    } catch (error) {
-      if (signal.aborted) {
-        return;
-      }
-
-      if (error instanceof ProblemError && error.status === 403) {
-        throw new ProblemError(403, { detail: 'This key is a tenant key: enter its tenant id to watch that tenant.', code: 'forbidden' });
-      }
-
-      if (error instanceof ProblemError && !error.transient) {
-        throw error;
-      }
-
-      showProblem(error);
+      poolsListed = true;
     }
-
-    await sleep(AdminRefreshMilliseconds, signal);
-  }
+  });
 }
 
 /** Polls a pool's tenants' standings (admin): who holds what, who waits, and who goes next. */
@@ -217,26 +210,11 @@ async function watchPool(poolId, signal) {
   setConnection('polling', `polling every ${session.interval} s`);
   // Its configuration is read once, when the view opens.
   const pool = await call(session.key, Routes.pool, { poolId }, '', signal);
-  while (!signal.aborted) {
-    try {
-      // One page, read every interval: a pool with more tenants shows its first ones by id (the page says so).
-      const page = await call(session.key, Routes.poolTenants, { poolId }, `?limit=${StandingsListed}`, signal);
-      renderStandings(pool, page.items, page.nextCursor != null);
-      showProblem(null);
-    } catch (error) {
-      if (signal.aborted) {
-        return;
-      }
-
-      if (error instanceof ProblemError && !error.transient) {
-        throw error;
-      }
-
-      showProblem(error);
-    }
-
-    await sleep(session.interval * 1000, signal);
-  }
+  await every(session.interval * 1000, signal, async () => {
+    // One page, read every interval: a pool with more tenants shows its first ones by id (the page says so).
+    const page = await call(session.key, Routes.poolTenants, { poolId }, `?limit=${StandingsListed}`, signal);
+    renderStandings(pool, page.items, page.nextCursor != null);
+  });
 }
 
 function stop() {
