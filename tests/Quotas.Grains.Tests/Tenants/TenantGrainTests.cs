@@ -332,6 +332,34 @@ public sealed class TenantGrainTests
     }
 
     [Fact]
+    public async Task Alerts_of_a_tenant_activated_again_number_above_those_seen_before_so_a_remembered_cursor_misses_none()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var tenant = cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("alerted");
+        await tenant.Create(TenantConfig.Create("alerted", Tier.Basic, QuotaDefinition.SlidingWindow("api", QuotaLimit.Hard(10), TimeSpan.FromHours(1))));
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.True((await tenant.HitRate("api", 1)).Decision.Allowed);
+        }
+
+        var seen = Assert.Single(await tenant.GetAlerts(0)).Sequence;
+
+        // Collected while idle: the next call activates it again, with its alerts (and rate windows) in memory gone.
+        time.Advance(TimeSpan.FromSeconds(20));
+        Assert.True(await cluster.PrimarySilo.Silo.CollectIdleActivationsAsync(TimeSpan.FromSeconds(10)) >= 1);
+        Assert.Empty(await tenant.GetAlerts(0));
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.True((await tenant.HitRate("api", 1)).Decision.Allowed);
+        }
+
+        var resumed = Assert.Single(await tenant.GetAlerts(seen));
+        Assert.Equal(80, resumed.ThresholdPercent);
+        Assert.True(resumed.Sequence > seen);
+    }
+
+    [Fact]
     public async Task A_child_that_its_reactivated_parent_does_not_know_takes_the_parents_change_at_its_next_refresh()
     {
         var time = new ManualTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
