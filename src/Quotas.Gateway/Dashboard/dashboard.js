@@ -3,7 +3,7 @@
 // alert routes where no stream can be held (a proxy that buffers it, a gateway holding its most streams).
 import { Routes, ProblemError, route, problemOf, call, sleep } from './api.js';
 import { serverSentEvents } from './sse.js';
-import { showProblem, setConnection, cell, fill, renderUsage, clearAlerts, addAlert, resources, renderStandings } from './view.js';
+import { showProblem, setConnection, cell, fill, renderUsage, clearAlerts, addAlert, resources, renderStandings, clearStandings } from './view.js';
 
 const FailuresBeforePolling = 3;
 const PollingBeforeStreamingAgainMilliseconds = 60000;
@@ -207,11 +207,13 @@ async function watchCluster(signal) {
 /** Polls a pool's tenants' standings (admin): who holds what, who waits, and who goes next. */
 async function watchPool(poolId, signal) {
   $('pool-view').hidden = false;
+  clearStandings(poolId);
   setConnection('polling', `polling every ${session.interval} s`);
-  // Its configuration is read once, when the view opens.
-  const pool = await call(session.key, Routes.pool, { poolId }, '', signal);
+  let pool = null;
   await every(session.interval * 1000, signal, async () => {
-    // One page, read every interval: a pool with more tenants shows its first ones by id (the page says so).
+    // Its configuration is read once (capacity), its standings every interval: one page, so a pool with more
+    // tenants shows its first ones by id (the page says so).
+    pool ??= await call(session.key, Routes.pool, { poolId }, '', signal);
     const page = await call(session.key, Routes.poolTenants, { poolId }, `?limit=${StandingsListed}`, signal);
     renderStandings(pool, page.items, page.nextCursor != null);
   });
@@ -222,6 +224,7 @@ function stop() {
   $('admin').hidden = true;
   $('tenant-view').hidden = true;
   $('pool-view').hidden = true;
+  $('overview').hidden = true;
   setConnection('off', 'not connected');
 }
 
@@ -256,7 +259,6 @@ $('overview').addEventListener('click', () => start({ key: session.key, interval
 
 $('sign-out').addEventListener('click', () => {
   stop();
-  $('overview').hidden = true;
   sessionStorage.removeItem('quotas.dashboard');
   session = null;
   $('sign-out').hidden = true;

@@ -80,7 +80,19 @@ export function resources(map) {
   return Object.entries(map || {}).map(([name, amount]) => `${name} ${amount}`).join(', ');
 }
 
-/** A pool's tenants in the order the pool serves them: the least weighted share goes first. */
+/** Empties the pool view for another pool, so that nothing of the one shown before stays under its name. */
+export function clearStandings(poolId) {
+  $('pool-id').textContent = poolId;
+  $('pool-capacity').textContent = '';
+  $('pool-updated').textContent = '';
+  $('pool-more').hidden = true;
+  fill($('standings'), [], () => {});
+}
+
+/**
+ * A pool's tenants by weighted share, least first: who the pool serves first (among equal shares it serves the one it
+ * served longest ago, which the page cannot see; there it sorts by id).
+ */
 export function renderStandings(pool, standings, more) {
   $('pool-id').textContent = pool.id;
   $('pool-more').hidden = !more;

@@ -161,16 +161,19 @@ public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Brows
     }
 
     [Fact]
-    public async Task The_admin_watches_a_pool_its_tenants_standings_in_the_order_it_serves_them_and_goes_back()
+    public async Task The_admin_watches_a_pool_its_tenants_by_weighted_share_least_first_and_goes_back()
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
         using var admin = server.Admin();
         await (await admin.PostJson("/v1/pools", """{"id":"pool-a","capacity":{"cpu":1000}}""")).Ok(201);
         using var acme = server.Client(await admin.CreateTenantWithKey("acme"));
         using var zeta = server.Client(await admin.CreateTenantWithKey("zeta"));
-        await (await acme.PostJson("/v1/tenants/acme/pools/pool-a/jobs", """{"demand":{"cpu":100}}""", "a-1")).Ok(201);
-        await (await acme.PostJson("/v1/tenants/acme/pools/pool-a/jobs", """{"demand":{"cpu":100}}""", "a-2")).Ok(201);
+
+        // Acme's job comes first and runs, so acme holds the larger share and is listed after zeta: by share, not by id.
+        await (await acme.PostJson("/v1/tenants/acme/pools/pool-a/jobs", """{"demand":{"cpu":300}}""", "a-1")).Ok(201);
+        await (await admin.PostJson("/v1/pools/pool-a/workers/w1/leases", """{"freeCapacity":{"cpu":300},"leaseTtlSeconds":60}""")).Ok();
         await (await zeta.PostJson("/v1/tenants/zeta/pools/pool-a/jobs", """{"demand":{"cpu":100}}""", "z-1")).Ok(201);
+        await (await zeta.PostJson("/v1/tenants/zeta/pools/pool-a/jobs", """{"demand":{"cpu":100}}""", "z-2")).Ok(201);
         var (page, errors) = await browser.NewPageAsync();
 
         await SignInAsync(page, server, GatewayServer.AdminKey, tenant: "");
@@ -179,16 +182,20 @@ public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Brows
         await pool.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Watch" }).ClickAsync();
 
         await Expect(page.Locator("#pool-id")).ToHaveTextAsync("pool-a");
-        await Expect(page.Locator("#standings tr[data-tenant='acme']")).ToContainTextAsync("2");
-        await Expect(page.Locator("#standings tbody tr")).ToHaveCountAsync(2);
+        var rows = page.Locator("#standings tbody tr");
+        await Expect(rows).ToHaveCountAsync(2);
+        await Expect(rows.Nth(0)).ToHaveAttributeAsync("data-tenant", "zeta");
+        await Expect(rows.Nth(0).Locator("td").Nth(4)).ToHaveTextAsync("2");
+        await Expect(rows.Nth(1)).ToHaveAttributeAsync("data-tenant", "acme");
+        await Expect(rows.Nth(1).Locator("td").Nth(3)).ToHaveTextAsync("cpu 300");
+        await Expect(rows.Nth(1).Locator("td").Nth(5)).ToHaveTextAsync("1");
 
-        // A worker takes one job: fair order gives it to one tenant, which then holds it and goes last.
-        await (await admin.PostJson("/v1/pools/pool-a/workers/w1/leases", """{"freeCapacity":{"cpu":100},"leaseTtlSeconds":60}""")).Ok();
-        await Expect(page.Locator("#standings tbody tr").Last).ToContainTextAsync("cpu 100");
-        await Expect(page.Locator("#standings tbody tr").First).Not.ToContainTextAsync("cpu 100");
-
+        // Back at the overview, which reads the pools afresh.
+        await (await admin.PostJson("/v1/pools", """{"id":"pool-b","capacity":{"cpu":10}}""")).Ok(201);
         await page.ClickAsync("#overview");
-        await Expect(page.Locator("#pools tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#admin")).ToBeVisibleAsync();
+        await Expect(page.Locator("#pools tbody tr")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#overview")).ToBeHiddenAsync();
         await Expect(page.Locator("#pool-view")).ToBeHiddenAsync();
         Assert.Empty(errors);
     }
