@@ -2,7 +2,9 @@ namespace Quotas.Core.Tenants;
 
 /// <summary>
 /// Bounded per-tenant feed of alerts: the newest <see cref="Capacity"/> are kept, numbered by a growing sequence. The
-/// feed lives in memory only (an activation of the tenant starts an empty one), so a sequence is the alert's time in
+/// feed is stored with the tenant, but an alert raised by a call that writes nothing (a rate hit) is stored only by the
+/// next write (the tenant's grain writes within a second), and a crash before it loses it; so that its number is never
+/// given again, a sequence is the alert's time in
 /// microseconds since the Unix epoch, or one more than the sequence before when that is larger: the alerts of a later
 /// activation number above those of an earlier one, and a poller or stream that remembers the last it saw (a cursor,
 /// Last-Event-ID) neither misses the new alerts nor takes them for ones it saw, as long as the silos' clocks agree to
@@ -20,6 +22,24 @@ public sealed class AlertFeed
 
     /// <summary>Alerts after <paramref name="sequence"/>, for a poller that remembers where it was.</summary>
     public IReadOnlyList<QuotaAlert> After(long sequence) => _alerts.Where(a => a.Sequence > sequence).ToArray();
+
+    /// <summary>Takes a stored feed back (its newest <see cref="Capacity"/>); numbering goes on above it. Rows of earlier releases have none.</summary>
+    internal void Restore(IReadOnlyList<QuotaAlert>? stored)
+    {
+        foreach (var alert in (stored ?? []).Where(a => a is not null && a.Sequence > 0).OrderBy(a => a.Sequence).TakeLast(Capacity))
+        {
+            if (alert.Sequence > LastSequence)
+            {
+                _alerts.Enqueue(alert);
+                LastSequence = alert.Sequence;
+            }
+        }
+
+        while (_alerts.Count > Capacity)
+        {
+            _alerts.Dequeue();
+        }
+    }
 
     internal void Add(DateTimeOffset at, QuotaKind kind, string quota, int threshold, long usage, long limit)
     {

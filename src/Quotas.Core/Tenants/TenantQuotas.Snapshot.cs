@@ -18,6 +18,7 @@ public sealed partial class TenantQuotas
             Outbox = Outbox.ToSnapshot(),
             ChildDeliveries = ChildDeliveries.Last.OrderBy(p => p.Key, StringComparer.Ordinal)
                 .Select(p => new ChildDelivery(p.Key, p.Value, ChildDeliveries.EndedAt(p.Key))).ToList(),
+            Alerts = [.. Alerts.Items],
         };
         for (var i = 0; i < Gauges.Quotas.Count; i++)
         {
@@ -62,7 +63,7 @@ public sealed partial class TenantQuotas
     }
 
     /// <summary>Rebuilds a tenant from <see cref="ToSnapshot"/>. State for quotas no longer configured is dropped; rate windows
-    /// start empty.</summary>
+    /// start empty, and so do the thresholds' alert states (a tenant still above one may alert once more).</summary>
     public static TenantQuotas FromSnapshot(TenantSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -125,6 +126,7 @@ public sealed partial class TenantQuotas
             tenant.ChildDeliveries.Restore(delivery);
         }
 
+        tenant.Alerts.Restore(snapshot.Alerts);
         return tenant;
     }
 }

@@ -40,6 +40,9 @@ public sealed class TenantSnapshot
 
     /// <summary>The last delivery counted from each child's life; absent before.</summary>
     public List<ChildDelivery> ChildDeliveries { get; set; } = [];
+
+    /// <summary>The alert feed (its newest <see cref="AlertFeed.Capacity"/>, oldest first); absent before.</summary>
+    public List<QuotaAlert>? Alerts { get; set; }
 }
 
 /// <summary>The last delivery counted from a child's life; <see cref="ChildDeliveries.Ended"/> with the time once it ended.</summary>

@@ -59,10 +59,24 @@ public sealed partial class TenantGrain(
         try
         {
             await ExpireLeasesAsync();
+            await StoreNewAlertsAsync();
         }
         finally
         {
             await DeliverUsageInBackgroundAsync();
+        }
+    }
+
+    /// <summary>
+    /// Stores alerts that calls writing nothing raised (a rate hit crossing a threshold), so that they outlive the
+    /// activation: at most one write a second, and only when an alert came since the last write.
+    /// </summary>
+    private async Task StoreNewAlertsAsync()
+    {
+        var stored = state.State.Snapshot?.Alerts is { Count: > 0 } alerts ? alerts[^1].Sequence : 0;
+        if (_tenant is { } tenant && tenant.Alerts.LastSequence != stored)
+        {
+            await CommitAsync(tenant);
         }
     }
 

@@ -42,6 +42,26 @@ public sealed class AlertAndStatsTests
         Assert.True(resumed[0].Sequence > seen);
     }
 
+    [Fact]
+    public void The_feed_is_kept_in_the_snapshot_and_numbering_goes_on_above_it_while_rows_of_earlier_releases_have_none()
+    {
+        var tenant = Basic("alerts", QuotaDefinition.Gauge("slots", QuotaLimit.Hard(100)));
+        tenant.Acquire("slots", 96, Hour, null, T0);
+        var snapshot = tenant.ToSnapshot();
+
+        var restored = TenantQuotas.FromSnapshot(snapshot);
+        Assert.Equal(tenant.Alerts.Items, restored.Alerts.Items);
+        Assert.Equal(tenant.Alerts.LastSequence, restored.Alerts.LastSequence);
+
+        // Thresholds are armed afresh, so the restored tenant, still above them, alerts again; above the stored ones.
+        restored.Acquire("slots", 1, Hour, null, T0);
+        Assert.Equal([80, 95, 80, 95], restored.Alerts.Items.Select(a => a.ThresholdPercent));
+        Assert.True(restored.Alerts.Items[2].Sequence > tenant.Alerts.LastSequence);
+
+        snapshot.Alerts = null;
+        Assert.Empty(TenantQuotas.FromSnapshot(snapshot).Alerts.Items);
+    }
+
     private static long Micros(DateTimeOffset at) => (at - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
 
     [Fact]
