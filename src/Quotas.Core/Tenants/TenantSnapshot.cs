@@ -1,7 +1,7 @@
 namespace Quotas.Core.Tenants;
 
-/// <summary>What a tenant persists (System.Text.Json): configuration, leases, budgets and idempotency records. Rate windows,
-/// alert arming and the alert feed are in memory only.</summary>
+/// <summary>What a tenant persists (System.Text.Json): configuration, leases, budgets, idempotency records and the alert
+/// feed. Rate windows and which thresholds are crossed are in memory only.</summary>
 public sealed class TenantSnapshot
 {
     public const int CurrentVersion = 1;

@@ -59,24 +59,13 @@ public sealed partial class TenantGrain(
         try
         {
             await ExpireLeasesAsync();
-            await StoreNewAlertsAsync();
         }
         finally
         {
             await DeliverUsageInBackgroundAsync();
-        }
-    }
 
-    /// <summary>
-    /// Stores alerts that calls writing nothing raised (a rate hit crossing a threshold), so that they outlive the
-    /// activation: at most one write a second, and only when an alert came since the last write.
-    /// </summary>
-    private async Task StoreNewAlertsAsync()
-    {
-        var stored = state.State.Snapshot?.Alerts is { Count: > 0 } alerts ? alerts[^1].Sequence : 0;
-        if (_tenant is { } tenant && tenant.Alerts.LastSequence != stored)
-        {
-            await CommitAsync(tenant);
+            // Last: either write above may have stored them already.
+            await StoreNewAlertsAsync();
         }
     }
 
@@ -429,7 +418,7 @@ public sealed partial class TenantGrain(
 
     /// <summary>
     /// Commits the tenant rebuilt from its snapshot with <paramref name="change"/> applied, keeping what it holds in
-    /// memory only (rate windows, the requests peak, the alert feed).
+    /// memory only (rate windows, the requests peak) and its alert feed as it is.
     /// </summary>
     private async Task RebuildAsync(Action<TenantSnapshot> change)
     {

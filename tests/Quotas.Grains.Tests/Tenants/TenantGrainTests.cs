@@ -364,6 +364,37 @@ public sealed class TenantGrainTests
     }
 
     [Fact]
+    public async Task A_failed_write_of_new_alerts_keeps_the_rate_windows_and_is_tried_again_at_the_next_second()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var tenant = cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("alerted");
+        await tenant.Create(TenantConfig.Create("alerted", Tier.Basic, QuotaDefinition.SlidingWindow("api", QuotaLimit.Hard(10), TimeSpan.FromHours(1))));
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.True((await tenant.HitRate("api", 1)).Decision.Allowed);
+        }
+
+        var seen = Assert.Single(await tenant.GetAlerts(0));
+        faults.FailWritesOf = TenantGrain.GrainTypeName;
+        time.Advance(TimeSpan.FromSeconds(1));
+        await tenant.GetStats(); // queued behind the timer turn, whose write failed
+
+        // The window still holds its 8 hits: 2 more fit, the 11th is refused.
+        Assert.True((await tenant.HitRate("api", 2)).Decision.Allowed);
+        Assert.False((await tenant.HitRate("api", 1)).Decision.Allowed);
+
+        faults.FailWritesOf = null;
+        time.Advance(TimeSpan.FromSeconds(1));
+        await tenant.GetStats();
+        time.Advance(TimeSpan.FromSeconds(20));
+        Assert.True(await cluster.PrimarySilo.Silo.CollectIdleActivationsAsync(TimeSpan.FromSeconds(10)) >= 1);
+        Assert.Equal([80, 95], (await tenant.GetAlerts(0)).Select(a => a.ThresholdPercent));
+        Assert.Equal(seen, (await tenant.GetAlerts(0))[0]);
+    }
+
+    [Fact]
     public async Task A_child_that_its_reactivated_parent_does_not_know_takes_the_parents_change_at_its_next_refresh()
     {
         var time = new ManualTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
