@@ -185,8 +185,14 @@ internal static partial class UsageEventStream
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {
-                LogReadFailed(logger, exception, context.Request.Path, Problem.TraceId(context));
-                return (null, ExceptionProblems.Map(context, exception));
+                // A deleted tenant is the client's news, not the server's trouble: only a failure of the service is logged.
+                var problem = ExceptionProblems.Map(context, exception);
+                if (problem.Status >= StatusCodes.Status500InternalServerError)
+                {
+                    LogReadFailed(logger, exception, context.Request.Path, Problem.TraceId(context));
+                }
+
+                return (null, problem);
             }
             catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
@@ -196,7 +202,7 @@ internal static partial class UsageEventStream
 
         private static string Json<T>(T value) => JsonSerializer.Serialize(value, ApiJson.Options);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "The event stream {Path} (trace id {TraceId}) ended: its tenant could not be read")]
+        [LoggerMessage(Level = LogLevel.Warning, Message = "The event stream {Path} (trace id {TraceId}) ended: the service could not read its tenant")]
         private static partial void LogReadFailed(ILogger logger, Exception exception, string path, string traceId);
     }
 }
