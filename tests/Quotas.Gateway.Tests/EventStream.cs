@@ -49,13 +49,7 @@ public sealed class EventStream : IAsyncDisposable
     /// <summary>The next event, or null when the server ended the stream.</summary>
     public async Task<SseItem<string>?> NextAsync()
     {
-        var read = _events.MoveNextAsync().AsTask();
-        if (await Task.WhenAny(read, Task.Delay(s_readLimit)) != read)
-        {
-            throw new TimeoutException($"No event within {s_readLimit}.");
-        }
-
-        return await read ? _events.Current : null;
+        return await _events.MoveNextAsync().AsTask().WaitAsync(s_readLimit) ? _events.Current : null;
     }
 
     /// <summary>The next event, which must be of <paramref name="type"/>; its data.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.ServerSentEvents;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
@@ -96,8 +95,10 @@ public sealed class UsageStreamTests
 
         // An unknown tenant is found after the stream's slot was taken: the slot is given back with the answer.
         var slots = server.Services.GetRequiredService<EventStreamSlots>();
+        var freed = FreedAsync(slots);
         await (await Refused(admin, "/v1/tenants/nobody/usage/events")).Problem(404);
-        await WaitUntil(() => slots.Open == 0);
+        await freed;
+        Assert.Equal(0, slots.Open);
     }
 
     [Fact]
@@ -125,8 +126,10 @@ public sealed class UsageStreamTests
         Assert.Equal(1, metrics.Sum("quotas_gateway_event_streams"));
         Assert.Equal(2, metrics.Sum("quotas_gateway_event_streams_refused_total"));
 
+        var freed = FreedAsync(slots);
         await open.DisposeAsync();
-        await WaitUntil(() => slots.Open == 0);
+        await freed;
+        Assert.Equal(0, slots.Open);
         await using var next = await EventStream.OpenOkAsync(tenant, Events);
         await next.NextAsync(UsageEventStream.UsageEvent);
     }
@@ -212,13 +215,11 @@ public sealed class UsageStreamTests
         return response;
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
+    /// <summary>Completes when a stream gives its slot back (the server notices a request's end on its own time).</summary>
+    private static Task FreedAsync(EventStreamSlots slots)
     {
-        var waited = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "The condition did not hold within 30 s.");
-            await Task.Delay(5);
-        }
+        var freed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        slots.Freed += () => freed.TrySetResult();
+        return freed.Task.WaitAsync(TimeSpan.FromSeconds(30));
     }
 }

@@ -20,6 +20,9 @@ public sealed class AlertFeed
 
     public IReadOnlyList<QuotaAlert> Items => _alerts.ToArray();
 
+    /// <summary>The feed as stored with the tenant, oldest first (one copy: it is part of every write).</summary>
+    internal List<QuotaAlert> ToSnapshot() => [.. _alerts];
+
     /// <summary>Alerts after <paramref name="sequence"/>, for a poller that remembers where it was.</summary>
     public IReadOnlyList<QuotaAlert> After(long sequence) => _alerts.Where(a => a.Sequence > sequence).ToArray();
 

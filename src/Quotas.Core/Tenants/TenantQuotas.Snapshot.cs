@@ -18,7 +18,7 @@ public sealed partial class TenantQuotas
             Outbox = Outbox.ToSnapshot(),
             ChildDeliveries = ChildDeliveries.Last.OrderBy(p => p.Key, StringComparer.Ordinal)
                 .Select(p => new ChildDelivery(p.Key, p.Value, ChildDeliveries.EndedAt(p.Key))).ToList(),
-            Alerts = [.. Alerts.Items],
+            Alerts = Alerts.ToSnapshot(),
         };
         for (var i = 0; i < Gauges.Quotas.Count; i++)
         {

@@ -27,6 +27,9 @@ internal sealed class EventStreamSlots
 
     public int Open => Volatile.Read(ref _open);
 
+    /// <summary>Raised when a stream gives its slot back (the request ended, on whatever thread noticed it).</summary>
+    public event Action? Freed;
+
     /// <summary>A slot for one stream, or null when all are taken; disposing the slot frees it (once).</summary>
     public IDisposable? TryTake()
     {
@@ -49,6 +52,7 @@ internal sealed class EventStreamSlots
             if (Interlocked.Exchange(ref _freed, 1) == 0)
             {
                 Interlocked.Decrement(ref owner._open);
+                owner.Freed?.Invoke();
             }
         }
     }

@@ -81,10 +81,9 @@ internal static partial class UsageEventStream
 
         // Read before the response starts, so that an unknown tenant or an unreachable cluster gets an ordinary problem answer.
         var grain = grains.GetGrain<ITenantGrain>(tenantId);
-        var stats = await grain.GetStats();
-        var alerts = await grain.GetAlerts(after);
+        var first = await Snapshot.ReadAsync(grain, after, CancellationToken.None);
         var feed = new Feed(tenantId, grain, every, time, context, callers, lifetime.ApplicationStopping, loggers.CreateLogger(typeof(UsageEventStream).FullName!));
-        return TypedResults.ServerSentEvents(feed.Events(new Snapshot(stats, alerts), after));
+        return TypedResults.ServerSentEvents(feed.Events(first, after));
     }
 
     /// <summary>A 503 whose Retry-After is the interval asked for: a client told to poll instead polls at that pace.</summary>
@@ -101,7 +100,12 @@ internal static partial class UsageEventStream
         return text.Length == 0 || (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out after) && after >= 0);
     }
 
-    private sealed record Snapshot(TenantStats Stats, IReadOnlyList<QuotaAlert> Alerts);
+    /// <summary>What one event round sends: the tenant's stats and its alerts after the last sent.</summary>
+    private sealed record Snapshot(TenantStats Stats, IReadOnlyList<QuotaAlert> Alerts)
+    {
+        public static async Task<Snapshot> ReadAsync(ITenantGrain grain, long after, CancellationToken cancellationToken) =>
+            new(await grain.GetStats().WaitAsync(cancellationToken), await grain.GetAlerts(after).WaitAsync(cancellationToken));
+    }
 
     private sealed partial class Feed(
         string tenantId,
@@ -179,9 +183,7 @@ internal static partial class UsageEventStream
                         : Problem.Details(context, StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Not found", $"Tenant '{tenantId}' does not exist.", "not_found"));
                 }
 
-                var stats = await grain.GetStats().WaitAsync(cancellationToken);
-                var alerts = await grain.GetAlerts(after).WaitAsync(cancellationToken);
-                return (new Snapshot(stats, alerts), null);
+                return (await Snapshot.ReadAsync(grain, after, cancellationToken), null);
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {

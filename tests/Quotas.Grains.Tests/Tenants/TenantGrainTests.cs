@@ -337,8 +337,7 @@ public sealed class TenantGrainTests
         var time = new ManualTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
         var faults = new StorageFaults();
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
-        var tenant = cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("alerted");
-        await tenant.Create(TenantConfig.Create("alerted", Tier.Basic, QuotaDefinition.SlidingWindow("api", QuotaLimit.Hard(10), TimeSpan.FromHours(1))));
+        var tenant = await RateLimitedTenantAsync(cluster, "alerted");
         var writes = 0;
         faults.AfterWrite = key =>
         {
@@ -347,10 +346,7 @@ public sealed class TenantGrainTests
                 Interlocked.Increment(ref writes);
             }
         };
-        for (var i = 0; i < 8; i++)
-        {
-            Assert.True((await tenant.HitRate("api", 1)).Decision.Allowed);
-        }
+        await HitAllowedAsync(tenant, 8);
 
         // A rate hit writes nothing: the tenant's next second stores the alert it raised, and later seconds write nothing.
         var seen = Assert.Single(await tenant.GetAlerts(0));
@@ -369,10 +365,7 @@ public sealed class TenantGrainTests
         time.Advance(TimeSpan.FromSeconds(20));
         Assert.True(await cluster.PrimarySilo.Silo.CollectIdleActivationsAsync(TimeSpan.FromSeconds(10)) >= 1);
         Assert.Equal([seen], await tenant.GetAlerts(0));
-        for (var i = 0; i < 8; i++)
-        {
-            Assert.True((await tenant.HitRate("api", 1)).Decision.Allowed);
-        }
+        await HitAllowedAsync(tenant, 8);
 
         // Crossing 80 % again in the new activation alerts again, numbered above what a poller saw.
         var resumed = Assert.Single(await tenant.GetAlerts(seen.Sequence));
@@ -386,12 +379,8 @@ public sealed class TenantGrainTests
         var time = new ManualTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
         var faults = new StorageFaults();
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
-        var tenant = cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("alerted");
-        await tenant.Create(TenantConfig.Create("alerted", Tier.Basic, QuotaDefinition.SlidingWindow("api", QuotaLimit.Hard(10), TimeSpan.FromHours(1))));
-        for (var i = 0; i < 8; i++)
-        {
-            Assert.True((await tenant.HitRate("api", 1)).Decision.Allowed);
-        }
+        var tenant = await RateLimitedTenantAsync(cluster, "alerted");
+        await HitAllowedAsync(tenant, 8);
 
         var seen = Assert.Single(await tenant.GetAlerts(0));
         faults.FailWritesOf = TenantGrain.GrainTypeName;
@@ -471,5 +460,21 @@ public sealed class TenantGrainTests
         var fresh = (await tenant.HitRate("requests", 1)).Decision;
         Assert.True(fresh.Allowed);
         Assert.Equal(1, fresh.Current);
+    }
+
+    /// <summary>A tenant whose own quota "api" allows 10 hits an hour: its 8th hit crosses 80 % and alerts.</summary>
+    private static async Task<Contracts.ITenantGrain> RateLimitedTenantAsync(TestCluster cluster, string id)
+    {
+        var tenant = cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>(id);
+        await tenant.Create(TenantConfig.Create(id, Tier.Basic, QuotaDefinition.SlidingWindow("api", QuotaLimit.Hard(10), TimeSpan.FromHours(1))));
+        return tenant;
+    }
+
+    private static async Task HitAllowedAsync(Contracts.ITenantGrain tenant, int hits)
+    {
+        for (var i = 0; i < hits; i++)
+        {
+            Assert.True((await tenant.HitRate("api", 1)).Decision.Allowed);
+        }
     }
 }
