@@ -11,6 +11,7 @@ using Quotas.Benchmarks.Tenants;
 //                             one configuration change of a pool with that many queued jobs, through the grain
 //   -- child-deliveries [senders] [--postgres <connection string>]
 //                             deliveries of budget usage from children one parent takes a second, against its own RecordUsage
+//   -- child-rates             rate hits of children through their parents, against tenants without a parent
 //   -- scheduling-quick        fair-share decisions of the pure logic against PriorityQueue (stopwatch)
 //   -- scheduling-ab <dir A> <dir B> [seconds]
 //                             two builds of this project in one process, alternating slices of the same cycle
@@ -34,6 +35,9 @@ switch (args)
         break;
     case ["scheduler-reconfigure", ..]:
         await SchedulerReconfigure.RunAsync(Console.Out, JobCount(args), Postgres(args));
+        break;
+    case ["child-rates"]:
+        await ChildRateThroughput.RunAsync(Console.Out);
         break;
     case ["scheduling-quick"]:
         SchedulingThroughput.Run(["--quick"]);

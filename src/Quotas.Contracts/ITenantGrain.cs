@@ -68,11 +68,26 @@ public interface ITenantGrain : IGrainWithStringKey
 
     Task<LeaseRenewal> Renew(string leaseId, TimeSpan ttl);
 
-    /// <summary>Counts <paramref name="cost"/> units against a rate quota; the result carries remaining and reset.</summary>
+    /// <summary>
+    /// Counts <paramref name="cost"/> units against a rate quota here and in every ancestor that defines a rate quota
+    /// of the same name, all or nothing; the result carries remaining and reset (of the tightest, see
+    /// <see cref="HitRate"/>).
+    /// </summary>
     Task<RateDecision> CheckRate(string quota, long cost);
 
-    /// <summary>Like <see cref="CheckRate"/>, with the quota's window for the RateLimit-Policy header.</summary>
+    /// <summary>
+    /// Like <see cref="CheckRate"/>, with the deciding quota's window for the RateLimit-Policy header: an ancestor's
+    /// refusal, or else the allowance with the fewest units remaining, this tenant's or an ancestor's.
+    /// </summary>
     Task<RateHit> HitRate(string quota, long cost);
+
+    /// <summary>
+    /// Called by a child tenant whose own window admitted a hit: counts it against this tenant's rate quota of that
+    /// name, when it defines one, and then in its own ancestors, all or nothing, so that a parent's rate limit caps
+    /// the sum of its subtree. Added after the first release: a child whose parent runs on an older silo gets
+    /// <see cref="UnknownGrainMethodException"/> and counts the hit against its own quota only, as that release did.
+    /// </summary>
+    Task<RateHit> HitRateForChild(string quota, long cost);
 
     /// <summary>Records budget usage once per event id.</summary>
     Task<UsageRecord> RecordUsage(string eventId, string quota, long amount);

@@ -131,6 +131,39 @@ public sealed class AdmissionApiTests
     [Theory]
     [InlineData(Backend.EmbeddedSqlite)]
     [InlineData(Backend.PostgreSqlCluster)]
+    public async Task A_childs_hit_its_parent_refuses_answers_429_with_the_parents_policy_and_reset(Backend backend)
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        await using var server = await GatewayServer.StartAsync(backend, time: time);
+        var admin = server.Admin();
+        await admin.CreateTenantWithKey("org", """[{"name":"requests","kind":"rate","limit":2,"windowSeconds":10,"buckets":10}]""");
+        using var left = server.Client(await admin.CreateTenantWithKey("org-left", """[{"name":"requests","kind":"rate","limit":5,"windowSeconds":60}]""", parentId: "org"));
+        using var right = server.Client(await admin.CreateTenantWithKey("org-right", """[{"name":"requests","kind":"rate","limit":5,"windowSeconds":60}]""", parentId: "org"));
+
+        var first = await left.PostJson("/v1/tenants/org-left/rate-limits/requests/hits", """{"cost":1}""");
+        await first.Ok();
+        Assert.Equal("\"requests\";q=2;w=10", first.Headers.GetValues("RateLimit-Policy").Single());
+        Assert.Equal("\"requests\";r=1;t=10", first.Headers.GetValues("RateLimit").Single());
+        time.Advance(TimeSpan.FromSeconds(3));
+        await (await right.PostJson("/v1/tenants/org-right/rate-limits/requests/hits", """{"cost":1}""")).Ok();
+
+        var refused = await right.PostJson("/v1/tenants/org-right/rate-limits/requests/hits", """{"cost":1}""");
+
+        var problem = await refused.Problem(429, "rate_limited");
+        Assert.Equal((2L, 2L), ((long)problem["current"]!, (long)problem["limit"]!));
+        Assert.Equal("7", refused.Headers.RetryAfter!.ToString()); // the left child's hit leaves the parent's window at 10 s
+        Assert.Equal("\"requests\";q=2;w=10", refused.Headers.GetValues("RateLimit-Policy").Single());
+        var own = (await (await right.GetAsync("/v1/tenants/org-right/limits")).Ok())["limits"]!.AsArray()
+            .Single(l => (string?)l!["quota"] == "requests" && (string?)l["kind"] == "rate")!;
+        Assert.Equal(4, (long)own["remaining"]!); // the refused hit is not counted against the child's own 5
+
+        time.Advance(TimeSpan.FromSeconds(7));
+        await (await right.PostJson("/v1/tenants/org-right/rate-limits/requests/hits", """{"cost":1}""")).Ok();
+    }
+
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
     public async Task Usage_is_recorded_once_per_idempotency_key_and_limits_consume_nothing(Backend backend)
     {
         await using var server = await GatewayServer.StartAsync(backend);

@@ -52,9 +52,10 @@ internal static class Api
     }
 
     /// <summary>Creates a tenant with the admin key and issues it an API key; returns the key text.</summary>
-    public static async Task<string> CreateTenantWithKey(this HttpClient admin, string id, string quotasJson = "[]")
+    public static async Task<string> CreateTenantWithKey(this HttpClient admin, string id, string quotasJson = "[]", string? parentId = null)
     {
-        await (await admin.PostJson("/v1/tenants", $$"""{"id":"{{id}}","tier":"basic","quotas":{{quotasJson}}}""")).Ok(201);
+        var parent = parentId is null ? "" : $$""","parentId":"{{parentId}}" """;
+        await (await admin.PostJson("/v1/tenants", $$"""{"id":"{{id}}","tier":"basic","quotas":{{quotasJson}}{{parent}}}""")).Ok(201);
         var key = await (await admin.PostAsync($"/v1/tenants/{id}/api-keys", null)).Ok(201);
         return (string)key["key"]!;
     }

@@ -16,6 +16,16 @@ internal sealed class PeakRateTracker
         _perMinute[_headSlot] = (int)Math.Min(int.MaxValue, _perMinute[_headSlot] + units);
     }
 
+    /// <summary>Takes back units added at <paramref name="countedAt"/> that were not admitted after all; nothing once that minute has passed.</summary>
+    public void TakeBack(long units, DateTimeOffset countedAt, DateTimeOffset now)
+    {
+        Advance(now.UtcTicks);
+        if (countedAt.UtcTicks / TimeSpan.TicksPerMinute == _headMinute)
+        {
+            _perMinute[_headSlot] = (int)Math.Max(0, _perMinute[_headSlot] - units);
+        }
+    }
+
     /// <summary>Largest count of any minute of the last hour, the current (partial) minute included.</summary>
     public long Peak(DateTimeOffset now)
     {

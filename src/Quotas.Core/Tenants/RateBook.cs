@@ -164,6 +164,28 @@ public sealed class RateBook
         return decision;
     }
 
+    /// <summary>
+    /// Takes back a hit of <paramref name="cost"/> this book admitted at <paramref name="countedAt"/> that was not
+    /// admitted after all (an ancestor refused it): the window no longer counts it, the bucket has its tokens again.
+    /// </summary>
+    public void TakeBack(int index, long cost, DateTimeOffset countedAt, DateTimeOffset now)
+    {
+        switch (_slots[index].Limiter)
+        {
+            case SlidingWindowCounter window:
+                window.TakeBack(cost, countedAt, now);
+                break;
+            case TokenBucket bucket:
+                bucket.Return(cost, now);
+                break;
+        }
+
+        if (index == _requestsIndex)
+        {
+            _peak?.TakeBack(cost, countedAt, now);
+        }
+    }
+
     private RateDecision CheckBucket(int index, QuotaDefinition definition, long cost, DateTimeOffset now)
     {
         var bucket = (TokenBucket)(_slots[index].Limiter ??= new TokenBucket(definition.Limit.Limit, definition.Window, definition.Burst, now));

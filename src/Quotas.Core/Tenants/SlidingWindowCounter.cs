@@ -61,6 +61,31 @@ public sealed class SlidingWindowCounter
         _total += units;
     }
 
+    /// <summary>
+    /// Takes back <paramref name="units"/> counted at <paramref name="countedAt"/> (a hit that an ancestor refused, see
+    /// <c>TenantQuotas.TakeBackRate</c>); nothing when that bucket has already left the window.
+    /// </summary>
+    public void TakeBack(long units, DateTimeOffset countedAt, DateTimeOffset now)
+    {
+        Advance(now.UtcTicks);
+        // A clock that went back since the hit: it was counted into the newest bucket, as every such hit is.
+        var age = Math.Max(0, _head - (countedAt.UtcTicks / _bucketTicks));
+        if (units <= 0 || age >= _buckets)
+        {
+            return;
+        }
+
+        var counts = Counts;
+        var slot = (int)((_headSlot - age + _buckets) % _buckets);
+        var taken = Math.Min(units, counts[slot]);
+        counts[slot] -= taken;
+        _total -= taken;
+        if (_total > 0 && counts[slot] == 0 && _head - age == _oldest)
+        {
+            FindOldest();
+        }
+    }
+
     /// <summary>Time until at least <paramref name="units"/> have left the window (zero when none need to).</summary>
     public TimeSpan TimeUntilFreed(long units, DateTimeOffset now)
     {

@@ -146,6 +146,42 @@ public sealed partial class TenantQuotas
         return decision;
     }
 
+    /// <summary>
+    /// A descendant's hit (<c>ITenantGrain.HitRateForChild</c>): counted as <see cref="CheckRate"/> counts one when this
+    /// tenant defines a rate quota of that name; null when it does not, and caps nothing of that name.
+    /// </summary>
+    public RateDecision? CheckRateForChild(string quota, long cost, DateTimeOffset now)
+    {
+        if (Rates.IndexOf(quota) >= 0)
+        {
+            return CheckRate(quota, cost, now);
+        }
+
+        QuotaNames.Validate(quota);
+        Guard.Amount(cost, quota);
+        return null;
+    }
+
+    /// <summary>
+    /// Takes back a hit <see cref="CheckRate"/> admitted at <paramref name="countedAt"/> whose ancestor refused it, or
+    /// could not be asked; a refusal (<paramref name="refusedAbove"/>) counts as this tenant's violation too, since its
+    /// caller was refused. A quota that is no longer defined here has nothing to take back.
+    /// </summary>
+    public void TakeBackRate(string quota, long cost, DateTimeOffset countedAt, DateTimeOffset now, bool refusedAbove)
+    {
+        var index = Rates.IndexOf(quota);
+        if (index < 0)
+        {
+            return;
+        }
+
+        Rates.TakeBack(index, cost, countedAt, now);
+        if (refusedAbove)
+        {
+            _violations.Add(QuotaKind.Rate, Rates.Quotas[index].Name);
+        }
+    }
+
     public AdmissionDecision CheckBudget(string quota, long amount, DateTimeOffset now)
     {
         var decision = Budgets.Check(quota, amount, now);

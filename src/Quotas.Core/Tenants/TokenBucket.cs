@@ -43,6 +43,13 @@ public sealed class TokenBucket
         return true;
     }
 
+    /// <summary>Puts back <paramref name="cost"/> tokens taken by a hit that an ancestor refused; never above the burst.</summary>
+    public void Return(long cost, DateTimeOffset now)
+    {
+        Refill(now.UtcTicks);
+        _scaled = Math.Min(_capacity, _scaled + (cost * _windowTicks));
+    }
+
     public TimeSpan TimeUntilAvailable(long cost, DateTimeOffset now)
     {
         Refill(now.UtcTicks);

@@ -9,7 +9,8 @@ namespace Quotas.Grains.Tenants;
 /// <summary>
 /// Holds one tenant's <see cref="TenantQuotas"/>. Changes are persisted before the call returns; when a write fails the
 /// tenant is rebuilt from the last persisted state, so no caller holds an acknowledgement that a crash could take back.
-/// A gauge acquisition also reserves in every ancestor (each parent reserves in its own parent), all or nothing.
+/// A gauge acquisition also reserves in every ancestor (each parent reserves in its own parent), all or nothing, and
+/// a rate hit counts in every ancestor the same way (<c>TenantGrain.Rates.cs</c>).
 /// A child re-reads what it inherits from its parent when it is activated, when its own quotas change, when the parent
 /// tells it that its quotas changed, and every <see cref="ParentRefreshInterval"/> while active. The parent knows its
 /// children from their reads, in memory only: after the parent is reactivated (a silo failed, say) a child it has not
@@ -331,33 +332,6 @@ public sealed partial class TenantGrain(
         }
 
         return renewal;
-    }
-
-    public Task<RateDecision> CheckRate(string quota, long cost)
-    {
-        var decision = Tenant().CheckRate(quota, cost, time.GetUtcNow());
-        QuotaMetrics.Decided("rate", decision.Allowed);
-        return Task.FromResult(decision);
-    }
-
-    public Task<RateHit> HitRate(string quota, long cost)
-    {
-        var tenant = Tenant();
-        var decision = tenant.CheckRate(quota, cost, time.GetUtcNow());
-        QuotaMetrics.Decided("rate", decision.Allowed);
-        var window = TimeSpan.Zero;
-        var effective = tenant.Effective;
-        for (var i = 0; i < effective.Count; i++) // by index: a foreach over the list's interface allocates on every hit
-        {
-            var definition = effective[i];
-            if (definition.Kind == QuotaKind.Rate && definition.Name == decision.Quota)
-            {
-                window = definition.PolicyWindow();
-                break;
-            }
-        }
-
-        return Task.FromResult(new RateHit(decision, window));
     }
 
     public async Task<UsageRecord> RecordUsage(string eventId, string quota, long amount)

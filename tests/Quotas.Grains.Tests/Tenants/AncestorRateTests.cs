@@ -1,0 +1,127 @@
+using Grains;
+using Grains.Testing;
+using Quotas.Contracts;
+using Quotas.Core.Tenants;
+
+namespace Quotas.Grains.Tests.Tenants;
+
+/// <summary>
+/// A parent's rate limit caps the sum of its children's hits (DESIGN section 4): a hit admitted by the tenant's own
+/// window counts in every ancestor that defines a rate quota of the same name, all or nothing.
+/// </summary>
+public sealed class AncestorRateTests
+{
+    private const string Api = "api";
+    private static readonly TimeSpan s_hour = TimeSpan.FromHours(1);
+
+    public static TheoryData<string, int> Clusters => new() { { "sqlite", 1 }, { "postgresql", 2 } };
+
+    [Theory]
+    [MemberData(nameof(Clusters))]
+    public async Task Concurrent_hits_of_two_children_are_admitted_exactly_up_to_their_parents_limit_and_refused_ones_are_not_counted(string database, int silos)
+    {
+        var storage = database == "sqlite" ? TestStorage.Sqlite() : TestStorage.PostgreSql();
+        await using var cluster = await QuotaClusters.StartAsync(storage, silos);
+        var grains = cluster.GrainFactory;
+        var org = await CreateAsync(grains, "org", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(10), s_hour));
+        var left = await CreateAsync(grains, "org-left", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(8), s_hour), parent: "org");
+        var right = await CreateAsync(grains, "org-right", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(8), s_hour), parent: "org");
+
+        var hits = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(() => (i % 2 == 0 ? left : right).HitRate(Api, 1))));
+
+        Assert.Equal(10, hits.Count(h => h.Decision.Allowed));
+        Assert.All(hits.Where(h => !h.Decision.Allowed), h => Assert.Equal(ReasonCodes.RateLimited, h.Decision.ReasonCode));
+        Assert.Equal(10, await CountedAsync(org));
+        var (leftCounted, rightCounted) = (await CountedAsync(left), await CountedAsync(right));
+        Assert.Equal(10, leftCounted + rightCounted);
+        Assert.InRange(leftCounted, 2, 8);
+    }
+
+    [Fact]
+    public async Task A_hit_its_parent_refuses_is_given_back_to_the_childs_bucket_and_answered_with_the_parents_window()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var minute = TimeSpan.FromMinutes(1);
+        await CreateAsync(cluster.GrainFactory, "org", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(3), minute, buckets: 6));
+        var team = await CreateAsync(cluster.GrainFactory, "org-team", QuotaDefinition.TokenBucket(Api, 5, s_hour, 5), parent: "org");
+
+        // Admitted: the parent has 2 left of 3 a minute, the child 4 of its 5 tokens; the fields follow the parent.
+        var first = await team.HitRate(Api, 1);
+        Assert.True(first.Decision.Allowed);
+        Assert.Equal((3L, 2L), (first.Decision.Limit, first.Decision.Remaining));
+        Assert.Equal(minute, first.Window);
+        await team.HitRate(Api, 1);
+        await team.HitRate(Api, 1);
+
+        var refused = await team.HitRate(Api, 1);
+
+        Assert.False(refused.Decision.Allowed);
+        Assert.Equal((3L, 3L), (refused.Decision.Limit, refused.Decision.Current));
+        Assert.Equal(minute, refused.Window);
+        Assert.Equal(minute, refused.Decision.RetryAfter); // all three hits sit in the window's newest bucket
+        var stats = await team.GetStats();
+        var own = stats.Rates.Single(r => r.Quota == Api);
+        Assert.Equal(3, own.Current); // the refused hit's token went back
+        Assert.Equal(1, own.Violations);
+
+        // A minute on, the parent's window is empty and the child's bucket, with one token left, is the tighter.
+        time.Advance(minute);
+        var later = await team.HitRate(Api, 1);
+        Assert.True(later.Decision.Allowed);
+        Assert.Equal((5L, 1L), (later.Decision.Limit, later.Decision.Remaining));
+        Assert.Equal(s_hour, later.Window);
+    }
+
+    [Fact]
+    public async Task A_grandparent_caps_through_a_parent_without_a_limit_of_that_name_and_the_childs_own_refusal_charges_no_ancestor()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
+        var grains = cluster.GrainFactory;
+        var corp = await CreateAsync(grains, "corp", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(3), s_hour));
+        var unit = await CreateAsync(grains, "corp-unit", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Unlimited, s_hour), parent: "corp");
+        var team = await CreateAsync(grains, "corp-team", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(2), s_hour), parent: "corp-unit");
+
+        Assert.True((await team.HitRate(Api, 2)).Decision.Allowed);
+        var ownRefusal = (await team.HitRate(Api, 1)).Decision;
+        Assert.Equal(2, ownRefusal.Limit);
+        Assert.True((await unit.HitRate(Api, 1)).Decision.Allowed);
+        var refusedAbove = (await unit.HitRate(Api, 1)).Decision;
+
+        Assert.False(ownRefusal.Allowed);
+        Assert.False(refusedAbove.Allowed);
+        Assert.Equal((3L, 3L), (refusedAbove.Limit, refusedAbove.Current));
+        Assert.Equal(3, await CountedAsync(corp));
+        Assert.Equal(2, await CountedAsync(team));
+    }
+
+    [Fact]
+    public async Task A_child_of_a_deleted_parent_is_capped_by_its_own_rate_limit_only()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
+        var org = await CreateAsync(cluster.GrainFactory, "org", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(1), s_hour));
+        var team = await CreateAsync(cluster.GrainFactory, "org-team", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(3), s_hour), parent: "org");
+        Assert.True((await team.HitRate(Api, 1)).Decision.Allowed);
+        Assert.False((await team.HitRate(Api, 1)).Decision.Allowed);
+
+        await org.Suspend();
+        await org.Delete(force: true);
+
+        Assert.True((await team.HitRate(Api, 1)).Decision.Allowed);
+        Assert.True((await team.HitRate(Api, 1)).Decision.Allowed);
+        var own = (await team.HitRate(Api, 1)).Decision;
+        Assert.False(own.Allowed);
+        Assert.Equal(3, own.Limit);
+    }
+
+    private static async Task<ITenantGrain> CreateAsync(IGrainFactory grains, string id, QuotaDefinition rate, string? parent = null)
+    {
+        var grain = grains.GetGrain<ITenantGrain>(id);
+        var config = TenantConfig.Create(id, Tier.Basic, rate);
+        await grain.Create(parent is null ? config : config with { ParentId = TenantId.Parse(parent) });
+        return grain;
+    }
+
+    private static async Task<long> CountedAsync(ITenantGrain tenant) =>
+        (await tenant.GetStats()).Rates.Single(r => r.Quota == Api).Current;
+}
