@@ -69,8 +69,8 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<LeaseRenewal> Renew(string leaseId, TimeSpan ttl);
 
     /// <summary>
-    /// Counts <paramref name="cost"/> units against a rate quota here and in every ancestor that defines a rate quota
-    /// of the same name, all or nothing; the result carries remaining and reset (of the tightest, see
+    /// Counts <paramref name="cost"/> units against a rate quota here and in every ancestor with a rate quota of the
+    /// same name in force (its own, its tier's or inherited), all or nothing; the result carries remaining and reset (of the tightest, see
     /// <see cref="HitRate"/>).
     /// </summary>
     Task<RateDecision> CheckRate(string quota, long cost);
@@ -83,7 +83,7 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>
     /// Called by a child tenant whose own window admitted a hit: counts it against this tenant's rate quota of that
-    /// name, when it defines one, and then in its own ancestors, all or nothing, so that a parent's rate limit caps
+    /// name, when one is in force here, and then in its own ancestors, all or nothing, so that a parent's rate limit caps
     /// the sum of its subtree. Added after the first release: a child whose parent runs on an older silo gets
     /// <see cref="UnknownGrainMethodException"/> and counts the hit against its own quota only, as that release did.
     /// </summary>

@@ -9,18 +9,20 @@ internal sealed class PeakRateTracker
     private long _headMinute;
     private int _headSlot;
     private long _nextMinuteTicks = TimeSpan.TicksPerMinute;
+    private long _lastAddedMinute;
 
     public void Add(long units, DateTimeOffset now)
     {
         Advance(now.UtcTicks);
         _perMinute[_headSlot] = (int)Math.Min(int.MaxValue, _perMinute[_headSlot] + units);
+        _lastAddedMinute = _headMinute;
     }
 
-    /// <summary>Takes back units added at <paramref name="countedAt"/> that were not admitted after all; nothing once that minute has passed.</summary>
-    public void TakeBack(long units, DateTimeOffset countedAt, DateTimeOffset now)
+    /// <summary>Takes back units of the last <see cref="Add"/>, which were not admitted after all; nothing once that minute has passed.</summary>
+    public void TakeBackLast(long units, DateTimeOffset now)
     {
         Advance(now.UtcTicks);
-        if (countedAt.UtcTicks / TimeSpan.TicksPerMinute == _headMinute)
+        if (_lastAddedMinute == _headMinute)
         {
             _perMinute[_headSlot] = (int)Math.Max(0, _perMinute[_headSlot] - units);
         }

@@ -165,15 +165,15 @@ public sealed class RateBook
     }
 
     /// <summary>
-    /// Takes back a hit of <paramref name="cost"/> this book admitted at <paramref name="countedAt"/> that was not
-    /// admitted after all (an ancestor refused it): the window no longer counts it, the bucket has its tokens again.
+    /// Takes back the last hit of <paramref name="cost"/> this quota admitted, which was not admitted after all (an
+    /// ancestor refused it): the window no longer counts it, the bucket has its tokens again.
     /// </summary>
-    public void TakeBack(int index, long cost, DateTimeOffset countedAt, DateTimeOffset now)
+    public void TakeBackLast(int index, long cost, DateTimeOffset now)
     {
         switch (_slots[index].Limiter)
         {
             case SlidingWindowCounter window:
-                window.TakeBack(cost, countedAt, now);
+                window.TakeBackLast(cost, now);
                 break;
             case TokenBucket bucket:
                 bucket.Return(cost, now);
@@ -182,7 +182,7 @@ public sealed class RateBook
 
         if (index == _requestsIndex)
         {
-            _peak?.TakeBack(cost, countedAt, now);
+            _peak?.TakeBackLast(cost, now);
         }
     }
 

@@ -29,6 +29,9 @@ public sealed class SlidingWindowCounter
     /// up to date so that the reset time needs no walk over the buckets.</summary>
     private long _oldest;
 
+    /// <summary>The bucket the last <see cref="Add"/> went into (the newest then, also when the clock had gone back).</summary>
+    private long _lastAdded;
+
     /// <summary>UTC ticks when the count first went above a soft limit (0: not above); kept here to save an array per tenant.</summary>
     internal long OverSinceTicks;
 
@@ -59,17 +62,17 @@ public sealed class SlidingWindowCounter
 
         Counts[_headSlot] += units;
         _total += units;
+        _lastAdded = _head;
     }
 
     /// <summary>
-    /// Takes back <paramref name="units"/> counted at <paramref name="countedAt"/> (a hit that an ancestor refused, see
-    /// <c>TenantQuotas.TakeBackRate</c>); nothing when that bucket has already left the window.
+    /// Takes back <paramref name="units"/> of the last <see cref="Add"/> (a hit that an ancestor refused, see
+    /// <c>TenantQuotas.TakeBackRate</c>), from the bucket it went into; nothing once that bucket has left the window.
     /// </summary>
-    public void TakeBack(long units, DateTimeOffset countedAt, DateTimeOffset now)
+    public void TakeBackLast(long units, DateTimeOffset now)
     {
         Advance(now.UtcTicks);
-        // A clock that went back since the hit: it was counted into the newest bucket, as every such hit is.
-        var age = Math.Max(0, _head - (countedAt.UtcTicks / _bucketTicks));
+        var age = _head - _lastAdded;
         if (units <= 0 || age >= _buckets)
         {
             return;
@@ -80,10 +83,9 @@ public sealed class SlidingWindowCounter
         var taken = Math.Min(units, counts[slot]);
         counts[slot] -= taken;
         _total -= taken;
-        if (_total > 0 && counts[slot] == 0 && _head - age == _oldest)
-        {
-            FindOldest();
-        }
+
+        // The oldest counted bucket stays as it was: nothing was added since, so the last bucket added to is the
+        // newest that counts anything, and the oldest only when it is the only one (emptied, nothing counts).
     }
 
     /// <summary>Time until at least <paramref name="units"/> have left the window (zero when none need to).</summary>

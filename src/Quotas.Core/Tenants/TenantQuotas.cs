@@ -128,7 +128,64 @@ public sealed partial class TenantQuotas
         return expired;
     }
 
-    public RateDecision CheckRate(string quota, long cost, DateTimeOffset now)
+    public RateDecision CheckRate(string quota, long cost, DateTimeOffset now) => CountRate(quota, cost, now, alertNow: true);
+
+    /// <summary>
+    /// A hit its ancestors must still admit (the tenant has a parent): counted as <see cref="CheckRate"/> counts it, but
+    /// without raising an alert, since an ancestor may yet refuse it. Then either <see cref="AdmittedAbove"/> or
+    /// <see cref="TakeBackRate"/>.
+    /// </summary>
+    public RateDecision CountRatePendingAbove(string quota, long cost, DateTimeOffset now) => CountRate(quota, cost, now, alertNow: false);
+
+    /// <summary>
+    /// A descendant's hit (<c>ITenantGrain.HitRateForChild</c>): counted as <see cref="CountRatePendingAbove"/> counts
+    /// one when this tenant has a rate quota of that name in force (its own, its tier's or inherited); null when it has
+    /// none, and caps nothing of that name.
+    /// </summary>
+    public RateDecision? CountChildRate(string quota, long cost, DateTimeOffset now)
+    {
+        if (Rates.IndexOf(quota) >= 0)
+        {
+            return CountRatePendingAbove(quota, cost, now);
+        }
+
+        QuotaNames.Validate(quota);
+        Guard.Amount(cost, quota);
+        return null;
+    }
+
+    /// <summary>Every ancestor admitted the hit <see cref="CountRatePendingAbove"/> counted: its alert, if any, is raised now.</summary>
+    public void AdmittedAbove(RateDecision decision, DateTimeOffset now)
+    {
+        var index = Rates.IndexOf(decision.Quota);
+        if (index >= 0 && decision.Allowed)
+        {
+            ObserveRate(index, decision, now);
+        }
+    }
+
+    /// <summary>
+    /// Takes back the last hit this tenant counted of <paramref name="quota"/>, which an ancestor refused or could not
+    /// be asked about (the grain's turn waits for the ancestors, so no other hit was counted in between). With
+    /// <paramref name="violation"/> the refusal counts as this tenant's violation, as its caller was refused. A quota
+    /// no longer in force has nothing to take back.
+    /// </summary>
+    public void TakeBackRate(string quota, long cost, DateTimeOffset now, bool violation)
+    {
+        var index = Rates.IndexOf(quota);
+        if (index < 0)
+        {
+            return;
+        }
+
+        Rates.TakeBackLast(index, cost, now);
+        if (violation)
+        {
+            _violations.Add(QuotaKind.Rate, Rates.Quotas[index].Name);
+        }
+    }
+
+    private RateDecision CountRate(string quota, long cost, DateTimeOffset now, bool alertNow)
     {
         var index = Rates.RequireQuota(quota);
         Guard.Amount(cost, quota);
@@ -138,47 +195,19 @@ public sealed partial class TenantQuotas
             // The definition's own name: the same instance on every refusal, which the counter counts without hashing.
             _violations.Add(QuotaKind.Rate, decision.Quota);
         }
-        else if (decision.Limit > 0)
+        else if (alertNow)
         {
-            _alerts.Observe(_firstRateSlot + index, QuotaKind.Rate, decision.Quota, decision.Current, decision.Limit, now);
+            ObserveRate(index, decision, now);
         }
 
         return decision;
     }
 
-    /// <summary>
-    /// A descendant's hit (<c>ITenantGrain.HitRateForChild</c>): counted as <see cref="CheckRate"/> counts one when this
-    /// tenant defines a rate quota of that name; null when it does not, and caps nothing of that name.
-    /// </summary>
-    public RateDecision? CheckRateForChild(string quota, long cost, DateTimeOffset now)
+    private void ObserveRate(int index, RateDecision decision, DateTimeOffset now)
     {
-        if (Rates.IndexOf(quota) >= 0)
+        if (decision.Limit > 0)
         {
-            return CheckRate(quota, cost, now);
-        }
-
-        QuotaNames.Validate(quota);
-        Guard.Amount(cost, quota);
-        return null;
-    }
-
-    /// <summary>
-    /// Takes back a hit <see cref="CheckRate"/> admitted at <paramref name="countedAt"/> whose ancestor refused it, or
-    /// could not be asked; a refusal (<paramref name="refusedAbove"/>) counts as this tenant's violation too, since its
-    /// caller was refused. A quota that is no longer defined here has nothing to take back.
-    /// </summary>
-    public void TakeBackRate(string quota, long cost, DateTimeOffset countedAt, DateTimeOffset now, bool refusedAbove)
-    {
-        var index = Rates.IndexOf(quota);
-        if (index < 0)
-        {
-            return;
-        }
-
-        Rates.TakeBack(index, cost, countedAt, now);
-        if (refusedAbove)
-        {
-            _violations.Add(QuotaKind.Rate, Rates.Quotas[index].Name);
+            _alerts.Observe(_firstRateSlot + index, QuotaKind.Rate, decision.Quota, decision.Current, decision.Limit, now);
         }
     }
 

@@ -5,14 +5,15 @@ namespace Quotas.Grains.Tenants;
 
 /// <summary>
 /// Rate checks through the hierarchy: a hit counts in the tenant's own window first and, when admitted there, in each
-/// ancestor that defines a rate quota of the same name (each parent asks its own), all or nothing, so that a parent's
-/// rate limit caps the sum of its subtree (DESIGN section 4). A refusal anywhere takes the hit back below it. A tenant
-/// without a parent answers from memory at once, as before.
+/// ancestor with a rate quota of the same name in force (its own, its tier's or inherited; each parent asks its own),
+/// all or nothing, so that a parent's rate limit caps the sum of its subtree's hits. A refusal anywhere takes the hit
+/// back below it. A tenant without a parent answers from memory at once, as before.
 /// </summary>
 /// <remarks>
-/// The turn waits for the parent's answer, so the window cannot change between the count and a take-back; the parent
-/// never waits on a child (it tells children of changes without waiting), so the chain cannot deadlock. Rate windows
-/// stay in memory, as every tenant's do: a parent that is reactivated counts its subtree from an empty window.
+/// The turn waits for the parent's answer (tenant timers queue behind it), so nothing else is counted between a hit
+/// and its take-back; the parent never waits on a child (it tells children of changes without waiting), so the chain
+/// cannot deadlock. Rate windows stay in memory, as every tenant's do: a parent that is reactivated counts its subtree
+/// from an empty window.
 /// </remarks>
 public sealed partial class TenantGrain
 {
@@ -27,29 +28,48 @@ public sealed partial class TenantGrain
     {
         var tenant = Tenant();
         var now = time.GetUtcNow();
-        var here = new RateHit(tenant.CheckRate(quota, cost, now), WindowOf(tenant, quota));
-        if (!here.Decision.Allowed || tenant.Config.ParentId is not { } parent)
+        if (tenant.Config.ParentId is not { } parent)
         {
-            QuotaMetrics.Decided("rate", here.Decision.Allowed);
+            var decision = tenant.CheckRate(quota, cost, now);
+            QuotaMetrics.Decided("rate", decision.Allowed);
+            return Task.FromResult(new RateHit(decision, WindowOf(tenant, quota)));
+        }
+
+        var here = new RateHit(tenant.CountRatePendingAbove(quota, cost, now), WindowOf(tenant, quota));
+        if (!here.Decision.Allowed)
+        {
+            QuotaMetrics.Decided("rate", allowed: false);
             return Task.FromResult(here);
         }
 
-        return DecidedAsync(HitAboveAsync(parent, quota, cost, here, now, countedHere: true));
+        return DecidedAsync(HitAboveAsync(parent, quota, cost, here, countedHere: true, ownHit: true));
     }
 
     public Task<RateHit> HitRateForChild(string quota, long cost)
     {
         var tenant = Tenant();
-        var now = time.GetUtcNow();
-        var counted = tenant.CheckRateForChild(quota, cost, now);
+        var counted = tenant.CountChildRate(quota, cost, time.GetUtcNow());
         var here = counted is { } decision ? new RateHit(decision, WindowOf(tenant, quota)) : s_noCapAbove;
-        return !here.Decision.Allowed || tenant.Config.ParentId is not { } parent
-            ? Task.FromResult(here)
-            : HitAboveAsync(parent, quota, cost, here, now, countedHere: counted is not null);
+        if (!here.Decision.Allowed)
+        {
+            return Task.FromResult(here);
+        }
+
+        if (tenant.Config.ParentId is not { } parent)
+        {
+            tenant.AdmittedAbove(here.Decision, time.GetUtcNow());
+            return Task.FromResult(here);
+        }
+
+        return HitAboveAsync(parent, quota, cost, here, countedHere: counted is not null, ownHit: false);
     }
 
-    /// <summary>Asks the ancestors about a hit admitted here; takes it back when they refuse it or cannot be asked.</summary>
-    private async Task<RateHit> HitAboveAsync(TenantId parent, string quota, long cost, RateHit here, DateTimeOffset countedAt, bool countedHere)
+    /// <summary>
+    /// Asks the ancestors about a hit admitted here. When they refuse it or cannot be asked, it is taken back here (a
+    /// refusal counts as a violation of the tenant whose caller it refused, <paramref name="ownHit"/>, only); when
+    /// they admit it, its alert is raised.
+    /// </summary>
+    private async Task<RateHit> HitAboveAsync(TenantId parent, string quota, long cost, RateHit here, bool countedHere, bool ownHit)
     {
         RateHit above;
         try
@@ -63,24 +83,31 @@ public sealed partial class TenantGrain
         }
         catch
         {
-            TakeBack(quota, cost, countedAt, countedHere, refusedAbove: false);
+            // Ancestors that counted the hit before the failure keep it until it leaves their windows: a failure errs
+            // towards refusing, never towards admitting more than a limit.
+            TakeBack(quota, cost, countedHere, violation: false);
             throw;
         }
 
         if (!above.Decision.Allowed)
         {
-            TakeBack(quota, cost, countedAt, countedHere, refusedAbove: true);
+            TakeBack(quota, cost, countedHere, violation: ownHit);
             return above;
+        }
+
+        if (countedHere)
+        {
+            Tenant().AdmittedAbove(here.Decision, time.GetUtcNow());
         }
 
         return Tighter(here, above);
     }
 
-    private void TakeBack(string quota, long cost, DateTimeOffset countedAt, bool countedHere, bool refusedAbove)
+    private void TakeBack(string quota, long cost, bool countedHere, bool violation)
     {
         if (countedHere)
         {
-            Tenant().TakeBackRate(quota, cost, countedAt, time.GetUtcNow(), refusedAbove);
+            Tenant().TakeBackRate(quota, cost, time.GetUtcNow(), violation);
         }
     }
 

@@ -6,8 +6,8 @@ using Quotas.Core.Tenants;
 namespace Quotas.Grains.Tests.Tenants;
 
 /// <summary>
-/// A parent's rate limit caps the sum of its children's hits (DESIGN section 4): a hit admitted by the tenant's own
-/// window counts in every ancestor that defines a rate quota of the same name, all or nothing.
+/// A parent's rate limit caps the sum of its children's hits: a hit admitted by the tenant's own window counts in every
+/// ancestor with a rate quota of the same name in force, all or nothing.
 /// </summary>
 public sealed class AncestorRateTests
 {
@@ -64,6 +64,7 @@ public sealed class AncestorRateTests
         var own = stats.Rates.Single(r => r.Quota == Api);
         Assert.Equal(3, own.Current); // the refused hit's token went back
         Assert.Equal(1, own.Violations);
+        Assert.Empty(await team.GetAlerts(0)); // the refused hit would have been the child's 80 %
 
         // A minute on, the parent's window is empty and the child's bucket, with one token left, is the tighter.
         time.Advance(minute);
@@ -114,6 +115,63 @@ public sealed class AncestorRateTests
         Assert.Equal(3, own.Limit);
     }
 
+    [Fact]
+    public async Task A_parents_tier_default_caps_its_children_together_even_where_they_set_higher_limits_of_their_own()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
+        var grains = cluster.GrainFactory;
+        var org = grains.GetGrain<ITenantGrain>("org");
+        await org.Create(TenantConfig.Create("org", Tier.Basic)); // requests: 100 a minute, from the tier
+        var ownRequests = QuotaDefinition.SlidingWindow(QuotaNames.Requests, QuotaLimit.Hard(500), TimeSpan.FromMinutes(1));
+        var unit = await CreateAsync(grains, "org-unit", ownRequests, parent: "org");
+        var team = await CreateAsync(grains, "org-team", ownRequests, parent: "org");
+
+        Assert.True((await unit.HitRate(QuotaNames.Requests, 60)).Decision.Allowed);
+        Assert.True((await team.HitRate(QuotaNames.Requests, 40)).Decision.Allowed);
+        var refused = (await team.HitRate(QuotaNames.Requests, 1)).Decision;
+
+        Assert.False(refused.Allowed);
+        Assert.Equal((100L, 100L), (refused.Limit, refused.Current));
+        Assert.Equal(500, (await team.GetStats()).Rates.Single(r => r.Quota == QuotaNames.Requests).Limit);
+    }
+
+    [Fact]
+    public async Task A_parent_that_inherits_its_limit_counts_its_childrens_hits_in_a_window_of_its_own()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
+        var grains = cluster.GrainFactory;
+        var corp = await CreateAsync(grains, "corp", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(5), s_hour));
+        var unit = grains.GetGrain<ITenantGrain>("corp-unit");
+        await unit.Create(TenantConfig.Create("corp-unit", Tier.Basic) with { ParentId = TenantId.Parse("corp") });
+        var team = await CreateAsync(grains, "corp-team", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(10), s_hour), parent: "corp-unit");
+
+        await team.HitRate(Api, 2);
+        await corp.HitRate(Api, 3);
+        Assert.Equal(2, await CountedAsync(unit));
+        Assert.Equal(5, await CountedAsync(corp));
+
+        // Refused at the top: a violation of the tenant whose caller was refused and of the refusing one, not of the
+        // tenant in between.
+        Assert.False((await team.HitRate(Api, 1)).Decision.Allowed);
+        Assert.Equal((1L, 0L, 1L), (await ViolationsAsync(team), await ViolationsAsync(unit), await ViolationsAsync(corp)));
+    }
+
+    [Fact]
+    public async Task A_suspended_parent_refuses_its_childrens_hits_until_it_is_activated()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
+        var org = await CreateAsync(cluster.GrainFactory, "org", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(10), s_hour));
+        var team = await CreateAsync(cluster.GrainFactory, "org-team", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(10), s_hour), parent: "org");
+
+        await org.Suspend();
+        var refused = (await team.HitRate(Api, 1)).Decision;
+        await org.Activate();
+
+        Assert.Equal(ReasonCodes.TenantSuspended, refused.ReasonCode);
+        Assert.True((await team.HitRate(Api, 1)).Decision.Allowed);
+        Assert.Equal(1, await CountedAsync(team));
+    }
+
     private static async Task<ITenantGrain> CreateAsync(IGrainFactory grains, string id, QuotaDefinition rate, string? parent = null)
     {
         var grain = grains.GetGrain<ITenantGrain>(id);
@@ -121,6 +179,9 @@ public sealed class AncestorRateTests
         await grain.Create(parent is null ? config : config with { ParentId = TenantId.Parse(parent) });
         return grain;
     }
+
+    private static async Task<long> ViolationsAsync(ITenantGrain tenant) =>
+        (await tenant.GetStats()).Rates.Single(r => r.Quota == Api).Violations;
 
     private static async Task<long> CountedAsync(ITenantGrain tenant) =>
         (await tenant.GetStats()).Rates.Single(r => r.Quota == Api).Current;
