@@ -69,9 +69,9 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<LeaseRenewal> Renew(string leaseId, TimeSpan ttl);
 
     /// <summary>
-    /// Counts <paramref name="cost"/> units against a rate quota here and in every ancestor with a rate quota of the
-    /// same name in force (its own, its tier's or inherited), all or nothing; the result carries remaining and reset (of the tightest, see
-    /// <see cref="HitRate"/>).
+    /// Counts <paramref name="cost"/> units against a rate quota here and, all or nothing, in every ancestor that sets a
+    /// limited rate quota of that name itself (tier defaults and inherited values cap nothing above the tenant); the
+    /// result carries remaining and reset (of the tightest, see <see cref="HitRate"/>).
     /// </summary>
     Task<RateDecision> CheckRate(string quota, long cost);
 
@@ -82,12 +82,20 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<RateHit> HitRate(string quota, long cost);
 
     /// <summary>
-    /// Called by a child tenant whose own window admitted a hit: counts it against this tenant's rate quota of that
-    /// name, when one is in force here, and then in its own ancestors, all or nothing, so that a parent's rate limit caps
-    /// the sum of its subtree. Added after the first release: a child whose parent runs on an older silo gets
-    /// <see cref="UnknownGrainMethodException"/> and counts the hit against its own quota only, as that release did.
+    /// Called by a descendant whose own window admitted a hit: counts it against this tenant's rate quota of that name
+    /// when this tenant sets one itself, and then in the next ancestor that does, all or nothing, so that the limit
+    /// caps the sum of the subtree. Added after the first release: a descendant asking a silo of an earlier release
+    /// gets <see cref="UnknownGrainMethodException"/> and counts the hit against its own quota only, as that release did.
     /// </summary>
     Task<RateHit> HitRateForChild(string quota, long cost);
+
+    /// <summary>
+    /// Called by a child tenant when it reads what it inherits: the rate quotas this tenant or an ancestor sets itself,
+    /// each with the nearest tenant that does; while this tenant stays active it tells the child
+    /// (<see cref="ParentQuotasChanged"/>) when they change. Added after the first release: a silo of an earlier
+    /// release answers <see cref="UnknownGrainMethodException"/>, and the child then asks no ancestor about its hits.
+    /// </summary>
+    Task<IReadOnlyList<RateCap>> GetRateCapsForChild(string childId);
 
     /// <summary>Records budget usage once per event id.</summary>
     Task<UsageRecord> RecordUsage(string eventId, string quota, long amount);

@@ -7,9 +7,10 @@ namespace Quotas.Benchmarks.Tenants;
 /// <summary>
 /// `-- child-rates`: what a parent's rate limit costs its children's hits. Rate hits per second through
 /// <see cref="ITenantGrain.HitRate"/> (local calls, 64 callers, Zipf-distributed keys over 10,000 tenants), for tenants
-/// without a parent (the baseline, as every hit was counted before parents capped their children), for the same number
-/// of children under 100 parents, and under one parent (every hit of the run then waits on that parent's turn).
-/// Every limit is high enough that each hit is admitted, so each one asks its parent.
+/// without a parent (the baseline), for the same number of children under 100 parents that cap nothing (their tier's
+/// default limits each child alone), under 100 parents that set a requests limit themselves, and under one such parent
+/// (every hit of the run then waits on that parent's turn). Every limit is high enough that each hit is admitted, so
+/// each hit of a capped child asks its parent.
 /// </summary>
 internal static class ChildRateThroughput
 {
@@ -24,9 +25,10 @@ internal static class ChildRateThroughput
         var keys = ZipfKeys.Generate(Tenants, Hits);
         var shapes = new (string Name, ITenantGrain[] Tenants)[]
         {
-            ("no parent (baseline)", await CreateAsync(host, "solo", parents: 0)),
-            ("children of 100 parents", await CreateAsync(host, "hundred", parents: 100)),
-            ("children of 1 parent", await CreateAsync(host, "one", parents: 1)),
+            ("no parent (baseline)", await CreateAsync(host, "solo", parents: 0, parentsCap: false)),
+            ("children of 100 parents that cap nothing", await CreateAsync(host, "open", parents: 100, parentsCap: false)),
+            ("children of 100 parents that cap requests", await CreateAsync(host, "hundred", parents: 100, parentsCap: true)),
+            ("children of 1 parent that caps requests", await CreateAsync(host, "one", parents: 1, parentsCap: true)),
         };
 
         var rates = shapes.Select(_ => new double[Rounds]).ToArray();
@@ -55,13 +57,17 @@ internal static class ChildRateThroughput
         }
     }
 
-    /// <summary>Tenants whose own requests quota admits every hit; with parents, tenant i is a child of parent i mod parents.</summary>
-    private static async Task<ITenantGrain[]> CreateAsync(GrainHost host, string prefix, int parents)
+    /// <summary>
+    /// Tenants whose own requests quota admits every hit; with parents, tenant i is a child of parent i mod parents, and
+    /// the parents set such a requests quota themselves (a cap on their subtree) or keep their tier's (no cap).
+    /// </summary>
+    private static async Task<ITenantGrain[]> CreateAsync(GrainHost host, string prefix, int parents, bool parentsCap)
     {
         var requests = QuotaDefinition.SlidingWindow(QuotaNames.Requests, QuotaLimit.Hard(1_000_000_000), TimeSpan.FromMinutes(1));
         for (var p = 0; p < parents; p++)
         {
-            await host.Grains.GetGrain<ITenantGrain>($"{prefix}-parent-{p}").Create(TenantConfig.Create($"{prefix}-parent-{p}", Tier.Basic, requests));
+            var id = $"{prefix}-parent-{p}";
+            await host.Grains.GetGrain<ITenantGrain>(id).Create(parentsCap ? TenantConfig.Create(id, Tier.Basic, requests) : TenantConfig.Create(id, Tier.Basic));
         }
 
         var tenants = new ITenantGrain[Tenants];

@@ -139,12 +139,12 @@ public sealed partial class TenantQuotas
 
     /// <summary>
     /// A descendant's hit (<c>ITenantGrain.HitRateForChild</c>): counted as <see cref="CountRatePendingAbove"/> counts
-    /// one when this tenant has a rate quota of that name in force (its own, its tier's or inherited); null when it has
-    /// none, and caps nothing of that name.
+    /// one when this tenant sets a limited rate quota of that name itself; null when it does not, and caps nothing of
+    /// that name for its subtree (a tier default or an inherited value limits each tenant's own hits only).
     /// </summary>
     public RateDecision? CountChildRate(string quota, long cost, DateTimeOffset now)
     {
-        if (Rates.IndexOf(quota) >= 0)
+        if (SetsRateCap(quota))
         {
             return CountRatePendingAbove(quota, cost, now);
         }
@@ -153,6 +153,13 @@ public sealed partial class TenantQuotas
         Guard.Amount(cost, quota);
         return null;
     }
+
+    /// <summary>The limited rate quotas this tenant sets itself: the ones it caps for its whole subtree.</summary>
+    public IEnumerable<string> OwnRateCaps() =>
+        Config.Quotas.Where(q => q.Kind == QuotaKind.Rate && !q.Limit.IsUnlimited).Select(q => q.Name);
+
+    private bool SetsRateCap(string quota) =>
+        Config.Quotas.Any(q => q.Kind == QuotaKind.Rate && !q.Limit.IsUnlimited && string.Equals(q.Name, quota, StringComparison.Ordinal));
 
     /// <summary>Every ancestor admitted the hit <see cref="CountRatePendingAbove"/> counted: its alert, if any, is raised now.</summary>
     public void AdmittedAbove(RateDecision decision, DateTimeOffset now)

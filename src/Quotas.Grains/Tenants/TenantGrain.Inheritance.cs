@@ -101,6 +101,8 @@ public sealed partial class TenantGrain
             return;
         }
 
+        // First: a deleted parent answers no caps, and its ancestors then cap this tenant's rates no more either.
+        var capsChanged = RateCapsRead(await ReadRateCapsAsync(parent).WaitAsync(cancellationToken));
         IReadOnlyList<QuotaDefinition> current;
         try
         {
@@ -113,6 +115,11 @@ public sealed partial class TenantGrain
 
         if (_tenant is not { } tenant || (tenant.ParentQuotas ?? []).SequenceEqual(current))
         {
+            if (capsChanged)
+            {
+                TellChildren();
+            }
+
             return;
         }
 

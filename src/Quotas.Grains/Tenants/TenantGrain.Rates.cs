@@ -4,16 +4,20 @@ using Quotas.Core.Tenants;
 namespace Quotas.Grains.Tenants;
 
 /// <summary>
-/// Rate checks through the hierarchy: a hit counts in the tenant's own window first and, when admitted there, in each
-/// ancestor with a rate quota of the same name in force (its own, its tier's or inherited; each parent asks its own),
-/// all or nothing, so that a parent's rate limit caps the sum of its subtree's hits. A refusal anywhere takes the hit
-/// back below it. A tenant without a parent answers from memory at once, as before.
+/// Rate checks through the hierarchy. A hit counts in the tenant's own window first; when admitted there and an
+/// ancestor sets a limited rate quota of that name itself, it counts in that ancestor too (which asks the next one
+/// that sets it), all or nothing, so that such a limit caps the sum of its subtree's hits. A refusal anywhere takes
+/// the hit back below it. Tier defaults and inherited values cap no subtree: they limit each tenant's own hits, so a
+/// hierarchy asks an ancestor only about the rates an operator capped there, and a tenant whose ancestors cap nothing
+/// of that name answers from memory at once, as a tenant without a parent does.
 /// </summary>
 /// <remarks>
-/// The turn waits for the parent's answer (tenant timers queue behind it), so nothing else is counted between a hit
-/// and its take-back; the parent never waits on a child (it tells children of changes without waiting), so the chain
-/// cannot deadlock. Rate windows stay in memory, as every tenant's do: a parent that is reactivated counts its subtree
-/// from an empty window.
+/// A child learns which ancestors cap which names when it reads what it inherits (<see cref="InheritFromParentAsync"/>:
+/// at activation, when told of a change, and every 30 seconds), and asks the nearest capping ancestor directly, so
+/// tenants in between that cap nothing are not involved. The turn waits for that ancestor's answer (tenant timers
+/// queue behind it), so nothing else is counted between a hit and its take-back; no tenant waits on a descendant
+/// (changes are told without waiting), so the chain cannot deadlock. Rate windows stay in memory, as every tenant's
+/// do: a reactivated ancestor counts its subtree from an empty window.
 /// </remarks>
 public sealed partial class TenantGrain
 {
@@ -22,63 +26,84 @@ public sealed partial class TenantGrain
         new RateDecision(true, null, QuotaNames.Requests, 0, QuotaLimit.UnlimitedValue, QuotaLimit.UnlimitedValue, TimeSpan.Zero, null),
         TimeSpan.Zero);
 
+    /// <summary>Rate quota name to the nearest ancestor that sets it; null until read (a tenant with a parent only).</summary>
+    private Dictionary<string, string>? _rateCapsAbove;
+
     public async Task<RateDecision> CheckRate(string quota, long cost) => (await HitRate(quota, cost)).Decision;
 
     public Task<RateHit> HitRate(string quota, long cost)
     {
         var tenant = Tenant();
-        var now = time.GetUtcNow();
-        if (tenant.Config.ParentId is not { } parent)
+        if (tenant.Config.ParentId is null || _rateCapsAbove is { } caps && !caps.ContainsKey(quota))
         {
-            var decision = tenant.CheckRate(quota, cost, now);
+            var decision = tenant.CheckRate(quota, cost, time.GetUtcNow());
             QuotaMetrics.Decided("rate", decision.Allowed);
             return Task.FromResult(new RateHit(decision, WindowOf(tenant, quota)));
         }
 
-        var here = new RateHit(tenant.CountRatePendingAbove(quota, cost, now), WindowOf(tenant, quota));
-        if (!here.Decision.Allowed)
-        {
-            QuotaMetrics.Decided("rate", allowed: false);
-            return Task.FromResult(here);
-        }
-
-        return DecidedAsync(HitAboveAsync(parent, quota, cost, here, countedHere: true, ownHit: true));
+        return HitWithAncestorsAsync(quota, cost);
     }
 
-    public Task<RateHit> HitRateForChild(string quota, long cost)
+    public async Task<RateHit> HitRateForChild(string quota, long cost)
     {
         var tenant = Tenant();
         var counted = tenant.CountChildRate(quota, cost, time.GetUtcNow());
         var here = counted is { } decision ? new RateHit(decision, WindowOf(tenant, quota)) : s_noCapAbove;
         if (!here.Decision.Allowed)
         {
-            return Task.FromResult(here);
+            return here;
         }
 
-        if (tenant.Config.ParentId is not { } parent)
+        return await CappingAncestorAsync(quota) is { } above
+            ? await HitAboveAsync(above, quota, cost, here, countedHere: counted is not null, ownHit: false)
+            : Admitted(here, countedHere: counted is not null);
+    }
+
+    public async Task<IReadOnlyList<RateCap>> GetRateCapsForChild(string childId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(childId);
+        var own = Tenant().OwnRateCaps().ToHashSet(StringComparer.Ordinal);
+        var above = Tenant().Config.ParentId is null ? [] : await RateCapsAboveAsync();
+        _children.Add(childId);
+        return [.. own.Select(quota => new RateCap(quota, Id)), .. above.Where(cap => !own.Contains(cap.Key)).Select(cap => new RateCap(cap.Key, cap.Value))];
+    }
+
+    /// <summary>A hit of a tenant whose ancestors' caps are not read yet, or cap this name.</summary>
+    private async Task<RateHit> HitWithAncestorsAsync(string quota, long cost)
+    {
+        var capping = await CappingAncestorAsync(quota);
+        var tenant = Tenant();
+        var now = time.GetUtcNow();
+        RateHit hit;
+        if (capping is null)
         {
-            tenant.AdmittedAbove(here.Decision, time.GetUtcNow());
-            return Task.FromResult(here);
+            hit = new RateHit(tenant.CheckRate(quota, cost, now), WindowOf(tenant, quota));
+        }
+        else
+        {
+            var here = new RateHit(tenant.CountRatePendingAbove(quota, cost, now), WindowOf(tenant, quota));
+            hit = here.Decision.Allowed ? await HitAboveAsync(capping.Value, quota, cost, here, countedHere: true, ownHit: true) : here;
         }
 
-        return HitAboveAsync(parent, quota, cost, here, countedHere: counted is not null, ownHit: false);
+        QuotaMetrics.Decided("rate", hit.Decision.Allowed);
+        return hit;
     }
 
     /// <summary>
-    /// Asks the ancestors about a hit admitted here. When they refuse it or cannot be asked, it is taken back here (a
-    /// refusal counts as a violation of the tenant whose caller it refused, <paramref name="ownHit"/>, only); when
-    /// they admit it, its alert is raised.
+    /// Asks the capping ancestor about a hit admitted here. When it refuses or cannot be asked, the hit is taken back
+    /// here (a refusal counts as a violation of the tenant whose caller it refused, <paramref name="ownHit"/>, only);
+    /// when it admits, the hit's alert here is raised.
     /// </summary>
-    private async Task<RateHit> HitAboveAsync(TenantId parent, string quota, long cost, RateHit here, bool countedHere, bool ownHit)
+    private async Task<RateHit> HitAboveAsync(TenantId capping, string quota, long cost, RateHit here, bool countedHere, bool ownHit)
     {
         RateHit above;
         try
         {
-            above = await AskParentAsync(parent, p => p.HitRateForChild(quota, cost), s_noCapAbove);
+            above = await AskParentAsync(capping, p => p.HitRateForChild(quota, cost), s_noCapAbove);
         }
         catch (NotSupportedException)
         {
-            // UnknownGrainMethodException: the parent runs on a silo of an earlier release, which capped no child's rate.
+            // UnknownGrainMethodException: the ancestor runs on a silo of an earlier release, which capped no subtree.
             above = s_noCapAbove;
         }
         catch
@@ -95,12 +120,17 @@ public sealed partial class TenantGrain
             return above;
         }
 
+        return Tighter(Admitted(here, countedHere), above);
+    }
+
+    private RateHit Admitted(RateHit here, bool countedHere)
+    {
         if (countedHere)
         {
             Tenant().AdmittedAbove(here.Decision, time.GetUtcNow());
         }
 
-        return Tighter(here, above);
+        return here;
     }
 
     private void TakeBack(string quota, long cost, bool countedHere, bool violation)
@@ -111,19 +141,62 @@ public sealed partial class TenantGrain
         }
     }
 
+    /// <summary>The nearest ancestor that sets a limited rate quota of this name itself; null when none does.</summary>
+    private async Task<TenantId?> CappingAncestorAsync(string quota)
+    {
+        if (Tenant().Config.ParentId is null)
+        {
+            return null;
+        }
+
+        return (await RateCapsAboveAsync()).TryGetValue(quota, out var capping) ? new TenantId(capping) : null;
+    }
+
+    private async Task<Dictionary<string, string>> RateCapsAboveAsync()
+    {
+        if (_rateCapsAbove is null && Tenant().Config.ParentId is { } parent)
+        {
+            _rateCapsAbove = await ReadRateCapsAsync(parent);
+        }
+
+        return _rateCapsAbove ?? [];
+    }
+
+    /// <summary>Takes the caps just read from the parent; answers whether they differ from those known before.</summary>
+    private bool RateCapsRead(Dictionary<string, string> caps)
+    {
+        var before = _rateCapsAbove;
+        _rateCapsAbove = caps;
+        return before is null
+            ? caps.Count > 0
+            : before.Count != caps.Count || caps.Any(cap => !before.TryGetValue(cap.Key, out var was) || was != cap.Value);
+    }
+
+    /// <summary>
+    /// The parent's answer to <see cref="GetRateCapsForChild"/>, which registers this tenant as its child: nothing
+    /// when the parent was deleted or runs on a silo of an earlier release, which caps no subtree's rates.
+    /// </summary>
+    private async Task<Dictionary<string, string>> ReadRateCapsAsync(TenantId parent)
+    {
+        IReadOnlyList<RateCap> caps;
+        try
+        {
+            caps = await AskParentAsync(parent, p => p.GetRateCapsForChild(Id), []);
+        }
+        catch (NotSupportedException)
+        {
+            caps = [];
+        }
+
+        return caps.ToDictionary(cap => cap.Quota, cap => cap.TenantId, StringComparer.Ordinal);
+    }
+
     /// <summary>The allowance with fewer units remaining, so that a client's RateLimit fields follow the limit it meets first.</summary>
     private static RateHit Tighter(RateHit here, RateHit above)
     {
         var (mine, theirs) = (here.Decision.Remaining, above.Decision.Remaining);
         var aboveIsTighter = theirs != QuotaLimit.UnlimitedValue && (mine == QuotaLimit.UnlimitedValue || theirs < mine);
         return aboveIsTighter ? above : here;
-    }
-
-    private static async Task<RateHit> DecidedAsync(Task<RateHit> hit)
-    {
-        var decided = await hit;
-        QuotaMetrics.Decided("rate", decided.Decision.Allowed);
-        return decided;
     }
 
     /// <summary>The quota's window for the RateLimit-Policy header; zero when the tenant has no rate quota of that name.</summary>

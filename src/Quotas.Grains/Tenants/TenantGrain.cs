@@ -89,6 +89,7 @@ public sealed partial class TenantGrain(
         // misses one that exists.
         await Directory().Add(Id);
         ResetDelivery();
+        _rateCapsAbove = null; // an earlier life of this id may have had another parent
         var created = new TenantQuotas(config with { Status = TenantStatus.Active }, parentQuotas);
         created.Gauges.RestoreSequence(state.State.RetiredLeaseSequence);
         await CommitAsync(created);

@@ -6,8 +6,9 @@ using Quotas.Core.Tenants;
 namespace Quotas.Grains.Tests.Tenants;
 
 /// <summary>
-/// A parent's rate limit caps the sum of its children's hits: a hit admitted by the tenant's own window counts in every
-/// ancestor with a rate quota of the same name in force, all or nothing.
+/// A rate limit a parent sets itself caps the sum of its subtree's hits: a hit admitted by the tenant's own window counts
+/// in every ancestor that sets a limited rate quota of that name, all or nothing. Tier defaults and inherited values
+/// cap no subtree.
 /// </summary>
 public sealed class AncestorRateTests
 {
@@ -116,7 +117,7 @@ public sealed class AncestorRateTests
     }
 
     [Fact]
-    public async Task A_parents_tier_default_caps_its_children_together_even_where_they_set_higher_limits_of_their_own()
+    public async Task A_parents_tier_default_limits_each_child_alone_and_the_parent_is_never_asked()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
         var grains = cluster.GrainFactory;
@@ -127,16 +128,13 @@ public sealed class AncestorRateTests
         var team = await CreateAsync(grains, "org-team", ownRequests, parent: "org");
 
         Assert.True((await unit.HitRate(QuotaNames.Requests, 60)).Decision.Allowed);
-        Assert.True((await team.HitRate(QuotaNames.Requests, 40)).Decision.Allowed);
-        var refused = (await team.HitRate(QuotaNames.Requests, 1)).Decision;
+        Assert.True((await team.HitRate(QuotaNames.Requests, 60)).Decision.Allowed);
 
-        Assert.False(refused.Allowed);
-        Assert.Equal((100L, 100L), (refused.Limit, refused.Current));
-        Assert.Equal(500, (await team.GetStats()).Rates.Single(r => r.Quota == QuotaNames.Requests).Limit);
+        Assert.Equal(0, (await org.GetStats()).Rates.Single(r => r.Quota == QuotaNames.Requests).Current);
     }
 
     [Fact]
-    public async Task A_parent_that_inherits_its_limit_counts_its_childrens_hits_in_a_window_of_its_own()
+    public async Task A_parent_that_only_inherits_a_limit_is_passed_over_and_counts_no_violation_of_a_hit_refused_above_it()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
         var grains = cluster.GrainFactory;
@@ -147,13 +145,56 @@ public sealed class AncestorRateTests
 
         await team.HitRate(Api, 2);
         await corp.HitRate(Api, 3);
-        Assert.Equal(2, await CountedAsync(unit));
-        Assert.Equal(5, await CountedAsync(corp));
+        Assert.Equal((0L, 5L), (await CountedAsync(unit), await CountedAsync(corp)));
 
-        // Refused at the top: a violation of the tenant whose caller was refused and of the refusing one, not of the
-        // tenant in between.
+        // Refused at the top: a violation of the tenant whose caller was refused and of the refusing one only.
         Assert.False((await team.HitRate(Api, 1)).Decision.Allowed);
         Assert.Equal((1L, 0L, 1L), (await ViolationsAsync(team), await ViolationsAsync(unit), await ViolationsAsync(corp)));
+    }
+
+    [Fact]
+    public async Task A_cap_set_on_a_parent_later_reaches_its_active_child_at_once_and_ends_when_it_is_taken_off()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
+        var grains = cluster.GrainFactory;
+        var org = await CreateAsync(grains, "org", QuotaDefinition.SlidingWindow("other", QuotaLimit.Hard(1), s_hour));
+        var team = await CreateAsync(grains, "org-team", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(10), s_hour), parent: "org");
+        Assert.True((await team.HitRate(Api, 2)).Decision.Allowed); // not capped above: the parent counts nothing
+
+        // The clock stands still: no refresh runs, the parent tells its child itself.
+        await org.UpdateQuotas([QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(3), s_hour)]);
+        Assert.True((await team.HitRate(Api, 3)).Decision.Allowed);
+        var capped = (await team.HitRate(Api, 1)).Decision;
+        await org.UpdateQuotas([]);
+        var uncapped = (await team.HitRate(Api, 1)).Decision;
+
+        Assert.False(capped.Allowed);
+        Assert.Equal(3, capped.Limit);
+        Assert.True(uncapped.Allowed);
+        Assert.Equal(6, await CountedAsync(team));
+    }
+
+    [Fact]
+    public async Task A_grandparent_that_starts_to_set_its_tier_default_itself_caps_its_grandchildren_at_once()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
+        var grains = cluster.GrainFactory;
+        var corp = grains.GetGrain<ITenantGrain>("corp");
+        await corp.Create(TenantConfig.Create("corp", Tier.Basic)); // requests: 100 a minute, from the tier
+        var unit = grains.GetGrain<ITenantGrain>("corp-unit");
+        await unit.Create(TenantConfig.Create("corp-unit", Tier.Basic) with { ParentId = TenantId.Parse("corp") });
+        var ownRequests = QuotaDefinition.SlidingWindow(QuotaNames.Requests, QuotaLimit.Hard(500), TimeSpan.FromMinutes(1));
+        var team = await CreateAsync(grains, "corp-team", ownRequests, parent: "corp-unit");
+        Assert.True((await team.HitRate(QuotaNames.Requests, 1)).Decision.Allowed);
+
+        // The same limit, now set by the tenant itself: nothing a child inherits changes, only what is capped.
+        await corp.UpdateQuotas([QuotaDefinition.SlidingWindow(QuotaNames.Requests, QuotaLimit.Hard(100), TimeSpan.FromMinutes(1))]);
+        await unit.GetStats(); // runs after the unit's turn that was told, which tells its own child in turn
+        Assert.True((await team.HitRate(QuotaNames.Requests, 100)).Decision.Allowed);
+        var refused = (await team.HitRate(QuotaNames.Requests, 1)).Decision;
+
+        Assert.False(refused.Allowed);
+        Assert.Equal(100, refused.Limit);
     }
 
     [Fact]
