@@ -1,3 +1,5 @@
+using System.Collections.ObjectModel;
+
 namespace Quotas.Core.Tenants;
 
 /// <summary>A parent's side of its children's budget usage (see <see cref="UsageOutbox"/>).</summary>
@@ -73,17 +75,18 @@ public sealed class ChildDeliveries
 
     private const int MaxChildLength = 200;
 
-    private readonly Dictionary<string, long> _last = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> _endedAt = new(StringComparer.Ordinal);
+    // Null until a child first delivers or ends: most tenants have no children, and empty dictionaries are not free.
+    private Dictionary<string, long>? _last;
+    private Dictionary<string, DateTimeOffset>? _endedAt;
 
-    public IReadOnlyDictionary<string, long> Last => _last;
+    public IReadOnlyDictionary<string, long> Last => _last ?? (IReadOnlyDictionary<string, long>)ReadOnlyDictionary<string, long>.Empty;
 
-    public bool IsNew(string child, long sequence) => sequence > _last.GetValueOrDefault(child);
+    public bool IsNew(string child, long sequence) => sequence > LastOf(child);
 
-    public void Counted(string child, long sequence) => _last[child] = sequence;
+    public void Counted(string child, long sequence) => LastByChild()[child] = sequence;
 
     /// <summary>When the life of <paramref name="child"/> ended; null while it lasts.</summary>
-    public DateTimeOffset? EndedAt(string child) => _endedAt.TryGetValue(child, out var at) ? at : null;
+    public DateTimeOffset? EndedAt(string child) => _endedAt is not null && _endedAt.TryGetValue(child, out var at) ? at : null;
 
     /// <summary>
     /// Ends a child's life (it was deleted): a delivery from it still on its way, a late copy of one already counted,
@@ -93,20 +96,20 @@ public sealed class ChildDeliveries
     public bool End(string child, DateTimeOffset now)
     {
         var changed = false;
-        foreach (var old in _endedAt.Where(p => now - p.Value > EndedKeptFor).Select(p => p.Key).ToList())
+        foreach (var old in (_endedAt ?? []).Where(p => now - p.Value > EndedKeptFor).Select(p => p.Key).ToList())
         {
-            _endedAt.Remove(old);
-            _last.Remove(old);
+            _endedAt!.Remove(old);
+            _last?.Remove(old);
             changed = true;
         }
 
-        if (_last.GetValueOrDefault(child) == Ended)
+        if (LastOf(child) == Ended)
         {
             return changed;
         }
 
-        _last[child] = Ended;
-        _endedAt[child] = now;
+        LastByChild()[child] = Ended;
+        EndedByChild()[child] = now;
         return true;
     }
 
@@ -117,12 +120,18 @@ public sealed class ChildDeliveries
             return;
         }
 
-        _last[child] = delivery.Sequence;
+        LastByChild()[child] = delivery.Sequence;
         if (delivery.EndedAt is { } at)
         {
-            _endedAt[child] = at;
+            EndedByChild()[child] = at;
         }
     }
+
+    private long LastOf(string child) => _last is null ? 0 : _last.GetValueOrDefault(child);
+
+    private Dictionary<string, long> LastByChild() => _last ??= new(StringComparer.Ordinal);
+
+    private Dictionary<string, DateTimeOffset> EndedByChild() => _endedAt ??= new(StringComparer.Ordinal);
 
     public static void Validate(string? child)
     {

@@ -16,8 +16,8 @@ public sealed partial class TenantQuotas
             Violations = _violations.All().OrderBy(v => v.Kind).ThenBy(v => v.Quota, StringComparer.Ordinal)
                 .Select(v => new ViolationSnapshot(v.Kind, v.Quota, v.Count)).ToList(),
             Outbox = Outbox.ToSnapshot(),
-            ChildDeliveries = ChildDeliveries.Last.OrderBy(p => p.Key, StringComparer.Ordinal)
-                .Select(p => new ChildDelivery(p.Key, p.Value, ChildDeliveries.EndedAt(p.Key))).ToList(),
+            ChildDeliveries = _childDeliveries is not { } deliveries ? [] : deliveries.Last.OrderBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => new ChildDelivery(p.Key, p.Value, deliveries.EndedAt(p.Key))).ToList(),
             Alerts = Alerts.ToSnapshot(),
         };
         for (var i = 0; i < Gauges.Quotas.Count; i++)

@@ -18,6 +18,9 @@ public sealed partial class TenantQuotas
     private readonly UtilizationAlerts _alerts;
     private readonly ViolationCounter _violations = new();
 
+    /// <summary>Null until a child delivers or ends: most tenants have no children.</summary>
+    private ChildDeliveries? _childDeliveries;
+
     /// <summary>Where the rate quotas' alert slots start (after the gauges'): read on every admitted rate check, so kept
     /// here rather than fetched through the gauge book.</summary>
     private readonly int _firstRateSlot;
@@ -65,7 +68,7 @@ public sealed partial class TenantQuotas
     public UsageOutbox Outbox { get; } = new();
 
     /// <summary>The last delivery counted from each child's life (see <see cref="RecordChildUsage"/>).</summary>
-    public ChildDeliveries ChildDeliveries { get; } = new();
+    public ChildDeliveries ChildDeliveries => _childDeliveries ??= new();
 
     public AlertFeed Alerts => _alerts.Feed;
 

@@ -35,7 +35,8 @@ public sealed class UsageOutbox
 {
     private const int MaxLifeLength = 64;
 
-    private readonly SortedDictionary<(string Quota, long SlotTicks), long> _pending = new(PendingOrder.Instance);
+    /// <summary>Null while nothing is pending: most tenants never send anything, and an empty sorted dictionary is not free.</summary>
+    private SortedDictionary<(string Quota, long SlotTicks), long>? _pending;
 
     /// <summary>This tenant's life among its parent's children; null until the first usage to send.</summary>
     public string? Life { get; private set; }
@@ -46,15 +47,16 @@ public sealed class UsageOutbox
     /// <summary>The batch sent and not yet acknowledged; null when none.</summary>
     public UsageBatch? InFlight { get; private set; }
 
-    public bool IsEmpty => InFlight is null && _pending.Count == 0;
+    public bool IsEmpty => InFlight is null && _pending is null;
 
     /// <summary>Usage recorded since the last batch was cut, oldest slot first within each quota.</summary>
-    public IReadOnlyList<QuotaAmount> Pending => [.. _pending.Select(p => new QuotaAmount(p.Key.Quota, p.Value, new DateTimeOffset(p.Key.SlotTicks, TimeSpan.Zero)))];
+    public IReadOnlyList<QuotaAmount> Pending => _pending is null ? [] : [.. _pending.Select(p => new QuotaAmount(p.Key.Quota, p.Value, new DateTimeOffset(p.Key.SlotTicks, TimeSpan.Zero)))];
 
     public void Add(string quota, long amount, DateTimeOffset recordedAt)
     {
         Life ??= NewLife();
         var key = (quota, QuotaAmount.SlotOf(recordedAt).UtcTicks);
+        _pending ??= new(PendingOrder.Instance);
         _pending[key] = Saturating.Add(_pending.GetValueOrDefault(key), amount);
     }
 
@@ -65,13 +67,13 @@ public sealed class UsageOutbox
     public UsageBatch? NextBatch(out bool cut)
     {
         cut = false;
-        if (InFlight is not null || _pending.Count == 0)
+        if (InFlight is not null || _pending is null)
         {
             return InFlight;
         }
 
         InFlight = new UsageBatch(++LastSequence, Pending);
-        _pending.Clear();
+        _pending = null;
         cut = true;
         return InFlight;
     }
@@ -92,7 +94,7 @@ public sealed class UsageOutbox
     public void Drop()
     {
         InFlight = null;
-        _pending.Clear();
+        _pending = null;
     }
 
     internal void Restore(UsageOutboxSnapshot snapshot)

@@ -101,8 +101,13 @@ public sealed partial class TenantGrain
             return;
         }
 
-        // First: a deleted parent answers no caps, and its ancestors then cap this tenant's rates no more either.
-        var capsChanged = RateCapsRead(await ReadRateCapsAsync(parent).WaitAsync(cancellationToken));
+        // First: a deleted parent answers no caps, and its ancestors then cap this tenant's rates no more either. The
+        // children are told at once (their reads queue behind this turn, so they see all of it).
+        if (RateCapsRead(await ReadRateCapsAsync(parent).WaitAsync(cancellationToken)))
+        {
+            TellChildren();
+        }
+
         IReadOnlyList<QuotaDefinition> current;
         try
         {
@@ -115,11 +120,6 @@ public sealed partial class TenantGrain
 
         if (_tenant is not { } tenant || (tenant.ParentQuotas ?? []).SequenceEqual(current))
         {
-            if (capsChanged)
-            {
-                TellChildren();
-            }
-
             return;
         }
 

@@ -29,23 +29,35 @@ public sealed partial class TenantGrain
     /// <summary>Rate quota name to the nearest ancestor that sets it; null until read (a tenant with a parent only).</summary>
     private Dictionary<string, string>? _rateCapsAbove;
 
-    public async Task<RateDecision> CheckRate(string quota, long cost) => (await HitRate(quota, cost)).Decision;
+    public Task<RateDecision> CheckRate(string quota, long cost)
+    {
+        if (!AnsweredHere(quota))
+        {
+            return DecisionOfAsync(HitWithAncestorsAsync(quota, cost));
+        }
+
+        var decision = Tenant().CheckRate(quota, cost, time.GetUtcNow());
+        QuotaMetrics.Decided("rate", decision.Allowed);
+        return Task.FromResult(decision);
+    }
 
     public Task<RateHit> HitRate(string quota, long cost)
     {
-        var tenant = Tenant();
-        if (tenant.Config.ParentId is null || _rateCapsAbove is { } caps && !caps.ContainsKey(quota))
+        if (!AnsweredHere(quota))
         {
-            var decision = tenant.CheckRate(quota, cost, time.GetUtcNow());
-            QuotaMetrics.Decided("rate", decision.Allowed);
-            return Task.FromResult(new RateHit(decision, WindowOf(tenant, quota)));
+            return HitWithAncestorsAsync(quota, cost);
         }
 
-        return HitWithAncestorsAsync(quota, cost);
+        var tenant = Tenant();
+        var decision = tenant.CheckRate(quota, cost, time.GetUtcNow());
+        QuotaMetrics.Decided("rate", decision.Allowed);
+        return Task.FromResult(new RateHit(decision, WindowOf(tenant, quota)));
     }
 
     public async Task<RateHit> HitRateForChild(string quota, long cost)
     {
+        // The next capping ancestor first: a failure to read it then leaves nothing counted here.
+        var above = await CappingAncestorAsync(quota);
         var tenant = Tenant();
         var counted = tenant.CountChildRate(quota, cost, time.GetUtcNow());
         var here = counted is { } decision ? new RateHit(decision, WindowOf(tenant, quota)) : s_noCapAbove;
@@ -54,8 +66,8 @@ public sealed partial class TenantGrain
             return here;
         }
 
-        return await CappingAncestorAsync(quota) is { } above
-            ? await HitAboveAsync(above, quota, cost, here, countedHere: counted is not null, ownHit: false)
+        return above is { } capping
+            ? await HitAboveAsync(capping, quota, cost, here, countedHere: counted is not null, ownHit: false)
             : Admitted(here, countedHere: counted is not null);
     }
 
@@ -65,8 +77,18 @@ public sealed partial class TenantGrain
         var own = Tenant().OwnRateCaps().ToHashSet(StringComparer.Ordinal);
         var above = Tenant().Config.ParentId is null ? [] : await RateCapsAboveAsync();
         _children.Add(childId);
-        return [.. own.Select(quota => new RateCap(quota, Id)), .. above.Where(cap => !own.Contains(cap.Key)).Select(cap => new RateCap(cap.Key, cap.Value))];
+
+        // Never the child itself: caps read before a tenant under its id was deleted and created again elsewhere in
+        // the hierarchy may name it, and a tenant that asked itself (or its descendant) would wait on itself.
+        return [.. own.Select(quota => new RateCap(quota, Id)),
+            .. above.Where(cap => !own.Contains(cap.Key) && cap.Value != childId).Select(cap => new RateCap(cap.Key, cap.Value))];
     }
+
+    /// <summary>Whether a hit is answered from this tenant's own window alone: no parent, or no ancestor caps the name.</summary>
+    private bool AnsweredHere(string quota) =>
+        Tenant().Config.ParentId is null || _rateCapsAbove is { } caps && !caps.ContainsKey(quota);
+
+    private static async Task<RateDecision> DecisionOfAsync(Task<RateHit> hit) => (await hit).Decision;
 
     /// <summary>A hit of a tenant whose ancestors' caps are not read yet, or cap this name.</summary>
     private async Task<RateHit> HitWithAncestorsAsync(string quota, long cost)
@@ -149,7 +171,7 @@ public sealed partial class TenantGrain
             return null;
         }
 
-        return (await RateCapsAboveAsync()).TryGetValue(quota, out var capping) ? new TenantId(capping) : null;
+        return (await RateCapsAboveAsync()).TryGetValue(quota, out var capping) && capping != Id ? new TenantId(capping) : null;
     }
 
     private async Task<Dictionary<string, string>> RateCapsAboveAsync()
@@ -160,6 +182,28 @@ public sealed partial class TenantGrain
         }
 
         return _rateCapsAbove ?? [];
+    }
+
+    /// <summary>
+    /// A new tenant learns its ancestors' caps with its creation, so that its first hit asks no extra question. A
+    /// parent out of reach now leaves them to be read at the first hit (which fails while it stays out of reach).
+    /// </summary>
+    private async Task ReadRateCapsOnCreateAsync()
+    {
+        _rateCapsAbove = null; // an earlier life of this id may have had another parent
+        if (_tenant?.Config.ParentId is not { } parent)
+        {
+            return;
+        }
+
+        try
+        {
+            _rateCapsAbove = await ReadRateCapsAsync(parent);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The tenant is stored; its caps are read again at the first hit.
+        }
     }
 
     /// <summary>Takes the caps just read from the parent; answers whether they differ from those known before.</summary>

@@ -89,11 +89,12 @@ public sealed partial class TenantGrain(
         // misses one that exists.
         await Directory().Add(Id);
         ResetDelivery();
-        _rateCapsAbove = null; // an earlier life of this id may have had another parent
         var created = new TenantQuotas(config with { Status = TenantStatus.Active }, parentQuotas);
         created.Gauges.RestoreSequence(state.State.RetiredLeaseSequence);
         await CommitAsync(created);
         RefreshFromParentWhileActive();
+        await ReadRateCapsOnCreateAsync();
+        TellChildren(); // children of an earlier life of this id still ask it; they re-read what they inherit
         return _tenant!.Config;
     }
 
@@ -174,6 +175,8 @@ public sealed partial class TenantGrain(
 
         _tenant = null;
         ResetDelivery();
+        _rateCapsAbove = null;
+        TellChildren(); // their caps may name this tenant, or go through it; they re-read and find it gone
 
         // Released once the delete is stored: a delete that failed before leaves the tenant, with its leases, still
         // counted above. One that cannot be released now runs out with its time to live.

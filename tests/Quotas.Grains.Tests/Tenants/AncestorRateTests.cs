@@ -117,7 +117,7 @@ public sealed class AncestorRateTests
     }
 
     [Fact]
-    public async Task A_parents_tier_default_limits_each_child_alone_and_the_parent_is_never_asked()
+    public async Task A_parents_tier_default_limits_each_child_alone_and_the_parent_counts_none_of_their_hits()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
         var grains = cluster.GrainFactory;
@@ -134,7 +134,7 @@ public sealed class AncestorRateTests
     }
 
     [Fact]
-    public async Task A_parent_that_only_inherits_a_limit_is_passed_over_and_counts_no_violation_of_a_hit_refused_above_it()
+    public async Task A_parent_that_only_inherits_a_limit_counts_neither_the_hits_nor_the_violations_of_its_children()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
         var grains = cluster.GrainFactory;
@@ -175,7 +175,7 @@ public sealed class AncestorRateTests
     }
 
     [Fact]
-    public async Task A_grandparent_that_starts_to_set_its_tier_default_itself_caps_its_grandchildren_at_once()
+    public async Task A_grandparent_that_starts_to_set_its_tier_default_itself_caps_its_grandchildren_at_once_through_a_parent_that_caps_nothing()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
         var grains = cluster.GrainFactory;
@@ -187,7 +187,7 @@ public sealed class AncestorRateTests
         var team = await CreateAsync(grains, "corp-team", ownRequests, parent: "corp-unit");
         Assert.True((await team.HitRate(QuotaNames.Requests, 1)).Decision.Allowed);
 
-        // The same limit, now set by the tenant itself: nothing a child inherits changes, only what is capped.
+        // The same limit, now set by the tenant itself: the value a child inherits stays, what is capped changes.
         await corp.UpdateQuotas([QuotaDefinition.SlidingWindow(QuotaNames.Requests, QuotaLimit.Hard(100), TimeSpan.FromMinutes(1))]);
         await unit.GetStats(); // runs after the unit's turn that was told, which tells its own child in turn
         Assert.True((await team.HitRate(QuotaNames.Requests, 100)).Decision.Allowed);
@@ -195,6 +195,28 @@ public sealed class AncestorRateTests
 
         Assert.False(refused.Allowed);
         Assert.Equal(100, refused.Limit);
+    }
+
+    [Fact]
+    public async Task A_parent_deleted_and_created_again_under_another_tenant_takes_its_children_out_of_the_former_grandparents_cap_at_once()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
+        var grains = cluster.GrainFactory;
+        var old = await CreateAsync(grains, "old", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(2), s_hour));
+        await CreateAsync(grains, "new", QuotaDefinition.SlidingWindow("other", QuotaLimit.Hard(1), s_hour));
+        var unit = grains.GetGrain<ITenantGrain>("unit");
+        await unit.Create(TenantConfig.Create("unit", Tier.Basic) with { ParentId = TenantId.Parse("old") });
+        var team = await CreateAsync(grains, "team", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(10), s_hour), parent: "unit");
+        Assert.True((await team.HitRate(Api, 2)).Decision.Allowed);
+        Assert.False((await team.HitRate(Api, 1)).Decision.Allowed);
+
+        await unit.Suspend();
+        await unit.Delete(force: true);
+        await unit.Create(TenantConfig.Create("unit", Tier.Basic) with { ParentId = TenantId.Parse("new") });
+        await team.GetStats(); // runs after the turns in which the team was told of both
+
+        Assert.True((await team.HitRate(Api, 1)).Decision.Allowed);
+        Assert.Equal(2, await CountedAsync(old));
     }
 
     [Fact]
