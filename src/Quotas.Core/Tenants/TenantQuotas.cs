@@ -161,8 +161,7 @@ public sealed partial class TenantQuotas
     public IEnumerable<string> OwnRateCaps() =>
         Config.Quotas.Where(q => q.Kind == QuotaKind.Rate && !q.Limit.IsUnlimited).Select(q => q.Name);
 
-    private bool SetsRateCap(string quota) =>
-        Config.Quotas.Any(q => q.Kind == QuotaKind.Rate && !q.Limit.IsUnlimited && string.Equals(q.Name, quota, StringComparison.Ordinal));
+    private bool SetsRateCap(string quota) => OwnRateCaps().Contains(quota, StringComparer.Ordinal);
 
     /// <summary>Every ancestor admitted the hit <see cref="CountRatePendingAbove"/> counted: its alert, if any, is raised now.</summary>
     public void AdmittedAbove(RateDecision decision, DateTimeOffset now)

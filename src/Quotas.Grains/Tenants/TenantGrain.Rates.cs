@@ -36,9 +36,7 @@ public sealed partial class TenantGrain
             return DecisionOfAsync(HitWithAncestorsAsync(quota, cost));
         }
 
-        var decision = Tenant().CheckRate(quota, cost, time.GetUtcNow());
-        QuotaMetrics.Decided("rate", decision.Allowed);
-        return Task.FromResult(decision);
+        return Task.FromResult(DecideHere(Tenant(), quota, cost));
     }
 
     public Task<RateHit> HitRate(string quota, long cost)
@@ -49,9 +47,7 @@ public sealed partial class TenantGrain
         }
 
         var tenant = Tenant();
-        var decision = tenant.CheckRate(quota, cost, time.GetUtcNow());
-        QuotaMetrics.Decided("rate", decision.Allowed);
-        return Task.FromResult(new RateHit(decision, WindowOf(tenant, quota)));
+        return Task.FromResult(new RateHit(DecideHere(tenant, quota, cost), WindowOf(tenant, quota)));
     }
 
     public async Task<RateHit> HitRateForChild(string quota, long cost)
@@ -88,6 +84,14 @@ public sealed partial class TenantGrain
     private bool AnsweredHere(string quota) =>
         Tenant().Config.ParentId is null || _rateCapsAbove is { } caps && !caps.ContainsKey(quota);
 
+    /// <summary>A hit answered from this tenant's own window alone, counted in the decision metrics.</summary>
+    private RateDecision DecideHere(TenantQuotas tenant, string quota, long cost)
+    {
+        var decision = tenant.CheckRate(quota, cost, time.GetUtcNow());
+        QuotaMetrics.Decided("rate", decision.Allowed);
+        return decision;
+    }
+
     private static async Task<RateDecision> DecisionOfAsync(Task<RateHit> hit) => (await hit).Decision;
 
     /// <summary>A hit of a tenant whose ancestors' caps are not read yet, or cap this name.</summary>
@@ -95,18 +99,13 @@ public sealed partial class TenantGrain
     {
         var capping = await CappingAncestorAsync(quota);
         var tenant = Tenant();
-        var now = time.GetUtcNow();
-        RateHit hit;
         if (capping is null)
         {
-            hit = new RateHit(tenant.CheckRate(quota, cost, now), WindowOf(tenant, quota));
-        }
-        else
-        {
-            var here = new RateHit(tenant.CountRatePendingAbove(quota, cost, now), WindowOf(tenant, quota));
-            hit = here.Decision.Allowed ? await HitAboveAsync(capping.Value, quota, cost, here, countedHere: true, ownHit: true) : here;
+            return new RateHit(DecideHere(tenant, quota, cost), WindowOf(tenant, quota));
         }
 
+        var here = new RateHit(tenant.CountRatePendingAbove(quota, cost, time.GetUtcNow()), WindowOf(tenant, quota));
+        var hit = here.Decision.Allowed ? await HitAboveAsync(capping.Value, quota, cost, here, countedHere: true, ownHit: true) : here;
         QuotaMetrics.Decided("rate", hit.Decision.Allowed);
         return hit;
     }
@@ -191,14 +190,9 @@ public sealed partial class TenantGrain
     private async Task ReadRateCapsOnCreateAsync()
     {
         _rateCapsAbove = null; // an earlier life of this id may have had another parent
-        if (_tenant?.Config.ParentId is not { } parent)
-        {
-            return;
-        }
-
         try
         {
-            _rateCapsAbove = await ReadRateCapsAsync(parent);
+            await RateCapsAboveAsync();
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

@@ -175,7 +175,6 @@ public sealed partial class TenantGrain(
 
         _tenant = null;
         ResetDelivery();
-        _rateCapsAbove = null;
         TellChildren(); // their caps may name this tenant, or go through it; they re-read and find it gone
 
         // Released once the delete is stored: a delete that failed before leaves the tenant, with its leases, still

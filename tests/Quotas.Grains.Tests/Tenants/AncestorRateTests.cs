@@ -121,8 +121,7 @@ public sealed class AncestorRateTests
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
         var grains = cluster.GrainFactory;
-        var org = grains.GetGrain<ITenantGrain>("org");
-        await org.Create(TenantConfig.Create("org", Tier.Basic)); // requests: 100 a minute, from the tier
+        var org = await CreateAsync(grains, "org", rate: null); // requests: 100 a minute, from the tier
         var ownRequests = QuotaDefinition.SlidingWindow(QuotaNames.Requests, QuotaLimit.Hard(500), TimeSpan.FromMinutes(1));
         var unit = await CreateAsync(grains, "org-unit", ownRequests, parent: "org");
         var team = await CreateAsync(grains, "org-team", ownRequests, parent: "org");
@@ -139,8 +138,7 @@ public sealed class AncestorRateTests
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
         var grains = cluster.GrainFactory;
         var corp = await CreateAsync(grains, "corp", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(5), s_hour));
-        var unit = grains.GetGrain<ITenantGrain>("corp-unit");
-        await unit.Create(TenantConfig.Create("corp-unit", Tier.Basic) with { ParentId = TenantId.Parse("corp") });
+        var unit = await CreateAsync(grains, "corp-unit", rate: null, parent: "corp");
         var team = await CreateAsync(grains, "corp-team", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(10), s_hour), parent: "corp-unit");
 
         await team.HitRate(Api, 2);
@@ -179,10 +177,8 @@ public sealed class AncestorRateTests
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider());
         var grains = cluster.GrainFactory;
-        var corp = grains.GetGrain<ITenantGrain>("corp");
-        await corp.Create(TenantConfig.Create("corp", Tier.Basic)); // requests: 100 a minute, from the tier
-        var unit = grains.GetGrain<ITenantGrain>("corp-unit");
-        await unit.Create(TenantConfig.Create("corp-unit", Tier.Basic) with { ParentId = TenantId.Parse("corp") });
+        var corp = await CreateAsync(grains, "corp", rate: null); // requests: 100 a minute, from the tier
+        var unit = await CreateAsync(grains, "corp-unit", rate: null, parent: "corp");
         var ownRequests = QuotaDefinition.SlidingWindow(QuotaNames.Requests, QuotaLimit.Hard(500), TimeSpan.FromMinutes(1));
         var team = await CreateAsync(grains, "corp-team", ownRequests, parent: "corp-unit");
         Assert.True((await team.HitRate(QuotaNames.Requests, 1)).Decision.Allowed);
@@ -204,15 +200,14 @@ public sealed class AncestorRateTests
         var grains = cluster.GrainFactory;
         var old = await CreateAsync(grains, "old", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(2), s_hour));
         await CreateAsync(grains, "new", QuotaDefinition.SlidingWindow("other", QuotaLimit.Hard(1), s_hour));
-        var unit = grains.GetGrain<ITenantGrain>("unit");
-        await unit.Create(TenantConfig.Create("unit", Tier.Basic) with { ParentId = TenantId.Parse("old") });
+        var unit = await CreateAsync(grains, "unit", rate: null, parent: "old");
         var team = await CreateAsync(grains, "team", QuotaDefinition.SlidingWindow(Api, QuotaLimit.Hard(10), s_hour), parent: "unit");
         Assert.True((await team.HitRate(Api, 2)).Decision.Allowed);
         Assert.False((await team.HitRate(Api, 1)).Decision.Allowed);
 
         await unit.Suspend();
         await unit.Delete(force: true);
-        await unit.Create(TenantConfig.Create("unit", Tier.Basic) with { ParentId = TenantId.Parse("new") });
+        await CreateAsync(grains, "unit", rate: null, parent: "new");
         await team.GetStats(); // runs after the turns in which the team was told of both
 
         Assert.True((await team.HitRate(Api, 1)).Decision.Allowed);
@@ -235,10 +230,11 @@ public sealed class AncestorRateTests
         Assert.Equal(1, await CountedAsync(team));
     }
 
-    private static async Task<ITenantGrain> CreateAsync(IGrainFactory grains, string id, QuotaDefinition rate, string? parent = null)
+    /// <summary>A Basic tenant with <paramref name="rate"/> of its own, or none (its tier's and what it inherits).</summary>
+    private static async Task<ITenantGrain> CreateAsync(IGrainFactory grains, string id, QuotaDefinition? rate, string? parent = null)
     {
         var grain = grains.GetGrain<ITenantGrain>(id);
-        var config = TenantConfig.Create(id, Tier.Basic, rate);
+        var config = rate is null ? TenantConfig.Create(id, Tier.Basic) : TenantConfig.Create(id, Tier.Basic, rate);
         await grain.Create(parent is null ? config : config with { ParentId = TenantId.Parse(parent) });
         return grain;
     }
