@@ -19,6 +19,7 @@ public sealed partial class TenantQuotas
             ChildDeliveries = _childDeliveries is not { } deliveries ? [] : deliveries.Last.OrderBy(p => p.Key, StringComparer.Ordinal)
                 .Select(p => new ChildDelivery(p.Key, p.Value, deliveries.EndedAt(p.Key))).ToList(),
             Alerts = Alerts.ToSnapshot(),
+            Usage = _usage?.ToSnapshot(),
         };
         for (var i = 0; i < Gauges.Quotas.Count; i++)
         {
@@ -127,6 +128,12 @@ public sealed partial class TenantQuotas
         }
 
         tenant.Alerts.Restore(snapshot.Alerts);
+        if (snapshot.Usage is { Count: > 0 } usage)
+        {
+            tenant._usage = new();
+            tenant._usage.Restore(usage);
+        }
+
         return tenant;
     }
 }

@@ -1,3 +1,5 @@
+using Quotas.Core.Billing;
+
 namespace Quotas.Core.Tenants;
 
 /// <summary>Everything one tenant's grain holds: gauges under leases, rate windows, budgets, reported gauges, alerts and
@@ -20,6 +22,9 @@ public sealed partial class TenantQuotas
 
     /// <summary>Null until a child delivers or ends: most tenants have no children.</summary>
     private ChildDeliveries? _childDeliveries;
+
+    /// <summary>Null until usage is first recorded: a tenant that only checks rates and leases keeps none.</summary>
+    private UsageRollups? _usage;
 
     /// <summary>Where the rate quotas' alert slots start (after the gauges'): read on every admitted rate check, so kept
     /// here rather than fetched through the gauge book.</summary>
@@ -71,6 +76,9 @@ public sealed partial class TenantQuotas
     public ChildDeliveries ChildDeliveries => _childDeliveries ??= new();
 
     public AlertFeed Alerts => _alerts.Feed;
+
+    /// <summary>The usage recorded here (not the children's), per meter and hour, day and month; null while none was.</summary>
+    public UsageRollups? Rollups => _usage;
 
     /// <summary>Suspending keeps leases; every new check is denied with <c>tenant_suspended</c> until resumed.</summary>
     public void SetStatus(TenantStatus status)
@@ -237,6 +245,7 @@ public sealed partial class TenantQuotas
         var record = Budgets.RecordUsage(eventId, quota, amount, now);
         if (!record.Duplicate)
         {
+            (_usage ??= new()).Add(quota, amount, now);
             ObserveBudget(Budgets.IndexOf(quota), record, now);
             if (Config.ParentId is not null)
             {

@@ -43,6 +43,9 @@ public sealed class TenantSnapshot
 
     /// <summary>The alert feed (its newest <see cref="AlertFeed.Capacity"/>, oldest first); absent before.</summary>
     public List<QuotaAlert>? Alerts { get; set; }
+
+    /// <summary>The usage rollups (<see cref="Billing.UsageRollups"/>); null while no usage was recorded.</summary>
+    public List<Billing.UsageSeriesSnapshot>? Usage { get; set; }
 }
 
 /// <summary>The last delivery counted from a child's life; <see cref="ChildDeliveries.Ended"/> with the time once it ended.</summary>

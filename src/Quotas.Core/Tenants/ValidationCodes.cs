@@ -23,4 +23,6 @@ public static class ValidationCodes
     public const string HierarchyCycle = "hierarchy_cycle";
     public const string HierarchyTooDeep = "hierarchy_too_deep";
     public const string InvalidSnapshot = "invalid_snapshot";
+    public const string InvalidPricingPlan = "invalid_pricing_plan";
+    public const string InvalidPeriod = "invalid_period";
 }

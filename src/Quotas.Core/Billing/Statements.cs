@@ -1,0 +1,103 @@
+using Quotas.Core.Tenants;
+
+namespace Quotas.Core.Billing;
+
+/// <summary>Prices a month's usage under a pricing plan and projects a month in progress to its end.</summary>
+public static class Statements
+{
+    /// <summary>Amounts are rounded to this many decimals, per line (half away from zero), as an invoice shows them.</summary>
+    public const int Decimals = 2;
+
+    /// <summary>
+    /// The statement of the calendar month <paramref name="year"/>-<paramref name="month"/> (UTC) from each meter's
+    /// usage in it. Refuses a month that has not started, or one older than the rollups keep.
+    /// </summary>
+    public static BillingStatement For(
+        TenantId tenant, PricingPlan? plan, int year, int month, IReadOnlyDictionary<string, long> usage, DateTimeOffset now)
+    {
+        var start = MonthStart(year, month);
+        var end = start.AddMonths(1);
+        if (start > now)
+        {
+            throw new QuotaValidationException(
+                ValidationCodes.InvalidPeriod, $"Month {start:yyyy-MM} has not started yet (it is {now.UtcDateTime:yyyy-MM} now, UTC): ask for this month or an earlier one.");
+        }
+
+        var oldest = UsageRollups.OldestKept(RollupGranularity.Month, now);
+        if (start < oldest)
+        {
+            throw new QuotaValidationException(
+                ValidationCodes.InvalidPeriod,
+                $"Month {start:yyyy-MM} is older than the usage kept ({UsageRollups.Kept(RollupGranularity.Month)} months, from {oldest:yyyy-MM}): ask for {oldest:yyyy-MM} or later.");
+        }
+
+        var closed = now >= end;
+
+        // Projected by elapsed time: the usage so far over the part of the month gone, times the whole month.
+        var elapsed = (now - start).Ticks;
+        var whole = (end - start).Ticks;
+        var prices = plan?.Prices.ToDictionary(p => p.Meter, StringComparer.Ordinal) ?? [];
+        var meters = new SortedSet<string>(usage.Where(u => u.Value > 0).Select(u => u.Key), StringComparer.Ordinal);
+        meters.UnionWith(prices.Keys);
+        var lines = new List<StatementLine>(meters.Count);
+        foreach (var meter in meters)
+        {
+            var price = prices.GetValueOrDefault(meter) ?? new MeterPrice(meter, 0m);
+            var quantity = usage.GetValueOrDefault(meter);
+            long? projected = closed ? null : Project(quantity, elapsed, whole);
+            lines.Add(new StatementLine(
+                meter,
+                quantity,
+                price.Included,
+                Billable(quantity, price),
+                price.UnitPrice,
+                price.PerUnits,
+                Amount(quantity, price),
+                projected,
+                projected is { } p ? Amount(p, price) : null));
+        }
+
+        var fee = plan?.MonthlyFee ?? 0m;
+        return new BillingStatement(
+            tenant.Value,
+            start,
+            end,
+            closed,
+            now,
+            plan?.Name,
+            plan?.Currency,
+            fee,
+            lines,
+            fee + lines.Sum(l => l.Amount),
+            closed ? null : fee + lines.Sum(l => l.ProjectedAmount ?? 0m));
+    }
+
+    /// <summary>The first instant of a calendar month in UTC; refuses a month outside 1 to 12 or a year outside 2000 to 9998.</summary>
+    public static DateTimeOffset MonthStart(int year, int month) =>
+        year is >= 2000 and <= 9998 && month is >= 1 and <= 12
+            ? new DateTimeOffset(year, month, 1, 0, 0, 0, TimeSpan.Zero)
+            : throw new QuotaValidationException(ValidationCodes.InvalidPeriod, $"Month {year:D4}-{month:D2} is not a month: give a year from 2000 and a month from 1 to 12, e.g. 2026-12.");
+
+    private static long Billable(long quantity, MeterPrice price) => Math.Max(0, quantity - price.Included);
+
+    private static decimal Amount(long quantity, MeterPrice price) =>
+        Math.Round(Billable(quantity, price) * price.UnitPrice / price.PerUnits, Decimals, MidpointRounding.AwayFromZero);
+
+    private static long Project(long quantity, long elapsedTicks, long wholeTicks)
+    {
+        if (elapsedTicks <= 0 || quantity == 0)
+        {
+            return quantity;
+        }
+
+        // A quantity near the most a budget counts, early in the month, projects past what a long holds: it stops there.
+        var ratio = (decimal)wholeTicks / elapsedTicks;
+        if (ratio >= (decimal)long.MaxValue / quantity)
+        {
+            return long.MaxValue;
+        }
+
+        var projected = Math.Round(quantity * ratio, MidpointRounding.AwayFromZero);
+        return projected >= long.MaxValue ? long.MaxValue : (long)projected;
+    }
+}

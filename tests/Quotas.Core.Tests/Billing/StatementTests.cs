@@ -1,0 +1,140 @@
+using Quotas.Core.Billing;
+using Quotas.Core.Tenants;
+
+namespace Quotas.Core.Tests.Billing;
+
+/// <summary>Monthly statements priced and projected by hand: December 2026 has 31 days.</summary>
+public sealed class StatementTests
+{
+    private static readonly TenantId s_acme = TenantId.Parse("acme");
+    private static readonly DateTimeOffset s_december = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static readonly PricingPlan s_standard = new("standard", "EUR", 49.00m, [
+        new MeterPrice("cpu_ms", 0.02m, Included: 1_000_000, PerUnits: 1000),
+        new MeterPrice("jobs", 0.005m),
+        new MeterPrice("gpu_hours", 1.75m),
+    ]);
+
+    [Fact]
+    public void A_closed_month_charges_the_fee_and_each_meter_beyond_what_is_included()
+    {
+        var usage = new Dictionary<string, long> { ["cpu_ms"] = 3_500_000, ["jobs"] = 1_001, ["memory_mb_seconds"] = 77 };
+
+        var statement = Statements.For(s_acme, s_standard, 2026, 12, usage, s_december.AddMonths(1).AddHours(5));
+
+        Assert.True(statement.Closed);
+        Assert.Equal(s_december, statement.PeriodStart);
+        Assert.Equal(s_december.AddMonths(1), statement.PeriodEnd);
+        Assert.Equal(("standard", "EUR", 49.00m), (statement.Plan, statement.Currency, statement.MonthlyFee));
+        Assert.Equal(
+            [
+                // 2,500,000 beyond the million included, at 0.02 per thousand: 50.00.
+                new StatementLine("cpu_ms", 3_500_000, 1_000_000, 2_500_000, 0.02m, 1000, 50.00m, null, null),
+                // Priced, unused: a line of zero, so the statement shows every price.
+                new StatementLine("gpu_hours", 0, 0, 0, 1.75m, 1, 0m, null, null),
+                // 1,001 × 0.005 = 5.005, rounded half away from zero.
+                new StatementLine("jobs", 1_001, 0, 1_001, 0.005m, 1, 5.01m, null, null),
+                // Recorded but not priced: shown at no charge.
+                new StatementLine("memory_mb_seconds", 77, 0, 77, 0m, 1, 0m, null, null),
+            ],
+            statement.Lines);
+        Assert.Equal(104.01m, statement.Total);
+        Assert.Null(statement.ProjectedTotal);
+    }
+
+    [Fact]
+    public void A_month_in_progress_is_projected_at_its_rate_so_far_to_the_months_end()
+    {
+        var usage = new Dictionary<string, long> { ["cpu_ms"] = 1_000_000, ["jobs"] = 100 };
+
+        // 10 days of 31 gone: each quantity times 3.1.
+        var statement = Statements.For(s_acme, s_standard, 2026, 12, usage, s_december.AddDays(10));
+
+        Assert.False(statement.Closed);
+        var cpu = statement.Lines.Single(l => l.Meter == "cpu_ms");
+        Assert.Equal((0L, 0m, 3_100_000L, 42.00m), (cpu.Billable, cpu.Amount, cpu.ProjectedQuantity, cpu.ProjectedAmount)); // 2.1 million × 0.02 / 1000
+        var jobs = statement.Lines.Single(l => l.Meter == "jobs");
+        Assert.Equal((0.50m, 310L, 1.55m), (jobs.Amount, jobs.ProjectedQuantity, jobs.ProjectedAmount));
+        Assert.Equal(49.50m, statement.Total);
+        Assert.Equal(49.00m + 42.00m + 1.55m, statement.ProjectedTotal);
+    }
+
+    [Fact]
+    public void Without_a_plan_the_statement_gives_the_usage_at_no_price()
+    {
+        var statement = Statements.For(s_acme, null, 2026, 12, new Dictionary<string, long> { ["jobs"] = 4 }, s_december.AddDays(31).AddTicks(-1));
+
+        Assert.Null(statement.Plan);
+        Assert.Null(statement.Currency);
+        Assert.Equal(new StatementLine("jobs", 4, 0, 4, 0m, 1, 0m, 4, 0m), Assert.Single(statement.Lines));
+        Assert.Equal(0m, statement.Total);
+        Assert.Equal(0m, statement.ProjectedTotal);
+    }
+
+    [Fact]
+    public void A_projection_early_in_the_month_of_a_huge_quantity_stops_at_the_largest_long()
+    {
+        var usage = new Dictionary<string, long> { ["jobs"] = QuotaLimit.MaxValue };
+
+        var statement = Statements.For(s_acme, s_standard, 2026, 12, usage, s_december.AddTicks(1));
+
+        var jobs = Assert.Single(statement.Lines, l => l.Meter == "jobs");
+        Assert.Equal(long.MaxValue, jobs.ProjectedQuantity);
+        Assert.Equal(Math.Round(long.MaxValue * 0.005m, 2), jobs.ProjectedAmount);
+    }
+
+    [Theory]
+    [InlineData(2027, 1, "has not started yet")]
+    [InlineData(2025, 11, "older than the usage kept (13 months, from 2025-12)")]
+    [InlineData(2026, 13, "is not a month")]
+    [InlineData(1999, 12, "is not a month")]
+    public void A_month_not_started_not_kept_or_not_a_month_is_refused_with_what_to_ask_for(int year, int month, string reason)
+    {
+        var error = Assert.Throws<QuotaValidationException>(() => Statements.For(s_acme, s_standard, year, month, new Dictionary<string, long>(), s_december.AddDays(4)));
+
+        Assert.Equal(ValidationCodes.InvalidPeriod, error.Code);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_oldest_month_kept_can_still_be_stated()
+    {
+        var statement = Statements.For(s_acme, s_standard, 2025, 12, new Dictionary<string, long>(), s_december.AddDays(4));
+
+        Assert.True(statement.Closed);
+        Assert.Equal(49.00m, statement.Total);
+    }
+
+    public static TheoryData<PricingPlan, string> BadPlans => new()
+    {
+        { s_standard with { Name = "" }, "name must be 1 to 64" },
+        { s_standard with { Currency = "eur" }, "not an ISO 4217 code" },
+        { s_standard with { MonthlyFee = -1m }, "monthlyFee is -1" },
+        { s_standard with { MonthlyFee = 1_000_001m }, "use 0 to 1000000" },
+        { s_standard with { Prices = null! }, "prices must be a list" },
+        { s_standard with { Prices = [new MeterPrice("CPU", 1m)] }, "meter 'CPU' is not a budget name" },
+        { s_standard with { Prices = [new MeterPrice("jobs", 1m), new MeterPrice("jobs", 2m)] }, "meter 'jobs' is priced twice" },
+        { s_standard with { Prices = [new MeterPrice("jobs", -0.01m)] }, "unitPrice of 'jobs' is -0.01" },
+        { s_standard with { Prices = [new MeterPrice("jobs", 1m, Included: -1)] }, "included of 'jobs' is -1" },
+        { s_standard with { Prices = [new MeterPrice("jobs", 1m, PerUnits: 0)] }, "perUnits of 'jobs' is 0" },
+        { s_standard with { Prices = [null!] }, "empty entry" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadPlans))]
+    public void A_plan_that_cannot_price_is_refused_with_what_to_change(PricingPlan plan, string reason)
+    {
+        var error = Assert.Throws<QuotaValidationException>(plan.Validate);
+
+        Assert.Equal(ValidationCodes.InvalidPricingPlan, error.Code);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_tenant_configured_with_a_bad_plan_is_refused()
+    {
+        var config = TenantConfig.Create("acme", Tier.Basic) with { PricingPlan = s_standard with { Currency = "E" } };
+
+        Assert.Equal(ValidationCodes.InvalidPricingPlan, Assert.Throws<QuotaValidationException>(config.Validate).Code);
+    }
+}
