@@ -19,6 +19,7 @@ public sealed class QuotasClient
         Tenants = new TenantsApi(_api);
         Admission = new AdmissionApi(_api);
         Usage = new UsageApi(_api);
+        Billing = new BillingApi(_api);
         Jobs = new JobsApi(_api);
         Pools = new PoolsApi(_api);
         Workers = new WorkersApi(_api);
@@ -36,6 +37,8 @@ public sealed class QuotasClient
     public AdmissionApi Admission { get; }
 
     public UsageApi Usage { get; }
+
+    public BillingApi Billing { get; }
 
     public JobsApi Jobs { get; }
 

@@ -108,6 +108,32 @@ public interface ITenantGrain : IGrainWithStringKey
 
     Task<TenantStats> GetStats();
 
+    /// <summary>
+    /// The usage recorded here (a child's own, not its subtree's), per meter in UTC hours, days or months: the buckets
+    /// that overlap [<paramref name="from"/>, <paramref name="to"/>), among those kept
+    /// (<see cref="Core.Billing.UsageRollups.Kept"/>). Added after 2026-12-05, as are the two methods below: a silo of
+    /// an earlier release answers <see cref="UnknownGrainMethodException"/>.
+    /// </summary>
+    [Idempotent]
+    Task<Core.Billing.UsageHistory> GetUsageHistory(Core.Billing.RollupGranularity granularity, DateTimeOffset from, DateTimeOffset to, string? meter);
+
+    /// <summary>
+    /// The statement of a calendar month (UTC), priced under the plan in force in that month and projected to the
+    /// month's end while it runs.
+    /// </summary>
+    [Idempotent]
+    Task<Core.Billing.BillingStatement> GetStatement(int year, int month);
+
+    /// <summary>The pricing plan in force now; null when none is set.</summary>
+    [Idempotent]
+    Task<Core.Billing.PricingPlan?> GetPricingPlan();
+
+    /// <summary>
+    /// Sets the pricing plan (null: none) from the current calendar month (UTC) on, that whole month included; a
+    /// closed month keeps the plan it was under.
+    /// </summary>
+    Task SetPricingPlan(Core.Billing.PricingPlan? plan);
+
     /// <summary>Utilization alerts newer than <paramref name="afterSequence"/>, oldest first.</summary>
     Task<IReadOnlyList<QuotaAlert>> GetAlerts(long afterSequence);
 

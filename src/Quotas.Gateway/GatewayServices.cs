@@ -70,6 +70,7 @@ public static class GatewayServices
         v1.MapApiKeyEndpoints();
         v1.MapAdmissionEndpoints();
         v1.MapUsageEndpoints();
+        v1.MapBillingEndpoints();
         v1.MapJobEndpoints();
         v1.MapPoolEndpoints();
         v1.MapWorkerKeyEndpoints();

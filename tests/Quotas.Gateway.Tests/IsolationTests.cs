@@ -169,7 +169,8 @@ public sealed class IsolationTests
                 || template.EndsWith("/suspend", StringComparison.Ordinal) || template.EndsWith("/activate", StringComparison.Ordinal);
             foreach (var method in endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? [])
             {
-                yield return (method, template, adminOnly || (method == "DELETE" && template == "/v1/tenants/{tenantId}"));
+                yield return (method, template, adminOnly || (method == "DELETE" && template == "/v1/tenants/{tenantId}")
+                    || (method != "GET" && template.EndsWith("/pricing-plan", StringComparison.Ordinal)));
             }
         }
     }

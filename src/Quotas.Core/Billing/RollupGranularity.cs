@@ -12,8 +12,8 @@ public enum RollupGranularity
 public sealed record UsageBucket(string Meter, DateTimeOffset Start, long Amount);
 
 /// <summary>
-/// A tenant's usage buckets of one granularity from the one holding <paramref name="From"/> up to the one holding
-/// <paramref name="To"/> (left out), by meter and oldest first within each; buckets with no usage are left out; <paramref name="KeptFrom"/> is the start of the oldest
+/// A tenant's usage buckets of one granularity that overlap [<paramref name="From"/>, <paramref name="To"/>), by meter
+/// and oldest first within each; buckets with no usage are left out; <paramref name="KeptFrom"/> is the start of the oldest
 /// bucket still kept, so a caller knows where the history it asked for was cut.
 /// </summary>
 public sealed record UsageHistory(

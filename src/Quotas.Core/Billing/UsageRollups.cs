@@ -42,13 +42,13 @@ public sealed class UsageRollups
     }
 
     /// <summary>
-    /// The buckets of <paramref name="granularity"/> from the one holding <paramref name="from"/> up to the one holding
-    /// <paramref name="to"/> (left out), of one meter or all, among those kept at <paramref name="now"/>.
+    /// The buckets of <paramref name="granularity"/> that overlap [<paramref name="from"/>, <paramref name="to"/>), of
+    /// one meter or all, among those kept at <paramref name="now"/>.
     /// </summary>
     public IReadOnlyList<UsageBucket> Buckets(RollupGranularity granularity, DateTimeOffset from, DateTimeOffset to, string? meter, DateTimeOffset now)
     {
         var first = Math.Max(BucketIndex.Of(granularity, from), OldestKeptIndex(granularity, now));
-        var end = BucketIndex.Of(granularity, to);
+        var end = to > from ? BucketIndex.Of(granularity, to.AddTicks(-1)) + 1 : first;
         var buckets = new List<UsageBucket>();
         foreach (var (name, series) in _meters)
         {

@@ -5,7 +5,6 @@ namespace Quotas.Core.Tenants;
 /// <summary>What an operator configures for a tenant. <see cref="Quotas"/> override the tier profile by (kind, name).</summary>
 /// <remarks>AlertThresholds: Utilization percentages (1..100, ascending) that raise an alert on each upward crossing.</remarks>
 /// <remarks>TimeZoneId: IANA (or Windows) id of the zone whose calendar bounds budgets; UTC by default.</remarks>
-/// <remarks>PricingPlan: what the tenant pays per month for its usage (<see cref="Billing.Statements"/>); none by default.</remarks>
 public sealed record TenantConfig(
     TenantId Id,
     string Name,
@@ -14,8 +13,7 @@ public sealed record TenantConfig(
     TenantStatus Status = TenantStatus.Active,
     TenantId? ParentId = null,
     IReadOnlyList<int>? AlertThresholds = null,
-    string TimeZoneId = "UTC",
-    Billing.PricingPlan? PricingPlan = null)
+    string TimeZoneId = "UTC")
 {
     public const int MaxAlertThresholds = 8;
 
@@ -57,6 +55,5 @@ public sealed record TenantConfig(
         }
 
         _ = BudgetCalendar.FindZone(TimeZoneId);
-        PricingPlan?.Validate();
     }
 }

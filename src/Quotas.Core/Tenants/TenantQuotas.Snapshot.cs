@@ -15,11 +15,12 @@ public sealed partial class TenantQuotas
             PoolChargeIds = Budgets.PoolChargeIds().ToList(),
             Violations = _violations.All().OrderBy(v => v.Kind).ThenBy(v => v.Quota, StringComparer.Ordinal)
                 .Select(v => new ViolationSnapshot(v.Kind, v.Quota, v.Count)).ToList(),
-            Outbox = Outbox.ToSnapshot(),
+            Outbox = _outbox?.ToSnapshot(),
             ChildDeliveries = _childDeliveries is not { } deliveries ? [] : deliveries.Last.OrderBy(p => p.Key, StringComparer.Ordinal)
                 .Select(p => new ChildDelivery(p.Key, p.Value, deliveries.EndedAt(p.Key))).ToList(),
             Alerts = Alerts.ToSnapshot(),
-            Usage = _usage?.ToSnapshot(),
+            Usage = _metering?.Rollups.ToSnapshot(),
+            PricingPlans = _metering?.Plans.ToSnapshot(),
         };
         for (var i = 0; i < Gauges.Quotas.Count; i++)
         {
@@ -128,10 +129,11 @@ public sealed partial class TenantQuotas
         }
 
         tenant.Alerts.Restore(snapshot.Alerts);
-        if (snapshot.Usage is { Count: > 0 } usage)
+        if (snapshot.Usage is { Count: > 0 } || snapshot.PricingPlans is { Count: > 0 })
         {
-            tenant._usage = new();
-            tenant._usage.Restore(usage);
+            tenant._metering = new();
+            tenant._metering.Rollups.Restore(snapshot.Usage);
+            tenant._metering.Plans.Restore(snapshot.PricingPlans);
         }
 
         return tenant;

@@ -23,8 +23,11 @@ public sealed partial class TenantQuotas
     /// <summary>Null until a child delivers or ends: most tenants have no children.</summary>
     private ChildDeliveries? _childDeliveries;
 
-    /// <summary>Null until usage is first recorded: a tenant that only checks rates and leases keeps none.</summary>
-    private UsageRollups? _usage;
+    /// <summary>Null until usage is first recorded or a plan set: a tenant that only checks rates and leases keeps none.</summary>
+    private Metering? _metering;
+
+    /// <summary>Null until this tenant owes its parent usage: most tenants have no parent, or record no usage.</summary>
+    private UsageOutbox? _outbox;
 
     /// <summary>Where the rate quotas' alert slots start (after the gauges'): read on every admitted rate check, so kept
     /// here rather than fetched through the gauge book.</summary>
@@ -70,15 +73,15 @@ public sealed partial class TenantQuotas
     public ReportedGauges Reported { get; }
 
     /// <summary>Budget usage recorded here (or passed up from below) that the parent has not counted yet.</summary>
-    public UsageOutbox Outbox { get; } = new();
+    public UsageOutbox Outbox => _outbox ??= new();
 
     /// <summary>The last delivery counted from each child's life (see <see cref="RecordChildUsage"/>).</summary>
     public ChildDeliveries ChildDeliveries => _childDeliveries ??= new();
 
     public AlertFeed Alerts => _alerts.Feed;
 
-    /// <summary>The usage recorded here (not the children's), per meter and hour, day and month; null while none was.</summary>
-    public UsageRollups? Rollups => _usage;
+    /// <summary>The usage recorded here (not the children's) per meter, and the pricing plans; null while neither was.</summary>
+    public Metering? Metering => _metering;
 
     /// <summary>Suspending keeps leases; every new check is denied with <c>tenant_suspended</c> until resumed.</summary>
     public void SetStatus(TenantStatus status)
@@ -245,7 +248,7 @@ public sealed partial class TenantQuotas
         var record = Budgets.RecordUsage(eventId, quota, amount, now);
         if (!record.Duplicate)
         {
-            (_usage ??= new()).Add(quota, amount, now);
+            (_metering ??= new()).Rollups.Add(quota, amount, now);
             ObserveBudget(Budgets.IndexOf(quota), record, now);
             if (Config.ParentId is not null)
             {
@@ -320,6 +323,13 @@ public sealed partial class TenantQuotas
     /// <summary>Undoes <see cref="ReserveForChild"/> (the child's lease ended or a farther ancestor refused). Idempotent.</summary>
     public bool RollbackChildReservation(string childLeaseId, DateTimeOffset now) =>
         ReservationFor(childLeaseId) is { } leaseId && Release(leaseId, now);
+
+    /// <summary>Sets the pricing plan (null: none) for the current month on; a closed month keeps the plan it had.</summary>
+    public void SetPricingPlan(PricingPlan? plan, DateTimeOffset now) => (_metering ??= new()).Plans.Set(plan, now);
+
+    /// <summary>The statement of a calendar month (UTC); see <see cref="Statements.For"/>.</summary>
+    public BillingStatement Statement(int year, int month, DateTimeOffset now) =>
+        _metering?.Statement(Id, year, month, now) ?? Statements.For(Id, null, year, month, new Dictionary<string, long>(), now);
 
     public TenantStats Stats(DateTimeOffset now)
     {

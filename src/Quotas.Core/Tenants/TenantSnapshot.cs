@@ -46,6 +46,9 @@ public sealed class TenantSnapshot
 
     /// <summary>The usage rollups (<see cref="Billing.UsageRollups"/>); null while no usage was recorded.</summary>
     public List<Billing.UsageSeriesSnapshot>? Usage { get; set; }
+
+    /// <summary>The pricing plans by the month they apply from (<see cref="Billing.PricingHistory"/>); null while none was set.</summary>
+    public List<Billing.PlanPeriod>? PricingPlans { get; set; }
 }
 
 /// <summary>The last delivery counted from a child's life; <see cref="ChildDeliveries.Ended"/> with the time once it ended.</summary>

@@ -55,3 +55,6 @@ public sealed record IssuedWorkerKey(string KeyId, string PoolId, string Key, Da
 
 /// <summary>One page of a list; pass <see cref="NextCursor"/> as <c>cursor</c> to get the next (also in the Link header).</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+/// <summary>A tenant's pricing plan in force now; <paramref name="Plan"/> is null when none is set.</summary>
+public sealed record PricingPlanResponse(string TenantId, Quotas.Core.Billing.PricingPlan? Plan);

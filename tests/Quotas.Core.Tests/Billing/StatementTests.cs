@@ -131,10 +131,62 @@ public sealed class StatementTests
     }
 
     [Fact]
-    public void A_tenant_configured_with_a_bad_plan_is_refused()
+    public void A_plan_changed_reprices_the_month_it_is_changed_in_and_no_closed_month()
     {
-        var config = TenantConfig.Create("acme", Tier.Basic) with { PricingPlan = s_standard with { Currency = "E" } };
+        var tenant = new TenantQuotas(TenantConfig.Create("acme", Tier.Basic, QuotaDefinition.Budget("jobs", QuotaLimit.Unlimited, BudgetPeriod.Month)));
+        tenant.SetPricingPlan(s_standard, s_december.AddMonths(-1).AddDays(3));
+        tenant.RecordUsage("e1", "jobs", 1000, s_december.AddMonths(-1).AddDays(20)); // November: 5.00 under the standard plan
+        tenant.RecordUsage("e2", "jobs", 2000, s_december.AddDays(1));
+        var cheaper = s_standard with { Name = "cheaper", Prices = [new MeterPrice("jobs", 0.001m)] };
+        tenant.SetPricingPlan(cheaper, s_december.AddDays(15));
 
-        Assert.Equal(ValidationCodes.InvalidPricingPlan, Assert.Throws<QuotaValidationException>(config.Validate).Code);
+        var restored = TenantQuotas.FromSnapshot(tenant.ToSnapshot());
+        var now = s_december.AddDays(20);
+        var november = restored.Statement(2026, 11, now);
+        var december = restored.Statement(2026, 12, now);
+
+        Assert.Equal(("standard", 54.00m), (november.Plan, november.Total));
+        Assert.Equal(("cheaper", 51.00m), (december.Plan, december.Total)); // the whole month, days before the change too
+        Assert.Equal(cheaper, restored.Metering!.Plans.Current);
+    }
+
+    [Fact]
+    public void A_second_change_in_a_month_replaces_the_first_and_a_removed_plan_prices_nothing_from_its_month()
+    {
+        var history = new PricingHistory();
+        history.Set(s_standard, s_december.AddMonths(-2));
+        history.Set(s_standard with { Name = "first" }, s_december.AddDays(1));
+        history.Set(null, s_december.AddDays(2));
+
+        Assert.Equal([new PlanPeriod(s_december.AddMonths(-2), s_standard), new PlanPeriod(s_december, null)], history.Periods);
+        Assert.Null(history.Current);
+        Assert.Same(s_standard, history.For(s_december.AddMonths(-1)));
+        Assert.Null(history.For(s_december.AddMonths(-3)));
+    }
+
+    [Fact]
+    public void Plans_of_months_no_longer_kept_are_forgotten_but_the_one_in_force_at_the_oldest_kept_month_stays()
+    {
+        var history = new PricingHistory();
+        history.Set(s_standard with { Name = "a" }, s_december.AddMonths(-20));
+        history.Set(s_standard with { Name = "b" }, s_december.AddMonths(-15));
+        history.Set(s_standard with { Name = "c" }, s_december.AddMonths(-3));
+        history.Set(s_standard with { Name = "d" }, s_december);
+
+        // Kept at December 2026: from December 2025, which plan b (from September 2025) prices.
+        Assert.Equal(["b", "c", "d"], history.Periods.Select(p => p.Plan!.Name));
+        Assert.Equal("b", history.For(s_december.AddMonths(-12))!.Name);
+    }
+
+    [Fact]
+    public void A_bad_plan_is_refused_and_the_plan_in_force_stays()
+    {
+        var tenant = new TenantQuotas(TenantConfig.Create("acme", Tier.Basic));
+        tenant.SetPricingPlan(s_standard, s_december);
+
+        var error = Assert.Throws<QuotaValidationException>(() => tenant.SetPricingPlan(s_standard with { Currency = "E" }, s_december));
+
+        Assert.Equal(ValidationCodes.InvalidPricingPlan, error.Code);
+        Assert.Same(s_standard, tenant.Metering!.Plans.Current);
     }
 }

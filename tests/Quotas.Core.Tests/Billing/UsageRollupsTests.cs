@@ -33,7 +33,7 @@ public sealed class UsageRollupsTests
     }
 
     [Fact]
-    public void A_range_takes_the_bucket_holding_its_start_up_to_the_one_holding_its_end()
+    public void A_range_takes_the_buckets_that_overlap_it()
     {
         _rollups.Add("jobs", 1, s_dec5.AddHours(1));
         _rollups.Add("jobs", 2, s_dec5.AddHours(2));
@@ -41,8 +41,11 @@ public sealed class UsageRollupsTests
 
         var buckets = _rollups.Buckets(RollupGranularity.Hour, s_dec5.AddHours(1).AddMinutes(30), s_dec5.AddHours(3), null, s_dec5.AddHours(4));
 
-        // From inside hour 1: that hour is taken whole, as its bucket is where the range starts.
+        // From inside hour 1: that hour is taken whole, as the range overlaps it; hour 3 starts where the range ends.
         Assert.Equal([new("jobs", s_dec5.AddHours(1), 1), new("jobs", s_dec5.AddHours(2), 2)], buckets);
+        Assert.Equal(
+            [new("jobs", s_dec5, 7)],
+            _rollups.Buckets(RollupGranularity.Day, s_dec5.AddHours(5), s_dec5.AddHours(6), null, s_dec5.AddHours(7)));
     }
 
     [Fact]
@@ -115,8 +118,8 @@ public sealed class UsageRollupsTests
 
         Assert.Equal(
             [new("cpu_ms", s_dec5.AddHours(9), 40), new("cpu_ms", s_dec5.AddHours(10), 3)],
-            restored.Rollups!.Buckets(RollupGranularity.Hour, s_dec5, s_dec5.AddDays(1), null, s_dec5.AddHours(11)));
-        Assert.Equal(43, restored.Rollups.MonthTotals(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), s_dec5)["cpu_ms"]);
+            restored.Metering!.Rollups.Buckets(RollupGranularity.Hour, s_dec5, s_dec5.AddDays(1), null, s_dec5.AddHours(11)));
+        Assert.Equal(43, restored.Metering.Rollups.MonthTotals(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), s_dec5)["cpu_ms"]);
     }
 
     [Fact]
@@ -125,7 +128,7 @@ public sealed class UsageRollupsTests
         var tenant = new TenantQuotas(TenantConfig.Create("acme", Tier.Basic));
 
         Assert.Null(tenant.ToSnapshot().Usage);
-        Assert.Null(TenantQuotas.FromSnapshot(tenant.ToSnapshot()).Rollups);
+        Assert.Null(TenantQuotas.FromSnapshot(tenant.ToSnapshot()).Metering);
     }
 
     [Fact]
@@ -145,7 +148,7 @@ public sealed class UsageRollupsTests
 
         var restored = TenantQuotas.FromSnapshot(snapshot);
 
-        Assert.Equal([new("cpu_ms", s_dec5, 9)], restored.Rollups!.Buckets(RollupGranularity.Hour, s_dec5, s_dec5.AddHours(1), null, s_dec5));
-        Assert.Empty(restored.Rollups.Buckets(RollupGranularity.Day, DateTimeOffset.MinValue, DateTimeOffset.MaxValue, null, s_dec5));
+        Assert.Equal([new("cpu_ms", s_dec5, 9)], restored.Metering!.Rollups.Buckets(RollupGranularity.Hour, s_dec5, s_dec5.AddHours(1), null, s_dec5));
+        Assert.Empty(restored.Metering.Rollups.Buckets(RollupGranularity.Day, DateTimeOffset.MinValue, DateTimeOffset.MaxValue, null, s_dec5));
     }
 }

@@ -132,6 +132,37 @@ public sealed class SdkEndToEndTests
     [Theory]
     [InlineData(Backend.EmbeddedSqlite)]
     [InlineData(Backend.PostgreSqlCluster)]
+    public async Task Usage_history_pricing_plans_and_statements(Backend backend)
+    {
+        await using var server = await GatewayServer.StartAsync(backend);
+        var admin = Sdk(server, GatewayServer.AdminKey);
+        await admin.Tenants.CreateAsync(new NewTenant("acme", Quotas: s_quotas));
+        var sdk = Sdk(server, (await admin.Tenants.IssueApiKeyAsync("acme")).Key);
+        await sdk.Admission.RecordUsageAsync("acme", "cost", 40, eventId: "evt-1");
+        await sdk.Admission.RecordUsageAsync("acme", "cost", 40, eventId: "evt-1");
+        var now = DateTimeOffset.UtcNow;
+
+        var history = await sdk.Billing.GetUsageHistoryAsync("acme", RollupGranularity.Hour, now.AddHours(-2), now.AddHours(2), meter: "cost");
+        Assert.Equal(RollupGranularity.Hour, history.Granularity);
+        Assert.Equal(40, history.Buckets.Sum(b => b.Amount));
+        Assert.Null((await sdk.Billing.GetPricingPlanAsync("acme")).Plan);
+
+        var plan = new PricingPlan("standard", "USD", 20m, [new MeterPrice("cost", 0.25m, Included: 20)]);
+        await Assert.ThrowsAsync<QuotasApiException>(() => sdk.Billing.SetPricingPlanAsync("acme", plan));
+        Assert.Equal("USD", (await admin.Billing.SetPricingPlanAsync("acme", plan)).Plan!.Currency);
+        var statement = await sdk.Billing.GetStatementAsync("acme", now.Year, now.Month);
+        Assert.Equal(("standard", 25.00m), (statement.Plan, statement.Total)); // 20 + (40 - 20) × 0.25
+        Assert.Equal(new StatementLine("cost", 40, 20, 20, 0.25m, 1, 5.00m, statement.Lines[0].ProjectedQuantity, statement.Lines[0].ProjectedAmount), Assert.Single(statement.Lines));
+
+        var bad = await Assert.ThrowsAsync<QuotasApiException>(() => admin.Billing.SetPricingPlanAsync("acme", plan with { Currency = "dollars" }));
+        Assert.Equal("invalid_pricing_plan", bad.Code);
+        await admin.Billing.RemovePricingPlanAsync("acme");
+        Assert.Null((await sdk.Billing.GetPricingPlanAsync("acme")).Plan);
+    }
+
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
     public async Task Pools_jobs_and_the_worker_protocol(Backend backend)
     {
         await using var server = await GatewayServer.StartAsync(backend);

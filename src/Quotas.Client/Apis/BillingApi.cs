@@ -1,0 +1,57 @@
+using System.Globalization;
+using Quotas.Client.Http;
+
+namespace Quotas.Client;
+
+/// <summary>Metering and billing: a tenant's usage history, its monthly statements, and its pricing plan (set by the admin key).</summary>
+public sealed class BillingApi
+{
+    private readonly ApiTransport _api;
+
+    internal BillingApi(ApiTransport api) => _api = api;
+
+    /// <summary>
+    /// The tenant's usage per meter in the buckets of <paramref name="granularity"/> that overlap [<paramref name="from"/>,
+    /// <paramref name="to"/>); everything kept when both are null (48 hours, 62 days, 13 months). <paramref name="meter"/>
+    /// keeps one meter.
+    /// </summary>
+    public Task<UsageHistory> GetUsageHistoryAsync(
+        string tenantId,
+        RollupGranularity granularity = RollupGranularity.Day,
+        DateTimeOffset? from = null,
+        DateTimeOffset? to = null,
+        string? meter = null,
+        CancellationToken cancellationToken = default)
+    {
+        var query = "?granularity=" + granularity.ToString().ToLowerInvariant();
+        query += from is { } f ? "&from=" + Uri.EscapeDataString(f.ToString("O", CultureInfo.InvariantCulture)) : "";
+        query += to is { } t ? "&to=" + Uri.EscapeDataString(t.ToString("O", CultureInfo.InvariantCulture)) : "";
+        query += meter is null ? "" : "&meter=" + Uri.EscapeDataString(meter);
+        return _api.SendAsync<UsageHistory>(HttpMethod.Get, Paths.Tenant(tenantId) + "/usage/history" + query, null, null, cancellationToken);
+    }
+
+    /// <summary>The statement of calendar month <paramref name="month"/> of <paramref name="year"/> (UTC).</summary>
+    public Task<BillingStatement> GetStatementAsync(string tenantId, int year, int month, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(month, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(month, 12);
+        ArgumentOutOfRangeException.ThrowIfLessThan(year, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(year, 9999);
+        var period = string.Create(CultureInfo.InvariantCulture, $"{year:D4}-{month:D2}");
+        return _api.SendAsync<BillingStatement>(HttpMethod.Get, Paths.Tenant(tenantId) + "/statements/" + period, null, null, cancellationToken);
+    }
+
+    public Task<PricingPlanResponse> GetPricingPlanAsync(string tenantId, CancellationToken cancellationToken = default) =>
+        _api.SendAsync<PricingPlanResponse>(HttpMethod.Get, Paths.Tenant(tenantId) + "/pricing-plan", null, null, cancellationToken);
+
+    /// <summary>Sets the plan from the current month on, that whole month included; closed months keep theirs (admin key).</summary>
+    public Task<PricingPlanResponse> SetPricingPlanAsync(string tenantId, PricingPlan plan, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return _api.SendAsync<PricingPlanResponse>(HttpMethod.Put, Paths.Tenant(tenantId) + "/pricing-plan", plan, null, cancellationToken);
+    }
+
+    /// <summary>Removes the plan from the current month on (admin key).</summary>
+    public Task RemovePricingPlanAsync(string tenantId, CancellationToken cancellationToken = default) =>
+        _api.SendAsync(HttpMethod.Delete, Paths.Tenant(tenantId) + "/pricing-plan", null, null, cancellationToken);
+}

@@ -1,0 +1,19 @@
+namespace Quotas.Core.Billing;
+
+/// <summary>
+/// What a tenant keeps to bill from: its usage rollups and the pricing plans that price them. Made when a tenant first
+/// records usage or gets a plan; a tenant that only checks rates and leases keeps none.
+/// </summary>
+public sealed class Metering
+{
+    public UsageRollups Rollups { get; } = new();
+
+    public PricingHistory Plans { get; } = new();
+
+    /// <summary>The statement of a calendar month (UTC), priced under the plan in force in that month.</summary>
+    public BillingStatement Statement(Tenants.TenantId tenant, int year, int month, DateTimeOffset now)
+    {
+        var start = Statements.MonthStart(year, month);
+        return Statements.For(tenant, Plans.For(start), year, month, Rollups.MonthTotals(start, now), now);
+    }
+}

@@ -1,0 +1,89 @@
+using System.Globalization;
+using Grains;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Quotas.Contracts;
+using Quotas.Core.Billing;
+using Quotas.Core.Tenants;
+using Quotas.Gateway.Api;
+using Quotas.Gateway.Auth;
+
+namespace Quotas.Gateway.Endpoints;
+
+/// <summary>Metering and billing: a tenant's usage history, its monthly statements and its pricing plan.</summary>
+internal static class BillingEndpoints
+{
+    public static void MapBillingEndpoints(this RouteGroupBuilder v1)
+    {
+        var tenant = v1.MapGroup("/tenants/{tenantId}").WithTags("Billing").RequireTenantOrAdmin();
+        tenant.MapGet("/usage/history", History).WithName("GetUsageHistory").ProducesProblem(StatusCodes.Status400BadRequest);
+        tenant.MapGet("/statements/{month}", Statement).WithName("GetStatement").ProducesProblem(StatusCodes.Status400BadRequest);
+        tenant.MapGet("/pricing-plan", GetPlan).WithName("GetPricingPlan");
+
+        var admin = v1.MapGroup("/tenants/{tenantId}").WithTags("Billing").RequireAdmin();
+        admin.MapPut("/pricing-plan", SetPlan).WithName("SetPricingPlan").ReadsBody().NamesById();
+        admin.MapDelete("/pricing-plan", RemovePlan).WithName("RemovePricingPlan").Produces(StatusCodes.Status204NoContent).NamesById();
+    }
+
+    /// <summary>
+    /// The buckets that overlap [<paramref name="from"/>, <paramref name="to"/>); without either, everything kept: the
+    /// rollups keep 48 hours, 62 days and 13 months.
+    /// </summary>
+    private static Task<UsageHistory> History(string tenantId, IGrainFactory grains, string? granularity, string? from, string? to, string? meter) =>
+        grains.GetGrain<ITenantGrain>(tenantId).GetUsageHistory(
+            Granularity(granularity),
+            Time(from, "from") ?? DateTimeOffset.MinValue,
+            Time(to, "to") ?? DateTimeOffset.MaxValue,
+            meter);
+
+    private static Task<BillingStatement> Statement(string tenantId, string month, IGrainFactory grains)
+    {
+        if (!DateTime.TryParseExact(month, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var start))
+        {
+            throw new QuotaValidationException(ValidationCodes.InvalidPeriod, $"Month '{Echo(month)}' is not a month: give it as yyyy-MM, e.g. 2026-12.");
+        }
+
+        return grains.GetGrain<ITenantGrain>(tenantId).GetStatement(start.Year, start.Month);
+    }
+
+    private static async Task<PricingPlanResponse> GetPlan(string tenantId, IGrainFactory grains) =>
+        new(tenantId, await grains.GetGrain<ITenantGrain>(tenantId).GetPricingPlan());
+
+    private static async Task<PricingPlanResponse> SetPlan(string tenantId, PricingPlan plan, IGrainFactory grains)
+    {
+        plan.Validate();
+        var tenant = grains.GetGrain<ITenantGrain>(tenantId);
+        await tenant.SetPricingPlan(plan);
+        return new PricingPlanResponse(tenantId, plan);
+    }
+
+    private static async Task<IResult> RemovePlan(string tenantId, IGrainFactory grains)
+    {
+        await grains.GetGrain<ITenantGrain>(tenantId).SetPricingPlan(null);
+        return TypedResults.NoContent();
+    }
+
+    private static RollupGranularity Granularity(string? value) => value?.ToLowerInvariant() switch
+    {
+        null or "day" => RollupGranularity.Day,
+        "hour" => RollupGranularity.Hour,
+        "month" => RollupGranularity.Month,
+        _ => throw new QuotaValidationException(ValidationCodes.InvalidPeriod, $"granularity '{Echo(value)}' is unknown: use hour, day or month (day when left out)."),
+    };
+
+    private static DateTimeOffset? Time(string? value, string name)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+            ? time
+            : throw new QuotaValidationException(ValidationCodes.InvalidPeriod, $"{name} '{Echo(value)}' is not a time: give an ISO 8601 time, e.g. 2026-12-01T00:00:00Z.");
+    }
+
+    // Echoes at most a short prefix of what the caller sent.
+    private static string Echo(string? value) => value is { Length: > 40 } ? value[..40] + "..." : value ?? "";
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+using Grains.Testing;
+
+namespace Quotas.Gateway.Tests;
+
+/// <summary>Usage history, pricing plans and monthly statements over HTTP.</summary>
+public sealed class BillingApiTests
+{
+    private const string Budgets = """[{"name":"cpu_ms","kind":"budget","limit":-1,"period":"month"},{"name":"jobs","kind":"budget","limit":100000,"period":"day"}]""";
+
+    private const string Plan = """{"name":"standard","currency":"EUR","monthlyFee":49.00,"prices":[{"meter":"cpu_ms","unitPrice":0.02,"included":1000000,"perUnits":1000},{"meter":"jobs","unitPrice":0.005}]}""";
+
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task Recorded_usage_shows_in_the_history_once_and_is_priced_in_the_months_statement(Backend backend)
+    {
+        await using var server = await GatewayServer.StartAsync(backend);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme", Budgets));
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cpu_ms","amount":3500000}""", "evt-1")).Ok(201);
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cpu_ms","amount":3500000}""", "evt-1")).Ok(201); // a retry
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":1001,"eventId":"evt-2"}""")).Ok(201);
+        var month = DateTimeOffset.UtcNow.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+
+        var hours = await (await tenant.GetAsync("/v1/tenants/acme/usage/history?granularity=hour")).Ok();
+        Assert.Equal("hour", (string?)hours["granularity"]);
+        Assert.Equal(3_500_000, Sum(hours, "cpu_ms"));
+        Assert.Equal(1001, Sum(hours, "jobs"));
+        var cpuOnly = await (await tenant.GetAsync("/v1/tenants/acme/usage/history?granularity=month&meter=cpu_ms")).Ok();
+        Assert.Equal(["cpu_ms"], cpuOnly["buckets"]!.AsArray().Select(b => (string)b!["meter"]!).Distinct());
+
+        var unpriced = await (await tenant.GetAsync($"/v1/tenants/acme/statements/{month}")).Ok();
+        Assert.Null(unpriced["plan"]);
+        Assert.Equal(0m, (decimal)unpriced["total"]!);
+        Assert.Equal(3_500_000, (long)Line(unpriced, "cpu_ms")["quantity"]!);
+
+        await (await tenant.PutJson("/v1/tenants/acme/pricing-plan", Plan)).Problem(403, "forbidden");
+        var set = await (await admin.PutJson("/v1/tenants/acme/pricing-plan", Plan)).Ok();
+        Assert.Equal("EUR", (string?)set["plan"]!["currency"]);
+        Assert.Equal("standard", (string?)(await (await tenant.GetAsync("/v1/tenants/acme/pricing-plan")).Ok())["plan"]!["name"]);
+
+        var statement = await (await tenant.GetAsync($"/v1/tenants/acme/statements/{month}")).Ok();
+        Assert.Equal(("standard", "EUR", false), ((string?)statement["plan"], (string?)statement["currency"], (bool)statement["closed"]!));
+        Assert.Equal(50.00m, (decimal)Line(statement, "cpu_ms")["amount"]!); // 2.5 million beyond the million included, 0.02 per thousand
+        Assert.Equal(5.01m, (decimal)Line(statement, "jobs")["amount"]!);
+        Assert.Equal(104.01m, (decimal)statement["total"]!);
+        Assert.True((decimal)statement["projectedTotal"]! >= 104.01m);
+
+        await (await admin.DeleteAsync("/v1/tenants/acme/pricing-plan")).Ok(204);
+        Assert.Null((await (await tenant.GetAsync("/v1/tenants/acme/pricing-plan")).Ok())["plan"]);
+        Assert.Equal(0m, (decimal)(await (await tenant.GetAsync($"/v1/tenants/acme/statements/{month}")).Ok())["total"]!);
+    }
+
+    [Fact]
+    public async Task A_closed_month_keeps_its_plan_and_figures_when_the_plan_changes_after_it()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 11, 0, 0, 0, TimeSpan.Zero));
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, time: time);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme", Budgets));
+        await (await admin.PutJson("/v1/tenants/acme/pricing-plan", Plan)).Ok();
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":1000,"eventId":"nov-1"}""")).Ok(201);
+
+        // 10 days of 30 gone: the projection is the usage so far times 3.
+        var running = await (await tenant.GetAsync("/v1/tenants/acme/statements/2026-11")).Ok();
+        Assert.Equal((3000L, 15.00m), ((long)Line(running, "jobs")["projectedQuantity"]!, (decimal)Line(running, "jobs")["projectedAmount"]!));
+
+        time.Advance(TimeSpan.FromDays(20)); // 1 December
+        await (await admin.PutJson("/v1/tenants/acme/pricing-plan", Plan.Replace("0.005", "0.001"))).Ok();
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":1000,"eventId":"dec-1"}""")).Ok(201);
+
+        var november = await (await tenant.GetAsync("/v1/tenants/acme/statements/2026-11")).Ok();
+        var december = await (await tenant.GetAsync("/v1/tenants/acme/statements/2026-12")).Ok();
+        Assert.True((bool)november["closed"]!);
+        Assert.Null(november["projectedTotal"]);
+        Assert.Equal((1000L, 5.00m, 54.00m), ((long)Line(november, "jobs")["quantity"]!, (decimal)Line(november, "jobs")["amount"]!, (decimal)november["total"]!));
+        Assert.Equal((1000L, 1.00m), ((long)Line(december, "jobs")["quantity"]!, (decimal)Line(december, "jobs")["amount"]!));
+        var days = await (await tenant.GetAsync("/v1/tenants/acme/usage/history?from=2026-11-01T00:00:00Z&to=2026-12-02T00:00:00Z")).Ok();
+        Assert.Equal(
+            ["2026-11-11T00:00:00+00:00=1000", "2026-12-01T00:00:00+00:00=1000"],
+            days["buckets"]!.AsArray().Select(b => $"{(DateTimeOffset)b!["start"]!:yyyy-MM-ddTHH:mm:sszzz}={(long)b["amount"]!}"));
+    }
+
+    [Theory]
+    [InlineData("/v1/tenants/acme/statements/2026-13", "invalid_period", "give it as yyyy-MM")]
+    [InlineData("/v1/tenants/acme/statements/1999-12", "invalid_period", "give a year from 2000 and a month from 1 to 12")]
+    [InlineData("/v1/tenants/acme/statements/december", "invalid_period", "give it as yyyy-MM")]
+    [InlineData("/v1/tenants/acme/statements/2099-01", "invalid_period", "has not started yet")]
+    [InlineData("/v1/tenants/acme/usage/history?granularity=week", "invalid_period", "use hour, day or month")]
+    [InlineData("/v1/tenants/acme/usage/history?from=yesterday", "invalid_period", "give an ISO 8601 time")]
+    [InlineData("/v1/tenants/acme/usage/history?from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z", "invalid_period", "must be before to")]
+    [InlineData("/v1/tenants/acme/usage/history?meter=CPU", "invalid_quota_name", "use 1 to 63 characters")]
+    public async Task A_period_or_meter_that_cannot_be_read_answers_400_with_what_to_send(string path, string code, string advice)
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Budgets));
+
+        var problem = await (await tenant.GetAsync(path)).Problem(400, code);
+
+        Assert.Contains(advice, (string?)problem["detail"], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"name":"x","currency":"eur","monthlyFee":1,"prices":[]}""", "invalid_pricing_plan")]
+    [InlineData("""{"name":"x","currency":"EUR","monthlyFee":1,"prices":[{"meter":"jobs","unitPrice":-1}]}""", "invalid_pricing_plan")]
+    [InlineData("""{"name":"x","currency":"EUR","monthlyFee":1,"prices":[],"discount":5}""", null)]
+    [InlineData("""{"name":"x","currency":"EUR","monthlyFee":"lots","prices":[]}""", null)]
+    public async Task A_pricing_plan_that_cannot_price_is_refused_and_the_plan_in_force_stays(string body, string? code)
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme", Budgets));
+        await (await admin.PutJson("/v1/tenants/acme/pricing-plan", Plan)).Ok();
+
+        await (await admin.PutJson("/v1/tenants/acme/pricing-plan", body)).Problem(400, code);
+
+        Assert.Equal("standard", (string?)(await (await tenant.GetAsync("/v1/tenants/acme/pricing-plan")).Ok())["plan"]!["name"]);
+        await (await admin.PutJson("/v1/tenants/no-such-tenant/pricing-plan", Plan)).Problem(404);
+    }
+
+    private static long Sum(System.Text.Json.Nodes.JsonNode history, string meter) =>
+        history["buckets"]!.AsArray().Where(b => (string?)b!["meter"] == meter).Sum(b => (long)b!["amount"]!);
+
+    private static System.Text.Json.Nodes.JsonNode Line(System.Text.Json.Nodes.JsonNode statement, string meter) =>
+        statement["lines"]!.AsArray().Single(l => (string?)l!["meter"] == meter)!;
+}

@@ -1,0 +1,108 @@
+using Grains.Testing;
+using Quotas.Contracts;
+using Quotas.Core.Billing;
+using Quotas.Core.Tenants;
+using Quotas.Grains.Tenants;
+
+namespace Quotas.Grains.Tests.Tenants;
+
+/// <summary>A tenant's usage rollups and pricing plans are stored with the usage itself: counted once, kept across crashes.</summary>
+public sealed class MeteringDurabilityTests
+{
+    private static readonly DateTimeOffset s_start = new(2026, 12, 5, 10, 30, 0, TimeSpan.Zero);
+
+    private static readonly PricingPlan s_plan = new("standard", "EUR", 10m, [new MeterPrice("cpu_ms", 0.5m, Included: 1000, PerUnits: 100)]);
+
+    public static TheoryData<string> Databases => ["sqlite", "postgresql"];
+
+    [Theory]
+    [MemberData(nameof(Databases))]
+    public async Task Usage_sent_concurrently_and_retried_counts_once_and_survives_a_killed_silo(string database)
+    {
+        var storage = database == "sqlite" ? TestStorage.Sqlite() : TestStorage.PostgreSql();
+        var time = new ManualTimeProvider(s_start);
+        var options = QuotaClusters.Options(storage, time: time);
+        await using (var first = await TestCluster.StartAsync(options))
+        {
+            var tenant = await CreateAsync(first.GrainFactory);
+            await tenant.SetPricingPlan(s_plan);
+
+            // 8 callers record 25 events each, every event sent twice at once, as a client retrying a lost answer would.
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(caller => Task.Run(async () =>
+            {
+                for (var i = 0; i < 25; i++)
+                {
+                    var eventId = $"c{caller}-e{i}";
+                    await Task.WhenAll(tenant.RecordUsage(eventId, "cpu_ms", 10), tenant.RecordUsage(eventId, "cpu_ms", 10));
+                }
+            })));
+            await first.PrimarySilo.Silo.KillAsync();
+        }
+
+        await using var second = await TestCluster.StartAsync(options);
+        var reopened = second.GrainFactory.GetGrain<ITenantGrain>("acme");
+        var hours = await reopened.GetUsageHistory(RollupGranularity.Hour, s_start.AddDays(-1), s_start.AddDays(1), null);
+        var statement = await reopened.GetStatement(2026, 12);
+
+        Assert.Equal([new UsageBucket("cpu_ms", s_start.AddMinutes(-30), 2000)], hours.Buckets);
+        Assert.Equal("standard", (await reopened.GetPricingPlan())?.Name);
+        Assert.Equal(15.00m, statement.Total); // 10 + (2000 - 1000) / 100 × 0.5
+    }
+
+    [Fact]
+    public async Task Usage_whose_write_failed_is_in_no_rollup_and_counts_once_when_sent_again()
+    {
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, new ManualTimeProvider(s_start));
+        var tenant = await CreateAsync(cluster.GrainFactory);
+        await tenant.RecordUsage("e1", "cpu_ms", 5);
+
+        faults.FailWritesOf = "tenant";
+        await Assert.ThrowsAnyAsync<Exception>(() => tenant.RecordUsage("e2", "cpu_ms", 7));
+        Assert.Equal(5, await MonthAsync(tenant));
+
+        faults.FailWritesOf = null;
+        await tenant.RecordUsage("e2", "cpu_ms", 7);
+        await tenant.RecordUsage("e2", "cpu_ms", 7);
+        Assert.Equal(12, await MonthAsync(tenant));
+    }
+
+    [Fact]
+    public async Task A_plan_whose_write_failed_is_not_in_force()
+    {
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, new ManualTimeProvider(s_start));
+        var tenant = await CreateAsync(cluster.GrainFactory);
+        await tenant.SetPricingPlan(s_plan);
+
+        faults.FailWritesOf = "tenant";
+        await Assert.ThrowsAnyAsync<Exception>(() => tenant.SetPricingPlan(s_plan with { Name = "other" }));
+
+        Assert.Equal("standard", (await tenant.GetPricingPlan())?.Name);
+        Assert.Equal("standard", (await tenant.GetStatement(2026, 12)).Plan);
+    }
+
+    [Fact]
+    public async Task An_unknown_tenant_has_no_history_statement_or_plan()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: new ManualTimeProvider(s_start));
+        var tenant = cluster.GrainFactory.GetGrain<ITenantGrain>("nobody");
+
+        Assert.Equal(TenantErrors.UnknownTenant, (await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.GetStatement(2026, 12))).Code);
+        Assert.Equal(TenantErrors.UnknownTenant, (await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.GetPricingPlan())).Code);
+        Assert.Equal(
+            TenantErrors.UnknownTenant,
+            (await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.GetUsageHistory(RollupGranularity.Day, s_start, s_start.AddDays(1), null))).Code);
+        Assert.Equal(TenantErrors.UnknownTenant, (await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.SetPricingPlan(s_plan))).Code);
+    }
+
+    private static async Task<ITenantGrain> CreateAsync(global::Grains.IGrainFactory grains)
+    {
+        var tenant = grains.GetGrain<ITenantGrain>("acme");
+        await tenant.Create(TenantConfig.Create("acme", Tier.Basic, QuotaDefinition.Budget("cpu_ms", QuotaLimit.Unlimited, BudgetPeriod.Month)));
+        return tenant;
+    }
+
+    private static async Task<long> MonthAsync(ITenantGrain tenant) =>
+        (await tenant.GetUsageHistory(RollupGranularity.Month, s_start, s_start.AddDays(1), "cpu_ms")).Buckets.Sum(b => b.Amount);
+}
