@@ -35,8 +35,8 @@ public sealed class BillingApi
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(month, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(month, 12);
-        ArgumentOutOfRangeException.ThrowIfLessThan(year, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(year, 9999);
+        ArgumentOutOfRangeException.ThrowIfLessThan(year, 2000);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(year, 9998);
         var period = string.Create(CultureInfo.InvariantCulture, $"{year:D4}-{month:D2}");
         return _api.SendAsync<BillingStatement>(HttpMethod.Get, Paths.Tenant(tenantId) + "/statements/" + period, null, null, cancellationToken);
     }

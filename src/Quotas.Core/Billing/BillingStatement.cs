@@ -2,8 +2,9 @@ namespace Quotas.Core.Billing;
 
 /// <summary>
 /// What a tenant owes for one calendar month (UTC) under its pricing plan, from the usage recorded in that month.
-/// While the month runs (<paramref name="Closed"/> false) the figures are so far, and <paramref name="ProjectedTotal"/>
-/// extends each meter's usage at its rate so far to the month's end; a closed month's figures no longer change.
+/// While the month runs (<paramref name="Closed"/> false, until five minutes after its end: Statements.ClosingGrace) the
+/// figures are so far, and <paramref name="ProjectedTotal"/> extends each meter's usage at its rate so far to the
+/// month's end; a closed month's figures no longer change.
 /// Without a plan, the lines give the usage alone, at no price.
 /// </summary>
 public sealed record BillingStatement(

@@ -10,6 +10,20 @@ public sealed class Metering
 
     public PricingHistory Plans { get; } = new();
 
+    /// <summary>The metering stored in a tenant's snapshot (<see cref="Tenants.TenantSnapshot.Usage"/>, <see cref="Tenants.TenantSnapshot.PricingPlans"/>); null when neither holds anything.</summary>
+    public static Metering? FromSnapshot(IReadOnlyCollection<UsageSeriesSnapshot>? usage, IReadOnlyCollection<PlanPeriod>? plans)
+    {
+        if (usage is not { Count: > 0 } && plans is not { Count: > 0 })
+        {
+            return null;
+        }
+
+        var metering = new Metering();
+        metering.Rollups.Restore(usage);
+        metering.Plans.Restore(plans);
+        return metering;
+    }
+
     /// <summary>The statement of a calendar month (UTC), priced under the plan in force in that month.</summary>
     public BillingStatement Statement(Tenants.TenantId tenant, int year, int month, DateTimeOffset now)
     {

@@ -62,10 +62,13 @@ public sealed class PricingHistory
 
     internal List<PlanPeriod>? ToSnapshot() => _periods.Count == 0 ? null : [.. _periods];
 
-    /// <summary>Takes back what <see cref="ToSnapshot"/> stored, in order of months; a plan that no longer validates is kept as stored, to price as it did.</summary>
+    /// <summary>
+    /// Takes back what <see cref="ToSnapshot"/> stored, in order of months. A plan that would no longer validate is kept
+    /// as stored, to price as it did; one that cannot price at all (a row edited by hand) is left out.
+    /// </summary>
     internal void Restore(IEnumerable<PlanPeriod>? periods)
     {
-        foreach (var period in (periods ?? []).Where(p => p is not null).OrderBy(p => p.From))
+        foreach (var period in (periods ?? []).Where(p => p is not null && p.Plan is null or { CanPrice: true }).OrderBy(p => p.From))
         {
             if (_periods.Count > 0 && _periods[^1].From == MonthOf(period.From))
             {

@@ -27,9 +27,9 @@ public sealed record PricingPlan(string Name, string Currency, decimal MonthlyFe
             throw Invalid($"currency '{Currency}' is not an ISO 4217 code: use three capital letters, e.g. \"EUR\" or \"USD\".");
         }
 
-        if (MonthlyFee is < 0 or > MaxPrice)
+        if (MonthlyFee is < 0 or > MaxPrice || MonthlyFee != Math.Round(MonthlyFee, Statements.Decimals))
         {
-            throw Invalid($"monthlyFee is {MonthlyFee}: use 0 to {MaxPrice}.");
+            throw Invalid($"monthlyFee is {MonthlyFee}: use 0 to {MaxPrice}, with at most {Statements.Decimals} decimals (a statement's amounts have {Statements.Decimals}).");
         }
 
         if (Prices is null || Prices.Count > MaxPrices)
@@ -71,6 +71,13 @@ public sealed record PricingPlan(string Name, string Currency, decimal MonthlyFe
             }
         }
     }
+
+    /// <summary>
+    /// Whether a stored plan can still price, even if it would no longer pass <see cref="Validate"/> (whose rules may
+    /// have grown stricter since it was set): it must not be changed by being read again.
+    /// </summary>
+    internal bool CanPrice => Name is not null && Prices is not null && Prices.All(p => p is { Meter: not null, PerUnits: >= 1 })
+        && Prices.Select(p => p.Meter).Distinct(StringComparer.Ordinal).Count() == Prices.Count;
 
     private static QuotaValidationException Invalid(string message) =>
         new(ValidationCodes.InvalidPricingPlan, "The pricing plan's " + message);

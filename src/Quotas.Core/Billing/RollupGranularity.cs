@@ -13,7 +13,8 @@ public sealed record UsageBucket(string Meter, DateTimeOffset Start, long Amount
 
 /// <summary>
 /// A tenant's usage buckets of one granularity that overlap [<paramref name="From"/>, <paramref name="To"/>), by meter
-/// and oldest first within each; buckets with no usage are left out; <paramref name="KeptFrom"/> is the start of the oldest
+/// and oldest first within each; buckets with no usage are left out. The range is the one asked, cut to what is kept
+/// and to the end of the current bucket; <paramref name="KeptFrom"/> is the start of the oldest
 /// bucket still kept, so a caller knows where the history it asked for was cut.
 /// </summary>
 public sealed record UsageHistory(

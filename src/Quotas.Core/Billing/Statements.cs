@@ -9,6 +9,12 @@ public static class Statements
     public const int Decimals = 2;
 
     /// <summary>
+    /// How long after its end a month counts as closed: usage that a silo whose clock lags the others records just
+    /// after midnight still lands in the month it names, and a closed month's statement does not change after that.
+    /// </summary>
+    public static readonly TimeSpan ClosingGrace = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// The statement of the calendar month <paramref name="year"/>-<paramref name="month"/> (UTC) from each meter's
     /// usage in it. Refuses a month that has not started, or one older than the rollups keep.
     /// </summary>
@@ -31,10 +37,11 @@ public static class Statements
                 $"Month {start:yyyy-MM} is older than the usage kept ({UsageRollups.Kept(RollupGranularity.Month)} months, from {oldest:yyyy-MM}): ask for {oldest:yyyy-MM} or later.");
         }
 
-        var closed = now >= end;
+        var closed = now >= end + ClosingGrace;
 
-        // Projected by elapsed time: the usage so far over the part of the month gone, times the whole month.
-        var elapsed = (now - start).Ticks;
+        // Projected by elapsed time: the usage so far over the part of the month gone, times the whole month (within
+        // the closing grace, the month is all gone and the projection is the usage).
+        var elapsed = Math.Min((now - start).Ticks, (end - start).Ticks);
         var whole = (end - start).Ticks;
         var prices = plan?.Prices.ToDictionary(p => p.Meter, StringComparer.Ordinal) ?? [];
         var meters = new SortedSet<string>(usage.Where(u => u.Value > 0).Select(u => u.Key), StringComparer.Ordinal);

@@ -57,7 +57,7 @@ public sealed class UsageRollups
                 continue;
             }
 
-            foreach (var (index, amount) in series.Of(granularity))
+            foreach (var (index, amount) in series.Of(granularity).WithUsage())
             {
                 if (index >= first && index < end)
                 {
@@ -85,6 +85,10 @@ public sealed class UsageRollups
     public static DateTimeOffset OldestKept(RollupGranularity granularity, DateTimeOffset now) =>
         BucketIndex.StartOf(granularity, OldestKeptIndex(granularity, now));
 
+    /// <summary>Where the current bucket of <paramref name="granularity"/> at <paramref name="now"/> ends: no usage is counted after it yet.</summary>
+    public static DateTimeOffset CurrentEnds(RollupGranularity granularity, DateTimeOffset now) =>
+        BucketIndex.StartOf(granularity, BucketIndex.Of(granularity, now) + 1);
+
     private static long OldestKeptIndex(RollupGranularity granularity, DateTimeOffset now) =>
         BucketIndex.Of(granularity, now) - Kept(granularity) + 1;
 
@@ -100,8 +104,10 @@ public sealed class UsageRollups
         {
             foreach (var granularity in (ReadOnlySpan<RollupGranularity>)[RollupGranularity.Hour, RollupGranularity.Day, RollupGranularity.Month])
             {
-                var buckets = series.Of(granularity);
-                snapshot.Add(new UsageSeriesSnapshot(meter, granularity, [.. buckets.Select(b => b.Index)], [.. buckets.Select(b => b.Amount)]));
+                if (series.Of(granularity).ToSnapshot() is var (first, amounts) && amounts.Length > 0)
+                {
+                    snapshot.Add(new UsageSeriesSnapshot(meter, granularity, first, amounts));
+                }
             }
         }
 
@@ -113,8 +119,8 @@ public sealed class UsageRollups
     {
         foreach (var series in snapshot ?? [])
         {
-            if (series is not { Starts: { } starts, Amounts: { } amounts } || starts.Length != amounts.Length
-                || !QuotaNames.IsValid(series.Meter) || !Enum.IsDefined(series.Granularity))
+            if (series is not { Amounts: { } amounts } || !QuotaNames.IsValid(series.Meter) || !Enum.IsDefined(series.Granularity)
+                || series.First < 0 || amounts.Length > Kept(series.Granularity) || series.First > BucketIndex.Of(series.Granularity, DateTimeOffset.MaxValue) - amounts.Length)
             {
                 continue;
             }
@@ -125,24 +131,25 @@ public sealed class UsageRollups
                 _meters.Add(series.Meter, meter);
             }
 
-            for (var i = 0; i < starts.Length; i++)
+            var buckets = meter.Of(series.Granularity);
+            for (var i = 0; i < amounts.Length; i++)
             {
                 if (amounts[i] > 0)
                 {
-                    meter.Restore(series.Granularity, starts[i], amounts[i]);
+                    buckets.Add(series.First + i, amounts[i]);
                 }
             }
         }
     }
 
-    /// <summary>One meter's buckets of each granularity, oldest first.</summary>
+    /// <summary>One meter's buckets of each granularity.</summary>
     private sealed class MeterSeries
     {
-        private readonly List<(long Index, long Amount)> _hours = [];
-        private readonly List<(long Index, long Amount)> _days = [];
-        private readonly List<(long Index, long Amount)> _months = [];
+        private readonly BucketRing _hours = new(Kept(RollupGranularity.Hour));
+        private readonly BucketRing _days = new(Kept(RollupGranularity.Day));
+        private readonly BucketRing _months = new(Kept(RollupGranularity.Month));
 
-        public List<(long Index, long Amount)> Of(RollupGranularity granularity) => granularity switch
+        public BucketRing Of(RollupGranularity granularity) => granularity switch
         {
             RollupGranularity.Hour => _hours,
             RollupGranularity.Day => _days,
@@ -153,53 +160,80 @@ public sealed class UsageRollups
         {
             foreach (var granularity in (ReadOnlySpan<RollupGranularity>)[RollupGranularity.Hour, RollupGranularity.Day, RollupGranularity.Month])
             {
-                AddTo(Of(granularity), BucketIndex.Of(granularity, at), amount, Kept(granularity));
+                Of(granularity).Add(BucketIndex.Of(granularity, at), amount);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The newest buckets of one granularity, as many as are kept, in a ring: a fixed size whatever the usage, and a
+    /// new bucket drops the oldest. A bucket older than any kept (a clock stepped back that far) counts in the oldest.
+    /// </summary>
+    private sealed class BucketRing(int kept)
+    {
+        private readonly long[] _amounts = new long[kept];
+        private long _newest = -1;
+
+        public void Add(long index, long amount)
+        {
+            if (_newest < 0)
+            {
+                _newest = index;
+            }
+            else if (index > _newest)
+            {
+                // The buckets between the newest and this one start empty, in the slots of the ones they drop.
+                for (var i = _newest + 1; i <= index && i <= _newest + kept; i++)
+                {
+                    _amounts[i % kept] = 0;
+                }
+
+                _newest = index;
+            }
+
+            index = Math.Max(index, _newest - kept + 1);
+            _amounts[index % kept] = Saturating.Add(_amounts[index % kept], amount);
+        }
+
+        /// <summary>The buckets with usage, oldest first.</summary>
+        public IEnumerable<(long Index, long Amount)> WithUsage()
+        {
+            for (var index = Math.Max(0, _newest - kept + 1); _newest >= 0 && index <= _newest; index++)
+            {
+                if (_amounts[index % kept] > 0)
+                {
+                    yield return (index, _amounts[index % kept]);
+                }
             }
         }
 
-        public void Restore(RollupGranularity granularity, long index, long amount) =>
-            AddTo(Of(granularity), index, amount, Kept(granularity));
-
-        /// <summary>
-        /// Adds to the bucket, found from the newest end (usage is recorded now, so it is nearly always the last one);
-        /// a bucket older than any kept (a clock stepped back past the retention) is counted in the oldest kept.
-        /// </summary>
-        private static void AddTo(List<(long Index, long Amount)> buckets, long index, long amount, int kept)
+        /// <summary>The buckets from the oldest with usage to the newest with usage, by their first index.</summary>
+        public (long First, long[] Amounts) ToSnapshot()
         {
-            var newest = buckets.Count == 0 ? index : Math.Max(index, buckets[^1].Index);
-            index = Math.Max(index, newest - kept + 1);
-            var at = buckets.Count;
-            while (at > 0 && buckets[at - 1].Index > index)
+            var withUsage = WithUsage().ToList();
+            if (withUsage.Count == 0)
             {
-                at--;
+                return (0, []);
             }
 
-            if (at > 0 && buckets[at - 1].Index == index)
+            var first = withUsage[0].Index;
+            var amounts = new long[withUsage[^1].Index - first + 1];
+            foreach (var (index, amount) in withUsage)
             {
-                buckets[at - 1] = (index, Saturating.Add(buckets[at - 1].Amount, amount));
-            }
-            else
-            {
-                buckets.Insert(at, (index, amount));
+                amounts[index - first] = amount;
             }
 
-            var stale = 0;
-            while (stale < buckets.Count && buckets[stale].Index <= newest - kept)
-            {
-                stale++;
-            }
-
-            buckets.RemoveRange(0, stale);
+            return (first, amounts);
         }
     }
 }
 
 /// <summary>
-/// What a tenant stores of one meter's buckets of one granularity: <paramref name="Starts"/> are bucket numbers
-/// (hours or days since 0001-01-01 UTC, months as year × 12 + month − 1) and <paramref name="Amounts"/> their sums.
-/// Numbers rather than times keep a busy tenant's row small.
+/// What a tenant stores of one meter's buckets of one granularity: the amounts of consecutive buckets, the first
+/// numbered <paramref name="First"/> (hours or days since 0001-01-01 UTC, months as year × 12 + month − 1). Numbers
+/// rather than times keep a busy tenant's row small.
 /// </summary>
-public sealed record UsageSeriesSnapshot(string Meter, RollupGranularity Granularity, long[] Starts, long[] Amounts);
+public sealed record UsageSeriesSnapshot(string Meter, RollupGranularity Granularity, long First, long[] Amounts);
 
 /// <summary>Numbers the buckets of a granularity, so that consecutive buckets have consecutive numbers.</summary>
 internal static class BucketIndex

@@ -1,3 +1,5 @@
+using Quotas.Core.Billing;
+
 namespace Quotas.Core.Tenants;
 
 public sealed partial class TenantQuotas
@@ -129,12 +131,7 @@ public sealed partial class TenantQuotas
         }
 
         tenant.Alerts.Restore(snapshot.Alerts);
-        if (snapshot.Usage is { Count: > 0 } || snapshot.PricingPlans is { Count: > 0 })
-        {
-            tenant._metering = new();
-            tenant._metering.Rollups.Restore(snapshot.Usage);
-            tenant._metering.Plans.Restore(snapshot.PricingPlans);
-        }
+        tenant._metering = Metering.FromSnapshot(snapshot.Usage, snapshot.PricingPlans);
 
         return tenant;
     }

@@ -75,6 +75,9 @@ public sealed partial class TenantQuotas
     /// <summary>Budget usage recorded here (or passed up from below) that the parent has not counted yet.</summary>
     public UsageOutbox Outbox => _outbox ??= new();
 
+    /// <summary>Whether usage waits in the <see cref="Outbox"/>, asked without making one.</summary>
+    public bool OwesParent => _outbox is { IsEmpty: false };
+
     /// <summary>The last delivery counted from each child's life (see <see cref="RecordChildUsage"/>).</summary>
     public ChildDeliveries ChildDeliveries => _childDeliveries ??= new();
 
@@ -324,12 +327,26 @@ public sealed partial class TenantQuotas
     public bool RollbackChildReservation(string childLeaseId, DateTimeOffset now) =>
         ReservationFor(childLeaseId) is { } leaseId && Release(leaseId, now);
 
-    /// <summary>Sets the pricing plan (null: none) for the current month on; a closed month keeps the plan it had.</summary>
-    public void SetPricingPlan(PricingPlan? plan, DateTimeOffset now) => (_metering ??= new()).Plans.Set(plan, now);
+    /// <summary>
+    /// Sets the pricing plan (null: none) for the current month on; a closed month keeps the plan it had. Refuses a plan
+    /// that prices a meter this tenant has no budget of: only usage recorded against a budget is metered, so the line
+    /// would bill nothing.
+    /// </summary>
+    public void SetPricingPlan(PricingPlan? plan, DateTimeOffset now)
+    {
+        plan?.Validate();
+        foreach (var price in plan?.Prices ?? [])
+        {
+            if (Budgets.IndexOf(price.Meter) < 0)
+            {
+                throw new QuotaValidationException(
+                    ValidationCodes.InvalidPricingPlan,
+                    $"The pricing plan prices meter '{price.Meter}', which is not a budget of tenant '{Id}': only usage recorded against a budget is metered. Add a budget named '{price.Meter}' (limit -1 counts without limiting) first, or leave the meter out.");
+            }
+        }
 
-    /// <summary>The statement of a calendar month (UTC); see <see cref="Statements.For"/>.</summary>
-    public BillingStatement Statement(int year, int month, DateTimeOffset now) =>
-        _metering?.Statement(Id, year, month, now) ?? Statements.For(Id, null, year, month, new Dictionary<string, long>(), now);
+        (_metering ??= new()).Plans.Set(plan, now);
+    }
 
     public TenantStats Stats(DateTimeOffset now)
     {

@@ -14,6 +14,8 @@ namespace Quotas.Gateway.Endpoints;
 /// <summary>Metering and billing: a tenant's usage history, its monthly statements and its pricing plan.</summary>
 internal static class BillingEndpoints
 {
+    private static readonly string[] s_isoFormats = ["yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK"];
+
     public static void MapBillingEndpoints(this RouteGroupBuilder v1)
     {
         var tenant = v1.MapGroup("/tenants/{tenantId}").WithTags("Billing").RequireTenantOrAdmin();
@@ -72,6 +74,7 @@ internal static class BillingEndpoints
         _ => throw new QuotaValidationException(ValidationCodes.InvalidPeriod, $"granularity '{Echo(value)}' is unknown: use hour, day or month (day when left out)."),
     };
 
+    /// <summary>ISO 8601 only: a date, or a date and time with an offset (none means UTC).</summary>
     private static DateTimeOffset? Time(string? value, string name)
     {
         if (value is null)
@@ -79,9 +82,11 @@ internal static class BillingEndpoints
             return null;
         }
 
-        return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+        // A '+' of an offset that the client did not encode arrives as a space.
+        return DateTimeOffset.TryParseExact(value.Replace(' ', '+'), s_isoFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
             ? time
-            : throw new QuotaValidationException(ValidationCodes.InvalidPeriod, $"{name} '{Echo(value)}' is not a time: give an ISO 8601 time, e.g. 2026-12-01T00:00:00Z.");
+            : throw new QuotaValidationException(
+                ValidationCodes.InvalidPeriod, $"{name} '{Echo(value)}' is not an ISO 8601 time: give e.g. 2026-12-01T00:00:00Z or 2026-12-01 (encode a '+' of an offset as %2B).");
     }
 
     // Echoes at most a short prefix of what the caller sent.

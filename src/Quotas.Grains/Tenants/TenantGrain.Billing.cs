@@ -11,7 +11,7 @@ public sealed partial class TenantGrain
 {
     public Task<UsageHistory> GetUsageHistory(RollupGranularity granularity, DateTimeOffset from, DateTimeOffset to, string? meter)
     {
-        var tenant = Tenant();
+        var metering = MeteringToRead();
         if (!Enum.IsDefined(granularity))
         {
             throw new QuotaValidationException(ValidationCodes.InvalidPeriod, $"Granularity {(int)granularity} is unknown: use hour, day or month.");
@@ -27,20 +27,45 @@ public sealed partial class TenantGrain
             QuotaNames.Validate(meter);
         }
 
+        // The range answered is the one asked, within what is kept and what has begun: a caller that asks for everything
+        // (the gateway's defaults are the earliest and latest times) learns which buckets that is.
         var now = time.GetUtcNow();
-        var buckets = tenant.Metering?.Rollups.Buckets(granularity, from, to, meter, now) ?? [];
-        return Task.FromResult(new UsageHistory(Id, granularity, from, to, UsageRollups.OldestKept(granularity, now), buckets));
+        var kept = UsageRollups.OldestKept(granularity, now);
+        var answeredFrom = from > kept ? from : kept;
+        var currentEnds = UsageRollups.CurrentEnds(granularity, now);
+        var answeredTo = to < currentEnds ? to : currentEnds;
+        var buckets = metering?.Rollups.Buckets(granularity, from, to, meter, now) ?? [];
+        return Task.FromResult(new UsageHistory(Id, granularity, answeredFrom, answeredTo < answeredFrom ? answeredFrom : answeredTo, kept, buckets));
     }
 
-    public Task<BillingStatement> GetStatement(int year, int month) => Task.FromResult(Tenant().Statement(year, month, time.GetUtcNow()));
+    public Task<BillingStatement> GetStatement(int year, int month)
+    {
+        var metering = MeteringToRead() ?? new Metering();
+        return Task.FromResult(metering.Statement(TenantId.Parse(Id), year, month, time.GetUtcNow()));
+    }
 
-    public Task<PricingPlan?> GetPricingPlan() => Task.FromResult(Tenant().Metering?.Plans.Current);
+    public Task<PricingPlan?> GetPricingPlan() => Task.FromResult(MeteringToRead()?.Plans.Current);
 
     public async Task SetPricingPlan(PricingPlan? plan)
     {
         var tenant = Tenant();
-        plan?.Validate();
         tenant.SetPricingPlan(plan, time.GetUtcNow());
         await CommitAsync(tenant);
+    }
+
+    /// <summary>
+    /// The tenant's metering, or what was kept of it when the tenant was deleted (its last months can still be billed,
+    /// with the admin key, as its own keys were revoked); null when it recorded no usage and had no plan.
+    /// </summary>
+    private Metering? MeteringToRead()
+    {
+        if (_tenant is { } tenant)
+        {
+            return tenant.Metering;
+        }
+
+        return state.State.LastDeletedAt is not null && (state.State.RetiredUsage is not null || state.State.RetiredPricingPlans is not null)
+            ? Metering.FromSnapshot(state.State.RetiredUsage, state.State.RetiredPricingPlans)
+            : throw TenantErrors.Unknown(Id);
     }
 }

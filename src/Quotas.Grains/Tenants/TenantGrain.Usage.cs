@@ -66,7 +66,7 @@ public sealed partial class TenantGrain
     {
         _ = Tenant();
         await DeliverAllAsync();
-        return Tenant().Outbox.IsEmpty;
+        return !Tenant().OwesParent;
     }
 
     /// <summary>The batch in flight, then one of everything pending; nothing is added in between, as this turn waits.</summary>
@@ -127,7 +127,7 @@ public sealed partial class TenantGrain
     /// </summary>
     private void HoldActiveWhileOwing()
     {
-        if (_tenant is not { Config.ParentId: not null, Outbox.IsEmpty: false })
+        if (_tenant is not { Config.ParentId: not null, OwesParent: true })
         {
             _owingSince = null;
             return;
@@ -146,7 +146,7 @@ public sealed partial class TenantGrain
     /// <summary>The hold's tick, which counts as activity; it lets go once nothing is owed, or after <see cref="OwingHoldLimit"/>.</summary>
     private Task OnOwingHoldTick()
     {
-        var owing = _tenant is { Outbox.IsEmpty: false };
+        var owing = _tenant is { OwesParent: true };
         if (!owing || time.GetUtcNow() - _owingSince >= OwingHoldLimit)
         {
             _owingSince = owing ? _owingSince : null;
@@ -160,7 +160,9 @@ public sealed partial class TenantGrain
     /// <summary>The batch to send, stored before it goes (with an acknowledgement not stored yet); null when none.</summary>
     private async Task<UsageBatch?> CutAsync()
     {
-        if (_tenant is not { Config.ParentId: not null } tenant)
+        // A tenant that never owed its parent anything has no outbox, and is not given one here; an acknowledgement
+        // not stored yet is stored even when nothing more is owed.
+        if (_tenant is not { Config.ParentId: not null } tenant || !(tenant.OwesParent || _acknowledgementUnsaved))
         {
             return null;
         }

@@ -91,7 +91,21 @@ public sealed partial class TenantGrain(
         ResetDelivery();
         var created = new TenantQuotas(config with { Status = TenantStatus.Active }, parentQuotas);
         created.Gauges.RestoreSequence(state.State.RetiredLeaseSequence);
-        await CommitAsync(created);
+
+        // What was kept of a deleted tenant's metering goes with this write: a tenant created again starts afresh.
+        var (retiredUsage, retiredPlans) = (state.State.RetiredUsage, state.State.RetiredPricingPlans);
+        state.State.RetiredUsage = null;
+        state.State.RetiredPricingPlans = null;
+        try
+        {
+            await CommitAsync(created);
+        }
+        catch
+        {
+            (state.State.RetiredUsage, state.State.RetiredPricingPlans) = (retiredUsage, retiredPlans);
+            throw;
+        }
+
         RefreshFromParentWhileActive();
         await ReadRateCapsOnCreateAsync();
         TellChildren(); // children of an earlier life of this id still ask it; they re-read what they inherit
@@ -155,11 +169,15 @@ public sealed partial class TenantGrain(
         await DeliverAllAsync();
         var life = _tenant?.Outbox.Life;
 
-        // Only the lease sequence and the time of the delete are kept (see TenantState).
+        // Only the lease sequence, the time of the delete and the metering are kept (see TenantState); the metering
+        // holds what the pools charged during the delete, as it is read after them.
+        var final = (_tenant ?? tenant).ToSnapshot();
         var retired = new TenantState
         {
             RetiredLeaseSequence = Math.Max(tenant.Gauges.LastSequence, state.State.RetiredLeaseSequence),
             LastDeletedAt = time.GetUtcNow(),
+            RetiredUsage = final.Usage,
+            RetiredPricingPlans = final.PricingPlans,
         };
         var previous = state.State;
         state.State = retired;

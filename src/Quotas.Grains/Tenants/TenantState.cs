@@ -19,4 +19,13 @@ public sealed class TenantState
 
     /// <summary>When a tenant of this id was last deleted, kept like <see cref="RetiredLeaseSequence"/>; null when never.</summary>
     public DateTimeOffset? LastDeletedAt { get; set; }
+
+    /// <summary>
+    /// The usage rollups of the tenant last deleted under this id, so that its last months can still be billed; null
+    /// while a tenant of the id exists (and when the deleted one recorded none). A tenant created again starts afresh.
+    /// </summary>
+    public List<Core.Billing.UsageSeriesSnapshot>? RetiredUsage { get; set; }
+
+    /// <summary>The pricing plans of the tenant last deleted under this id, kept with <see cref="RetiredUsage"/>.</summary>
+    public List<Core.Billing.PlanPeriod>? RetiredPricingPlans { get; set; }
 }

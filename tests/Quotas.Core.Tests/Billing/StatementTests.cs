@@ -111,6 +111,7 @@ public sealed class StatementTests
         { s_standard with { Currency = "eur" }, "not an ISO 4217 code" },
         { s_standard with { MonthlyFee = -1m }, "monthlyFee is -1" },
         { s_standard with { MonthlyFee = 1_000_001m }, "use 0 to 1000000" },
+        { s_standard with { MonthlyFee = 9.999m }, "with at most 2 decimals" },
         { s_standard with { Prices = null! }, "prices must be a list" },
         { s_standard with { Prices = [new MeterPrice("CPU", 1m)] }, "meter 'CPU' is not a budget name" },
         { s_standard with { Prices = [new MeterPrice("jobs", 1m), new MeterPrice("jobs", 2m)] }, "meter 'jobs' is priced twice" },
@@ -133,7 +134,7 @@ public sealed class StatementTests
     [Fact]
     public void A_plan_changed_reprices_the_month_it_is_changed_in_and_no_closed_month()
     {
-        var tenant = new TenantQuotas(TenantConfig.Create("acme", Tier.Basic, QuotaDefinition.Budget("jobs", QuotaLimit.Unlimited, BudgetPeriod.Month)));
+        var tenant = Metered();
         tenant.SetPricingPlan(s_standard, s_december.AddMonths(-1).AddDays(3));
         tenant.RecordUsage("e1", "jobs", 1000, s_december.AddMonths(-1).AddDays(20)); // November: 5.00 under the standard plan
         tenant.RecordUsage("e2", "jobs", 2000, s_december.AddDays(1));
@@ -142,12 +143,12 @@ public sealed class StatementTests
 
         var restored = TenantQuotas.FromSnapshot(tenant.ToSnapshot());
         var now = s_december.AddDays(20);
-        var november = restored.Statement(2026, 11, now);
-        var december = restored.Statement(2026, 12, now);
+        var november = restored.Metering!.Statement(s_acme, 2026, 11, now);
+        var december = restored.Metering.Statement(s_acme, 2026, 12, now);
 
         Assert.Equal(("standard", 54.00m), (november.Plan, november.Total));
         Assert.Equal(("cheaper", 51.00m), (december.Plan, december.Total)); // the whole month, days before the change too
-        Assert.Equal(cheaper, restored.Metering!.Plans.Current);
+        Assert.Equal(cheaper, restored.Metering.Plans.Current);
     }
 
     [Fact]
@@ -181,7 +182,7 @@ public sealed class StatementTests
     [Fact]
     public void A_bad_plan_is_refused_and_the_plan_in_force_stays()
     {
-        var tenant = new TenantQuotas(TenantConfig.Create("acme", Tier.Basic));
+        var tenant = Metered();
         tenant.SetPricingPlan(s_standard, s_december);
 
         var error = Assert.Throws<QuotaValidationException>(() => tenant.SetPricingPlan(s_standard with { Currency = "E" }, s_december));
@@ -189,4 +190,53 @@ public sealed class StatementTests
         Assert.Equal(ValidationCodes.InvalidPricingPlan, error.Code);
         Assert.Same(s_standard, tenant.Metering!.Plans.Current);
     }
+
+    [Fact]
+    public void A_plan_that_prices_a_meter_the_tenant_has_no_budget_of_is_refused_as_it_would_bill_nothing()
+    {
+        var tenant = new TenantQuotas(TenantConfig.Create("acme", Tier.Basic, QuotaDefinition.Budget("jobs", QuotaLimit.Unlimited, BudgetPeriod.Month)));
+
+        var error = Assert.Throws<QuotaValidationException>(() => tenant.SetPricingPlan(s_standard, s_december));
+
+        Assert.Equal(ValidationCodes.InvalidPricingPlan, error.Code);
+        Assert.Contains("meter 'cpu_ms', which is not a budget of tenant 'acme'", error.Message, StringComparison.Ordinal);
+        Assert.Null(tenant.Metering);
+    }
+
+    [Fact]
+    public void A_month_closes_five_minutes_after_its_end_so_a_lagging_clocks_usage_still_lands_in_it()
+    {
+        var usage = new Dictionary<string, long> { ["jobs"] = 100 };
+
+        var justAfter = Statements.For(s_acme, s_standard, 2026, 12, usage, s_december.AddMonths(1).AddMinutes(4));
+        var closed = Statements.For(s_acme, s_standard, 2026, 12, usage, s_december.AddMonths(1).AddMinutes(5));
+
+        Assert.False(justAfter.Closed);
+        Assert.Equal(100, Assert.Single(justAfter.Lines, l => l.Meter == "jobs").ProjectedQuantity); // the whole month has gone
+        Assert.True(closed.Closed);
+    }
+
+    [Fact]
+    public void A_stored_plan_that_cannot_price_is_left_out_and_one_that_only_fails_newer_rules_is_kept()
+    {
+        var snapshot = Metered().ToSnapshot();
+        snapshot.PricingPlans =
+        [
+            new PlanPeriod(s_december.AddMonths(-2), s_standard with { MonthlyFee = 9.999m }), // set before fees had two decimals at most
+            new PlanPeriod(s_december.AddMonths(-1), s_standard with { Prices = [new MeterPrice("jobs", 1m), new MeterPrice("jobs", 2m)] }),
+            new PlanPeriod(s_december, s_standard with { Prices = null! }),
+        ];
+
+        var plans = TenantQuotas.FromSnapshot(snapshot).Metering!.Plans;
+
+        Assert.Equal([s_december.AddMonths(-2)], plans.Periods.Select(p => p.From));
+        Assert.Equal(9.999m, plans.For(s_december)!.MonthlyFee);
+    }
+
+    private static TenantQuotas Metered() => new(TenantConfig.Create(
+        "acme",
+        Tier.Basic,
+        QuotaDefinition.Budget("jobs", QuotaLimit.Unlimited, BudgetPeriod.Month),
+        QuotaDefinition.Budget("cpu_ms", QuotaLimit.Unlimited, BudgetPeriod.Month),
+        QuotaDefinition.Budget("gpu_hours", QuotaLimit.Unlimited, BudgetPeriod.Month)));
 }

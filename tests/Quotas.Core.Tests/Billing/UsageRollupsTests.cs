@@ -123,6 +123,19 @@ public sealed class UsageRollupsTests
     }
 
     [Fact]
+    public void A_series_is_stored_as_the_amounts_of_consecutive_buckets_from_the_oldest_with_usage()
+    {
+        var tenant = new TenantQuotas(TenantConfig.Create("acme", Tier.Basic, QuotaDefinition.Budget("jobs", QuotaLimit.Unlimited, BudgetPeriod.Month)));
+        tenant.RecordUsage("e1", "jobs", 2, s_dec5.AddHours(1));
+        tenant.RecordUsage("e2", "jobs", 3, s_dec5.AddHours(3));
+
+        var hours = Assert.Single(tenant.ToSnapshot().Usage!, u => u.Granularity == RollupGranularity.Hour);
+
+        Assert.Equal((s_dec5.UtcTicks / TimeSpan.TicksPerHour) + 1, hours.First);
+        Assert.Equal([2, 0, 3], hours.Amounts);
+    }
+
+    [Fact]
     public void A_tenant_that_recorded_no_usage_stores_and_keeps_no_rollups()
     {
         var tenant = new TenantQuotas(TenantConfig.Create("acme", Tier.Basic));
@@ -139,16 +152,19 @@ public sealed class UsageRollupsTests
         var hour = s_dec5.UtcTicks / TimeSpan.TicksPerHour;
         snapshot.Usage =
         [
-            new("cpu_ms", RollupGranularity.Hour, [hour], [9]),
-            new("cpu_ms", RollupGranularity.Day, [1, 2], [3]), // lengths differ
-            new("Bad Name", RollupGranularity.Hour, [hour], [1]),
-            new("jobs", (RollupGranularity)7, [hour], [1]),
-            new("jobs", RollupGranularity.Hour, [hour], [-4]), // negative: dropped
+            new("cpu_ms", RollupGranularity.Hour, hour, [9]),
+            new("cpu_ms", RollupGranularity.Day, -1, [3]), // before the first day there is
+            new("cpu_ms", RollupGranularity.Month, 24_311, Enumerable.Repeat(1L, 14).ToArray()), // more months than are kept
+            new("Bad Name", RollupGranularity.Hour, hour, [1]),
+            new("jobs", (RollupGranularity)7, hour, [1]),
+            new("jobs", RollupGranularity.Hour, hour, [-4]), // negative: dropped
+            new("jobs", RollupGranularity.Hour, hour, null!),
         ];
 
         var restored = TenantQuotas.FromSnapshot(snapshot);
 
         Assert.Equal([new("cpu_ms", s_dec5, 9)], restored.Metering!.Rollups.Buckets(RollupGranularity.Hour, s_dec5, s_dec5.AddHours(1), null, s_dec5));
         Assert.Empty(restored.Metering.Rollups.Buckets(RollupGranularity.Day, DateTimeOffset.MinValue, DateTimeOffset.MaxValue, null, s_dec5));
+        Assert.Empty(restored.Metering.Rollups.Buckets(RollupGranularity.Month, DateTimeOffset.MinValue, DateTimeOffset.MaxValue, null, s_dec5));
     }
 }

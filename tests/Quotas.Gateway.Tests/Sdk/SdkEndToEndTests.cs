@@ -138,9 +138,13 @@ public sealed class SdkEndToEndTests
         var admin = Sdk(server, GatewayServer.AdminKey);
         await admin.Tenants.CreateAsync(new NewTenant("acme", Quotas: s_quotas));
         var sdk = Sdk(server, (await admin.Tenants.IssueApiKeyAsync("acme")).Key);
+        var now = DateTimeOffset.UtcNow; // the silos' clock is the system's here
         await sdk.Admission.RecordUsageAsync("acme", "cost", 40, eventId: "evt-1");
         await sdk.Admission.RecordUsageAsync("acme", "cost", 40, eventId: "evt-1");
-        var now = DateTimeOffset.UtcNow;
+        if (DateTimeOffset.UtcNow.Month != now.Month)
+        {
+            return; // a month ended while the usage was recorded: the statement below would not hold it
+        }
 
         var history = await sdk.Billing.GetUsageHistoryAsync("acme", RollupGranularity.Hour, now.AddHours(-2), now.AddHours(2), meter: "cost");
         Assert.Equal(RollupGranularity.Hour, history.Granularity);
