@@ -12,6 +12,7 @@ using Quotas.Benchmarks.Tenants;
 //   -- child-deliveries [senders] [--postgres <connection string>]
 //                             deliveries of budget usage from children one parent takes a second, against its own RecordUsage
 //   -- child-rates             rate hits of children through their parents, against tenants without a parent
+//   -- metering-snapshot       what full usage rollups add to a busy tenant's stored write (bytes, serialization time)
 //   -- scheduling-quick        fair-share decisions of the pure logic against PriorityQueue (stopwatch)
 //   -- scheduling-ab <dir A> <dir B> [seconds]
 //                             two builds of this project in one process, alternating slices of the same cycle
@@ -35,6 +36,9 @@ switch (args)
         break;
     case ["scheduler-reconfigure", ..]:
         await SchedulerReconfigure.RunAsync(Console.Out, JobCount(args), Postgres(args));
+        break;
+    case ["metering-snapshot"]:
+        MeteringSnapshotCost.Run(Console.Out);
         break;
     case ["child-rates"]:
         await ChildRateThroughput.RunAsync(Console.Out);
