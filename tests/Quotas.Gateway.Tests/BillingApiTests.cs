@@ -149,9 +149,13 @@ public sealed class BillingApiTests
         Assert.Equal(1000, Sum(await (await admin.GetAsync("/v1/tenants/acme/usage/history")).Ok(), "jobs"));
         Assert.Equal("standard", (string?)(await (await admin.GetAsync("/v1/tenants/acme/pricing-plan")).Ok())["plan"]!["name"]);
         await (await admin.PutJson("/v1/tenants/acme/pricing-plan", Plan)).Problem(404);
+        time.Advance(TimeSpan.FromDays(30)); // 4 January 2027
+        await (await admin.GetAsync("/v1/tenants/acme/statements/2027-01")).Problem(400, "invalid_period");
+        var closed = await (await admin.GetAsync("/v1/tenants/acme/statements/2026-12")).Ok();
+        Assert.Equal((true, 54.00m), ((bool)closed["closed"]!, (decimal)closed["total"]!));
 
         await admin.CreateTenantWithKey("acme", Budgets);
-        var afresh = await (await admin.GetAsync("/v1/tenants/acme/statements/2026-12")).Ok();
+        var afresh = await (await admin.GetAsync("/v1/tenants/acme/statements/2027-01")).Ok();
         Assert.Null(afresh["plan"]);
         Assert.Empty(afresh["lines"]!.AsArray());
     }

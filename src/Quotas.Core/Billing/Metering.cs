@@ -24,10 +24,20 @@ public sealed class Metering
         return metering;
     }
 
-    /// <summary>The statement of a calendar month (UTC), priced under the plan in force in that month.</summary>
-    public BillingStatement Statement(Tenants.TenantId tenant, int year, int month, DateTimeOffset now)
+    /// <summary>
+    /// The statement of a calendar month (UTC), priced under the plan in force in that month. For a tenant deleted at
+    /// <paramref name="deletedAt"/>, a month after the delete is refused, and the month of the delete is not projected.
+    /// </summary>
+    public BillingStatement Statement(Tenants.TenantId tenant, int year, int month, DateTimeOffset now, DateTimeOffset? deletedAt = null)
     {
         var start = Statements.MonthStart(year, month);
-        return Statements.For(tenant, Plans.For(start), year, month, Rollups.MonthTotals(start, now), now);
+        if (deletedAt is { } deleted && start > deleted)
+        {
+            throw new Tenants.QuotaValidationException(
+                Tenants.ValidationCodes.InvalidPeriod,
+                $"Tenant '{tenant}' was deleted at {deleted:O}: it has no statement after {deleted:yyyy-MM}; ask for that month or an earlier one.");
+        }
+
+        return Statements.For(tenant, Plans.For(start), year, month, Rollups.MonthTotals(start, now), now, usageEnded: deletedAt);
     }
 }

@@ -64,12 +64,14 @@ public sealed class PricingHistory
 
     /// <summary>
     /// Takes back what <see cref="ToSnapshot"/> stored, in order of months. A plan that would no longer validate is kept
-    /// as stored, to price as it did; one that cannot price at all (a row edited by hand) is left out.
+    /// as stored, to price as it did; one that cannot price at all (a row edited by hand) prices nothing from its month
+    /// on, rather than leaving the plan before it in force.
     /// </summary>
     internal void Restore(IEnumerable<PlanPeriod>? periods)
     {
-        foreach (var period in (periods ?? []).Where(p => p is not null && p.Plan is null or { CanPrice: true }).OrderBy(p => p.From))
+        foreach (var stored in (periods ?? []).Where(p => p is not null).OrderBy(p => p.From))
         {
+            var period = stored.Plan is null or { CanPrice: true } ? stored : stored with { Plan = null };
             if (_periods.Count > 0 && _periods[^1].From == MonthOf(period.From))
             {
                 _periods[^1] = period with { From = MonthOf(period.From) };

@@ -4,8 +4,8 @@ namespace Quotas.Core.Billing;
 
 /// <summary>
 /// What a tenant pays per calendar month (UTC): a fixed <paramref name="MonthlyFee"/>, plus for each priced meter its
-/// usage beyond what the plan includes, at <see cref="MeterPrice.UnitPrice"/> per <see cref="MeterPrice.PerUnits"/>
-/// units. Amounts are in <paramref name="Currency"/> (an ISO 4217 code), rounded to two decimals per line.
+/// usage beyond what the plan includes, at its unit price per so many units. Amounts are in
+/// <paramref name="Currency"/> (an ISO 4217 code), rounded to two decimals per line.
 /// </summary>
 public sealed record PricingPlan(string Name, string Currency, decimal MonthlyFee, IReadOnlyList<MeterPrice> Prices)
 {

@@ -16,10 +16,11 @@ public static class Statements
 
     /// <summary>
     /// The statement of the calendar month <paramref name="year"/>-<paramref name="month"/> (UTC) from each meter's
-    /// usage in it. Refuses a month that has not started, or one older than the rollups keep.
+    /// usage in it. Refuses a month that has not started, or one older than the rollups keep. Usage that ended at
+    /// <paramref name="usageEnded"/> (the tenant was deleted) is projected no further than then.
     /// </summary>
     public static BillingStatement For(
-        TenantId tenant, PricingPlan? plan, int year, int month, IReadOnlyDictionary<string, long> usage, DateTimeOffset now)
+        TenantId tenant, PricingPlan? plan, int year, int month, IReadOnlyDictionary<string, long> usage, DateTimeOffset now, DateTimeOffset? usageEnded = null)
     {
         var start = MonthStart(year, month);
         var end = start.AddMonths(1);
@@ -42,6 +43,11 @@ public static class Statements
         // Projected by elapsed time: the usage so far over the part of the month gone, times the whole month (within
         // the closing grace, the month is all gone and the projection is the usage).
         var elapsed = Math.Min((now - start).Ticks, (end - start).Ticks);
+        if (usageEnded is { } ended && ended < end)
+        {
+            elapsed = (end - start).Ticks; // no more usage will come: the usage so far is the month's
+        }
+
         var whole = (end - start).Ticks;
         var prices = plan?.Prices.ToDictionary(p => p.Meter, StringComparer.Ordinal) ?? [];
         var meters = new SortedSet<string>(usage.Where(u => u.Value > 0).Select(u => u.Key), StringComparer.Ordinal);

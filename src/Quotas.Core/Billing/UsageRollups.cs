@@ -167,7 +167,8 @@ public sealed class UsageRollups
 
     /// <summary>
     /// The newest buckets of one granularity, as many as are kept, in a ring: a fixed size whatever the usage, and a
-    /// new bucket drops the oldest. A bucket older than any kept (a clock stepped back that far) counts in the oldest.
+    /// new bucket drops the oldest. Usage older than every bucket kept (a clock stepped back that far) is not counted at
+    /// this granularity, as it would no longer be answered; the coarser ones still count it.
     /// </summary>
     private sealed class BucketRing(int kept)
     {
@@ -190,8 +191,11 @@ public sealed class UsageRollups
 
                 _newest = index;
             }
+            else if (index <= _newest - kept)
+            {
+                return;
+            }
 
-            index = Math.Max(index, _newest - kept + 1);
             _amounts[index % kept] = Saturating.Add(_amounts[index % kept], amount);
         }
 

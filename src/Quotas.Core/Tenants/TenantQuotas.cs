@@ -329,15 +329,17 @@ public sealed partial class TenantQuotas
 
     /// <summary>
     /// Sets the pricing plan (null: none) for the current month on; a closed month keeps the plan it had. Refuses a plan
-    /// that prices a meter this tenant has no budget of: only usage recorded against a budget is metered, so the line
-    /// would bill nothing.
+    /// that newly prices a meter this tenant has no budget of: only usage recorded against a budget is metered, so the
+    /// line would bill nothing. A meter the plan in force prices already stays allowed, so that a budget taken out
+    /// during a month does not keep the plan from changing, nor force its price (and that month's charge) out.
     /// </summary>
     public void SetPricingPlan(PricingPlan? plan, DateTimeOffset now)
     {
         plan?.Validate();
+        var priced = _metering?.Plans.Current?.Prices.Select(p => p.Meter).ToHashSet(StringComparer.Ordinal);
         foreach (var price in plan?.Prices ?? [])
         {
-            if (Budgets.IndexOf(price.Meter) < 0)
+            if (Budgets.IndexOf(price.Meter) < 0 && priced?.Contains(price.Meter) != true)
             {
                 throw new QuotaValidationException(
                     ValidationCodes.InvalidPricingPlan,

@@ -41,7 +41,8 @@ public sealed partial class TenantGrain
     public Task<BillingStatement> GetStatement(int year, int month)
     {
         var metering = MeteringToRead() ?? new Metering();
-        return Task.FromResult(metering.Statement(TenantId.Parse(Id), year, month, time.GetUtcNow()));
+        var deletedAt = _tenant is null ? state.State.LastDeletedAt : null;
+        return Task.FromResult(metering.Statement(TenantId.Parse(Id), year, month, time.GetUtcNow(), deletedAt));
     }
 
     public Task<PricingPlan?> GetPricingPlan() => Task.FromResult(MeteringToRead()?.Plans.Current);
@@ -55,7 +56,8 @@ public sealed partial class TenantGrain
 
     /// <summary>
     /// The tenant's metering, or what was kept of it when the tenant was deleted (its last months can still be billed,
-    /// with the admin key, as its own keys were revoked); null when it recorded no usage and had no plan.
+    /// with the admin key, as its own keys were revoked); null when it recorded no usage and had no plan. Unknown only
+    /// for an id no tenant ever had.
     /// </summary>
     private Metering? MeteringToRead()
     {
@@ -64,7 +66,7 @@ public sealed partial class TenantGrain
             return tenant.Metering;
         }
 
-        return state.State.LastDeletedAt is not null && (state.State.RetiredUsage is not null || state.State.RetiredPricingPlans is not null)
+        return state.State.LastDeletedAt is not null
             ? Metering.FromSnapshot(state.State.RetiredUsage, state.State.RetiredPricingPlans)
             : throw TenantErrors.Unknown(Id);
     }

@@ -217,7 +217,7 @@ public sealed class StatementTests
     }
 
     [Fact]
-    public void A_stored_plan_that_cannot_price_is_left_out_and_one_that_only_fails_newer_rules_is_kept()
+    public void A_stored_plan_that_cannot_price_prices_nothing_from_its_month_and_one_that_only_fails_newer_rules_is_kept()
     {
         var snapshot = Metered().ToSnapshot();
         snapshot.PricingPlans =
@@ -229,8 +229,45 @@ public sealed class StatementTests
 
         var plans = TenantQuotas.FromSnapshot(snapshot).Metering!.Plans;
 
-        Assert.Equal([s_december.AddMonths(-2)], plans.Periods.Select(p => p.From));
-        Assert.Equal(9.999m, plans.For(s_december)!.MonthlyFee);
+        Assert.Equal([s_december.AddMonths(-2), s_december.AddMonths(-1), s_december], plans.Periods.Select(p => p.From));
+        Assert.Equal(9.999m, plans.For(s_december.AddMonths(-2))!.MonthlyFee);
+        Assert.Null(plans.For(s_december.AddMonths(-1)));
+        Assert.Null(plans.For(s_december));
+    }
+
+    [Fact]
+    public void A_meter_the_plan_in_force_prices_stays_allowed_after_its_budget_is_taken_out_but_none_is_added()
+    {
+        var tenant = Metered();
+        tenant.SetPricingPlan(s_standard, s_december);
+        var snapshot = tenant.ToSnapshot();
+        snapshot.Config = snapshot.Config! with { Quotas = [QuotaDefinition.Budget("jobs", QuotaLimit.Unlimited, BudgetPeriod.Month)] };
+        var withoutCpu = TenantQuotas.FromSnapshot(snapshot);
+
+        withoutCpu.SetPricingPlan(s_standard with { MonthlyFee = 59m }, s_december.AddDays(2));
+        var added = s_standard with { Prices = [.. s_standard.Prices, new MeterPrice("storage_gb_hours", 1m)] };
+
+        Assert.Equal(59m, withoutCpu.Metering!.Plans.Current!.MonthlyFee);
+        Assert.Contains("'storage_gb_hours', which is not a budget", Assert.Throws<QuotaValidationException>(() => withoutCpu.SetPricingPlan(added, s_december.AddDays(2))).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_deleted_tenant_has_no_statement_after_its_delete_and_the_month_of_it_is_not_projected()
+    {
+        var tenant = Metered();
+        tenant.SetPricingPlan(s_standard, s_december);
+        tenant.RecordUsage("e1", "jobs", 1000, s_december.AddDays(2));
+        var deletedAt = s_december.AddDays(4);
+        var kept = Metering.FromSnapshot(tenant.ToSnapshot().Usage, tenant.ToSnapshot().PricingPlans)!;
+
+        var december = kept.Statement(s_acme, 2026, 12, s_december.AddDays(10), deletedAt);
+
+        Assert.False(december.Closed);
+        Assert.Equal(1000, december.Lines.Single(l => l.Meter == "jobs").ProjectedQuantity);
+        Assert.Equal(december.Total, december.ProjectedTotal);
+        var after = Assert.Throws<QuotaValidationException>(() => kept.Statement(s_acme, 2027, 1, s_december.AddMonths(1).AddDays(3), deletedAt));
+        Assert.Equal(ValidationCodes.InvalidPeriod, after.Code);
+        Assert.Contains("no statement after 2026-12", after.Message, StringComparison.Ordinal);
     }
 
     private static TenantQuotas Metered() => new(TenantConfig.Create(

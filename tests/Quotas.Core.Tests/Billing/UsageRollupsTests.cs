@@ -97,6 +97,30 @@ public sealed class UsageRollupsTests
     }
 
     [Fact]
+    public void Usage_older_than_every_hour_kept_counts_in_its_day_and_month_only()
+    {
+        _rollups.Add("jobs", 1, s_dec5.AddDays(3));
+        _rollups.Add("jobs", 2, s_dec5); // a clock 72 hours behind: older than the 48 hours kept
+
+        var now = s_dec5.AddDays(3);
+        Assert.Equal([new("jobs", s_dec5.AddDays(3), 1)], _rollups.Buckets(RollupGranularity.Hour, s_dec5, now.AddHours(1), null, now));
+        Assert.Equal(
+            [new("jobs", s_dec5, 2), new("jobs", s_dec5.AddDays(3), 1)],
+            _rollups.Buckets(RollupGranularity.Day, s_dec5, now.AddDays(1), null, now));
+        Assert.Equal(3, _rollups.MonthTotals(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), now)["jobs"]);
+    }
+
+    [Fact]
+    public void A_gap_longer_than_the_hours_kept_leaves_no_hour_of_before_it()
+    {
+        _rollups.Add("jobs", 5, s_dec5);
+        _rollups.Add("jobs", 7, s_dec5.AddDays(10));
+
+        var now = s_dec5.AddDays(10);
+        Assert.Equal([new("jobs", now, 7)], _rollups.Buckets(RollupGranularity.Hour, DateTimeOffset.MinValue, DateTimeOffset.MaxValue, null, now));
+    }
+
+    [Fact]
     public void A_sum_stops_at_the_largest_long_instead_of_wrapping()
     {
         _rollups.Add("bytes", long.MaxValue - 1, s_dec5);
