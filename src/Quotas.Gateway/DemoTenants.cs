@@ -1,5 +1,6 @@
 using Grains;
 using Quotas.Contracts;
+using Quotas.Core.Billing;
 using Quotas.Core.Scheduling;
 using Quotas.Core.Tenants;
 using TenantId = Quotas.Core.Tenants.TenantId;
@@ -7,8 +8,9 @@ using TenantId = Quotas.Core.Tenants.TenantId;
 namespace Quotas.Gateway;
 
 /// <summary>
-/// The demo data of the embedded mode: three tenants, one per tier, and a pool whose tier settings weigh them 1, 2
-/// and 4; created once, left alone afterwards.
+/// The demo data of the embedded mode: three tenants, one per tier, each metering the jobs and CPU-seconds its pool
+/// jobs use under a pricing plan of its tier, and a pool whose tier settings weigh them 1, 2 and 4; created once, left
+/// alone afterwards.
 /// </summary>
 public static class DemoTenants
 {
@@ -23,18 +25,35 @@ public static class DemoTenants
         Tiers = [new TierShare("premium", 2), new TierShare("enterprise", 4)],
     };
 
+    /// <summary>Budgets that count without limiting: what a pool charges a tenant for its jobs, so that it is metered.</summary>
+    private static readonly QuotaDefinition[] s_metered =
+    [
+        QuotaDefinition.Budget("jobs", QuotaLimit.Unlimited, BudgetPeriod.Month),
+        QuotaDefinition.Budget("cpu_seconds", QuotaLimit.Unlimited, BudgetPeriod.Month),
+    ];
+
+    /// <summary>A demo tier's pricing: a monthly fee, then jobs beyond those included and CPU by the hour.</summary>
+    public static PricingPlan PlanFor(Tier tier) => new(
+        $"demo-{tier.ToString().ToLowerInvariant()}",
+        "EUR",
+        tier switch { Tier.Basic => 0m, Tier.Premium => 49m, _ => 499m },
+        [new MeterPrice("jobs", 0.01m, Included: tier == Tier.Basic ? 100 : 10_000), new MeterPrice("cpu_seconds", 0.04m, PerUnits: 3600)]);
+
     public static async Task SeedAsync(IGrainFactory grains)
     {
         foreach (var (id, tier) in All)
         {
+            var tenant = grains.GetGrain<ITenantGrain>(id);
             try
             {
-                await grains.GetGrain<ITenantGrain>(id).Create(new TenantConfig(TenantId.Parse(id), $"Demo ({tier})", tier, []));
+                await tenant.Create(new TenantConfig(TenantId.Parse(id), $"Demo ({tier})", tier, s_metered));
             }
             catch (QuotaValidationException e) when (e.Code == "tenant_exists")
             {
-                // Seeded by an earlier run.
+                continue; // seeded by an earlier run
             }
+
+            await tenant.SetPricingPlan(PlanFor(tier));
         }
 
         var pool = grains.GetGrain<IFairShareSchedulerGrain>(Pool.Id);

@@ -160,6 +160,27 @@ public sealed class BillingApiTests
         Assert.Empty(afresh["lines"]!.AsArray());
     }
 
+    [Fact]
+    public async Task A_pool_jobs_charges_are_metered_and_priced_with_its_cpu_in_started_seconds()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero));
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, time: time);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey(
+            "acme", """[{"name":"jobs","kind":"budget","limit":-1,"period":"month"},{"name":"cpu_seconds","kind":"budget","limit":-1,"period":"month"}]"""));
+        await (await admin.PutJson("/v1/tenants/acme/pricing-plan", """{"name":"jobs-and-cpu","currency":"EUR","monthlyFee":0,"prices":[{"meter":"jobs","unitPrice":0.10},{"meter":"cpu_seconds","unitPrice":0.04,"perUnits":3600}]}""")).Ok();
+        await (await admin.PostJson("/v1/pools", """{"id":"batch","capacity":{"workers":4}}""")).Ok(201);
+        var job = await (await tenant.PostJson("/v1/tenants/acme/pools/batch/jobs", """{"demand":{"workers":1}}""", "job-1")).Ok(201);
+        Assert.Single((await (await admin.PostJson("/v1/pools/batch/workers/w1/leases", """{"freeCapacity":{"workers":4},"leaseTtlSeconds":30}""")).Ok()).AsArray());
+
+        await (await admin.PostJson($"/v1/pools/batch/jobs/{job["id"]}/complete", """{"outcome":"succeeded","actualUsage":{"cpu_ms":7200001},"workerId":"w1"}""")).Ok();
+
+        var statement = await (await tenant.GetAsync("/v1/tenants/acme/statements/2026-12")).Ok();
+        Assert.Equal((1L, 0.10m), ((long)Line(statement, "jobs")["quantity"]!, (decimal)Line(statement, "jobs")["amount"]!));
+        Assert.Equal((7201L, 0.08m), ((long)Line(statement, "cpu_seconds")["quantity"]!, (decimal)Line(statement, "cpu_seconds")["amount"]!)); // 7,200,001 ms: 7,201 started seconds
+        Assert.Equal(0.18m, (decimal)statement["total"]!);
+    }
+
     private static long Sum(System.Text.Json.Nodes.JsonNode history, string meter) =>
         history["buckets"]!.AsArray().Where(b => (string?)b!["meter"] == meter).Sum(b => (long)b!["amount"]!);
 

@@ -41,6 +41,10 @@ public sealed class EmbeddedHostTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, pool.StatusCode);
         var tiers = JsonNode.Parse(await pool.Content.ReadAsStringAsync())!["tiers"]!.AsArray();
         Assert.Equal(["premium:2", "enterprise:4"], tiers.Select(t => $"{t!["tier"]}:{t["weight"]}"));
+
+        using var plan = await host.GetAsync("/v1/tenants/demo-premium/pricing-plan");
+        Assert.Equal(HttpStatusCode.OK, plan.StatusCode);
+        Assert.Equal("demo-premium", (string?)JsonNode.Parse(await plan.Content.ReadAsStringAsync())!["plan"]!["name"]);
     }
 
     [Fact]
