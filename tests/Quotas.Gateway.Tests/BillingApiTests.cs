@@ -60,11 +60,8 @@ public sealed class BillingApiTests
     [Fact]
     public async Task A_closed_month_keeps_its_plan_and_figures_when_the_plan_changes_after_it()
     {
-        var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 11, 0, 0, 0, TimeSpan.Zero));
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, time: time);
-        using var admin = server.Admin();
-        using var tenant = server.Client(await admin.CreateTenantWithKey("acme", Budgets));
-        await (await admin.PutJson("/v1/tenants/acme/pricing-plan", Plan)).Ok();
+        await using var billed = await PricedAsync(new DateTimeOffset(2026, 11, 11, 0, 0, 0, TimeSpan.Zero));
+        var (time, admin, tenant) = (billed.Time, billed.Admin, billed.Tenant);
         await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":1000,"eventId":"nov-1"}""")).Ok(201);
 
         // 10 days of 30 gone: the projection is the usage so far times 3.
@@ -121,10 +118,8 @@ public sealed class BillingApiTests
     [InlineData("""{"name":"x","currency":"EUR","monthlyFee":"lots","prices":[]}""", null)]
     public async Task A_pricing_plan_that_cannot_price_is_refused_and_the_plan_in_force_stays(string body, string? code)
     {
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
-        using var admin = server.Admin();
-        using var tenant = server.Client(await admin.CreateTenantWithKey("acme", Budgets));
-        await (await admin.PutJson("/v1/tenants/acme/pricing-plan", Plan)).Ok();
+        await using var billed = await PricedAsync(new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero));
+        var (admin, tenant) = (billed.Admin, billed.Tenant);
 
         await (await admin.PutJson("/v1/tenants/acme/pricing-plan", body)).Problem(400, code);
 
@@ -135,11 +130,8 @@ public sealed class BillingApiTests
     [Fact]
     public async Task A_deleted_tenants_last_months_can_still_be_stated_with_the_admin_key_and_a_tenant_created_again_starts_afresh()
     {
-        var time = new ManualTimeProvider(new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero));
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, time: time);
-        using var admin = server.Admin();
-        using var tenant = server.Client(await admin.CreateTenantWithKey("acme", Budgets));
-        await (await admin.PutJson("/v1/tenants/acme/pricing-plan", Plan)).Ok();
+        await using var billed = await PricedAsync(new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero));
+        var (time, admin, tenant) = (billed.Time, billed.Admin, billed.Tenant);
         await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":1000,"eventId":"e1"}""")).Ok(201);
         await (await admin.PostEmpty("/v1/tenants/acme/suspend")).Ok();
         await (await admin.DeleteAsync("/v1/tenants/acme")).Ok(204);
@@ -150,7 +142,7 @@ public sealed class BillingApiTests
         Assert.Equal("standard", (string?)(await (await admin.GetAsync("/v1/tenants/acme/pricing-plan")).Ok())["plan"]!["name"]);
         await (await admin.PutJson("/v1/tenants/acme/pricing-plan", Plan)).Problem(404);
         time.Advance(TimeSpan.FromDays(30)); // 4 January 2027
-        await (await admin.GetAsync("/v1/tenants/acme/statements/2027-01")).Problem(400, "invalid_period");
+        await (await admin.GetAsync("/v1/tenants/acme/statements/2027-01")).Problem(400, "deleted_before_period");
         var closed = await (await admin.GetAsync("/v1/tenants/acme/statements/2026-12")).Ok();
         Assert.Equal((true, 54.00m), ((bool)closed["closed"]!, (decimal)closed["total"]!));
 
@@ -181,9 +173,51 @@ public sealed class BillingApiTests
         Assert.Equal(0.18m, (decimal)statement["total"]!);
     }
 
+    [Fact]
+    public async Task Every_tenants_statement_of_a_month_is_listed_by_id_in_pages_with_the_admin_key_only()
+    {
+        await using var billed = await PricedAsync(new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero));
+        var (admin, acme) = (billed.Admin, billed.Tenant);
+        await admin.CreateTenantWithKey("beta", Budgets);
+        await admin.CreateTenantWithKey("gamma", Budgets);
+        await (await acme.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":1000,"eventId":"e1"}""")).Ok(201);
+
+        var first = await admin.GetAsync("/v1/statements/2026-12?limit=2");
+        var page = await first.Ok();
+        var rest = await (await admin.GetAsync($"/v1/statements/2026-12?limit=2&cursor={page["nextCursor"]}")).Ok();
+
+        Assert.Contains("rel=\"next\"", first.Headers.GetValues("Link").Single(), StringComparison.Ordinal);
+        Assert.Equal(["acme", "beta"], page["items"]!.AsArray().Select(i => (string)i!["tenantId"]!));
+        Assert.Equal(54.00m, (decimal)page["items"]![0]!["total"]!);
+        Assert.Equal(["gamma"], rest["items"]!.AsArray().Select(i => (string)i!["tenantId"]!));
+        await (await acme.GetAsync("/v1/statements/2026-12")).Problem(403, "forbidden");
+        await (await admin.GetAsync("/v1/statements/2026-13")).Problem(400, "invalid_period");
+    }
+
+    /// <summary>An embedded gateway on a manual clock, with tenant "acme" metering <see cref="Budgets"/> under <see cref="Plan"/>.</summary>
+    private static async Task<Priced> PricedAsync(DateTimeOffset at)
+    {
+        var time = new ManualTimeProvider(at);
+        var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, time: time);
+        var admin = server.Admin();
+        var tenant = server.Client(await admin.CreateTenantWithKey("acme", Budgets));
+        await (await admin.PutJson("/v1/tenants/acme/pricing-plan", Plan)).Ok();
+        return new Priced(time, server, admin, tenant);
+    }
+
     private static long Sum(System.Text.Json.Nodes.JsonNode history, string meter) =>
         history["buckets"]!.AsArray().Where(b => (string?)b!["meter"] == meter).Sum(b => (long)b!["amount"]!);
 
     private static System.Text.Json.Nodes.JsonNode Line(System.Text.Json.Nodes.JsonNode statement, string meter) =>
         statement["lines"]!.AsArray().Single(l => (string?)l!["meter"] == meter)!;
+
+    private sealed record Priced(ManualTimeProvider Time, GatewayServer Server, HttpClient Admin, HttpClient Tenant) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Admin.Dispose();
+            Tenant.Dispose();
+            await Server.DisposeAsync();
+        }
+    }
 }

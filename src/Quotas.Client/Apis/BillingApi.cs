@@ -31,15 +31,12 @@ public sealed class BillingApi
     }
 
     /// <summary>The statement of calendar month <paramref name="month"/> of <paramref name="year"/> (UTC).</summary>
-    public Task<BillingStatement> GetStatementAsync(string tenantId, int year, int month, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(month, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(month, 12);
-        ArgumentOutOfRangeException.ThrowIfLessThan(year, 2000);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(year, 9998);
-        var period = string.Create(CultureInfo.InvariantCulture, $"{year:D4}-{month:D2}");
-        return _api.SendAsync<BillingStatement>(HttpMethod.Get, Paths.Tenant(tenantId) + "/statements/" + period, null, null, cancellationToken);
-    }
+    public Task<BillingStatement> GetStatementAsync(string tenantId, int year, int month, CancellationToken cancellationToken = default) =>
+        _api.SendAsync<BillingStatement>(HttpMethod.Get, Paths.Tenant(tenantId) + "/statements/" + Period(year, month), null, null, cancellationToken);
+
+    /// <summary>Every tenant's statement of a month, by tenant id, fetched <paramref name="pageSize"/> at a time (admin key).</summary>
+    public IAsyncEnumerable<BillingStatement> ListStatementsAsync(int year, int month, int pageSize = 100, CancellationToken cancellationToken = default) =>
+        _api.ListAsync<BillingStatement>("v1/statements/" + Period(year, month), pageSize, cancellationToken);
 
     public Task<PricingPlanResponse> GetPricingPlanAsync(string tenantId, CancellationToken cancellationToken = default) =>
         _api.SendAsync<PricingPlanResponse>(HttpMethod.Get, Paths.Tenant(tenantId) + "/pricing-plan", null, null, cancellationToken);
@@ -54,4 +51,13 @@ public sealed class BillingApi
     /// <summary>Removes the plan from the current month on (admin key).</summary>
     public Task RemovePricingPlanAsync(string tenantId, CancellationToken cancellationToken = default) =>
         _api.SendAsync(HttpMethod.Delete, Paths.Tenant(tenantId) + "/pricing-plan", null, null, cancellationToken);
+
+    private static string Period(int year, int month)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(month, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(month, 12);
+        ArgumentOutOfRangeException.ThrowIfLessThan(year, 2000);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(year, 9998);
+        return string.Create(CultureInfo.InvariantCulture, $"{year:D4}-{month:D2}");
+    }
 }

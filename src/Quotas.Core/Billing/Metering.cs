@@ -34,7 +34,7 @@ public sealed class Metering
         if (deletedAt is { } deleted && start > deleted)
         {
             throw new Tenants.QuotaValidationException(
-                Tenants.ValidationCodes.InvalidPeriod,
+                Tenants.ValidationCodes.DeletedBeforePeriod,
                 $"Tenant '{tenant}' was deleted at {deleted:O}: it has no statement after {deleted:yyyy-MM}; ask for that month or an earlier one.");
         }
 

@@ -25,4 +25,5 @@ public static class ValidationCodes
     public const string InvalidSnapshot = "invalid_snapshot";
     public const string InvalidPricingPlan = "invalid_pricing_plan";
     public const string InvalidPeriod = "invalid_period";
+    public const string DeletedBeforePeriod = "deleted_before_period";
 }

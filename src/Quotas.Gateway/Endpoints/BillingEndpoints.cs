@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Quotas.Contracts;
+using Quotas.Contracts.Gateway;
 using Quotas.Core.Billing;
 using Quotas.Core.Tenants;
 using Quotas.Gateway.Api;
@@ -26,6 +27,34 @@ internal static class BillingEndpoints
         var admin = v1.MapGroup("/tenants/{tenantId}").WithTags("Billing").RequireAdmin();
         admin.MapPut("/pricing-plan", SetPlan).WithName("SetPricingPlan").ReadsBody().NamesById();
         admin.MapDelete("/pricing-plan", RemovePlan).WithName("RemovePricingPlan").Produces(StatusCodes.Status204NoContent).NamesById();
+
+        v1.MapGet("/statements/{month}", ListStatements).WithTags("Billing").WithName("ListStatements").RequireAdmin().IsPaged();
+    }
+
+    /// <summary>
+    /// Every tenant's statement of a month, by tenant id, paged like every list: what a platform bills from at the
+    /// month's end. Tenants that exist are listed; a deleted tenant's last statement is read by its id.
+    /// </summary>
+    private static async Task<Page<BillingStatement>> ListStatements(HttpContext context, string month, IGrainFactory grains, string? cursor, int? limit)
+    {
+        var (year, number) = Month(month);
+        var size = Paging.Limit(limit);
+        var ids = await grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).List(cursor, size);
+        var statements = await Task.WhenAll(ids.Select(id => TryStatement(grains, id, year, number)));
+        return Paging.Page(context, statements.OfType<BillingStatement>().ToList(), ids.Count == size ? ids[^1] : null);
+    }
+
+    /// <summary>A tenant's statement; null for one deleted while the page was read (listed, but gone, or gone before the month).</summary>
+    private static async Task<BillingStatement?> TryStatement(IGrainFactory grains, string tenantId, int year, int month)
+    {
+        try
+        {
+            return await grains.GetGrain<ITenantGrain>(tenantId).GetStatement(year, month);
+        }
+        catch (QuotaValidationException e) when (e.Code is "unknown_tenant" or ValidationCodes.DeletedBeforePeriod)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -41,13 +70,14 @@ internal static class BillingEndpoints
 
     private static Task<BillingStatement> Statement(string tenantId, string month, IGrainFactory grains)
     {
-        if (!DateTime.TryParseExact(month, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var start))
-        {
-            throw new QuotaValidationException(ValidationCodes.InvalidPeriod, $"Month '{Echo(month)}' is not a month: give it as yyyy-MM, e.g. 2026-12.");
-        }
-
-        return grains.GetGrain<ITenantGrain>(tenantId).GetStatement(start.Year, start.Month);
+        var (year, number) = Month(month);
+        return grains.GetGrain<ITenantGrain>(tenantId).GetStatement(year, number);
     }
+
+    private static (int Year, int Month) Month(string month) =>
+        DateTime.TryParseExact(month, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var start)
+            ? (start.Year, start.Month)
+            : throw new QuotaValidationException(ValidationCodes.InvalidPeriod, $"Month '{Echo(month)}' is not a month: give it as yyyy-MM, e.g. 2026-12.");
 
     private static async Task<PricingPlanResponse> GetPlan(string tenantId, IGrainFactory grains) =>
         new(tenantId, await grains.GetGrain<ITenantGrain>(tenantId).GetPricingPlan());

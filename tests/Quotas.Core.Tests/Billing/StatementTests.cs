@@ -266,7 +266,7 @@ public sealed class StatementTests
         Assert.Equal(1000, december.Lines.Single(l => l.Meter == "jobs").ProjectedQuantity);
         Assert.Equal(december.Total, december.ProjectedTotal);
         var after = Assert.Throws<QuotaValidationException>(() => kept.Statement(s_acme, 2027, 1, s_december.AddMonths(1).AddDays(3), deletedAt));
-        Assert.Equal(ValidationCodes.InvalidPeriod, after.Code);
+        Assert.Equal(ValidationCodes.DeletedBeforePeriod, after.Code);
         Assert.Contains("no statement after 2026-12", after.Message, StringComparison.Ordinal);
     }
 

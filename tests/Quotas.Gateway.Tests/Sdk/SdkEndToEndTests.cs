@@ -158,6 +158,13 @@ public sealed class SdkEndToEndTests
         Assert.Equal(("standard", 25.00m), (statement.Plan, statement.Total)); // 20 + (40 - 20) × 0.25
         Assert.Equal(new StatementLine("cost", 40, 20, 20, 0.25m, 1, 5.00m, statement.Lines[0].ProjectedQuantity, statement.Lines[0].ProjectedAmount), Assert.Single(statement.Lines));
 
+        var listed = new List<BillingStatement>();
+        await foreach (var each in admin.Billing.ListStatementsAsync(now.Year, now.Month, pageSize: 1))
+        {
+            listed.Add(each);
+        }
+
+        Assert.Equal([("acme", 25.00m)], listed.Select(l => (l.TenantId, l.Total)));
         var bad = await Assert.ThrowsAsync<QuotasApiException>(() => admin.Billing.SetPricingPlanAsync("acme", plan with { Currency = "dollars" }));
         Assert.Equal("invalid_pricing_plan", bad.Code);
         await admin.Billing.RemovePricingPlanAsync("acme");
