@@ -7,6 +7,7 @@ export const Routes = {
   usage: '/v1/tenants/{tenantId}/usage',
   alerts: '/v1/tenants/{tenantId}/alerts',
   usageEvents: '/v1/tenants/{tenantId}/usage/events',
+  statement: '/v1/tenants/{tenantId}/statements/{month}',
   pools: '/v1/pools',
   pool: '/v1/pools/{poolId}',
   poolTenants: '/v1/pools/{poolId}/tenants',

@@ -3,11 +3,12 @@
 // alert routes where no stream can be held (a proxy that buffers it, a gateway holding its most streams).
 import { Routes, ProblemError, route, problemOf, call, sleep } from './api.js';
 import { serverSentEvents } from './sse.js';
-import { showProblem, setConnection, cell, fill, renderUsage, clearAlerts, addAlert, resources, renderStandings, clearStandings } from './view.js';
+import { showProblem, setConnection, cell, fill, renderUsage, clearAlerts, addAlert, resources, renderStandings, clearStandings, renderStatement, statementUnavailable } from './view.js';
 
 const FailuresBeforePolling = 3;
 const PollingBeforeStreamingAgainMilliseconds = 60000;
 const AdminRefreshMilliseconds = 10000;
+const StatementRefreshMilliseconds = 10000;
 const TenantsListed = 100;
 const PoolsListed = 100;
 const StandingsListed = 1000;
@@ -146,9 +147,31 @@ async function poll(tenantId, state, signal) {
   }, Date.now() + PollingBeforeStreamingAgainMilliseconds);
 }
 
+/**
+ * Reads the current month's statement (UTC) every ten seconds beside the live usage; a failure shows in its own
+ * panel only, so that the usage goes on.
+ */
+async function watchStatement(tenantId, signal) {
+  while (!signal.aborted) {
+    try {
+      const month = new Date().toISOString().slice(0, 7);
+      renderStatement(await call(session.key, Routes.statement, { tenantId, month }, '', signal));
+    } catch (error) {
+      if (signal.aborted) {
+        return;
+      }
+
+      statementUnavailable(error);
+    }
+
+    await sleep(StatementRefreshMilliseconds, signal);
+  }
+}
+
 async function watchTenant(tenantId, signal) {
   $('tenant-view').hidden = false;
   clearAlerts();
+  watchStatement(tenantId, signal);
   const state = { lastAlert: null, retry: session.interval * 1000 };
   while (!signal.aborted) {
     await stream(tenantId, state, signal);

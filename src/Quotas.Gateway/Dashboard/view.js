@@ -60,6 +60,32 @@ export function renderUsage(stats) {
   }
 }
 
+function money(amount, currency) {
+  return currency ? `${Number(amount).toFixed(2)} ${currency}` : '';
+}
+
+/** The month's statement so far: a row per meter, then the total and what the month comes to at this rate. */
+export function renderStatement(statement) {
+  $('statement-period').textContent = `${statement.periodStart.slice(0, 7)} (UTC), updated ${new Date(statement.computedAt).toLocaleTimeString()}`;
+  fill($('statement'), statement.lines, (row, line) => {
+    row.dataset.meter = line.meter;
+    cell(row, line.meter);
+    cell(row, line.quantity);
+    cell(row, line.included);
+    cell(row, money(line.amount, statement.currency));
+    cell(row, line.projectedAmount == null ? '' : money(line.projectedAmount, statement.currency));
+  });
+  $('statement-total').textContent = statement.plan == null
+    ? 'No pricing plan: the usage alone, at no price.'
+    : `Plan ${statement.plan}: ${money(statement.total, statement.currency)} so far, the monthly fee of ${money(statement.monthlyFee, statement.currency)} included`
+      + (statement.projectedTotal == null ? '.' : `; ${money(statement.projectedTotal, statement.currency)} by the month's end at this rate.`);
+}
+
+/** Why the statement could not be read; the rest of the view goes on. */
+export function statementUnavailable(error) {
+  $('statement-total').textContent = `The month's statement could not be read: ${error.message}`;
+}
+
 export function clearAlerts() {
   $('alerts').replaceChildren();
 }

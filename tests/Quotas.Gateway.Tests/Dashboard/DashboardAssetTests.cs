@@ -54,7 +54,7 @@ public sealed partial class DashboardAssetTests
 
         var called = ApiPath().Matches(script).Select(m => m.Groups[1].Value).ToList();
 
-        Assert.Equal(8, called.Count);
+        Assert.Equal(9, called.Count);
         Assert.All(called, path => Assert.Contains(path, routes));
     }
 

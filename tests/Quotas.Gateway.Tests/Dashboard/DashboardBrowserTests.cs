@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -28,6 +29,24 @@ public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Brows
         await Expect(page.Locator("#alerts li")).ToHaveCountAsync(2);
         await Expect(page.Locator("#alerts li").First).ToContainTextAsync("reached 95%");
         await Expect(page.Locator("#connection")).ToHaveTextAsync("live");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task A_tenant_sees_its_months_statement_so_far_under_its_plan()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme", """[{"name":"jobs","kind":"budget","limit":-1,"period":"month"}]"""));
+        await (await admin.PutJson("/v1/tenants/acme/pricing-plan", """{"name":"standard","currency":"EUR","monthlyFee":49,"prices":[{"meter":"jobs","unitPrice":0.005}]}""")).Ok();
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":1001,"eventId":"e1"}""")).Ok(201);
+        var (page, errors) = await browser.NewPageAsync();
+
+        await SignInAsync(page, server, tenant.DefaultRequestHeaders.Authorization!.Parameter!, "acme");
+
+        var jobs = page.Locator("#statement tr[data-meter='jobs'] td");
+        await Expect(jobs).ToHaveTextAsync(new Regex[] { new("^jobs$"), new("^1001$"), new("^0$"), new(@"^5\.01 EUR$"), new(@"^\d+\.\d\d EUR$") });
+        await Expect(page.Locator("#statement-total")).ToContainTextAsync("Plan standard: 54.01 EUR so far, the monthly fee of 49.00 EUR included");
         Assert.Empty(errors);
     }
 
