@@ -5,7 +5,7 @@ namespace Quotas.Core.Billing;
 /// <summary>
 /// What a tenant pays per calendar month (UTC): a fixed <paramref name="MonthlyFee"/>, plus for each priced meter its
 /// usage beyond what the plan includes, at its unit price per so many units. Amounts are in
-/// <paramref name="Currency"/> (an ISO 4217 code), rounded to two decimals per line.
+/// <paramref name="Currency"/> (an ISO 4217 code), rounded per line to the currency's decimals (<see cref="CurrencyDecimals"/>).
 /// </summary>
 public sealed record PricingPlan(string Name, string Currency, decimal MonthlyFee, IReadOnlyList<MeterPrice> Prices)
 {
@@ -27,9 +27,10 @@ public sealed record PricingPlan(string Name, string Currency, decimal MonthlyFe
             throw Invalid($"currency '{Currency}' is not an ISO 4217 code: use three capital letters, e.g. \"EUR\" or \"USD\".");
         }
 
-        if (MonthlyFee is < 0 or > MaxPrice || MonthlyFee != Math.Round(MonthlyFee, Statements.Decimals))
+        var decimals = CurrencyDecimals.Of(Currency);
+        if (MonthlyFee is < 0 or > MaxPrice || MonthlyFee != Math.Round(MonthlyFee, decimals))
         {
-            throw Invalid($"monthlyFee is {MonthlyFee}: use 0 to {MaxPrice}, with at most {Statements.Decimals} decimals (a statement's amounts have {Statements.Decimals}).");
+            throw Invalid($"monthlyFee is {MonthlyFee}: use 0 to {MaxPrice}, with at most {decimals} decimals (the amounts of {Currency} have {decimals}).");
         }
 
         if (Prices is null || Prices.Count > MaxPrices)

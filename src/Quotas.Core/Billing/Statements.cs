@@ -5,8 +5,6 @@ namespace Quotas.Core.Billing;
 /// <summary>Prices a month's usage under a pricing plan and projects a month in progress to its end.</summary>
 public static class Statements
 {
-    /// <summary>Amounts are rounded to this many decimals, per line (half away from zero), as an invoice shows them.</summary>
-    public const int Decimals = 2;
 
     /// <summary>
     /// How long after its end a month counts as closed: usage that a silo whose clock lags the others records just
@@ -56,6 +54,7 @@ public static class Statements
         foreach (var meter in meters)
         {
             var price = prices.GetValueOrDefault(meter) ?? new MeterPrice(meter, 0m);
+            var decimals = CurrencyDecimals.Of(plan?.Currency);
             var quantity = usage.GetValueOrDefault(meter);
             long? projected = closed ? null : Project(quantity, elapsed, whole);
             lines.Add(new StatementLine(
@@ -65,9 +64,9 @@ public static class Statements
                 Billable(quantity, price),
                 price.UnitPrice,
                 price.PerUnits,
-                Amount(quantity, price),
+                Amount(quantity, price, decimals),
                 projected,
-                projected is { } p ? Amount(p, price) : null));
+                projected is { } p ? Amount(p, price, decimals) : null));
         }
 
         var fee = plan?.MonthlyFee ?? 0m;
@@ -93,8 +92,9 @@ public static class Statements
 
     private static long Billable(long quantity, MeterPrice price) => Math.Max(0, quantity - price.Included);
 
-    private static decimal Amount(long quantity, MeterPrice price) =>
-        Math.Round(Billable(quantity, price) * price.UnitPrice / price.PerUnits, Decimals, MidpointRounding.AwayFromZero);
+    /// <summary>An amount rounded as an invoice shows it: to the currency's decimals, half away from zero, per line.</summary>
+    private static decimal Amount(long quantity, MeterPrice price, int decimals) =>
+        Math.Round(Billable(quantity, price) * price.UnitPrice / price.PerUnits, decimals, MidpointRounding.AwayFromZero);
 
     private static long Project(long quantity, long elapsedTicks, long wholeTicks)
     {

@@ -60,8 +60,9 @@ export function renderUsage(stats) {
   }
 }
 
+// The currency's own decimals (none for JPY, three for KWD), as the statement rounds them.
 function money(amount, currency) {
-  return currency ? `${Number(amount).toFixed(2)} ${currency}` : '';
+  return currency ? new Intl.NumberFormat('en', { style: 'currency', currency, currencyDisplay: 'code' }).format(amount) : '';
 }
 
 /** The month's statement so far: a row per meter, then the total and what the month comes to at this rate. */

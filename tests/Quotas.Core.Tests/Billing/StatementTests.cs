@@ -42,6 +42,19 @@ public sealed class StatementTests
         Assert.Null(statement.ProjectedTotal);
     }
 
+    [Theory]
+    [InlineData("JPY", 5)] // 1,001 × 0.005 = 5.005: whole yen
+    [InlineData("KWD", 5.005)] // fils: three decimals
+    [InlineData("USD", 5.01)]
+    public void Amounts_are_rounded_to_the_decimals_of_the_plans_currency(string currency, double jobs)
+    {
+        var plan = s_standard with { Currency = currency, MonthlyFee = 49m };
+
+        var statement = Statements.For(s_acme, plan, 2026, 12, new Dictionary<string, long> { ["jobs"] = 1_001 }, s_december.AddMonths(1).AddHours(1));
+
+        Assert.Equal((decimal)jobs, statement.Lines.Single(l => l.Meter == "jobs").Amount);
+    }
+
     [Fact]
     public void A_month_in_progress_is_projected_at_its_rate_so_far_to_the_months_end()
     {
@@ -111,7 +124,8 @@ public sealed class StatementTests
         { s_standard with { Currency = "eur" }, "not an ISO 4217 code" },
         { s_standard with { MonthlyFee = -1m }, "monthlyFee is -1" },
         { s_standard with { MonthlyFee = 1_000_001m }, "use 0 to 1000000" },
-        { s_standard with { MonthlyFee = 9.999m }, "with at most 2 decimals" },
+        { s_standard with { MonthlyFee = 9.999m }, "with at most 2 decimals (the amounts of EUR have 2)" },
+        { s_standard with { Currency = "JPY", MonthlyFee = 1000.5m }, "with at most 0 decimals" },
         { s_standard with { Prices = null! }, "prices must be a list" },
         { s_standard with { Prices = [new MeterPrice("CPU", 1m)] }, "meter 'CPU' is not a budget name" },
         { s_standard with { Prices = [new MeterPrice("jobs", 1m), new MeterPrice("jobs", 2m)] }, "meter 'jobs' is priced twice" },

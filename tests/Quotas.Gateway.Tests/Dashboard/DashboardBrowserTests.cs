@@ -45,8 +45,8 @@ public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Brows
         await SignInAsync(page, server, tenant.DefaultRequestHeaders.Authorization!.Parameter!, "acme");
 
         var jobs = page.Locator("#statement tr[data-meter='jobs'] td");
-        await Expect(jobs).ToHaveTextAsync(new Regex[] { new("^jobs$"), new("^1001$"), new("^0$"), new(@"^5\.01 EUR$"), new(@"^\d+\.\d\d EUR$") });
-        await Expect(page.Locator("#statement-total")).ToContainTextAsync("Plan standard: 54.01 EUR so far, the monthly fee of 49.00 EUR included");
+        await Expect(jobs).ToHaveTextAsync(new Regex[] { new("^jobs$"), new("^1001$"), new("^0$"), new(@"^EUR\s5\.01$"), new(@"^EUR\s[\d,]+\.\d\d$") });
+        await Expect(page.Locator("#statement-total")).ToContainTextAsync(new Regex(@"Plan standard: EUR\s54\.01 so far, the monthly fee of EUR\s49\.00 included"));
         Assert.Empty(errors);
     }
 
