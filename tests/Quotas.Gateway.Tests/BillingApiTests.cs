@@ -182,16 +182,32 @@ public sealed class BillingApiTests
         await admin.CreateTenantWithKey("gamma", Budgets);
         await (await acme.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":1000,"eventId":"e1"}""")).Ok(201);
 
+        // Deleted during the month: it still owes the month, and is listed among the others.
+        using (var carol = billed.Server.Client(await admin.CreateTenantWithKey("carol", Budgets)))
+        {
+            await (await carol.PostJson("/v1/tenants/carol/usage", """{"quota":"jobs","amount":5,"eventId":"e1"}""")).Ok(201);
+        }
+
+        await (await admin.PostEmpty("/v1/tenants/carol/suspend")).Ok();
+        await (await admin.DeleteAsync("/v1/tenants/carol")).Ok(204);
+
         var first = await admin.GetAsync("/v1/statements/2026-12?limit=2");
         var page = await first.Ok();
         var rest = await (await admin.GetAsync($"/v1/statements/2026-12?limit=2&cursor={page["nextCursor"]}")).Ok();
 
-        Assert.Contains("rel=\"next\"", first.Headers.GetValues("Link").Single(), StringComparison.Ordinal);
+        Assert.Equal("</v1/statements/2026-12?limit=2&cursor=beta>; rel=\"next\"", first.Headers.GetValues("Link").Single());
         Assert.Equal(["acme", "beta"], page["items"]!.AsArray().Select(i => (string)i!["tenantId"]!));
         Assert.Equal(54.00m, (decimal)page["items"]![0]!["total"]!);
-        Assert.Equal(["gamma"], rest["items"]!.AsArray().Select(i => (string)i!["tenantId"]!));
+        Assert.Equal(["carol", "gamma"], rest["items"]!.AsArray().Select(i => (string)i!["tenantId"]!));
+        Assert.Equal(5, (long)Line(rest["items"]![0]!, "jobs")["quantity"]!);
         await (await acme.GetAsync("/v1/statements/2026-12")).Problem(403, "forbidden");
         await (await admin.GetAsync("/v1/statements/2026-13")).Problem(400, "invalid_period");
+
+        // Created again, carol starts afresh and is listed once.
+        await admin.CreateTenantWithKey("carol", Budgets);
+        var again = await (await admin.GetAsync($"/v1/statements/2026-12?cursor={page["nextCursor"]}")).Ok();
+        Assert.Equal(["carol", "gamma"], again["items"]!.AsArray().Select(i => (string)i!["tenantId"]!));
+        Assert.Empty(again["items"]![0]!["lines"]!.AsArray());
     }
 
     /// <summary>An embedded gateway on a manual clock, with tenant "acme" metering <see cref="Budgets"/> under <see cref="Plan"/>.</summary>
@@ -200,9 +216,18 @@ public sealed class BillingApiTests
         var time = new ManualTimeProvider(at);
         var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, time: time);
         var admin = server.Admin();
-        var tenant = server.Client(await admin.CreateTenantWithKey("acme", Budgets));
-        await (await admin.PutJson("/v1/tenants/acme/pricing-plan", Plan)).Ok();
-        return new Priced(time, server, admin, tenant);
+        try
+        {
+            var tenant = server.Client(await admin.CreateTenantWithKey("acme", Budgets));
+            await (await admin.PutJson("/v1/tenants/acme/pricing-plan", Plan)).Ok();
+            return new Priced(time, server, admin, tenant);
+        }
+        catch
+        {
+            admin.Dispose();
+            await server.DisposeAsync();
+            throw;
+        }
     }
 
     private static long Sum(System.Text.Json.Nodes.JsonNode history, string meter) =>

@@ -32,7 +32,10 @@ public sealed record MeterPrice(string Meter, decimal UnitPrice, long Included =
 /// <summary>A tenant's pricing plan in force now; <paramref name="Plan"/> is null when none is set.</summary>
 public sealed record PricingPlanResponse(string TenantId, PricingPlan? Plan);
 
-/// <summary>What a tenant owes for a calendar month; while the month runs, figures so far and a projection to its end.</summary>
+/// <summary>
+/// What a tenant owes for a calendar month; while the month runs, figures so far and a projection to its end. Every
+/// amount is rounded to <paramref name="Decimals"/>, the currency's.
+/// </summary>
 public sealed record BillingStatement(
     string TenantId,
     DateTimeOffset PeriodStart,
@@ -44,7 +47,8 @@ public sealed record BillingStatement(
     decimal MonthlyFee,
     IReadOnlyList<StatementLine> Lines,
     decimal Total,
-    decimal? ProjectedTotal);
+    decimal? ProjectedTotal,
+    int Decimals = 2);
 
 /// <summary>One meter's usage in the month, what of it is billable, and what it costs.</summary>
 public sealed record StatementLine(

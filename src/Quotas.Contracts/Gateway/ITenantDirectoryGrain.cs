@@ -12,6 +12,13 @@ public interface ITenantDirectoryGrain : IGrainWithStringKey
 {
     const string Key = "tenants";
 
+    /// <summary>
+    /// The directory of deleted tenants whose usage or pricing is kept, so that their last months can still be billed
+    /// (<c>GET /v1/statements/{month}</c> lists them with the tenants that exist); an id leaves it when a tenant of the
+    /// id is created again.
+    /// </summary>
+    const string DeletedTenantsKey = "tenants-deleted";
+
     /// <summary>The directory of pool ids (the same grain type: one sorted set of ids per key).</summary>
     const string PoolsKey = "pools";
 

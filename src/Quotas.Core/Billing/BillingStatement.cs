@@ -5,7 +5,8 @@ namespace Quotas.Core.Billing;
 /// While the month runs (<paramref name="Closed"/> false, until five minutes after its end: Statements.ClosingGrace) the
 /// figures are so far, and <paramref name="ProjectedTotal"/> extends each meter's usage at its rate so far to the
 /// month's end; a closed month's figures no longer change.
-/// Without a plan, the lines give the usage alone, at no price.
+/// Without a plan, the lines give the usage alone, at no price. Every amount is rounded to <paramref name="Decimals"/>,
+/// the currency's (<see cref="CurrencyDecimals"/>).
 /// </summary>
 public sealed record BillingStatement(
     string TenantId,
@@ -18,7 +19,8 @@ public sealed record BillingStatement(
     decimal MonthlyFee,
     IReadOnlyList<StatementLine> Lines,
     decimal Total,
-    decimal? ProjectedTotal);
+    decimal? ProjectedTotal,
+    int Decimals = 2);
 
 /// <summary>
 /// One meter's usage in the month: <paramref name="Billable"/> is the <paramref name="Quantity"/> beyond what the plan

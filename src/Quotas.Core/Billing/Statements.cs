@@ -48,13 +48,13 @@ public static class Statements
 
         var whole = (end - start).Ticks;
         var prices = plan?.Prices.ToDictionary(p => p.Meter, StringComparer.Ordinal) ?? [];
+        var decimals = CurrencyDecimals.Of(plan?.Currency);
         var meters = new SortedSet<string>(usage.Where(u => u.Value > 0).Select(u => u.Key), StringComparer.Ordinal);
         meters.UnionWith(prices.Keys);
         var lines = new List<StatementLine>(meters.Count);
         foreach (var meter in meters)
         {
             var price = prices.GetValueOrDefault(meter) ?? new MeterPrice(meter, 0m);
-            var decimals = CurrencyDecimals.Of(plan?.Currency);
             var quantity = usage.GetValueOrDefault(meter);
             long? projected = closed ? null : Project(quantity, elapsed, whole);
             lines.Add(new StatementLine(
@@ -69,7 +69,8 @@ public static class Statements
                 projected is { } p ? Amount(p, price, decimals) : null));
         }
 
-        var fee = plan?.MonthlyFee ?? 0m;
+        // A stored fee has the currency's decimals (Validate); one edited by hand is rounded like the lines.
+        var fee = Math.Round(plan?.MonthlyFee ?? 0m, decimals, MidpointRounding.AwayFromZero);
         return new BillingStatement(
             tenant.Value,
             start,
@@ -81,7 +82,8 @@ public static class Statements
             fee,
             lines,
             fee + lines.Sum(l => l.Amount),
-            closed ? null : fee + lines.Sum(l => l.ProjectedAmount ?? 0m));
+            closed ? null : fee + lines.Sum(l => l.ProjectedAmount ?? 0m),
+            decimals);
     }
 
     /// <summary>The first instant of a calendar month in UTC; refuses a month outside 1 to 12 or a year outside 2000 to 9998.</summary>

@@ -3,7 +3,7 @@
 // alert routes where no stream can be held (a proxy that buffers it, a gateway holding its most streams).
 import { Routes, ProblemError, route, problemOf, call, sleep } from './api.js';
 import { serverSentEvents } from './sse.js';
-import { showProblem, setConnection, cell, fill, renderUsage, clearAlerts, addAlert, resources, renderStandings, clearStandings, renderStatement, statementUnavailable } from './view.js';
+import { showProblem, setConnection, cell, fill, renderUsage, clearAlerts, addAlert, resources, renderStandings, clearStandings, renderStatement, statementUnavailable, clearStatement } from './view.js';
 
 const FailuresBeforePolling = 3;
 const PollingBeforeStreamingAgainMilliseconds = 60000;
@@ -171,6 +171,7 @@ async function watchStatement(tenantId, signal) {
 async function watchTenant(tenantId, signal) {
   $('tenant-view').hidden = false;
   clearAlerts();
+  clearStatement();
   watchStatement(tenantId, signal);
   const state = { lastAlert: null, retry: session.interval * 1000 };
   while (!signal.aborted) {

@@ -60,9 +60,19 @@ export function renderUsage(stats) {
   }
 }
 
-// The currency's own decimals (none for JPY, three for KWD), as the statement rounds them.
-function money(amount, currency) {
-  return currency ? new Intl.NumberFormat('en', { style: 'currency', currency, currencyDisplay: 'code' }).format(amount) : '';
+// With the decimals the statement rounded to (the browser's own table differs for some currencies).
+function money(amount, currency, decimals) {
+  if (!currency) {
+    return '';
+  }
+
+  try {
+    return new Intl.NumberFormat('en', {
+      style: 'currency', currency, currencyDisplay: 'code', minimumFractionDigits: decimals, maximumFractionDigits: decimals,
+    }).format(amount);
+  } catch {
+    return `${currency} ${Number(amount).toFixed(decimals)}`;
+  }
 }
 
 /** The month's statement so far: a row per meter, then the total and what the month comes to at this rate. */
@@ -73,18 +83,26 @@ export function renderStatement(statement) {
     cell(row, line.meter);
     cell(row, line.quantity);
     cell(row, line.included);
-    cell(row, money(line.amount, statement.currency));
-    cell(row, line.projectedAmount == null ? '' : money(line.projectedAmount, statement.currency));
+    cell(row, money(line.amount, statement.currency, statement.decimals));
+    cell(row, line.projectedAmount == null ? '' : money(line.projectedAmount, statement.currency, statement.decimals));
   });
+  const sum = (amount) => money(amount, statement.currency, statement.decimals);
   $('statement-total').textContent = statement.plan == null
     ? 'No pricing plan: the usage alone, at no price.'
-    : `Plan ${statement.plan}: ${money(statement.total, statement.currency)} so far, the monthly fee of ${money(statement.monthlyFee, statement.currency)} included`
-      + (statement.projectedTotal == null ? '.' : `; ${money(statement.projectedTotal, statement.currency)} by the month's end at this rate.`);
+    : `Plan ${statement.plan}: ${sum(statement.total)} so far, the monthly fee of ${sum(statement.monthlyFee)} included`
+      + (statement.projectedTotal == null ? '.' : `; ${sum(statement.projectedTotal)} by the month's end at this rate.`);
+}
+
+/** Empties the statement panel: a view of another tenant, or figures that could not be read again, are not shown. */
+export function clearStatement(text = '') {
+  $('statement-period').textContent = '';
+  fill($('statement'), [], () => {});
+  $('statement-total').textContent = text;
 }
 
 /** Why the statement could not be read; the rest of the view goes on. */
 export function statementUnavailable(error) {
-  $('statement-total').textContent = `The month's statement could not be read: ${error.message}`;
+  clearStatement(`The month's statement could not be read: ${error.message}`);
 }
 
 export function clearAlerts() {

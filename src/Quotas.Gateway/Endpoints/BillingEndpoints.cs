@@ -33,13 +33,19 @@ internal static class BillingEndpoints
 
     /// <summary>
     /// Every tenant's statement of a month, by tenant id, paged like every list: what a platform bills from at the
-    /// month's end. Tenants that exist are listed; a deleted tenant's last statement is read by its id.
+    /// month's end. The tenants that exist and those deleted whose usage or pricing is kept are listed (a tenant deleted
+    /// during the month still owes it); one deleted before the month is left out.
     /// </summary>
     private static async Task<Page<BillingStatement>> ListStatements(HttpContext context, string month, IGrainFactory grains, string? cursor, int? limit)
     {
         var (year, number) = Month(month);
         var size = Paging.Limit(limit);
-        var ids = await grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).List(cursor, size);
+
+        // The first ids of the two lists after the cursor hold the first of their union.
+        var lists = await Task.WhenAll(
+            grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).List(cursor, size),
+            grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.DeletedTenantsKey).List(cursor, size));
+        var ids = lists[0].Concat(lists[1]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(size).ToList();
         var statements = await Task.WhenAll(ids.Select(id => TryStatement(grains, id, year, number)));
         return Paging.Page(context, statements.OfType<BillingStatement>().ToList(), ids.Count == size ? ids[^1] : null);
     }

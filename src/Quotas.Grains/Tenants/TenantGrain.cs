@@ -87,6 +87,7 @@ public sealed partial class TenantGrain(
         var parentQuotas = config.ParentId is { } parent ? await ParentQuotasAsync(parent) : null;
         // Listed before it is stored: a listing may name a tenant whose creation failed (readers skip it), but never
         // misses one that exists.
+        await GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.DeletedTenantsKey).Remove(Id); // its kept metering goes below
         await Directory().Add(Id);
         ResetDelivery();
         var created = new TenantQuotas(config with { Status = TenantStatus.Active }, parentQuotas);
@@ -179,6 +180,12 @@ public sealed partial class TenantGrain(
             RetiredUsage = final.Usage,
             RetiredPricingPlans = final.PricingPlans,
         };
+        // Listed before it is stored, as a creation is: a delete that fails leaves the id in both lists, which readers merge.
+        if (retired.RetiredUsage is not null || retired.RetiredPricingPlans is not null)
+        {
+            await GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.DeletedTenantsKey).Add(Id);
+        }
+
         var previous = state.State;
         state.State = retired;
         try

@@ -46,6 +46,7 @@ public sealed class StatementTests
     [InlineData("JPY", 5)] // 1,001 × 0.005 = 5.005: whole yen
     [InlineData("KWD", 5.005)] // fils: three decimals
     [InlineData("USD", 5.01)]
+    [InlineData("CLF", 5.005)]
     public void Amounts_are_rounded_to_the_decimals_of_the_plans_currency(string currency, double jobs)
     {
         var plan = s_standard with { Currency = currency, MonthlyFee = 49m };
@@ -53,6 +54,17 @@ public sealed class StatementTests
         var statement = Statements.For(s_acme, plan, 2026, 12, new Dictionary<string, long> { ["jobs"] = 1_001 }, s_december.AddMonths(1).AddHours(1));
 
         Assert.Equal((decimal)jobs, statement.Lines.Single(l => l.Meter == "jobs").Amount);
+        Assert.Equal(CurrencyDecimals.Of(currency), statement.Decimals);
+    }
+
+    [Fact]
+    public void A_stored_fee_with_more_decimals_than_its_currency_has_is_rounded_like_the_lines()
+    {
+        var plan = s_standard with { Currency = "JPY", MonthlyFee = 1000.5m, Prices = [] }; // a row edited by hand
+
+        var statement = Statements.For(s_acme, plan, 2026, 12, new Dictionary<string, long>(), s_december.AddMonths(1).AddHours(1));
+
+        Assert.Equal((1001m, 1001m, 0), (statement.MonthlyFee, statement.Total, statement.Decimals));
     }
 
     [Fact]
