@@ -87,8 +87,8 @@ public sealed partial class TenantGrain(
         var parentQuotas = config.ParentId is { } parent ? await ParentQuotasAsync(parent) : null;
         // Listed before it is stored: a listing may name a tenant whose creation failed (readers skip it), but never
         // misses one that exists.
-        await GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.DeletedTenantsKey).Remove(Id); // its kept metering goes below
         await Directory().Add(Id);
+        await GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.DeletedTenantsKey).Remove(Id); // its kept metering goes below
         ResetDelivery();
         var created = new TenantQuotas(config with { Status = TenantStatus.Active }, parentQuotas);
         created.Gauges.RestoreSequence(state.State.RetiredLeaseSequence);
