@@ -203,6 +203,21 @@ public sealed class BillingApiTests
         await (await acme.GetAsync("/v1/statements/2026-12")).Problem(403, "forbidden");
         await (await admin.GetAsync("/v1/statements/2026-13")).Problem(400, "invalid_period");
 
+        // For billing systems that import files: the page as CSV, a row per line and per fee; a plan's name quoted.
+        await (await admin.PutJson("/v1/tenants/beta/pricing-plan", """{"name":"tiered, \"gold\"","currency":"JPY","monthlyFee":1000,"prices":[]}""")).Ok();
+        using var csvRequest = new HttpRequestMessage(HttpMethod.Get, "/v1/statements/2026-12?limit=2");
+        csvRequest.Headers.Accept.ParseAdd("text/csv");
+        using var csv = await admin.SendAsync(csvRequest);
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("</v1/statements/2026-12?limit=2&cursor=beta>; rel=\"next\"", csv.Headers.GetValues("Link").Single());
+        Assert.Equal(
+            "tenant_id,period_start,closed,plan,currency,meter,quantity,included,billable,unit_price,per_units,amount\r\n"
+            + "acme,2026-12-01,false,standard,EUR,monthly_fee,1,0,1,49.00,1,49.00\r\n"
+            + "acme,2026-12-01,false,standard,EUR,cpu_ms,0,1000000,0,0.02,1000,0.00\r\n"
+            + "acme,2026-12-01,false,standard,EUR,jobs,1000,0,1000,0.005,1,5.00\r\n"
+            + "beta,2026-12-01,false,\"tiered, \"\"gold\"\"\",JPY,monthly_fee,1,0,1,1000,1,1000\r\n",
+            await csv.Content.ReadAsStringAsync());
+
         // Created again, carol starts afresh and is listed once.
         await admin.CreateTenantWithKey("carol", Budgets);
         var again = await (await admin.GetAsync($"/v1/statements/2026-12?cursor={page["nextCursor"]}")).Ok();

@@ -28,7 +28,9 @@ internal static class BillingEndpoints
         admin.MapPut("/pricing-plan", SetPlan).WithName("SetPricingPlan").ReadsBody().NamesById();
         admin.MapDelete("/pricing-plan", RemovePlan).WithName("RemovePricingPlan").Produces(StatusCodes.Status204NoContent).NamesById();
 
-        v1.MapGet("/statements/{month}", ListStatements).WithTags("Billing").WithName("ListStatements").RequireAdmin().IsPaged();
+        v1.MapGet("/statements/{month}", ListStatements).WithTags("Billing").WithName("ListStatements").RequireAdmin().IsPaged()
+            .Produces<Page<BillingStatement>>(StatusCodes.Status200OK)
+            .WithDescription("Every tenant's statement of the month, by tenant id. With `Accept: text/csv`, the page as CSV (RFC 4180): a header row, a row per statement line and one per monthly fee (meter `monthly_fee`); the next page in `Link`.");
     }
 
     /// <summary>
@@ -36,7 +38,8 @@ internal static class BillingEndpoints
     /// month's end. The tenants that exist and those deleted whose usage or pricing is kept are listed (a tenant deleted
     /// during the month still owes it); one deleted before the month is left out.
     /// </summary>
-    private static async Task<Page<BillingStatement>> ListStatements(HttpContext context, string month, IGrainFactory grains, string? cursor, int? limit)
+    /// <remarks>With <c>Accept: text/csv</c>, the page's lines as CSV (<see cref="StatementsCsv"/>), the next page in <c>Link</c>.</remarks>
+    private static async Task<IResult> ListStatements(HttpContext context, string month, IGrainFactory grains, string? cursor, int? limit)
     {
         var (year, number) = Month(month);
         var size = Paging.Limit(limit);
@@ -47,7 +50,10 @@ internal static class BillingEndpoints
             grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.DeletedTenantsKey).List(cursor, size));
         var ids = lists[0].Concat(lists[1]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(size).ToList();
         var statements = await Task.WhenAll(ids.Select(id => TryStatement(grains, id, year, number)));
-        return Paging.Page(context, statements.OfType<BillingStatement>().ToList(), ids.Count == size ? ids[^1] : null);
+        var page = Paging.Page(context, statements.OfType<BillingStatement>().ToList(), ids.Count == size ? ids[^1] : null);
+        return StatementsCsv.Accepted(context.Request)
+            ? TypedResults.Text(StatementsCsv.Write(page.Items), StatementsCsv.ContentType)
+            : TypedResults.Ok(page);
     }
 
     /// <summary>A tenant's statement; null for one deleted while the page was read (listed, but gone, or gone before the month).</summary>
