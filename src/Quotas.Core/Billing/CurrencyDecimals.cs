@@ -7,21 +7,13 @@ namespace Quotas.Core.Billing;
 /// </summary>
 public static class CurrencyDecimals
 {
-    private static readonly HashSet<string> s_none = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, int> s_other = new(StringComparer.Ordinal)
     {
-        "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF",
+        ["BIF"] = 0, ["CLP"] = 0, ["DJF"] = 0, ["GNF"] = 0, ["ISK"] = 0, ["JPY"] = 0, ["KMF"] = 0, ["KRW"] = 0, ["PYG"] = 0,
+        ["RWF"] = 0, ["UGX"] = 0, ["UYI"] = 0, ["VND"] = 0, ["VUV"] = 0, ["XAF"] = 0, ["XOF"] = 0, ["XPF"] = 0,
+        ["BHD"] = 3, ["IQD"] = 3, ["JOD"] = 3, ["KWD"] = 3, ["LYD"] = 3, ["OMR"] = 3, ["TND"] = 3,
+        ["CLF"] = 4, ["UYW"] = 4,
     };
 
-    private static readonly HashSet<string> s_three = new(StringComparer.Ordinal) { "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND" };
-
-    private static readonly HashSet<string> s_four = new(StringComparer.Ordinal) { "CLF", "UYW" };
-
-    public static int Of(string? currency) => currency switch
-    {
-        null => 2,
-        _ when s_none.Contains(currency) => 0,
-        _ when s_three.Contains(currency) => 3,
-        _ when s_four.Contains(currency) => 4,
-        _ => 2,
-    };
+    public static int Of(string? currency) => currency is not null && s_other.TryGetValue(currency, out var decimals) ? decimals : 2;
 }

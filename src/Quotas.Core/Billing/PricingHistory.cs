@@ -17,9 +17,9 @@ public sealed class PricingHistory
 
     public IReadOnlyList<PlanPeriod> Periods => _periods;
 
+    /// <summary>Sets a plan that <see cref="PricingPlan.Validate"/> accepted (the tenant validates it first).</summary>
     public void Set(PricingPlan? plan, DateTimeOffset now)
     {
-        plan?.Validate();
         var month = MonthOf(now);
 
         // A clock behind the last change (a lagging silo) still changes the newest period, never an earlier one.

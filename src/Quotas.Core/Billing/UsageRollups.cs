@@ -10,6 +10,9 @@ namespace Quotas.Core.Billing;
 /// </summary>
 public sealed class UsageRollups
 {
+    /// <summary>Every granularity, finest first; a meter's rings are in this order.</summary>
+    private static readonly RollupGranularity[] s_granularities = [RollupGranularity.Hour, RollupGranularity.Day, RollupGranularity.Month];
+
     private readonly SortedDictionary<string, MeterSeries> _meters = new(StringComparer.Ordinal);
 
     /// <summary>How many buckets of a granularity are kept, counting the current one: two days of hours, enough days
@@ -21,8 +24,6 @@ public sealed class UsageRollups
         RollupGranularity.Month => 13,
         _ => throw new ArgumentOutOfRangeException(nameof(granularity), granularity, "Unknown granularity."),
     };
-
-    public bool IsEmpty => _meters.Count == 0;
 
     /// <summary>Counts <paramref name="amount"/> of <paramref name="meter"/> in the hour, day and month of <paramref name="at"/>.</summary>
     public void Add(string meter, long amount, DateTimeOffset at)
@@ -102,7 +103,7 @@ public sealed class UsageRollups
         var snapshot = new List<UsageSeriesSnapshot>(_meters.Count * 3);
         foreach (var (meter, series) in _meters)
         {
-            foreach (var granularity in (ReadOnlySpan<RollupGranularity>)[RollupGranularity.Hour, RollupGranularity.Day, RollupGranularity.Month])
+            foreach (var granularity in s_granularities)
             {
                 if (series.Of(granularity).ToSnapshot() is var (first, amounts) && amounts.Length > 0)
                 {
@@ -142,23 +143,16 @@ public sealed class UsageRollups
         }
     }
 
-    /// <summary>One meter's buckets of each granularity.</summary>
+    /// <summary>One meter's buckets of each granularity, a ring each, in the order of <see cref="s_granularities"/>.</summary>
     private sealed class MeterSeries
     {
-        private readonly BucketRing _hours = new(Kept(RollupGranularity.Hour));
-        private readonly BucketRing _days = new(Kept(RollupGranularity.Day));
-        private readonly BucketRing _months = new(Kept(RollupGranularity.Month));
+        private readonly BucketRing[] _rings = [.. s_granularities.Select(g => new BucketRing(Kept(g)))];
 
-        public BucketRing Of(RollupGranularity granularity) => granularity switch
-        {
-            RollupGranularity.Hour => _hours,
-            RollupGranularity.Day => _days,
-            _ => _months,
-        };
+        public BucketRing Of(RollupGranularity granularity) => _rings[(int)granularity];
 
         public void Add(long amount, DateTimeOffset at)
         {
-            foreach (var granularity in (ReadOnlySpan<RollupGranularity>)[RollupGranularity.Hour, RollupGranularity.Day, RollupGranularity.Month])
+            foreach (var granularity in s_granularities)
             {
                 Of(granularity).Add(BucketIndex.Of(granularity, at), amount);
             }

@@ -96,9 +96,7 @@ internal static class BillingEndpoints
 
     private static async Task<PricingPlanResponse> SetPlan(string tenantId, PricingPlan plan, IGrainFactory grains)
     {
-        plan.Validate();
-        var tenant = grains.GetGrain<ITenantGrain>(tenantId);
-        await tenant.SetPricingPlan(plan);
+        await grains.GetGrain<ITenantGrain>(tenantId).SetPricingPlan(plan);
         return new PricingPlanResponse(tenantId, plan);
     }
 

@@ -34,6 +34,8 @@ public sealed partial class TenantGrain(
 
     private ITenantDirectoryGrain Directory() => GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key);
 
+    private ITenantDirectoryGrain DeletedDirectory() => GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.DeletedTenantsKey);
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (state.State.Snapshot is { } snapshot)
@@ -88,7 +90,11 @@ public sealed partial class TenantGrain(
         // Listed before it is stored: a listing may name a tenant whose creation failed (readers skip it), but never
         // misses one that exists.
         await Directory().Add(Id);
-        await GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.DeletedTenantsKey).Remove(Id); // its kept metering goes below
+        if (state.State.RetiredUsage is not null || state.State.RetiredPricingPlans is not null)
+        {
+            // Listed among the deleted tenants (see Delete); its kept metering goes with this write.
+            await DeletedDirectory().Remove(Id);
+        }
         ResetDelivery();
         var created = new TenantQuotas(config with { Status = TenantStatus.Active }, parentQuotas);
         created.Gauges.RestoreSequence(state.State.RetiredLeaseSequence);
@@ -183,7 +189,7 @@ public sealed partial class TenantGrain(
         // Listed before it is stored, as a creation is: a delete that fails leaves the id in both lists, which readers merge.
         if (retired.RetiredUsage is not null || retired.RetiredPricingPlans is not null)
         {
-            await GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.DeletedTenantsKey).Add(Id);
+            await DeletedDirectory().Add(Id);
         }
 
         var previous = state.State;
