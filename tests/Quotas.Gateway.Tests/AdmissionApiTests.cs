@@ -12,7 +12,9 @@ public sealed class AdmissionApiTests
     [InlineData(Backend.PostgreSqlCluster)]
     public async Task Leases_are_granted_refused_with_429_renewed_and_released_idempotently(Backend backend)
     {
-        await using var server = await GatewayServer.StartAsync(backend);
+        // Manual time: Retry-After counts whole seconds to the lease's expiry, which a slow run on real time would shorten.
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        await using var server = await GatewayServer.StartAsync(backend, time: time);
         using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
 
         var granted = await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"cpu","amount":8,"ttlSeconds":30}""")).Ok(201);
@@ -166,7 +168,8 @@ public sealed class AdmissionApiTests
     [InlineData(Backend.PostgreSqlCluster)]
     public async Task Usage_is_recorded_once_per_idempotency_key_and_limits_consume_nothing(Backend backend)
     {
-        await using var server = await GatewayServer.StartAsync(backend);
+        // Manual time here and below: a day's budget read on the real clock would start again at midnight.
+        await using var server = await GatewayServer.StartAsync(backend, time: new ManualTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero)));
         using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
 
         var first = await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":40}""", "evt-1")).Ok(201);
@@ -193,7 +196,7 @@ public sealed class AdmissionApiTests
     [InlineData(Backend.PostgreSqlCluster)]
     public async Task An_event_id_sent_without_an_idempotency_key_is_counted_once_however_many_events_came_between(Backend backend)
     {
-        await using var server = await GatewayServer.StartAsync(backend);
+        await using var server = await GatewayServer.StartAsync(backend, time: new ManualTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero)));
         using var tenant = server.Client(await server.Admin().CreateTenantWithKey(
             "acme", """[{"name":"cost","kind":"budget","limit":1000000,"period":"day"},{"name":"calls","kind":"budget","limit":1000000,"period":"day"}]"""));
 
@@ -228,7 +231,8 @@ public sealed class AdmissionApiTests
     [InlineData(false)]
     public async Task A_tenant_created_again_under_a_deleted_ones_id_does_not_get_its_idempotent_answers(bool asHeader)
     {
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, time: time);
         using var admin = server.Admin();
 
         // The event's id as the Idempotency-Key, or as the body's eventId (kept as a key of its own).
@@ -242,6 +246,7 @@ public sealed class AdmissionApiTests
 
         await (await admin.PostEmpty("/v1/tenants/acme/suspend")).Ok();
         await (await admin.DeleteAsync("/v1/tenants/acme")).Ok(204);
+        time.Advance(TimeSpan.FromSeconds(1)); // a key's record started at the instant of the deletion is the deleted tenant's
         using var tenant = server.Client(await admin.CreateTenantWithKey("acme", Quotas));
 
         // The same key and body: the new tenant's usage is recorded, not answered from the deleted tenant's record.

@@ -1,3 +1,4 @@
+using Grains.Testing;
 using Quotas.Contracts.Gateway;
 
 namespace Quotas.Gateway.Tests;
@@ -10,7 +11,8 @@ public sealed class IdempotencyInFlightTests
     public async Task A_request_whose_key_is_still_running_answers_409_in_flight_and_after_the_first_answers_the_key_replays()
     {
         var held = new HeldCompletion();
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, wrapGrains: grains => new InterceptingGrains<IIdempotencyGrain>(grains, key => new HeldCompletion.Held(key, held)));
+        // Manual time: the day's budget read at the end would start again at midnight on the real clock.
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, time: new ManualTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero)), wrapGrains: grains => new InterceptingGrains<IIdempotencyGrain>(grains, key => new HeldCompletion.Held(key, held)));
         using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", """[{"name":"cost","kind":"budget","limit":100,"period":"day"}]"""));
 
         // The first request claims the key and records the usage; it is held before it stores its answer, so it still runs.

@@ -1,3 +1,5 @@
+using Grains.Testing;
+
 namespace Quotas.Gateway.Tests;
 
 /// <summary>A client cannot give its usage or its leases the ids the service uses for a pool job's charges and leases.</summary>
@@ -7,7 +9,9 @@ public sealed class ReservedIdTests
     public async Task A_tenant_cannot_take_the_event_id_of_its_next_jobs_charge_and_the_job_is_charged_in_full()
     {
         const string budgets = """[{"name":"cpu","kind":"budget","limit":100000000,"period":"month"},{"name":"workers","kind":"gauge","limit":10}]""";
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+
+        // Manual time: the month's budget read at the end would start again at a month's end on the real clock.
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, time: new ManualTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero)));
         using var admin = server.Admin();
         using var tenant = server.Client(await admin.CreateTenantWithKey("acme", budgets));
         await (await admin.PostJson("/v1/pools", """{"id":"pool-a","capacity":{"cpu":1000}}""")).Ok(201);

@@ -1,4 +1,5 @@
 using System.Net;
+using Grains.Testing;
 using Quotas.Client;
 
 namespace Quotas.Gateway.Tests.Sdk;
@@ -79,7 +80,8 @@ public sealed class SdkEndToEndTests
     [InlineData(Backend.PostgreSqlCluster)]
     public async Task Leases_rate_hits_usage_storage_and_limits(Backend backend)
     {
-        await using var server = await GatewayServer.StartAsync(backend);
+        // Manual time: the day's budget read after the usage would start again at midnight on the real clock.
+        await using var server = await GatewayServer.StartAsync(backend, time: new ManualTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero)));
         var admin = Sdk(server, GatewayServer.AdminKey);
         await admin.Tenants.CreateAsync(new NewTenant("acme", Quotas: s_quotas));
         var sdk = Sdk(server, (await admin.Tenants.IssueApiKeyAsync("acme")).Key);
