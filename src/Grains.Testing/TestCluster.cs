@@ -208,6 +208,13 @@ public sealed class TestCluster : IAsyncDisposable
     {
         membership.ClusterId = Options.ClusterId;
         TestClusterOptions.FastFailureDetection(membership);
+        if (Options.TimeProvider is not null)
+        {
+            // A stopping silo waits this long on the given clock, which a test's manual clock never moves: each stop would
+            // last the whole shutdown timeout (10 s). Such tests stop their cluster only at the end.
+            membership.ShutdownAnnouncementDelay = TimeSpan.Zero;
+        }
+
         Options.ConfigureMembership?.Invoke(membership);
     }
 
