@@ -1,6 +1,7 @@
 using Grains.AdoNet;
 using Grains.Hosting;
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using Npgsql;
 
 namespace Grains.Testing;
@@ -63,6 +64,27 @@ public sealed class TestStorage
     public void AddMembershipTo(ISiloBuilder builder) => builder.UseAdoNetClustering(MembershipOptions());
 
     public void AddMembershipTo(IClientBuilder builder) => builder.UseAdoNetClustering(MembershipOptions());
+
+    /// <summary>
+    /// Runs one SQL statement on the storage database, as an operator (or a damaged disk) would behind the silos' back;
+    /// answers the number of rows it changed. Parameters are named <c>@name</c> in <paramref name="sql"/>.
+    /// </summary>
+    public async Task<int> ExecuteAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using DbConnection connection = Dialect == AdoNetDialect.Sqlite ? new SqliteConnection(ConnectionString) : new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        return await command.ExecuteNonQueryAsync();
+    }
 
     public override string ToString() => Description;
 

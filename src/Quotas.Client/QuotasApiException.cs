@@ -75,3 +75,33 @@ public sealed class QuotaExceededException : QuotasApiException
     /// <summary>The refusing quota's name.</summary>
     public string? Quota => Problem.Quota;
 }
+
+/// <summary>
+/// A list of statements ended without the tenants in <see cref="Tenants"/>, whose stored state the service could not read
+/// (an operator must repair it; retrying does not help). Every statement it could read was given before this.
+/// </summary>
+public sealed class StatementsIncompleteException : QuotasApiException
+{
+    public StatementsIncompleteException()
+    {
+    }
+
+    public StatementsIncompleteException(string message)
+        : base(message)
+    {
+    }
+
+    public StatementsIncompleteException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public StatementsIncompleteException(IReadOnlyList<UnreadableTenant> tenants)
+        : base($"The statements of {tenants.Count} tenant(s) could not be read: {string.Join(", ", tenants.Select(t => t.TenantId))}. " +
+               "Their stored state needs an operator's repair; the list is incomplete until then.")
+    {
+        Tenants = tenants;
+    }
+
+    public IReadOnlyList<UnreadableTenant> Tenants { get; } = [];
+}

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Grains.Testing;
+using Quotas.Client;
 using Quotas.Core.Billing;
 
 namespace Quotas.Gateway.Tests;
@@ -223,6 +224,65 @@ public sealed class BillingApiTests
         var again = await (await admin.GetAsync($"/v1/statements/2026-12?cursor={page["nextCursor"]}")).Ok();
         Assert.Equal(["carol", "gamma"], again["items"]!.AsArray().Select(i => (string)i!["tenantId"]!));
         Assert.Empty(again["items"]![0]!["lines"]!.AsArray());
+    }
+
+    /// <summary>
+    /// One tenant's stored row is damaged behind the service's back: the month's statements of every other tenant are
+    /// still listed, and that tenant is named as unreadable (in the JSON, the header that CSV gets too, and the SDK's
+    /// exception at the list's end); its own statement answers 500 without inviting a retry that cannot help.
+    /// </summary>
+    [Theory]
+    [InlineData(Backend.EmbeddedSqlite)]
+    [InlineData(Backend.PostgreSqlCluster)]
+    public async Task A_tenant_whose_stored_state_no_longer_reads_is_named_and_the_other_tenants_statements_are_listed(Backend backend)
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero));
+        await using var server = await GatewayServer.StartAsync(backend, time: time);
+        using var admin = server.Admin();
+        foreach (var id in new[] { "alpha", "broken", "gamma" })
+        {
+            await admin.CreateTenantWithKey(id, Budgets);
+            await (await admin.PostJson($"/v1/tenants/{id}/usage", """{"quota":"jobs","amount":7,"eventId":"e1"}""")).Ok(201);
+        }
+
+        var damaged = await server.Cluster.Options.Storage.ExecuteAsync(
+            "UPDATE grains_storage SET payload = 'not json' WHERE service_id = @service AND grain_type = 'tenant' AND grain_key = 'broken'",
+            ("service", server.Cluster.Options.ServiceId));
+        Assert.Equal(1, damaged);
+        foreach (var silo in server.Cluster.Silos)
+        {
+            await silo.Silo.CollectIdleActivationsAsync(TimeSpan.Zero); // the next call reads the row again
+        }
+
+        var answer = await admin.GetAsync("/v1/statements/2026-12");
+        var page = await answer.Ok();
+        Assert.Equal(["alpha", "gamma"], page["items"]!.AsArray().Select(i => (string)i!["tenantId"]!));
+        var unreadable = Assert.Single(page["unreadable"]!.AsArray())!;
+        Assert.Equal("broken", (string?)unreadable["tenantId"]);
+        Assert.Contains("grain_key 'broken'", (string?)unreadable["detail"], StringComparison.Ordinal);
+        Assert.Equal("broken", answer.Headers.GetValues("Unreadable-Tenants").Single());
+
+        using var csvRequest = new HttpRequestMessage(HttpMethod.Get, "/v1/statements/2026-12");
+        csvRequest.Headers.Accept.ParseAdd("text/csv");
+        using var csv = await admin.SendAsync(csvRequest);
+        Assert.Equal("broken", csv.Headers.GetValues("Unreadable-Tenants").Single());
+        Assert.Equal(["alpha", "gamma"], (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(row => row.Split(',')[0]));
+
+        var own = await admin.GetAsync("/v1/tenants/broken/statements/2026-12");
+        await own.Problem(500, "state_unreadable");
+        Assert.Null(own.Headers.RetryAfter);
+
+        var sdk = new QuotasClient(new HttpClient(), new QuotasClientOptions { BaseAddress = server.Address, ApiKey = GatewayServer.AdminKey });
+        var listed = new List<string>();
+        var incomplete = await Assert.ThrowsAsync<StatementsIncompleteException>(async () =>
+        {
+            await foreach (var statement in sdk.Billing.ListStatementsAsync(2026, 12, pageSize: 1))
+            {
+                listed.Add(statement.TenantId);
+            }
+        });
+        Assert.Equal(["alpha", "gamma"], listed);
+        Assert.Equal("broken", Assert.Single(incomplete.Tenants).TenantId);
     }
 
     /// <summary>An embedded gateway on a manual clock, with tenant "acme" metering <see cref="Budgets"/> under <see cref="Plan"/>.</summary>

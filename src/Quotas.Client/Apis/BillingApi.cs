@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Quotas.Client.Http;
 
 namespace Quotas.Client;
@@ -34,9 +35,13 @@ public sealed class BillingApi
     public Task<BillingStatement> GetStatementAsync(string tenantId, int year, int month, CancellationToken cancellationToken = default) =>
         _api.SendAsync<BillingStatement>(HttpMethod.Get, Paths.Tenant(tenantId) + "/statements/" + Period(year, month), null, null, cancellationToken);
 
-    /// <summary>Every tenant's statement of a month, by tenant id, fetched <paramref name="pageSize"/> at a time (admin key).</summary>
+    /// <summary>
+    /// Every tenant's statement of a month, by tenant id, fetched <paramref name="pageSize"/> at a time (admin key).
+    /// When the service could not read some tenants' stored state, every statement it could read is given first and then
+    /// <see cref="StatementsIncompleteException"/> names those tenants: a billing run must not take the list as complete.
+    /// </summary>
     public IAsyncEnumerable<BillingStatement> ListStatementsAsync(int year, int month, int pageSize = 100, CancellationToken cancellationToken = default) =>
-        _api.ListAsync<BillingStatement>("v1/statements/" + Period(year, month), pageSize, cancellationToken);
+        ListStatementsAsync("v1/statements/" + Period(year, month), pageSize, cancellationToken);
 
     public Task<PricingPlanResponse> GetPricingPlanAsync(string tenantId, CancellationToken cancellationToken = default) =>
         _api.SendAsync<PricingPlanResponse>(HttpMethod.Get, Paths.Tenant(tenantId) + "/pricing-plan", null, null, cancellationToken);
@@ -51,6 +56,20 @@ public sealed class BillingApi
     /// <summary>Removes the plan from the current month on (admin key).</summary>
     public Task RemovePricingPlanAsync(string tenantId, CancellationToken cancellationToken = default) =>
         _api.SendAsync(HttpMethod.Delete, Paths.Tenant(tenantId) + "/pricing-plan", null, null, cancellationToken);
+
+    private async IAsyncEnumerable<BillingStatement> ListStatementsAsync(string path, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var unreadable = new List<UnreadableTenant>();
+        await foreach (var statement in _api.ListAsync<BillingStatement, StatementPage>(path, pageSize, page => unreadable.AddRange(page.Unreadable ?? []), cancellationToken).ConfigureAwait(false))
+        {
+            yield return statement;
+        }
+
+        if (unreadable.Count > 0)
+        {
+            throw new StatementsIncompleteException(unreadable);
+        }
+    }
 
     private static string Period(int year, int month)
     {

@@ -59,7 +59,12 @@ internal sealed class ApiTransport
     }
 
     /// <summary>Every item of a list, page after page, following <c>nextCursor</c>.</summary>
-    public async IAsyncEnumerable<T> ListAsync<T>(string path, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<T> ListAsync<T>(string path, int pageSize, CancellationToken cancellationToken) =>
+        ListAsync<T, Page<T>>(path, pageSize, null, cancellationToken);
+
+    /// <summary>The items of every page, in order; <paramref name="onPage"/> sees each page before its items are given.</summary>
+    public async IAsyncEnumerable<T> ListAsync<T, TPage>(string path, int pageSize, Action<TPage>? onPage, [EnumeratorCancellation] CancellationToken cancellationToken)
+        where TPage : IPage<T>
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, 1000);
@@ -67,7 +72,8 @@ internal sealed class ApiTransport
         do
         {
             var query = $"{path}{(path.Contains('?', StringComparison.Ordinal) ? '&' : '?')}limit={pageSize}" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
-            var page = await SendAsync<Page<T>>(HttpMethod.Get, query, null, null, cancellationToken).ConfigureAwait(false);
+            var page = await SendAsync<TPage>(HttpMethod.Get, query, null, null, cancellationToken).ConfigureAwait(false);
+            onPage?.Invoke(page);
             foreach (var item in page.Items)
             {
                 yield return item;

@@ -61,3 +61,6 @@ public sealed record StatementLine(
     decimal Amount,
     long? ProjectedQuantity,
     decimal? ProjectedAmount);
+
+/// <summary>A tenant whose stored state the service could not read, with what its storage said.</summary>
+public sealed record UnreadableTenant(string TenantId, string Detail);

@@ -56,5 +56,15 @@ public sealed record IssuedWorkerKey(string KeyId, string PoolId, string Key, Da
 /// <summary>One page of a list; pass <see cref="NextCursor"/> as <c>cursor</c> to get the next (also in the Link header).</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
 
+/// <summary>
+/// One page of every tenant's statements of a month (<c>GET /v1/statements/{month}</c>): the statements read, and the
+/// tenants listed in the page whose stored state could not be read, which an operator must repair; they are billed
+/// once it is, so a billing run must not take a page with any as complete. Retrying does not help them.
+/// </summary>
+public sealed record StatementPage(IReadOnlyList<Quotas.Core.Billing.BillingStatement> Items, string? NextCursor, IReadOnlyList<UnreadableTenant> Unreadable);
+
+/// <summary>A tenant whose stored state could not be read, with what the storage said.</summary>
+public sealed record UnreadableTenant(string TenantId, string Detail);
+
 /// <summary>A tenant's pricing plan in force now; <paramref name="Plan"/> is null when none is set.</summary>
 public sealed record PricingPlanResponse(string TenantId, Quotas.Core.Billing.PricingPlan? Plan);

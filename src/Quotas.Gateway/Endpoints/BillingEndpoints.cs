@@ -1,5 +1,6 @@
 using System.Globalization;
 using Grains;
+using Grains.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -15,6 +16,9 @@ namespace Quotas.Gateway.Endpoints;
 /// <summary>Metering and billing: a tenant's usage history, its monthly statements and its pricing plan.</summary>
 internal static class BillingEndpoints
 {
+    /// <summary>The tenants of a statements page whose state could not be read: for CSV, which has no place for them.</summary>
+    public const string UnreadableTenantsHeader = "Unreadable-Tenants";
+
     private static readonly string[] s_isoFormats = ["yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK"];
 
     public static void MapBillingEndpoints(this RouteGroupBuilder v1)
@@ -29,8 +33,8 @@ internal static class BillingEndpoints
         admin.MapDelete("/pricing-plan", RemovePlan).WithName("RemovePricingPlan").Produces(StatusCodes.Status204NoContent).NamesById();
 
         v1.MapGet("/statements/{month}", ListStatements).WithTags("Billing").WithName("ListStatements").RequireAdmin().IsPaged()
-            .Produces<Page<BillingStatement>>(StatusCodes.Status200OK)
-            .WithDescription("Every tenant's statement of the month, by tenant id. With `Accept: text/csv`, the page as CSV (RFC 4180): a header row, a row per statement line and one per monthly fee (meter `monthly_fee`); the next page in `Link`.");
+            .Produces<StatementPage>(StatusCodes.Status200OK)
+            .WithDescription("Every tenant's statement of the month, by tenant id. A tenant whose stored state cannot be read is listed in `unreadable` (and in the `Unreadable-Tenants` header) instead of failing the page: the page is not complete until an operator repairs it. With `Accept: text/csv`, the page as CSV (RFC 4180): a header row, a row per statement line and one per monthly fee (meter `monthly_fee`); the next page in `Link`.");
     }
 
     /// <summary>
@@ -49,23 +53,38 @@ internal static class BillingEndpoints
             grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).List(cursor, size),
             grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.DeletedTenantsKey).List(cursor, size));
         var ids = lists[0].Concat(lists[1]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(size).ToList();
-        var statements = await Task.WhenAll(ids.Select(id => TryStatement(grains, id, year, number)));
-        var page = Paging.Page(context, statements.OfType<BillingStatement>().ToList(), ids.Count == size ? ids[^1] : null);
+        var read = await Task.WhenAll(ids.Select(id => TryStatement(grains, id, year, number)));
+        var page = Paging.Page(context, read.Select(r => r.Statement).OfType<BillingStatement>().ToList(), ids.Count == size ? ids[^1] : null);
+        var unreadable = read.Select(r => r.Unreadable).OfType<UnreadableTenant>().ToList();
+        if (unreadable.Count > 0)
+        {
+            context.Response.Headers[UnreadableTenantsHeader] = string.Join(", ", unreadable.Select(u => u.TenantId));
+        }
+
         return StatementsCsv.Accepted(context.Request)
             ? TypedResults.Text(StatementsCsv.Write(page.Items), StatementsCsv.ContentType)
-            : TypedResults.Ok(page);
+            : TypedResults.Ok(new StatementPage(page.Items, page.NextCursor, unreadable));
     }
 
-    /// <summary>A tenant's statement; null for one deleted while the page was read (listed, but gone, or gone before the month).</summary>
-    private static async Task<BillingStatement?> TryStatement(IGrainFactory grains, string tenantId, int year, int month)
+    /// <summary>
+    /// A tenant's statement; neither for one deleted while the page was read (listed, but gone, or gone before the
+    /// month); <see cref="UnreadableTenant"/> for one whose stored state no longer reads, so that one row an operator
+    /// must repair does not keep every other tenant of the page, and of the pages after it, from being billed. A
+    /// failure that may pass (storage unreachable, a timeout) still fails the page, to be retried whole.
+    /// </summary>
+    private static async Task<(BillingStatement? Statement, UnreadableTenant? Unreadable)> TryStatement(IGrainFactory grains, string tenantId, int year, int month)
     {
         try
         {
-            return await grains.GetGrain<ITenantGrain>(tenantId).GetStatement(year, month);
+            return (await grains.GetGrain<ITenantGrain>(tenantId).GetStatement(year, month), null);
         }
         catch (QuotaValidationException e) when (e.Code is "unknown_tenant" or ValidationCodes.DeletedBeforePeriod)
         {
-            return null;
+            return (null, null);
+        }
+        catch (GrainStateSerializationException e)
+        {
+            return (null, new UnreadableTenant(tenantId, e.Message));
         }
     }
 

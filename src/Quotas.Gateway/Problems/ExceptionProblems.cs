@@ -47,6 +47,10 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
         // A silo of another release (a rolling upgrade in progress) does not serve the call yet; the upgrade ends it.
         UnknownGrainMethodException => Problem.Details(context, 503, ProblemTypes.Unavailable, "Unavailable",
             "Part of the cluster runs another release and cannot serve this request yet; retry after the Retry-After delay.", "unavailable"),
+        // A stored row that no longer reads stays so until an operator repairs it: no Retry-After that invites a retry.
+        GrainStateSerializationException => Problem.Details(context, 500, ProblemTypes.Internal, "Internal error",
+            "Stored state this request needs cannot be read, and retrying will not change that: an operator must repair or remove it (the trace id identifies the failure in the logs).",
+            "state_unreadable"),
         GrainConnectionLostException or SiloUnavailableException or GrainStorageException => Problem.Details(context, 503, ProblemTypes.Unavailable,
             "Unavailable", "The cluster could not serve the request now; retry after the Retry-After delay.", "unavailable"),
         _ => Problem.Details(context, 500, ProblemTypes.Internal, "Internal error", "The server failed; the trace id identifies the failure in the logs.", "internal"),

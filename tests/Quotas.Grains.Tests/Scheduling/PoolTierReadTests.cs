@@ -1,5 +1,4 @@
 using Grains.Testing;
-using Npgsql;
 using Quotas.Contracts;
 using Quotas.Core.Scheduling;
 using Quotas.Core.Tenants;
@@ -36,15 +35,9 @@ public sealed class PoolTierReadTests
             await first.PrimarySilo.Silo.KillAsync();
         }
 
-        await using (var connection = new NpgsqlConnection(storage.ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var corrupt = new NpgsqlCommand("UPDATE grains_storage SET payload = 'not json' WHERE grain_type = @type AND grain_key IN (@known, @unknown)", connection);
-            corrupt.Parameters.AddWithValue("type", TenantGrain.GrainTypeName);
-            corrupt.Parameters.AddWithValue("known", known);
-            corrupt.Parameters.AddWithValue("unknown", unknown);
-            Assert.Equal(2, await corrupt.ExecuteNonQueryAsync());
-        }
+        Assert.Equal(2, await storage.ExecuteAsync(
+            "UPDATE grains_storage SET payload = 'not json' WHERE grain_type = @type AND grain_key IN (@known, @unknown)",
+            ("type", TenantGrain.GrainTypeName), ("known", known), ("unknown", unknown)));
 
         await using var second = await TestCluster.StartAsync(options);
         var reopened = second.GrainFactory.GetGrain<IFairShareSchedulerGrain>(poolId);
