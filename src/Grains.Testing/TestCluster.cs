@@ -208,10 +208,10 @@ public sealed class TestCluster : IAsyncDisposable
     {
         membership.ClusterId = Options.ClusterId;
         TestClusterOptions.FastFailureDetection(membership);
-        if (Options.TimeProvider is not null)
+        if (Options.TimeProvider is ManualTimeProvider)
         {
-            // A stopping silo waits this long on the given clock, which a test's manual clock never moves: each stop would
-            // last the whole shutdown timeout (10 s). Such tests stop their cluster only at the end.
+            // A stopping silo waits this long on the silos' clock, which a manual clock only moves when told: each stop
+            // would last the whole shutdown timeout (10 s). Without it a stop is not graceful (see TimeProvider).
             membership.ShutdownAnnouncementDelay = TimeSpan.Zero;
         }
 

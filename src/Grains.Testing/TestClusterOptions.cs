@@ -24,7 +24,11 @@ public sealed class TestClusterOptions
     /// <summary>How many silos <see cref="TestCluster.StartAsync"/> starts. Default 1.</summary>
     public int InitialSilos { get; set; } = 1;
 
-    /// <summary>The silos' clock; the system clock when null.</summary>
+    /// <summary>
+    /// The silos' clock; the system clock when null. A <see cref="ManualTimeProvider"/> makes a clustered silo's stop
+    /// skip the shutdown announcement's wait, so calls in flight to a stopping silo may fail: a test of graceful stops
+    /// runs on the system clock.
+    /// </summary>
     public TimeProvider? TimeProvider { get; set; }
 
     public List<Assembly> ApplicationParts { get; } = [];

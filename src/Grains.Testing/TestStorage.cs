@@ -1,6 +1,6 @@
+using System.Data.Common;
 using Grains.AdoNet;
 using Grains.Hosting;
-using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 

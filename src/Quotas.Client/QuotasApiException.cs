@@ -97,11 +97,17 @@ public sealed class StatementsIncompleteException : QuotasApiException
     }
 
     public StatementsIncompleteException(IReadOnlyList<UnreadableTenant> tenants)
-        : base($"The statements of {tenants.Count} tenant(s) could not be read: {string.Join(", ", tenants.Select(t => t.TenantId))}. " +
-               "Their stored state needs an operator's repair; the list is incomplete until then.")
+        : base(Describe(tenants))
     {
         Tenants = tenants;
     }
 
     public IReadOnlyList<UnreadableTenant> Tenants { get; } = [];
+
+    private static string Describe(IReadOnlyList<UnreadableTenant> tenants)
+    {
+        ArgumentNullException.ThrowIfNull(tenants);
+        return $"The statements of {tenants.Count} tenant(s) could not be read: {string.Join(", ", tenants.Select(t => t.TenantId))}. " +
+               "Their stored state needs an operator's repair; the list is incomplete until then.";
+    }
 }

@@ -1,6 +1,7 @@
 using Grains.Testing;
 using Quotas.Client;
 using Quotas.Core.Billing;
+using Quotas.Grains.Tenants;
 
 namespace Quotas.Gateway.Tests;
 
@@ -224,14 +225,14 @@ public sealed class BillingApiTests
     }
 
     /// <summary>
-    /// One tenant's stored row is damaged behind the service's back: the month's statements of every other tenant are
-    /// still listed, and that tenant is named as unreadable (in the JSON, the header that CSV gets too, and the SDK's
-    /// exception at the list's end); its own statement answers 500 without inviting a retry that cannot help.
+    /// One tenant's stored row is damaged behind the service's back. The month's statements fail, naming it, without
+    /// inviting a retry that cannot help; asked for a partial answer, they list every other tenant and name it (in the
+    /// JSON; their number in the header, which CSV gets too; in the SDK's exception at the list's end).
     /// </summary>
     [Theory]
     [InlineData(Backend.EmbeddedSqlite)]
     [InlineData(Backend.PostgreSqlCluster)]
-    public async Task A_tenant_whose_stored_state_no_longer_reads_is_named_and_the_other_tenants_statements_are_listed(Backend backend)
+    public async Task A_tenant_whose_stored_state_no_longer_reads_fails_the_statements_unless_a_partial_answer_is_asked_for(Backend backend)
     {
         var time = new ManualTimeProvider(new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero));
         await using var server = await GatewayServer.StartAsync(backend, time: time);
@@ -243,31 +244,32 @@ public sealed class BillingApiTests
         }
 
         var damaged = await server.Cluster.Options.Storage.ExecuteAsync(
-            "UPDATE grains_storage SET payload = 'not json' WHERE service_id = @service AND grain_type = 'tenant' AND grain_key = 'broken'",
-            ("service", server.Cluster.Options.ServiceId));
+            "UPDATE grains_storage SET payload = 'not json' WHERE service_id = @service AND grain_type = @type AND grain_key = 'broken'",
+            ("service", server.Cluster.Options.ServiceId), ("type", TenantGrain.GrainTypeName));
         Assert.Equal(1, damaged);
         foreach (var silo in server.Cluster.Silos)
         {
             await silo.Silo.CollectIdleActivationsAsync(TimeSpan.Zero); // the next call reads the row again
         }
 
-        var answer = await admin.GetAsync("/v1/statements/2026-12");
-        var page = await answer.Ok();
-        Assert.Equal(["alpha", "gamma"], page["items"]!.AsArray().Select(i => (string)i!["tenantId"]!));
-        var unreadable = Assert.Single(page["unreadable"]!.AsArray())!;
-        Assert.Equal("broken", (string?)unreadable["tenantId"]);
-        Assert.Contains("grain_key 'broken'", (string?)unreadable["detail"], StringComparison.Ordinal);
-        Assert.Equal("broken", answer.Headers.GetValues("Unreadable-Tenants").Single());
-
-        using var csvRequest = new HttpRequestMessage(HttpMethod.Get, "/v1/statements/2026-12");
-        csvRequest.Headers.Accept.ParseAdd("text/csv");
-        using var csv = await admin.SendAsync(csvRequest);
-        Assert.Equal("broken", csv.Headers.GetValues("Unreadable-Tenants").Single());
-        Assert.Equal(["alpha", "gamma"], (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(row => row.Split(',')[0]));
-
+        var failed = await admin.GetAsync("/v1/statements/2026-12");
+        Assert.Contains("tenant 'broken'", (string?)(await failed.Problem(500, "state_unreadable"))["detail"], StringComparison.Ordinal);
+        Assert.Null(failed.Headers.RetryAfter);
         var own = await admin.GetAsync("/v1/tenants/broken/statements/2026-12");
         await own.Problem(500, "state_unreadable");
         Assert.Null(own.Headers.RetryAfter);
+
+        var partial = await admin.GetAsync("/v1/statements/2026-12?returnPartialSuccess=true");
+        var page = await partial.Ok();
+        Assert.Equal(["alpha", "gamma"], page["items"]!.AsArray().Select(i => (string)i!["tenantId"]!));
+        Assert.Equal("broken", (string?)Assert.Single(page["unreadable"]!.AsArray())!["tenantId"]);
+        Assert.Equal("1", partial.Headers.GetValues("Unreadable-Tenants").Single());
+
+        using var csvRequest = new HttpRequestMessage(HttpMethod.Get, "/v1/statements/2026-12?returnPartialSuccess=true");
+        csvRequest.Headers.Accept.ParseAdd("text/csv");
+        using var csv = await admin.SendAsync(csvRequest);
+        Assert.Equal("1", csv.Headers.GetValues("Unreadable-Tenants").Single());
+        Assert.Equal(["alpha", "gamma"], (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(row => row.Split(',')[0]));
 
         var sdk = new QuotasClient(new HttpClient(), new QuotasClientOptions { BaseAddress = server.Address, ApiKey = GatewayServer.AdminKey });
         var listed = new List<string>();

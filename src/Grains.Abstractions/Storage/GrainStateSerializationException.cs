@@ -1,6 +1,9 @@
 namespace Grains.Storage;
 
-/// <summary>Stored state could not be turned back into its .NET type (or the state could not be serialized).</summary>
+/// <summary>
+/// Stored state could not be turned back into its .NET type: the row needs an operator's repair, and retrying cannot help.
+/// (State that cannot be written as JSON is a plain <see cref="GrainStorageException"/>: the row is not at fault.)
+/// </summary>
 public sealed class GrainStateSerializationException(string message, Exception? innerException)
     : GrainStorageException(message, innerException, isTransient: false)
 {

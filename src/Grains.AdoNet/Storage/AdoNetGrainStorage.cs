@@ -218,7 +218,8 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
         }
         catch (Exception exception) when (exception is JsonException or NotSupportedException)
         {
-            throw new GrainStateSerializationException(
+            // The stored row is not at fault (GrainStateSerializationException says it is): the type cannot be written.
+            throw new GrainStorageException(
                 $"The {key} cannot be written as JSON ({typeof(TState).FullName}): {exception.Message}", exception);
         }
     }

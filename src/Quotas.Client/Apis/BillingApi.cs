@@ -41,7 +41,7 @@ public sealed class BillingApi
     /// <see cref="StatementsIncompleteException"/> names those tenants: a billing run must not take the list as complete.
     /// </summary>
     public IAsyncEnumerable<BillingStatement> ListStatementsAsync(int year, int month, int pageSize = 100, CancellationToken cancellationToken = default) =>
-        ListStatementsAsync("v1/statements/" + Period(year, month), pageSize, cancellationToken);
+        ListStatementsAsync("v1/statements/" + Period(year, month) + "?returnPartialSuccess=true", pageSize, cancellationToken);
 
     public Task<PricingPlanResponse> GetPricingPlanAsync(string tenantId, CancellationToken cancellationToken = default) =>
         _api.SendAsync<PricingPlanResponse>(HttpMethod.Get, Paths.Tenant(tenantId) + "/pricing-plan", null, null, cancellationToken);

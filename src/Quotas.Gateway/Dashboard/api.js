@@ -21,9 +21,12 @@ export class ProblemError extends Error {
     this.problem = problem;
   }
 
-  /** Waiting may help (the cluster, or this gateway, is busy or down); else the request itself is wrong. */
+  /**
+   * Waiting may help (the cluster, or this gateway, is busy or down); else the request itself is wrong, or stored state
+   * needs an operator's repair (state_unreadable).
+   */
   get transient() {
-    return this.status >= 500 || this.status === 429;
+    return (this.status >= 500 && this.problem?.code !== 'state_unreadable') || this.status === 429;
   }
 }
 

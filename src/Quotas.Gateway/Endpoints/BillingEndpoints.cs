@@ -1,11 +1,9 @@
 using System.Globalization;
 using Grains;
-using Grains.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Quotas.Contracts;
-using Quotas.Contracts.Gateway;
 using Quotas.Core.Billing;
 using Quotas.Core.Tenants;
 using Quotas.Gateway.Api;
@@ -16,9 +14,6 @@ namespace Quotas.Gateway.Endpoints;
 /// <summary>Metering and billing: a tenant's usage history, its monthly statements and its pricing plan.</summary>
 internal static class BillingEndpoints
 {
-    /// <summary>The tenants of a statements page whose state could not be read: for CSV, which has no place for them.</summary>
-    public const string UnreadableTenantsHeader = "Unreadable-Tenants";
-
     private static readonly string[] s_isoFormats = ["yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK"];
 
     public static void MapBillingEndpoints(this RouteGroupBuilder v1)
@@ -32,60 +27,9 @@ internal static class BillingEndpoints
         admin.MapPut("/pricing-plan", SetPlan).WithName("SetPricingPlan").ReadsBody().NamesById();
         admin.MapDelete("/pricing-plan", RemovePlan).WithName("RemovePricingPlan").Produces(StatusCodes.Status204NoContent).NamesById();
 
-        v1.MapGet("/statements/{month}", ListStatements).WithTags("Billing").WithName("ListStatements").RequireAdmin().IsPaged()
+        v1.MapGet("/statements/{month}", StatementListing.List).WithTags("Billing").WithName("ListStatements").RequireAdmin().IsPaged()
             .Produces<StatementPage>(StatusCodes.Status200OK)
-            .WithDescription("Every tenant's statement of the month, by tenant id. A tenant whose stored state cannot be read is listed in `unreadable` (and in the `Unreadable-Tenants` header) instead of failing the page: the page is not complete until an operator repairs it. With `Accept: text/csv`, the page as CSV (RFC 4180): a header row, a row per statement line and one per monthly fee (meter `monthly_fee`); the next page in `Link`.");
-    }
-
-    /// <summary>
-    /// Every tenant's statement of a month, by tenant id, paged like every list: what a platform bills from at the
-    /// month's end. The tenants that exist and those deleted whose usage or pricing is kept are listed (a tenant deleted
-    /// during the month still owes it); one deleted before the month is left out.
-    /// </summary>
-    /// <remarks>With <c>Accept: text/csv</c>, the page's lines as CSV (<see cref="StatementsCsv"/>), the next page in <c>Link</c>.</remarks>
-    private static async Task<IResult> ListStatements(HttpContext context, string month, IGrainFactory grains, string? cursor, int? limit)
-    {
-        var (year, number) = Month(month);
-        var size = Paging.Limit(limit);
-
-        // The first ids of the two lists after the cursor hold the first of their union.
-        var lists = await Task.WhenAll(
-            grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).List(cursor, size),
-            grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.DeletedTenantsKey).List(cursor, size));
-        var ids = lists[0].Concat(lists[1]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(size).ToList();
-        var read = await Task.WhenAll(ids.Select(id => TryStatement(grains, id, year, number)));
-        var page = Paging.Page(context, read.Select(r => r.Statement).OfType<BillingStatement>().ToList(), ids.Count == size ? ids[^1] : null);
-        var unreadable = read.Select(r => r.Unreadable).OfType<UnreadableTenant>().ToList();
-        if (unreadable.Count > 0)
-        {
-            context.Response.Headers[UnreadableTenantsHeader] = string.Join(", ", unreadable.Select(u => u.TenantId));
-        }
-
-        return StatementsCsv.Accepted(context.Request)
-            ? TypedResults.Text(StatementsCsv.Write(page.Items), StatementsCsv.ContentType)
-            : TypedResults.Ok(new StatementPage(page.Items, page.NextCursor, unreadable));
-    }
-
-    /// <summary>
-    /// A tenant's statement; neither for one deleted while the page was read (listed, but gone, or gone before the
-    /// month); <see cref="UnreadableTenant"/> for one whose stored state no longer reads, so that one row an operator
-    /// must repair does not keep every other tenant of the page, and of the pages after it, from being billed. A
-    /// failure that may pass (storage unreachable, a timeout) still fails the page, to be retried whole.
-    /// </summary>
-    private static async Task<(BillingStatement? Statement, UnreadableTenant? Unreadable)> TryStatement(IGrainFactory grains, string tenantId, int year, int month)
-    {
-        try
-        {
-            return (await grains.GetGrain<ITenantGrain>(tenantId).GetStatement(year, month), null);
-        }
-        catch (QuotaValidationException e) when (e.Code is "unknown_tenant" or ValidationCodes.DeletedBeforePeriod)
-        {
-            return (null, null);
-        }
-        catch (GrainStateSerializationException e)
-        {
-            return (null, new UnreadableTenant(tenantId, e.Message));
-        }
+            .WithDescription("Every tenant's statement of the month, by tenant id. A tenant whose stored state cannot be read fails the page with 500 `state_unreadable` naming it; with `returnPartialSuccess=true` the others are listed and it is named in `unreadable`, their number in the `Unreadable-Tenants` header (for CSV too). With `Accept: text/csv`, the page as CSV (RFC 4180): a header row, a row per statement line and one per monthly fee (meter `monthly_fee`); the next page in `Link`.");
     }
 
     /// <summary>
@@ -105,7 +49,7 @@ internal static class BillingEndpoints
         return grains.GetGrain<ITenantGrain>(tenantId).GetStatement(year, number);
     }
 
-    private static (int Year, int Month) Month(string month) =>
+    internal static (int Year, int Month) Month(string month) =>
         DateTime.TryParseExact(month, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var start)
             ? (start.Year, start.Month)
             : throw new QuotaValidationException(ValidationCodes.InvalidPeriod, $"Month '{Echo(month)}' is not a month: give it as yyyy-MM, e.g. 2026-12.");
