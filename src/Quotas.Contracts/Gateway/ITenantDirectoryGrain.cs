@@ -15,7 +15,7 @@ public interface ITenantDirectoryGrain : IGrainWithStringKey
     /// <summary>
     /// The directory of deleted tenants whose usage or pricing is kept, so that their last months can still be billed
     /// (<c>GET /v1/statements/{month}</c> lists them with the tenants that exist); an id leaves it when a tenant of the
-    /// id is created again.
+    /// id is created again, or when no month the tenant existed in can be billed any more (asked for its statement then).
     /// </summary>
     const string DeletedTenantsKey = "tenants-deleted";
 

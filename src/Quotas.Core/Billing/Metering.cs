@@ -25,6 +25,13 @@ public sealed class Metering
     }
 
     /// <summary>
+    /// Whether a tenant deleted at <paramref name="deletedAt"/> has, at <paramref name="now"/>, no month left whose
+    /// statement can be asked for (each after the delete, or older than the rollups keep): what it kept to bill from
+    /// serves nothing any more.
+    /// </summary>
+    public static bool Outlived(DateTimeOffset deletedAt, DateTimeOffset now) => deletedAt < UsageRollups.OldestKept(RollupGranularity.Month, now);
+
+    /// <summary>
     /// The statement of a calendar month (UTC), priced under the plan in force in that month. For a tenant deleted at
     /// <paramref name="deletedAt"/>, a month after the delete is refused, and the month of the delete is not projected.
     /// </summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Quotas.Core.Billing;
 using Quotas.Core.Tenants;
 
@@ -38,11 +39,17 @@ public sealed partial class TenantGrain
         return Task.FromResult(new UsageHistory(Id, granularity, answeredFrom, answeredTo < answeredFrom ? answeredFrom : answeredTo, kept, buckets));
     }
 
-    public Task<BillingStatement> GetStatement(int year, int month)
+    public async Task<BillingStatement> GetStatement(int year, int month)
     {
-        var metering = MeteringToRead() ?? new Metering();
+        var now = time.GetUtcNow();
         var deletedAt = _tenant is null ? state.State.LastDeletedAt : null;
-        return Task.FromResult(metering.Statement(TenantId.Parse(Id), year, month, time.GetUtcNow(), deletedAt));
+        if (deletedAt is { } deleted && Metering.Outlived(deleted, now) && HasRetiredMetering())
+        {
+            await ForgetRetiredMeteringAsync();
+        }
+
+        var metering = MeteringToRead() ?? new Metering();
+        return metering.Statement(TenantId.Parse(Id), year, month, now, deletedAt);
     }
 
     public Task<PricingPlan?> GetPricingPlan() => Task.FromResult(MeteringToRead()?.Plans.Current);
@@ -53,6 +60,34 @@ public sealed partial class TenantGrain
         tenant.SetPricingPlan(plan, time.GetUtcNow());
         await CommitAsync(tenant);
     }
+
+    private bool HasRetiredMetering() => state.State.RetiredUsage is not null || state.State.RetiredPricingPlans is not null;
+
+    /// <summary>
+    /// A deleted tenant's kept metering goes once no month it could bill is left (<see cref="Metering.Outlived"/>), with
+    /// its id from the directory of deleted tenants, which every statements list reads: the directory would otherwise
+    /// grow with every tenant ever deleted. Done when a statement is asked for, as the list does each month; the id
+    /// leaves the directory first, so a failed write only leaves unused rollups in the row, to go at the next ask.
+    /// </summary>
+    private async Task ForgetRetiredMeteringAsync()
+    {
+        await DeletedDirectory().Remove(Id);
+        var (usage, plans) = (state.State.RetiredUsage, state.State.RetiredPricingPlans);
+        (state.State.RetiredUsage, state.State.RetiredPricingPlans) = (null, null);
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The statement asked for is answered all the same: the month is after the delete either way.
+            (state.State.RetiredUsage, state.State.RetiredPricingPlans) = (usage, plans);
+            LogRetiredMeteringKept(logger, e, Id);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleted tenant {TenantId} could not drop the usage it kept for billing, which no month can bill any more; it tries again at the next statement asked for")]
+    private static partial void LogRetiredMeteringKept(ILogger logger, Exception exception, string tenantId);
 
     /// <summary>
     /// The tenant's metering, or what was kept of it when the tenant was deleted (its last months can still be billed,

@@ -90,7 +90,7 @@ public sealed partial class TenantGrain(
         // Listed before it is stored: a listing may name a tenant whose creation failed (readers skip it), but never
         // misses one that exists.
         await Directory().Add(Id);
-        if (state.State.RetiredUsage is not null || state.State.RetiredPricingPlans is not null)
+        if (HasRetiredMetering())
         {
             // Listed among the deleted tenants (see Delete); its kept metering goes with this write.
             await DeletedDirectory().Remove(Id);

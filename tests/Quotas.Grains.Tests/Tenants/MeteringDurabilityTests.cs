@@ -1,5 +1,6 @@
 using Grains.Testing;
 using Quotas.Contracts;
+using Quotas.Contracts.Gateway;
 using Quotas.Core.Billing;
 using Quotas.Core.Tenants;
 using Quotas.Grains.Tenants;
@@ -95,6 +96,52 @@ public sealed class MeteringDurabilityTests
             (await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.GetUsageHistory(RollupGranularity.Day, s_start, s_start.AddDays(1), null))).Code);
         Assert.Equal(TenantErrors.UnknownTenant, (await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.SetPricingPlan(s_plan))).Code);
     }
+
+    /// <summary>
+    /// A deleted tenant is billed for the months it existed while they can be asked for; once none can, the statement
+    /// asked drops what it kept and takes its id out of the deleted tenants' directory, which every statements list
+    /// reads (it would otherwise hold every tenant ever deleted). Each clock is a cluster of its own on the same stored data.
+    /// </summary>
+    [Fact]
+    public async Task A_deleted_tenant_leaves_the_deleted_tenants_directory_once_no_month_it_existed_in_can_be_billed()
+    {
+        var options = QuotaClusters.Options(TestStorage.Sqlite(), time: new ManualTimeProvider(s_start));
+        await using (var first = await TestCluster.StartAsync(options))
+        {
+            var tenant = await CreateAsync(first.GrainFactory);
+            await tenant.RecordUsage("e1", "cpu_ms", 5);
+            await tenant.Suspend();
+            await tenant.Delete(force: false);
+        }
+
+        // The last hour in which December 2026 can still be asked for: billed, and listed.
+        var lastDay = new DateTimeOffset(2027, 12, 31, 23, 0, 0, TimeSpan.Zero);
+        options.TimeProvider = new ManualTimeProvider(lastDay);
+        await using (var later = await TestCluster.StartAsync(options))
+        {
+            var deleted = later.GrainFactory.GetGrain<ITenantGrain>("acme");
+            Assert.Equal(5, Assert.Single((await deleted.GetStatement(2026, 12)).Lines).Quantity);
+            Assert.Equal(ValidationCodes.DeletedBeforePeriod, (await Assert.ThrowsAsync<QuotaValidationException>(() => deleted.GetStatement(2027, 6))).Code);
+            Assert.Equal(["acme"], await DeletedTenants(later).List(null, 10));
+        }
+
+        // An hour later December 2026 is older than the rollups keep, and no month the tenant existed in is left.
+        options.TimeProvider = new ManualTimeProvider(lastDay.AddHours(1));
+        await using (var last = await TestCluster.StartAsync(options))
+        {
+            var deleted = last.GrainFactory.GetGrain<ITenantGrain>("acme");
+            Assert.Equal(ValidationCodes.DeletedBeforePeriod, (await Assert.ThrowsAsync<QuotaValidationException>(() => deleted.GetStatement(2027, 6))).Code);
+            Assert.Empty(await DeletedTenants(last).List(null, 10));
+        }
+
+        // What the row holds now, read on a clock set back to when December 2026 could be asked for: no usage is kept.
+        options.TimeProvider = new ManualTimeProvider(lastDay);
+        await using var reread = await TestCluster.StartAsync(options);
+        Assert.Empty((await reread.GrainFactory.GetGrain<ITenantGrain>("acme").GetStatement(2026, 12)).Lines);
+    }
+
+    private static ITenantDirectoryGrain DeletedTenants(TestCluster cluster) =>
+        cluster.GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.DeletedTenantsKey);
 
     private static async Task<ITenantGrain> CreateAsync(global::Grains.IGrainFactory grains)
     {
