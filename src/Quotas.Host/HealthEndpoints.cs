@@ -5,7 +5,7 @@ namespace Quotas.Host;
 
 /// <summary>
 /// <c>/health/live</c>: the process answers (no storage or grain call). <c>/health/ready</c>: storage reachable and
-/// the silo Active (or, for a gateway, a connection to an Active silo open or opened within 2 s); false while draining
+/// the silo Active (or, for a gateway, an Active silo answering a ping within 2 s); false while draining
 /// (see <see cref="Draining"/>).
 /// </summary>
 internal static class HealthEndpoints

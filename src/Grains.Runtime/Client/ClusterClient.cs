@@ -75,9 +75,9 @@ public sealed partial class ClusterClient : IHostedService
     }
 
     /// <summary>
-    /// Whether a connection to some Active silo is open, or can be opened within <paramref name="timeout"/>. Rows of
-    /// silos that died together (or the only one) stay Active, since no silo is left to vote them dead: only a
-    /// connection tells a client whether the cluster can answer.
+    /// Whether some Active silo answers a ping, on a connection open or opened within <paramref name="timeout"/>. Rows
+    /// of silos that died together (or the only one) stay Active, since no silo is left to vote them dead: only an
+    /// answer tells a client whether the cluster can answer.
     /// </summary>
     public async Task<bool> CanReachAnActiveSiloAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -85,7 +85,7 @@ public sealed partial class ClusterClient : IHostedService
         deadline.CancelAfter(timeout);
         try
         {
-            return await ConnectToAnyAsync(_view.Current, deadline.Token);
+            return await ConnectToAnyAsync(_view.Current, deadline.Token, pingWithin: timeout);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -93,15 +93,22 @@ public sealed partial class ClusterClient : IHostedService
         }
     }
 
-    /// <summary>Opens (or finds open) a connection to one of the snapshot's Active silos; false when none answers.</summary>
-    private async Task<bool> ConnectToAnyAsync(MembershipSnapshot snapshot, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens (or finds open) a connection to one of the snapshot's Active silos; false when none answers. With
+    /// <paramref name="pingWithin"/>, the silo must also answer a ping on it: a connection found open may be to a silo
+    /// that just died, before the client noticed the connection close.
+    /// </summary>
+    private async Task<bool> ConnectToAnyAsync(MembershipSnapshot snapshot, CancellationToken cancellationToken, TimeSpan? pingWithin = null)
     {
         foreach (var silo in snapshot.ActiveSilos)
         {
             try
             {
-                await _connections.GetAsync(silo, cancellationToken);
-                return true;
+                var connection = await _connections.GetAsync(silo, cancellationToken);
+                if (pingWithin is not { } within || await connection.PingAsync(snapshot.Version, "", within, _time))
+                {
+                    return true;
+                }
             }
             catch (SiloUnavailableException)
             {
