@@ -21,6 +21,7 @@ public sealed partial class TenantQuotas
             ChildDeliveries = _childDeliveries is not { } deliveries ? [] : deliveries.Last.OrderBy(p => p.Key, StringComparer.Ordinal)
                 .Select(p => new ChildDelivery(p.Key, p.Value, deliveries.EndedAt(p.Key))).ToList(),
             Alerts = Alerts.ToSnapshot(),
+            ThresholdsCrossed = _alerts.Crossed(StoredAlertKey),
             Usage = _metering?.Rollups.ToSnapshot(),
             PricingPlans = _metering?.Plans.ToSnapshot(),
         };
@@ -66,8 +67,25 @@ public sealed partial class TenantQuotas
         _alerts.KeepFeedOf(previous._alerts);
     }
 
+    /// <summary>
+    /// The key under which a slot's crossed thresholds are stored: its kind and quota name, for the gauges, budgets and
+    /// reported gauges, whose usage is stored with them; none for a rate, whose window starts empty after a restart
+    /// and so re-arms its thresholds by itself.
+    /// </summary>
+    private string? StoredAlertKey(int slot)
+    {
+        var budgets = _firstRateSlot + Rates.Quotas.Count;
+        return slot switch
+        {
+            _ when slot < _firstRateSlot => "gauge/" + Gauges.Quotas[slot].Name,
+            _ when slot < budgets => null,
+            _ when slot < budgets + Budgets.Quotas.Count => "budget/" + Budgets.Quotas[slot - budgets].Name,
+            _ => "reportedGauge/" + Reported.Quotas[slot - budgets - Budgets.Quotas.Count].Name,
+        };
+    }
+
     /// <summary>Rebuilds a tenant from <see cref="ToSnapshot"/>. State for quotas no longer configured is dropped; rate windows
-    /// start empty, and so do the thresholds' alert states (a tenant still above one may alert once more).</summary>
+    /// start empty (with their thresholds' alert states).</summary>
     public static TenantQuotas FromSnapshot(TenantSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -131,6 +149,7 @@ public sealed partial class TenantQuotas
         }
 
         tenant.Alerts.Restore(snapshot.Alerts);
+        tenant._alerts.RestoreCrossed(snapshot.ThresholdsCrossed, tenant.StoredAlertKey);
         tenant._metering = Metering.FromSnapshot(snapshot.Usage, snapshot.PricingPlans);
 
         return tenant;

@@ -44,6 +44,13 @@ public sealed class TenantSnapshot
     /// <summary>The alert feed (its newest <see cref="AlertFeed.Capacity"/>, oldest first); absent before.</summary>
     public List<QuotaAlert>? Alerts { get; set; }
 
+    /// <summary>
+    /// The thresholds (in percent) each gauge, budget and reported gauge was above, by "{kind}/{quota}" (e.g.
+    /// "budget/cpu_ms"), so that a tenant read back does not alert again for them; null when none, and in rows of earlier
+    /// releases.
+    /// </summary>
+    public Dictionary<string, List<int>>? ThresholdsCrossed { get; set; }
+
     /// <summary>The usage rollups (<see cref="Billing.UsageRollups"/>); null while no usage was recorded.</summary>
     public List<Billing.UsageSeriesSnapshot>? Usage { get; set; }
 

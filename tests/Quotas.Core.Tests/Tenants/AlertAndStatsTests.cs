@@ -53,13 +53,46 @@ public sealed class AlertAndStatsTests
         Assert.Equal(tenant.Alerts.Items, restored.Alerts.Items);
         Assert.Equal(tenant.Alerts.LastSequence, restored.Alerts.LastSequence);
 
-        // Thresholds are armed afresh, so the restored tenant, still above them, alerts again; above the stored ones.
+        // The thresholds crossed are stored too: the restored tenant, still above them, does not report them again.
         restored.Acquire("slots", 1, Hour, null, T0);
-        Assert.Equal([80, 95, 80, 95], restored.Alerts.Items.Select(a => a.ThresholdPercent));
-        Assert.True(restored.Alerts.Items[2].Sequence > tenant.Alerts.LastSequence);
+        Assert.Equal([80, 95], restored.Alerts.Items.Select(a => a.ThresholdPercent));
 
-        snapshot.Alerts = null;
-        Assert.Empty(TenantQuotas.FromSnapshot(snapshot).Alerts.Items);
+        // A row of an earlier release has neither: thresholds are armed afresh, and the new alerts number above the old.
+        (snapshot.Alerts, snapshot.ThresholdsCrossed) = (null, null);
+        var earlier = TenantQuotas.FromSnapshot(snapshot);
+        earlier.Acquire("slots", 1, Hour, null, T0.AddSeconds(1));
+        Assert.Equal([80, 95], earlier.Alerts.Items.Select(a => a.ThresholdPercent));
+        Assert.True(earlier.Alerts.Items[0].Sequence > tenant.Alerts.LastSequence);
+    }
+
+    /// <summary>
+    /// A budget that crossed 80 % and is read back (after idle collection, a move, a restart) or given new settings
+    /// reports that crossing once: 90 % is still reported when crossed, and so is a threshold added later.
+    /// </summary>
+    [Fact]
+    public void A_budgets_crossings_are_reported_once_across_a_restore_and_a_configuration_change()
+    {
+        var budget = QuotaDefinition.Budget("cost", QuotaLimit.Hard(100), BudgetPeriod.Month);
+        var tenant = new TenantQuotas(TenantConfig.Create("alerts", Tier.Basic, budget) with { AlertThresholds = [80, 90] });
+        tenant.RecordUsage("e1", "cost", 85, T0);
+        var snapshot = tenant.ToSnapshot();
+        Assert.Equal(["budget/cost"], snapshot.ThresholdsCrossed!.Keys);
+
+        var restored = TenantQuotas.FromSnapshot(snapshot);
+        restored.RecordUsage("e2", "cost", 1, T0);
+        restored.RecordUsage("e3", "cost", 5, T0);
+        Assert.Equal([80, 90], restored.Alerts.Items.Select(a => a.ThresholdPercent));
+
+        // New settings, as the tenant's grain applies them: a threshold is added. 91 of 100 stays above 80 and 90,
+        // reported already; 95 is new.
+        var changed = restored.ToSnapshot();
+        changed.Config = changed.Config! with { AlertThresholds = [80, 90, 95] };
+        var edited = TenantQuotas.FromSnapshot(changed);
+        edited.KeepMemoryOf(restored);
+        edited.RecordUsage("e4", "cost", 1, T0);
+        Assert.Equal([80, 90], edited.Alerts.Items.Select(a => a.ThresholdPercent));
+        edited.RecordUsage("e5", "cost", 4, T0);
+        Assert.Equal([80, 90, 95], edited.Alerts.Items.Select(a => a.ThresholdPercent));
     }
 
     private static long Micros(DateTimeOffset at) => (at - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;

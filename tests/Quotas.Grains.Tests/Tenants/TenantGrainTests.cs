@@ -373,6 +373,29 @@ public sealed class TenantGrainTests
         Assert.True(resumed.Sequence > seen.Sequence);
     }
 
+    /// <summary>
+    /// A budget's crossing is stored with the usage that made it: the tenant collected while idle and activated again,
+    /// still above 80 %, does not report it a second time, and reports 95 % when that is crossed.
+    /// </summary>
+    [Fact]
+    public async Task A_tenant_activated_again_does_not_report_a_budgets_crossing_a_second_time()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var tenant = cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("billed");
+        await tenant.Create(TenantConfig.Create("billed", Tier.Basic, QuotaDefinition.Budget("cost", QuotaLimit.Hard(100), BudgetPeriod.Month)));
+        await tenant.RecordUsage("e1", "cost", 85);
+        var crossed = Assert.Single(await tenant.GetAlerts(0));
+
+        time.Advance(TimeSpan.FromSeconds(20));
+        Assert.True(await cluster.PrimarySilo.Silo.CollectIdleActivationsAsync(TimeSpan.FromSeconds(10)) >= 1);
+        await tenant.RecordUsage("e2", "cost", 5);
+        Assert.Equal([crossed], await tenant.GetAlerts(0));
+
+        await tenant.RecordUsage("e3", "cost", 5);
+        Assert.Equal([80, 95], (await tenant.GetAlerts(0)).Select(a => a.ThresholdPercent));
+    }
+
     [Fact]
     public async Task A_failed_write_of_new_alerts_keeps_the_rate_windows_and_is_tried_again_at_the_next_second()
     {
