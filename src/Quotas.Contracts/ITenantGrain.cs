@@ -100,6 +100,14 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Records budget usage once per event id.</summary>
     Task<UsageRecord> RecordUsage(string eventId, string quota, long amount);
 
+    /// <summary>
+    /// Records budget usage once per event id, as <see cref="RecordUsage"/>, rolled up for billing at the time it
+    /// happened (<see cref="Core.Billing.Metering.UsageTime"/>: in a month whose statement is still open, refused with
+    /// <c>invalid_occurred_at</c> otherwise); the budgets count it now. Added after the first release: a silo of an
+    /// earlier release answers <see cref="UnknownGrainMethodException"/>.
+    /// </summary>
+    Task<UsageRecord> RecordUsageAt(string eventId, string quota, long amount, DateTimeOffset occurredAt);
+
     /// <summary>Sets a reported gauge such as storage bytes.</summary>
     Task ReportGauge(string quota, long value);
 

@@ -284,6 +284,34 @@ public sealed class BillingApiTests
         Assert.Equal("broken", Assert.Single(incomplete.Tenants).TenantId);
     }
 
+    /// <summary>
+    /// Usage sent late with the time it happened counts then, in the history and in that month's statement, until five
+    /// minutes after the month's end; after that, or for a time ahead of the clock, it is refused and counts nothing,
+    /// and sent without a time it counts now.
+    /// </summary>
+    [Fact]
+    public async Task Usage_sent_with_the_time_it_happened_counts_then_while_that_months_statement_is_open()
+    {
+        await using var billed = await PricedAsync(new DateTimeOffset(2026, 11, 30, 23, 58, 0, TimeSpan.Zero));
+        var (time, tenant) = (billed.Time, billed.Tenant);
+        time.Advance(TimeSpan.FromMinutes(4)); // 1 December, 00:02: November's statement is open for three more minutes
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":100,"eventId":"late-1","occurredAt":"2026-11-30T23:59:00Z"}""")).Ok(201);
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":7,"eventId":"now-1"}""")).Ok(201);
+
+        var hours = await (await tenant.GetAsync("/v1/tenants/acme/usage/history?granularity=hour&meter=jobs&from=2026-11-30T23:00:00Z&to=2026-12-01T01:00:00Z")).Ok();
+        Assert.Equal([100L, 7L], hours["buckets"]!.AsArray().Select(b => (long)b!["amount"]!));
+        Assert.Equal(100, (long)Line(await (await tenant.GetAsync("/v1/tenants/acme/statements/2026-11")).Ok(), "jobs")["quantity"]!);
+
+        time.Advance(TimeSpan.FromMinutes(3)); // 00:05: November has closed
+        var tooLate = await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":5,"eventId":"late-2","occurredAt":"2026-11-30T23:59:30Z"}""")).Problem(400, "invalid_occurred_at");
+        Assert.Contains("Send it without occurredAt", (string?)tooLate["detail"], StringComparison.Ordinal);
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":5,"eventId":"ahead-1","occurredAt":"2026-12-01T00:11:00Z"}""")).Problem(400, "invalid_occurred_at");
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":5,"eventId":"late-2b"}""")).Ok(201);
+
+        Assert.Equal(100, (long)Line(await (await tenant.GetAsync("/v1/tenants/acme/statements/2026-11")).Ok(), "jobs")["quantity"]!);
+        Assert.Equal(12, (long)Line(await (await tenant.GetAsync("/v1/tenants/acme/statements/2026-12")).Ok(), "jobs")["quantity"]!);
+    }
+
     /// <summary>An embedded gateway on a manual clock, with tenant "acme" metering <see cref="Budgets"/> under <see cref="Plan"/>.</summary>
     private static async Task<Priced> PricedAsync(DateTimeOffset at)
     {

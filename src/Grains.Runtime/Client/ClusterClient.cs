@@ -75,40 +75,61 @@ public sealed partial class ClusterClient : IHostedService
     }
 
     /// <summary>
-    /// Whether some Active silo answers a ping, on a connection open or opened within <paramref name="timeout"/>. Rows
-    /// of silos that died together (or the only one) stay Active, since no silo is left to vote them dead: only an
-    /// answer tells a client whether the cluster can answer.
+    /// Whether some Active silo answers a ping within <paramref name="timeout"/>, on a connection open or opened then.
+    /// Rows of silos that died together (or the only one) stay Active, since no silo is left to vote them dead, and a
+    /// connection to a silo that just died can look open until the client notices it close: only an answer tells a
+    /// client whether the cluster can answer. Every Active silo is asked at once, so one that hangs costs no time.
     /// </summary>
     public async Task<bool> CanReachAnActiveSiloAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
+        var snapshot = _view.Current;
+        var pings = snapshot.ActiveSilos.Select(silo => AnswersPingAsync(snapshot, silo, timeout, deadline.Token)).ToList();
         try
         {
-            return await ConnectToAnyAsync(_view.Current, deadline.Token, pingWithin: timeout);
+            while (pings.Count > 0)
+            {
+                var answered = await Task.WhenAny(pings);
+                if (await answered)
+                {
+                    return true;
+                }
+
+                pings.Remove(answered);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            return false;
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        finally
+        {
+            await deadline.CancelAsync(); // the pings still waiting end now
+        }
+    }
+
+    private async Task<bool> AnswersPingAsync(MembershipSnapshot snapshot, SiloAddress silo, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = await _connections.GetAsync(silo, cancellationToken);
+            return await connection.PingAsync(snapshot.Version, "", timeout, _time, cancellationToken);
+        }
+        catch (Exception e) when (e is SiloUnavailableException or OperationCanceledException)
         {
             return false;
         }
     }
 
-    /// <summary>
-    /// Opens (or finds open) a connection to one of the snapshot's Active silos; false when none answers. With
-    /// <paramref name="pingWithin"/>, the silo must also answer a ping on it: a connection found open may be to a silo
-    /// that just died, before the client noticed the connection close.
-    /// </summary>
-    private async Task<bool> ConnectToAnyAsync(MembershipSnapshot snapshot, CancellationToken cancellationToken, TimeSpan? pingWithin = null)
+    /// <summary>Opens (or finds open) a connection to one of the snapshot's Active silos; false when none answers.</summary>
+    private async Task<bool> ConnectToAnyAsync(MembershipSnapshot snapshot, CancellationToken cancellationToken)
     {
         foreach (var silo in snapshot.ActiveSilos)
         {
             try
             {
-                var connection = await _connections.GetAsync(silo, cancellationToken);
-                if (pingWithin is not { } within || await connection.PingAsync(snapshot.Version, "", within, _time))
-                {
-                    return true;
-                }
+                await _connections.GetAsync(silo, cancellationToken);
+                return true;
             }
             catch (SiloUnavailableException)
             {

@@ -98,8 +98,8 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
     /// <summary>Sends a reply without ever waiting for queue space (activations reply from their executor).</summary>
     public void SendReply(FrameBuilder frame) => Enqueue(new OutgoingFrame(frame, null));
 
-    /// <summary>Pings the peer; true when it answered within the timeout.</summary>
-    public async Task<bool> PingAsync(long membershipVersion, string sender, TimeSpan timeout, TimeProvider time)
+    /// <summary>Pings the peer; true when it answered within the timeout (and before <paramref name="cancellationToken"/>).</summary>
+    public async Task<bool> PingAsync(long membershipVersion, string sender, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken = default)
     {
         if (IsClosed || _faults.Isolated)
         {
@@ -112,7 +112,7 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
         try
         {
             await SendAsync(ControlFrame(MessageKind.Ping, correlationId, membershipVersion, sender));
-            await answered.Task.WaitAsync(timeout, time);
+            await answered.Task.WaitAsync(timeout, time, cancellationToken);
             return true;
         }
         catch (Exception exception) when (exception is TimeoutException or ConnectionClosedException or OperationCanceledException)

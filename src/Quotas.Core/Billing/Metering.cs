@@ -24,12 +24,51 @@ public sealed class Metering
         return metering;
     }
 
+    /// <summary>How far ahead of the service's clock a usage event may say it happened (a sender's clock running ahead).</summary>
+    public static readonly TimeSpan MaxClockAhead = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The earliest time usage can be dated at <paramref name="now"/>: the start of the oldest month whose statement is
+    /// still open (the previous month's, within <see cref="Statements.ClosingGrace"/> of its end), so that usage sent
+    /// late never changes a closed statement.
+    /// </summary>
+    public static DateTimeOffset DatableFrom(DateTimeOffset now)
+    {
+        var open = (now - Statements.ClosingGrace).ToUniversalTime();
+        return new DateTimeOffset(open.Year, open.Month, 1, 0, 0, 0, TimeSpan.Zero);
+    }
+
+    /// <summary>
+    /// The time usage that happened at <paramref name="occurredAt"/> is rolled up at: that time (the service's clock
+    /// when a little ahead of it). Refuses a time in a month whose statement has closed, or too far ahead.
+    /// </summary>
+    public static DateTimeOffset UsageTime(DateTimeOffset occurredAt, DateTimeOffset now)
+    {
+        if (occurredAt > now + MaxClockAhead)
+        {
+            throw new Tenants.QuotaValidationException(
+                Tenants.ValidationCodes.InvalidOccurredAt,
+                $"occurredAt {occurredAt:O} is ahead of the service's clock ({now:O}) by more than {MaxClockAhead.TotalMinutes:0} minutes: send the time the usage happened.");
+        }
+
+        var from = DatableFrom(now);
+        if (occurredAt < from)
+        {
+            throw new Tenants.QuotaValidationException(
+                Tenants.ValidationCodes.InvalidOccurredAt,
+                $"occurredAt {occurredAt:O} is in a month whose statement has closed: usage can be dated from {from:O} on. Send it without occurredAt to count it now.");
+        }
+
+        return occurredAt > now ? now : occurredAt;
+    }
+
     /// <summary>
     /// Whether a tenant deleted at <paramref name="deletedAt"/> has, at <paramref name="now"/>, no month left whose
-    /// statement can be asked for (each after the delete, or older than the rollups keep): what it kept to bill from
-    /// serves nothing any more.
+    /// statement can be asked for (each after the delete, or older than the rollups keep), and has had none for a day:
+    /// what it kept to bill from serves nothing any more, even on a silo whose clock is behind.
     /// </summary>
-    public static bool Outlived(DateTimeOffset deletedAt, DateTimeOffset now) => deletedAt < UsageRollups.OldestKept(RollupGranularity.Month, now);
+    public static bool Outlived(DateTimeOffset deletedAt, DateTimeOffset now) =>
+        deletedAt < UsageRollups.OldestKept(RollupGranularity.Month, now - TimeSpan.FromDays(1));
 
     /// <summary>
     /// The statement of a calendar month (UTC), priced under the plan in force in that month. For a tenant deleted at

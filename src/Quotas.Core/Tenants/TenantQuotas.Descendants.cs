@@ -46,7 +46,7 @@ public sealed partial class TenantQuotas
 
             if (Budgets.CountForDescendant(index, amount.Amount, amount.Slot, now) is { } record)
             {
-                ObserveBudget(index, record, now);
+                ObserveBudget(index, record, amount.Amount, now);
             }
 
             if (Config.ParentId is not null)

@@ -68,20 +68,31 @@ public sealed partial class TenantQuotas
     }
 
     /// <summary>
-    /// The key under which a slot's crossed thresholds are stored: its kind and quota name, for the gauges, budgets and
-    /// reported gauges, whose usage is stored with them; none for a rate, whose window starts empty after a restart
-    /// and so re-arms its thresholds by itself.
+    /// The key under which a slot's crossed thresholds are stored: its kind and quota name, for the gauges and reported
+    /// gauges, whose usage is stored with them; none for a rate, whose window starts empty after a restart and so
+    /// re-arms its thresholds by itself, or a budget, which needs no bits (<see cref="UtilizationAlerts.ObserveIncrease"/>).
     /// </summary>
     private string? StoredAlertKey(int slot)
     {
-        var budgets = _firstRateSlot + Rates.Quotas.Count;
-        return slot switch
+        var reported = _firstRateSlot + Rates.Quotas.Count + Budgets.Quotas.Count;
+        return slot < _firstRateSlot ? "gauge/" + Gauges.Quotas[slot].Name
+            : slot < reported ? null
+            : "reportedGauge/" + Reported.Quotas[slot - reported].Name;
+    }
+
+    /// <summary>Keeps of the crossings read back only those the usage is still above (the limits may have changed).</summary>
+    private void RecheckStoredCrossings()
+    {
+        for (var i = 0; i < Gauges.Quotas.Count; i++)
         {
-            _ when slot < _firstRateSlot => "gauge/" + Gauges.Quotas[slot].Name,
-            _ when slot < budgets => null,
-            _ when slot < budgets + Budgets.Quotas.Count => "budget/" + Budgets.Quotas[slot - budgets].Name,
-            _ => "reportedGauge/" + Reported.Quotas[slot - budgets - Budgets.Quotas.Count].Name,
-        };
+            _alerts.Recheck(i, Gauges.UsageAt(i), Gauges.Quotas[i].Limit.Limit);
+        }
+
+        var reported = _firstRateSlot + Rates.Quotas.Count + Budgets.Quotas.Count;
+        for (var i = 0; i < Reported.Quotas.Count; i++)
+        {
+            _alerts.Recheck(reported + i, Reported.ValueAt(i), Reported.Quotas[i].Limit.Limit);
+        }
     }
 
     /// <summary>Rebuilds a tenant from <see cref="ToSnapshot"/>. State for quotas no longer configured is dropped; rate windows
@@ -150,6 +161,7 @@ public sealed partial class TenantQuotas
 
         tenant.Alerts.Restore(snapshot.Alerts);
         tenant._alerts.RestoreCrossed(snapshot.ThresholdsCrossed, tenant.StoredAlertKey);
+        tenant.RecheckStoredCrossings();
         tenant._metering = Metering.FromSnapshot(snapshot.Usage, snapshot.PricingPlans);
 
         return tenant;

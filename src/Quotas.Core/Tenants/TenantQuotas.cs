@@ -245,14 +245,19 @@ public sealed partial class TenantQuotas
         return decision;
     }
 
-    /// <summary>Records usage once per event id; a tenant with a parent also puts it in its <see cref="Outbox"/>.</summary>
-    public UsageRecord RecordUsage(string eventId, string quota, long amount, DateTimeOffset now)
+    /// <summary>
+    /// Records usage once per event id; a tenant with a parent also puts it in its <see cref="Outbox"/>. Usage that
+    /// says when it happened (<paramref name="occurredAt"/>, see <see cref="Metering.UsageTime"/>) rolls up at that time;
+    /// the budgets count it now, as they decide what is admitted now.
+    /// </summary>
+    public UsageRecord RecordUsage(string eventId, string quota, long amount, DateTimeOffset now, DateTimeOffset? occurredAt = null)
     {
+        var at = occurredAt is { } happened ? Metering.UsageTime(happened, now) : now;
         var record = Budgets.RecordUsage(eventId, quota, amount, now);
         if (!record.Duplicate)
         {
-            (_metering ??= new()).Rollups.Add(quota, amount, now);
-            ObserveBudget(Budgets.IndexOf(quota), record, now);
+            (_metering ??= new()).Rollups.Add(quota, amount, at);
+            ObserveBudget(Budgets.IndexOf(quota), record, amount, now);
             if (Config.ParentId is not null)
             {
                 Outbox.Add(quota, amount, now);
@@ -262,8 +267,8 @@ public sealed partial class TenantQuotas
         return record;
     }
 
-    private void ObserveBudget(int index, UsageRecord record, DateTimeOffset now) =>
-        _alerts.Observe(Gauges.Quotas.Count + Rates.Quotas.Count + index, QuotaKind.Budget, Budgets.Quotas[index].Name, record.Consumed, record.Limit, now);
+    private void ObserveBudget(int index, UsageRecord record, long amount, DateTimeOffset now) =>
+        _alerts.ObserveIncrease(QuotaKind.Budget, Budgets.Quotas[index].Name, record.Consumed - amount, record.Consumed, record.Limit, now);
 
     /// <summary>Forgets charges of pool jobs that their pool will not send again (see <see cref="BudgetLedger"/>).</summary>
     public int ForgetPoolCharges(IEnumerable<string> eventIds) => Budgets.ForgetPoolCharges(eventIds);

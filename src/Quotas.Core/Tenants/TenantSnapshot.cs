@@ -45,8 +45,8 @@ public sealed class TenantSnapshot
     public List<QuotaAlert>? Alerts { get; set; }
 
     /// <summary>
-    /// The thresholds (in percent) each gauge, budget and reported gauge was above, by "{kind}/{quota}" (e.g.
-    /// "budget/cpu_ms"), so that a tenant read back does not alert again for them; null when none, and in rows of earlier
+    /// The thresholds (in percent) each gauge and reported gauge was above, by "{kind}/{quota}" (e.g.
+    /// "gauge/workers"), so that a tenant read back does not alert again for them; null when none, and in rows of earlier
     /// releases.
     /// </summary>
     public Dictionary<string, List<int>>? ThresholdsCrossed { get; set; }

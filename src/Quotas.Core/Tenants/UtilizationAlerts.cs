@@ -2,8 +2,9 @@ namespace Quotas.Core.Tenants;
 
 /// <summary>Raises one alert per upward crossing of each threshold and re-arms a threshold once utilization falls below it.</summary>
 /// <remarks>
-/// State is one bit per (quota, threshold). The tenant stores the bits of the quotas whose usage it stores
-/// (<see cref="Crossed"/>), so a tenant collected while idle, or moved, does not alert again for a crossing it reported.
+/// State is one bit per (quota, threshold), for usage that goes up and down (gauges, reported gauges, rate windows). The
+/// tenant stores the bits of the gauges with their usage (<see cref="Crossed"/>), so a tenant collected while idle, or
+/// moved, does not alert again for a crossing it reported. A budget needs no bits (<see cref="ObserveIncrease"/>).
 /// </remarks>
 internal sealed class UtilizationAlerts
 {
@@ -21,7 +22,7 @@ internal sealed class UtilizationAlerts
 
     public AlertFeed Feed => _feed ??= new AlertFeed();
 
-    /// <summary>Keeps <paramref name="previous"/>'s feed (its alerts and sequence); thresholds are armed afresh.</summary>
+    /// <summary>Keeps <paramref name="previous"/>'s feed (its alerts and sequence).</summary>
     public void KeepFeedOf(UtilizationAlerts previous) => _feed = previous._feed ?? _feed;
 
     /// <summary>
@@ -59,6 +60,43 @@ internal sealed class UtilizationAlerts
                 {
                     (_crossed ??= new byte[_slots])[slot] = (byte)mask;
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Keeps of a slot's crossed thresholds only those <paramref name="usage"/> is still above, raising nothing: for
+    /// bits read back with usage, or under a limit, that changed since they were stored.
+    /// </summary>
+    public void Recheck(int slot, long usage, long limit)
+    {
+        if (_crossed is null || _crossed[slot] == 0)
+        {
+            return;
+        }
+
+        var mask = 0;
+        for (var i = 0; limit > 0 && i < _thresholds.Length; i++)
+        {
+            mask |= (_crossed[slot] & (1 << i)) != 0 && usage * 100 >= (long)_thresholds[i] * limit ? 1 << i : 0;
+        }
+
+        _crossed[slot] = (byte)mask;
+    }
+
+    /// <summary>
+    /// For usage that only grows (a budget within its period): alerts for each threshold that <paramref name="after"/>
+    /// reaches and <paramref name="before"/> did not. Each crossing is one change, so it needs no state: nothing to
+    /// store, and a new period's first crossing is reported however the last period ended.
+    /// </summary>
+    public void ObserveIncrease(QuotaKind kind, string quota, long before, long after, long limit, DateTimeOffset now)
+    {
+        for (var i = 0; limit > 0 && i < _thresholds.Length; i++)
+        {
+            var threshold = (long)_thresholds[i] * limit;
+            if (before * 100 < threshold && after * 100 >= threshold)
+            {
+                Feed.Add(now, kind, quota, _thresholds[i], after, limit);
             }
         }
     }

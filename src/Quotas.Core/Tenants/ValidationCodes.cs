@@ -26,4 +26,5 @@ public static class ValidationCodes
     public const string InvalidPricingPlan = "invalid_pricing_plan";
     public const string InvalidPeriod = "invalid_period";
     public const string DeletedBeforePeriod = "deleted_before_period";
+    public const string InvalidOccurredAt = "invalid_occurred_at";
 }

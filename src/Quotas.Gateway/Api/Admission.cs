@@ -25,7 +25,12 @@ public sealed record RateHitRequest
 /// <summary>The state of the rate quota after an admitted hit; the same numbers are in the RateLimit headers.</summary>
 public sealed record RateHitResult(string Quota, long Limit, long Remaining, double ResetSeconds);
 
-public sealed record RecordUsageRequest(string Quota, long Amount, string? EventId = null);
+/// <summary>
+/// Usage to record once per <paramref name="EventId"/> (or Idempotency-Key). <paramref name="OccurredAt"/>, when given, is
+/// when it happened: the usage history and the statements count it then (in a month whose statement is still open, at
+/// most 5 minutes ahead of the service's clock); the budgets count it now.
+/// </summary>
+public sealed record RecordUsageRequest(string Quota, long Amount, string? EventId = null, DateTimeOffset? OccurredAt = null);
 
 public sealed record ReportGaugeRequest(long Value);
 

@@ -111,7 +111,10 @@ internal static class AdmissionEndpoints
             request,
             async _ =>
             {
-                var record = await grains.GetGrain<ITenantGrain>(tenantId).RecordUsage(eventId, request.Quota, request.Amount);
+                var tenant = grains.GetGrain<ITenantGrain>(tenantId);
+                var record = request.OccurredAt is { } occurredAt
+                    ? await tenant.RecordUsageAt(eventId, request.Quota, request.Amount, occurredAt)
+                    : await tenant.RecordUsage(eventId, request.Quota, request.Amount);
                 return IdempotentRequest.Outcome.Success(StatusCodes.Status201Created, record);
             },
             header ?? eventId,

@@ -285,7 +285,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         {
             try
             {
-                await tenant.RecordUsage(eventId, quota, amount);
+                await RecordAsync(tenant, job, eventId, quota, amount);
             }
             catch (QuotaValidationException e) when (e.Code == ValidationCodes.UnknownQuota)
             {
@@ -296,6 +296,28 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// A charge, rolled up when its job completed; counted now instead when the tenant's clock finds that month closed
+    /// (the pool's found it open a moment before) or its silo runs a release without dated usage.
+    /// </summary>
+    private async Task RecordAsync(ITenantGrain tenant, JobInfo job, string eventId, string quota, long amount)
+    {
+        if (JobCharges.DatedAt(job, time.GetUtcNow()) is { } completed)
+        {
+            try
+            {
+                await tenant.RecordUsageAt(eventId, quota, amount, completed);
+                return;
+            }
+            catch (Exception e) when (e is NotSupportedException or QuotaValidationException { Code: ValidationCodes.InvalidOccurredAt })
+            {
+                // Counted now, below: the charge itself is never dropped for its date.
+            }
+        }
+
+        await tenant.RecordUsage(eventId, quota, amount);
     }
 
     private static IEnumerable<(string Quota, long Amount)> Needs(ResourceVector demand, TenantQuotaNames names)

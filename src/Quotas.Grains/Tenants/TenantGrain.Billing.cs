@@ -66,12 +66,22 @@ public sealed partial class TenantGrain
     /// <summary>
     /// A deleted tenant's kept metering goes once no month it could bill is left (<see cref="Metering.Outlived"/>), with
     /// its id from the directory of deleted tenants, which every statements list reads: the directory would otherwise
-    /// grow with every tenant ever deleted. Done when a statement is asked for, as the list does each month; the id
-    /// leaves the directory first, so a failed write only leaves unused rollups in the row, to go at the next ask.
+    /// grow with every tenant ever deleted. Done when a statement is asked for, as the list does each month, and never
+    /// failing that read (it is answered the same either way). The id leaves the directory first: a failed write then
+    /// only leaves unused rollups in the row, which a statement asked of this tenant itself drops later.
     /// </summary>
     private async Task ForgetRetiredMeteringAsync()
     {
-        await DeletedDirectory().Remove(Id);
+        try
+        {
+            await DeletedDirectory().Remove(Id);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogRetiredMeteringKept(logger, e, Id);
+            return;
+        }
+
         var (usage, plans) = (state.State.RetiredUsage, state.State.RetiredPricingPlans);
         (state.State.RetiredUsage, state.State.RetiredPricingPlans) = (null, null);
         try

@@ -53,7 +53,7 @@ public sealed partial class TenantGrain
             {
                 try
                 {
-                    QuotaMetrics.Recorded(tenant.RecordUsage(eventId, quota, amount, time.GetUtcNow()));
+                    QuotaMetrics.Recorded(tenant.RecordUsage(eventId, quota, amount, time.GetUtcNow(), Scheduling.JobCharges.DatedAt(job, time.GetUtcNow())));
                 }
                 catch (QuotaValidationException e)
                 {

@@ -368,9 +368,14 @@ public sealed partial class TenantGrain(
         return renewal;
     }
 
-    public async Task<UsageRecord> RecordUsage(string eventId, string quota, long amount)
+    public Task<UsageRecord> RecordUsage(string eventId, string quota, long amount) => RecordAsync(eventId, quota, amount, null);
+
+    public Task<UsageRecord> RecordUsageAt(string eventId, string quota, long amount, DateTimeOffset occurredAt) =>
+        RecordAsync(eventId, quota, amount, occurredAt);
+
+    private async Task<UsageRecord> RecordAsync(string eventId, string quota, long amount, DateTimeOffset? occurredAt)
     {
-        var record = Tenant().RecordUsage(eventId, quota, amount, time.GetUtcNow());
+        var record = Tenant().RecordUsage(eventId, quota, amount, time.GetUtcNow(), occurredAt);
         QuotaMetrics.Recorded(record);
         if (!record.Duplicate)
         {

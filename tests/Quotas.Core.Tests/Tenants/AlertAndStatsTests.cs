@@ -66,25 +66,25 @@ public sealed class AlertAndStatsTests
     }
 
     /// <summary>
-    /// A budget that crossed 80 % and is read back (after idle collection, a move, a restart) or given new settings
-    /// reports that crossing once: 90 % is still reported when crossed, and so is a threshold added later.
+    /// A budget reports each crossing once, in the record that makes it: read back (after idle collection, a move, a
+    /// restart) it does not report 80 % again; a threshold added later is reported when crossed; and the first record of
+    /// a new period that goes past 80 % reports it, however the last period ended.
     /// </summary>
     [Fact]
-    public void A_budgets_crossings_are_reported_once_across_a_restore_and_a_configuration_change()
+    public void A_budget_reports_each_crossing_once_across_a_restore_a_configuration_change_and_a_new_period()
     {
         var budget = QuotaDefinition.Budget("cost", QuotaLimit.Hard(100), BudgetPeriod.Month);
         var tenant = new TenantQuotas(TenantConfig.Create("alerts", Tier.Basic, budget) with { AlertThresholds = [80, 90] });
         tenant.RecordUsage("e1", "cost", 85, T0);
         var snapshot = tenant.ToSnapshot();
-        Assert.Equal(["budget/cost"], snapshot.ThresholdsCrossed!.Keys);
+        Assert.Null(snapshot.ThresholdsCrossed); // a budget needs nothing stored
 
         var restored = TenantQuotas.FromSnapshot(snapshot);
         restored.RecordUsage("e2", "cost", 1, T0);
         restored.RecordUsage("e3", "cost", 5, T0);
         Assert.Equal([80, 90], restored.Alerts.Items.Select(a => a.ThresholdPercent));
 
-        // New settings, as the tenant's grain applies them: a threshold is added. 91 of 100 stays above 80 and 90,
-        // reported already; 95 is new.
+        // New settings, as the tenant's grain applies them: a threshold is added. 92 of 100 crosses none; 96 crosses 95.
         var changed = restored.ToSnapshot();
         changed.Config = changed.Config! with { AlertThresholds = [80, 90, 95] };
         var edited = TenantQuotas.FromSnapshot(changed);
@@ -93,6 +93,28 @@ public sealed class AlertAndStatsTests
         Assert.Equal([80, 90], edited.Alerts.Items.Select(a => a.ThresholdPercent));
         edited.RecordUsage("e5", "cost", 4, T0);
         Assert.Equal([80, 90, 95], edited.Alerts.Items.Select(a => a.ThresholdPercent));
+
+        edited.RecordUsage("e6", "cost", 85, T0.AddMonths(1));
+        Assert.Equal([80, 90, 95, 80], edited.Alerts.Items.Select(a => a.ThresholdPercent));
+    }
+
+    /// <summary>
+    /// A gauge's crossings are stored with its leases; read back under a raised limit, those the usage is no longer
+    /// above are armed again, so the next crossing of the new limit is reported.
+    /// </summary>
+    [Fact]
+    public void A_gauges_crossings_read_back_under_a_raised_limit_keep_only_those_still_crossed()
+    {
+        var tenant = Basic("alerts", QuotaDefinition.Gauge("slots", QuotaLimit.Hard(100)));
+        tenant.Acquire("slots", 96, Hour, null, T0);
+        var snapshot = tenant.ToSnapshot();
+        Assert.Equal([80, 95], snapshot.ThresholdsCrossed!["gauge/slots"]);
+
+        snapshot.Config = snapshot.Config! with { Quotas = [QuotaDefinition.Gauge("slots", QuotaLimit.Hard(200))] };
+        var raised = TenantQuotas.FromSnapshot(snapshot);
+        raised.Acquire("slots", 64, Hour, null, T0); // 160 of 200: 80 % crossed anew
+
+        Assert.Equal([80, 95, 80], raised.Alerts.Items.Select(a => a.ThresholdPercent));
     }
 
     private static long Micros(DateTimeOffset at) => (at - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;

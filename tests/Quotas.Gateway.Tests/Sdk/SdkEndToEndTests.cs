@@ -167,6 +167,13 @@ public sealed class SdkEndToEndTests
         Assert.Equal("invalid_pricing_plan", bad.Code);
         await admin.Billing.RemovePricingPlanAsync("acme");
         Assert.Null((await sdk.Billing.GetPricingPlanAsync("acme")).Plan);
+
+        // Usage sent late, with the time it happened, counts then; a time in a closed month is refused.
+        await sdk.Admission.RecordUsageAsync("acme", "cost", 2, eventId: "evt-2", occurredAt: now.AddHours(-3));
+        var earlier = await sdk.Billing.GetUsageHistoryAsync("acme", RollupGranularity.Hour, now.AddHours(-4), now.AddHours(-2), meter: "cost");
+        Assert.Equal([new UsageBucket("cost", now.AddHours(-3), 2)], earlier.Buckets);
+        var closed = await Assert.ThrowsAsync<QuotasApiException>(() => sdk.Admission.RecordUsageAsync("acme", "cost", 2, eventId: "evt-3", occurredAt: now.AddMonths(-2)));
+        Assert.Equal("invalid_occurred_at", closed.Code);
     }
 
     [Theory]

@@ -106,6 +106,30 @@ public sealed class TenantSettlementTests
         Assert.Equal(1, Budget(await alpha.GetStats(), "jobs"));
     }
 
+    /// <summary>
+    /// A job that completed before midnight and was charged after it, its tenant out of reach meanwhile, is billed in
+    /// the hour (and month) it completed in; its budget, which decides what is admitted now, counts it when it arrives.
+    /// </summary>
+    [Fact]
+    public async Task A_charge_that_arrives_after_midnight_is_billed_when_its_job_completed()
+    {
+        var beforeMidnight = new DateTimeOffset(2026, 11, 30, 23, 59, 50, TimeSpan.Zero);
+        var time = new ManualTimeProvider(beforeMidnight);
+        var faults = new StorageFaults();
+        await using var run = await RunningJobAsync("late", faults, time);
+        var (alpha, pool, job) = (run.Alpha, run.Pool, run.Job);
+
+        faults.FailWritesOf = "tenant";
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, null)).Status);
+        time.Advance(TimeSpan.FromSeconds(20));
+        faults.FailWritesOf = null;
+        await PoolSweeps.UntilAsync(time, pool, alpha, s => Budget(s, "jobs") > 0);
+
+        var hours = await alpha.GetUsageHistory(Core.Billing.RollupGranularity.Hour, beforeMidnight.AddHours(-1), beforeMidnight.AddHours(1), "jobs");
+        Assert.Equal([new Core.Billing.UsageBucket("jobs", new DateTimeOffset(2026, 11, 30, 23, 0, 0, TimeSpan.Zero), 1)], hours.Buckets);
+        Assert.Equal(1, Assert.Single((await alpha.GetStatement(2026, 11)).Lines).Quantity);
+    }
+
     [Fact]
     public async Task Cpu_time_reported_in_milliseconds_is_charged_to_the_tenant_s_cpu_seconds_budget_once()
     {

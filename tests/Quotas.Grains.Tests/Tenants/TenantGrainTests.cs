@@ -374,7 +374,7 @@ public sealed class TenantGrainTests
     }
 
     /// <summary>
-    /// A budget's crossing is stored with the usage that made it: the tenant collected while idle and activated again,
+    /// A budget reports a crossing in the record that makes it: the tenant collected while idle and activated again,
     /// still above 80 %, does not report it a second time, and reports 95 % when that is crossed.
     /// </summary>
     [Fact]
