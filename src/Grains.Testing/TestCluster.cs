@@ -213,6 +213,11 @@ public sealed class TestCluster : IAsyncDisposable
             // A stopping silo waits this long on the silos' clock, which a manual clock only moves when told: each stop
             // would last the whole shutdown timeout (10 s). Without it a stop is not graceful (see TimeProvider).
             membership.ShutdownAnnouncementDelay = TimeSpan.Zero;
+
+            // A test that moves the clock on by seconds fires the probes of those seconds at once, and their timeouts
+            // with them, before any answer can arrive: the silos would vote each other dead and drop their grains
+            // (a parent tenant's rate window with them). Failure detection is tested on the system clock.
+            membership.MissedProbesLimit = int.MaxValue;
         }
 
         Options.ConfigureMembership?.Invoke(membership);

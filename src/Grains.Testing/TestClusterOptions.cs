@@ -26,8 +26,8 @@ public sealed class TestClusterOptions
 
     /// <summary>
     /// The silos' clock; the system clock when null. A <see cref="ManualTimeProvider"/> makes a clustered silo's stop
-    /// skip the shutdown announcement's wait, so calls in flight to a stopping silo may fail: a test of graceful stops
-    /// runs on the system clock.
+    /// skip the shutdown announcement's wait, so calls in flight to a stopping silo may fail, and turns off failure
+    /// detection (no silo is ever voted dead): tests of graceful stops and of failures run on the system clock.
     /// </summary>
     public TimeProvider? TimeProvider { get; set; }
 
