@@ -306,6 +306,8 @@ public sealed class BillingApiTests
         var tooLate = await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":5,"eventId":"late-2","occurredAt":"2026-11-30T23:59:30Z"}""")).Problem(400, "invalid_occurred_at");
         Assert.Contains("Send it without occurredAt", (string?)tooLate["detail"], StringComparison.Ordinal);
         await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":5,"eventId":"ahead-1","occurredAt":"2026-12-01T00:11:00Z"}""")).Problem(400, "invalid_occurred_at");
+        var unreadable = await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":5,"eventId":"odd-1","occurredAt":"30/11/2026 23:59"}""")).Problem(400, "malformed_request");
+        Assert.Contains("not an ISO 8601 time", (string?)unreadable["detail"], StringComparison.Ordinal);
         await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":5,"eventId":"late-2b"}""")).Ok(201);
 
         Assert.Equal(100, (long)Line(await (await tenant.GetAsync("/v1/tenants/acme/statements/2026-11")).Ok(), "jobs")["quantity"]!);

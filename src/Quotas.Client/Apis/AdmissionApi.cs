@@ -37,17 +37,24 @@ public sealed class AdmissionApi
     /// <summary>
     /// Records budget usage once per <paramref name="eventId"/>: the same event sent again is not counted again. Give
     /// the id your own system knows the event by; without one, a fresh id makes only this call's retries safe.
-    /// <paramref name="occurredAt"/>, when the usage happened, dates it in the usage history and the statements (a month
-    /// whose statement has closed is refused with <c>invalid_occurred_at</c>); the budgets count it now.
     /// </summary>
-    public Task<UsageRecord> RecordUsageAsync(
-        string tenantId, string quota, long amount, string? eventId = null, DateTimeOffset? occurredAt = null, CancellationToken cancellationToken = default)
+    public Task<UsageRecord> RecordUsageAsync(string tenantId, string quota, long amount, string? eventId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(quota);
+        return _api.SendAsync<UsageRecord>(HttpMethod.Post, Paths.Tenant(tenantId) + "/usage", new { quota, amount }, eventId ?? ApiTransport.NewIdempotencyKey(), cancellationToken);
+    }
 
-        // Sent only when given: a gateway of an earlier release refuses a field it does not know.
-        object body = occurredAt is { } at ? new { quota, amount, occurredAt = at } : new { quota, amount };
-        return _api.SendAsync<UsageRecord>(HttpMethod.Post, Paths.Tenant(tenantId) + "/usage", body, eventId ?? ApiTransport.NewIdempotencyKey(), cancellationToken);
+    /// <summary>
+    /// Records budget usage once per <paramref name="eventId"/>, dated <paramref name="occurredAt"/>, when it happened:
+    /// the usage history and the statements count it then (a month whose statement has closed is refused with
+    /// <c>invalid_occurred_at</c>); the budgets count it now.
+    /// </summary>
+    public Task<UsageRecord> RecordUsageAsync(
+        string tenantId, string quota, long amount, DateTimeOffset occurredAt, string? eventId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(quota);
+        return _api.SendAsync<UsageRecord>(
+            HttpMethod.Post, Paths.Tenant(tenantId) + "/usage", new { quota, amount, occurredAt }, eventId ?? ApiTransport.NewIdempotencyKey(), cancellationToken);
     }
 
     /// <summary>Reports the current value of a reported gauge (e.g. storage bytes in use).</summary>

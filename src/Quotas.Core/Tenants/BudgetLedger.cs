@@ -168,6 +168,9 @@ public sealed class BudgetLedger
         return forgotten;
     }
 
+    /// <summary>Whether an event of this id was counted already (a retry is answered as a duplicate, whatever it says).</summary>
+    public bool HasSeen(string eventId) => _seen?.Contains(eventId) == true;
+
     internal IEnumerable<string> SeenEventIds() => _seen?.InOrder().Select(p => p.Key) ?? [];
 
     internal IEnumerable<string> PoolChargeIds() => _poolCharges?.InOrder().Select(p => p.Key) ?? [];

@@ -252,7 +252,8 @@ public sealed partial class TenantQuotas
     /// </summary>
     public UsageRecord RecordUsage(string eventId, string quota, long amount, DateTimeOffset now, DateTimeOffset? occurredAt = null)
     {
-        var at = occurredAt is { } happened ? Metering.UsageTime(happened, now) : now;
+        // A retry of an event counted already is a duplicate even when its time could no longer be accepted.
+        var at = occurredAt is { } happened && !Budgets.HasSeen(eventId) ? Metering.UsageTime(happened, now) : now;
         var record = Budgets.RecordUsage(eventId, quota, amount, now);
         if (!record.Duplicate)
         {

@@ -93,8 +93,9 @@ internal sealed class UtilizationAlerts
     {
         for (var i = 0; limit > 0 && i < _thresholds.Length; i++)
         {
-            var threshold = (long)_thresholds[i] * limit;
-            if (before * 100 < threshold && after * 100 >= threshold)
+            // In 128 bits: a budget's consumption is not capped at its limit, and may come near long's range.
+            var threshold = (Int128)_thresholds[i] * limit;
+            if ((Int128)before * 100 < threshold && (Int128)after * 100 >= threshold)
             {
                 Feed.Add(now, kind, quota, _thresholds[i], after, limit);
             }

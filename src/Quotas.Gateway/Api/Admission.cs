@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Quotas.Core.Tenants;
 
 namespace Quotas.Gateway.Api;
@@ -27,10 +28,11 @@ public sealed record RateHitResult(string Quota, long Limit, long Remaining, dou
 
 /// <summary>
 /// Usage to record once per <paramref name="EventId"/> (or Idempotency-Key). <paramref name="OccurredAt"/>, when given, is
-/// when it happened: the usage history and the statements count it then (in a month whose statement is still open, at
-/// most 5 minutes ahead of the service's clock); the budgets count it now.
+/// when it happened (ISO 8601; without an offset, UTC): the usage history and the statements count it then (in a month
+/// whose statement is still open, at most 5 minutes ahead of the service's clock); the budgets count it now.
 /// </summary>
-public sealed record RecordUsageRequest(string Quota, long Amount, string? EventId = null, DateTimeOffset? OccurredAt = null);
+public sealed record RecordUsageRequest(
+    string Quota, long Amount, string? EventId = null, [property: JsonConverter(typeof(IsoTimeJsonConverter))] DateTimeOffset? OccurredAt = null);
 
 public sealed record ReportGaugeRequest(long Value);
 

@@ -14,8 +14,6 @@ namespace Quotas.Gateway.Endpoints;
 /// <summary>Metering and billing: a tenant's usage history, its monthly statements and its pricing plan.</summary>
 internal static class BillingEndpoints
 {
-    private static readonly string[] s_isoFormats = ["yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mmK"];
-
     public static void MapBillingEndpoints(this RouteGroupBuilder v1)
     {
         var tenant = v1.MapGroup("/tenants/{tenantId}").WithTags("Billing").RequireTenantOrAdmin();
@@ -86,7 +84,7 @@ internal static class BillingEndpoints
         }
 
         // A '+' of an offset that the client did not encode arrives as a space.
-        return DateTimeOffset.TryParseExact(value.Replace(' ', '+'), s_isoFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+        return IsoTime.TryParse(value.Replace(' ', '+'), out var time)
             ? time
             : throw new QuotaValidationException(
                 ValidationCodes.InvalidPeriod, $"{name} '{Echo(value)}' is not an ISO 8601 time: give e.g. 2026-12-01T00:00:00Z or 2026-12-01 (encode a '+' of an offset as %2B).");

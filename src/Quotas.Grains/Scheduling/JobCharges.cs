@@ -18,10 +18,12 @@ internal static class JobCharges
     /// <summary>
     /// When a job's charges are rolled up for billing: when it completed, while that month's statement is open; null
     /// (counted when the charge arrives) for a job charged after that month closed, whose pool or tenant was out of
-    /// reach until then: a closed statement does not change.
+    /// reach until then (a closed statement does not change), or one completed on a clock too far ahead.
     /// </summary>
     public static DateTimeOffset? DatedAt(JobInfo job, DateTimeOffset now) =>
-        job.CompletedAt is { } completed && completed >= Core.Billing.Metering.DatableFrom(now) ? completed : null;
+        job.CompletedAt is { } completed && completed >= Core.Billing.Metering.DatableFrom(now) && completed <= now + Core.Billing.Metering.MaxClockAhead
+            ? completed
+            : null;
 
     /// <summary>The charges, each with the event id under which the tenant counts it once.</summary>
     public static List<(string EventId, string Quota, long Amount)> Of(string poolId, JobInfo job, IReadOnlySet<string> budgets)

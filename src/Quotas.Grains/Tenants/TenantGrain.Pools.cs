@@ -53,7 +53,8 @@ public sealed partial class TenantGrain
             {
                 try
                 {
-                    QuotaMetrics.Recorded(tenant.RecordUsage(eventId, quota, amount, time.GetUtcNow(), Scheduling.JobCharges.DatedAt(job, time.GetUtcNow())));
+                    var now = time.GetUtcNow();
+                    QuotaMetrics.Recorded(tenant.RecordUsage(eventId, quota, amount, now, Scheduling.JobCharges.DatedAt(job, now)));
                 }
                 catch (QuotaValidationException e)
                 {

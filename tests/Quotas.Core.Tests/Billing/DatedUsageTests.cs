@@ -55,6 +55,18 @@ public sealed class DatedUsageTests
         Assert.False(tenant.RecordUsage("e2", "cost", 4, now).Duplicate); // the refused event id was not taken
     }
 
+    [Fact]
+    public void A_retry_of_a_counted_event_is_a_duplicate_even_once_its_time_can_no_longer_be_accepted()
+    {
+        var tenant = Tenant();
+        tenant.RecordUsage("e1", "cost", 7, s_dec1.AddMinutes(1), occurredAt: s_dec1.AddMinutes(-1));
+
+        var retried = tenant.RecordUsage("e1", "cost", 7, s_dec1.AddMinutes(10), occurredAt: s_dec1.AddMinutes(-1));
+
+        Assert.True(retried.Duplicate);
+        Assert.Equal(7, tenant.Metering!.Rollups.MonthTotals(s_dec1.AddMonths(-1), s_dec1.AddMinutes(10))["cost"]);
+    }
+
     private static TenantQuotas Tenant() =>
         new(TenantConfig.Create("acme", Tier.Basic, QuotaDefinition.Budget("cost", QuotaLimit.Hard(1_000), BudgetPeriod.Month)));
 }
