@@ -1,8 +1,10 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Grains;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.OpenApi;
 using Quotas.Contracts;
 using Quotas.Core.Billing;
 using Quotas.Core.Tenants;
@@ -17,7 +19,18 @@ internal static class BillingEndpoints
     public static void MapBillingEndpoints(this RouteGroupBuilder v1)
     {
         var tenant = v1.MapGroup("/tenants/{tenantId}").WithTags("Billing").RequireTenantOrAdmin();
-        tenant.MapGet("/usage/history", History).WithName("GetUsageHistory").ProducesProblem(StatusCodes.Status400BadRequest);
+        tenant.MapGet("/usage/history", History).WithName("GetUsageHistory").ProducesProblem(StatusCodes.Status400BadRequest)
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // A string parameter, parsed here for a clear error; the document lists the values it takes.
+                if (operation.Parameters?.FirstOrDefault(p => p.Name == "granularity") is OpenApiParameter { Schema: OpenApiSchema schema } granularity)
+                {
+                    schema.Enum = [JsonValue.Create("hour"), JsonValue.Create("day"), JsonValue.Create("month")];
+                    granularity.Description = "The buckets' size; day when left out.";
+                }
+
+                return Task.CompletedTask;
+            });
         tenant.MapGet("/statements/{month}", Statement).WithName("GetStatement").ProducesProblem(StatusCodes.Status400BadRequest);
         tenant.MapGet("/pricing-plan", GetPlan).WithName("GetPricingPlan");
 
