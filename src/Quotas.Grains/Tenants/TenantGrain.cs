@@ -1,4 +1,5 @@
 using Grains;
+using Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Quotas.Contracts;
 using Quotas.Contracts.Gateway;
@@ -40,7 +41,7 @@ public sealed partial class TenantGrain(
     {
         if (state.State.Snapshot is { } snapshot)
         {
-            _tenant = TenantQuotas.FromSnapshot(snapshot);
+            _tenant = Restore(snapshot);
             await ExpireLeasesAsync();
             try
             {
@@ -54,6 +55,25 @@ public sealed partial class TenantGrain(
 
         RegisterGrainTimer(_ => EverySecondAsync(), LeaseSweepInterval, LeaseSweepInterval);
         RefreshFromParentWhileActive();
+    }
+
+    /// <summary>
+    /// The tenant its stored snapshot describes. A snapshot that reads as JSON but cannot be restored (a version or a
+    /// setting this release refuses) is stored state that needs an operator, as a row that does not read at all: it
+    /// fails as such, not as the caller's mistake (a validation error would answer 400).
+    /// </summary>
+    private TenantQuotas Restore(TenantSnapshot snapshot)
+    {
+        try
+        {
+            return TenantQuotas.FromSnapshot(snapshot);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            throw new GrainStateSerializationException(
+                $"The stored state of tenant '{Id}' reads, but cannot be restored: {exception.Message} Fix or clear its row (grain_type '{GrainTypeName}', grain_key '{Id}').",
+                exception);
+        }
     }
 
     /// <summary>One timer for the periodic work, so that an active tenant costs one turn a second, not one per task.</summary>

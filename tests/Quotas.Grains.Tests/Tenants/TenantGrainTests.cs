@@ -374,6 +374,27 @@ public sealed class TenantGrainTests
     }
 
     /// <summary>
+    /// A stored tenant that reads as JSON but that this release cannot restore (here, a snapshot version it does not
+    /// know) fails as unreadable stored state, naming the tenant and its row, not as a mistake of the caller's.
+    /// </summary>
+    [Fact]
+    public async Task A_stored_tenant_that_cannot_be_restored_fails_as_unreadable_state_and_names_its_row()
+    {
+        var storage = TestStorage.Sqlite();
+        await using var cluster = await QuotaClusters.StartAsync(storage, time: new ManualTimeProvider());
+        var tenant = cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("restored");
+        await tenant.Create(TenantConfig.Create("restored", Tier.Basic));
+        Assert.True(await cluster.PrimarySilo.Silo.CollectIdleActivationsAsync(TimeSpan.Zero) >= 1);
+        Assert.Equal(1, await storage.ExecuteAsync(
+            "UPDATE grains_storage SET payload = replace(payload, '\"version\":1', '\"version\":99') WHERE grain_type = 'tenant' AND grain_key = 'restored'"));
+
+        var failed = await Assert.ThrowsAsync<global::Grains.Storage.GrainStateSerializationException>(() => tenant.GetStats());
+
+        Assert.Contains("tenant 'restored'", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("version 99", failed.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A budget reports a crossing in the record that makes it: the tenant collected while idle and activated again,
     /// still above 80 %, does not report it a second time, and reports 95 % when that is crossed.
     /// </summary>
