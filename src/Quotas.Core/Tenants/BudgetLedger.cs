@@ -169,7 +169,7 @@ public sealed class BudgetLedger
     }
 
     /// <summary>Whether an event of this id was counted already (a retry is answered as a duplicate, whatever it says).</summary>
-    public bool HasSeen(string eventId) => _seen?.Contains(eventId) == true;
+    public bool HasSeen(string eventId) => _seen?.Contains(eventId) == true || _poolCharges?.Contains(eventId) == true;
 
     internal IEnumerable<string> SeenEventIds() => _seen?.InOrder().Select(p => p.Key) ?? [];
 

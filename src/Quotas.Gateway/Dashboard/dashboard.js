@@ -104,11 +104,12 @@ async function stream(tenantId, state, signal) {
 }
 
 /**
- * Runs read every so many milliseconds until the signal aborts or until passes: a failure that waiting may mend is
- * shown and read is tried again; one it cannot (a 4xx) is thrown.
+ * Runs read every so many milliseconds until the signal aborts or until passes (on the monotonic clock, which a step
+ * of the wall clock does not move): a failure that waiting may mend is shown and read is tried again; one it cannot
+ * (a 4xx) is thrown.
  */
 async function every(milliseconds, signal, read, until = Infinity) {
-  while (!signal.aborted && Date.now() < until) {
+  while (!signal.aborted && performance.now() < until) {
     try {
       await read();
       showProblem(null);
@@ -144,7 +145,7 @@ async function poll(tenantId, state, signal) {
 
       cursor = page.nextCursor ?? null;
     } while (cursor !== null);
-  }, Date.now() + PollingBeforeStreamingAgainMilliseconds);
+  }, performance.now() + PollingBeforeStreamingAgainMilliseconds);
 }
 
 /**

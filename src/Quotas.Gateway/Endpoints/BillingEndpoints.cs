@@ -26,6 +26,7 @@ internal static class BillingEndpoints
                 if (operation.Parameters?.FirstOrDefault(p => p.Name == "granularity") is OpenApiParameter { Schema: OpenApiSchema schema } granularity)
                 {
                     schema.Enum = [JsonValue.Create("hour"), JsonValue.Create("day"), JsonValue.Create("month")];
+                    schema.Default = JsonValue.Create("day");
                     granularity.Description = "The buckets' size; day when left out.";
                 }
 

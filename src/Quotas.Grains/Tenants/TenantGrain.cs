@@ -58,9 +58,10 @@ public sealed partial class TenantGrain(
     }
 
     /// <summary>
-    /// The tenant its stored snapshot describes. A snapshot that reads as JSON but cannot be restored (a version or a
-    /// setting this release refuses) is stored state that needs an operator, as a row that does not read at all: it
-    /// fails as such, not as the caller's mistake (a validation error would answer 400).
+    /// The tenant its stored snapshot describes. A snapshot that reads as JSON but that this release refuses (a version
+    /// or a setting it does not accept) is stored state that needs an operator, as a row that does not read at all: it
+    /// fails as such, not as the caller's mistake (the refusal would answer 400). Anything else is a defect, and fails
+    /// as one.
     /// </summary>
     private TenantQuotas Restore(TenantSnapshot snapshot)
     {
@@ -68,10 +69,11 @@ public sealed partial class TenantGrain(
         {
             return TenantQuotas.FromSnapshot(snapshot);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (QuotaValidationException exception)
         {
             throw new GrainStateSerializationException(
-                $"The stored state of tenant '{Id}' reads, but cannot be restored: {exception.Message} Fix or clear its row (grain_type '{GrainTypeName}', grain_key '{Id}').",
+                $"The stored state of tenant '{Id}' reads, but this release refuses to restore it: {exception.Message} " +
+                $"A row written by a newer release is read by that release; otherwise repair the row (grain_type '{GrainTypeName}', grain_key '{Id}').",
                 exception);
         }
     }

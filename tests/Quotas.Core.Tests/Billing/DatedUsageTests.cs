@@ -67,6 +67,21 @@ public sealed class DatedUsageTests
         Assert.Equal(7, tenant.Metering!.Rollups.MonthTotals(s_dec1.AddMonths(-1), s_dec1.AddMinutes(10))["cost"]);
     }
 
+    [Fact]
+    public void A_pool_charge_retried_after_the_callers_events_crowded_it_out_is_a_duplicate_whatever_its_time()
+    {
+        var tenant = Tenant();
+        tenant.RecordUsage("job/pool-a/1/cost", "cost", 7, s_dec1.AddMinutes(1), occurredAt: s_dec1.AddMinutes(-1));
+        for (var i = 0; i <= BudgetLedger.RememberedEventIds; i++)
+        {
+            tenant.RecordUsage($"call-{i}", "cost", 1, s_dec1.AddMinutes(2));
+        }
+
+        var retried = tenant.RecordUsage("job/pool-a/1/cost", "cost", 7, s_dec1.AddMinutes(10), occurredAt: s_dec1.AddMinutes(-1));
+
+        Assert.True(retried.Duplicate);
+    }
+
     private static TenantQuotas Tenant() =>
         new(TenantConfig.Create("acme", Tier.Basic, QuotaDefinition.Budget("cost", QuotaLimit.Hard(1_000), BudgetPeriod.Month)));
 }
