@@ -32,11 +32,8 @@ public sealed class Metering
     /// still open (the previous month's, within <see cref="Statements.ClosingGrace"/> of its end), so that usage sent
     /// late never changes a closed statement.
     /// </summary>
-    public static DateTimeOffset DatableFrom(DateTimeOffset now)
-    {
-        var open = (now - Statements.ClosingGrace).ToUniversalTime();
-        return new DateTimeOffset(open.Year, open.Month, 1, 0, 0, 0, TimeSpan.Zero);
-    }
+    public static DateTimeOffset DatableFrom(DateTimeOffset now) =>
+        BucketIndex.StartOf(RollupGranularity.Month, BucketIndex.Of(RollupGranularity.Month, now - Statements.ClosingGrace));
 
     /// <summary>
     /// The time usage that happened at <paramref name="occurredAt"/> is rolled up at: that time (the service's clock

@@ -74,10 +74,9 @@ public sealed partial class TenantQuotas
     /// </summary>
     private string? StoredAlertKey(int slot)
     {
-        var reported = _firstRateSlot + Rates.Quotas.Count + Budgets.Quotas.Count;
         return slot < _firstRateSlot ? "gauge/" + Gauges.Quotas[slot].Name
-            : slot < reported ? null
-            : "reportedGauge/" + Reported.Quotas[slot - reported].Name;
+            : slot < FirstReportedSlot ? null
+            : "reportedGauge/" + Reported.Quotas[slot - FirstReportedSlot].Name;
     }
 
     /// <summary>Keeps of the crossings read back only those the usage is still above (the limits may have changed).</summary>
@@ -88,10 +87,9 @@ public sealed partial class TenantQuotas
             _alerts.Recheck(i, Gauges.UsageAt(i), Gauges.Quotas[i].Limit.Limit);
         }
 
-        var reported = _firstRateSlot + Rates.Quotas.Count + Budgets.Quotas.Count;
         for (var i = 0; i < Reported.Quotas.Count; i++)
         {
-            _alerts.Recheck(reported + i, Reported.ValueAt(i), Reported.Quotas[i].Limit.Limit);
+            _alerts.Recheck(FirstReportedSlot + i, Reported.ValueAt(i), Reported.Quotas[i].Limit.Limit);
         }
     }
 

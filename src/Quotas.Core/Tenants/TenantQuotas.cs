@@ -279,8 +279,7 @@ public sealed partial class TenantQuotas
         Reported.Report(quota, value);
         var index = Reported.Quotas.Select((q, i) => (q, i)).First(p => p.q.Name == quota).i;
         var definition = Reported.Quotas[index];
-        _alerts.Observe(
-            Gauges.Quotas.Count + Rates.Quotas.Count + Budgets.Quotas.Count + index, QuotaKind.ReportedGauge, definition.Name, value, definition.Limit.Limit, now);
+        _alerts.Observe(FirstReportedSlot + index, QuotaKind.ReportedGauge, definition.Name, value, definition.Limit.Limit, now);
     }
 
     public AdmissionDecision CheckReported(string quota, long additional)
@@ -394,6 +393,9 @@ public sealed partial class TenantQuotas
             _violations.Add(QuotaKind.Gauge, quota);
         }
     }
+
+    /// <summary>The alert slots: gauges from 0, then rates (<see cref="_firstRateSlot"/>), budgets, and reported gauges from here.</summary>
+    private int FirstReportedSlot => _firstRateSlot + Rates.Quotas.Count + Budgets.Quotas.Count;
 
     private void ObserveAllGauges(DateTimeOffset now)
     {

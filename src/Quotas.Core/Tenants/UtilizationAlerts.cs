@@ -78,7 +78,7 @@ internal sealed class UtilizationAlerts
         var mask = 0;
         for (var i = 0; limit > 0 && i < _thresholds.Length; i++)
         {
-            mask |= (_crossed[slot] & (1 << i)) != 0 && usage * 100 >= (long)_thresholds[i] * limit ? 1 << i : 0;
+            mask |= (_crossed[slot] & (1 << i)) != 0 && Reaches(usage, i, limit) ? 1 << i : 0;
         }
 
         _crossed[slot] = (byte)mask;
@@ -93,14 +93,18 @@ internal sealed class UtilizationAlerts
     {
         for (var i = 0; limit > 0 && i < _thresholds.Length; i++)
         {
-            // In 128 bits: a budget's consumption is not capped at its limit, and may come near long's range.
-            var threshold = (Int128)_thresholds[i] * limit;
-            if ((Int128)before * 100 < threshold && (Int128)after * 100 >= threshold)
+            if (!Reaches(before, i, limit) && Reaches(after, i, limit))
             {
                 Feed.Add(now, kind, quota, _thresholds[i], after, limit);
             }
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="usage"/> is at or above threshold <paramref name="index"/> of <paramref name="limit"/>;
+    /// in 128 bits, as a budget's consumption is not capped at its limit and may come near long's range.
+    /// </summary>
+    private bool Reaches(long usage, int index, long limit) => (Int128)usage * 100 >= (Int128)_thresholds[index] * limit;
 
     public void Observe(int slot, QuotaKind kind, string quota, long usage, long limit, DateTimeOffset now)
     {
@@ -110,7 +114,7 @@ internal sealed class UtilizationAlerts
         }
 
         var mask = _crossed is null ? 0 : _crossed[slot];
-        if (mask == 0 && usage * 100 < (long)_thresholds[0] * limit)
+        if (mask == 0 && !Reaches(usage, 0, limit))
         {
             return; // the common case: below every threshold, nothing armed to reset
         }
@@ -119,7 +123,7 @@ internal sealed class UtilizationAlerts
         for (var i = 0; i < _thresholds.Length; i++)
         {
             var bit = 1 << i;
-            var above = usage * 100 >= (long)_thresholds[i] * limit;
+            var above = Reaches(usage, i, limit);
             if (above && (mask & bit) == 0)
             {
                 mask |= bit;
