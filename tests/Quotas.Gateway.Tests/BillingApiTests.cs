@@ -298,6 +298,15 @@ public sealed class BillingApiTests
         await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":100,"eventId":"late-1","occurredAt":"2026-11-30T23:59:00Z"}""")).Ok(201);
         await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":7,"eventId":"now-1"}""")).Ok(201);
 
+        // A retry that writes the same instant with another offset is the same request; another instant is not.
+        using (var retry = await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":100,"eventId":"late-1","occurredAt":"2026-12-01T00:59:00+01:00"}"""))
+        {
+            await retry.Ok(201);
+            Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
+        }
+
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":100,"eventId":"late-1","occurredAt":"2026-11-30T23:58:00Z"}""")).Problem(422, "idempotency_key_mismatch");
+
         var hours = await (await tenant.GetAsync("/v1/tenants/acme/usage/history?granularity=hour&meter=jobs&from=2026-11-30T23:00:00Z&to=2026-12-01T01:00:00Z")).Ok();
         Assert.Equal([100L, 7L], hours["buckets"]!.AsArray().Select(b => (long)b!["amount"]!));
         Assert.Equal(100, (long)Line(await (await tenant.GetAsync("/v1/tenants/acme/statements/2026-11")).Ok(), "jobs")["quantity"]!);

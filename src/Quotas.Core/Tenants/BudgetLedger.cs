@@ -106,8 +106,22 @@ public sealed class BudgetLedger
     {
         ref var state = ref S(index);
         state.Consumed = Saturating.Add(state.Consumed, amount);
+        UpdateOverSince(index, now);
+    }
+
+    /// <summary>
+    /// Notes since when the budget is over its limit: from <paramref name="now"/> (its burst starts) when it was not,
+    /// and not at all when it is back within its limit (a limit raised since).
+    /// </summary>
+    private void UpdateOverSince(int index, DateTimeOffset now)
+    {
+        ref var state = ref S(index);
         var limit = _quotas[index].Limit;
-        if (!limit.IsUnlimited && state.Consumed > limit.Limit && state.OverSinceTicks == 0)
+        if (limit.IsUnlimited || state.Consumed <= limit.Limit)
+        {
+            state.OverSinceTicks = 0;
+        }
+        else if (state.OverSinceTicks == 0)
         {
             state.OverSinceTicks = now.UtcTicks;
         }
@@ -117,6 +131,18 @@ public sealed class BudgetLedger
     {
         Roll(index, now);
         return S(index).Consumed;
+    }
+
+    /// <summary>
+    /// The consumption of the period holding <paramref name="now"/>, after a change of the budget's limit: past a
+    /// limit lowered below it, the budget is over from <paramref name="now"/>, as it would be from the record that went
+    /// past it; within a limit raised above it, it is over no longer.
+    /// </summary>
+    internal long ConsumedUnderChangedLimit(int index, DateTimeOffset now)
+    {
+        var consumed = Consumed(index, now);
+        UpdateOverSince(index, now);
+        return consumed;
     }
 
     public DateTimeOffset PeriodEnd(int index) => new(S(index).EndTicks, TimeSpan.Zero);

@@ -58,13 +58,43 @@ public sealed partial class TenantQuotas
     /// <summary>
     /// Takes over what only memory holds from the tenant this one replaces after a configuration change: rate windows
     /// whose shape is unchanged (<see cref="RateBook.CarryOver"/>) and the alert feed. Without it a tenant whose
-    /// quotas were edited would start every window empty, and its alert history would vanish.
+    /// quotas were edited would start every window empty, and its alert history would vanish. Usage that a lowered
+    /// limit puts past a threshold is reported at <paramref name="now"/>, the time of the change.
     /// </summary>
-    public void KeepMemoryOf(TenantQuotas previous)
+    public void KeepMemoryOf(TenantQuotas previous, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(previous);
         Rates.CarryOver(previous.Rates);
         _alerts.KeepFeedOf(previous._alerts);
+        ObserveChangedLimits(previous, now);
+    }
+
+    /// <summary>
+    /// Reports the thresholds that usage already counted reaches only under the limits as now configured: otherwise a
+    /// budget lowered below its consumption would report nothing until its next period, as a budget reports only the
+    /// crossings its own records make, and a gauge nothing until its next lease or release. A budget a lowered limit
+    /// puts past it is over from now, so a soft limit's burst and grace count from the change.
+    /// </summary>
+    private void ObserveChangedLimits(TenantQuotas previous, DateTimeOffset now)
+    {
+        ObserveAllGauges(now);
+        for (var i = 0; i < Reported.Quotas.Count; i++)
+        {
+            _alerts.Observe(FirstReportedSlot + i, QuotaKind.ReportedGauge, Reported.Quotas[i].Name, Reported.ValueAt(i), Reported.Quotas[i].Limit.Limit, now);
+        }
+
+        for (var i = 0; i < Budgets.Quotas.Count; i++)
+        {
+            var name = Budgets.Quotas[i].Name;
+            var before = previous.Budgets.IndexOf(name);
+            if (!Budgets.Started(i) || before < 0)
+            {
+                continue;
+            }
+
+            var consumed = Budgets.ConsumedUnderChangedLimit(i, now);
+            _alerts.ObserveLimitChange(QuotaKind.Budget, name, consumed, previous.Budgets.Quotas[before].Limit.Limit, Budgets.Quotas[i].Limit.Limit, now);
+        }
     }
 
     /// <summary>

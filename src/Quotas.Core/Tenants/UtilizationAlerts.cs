@@ -101,6 +101,21 @@ internal sealed class UtilizationAlerts
     }
 
     /// <summary>
+    /// For usage that only grows, when its limit changed from <paramref name="before"/> to <paramref name="after"/>:
+    /// alerts for each threshold <paramref name="usage"/> reaches under the new limit and did not under the old one.
+    /// </summary>
+    public void ObserveLimitChange(QuotaKind kind, string quota, long usage, long before, long after, DateTimeOffset now)
+    {
+        for (var i = 0; after > 0 && i < _thresholds.Length; i++)
+        {
+            if (Reaches(usage, i, after) && !(before > 0 && Reaches(usage, i, before)))
+            {
+                Feed.Add(now, kind, quota, _thresholds[i], usage, after);
+            }
+        }
+    }
+
+    /// <summary>
     /// Whether <paramref name="usage"/> is at or above threshold <paramref name="index"/> of <paramref name="limit"/>;
     /// in 128 bits, as a budget's consumption is not capped at its limit and may come near long's range.
     /// </summary>

@@ -16,7 +16,10 @@ internal static class IsoTime
         DateTimeOffset.TryParseExact(value, s_formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out time);
 }
 
-/// <summary>Reads a JSON time with <see cref="IsoTime"/>; writes it in the round-trip form.</summary>
+/// <summary>
+/// Reads a JSON time with <see cref="IsoTime"/>; writes it in UTC, in the round-trip form. One instant has one written
+/// form, so a retry that gives the same time with another offset fingerprints as the same request.
+/// </summary>
 internal sealed class IsoTimeJsonConverter : JsonConverter<DateTimeOffset>
 {
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
@@ -25,5 +28,5 @@ internal sealed class IsoTimeJsonConverter : JsonConverter<DateTimeOffset>
             : throw new JsonException("The value is not an ISO 8601 time: give e.g. 2026-12-01T09:30:00Z (a time without an offset is read as UTC).");
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(value.ToString("O", CultureInfo.InvariantCulture));
+        writer.WriteStringValue(value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
 }

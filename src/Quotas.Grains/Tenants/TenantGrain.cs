@@ -461,7 +461,7 @@ public sealed partial class TenantGrain(
         var snapshot = current.ToSnapshot();
         change(snapshot);
         var updated = TenantQuotas.FromSnapshot(snapshot);
-        updated.KeepMemoryOf(current);
+        updated.KeepMemoryOf(current, time.GetUtcNow());
         await CommitAsync(updated);
     }
 

@@ -88,7 +88,7 @@ public sealed class AlertAndStatsTests
         var changed = restored.ToSnapshot();
         changed.Config = changed.Config! with { AlertThresholds = [80, 90, 95] };
         var edited = TenantQuotas.FromSnapshot(changed);
-        edited.KeepMemoryOf(restored);
+        edited.KeepMemoryOf(restored, T0);
         edited.RecordUsage("e4", "cost", 1, T0);
         Assert.Equal([80, 90], edited.Alerts.Items.Select(a => a.ThresholdPercent));
         edited.RecordUsage("e5", "cost", 4, T0);
@@ -115,6 +115,71 @@ public sealed class AlertAndStatsTests
         raised.Acquire("slots", 64, Hour, null, T0); // 160 of 200: 80 % crossed anew
 
         Assert.Equal([80, 95, 80], raised.Alerts.Items.Select(a => a.ThresholdPercent));
+    }
+
+    /// <summary>
+    /// A limit lowered under usage already counted reports the thresholds that usage now reaches, at the change: a
+    /// budget would otherwise stay silent for the rest of its period (its records report only the crossings they make),
+    /// and a gauge until its next lease. A raised limit reports nothing, and nothing is reported twice.
+    /// </summary>
+    [Fact]
+    public void A_limit_lowered_under_the_usage_reports_the_thresholds_the_usage_now_reaches_at_the_change()
+    {
+        var tenant = new TenantQuotas(TenantConfig.Create(
+            "alerts", Tier.Basic, QuotaDefinition.Budget("cost", QuotaLimit.Hard(100), BudgetPeriod.Month), QuotaDefinition.Gauge("slots", QuotaLimit.Hard(100)))
+            with { AlertThresholds = [80, 90] });
+        tenant.RecordUsage("e1", "cost", 85, T0);
+        tenant.Acquire("slots", 85, Hour, null, T0);
+        Assert.Equal([("cost", 80), ("slots", 80)], tenant.Alerts.Items.Select(a => (a.Quota, a.ThresholdPercent)));
+
+        var lowered = Edited(tenant, budget: 90, slots: 90, At(60)); // 85 of 90: 94 %
+        Assert.Equal([("slots", 90, At(60)), ("cost", 90, At(60))], lowered.Alerts.Items.Skip(2).Select(a => (a.Quota, a.ThresholdPercent, a.At)));
+        lowered.RecordUsage("e2", "cost", 1, At(120));
+        lowered.Acquire("slots", 1, Hour, null, At(120));
+        Assert.Equal(4, lowered.Alerts.Items.Count);
+
+        var raised = Edited(lowered, budget: 200, slots: 200, At(180));
+        Assert.Equal(4, raised.Alerts.Items.Count);
+    }
+
+    /// <summary>A soft budget that a lowered limit puts past it is over from the change: its burst ends an hour later.</summary>
+    [Fact]
+    public void A_soft_budget_lowered_under_its_consumption_counts_its_burst_from_the_change()
+    {
+        static TenantConfig Config(long limit) => TenantConfig.Create("alerts", Tier.Basic,
+            QuotaDefinition.Budget("cost", QuotaLimit.Soft(limit, 1_000, TimeSpan.FromHours(1), TimeSpan.Zero), BudgetPeriod.Month));
+        var tenant = new TenantQuotas(Config(100));
+        tenant.RecordUsage("e1", "cost", 85, T0);
+
+        var snapshot = tenant.ToSnapshot();
+        snapshot.Config = Config(50);
+        var lowered = TenantQuotas.FromSnapshot(snapshot);
+        lowered.KeepMemoryOf(tenant, At(60));
+
+        Assert.IsType<AdmissionDecision.Allow>(lowered.CheckBudget("cost", 1, At(60 + 3599)));
+        var refused = Assert.IsType<AdmissionDecision.Deny>(lowered.CheckBudget("cost", 1, At(60 + 3600)));
+        Assert.Equal(ReasonCodes.BudgetExhausted, refused.ReasonCode);
+
+        // Raised back above the consumption, it is within its limit again: past it later, a new burst starts then.
+        var raisedSnapshot = lowered.ToSnapshot();
+        raisedSnapshot.Config = Config(100);
+        var raised = TenantQuotas.FromSnapshot(raisedSnapshot);
+        raised.KeepMemoryOf(lowered, At(7200));
+        raised.RecordUsage("e2", "cost", 20, At(7200));
+        Assert.IsType<AdmissionDecision.Allow>(raised.CheckBudget("cost", 1, At(7200 + 3599)));
+    }
+
+    /// <summary>The tenant rebuilt with the budget "cost" and the gauge "slots" limited as given, as its grain applies new settings at <paramref name="at"/>.</summary>
+    private static TenantQuotas Edited(TenantQuotas tenant, long budget, long slots, DateTimeOffset at)
+    {
+        var snapshot = tenant.ToSnapshot();
+        snapshot.Config = snapshot.Config! with
+        {
+            Quotas = [QuotaDefinition.Budget("cost", QuotaLimit.Hard(budget), BudgetPeriod.Month), QuotaDefinition.Gauge("slots", QuotaLimit.Hard(slots))],
+        };
+        var edited = TenantQuotas.FromSnapshot(snapshot);
+        edited.KeepMemoryOf(tenant, at);
+        return edited;
     }
 
     private static long Micros(DateTimeOffset at) => (at - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
