@@ -1,4 +1,5 @@
 using Grains;
+using Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Quotas.Contracts;
 using Quotas.Contracts.Gateway;
@@ -68,7 +69,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         {
             // A pool stored whole by an earlier version: moved into entries, then the old record is cleared.
             _admission.Restore(_legacy.State.TenantLeases);
-            _scheduler = Restore(legacy);
+            _scheduler = RestoreStoredPool(legacy);
             _rebuilt = true;
             await _commit.PersistAsync();
             await _legacy.ClearStateAsync(cancellationToken);
@@ -387,7 +388,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         var stored = PoolRecords.Read(_entries.Entries);
         _admission.Restore(stored.TenantLeases);
         _owed.Restore(stored.Owed);
-        _scheduler = stored.Snapshot is null ? null : Restore(stored.Snapshot);
+        _scheduler = stored.Snapshot is null ? null : RestoreStoredPool(stored.Snapshot);
         _rebuilt = false;
 
         // Leases held for a job whose lease has ended (a crash or a failed write came before their release) go back,
@@ -403,6 +404,26 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
                     _admission.ReleaseLater(new JobId(job), tenant);
                     break;
             }
+        }
+    }
+
+    /// <summary>
+    /// The pool its stored records describe. Records that read but that this release refuses (a setting it does not
+    /// accept) are stored state that needs an operator, as records that do not read at all: they fail as such, not as
+    /// the caller's mistake (the refusal would answer 400 to every call). Anything else is a defect, and fails as one.
+    /// </summary>
+    private FairShareScheduler RestoreStoredPool(SchedulerSnapshot snapshot)
+    {
+        try
+        {
+            return Restore(snapshot);
+        }
+        catch (SchedulingException exception)
+        {
+            throw new GrainStateSerializationException(
+                $"The stored state of pool '{GetPrimaryKeyString()}' reads, but this release refuses to restore it: {exception.Message} " +
+                $"Records written by a newer release are read by that release; otherwise repair them (grain_type '{GrainTypeName}', grain_key '{GetPrimaryKeyString()}').",
+                exception);
         }
     }
 

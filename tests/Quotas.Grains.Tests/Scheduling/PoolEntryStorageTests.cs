@@ -64,6 +64,29 @@ public sealed class PoolEntryStorageTests
         Assert.Equal(before.Max(j => j.Id.Value) + 1, next.Job.Id.Value);
     }
 
+    /// <summary>
+    /// A stored pool that reads but that this release refuses to restore (here, a configuration of 0 attempts, which
+    /// it does not accept) fails as unreadable stored state, naming the pool and its rows, not as the caller's mistake.
+    /// </summary>
+    [Fact]
+    public async Task A_stored_pool_that_cannot_be_restored_fails_as_unreadable_state_and_names_its_rows()
+    {
+        var storage = TestStorage.Sqlite();
+        await using var cluster = await QuotaClusters.StartAsync(storage, time: new ManualTimeProvider());
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("refused");
+        await pool.Configure(Pools.Small("refused"));
+        await pool.Submit(Pools.Job(Pools.Alpha, "kept"));
+        Assert.True(await cluster.PrimarySilo.Silo.CollectIdleActivationsAsync(TimeSpan.Zero) >= 1);
+        Assert.Equal(1, await storage.ExecuteAsync(
+            "UPDATE grains_storage_entries SET payload = replace(payload, '\"maxAttempts\":5', '\"maxAttempts\":0') " +
+            "WHERE grain_type = 'pool' AND grain_key = 'refused' AND entry_key = 'config' AND payload LIKE '%\"maxAttempts\":5%'"));
+
+        var failed = await Assert.ThrowsAsync<GrainStateSerializationException>(() => pool.GetJob(new JobId(1)));
+
+        Assert.Contains("pool 'refused'", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxAttempts must be greater than 0", failed.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_pool_stored_whole_by_an_earlier_version_is_moved_into_entries()
     {
