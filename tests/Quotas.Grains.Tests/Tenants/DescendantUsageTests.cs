@@ -198,6 +198,58 @@ public sealed class DescendantUsageTests
         Assert.Equal(0, await RequestsCountedAsync(team));
     }
 
+    /// <summary>
+    /// A child whose parent takes none of what it owes is held from idle collection for an hour at most: the parent may
+    /// never take it (it runs an earlier release during an upgrade, say), and the stored usage goes at the child's next
+    /// activation.
+    /// </summary>
+    [Fact]
+    public async Task A_child_whose_parent_takes_nothing_of_what_it_owes_is_held_from_idle_collection_for_an_hour_at_most()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var org = await CreateAsync(cluster.GrainFactory, "org");
+        var team = await CreateAsync(cluster.GrainFactory, "org-a", parent: "org");
+        await team.RecordUsage("e1", Cpu, 6);
+        var attempted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        faults.BeforeWrite = key =>
+        {
+            if (key.GrainId.Key != "org")
+            {
+                return Task.CompletedTask;
+            }
+
+            attempted.TrySetResult();
+            throw new InvalidOperationException("injected write failure");
+        };
+        time.Advance(TimeSpan.FromSeconds(1));
+        await attempted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var owingFrom = time.GetUtcNow();
+        var silo = cluster.PrimarySilo.Silo;
+        int Tenants() => silo.ActivationCountsByType().GetValueOrDefault(TenantGrain.GrainTypeName);
+
+        // After each jump, a call waits for the turns the jump started (a re-read of the parent's quotas awaits the
+        // parent, and would still be running when collection looks) and is the child's last activity but the hold's.
+        // Collection then looks 20 s later, past its age of 10 s and before the next re-read, 30 s after the last.
+        time.AdvanceTo(owingFrom + TenantGrain.OwingHoldLimit - TimeSpan.FromMinutes(1));
+        await team.GetStats();
+        time.Advance(TimeSpan.FromSeconds(20));
+        await silo.CollectIdleActivationsAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(2, Tenants());
+
+        time.AdvanceTo(owingFrom + TenantGrain.OwingHoldLimit);
+        await team.GetStats();
+        time.Advance(TimeSpan.FromSeconds(20));
+        await silo.CollectIdleActivationsAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, Tenants());
+
+        // Activated again, it sends what it stored once the parent takes it.
+        faults.BeforeWrite = null;
+        Assert.True(await team.DeliverUsageToParent());
+        Assert.Equal(6, await SpentAsync(org));
+    }
+
     [Theory]
     [MemberData(nameof(Databases))]
     public async Task Usage_not_yet_sent_when_the_childs_silo_is_killed_goes_up_once_the_child_is_active_again(string database)
