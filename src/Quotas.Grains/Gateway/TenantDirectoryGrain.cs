@@ -5,60 +5,60 @@ namespace Quotas.Grains.Gateway;
 
 /// <summary>
 /// A sorted set of ids (tenants, pools, a pool's worker keys; see <see cref="ITenantDirectoryGrain"/>). One grain holds
-/// each set: listing is an admin operation, and a sorted set of 100,000 ids is
-/// a few megabytes; each create or delete rewrites the list (fine at admin rates, the reason not to use it per call).
+/// each set: listing is an admin operation, and a sorted set of 100,000 ids is a few megabytes. Every write stores the
+/// whole set, so changes that arrive together share one (<see cref="GroupCommit"/>): a burst of creates, or the tenants
+/// of a statements page dropping their ids at once, costs a few writes instead of one each.
 /// </summary>
 [GrainType("tenant-directory")]
-public sealed class TenantDirectoryGrain([PersistentState("directory")] IPersistentState<TenantDirectoryState> state) : Grain, ITenantDirectoryGrain
+[Reentrant]
+public sealed class TenantDirectoryGrain : Grain, ITenantDirectoryGrain
 {
+    private readonly IPersistentState<TenantDirectoryState> _state;
+    private readonly GroupCommit _commit;
     private SortedSet<string>? _ids;
 
-    private SortedSet<string> Ids => _ids ??= new SortedSet<string>(state.State.Ids, StringComparer.Ordinal);
-
-    public async Task Add(string tenantId)
+    public TenantDirectoryGrain([PersistentState("directory")] IPersistentState<TenantDirectoryState> state)
     {
-        if (Ids.Add(tenantId))
-        {
-            await PersistAsync();
-        }
+        _state = state;
+        _commit = new GroupCommit(WriteAsync, Restore);
     }
 
-    public async Task Remove(string tenantId)
-    {
-        if (Ids.Remove(tenantId))
-        {
-            await PersistAsync();
-        }
-    }
+    private SortedSet<string> Ids => _ids ??= new SortedSet<string>(_state.State.Ids, StringComparer.Ordinal);
 
-    public Task<IReadOnlyList<string>> List(string? after, int limit)
+    public Task Add(string tenantId) => Ids.Add(tenantId) ? _commit.PersistAsync() : _commit.SettledAsync();
+
+    public Task Remove(string tenantId) => Ids.Remove(tenantId) ? _commit.PersistAsync() : _commit.SettledAsync();
+
+    /// <summary>A page of the ids, as stored: a change whose write still runs is waited for, never listed ahead of it.</summary>
+    public async Task<IReadOnlyList<string>> List(string? after, int limit)
     {
+        await _commit.SettledAsync();
         IEnumerable<string> from = Ids;
         if (after is not null)
         {
             from = Ids.Max is { } max && string.CompareOrdinal(max, after) > 0 ? Ids.GetViewBetween(after, max) : [];
         }
 
-        var page = from.Where(id => id != after).Take(Math.Clamp(limit, 1, 1000)).ToList();
-        return Task.FromResult<IReadOnlyList<string>>(page);
+        return from.Where(id => id != after).Take(Math.Clamp(limit, 1, 1000)).ToList();
     }
 
-    private async Task PersistAsync()
+    private async Task WriteAsync()
     {
-        var stored = state.State.Ids;
-        state.State.Ids = [.. Ids];
+        var stored = _state.State.Ids;
+        _state.State.Ids = [.. Ids];
         try
         {
-            await state.WriteStateAsync();
+            await _state.WriteStateAsync();
         }
         catch
         {
-            // Memory must not run ahead of storage: the next call rebuilds the set from what was stored.
-            state.State.Ids = stored;
-            _ids = null;
+            _state.State.Ids = stored;
             throw;
         }
     }
+
+    /// <summary>Memory must not run ahead of storage: after a failed write the set is rebuilt from what was stored.</summary>
+    private void Restore() => _ids = null;
 }
 
 public sealed class TenantDirectoryState
