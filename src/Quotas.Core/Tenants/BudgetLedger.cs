@@ -116,15 +116,7 @@ public sealed class BudgetLedger
     private void UpdateOverSince(int index, DateTimeOffset now)
     {
         ref var state = ref S(index);
-        var limit = _quotas[index].Limit;
-        if (limit.IsUnlimited || state.Consumed <= limit.Limit)
-        {
-            state.OverSinceTicks = 0;
-        }
-        else if (state.OverSinceTicks == 0)
-        {
-            state.OverSinceTicks = now.UtcTicks;
-        }
+        state.OverSinceTicks = SoftLimitRule.OverSinceUnder(_quotas[index].Limit, state.Consumed, state.OverSinceTicks, now.UtcTicks);
     }
 
     public long Consumed(int index, DateTimeOffset now)

@@ -160,6 +160,19 @@ public sealed class LeaseBook
 
     internal long OverSinceTicks(int index) => _overSinceTicks[index];
 
+    /// <summary>
+    /// After a change of a soft limit: a gauge a lowered limit puts past it is over from <paramref name="now"/>, so its
+    /// burst and grace count from the change (renewals are refused once they end); one a raised limit puts back within
+    /// it is over no longer.
+    /// </summary>
+    internal void UpdateOverSince(int index, DateTimeOffset now)
+    {
+        if (_quotas[index].Limit.Type == LimitType.Soft)
+        {
+            _overSinceTicks[index] = SoftLimitRule.OverSinceUnder(_quotas[index].Limit, _usage[index], _overSinceTicks[index], now.UtcTicks);
+        }
+    }
+
     internal AdmissionDecision AcquireCore(int index, long amount, TimeSpan ttl, string? key, DateTimeOffset now)
     {
         var definition = _quotas[index];

@@ -58,6 +58,13 @@ internal static class SoftLimitRule
         && overSinceTicks != 0
         && nowTicks - overSinceTicks >= limit.MaxBurst.Ticks + limit.GracePeriod.Ticks;
 
+    /// <summary>
+    /// Since when usage is over <paramref name="limit"/> after the limit changed under it: from <paramref name="nowTicks"/>
+    /// (a burst starts) when it was not over before, and not at all (0) when it is within the limit now.
+    /// </summary>
+    public static long OverSinceUnder(QuotaLimit limit, long usage, long overSinceTicks, long nowTicks) =>
+        limit.IsUnlimited || usage <= limit.Limit ? 0 : overSinceTicks == 0 ? nowTicks : overSinceTicks;
+
     public static long Remaining(QuotaLimit limit, long current) =>
         limit.IsUnlimited ? QuotaLimit.UnlimitedValue : Math.Max(0, limit.Limit - current);
 }

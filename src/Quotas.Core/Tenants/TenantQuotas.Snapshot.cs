@@ -72,11 +72,16 @@ public sealed partial class TenantQuotas
     /// <summary>
     /// Reports the thresholds that usage already counted reaches only under the limits as now configured: otherwise a
     /// budget lowered below its consumption would report nothing until its next period, as a budget reports only the
-    /// crossings its own records make, and a gauge nothing until its next lease or release. A budget a lowered limit
-    /// puts past it is over from now, so a soft limit's burst and grace count from the change.
+    /// crossings its own records make, and a gauge nothing until its next lease or release. A budget or soft gauge a
+    /// lowered limit puts past it is over from now, so its burst and grace count from the change.
     /// </summary>
     private void ObserveChangedLimits(TenantQuotas previous, DateTimeOffset now)
     {
+        for (var i = 0; i < Gauges.Quotas.Count; i++)
+        {
+            Gauges.UpdateOverSince(i, now);
+        }
+
         ObserveAllGauges(now);
         for (var i = 0; i < Reported.Quotas.Count; i++)
         {

@@ -169,6 +169,24 @@ public sealed class AlertAndStatsTests
         Assert.IsType<AdmissionDecision.Allow>(raised.CheckBudget("cost", 1, At(7200 + 3599)));
     }
 
+    /// <summary>A soft gauge lowered under its usage is over from the change: its leases renew until the burst ends an hour later.</summary>
+    [Fact]
+    public void A_soft_gauge_lowered_under_its_usage_counts_its_burst_from_the_change()
+    {
+        static TenantConfig Config(long limit) => TenantConfig.Create("alerts", Tier.Basic,
+            QuotaDefinition.Gauge("slots", QuotaLimit.Soft(limit, 1_000, TimeSpan.FromHours(1), TimeSpan.Zero)));
+        var tenant = new TenantQuotas(Config(100));
+        var lease = ((AdmissionDecision.Allow)tenant.Acquire("slots", 85, TimeSpan.FromDays(1), null, T0)).LeaseId!;
+
+        var snapshot = tenant.ToSnapshot();
+        snapshot.Config = Config(50);
+        var lowered = TenantQuotas.FromSnapshot(snapshot);
+        lowered.KeepMemoryOf(tenant, At(60));
+
+        Assert.True(lowered.Renew(lease, TimeSpan.FromDays(1), At(60 + 3599)).Renewed);
+        Assert.Equal(ReasonCodes.SoftGraceExpired, lowered.Renew(lease, TimeSpan.FromDays(1), At(60 + 3600)).ReasonCode);
+    }
+
     /// <summary>The tenant rebuilt with the budget "cost" and the gauge "slots" limited as given, as its grain applies new settings at <paramref name="at"/>.</summary>
     private static TenantQuotas Edited(TenantQuotas tenant, long budget, long slots, DateTimeOffset at)
     {
