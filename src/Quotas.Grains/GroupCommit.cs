@@ -8,12 +8,16 @@ namespace Quotas.Grains;
 /// </summary>
 /// <remarks>
 /// When a write fails, <c>restore</c> puts memory back to the last stored state and every caller whose change is
-/// thereby lost (the failing batch and any batch queued behind it) gets the exception. Runs on the grain's turn-based
+/// thereby lost (the failing batch and any batch queued behind it) gets the exception. A <c>restore</c> that throws
+/// leaves memory in no known state: its owner must deactivate; the callers are answered all the same. Runs on the grain's turn-based
 /// executor, so no locks are needed.
 /// </remarks>
 internal sealed class GroupCommit(Func<Task> write, Action restore)
 {
     private TaskCompletionSource? _next;
+
+    /// <summary>The batch whose write is running; null between writes.</summary>
+    private TaskCompletionSource? _writing;
     private Task? _running;
 
     /// <summary>Completes when a write that includes the caller's change has been stored.</summary>
@@ -27,9 +31,10 @@ internal sealed class GroupCommit(Func<Task> write, Action restore)
     /// <summary>
     /// Completes once every change made so far is stored, for a call that changed nothing but answers from state a
     /// write may still be storing (a retried submission finding the job a first one created): at once when no write
-    /// runs or waits, else with the next write, failing as the changes it answers from are lost.
+    /// runs or waits, else with the write that carries the last change, failing as the changes it answers from are
+    /// lost. Starts no write of its own.
     /// </summary>
-    public Task SettledAsync() => _running is null ? Task.CompletedTask : PersistAsync();
+    public Task SettledAsync() => (_next ?? _writing)?.Task ?? Task.CompletedTask;
 
     /// <summary>Waits until no write is running (before an operation that must not overlap a write, such as a clear).</summary>
     public async Task DrainAsync()
@@ -42,26 +47,39 @@ internal sealed class GroupCommit(Func<Task> write, Action restore)
 
     private async Task RunAsync()
     {
-        // Yield once so that the calls already queued on the activation join the first batch.
-        await Task.Yield();
-        while (_next is { } batch)
+        try
         {
-            _next = null;
-            try
+            // Yield once so that the calls already queued on the activation join the first batch.
+            await Task.Yield();
+            while (_next is { } batch)
             {
-                await write();
-                batch.TrySetResult();
-            }
-            catch (Exception exception)
-            {
-                restore();
-                var lost = _next;
-                _next = null;
-                batch.TrySetException(exception);
-                lost?.TrySetException(exception);
+                (_writing, _next) = (batch, null);
+                try
+                {
+                    await write();
+                    batch.TrySetResult();
+                }
+                catch (Exception exception)
+                {
+                    var lost = _next;
+                    _next = null;
+                    try
+                    {
+                        restore();
+                    }
+                    finally
+                    {
+                        // Answered even when memory could not be put back (the owner then deactivates): a caller left
+                        // waiting would hold the activation forever.
+                        batch.TrySetException(exception);
+                        lost?.TrySetException(exception);
+                    }
+                }
             }
         }
-
-        _running = null;
+        finally
+        {
+            (_writing, _running) = (null, null);
+        }
     }
 }

@@ -15,7 +15,12 @@ public sealed class TenantDirectoryGrain : Grain, ITenantDirectoryGrain
 {
     private readonly IPersistentState<TenantDirectoryState> _state;
     private readonly GroupCommit _commit;
+
+    /// <summary>The set with every change made, stored or not.</summary>
     private SortedSet<string>? _ids;
+
+    /// <summary>The ids as last stored, in order: what a list shows and what memory goes back to after a failed write.</summary>
+    private List<string> _stored = [];
 
     public TenantDirectoryGrain([PersistentState("directory")] IPersistentState<TenantDirectoryState> state)
     {
@@ -23,36 +28,44 @@ public sealed class TenantDirectoryGrain : Grain, ITenantDirectoryGrain
         _commit = new GroupCommit(WriteAsync, Restore);
     }
 
-    private SortedSet<string> Ids => _ids ??= new SortedSet<string>(_state.State.Ids, StringComparer.Ordinal);
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _stored = [.. _state.State.Ids.Order(StringComparer.Ordinal)];
+        return Task.CompletedTask;
+    }
+
+    private SortedSet<string> Ids => _ids ??= new SortedSet<string>(_stored, StringComparer.Ordinal);
 
     public Task Add(string tenantId) => Ids.Add(tenantId) ? _commit.PersistAsync() : _commit.SettledAsync();
 
     public Task Remove(string tenantId) => Ids.Remove(tenantId) ? _commit.PersistAsync() : _commit.SettledAsync();
 
-    /// <summary>A page of the ids, as stored: a change whose write still runs is waited for, never listed ahead of it.</summary>
-    public async Task<IReadOnlyList<string>> List(string? after, int limit)
+    /// <summary>A page of the ids as stored: a change whose write has not succeeded yet is not listed.</summary>
+    public Task<IReadOnlyList<string>> List(string? after, int limit)
     {
-        await _commit.SettledAsync();
-        IEnumerable<string> from = Ids;
+        var from = 0;
         if (after is not null)
         {
-            from = Ids.Max is { } max && string.CompareOrdinal(max, after) > 0 ? Ids.GetViewBetween(after, max) : [];
+            var found = _stored.BinarySearch(after, StringComparer.Ordinal);
+            from = found >= 0 ? found + 1 : ~found;
         }
 
-        return from.Where(id => id != after).Take(Math.Clamp(limit, 1, 1000)).ToList();
+        var count = Math.Min(Math.Clamp(limit, 1, 1000), _stored.Count - from);
+        return Task.FromResult<IReadOnlyList<string>>(_stored.GetRange(from, count));
     }
 
     private async Task WriteAsync()
     {
-        var stored = _state.State.Ids;
-        _state.State.Ids = [.. Ids];
+        List<string> ids = [.. Ids];
+        _state.State.Ids = ids;
         try
         {
             await _state.WriteStateAsync();
+            _stored = ids;
         }
         catch
         {
-            _state.State.Ids = stored;
+            _state.State.Ids = _stored;
             throw;
         }
     }

@@ -57,7 +57,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         _entries = entries;
         _legacy = legacy;
         _time = time;
-        _commit = new GroupCommit(WriteAsync, RestoreStored);
+        _commit = new GroupCommit(WriteAsync, RestoreAfterFailedWrite);
         _admission = new TenantAdmission(GrainFactory, GetPrimaryKeyString(), time);
         _tiers = new TenantTiers(GrainFactory, time);
     }
@@ -382,13 +382,31 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         _owed.Stored(owedWritten);
     }
 
+    /// <summary>
+    /// After a failed write: memory goes back to the stored entries, or, when they cannot be read back, the activation
+    /// goes (memory is then in no known state), and the next call activates the pool afresh and meets the error there.
+    /// </summary>
+    private void RestoreAfterFailedWrite()
+    {
+        try
+        {
+            RestoreStored();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
     /// <summary>Puts memory back to the stored entries: on activation, and when a write failed.</summary>
     private void RestoreStored()
     {
         var stored = PoolRecords.Read(_entries.Entries);
+        var scheduler = stored.Snapshot is null ? null : RestoreStoredPool(stored.Snapshot); // first: it may refuse
         _admission.Restore(stored.TenantLeases);
         _owed.Restore(stored.Owed);
-        _scheduler = stored.Snapshot is null ? null : RestoreStoredPool(stored.Snapshot);
+        _scheduler = scheduler;
         _rebuilt = false;
 
         // Leases held for a job whose lease has ended (a crash or a failed write came before their release) go back,

@@ -24,6 +24,27 @@ public sealed class DirectoryTests
         Assert.Equal(ids.Where((_, i) => i % 2 == 0), await reopened.List(null, 1000));
     }
 
+    /// <summary>A list shows what is stored: an id whose write still runs is not listed, nor is one whose write failed, and the list waits for neither.</summary>
+    [Fact]
+    public async Task A_list_shows_the_ids_stored_and_not_one_whose_write_is_still_running()
+    {
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults);
+        var directory = cluster.GrainFactory.GetGrain<ITenantDirectoryGrain>("listed");
+        await directory.Add("stored");
+
+        var held = new HeldWrite("tenant-directory", failWith: "injected write failure");
+        faults.BeforeWrite = held.Gate;
+        var adding = directory.Add("pending");
+        await held.Entered;
+        Assert.Equal(["stored"], await directory.List(null, 10));
+        Assert.Empty(await directory.List("stored", 10));
+
+        held.Proceed();
+        await Assert.ThrowsAnyAsync<Exception>(() => adding);
+        Assert.Equal(["stored"], await directory.List(null, 10));
+    }
+
     [Fact]
     public async Task A_change_whose_write_failed_fails_its_caller_and_is_not_listed()
     {
