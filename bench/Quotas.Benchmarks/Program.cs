@@ -13,6 +13,7 @@ using Quotas.Benchmarks.Tenants;
 //                             deliveries of budget usage from children one parent takes a second, against its own RecordUsage
 //   -- child-rates             rate hits of children through their parents, against tenants without a parent
 //   -- metering-snapshot       what full usage rollups add to a busy tenant's stored write (bytes, serialization time)
+//   -- reclaim-pressure        a pool's calls while a large reclaim is pending, against the same calls without (pure logic)
 //   -- scheduling-quick        fair-share decisions of the pure logic against PriorityQueue (stopwatch)
 //   -- scheduling-ab <dir A> <dir B> [seconds]
 //                             two builds of this project in one process, alternating slices of the same cycle
@@ -42,6 +43,9 @@ switch (args)
         break;
     case ["child-rates"]:
         await ChildRateThroughput.RunAsync(Console.Out);
+        break;
+    case ["reclaim-pressure"]:
+        ReclaimPressure.Run(Console.Out);
         break;
     case ["scheduling-quick"]:
         SchedulingThroughput.Run(["--quick"]);

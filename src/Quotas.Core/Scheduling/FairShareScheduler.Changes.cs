@@ -20,6 +20,9 @@ public sealed partial class FairShareScheduler
             throw new InvalidOperationException("This scheduler was created without trackChanges; create it with trackChanges: true to take its changes.");
         }
 
+        SettleReclaim(); // what is stored is evaluated
+
+
         var jobs = new List<JobInfo>(_changedJobs.Count);
         List<JobId>? undelivered = null;
         foreach (var (job, id) in _changedJobs)

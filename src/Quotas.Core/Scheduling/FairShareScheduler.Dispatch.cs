@@ -28,7 +28,7 @@ public sealed partial class FairShareScheduler
         }
 
         RefreshKeysIfStale(now);
-        EvaluateReclaim();
+        SettleReclaim(recheckQuotas: true);
 
         var leases = new List<JobLease>();
 
@@ -244,6 +244,7 @@ public sealed partial class FairShareScheduler
     private JobLease Lease(Job job, string workerId, TimeSpan leaseTtl, DateTimeOffset now, long[] free)
     {
         var tenant = job.Tenant;
+        ReclaimLater();
         tenant.Blocked = null;
         tenant.Queue.Dequeue().InTenantQueue = false;
         LeaveQueue(job);

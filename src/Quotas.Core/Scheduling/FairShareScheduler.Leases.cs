@@ -14,7 +14,7 @@ public sealed partial class FairShareScheduler
     {
         ValidateWorker(workerId, leaseTtl);
         ArgumentNullException.ThrowIfNull(jobIds);
-        EvaluateReclaim();
+        SettleReclaim(recheckQuotas: true);
         var renewed = new List<JobId>();
         var preempt = new List<JobId>();
         var lost = new List<JobId>();
@@ -91,11 +91,6 @@ public sealed partial class FairShareScheduler
             }
         }
 
-        if (expired.Count > 0)
-        {
-            EvaluateReclaim();
-        }
-
         return leases;
     }
 
@@ -158,6 +153,7 @@ public sealed partial class FairShareScheduler
             // Requeuing on a stale report would run the job twice at once and silently end the new holder's lease.
             if (workerId is not null && !IsLeasedTo(job, workerId))
             {
+                SettleReclaim(); // the job's current holder may have a mark to come
                 return new CompleteResult(CompletionStatus.LeaseLost, job.ToInfo());
             }
 
@@ -166,7 +162,6 @@ public sealed partial class FairShareScheduler
                 Release(job, now);
                 Enqueue(job);
                 Changed(job);
-                EvaluateReclaim();
             }
 
             return new CompleteResult(CompletionStatus.Requeued, job.ToInfo());
@@ -195,11 +190,6 @@ public sealed partial class FairShareScheduler
         VectorMath.AddSaturating(tenant.ReportedUsage, usage);
         UsageHistory.Record(tenant, usage, heldFor, _config.UsageHalfLife, now);
         UpdateKey(tenant, now);
-        if (_guaranteed.Count > 0)
-        {
-            EvaluateReclaim();
-        }
-
         return new CompleteResult(CompletionStatus.Completed, job.ToInfo());
     }
 
@@ -254,6 +244,7 @@ public sealed partial class FairShareScheduler
     private void Release(Job job, DateTimeOffset now, bool updateKey = true, bool recordHistory = true)
     {
         var tenant = job.Tenant;
+        ReclaimLater();
         if (recordHistory && job.LeasedAt is { } since)
         {
             UsageHistory.Record(tenant, job.Dense, now - since, _config.UsageHalfLife, now);

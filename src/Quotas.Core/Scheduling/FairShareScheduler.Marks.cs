@@ -12,6 +12,7 @@ public sealed partial class FairShareScheduler
     /// <summary>Marks a leased job for preemption; its worker learns it at its next heartbeat.</summary>
     private void Mark(Job job)
     {
+        ReclaimLater();
         job.PreemptionRequested = true;
         job.PreemptionDelivered = false;
         VectorMath.Add(job.Tenant.Marked, job.Dense);
@@ -63,6 +64,7 @@ public sealed partial class FairShareScheduler
             return;
         }
 
+        ReclaimLater();
         VectorMath.Subtract(job.Tenant.Marked, job.Dense);
         VectorMath.Subtract(_marked, job.Dense);
         job.PreemptionRequested = false;

@@ -16,6 +16,11 @@ public sealed partial class FairShareScheduler
     /// </summary>
     public JobPage ListJobs(JobState? state, int pageSize, string? cursor = null)
     {
+        if (state is null or JobState.Leased)
+        {
+            SettleReclaim(); // only running jobs carry marks
+        }
+
         var after = JobCursor(pageSize, cursor);
         if (state == JobState.Leased)
         {

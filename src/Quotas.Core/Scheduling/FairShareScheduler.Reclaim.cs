@@ -9,17 +9,61 @@ public sealed partial class FairShareScheduler
     private Job[] _victims = [];
     private VictimKey[] _victimKeys = [];
 
+    /// <summary>True when something reclaim weighs changed since it was last evaluated (see <see cref="SettleReclaim"/>).</summary>
+    private bool _reclaimStale;
+
+    /// <summary>The answers of the tenants' quota checks the last evaluation went by, with the demand each was asked for.</summary>
+    private readonly List<(TenantState Tenant, ResourceVector Demand, bool Allowed)> _quotaAnswers = [];
+
     /// <summary>
-    /// Re-balances after any change: marks no worker has been told of are taken back and made afresh from the current
-    /// state, so a reason gone before a worker heard of it preempts nothing; a delivered mark stays, as its worker may
-    /// already be stopping the job. Then what reclaim holds for tenants below their guarantee is summed again.
+    /// Notes a change to what reclaim weighs (allocations, queues, marks, capacity, guarantees); the next call that acts
+    /// on reclaim (a lease, a heartbeat), shows a running job's mark, or takes what is to be stored evaluates it
+    /// (<see cref="SettleReclaim"/>). Changes between two such calls cost one evaluation, not one each: under a large
+    /// pending reclaim an evaluation walks thousands of running jobs, and heartbeats, the most frequent call, mostly
+    /// change nothing it weighs.
+    /// </summary>
+    private void ReclaimLater() => _reclaimStale = true;
+
+    /// <summary>
+    /// Evaluates reclaim when a change since the last evaluation may have changed its outcome. With
+    /// <paramref name="recheckQuotas"/> (leases and heartbeats, the calls that act on it), also when a tenant's quota
+    /// check, which the pool's state does not show, now answers otherwise than the evaluation went by: a tenant refused
+    /// then may try again, or one admitted then no longer.
+    /// </summary>
+    private void SettleReclaim(bool recheckQuotas = false)
+    {
+        if (_reclaimStale || (recheckQuotas && QuotaAnswersChanged()))
+        {
+            EvaluateReclaim();
+        }
+    }
+
+    private bool QuotaAnswersChanged()
+    {
+        foreach (var (tenant, demand, allowed) in _quotaAnswers)
+        {
+            if (_quotaCheck!(tenant.Id, demand) != allowed)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Re-balances: marks no worker has been told of are taken back and made afresh from the current state, so a reason
+    /// gone before a worker heard of it preempts nothing; a delivered mark stays, as its worker may already be stopping
+    /// the job. Then what reclaim holds for tenants below their guarantee is summed again.
     /// </summary>
     private void EvaluateReclaim()
     {
+        _quotaAnswers.Clear();
         TakeBackUndeliveredMarks();
         MarkForReclaim();
         SettleTakenBackMarks();
         SumProtected();
+        _reclaimStale = false; // last: the marks made and taken back on the way are this evaluation's own
     }
 
     /// <summary>
@@ -108,10 +152,15 @@ public sealed partial class FairShareScheduler
         }
 
         // A tenant whose own quotas refuse it now would not take what reclaim freed: borrowers' jobs would be stopped
-        // and the capacity held idle for it. Asked again at each evaluation, so reclaim resumes once it may try again.
-        if (_quotaCheck is not null && !_quotaCheck(tenant.Id, head.Demand))
+        // and the capacity held idle for it. Asked again at each lease and heartbeat (SettleReclaim), so reclaim resumes once it may.
+        if (_quotaCheck is not null)
         {
-            return false;
+            var allowed = _quotaCheck(tenant.Id, head.Demand);
+            _quotaAnswers.Add((tenant, head.Demand, allowed));
+            if (!allowed)
+            {
+                return false;
+            }
         }
 
         // A head its tenant could never hold is passed, as dispatch sets it aside (it may not have had the chance yet,

@@ -47,7 +47,7 @@ public sealed partial class FairShareScheduler
         ApplyTierSettings(tenant);
         UsageChanged(tenant);
         UpdateKey(tenant, now);
-        EvaluateReclaim();
+        ReclaimLater();
         return jobs.ConvertAll(job => new JobId(job.Id));
     }
 }

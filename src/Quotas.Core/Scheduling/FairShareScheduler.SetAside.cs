@@ -42,6 +42,7 @@ public sealed partial class FairShareScheduler
     /// </summary>
     private void SetAside(Job job)
     {
+        ReclaimLater();
         job.Tenant.Queue.Dequeue().InTenantQueue = false;
         job.SetAside = true;
         VectorMath.Add(job.Tenant.SetAsideDemand ??= new long[_layout.Count], job.Dense);
@@ -62,6 +63,7 @@ public sealed partial class FairShareScheduler
     /// <summary>Puts the jobs set aside back into their tenants' queues; the next lease sets aside those that still cannot run.</summary>
     private void ReturnSetAside()
     {
+        ReclaimLater();
         foreach (var job in _setAside)
         {
             job.SetAside = false;

@@ -4,6 +4,7 @@ public sealed partial class FairShareScheduler
 {
     public SchedulerSnapshot ToSnapshot()
     {
+        SettleReclaim();
         var jobs = new List<JobInfo>(_jobs.Count);
         var undelivered = new List<JobId>();
         // In id order: the table walks ids upwards.

@@ -52,6 +52,11 @@ public sealed partial class FairShareScheduler
                     $"Idempotency key '{request.IdempotencyKey}' was used for job {existing.Id} with a different demand or priority; use a new key for a new job.");
             }
 
+            if (existing.State == JobState.Leased)
+            {
+                SettleReclaim(); // a running job may have a mark to come
+            }
+
             return new SubmitResult(existing.ToInfo(), Created: false);
         }
 
@@ -91,10 +96,6 @@ public sealed partial class FairShareScheduler
         tenant.ByIdempotencyKey.Add(job.StoredIdempotencyKey, job);
         Enqueue(job);
         Changed(job);
-        if (tenant.HasGuarantee)
-        {
-            EvaluateReclaim();
-        }
 
         if (tierKnown)
         {
@@ -131,7 +132,6 @@ public sealed partial class FairShareScheduler
         }
 
         Finish(job, JobState.Cancelled, now);
-        EvaluateReclaim();
         return CancelStatus.Cancelled;
     }
 
@@ -225,6 +225,7 @@ public sealed partial class FairShareScheduler
     private void Enqueue(Job job)
     {
         var tenant = job.Tenant;
+        ReclaimLater();
         job.State = JobState.Queued;
         job.Key = JobKey.For(job.Priority, job.EnqueuedAt, _agingPerSecond, job.Id);
         tenant.Queue.Enqueue(job, job.Key);
@@ -250,6 +251,7 @@ public sealed partial class FairShareScheduler
     private void LeaveQueue(Job job)
     {
         LeaveSetAside(job);
+        ReclaimLater();
         var tenant = job.Tenant;
         tenant.QueuedCount--;
         _queuedTotal--;

@@ -25,7 +25,7 @@ public sealed partial class FairShareScheduler
         ApplyTierSettings(state);
         ReturnSetAside();
         UpdateKey(state, now);
-        EvaluateReclaim();
+        ReclaimLater();
         return true;
     }
 

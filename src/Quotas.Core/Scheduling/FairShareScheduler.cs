@@ -87,11 +87,25 @@ public sealed partial class FairShareScheduler
     /// <summary>Capacity held by leased jobs (by their demand).</summary>
     public ResourceVector Allocated => _layout.ToVector(_allocated);
 
-    public JobInfo? Get(JobId id) => _jobs.TryGetValue(id.Value, out var job) ? job.ToInfo() : null;
+    public JobInfo? Get(JobId id)
+    {
+        if (!_jobs.TryGetValue(id.Value, out var job))
+        {
+            return null;
+        }
+
+        if (job.State == JobState.Leased)
+        {
+            SettleReclaim(); // only a running job carries a mark
+        }
+
+        return job.ToInfo();
+    }
 
     /// <summary>A tenant's jobs in submission order, <paramref name="pageSize"/> at a time.</summary>
     public JobPage List(TenantId tenant, int pageSize, string? cursor = null)
     {
+        SettleReclaim();
         var after = JobCursor(pageSize, cursor);
         if (!_tenants.TryGetValue(tenant, out var state))
         {
@@ -158,7 +172,7 @@ public sealed partial class FairShareScheduler
         return new TenantUsage(tenant, _layout.ToVector(t.Allocated), t.QueuedCount, t.LeasedCount, t.CompletedCount, t.ShareKey, _layout.ToVector(t.ReportedUsage), t.Weight, t.Tier);
     }
 
-    /// <summary>Changes the pool's capacity (same resources); reclaim and the fair order are re-evaluated at once.</summary>
+    /// <summary>Changes the pool's capacity (same resources); the fair order is re-evaluated at once, reclaim by the next call that reads it.</summary>
     public void UpdateCapacity(ResourceVector capacity, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(capacity);
@@ -183,7 +197,7 @@ public sealed partial class FairShareScheduler
         _capacity = _layout.ToDense(capacity, "capacity");
         ReturnSetAside();
         RefreshAllKeys(now);
-        EvaluateReclaim();
+        ReclaimLater();
     }
 
     /// <summary>Adds or replaces a tenant's settings in this pool.</summary>
@@ -197,7 +211,7 @@ public sealed partial class FairShareScheduler
         _poolChanged = true;
         ReturnSetAside();
         UpdateKey(_tenants[share.Tenant], now);
-        EvaluateReclaim();
+        ReclaimLater();
     }
 
     /// <summary>Ends a job in terminal <paramref name="state"/> and forgets finished jobs past their retention.</summary>

@@ -61,6 +61,29 @@ public sealed class BorrowingAndReclaimTests
         Assert.Single(s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(2)).Preempt);
     }
 
+    /// <summary>
+    /// The other way: a mark made for a tenant whose quotas then refuse it is taken back at the next heartbeat, before
+    /// any worker is told, though nothing in the pool changed meanwhile.
+    /// </summary>
+    [Fact]
+    public void A_mark_no_worker_was_told_of_is_taken_back_once_the_tenant_it_was_made_for_is_refused_by_its_quotas()
+    {
+        var bMayTry = true;
+        var s = new FairShareScheduler(WorkerPool(10, Guarantee("a", 5), Guarantee("b", 5)), (tenant, _) => tenant != Id("b") || bMayTry);
+        for (var i = 0; i < 10; i++)
+        {
+            s.Submit("a", Workers(1));
+        }
+
+        var aLeases = s.Lease(Workers(10), T0, worker: "wa");
+        s.Submit("b", Workers(1), now: T0.AddSeconds(1));
+        Assert.Single(s.ListJobs(JobState.Leased, 100).Jobs, j => j.PreemptionRequested);
+
+        bMayTry = false;
+        Assert.Empty(s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(2)).Preempt);
+        Assert.DoesNotContain(s.ListJobs(JobState.Leased, 100).Jobs, j => j.PreemptionRequested);
+    }
+
     [Fact]
     public void A_guarantee_of_one_resource_is_reclaimed_for_jobs_that_also_use_another()
     {
