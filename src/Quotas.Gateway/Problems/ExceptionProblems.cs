@@ -98,7 +98,20 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
 
     // The serializer adds the path to its own messages only; a converter's message says what to send, and the path where.
     private static string WithPath(JsonException e) =>
-        e.Path is null || e.Message.Contains("Path: ", StringComparison.Ordinal) ? e.Message : $"{e.Message} Path: {e.Path}.";
+        e.Path is null || e.Message.Contains("Path: ", StringComparison.Ordinal) ? WithoutTypeName(e.Message, e.Path) : $"{e.Message} Path: {e.Path}.";
+
+    /// <summary>
+    /// The serializer's own message for a value of the wrong type names a .NET type of the service, which means nothing
+    /// to a caller: it is said in the API's terms instead, with the serializer's path and position kept.
+    /// </summary>
+    private static string WithoutTypeName(string message, string? path)
+    {
+        const string Unconvertible = "The JSON value could not be converted to ";
+        var at = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        return message.StartsWith(Unconvertible, StringComparison.Ordinal) && at >= 0
+            ? $"The value at {path} is not of the type that field takes (the route's schema in /openapi/v1.json gives each field's type).{message[at..]}"
+            : message;
+    }
 
     // The trace id is in the message itself: it is what the client reports, and logs need no request scope to show it.
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed with {Status}, trace id {TraceId}")]
