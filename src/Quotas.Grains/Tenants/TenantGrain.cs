@@ -42,6 +42,10 @@ public sealed partial class TenantGrain(
         if (state.State.Snapshot is { } snapshot)
         {
             _tenant = Restore(snapshot);
+
+            // An activation that ended in a crash may have handed its ancestors the next lease id without storing the
+            // lease: one at most, as acquires run one at a time. It is skipped, so that no lease reuses it.
+            _tenant.Gauges.RestoreSequence(snapshot.LastLeaseSequence + 1);
             await ExpireLeasesAsync();
             try
             {
@@ -482,9 +486,17 @@ public sealed partial class TenantGrain(
         }
     }
 
-    /// <summary>Puts memory back to the stored state (rate windows restart empty, as after a restart).</summary>
-    private void RestoreStored() =>
+    /// <summary>
+    /// Puts memory back to the stored state (rate windows restart empty, as after a restart). Lease ids go on from
+    /// those handed out since: the ancestors may hold, or remember as released, the id of a lease whose write failed,
+    /// and would answer a new lease under that id with what they did for the old one.
+    /// </summary>
+    private void RestoreStored()
+    {
+        var handedOut = _tenant?.Gauges.LastSequence ?? 0;
         _tenant = state.State.Snapshot is { } stored ? TenantQuotas.FromSnapshot(stored) : null;
+        _tenant?.Gauges.RestoreSequence(handedOut);
+    }
 
     private TenantQuotas Tenant() => _tenant ?? throw TenantErrors.Unknown(Id);
 }

@@ -147,6 +147,61 @@ public sealed class TenantGrainTests
         Assert.Equal(0, Tenants.Used(await child.GetStats(), "workers"));
     }
 
+    /// <summary>
+    /// A lease whose write failed in the child is not acknowledged, and its hold in the parent is released; the next
+    /// lease gets a new id, and the parent holds it (under the old id, the parent would answer from the released hold
+    /// and hold nothing, so the subtree could take more than the parent's limit).
+    /// </summary>
+    [Fact]
+    public async Task After_a_childs_lease_write_failed_its_next_lease_is_held_in_the_parent()
+    {
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults);
+        var parent = await Tenants.CreateAsync(cluster.GrainFactory, "unit", workers: 10);
+        var child = await Tenants.CreateAsync(cluster.GrainFactory, "unit-a", workers: 10, parent: "unit");
+        var sibling = await Tenants.CreateAsync(cluster.GrainFactory, "unit-b", workers: 10, parent: "unit");
+
+        faults.BeforeWrite = key => key.GrainId.Key == "unit-a" ? throw new InvalidOperationException("injected write failure") : Task.CompletedTask;
+        await Assert.ThrowsAnyAsync<Exception>(() => child.Acquire("workers", 4, TimeSpan.FromHours(1), null));
+        faults.BeforeWrite = null;
+        Assert.Equal(0, Tenants.Used(await parent.GetStats(), "workers"));
+
+        Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("workers", 4, TimeSpan.FromHours(1), null));
+        Assert.Equal(4, Tenants.Used(await parent.GetStats(), "workers"));
+        Assert.IsType<AdmissionDecision.Queue>(await sibling.Acquire("workers", 7, TimeSpan.FromHours(1), null));
+    }
+
+    /// <summary>
+    /// A child whose silo died while it stored a lease its parent already held: that lease was never acknowledged, and
+    /// the child, activated again, gives its next lease a new id, not the one the parent holds for the lost lease.
+    /// </summary>
+    [Fact]
+    public async Task A_child_activated_after_a_crash_does_not_reuse_the_id_of_a_lease_it_never_stored()
+    {
+        var options = QuotaClusters.Options(TestStorage.Sqlite());
+        var faults = new StorageFaults();
+        options.ConfigureServices = faults.Install;
+        await using (var first = await TestCluster.StartAsync(options))
+        {
+            await Tenants.CreateAsync(first.GrainFactory, "div", workers: 10);
+            var child = await Tenants.CreateAsync(first.GrainFactory, "div-a", workers: 10, parent: "div");
+            Assert.Equal("div-a:1", Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("workers", 1, TimeSpan.FromHours(1), null)).LeaseId);
+
+            var held = new HeldWrite("tenant", "div-a");
+            faults.BeforeWrite = held.Gate;
+            var lost = child.Acquire("workers", 1, TimeSpan.FromHours(1), null); // "div-a:2", held by the parent
+            await held.Entered;
+            await first.PrimarySilo.Silo.KillAsync();
+            _ = lost.ContinueWith(static t => t.Exception, TaskScheduler.Default); // fails when its call times out
+            faults.BeforeWrite = null;
+        }
+
+        await using var second = await TestCluster.StartAsync(options);
+        var again = second.GrainFactory.GetGrain<Contracts.ITenantGrain>("div-a");
+        var next = Assert.IsType<AdmissionDecision.Allow>(await again.Acquire("workers", 1, TimeSpan.FromHours(1), null));
+        Assert.NotEqual("div-a:2", next.LeaseId);
+    }
+
     [Fact]
     public async Task An_acquire_that_fails_in_a_grandparent_leaves_no_hold_in_the_parent()
     {
