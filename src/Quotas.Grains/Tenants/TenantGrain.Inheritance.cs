@@ -53,6 +53,22 @@ public sealed partial class TenantGrain
         }
     }
 
+    /// <summary>
+    /// The parent's quotas in force; null when the parent was deleted (forced, its children go on), whose last known
+    /// quotas then stay in force, as <see cref="InheritFromParentAsync"/> leaves them.
+    /// </summary>
+    private async Task<IReadOnlyList<QuotaDefinition>?> ParentQuotasIfAnyAsync(TenantId parent)
+    {
+        try
+        {
+            return await ReadParentQuotasAsync(Parent(parent), Id);
+        }
+        catch (QuotaValidationException error) when (error.Code == TenantErrors.UnknownTenant)
+        {
+            return null;
+        }
+    }
+
     private async Task<IReadOnlyList<QuotaDefinition>> ParentQuotasAsync(TenantId parent)
     {
         if (parent.Value == Id)
@@ -108,17 +124,8 @@ public sealed partial class TenantGrain
             TellChildren();
         }
 
-        IReadOnlyList<QuotaDefinition> current;
-        try
-        {
-            current = await ReadParentQuotasAsync(Parent(parent), Id).WaitAsync(cancellationToken);
-        }
-        catch (QuotaValidationException error) when (error.Code == TenantErrors.UnknownTenant)
-        {
-            return;
-        }
-
-        if (_tenant is not { } tenant || (tenant.ParentQuotas ?? []).SequenceEqual(current))
+        if (await ParentQuotasIfAnyAsync(parent).WaitAsync(cancellationToken) is not { } current
+            || _tenant is not { } tenant || (tenant.ParentQuotas ?? []).SequenceEqual(current))
         {
             return;
         }

@@ -154,11 +154,11 @@ public sealed partial class TenantGrain(
         ArgumentNullException.ThrowIfNull(quotas);
         var config = Tenant().Config with { Quotas = quotas };
         config.Validate();
-        var parentQuotas = config.ParentId is { } parent ? await ReadParentQuotasAsync(Parent(parent), Id) : null;
+        var parentQuotas = config.ParentId is { } parent ? await ParentQuotasIfAnyAsync(parent) : null;
         await RebuildAsync(snapshot =>
         {
             snapshot.Config = config;
-            snapshot.ParentQuotas = parentQuotas?.ToList();
+            snapshot.ParentQuotas = parentQuotas?.ToList() ?? snapshot.ParentQuotas;
         });
         TellChildren();
         return _tenant!.Config;

@@ -202,6 +202,23 @@ public sealed class TenantGrainTests
         Assert.NotEqual("div-a:2", next.LeaseId);
     }
 
+    /// <summary>A child goes on when its parent is deleted with force; its own quotas can still be changed.</summary>
+    [Fact]
+    public async Task A_child_whose_parent_was_deleted_can_still_have_its_quotas_changed()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var parent = await Tenants.CreateAsync(cluster.GrainFactory, "gone", workers: 5);
+        var child = await Tenants.CreateAsync(cluster.GrainFactory, "gone-a", workers: 10, parent: "gone");
+        await parent.Suspend();
+        await parent.Delete(force: true);
+
+        var updated = await child.UpdateQuotas([QuotaDefinition.Gauge("workers", QuotaLimit.Hard(3))]);
+
+        Assert.Equal(3, updated.Quotas.Single().Limit.Limit);
+        Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("workers", 2, TimeSpan.FromMinutes(5), null));
+        Assert.IsType<AdmissionDecision.Queue>(await child.Acquire("workers", 2, TimeSpan.FromMinutes(5), null));
+    }
+
     [Fact]
     public async Task An_acquire_that_fails_in_a_grandparent_leaves_no_hold_in_the_parent()
     {
