@@ -23,6 +23,10 @@ public sealed class GatewayOptions
     /// at once; one more gets 503. Each asks its tenant's grain twice per interval.</summary>
     public int MaxEventStreams { get; set; } = 1000;
 
+    /// <summary>Most event streams of one tenant this gateway holds open at once; one more gets 429, so that one
+    /// tenant cannot take every stream the gateway holds.</summary>
+    public int MaxEventStreamsPerTenant { get; set; } = 16;
+
     /// <summary>Checks the settings and says what to change.</summary>
     /// <param name="oneOfManyGateways">This gateway serves a cluster that other gateways may serve too (PostgreSQL
     /// storage, or the Gateway role). Every one of them must accept the same admin key, so a key generated per process,
@@ -60,6 +64,11 @@ public sealed class GatewayOptions
         if (MaxEventStreams is < 0 or > 100_000)
         {
             errors.Add("Quotas:Gateway:MaxEventStreams must be from 0 (no event streams) to 100000.");
+        }
+
+        if (MaxEventStreamsPerTenant is < 1 or > 100_000)
+        {
+            errors.Add("Quotas:Gateway:MaxEventStreamsPerTenant must be from 1 to 100000.");
         }
 
         return errors;

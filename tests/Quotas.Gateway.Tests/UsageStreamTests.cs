@@ -134,6 +134,34 @@ public sealed class UsageStreamTests
         await next.NextAsync(UsageEventStream.UsageEvent);
     }
 
+    /// <summary>One tenant holding its most streams gets 429 for one more; another tenant still gets its stream.</summary>
+    [Fact]
+    public async Task A_tenant_holding_its_most_streams_answers_429_while_other_tenants_still_get_theirs()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, o => (o.MaxEventStreams, o.MaxEventStreamsPerTenant) = (10, 2));
+        using var admin = server.Admin();
+        using var noisy = server.Client(await admin.CreateTenantWithKey("noisy", Quotas));
+        using var quiet = server.Client(await admin.CreateTenantWithKey("quiet", Quotas));
+        await using var first = await EventStream.OpenOkAsync(noisy, "/v1/tenants/noisy/usage/events");
+        await using var second = await EventStream.OpenOkAsync(noisy, "/v1/tenants/noisy/usage/events");
+        await first.NextAsync(UsageEventStream.UsageEvent);
+        await second.NextAsync(UsageEventStream.UsageEvent);
+
+        var refused = await Refused(noisy, "/v1/tenants/noisy/usage/events?interval=5");
+        Assert.Contains("Tenant 'noisy' already holds 2 event streams", (string?)(await refused.Problem(429, "too_many_streams_for_tenant"))["detail"], StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(5), refused.Headers.RetryAfter?.Delta);
+
+        await using var other = await EventStream.OpenOkAsync(quiet, "/v1/tenants/quiet/usage/events");
+        await other.NextAsync(UsageEventStream.UsageEvent);
+
+        var slots = server.Services.GetRequiredService<EventStreamSlots>();
+        var freed = FreedAsync(slots);
+        await first.DisposeAsync();
+        await freed;
+        await using var again = await EventStream.OpenOkAsync(noisy, "/v1/tenants/noisy/usage/events");
+        await again.NextAsync(UsageEventStream.UsageEvent);
+    }
+
     [Fact]
     public async Task The_stream_ends_cleanly_when_the_gateway_stops_so_the_stop_does_not_wait_for_it()
     {

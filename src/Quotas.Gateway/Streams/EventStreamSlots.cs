@@ -3,8 +3,9 @@ using System.Diagnostics.Metrics;
 namespace Quotas.Gateway.Streams;
 
 /// <summary>
-/// Counts the event streams this gateway holds open, up to <see cref="GatewayOptions.MaxEventStreams"/>: each stream
-/// asks its tenant's grain every interval for as long as it lasts, so their number is bounded like any other load.
+/// Counts the event streams this gateway holds open, up to <see cref="GatewayOptions.MaxEventStreams"/> and to
+/// <see cref="GatewayOptions.MaxEventStreamsPerTenant"/> of one tenant: each stream asks its tenant's grain every
+/// interval for as long as it lasts, so their number is bounded like any other load, and no tenant takes them all.
 /// Both show in <c>/metrics</c> (<c>quotas_gateway_event_streams</c>, <c>quotas_gateway_event_streams_refused_total</c>),
 /// so that an operator sees a gateway near its bound before clients fall back to polling.
 /// </summary>
@@ -13,6 +14,7 @@ internal sealed class EventStreamSlots
     public const string MeterName = "Quotas.Gateway";
 
     private readonly GatewayOptions _options;
+    private readonly Dictionary<string, int> _openPerTenant = new(StringComparer.Ordinal);
     private int _open;
     private long _refused;
 
@@ -22,7 +24,7 @@ internal sealed class EventStreamSlots
         var meter = meters.Create(MeterName);
         meter.CreateObservableGauge("quotas.gateway.event_streams", () => (long)Open, "{stream}", "Usage event streams this gateway holds open.");
         // Observed at each scrape, so that both series show from the start, at zero.
-        meter.CreateObservableCounter("quotas.gateway.event_streams.refused", () => Interlocked.Read(ref _refused), "{stream}", "Usage event streams refused because the gateway held MaxEventStreams.");
+        meter.CreateObservableCounter("quotas.gateway.event_streams.refused", () => Interlocked.Read(ref _refused), "{stream}", "Usage event streams refused because the gateway held MaxEventStreams, or the tenant MaxEventStreamsPerTenant.");
     }
 
     public int Open => Volatile.Read(ref _open);
@@ -30,20 +32,50 @@ internal sealed class EventStreamSlots
     /// <summary>Raised when a stream gives its slot back (the request ended, on whatever thread noticed it).</summary>
     public event Action? Freed;
 
-    /// <summary>A slot for one stream, or null when all are taken; disposing the slot frees it (once).</summary>
-    public IDisposable? TryTake()
+    /// <summary>
+    /// A slot for one stream of <paramref name="tenantId"/>, or null when all are taken (<paramref name="tenantFull"/>
+    /// false) or the tenant's are (true); disposing the slot frees it (once).
+    /// </summary>
+    public IDisposable? TryTake(string tenantId, out bool tenantFull)
     {
-        if (Interlocked.Increment(ref _open) > _options.MaxEventStreams)
+        lock (_openPerTenant)
         {
-            Interlocked.Decrement(ref _open);
-            Interlocked.Increment(ref _refused);
-            return null;
+            var ofTenant = _openPerTenant.GetValueOrDefault(tenantId);
+            tenantFull = ofTenant >= _options.MaxEventStreamsPerTenant;
+            if (tenantFull || _open >= _options.MaxEventStreams)
+            {
+                Interlocked.Increment(ref _refused);
+                return null;
+            }
+
+            _openPerTenant[tenantId] = ofTenant + 1;
+            Volatile.Write(ref _open, _open + 1);
         }
 
-        return new Slot(this);
+        return new Slot(this, tenantId);
     }
 
-    private sealed class Slot(EventStreamSlots owner) : IDisposable
+    private void Free(string tenantId)
+    {
+        lock (_openPerTenant)
+        {
+            var left = _openPerTenant[tenantId] - 1;
+            if (left == 0)
+            {
+                _openPerTenant.Remove(tenantId);
+            }
+            else
+            {
+                _openPerTenant[tenantId] = left;
+            }
+
+            Volatile.Write(ref _open, _open - 1);
+        }
+
+        Freed?.Invoke();
+    }
+
+    private sealed class Slot(EventStreamSlots owner, string tenantId) : IDisposable
     {
         private int _freed;
 
@@ -51,8 +83,7 @@ internal sealed class EventStreamSlots
         {
             if (Interlocked.Exchange(ref _freed, 1) == 0)
             {
-                Interlocked.Decrement(ref owner._open);
-                owner.Freed?.Invoke();
+                owner.Free(tenantId);
             }
         }
     }

@@ -37,8 +37,9 @@ internal static partial class UsageEventStream
         tenant.MapGet("/usage/events", Stream).WithName("StreamUsage")
             .WithDescription($"Server-sent events: '{UsageEvent}' (the tenant's stats) at once and every interval seconds (1 to {MaxIntervalSeconds}, " +
                 $"default {DefaultIntervalSeconds}); '{AlertEvent}' per alert, its sequence as id (send Last-Event-ID to resume); '{ErrorEvent}' (problem details) before the stream ends on a failure. " +
-                "503 when the gateway holds its most streams open (poll GET usage and alerts instead) or is stopping. The key is checked at every interval.")
+                "429 when the tenant holds its most streams open on this gateway, 503 when the gateway does (poll GET usage and alerts instead) or is stopping. The key is checked at every interval.")
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<IResult> Stream(
@@ -48,6 +49,7 @@ internal static partial class UsageEventStream
         IGrainFactory grains,
         TimeProvider time,
         EventStreamSlots slots,
+        GatewayOptions options,
         CallerResolver callers,
         IHostApplicationLifetime lifetime,
         ILoggerFactory loggers)
@@ -70,10 +72,13 @@ internal static partial class UsageEventStream
         }
 
         // The slot is taken before the tenant is read, so that what the bound keeps away includes those reads.
-        if (slots.TryTake() is not { } slot)
+        if (slots.TryTake(tenantId, out var tenantFull) is not { } slot)
         {
-            return Unavailable(context, every, "too_many_streams",
-                $"This gateway holds as many event streams open as it may; poll GET /v1/tenants/{tenantId}/usage and /alerts instead, or retry later.");
+            return tenantFull
+                ? Refused(context, every, StatusCodes.Status429TooManyRequests, ProblemTypes.QuotaExceeded, "Too many streams", "too_many_streams_for_tenant",
+                    $"Tenant '{tenantId}' already holds {options.MaxEventStreamsPerTenant} event streams open on this gateway, as many as one tenant may; close one, or poll GET /v1/tenants/{tenantId}/usage and /alerts instead.")
+                : Unavailable(context, every, "too_many_streams",
+                    $"This gateway holds as many event streams open as it may; poll GET /v1/tenants/{tenantId}/usage and /alerts instead, or retry later.");
         }
 
         // Freed when the request ends, however it ends (an unknown tenant below, or a client gone before any event).
@@ -87,10 +92,13 @@ internal static partial class UsageEventStream
     }
 
     /// <summary>A 503 whose Retry-After is the interval asked for: a client told to poll instead polls at that pace.</summary>
-    private static IResult Unavailable(HttpContext context, TimeSpan every, string code, string detail)
+    private static IResult Unavailable(HttpContext context, TimeSpan every, string code, string detail) =>
+        Refused(context, every, StatusCodes.Status503ServiceUnavailable, ProblemTypes.Unavailable, "Unavailable", code, detail);
+
+    private static IResult Refused(HttpContext context, TimeSpan every, int status, string type, string title, string code, string detail)
     {
         context.Response.Headers.RetryAfter = every.TotalSeconds.ToString(CultureInfo.InvariantCulture);
-        return Problem.Result(context, Problem.Details(context, StatusCodes.Status503ServiceUnavailable, ProblemTypes.Unavailable, "Unavailable", detail, code));
+        return Problem.Result(context, Problem.Details(context, status, type, title, detail, code));
     }
 
     private static bool TryLastEventId(HttpRequest request, out long after)
