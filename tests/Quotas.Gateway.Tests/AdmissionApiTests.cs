@@ -211,6 +211,11 @@ public sealed class AdmissionApiTests
         var replay = await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":40,"eventId":"invoice-7"}""");
         Assert.Equal(first.ToJsonString(), (await replay.Ok(201)).ToJsonString());
         Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+
+        // A sender that makes a new Idempotency-Key for each attempt: the eventId still keys the event.
+        var withNewKey = await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":40,"eventId":"invoice-7"}""", "attempt-2");
+        Assert.Equal(first.ToJsonString(), (await withNewKey.Ok(201)).ToJsonString());
+        Assert.Equal("true", withNewKey.Headers.GetValues("Idempotent-Replayed").Single());
         var changed = await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":41,"eventId":"invoice-7"}""")).Problem(422, "idempotency_key_mismatch");
         Assert.Contains("eventId 'invoice-7'", (string?)changed["detail"], StringComparison.Ordinal);
         await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"calls","amount":40,"eventId":"invoice-7"}""")).Problem(422, "idempotency_key_mismatch");

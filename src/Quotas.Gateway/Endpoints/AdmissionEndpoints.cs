@@ -91,23 +91,24 @@ internal static class AdmissionEndpoints
     }
 
     /// <summary>
-    /// Records usage once per event: the Idempotency-Key, or else the body's eventId, is kept as the request's key (the
-    /// tenant itself remembers only its last 1,024 event ids). An eventId is kept apart from header keys (and their
-    /// records, stored before eventIds were kept, stay valid): the same event sent once each way is deduped by the
-    /// tenant alone.
+    /// Records usage once per event: the body's eventId, or else the Idempotency-Key, is kept as the request's key (the
+    /// tenant itself remembers only its last 1,024 event ids). The eventId comes first, as it names the event: a sender
+    /// that makes a new header key for each attempt still gets one count per event. An eventId is kept apart from
+    /// header keys: the same event sent once each way is deduped by the tenant alone.
     /// </summary>
     private static Task<IResult> RecordUsage(HttpContext context, string tenantId, RecordUsageRequest request, IGrainFactory grains)
     {
         var header = IdempotentRequest.KeyOf(context);
         var eventId = request.EventId ?? header ?? throw new QuotaValidationException(
             ValidationCodes.InvalidEventId, $"Recording usage needs an eventId in the body or an {IdempotentRequest.Header} header, so that a retry is counted once.");
-        var named = request.EventId is null ? IdempotentRequest.Header : "eventId";
+        var byEvent = request.EventId is not null;
+        var named = byEvent ? "eventId" : IdempotentRequest.Header;
         ReservedIds.Refuse(eventId, named, ValidationCodes.InvalidEventId);
         BudgetLedger.ValidateEventId(eventId);
         return IdempotentRequest.RunAsync(
             context,
             tenantId,
-            header is null ? "usage-event" : "usage",
+            byEvent ? "usage-event" : "usage",
             request,
             async _ =>
             {
@@ -117,8 +118,8 @@ internal static class AdmissionEndpoints
                     : await tenant.RecordUsage(eventId, request.Quota, request.Amount);
                 return IdempotentRequest.Outcome.Success(StatusCodes.Status201Created, record);
             },
-            header ?? eventId,
-            header is null ? "eventId" : IdempotentRequest.Header);
+            eventId,
+            named);
     }
 
     private static async Task<IResult> Report(string tenantId, string quota, ReportGaugeRequest request, IGrainFactory grains)
