@@ -216,6 +216,19 @@ public sealed class BillingApiTests
             + "acme,2026-12-01,false,standard,EUR,jobs,1000,0,1000,0.005,1,5.00\r\n"
             + "beta,2026-12-01,false,\"tiered, \"\"gold\"\"\",JPY,monthly_fee,1,0,1,1000,1,1000\r\n",
             await csv.Content.ReadAsStringAsync());
+        Assert.Contains("Accept", csv.Headers.Vary);
+
+        // A plan's name a spreadsheet would run as a formula is written as text; JSON preferred by its q is JSON.
+        await (await admin.PutJson("/v1/tenants/beta/pricing-plan", """{"name":"=HYPERLINK(1)","currency":"JPY","monthlyFee":1000,"prices":[]}""")).Ok();
+        using var formulaRequest = new HttpRequestMessage(HttpMethod.Get, "/v1/statements/2026-12?limit=2");
+        formulaRequest.Headers.Accept.ParseAdd("text/csv");
+        using var formula = await admin.SendAsync(formulaRequest);
+        Assert.Contains("beta,2026-12-01,false,'=HYPERLINK(1),JPY,monthly_fee,", await formula.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var preferJson = new HttpRequestMessage(HttpMethod.Get, "/v1/statements/2026-12?limit=2");
+        preferJson.Headers.Accept.ParseAdd("application/json");
+        preferJson.Headers.Accept.ParseAdd("text/csv;q=0.1");
+        using var json = await admin.SendAsync(preferJson);
+        Assert.Equal("application/json", json.Content.Headers.ContentType?.MediaType);
 
         // Created again, carol starts afresh and is listed once.
         await admin.CreateTenantWithKey("carol", Budgets);

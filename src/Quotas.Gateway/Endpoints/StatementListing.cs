@@ -65,6 +65,7 @@ internal static partial class StatementListing
         }
 
         var page = Paging.Page(context, read.Select(r => r.Statement).OfType<BillingStatement>().ToList(), ids.Count == size ? ids[^1] : null);
+        context.Response.Headers.Vary = "Accept"; // one URL, JSON or CSV: a cache must keep them apart
         return StatementsCsv.Accepted(context.Request)
             ? TypedResults.Text(StatementsCsv.Write(page.Items), StatementsCsv.ContentType)
             : TypedResults.Ok(new StatementPage(page.Items, page.NextCursor, unreadable));

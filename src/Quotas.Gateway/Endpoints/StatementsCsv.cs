@@ -15,9 +15,29 @@ internal static class StatementsCsv
 
     private const string Header = "tenant_id,period_start,closed,plan,currency,meter,quantity,included,billable,unit_price,per_units,amount";
 
-    /// <summary>Whether the request asks for CSV rather than JSON.</summary>
-    public static bool Accepted(HttpRequest request) =>
-        request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals(ContentType, StringComparison.OrdinalIgnoreCase));
+    /// <summary>
+    /// Whether the request asks for CSV rather than JSON: CSV weighed (its q) at least as much as JSON, by name or by a
+    /// wildcard (<c>Accept: application/json, text/csv;q=0.1</c> gets JSON; a browser's <c>*/*</c> too).
+    /// </summary>
+    public static bool Accepted(HttpRequest request)
+    {
+        double csv = 0, json = 0;
+        foreach (var accept in request.GetTypedHeaders().Accept)
+        {
+            var weight = accept.Quality ?? 1;
+            var type = accept.MediaType.Value ?? "";
+            if (type.Equals(ContentType, StringComparison.OrdinalIgnoreCase) || type.Equals("text/*", StringComparison.OrdinalIgnoreCase))
+            {
+                csv = Math.Max(csv, weight);
+            }
+            else if (type is "*/*" or "application/*" || type.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+            {
+                json = Math.Max(json, weight);
+            }
+        }
+
+        return csv > 0 && csv >= json;
+    }
 
     public static string Write(IEnumerable<BillingStatement> statements)
     {
@@ -46,7 +66,19 @@ internal static class StatementsCsv
             .Append(amount.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture))
             .Append("\r\n");
 
-    /// <summary>A text field, quoted when it holds a comma, a quote or a line break (a plan's name may).</summary>
-    private static string Field(string? value) =>
-        value is null ? "" : value.IndexOfAny([',', '"', '\r', '\n']) < 0 ? value : '"' + value.Replace("\"", "\"\"", StringComparison.Ordinal) + '"';
+    /// <summary>
+    /// A text field, quoted when it holds a comma, a quote or a line break (a plan's name may). One that a spreadsheet
+    /// would take for a formula (it starts with =, +, -, @, a tab or a carriage return) gets a leading apostrophe, so
+    /// that opening the file runs nothing a plan's name says.
+    /// </summary>
+    private static string Field(string? value)
+    {
+        if (value is null)
+        {
+            return "";
+        }
+
+        var text = value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
+        return text.IndexOfAny([',', '"', '\r', '\n']) < 0 ? text : '"' + text.Replace("\"", "\"\"", StringComparison.Ordinal) + '"';
+    }
 }
