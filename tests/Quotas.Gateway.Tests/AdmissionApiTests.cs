@@ -216,6 +216,9 @@ public sealed class AdmissionApiTests
         var withNewKey = await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":40,"eventId":"invoice-7"}""", "attempt-2");
         Assert.Equal(first.ToJsonString(), (await withNewKey.Ok(201)).ToJsonString());
         Assert.Equal("true", withNewKey.Headers.GetValues("Idempotent-Replayed").Single());
+        var withSlash = await tenant.PostJson("/v1/tenants/acme/usage/", """{"quota":"cost","amount":40,"eventId":"invoice-7"}""");
+        await withSlash.Ok(201);
+        Assert.Equal("true", withSlash.Headers.GetValues("Idempotent-Replayed").Single()); // a trailing slash routes the same
         var changed = await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":41,"eventId":"invoice-7"}""")).Problem(422, "idempotency_key_mismatch");
         Assert.Contains("eventId 'invoice-7'", (string?)changed["detail"], StringComparison.Ordinal);
         await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"calls","amount":40,"eventId":"invoice-7"}""")).Problem(422, "idempotency_key_mismatch");

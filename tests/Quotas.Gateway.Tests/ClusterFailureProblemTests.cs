@@ -52,6 +52,24 @@ public sealed class ClusterFailureProblemTests
         Assert.IsType<InvalidOperationException>(entry.Exception);
     }
 
+    /// <summary>What may pass says when to try again: an unavailable cluster and a timeout alike; a fault does not.</summary>
+    [Theory]
+    [InlineData(503, "1")]
+    [InlineData(504, "1")]
+    [InlineData(500, null)]
+    public async Task A_failure_worth_retrying_says_when(int status, string? retryAfter)
+    {
+        using var logs = new InMemoryLoggerProvider(LogLevel.Warning);
+        var (handler, _) = Handler(logs);
+        var context = new DefaultHttpContext();
+        var failure = Failures.Select(row => (Exception)row[0]).First(e => ExceptionProblems.Map(new DefaultHttpContext(), e).Status == status);
+
+        Assert.True(await handler.TryHandleAsync(context, failure, CancellationToken.None));
+
+        Assert.Equal(status, context.Response.StatusCode);
+        Assert.Equal(retryAfter, context.Response.Headers.RetryAfter.FirstOrDefault());
+    }
+
     [Fact]
     public async Task A_client_error_is_answered_without_an_error_log()
     {

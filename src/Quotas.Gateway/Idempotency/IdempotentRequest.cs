@@ -111,8 +111,9 @@ internal static class IdempotentRequest
         return response.Location is null ? result : new WithLocation(result, response.Location);
     }
 
+    // The path without a trailing slash, which routes the same: a retry that adds one is the same request.
     private static string Fingerprint(HttpContext context, string body) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{context.Request.Method} {context.Request.Path}\n{body}")));
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{context.Request.Method} {context.Request.Path.Value?.TrimEnd('/')}\n{body}")));
 
     /// <summary>What an endpoint produced: a success with its value, or any other result (a refusal) as is.</summary>
     public sealed record Outcome(int Status, object? Value, string? Location, IResult? Other)

@@ -25,7 +25,8 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
             LogServerError(logger, exception, context.Request.Method, context.Request.Path, problem.Status ?? 500, problem.Extensions["traceId"]);
         }
 
-        if (problem.Status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
+        // A timeout is retried like an unavailable cluster (docs/api.md): it says so the same way.
+        if (problem.Status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout)
         {
             context.Response.Headers.RetryAfter = "1";
         }
