@@ -7,18 +7,25 @@ public sealed class ReportedGauges
     private readonly QuotaDefinition[] _quotas;
     private readonly long[] _values;
 
+    /// <summary>UTC ticks since when a value above its soft limit has been reported; 0 while it is not above.</summary>
+    private readonly long[] _overSinceTicks;
+
     public ReportedGauges(IReadOnlyList<QuotaDefinition> reported)
     {
         _quotas = reported.ToArray();
         _values = new long[_quotas.Length];
+        _overSinceTicks = new long[_quotas.Length];
     }
 
     public TenantStatus Status { get; set; }
 
     public IReadOnlyList<QuotaDefinition> Quotas => _quotas;
 
-    /// <summary>Sets the reported value (0 or more); reporting is a fact and is accepted whatever the status.</summary>
-    public void Report(string quota, long value)
+    /// <summary>
+    /// Sets the reported value (0 or more); reporting is a fact and is accepted whatever the status. A value above a
+    /// soft limit starts its burst at <paramref name="now"/> (unless one runs); one within the limit ends it.
+    /// </summary>
+    public void Report(string quota, long value, DateTimeOffset now)
     {
         var index = RequireQuota(quota);
         if (value is < 0 or > QuotaLimit.MaxValue)
@@ -27,10 +34,14 @@ public sealed class ReportedGauges
         }
 
         _values[index] = value;
+        UpdateOverSince(index, now);
     }
 
-    /// <summary>Would <paramref name="additional"/> more fit under the limit (the soft ceiling for soft limits)?</summary>
-    public AdmissionDecision Check(string quota, long additional)
+    /// <summary>
+    /// Would <paramref name="additional"/> more fit under the limit? A soft limit lets it up to its ceiling, for the
+    /// limit's burst from the first report above the limit; after that, only what stays within the limit.
+    /// </summary>
+    public AdmissionDecision Check(string quota, long additional, DateTimeOffset now)
     {
         var index = RequireQuota(quota);
         Guard.Amount(additional, quota);
@@ -42,12 +53,32 @@ public sealed class ReportedGauges
             return new AdmissionDecision.Deny(reason, quota, current, limit.Limit, null);
         }
 
-        return limit.IsUnlimited || current + additional <= limit.Max
+        var overSince = _overSinceTicks[index]; // a check takes nothing, so it starts no burst
+        return SoftLimitRule.Evaluate(limit, current, additional, ref overSince, now.UtcTicks) == LimitVerdict.Admit
             ? new AdmissionDecision.Allow(null, null, SoftLimitRule.Remaining(limit, current + additional))
             : new AdmissionDecision.Deny(ReasonCodes.StorageQuotaExceeded, quota, current, limit.Limit, null);
     }
 
     public long ValueAt(int index) => _values[index];
+
+    internal long OverSinceTicks(int index) => _overSinceTicks[index];
+
+    /// <summary>Since when the value is above a soft limit: from <paramref name="now"/> when it was not, not at all when it is within it.</summary>
+    internal void UpdateOverSince(int index, DateTimeOffset now) =>
+        _overSinceTicks[index] = _quotas[index].Limit.Type == LimitType.Soft
+            ? SoftLimitRule.OverSinceUnder(_quotas[index].Limit, _values[index], _overSinceTicks[index], now.UtcTicks)
+            : 0;
+
+    internal void RestoreOverSince(string quota, long ticks)
+    {
+        for (var i = 0; i < _quotas.Length; i++)
+        {
+            if (_quotas[i].Name == quota && _quotas[i].Limit.Type == LimitType.Soft)
+            {
+                _overSinceTicks[i] = ticks;
+            }
+        }
+    }
 
     internal void Restore(string quota, long value)
     {

@@ -50,6 +50,11 @@ public sealed partial class TenantQuotas
             {
                 snapshot.Reported.Add(new ReportedSnapshot(Reported.Quotas[i].Name, Reported.ValueAt(i)));
             }
+
+            if (Reported.OverSinceTicks(i) != 0)
+            {
+                (snapshot.ReportedBursts ??= []).Add(new SoftBurstSnapshot(Reported.Quotas[i].Name, new DateTimeOffset(Reported.OverSinceTicks(i), TimeSpan.Zero)));
+            }
         }
 
         return snapshot;
@@ -85,6 +90,7 @@ public sealed partial class TenantQuotas
         ObserveAllGauges(now);
         for (var i = 0; i < Reported.Quotas.Count; i++)
         {
+            Reported.UpdateOverSince(i, now);
             _alerts.Observe(FirstReportedSlot + i, QuotaKind.ReportedGauge, Reported.Quotas[i].Name, Reported.ValueAt(i), Reported.Quotas[i].Limit.Limit, now);
         }
 
@@ -175,6 +181,11 @@ public sealed partial class TenantQuotas
         foreach (var reported in snapshot.Reported)
         {
             tenant.Reported.Restore(reported.Quota, reported.Value);
+        }
+
+        foreach (var burst in snapshot.ReportedBursts ?? [])
+        {
+            tenant.Reported.RestoreOverSince(burst.Quota, burst.OverSince.UtcTicks);
         }
 
         foreach (var violation in snapshot.Violations)

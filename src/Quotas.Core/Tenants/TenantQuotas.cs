@@ -276,15 +276,15 @@ public sealed partial class TenantQuotas
 
     public void ReportGauge(string quota, long value, DateTimeOffset now)
     {
-        Reported.Report(quota, value);
+        Reported.Report(quota, value, now);
         var index = Reported.Quotas.Select((q, i) => (q, i)).First(p => p.q.Name == quota).i;
         var definition = Reported.Quotas[index];
         _alerts.Observe(FirstReportedSlot + index, QuotaKind.ReportedGauge, definition.Name, value, definition.Limit.Limit, now);
     }
 
-    public AdmissionDecision CheckReported(string quota, long additional)
+    public AdmissionDecision CheckReported(string quota, long additional, DateTimeOffset now)
     {
-        var decision = Reported.Check(quota, additional);
+        var decision = Reported.Check(quota, additional, now);
         if (!decision.IsAllowed)
         {
             _violations.Add(QuotaKind.ReportedGauge, quota);

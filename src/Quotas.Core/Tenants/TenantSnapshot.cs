@@ -23,6 +23,9 @@ public sealed class TenantSnapshot
     /// <summary>Gauges above a soft limit and since when.</summary>
     public List<SoftBurstSnapshot> SoftBursts { get; set; } = [];
 
+    /// <summary>Reported gauges above a soft limit and since when; null when none is (and in rows of earlier releases).</summary>
+    public List<SoftBurstSnapshot>? ReportedBursts { get; set; }
+
     public List<BudgetSnapshot> Budgets { get; set; } = [];
 
     /// <summary>Recently recorded usage event ids, oldest first.</summary>

@@ -428,7 +428,7 @@ public sealed partial class TenantGrain(
 
     public Task<AdmissionDecision> CheckReported(string quota, long additional)
     {
-        var decision = Tenant().CheckReported(quota, additional);
+        var decision = Tenant().CheckReported(quota, additional, time.GetUtcNow());
         QuotaMetrics.Decided("reported", decision);
         return Task.FromResult(decision);
     }

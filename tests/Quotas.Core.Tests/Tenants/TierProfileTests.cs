@@ -52,8 +52,8 @@ public sealed class TierProfileTests
     {
         var tenant = Basic("files", QuotaDefinition.Reported(QuotaNames.StorageBytes, QuotaLimit.Hard(1000)));
         tenant.ReportGauge(QuotaNames.StorageBytes, 900, T0);
-        Assert.True(tenant.CheckReported(QuotaNames.StorageBytes, 100).IsAllowed);
-        Assert.Equal(ReasonCodes.StorageQuotaExceeded, ((AdmissionDecision.Deny)tenant.CheckReported(QuotaNames.StorageBytes, 101)).ReasonCode);
+        Assert.True(tenant.CheckReported(QuotaNames.StorageBytes, 100, T0).IsAllowed);
+        Assert.Equal(ReasonCodes.StorageQuotaExceeded, ((AdmissionDecision.Deny)tenant.CheckReported(QuotaNames.StorageBytes, 101, T0)).ReasonCode);
         Assert.Equal([80], tenant.Alerts.Items.Select(a => a.ThresholdPercent));
     }
 }
