@@ -29,13 +29,13 @@ public sealed class WorkerKeyTests
 
         // Another pool's worker routes look like a pool that does not exist; admin and tenant routes are closed to it.
         await (await worker.PostJson("/v1/pools/other-pool/workers/w1/leases", Lease)).Problem(404);
-        await (await worker.GetAsync("/v1/pools/gpu-pool")).Problem(403);
+        Assert.Contains("a worker key reaches its own pool's worker routes only", (string?)(await (await worker.GetAsync("/v1/pools/gpu-pool")).Problem(403))["detail"], StringComparison.Ordinal);
         await (await worker.PostJson("/v1/tenants", """{"id":"intruder"}""")).Problem(403);
         await (await worker.GetAsync("/v1/tenants/acme")).Problem(404);
         await (await worker.PostAsync("/v1/pools/gpu-pool/worker-keys", null)).Problem(403);
 
         // A tenant key is not a worker key.
-        await (await tenant.PostJson("/v1/pools/gpu-pool/workers/w1/leases", Lease)).Problem(403);
+        Assert.Contains("needs a worker key of its pool", (string?)(await (await tenant.PostJson("/v1/pools/gpu-pool/workers/w1/leases", Lease)).Problem(403))["detail"], StringComparison.Ordinal);
 
         await (await admin.DeleteAsync($"/v1/pools/gpu-pool/worker-keys/{issued["keyId"]}")).Ok(204);
         await (await worker.PostJson("/v1/pools/gpu-pool/workers/w1/leases", Lease)).Problem(401, "unauthorized");

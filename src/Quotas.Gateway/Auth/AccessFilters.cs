@@ -76,21 +76,21 @@ public static class AccessFilters
         var tenantId = context.Request.RouteValues.TryGetValue("tenantId", out var value) ? value as string : null;
         if (access == Access.Admin && !caller.IsAdmin)
         {
-            return Problem.Forbidden(context);
+            return Problem.Forbidden(context, workerKey: caller.PoolId is not null);
         }
 
         if (access == Access.WorkerOrAdmin)
         {
             var poolId = context.Request.RouteValues.TryGetValue("poolId", out var pool) ? pool as string : null;
             return caller.IsAdmin || (poolId is not null && caller.MayWorkFor(poolId)) ? null
-                : caller.PoolId is null ? Problem.Forbidden(context)
+                : caller.PoolId is null ? Problem.Forbidden(context, workerRoute: true)
                 : Problem.NotFound(context, $"Pool '{poolId}' does not exist.");
         }
 
         // A worker key reaches its pool's worker routes (above) and nothing else, whatever a route names.
         if (caller.PoolId is not null)
         {
-            return tenantId is null ? Problem.Forbidden(context) : Problem.NotFound(context, $"Tenant '{tenantId}' does not exist.");
+            return tenantId is null ? Problem.Forbidden(context, workerKey: true) : Problem.NotFound(context, $"Tenant '{tenantId}' does not exist.");
         }
 
         if (tenantId is not null && !caller.MayAccess(tenantId))

@@ -48,9 +48,15 @@ public static class Problem
         return Result(context, Details(context, StatusCodes.Status401Unauthorized, ProblemTypes.Unauthorized, "Unauthorized", detail, "unauthorized"));
     }
 
-    public static IResult Forbidden(HttpContext context) =>
+    /// <summary>
+    /// A key that may not call the route, told which key may: <paramref name="workerRoute"/> for a pool's worker
+    /// routes (a worker key of that pool, or the admin key), else the admin key alone.
+    /// </summary>
+    public static IResult Forbidden(HttpContext context, bool workerRoute = false, bool workerKey = false) =>
         Result(context, Details(context, StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden",
-            "This route needs the admin key; a tenant key cannot call it.", "forbidden"));
+            (workerRoute ? "This route needs a worker key of its pool (POST /v1/pools/{poolId}/worker-keys) or the admin key; "
+                : "This route needs the admin key; ")
+            + (workerKey ? "a worker key reaches its own pool's worker routes only." : "a tenant key cannot call it."), "forbidden"));
 
     public static IResult Validation(HttpContext context, string code, string detail) =>
         Result(context, Details(context, StatusCodes.Status400BadRequest, ProblemTypes.Validation, "Invalid request", detail, code));
