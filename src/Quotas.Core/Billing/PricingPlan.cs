@@ -9,6 +9,9 @@ namespace Quotas.Core.Billing;
 /// </summary>
 public sealed record PricingPlan(string Name, string Currency, decimal MonthlyFee, IReadOnlyList<MeterPrice> Prices)
 {
+    /// <summary>The meter a statement's CSV gives the monthly fee's row; no priced meter may take it, or an importer could not tell the two apart.</summary>
+    public const string MonthlyFeeMeter = "monthly_fee";
+
     public const int MaxPrices = 64;
     public const int MaxNameLength = 64;
 
@@ -49,6 +52,11 @@ public sealed record PricingPlan(string Name, string Currency, decimal MonthlyFe
             if (!QuotaNames.IsValid(price.Meter))
             {
                 throw Invalid($"meter '{TenantId.Truncate(price.Meter)}' is not a budget name: use 1 to {QuotaNames.MaxLength} characters of a-z, 0-9 and '_', starting with a letter (e.g. \"cpu_ms\").");
+            }
+
+            if (price.Meter == MonthlyFeeMeter)
+            {
+                throw Invalid($"meter '{MonthlyFeeMeter}' names the plan's monthly fee in statements (its own CSV row): price the budget under another name.");
             }
 
             if (!seen.Add(price.Meter))

@@ -48,7 +48,7 @@ internal static class StatementsCsv
                 statement.Closed ? "true" : "false", Field(statement.Plan), Field(statement.Currency));
             if (statement.Plan is not null)
             {
-                Row(csv, common, "monthly_fee", 1, 0, 1, statement.MonthlyFee, 1, statement.MonthlyFee, statement.Decimals);
+                Row(csv, common, PricingPlan.MonthlyFeeMeter, 1, 0, 1, statement.MonthlyFee, 1, statement.MonthlyFee, statement.Decimals);
             }
 
             foreach (var line in statement.Lines)

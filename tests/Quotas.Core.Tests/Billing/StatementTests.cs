@@ -141,6 +141,7 @@ public sealed class StatementTests
         { s_standard with { Prices = null! }, "prices must be a list" },
         { s_standard with { Prices = [new MeterPrice("CPU", 1m)] }, "meter 'CPU' is not a budget name" },
         { s_standard with { Prices = [new MeterPrice("jobs", 1m), new MeterPrice("jobs", 2m)] }, "meter 'jobs' is priced twice" },
+        { s_standard with { Prices = [new MeterPrice("monthly_fee", 1m)] }, "meter 'monthly_fee' names the plan's monthly fee" },
         { s_standard with { Prices = [new MeterPrice("jobs", -0.01m)] }, "unitPrice of 'jobs' is -0.01" },
         { s_standard with { Prices = [new MeterPrice("jobs", 1m, Included: -1)] }, "included of 'jobs' is -1" },
         { s_standard with { Prices = [new MeterPrice("jobs", 1m, PerUnits: 0)] }, "perUnits of 'jobs' is 0" },
