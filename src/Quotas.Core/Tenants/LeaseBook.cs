@@ -16,6 +16,14 @@ public sealed class LeaseBook
     /// <summary>How many released or expired leases still answer a retried acquire with the same idempotency key.</summary>
     public const int RememberedReleases = 256;
 
+    /// <summary>
+    /// The keys of the holds a tenant makes for its descendants' leases begin with this (a character no client's key
+    /// holds). Such a hold is not remembered once it ends: only the descendant asks for it, under its own lease id, and
+    /// an id the descendant handed out but never stored (its acquire was refused above, or its write failed) may come
+    /// again; answered from the ended hold, that lease would be held nowhere.
+    /// </summary>
+    public const string HoldKeyPrefix = "\u0000child:";
+
     private readonly TenantId _tenant;
     private readonly QuotaDefinition[] _quotas;
     private readonly long[] _usage;
@@ -231,7 +239,13 @@ public sealed class LeaseBook
         LastSequence = Math.Max(LastSequence, lastSequence);
     }
 
-    internal void RestoreReleased(string key, LeaseInfo lease) => (_released ??= new(RememberedReleases)).Add(key, lease);
+    internal void RestoreReleased(string key, LeaseInfo lease)
+    {
+        if (!key.StartsWith(HoldKeyPrefix, StringComparison.Ordinal)) // one stored by an earlier release is let go
+        {
+            (_released ??= new(RememberedReleases)).Add(key, lease);
+        }
+    }
 
     internal void RestoreOverSince(string quota, long ticks)
     {
@@ -303,7 +317,7 @@ public sealed class LeaseBook
         if (lease.IdempotencyKey is not null)
         {
             _liveKeys!.Remove(lease.IdempotencyKey);
-            if (rememberKey)
+            if (rememberKey && !lease.IdempotencyKey.StartsWith(HoldKeyPrefix, StringComparison.Ordinal))
             {
                 (_released ??= new(RememberedReleases)).Add(lease.IdempotencyKey, ToInfo(lease));
             }

@@ -8,7 +8,7 @@ namespace Quotas.Core.Tenants;
 /// state. Calls taking <c>now</c> also expire due leases first, which is time passing rather than a change by the caller.</remarks>
 public sealed partial class TenantQuotas
 {
-    private const string ChildKeyPrefix = "\u0000child:";
+    private const string ChildKeyPrefix = LeaseBook.HoldKeyPrefix;
 
     /// <summary>
     /// The start of the keys under which a pool takes a tenant's leases for a job ("job/{pool}/{job}/...") and the ids

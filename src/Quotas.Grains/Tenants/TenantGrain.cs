@@ -42,10 +42,6 @@ public sealed partial class TenantGrain(
         if (state.State.Snapshot is { } snapshot)
         {
             _tenant = Restore(snapshot);
-
-            // An activation that ended in a crash may have handed its ancestors the next lease id without storing the
-            // lease: one at most, as acquires run one at a time. It is skipped, so that no lease reuses it.
-            _tenant.Gauges.RestoreSequence(snapshot.LastLeaseSequence + 1);
             await ExpireLeasesAsync();
             try
             {
@@ -488,8 +484,8 @@ public sealed partial class TenantGrain(
 
     /// <summary>
     /// Puts memory back to the stored state (rate windows restart empty, as after a restart). Lease ids go on from
-    /// those handed out since: the ancestors may hold, or remember as released, the id of a lease whose write failed,
-    /// and would answer a new lease under that id with what they did for the old one.
+    /// those handed out since, so that within an activation no id comes twice. (An id handed out but never stored may
+    /// come again in a later activation: ancestors then hold it afresh, see <see cref="LeaseBook.HoldKeyPrefix"/>.)
     /// </summary>
     private void RestoreStored()
     {
