@@ -109,7 +109,7 @@ public sealed class UsageStreamTests
         var slots = server.Services.GetRequiredService<EventStreamSlots>();
         var atStart = Metrics.Samples.Parse(await server.Client(null).GetStringAsync("/metrics"));
         Assert.Equal(1, atStart.Count("quotas_gateway_event_streams"));
-        Assert.Equal(1, atStart.Count("quotas_gateway_event_streams_refused_total"));
+        Assert.Equal(2, atStart.Count("quotas_gateway_event_streams_refused_total")); // by reason: gateway, tenant
         Assert.Equal(0, atStart.Sum("quotas_gateway_event_streams") + atStart.Sum("quotas_gateway_event_streams_refused_total"));
 
         await using var open = await EventStream.OpenOkAsync(tenant, Events + "?interval=3");
@@ -124,7 +124,8 @@ public sealed class UsageStreamTests
         await (await Refused(admin, "/v1/tenants/nobody/usage/events")).Problem(503, "too_many_streams");
         var metrics = Metrics.Samples.Parse(await server.Client(null).GetStringAsync("/metrics"));
         Assert.Equal(1, metrics.Sum("quotas_gateway_event_streams"));
-        Assert.Equal(2, metrics.Sum("quotas_gateway_event_streams_refused_total"));
+        Assert.Equal(2, metrics.Sum("quotas_gateway_event_streams_refused_total", "reason=\"gateway\""));
+        Assert.Equal(0, metrics.Sum("quotas_gateway_event_streams_refused_total", "reason=\"tenant\""));
 
         var freed = FreedAsync(slots);
         await open.DisposeAsync();
@@ -150,6 +151,8 @@ public sealed class UsageStreamTests
         var refused = await Refused(noisy, "/v1/tenants/noisy/usage/events?interval=5");
         Assert.Contains("Tenant 'noisy' already holds 2 event streams", (string?)(await refused.Problem(429, "too_many_streams_for_tenant"))["detail"], StringComparison.Ordinal);
         Assert.Equal(TimeSpan.FromSeconds(5), refused.Headers.RetryAfter?.Delta);
+        var metrics = Metrics.Samples.Parse(await server.Client(null).GetStringAsync("/metrics"));
+        Assert.Equal(1, metrics.Sum("quotas_gateway_event_streams_refused_total", "reason=\"tenant\""));
 
         await using var other = await EventStream.OpenOkAsync(quiet, "/v1/tenants/quiet/usage/events");
         await other.NextAsync(UsageEventStream.UsageEvent);

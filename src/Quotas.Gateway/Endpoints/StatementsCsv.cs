@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 using Quotas.Core.Billing;
 
 namespace Quotas.Gateway.Endpoints;
@@ -16,27 +17,45 @@ internal static class StatementsCsv
     private const string Header = "tenant_id,period_start,closed,plan,currency,meter,quantity,included,billable,unit_price,per_units,amount";
 
     /// <summary>
-    /// Whether the request asks for CSV rather than JSON: CSV weighed (its q) at least as much as JSON, by name or by a
-    /// wildcard (<c>Accept: application/json, text/csv;q=0.1</c> gets JSON; a browser's <c>*/*</c> too).
+    /// Whether the request asks for CSV rather than JSON: a range that names CSV (<c>text/csv</c> or <c>text/*</c>)
+    /// weighs it at least as much as JSON, each weighed by its most specific range of <c>Accept</c> (RFC 9110).
+    /// <c>application/json, text/csv;q=0.1</c> gets JSON, as do a browser's <c>*/*</c> and <c>text/csv;q=0, text/*</c>.
     /// </summary>
     public static bool Accepted(HttpRequest request)
     {
-        double csv = 0, json = 0;
-        foreach (var accept in request.GetTypedHeaders().Accept)
+        var accept = request.GetTypedHeaders().Accept;
+        var csv = Weight(accept, "text", "csv", anyCounts: false);
+        return csv > 0 && csv >= Weight(accept, "application", "json", anyCounts: true);
+    }
+
+    /// <summary>
+    /// The q of the most specific range that matches type/subtype (exact, then type/*, then */* when
+    /// <paramref name="anyCounts"/>); 0 when none does.
+    /// </summary>
+    private static double Weight(IList<MediaTypeHeaderValue> accept, string type, string subtype, bool anyCounts)
+    {
+        double? exact = null, ofType = null, any = null;
+        foreach (var range in accept)
         {
-            var weight = accept.Quality ?? 1;
-            var type = accept.MediaType.Value ?? "";
-            if (type.Equals(ContentType, StringComparison.OrdinalIgnoreCase) || type.Equals("text/*", StringComparison.OrdinalIgnoreCase))
+            var weight = range.Quality ?? 1;
+            if (range.MatchesAllTypes)
             {
-                csv = Math.Max(csv, weight);
+                any = Math.Max(any ?? 0, weight);
             }
-            else if (type is "*/*" or "application/*" || type.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+            else if (range.Type.Equals(type, StringComparison.OrdinalIgnoreCase))
             {
-                json = Math.Max(json, weight);
+                if (range.MatchesAllSubTypes)
+                {
+                    ofType = Math.Max(ofType ?? 0, weight);
+                }
+                else if (range.SubType.Equals(subtype, StringComparison.OrdinalIgnoreCase))
+                {
+                    exact = Math.Max(exact ?? 0, weight);
+                }
             }
         }
 
-        return csv > 0 && csv >= json;
+        return exact ?? ofType ?? (anyCounts ? any : null) ?? 0;
     }
 
     public static string Write(IEnumerable<BillingStatement> statements)

@@ -16,7 +16,8 @@ internal sealed class EventStreamSlots
     private readonly GatewayOptions _options;
     private readonly Dictionary<string, int> _openPerTenant = new(StringComparer.Ordinal);
     private int _open;
-    private long _refused;
+    private long _refusedForGateway;
+    private long _refusedForTenant;
 
     public EventStreamSlots(GatewayOptions options, IMeterFactory meters)
     {
@@ -24,7 +25,15 @@ internal sealed class EventStreamSlots
         var meter = meters.Create(MeterName);
         meter.CreateObservableGauge("quotas.gateway.event_streams", () => (long)Open, "{stream}", "Usage event streams this gateway holds open.");
         // Observed at each scrape, so that both series show from the start, at zero.
-        meter.CreateObservableCounter("quotas.gateway.event_streams.refused", () => Interlocked.Read(ref _refused), "{stream}", "Usage event streams refused because the gateway held MaxEventStreams, or the tenant MaxEventStreamsPerTenant.");
+        meter.CreateObservableCounter(
+            "quotas.gateway.event_streams.refused",
+            () => new[]
+            {
+                new Measurement<long>(Interlocked.Read(ref _refusedForGateway), new KeyValuePair<string, object?>("reason", "gateway")),
+                new Measurement<long>(Interlocked.Read(ref _refusedForTenant), new KeyValuePair<string, object?>("reason", "tenant")),
+            },
+            "{stream}",
+            "Usage event streams refused: reason gateway when the gateway held MaxEventStreams, tenant when the tenant held MaxEventStreamsPerTenant.");
     }
 
     public int Open => Volatile.Read(ref _open);
@@ -44,7 +53,7 @@ internal sealed class EventStreamSlots
             tenantFull = ofTenant >= _options.MaxEventStreamsPerTenant;
             if (tenantFull || _open >= _options.MaxEventStreams)
             {
-                Interlocked.Increment(ref _refused);
+                Interlocked.Increment(ref tenantFull ? ref _refusedForTenant : ref _refusedForGateway);
                 return null;
             }
 
