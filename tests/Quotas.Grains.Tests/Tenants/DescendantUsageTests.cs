@@ -165,19 +165,7 @@ public sealed class DescendantUsageTests
         Assert.True((await team.CheckRate("requests", 1)).Allowed); // in memory only: gone if the activation is collected
 
         // The parent cannot store what it is sent; the child's tick has sent (and started to hold) once it tried.
-        var attempted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        faults.BeforeWrite = key =>
-        {
-            if (key.GrainId.Key != "org")
-            {
-                return Task.CompletedTask;
-            }
-
-            attempted.TrySetResult();
-            throw new InvalidOperationException("injected write failure");
-        };
-        time.Advance(TimeSpan.FromSeconds(1));
-        await attempted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await ParentRefusesWritesAsync(faults, time);
 
         time.Advance(TimeSpan.FromSeconds(20));
         await cluster.PrimarySilo.Silo.CollectIdleActivationsAsync(TimeSpan.FromSeconds(10));
@@ -216,19 +204,7 @@ public sealed class DescendantUsageTests
             with { ParentId = TenantId.Parse("org") });
         await team.RecordUsage("e1", Cpu, 6);
         Assert.True((await team.CheckRate("daily", 1)).Allowed); // in memory only: gone if the activation is collected
-        var attempted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        faults.BeforeWrite = key =>
-        {
-            if (key.GrainId.Key != "org")
-            {
-                return Task.CompletedTask;
-            }
-
-            attempted.TrySetResult();
-            throw new InvalidOperationException("injected write failure");
-        };
-        time.Advance(TimeSpan.FromSeconds(1));
-        await attempted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await ParentRefusesWritesAsync(faults, time);
         var owingFrom = time.GetUtcNow();
 
         // After each jump a call waits for the turns the jump started and is the child's last activity but the hold's:
@@ -268,6 +244,24 @@ public sealed class DescendantUsageTests
         faults.BeforeWrite = null;
         Assert.True(await team.DeliverUsageToParent());
         Assert.Equal(6, await SpentAsync(org));
+    }
+
+    /// <summary>Makes the parent "org" fail every write, and moves the clock on until the child's tick has tried to send to it.</summary>
+    private static async Task ParentRefusesWritesAsync(StorageFaults faults, ManualTimeProvider time)
+    {
+        var attempted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        faults.BeforeWrite = key =>
+        {
+            if (key.GrainId.Key != "org")
+            {
+                return Task.CompletedTask;
+            }
+
+            attempted.TrySetResult();
+            throw new InvalidOperationException("injected write failure");
+        };
+        time.Advance(TimeSpan.FromSeconds(1));
+        await attempted.Task.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     private static async Task<long> DailyCountedAsync(ITenantGrain tenant) =>
