@@ -5,9 +5,14 @@ public sealed partial class FairShareScheduler
     /// <summary>Queued jobs of one tenant looked at to size what reclaim holds for it (see <see cref="DemandThatFitsInOrder"/>).</summary>
     private const int MaxJobsReclaimedFor = 256;
 
-    // The candidates of MarkVictims and their sort keys, kept between evaluations so that marking allocates nothing.
+    // Every leased job in the order reclaim marks them, with the sort keys, as of _leasedChanges = _victimOrderOf: sorted
+    // again only when the leased jobs changed, as a job's key does not change while it runs. Under a pending reclaim
+    // every change re-evaluates it, and sorting thousands of running jobs each time was most of the evaluation.
     private Job[] _victims = [];
     private VictimKey[] _victimKeys = [];
+    private int _victimCount;
+    private long _leasedChanges;
+    private long _victimOrderOf = -1;
 
     /// <summary>True when something reclaim weighs changed since it was last evaluated (see <see cref="SettleReclaim"/>).</summary>
     private bool _reclaimStale;
@@ -264,54 +269,57 @@ public sealed partial class FairShareScheduler
 
     private void MarkVictims(Span<long> need, TenantState? exclude)
     {
-        // Only jobs on borrowed capacity can ever be marked (marking more only makes that rarer), so the others are
-        // left out before the sort: while a need cannot be met, every evaluation would otherwise sort every running job.
-        var count = 0;
-        foreach (var job in _leased)
+        // In order, each job checked as it comes: marking one only makes the next less likely to run on borrowed
+        // capacity, and a need only shrinks, so this marks what filtering first and sorting the rest would.
+        SortLeasedIfChanged();
+        for (var v = 0; v < _victimCount; v++)
         {
-            if (!job.PreemptionRequested && job.Tenant != exclude && Helps(job, need) && RunsOnBorrowedCapacity(job))
+            var job = _victims[v];
+            if (job.PreemptionRequested || job.Tenant == exclude || !Helps(job, need) || !RunsOnBorrowedCapacity(job))
             {
-                if (count == _victims.Length)
-                {
-                    Array.Resize(ref _victims, Math.Max(16, count * 2));
-                    Array.Resize(ref _victimKeys, _victims.Length);
-                }
+                continue;
+            }
 
-                _victimKeys[count] = new VictimKey(job.Priority, job.LeasedAt!.Value.UtcTicks, job.Id);
-                _victims[count++] = job;
+            Mark(job);
+            for (var i = 0; i < need.Length; i++)
+            {
+                need[i] = Math.Max(0, need[i] - job.Dense[i]);
+            }
+
+            if (!VectorMath.AnyPositive(need))
+            {
+                return;
             }
         }
+    }
 
-        // Sorted by keys copied out of the jobs: a comparison reads no job record (under a large pending reclaim every
-        // evaluation sorts thousands of them).
-        Array.Sort(_victimKeys, _victims, 0, count);
-        try
+    /// <summary>Puts every leased job in the order reclaim marks them, unless none was leased or released since the last time.</summary>
+    private void SortLeasedIfChanged()
+    {
+        if (_victimOrderOf == _leasedChanges)
         {
-            for (var v = 0; v < count; v++)
-            {
-                var job = _victims[v];
-                if (!Helps(job, need) || !RunsOnBorrowedCapacity(job))
-                {
-                    continue;
-                }
-
-                Mark(job);
-                for (var i = 0; i < need.Length; i++)
-                {
-                    need[i] = Math.Max(0, need[i] - job.Dense[i]);
-                }
-
-                if (!VectorMath.AnyPositive(need))
-                {
-                    return;
-                }
-            }
+            return;
         }
-        finally
+
+        // Sorted by keys copied out of the jobs: a comparison reads no job record. The order is used only while no job
+        // was leased or released since, so every job in it still runs (a finished job's record is reused).
+        Array.Clear(_victims, 0, _victimCount);
+        _victimCount = _leased.Count;
+        if (_victims.Length < _victimCount)
         {
-            // The arrays are kept for the next evaluation, not the jobs: a finished job's record is reused.
-            Array.Clear(_victims, 0, count);
+            _victims = new Job[Math.Max(16, _victimCount * 2)];
+            _victimKeys = new VictimKey[_victims.Length];
         }
+
+        for (var v = 0; v < _victimCount; v++)
+        {
+            var job = _leased[v];
+            _victims[v] = job;
+            _victimKeys[v] = new VictimKey(job.Priority, job.LeasedAt!.Value.UtcTicks, job.Id);
+        }
+
+        Array.Sort(_victimKeys, _victims, 0, _victimCount);
+        _victimOrderOf = _leasedChanges;
     }
 
     private static bool Helps(Job job, ReadOnlySpan<long> need)

@@ -273,6 +273,7 @@ public sealed partial class FairShareScheduler
     {
         job.LeasedIndex = _leased.Count;
         _leased.Add(job);
+        _leasedChanges++;
     }
 
     private void RemoveLeased(Job job)
@@ -283,6 +284,7 @@ public sealed partial class FairShareScheduler
         last.LeasedIndex = index;
         _leased.RemoveAt(_leased.Count - 1);
         job.LeasedIndex = -1;
+        _leasedChanges++;
     }
 
     private TenantState GetOrAddTenant(TenantId id)
