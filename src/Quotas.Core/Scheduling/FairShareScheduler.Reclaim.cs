@@ -5,14 +5,16 @@ public sealed partial class FairShareScheduler
     /// <summary>Queued jobs of one tenant looked at to size what reclaim holds for it (see <see cref="DemandThatFitsInOrder"/>).</summary>
     private const int MaxJobsReclaimedFor = 256;
 
-    // Every leased job in the order reclaim marks them, with the sort keys, as of _leasedChanges = _victimOrderOf: sorted
-    // again only when the leased jobs changed, as a job's key does not change while it runs. Under a pending reclaim
-    // every change re-evaluates it, and sorting thousands of running jobs each time was most of the evaluation.
+    // The jobs MarkVictims walks, in the order reclaim marks them, with their sort keys (see VictimOrder). When
+    // _victimOrderOf = _leasedChanges they are every leased job, kept from an earlier evaluation: a job's key does not
+    // change while it runs. Under a pending reclaim every change re-evaluates it, and sorting thousands of running jobs
+    // each time was most of the evaluation.
     private Job[] _victims = [];
     private VictimKey[] _victimKeys = [];
     private int _victimCount;
     private long _leasedChanges;
     private long _victimOrderOf = -1;
+    private long _leasedChangesAtLastEvaluation = -1;
 
     /// <summary>True when something reclaim weighs changed since it was last evaluated (see <see cref="SettleReclaim"/>).</summary>
     private bool _reclaimStale;
@@ -68,6 +70,7 @@ public sealed partial class FairShareScheduler
         MarkForReclaim();
         SettleTakenBackMarks();
         SumProtected();
+        _leasedChangesAtLastEvaluation = _leasedChanges;
         _reclaimStale = false; // last: the marks made and taken back on the way are this evaluation's own
     }
 
@@ -271,7 +274,7 @@ public sealed partial class FairShareScheduler
     {
         // In order, each job checked as it comes: marking one only makes the next less likely to run on borrowed
         // capacity, and a need only shrinks, so this marks what filtering first and sorting the rest would.
-        SortLeasedIfChanged();
+        PutVictimsInOrder(need, exclude);
         for (var v = 0; v < _victimCount; v++)
         {
             var job = _victims[v];
@@ -293,33 +296,43 @@ public sealed partial class FairShareScheduler
         }
     }
 
-    /// <summary>Puts every leased job in the order reclaim marks them, unless none was leased or released since the last time.</summary>
-    private void SortLeasedIfChanged()
+    /// <summary>
+    /// Puts the jobs MarkVictims walks in the order reclaim marks them. While no job is leased or released between
+    /// evaluations, that is every leased job, sorted once and kept. While jobs are, a kept order would be sorted again
+    /// at each evaluation: then it is only the jobs that could be marked now (on borrowed capacity, helping the need),
+    /// sorted afresh, usually far fewer.
+    /// </summary>
+    private void PutVictimsInOrder(ReadOnlySpan<long> need, TenantState? exclude)
     {
         if (_victimOrderOf == _leasedChanges)
         {
             return;
         }
 
-        // Sorted by keys copied out of the jobs: a comparison reads no job record. The order is used only while no job
-        // was leased or released since, so every job in it still runs (a finished job's record is reused).
-        Array.Clear(_victims, 0, _victimCount);
-        _victimCount = _leased.Count;
-        if (_victims.Length < _victimCount)
-        {
-            _victims = new Job[Math.Max(16, _victimCount * 2)];
-            _victimKeys = new VictimKey[_victims.Length];
-        }
+        var every = _leasedChangesAtLastEvaluation == _leasedChanges;
 
-        for (var v = 0; v < _victimCount; v++)
+        // Sorted by keys copied out of the jobs: a comparison reads no job record. A kept order is used only while no
+        // job was leased or released since, so every job in it still runs (a finished job's record is reused).
+        Array.Clear(_victims, 0, _victimCount);
+        _victimCount = 0;
+        foreach (var job in _leased)
         {
-            var job = _leased[v];
-            _victims[v] = job;
-            _victimKeys[v] = new VictimKey(job.Priority, job.LeasedAt!.Value.UtcTicks, job.Id);
+            if (every || (!job.PreemptionRequested && job.Tenant != exclude && Helps(job, need) && RunsOnBorrowedCapacity(job)))
+            {
+                if (_victimCount == _victims.Length)
+                {
+                    Array.Resize(ref _victims, Math.Max(16, _victimCount * 2));
+                    Array.Resize(ref _victimKeys, _victims.Length);
+                }
+
+                // A leased job always has its lease time; a stored one without is taken as the oldest lease.
+                _victimKeys[_victimCount] = new VictimKey(job.Priority, job.LeasedAt?.UtcTicks ?? 0, job.Id);
+                _victims[_victimCount++] = job;
+            }
         }
 
         Array.Sort(_victimKeys, _victims, 0, _victimCount);
-        _victimOrderOf = _leasedChanges;
+        _victimOrderOf = every ? _leasedChanges : -1;
     }
 
     private static bool Helps(Job job, ReadOnlySpan<long> need)
