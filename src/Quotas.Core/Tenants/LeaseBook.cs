@@ -239,13 +239,7 @@ public sealed class LeaseBook
         LastSequence = Math.Max(LastSequence, lastSequence);
     }
 
-    internal void RestoreReleased(string key, LeaseInfo lease)
-    {
-        if (!key.StartsWith(HoldKeyPrefix, StringComparison.Ordinal)) // one stored by an earlier release is let go
-        {
-            (_released ??= new(RememberedReleases)).Add(key, lease);
-        }
-    }
+    internal void RestoreReleased(string key, LeaseInfo lease) => RememberReleased(key, lease); // a hold stored by an earlier release is let go
 
     internal void RestoreOverSince(string quota, long ticks)
     {
@@ -317,10 +311,19 @@ public sealed class LeaseBook
         if (lease.IdempotencyKey is not null)
         {
             _liveKeys!.Remove(lease.IdempotencyKey);
-            if (rememberKey && !lease.IdempotencyKey.StartsWith(HoldKeyPrefix, StringComparison.Ordinal))
+            if (rememberKey)
             {
-                (_released ??= new(RememberedReleases)).Add(lease.IdempotencyKey, ToInfo(lease));
+                RememberReleased(lease.IdempotencyKey, ToInfo(lease));
             }
+        }
+    }
+
+    /// <summary>Remembers a released lease under its key, unless the key is a hold's (<see cref="HoldKeyPrefix"/>).</summary>
+    private void RememberReleased(string key, LeaseInfo lease)
+    {
+        if (!key.StartsWith(HoldKeyPrefix, StringComparison.Ordinal))
+        {
+            (_released ??= new(RememberedReleases)).Add(key, lease);
         }
     }
 

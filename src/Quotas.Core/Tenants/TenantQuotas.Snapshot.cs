@@ -104,14 +104,14 @@ public sealed partial class TenantQuotas
             }
 
             var consumed = Budgets.ConsumedUnderChangedLimit(i, now);
-            _alerts.ObserveLimitChange(QuotaKind.Budget, name, consumed, previous.Budgets.Quotas[before].Limit.Limit, Budgets.Quotas[i].Limit.Limit, now);
+            _alerts.ObserveChange(QuotaKind.Budget, name, consumed, previous.Budgets.Quotas[before].Limit.Limit, consumed, Budgets.Quotas[i].Limit.Limit, now);
         }
     }
 
     /// <summary>
     /// The key under which a slot's crossed thresholds are stored: its kind and quota name, for the gauges and reported
     /// gauges, whose usage is stored with them; none for a rate, whose window starts empty after a restart and so
-    /// re-arms its thresholds by itself, or a budget, which needs no bits (<see cref="UtilizationAlerts.ObserveIncrease"/>).
+    /// re-arms its thresholds by itself, or a budget, which needs no bits (<see cref="UtilizationAlerts.ObserveChange"/>).
     /// </summary>
     private string? StoredAlertKey(int slot)
     {

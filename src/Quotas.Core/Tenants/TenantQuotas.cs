@@ -269,7 +269,7 @@ public sealed partial class TenantQuotas
     }
 
     private void ObserveBudget(int index, UsageRecord record, long amount, DateTimeOffset now) =>
-        _alerts.ObserveIncrease(QuotaKind.Budget, Budgets.Quotas[index].Name, record.Consumed - amount, record.Consumed, record.Limit, now);
+        _alerts.ObserveChange(QuotaKind.Budget, Budgets.Quotas[index].Name, record.Consumed - amount, record.Limit, record.Consumed, record.Limit, now);
 
     /// <summary>Forgets charges of pool jobs that their pool will not send again (see <see cref="BudgetLedger"/>).</summary>
     public int ForgetPoolCharges(IEnumerable<string> eventIds) => Budgets.ForgetPoolCharges(eventIds);

@@ -4,7 +4,7 @@ namespace Quotas.Core.Tenants;
 /// <remarks>
 /// State is one bit per (quota, threshold), for usage that goes up and down (gauges, reported gauges, rate windows). The
 /// tenant stores the bits of the gauges with their usage (<see cref="Crossed"/>), so a tenant collected while idle, or
-/// moved, does not alert again for a crossing it reported. A budget needs no bits (<see cref="ObserveIncrease"/>).
+/// moved, does not alert again for a crossing it reported. A budget needs no bits (<see cref="ObserveChange"/>).
 /// </remarks>
 internal sealed class UtilizationAlerts
 {
@@ -85,32 +85,18 @@ internal sealed class UtilizationAlerts
     }
 
     /// <summary>
-    /// For usage that only grows (a budget within its period): alerts for each threshold that <paramref name="after"/>
-    /// reaches and <paramref name="before"/> did not. Each crossing is one change, so it needs no state: nothing to
-    /// store, and a new period's first crossing is reported however the last period ended.
+    /// For usage that only grows (a budget within its period), on a change from <paramref name="usageBefore"/> of
+    /// <paramref name="limitBefore"/> to <paramref name="usageAfter"/> of <paramref name="limitAfter"/> (a record, or a
+    /// changed limit): alerts for each threshold reached after and not before. Each crossing is one change, so it needs
+    /// no state: nothing to store, and a new period's first crossing is reported however the last period ended.
     /// </summary>
-    public void ObserveIncrease(QuotaKind kind, string quota, long before, long after, long limit, DateTimeOffset now)
+    public void ObserveChange(QuotaKind kind, string quota, long usageBefore, long limitBefore, long usageAfter, long limitAfter, DateTimeOffset now)
     {
-        for (var i = 0; limit > 0 && i < _thresholds.Length; i++)
+        for (var i = 0; limitAfter > 0 && i < _thresholds.Length; i++)
         {
-            if (!Reaches(before, i, limit) && Reaches(after, i, limit))
+            if (Reaches(usageAfter, i, limitAfter) && !(limitBefore > 0 && Reaches(usageBefore, i, limitBefore)))
             {
-                Feed.Add(now, kind, quota, _thresholds[i], after, limit);
-            }
-        }
-    }
-
-    /// <summary>
-    /// For usage that only grows, when its limit changed from <paramref name="before"/> to <paramref name="after"/>:
-    /// alerts for each threshold <paramref name="usage"/> reaches under the new limit and did not under the old one.
-    /// </summary>
-    public void ObserveLimitChange(QuotaKind kind, string quota, long usage, long before, long after, DateTimeOffset now)
-    {
-        for (var i = 0; after > 0 && i < _thresholds.Length; i++)
-        {
-            if (Reaches(usage, i, after) && !(before > 0 && Reaches(usage, i, before)))
-            {
-                Feed.Add(now, kind, quota, _thresholds[i], usage, after);
+                Feed.Add(now, kind, quota, _thresholds[i], usageAfter, limitAfter);
             }
         }
     }

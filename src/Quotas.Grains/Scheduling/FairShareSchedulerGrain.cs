@@ -1,5 +1,4 @@
 using Grains;
-using Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Quotas.Contracts;
 using Quotas.Contracts.Gateway;
@@ -425,11 +424,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         }
     }
 
-    /// <summary>
-    /// The pool its stored records describe. Records that read but that this release refuses (a setting it does not
-    /// accept) are stored state that needs an operator, as records that do not read at all: they fail as such, not as
-    /// the caller's mistake (the refusal would answer 400 to every call). Anything else is a defect, and fails as one.
-    /// </summary>
+    /// <summary>The pool its stored records describe; records this release refuses fail as unreadable state (<see cref="RefusedState"/>).</summary>
     private FairShareScheduler RestoreStoredPool(SchedulerSnapshot snapshot)
     {
         try
@@ -438,10 +433,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         }
         catch (SchedulingException exception)
         {
-            throw new GrainStateSerializationException(
-                $"The stored state of pool '{GetPrimaryKeyString()}' reads, but this release refuses to restore it: {exception.Message} " +
-                $"Records written by a newer release are read by that release; otherwise repair them (grain_type '{GrainTypeName}', grain_key '{GetPrimaryKeyString()}').",
-                exception);
+            throw RefusedState.Of("pool", GrainTypeName, GetPrimaryKeyString(), exception);
         }
     }
 

@@ -1,5 +1,4 @@
 using Grains;
-using Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Quotas.Contracts;
 using Quotas.Contracts.Gateway;
@@ -57,12 +56,7 @@ public sealed partial class TenantGrain(
         RefreshFromParentWhileActive();
     }
 
-    /// <summary>
-    /// The tenant its stored snapshot describes. A snapshot that reads as JSON but that this release refuses (a version
-    /// or a setting it does not accept) is stored state that needs an operator, as a row that does not read at all: it
-    /// fails as such, not as the caller's mistake (the refusal would answer 400). Anything else is a defect, and fails
-    /// as one.
-    /// </summary>
+    /// <summary>The tenant its stored snapshot describes; one this release refuses fails as unreadable state (<see cref="RefusedState"/>).</summary>
     private TenantQuotas Restore(TenantSnapshot snapshot)
     {
         try
@@ -71,10 +65,7 @@ public sealed partial class TenantGrain(
         }
         catch (QuotaValidationException exception)
         {
-            throw new GrainStateSerializationException(
-                $"The stored state of tenant '{Id}' reads, but this release refuses to restore it: {exception.Message} " +
-                $"A row written by a newer release is read by that release; otherwise repair the row (grain_type '{GrainTypeName}', grain_key '{Id}').",
-                exception);
+            throw RefusedState.Of("tenant", GrainTypeName, Id, exception);
         }
     }
 
