@@ -19,6 +19,12 @@ public sealed class GatewayOptions
     /// once on the gateway that revoked and within this time on the others.</summary>
     public TimeSpan ApiKeyCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Most API keys that are not valid one client address (an IPv6 client's /64) may send within a minute;
+    /// past it, its keys this gateway has not verified before get 429 unchecked until the minute ends. Every key
+    /// checked costs its grain an activation and a storage read. 0 turns the bound off (for a gateway behind a proxy
+    /// that every client reaches it through, whose one address would otherwise be bounded for all of them).</summary>
+    public int MaxRejectedKeysPerMinute { get; set; } = 60;
+
     /// <summary>Most event streams (<c>GET /v1/tenants/{tenantId}/usage/events</c>, the dashboard's) this gateway holds open
     /// at once; one more gets 503. Each asks its tenant's grain twice per interval.</summary>
     public int MaxEventStreams { get; set; } = 1000;
@@ -59,6 +65,11 @@ public sealed class GatewayOptions
         if (ApiKeyCacheDuration < TimeSpan.Zero || ApiKeyCacheDuration > TimeSpan.FromMinutes(5))
         {
             errors.Add("Quotas:Gateway:ApiKeyCacheDuration must be from 00:00:00 to 00:05:00.");
+        }
+
+        if (MaxRejectedKeysPerMinute is < 0 or > 1_000_000)
+        {
+            errors.Add("Quotas:Gateway:MaxRejectedKeysPerMinute must be from 0 (no bound) to 1000000.");
         }
 
         if (MaxEventStreams is < 0 or > 100_000)

@@ -26,7 +26,7 @@ public sealed class KeyRevocationRaceTests
         held.Release.SetResult();
         await inFlight;
 
-        Assert.Null(await resolver.ResolveAsync(BearerRequest.With(keyText)));
+        Assert.Null((await resolver.ResolveAsync(BearerRequest.With(keyText))).Caller);
     }
 
 

@@ -14,10 +14,10 @@ public sealed class KeyScopeUpgradeTests
         var issued = await (await admin.PostAsync("/v1/tenants/acme/api-keys", null)).Ok(201);
         var resolver = new Auth.CallerResolver(new InterceptingGrains<IApiKeyGrain>(server.Cluster.GrainFactory, key => new Earlier(key)), new Auth.AdminKey(GatewayServer.AdminKey), new GatewayOptions(), TimeProvider.System);
 
-        var caller = await resolver.ResolveAsync(BearerRequest.With((string)issued["key"]!));
+        var caller = (await resolver.ResolveAsync(BearerRequest.With((string)issued["key"]!))).Caller;
 
         Assert.Equal(Auth.Caller.Tenant("acme"), caller);
-        Assert.Null(await resolver.ResolveAsync(BearerRequest.With((string)issued["key"]! + "x")));
+        Assert.Null((await resolver.ResolveAsync(BearerRequest.With((string)issued["key"]! + "x"))).Caller);
     }
 
 

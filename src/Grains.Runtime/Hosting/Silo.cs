@@ -51,6 +51,12 @@ public sealed partial class Silo : IHostedLifecycleService, IDisposable
     /// <summary>Live activations by grain type (a moment's count, for metrics).</summary>
     public IReadOnlyDictionary<string, int> ActivationCountsByType() => _directory.CountByType();
 
+    /// <summary>
+    /// Completes when the grain's activation on this silo, as of this call, has deactivated; at once when it has none
+    /// here. A later activation of the same grain is not waited for.
+    /// </summary>
+    public Task ActivationGoneAsync(GrainId grainId) => _directory.Gone(grainId);
+
     /// <summary>This silo's identity in its cluster; null for a silo without clustering.</summary>
     public LocalSilo? Cluster => _cluster?.Self;
 

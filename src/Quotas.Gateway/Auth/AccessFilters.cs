@@ -20,6 +20,7 @@ public static class AccessFilters
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(Access.Admin)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
     // Every such route names its tenant in the path: another tenant's key gets the 404 of an unknown tenant, and a
@@ -29,6 +30,7 @@ public static class AccessFilters
         builder.WithMetadata(Access.TenantOrAdmin)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
     // Worker routes (/v1/pools/{poolId}/...) take the admin key or a worker key of that pool; a worker key of another
@@ -37,6 +39,7 @@ public static class AccessFilters
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(Access.WorkerOrAdmin)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -67,7 +70,12 @@ public static class AccessFilters
 
     private static async ValueTask<IResult?> CheckAsync(HttpContext context, Access access, CallerResolver callers)
     {
-        var caller = await callers.ResolveAsync(context);
+        var (caller, uncheckedFor) = await callers.ResolveAsync(context);
+        if (uncheckedFor is { } wait)
+        {
+            return Problem.KeyUnchecked(context, wait);
+        }
+
         if (caller is null)
         {
             return Problem.Unauthorized(context, keyRejected: BearerChallenge.HasBearerKey(context.Request));

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using System.Text;
 using Grains;
@@ -10,7 +11,8 @@ namespace Quotas.Gateway.Auth;
 /// <summary>
 /// Turns the <c>Authorization: Bearer</c> key into a <see cref="Caller"/>. The admin key is compared in constant time;
 /// a tenant or worker key is verified by its grain (which compares the secret's hash in constant time) and then trusted
-/// for <see cref="GatewayOptions.ApiKeyCacheDuration"/>.
+/// for <see cref="GatewayOptions.ApiKeyCacheDuration"/>. A client address that keeps sending keys that are not valid has
+/// its new keys refused unchecked for a while (<see cref="RejectedKeyLimiter"/>).
 /// </summary>
 public sealed class CallerResolver
 {
@@ -21,6 +23,7 @@ public sealed class CallerResolver
     private readonly AdminKey _adminKey;
     private readonly GatewayOptions _options;
     private readonly TimeProvider _time;
+    private readonly RejectedKeyLimiter _rejectedKeys;
 
     private readonly ConcurrentDictionary<string, (Caller Caller, string KeyId, long Until)> _verified = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (Caller Caller, string KeyId, long Until)>.AlternateLookup<ReadOnlySpan<char>> _verifiedBySpan;
@@ -29,17 +32,28 @@ public sealed class CallerResolver
     // before it, so its answer is used for its own request but not cached.
     private long _forgotten;
 
-    public CallerResolver(IGrainFactory grains, AdminKey adminKey, GatewayOptions options, TimeProvider time)
+    public CallerResolver(IGrainFactory grains, AdminKey adminKey, GatewayOptions options, TimeProvider time, IMeterFactory? meters = null)
     {
         _grains = grains;
         _adminKey = adminKey;
         _options = options;
         _time = time;
         _verifiedBySpan = _verified.GetAlternateLookup<ReadOnlySpan<char>>();
+        _rejectedKeys = new RejectedKeyLimiter(options, time);
+        // Observed at each scrape, so that both series show from the start, at zero.
+        meters?.Create(Streams.EventStreamSlots.MeterName).CreateObservableCounter(
+            "quotas.gateway.api_keys.rejected",
+            () => new[]
+            {
+                new Measurement<long>(_rejectedKeys.Rejected, new KeyValuePair<string, object?>("checked", "true")),
+                new Measurement<long>(_rejectedKeys.RefusedUnchecked, new KeyValuePair<string, object?>("checked", "false")),
+            },
+            "{key}",
+            "API keys refused: checked true when the key's grain answered it is not valid, false when refused unchecked because its client address sent MaxRejectedKeysPerMinute such keys.");
     }
 
-    /// <summary>The caller, or null when the request carries no key or a wrong one.</summary>
-    public async ValueTask<Caller?> ResolveAsync(HttpContext context)
+    /// <summary>The caller, or none when the request carries no key or a wrong one, or a key left unchecked.</summary>
+    public async ValueTask<KeyCheck> ResolveAsync(HttpContext context)
     {
         // A key longer than any this service issues is not looked up at all.
         var header = context.Request.Headers.Authorization.ToString();
@@ -52,7 +66,8 @@ public sealed class CallerResolver
         // known key costs no string), which spares the admin comparison's hash on the hottest path; the cache never
         // holds the admin key, and the admin comparison stays constant-time.
         var now = _time.GetTimestamp();
-        if (_verifiedBySpan.TryGetValue(keySpan, out var cached) && cached.Until > now)
+        var verifiedBefore = _verifiedBySpan.TryGetValue(keySpan, out var cached);
+        if (verifiedBefore && cached.Until > now)
         {
             return cached.Caller;
         }
@@ -68,11 +83,19 @@ public sealed class CallerResolver
             return null;
         }
 
+        // A key this gateway verified before is checked whatever its address sent: the bound is for made-up keys.
+        var address = context.Connection.RemoteIpAddress;
+        if (!verifiedBefore && _rejectedKeys.RefusesFor(address) is { } wait)
+        {
+            return new KeyCheck(null, wait);
+        }
+
         var forgottenBefore = Interlocked.Read(ref _forgotten);
         var scope = await VerifyAsync(_grains.GetGrain<IApiKeyGrain>(keyId), ApiKeyText.Hash(secret));
         if (scope is null)
         {
             _verified.TryRemove(key, out _);
+            _rejectedKeys.Reject(address);
             return null;
         }
 
@@ -144,6 +167,15 @@ public sealed class CallerResolver
             : default;
         return !key.IsEmpty;
     }
+}
+
+/// <summary>
+/// What a request's key resolved to: its caller, null for no key or a wrong one; or, for a key left unchecked because
+/// its client address sent too many wrong ones, how long until keys from there are checked again.
+/// </summary>
+public readonly record struct KeyCheck(Caller? Caller, TimeSpan? UncheckedFor = null)
+{
+    public static implicit operator KeyCheck(Caller? caller) => new(caller);
 }
 
 /// <summary>The admin key, held as its SHA-256 so that comparing takes the same time whatever the input.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Quotas.Gateway.Auth;
@@ -46,6 +47,21 @@ public static class Problem
             ? "The API key is not valid (mistyped, revoked or of a deleted tenant); send a valid key as 'Authorization: Bearer <key>'."
             : "Send an API key as 'Authorization: Bearer <key>'.";
         return Result(context, Details(context, StatusCodes.Status401Unauthorized, ProblemTypes.Unauthorized, "Unauthorized", detail, "unauthorized"));
+    }
+
+    /// <summary>
+    /// A key left unchecked: its client address sent <see cref="GatewayOptions.MaxRejectedKeysPerMinute"/> keys that
+    /// are not valid within a minute (see <see cref="RejectedKeyLimiter"/>).
+    /// </summary>
+    public static IResult KeyUnchecked(HttpContext context, TimeSpan wait) => Result(context, KeyUncheckedDetails(context, wait));
+
+    public static ProblemDetails KeyUncheckedDetails(HttpContext context, TimeSpan wait)
+    {
+        var seconds = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return Details(context, StatusCodes.Status429TooManyRequests, ProblemTypes.TooManyRejectedKeys, "Too many keys that are not valid",
+            $"This client address sent too many API keys that are not valid within a minute, so keys this gateway has not seen work are not checked "
+            + $"from it for {seconds} s. Check the key your client sends; a key that worked here before is still accepted.", "too_many_rejected_keys");
     }
 
     /// <summary>

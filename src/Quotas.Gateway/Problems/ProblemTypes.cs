@@ -14,6 +14,7 @@ public static class ProblemTypes
     public const string PayloadTooLarge = Base + "payload-too-large";
     public const string Unauthorized = Base + "unauthorized";
     public const string Forbidden = Base + "forbidden";
+    public const string TooManyRejectedKeys = Base + "too-many-rejected-keys";
     public const string NotFound = Base + "not-found";
     public const string Conflict = Base + "conflict";
     public const string IdempotencyKeyMismatch = Base + "idempotency-key-mismatch";

@@ -182,7 +182,12 @@ internal static partial class UsageEventStream
             {
                 // The key is checked again at every interval (from the resolver's cache), so that a revoked key, or one
                 // of a deleted tenant, ends its streams as it ends every other request.
-                var caller = await callers.ResolveAsync(context).AsTask().WaitAsync(cancellationToken);
+                var (caller, uncheckedFor) = await callers.ResolveAsync(context).AsTask().WaitAsync(cancellationToken);
+                if (uncheckedFor is { } wait)
+                {
+                    return (null, Problem.KeyUncheckedDetails(context, wait));
+                }
+
                 if (caller is null || !caller.MayAccess(tenantId))
                 {
                     return (null, caller is null

@@ -52,13 +52,17 @@ public sealed class ApiKeyGrain([PersistentState("apikey")] IPersistentState<Api
         return Info();
     }
 
-    public Task<string?> Verify(string secretHash) =>
-        Task.FromResult(Matches(secretHash) && state.State.PoolId is null ? state.State.TenantId : null);
+    public Task<string?> Verify(string secretHash)
+    {
+        LeaveIfNoKey();
+        return Task.FromResult(Matches(secretHash) && state.State.PoolId is null ? state.State.TenantId : null);
+    }
 
     public async Task<ApiKeyScope?> VerifyScope(string secretHash)
     {
         if (!Matches(secretHash))
         {
+            LeaveIfNoKey();
             return null;
         }
 
@@ -70,8 +74,23 @@ public sealed class ApiKeyGrain([PersistentState("apikey")] IPersistentState<Api
         return await PoolKeptAsync(pool) ? new ApiKeyScope(null, pool) : null;
     }
 
-    public async Task<bool> IsLive() =>
-        state.RecordExists && state.State.RevokedAt is null && (state.State.PoolId is not { } pool || await PoolKeptAsync(pool));
+    public async Task<bool> IsLive()
+    {
+        LeaveIfNoKey();
+        return state.RecordExists && state.State.RevokedAt is null && (state.State.PoolId is not { } pool || await PoolKeptAsync(pool));
+    }
+
+    /// <summary>
+    /// An id with no key holds nothing worth keeping in memory. Anyone may send a made-up key id, so each one costs a
+    /// storage read and then leaves, instead of staying active until idle collection.
+    /// </summary>
+    private void LeaveIfNoKey()
+    {
+        if (!state.RecordExists)
+        {
+            DeactivateOnIdle();
+        }
+    }
 
     /// <summary>
     /// A pool deleted (and perhaps created again under its id) since the key was issued does not keep its workers: the
@@ -84,7 +103,11 @@ public sealed class ApiKeyGrain([PersistentState("apikey")] IPersistentState<Api
         state.RecordExists && state.State.RevokedAt is null && secretHash is not null
         && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(secretHash), Encoding.ASCII.GetBytes(state.State.SecretHash));
 
-    public Task<ApiKeyInfo?> Get() => Task.FromResult(state.RecordExists ? Info() : null);
+    public Task<ApiKeyInfo?> Get()
+    {
+        LeaveIfNoKey();
+        return Task.FromResult(state.RecordExists ? Info() : null);
+    }
 
     public async Task<bool> Revoke()
     {
