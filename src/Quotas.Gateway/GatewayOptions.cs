@@ -20,10 +20,14 @@ public sealed class GatewayOptions
     public TimeSpan ApiKeyCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Most API keys that are not valid one client address (an IPv6 client's /64) may send within a minute;
-    /// past it, its keys this gateway has not verified before get 429 unchecked until the minute ends. Every key
-    /// checked costs its grain an activation and a storage read. 0 turns the bound off (for a gateway behind a proxy
-    /// that every client reaches it through, whose one address would otherwise be bounded for all of them).</summary>
+    /// past it, its keys whose id this gateway has not verified or issued get 429 unchecked until the minute ends.
+    /// Every made-up key id costs its grain an activation and a storage read. 0 turns the bound off. Behind a proxy,
+    /// list it in <see cref="TrustedProxies"/>, or every client would share its one address.</summary>
     public int MaxRejectedKeysPerMinute { get; set; } = 60;
+
+    /// <summary>Addresses or networks (<c>10.0.0.5</c>, <c>10.0.0.0/8</c>) of the proxies in front of this gateway, whose
+    /// <c>X-Forwarded-For</c> names the client; empty (the default) trusts none, and the client is the connection's peer.</summary>
+    public string[] TrustedProxies { get; set; } = [];
 
     /// <summary>Most event streams (<c>GET /v1/tenants/{tenantId}/usage/events</c>, the dashboard's) this gateway holds open
     /// at once; one more gets 503. Each asks its tenant's grain twice per interval.</summary>
@@ -70,6 +74,14 @@ public sealed class GatewayOptions
         if (MaxRejectedKeysPerMinute is < 0 or > 1_000_000)
         {
             errors.Add("Quotas:Gateway:MaxRejectedKeysPerMinute must be from 0 (no bound) to 1000000.");
+        }
+
+        foreach (var proxy in TrustedProxies)
+        {
+            if (!ForwardedClients.TryParse(proxy, out _))
+            {
+                errors.Add($"Quotas:Gateway:TrustedProxies has '{proxy}', which is neither an IP address nor a network such as 10.0.0.0/8 (with the bits past its prefix zero).");
+            }
         }
 
         if (MaxEventStreams is < 0 or > 100_000)

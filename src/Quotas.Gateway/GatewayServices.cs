@@ -50,6 +50,7 @@ public static class GatewayServices
 
         // Created now rather than at the first stream, so that its metrics show from the start.
         app.Services.GetRequiredService<EventStreamSlots>();
+        app.UseForwardedClients(options.TrustedProxies);
         app.UseExceptionHandler();
         app.UseProblemsForEmptyErrors();
         app.UseRouting();

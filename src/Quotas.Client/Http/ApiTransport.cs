@@ -14,6 +14,7 @@ namespace Quotas.Client.Http;
 internal sealed class ApiTransport
 {
     public const string IdempotencyHeader = "Idempotency-Key";
+    private const string TooManyRejectedKeys = "too_many_rejected_keys";
 
     private static readonly MediaTypeHeaderValue s_json = new("application/json");
     private static readonly MediaTypeWithQualityHeaderValue s_eventStream = new("text/event-stream");
@@ -176,7 +177,8 @@ internal sealed class ApiTransport
     {
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         var problem = QuotasProblem.Parse((int)response.StatusCode, text);
-        return response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.InsufficientStorage
+        // A 429 for keys that are not valid (too_many_rejected_keys) refuses the key, not a quota.
+        return response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.InsufficientStorage && problem.Code != TooManyRejectedKeys
             ? new QuotaExceededException(response.StatusCode, problem, retryAfter, RateLimitState.From(response.Headers))
             : new QuotasApiException(response.StatusCode, problem);
     }

@@ -12,11 +12,13 @@ namespace Quotas.Gateway.Auth;
 /// Turns the <c>Authorization: Bearer</c> key into a <see cref="Caller"/>. The admin key is compared in constant time;
 /// a tenant or worker key is verified by its grain (which compares the secret's hash in constant time) and then trusted
 /// for <see cref="GatewayOptions.ApiKeyCacheDuration"/>. A client address that keeps sending keys that are not valid has
-/// its new keys refused unchecked for a while (<see cref="RejectedKeyLimiter"/>).
+/// its keys refused unchecked for a while (<see cref="RejectedKeyLimiter"/>), except those whose id this gateway has
+/// verified or issued since it started: a real key id costs no storage read however often it is tried.
 /// </summary>
 public sealed class CallerResolver
 {
     private const int MaxCachedKeys = 100_000;
+    private const int MaxKnownKeyIds = 100_000;
     private const int MaxHeaderLength = 256;
 
     private readonly IGrainFactory _grains;
@@ -24,6 +26,9 @@ public sealed class CallerResolver
     private readonly GatewayOptions _options;
     private readonly TimeProvider _time;
     private readonly RejectedKeyLimiter _rejectedKeys;
+
+    // Ids of real keys (verified or issued here), which the bound on keys that are not valid never refuses.
+    private readonly ConcurrentDictionary<string, byte> _knownKeyIds = new(StringComparer.Ordinal);
 
     private readonly ConcurrentDictionary<string, (Caller Caller, string KeyId, long Until)> _verified = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (Caller Caller, string KeyId, long Until)>.AlternateLookup<ReadOnlySpan<char>> _verifiedBySpan;
@@ -49,7 +54,7 @@ public sealed class CallerResolver
                 new Measurement<long>(_rejectedKeys.RefusedUnchecked, new KeyValuePair<string, object?>("checked", "false")),
             },
             "{key}",
-            "API keys refused: checked true when the key's grain answered it is not valid, false when refused unchecked because its client address sent MaxRejectedKeysPerMinute such keys.");
+            "API keys refused: checked true when the key's grain answered it is not valid, false when refused unchecked because its client address had sent MaxRejectedKeysPerMinute such keys within a minute.");
     }
 
     /// <summary>The caller, or none when the request carries no key or a wrong one, or a key left unchecked.</summary>
@@ -66,8 +71,7 @@ public sealed class CallerResolver
         // known key costs no string), which spares the admin comparison's hash on the hottest path; the cache never
         // holds the admin key, and the admin comparison stays constant-time.
         var now = _time.GetTimestamp();
-        var verifiedBefore = _verifiedBySpan.TryGetValue(keySpan, out var cached);
-        if (verifiedBefore && cached.Until > now)
+        if (_verifiedBySpan.TryGetValue(keySpan, out var cached) && cached.Until > now)
         {
             return cached.Caller;
         }
@@ -83,25 +87,38 @@ public sealed class CallerResolver
             return null;
         }
 
-        // A key this gateway verified before is checked whatever its address sent: the bound is for made-up keys.
-        var address = context.Connection.RemoteIpAddress;
-        if (!verifiedBefore && _rejectedKeys.RefusesFor(address) is { } wait)
+        // A real key's id is checked whatever its address sent: its grain is there already, and the bound is for
+        // made-up ids, each of which costs an activation and a storage read.
+        RejectedKeyLimiter.Place? place = null;
+        if (!_knownKeyIds.ContainsKey(keyId) && !_rejectedKeys.TryTake(context.Connection.RemoteIpAddress, out place, out var wait))
         {
             return new KeyCheck(null, wait);
         }
 
         var forgottenBefore = Interlocked.Read(ref _forgotten);
-        var scope = await VerifyAsync(_grains.GetGrain<IApiKeyGrain>(keyId), ApiKeyText.Hash(secret));
+        ApiKeyScope? scope;
+        try
+        {
+            scope = await VerifyAsync(_grains.GetGrain<IApiKeyGrain>(keyId), ApiKeyText.Hash(secret));
+        }
+        catch
+        {
+            _rejectedKeys.GiveBack(place);
+            throw;
+        }
+
         if (scope is null)
         {
             _verified.TryRemove(key, out _);
-            _rejectedKeys.Reject(address);
+            _rejectedKeys.CountRejected();
             return null;
         }
 
+        _rejectedKeys.GiveBack(place);
+        Know(keyId);
         if (_verified.Count >= MaxCachedKeys)
         {
-            _verified.Clear();
+            ForgetExpired(now);
         }
 
         var caller = scope.PoolId is { } pool ? Caller.Worker(pool) : Caller.Tenant(scope.TenantId!);
@@ -129,6 +146,34 @@ public sealed class CallerResolver
         catch (NotSupportedException)
         {
             return await key.Verify(secretHash) is { } tenant ? new ApiKeyScope(tenant, null) : null;
+        }
+    }
+
+    /// <summary>Notes a real key's id (one this gateway issued), which the bound on keys that are not valid never refuses.</summary>
+    public void Know(string keyId)
+    {
+        if (_knownKeyIds.Count >= MaxKnownKeyIds)
+        {
+            _knownKeyIds.Clear();
+        }
+
+        _knownKeyIds.TryAdd(keyId, 0);
+    }
+
+    /// <summary>Makes room in the cache of verified keys: the expired ones go, and every one if that is not enough.</summary>
+    private void ForgetExpired(long now)
+    {
+        foreach (var entry in _verified)
+        {
+            if (entry.Value.Until <= now)
+            {
+                _verified.TryRemove(entry.Key, out _);
+            }
+        }
+
+        if (_verified.Count >= MaxCachedKeys)
+        {
+            _verified.Clear();
         }
     }
 

@@ -7,20 +7,23 @@ namespace Quotas.Gateway.Auth;
 /// <summary>
 /// Bounds the keys that are not valid this gateway asks grains about for one client address
 /// (<see cref="GatewayOptions.MaxRejectedKeysPerMinute"/>). A key's id names its grain, so every made-up key costs an
-/// activation and a storage read; past the bound, the address's keys that this gateway has not verified before are
-/// refused unchecked until a minute after its first rejected key. Keys it verified before are still checked, so that
-/// clients sharing the address (behind NAT or a proxy) keep working with the keys they use. An IPv6 client is counted
-/// by its /64, the least a network hands one host.
+/// activation and a storage read. A check takes a place among the address's places of the minute that began with its
+/// first such check, and gives it back when the key proves valid, so that checks running at once cannot pass the
+/// bound together; with no place left, keys are refused unchecked until the minute ends. An IPv6 client is counted by
+/// its /64, the least a network hands one host.
 /// </summary>
 internal sealed class RejectedKeyLimiter
 {
-    // Past this many addresses, those whose minute has ended are forgotten; should every one still be within its
-    // minute, all are (the bound is then lifted for a minute rather than the gateway's memory).
+    // Past this many addresses the oldest minute is forgotten first, so that the memory stays bounded and those who
+    // come most recently are still counted.
     private const int MaxAddresses = 100_000;
 
     private readonly GatewayOptions _options;
     private readonly TimeProvider _time;
     private readonly Dictionary<UInt128, Window> _windows = [];
+
+    // The windows in the order they began (a window begun again is queued again; its older entry is then skipped).
+    private readonly Queue<(UInt128 Source, long Start)> _byStart = new();
     private long _rejected;
     private long _refusedUnchecked;
 
@@ -33,74 +36,78 @@ internal sealed class RejectedKeyLimiter
     /// <summary>Keys the grains answered were not valid.</summary>
     public long Rejected => Interlocked.Read(ref _rejected);
 
-    /// <summary>Keys refused without asking a grain, their address being over the bound.</summary>
+    /// <summary>Keys refused without asking a grain, their address having no place left.</summary>
     public long RefusedUnchecked => Interlocked.Read(ref _refusedUnchecked);
 
-    /// <summary>How long until the address's new keys are checked again; null when they are checked now.</summary>
-    public TimeSpan? RefusesFor(IPAddress? address)
+    /// <summary>
+    /// Takes a place for checking one key from <paramref name="address"/>: false, with how long until a place frees,
+    /// when none is left. The place is kept unless the key proves valid (<see cref="GiveBack"/>).
+    /// </summary>
+    public bool TryTake(IPAddress? address, out Place? place, out TimeSpan wait)
     {
+        place = null;
+        wait = TimeSpan.Zero;
         if (_options.MaxRejectedKeysPerMinute == 0 || Source(address) is not { } source)
         {
-            return null;
+            return true;
         }
 
         var now = _time.GetTimestamp();
         lock (_windows)
         {
-            if (!_windows.TryGetValue(source, out var window) || window.Count < _options.MaxRejectedKeysPerMinute || Ended(window, now))
+            if (!_windows.TryGetValue(source, out var window) || Ended(window.Start, now))
             {
-                return null;
+                ForgetEnded(now);
+                window = new Window(now, 0);
+                _byStart.Enqueue((source, now));
+            }
+            else if (window.Taken >= _options.MaxRejectedKeysPerMinute)
+            {
+                _refusedUnchecked++;
+                wait = _time.GetElapsedTime(now, window.Start + Minute);
+                return false;
             }
 
-            _refusedUnchecked++;
-            return _time.GetElapsedTime(now, window.Start + Minute);
+            _windows[source] = window with { Taken = window.Taken + 1 };
+            place = new Place(source, window.Start);
+            return true;
         }
     }
 
-    /// <summary>Counts a key from the address that its grain answered is not valid.</summary>
-    public void Reject(IPAddress? address)
+    /// <summary>The key checked in <paramref name="place"/> was valid, or was not checked after all: it counts nothing.</summary>
+    public void GiveBack(Place? place)
     {
-        Interlocked.Increment(ref _rejected);
-        if (_options.MaxRejectedKeysPerMinute == 0 || Source(address) is not { } source)
+        if (place is not { } taken)
         {
             return;
         }
 
-        var now = _time.GetTimestamp();
         lock (_windows)
         {
-            if (_windows.TryGetValue(source, out var window) && !Ended(window, now))
+            if (_windows.TryGetValue(taken.Source, out var window) && window.Start == taken.Start && window.Taken > 0)
             {
-                _windows[source] = window with { Count = window.Count + 1 };
-                return;
+                _windows[taken.Source] = window with { Taken = window.Taken - 1 };
             }
-
-            if (_windows.Count >= MaxAddresses)
-            {
-                Forget(now);
-            }
-
-            _windows[source] = new Window(now, 1);
         }
     }
 
+    /// <summary>Counts a key that its grain answered is not valid (its place stays taken).</summary>
+    public void CountRejected() => Interlocked.Increment(ref _rejected);
+
     private long Minute => _time.TimestampFrequency * 60;
 
-    private bool Ended(Window window, long now) => now - window.Start >= Minute;
+    private bool Ended(long start, long now) => now - start >= Minute;
 
-    private void Forget(long now)
+    /// <summary>Forgets the windows that have ended, and the oldest ones while there are too many.</summary>
+    private void ForgetEnded(long now)
     {
-        foreach (var (source, window) in _windows)
+        while (_byStart.TryPeek(out var oldest) && (Ended(oldest.Start, now) || _windows.Count >= MaxAddresses))
         {
-            if (Ended(window, now))
+            _byStart.Dequeue();
+            if (_windows.TryGetValue(oldest.Source, out var window) && window.Start == oldest.Start)
             {
-                _windows.Remove(source);
+                _windows.Remove(oldest.Source);
             }
-        }
-
-        if (_windows.Count >= MaxAddresses)
-        {
-            _windows.Clear();
         }
     }
 
@@ -118,15 +125,14 @@ internal sealed class RejectedKeyLimiter
         }
 
         Span<byte> bytes = stackalloc byte[16];
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            address.TryWriteBytes(bytes, out _);
-            return new UInt128(0, BinaryPrimitives.ReadUInt32BigEndian(bytes));
-        }
-
         address.TryWriteBytes(bytes, out _);
-        return new UInt128(BinaryPrimitives.ReadUInt64BigEndian(bytes), ulong.MaxValue);
+        return address.AddressFamily == AddressFamily.InterNetwork
+            ? new UInt128(0, BinaryPrimitives.ReadUInt32BigEndian(bytes))
+            : new UInt128(BinaryPrimitives.ReadUInt64BigEndian(bytes), ulong.MaxValue);
     }
 
-    private readonly record struct Window(long Start, int Count);
+    /// <summary>A place taken among an address's checks of the minute that began at <see cref="Start"/>.</summary>
+    internal readonly record struct Place(UInt128 Source, long Start);
+
+    private readonly record struct Window(long Start, int Taken);
 }

@@ -54,13 +54,14 @@ internal static class ApiKeyEndpoints
         return found;
     }
 
-    private static async Task<IResult> Issue(string tenantId, IGrainFactory grains)
+    private static async Task<IResult> Issue(string tenantId, IGrainFactory grains, CallerResolver callers)
     {
         // Recorded in the tenant first, which fails with unknown_tenant (404) when it does not exist, so that deleting
         // the tenant revokes the key even when this request stops before the key is stored.
         var (keyId, secret, text) = ApiKeyText.NewKey();
         await grains.GetGrain<ITenantGrain>(tenantId).AddApiKey(keyId);
         var info = await grains.GetGrain<IApiKeyGrain>(keyId).Register(tenantId, ApiKeyText.Hash(secret));
+        callers.Know(keyId);
         return TypedResults.Created($"/v1/tenants/{tenantId}/api-keys/{keyId}", new IssuedApiKey(keyId, tenantId, text, info.CreatedAt));
     }
 

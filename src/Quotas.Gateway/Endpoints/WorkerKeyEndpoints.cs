@@ -25,7 +25,7 @@ internal static class WorkerKeyEndpoints
         keys.MapDelete("/{keyId}", Revoke).WithName("RevokeWorkerKey").Produces(StatusCodes.Status204NoContent);
     }
 
-    private static async Task<IResult> Issue(string poolId, IGrainFactory grains)
+    private static async Task<IResult> Issue(string poolId, IGrainFactory grains, CallerResolver callers)
     {
         // The pool's last deletion time is read before the pool is found to exist: a delete that ends after this read,
         // even one already running, changes it, and the key dies with the pool (see IApiKeyGrain.RegisterWorker).
@@ -40,6 +40,7 @@ internal static class WorkerKeyEndpoints
         var (keyId, secret, text) = ApiKeyText.NewKey();
         await Directory(grains, poolId).Add(keyId);
         var info = await grains.GetGrain<IApiKeyGrain>(keyId).RegisterWorker(poolId, ApiKeyText.Hash(secret), deletedAt);
+        callers.Know(keyId);
         return TypedResults.Created($"/v1/pools/{poolId}/worker-keys/{keyId}", new IssuedWorkerKey(keyId, poolId, text, info.CreatedAt));
     }
 

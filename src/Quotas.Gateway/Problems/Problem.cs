@@ -53,16 +53,19 @@ public static class Problem
     /// A key left unchecked: its client address sent <see cref="GatewayOptions.MaxRejectedKeysPerMinute"/> keys that
     /// are not valid within a minute (see <see cref="RejectedKeyLimiter"/>).
     /// </summary>
-    public static IResult KeyUnchecked(HttpContext context, TimeSpan wait) => Result(context, KeyUncheckedDetails(context, wait));
-
-    public static ProblemDetails KeyUncheckedDetails(HttpContext context, TimeSpan wait)
+    public static IResult KeyUnchecked(HttpContext context, TimeSpan wait)
     {
-        var seconds = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
-        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        return Details(context, StatusCodes.Status429TooManyRequests, ProblemTypes.TooManyRejectedKeys, "Too many keys that are not valid",
-            $"This client address sent too many API keys that are not valid within a minute, so keys this gateway has not seen work are not checked "
-            + $"from it for {seconds} s. Check the key your client sends; a key that worked here before is still accepted.", "too_many_rejected_keys");
+        context.Response.Headers.RetryAfter = Seconds(wait).ToString(CultureInfo.InvariantCulture);
+        return Result(context, KeyUncheckedDetails(context, wait));
     }
+
+    /// <summary>The problem of <see cref="KeyUnchecked"/> alone, for a response already started (an event stream).</summary>
+    public static ProblemDetails KeyUncheckedDetails(HttpContext context, TimeSpan wait) =>
+        Details(context, StatusCodes.Status429TooManyRequests, ProblemTypes.TooManyRejectedKeys, "Too many keys that are not valid",
+            $"This client address sent too many API keys that are not valid within a minute, so keys this gateway has not seen work are not checked "
+            + $"from it for {Seconds(wait)} s. Check the key your client sends; a key that worked here before is still accepted.", "too_many_rejected_keys");
+
+    private static long Seconds(TimeSpan wait) => Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
 
     /// <summary>
     /// A key that may not call the route, told which key may: <paramref name="workerRoute"/> for a pool's worker
