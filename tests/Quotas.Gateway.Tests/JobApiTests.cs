@@ -82,6 +82,13 @@ public sealed class JobApiTests
         // A worker lease longer than half a quota lease's longest (the pool holds the job's quota leases twice as long).
         var tooLong = await (await admin.PostJson("/v1/pools/gpu-pool/workers/w1/leases", """{"freeCapacity":{"cpu":1000,"memory":4096},"leaseTtlSeconds":400000,"maxJobs":5}""")).Problem(400, "invalid_argument");
         Assert.Contains("302400", (string?)tooLong["detail"], StringComparison.Ordinal);
+        // Beyond a week, the same answer (not the week of other durations).
+        var farTooLong = await (await admin.PostJson("/v1/pools/gpu-pool/workers/w1/leases", """{"freeCapacity":{"cpu":1000,"memory":4096},"leaseTtlSeconds":700000,"maxJobs":5}""")).Problem(400, "invalid_argument");
+        Assert.Contains("302400", (string?)farTooLong["detail"], StringComparison.Ordinal);
+        await (await admin.PostJson("/v1/pools/gpu-pool/workers/w1/leases", """{"freeCapacity":{"cpu":1000,"memory":4096},"leaseTtlSeconds":30,"maxJobs":1001}""")).Problem(400, "invalid_argument");
+        var neverLeased = await (await admin.PostJson($"/v1/pools/gpu-pool/jobs/{job["id"]}/complete", """{"outcome":"succeeded","workerId":"w9"}""")).Ok();
+        Assert.Equal("leaseLost", (string?)neverLeased["status"]);
+        Assert.Equal("queued", (string?)neverLeased["job"]!["state"]);
         var leases = await (await admin.PostJson("/v1/pools/gpu-pool/workers/w1/leases", """{"freeCapacity":{"cpu":1000,"memory":4096},"leaseTtlSeconds":30,"maxJobs":5}""")).Ok();
         var leased = Assert.Single(leases.AsArray());
         Assert.Equal((long)job["id"]!, (long)leased!["jobId"]!);

@@ -15,7 +15,8 @@ public enum CompletionStatus
 
     /// <summary>
     /// A preemption report named a worker that no longer holds the job's lease (it expired and the job was queued or
-    /// leased again): nothing changed. The worker should drop the job; whoever holds it now keeps it.
+    /// leased again), or a report came for a job no worker has leased yet: nothing changed. The worker should drop the
+    /// job; whoever holds it now keeps it.
     /// </summary>
     LeaseLost,
 }

@@ -130,10 +130,10 @@ internal static class PoolEndpoints
     }
 
     private static async Task<IReadOnlyList<JobLease>> LeaseJobs(string poolId, string workerId, LeaseJobsRequest request, IGrainFactory grains) =>
-        await JobEndpoints.Pool(grains, poolId).LeaseJobs(workerId, request.FreeCapacity, JobEndpoints.Seconds(request.LeaseTtlSeconds), request.MaxJobs);
+        await JobEndpoints.Pool(grains, poolId).LeaseJobs(workerId, request.FreeCapacity, LeaseTtl(request.LeaseTtlSeconds), request.MaxJobs);
 
     private static async Task<HeartbeatResult> Heartbeat(string poolId, string workerId, HeartbeatRequest request, IGrainFactory grains) =>
-        await JobEndpoints.Pool(grains, poolId).Heartbeat(workerId, request.JobIds ?? [], JobEndpoints.Seconds(request.LeaseTtlSeconds));
+        await JobEndpoints.Pool(grains, poolId).Heartbeat(workerId, request.JobIds ?? [], LeaseTtl(request.LeaseTtlSeconds));
 
     // A report without a worker id goes to the older grain method: it answers the same, and keeps working against a
     // silo of an earlier release during a rolling upgrade.
@@ -143,4 +143,10 @@ internal static class PoolEndpoints
             : await JobEndpoints.Pool(grains, poolId).CompleteReportedBy(request.WorkerId, new JobId(jobId), request.Outcome, request.ActualUsage);
 
     private static IResult PoolNotFound(HttpContext context, string poolId) => Problem.NotFound(context, $"Pool '{poolId}' does not exist.");
+
+    // Checked here with the scheduler's own bound, so that every lease TTL out of range gets the same answer.
+    private static TimeSpan LeaseTtl(double seconds) => seconds > 0 && seconds <= FairShareScheduler.MaxLeaseTtl.TotalSeconds
+        ? TimeSpan.FromSeconds(seconds)
+        : throw new SchedulingException(SchedulingErrorCodes.InvalidArgument,
+            $"leaseTtlSeconds {seconds} is out of range: use more than 0 and at most {FairShareScheduler.MaxLeaseTtl.TotalSeconds:0} (3.5 days), e.g. 30, and renew with heartbeats.");
 }

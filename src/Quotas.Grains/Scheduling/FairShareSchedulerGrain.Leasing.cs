@@ -12,6 +12,12 @@ public sealed partial class FairShareSchedulerGrain
     /// </summary>
     public async Task<IReadOnlyList<JobLease>> LeaseJobs(string workerId, ResourceVector freeCapacity, TimeSpan leaseTtl, int maxJobs)
     {
+        // Each leased job's tenant is asked in turn before the call answers: a bounded batch answers well within a call's time.
+        if (maxJobs > MaxJobsPerLease)
+        {
+            throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, $"maxJobs {maxJobs} is more than {MaxJobsPerLease:N0}; lease at most that many jobs per call.");
+        }
+
         var leases = await MutateAsync(scheduler => scheduler.LeaseJobs(workerId, freeCapacity, leaseTtl, _time.GetUtcNow(), maxJobs), leases => leases.Count > 0);
         if (leases.Count == 0)
         {

@@ -21,6 +21,9 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     /// <summary>The grain type's wire and storage name; pinned so that renaming the class breaks nothing.</summary>
     public const string GrainTypeName = "pool";
 
+    /// <summary>Most jobs one lease call hands out (<see cref="LeaseJobs"/>).</summary>
+    public const int MaxJobsPerLease = 1000;
+
     /// <summary>How often expired worker leases are looked for while the pool is active.</summary>
     internal static readonly TimeSpan LeaseSweepInterval = TimeSpan.FromSeconds(1);
 
@@ -275,7 +278,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     /// Reports how a job ended. A completion is stored with the usage it owes its tenant before it is answered; the
     /// usage is then recorded and the tenant's leases released. When the tenant cannot be reached the report is still
     /// answered (it is stored) and the pool's sweep finishes the work; a retried report (answered AlreadyCompleted)
-    /// finishes it at once, or fails with the tenant's error.
+    /// tries to finish it at once, and is answered the same whether or not the tenant can be reached.
     /// </summary>
     public async Task<CompleteResult> CompleteReportedBy(string? workerId, JobId id, JobOutcome outcome, ResourceVector? actualUsage)
     {
@@ -297,7 +300,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             {
                 await SettleAsync(job.Id, job.Tenant);
             }
-            catch (Exception e) when (e is not OperationCanceledException && result.Status != CompletionStatus.AlreadyCompleted)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 // The report itself is stored, and what it owes the tenant with it: the sweep finishes the rest.
                 LogSettleFailed(_logger, e, GetPrimaryKeyString(), job.Id.Value);

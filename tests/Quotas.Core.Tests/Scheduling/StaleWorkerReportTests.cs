@@ -86,6 +86,58 @@ public sealed class StaleWorkerReportTests
         Assert.Equal(JobState.Leased, s.Get(job.Id)!.State);
     }
 
+    [Theory]
+    [InlineData(JobOutcome.Succeeded)]
+    [InlineData(JobOutcome.Failed)]
+    [InlineData(JobOutcome.Preempted)]
+    public void A_report_for_a_job_no_worker_has_leased_changes_and_counts_nothing(JobOutcome outcome)
+    {
+        var s = new FairShareScheduler(WorkerPool(1));
+        var job = s.Submit("t", Workers(1));
+        var before = s.Json();
+
+        var report = s.Complete(job.Id, outcome, Workers(1), T0, workerId: "w9");
+
+        Assert.Equal(CompletionStatus.LeaseLost, report.Status);
+        Assert.Equal(before, s.Json());
+        Assert.Equal(0, s.GetTenantUsage(Id("t")).CompletedJobs);
+        Assert.Equal(job.Id, Assert.Single(s.Lease(Workers(1), T0, worker: "w1")).JobId);
+    }
+
+    [Fact]
+    public void A_job_cancelled_while_it_ran_completes_once_when_its_worker_reports_and_counts_its_usage()
+    {
+        var s = new FairShareScheduler(WorkerPool(1));
+        var job = s.Submit("t", Workers(1));
+        s.Lease(Workers(1), T0, worker: "w1");
+        Assert.Equal(CancelStatus.Cancelled, s.Cancel(job.Id, T0.AddSeconds(5)));
+
+        var preempted = s.Complete(job.Id, JobOutcome.Preempted, null, T0.AddSeconds(6), workerId: "w1");
+        var reported = s.Complete(job.Id, JobOutcome.Failed, Workers(1), T0.AddSeconds(7), workerId: "w1");
+        var again = s.Complete(job.Id, JobOutcome.Failed, Workers(1), T0.AddSeconds(8), workerId: "w1");
+
+        Assert.Equal(CompletionStatus.AlreadyCompleted, preempted.Status);
+        Assert.Equal(CompletionStatus.Completed, reported.Status);
+        Assert.Equal(JobState.Failed, reported.Job!.State);
+        Assert.Equal(CompletionStatus.AlreadyCompleted, again.Status);
+        Assert.Equal(1, s.GetTenantUsage(Id("t")).CompletedJobs);
+        Assert.Equal(0, s.Allocated["workers"]);
+    }
+
+    [Fact]
+    public void A_job_cancelled_before_any_worker_leased_it_counts_no_report()
+    {
+        var s = new FairShareScheduler(WorkerPool(1));
+        var job = s.Submit("t", Workers(1));
+        s.Cancel(job.Id, T0);
+
+        var report = s.Complete(job.Id, JobOutcome.Succeeded, null, T0.AddSeconds(1), workerId: "w1");
+
+        Assert.Equal(CompletionStatus.AlreadyCompleted, report.Status);
+        Assert.Equal(JobState.Cancelled, report.Job!.State);
+        Assert.Equal(0, s.GetTenantUsage(Id("t")).CompletedJobs);
+    }
+
     /// <summary>w1 leases the job at T0, its lease expires at T0 + 30 s, and w2 leases the job again at T0 + 31 s.</summary>
     private static (FairShareScheduler Scheduler, JobInfo Job) LeasedAgainToW2()
     {

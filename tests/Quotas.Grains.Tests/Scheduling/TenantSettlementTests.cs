@@ -131,6 +131,25 @@ public sealed class TenantSettlementTests
     }
 
     [Fact]
+    public async Task A_job_cancelled_while_it_runs_is_charged_once_when_its_worker_reports_what_it_used()
+    {
+        await using var run = await RunningJobAsync("cancelled");
+        var (alpha, pool, job) = (run.Alpha, run.Pool, run.Job);
+
+        Assert.Equal(CancelStatus.Cancelled, await pool.Cancel(job.Id));
+        var usage = ResourceVector.Of(("cpu_ms", 1_500));
+        var reported = await pool.CompleteReportedBy("w1", job.Id, JobOutcome.Failed, usage);
+        var again = await pool.CompleteReportedBy("w1", job.Id, JobOutcome.Failed, usage);
+        var stats = await alpha.GetStats();
+
+        Assert.Equal(CompletionStatus.Completed, reported.Status);
+        Assert.Equal(CompletionStatus.AlreadyCompleted, again.Status);
+        Assert.Equal(1, Budget(stats, "jobs"));
+        Assert.Equal(2, Budget(stats, QuotaNames.CpuSeconds));
+        Assert.Equal(0, Gauge(stats, "concurrent_jobs"));
+    }
+
+    [Fact]
     public async Task Cpu_time_reported_in_milliseconds_is_charged_to_the_tenant_s_cpu_seconds_budget_once()
     {
         await using var run = await RunningJobAsync("cpu");
@@ -218,12 +237,16 @@ public sealed class TenantSettlementTests
         faults.FailWritesOf = "tenant";
         Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, null)).Status);
 
-        // While the tenant still fails, a report made again says so; once it works, the report settles.
-        await Assert.ThrowsAnyAsync<Exception>(() => pool.Complete(job.Id, JobOutcome.Succeeded, null));
+        // While the tenant still fails, a report made again is answered the same (the charge stays owed); once the
+        // tenant works, a report made again settles it.
+        var whileFailing = await pool.Complete(job.Id, JobOutcome.Succeeded, null);
+        var unpaid = Budget(await alpha.GetStats(), "jobs");
         faults.FailWritesOf = null;
         var retried = await pool.Complete(job.Id, JobOutcome.Succeeded, null);
         var stats = await alpha.GetStats();
 
+        Assert.Equal(CompletionStatus.AlreadyCompleted, whileFailing.Status);
+        Assert.Equal(0, unpaid);
         Assert.Equal(CompletionStatus.AlreadyCompleted, retried.Status);
         Assert.Equal(1, Budget(stats, "jobs"));
         Assert.Equal(0, Gauge(stats, "concurrent_jobs"));
