@@ -15,7 +15,13 @@ namespace Quotas.Gateway;
 public static class ApiJson
 {
     /// <summary>The framework's defaults for web APIs (camelCase, reflection metadata) with the API's rules.</summary>
-    public static JsonSerializerOptions Options { get; } = Create();
+    public static JsonSerializerOptions Options { get; } = Create(JsonIgnoreCondition.Never);
+
+    /// <summary>
+    /// <see cref="Options"/> leaving out null members, as every release before 2026-12-06 wrote them: what an
+    /// idempotency key's fingerprint hashes, so that a retry across the upgrade still matches its first request.
+    /// </summary>
+    public static JsonSerializerOptions FingerprintOptions { get; } = Create(JsonIgnoreCondition.WhenWritingNull);
 
     public static void Configure(JsonSerializerOptions json)
     {
@@ -24,16 +30,16 @@ public static class ApiJson
         json.RespectNullableAnnotations = true;
         json.RespectRequiredConstructorParameters = true;
         json.NumberHandling = JsonNumberHandling.Strict;
-        json.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
         json.TypeInfoResolver = (json.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(NullListItems.Refuse);
     }
 
-    private static JsonSerializerOptions Create()
+    private static JsonSerializerOptions Create(JsonIgnoreCondition ignore)
     {
         // What ASP.NET Core's JsonOptions starts from, so that both serialize alike.
         var json = new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
         Configure(json);
+        json.DefaultIgnoreCondition = ignore;
         json.MakeReadOnly();
         return json;
     }

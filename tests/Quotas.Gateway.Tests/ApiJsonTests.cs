@@ -26,6 +26,17 @@ public sealed class ApiJsonTests
         Assert.Equal("""{"quota":"requests","limit":100,"remaining":42,"resetSeconds":18}""", JsonSerializer.Serialize(value, ApiJson.Options));
     }
 
+    [Fact]
+    public void Answers_write_null_members_and_fingerprints_leave_them_out_as_earlier_releases_did()
+    {
+        var framework = FrameworkOptions();
+        var page = new Page<string>(["a"], null);
+
+        Assert.Equal("""{"items":["a"],"nextCursor":null}""", JsonSerializer.Serialize(page, framework));
+        Assert.Equal("""{"items":["a"],"nextCursor":null}""", JsonSerializer.Serialize(page, ApiJson.Options));
+        Assert.Equal("""{"items":["a"]}""", JsonSerializer.Serialize(page, ApiJson.FingerprintOptions));
+    }
+
     [Theory]
     [InlineData("""{"cost":"1"}""")]
     [InlineData("""{"cost":null}""")]

@@ -61,7 +61,7 @@ internal static class IdempotentRequest
 
         var options = context.RequestServices.GetRequiredService<GatewayOptions>();
         var grain = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IIdempotencyGrain>(GrainKey(tenantId, operation, key));
-        var fingerprint = Fingerprint(context, JsonSerializer.Serialize(body, json));
+        var fingerprint = Fingerprint(context, JsonSerializer.Serialize(body, ApiJson.FingerprintOptions));
         var claim = await grain.Begin(fingerprint, options.IdempotencyKeyLifetime);
         switch (claim.Status)
         {

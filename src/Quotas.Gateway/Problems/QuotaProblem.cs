@@ -32,10 +32,14 @@ internal sealed class QuotaProblem
     [JsonConverter(typeof(PolicyNames))]
     public required string[] ViolatedPolicies { get; init; }
 
+    // A problem's optional members are left out when unknown (RFC 9457 extension members), unlike a resource's nulls.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? Current { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? Limit { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? RetryAfterSeconds { get; init; }
 
     /// <summary>
