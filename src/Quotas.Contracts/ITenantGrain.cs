@@ -69,6 +69,13 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<LeaseRenewal> Renew(string leaseId, TimeSpan ttl);
 
     /// <summary>
+    /// <see cref="Renew"/> for a client (the gateway's renew route): refuses, with <c>lease_held_by_service</c>, a lease
+    /// the service holds, whose time the service alone sets (shortened, a parent's hold could lapse under its child's
+    /// lease; lengthened, a finished job's quota would stay held).
+    /// </summary>
+    Task<LeaseRenewal> RenewClientLease(string leaseId, TimeSpan ttl);
+
+    /// <summary>
     /// Counts <paramref name="cost"/> units against a rate quota here and, all or nothing, in every ancestor that sets a
     /// limited rate quota of that name itself (tier defaults and inherited values cap nothing above the tenant); the
     /// result carries remaining and reset (of the tightest, see <see cref="HitRate"/>).

@@ -31,7 +31,7 @@ public sealed class ReservedIdTests
     }
 
     [Fact]
-    public async Task A_tenant_key_cannot_release_the_lease_a_pool_holds_for_its_running_job_nor_a_parents_reservation()
+    public async Task A_tenant_key_can_neither_release_nor_renew_the_lease_a_pool_holds_for_its_running_job_nor_a_parents_reservation()
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
         using var admin = server.Admin();
@@ -42,6 +42,7 @@ public sealed class ReservedIdTests
 
         // Lease ids are "<tenant>:<sequence>": the pool's is the tenant's first.
         await (await tenant.DeleteAsync("/v1/tenants/acme/leases/acme:1")).Problem(409, "lease_held_by_service");
+        await (await tenant.PostJson("/v1/tenants/acme/leases/acme:1/renew", """{"ttlSeconds":0.001}""")).Problem(409, "lease_held_by_service");
         var gauges = (await (await tenant.GetAsync("/v1/tenants/acme/usage")).Ok())["gauges"]!.AsArray();
         Assert.Equal(1, (long)gauges.Single(g => (string?)g!["quota"] == "concurrent_jobs")!["current"]!);
 
@@ -50,6 +51,7 @@ public sealed class ReservedIdTests
         await (await admin.PostJson("/v1/tenants", """{"id":"child","parentId":"parent","quotas":[{"name":"workers","kind":"gauge","limit":5}]}""")).Ok(201);
         await (await admin.PostJson("/v1/tenants/child/leases", """{"quota":"workers","amount":2,"ttlSeconds":60}""")).Ok(201);
         await (await parent.DeleteAsync("/v1/tenants/parent/leases/parent:1")).Problem(409, "lease_held_by_service");
+        await (await parent.PostJson("/v1/tenants/parent/leases/parent:1/renew", """{"ttlSeconds":86400}""")).Problem(409, "lease_held_by_service");
         var parentGauges = (await (await parent.GetAsync("/v1/tenants/parent/usage")).Ok())["gauges"]!.AsArray();
         Assert.Equal(2, (long)parentGauges.Single(g => (string?)g!["quota"] == "workers")!["current"]!);
     }

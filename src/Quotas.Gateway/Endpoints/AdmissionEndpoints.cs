@@ -60,7 +60,7 @@ internal static class AdmissionEndpoints
 
     private static async Task<IResult> Renew(HttpContext context, string tenantId, string leaseId, RenewLeaseRequest? request, IGrainFactory grains)
     {
-        var renewal = await grains.GetGrain<ITenantGrain>(tenantId).Renew(leaseId, Ttl(request?.TtlSeconds ?? 60));
+        var renewal = await RenewClientLeaseAsync(grains.GetGrain<ITenantGrain>(tenantId), leaseId, Ttl(request?.TtlSeconds ?? 60));
         if (renewal.Renewed)
         {
             return TypedResults.Ok(new LeaseRenewed(leaseId, renewal.ExpiresAt!.Value));
@@ -69,6 +69,19 @@ internal static class AdmissionEndpoints
         return renewal.ReasonCode == ReasonCodes.LeaseNotFound
             ? Problem.NotFound(context, $"Lease '{leaseId}' is not held: it was released or expired.")
             : QuotaRefusals.Refused(context, renewal.ReasonCode ?? "refused", renewal.Quota ?? "lease", renewal.Current, renewal.Limit, null);
+    }
+
+    /// <summary>A silo of an earlier release does not know RenewClientLease: the lease is renewed as before (docs/contracts.md).</summary>
+    private static async Task<LeaseRenewal> RenewClientLeaseAsync(ITenantGrain tenant, string leaseId, TimeSpan ttl)
+    {
+        try
+        {
+            return await tenant.RenewClientLease(leaseId, ttl);
+        }
+        catch (NotSupportedException)
+        {
+            return await tenant.Renew(leaseId, ttl);
+        }
     }
 
     private static async Task<IResult> Release(string tenantId, string leaseId, IGrainFactory grains)

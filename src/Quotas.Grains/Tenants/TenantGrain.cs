@@ -347,14 +347,24 @@ public sealed partial class TenantGrain(
 
     public async Task<bool> ReleaseClientLease(string leaseId)
     {
+        RefuseServiceLease(leaseId, "it ends with that job or lease, so cancel the job or release the child's lease instead");
+        return await Release(leaseId);
+    }
+
+    public async Task<LeaseRenewal> RenewClientLease(string leaseId, TimeSpan ttl)
+    {
+        RefuseServiceLease(leaseId, "the service renews it for as long as that job runs or that lease is renewed");
+        return await Renew(leaseId, ttl);
+    }
+
+    private void RefuseServiceLease(string leaseId, string why)
+    {
         if (Tenant().IsHeldForService(leaseId))
         {
             throw new QuotaValidationException(
                 TenantErrors.LeaseHeldByService,
-                $"Lease '{leaseId}' is held by the service, for a pool's running job or a child tenant's lease; it ends with that job or lease, so cancel the job or release the child's lease instead.");
+                $"Lease '{leaseId}' is held by the service, for a pool's running job or a child tenant's lease; {why}.");
         }
-
-        return await Release(leaseId);
     }
 
     /// <summary>
