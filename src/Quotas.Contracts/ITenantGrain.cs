@@ -121,6 +121,12 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Whether <paramref name="additional"/> more units fit under a reported gauge (storage); consumes nothing.</summary>
     Task<AdmissionDecision> CheckReported(string quota, long additional);
 
+    /// <summary>
+    /// Whether <paramref name="amount"/> more fits in a budget's current period; consumes nothing. Refused: the
+    /// budget's deny with a retry-after until the period ends (or none when the amount exceeds the limit itself).
+    /// </summary>
+    Task<AdmissionDecision> CheckBudget(string quota, long amount);
+
     Task<TenantStats> GetStats();
 
     /// <summary>

@@ -14,7 +14,7 @@ public static class QuotaMetrics
     public const string MeterName = "Quotas";
 
     private static readonly Meter s_meter = new(MeterName);
-    private static readonly Counter<long> s_decisions = s_meter.CreateCounter<long>("quotas.decisions", "{decision}", "Admission decisions, by kind (lease, rate, reported, usage) and outcome.");
+    private static readonly Counter<long> s_decisions = s_meter.CreateCounter<long>("quotas.decisions", "{decision}", "Admission decisions, by kind (lease, rate, reported, budget, usage) and outcome.");
     private static readonly ConcurrentDictionary<FairShareSchedulerGrain, byte> s_pools = new();
 
     static QuotaMetrics()

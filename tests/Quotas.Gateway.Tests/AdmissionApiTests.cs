@@ -191,6 +191,27 @@ public sealed class AdmissionApiTests
         Assert.Equal(40, (long)usage["budgets"]!.AsArray().Single(b => (string?)b!["quota"] == "cost")!["current"]!);
     }
 
+    [Fact]
+    public async Task A_budget_check_answers_whether_an_amount_fits_the_period_and_consumes_nothing()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, time: new ManualTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero)));
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":95}""", "evt-1")).Ok(201);
+
+        await (await tenant.PostJson("/v1/tenants/acme/budgets/cost/check", """{"amount":5}""")).Ok(204);
+        var exhausted = await tenant.PostJson("/v1/tenants/acme/budgets/cost/check", """{"amount":6}""");
+        var problem = await exhausted.Problem(429, "budget_exhausted");
+        await (await tenant.PostJson("/v1/tenants/acme/budgets/cost/check", """{"amount":101}""")).Problem(429, "request_exceeds_limit");
+        await (await tenant.PostJson("/v1/tenants/acme/budgets/nothing/check", """{"amount":1}""")).Problem(400);
+        await (await tenant.PostJson("/v1/tenants/acme/budgets/cost/check", """{"amount":0}""")).Problem(400);
+
+        Assert.Equal("43200", exhausted.Headers.GetValues("Retry-After").Single()); // until midnight UTC, when the day's budget resets
+        Assert.Equal(95, (long)problem["current"]!);
+        Assert.Equal(100, (long)problem["limit"]!);
+        var limits = await (await tenant.GetAsync("/v1/tenants/acme/limits")).Ok();
+        Assert.Equal(95, (long)limits["limits"]!.AsArray().Single(l => (string?)l!["quota"] == "cost")!["used"]!);
+    }
+
     [Theory]
     [InlineData(Backend.EmbeddedSqlite)]
     [InlineData(Backend.PostgreSqlCluster)]

@@ -65,5 +65,12 @@ public sealed class AdmissionApi
     public Task CheckStorageAsync(string tenantId, string quota, long additionalBytes, CancellationToken cancellationToken = default) =>
         _api.SendAsync(HttpMethod.Post, Paths.Tenant(tenantId) + "/reported/" + Paths.Segment(quota, nameof(quota)) + "/check", new { additionalBytes }, null, cancellationToken);
 
+    /// <summary>
+    /// Checks that <paramref name="amount"/> more fits in a budget's current period, consuming nothing; a refusal (429
+    /// <c>budget_exhausted</c> until the period resets, or <c>request_exceeds_limit</c>) throws <see cref="QuotaExceededException"/>.
+    /// </summary>
+    public Task CheckBudgetAsync(string tenantId, string quota, long amount, CancellationToken cancellationToken = default) =>
+        _api.SendAsync(HttpMethod.Post, Paths.Tenant(tenantId) + "/budgets/" + Paths.Segment(quota, nameof(quota)) + "/check", new { amount }, null, cancellationToken);
+
     private static string LeasePath(string tenantId, string leaseId) => Paths.Tenant(tenantId) + "/leases/" + Paths.Segment(leaseId, nameof(leaseId));
 }

@@ -38,6 +38,9 @@ public sealed record ReportGaugeRequest(long Value);
 
 public sealed record StorageCheckRequest(long AdditionalBytes);
 
+/// <summary>How much more a budget would be charged; the check consumes nothing.</summary>
+public sealed record BudgetCheckRequest(long Amount);
+
 /// <summary>One quota in force with what is used and left; <see cref="ResetAt"/> is set for budgets and rate windows.</summary>
 public sealed record LimitEntry(string Quota, QuotaKind Kind, long Limit, long Used, long Remaining, DateTimeOffset? ResetAt);
 

@@ -47,6 +47,10 @@ internal static class AdmissionEndpoints
                 CheckStorage(context, tenantId, quota, request, grains))
             .WithName("CheckStorage")
             .Produces(StatusCodes.Status204NoContent).ReadsBody().ProducesProblem(StatusCodes.Status507InsufficientStorage);
+        tenant.MapPost("/budgets/{quota}/check", (HttpContext context, string tenantId, string quota, BudgetCheckRequest request) =>
+                CheckBudget(context, tenantId, quota, request, grains))
+            .WithName("CheckBudget")
+            .Produces(StatusCodes.Status204NoContent).ReadsBody().ProducesProblem(StatusCodes.Status429TooManyRequests);
     }
 
     private static async Task<IResult> Acquire(HttpContext context, string tenantId, AcquireLeaseRequest request, IGrainFactory grains)
@@ -144,6 +148,12 @@ internal static class AdmissionEndpoints
     private static async Task<IResult> CheckStorage(HttpContext context, string tenantId, string quota, StorageCheckRequest request, IGrainFactory grains)
     {
         var decision = await grains.GetGrain<ITenantGrain>(tenantId).CheckReported(quota, request.AdditionalBytes);
+        return decision.IsAllowed ? TypedResults.NoContent() : QuotaRefusals.Refused(context, decision);
+    }
+
+    private static async Task<IResult> CheckBudget(HttpContext context, string tenantId, string quota, BudgetCheckRequest request, IGrainFactory grains)
+    {
+        var decision = await grains.GetGrain<ITenantGrain>(tenantId).CheckBudget(quota, request.Amount);
         return decision.IsAllowed ? TypedResults.NoContent() : QuotaRefusals.Refused(context, decision);
     }
 

@@ -9,7 +9,9 @@ namespace Quotas.Grains.Scheduling;
 /// The pool's side of the tenants' quotas. Before a leased job is handed to a worker, the tenant's TenantGrain grants
 /// a lease for every gauge quota the job's demand names (and one <c>concurrent_jobs</c>), all or nothing; the pool holds
 /// those leases while the job runs, renews them with the worker's heartbeats and releases them when the job ends, is
-/// requeued or cancelled. A tenant that refuses is skipped by the fair order until its retry-after has passed. On
+/// requeued or cancelled. Before that, the job's limited budgets must have room (<see cref="BudgetNeeds"/>): a job
+/// does not start on a budget that its period has used up, as a batch scheduler holds jobs past their account's usage
+/// limit. A tenant that refuses is skipped by the fair order until its retry-after has passed. On
 /// completion the actual usage is recorded once in the tenant's budgets whose names it carries, plus one <c>jobs</c>.
 /// Jobs of a tenant that has no TenantGrain are admitted on the pool's own limits.
 /// </summary>
@@ -91,6 +93,26 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         if (names is null)
         {
             return [];
+        }
+
+        foreach (var (quota, amount) in BudgetNeeds(lease.Demand, names))
+        {
+            AdmissionDecision room;
+            try
+            {
+                room = await CheckBudgetAsync(tenant, quota, amount);
+            }
+            catch
+            {
+                Block(lease.Tenant.Value, s_minBlock);
+                throw;
+            }
+
+            if (!room.IsAllowed)
+            {
+                Block(lease.Tenant.Value, room is AdmissionDecision.Deny { RetryAfter: { } untilReset } ? untilReset : s_maxBlock);
+                return null;
+            }
         }
 
         var held = new List<string>();
@@ -336,6 +358,50 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         }
     }
 
+    /// <summary>
+    /// The limited budgets a job is sure to charge, and how much of each must still fit: one <c>jobs</c>, its demand
+    /// of every resource a budget is named after (what a job finished without a usage report is charged), and some
+    /// <c>cpu_seconds</c> (what a worker's reported CPU time is charged to).
+    /// </summary>
+    private static IEnumerable<(string Quota, long Amount)> BudgetNeeds(ResourceVector demand, TenantQuotaNames names)
+    {
+        if (names.LimitedBudgets.Count == 0)
+        {
+            yield break;
+        }
+
+        if (names.LimitedBudgets.Contains(QuotaNames.Jobs))
+        {
+            yield return (QuotaNames.Jobs, 1);
+        }
+
+        for (var i = 0; i < demand.Count; i++)
+        {
+            if (demand.AmountAt(i) > 0 && names.LimitedBudgets.Contains(demand.NameAt(i)))
+            {
+                yield return (demand.NameAt(i), demand.AmountAt(i));
+            }
+        }
+
+        if (names.LimitedBudgets.Contains(QuotaNames.CpuSeconds) && !demand.Contains(QuotaNames.CpuSeconds))
+        {
+            yield return (QuotaNames.CpuSeconds, 1);
+        }
+    }
+
+    /// <summary>A tenant on a silo of an earlier release does not know CheckBudget: its budgets hold no job back, as before.</summary>
+    private static async Task<AdmissionDecision> CheckBudgetAsync(ITenantGrain tenant, string quota, long amount)
+    {
+        try
+        {
+            return await tenant.CheckBudget(quota, amount);
+        }
+        catch (NotSupportedException)
+        {
+            return new AdmissionDecision.Allow(null, null, long.MaxValue);
+        }
+    }
+
     private static async Task ReleaseAllAsync(ITenantGrain tenant, List<string> leaseIds)
     {
         foreach (var leaseId in leaseIds)
@@ -359,7 +425,8 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
             var quotas = await tenant.GetEffectiveQuotas();
             names = new TenantQuotaNames(
                 [.. quotas.Where(q => q.Kind == QuotaKind.Gauge && !q.Limit.IsUnlimited).Select(q => q.Name)],
-                [.. quotas.Where(q => q.Kind == QuotaKind.Budget).Select(q => q.Name)]);
+                [.. quotas.Where(q => q.Kind == QuotaKind.Budget).Select(q => q.Name)],
+                [.. quotas.Where(q => q.Kind == QuotaKind.Budget && !q.Limit.IsUnlimited).Select(q => q.Name)]);
         }
         catch (QuotaValidationException e) when (e.Code == Tenants.TenantErrors.UnknownTenant)
         {
@@ -375,6 +442,9 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
 
     private ITenantGrain Tenant(Core.Scheduling.TenantId id) => grains.GetGrain<ITenantGrain>(id.Value);
 
-    /// <summary>The tenant's limited gauge quotas (leased for a running job) and its budgets (charged at completion).</summary>
-    private sealed record TenantQuotaNames(HashSet<string> Gauges, HashSet<string> Budgets);
+    /// <summary>
+    /// The tenant's limited gauge quotas (leased for a running job), its budgets (charged at completion) and those of
+    /// them that are limited (checked before a job starts).
+    /// </summary>
+    private sealed record TenantQuotaNames(HashSet<string> Gauges, HashSet<string> Budgets, HashSet<string> LimitedBudgets);
 }

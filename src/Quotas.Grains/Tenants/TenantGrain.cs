@@ -430,6 +430,13 @@ public sealed partial class TenantGrain(
         return Task.FromResult(decision);
     }
 
+    public Task<AdmissionDecision> CheckBudget(string quota, long amount)
+    {
+        var decision = Tenant().CheckBudget(quota, amount, time.GetUtcNow());
+        QuotaMetrics.Decided("budget", decision);
+        return Task.FromResult(decision);
+    }
+
     public Task<TenantStats> GetStats() => Task.FromResult(Tenant().Stats(time.GetUtcNow()));
 
     public Task<IReadOnlyList<QuotaAlert>> GetAlerts(long afterSequence) => Task.FromResult(Tenant().Alerts.After(afterSequence));

@@ -113,6 +113,9 @@ public sealed class SdkEndToEndTests
         await sdk.Admission.RecordUsageAsync("acme", "cost", 5);
         var limits = await sdk.Usage.GetLimitsAsync("acme");
         Assert.Equal(45, limits.Limits.Single(l => l.Quota == "cost").Used);
+        await sdk.Admission.CheckBudgetAsync("acme", "cost", 55);
+        var tooMuch = await Assert.ThrowsAsync<QuotaExceededException>(() => sdk.Admission.CheckBudgetAsync("acme", "cost", 101));
+        Assert.Equal("request_exceeds_limit", tooMuch.Code);
 
         await sdk.Admission.ReportGaugeAsync("acme", "storage_bytes", 900);
         await sdk.Admission.CheckStorageAsync("acme", "storage_bytes", 100);

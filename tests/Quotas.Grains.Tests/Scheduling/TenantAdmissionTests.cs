@@ -42,6 +42,35 @@ public sealed class TenantAdmissionTests
     }
 
     [Fact]
+    public async Task A_job_whose_budget_its_period_has_used_up_waits_in_the_queue_until_the_period_resets()
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.Parse("2026-12-06T23:59:00Z"));
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var grains = cluster.GrainFactory;
+        var alpha = grains.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1), BudgetPeriod.Day)));
+        var pool = grains.GetGrain<IFairShareSchedulerGrain>("budgeted");
+        await pool.Configure(Pools.Small("budgeted"));
+        var first = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(first.Id, JobOutcome.Succeeded, null)).Status);
+
+        // The day's one job is used: alpha's next job waits while beta's runs.
+        var second = (await pool.Submit(Pools.Job(Pools.Alpha, "a-1", cpu: 100))).Job;
+        await pool.Submit(Pools.Job(Pools.Beta, "b-0", cpu: 100));
+        var whileUsedUp = await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10);
+
+        Assert.Equal(Pools.Beta, Assert.Single(whileUsedUp).Tenant);
+        Assert.Equal(JobState.Queued, (await pool.GetJob(second.Id))!.State);
+
+        // A new day: the budget has room again, and the job is leased once the pool asks alpha again.
+        time.Advance(TimeSpan.FromSeconds(61));
+        var afterReset = await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10);
+
+        Assert.Equal(second.Id, Assert.Single(afterReset).JobId);
+    }
+
+    [Fact]
     public async Task Past_its_soft_quotas_grace_a_tenant_has_its_lowest_priority_jobs_stopped_until_it_is_back_at_its_limit()
     {
         var time = new ManualTimeProvider();
