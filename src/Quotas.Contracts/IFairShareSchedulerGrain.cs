@@ -12,6 +12,19 @@ public interface IFairShareSchedulerGrain : IGrainWithStringKey
     /// <summary>Creates the pool or replaces its configuration; a capacity change re-balances at once.</summary>
     Task<PoolConfig> Configure(PoolConfig config);
 
+    /// <summary>Creates the pool; <c>pool_exists</c> when it exists, however many creations run at once.</summary>
+    Task<PoolConfig> CreatePool(PoolConfig config);
+
+    /// <summary>Replaces the configuration of the pool; <c>unknown_pool</c> when it does not exist (it is not created).</summary>
+    Task<PoolConfig> ReplaceConfig(PoolConfig config);
+
+    /// <summary>
+    /// Changes the capacity alone, in one step with the rest of the configuration as it is then; <c>unknown_pool</c>
+    /// when the pool does not exist. With the same resources the pool keeps what it knows in memory (which tenant
+    /// waits for capacity, which marks got their grace); a resource added rebuilds it as a new configuration does.
+    /// </summary>
+    Task<PoolConfig> UpdateCapacity(ResourceVector capacity);
+
     /// <summary>The pool's configuration, or null when the pool does not exist.</summary>
     Task<PoolConfig?> GetConfig();
 

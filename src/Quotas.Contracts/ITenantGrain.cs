@@ -124,8 +124,10 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>
     /// Whether <paramref name="amount"/> more fits in a budget's current period; consumes nothing. Refused: the
     /// budget's deny with a retry-after until the period ends (or none when the amount exceeds the limit itself).
+    /// <paramref name="countAsViolation"/>: a refusal counts among the tenant's violations (a client's check does; a
+    /// pool asking again while it holds the tenant's jobs back does not).
     /// </summary>
-    Task<AdmissionDecision> CheckBudget(string quota, long amount);
+    Task<AdmissionDecision> CheckBudget(string quota, long amount, bool countAsViolation);
 
     Task<TenantStats> GetStats();
 

@@ -138,6 +138,7 @@ public sealed partial class FairShareScheduler
         }
 
         // No worker has run a job never leased: a report of its end is a mistake (a wrong job id, say), and counts nothing.
+        // (A job whose lease its tenant refused was leased, though no worker got it: that is not told apart here.)
         if (job.Attempts == 0 && !job.IsTerminal)
         {
             return new CompleteResult(CompletionStatus.LeaseLost, job.ToInfo());
@@ -145,13 +146,13 @@ public sealed partial class FairShareScheduler
 
         if (job.IsTerminal)
         {
-            if (job.State is not (JobState.Expired or JobState.Cancelled) || job.Attempts == 0 || outcome == JobOutcome.Preempted)
+            if (job.State != JobState.Expired || outcome == JobOutcome.Preempted)
             {
                 return new CompleteResult(CompletionStatus.AlreadyCompleted, job.ToInfo());
             }
 
             CheckCountable(actualUsage);
-            return CompleteEnded(job, outcome, actualUsage, usage);
+            return CompleteExpired(job, outcome, actualUsage, usage);
         }
 
         if (outcome == JobOutcome.Preempted)
@@ -200,13 +201,11 @@ public sealed partial class FairShareScheduler
     }
 
     /// <summary>
-    /// A succeeded or failed report for a job that ran out of attempts, or that was cancelled after it was leased: the
-    /// worker of its last lease did run it, so the report completes it and its usage counts, once (the job leaves
-    /// Expired or Cancelled; a tenant cannot spare a job's usage by cancelling it just before it ends). The time its
-    /// lease held the demand already counted in the usage history when the lease ended, and it keeps its place among
-    /// the finished jobs.
+    /// A succeeded or failed report for a job that ran out of attempts: the worker of its last lease did run it, so the
+    /// report completes it and its usage counts, once (the job leaves Expired). The time its lease held the demand
+    /// already counted in the usage history when the lease ran out, and it keeps its place among the finished jobs.
     /// </summary>
-    private CompleteResult CompleteEnded(Job job, JobOutcome outcome, ResourceVector? actualUsage, long[]? usage)
+    private CompleteResult CompleteExpired(Job job, JobOutcome outcome, ResourceVector? actualUsage, long[]? usage)
     {
         job.ActualUsage = actualUsage ?? job.Demand;
         job.State = outcome == JobOutcome.Succeeded ? JobState.Succeeded : JobState.Failed;

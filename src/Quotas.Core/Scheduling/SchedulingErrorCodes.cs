@@ -24,6 +24,7 @@ public static class SchedulingErrorCodes
     public const string IdempotencyConflict = "idempotency_conflict";
     public const string InvalidCursor = "invalid_cursor";
     public const string UnknownPool = "unknown_pool";
+    public const string PoolExists = "pool_exists";
     public const string PoolNotEmpty = "pool_not_empty";
 
     /// <summary>A change reached a pool while it was being deleted; retry once the delete has ended.</summary>

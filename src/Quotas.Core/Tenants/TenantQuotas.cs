@@ -234,10 +234,10 @@ public sealed partial class TenantQuotas
         }
     }
 
-    public AdmissionDecision CheckBudget(string quota, long amount, DateTimeOffset now)
+    public AdmissionDecision CheckBudget(string quota, long amount, DateTimeOffset now, bool countAsViolation = true)
     {
         var decision = Budgets.Check(quota, amount, now);
-        if (!decision.IsAllowed)
+        if (!decision.IsAllowed && countAsViolation)
         {
             _violations.Add(QuotaKind.Budget, quota);
         }

@@ -153,7 +153,7 @@ internal static class AdmissionEndpoints
 
     private static async Task<IResult> CheckBudget(HttpContext context, string tenantId, string quota, BudgetCheckRequest request, IGrainFactory grains)
     {
-        var decision = await grains.GetGrain<ITenantGrain>(tenantId).CheckBudget(quota, request.Amount);
+        var decision = await grains.GetGrain<ITenantGrain>(tenantId).CheckBudget(quota, request.Amount, countAsViolation: true);
         return decision.IsAllowed ? TypedResults.NoContent() : QuotaRefusals.Refused(context, decision);
     }
 

@@ -63,7 +63,7 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
         SchedulingErrorCodes.TenantNotInPool or SchedulingErrorCodes.TenantSuspended => Problem.Details(context, 403, ProblemTypes.Forbidden, "Forbidden", message, code),
         "unknown_tenant" or SchedulingErrorCodes.UnknownPool or "unknown_job" =>
             Problem.Details(context, 404, ProblemTypes.NotFound, "Not found", message, code),
-        "tenant_exists" or "tenant_not_suspended" or "tenant_has_live_leases" or "lease_held_by_service" or SchedulingErrorCodes.PoolNotEmpty or SchedulingErrorCodes.PoolBeingDeleted or "api_key_exists" =>
+        "tenant_exists" or "tenant_not_suspended" or "tenant_has_live_leases" or "lease_held_by_service" or SchedulingErrorCodes.PoolNotEmpty or SchedulingErrorCodes.PoolBeingDeleted or SchedulingErrorCodes.PoolExists or "api_key_exists" =>
             Problem.Details(context, 409, ProblemTypes.Conflict, "Conflict", message, code),
         ValidationCodes.IdempotencyKeyConflict or SchedulingErrorCodes.IdempotencyConflict =>
             Problem.Details(context, 422, ProblemTypes.IdempotencyKeyMismatch, "Idempotency key reused", message, code),

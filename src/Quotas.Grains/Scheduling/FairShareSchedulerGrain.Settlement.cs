@@ -179,6 +179,7 @@ public sealed partial class FairShareSchedulerGrain
                 await SettleLeftoversAsync();
             }
 
+            await _admission.RecheckBudgetsAsync();
             await ForgetSettledChargesAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -105,7 +105,47 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
 
     internal bool Exists => _scheduler is not null;
 
-    public async Task<PoolConfig> Configure(PoolConfig config)
+    public Task<PoolConfig> Configure(PoolConfig config) => ConfigureAsync(config, mustExist: null);
+
+    public Task<PoolConfig> CreatePool(PoolConfig config) => ConfigureAsync(config, mustExist: false);
+
+    public Task<PoolConfig> ReplaceConfig(PoolConfig config) => ConfigureAsync(config, mustExist: true);
+
+    public async Task<PoolConfig> UpdateCapacity(ResourceVector capacity)
+    {
+        ArgumentNullException.ThrowIfNull(capacity);
+        var pool = Pool();
+        ThrowIfDeleting();
+        if (SameResources(pool.Config.Capacity, capacity))
+        {
+            pool.UpdateCapacity(capacity, _time.GetUtcNow());
+        }
+        else
+        {
+            var config = pool.Config with { Capacity = capacity };
+            PoolGuarantees.EnsureFit(config, pool.Config);
+            EnsureKeepsResources(config);
+            Rebuild(config);
+        }
+
+        var applied = Pool().Config;
+        await _commit.PersistAsync();
+        return applied;
+    }
+
+    private static bool SameResources(ResourceVector current, ResourceVector next) =>
+        current.Count == next.Count && Enumerable.Range(0, current.Count).All(i => current.NameAt(i) == next.NameAt(i));
+
+    private void ThrowIfDeleting()
+    {
+        if (_deleting)
+        {
+            throw new SchedulingException(SchedulingErrorCodes.PoolBeingDeleted, $"Pool '{GetPrimaryKeyString()}' is being deleted; send the configuration again once the delete has ended.");
+        }
+    }
+
+    /// <summary>Creates or replaces (<paramref name="mustExist"/> null), only creates (false) or only replaces (true).</summary>
+    private async Task<PoolConfig> ConfigureAsync(PoolConfig config, bool? mustExist)
     {
         ArgumentNullException.ThrowIfNull(config);
         if (config.Id != GetPrimaryKeyString())
@@ -113,11 +153,8 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             throw new SchedulingException(SchedulingErrorCodes.InvalidPoolConfig, $"The configuration names pool '{config.Id}' but was sent to pool '{GetPrimaryKeyString()}'; send it to its own pool.");
         }
 
-        if (_deleting)
-        {
-            throw new SchedulingException(SchedulingErrorCodes.PoolBeingDeleted, $"Pool '{GetPrimaryKeyString()}' is being deleted; send the configuration again once the delete has ended.");
-        }
-
+        ThrowIfDeleting();
+        ThrowUnlessExpected(mustExist);
         PoolGuarantees.EnsureFit(config, _scheduler?.Config);
         TenantTiers.EnsureUsable(config);
         EnsureKeepsResources(config);
@@ -138,6 +175,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             }
             else
             {
+                ThrowUnlessExpected(mustExist);
                 PoolGuarantees.EnsureFit(config, _scheduler.Config);
                 EnsureKeepsResources(config);
                 Rebuild(config);
@@ -154,6 +192,19 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     }
 
     public Task<PoolConfig?> GetConfig() => Task.FromResult(_scheduler?.Config);
+
+    private void ThrowUnlessExpected(bool? mustExist)
+    {
+        if (mustExist == false && _scheduler is not null)
+        {
+            throw new SchedulingException(SchedulingErrorCodes.PoolExists, $"Pool '{GetPrimaryKeyString()}' already exists; replace it with PUT /v1/pools/{GetPrimaryKeyString()}.");
+        }
+
+        if (mustExist == true)
+        {
+            _ = Pool();
+        }
+    }
 
     /// <summary>
     /// Refuses a configuration that leaves out a resource the pool offers: its jobs' demands, leases and usage are
@@ -243,19 +294,40 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     public async Task<CancelStatus> Cancel(JobId id)
     {
         TenantId? tenant = null;
+        var charged = false;
         var status = await MutateAsync(
             scheduler =>
             {
                 // Read before the cancel: a pool that keeps few finished jobs may forget this one at once.
-                tenant = scheduler.Get(id)?.Tenant;
-                return scheduler.Cancel(id, _time.GetUtcNow());
+                var before = scheduler.Get(id);
+                tenant = before?.Tenant;
+                var now = _time.GetUtcNow();
+                var status = scheduler.Cancel(id, now);
+
+                // A running job cancelled is charged as one that finished without a usage report (its demand, and one
+                // job), so that cancelling a job just before it ends does not spare its usage; its worker's later report
+                // counts nothing again.
+                if (status == CancelStatus.Cancelled && before is { State: JobState.Leased } && _admission.MayCharge(before.Tenant))
+                {
+                    _owed.Owe(before with { State = JobState.Cancelled, CompletedAt = now, WorkerId = null, LeaseExpiresAt = null, ActualUsage = null });
+                    charged = true;
+                }
+
+                return status;
             },
             status => status == CancelStatus.Cancelled);
         if (status == CancelStatus.Cancelled && tenant is { } owner)
         {
             try
             {
-                await ReleaseTenantLeasesAsync([(id, owner)]);
+                if (charged)
+                {
+                    await SettleAsync(id, owner);
+                }
+                else
+                {
+                    await ReleaseTenantLeasesAsync([(id, owner)]);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -25,6 +25,11 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     private static readonly TimeSpan s_maxBlock = TimeSpan.FromSeconds(30);
 
     private readonly Dictionary<string, DateTimeOffset> _blockedUntil = new(StringComparer.Ordinal);
+
+    // Tenants whose next job a budget refused: held back until the budget's period resets, or until a recheck every
+    // s_maxBlock finds room (its limit was raised), rather than tried every s_maxBlock, which would also let reclaim
+    // stop other tenants' jobs for capacity the tenant then cannot take.
+    private readonly Dictionary<string, BudgetWait> _budgetWaits = new(StringComparer.Ordinal);
     private readonly TenantReadCache<TenantQuotaNames?> _names = new(time, s_quotaNamesLifetime);
     private Dictionary<long, List<string>> _held = [];
 
@@ -35,8 +40,47 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     private readonly HashSet<long> _changed = [];
 
     /// <summary>The quota check the pure scheduler asks: false while the tenant's last refusal is fresh.</summary>
-    public bool MayTry(Core.Scheduling.TenantId tenant) =>
-        !_blockedUntil.TryGetValue(tenant.Value, out var until) || until <= time.GetUtcNow();
+    public bool MayTry(Core.Scheduling.TenantId tenant)
+    {
+        var now = time.GetUtcNow();
+        return (!_blockedUntil.TryGetValue(tenant.Value, out var until) || until <= now)
+            && (!_budgetWaits.TryGetValue(tenant.Value, out var wait) || wait.Until <= now);
+    }
+
+    /// <summary>
+    /// Asks again, every <c>s_maxBlock</c>, the budgets that hold tenants back: one with room again (its limit raised)
+    /// lets its tenant try at once. Run by the pool's sweep; a tenant that cannot be reached is asked at a later one.
+    /// </summary>
+    public async Task RecheckBudgetsAsync()
+    {
+        var now = time.GetUtcNow();
+        foreach (var (tenant, wait) in _budgetWaits.Where(w => w.Value.RecheckAt <= now).ToList())
+        {
+            AdmissionDecision room;
+            try
+            {
+                room = wait.Until <= now ? new AdmissionDecision.Allow(null, null, 0) : await CheckBudgetAsync(Tenant(new(tenant)), wait.Quota, wait.Amount);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _budgetWaits[tenant] = wait with { RecheckAt = time.GetUtcNow() + s_maxBlock };
+                continue;
+            }
+
+            // The pool is reentrant: a newer refusal meanwhile replaced this wait, and stays.
+            if (_budgetWaits.TryGetValue(tenant, out var current) && current == wait)
+            {
+                if (room.IsAllowed)
+                {
+                    _budgetWaits.Remove(tenant);
+                }
+                else
+                {
+                    _budgetWaits[tenant] = WaitFor(room, wait.Quota, wait.Amount);
+                }
+            }
+        }
+    }
 
     /// <summary>Tenant lease ids held per job: persisted with the pool, so a restarted pool still releases them.</summary>
     public Dictionary<long, List<string>> Snapshot() => _held.ToDictionary(p => p.Key, p => p.Value.ToList());
@@ -110,7 +154,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
 
             if (!room.IsAllowed)
             {
-                Block(lease.Tenant.Value, room is AdmissionDecision.Deny { RetryAfter: { } untilReset } ? untilReset : s_maxBlock);
+                _budgetWaits[lease.Tenant.Value] = WaitFor(room, quota, amount);
                 return null;
             }
         }
@@ -389,12 +433,23 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         }
     }
 
+    /// <summary>
+    /// How long a budget's refusal holds its tenant back: until the period resets (for ever when the amount exceeds the
+    /// limit itself), asked again every <c>s_maxBlock</c> meanwhile.
+    /// </summary>
+    private BudgetWait WaitFor(AdmissionDecision refusal, string quota, long amount)
+    {
+        var now = time.GetUtcNow();
+        var until = refusal is AdmissionDecision.Deny { RetryAfter: { } untilReset } ? now + untilReset : DateTimeOffset.MaxValue;
+        return new BudgetWait(until, now + s_maxBlock, quota, amount);
+    }
+
     /// <summary>A tenant on a silo of an earlier release does not know CheckBudget: its budgets hold no job back, as before.</summary>
     private static async Task<AdmissionDecision> CheckBudgetAsync(ITenantGrain tenant, string quota, long amount)
     {
         try
         {
-            return await tenant.CheckBudget(quota, amount);
+            return await tenant.CheckBudget(quota, amount, countAsViolation: false);
         }
         catch (NotSupportedException)
         {
@@ -447,4 +502,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     /// them that are limited (checked before a job starts).
     /// </summary>
     private sealed record TenantQuotaNames(HashSet<string> Gauges, HashSet<string> Budgets, HashSet<string> LimitedBudgets);
+
+    /// <summary>A budget that holds its tenant back: until when at most, when to ask again, and what it was asked.</summary>
+    private sealed record BudgetWait(DateTimeOffset Until, DateTimeOffset RecheckAt, string Quota, long Amount);
 }

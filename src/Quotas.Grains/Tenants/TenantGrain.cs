@@ -430,9 +430,9 @@ public sealed partial class TenantGrain(
         return Task.FromResult(decision);
     }
 
-    public Task<AdmissionDecision> CheckBudget(string quota, long amount)
+    public Task<AdmissionDecision> CheckBudget(string quota, long amount, bool countAsViolation)
     {
-        var decision = Tenant().CheckBudget(quota, amount, time.GetUtcNow());
+        var decision = Tenant().CheckBudget(quota, amount, time.GetUtcNow(), countAsViolation);
         QuotaMetrics.Decided("budget", decision);
         return Task.FromResult(decision);
     }

@@ -105,27 +105,7 @@ public sealed class StaleWorkerReportTests
     }
 
     [Fact]
-    public void A_job_cancelled_while_it_ran_completes_once_when_its_worker_reports_and_counts_its_usage()
-    {
-        var s = new FairShareScheduler(WorkerPool(1));
-        var job = s.Submit("t", Workers(1));
-        s.Lease(Workers(1), T0, worker: "w1");
-        Assert.Equal(CancelStatus.Cancelled, s.Cancel(job.Id, T0.AddSeconds(5)));
-
-        var preempted = s.Complete(job.Id, JobOutcome.Preempted, null, T0.AddSeconds(6), workerId: "w1");
-        var reported = s.Complete(job.Id, JobOutcome.Failed, Workers(1), T0.AddSeconds(7), workerId: "w1");
-        var again = s.Complete(job.Id, JobOutcome.Failed, Workers(1), T0.AddSeconds(8), workerId: "w1");
-
-        Assert.Equal(CompletionStatus.AlreadyCompleted, preempted.Status);
-        Assert.Equal(CompletionStatus.Completed, reported.Status);
-        Assert.Equal(JobState.Failed, reported.Job!.State);
-        Assert.Equal(CompletionStatus.AlreadyCompleted, again.Status);
-        Assert.Equal(1, s.GetTenantUsage(Id("t")).CompletedJobs);
-        Assert.Equal(0, s.Allocated["workers"]);
-    }
-
-    [Fact]
-    public void A_job_cancelled_before_any_worker_leased_it_counts_no_report()
+    public void A_report_for_a_cancelled_job_counts_nothing()
     {
         var s = new FairShareScheduler(WorkerPool(1));
         var job = s.Submit("t", Workers(1));

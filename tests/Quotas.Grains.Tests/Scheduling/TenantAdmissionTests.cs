@@ -71,6 +71,83 @@ public sealed class TenantAdmissionTests
     }
 
     [Fact]
+    public async Task A_budget_raised_while_its_tenant_waits_lets_the_job_start_at_the_pools_next_recheck()
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.Parse("2026-12-06T12:00:00Z"));
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var (alpha, pool) = await UsedUpAsync(cluster.GrainFactory, "raised");
+        var waiting = (await pool.Submit(Pools.Job(Pools.Alpha, "a-1", cpu: 100))).Job;
+        Assert.Empty(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
+
+        await alpha.UpdateQuotas([QuotaDefinition.Budget("jobs", QuotaLimit.Hard(2), BudgetPeriod.Day)]);
+        // The pool asks alpha again in its sweep, every second, once 30 s have passed since the refusal.
+        IReadOnlyList<JobLease> leased = [];
+        var seconds = 0;
+        while (leased.Count == 0 && seconds < 120)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            seconds++;
+            await alpha.GetStats();
+            await pool.GetQueuedJobs();
+            leased = await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10);
+        }
+
+        Assert.Equal(waiting.Id, Assert.Single(leased).JobId);
+        Assert.True(seconds >= 30, $"leased after {seconds} s, before the pool asked again");
+        // The pool's asking is not the tenant's violation (a client's check is).
+        Assert.Equal(0, (await alpha.GetStats()).Budgets.Single(b => b.Quota == "jobs").Violations);
+    }
+
+    [Fact]
+    public async Task While_a_guaranteed_tenants_budget_holds_its_jobs_back_reclaim_stops_no_other_tenants_jobs_for_it()
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.Parse("2026-12-06T12:00:00Z"));
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var config = Pools.Small("reclaim") with
+        {
+            Tenants = [new TenantShare(Pools.Alpha, Guaranteed: ResourceVector.Of(("cpu_millicores", 2000))), new TenantShare(Pools.Beta)],
+        };
+        var (_, pool) = await UsedUpAsync(cluster.GrainFactory, "reclaim", config);
+
+        // Beta borrows the whole pool; alpha, below its guarantee, asks for some of it back but may not run a job today.
+        var borrowed = new List<JobId>();
+        for (var i = 0; i < 4; i++)
+        {
+            await pool.Submit(Pools.Job(Pools.Beta, $"b-{i}"));
+        }
+
+        borrowed.AddRange((await pool.LeaseJobs("wb", Worker, TimeSpan.FromMinutes(10), 10)).Select(l => l.JobId));
+        await pool.Submit(Pools.Job(Pools.Alpha, "a-1"));
+        var told = await pool.Heartbeat("wb", borrowed, TimeSpan.FromMinutes(10));
+        foreach (var job in told.Preempt)
+        {
+            await pool.CompleteReportedBy("wb", job, JobOutcome.Preempted, null);
+        }
+
+        // What reclaim freed goes to alpha's job, which alpha's budget refuses; beta takes the capacity back.
+        Assert.DoesNotContain(await pool.LeaseJobs("wa", Worker, TimeSpan.FromMinutes(10), 10), l => l.Tenant == Pools.Alpha);
+        borrowed = [.. borrowed.Except(told.Preempt), .. (await pool.LeaseJobs("wb", Worker, TimeSpan.FromMinutes(10), 10)).Select(l => l.JobId)];
+        time.Advance(TimeSpan.FromSeconds(61));
+        var later = await pool.Heartbeat("wb", borrowed, TimeSpan.FromMinutes(10));
+
+        Assert.Equal(4, borrowed.Count);
+        Assert.Empty(later.Preempt);
+    }
+
+    /// <summary>Alpha with a day's budget of one job, which a completed job in pool <paramref name="poolId"/> has used.</summary>
+    private static async Task<(ITenantGrain Alpha, IFairShareSchedulerGrain Pool)> UsedUpAsync(global::Grains.IGrainFactory grains, string poolId, PoolConfig? config = null)
+    {
+        var alpha = grains.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1), BudgetPeriod.Day)));
+        var pool = grains.GetGrain<IFairShareSchedulerGrain>(poolId);
+        await pool.Configure(config ?? Pools.Small(poolId));
+        var first = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(first.Id, JobOutcome.Succeeded, null)).Status);
+        return (alpha, pool);
+    }
+
+    [Fact]
     public async Task Past_its_soft_quotas_grace_a_tenant_has_its_lowest_priority_jobs_stopped_until_it_is_back_at_its_limit()
     {
         var time = new ManualTimeProvider();

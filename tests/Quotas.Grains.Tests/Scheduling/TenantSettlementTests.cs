@@ -131,22 +131,21 @@ public sealed class TenantSettlementTests
     }
 
     [Fact]
-    public async Task A_job_cancelled_while_it_runs_is_charged_once_when_its_worker_reports_what_it_used()
+    public async Task A_job_cancelled_while_it_runs_is_charged_as_one_finished_without_a_report_and_its_workers_report_counts_nothing_again()
     {
         await using var run = await RunningJobAsync("cancelled");
         var (alpha, pool, job) = (run.Alpha, run.Pool, run.Job);
 
         Assert.Equal(CancelStatus.Cancelled, await pool.Cancel(job.Id));
-        var usage = ResourceVector.Of(("cpu_ms", 1_500));
-        var reported = await pool.CompleteReportedBy("w1", job.Id, JobOutcome.Failed, usage);
-        var again = await pool.CompleteReportedBy("w1", job.Id, JobOutcome.Failed, usage);
+        var atCancel = await alpha.GetStats();
+        var reported = await pool.CompleteReportedBy("w1", job.Id, JobOutcome.Failed, ResourceVector.Of(("cpu_ms", 1_500)));
         var stats = await alpha.GetStats();
 
-        Assert.Equal(CompletionStatus.Completed, reported.Status);
-        Assert.Equal(CompletionStatus.AlreadyCompleted, again.Status);
+        Assert.Equal(1, Budget(atCancel, "jobs"));
+        Assert.Equal(0, Gauge(atCancel, "concurrent_jobs"));
+        Assert.Equal(CompletionStatus.AlreadyCompleted, reported.Status);
         Assert.Equal(1, Budget(stats, "jobs"));
-        Assert.Equal(2, Budget(stats, QuotaNames.CpuSeconds));
-        Assert.Equal(0, Gauge(stats, "concurrent_jobs"));
+        Assert.Equal(0, Budget(stats, QuotaNames.CpuSeconds));
     }
 
     [Fact]
