@@ -87,6 +87,10 @@ internal static class PoolEndpoints
         {
             return TypedResults.Ok(await pool.ReplaceConfig(config));
         }
+        catch (SchedulingException e) when (e.Code == SchedulingErrorCodes.UnknownPool)
+        {
+            return PoolNotFound(context, poolId);
+        }
         catch (NotSupportedException)
         {
             return await pool.GetConfig() is null ? PoolNotFound(context, poolId) : TypedResults.Ok(await pool.Configure(config));
@@ -99,6 +103,10 @@ internal static class PoolEndpoints
         try
         {
             return TypedResults.Ok(await pool.UpdateCapacity(request.Capacity));
+        }
+        catch (SchedulingException e) when (e.Code == SchedulingErrorCodes.UnknownPool)
+        {
+            return PoolNotFound(context, poolId);
         }
         catch (NotSupportedException)
         {

@@ -24,6 +24,27 @@ public sealed partial class FairShareSchedulerGrain
             return leases;
         }
 
+        foreach (var lease in leases)
+        {
+            _admitting.Add(lease.JobId.Value);
+        }
+
+        try
+        {
+            return await AdmitAsync(workerId, leaseTtl, leases);
+        }
+        finally
+        {
+            foreach (var lease in leases)
+            {
+                _admitting.Remove(lease.JobId.Value);
+            }
+        }
+    }
+
+    /// <summary>Asks each leased job's tenant for its quota leases; hands the worker the jobs admitted, once stored.</summary>
+    private async Task<IReadOnlyList<JobLease>> AdmitAsync(string workerId, TimeSpan leaseTtl, IReadOnlyList<JobLease> leases)
+    {
         var admitted = new List<JobLease>(leases.Count);
         var held = new List<(JobLease Lease, List<string> Granted)>(leases.Count);
         foreach (var lease in leases)

@@ -123,6 +123,7 @@ public sealed partial class FairShareSchedulerGrain
         // go with it.
         _removedTenants.Add(tenant);
         _tiers.Forget(tenant);
+        _admission.Forget(tenant);
         return await MutateAsync(
             scheduler =>
             {
@@ -179,7 +180,7 @@ public sealed partial class FairShareSchedulerGrain
                 await SettleLeftoversAsync();
             }
 
-            await _admission.RecheckBudgetsAsync();
+            await _admission.RecheckBudgetsAsync(job => _scheduler?.Get(job) is { State: JobState.Queued });
             await ForgetSettledChargesAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -48,10 +48,12 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     }
 
     /// <summary>
-    /// Asks again, every <c>s_maxBlock</c>, the budgets that hold tenants back: one with room again (its limit raised)
-    /// lets its tenant try at once. Run by the pool's sweep; a tenant that cannot be reached is asked at a later one.
+    /// Asks again, every <c>s_maxBlock</c>, the budgets that hold tenants back: one with room again (its limit raised,
+    /// the budget removed, the tenant deleted) lets its tenant try at once, and so does a wait whose job is no longer
+    /// queued (<paramref name="queued"/>: cancelled, say), since the next job may charge other budgets. Run by the
+    /// pool's sweep; a tenant that cannot be reached is asked at a later one.
     /// </summary>
-    public async Task RecheckBudgetsAsync()
+    public async Task RecheckBudgetsAsync(Func<JobId, bool> queued)
     {
         var now = time.GetUtcNow();
         foreach (var (tenant, wait) in _budgetWaits.Where(w => w.Value.RecheckAt <= now).ToList())
@@ -59,11 +61,22 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
             AdmissionDecision room;
             try
             {
-                room = wait.Until <= now ? new AdmissionDecision.Allow(null, null, 0) : await CheckBudgetAsync(Tenant(new(tenant)), wait.Quota, wait.Amount);
+                room = wait.Until <= now || !queued(wait.Job)
+                    ? new AdmissionDecision.Allow(null, null, 0)
+                    : await CheckBudgetAsync(Tenant(new(tenant)), wait.Quota, wait.Amount);
+            }
+            catch (QuotaValidationException)
+            {
+                // The budget or the tenant is gone: nothing holds the tenant back any more.
+                room = new AdmissionDecision.Allow(null, null, 0);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                _budgetWaits[tenant] = wait with { RecheckAt = time.GetUtcNow() + s_maxBlock };
+                if (_budgetWaits.TryGetValue(tenant, out var unchanged) && unchanged == wait)
+                {
+                    _budgetWaits[tenant] = wait with { RecheckAt = time.GetUtcNow() + s_maxBlock };
+                }
+
                 continue;
             }
 
@@ -76,7 +89,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
                 }
                 else
                 {
-                    _budgetWaits[tenant] = WaitFor(room, wait.Quota, wait.Amount);
+                    _budgetWaits[tenant] = WaitFor(room, wait.Job, wait.Quota, wait.Amount);
                 }
             }
         }
@@ -154,7 +167,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
 
             if (!room.IsAllowed)
             {
-                _budgetWaits[lease.Tenant.Value] = WaitFor(room, quota, amount);
+                _budgetWaits[lease.Tenant.Value] = WaitFor(room, lease.JobId, quota, amount);
                 return null;
             }
         }
@@ -434,14 +447,23 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     }
 
     /// <summary>
-    /// How long a budget's refusal holds its tenant back: until the period resets (for ever when the amount exceeds the
-    /// limit itself), asked again every <c>s_maxBlock</c> meanwhile.
+    /// How long a budget's refusal holds its tenant back: until the period resets, asked again every <c>s_maxBlock</c>
+    /// meanwhile. A refusal no reset ends (a job larger than the budget's whole limit) holds it for <c>s_maxBlock</c>,
+    /// as any other refusal does, so that such a job cannot stop its tenant's others for good.
     /// </summary>
-    private BudgetWait WaitFor(AdmissionDecision refusal, string quota, long amount)
+    private BudgetWait WaitFor(AdmissionDecision refusal, JobId job, string quota, long amount)
     {
         var now = time.GetUtcNow();
-        var until = refusal is AdmissionDecision.Deny { RetryAfter: { } untilReset } ? now + untilReset : DateTimeOffset.MaxValue;
-        return new BudgetWait(until, now + s_maxBlock, quota, amount);
+        var until = now + (refusal is AdmissionDecision.Deny { RetryAfter: { } untilReset } ? untilReset : s_maxBlock);
+        return new BudgetWait(until, now + s_maxBlock, job, quota, amount);
+    }
+
+    /// <summary>Forgets what holds a tenant back, for a tenant removed from the pool (deleted, perhaps to be created again).</summary>
+    public void Forget(Core.Scheduling.TenantId tenant)
+    {
+        _budgetWaits.Remove(tenant.Value);
+        _blockedUntil.Remove(tenant.Value);
+        _names.Forget(tenant.Value);
     }
 
     /// <summary>A tenant on a silo of an earlier release does not know CheckBudget: its budgets hold no job back, as before.</summary>
@@ -503,6 +525,6 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     /// </summary>
     private sealed record TenantQuotaNames(HashSet<string> Gauges, HashSet<string> Budgets, HashSet<string> LimitedBudgets);
 
-    /// <summary>A budget that holds its tenant back: until when at most, when to ask again, and what it was asked.</summary>
-    private sealed record BudgetWait(DateTimeOffset Until, DateTimeOffset RecheckAt, string Quota, long Amount);
+    /// <summary>A budget that holds its tenant back: until when at most, when to ask again, and for which job what it was asked.</summary>
+    private sealed record BudgetWait(DateTimeOffset Until, DateTimeOffset RecheckAt, JobId Job, string Quota, long Amount);
 }

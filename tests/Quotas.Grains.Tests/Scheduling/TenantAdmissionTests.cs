@@ -99,6 +99,37 @@ public sealed class TenantAdmissionTests
     }
 
     [Fact]
+    public async Task Cancelling_the_job_a_budget_refused_lets_the_tenants_next_job_that_fits_start()
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.Parse("2026-12-06T12:00:00Z"));
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Budget("memory_mb", QuotaLimit.Hard(1000), BudgetPeriod.Day)));
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("refitted");
+        await pool.Configure(Pools.Small("refitted"));
+        var first = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
+        await pool.Complete(first.Id, JobOutcome.Succeeded, null); // charges its demand: 512 of the day's 1,000 MB
+
+        // 512 more do not fit; that job is cancelled, and a job of 256 MB would.
+        var tooBig = (await pool.Submit(Pools.Job(Pools.Alpha, "a-1", cpu: 100))).Job;
+        Assert.Empty(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
+        await pool.Cancel(tooBig.Id);
+        var fits = (await pool.Submit(new SubmitJobRequest(Pools.Alpha, ResourceVector.Of(("cpu_millicores", 100), ("memory_mb", 256)), 0, "a-2"))).Job;
+
+        IReadOnlyList<JobLease> leased = [];
+        for (var seconds = 0; leased.Count == 0 && seconds < 120; seconds++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await alpha.GetStats();
+            await pool.GetQueuedJobs();
+            leased = await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10);
+        }
+
+        Assert.Equal(fits.Id, Assert.Single(leased).JobId);
+    }
+
+    [Fact]
     public async Task While_a_guaranteed_tenants_budget_holds_its_jobs_back_reclaim_stops_no_other_tenants_jobs_for_it()
     {
         var time = new ManualTimeProvider(DateTimeOffset.Parse("2026-12-06T12:00:00Z"));
