@@ -43,13 +43,35 @@ public sealed partial class TenantGrain
     {
         var now = time.GetUtcNow();
         var deletedAt = _tenant is null ? state.State.LastDeletedAt : null;
-        if (deletedAt is { } deleted && Metering.Outlived(deleted, now) && HasRetiredMetering())
+        if (state.State.LastDeletedAt is { } deleted && Metering.Outlived(deleted, now) && HasRetiredMetering())
         {
             await ForgetRetiredMeteringAsync();
         }
 
+        if (_tenant is not null && ClosedBeforeRecreation(year, month) is { } lastDeleted)
+        {
+            var retired = Metering.FromSnapshot(state.State.RetiredUsage, state.State.RetiredPricingPlans) ?? new Metering();
+            return retired.Statement(TenantId.Parse(Id), year, month, now, lastDeleted);
+        }
+
         var metering = MeteringToRead() ?? new Metering();
         return metering.Statement(TenantId.Parse(Id), year, month, now, deletedAt);
+    }
+
+    /// <summary>
+    /// The time the deleted tenant of this id was deleted, when the month's statement is that tenant's although a new
+    /// one exists: it had closed when the new one was created, and the deleted one was alive in it. Null otherwise.
+    /// </summary>
+    private DateTimeOffset? ClosedBeforeRecreation(int year, int month)
+    {
+        if (state.State.RecreatedAt is not { } recreated || state.State.LastDeletedAt is not { } deleted || !HasRetiredMetering()
+            || year is < 1 or > 9998 || month is < 1 or > 12)
+        {
+            return null;
+        }
+
+        var start = new DateTimeOffset(year, month, 1, 0, 0, 0, TimeSpan.Zero);
+        return start <= deleted && start.AddMonths(1) + Statements.ClosingGrace <= recreated ? deleted : null;
     }
 
     public Task<PricingPlan?> GetPricingPlan() => Task.FromResult(MeteringToRead()?.Plans.Current);
@@ -82,8 +104,8 @@ public sealed partial class TenantGrain
             return;
         }
 
-        var (usage, plans) = (state.State.RetiredUsage, state.State.RetiredPricingPlans);
-        (state.State.RetiredUsage, state.State.RetiredPricingPlans) = (null, null);
+        var (usage, plans, recreated) = (state.State.RetiredUsage, state.State.RetiredPricingPlans, state.State.RecreatedAt);
+        (state.State.RetiredUsage, state.State.RetiredPricingPlans, state.State.RecreatedAt) = (null, null, null);
         try
         {
             await state.WriteStateAsync();
@@ -91,7 +113,7 @@ public sealed partial class TenantGrain
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The statement asked for is answered all the same: the month is after the delete either way.
-            (state.State.RetiredUsage, state.State.RetiredPricingPlans) = (usage, plans);
+            (state.State.RetiredUsage, state.State.RetiredPricingPlans, state.State.RecreatedAt) = (usage, plans, recreated);
             LogRetiredMeteringKept(logger, e, Id);
         }
     }

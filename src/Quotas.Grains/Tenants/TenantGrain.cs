@@ -105,24 +105,24 @@ public sealed partial class TenantGrain(
         await Directory().Add(Id);
         if (HasRetiredMetering())
         {
-            // Listed among the deleted tenants (see Delete); its kept metering goes with this write.
+            // Listed among the deleted tenants (see Delete): from now on the statements are read among the live ones.
             await DeletedDirectory().Remove(Id);
         }
         ResetDelivery();
         var created = new TenantQuotas(config with { Status = TenantStatus.Active }, parentQuotas);
         created.Gauges.RestoreSequence(state.State.RetiredLeaseSequence);
 
-        // What was kept of a deleted tenant's metering goes with this write: a tenant created again starts afresh.
-        var (retiredUsage, retiredPlans) = (state.State.RetiredUsage, state.State.RetiredPricingPlans);
-        state.State.RetiredUsage = null;
-        state.State.RetiredPricingPlans = null;
+        // A tenant created again starts afresh; what was kept of the deleted one's metering stays for the statements
+        // that have closed (GetStatement), until no month it could bill is left.
+        var recreatedBefore = state.State.RecreatedAt;
+        state.State.RecreatedAt = HasRetiredMetering() ? time.GetUtcNow() : null;
         try
         {
             await CommitAsync(created);
         }
         catch
         {
-            (state.State.RetiredUsage, state.State.RetiredPricingPlans) = (retiredUsage, retiredPlans);
+            state.State.RecreatedAt = recreatedBefore;
             throw;
         }
 

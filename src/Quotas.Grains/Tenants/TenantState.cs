@@ -22,10 +22,17 @@ public sealed class TenantState
 
     /// <summary>
     /// The usage rollups of the tenant last deleted under this id, so that its last months can still be billed; null
-    /// while a tenant of the id exists (and when the deleted one recorded none). A tenant created again starts afresh.
+    /// when it recorded none, and once no month it could bill is left. A tenant created again starts afresh, and keeps
+    /// these for the statements that had closed when it was created (<see cref="RecreatedAt"/>).
     /// </summary>
     public List<Core.Billing.UsageSeriesSnapshot>? RetiredUsage { get; set; }
 
     /// <summary>The pricing plans of the tenant last deleted under this id, kept with <see cref="RetiredUsage"/>.</summary>
     public List<Core.Billing.PlanPeriod>? RetiredPricingPlans { get; set; }
+
+    /// <summary>
+    /// When the tenant that exists now was created under the id of a deleted one whose metering was kept: a month whose
+    /// statement had closed by then stays the deleted tenant's, since a closed statement never changes.
+    /// </summary>
+    public DateTimeOffset? RecreatedAt { get; set; }
 }

@@ -141,6 +141,38 @@ public sealed class MeteringDurabilityTests
         Assert.Empty((await reread.GrainFactory.GetGrain<ITenantGrain>("acme").GetStatement(2026, 12)).Lines);
     }
 
+    /// <summary>
+    /// A tenant created again under a deleted one's id starts afresh, but a statement that had closed by then is the
+    /// deleted tenant's, as it was when it closed; the month still open when it is created again starts afresh.
+    /// </summary>
+    [Fact]
+    public async Task A_tenant_created_again_leaves_the_deleted_ones_closed_statements_as_they_were()
+    {
+        var time = new ManualTimeProvider(s_start); // 5 December 2026
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var tenant = await CreateAsync(cluster.GrainFactory);
+        await tenant.SetPricingPlan(s_plan);
+        await tenant.RecordUsage("e1", "cpu_ms", 3000);
+        await tenant.Suspend();
+        await tenant.Delete(force: false);
+        time.AdvanceTo(new DateTimeOffset(2027, 1, 10, 0, 0, 0, TimeSpan.Zero));
+        var closed = await tenant.GetStatement(2026, 12);
+
+        await CreateAsync(cluster.GrainFactory);
+        await tenant.RecordUsage("e2", "cpu_ms", 7);
+
+        var december = await tenant.GetStatement(2026, 12);
+        var january = await tenant.GetStatement(2027, 1);
+
+        Assert.True(closed.Closed);
+        Assert.Equal(20.00m, closed.Total); // 10 + (3000 - 1000) / 100 × 0.5
+        Assert.Equal(closed.Total, december.Total);
+        Assert.Equal(closed.Lines, december.Lines);
+        Assert.Null(january.Plan);
+        Assert.Equal(7, Assert.Single(january.Lines).Quantity);
+        Assert.Empty(await DeletedTenants(cluster).List(null, 10));
+    }
+
     private static ITenantDirectoryGrain DeletedTenants(TestCluster cluster) =>
         cluster.GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.DeletedTenantsKey);
 
