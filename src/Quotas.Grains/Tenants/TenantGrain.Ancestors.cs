@@ -23,6 +23,17 @@ public sealed partial class TenantGrain
     /// </summary>
     private static bool RefusedAbove(LeaseRenewal renewal) => !renewal.Renewed && renewal.ReasonCode != ReasonCodes.LeaseNotFound;
 
+    /// <summary>
+    /// How much longer than the lease an ancestor holds for it. The ancestors are asked first and the lease is set
+    /// last, so a hold of the lease's own time would end a moment before the lease: a renewal arriving in that moment
+    /// would find no hold (lease_not_found, which passes) and the lease would run on uncounted above. The margin puts
+    /// the hold's end after the lease's, on the safe side: a lease left to expire keeps its ancestors' capacity this
+    /// much longer.
+    /// </summary>
+    internal static readonly TimeSpan HoldMargin = TimeSpan.FromSeconds(2);
+
+    private static TimeSpan HoldTtl(TimeSpan leaseTtl) => leaseTtl + HoldMargin < LeaseBook.MaxTtl ? leaseTtl + HoldMargin : LeaseBook.MaxTtl;
+
     public async Task<AdmissionDecision> ReserveForChild(string childLeaseId, string quota, long amount, TimeSpan ttl)
     {
         var tenant = Tenant();
@@ -30,7 +41,7 @@ public sealed partial class TenantGrain
         var capsHere = tenant.Effective.Any(q => q.Kind == QuotaKind.Gauge && q.Name == quota);
         if (capsHere)
         {
-            var decision = tenant.ReserveForChild(childLeaseId, quota, amount, ttl, now);
+            var decision = tenant.ReserveForChild(childLeaseId, quota, amount, HoldTtl(ttl), now);
             if (!decision.IsAllowed)
             {
                 return decision;
@@ -90,7 +101,7 @@ public sealed partial class TenantGrain
 
         var tenant = Tenant();
         var renewal = tenant.ReservationFor(childLeaseId) is { } leaseId
-            ? tenant.Renew(leaseId, ttl, time.GetUtcNow())
+            ? tenant.Renew(leaseId, HoldTtl(ttl), time.GetUtcNow())
             : new LeaseRenewal(false, null, ReasonCodes.LeaseNotFound);
         if (renewal.Renewed)
         {
