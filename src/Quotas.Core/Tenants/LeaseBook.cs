@@ -13,6 +13,9 @@ public sealed class LeaseBook
     /// <summary>Longest TTL one acquire or renewal may ask for.</summary>
     public static readonly TimeSpan MaxTtl = TimeSpan.FromDays(7);
 
+    /// <summary>Refuses a lease TTL out of range (invalid_ttl), for a caller that must check before it asks others.</summary>
+    public static void CheckTtl(TimeSpan ttl) => Guard.Ttl(ttl);
+
     /// <summary>How many released or expired leases still answer a retried acquire with the same idempotency key.</summary>
     public const int RememberedReleases = 256;
 

@@ -18,26 +18,31 @@ public sealed partial class FairShareSchedulerGrain
             throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, $"maxJobs {maxJobs} is more than {MaxJobsPerLease:N0}; lease at most that many jobs per call.");
         }
 
-        var leases = await MutateAsync(scheduler => scheduler.LeaseJobs(workerId, freeCapacity, leaseTtl, _time.GetUtcNow(), maxJobs), leases => leases.Count > 0);
-        if (leases.Count == 0)
-        {
-            return leases;
-        }
-
-        foreach (var lease in leases)
-        {
-            _admitting.Add(lease.JobId.Value);
-        }
-
+        // Noted as admitting in the step that leases them, so that a cancel while the lease is stored or its tenant asked
+        // (the pool is reentrant) sees that no worker has the job yet; by attempt, as the job may be leased again meanwhile.
+        var taken = new List<(long Job, int Attempt)>();
         try
         {
-            return await AdmitAsync(workerId, leaseTtl, leases);
+            var leases = await MutateAsync(
+                scheduler =>
+                {
+                    var leases = scheduler.LeaseJobs(workerId, freeCapacity, leaseTtl, _time.GetUtcNow(), maxJobs);
+                    foreach (var lease in leases)
+                    {
+                        taken.Add((lease.JobId.Value, lease.Attempt));
+                        _admitting.Add((lease.JobId.Value, lease.Attempt));
+                    }
+
+                    return leases;
+                },
+                leases => leases.Count > 0);
+            return leases.Count == 0 ? leases : await AdmitAsync(workerId, leaseTtl, leases);
         }
         finally
         {
-            foreach (var lease in leases)
+            foreach (var lease in taken)
             {
-                _admitting.Remove(lease.JobId.Value);
+                _admitting.Remove(lease);
             }
         }
     }

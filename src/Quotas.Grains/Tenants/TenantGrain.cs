@@ -375,6 +375,8 @@ public sealed partial class TenantGrain(
     /// </summary>
     public async Task<LeaseRenewal> Renew(string leaseId, TimeSpan ttl)
     {
+        // Checked before the ancestors are asked, so that a TTL this tenant refuses changes nothing above either.
+        LeaseBook.CheckTtl(ttl);
         // A lease not live here is not renewed, and nothing is asked of the ancestors, which would hold on for nothing.
         if (Tenant().Config.ParentId is { } parent && Tenant().Gauges.IsLive(leaseId, time.GetUtcNow())
             && await AskParentAsync(parent, p => p.RenewChildReservation(ChildKey(leaseId), ttl), s_nothingHeld) is { } above && RefusedAbove(above))

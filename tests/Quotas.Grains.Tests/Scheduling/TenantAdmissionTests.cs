@@ -130,6 +130,34 @@ public sealed class TenantAdmissionTests
     }
 
     [Fact]
+    public async Task A_job_cancelled_while_its_lease_call_still_asks_its_tenant_is_charged_nothing()
+    {
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited,
+            QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(10)), QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1000), BudgetPeriod.Day)));
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("admitting");
+        await pool.Configure(Pools.Small("admitting"));
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+
+        // The tenant's write of the job's quota lease is held: the lease call is still asking when the job is cancelled.
+        var held = new HeldWrite("tenant", "alpha");
+        faults.BeforeWrite = held.Gate;
+        var leasing = pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10);
+        await held.Entered;
+        var cancelled = await pool.Cancel(job.Id);
+        held.Proceed();
+        var handedOut = await leasing;
+
+        Assert.Equal(CancelStatus.Cancelled, cancelled);
+        Assert.Empty(handedOut);
+        var stats = await alpha.GetStats();
+        Assert.Equal(0, stats.Gauges.Single(g => g.Quota == "concurrent_jobs").Current);
+        Assert.Equal(0, stats.Budgets.Single(b => b.Quota == "jobs").Current);
+    }
+
+    [Fact]
     public async Task While_a_guaranteed_tenants_budget_holds_its_jobs_back_reclaim_stops_no_other_tenants_jobs_for_it()
     {
         var time = new ManualTimeProvider(DateTimeOffset.Parse("2026-12-06T12:00:00Z"));
