@@ -43,9 +43,18 @@ public sealed partial class TenantGrain
     {
         var now = time.GetUtcNow();
         var deletedAt = _tenant is null ? state.State.LastDeletedAt : null;
-        if (state.State.LastDeletedAt is { } deleted && Metering.Outlived(deleted, now) && HasRetiredMetering())
+        if (state.State.LastDeletedAt is { } deleted && Metering.Outlived(deleted, now) && (HasRetiredMetering() || HasEarlierLife()))
         {
             await ForgetRetiredMeteringAsync();
+        }
+        else if (state.State.EarlierDeletedAt is { } earlierDeleted && Metering.Outlived(earlierDeleted, now) && HasEarlierLife())
+        {
+            await ForgetEarlierLifeAsync();
+        }
+
+        if (EarlierLifeFor(year, month) is { } earlier)
+        {
+            return earlier.Metering.Statement(TenantId.Parse(Id), year, month, now, earlier.DeletedAt);
         }
 
         if (_tenant is not null && ClosedBeforeRecreation(year, month) is { } lastDeleted)
@@ -64,14 +73,10 @@ public sealed partial class TenantGrain
     /// </summary>
     private DateTimeOffset? ClosedBeforeRecreation(int year, int month)
     {
-        if (state.State.RecreatedAt is not { } recreated || state.State.LastDeletedAt is not { } deleted || !HasRetiredMetering()
-            || year is < 1 or > 9998 || month is < 1 or > 12)
-        {
-            return null;
-        }
-
-        var start = new DateTimeOffset(year, month, 1, 0, 0, 0, TimeSpan.Zero);
-        return start <= deleted && start.AddMonths(1) + Statements.ClosingGrace <= recreated ? deleted : null;
+        return state.State.RecreatedAt is { } recreated && state.State.LastDeletedAt is { } deleted && HasRetiredMetering()
+            && ClosedInLife(year, month, deleted, recreated)
+            ? deleted
+            : null;
     }
 
     public Task<PricingPlan?> GetPricingPlan() => Task.FromResult(MeteringToRead()?.Plans.Current);
@@ -82,6 +87,74 @@ public sealed partial class TenantGrain
         tenant.SetPricingPlan(plan, time.GetUtcNow());
         await CommitAsync(tenant);
     }
+
+    /// <summary>
+    /// Keeps, in the state a delete stores, the metering of the tenant deleted before this one when this one was created
+    /// again while it was kept: its closed statements stay its own. Otherwise an earlier life kept already stays.
+    /// </summary>
+    private void KeepEarlierLife(TenantState retired)
+    {
+        var current = state.State;
+        if (current.RecreatedAt is { } recreated && current.LastDeletedAt is { } deleted && HasRetiredMetering())
+        {
+            (retired.EarlierUsage, retired.EarlierPricingPlans) = (current.RetiredUsage, current.RetiredPricingPlans);
+            (retired.EarlierDeletedAt, retired.EarlierRecreatedAt) = (deleted, recreated);
+        }
+        else
+        {
+            (retired.EarlierUsage, retired.EarlierPricingPlans) = (current.EarlierUsage, current.EarlierPricingPlans);
+            (retired.EarlierDeletedAt, retired.EarlierRecreatedAt) = (current.EarlierDeletedAt, current.EarlierRecreatedAt);
+        }
+    }
+
+    /// <summary>The earlier life's metering and deletion time, when the month's statement is that life's (see <see cref="KeepEarlierLife"/>).</summary>
+    private (Metering Metering, DateTimeOffset DeletedAt)? EarlierLifeFor(int year, int month)
+    {
+        var kept = state.State;
+        if (kept.EarlierRecreatedAt is not { } recreated || kept.EarlierDeletedAt is not { } deleted || (kept.EarlierUsage is null && kept.EarlierPricingPlans is null)
+            || !ClosedInLife(year, month, deleted, recreated))
+        {
+            return null;
+        }
+
+        return (Metering.FromSnapshot(kept.EarlierUsage, kept.EarlierPricingPlans) ?? new Metering(), deleted);
+    }
+
+    /// <summary>Whether the month began before a tenant's delete and its statement had closed when the next tenant was created.</summary>
+    private static bool ClosedInLife(int year, int month, DateTimeOffset deleted, DateTimeOffset recreated)
+    {
+        if (year is < 1 or > 9998 || month is < 1 or > 12)
+        {
+            return false;
+        }
+
+        var start = new DateTimeOffset(year, month, 1, 0, 0, 0, TimeSpan.Zero);
+        return start <= deleted && start.AddMonths(1) + Statements.ClosingGrace <= recreated;
+    }
+
+    /// <summary>Drops the earlier life's metering once no month it could bill is left; the statement asked is answered either way.</summary>
+    private async Task ForgetEarlierLifeAsync()
+    {
+        var earlier = EarlierLife();
+        SetEarlierLife(default);
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            SetEarlierLife(earlier);
+            LogRetiredMeteringKept(logger, e, Id);
+        }
+    }
+
+    private bool HasEarlierLife() => state.State.EarlierUsage is not null || state.State.EarlierPricingPlans is not null;
+
+    private (List<UsageSeriesSnapshot>? Usage, List<PlanPeriod>? Plans, DateTimeOffset? DeletedAt, DateTimeOffset? RecreatedAt) EarlierLife() =>
+        (state.State.EarlierUsage, state.State.EarlierPricingPlans, state.State.EarlierDeletedAt, state.State.EarlierRecreatedAt);
+
+    private void SetEarlierLife((List<UsageSeriesSnapshot>? Usage, List<PlanPeriod>? Plans, DateTimeOffset? DeletedAt, DateTimeOffset? RecreatedAt) life) =>
+        (state.State.EarlierUsage, state.State.EarlierPricingPlans, state.State.EarlierDeletedAt, state.State.EarlierRecreatedAt) = life;
 
     private bool HasRetiredMetering() => state.State.RetiredUsage is not null || state.State.RetiredPricingPlans is not null;
 
@@ -105,7 +178,9 @@ public sealed partial class TenantGrain
         }
 
         var (usage, plans, recreated) = (state.State.RetiredUsage, state.State.RetiredPricingPlans, state.State.RecreatedAt);
+        var earlier = EarlierLife();
         (state.State.RetiredUsage, state.State.RetiredPricingPlans, state.State.RecreatedAt) = (null, null, null);
+        SetEarlierLife(default);
         try
         {
             await state.WriteStateAsync();
@@ -114,6 +189,7 @@ public sealed partial class TenantGrain
         {
             // The statement asked for is answered all the same: the month is after the delete either way.
             (state.State.RetiredUsage, state.State.RetiredPricingPlans, state.State.RecreatedAt) = (usage, plans, recreated);
+            SetEarlierLife(earlier);
             LogRetiredMeteringKept(logger, e, Id);
         }
     }

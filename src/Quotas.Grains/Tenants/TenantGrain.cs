@@ -199,8 +199,10 @@ public sealed partial class TenantGrain(
             RetiredUsage = final.Usage,
             RetiredPricingPlans = final.PricingPlans,
         };
+        KeepEarlierLife(retired);
+
         // Listed before it is stored, as a creation is: a delete that fails leaves the id in both lists, which readers merge.
-        if (retired.RetiredUsage is not null || retired.RetiredPricingPlans is not null)
+        if (retired.RetiredUsage is not null || retired.RetiredPricingPlans is not null || retired.EarlierUsage is not null || retired.EarlierPricingPlans is not null)
         {
             await DeletedDirectory().Add(Id);
         }

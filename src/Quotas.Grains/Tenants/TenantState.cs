@@ -35,4 +35,20 @@ public sealed class TenantState
     /// statement had closed by then stays the deleted tenant's, since a closed statement never changes.
     /// </summary>
     public DateTimeOffset? RecreatedAt { get; set; }
+
+    /// <summary>
+    /// The metering of the tenant deleted before the last one, when the last one had been created again while it was kept
+    /// (<see cref="RecreatedAt"/>): the statements that had closed by then (<see cref="EarlierRecreatedAt"/>) in months it
+    /// lived in (up to <see cref="EarlierDeletedAt"/>) stay its own after the last one is deleted too. One such life is kept.
+    /// </summary>
+    public List<Core.Billing.UsageSeriesSnapshot>? EarlierUsage { get; set; }
+
+    /// <summary>The pricing plans kept with <see cref="EarlierUsage"/>.</summary>
+    public List<Core.Billing.PlanPeriod>? EarlierPricingPlans { get; set; }
+
+    /// <summary>When the tenant whose metering <see cref="EarlierUsage"/> holds was deleted.</summary>
+    public DateTimeOffset? EarlierDeletedAt { get; set; }
+
+    /// <summary>When the tenant after it was created: its statements up to then are the earlier tenant's.</summary>
+    public DateTimeOffset? EarlierRecreatedAt { get; set; }
 }

@@ -171,6 +171,15 @@ public sealed class MeteringDurabilityTests
         Assert.Null(january.Plan);
         Assert.Equal(7, Assert.Single(january.Lines).Quantity);
         Assert.Empty(await DeletedTenants(cluster).List(null, 10));
+
+        // Deleted in turn, the second tenant keeps the first one's closed months with its own.
+        await tenant.Suspend();
+        await tenant.Delete(force: false);
+        time.AdvanceTo(new DateTimeOffset(2027, 2, 10, 0, 0, 0, TimeSpan.Zero));
+
+        Assert.Equal(closed.Total, (await tenant.GetStatement(2026, 12)).Total);
+        Assert.Equal(7, Assert.Single((await tenant.GetStatement(2027, 1)).Lines).Quantity);
+        Assert.Equal(["acme"], await DeletedTenants(cluster).List(null, 10));
     }
 
     private static ITenantDirectoryGrain DeletedTenants(TestCluster cluster) =>
