@@ -30,7 +30,7 @@ public sealed partial class FairShareSchedulerGrain
                     foreach (var lease in leases)
                     {
                         taken.Add((lease.JobId.Value, lease.Attempt));
-                        _admitting.Add((lease.JobId.Value, lease.Attempt));
+                        _admitting[(lease.JobId.Value, lease.Attempt)] = _admitting.GetValueOrDefault((lease.JobId.Value, lease.Attempt)) + 1;
                     }
 
                     return leases;
@@ -42,7 +42,14 @@ public sealed partial class FairShareSchedulerGrain
         {
             foreach (var lease in taken)
             {
-                _admitting.Remove(lease);
+                if (_admitting[lease] == 1)
+                {
+                    _admitting.Remove(lease);
+                }
+                else
+                {
+                    _admitting[lease]--;
+                }
             }
         }
     }

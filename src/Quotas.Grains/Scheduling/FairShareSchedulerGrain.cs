@@ -21,9 +21,10 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     /// <summary>The grain type's wire and storage name; pinned so that renaming the class breaks nothing.</summary>
     public const string GrainTypeName = "pool";
 
-    // Job leases (job, attempt) of a lease call still storing them or asking their tenants: no worker has them yet, so
-    // a cancel meanwhile charges nothing.
-    private readonly HashSet<(long Job, int Attempt)> _admitting = [];
+    // Job leases (job, attempt) of lease calls still storing them or asking their tenants, counted per call (a call
+    // whose write failed may finish after another leased the job again at the same attempt): no worker has them yet,
+    // so a cancel meanwhile charges nothing.
+    private readonly Dictionary<(long Job, int Attempt), int> _admitting = [];
 
     /// <summary>Most jobs one lease call hands out (<see cref="LeaseJobs"/>).</summary>
     public const int MaxJobsPerLease = 1000;
@@ -311,7 +312,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
                 // A running job cancelled is charged as one that finished without a usage report (its demand, and one
                 // job), so that cancelling a job just before it ends does not spare its usage; its worker's later report
                 // counts nothing again.
-                if (status == CancelStatus.Cancelled && before is { State: JobState.Leased } && !_admitting.Contains((id.Value, before.Attempts)) && _admission.MayCharge(before.Tenant))
+                if (status == CancelStatus.Cancelled && before is { State: JobState.Leased } && !_admitting.ContainsKey((id.Value, before.Attempts)) && _admission.MayCharge(before.Tenant))
                 {
                     _owed.Owe(before with { State = JobState.Cancelled, CompletedAt = now, WorkerId = null, LeaseExpiresAt = null, ActualUsage = null });
                     charged = true;

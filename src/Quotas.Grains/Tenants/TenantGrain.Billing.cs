@@ -43,18 +43,12 @@ public sealed partial class TenantGrain
     {
         var now = time.GetUtcNow();
         var deletedAt = _tenant is null ? state.State.LastDeletedAt : null;
-        if (state.State.LastDeletedAt is { } deleted && Metering.Outlived(deleted, now) && (HasRetiredMetering() || HasEarlierLife()))
-        {
-            await ForgetRetiredMeteringAsync();
-        }
-        else if (state.State.EarlierDeletedAt is { } earlierDeleted && Metering.Outlived(earlierDeleted, now) && HasEarlierLife())
-        {
-            await ForgetEarlierLifeAsync();
-        }
+        await ForgetOutlivedMeteringAsync(now);
 
         if (EarlierLifeFor(year, month) is { } earlier)
         {
-            return earlier.Metering.Statement(TenantId.Parse(Id), year, month, now, earlier.DeletedAt);
+            var kept = Metering.FromSnapshot(earlier.Usage, earlier.PricingPlans) ?? new Metering();
+            return kept.Statement(TenantId.Parse(Id), year, month, now, earlier.DeletedAt);
         }
 
         if (_tenant is not null && ClosedBeforeRecreation(year, month) is { } lastDeleted)
@@ -71,12 +65,49 @@ public sealed partial class TenantGrain
     /// The time the deleted tenant of this id was deleted, when the month's statement is that tenant's although a new
     /// one exists: it had closed when the new one was created, and the deleted one was alive in it. Null otherwise.
     /// </summary>
-    private DateTimeOffset? ClosedBeforeRecreation(int year, int month)
-    {
-        return state.State.RecreatedAt is { } recreated && state.State.LastDeletedAt is { } deleted && HasRetiredMetering()
+    private DateTimeOffset? ClosedBeforeRecreation(int year, int month) =>
+        state.State.RecreatedAt is { } recreated && state.State.LastDeletedAt is { } deleted && HasRetiredMetering()
             && ClosedInLife(year, month, deleted, recreated)
             ? deleted
             : null;
+
+    /// <summary>
+    /// Keeps, in the state a delete stores, the earlier deleted tenants' metering, and that of the tenant deleted before
+    /// this one when this one was created while it was kept: their closed statements stay their own.
+    /// </summary>
+    private void KeepEarlierLives(TenantState retired)
+    {
+        var current = state.State;
+        retired.EarlierLives = [.. current.EarlierLives];
+        if (current.RecreatedAt is { } recreated && current.LastDeletedAt is { } deleted && HasRetiredMetering())
+        {
+            retired.EarlierLives.Add(new EarlierLife
+            {
+                Usage = current.RetiredUsage,
+                PricingPlans = current.RetiredPricingPlans,
+                DeletedAt = deleted,
+                NextCreatedAt = recreated,
+            });
+        }
+    }
+
+    /// <summary>
+    /// The earlier deleted tenant whose statement the month is: the first, in the order they were deleted, deleted
+    /// after the month began and whose statement of it had closed when the next tenant was created.
+    /// </summary>
+    private EarlierLife? EarlierLifeFor(int year, int month) =>
+        state.State.EarlierLives.OrderBy(l => l.DeletedAt).FirstOrDefault(l => ClosedInLife(year, month, l.DeletedAt, l.NextCreatedAt));
+
+    /// <summary>Whether the month began before a tenant's delete and its statement had closed when the next tenant was created.</summary>
+    private static bool ClosedInLife(int year, int month, DateTimeOffset deleted, DateTimeOffset nextCreated)
+    {
+        if (year is < 1 or > 9998 || month is < 1 or > 12)
+        {
+            return false;
+        }
+
+        var start = new DateTimeOffset(year, month, 1, 0, 0, 0, TimeSpan.Zero);
+        return start <= deleted && start.AddMonths(1) + Statements.ClosingGrace <= nextCreated;
     }
 
     public Task<PricingPlan?> GetPricingPlan() => Task.FromResult(MeteringToRead()?.Plans.Current);
@@ -88,108 +119,62 @@ public sealed partial class TenantGrain
         await CommitAsync(tenant);
     }
 
-    /// <summary>
-    /// Keeps, in the state a delete stores, the metering of the tenant deleted before this one when this one was created
-    /// again while it was kept: its closed statements stay its own. Otherwise an earlier life kept already stays.
-    /// </summary>
-    private void KeepEarlierLife(TenantState retired)
-    {
-        var current = state.State;
-        if (current.RecreatedAt is { } recreated && current.LastDeletedAt is { } deleted && HasRetiredMetering())
-        {
-            (retired.EarlierUsage, retired.EarlierPricingPlans) = (current.RetiredUsage, current.RetiredPricingPlans);
-            (retired.EarlierDeletedAt, retired.EarlierRecreatedAt) = (deleted, recreated);
-        }
-        else
-        {
-            (retired.EarlierUsage, retired.EarlierPricingPlans) = (current.EarlierUsage, current.EarlierPricingPlans);
-            (retired.EarlierDeletedAt, retired.EarlierRecreatedAt) = (current.EarlierDeletedAt, current.EarlierRecreatedAt);
-        }
-    }
-
-    /// <summary>The earlier life's metering and deletion time, when the month's statement is that life's (see <see cref="KeepEarlierLife"/>).</summary>
-    private (Metering Metering, DateTimeOffset DeletedAt)? EarlierLifeFor(int year, int month)
-    {
-        var kept = state.State;
-        if (kept.EarlierRecreatedAt is not { } recreated || kept.EarlierDeletedAt is not { } deleted || (kept.EarlierUsage is null && kept.EarlierPricingPlans is null)
-            || !ClosedInLife(year, month, deleted, recreated))
-        {
-            return null;
-        }
-
-        return (Metering.FromSnapshot(kept.EarlierUsage, kept.EarlierPricingPlans) ?? new Metering(), deleted);
-    }
-
-    /// <summary>Whether the month began before a tenant's delete and its statement had closed when the next tenant was created.</summary>
-    private static bool ClosedInLife(int year, int month, DateTimeOffset deleted, DateTimeOffset recreated)
-    {
-        if (year is < 1 or > 9998 || month is < 1 or > 12)
-        {
-            return false;
-        }
-
-        var start = new DateTimeOffset(year, month, 1, 0, 0, 0, TimeSpan.Zero);
-        return start <= deleted && start.AddMonths(1) + Statements.ClosingGrace <= recreated;
-    }
-
-    /// <summary>Drops the earlier life's metering once no month it could bill is left; the statement asked is answered either way.</summary>
-    private async Task ForgetEarlierLifeAsync()
-    {
-        var earlier = EarlierLife();
-        SetEarlierLife(default);
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            SetEarlierLife(earlier);
-            LogRetiredMeteringKept(logger, e, Id);
-        }
-    }
-
-    private bool HasEarlierLife() => state.State.EarlierUsage is not null || state.State.EarlierPricingPlans is not null;
-
-    private (List<UsageSeriesSnapshot>? Usage, List<PlanPeriod>? Plans, DateTimeOffset? DeletedAt, DateTimeOffset? RecreatedAt) EarlierLife() =>
-        (state.State.EarlierUsage, state.State.EarlierPricingPlans, state.State.EarlierDeletedAt, state.State.EarlierRecreatedAt);
-
-    private void SetEarlierLife((List<UsageSeriesSnapshot>? Usage, List<PlanPeriod>? Plans, DateTimeOffset? DeletedAt, DateTimeOffset? RecreatedAt) life) =>
-        (state.State.EarlierUsage, state.State.EarlierPricingPlans, state.State.EarlierDeletedAt, state.State.EarlierRecreatedAt) = life;
-
     private bool HasRetiredMetering() => state.State.RetiredUsage is not null || state.State.RetiredPricingPlans is not null;
 
+    /// <summary>Whether a deleted tenant of this id keeps metering that a statement may read (so the id is listed among the deleted).</summary>
+    private bool KeepsMetering() => HasRetiredMetering() || state.State.EarlierLives.Count > 0;
+
     /// <summary>
-    /// A deleted tenant's kept metering goes once no month it could bill is left (<see cref="Metering.Outlived"/>), with
-    /// its id from the directory of deleted tenants, which every statements list reads: the directory would otherwise
+    /// Drops the kept metering that no month can bill any more (<see cref="Metering.Outlived"/>). A deleted tenant left
+    /// with none also leaves the directory of deleted tenants, which every statements list reads: it would otherwise
     /// grow with every tenant ever deleted. Done when a statement is asked for, as the list does each month, and never
     /// failing that read (it is answered the same either way). The id leaves the directory first: a failed write then
-    /// only leaves unused rollups in the row, which a statement asked of this tenant itself drops later.
+    /// only leaves unused rollups in the row, which a later statement drops.
     /// </summary>
-    private async Task ForgetRetiredMeteringAsync()
+    private async Task ForgetOutlivedMeteringAsync(DateTimeOffset now)
     {
-        try
+        var retiredOutlived = HasRetiredMetering() && state.State.LastDeletedAt is { } deleted && Metering.Outlived(deleted, now);
+        var outlivedLives = state.State.EarlierLives.Count(l => Metering.Outlived(l.DeletedAt, now));
+        var orphaned = _tenant is null && !HasRetiredMetering() && state.State.EarlierLives.Count == 0 && state.State.LastDeletedAt is not null;
+        if (!retiredOutlived && outlivedLives == 0 && !orphaned)
         {
-            await DeletedDirectory().Remove(Id);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogRetiredMeteringKept(logger, e, Id);
             return;
         }
 
-        var (usage, plans, recreated) = (state.State.RetiredUsage, state.State.RetiredPricingPlans, state.State.RecreatedAt);
-        var earlier = EarlierLife();
-        (state.State.RetiredUsage, state.State.RetiredPricingPlans, state.State.RecreatedAt) = (null, null, null);
-        SetEarlierLife(default);
+        var keepsAfter = (HasRetiredMetering() && !retiredOutlived) || state.State.EarlierLives.Count > outlivedLives;
+        if (_tenant is null && !keepsAfter)
+        {
+            try
+            {
+                await DeletedDirectory().Remove(Id);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogRetiredMeteringKept(logger, e, Id);
+                return;
+            }
+        }
+
+        if (!retiredOutlived && outlivedLives == 0)
+        {
+            return;
+        }
+
+        var (usage, plans, recreated, lives) = (state.State.RetiredUsage, state.State.RetiredPricingPlans, state.State.RecreatedAt, state.State.EarlierLives);
+        if (retiredOutlived)
+        {
+            (state.State.RetiredUsage, state.State.RetiredPricingPlans, state.State.RecreatedAt) = (null, null, null);
+        }
+
+        state.State.EarlierLives = [.. lives.Where(l => !Metering.Outlived(l.DeletedAt, now))];
         try
         {
             await state.WriteStateAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // The statement asked for is answered all the same: the month is after the delete either way.
-            (state.State.RetiredUsage, state.State.RetiredPricingPlans, state.State.RecreatedAt) = (usage, plans, recreated);
-            SetEarlierLife(earlier);
+            // The statement asked for is answered all the same: what is dropped bills no month any more.
+            (state.State.RetiredUsage, state.State.RetiredPricingPlans, state.State.RecreatedAt, state.State.EarlierLives) = (usage, plans, recreated, lives);
             LogRetiredMeteringKept(logger, e, Id);
         }
     }

@@ -103,7 +103,7 @@ public sealed partial class TenantGrain(
         // Listed before it is stored: a listing may name a tenant whose creation failed (readers skip it), but never
         // misses one that exists.
         await Directory().Add(Id);
-        if (HasRetiredMetering())
+        if (KeepsMetering())
         {
             // Listed among the deleted tenants (see Delete): from now on the statements are read among the live ones.
             await DeletedDirectory().Remove(Id);
@@ -199,10 +199,10 @@ public sealed partial class TenantGrain(
             RetiredUsage = final.Usage,
             RetiredPricingPlans = final.PricingPlans,
         };
-        KeepEarlierLife(retired);
+        KeepEarlierLives(retired);
 
         // Listed before it is stored, as a creation is: a delete that fails leaves the id in both lists, which readers merge.
-        if (retired.RetiredUsage is not null || retired.RetiredPricingPlans is not null || retired.EarlierUsage is not null || retired.EarlierPricingPlans is not null)
+        if (retired.RetiredUsage is not null || retired.RetiredPricingPlans is not null || retired.EarlierLives.Count > 0)
         {
             await DeletedDirectory().Add(Id);
         }

@@ -37,18 +37,23 @@ public sealed class TenantState
     public DateTimeOffset? RecreatedAt { get; set; }
 
     /// <summary>
-    /// The metering of the tenant deleted before the last one, when the last one had been created again while it was kept
-    /// (<see cref="RecreatedAt"/>): the statements that had closed by then (<see cref="EarlierRecreatedAt"/>) in months it
-    /// lived in (up to <see cref="EarlierDeletedAt"/>) stay its own after the last one is deleted too. One such life is kept.
+    /// The metering of tenants deleted before the last one, each kept when the tenant after it was created while it
+    /// could still be billed (<see cref="RecreatedAt"/>): a statement that had closed by that creation, of a month it
+    /// lived in, stays its own, whatever came after. Each goes once no month it could bill is left.
     /// </summary>
-    public List<Core.Billing.UsageSeriesSnapshot>? EarlierUsage { get; set; }
+    public List<EarlierLife> EarlierLives { get; set; } = [];
+}
 
-    /// <summary>The pricing plans kept with <see cref="EarlierUsage"/>.</summary>
-    public List<Core.Billing.PlanPeriod>? EarlierPricingPlans { get; set; }
+/// <summary>One deleted tenant's metering, kept for its closed statements (see <see cref="TenantState.EarlierLives"/>).</summary>
+public sealed class EarlierLife
+{
+    public List<Core.Billing.UsageSeriesSnapshot>? Usage { get; set; }
 
-    /// <summary>When the tenant whose metering <see cref="EarlierUsage"/> holds was deleted.</summary>
-    public DateTimeOffset? EarlierDeletedAt { get; set; }
+    public List<Core.Billing.PlanPeriod>? PricingPlans { get; set; }
 
-    /// <summary>When the tenant after it was created: its statements up to then are the earlier tenant's.</summary>
-    public DateTimeOffset? EarlierRecreatedAt { get; set; }
+    /// <summary>When it was deleted.</summary>
+    public DateTimeOffset DeletedAt { get; set; }
+
+    /// <summary>When the tenant after it was created: the statements that had closed by then are its own.</summary>
+    public DateTimeOffset NextCreatedAt { get; set; }
 }

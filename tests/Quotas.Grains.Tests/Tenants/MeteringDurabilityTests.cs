@@ -180,6 +180,19 @@ public sealed class MeteringDurabilityTests
         Assert.Equal(closed.Total, (await tenant.GetStatement(2026, 12)).Total);
         Assert.Equal(7, Assert.Single((await tenant.GetStatement(2027, 1)).Lines).Quantity);
         Assert.Equal(["acme"], await DeletedTenants(cluster).List(null, 10));
+
+        // A third tenant, created and deleted: each earlier tenant's closed months stay its own.
+        time.AdvanceTo(new DateTimeOffset(2027, 3, 10, 0, 0, 0, TimeSpan.Zero));
+        await CreateAsync(cluster.GrainFactory);
+        await tenant.RecordUsage("e3", "cpu_ms", 5);
+        await tenant.Suspend();
+        await tenant.Delete(force: false);
+        time.AdvanceTo(new DateTimeOffset(2027, 4, 10, 0, 0, 0, TimeSpan.Zero));
+
+        Assert.Equal(closed.Total, (await tenant.GetStatement(2026, 12)).Total);
+        Assert.Equal(7, Assert.Single((await tenant.GetStatement(2027, 1)).Lines).Quantity);
+        Assert.Empty((await tenant.GetStatement(2027, 2)).Lines);
+        Assert.Equal(5, Assert.Single((await tenant.GetStatement(2027, 3)).Lines).Quantity);
     }
 
     private static ITenantDirectoryGrain DeletedTenants(TestCluster cluster) =>
