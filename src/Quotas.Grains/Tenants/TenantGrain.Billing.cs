@@ -44,6 +44,7 @@ public sealed partial class TenantGrain
         var now = time.GetUtcNow();
         var deletedAt = _tenant is null ? state.State.LastDeletedAt : null;
         await ForgetOutlivedMeteringAsync(now);
+        RefuseMonthNoTenantLivedIn(year, month);
 
         if (EarlierLifeFor(year, month) is { } earlier)
         {
@@ -72,6 +73,35 @@ public sealed partial class TenantGrain
             : null;
 
     /// <summary>
+    /// Refuses, as a deleted tenant refuses a month after its delete, a month that began after a tenant of this id was
+    /// deleted and had closed before the next was created: no tenant lived in it, so no statement is its.
+    /// </summary>
+    private void RefuseMonthNoTenantLivedIn(int year, int month)
+    {
+        var gaps = state.State.EarlierLives.Select(l => (l.DeletedAt, l.NextCreatedAt)).ToList();
+        if (_tenant is not null && state.State.RecreatedAt is { } recreated && state.State.LastDeletedAt is { } deleted)
+        {
+            gaps.Add((deleted, recreated));
+        }
+
+        if (year is < 1 or > 9998 || month is < 1 or > 12)
+        {
+            return;
+        }
+
+        var start = new DateTimeOffset(year, month, 1, 0, 0, 0, TimeSpan.Zero);
+        foreach (var (deletedAt, nextCreatedAt) in gaps)
+        {
+            if (start > deletedAt && start.AddMonths(1) + Statements.ClosingGrace <= nextCreatedAt)
+            {
+                throw new QuotaValidationException(
+                    ValidationCodes.DeletedBeforePeriod,
+                    $"No tenant '{Id}' existed in {start:yyyy-MM}: one was deleted at {deletedAt:O} and the next created at {nextCreatedAt:O}; ask for another month.");
+            }
+        }
+    }
+
+    /// <summary>
     /// Keeps, in the state a delete stores, the earlier deleted tenants' metering, and that of the tenant deleted before
     /// this one when this one was created while it was kept: their closed statements stay their own.
     /// </summary>
@@ -92,11 +122,11 @@ public sealed partial class TenantGrain
     }
 
     /// <summary>
-    /// The earlier deleted tenant whose statement the month is: the first, in the order they were deleted, deleted
+    /// The earlier deleted tenant whose statement the month is: the first, in the order they were deleted (the list's), deleted
     /// after the month began and whose statement of it had closed when the next tenant was created.
     /// </summary>
     private EarlierLife? EarlierLifeFor(int year, int month) =>
-        state.State.EarlierLives.OrderBy(l => l.DeletedAt).FirstOrDefault(l => ClosedInLife(year, month, l.DeletedAt, l.NextCreatedAt));
+        state.State.EarlierLives.FirstOrDefault(l => ClosedInLife(year, month, l.DeletedAt, l.NextCreatedAt));
 
     /// <summary>Whether the month began before a tenant's delete and its statement had closed when the next tenant was created.</summary>
     private static bool ClosedInLife(int year, int month, DateTimeOffset deleted, DateTimeOffset nextCreated)
@@ -122,7 +152,10 @@ public sealed partial class TenantGrain
     private bool HasRetiredMetering() => state.State.RetiredUsage is not null || state.State.RetiredPricingPlans is not null;
 
     /// <summary>Whether a deleted tenant of this id keeps metering that a statement may read (so the id is listed among the deleted).</summary>
-    private bool KeepsMetering() => HasRetiredMetering() || state.State.EarlierLives.Count > 0;
+    private bool KeepsMetering() => KeepsMetering(state.State);
+
+    private static bool KeepsMetering(TenantState kept) =>
+        kept.RetiredUsage is not null || kept.RetiredPricingPlans is not null || kept.EarlierLives.Count > 0;
 
     /// <summary>
     /// Drops the kept metering that no month can bill any more (<see cref="Metering.Outlived"/>). A deleted tenant left
@@ -135,8 +168,7 @@ public sealed partial class TenantGrain
     {
         var retiredOutlived = HasRetiredMetering() && state.State.LastDeletedAt is { } deleted && Metering.Outlived(deleted, now);
         var outlivedLives = state.State.EarlierLives.Count(l => Metering.Outlived(l.DeletedAt, now));
-        var orphaned = _tenant is null && !HasRetiredMetering() && state.State.EarlierLives.Count == 0 && state.State.LastDeletedAt is not null;
-        if (!retiredOutlived && outlivedLives == 0 && !orphaned)
+        if (!retiredOutlived && outlivedLives == 0)
         {
             return;
         }
@@ -153,11 +185,6 @@ public sealed partial class TenantGrain
                 LogRetiredMeteringKept(logger, e, Id);
                 return;
             }
-        }
-
-        if (!retiredOutlived && outlivedLives == 0)
-        {
-            return;
         }
 
         var (usage, plans, recreated, lives) = (state.State.RetiredUsage, state.State.RetiredPricingPlans, state.State.RecreatedAt, state.State.EarlierLives);

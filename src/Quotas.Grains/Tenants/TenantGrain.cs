@@ -202,7 +202,7 @@ public sealed partial class TenantGrain(
         KeepEarlierLives(retired);
 
         // Listed before it is stored, as a creation is: a delete that fails leaves the id in both lists, which readers merge.
-        if (retired.RetiredUsage is not null || retired.RetiredPricingPlans is not null || retired.EarlierLives.Count > 0)
+        if (KeepsMetering(retired))
         {
             await DeletedDirectory().Add(Id);
         }

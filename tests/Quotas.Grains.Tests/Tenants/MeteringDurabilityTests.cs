@@ -191,7 +191,8 @@ public sealed class MeteringDurabilityTests
 
         Assert.Equal(closed.Total, (await tenant.GetStatement(2026, 12)).Total);
         Assert.Equal(7, Assert.Single((await tenant.GetStatement(2027, 1)).Lines).Quantity);
-        Assert.Empty((await tenant.GetStatement(2027, 2)).Lines);
+        // February began after the second tenant's delete and closed before the third was created: no tenant lived in it.
+        Assert.Equal(ValidationCodes.DeletedBeforePeriod, (await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.GetStatement(2027, 2))).Code);
         Assert.Equal(5, Assert.Single((await tenant.GetStatement(2027, 3)).Lines).Quantity);
     }
 
