@@ -55,7 +55,7 @@ public static class Problem
     /// </summary>
     public static IResult KeyUnchecked(HttpContext context, TimeSpan wait)
     {
-        context.Response.Headers.RetryAfter = Seconds(wait).ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers.RetryAfter = AtLeastOneSecond(wait).ToString(CultureInfo.InvariantCulture);
         return Result(context, KeyUncheckedDetails(context, wait));
     }
 
@@ -63,9 +63,9 @@ public static class Problem
     public static ProblemDetails KeyUncheckedDetails(HttpContext context, TimeSpan wait) =>
         Details(context, StatusCodes.Status429TooManyRequests, ProblemTypes.TooManyRejectedKeys, "Too many keys that are not valid",
             $"This client address sent too many API keys that are not valid within a minute, so keys this gateway has not seen work are not checked "
-            + $"from it for {Seconds(wait)} s. Check the key your client sends; a key that worked here before is still accepted.", "too_many_rejected_keys");
+            + $"from it for {AtLeastOneSecond(wait)} s. Check the key your client sends; a key that worked here before is still accepted.", "too_many_rejected_keys");
 
-    private static long Seconds(TimeSpan wait) => Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
+    private static long AtLeastOneSecond(TimeSpan wait) => Math.Max(1, QuotaRefusals.Seconds(wait));
 
     /// <summary>
     /// A key that may not call the route, told which key may: <paramref name="workerRoute"/> for a pool's worker

@@ -25,11 +25,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     private static readonly TimeSpan s_maxBlock = TimeSpan.FromSeconds(30);
 
     private readonly Dictionary<string, DateTimeOffset> _blockedUntil = new(StringComparer.Ordinal);
-
-    // Tenants whose next job a budget refused: held back until the budget's period resets, or until a recheck every
-    // s_maxBlock finds room (its limit was raised), rather than tried every s_maxBlock, which would also let reclaim
-    // stop other tenants' jobs for capacity the tenant then cannot take.
-    private readonly Dictionary<string, BudgetWait> _budgetWaits = new(StringComparer.Ordinal);
+    private readonly BudgetWaits _budgetWaits = new(time, s_maxBlock);
     private readonly TenantReadCache<TenantQuotaNames?> _names = new(time, s_quotaNamesLifetime);
     private Dictionary<long, List<string>> _held = [];
 
@@ -44,56 +40,12 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     {
         var now = time.GetUtcNow();
         return (!_blockedUntil.TryGetValue(tenant.Value, out var until) || until <= now)
-            && (!_budgetWaits.TryGetValue(tenant.Value, out var wait) || wait.Until <= now);
+            && !_budgetWaits.Holds(tenant.Value);
     }
 
-    /// <summary>
-    /// Asks again, every <c>s_maxBlock</c>, the budgets that hold tenants back: one with room again (its limit raised,
-    /// the budget removed, the tenant deleted) lets its tenant try at once, and so does a wait whose job is no longer
-    /// queued (<paramref name="queued"/>: cancelled, say), since the next job may charge other budgets. Run by the
-    /// pool's sweep; a tenant that cannot be reached is asked at a later one.
-    /// </summary>
-    public async Task RecheckBudgetsAsync(Func<JobId, bool> queued)
-    {
-        var now = time.GetUtcNow();
-        foreach (var (tenant, wait) in _budgetWaits.Where(w => w.Value.RecheckAt <= now).ToList())
-        {
-            AdmissionDecision room;
-            try
-            {
-                room = wait.Until <= now || !queued(wait.Job)
-                    ? new AdmissionDecision.Allow(null, null, 0)
-                    : await CheckBudgetAsync(Tenant(new(tenant)), wait.Quota, wait.Amount);
-            }
-            catch (QuotaValidationException)
-            {
-                // The budget or the tenant is gone: nothing holds the tenant back any more.
-                room = new AdmissionDecision.Allow(null, null, 0);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                if (_budgetWaits.TryGetValue(tenant, out var unchanged) && unchanged == wait)
-                {
-                    _budgetWaits[tenant] = wait with { RecheckAt = time.GetUtcNow() + s_maxBlock };
-                }
-
-                continue;
-            }
-
-            // The pool is reentrant: a newer refusal meanwhile replaced this wait, and stays.
-            if (_budgetWaits.TryGetValue(tenant, out var current) && current == wait)
-            {
-                if (room.IsAllowed)
-                {
-                    _budgetWaits.Remove(tenant);
-                }
-                else
-                {
-                    _budgetWaits[tenant] = WaitFor(room, wait.Job, wait.Quota, wait.Amount);
-                }
-            }
-        }
-    }
+    /// <summary>Asks again the budgets that hold tenants back (<see cref="BudgetWaits"/>); run by the pool's sweep.</summary>
+    public Task RecheckBudgetsAsync(Func<JobId, bool> queued) =>
+        _budgetWaits.RecheckAsync(queued, (tenant, quota, amount) => CheckBudgetAsync(Tenant(new(tenant)), quota, amount));
 
     /// <summary>Tenant lease ids held per job: persisted with the pool, so a restarted pool still releases them.</summary>
     public Dictionary<long, List<string>> Snapshot() => _held.ToDictionary(p => p.Key, p => p.Value.ToList());
@@ -167,7 +119,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
 
             if (!room.IsAllowed)
             {
-                _budgetWaits[lease.Tenant.Value] = WaitFor(room, lease.JobId, quota, amount);
+                _budgetWaits.Refused(lease.Tenant.Value, lease.JobId, quota, amount, room);
                 return null;
             }
         }
@@ -446,22 +398,10 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         }
     }
 
-    /// <summary>
-    /// How long a budget's refusal holds its tenant back: until the period resets, asked again every <c>s_maxBlock</c>
-    /// meanwhile. A refusal no reset ends (a job larger than the budget's whole limit) holds it for <c>s_maxBlock</c>,
-    /// as any other refusal does, so that such a job cannot stop its tenant's others for good.
-    /// </summary>
-    private BudgetWait WaitFor(AdmissionDecision refusal, JobId job, string quota, long amount)
-    {
-        var now = time.GetUtcNow();
-        var until = now + (refusal is AdmissionDecision.Deny { RetryAfter: { } untilReset } ? untilReset : s_maxBlock);
-        return new BudgetWait(until, now + s_maxBlock, job, quota, amount);
-    }
-
     /// <summary>Forgets what holds a tenant back, for a tenant removed from the pool (deleted, perhaps to be created again).</summary>
     public void Forget(Core.Scheduling.TenantId tenant)
     {
-        _budgetWaits.Remove(tenant.Value);
+        _budgetWaits.Forget(tenant.Value);
         _blockedUntil.Remove(tenant.Value);
         _names.Forget(tenant.Value);
     }
@@ -524,7 +464,4 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     /// them that are limited (checked before a job starts).
     /// </summary>
     private sealed record TenantQuotaNames(HashSet<string> Gauges, HashSet<string> Budgets, HashSet<string> LimitedBudgets);
-
-    /// <summary>A budget that holds its tenant back: until when at most, when to ask again, and for which job what it was asked.</summary>
-    private sealed record BudgetWait(DateTimeOffset Until, DateTimeOffset RecheckAt, JobId Job, string Quota, long Amount);
 }

@@ -84,15 +84,14 @@ public sealed partial class TenantGrain
             gaps.Add((deleted, recreated));
         }
 
-        if (year is < 1 or > 9998 || month is < 1 or > 12)
+        if (MonthStart(year, month) is not { } start)
         {
             return;
         }
 
-        var start = new DateTimeOffset(year, month, 1, 0, 0, 0, TimeSpan.Zero);
         foreach (var (deletedAt, nextCreatedAt) in gaps)
         {
-            if (start > deletedAt && start.AddMonths(1) + Statements.ClosingGrace <= nextCreatedAt)
+            if (start > deletedAt && ClosedBy(start, nextCreatedAt))
             {
                 throw new QuotaValidationException(
                     ValidationCodes.DeletedBeforePeriod,
@@ -129,16 +128,15 @@ public sealed partial class TenantGrain
         state.State.EarlierLives.FirstOrDefault(l => ClosedInLife(year, month, l.DeletedAt, l.NextCreatedAt));
 
     /// <summary>Whether the month began before a tenant's delete and its statement had closed when the next tenant was created.</summary>
-    private static bool ClosedInLife(int year, int month, DateTimeOffset deleted, DateTimeOffset nextCreated)
-    {
-        if (year is < 1 or > 9998 || month is < 1 or > 12)
-        {
-            return false;
-        }
+    private static bool ClosedInLife(int year, int month, DateTimeOffset deleted, DateTimeOffset nextCreated) =>
+        MonthStart(year, month) is { } start && start <= deleted && ClosedBy(start, nextCreated);
 
-        var start = new DateTimeOffset(year, month, 1, 0, 0, 0, TimeSpan.Zero);
-        return start <= deleted && start.AddMonths(1) + Statements.ClosingGrace <= nextCreated;
-    }
+    /// <summary>Whether the statement of the month starting at <paramref name="start"/> had closed at <paramref name="at"/>.</summary>
+    private static bool ClosedBy(DateTimeOffset start, DateTimeOffset at) => start.AddMonths(1) + Statements.ClosingGrace <= at;
+
+    /// <summary>The month's first instant (UTC); null for a month out of range, which the statement itself refuses.</summary>
+    private static DateTimeOffset? MonthStart(int year, int month) =>
+        year is < 1 or > 9998 || month is < 1 or > 12 ? null : new DateTimeOffset(year, month, 1, 0, 0, 0, TimeSpan.Zero);
 
     public Task<PricingPlan?> GetPricingPlan() => Task.FromResult(MeteringToRead()?.Plans.Current);
 
