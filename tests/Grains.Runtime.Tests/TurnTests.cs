@@ -94,6 +94,26 @@ public sealed class TurnTests
         await inTurn;
     }
 
+    [Fact]
+    public async Task Activation_is_quiet_once_no_call_runs_or_waits()
+    {
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe());
+        var silo = cluster.PrimarySilo.Silo;
+        var id = GrainId.Create("reentrantturn", "quiet");
+        Assert.True(silo.ActivationQuietAsync(id).IsCompleted); // no activation here
+
+        var grain = cluster.GrainFactory.GetGrain<IReentrantTurnGrain>("quiet");
+        var waiting = grain.WaitForRelease();
+        await grain.Report(); // the waiting call runs now
+        var quiet = silo.ActivationQuietAsync(id);
+        await grain.Report(); // interleaved, and asked after the question: the answer is in by now
+        Assert.False(quiet.IsCompleted);
+
+        await grain.Release();
+        Assert.Equal(1, await waiting);
+        await quiet.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     private static Task<T>[] StartConcurrently<T>(int count, Func<Task<T>> call)
     {
         var calls = new Task<T>[count];

@@ -41,6 +41,8 @@ internal sealed partial class ActivationData
         {
             StartParked();
         }
+
+        ReleaseQuietWaiters();
     }
 
     private async Task FailActivationAsync(Exception exception)
@@ -59,6 +61,7 @@ internal sealed partial class ActivationData
         }
 
         _deactivated.TrySetResult();
+        ReleaseQuietWaiters();
     }
 
     // Executor.
@@ -101,6 +104,7 @@ internal sealed partial class ActivationData
         var parked = TakeAllParked();
         _directory.Remove(this);
         _deactivated.TrySetResult();
+        ReleaseQuietWaiters();
         foreach (var call in parked)
         {
             Reroute(call);

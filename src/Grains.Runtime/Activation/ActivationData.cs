@@ -29,6 +29,7 @@ internal sealed partial class ActivationData : IGrainContext
     private Grain? _grain;
     private AsyncServiceScope _scope;
     private Exception? _activationFailure;
+    private List<TaskCompletionSource>? _quietWaiters;
 
     // Written on the executor (and once by the caller that starts the activation); read anywhere.
     private int _state;
@@ -113,6 +114,40 @@ internal sealed partial class ActivationData : IGrainContext
             decision.SetResult(activation.CollectIfIdle(idleSince));
         }, (this, idleSinceTimestamp, decision));
         return decision.Task;
+    }
+
+    /// <summary>
+    /// Completes once the activation is active with no call running or waiting, or has ended; asked on the executor,
+    /// after every call that arrived before the question.
+    /// </summary>
+    public Task QuietAsync()
+    {
+        var quiet = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _executor.Post(static s =>
+        {
+            var (activation, quiet) = ((ActivationData, TaskCompletionSource))s!;
+            (activation._quietWaiters ??= []).Add(quiet);
+            activation.ReleaseQuietWaiters();
+        }, (this, quiet));
+        return quiet.Task;
+    }
+
+    // Executor.
+    private void ReleaseQuietWaiters()
+    {
+        var state = State;
+        var quiet = state == ActivationState.Invalid || (state == ActivationState.Valid && _running == 0 && _parked.Count == 0);
+        if (_quietWaiters is null || !quiet)
+        {
+            return;
+        }
+
+        foreach (var waiter in _quietWaiters)
+        {
+            waiter.TrySetResult();
+        }
+
+        _quietWaiters = null;
     }
 
     public IGrainTimer RegisterTimer(Func<object?, CancellationToken, Task> callback, object? state, GrainTimerCreationOptions options)
@@ -247,6 +282,8 @@ internal sealed partial class ActivationData : IGrainContext
         {
             StartParked();
         }
+
+        ReleaseQuietWaiters();
     }
 
     private void OnCallFailed(GrainCall call, Exception exception)

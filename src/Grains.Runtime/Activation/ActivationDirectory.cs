@@ -60,6 +60,9 @@ internal sealed class ActivationDirectory
     /// <summary>Completes when the grain's present activation has left the directory; at once when it has none.</summary>
     public Task Gone(GrainId target) => _activations.TryGetValue(target, out var activation) ? activation.Deactivated : Task.CompletedTask;
 
+    /// <summary>Completes when the grain's present activation has no call running or waiting; at once when it has none.</summary>
+    public Task Quiet(GrainId target) => _activations.TryGetValue(target, out var activation) ? activation.QuietAsync() : Task.CompletedTask;
+
     /// <summary>
     /// Hands a call to the grain's activation; creates one only when allowed and the silo still accepts activations.
     /// False when the call was not taken (the caller sends it elsewhere).

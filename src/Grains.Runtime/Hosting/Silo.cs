@@ -57,6 +57,13 @@ public sealed partial class Silo : IHostedLifecycleService, IDisposable
     /// </summary>
     public Task ActivationGoneAsync(GrainId grainId) => _directory.Gone(grainId);
 
+    /// <summary>
+    /// Completes once the grain's activation on this silo has no call running or waiting (timer ticks included), as
+    /// seen after every call that reached it before this one; at once when it has none here. For tests that must act
+    /// between an activation's turns, such as collecting it while a timer's turn may still be running.
+    /// </summary>
+    public Task ActivationQuietAsync(GrainId grainId) => _directory.Quiet(grainId);
+
     /// <summary>This silo's identity in its cluster; null for a silo without clustering.</summary>
     public LocalSilo? Cluster => _cluster?.Self;
 
