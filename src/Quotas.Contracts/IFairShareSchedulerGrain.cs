@@ -80,10 +80,18 @@ public interface IFairShareSchedulerGrain : IGrainWithStringKey
     /// <summary>
     /// Forgets a deleted tenant's jobs (queued, running, finished) and counted usage here, so that a tenant created
     /// again under its id neither sees nor is charged for them; nothing is asked of the tenant. Returns the completed
-    /// jobs whose usage the pool had not yet charged, for the tenant to charge itself (should its delete fail, the
-    /// usage stays counted); a pool that does not exist forgets nothing.
+    /// jobs whose usage the pool has not yet charged, for the tenant to charge itself; they stay owed until the tenant
+    /// says it has stored them (<see cref="TenantChargedItself"/>), so a delete that fails before then loses none and
+    /// a retried one gets them again. A pool that does not exist forgets nothing.
     /// </summary>
     Task<IReadOnlyList<JobInfo>> RemoveTenant(TenantId tenant);
+
+    /// <summary>
+    /// Called by a tenant being deleted once it has stored the usage of these jobs, which <see cref="RemoveTenant"/>
+    /// handed it: the pool no longer owes it. Added after the first release: an older silo answers that it does not
+    /// know the method, having forgotten the usage when it handed it over.
+    /// </summary>
+    Task TenantChargedItself(TenantId tenant, IReadOnlyList<JobId> jobs);
 
     /// <summary>Jobs queued in the pool, all tenants together: the figure its <see cref="PoolConfig.MaxQueuedJobsPerPool"/> bounds.</summary>
     Task<int> GetQueuedJobs();

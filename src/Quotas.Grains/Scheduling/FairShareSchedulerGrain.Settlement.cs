@@ -47,7 +47,11 @@ public sealed partial class FairShareSchedulerGrain
         catch (Core.Tenants.QuotaValidationException e)
         {
             // Not a failure to reach the tenant but a refusal that a retry would meet again (an amount it cannot count).
-            LogUsageRefused(_logger, e, GetPrimaryKeyString(), owed.Id.Value, owed.Tenant.Value);
+            // A tenant deleted meanwhile charged itself what it was owed, as its delete took it (RemoveTenant).
+            if (_owed.Owes(owed.Id))
+            {
+                LogUsageRefused(_logger, e, GetPrimaryKeyString(), owed.Id.Value, owed.Tenant.Value);
+            }
         }
         finally
         {
@@ -118,29 +122,46 @@ public sealed partial class FairShareSchedulerGrain
             return [];
         }
 
-        // One synchronous step, so the jobs, their debts and their tenant leases go in one write. The tenant is not
-        // called: it is being deleted (it calls this). The usage still owed goes back to it in the answer; its leases
-        // go with it.
+        // One synchronous step, so the jobs and their tenant leases go in one write. The tenant is not called: it is
+        // being deleted (it calls this). The usage still owed goes back to it in the answer, and stays owed here until
+        // the tenant says it has stored it (TenantChargedItself): a delete that fails before then loses none of it,
+        // and a retried one gets it again (the tenant counts a pool's charge once).
         _removedTenants.Add(tenant);
         _tiers.Forget(tenant);
         _admission.Forget(tenant);
         return await MutateAsync(
             scheduler =>
             {
-                var owed = new List<JobInfo>();
                 foreach (var job in scheduler.RemoveTenant(tenant, _time.GetUtcNow()))
                 {
-                    if (_owed.Drop(job) is { } debt)
-                    {
-                        owed.Add(debt);
-                    }
-
                     _admission.Drop(job);
                 }
 
-                return (IReadOnlyList<JobInfo>)owed;
+                return (IReadOnlyList<JobInfo>)_owed.OfTenant(tenant);
             },
             _ => true);
+    }
+
+    public Task TenantChargedItself(TenantId tenant, IReadOnlyList<JobId> jobs)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        if (_scheduler is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        return MutateAsync(
+            _ =>
+            {
+                var dropped = false;
+                foreach (var job in jobs)
+                {
+                    dropped |= _owed.Drop(job, tenant);
+                }
+
+                return dropped;
+            },
+            dropped => dropped);
     }
 
     /// <summary>

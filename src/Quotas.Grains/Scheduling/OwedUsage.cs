@@ -124,17 +124,21 @@ internal sealed class OwedUsage
         }
     }
 
-    /// <summary>Hands over a debt to its tenant, which charges itself (it is being deleted); returns it, or null.</summary>
-    public JobInfo? Drop(JobId job)
+    /// <summary>The debts of <paramref name="tenant"/>, oldest job first.</summary>
+    public List<JobInfo> OfTenant(TenantId tenant) => [.. _owed.Values.Where(job => job.Tenant == tenant).OrderBy(job => job.Id.Value)];
+
+    /// <summary>Forgets a debt its tenant charged itself (it is being deleted); false when there was none.</summary>
+    public bool Drop(JobId job, TenantId tenant)
     {
-        if (!_owed.Remove(job.Value, out var owed))
+        if (!_owed.TryGetValue(job.Value, out var owed) || owed.Tenant != tenant)
         {
-            return null;
+            return false;
         }
 
+        _owed.Remove(job.Value);
         _changed.Add(job.Value);
         _unstored.Remove(job.Value);
-        return owed;
+        return true;
     }
 
     public Dictionary<long, JobInfo> Snapshot() => new(_owed);

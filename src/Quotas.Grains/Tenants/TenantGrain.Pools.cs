@@ -21,8 +21,10 @@ public sealed partial class TenantGrain
             {
                 // A pool being deleted answers pool_being_deleted: this delete fails, to be retried once that one has
                 // ended (it may fail, and keep the tenant's jobs).
-                var owed = await GrainFactory.GetGrain<IFairShareSchedulerGrain>(pool).RemoveTenant(tenant);
+                var scheduler = GrainFactory.GetGrain<IFairShareSchedulerGrain>(pool);
+                var owed = await scheduler.RemoveTenant(tenant);
                 await ChargeAsync(pool, owed);
+                await ChargedAsync(scheduler, tenant, owed);
             }
 
             if (page.Count < 100)
@@ -65,6 +67,28 @@ public sealed partial class TenantGrain
         }
 
         await CommitAsync(tenant);
+    }
+
+    /// <summary>
+    /// Tells the pool that the usage it handed over is stored here, so it stops owing it; until then it hands the
+    /// usage over again at each try of the delete. A failure fails the delete, to be tried again: a pool still owing
+    /// would otherwise charge its sweep's way, possibly to a tenant created again under this id.
+    /// </summary>
+    private static async Task ChargedAsync(IFairShareSchedulerGrain pool, Core.Scheduling.TenantId tenant, IReadOnlyList<Core.Scheduling.JobInfo> owed)
+    {
+        if (owed.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await pool.TenantChargedItself(tenant, [.. owed.Select(job => job.Id)]);
+        }
+        catch (NotSupportedException)
+        {
+            // A pool on a silo of an earlier release forgot the usage as it handed it over.
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Tenant {Tenant} refused the usage of job {Job} that pool {Pool} handed over on the tenant's delete; it is not counted")]

@@ -19,15 +19,18 @@ public sealed class TenantSettlementTests
         QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(concurrentJobs)),
         QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1000), BudgetPeriod.Day));
 
-    /// <summary>A one-silo cluster on SQLite with tenant alpha, pool <paramref name="poolId"/> and one of alpha's jobs running.</summary>
-    private static async Task<RunningJob> RunningJobAsync(string poolId, StorageFaults? faults = null, TimeProvider? time = null)
+    /// <summary>
+    /// A one-silo cluster on SQLite with tenant alpha, pool <paramref name="poolId"/> and one of alpha's jobs running;
+    /// <paramref name="keepsNoFinishedJobs"/>: the pool forgets each job as it finishes.
+    /// </summary>
+    private static async Task<RunningJob> RunningJobAsync(string poolId, StorageFaults? faults = null, TimeProvider? time = null, bool keepsNoFinishedJobs = false)
     {
         var options = QuotaClusters.Options(TestStorage.Sqlite(), time: time);
         options.ConfigureServices = faults is null ? null : faults.Install;
         var cluster = await TestCluster.StartAsync(options);
         await cluster.GrainFactory.GetGrain<ITenantGrain>("alpha").Create(Alpha(concurrentJobs: 10));
         var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>(poolId);
-        await pool.Configure(Pools.Small(poolId));
+        await pool.Configure(keepsNoFinishedJobs ? Pools.Small(poolId) with { MaxFinishedJobs = 0 } : Pools.Small(poolId));
         var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
         Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
         return new RunningJob(cluster, poolId, job);
@@ -104,6 +107,68 @@ public sealed class TenantSettlementTests
         time.Advance(TimeSpan.FromSeconds(1));
         await pool.GetQueuedJobs();
         Assert.Equal(1, Budget(await alpha.GetStats(), "jobs"));
+    }
+
+    /// <summary>
+    /// Usage a pool still owed a tenant being deleted is handed to the tenant and stays owed until the tenant has stored
+    /// it: a delete that fails to store it loses none of it, and the retried delete bills it once. So is the usage of a
+    /// job the pool no longer keeps.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Usage_handed_to_a_deleting_tenant_that_fails_to_store_it_is_billed_by_the_retried_delete(bool keepsNoFinishedJobs)
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 10, 12, 0, 0, TimeSpan.Zero));
+        var faults = new StorageFaults();
+        await using var run = await OwedToSuspendedTenantAsync("handed-over", faults, time, keepsNoFinishedJobs);
+        Assert.Equal(keepsNoFinishedJobs, await run.Pool.GetJob(run.Job.Id) is null);
+
+        faults.FailWritesOf = "tenant";
+        await Assert.ThrowsAsync<global::Grains.Storage.GrainStorageException>(() => run.Alpha.Delete(force: true));
+
+        faults.FailWritesOf = null;
+        await run.Alpha.Delete(force: true);
+        Assert.Equal(1, Assert.Single((await run.Alpha.GetStatement(2026, 11)).Lines).Quantity);
+    }
+
+    /// <summary>
+    /// A deleting tenant that stored the usage handed to it but could not tell the pool so fails its delete; the pool,
+    /// still owing, hands the usage over again at the retry, and the tenant counts it once.
+    /// </summary>
+    [Fact]
+    public async Task Usage_handed_again_to_a_deleting_tenant_that_stored_it_already_is_billed_once()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 10, 12, 0, 0, TimeSpan.Zero));
+        var faults = new StorageFaults();
+        await using var run = await OwedToSuspendedTenantAsync("handed-twice", faults, time);
+
+        // Once the tenant has stored the usage, the pool's next write (that it no longer owes it) fails.
+        faults.AfterWrite = key =>
+        {
+            if (key.GrainId.Type == "tenant")
+            {
+                faults.BeforeEntriesWrite = _ => Task.FromException(new global::Grains.Storage.GrainStorageException("injected write failure", null, isTransient: true));
+            }
+        };
+        await Assert.ThrowsAsync<global::Grains.Storage.GrainStorageException>(() => run.Alpha.Delete(force: true));
+
+        faults.AfterWrite = null;
+        faults.BeforeEntriesWrite = null;
+        await run.Alpha.Delete(force: true);
+        Assert.Equal(1, Assert.Single((await run.Alpha.GetStatement(2026, 11)).Lines).Quantity);
+    }
+
+    /// <summary>A suspended alpha whose completed job's usage the pool still owes (the tenant's writes failed at the completion).</summary>
+    private static async Task<RunningJob> OwedToSuspendedTenantAsync(string poolId, StorageFaults faults, ManualTimeProvider time, bool keepsNoFinishedJobs = false)
+    {
+        var run = await RunningJobAsync(poolId, faults, time, keepsNoFinishedJobs);
+        await run.Alpha.Suspend();
+        faults.FailWritesOf = "tenant";
+        Assert.Equal(CompletionStatus.Completed, (await run.Pool.Complete(run.Job.Id, JobOutcome.Succeeded, null)).Status);
+        faults.FailWritesOf = null;
+        Assert.Equal(0, Budget(await run.Alpha.GetStats(), "jobs"));
+        return run;
     }
 
     /// <summary>
