@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Quotas.Core.Scheduling;
 
 namespace Quotas.Grains.Scheduling;
@@ -10,10 +11,31 @@ public sealed partial class FairShareSchedulerGrain
         ArgumentNullException.ThrowIfNull(jobIds);
         var result = await MutateAsync(scheduler => scheduler.Heartbeat(workerId, jobIds, leaseTtl, _time.GetUtcNow()), result => result.Renewed.Count > 0);
         List<JobId>? stop = null;
+        HashSet<TenantId>? unreachable = null;
         foreach (var job in InPreemptionOrder(result.Renewed))
         {
             var id = job.Id;
-            if (await _admission.RenewAsync(id, job.Tenant, TenantLeaseTtl(leaseTtl)))
+            if (unreachable is not null && unreachable.Contains(job.Tenant))
+            {
+                continue;
+            }
+
+            bool renewed;
+            try
+            {
+                renewed = await _admission.RenewAsync(id, job.Tenant, TenantLeaseTtl(leaseTtl));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A tenant out of reach refuses nothing: its jobs run on under the leases they hold (twice the worker's
+                // lease), renewed at a later heartbeat, and the jobs of the other tenants are renewed all the same. The
+                // job leases are stored already: the worker is answered, not failed. Its other jobs are not asked again.
+                (unreachable ??= []).Add(job.Tenant);
+                LogRenewFailed(_logger, e, GetPrimaryKeyString(), job.Tenant.Value, workerId);
+                continue;
+            }
+
+            if (renewed)
             {
                 continue;
             }
@@ -43,6 +65,9 @@ public sealed partial class FairShareSchedulerGrain
 
         return stop is null ? result : result with { Preempt = [.. result.Preempt.Union(stop)] };
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool} could not renew the quota leases of tenant {Tenant} for the jobs of worker {Worker}; they run on, and the next heartbeat renews them")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception, string pool, string tenant, string worker);
 
     /// <summary>
     /// The jobs in the order a tenant's refusal stops them, as reclaim does: lowest priority first, then the youngest

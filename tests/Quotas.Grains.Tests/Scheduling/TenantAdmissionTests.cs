@@ -41,6 +41,46 @@ public sealed class TenantAdmissionTests
         Assert.Equal(1000, (await alpha.GetStats()).Gauges.Single(g => g.Quota == "cpu_millicores").Current);
     }
 
+    /// <summary>
+    /// A tenant that cannot be reached fails no heartbeat: the worker is answered, and the quota leases of the other
+    /// tenants' jobs are renewed, even those renewed after the unreachable tenant's.
+    /// </summary>
+    [Fact]
+    public async Task A_heartbeat_answers_and_renews_the_other_tenants_leases_while_one_tenant_cannot_be_reached()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var grains = cluster.GrainFactory;
+        var alpha = grains.GetGrain<ITenantGrain>("alpha");
+        foreach (var tenant in new[] { "alpha", "beta" })
+        {
+            await grains.GetGrain<ITenantGrain>(tenant).Create(TenantConfig.Create(tenant, Tier.Unlimited, QuotaDefinition.Gauge("cpu_millicores", QuotaLimit.Hard(10_000))));
+        }
+
+        var pool = grains.GetGrain<IFairShareSchedulerGrain>("beating");
+        await pool.Configure(Pools.Small("beating"));
+        await pool.Submit(Pools.Job(Pools.Alpha, "a-0", priority: 5));
+        await pool.Submit(Pools.Job(Pools.Beta, "b-0", priority: 0)); // the lower priority: renewed first
+        var leases = await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10);
+        Assert.Equal(2, leases.Count);
+
+        // Beta's writes fail from here, and with them its renewals.
+        faults.BeforeWrite = key => key.GrainId.Type == "tenant" && key.GrainId.Key == "beta"
+            ? Task.FromException(new global::Grains.Storage.GrainStorageException("injected write failure", null, isTransient: true))
+            : Task.CompletedTask;
+        time.Advance(TimeSpan.FromSeconds(50));
+        var beat = await pool.Heartbeat("w1", [.. leases.Select(l => l.JobId)], TimeSpan.FromMinutes(10));
+
+        Assert.Equal(leases.Select(l => l.JobId.Value).Order(), beat.Renewed.Select(j => j.Value).Order());
+        Assert.Empty(beat.Preempt);
+        Assert.Empty(beat.Lost);
+
+        // Alpha's quota lease ran for twice the first worker lease (2 minutes); renewed, it still counts the job after.
+        time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(1000, (await alpha.GetStats()).Gauges.Single(g => g.Quota == "cpu_millicores").Current);
+    }
+
     [Fact]
     public async Task A_job_whose_budget_its_period_has_used_up_waits_in_the_queue_until_the_period_resets()
     {
