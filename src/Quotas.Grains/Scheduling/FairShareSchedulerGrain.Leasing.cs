@@ -57,8 +57,10 @@ public sealed partial class FairShareSchedulerGrain
     /// <summary>Asks each leased job's tenant for its quota leases; hands the worker the jobs admitted, once stored.</summary>
     private async Task<IReadOnlyList<JobLease>> AdmitAsync(string workerId, TimeSpan leaseTtl, IReadOnlyList<JobLease> leases)
     {
-        var admitted = new List<JobLease>(leases.Count);
-        var held = new List<(JobLease Lease, List<string> Granted)>(leases.Count);
+        // Another call's write that fails while the tenants are asked puts memory back to the stored state, which lacks
+        // what this call decided so far: the decisions are kept here and made again (see Redecide).
+        var restores = _restores;
+        var decided = new List<(JobLease Lease, List<string>? Granted)>(leases.Count);
         foreach (var lease in leases)
         {
             List<string>? granted;
@@ -74,41 +76,91 @@ public sealed partial class FairShareSchedulerGrain
             // The pool is reentrant: while the tenant was asked, the job may have been cancelled, or its lease may have
             // expired and gone to another worker (whose own leases are then held for it). Only this lease's job is
             // touched: what was granted for a lease that ended goes back, and a refusal requeues only a job still leased.
-            if (!StillLeased(lease, workerId))
+            if (StillLeased(lease, workerId))
             {
-                try
-                {
-                    await _admission.ReleaseAsync(lease.Tenant, granted ?? []);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // Never held for the job, so nothing retries this release: the tenant's leases run out on their own.
-                    LogSettleFailed(_logger, e, GetPrimaryKeyString(), lease.JobId.Value);
-                }
-            }
-            else if (granted is null)
-            {
-                Pool().Complete(lease.JobId, JobOutcome.Preempted, null, _time.GetUtcNow(), workerId);
+                decided.Add((lease, granted));
+                Decide(lease, granted, workerId);
             }
             else
             {
-                _admission.Hold(lease, granted);
-                admitted.Add(lease);
-                held.Add((lease, granted));
+                await GiveBackAsync(lease, granted ?? []);
             }
         }
 
-        try
+        while (true)
         {
-            await _commit.PersistAsync();
-        }
-        catch
-        {
-            await GiveBackUnstoredGrantsAsync(leases, held, workerId);
-            throw;
+            try
+            {
+                await _commit.PersistAsync();
+            }
+            catch
+            {
+                await GiveBackUnstoredGrantsAsync(leases, [.. decided.Where(d => d.Granted is not null).Select(d => (d.Lease, d.Granted!))], workerId);
+                throw;
+            }
+
+            if (restores == _restores)
+            {
+                break;
+            }
+
+            restores = _restores;
+            decided = await RedecideAsync(decided, workerId);
         }
 
-        return admitted;
+        // A job cancelled (or taken back) while the last write was stored is not handed out: its tenant leases went with it.
+        return [.. decided.Where(d => d.Granted is not null && StillLeased(d.Lease, workerId)).Select(d => d.Lease)];
+    }
+
+    /// <summary>Holds what the tenant granted for a job still leased, or requeues the job its tenant refused.</summary>
+    private void Decide(JobLease lease, List<string>? granted, string workerId)
+    {
+        if (granted is null)
+        {
+            Pool().Complete(lease.JobId, JobOutcome.Preempted, null, _time.GetUtcNow(), workerId);
+        }
+        else if (!_admission.HoldsExactly(lease.JobId, granted))
+        {
+            _admission.Hold(lease, granted);
+        }
+    }
+
+    /// <summary>
+    /// Makes this call's decisions again after memory went back to the stored state (another call's write failed):
+    /// for the jobs still leased to the worker there, what was granted is held and what was refused requeued; what was
+    /// granted for a job that is not (the stored state ended its lease) goes back. Returns the decisions still standing.
+    /// </summary>
+    private async Task<List<(JobLease Lease, List<string>? Granted)>> RedecideAsync(List<(JobLease Lease, List<string>? Granted)> decided, string workerId)
+    {
+        var standing = new List<(JobLease Lease, List<string>? Granted)>(decided.Count);
+        foreach (var (lease, granted) in decided)
+        {
+            if (StillLeased(lease, workerId))
+            {
+                Decide(lease, granted, workerId);
+                standing.Add((lease, granted));
+            }
+            else
+            {
+                await GiveBackAsync(lease, granted ?? []);
+            }
+        }
+
+        return standing;
+    }
+
+    /// <summary>Gives back tenant leases granted for a job lease that ended meanwhile; never held for the job, so nothing retries it.</summary>
+    private async Task GiveBackAsync(JobLease lease, List<string> granted)
+    {
+        try
+        {
+            await _admission.ReleaseAsync(lease.Tenant, granted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The tenant's leases run out on their own.
+            LogSettleFailed(_logger, e, GetPrimaryKeyString(), lease.JobId.Value);
+        }
     }
 
     /// <summary>
@@ -143,15 +195,8 @@ public sealed partial class FairShareSchedulerGrain
 
         foreach (var (lease, granted) in held)
         {
-            try
-            {
-                await _admission.ReleaseAsync(lease.Tenant, granted);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Not held for the job any more, so nothing retries this release: the tenant's leases run out on their own.
-                LogSettleFailed(_logger, e, GetPrimaryKeyString(), lease.JobId.Value);
-            }
+            // Not held for the job any more (memory is back to the stored state).
+            await GiveBackAsync(lease, granted);
         }
     }
 

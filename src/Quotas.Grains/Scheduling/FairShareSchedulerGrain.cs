@@ -50,6 +50,9 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     // what is stored and writes the differences.
     private bool _rebuilt;
 
+    // Counts the times memory went back to the stored state, so that a call that spans awaits learns its changes went.
+    private int _restores;
+
     // True while a delete runs: no call changes the pool; _retiring: the next write removes the pool's entries.
     private bool _deleting;
     private bool _retiring;
@@ -349,6 +352,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     /// <summary>Puts memory back to the stored entries: on activation, and when a write failed.</summary>
     private void RestoreStored()
     {
+        _restores++;
         var stored = PoolRecords.Read(_entries.Entries);
         var scheduler = stored.Snapshot is null ? null : RestoreStoredPool(stored.Snapshot); // first: it may refuse
         _admission.Restore(stored.TenantLeases);

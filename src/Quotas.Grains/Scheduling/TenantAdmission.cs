@@ -52,6 +52,9 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
 
     public bool Holds(JobId job) => _held.ContainsKey(job.Value);
 
+    /// <summary>Whether exactly <paramref name="leases"/> are held for the job (stored already, say).</summary>
+    public bool HoldsExactly(JobId job, List<string> leases) => _held.TryGetValue(job.Value, out var held) && held.SequenceEqual(leases);
+
     public void Restore(Dictionary<long, List<string>>? held)
     {
         _held = held?.ToDictionary(p => p.Key, p => p.Value.ToList()) ?? [];

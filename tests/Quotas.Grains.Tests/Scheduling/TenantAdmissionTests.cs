@@ -81,6 +81,83 @@ public sealed class TenantAdmissionTests
         Assert.Equal(1000, (await alpha.GetStats()).Gauges.Single(g => g.Quota == "cpu_millicores").Current);
     }
 
+    /// <summary>
+    /// Another call's write that fails while a lease call asks the tenants puts the pool back to its stored state, which
+    /// lacks what the lease call decided so far: it decides again, so the quota leases granted are still held for
+    /// their jobs (a completion gives them back) and the job its tenant refused is queued, not left leased to a worker
+    /// that never got it.
+    /// </summary>
+    [Fact]
+    public async Task A_lease_call_keeps_what_it_decided_when_another_calls_write_fails_meanwhile()
+    {
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults);
+        var grains = cluster.GrainFactory;
+        var gamma = new SchedulingTenantId("gamma");
+        foreach (var (tenant, limit) in new[] { ("alpha", 10_000L), ("beta", 500L), ("gamma", 10_000L) })
+        {
+            await grains.GetGrain<ITenantGrain>(tenant).Create(TenantConfig.Create(tenant, Tier.Unlimited, QuotaDefinition.Gauge("cpu_millicores", QuotaLimit.Hard(limit))));
+        }
+
+        var pool = grains.GetGrain<IFairShareSchedulerGrain>("restored");
+        await pool.Configure(Pools.Small("restored") with { Tenants = [new TenantShare(Pools.Alpha), new TenantShare(Pools.Beta), new TenantShare(gamma)] });
+        var granted = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0"))).Job;
+        var refused = (await pool.Submit(Pools.Job(Pools.Beta, "b-0"))).Job; // more than beta's whole quota
+        await pool.Submit(Pools.Job(gamma, "g-0"));
+
+        // Gamma, asked last, is held in its write while another call's write of the pool fails.
+        var gammaWrite = new HeldWrite("tenant", "gamma");
+        faults.BeforeWrite = gammaWrite.Gate;
+        var leasing = pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10);
+        await gammaWrite.Entered;
+        faults.BeforeEntriesWrite = _ => Task.FromException(new global::Grains.Storage.GrainStorageException("injected write failure", null, isTransient: true));
+        await Assert.ThrowsAsync<global::Grains.Storage.GrainStorageException>(() => pool.Submit(Pools.Job(Pools.Alpha, "a-1")));
+        faults.BeforeEntriesWrite = null;
+        gammaWrite.Proceed();
+
+        var leased = await leasing;
+        Assert.Equal(["alpha", "gamma"], leased.Select(l => l.Tenant.Value).Order());
+        Assert.Equal(JobState.Queued, (await pool.GetJob(refused.Id))!.State);
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(granted.Id, JobOutcome.Succeeded, null)).Status);
+        Assert.Equal(0, (await grains.GetGrain<ITenantGrain>("alpha").GetStats()).Gauges.Single(g => g.Quota == "cpu_millicores").Current);
+    }
+
+    /// <summary>A job cancelled while the lease call stores what its tenant granted is not handed to the worker.</summary>
+    [Fact]
+    public async Task A_job_cancelled_while_its_lease_is_being_stored_is_not_handed_out()
+    {
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults);
+        var grains = cluster.GrainFactory;
+        var alpha = grains.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Gauge("cpu_millicores", QuotaLimit.Hard(10_000))));
+        var pool = grains.GetGrain<IFairShareSchedulerGrain>("stored-late");
+        await pool.Configure(Pools.Small("stored-late"));
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0"))).Job;
+
+        // The lease call's second write (what the tenant granted) waits until the job is cancelled.
+        var writes = 0;
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var proceed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        faults.BeforeEntriesWrite = async _ =>
+        {
+            if (Interlocked.Increment(ref writes) == 2)
+            {
+                entered.SetResult();
+                await proceed.Task;
+            }
+        };
+        var leasing = pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10);
+        await entered.Task;
+        var cancelling = pool.Cancel(job.Id);
+        Assert.Equal(JobState.Cancelled, (await pool.GetJob(job.Id))!.State);
+        proceed.SetResult();
+
+        Assert.Empty(await leasing);
+        Assert.Equal(CancelStatus.Cancelled, await cancelling);
+        Assert.Equal(0, (await alpha.GetStats()).Gauges.Single(g => g.Quota == "cpu_millicores").Current);
+    }
+
     [Fact]
     public async Task A_job_whose_budget_its_period_has_used_up_waits_in_the_queue_until_the_period_resets()
     {
