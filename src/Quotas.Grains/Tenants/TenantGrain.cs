@@ -235,8 +235,20 @@ public sealed partial class TenantGrain(
             await EndAboveQuietlyAsync(parentId, Id + "/" + life);
         }
 
-        await Directory().Remove(Id);
+        // The delete is stored: failing it now would tell the caller it did not happen, and a retry would answer
+        // unknown_tenant. An id left listed is harmless (readers skip ids that answer unknown_tenant) until created again.
+        try
+        {
+            await Directory().Remove(Id);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogUnlistFailed(logger, exception, Id);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {Tenant} is deleted but stays listed in the tenants' directory, whose write failed; listings skip it")]
+    private static partial void LogUnlistFailed(ILogger logger, Exception exception, string tenant);
 
     public Task<DateTimeOffset?> GetLastDeletedAt() => Task.FromResult(state.State.LastDeletedAt);
 

@@ -206,6 +206,26 @@ public sealed class TenantGrainTests
         Assert.Equal(1, Tenants.Used(await grandparent.GetStats(), "workers"));
     }
 
+    /// <summary>
+    /// A delete that is stored is answered as done though the tenants' directory cannot be written: the id stays listed
+    /// (listings skip ids that answer unknown_tenant) and the tenant is gone.
+    /// </summary>
+    [Fact]
+    public async Task A_stored_delete_succeeds_though_the_tenants_directory_cannot_unlist_the_id()
+    {
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults);
+        var tenant = await Tenants.CreateAsync(cluster.GrainFactory, "unlisted", workers: 5);
+        await tenant.Suspend();
+
+        faults.FailWritesOf = "tenant-directory";
+        await tenant.Delete(force: false);
+        faults.FailWritesOf = null;
+
+        Assert.Equal(TenantErrors.UnknownTenant, (await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.GetConfig())).Code);
+        Assert.Equal(["unlisted"], await cluster.GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).List(null, 10));
+    }
+
     /// <summary>A child goes on when its parent is deleted with force; its own quotas can still be changed.</summary>
     [Fact]
     public async Task A_child_whose_parent_was_deleted_can_still_have_its_quotas_changed()
