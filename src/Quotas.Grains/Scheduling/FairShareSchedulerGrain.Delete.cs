@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Quotas.Core.Scheduling;
 
 namespace Quotas.Grains.Scheduling;
@@ -31,14 +32,11 @@ public sealed partial class FairShareSchedulerGrain
                 await _admission.RetryReleasesAsync(new JobId(job));
             }
 
-            foreach (var job in _admission.HeldJobs.ToList())
-            {
-                // A job the pool has forgotten (it keeps no finished jobs) still has its leases given back.
-                if ((scheduler.Get(new JobId(job))?.Tenant ?? _admission.TenantOfHeld(job)) is { } tenant)
-                {
-                    await _admission.ReleaseAsync(new JobId(job), tenant);
-                }
-            }
+            // The quota leases held for running jobs go back once the pool is gone, not before: a delete whose write
+            // fails leaves the pool running those jobs, with their leases still held and renewed by their heartbeats.
+            var held = _admission.Snapshot()
+                .Select(pair => (Job: pair.Key, Tenant: scheduler.Get(new JobId(pair.Key))?.Tenant ?? _admission.TenantOfHeld(pair.Key), Leases: pair.Value))
+                .ToList();
 
             // The entries go in the pool's own order of writes (WriteAsync), after any still asked for.
             _retiring = true;
@@ -46,6 +44,7 @@ public sealed partial class FairShareSchedulerGrain
             _scheduler = null;
             _admission.Restore(null);
             _owed.Restore(null);
+            await ReleaseQuietlyAsync(held);
         }
         finally
         {
@@ -55,6 +54,33 @@ public sealed partial class FairShareSchedulerGrain
 
         await UpdateDirectoryAsync(listed: false);
     }
+
+    /// <summary>
+    /// Gives back the quota leases a deleted pool held for its running jobs (a job it has forgotten, as it keeps no
+    /// finished jobs, names its tenant in its leases' ids). One its tenant cannot take back now runs out with its TTL.
+    /// </summary>
+    private async Task ReleaseQuietlyAsync(List<(long Job, TenantId? Tenant, List<string> Leases)> held)
+    {
+        foreach (var (job, tenant, leases) in held)
+        {
+            if (tenant is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                await _admission.ReleaseAsync(tenant.Value, leases);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogDeletedReleaseFailed(_logger, e, GetPrimaryKeyString(), job);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool} is deleted but could not give back the quota leases of job {Job}; they run out with their time to live")]
+    private static partial void LogDeletedReleaseFailed(ILogger logger, Exception exception, string pool, long job);
 
     private void CheckEmpty(FairShareScheduler scheduler, bool force)
     {

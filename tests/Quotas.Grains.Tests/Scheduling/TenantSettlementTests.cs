@@ -400,21 +400,41 @@ public sealed class TenantSettlementTests
     }
 
     [Fact]
-    public async Task A_pool_whose_delete_fails_is_still_there_for_a_retried_delete()
+    public async Task A_pool_whose_delete_fails_to_store_runs_on_with_its_jobs_quota_leases_held_for_a_retried_delete()
     {
         var faults = new StorageFaults();
         await using var run = await RunningJobAsync("kept", faults);
-        var pool = run.Pool;
+        var (alpha, pool, job) = (run.Alpha, run.Pool, run.Job);
 
-        // Releasing the running job's tenant lease fails: the delete fails and the pool stays as it was.
-        faults.FailWritesOf = "tenant";
+        // The write that deletes the pool fails: the pool stays as it was, its running job's tenant lease still held.
+        faults.BeforeEntriesWrite = key => key.GrainId.Type == "pool" ? throw new InvalidOperationException("the pool's store failed") : Task.CompletedTask;
         await Assert.ThrowsAnyAsync<Exception>(() => pool.Delete(force: true));
+        faults.BeforeEntriesWrite = null;
         Assert.NotNull(await pool.GetConfig());
         Assert.Equal(1, (await pool.GetTenantUsage(Pools.Alpha)).LeasedJobs);
+        Assert.Equal(1, Gauge(await alpha.GetStats(), "concurrent_jobs"));
+        var beat = await pool.Heartbeat("w1", [job.Id], TimeSpan.FromMinutes(1));
+        Assert.Equal([job.Id], beat.Renewed);
+        Assert.Empty(beat.Preempt);
 
-        faults.FailWritesOf = null;
         await pool.Delete(force: true);
         Assert.Null(await pool.GetConfig());
+        Assert.Equal(0, Gauge(await alpha.GetStats(), "concurrent_jobs"));
+    }
+
+    /// <summary>A tenant that cannot take back the quota leases of a pool's running jobs does not stop the pool's delete: they run out with their TTL.</summary>
+    [Fact]
+    public async Task A_pool_is_deleted_though_a_tenant_cannot_take_back_its_running_jobs_quota_leases()
+    {
+        var faults = new StorageFaults();
+        await using var run = await RunningJobAsync("released-late", faults);
+
+        faults.FailWritesOf = "tenant";
+        await run.Pool.Delete(force: true);
+        faults.FailWritesOf = null;
+
+        Assert.Null(await run.Pool.GetConfig());
+        Assert.Equal(1, Gauge(await run.Alpha.GetStats(), "concurrent_jobs"));
     }
 
     [Fact]
