@@ -188,7 +188,8 @@ public sealed partial class TenantGrain
         var (usage, plans, recreated, lives) = (state.State.RetiredUsage, state.State.RetiredPricingPlans, state.State.RecreatedAt, state.State.EarlierLives);
         if (retiredOutlived)
         {
-            (state.State.RetiredUsage, state.State.RetiredPricingPlans, state.State.RecreatedAt) = (null, null, null);
+            // The time of the creation stays: the months between the delete and it were no tenant's (RefuseMonthNoTenantLivedIn).
+            (state.State.RetiredUsage, state.State.RetiredPricingPlans) = (null, null);
         }
 
         state.State.EarlierLives = [.. lives.Where(l => !Metering.Outlived(l.DeletedAt, now))];

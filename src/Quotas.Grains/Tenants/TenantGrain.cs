@@ -115,7 +115,7 @@ public sealed partial class TenantGrain(
         // A tenant created again starts afresh; what was kept of the deleted one's metering stays for the statements
         // that have closed (GetStatement), until no month it could bill is left.
         var recreatedBefore = state.State.RecreatedAt;
-        state.State.RecreatedAt = HasRetiredMetering() ? time.GetUtcNow() : null;
+        state.State.RecreatedAt = state.State.LastDeletedAt is null ? null : time.GetUtcNow();
         try
         {
             await CommitAsync(created);

@@ -31,8 +31,9 @@ public sealed class TenantState
     public List<Core.Billing.PlanPeriod>? RetiredPricingPlans { get; set; }
 
     /// <summary>
-    /// When the tenant that exists now was created under the id of a deleted one whose metering was kept: a month whose
-    /// statement had closed by then stays the deleted tenant's, since a closed statement never changes.
+    /// When the tenant that exists now was created under the id of a deleted one: a month whose statement had closed by
+    /// then stays the deleted tenant's while its metering is kept, since a closed statement never changes, and a month
+    /// that began after the delete and closed before the creation was no tenant's.
     /// </summary>
     public DateTimeOffset? RecreatedAt { get; set; }
 

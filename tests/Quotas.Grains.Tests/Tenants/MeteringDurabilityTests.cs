@@ -196,6 +196,25 @@ public sealed class MeteringDurabilityTests
         Assert.Equal(5, Assert.Single((await tenant.GetStatement(2027, 3)).Lines).Quantity);
     }
 
+    /// <summary>
+    /// A month between a delete and the next creation under the id was no tenant's, whether or not the deleted tenant
+    /// kept metering, and stays so once what it kept is outlived.
+    /// </summary>
+    [Fact]
+    public async Task A_month_between_a_delete_and_the_next_creation_is_no_tenants_though_the_deleted_one_kept_nothing()
+    {
+        var time = new ManualTimeProvider(s_start); // 5 December 2026
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var tenant = await CreateAsync(cluster.GrainFactory);
+        await tenant.Suspend();
+        await tenant.Delete(force: false);
+        time.AdvanceTo(new DateTimeOffset(2027, 3, 1, 0, 0, 0, TimeSpan.Zero));
+        await CreateAsync(cluster.GrainFactory);
+
+        Assert.Equal(ValidationCodes.DeletedBeforePeriod, (await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.GetStatement(2027, 1))).Code);
+        Assert.Empty((await tenant.GetStatement(2027, 3)).Lines);
+    }
+
     private static ITenantDirectoryGrain DeletedTenants(TestCluster cluster) =>
         cluster.GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.DeletedTenantsKey);
 
