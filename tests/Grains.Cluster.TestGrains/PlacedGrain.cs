@@ -37,6 +37,22 @@ public interface IPlacedGrain : IGrainWithStringKey
 
     /// <summary>Returns a result whose serialisation throws, as a result type with a faulty getter would.</summary>
     Task<UnsendableResult> Unsendable();
+
+    /// <summary>Returns a result that is sent but cannot be read back, as a result type with a faulty setter would.</summary>
+    Task<UnreadableValue> Unreadable();
+
+    /// <summary>Takes an argument that is sent but cannot be read back.</summary>
+    Task<string> Accept(UnreadableValue value);
+}
+
+/// <summary>A value the codec writes but cannot read: setting its one property throws what a faulty setter would.</summary>
+public sealed class UnreadableValue
+{
+    public string Value
+    {
+        get => "sent";
+        set => throw new InvalidOperationException("a faulty setter");
+    }
 }
 
 /// <summary>A result the codec cannot write: reading its one property throws what a faulty getter would.</summary>
@@ -86,4 +102,8 @@ public sealed class PlacedGrain([PersistentState("placed")] IPersistentState<Pla
     public Task FailWithCode(string code, string message) => throw new CodedException(code, message);
 
     public Task<UnsendableResult> Unsendable() => Task.FromResult(new UnsendableResult());
+
+    public Task<UnreadableValue> Unreadable() => Task.FromResult(new UnreadableValue());
+
+    public Task<string> Accept(UnreadableValue value) => Task.FromResult(value.Value);
 }

@@ -35,4 +35,26 @@ public sealed class RemoteExceptionTests
         // The call counts as answered: a graceful stop, which waits for every call in flight, ends.
         await cluster.Silos[0].StopAsync().WaitAsync(TimeSpan.FromMinutes(1));
     }
+
+    /// <summary>
+    /// A result or an argument that cannot be read fails its own call at once, with the reason, and nothing else: the
+    /// connection that carried it stays, with the other calls on it.
+    /// </summary>
+    [Fact]
+    public async Task A_result_or_argument_that_cannot_be_read_fails_only_its_call()
+    {
+        await using var cluster = await TestCluster.StartAsync(Clusters.Options(new ActivationLedger(), 1));
+        await using var client = await cluster.CreateClientAsync();
+        var grain = client.GrainFactory.GetGrain<IPlacedGrain>("unreadable");
+        var other = client.GrainFactory.GetGrain<IPlacedGrain>("bystander");
+        Assert.Equal(1, await other.Add(1));
+
+        var result = await Assert.ThrowsAsync<InvalidOperationException>(() => grain.Unreadable());
+        var argument = await Assert.ThrowsAsync<ArgumentException>(() => grain.Accept(new UnreadableValue()));
+
+        Assert.Contains("could not be read", result.Message, StringComparison.Ordinal);
+        Assert.Contains("a faulty setter", result.Message, StringComparison.Ordinal);
+        Assert.Contains("could not be read", argument.Message, StringComparison.Ordinal);
+        Assert.Equal(3, await other.Add(2));
+    }
 }

@@ -115,8 +115,10 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
                     var reader = new Utf8JsonReader(payload);
                     call.ReadResult(_codec, ref reader);
                 }
-                catch (JsonException exception)
+                catch (Exception exception) when (exception is not OperationCanceledException)
                 {
+                    // Malformed JSON, or a result type that cannot be built back (a converter or setter that throws): the
+                    // call fails, and the connection that carried it goes on with the others.
                     call.Fail(new InvalidOperationException($"The result of {call.Method.DisplayName} could not be read: {exception.Message}", exception));
                     return;
                 }
@@ -317,8 +319,10 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
             call.ReadArguments(_codec, ref reader);
             return true;
         }
-        catch (Exception exception) when (exception is JsonException or ArgumentException or NotSupportedException)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
+            // Malformed JSON, or an argument type that cannot be built back: the call is refused, and the connection
+            // that carried it goes on with the others.
             error = new ArgumentException($"The arguments of {method.DisplayName} could not be read: {exception.Message}", exception);
             return false;
         }
