@@ -20,7 +20,7 @@ public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
 
     protected abstract TestStorage Database { get; }
 
-    private string ServiceId { get; } = TestDatabases.NewServiceId();
+    protected string ServiceId { get; } = TestDatabases.NewServiceId();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -203,9 +203,9 @@ public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
         return await Task.WhenAll(writers);
     }
 
-    private GrainStateKey Key(string grainKey) => new(GrainId.Create("point", grainKey), "state");
+    protected static GrainStateKey Key(string grainKey) => new(GrainId.Create("point", grainKey), "state");
 
-    private async Task<AdoNetGrainStorage> CreateStorageAsync(string? serviceId = null, Action<AdoNetGrainStorageOptions>? options = null)
+    private protected async Task<AdoNetGrainStorage> CreateStorageAsync(string? serviceId = null, Action<AdoNetGrainStorageOptions>? options = null)
     {
         var settings = new AdoNetGrainStorageOptions { Dialect = Database.Dialect, ConnectionString = Database.ConnectionString };
         options?.Invoke(settings);
@@ -275,4 +275,56 @@ public sealed class SqliteGrainStorageTests : GrainStorageConformanceTests
 public sealed class PostgreSqlGrainStorageTests : GrainStorageConformanceTests
 {
     protected override TestStorage Database { get; } = TestStorage.PostgreSql();
+
+    /// <summary>
+    /// A record written again (its expiry lifted) while the sweep waits for its row is not deleted: the sweep picked it
+    /// as expired, but the row it then gets is the new one, which has not expired.
+    /// </summary>
+    [Fact]
+    public async Task The_sweep_leaves_a_record_written_again_while_it_waited_for_the_row()
+    {
+        var storage = await CreateStorageAsync();
+        var noon = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        await storage.WriteAsync(Key("raced"), new Point { X = 1 }, null, noon.AddHours(-1), default);
+
+        // Another writer holds the row while it lifts the expiry, as a write that keeps the record would.
+        await using var writer = new Npgsql.NpgsqlConnection(Database.ConnectionString);
+        await writer.OpenAsync();
+        await using var transaction = await writer.BeginTransactionAsync();
+        await using (var lift = new Npgsql.NpgsqlCommand(
+            "UPDATE grains_storage SET expires_on = NULL, version = version + 1 WHERE service_id = @service AND grain_type = 'point' AND grain_key = 'raced'", writer, transaction))
+        {
+            lift.Parameters.AddWithValue("service", ServiceId);
+            Assert.Equal(1, await lift.ExecuteNonQueryAsync());
+        }
+
+        var sweep = storage.DeleteExpiredAsync(noon, batchSize: 10, default);
+        await WaitUntilADeleteWaitsForARowAsync(Database.ConnectionString);
+        await transaction.CommitAsync();
+
+        Assert.Equal(0, await sweep);
+        var kept = await storage.ReadAsync<Point>(Key("raced"), default);
+        Assert.Equal(1, kept.State!.X);
+        Assert.Null(kept.ExpiresAt);
+    }
+
+    /// <summary>Waits (asking the server, at most 30 s) until a session waits for a row lock while deleting stored records.</summary>
+    private static async Task WaitUntilADeleteWaitsForARowAsync(string connectionString)
+    {
+        await using var watcher = new Npgsql.NpgsqlConnection(connectionString);
+        await watcher.OpenAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            await using var waiting = new Npgsql.NpgsqlCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM grains_storage%' AND datname = current_database()",
+                watcher);
+            if ((long)(await waiting.ExecuteScalarAsync(deadline.Token))! > 0)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token);
+        }
+    }
 }

@@ -26,11 +26,13 @@ internal static class GrainStorageSql
     /// <summary>
     /// Deletes up to @batch records of the service that expired before @cutoff. Only plain states can have an expiry
     /// (states kept as entries write none), so no entry rows are left behind. One batch per statement keeps each
-    /// transaction short.
+    /// transaction short. The expiry is tested again on the row deleted: on PostgreSQL a row written again while the
+    /// statement waited for its lock is re-checked against the outer condition only, and the write (acknowledged)
+    /// would otherwise be deleted.
     /// </summary>
     public const string DeleteExpired = """
         DELETE FROM grains_storage
-        WHERE service_id = @service_id AND (grain_type, grain_key, state_name) IN (
+        WHERE service_id = @service_id AND expires_on < @cutoff AND (grain_type, grain_key, state_name) IN (
             SELECT grain_type, grain_key, state_name FROM grains_storage
             WHERE service_id = @service_id AND expires_on < @cutoff
             LIMIT @batch)
