@@ -106,6 +106,25 @@ public sealed class LifecycleTests
         Assert.Equal(51, await grain.Get());
     }
 
+    /// <summary>Only the grain whose write conflicted goes: a caller that lets the conflict through keeps its activation.</summary>
+    [Fact]
+    public async Task A_storage_conflict_in_a_called_grain_deactivates_that_grain_and_not_its_caller()
+    {
+        var probe = new LifecycleProbe();
+        await using var cluster = await Clusters.StartAsync(probe);
+        var caller = cluster.GrainFactory.GetGrain<IBehaviourGrain>("caller");
+        await caller.IncrementCounter("conflicted", 1);
+        var etag = await cluster.GrainFactory.GetGrain<ICounterGrain>("conflicted").GetEtag();
+        var storage = cluster.PrimarySilo.Services.GetRequiredKeyedService<IGrainStorage>("Default");
+        await storage.WriteAsync(new GrainStateKey(GrainId.Create("counter", "conflicted"), "counter"), new CounterState { Value = 100 }, etag, null, CancellationToken.None);
+
+        await Assert.ThrowsAsync<InconsistentStateException>(() => caller.IncrementCounter("conflicted", 1));
+        await probe.WaitUntilAsync(() => probe.Deactivations.Count == 1);
+
+        Assert.Equal("conflicted", probe.Deactivations.Single().GrainKey);
+        Assert.Equal(2, await caller.CounterCalls());
+    }
+
     [Fact]
     public async Task Write_with_a_stale_etag_throws_and_deactivates_so_the_next_call_reads_current_state()
     {

@@ -288,11 +288,8 @@ internal sealed partial class ActivationData : IGrainContext
 
     private void OnCallFailed(GrainCall call, Exception exception)
     {
-        if (exception is InconsistentStateException)
-        {
-            RequestDeactivation(new DeactivationReason(DeactivationReasonCode.InconsistentState, "A storage write found the stored state changed (ETag conflict)."));
-        }
-
+        // A storage conflict deactivates the activation whose state it is (PersistentState does that), not every caller
+        // up the chain that lets the exception through.
         if (call is TimerTickCall)
         {
             LogTimerFailed(_shared.Logger, exception, GrainId);

@@ -31,11 +31,18 @@ public interface IBehaviourGrain : IGrainWithStringKey
     ValueTask Touch();
 
     Task<string> KeyOf();
+
+    /// <summary>Increments a counter grain, letting its failure through; counts the calls made so, in memory.</summary>
+    Task<int> IncrementCounter(string counterKey, int by);
+
+    /// <summary>The calls <see cref="IncrementCounter"/> made in this activation.</summary>
+    Task<int> CounterCalls();
 }
 
 public sealed class BehaviourGrain(LifecycleProbe probe) : Grain, IBehaviourGrain
 {
     private readonly TaskCompletionSource<int> _never = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _counterCalls;
 
     public Task Throw(string message) => throw new ArgumentException(message);
 
@@ -72,6 +79,14 @@ public sealed class BehaviourGrain(LifecycleProbe probe) : Grain, IBehaviourGrai
     public ValueTask Touch() => ValueTask.CompletedTask;
 
     public Task<string> KeyOf() => Task.FromResult(GetPrimaryKeyString());
+
+    public Task<int> IncrementCounter(string counterKey, int by)
+    {
+        _counterCalls++;
+        return GrainFactory.GetGrain<ICounterGrain>(counterKey).Increment(by);
+    }
+
+    public Task<int> CounterCalls() => Task.FromResult(_counterCalls);
 }
 
 public interface IGuidKeyGrain : IGrainWithGuidKey
