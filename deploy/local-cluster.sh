@@ -5,7 +5,7 @@
 #   bash deploy/local-cluster.sh stop        (graceful: each silo hands its grains off before it exits)
 # PostgreSQL: QUOTAS_POSTGRES="Host=...;Username=...;Password=...;Database=..." or, when unset, the local server
 # prepared by scripts/postgres.sh with the database "quotas". Logs and pids go to .local-cluster/.
-# Admin key: QUOTAS_ADMIN_KEY (at least 32 characters) or, when unset, one generated at start, printed and kept in
+# Admin key: QUOTAS_ADMIN_KEY (32 to 248 visible ASCII characters) or, when unset, one generated at start, printed and kept in
 # .local-cluster/admin-key (a cluster's gateway does not start without one).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -5,6 +5,9 @@ public sealed class GatewayOptions
 {
     public const string SectionName = "Quotas:Gateway";
 
+    /// <summary>The longest admin key: with "Bearer " it still fits the longest Authorization header the gateway reads.</summary>
+    public const int MaxAdminKeyLength = 248;
+
     /// <summary>Bearer key of the admin routes. When empty, the embedded single-process host generates one per run and
     /// logs it; a gateway of a cluster must be given one (see <see cref="Validate"/>).</summary>
     public string? AdminKey { get; set; }
@@ -54,6 +57,13 @@ public sealed class GatewayOptions
         if (AdminKey is { Length: > 0 and < 32 })
         {
             errors.Add("Quotas:Gateway:AdminKey must be at least 32 characters (or, in the embedded single-process mode only, empty to generate one per run).");
+        }
+
+        // A bearer header longer than any key this service issues is refused unread, and a header's spaces are trimmed:
+        // a longer key, or one with spaces or a line break (read from a file, say), would never match.
+        if (AdminKey is { Length: > MaxAdminKeyLength } || (AdminKey ?? "").Any(c => c is <= ' ' or >= (char)127))
+        {
+            errors.Add($"Quotas:Gateway:AdminKey must be at most {MaxAdminKeyLength} visible ASCII characters, with no spaces or line breaks (check for a trailing newline if it is read from a file).");
         }
 
         if (IdempotencyKeyLifetime < TimeSpan.FromMinutes(1) || IdempotencyKeyLifetime > TimeSpan.FromDays(30))

@@ -85,6 +85,20 @@ public sealed class HostSettingsTests
         Assert.Empty(new GatewayOptions { AdminKey = new string('k', 32) }.Validate(settings.ServesApiInCluster));
     }
 
+    [Theory]
+    [InlineData(248, "", true)]
+    [InlineData(249, "", false)]
+    [InlineData(40, "\n", false)]
+    [InlineData(40, " ", false)]
+    [InlineData(40, "\u00e9", false)]
+    public void An_admin_key_is_one_a_bearer_header_can_carry(int length, string end, bool accepted)
+    {
+        var errors = new GatewayOptions { AdminKey = new string('k', length) + end }.Validate();
+
+        Assert.Equal(accepted, errors.Count == 0);
+        Assert.All(errors, error => Assert.Contains("at most 248 visible ASCII characters", error, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void The_embedded_mode_and_a_silo_without_the_API_may_leave_the_admin_key_empty()
     {

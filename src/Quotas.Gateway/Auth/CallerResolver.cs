@@ -19,7 +19,7 @@ public sealed class CallerResolver
 {
     private const int MaxCachedKeys = 100_000;
     private const int MaxKnownKeyIds = 100_000;
-    private const int MaxHeaderLength = 256;
+    private const int MaxHeaderLength = 256; // "Bearer " and the longest admin key (GatewayOptions.MaxAdminKeyLength) fit
 
     private readonly IGrainFactory _grains;
     private readonly AdminKey _adminKey;
