@@ -30,6 +30,46 @@ public sealed class KeyRevocationRaceTests
     }
 
 
+    /// <summary>A revoke whose answer is lost (504) may have happened: the gateway stops trusting the key all the same.</summary>
+    [Fact]
+    public async Task A_key_whose_revoke_timed_out_is_checked_again_at_its_next_use_on_this_gateway()
+    {
+        var time = new global::Grains.Testing.ManualTimeProvider(DateTimeOffset.Parse("2026-12-06T00:00:00Z"));
+        await using var server = await GatewayServer.StartAsync(
+            Backend.EmbeddedSqlite, gatewayTime: time, wrapGrains: grains => new InterceptingGrains<IApiKeyGrain>(grains, key => new LostRevokeAnswer(key)));
+        using var admin = server.Admin();
+        var keyText = await admin.CreateTenantWithKey("acme");
+        var keyId = (string)(await (await admin.GetAsync("/v1/tenants/acme/api-keys")).Ok())["items"]![0]!["keyId"]!;
+        using var tenant = server.Client(keyText);
+        await (await tenant.GetAsync("/v1/tenants/acme/limits")).Ok(); // verified, and cached
+
+        await (await admin.DeleteAsync($"/v1/tenants/acme/api-keys/{keyId}")).Problem(504, "timeout");
+
+        await (await tenant.GetAsync("/v1/tenants/acme/limits")).Problem(401, "unauthorized");
+    }
+
+    /// <summary>An API key grain whose revoke happens but whose answer is lost on the way back.</summary>
+    private sealed class LostRevokeAnswer(IApiKeyGrain inner) : IApiKeyGrain
+    {
+        public Task<ApiKeyInfo> Register(string tenantId, string secretHash) => inner.Register(tenantId, secretHash);
+
+        public Task<ApiKeyInfo> RegisterWorker(string poolId, string secretHash, DateTimeOffset? poolDeletedAt) => inner.RegisterWorker(poolId, secretHash, poolDeletedAt);
+
+        public Task<string?> Verify(string secretHash) => inner.Verify(secretHash);
+
+        public Task<ApiKeyScope?> VerifyScope(string secretHash) => inner.VerifyScope(secretHash);
+
+        public Task<ApiKeyInfo?> Get() => inner.Get();
+
+        public async Task<bool> Revoke()
+        {
+            await inner.Revoke();
+            throw new global::Grains.GrainCallTimeoutException("the answer to Revoke was lost");
+        }
+
+        public Task<bool> IsLive() => inner.IsLive();
+    }
+
     /// <summary>Holds the first answer of an API key grain's VerifyScope, once the grain gave it, until released.</summary>
     private sealed class HeldVerify
     {

@@ -87,8 +87,16 @@ internal static class ApiKeyEndpoints
             return false;
         }
 
-        await key.Revoke();
-        callers.Forget(keyId);
+        try
+        {
+            await key.Revoke();
+        }
+        finally
+        {
+            // Also when the revoke failed or timed out: it may have happened all the same.
+            callers.Forget(keyId);
+        }
+
         return true;
     }
 }

@@ -150,10 +150,17 @@ internal static class PoolEndpoints
 
     private static async Task<IResult> Delete(string poolId, IGrainFactory grains, CallerResolver callers, bool? force)
     {
-        await JobEndpoints.Pool(grains, poolId).Delete(force ?? false);
+        try
+        {
+            await JobEndpoints.Pool(grains, poolId).Delete(force ?? false);
+        }
+        finally
+        {
+            // Its worker keys are dead (see IApiKeyGrain.VerifyScope): forgotten here at once, elsewhere within the cache
+            // time; also when the delete failed or timed out, as it may have happened all the same.
+            callers.ForgetPool(poolId);
+        }
 
-        // Its worker keys are dead (see IApiKeyGrain.VerifyScope): forgotten here at once, elsewhere within the cache time.
-        callers.ForgetPool(poolId);
         return TypedResults.NoContent();
     }
 

@@ -83,10 +83,18 @@ internal static class TenantEndpoints
         // too, and no gateway has trusted it yet.
         var tenant = grains.GetGrain<ITenantGrain>(tenantId);
         var keyIds = await tenant.GetApiKeyIds();
-        await tenant.Delete(force ?? false);
-        foreach (var keyId in keyIds)
+        try
         {
-            callers.Forget(keyId);
+            await tenant.Delete(force ?? false);
+        }
+        finally
+        {
+            // Also when the delete failed or timed out: it may have revoked them all the same, and forgetting a key that
+            // is still valid only has it checked again at its next use.
+            foreach (var keyId in keyIds)
+            {
+                callers.Forget(keyId);
+            }
         }
 
         return TypedResults.NoContent();
