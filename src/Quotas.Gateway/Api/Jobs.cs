@@ -22,5 +22,5 @@ public sealed record HeartbeatRequest(IReadOnlyList<JobId> JobIds, double LeaseT
 /// </param>
 public sealed record CompleteJobRequest(JobOutcome Outcome, ResourceVector? ActualUsage = null, string? WorkerId = null);
 
-// Activations: the silo's count as of its last heartbeat (every 5 s by default); null (omitted) before its first one.
+// Activations: the silo's count as of its last heartbeat (every 5 s by default); null before its first one.
 public sealed record SiloInfo(string Address, string Status, int? Activations);

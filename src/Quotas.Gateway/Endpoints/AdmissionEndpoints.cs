@@ -24,11 +24,13 @@ internal static class AdmissionEndpoints
         tenant.MapPost("/leases", (HttpContext context, string tenantId, AcquireLeaseRequest request) => Acquire(context, tenantId, request, grains))
             .WithName("AcquireLease")
             .Produces<LeaseGranted>(StatusCodes.Status201Created).ReadsBody().ProducesProblem(StatusCodes.Status429TooManyRequests);
-        // 404 for a lease that was released or expired (the group's 404 covers it).
+        // 404 for a lease that was released or expired (the group's 404 covers it); 409 for one the service holds (a
+        // pool's for a running job, a parent's for a child's lease), which its holder renews.
         tenant.MapPost("/leases/{leaseId}/renew", (HttpContext context, string tenantId, string leaseId, RenewLeaseRequest? request) =>
                 Renew(context, tenantId, leaseId, request, grains))
             .WithName("RenewLease")
-            .Produces<LeaseRenewed>(StatusCodes.Status200OK).ReadsBody().ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .Produces<LeaseRenewed>(StatusCodes.Status200OK).ReadsBody()
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests);
         tenant.MapDelete("/leases/{leaseId}", (string tenantId, string leaseId) => Release(tenantId, leaseId, grains)).WithName("ReleaseLease")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status409Conflict);
         tenant.MapPost("/rate-limits/{quota}/hits", (HttpContext context, string tenantId, string quota, RateHitRequest? request) =>
