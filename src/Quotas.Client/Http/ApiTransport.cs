@@ -54,9 +54,13 @@ internal sealed class ApiTransport
             ?? throw new QuotasApiException($"{method} {path} answered {(int)response.StatusCode} without a body.");
     }
 
+    /// <summary>
+    /// Sends a call that answers nothing. A DELETE retried after an attempt that may have run (its connection failed, or
+    /// it answered 502, 503 or 504) and then answered 404 is done: the first attempt deleted what the retry did not find.
+    /// </summary>
     public async Task SendAsync(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        using var response = await SendCheckedAsync(method, path, body, idempotencyKey, cancellationToken).ConfigureAwait(false);
+        using var response = await SendCheckedAsync(method, path, body, idempotencyKey, cancellationToken, goneAfterRetryIsDone: method == HttpMethod.Delete).ConfigureAwait(false);
     }
 
     /// <summary>Every item of a list, page after page, following <c>nextCursor</c>.</summary>
@@ -109,10 +113,12 @@ internal sealed class ApiTransport
         string? idempotencyKey,
         CancellationToken cancellationToken,
         HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead,
-        Action<HttpRequestMessage>? decorate = null)
+        Action<HttpRequestMessage>? decorate = null,
+        bool goneAfterRetryIsDone = false)
     {
         var payload = body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json);
         var repeatable = RetryPolicy.IsRepeatable(method, idempotencyKey is not null);
+        var mayHaveRun = false;
         for (var retry = 1; ; retry++)
         {
             HttpResponseMessage response;
@@ -124,11 +130,12 @@ internal sealed class ApiTransport
             }
             catch (HttpRequestException) when (_retries.DelayAfterFailure(retry, repeatable) is { } wait)
             {
+                mayHaveRun = true;
                 await Task.Delay(wait, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
-            if (response.IsSuccessStatusCode)
+            if (response.IsSuccessStatusCode || (goneAfterRetryIsDone && mayHaveRun && response.StatusCode == HttpStatusCode.NotFound))
             {
                 return response;
             }
@@ -136,6 +143,7 @@ internal sealed class ApiTransport
             var retryAfter = RetryAfter(response);
             if (_retries.DelayAfterResponse(retry, repeatable, response.StatusCode, retryAfter) is { } delay)
             {
+                mayHaveRun |= response.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
                 response.Dispose();
                 await Task.Delay(delay, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
                 continue;

@@ -159,6 +159,28 @@ public sealed class SdkRetryTests
         Assert.Equal(2, handler.Attempts.Count);
     }
 
+    /// <summary>
+    /// A delete retried after an answer that may hide a delete that happened (504) finds nothing: done, not an error. A
+    /// delete that finds nothing at its first attempt is an error, as is a 404 after an attempt that did not run (429).
+    /// </summary>
+    [Fact]
+    public async Task A_delete_retried_after_it_may_have_run_is_done_when_the_retry_finds_nothing()
+    {
+        var afterTimeout = new RecordingHandler((attempt, _) => attempt == 1 ? Problem(HttpStatusCode.GatewayTimeout, "timeout") : Problem(HttpStatusCode.NotFound, "unknown_tenant"));
+        var deleting = Client(afterTimeout).Tenants.DeleteAsync("acme");
+        _time.Clock.Advance(await _time.NextDelayAsync());
+        await deleting;
+        Assert.Equal(2, afterTimeout.Attempts.Count);
+
+        var atOnce = new RecordingHandler((_, _) => Problem(HttpStatusCode.NotFound, "unknown_tenant"));
+        Assert.Equal(HttpStatusCode.NotFound, (await Assert.ThrowsAsync<QuotasApiException>(() => Client(atOnce).Tenants.DeleteAsync("acme"))).StatusCode);
+
+        var afterRefusal = new RecordingHandler((attempt, _) => attempt == 1 ? Refusal(TimeSpan.FromSeconds(1)) : Problem(HttpStatusCode.NotFound, "unknown_tenant"));
+        var refused = Client(afterRefusal).Tenants.DeleteAsync("acme");
+        _time.Clock.Advance(await _time.NextDelayAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await Assert.ThrowsAsync<QuotasApiException>(() => refused)).StatusCode);
+    }
+
     [Fact]
     public async Task Cancelling_stops_a_retry_delay()
     {
