@@ -15,6 +15,10 @@ internal sealed partial class MembershipView : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<MembershipView> _logger;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
+    private readonly Lock _readLock = new();
+
+    // The read that starts once the running one ends, shared by every caller that asks meanwhile.
+    private TaskCompletionSource? _nextRead;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Action<MembershipSnapshot>> _subscribers = [];
     private volatile MembershipSnapshot _current = MembershipSnapshot.Empty;
@@ -55,19 +59,80 @@ internal sealed partial class MembershipView : IAsyncDisposable
         _loops = Task.WhenAll(PollAsync(_stopping.Token), ListenAsync(_stopping.Token));
     }
 
-    /// <summary>Reads the table now (or joins a read in progress) and publishes what is new.</summary>
-    public async Task RefreshAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the table and publishes what is new, by a read that starts after this call (so it sees every change made
+    /// before it): the callers that ask while a read runs share the one read that starts next, rather than each queue a
+    /// read of its own (a silo lost with thousands of calls in flight has each of them ask). The token ends the wait,
+    /// not the shared read.
+    /// </summary>
+    public Task RefreshAsync(CancellationToken cancellationToken)
     {
         Volatile.Write(ref _refreshRequested, 0);
-        await _refreshGate.WaitAsync(cancellationToken);
+        TaskCompletionSource next;
+        var start = false;
+        lock (_readLock)
+        {
+            if (_nextRead is null)
+            {
+                _nextRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                start = true;
+            }
+
+            next = _nextRead;
+        }
+
+        if (start)
+        {
+            _ = ReadIntoAsync(next);
+        }
+
+        return next.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Runs the read <paramref name="done"/> stands for, once the one before it has ended.</summary>
+    private async Task ReadIntoAsync(TaskCompletionSource done)
+    {
         try
         {
-            var snapshot = await _table.ReadAsync(cancellationToken);
-            Publish(snapshot);
+            await _refreshGate.WaitAsync(_stopping.Token);
+        }
+        catch (OperationCanceledException exception)
+        {
+            // The view is being disposed.
+            TakeNextRead(done);
+            done.TrySetCanceled(exception.CancellationToken);
+            return;
+        }
+
+        try
+        {
+            // From here a caller needs a read that starts later than this one.
+            TakeNextRead(done);
+            Publish(await _table.ReadAsync(_stopping.Token));
+            done.TrySetResult();
+        }
+        catch (OperationCanceledException exception)
+        {
+            done.TrySetCanceled(exception.CancellationToken);
+        }
+        catch (Exception exception)
+        {
+            done.TrySetException(exception);
         }
         finally
         {
             _refreshGate.Release();
+        }
+    }
+
+    private void TakeNextRead(TaskCompletionSource read)
+    {
+        lock (_readLock)
+        {
+            if (_nextRead == read)
+            {
+                _nextRead = null;
+            }
         }
     }
 

@@ -1,0 +1,71 @@
+using Grains.Cluster;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Grains.Runtime.Tests;
+
+public sealed class MembershipViewTests
+{
+    /// <summary>
+    /// Callers that ask for a refresh while a read runs share the one read that starts after it, which sees what they
+    /// asked for; they do not each queue a read of the table.
+    /// </summary>
+    [Fact]
+    public async Task Refreshes_asked_while_a_read_runs_share_the_next_read()
+    {
+        var table = new HeldTable();
+        await using var view = new MembershipView(table, Options.Create(new MembershipOptions()), TimeProvider.System, NullLogger<MembershipView>.Instance);
+        var first = view.RefreshAsync(CancellationToken.None);
+        await table.FirstReadStarted.Task;
+
+        table.Version = 2; // a change made after the first read began: only a later read sees it
+        var refreshes = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => Task.Run(() => Task.FromResult(view.RefreshAsync(CancellationToken.None)))));
+        Assert.All(refreshes, refresh => Assert.False(refresh.IsCompleted)); // the first read still holds the table
+        table.ReleaseFirstRead.SetResult();
+
+        await first;
+        await Task.WhenAll(refreshes).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, table.Reads);
+        Assert.Equal(2, view.Current.Version);
+    }
+
+    /// <summary>A membership table whose first read waits for the test; every read answers the version set.</summary>
+    private sealed class HeldTable : IMembershipTable
+    {
+        private int _reads;
+
+        public TaskCompletionSource FirstReadStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource ReleaseFirstRead { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public volatile int Version = 1;
+
+        public int Reads => Volatile.Read(ref _reads);
+
+        public string Target => "held";
+
+        public async Task<MembershipSnapshot> ReadAsync(CancellationToken cancellationToken)
+        {
+            var version = Version;
+            if (Interlocked.Increment(ref _reads) == 1)
+            {
+                FirstReadStarted.SetResult();
+                await ReleaseFirstRead.Task.WaitAsync(cancellationToken);
+            }
+
+            return new MembershipSnapshot(version, []);
+        }
+
+        public Task InitializeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<bool> TryInsertAsync(MembershipEntry entry, long expectedVersion, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> TryUpdateAsync(MembershipEntry entry, long expectedVersion, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task UpdateIAmAliveAsync(SiloAddress silo, DateTimeOffset time, int activations, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<int> CleanupDefunctAsync(DateTimeOffset olderThan, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task ListenAsync(Action<long> onChange, CancellationToken cancellationToken) => Task.Delay(Timeout.Infinite, cancellationToken);
+    }
+}
