@@ -8,21 +8,52 @@ namespace Quotas.Grains.Scheduling;
 /// <paramref name="recheckEvery"/> finds room (its limit raised, the budget removed, the tenant deleted), rather than
 /// tried again every few seconds, which would also let reclaim stop other tenants' jobs for capacity the tenant then
 /// cannot take. A refusal no reset ends (a job larger than the budget's whole limit) holds for one recheck interval, so
-/// that such a job cannot stop its tenant's others for good.
+/// that such a job cannot stop its tenant's others for good. Stored with the pool (<see cref="TakeChanges"/>): a pool
+/// activated again does not take a tenant its budget holds back for one that may run, and stop other tenants' jobs
+/// for it.
 /// </summary>
 internal sealed class BudgetWaits(TimeProvider time, TimeSpan recheckEvery)
 {
-    private readonly Dictionary<string, Wait> _waits = new(StringComparer.Ordinal);
+    private Dictionary<string, BudgetWait> _waits = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
 
     /// <summary>Whether a budget holds the tenant back now.</summary>
     public bool Holds(string tenant) => _waits.TryGetValue(tenant, out var wait) && wait.Until > time.GetUtcNow();
 
     /// <summary>Holds the tenant back after a budget refused its <paramref name="job"/> (<paramref name="refusal"/>).</summary>
-    public void Refused(string tenant, JobId job, string quota, long amount, AdmissionDecision refusal) =>
-        _waits[tenant] = For(refusal, job, quota, amount);
+    public void Refused(string tenant, JobId job, string quota, long amount, AdmissionDecision refusal)
+    {
+        _waits[tenant] = For(refusal, job.Value, quota, amount);
+        _changed.Add(tenant);
+    }
 
     /// <summary>Forgets what holds a tenant back.</summary>
-    public void Forget(string tenant) => _waits.Remove(tenant);
+    public void Forget(string tenant)
+    {
+        if (_waits.Remove(tenant))
+        {
+            _changed.Add(tenant);
+        }
+    }
+
+    public bool HasChanges => _changed.Count > 0;
+
+    /// <summary>The waits changed since the last call, with what holds each tenant back now (null: nothing).</summary>
+    public List<(string Tenant, BudgetWait? Wait)> TakeChanges()
+    {
+        var changes = _changed.Select(tenant => (tenant, _waits.GetValueOrDefault(tenant))).ToList();
+        _changed.Clear();
+        return changes;
+    }
+
+    public Dictionary<string, BudgetWait> Snapshot() => new(_waits, StringComparer.Ordinal);
+
+    /// <summary>Puts back the stored waits (none: null), as after a failed write or on activation.</summary>
+    public void Restore(IReadOnlyDictionary<string, BudgetWait>? waits)
+    {
+        _waits = waits is null ? new(StringComparer.Ordinal) : new(waits, StringComparer.Ordinal);
+        _changed.Clear();
+    }
 
     /// <summary>
     /// Asks again the budgets whose recheck is due (<paramref name="check"/>: tenant, quota, amount), and lets a tenant
@@ -35,10 +66,10 @@ internal sealed class BudgetWaits(TimeProvider time, TimeSpan recheckEvery)
         var now = time.GetUtcNow();
         foreach (var (tenant, wait) in _waits.Where(w => w.Value.RecheckAt <= now).ToList())
         {
-            Wait? next;
+            BudgetWait? next;
             try
             {
-                var room = wait.Until <= now || !queued(wait.Job) ? null : await check(tenant, wait.Quota, wait.Amount);
+                var room = wait.Until <= now || !queued(new JobId(wait.Job)) ? null : await check(tenant, wait.Quota, wait.Amount);
                 next = room is null || room.IsAllowed ? null : For(room, wait.Job, wait.Quota, wait.Amount);
             }
             catch (QuotaValidationException)
@@ -61,17 +92,22 @@ internal sealed class BudgetWaits(TimeProvider time, TimeSpan recheckEvery)
                 {
                     _waits[tenant] = next;
                 }
+
+                _changed.Add(tenant);
             }
         }
     }
 
-    private Wait For(AdmissionDecision refusal, JobId job, string quota, long amount)
+    private BudgetWait For(AdmissionDecision refusal, long job, string quota, long amount)
     {
         var now = time.GetUtcNow();
         var until = now + (refusal is AdmissionDecision.Deny { RetryAfter: { } untilReset } ? untilReset : recheckEvery);
-        return new Wait(until, now + recheckEvery, job, quota, amount);
+        return new BudgetWait(until, now + recheckEvery, job, quota, amount);
     }
-
-    /// <summary>Until when at most, when to ask again, and for which job what the budget was asked.</summary>
-    private sealed record Wait(DateTimeOffset Until, DateTimeOffset RecheckAt, JobId Job, string Quota, long Amount);
 }
+
+/// <summary>
+/// A tenant held back by a budget (see <see cref="BudgetWaits"/>), as stored with its pool: until when at most, when to
+/// ask the budget again, and for which job what the budget was asked.
+/// </summary>
+public sealed record BudgetWait(DateTimeOffset Until, DateTimeOffset RecheckAt, long Job, string Quota, long Amount);

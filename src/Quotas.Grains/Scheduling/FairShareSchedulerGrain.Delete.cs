@@ -43,6 +43,7 @@ public sealed partial class FairShareSchedulerGrain
             await _commit.PersistAsync();
             _scheduler = null;
             _admission.Restore(null);
+            _admission.BudgetWaits.Restore(null);
             _owed.Restore(null);
             await ReleaseQuietlyAsync(held);
         }

@@ -202,6 +202,11 @@ public sealed partial class FairShareSchedulerGrain
             }
 
             await _admission.RecheckBudgetsAsync(job => _scheduler?.Get(job) is { State: JobState.Queued });
+            if (_scheduler is not null && !_deleting && _admission.BudgetWaits.HasChanges)
+            {
+                await _commit.PersistAsync();
+            }
+
             await ForgetSettledChargesAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -306,7 +306,8 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             scheduler.TakeChanges();
             _admission.TakeChanges();
             owedWritten = [.. _owed.TakeChanges().Select(change => change.Job)];
-            PoolRecords.AddDifferences(changes, PoolRecords.All(scheduler.ToSnapshot(), _admission.Snapshot(), _owed.Snapshot()), _entries.Entries);
+            _admission.BudgetWaits.TakeChanges();
+            PoolRecords.AddDifferences(changes, PoolRecords.All(scheduler.ToSnapshot(), _admission.Snapshot(), _owed.Snapshot(), _admission.BudgetWaits.Snapshot()), _entries.Entries);
         }
         else
         {
@@ -320,6 +321,11 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             {
                 PoolRecords.AddOwed(changes, job, owed);
                 owedWritten.Add(job);
+            }
+
+            foreach (var (tenant, wait) in _admission.BudgetWaits.TakeChanges())
+            {
+                PoolRecords.AddBudgetWait(changes, tenant, wait);
             }
         }
 
@@ -354,7 +360,11 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     {
         _restores++;
         var stored = PoolRecords.Read(_entries.Entries);
-        var scheduler = stored.Snapshot is null ? null : RestoreStoredPool(stored.Snapshot); // first: it may refuse
+
+        // The waits before the pool: rebuilding it evaluates reclaim, which takes no tenant a budget holds back for one
+        // that may run.
+        _admission.BudgetWaits.Restore(stored.BudgetWaits);
+        var scheduler = stored.Snapshot is null ? null : RestoreStoredPool(stored.Snapshot); // it may refuse
         _admission.Restore(stored.TenantLeases);
         _owed.Restore(stored.Owed);
         _scheduler = scheduler;

@@ -32,6 +32,9 @@ public sealed class PoolRecord
     /// <summary>Entry "owed/{id}": a completed job whose usage is still to be recorded with its tenant (see <see cref="OwedUsage"/>).</summary>
     public JobInfo? OwedUsage { get; set; }
 
+    /// <summary>Entry "wait/{tenant}": a tenant whose next job a budget refused, held back (see <see cref="BudgetWaits"/>).</summary>
+    public BudgetWait? BudgetWait { get; set; }
+
     /// <summary>Entry "usage/{tenant}": a tenant's counted usage and decayed history.</summary>
     public TenantUsageSnapshot? Usage { get; set; }
 

@@ -13,8 +13,9 @@ internal static class PoolRecords
     private const string LeasesPrefix = "leases/";
     private const string UsagePrefix = "usage/";
     private const string OwedPrefix = "owed/";
+    private const string WaitPrefix = "wait/";
 
-    /// <summary>Rebuilds the snapshot (null when no pool is stored), the tenant leases and the usage owed from stored entries.</summary>
+    /// <summary>Rebuilds the snapshot (null when no pool is stored), the tenant leases, the usage owed and the budget waits from stored entries.</summary>
     public static StoredPool Read(IReadOnlyDictionary<string, PoolRecord> entries)
     {
         PoolConfig? config = null;
@@ -23,6 +24,7 @@ internal static class PoolRecords
         var usage = new List<TenantUsageSnapshot>();
         var leases = new Dictionary<long, List<string>>();
         var owed = new Dictionary<long, JobInfo>();
+        var waits = new Dictionary<string, BudgetWait>(StringComparer.Ordinal);
         var undelivered = new List<JobId>();
         foreach (var (key, record) in entries)
         {
@@ -54,11 +56,15 @@ internal static class PoolRecords
             {
                 owed[debt.Id.Value] = debt;
             }
+            else if (record.BudgetWait is { } wait && key.StartsWith(WaitPrefix, StringComparison.Ordinal))
+            {
+                waits[key[WaitPrefix.Length..]] = wait;
+            }
         }
 
         jobs.Sort(static (a, b) => a.Id.Value.CompareTo(b.Id.Value));
         var snapshot = config is null ? null : new SchedulerSnapshot { Pool = config, Jobs = jobs, Usage = usage, NextJobId = next, UndeliveredPreemptions = undelivered };
-        return new StoredPool(snapshot, leases, owed);
+        return new StoredPool(snapshot, leases, owed, waits);
     }
 
     /// <summary>The id the next job of the stored pool gets; 1 when none was stored.</summary>
@@ -91,7 +97,8 @@ internal static class PoolRecords
         entries.TryGetValue(DeletedKey, out var deleted) ? deleted.DeletedAt : null;
 
     /// <summary>The entries of a whole pool.</summary>
-    public static Dictionary<string, PoolRecord> All(SchedulerSnapshot snapshot, IReadOnlyDictionary<long, List<string>> tenantLeases, IReadOnlyDictionary<long, JobInfo> owed)
+    public static Dictionary<string, PoolRecord> All(
+        SchedulerSnapshot snapshot, IReadOnlyDictionary<long, List<string>> tenantLeases, IReadOnlyDictionary<long, JobInfo> owed, IReadOnlyDictionary<string, BudgetWait> waits)
     {
         var all = new Dictionary<string, PoolRecord>(StringComparer.Ordinal)
         {
@@ -117,6 +124,11 @@ internal static class PoolRecords
         foreach (var (job, debt) in owed)
         {
             all[OwedKey(job)] = new() { OwedUsage = debt };
+        }
+
+        foreach (var (tenant, wait) in waits)
+        {
+            all[WaitPrefix + tenant] = new() { BudgetWait = wait };
         }
 
         return all;
@@ -189,6 +201,10 @@ internal static class PoolRecords
     public static void AddOwed(List<KeyValuePair<string, PoolRecord?>> into, long job, JobInfo? owed) =>
         into.Add(new(OwedKey(job), owed is null ? null : new PoolRecord { OwedUsage = owed }));
 
+    /// <summary>Adds what holds a tenant back as it is now: the budget wait, or removal when none does.</summary>
+    public static void AddBudgetWait(List<KeyValuePair<string, PoolRecord?>> into, string tenant, BudgetWait? wait) =>
+        into.Add(new(WaitPrefix + tenant, wait is null ? null : new PoolRecord { BudgetWait = wait }));
+
     /// <summary>A job's entry, with whether its mark was not yet delivered (see <see cref="PoolRecord.PreemptionUndelivered"/>).</summary>
     private static PoolRecord JobRecord(JobInfo job, HashSet<JobId> undelivered) =>
         new() { Job = job, PreemptionUndelivered = undelivered.Contains(job.Id) ? true : null };
@@ -197,6 +213,7 @@ internal static class PoolRecords
         a.Job is { } job ? job.Equals(b.Job) && a.PreemptionUndelivered == b.PreemptionUndelivered
         : a.OwedUsage is { } debt ? debt.Equals(b.OwedUsage)
         : a.NextJobId is { } next ? next == b.NextJobId
+        : a.BudgetWait is { } wait ? wait.Equals(b.BudgetWait)
         : a.TenantLeases is { } leases && b.TenantLeases is { } other && leases.SequenceEqual(other);
 
     private static string JobKey(JobId id) => JobPrefix + id.Value.ToString(CultureInfo.InvariantCulture);
@@ -206,5 +223,8 @@ internal static class PoolRecords
     private static string LeasesKey(long job) => LeasesPrefix + job.ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>A pool as read from its entries: the scheduler's snapshot (null when no pool is stored), the tenant leases held per job and the usage owed per job.</summary>
-internal sealed record StoredPool(SchedulerSnapshot? Snapshot, Dictionary<long, List<string>> TenantLeases, Dictionary<long, JobInfo> Owed);
+/// <summary>
+/// A pool as read from its entries: the scheduler's snapshot (null when no pool is stored), the tenant leases held per
+/// job, the usage owed per job and the tenants budgets hold back.
+/// </summary>
+internal sealed record StoredPool(SchedulerSnapshot? Snapshot, Dictionary<long, List<string>> TenantLeases, Dictionary<long, JobInfo> Owed, Dictionary<string, BudgetWait> BudgetWaits);

@@ -47,6 +47,9 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     public Task RecheckBudgetsAsync(Func<JobId, bool> queued) =>
         _budgetWaits.RecheckAsync(queued, (tenant, quota, amount) => CheckBudgetAsync(Tenant(new(tenant)), quota, amount));
 
+    /// <summary>The tenants budgets hold back, stored with the pool (see <see cref="BudgetWaits"/>).</summary>
+    public BudgetWaits BudgetWaits => _budgetWaits;
+
     /// <summary>Tenant lease ids held per job: persisted with the pool, so a restarted pool still releases them.</summary>
     public Dictionary<long, List<string>> Snapshot() => _held.ToDictionary(p => p.Key, p => p.Value.ToList());
 
