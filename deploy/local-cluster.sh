@@ -15,17 +15,25 @@ SILO_PORT_BASE="${SILO_PORT_BASE:-11111}"
 SILO_HTTP_BASE="${SILO_HTTP_BASE:-5101}"
 GATEWAY_URL="${GATEWAY_URL:-http://127.0.0.1:5000}"
 
+# Whether the pid is one of this cluster's processes still: after a reboot or a crash, a pid file may name a process
+# that reused the number, which must not be signalled.
+is_ours() { # pid
+  [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q "Quotas.Host.dll"
+}
+
 stop_all() {
   for pid_file in "$STATE"/*.pid; do
     [ -e "$pid_file" ] || return 0
-    kill -TERM "$(cat "$pid_file")" 2>/dev/null || true
+    pid="$(cat "$pid_file")"
+    if is_ours "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
   done
   for pid_file in "$STATE"/*.pid; do
     pid="$(cat "$pid_file")"
+    is_ours "$pid" || { rm -f "$pid_file"; continue; }
     # A process drains for Quotas:ShutdownDelay (5 s in a cluster) before its silo hands off: the host's own
     # shutdown timeout is 30 s plus that delay.
-    for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    if kill -0 "$pid" 2>/dev/null; then echo "$(basename "$pid_file" .pid) did not stop in 40 s; killing it." >&2; kill -KILL "$pid" || true; fi
+    for _ in $(seq 1 80); do is_ours "$pid" || break; sleep 0.5; done
+    if is_ours "$pid"; then echo "$(basename "$pid_file" .pid) did not stop in 40 s; killing it." >&2; kill -KILL "$pid" || true; fi
     rm -f "$pid_file"
   done
 }
@@ -59,9 +67,10 @@ ensure_free() { # url: nothing may answer there yet, or the readiness checks wou
 
 start_process() { # name role http-url [extra args...]
   local name="$1" role="$2" url="$3"; shift 3
-  # The key goes in the environment rather than the arguments, which every user of the machine can read.
-  Quotas__Gateway__AdminKey="$ADMIN_KEY" dotnet "$HOST_DLL" --Quotas:Role "$role" --Quotas:Storage PostgreSql \
-    --Quotas:PostgreSqlConnectionString "$POSTGRES" --Quotas:HttpUrl "$url" "$@" >"$STATE/$name.log" 2>&1 &
+  # The key and the connection string (its password) go in the environment rather than the arguments, which every
+  # user of the machine can read.
+  Quotas__Gateway__AdminKey="$ADMIN_KEY" Quotas__PostgreSqlConnectionString="$POSTGRES" dotnet "$HOST_DLL" \
+    --Quotas:Role "$role" --Quotas:Storage PostgreSql --Quotas:HttpUrl "$url" "$@" >"$STATE/$name.log" 2>&1 &
   echo $! >"$STATE/$name.pid"
 }
 
@@ -94,7 +103,7 @@ case "${1:-}" in
     for pid_file in "$STATE"/*.pid; do
       [ -e "$pid_file" ] || { echo "No local cluster is running."; exit 0; }
       name="$(basename "$pid_file" .pid)"
-      if kill -0 "$(cat "$pid_file")" 2>/dev/null; then echo "$name running (pid $(cat "$pid_file"))"; else echo "$name exited"; fi
+      if is_ours "$(cat "$pid_file")"; then echo "$name running (pid $(cat "$pid_file"))"; else echo "$name exited"; fi
     done
     ;;
   stop)

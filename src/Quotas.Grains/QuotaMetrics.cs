@@ -19,7 +19,7 @@ public static class QuotaMetrics
 
     static QuotaMetrics()
     {
-        s_meter.CreateObservableGauge("quotas.scheduler.pools", () => (long)s_pools.Keys.Count(p => p.Exists), "{pool}", "s_pools active in this process.");
+        s_meter.CreateObservableGauge("quotas.scheduler.pools", () => (long)s_pools.Keys.Count(p => p.Exists), "{pool}", "Pools active in this process.");
         s_meter.CreateObservableGauge("quotas.scheduler.queued_jobs", () => s_pools.Keys.Sum(p => (long)p.QueuedJobs), "{job}", "Jobs waiting in the pools active in this process.");
         s_meter.CreateObservableGauge("quotas.scheduler.running_jobs", () => s_pools.Keys.Sum(p => (long)p.RunningJobs), "{job}", "Jobs leased to workers in the pools active in this process.");
     }

@@ -15,10 +15,7 @@ try
 }
 catch (InvalidOperationException e)
 {
-    // A value of the wrong form ("Postgres" for an enum, "10s" for a time span): the binder names the key and the type.
-    var hint = e.Message.Contains(nameof(TimeSpan), StringComparison.Ordinal) ? " Time spans are written hh:mm:ss, e.g. 00:00:05." : "";
-    Console.Error.WriteLine($"Configuration error: {e.Message}{(e.InnerException is { } inner ? " " + inner.Message : "")}{hint}");
-    return 2;
+    return ConfigurationError(e);
 }
 
 var errors = settings.Validate().Concat(gateway.Validate(oneOfManyGateways: settings.ServesApiInCluster)).ToList();
@@ -32,13 +29,23 @@ if (errors.Count > 0)
     return 2;
 }
 
-builder.AddQuotasHost(settings, gateway);
-var app = builder.Build();
-app.MapHealthEndpoints();
-app.MapQuotasMetrics();
-if (settings.Role != HostRole.Silo)
+WebApplication app;
+try
 {
-    app.MapQuotasGateway();
+    // Building the gateway's routes reads the runtime's options (Grains:...) and opens the membership table's data
+    // source: a value of the wrong form there, or a malformed connection string, is a configuration error too.
+    builder.AddQuotasHost(settings, gateway);
+    app = builder.Build();
+    app.MapHealthEndpoints();
+    app.MapQuotasMetrics();
+    if (settings.Role != HostRole.Silo)
+    {
+        app.MapQuotasGateway();
+    }
+}
+catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException)
+{
+    return ConfigurationError(e);
 }
 
 if (settings.SeedsDemoTenants)
@@ -52,6 +59,13 @@ try
 {
     await app.StartAsync();
 }
+catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+{
+    // Told to stop (SIGTERM, Ctrl+C) while starting: it stops, as asked.
+    Console.Error.WriteLine($"Quotas {settings.Role} was stopped while it started.");
+    await app.DisposeAsync();
+    return 0;
+}
 catch (Exception e) when (e is not OperationCanceledException)
 {
     // Storage or the cluster unreachable at start, or invalid options: one line that says what, instead of a crash.
@@ -63,3 +77,12 @@ catch (Exception e) when (e is not OperationCanceledException)
 await app.WaitForShutdownAsync();
 await app.DisposeAsync();
 return 0;
+
+// A value of the wrong form ("Postgres" for an enum, "10s" for a time span) or one the options refuse: the message names
+// the key; exit code 2, as for every setting that cannot work.
+static int ConfigurationError(Exception e)
+{
+    var hint = e.Message.Contains(nameof(TimeSpan), StringComparison.Ordinal) ? " Time spans are written hh:mm:ss, e.g. 00:00:05." : "";
+    Console.Error.WriteLine($"Configuration error: {e.Message}{(e.InnerException is { } inner ? " " + inner.Message : "")}{hint}");
+    return 2;
+}

@@ -95,6 +95,7 @@ public sealed class EmbeddedHostTests : IDisposable
     [InlineData("--Quotas:Storage", "Postgres", "'Postgres' at 'Quotas:Storage'")]
     [InlineData("--Quotas:ShutdownDelay", "10s", "written hh:mm:ss")]
     [InlineData("--Quotas:HttpUrl", "127.0.0.1:8080", "must be a plain http://host:port address")]
+    [InlineData("--Grains:ResponseTimeout", "30s", "'30s' at 'Grains:ResponseTimeout'")]
     public async Task A_configuration_that_cannot_work_stops_at_once_with_exit_code_2_and_says_what_to_change(string key, string value, string expected)
     {
         await using var host = await HostProcess.RunToExitAsync(_directory, key, value);
@@ -113,6 +114,17 @@ public sealed class EmbeddedHostTests : IDisposable
         Assert.Equal(2, host.ExitCode);
         Assert.Contains("Quotas:Gateway:AdminKey is empty", host.Output);
         Assert.Contains("Quotas__Gateway__AdminKey", host.Output);
+    }
+
+    [Fact]
+    public async Task A_cluster_gateway_with_a_malformed_connection_string_stops_at_once_with_exit_code_2()
+    {
+        await using var host = await HostProcess.RunToExitAsync(_directory,
+            "--Quotas:Role", "Gateway", "--Quotas:Storage", "PostgreSql", "--Quotas:PostgreSqlConnectionString", "Hots=db",
+            "--Quotas:Gateway:AdminKey", new string('k', 32));
+
+        Assert.Equal(2, host.ExitCode);
+        Assert.Contains("Configuration error: Couldn't set hots", host.Output);
     }
 
     [Fact]

@@ -58,7 +58,7 @@ public sealed partial class FairShareSchedulerGrain
     private async Task<IReadOnlyList<JobLease>> AdmitAsync(string workerId, TimeSpan leaseTtl, IReadOnlyList<JobLease> leases)
     {
         // Another call's write that fails while the tenants are asked puts memory back to the stored state, which lacks
-        // what this call decided so far: the decisions are kept here and made again (see Redecide).
+        // what this call decided so far: the decisions are kept here and made again (see RedecideAsync).
         var restores = _restores;
         var decided = new List<(JobLease Lease, List<string>? Granted)>(leases.Count);
         foreach (var lease in leases)
