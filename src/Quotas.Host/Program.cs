@@ -12,6 +12,13 @@ try
 {
     settings = builder.Configuration.GetSection(HostSettings.SectionName).Get<HostSettings>() ?? new HostSettings();
     gateway = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+
+    // A list given as one value (Quotas__Gateway__TrustedProxies=10.0.0.0/8,10.1.0.5) is split on commas: the binder
+    // fills a list only from numbered keys (Quotas__Gateway__TrustedProxies__0), and would leave it empty unsaid.
+    if (builder.Configuration[GatewayOptions.SectionName + ":" + nameof(GatewayOptions.TrustedProxies)] is { Length: > 0 } proxies)
+    {
+        gateway.TrustedProxies = [.. gateway.TrustedProxies, .. proxies.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+    }
 }
 catch (InvalidOperationException e)
 {
