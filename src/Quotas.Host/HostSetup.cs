@@ -31,11 +31,19 @@ internal static class HostSetup
         // the HTTP listener is therefore always explicit.
         builder.WebHost.ConfigureKestrel(kestrel => ListenHttp(kestrel, settings.HttpUrl));
 
+        // Grains:Membership:CreateSchema false: the membership table was made ahead of time (deploy/sql), and the
+        // database role may lack the rights to create or alter it, as Grains:Storage:Default:CreateSchema for storage.
+        var membership = new AdoNetMembershipOptions
+        {
+            Dialect = AdoNetDialect.PostgreSql,
+            ConnectionString = settings.PostgreSqlConnectionString ?? "",
+            CreateSchema = builder.Configuration.GetValue(MembershipOptions.SectionName + ":" + nameof(AdoNetMembershipOptions.CreateSchema), true),
+        };
         if (settings.Role == HostRole.Gateway)
         {
             builder.UseGrainsClient(client => client
                 .AddApplicationPart(typeof(FairShareSchedulerGrain).Assembly)
-                .UsePostgreSqlClustering(settings.PostgreSqlConnectionString!));
+                .UseAdoNetClustering(membership));
             return builder.AddDraining(settings);
         }
 
@@ -45,7 +53,7 @@ internal static class HostSetup
             if (settings.Clustered)
             {
                 silo.AddPostgreSqlGrainStorage("Default", settings.PostgreSqlConnectionString!)
-                    .UsePostgreSqlClustering(settings.PostgreSqlConnectionString!);
+                    .UseAdoNetClustering(membership);
             }
             else
             {
