@@ -42,6 +42,9 @@ public abstract class Grain
     public virtual Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Deactivates this activation after the current call; the next call activates it afresh.</summary>
+    /// <summary>Keeps idle collection from taking this activation for at least <paramref name="timeSpan"/> (see <see cref="IGrainContext.DelayDeactivation"/>).</summary>
+    protected void DelayDeactivation(TimeSpan timeSpan) => GrainContext.DelayDeactivation(timeSpan);
+
     protected void DeactivateOnIdle() =>
         GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "The grain called DeactivateOnIdle."));
 

@@ -34,6 +34,7 @@ internal sealed partial class ActivationData : IGrainContext
     // Written on the executor (and once by the caller that starts the activation); read anywhere.
     private int _state;
     private long _lastActivity;
+    private long _keepActiveUntil;
 
     public ActivationData(GrainId grainId, GrainClassDescriptor grainClass, ActivationShared shared, ActivationDirectory directory)
     {
@@ -148,6 +149,28 @@ internal sealed partial class ActivationData : IGrainContext
         }
 
         _quietWaiters = null;
+    }
+
+    public void DelayDeactivation(TimeSpan timeSpan)
+    {
+        if (timeSpan <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var time = _shared.Time;
+        var until = time.GetTimestamp() + (long)(timeSpan.TotalSeconds * time.TimestampFrequency);
+        var current = Volatile.Read(ref _keepActiveUntil);
+        while (until > current)
+        {
+            var seen = Interlocked.CompareExchange(ref _keepActiveUntil, until, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
     }
 
     public IGrainTimer RegisterTimer(Func<object?, CancellationToken, Task> callback, object? state, GrainTimerCreationOptions options)
@@ -319,7 +342,7 @@ internal sealed partial class ActivationData : IGrainContext
     private bool CollectIfIdle(long idleSinceTimestamp)
     {
         if (State != ActivationState.Valid || _running > 0 || _parked.Count > 0 || _deactivationRequest is not null ||
-            _lastActivity > idleSinceTimestamp)
+            _lastActivity > idleSinceTimestamp || Volatile.Read(ref _keepActiveUntil) > _shared.Time.GetTimestamp())
         {
             return false;
         }

@@ -92,6 +92,28 @@ public sealed class RateBook
 
     public long LimitOf(int index) => LimitOf(_quotas[index]);
 
+    /// <summary>
+    /// How long the book still counts anything (the longest a window holds its last unit, or a bucket takes to be
+    /// full again); zero when nothing is counted. Windows live in memory only: until then, a tenant whose activation
+    /// went would start them empty, handing out its limit again.
+    /// </summary>
+    public TimeSpan CountingFor(DateTimeOffset now)
+    {
+        var longest = TimeSpan.Zero;
+        foreach (var slot in _slots)
+        {
+            var counting = slot.Limiter switch
+            {
+                SlidingWindowCounter window => window.EmptyAfter(now),
+                TokenBucket bucket => bucket.TimeUntilFull(now),
+                _ => TimeSpan.Zero,
+            };
+            longest = counting > longest ? counting : longest;
+        }
+
+        return longest;
+    }
+
     /// <summary>Until units are freed, as the <c>t</c> of the RateLimit header: the sliding window until its oldest
     /// counted unit leaves, the token bucket until it is full; zero when nothing is counted.</summary>
     public TimeSpan ResetAfter(int index, DateTimeOffset now) => _slots[index].Limiter switch

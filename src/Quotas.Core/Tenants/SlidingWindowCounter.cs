@@ -110,6 +110,13 @@ public sealed class SlidingWindowCounter
         return _total == 0 ? TimeSpan.Zero : Until(_oldest + _buckets, now);
     }
 
+    /// <summary>Time until nothing is counted (the bucket last added to leaves the window); zero when empty.</summary>
+    public TimeSpan EmptyAfter(DateTimeOffset now)
+    {
+        Advance(now.UtcTicks);
+        return _total == 0 ? TimeSpan.Zero : Until(Math.Min(_lastAdded, _head) + _buckets, now);
+    }
+
     private TimeSpan Until(long bucket, DateTimeOffset now) => TimeSpan.FromTicks(Math.Max(0, (bucket * _bucketTicks) - now.UtcTicks));
 
     private void Advance(long nowTicks)

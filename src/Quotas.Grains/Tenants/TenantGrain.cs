@@ -72,6 +72,13 @@ public sealed partial class TenantGrain(
     /// <summary>One timer for the periodic work, so that an active tenant costs one turn a second, not one per task.</summary>
     private async Task EverySecondAsync()
     {
+        // Rate windows live in memory only: idle collection must not take them (and hand the tenant its limit again)
+        // while they still count. Renewed each second, so a window counted since the last tick is covered a second late.
+        if (_tenant is { } counting)
+        {
+            DelayDeactivation(counting.Rates.CountingFor(time.GetUtcNow()));
+        }
+
         try
         {
             await ExpireLeasesAsync();
@@ -507,15 +514,20 @@ public sealed partial class TenantGrain(
     }
 
     /// <summary>
-    /// Puts memory back to the stored state (rate windows restart empty, as after a restart). Lease ids go on from
-    /// those handed out since, so that within an activation no id comes twice. (An id handed out but never stored may
-    /// come again in a later activation: ancestors then hold it afresh, see <see cref="LeaseBook.HoldKeyPrefix"/>.)
+    /// Puts memory back to the stored state, but for the rate windows, which only memory holds: they go on counting
+    /// (a failed write must not hand the tenant its limits again). Lease ids go on from those handed out since, so that
+    /// within an activation no id comes twice. (An id handed out but never stored may come again in a later
+    /// activation: ancestors then hold it afresh, see <see cref="LeaseBook.HoldKeyPrefix"/>.)
     /// </summary>
     private void RestoreStored()
     {
-        var handedOut = _tenant?.Gauges.LastSequence ?? 0;
+        var previous = _tenant;
         _tenant = state.State.Snapshot is { } stored ? TenantQuotas.FromSnapshot(stored) : null;
-        _tenant?.Gauges.RestoreSequence(handedOut);
+        if (previous is not null && _tenant is not null)
+        {
+            _tenant.Gauges.RestoreSequence(previous.Gauges.LastSequence);
+            _tenant.Rates.CarryOver(previous.Rates);
+        }
     }
 
     private TenantQuotas Tenant() => _tenant ?? throw TenantErrors.Unknown(Id);

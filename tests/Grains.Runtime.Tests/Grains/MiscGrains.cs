@@ -37,6 +37,9 @@ public interface IBehaviourGrain : IGrainWithStringKey
 
     /// <summary>The calls <see cref="IncrementCounter"/> made in this activation.</summary>
     Task<int> CounterCalls();
+
+    /// <summary>Keeps idle collection from taking the activation for <paramref name="span"/>.</summary>
+    Task StayActiveFor(TimeSpan span);
 }
 
 public sealed class BehaviourGrain(LifecycleProbe probe) : Grain, IBehaviourGrain
@@ -87,6 +90,12 @@ public sealed class BehaviourGrain(LifecycleProbe probe) : Grain, IBehaviourGrai
     }
 
     public Task<int> CounterCalls() => Task.FromResult(_counterCalls);
+
+    public Task StayActiveFor(TimeSpan span)
+    {
+        DelayDeactivation(span);
+        return Task.CompletedTask;
+    }
 }
 
 public interface IGuidKeyGrain : IGrainWithGuidKey

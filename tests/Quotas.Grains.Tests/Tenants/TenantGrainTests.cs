@@ -1,4 +1,6 @@
+using Grains;
 using Grains.Testing;
+using Quotas.Contracts;
 using Quotas.Contracts.Gateway;
 using Quotas.Core.Tenants;
 using Quotas.Grains.Gateway;
@@ -204,6 +206,59 @@ public sealed class TenantGrainTests
 
         Assert.Equal(1, Tenants.Used(await parent.GetStats(), "workers"));
         Assert.Equal(1, Tenants.Used(await grandparent.GetStats(), "workers"));
+    }
+
+    /// <summary>
+    /// Rate windows live in memory only: a tenant whose windows still count is not collected when idle (it would start
+    /// them empty and hand out its limit again), and is once they have emptied.
+    /// </summary>
+    [Fact]
+    public async Task A_tenant_whose_rate_window_still_counts_is_not_collected_when_idle()
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.Parse("2026-12-06T09:00:00Z"));
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var tenant = cluster.GrainFactory.GetGrain<ITenantGrain>("exports");
+        await tenant.Create(TenantConfig.Create("exports", Tier.Basic, QuotaDefinition.SlidingWindow("exports", QuotaLimit.Hard(3), TimeSpan.FromHours(1))));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True((await tenant.CheckRate("exports", 1)).Allowed);
+        }
+
+        var silo = cluster.PrimarySilo.Silo;
+        var id = GrainId.Create(TenantGrain.GrainTypeName, "exports");
+        time.Advance(TimeSpan.FromSeconds(1)); // the tenant's tick notes how long its window counts
+        await silo.ActivationQuietAsync(id);
+        time.Advance(TimeSpan.FromMinutes(20));
+        await silo.CollectIdleActivationsAsync(TimeSpan.FromMinutes(15));
+
+        Assert.Equal(1, silo.ActivationCountsByType().GetValueOrDefault(TenantGrain.GrainTypeName));
+        Assert.False((await tenant.CheckRate("exports", 1)).Allowed);
+
+        // An hour on, the window is empty: nothing holds the tenant any more.
+        time.Advance(TimeSpan.FromMinutes(61));
+        time.Advance(TimeSpan.FromSeconds(1));
+        await silo.ActivationQuietAsync(id);
+        time.Advance(TimeSpan.FromMinutes(20));
+        await silo.CollectIdleActivationsAsync(TimeSpan.FromMinutes(15));
+        Assert.Equal(0, silo.ActivationCountsByType().GetValueOrDefault(TenantGrain.GrainTypeName));
+    }
+
+    /// <summary>A write that fails puts the tenant back as stored, but for its rate windows, which go on counting.</summary>
+    [Fact]
+    public async Task A_failed_write_leaves_the_rate_windows_counting()
+    {
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults);
+        var tenant = cluster.GrainFactory.GetGrain<ITenantGrain>("windowed");
+        await tenant.Create(TenantConfig.Create(
+            "windowed", Tier.Basic, QuotaDefinition.SlidingWindow("calls", QuotaLimit.Hard(2), TimeSpan.FromHours(1)), QuotaDefinition.Gauge("workers", QuotaLimit.Hard(5))));
+        Assert.True((await tenant.CheckRate("calls", 2)).Allowed);
+
+        faults.FailWritesOf = "tenant";
+        await Assert.ThrowsAnyAsync<Exception>(() => tenant.Acquire("workers", 1, TimeSpan.FromMinutes(1), null));
+        faults.FailWritesOf = null;
+
+        Assert.False((await tenant.CheckRate("calls", 1)).Allowed);
     }
 
     /// <summary>
