@@ -201,6 +201,7 @@ public sealed partial class FairShareSchedulerGrain
                 await SettleLeftoversAsync();
             }
 
+            await _admission.UndoUnansweredAsync();
             await _admission.RecheckBudgetsAsync(job => _scheduler?.Get(job) is { State: JobState.Queued });
             if (_scheduler is not null && !_deleting && _admission.BudgetWaits.HasChanges)
             {

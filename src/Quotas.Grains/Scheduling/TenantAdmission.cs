@@ -50,6 +50,12 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     /// <summary>The tenants budgets hold back, stored with the pool (see <see cref="BudgetWaits"/>).</summary>
     public BudgetWaits BudgetWaits => _budgetWaits;
 
+    /// <summary>Tenant leases asked for without an answer, which the sweep takes back (see <see cref="UnansweredAcquires"/>).</summary>
+    public UnansweredAcquires Unanswered { get; } = new(time);
+
+    /// <summary>Takes back the tenant leases that may have been granted to acquisitions whose answer never came; run by the pool's sweep.</summary>
+    public Task UndoUnansweredAsync() => Unanswered.UndoAsync(Tenant);
+
     /// <summary>Tenant lease ids held per job: persisted with the pool, so a restarted pool still releases them.</summary>
     public Dictionary<long, List<string>> Snapshot() => _held.ToDictionary(p => p.Key, p => p.Value.ToList());
 
@@ -134,9 +140,18 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         foreach (var (quota, amount) in Needs(lease.Demand, names))
         {
             AdmissionDecision decision;
+            var key = $"{TenantQuotas.PoolJobKeyPrefix}{poolId}/{lease.JobId}/{lease.Attempt}/{quota}";
             try
             {
-                decision = await tenant.Acquire(quota, amount, ttl, $"{TenantQuotas.PoolJobKeyPrefix}{poolId}/{lease.JobId}/{lease.Attempt}/{quota}");
+                decision = await tenant.Acquire(quota, amount, ttl, key);
+            }
+            catch (Exception e) when (e is not QuotaValidationException)
+            {
+                // No answer: the tenant may have granted it all the same (see UnansweredAcquires).
+                Unanswered.Add(lease.Tenant, quota, amount, ttl, key);
+                await ReleaseAllAsync(tenant, held);
+                Block(lease.Tenant.Value, s_minBlock);
+                throw;
             }
             catch
             {

@@ -158,6 +158,41 @@ public sealed class TenantAdmissionTests
         Assert.Equal(0, (await alpha.GetStats()).Gauges.Single(g => g.Quota == "cpu_millicores").Current);
     }
 
+    /// <summary>
+    /// A tenant lease the pool asked for without getting an answer (its call timed out) may be granted all the same;
+    /// the job goes back to the queue, so nothing would hold or release that lease: the pool's sweep takes it back.
+    /// </summary>
+    [Fact]
+    public async Task A_tenant_lease_granted_after_the_pools_call_timed_out_is_taken_back_by_the_sweep()
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.Parse("2026-12-06T12:00:00Z"));
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var grains = cluster.GrainFactory;
+        var alpha = grains.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Gauge("cpu_millicores", QuotaLimit.Hard(10_000))));
+        var pool = grains.GetGrain<IFairShareSchedulerGrain>("unanswered");
+        await pool.Configure(Pools.Small("unanswered"));
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0"))).Job;
+
+        // Alpha stores the lease it grants only after the pool's call to it (and the test's to the pool) timed out.
+        var write = new HeldWrite("tenant", "alpha");
+        faults.BeforeWrite = write.Gate;
+        var leasing = pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10);
+        await write.Entered;
+        time.Advance(TimeSpan.FromSeconds(31));
+        await Assert.ThrowsAsync<global::Grains.GrainCallTimeoutException>(() => leasing);
+        write.Proceed();
+        Assert.Equal(1000, CpuHeld(await alpha.GetStats()));
+
+        var stats = await PoolSweeps.UntilAsync(time, pool, alpha, s => CpuHeld(s) == 0);
+
+        Assert.Equal(0, CpuHeld(stats));
+        Assert.Equal(JobState.Queued, (await pool.GetJob(job.Id))!.State);
+    }
+
+    private static long CpuHeld(TenantStats stats) => stats.Gauges.Single(g => g.Quota == "cpu_millicores").Current;
+
     [Fact]
     public async Task A_job_whose_budget_its_period_has_used_up_waits_in_the_queue_until_the_period_resets()
     {
