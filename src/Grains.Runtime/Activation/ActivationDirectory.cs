@@ -60,6 +60,18 @@ internal sealed class ActivationDirectory
     /// <summary>Completes when the grain's present activation has left the directory; at once when it has none.</summary>
     public Task Gone(GrainId target) => _activations.TryGetValue(target, out var activation) ? activation.Deactivated : Task.CompletedTask;
 
+    /// <summary>Deactivates the grain's present activation and completes once it is gone; at once when it has none.</summary>
+    public Task Deactivate(GrainId target)
+    {
+        if (!_activations.TryGetValue(target, out var activation))
+        {
+            return Task.CompletedTask;
+        }
+
+        activation.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "The silo was asked to deactivate this grain."));
+        return activation.Deactivated;
+    }
+
     /// <summary>Completes when the grain's present activation has no call running or waiting; at once when it has none.</summary>
     public Task Quiet(GrainId target) => _activations.TryGetValue(target, out var activation) ? activation.QuietAsync() : Task.CompletedTask;
 
