@@ -217,9 +217,9 @@ public sealed class LeaseBook
             case LimitVerdict.TooLarge:
                 return new AdmissionDecision.Deny(ReasonCodes.RequestExceedsLimit, definition.Name, current, definition.Limit.Limit, null);
             case LimitVerdict.BurstExpired:
-                return new AdmissionDecision.Queue(ReasonCodes.SoftBurstExpired, definition.Name, EarliestExpiry(index, now), current, definition.Limit.Limit);
+                return new AdmissionDecision.Queue(ReasonCodes.SoftBurstExpired, definition.Name, UntilFits(index, amount, definition.Limit.Limit, now), current, definition.Limit.Limit);
             default:
-                return new AdmissionDecision.Queue(ReasonCodes.QuotaExhausted, definition.Name, EarliestExpiry(index, now), current, definition.Limit.Limit);
+                return new AdmissionDecision.Queue(ReasonCodes.QuotaExhausted, definition.Name, UntilFits(index, amount, definition.Limit.Max, now), current, definition.Limit.Limit);
         }
     }
 
@@ -283,10 +283,26 @@ public sealed class LeaseBook
         return _released is not null && _released.TryGet(key, out var released) ? released : null;
     }
 
-    private TimeSpan EarliestExpiry(int index, DateTimeOffset now)
+    /// <summary>
+    /// The time until enough of the quota's leases have run out, earliest first, for <paramref name="amount"/> more to
+    /// fit under <paramref name="bound"/>: an honest retry-after, where the earliest expiry may free too little. When
+    /// even every lease running out would not do (what is held is not all leases), the last expiry.
+    /// </summary>
+    private TimeSpan UntilFits(int index, long amount, long bound, DateTimeOffset now)
     {
-        var earliest = _leases?.Values.Where(l => l.QuotaIndex == index).Select(l => l.ExpiresAt).DefaultIfEmpty(now).Min() ?? now;
-        return earliest > now ? earliest - now : TimeSpan.Zero;
+        var excess = _usage[index] + amount - bound;
+        var at = now;
+        foreach (var lease in (_leases?.Values ?? Enumerable.Empty<Lease>()).Where(l => l.QuotaIndex == index).OrderBy(l => l.ExpiresAt))
+        {
+            at = lease.ExpiresAt;
+            excess -= lease.Amount;
+            if (excess <= 0)
+            {
+                break;
+            }
+        }
+
+        return at > now ? at - now : TimeSpan.Zero;
     }
 
     private void Add(Lease lease)

@@ -392,23 +392,33 @@ public sealed partial class TenantGrain(
     /// Renews a lease in every ancestor first: one that refuses (its quota has been over its soft limit past the
     /// grace) refuses the renewal, and nothing is renewed here, so a child's lease never outlives an ancestor's hold
     /// on its behalf. A renewal refused here after the ancestors renewed leaves their holds longer than the lease (by
-    /// at most the time to live), on the safe side.
+    /// at most the time to live), on the safe side; but a lease that ran out meanwhile has its holds released above.
     /// </summary>
     public async Task<LeaseRenewal> Renew(string leaseId, TimeSpan ttl)
     {
         // Checked before the ancestors are asked, so that a TTL this tenant refuses changes nothing above either.
         LeaseBook.CheckTtl(ttl);
         // A lease not live here is not renewed, and nothing is asked of the ancestors, which would hold on for nothing.
-        if (Tenant().Config.ParentId is { } parent && Tenant().Gauges.IsLive(leaseId, time.GetUtcNow())
-            && await AskParentAsync(parent, p => p.RenewChildReservation(ChildKey(leaseId), ttl), s_nothingHeld) is { } above && RefusedAbove(above))
+        TenantId? askedAbove = null;
+        if (Tenant().Config.ParentId is { } parent && Tenant().Gauges.IsLive(leaseId, time.GetUtcNow()))
         {
-            return above;
+            askedAbove = parent;
+            if (await AskParentAsync(parent, p => p.RenewChildReservation(ChildKey(leaseId), ttl), s_nothingHeld) is { } above && RefusedAbove(above))
+            {
+                return above;
+            }
         }
 
         var renewal = Tenant().Renew(leaseId, ttl, time.GetUtcNow());
         if (renewal.Renewed)
         {
             await CommitAsync(_tenant!);
+        }
+        else if (askedAbove is { } renewedAbove && !Tenant().Gauges.IsLive(leaseId, time.GetUtcNow()))
+        {
+            // It ran out while the ancestors renewed their holds for it: the caller, told it is gone, acquires anew
+            // rather than releases, and the holds would stand for a whole time to live for nothing.
+            await ReleaseAboveQuietlyAsync(renewedAbove, ChildKey(leaseId));
         }
 
         return renewal;

@@ -30,6 +30,23 @@ public sealed class LeaseBookTests
         Assert.True(tenant.Acquire(QuotaNames.CpuMillicores, 400, Hour, null, T0.AddMinutes(2)).IsAllowed); // the 400 expired
     }
 
+    /// <summary>The retry-after is when enough has run out for the request, not when the first lease does (which may free too little).</summary>
+    [Fact]
+    public void Full_gauge_queues_until_enough_has_expired_for_the_request()
+    {
+        var tenant = Basic();
+        tenant.Acquire(QuotaNames.CpuMillicores, 100, TimeSpan.FromMinutes(1), null, T0);
+        tenant.Acquire(QuotaNames.CpuMillicores, 900, Hour, null, T0);
+
+        var small = Assert.IsType<AdmissionDecision.Queue>(tenant.Acquire(QuotaNames.CpuMillicores, 100, Hour, null, T0));
+        var large = Assert.IsType<AdmissionDecision.Queue>(tenant.Acquire(QuotaNames.CpuMillicores, 500, Hour, null, T0));
+
+        Assert.Equal(TimeSpan.FromMinutes(1), small.RetryAfter);
+        Assert.Equal(Hour, large.RetryAfter);
+        Assert.False(tenant.Acquire(QuotaNames.CpuMillicores, 500, Hour, null, T0.AddMinutes(1)).IsAllowed);
+        Assert.True(tenant.Acquire(QuotaNames.CpuMillicores, 500, Hour, null, T0 + Hour).IsAllowed);
+    }
+
     [Fact]
     public void Request_larger_than_the_limit_is_denied()
     {

@@ -281,6 +281,30 @@ public sealed class TenantGrainTests
         Assert.Equal(["unlisted"], await cluster.GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).List(null, 10));
     }
 
+    /// <summary>A renewal that finds the lease run out once its ancestors have renewed their holds for it releases those holds.</summary>
+    [Fact]
+    public async Task A_renewal_that_finds_the_lease_gone_after_the_parent_renewed_its_hold_releases_that_hold()
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.Parse("2026-12-06T09:00:00Z"));
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var parent = await Tenants.CreateAsync(cluster.GrainFactory, "holding", workers: 5);
+        var child = await Tenants.CreateAsync(cluster.GrainFactory, "holding-a", workers: 5, parent: "holding");
+        var lease = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("workers", 2, TimeSpan.FromSeconds(10), null));
+        Assert.Equal(2, Tenants.Used(await parent.GetStats(), "workers"));
+
+        // The parent stores its renewed hold only after the child's lease has run out.
+        var parentWrite = new HeldWrite("tenant", "holding");
+        faults.BeforeWrite = parentWrite.Gate;
+        var renewing = child.Renew(lease.LeaseId!, TimeSpan.FromSeconds(10));
+        await parentWrite.Entered;
+        time.Advance(TimeSpan.FromSeconds(11));
+        parentWrite.Proceed();
+
+        Assert.False((await renewing).Renewed);
+        Assert.Equal(0, Tenants.Used(await parent.GetStats(), "workers"));
+    }
+
     /// <summary>A child goes on when its parent is deleted with force; its own quotas can still be changed.</summary>
     [Fact]
     public async Task A_child_whose_parent_was_deleted_can_still_have_its_quotas_changed()
