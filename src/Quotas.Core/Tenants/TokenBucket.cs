@@ -69,6 +69,8 @@ public sealed class TokenBucket
         var elapsed = nowTicks - _lastTicks;
         if (elapsed <= 0)
         {
+            // A clock that went back refills from its new time on, not once it has caught up with the old one.
+            _lastTicks = Math.Min(_lastTicks, nowTicks);
             return;
         }
 

@@ -32,12 +32,12 @@ public sealed class RateTakeBackTests
     public void A_hit_counted_after_the_clock_went_back_is_taken_from_the_newest_bucket_it_went_into()
     {
         _rates.Check("calls", 2, At(4.5));
-        _rates.Check("calls", 1, At(0.5)); // the clock went back: counted into [4,6), as the newest bucket
+        _rates.Check("calls", 1, At(0.5)); // the clock went back two buckets: what [4,6) counted moves to [0,2), with this hit
 
         _rates.TakeBackLast(0, 1, At(0.5));
 
         Assert.Equal(2, _rates.Current(0, At(0.5)));
-        Assert.Equal(0, _rates.Current(0, At(14))); // [4,6) has left: nothing was left behind in it
+        Assert.Equal(0, _rates.Current(0, At(14))); // [0,2) has left: nothing was left behind
     }
 
     [Fact]

@@ -32,6 +32,22 @@ public sealed class SlidingWindowTimelineTests
         Assert.Equal(0, atBoundary.Remaining);
     }
 
+    /// <summary>
+    /// A clock stepped an hour ahead for one hit, then set right: what it counted leaves a window after the correction,
+    /// not an hour later, so the tenant is not refused for as long as the step.
+    /// </summary>
+    [Fact]
+    public void Units_counted_while_the_clock_ran_ahead_leave_a_window_after_it_is_set_right()
+    {
+        Assert.True(_rates.Check("calls", 5, At(3600)).Allowed);
+
+        var refused = _rates.Check("calls", 1, At(5));
+        Assert.False(refused.Allowed);
+        Assert.Equal(TimeSpan.FromSeconds(9), refused.RetryAfter); // counted in [4,6) now, which leaves at 14 s
+
+        Assert.True(_rates.Check("calls", 5, At(14)).Allowed);
+    }
+
     [Fact]
     public void Buckets_roll_over_one_at_a_time()
     {

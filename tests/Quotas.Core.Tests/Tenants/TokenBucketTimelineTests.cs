@@ -8,6 +8,16 @@ public sealed class TokenBucketTimelineTests
 {
     private readonly RateBook _rates = new([QuotaDefinition.TokenBucket("calls", 10, TimeSpan.FromSeconds(10), burst: 5)]);
 
+    /// <summary>A clock stepped an hour ahead, then set right: the bucket refills from the corrected time, not an hour later.</summary>
+    [Fact]
+    public void A_bucket_emptied_while_the_clock_ran_ahead_refills_from_when_it_is_set_right()
+    {
+        Assert.True(_rates.Check("calls", 5, At(3600)).Allowed);
+
+        Assert.False(_rates.Check("calls", 1, At(5)).Allowed);
+        Assert.True(_rates.Check("calls", 1, At(6)).Allowed);
+    }
+
     [Fact]
     public void Starts_full_and_refills_one_token_a_second()
     {
