@@ -41,10 +41,10 @@ public abstract class Grain
     /// <summary>Runs once when the activation is collected, asked to deactivate, or its silo shuts down.</summary>
     public virtual Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Deactivates this activation after the current call; the next call activates it afresh.</summary>
     /// <summary>Keeps idle collection from taking this activation for at least <paramref name="timeSpan"/> (see <see cref="IGrainContext.DelayDeactivation"/>).</summary>
     protected void DelayDeactivation(TimeSpan timeSpan) => GrainContext.DelayDeactivation(timeSpan);
 
+    /// <summary>Deactivates this activation after the current call; the next call activates it afresh.</summary>
     protected void DeactivateOnIdle() =>
         GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "The grain called DeactivateOnIdle."));
 

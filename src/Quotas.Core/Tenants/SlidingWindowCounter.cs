@@ -5,7 +5,7 @@ namespace Quotas.Core.Tenants;
 /// The window is split into N equal buckets aligned on absolute UTC time (bucket k covers [k·w/N, (k+1)·w/N)). The count at
 /// <c>now</c> is the exact sum of the bucket holding <c>now</c> and the N-1 before it, so it covers between window - w/N and the
 /// full window: it never admits more than the limit in any span of N whole buckets, and a unit leaves the count when its bucket
-/// leaves, at most w/N early. Memory: N longs (inside the object up to 16 buckets) plus a few fields. Time going back by up to a bucket counts into the newest bucket; by more, what is counted moves to the bucket of the new time (see Rewind).
+/// leaves, at most w/N early. Memory: N longs (inside the object up to 16 buckets) plus a few fields. Time going back by up to a bucket counts into the newest bucket; by more, the ring is renumbered from the new time, each unit keeping its age (see Rewind).
 /// The hot path divides nothing: a check inside the current bucket compares one tick count, and the ring is walked by
 /// stepping a slot index rather than by taking bucket numbers modulo N.
 /// </remarks>
@@ -163,20 +163,17 @@ public sealed class SlidingWindowCounter
     }
 
     /// <summary>
-    /// The clock went back by more than a bucket (a step forward corrected, say): what is counted moves into the bucket
-    /// of <paramref name="bucket"/>, now the newest, and leaves one window from there. Left ahead, it would count until
-    /// the clock caught up, refusing the tenant for as long as the step, and new units would pile into that bucket too.
+    /// The clock went back by more than a bucket (a step forward corrected, say): the ring is renumbered so that its
+    /// newest bucket is that of <paramref name="bucket"/>, each unit keeping its age. Left ahead, what was counted would
+    /// stay until the clock caught up, refusing the tenant for as long as the step.
     /// </summary>
     private void Rewind(long bucket)
     {
-        var counts = Counts;
-        counts.Clear();
-        _headSlot = (int)(bucket % counts.Length);
-        counts[_headSlot] = _total;
+        var back = _head - bucket;
         _head = bucket;
         _nextBucketTicks = (bucket + 1) * _bucketTicks;
-        _oldest = bucket;
-        _lastAdded = bucket;
+        _oldest -= back;
+        _lastAdded -= back;
     }
 
     /// <summary>After the oldest counted bucket left the window: the first bucket, oldest first, that still counts.</summary>

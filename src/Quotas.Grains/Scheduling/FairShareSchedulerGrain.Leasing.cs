@@ -165,9 +165,10 @@ public sealed partial class FairShareSchedulerGrain
 
     /// <summary>
     /// After the write that stores what the call's leases came to failed (memory is back to the stored state, where every
-    /// job of <paramref name="leases"/> is leased and holds nothing, those a tenant refused too): the jobs, which no
-    /// worker got, go back to the queue without counting an expiry, and the tenant leases granted for them back to their
-    /// tenants. When that cannot be stored either, the jobs stay leased as stored and their leases run out.
+    /// job of <paramref name="leases"/> is leased, those a tenant refused too, and holds nothing unless an earlier write
+    /// of this call stored it): the jobs, which no worker got, go back to the queue without counting an expiry, what they
+    /// hold is set apart for release, and the tenant leases granted for them go back to their tenants. When that cannot
+    /// be stored either, the jobs stay leased as stored and their leases run out.
     /// </summary>
     private async Task GiveBackUnstoredGrantsAsync(IReadOnlyList<JobLease> leases, List<(JobLease Lease, List<string> Granted)> held, string workerId)
     {
@@ -176,6 +177,7 @@ public sealed partial class FairShareSchedulerGrain
         {
             if (StillLeased(lease, workerId))
             {
+                _admission.ReleaseLater(lease.JobId, lease.Tenant);
                 Pool().Complete(lease.JobId, JobOutcome.Preempted, null, _time.GetUtcNow(), workerId);
                 requeued = true;
             }

@@ -29,9 +29,16 @@ internal sealed class UnansweredAcquires(TimeProvider time)
         _pending.Add(new Unanswered(tenant, quota, amount, ttl, key, time.GetUtcNow() + ttl));
     }
 
-    /// <summary>Asks again for each under its key and releases what is granted; a tenant out of reach is asked at the next sweep.</summary>
+    /// <summary>
+    /// Asks again for a batch of them under their keys and releases what is granted. A tenant that does not answer is
+    /// asked no more in this sweep, nor are the others past the batch: the sweep also takes back the leases of workers
+    /// gone, which a tenant out of reach (each call waiting for its timeout) must not hold up.
+    /// </summary>
     public async Task UndoAsync(Func<Core.Scheduling.TenantId, ITenantGrain> tenantOf)
     {
+        const int Batch = 16;
+        var failed = new HashSet<Core.Scheduling.TenantId>();
+        var asked = 0;
         foreach (var unanswered in _pending.ToList())
         {
             if (unanswered.RunsOutAt <= time.GetUtcNow())
@@ -40,6 +47,12 @@ internal sealed class UnansweredAcquires(TimeProvider time)
                 continue;
             }
 
+            if (asked == Batch || failed.Contains(unanswered.Tenant))
+            {
+                continue;
+            }
+
+            asked++;
             try
             {
                 var tenant = tenantOf(unanswered.Tenant);
@@ -58,6 +71,7 @@ internal sealed class UnansweredAcquires(TimeProvider time)
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // Still out of reach: the next sweep asks again.
+                failed.Add(unanswered.Tenant);
             }
         }
     }

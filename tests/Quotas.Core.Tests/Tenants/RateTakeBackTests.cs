@@ -32,7 +32,7 @@ public sealed class RateTakeBackTests
     public void A_hit_counted_after_the_clock_went_back_is_taken_from_the_newest_bucket_it_went_into()
     {
         _rates.Check("calls", 2, At(4.5));
-        _rates.Check("calls", 1, At(0.5)); // the clock went back two buckets: what [4,6) counted moves to [0,2), with this hit
+        _rates.Check("calls", 1, At(0.5)); // the clock went back two buckets: the ring is renumbered, [4,6) is now [0,2), and this hit goes there
 
         _rates.TakeBackLast(0, 1, At(0.5));
 

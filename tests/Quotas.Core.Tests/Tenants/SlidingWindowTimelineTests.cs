@@ -48,6 +48,20 @@ public sealed class SlidingWindowTimelineTests
         Assert.True(_rates.Check("calls", 5, At(14)).Allowed);
     }
 
+    /// <summary>A clock set back by less than a window keeps each unit's age: the oldest leave when they would have.</summary>
+    [Fact]
+    public void Units_keep_their_age_when_the_clock_is_set_back_a_few_buckets()
+    {
+        Assert.True(_rates.Check("calls", 3, At(0)).Allowed);   // [0,2)
+        Assert.True(_rates.Check("calls", 2, At(8.5)).Allowed); // [8,10)
+
+        // Back 4 s: [8,10) is now [4,6), and [0,2) is now [-4,-2), which leaves at 6 s.
+        var refused = _rates.Check("calls", 1, At(4.5));
+        Assert.False(refused.Allowed);
+        Assert.Equal(TimeSpan.FromSeconds(1.5), refused.RetryAfter);
+        Assert.True(_rates.Check("calls", 3, At(6)).Allowed);
+    }
+
     [Fact]
     public void Buckets_roll_over_one_at_a_time()
     {
