@@ -1,0 +1,147 @@
+using Quotas.Core.Tenants;
+
+namespace Quotas.Grains.Tenants;
+
+/// <summary>
+/// The tenant's gauge leases: acquired (reserving in every ancestor first), released and renewed, by the tenant's own
+/// clients or by the service (a pool for a running job, a child for its own lease).
+/// </summary>
+public sealed partial class TenantGrain
+{
+    public async Task<AdmissionDecision> Acquire(string quota, long amount, TimeSpan ttl, string? idempotencyKey)
+    {
+        var tenant = Tenant();
+        var sequence = tenant.Gauges.LastSequence;
+        var decision = tenant.Acquire(quota, amount, ttl, idempotencyKey, time.GetUtcNow());
+        if (decision is not AdmissionDecision.Allow { LeaseId: { } leaseId })
+        {
+            QuotaMetrics.Decided("lease", decision);
+            return decision;
+        }
+
+        if (tenant.Gauges.LastSequence == sequence)
+        {
+            // A retried acquire answered with the lease its first attempt got (live or since released): that attempt
+            // asked the ancestors and stored it. Asking again could make an ancestor that has forgotten the key hold
+            // for a lease that will never be released, or, refused, take back a lease already acknowledged.
+            QuotaMetrics.Decided("lease", decision);
+            return decision;
+        }
+
+        if (tenant.Config.ParentId is { } parent)
+        {
+            AdmissionDecision reserved;
+            try
+            {
+                reserved = await AskParentAsync(parent, p => p.ReserveForChild(ChildKey(leaseId), quota, amount, ttl), s_parentGone);
+            }
+            catch
+            {
+                // Take the lease back so that memory never holds more than storage (a stored lease of a retried
+                // acquire comes back on the next activation, which errs on the safe side), and release what the
+                // ancestors may have reserved before the failure (a timeout), rather than leave it to its expiry.
+                tenant.TakeBack(leaseId, time.GetUtcNow());
+                await ReleaseAboveQuietlyAsync(tenant.Config.ParentId, ChildKey(leaseId));
+                throw;
+            }
+
+            if (!reserved.IsAllowed)
+            {
+                // All or nothing: the lease granted here goes back, and the ancestor's answer is the caller's. Its key
+                // is not kept as released: a retry of this acquire must ask again, not get this lease back.
+                tenant.TakeBack(leaseId, time.GetUtcNow());
+                if (state.State.Snapshot?.Leases.Exists(l => l.LeaseId == leaseId) == true)
+                {
+                    await CommitAsync(tenant);
+                }
+
+                QuotaMetrics.Decided("lease", reserved);
+                return reserved;
+            }
+        }
+
+        try
+        {
+            await CommitAsync(tenant);
+        }
+        catch
+        {
+            await ReleaseAboveAsync(_tenant?.Config.ParentId, ChildKey(leaseId));
+            throw;
+        }
+
+        QuotaMetrics.Decided("lease", decision);
+        return decision;
+    }
+
+    public async Task<bool> Release(string leaseId)
+    {
+        var released = Tenant().Release(leaseId, time.GetUtcNow());
+        if (released)
+        {
+            await CommitAsync(_tenant!);
+        }
+
+        // Also when the lease was already gone here: a release whose ancestor step failed can simply be retried.
+        await ReleaseAboveAsync(_tenant?.Config.ParentId, ChildKey(leaseId));
+        return released;
+    }
+
+    public async Task<bool> ReleaseClientLease(string leaseId)
+    {
+        RefuseServiceLease(leaseId, "it ends with that job or lease, so cancel the job or release the child's lease instead");
+        return await Release(leaseId);
+    }
+
+    public async Task<LeaseRenewal> RenewClientLease(string leaseId, TimeSpan ttl)
+    {
+        RefuseServiceLease(leaseId, "the service renews it for as long as that job runs or that lease is renewed");
+        return await Renew(leaseId, ttl);
+    }
+
+    private void RefuseServiceLease(string leaseId, string why)
+    {
+        if (Tenant().IsHeldForService(leaseId))
+        {
+            throw new QuotaValidationException(
+                TenantErrors.LeaseHeldByService,
+                $"Lease '{leaseId}' is held by the service, for a pool's running job or a child tenant's lease; {why}.");
+        }
+    }
+
+    /// <summary>
+    /// Renews a lease in every ancestor first: one that refuses (its quota has been over its soft limit past the
+    /// grace) refuses the renewal, and nothing is renewed here, so a child's lease never outlives an ancestor's hold
+    /// on its behalf. A renewal refused here after the ancestors renewed leaves their holds longer than the lease (by
+    /// at most the time to live), on the safe side; but a lease that ran out meanwhile has its holds released above.
+    /// </summary>
+    public async Task<LeaseRenewal> Renew(string leaseId, TimeSpan ttl)
+    {
+        // Checked before the ancestors are asked, so that a TTL this tenant refuses changes nothing above either.
+        LeaseBook.CheckTtl(ttl);
+        // A lease not live here is not renewed, and nothing is asked of the ancestors, which would hold on for nothing.
+        TenantId? askedAbove = null;
+        if (Tenant().Config.ParentId is { } parent && Tenant().Gauges.IsLive(leaseId, time.GetUtcNow()))
+        {
+            askedAbove = parent;
+            if (await AskParentAsync(parent, p => p.RenewChildReservation(ChildKey(leaseId), ttl), s_nothingHeld) is { } above && RefusedAbove(above))
+            {
+                return above;
+            }
+        }
+
+        var renewal = Tenant().Renew(leaseId, ttl, time.GetUtcNow());
+        if (renewal.Renewed)
+        {
+            await CommitAsync(_tenant!);
+        }
+        else if (askedAbove is { } renewedAbove && !Tenant().Gauges.IsLive(leaseId, time.GetUtcNow()))
+        {
+            // It ran out while the ancestors renewed their holds for it: the caller, told it is gone, acquires anew
+            // rather than releases, and the holds would stand for a whole time to live for nothing.
+            await ReleaseAboveQuietlyAsync(renewedAbove, ChildKey(leaseId));
+        }
+
+        return renewal;
+    }
+}
