@@ -299,32 +299,12 @@ public sealed class PostgreSqlGrainStorageTests : GrainStorageConformanceTests
         }
 
         var sweep = storage.DeleteExpiredAsync(noon, batchSize: 10, default);
-        await WaitUntilADeleteWaitsForARowAsync(Database.ConnectionString);
+        await PostgreSqlLockWaits.UntilWaitingAsync(Database.ConnectionString, "DELETE FROM grains_storage");
         await transaction.CommitAsync();
 
         Assert.Equal(0, await sweep);
         var kept = await storage.ReadAsync<Point>(Key("raced"), default);
         Assert.Equal(1, kept.State!.X);
         Assert.Null(kept.ExpiresAt);
-    }
-
-    /// <summary>Waits (asking the server, at most 30 s) until a session waits for a row lock while deleting stored records.</summary>
-    private static async Task WaitUntilADeleteWaitsForARowAsync(string connectionString)
-    {
-        await using var watcher = new Npgsql.NpgsqlConnection(connectionString);
-        await watcher.OpenAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            await using var waiting = new Npgsql.NpgsqlCommand(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM grains_storage%' AND datname = current_database()",
-                watcher);
-            if ((long)(await waiting.ExecuteScalarAsync(deadline.Token))! > 0)
-            {
-                return;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token);
-        }
     }
 }

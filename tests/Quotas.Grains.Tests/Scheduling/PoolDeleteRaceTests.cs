@@ -33,7 +33,7 @@ public sealed class PoolDeleteRaceTests
             }
 
             delete = pool.Delete(force: false);
-            await WaitUntilBlockedOnTheLockAsync(storage.ConnectionString);
+            await PostgreSqlLockWaits.UntilWaitingAsync(storage.ConnectionString, "UPDATE grains_storage");
 
             var refused = await Assert.ThrowsAsync<SchedulingException>(() => pool.Configure(Pools.Small(poolId)));
             Assert.Equal(SchedulingErrorCodes.PoolBeingDeleted, refused.Code);
@@ -44,25 +44,5 @@ public sealed class PoolDeleteRaceTests
         Assert.Null(await pool.GetConfig());
         await pool.Configure(Pools.Small(poolId));
         Assert.NotNull(await pool.GetConfig());
-    }
-
-    /// <summary>Waits (polling the server, at most 30 s) until another session waits for a row lock while updating a stored grain (the test holds only the pool's).</summary>
-    private static async Task WaitUntilBlockedOnTheLockAsync(string connectionString)
-    {
-        await using var watcher = new NpgsqlConnection(connectionString);
-        await watcher.OpenAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            await using var waiting = new NpgsqlCommand(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE grains_storage%' AND datname = current_database()",
-                watcher);
-            if ((long)(await waiting.ExecuteScalarAsync(deadline.Token))! > 0)
-            {
-                return;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token);
-        }
     }
 }
