@@ -5,8 +5,11 @@ namespace Quotas.Core.Tenants;
 /// <summary>The limit of one quota: hard, soft (ceiling, max burst, grace) or unlimited (<see cref="Limit"/> = -1).</summary>
 /// <remarks>
 /// Soft limits: usage may go above <see cref="Limit"/> up to <see cref="Ceiling"/> for at most <see cref="MaxBurst"/>, measured
-/// from the moment usage first went above the limit; the clock re-arms as soon as usage is back at or under the limit. After the
-/// burst, new admissions are enforced against <see cref="Limit"/> (reason <c>soft_burst_expired</c>). Existing gauge leases are
+/// from the moment usage first went above the limit. For a gauge or a budget the clock re-arms as soon as usage is back at or
+/// under the limit; a rate window, whose count falls by itself as time passes, starts a new burst only once its count has
+/// been back at the limit for a whole window (so a tenant that never pauses gets little more than its limit over time,
+/// rather than a burst in every window). After the burst, new admissions are enforced against <see cref="Limit"/> (reason <c>soft_burst_expired</c>,
+/// also given for a rate above its limit while the next burst waits). Existing gauge leases are
 /// never revoked: during <see cref="GracePeriod"/> after the burst they may still be renewed, so clients get time to scale down;
 /// once burst + grace has passed, renewals are refused while usage is above the limit, so usage converges to the limit as
 /// leases expire. Rate and budget quotas have no leases, so the grace period does not apply to them.

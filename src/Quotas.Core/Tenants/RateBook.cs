@@ -235,11 +235,15 @@ public sealed class RateBook
         var window = (SlidingWindowCounter)(_slots[index].Limiter ??= new SlidingWindowCounter(definition.Window, definition.Buckets));
         var limit = definition.Limit;
         var current = window.Count(now);
-        var verdict = SoftLimitRule.Evaluate(limit, current, cost, ref window.OverSinceTicks, now.UtcTicks);
+        var verdict = SoftLimitRule.Evaluate(limit, current, cost, ref window.OverSinceTicks, now.UtcTicks, window.BurstsResumeAtTicks);
         if (verdict == LimitVerdict.Admit)
         {
             window.Add(cost, now);
             current += cost;
+            if (limit.Type == LimitType.Soft && current > limit.Limit)
+            {
+                window.HoldBurstsAbove(limit.Limit, now);
+            }
             return new RateDecision(true, null, definition.Name, current, limit.Limit, SoftLimitRule.Remaining(limit, current), window.ResetAfter(now), null);
         }
 

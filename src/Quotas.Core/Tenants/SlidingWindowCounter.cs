@@ -35,6 +35,14 @@ public sealed class SlidingWindowCounter
     /// <summary>UTC ticks when the count first went above a soft limit (0: not above); kept here to save an array per tenant.</summary>
     internal long OverSinceTicks;
 
+    /// <summary>
+    /// UTC ticks before which a soft limit starts no new burst (0: no wait): a whole window after the count, taken above the
+    /// limit by the last burst, is back at it. Set by <see cref="HoldBurstsAbove"/>. Without it a burst would start again as
+    /// soon as the refusals that end one let the window drain, and a tenant hitting without pause would be held well above
+    /// its limit for good, a burst in every window.
+    /// </summary>
+    internal long BurstsResumeAtTicks;
+
     public SlidingWindowCounter(TimeSpan window, int buckets)
     {
         _bucketTicks = window.Ticks / buckets;
@@ -86,6 +94,16 @@ public sealed class SlidingWindowCounter
 
         // The oldest counted bucket stays as it was: nothing was added since, so the last bucket added to is the
         // newest that counts anything, and the oldest only when it is the only one (emptied, nothing counts).
+    }
+
+    /// <summary>
+    /// After an admission left the count above a soft <paramref name="limit"/>: no new burst starts until the count, if
+    /// nothing more is added above the limit, has been back at the limit for a whole window.
+    /// </summary>
+    internal void HoldBurstsAbove(long limit, DateTimeOffset now)
+    {
+        var backAtLimit = now.UtcTicks + TimeUntilFreed(_total - limit, now).Ticks;
+        BurstsResumeAtTicks = Math.Max(BurstsResumeAtTicks, backAtLimit + (_bucketTicks * _buckets));
     }
 
     /// <summary>Time until at least <paramref name="units"/> have left the window (zero when none need to).</summary>
@@ -174,6 +192,12 @@ public sealed class SlidingWindowCounter
         _nextBucketTicks = (bucket + 1) * _bucketTicks;
         _oldest -= back;
         _lastAdded -= back;
+
+        // The burst's start and the wait for the next keep their age too: left as they were, a burst would last longer,
+        // and the wait hold, by the step.
+        var backTicks = back * _bucketTicks;
+        OverSinceTicks = OverSinceTicks == 0 ? 0 : Math.Max(1, OverSinceTicks - backTicks);
+        BurstsResumeAtTicks = BurstsResumeAtTicks == 0 ? 0 : Math.Max(1, BurstsResumeAtTicks - backTicks);
     }
 
     /// <summary>After the oldest counted bucket left the window: the first bucket, oldest first, that still counts.</summary>

@@ -13,8 +13,10 @@ internal static class SoftLimitRule
 {
     /// <summary>Decides whether <paramref name="amount"/> fits on top of <paramref name="current"/>.</summary>
     /// <remarks>overSinceTicks: UTC ticks when usage first went above a soft limit, 0 when it is not above. Reset here when usage
-    /// is back under the limit; set here when this admission starts a burst.</remarks>
-    public static LimitVerdict Evaluate(QuotaLimit limit, long current, long amount, ref long overSinceTicks, long nowTicks)
+    /// is back under the limit; set here when this admission starts a burst. burstsResumeAtTicks: no new burst starts before
+    /// these UTC ticks (0: no such wait), for a rate window whose count falls by itself (see
+    /// <see cref="SlidingWindowCounter.BurstsResumeAtTicks"/>).</remarks>
+    public static LimitVerdict Evaluate(QuotaLimit limit, long current, long amount, ref long overSinceTicks, long nowTicks, long burstsResumeAtTicks = 0)
     {
         if (limit.Type == LimitType.Unlimited)
         {
@@ -44,6 +46,11 @@ internal static class SoftLimitRule
 
         if (overSinceTicks == 0)
         {
+            if (nowTicks < burstsResumeAtTicks)
+            {
+                return LimitVerdict.BurstExpired;
+            }
+
             overSinceTicks = nowTicks;
             return LimitVerdict.Admit;
         }

@@ -122,7 +122,7 @@ public static class QuotaRefusals
         ReasonCodes.TenantSuspended => "The tenant is suspended; every check is refused until it is activated.",
         ReasonCodes.RequestExceedsLimit => $"The request alone is larger than the limit of quota '{quota}' ({limit}); it can never be admitted.",
         ReasonCodes.QuotaExhausted => $"Quota '{quota}' is fully used by live leases ({current} of {limit}); retry after Retry-After or when a lease is released.",
-        ReasonCodes.SoftBurstExpired => $"Quota '{quota}' is over its soft limit ({current} of {limit}) for longer than its burst allows; retry after Retry-After or when a lease is released.",
+        ReasonCodes.SoftBurstExpired => $"Quota '{quota}' has no soft burst left ({current} of {limit}): its burst has run out, or, for a rate, the window has not yet been back within its limit for a whole window since the last burst; only what fits the limit is admitted: retry after Retry-After or when a lease is released.",
         ReasonCodes.SoftGraceExpired => $"Quota '{quota}' has been over its soft limit ({current} of {limit}) for longer than its grace period, so the lease is not renewed; release it, and acquire again once usage is back under the limit.",
         ReasonCodes.TenantDeleted => "The tenant is being deleted; nothing more is admitted or renewed for it.",
         ReasonCodes.RateLimited => $"Rate quota '{quota}' is used up for the current window ({current} of {limit}); retry after Retry-After.",

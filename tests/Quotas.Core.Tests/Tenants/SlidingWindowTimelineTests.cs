@@ -120,4 +120,66 @@ public sealed class SlidingWindowTimelineTests
         Assert.Equal(ReasonCodes.SoftBurstExpired, rates.Check("calls", 1, At(6.5)).ReasonCode); // 5.5 s above the limit
         Assert.True(rates.Check("calls", 3, At(10.5)).Allowed);                          // t = 0 bucket left: 1 + 3 <= 4
     }
+    /// <summary>
+    /// Limit 4 and ceiling 6 per 10 s in buckets of 1 s, bursts of 5 s. The window drains by itself once refusals end a
+    /// burst; the next burst waits until it has been back at its limit for a whole window.
+    /// </summary>
+    [Fact]
+    public void After_a_burst_a_soft_window_starts_the_next_only_a_whole_window_after_it_is_back_at_its_limit()
+    {
+        var rates = new RateBook([QuotaDefinition.SlidingWindow(
+            "calls", QuotaLimit.Soft(4, 6, TimeSpan.FromSeconds(5), TimeSpan.Zero), TimeSpan.FromSeconds(10), buckets: 10)]);
+
+        Assert.True(rates.Check("calls", 4, At(0)).Allowed);
+        Assert.True(rates.Check("calls", 1, At(1)).Allowed);                                     // 5 > 4: the burst starts
+        Assert.Equal(ReasonCodes.SoftBurstExpired, rates.Check("calls", 1, At(6.5)).ReasonCode); // 5.5 s above the limit
+
+        // At t = 10 the first bucket left: the count is back at its limit (1), and within it everything is admitted.
+        Assert.True(rates.Check("calls", 3, At(10.5)).Allowed);
+        var waiting = rates.Check("calls", 1, At(10.5));
+        Assert.False(waiting.Allowed);
+        Assert.Equal(ReasonCodes.SoftBurstExpired, waiting.ReasonCode);
+        Assert.Equal(TimeSpan.FromSeconds(0.5), waiting.RetryAfter); // the unit of t = 1 leaves at t = 11
+        Assert.True(rates.Check("calls", 1, At(11.5)).Allowed);      // 4: within the limit
+        Assert.False(rates.Check("calls", 1, At(19.9)).Allowed);     // back at the limit since t = 10, not yet for 10 s
+
+        // From t = 20 a burst may start again.
+        Assert.True(rates.Check("calls", 5, At(20.5)).Allowed); // 1 + 5 = 6, up to the ceiling
+        Assert.True(rates.Check("calls", 1, At(22)).Allowed);   // the unit of t = 11 left; 5 + 1, 1.5 s into the burst
+    }
+
+    /// <summary>
+    /// A tenant hitting without pause, 10 a second for an hour, against a soft 100 a minute (ceiling 200, bursts of
+    /// 10 s). Each burst is followed by the window draining back to the limit and a whole window at it, so over the hour
+    /// the tenant gets little more than its limit (108 a minute), where a burst started again as soon as the window had
+    /// drained let through 175; and never less than its limit.
+    /// </summary>
+    [Fact]
+    public void A_tenant_that_never_pauses_gets_little_more_than_a_soft_window_s_limit_over_time()
+    {
+        var rates = new RateBook([QuotaDefinition.SlidingWindow(
+            "calls", QuotaLimit.Soft(100, 200, TimeSpan.FromSeconds(10), TimeSpan.Zero), TimeSpan.FromMinutes(1), buckets: 60)]);
+
+        const int Minutes = 60;
+        var admitted = 0;
+        for (var tenth = 0; tenth < Minutes * 600; tenth++)
+        {
+            admitted += rates.Check("calls", 1, At(tenth / 10.0)).Allowed ? 1 : 0;
+        }
+
+        Assert.InRange(admitted / (double)Minutes, 100, 120);
+    }
+
+    /// <summary>A clock set back 50 s while a soft window is in its burst: the burst keeps its age and ends 5 s after it began.</summary>
+    [Fact]
+    public void A_soft_window_s_burst_keeps_its_age_when_the_clock_is_set_back()
+    {
+        var rates = new RateBook([QuotaDefinition.SlidingWindow(
+            "calls", QuotaLimit.Soft(4, 100, TimeSpan.FromSeconds(5), TimeSpan.Zero), TimeSpan.FromSeconds(10), buckets: 10)]);
+
+        Assert.True(rates.Check("calls", 5, At(100)).Allowed); // above the limit: the burst starts
+        Assert.True(rates.Check("calls", 1, At(103)).Allowed);
+        Assert.True(rates.Check("calls", 1, At(53)).Allowed);   // set back 50 s, 3 s into the burst
+        Assert.Equal(ReasonCodes.SoftBurstExpired, rates.Check("calls", 1, At(55.5)).ReasonCode);
+    }
 }
