@@ -6,7 +6,7 @@ public enum QuotaKind
     /// <summary>Concurrency: acquired under a lease, released or expired.</summary>
     Gauge,
 
-    /// <summary>Units per window (sliding window or token bucket); in memory only.</summary>
+    /// <summary>Units per window (sliding window or token bucket); in memory, stored only when the tenant leaves memory gracefully.</summary>
     Rate,
 
     /// <summary>Cumulative per calendar day, week or month; reset exactly at the boundary.</summary>

@@ -1,6 +1,9 @@
 namespace Quotas.Core.Tenants;
 
-/// <summary>One tenant's rate quotas. In memory only: a reactivated tenant starts with empty windows and full buckets.</summary>
+/// <summary>
+/// One tenant's rate quotas. In memory: a tenant leaving memory gracefully hands what they count to its next activation
+/// (<see cref="SaveCounts"/>, <see cref="RestoreCounts"/>); after a crash it starts with empty windows and full buckets.
+/// </summary>
 /// <remarks>Limiters are created on first use, so an idle quota costs one array slot. Soft limits apply to sliding windows
 /// (see <see cref="QuotaLimit"/>); a token bucket's burst is its own burst mechanism and its limit must be hard.</remarks>
 public sealed class RateBook
@@ -40,10 +43,8 @@ public sealed class RateBook
 
     /// <summary>
     /// Takes over what <paramref name="previous"/> counted, for quotas that keep their name and the shape of their
-    /// window, so that changing a limit does not hand the tenant a fresh window. A sliding window keeps its counts when
-    /// its length and bucket count stay (a new limit applies to the same counts); a token bucket only when nothing about
-    /// it changed, since its tokens are measured against its burst. Anything else starts empty, as after a restart.
-    /// The peak of the <c>requests</c> quota is kept.
+    /// window (see <see cref="KeepsCounts"/>), so that changing a limit does not hand the tenant a fresh window.
+    /// Anything else starts empty, as after a crash. The peak of the <c>requests</c> quota is kept.
     /// </summary>
     public void CarryOver(RateBook previous)
     {
@@ -57,14 +58,10 @@ public sealed class RateBook
                 continue;
             }
 
-            var (before, limiter) = (previous._slots[index].Definition, previous._slots[index].Limiter);
-            var sameShape = before.Algorithm == next.Algorithm && before.Window == next.Window && !next.Limit.IsUnlimited;
-            _slots[i].Limiter = limiter switch
+            if (previous._slots[index].Limiter is { } limiter && KeepsCounts(previous._slots[index].Definition, next))
             {
-                SlidingWindowCounter when sameShape && before.Buckets == next.Buckets => limiter,
-                TokenBucket when sameShape && before.Limit.Limit == next.Limit.Limit && before.Burst == next.Burst => limiter,
-                _ => _slots[i].Limiter,
-            };
+                _slots[i].Limiter = limiter;
+            }
         }
 
         if (_requestsIndex >= 0 && previous._peak is not null)
@@ -72,6 +69,61 @@ public sealed class RateBook
             _peak = previous._peak;
         }
     }
+
+    /// <summary>What each quota counts, for the tenant's next activation (see <see cref="RateCountsSnapshot"/>); null when none counts anything.</summary>
+    public List<RateCountsSnapshot>? SaveCounts(DateTimeOffset now)
+    {
+        List<RateCountsSnapshot>? saved = null;
+        foreach (var slot in _slots)
+        {
+            var counts = slot.Limiter switch
+            {
+                SlidingWindowCounter window => window.Save(slot.Definition, now),
+                TokenBucket bucket => bucket.Save(slot.Definition, now),
+                _ => null,
+            };
+            if (counts is not null)
+            {
+                (saved ??= []).Add(counts);
+            }
+        }
+
+        return saved;
+    }
+
+    /// <summary>
+    /// Counts on from what an earlier activation saved (<see cref="SaveCounts"/>), for the quotas that kept their name
+    /// and shape since, by the rules of <see cref="CarryOver"/>; counts that do not fit are dropped (the quota starts empty).
+    /// </summary>
+    public void RestoreCounts(IEnumerable<RateCountsSnapshot> saved)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        foreach (var counts in saved)
+        {
+            var index = counts?.Quota is { } before ? IndexOf(before.Name) : -1;
+            if (index < 0 || !KeepsCounts(counts!.Quota, _slots[index].Definition))
+            {
+                continue;
+            }
+
+            var next = _slots[index].Definition;
+            object? restored = next.Algorithm == RateAlgorithm.TokenBucket
+                ? TokenBucket.Restore(next.Limit.Limit, next.Window, next.Burst, counts)
+                : SlidingWindowCounter.Restore(next.Window, next.Buckets, counts);
+            _slots[index].Limiter = restored ?? _slots[index].Limiter;
+        }
+    }
+
+    /// <summary>
+    /// Whether what a quota counted under <paramref name="before"/> still counts under <paramref name="next"/> (same
+    /// name assumed): a sliding window keeps its counts when its length and bucket count stay (a new limit applies to the
+    /// same counts); a token bucket only when nothing about it changed, since its tokens are measured against its burst.
+    /// </summary>
+    private static bool KeepsCounts(QuotaDefinition before, QuotaDefinition next) =>
+        before.Algorithm == next.Algorithm && before.Window == next.Window && !next.Limit.IsUnlimited
+        && (next.Algorithm == RateAlgorithm.TokenBucket
+            ? before.Limit.Limit == next.Limit.Limit && before.Burst == next.Burst
+            : before.Buckets == next.Buckets);
 
     public IReadOnlyList<QuotaDefinition> Quotas => _quotas;
 
@@ -94,8 +146,8 @@ public sealed class RateBook
 
     /// <summary>
     /// How long the book still counts anything (the longest a window holds its last unit, or a bucket takes to be
-    /// full again); zero when nothing is counted. Windows live in memory only: until then, a tenant whose activation
-    /// went would start them empty, handing out its limit again.
+    /// full again); zero when nothing is counted. Windows live in memory: until then, a tenant whose activation went
+    /// without handing them over (a crash, a failed write) would start them empty, handing out its limit again.
     /// </summary>
     public TimeSpan CountingFor(DateTimeOffset now)
     {

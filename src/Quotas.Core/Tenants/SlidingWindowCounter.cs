@@ -135,6 +135,68 @@ public sealed class SlidingWindowCounter
         return _total == 0 ? TimeSpan.Zero : Until(Math.Min(_lastAdded, _head) + _buckets, now);
     }
 
+    /// <summary>What the window counts, to hand over to the tenant's next activation; null when it holds nothing that matters.</summary>
+    internal RateCountsSnapshot? Save(QuotaDefinition quota, DateTimeOffset now)
+    {
+        Advance(now.UtcTicks);
+        if (_total == 0 && OverSinceTicks == 0 && BurstsResumeAtTicks <= now.UtcTicks)
+        {
+            return null;
+        }
+
+        var counts = Counts;
+        var buckets = new long[counts.Length];
+        for (var i = 0; i < buckets.Length; i++)
+        {
+            buckets[i] = counts[(_headSlot + 1 + i) % buckets.Length];
+        }
+
+        return new RateCountsSnapshot(quota, _head, buckets, TimeOf(OverSinceTicks), TimeOf(BurstsResumeAtTicks));
+    }
+
+    /// <summary>
+    /// A window of this shape counting what <paramref name="saved"/> did (see <see cref="Save"/>); null when the saved
+    /// counts do not fit it or cannot have been counted (negative, or more than any limit admits).
+    /// </summary>
+    internal static SlidingWindowCounter? Restore(TimeSpan window, int buckets, RateCountsSnapshot saved)
+    {
+        var counter = new SlidingWindowCounter(window, buckets);
+        if (saved.Head is not { } head || saved.Buckets is not { } counts || counts.Length != buckets
+            || head < 0 || head >= (long.MaxValue / counter._bucketTicks) - 1)
+        {
+            return null;
+        }
+
+        long total = 0;
+        foreach (var count in counts)
+        {
+            if (count < 0 || count > QuotaLimit.MaxValue - total)
+            {
+                return null;
+            }
+
+            total += count;
+        }
+
+        // Oldest first from slot 0, so the newest (the head) sits in the last slot.
+        counts.CopyTo(counter.Counts);
+        counter._headSlot = buckets - 1;
+        counter._head = head;
+        counter._nextBucketTicks = (head + 1) * counter._bucketTicks;
+        counter._total = total;
+        counter._lastAdded = head;
+        if (total > 0)
+        {
+            counter.FindOldest();
+        }
+
+        counter.OverSinceTicks = saved.OverSince?.UtcTicks ?? 0;
+        counter.BurstsResumeAtTicks = saved.BurstsResumeAt?.UtcTicks ?? 0;
+        return counter;
+    }
+
+    private static DateTimeOffset? TimeOf(long ticks) => ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+
     private TimeSpan Until(long bucket, DateTimeOffset now) => TimeSpan.FromTicks(Math.Max(0, (bucket * _bucketTicks) - now.UtcTicks));
 
     private void Advance(long nowTicks)

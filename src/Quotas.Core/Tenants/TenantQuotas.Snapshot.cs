@@ -110,8 +110,8 @@ public sealed partial class TenantQuotas
 
     /// <summary>
     /// The key under which a slot's crossed thresholds are stored: its kind and quota name, for the gauges and reported
-    /// gauges, whose usage is stored with them; none for a rate, whose window starts empty after a restart and so
-    /// re-arms its thresholds by itself, or a budget, which needs no bits (<see cref="UtilizationAlerts.ObserveChange"/>).
+    /// gauges, whose usage is stored with them; none for a rate, whose window starts empty after a crash and so
+    /// re-arms its thresholds by itself (counts handed over mark theirs, see <see cref="TakeOverRates"/>), or a budget, which needs no bits (<see cref="UtilizationAlerts.ObserveChange"/>).
     /// </summary>
     private string? StoredAlertKey(int slot)
     {
@@ -134,8 +134,33 @@ public sealed partial class TenantQuotas
         }
     }
 
+    /// <summary>
+    /// <see cref="ToSnapshot"/> with what the rate quotas count (<see cref="TenantSnapshot.RateCounts"/>), for a tenant
+    /// leaving memory gracefully: its next activation counts on from it (<see cref="TakeOverRates"/>).
+    /// </summary>
+    public TenantSnapshot HandOverSnapshot(DateTimeOffset now)
+    {
+        var snapshot = ToSnapshot();
+        snapshot.RateCounts = Rates.SaveCounts(now);
+        return snapshot;
+    }
+
+    /// <summary>
+    /// Counts on from what the previous activation's rate quotas counted when it left memory (see
+    /// <see cref="HandOverSnapshot"/>), for the quotas that kept their name and shape. The thresholds those counts reach
+    /// now are taken as crossed: the previous activation reported them.
+    /// </summary>
+    public void TakeOverRates(IReadOnlyList<RateCountsSnapshot> counts, DateTimeOffset now)
+    {
+        Rates.RestoreCounts(counts);
+        for (var i = 0; i < Rates.Quotas.Count; i++)
+        {
+            _alerts.MarkReached(_firstRateSlot + i, Rates.Current(i, now), Rates.LimitOf(i));
+        }
+    }
+
     /// <summary>Rebuilds a tenant from <see cref="ToSnapshot"/>. State for quotas no longer configured is dropped; rate windows
-    /// start empty (with their thresholds' alert states).</summary>
+    /// start empty (with their thresholds' alert states): only an activation takes over handed-over counts (<see cref="TakeOverRates"/>).</summary>
     public static TenantQuotas FromSnapshot(TenantSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);

@@ -1,7 +1,7 @@
 namespace Quotas.Core.Tenants;
 
 /// <summary>What a tenant persists (System.Text.Json): configuration, leases, budgets, idempotency records and the alert
-/// feed. Rate windows and which thresholds are crossed are in memory only.</summary>
+/// feed. Rate windows are in memory, and stored only when the tenant leaves memory gracefully (<see cref="RateCounts"/>).</summary>
 public sealed class TenantSnapshot
 {
     public const int CurrentVersion = 1;
@@ -59,6 +59,13 @@ public sealed class TenantSnapshot
 
     /// <summary>The pricing plans by the month they apply from (<see cref="Billing.PricingHistory"/>); null while none was set.</summary>
     public List<Billing.PlanPeriod>? PricingPlans { get; set; }
+
+    /// <summary>
+    /// What the rate quotas counted when the tenant last left memory gracefully, for its next activation to count on
+    /// from; null in every other write (and in rows of earlier releases), so a crash after that activation starts from
+    /// these counts, which age out by the clock, or from empty windows.
+    /// </summary>
+    public List<RateCountsSnapshot>? RateCounts { get; set; }
 }
 
 /// <summary>The last delivery counted from a child's life; <see cref="ChildDeliveries.Ended"/> with the time once it ended.</summary>

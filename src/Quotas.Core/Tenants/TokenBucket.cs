@@ -62,6 +62,31 @@ public sealed class TokenBucket
         return TicksFor(_capacity - _scaled);
     }
 
+    /// <summary>The bucket's tokens, to hand over to the tenant's next activation; null when it is full (a new one starts full).</summary>
+    internal RateCountsSnapshot? Save(QuotaDefinition quota, DateTimeOffset now)
+    {
+        Refill(now.UtcTicks);
+        return _scaled >= _capacity ? null : new RateCountsSnapshot(quota, Tokens: _scaled, At: new DateTimeOffset(_lastTicks, TimeSpan.Zero));
+    }
+
+    /// <summary>A bucket of this shape holding what <paramref name="saved"/> held (see <see cref="Save"/>); null when that cannot fit it.</summary>
+    internal static TokenBucket? Restore(long ratePerWindow, TimeSpan window, long burst, RateCountsSnapshot saved)
+    {
+        if (saved.Tokens is not { } scaled || saved.At is not { } at)
+        {
+            return null;
+        }
+
+        var bucket = new TokenBucket(ratePerWindow, window, burst, at);
+        if (scaled < 0 || scaled > bucket._capacity)
+        {
+            return null;
+        }
+
+        bucket._scaled = scaled;
+        return bucket;
+    }
+
     private TimeSpan TicksFor(long missing) => TimeSpan.FromTicks(Ticks.CeilingDivide(missing, _rate));
 
     private void Refill(long nowTicks)

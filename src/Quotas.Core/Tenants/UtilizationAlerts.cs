@@ -85,6 +85,24 @@ internal sealed class UtilizationAlerts
     }
 
     /// <summary>
+    /// Takes the thresholds <paramref name="usage"/> reaches as crossed, raising nothing: for usage an earlier activation
+    /// counted, and reported, before it handed it over.
+    /// </summary>
+    public void MarkReached(int slot, long usage, long limit)
+    {
+        var mask = 0;
+        for (var i = 0; limit > 0 && i < _thresholds.Length; i++)
+        {
+            mask |= Reaches(usage, i, limit) ? 1 << i : 0;
+        }
+
+        if (mask != 0 || _crossed is not null)
+        {
+            (_crossed ??= new byte[_slots])[slot] = (byte)mask;
+        }
+    }
+
+    /// <summary>
     /// For usage that only grows (a budget within its period), on a change from <paramref name="usageBefore"/> of
     /// <paramref name="limitBefore"/> to <paramref name="usageAfter"/> of <paramref name="limitAfter"/> (a record, or a
     /// changed limit): alerts for each threshold reached after and not before. Each crossing is one change, so it needs

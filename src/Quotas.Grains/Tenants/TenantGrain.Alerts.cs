@@ -5,26 +5,56 @@ namespace Quotas.Grains.Tenants;
 
 public sealed partial class TenantGrain
 {
-    /// <summary>A tenant leaving memory (moved, shut down, collected) stores the alerts of its last second first.</summary>
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => StoreNewAlertsAsync();
-
     /// <summary>
-    /// Stores alerts that calls writing nothing raised (a rate hit crossing a threshold), so that they outlive the
-    /// activation: from the timer, at most one write a second, and only when an alert came since the last write. A
-    /// write of its own, unlike <see cref="CommitAsync"/>: memory holds nothing here that storage refused (only alerts
-    /// not yet stored), so a failure puts back the stored snapshot alone and keeps the rate windows, and the next tick
-    /// tries again.
+    /// A tenant leaving memory (moved, shut down, collected) stores the alerts of its last second and what its rate
+    /// quotas count, so that its next activation counts on from them rather than hand out its limits again (a rolling
+    /// restart would otherwise reset every tenant's windows). A tenant whose state storage refused
+    /// (<see cref="DeactivationReasonCode.InconsistentState"/>) writes nothing: its memory is not what storage holds.
     /// </summary>
-    private async Task StoreNewAlertsAsync()
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        reason.Code == DeactivationReasonCode.InconsistentState ? Task.CompletedTask : HandOverAsync();
+
+    /// <summary>The write of <see cref="OnDeactivateAsync"/>: none when there are no new alerts and nothing counts.</summary>
+    private async Task HandOverAsync()
     {
-        var stored = state.State.Snapshot?.Alerts is { Count: > 0 } alerts ? alerts[^1].Sequence : 0;
-        if (_tenant is not { } tenant || tenant.Alerts.LastSequence == stored)
+        if (_tenant is not { } tenant || state.State.Snapshot is null)
         {
             return;
         }
 
+        var snapshot = tenant.HandOverSnapshot(time.GetUtcNow());
+        if (snapshot.RateCounts is null && !HasNewAlerts(tenant))
+        {
+            return;
+        }
+
+        await WriteKeepingMemoryAsync(snapshot, "its rate counts and latest alerts; its next activation starts with empty rate windows");
+    }
+
+    /// <summary>
+    /// Stores alerts that calls writing nothing raised (a rate hit crossing a threshold), so that they outlive the
+    /// activation: from the timer, at most one write a second, and only when an alert came since the last write.
+    /// </summary>
+    private async Task StoreNewAlertsAsync()
+    {
+        if (_tenant is { } tenant && HasNewAlerts(tenant))
+        {
+            await WriteKeepingMemoryAsync(tenant.ToSnapshot(), "its latest alerts; it keeps them and tries again in a second");
+        }
+    }
+
+    private bool HasNewAlerts(Core.Tenants.TenantQuotas tenant) =>
+        tenant.Alerts.LastSequence != (state.State.Snapshot?.Alerts is { Count: > 0 } alerts ? alerts[^1].Sequence : 0);
+
+    /// <summary>
+    /// A write of its own, unlike <see cref="CommitAsync"/>: memory holds nothing here that storage refused (only alerts
+    /// not yet stored, and rate counts), so a failure puts back the stored snapshot alone, keeps memory as it is, and is
+    /// logged rather than thrown.
+    /// </summary>
+    private async Task WriteKeepingMemoryAsync(Core.Tenants.TenantSnapshot snapshot, string what)
+    {
         var previous = state.State.Snapshot;
-        state.State.Snapshot = tenant.ToSnapshot();
+        state.State.Snapshot = snapshot;
         try
         {
             await state.WriteStateAsync();
@@ -32,10 +62,10 @@ public sealed partial class TenantGrain
         catch (Exception exception)
         {
             state.State.Snapshot = previous;
-            LogAlertsNotStored(logger, exception, Id);
+            LogNotStored(logger, exception, Id, what);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} could not store its latest alerts; it keeps them and tries again in a second")]
-    private static partial void LogAlertsNotStored(ILogger logger, Exception exception, string tenantId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId} could not store {What}")]
+    private static partial void LogNotStored(ILogger logger, Exception exception, string tenantId, string what);
 }

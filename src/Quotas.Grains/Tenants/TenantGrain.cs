@@ -41,6 +41,11 @@ public sealed partial class TenantGrain(
         if (state.State.Snapshot is { } snapshot)
         {
             _tenant = Restore(snapshot);
+            if (snapshot.RateCounts is { } counts)
+            {
+                _tenant.TakeOverRates(counts, time.GetUtcNow());
+            }
+
             await ExpireLeasesAsync();
             try
             {
@@ -72,8 +77,8 @@ public sealed partial class TenantGrain(
     /// <summary>One timer for the periodic work, so that an active tenant costs one turn a second, not one per task.</summary>
     private async Task EverySecondAsync()
     {
-        // Rate windows live in memory only: idle collection must not take them (and hand the tenant its limit again)
-        // while they still count. Renewed each second, so a window counted since the last tick is covered a second late.
+        // Rate windows live in memory: idle collection hands them over, but a failed write would lose them (and hand the
+        // tenant its limit again), so it waits while they still count. Renewed each second, so a window counted since the last tick is covered a second late.
         if (_tenant is { } counting)
         {
             DelayDeactivation(counting.Rates.CountingFor(time.GetUtcNow()));

@@ -536,15 +536,17 @@ public sealed class TenantGrainTests
 
         Assert.Equal(1, writes);
 
-        // Deactivated (as a move to another silo would) and activated again: the alert is still there; the rate window
-        // starts empty. (Idle collection waits for the window to empty.)
+        // Deactivated (as a move to another silo would) and activated again: the alert is still there, and the rate
+        // window counts on from its 8 hits without reporting 80 % again.
         await cluster.PrimarySilo.Silo.DeactivateAsync(GrainId.Create(TenantGrain.GrainTypeName, "alerted"));
         Assert.Equal([seen], await tenant.GetAlerts(0));
-        await HitAllowedAsync(tenant, 8);
+        Assert.Equal(9, (await tenant.HitRate("api", 1)).Decision.Current);
+        Assert.Equal([seen], await tenant.GetAlerts(0));
 
-        // Crossing 80 % again in the new activation alerts again, numbered above what a poller saw.
+        // Crossing 95 % in the new activation alerts, numbered above what a poller saw.
+        await HitAllowedAsync(tenant, 1);
         var resumed = Assert.Single(await tenant.GetAlerts(seen.Sequence));
-        Assert.Equal(80, resumed.ThresholdPercent);
+        Assert.Equal(95, resumed.ThresholdPercent);
         Assert.True(resumed.Sequence > seen.Sequence);
     }
 

@@ -1,0 +1,135 @@
+using System.Text.Json;
+using Quotas.Core.Tenants;
+using static Quotas.Core.Tests.Tenants.Times;
+
+namespace Quotas.Core.Tests.Tenants;
+
+/// <summary>
+/// Rate counts a tenant hands to its next activation when it leaves memory gracefully (<see cref="RateCountsSnapshot"/>):
+/// the book that takes them over decides exactly as the book that saved them would have.
+/// </summary>
+public sealed class RateHandOverTests
+{
+    private static readonly QuotaDefinition s_window = QuotaDefinition.SlidingWindow(
+        "calls", QuotaLimit.Soft(8, 12, TimeSpan.FromSeconds(20), TimeSpan.Zero), TimeSpan.FromMinutes(1), buckets: 12);
+
+    private static readonly QuotaDefinition s_bucket = QuotaDefinition.TokenBucket("writes", 6, TimeSpan.FromMinutes(1), 4);
+
+    [Fact]
+    public void A_book_taking_over_saved_counts_decides_every_later_hit_as_the_saving_book_would()
+    {
+        var saving = new RateBook([s_window, s_bucket]);
+        var hits = new (double At, string Quota, long Cost)[]
+        {
+            (0, "calls", 3), (4, "calls", 4), (9, "calls", 3), (11, "writes", 3), (13, "writes", 1), (14, "calls", 1),
+        };
+        foreach (var (at, quota, cost) in hits)
+        {
+            saving.Check(quota, cost, At(at));
+        }
+
+        var taking = new RateBook([s_window, s_bucket]);
+        taking.RestoreCounts(RoundTrip(saving.SaveCounts(At(15))!));
+
+        // The same later hits, some refused (a spent burst, an empty bucket), give the same decisions on both.
+        var later = new (double At, string Quota, long Cost)[]
+        {
+            (15, "calls", 1), (15, "writes", 1), (30, "calls", 2), (31, "writes", 2), (58, "calls", 4), (61, "calls", 3),
+            (64.5, "calls", 1), (70, "writes", 4), (95, "calls", 5), (140, "calls", 9),
+        };
+        foreach (var (at, quota, cost) in later)
+        {
+            Assert.Equal(saving.Check(quota, cost, At(at)), taking.Check(quota, cost, At(at)));
+        }
+    }
+
+    [Fact]
+    public void Saved_counts_go_only_to_quotas_that_kept_their_name_and_shape()
+    {
+        var saving = new RateBook([s_window, s_bucket, QuotaDefinition.SlidingWindow("other", QuotaLimit.Hard(5), TimeSpan.FromMinutes(1))]);
+        saving.Check("calls", 8, At(0));
+        saving.Check("writes", 4, At(0));
+        saving.Check("other", 5, At(0));
+        var saved = RoundTrip(saving.SaveCounts(At(1))!);
+
+        // A new limit applies to the window's counts; another bucket count, a changed bucket, or an unlimited quota start afresh.
+        var taking = new RateBook([
+            s_window with { Limit = QuotaLimit.Hard(8) },
+            s_bucket with { Burst = 5 },
+            QuotaDefinition.SlidingWindow("other", QuotaLimit.Hard(5), TimeSpan.FromMinutes(1), buckets: 6),
+        ]);
+        taking.RestoreCounts(saved);
+
+        Assert.Equal(8, taking.Current(0, At(1)));
+        Assert.False(taking.Check("calls", 1, At(1)).Allowed);
+        Assert.Equal(0, taking.Current(1, At(1)));
+        Assert.Equal(0, taking.Current(2, At(1)));
+        Assert.True(taking.Check("other", 5, At(1)).Allowed);
+    }
+
+    [Fact]
+    public void Counts_that_cannot_have_been_counted_are_dropped_and_the_quota_starts_empty()
+    {
+        var head = At(0).UtcTicks / TimeSpan.FromSeconds(5).Ticks;
+        var taking = new RateBook([s_window, s_bucket]);
+        taking.RestoreCounts([
+            new RateCountsSnapshot(s_window, head, new long[11]),                                   // one bucket short
+            new RateCountsSnapshot(s_window, head, [.. new long[11], -1]),                          // negative
+            new RateCountsSnapshot(s_window, head, [.. new long[10], QuotaLimit.MaxValue, 1]),      // more than any limit admits
+            new RateCountsSnapshot(s_window, Buckets: new long[12]),                                // no head
+            new RateCountsSnapshot(s_bucket, Tokens: -1, At: At(0)),
+            new RateCountsSnapshot(s_bucket, Tokens: (4 * TimeSpan.FromMinutes(1).Ticks) + 1, At: At(0)), // above the burst
+            new RateCountsSnapshot(QuotaDefinition.SlidingWindow("unknown", QuotaLimit.Hard(1), TimeSpan.FromMinutes(1)), head, new long[10]),
+        ]);
+
+        Assert.Equal(0, taking.Current(0, At(0)));
+        Assert.Equal(0, taking.Current(1, At(0)));
+    }
+
+    [Fact]
+    public void Nothing_is_saved_when_nothing_counts()
+    {
+        var book = new RateBook([s_window, s_bucket]);
+        Assert.Null(book.SaveCounts(At(0)));
+        book.Check("calls", 3, At(0));
+        book.Check("writes", 1, At(0));
+        Assert.Equal(2, book.SaveCounts(At(1))!.Count);
+        Assert.Null(book.SaveCounts(At(120))); // the window emptied and the bucket refilled
+    }
+
+    /// <summary>A tenant that reported a threshold before it left does not report it again after it is taken over; the next one it does.</summary>
+    [Fact]
+    public void A_tenant_taking_over_its_counts_does_not_report_a_threshold_again()
+    {
+        var config = TenantConfig.Create("moved", Tier.Basic, QuotaDefinition.SlidingWindow("api", QuotaLimit.Hard(10), TimeSpan.FromHours(1)));
+        var leaving = new TenantQuotas(config);
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.True(leaving.CheckRate("api", 1, At(i)).Allowed);
+        }
+
+        var seen = Assert.Single(leaving.Alerts.After(0));
+        var snapshot = JsonSerializer.Deserialize<TenantSnapshot>(JsonSerializer.Serialize(leaving.HandOverSnapshot(At(10))))!;
+        var taking = TenantQuotas.FromSnapshot(snapshot);
+        taking.TakeOverRates(snapshot.RateCounts!, At(11));
+
+        var ninth = taking.CheckRate("api", 1, At(12));
+        Assert.Equal(9, ninth.Current);
+        Assert.Empty(taking.Alerts.After(seen.Sequence));
+        Assert.True(taking.CheckRate("api", 1, At(13)).Allowed);
+        Assert.Equal(95, Assert.Single(taking.Alerts.After(seen.Sequence)).ThresholdPercent);
+        Assert.False(taking.CheckRate("api", 1, At(14)).Allowed);
+    }
+
+    [Fact]
+    public void Only_a_hand_over_stores_rate_counts()
+    {
+        var tenant = new TenantQuotas(TenantConfig.Create("kept", Tier.Basic, s_window));
+        tenant.CheckRate("calls", 2, At(0));
+        Assert.Null(tenant.ToSnapshot().RateCounts);
+        Assert.NotNull(tenant.HandOverSnapshot(At(1)).RateCounts);
+    }
+
+    private static List<RateCountsSnapshot> RoundTrip(List<RateCountsSnapshot> counts) =>
+        JsonSerializer.Deserialize<List<RateCountsSnapshot>>(JsonSerializer.Serialize(counts))!;
+}
