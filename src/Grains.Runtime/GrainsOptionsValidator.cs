@@ -16,6 +16,11 @@ internal sealed class GrainsOptionsValidator : IValidateOptions<GrainsOptions>
         RequirePositive(failures, options.CollectionAge, nameof(options.CollectionAge));
         RequirePositive(failures, options.CollectionQuantum, nameof(options.CollectionQuantum));
         RequirePositive(failures, options.DeactivationTimeout, nameof(options.DeactivationTimeout));
+        if (options.MaxQueuedCallsPerActivation < 0)
+        {
+            failures.Add($"Grains:MaxQueuedCallsPerActivation must be 0 (no bound) or more, e.g. 10000; it is {options.MaxQueuedCallsPerActivation}.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

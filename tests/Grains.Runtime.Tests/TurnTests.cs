@@ -94,6 +94,30 @@ public sealed class TurnTests
         await inTurn;
     }
 
+    /// <summary>
+    /// A busy grain keeps at most <see cref="GrainsOptions.MaxQueuedCallsPerActivation"/> calls waiting: one more fails
+    /// at once and is not run; a call that may interleave still gets through; the ones that waited run.
+    /// </summary>
+    [Fact]
+    public async Task A_busy_grain_refuses_a_call_beyond_its_queue_at_once_and_runs_the_ones_that_waited()
+    {
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe(), grains: options => options.MaxQueuedCallsPerActivation = 3);
+        var grain = cluster.GrainFactory.GetGrain<ITurnGrain>("busy");
+        await grain.Report(); // activated: calls that come while it activates wait for it, whatever their number
+
+        // The first call runs until released; the executor admits the others in the order they came: three wait, the fourth finds no room.
+        var running = grain.WaitForRelease();
+        var waiting = Enumerable.Range(0, 3).Select(_ => grain.Work()).ToList();
+        var refused = await Assert.ThrowsAsync<GrainOverloadedException>(() => grain.Work());
+        Assert.Contains("3 calls waiting", refused.Message);
+
+        await grain.Release();
+        Assert.Equal(1, await running);
+        Assert.Equal([2, 3, 4], (await Task.WhenAll(waiting)).Order());
+        Assert.Equal(5, await grain.Work());
+        Assert.Equal(5, (await grain.Report()).Calls);
+    }
+
     [Fact]
     public async Task Activation_is_quiet_once_no_call_runs_or_waits()
     {

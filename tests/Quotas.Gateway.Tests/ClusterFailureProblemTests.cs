@@ -13,6 +13,7 @@ public sealed class ClusterFailureProblemTests
     {
         { new UnknownGrainMethodException("This silo has no method 1234ABCD on Quotas.Contracts.ITenantGrain."), 503, "another release" },
         { new SiloUnavailableException("No silo is active."), 503, "could not serve the request now" },
+        { new GrainOverloadedException("Grain tenant/acme has 10000 calls waiting."), 503, "more requests for this resource waiting than it queues" },
         { new GrainCallTimeoutException("The call did not complete within 00:00:30."), 504, "did not answer in time" },
         { new InvalidOperationException("A bug."), 500, "the trace id identifies the failure" },
     };
@@ -68,6 +69,22 @@ public sealed class ClusterFailureProblemTests
 
         Assert.Equal(status, context.Response.StatusCode);
         Assert.Equal(retryAfter, context.Response.Headers.RetryAfter.FirstOrDefault());
+    }
+
+    /// <summary>An overloaded grain refuses calls by the thousand; the silo logs its queue filling, the gateway each refusal at most as a 503.</summary>
+    [Fact]
+    public async Task An_overloaded_grain_s_refusal_says_when_to_retry_without_an_error_log()
+    {
+        using var logs = new InMemoryLoggerProvider(LogLevel.Warning);
+        var (handler, written) = Handler(logs);
+        var context = new DefaultHttpContext();
+
+        Assert.True(await handler.TryHandleAsync(context, new GrainOverloadedException("Grain tenant/acme has 10000 calls waiting."), CancellationToken.None));
+
+        Assert.Equal(503, context.Response.StatusCode);
+        Assert.Equal("1", context.Response.Headers.RetryAfter.FirstOrDefault());
+        Assert.Equal("overloaded", Assert.Single(written.Problems).Extensions["code"]);
+        Assert.Empty(logs.Entries);
     }
 
     [Fact]

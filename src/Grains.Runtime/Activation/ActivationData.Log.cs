@@ -27,4 +27,10 @@ internal sealed partial class ActivationData
 
     [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Call {Method} to grain {GrainId} was not run: its caller's deadline passed while it waited")]
     private static partial void LogCallNotRun(ILogger logger, string method, GrainId grainId);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Grain {GrainId} has {Waiting} calls waiting, the most it queues (Grains:MaxQueuedCallsPerActivation): it refuses calls while it has that many")]
+    private static partial void LogShedding(ILogger logger, GrainId grainId, int waiting);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Information, Message = "Grain {GrainId} has worked half its queue off, after refusing {Refused} calls")]
+    private static partial void LogSheddingEnded(ILogger logger, GrainId grainId, long refused);
 }

@@ -24,6 +24,9 @@ internal sealed partial class ActivationData : IGrainContext
     // Executor.
     private readonly Queue<GrainCall> _parked = new();
     private int _parkedInterleavable;
+
+    // Executor: calls refused since the parked queue last filled up (see Shed); logged when it fills and when it drains.
+    private long _shedCalls;
     private int _running;
     private DeactivationReason? _deactivationRequest;
     private Grain? _grain;
@@ -214,10 +217,34 @@ internal sealed partial class ActivationData : IGrainContext
                 _running++;
                 RunCall(call);
                 break;
+            case ActivationState.Valid when _deactivationRequest is null && QueueIsFull(call):
+                Shed(call);
+                break;
             default:
                 Park(call);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Executor: whether <paramref name="call"/> would wait behind as many calls as one activation queues
+    /// (<see cref="GrainsOptions.MaxQueuedCallsPerActivation"/>). Only a valid activation refuses (calls that arrive
+    /// while it activates or deactivates wait for it, as they always did), and never a tick of its own timers.
+    /// </summary>
+    private bool QueueIsFull(GrainCall call) =>
+        _shared.Options.MaxQueuedCallsPerActivation is > 0 and var max && _parked.Count >= max && call is not TimerTickCall;
+
+    /// <summary>Executor: refuses a call the queue has no room for; it runs nowhere, and its caller may retry.</summary>
+    private void Shed(GrainCall call)
+    {
+        if (_shedCalls++ == 0)
+        {
+            LogShedding(_shared.Logger, GrainId, _parked.Count);
+        }
+
+        call.Fail(new GrainOverloadedException(
+            $"Grain {GrainId} has {_parked.Count} calls waiting, the most one activation queues (Grains:MaxQueuedCallsPerActivation), " +
+            $"so the call {call.Method.DisplayName} was not run; retry after a moment, or spread the load over more grains."));
     }
 
     /// <summary>Executor: starts the grain method and finishes the call when it completes.</summary>
@@ -393,6 +420,12 @@ internal sealed partial class ActivationData : IGrainContext
                     _parked.Enqueue(call);
                 }
             }
+        }
+
+        if (_shedCalls > 0 && _parked.Count <= _shared.Options.MaxQueuedCallsPerActivation / 2)
+        {
+            LogSheddingEnded(_shared.Logger, GrainId, _shedCalls);
+            _shedCalls = 0;
         }
     }
 

@@ -20,7 +20,8 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var problem = Map(context, exception);
-        if (problem.Status >= StatusCodes.Status500InternalServerError)
+        // Refusals of an overloaded grain come in floods; the silo logs when its queue fills and when it drains.
+        if (problem.Status >= StatusCodes.Status500InternalServerError && exception is not GrainOverloadedException)
         {
             LogServerError(logger, exception, context.Request.Method, context.Request.Path, problem.Status ?? 500, problem.Extensions["traceId"]);
         }
@@ -52,6 +53,9 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
         GrainStateSerializationException => Problem.Details(context, 500, ProblemTypes.Internal, "Internal error",
             "Stored state this request needs cannot be read, and retrying will not change that: an operator must repair or remove it (the trace id identifies the failure in the logs).",
             "state_unreadable"),
+        // The grain had as many calls waiting as it queues and ran nothing: a retry after a moment may find room.
+        GrainOverloadedException => Problem.Details(context, 503, ProblemTypes.Unavailable, "Unavailable",
+            "The cluster has more requests for this resource waiting than it queues; retry after the Retry-After delay.", "overloaded"),
         GrainConnectionLostException or SiloUnavailableException or GrainStorageException => Problem.Details(context, 503, ProblemTypes.Unavailable,
             "Unavailable", "The cluster could not serve the request now; retry after the Retry-After delay.", "unavailable"),
         _ => Problem.Details(context, 500, ProblemTypes.Internal, "Internal error", "The server failed; the trace id identifies the failure in the logs.", "internal"),
