@@ -6,8 +6,8 @@ namespace Quotas.Contracts;
 /// <summary>
 /// One tenant, keyed by tenant id: its configuration, leases, rate windows and budgets. Admission checks are answered
 /// from memory; a granted lease, a recorded usage event and every configuration change are persisted before the call
-/// returns. Rate windows live in memory; a tenant leaving memory gracefully (a move, a shutdown) stores them for its
-/// next activation, and a crash loses them.
+/// returns. Rate windows live in memory; a tenant leaving memory gracefully (its silo shut down, idle collection) stores
+/// them for its next activation, and a crash or a move to a silo that joined loses them.
 /// </summary>
 public interface ITenantGrain : IGrainWithStringKey
 {

@@ -61,6 +61,7 @@ public sealed class RateBook
             if (previous._slots[index].Limiter is { } limiter && KeepsCounts(previous._slots[index].Definition, next))
             {
                 _slots[i].Limiter = limiter;
+                NoteLimit(limiter, previous._slots[index].Definition, next);
             }
         }
 
@@ -110,7 +111,20 @@ public sealed class RateBook
             object? restored = next.Algorithm == RateAlgorithm.TokenBucket
                 ? TokenBucket.Restore(next.Limit.Limit, next.Window, next.Burst, counts)
                 : SlidingWindowCounter.Restore(next.Window, next.Buckets, counts);
-            _slots[index].Limiter = restored ?? _slots[index].Limiter;
+            if (restored is not null)
+            {
+                _slots[index].Limiter = restored;
+                NoteLimit(restored, counts.Quota, next);
+            }
+        }
+    }
+
+    /// <summary>A window that keeps its counts under another limit drops the soft-limit wait worked out against the old one.</summary>
+    private static void NoteLimit(object limiter, QuotaDefinition before, QuotaDefinition next)
+    {
+        if (limiter is SlidingWindowCounter window && before.Limit != next.Limit)
+        {
+            window.LimitChanged();
         }
     }
 
@@ -287,6 +301,7 @@ public sealed class RateBook
         var window = (SlidingWindowCounter)(_slots[index].Limiter ??= new SlidingWindowCounter(definition.Window, definition.Buckets));
         var limit = definition.Limit;
         var current = window.Count(now);
+        window.RememberSoftState();
         var verdict = SoftLimitRule.Evaluate(limit, current, cost, ref window.OverSinceTicks, now.UtcTicks, window.BurstsResumeAtTicks);
         if (verdict == LimitVerdict.Admit)
         {
@@ -315,7 +330,8 @@ public sealed class RateBook
         return new RateDecision(false, reason, definition.Name, current, limit.Limit, SoftLimitRule.Remaining(limit, current), window.ResetAfter(now), retry);
     }
 
-    private static long LimitOf(QuotaDefinition definition) =>
+    /// <summary>The limit a quota's decisions report: a token bucket's burst, a window's limit.</summary>
+    internal static long LimitOf(QuotaDefinition definition) =>
         definition.Algorithm == RateAlgorithm.TokenBucket && !definition.Limit.IsUnlimited ? definition.Burst : definition.Limit.Limit;
 
     private struct Slot

@@ -1,7 +1,7 @@
 namespace Quotas.Core.Tenants;
 
 /// <summary>
-/// What one rate quota counted when its tenant left memory gracefully (a move, a shutdown, idle collection), with the
+/// What one rate quota counted when its tenant left memory gracefully (its silo shut down, idle collection), with the
 /// definition it counted under: the next activation counts on from it where the quota kept its name and shape (as a
 /// configuration change does, see <see cref="RateBook.CarryOver"/>), so that a rolling restart does not hand every
 /// tenant its limit again.

@@ -43,6 +43,10 @@ public sealed class SlidingWindowCounter
     /// </summary>
     internal long BurstsResumeAtTicks;
 
+    /// <summary>The soft-limit state before the hit being decided (see <see cref="RememberSoftState"/>), put back by <see cref="TakeBackLast"/>.</summary>
+    private long _overSinceBeforeLast;
+    private long _burstsResumeBeforeLast;
+
     public SlidingWindowCounter(TimeSpan window, int buckets)
     {
         _bucketTicks = window.Ticks / buckets;
@@ -73,9 +77,13 @@ public sealed class SlidingWindowCounter
         _lastAdded = _head;
     }
 
+    /// <summary>Notes the soft-limit state before a hit is decided, so that taking the hit back puts it back too.</summary>
+    internal void RememberSoftState() => (_overSinceBeforeLast, _burstsResumeBeforeLast) = (OverSinceTicks, BurstsResumeAtTicks);
+
     /// <summary>
     /// Takes back <paramref name="units"/> of the last <see cref="Add"/> (a hit that an ancestor refused, see
     /// <c>TenantQuotas.TakeBackRate</c>), from the bucket it went into; nothing once that bucket has left the window.
+    /// A burst the hit started, or the wait for the next one it set, is taken back with it: the hit never counted.
     /// </summary>
     public void TakeBackLast(long units, DateTimeOffset now)
     {
@@ -91,6 +99,7 @@ public sealed class SlidingWindowCounter
         var taken = Math.Min(units, counts[slot]);
         counts[slot] -= taken;
         _total -= taken;
+        (OverSinceTicks, BurstsResumeAtTicks) = (_overSinceBeforeLast, _burstsResumeBeforeLast);
 
         // The oldest counted bucket stays as it was: nothing was added since, so the last bucket added to is the
         // newest that counts anything, and the oldest only when it is the only one (emptied, nothing counts).
@@ -134,6 +143,13 @@ public sealed class SlidingWindowCounter
         Advance(now.UtcTicks);
         return _total == 0 ? TimeSpan.Zero : Until(Math.Min(_lastAdded, _head) + _buckets, now);
     }
+
+    /// <summary>
+    /// The quota's limit changed while the window keeps its counts: the wait for the next burst, worked out against
+    /// the old limit, no longer holds (a raised limit would otherwise refuse a burst the new one allows). A burst under
+    /// way goes on, and ends by the new limit.
+    /// </summary>
+    internal void LimitChanged() => BurstsResumeAtTicks = 0;
 
     /// <summary>What the window counts, to hand over to the tenant's next activation; null when it holds nothing that matters.</summary>
     internal RateCountsSnapshot? Save(QuotaDefinition quota, DateTimeOffset now)
@@ -184,7 +200,7 @@ public sealed class SlidingWindowCounter
         counter._head = head;
         counter._nextBucketTicks = (head + 1) * counter._bucketTicks;
         counter._total = total;
-        counter._lastAdded = head;
+        counter._lastAdded = head - (buckets - 1 - Math.Max(0, Array.FindLastIndex(counts, count => count > 0)));
         if (total > 0)
         {
             counter.FindOldest();

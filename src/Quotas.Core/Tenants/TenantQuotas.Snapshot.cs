@@ -148,14 +148,20 @@ public sealed partial class TenantQuotas
     /// <summary>
     /// Counts on from what the previous activation's rate quotas counted when it left memory (see
     /// <see cref="HandOverSnapshot"/>), for the quotas that kept their name and shape. The thresholds those counts reach
-    /// now are taken as crossed: the previous activation reported them.
+    /// now, under the limit they were counted under as well as the current one, are taken as crossed: the previous
+    /// activation reported them.
     /// </summary>
     public void TakeOverRates(IReadOnlyList<RateCountsSnapshot> counts, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(counts);
         Rates.RestoreCounts(counts);
-        for (var i = 0; i < Rates.Quotas.Count; i++)
+        foreach (var saved in counts)
         {
-            _alerts.MarkReached(_firstRateSlot + i, Rates.Current(i, now), Rates.LimitOf(i));
+            var index = saved?.Quota is { } quota ? Rates.IndexOf(quota.Name) : -1;
+            if (index >= 0)
+            {
+                _alerts.MarkReached(_firstRateSlot + index, Rates.Current(index, now), Rates.LimitOf(index), RateBook.LimitOf(saved!.Quota));
+            }
         }
     }
 

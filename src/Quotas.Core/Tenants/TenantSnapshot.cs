@@ -62,8 +62,8 @@ public sealed class TenantSnapshot
 
     /// <summary>
     /// What the rate quotas counted when the tenant last left memory gracefully, for its next activation to count on
-    /// from; null in every other write (and in rows of earlier releases), so a crash after that activation starts from
-    /// these counts, which age out by the clock, or from empty windows.
+    /// from; null in rows of earlier releases, and dropped by the next write of the tenant from memory. A crash before
+    /// that write starts the tenant from these counts again: hits that did happen, which age out by the clock.
     /// </summary>
     public List<RateCountsSnapshot>? RateCounts { get; set; }
 }

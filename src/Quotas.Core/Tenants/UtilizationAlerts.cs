@@ -85,15 +85,16 @@ internal sealed class UtilizationAlerts
     }
 
     /// <summary>
-    /// Takes the thresholds <paramref name="usage"/> reaches as crossed, raising nothing: for usage an earlier activation
-    /// counted, and reported, before it handed it over.
+    /// Takes the thresholds <paramref name="usage"/> reaches of <paramref name="limit"/> as crossed, raising nothing,
+    /// where it also reached them of <paramref name="reportedUnder"/>: usage an earlier activation counted, and reported
+    /// under that limit, before it handed it over. A threshold reached only under the new limit stays to be reported.
     /// </summary>
-    public void MarkReached(int slot, long usage, long limit)
+    public void MarkReached(int slot, long usage, long limit, long reportedUnder)
     {
         var mask = 0;
-        for (var i = 0; limit > 0 && i < _thresholds.Length; i++)
+        for (var i = 0; limit > 0 && reportedUnder > 0 && i < _thresholds.Length; i++)
         {
-            mask |= Reaches(usage, i, limit) ? 1 << i : 0;
+            mask |= Reaches(usage, i, limit) && Reaches(usage, i, reportedUnder) ? 1 << i : 0;
         }
 
         if (mask != 0 || _crossed is not null)

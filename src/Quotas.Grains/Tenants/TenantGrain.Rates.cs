@@ -17,7 +17,8 @@ namespace Quotas.Grains.Tenants;
 /// tenants in between that cap nothing are not involved. The turn waits for that ancestor's answer (tenant timers
 /// queue behind it), so nothing else is counted between a hit and its take-back; no tenant waits on a descendant
 /// (changes are told without waiting), so the chain cannot deadlock. Rate windows stay in memory, as every tenant's
-/// do: an ancestor moved or shut down gracefully counts on from what it handed over, one that crashed from an empty window.
+/// do: an ancestor whose silo shut down gracefully counts on from what it handed over, one that crashed or moved to a
+/// silo that joined from an empty window.
 /// </remarks>
 public sealed partial class TenantGrain
 {

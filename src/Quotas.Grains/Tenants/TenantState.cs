@@ -2,7 +2,7 @@ using Quotas.Core.Tenants;
 
 namespace Quotas.Grains.Tenants;
 
-/// <summary>What a tenant persists: configuration, leases, budgets and idempotency records (no rate windows).</summary>
+/// <summary>What a tenant persists: configuration, leases, budgets and idempotency records (rate windows only as it leaves memory, see <see cref="TenantSnapshot.RateCounts"/>).</summary>
 public sealed class TenantState
 {
     /// <summary>Null until the tenant is created, and again after it is deleted.</summary>

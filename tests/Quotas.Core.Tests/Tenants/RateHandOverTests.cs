@@ -121,6 +121,28 @@ public sealed class RateHandOverTests
         Assert.False(taking.CheckRate("api", 1, At(14)).Allowed);
     }
 
+    /// <summary>
+    /// Thresholds 50 and 80 %: 12 hits were 60 % of the old limit of 20 (50 % reported), and are 86 % of the new one
+    /// of 14. Only 50 % is taken as reported; 80 %, reached under the new limit alone, is reported at the next hit.
+    /// </summary>
+    [Fact]
+    public void A_threshold_the_counts_reach_only_under_a_changed_limit_is_still_reported()
+    {
+        var window = TimeSpan.FromHours(1);
+        var leaving = new TenantQuotas(TenantConfig.Create("moved", Tier.Basic, QuotaDefinition.SlidingWindow("api", QuotaLimit.Hard(20), window)) with { AlertThresholds = [50, 80] });
+        Assert.True(leaving.CheckRate("api", 12, At(0)).Allowed);
+        var seen = Assert.Single(leaving.Alerts.After(0));
+        Assert.Equal(50, seen.ThresholdPercent);
+
+        var snapshot = leaving.HandOverSnapshot(At(1));
+        snapshot.Config = snapshot.Config! with { Quotas = [QuotaDefinition.SlidingWindow("api", QuotaLimit.Hard(14), window)] };
+        var taking = TenantQuotas.FromSnapshot(snapshot);
+        taking.TakeOverRates(snapshot.RateCounts!, At(2));
+
+        Assert.Equal(13, taking.CheckRate("api", 1, At(3)).Current);
+        Assert.Equal([80], taking.Alerts.After(seen.Sequence).Select(alert => alert.ThresholdPercent));
+    }
+
     [Fact]
     public void Only_a_hand_over_stores_rate_counts()
     {

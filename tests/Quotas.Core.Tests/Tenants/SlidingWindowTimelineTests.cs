@@ -182,4 +182,43 @@ public sealed class SlidingWindowTimelineTests
         Assert.True(rates.Check("calls", 1, At(53)).Allowed);   // set back 50 s, 3 s into the burst
         Assert.Equal(ReasonCodes.SoftBurstExpired, rates.Check("calls", 1, At(55.5)).ReasonCode);
     }
+
+    /// <summary>A hit that started a burst and was then taken back (an ancestor refused it) neither started the burst nor holds back the next.</summary>
+    [Fact]
+    public void A_hit_taken_back_takes_back_the_burst_it_started()
+    {
+        var rates = new RateBook([QuotaDefinition.SlidingWindow(
+            "calls", QuotaLimit.Soft(4, 8, TimeSpan.FromSeconds(5), TimeSpan.Zero), TimeSpan.FromSeconds(10), buckets: 10)]);
+
+        Assert.True(rates.Check("calls", 4, At(0)).Allowed);
+        Assert.True(rates.Check("calls", 1, At(1)).Allowed); // 5 > 4: a burst would start
+        rates.TakeBackLast(0, 1, At(1));
+
+        Assert.True(rates.Check("calls", 2, At(2)).Allowed);   // 6: the burst starts now
+        Assert.True(rates.Check("calls", 1, At(6.5)).Allowed); // 4.5 s into it
+        Assert.Equal(ReasonCodes.SoftBurstExpired, rates.Check("calls", 1, At(7.5)).ReasonCode);
+    }
+
+    /// <summary>
+    /// A limit changed while the window keeps its counts: the wait for the next burst, worked out against the old
+    /// limit, goes; a burst under the new one may start at once.
+    /// </summary>
+    [Fact]
+    public void A_changed_soft_limit_drops_the_wait_for_the_next_burst()
+    {
+        var window = TimeSpan.FromSeconds(10);
+        var rates = new RateBook([QuotaDefinition.SlidingWindow("calls", QuotaLimit.Soft(4, 8, TimeSpan.FromSeconds(5), TimeSpan.Zero), window, buckets: 10)]);
+        Assert.True(rates.Check("calls", 4, At(0)).Allowed);
+        Assert.True(rates.Check("calls", 1, At(1)).Allowed);
+        Assert.Equal(ReasonCodes.SoftBurstExpired, rates.Check("calls", 1, At(6.5)).ReasonCode);
+
+        var raised = QuotaDefinition.SlidingWindow("calls", QuotaLimit.Soft(6, 12, TimeSpan.FromSeconds(5), TimeSpan.Zero), window, buckets: 10);
+        var changed = new RateBook([raised]);
+        changed.CarryOver(rates);
+        var restored = new RateBook([raised]);
+        restored.RestoreCounts(rates.SaveCounts(At(6.5))!);
+
+        Assert.True(changed.Check("calls", 2, At(7)).Allowed); // 5 + 2 > 6: a new burst under the new limit
+        Assert.True(restored.Check("calls", 2, At(7)).Allowed);
+    }
 }
