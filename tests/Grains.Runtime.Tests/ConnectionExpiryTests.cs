@@ -70,4 +70,53 @@ public sealed class ConnectionExpiryTests
         Assert.Empty(replies.Lost);
         Assert.Equal(0, clock.ActiveTimerCount); // the closed connection looks for overdue requests no more
     }
+
+    /// <summary>
+    /// A peer that lets a call run past its deadline and then answers no ping either (its host gone without a word):
+    /// the connection closes, failing what it still carries, rather than take every later call to its deadline.
+    /// </summary>
+    [Fact]
+    public async Task A_connection_whose_peer_answers_neither_a_call_nor_a_ping_closes()
+    {
+        var silo = new HeldRequests();
+        var replies = new ReplyLog();
+        var clock = new ManualTimeProvider();
+        var (caller, _) = Connect(silo, clock, new SiloNetworkFaults { Isolated = true });
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var hung = await SendAsync(caller, replies, now + 1_000);
+        var waiting = await SendAsync(caller, replies);
+        await silo.Arrived.ReadAsync();
+        await silo.Arrived.ReadAsync();
+
+        clock.Advance(GrainConnection.ExpiryInterval);
+        Assert.Equal([hung], replies.Expired);
+        Assert.False(caller.IsClosed);
+
+        clock.Advance(GrainConnection.LivenessTimeout);
+        await caller.LastProbe.WaitAsync(s_patience);
+        await caller.Closed.WaitAsync(s_patience);
+        Assert.Equal([waiting], replies.Lost.Select(lost => lost.Request));
+    }
+
+    /// <summary>A grain that hangs is no reason to close: its silo answers the ping, and the connection carries on.</summary>
+    [Fact]
+    public async Task A_connection_whose_peer_answers_the_ping_stays_open_after_a_call_ran_past_its_deadline()
+    {
+        var silo = new HeldRequests();
+        var replies = new ReplyLog();
+        var clock = new ManualTimeProvider();
+        var (caller, callee) = Connect(silo, clock);
+        await SendAsync(caller, replies, clock.GetUtcNow().ToUnixTimeMilliseconds() + 1_000);
+        await silo.Arrived.ReadAsync();
+
+        clock.Advance(GrainConnection.ExpiryInterval);
+        await caller.LastProbe.WaitAsync(s_patience);
+        clock.Advance(GrainConnection.LivenessTimeout);
+
+        Assert.False(caller.IsClosed);
+        var next = await SendAsync(caller, replies);
+        await silo.Arrived.ReadAsync();
+        Answer(callee, next);
+        Assert.Same(next, await replies.Answered.ReadAsync().AsTask().WaitAsync(s_patience));
+    }
 }

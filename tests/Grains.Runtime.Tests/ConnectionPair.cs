@@ -8,8 +8,11 @@ namespace Grains.Runtime.Tests;
 /// <summary>Two connections joined by in-memory pipes: a caller that sends requests and a silo's side that holds them.</summary>
 internal static class ConnectionPair
 {
-    /// <summary>The pair; a caller given <paramref name="requestClock"/> gives up on requests past their deadline by it.</summary>
-    public static (GrainConnection Caller, GrainConnection Callee) Connect(IRequestHandler silo, TimeProvider? requestClock = null)
+    /// <summary>
+    /// The pair; a caller given <paramref name="requestClock"/> gives up on requests past their deadline by it. A callee
+    /// given <paramref name="calleeFaults"/> answers no pings while they isolate it.
+    /// </summary>
+    public static (GrainConnection Caller, GrainConnection Callee) Connect(IRequestHandler silo, TimeProvider? requestClock = null, SiloNetworkFaults? calleeFaults = null)
     {
         var toCallee = new Pipe();
         var toCaller = new Pipe();
@@ -17,7 +20,7 @@ internal static class ConnectionPair
         var caller = new GrainConnection(
             "callee", new DuplexPipe(toCaller.Reader, toCallee.Writer), () => toCallee.Writer.Complete(), null, options, new SiloNetworkFaults(), NullLogger.Instance, requestClock);
         var callee = new GrainConnection(
-            "caller", new DuplexPipe(toCallee.Reader, toCaller.Writer), () => toCaller.Writer.Complete(), silo, options, new SiloNetworkFaults(), NullLogger.Instance);
+            "caller", new DuplexPipe(toCallee.Reader, toCaller.Writer), () => toCaller.Writer.Complete(), silo, options, calleeFaults ?? new SiloNetworkFaults(), NullLogger.Instance);
         caller.Start();
         callee.Start();
         return (caller, callee);

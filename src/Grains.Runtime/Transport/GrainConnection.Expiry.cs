@@ -12,8 +12,15 @@ internal sealed partial class GrainConnection
     /// <summary>How often overdue requests are looked for: a request leaves the table at most this long after its deadline.</summary>
     public static readonly TimeSpan ExpiryInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a connection whose calls ran past their deadlines waits for its peer to answer a ping before it closes.</summary>
+    public static readonly TimeSpan LivenessTimeout = TimeSpan.FromSeconds(5);
+
     private readonly TimeProvider? _requestClock;
     private ITimer? _expiryTimer;
+    private int _probing;
+
+    /// <summary>The last liveness probe (see <see cref="ProbeLivenessAsync"/>), for tests to wait on; completed when none ran.</summary>
+    internal Task LastProbe { get; private set; } = Task.CompletedTask;
 
     // Only a connection that sends requests has a clock; one that only answers has nothing to expire.
     private void StartExpiry()
@@ -42,11 +49,13 @@ internal sealed partial class GrainConnection
     private void ExpireOverdue()
     {
         var now = _requestClock!.GetTimestamp();
+        var expired = false;
         foreach (var (correlationId, request) in _outstanding)
         {
             // A reply that removed the entry first wins; the handler hears of each request once.
             if (request.ExpiresAtTimestamp > 0 && now >= request.ExpiresAtTimestamp && _outstanding.TryRemove(correlationId, out _))
             {
+                expired = true;
                 request.MarkExpired();
                 LogExpired(_logger, RemoteName, request.Target);
                 try
@@ -69,6 +78,38 @@ internal sealed partial class GrainConnection
         {
             LogExpiryFailed(_logger, exception, RemoteName);
         }
+
+        if (expired && !IsClosed && Interlocked.Exchange(ref _probing, 1) == 0)
+        {
+            LastProbe = ProbeLivenessAsync();
+        }
+    }
+
+    /// <summary>
+    /// Calls that ran past their deadlines mean a grain that hangs, for which the peer still answers pings, or a peer
+    /// gone without a word (its host vanished, or something on the way dropped the connection without telling either
+    /// end): then every later call on this connection would wait for its deadline too, and the connection would never
+    /// close, as nothing is ever read from it again. A ping tells the two apart; one unanswered closes the connection,
+    /// failing what it still carries, so that the next call opens a new one or learns the peer is gone.
+    /// </summary>
+    private async Task ProbeLivenessAsync()
+    {
+        try
+        {
+            if (!await PingAsync(0, "", LivenessTimeout, _requestClock!) && !IsClosed)
+            {
+                LogUnresponsive(_logger, RemoteName, LivenessTimeout);
+                Abort(new ConnectionClosedException(RemoteName));
+            }
+        }
+        catch (Exception exception)
+        {
+            LogExpiryFailed(_logger, exception, RemoteName);
+        }
+        finally
+        {
+            Volatile.Write(ref _probing, 0);
+        }
     }
 
     [LoggerMessage(EventId = 305, Level = LogLevel.Warning, Message = "{Remote} did not answer a call to grain {GrainId} by the call's deadline; no longer waiting for it")]
@@ -76,4 +117,7 @@ internal sealed partial class GrainConnection
 
     [LoggerMessage(EventId = 306, Level = LogLevel.Error, Message = "Failing a call to {Remote} that ran past its deadline failed")]
     private static partial void LogExpiryFailed(ILogger logger, Exception exception, string remote);
+
+    [LoggerMessage(EventId = 307, Level = LogLevel.Warning, Message = "{Remote} let calls run past their deadlines and did not answer a ping within {Timeout}; closing the connection, so that the next call opens a new one")]
+    private static partial void LogUnresponsive(ILogger logger, string remote, TimeSpan timeout);
 }
