@@ -19,11 +19,12 @@ public sealed class GrainsOptions
 
     /// <summary>
     /// The most calls one activation keeps waiting while it is busy (a grain that is not reentrant runs one call at a
-    /// time); one more fails at once with <see cref="GrainOverloadedException"/>, run nowhere, rather than wait in memory
-    /// until its caller gives up, so that a flood at one grain costs bounded memory and its callers hear early. 0: no
-    /// bound. Default 10,000 (a grain that answers from memory works through that many in well under a second).
+    /// time); one more from outside any grain fails at once with <see cref="GrainOverloadedException"/>, run nowhere,
+    /// rather than wait in memory until its caller gives up, so that a flood at one grain costs bounded memory and its
+    /// callers hear early. Calls that grains make are never refused. 0: no bound. Default 2,000: a grain that answers
+    /// from memory works through that many in milliseconds, one that writes storage on each call in a few seconds.
     /// </summary>
-    public int MaxQueuedCallsPerActivation { get; set; } = 10_000;
+    public int MaxQueuedCallsPerActivation { get; set; } = 2_000;
 
     /// <summary>An activation idle this long is deactivated. Default 15 min.</summary>
     public TimeSpan CollectionAge { get; set; } = TimeSpan.FromMinutes(15);

@@ -95,8 +95,9 @@ public sealed class TurnTests
     }
 
     /// <summary>
-    /// A busy grain keeps at most <see cref="GrainsOptions.MaxQueuedCallsPerActivation"/> calls waiting: one more fails
-    /// at once and is not run; a call that may interleave still gets through; the ones that waited run.
+    /// A busy grain keeps at most <see cref="GrainsOptions.MaxQueuedCallsPerActivation"/> calls waiting: one more from
+    /// outside any grain fails at once and is not run; a call another grain makes, and one that may interleave, still
+    /// get through; the ones that waited run.
     /// </summary>
     [Fact]
     public async Task A_busy_grain_refuses_a_call_beyond_its_queue_at_once_and_runs_the_ones_that_waited()
@@ -110,12 +111,14 @@ public sealed class TurnTests
         var waiting = Enumerable.Range(0, 3).Select(_ => grain.Work()).ToList();
         var refused = await Assert.ThrowsAsync<GrainOverloadedException>(() => grain.Work());
         Assert.Contains("3 calls waiting", refused.Message);
+        var fromGrain = cluster.GrainFactory.GetGrain<IBehaviourGrain>("relay").WorkOnTurnGrain("busy");
 
         await grain.Release();
         Assert.Equal(1, await running);
         Assert.Equal([2, 3, 4], (await Task.WhenAll(waiting)).Order());
-        Assert.Equal(5, await grain.Work());
-        Assert.Equal(5, (await grain.Report()).Calls);
+        Assert.Equal(5, await fromGrain);
+        Assert.Equal(6, await grain.Work());
+        Assert.Equal(6, (await grain.Report()).Calls);
     }
 
     [Fact]

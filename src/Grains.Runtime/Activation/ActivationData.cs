@@ -228,11 +228,32 @@ internal sealed partial class ActivationData : IGrainContext
 
     /// <summary>
     /// Executor: whether <paramref name="call"/> would wait behind as many calls as one activation queues
-    /// (<see cref="GrainsOptions.MaxQueuedCallsPerActivation"/>). Only a valid activation refuses (calls that arrive
-    /// while it activates or deactivates wait for it, as they always did), and never a tick of its own timers.
+    /// (<see cref="GrainsOptions.MaxQueuedCallsPerActivation"/>), after the calls at the front whose callers stopped
+    /// waiting are failed with a timeout as they would be when they came to run. Only a valid activation refuses
+    /// (calls that arrive while it activates or deactivates wait for it, as they always did), and never a tick of its
+    /// own timers nor a call another grain made (<see cref="GrainCallRouting.FromGrain"/>): the flood it guards against
+    /// comes from outside.
     /// </summary>
-    private bool QueueIsFull(GrainCall call) =>
-        _shared.Options.MaxQueuedCallsPerActivation is > 0 and var max && _parked.Count >= max && call is not TimerTickCall;
+    private bool QueueIsFull(GrainCall call)
+    {
+        if (_shared.Options.MaxQueuedCallsPerActivation is not (> 0 and var max) || _parked.Count < max || call is TimerTickCall || call.Routing.FromGrain)
+        {
+            return false;
+        }
+
+        while (_parked.Count > 0 && CallerStoppedWaiting(_parked.Peek()))
+        {
+            var stale = _parked.Dequeue();
+            _parkedInterleavable -= stale.Method.AlwaysInterleave ? 1 : 0;
+            LogCallNotRun(_shared.Logger, stale.Method.DisplayName, GrainId);
+            stale.Fail(NotRunInTime(stale));
+        }
+
+        return _parked.Count >= max;
+    }
+
+    private GrainCallTimeoutException NotRunInTime(GrainCall call) => new(
+        $"The call {call.Method.DisplayName} to grain {GrainId} was not run: its caller's deadline passed while it waited for the grain.");
 
     /// <summary>Executor: refuses a call the queue has no room for; it runs nowhere, and its caller may retry.</summary>
     private void Shed(GrainCall call)
@@ -256,8 +277,7 @@ internal sealed partial class ActivationData : IGrainContext
             // timeout and may have retried, so running it now could apply it twice.
             LogCallNotRun(_shared.Logger, call.Method.DisplayName, GrainId);
             EndTurn();
-            call.Fail(new GrainCallTimeoutException(
-                $"The call {call.Method.DisplayName} to grain {GrainId} was not run: its caller's deadline passed while it waited for the grain."));
+            call.Fail(NotRunInTime(call));
             return;
         }
 

@@ -29,6 +29,9 @@ internal sealed class ActivationExecutor : SynchronizationContext, IThreadPoolWo
     /// <summary>True on the thread that is currently running this activation's work.</summary>
     public bool IsCurrent => Current == this;
 
+    /// <summary>True while the calling code runs in a turn of some activation (a grain calling another).</summary>
+    public static bool InTurn => Current is ActivationExecutor;
+
     /// <summary>
     /// Offers the calling thread for the turn of the call it is about to hand over, when it is not itself running an
     /// activation's turn (a web request, a client, a test). Withdraw it once the call is handed over.

@@ -29,7 +29,7 @@ internal sealed class CallDispatcher : IGrainCallInvoker
         var timeout = call.Method.ResponseTimeout ?? _responseTimeout;
         var pending = new PendingCall<TResult>(_pendingCalls, target, call.Method, timeout);
         call.SetResultSink(pending);
-        call.Routing = new GrainCallRouting(Deadline(timeout), 0, 0);
+        call.Routing = new GrainCallRouting(Deadline(timeout), 0, 0, ActivationExecutor.InTurn);
         _pendingCalls.Add(pending);
         ActivationExecutor.OfferCallingThread();
         try
@@ -48,7 +48,7 @@ internal sealed class CallDispatcher : IGrainCallInvoker
     {
         ArgumentNullException.ThrowIfNull(call);
         call.SetResultSink(IgnoredResult.Instance);
-        call.Routing = new GrainCallRouting(Deadline(_responseTimeout), 0, 0);
+        call.Routing = new GrainCallRouting(Deadline(_responseTimeout), 0, 0, ActivationExecutor.InTurn);
         _router.Route(target, call);
     }
 

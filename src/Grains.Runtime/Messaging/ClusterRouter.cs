@@ -83,7 +83,7 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         }
 
         call.SetResponder((ICallResponder?)responder ?? NoResponder.Instance);
-        call.Routing = new GrainCallRouting(LocalDeadline(call, header.DeadlineUtcMilliseconds), header.Hops, 0);
+        call.Routing = new GrainCallRouting(LocalDeadline(call, header.DeadlineUtcMilliseconds), header.Hops, 0, (header.Flags & MessageFlags.FromGrain) != 0);
         var handoffFrom = (header.Flags & MessageFlags.Handoff) != 0 ? header.Sender : null;
         if (!Route(target, call, handoffFrom, inbound: true) && responder is not null)
         {

@@ -46,7 +46,7 @@ public sealed class RateBook
     /// window (see <see cref="KeepsCounts"/>), so that changing a limit does not hand the tenant a fresh window.
     /// Anything else starts empty, as after a crash. The peak of the <c>requests</c> quota is kept.
     /// </summary>
-    public void CarryOver(RateBook previous)
+    public void CarryOver(RateBook previous, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(previous);
         for (var i = 0; i < _slots.Length; i++)
@@ -61,7 +61,7 @@ public sealed class RateBook
             if (previous._slots[index].Limiter is { } limiter && KeepsCounts(previous._slots[index].Definition, next))
             {
                 _slots[i].Limiter = limiter;
-                NoteLimit(limiter, previous._slots[index].Definition, next);
+                NoteLimit(limiter, previous._slots[index].Definition, next, now);
             }
         }
 
@@ -96,7 +96,7 @@ public sealed class RateBook
     /// Counts on from what an earlier activation saved (<see cref="SaveCounts"/>), for the quotas that kept their name
     /// and shape since, by the rules of <see cref="CarryOver"/>; counts that do not fit are dropped (the quota starts empty).
     /// </summary>
-    public void RestoreCounts(IEnumerable<RateCountsSnapshot> saved)
+    public void RestoreCounts(IEnumerable<RateCountsSnapshot> saved, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(saved);
         foreach (var counts in saved)
@@ -114,17 +114,17 @@ public sealed class RateBook
             if (restored is not null)
             {
                 _slots[index].Limiter = restored;
-                NoteLimit(restored, counts.Quota, next);
+                NoteLimit(restored, counts.Quota, next, now);
             }
         }
     }
 
-    /// <summary>A window that keeps its counts under another limit drops the soft-limit wait worked out against the old one.</summary>
-    private static void NoteLimit(object limiter, QuotaDefinition before, QuotaDefinition next)
+    /// <summary>A window that keeps its counts under another limit works its soft-limit state out again (see <see cref="SlidingWindowCounter.LimitChanged"/>).</summary>
+    private static void NoteLimit(object limiter, QuotaDefinition before, QuotaDefinition next, DateTimeOffset now)
     {
         if (limiter is SlidingWindowCounter window && before.Limit != next.Limit)
         {
-            window.LimitChanged();
+            window.LimitChanged(next.Limit, now);
         }
     }
 
@@ -157,28 +157,6 @@ public sealed class RateBook
     };
 
     public long LimitOf(int index) => LimitOf(_quotas[index]);
-
-    /// <summary>
-    /// How long the book still counts anything (the longest a window holds its last unit, or a bucket takes to be
-    /// full again); zero when nothing is counted. Windows live in memory: until then, a tenant whose activation went
-    /// without handing them over (a crash, a failed write) would start them empty, handing out its limit again.
-    /// </summary>
-    public TimeSpan CountingFor(DateTimeOffset now)
-    {
-        var longest = TimeSpan.Zero;
-        foreach (var slot in _slots)
-        {
-            var counting = slot.Limiter switch
-            {
-                SlidingWindowCounter window => window.EmptyAfter(now),
-                TokenBucket bucket => bucket.TimeUntilFull(now),
-                _ => TimeSpan.Zero,
-            };
-            longest = counting > longest ? counting : longest;
-        }
-
-        return longest;
-    }
 
     /// <summary>Until units are freed, as the <c>t</c> of the RateLimit header: the sliding window until its oldest
     /// counted unit leaves, the token bucket until it is full; zero when nothing is counted.</summary>

@@ -137,19 +137,30 @@ public sealed class SlidingWindowCounter
         return _total == 0 ? TimeSpan.Zero : Until(_oldest + _buckets, now);
     }
 
-    /// <summary>Time until nothing is counted (the bucket last added to leaves the window); zero when empty.</summary>
-    public TimeSpan EmptyAfter(DateTimeOffset now)
-    {
-        Advance(now.UtcTicks);
-        return _total == 0 ? TimeSpan.Zero : Until(Math.Min(_lastAdded, _head) + _buckets, now);
-    }
-
     /// <summary>
-    /// The quota's limit changed while the window keeps its counts: the wait for the next burst, worked out against
-    /// the old limit, no longer holds (a raised limit would otherwise refuse a burst the new one allows). A burst under
-    /// way goes on, and ends by the new limit.
+    /// The quota's limit changed to <paramref name="limit"/> while the window keeps its counts. The wait for the next
+    /// burst was worked out against the old limit: within the new limit the count may start a burst when it needs one
+    /// (a raised limit would otherwise refuse a burst it allows); above it, a wait under way goes on, worked out again
+    /// against the new limit, and otherwise the count is over from the change, as a gauge's or a budget's usage is, so
+    /// its burst counts from now (a lowered limit must not open a burst the old one had ended). A burst under way goes
+    /// on and ends by the new limit.
     /// </summary>
-    internal void LimitChanged() => BurstsResumeAtTicks = 0;
+    internal void LimitChanged(QuotaLimit limit, DateTimeOffset now)
+    {
+        var waiting = OverSinceTicks == 0 && BurstsResumeAtTicks > now.UtcTicks;
+        BurstsResumeAtTicks = 0;
+        if (limit.Type != LimitType.Soft || Count(now) <= limit.Limit)
+        {
+            return;
+        }
+
+        if (!waiting && OverSinceTicks == 0)
+        {
+            OverSinceTicks = now.UtcTicks;
+        }
+
+        HoldBurstsAbove(limit.Limit, now);
+    }
 
     /// <summary>What the window counts, to hand over to the tenant's next activation; null when it holds nothing that matters.</summary>
     internal RateCountsSnapshot? Save(QuotaDefinition quota, DateTimeOffset now)

@@ -69,7 +69,7 @@ public sealed partial class TenantQuotas
     public void KeepMemoryOf(TenantQuotas previous, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(previous);
-        Rates.CarryOver(previous.Rates);
+        Rates.CarryOver(previous.Rates, now);
         _alerts.KeepFeedOf(previous._alerts);
         ObserveChangedLimits(previous, now);
     }
@@ -154,7 +154,7 @@ public sealed partial class TenantQuotas
     public void TakeOverRates(IReadOnlyList<RateCountsSnapshot> counts, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(counts);
-        Rates.RestoreCounts(counts);
+        Rates.RestoreCounts(counts, now);
         foreach (var saved in counts)
         {
             var index = saved?.Quota is { } quota ? Rates.IndexOf(quota.Name) : -1;

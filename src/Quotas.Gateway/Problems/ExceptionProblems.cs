@@ -53,7 +53,7 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
         GrainStateSerializationException => Problem.Details(context, 500, ProblemTypes.Internal, "Internal error",
             "Stored state this request needs cannot be read, and retrying will not change that: an operator must repair or remove it (the trace id identifies the failure in the logs).",
             "state_unreadable"),
-        // The grain had as many calls waiting as it queues and ran nothing: a retry after a moment may find room.
+        // A grain had as many calls waiting as it queues: a retry after a moment may find room.
         GrainOverloadedException => Problem.Details(context, 503, ProblemTypes.Unavailable, "Unavailable",
             "The cluster has more requests for this resource waiting than it queues; retry after the Retry-After delay.", "overloaded"),
         GrainConnectionLostException or SiloUnavailableException or GrainStorageException => Problem.Details(context, 503, ProblemTypes.Unavailable,

@@ -8,17 +8,14 @@ public sealed partial class TenantGrain
     /// <summary>
     /// A tenant leaving memory (its silo shut down, idle collection) stores the alerts of its last second and what its
     /// rate quotas count, so that its next activation counts on from them rather than hand out its limits again (a
-    /// rolling restart would otherwise reset every tenant's windows). A tenant moved to a silo that joined stores its
-    /// alerts only: nothing hands a move over, so its new activation may already run there, and a write now would make
-    /// that one's next write fail; its windows start empty there, as after a crash. A tenant whose state storage refused
-    /// (<see cref="DeactivationReasonCode.InconsistentState"/>) writes nothing: its memory is not what storage holds.
+    /// rolling restart would otherwise reset every tenant's windows). A tenant moved to a silo that joined writes
+    /// nothing: nothing hands a move over, so its new activation may already run there, and a write now would make that
+    /// one's next write fail; its windows start empty there, and the alerts of its last second are lost, as after a
+    /// crash. A tenant whose state storage refused (<see cref="DeactivationReasonCode.InconsistentState"/>) writes
+    /// nothing either: its memory is not what storage holds.
     /// </summary>
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => reason.Code switch
-    {
-        DeactivationReasonCode.InconsistentState => Task.CompletedTask,
-        DeactivationReasonCode.PlacementChanged => StoreNewAlertsAsync(),
-        _ => HandOverAsync(),
-    };
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        reason.Code is DeactivationReasonCode.InconsistentState or DeactivationReasonCode.PlacementChanged ? Task.CompletedTask : HandOverAsync();
 
     /// <summary>The write of <see cref="OnDeactivateAsync"/>: none when there are no new alerts and nothing counts.</summary>
     private async Task HandOverAsync()

@@ -77,13 +77,7 @@ public sealed partial class TenantGrain(
     /// <summary>One timer for the periodic work, so that an active tenant costs one turn a second, not one per task.</summary>
     private async Task EverySecondAsync()
     {
-        // Rate windows live in memory: idle collection hands them over, but a failed write would lose them (and hand the
-        // tenant its limit again), so it waits while they still count. Renewed each second, so a window counted since the last tick is covered a second late.
-        if (_tenant is { } counting)
-        {
-            DelayDeactivation(counting.Rates.CountingFor(time.GetUtcNow()));
-        }
-
+        // Rate windows need not keep an idle tenant in memory: idle collection hands them over (OnDeactivateAsync).
         try
         {
             await ExpireLeasesAsync();
@@ -404,7 +398,7 @@ public sealed partial class TenantGrain(
         if (previous is not null && _tenant is not null)
         {
             _tenant.Gauges.RestoreSequence(previous.Gauges.LastSequence);
-            _tenant.Rates.CarryOver(previous.Rates);
+            _tenant.Rates.CarryOver(previous.Rates, time.GetUtcNow());
         }
     }
 

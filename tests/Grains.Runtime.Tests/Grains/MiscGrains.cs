@@ -38,6 +38,9 @@ public interface IBehaviourGrain : IGrainWithStringKey
     /// <summary>The calls <see cref="IncrementCounter"/> made in this activation.</summary>
     Task<int> CounterCalls();
 
+    /// <summary>Calls <see cref="ITurnOperations.Work"/> on the turn grain of <paramref name="key"/>: a call one grain makes to another.</summary>
+    Task<int> WorkOnTurnGrain(string key);
+
     /// <summary>Keeps idle collection from taking the activation for <paramref name="span"/>.</summary>
     Task StayActiveFor(TimeSpan span);
 }
@@ -90,6 +93,8 @@ public sealed class BehaviourGrain(LifecycleProbe probe) : Grain, IBehaviourGrai
     }
 
     public Task<int> CounterCalls() => Task.FromResult(_counterCalls);
+
+    public Task<int> WorkOnTurnGrain(string key) => GrainFactory.GetGrain<ITurnGrain>(key).Work();
 
     public Task StayActiveFor(TimeSpan span)
     {

@@ -29,7 +29,7 @@ public sealed class RateHandOverTests
         }
 
         var taking = new RateBook([s_window, s_bucket]);
-        taking.RestoreCounts(RoundTrip(saving.SaveCounts(At(15))!));
+        taking.RestoreCounts(RoundTrip(saving.SaveCounts(At(15))!), At(15));
 
         // The same later hits, some refused (a spent burst, an empty bucket), give the same decisions on both.
         var later = new (double At, string Quota, long Cost)[]
@@ -58,7 +58,7 @@ public sealed class RateHandOverTests
             s_bucket with { Burst = 5 },
             QuotaDefinition.SlidingWindow("other", QuotaLimit.Hard(5), TimeSpan.FromMinutes(1), buckets: 6),
         ]);
-        taking.RestoreCounts(saved);
+        taking.RestoreCounts(saved, At(1));
 
         Assert.Equal(8, taking.Current(0, At(1)));
         Assert.False(taking.Check("calls", 1, At(1)).Allowed);
@@ -80,7 +80,7 @@ public sealed class RateHandOverTests
             new RateCountsSnapshot(s_bucket, Tokens: -1, At: At(0)),
             new RateCountsSnapshot(s_bucket, Tokens: (4 * TimeSpan.FromMinutes(1).Ticks) + 1, At: At(0)), // above the burst
             new RateCountsSnapshot(QuotaDefinition.SlidingWindow("unknown", QuotaLimit.Hard(1), TimeSpan.FromMinutes(1)), head, new long[10]),
-        ]);
+        ], At(0));
 
         Assert.Equal(0, taking.Current(0, At(0)));
         Assert.Equal(0, taking.Current(1, At(0)));

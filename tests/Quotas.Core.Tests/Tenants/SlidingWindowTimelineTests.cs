@@ -200,25 +200,66 @@ public sealed class SlidingWindowTimelineTests
     }
 
     /// <summary>
-    /// A limit changed while the window keeps its counts: the wait for the next burst, worked out against the old
+    /// A limit raised while the window keeps its counts: the wait for the next burst, worked out against the old
     /// limit, goes; a burst under the new one may start at once.
     /// </summary>
     [Fact]
     public void A_changed_soft_limit_drops_the_wait_for_the_next_burst()
     {
-        var window = TimeSpan.FromSeconds(10);
-        var rates = new RateBook([QuotaDefinition.SlidingWindow("calls", QuotaLimit.Soft(4, 8, TimeSpan.FromSeconds(5), TimeSpan.Zero), window, buckets: 10)]);
-        Assert.True(rates.Check("calls", 4, At(0)).Allowed);
-        Assert.True(rates.Check("calls", 1, At(1)).Allowed);
-        Assert.Equal(ReasonCodes.SoftBurstExpired, rates.Check("calls", 1, At(6.5)).ReasonCode);
-
-        var raised = QuotaDefinition.SlidingWindow("calls", QuotaLimit.Soft(6, 12, TimeSpan.FromSeconds(5), TimeSpan.Zero), window, buckets: 10);
+        var rates = AfterABurst();
+        var raised = SoftCalls(6, 12);
         var changed = new RateBook([raised]);
-        changed.CarryOver(rates);
+        changed.CarryOver(rates, At(6.5));
         var restored = new RateBook([raised]);
-        restored.RestoreCounts(rates.SaveCounts(At(6.5))!);
+        restored.RestoreCounts(rates.SaveCounts(At(6.5))!, At(6.5));
 
         Assert.True(changed.Check("calls", 2, At(7)).Allowed); // 5 + 2 > 6: a new burst under the new limit
         Assert.True(restored.Check("calls", 2, At(7)).Allowed);
+    }
+
+    /// <summary>
+    /// A limit lowered under the count while it waits for its next burst: the wait goes on, worked out against the new
+    /// limit, rather than open a burst the old limit had closed.
+    /// </summary>
+    [Fact]
+    public void A_soft_limit_lowered_while_the_window_waits_for_its_next_burst_keeps_it_waiting()
+    {
+        var rates = AfterABurst();
+        Assert.True(rates.Check("calls", 3, At(10.5)).Allowed); // 1 + 3: back at the limit, waiting until t = 20
+
+        var lowered = new RateBook([SoftCalls(3, 6)]);
+        lowered.CarryOver(rates, At(10.6)); // 4 > 3: back at 3 when the unit of t = 1 leaves (t = 11), then a whole window
+
+        var refused = lowered.Check("calls", 1, At(12));
+        Assert.Equal(ReasonCodes.SoftBurstExpired, refused.ReasonCode);
+        Assert.True(lowered.Check("calls", 3, At(21.5)).Allowed); // the three of t = 10 left; a burst may start
+    }
+
+    /// <summary>A limit lowered under a count that was within the old one: the count is over from the change, and its burst counts from then.</summary>
+    [Fact]
+    public void A_soft_limit_lowered_under_the_count_starts_its_burst_at_the_change()
+    {
+        var rates = new RateBook([SoftCalls(4, 8)]);
+        Assert.True(rates.Check("calls", 4, At(0)).Allowed);
+
+        var lowered = new RateBook([SoftCalls(3, 6)]);
+        lowered.CarryOver(rates, At(2));
+
+        Assert.True(lowered.Check("calls", 1, At(6.5)).Allowed); // 4.5 s into the burst that began at the change
+        Assert.Equal(ReasonCodes.SoftBurstExpired, lowered.Check("calls", 1, At(7.5)).ReasonCode);
+    }
+
+    /// <summary>"calls": soft <paramref name="limit"/> up to <paramref name="ceiling"/> for bursts of 5 s, per 10 s in buckets of 1 s.</summary>
+    private static QuotaDefinition SoftCalls(long limit, long ceiling) =>
+        QuotaDefinition.SlidingWindow("calls", QuotaLimit.Soft(limit, ceiling, TimeSpan.FromSeconds(5), TimeSpan.Zero), TimeSpan.FromSeconds(10), buckets: 10);
+
+    /// <summary>Soft 4 up to 8: 4 at t = 0, a burst from t = 1 (5 counted), over at t = 6.</summary>
+    private static RateBook AfterABurst()
+    {
+        var rates = new RateBook([SoftCalls(4, 8)]);
+        Assert.True(rates.Check("calls", 4, At(0)).Allowed);
+        Assert.True(rates.Check("calls", 1, At(1)).Allowed);
+        Assert.Equal(ReasonCodes.SoftBurstExpired, rates.Check("calls", 1, At(6.5)).ReasonCode);
+        return rates;
     }
 }
