@@ -148,6 +148,15 @@ public interface ITenantGrain : IGrainWithStringKey
     [Idempotent]
     Task<Core.Billing.BillingStatement> GetStatement(int year, int month);
 
+    /// <summary>
+    /// <see cref="GetStatement"/> as the tenant that exists now may see it, for its own key: a month whose statement is
+    /// a deleted tenant's of the same id (it had closed when this one was created) reads as any month before its
+    /// creation does, empty, so that nothing of the deleted tenant reaches whoever holds the id now. Administrators
+    /// read <see cref="GetStatement"/>.
+    /// </summary>
+    [Idempotent]
+    Task<Core.Billing.BillingStatement> GetOwnStatement(int year, int month);
+
     /// <summary>The pricing plan in force now; null when none is set.</summary>
     [Idempotent]
     Task<Core.Billing.PricingPlan?> GetPricingPlan();

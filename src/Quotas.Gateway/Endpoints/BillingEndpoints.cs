@@ -56,10 +56,16 @@ internal static class BillingEndpoints
             Time(to, "to") ?? DateTimeOffset.MaxValue,
             meter);
 
-    private static Task<BillingStatement> Statement(string tenantId, string month, IGrainFactory grains)
+    /// <summary>
+    /// A tenant's own key reads the statements of the tenant that exists now; only the admin key reads those of a
+    /// deleted tenant of the same id (see <see cref="ITenantGrain.GetOwnStatement"/>).
+    /// </summary>
+    private static async Task<BillingStatement> Statement(string tenantId, string month, IGrainFactory grains, HttpContext context, CallerResolver callers)
     {
         var (year, number) = Month(month);
-        return grains.GetGrain<ITenantGrain>(tenantId).GetStatement(year, number);
+        var tenant = grains.GetGrain<ITenantGrain>(tenantId);
+        var (caller, _) = await callers.ResolveAsync(context);
+        return caller is { IsAdmin: true } ? await tenant.GetStatement(year, number) : await tenant.GetOwnStatement(year, number);
     }
 
     internal static (int Year, int Month) Month(string month) =>

@@ -62,6 +62,14 @@ public sealed partial class TenantGrain
         return metering.Statement(TenantId.Parse(Id), year, month, now, deletedAt);
     }
 
+    public async Task<BillingStatement> GetOwnStatement(int year, int month)
+    {
+        _ = Tenant();
+        var now = time.GetUtcNow();
+        await ForgetOutlivedMeteringAsync(now);
+        return (MeteringToRead() ?? new Metering()).Statement(TenantId.Parse(Id), year, month, now, null);
+    }
+
     /// <summary>
     /// The time the deleted tenant of this id was deleted, when the month's statement is that tenant's although a new
     /// one exists: it had closed when the new one was created, and the deleted one was alive in it. Null otherwise.
