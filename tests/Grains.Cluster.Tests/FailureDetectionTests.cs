@@ -52,6 +52,40 @@ public sealed class FailureDetectionTests
         }
     }
 
+    /// <summary>
+    /// Two of three silos die together: no one is left to add a second vote, so the survivor declares them dead alone
+    /// once their heartbeats have stopped, and serves their grains.
+    /// </summary>
+    [Fact]
+    public async Task The_last_silo_standing_declares_the_others_dead_alone_once_their_heartbeats_stop()
+    {
+        var options = Clusters.Options(new ActivationLedger(), 3);
+        options.ConfigureMembership = membership => membership.IAmAliveInterval = TimeSpan.FromSeconds(1);
+        await using var cluster = await TestCluster.StartAsync(options);
+        await using var client = await cluster.CreateClientAsync();
+        var survivor = cluster.Silos[0];
+        var dead = cluster.Silos.Skip(1).Select(silo => silo.Address).ToList();
+        var keys = Enumerable.Range(0, 30).Select(i => $"survived-{i}").ToList();
+        foreach (var key in keys)
+        {
+            await client.GrainFactory.GetGrain<IPlacedGrain>(key).Add(1);
+        }
+
+        foreach (var silo in cluster.Silos.Skip(1).ToList())
+        {
+            await cluster.KillSiloAsync(silo);
+        }
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await survivor.Silo.MembershipView!.WaitForAsync(view => dead.All(silo => view.StatusOf(silo) == MembershipStatus.Dead), deadline.Token);
+
+        Assert.All(dead, silo => Assert.Single(survivor.Membership.Find(silo)!.Suspicions));
+        foreach (var key in keys)
+        {
+            Assert.Equal(2, await client.GrainFactory.GetGrain<IPlacedGrain>(key).Add(1));
+        }
+    }
+
     [Fact]
     public async Task Membership_change_reaches_other_silos_through_notifications_without_polling()
     {

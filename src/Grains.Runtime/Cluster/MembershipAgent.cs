@@ -285,8 +285,7 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
 
                 var now = _time.GetUtcNow();
                 var votes = entry.FreshSuspicions(now - _options.VoteExpiration).Where(v => v.By != _self.Address).Append(new Suspicion(_self.Address, now)).ToList();
-                var required = Math.Max(1, Math.Min(_options.VotesForDeath, snapshot.ActiveSilos.Count - 1));
-                declared = votes.Count >= required;
+                declared = votes.Count >= VotesRequired(snapshot, now);
                 return (entry with { Status = declared ? MembershipStatus.Dead : entry.Status, Suspicions = votes }, false);
             }, cancellationToken);
             if (declared)
@@ -300,6 +299,25 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
             LogVoteFailed(_logger, exception, target);
         }
     }
+
+    /// <summary>
+    /// Fresh votes that declare a silo dead: <see cref="MembershipOptions.VotesForDeath"/>, but no more than half of the
+    /// Active silos that still write their heartbeat (rounded up; this one included). Counting every Active row would ask
+    /// for votes no one is left to give: when two of three silos die together, the survivor alone could never declare
+    /// them dead, and their grains would stay out of reach. A silo whose heartbeat is
+    /// <see cref="MissedHeartbeatsLimit"/> intervals old (by this silo's clock, so clocks must agree within seconds) is
+    /// not counted; one that is alive but cut off from this one still writes its heartbeat, so a minority cannot outvote
+    /// the silos it merely cannot reach.
+    /// </summary>
+    private int VotesRequired(MembershipSnapshot snapshot, DateTimeOffset now)
+    {
+        var staleBefore = now - (MissedHeartbeatsLimit * _options.IAmAliveInterval);
+        var writing = snapshot.ActiveSilos.Count(silo => silo == _self.Address || snapshot.Find(silo)?.IAmAliveTime >= staleBefore);
+        return Math.Max(1, Math.Min(_options.VotesForDeath, (writing + 1) / 2));
+    }
+
+    /// <summary>Heartbeat intervals without a heartbeat after which an Active silo no longer counts towards the votes required.</summary>
+    private const int MissedHeartbeatsLimit = 3;
 
     private async Task HousekeepingLoopAsync(CancellationToken cancellationToken)
     {
