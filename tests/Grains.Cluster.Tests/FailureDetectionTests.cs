@@ -86,6 +86,43 @@ public sealed class FailureDetectionTests
         }
     }
 
+    /// <summary>
+    /// The membership table cannot be reached for the first writes of a graceful stop: the silo tries again, announces
+    /// its departure and hands its grains off, rather than drop them and wait to be voted dead.
+    /// </summary>
+    [Fact]
+    public async Task A_silo_stopping_while_the_membership_table_blips_still_leaves_gracefully()
+    {
+        var options = Clusters.Options(new ActivationLedger(), 2);
+        var configure = options.ConfigureServices;
+        options.ConfigureServices = services =>
+        {
+            configure?.Invoke(services);
+            FlakyMembershipTable.Install(services);
+        };
+        await using var cluster = await TestCluster.StartAsync(options);
+        await using var client = await cluster.CreateClientAsync();
+        var keys = Enumerable.Range(0, 30).Select(i => $"blip-{i}").ToList();
+        foreach (var key in keys)
+        {
+            await client.GrainFactory.GetGrain<IPlacedGrain>(key).Add(1);
+        }
+
+        var leaving = cluster.Silos[1];
+        var address = leaving.Address;
+        leaving.Services.GetRequiredService<FlakyMembershipTable>().FailNextWrites(3);
+        await cluster.StopSiloAsync(leaving);
+
+        var view = cluster.Silos[0].Membership;
+        await cluster.Silos[0].RefreshMembershipAsync();
+        Assert.Equal(MembershipStatus.Dead, view.StatusOf(address));
+        Assert.Empty(view.Find(address)!.Suspicions); // announced, not voted
+        foreach (var key in keys)
+        {
+            Assert.Equal(2, await client.GrainFactory.GetGrain<IPlacedGrain>(key).Add(1));
+        }
+    }
+
     [Fact]
     public async Task Membership_change_reaches_other_silos_through_notifications_without_polling()
     {

@@ -80,7 +80,7 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
         _self.SetAcceptsActivations(false);
         if (_self.HasJoined && Volatile.Read(ref _declaredDead) == 0)
         {
-            await SetOwnStatusAsync(MembershipStatus.ShuttingDown, cancellationToken);
+            await LeaveStepAsync(MembershipStatus.ShuttingDown, cancellationToken);
         }
     }
 
@@ -90,9 +90,43 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
         await StopLoopsAsync();
         if (_self.HasJoined && Volatile.Read(ref _declaredDead) == 0)
         {
-            await SetOwnStatusAsync(MembershipStatus.Dead, cancellationToken);
+            await LeaveStepAsync(MembershipStatus.Dead, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// Writes a step of a graceful departure, trying again while the table cannot be reached, for up to
+    /// <see cref="LeaveWriteRetries"/>: a blip of the database during a stop must not skip the hand-off of every grain.
+    /// A step that still cannot be written is logged and passed: the silo goes on leaving (its grains deactivate and
+    /// store their state), and the others vote it dead once it stops answering, as after a crash.
+    /// </summary>
+    private async Task LeaveStepAsync(MembershipStatus status, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await SetOwnStatusAsync(status, cancellationToken);
+                return;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                if (attempt > LeaveWriteRetries)
+                {
+                    LogLeaveStepNotWritten(_logger, exception, status, _table.Target, attempt);
+                    return;
+                }
+
+                LogLeaveStepRetried(_logger, exception, status, _table.Target, delay);
+                await Task.Delay(delay, _time, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+            }
+        }
+    }
+
+    /// <summary>Tries again of a departure's membership write (about 10 s in all, with the delays doubling from 0.1 s up to 2 s).</summary>
+    private const int LeaveWriteRetries = 8;
 
     /// <summary>Stops every loop at once without writing anything (a killed silo says no goodbye).</summary>
     public Task KillAsync()
@@ -176,7 +210,16 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
                 : await _table.TryUpdateAsync(write.Entry, snapshot.Version, cancellationToken);
             if (done)
             {
-                _view.Publish(await _table.ReadAsync(cancellationToken));
+                // The write is committed: a read after it that fails does not make it fail (the view catches up later).
+                try
+                {
+                    _view.Publish(await _table.ReadAsync(cancellationToken));
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    _view.RequestRefresh();
+                }
+
                 return true;
             }
         }
@@ -339,6 +382,12 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
             }
         }
     }
+
+    [LoggerMessage(EventId = 218, Level = LogLevel.Warning, Message = "Could not write {Status} to the membership table at {Target} while leaving; trying again in {Delay}")]
+    private static partial void LogLeaveStepRetried(ILogger logger, Exception exception, MembershipStatus status, string target, TimeSpan delay);
+
+    [LoggerMessage(EventId = 219, Level = LogLevel.Error, Message = "Could not write {Status} to the membership table at {Target} after {Attempts} attempts; leaving without it: the other silos will vote this one dead once it stops answering")]
+    private static partial void LogLeaveStepNotWritten(ILogger logger, Exception exception, MembershipStatus status, string target, int attempts);
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "Silo {Silo} joined cluster {ClusterId} (membership at {Target})")]
     private static partial void LogJoined(ILogger logger, SiloAddress silo, string clusterId, string target);
