@@ -182,7 +182,17 @@ public sealed class TestCluster : IAsyncDisposable
             ConfigureSilo(silo);
             Options.Membership!.AddMembershipTo(silo);
             silo.ConfigureMembership(ConfigureMembership);
-            silo.ConfigureEndpoint(endpoint => endpoint.Port = 0);
+            silo.ConfigureEndpoint(endpoint =>
+            {
+                endpoint.Port = 0;
+
+                // As for the membership probes (see ConfigureMembership): a clock moved on by seconds would time the ping
+                // out before its answer could arrive.
+                if (Options.TimeProvider is ManualTimeProvider)
+                {
+                    endpoint.LivenessTimeout = TimeSpan.Zero;
+                }
+            });
         });
         Options.ConfigureServices?.Invoke(web.Services);
         return web.Build();

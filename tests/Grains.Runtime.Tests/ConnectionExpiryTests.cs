@@ -92,7 +92,7 @@ public sealed class ConnectionExpiryTests
         Assert.Equal([hung], replies.Expired);
         Assert.False(caller.IsClosed);
 
-        clock.Advance(GrainConnection.LivenessTimeout);
+        clock.Advance(new TransportOptions().LivenessTimeout);
         await caller.LastProbe.WaitAsync(s_patience);
         await caller.Closed.WaitAsync(s_patience);
         Assert.Equal([waiting], replies.Lost.Select(lost => lost.Request));
@@ -111,7 +111,7 @@ public sealed class ConnectionExpiryTests
 
         clock.Advance(GrainConnection.ExpiryInterval);
         await caller.LastProbe.WaitAsync(s_patience);
-        clock.Advance(GrainConnection.LivenessTimeout);
+        clock.Advance(new TransportOptions().LivenessTimeout);
 
         Assert.False(caller.IsClosed);
         var next = await SendAsync(caller, replies);

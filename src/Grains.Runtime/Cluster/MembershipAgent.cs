@@ -96,37 +96,51 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
 
     /// <summary>
     /// Writes a step of a graceful departure, trying again while the table cannot be reached, for up to
-    /// <see cref="LeaveWriteRetries"/>: a blip of the database during a stop must not skip the hand-off of every grain.
-    /// A step that still cannot be written is logged and passed: the silo goes on leaving (its grains deactivate and
-    /// store their state), and the others vote it dead once it stops answering, as after a crash.
+    /// <see cref="s_leaveStepBudget"/> in all (each attempt included, so a database that does not answer at all costs no
+    /// more): a blip of the database during a stop must not skip the hand-off of every grain. A step that cannot be
+    /// written in that time is logged and passed: the silo goes on leaving (its grains deactivate and store their
+    /// state), and the others vote it dead once it stops answering, as after a crash. Only the host's own cancellation
+    /// (its shutdown timeout) ends the stop.
     /// </summary>
     private async Task LeaveStepAsync(MembershipStatus status, CancellationToken cancellationToken)
     {
+        using var budget = new CancellationTokenSource(s_leaveStepBudget, _time);
+        using var step = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
         var delay = TimeSpan.FromMilliseconds(100);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await SetOwnStatusAsync(status, cancellationToken);
+                await SetOwnStatusAsync(status, step.Token);
                 return;
             }
-            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {
-                if (attempt > LeaveWriteRetries)
+                if (budget.IsCancellationRequested)
                 {
                     LogLeaveStepNotWritten(_logger, exception, status, _table.Target, attempt);
                     return;
                 }
 
                 LogLeaveStepRetried(_logger, exception, status, _table.Target, delay);
-                await Task.Delay(delay, _time, cancellationToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
             }
+
+            try
+            {
+                await Task.Delay(delay, _time, step.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogLeaveStepNotWritten(_logger, null, status, _table.Target, attempt);
+                return;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
         }
     }
 
-    /// <summary>Tries again of a departure's membership write (about 10 s in all, with the delays doubling from 0.1 s up to 2 s).</summary>
-    private const int LeaveWriteRetries = 8;
+    /// <summary>How long a step of a departure may try to write its status (two steps: 10 s at most).</summary>
+    private static readonly TimeSpan s_leaveStepBudget = TimeSpan.FromSeconds(5);
 
     /// <summary>Stops every loop at once without writing anything (a killed silo says no goodbye).</summary>
     public Task KillAsync()
@@ -328,7 +342,7 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
 
                 var now = _time.GetUtcNow();
                 var votes = entry.FreshSuspicions(now - _options.VoteExpiration).Where(v => v.By != _self.Address).Append(new Suspicion(_self.Address, now)).ToList();
-                declared = votes.Count >= VotesRequired(snapshot, now);
+                declared = votes.Count >= VotesRequired(snapshot, target, now);
                 return (entry with { Status = declared ? MembershipStatus.Dead : entry.Status, Suspicions = votes }, false);
             }, cancellationToken);
             if (declared)
@@ -344,23 +358,61 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
     }
 
     /// <summary>
-    /// Fresh votes that declare a silo dead: <see cref="MembershipOptions.VotesForDeath"/>, but no more than half of the
-    /// Active silos that still write their heartbeat (rounded up; this one included). Counting every Active row would ask
-    /// for votes no one is left to give: when two of three silos die together, the survivor alone could never declare
-    /// them dead, and their grains would stay out of reach. A silo whose heartbeat is
-    /// <see cref="MissedHeartbeatsLimit"/> intervals old (by this silo's clock, so clocks must agree within seconds) is
-    /// not counted; one that is alive but cut off from this one still writes its heartbeat, so a minority cannot outvote
-    /// the silos it merely cannot reach.
+    /// Fresh votes that declare <paramref name="target"/> dead: <see cref="MembershipOptions.VotesForDeath"/>, but no
+    /// more than half (rounded up) of the Active silos, less those that look dead too. Counting every Active row would
+    /// ask for votes no one is left to give: when two of three silos die together, the survivor alone could never
+    /// declare them dead, and their grains would stay out of reach. A silo looks dead when it is suspected (the target,
+    /// or a silo with a fresh vote against it) and its heartbeat has not moved for <see cref="MissedHeartbeatsLimit"/>
+    /// intervals, as this silo has read it (its own clock's elapsed time: no two clocks are compared). A silo that is
+    /// alive but cut off from this one still writes its heartbeat, and one whose heartbeat stalls but answers pings has
+    /// no votes against it, so either still counts, and votes are asked for as before.
     /// </summary>
-    private int VotesRequired(MembershipSnapshot snapshot, DateTimeOffset now)
+    private int VotesRequired(MembershipSnapshot snapshot, SiloAddress target, DateTimeOffset now)
     {
-        var staleBefore = now - (MissedHeartbeatsLimit * _options.IAmAliveInterval);
-        var writing = snapshot.ActiveSilos.Count(silo => silo == _self.Address || snapshot.Find(silo)?.IAmAliveTime >= staleBefore);
-        return Math.Max(1, Math.Min(_options.VotesForDeath, (writing + 1) / 2));
+        var counted = 0;
+        foreach (var silo in snapshot.ActiveSilos)
+        {
+            var entry = snapshot.Find(silo)!;
+            var stalled = HeartbeatStalled(entry);
+            var suspected = silo == target || entry.FreshSuspicions(now - _options.VoteExpiration).Any();
+            counted += silo == _self.Address || !(stalled && suspected) ? 1 : 0;
+        }
+
+        lock (_heartbeatsSeen)
+        {
+            foreach (var gone in _heartbeatsSeen.Keys.Where(silo => !snapshot.ActiveSilos.Contains(silo)).ToList())
+            {
+                _heartbeatsSeen.Remove(gone);
+            }
+        }
+
+        return Math.Max(1, Math.Min(_options.VotesForDeath, (counted + 1) / 2));
     }
 
-    /// <summary>Heartbeat intervals without a heartbeat after which an Active silo no longer counts towards the votes required.</summary>
+    /// <summary>
+    /// Whether the silo's heartbeat, as read now, has stayed the same for <see cref="MissedHeartbeatsLimit"/> intervals
+    /// of this process's clock since this silo first read that value (false the first time it is read).
+    /// </summary>
+    private bool HeartbeatStalled(MembershipEntry entry)
+    {
+        var now = _time.GetTimestamp();
+        lock (_heartbeatsSeen)
+        {
+            if (!_heartbeatsSeen.TryGetValue(entry.Silo, out var seen) || seen.Heartbeat != entry.IAmAliveTime)
+            {
+                _heartbeatsSeen[entry.Silo] = (entry.IAmAliveTime, now);
+                return false;
+            }
+
+            return _time.GetElapsedTime(seen.Since, now) >= MissedHeartbeatsLimit * _options.IAmAliveInterval;
+        }
+    }
+
+    /// <summary>Heartbeat intervals without a heartbeat after which a suspected silo no longer counts towards the votes required.</summary>
     private const int MissedHeartbeatsLimit = 3;
+
+    // Each silo's heartbeat as this silo last read it on a vote, and since when (this process's timestamp) it has read that value.
+    private readonly Dictionary<SiloAddress, (DateTimeOffset Heartbeat, long Since)> _heartbeatsSeen = [];
 
     private async Task HousekeepingLoopAsync(CancellationToken cancellationToken)
     {
@@ -386,8 +438,8 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
     [LoggerMessage(EventId = 218, Level = LogLevel.Warning, Message = "Could not write {Status} to the membership table at {Target} while leaving; trying again in {Delay}")]
     private static partial void LogLeaveStepRetried(ILogger logger, Exception exception, MembershipStatus status, string target, TimeSpan delay);
 
-    [LoggerMessage(EventId = 219, Level = LogLevel.Error, Message = "Could not write {Status} to the membership table at {Target} after {Attempts} attempts; leaving without it: the other silos will vote this one dead once it stops answering")]
-    private static partial void LogLeaveStepNotWritten(ILogger logger, Exception exception, MembershipStatus status, string target, int attempts);
+    [LoggerMessage(EventId = 219, Level = LogLevel.Error, Message = "Could not write {Status} to the membership table at {Target} in {Attempts} attempts over 5 seconds; leaving without it: the other silos will vote this one dead once it stops answering")]
+    private static partial void LogLeaveStepNotWritten(ILogger logger, Exception? exception, MembershipStatus status, string target, int attempts);
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "Silo {Silo} joined cluster {ClusterId} (membership at {Target})")]
     private static partial void LogJoined(ILogger logger, SiloAddress silo, string clusterId, string target);

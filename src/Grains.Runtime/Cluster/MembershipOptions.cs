@@ -20,7 +20,7 @@ public sealed class MembershipOptions
     /// <summary>How many other silos each silo watches. Default 3.</summary>
     public int ProbedSilos { get; set; } = 3;
 
-    /// <summary>Fresh votes that declare a silo dead (capped at half the Active silos that still write their heartbeat, rounded up). Default 2.</summary>
+    /// <summary>Fresh votes that declare a silo dead (capped at half, rounded up, of the Active silos that do not look dead too). Default 2.</summary>
     public int VotesForDeath { get; set; } = 2;
 
     /// <summary>How long a vote stays fresh. Default 60 s.</summary>

@@ -77,6 +77,11 @@ internal sealed class TransportOptionsValidator : IValidateOptions<TransportOpti
             failures.Add("Grains:Endpoint:SendQueueCapacity must be at least 1 and ConnectTimeout positive.");
         }
 
+        if (options.LivenessTimeout < TimeSpan.Zero)
+        {
+            failures.Add($"Grains:Endpoint:LivenessTimeout must be zero (off) or a positive duration such as 00:00:05; it is {options.LivenessTimeout}.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -12,9 +12,6 @@ internal sealed partial class GrainConnection
     /// <summary>How often overdue requests are looked for: a request leaves the table at most this long after its deadline.</summary>
     public static readonly TimeSpan ExpiryInterval = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a connection whose calls ran past their deadlines waits for its peer to answer a ping before it closes.</summary>
-    public static readonly TimeSpan LivenessTimeout = TimeSpan.FromSeconds(5);
-
     private readonly TimeProvider? _requestClock;
     private ITimer? _expiryTimer;
     private int _probing;
@@ -79,7 +76,7 @@ internal sealed partial class GrainConnection
             LogExpiryFailed(_logger, exception, RemoteName);
         }
 
-        if (expired && !IsClosed && Interlocked.Exchange(ref _probing, 1) == 0)
+        if (expired && _options.LivenessTimeout > TimeSpan.Zero && !IsClosed && Interlocked.Exchange(ref _probing, 1) == 0)
         {
             LastProbe = ProbeLivenessAsync();
         }
@@ -96,9 +93,9 @@ internal sealed partial class GrainConnection
     {
         try
         {
-            if (!await PingAsync(0, "", LivenessTimeout, _requestClock!) && !IsClosed)
+            if (!await PingAsync(0, "", _options.LivenessTimeout, _requestClock!) && !IsClosed)
             {
-                LogUnresponsive(_logger, RemoteName, LivenessTimeout);
+                LogUnresponsive(_logger, RemoteName, _options.LivenessTimeout);
                 Abort(new ConnectionClosedException(RemoteName));
             }
         }

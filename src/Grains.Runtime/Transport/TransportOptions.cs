@@ -28,4 +28,10 @@ public sealed class TransportOptions
 
     /// <summary>How long connecting and the handshake may take. Default 5 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a connection whose calls ran past their deadlines waits for its peer to answer a ping before it closes
+    /// (a peer gone without a word); zero turns the check off. Default 5 s.
+    /// </summary>
+    public TimeSpan LivenessTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }
