@@ -36,7 +36,9 @@ internal static class MembershipSql
 
     public const string IAmAlive = $"UPDATE grains_membership SET i_am_alive_time = @i_am_alive_time, activations = @activations WHERE {RowKey}";
 
-    public const string CleanupDefunct = "DELETE FROM grains_membership WHERE cluster_id = @cluster_id AND status = 4 AND i_am_alive_time < @older_than";
+    // Dead rows, and Joining ones: a silo that died between its insert and becoming Active is never probed, so nothing
+    // else would ever end its row, and each crash-looping start would leave one more for every silo to read each second.
+    public const string CleanupDefunct = "DELETE FROM grains_membership WHERE cluster_id = @cluster_id AND status IN (1, 4) AND i_am_alive_time < @older_than";
 
     /// <summary>Removing rows is a change too: views must see a new version.</summary>
     public const string AdvanceVersion = "UPDATE grains_membership_version SET version = version + 1, modified_on = @now WHERE cluster_id = @cluster_id";

@@ -35,6 +35,6 @@ public sealed class MembershipOptions
     /// <summary>How long a stopping silo keeps forwarding after announcing ShuttingDown, so every view catches up. Default 2 s.</summary>
     public TimeSpan ShutdownAnnouncementDelay { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Rows of Dead silos older than this are deleted. Default 1 day.</summary>
+    /// <summary>Rows of Dead silos, and of silos that never finished joining, older than this are deleted. Default 1 day.</summary>
     public TimeSpan DefunctSiloExpiration { get; set; } = TimeSpan.FromDays(1);
 }
