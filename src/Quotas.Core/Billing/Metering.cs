@@ -71,7 +71,7 @@ public sealed class Metering
     /// The statement of a calendar month (UTC), priced under the plan in force in that month. For a tenant deleted at
     /// <paramref name="deletedAt"/>, a month after the delete is refused, and the month of the delete is not projected.
     /// </summary>
-    public BillingStatement Statement(Tenants.TenantId tenant, int year, int month, DateTimeOffset now, DateTimeOffset? deletedAt = null)
+    public BillingStatement Statement(Tenants.TenantId tenant, int year, int month, DateTimeOffset now, DateTimeOffset? deletedAt = null, DateTimeOffset? createdAt = null)
     {
         var start = Statements.MonthStart(year, month);
         if (deletedAt is { } deleted && start > deleted)
@@ -81,6 +81,6 @@ public sealed class Metering
                 $"Tenant '{tenant}' was deleted at {deleted:O}: it has no statement after {deleted:yyyy-MM}; ask for that month or an earlier one.");
         }
 
-        return Statements.For(tenant, Plans.For(start), year, month, Rollups.MonthTotals(start, now), now, usageEnded: deletedAt);
+        return Statements.For(tenant, Plans.For(start), year, month, Rollups.MonthTotals(start, now), now, usageEnded: deletedAt, usageBegan: createdAt);
     }
 }

@@ -18,7 +18,14 @@ public static class Statements
     /// <paramref name="usageEnded"/> (the tenant was deleted) is projected no further than then.
     /// </summary>
     public static BillingStatement For(
-        TenantId tenant, PricingPlan? plan, int year, int month, IReadOnlyDictionary<string, long> usage, DateTimeOffset now, DateTimeOffset? usageEnded = null)
+        TenantId tenant,
+        PricingPlan? plan,
+        int year,
+        int month,
+        IReadOnlyDictionary<string, long> usage,
+        DateTimeOffset now,
+        DateTimeOffset? usageEnded = null,
+        DateTimeOffset? usageBegan = null)
     {
         var start = MonthStart(year, month);
         var end = start.AddMonths(1);
@@ -39,14 +46,16 @@ public static class Statements
         var closed = now >= end + ClosingGrace;
 
         // Projected by elapsed time: the usage so far over the part of the month gone, times the whole month (within
-        // the closing grace, the month is all gone and the projection is the usage).
-        var elapsed = Math.Min((now - start).Ticks, (end - start).Ticks);
+        // the closing grace, the month is all gone and the projection is the usage). A tenant created during the month
+        // has used it only since: its rate is over that time, and the rest of the month is what it projects over.
+        var from = usageBegan is { } began && began > start ? began : start;
+        var whole = Math.Max(0, (end - from).Ticks);
+        var elapsed = Math.Min((now - from).Ticks, whole);
         if (usageEnded is { } ended && ended < end)
         {
-            elapsed = (end - start).Ticks; // no more usage will come: the usage so far is the month's
+            elapsed = whole; // no more usage will come: the usage so far is the month's
         }
 
-        var whole = (end - start).Ticks;
         var prices = plan?.Prices.ToDictionary(p => p.Meter, StringComparer.Ordinal) ?? [];
         var decimals = CurrencyDecimals.Of(plan?.Currency);
         var meters = new SortedSet<string>(usage.Where(u => u.Value > 0).Select(u => u.Key), StringComparer.Ordinal);

@@ -59,7 +59,7 @@ public sealed partial class TenantGrain
         }
 
         var metering = MeteringToRead() ?? new Metering();
-        return metering.Statement(TenantId.Parse(Id), year, month, now, deletedAt);
+        return metering.Statement(TenantId.Parse(Id), year, month, now, deletedAt, _tenant is null ? null : CreatedAt);
     }
 
     public async Task<BillingStatement> GetOwnStatement(int year, int month)
@@ -67,8 +67,11 @@ public sealed partial class TenantGrain
         _ = Tenant();
         var now = time.GetUtcNow();
         await ForgetOutlivedMeteringAsync(now);
-        return (MeteringToRead() ?? new Metering()).Statement(TenantId.Parse(Id), year, month, now, null);
+        return (MeteringToRead() ?? new Metering()).Statement(TenantId.Parse(Id), year, month, now, null, CreatedAt);
     }
+
+    /// <summary>When the tenant that exists now was created, as far as its stored state says (rows of earlier releases only when it was created again).</summary>
+    private DateTimeOffset? CreatedAt => state.State.CreatedAt ?? state.State.RecreatedAt;
 
     /// <summary>
     /// The time the deleted tenant of this id was deleted, when the month's statement is that tenant's although a new

@@ -120,15 +120,17 @@ public sealed partial class TenantGrain(
 
         // A tenant created again starts afresh; what was kept of the deleted one's metering stays for the statements
         // that have closed (GetStatement), until no month it could bill is left.
-        var recreatedBefore = state.State.RecreatedAt;
-        state.State.RecreatedAt = state.State.LastDeletedAt is null ? null : time.GetUtcNow();
+        var (recreatedBefore, createdBefore) = (state.State.RecreatedAt, state.State.CreatedAt);
+        var now = time.GetUtcNow();
+        state.State.RecreatedAt = state.State.LastDeletedAt is null ? null : now;
+        state.State.CreatedAt = now;
         try
         {
             await CommitAsync(created);
         }
         catch
         {
-            state.State.RecreatedAt = recreatedBefore;
+            (state.State.RecreatedAt, state.State.CreatedAt) = (recreatedBefore, createdBefore);
             throw;
         }
 

@@ -37,6 +37,9 @@ public sealed class TenantState
     /// </summary>
     public DateTimeOffset? RecreatedAt { get; set; }
 
+    /// <summary>When the tenant that exists now was created: its first month's statement projects its usage over the time since. Null in rows of earlier releases.</summary>
+    public DateTimeOffset? CreatedAt { get; set; }
+
     /// <summary>
     /// The metering of tenants deleted before the last one, each kept when the tenant after it was created while it
     /// could still be billed (<see cref="RecreatedAt"/>): a statement that had closed by that creation, of a month it

@@ -84,6 +84,23 @@ public sealed class StatementTests
         Assert.Equal(49.00m + 42.00m + 1.55m, statement.ProjectedTotal);
     }
 
+    /// <summary>
+    /// A tenant created on 25 December with 300 jobs by the 28th has used 3 days, not 27: 100 a day over the 7 days it
+    /// has in the month projects 700 (from the month's start it would be 344). A later month projects from its start.
+    /// </summary>
+    [Fact]
+    public void A_tenant_created_during_the_month_is_projected_over_the_time_since_its_creation()
+    {
+        var usage = new Dictionary<string, long> { ["jobs"] = 300 };
+        var created = s_december.AddDays(24);
+
+        var first = Statements.For(s_acme, s_standard, 2026, 12, usage, s_december.AddDays(27), usageBegan: created);
+        var next = Statements.For(s_acme, s_standard, 2027, 1, usage, s_december.AddMonths(1).AddDays(3), usageBegan: created);
+
+        Assert.Equal(700, Assert.Single(first.Lines, l => l.Meter == "jobs").ProjectedQuantity);
+        Assert.Equal(3100, Assert.Single(next.Lines, l => l.Meter == "jobs").ProjectedQuantity); // 300 in 3 of 31 days
+    }
+
     [Fact]
     public void Without_a_plan_the_statement_gives_the_usage_at_no_price()
     {

@@ -218,6 +218,24 @@ public sealed class MeteringDurabilityTests
     private static ITenantDirectoryGrain DeletedTenants(TestCluster cluster) =>
         cluster.GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.DeletedTenantsKey);
 
+    /// <summary>
+    /// Created on 5 December at 10:30 with 100 units by the 7th at 10:30: 50 a day over the 26 days and 13.5 hours it
+    /// has in December (from the month's start it would be 482).
+    /// </summary>
+    [Fact]
+    public async Task A_tenant_s_first_statement_projects_its_usage_over_the_time_since_it_was_created()
+    {
+        var time = new ManualTimeProvider(s_start);
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var tenant = await CreateAsync(cluster.GrainFactory);
+        time.Advance(TimeSpan.FromDays(2));
+        await tenant.RecordUsage("e1", "cpu_ms", 100);
+
+        var statement = await tenant.GetStatement(2026, 12);
+
+        Assert.Equal(1328, Assert.Single(statement.Lines).ProjectedQuantity);
+    }
+
     private static async Task<ITenantGrain> CreateAsync(global::Grains.IGrainFactory grains)
     {
         var tenant = grains.GetGrain<ITenantGrain>("acme");
