@@ -18,7 +18,7 @@ internal sealed class GrainsOptionsValidator : IValidateOptions<GrainsOptions>
         RequirePositive(failures, options.DeactivationTimeout, nameof(options.DeactivationTimeout));
         if (options.MaxQueuedCallsPerActivation < 0)
         {
-            failures.Add($"Grains:MaxQueuedCallsPerActivation must be 0 (no bound) or more, e.g. 10000; it is {options.MaxQueuedCallsPerActivation}.");
+            failures.Add($"Grains:MaxQueuedCallsPerActivation must be 0 (no bound) or more, e.g. 2000; it is {options.MaxQueuedCallsPerActivation}.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -108,19 +108,22 @@ public abstract class MembershipTableConformanceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Cleanup_deletes_only_long_dead_silos_and_bumps_the_version()
+    public async Task Cleanup_deletes_only_long_dead_silos_and_long_joining_ones_and_bumps_the_version()
     {
         var table = await CreateTableAsync();
         await table.TryInsertAsync(Entry(1) with { Status = MembershipStatus.Dead, IAmAliveTime = _now.AddHours(-2) }, 0, default);
         await table.TryInsertAsync(Entry(2) with { Status = MembershipStatus.Dead, IAmAliveTime = _now }, 1, default);
         await table.TryInsertAsync(Entry(3) with { Status = MembershipStatus.Active, IAmAliveTime = _now.AddHours(-2) }, 2, default);
+        await table.TryInsertAsync(Entry(4) with { Status = MembershipStatus.Joining, IAmAliveTime = _now.AddHours(-2) }, 3, default);
+        await table.TryInsertAsync(Entry(5) with { Status = MembershipStatus.Joining, IAmAliveTime = _now }, 4, default);
+        await table.TryInsertAsync(Entry(6) with { Status = MembershipStatus.ShuttingDown, IAmAliveTime = _now.AddHours(-2) }, 5, default);
 
         var removed = await table.CleanupDefunctAsync(_now.AddHours(-1), default);
 
         var snapshot = await table.ReadAsync(default);
-        Assert.Equal(1, removed);
-        Assert.Equal(4, snapshot.Version);
-        Assert.Equal([Silo(2), Silo(3)], snapshot.Entries.Select(e => e.Silo).Order());
+        Assert.Equal(2, removed);
+        Assert.Equal(7, snapshot.Version);
+        Assert.Equal([Silo(2), Silo(3), Silo(5), Silo(6)], snapshot.Entries.Select(e => e.Silo).Order());
     }
 
     [Fact]

@@ -105,13 +105,15 @@ public sealed class TurnTests
         await using var cluster = await Clusters.StartAsync(new LifecycleProbe(), grains: options => options.MaxQueuedCallsPerActivation = 3);
         var grain = cluster.GrainFactory.GetGrain<ITurnGrain>("busy");
         await grain.Report(); // activated: calls that come while it activates wait for it, whatever their number
+        var relay = cluster.GrainFactory.GetGrain<IBehaviourGrain>("relay");
+        await relay.Touch(); // activated and idle: its next turn runs on the test's thread, so its call reaches "busy" before Release
 
         // The first call runs until released; the executor admits the others in the order they came: three wait, the fourth finds no room.
         var running = grain.WaitForRelease();
         var waiting = Enumerable.Range(0, 3).Select(_ => grain.Work()).ToList();
         var refused = await Assert.ThrowsAsync<GrainOverloadedException>(() => grain.Work());
         Assert.Contains("3 calls waiting", refused.Message);
-        var fromGrain = cluster.GrainFactory.GetGrain<IBehaviourGrain>("relay").WorkOnTurnGrain("busy");
+        var fromGrain = relay.WorkOnTurnGrain("busy");
 
         await grain.Release();
         Assert.Equal(1, await running);

@@ -1,6 +1,7 @@
 using System.Net.ServerSentEvents;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Quotas.Contracts;
 using Quotas.Gateway.Streams;
 using Quotas.Gateway.Tests.Sdk;
 
@@ -177,6 +178,36 @@ public sealed class UsageStreamTests
 
         Assert.Null(await stream.NextAsync());
         await stopping;
+    }
+
+    /// <summary>
+    /// A tenant too busy to answer one interval's read (a flood it refuses with 503 overloaded) does not end its streams,
+    /// whose clients would only come back to add to the flood: the interval sends the last usage again, and the next
+    /// reads afresh.
+    /// </summary>
+    [Fact]
+    public async Task An_overloaded_tenant_skips_an_interval_of_its_stream_rather_than_end_it()
+    {
+        var time = new RecordingTimeProvider();
+        var refuseNext = 0;
+        await using var server = await GatewayServer.StartAsync(
+            Backend.EmbeddedSqlite,
+            gatewayTime: time,
+            wrapGrains: grains => new InterceptingGrains<ITenantGrain>(grains, tenant => OverloadedStats.Wrap(tenant, () => Interlocked.Exchange(ref refuseNext, 0) == 1)));
+        using var admin = server.Admin();
+        await admin.CreateTenantWithKey("acme", Quotas);
+        await using var stream = await EventStream.OpenOkAsync(admin, Events);
+        await stream.NextAsync(UsageEventStream.UsageEvent);
+
+        Volatile.Write(ref refuseNext, 1);
+        time.Clock.Advance(await time.NextDelayAsync());
+        await stream.NextAsync(UsageEventStream.UsageEvent); // the last usage again, not an error
+        Assert.Equal(0, Volatile.Read(ref refuseNext));      // the read was refused
+
+        await (await admin.PutJson("/v1/tenants/acme/reported/storage_bytes", """{"value":900}""")).Ok(204);
+        time.Clock.Advance(await time.NextDelayAsync());
+        await stream.NextAsync(UsageEventStream.AlertEvent);
+        Assert.Equal(900, StorageUsed(await stream.NextAsync(UsageEventStream.UsageEvent)));
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public interface IMembershipTable
     /// <summary>Records a heartbeat with the silo's activation count at that time; does not change the table version.</summary>
     Task UpdateIAmAliveAsync(SiloAddress silo, DateTimeOffset time, int activations, CancellationToken cancellationToken);
 
-    /// <summary>Deletes rows of Dead silos whose last heartbeat is older than <paramref name="olderThan"/>.</summary>
+    /// <summary>Deletes rows of Dead silos, and of silos that never finished joining, whose last heartbeat is older than <paramref name="olderThan"/>.</summary>
     Task<int> CleanupDefunctAsync(DateTimeOffset olderThan, CancellationToken cancellationToken);
 
     /// <summary>Waits for change notifications and reports each new version; returns when the table cannot notify (callers poll).</summary>

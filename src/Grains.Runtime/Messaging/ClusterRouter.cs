@@ -83,7 +83,9 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         }
 
         call.SetResponder((ICallResponder?)responder ?? NoResponder.Instance);
-        call.Routing = new GrainCallRouting(LocalDeadline(call, header.DeadlineUtcMilliseconds), header.Hops, 0, (header.Flags & MessageFlags.FromGrain) != 0);
+        // A call from another silo is one its grains made (or one it forwarded): never refused for a full queue. Only
+        // clients (gateways) send without a silo name.
+        call.Routing = new GrainCallRouting(LocalDeadline(call, header.DeadlineUtcMilliseconds), header.Hops, 0, FromGrain: header.Sender.Length > 0);
         var handoffFrom = (header.Flags & MessageFlags.Handoff) != 0 ? header.Sender : null;
         if (!Route(target, call, handoffFrom, inbound: true) && responder is not null)
         {

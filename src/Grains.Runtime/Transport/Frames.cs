@@ -19,7 +19,7 @@ internal static class Frames
                 membershipVersion,
                 call.Routing.DeadlineUtcMilliseconds,
                 (byte)Math.Min(call.Routing.Hops, byte.MaxValue),
-                call.Routing.FromGrain ? flags | MessageFlags.FromGrain : flags,
+                flags,
                 sender,
                 target.Type,
                 target.Key,

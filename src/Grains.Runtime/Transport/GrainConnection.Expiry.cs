@@ -16,6 +16,10 @@ internal sealed partial class GrainConnection
     private ITimer? _expiryTimer;
     private int _probing;
 
+    // Frames read from the peer so far: one that sends anything while a liveness ping waits is alive, however long its
+    // answer to the ping waits behind what it sends.
+    private long _framesRead;
+
     /// <summary>The last liveness probe (see <see cref="ProbeLivenessAsync"/>), for tests to wait on; completed when none ran.</summary>
     internal Task LastProbe { get; private set; } = Task.CompletedTask;
 
@@ -86,14 +90,16 @@ internal sealed partial class GrainConnection
     /// Calls that ran past their deadlines mean a grain that hangs, for which the peer still answers pings, or a peer
     /// gone without a word (its host vanished, or something on the way dropped the connection without telling either
     /// end): then every later call on this connection would wait for its deadline too, and the connection would never
-    /// close, as nothing is ever read from it again. A ping tells the two apart; one unanswered closes the connection,
-    /// failing what it still carries, so that the next call opens a new one or learns the peer is gone.
+    /// close, as nothing is ever read from it again. A ping tells the two apart: a connection on which nothing at all
+    /// arrives while the ping waits (no answer, no other frame) closes, failing what it still carries, so that the next
+    /// call opens a new one or learns the peer is gone.
     /// </summary>
     private async Task ProbeLivenessAsync()
     {
         try
         {
-            if (!await PingAsync(0, "", _options.LivenessTimeout, _requestClock!) && !IsClosed)
+            var readBefore = Volatile.Read(ref _framesRead);
+            if (!await PingAsync(0, "", _options.LivenessTimeout, _requestClock!) && !IsClosed && Volatile.Read(ref _framesRead) == readBefore)
             {
                 LogUnresponsive(_logger, RemoteName, _options.LivenessTimeout);
                 Abort(new ConnectionClosedException(RemoteName));

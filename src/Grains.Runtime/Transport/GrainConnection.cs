@@ -406,6 +406,7 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
         try
         {
             var header = MessageHeader.Read(span, out var consumed);
+            Volatile.Write(ref _framesRead, _framesRead + 1); // the read loop is the only writer
             Dispatch(header, span[consumed..]);
         }
         finally

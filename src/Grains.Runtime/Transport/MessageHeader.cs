@@ -11,9 +11,6 @@ internal enum MessageFlags : byte
 
     /// <summary>Sent by a leaving silo that no longer hosts the grain: the Active successor may activate it.</summary>
     Handoff = 1,
-
-    /// <summary>Made by a grain (see <see cref="CodeGeneration.GrainCallRouting.FromGrain"/>); a release that does not know it ignores it.</summary>
-    FromGrain = 2,
 }
 
 /// <summary>

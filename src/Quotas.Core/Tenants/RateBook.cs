@@ -122,7 +122,8 @@ public sealed class RateBook
     /// <summary>A window that keeps its counts under another limit works its soft-limit state out again (see <see cref="SlidingWindowCounter.LimitChanged"/>).</summary>
     private static void NoteLimit(object limiter, QuotaDefinition before, QuotaDefinition next, DateTimeOffset now)
     {
-        if (limiter is SlidingWindowCounter window && before.Limit != next.Limit)
+        // Only what a window's soft state is worked out against: a grace period, say, means nothing to a rate.
+        if (limiter is SlidingWindowCounter window && (before.Limit.Type, before.Limit.Limit, before.Limit.Ceiling) != (next.Limit.Type, next.Limit.Limit, next.Limit.Ceiling))
         {
             window.LimitChanged(next.Limit, now);
         }

@@ -146,7 +146,7 @@ internal static partial class UsageEventStream
                     yield break;
                 }
 
-                var (next, failure) = await ReadAsync(after, end.Token);
+                var (next, failure) = await ReadAsync(snapshot, after, end.Token);
                 if (failure is not null)
                 {
                     yield return new SseItem<string>(Json(failure), ErrorEvent);
@@ -175,8 +175,11 @@ internal static partial class UsageEventStream
             }
         }
 
-        /// <summary>The next snapshot; or the problem that ends the stream; or neither when the stream ended meanwhile.</summary>
-        private async Task<(Snapshot? Next, ProblemDetails? Failure)> ReadAsync(long after, CancellationToken cancellationToken)
+        /// <summary>
+        /// The next snapshot (the last one's stats again, without alerts, when the tenant is too busy to answer now); or
+        /// the problem that ends the stream; or neither when the stream ended meanwhile.
+        /// </summary>
+        private async Task<(Snapshot? Next, ProblemDetails? Failure)> ReadAsync(Snapshot last, long after, CancellationToken cancellationToken)
         {
             try
             {
@@ -197,6 +200,12 @@ internal static partial class UsageEventStream
                 }
 
                 return (await Snapshot.ReadAsync(grain, after, cancellationToken), null);
+            }
+            catch (GrainOverloadedException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A flood at the tenant passes: the stream waits for the next interval rather than end, and adds no
+                // reconnections to the flood.
+                return (last with { Alerts = [] }, null);
             }
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {

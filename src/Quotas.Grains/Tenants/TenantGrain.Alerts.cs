@@ -17,7 +17,13 @@ public sealed partial class TenantGrain
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
         reason.Code is DeactivationReasonCode.InconsistentState or DeactivationReasonCode.PlacementChanged ? Task.CompletedTask : HandOverAsync();
 
-    /// <summary>The write of <see cref="OnDeactivateAsync"/>: none when there are no new alerts and nothing counts.</summary>
+    /// <summary>
+    /// The write of <see cref="OnDeactivateAsync"/>: none when there are no new alerts and nothing counts. It has
+    /// <see cref="s_handOverBudget"/>, of real time (a bound on storage, not part of the tenant's logic, so the tenant's
+    /// clock does not drive it), well within the deactivation's own timeout: a silo stopping while storage is slow hands
+    /// its grains off without what they counted, as after a crash, rather than spend its whole shutdown time on these
+    /// writes.
+    /// </summary>
     private async Task HandOverAsync()
     {
         if (_tenant is not { } tenant || state.State.Snapshot is null)
@@ -31,8 +37,11 @@ public sealed partial class TenantGrain
             return;
         }
 
-        await WriteKeepingMemoryAsync(snapshot, "its rate counts and latest alerts as it left memory; its next activation counts its rate windows from what the row last held");
+        using var budget = new CancellationTokenSource(s_handOverBudget);
+        await WriteKeepingMemoryAsync(snapshot, "its rate counts and latest alerts as it left memory; its next activation counts its rate windows from what the row last held", budget.Token);
     }
+
+    private static readonly TimeSpan s_handOverBudget = TimeSpan.FromSeconds(3);
 
     /// <summary>
     /// Stores alerts that calls writing nothing raised (a rate hit crossing a threshold), so that they outlive the
@@ -54,13 +63,13 @@ public sealed partial class TenantGrain
     /// not yet stored, and rate counts), so a failure puts back the stored snapshot alone, keeps memory as it is, and is
     /// logged rather than thrown.
     /// </summary>
-    private async Task WriteKeepingMemoryAsync(Core.Tenants.TenantSnapshot snapshot, string what)
+    private async Task WriteKeepingMemoryAsync(Core.Tenants.TenantSnapshot snapshot, string what, CancellationToken cancellationToken = default)
     {
         var previous = state.State.Snapshot;
         state.State.Snapshot = snapshot;
         try
         {
-            await state.WriteStateAsync();
+            await state.WriteStateAsync(cancellationToken);
         }
         catch (Exception exception)
         {

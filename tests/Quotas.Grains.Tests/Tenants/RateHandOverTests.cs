@@ -6,8 +6,8 @@ using Quotas.Grains.Tenants;
 namespace Quotas.Grains.Tests.Tenants;
 
 /// <summary>
-/// A tenant leaving memory gracefully (a move, a silo shut down) hands what its rate quotas count to its next
-/// activation, so a rolling restart does not give every tenant its limits again.
+/// A tenant leaving memory gracefully (its silo shut down, idle collection) hands what its rate quotas count to its
+/// next activation, so a silo stopped in a rolling restart does not give its tenants their limits again.
 /// </summary>
 public sealed class RateHandOverTests
 {
