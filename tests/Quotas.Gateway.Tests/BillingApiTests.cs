@@ -17,9 +17,11 @@ public sealed class BillingApiTests
     [InlineData(Backend.PostgreSqlCluster)]
     public async Task Recorded_usage_shows_in_the_history_once_and_is_priced_in_the_months_statement(Backend backend)
     {
-        await using var server = await GatewayServer.StartAsync(backend, time: new ManualTimeProvider(new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero)));
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var server = await GatewayServer.StartAsync(backend, time: time);
         using var admin = server.Admin();
         using var tenant = server.Client(await admin.CreateTenantWithKey("acme", Budgets));
+        time.Advance(TimeSpan.FromDays(4.5)); // the tenant, created on 1 December, has lived the 4.5 days gone of the month
         const string month = "2026-12";
         await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cpu_ms","amount":3500000}""", "evt-1")).Ok(201);
         await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cpu_ms","amount":3500000}""", "evt-1")).Ok(201); // a retry
@@ -59,11 +61,12 @@ public sealed class BillingApiTests
     [Fact]
     public async Task A_closed_month_keeps_its_plan_and_figures_when_the_plan_changes_after_it()
     {
-        await using var billed = await PricedAsync(new DateTimeOffset(2026, 11, 11, 0, 0, 0, TimeSpan.Zero));
+        await using var billed = await PricedAsync(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
         var (time, admin, tenant) = (billed.Time, billed.Admin, billed.Tenant);
+        time.Advance(TimeSpan.FromDays(10));
         await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":1000,"eventId":"nov-1"}""")).Ok(201);
 
-        // 10 days of 30 gone: the projection is the usage so far times 3.
+        // 10 days of 30 gone, all the tenant's: the projection is the usage so far times 3.
         var running = await (await tenant.GetAsync("/v1/tenants/acme/statements/2026-11")).Ok();
         Assert.Equal((3000L, 15.00m), ((long)Line(running, "jobs")["projectedQuantity"]!, (decimal)Line(running, "jobs")["projectedAmount"]!));
 

@@ -36,12 +36,14 @@ public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Brows
     [Fact]
     public async Task A_tenant_sees_its_months_statement_so_far_under_its_plan()
     {
-        // The silo's clock and the page's are both fixed at noon on 5 December, so the month the page asks for is the
-        // one the usage is in, and 4.5 of its 31 days are gone.
+        // The tenant is created on 1 December; then the silo's clock and the page's are both at noon on 5 December, so
+        // the month the page asks for is the one the usage is in, and 4.5 of its 31 days (all the tenant's) are gone.
         var now = new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero);
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, time: new ManualTimeProvider(now));
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, time: time);
         using var admin = server.Admin();
         using var tenant = server.Client(await admin.CreateTenantWithKey("acme", """[{"name":"jobs","kind":"budget","limit":-1,"period":"month"}]"""));
+        time.AdvanceTo(now);
         await (await admin.PutJson("/v1/tenants/acme/pricing-plan", """{"name":"standard","currency":"EUR","monthlyFee":49,"prices":[{"meter":"jobs","unitPrice":0.005}]}""")).Ok();
         await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":1001,"eventId":"e1"}""")).Ok(201);
         var (page, errors) = await browser.NewPageAsync();
