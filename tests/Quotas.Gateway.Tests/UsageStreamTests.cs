@@ -1,5 +1,7 @@
 using System.Net.ServerSentEvents;
 using System.Text.Json.Nodes;
+using Grains;
+using Grains.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Quotas.Contracts;
 using Quotas.Gateway.Streams;
@@ -193,7 +195,10 @@ public sealed class UsageStreamTests
         await using var server = await GatewayServer.StartAsync(
             Backend.EmbeddedSqlite,
             gatewayTime: time,
-            wrapGrains: grains => new InterceptingGrains<ITenantGrain>(grains, tenant => OverloadedStats.Wrap(tenant, () => Interlocked.Exchange(ref refuseNext, 0) == 1)));
+            wrapGrains: grains => new InterceptingGrains<ITenantGrain>(grains, tenant => ScriptedGrain.Create<ITenantGrain>((method, args) =>
+                method.Name == nameof(ITenantGrain.GetStats) && Interlocked.Exchange(ref refuseNext, 0) == 1
+                    ? Task.FromException<Core.Tenants.TenantStats>(new GrainOverloadedException("Grain tenant/acme has 2000 calls waiting (a refusal the test set)."))
+                    : method.Invoke(tenant, args))));
         using var admin = server.Admin();
         await admin.CreateTenantWithKey("acme", Quotas);
         await using var stream = await EventStream.OpenOkAsync(admin, Events);

@@ -129,11 +129,7 @@ public sealed class TenantAdmissionTests
         var faults = new StorageFaults();
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults);
         var grains = cluster.GrainFactory;
-        var alpha = grains.GetGrain<ITenantGrain>("alpha");
-        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Gauge("cpu_millicores", QuotaLimit.Hard(10_000))));
-        var pool = grains.GetGrain<IFairShareSchedulerGrain>("stored-late");
-        await pool.Configure(Pools.Small("stored-late"));
-        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0"))).Job;
+        var (alpha, pool, job) = await OneJobAsync(grains, "stored-late");
 
         // The lease call's second write (what the tenant granted) waits until the job is cancelled.
         var writes = 0;
@@ -169,11 +165,7 @@ public sealed class TenantAdmissionTests
         var faults = new StorageFaults();
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
         var grains = cluster.GrainFactory;
-        var alpha = grains.GetGrain<ITenantGrain>("alpha");
-        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Gauge("cpu_millicores", QuotaLimit.Hard(10_000))));
-        var pool = grains.GetGrain<IFairShareSchedulerGrain>("unanswered");
-        await pool.Configure(Pools.Small("unanswered"));
-        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0"))).Job;
+        var (alpha, pool, job) = await OneJobAsync(grains, "unanswered");
 
         // Alpha stores the lease it grants only after the pool's call to it (and the test's to the pool) timed out.
         var write = new HeldWrite("tenant", "alpha");
@@ -353,6 +345,16 @@ public sealed class TenantAdmissionTests
 
         Assert.Equal(4, borrowed.Count);
         Assert.Empty(later.Preempt);
+    }
+
+    /// <summary>Alpha with 10,000 millicores of CPU, and one job of it queued in pool <paramref name="poolId"/>.</summary>
+    private static async Task<(ITenantGrain Alpha, IFairShareSchedulerGrain Pool, JobInfo Job)> OneJobAsync(global::Grains.IGrainFactory grains, string poolId)
+    {
+        var alpha = grains.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Gauge("cpu_millicores", QuotaLimit.Hard(10_000))));
+        var pool = grains.GetGrain<IFairShareSchedulerGrain>(poolId);
+        await pool.Configure(Pools.Small(poolId));
+        return (alpha, pool, (await pool.Submit(Pools.Job(Pools.Alpha, "a-0"))).Job);
     }
 
     /// <summary>Alpha with a day's budget of one job, which a completed job in pool <paramref name="poolId"/> has used.</summary>

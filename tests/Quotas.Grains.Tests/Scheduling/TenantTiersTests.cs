@@ -1,4 +1,3 @@
-using System.Reflection;
 using Grains;
 using Grains.Testing;
 using Quotas.Contracts;
@@ -72,12 +71,8 @@ public sealed class TenantTiersTests
         /// <summary>When set, GetConfig answers with this task instead of the script (e.g. one that never completes).</summary>
         public Task<TenantConfig>? Pending { get; init; }
 
-        public ITenantGrain AsGrain()
-        {
-            var proxy = DispatchProxy.Create<ITenantGrain, ScriptedTenantProxy>();
-            ((ScriptedTenantProxy)(object)proxy).Tenant = this;
-            return proxy;
-        }
+        public ITenantGrain AsGrain() => ScriptedGrain.Create<ITenantGrain>((method, _) =>
+            method.Name == nameof(ITenantGrain.GetConfig) ? GetConfig() : throw ScriptedGrain.NotScripted(method));
 
         public Task<TenantConfig> GetConfig()
         {
@@ -96,15 +91,6 @@ public sealed class TenantTiersTests
                 return Task.FromException<TenantConfig>(e);
             }
         }
-    }
-
-    public class ScriptedTenantProxy : DispatchProxy
-    {
-        internal object? Tenant { get; set; }
-
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => targetMethod?.Name == nameof(ITenantGrain.GetConfig)
-            ? ((ScriptedTenant)Tenant!).GetConfig()
-            : throw new NotSupportedException($"{targetMethod?.Name} is not scripted.");
     }
 
     private sealed class OneTenantFactory(ScriptedTenant tenant) : IGrainFactory

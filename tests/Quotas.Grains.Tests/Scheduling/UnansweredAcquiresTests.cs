@@ -1,4 +1,3 @@
-using System.Reflection;
 using Grains.Testing;
 using Quotas.Contracts;
 using Quotas.Core.Tenants;
@@ -53,12 +52,12 @@ public sealed class UnansweredAcquiresTests
 
         public int Releases { get; private set; }
 
-        public ITenantGrain AsGrain()
+        public ITenantGrain AsGrain() => ScriptedGrain.Create<ITenantGrain>((method, args) => method.Name switch
         {
-            var proxy = DispatchProxy.Create<ITenantGrain, ScriptedTenantProxy>();
-            ((ScriptedTenantProxy)(object)proxy).Tenant = this;
-            return proxy;
-        }
+            nameof(ITenantGrain.Acquire) => Acquire((string)args[3]!),
+            nameof(ITenantGrain.Release) => Release(),
+            _ => throw ScriptedGrain.NotScripted(method),
+        });
 
         public Task<AdmissionDecision> Acquire(string key)
         {
@@ -73,17 +72,5 @@ public sealed class UnansweredAcquiresTests
             Releases++;
             return Task.FromResult(true);
         }
-    }
-
-    public class ScriptedTenantProxy : DispatchProxy
-    {
-        internal object? Tenant { get; set; }
-
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => targetMethod?.Name switch
-        {
-            nameof(ITenantGrain.Acquire) => ((ScriptedTenant)Tenant!).Acquire((string)args![3]!),
-            nameof(ITenantGrain.Release) => ((ScriptedTenant)Tenant!).Release(),
-            _ => throw new NotSupportedException($"{targetMethod?.Name} is not scripted."),
-        };
     }
 }
