@@ -161,4 +161,40 @@ public sealed class FailureDetectionTests
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await survivor.Silo.MembershipView!.WaitForAsync(view => view.Find(address) is null && view.Find(joining) is null, deadline.Token);
     }
+
+    /// <summary>
+    /// The membership table is restored from a backup taken before the second silo joined: its version goes back and
+    /// that silo's row is gone. The survivor's view follows the table back (it does not wait for the old version to come
+    /// round again) and serves every grain; the silo without a row stops, as one voted out would.
+    /// </summary>
+    [Fact]
+    public async Task A_membership_table_restored_from_before_a_silo_joined_is_followed_and_that_silo_stops()
+    {
+        var options = Clusters.Options(new ActivationLedger(), 2);
+        await using var cluster = await TestCluster.StartAsync(options);
+        await using var client = await cluster.CreateClientAsync();
+        var survivor = cluster.Silos[0];
+        var gone = cluster.Silos[1];
+        var address = gone.Address;
+        var keys = Enumerable.Range(0, 30).Select(i => $"restored-{i}").ToList();
+        foreach (var key in keys)
+        {
+            await client.GrainFactory.GetGrain<IPlacedGrain>(key).Add(1);
+        }
+
+        var before = survivor.Membership.Version;
+        await options.Storage.ExecuteAsync(
+            "DELETE FROM grains_membership WHERE cluster_id = @cluster AND port = @port AND generation = @generation",
+            ("cluster", options.ClusterId), ("port", address.Port), ("generation", address.Generation));
+        await options.Storage.ExecuteAsync("UPDATE grains_membership_version SET version = 1 WHERE cluster_id = @cluster", ("cluster", options.ClusterId));
+
+        await gone.Stopped.WaitAsync(TimeSpan.FromSeconds(30));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var view = await survivor.Silo.MembershipView!.WaitForAsync(view => view.Find(address) is null, deadline.Token);
+        Assert.True(view.Version < before, $"the view went back with the table (from {before} to {view.Version})");
+        foreach (var key in keys)
+        {
+            await client.GrainFactory.GetGrain<IPlacedGrain>(key).Add(1); // served: none is placed on the stopped silo
+        }
+    }
 }

@@ -29,6 +29,46 @@ public sealed class MembershipViewTests
         Assert.Equal(2, view.Current.Version);
     }
 
+    /// <summary>
+    /// The table's version goes back (restored from a backup, or created again): the next read is published all the
+    /// same, and subscribers are told, rather than the view waiting for the old version to come round again.
+    /// </summary>
+    [Fact]
+    public async Task A_table_whose_version_went_back_is_followed()
+    {
+        var table = new HeldTable { HeldRead = 0, Version = 40 };
+        await using var view = new MembershipView(table, Options.Create(new MembershipOptions()), TimeProvider.System, NullLogger<MembershipView>.Instance);
+        var told = new List<long>();
+        using var subscription = view.Subscribe(snapshot => told.Add(snapshot.Version));
+        await view.RefreshAsync(CancellationToken.None);
+
+        table.Version = 3;
+        await view.RefreshAsync(CancellationToken.None);
+
+        Assert.Equal(3, view.Current.Version);
+        Assert.Equal([40, 3], told);
+    }
+
+    /// <summary>
+    /// A read that returns an older version than one published while it ran (another reader's newer snapshot) is
+    /// dropped: only a read that began after the current snapshot was published shows that the table went back.
+    /// </summary>
+    [Fact]
+    public async Task A_read_overtaken_by_a_newer_snapshot_is_dropped()
+    {
+        var table = new HeldTable { HeldRead = 2, Version = 5 };
+        await using var view = new MembershipView(table, Options.Create(new MembershipOptions()), TimeProvider.System, NullLogger<MembershipView>.Instance);
+        await view.RefreshAsync(CancellationToken.None);
+        var held = view.RefreshAsync(CancellationToken.None); // reads version 5, and waits
+        await table.FirstReadStarted.Task;
+
+        view.Publish(new MembershipSnapshot(7, [])); // the agent's own read after its write
+        table.ReleaseFirstRead.SetResult();
+        await held;
+
+        Assert.Equal(7, view.Current.Version);
+    }
+
     /// <summary>A membership table whose first read waits for the test; every read answers the version set.</summary>
     private sealed class HeldTable : IMembershipTable
     {
@@ -40,6 +80,9 @@ public sealed class MembershipViewTests
 
         public volatile int Version = 1;
 
+        /// <summary>Which read waits for <see cref="ReleaseFirstRead"/> (1: the first; 0: none).</summary>
+        public int HeldRead { get; init; } = 1;
+
         public int Reads => Volatile.Read(ref _reads);
 
         public string Target => "held";
@@ -47,7 +90,7 @@ public sealed class MembershipViewTests
         public async Task<MembershipSnapshot> ReadAsync(CancellationToken cancellationToken)
         {
             var version = Version;
-            if (Interlocked.Increment(ref _reads) == 1)
+            if (Interlocked.Increment(ref _reads) == HeldRead)
             {
                 FirstReadStarted.SetResult();
                 await ReleaseFirstRead.Task.WaitAsync(cancellationToken);

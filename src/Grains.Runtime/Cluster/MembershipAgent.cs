@@ -183,10 +183,21 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
             }
         }
 
-        if (_self.HasJoined && snapshot.StatusOf(_self.Address) == MembershipStatus.Dead && !_leaving &&
-            Interlocked.Exchange(ref _declaredDead, 1) == 0)
+        // A row that is gone counts as Dead: the table was restored from before this silo joined, or someone deleted
+        // the row. Nobody routes to a silo without a row, and its heartbeats write nothing; it stops, like a silo voted
+        // out, and joins afresh when it starts again.
+        var status = _self.HasJoined ? snapshot.StatusOf(_self.Address) : MembershipStatus.Active;
+        if (status is MembershipStatus.Dead or null && !_leaving && Interlocked.Exchange(ref _declaredDead, 1) == 0)
         {
-            LogDeclaredDead(_logger, _self.Address);
+            if (status is null)
+            {
+                LogOwnRowGone(_logger, _self.Address, _table.Target);
+            }
+            else
+            {
+                LogDeclaredDead(_logger, _self.Address);
+            }
+
             _self.SetAcceptsActivations(false);
             DeclaredDead?.Invoke();
         }
@@ -341,7 +352,7 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
                 }
 
                 var now = _time.GetUtcNow();
-                var votes = entry.FreshSuspicions(now - _options.VoteExpiration).Where(v => v.By != _self.Address).Append(new Suspicion(_self.Address, now)).ToList();
+                var votes = snapshot.LiveVotesAgainst(entry, now - _options.VoteExpiration).Where(v => v.By != _self.Address).Append(new Suspicion(_self.Address, now)).ToList();
                 declared = votes.Count >= VotesRequired(snapshot, target, now);
                 return (entry with { Status = declared ? MembershipStatus.Dead : entry.Status, Suspicions = votes }, false);
             }, cancellationToken);
@@ -374,7 +385,7 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
         {
             var entry = snapshot.Find(silo)!;
             var stalled = HeartbeatStalled(entry);
-            var suspected = silo == target || entry.FreshSuspicions(now - _options.VoteExpiration).Any();
+            var suspected = silo == target || snapshot.LiveVotesAgainst(entry, now - _options.VoteExpiration).Count > 0;
             counted += silo == _self.Address || !(stalled && suspected) ? 1 : 0;
         }
 
@@ -446,6 +457,9 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
 
     [LoggerMessage(EventId = 211, Level = LogLevel.Critical, Message = "The cluster declared this silo ({Silo}) dead; it stops now")]
     private static partial void LogDeclaredDead(ILogger logger, SiloAddress silo);
+
+    [LoggerMessage(EventId = 222, Level = LogLevel.Critical, Message = "This silo's row ({Silo}) is no longer in the membership table at {Target} (restored or deleted); it stops now")]
+    private static partial void LogOwnRowGone(ILogger logger, SiloAddress silo, string target);
 
     [LoggerMessage(EventId = 212, Level = LogLevel.Warning, Message = "Silo {Silo} missed {Missed} pings in a row; voting it dead")]
     private static partial void LogProbesMissed(ILogger logger, SiloAddress silo, int missed);

@@ -39,6 +39,15 @@ public sealed class MembershipSnapshot
 
     public MembershipStatus? StatusOf(SiloAddress silo) => Find(silo)?.Status;
 
+    /// <summary>
+    /// The votes against <paramref name="entry"/> cast after <paramref name="since"/> (one per voter) by silos still in
+    /// the cluster: Joining, Active or ShuttingDown. A vote by a silo since declared Dead, or whose row is gone, no longer
+    /// counts: a silo cut off from the others votes against every silo it watches before it is voted out itself, and
+    /// its votes must not add up with one missed ping of a healthy silo's watcher to declare that silo dead.
+    /// </summary>
+    public IReadOnlyList<Suspicion> LiveVotesAgainst(MembershipEntry entry, DateTimeOffset since) =>
+        entry.FreshSuspicions(since).Where(vote => StatusOf(vote.By) is { } status && status != MembershipStatus.Dead).ToList();
+
     public override string ToString() =>
         $"v{Version}: {string.Join(", ", Entries.Select(e => $"{e.Silo} {e.Status}"))}";
 }

@@ -108,7 +108,8 @@ internal sealed partial class MembershipView : IAsyncDisposable
         {
             // From here a caller needs a read that starts later than this one.
             TakeNextRead(done);
-            Publish(await _table.ReadAsync(_stopping.Token));
+            var before = _current;
+            Publish(await _table.ReadAsync(_stopping.Token), readAfter: before);
             done.TrySetResult();
         }
         catch (OperationCanceledException exception)
@@ -162,14 +163,27 @@ internal sealed partial class MembershipView : IAsyncDisposable
     }
 
     /// <summary>Publishes a snapshot this process read itself (for example right after its own write).</summary>
-    public void Publish(MembershipSnapshot snapshot)
+    public void Publish(MembershipSnapshot snapshot) => Publish(snapshot, readAfter: null);
+
+    /// <summary>
+    /// Publishes a snapshot newer than the current one. An older one is dropped (a read that started before another
+    /// finished), except a read that began after <paramref name="readAfter"/> was published, with nothing published
+    /// since: the table itself went back (restored from a backup, or created again), and a view that waited for the
+    /// old version to come round again would miss every change until then.
+    /// </summary>
+    private void Publish(MembershipSnapshot snapshot, MembershipSnapshot? readAfter)
     {
         Action<MembershipSnapshot>[] subscribers;
         lock (_subscribers)
         {
             if (snapshot.Version <= _current.Version && _current.Version != 0)
             {
-                return;
+                if (snapshot.Version == _current.Version || !ReferenceEquals(readAfter, _current))
+                {
+                    return;
+                }
+
+                LogVersionWentBack(_logger, _table.Target, _current.Version, snapshot.Version);
             }
 
             _current = snapshot;
@@ -278,6 +292,9 @@ internal sealed partial class MembershipView : IAsyncDisposable
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Membership version {Version}: {ActiveCount} active silos")]
     private static partial void LogNewVersion(ILogger logger, long version, int activeCount);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "The membership table at {Target} went back from version {Previous} to {Version} (restored or created again); the view follows it")]
+    private static partial void LogVersionWentBack(ILogger logger, string target, long previous, long version);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Reading the membership table at {Target} failed; the view stays as it is")]
     private static partial void LogRefreshFailed(ILogger logger, Exception exception, string target);
