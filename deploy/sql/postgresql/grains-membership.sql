@@ -1,4 +1,4 @@
--- Grains cluster membership, PostgreSQL. Idempotent: every silo runs it on start (under an advisory lock).
+-- Grains cluster membership, PostgreSQL. Idempotent: a silo runs it at start (under an advisory lock) when anything it creates is missing.
 -- One version row per cluster: every change of a silo's status or votes increments it in the same transaction
 -- (compare-and-swap), and is announced with NOTIFY grains_membership, '<cluster id>:<version>'.
 -- Times are Unix milliseconds (UTC). Status: 1 Joining, 2 Active, 3 ShuttingDown, 4 Dead.

@@ -1,4 +1,4 @@
--- Grains grain storage, PostgreSQL. Idempotent: the silo runs it on every start (under an advisory lock).
+-- Grains grain storage, PostgreSQL. Idempotent: a silo runs it at start (under an advisory lock) when anything it creates is missing.
 -- One row per (service, grain type, grain key, state name). "version" is the ETag: every write and clear
 -- must present the current version and increments it (optimistic concurrency). A new row starts at a random
 -- version, so a row created again after the expiry sweep deleted it never matches a stale writer's version.

@@ -27,6 +27,11 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
         _options = options;
         _time = time;
         _dialect = SqlDialect.For(options.Dialect);
+        if (_dialect.CannotKeepData(options.ConnectionString) is { } problem)
+        {
+            throw new ArgumentException($"The membership table cannot use its connection string: {problem}.", nameof(options));
+        }
+
         _dataSource = _dialect.CreateDataSource(options.ConnectionString);
         Target = _dialect.DescribeTarget(options.ConnectionString);
     }
@@ -40,7 +45,7 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             if (_options.CreateSchema)
             {
-                await _dialect.ApplySchemaAsync(connection, _dialect.LoadScript("grains-membership.sql"), cancellationToken);
+                await _dialect.ApplySchemaAsync(connection, "grains-membership.sql", cancellationToken);
                 await _dialect.UpgradeMembershipSchemaAsync(connection, cancellationToken);
             }
 
@@ -60,7 +65,7 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
     public async Task<MembershipSnapshot> ReadAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(_dialect.SnapshotIsolation, cancellationToken);
+        await using var transaction = await _dialect.BeginSnapshotAsync(connection, cancellationToken);
         await using var version = connection.Command(MembershipSql.ReadVersion, transaction).With("cluster_id", _clusterId);
         var current = Convert.ToInt64(await version.ExecuteScalarAsync(cancellationToken) ?? 0L, CultureInfo.InvariantCulture);
         var entries = new List<MembershipEntry>();

@@ -14,7 +14,8 @@ internal sealed class PostgreSqlDialect : SqlDialect
 
     public override string ScriptFolder => "postgresql";
 
-    public override System.Data.IsolationLevel SnapshotIsolation => System.Data.IsolationLevel.RepeatableRead;
+    public override ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
 
     public override async Task NotifyAsync(DbConnection connection, DbTransaction transaction, string channel, string payload, CancellationToken cancellationToken)
     {
@@ -50,18 +51,55 @@ internal sealed class PostgreSqlDialect : SqlDialect
         return $"PostgreSQL at {builder.Host ?? "localhost"}:{builder.Port}, database '{builder.Database ?? builder.Username}'";
     }
 
-    public override async Task ApplySchemaAsync(DbConnection connection, string script, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the script only when the schema lacks something it creates. Its ALTER TABLE takes an exclusive lock on the
+    /// table (and CREATE INDEX a share lock) before it finds that nothing is to be done: run at every start, a silo of a
+    /// rolling restart would queue behind any long transaction on the table, and every other silo's reads and writes
+    /// behind it. When the script must run, its locks wait at most <see cref="SchemaLockTimeout"/>, and the start fails
+    /// with that cause rather than stall the cluster's storage.
+    /// </summary>
+    public override async Task ApplySchemaAsync(DbConnection connection, string scriptName, CancellationToken cancellationToken)
     {
+        if (SchemaIsCurrent.TryGetValue(scriptName, out var check))
+        {
+            await using var probe = connection.Command(check);
+            if (await probe.ExecuteScalarAsync(cancellationToken) is true)
+            {
+                return;
+            }
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var command = connection.CreateCommand())
         {
             command.Transaction = transaction;
-            command.CommandText = $"SELECT pg_advisory_xact_lock({SchemaLockKey});";
+            command.CommandText = $"SELECT pg_advisory_xact_lock({SchemaLockKey}); SET LOCAL lock_timeout = '{SchemaLockTimeout}';";
             await command.ExecuteNonQueryAsync(cancellationToken);
-            command.CommandText = script;
+            command.CommandText = LoadScript(scriptName);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
     }
+
+    /// <summary>How long a schema change waits for a table lock (a PostgreSQL interval).</summary>
+    private const string SchemaLockTimeout = "10s";
+
+    // Per script, a read of the catalog (which locks no table) that is true when everything the script creates exists:
+    // the tables, the columns added since, the indexes. A script that gains an object must gain it here too (a
+    // test checks that each object a script creates is named here).
+    internal static readonly IReadOnlyDictionary<string, string> SchemaIsCurrent = new Dictionary<string, string>
+    {
+        ["grains-storage.sql"] = """
+            SELECT to_regclass('grains_storage') IS NOT NULL AND to_regclass('grains_storage_entries') IS NOT NULL
+                AND to_regclass('grains_storage_expiry') IS NOT NULL
+                AND EXISTS (SELECT 1 FROM information_schema.columns
+                            WHERE table_schema = current_schema() AND table_name = 'grains_storage' AND column_name = 'expires_on')
+            """,
+        ["grains-membership.sql"] = """
+            SELECT to_regclass('grains_membership_version') IS NOT NULL AND to_regclass('grains_membership') IS NOT NULL
+                AND EXISTS (SELECT 1 FROM information_schema.columns
+                            WHERE table_schema = current_schema() AND table_name = 'grains_membership' AND column_name = 'activations')
+            """,
+    };
 }

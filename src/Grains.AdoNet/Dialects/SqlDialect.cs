@@ -18,8 +18,14 @@ internal abstract class SqlDialect
     /// <summary>Says where the database is (host, port, database or file) without credentials, for error messages.</summary>
     public abstract string DescribeTarget(string connectionString);
 
-    /// <summary>Isolation for reads that must see the version row and the rows at one moment.</summary>
-    public abstract System.Data.IsolationLevel SnapshotIsolation { get; }
+    /// <summary>Why a connection string that parses cannot keep data, with what to use instead; null when it can.</summary>
+    public virtual string? CannotKeepData(string connectionString) => null;
+
+    /// <summary>
+    /// Begins a transaction for reads that must see the version row and the rows at one moment, taking no lock that
+    /// holds up writers.
+    /// </summary>
+    public abstract ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken);
 
     /// <summary>Announces a change to listeners, inside the writing transaction (PostgreSQL NOTIFY); a no-op elsewhere.</summary>
     public virtual Task NotifyAsync(DbConnection connection, DbTransaction transaction, string channel, string payload, CancellationToken cancellationToken) =>
@@ -29,8 +35,11 @@ internal abstract class SqlDialect
     public virtual Task ListenAsync(DbDataSource dataSource, string channel, Action<string> onNotification, CancellationToken cancellationToken) =>
         Task.CompletedTask;
 
-    /// <summary>Runs an idempotent schema script so that concurrent silos do not race each other.</summary>
-    public abstract Task ApplySchemaAsync(DbConnection connection, string script, CancellationToken cancellationToken);
+    /// <summary>
+    /// Runs one of the idempotent schema scripts (deploy/sql/&lt;dialect&gt;/<paramref name="scriptName"/>) so that
+    /// concurrent silos do not race each other.
+    /// </summary>
+    public abstract Task ApplySchemaAsync(DbConnection connection, string scriptName, CancellationToken cancellationToken);
 
     /// <summary>Brings a storage schema created by an earlier version up to date, where the script alone cannot.</summary>
     public virtual Task UpgradeStorageSchemaAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
@@ -46,7 +55,7 @@ internal abstract class SqlDialect
     };
 
     /// <summary>Reads a script shipped under deploy/sql/&lt;dialect&gt;/ (embedded at build).</summary>
-    public string LoadScript(string fileName)
+    internal string LoadScript(string fileName)
     {
         var name = $"Grains.AdoNet.Sql.{ScriptFolder}/{fileName}";
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)

@@ -11,8 +11,11 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string ScriptFolder => "sqlite";
 
-    // SQLite transactions are serializable.
-    public override System.Data.IsolationLevel SnapshotIsolation => System.Data.IsolationLevel.Serializable;
+    // A deferred transaction: its first read takes a snapshot of the write-ahead log, and it never takes the file's one
+    // write lock (the default, BEGIN IMMEDIATE, would: every membership poll and every read of a large state would then
+    // hold up each writer, and wait behind them).
+    public override ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(System.Data.IsolationLevel.Serializable, deferred: true));
 
     public override DbDataSource CreateDataSource(string connectionString) => SqliteFactory.Instance.CreateDataSource(connectionString);
 
@@ -22,6 +25,15 @@ internal sealed class SqliteDialect : SqlDialect
         return string.IsNullOrEmpty(source) || source == ":memory:"
             ? "SQLite in memory"
             : $"SQLite file '{Path.GetFullPath(source)}'";
+    }
+
+    public override string? CannotKeepData(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        return string.IsNullOrEmpty(builder.DataSource) || builder.DataSource == ":memory:" || builder.Mode == SqliteOpenMode.Memory
+            ? "an in-memory SQLite database lives only as long as one connection, and every connection opens an empty one of its own, " +
+              "so the schema and every acknowledged write would be lost; give a file, as in 'Data Source=quotas.db'"
+            : null;
     }
 
     public override async Task UpgradeStorageSchemaAsync(DbConnection connection, CancellationToken cancellationToken)
@@ -35,11 +47,11 @@ internal sealed class SqliteDialect : SqlDialect
     public override Task UpgradeMembershipSchemaAsync(DbConnection connection, CancellationToken cancellationToken) =>
         AddColumnIfMissingAsync(connection, "grains_membership", "activations", "INTEGER NULL", cancellationToken);
 
-    public override async Task ApplySchemaAsync(DbConnection connection, string script, CancellationToken cancellationToken)
+    public override async Task ApplySchemaAsync(DbConnection connection, string scriptName, CancellationToken cancellationToken)
     {
         // SQLite takes a database-wide write lock per statement, and the script only creates what is missing.
         await using var command = connection.CreateCommand();
-        command.CommandText = script;
+        command.CommandText = LoadScript(scriptName);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

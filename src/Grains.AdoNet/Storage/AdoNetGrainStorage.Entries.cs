@@ -18,7 +18,7 @@ internal sealed partial class AdoNetGrainStorage
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(_dialect.SnapshotIsolation, cancellationToken);
+            await using var transaction = await _dialect.BeginSnapshotAsync(connection, cancellationToken);
             await using (var read = CreateCommand(connection, GrainStorageSql.Read, key, transaction))
             await using (var row = await read.ExecuteReaderAsync(cancellationToken))
             {

@@ -46,7 +46,7 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             if (Options.CreateSchema)
             {
-                await _dialect.ApplySchemaAsync(connection, _dialect.LoadScript("grains-storage.sql"), cancellationToken);
+                await _dialect.ApplySchemaAsync(connection, "grains-storage.sql", cancellationToken);
                 await _dialect.UpgradeStorageSchemaAsync(connection, cancellationToken);
             }
 

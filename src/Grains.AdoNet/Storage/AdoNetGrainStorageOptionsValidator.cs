@@ -5,6 +5,10 @@ namespace Grains.AdoNet.Storage;
 
 internal sealed class AdoNetGrainStorageOptionsValidator : IValidateOptions<AdoNetGrainStorageOptions>
 {
+    // A sweep more often than this would only load the database; a timer takes no period over about 49.7 days.
+    private static readonly TimeSpan s_minSweepInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_maxSweepInterval = TimeSpan.FromDays(49);
+
     public ValidateOptionsResult Validate(string? name, AdoNetGrainStorageOptions options)
     {
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
@@ -12,19 +16,29 @@ internal sealed class AdoNetGrainStorageOptionsValidator : IValidateOptions<AdoN
             return ValidateOptionsResult.Fail($"The grain storage '{name}' has no connection string; set AdoNetGrainStorageOptions.ConnectionString.");
         }
 
+        string? cannotKeepData;
         try
         {
-            SqlDialect.For(options.Dialect).DescribeTarget(options.ConnectionString);
+            var dialect = SqlDialect.For(options.Dialect);
+            dialect.DescribeTarget(options.ConnectionString);
+            cannotKeepData = dialect.CannotKeepData(options.ConnectionString);
         }
         catch (Exception exception) when (exception is ArgumentException or FormatException or KeyNotFoundException)
         {
             return ValidateOptionsResult.Fail($"The connection string of grain storage '{name}' is not a valid {options.Dialect} connection string: {exception.Message}");
         }
 
-        if (options.ExpiredStateSweepInterval < TimeSpan.Zero && options.ExpiredStateSweepInterval != Timeout.InfiniteTimeSpan)
+        if (cannotKeepData is not null)
+        {
+            return ValidateOptionsResult.Fail($"The grain storage '{name}' cannot use its connection string: {cannotKeepData}.");
+        }
+
+        var sweep = options.ExpiredStateSweepInterval;
+        if (sweep != TimeSpan.Zero && sweep != Timeout.InfiniteTimeSpan && (sweep < s_minSweepInterval || sweep > s_maxSweepInterval))
         {
             return ValidateOptionsResult.Fail(
-                $"The grain storage '{name}' has ExpiredStateSweepInterval {options.ExpiredStateSweepInterval}; use a positive interval, or zero to turn the sweep off.");
+                $"The grain storage '{name}' has ExpiredStateSweepInterval {sweep}; use an interval from {s_minSweepInterval.TotalSeconds:0} second to " +
+                $"{s_maxSweepInterval.TotalDays:0} days, or zero to turn the sweep off (default 10 minutes).");
         }
 
         if (options.ExpiredStateGracePeriod < TimeSpan.Zero)
