@@ -98,13 +98,10 @@ public sealed partial class FairShareScheduler
             return;
         }
 
-        // What remains after marked jobs stop, shared out among the tenants below their guarantee in turn.
-        Span<long> available = stackalloc long[count];
-        for (var i = 0; i < count; i++)
-        {
-            available[i] = Math.Max(0, _capacity[i] - _allocated[i] + _marked[i]);
-        }
-
+        // What remains once marked jobs stop, less what the tenants before this one claimed of it, shared out among
+        // the tenants below their guarantee in turn. Worked out again for each tenant: a job marked for one tenant may
+        // free more than that tenant wants, and the rest goes to the next, rather than have another job marked for it.
+        Span<long> claimed = stackalloc long[count];
         foreach (var tenant in _guaranteed)
         {
             if (!UpdateWant(tenant))
@@ -115,8 +112,9 @@ public sealed partial class FairShareScheduler
             var want = tenant.Want!;
             for (var i = 0; i < count; i++)
             {
-                need[i] = Math.Max(0, want[i] - available[i]);
-                available[i] = Math.Max(0, available[i] - want[i]);
+                var available = Math.Max(0, _capacity[i] - _allocated[i] + _marked[i] - claimed[i]);
+                need[i] = Math.Max(0, want[i] - available);
+                claimed[i] += want[i];
             }
 
             if (VectorMath.AnyPositive(need))

@@ -42,6 +42,28 @@ public sealed class BorrowingAndReclaimTests
     private static HeartbeatResult Beat(FairShareScheduler s, IEnumerable<JobLease> leases, DateTimeOffset now) =>
         s.Heartbeat("wa", leases.Select(l => l.JobId), Ttl, now);
 
+    /// <summary>
+    /// Two tenants below their guarantee wait at once: the job marked for the first frees more than it wants, and the
+    /// rest serves the second, so nothing more is marked. (The second had another borrowed job marked for it: 10
+    /// workers stopped where 4 served both.)
+    /// </summary>
+    [Fact]
+    public void What_a_mark_frees_beyond_one_tenants_want_serves_the_next_before_more_is_marked()
+    {
+        var s = new FairShareScheduler(WorkerPool(10, Guarantee("a", 2), Guarantee("b", 2)));
+        s.Submit("c", Workers(4), priority: 0);
+        s.Submit("c", Workers(6), priority: 5);
+        var cLeases = s.Lease(Workers(10), T0, worker: "wa");
+        Assert.Equal(2, cLeases.Count);
+        s.Submit("a", Workers(2), now: T0.AddSeconds(1));
+        s.Submit("b", Workers(2), now: T0.AddSeconds(1));
+
+        var preempt = Beat(s, cLeases, T0.AddSeconds(2)).Preempt;
+
+        var marked = Assert.Single(preempt);
+        Assert.Equal(cLeases.Single(l => l.Priority == 0).JobId, marked); // the 4-worker job: lowest priority
+    }
+
     [Fact]
     public void Nothing_is_reclaimed_for_a_tenant_its_own_quotas_refuse_until_they_admit_it_again()
     {
