@@ -112,6 +112,37 @@ public sealed class AdmissionApiTests
         Assert.Equal("\"requests\";r=0;t=10", again.Headers.GetValues("RateLimit").Single());
     }
 
+    /// <summary>
+    /// A refused hit that costs more than one waits until enough units leave, not only the oldest: its <c>t</c> is its
+    /// Retry-After. A hit that costs more than the limit is never admitted, and carries no wait at all.
+    /// </summary>
+    [Fact]
+    public async Task A_refused_hit_s_reset_is_its_own_wait_and_a_hit_larger_than_the_limit_has_none()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, time: time);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+        await (await tenant.PostJson("/v1/tenants/acme/rate-limits/requests/hits", """{"cost":1}""")).Ok();
+        time.Advance(TimeSpan.FromSeconds(4));
+        await (await tenant.PostJson("/v1/tenants/acme/rate-limits/requests/hits", """{"cost":2}""")).Ok();
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        var refused = await tenant.PostJson("/v1/tenants/acme/rate-limits/requests/hits", """{"cost":3}""");
+        await refused.Problem(429, "rate_limited");
+        Assert.Equal("9", refused.Headers.RetryAfter!.ToString()); // the cost-2 hit leaves at 14 s
+        Assert.Equal("\"requests\";r=0;t=9", refused.Headers.GetValues("RateLimit").Single());
+
+        var never = await tenant.PostJson("/v1/tenants/acme/rate-limits/requests/hits", """{"cost":4}""");
+        await never.Problem(429, "request_exceeds_limit");
+        Assert.Null(never.Headers.RetryAfter);
+        Assert.Equal("\"requests\";r=0", never.Headers.GetValues("RateLimit").Single());
+
+        time.Advance(TimeSpan.FromSeconds(8));
+        await (await tenant.PostJson("/v1/tenants/acme/rate-limits/requests/hits", """{"cost":3}""")).Problem(429, "rate_limited");
+        time.Advance(TimeSpan.FromSeconds(1));
+        await (await tenant.PostJson("/v1/tenants/acme/rate-limits/requests/hits", """{"cost":3}""")).Ok();
+    }
+
     [Fact]
     public async Task A_token_bucket_s_policy_announces_its_burst_per_its_refill_time_as_its_reset_counts()
     {

@@ -219,7 +219,15 @@ public sealed class LeaseBook
             case LimitVerdict.BurstExpired:
                 return new AdmissionDecision.Queue(ReasonCodes.SoftBurstExpired, definition.Name, UntilFits(index, amount, definition.Limit.Limit, now), current, definition.Limit.Limit);
             default:
-                return new AdmissionDecision.Queue(ReasonCodes.QuotaExhausted, definition.Name, UntilFits(index, amount, definition.Limit.Max, now), current, definition.Limit.Limit);
+                var limit = definition.Limit;
+                var retry = SoftLimitRule.FullRetry(
+                    limit,
+                    _overSinceTicks[index],
+                    now.UtcTicks,
+                    fitsCeiling: UntilFits(index, amount, limit.Max, now),
+                    backWithinLimit: UntilFits(index, 0, limit.Limit, now),
+                    fitsLimit: UntilFits(index, amount, limit.Limit, now));
+                return new AdmissionDecision.Queue(ReasonCodes.QuotaExhausted, definition.Name, retry, current, limit.Limit);
         }
     }
 
@@ -291,6 +299,11 @@ public sealed class LeaseBook
     private TimeSpan UntilFits(int index, long amount, long bound, DateTimeOffset now)
     {
         var excess = _usage[index] + amount - bound;
+        if (excess <= 0)
+        {
+            return TimeSpan.Zero;
+        }
+
         var at = now;
         foreach (var lease in (_leases?.Values ?? Enumerable.Empty<Lease>()).Where(l => l.QuotaIndex == index).OrderBy(l => l.ExpiresAt))
         {

@@ -293,12 +293,19 @@ public sealed class RateBook
             return new RateDecision(true, null, definition.Name, current, limit.Limit, SoftLimitRule.Remaining(limit, current), window.ResetAfter(now), null);
         }
 
-        TimeSpan? retry = null;
-        if (verdict != LimitVerdict.TooLarge)
+        TimeSpan? retry = verdict switch
         {
-            var cap = verdict == LimitVerdict.BurstExpired ? limit.Limit : limit.Max;
-            retry = window.TimeUntilFreed(current + cost - cap, now);
-        }
+            LimitVerdict.TooLarge => null,
+            LimitVerdict.BurstExpired => window.TimeUntilFreed(current + cost - limit.Limit, now),
+            _ => SoftLimitRule.FullRetry(
+                limit,
+                window.OverSinceTicks,
+                now.UtcTicks,
+                fitsCeiling: window.TimeUntilFreed(current + cost - limit.Max, now),
+                backWithinLimit: window.TimeUntilFreed(current - limit.Limit, now),
+                fitsLimit: window.TimeUntilFreed(current + cost - limit.Limit, now),
+                window.BurstsResumeAtTicks),
+        };
 
         var reason = verdict switch
         {

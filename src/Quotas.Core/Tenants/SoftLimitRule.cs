@@ -58,6 +58,32 @@ internal static class SoftLimitRule
         return nowTicks - overSinceTicks < limit.MaxBurst.Ticks ? LimitVerdict.Admit : LimitVerdict.BurstExpired;
     }
 
+    /// <summary>
+    /// The wait after which a request refused for going over the ceiling (<see cref="LimitVerdict.Full"/>) is admitted,
+    /// when nothing else changes: the wait until it fits under the ceiling only if a burst runs then (the one under
+    /// way, when usage is still over the limit then and the burst has not run out; else a new one, once bursts may
+    /// resume); otherwise the wait until it fits within the limit. For a hard limit, the ceiling is the limit.
+    /// </summary>
+    /// <remarks>fitsCeiling: the time until usage plus the request fits under the ceiling; backWithinLimit: until usage
+    /// alone is back within the limit; fitsLimit: until usage plus the request fits within the limit; overSinceTicks and
+    /// burstsResumeAtTicks as in <see cref="Evaluate"/>.</remarks>
+    public static TimeSpan FullRetry(
+        QuotaLimit limit, long overSinceTicks, long nowTicks, TimeSpan fitsCeiling, TimeSpan backWithinLimit, TimeSpan fitsLimit, long burstsResumeAtTicks = 0)
+    {
+        if (limit.Type != LimitType.Soft)
+        {
+            return fitsCeiling;
+        }
+
+        if (overSinceTicks != 0 && fitsCeiling < backWithinLimit)
+        {
+            return nowTicks + fitsCeiling.Ticks - overSinceTicks < limit.MaxBurst.Ticks ? fitsCeiling : fitsLimit;
+        }
+
+        var resume = TimeSpan.FromTicks(Math.Max(0, burstsResumeAtTicks - nowTicks));
+        return fitsCeiling >= resume ? fitsCeiling : resume < fitsLimit ? resume : fitsLimit;
+    }
+
     /// <summary>True when a soft limit has been above its limit for longer than burst + grace: renewals are refused.</summary>
     public static bool GraceExpired(QuotaLimit limit, long current, long overSinceTicks, long nowTicks) =>
         limit.Type == LimitType.Soft

@@ -19,7 +19,9 @@ public static class QuotaRefusals
     /// <summary>
     /// Sets <c>RateLimit-Policy: "q";q=100;w=60</c> and <c>RateLimit: "q";r=42;t=18</c>; nothing for unlimited
     /// quotas, nor for a suspended or deleted tenant, whose refusal no window ends: <c>r=0;t=0</c> would tell a client
-    /// that follows the draft to try again at once.
+    /// that follows the draft to try again at once. On a refused hit <c>t</c> is its <c>Retry-After</c>, the wait until
+    /// that hit is admitted (a cost above 1 or a soft limit waits longer than for the oldest unit to leave), and is left
+    /// out when no wait admits it (a cost above the limit).
     /// </summary>
     public static void SetRateLimitHeaders(HttpResponse response, in RateDecision decision, TimeSpan window)
     {
@@ -30,7 +32,10 @@ public static class QuotaRefusals
 
         var name = decision.Quota;
         response.Headers["RateLimit-Policy"] = PolicyField(name, decision.Limit, Seconds(window));
-        response.Headers["RateLimit"] = string.Create(CultureInfo.InvariantCulture, $"\"{name}\";r={decision.Remaining};t={Seconds(decision.ResetAfter)}");
+        var reset = decision.Allowed ? decision.ResetAfter : decision.RetryAfter;
+        response.Headers["RateLimit"] = reset is { } wait
+            ? string.Create(CultureInfo.InvariantCulture, $"\"{name}\";r={decision.Remaining};t={Seconds(wait)}")
+            : string.Create(CultureInfo.InvariantCulture, $"\"{name}\";r={decision.Remaining}");
     }
 
     /// <summary>

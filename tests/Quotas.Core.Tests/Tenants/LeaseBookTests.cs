@@ -161,6 +161,25 @@ public sealed class LeaseBookTests
         Assert.True(tenant.Acquire(cpu, 40, Hour, null, T0.AddMinutes(18)).IsAllowed);    // back at 100: burst re-armed
     }
 
+    /// <summary>
+    /// A soft gauge refused over its ceiling tells the wait until the request is admitted: its burst runs out before a
+    /// lease frees enough under the ceiling, so the wait is until it fits within the limit (it was until it fitted under
+    /// the ceiling, 8 s, when the burst had run out and the retry was refused again).
+    /// </summary>
+    [Fact]
+    public void A_soft_gauge_refused_over_its_ceiling_waits_until_the_request_is_admitted()
+    {
+        var tenant = Basic("soft", QuotaDefinition.Gauge(QuotaNames.Workers, QuotaLimit.Soft(4, 6, TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5))));
+        var workers = QuotaNames.Workers;
+        Assert.True(tenant.Acquire(workers, 1, TimeSpan.FromSeconds(10), null, T0).IsAllowed);
+        Assert.True(tenant.Acquire(workers, 5, TimeSpan.FromSeconds(60), null, T0.AddSeconds(1)).IsAllowed); // 6: a burst from 1 s
+
+        var refused = Assert.IsType<AdmissionDecision.Queue>(tenant.Acquire(workers, 1, Hour, null, T0.AddSeconds(2)));
+
+        Assert.Equal(TimeSpan.FromSeconds(59), refused.RetryAfter); // both leases gone at 61 s
+        Assert.True(tenant.Acquire(workers, 1, Hour, null, T0.AddSeconds(2) + refused.RetryAfter).IsAllowed);
+    }
+
     [Fact]
     public void Absent_well_known_gauge_is_unlimited_and_unknown_names_are_rejected()
     {

@@ -55,6 +55,43 @@ public sealed class RatePropertyTests
         }
     }
 
+    /// <summary>
+    /// A soft window's Retry-After is honest too: a hit refused over the ceiling, or with its burst run out, is admitted
+    /// when retried after it, nothing else hit meanwhile. (Over the ceiling, the wait until it fitted under the ceiling
+    /// was given, though the burst had run out by then, or a new one was not allowed yet.)
+    /// </summary>
+    [Property(MaxTest = 300)]
+    public void A_soft_window_admits_a_refused_hit_retried_after_its_retry_after(int[] script)
+    {
+        var steps = script.Select(x => (uint)x).Select(u => (Step: TimeSpan.FromMilliseconds(u % 1500), Cost: 1 + (long)((u / 1500) % 5))).ToList();
+        for (var refusedAt = 0; refusedAt < steps.Count; refusedAt++)
+        {
+            var (rates, now) = Replay(steps, refusedAt + 1, out var last);
+            if (last.Allowed || last.RetryAfter is not { } retry)
+            {
+                continue;
+            }
+
+            var retried = rates.Check("calls", steps[refusedAt].Cost, now + retry);
+            Assert.True(retried.Allowed, $"hit {refusedAt} (cost {steps[refusedAt].Cost}) refused again ({retried.ReasonCode}) after its Retry-After of {retry}");
+        }
+
+        static (RateBook Rates, DateTimeOffset Now) Replay(List<(TimeSpan Step, long Cost)> steps, int count, out RateDecision last)
+        {
+            var soft = QuotaLimit.Soft(4, 7, TimeSpan.FromSeconds(3), TimeSpan.Zero);
+            var rates = new RateBook([QuotaDefinition.SlidingWindow("calls", soft, TimeSpan.FromSeconds(5), 5)]);
+            var now = T0;
+            last = default;
+            for (var i = 0; i < count; i++)
+            {
+                now += steps[i].Step;
+                last = rates.Check("calls", steps[i].Cost, now);
+            }
+
+            return (rates, now);
+        }
+    }
+
     [Property(MaxTest = 300)]
     public void Token_bucket_never_admits_more_than_burst_plus_refill(int[] script)
     {
