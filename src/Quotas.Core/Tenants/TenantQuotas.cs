@@ -371,8 +371,13 @@ public sealed partial class TenantQuotas
     {
         var current = Rates.Current(index, now);
         var limit = Rates.LimitOf(index);
-        return Usage(QuotaKind.Rate, quota, current, limit, limit < 0 || current == 0 ? null : now + Rates.ResetAfter(index, now));
+        return Usage(QuotaKind.Rate, quota, current, limit, limit < 0 || current == 0 ? null : Later(now, Rates.ResetAfter(index, now)));
     }
+
+    /// <summary><paramref name="now"/> plus <paramref name="wait"/>, or the last representable time when that is later
+    /// (a slow bucket with a large burst can take longer to fill than the calendar goes).</summary>
+    private static DateTimeOffset Later(DateTimeOffset now, TimeSpan wait) =>
+        wait > DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + wait;
 
     private QuotaUsage Usage(QuotaKind kind, QuotaDefinition quota, long current, long limit, DateTimeOffset? resetsAt) => new(
         quota.Name,

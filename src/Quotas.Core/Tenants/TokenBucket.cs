@@ -47,7 +47,9 @@ public sealed class TokenBucket
     public void Return(long cost, DateTimeOffset now)
     {
         Refill(now.UtcTicks);
-        _scaled = Math.Min(_capacity, _scaled + (cost * _windowTicks));
+
+        // What fits up to the burst, never the sum first: a burst may fill nearly all of a long once scaled.
+        _scaled += Math.Min(_capacity - _scaled, cost * _windowTicks);
     }
 
     public TimeSpan TimeUntilAvailable(long cost, DateTimeOffset now)

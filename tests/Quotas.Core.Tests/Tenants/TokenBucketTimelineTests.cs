@@ -18,6 +18,37 @@ public sealed class TokenBucketTimelineTests
         Assert.True(_rates.Check("calls", 1, At(6)).Allowed);
     }
 
+    /// <summary>
+    /// Tokens given back to a nearly full bucket whose burst fills nearly all of a long once scaled stop at the burst;
+    /// the sum overflowed to a negative count before.
+    /// </summary>
+    [Fact]
+    public void Tokens_given_back_to_a_bucket_as_large_as_a_long_allows_stop_at_its_burst()
+    {
+        var burst = long.MaxValue / TimeSpan.FromSeconds(1).Ticks;
+        var bucket = new TokenBucket(1_000_000_000, TimeSpan.FromSeconds(1), burst, At(0));
+        Assert.True(bucket.TryTake(1000, At(0)));
+
+        bucket.Return(1000, At(0).AddTicks(1));
+
+        Assert.Equal(burst, bucket.Available(At(0).AddTicks(1)));
+    }
+
+    /// <summary>
+    /// A bucket that takes longer to fill than the calendar goes (one token a day, a burst of ten million) reports its
+    /// reset as the last time there is; the stats, and the limits and usage answers built on them, failed before.
+    /// </summary>
+    [Fact]
+    public void A_bucket_that_fills_after_the_calendar_ends_reports_the_last_time_there_is()
+    {
+        var tenant = Tenants.Basic("slow", QuotaDefinition.TokenBucket("slow", 1, TimeSpan.FromDays(1), burst: 10_000_000));
+        Assert.True(tenant.CheckRate("slow", 10_000_000, At(0)).Allowed);
+
+        var usage = tenant.Stats(At(1)).Rates.Single(r => r.Quota == "slow");
+
+        Assert.Equal(DateTimeOffset.MaxValue, usage.ResetsAt);
+    }
+
     [Fact]
     public void Starts_full_and_refills_one_token_a_second()
     {
