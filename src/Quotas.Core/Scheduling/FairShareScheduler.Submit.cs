@@ -5,6 +5,16 @@ public sealed partial class FairShareScheduler
     private const int MaxIdempotencyKeyLength = 256;
 
     /// <summary>
+    /// The range of a job's priority. Aging moves a waiting job up one point per <see cref="PoolConfig.AgingPerSecond"/>
+    /// reciprocal seconds, so the range bounds how long newer jobs of higher priority can keep it waiting: at most
+    /// 20,000 points, two weeks at the default of one point a minute.
+    /// </summary>
+    public const int MinPriority = -10_000;
+
+    /// <inheritdoc cref="MinPriority"/>
+    public const int MaxPriority = 10_000;
+
+    /// <summary>
     /// Queues a job, or returns the job an earlier submission with the same tenant and idempotency key created.
     /// Throws <see cref="SchedulingException"/> and changes nothing when the request cannot be accepted.
     /// </summary>
@@ -32,6 +42,14 @@ public sealed partial class FairShareScheduler
                 $"IdempotencyKey must be 1 to {MaxIdempotencyKeyLength} characters; send the same key when retrying a submission.");
         }
 
+        if (request.Priority is < MinPriority or > MaxPriority)
+        {
+            throw new SchedulingException(
+                SchedulingErrorCodes.InvalidArgument,
+                $"Priority {request.Priority} is out of range: use {MinPriority} to {MaxPriority} (higher runs first; 0 when all jobs are equal). " +
+                "A bounded range is what lets aging bring every waiting job to the front.");
+        }
+
         if (request.EstimatedDuration is { } estimate && estimate < TimeSpan.Zero)
         {
             throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "EstimatedDuration must not be negative; omit it when unknown.");
@@ -45,11 +63,11 @@ public sealed partial class FairShareScheduler
         var dense = ValidateDemand(request.Demand);
         if (tenant is not null && tenant.TryGetByIdempotencyKey(request.IdempotencyKey, out var existing))
         {
-            if (existing.Priority != request.Priority || !existing.Dense.AsSpan().SequenceEqual(dense))
+            if (existing.Priority != request.Priority || !existing.Dense.AsSpan().SequenceEqual(dense) || existing.EstimatedDuration != request.EstimatedDuration)
             {
                 throw new SchedulingException(
                     SchedulingErrorCodes.IdempotencyConflict,
-                    $"Idempotency key '{request.IdempotencyKey}' was used for job {existing.Id} with a different demand or priority; use a new key for a new job.");
+                    $"Idempotency key '{request.IdempotencyKey}' was used for job {existing.Id} with a different demand, priority or estimated duration; use a new key for a new job.");
             }
 
             if (existing.State == JobState.Leased)

@@ -60,6 +60,41 @@ public sealed class SubmitTests
         Assert.Equal(SchedulingErrorCodes.IdempotencyConflict, e.Code);
     }
 
+    /// <summary>A retry must be the same request: a different estimated duration under the key is another job.</summary>
+    [Fact]
+    public void Same_key_with_a_different_estimated_duration_is_a_conflict()
+    {
+        var s = Pool();
+        var request = new SubmitJobRequest(Id("t"), ResourceVector.Of(("cpu_millicores", 100)), 1, "k", TimeSpan.FromSeconds(10));
+        s.Submit(request, T0);
+
+        Assert.False(s.Submit(request, T0).Created);
+        var e = Assert.Throws<SchedulingException>(() => s.Submit(request with { EstimatedDuration = TimeSpan.FromHours(1) }, T0));
+        Assert.Equal(SchedulingErrorCodes.IdempotencyConflict, e.Code);
+        Assert.Throws<SchedulingException>(() => s.Submit(request with { EstimatedDuration = null }, T0));
+    }
+
+    /// <summary>
+    /// Priorities are bounded, so that aging brings every waiting job to the front in bounded time: a job of priority
+    /// -10,000 overtakes a newer one of 10,000 once it has waited 20,000 points' worth (here, aging one point a second).
+    /// </summary>
+    [Fact]
+    public void Priorities_are_bounded_so_aging_brings_the_lowest_to_the_front()
+    {
+        var s = new FairShareScheduler(WorkerPool(1) with { AgingPerSecond = 1 });
+        foreach (var priority in new[] { int.MaxValue, FairShareScheduler.MaxPriority + 1, FairShareScheduler.MinPriority - 1, int.MinValue })
+        {
+            var e = Assert.Throws<SchedulingException>(() => s.Submit("t", Workers(1), priority));
+            Assert.Equal(SchedulingErrorCodes.InvalidArgument, e.Code);
+            Assert.Contains("-10000 to 10000", e.Message);
+        }
+
+        var low = s.Submit("t", Workers(1), FairShareScheduler.MinPriority, T0);
+        s.Submit("t", Workers(1), FairShareScheduler.MaxPriority, T0.AddSeconds(20_001));
+
+        Assert.Equal(low.Id, Assert.Single(s.Lease(Workers(1), T0.AddSeconds(20_001))).JobId);
+    }
+
     public static TheoryData<string, string> BadRequests => new()
     {
         { "too_big", SchedulingErrorCodes.DemandExceedsCapacity },
