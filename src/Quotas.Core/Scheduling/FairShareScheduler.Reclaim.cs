@@ -182,7 +182,7 @@ public sealed partial class FairShareScheduler
         for (var i = 0; i < want.Length; i++)
         {
             // Jobs set aside are queued but cannot run: nothing is reclaimed for them.
-            var runnable = tenant.QueuedDemand[i] - (tenant.SetAsideDemand?[i] ?? 0);
+            var runnable = (long)Int128.Min(tenant.QueuedDemand[i] - (tenant.SetAsideDemand?[i] ?? 0), long.MaxValue);
             var missing = tenant.Guaranteed[i] - tenant.Allocated[i];
             want[i] = Math.Max(0, Math.Min(missing, runnable));
             moreThanFits |= tenant.Guaranteed[i] > 0 && runnable > missing;

@@ -45,7 +45,7 @@ public sealed partial class FairShareScheduler
         ReclaimLater();
         job.Tenant.Queue.Dequeue().InTenantQueue = false;
         job.SetAside = true;
-        VectorMath.Add(job.Tenant.SetAsideDemand ??= new long[_layout.Count], job.Dense);
+        VectorMath.Add(job.Tenant.SetAsideDemand ??= new Int128[_layout.Count], job.Dense);
         _setAside.Add(job);
     }
 

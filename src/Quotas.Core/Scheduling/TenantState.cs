@@ -9,7 +9,7 @@ internal sealed class TenantState
         Ordinal = ordinal;
         Allocated = new long[resources];
         Marked = new long[resources];
-        QueuedDemand = new long[resources];
+        QueuedDemand = new Int128[resources];
         Guaranteed = new long[resources];
         ReportedUsage = new long[resources];
         History = new double[resources];
@@ -40,10 +40,10 @@ internal sealed class TenantState
     /// <summary>Part of <see cref="Allocated"/> held by jobs marked for preemption.</summary>
     public long[] Marked { get; }
 
-    public long[] QueuedDemand { get; }
+    public Int128[] QueuedDemand { get; }
 
     /// <summary>The part of <see cref="QueuedDemand"/> held by jobs set aside (that the tenant could not hold); null when none.</summary>
-    public long[]? SetAsideDemand { get; set; }
+    public Int128[]? SetAsideDemand { get; set; }
 
     /// <summary>What reclaim holds for this tenant: what its queued jobs that fit its guarantee in order need (see FairShareScheduler.UpdateWant); null when none.</summary>
     public long[]? Want { get; set; }

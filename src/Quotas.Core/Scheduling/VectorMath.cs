@@ -32,6 +32,27 @@ internal static class VectorMath
         }
     }
 
+    /// <summary>
+    /// Adds to a sum over many vectors (a tenant's queued jobs), which a long could not hold: a queue of thousands of
+    /// jobs, each up to the capacity, may sum past <see cref="long.MaxValue"/>, and a sum that wrapped round would read
+    /// as nothing queued.
+    /// </summary>
+    public static void Add(Span<Int128> target, ReadOnlySpan<long> amount)
+    {
+        for (var i = 0; i < target.Length; i++)
+        {
+            target[i] += amount[i];
+        }
+    }
+
+    public static void Subtract(Span<Int128> target, ReadOnlySpan<long> amount)
+    {
+        for (var i = 0; i < target.Length; i++)
+        {
+            target[i] -= amount[i];
+        }
+    }
+
     public static bool AnyPositive(ReadOnlySpan<long> vector)
     {
         foreach (var v in vector)

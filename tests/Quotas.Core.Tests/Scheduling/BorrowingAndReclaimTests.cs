@@ -64,6 +64,35 @@ public sealed class BorrowingAndReclaimTests
         Assert.Equal(cLeases.Single(l => l.Priority == 0).JobId, marked); // the 4-worker job: lowest priority
     }
 
+    /// <summary>
+    /// A guaranteed tenant's queue may hold more than a long can sum (1,024 jobs of 2^53 each): reclaim still sees it
+    /// waiting. The sum wrapped round to a negative figure before, and the tenant had nothing reclaimed for it.
+    /// </summary>
+    [Fact]
+    public void A_queue_whose_demand_sums_past_a_long_still_has_capacity_reclaimed_for_it()
+    {
+        var memory = (string name, long amount) => ResourceVector.Of((name, amount));
+        var s = new FairShareScheduler(new PoolConfig
+        {
+            Id = "pool",
+            Capacity = memory("memory_mb", 1L << 60),
+            Tenants = [new TenantShare(Id("b"), 1, memory("memory_mb", 1L << 55))],
+        });
+        for (var i = 0; i < 128; i++)
+        {
+            s.Submit("a", memory("memory_mb", 1L << 53)); // the largest demand a job may have
+        }
+
+        var aLeases = s.Lease(memory("memory_mb", 1L << 60), T0, worker: "wa");
+        Assert.Equal(128, aLeases.Count);
+        for (var i = 0; i < 1024; i++)
+        {
+            s.Submit("b", memory("memory_mb", 1L << 53), now: T0.AddSeconds(1));
+        }
+
+        Assert.Equal(4, Beat(s, aLeases, T0.AddSeconds(2)).Preempt.Count); // 2^55 guaranteed: four of 2^53
+    }
+
     [Fact]
     public void Nothing_is_reclaimed_for_a_tenant_its_own_quotas_refuse_until_they_admit_it_again()
     {
