@@ -36,8 +36,9 @@ public sealed partial class FairShareScheduler
         // the leasing tenant's allocation grows, so it could not be admitted later in the same call.
         List<TenantState>? passedOver = null;
 
-        // Capacity held for a job passed over for too long (see PoolConfig.HoldCapacityAfter); no other job takes it.
-        long[]? held = null;
+        // Capacity held for a job passed over for too long (see PoolConfig.HoldCapacityAfter); no other job borrows it:
+        // of the pool's free capacity, or of this worker's, when only the worker lacks room (see HoldFor).
+        Hold? held = null;
         var learnedWorker = false;
         while (leases.Count < maxJobs && _ready.Count > 0 && !NothingCanFit(free))
         {
@@ -70,7 +71,7 @@ public sealed partial class FairShareScheduler
                     learnedWorker = true;
                 }
 
-                held = HoldFor(tenant, job, now);
+                held = HoldFor(tenant, job, now, workerId, worker, free);
             }
 
             _ready.Pop();
@@ -126,7 +127,14 @@ public sealed partial class FairShareScheduler
         return false;
     }
 
-    private bool Admits(TenantState tenant, Job job, long[] free, long[]? held)
+    /// <summary>
+    /// What is held for a job passed over for too long: <see cref="PoolWide"/> of the pool's free capacity, or
+    /// <see cref="OnWorker"/> of the calling worker's (the pool has room for the job, spread over workers none of which
+    /// has it: this worker, large enough for the job, keeps what frees on it until the job fits).
+    /// </summary>
+    private readonly record struct Hold(long[]? PoolWide, long[]? OnWorker);
+
+    private bool Admits(TenantState tenant, Job job, long[] free, Hold? held)
     {
         var demand = job.Dense;
         for (var i = 0; i < demand.Length; i++)
@@ -140,7 +148,8 @@ public sealed partial class FairShareScheduler
             var after = tenant.Allocated[i] + d;
 
             // What is held for a starved job is kept from borrowing; a tenant within its guarantee takes its own.
-            if (d > free[i] || (held is not null && after > tenant.Guaranteed[i] && _capacity[i] - _allocated[i] - d < held[i]))
+            if (d > free[i] || (held is { } hold && after > tenant.Guaranteed[i] &&
+                ((hold.PoolWide is { } pool && _capacity[i] - _allocated[i] - d < pool[i]) || (hold.OnWorker is { } here && free[i] - d < here[i]))))
             {
                 return false;
             }
@@ -179,6 +188,16 @@ public sealed partial class FairShareScheduler
     /// </summary>
     private void LearnWorkerSize(string workerId, long[] offered)
     {
+        var size = WorkerSize(workerId, offered);
+        for (var i = 0; i < size.Length; i++)
+        {
+            _largestWorker[i] = Math.Max(_largestWorker[i], size[i]);
+        }
+    }
+
+    /// <summary>The calling worker's size: what it offers free plus what it runs (O(leased jobs)).</summary>
+    private long[] WorkerSize(string workerId, long[] offered)
+    {
         var size = (long[])offered.Clone();
         foreach (var job in _leased)
         {
@@ -191,23 +210,27 @@ public sealed partial class FairShareScheduler
             }
         }
 
-        for (var i = 0; i < size.Length; i++)
-        {
-            _largestWorker[i] = Math.Max(_largestWorker[i], size[i]);
-        }
+        return size;
     }
 
     /// <summary>
     /// What to hold free for <paramref name="job"/>, its tenant's next, passed over now: per resource, its demand plus,
-    /// where it borrows, the reserve and what reclaim protects, which it needs free to be admitted. Held once the pool's
-    /// free capacity has been too small for it for <see cref="PoolConfig.HoldCapacityAfter"/>; null before, and null
-    /// (the wait starting afresh) when what keeps it out is not the pool's free capacity: its tenant's limit or quotas,
-    /// a demand larger than any worker seen is (free plus running), or more than the capacity itself.
+    /// where it borrows, the reserve and what reclaim protects, which it needs free to be admitted. Held once the job has
+    /// been kept out by free capacity for <see cref="PoolConfig.HoldCapacityAfter"/>; null before, and null (the wait
+    /// starting afresh) when what keeps it out is not free capacity: its tenant's limit or quotas, a demand larger than
+    /// any worker seen is (free plus running), or more than the capacity itself.
+    /// <para>
+    /// When the pool has room for it but the calling worker has not (what is free is spread over workers, none with
+    /// enough), the calling worker's free capacity is held instead, when the worker is large enough to run the job once
+    /// its own jobs end: a hold of the pool's free capacity would hold nothing, and a stream of small jobs would take
+    /// each worker's room as it frees, for ever.
+    /// </para>
     /// </summary>
-    private long[]? HoldFor(TenantState tenant, Job job, DateTimeOffset now)
+    private Hold? HoldFor(TenantState tenant, Job job, DateTimeOffset now, string workerId, long[] offered, long[] free)
     {
         var hold = new long[job.Dense.Length];
-        var blockedByFreeCapacity = false;
+        var blockedPoolWide = false;
+        var blockedHere = false;
         for (var i = 0; i < hold.Length && hold is not null; i++)
         {
             var d = job.Dense[i];
@@ -224,10 +247,11 @@ public sealed partial class FairShareScheduler
                 break;
             }
 
-            blockedByFreeCapacity |= _capacity[i] - _allocated[i] < hold[i];
+            blockedPoolWide |= _capacity[i] - _allocated[i] < hold[i];
+            blockedHere |= free[i] < d;
         }
 
-        if (hold is null || !blockedByFreeCapacity || (_quotaCheck is not null && !_quotaCheck(tenant.Id, job.Demand)))
+        if (hold is null || !(blockedPoolWide || blockedHere) || (_quotaCheck is not null && !_quotaCheck(tenant.Id, job.Demand)))
         {
             tenant.Blocked = null;
             return null;
@@ -238,7 +262,26 @@ public sealed partial class FairShareScheduler
             tenant.Blocked = (job.Id, now);
         }
 
-        return now - tenant.Blocked.Value.Since >= _config.HoldCapacityAfter ? hold : null;
+        if (now - tenant.Blocked.Value.Since < _config.HoldCapacityAfter)
+        {
+            return null;
+        }
+
+        if (blockedPoolWide)
+        {
+            return new Hold(hold, null);
+        }
+
+        var size = WorkerSize(workerId, offered);
+        for (var i = 0; i < size.Length; i++)
+        {
+            if (size[i] < job.Dense[i])
+            {
+                return null; // this worker could never run it; a larger one will hold its room when it calls
+            }
+        }
+
+        return new Hold(null, job.Dense);
     }
 
     private JobLease Lease(Job job, string workerId, TimeSpan leaseTtl, DateTimeOffset now, long[] free)

@@ -49,6 +49,40 @@ public sealed class CapacityHoldTests
         Assert.Equal(Id("a"), Assert.Single(s.Lease(Workers(10), T0.AddSeconds(63))).Tenant);
     }
 
+    /// <summary>
+    /// The pool has room for the large job, but spread over two workers, neither with enough: each worker large enough
+    /// for it keeps what frees on it for the job, rather than take small jobs of another tenant, until the job fits. (The
+    /// pool-wide room read as "not blocked", so nothing was held, and small jobs took each worker's room for ever.)
+    /// </summary>
+    [Fact]
+    public void A_job_that_fits_the_pool_but_no_one_worker_has_the_room_it_needs_held_on_a_worker_large_enough()
+    {
+        var s = new FairShareScheduler(WorkerPool(8) with { HoldCapacityAfter = TimeSpan.Zero });
+        for (var i = 0; i < 20; i++)
+        {
+            s.Submit("b", Workers(1));
+        }
+
+        var onW1 = s.Lease(Workers(2), T0, worker: "w1"); // two of w1's four workers
+        s.Lease(Workers(2), T0, worker: "w2");
+        var big = s.Submit("a", Workers(4), now: T0.AddSeconds(1));
+
+        // Four free in the pool, two on each worker: w1 keeps its two for a's job, and w2 its own.
+        Assert.Empty(s.Lease(Workers(2), T0.AddSeconds(2), worker: "w1"));
+        Assert.Empty(s.Lease(Workers(2), T0.AddSeconds(2), worker: "w2"));
+
+        // A worker too small for the job ever is not held: it goes on taking b's jobs.
+        Assert.Equal(Id("b"), Assert.Single(s.Lease(Workers(1), T0.AddSeconds(2), worker: "small")).Tenant);
+
+        foreach (var lease in onW1)
+        {
+            s.Complete(lease.JobId, true, null, T0.AddSeconds(3));
+        }
+
+        Assert.Equal(big.Id, Assert.Single(s.Lease(Workers(4), T0.AddSeconds(3), worker: "w1")).JobId);
+        Assert.Equal(1, s.Lease(Workers(2), T0.AddSeconds(3), worker: "w2").CountFor("b")); // the pool's last free worker: nothing is held once the job runs
+    }
+
     [Fact]
     public void A_hold_time_of_zero_keeps_the_fair_order_strict()
     {
