@@ -198,6 +198,27 @@ public sealed class SqliteMembershipTableTests : MembershipTableConformanceTests
     protected override TestStorage Database { get; } = TestStorage.Sqlite();
 
     protected override bool Notifies => false;
+
+    /// <summary>
+    /// A database error after the start names the table and what to check, as the start's own errors do; a silo that
+    /// could not join reported a bare driver error before.
+    /// </summary>
+    [Fact]
+    public async Task An_error_of_the_database_names_the_membership_table_and_what_to_check()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"no-such-directory-{Guid.NewGuid():N}", "membership.db");
+        await using var table = new AdoNetMembershipTable(
+            "cluster", new AdoNetMembershipOptions { Dialect = AdoNetDialect.Sqlite, ConnectionString = $"Data Source={missing};Mode=ReadWrite" }, TimeProvider.System);
+        var silo = new SiloAddress("127.0.0.1", 11000, 1);
+
+        var read = await Assert.ThrowsAsync<InvalidOperationException>(() => table.ReadAsync(default));
+        var write = await Assert.ThrowsAsync<InvalidOperationException>(() => table.UpdateIAmAliveAsync(silo, DateTimeOffset.UnixEpoch, 0, default));
+
+        Assert.StartsWith("Reading the membership table at SQLite file", read.Message);
+        Assert.Contains("Check that the database is running", read.Message);
+        Assert.StartsWith("Writing a heartbeat to the membership table at SQLite file", write.Message);
+        Assert.NotNull(read.InnerException);
+    }
 }
 
 public sealed class PostgreSqlMembershipTableTests : MembershipTableConformanceTests

@@ -62,7 +62,9 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
         }
     }
 
-    public async Task<MembershipSnapshot> ReadAsync(CancellationToken cancellationToken)
+    public Task<MembershipSnapshot> ReadAsync(CancellationToken cancellationToken) => GuardedAsync("Reading", () => ReadCoreAsync(cancellationToken));
+
+    private async Task<MembershipSnapshot> ReadCoreAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await _dialect.BeginSnapshotAsync(connection, cancellationToken);
@@ -91,23 +93,27 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
     }
 
     public Task<bool> TryInsertAsync(MembershipEntry entry, long expectedVersion, CancellationToken cancellationToken) =>
-        ChangeAsync(expectedVersion, (connection, transaction) =>
-            RowCommand(connection, transaction, MembershipSql.InsertRow, entry).With("start_time", entry.StartTime.ToUnixTimeMilliseconds()), cancellationToken);
+        GuardedAsync("Writing to", () => ChangeAsync(expectedVersion, (connection, transaction) =>
+            RowCommand(connection, transaction, MembershipSql.InsertRow, entry).With("start_time", entry.StartTime.ToUnixTimeMilliseconds()), cancellationToken));
 
     public Task<bool> TryUpdateAsync(MembershipEntry entry, long expectedVersion, CancellationToken cancellationToken) =>
-        ChangeAsync(expectedVersion, (connection, transaction) =>
-            RowCommand(connection, transaction, MembershipSql.UpdateRow, entry).With("etag", long.Parse(entry.Etag ?? "0", CultureInfo.InvariantCulture)), cancellationToken);
+        GuardedAsync("Writing to", () => ChangeAsync(expectedVersion, (connection, transaction) =>
+            RowCommand(connection, transaction, MembershipSql.UpdateRow, entry).With("etag", long.Parse(entry.Etag ?? "0", CultureInfo.InvariantCulture)), cancellationToken));
 
-    public async Task UpdateIAmAliveAsync(SiloAddress silo, DateTimeOffset time, int activations, CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = KeyCommand(connection, null, MembershipSql.IAmAlive, silo)
-            .With("i_am_alive_time", time.ToUnixTimeMilliseconds())
-            .With("activations", activations);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task UpdateIAmAliveAsync(SiloAddress silo, DateTimeOffset time, int activations, CancellationToken cancellationToken) =>
+        GuardedAsync("Writing a heartbeat to", async () =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            await using var command = KeyCommand(connection, null, MembershipSql.IAmAlive, silo)
+                .With("i_am_alive_time", time.ToUnixTimeMilliseconds())
+                .With("activations", activations);
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        });
 
-    public async Task<int> CleanupDefunctAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
+    public Task<int> CleanupDefunctAsync(DateTimeOffset olderThan, CancellationToken cancellationToken) =>
+        GuardedAsync("Deleting defunct rows from", () => CleanupDefunctCoreAsync(olderThan, cancellationToken));
+
+    private async Task<int> CleanupDefunctCoreAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -219,4 +225,22 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
     }
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// Runs a table operation, and says which table a database error came from and what to check: a silo that cannot
+    /// join, or a gateway that cannot start, reports it with the table's target rather than a bare driver error.
+    /// </summary>
+    private async Task<T> GuardedAsync<T>(string doing, Func<Task<T>> operation)
+    {
+        try
+        {
+            return await operation();
+        }
+        catch (Exception exception) when (exception is DbException or IOException or TimeoutException)
+        {
+            throw new InvalidOperationException(
+                $"{doing} the membership table at {Target} failed: {exception.Message} Check that the database is running and that the connection string points at it.",
+                exception);
+        }
+    }
 }
