@@ -253,13 +253,14 @@ public sealed partial class FairShareScheduler
 
         if (hold is null || !(blockedPoolWide || blockedHere) || (_quotaCheck is not null && !_quotaCheck(tenant.Id, job.Demand)))
         {
-            tenant.Blocked = null;
+            (tenant.Blocked, tenant.HeldOn) = (null, null);
             return null;
         }
 
         if (tenant.Blocked?.Job != job.Id)
         {
             tenant.Blocked = (job.Id, now);
+            tenant.HeldOn = null;
         }
 
         if (now - tenant.Blocked.Value.Since < _config.HoldCapacityAfter)
@@ -272,23 +273,38 @@ public sealed partial class FairShareScheduler
             return new Hold(hold, null);
         }
 
-        var size = WorkerSize(workerId, offered);
-        for (var i = 0; i < size.Length; i++)
+        // One worker holds its room, as the pool-wide hold holds the job's demand once: the first large enough to call,
+        // until it stops calling for a minute (gone, or stopped asking for work); the others go on as before.
+        if (tenant.HeldOn is { } holder && holder.Worker != workerId && now - holder.SeenAt < s_holderTimeout)
         {
-            if (size[i] < job.Dense[i])
+            return null;
+        }
+
+        if (tenant.HeldOn?.Worker != workerId)
+        {
+            var size = WorkerSize(workerId, offered);
+            for (var i = 0; i < size.Length; i++)
             {
-                return null; // this worker could never run it; a larger one will hold its room when it calls
+                if (size[i] < job.Dense[i])
+                {
+                    return null; // this worker could never run it; a larger one will hold its room when it calls
+                }
             }
         }
 
+        tenant.HeldOn = (workerId, now);
         return new Hold(null, job.Dense);
     }
+
+    /// <summary>How long a worker that holds its room for a job may go without asking for jobs before another takes the hold over.</summary>
+    private static readonly TimeSpan s_holderTimeout = TimeSpan.FromMinutes(1);
 
     private JobLease Lease(Job job, string workerId, TimeSpan leaseTtl, DateTimeOffset now, long[] free)
     {
         var tenant = job.Tenant;
         ReclaimLater();
         tenant.Blocked = null;
+        tenant.HeldOn = null;
         tenant.Queue.Dequeue().InTenantQueue = false;
         LeaveQueue(job);
         job.State = JobState.Leased;

@@ -81,6 +81,12 @@ internal sealed class TenantState
     /// </summary>
     public (long Job, DateTimeOffset Since)? Blocked { get; set; }
 
+    /// <summary>
+    /// The worker whose free capacity is held for the <see cref="Blocked"/> job when the pool has room for it but no one
+    /// worker has (see FairShareScheduler.HoldFor), and when it last asked for jobs; null when none is.
+    /// </summary>
+    public (string Worker, DateTimeOffset SeenAt)? HeldOn { get; set; }
+
     /// <summary>When the tenant last got a job; among equal shares the one served longest ago goes first.</summary>
     public long ServedStamp { get; set; }
 

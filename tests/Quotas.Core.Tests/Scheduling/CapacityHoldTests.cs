@@ -50,12 +50,13 @@ public sealed class CapacityHoldTests
     }
 
     /// <summary>
-    /// The pool has room for the large job, but spread over two workers, neither with enough: each worker large enough
-    /// for it keeps what frees on it for the job, rather than take small jobs of another tenant, until the job fits. (The
-    /// pool-wide room read as "not blocked", so nothing was held, and small jobs took each worker's room for ever.)
+    /// The pool has room for the large job, but spread over two workers, neither with enough: the first worker large
+    /// enough to call keeps what frees on it for the job, rather than take small jobs of another tenant, until the job
+    /// fits there; the other goes on taking small jobs, as a pool-wide hold holds the job's demand once. (The pool-wide
+    /// room read as "not blocked", so nothing was held, and small jobs took each worker's room for ever.)
     /// </summary>
     [Fact]
-    public void A_job_that_fits_the_pool_but_no_one_worker_has_the_room_it_needs_held_on_a_worker_large_enough()
+    public void A_job_that_fits_the_pool_but_no_one_worker_has_the_room_it_needs_held_on_one_worker_large_enough()
     {
         var s = new FairShareScheduler(WorkerPool(8) with { HoldCapacityAfter = TimeSpan.Zero });
         for (var i = 0; i < 20; i++)
@@ -67,20 +68,38 @@ public sealed class CapacityHoldTests
         s.Lease(Workers(2), T0, worker: "w2");
         var big = s.Submit("a", Workers(4), now: T0.AddSeconds(1));
 
-        // Four free in the pool, two on each worker: w1 keeps its two for a's job, and w2 its own.
+        // Four free in the pool, two on each worker: w1 keeps its two for a's job; w2 takes b's jobs.
         Assert.Empty(s.Lease(Workers(2), T0.AddSeconds(2), worker: "w1"));
-        Assert.Empty(s.Lease(Workers(2), T0.AddSeconds(2), worker: "w2"));
+        Assert.Equal(2, s.Lease(Workers(2), T0.AddSeconds(2), worker: "w2").CountFor("b"));
 
-        // A worker too small for the job ever is not held: it goes on taking b's jobs.
-        Assert.Equal(Id("b"), Assert.Single(s.Lease(Workers(1), T0.AddSeconds(2), worker: "small")).Tenant);
+        // With two free in the pool, the job is short of the pool's room too: no worker borrows any of it.
+        Assert.Empty(s.Lease(Workers(1), T0.AddSeconds(3), worker: "small"));
 
         foreach (var lease in onW1)
         {
-            s.Complete(lease.JobId, true, null, T0.AddSeconds(3));
+            s.Complete(lease.JobId, true, null, T0.AddSeconds(4));
         }
 
-        Assert.Equal(big.Id, Assert.Single(s.Lease(Workers(4), T0.AddSeconds(3), worker: "w1")).JobId);
-        Assert.Equal(1, s.Lease(Workers(2), T0.AddSeconds(3), worker: "w2").CountFor("b")); // the pool's last free worker: nothing is held once the job runs
+        Assert.Equal(big.Id, Assert.Single(s.Lease(Workers(4), T0.AddSeconds(4), worker: "w1")).JobId);
+    }
+
+    /// <summary>A worker that holds its room for a job and stops asking for jobs passes the hold on after a minute.</summary>
+    [Fact]
+    public void A_worker_that_holds_its_room_and_stops_calling_passes_the_hold_on_after_a_minute()
+    {
+        var s = new FairShareScheduler(WorkerPool(12) with { HoldCapacityAfter = TimeSpan.Zero }); // room in the pool throughout
+        for (var i = 0; i < 20; i++)
+        {
+            s.Submit("b", Workers(1));
+        }
+
+        s.Lease(Workers(2), T0, worker: "w1");
+        s.Lease(Workers(2), T0, worker: "w2");
+        s.Submit("a", Workers(4), now: T0.AddSeconds(1));
+        Assert.Empty(s.Lease(Workers(2), T0.AddSeconds(2), worker: "w1"));
+
+        Assert.Equal(1, s.Lease(Workers(1), T0.AddSeconds(61), worker: "w2").CountFor("b")); // w1 was seen 59 s ago
+        Assert.Empty(s.Lease(Workers(1), T0.AddSeconds(62), worker: "w2"));                  // 60 s: w2 holds now
     }
 
     [Fact]
