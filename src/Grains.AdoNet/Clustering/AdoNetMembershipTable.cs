@@ -238,9 +238,13 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
         }
         catch (Exception exception) when (exception is DbException or IOException or TimeoutException)
         {
-            throw new InvalidOperationException(
-                $"{doing} the membership table at {Target} failed: {exception.Message} Check that the database is running and that the connection string points at it.",
-                exception);
+            var hint = CouldNotReach(exception) ? " Check that the database is running and that the connection string points at it." : "";
+            throw new InvalidOperationException($"{doing} the membership table at {Target} failed: {exception.Message}{hint}", exception);
         }
     }
+
+    /// <summary>Whether the database could not be reached or opened at all (the only case the hint is for).</summary>
+    private static bool CouldNotReach(Exception exception) =>
+        exception is IOException or TimeoutException or DbException { IsTransient: true } or Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 14 }
+        || exception.InnerException is IOException or TimeoutException or System.Net.Sockets.SocketException;
 }

@@ -60,13 +60,9 @@ internal sealed class PostgreSqlDialect : SqlDialect
     /// </summary>
     public override async Task ApplySchemaAsync(DbConnection connection, string scriptName, CancellationToken cancellationToken)
     {
-        if (SchemaIsCurrent.TryGetValue(scriptName, out var check))
+        if (await IsCurrentAsync(connection, null, scriptName, cancellationToken))
         {
-            await using var probe = connection.Command(check);
-            if (await probe.ExecuteScalarAsync(cancellationToken) is true)
-            {
-                return;
-            }
+            return;
         }
 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -75,31 +71,51 @@ internal sealed class PostgreSqlDialect : SqlDialect
             command.Transaction = transaction;
             command.CommandText = $"SELECT pg_advisory_xact_lock({SchemaLockKey}); SET LOCAL lock_timeout = '{SchemaLockTimeout}';";
             await command.ExecuteNonQueryAsync(cancellationToken);
-            command.CommandText = LoadScript(scriptName);
-            await command.ExecuteNonQueryAsync(cancellationToken);
+
+            // Looked at again under the lock: silos that started together and waited for the one that changed the
+            // schema find it current now, and take no table lock either.
+            if (!await IsCurrentAsync(connection, transaction, scriptName, cancellationToken))
+            {
+                command.CommandText = LoadScript(scriptName);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
         }
 
         await transaction.CommitAsync(cancellationToken);
     }
 
+    private static async Task<bool> IsCurrentAsync(DbConnection connection, DbTransaction? transaction, string scriptName, CancellationToken cancellationToken)
+    {
+        if (!SchemaIsCurrent.TryGetValue(scriptName, out var check))
+        {
+            return false;
+        }
+
+        await using var probe = connection.Command(check, transaction);
+        return await probe.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
     /// <summary>How long a schema change waits for a table lock (a PostgreSQL interval).</summary>
     private const string SchemaLockTimeout = "10s";
 
-    // Per script, a read of the catalog (which locks no table) that is true when everything the script creates exists:
-    // the tables, the columns added since, the indexes. A script that gains an object must gain it here too (a
-    // test checks that each object a script creates is named here).
+    // Per script, a read of the catalog (which locks no table) that is true when everything the script creates exists
+    // in the schema it creates them in (the first of the search path, current_schema()): the tables, the columns added
+    // since, the indexes. A script that gains an object must gain it here too (a test checks that each object a script
+    // creates is named here).
     internal static readonly IReadOnlyDictionary<string, string> SchemaIsCurrent = new Dictionary<string, string>
     {
-        ["grains-storage.sql"] = """
-            SELECT to_regclass('grains_storage') IS NOT NULL AND to_regclass('grains_storage_entries') IS NOT NULL
-                AND to_regclass('grains_storage_expiry') IS NOT NULL
-                AND EXISTS (SELECT 1 FROM information_schema.columns
-                            WHERE table_schema = current_schema() AND table_name = 'grains_storage' AND column_name = 'expires_on')
+        ["grains-storage.sql"] = $"""
+            SELECT {Relation("grains_storage")} AND {Relation("grains_storage_entries")} AND {Relation("grains_storage_expiry")}
+                AND {Column("grains_storage", "expires_on")}
             """,
-        ["grains-membership.sql"] = """
-            SELECT to_regclass('grains_membership_version') IS NOT NULL AND to_regclass('grains_membership') IS NOT NULL
-                AND EXISTS (SELECT 1 FROM information_schema.columns
-                            WHERE table_schema = current_schema() AND table_name = 'grains_membership' AND column_name = 'activations')
+        ["grains-membership.sql"] = $"""
+            SELECT {Relation("grains_membership_version")} AND {Relation("grains_membership")} AND {Column("grains_membership", "activations")}
             """,
     };
+
+    private static string Relation(string name) =>
+        $"EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relname = '{name}')";
+
+    private static string Column(string table, string column) =>
+        $"EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '{table}' AND column_name = '{column}')";
 }
