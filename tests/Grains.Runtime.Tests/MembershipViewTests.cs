@@ -30,11 +30,11 @@ public sealed class MembershipViewTests
     }
 
     /// <summary>
-    /// The table's version goes back (restored from a backup, or created again): the next read is published all the
-    /// same, and subscribers are told, rather than the view waiting for the old version to come round again.
+    /// The table's version goes back (restored from a backup, or created again): once a second read confirms it, the
+    /// view follows and subscribers are told, rather than the view waiting for the old version to come round again.
     /// </summary>
     [Fact]
-    public async Task A_table_whose_version_went_back_is_followed()
+    public async Task A_table_whose_version_went_back_is_followed_once_a_second_read_confirms_it()
     {
         var table = new HeldTable { HeldRead = 0, Version = 40 };
         await using var view = new MembershipView(table, Options.Create(new MembershipOptions()), TimeProvider.System, NullLogger<MembershipView>.Instance);
@@ -43,10 +43,29 @@ public sealed class MembershipViewTests
         await view.RefreshAsync(CancellationToken.None);
 
         table.Version = 3;
+        await view.RefreshAsync(CancellationToken.None); // behind: the view asks for another read, which confirms it
         await view.RefreshAsync(CancellationToken.None);
 
         Assert.Equal(3, view.Current.Version);
         Assert.Equal([40, 3], told);
+    }
+
+    /// <summary>One read that finds the table behind (a lagging replica, say) is not followed when the next does not.</summary>
+    [Fact]
+    public async Task One_read_behind_the_view_alone_is_not_followed()
+    {
+        var table = new HeldTable { HeldRead = 0, Version = 40, VersionOfRead = read => read == 2 ? 3 : null };
+        await using var view = new MembershipView(table, Options.Create(new MembershipOptions()), TimeProvider.System, NullLogger<MembershipView>.Instance);
+        var told = new List<long>();
+        using var subscription = view.Subscribe(snapshot => told.Add(snapshot.Version));
+        await view.RefreshAsync(CancellationToken.None);
+
+        await view.RefreshAsync(CancellationToken.None); // read 2 answers version 3
+        table.Version = 41;
+        await view.RefreshAsync(CancellationToken.None);
+
+        Assert.Equal(41, view.Current.Version);
+        Assert.Equal([40, 41], told);
     }
 
     /// <summary>
@@ -83,14 +102,18 @@ public sealed class MembershipViewTests
         /// <summary>Which read waits for <see cref="ReleaseFirstRead"/> (1: the first; 0: none).</summary>
         public int HeldRead { get; init; } = 1;
 
+        /// <summary>The version a given read (numbered from 1) answers instead of <see cref="Version"/>; null for Version.</summary>
+        public Func<int, int?> VersionOfRead { get; init; } = _ => null;
+
         public int Reads => Volatile.Read(ref _reads);
 
         public string Target => "held";
 
         public async Task<MembershipSnapshot> ReadAsync(CancellationToken cancellationToken)
         {
-            var version = Version;
-            if (Interlocked.Increment(ref _reads) == HeldRead)
+            var read = Interlocked.Increment(ref _reads);
+            var version = VersionOfRead(read) ?? Version;
+            if (read == HeldRead)
             {
                 FirstReadStarted.SetResult();
                 await ReleaseFirstRead.Task.WaitAsync(cancellationToken);

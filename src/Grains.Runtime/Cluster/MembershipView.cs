@@ -23,6 +23,9 @@ internal sealed partial class MembershipView : IAsyncDisposable
     private readonly List<Action<MembershipSnapshot>> _subscribers = [];
     private volatile MembershipSnapshot _current = MembershipSnapshot.Empty;
     private int _refreshRequested;
+
+    // Reads in a row, each begun after the current snapshot was published, that found the table behind it (under _subscribers).
+    private int _readsBehind;
     private int _disposed;
     private Task _loops = Task.CompletedTask;
 
@@ -167,9 +170,10 @@ internal sealed partial class MembershipView : IAsyncDisposable
 
     /// <summary>
     /// Publishes a snapshot newer than the current one. An older one is dropped (a read that started before another
-    /// finished), except a read that began after <paramref name="readAfter"/> was published, with nothing published
-    /// since: the table itself went back (restored from a backup, or created again), and a view that waited for the
-    /// old version to come round again would miss every change until then.
+    /// finished), except when two reads in a row, each begun after <paramref name="readAfter"/> was published with
+    /// nothing published since, find the table behind the view: the table itself went back (restored from a backup, or
+    /// created again), and a view that waited for the old version to come round again would miss every change until
+    /// then. One such read alone is not followed (a replica that lags, say): it asks for the read that confirms it.
     /// </summary>
     private void Publish(MembershipSnapshot snapshot, MembershipSnapshot? readAfter)
     {
@@ -180,11 +184,20 @@ internal sealed partial class MembershipView : IAsyncDisposable
             {
                 if (snapshot.Version == _current.Version || !ReferenceEquals(readAfter, _current))
                 {
+                    _readsBehind = readAfter is null ? _readsBehind : 0;
+                    return;
+                }
+
+                if (++_readsBehind < 2)
+                {
+                    RequestRefresh();
                     return;
                 }
 
                 LogVersionWentBack(_logger, _table.Target, _current.Version, snapshot.Version);
             }
+
+            _readsBehind = 0;
 
             _current = snapshot;
             subscribers = [.. _subscribers];
