@@ -42,14 +42,6 @@ public sealed partial class FairShareScheduler
                 $"IdempotencyKey must be 1 to {MaxIdempotencyKeyLength} characters; send the same key when retrying a submission.");
         }
 
-        if (request.Priority is < MinPriority or > MaxPriority)
-        {
-            throw new SchedulingException(
-                SchedulingErrorCodes.InvalidArgument,
-                $"Priority {request.Priority} is out of range: use {MinPriority} to {MaxPriority} (higher runs first; 0 when all jobs are equal). " +
-                "A bounded range is what lets aging bring every waiting job to the front.");
-        }
-
         if (request.EstimatedDuration is { } estimate && estimate < TimeSpan.Zero)
         {
             throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "EstimatedDuration must not be negative; omit it when unknown.");
@@ -76,6 +68,15 @@ public sealed partial class FairShareScheduler
             }
 
             return new SubmitResult(existing.ToInfo(), Created: false);
+        }
+
+        // After the key: a retry of a job a release without the range accepted still returns that job.
+        if (request.Priority is < MinPriority or > MaxPriority)
+        {
+            throw new SchedulingException(
+                SchedulingErrorCodes.InvalidArgument,
+                $"Priority {request.Priority} is out of range: use {MinPriority} to {MaxPriority} (higher runs first; 0 when all jobs are equal). " +
+                "A bounded range is what lets aging bring every waiting job to the front.");
         }
 
         CheckFitsCapacity(dense);

@@ -89,6 +89,14 @@ public sealed class SubmitTests
             Assert.Contains("-10000 to 10000", e.Message);
         }
 
+        // A job stored by a release without the range is still returned to its retry.
+        var stored = s.Submit(new SubmitJobRequest(Id("old"), Workers(1), 5, "before-the-range"), T0).Job;
+        var snapshot = s.ToSnapshot();
+        var restored = FairShareScheduler.FromSnapshot(snapshot with { Jobs = [.. snapshot.Jobs.Select(j => j with { Priority = 50_000 })] });
+        var retried = restored.Submit(new SubmitJobRequest(Id("old"), Workers(1), 50_000, "before-the-range"), T0);
+        Assert.Equal((stored.Id, false), (retried.Job.Id, retried.Created));
+        s.Cancel(stored.Id, T0);
+
         var low = s.Submit("t", Workers(1), FairShareScheduler.MinPriority, T0);
         s.Submit("t", Workers(1), FairShareScheduler.MaxPriority, T0.AddSeconds(20_001));
 
