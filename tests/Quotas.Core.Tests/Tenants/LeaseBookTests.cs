@@ -180,6 +180,21 @@ public sealed class LeaseBookTests
         Assert.True(tenant.Acquire(workers, 1, Hour, null, T0.AddSeconds(2) + refused.RetryAfter).IsAllowed);
     }
 
+    /// <summary>The same with a burst that still runs once the request fits under the ceiling: the wait is until then.</summary>
+    [Fact]
+    public void A_soft_gauge_refused_over_its_ceiling_while_its_burst_runs_waits_until_it_fits_under_the_ceiling()
+    {
+        var tenant = Basic("soft", QuotaDefinition.Gauge(QuotaNames.Workers, QuotaLimit.Soft(4, 6, TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(5))));
+        var workers = QuotaNames.Workers;
+        Assert.True(tenant.Acquire(workers, 1, TimeSpan.FromSeconds(10), null, T0).IsAllowed);
+        Assert.True(tenant.Acquire(workers, 5, TimeSpan.FromSeconds(60), null, T0.AddSeconds(1)).IsAllowed); // a burst from 1 s
+
+        var refused = Assert.IsType<AdmissionDecision.Queue>(tenant.Acquire(workers, 1, Hour, null, T0.AddSeconds(2)));
+
+        Assert.Equal(TimeSpan.FromSeconds(8), refused.RetryAfter); // the first lease ends at 10 s, 9 s into the burst
+        Assert.True(tenant.Acquire(workers, 1, Hour, null, T0.AddSeconds(2) + refused.RetryAfter).IsAllowed);
+    }
+
     [Fact]
     public void Absent_well_known_gauge_is_unlimited_and_unknown_names_are_rejected()
     {
