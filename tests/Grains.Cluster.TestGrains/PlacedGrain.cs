@@ -19,6 +19,17 @@ public sealed class ActivationLedger
         _activations.AddOrUpdate(key, 1, (_, n) => n + 1);
         _hosts[key] = silo;
     }
+
+    private readonly ConcurrentDictionary<string, (TaskCompletionSource Entered, TaskCompletionSource Released)> _gates = new();
+
+    /// <summary>Completes once a grain's <see cref="IPlacedGrain.Hold"/> runs.</summary>
+    public Task Entered(string key) => Gate(key).Entered.Task;
+
+    /// <summary>Lets a grain's <see cref="IPlacedGrain.Hold"/> return.</summary>
+    public void Release(string key) => Gate(key).Released.TrySetResult();
+
+    internal (TaskCompletionSource Entered, TaskCompletionSource Released) Gate(string key) =>
+        _gates.GetOrAdd(key, _ => (new(TaskCreationOptions.RunContinuationsAsynchronously), new(TaskCreationOptions.RunContinuationsAsynchronously)));
 }
 
 public interface IPlacedGrain : IGrainWithStringKey
@@ -43,6 +54,9 @@ public interface IPlacedGrain : IGrainWithStringKey
 
     /// <summary>Takes an argument that is sent but cannot be read back.</summary>
     Task<string> Accept(UnreadableValue value);
+
+    /// <summary>Runs until the test releases it (<see cref="ActivationLedger.Release"/>), keeping the grain busy.</summary>
+    Task Hold();
 }
 
 /// <summary>A value the codec writes but cannot read: setting its one property throws what a faulty setter would.</summary>
@@ -106,4 +120,11 @@ public sealed class PlacedGrain([PersistentState("placed")] IPersistentState<Pla
     public Task<UnreadableValue> Unreadable() => Task.FromResult(new UnreadableValue());
 
     public Task<string> Accept(UnreadableValue value) => Task.FromResult(value.Value);
+
+    public async Task Hold()
+    {
+        var (entered, released) = ledger.Gate(GetPrimaryKeyString());
+        entered.TrySetResult();
+        await released.Task;
+    }
 }

@@ -83,9 +83,10 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         }
 
         call.SetResponder((ICallResponder?)responder ?? NoResponder.Instance);
-        // A call from another silo is one its grains made (or one it forwarded): never refused for a full queue. Only
-        // clients (gateways) send without a silo name.
-        call.Routing = new GrainCallRouting(LocalDeadline(call, header.DeadlineUtcMilliseconds), header.Hops, 0, FromGrain: header.Sender.Length > 0);
+        // A call from another silo is one its grains made, never refused for a full queue, unless that silo says no grain
+        // made it (FromClient: a gateway in its process, or a client's call it forwards). Clients send no silo name.
+        var fromGrain = header.Sender.Length > 0 && (header.Flags & MessageFlags.FromClient) == 0;
+        call.Routing = new GrainCallRouting(LocalDeadline(call, header.DeadlineUtcMilliseconds), header.Hops, 0, fromGrain);
         var handoffFrom = (header.Flags & MessageFlags.Handoff) != 0 ? header.Sender : null;
         if (!Route(target, call, handoffFrom, inbound: true) && responder is not null)
         {
@@ -251,6 +252,11 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
 
     private void Send(GrainConnection connection, GrainId target, GrainCall call, long version, MessageFlags flags)
     {
+        if (_self is not null && !call.Routing.FromGrain)
+        {
+            flags |= MessageFlags.FromClient;
+        }
+
         FrameBuilder frame;
         try
         {

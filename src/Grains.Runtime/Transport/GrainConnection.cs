@@ -193,6 +193,14 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
                 freed = (_capacityFreed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
             }
 
+            // Looked at again once the signal is in place: a writer that drained the queue between the check above and
+            // now found no signal to set, and would wake no one (ReleaseCapacity lowers the count before it looks).
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref _queuedFrames) < _options.SendQueueCapacity)
+            {
+                continue;
+            }
+
             try
             {
                 await freed.WaitAsync(_closing.Token).ConfigureAwait(false);

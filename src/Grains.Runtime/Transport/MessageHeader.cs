@@ -11,6 +11,13 @@ internal enum MessageFlags : byte
 
     /// <summary>Sent by a leaving silo that no longer hosts the grain: the Active successor may activate it.</summary>
     Handoff = 1,
+
+    /// <summary>
+    /// Sent by a silo for a call no grain made (a gateway in the silo's process, or a client's call it forwards): the
+    /// callee may refuse it when the grain's queue is full, as a client's own. Silos of earlier releases never set it,
+    /// and their calls are never refused, as before.
+    /// </summary>
+    FromClient = 2,
 }
 
 /// <summary>
