@@ -4,8 +4,12 @@ using Npgsql;
 
 namespace Quotas.Host;
 
-/// <summary>Answers "is the database reachable now?" for the readiness endpoint, bounded by a short timeout.</summary>
-internal sealed class StorageProbe(HostSettings settings)
+/// <summary>
+/// Answers "is the database reachable now?" for the readiness endpoint, bounded by a short timeout. The answer says
+/// only that it is not: the endpoint needs no key, and the driver's message may name hosts, users or paths, so that
+/// goes to the log.
+/// </summary>
+internal sealed partial class StorageProbe(HostSettings settings, ILogger<StorageProbe> logger)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(2);
 
@@ -26,7 +30,11 @@ internal sealed class StorageProbe(HostSettings settings)
         }
         catch (Exception exception) when (exception is DbException or OperationCanceledException or InvalidOperationException)
         {
-            return $"{settings.Storage} storage unreachable: {exception.Message}";
+            LogUnreachable(logger, exception, settings.Storage);
+            return $"{settings.Storage} storage unreachable (the log says why)";
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Readiness: {Storage} storage unreachable")]
+    private static partial void LogUnreachable(ILogger logger, Exception exception, object storage);
 }

@@ -79,6 +79,15 @@ public sealed class JobApiTests
         var longest = new string('k', 128);
         await (await tenant.PostJson("/v1/tenants/acme/pools/" + new string('p', 63) + "/jobs", """{"demand":{"cpu":1}}""", longest)).Problem(404, "unknown_pool");
 
+        // An id no pool can have is refused before the submission's key is claimed: the claim stores the id, and on
+        // PostgreSQL one this long failed the write (503, retried for ever) where a request without a key had 400.
+        var random = new Random(42);
+        var noPoolId = new string([.. Enumerable.Range(0, 6000).Select(_ => (char)('a' + random.Next(26)))]);
+        await (await tenant.PostJson($"/v1/tenants/acme/pools/{noPoolId}/jobs", """{"demand":{"cpu":1}}""", "submit-5")).Problem(400, "invalid_argument");
+
+        // A worker id that is not a host or pod name: it is kept on every job it leases, shown to tenants and logged.
+        await (await admin.PostJson("/v1/pools/gpu-pool/workers/a%0Ab/leases", """{"freeCapacity":{"cpu":1000},"leaseTtlSeconds":30,"maxJobs":1}""")).Problem(400, "invalid_argument");
+
         // A worker lease longer than half a quota lease's longest (the pool holds the job's quota leases twice as long).
         var tooLong = await (await admin.PostJson("/v1/pools/gpu-pool/workers/w1/leases", """{"freeCapacity":{"cpu":1000,"memory":4096},"leaseTtlSeconds":400000,"maxJobs":5}""")).Problem(400, "invalid_argument");
         Assert.Contains("302400", (string?)tooLong["detail"], StringComparison.Ordinal);
@@ -192,6 +201,14 @@ public sealed class JobApiTests
         var all = await (await admin.GetAsync("/v1/pools")).Ok();
         Assert.Equal(["pool-a", "pool-c"], all["items"]!.AsArray().Select(p => (string?)p!["id"]));
         Assert.Equal(1000, (long)all["items"]![1]!["capacity"]!["cpu"]!);
+
+        // The cursor parameter binds whatever its case, and its link replaces it whatever its case: following the link
+        // moves on (it kept both, bound them as "pool-a,pool-c", and answered the same page again).
+        var capitalised = await admin.GetAsync("/v1/pools?limit=1&Cursor=pool-0");
+        Assert.Equal("pool-a", (string?)(await capitalised.Ok())["items"]![0]!["id"]);
+        var link = capitalised.Headers.GetValues("Link").Single();
+        var next = await admin.GetAsync(link[1..link.IndexOf('>', StringComparison.Ordinal)]);
+        Assert.Equal("pool-c", (string?)(await next.Ok())["items"]![0]!["id"]);
     }
 
     [Theory]

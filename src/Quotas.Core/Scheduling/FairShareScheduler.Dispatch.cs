@@ -100,9 +100,9 @@ public sealed partial class FairShareScheduler
 
     private static void ValidateWorker(string workerId, TimeSpan leaseTtl)
     {
-        if (string.IsNullOrEmpty(workerId))
+        if (!IsValidWorkerId(workerId))
         {
-            throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "workerId is empty; give the worker's stable id.");
+            throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, InvalidWorkerId);
         }
 
         if (leaseTtl <= TimeSpan.Zero || leaseTtl > MaxLeaseTtl)
@@ -112,6 +112,16 @@ public sealed partial class FairShareScheduler
                 $"leaseTtl {leaseTtl} is out of range: use more than zero and at most {MaxLeaseTtl.TotalSeconds:0} seconds (3.5 days), e.g. 30 seconds, and renew with heartbeats; a job's quota leases are held for twice as long, and a quota lease lasts at most 7 days.");
         }
     }
+
+    /// <summary>
+    /// A worker id: 1 to 253 characters of ASCII letters, digits and <c>-._:</c>, enough for a host or pod name. It is
+    /// kept on every job the worker leases, shown to tenants and logged, so it carries no control characters or markup.
+    /// </summary>
+    internal static bool IsValidWorkerId(string? workerId) =>
+        workerId is { Length: > 0 and <= 253 } && workerId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or ':');
+
+    private const string InvalidWorkerId =
+        "workerId is invalid: give the worker's stable id, 1 to 253 characters of ASCII letters, digits and '-', '.', '_' or ':' (a host or pod name fits).";
 
     /// <summary>True when some resource is exhausted and every queued job needs some of it.</summary>
     private bool NothingCanFit(long[] free)

@@ -38,8 +38,11 @@ internal static class JobEndpoints
     private static async Task<TenantUsage> Usage(string tenantId, string poolId, IGrainFactory grains) =>
         await Pool(grains, poolId).GetTenantUsage(new SchedulingTenantId(tenantId));
 
-    private static Task<IResult> Submit(HttpContext context, string tenantId, string poolId, SubmitJobBody body, IGrainFactory grains) =>
-        IdempotentRequest.RunAsync(context, tenantId, $"jobs/{poolId}", body, async key =>
+    private static Task<IResult> Submit(HttpContext context, string tenantId, string poolId, SubmitJobBody body, IGrainFactory grains)
+    {
+        // The pool id is checked before the key is claimed: the claim stores it, and an id no pool can have must answer 400, not fail the write.
+        _ = Pool(grains, poolId);
+        return IdempotentRequest.RunAsync(context, tenantId, $"jobs/{poolId}", body, async key =>
         {
             // Without a key the submission is not deduplicated; the scheduler still needs one, so it gets a fresh one.
             var request = new SubmitJobRequest(
@@ -62,6 +65,7 @@ internal static class JobEndpoints
             return IdempotentRequest.Outcome.Success(
                 result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, result.Job, $"/v1/tenants/{tenantId}/pools/{poolId}/jobs/{result.Job.Id}");
         });
+    }
 
     private static async Task<IResult> Get(HttpContext context, string tenantId, string poolId, long jobId, IGrainFactory grains)
     {

@@ -24,7 +24,7 @@ internal static class Paging
         if (nextCursor is not null)
         {
             var query = QueryString.Create(context.Request.Query
-                .Where(q => q.Key != "cursor")
+                .Where(q => !string.Equals(q.Key, "cursor", StringComparison.OrdinalIgnoreCase)) // bound case-insensitively, so dropped so too
                 .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)))
                 .Append(new("cursor", nextCursor)));
             var next = UriHelper.BuildRelative(context.Request.PathBase, context.Request.Path, query);

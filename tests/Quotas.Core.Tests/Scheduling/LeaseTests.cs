@@ -5,6 +5,28 @@ namespace Quotas.Core.Tests.Scheduling;
 
 public sealed class LeaseTests
 {
+    /// <summary>Worker ids are host or pod names: no control characters, markup or kilobytes, which would be kept on every job, shown to tenants and logged.</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("a\nb")]
+    [InlineData("<script>")]
+    [InlineData("worker 1")]
+    [InlineData("\u00e9t\u00e9")]
+    public void A_worker_id_that_is_no_host_or_pod_name_is_refused(string workerId)
+    {
+        var s = new FairShareScheduler(WorkerPool(4));
+        s.Submit("t", Workers(1));
+
+        var lease = Assert.Throws<SchedulingException>(() => s.LeaseJobs(workerId, Workers(4), Ttl, T0));
+        var beat = Assert.Throws<SchedulingException>(() => s.Heartbeat(workerId, [], Ttl, T0));
+
+        Assert.Equal(SchedulingErrorCodes.InvalidArgument, lease.Code);
+        Assert.Equal(SchedulingErrorCodes.InvalidArgument, beat.Code);
+        Assert.Contains("1 to 253 characters", lease.Message);
+        Assert.Single(s.LeaseJobs("worker-7.pool_a:9000", Workers(4), Ttl, T0));
+        Assert.Throws<SchedulingException>(() => s.LeaseJobs(new string('w', 254), Workers(4), Ttl, T0));
+    }
+
     [Fact]
     public void Expired_lease_requeues_the_job_and_heartbeat_keeps_it()
     {
