@@ -152,7 +152,11 @@ public sealed class UsageStreamTests
         await second.NextAsync(UsageEventStream.UsageEvent);
 
         var refused = await Refused(noisy, "/v1/tenants/noisy/usage/events?interval=5");
-        Assert.Contains("Tenant 'noisy' already holds 2 event streams", (string?)(await refused.Problem(429, "too_many_streams_for_tenant"))["detail"], StringComparison.Ordinal);
+        var problem = await refused.Problem(429, "too_many_streams_for_tenant");
+        Assert.Contains("already holds 2 usage event streams", (string?)problem["detail"], StringComparison.Ordinal);
+        Assert.Equal(("event_streams", 2L, 2L), ((string?)problem["quota"], (long)problem["current"]!, (long)problem["limit"]!));
+        Assert.Equal("event_streams", (string?)problem["violated-policies"]![0]);
+        Assert.Equal("\"event_streams\";r=0;t=5", refused.Headers.GetValues("RateLimit").Single());
         Assert.Equal(TimeSpan.FromSeconds(5), refused.Headers.RetryAfter?.Delta);
         var metrics = Metrics.Samples.Parse(await server.Client(null).GetStringAsync("/metrics"));
         Assert.Equal(1, metrics.Sum("quotas_gateway_event_streams_refused_total", "reason=\"tenant\""));

@@ -13,6 +13,11 @@ namespace Quotas.Gateway.Problems;
 /// </summary>
 public static class QuotaRefusals
 {
+    /// <summary>The reason code and the policy name of the per-tenant bound on usage event streams (<c>Quotas:Gateway:MaxEventStreamsPerTenant</c>).</summary>
+    public const string TooManyStreamsForTenant = "too_many_streams_for_tenant";
+
+    public const string StreamsPolicy = "event_streams";
+
     [ThreadStatic]
     private static (string Name, long Limit, long WindowSeconds, string Field)? s_lastPolicy;
 
@@ -133,6 +138,8 @@ public static class QuotaRefusals
         ReasonCodes.RateLimited => $"Rate quota '{quota}' is used up for the current window ({current} of {limit}); retry after Retry-After.",
         ReasonCodes.BudgetExhausted => $"Budget '{quota}' is used up for this period ({current} of {limit}); it resets at the period boundary.",
         ReasonCodes.StorageQuotaExceeded => $"Storage quota '{quota}' would be exceeded ({current} of {limit}).",
+        TooManyStreamsForTenant =>
+            $"The tenant already holds {current} usage event streams open on this gateway, as many as one tenant may ({limit}); close one, or poll its usage and alerts instead.",
         SchedulingErrorCodes.TenantQueueFull => $"The tenant's job queue in this pool is full ({current} of {limit} jobs queued, the pool's {quota}); retry after some of its jobs start.",
         _ => $"Quota '{quota}' refused the request ({reason}).",
     };

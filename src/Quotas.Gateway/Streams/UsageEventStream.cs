@@ -74,9 +74,9 @@ internal static partial class UsageEventStream
         // The slot is taken before the tenant is read, so that what the bound keeps away includes those reads.
         if (slots.TryTake(tenantId, out var tenantFull) is not { } slot)
         {
+            // A refused quota like any other: the policy it violates, with its count and limit (the streams open on this gateway).
             return tenantFull
-                ? Refused(context, every, StatusCodes.Status429TooManyRequests, ProblemTypes.QuotaExceeded, "Too many streams", "too_many_streams_for_tenant",
-                    $"Tenant '{tenantId}' already holds {options.MaxEventStreamsPerTenant} event streams open on this gateway, as many as one tenant may; close one, or poll GET /v1/tenants/{tenantId}/usage and /alerts instead.")
+                ? QuotaRefusals.Refused(context, QuotaRefusals.TooManyStreamsForTenant, QuotaRefusals.StreamsPolicy, options.MaxEventStreamsPerTenant, options.MaxEventStreamsPerTenant, every)
                 : Unavailable(context, every, "too_many_streams",
                     $"This gateway holds as many event streams open as it may; poll GET /v1/tenants/{tenantId}/usage and /alerts instead, or retry later.");
         }
