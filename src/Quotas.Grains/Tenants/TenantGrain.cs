@@ -46,7 +46,17 @@ public sealed partial class TenantGrain(
                 _tenant.TakeOverRates(counts, time.GetUtcNow());
             }
 
-            await ExpireLeasesAsync();
+            try
+            {
+                await ExpireLeasesAsync();
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // Storage refuses the write: the tenant still answers what memory answers (rates, reads), with the
+                // leases as stored, and the timer below writes the expiry once it can.
+                LogExpiryNotStored(logger, exception, Id);
+            }
+
             try
             {
                 await InheritFromParentAsync(cancellationToken);
@@ -254,6 +264,9 @@ public sealed partial class TenantGrain(
             LogUnlistFailed(logger, exception, Id);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {Tenant} could not store the expiry of the leases that ran out while it was out of memory; it answers on, and tries again every second")]
+    private static partial void LogExpiryNotStored(ILogger logger, Exception exception, string tenant);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {Tenant} is deleted but stays listed in the tenants' directory, whose write failed; listings skip it")]
     private static partial void LogUnlistFailed(ILogger logger, Exception exception, string tenant);

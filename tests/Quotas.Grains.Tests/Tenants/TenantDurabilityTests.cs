@@ -1,5 +1,7 @@
+using Grains;
 using Grains.Testing;
 using Quotas.Core.Tenants;
+using Quotas.Grains.Tenants;
 
 namespace Quotas.Grains.Tests.Tenants;
 
@@ -29,5 +31,33 @@ public sealed class TenantDurabilityTests
         Assert.Equal(granted.LeaseId, retried.LeaseId);
         Assert.False(more.IsAllowed);
         Assert.Equal(3, Tenants.Used(await reopened.GetStats(), "workers"));
+    }
+
+    /// <summary>
+    /// A tenant whose leases ran out while it was out of memory activates while storage refuses writes: it answers
+    /// what memory answers (a rate check), and writes the expiry once storage is back. Its activation failed before, and
+    /// every call with it, while the design answers rate checks from memory.
+    /// </summary>
+    [Fact]
+    public async Task A_tenant_whose_leases_ran_out_while_it_was_away_activates_while_storage_refuses_writes()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var tenant = cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("away");
+        await tenant.Create(TenantConfig.Create(
+            "away",
+            Tier.Basic,
+            QuotaDefinition.Gauge("workers", QuotaLimit.Hard(5)),
+            QuotaDefinition.SlidingWindow("requests", QuotaLimit.Hard(100), TimeSpan.FromMinutes(1), 10)));
+        Assert.True((await tenant.Acquire("workers", 5, TimeSpan.FromMinutes(1), null)).IsAllowed);
+        await cluster.PrimarySilo.Silo.DeactivateAsync(GrainId.Create(TenantGrain.GrainTypeName, "away"));
+
+        time.Advance(TimeSpan.FromMinutes(2));
+        faults.FailWritesOf = "tenant";
+
+        Assert.True((await tenant.HitRate("requests", 1)).Decision.Allowed);
+        faults.FailWritesOf = null;
+        Assert.True((await tenant.Acquire("workers", 5, TimeSpan.FromMinutes(1), null)).IsAllowed);
     }
 }
