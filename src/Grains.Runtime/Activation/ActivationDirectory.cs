@@ -61,14 +61,18 @@ internal sealed class ActivationDirectory
     public Task Gone(GrainId target) => _activations.TryGetValue(target, out var activation) ? activation.Deactivated : Task.CompletedTask;
 
     /// <summary>Deactivates the grain's present activation and completes once it is gone; at once when it has none.</summary>
-    public Task Deactivate(GrainId target)
+    public Task Deactivate(GrainId target) =>
+        Deactivate(target, new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "The silo was asked to deactivate this grain."));
+
+    /// <inheritdoc cref="Deactivate(GrainId)"/>
+    public Task Deactivate(GrainId target, DeactivationReason reason)
     {
         if (!_activations.TryGetValue(target, out var activation))
         {
             return Task.CompletedTask;
         }
 
-        activation.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "The silo was asked to deactivate this grain."));
+        activation.Deactivate(reason);
         return activation.Deactivated;
     }
 

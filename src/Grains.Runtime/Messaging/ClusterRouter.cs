@@ -185,6 +185,7 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
             {
                 if (_directory.TryDeliver(target, call, allowNewActivation: self.AcceptsActivations))
                 {
+                    LeaveIfPlacedElsewhere(target, snapshot, self);
                     return true;
                 }
 
@@ -196,6 +197,22 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         }
 
         return Forward(target, call, snapshot.Ring.GetOwner(target), snapshot, MessageFlags.None, inbound);
+    }
+
+    /// <summary>
+    /// A view published after <paramref name="routedBy"/> was read moves the grain away: the silo deactivated what
+    /// that view places elsewhere among the activations it had then, which the one just created may not have been
+    /// among. Deactivated now (its calls are routed again to the owner), it does not live on beside the owner's
+    /// activation until the next membership change.
+    /// </summary>
+    private void LeaveIfPlacedElsewhere(GrainId target, MembershipSnapshot routedBy, LocalSilo self)
+    {
+        var latest = _view.Current;
+        if (!ReferenceEquals(latest, routedBy) && self.AcceptsActivations && latest.ActiveRing.GetOwner(target) is { } owner && !self.Is(owner))
+        {
+            _ = _directory!.Deactivate(target, new DeactivationReason(
+                DeactivationReasonCode.PlacementChanged, $"Membership version {latest.Version} places the grain on another silo."));
+        }
     }
 
     private bool Forward(GrainId target, GrainCall call, SiloAddress? owner, MembershipSnapshot snapshot, MessageFlags flags, bool inbound)
