@@ -57,6 +57,20 @@ public interface IPlacedGrain : IGrainWithStringKey
 
     /// <summary>Runs until the test releases it (<see cref="ActivationLedger.Release"/>), keeping the grain busy.</summary>
     Task Hold();
+
+    /// <summary>Throws an exception whose own <c>Code</c> throws when read, as a faulty exception type's would.</summary>
+    Task FailUnsendably();
+}
+
+/// <summary>An error that cannot be sent as it is: reading its code throws.</summary>
+public sealed class UnsendableCodeException : Exception
+{
+    public UnsendableCodeException()
+        : base("an error with a faulty code")
+    {
+    }
+
+    public string Code => throw new InvalidOperationException("a faulty code getter");
 }
 
 /// <summary>A value the codec writes but cannot read: setting its one property throws what a faulty setter would.</summary>
@@ -120,6 +134,8 @@ public sealed class PlacedGrain([PersistentState("placed")] IPersistentState<Pla
     public Task<UnreadableValue> Unreadable() => Task.FromResult(new UnreadableValue());
 
     public Task<string> Accept(UnreadableValue value) => Task.FromResult(value.Value);
+
+    public Task FailUnsendably() => throw new UnsendableCodeException();
 
     public async Task Hold()
     {

@@ -37,6 +37,26 @@ public sealed class RemoteExceptionTests
     }
 
     /// <summary>
+    /// An error that cannot be sent as it is (reading its code throws) reaches the caller at once as a plain error that
+    /// names it; the caller waited for its timeout before, and the silo's count of calls in flight stayed up.
+    /// </summary>
+    [Fact]
+    public async Task An_error_that_cannot_be_sent_fails_the_call_at_once_with_one_that_names_it()
+    {
+        var options = Clusters.Options(new ActivationLedger(), 1);
+        options.ConfigureGrains = grains => grains.ResponseTimeout = TimeSpan.FromMinutes(5);
+        await using var cluster = await TestCluster.StartAsync(options);
+        await using var client = await cluster.CreateClientAsync();
+        var grain = client.GrainFactory.GetGrain<IPlacedGrain>("unsendable-error");
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => grain.FailUnsendably()).WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Contains(typeof(UnsendableCodeException).FullName!, failure.Message, StringComparison.Ordinal);
+        Assert.Contains("could not be sent", failure.Message, StringComparison.Ordinal);
+        await cluster.Silos[0].StopAsync().WaitAsync(TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>
     /// A result or an argument that cannot be read fails its own call at once, with the reason, and nothing else: the
     /// connection that carried it stays, with the other calls on it.
     /// </summary>

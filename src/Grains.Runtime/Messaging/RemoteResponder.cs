@@ -30,8 +30,14 @@ internal sealed class RemoteResponder(GrainConnection connection, long correlati
     {
         if (Interlocked.Exchange(ref _responded, 1) == 0)
         {
-            connection.SendReply(Frames.Failure(correlationId, exception, maxFrameSize));
-            tracker.Completed();
+            try
+            {
+                connection.SendReply(Frames.Failure(correlationId, exception, maxFrameSize));
+            }
+            finally
+            {
+                tracker.Completed();
+            }
         }
     }
 
@@ -40,8 +46,14 @@ internal sealed class RemoteResponder(GrainConnection connection, long correlati
     {
         if (Interlocked.Exchange(ref _responded, 1) == 0)
         {
-            connection.SendReply(Frames.Control(kind, correlationId, membershipVersion, sender));
-            tracker.Completed();
+            try
+            {
+                connection.SendReply(Frames.Control(kind, correlationId, membershipVersion, sender));
+            }
+            finally
+            {
+                tracker.Completed();
+            }
         }
     }
 }

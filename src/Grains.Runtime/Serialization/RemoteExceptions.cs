@@ -71,7 +71,18 @@ internal static class RemoteExceptions
 
     private static Exception? Create(string typeName, string message, string? etag, string? code)
     {
-        var type = Type.GetType(typeName, throwOnError: false);
+        Type? type;
+        try
+        {
+            type = Type.GetType(typeName, throwOnError: false);
+        }
+        catch (Exception exception) when (exception is IOException or BadImageFormatException or ArgumentException or TypeLoadException)
+        {
+            // An assembly the name points at that cannot be loaded: the error is read as a remote one, and the
+            // connection that carried it goes on.
+            return null;
+        }
+
         if (type is null || !typeof(Exception).IsAssignableFrom(type))
         {
             return null;

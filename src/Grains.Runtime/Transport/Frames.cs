@@ -67,17 +67,43 @@ internal static class Frames
         }
     }
 
+    /// <summary>
+    /// The reply to a call that failed. An error that cannot be sent whole (a message larger than a frame, a property of
+    /// its own that throws) is replaced by a plain one that names it, so that the caller is answered now, not at its timeout.
+    /// </summary>
     public static FrameBuilder Failure(long correlationId, Exception exception, int maxFrameSize)
     {
-        var frame = new FrameBuilder(512);
-        MessageHeader.Control(MessageKind.Failure, correlationId, 0, "").Write(frame);
-        using (var writer = new Utf8JsonWriter(frame))
+        try
         {
-            RemoteExceptions.Write(writer, exception);
+            return FailureFrame(correlationId, exception, maxFrameSize);
         }
+        catch (Exception unsendable)
+        {
+            var reason = unsendable.Message.Length > 1_000 ? unsendable.Message[..1_000] + "..." : unsendable.Message;
+            return FailureFrame(
+                correlationId, new InvalidOperationException($"The call failed with {exception.GetType().FullName}, which could not be sent: {reason}"), maxFrameSize);
+        }
+    }
 
-        frame.Seal(maxFrameSize);
-        return frame;
+    private static FrameBuilder FailureFrame(long correlationId, Exception exception, int maxFrameSize)
+    {
+        var frame = new FrameBuilder(512);
+        try
+        {
+            MessageHeader.Control(MessageKind.Failure, correlationId, 0, "").Write(frame);
+            using (var writer = new Utf8JsonWriter(frame))
+            {
+                RemoteExceptions.Write(writer, exception);
+            }
+
+            frame.Seal(maxFrameSize);
+            return frame;
+        }
+        catch
+        {
+            frame.Return();
+            throw;
+        }
     }
 
     public static FrameBuilder Control(MessageKind kind, long correlationId, long membershipVersion, string sender) =>
