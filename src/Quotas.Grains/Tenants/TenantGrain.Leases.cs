@@ -121,7 +121,8 @@ public sealed partial class TenantGrain
         LeaseBook.CheckTtl(ttl);
         // A lease not live here is not renewed, and nothing is asked of the ancestors, which would hold on for nothing.
         TenantId? askedAbove = null;
-        if (Tenant().Config.ParentId is { } parent && Tenant().Gauges.IsLive(leaseId, time.GetUtcNow()))
+        var askedAt = time.GetUtcNow();
+        if (Tenant().Config.ParentId is { } parent && Tenant().Gauges.IsLive(leaseId, askedAt))
         {
             askedAbove = parent;
             if (await AskParentAsync(parent, p => p.RenewChildReservation(ChildKey(leaseId), ttl), s_nothingHeld) is { } above && RefusedAbove(above))
@@ -130,7 +131,14 @@ public sealed partial class TenantGrain
             }
         }
 
-        var renewal = Tenant().Renew(leaseId, ttl, time.GetUtcNow());
+        // A lease still live is renewed from the moment the ancestors were asked, not from their answer: each renewed
+        // its hold from its own later moment, with a margin, so the lease ends before every hold for it however long
+        // their writes took. (From the answer, an ancestor's write slower than the margin left the lease running past
+        // the hold, uncounted above.) One that ran out meanwhile is not renewed; nor, from the ask, one whose ancestors
+        // took longer than its whole time to live: it is renewed from now then, rather than into the past.
+        var now = time.GetUtcNow();
+        var from = askedAbove is not null && Tenant().Gauges.IsLive(leaseId, now) && askedAt + ttl > now ? askedAt : now;
+        var renewal = Tenant().Renew(leaseId, ttl, from);
         if (renewal.Renewed)
         {
             await CommitAsync(_tenant!);

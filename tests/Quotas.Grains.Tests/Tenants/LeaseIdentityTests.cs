@@ -53,4 +53,42 @@ public sealed class LeaseIdentityTests
         Assert.Equal(1, Tenants.Used(await parent.GetStats(), "workers"));
         Assert.False(another.IsAllowed);
     }
+
+    /// <summary>
+    /// A child's renewal whose parent takes longer to store its hold than the hold's margin (3 s here) still ends
+    /// before that hold: the lease runs from when the parent was asked. It ran from the answer before, outlived the
+    /// parent's hold, and a renewal after the hold ended found nothing above and passed, uncounted in the parent.
+    /// </summary>
+    [Fact]
+    public async Task A_childs_renewal_ends_before_its_parents_hold_however_long_the_parent_took_to_store_it()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var grains = cluster.GrainFactory;
+        await Tenants.CreateAsync(grains, "parent", workers: 10);
+        var first = await Tenants.CreateAsync(grains, "first", workers: 10, parent: "parent");
+        var second = await Tenants.CreateAsync(grains, "second", workers: 10, parent: "parent");
+        var lease = Assert.IsType<AdmissionDecision.Allow>(await first.Acquire("workers", 10, TimeSpan.FromMinutes(1), null));
+        var asked = time.GetUtcNow();
+
+        faults.BeforeWrite = key =>
+        {
+            if (key.GrainId.Key == "parent")
+            {
+                time.Advance(TimeSpan.FromSeconds(3)); // the parent's write takes 3 s
+            }
+
+            return Task.CompletedTask;
+        };
+        var renewed = await first.Renew(lease.LeaseId!, TimeSpan.FromMinutes(1));
+        faults.BeforeWrite = null;
+        Assert.Equal(asked + TimeSpan.FromMinutes(1), renewed.ExpiresAt); // the parent holds until asked + 1 min + 2 s
+
+        // After the parent's hold ended (asked + 62 s), before a lease renewed from the answer would (asked + 63 s): the
+        // lease is over too, and the parent's capacity goes to the second child, once.
+        time.Advance(asked + TimeSpan.FromSeconds(62.5) - time.GetUtcNow());
+        Assert.False((await first.Renew(lease.LeaseId!, TimeSpan.FromMinutes(1))).Renewed);
+        Assert.True((await second.Acquire("workers", 10, TimeSpan.FromMinutes(1), null)).IsAllowed);
+    }
 }
