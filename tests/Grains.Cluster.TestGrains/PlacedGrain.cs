@@ -144,3 +144,26 @@ public sealed class PlacedGrain([PersistentState("placed")] IPersistentState<Pla
         await released.Task;
     }
 }
+
+/// <summary>A grain whose first activation waits in OnActivateAsync until the test releases it or the silo stops.</summary>
+public interface ISlowStartGrain : IGrainWithStringKey
+{
+    Task<string> Silo();
+}
+
+public sealed class SlowStartGrain(ActivationLedger ledger, Grains.Cluster.LocalSilo silo) : Grain, ISlowStartGrain
+{
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var key = GetPrimaryKeyString();
+        ledger.Activated(key, silo.Name);
+        if (ledger.ActivationsOf(key) == 1)
+        {
+            var (entered, released) = ledger.Gate(key);
+            entered.TrySetResult();
+            await released.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    public Task<string> Silo() => Task.FromResult(silo.Name);
+}

@@ -92,4 +92,26 @@ public sealed class FailoverTests
             Assert.InRange(total, acknowledged, acknowledged + tally.UnknownOutcome);
         }
     }
+
+    /// <summary>
+    /// A grain still activating when its silo stops gracefully (its OnActivateAsync sees the stop) has its waiting call
+    /// handed to the successor, which activates it; the call failed with the cancellation before.
+    /// </summary>
+    [Fact]
+    public async Task A_call_to_a_grain_still_activating_when_its_silo_stops_is_answered_by_the_successor()
+    {
+        var ledger = new ActivationLedger();
+        await using var cluster = await TestCluster.StartAsync(Clusters.Options(ledger, 2));
+        await using var client = await cluster.CreateClientAsync();
+        var stopping = cluster.Silos[0];
+        var successor = cluster.Silos[1].Address.ToString();
+        var key = Enumerable.Range(0, 200).Select(i => $"slow-{i}")
+            .First(k => stopping.Membership.ActiveRing.GetOwner(GrainId.Create("slowstart", k)) == stopping.Address);
+
+        var call = client.GrainFactory.GetGrain<ISlowStartGrain>(key).Silo();
+        await ledger.Entered(key); // activating on the stopping silo, and waiting there
+        await cluster.StopSiloAsync(stopping);
+
+        Assert.Equal(successor, await call.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
 }

@@ -47,21 +47,50 @@ internal sealed partial class ActivationData
 
     private async Task FailActivationAsync(Exception exception)
     {
-        LogActivationFailed(_shared.Logger, exception, GrainId);
-        _activationFailure = exception;
+        // Cut short by the silo's stop (its state read or OnActivateAsync saw the token): not the grain's failure. Its
+        // calls go where the grain is activated next, the successor silo, as a deactivation hands its calls on.
+        var stopped = exception is OperationCanceledException && _shared.Stopping.IsCancellationRequested;
+        if (!stopped)
+        {
+            LogActivationFailed(_shared.Logger, exception, GrainId);
+            _activationFailure = exception;
+        }
+
         State = ActivationState.Invalid;
+        DisposeTimers(); // registered by OnActivateAsync before it failed: they would keep the failed grain in memory
         var parked = TakeAllParked();
         _directory.Remove(this);
         await DisposeScopeAsync();
 
-        // Every queued caller learns why; the next call tries a fresh activation.
+        // Every queued caller learns why, or, on a stop, is routed again; the next call tries a fresh activation.
         foreach (var call in parked)
         {
-            call.Fail(exception);
+            if (stopped)
+            {
+                Reroute(call);
+            }
+            else
+            {
+                call.Fail(exception);
+            }
         }
 
         _deactivated.TrySetResult();
         ReleaseQuietWaiters();
+    }
+
+    private void DisposeTimers()
+    {
+        GrainTimer[] timers;
+        lock (_timers)
+        {
+            timers = [.. _timers];
+        }
+
+        foreach (var timer in timers)
+        {
+            timer.Dispose();
+        }
     }
 
     // Executor.
@@ -75,16 +104,7 @@ internal sealed partial class ActivationData
     private async Task DeactivateAsync(DeactivationReason reason)
     {
         LogDeactivating(_shared.Logger, GrainId, reason);
-        GrainTimer[] timers;
-        lock (_timers)
-        {
-            timers = [.. _timers];
-        }
-
-        foreach (var timer in timers)
-        {
-            timer.Dispose();
-        }
+        DisposeTimers();
 
         var timeout = _shared.Options.DeactivationTimeout;
         using (var cancellation = new CancellationTokenSource(timeout, _shared.Time))
