@@ -197,4 +197,32 @@ public sealed class FailureDetectionTests
             await client.GrainFactory.GetGrain<IPlacedGrain>(key).Add(1); // served: none is placed on the stopped silo
         }
     }
+
+    /// <summary>
+    /// A call that never returns holds a graceful stop until the host's shutdown time is up; the silo still announces
+    /// its departure (Dead, with no vote against it) rather than leave its row ShuttingDown for the others to vote out.
+    /// </summary>
+    [Fact]
+    public async Task A_silo_whose_stop_a_hung_call_holds_up_still_announces_itself_dead()
+    {
+        var ledger = new ActivationLedger();
+        var options = Clusters.Options(ledger, 2);
+        options.ShutdownTimeout = TimeSpan.FromSeconds(3);
+        await using var cluster = await TestCluster.StartAsync(options);
+        var leaving = cluster.Silos[1];
+        var address = leaving.Address;
+        var key = Enumerable.Range(0, 200).Select(i => $"hung-{i}")
+            .First(k => leaving.Membership.ActiveRing.GetOwner(GrainId.Create("placed", k)) == address);
+        var hung = leaving.GrainFactory.GetGrain<IPlacedGrain>(key).Hold();
+        await ledger.Entered(key);
+
+        await cluster.StopSiloAsync(leaving);
+
+        var survivor = cluster.Silos[0];
+        await survivor.RefreshMembershipAsync();
+        Assert.Equal(MembershipStatus.Dead, survivor.Membership.StatusOf(address));
+        Assert.Empty(survivor.Membership.Find(address)!.Suspicions); // announced, not voted
+        ledger.Release(key);
+        await Record.ExceptionAsync(() => hung); // failed or answered: the call is no longer this test's concern
+    }
 }

@@ -125,15 +125,18 @@ public sealed partial class Silo : IHostedLifecycleService, IDisposable
             _directory.StopAccepting();
             await _directory.Shared.Stopping.CancelAsync();
             await _directory.DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "The silo is shutting down."), cancellationToken);
-            if (_cluster is not null)
-            {
-                await _cluster.FinishLeaveAsync(cancellationToken);
-            }
         }
         catch (OperationCanceledException)
         {
             // A call that never returns keeps its activation from deactivating; the host's shutdown timeout bounds the wait.
             LogStopTimedOut(_logger, _directory.Count);
+        }
+
+        if (_cluster is not null)
+        {
+            // Announced Dead even after the wait ran out (see FinishLeaveAsync): the silo's row does not stay
+            // ShuttingDown until the others vote it out.
+            await _cluster.FinishLeaveAsync(cancellationToken);
         }
     }
 
