@@ -211,7 +211,7 @@ public sealed class LeaseBook
         switch (SoftLimitRule.Evaluate(definition.Limit, current, amount, ref _overSinceTicks[index], now.UtcTicks))
         {
             case LimitVerdict.Admit:
-                var lease = new Lease(LeaseIds.For(_tenant, ++LastSequence), index, amount, now + ttl, key);
+                var lease = new Lease(LeaseIds.For(_tenant, NextSequence(now)), index, amount, now + ttl, key);
                 Add(lease);
                 return new AdmissionDecision.Allow(lease.Id, lease.ExpiresAt, SoftLimitRule.Remaining(definition.Limit, _usage[index]));
             case LimitVerdict.TooLarge:
@@ -237,6 +237,15 @@ public sealed class LeaseBook
 
     internal string? LiveLeaseIdForKey(string key) =>
         _liveKeys is not null && _liveKeys.TryGetValue(key, out var id) ? id : null;
+
+    /// <summary>
+    /// The next lease number: one more than the last, and at least the microseconds since the epoch. A number handed out
+    /// but never stored (a crash or a failed write after an ancestor stored its hold under the lease id) is then not
+    /// handed out again by a later activation, which starts from the stored number: the ancestor would take the new
+    /// lease for the old one (a conflict, or a hold of the old one's time).
+    /// </summary>
+    private long NextSequence(DateTimeOffset now) =>
+        LastSequence = Math.Max(LastSequence + 1, (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond);
 
     internal void Restore(LeaseInfo lease, long lastSequence)
     {

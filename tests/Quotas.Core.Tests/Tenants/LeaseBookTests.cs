@@ -11,7 +11,7 @@ public sealed class LeaseBookTests
     {
         var tenant = Basic();
         var allow = Assert.IsType<AdmissionDecision.Allow>(tenant.Acquire(QuotaNames.CpuMillicores, 600, Hour, null, T0));
-        Assert.Equal("acme:1", allow.LeaseId);
+        Assert.Equal($"acme:{(T0 - DateTimeOffset.UnixEpoch).Ticks / 10}", allow.LeaseId); // numbered from the microseconds since the epoch
         Assert.Equal(T0 + Hour, allow.ExpiresAt);
         Assert.Equal(400, allow.Remaining);
     }

@@ -45,7 +45,7 @@ public sealed class SnapshotTests
         Assert.Equal(2, restored.Stats(T0).TotalViolations); // the restored one plus the budget denial just above
         Assert.True(restored.RollbackChildReservation("kid:7", T0));
         var fresh = (AdmissionDecision.Allow)restored.Acquire(QuotaNames.Workers, 1, Hour, null, T0);
-        Assert.Equal("acme:4", fresh.LeaseId); // sequence continues, ids never reused
+        Assert.Equal($"acme:{((T0 - DateTimeOffset.UnixEpoch).Ticks / 10) + 3}", fresh.LeaseId); // sequence continues, ids never reused
         Assert.Equal(500, restored.CheckRate(QuotaNames.Requests, 1, T0).Remaining + 1); // windows start empty
         var resent = restored.Outbox.NextBatch(out var cut)!;
         Assert.False(cut);

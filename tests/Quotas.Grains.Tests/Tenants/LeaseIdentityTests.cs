@@ -1,7 +1,9 @@
+using Grains;
 using Grains.Testing;
 using Quotas.Contracts;
 using Quotas.Core.Scheduling;
 using Quotas.Core.Tenants;
+using Quotas.Grains.Tenants;
 using Quotas.Grains.Tests.Scheduling;
 
 namespace Quotas.Grains.Tests.Tenants;
@@ -90,5 +92,37 @@ public sealed class LeaseIdentityTests
         time.Advance(asked + TimeSpan.FromSeconds(62.5) - time.GetUtcNow());
         Assert.False((await first.Renew(lease.LeaseId!, TimeSpan.FromMinutes(1))).Renewed);
         Assert.True((await second.Acquire("workers", 10, TimeSpan.FromMinutes(1), null)).IsAllowed);
+    }
+
+    /// <summary>
+    /// A lease number handed out but never stored (the child's write failed after its parent stored a hold under the
+    /// lease id, and the release above failed too) is not handed out again by the child's next activation: its next
+    /// acquire is a new lease above, not the old one's key with another amount (a conflict before).
+    /// </summary>
+    [Fact]
+    public async Task A_lease_number_that_was_never_stored_is_not_handed_out_again_after_the_tenant_comes_back()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var grains = cluster.GrainFactory;
+        var parent = await Tenants.CreateAsync(grains, "parent", workers: 10);
+        var child = await Tenants.CreateAsync(grains, "child", workers: 10, parent: "parent");
+        var writes = new Dictionary<string, int>();
+        faults.BeforeWrite = key =>
+        {
+            var n = writes[key.GrainId.Key] = writes.GetValueOrDefault(key.GrainId.Key) + 1;
+            // The child's write of the lease fails, and so does the parent's write of the release that follows.
+            return (key.GrainId.Key, n) is ("child", 1) or ("parent", 2)
+                ? Task.FromException(new TimeoutException("The database did not answer (a fault the test set)."))
+                : Task.CompletedTask;
+        };
+        await Assert.ThrowsAnyAsync<Exception>(() => child.Acquire("workers", 5, TimeSpan.FromMinutes(5), null));
+        faults.BeforeWrite = null;
+        await cluster.PrimarySilo.Silo.DeactivateAsync(GrainId.Create(TenantGrain.GrainTypeName, "child"));
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.True((await child.Acquire("workers", 3, TimeSpan.FromMinutes(5), null)).IsAllowed);
+        Assert.Equal(8, Tenants.Used(await parent.GetStats(), "workers")); // the old hold stays until it runs out
     }
 }
