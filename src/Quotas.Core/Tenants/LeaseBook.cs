@@ -58,6 +58,10 @@ public sealed class LeaseBook
     public bool IsLive(string leaseId, DateTimeOffset now) =>
         leaseId is not null && _leases is not null && _leases.TryGetValue(leaseId, out var lease) && lease.ExpiresAt > now;
 
+    /// <summary>When <paramref name="leaseId"/> runs out; null when no such lease is held.</summary>
+    public DateTimeOffset? ExpiryOf(string leaseId) =>
+        _leases is not null && _leases.TryGetValue(leaseId, out var lease) ? lease.ExpiresAt : null;
+
     public AdmissionDecision Acquire(string quota, long amount, TimeSpan ttl, string? idempotencyKey, DateTimeOffset now)
     {
         var index = RequireQuota(quota);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Quotas.Core.Tenants;
 
 namespace Quotas.Grains.Tenants;
@@ -22,8 +23,10 @@ public sealed partial class TenantGrain
         if (tenant.Gauges.LastSequence == sequence)
         {
             // A retried acquire answered with the lease its first attempt got (live or since released): that attempt
-            // asked the ancestors and stored it. Asking again could make an ancestor that has forgotten the key hold
-            // for a lease that will never be released, or, refused, take back a lease already acknowledged.
+            // asked the ancestors and stored it. A lease since released is not asked for above again (an ancestor would
+            // hold for a lease that will never be released), and a refusal above takes back no lease already
+            // acknowledged.
+            await HoldAboveAgainAsync(tenant, leaseId, quota, amount);
             QuotaMetrics.Decided("lease", decision);
             return decision;
         }
@@ -73,6 +76,33 @@ public sealed partial class TenantGrain
         QuotaMetrics.Decided("lease", decision);
         return decision;
     }
+
+    /// <summary>
+    /// Asks the ancestors again to hold for a live lease that a retried acquire answers with. Its first attempt may have
+    /// stored it although told that the write failed, and then released what the ancestors held for it: the lease would
+    /// run uncounted above. An ancestor that still holds for it keeps that hold (the same key). Best effort: the lease
+    /// was acknowledged, and stands whatever the ancestors answer; a failure is asked again at the next retry.
+    /// </summary>
+    private async Task HoldAboveAgainAsync(TenantQuotas tenant, string leaseId, string quota, long amount)
+    {
+        var now = time.GetUtcNow();
+        if (tenant.Config.ParentId is not { } parent || !tenant.Gauges.IsLive(leaseId, now) || tenant.Gauges.ExpiryOf(leaseId) is not { } expires)
+        {
+            return;
+        }
+
+        try
+        {
+            await AskParentAsync(parent, p => p.ReserveForChild(ChildKey(leaseId), quota, amount, expires - now), s_parentGone);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogHoldAboveNotRenewed(logger, exception, Id, leaseId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {Tenant} could not ask its ancestors again to hold for lease {LeaseId}, which a retried acquire answers with; the next retry asks again")]
+    private static partial void LogHoldAboveNotRenewed(ILogger logger, Exception exception, string tenant, string leaseId);
 
     public async Task<bool> Release(string leaseId)
     {

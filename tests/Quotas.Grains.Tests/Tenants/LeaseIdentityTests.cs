@@ -125,4 +125,38 @@ public sealed class LeaseIdentityTests
         Assert.True((await child.Acquire("workers", 3, TimeSpan.FromMinutes(5), null)).IsAllowed);
         Assert.Equal(8, Tenants.Used(await parent.GetStats(), "workers")); // the old hold stays until it runs out
     }
+
+    /// <summary>
+    /// A child's lease stored by a write reported as failed (so its first attempt released the hold above) and answered
+    /// later to a retry of its acquire is held for in the parent again: a sibling cannot take the parent's capacity
+    /// while the lease runs. The retry returned the lease, uncounted above, before.
+    /// </summary>
+    [Fact]
+    public async Task A_lease_stored_by_a_write_reported_failed_is_held_for_above_again_when_its_retry_returns_it()
+    {
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults);
+        var grains = cluster.GrainFactory;
+        var parent = await Tenants.CreateAsync(grains, "parent", workers: 10);
+        var child = await Tenants.CreateAsync(grains, "child", workers: 10, parent: "parent");
+        var sibling = await Tenants.CreateAsync(grains, "sibling", workers: 10, parent: "parent");
+        var failedOnce = 0;
+        faults.AfterWrite = key =>
+        {
+            if (key.GrainId.Key == "child" && Interlocked.Exchange(ref failedOnce, 1) == 0)
+            {
+                throw new TimeoutException("The database stored the write but its answer was lost (a fault the test set).");
+            }
+        };
+
+        await Assert.ThrowsAnyAsync<Exception>(() => child.Acquire("workers", 10, TimeSpan.FromMinutes(5), "job-1"));
+        Assert.Equal(0, Tenants.Used(await parent.GetStats(), "workers")); // released above after the reported failure
+        await cluster.PrimarySilo.Silo.DeactivateAsync(GrainId.Create(TenantGrain.GrainTypeName, "child")); // reads what is stored
+
+        var retried = await child.Acquire("workers", 10, TimeSpan.FromMinutes(5), "job-1");
+
+        Assert.True(retried.IsAllowed);
+        Assert.Equal(10, Tenants.Used(await parent.GetStats(), "workers"));
+        Assert.False((await sibling.Acquire("workers", 1, TimeSpan.FromMinutes(5), null)).IsAllowed);
+    }
 }
