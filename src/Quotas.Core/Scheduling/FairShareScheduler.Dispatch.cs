@@ -9,6 +9,13 @@ public sealed partial class FairShareScheduler
     public IReadOnlyList<JobLease> LeaseJobs(string workerId, ResourceVector freeCapacity, TimeSpan leaseTtl, DateTimeOffset now, int maxJobs = int.MaxValue)
     {
         ValidateWorker(workerId, leaseTtl);
+        if (!IsValidWorkerId(workerId))
+        {
+            // New ids only: a worker that leased under an id of an earlier release's looser rule still heartbeats
+            // and completes its jobs under it (ValidateWorker asks only for one).
+            throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, InvalidWorkerId);
+        }
+
         ArgumentNullException.ThrowIfNull(freeCapacity);
         if (maxJobs < 1)
         {
@@ -100,9 +107,9 @@ public sealed partial class FairShareScheduler
 
     private static void ValidateWorker(string workerId, TimeSpan leaseTtl)
     {
-        if (!IsValidWorkerId(workerId))
+        if (string.IsNullOrEmpty(workerId))
         {
-            throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, InvalidWorkerId);
+            throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "workerId is empty; give the worker's stable id.");
         }
 
         if (leaseTtl <= TimeSpan.Zero || leaseTtl > MaxLeaseTtl)

@@ -108,9 +108,9 @@ public sealed partial class FairShareScheduler
     /// </summary>
     public CompleteResult Complete(JobId id, JobOutcome outcome, ResourceVector? actualUsage, DateTimeOffset now, string? workerId = null)
     {
-        if (workerId is not null && !IsValidWorkerId(workerId))
+        if (workerId is { Length: 0 })
         {
-            throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, InvalidWorkerId + " Or leave it out.");
+            throw new SchedulingException(SchedulingErrorCodes.InvalidArgument, "workerId is empty; give the id the worker leased the job with, or leave it out.");
         }
 
         // Entries naming the pool's resources are what the job held (they count in its tenant's usage and history here);

@@ -164,16 +164,22 @@ public sealed partial class TenantGrain
         // A lease still live is renewed from the moment the ancestors were asked, not from their answer: each renewed
         // its hold from its own later moment, with a margin, so the lease ends before every hold for it however long
         // their writes took. (From the answer, an ancestor's write slower than the margin left the lease running past
-        // the hold, uncounted above.) One that ran out meanwhile is not renewed; nor, from the ask, one whose ancestors
-        // took longer than its whole time to live: it is renewed from now then, rather than into the past.
+        // the hold, uncounted above.) A renewal from then that ends before now (the ancestors took longer than the
+        // whole time to live) ends the lease now, as one that ran out meanwhile does.
         var now = time.GetUtcNow();
-        var from = askedAbove is not null && Tenant().Gauges.IsLive(leaseId, now) && askedAt + ttl > now ? askedAt : now;
-        var renewal = Tenant().Renew(leaseId, ttl, from);
-        if (renewal.Renewed)
+        var renewal = Tenant().Renew(leaseId, ttl, askedAbove is not null && Tenant().Gauges.IsLive(leaseId, now) ? askedAt : now);
+        if (renewal.Renewed && renewal.ExpiresAt <= now)
+        {
+            Tenant().ExpireDue(now);
+            await CommitAsync(_tenant!);
+            renewal = new LeaseRenewal(false, null, ReasonCodes.LeaseNotFound);
+        }
+        else if (renewal.Renewed)
         {
             await CommitAsync(_tenant!);
         }
-        else if (askedAbove is { } renewedAbove && !Tenant().Gauges.IsLive(leaseId, time.GetUtcNow()))
+
+        if (!renewal.Renewed && askedAbove is { } renewedAbove && !Tenant().Gauges.IsLive(leaseId, now))
         {
             // It ran out while the ancestors renewed their holds for it: the caller, told it is gone, acquires anew
             // rather than releases, and the holds would stand for a whole time to live for nothing.

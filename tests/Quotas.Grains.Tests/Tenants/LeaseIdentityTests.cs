@@ -95,6 +95,39 @@ public sealed class LeaseIdentityTests
     }
 
     /// <summary>
+    /// A renewal whose ancestors took longer to store their holds than the whole time to live asked for ends the lease
+    /// (it would run out before it was answered) and lets go of the holds above; renewed from the answer instead, it
+    /// outlived them.
+    /// </summary>
+    [Fact]
+    public async Task A_renewal_shorter_than_the_time_its_ancestors_took_ends_the_lease_and_the_holds_above()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var grains = cluster.GrainFactory;
+        var parent = await Tenants.CreateAsync(grains, "parent", workers: 10);
+        var child = await Tenants.CreateAsync(grains, "child", workers: 10, parent: "parent");
+        var lease = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("workers", 5, TimeSpan.FromMinutes(1), null));
+        faults.BeforeWrite = key =>
+        {
+            if (key.GrainId.Key == "parent")
+            {
+                time.Advance(TimeSpan.FromSeconds(3));
+            }
+
+            return Task.CompletedTask;
+        };
+
+        var renewal = await child.Renew(lease.LeaseId!, TimeSpan.FromSeconds(1));
+        faults.BeforeWrite = null;
+
+        Assert.Equal((false, ReasonCodes.LeaseNotFound), (renewal.Renewed, renewal.ReasonCode));
+        Assert.Equal(0, Tenants.Used(await child.GetStats(), "workers"));
+        Assert.Equal(0, Tenants.Used(await parent.GetStats(), "workers"));
+    }
+
+    /// <summary>
     /// A lease number handed out but never stored (the child's write failed after its parent stored a hold under the
     /// lease id, and the release above failed too) is not handed out again by the child's next activation: its next
     /// acquire is a new lease above, not the old one's key with another amount (a conflict before).
