@@ -26,15 +26,31 @@ internal sealed partial class StorageProbe(HostSettings settings, ILogger<Storag
             await using var command = connection.CreateCommand();
             command.CommandText = "SELECT 1";
             await command.ExecuteScalarAsync(timeout.Token);
+            if (Interlocked.Exchange(ref _unreachable, 0) == 1)
+            {
+                LogReachableAgain(logger, settings.Storage);
+            }
+
             return null;
         }
         catch (Exception exception) when (exception is DbException or OperationCanceledException or InvalidOperationException)
         {
-            LogUnreachable(logger, exception, settings.Storage);
+            // Logged when it becomes unreachable, not at every probe: a probe every few seconds through an outage
+            // would fill the log with the same error.
+            if (Interlocked.Exchange(ref _unreachable, 1) == 0)
+            {
+                LogUnreachable(logger, exception, settings.Storage);
+            }
+
             return $"{settings.Storage} storage unreachable (the log says why)";
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Readiness: {Storage} storage unreachable")]
+    private int _unreachable;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Readiness: {Storage} storage unreachable; logged again once it has been reachable")]
     private static partial void LogUnreachable(ILogger logger, Exception exception, object storage);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Readiness: {Storage} storage reachable again")]
+    private static partial void LogReachableAgain(ILogger logger, object storage);
 }

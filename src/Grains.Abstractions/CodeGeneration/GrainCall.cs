@@ -72,9 +72,11 @@ public abstract class GrainCall
 /// <param name="Hops">How many times silos have forwarded the call.</param>
 /// <param name="Attempts">How many times this process has tried to deliver it.</param>
 /// <param name="FromGrain">
-/// A grain made the call, in one of its turns, or another silo sent it: an activation never refuses it for a full queue
+/// A grain made the call, in one of its turns, or another silo sent it without marking it as made by no grain (the
+/// frame's FromClient flag, which silos of earlier releases never set): an activation never refuses it for a full queue
 /// (see <c>GrainsOptions.MaxQueuedCallsPerActivation</c>). A grain has one such call out at a time unless it is
 /// reentrant, so these do not flood, and they carry the service's own bookkeeping (lease renewals, releases, deliveries
-/// to parents). Calls from clients (gateways), and calls made in the silo's process outside any grain, may be refused.
+/// to parents). Calls from clients (gateways), and calls made in the silo's process outside any grain, may be refused:
+/// so may a call a grain makes off its turn (after <c>ConfigureAwait(false)</c>, or from <c>Task.Run</c>).
 /// </param>
 public readonly record struct GrainCallRouting(long DeadlineUtcMilliseconds, int Hops, int Attempts, bool FromGrain = false);

@@ -72,24 +72,37 @@ internal sealed partial class ClusterParticipation
     /// <summary>
     /// Last step of a graceful stop, once every activation is gone: answer what is in flight, become Dead, keep handing
     /// stragglers off while every view catches up, then the close handshake: each peer is asked to go away and closes
-    /// its connection once its last call here is answered, so no call is cut off with an unknown outcome.
-    /// </summary>
-    /// <summary>
-    /// Ends the departure: waits for the calls from other processes to be answered, writes the row Dead, tells the
-    /// connected peers to go away, and closes every connection. Once <paramref name="cancellationToken"/> fires (the
-    /// host's shutdown time is up, a call that never returns held the stop) the waits are cut short, but the row is
-    /// still written Dead, within the few seconds each departure step has of its own: the others take the grains over
-    /// at once, rather than vote the silo out after its row stayed ShuttingDown.
+    /// its connection once its last call here is answered, so no call is cut off with an unknown outcome. Once
+    /// <paramref name="cancellationToken"/> fires (the host's shutdown time is up: a call that never returns held the
+    /// stop) each wait has a few announcement delays of its own, and the row is still written Dead within the few seconds
+    /// each departure step has: the others take the grains over at once, rather than vote the silo out after its row
+    /// stayed ShuttingDown. A call still unanswered then is cut off.
     /// </summary>
     public async Task FinishLeaveAsync(CancellationToken cancellationToken)
     {
-        await UnlessCancelledAsync(WaitForInboundCallsAsync(cancellationToken));
+        using (var wait = Budget(cancellationToken, 1))
+        {
+            await UnlessCancelledAsync(WaitForInboundCallsAsync(wait.Token));
+        }
+
         await _agent.FinishLeaveAsync(CancellationToken.None);
-        await UnlessCancelledAsync(AnnounceGoneAsync(cancellationToken));
+        using (var announce = Budget(cancellationToken, 3))
+        {
+            await UnlessCancelledAsync(AnnounceGoneAsync(announce.Token));
+        }
+
         _inboundConnections.AbortAll();
         _outboundConnections.AbortAll();
         LogLeft(_logger, _self.Name);
     }
+
+    /// <summary>
+    /// The host's time while it lasts; once it is up, <paramref name="delays"/> announcement delays of the silo's own,
+    /// so that peers still hear it go (GoAway) and calls in flight still get their answers.
+    /// </summary>
+    private CancellationTokenSource Budget(CancellationToken host, int delays) => host.IsCancellationRequested
+        ? new CancellationTokenSource(_options.ShutdownAnnouncementDelay * delays, _time)
+        : CancellationTokenSource.CreateLinkedTokenSource(host);
 
     private async Task AnnounceGoneAsync(CancellationToken cancellationToken)
     {

@@ -121,9 +121,18 @@ public sealed partial class Silo : IHostedLifecycleService, IDisposable
             {
                 await _cluster.BeginLeaveAsync(cancellationToken);
             }
+        }
+        catch (OperationCanceledException)
+        {
+            LogStopTimedOut(_logger, _directory.Count);
+        }
 
-            _directory.StopAccepting();
-            await _directory.Shared.Stopping.CancelAsync();
+        // Every step runs, whatever the host's time: the grains are asked to deactivate (and hand their state over)
+        // before the row says Dead and others take them.
+        _directory.StopAccepting();
+        await _directory.Shared.Stopping.CancelAsync();
+        try
+        {
             await _directory.DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "The silo is shutting down."), cancellationToken);
         }
         catch (OperationCanceledException)

@@ -79,7 +79,8 @@ internal static class Frames
         }
         catch (Exception unsendable)
         {
-            var reason = unsendable.Message.Length > 1_000 ? unsendable.Message[..1_000] + "..." : unsendable.Message;
+            var message = unsendable.GetBaseException().Message; // a getter that throws arrives wrapped in a TargetInvocationException
+            var reason = message.Length > 1_000 ? message[..1_000] + "..." : message;
             return FailureFrame(
                 correlationId, new InvalidOperationException($"The call failed with {exception.GetType().FullName}, which could not be sent: {reason}"), maxFrameSize);
         }

@@ -22,8 +22,9 @@ public sealed class LeaseBook
     /// <summary>
     /// The keys of the holds a tenant makes for its descendants' leases begin with this (a character no client's key
     /// holds). Such a hold is not remembered once it ends: only the descendant asks for it, under its own lease id, and
-    /// an id the descendant handed out but never stored (its acquire was refused above, or its write failed) may come
-    /// again; answered from the ended hold, that lease would be held nowhere.
+    /// within an activation an id the descendant handed out but never stored (its acquire was refused above, or its
+    /// write failed) may be asked for again; answered from the ended hold, that lease would be held nowhere. (A later
+    /// activation hands out no such id again: lease numbers start from the microseconds since the epoch.)
     /// </summary>
     public const string HoldKeyPrefix = "\u0000child:";
 

@@ -39,6 +39,15 @@ public sealed partial class TenantGrain
         var tenant = Tenant();
         var now = time.GetUtcNow();
         var capsHere = tenant.Effective.Any(q => q.Kind == QuotaKind.Gauge && q.Name == quota);
+        if (capsHere && tenant.ReservationFor(childLeaseId) is not null)
+        {
+            // Asked again for a hold that stands (a retried acquire, see TenantGrain.HoldAboveAgainAsync): kept as it is,
+            // with nothing to store here, and asked of the ancestors above, which may have let theirs go.
+            return tenant.Config.ParentId is { } grandparent
+                ? await AskParentAsync(grandparent, p => p.ReserveForChild(childLeaseId, quota, amount, ttl), s_parentGone)
+                : new AdmissionDecision.Allow(childLeaseId, now + ttl, 0);
+        }
+
         if (capsHere)
         {
             var decision = tenant.ReserveForChild(childLeaseId, quota, amount, HoldTtl(ttl), now);

@@ -93,7 +93,12 @@ public sealed partial class TenantGrain
 
         try
         {
-            await AskParentAsync(parent, p => p.ReserveForChild(ChildKey(leaseId), quota, amount, expires - now), s_parentGone);
+            var above = await AskParentAsync(parent, p => p.ReserveForChild(ChildKey(leaseId), quota, amount, expires - now), s_parentGone);
+            if (!above.IsAllowed)
+            {
+                // Another tenant took the capacity meanwhile: the lease runs on uncounted above until it ends.
+                LogHoldAboveRefused(logger, Id, leaseId, quota);
+            }
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -103,6 +108,9 @@ public sealed partial class TenantGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {Tenant} could not ask its ancestors again to hold for lease {LeaseId}, which a retried acquire answers with; the next retry asks again")]
     private static partial void LogHoldAboveNotRenewed(ILogger logger, Exception exception, string tenant, string leaseId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "An ancestor of tenant {Tenant} refused to hold again for its lease {LeaseId} of '{Quota}', which a retried acquire answers with (its first attempt's hold was let go, and the capacity taken since); the lease runs on until it ends, uncounted there")]
+    private static partial void LogHoldAboveRefused(ILogger logger, string tenant, string leaseId, string quota);
 
     public async Task<bool> Release(string leaseId)
     {

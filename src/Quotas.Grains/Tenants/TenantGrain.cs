@@ -403,8 +403,8 @@ public sealed partial class TenantGrain(
     /// <summary>
     /// Puts memory back to the stored state, but for the rate windows, which only memory holds: they go on counting
     /// (a failed write must not hand the tenant its limits again). Lease ids go on from those handed out since, so that
-    /// within an activation no id comes twice. (An id handed out but never stored may come again in a later
-    /// activation: ancestors then hold it afresh, see <see cref="LeaseBook.HoldKeyPrefix"/>.)
+    /// within an activation no id comes twice (a later activation counts on from the microseconds since the epoch, past
+    /// any id handed out but never stored).
     /// </summary>
     private void RestoreStored()
     {
