@@ -33,7 +33,7 @@ internal sealed partial class StorageProbe(HostSettings settings, ILogger<Storag
 
             return null;
         }
-        catch (Exception exception) when (exception is DbException or OperationCanceledException or InvalidOperationException)
+        catch (Exception exception) when ((exception is DbException or OperationCanceledException or InvalidOperationException) && !cancellationToken.IsCancellationRequested)
         {
             // Logged when it becomes unreachable, not at every probe: a probe every few seconds through an outage
             // would fill the log with the same error.

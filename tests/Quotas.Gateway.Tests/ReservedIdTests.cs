@@ -33,7 +33,10 @@ public sealed class ReservedIdTests
     [Fact]
     public async Task A_tenant_key_can_neither_release_nor_renew_the_lease_a_pool_holds_for_its_running_job_nor_a_parents_reservation()
     {
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        // Lease numbers start from the microseconds since the epoch: on a clock that stands still, each tenant's first is that.
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
+        var first = (time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, time: time);
         using var admin = server.Admin();
         using var tenant = server.Client(await admin.CreateTenantWithKey("acme", """[{"name":"concurrent_jobs","kind":"gauge","limit":1}]"""));
         await (await admin.PostJson("/v1/pools", """{"id":"pool-a","capacity":{"cpu":1000}}""")).Ok(201);
@@ -41,8 +44,8 @@ public sealed class ReservedIdTests
         Assert.Single((await (await admin.PostJson("/v1/pools/pool-a/workers/w1/leases", """{"freeCapacity":{"cpu":1000},"leaseTtlSeconds":60,"maxJobs":5}""")).Ok()).AsArray());
 
         // Lease ids are "<tenant>:<sequence>": the pool's is the tenant's first.
-        await (await tenant.DeleteAsync("/v1/tenants/acme/leases/acme:1")).Problem(409, "lease_held_by_service");
-        await (await tenant.PostJson("/v1/tenants/acme/leases/acme:1/renew", """{"ttlSeconds":0.001}""")).Problem(409, "lease_held_by_service");
+        await (await tenant.DeleteAsync($"/v1/tenants/acme/leases/acme:{first}")).Problem(409, "lease_held_by_service");
+        await (await tenant.PostJson($"/v1/tenants/acme/leases/acme:{first}/renew", """{"ttlSeconds":0.001}""")).Problem(409, "lease_held_by_service");
         var gauges = (await (await tenant.GetAsync("/v1/tenants/acme/usage")).Ok())["gauges"]!.AsArray();
         Assert.Equal(1, (long)gauges.Single(g => (string?)g!["quota"] == "concurrent_jobs")!["current"]!);
 
@@ -50,8 +53,8 @@ public sealed class ReservedIdTests
         using var parent = server.Client(await admin.CreateTenantWithKey("parent", """[{"name":"workers","kind":"gauge","limit":5}]"""));
         await (await admin.PostJson("/v1/tenants", """{"id":"child","parentId":"parent","quotas":[{"name":"workers","kind":"gauge","limit":5}]}""")).Ok(201);
         await (await admin.PostJson("/v1/tenants/child/leases", """{"quota":"workers","amount":2,"ttlSeconds":60}""")).Ok(201);
-        await (await parent.DeleteAsync("/v1/tenants/parent/leases/parent:1")).Problem(409, "lease_held_by_service");
-        await (await parent.PostJson("/v1/tenants/parent/leases/parent:1/renew", """{"ttlSeconds":86400}""")).Problem(409, "lease_held_by_service");
+        await (await parent.DeleteAsync($"/v1/tenants/parent/leases/parent:{first}")).Problem(409, "lease_held_by_service");
+        await (await parent.PostJson($"/v1/tenants/parent/leases/parent:{first}/renew", """{"ttlSeconds":86400}""")).Problem(409, "lease_held_by_service");
         var parentGauges = (await (await parent.GetAsync("/v1/tenants/parent/usage")).Ok())["gauges"]!.AsArray();
         Assert.Equal(2, (long)parentGauges.Single(g => (string?)g!["quota"] == "workers")!["current"]!);
     }

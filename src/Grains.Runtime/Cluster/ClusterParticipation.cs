@@ -97,12 +97,47 @@ internal sealed partial class ClusterParticipation
     }
 
     /// <summary>
-    /// The host's time while it lasts; once it is up, <paramref name="delays"/> announcement delays of the silo's own,
-    /// so that peers still hear it go (GoAway) and calls in flight still get their answers.
+    /// Unbounded while the host's time lasts; from when it is up (before or during the wait), <paramref name="delays"/>
+    /// announcement delays more, so that peers still hear the silo go (GoAway) and calls in flight still get answers.
     /// </summary>
-    private CancellationTokenSource Budget(CancellationToken host, int delays) => host.IsCancellationRequested
-        ? new CancellationTokenSource(_options.ShutdownAnnouncementDelay * delays, _time)
-        : CancellationTokenSource.CreateLinkedTokenSource(host);
+    private StopBudget Budget(CancellationToken host, int delays) => new(host, _options.ShutdownAnnouncementDelay * delays, _time);
+
+    private sealed class StopBudget : IDisposable
+    {
+        private readonly CancellationTokenSource _budget;
+        private readonly CancellationTokenRegistration _registration;
+
+        public StopBudget(CancellationToken host, TimeSpan grace, TimeProvider time)
+        {
+            var budget = _budget = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+            _registration = host.Register(() =>
+            {
+                try
+                {
+                    if (grace <= TimeSpan.Zero)
+                    {
+                        budget.Cancel(); // at once: a manual clock would not fire a timer due now until it moves
+                    }
+                    else
+                    {
+                        budget.CancelAfter(grace);
+                    }
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The wait ended before the host's time did.
+                }
+            });
+        }
+
+        public CancellationToken Token => _budget.Token;
+
+        public void Dispose()
+        {
+            _registration.Dispose();
+            _budget.Dispose();
+        }
+    }
 
     private async Task AnnounceGoneAsync(CancellationToken cancellationToken)
     {

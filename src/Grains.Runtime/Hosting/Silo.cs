@@ -124,16 +124,22 @@ public sealed partial class Silo : IHostedLifecycleService, IDisposable
         }
         catch (OperationCanceledException)
         {
-            LogStopTimedOut(_logger, _directory.Count);
+            // The host's time ran out while the departure was being announced; the steps below still run.
         }
 
         // Every step runs, whatever the host's time: the grains are asked to deactivate (and hand their state over)
         // before the row says Dead and others take them.
         _directory.StopAccepting();
         await _directory.Shared.Stopping.CancelAsync();
+
+        // The host's time, or once it is up a few seconds of the silo's own: the grains that can deactivate (and store
+        // what they hand over) do so before the row says Dead and the others activate them from storage.
+        using var deactivation = cancellationToken.IsCancellationRequested
+            ? new CancellationTokenSource(s_deactivationGrace, _time)
+            : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            await _directory.DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "The silo is shutting down."), cancellationToken);
+            await _directory.DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "The silo is shutting down."), deactivation.Token);
         }
         catch (OperationCanceledException)
         {
@@ -148,6 +154,9 @@ public sealed partial class Silo : IHostedLifecycleService, IDisposable
             await _cluster.FinishLeaveAsync(cancellationToken);
         }
     }
+
+    /// <summary>How long the grains may take to deactivate once the host's shutdown time is up before the stop goes on.</summary>
+    private static readonly TimeSpan s_deactivationGrace = TimeSpan.FromSeconds(5);
 
     public Task StopAsync(CancellationToken cancellationToken)
     {

@@ -39,7 +39,7 @@ public sealed partial class TenantGrain
         var tenant = Tenant();
         var now = time.GetUtcNow();
         var capsHere = tenant.Effective.Any(q => q.Kind == QuotaKind.Gauge && q.Name == quota);
-        if (capsHere && tenant.ReservationFor(childLeaseId) is not null)
+        if (capsHere && tenant.ReservationFor(childLeaseId) is { } standing && tenant.Gauges.IsLive(standing, now))
         {
             // Asked again for a hold that stands (a retried acquire, see TenantGrain.HoldAboveAgainAsync): kept as it is,
             // with nothing to store here, and asked of the ancestors above, which may have let theirs go.
