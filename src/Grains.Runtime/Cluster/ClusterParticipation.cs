@@ -98,25 +98,26 @@ internal sealed partial class ClusterParticipation
 
     /// <summary>
     /// Unbounded while the host's time lasts; from when it is up (before or during the wait), <paramref name="delays"/>
-    /// announcement delays more, so that peers still hear the silo go (GoAway) and calls in flight still get answers.
+    /// announcement delays more, in real time as the host's is, so that peers still hear the silo go (GoAway) and calls
+    /// in flight still get answers.
     /// </summary>
-    private StopBudget Budget(CancellationToken host, int delays) => new(host, _options.ShutdownAnnouncementDelay * delays, _time);
+    private StopBudget Budget(CancellationToken host, int delays) => new(host, _options.ShutdownAnnouncementDelay * delays);
 
     private sealed class StopBudget : IDisposable
     {
         private readonly CancellationTokenSource _budget;
         private readonly CancellationTokenRegistration _registration;
 
-        public StopBudget(CancellationToken host, TimeSpan grace, TimeProvider time)
+        public StopBudget(CancellationToken host, TimeSpan grace)
         {
-            var budget = _budget = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+            var budget = _budget = new CancellationTokenSource();
             _registration = host.Register(() =>
             {
                 try
                 {
                     if (grace <= TimeSpan.Zero)
                     {
-                        budget.Cancel(); // at once: a manual clock would not fire a timer due now until it moves
+                        budget.Cancel();
                     }
                     else
                     {

@@ -127,15 +127,13 @@ public sealed partial class Silo : IHostedLifecycleService, IDisposable
             // The host's time ran out while the departure was being announced; the steps below still run.
         }
 
-        // Every step runs, whatever the host's time: the grains are asked to deactivate (and hand their state over)
-        // before the row says Dead and others take them.
+        // Every step runs, whatever the host's time: the grains are asked to deactivate, and given the host's time or,
+        // once it is up, a few seconds of the silo's own (real time, as the host's is), so that those that can store
+        // what they hand over before the row says Dead and the others activate them from storage.
         _directory.StopAccepting();
         await _directory.Shared.Stopping.CancelAsync();
-
-        // The host's time, or once it is up a few seconds of the silo's own: the grains that can deactivate (and store
-        // what they hand over) do so before the row says Dead and the others activate them from storage.
         using var deactivation = cancellationToken.IsCancellationRequested
-            ? new CancellationTokenSource(s_deactivationGrace, _time)
+            ? new CancellationTokenSource(s_deactivationGrace)
             : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
