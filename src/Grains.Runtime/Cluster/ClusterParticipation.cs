@@ -175,6 +175,10 @@ internal sealed partial class ClusterParticipation
         }
     }
 
+    /// <summary>Why an activation leaves a silo that <paramref name="snapshot"/> no longer places it on.</summary>
+    internal static DeactivationReason PlacedElsewhere(MembershipSnapshot snapshot) =>
+        new(DeactivationReasonCode.PlacementChanged, $"Membership version {snapshot.Version} places the grain on another silo.");
+
     private void DeactivateGrainsKeptElsewhere(MembershipSnapshot snapshot)
     {
         if (!_self.AcceptsActivations)
@@ -182,7 +186,7 @@ internal sealed partial class ClusterParticipation
             return;
         }
 
-        var reason = new DeactivationReason(DeactivationReasonCode.PlacementChanged, $"Membership version {snapshot.Version} places the grain on another silo.");
+        var reason = PlacedElsewhere(snapshot);
         var moved = 0;
         foreach (var activation in _directory.Activations)
         {

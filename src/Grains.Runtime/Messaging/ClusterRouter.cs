@@ -210,8 +210,7 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         var latest = _view.Current;
         if (!ReferenceEquals(latest, routedBy) && self.AcceptsActivations && latest.ActiveRing.GetOwner(target) is { } owner && !self.Is(owner))
         {
-            _ = _directory!.Deactivate(target, new DeactivationReason(
-                DeactivationReasonCode.PlacementChanged, $"Membership version {latest.Version} places the grain on another silo."));
+            _ = _directory!.Deactivate(target, ClusterParticipation.PlacedElsewhere(latest));
         }
     }
 

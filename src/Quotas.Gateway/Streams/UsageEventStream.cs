@@ -92,13 +92,10 @@ internal static partial class UsageEventStream
     }
 
     /// <summary>A 503 whose Retry-After is the interval asked for: a client told to poll instead polls at that pace.</summary>
-    private static IResult Unavailable(HttpContext context, TimeSpan every, string code, string detail) =>
-        Refused(context, every, StatusCodes.Status503ServiceUnavailable, ProblemTypes.Unavailable, "Unavailable", code, detail);
-
-    private static IResult Refused(HttpContext context, TimeSpan every, int status, string type, string title, string code, string detail)
+    private static IResult Unavailable(HttpContext context, TimeSpan every, string code, string detail)
     {
         context.Response.Headers.RetryAfter = every.TotalSeconds.ToString(CultureInfo.InvariantCulture);
-        return Problem.Result(context, Problem.Details(context, status, type, title, detail, code));
+        return Problem.Result(context, Problem.Details(context, StatusCodes.Status503ServiceUnavailable, ProblemTypes.Unavailable, "Unavailable", detail, code));
     }
 
     private static bool TryLastEventId(HttpRequest request, out long after)

@@ -1,4 +1,5 @@
 using Grains;
+using Grains.Storage;
 using Grains.Testing;
 using Quotas.Contracts;
 using Quotas.Core.Scheduling;
@@ -64,7 +65,7 @@ public sealed class LeaseIdentityTests
     [Fact]
     public async Task A_childs_renewal_ends_before_its_parents_hold_however_long_the_parent_took_to_store_it()
     {
-        var time = new ManualTimeProvider(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
+        var time = Noon();
         var faults = new StorageFaults();
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
         var grains = cluster.GrainFactory;
@@ -74,15 +75,7 @@ public sealed class LeaseIdentityTests
         var lease = Assert.IsType<AdmissionDecision.Allow>(await first.Acquire("workers", 10, TimeSpan.FromMinutes(1), null));
         var asked = time.GetUtcNow();
 
-        faults.BeforeWrite = key =>
-        {
-            if (key.GrainId.Key == "parent")
-            {
-                time.Advance(TimeSpan.FromSeconds(3)); // the parent's write takes 3 s
-            }
-
-            return Task.CompletedTask;
-        };
+        faults.BeforeWrite = ParentWritesTakeThreeSeconds(time);
         var renewed = await first.Renew(lease.LeaseId!, TimeSpan.FromMinutes(1));
         faults.BeforeWrite = null;
         Assert.Equal(asked + TimeSpan.FromMinutes(1), renewed.ExpiresAt); // the parent holds until asked + 1 min + 2 s
@@ -102,22 +95,14 @@ public sealed class LeaseIdentityTests
     [Fact]
     public async Task A_renewal_shorter_than_the_time_its_ancestors_took_ends_the_lease_and_the_holds_above()
     {
-        var time = new ManualTimeProvider(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
+        var time = Noon();
         var faults = new StorageFaults();
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
         var grains = cluster.GrainFactory;
         var parent = await Tenants.CreateAsync(grains, "parent", workers: 10);
         var child = await Tenants.CreateAsync(grains, "child", workers: 10, parent: "parent");
         var lease = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("workers", 5, TimeSpan.FromMinutes(1), null));
-        faults.BeforeWrite = key =>
-        {
-            if (key.GrainId.Key == "parent")
-            {
-                time.Advance(TimeSpan.FromSeconds(3));
-            }
-
-            return Task.CompletedTask;
-        };
+        faults.BeforeWrite = ParentWritesTakeThreeSeconds(time);
 
         var renewal = await child.Renew(lease.LeaseId!, TimeSpan.FromSeconds(1));
         faults.BeforeWrite = null;
@@ -135,7 +120,7 @@ public sealed class LeaseIdentityTests
     [Fact]
     public async Task A_lease_number_that_was_never_stored_is_not_handed_out_again_after_the_tenant_comes_back()
     {
-        var time = new ManualTimeProvider(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
+        var time = Noon();
         var faults = new StorageFaults();
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
         var grains = cluster.GrainFactory;
@@ -192,4 +177,17 @@ public sealed class LeaseIdentityTests
         Assert.Equal(10, Tenants.Used(await parent.GetStats(), "workers"));
         Assert.False((await sibling.Acquire("workers", 1, TimeSpan.FromMinutes(5), null)).IsAllowed);
     }
+
+    private static ManualTimeProvider Noon() => new(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
+
+    /// <summary>Every write of the parent's state takes 3 s of the test's clock.</summary>
+    private static Func<GrainStateKey, Task> ParentWritesTakeThreeSeconds(ManualTimeProvider time) => key =>
+    {
+        if (key.GrainId.Key == "parent")
+        {
+            time.Advance(TimeSpan.FromSeconds(3));
+        }
+
+        return Task.CompletedTask;
+    };
 }
