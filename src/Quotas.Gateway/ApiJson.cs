@@ -7,7 +7,7 @@ namespace Quotas.Gateway;
 
 /// <summary>
 /// The API's JSON rules: unknown fields, missing required fields, nulls for non-null fields or list items and numbers
-/// in strings are errors. <see cref="Configure"/> applies them to the framework's JSON options (the bodies it binds, the results it
+/// in strings are errors, and so is an enum value that is not one of its names (<see cref="StrictEnumConverter"/>). <see cref="Configure"/> applies them to the framework's JSON options (the bodies it binds, the results it
 /// writes); <see cref="Options"/> holds them for code that reads or writes bodies itself. One shared instance rather
 /// than the framework's looked up per request: that lookup goes through the request's services, and their first use
 /// creates a DI scope for the request, which the rate-limit hit (the hottest route) otherwise never needs.
@@ -30,7 +30,7 @@ public static class ApiJson
         json.RespectNullableAnnotations = true;
         json.RespectRequiredConstructorParameters = true;
         json.NumberHandling = JsonNumberHandling.Strict;
-        json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+        json.Converters.Add(new StrictEnumConverter());
         json.TypeInfoResolver = (json.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(NullListItems.Refuse);
     }
 

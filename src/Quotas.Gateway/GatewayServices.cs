@@ -36,7 +36,7 @@ public static class GatewayServices
             document.Servers = [];
             return Task.CompletedTask;
         }).AddDocumentTransformer(new BearerSecurityScheme()).AddOperationTransformer(new ResponsesByStatus()).AddOperationTransformer(new TextResponses())
-            .AddSchemaTransformer(new IsoTimeSchema()));
+            .AddSchemaTransformer(new IsoTimeSchema()).AddSchemaTransformer(new EnumSchema()));
         return services;
     }
 

@@ -2,6 +2,25 @@ namespace Quotas.Gateway.Tests;
 
 public sealed class BadInputTests
 {
+    [Fact]
+    public async Task An_enum_field_takes_one_of_its_names_not_names_joined_by_commas_nor_a_number()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+
+        // The framework's converter reads "premium, enterprise" as the two tiers' values combined: another tier.
+        foreach (var tier in new[] { "\"premium, enterprise\"", "\"premium,enterprise\"", "\"basic\\u002cpremium\"", "\"gold\"", "\" basic\"", "1", "\"1\"" })
+        {
+            var problem = await (await admin.PostJson("/v1/tenants", $$"""{"id":"t-enum","tier":{{tier}}}""")).Problem(400, "malformed_request");
+            Assert.Contains("not one of the names this field takes: basic, premium, enterprise, unlimited", (string?)problem["detail"], StringComparison.Ordinal);
+            Assert.Contains("$.tier", (string?)problem["detail"], StringComparison.Ordinal);
+        }
+
+        await (await admin.GetAsync("/v1/tenants/t-enum")).Problem(404);
+        var created = await (await admin.PostJson("/v1/tenants", """{"id":"t-enum","tier":"Premium"}""")).Ok(201);
+        Assert.Equal("premium", (string?)created["tier"]);
+    }
+
     [Theory]
     [InlineData(Backend.EmbeddedSqlite)]
     [InlineData(Backend.PostgreSqlCluster)]
