@@ -8,7 +8,9 @@ namespace Quotas.Grains.Gateway;
 /// <summary>
 /// One idempotency key; see <see cref="IIdempotencyGrain"/>. A claim whose request never completed (its gateway died)
 /// is given up after <see cref="InFlightTimeout"/>, so the key does not stay blocked. The record expires with the key's
-/// lifetime, so the storage deletes it afterwards instead of keeping every key ever used.
+/// lifetime, so the storage deletes it afterwards instead of keeping every key ever used. Only a request in flight
+/// keeps its key's activation: every usage event is a key of its own, and at a few thousand events a second activations
+/// kept until they idled out (15 minutes) would hold millions. The record in storage is what answers a retry.
 /// </summary>
 [GrainType("idempotency")]
 public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersistentState<IdempotencyState> state, TimeProvider time) : Grain, IIdempotencyGrain
@@ -28,7 +30,7 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
         {
             if (record.Fingerprint != fingerprint)
             {
-                return new IdempotencyClaim(IdempotencyClaimStatus.Mismatch, null);
+                return Answered(IdempotencyClaimStatus.Mismatch, null);
             }
 
             if (record.Response is { } stored)
@@ -46,12 +48,13 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
                     }
                 }
 
-                return new IdempotencyClaim(IdempotencyClaimStatus.Replay, stored);
+                return Answered(IdempotencyClaimStatus.Replay, stored);
             }
 
             if (now - record.StartedAt < InFlightTimeout)
             {
-                return new IdempotencyClaim(IdempotencyClaimStatus.InFlight, null);
+                // The request that runs completes the key through its own call, which reads the claim back if need be.
+                return Answered(IdempotencyClaimStatus.InFlight, null);
             }
         }
 
@@ -113,6 +116,8 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
             await state.WriteStateAsync();
             _responseUnstored = false;
         }
+
+        LeaveUnlessUnstored();
     }
 
     public async Task Abandon(string fingerprint)
@@ -120,6 +125,23 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
         if (state.RecordExists && state.State.Fingerprint == fingerprint && state.State.Response is null)
         {
             await state.ClearStateAsync();
+        }
+
+        LeaveUnlessUnstored();
+    }
+
+    private IdempotencyClaim Answered(IdempotencyClaimStatus status, StoredResponse? response)
+    {
+        LeaveUnlessUnstored();
+        return new IdempotencyClaim(status, response);
+    }
+
+    // A response only memory holds keeps the activation, which replays it and stores it at the next retry.
+    private void LeaveUnlessUnstored()
+    {
+        if (!_responseUnstored)
+        {
+            DeactivateOnIdle();
         }
     }
 }

@@ -186,6 +186,14 @@ public sealed partial class FairShareSchedulerGrain
     /// <summary>The pool's sweep: takes back expired worker leases, then settles what earlier calls left with the tenants.</summary>
     private async Task ExpireLeasesAsync()
     {
+        if (_scheduler is null && !_deleting)
+        {
+            // No pool has this id (one made up, or deleted): the activation leaves at the first sweep instead of after
+            // the idle time (15 minutes), so that ids anyone can send cost a storage read each and hold no memory.
+            DeactivateOnIdle();
+            return;
+        }
+
         if (_scheduler is null || _deleting)
         {
             return;

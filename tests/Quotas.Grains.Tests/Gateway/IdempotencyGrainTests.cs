@@ -57,4 +57,37 @@ public sealed class IdempotencyGrainTests
         var afterRestart = await cluster.GrainFactory.GetGrain<IIdempotencyGrain>("tenant-a/usage/key-2").Begin("body", TimeSpan.FromHours(24));
         Assert.Equal((IdempotencyClaimStatus.Replay, response), (afterRestart.Status, afterRestart.Response));
     }
+
+    [Fact]
+    public async Task A_key_leaves_memory_once_its_request_is_answered_and_still_answers_retries_from_storage()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var silo = cluster.PrimarySilo.Silo;
+        var response = new StoredResponse(201, "{\"consumed\":3}", null);
+        IIdempotencyGrain Key(string name) => cluster.GrainFactory.GetGrain<IIdempotencyGrain>("tenant-a/usage/" + name);
+        Task Gone(params string[] names) =>
+            Task.WhenAll(names.Select(n => silo.ActivationGoneAsync(GrainId.Create("idempotency", "tenant-a/usage/" + n)))).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(IdempotencyClaimStatus.Proceed, (await Key("done").Begin("body", TimeSpan.FromHours(24))).Status);
+        Assert.Equal(IdempotencyClaimStatus.Proceed, (await Key("refused").Begin("body", TimeSpan.FromHours(24))).Status);
+        Assert.Equal(IdempotencyClaimStatus.Proceed, (await Key("running").Begin("body", TimeSpan.FromHours(24))).Status);
+        await Key("done").Complete("body", response);
+        await Key("refused").Abandon("body");
+        await Gone("done", "refused");
+
+        // A request in flight keeps its key; an answer to a retry (in flight, replayed, another body) does not.
+        Assert.Equal(1, silo.ActivationCountsByType().GetValueOrDefault("idempotency"));
+        Assert.Equal(IdempotencyClaimStatus.InFlight, (await Key("running").Begin("body", TimeSpan.FromHours(24))).Status);
+        var replayed = await Key("done").Begin("body", TimeSpan.FromHours(24));
+        Assert.Equal(IdempotencyClaimStatus.Mismatch, (await Key("done").Begin("other", TimeSpan.FromHours(24))).Status);
+        await Gone("done", "running");
+
+        // Read back from storage: the running request completes its key, and the refused one's key is free again.
+        await Key("running").Complete("body", response);
+        var afterwards = await Key("running").Begin("body", TimeSpan.FromHours(24));
+        var again = await Key("refused").Begin("body", TimeSpan.FromHours(24));
+        Assert.Equal((IdempotencyClaimStatus.Replay, response), (replayed.Status, replayed.Response));
+        Assert.Equal((IdempotencyClaimStatus.Replay, response), (afterwards.Status, afterwards.Response));
+        Assert.Equal(IdempotencyClaimStatus.Proceed, again.Status);
+    }
 }

@@ -1,6 +1,8 @@
+using Grains;
 using Grains.Testing;
 using Quotas.Contracts;
 using Quotas.Core.Scheduling;
+using Quotas.Grains.Scheduling;
 
 namespace Quotas.Grains.Tests.Scheduling;
 
@@ -76,6 +78,27 @@ public sealed class SchedulerGrainTests
         {
             Assert.False((await pool.GetJob(lease.JobId))!.PreemptionRequested);
         }
+    }
+
+    [Fact]
+    public async Task A_pool_id_that_names_no_pool_answers_and_leaves_memory_while_a_pool_stays_active()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var silo = cluster.PrimarySilo.Silo;
+        await cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("kept").Configure(Pools.Small("kept"));
+        var deleted = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("deleted");
+        await deleted.Configure(Pools.Small("deleted"));
+        await deleted.Delete(force: false);
+
+        var madeUp = new[] { "made-up-1", "made-up-2" };
+        Assert.Null(await cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>(madeUp[0]).GetConfig());
+        await Assert.ThrowsAsync<SchedulingException>(() => cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>(madeUp[1]).Submit(Pools.Job(Pools.Alpha, "a")));
+
+        // Bounded so that an activation that stays fails the test instead of hanging it.
+        await Task.WhenAll(madeUp.Append("deleted").Select(id => silo.ActivationGoneAsync(GrainId.Create(FairShareSchedulerGrain.GrainTypeName, id))))
+            .WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, silo.ActivationCountsByType().GetValueOrDefault(FairShareSchedulerGrain.GrainTypeName));
+        Assert.NotNull(await cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("kept").GetConfig());
     }
 
     [Fact]
