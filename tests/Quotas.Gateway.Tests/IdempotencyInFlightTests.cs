@@ -42,6 +42,29 @@ public sealed class IdempotencyInFlightTests
         Assert.Equal(40, (long)usage["budgets"]!.AsArray().Single(b => (string?)b!["quota"] == "cost")!["current"]!);
     }
 
+    [Fact]
+    public async Task A_refused_request_whose_key_cannot_be_freed_still_gets_its_own_answer()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, wrapGrains: grains => new InterceptingGrains<IIdempotencyGrain>(grains, key => new FailingAbandon(key)));
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", """[{"name":"cost","kind":"budget","limit":100,"period":"day"}]"""));
+
+        // The request is refused (no such quota); freeing its key then fails, which the caller is not told instead.
+        var refused = await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"nothing","amount":1}""", "evt-2");
+        await refused.Problem(400, "unknown_quota");
+
+        // The key stays claimed: a retry is told to wait, not run twice.
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"nothing","amount":1}""", "evt-2")).Problem(409, "idempotency_key_in_flight");
+    }
+
+    private sealed class FailingAbandon(IIdempotencyGrain inner) : IIdempotencyGrain
+    {
+        public Task<IdempotencyClaim> Begin(string fingerprint, TimeSpan lifetime) => inner.Begin(fingerprint, lifetime);
+
+        public Task Complete(string fingerprint, StoredResponse response) => inner.Complete(fingerprint, response);
+
+        public Task Abandon(string fingerprint) => Task.FromException(new global::Grains.Storage.GrainStorageException("The idempotency store did not answer (a fault the test set)."));
+    }
+
     /// <summary>
     /// Holds the first request that stores its answer under an idempotency key (the key grain's Complete) until released:
     /// that request has claimed the key and done its work but not answered, as a slow request would be.

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Grains;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Quotas.Contracts.Gateway;
 using Quotas.Gateway.Problems;
 
@@ -86,7 +87,7 @@ internal static class IdempotentRequest
         }
         catch
         {
-            await grain.Abandon(fingerprint);
+            await AbandonAsync(context, grain, fingerprint, keyName, key);
             throw;
         }
 
@@ -97,8 +98,26 @@ internal static class IdempotentRequest
             return Stored(stored);
         }
 
-        await grain.Abandon(fingerprint);
+        await AbandonAsync(context, grain, fingerprint, keyName, key);
         return outcome.ToResult(json);
+    }
+
+    /// <summary>
+    /// Frees the key of a request that did not succeed, so that a retry runs again. The caller gets the request's own
+    /// answer (a 400, a 429) also when that fails: the key then stays claimed until the key's
+    /// in-flight timeout (2 minutes), and a retry meanwhile gets 409 with Retry-After.
+    /// </summary>
+    private static async Task AbandonAsync(HttpContext context, IIdempotencyGrain grain, string fingerprint, string keyName, string key)
+    {
+        try
+        {
+            await grain.Abandon(fingerprint);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(IdempotentRequest))
+                .LogWarning(e, "Could not free {KeyName} '{Key}' after its request failed; a retry is answered 409 until the claim times out", keyName, key);
+        }
     }
 
     // Hashed so that the longest tenant, pool and key still fit a grain key.
