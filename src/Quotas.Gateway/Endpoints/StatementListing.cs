@@ -36,11 +36,15 @@ internal static partial class StatementListing
         var (year, number) = BillingEndpoints.Month(month);
         var size = Paging.Limit(limit);
 
-        // The first ids of the two lists after the cursor hold the first of their union.
-        var lists = await Task.WhenAll(
-            grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).List(cursor, size),
-            grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.DeletedTenantsKey).List(cursor, size));
-        var ids = lists[0].Concat(lists[1]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(size).ToList();
+        // The first ids of the lists after the cursor hold the first of their union. Read one after the other, the
+        // existing tenants before and after the deleted ones: a delete adds its tenant to the deleted list before it
+        // takes it from the other, and a create does the reverse, so a tenant moving between them is in one of the
+        // three reads (read at once, the two could both have missed it).
+        var existing = grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key);
+        var before = await existing.List(cursor, size);
+        var deleted = await grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.DeletedTenantsKey).List(cursor, size);
+        var after = await existing.List(cursor, size);
+        var ids = before.Concat(deleted).Concat(after).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(size).ToList();
         var read = await Task.WhenAll(ids.Select(id => TryStatement(grains, id, year, number)));
 
         var unreadable = new List<UnreadableTenant>();
