@@ -234,6 +234,13 @@ public sealed class BillingApiTests
         formulaRequest.Headers.Accept.ParseAdd("text/csv");
         using var formula = await admin.SendAsync(formulaRequest);
         Assert.Contains("beta,2026-12-01,false,'=HYPERLINK(1),JPY,monthly_fee,", await formula.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // Also after a semicolon, which spreadsheets of some locales split fields on.
+        await (await admin.PutJson("/v1/tenants/beta/pricing-plan", """{"name":"std;=1+cmd|' /C calc'!A0;@x;plain","currency":"JPY","monthlyFee":1000,"prices":[]}""")).Ok();
+        using var semicolonRequest = new HttpRequestMessage(HttpMethod.Get, "/v1/statements/2026-12?limit=2");
+        semicolonRequest.Headers.Accept.ParseAdd("text/csv");
+        using var semicolon = await admin.SendAsync(semicolonRequest);
+        Assert.Contains("beta,2026-12-01,false,std;'=1+cmd|' /C calc'!A0;'@x;plain,JPY,monthly_fee,", await semicolon.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         using var preferJson = new HttpRequestMessage(HttpMethod.Get, "/v1/statements/2026-12?limit=2");
         preferJson.Headers.Accept.ParseAdd("application/json");
         preferJson.Headers.Accept.ParseAdd("text/csv;q=0.1");

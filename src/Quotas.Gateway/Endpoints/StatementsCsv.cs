@@ -86,9 +86,10 @@ internal static class StatementsCsv
             .Append("\r\n");
 
     /// <summary>
-    /// A text field, quoted when it holds a comma, a quote or a line break (a plan's name may). One that a spreadsheet
+    /// A text field, quoted when it holds a comma, a quote or a line break (a plan's name may). A part that a spreadsheet
     /// would take for a formula (it starts with =, +, -, @, a tab or a carriage return) gets a leading apostrophe, so
-    /// that opening the file runs nothing a plan's name says.
+    /// that opening the file runs nothing a plan's name says: the field's start, and each start after a semicolon,
+    /// which spreadsheets of locales whose list separator it is split fields on.
     /// </summary>
     private static string Field(string? value)
     {
@@ -97,7 +98,7 @@ internal static class StatementsCsv
             return "";
         }
 
-        var text = value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
+        var text = string.Join(';', value.Split(';').Select(part => part.Length > 0 && part[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + part : part));
         return text.IndexOfAny([',', '"', '\r', '\n']) < 0 ? text : '"' + text.Replace("\"", "\"\"", StringComparison.Ordinal) + '"';
     }
 }
