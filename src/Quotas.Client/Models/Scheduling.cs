@@ -48,7 +48,8 @@ public sealed record Job(
     bool PreemptionRequested = false,
     DateTimeOffset? CompletedAt = null,
     IReadOnlyDictionary<string, long>? ActualUsage = null,
-    int Expiries = 0);
+    int Expiries = 0,
+    DateTimeOffset? LeaseRenewedAt = null);
 
 /// <remarks>
 /// <c>ResourceWeights</c>: a weight per resource (weighted DRF): the tenant's dominant share is the largest of its share

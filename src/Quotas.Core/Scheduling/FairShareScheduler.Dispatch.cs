@@ -328,6 +328,7 @@ public sealed partial class FairShareScheduler
         job.WorkerId = workerId;
         job.LeasedAt = now;
         job.LeaseExpiresAt = now + leaseTtl;
+        job.LeaseRenewedAt = now;
         job.PreemptionRequested = false;
         job.Attempts++;
         Changed(job);

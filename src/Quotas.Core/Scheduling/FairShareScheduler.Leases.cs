@@ -31,6 +31,7 @@ public sealed partial class FairShareScheduler
                 }
 
                 job.LeaseExpiresAt = now + leaseTtl;
+                job.LeaseRenewedAt = now;
                 Changed(job);
                 renewed.Add(id);
                 if (job.PreemptionRequested)
@@ -49,6 +50,30 @@ public sealed partial class FairShareScheduler
         }
 
         return new HeartbeatResult(renewed, preempt, lost);
+    }
+
+    /// <summary>
+    /// Gives every running job at least a whole lease from <paramref name="resumedAt"/>, a whole lease being what its
+    /// last grant or heartbeat gave. For an owner that keeps the pool in memory and has just read it back (its process
+    /// failed or stopped): while no one held the pool, its workers' heartbeats could not reach it, and taking back the
+    /// leases that ran out meanwhile would queue again jobs that still run and charge the lapse to their attempts. A
+    /// worker that is gone loses the job when this lease runs out. A lease stored without its renewal time (by a release
+    /// that did not keep it) is left as it is. Returns how many leases were extended. In memory only until the job is
+    /// next stored, so a pool read back again extends them again.
+    /// </summary>
+    public int ResumeLeases(DateTimeOffset resumedAt)
+    {
+        var resumed = 0;
+        foreach (var job in _leased)
+        {
+            if (job.LeaseRenewedAt is { } renewed && job.LeaseExpiresAt is { } expires && resumedAt + (expires - renewed) > expires)
+            {
+                job.LeaseExpiresAt = resumedAt + (expires - renewed);
+                resumed++;
+            }
+        }
+
+        return resumed;
     }
 
     /// <summary>
@@ -265,6 +290,7 @@ public sealed partial class FairShareScheduler
         RemoveLeased(job);
         job.WorkerId = null;
         job.LeaseExpiresAt = null;
+        job.LeaseRenewedAt = null;
         if (updateKey)
         {
             UpdateKey(tenant, now);

@@ -134,6 +134,7 @@ public sealed partial class FairShareScheduler
                 job.State = JobState.Leased;
                 job.WorkerId = info.WorkerId;
                 job.LeaseExpiresAt = info.LeaseExpiresAt;
+                job.LeaseRenewedAt = info.LeaseRenewedAt;
                 VectorMath.Add(tenant.Allocated, dense);
                 VectorMath.Add(_allocated, dense);
                 tenant.LeasedCount++;

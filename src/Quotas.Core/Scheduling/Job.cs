@@ -40,6 +40,7 @@ internal sealed class Job
         WorkerId = null;
         LeasedAt = null;
         LeaseExpiresAt = null;
+        LeaseRenewedAt = null;
         PreemptionRequested = false;
         PreemptionDelivered = false;
         PreemptionGraceGiven = false;
@@ -90,6 +91,9 @@ internal sealed class Job
     public DateTimeOffset? LeasedAt { get; set; }
 
     public DateTimeOffset? LeaseExpiresAt { get; set; }
+
+    /// <summary>When the lease was last given or extended; with <see cref="LeaseExpiresAt"/> it says how long a whole lease is.</summary>
+    public DateTimeOffset? LeaseRenewedAt { get; set; }
 
     public bool PreemptionRequested { get; set; }
 
@@ -146,5 +150,6 @@ internal sealed class Job
         PreemptionRequested,
         CompletedAt,
         ActualUsage,
-        Expiries);
+        Expiries,
+        LeaseRenewedAt);
 }

@@ -4,7 +4,9 @@ namespace Quotas.Core.Scheduling;
 /// <remarks>
 /// EnqueuedAt: Start of the wait that aging counts from; kept across requeues. Attempts: Leases the job was given,
 /// however each ended. Expiries: Leases it lost by expiry, the count held against <see cref="PoolConfig.MaxAttempts"/>;
-/// absent from jobs stored before it was kept, which read as 0.
+/// absent from jobs stored before it was kept, which read as 0. LeaseRenewedAt: when the running job's lease was last
+/// given or extended by a heartbeat (what <see cref="FairShareScheduler.ResumeLeases"/> measures a whole lease by);
+/// absent from jobs stored before it was kept.
 /// </remarks>
 public sealed record JobInfo(
     JobId Id,
@@ -23,4 +25,5 @@ public sealed record JobInfo(
     bool PreemptionRequested = false,
     DateTimeOffset? CompletedAt = null,
     ResourceVector? ActualUsage = null,
-    int Expiries = 0);
+    int Expiries = 0,
+    DateTimeOffset? LeaseRenewedAt = null);

@@ -53,6 +53,9 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     // Counts the times memory went back to the stored state, so that a call that spans awaits learns its changes went.
     private int _restores;
 
+    // When this activation began: running jobs have at least a whole lease from then (FairShareScheduler.ResumeLeases).
+    private DateTimeOffset _activatedAt;
+
     // True while a delete runs: no call changes the pool; _retiring: the next write removes the pool's entries.
     private bool _deleting;
     private bool _retiring;
@@ -74,6 +77,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _activatedAt = _time.GetUtcNow();
         RestoreStored();
         if (_scheduler is null && _legacy.State.Snapshot is { } legacy)
         {
@@ -87,6 +91,11 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
 
         if (_scheduler is not null)
         {
+            if (_scheduler.LeasedJobs > 0)
+            {
+                LogActivatedWithRunningJobs(_logger, GetPrimaryKeyString(), _scheduler.LeasedJobs);
+            }
+
             await UpdateDirectoryAsync(listed: true);
             await TakeBackExpiredLeasesAsync();
         }
@@ -389,14 +398,20 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     /// <summary>The pool its stored records describe; records this release refuses fail as unreadable state (<see cref="RefusedState"/>).</summary>
     private FairShareScheduler RestoreStoredPool(SchedulerSnapshot snapshot)
     {
+        FairShareScheduler pool;
         try
         {
-            return Restore(snapshot);
+            pool = Restore(snapshot);
         }
         catch (SchedulingException exception)
         {
             throw RefusedState.Of("pool", GrainTypeName, GetPrimaryKeyString(), exception);
         }
+
+        // No heartbeat could reach the pool while it was not active: its leases run a whole lease from the activation,
+        // also when memory is read back after a failed write (the extension is not stored until the job next is).
+        pool.ResumeLeases(_activatedAt);
+        return pool;
     }
 
     private FairShareScheduler Restore(SchedulerSnapshot snapshot) =>
@@ -418,6 +433,9 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             LogDirectoryUnavailable(_logger, e, GetPrimaryKeyString());
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pool {Pool} activated with {Running} running jobs; each has a whole lease from now for its worker's next heartbeat")]
+    private static partial void LogActivatedWithRunningJobs(ILogger logger, string pool, int running);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool} could not update its entry in the pool directory; the pool list may be wrong about it until the pool is next activated")]
     private static partial void LogDirectoryUnavailable(ILogger logger, Exception exception, string pool);

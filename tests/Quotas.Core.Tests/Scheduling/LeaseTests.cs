@@ -35,6 +35,31 @@ public sealed class LeaseTests
     }
 
     [Fact]
+    public void A_pool_read_back_gives_each_running_job_a_whole_lease_from_then_as_its_last_grant_or_heartbeat_gave()
+    {
+        var s = new FairShareScheduler(WorkerPool(3));
+        var renewed = s.Submit("t", Workers(1));
+        var leased = s.Submit("t", Workers(1));
+        var fresh = s.Submit("t", Workers(1));
+        s.Lease(Workers(2), T0);
+        s.Heartbeat("w1", [renewed.Id], TimeSpan.FromSeconds(10), T0.AddSeconds(5));
+        s.Lease(Workers(1), T0.AddSeconds(50));
+        var stored = s.ToSnapshot();
+
+        var restored = FairShareScheduler.FromSnapshot(stored);
+        Assert.Equal(3, restored.ResumeLeases(T0.AddSeconds(60)));
+        Assert.Equal(T0.AddSeconds(70), restored.Get(renewed.Id)!.LeaseExpiresAt); // heartbeat of 10 s
+        Assert.Equal(T0.AddSeconds(90), restored.Get(leased.Id)!.LeaseExpiresAt);  // grant of 30 s
+        Assert.Equal(T0.AddSeconds(90), restored.Get(fresh.Id)!.LeaseExpiresAt);   // granted 10 s before: 30 s from then
+        Assert.Empty(restored.ExpireLeases(T0.AddSeconds(69)));
+
+        // A job stored by a release that kept no renewal time keeps the lease it had.
+        var older = FairShareScheduler.FromSnapshot(stored with { Jobs = [.. stored.Jobs.Select(j => j with { LeaseRenewedAt = null })] });
+        Assert.Equal(0, older.ResumeLeases(T0.AddSeconds(60)));
+        Assert.Equal(T0.AddSeconds(15), older.Get(renewed.Id)!.LeaseExpiresAt);
+    }
+
+    [Fact]
     public void Expired_lease_requeues_the_job_and_heartbeat_keeps_it()
     {
         var s = new FairShareScheduler(WorkerPool(1));

@@ -56,6 +56,50 @@ public sealed class SchedulerGrainTests
     }
 
     [Fact]
+    public async Task A_lease_that_ran_out_while_its_pool_was_not_active_gets_a_whole_lease_from_the_activation()
+    {
+        var time = new ManualTimeProvider();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("failover");
+        await pool.Configure(Pools.Small("failover"));
+        var running = (await pool.Submit(Pools.Job(Pools.Alpha, "running"))).Job;
+        var gone = (await pool.Submit(Pools.Job(Pools.Alpha, "gone"))).Job;
+        var free = ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192));
+        var leased = await pool.LeaseJobs("worker-1", free, TimeSpan.FromSeconds(30), 1);
+        time.Advance(TimeSpan.FromSeconds(10));
+        await pool.LeaseJobs("worker-2", free, TimeSpan.FromSeconds(20), 1);
+        Assert.Equal(running.Id, Assert.Single(leased).JobId);
+
+        // The pool's silo goes, and the pool is activated again a minute later, when both leases have run out.
+        await cluster.PrimarySilo.Silo.DeactivateAsync(GrainId.Create(FairShareSchedulerGrain.GrainTypeName, "failover"));
+        time.Advance(TimeSpan.FromMinutes(1));
+        var activatedAt = time.GetUtcNow();
+        var resumed = (await pool.GetJob(running.Id))!;
+        var resumedGone = (await pool.GetJob(gone.Id))!;
+
+        Assert.Equal((JobState.Leased, 0, activatedAt + TimeSpan.FromSeconds(30)), (resumed.State, resumed.Expiries, resumed.LeaseExpiresAt));
+        Assert.Equal((JobState.Leased, activatedAt + TimeSpan.FromSeconds(20)), (resumedGone.State, resumedGone.LeaseExpiresAt));
+        Assert.Equal(activatedAt - TimeSpan.FromSeconds(70), resumed.LeaseRenewedAt); // the worker's grant, not the pool's
+
+        // Its worker still runs it and renews; the other's worker is gone, and its job is queued again when the lease
+        // from the activation runs out, charged to its attempts as any lost lease is.
+        var renewed = await pool.Heartbeat("worker-1", [running.Id], TimeSpan.FromSeconds(30));
+        Assert.Equal([running.Id], renewed.Renewed);
+        var state = JobState.Leased;
+        var waited = TimeSpan.Zero;
+        while (state == JobState.Leased && waited < TimeSpan.FromMinutes(2))
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            waited += TimeSpan.FromSeconds(1);
+            state = (await pool.GetJob(gone.Id))!.State;
+        }
+
+        Assert.Equal(JobState.Queued, state);
+        Assert.InRange(waited, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(22));
+        Assert.Equal(1, (await pool.GetJob(gone.Id))!.Expiries);
+    }
+
+    [Fact]
     public async Task A_pool_shrunk_and_grown_back_before_any_heartbeat_preempts_nothing()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
