@@ -54,21 +54,24 @@ public sealed partial class FairShareScheduler
 
     /// <summary>
     /// Gives every running job at least a whole lease from <paramref name="resumedAt"/>, a whole lease being what its
-    /// last grant or heartbeat gave. For an owner that keeps the pool in memory and has just read it back (its process
-    /// failed or stopped): while no one held the pool, its workers' heartbeats could not reach it, and taking back the
-    /// leases that ran out meanwhile would queue again jobs that still run and charge the lapse to their attempts. A
-    /// worker that is gone loses the job when this lease runs out. A lease stored without its renewal time (by a release
-    /// that did not keep it) is left as it is. Returns how many leases were extended. In memory only until the job is
-    /// next stored, so a pool read back again extends them again.
+    /// last grant or heartbeat gave, as a renewal at that time would. For an owner that keeps the pool in memory and has
+    /// just read it back (its process failed or stopped): while no one held the pool, its workers' heartbeats could not
+    /// reach it, and taking back the leases that ran out meanwhile would queue again jobs that still run and charge the
+    /// lapse to their attempts. A worker that is gone loses the job when this lease runs out. Left as they are: a lease
+    /// stored without its renewal time (by a release that did not keep it), and one whose worker was told to stop the
+    /// job (it had its lease to stop in). Returns how many leases were extended. In memory until the job is next
+    /// stored; the owner keeps a pool with running jobs in memory, so that only a failure or a stop reads it back.
     /// </summary>
     public int ResumeLeases(DateTimeOffset resumedAt)
     {
         var resumed = 0;
         foreach (var job in _leased)
         {
-            if (job.LeaseRenewedAt is { } renewed && job.LeaseExpiresAt is { } expires && resumedAt + (expires - renewed) > expires)
+            if (job.LeaseRenewedAt is { } renewed && job.LeaseExpiresAt is { } expires && !job.PreemptionDelivered
+                && resumedAt + (expires - renewed) > expires)
             {
                 job.LeaseExpiresAt = resumedAt + (expires - renewed);
+                job.LeaseRenewedAt = resumedAt;
                 resumed++;
             }
         }

@@ -183,6 +183,8 @@ public sealed partial class FairShareSchedulerGrain
         },
         expired => expired.Count > 0);
 
+    private static readonly TimeSpan s_keptWhileRunning = TimeSpan.FromMinutes(1);
+
     /// <summary>The pool's sweep: takes back expired worker leases, then settles what earlier calls left with the tenants.</summary>
     private async Task ExpireLeasesAsync()
     {
@@ -197,6 +199,14 @@ public sealed partial class FairShareSchedulerGrain
         if (_scheduler is null || _deleting)
         {
             return;
+        }
+
+        if (_scheduler.LeasedJobs > 0)
+        {
+            // Running jobs keep the pool in memory, also when their workers' heartbeats come further apart than the idle
+            // time: a pool read back gives its leases a whole lease from then (ResumeLeases), which only a failure or a
+            // stop should need, or a lease whose worker is gone could be extended at every activation.
+            DelayDeactivation(s_keptWhileRunning);
         }
 
         try

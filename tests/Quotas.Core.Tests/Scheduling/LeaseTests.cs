@@ -53,10 +53,30 @@ public sealed class LeaseTests
         Assert.Equal(T0.AddSeconds(90), restored.Get(fresh.Id)!.LeaseExpiresAt);   // granted 10 s before: 30 s from then
         Assert.Empty(restored.ExpireLeases(T0.AddSeconds(69)));
 
+        // Renewed as of then: stored again and read back later, a whole lease is still the worker's, not the outage's.
+        Assert.Equal(T0.AddSeconds(60), restored.Get(renewed.Id)!.LeaseRenewedAt);
+        var again = FairShareScheduler.FromSnapshot(restored.ToSnapshot());
+        again.ResumeLeases(T0.AddSeconds(65));
+        Assert.Equal(T0.AddSeconds(75), again.Get(renewed.Id)!.LeaseExpiresAt);
+
         // A job stored by a release that kept no renewal time keeps the lease it had.
         var older = FairShareScheduler.FromSnapshot(stored with { Jobs = [.. stored.Jobs.Select(j => j with { LeaseRenewedAt = null })] });
         Assert.Equal(0, older.ResumeLeases(T0.AddSeconds(60)));
         Assert.Equal(T0.AddSeconds(15), older.Get(renewed.Id)!.LeaseExpiresAt);
+    }
+
+    [Fact]
+    public void A_job_whose_worker_was_told_to_stop_it_gets_no_lease_more_when_its_pool_is_read_back()
+    {
+        var s = new FairShareScheduler(WorkerPool(2, Guarantee("a", 2)));
+        var borrowed = s.Submit("b", Workers(2));
+        s.Lease(Workers(2), T0, worker: "wb");
+        s.Submit("a", Workers(2), now: T0.AddSeconds(1));
+        Assert.Equal([borrowed.Id], s.Heartbeat("wb", [borrowed.Id], Ttl, T0.AddSeconds(2)).Preempt); // told, with 30 s to stop
+
+        var restored = FairShareScheduler.FromSnapshot(s.ToSnapshot());
+        Assert.Equal(0, restored.ResumeLeases(T0.AddSeconds(60)));
+        Assert.Equal(T0.AddSeconds(32), restored.Get(borrowed.Id)!.LeaseExpiresAt);
     }
 
     [Fact]

@@ -79,7 +79,7 @@ public sealed class SchedulerGrainTests
 
         Assert.Equal((JobState.Leased, 0, activatedAt + TimeSpan.FromSeconds(30)), (resumed.State, resumed.Expiries, resumed.LeaseExpiresAt));
         Assert.Equal((JobState.Leased, activatedAt + TimeSpan.FromSeconds(20)), (resumedGone.State, resumedGone.LeaseExpiresAt));
-        Assert.Equal(activatedAt - TimeSpan.FromSeconds(70), resumed.LeaseRenewedAt); // the worker's grant, not the pool's
+        Assert.Equal(activatedAt, resumed.LeaseRenewedAt); // renewed by the pool, as of its activation
 
         // Its worker still runs it and renews; the other's worker is gone, and its job is queued again when the lease
         // from the activation runs out, charged to its attempts as any lost lease is.
@@ -97,6 +97,29 @@ public sealed class SchedulerGrainTests
         Assert.Equal(JobState.Queued, state);
         Assert.InRange(waited, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(22));
         Assert.Equal(1, (await pool.GetJob(gone.Id))!.Expiries);
+    }
+
+    [Fact]
+    public async Task A_pool_with_running_jobs_is_not_collected_when_idle_and_one_without_is()
+    {
+        var time = new ManualTimeProvider();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var silo = cluster.PrimarySilo.Silo;
+        var running = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("running");
+        var idle = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("idle");
+        await running.Configure(Pools.Small("running"));
+        await idle.Configure(Pools.Small("idle"));
+        var job = (await running.Submit(Pools.Job(Pools.Alpha, "job-1"))).Job;
+        await running.LeaseJobs("worker-1", ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192)), TimeSpan.FromHours(1), 10);
+
+        // No call for 20 minutes, more than the idle time: the worker heartbeats every half hour, say.
+        time.Advance(TimeSpan.FromMinutes(20));
+        await silo.ActivationQuietAsync(GrainId.Create(FairShareSchedulerGrain.GrainTypeName, "running"));
+        await silo.ActivationQuietAsync(GrainId.Create(FairShareSchedulerGrain.GrainTypeName, "idle"));
+        await silo.CollectIdleActivationsAsync(TimeSpan.FromMinutes(15));
+
+        Assert.Equal(1, silo.ActivationCountsByType().GetValueOrDefault(FairShareSchedulerGrain.GrainTypeName));
+        Assert.Equal(JobState.Leased, (await running.GetJob(job.Id))!.State);
     }
 
     [Fact]
