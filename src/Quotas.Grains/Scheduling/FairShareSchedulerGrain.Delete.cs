@@ -22,6 +22,11 @@ public sealed partial class FairShareSchedulerGrain
         try
         {
             await _commit.DrainAsync();
+
+            // A change that emptied the pool may have failed to store meanwhile, which put its jobs back in memory: the
+            // pool is checked again as stored, and the rest reads the pool memory holds now.
+            scheduler = Pool();
+            CheckEmpty(scheduler, force);
             foreach (var job in _owed.Oldest(int.MaxValue))
             {
                 await PayAsync(job);

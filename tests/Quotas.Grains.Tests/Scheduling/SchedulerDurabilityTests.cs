@@ -83,6 +83,31 @@ public sealed class SchedulerDurabilityTests
     }
 
     [Fact]
+    public async Task A_delete_that_found_the_pool_empty_refuses_when_the_cancel_that_emptied_it_fails_to_store()
+    {
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, new ManualTimeProvider());
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("emptied");
+        await pool.Configure(Pools.Small("emptied"));
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "last"))).Job;
+
+        // The cancel of the last job empties the pool in memory; its write is held, and then fails.
+        var write = new HeldWrite("pool", "emptied", failWith: "injected write failure");
+        faults.BeforeEntriesWrite = write.Gate;
+        var cancel = pool.Cancel(job.Id);
+        await write.Entered;
+        var delete = pool.Delete(force: false);
+
+        // Calls start in arrival order: once a later call is answered, the delete has found the pool empty and waits.
+        await pool.GetConfig();
+        write.Proceed();
+
+        await Assert.ThrowsAnyAsync<Exception>(() => cancel);
+        Assert.Equal(SchedulingErrorCodes.PoolNotEmpty, (await Assert.ThrowsAsync<SchedulingException>(() => delete)).Code);
+        Assert.Equal(JobState.Queued, (await pool.GetJob(job.Id))!.State);
+    }
+
+    [Fact]
     public async Task Queued_jobs_survive_killing_the_silo_that_holds_the_pool()
     {
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.PostgreSql(), silos: 3);
