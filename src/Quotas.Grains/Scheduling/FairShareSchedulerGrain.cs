@@ -127,13 +127,15 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         ArgumentNullException.ThrowIfNull(request);
 
         // The tenant's tier and status are asked (kept 5 s per tenant) before the change, which stays one synchronous step.
-        var scheduler = Pool();
+        // The pool is read after the wait: a configuration replaced meanwhile is the one the submission meets.
+        Pool();
         var lookup = await _tiers.OfAsync(request.Tenant);
-        if (lookup.Failure is { } failure && NeedsTier(scheduler, request.Tenant))
+        var scheduler = Pool();
+        if (lookup.Failure is { } failure && (NeedsTier(scheduler, request.Tenant) || _removedTenants.Contains(request.Tenant)))
         {
             throw new SchedulingException(
                 SchedulingErrorCodes.TenantUnavailable,
-                $"Pool '{GetPrimaryKeyString()}' gives its tenants their tier's settings and could not read tenant '{request.Tenant}''s tier ({failure.GetType().Name}); retry the submission.");
+                $"Pool '{GetPrimaryKeyString()}' could not read tenant '{request.Tenant}' ({failure.GetType().Name}), which it needs: for the tier's settings it gives the tenant, or because the tenant was deleted here lately and may be gone; retry the submission.");
         }
 
         if (_removedTenants.Contains(request.Tenant))

@@ -11,8 +11,27 @@ internal sealed class TenantReadCache<T>(TimeProvider time, TimeSpan lifetime)
 
     private readonly Dictionary<string, (T Value, DateTimeOffset At)> _entries = new(StringComparer.Ordinal);
 
-    /// <summary>Forgets what was read for a tenant, so that the next use reads it again.</summary>
-    public void Forget(string tenant) => _entries.Remove(tenant);
+    // When each tenant was last forgotten, by a count of forgets: a read that began before may have read what is gone.
+    private readonly Dictionary<string, long> _forgotten = new(StringComparer.Ordinal);
+    private long _forgets;
+
+    /// <summary>The count of forgets so far; taken when a read begins, for <see cref="ForgottenSince"/>.</summary>
+    public long Forgets => _forgets;
+
+    /// <summary>Forgets what was read for a tenant, so that the next use reads it again, and a read under way is not kept.</summary>
+    public void Forget(string tenant)
+    {
+        _entries.Remove(tenant);
+        if (_forgotten.Count >= TrimAbove)
+        {
+            _forgotten.Clear(); // reads take seconds: a forget that old concerns none still under way
+        }
+
+        _forgotten[tenant] = ++_forgets;
+    }
+
+    /// <summary>Whether the tenant was forgotten after <paramref name="forgets"/> (<see cref="Forgets"/> as a read began).</summary>
+    public bool ForgottenSince(string tenant, long forgets) => _forgotten.TryGetValue(tenant, out var at) && at > forgets;
 
     public bool TryGet(string tenant, out T value)
     {

@@ -133,6 +133,33 @@ public sealed class PoolTenantRaceTests
     }
 
     [Fact]
+    public async Task A_submission_whose_tenant_does_not_answer_while_it_is_deleted_is_refused_to_be_retried()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        var (cluster, alpha, pool) = await StartAsync(faults, time, "unanswered", TenantConfig.Create("alpha", Tier.Basic));
+        await using var _ = cluster;
+        await alpha.Suspend();
+
+        // The delete is held at its last write, after every pool has forgotten alpha's jobs.
+        var write = new HeldWrite("tenant", "alpha");
+        faults.BeforeWrite = write.Gate;
+        var deleting = alpha.Delete(force: false);
+        await write.Entered;
+
+        // The pool asks alpha, which answers nothing while it deletes itself, and the pool stops waiting for it.
+        var submitting = pool.Submit(Pools.Job(Pools.Alpha, "unanswered", cpu: 100));
+        await pool.GetConfig(); // the pool is reentrant: a later call answered means the submission waits on alpha
+        time.Advance(TimeSpan.FromSeconds(3));
+        var refused = await Assert.ThrowsAsync<SchedulingException>(() => submitting);
+        write.Proceed();
+        await deleting;
+
+        Assert.Equal(SchedulingErrorCodes.TenantUnavailable, refused.Code);
+        Assert.Empty((await pool.ListJobs(Pools.Alpha, 10, null)).Jobs);
+    }
+
+    [Fact]
     public async Task Tenant_leases_granted_to_a_lease_in_flight_while_the_pool_is_force_deleted_are_released()
     {
         var time = new ManualTimeProvider();
