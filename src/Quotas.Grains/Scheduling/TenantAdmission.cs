@@ -70,10 +70,30 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         _changed.Clear();
 
         // Leases set apart for release stay so when memory goes back to storage after a failed write: they belong to
-        // leases that ended, and releasing them again is harmless. Only a pool that is gone (null) lets them go.
+        // leases that ended, and releasing them again is harmless. Only a pool that is gone (null) lets them go, and
+        // storage keeps those it still holds for a job: the failed write was the one that ended the job's lease, which
+        // runs again as stored (a heartbeat may renew it), and releasing them would leave it running with nothing counted.
         if (held is null)
         {
             _unreleased.Clear();
+            return;
+        }
+
+        foreach (var job in _unreleased.Keys.ToList())
+        {
+            if (_held.TryGetValue(job, out var again))
+            {
+                var (tenant, leases) = _unreleased[job];
+                var rest = leases.Except(again, StringComparer.Ordinal).ToList();
+                if (rest.Count == 0)
+                {
+                    _unreleased.Remove(job);
+                }
+                else
+                {
+                    _unreleased[job] = (tenant, rest);
+                }
+            }
         }
     }
 

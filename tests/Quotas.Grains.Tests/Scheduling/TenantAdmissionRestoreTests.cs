@@ -1,0 +1,32 @@
+using Grains.Testing;
+using Quotas.Core.Scheduling;
+using Quotas.Grains.Scheduling;
+
+namespace Quotas.Grains.Tests.Scheduling;
+
+/// <summary>What the pool holds with tenants when memory goes back to storage after a failed write.</summary>
+public sealed class TenantAdmissionRestoreTests
+{
+    private static readonly TenantId s_alpha = new("alpha");
+
+    [Fact]
+    public void Leases_set_apart_for_release_stay_so_unless_storage_still_holds_them_for_a_running_job()
+    {
+        var admission = new TenantAdmission(null!, "pool", new ManualTimeProvider());
+        var expiring = new JobLease(new JobId(1), s_alpha, ResourceVector.Of(("workers", 1)), 0, DateTimeOffset.UnixEpoch, 1);
+        var ended = expiring with { JobId = new JobId(2) };
+        admission.Hold(expiring, ["job/pool/1/1/workers", "job/pool/1/1/concurrent_jobs"]);
+        admission.Hold(ended, ["job/pool/2/1/workers"]);
+        var stored = admission.Snapshot();
+
+        // The sweep ends job 1's lease and job 2's, and the write that stores it fails: storage still holds job 1's
+        // leases for it (it runs again as stored), and job 2's ended before (its release failed earlier, say).
+        admission.ReleaseLater(expiring.JobId, s_alpha);
+        admission.ReleaseLater(ended.JobId, s_alpha);
+        stored.Remove(2);
+        admission.Restore(stored);
+
+        Assert.Equal([2L], admission.UnreleasedJobs);
+        Assert.True(admission.HoldsExactly(expiring.JobId, ["job/pool/1/1/workers", "job/pool/1/1/concurrent_jobs"]));
+    }
+}
