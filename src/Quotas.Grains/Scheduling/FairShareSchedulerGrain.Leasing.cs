@@ -105,7 +105,7 @@ public sealed partial class FairShareSchedulerGrain
             }
 
             restores = _restores;
-            decided = await RedecideAsync(decided, workerId);
+            decided = await RedecideAsync(leases, decided, workerId);
         }
 
         // A job cancelled (or taken back) while the last write was stored is not handed out: its tenant leases went with it.
@@ -128,9 +128,12 @@ public sealed partial class FairShareSchedulerGrain
     /// <summary>
     /// Makes this call's decisions again after memory went back to the stored state (another call's write failed):
     /// for the jobs still leased to the worker there, what was granted is held and what was refused requeued; what was
-    /// granted for a job that is not (the stored state ended its lease) goes back. Returns the decisions still standing.
+    /// granted for a job that is not (the stored state ended its lease) goes back. A job of <paramref name="leases"/>
+    /// that ended while its tenant was asked (its grant went back) and that the stored state leases again is requeued:
+    /// the worker does not get it. Returns the decisions still standing.
     /// </summary>
-    private async Task<List<(JobLease Lease, List<string>? Granted)>> RedecideAsync(List<(JobLease Lease, List<string>? Granted)> decided, string workerId)
+    private async Task<List<(JobLease Lease, List<string>? Granted)>> RedecideAsync(
+        IReadOnlyList<JobLease> leases, List<(JobLease Lease, List<string>? Granted)> decided, string workerId)
     {
         var standing = new List<(JobLease Lease, List<string>? Granted)>(decided.Count);
         foreach (var (lease, granted) in decided)
@@ -143,6 +146,14 @@ public sealed partial class FairShareSchedulerGrain
             else
             {
                 await GiveBackAsync(lease, granted ?? []);
+            }
+        }
+
+        foreach (var lease in leases)
+        {
+            if (!decided.Any(d => d.Lease.JobId == lease.JobId) && StillLeased(lease, workerId))
+            {
+                Decide(lease, null, workerId);
             }
         }
 

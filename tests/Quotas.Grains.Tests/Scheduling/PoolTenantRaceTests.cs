@@ -146,6 +146,45 @@ public sealed class PoolTenantRaceTests
     }
 
     [Fact]
+    public async Task A_job_cancelled_while_its_tenant_granted_its_lease_is_queued_again_when_the_cancel_fails_to_store()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        var (cluster, alpha, pool) = await StartAsync(faults, time, "strand");
+        await using var _ = cluster;
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+
+        // The lease is stored; alpha's grant of the job's quota lease is held at its write.
+        var acquire = new HeldWrite("tenant", "alpha");
+        faults.BeforeWrite = acquire.Gate;
+        var leasing = pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10);
+        await acquire.Entered;
+
+        // The job is cancelled meanwhile (the pool is reentrant); the cancel's write is held, and will fail.
+        var cancelWrite = new HeldWrite("pool", "strand", failWith: "injected write failure");
+        faults.BeforeEntriesWrite = cancelWrite.Gate;
+        var cancel = pool.Cancel(job.Id);
+        await cancelWrite.Entered;
+
+        // The grant comes; the job is cancelled, so the grant goes back to alpha, whose write is held in turn.
+        var giveBack = new HeldWrite("tenant", "alpha");
+        faults.BeforeWrite = giveBack.Gate;
+        acquire.Proceed();
+        await giveBack.Entered;
+
+        // The cancel fails to store: memory goes back to the stored pool, where the job is leased to w1.
+        cancelWrite.Proceed();
+        await Assert.ThrowsAnyAsync<Exception>(() => cancel);
+        giveBack.Proceed();
+
+        // w1 does not get the job, so the job must not stay leased to it until the lease runs out.
+        Assert.Empty(await leasing);
+        var after = (await pool.GetJob(job.Id))!;
+        Assert.Equal((JobState.Queued, 0), (after.State, after.Expiries));
+        Assert.Equal(0, Gauge(await alpha.GetStats(), "concurrent_jobs"));
+    }
+
+    [Fact]
     public async Task Tenant_leases_granted_to_a_lease_in_flight_while_the_pool_is_force_deleted_are_released()
     {
         var time = new ManualTimeProvider();
