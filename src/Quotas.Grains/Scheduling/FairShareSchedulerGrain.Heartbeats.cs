@@ -10,6 +10,11 @@ public sealed partial class FairShareSchedulerGrain
     {
         ArgumentNullException.ThrowIfNull(jobIds);
         var result = await MutateAsync(scheduler => scheduler.Heartbeat(workerId, jobIds, leaseTtl, _time.GetUtcNow()), result => result.Renewed.Count > 0);
+        if (result.Renewed.Count > 0)
+        {
+            KeepWhileLeased(leaseTtl);
+        }
+
         List<JobId>? stop = null;
         HashSet<TenantId>? unreachable = null;
         foreach (var job in InPreemptionOrder(result.Renewed))

@@ -36,7 +36,13 @@ public sealed partial class FairShareSchedulerGrain
                     return leases;
                 },
                 leases => leases.Count > 0);
-            return leases.Count == 0 ? leases : await AdmitAsync(workerId, leaseTtl, leases);
+            if (leases.Count == 0)
+            {
+                return leases;
+            }
+
+            KeepWhileLeased(leaseTtl);
+            return await AdmitAsync(workerId, leaseTtl, leases);
         }
         finally
         {

@@ -185,6 +185,14 @@ public sealed partial class FairShareSchedulerGrain
 
     private static readonly TimeSpan s_keptWhileRunning = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Keeps the pool in memory while it has running jobs, for <paramref name="leaseTtl"/> (a lease just given or
+    /// extended) and a minute more; the sweep extends it while jobs run. Workers' heartbeats may come further apart than
+    /// the idle time, and a pool read back gives its leases a whole lease from then (ResumeLeases), which only a failure
+    /// or a stop should need: otherwise a lease whose worker is gone could be extended at every activation.
+    /// </summary>
+    private void KeepWhileLeased(TimeSpan leaseTtl) => DelayDeactivation(leaseTtl + s_keptWhileRunning);
+
     /// <summary>The pool's sweep: takes back expired worker leases, then settles what earlier calls left with the tenants.</summary>
     private async Task ExpireLeasesAsync()
     {
@@ -203,10 +211,7 @@ public sealed partial class FairShareSchedulerGrain
 
         if (_scheduler.LeasedJobs > 0)
         {
-            // Running jobs keep the pool in memory, also when their workers' heartbeats come further apart than the idle
-            // time: a pool read back gives its leases a whole lease from then (ResumeLeases), which only a failure or a
-            // stop should need, or a lease whose worker is gone could be extended at every activation.
-            DelayDeactivation(s_keptWhileRunning);
+            KeepWhileLeased(TimeSpan.Zero);
         }
 
         try
