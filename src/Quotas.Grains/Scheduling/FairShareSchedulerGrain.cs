@@ -250,6 +250,13 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
                     _owed.Owe(completed);
                 }
 
+                // The lease ended: its tenant leases are set apart in the same step, for the settling below to release.
+                // The job may be leased again before that runs (it was requeued), and then holds leases of its own.
+                if (result is { Status: CompletionStatus.Completed or CompletionStatus.Requeued, Job: { } ended })
+                {
+                    _admission.ReleaseLater(ended.Id, ended.Tenant);
+                }
+
                 return result;
             },
             result => result.Status is CompletionStatus.Completed or CompletionStatus.Requeued);

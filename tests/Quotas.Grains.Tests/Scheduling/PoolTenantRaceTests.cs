@@ -185,6 +185,34 @@ public sealed class PoolTenantRaceTests
     }
 
     [Fact]
+    public async Task The_quota_leases_of_a_preempted_job_leased_again_before_its_report_settled_go_back_to_its_tenant()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        var (cluster, alpha, pool) = await StartAsync(faults, time, "again", TenantConfig.Create(
+            "alpha", Tier.Unlimited, QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(1))));
+        await using var _ = cluster;
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
+
+        // w1 reports the job preempted; the report's write is held, and w2 leases the job again meanwhile.
+        var write = new HeldWrite("pool", "again");
+        faults.BeforeEntriesWrite = write.Gate;
+        var report = pool.CompleteReportedBy("w1", job.Id, JobOutcome.Preempted, null);
+        await write.Entered;
+        var leasing = pool.LeaseJobs("w2", Worker, TimeSpan.FromMinutes(1), 10);
+        await pool.GetConfig(); // the pool is reentrant: a later call answered means the lease is taken in memory
+        write.Proceed();
+        Assert.Equal(CompletionStatus.Requeued, (await report).Status);
+        var leased = await leasing;
+
+        // Whether alpha granted w2's lease or refused it while w1's was still counted, what alpha counts is what runs.
+        var running = (await pool.GetJob(job.Id))!.State == JobState.Leased ? 1 : 0;
+        Assert.Equal(leased.Count, running);
+        Assert.Equal(running, Gauge(await alpha.GetStats(), "concurrent_jobs"));
+    }
+
+    [Fact]
     public async Task Tenant_leases_granted_to_a_lease_in_flight_while_the_pool_is_force_deleted_are_released()
     {
         var time = new ManualTimeProvider();
