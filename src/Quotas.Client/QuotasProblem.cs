@@ -30,7 +30,7 @@ public sealed record QuotasProblem(
                 return new QuotasProblem(
                     Text(root, "type"),
                     Text(root, "title"),
-                    root.TryGetProperty("status", out var s) && s.TryGetInt32(out var parsed) ? parsed : status,
+                    root.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt32(out var parsed) ? parsed : status,
                     Text(root, "detail"),
                     Text(root, "code"),
                     Text(root, "traceId"),
@@ -53,5 +53,5 @@ public sealed record QuotasProblem(
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static long? Number(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.TryGetInt64(out var number) ? number : null;
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) ? number : null;
 }

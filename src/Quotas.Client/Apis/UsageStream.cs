@@ -116,7 +116,13 @@ internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? inter
         }
     }
 
-    private static bool IsTransient(HttpStatusCode status) => status == HttpStatusCode.TooManyRequests || (int)status >= 500;
+    /// <summary>
+    /// Answers that waiting may change: too many streams, a gateway or proxy that cannot reach the cluster now, a
+    /// timeout. A 500 is not among them: it is the server's error (a tenant whose stored state no longer reads, say),
+    /// which reconnecting would meet again for ever while the caller's loop waited on nothing.
+    /// </summary>
+    private static bool IsTransient(HttpStatusCode status) =>
+        status is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
 
     private static TimeSpan IdleLimit(TimeSpan interval) => (2 * interval) + TimeSpan.FromSeconds(5);
 

@@ -98,6 +98,37 @@ public sealed class SdkUsageStreamTests
     }
 
     [Fact]
+    public async Task The_sdk_connects_again_after_a_proxy_answers_with_a_body_of_its_own_and_stops_on_a_server_error_waiting_cannot_mend()
+    {
+        var time = new RecordingTimeProvider();
+        var handler = new RecordingHandler((attempt, _) => attempt switch
+        {
+            // A proxy in front of the gateway: a JSON body whose fields are not the problem's.
+            1 => new HttpResponseMessage(HttpStatusCode.BadGateway)
+            {
+                Content = new StringContent("{\"status\":\"error\",\"limit\":null,\"current\":\"n/a\"}", Encoding.UTF8, "application/json"),
+            },
+            _ => Events(Error(HttpStatusCode.InternalServerError, "state_unreadable")),
+        });
+        var sdk = new QuotasClient(new HttpClient(handler), new QuotasClientOptions
+        {
+            BaseAddress = new Uri("http://quotas.test"),
+            ApiKey = "qk_0123456789abcdef_secret",
+            TimeProvider = time,
+            MaxRetries = 0,
+        });
+        await using var events = sdk.Usage.StreamAsync("acme").GetAsyncEnumerator();
+
+        var next = events.MoveNextAsync().AsTask();
+        time.Clock.Advance(await time.NextDelayAsync());
+        var error = await Assert.ThrowsAsync<QuotasApiException>(() => next.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, error.StatusCode);
+        Assert.Equal("state_unreadable", error.Code);
+        Assert.Equal(2, handler.Attempts.Count);
+    }
+
+    [Fact]
     public async Task A_connection_that_goes_silent_is_dropped_after_two_intervals_and_five_seconds_and_one_that_breaks_is_replaced()
     {
         var time = new RecordingTimeProvider();
