@@ -4,6 +4,27 @@ namespace Quotas.Gateway.Tests;
 
 public sealed class JobApiTests
 {
+    /// <summary>
+    /// A delete whose first attempt timed out may still run when the caller retries it: the retry is told to wait, and
+    /// the SDK (which retries a 409 with Retry-After) then finds the pool gone.
+    /// </summary>
+    [Fact]
+    public async Task A_call_that_meets_a_delete_in_progress_is_told_to_retry_after_a_second()
+    {
+        await using var server = await GatewayServer.StartAsync(
+            Backend.EmbeddedSqlite,
+            wrapGrains: grains => new InterceptingGrains<Contracts.IFairShareSchedulerGrain>(grains, pool => global::Grains.Testing.ScriptedGrain.Create<Contracts.IFairShareSchedulerGrain>((method, args) =>
+                method.Name == nameof(Contracts.IFairShareSchedulerGrain.Delete)
+                    ? Task.FromException(new Core.Scheduling.SchedulingException(Core.Scheduling.SchedulingErrorCodes.PoolBeingDeleted, "Pool 'p' is already being deleted."))
+                    : method.Invoke(pool, args))));
+        using var admin = server.Admin();
+
+        var response = await admin.DeleteAsync("/v1/pools/busy-pool");
+
+        await response.Problem(409, "pool_being_deleted");
+        Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
+    }
+
     [Fact]
     public async Task A_tenants_resource_weights_are_kept_with_the_pool_and_checked()
     {

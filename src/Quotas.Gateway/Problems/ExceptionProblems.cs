@@ -26,8 +26,10 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
             LogServerError(logger, exception, context.Request.Method, context.Request.Path, problem.Status ?? 500, problem.Extensions["traceId"]);
         }
 
-        // A timeout is retried like an unavailable cluster (docs/api.md): it says so the same way.
-        if (problem.Status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout)
+        // A timeout is retried like an unavailable cluster (docs/api.md): it says so the same way. So is a call that met a
+        // pool's delete in progress, which ends within seconds (the call may be the retry of that very delete).
+        if (problem.Status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout
+            || exception is SchedulingException { Code: SchedulingErrorCodes.PoolBeingDeleted })
         {
             context.Response.Headers.RetryAfter = "1";
         }
