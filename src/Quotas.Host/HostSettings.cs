@@ -51,6 +51,19 @@ public sealed class HostSettings
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
+
+        // The configuration binder reads any number as an enum value, defined or not ("Quotas__Role=3").
+        if (!Enum.IsDefined(Role))
+        {
+            errors.Add($"Quotas:Role {Role} is not a role; use {string.Join(", ", Enum.GetNames<HostRole>())}.");
+        }
+
+        if (!Enum.IsDefined(Storage))
+        {
+            errors.Add($"Quotas:Storage {Storage} is not a storage; use {string.Join(", ", Enum.GetNames<StorageKind>())}.");
+            return errors;
+        }
+
         if (Storage == StorageKind.PostgreSql && string.IsNullOrWhiteSpace(PostgreSqlConnectionString))
         {
             errors.Add("Quotas:Storage is PostgreSql but Quotas:PostgreSqlConnectionString is empty; set it, e.g. \"Host=localhost;Username=quotas;Password=...;Database=quotas\".");
@@ -61,7 +74,7 @@ public sealed class HostSettings
             errors.Add("Quotas:SqliteConnectionString is empty; set it, e.g. \"Data Source=quotas.db\".");
         }
 
-        if (Storage == StorageKind.Sqlite && Role != HostRole.Both)
+        if (Storage == StorageKind.Sqlite && Role != HostRole.Both && Enum.IsDefined(Role))
         {
             errors.Add($"Quotas:Role {Role} needs a cluster: with SQLite the only role is Both (one process). Set Quotas:Storage to PostgreSql for separate silos and gateways.");
         }

@@ -25,6 +25,18 @@ public sealed class HostSettingsTests
         }
     }
 
+    /// <summary>The configuration binder reads "Quotas__Role=3" as a role, defined or not; it ran as silo and gateway.</summary>
+    [Fact]
+    public void A_role_or_storage_given_as_a_number_that_names_none_is_refused_with_the_names()
+    {
+        var role = Assert.Single(new HostSettings { Role = (HostRole)3, Storage = StorageKind.PostgreSql, PostgreSqlConnectionString = "Host=db" }.Validate());
+        var storage = Assert.Single(new HostSettings { Storage = (StorageKind)5 }.Validate());
+
+        Assert.Equal("Quotas:Role 3 is not a role; use Silo, Gateway, Both.", role);
+        Assert.Equal("Quotas:Storage 5 is not a storage; use Sqlite, PostgreSql.", storage);
+        Assert.Single(new HostSettings { Role = (HostRole)3 }.Validate());
+    }
+
     [Fact]
     public void A_process_serving_the_api_in_a_cluster_drains_for_five_seconds_by_default_and_others_stop_at_once()
     {
