@@ -282,6 +282,9 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         if (_unreleased.Remove(job.Value, out var pending))
         {
             await ReleaseOrKeepAsync(job.Value, pending.Tenant, pending.Leases);
+
+            // Released: what storage holds for the job is what memory holds now (nothing, or a new lease's own).
+            _changed.Add(job.Value);
         }
     }
 
@@ -302,6 +305,19 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     /// Treats the leases held for jobs whose lease has ended in stored state as not yet released: on activation (a crash
     /// may have come between the end and the release) and after a failed write put memory back.
     /// </summary>
+    /// <summary>
+    /// Sets the job's held leases apart for release, as <see cref="ReleaseLater"/> does, but leaves them stored as held
+    /// until their release succeeds (<see cref="RetryReleasesAsync"/>): for a lease that ended in a step whose write
+    /// may be followed by a crash before the release, after which the pool read back releases them again.
+    /// </summary>
+    public void SetAside(JobId job, Core.Scheduling.TenantId tenantId)
+    {
+        if (_held.Remove(job.Value, out var held))
+        {
+            Keep(job.Value, tenantId, held);
+        }
+    }
+
     public void ReleaseLater(JobId job, Core.Scheduling.TenantId tenantId)
     {
         if (_held.Remove(job.Value, out var held))
@@ -470,11 +486,21 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
 
     private async Task<TenantQuotaNames?> NamesAsync(string id, ITenantGrain tenant)
     {
+        var names = await ReadNamesAsync(id, tenant);
+
+        // Deleted while it was read (the pool forgot it meanwhile): what was read may be of the deleted tenant, and a
+        // tenant created again under its id would have its jobs run unchecked for as long as that was kept.
+        return names.Forgotten ? (await ReadNamesAsync(id, tenant)).Names : names.Names;
+    }
+
+    private async Task<(TenantQuotaNames? Names, bool Forgotten)> ReadNamesAsync(string id, ITenantGrain tenant)
+    {
         if (_names.TryGet(id, out var cached))
         {
-            return cached;
+            return (cached, false);
         }
 
+        var forgets = _names.Forgets;
         var readAt = time.GetUtcNow();
 
         TenantQuotaNames? names;
@@ -491,8 +517,13 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
             names = null;
         }
 
+        if (_names.ForgottenSince(id, forgets))
+        {
+            return (names, true);
+        }
+
         _names.Remember(id, names, readAt);
-        return names;
+        return (names, false);
     }
 
     private void Block(string tenant, TimeSpan wait) =>
