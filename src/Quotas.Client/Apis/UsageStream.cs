@@ -9,9 +9,9 @@ namespace Quotas.Client;
 
 /// <summary>
 /// Reads a tenant's usage stream (server-sent events) and connects again when the gateway ends it, the connection drops
-/// or the gateway cannot serve it for now (429, 5xx, or an error event with such a status), going on after the last
-/// alert given (the gateway replays alerts after the <c>Last-Event-ID</c> it is sent). Only an answer that waiting
-/// cannot change (a 4xx: a revoked key, a deleted tenant) ends it, with its exception.
+/// or the gateway cannot serve it for now (429, 502, 503, 504, or an error event with such a status), going on after the
+/// last alert given (the gateway replays alerts after the <c>Last-Event-ID</c> it is sent). Only an answer that waiting
+/// cannot change (a 4xx: a revoked key, a deleted tenant; a 500, the server's own error) ends it, with its exception.
 /// </summary>
 internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? interval)
 {

@@ -143,7 +143,10 @@ internal sealed class ApiTransport
             var retryAfter = RetryAfter(response);
             if (_retries.DelayAfterResponse(retry, repeatable, response.StatusCode, retryAfter) is { } delay)
             {
-                mayHaveRun |= response.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
+                // A delete told to wait (409 with Retry-After: a pool's delete in progress) may be this call's own first
+                // attempt, still running: the pool gone afterwards is its success.
+                mayHaveRun |= response.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout
+                    || (method == HttpMethod.Delete && response.StatusCode == HttpStatusCode.Conflict);
                 response.Dispose();
                 await Task.Delay(delay, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
                 continue;

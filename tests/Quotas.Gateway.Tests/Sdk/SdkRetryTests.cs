@@ -179,6 +179,16 @@ public sealed class SdkRetryTests
         var refused = Client(afterRefusal).Tenants.DeleteAsync("acme");
         _time.Clock.Advance(await _time.NextDelayAsync());
         Assert.Equal(HttpStatusCode.NotFound, (await Assert.ThrowsAsync<QuotasApiException>(() => refused)).StatusCode);
+
+        // A pool's delete whose first attempt timed out, retried by the caller: it meets that attempt still running,
+        // waits as told, and finds the pool gone.
+        var ownDelete = new RecordingHandler((attempt, _) => attempt == 1
+            ? WithRetryAfter(Problem(HttpStatusCode.Conflict, "pool_being_deleted"), TimeSpan.FromSeconds(1))
+            : Problem(HttpStatusCode.NotFound, "unknown_pool"));
+        var retried = Client(ownDelete).Pools.DeleteAsync("gpu");
+        _time.Clock.Advance(await _time.NextDelayAsync());
+        await retried;
+        Assert.Equal(2, ownDelete.Attempts.Count);
     }
 
     [Fact]
