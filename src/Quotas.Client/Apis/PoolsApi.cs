@@ -59,5 +59,5 @@ public sealed class PoolsApi
 
     /// <summary>Deletes an empty pool; <paramref name="force"/> also drops its queued and running jobs.</summary>
     public Task DeleteAsync(string poolId, bool force = false, CancellationToken cancellationToken = default) =>
-        _api.SendAsync(HttpMethod.Delete, Paths.Pool(poolId) + (force ? "?force=true" : ""), null, null, cancellationToken);
+        _api.SendAsync(HttpMethod.Delete, Paths.Pool(poolId) + (force ? "?force=true" : ""), null, null, cancellationToken, conflictMayBeOwnDelete: true);
 }

@@ -57,10 +57,13 @@ internal sealed class ApiTransport
     /// <summary>
     /// Sends a call that answers nothing. A DELETE retried after an attempt that may have run (its connection failed, or
     /// it answered 502, 503 or 504) and then answered 404 is done: the first attempt deleted what the retry did not find.
+    /// With <paramref name="conflictMayBeOwnDelete"/> (a pool's delete), so is one retried after 409 with Retry-After:
+    /// the delete in progress it met may be its own first attempt.
     /// </summary>
-    public async Task SendAsync(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken cancellationToken)
+    public async Task SendAsync(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken cancellationToken, bool conflictMayBeOwnDelete = false)
     {
-        using var response = await SendCheckedAsync(method, path, body, idempotencyKey, cancellationToken, goneAfterRetryIsDone: method == HttpMethod.Delete).ConfigureAwait(false);
+        using var response = await SendCheckedAsync(
+            method, path, body, idempotencyKey, cancellationToken, goneAfterRetryIsDone: method == HttpMethod.Delete, conflictMayBeOwnDelete: conflictMayBeOwnDelete).ConfigureAwait(false);
     }
 
     /// <summary>Every item of a list, page after page, following <c>nextCursor</c>.</summary>
@@ -114,7 +117,8 @@ internal sealed class ApiTransport
         CancellationToken cancellationToken,
         HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead,
         Action<HttpRequestMessage>? decorate = null,
-        bool goneAfterRetryIsDone = false)
+        bool goneAfterRetryIsDone = false,
+        bool conflictMayBeOwnDelete = false)
     {
         var payload = body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json);
         var repeatable = RetryPolicy.IsRepeatable(method, idempotencyKey is not null);
@@ -143,10 +147,10 @@ internal sealed class ApiTransport
             var retryAfter = RetryAfter(response);
             if (_retries.DelayAfterResponse(retry, repeatable, response.StatusCode, retryAfter) is { } delay)
             {
-                // A delete told to wait (409 with Retry-After: a pool's delete in progress) may be this call's own first
+                // A pool's delete told to wait (409 with Retry-After: a delete in progress) may have met its own first
                 // attempt, still running: the pool gone afterwards is its success.
                 mayHaveRun |= response.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout
-                    || (method == HttpMethod.Delete && response.StatusCode == HttpStatusCode.Conflict);
+                    || (conflictMayBeOwnDelete && response.StatusCode == HttpStatusCode.Conflict);
                 response.Dispose();
                 await Task.Delay(delay, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
                 continue;

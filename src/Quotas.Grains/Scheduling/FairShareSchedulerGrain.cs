@@ -250,12 +250,12 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
                     _owed.Owe(completed);
                 }
 
-                // The lease ended and the job is queued again: its tenant leases are set apart in the same step, for the
-                // settling below to release, since the job may be leased again before that runs and then holds leases
-                // of its own. They stay stored as held until released, so that a crash before then releases them.
+                // The lease ended and the job is queued again: its tenant leases are set apart in the same step, as the
+                // sweep does for an expired lease, for the settling below to release; the job may be leased again before
+                // that runs, and then holds leases of its own.
                 if (result is { Status: CompletionStatus.Requeued, Job: { } ended })
                 {
-                    _admission.SetAside(ended.Id, ended.Tenant);
+                    _admission.ReleaseLater(ended.Id, ended.Tenant);
                 }
 
                 return result;

@@ -282,9 +282,6 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         if (_unreleased.Remove(job.Value, out var pending))
         {
             await ReleaseOrKeepAsync(job.Value, pending.Tenant, pending.Leases);
-
-            // Released: what storage holds for the job is what memory holds now (nothing, or a new lease's own).
-            _changed.Add(job.Value);
         }
     }
 
@@ -305,19 +302,6 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     /// Treats the leases held for jobs whose lease has ended in stored state as not yet released: on activation (a crash
     /// may have come between the end and the release) and after a failed write put memory back.
     /// </summary>
-    /// <summary>
-    /// Sets the job's held leases apart for release, as <see cref="ReleaseLater"/> does, but leaves them stored as held
-    /// until their release succeeds (<see cref="RetryReleasesAsync"/>): for a lease that ended in a step whose write
-    /// may be followed by a crash before the release, after which the pool read back releases them again.
-    /// </summary>
-    public void SetAside(JobId job, Core.Scheduling.TenantId tenantId)
-    {
-        if (_held.Remove(job.Value, out var held))
-        {
-            Keep(job.Value, tenantId, held);
-        }
-    }
-
     public void ReleaseLater(JobId job, Core.Scheduling.TenantId tenantId)
     {
         if (_held.Remove(job.Value, out var held))

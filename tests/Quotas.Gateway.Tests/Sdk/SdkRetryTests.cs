@@ -189,6 +189,14 @@ public sealed class SdkRetryTests
         _time.Clock.Advance(await _time.NextDelayAsync());
         await retried;
         Assert.Equal(2, ownDelete.Attempts.Count);
+
+        // A tenant's delete that meets one of its pools being deleted did not run: a retry that finds no tenant is told so.
+        var notOwn = new RecordingHandler((attempt, _) => attempt == 1
+            ? WithRetryAfter(Problem(HttpStatusCode.Conflict, "pool_being_deleted"), TimeSpan.FromSeconds(1))
+            : Problem(HttpStatusCode.NotFound, "unknown_tenant"));
+        var tenantDelete = Client(notOwn).Tenants.DeleteAsync("acme");
+        _time.Clock.Advance(await _time.NextDelayAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await Assert.ThrowsAsync<QuotasApiException>(() => tenantDelete)).StatusCode);
     }
 
     [Fact]

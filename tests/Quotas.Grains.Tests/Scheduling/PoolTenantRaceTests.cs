@@ -213,41 +213,6 @@ public sealed class PoolTenantRaceTests
     }
 
     [Fact]
-    public async Task The_quota_leases_of_a_preempted_job_whose_release_failed_go_back_after_a_restart()
-    {
-        var time = new ManualTimeProvider();
-        var faults = new StorageFaults();
-        var (cluster, alpha, pool) = await StartAsync(faults, time, "restarted");
-        await using var _ = cluster;
-        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
-        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
-        Assert.Equal(1, Gauge(await alpha.GetStats(), "concurrent_jobs"));
-
-        // w1 reports the job preempted; the report is stored, and giving alpha its lease back fails.
-        var release = new HeldWrite("tenant", "alpha", failWith: "injected write failure");
-        faults.BeforeWrite = release.Gate;
-        var report = pool.CompleteReportedBy("w1", job.Id, JobOutcome.Preempted, null);
-        await release.Entered;
-        release.Proceed();
-        Assert.Equal(CompletionStatus.Requeued, (await report).Status);
-
-        // The silos restart before the sweep tries again: the pool read back still knows what it holds for the job.
-        await cluster.RestartAsync();
-        alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
-        pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("restarted");
-        Assert.Equal(JobState.Queued, (await pool.GetJob(job.Id))!.State);
-        var held = 1L;
-        for (var second = 0; second < 30 && held > 0; second++)
-        {
-            time.Advance(TimeSpan.FromSeconds(1));
-            await pool.GetQueuedJobs();
-            held = Gauge(await alpha.GetStats(), "concurrent_jobs");
-        }
-
-        Assert.Equal(0, held);
-    }
-
-    [Fact]
     public async Task Tenant_leases_granted_to_a_lease_in_flight_while_the_pool_is_force_deleted_are_released()
     {
         var time = new ManualTimeProvider();
