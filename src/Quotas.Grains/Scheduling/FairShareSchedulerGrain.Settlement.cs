@@ -186,11 +186,11 @@ public sealed partial class FairShareSchedulerGrain
     private static readonly TimeSpan s_keptWhileRunning = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Keeps the pool in memory while it has running jobs, for <paramref name="leaseTtl"/> (a lease just given or
-    /// extended) and a minute more; the sweep extends it while jobs run. A pool whose jobs end before their leases would
-    /// have stays that long all the same: pools are few, and their sweep costs nothing without jobs. Workers' heartbeats may come further apart than
+    /// Keeps the pool in memory while it has running jobs: for <paramref name="leaseTtl"/> (a lease just given or
+    /// extended) and a minute more, renewed by the sweep while jobs run. Workers' heartbeats may come further apart than
     /// the idle time, and a pool read back gives its leases a whole lease from then (ResumeLeases), which only a failure
-    /// or a stop should need: otherwise a lease whose worker is gone could be extended at every activation.
+    /// or a stop should need: otherwise a lease whose worker is gone could be extended at every activation. A pool
+    /// whose jobs end early stays until then all the same: pools are few, and their sweep costs nothing without jobs.
     /// </summary>
     private void KeepWhileLeased(TimeSpan leaseTtl) => DelayDeactivation(leaseTtl + s_keptWhileRunning);
 

@@ -127,7 +127,8 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         ArgumentNullException.ThrowIfNull(request);
 
         // The tenant's tier and status are asked (kept 5 s per tenant) before the change, which stays one synchronous step.
-        // The pool is read after the wait: a configuration replaced meanwhile is the one the submission meets.
+        // Refused at once for a pool that does not exist; read again after the wait, as a configuration replaced meanwhile
+        // is the one the submission meets.
         Pool();
         var lookup = await _tiers.OfAsync(request.Tenant);
         var scheduler = Pool();
@@ -444,7 +445,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Pool {Pool} activated with {Running} running jobs; each has a whole lease from now for its worker's next heartbeat")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pool {Pool} activated with {Running} running jobs; each has a whole lease from now for its worker's next heartbeat, but those whose workers were told to stop them")]
     private static partial void LogActivatedWithRunningJobs(ILogger logger, string pool, int running);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool} could not update its entry in the pool directory; the pool list may be wrong about it until the pool is next activated")]
