@@ -6,11 +6,12 @@ using Quotas.Gateway.Api;
 namespace Quotas.Gateway;
 
 /// <summary>
-/// The API's JSON rules: unknown fields, missing required fields, nulls for non-null fields or list items and numbers
-/// in strings are errors, and so is an enum value that is not one of its names (<see cref="StrictEnumConverter"/>). <see cref="Configure"/> applies them to the framework's JSON options (the bodies it binds, the results it
-/// writes); <see cref="Options"/> holds them for code that reads or writes bodies itself. One shared instance rather
-/// than the framework's looked up per request: that lookup goes through the request's services, and their first use
-/// creates a DI scope for the request, which the rate-limit hit (the hottest route) otherwise never needs.
+/// The API's JSON rules: unknown fields, missing required fields, nulls for non-null fields or list items, numbers in
+/// strings and enum values that are not one of the enum's names (<see cref="StrictEnumConverter"/>) are errors.
+/// <see cref="Configure"/> applies them to the framework's JSON options (the bodies it binds, the results it writes);
+/// <see cref="Options"/> holds them for code that reads or writes bodies itself. One shared instance rather than the
+/// framework's looked up per request: that lookup goes through the request's services, and their first use creates a
+/// DI scope for the request, which the rate-limit hit (the hottest route) otherwise never needs.
 /// </summary>
 public static class ApiJson
 {
