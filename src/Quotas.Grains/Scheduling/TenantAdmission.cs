@@ -468,46 +468,23 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         }
     }
 
-    private async Task<TenantQuotaNames?> NamesAsync(string id, ITenantGrain tenant)
+    private async Task<TenantQuotaNames?> NamesAsync(string id, ITenantGrain tenant) =>
+        (await _names.ReadAsync(id, () => ReadNamesAsync(tenant))).Value;
+
+    private static async Task<TenantQuotaNames?> ReadNamesAsync(ITenantGrain tenant)
     {
-        var names = await ReadNamesAsync(id, tenant);
-
-        // Deleted while it was read (the pool forgot it meanwhile): what was read may be of the deleted tenant, and a
-        // tenant created again under its id would have its jobs run unchecked for as long as that was kept.
-        return names.Forgotten ? (await ReadNamesAsync(id, tenant)).Names : names.Names;
-    }
-
-    private async Task<(TenantQuotaNames? Names, bool Forgotten)> ReadNamesAsync(string id, ITenantGrain tenant)
-    {
-        if (_names.TryGet(id, out var cached))
-        {
-            return (cached, false);
-        }
-
-        var forgets = _names.Forgets;
-        var readAt = time.GetUtcNow();
-
-        TenantQuotaNames? names;
         try
         {
             var quotas = await tenant.GetEffectiveQuotas();
-            names = new TenantQuotaNames(
+            return new TenantQuotaNames(
                 [.. quotas.Where(q => q.Kind == QuotaKind.Gauge && !q.Limit.IsUnlimited).Select(q => q.Name)],
                 [.. quotas.Where(q => q.Kind == QuotaKind.Budget).Select(q => q.Name)],
                 [.. quotas.Where(q => q.Kind == QuotaKind.Budget && !q.Limit.IsUnlimited).Select(q => q.Name)]);
         }
         catch (QuotaValidationException e) when (e.Code == Tenants.TenantErrors.UnknownTenant)
         {
-            names = null;
+            return null;
         }
-
-        if (_names.ForgottenSince(id, forgets))
-        {
-            return (names, true);
-        }
-
-        _names.Remember(id, names, readAt);
-        return (names, false);
     }
 
     private void Block(string tenant, TimeSpan wait) =>

@@ -15,9 +15,6 @@ internal sealed class TenantReadCache<T>(TimeProvider time, TimeSpan lifetime)
     private readonly Dictionary<string, long> _forgotten = new(StringComparer.Ordinal);
     private long _forgets;
 
-    /// <summary>The count of forgets so far; taken when a read begins, for <see cref="ForgottenSince"/>.</summary>
-    public long Forgets => _forgets;
-
     /// <summary>Forgets what was read for a tenant, so that the next use reads it again, and a read under way is not kept.</summary>
     public void Forget(string tenant)
     {
@@ -30,8 +27,36 @@ internal sealed class TenantReadCache<T>(TimeProvider time, TimeSpan lifetime)
         _forgotten[tenant] = ++_forgets;
     }
 
-    /// <summary>Whether the tenant was forgotten after <paramref name="forgets"/> (<see cref="Forgets"/> as a read began).</summary>
-    public bool ForgottenSince(string tenant, long forgets) => _forgotten.TryGetValue(tenant, out var at) && at > forgets;
+    /// <summary>
+    /// What is kept for the tenant, or what <paramref name="read"/> reads, kept for the lifetime. A read that a
+    /// <see cref="Forget"/> overtook (the tenant was deleted meanwhile) may be of the tenant that is gone, and a tenant
+    /// created again under its id would get it: it is not kept, and the tenant is read once more. Overtaken true when
+    /// that read was overtaken too (it is then not kept either). What the read throws goes to the caller.
+    /// </summary>
+    public async Task<(T Value, bool Overtaken)> ReadAsync(string tenant, Func<Task<T>> read)
+    {
+        if (TryGet(tenant, out var kept))
+        {
+            return (kept, false);
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var forgets = _forgets;
+            var readAt = time.GetUtcNow();
+            var value = await read();
+            if (!(_forgotten.TryGetValue(tenant, out var at) && at > forgets))
+            {
+                Remember(tenant, value, readAt);
+                return (value, false);
+            }
+
+            if (attempt == 2)
+            {
+                return (value, true);
+            }
+        }
+    }
 
     public bool TryGet(string tenant, out T value)
     {
@@ -46,7 +71,7 @@ internal sealed class TenantReadCache<T>(TimeProvider time, TimeSpan lifetime)
     }
 
     /// <summary>Keeps <paramref name="value"/>, read at <paramref name="readAt"/> (when the read began), for the lifetime.</summary>
-    public void Remember(string tenant, T value, DateTimeOffset readAt)
+    private void Remember(string tenant, T value, DateTimeOffset readAt)
     {
         if (_entries.Count >= TrimAbove)
         {

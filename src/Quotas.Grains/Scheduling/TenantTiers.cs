@@ -55,43 +55,30 @@ internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
     /// </summary>
     public async ValueTask<TierLookup> OfAsync(Core.Scheduling.TenantId tenant)
     {
-        var lookup = await ReadAsync(tenant);
-
-        // Deleted while it was read (the pool forgot it meanwhile): what was read may be gone, so it is read again.
-        return lookup.Forgotten ? await ReadAsync(tenant) : lookup;
-    }
-
-    private async ValueTask<TierLookup> ReadAsync(Core.Scheduling.TenantId tenant)
-    {
-        if (_tiers.TryGet(tenant.Value, out var remembered))
-        {
-            return new TierLookup(true, remembered.Tier, null, remembered.Suspended, remembered.Exists);
-        }
-
-        var forgets = _tiers.Forgets;
-        var readAt = time.GetUtcNow();
-        (string? Tier, bool Suspended, bool Exists) read;
         try
         {
-            var config = await grains.GetGrain<ITenantGrain>(tenant.Value).GetConfig().WaitAsync(s_readTimeout, time);
-            read = (Name(config.Tier), config.Status == TenantStatus.Suspended, true);
-        }
-        catch (QuotaValidationException e) when (e.Code == Tenants.TenantErrors.UnknownTenant)
-        {
-            read = (null, false, false);
+            var (read, overtaken) = await _tiers.ReadAsync(tenant.Value, () => ReadAsync(tenant));
+            return overtaken
+                ? new TierLookup(false, null, new InvalidOperationException($"Tenant '{tenant}' was deleted while it was read."))
+                : new TierLookup(true, read.Tier, null, read.Suspended, read.Exists);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             return new TierLookup(false, null, e);
         }
+    }
 
-        if (_tiers.ForgottenSince(tenant.Value, forgets))
+    private async Task<(string? Tier, bool Suspended, bool Exists)> ReadAsync(Core.Scheduling.TenantId tenant)
+    {
+        try
         {
-            return new TierLookup(false, null, new InvalidOperationException($"Tenant '{tenant}' was deleted while it was read.")) { Forgotten = true };
+            var config = await grains.GetGrain<ITenantGrain>(tenant.Value).GetConfig().WaitAsync(s_readTimeout, time);
+            return (Name(config.Tier), config.Status == TenantStatus.Suspended, true);
         }
-
-        _tiers.Remember(tenant.Value, read, readAt);
-        return new TierLookup(true, read.Tier, null, read.Suspended, read.Exists);
+        catch (QuotaValidationException e) when (e.Code == Tenants.TenantErrors.UnknownTenant)
+        {
+            return (null, false, false);
+        }
     }
 }
 
@@ -99,9 +86,5 @@ internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
 /// A tenant's tier as read for a pool, whether it is suspended and whether it has a TenantGrain at all (a tenant without
 /// one runs on the pool's limits alone): Known false when the tenant could not be read (<paramref name="Failure"/>).
 /// </summary>
-internal readonly record struct TierLookup(bool Known, string? Tier, Exception? Failure, bool Suspended = false, bool Exists = true)
-{
-    /// <summary>The tenant was forgotten (deleted) while it was read: nothing of the read holds.</summary>
-    public bool Forgotten { get; init; }
-}
+internal readonly record struct TierLookup(bool Known, string? Tier, Exception? Failure, bool Suspended = false, bool Exists = true);
 
