@@ -55,14 +55,7 @@ public sealed class SdkUsageStreamTests
                 _ => Events(Error(HttpStatusCode.NotFound, "not_found")),
             };
         });
-        var sdk = new QuotasClient(new HttpClient(handler), new QuotasClientOptions
-        {
-            BaseAddress = new Uri("http://quotas.test"),
-            ApiKey = "qk_0123456789abcdef_secret",
-            TimeProvider = time,
-            MaxRetries = 0,
-        });
-        await using var events = sdk.Usage.StreamAsync("acme").GetAsyncEnumerator();
+        await using var events = ScriptedStream(handler, time);
 
         Assert.Equal(1, Assert.IsType<UsageAlertRaised>(await Next(events)).Alert.Sequence);
         Assert.Equal(100, Assert.IsType<UsageSnapshot>(await Next(events)).Stats.Reported.Single().Current);
@@ -110,14 +103,7 @@ public sealed class SdkUsageStreamTests
             },
             _ => Events(Error(HttpStatusCode.InternalServerError, "state_unreadable")),
         });
-        var sdk = new QuotasClient(new HttpClient(handler), new QuotasClientOptions
-        {
-            BaseAddress = new Uri("http://quotas.test"),
-            ApiKey = "qk_0123456789abcdef_secret",
-            TimeProvider = time,
-            MaxRetries = 0,
-        });
-        await using var events = sdk.Usage.StreamAsync("acme").GetAsyncEnumerator();
+        await using var events = ScriptedStream(handler, time);
 
         var next = events.MoveNextAsync().AsTask();
         time.Clock.Advance(await time.NextDelayAsync());
@@ -185,6 +171,16 @@ public sealed class SdkUsageStreamTests
         Assert.Equal("interval", error.ParamName);
         Assert.Empty(handler.Attempts);
     }
+
+    /// <summary>acme's stream through an SDK on <paramref name="handler"/> and <paramref name="time"/>, whose calls are not retried.</summary>
+    private static IAsyncEnumerator<UsageStreamEvent> ScriptedStream(RecordingHandler handler, TimeProvider time) =>
+        new QuotasClient(new HttpClient(handler), new QuotasClientOptions
+        {
+            BaseAddress = new Uri("http://quotas.test"),
+            ApiKey = "qk_0123456789abcdef_secret",
+            TimeProvider = time,
+            MaxRetries = 0,
+        }).Usage.StreamAsync("acme").GetAsyncEnumerator();
 
     private static async Task<UsageStreamEvent> Next(IAsyncEnumerator<UsageStreamEvent> events)
     {

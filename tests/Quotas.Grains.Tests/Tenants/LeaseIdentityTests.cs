@@ -99,8 +99,7 @@ public sealed class LeaseIdentityTests
         var faults = new StorageFaults();
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
         var grains = cluster.GrainFactory;
-        var parent = await Tenants.CreateAsync(grains, "parent", workers: 10);
-        var child = await Tenants.CreateAsync(grains, "child", workers: 10, parent: "parent");
+        var (parent, child) = await ParentAndChildAsync(grains);
         var lease = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("workers", 5, TimeSpan.FromMinutes(1), null));
         faults.BeforeWrite = ParentWritesTakeThreeSeconds(time);
 
@@ -124,8 +123,7 @@ public sealed class LeaseIdentityTests
         var faults = new StorageFaults();
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
         var grains = cluster.GrainFactory;
-        var parent = await Tenants.CreateAsync(grains, "parent", workers: 10);
-        var child = await Tenants.CreateAsync(grains, "child", workers: 10, parent: "parent");
+        var (parent, child) = await ParentAndChildAsync(grains);
         var writes = new Dictionary<string, int>();
         faults.BeforeWrite = key =>
         {
@@ -155,8 +153,7 @@ public sealed class LeaseIdentityTests
         var faults = new StorageFaults();
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults);
         var grains = cluster.GrainFactory;
-        var parent = await Tenants.CreateAsync(grains, "parent", workers: 10);
-        var child = await Tenants.CreateAsync(grains, "child", workers: 10, parent: "parent");
+        var (parent, child) = await ParentAndChildAsync(grains);
         var sibling = await Tenants.CreateAsync(grains, "sibling", workers: 10, parent: "parent");
         var failedOnce = 0;
         faults.AfterWrite = key =>
@@ -177,6 +174,10 @@ public sealed class LeaseIdentityTests
         Assert.Equal(10, Tenants.Used(await parent.GetStats(), "workers"));
         Assert.False((await sibling.Acquire("workers", 1, TimeSpan.FromMinutes(5), null)).IsAllowed);
     }
+
+    /// <summary>Tenant "parent" and its child "child", 10 workers each.</summary>
+    private static async Task<(ITenantGrain Parent, ITenantGrain Child)> ParentAndChildAsync(IGrainFactory grains) =>
+        (await Tenants.CreateAsync(grains, "parent", workers: 10), await Tenants.CreateAsync(grains, "child", workers: 10, parent: "parent"));
 
     private static ManualTimeProvider Noon() => new(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
 
