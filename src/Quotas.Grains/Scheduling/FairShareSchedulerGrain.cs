@@ -325,9 +325,11 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             _rebuilt = false;
             scheduler.TakeChanges();
             _admission.TakeChanges();
+            _admission.TakeUnreleasedChanges();
             owedWritten = [.. _owed.TakeChanges().Select(change => change.Job)];
             _admission.BudgetWaits.TakeChanges();
-            PoolRecords.AddDifferences(changes, PoolRecords.All(scheduler.ToSnapshot(), _admission.Snapshot(), _owed.Snapshot(), _admission.BudgetWaits.Snapshot()), _entries.Entries);
+            PoolRecords.AddDifferences(changes, PoolRecords.All(
+                scheduler.ToSnapshot(), _admission.Snapshot(), _admission.UnreleasedSnapshot(), _owed.Snapshot(), _admission.BudgetWaits.Snapshot()), _entries.Entries);
         }
         else
         {
@@ -335,6 +337,11 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             foreach (var (job, held) in _admission.TakeChanges())
             {
                 PoolRecords.AddTenantLeases(changes, job, held);
+            }
+
+            foreach (var (job, left) in _admission.TakeUnreleasedChanges())
+            {
+                PoolRecords.AddUnreleased(changes, job, left);
             }
 
             foreach (var (job, owed) in _owed.TakeChanges())
@@ -385,7 +392,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         // that may run.
         _admission.BudgetWaits.Restore(stored.BudgetWaits);
         var scheduler = stored.Snapshot is null ? null : RestoreStoredPool(stored.Snapshot); // it may refuse
-        _admission.Restore(stored.TenantLeases);
+        _admission.Restore(stored.TenantLeases, stored.Unreleased);
         _owed.Restore(stored.Owed);
         _scheduler = scheduler;
         _rebuilt = false;

@@ -29,6 +29,12 @@ public sealed class PoolRecord
     /// <summary>Entry "leases/{id}": the tenant lease ids held for a running job (see <see cref="TenantAdmission"/>).</summary>
     public List<string>? TenantLeases { get; set; }
 
+    /// <summary>
+    /// Entry "unreleased/{id}": tenant leases of a job whose lease ended and whose release failed, released again by the
+    /// pool's sweep (see <see cref="TenantAdmission"/>), also after a restart.
+    /// </summary>
+    public UnreleasedLeases? UnreleasedLeases { get; set; }
+
     /// <summary>Entry "owed/{id}": a completed job whose usage is still to be recorded with its tenant (see <see cref="OwedUsage"/>).</summary>
     public JobInfo? OwedUsage { get; set; }
 
@@ -44,3 +50,6 @@ public sealed class PoolRecord
     /// </summary>
     public DateTimeOffset? DeletedAt { get; set; }
 }
+
+/// <summary>Tenant leases a pool could not release yet: the tenant that granted them and their ids.</summary>
+public sealed record UnreleasedLeases(TenantId Tenant, List<string> LeaseIds);

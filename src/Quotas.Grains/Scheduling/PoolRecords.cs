@@ -11,11 +11,15 @@ internal static class PoolRecords
     private const string DeletedKey = "deleted";
     private const string JobPrefix = "job/";
     private const string LeasesPrefix = "leases/";
+    private const string UnreleasedPrefix = "unreleased/";
     private const string UsagePrefix = "usage/";
     private const string OwedPrefix = "owed/";
     private const string WaitPrefix = "wait/";
 
-    /// <summary>Rebuilds the snapshot (null when no pool is stored), the tenant leases, the usage owed and the budget waits from stored entries.</summary>
+    /// <summary>
+    /// Rebuilds the snapshot (null when no pool is stored), the tenant leases held and those left to release, the usage
+    /// owed and the budget waits from stored entries.
+    /// </summary>
     public static StoredPool Read(IReadOnlyDictionary<string, PoolRecord> entries)
     {
         PoolConfig? config = null;
@@ -23,6 +27,7 @@ internal static class PoolRecords
         var jobs = new List<JobInfo>();
         var usage = new List<TenantUsageSnapshot>();
         var leases = new Dictionary<long, List<string>>();
+        var unreleased = new Dictionary<long, UnreleasedLeases>();
         var owed = new Dictionary<long, JobInfo>();
         var waits = new Dictionary<string, BudgetWait>(StringComparer.Ordinal);
         var undelivered = new List<JobId>();
@@ -52,6 +57,10 @@ internal static class PoolRecords
             {
                 leases[long.Parse(key.AsSpan(LeasesPrefix.Length), CultureInfo.InvariantCulture)] = held;
             }
+            else if (record.UnreleasedLeases is { } left && key.StartsWith(UnreleasedPrefix, StringComparison.Ordinal))
+            {
+                unreleased[long.Parse(key.AsSpan(UnreleasedPrefix.Length), CultureInfo.InvariantCulture)] = left;
+            }
             else if (record.OwedUsage is { } debt)
             {
                 owed[debt.Id.Value] = debt;
@@ -64,7 +73,7 @@ internal static class PoolRecords
 
         jobs.Sort(static (a, b) => a.Id.Value.CompareTo(b.Id.Value));
         var snapshot = config is null ? null : new SchedulerSnapshot { Pool = config, Jobs = jobs, Usage = usage, NextJobId = next, UndeliveredPreemptions = undelivered };
-        return new StoredPool(snapshot, leases, owed, waits);
+        return new StoredPool(snapshot, leases, unreleased, owed, waits);
     }
 
     /// <summary>The id the next job of the stored pool gets; 1 when none was stored.</summary>
@@ -98,7 +107,11 @@ internal static class PoolRecords
 
     /// <summary>The entries of a whole pool.</summary>
     public static Dictionary<string, PoolRecord> All(
-        SchedulerSnapshot snapshot, IReadOnlyDictionary<long, List<string>> tenantLeases, IReadOnlyDictionary<long, JobInfo> owed, IReadOnlyDictionary<string, BudgetWait> waits)
+        SchedulerSnapshot snapshot,
+        IReadOnlyDictionary<long, List<string>> tenantLeases,
+        IReadOnlyDictionary<long, UnreleasedLeases> unreleased,
+        IReadOnlyDictionary<long, JobInfo> owed,
+        IReadOnlyDictionary<string, BudgetWait> waits)
     {
         var all = new Dictionary<string, PoolRecord>(StringComparer.Ordinal)
         {
@@ -119,6 +132,11 @@ internal static class PoolRecords
         foreach (var (job, held) in tenantLeases)
         {
             all[LeasesKey(job)] = new() { TenantLeases = held };
+        }
+
+        foreach (var (job, left) in unreleased)
+        {
+            all[UnreleasedKey(job)] = new() { UnreleasedLeases = left };
         }
 
         foreach (var (job, debt) in owed)
@@ -197,6 +215,10 @@ internal static class PoolRecords
     public static void AddTenantLeases(List<KeyValuePair<string, PoolRecord?>> into, long job, List<string>? held) =>
         into.Add(new(LeasesKey(job), held is null ? null : new PoolRecord { TenantLeases = held }));
 
+    /// <summary>Adds the tenant leases of a job left to release as they are now: the leases, or removal once released.</summary>
+    public static void AddUnreleased(List<KeyValuePair<string, PoolRecord?>> into, long job, UnreleasedLeases? left) =>
+        into.Add(new(UnreleasedKey(job), left is null ? null : new PoolRecord { UnreleasedLeases = left }));
+
     /// <summary>Adds the usage owed for a job as it is now: the completed job, or removal once paid.</summary>
     public static void AddOwed(List<KeyValuePair<string, PoolRecord?>> into, long job, JobInfo? owed) =>
         into.Add(new(OwedKey(job), owed is null ? null : new PoolRecord { OwedUsage = owed }));
@@ -214,6 +236,7 @@ internal static class PoolRecords
         : a.OwedUsage is { } debt ? debt.Equals(b.OwedUsage)
         : a.NextJobId is { } next ? next == b.NextJobId
         : a.BudgetWait is { } wait ? wait.Equals(b.BudgetWait)
+        : a.UnreleasedLeases is { } left ? b.UnreleasedLeases is { } right && left.Tenant == right.Tenant && left.LeaseIds.SequenceEqual(right.LeaseIds)
         : a.TenantLeases is { } leases && b.TenantLeases is { } other && leases.SequenceEqual(other);
 
     private static string JobKey(JobId id) => JobPrefix + id.Value.ToString(CultureInfo.InvariantCulture);
@@ -221,10 +244,17 @@ internal static class PoolRecords
     private static string OwedKey(long job) => OwedPrefix + job.ToString(CultureInfo.InvariantCulture);
 
     private static string LeasesKey(long job) => LeasesPrefix + job.ToString(CultureInfo.InvariantCulture);
+
+    private static string UnreleasedKey(long job) => UnreleasedPrefix + job.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>
 /// A pool as read from its entries: the scheduler's snapshot (null when no pool is stored), the tenant leases held per
-/// job, the usage owed per job and the tenants budgets hold back.
+/// job and those left to release, the usage owed per job and the tenants budgets hold back.
 /// </summary>
-internal sealed record StoredPool(SchedulerSnapshot? Snapshot, Dictionary<long, List<string>> TenantLeases, Dictionary<long, JobInfo> Owed, Dictionary<string, BudgetWait> BudgetWaits);
+internal sealed record StoredPool(
+    SchedulerSnapshot? Snapshot,
+    Dictionary<long, List<string>> TenantLeases,
+    Dictionary<long, UnreleasedLeases> Unreleased,
+    Dictionary<long, JobInfo> Owed,
+    Dictionary<string, BudgetWait> BudgetWaits);

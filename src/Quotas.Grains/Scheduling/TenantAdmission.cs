@@ -29,10 +29,11 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     private readonly TenantReadCache<TenantQuotaNames?> _names = new(time, s_quotaNamesLifetime);
     private Dictionary<long, List<string>> _held = [];
 
-    // Leases whose release failed, by job, in memory only: after a crash the stored held leases of ended jobs are
-    // released again (ReleaseLater on activation); those whose removal was already stored end with the tenant's own
-    // lease TTL (twice the worker's lease).
-    private readonly Dictionary<long, (Core.Scheduling.TenantId Tenant, List<string> Leases)> _unreleased = [];
+    // Leases whose release failed, by job: stored with the pool (entries "unreleased/{id}", written with the removal of
+    // what the job held), so that the sweep releases them again also after a crash or a restart, rather than the tenant
+    // counting them until their own TTL (twice the worker's lease, up to 7 days).
+    private readonly Dictionary<long, UnreleasedLeases> _unreleased = [];
+    private readonly HashSet<long> _unreleasedChanged = [];
     private readonly HashSet<long> _changed = [];
 
     /// <summary>The quota check the pure scheduler asks: false while the tenant's last refusal is fresh.</summary>
@@ -64,10 +65,15 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     /// <summary>Whether exactly <paramref name="leases"/> are held for the job (stored already, say).</summary>
     public bool HoldsExactly(JobId job, List<string> leases) => _held.TryGetValue(job.Value, out var held) && held.SequenceEqual(leases);
 
-    public void Restore(Dictionary<long, List<string>>? held)
+    /// <summary>
+    /// Puts the leases held and those left to release back as stored (<paramref name="held"/> null: the pool is gone),
+    /// on activation and after a failed write.
+    /// </summary>
+    public void Restore(Dictionary<long, List<string>>? held, IReadOnlyDictionary<long, UnreleasedLeases>? unreleased = null)
     {
         _held = held?.ToDictionary(p => p.Key, p => p.Value.ToList()) ?? [];
         _changed.Clear();
+        _unreleasedChanged.Clear();
 
         // Leases set apart for release stay so when memory goes back to storage after a failed write: they belong to
         // leases that ended, and releasing them again is harmless. Only a pool that is gone (null) lets them go, and
@@ -83,16 +89,33 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         {
             if (_held.TryGetValue(job, out var again))
             {
-                var (tenant, leases) = _unreleased[job];
-                var rest = leases.Except(again, StringComparer.Ordinal).ToList();
+                var left = _unreleased[job];
+                var rest = left.LeaseIds.Except(again, StringComparer.Ordinal).ToList();
                 if (rest.Count == 0)
                 {
                     _unreleased.Remove(job);
                 }
                 else
                 {
-                    _unreleased[job] = (tenant, rest);
+                    _unreleased[job] = left with { LeaseIds = rest };
                 }
+            }
+        }
+
+        // Those stored join them: on activation they are all there is, and after a failed write memory may have
+        // released some since (released again: harmless). What memory has beyond storage is written with the next change.
+        var stored = unreleased ?? new Dictionary<long, UnreleasedLeases>();
+        foreach (var (job, left) in stored)
+        {
+            Keep(job, left.Tenant, left.LeaseIds);
+        }
+
+        _unreleasedChanged.Clear();
+        foreach (var (job, left) in _unreleased)
+        {
+            if (!stored.TryGetValue(job, out var was) || !was.LeaseIds.SequenceEqual(left.LeaseIds))
+            {
+                _unreleasedChanged.Add(job);
             }
         }
     }
@@ -108,6 +131,23 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         _held.TryGetValue(job, out var held) && held.Count > 0 && LeaseIds.TenantOf(held[0]) is { } tenant
             ? new Core.Scheduling.TenantId(tenant)
             : null;
+
+    /// <summary>Tenant leases left to release per job: stored with the pool, so the sweep releases them also after a restart.</summary>
+    public Dictionary<long, UnreleasedLeases> UnreleasedSnapshot() =>
+        _unreleased.ToDictionary(p => p.Key, p => p.Value with { LeaseIds = [.. p.Value.LeaseIds] });
+
+    /// <summary>The jobs whose leases left to release changed since the last call, with what is left now (null: nothing).</summary>
+    public List<(long Job, UnreleasedLeases? Left)> TakeUnreleasedChanges()
+    {
+        var changes = new List<(long, UnreleasedLeases?)>(_unreleasedChanged.Count);
+        foreach (var job in _unreleasedChanged)
+        {
+            changes.Add((job, _unreleased.TryGetValue(job, out var left) ? left with { LeaseIds = [.. left.LeaseIds] } : null));
+        }
+
+        _unreleasedChanged.Clear();
+        return changes;
+    }
 
     /// <summary>The jobs whose held leases changed since the last call, with what they hold now (null: nothing).</summary>
     public List<(long Job, List<string>? Held)> TakeChanges()
@@ -281,14 +321,19 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     {
         if (_unreleased.Remove(job.Value, out var pending))
         {
-            await ReleaseOrKeepAsync(job.Value, pending.Tenant, pending.Leases);
+            _unreleasedChanged.Add(job.Value);
+            await ReleaseOrKeepAsync(job.Value, pending.Tenant, pending.LeaseIds);
         }
     }
 
     /// <summary>Forgets the leases held or left for a job without releasing them: its tenant was deleted, with its leases.</summary>
     public void Drop(JobId job)
     {
-        _unreleased.Remove(job.Value);
+        if (_unreleased.Remove(job.Value))
+        {
+            _unreleasedChanged.Add(job.Value);
+        }
+
         if (_held.Remove(job.Value))
         {
             _changed.Add(job.Value);
@@ -328,10 +373,11 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     {
         if (_unreleased.TryGetValue(job, out var earlier))
         {
-            leases = [.. earlier.Leases, .. leases];
+            leases = [.. earlier.LeaseIds.Union(leases, StringComparer.Ordinal)];
         }
 
-        _unreleased[job] = (tenantId, leases);
+        _unreleased[job] = new UnreleasedLeases(tenantId, leases);
+        _unreleasedChanged.Add(job);
     }
 
     /// <summary>

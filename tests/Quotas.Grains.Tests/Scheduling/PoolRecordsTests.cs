@@ -40,8 +40,9 @@ public sealed class PoolRecordsTests
         }
 
         var noLeases = new Dictionary<long, List<string>>();
+        var unreleased = new Dictionary<long, UnreleasedLeases> { [7] = new(Pools.Alpha, ["alpha:1", "alpha:2"]) };
         var waits = new Dictionary<string, BudgetWait> { ["alpha"] = new(s_now.AddHours(12), s_now.AddSeconds(30), 1, "jobs", 1) };
-        var stored = PoolRecords.All(scheduler.ToSnapshot(), noLeases, new Dictionary<long, JobInfo>(), waits);
+        var stored = PoolRecords.All(scheduler.ToSnapshot(), noLeases, unreleased, new Dictionary<long, JobInfo>(), waits);
         stored["job/999"] = new PoolRecord { Job = stored["job/1"].Job! with { Id = new JobId(999) } };
 
         // As Configure does: rebuilt with new weights, then one job changes (leased).
@@ -50,12 +51,16 @@ public sealed class PoolRecordsTests
         var lease = Assert.Single(rebuilt.LeaseJobs("w1", ResourceVector.Of(("cpu_millicores", 1000), ("memory_mb", 512)), TimeSpan.FromMinutes(1), s_now, 1));
 
         var written = new List<KeyValuePair<string, PoolRecord?>>();
-        PoolRecords.AddDifferences(written, PoolRecords.All(rebuilt.ToSnapshot(), noLeases, new Dictionary<long, JobInfo>(), waits), stored);
+        PoolRecords.AddDifferences(written, PoolRecords.All(rebuilt.ToSnapshot(), noLeases, unreleased, new Dictionary<long, JobInfo>(), waits), stored);
 
         var keys = written.ConvertAll(e => e.Key);
         Assert.Contains("config", keys);
         Assert.DoesNotContain("wait/alpha", keys);
         Assert.Equal(waits, PoolRecords.Read(stored).BudgetWaits);
+        Assert.DoesNotContain("unreleased/7", keys);
+        var left = Assert.Single(PoolRecords.Read(stored).Unreleased);
+        Assert.Equal((7L, Pools.Alpha), (left.Key, left.Value.Tenant));
+        Assert.Equal(["alpha:1", "alpha:2"], left.Value.LeaseIds);
         Assert.DoesNotContain("sequence", keys);
         Assert.Equal([$"job/{lease.JobId.Value}", "job/999"], keys.Where(k => k.StartsWith("job/", StringComparison.Ordinal)).Order());
         Assert.Null(written.Single(e => e.Key == "job/999").Value);

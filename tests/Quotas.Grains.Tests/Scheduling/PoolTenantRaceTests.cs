@@ -73,6 +73,35 @@ public sealed class PoolTenantRaceTests
     }
 
     [Fact]
+    public async Task Tenant_leases_whose_release_failed_are_released_after_the_silo_restarts()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        var (cluster, alpha, pool) = await StartAsync(faults, time, "restarted");
+        await using var _ = cluster;
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
+
+        // Completed while the tenant cannot be reached: its lease is set apart to release later, and a later write
+        // stores that the job holds none.
+        faults.FailWritesOf = "tenant";
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, null)).Status);
+        faults.FailWritesOf = null;
+        Assert.True((await pool.Submit(Pools.Job(Pools.Alpha, "a-1", cpu: 100))).Created);
+        Assert.Equal(1, Gauge(await alpha.GetStats(), "concurrent_jobs"));
+
+        // The silo goes before any sweep released it: the pool's next activation does, well before the lease's own
+        // time to live (20 minutes) would.
+        await cluster.RestartAsync();
+        alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("restarted");
+        var stats = await PoolSweeps.UntilAsync(time, pool, alpha, s => Gauge(s, "concurrent_jobs") == 0 && Budget(s, "jobs") == 1);
+
+        Assert.Equal(0, Gauge(stats, "concurrent_jobs"));
+        Assert.Equal(1, Budget(stats, "jobs"));
+    }
+
+    [Fact]
     public async Task Tenant_leases_granted_to_a_lease_whose_write_fails_go_back_and_the_job_waits_without_an_expiry()
     {
         var time = new ManualTimeProvider();

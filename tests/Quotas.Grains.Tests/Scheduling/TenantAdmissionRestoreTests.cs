@@ -29,4 +29,30 @@ public sealed class TenantAdmissionRestoreTests
         Assert.Equal([2L], admission.UnreleasedJobs);
         Assert.True(admission.HoldsExactly(expiring.JobId, ["job/pool/1/1/workers", "job/pool/1/1/concurrent_jobs"]));
     }
+
+    [Fact]
+    public void Leases_stored_as_left_to_release_join_memory_and_only_what_storage_lacks_is_written_again()
+    {
+        var admission = new TenantAdmission(null!, "pool", new ManualTimeProvider());
+        var lease = new JobLease(new JobId(1), s_alpha, ResourceVector.Of(("workers", 1)), 0, DateTimeOffset.UnixEpoch, 1);
+        admission.Hold(lease, ["alpha:1"]);
+        admission.Hold(lease with { JobId = new JobId(2) }, ["alpha:2"]);
+
+        // Job 1's lease ended and that is stored; job 2's ended since, and the write that would store it failed.
+        admission.ReleaseLater(lease.JobId, s_alpha);
+        var stored = admission.UnreleasedSnapshot();
+        admission.ReleaseLater(new JobId(2), s_alpha);
+        admission.Restore(new Dictionary<long, List<string>>(), stored);
+
+        Assert.Equal([1L, 2L], admission.UnreleasedJobs.Order());
+        var written = Assert.Single(admission.TakeUnreleasedChanges());
+        Assert.Equal(2, written.Job);
+        Assert.Equal(["alpha:2"], written.Left!.LeaseIds);
+
+        // A fresh activation knows only what is stored.
+        var activated = new TenantAdmission(null!, "pool", new ManualTimeProvider());
+        activated.Restore(new Dictionary<long, List<string>>(), stored);
+        Assert.Equal([1L], activated.UnreleasedJobs);
+        Assert.Empty(activated.TakeUnreleasedChanges());
+    }
 }
