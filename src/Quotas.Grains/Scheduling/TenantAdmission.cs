@@ -176,6 +176,8 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
             return [];
         }
 
+        await ReleaseSetApartAsync(lease.Tenant);
+
         foreach (var (quota, amount) in BudgetNeeds(lease.Demand, names))
         {
             AdmissionDecision room;
@@ -323,6 +325,27 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         {
             _unreleasedChanged.Add(job.Value);
             await ReleaseOrKeepAsync(job.Value, pending.Tenant, pending.LeaseIds);
+        }
+    }
+
+    /// <summary>
+    /// Releases what is still set apart for the tenant's jobs (leases of attempts that ended, whose release has not run
+    /// yet or failed) before the tenant is asked for more: it would count them against the new lease, and its refusal
+    /// would hold all the tenant's jobs back for up to 30 s (a job requeued by its worker and leased again at once, say).
+    /// One that fails again stays set apart for the sweep, and the tenant is not asked for more releases now.
+    /// </summary>
+    private async Task ReleaseSetApartAsync(Core.Scheduling.TenantId tenant)
+    {
+        foreach (var job in _unreleased.Where(p => p.Value.Tenant == tenant).Select(p => p.Key).ToList())
+        {
+            try
+            {
+                await RetryReleasesAsync(new JobId(job));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 

@@ -10,10 +10,13 @@ internal static class PoolRaces
 {
     public static ResourceVector Worker => ResourceVector.Of(("cpu_millicores", 4000), ("memory_mb", 8192));
 
-    public static TenantConfig Alpha(params QuotaDefinition[] extra) => TenantConfig.Create(
+    public static TenantConfig Alpha(params QuotaDefinition[] extra) => Alpha(10, extra);
+
+    /// <summary>Tenant alpha running at most <paramref name="concurrentJobs"/> jobs, with a daily budget of 1,000 jobs.</summary>
+    public static TenantConfig Alpha(long concurrentJobs, params QuotaDefinition[] extra) => TenantConfig.Create(
         "alpha",
         Tier.Unlimited,
-        [QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(10)), QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1000), BudgetPeriod.Day), .. extra]);
+        [QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(concurrentJobs)), QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1000), BudgetPeriod.Day), .. extra]);
 
     public static long Gauge(TenantStats stats, string quota) => stats.Gauges.Single(g => g.Quota == quota).Current;
 

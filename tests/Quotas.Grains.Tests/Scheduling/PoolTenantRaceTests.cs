@@ -102,6 +102,28 @@ public sealed class PoolTenantRaceTests
     }
 
     [Fact]
+    public async Task A_job_requeued_while_its_leases_could_not_be_released_is_leased_again_without_its_tenant_counting_them()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        var (cluster, alpha, pool) = await StartAsync(faults, time, "again", Alpha(concurrentJobs: 1));
+        await using var _ = cluster;
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
+
+        // The worker gives the job back while the tenant cannot be reached: the lease it held is set apart.
+        faults.FailWritesOf = "tenant";
+        Assert.Equal(CompletionStatus.Requeued, (await pool.Complete(job.Id, JobOutcome.Preempted, null)).Status);
+        faults.FailWritesOf = null;
+
+        // Leased again before any sweep: the tenant, at its limit of one running job, is not refused by its own old lease.
+        var again = Assert.Single(await pool.LeaseJobs("w2", Worker, TimeSpan.FromMinutes(10), 10));
+
+        Assert.Equal(job.Id, again.JobId);
+        Assert.Equal(1, Gauge(await alpha.GetStats(), "concurrent_jobs"));
+    }
+
+    [Fact]
     public async Task Tenant_leases_granted_to_a_lease_whose_write_fails_go_back_and_the_job_waits_without_an_expiry()
     {
         var time = new ManualTimeProvider();
