@@ -306,23 +306,39 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         }
 
         call.Routing = routing with { Attempts = routing.Attempts + 1 };
-        _ = RetryAsync(target, call, TimeSpan.FromMilliseconds(Math.Min(25 << routing.Attempts, 500)));
+        _ = RetryAsync(target, call, TimeSpan.FromMilliseconds(Math.Min(25 << routing.Attempts, 500)), reason);
     }
 
-    private async Task RetryAsync(GrainId target, GrainCall call, TimeSpan delay)
+    /// <summary>
+    /// Routes the call again after <paramref name="delay"/> and a fresh view, unless its deadline passed meanwhile: its
+    /// caller has stopped waiting then, and the call, sent anyway, would run with no one to take its answer, perhaps
+    /// after the caller's own retry. A membership read that hangs holds the call no longer than its deadline.
+    /// </summary>
+    private async Task RetryAsync(GrainId target, GrainCall call, TimeSpan delay, SiloUnavailableException reason)
     {
+        var deadline = call.Routing.DeadlineUtcMilliseconds;
         try
         {
             await Task.Delay(delay, _time);
-            await _view.RefreshAsync(CancellationToken.None);
+            using var untilDeadline = deadline > 0 ? new CancellationTokenSource(TimeUntil(deadline), _time) : null;
+            await _view.RefreshAsync(untilDeadline?.Token ?? CancellationToken.None);
         }
         catch (Exception exception)
         {
             LogRetryRefreshFailed(_logger, exception);
         }
 
+        if (deadline > 0 && TimeUntil(deadline) == TimeSpan.Zero)
+        {
+            call.Fail(reason);
+            return;
+        }
+
         Route(target, call);
     }
+
+    private TimeSpan TimeUntil(long deadlineUtcMilliseconds) =>
+        TimeSpan.FromMilliseconds(Math.Max(0, deadlineUtcMilliseconds - _time.GetUtcNow().ToUnixTimeMilliseconds()));
 
     private bool TryReadCall(in MessageHeader header, ReadOnlySpan<byte> payload, out GrainId target, out GrainCall call, out Exception error)
     {
