@@ -332,7 +332,8 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     /// Releases what is still set apart for the tenant's jobs (leases of attempts that ended, whose release has not run
     /// yet or failed) before the tenant is asked for more: it would count them against the new lease, and its refusal
     /// would hold all the tenant's jobs back for up to 30 s (a job requeued by its worker and leased again at once, say).
-    /// One that fails again stays set apart for the sweep, and the tenant is not asked for more releases now.
+    /// One that fails again stays set apart for the sweep, and its failure is the acquisition's, as the tenant that could
+    /// not release would not grant either: the lease is not asked for, so an unreachable tenant costs one wait, not two.
     /// </summary>
     private async Task ReleaseSetApartAsync(Core.Scheduling.TenantId tenant)
     {
@@ -342,9 +343,10 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
             {
                 await RetryReleasesAsync(new JobId(job));
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch
             {
-                return;
+                Block(tenant.Value, s_minBlock);
+                throw;
             }
         }
     }
