@@ -33,7 +33,8 @@ internal static class SoftLimitRule
             return LimitVerdict.TooLarge;
         }
 
-        var after = current + amount;
+        // Saturating: usage near long.MaxValue (a parent's, capped there) plus a request must not wrap round to fit.
+        var after = Saturating.Add(current, amount);
         if (after <= limit.Limit)
         {
             return LimitVerdict.Admit;

@@ -59,6 +59,19 @@ public sealed class BudgetClockAndRedefinitionTests
     }
 
     [Fact]
+    public void A_budget_counted_near_the_largest_number_refuses_a_request_whose_sum_would_wrap_round()
+    {
+        var tenant = new TenantQuotas(Config(BudgetPeriod.Day, limit: QuotaLimit.MaxValue));
+        for (var i = 0; i < 1023; i++)
+        {
+            tenant.RecordUsage($"e{i}", QuotaNames.Cost, QuotaLimit.MaxValue, Utc(2030, 3, 15, 12));
+        }
+
+        var refused = Assert.IsType<AdmissionDecision.Deny>(tenant.CheckBudget(QuotaNames.Cost, QuotaLimit.MaxValue, Utc(2030, 3, 15, 12)));
+        Assert.Equal(ReasonCodes.BudgetExhausted, refused.ReasonCode);
+    }
+
+    [Fact]
     public void A_month_changed_to_a_day_counts_the_month_so_far_today_and_starts_afresh_tomorrow()
     {
         var tenant = new TenantQuotas(Config(BudgetPeriod.Month, limit: 100_000));
