@@ -5,6 +5,7 @@ using Grains.Benchmarks;
 //   dotnet run -c Release --project bench/Grains.Benchmarks -- --filter '*LocalCall*'
 //   dotnet run -c Release --project bench/Grains.Benchmarks -- cross-silo
 //   dotnet run -c Release --project bench/Grains.Benchmarks -- failover
+//   dotnet run -c Release --project bench/Grains.Benchmarks -- sqlite-writers [callers] [seconds]
 // Quick side-by-side while working on the local call path: ... -- quick
 switch (args)
 {
@@ -19,6 +20,12 @@ switch (args)
         break;
     case ["failover", ..]:
         await FailoverMeasurement.RunAsync(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10);
+        break;
+    case ["sqlite-writers", ..]:
+        await SqliteWriters.RunAsync(
+            Console.Out,
+            args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 64,
+            TimeSpan.FromSeconds(args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10));
         break;
     default:
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -252,6 +252,41 @@ public sealed class SqliteGrainStorageTests : GrainStorageConformanceTests
         Assert.Equal(0, snapshot.Version);
     }
 
+    /// <summary>
+    /// The writers of one process take turns at the file: while one has its turn the others wait in the process,
+    /// taking no lock on the file, and go in turn once it ends. (They went straight to the file, where the driver waits
+    /// for a busy file by putting the thread to sleep, 150 ms a try, and an unlucky writer waited seconds.)
+    /// </summary>
+    [Fact]
+    public async Task Writers_of_one_process_take_turns_at_the_file_instead_of_waiting_for_it_asleep()
+    {
+        var storage = await CreateStorageAsync();
+        var other = await CreateStorageAsync(serviceId: "another-storage");
+        var gate = SqliteDialect.Instance.WriteGate(Database.ConnectionString)!;
+        await gate.WaitAsync();
+
+        Task[] writes =
+        [
+            storage.WriteAsync(Key("a"), new Point { X = 1 }, null, null, default),
+            other.WriteEntriesAsync<Point>(Key("b"), [new("e", new Point { X = 2 })], null, default),
+            storage.ClearAsync(Key("c"), null, null, default),
+        ];
+        Assert.All(writes, write => Assert.False(write.IsCompleted));
+
+        // Meanwhile the file's write lock is free for a writer outside the process (1 s of busy timeout at most).
+        await using (var outside = new Microsoft.Data.Sqlite.SqliteConnection(Database.ConnectionString + ";Default Timeout=1"))
+        {
+            await outside.OpenAsync();
+            await using var transaction = outside.BeginTransaction(deferred: false);
+            await transaction.CommitAsync();
+        }
+
+        gate.Release();
+        await Task.WhenAll(writes);
+        Assert.Equal(1, (await storage.ReadAsync<Point>(Key("a"), default)).State!.X);
+        Assert.Equal(2, Assert.Single((await other.ReadEntriesAsync<Point>(Key("b"), default)).Entries).Value.X);
+    }
+
     [Fact]
     public async Task A_sweep_that_fails_is_logged_and_deletes_nothing_instead_of_stopping_the_silo()
     {

@@ -17,6 +17,7 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
 
     private readonly SqlDialect _dialect;
     private readonly DbDataSource _dataSource;
+    private readonly SemaphoreSlim? _writeGate;
     private readonly string _clusterId;
     private readonly AdoNetMembershipOptions _options;
     private readonly TimeProvider _time;
@@ -33,6 +34,7 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
         }
 
         _dataSource = _dialect.CreateDataSource(options.ConnectionString);
+        _writeGate = _dialect.WriteGate(options.ConnectionString);
         Target = _dialect.DescribeTarget(options.ConnectionString);
     }
 
@@ -42,6 +44,7 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
     {
         try
         {
+            using var turn = await WriteTurn.TakeAsync(_writeGate, cancellationToken);
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             if (_options.CreateSchema)
             {
@@ -103,6 +106,7 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
     public Task UpdateIAmAliveAsync(SiloAddress silo, DateTimeOffset time, int activations, CancellationToken cancellationToken) =>
         GuardedAsync("Writing a heartbeat to", async () =>
         {
+            using var turn = await WriteTurn.TakeAsync(_writeGate, cancellationToken);
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var command = KeyCommand(connection, null, MembershipSql.IAmAlive, silo)
                 .With("i_am_alive_time", time.ToUnixTimeMilliseconds())
@@ -115,6 +119,7 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
 
     private async Task<int> CleanupDefunctCoreAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
     {
+        using var turn = await WriteTurn.TakeAsync(_writeGate, cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         int removed;
@@ -157,6 +162,7 @@ internal sealed class AdoNetMembershipTable : IMembershipTable, IAsyncDisposable
     /// <summary>Bumps the version if it is still the expected one and applies the row change, all or nothing.</summary>
     private async Task<bool> ChangeAsync(long expectedVersion, Func<DbConnection, DbTransaction, DbCommand> rowChange, CancellationToken cancellationToken)
     {
+        using var turn = await WriteTurn.TakeAsync(_writeGate, cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var bump = connection.Command(MembershipSql.BumpVersion, transaction)

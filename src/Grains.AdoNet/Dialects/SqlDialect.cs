@@ -22,6 +22,12 @@ internal abstract class SqlDialect
     public virtual string? CannotKeepData(string connectionString) => null;
 
     /// <summary>
+    /// What this process's writers to the database take turns at (<see cref="WriteTurn"/>); null when they need not.
+    /// One gate per database, shared by every storage and membership table of the process that writes to it.
+    /// </summary>
+    public virtual SemaphoreSlim? WriteGate(string connectionString) => null;
+
+    /// <summary>
     /// Begins a transaction for reads that must see the version row and the rows at one moment, taking no lock that
     /// holds up writers.
     /// </summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
@@ -18,6 +19,21 @@ internal sealed class SqliteDialect : SqlDialect
         ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(System.Data.IsolationLevel.Serializable, deferred: true));
 
     public override DbDataSource CreateDataSource(string connectionString) => SqliteFactory.Instance.CreateDataSource(connectionString);
+
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> s_writeGates = new(StringComparer.Ordinal);
+
+    // A file has one writer at a time, and Microsoft.Data.Sqlite waits for a busy file by putting the thread to sleep,
+    // 150 ms a try, the first to try again after the lock is free winning: under contention a thread-pool thread sleeps
+    // per waiting writer, and an unlucky write waited seconds (measured in bench/Grains.Benchmarks RESULTS.md,
+    // "SQLite writers"). The process's writers queue here instead, in order and holding no thread.
+    public override SemaphoreSlim? WriteGate(string connectionString) =>
+        s_writeGates.GetOrAdd(GateKey(connectionString), static _ => new SemaphoreSlim(1, 1));
+
+    private static string GateKey(string connectionString)
+    {
+        var source = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        return string.IsNullOrEmpty(source) || source == ":memory:" ? connectionString : Path.GetFullPath(source);
+    }
 
     public override string DescribeTarget(string connectionString)
     {

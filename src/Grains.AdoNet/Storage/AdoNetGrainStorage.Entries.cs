@@ -83,6 +83,7 @@ internal sealed partial class AdoNetGrainStorage
         long written;
         try
         {
+            using var turn = await WriteTurn.TakeAsync(_writeGate, cancellationToken);
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await using (var version = VersionCommand(connection, key, expected, payload: null, expiresAt: null, out written, transaction))

@@ -14,6 +14,7 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
 {
     private readonly SqlDialect _dialect;
     private readonly DbDataSource _dataSource;
+    private readonly SemaphoreSlim? _writeGate;
     private readonly JsonSerializerOptions _json;
     private readonly TimeProvider _time;
 
@@ -24,6 +25,7 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
         Options = options;
         _dialect = SqlDialect.For(options.Dialect);
         _dataSource = _dialect.CreateDataSource(options.ConnectionString);
+        _writeGate = _dialect.WriteGate(options.ConnectionString);
         _json = options.JsonSerializerOptions;
         _time = time;
         Target = _dialect.DescribeTarget(options.ConnectionString);
@@ -43,6 +45,7 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
     {
         try
         {
+            using var turn = await WriteTurn.TakeAsync(_writeGate, cancellationToken);
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             if (Options.CreateSchema)
             {
@@ -115,6 +118,8 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             while (true)
             {
+                // A turn per batch, so that the other writers go between batches.
+                using var turn = await WriteTurn.TakeAsync(_writeGate, cancellationToken);
                 await using var command = connection.Command(GrainStorageSql.DeleteExpired)
                     .With("service_id", ServiceId)
                     .With("cutoff", cutoff.UtcDateTime)
@@ -144,6 +149,7 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
         int changed;
         try
         {
+            using var turn = await WriteTurn.TakeAsync(_writeGate, cancellationToken);
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var command = VersionCommand(connection, key, expected, payload, expiresAt, out written);
             changed = await command.ExecuteNonQueryAsync(cancellationToken);
