@@ -70,11 +70,11 @@ public sealed class BudgetLedger
         // Rolled first: the amount counts in the period holding now, which may have started from zero.
         Roll(index, now);
         _ = Guard.Add(S(index).Consumed, amount, quota);
-        // A pool charge goes among the callers' event ids too, where a silo of an earlier release (which does not know
-        // pool charges apart) looks for it during a rolling upgrade.
+        // A pool charge is remembered apart only, so that pools' charges never push a caller's event out of its window;
+        // one stored by an earlier release may be among the callers' ids still.
         var seen = _seen ??= new(RememberedEventIds);
         var duplicate = IsPoolCharge(eventId)
-            ? !(_poolCharges ??= new(RememberedPoolCharges)).Add(eventId, true) | !seen.Add(eventId, true)
+            ? !(_poolCharges ??= new(RememberedPoolCharges)).Add(eventId, true) | seen.Contains(eventId)
             : !seen.Add(eventId, true);
         if (!duplicate)
         {
@@ -189,7 +189,11 @@ public sealed class BudgetLedger
     /// <summary>Whether an event of this id was counted already (a retry is answered as a duplicate, whatever it says).</summary>
     public bool HasSeen(string eventId) => _seen?.Contains(eventId) == true || _poolCharges?.Contains(eventId) == true;
 
-    internal IEnumerable<string> SeenEventIds() => _seen?.InOrder().Select(p => p.Key) ?? [];
+    /// <summary>
+    /// The callers' event ids, oldest first, then the pool charges not yet forgotten: a silo of an earlier release, which
+    /// reads only this list, still finds a retried charge among its last 1,024 (see <see cref="RestoreSeen"/>).
+    /// </summary>
+    internal IEnumerable<string> SeenEventIds() => (_seen?.InOrder().Select(p => p.Key) ?? []).Concat(PoolChargeIds());
 
     internal IEnumerable<string> PoolChargeIds() => _poolCharges?.InOrder().Select(p => p.Key) ?? [];
 
@@ -215,7 +219,18 @@ public sealed class BudgetLedger
         }
     }
 
-    internal void RestoreSeen(string eventId) => (_seen ??= new(RememberedEventIds)).Add(eventId, true);
+    /// <summary>Restores an id of the stored list of events; the pool charges in it (see <see cref="SeenEventIds"/>) are remembered apart.</summary>
+    internal void RestoreSeen(string eventId)
+    {
+        if (IsPoolCharge(eventId))
+        {
+            RestorePoolCharge(eventId);
+        }
+        else
+        {
+            (_seen ??= new(RememberedEventIds)).Add(eventId, true);
+        }
+    }
 
     internal void RestorePoolCharge(string eventId) => (_poolCharges ??= new(RememberedPoolCharges)).Add(eventId, true);
 
