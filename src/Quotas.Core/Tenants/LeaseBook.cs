@@ -59,6 +59,10 @@ public sealed class LeaseBook
     public bool IsLive(string leaseId, DateTimeOffset now) =>
         leaseId is not null && _leases is not null && _leases.TryGetValue(leaseId, out var lease) && lease.ExpiresAt > now;
 
+    /// <summary>The lease <paramref name="leaseId"/> names (its quota, amount and expiry); null when no such lease is held.</summary>
+    public LeaseInfo? Describe(string leaseId) =>
+        _leases is not null && _leases.TryGetValue(leaseId, out var lease) ? ToInfo(lease) : null;
+
     /// <summary>When <paramref name="leaseId"/> runs out; null when no such lease is held.</summary>
     public DateTimeOffset? ExpiryOf(string leaseId) =>
         _leases is not null && _leases.TryGetValue(leaseId, out var lease) ? lease.ExpiresAt : null;

@@ -102,10 +102,19 @@ public sealed partial class TenantGrain
     /// <summary>Renews the hold for a descendant's lease, ancestors first, as <see cref="Renew"/> does.</summary>
     public async Task<LeaseRenewal> RenewChildReservation(string childLeaseId, TimeSpan ttl)
     {
-        if (Tenant().Config.ParentId is { } parent
-            && await AskParentAsync(parent, p => p.RenewChildReservation(childLeaseId, ttl), s_nothingHeld) is { } above && RefusedAbove(above))
+        if (Tenant().Config.ParentId is { } parent)
         {
-            return above;
+            var above = await AskParentAsync(parent, p => p.RenewChildReservation(childLeaseId, ttl), s_nothingHeld);
+            if (RefusedAbove(above))
+            {
+                return above;
+            }
+
+            if (!above.Renewed && Tenant().ReservationFor(childLeaseId) is { } held
+                && await HoldAboveIfCappedAsync(parent, held, childLeaseId, ttl) is { } refused)
+            {
+                return refused;
+            }
         }
 
         var tenant = Tenant();
@@ -118,6 +127,30 @@ public sealed partial class TenantGrain
         }
 
         return renewal;
+    }
+
+    /// <summary>
+    /// After the ancestors answered that none holds for a lease held here (<paramref name="leaseId"/>, reserved above
+    /// under <paramref name="key"/>) although one caps its quota, as last read from the parent: a cap added since the
+    /// lease was acquired (or taken out and put back, or a parent created again), which never held for it. The lease is
+    /// reserved there now, or, refused, its renewal is: renewed unheld, it would run on uncounted above for as long as
+    /// it is renewed. Null when nothing refuses (or no ancestor caps it).
+    /// </summary>
+    private async Task<LeaseRenewal?> HoldAboveIfCappedAsync(TenantId parent, string leaseId, string key, TimeSpan ttl)
+    {
+        if (Tenant().Gauges.Describe(leaseId) is not { } lease
+            || Tenant().ParentQuotas?.Any(q => q.Kind == QuotaKind.Gauge && q.Name == lease.Quota) != true)
+        {
+            return null;
+        }
+
+        var above = await AskParentAsync(parent, p => p.ReserveForChild(key, lease.Quota, lease.Amount, ttl), s_parentGone);
+        return above switch
+        {
+            AdmissionDecision.Deny deny => new LeaseRenewal(false, null, deny.ReasonCode, deny.Quota, deny.Current, deny.Limit),
+            AdmissionDecision.Queue queue => new LeaseRenewal(false, null, queue.Reason, queue.Quota, queue.Current, queue.Limit),
+            _ => null,
+        };
     }
 
     /// <summary>Releases what the ancestors hold under <paramref name="childLeaseId"/>, from <paramref name="parent"/> up.</summary>

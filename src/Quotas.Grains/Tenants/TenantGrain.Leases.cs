@@ -163,9 +163,15 @@ public sealed partial class TenantGrain
         if (Tenant().Config.ParentId is { } parent && Tenant().Gauges.IsLive(leaseId, askedAt))
         {
             askedAbove = parent;
-            if (await AskParentAsync(parent, p => p.RenewChildReservation(ChildKey(leaseId), ttl), s_nothingHeld) is { } above && RefusedAbove(above))
+            var above = await AskParentAsync(parent, p => p.RenewChildReservation(ChildKey(leaseId), ttl), s_nothingHeld);
+            if (RefusedAbove(above))
             {
                 return above;
+            }
+
+            if (!above.Renewed && await HoldAboveIfCappedAsync(parent, leaseId, ChildKey(leaseId), ttl) is { } refused)
+            {
+                return refused;
             }
         }
 

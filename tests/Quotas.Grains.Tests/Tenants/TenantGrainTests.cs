@@ -104,6 +104,71 @@ public sealed class TenantGrainTests
         Assert.Equal(0, Tenants.Used(await parent.GetStats(), "workers"));
     }
 
+    /// <param name="parentGpus">The cap the parent adds after the child's lease was granted uncapped there.</param>
+    /// <param name="siblingFirst">Whether the sibling takes the parent's whole cap before the child renews.</param>
+    [Theory]
+    [InlineData(10, false)]
+    [InlineData(4, true)]
+    public async Task A_cap_a_parent_adds_after_a_child_s_lease_holds_for_it_at_the_child_s_next_renewal_or_refuses_that(long parentGpus, bool siblingFirst)
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var parent = await Tenants.CreateAsync(cluster.GrainFactory, "lab", workers: 10);
+        var child = cluster.GrainFactory.GetGrain<ITenantGrain>("lab-a");
+        await child.Create(TenantConfig.Create("lab-a", Tier.Basic, QuotaDefinition.Gauge("gpus", QuotaLimit.Hard(8))) with { ParentId = TenantId.Parse("lab") });
+        var sibling = await Tenants.CreateAsync(cluster.GrainFactory, "lab-b", workers: 10, parent: "lab");
+        var lease = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("gpus", 8, TimeSpan.FromMinutes(5), null));
+
+        // The parent caps gpus from now on; the child learns it (as the parent tells it, awaited here).
+        await parent.UpdateQuotas([QuotaDefinition.Gauge("workers", QuotaLimit.Hard(10)), QuotaDefinition.Gauge("gpus", QuotaLimit.Hard(parentGpus))]);
+        await child.ParentQuotasChanged();
+        await sibling.ParentQuotasChanged();
+        if (siblingFirst)
+        {
+            Assert.True((await sibling.Acquire("gpus", parentGpus, TimeSpan.FromMinutes(5), null)).IsAllowed);
+        }
+
+        var renewal = await child.Renew(lease.LeaseId!, TimeSpan.FromMinutes(5));
+
+        if (siblingFirst)
+        {
+            // Counted at last, the lease would put the parent over its cap: the renewal is refused, nothing is held for it.
+            Assert.False(renewal.Renewed);
+            Assert.Equal("gpus", renewal.Quota);
+            Assert.Equal(parentGpus, Tenants.Used(await parent.GetStats(), "gpus"));
+        }
+        else
+        {
+            // Counted at the parent from this renewal on: the sibling gets only what is left.
+            Assert.True(renewal.Renewed);
+            Assert.Equal(8, Tenants.Used(await parent.GetStats(), "gpus"));
+            Assert.False((await sibling.Acquire("gpus", 3, TimeSpan.FromMinutes(5), null)).IsAllowed);
+            Assert.True((await sibling.Acquire("gpus", 2, TimeSpan.FromMinutes(5), null)).IsAllowed);
+        }
+    }
+
+    [Fact]
+    public async Task A_cap_a_grandparent_adds_holds_for_a_grandchild_s_lease_at_its_next_renewal_through_the_parent()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var top = await GpusAsync(cluster.GrainFactory, "corp", null);
+        var middle = await GpusAsync(cluster.GrainFactory, "corp-eu", "corp");
+        var child = await GpusAsync(cluster.GrainFactory, "corp-eu-1", "corp-eu");
+        var lease = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("gpus", 6, TimeSpan.FromMinutes(5), null));
+        Assert.Equal(6, Tenants.Used(await top.GetStats(), "gpus"));
+
+        // The top's cap goes and comes back: its holds went with it, the middle's stayed.
+        await top.UpdateQuotas([QuotaDefinition.Gauge("cpu", QuotaLimit.Hard(1))]);
+        await middle.ParentQuotasChanged();
+        await top.UpdateQuotas([QuotaDefinition.Gauge("gpus", QuotaLimit.Hard(10))]);
+        await middle.ParentQuotasChanged();
+        Assert.Equal(0, Tenants.Used(await top.GetStats(), "gpus"));
+
+        Assert.True((await child.Renew(lease.LeaseId!, TimeSpan.FromMinutes(5))).Renewed);
+
+        Assert.Equal(6, Tenants.Used(await top.GetStats(), "gpus"));
+        Assert.Equal(6, Tenants.Used(await middle.GetStats(), "gpus"));
+    }
+
     [Fact]
     public async Task Renewing_a_lease_the_child_no_longer_holds_extends_nothing_in_its_parent()
     {
@@ -694,5 +759,13 @@ public sealed class TenantGrainTests
         {
             Assert.True((await tenant.HitRate("api", 1)).Decision.Allowed);
         }
+    }
+
+    private static async Task<ITenantGrain> GpusAsync(IGrainFactory grains, string id, string? parent)
+    {
+        var grain = grains.GetGrain<ITenantGrain>(id);
+        var config = TenantConfig.Create(id, Tier.Basic, QuotaDefinition.Gauge("gpus", QuotaLimit.Hard(10)));
+        await grain.Create(parent is null ? config : config with { ParentId = TenantId.Parse(parent) });
+        return grain;
     }
 }
