@@ -340,6 +340,39 @@ public sealed class PostgreSqlGrainStorageTests : GrainStorageConformanceTests
     protected override TestStorage Database { get; } = TestStorage.PostgreSql();
 
     /// <summary>
+    /// On a server whose default isolation a DBA raised to serializable, a write that waited for a row another writer
+    /// then moved on is a conflict, as under read committed. A state's single statement failed as an error of the
+    /// database before (a serialization failure), which did not deactivate the activation holding the stale version.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_write_that_waited_for_a_row_another_writer_moved_on_is_a_conflict_under_serializable_isolation(bool entries)
+    {
+        var storage = await CreateStorageAsync(options: o => o.ConnectionString += ";Options=-c default_transaction_isolation=serializable");
+        var etag = entries
+            ? await storage.WriteEntriesAsync<Point>(Key("strict"), [new("a", new Point { X = 1 })], null, default)
+            : await storage.WriteAsync(Key("strict"), new Point { X = 1 }, null, null, default);
+        await using var writer = new Npgsql.NpgsqlConnection(Database.ConnectionString);
+        await writer.OpenAsync();
+        await using var transaction = await writer.BeginTransactionAsync();
+        await using (var move = new Npgsql.NpgsqlCommand(
+            "UPDATE grains_storage SET version = version + 1 WHERE service_id = @service AND grain_type = 'point' AND grain_key = 'strict'", writer, transaction))
+        {
+            move.Parameters.AddWithValue("service", ServiceId);
+            Assert.Equal(1, await move.ExecuteNonQueryAsync());
+        }
+
+        var write = entries
+            ? storage.WriteEntriesAsync<Point>(Key("strict"), [new("a", new Point { X = 2 })], etag, default)
+            : storage.WriteAsync(Key("strict"), new Point { X = 2 }, etag, null, default);
+        await PostgreSqlLockWaits.UntilWaitingAsync(Database.ConnectionString, "UPDATE grains_storage");
+        await transaction.CommitAsync();
+
+        await Assert.ThrowsAsync<InconsistentStateException>(() => write);
+    }
+
+    /// <summary>
     /// A silo that starts on a schema that is already current takes no lock on the tables: it starts while another
     /// session holds one (here a plain read's, open for the rest of the test). Before, its ALTER TABLE waited for an
     /// exclusive lock behind that session, and every other silo's reads and writes queued behind the ALTER.

@@ -226,4 +226,38 @@ public sealed class PostgreSqlMembershipTableTests : MembershipTableConformanceT
     protected override TestStorage Database { get; } = TestStorage.PostgreSql();
 
     protected override bool Notifies => true;
+
+    /// <summary>
+    /// On a server whose default isolation a DBA raised to serializable, a change that waited for the version row
+    /// another silo then moved on is refused (false, read again and retried), as under read committed: a serialization
+    /// failure instead would drop the silo's join or vote.
+    /// </summary>
+    [Fact]
+    public async Task A_change_that_waited_for_a_version_another_silo_moved_on_is_refused_under_serializable_isolation()
+    {
+        var clusterId = "strict-" + Guid.NewGuid().ToString("N")[..12];
+        await using var table = new AdoNetMembershipTable(
+            clusterId,
+            new AdoNetMembershipOptions { Dialect = Database.Dialect, ConnectionString = Database.ConnectionString + ";Options=-c default_transaction_isolation=serializable" },
+            TimeProvider.System);
+        await table.InitializeAsync(default);
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000);
+        var entry = new MembershipEntry(new SiloAddress("127.0.0.1", 11000, 1), "silo-1", MembershipStatus.Joining, now, now, []);
+        Assert.True(await table.TryInsertAsync(entry, 0, default));
+
+        await using var other = new Npgsql.NpgsqlConnection(Database.ConnectionString);
+        await other.OpenAsync();
+        await using var transaction = await other.BeginTransactionAsync();
+        await using (var bump = new Npgsql.NpgsqlCommand("UPDATE grains_membership_version SET version = version + 1 WHERE cluster_id = @cluster", other, transaction))
+        {
+            bump.Parameters.AddWithValue("cluster", clusterId);
+            Assert.Equal(1, await bump.ExecuteNonQueryAsync());
+        }
+
+        var change = table.TryUpdateAsync(entry with { Status = MembershipStatus.Active, Etag = "1" }, 1, default);
+        await PostgreSqlLockWaits.UntilWaitingAsync(Database.ConnectionString, "UPDATE grains_membership_version");
+        await transaction.CommitAsync();
+
+        Assert.False(await change);
+    }
 }

@@ -45,6 +45,11 @@ internal sealed class PostgreSqlDialect : SqlDialect
 
     public override DbDataSource CreateDataSource(string connectionString) => NpgsqlDataSource.Create(connectionString);
 
+    // Under repeatable read or serializable (default_transaction_isolation raised on the server), a write that waited for
+    // a row another writer then changed fails with a serialization failure, where read committed finds the version moved.
+    public override bool IsConcurrentChange(DbException exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.SerializationFailure };
+
     public override string DescribeTarget(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);

@@ -22,6 +22,13 @@ internal abstract class SqlDialect
     public virtual string? CannotKeepData(string connectionString) => null;
 
     /// <summary>
+    /// Whether a compare-and-swap statement run on its own (outside a transaction) failed because another writer changed
+    /// the same row meanwhile, under a stricter isolation than read committed (a server whose default a DBA raised): the
+    /// same outcome as the version not matching. Explicit transactions are read committed whatever the default.
+    /// </summary>
+    public virtual bool IsConcurrentChange(DbException exception) => false;
+
+    /// <summary>
     /// What this process's writers to the database take turns at (<see cref="WriteTurn"/>); null when they need not.
     /// One gate per database, shared by every storage and membership table of the process that writes to it.
     /// </summary>

@@ -154,6 +154,10 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
             await using var command = VersionCommand(connection, key, expected, payload, expiresAt, out written);
             changed = await command.ExecuteNonQueryAsync(cancellationToken);
         }
+        catch (DbException exception) when (_dialect.IsConcurrentChange(exception))
+        {
+            throw Conflict(operation, key, etag);
+        }
         catch (DbException exception)
         {
             throw Failure(operation, key, exception);
