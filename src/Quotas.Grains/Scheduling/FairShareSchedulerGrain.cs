@@ -71,7 +71,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         _legacy = legacy;
         _time = time;
         _commit = new GroupCommit(WriteAsync, RestoreAfterFailedWrite);
-        _admission = new TenantAdmission(GrainFactory, GetPrimaryKeyString(), time);
+        _admission = new TenantAdmission(GrainFactory, GetPrimaryKeyString(), time, job => PoolRecords.HeldForStoredRunningJob(entries.Entries, job));
         _tiers = new TenantTiers(GrainFactory, time);
     }
 

@@ -101,6 +101,16 @@ internal static class PoolRecords
         return changes;
     }
 
+    /// <summary>
+    /// The tenant leases the stored entries hold for a job they have running (leased); none when its lease ended there,
+    /// or the job is gone.
+    /// </summary>
+    public static IReadOnlyCollection<string> HeldForStoredRunningJob(IReadOnlyDictionary<string, PoolRecord> entries, long job) =>
+        entries.TryGetValue(JobKey(new JobId(job)), out var stored) && stored.Job is { State: JobState.Leased }
+        && entries.TryGetValue(LeasesKey(job), out var leases) && leases.TenantLeases is { } held
+            ? held
+            : [];
+
     /// <summary>When a pool of this id was last deleted; null when none was.</summary>
     public static DateTimeOffset? LastDeletedAt(IReadOnlyDictionary<string, PoolRecord> entries) =>
         entries.TryGetValue(DeletedKey, out var deleted) ? deleted.DeletedAt : null;

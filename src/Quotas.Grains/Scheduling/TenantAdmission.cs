@@ -15,7 +15,14 @@ namespace Quotas.Grains.Scheduling;
 /// completion the actual usage is recorded once in the tenant's budgets whose names it carries, plus one <c>jobs</c>.
 /// Jobs of a tenant that has no TenantGrain are admitted on the pool's own limits.
 /// </summary>
-internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeProvider time)
+/// <param name="grains">Reaches the tenants.</param>
+/// <param name="poolId">The pool's id, in the keys of the tenant leases it takes.</param>
+/// <param name="time">The pool's clock.</param>
+/// <param name="heldInStorage">
+/// The tenant leases storage holds for a job it has running (its lease not ended there): none of them is released,
+/// even when memory has set them apart, since a failed write would put the job back running on them.
+/// </param>
+internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeProvider time, Func<long, IReadOnlyCollection<string>>? heldInStorage = null)
 {
     public const string ConcurrentJobsQuota = "concurrent_jobs";
 
@@ -318,13 +325,39 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         }
     }
 
-    /// <summary>Releases again what earlier releases of this job could not; the failure is thrown and the leases kept.</summary>
+    /// <summary>
+    /// Releases what is set apart for this job, but leases storage still holds for it running (the write that ended its
+    /// lease has not been stored yet); the failure is thrown. They stay set apart, as stored, until the release has
+    /// succeeded: a write made meanwhile keeps them, and a release that fails needs no write to be tried again.
+    /// </summary>
     public async Task RetryReleasesAsync(JobId job)
     {
-        if (_unreleased.Remove(job.Value, out var pending))
+        if (!_unreleased.TryGetValue(job.Value, out var pending))
         {
+            return;
+        }
+
+        var stillHeld = heldInStorage?.Invoke(job.Value) ?? [];
+        var releasing = pending.LeaseIds.Where(lease => !stillHeld.Contains(lease)).ToList();
+        if (releasing.Count == 0)
+        {
+            return;
+        }
+
+        await ReleaseAsync(pending.Tenant, releasing);
+        if (_unreleased.TryGetValue(job.Value, out var left))
+        {
+            var rest = left.LeaseIds.Except(releasing, StringComparer.Ordinal).ToList();
+            if (rest.Count == 0)
+            {
+                _unreleased.Remove(job.Value);
+            }
+            else
+            {
+                _unreleased[job.Value] = left with { LeaseIds = rest };
+            }
+
             _unreleasedChanged.Add(job.Value);
-            await ReleaseOrKeepAsync(job.Value, pending.Tenant, pending.LeaseIds);
         }
     }
 

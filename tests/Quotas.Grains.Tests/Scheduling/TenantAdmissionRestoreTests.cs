@@ -1,4 +1,6 @@
+using Grains;
 using Grains.Testing;
+using Quotas.Contracts;
 using Quotas.Core.Scheduling;
 using Quotas.Grains.Scheduling;
 
@@ -54,5 +56,53 @@ public sealed class TenantAdmissionRestoreTests
         activated.Restore(new Dictionary<long, List<string>>(), stored);
         Assert.Equal([1L], activated.UnreleasedJobs);
         Assert.Empty(activated.TakeUnreleasedChanges());
+    }
+
+    [Fact]
+    public async Task Leases_storage_still_holds_for_a_running_job_are_not_released_though_memory_set_them_apart()
+    {
+        // The write that ends job 1's lease has not been stored: were it to fail, the job would run on them again.
+        var admission = new TenantAdmission(null!, "pool", new ManualTimeProvider(), job => job == 1 ? ["alpha:1"] : []);
+        var lease = new JobLease(new JobId(1), s_alpha, ResourceVector.Of(("workers", 1)), 0, DateTimeOffset.UnixEpoch, 1);
+        admission.Hold(lease, ["alpha:1"]);
+        admission.ReleaseLater(lease.JobId, s_alpha);
+
+        await admission.RetryReleasesAsync(lease.JobId); // no tenant is asked (there is none to ask here)
+
+        Assert.Equal([1L], admission.UnreleasedJobs);
+    }
+
+    [Fact]
+    public async Task Leases_set_apart_stay_so_while_their_release_runs_and_after_it_fails()
+    {
+        var releasing = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tenants = new ScriptedTenants(ScriptedGrain.Create<ITenantGrain>((method, _) =>
+            method.Name == nameof(ITenantGrain.Release) ? releasing.Task : throw ScriptedGrain.NotScripted(method)));
+        var admission = new TenantAdmission(tenants, "pool", new ManualTimeProvider());
+        var lease = new JobLease(new JobId(1), s_alpha, ResourceVector.Of(("workers", 1)), 0, DateTimeOffset.UnixEpoch, 1);
+        admission.Hold(lease, ["alpha:1"]);
+        admission.ReleaseLater(lease.JobId, s_alpha);
+        admission.TakeUnreleasedChanges(); // stored
+
+        // A write made while the release runs stores nothing new for the job: its entry stays.
+        var retry = admission.RetryReleasesAsync(lease.JobId);
+        Assert.Empty(admission.TakeUnreleasedChanges());
+
+        releasing.SetException(new TimeoutException("The tenant did not answer (a failure the test set)."));
+        await Assert.ThrowsAsync<TimeoutException>(() => retry);
+        Assert.Equal([1L], admission.UnreleasedJobs);
+        Assert.Empty(admission.TakeUnreleasedChanges());
+    }
+
+    private sealed class ScriptedTenants(ITenantGrain tenant) : IGrainFactory
+    {
+        public T GetGrain<T>(string primaryKey)
+            where T : IGrainWithStringKey => (T)tenant;
+
+        public T GetGrain<T>(Guid primaryKey)
+            where T : IGrainWithGuidKey => throw new NotSupportedException();
+
+        public T GetGrain<T>(long primaryKey)
+            where T : IGrainWithIntegerKey => throw new NotSupportedException();
     }
 }
