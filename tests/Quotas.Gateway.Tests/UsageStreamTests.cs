@@ -51,6 +51,74 @@ public sealed class UsageStreamTests
         Assert.Equal(900, StorageUsed(await stream.NextAsync(UsageEventStream.UsageEvent)));
     }
 
+    /// <summary>
+    /// Usage events further apart than the keep-alive have a ping between them, so that a proxy closing connections idle
+    /// for 60 s (nginx's and many load balancers' default) does not cut a stream asked for every 60 s.
+    /// </summary>
+    [Fact]
+    public async Task A_stream_with_a_long_interval_sends_a_ping_every_fifteen_seconds_between_usage_events()
+    {
+        var time = new RecordingTimeProvider();
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, gatewayTime: time);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+        await using var stream = await EventStream.OpenOkAsync(tenant, Events + "?interval=40");
+        await stream.NextAsync(UsageEventStream.UsageEvent);
+
+        foreach (var wait in new[] { 15, 15 })
+        {
+            Assert.Equal(TimeSpan.FromSeconds(wait), await time.NextDelayAsync());
+            time.Clock.Advance(TimeSpan.FromSeconds(wait));
+            Assert.Equal("", (await stream.NextAsync(UsageEventStream.PingEvent)).Data);
+        }
+
+        Assert.Equal(TimeSpan.FromSeconds(10), await time.NextDelayAsync());
+        time.Clock.Advance(TimeSpan.FromSeconds(10));
+        await stream.NextAsync(UsageEventStream.UsageEvent);
+    }
+
+    /// <summary>
+    /// A client that leaves while its stream's first read waits (a slow tenant) ends the request then, and the slot it
+    /// held goes back at once, rather than when the read ends: a client reconnecting meanwhile is not refused for it.
+    /// </summary>
+    [Fact]
+    public async Task A_client_gone_before_the_first_event_frees_its_slot_while_the_tenant_still_answers()
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holdNext = 1;
+        await using var server = await GatewayServer.StartAsync(
+            Backend.EmbeddedSqlite,
+            o => o.MaxEventStreamsPerTenant = 1,
+            wrapGrains: grains => new InterceptingGrains<ITenantGrain>(grains, tenant => ScriptedGrain.Create<ITenantGrain>((method, args) =>
+                method.Name == nameof(ITenantGrain.GetStats) && Interlocked.Exchange(ref holdNext, 0) == 1
+                    ? HeldAsync()
+                    : method.Invoke(tenant, args))));
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+
+        using (var leaving = new CancellationTokenSource())
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, Events);
+            var open = tenant.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, leaving.Token);
+            await reading.Task;
+            var slots = server.Services.GetRequiredService<EventStreamSlots>();
+            var freed = FreedAsync(slots);
+            await leaving.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => open);
+            await freed;
+        }
+
+        await using var again = await EventStream.OpenOkAsync(tenant, Events);
+        await again.NextAsync(UsageEventStream.UsageEvent);
+        held.SetResult();
+
+        async Task<Core.Tenants.TenantStats> HeldAsync()
+        {
+            reading.SetResult();
+            await held.Task;
+            throw new InvalidOperationException("The held read's answer is never used.");
+        }
+    }
+
     [Fact]
     public async Task A_client_that_reconnects_with_Last_Event_ID_gets_only_the_alerts_after_it()
     {

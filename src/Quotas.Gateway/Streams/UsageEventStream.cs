@@ -29,14 +29,22 @@ internal static partial class UsageEventStream
     public const string UsageEvent = "usage";
     public const string AlertEvent = "alert";
     public const string ErrorEvent = "error";
+    public const string PingEvent = "ping";
     public const int DefaultIntervalSeconds = 2;
     public const int MaxIntervalSeconds = 60;
+
+    /// <summary>
+    /// The longest the stream stays silent: between usage events further apart, a <c>ping</c> event (no data) keeps
+    /// the connection in use, well within the idle timeout of common proxies and load balancers (often 60 s).
+    /// </summary>
+    public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
     /// <summary>Maps the stream under a tenant's group (whose access rule it shares).</summary>
     public static void MapUsageEventStream(this RouteGroupBuilder tenant) =>
         tenant.MapGet("/usage/events", Stream).WithName("StreamUsage")
             .WithDescription($"Server-sent events: '{UsageEvent}' (the tenant's stats) at once and every interval seconds (1 to {MaxIntervalSeconds}, " +
-                $"default {DefaultIntervalSeconds}); '{AlertEvent}' per alert, its sequence as id (send Last-Event-ID to resume); '{ErrorEvent}' (problem details) before the stream ends on a failure. " +
+                $"default {DefaultIntervalSeconds}); '{AlertEvent}' per alert, its sequence as id (send Last-Event-ID to resume); '{ErrorEvent}' (problem details) before the stream ends on a failure; " +
+                $"'{PingEvent}' (no data) every {KeepAlive.TotalSeconds:0} seconds between usage events further apart, for proxies that close idle connections. " +
                 "429 when the tenant holds its most streams open on this gateway, 503 when the gateway does (poll GET usage and alerts instead) or is stopping. The key is checked at every interval.")
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -84,9 +92,19 @@ internal static partial class UsageEventStream
         // Freed when the request ends, however it ends (an unknown tenant below, or a client gone before any event).
         context.Response.RegisterForDispose(slot);
 
-        // Read before the response starts, so that an unknown tenant or an unreachable cluster gets an ordinary problem answer.
+        // Read before the response starts, so that an unknown tenant or an unreachable cluster gets an ordinary problem
+        // answer. A client that leaves meanwhile (a slow tenant, say) ends the request, and frees its slot, at once.
         var grain = grains.GetGrain<ITenantGrain>(tenantId);
-        var first = await Snapshot.ReadAsync(grain, after, CancellationToken.None);
+        Snapshot first;
+        try
+        {
+            first = await Snapshot.ReadAsync(grain, after, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return Results.Empty;
+        }
+
         var feed = new Feed(tenantId, grain, every, time, context, callers, lifetime.ApplicationStopping, loggers.CreateLogger(typeof(UsageEventStream).FullName!));
         return TypedResults.ServerSentEvents(feed.Events(first, after));
     }
@@ -138,7 +156,19 @@ internal static partial class UsageEventStream
                 // The first event tells a browser's EventSource to reconnect after one interval rather than its own default.
                 yield return new SseItem<string>(Json(snapshot.Stats), UsageEvent) { ReconnectionInterval = reconnect };
                 reconnect = null;
-                if (!await WaitAsync(end.Token))
+                var left = every;
+                while (left > KeepAlive)
+                {
+                    if (!await WaitAsync(KeepAlive, end.Token))
+                    {
+                        yield break;
+                    }
+
+                    left -= KeepAlive;
+                    yield return new SseItem<string>("", PingEvent);
+                }
+
+                if (!await WaitAsync(left, end.Token))
                 {
                     yield break;
                 }
@@ -159,11 +189,11 @@ internal static partial class UsageEventStream
             }
         }
 
-        private async Task<bool> WaitAsync(CancellationToken cancellationToken)
+        private async Task<bool> WaitAsync(TimeSpan delay, CancellationToken cancellationToken)
         {
             try
             {
-                await Task.Delay(every, time, cancellationToken);
+                await Task.Delay(delay, time, cancellationToken);
                 return true;
             }
             catch (OperationCanceledException)
