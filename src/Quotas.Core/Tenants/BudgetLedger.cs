@@ -190,10 +190,11 @@ public sealed class BudgetLedger
     public bool HasSeen(string eventId) => _seen?.Contains(eventId) == true || _poolCharges?.Contains(eventId) == true;
 
     /// <summary>
-    /// The callers' event ids, oldest first, then the pool charges not yet forgotten: a silo of an earlier release, which
-    /// reads only this list, still finds a retried charge among its last 1,024 (see <see cref="RestoreSeen"/>).
+    /// The pool charges not yet forgotten, then the callers' event ids, each oldest first (see <see cref="RestoreSeen"/>):
+    /// a silo of a release that reads only this list keeps its last 1,024 entries, so it keeps every caller's event this
+    /// tenant remembers, and the newest charges that fit before them.
     /// </summary>
-    internal IEnumerable<string> SeenEventIds() => (_seen?.InOrder().Select(p => p.Key) ?? []).Concat(PoolChargeIds());
+    internal IEnumerable<string> SeenEventIds() => PoolChargeIds().Concat(_seen?.InOrder().Select(p => p.Key) ?? []);
 
     internal IEnumerable<string> PoolChargeIds() => _poolCharges?.InOrder().Select(p => p.Key) ?? [];
 

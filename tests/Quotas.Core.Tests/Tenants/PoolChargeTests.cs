@@ -59,6 +59,7 @@ public sealed class PoolChargeTests
         // they are remembered apart again.
         var snapshot = tenant.ToSnapshot();
         Assert.Contains(Charge.Replace("42", "7", StringComparison.Ordinal), snapshot.SeenEventIds);
+        Assert.Equal("caller-0", snapshot.SeenEventIds[^1]); // last: such a silo keeps the last 1,024
         var restored = TenantQuotas.FromSnapshot(JsonSerializer.Deserialize<TenantSnapshot>(JsonSerializer.Serialize(snapshot))!);
         Assert.True(restored.RecordUsage("caller-0", QuotaNames.Cost, 1, T0).Duplicate);
         Assert.True(restored.RecordUsage($"{TenantQuotas.PoolJobKeyPrefix}gpu/0/jobs", QuotaNames.Jobs, 1, T0).Duplicate);
