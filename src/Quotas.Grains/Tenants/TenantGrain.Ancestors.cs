@@ -104,13 +104,13 @@ public sealed partial class TenantGrain
     {
         if (Tenant().Config.ParentId is { } parent)
         {
-            var above = await AskParentAsync(parent, p => p.RenewChildReservation(childLeaseId, ttl), s_nothingHeld);
+            var (above, parentGone) = await RenewAboveAsync(parent, childLeaseId, ttl);
             if (RefusedAbove(above))
             {
                 return above;
             }
 
-            if (!above.Renewed && Tenant().ReservationFor(childLeaseId) is { } held
+            if (!above.Renewed && !parentGone && Tenant().ReservationFor(childLeaseId) is { } held
                 && await HoldAboveIfCappedAsync(parent, held, childLeaseId, ttl) is { } refused)
             {
                 return refused;
@@ -127,6 +127,22 @@ public sealed partial class TenantGrain
         }
 
         return renewal;
+    }
+
+    /// <summary>
+    /// Renews what the ancestors hold under <paramref name="key"/>, from <paramref name="parent"/> up; whether the parent
+    /// was deleted, whose caps went with it (nothing is to be held there again).
+    /// </summary>
+    private async Task<(LeaseRenewal Renewal, bool ParentGone)> RenewAboveAsync(TenantId parent, string key, TimeSpan ttl)
+    {
+        try
+        {
+            return (await Parent(parent).RenewChildReservation(key, ttl), false);
+        }
+        catch (QuotaValidationException e) when (e.Code == TenantErrors.UnknownTenant)
+        {
+            return (s_nothingHeld, true);
+        }
     }
 
     /// <summary>

@@ -163,13 +163,13 @@ public sealed partial class TenantGrain
         if (Tenant().Config.ParentId is { } parent && Tenant().Gauges.IsLive(leaseId, askedAt))
         {
             askedAbove = parent;
-            var above = await AskParentAsync(parent, p => p.RenewChildReservation(ChildKey(leaseId), ttl), s_nothingHeld);
+            var (above, parentGone) = await RenewAboveAsync(parent, ChildKey(leaseId), ttl);
             if (RefusedAbove(above))
             {
                 return above;
             }
 
-            if (!above.Renewed && await HoldAboveIfCappedAsync(parent, leaseId, ChildKey(leaseId), ttl) is { } refused)
+            if (!above.Renewed && !parentGone && await HoldAboveIfCappedAsync(parent, leaseId, ChildKey(leaseId), ttl) is { } refused)
             {
                 return refused;
             }
