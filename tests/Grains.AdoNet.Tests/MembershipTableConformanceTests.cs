@@ -92,6 +92,20 @@ public abstract class MembershipTableConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_change_made_from_an_entry_read_before_the_latest_heartbeat_keeps_that_heartbeat()
+    {
+        var table = await CreateTableAsync();
+        await table.TryInsertAsync(Entry(1), 0, default);
+        var read = (await table.ReadAsync(default)).Find(Silo(1))!;
+
+        // The silo's heartbeat lands between another silo's read of its row and that silo's vote.
+        await table.UpdateIAmAliveAsync(Silo(1), _now.AddSeconds(30), 0, default);
+        Assert.True(await table.TryUpdateAsync(read with { Suspicions = [new Suspicion(Silo(2), _now.AddSeconds(31))] }, 1, default));
+
+        Assert.Equal(_now.AddSeconds(30), (await table.ReadAsync(default)).Find(Silo(1))!.IAmAliveTime);
+    }
+
+    [Fact]
     public async Task Heartbeat_updates_the_row_and_its_activation_count_without_changing_the_version()
     {
         var table = await CreateTableAsync();

@@ -28,9 +28,11 @@ internal static class MembershipSql
         ON CONFLICT (cluster_id, host, port, generation) DO NOTHING
         """;
 
+    // The heartbeat is written apart (IAmAlive), without moving the row's etag: a change made from an entry read before
+    // the silo's latest heartbeat (another silo's vote) keeps that heartbeat rather than put the older one back.
     public const string UpdateRow = $"""
         UPDATE grains_membership SET silo_name = @silo_name, status = @status, suspicions = @suspicions,
-            i_am_alive_time = @i_am_alive_time, etag = etag + 1
+            i_am_alive_time = CASE WHEN i_am_alive_time > @i_am_alive_time THEN i_am_alive_time ELSE @i_am_alive_time END, etag = etag + 1
         WHERE {RowKey} AND etag = @etag
         """;
 
