@@ -48,6 +48,15 @@ public static class AdoNetGrainStorageExtensions
             sp.GetRequiredService<TimeProvider>()));
         services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => sp.GetRequiredKeyedService<AdoNetGrainStorage>(key));
         services.AddSingleton<ISiloStartupTask>(sp => new AdoNetStorageInitializer(sp.GetRequiredKeyedService<AdoNetGrainStorage>(name)));
+        // Once per silo: the check that storages sharing a table share their sweep settings (see SharedTableSweeps).
+        if (services.FirstOrDefault(d => d.ServiceType == typeof(AdoNetStorageNames))?.ImplementationInstance is not AdoNetStorageNames names)
+        {
+            names = new AdoNetStorageNames();
+            services.AddSingleton(names);
+            services.AddSingleton<ISiloStartupTask, SharedTableSweeps>();
+        }
+
+        names.All.Add(name);
         // One sweeper per storage: registered as IHostedService itself, since AddHostedService would keep only one.
         services.AddSingleton<IHostedService>(sp => new ExpiredStateSweeper(
             sp.GetRequiredKeyedService<AdoNetGrainStorage>(name),

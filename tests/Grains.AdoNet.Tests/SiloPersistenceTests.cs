@@ -24,6 +24,42 @@ public abstract class SiloPersistenceTests
         Assert.Equal(["Archive", "Default"], sweepers.Order());
     }
 
+    /// <summary>
+    /// Storages on one table share its sweep: a record does not say which storage wrote it, so one's shorter grace
+    /// would delete the other's records under its activations. A silo whose storages differ there does not start, and
+    /// says why; the same settings start.
+    /// </summary>
+    [Theory]
+    [InlineData("7.00:00:00", false)]
+    [InlineData("01:00:00", true)]
+    public async Task Storages_sharing_a_table_must_share_its_sweep_settings(string archiveGrace, bool starts)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Grains:Storage:Archive:ExpiredStateGracePeriod"] = archiveGrace,
+        }).Build();
+        var options = new TestClusterOptions
+        {
+            Storage = Database,
+            ConfigureSilo = silo => Database.AddTo(silo, "Archive"),
+            ConfigureServices = services => services.AddSingleton<IConfiguration>(configuration),
+        };
+        options.ApplicationParts.Add(typeof(NoteGrain).Assembly);
+
+        var failure = await Record.ExceptionAsync(async () => await (await TestCluster.StartAsync(options)).DisposeAsync());
+
+        if (starts)
+        {
+            Assert.Null(failure);
+        }
+        else
+        {
+            var refused = Assert.IsType<InvalidOperationException>(failure);
+            Assert.Contains("'Default' and 'Archive' share", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("ExpiredStateGracePeriod", refused.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task A_storages_sweep_settings_come_from_configuration_over_the_defaults()
     {

@@ -1,0 +1,49 @@
+using Grains.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Grains.AdoNet.Storage;
+
+/// <summary>
+/// Refuses to start a silo whose grain storages share a table but not their sweep settings. A record does not say which
+/// storage wrote it, so each storage's sweep deletes the service's expired records of every storage on the table: the
+/// shortest grace period, and any sweep turned on, would apply to all of them, deleting records under activations that
+/// a longer grace was meant to keep.
+/// </summary>
+internal sealed class SharedTableSweeps(IServiceProvider services, AdoNetStorageNames names) : ISiloStartupTask
+{
+    public Task ExecuteAsync(CancellationToken cancellationToken)
+    {
+        Check(names.All.Select(name => services.GetRequiredKeyedService<AdoNetGrainStorage>(name)));
+        return Task.CompletedTask;
+    }
+
+    public static void Check(IEnumerable<AdoNetGrainStorage> storages)
+    {
+        foreach (var table in storages.GroupBy(s => (s.Target, s.ServiceId)))
+        {
+            var first = table.First();
+            if (table.FirstOrDefault(s => !SameSweep(s.Options, first.Options)) is { } other)
+            {
+                throw new InvalidOperationException(
+                    $"Grain storages '{first.Name}' and '{other.Name}' share {first.Target} (service '{first.ServiceId}') but not their sweep of expired " +
+                    $"records ({Describe(first.Options)}, against {Describe(other.Options)}). A record does not say which storage wrote it, so each sweep " +
+                    "deletes every storage's: give them the same ExpiredStateGracePeriod and the sweep on or off for both, or separate databases.");
+            }
+        }
+    }
+
+    private static bool SameSweep(AdoNetGrainStorageOptions a, AdoNetGrainStorageOptions b) =>
+        a.ExpiredStateGracePeriod == b.ExpiredStateGracePeriod && Sweeps(a) == Sweeps(b);
+
+    private static bool Sweeps(AdoNetGrainStorageOptions options) =>
+        options.ExpiredStateSweepInterval != TimeSpan.Zero && options.ExpiredStateSweepInterval != Timeout.InfiniteTimeSpan;
+
+    private static string Describe(AdoNetGrainStorageOptions options) =>
+        $"grace {options.ExpiredStateGracePeriod}, sweep {(Sweeps(options) ? "on" : "off")}";
+}
+
+/// <summary>The names of the silo's ADO.NET grain storages, in the order they were added.</summary>
+internal sealed class AdoNetStorageNames
+{
+    public List<string> All { get; } = [];
+}
