@@ -58,8 +58,9 @@ internal static class RemoteExceptions
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
+            // Not JSON, or a string that is not text (invalid UTF-8, a lone surrogate): the call still ends, with this.
             return new RemoteGrainException("unknown", "The remote silo sent an error that could not be read.", null);
         }
 
@@ -99,8 +100,9 @@ internal static class RemoteExceptions
         {
             return constructor?.Invoke(withCode is null ? [message] : [code, message]) as Exception;
         }
-        catch (TargetInvocationException)
+        catch (Exception exception) when (exception is TargetInvocationException or MemberAccessException or NotSupportedException)
         {
+            // The constructor threw, or the type cannot be made (abstract, say): read as a remote error.
             return null;
         }
     }
