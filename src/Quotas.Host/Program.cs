@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Quotas.Gateway;
 using Quotas.Gateway.Metrics;
 using Quotas.Host;
@@ -50,8 +51,9 @@ try
         app.MapQuotasGateway();
     }
 }
-catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException)
+catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OptionsValidationException)
 {
+    // OptionsValidationException: a value of the right form that a validator refuses (a zero response timeout, say).
     return ConfigurationError(e);
 }
 

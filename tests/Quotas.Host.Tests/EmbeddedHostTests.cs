@@ -97,6 +97,7 @@ public sealed class EmbeddedHostTests : IDisposable
     [InlineData("--Quotas:ShutdownDelay", "10s", "written hh:mm:ss")]
     [InlineData("--Quotas:HttpUrl", "127.0.0.1:8080", "must be a plain http://host:port address")]
     [InlineData("--Grains:ResponseTimeout", "30s", "'30s' at 'Grains:ResponseTimeout'")]
+    [InlineData("--Grains:ResponseTimeout", "00:00:00", "ResponseTimeout")]
     [InlineData("--Quotas:Gateway:TrustedProxies", "10.0.0.0/8, proxy.local", "TrustedProxies has 'proxy.local'")]
     public async Task A_configuration_that_cannot_work_stops_at_once_with_exit_code_2_and_says_what_to_change(string key, string value, string expected)
     {
