@@ -21,20 +21,27 @@ is_ours() { # pid
   [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q "Quotas.Host.dll"
 }
 
+# Stops one process gracefully and waits for it. A gateway drains for Quotas:ShutdownDelay (5 s in a cluster); the
+# host's shutdown timeout is 30 s plus that delay, and a silo's leave that a call which never returns holds up takes
+# about 18 s more (README): 55 s before a forced kill.
+stop_one() { # pid-file
+  local pid_file="$1" pid
+  pid="$(cat "$pid_file")"
+  if is_ours "$pid"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 110); do is_ours "$pid" || break; sleep 0.5; done
+    if is_ours "$pid"; then echo "$(basename "$pid_file" .pid) did not stop in 55 s; killing it." >&2; kill -KILL "$pid" || true; fi
+  fi
+  rm -f "$pid_file"
+}
+
+# The gateway first, so that its drain still has silos to answer it; then the silos one at a time, each handing its
+# grains to silos that stay rather than to ones leaving too.
 stop_all() {
+  if [ -e "$STATE/gateway.pid" ]; then stop_one "$STATE/gateway.pid"; fi
   for pid_file in "$STATE"/*.pid; do
     [ -e "$pid_file" ] || return 0
-    pid="$(cat "$pid_file")"
-    if is_ours "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
-  done
-  for pid_file in "$STATE"/*.pid; do
-    pid="$(cat "$pid_file")"
-    is_ours "$pid" || { rm -f "$pid_file"; continue; }
-    # A process drains for Quotas:ShutdownDelay (5 s in a cluster) before its silo hands off: the host's own
-    # shutdown timeout is 30 s plus that delay.
-    for _ in $(seq 1 80); do is_ours "$pid" || break; sleep 0.5; done
-    if is_ours "$pid"; then echo "$(basename "$pid_file" .pid) did not stop in 40 s; killing it." >&2; kill -KILL "$pid" || true; fi
-    rm -f "$pid_file"
+    stop_one "$pid_file"
   done
 }
 
