@@ -43,4 +43,27 @@ public sealed class ConnectionPoolTests
         Assert.Single(accepted);
         accepted.ForEach(socket => socket.Dispose());
     }
+
+    /// <summary>
+    /// A disposed pool (its process stopping) opens no connection: a call retried after the stop would otherwise open
+    /// one that nothing closes.
+    /// </summary>
+    [Fact]
+    public async Task A_disposed_pool_opens_no_connection()
+    {
+        using var peer = new TcpListener(IPAddress.Loopback, 0);
+        peer.Start();
+        var silo = new SiloAddress("127.0.0.1", ((IPEndPoint)peer.LocalEndpoint).Port, 1);
+        var pool = new ConnectionPool(
+            Options.Create(new TransportOptions()),
+            Options.Create(new MembershipOptions()),
+            new SiloNetworkFaults(),
+            NullLoggerFactory.Instance,
+            TimeProvider.System);
+        await pool.DisposeAsync();
+
+        await Assert.ThrowsAsync<SiloUnavailableException>(() => pool.GetAsync(silo, CancellationToken.None));
+
+        Assert.False(peer.Pending());
+    }
 }

@@ -23,6 +23,10 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
 
+    // Set once the pool is disposed (its process stopping): a call retried after that opens no new connection,
+    // which nothing would close.
+    private volatile bool _disposed;
+
     public ConnectionPool(
         IOptions<TransportOptions> transport,
         IOptions<MembershipOptions> membership,
@@ -61,6 +65,11 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
+            if (_disposed)
+            {
+                throw new SiloUnavailableException($"This process is stopping; it opens no connection to silo {silo}.");
+            }
+
             var entry = _connections.GetOrAdd(silo, s => new Lazy<Task<GrainConnection>>(() => ConnectAsync(s)));
             GrainConnection connection;
             try
@@ -123,6 +132,7 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        _disposed = true;
         AbortAll();
         return default;
     }
@@ -151,6 +161,12 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
             if (ack.GrainTypes is { Count: > 0 } grainTypes)
             {
                 RemoteGrainTypes = grainTypes;
+            }
+
+            if (_disposed)
+            {
+                // Disposed while this connect ran: the socket is closed rather than left to nothing.
+                throw new IOException("this process is stopping");
             }
 
             var connection = new GrainConnection(
