@@ -37,7 +37,7 @@ internal static class ConnectionPair
     public static void Answer(GrainConnection callee, OutstandingRequest request) =>
         callee.SendReply(GrainConnection.ControlFrame(MessageKind.Response, request.CorrelationId, 0, ""));
 
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    internal sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
     {
         public PipeReader Input { get; } = input;
 

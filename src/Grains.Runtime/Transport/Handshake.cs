@@ -25,6 +25,8 @@ internal static class Handshake
     {
         await transport.Output.WriteAsync(s_magic, cancellationToken);
         await WriteFrameAsync(transport.Output, MessageKind.Hello, hello, maxFrameSize, cancellationToken);
+        // The answer of the silo this process chose to connect to carries its grain type map, which grows with the
+        // grain interfaces it hosts: it may be as large as any frame.
         return await ReadFrameAsync<HelloAckMessage>(transport.Input, MessageKind.HelloAck, maxFrameSize, cancellationToken);
     }
 
@@ -37,7 +39,8 @@ internal static class Handshake
             throw new InvalidDataException("the connection did not start with the Grains preamble");
         }
 
-        return await ReadFrameAsync<HelloMessage>(transport.Input, MessageKind.Hello, maxFrameSize, cancellationToken);
+        // A Hello comes from anyone who can connect, before anything is known of them: it is small, and kept so.
+        return await ReadFrameAsync<HelloMessage>(transport.Input, MessageKind.Hello, Math.Min(maxFrameSize, MaxHelloLength), cancellationToken);
     }
 
     public static Task ReplyAsync(IDuplexPipe transport, HelloAckMessage ack, int maxFrameSize, CancellationToken cancellationToken) =>
@@ -63,11 +66,13 @@ internal static class Handshake
         }
     }
 
+    private const int MaxHelloLength = 64 * 1024;
+
     private static async Task<T> ReadFrameAsync<T>(PipeReader input, MessageKind expected, int maxFrameSize, CancellationToken cancellationToken)
     {
         var prefix = await ReadExactlyAsync(input, 4, cancellationToken);
         var length = BinaryPrimitives.ReadInt32LittleEndian(prefix);
-        if (length <= 0 || length > Math.Min(maxFrameSize, 64 * 1024))
+        if (length <= 0 || length > maxFrameSize)
         {
             throw new InvalidDataException($"handshake frame length {length} is out of range");
         }
