@@ -18,7 +18,7 @@ public sealed class CallRetryTests
         silo.Start();
         var address = new SiloAddress("127.0.0.1", ((IPEndPoint)silo.LocalEndpoint).Port, 1);
         var now = DateTimeOffset.UtcNow;
-        var table = new HeldReadTable(new MembershipSnapshot(2, [new MembershipEntry(address, "late", MembershipStatus.Active, now, now, [])]));
+        var table = new HeldTable { Entries = [new MembershipEntry(address, "late", MembershipStatus.Active, now, now, [])] };
         var services = new ServiceCollection().AddLogging();
         services.AddGrainsClient(client => client.UseClustering(_ => table).AddApplicationPart(typeof(ICounterGrain).Assembly));
         services.Configure<GrainsOptions>(options => options.ResponseTimeout = TimeSpan.FromSeconds(1));
@@ -27,42 +27,13 @@ public sealed class CallRetryTests
         // The client has no view yet (it is not started): the call waits for a read of the table, which hangs past the
         // call's deadline. The caller learns it then: timed out, or no silo to take the call, whichever comes first.
         var call = provider.GetRequiredService<IGrainFactory>().GetGrain<ICounterGrain>("late").Increment(1);
-        await table.ReadStarted.Task;
+        await table.FirstReadStarted.Task;
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => call);
         Assert.True(failure is GrainCallTimeoutException or SiloUnavailableException, failure.ToString());
 
         // The read ends and names a silo: the call, whose caller gave up, is not sent there.
-        table.ReleaseRead.SetResult();
+        table.ReleaseFirstRead.SetResult();
         using var noConnection = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => (await silo.AcceptSocketAsync(noConnection.Token)).Dispose());
-    }
-
-    /// <summary>A membership table whose reads wait until the test releases them, then answer one snapshot.</summary>
-    private sealed class HeldReadTable(MembershipSnapshot snapshot) : IMembershipTable
-    {
-        public TaskCompletionSource ReadStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource ReleaseRead { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public string Target => "held";
-
-        public async Task<MembershipSnapshot> ReadAsync(CancellationToken cancellationToken)
-        {
-            ReadStarted.TrySetResult();
-            await ReleaseRead.Task.WaitAsync(cancellationToken);
-            return snapshot;
-        }
-
-        public Task InitializeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task<bool> TryInsertAsync(MembershipEntry entry, long expectedVersion, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<bool> TryUpdateAsync(MembershipEntry entry, long expectedVersion, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task UpdateIAmAliveAsync(SiloAddress silo, DateTimeOffset time, int activations, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<int> CleanupDefunctAsync(DateTimeOffset olderThan, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task ListenAsync(Action<long> onChange, CancellationToken cancellationToken) => Task.Delay(Timeout.Infinite, cancellationToken);
     }
 }

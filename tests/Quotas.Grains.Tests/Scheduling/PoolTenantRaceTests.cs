@@ -9,6 +9,20 @@ namespace Quotas.Grains.Tests.Scheduling;
 /// <summary>A pool and its tenants interleaving: deletes of either, a lease in flight, failed writes, a job leased again.</summary>
 public sealed class PoolTenantRaceTests
 {
+    /// <summary>
+    /// Submits and leases alpha's job "a-0", then its worker reports it (<paramref name="outcome"/>) while the tenant
+    /// cannot be reached: the report is answered <paramref name="expected"/>, and the job's lease set apart to release later.
+    /// </summary>
+    private static async Task<JobInfo> EndWhileTenantUnreachableAsync(IFairShareSchedulerGrain pool, StorageFaults faults, JobOutcome outcome, CompletionStatus expected)
+    {
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
+        faults.FailWritesOf = "tenant";
+        Assert.Equal(expected, (await pool.Complete(job.Id, outcome, null)).Status);
+        faults.FailWritesOf = null;
+        return job;
+    }
+
     private static TenantConfig Beta(long concurrentJobs) =>
         TenantConfig.Create("beta", Tier.Unlimited, QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(concurrentJobs)));
 
@@ -50,13 +64,7 @@ public sealed class PoolTenantRaceTests
         var faults = new StorageFaults();
         var (cluster, alpha, pool) = await StartAsync(faults, time, "forgetful");
         await using var _ = cluster;
-        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
-        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
-
-        // Completed while the tenant cannot be reached: its lease is kept apart (in memory) to release later.
-        faults.FailWritesOf = "tenant";
-        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, null)).Status);
-        faults.FailWritesOf = null;
+        await EndWhileTenantUnreachableAsync(pool, faults, JobOutcome.Succeeded, CompletionStatus.Completed);
 
         // A later write stores that the job holds no lease; the one after fails, and memory goes back to storage.
         Assert.True((await pool.Submit(Pools.Job(Pools.Alpha, "a-1", cpu: 100))).Created);
@@ -79,14 +87,9 @@ public sealed class PoolTenantRaceTests
         var faults = new StorageFaults();
         var (cluster, alpha, pool) = await StartAsync(faults, time, "restarted");
         await using var _ = cluster;
-        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
-        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
 
-        // Completed while the tenant cannot be reached: its lease is set apart to release later, and a later write
-        // stores that the job holds none.
-        faults.FailWritesOf = "tenant";
-        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, null)).Status);
-        faults.FailWritesOf = null;
+        // A later write stores that the job holds no lease.
+        await EndWhileTenantUnreachableAsync(pool, faults, JobOutcome.Succeeded, CompletionStatus.Completed);
         Assert.True((await pool.Submit(Pools.Job(Pools.Alpha, "a-1", cpu: 100))).Created);
         Assert.Equal(1, Gauge(await alpha.GetStats(), "concurrent_jobs"));
 
@@ -108,13 +111,7 @@ public sealed class PoolTenantRaceTests
         var faults = new StorageFaults();
         var (cluster, alpha, pool) = await StartAsync(faults, time, "again", Alpha(concurrentJobs: 1));
         await using var _ = cluster;
-        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
-        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
-
-        // The worker gives the job back while the tenant cannot be reached: the lease it held is set apart.
-        faults.FailWritesOf = "tenant";
-        Assert.Equal(CompletionStatus.Requeued, (await pool.Complete(job.Id, JobOutcome.Preempted, null)).Status);
-        faults.FailWritesOf = null;
+        var job = await EndWhileTenantUnreachableAsync(pool, faults, JobOutcome.Preempted, CompletionStatus.Requeued);
 
         // Leased again before any sweep: the tenant, at its limit of one running job, is not refused by its own old lease.
         var again = Assert.Single(await pool.LeaseJobs("w2", Worker, TimeSpan.FromMinutes(10), 10));
