@@ -32,7 +32,7 @@ public sealed partial class FairShareSchedulerGrain
                 await PayAsync(job);
             }
 
-            foreach (var job in _admission.UnreleasedJobs.ToList())
+            foreach (var job in _admission.SetApart.Jobs.ToList())
             {
                 await _admission.RetryReleasesAsync(new JobId(job));
             }

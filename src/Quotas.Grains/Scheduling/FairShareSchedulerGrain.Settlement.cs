@@ -16,7 +16,7 @@ public sealed partial class FairShareSchedulerGrain
     /// </summary>
     private async Task SettleAsync(JobId job, TenantId tenant)
     {
-        var changed = _admission.Holds(job) || _admission.UnreleasedJobs.Contains(job.Value);
+        var changed = _admission.Holds(job) || _admission.SetApart.Jobs.Contains(job.Value);
         await _admission.RetryReleasesAsync(job);
         if (Pool().Get(job) is not { State: JobState.Leased })
         {
@@ -71,7 +71,7 @@ public sealed partial class FairShareSchedulerGrain
         const int Batch = 16;
         var failed = new HashSet<string>(StringComparer.Ordinal);
         var changed = false;
-        foreach (var job in _admission.UnreleasedJobs.Take(Batch).ToList())
+        foreach (var job in _admission.SetApart.Jobs.Take(Batch).ToList())
         {
             try
             {
@@ -220,7 +220,7 @@ public sealed partial class FairShareSchedulerGrain
             // The expired leases' tenant leases are set apart by their ids in the same step, then released below: a job
             // leased again meanwhile holds new ones, which stay.
             await TakeBackExpiredLeasesAsync();
-            if (_scheduler is not null && !_deleting && (_owed.Count > 0 || _admission.UnreleasedJobs.Count > 0))
+            if (_scheduler is not null && !_deleting && (_owed.Count > 0 || _admission.SetApart.Jobs.Count > 0))
             {
                 await SettleLeftoversAsync();
             }

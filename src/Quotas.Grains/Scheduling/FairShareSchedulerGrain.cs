@@ -325,11 +325,11 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             _rebuilt = false;
             scheduler.TakeChanges();
             _admission.TakeChanges();
-            _admission.TakeUnreleasedChanges();
+            _admission.SetApart.TakeChanges();
             owedWritten = [.. _owed.TakeChanges().Select(change => change.Job)];
             _admission.BudgetWaits.TakeChanges();
             PoolRecords.AddDifferences(changes, PoolRecords.All(
-                scheduler.ToSnapshot(), _admission.Snapshot(), _admission.UnreleasedSnapshot(), _owed.Snapshot(), _admission.BudgetWaits.Snapshot()), _entries.Entries);
+                scheduler.ToSnapshot(), _admission.Snapshot(), _admission.SetApart.Snapshot(), _owed.Snapshot(), _admission.BudgetWaits.Snapshot()), _entries.Entries);
         }
         else
         {
@@ -339,7 +339,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
                 PoolRecords.AddTenantLeases(changes, job, held);
             }
 
-            foreach (var (job, left) in _admission.TakeUnreleasedChanges())
+            foreach (var (job, left) in _admission.SetApart.TakeChanges())
             {
                 PoolRecords.AddUnreleased(changes, job, left);
             }

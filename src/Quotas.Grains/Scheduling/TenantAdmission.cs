@@ -36,11 +36,6 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     private readonly TenantReadCache<TenantQuotaNames?> _names = new(time, s_quotaNamesLifetime);
     private Dictionary<long, List<string>> _held = [];
 
-    // Leases whose release failed, by job: stored with the pool (entries "unreleased/{id}", written with the removal of
-    // what the job held), so that the sweep releases them again also after a crash or a restart, rather than the tenant
-    // counting them until their own TTL (twice the worker's lease, up to 7 days).
-    private readonly Dictionary<long, UnreleasedLeases> _unreleased = [];
-    private readonly HashSet<long> _unreleasedChanged = [];
     private readonly HashSet<long> _changed = [];
 
     /// <summary>The quota check the pure scheduler asks: false while the tenant's last refusal is fresh.</summary>
@@ -54,6 +49,9 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     /// <summary>Asks again the budgets that hold tenants back (<see cref="BudgetWaits"/>); run by the pool's sweep.</summary>
     public Task RecheckBudgetsAsync(Func<JobId, bool> queued) =>
         _budgetWaits.RecheckAsync(queued, (tenant, quota, amount) => CheckBudgetAsync(Tenant(new(tenant)), quota, amount));
+
+    /// <summary>Tenant leases set apart for release, stored with the pool (see <see cref="SetApartLeases"/>).</summary>
+    public SetApartLeases SetApart { get; } = new();
 
     /// <summary>The tenants budgets hold back, stored with the pool (see <see cref="BudgetWaits"/>).</summary>
     public BudgetWaits BudgetWaits => _budgetWaits;
@@ -80,7 +78,6 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     {
         _held = held?.ToDictionary(p => p.Key, p => p.Value.ToList()) ?? [];
         _changed.Clear();
-        _unreleasedChanged.Clear();
 
         // Leases set apart for release stay so when memory goes back to storage after a failed write: they belong to
         // leases that ended, and releasing them again is harmless. Only a pool that is gone (null) lets them go, and
@@ -88,43 +85,19 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         // runs again as stored (a heartbeat may renew it), and releasing them would leave it running with nothing counted.
         if (held is null)
         {
-            _unreleased.Clear();
+            SetApart.Clear();
             return;
         }
 
-        foreach (var job in _unreleased.Keys.ToList())
+        foreach (var job in SetApart.Jobs.ToList())
         {
             if (_held.TryGetValue(job, out var again))
             {
-                var left = _unreleased[job];
-                var rest = left.LeaseIds.Except(again, StringComparer.Ordinal).ToList();
-                if (rest.Count == 0)
-                {
-                    _unreleased.Remove(job);
-                }
-                else
-                {
-                    _unreleased[job] = left with { LeaseIds = rest };
-                }
+                SetApart.Remove(job, again);
             }
         }
 
-        // Those stored join them: on activation they are all there is, and after a failed write memory may have
-        // released some since (released again: harmless). What memory has beyond storage is written with the next change.
-        var stored = unreleased ?? new Dictionary<long, UnreleasedLeases>();
-        foreach (var (job, left) in stored)
-        {
-            Keep(job, left.Tenant, left.LeaseIds);
-        }
-
-        _unreleasedChanged.Clear();
-        foreach (var (job, left) in _unreleased)
-        {
-            if (!stored.TryGetValue(job, out var was) || !was.LeaseIds.SequenceEqual(left.LeaseIds))
-            {
-                _unreleasedChanged.Add(job);
-            }
-        }
+        SetApart.Restore(unreleased);
     }
 
     /// <summary>The jobs holding tenant leases.</summary>
@@ -138,23 +111,6 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         _held.TryGetValue(job, out var held) && held.Count > 0 && LeaseIds.TenantOf(held[0]) is { } tenant
             ? new Core.Scheduling.TenantId(tenant)
             : null;
-
-    /// <summary>Tenant leases left to release per job: stored with the pool, so the sweep releases them also after a restart.</summary>
-    public Dictionary<long, UnreleasedLeases> UnreleasedSnapshot() =>
-        _unreleased.ToDictionary(p => p.Key, p => p.Value with { LeaseIds = [.. p.Value.LeaseIds] });
-
-    /// <summary>The jobs whose leases left to release changed since the last call, with what is left now (null: nothing).</summary>
-    public List<(long Job, UnreleasedLeases? Left)> TakeUnreleasedChanges()
-    {
-        var changes = new List<(long, UnreleasedLeases?)>(_unreleasedChanged.Count);
-        foreach (var job in _unreleasedChanged)
-        {
-            changes.Add((job, _unreleased.TryGetValue(job, out var left) ? left with { LeaseIds = [.. left.LeaseIds] } : null));
-        }
-
-        _unreleasedChanged.Clear();
-        return changes;
-    }
 
     /// <summary>The jobs whose held leases changed since the last call, with what they hold now (null: nothing).</summary>
     public List<(long Job, List<string>? Held)> TakeChanges()
@@ -262,7 +218,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
 
         if (_held.Remove(lease.JobId.Value, out var earlier))
         {
-            Keep(lease.JobId.Value, lease.Tenant, earlier);
+            SetApart.Add(lease.JobId.Value, lease.Tenant, earlier);
         }
 
         _held[lease.JobId.Value] = held;
@@ -332,7 +288,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     /// </summary>
     public async Task RetryReleasesAsync(JobId job)
     {
-        if (!_unreleased.TryGetValue(job.Value, out var pending))
+        if (!SetApart.TryGet(job.Value, out var pending))
         {
             return;
         }
@@ -345,20 +301,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         }
 
         await ReleaseAsync(pending.Tenant, releasing);
-        if (_unreleased.TryGetValue(job.Value, out var left))
-        {
-            var rest = left.LeaseIds.Except(releasing, StringComparer.Ordinal).ToList();
-            if (rest.Count == 0)
-            {
-                _unreleased.Remove(job.Value);
-            }
-            else
-            {
-                _unreleased[job.Value] = left with { LeaseIds = rest };
-            }
-
-            _unreleasedChanged.Add(job.Value);
-        }
+        SetApart.Remove(job.Value, releasing);
     }
 
     /// <summary>
@@ -370,7 +313,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     /// </summary>
     private async Task ReleaseSetApartAsync(Core.Scheduling.TenantId tenant)
     {
-        foreach (var job in _unreleased.Where(p => p.Value.Tenant == tenant).Select(p => p.Key).ToList())
+        foreach (var job in SetApart.JobsOf(tenant))
         {
             try
             {
@@ -387,19 +330,12 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
     /// <summary>Forgets the leases held or left for a job without releasing them: its tenant was deleted, with its leases.</summary>
     public void Drop(JobId job)
     {
-        if (_unreleased.Remove(job.Value))
-        {
-            _unreleasedChanged.Add(job.Value);
-        }
-
+        SetApart.Drop(job.Value);
         if (_held.Remove(job.Value))
         {
             _changed.Add(job.Value);
         }
     }
-
-    /// <summary>Jobs with tenant leases a release could not give back yet.</summary>
-    public IReadOnlyCollection<long> UnreleasedJobs => _unreleased.Keys;
 
     /// <summary>
     /// Treats the leases held for jobs whose lease has ended in stored state as not yet released: on activation (a crash
@@ -410,7 +346,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         if (_held.Remove(job.Value, out var held))
         {
             _changed.Add(job.Value);
-            Keep(job.Value, tenantId, held);
+            SetApart.Add(job.Value, tenantId, held);
         }
     }
 
@@ -422,20 +358,9 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
         }
         catch
         {
-            Keep(job, tenantId, leases);
+            SetApart.Add(job, tenantId, leases);
             throw;
         }
-    }
-
-    private void Keep(long job, Core.Scheduling.TenantId tenantId, List<string> leases)
-    {
-        if (_unreleased.TryGetValue(job, out var earlier))
-        {
-            leases = [.. earlier.LeaseIds.Union(leases, StringComparer.Ordinal)];
-        }
-
-        _unreleased[job] = new UnreleasedLeases(tenantId, leases);
-        _unreleasedChanged.Add(job);
     }
 
     /// <summary>

@@ -28,7 +28,7 @@ public sealed class TenantAdmissionRestoreTests
         stored.Remove(2);
         admission.Restore(stored);
 
-        Assert.Equal([2L], admission.UnreleasedJobs);
+        Assert.Equal([2L], admission.SetApart.Jobs);
         Assert.True(admission.HoldsExactly(expiring.JobId, ["job/pool/1/1/workers", "job/pool/1/1/concurrent_jobs"]));
     }
 
@@ -42,20 +42,20 @@ public sealed class TenantAdmissionRestoreTests
 
         // Job 1's lease ended and that is stored; job 2's ended since, and the write that would store it failed.
         admission.ReleaseLater(lease.JobId, s_alpha);
-        var stored = admission.UnreleasedSnapshot();
+        var stored = admission.SetApart.Snapshot();
         admission.ReleaseLater(new JobId(2), s_alpha);
         admission.Restore(new Dictionary<long, List<string>>(), stored);
 
-        Assert.Equal([1L, 2L], admission.UnreleasedJobs.Order());
-        var written = Assert.Single(admission.TakeUnreleasedChanges());
+        Assert.Equal([1L, 2L], admission.SetApart.Jobs.Order());
+        var written = Assert.Single(admission.SetApart.TakeChanges());
         Assert.Equal(2, written.Job);
         Assert.Equal(["alpha:2"], written.Left!.LeaseIds);
 
         // A fresh activation knows only what is stored.
         var activated = new TenantAdmission(null!, "pool", new ManualTimeProvider());
         activated.Restore(new Dictionary<long, List<string>>(), stored);
-        Assert.Equal([1L], activated.UnreleasedJobs);
-        Assert.Empty(activated.TakeUnreleasedChanges());
+        Assert.Equal([1L], activated.SetApart.Jobs);
+        Assert.Empty(activated.SetApart.TakeChanges());
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class TenantAdmissionRestoreTests
 
         await admission.RetryReleasesAsync(lease.JobId); // no tenant is asked (there is none to ask here)
 
-        Assert.Equal([1L], admission.UnreleasedJobs);
+        Assert.Equal([1L], admission.SetApart.Jobs);
     }
 
     [Fact]
@@ -82,16 +82,16 @@ public sealed class TenantAdmissionRestoreTests
         var lease = new JobLease(new JobId(1), s_alpha, ResourceVector.Of(("workers", 1)), 0, DateTimeOffset.UnixEpoch, 1);
         admission.Hold(lease, ["alpha:1"]);
         admission.ReleaseLater(lease.JobId, s_alpha);
-        admission.TakeUnreleasedChanges(); // stored
+        admission.SetApart.TakeChanges(); // stored
 
         // A write made while the release runs stores nothing new for the job: its entry stays.
         var retry = admission.RetryReleasesAsync(lease.JobId);
-        Assert.Empty(admission.TakeUnreleasedChanges());
+        Assert.Empty(admission.SetApart.TakeChanges());
 
         releasing.SetException(new TimeoutException("The tenant did not answer (a failure the test set)."));
         await Assert.ThrowsAsync<TimeoutException>(() => retry);
-        Assert.Equal([1L], admission.UnreleasedJobs);
-        Assert.Empty(admission.TakeUnreleasedChanges());
+        Assert.Equal([1L], admission.SetApart.Jobs);
+        Assert.Empty(admission.SetApart.TakeChanges());
     }
 
     private sealed class ScriptedTenants(ITenantGrain tenant) : IGrainFactory
