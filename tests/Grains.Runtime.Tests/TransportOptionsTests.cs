@@ -21,4 +21,18 @@ public sealed class TransportOptionsTests
         Assert.True(validator.Validate(null, new TransportOptions { ListenAddress = "10.0.0.5" }).Succeeded);
         Assert.True(validator.Validate(null, new TransportOptions()).Succeeded);
     }
+
+    [Theory]
+    [InlineData("-00:00:01")]
+    [InlineData("2.00:00:00")]
+    public void A_keepalive_time_below_zero_or_beyond_a_day_is_refused_with_the_setting_named(string keepAlive)
+    {
+        var validator = new TransportOptionsValidator();
+
+        var refused = validator.Validate(null, new TransportOptions { KeepAliveTime = TimeSpan.Parse(keepAlive, System.Globalization.CultureInfo.InvariantCulture) });
+
+        Assert.True(refused.Failed);
+        Assert.Contains("Grains:Endpoint:KeepAliveTime", refused.FailureMessage, StringComparison.Ordinal);
+        Assert.True(validator.Validate(null, new TransportOptions { KeepAliveTime = TimeSpan.Zero }).Succeeded);
+    }
 }

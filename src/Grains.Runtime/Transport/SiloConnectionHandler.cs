@@ -52,6 +52,11 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var remote = connection.RemoteEndPoint?.ToString() ?? connection.ConnectionId;
+        if (connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
+        {
+            TcpKeepAlive.Enable(socket, _transport.KeepAliveTime);
+        }
+
         HelloMessage hello;
         try
         {

@@ -34,4 +34,11 @@ public sealed class TransportOptions
     /// (a peer gone without a word); zero turns the check off. Default 5 s.
     /// </summary>
     public TimeSpan LivenessTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a connection, either end, stays idle before the kernel probes whether its peer is still there (TCP
+    /// keepalive, see TcpKeepAlive); a peer gone without a word is found within this plus 15 s. Zero turns it off.
+    /// Default 30 s.
+    /// </summary>
+    public TimeSpan KeepAliveTime { get; set; } = TimeSpan.FromSeconds(30);
 }
