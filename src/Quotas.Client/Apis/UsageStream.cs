@@ -62,14 +62,21 @@ internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? inter
                             break;
                         }
 
-                        if (item.EventType == UsageEvent)
+                        UsageStreamEvent? given = item.EventType switch
                         {
-                            yield return new UsageSnapshot(Read<TenantStats>(item.Data));
-                        }
-                        else if (item.EventType == AlertEvent)
+                            UsageEvent => new UsageSnapshot(Read<TenantStats>(item.Data)),
+                            AlertEvent => new UsageAlertRaised(Read<QuotaAlert>(item.Data)),
+                            _ => null,
+                        };
+                        if (given is not null)
                         {
-                            lastAlert = item.EventId;
-                            yield return new UsageAlertRaised(Read<QuotaAlert>(item.Data));
+                            lastAlert = item.EventType == AlertEvent ? item.EventId : lastAlert;
+
+                            // The caller's time with the event is not the connection's silence: the watchdog waits
+                            // from when the next event is asked for.
+                            watchdog.Stop();
+                            yield return given;
+                            watchdog.Watch(connection, IdleLimit(reconnectAfter));
                         }
 
                         // Any other event type is of a newer gateway: skipped, as EventSource skips events nobody listens to.

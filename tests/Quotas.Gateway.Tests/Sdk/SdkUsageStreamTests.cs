@@ -158,6 +158,36 @@ public sealed class SdkUsageStreamTests
         Assert.Equal([null, "1", "2"], lastEventIds);
     }
 
+    /// <summary>
+    /// A consumer that takes its time with an event (a minute here) keeps its connection: the silence the watchdog
+    /// measures starts when the next event is asked for.
+    /// </summary>
+    [Fact]
+    public async Task A_consumer_slow_with_an_event_keeps_its_connection()
+    {
+        var time = new RecordingTimeProvider();
+        var body = new ScriptedBody(Alert(1, 80) + Usage(100, retryMilliseconds: null), then: ScriptedBody.End.Hang);
+        var handler = new RecordingHandler((attempt, _) => attempt == 1 ? Events(body) : Events(Error(HttpStatusCode.NotFound, "not_found")));
+        await using var events = ScriptedStream(handler, time);
+
+        Assert.IsType<UsageAlertRaised>(await Next(events));
+        time.Clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.IsType<UsageSnapshot>(await Next(events));
+        time.Clock.Advance(TimeSpan.FromMinutes(1));
+        var next = events.MoveNextAsync().AsTask();
+        await body.Hanging.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(body.HangingRead.IsCancellationRequested);
+        Assert.Single(handler.Attempts);
+
+        // Silent from then on: dropped after 2 × 2 s + 5 s, as any connection (the next one ends the stream here).
+        time.Clock.Advance(TimeSpan.FromSeconds(9));
+        Assert.True(body.HangingRead.IsCancellationRequested);
+        time.Clock.Advance(await time.NextDelayAsync());
+        await Assert.ThrowsAsync<QuotasApiException>(() => next);
+        Assert.Equal(2, handler.Attempts.Count);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(61)]
