@@ -23,15 +23,39 @@ public class QuotasApiException : Exception
     }
 
     public QuotasApiException(HttpStatusCode statusCode, QuotasProblem problem)
+        : this(statusCode, problem, null)
+    {
+    }
+
+    public QuotasApiException(HttpStatusCode statusCode, QuotasProblem problem, TimeSpan? retryAfter)
         : base(Describe(statusCode, problem))
     {
         StatusCode = statusCode;
         Problem = problem;
+        RetryAfter = retryAfter;
     }
+
+    /// <summary>
+    /// The key under <see cref="Exception.Data"/> of a lost connection's or a timeout's exception (not a
+    /// <see cref="QuotasApiException"/>) that holds the idempotency key of the call that failed.
+    /// </summary>
+    public const string IdempotencyKeyData = "Idempotency-Key";
 
     public HttpStatusCode? StatusCode { get; }
 
     public QuotasProblem Problem { get; }
+
+    /// <summary>
+    /// The answer's Retry-After: when trying again can succeed (a 429, a 503 or a 409 whose wait was longer than the
+    /// SDK's <see cref="QuotasClientOptions.MaxRetryDelay"/>, or retries used up); null when it had none.
+    /// </summary>
+    public TimeSpan? RetryAfter { get; }
+
+    /// <summary>
+    /// The idempotency key the call was sent with (the caller's, or the one the SDK made), null for a call without one:
+    /// sending the same request again with it meets the first attempt's answer rather than running it twice.
+    /// </summary>
+    public string? IdempotencyKey { get; internal set; }
 
     /// <summary>The machine-readable error code, e.g. <c>not_found</c>, <c>rate_limited</c>.</summary>
     public string? Code => Problem.Code;
@@ -42,8 +66,8 @@ public class QuotasApiException : Exception
 }
 
 /// <summary>
-/// A quota refused the request: 429, or 507 for a storage quota. <see cref="RetryAfter"/> says when trying again can
-/// succeed (null when waiting does not help); <see cref="RateLimit"/> carries the rate-limit fields when the quota is a rate.
+/// A quota refused the request: 429, or 507 for a storage quota. <see cref="QuotasApiException.RetryAfter"/> says when
+/// trying again can succeed (null when waiting does not help); <see cref="RateLimit"/> carries the rate-limit fields when the quota is a rate.
 /// </summary>
 public sealed class QuotaExceededException : QuotasApiException
 {
@@ -62,13 +86,10 @@ public sealed class QuotaExceededException : QuotasApiException
     }
 
     public QuotaExceededException(HttpStatusCode statusCode, QuotasProblem problem, TimeSpan? retryAfter, RateLimitState? rateLimit)
-        : base(statusCode, problem)
+        : base(statusCode, problem, retryAfter)
     {
-        RetryAfter = retryAfter;
         RateLimit = rateLimit;
     }
-
-    public TimeSpan? RetryAfter { get; }
 
     public RateLimitState? RateLimit { get; }
 

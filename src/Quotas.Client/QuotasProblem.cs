@@ -18,14 +18,17 @@ public sealed record QuotasProblem(
     long? Limit,
     IReadOnlyList<string> ViolatedPolicies)
 {
-    /// <summary>Reads a problem body; a body that is not problem JSON gives a problem with only the status and the text.</summary>
+    /// <summary>
+    /// Reads a problem body; a body that is not problem JSON (not JSON, or JSON of a proxy's own making such as
+    /// <c>{"message":"no healthy upstream"}</c>) gives a problem with only the status and the text.
+    /// </summary>
     internal static QuotasProblem Parse(int status, string body)
     {
         try
         {
             using var document = JsonDocument.Parse(body);
             var root = document.RootElement;
-            if (root.ValueKind == JsonValueKind.Object)
+            if (root.ValueKind == JsonValueKind.Object && (Has(root, "type") || Has(root, "title") || Has(root, "detail") || Has(root, "code")))
             {
                 return new QuotasProblem(
                     Text(root, "type"),
@@ -48,6 +51,8 @@ public sealed record QuotasProblem(
 
         return new QuotasProblem(null, null, status, body.Length > 500 ? body[..500] : body, null, null, null, null, null, []);
     }
+
+    private static bool Has(JsonElement root, string name) => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String;
 
     private static string? Text(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

@@ -20,7 +20,7 @@ public sealed class AdmissionApi
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(quota);
         var body = new { quota, amount, ttlSeconds = Paths.Seconds(ttl, nameof(ttl)) };
-        return _api.SendAsync<Lease>(HttpMethod.Post, Paths.Tenant(tenantId) + "/leases", body, idempotencyKey ?? ApiTransport.NewIdempotencyKey(), cancellationToken);
+        return _api.SendAsync<Lease>(HttpMethod.Post, Paths.Tenant(tenantId) + "/leases", body, ApiTransport.IdempotencyKeyOrNew(idempotencyKey, nameof(idempotencyKey)), cancellationToken);
     }
 
     public Task<LeaseRenewal> RenewLeaseAsync(string tenantId, string leaseId, TimeSpan ttl, CancellationToken cancellationToken = default) =>
@@ -35,13 +35,15 @@ public sealed class AdmissionApi
         _api.SendAsync<RateHit>(HttpMethod.Post, Paths.Tenant(tenantId) + "/rate-limits/" + Paths.Segment(quota, nameof(quota)) + "/hits", new { cost }, null, cancellationToken);
 
     /// <summary>
-    /// Records budget usage once per <paramref name="eventId"/>: the same event sent again is not counted again. Give
-    /// the id your own system knows the event by; without one, a fresh id makes only this call's retries safe.
+    /// Records budget usage once per <paramref name="eventId"/> (up to 200 characters, sent in the body): the same
+    /// event sent again is not counted again. Give the id your own system knows the event by; without one, a fresh
+    /// idempotency key makes only this call's retries safe (the exception of a failed call carries it, see
+    /// <see cref="QuotasApiException.IdempotencyKey"/>).
     /// </summary>
     public Task<UsageRecord> RecordUsageAsync(string tenantId, string quota, long amount, string? eventId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(quota);
-        return _api.SendAsync<UsageRecord>(HttpMethod.Post, Paths.Tenant(tenantId) + "/usage", new { quota, amount }, eventId ?? ApiTransport.NewIdempotencyKey(), cancellationToken);
+        return SendUsageAsync(tenantId, new { quota, amount, eventId }, eventId, cancellationToken);
     }
 
     /// <summary>
@@ -53,9 +55,13 @@ public sealed class AdmissionApi
         string tenantId, string quota, long amount, DateTimeOffset occurredAt, string? eventId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(quota);
-        return _api.SendAsync<UsageRecord>(
-            HttpMethod.Post, Paths.Tenant(tenantId) + "/usage", new { quota, amount, occurredAt }, eventId ?? ApiTransport.NewIdempotencyKey(), cancellationToken);
+        return SendUsageAsync(tenantId, new { quota, amount, occurredAt, eventId }, eventId, cancellationToken);
     }
+
+    // An event id goes in the body, where the gateway keeps it as the request's key (its own limits, 200 characters);
+    // without one, a fresh Idempotency-Key header makes the call's retries safe.
+    private Task<UsageRecord> SendUsageAsync(string tenantId, object body, string? eventId, CancellationToken cancellationToken) =>
+        _api.SendAsync<UsageRecord>(HttpMethod.Post, Paths.Tenant(tenantId) + "/usage", body, eventId is null ? ApiTransport.NewIdempotencyKey() : null, cancellationToken, keyedByBody: eventId is not null);
 
     /// <summary>Reports the current value of a reported gauge (e.g. storage bytes in use).</summary>
     public Task ReportGaugeAsync(string tenantId, string quota, long value, CancellationToken cancellationToken = default) =>

@@ -17,7 +17,7 @@ public sealed class JobsApi
     {
         ArgumentNullException.ThrowIfNull(job);
         var body = new { demand = job.Demand, priority = job.Priority, estimatedDurationSeconds = job.EstimatedDuration?.TotalSeconds };
-        return _api.SendAsync<Job>(HttpMethod.Post, JobsPath(tenantId, poolId), body, idempotencyKey ?? ApiTransport.NewIdempotencyKey(), cancellationToken);
+        return _api.SendAsync<Job>(HttpMethod.Post, JobsPath(tenantId, poolId), body, ApiTransport.IdempotencyKeyOrNew(idempotencyKey, nameof(idempotencyKey)), cancellationToken);
     }
 
     public Task<Job> GetAsync(string tenantId, string poolId, long jobId, CancellationToken cancellationToken = default) =>

@@ -47,9 +47,34 @@ internal sealed class ApiTransport
     /// <summary>A fresh key for a call that may be retried: the server answers a repeat with the first answer.</summary>
     public static string NewIdempotencyKey() => Guid.NewGuid().ToString("N");
 
-    public async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// The caller's key, or a fresh one. A key is sent as a header, which takes 1 to 128 visible ASCII characters:
+    /// another is refused here, before anything is sent, rather than failing every attempt as a lost connection would.
+    /// </summary>
+    public static string IdempotencyKeyOrNew(string? idempotencyKey, string parameterName)
     {
-        using var response = await SendCheckedAsync(method, path, body, idempotencyKey, cancellationToken).ConfigureAwait(false);
+        if (idempotencyKey is null)
+        {
+            return NewIdempotencyKey();
+        }
+
+        if (idempotencyKey.Length is 0 or > 128 || idempotencyKey.Any(c => c is < '!' or > '~'))
+        {
+            throw new ArgumentException(
+                $"An idempotency key is 1 to 128 visible ASCII characters (no spaces); '{idempotencyKey}' is not. Use, for example, a GUID or your own id of the request.",
+                parameterName);
+        }
+
+        return idempotencyKey;
+    }
+
+    /// <summary>
+    /// Sends a call and reads its answer. <paramref name="keyedByBody"/>: the body carries the request's key (a usage
+    /// event's id), so that the call may be repeated without an Idempotency-Key.
+    /// </summary>
+    public async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken cancellationToken, bool keyedByBody = false)
+    {
+        using var response = await SendCheckedAsync(method, path, body, idempotencyKey, cancellationToken, keyedByBody: keyedByBody).ConfigureAwait(false);
         return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken).ConfigureAwait(false)
             ?? throw new QuotasApiException($"{method} {path} answered {(int)response.StatusCode} without a body.");
     }
@@ -118,10 +143,11 @@ internal sealed class ApiTransport
         HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead,
         Action<HttpRequestMessage>? decorate = null,
         bool goneAfterRetryIsDone = false,
-        bool conflictMayBeOwnDelete = false)
+        bool conflictMayBeOwnDelete = false,
+        bool keyedByBody = false)
     {
         var payload = body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json);
-        var repeatable = RetryPolicy.IsRepeatable(method, idempotencyKey is not null);
+        var repeatable = RetryPolicy.IsRepeatable(method, idempotencyKey is not null || keyedByBody);
         var mayHaveRun = false;
         for (var retry = 1; ; retry++)
         {
@@ -132,11 +158,24 @@ internal sealed class ApiTransport
                 decorate?.Invoke(request);
                 response = await _http.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
             }
-            catch (HttpRequestException) when (_retries.DelayAfterFailure(retry, repeatable) is { } wait)
+            catch (HttpRequestException failure) when (_retries.DelayAfterFailure(retry, repeatable) is { } wait)
             {
+                mayHaveRun |= MayHaveReachedServer(failure);
+                await Task.Delay(wait, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _retries.DelayAfterFailure(retry, repeatable) is { } wait)
+            {
+                // HttpClient.Timeout ran out (the caller did not cancel): the request may have run, as after a lost answer.
                 mayHaveRun = true;
                 await Task.Delay(wait, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
                 continue;
+            }
+            catch (Exception failure) when (idempotencyKey is not null && failure is HttpRequestException or OperationCanceledException)
+            {
+                // The caller can try again later with the key this call used, and meet its first attempt's answer.
+                failure.Data[QuotasApiException.IdempotencyKeyData] = idempotencyKey;
+                throw;
             }
 
             if (response.IsSuccessStatusCode || (goneAfterRetryIsDone && mayHaveRun && response.StatusCode == HttpStatusCode.NotFound))
@@ -158,10 +197,20 @@ internal sealed class ApiTransport
 
             using (response)
             {
-                throw await ErrorAsync(response, retryAfter, cancellationToken).ConfigureAwait(false);
+                var error = await ErrorAsync(response, retryAfter, cancellationToken).ConfigureAwait(false);
+                error.IdempotencyKey = idempotencyKey;
+                throw error;
             }
         }
     }
+
+    /// <summary>
+    /// False when the request cannot have reached the server: the connection was never made (refused, no such host,
+    /// the TLS handshake failed). Anything else may have failed after the request was sent, so that it ran.
+    /// </summary>
+    private static bool MayHaveReachedServer(HttpRequestException failure) =>
+        failure.HttpRequestError is not (HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
+            or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError);
 
     private HttpRequestMessage Request(HttpMethod method, string path, byte[]? payload, string? idempotencyKey)
     {
@@ -195,6 +244,6 @@ internal sealed class ApiTransport
         // A 429 for keys that are not valid (too_many_rejected_keys) refuses the key, not a quota.
         return response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.InsufficientStorage && problem.Code != TooManyRejectedKeys
             ? new QuotaExceededException(response.StatusCode, problem, retryAfter, RateLimitState.From(response.Headers))
-            : new QuotasApiException(response.StatusCode, problem);
+            : new QuotasApiException(response.StatusCode, problem, retryAfter);
     }
 }

@@ -4,7 +4,7 @@ namespace Quotas.Gateway.Tests.Sdk;
 
 /// <summary>
 /// Records every attempt the SDK sends (method, path, idempotency key, answer). Over a real connection it passes the
-/// request on; without one it answers from <c>respond</c>, which may also throw to simulate a lost connection.
+/// request on; without one it answers from <c>respond</c>, which may also throw to simulate a lost connection or a timeout.
 /// </summary>
 internal sealed class RecordingHandler : DelegatingHandler
 {
@@ -40,7 +40,7 @@ internal sealed class RecordingHandler : DelegatingHandler
         {
             response = _respond is null ? await base.SendAsync(request, cancellationToken) : _respond(number, request);
         }
-        catch (HttpRequestException)
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException)
         {
             Record(new Attempt(request.Method, request.RequestUri!.PathAndQuery, key, null));
             throw;

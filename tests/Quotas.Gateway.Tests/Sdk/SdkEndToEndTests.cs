@@ -111,9 +111,15 @@ public sealed class SdkEndToEndTests
         var again = await sdk.Admission.RecordUsageAsync("acme", "cost", 40, eventId: "evt-1");
         Assert.Equal(first, again);
         await sdk.Admission.RecordUsageAsync("acme", "cost", 5);
+
+        // An event id is the API's (up to 200 characters), not a header's (up to 128).
+        var longId = "order-" + new string('7', 144);
+        Assert.Equal(
+            await sdk.Admission.RecordUsageAsync("acme", "cost", 1, eventId: longId),
+            await sdk.Admission.RecordUsageAsync("acme", "cost", 1, eventId: longId));
         var limits = await sdk.Usage.GetLimitsAsync("acme");
-        Assert.Equal(45, limits.Limits.Single(l => l.Quota == "cost").Used);
-        await sdk.Admission.CheckBudgetAsync("acme", "cost", 55);
+        Assert.Equal(46, limits.Limits.Single(l => l.Quota == "cost").Used);
+        await sdk.Admission.CheckBudgetAsync("acme", "cost", 54);
         var tooMuch = await Assert.ThrowsAsync<QuotaExceededException>(() => sdk.Admission.CheckBudgetAsync("acme", "cost", 101));
         Assert.Equal("request_exceeds_limit", tooMuch.Code);
 
@@ -123,7 +129,7 @@ public sealed class SdkEndToEndTests
         Assert.Equal(HttpStatusCode.InsufficientStorage, full.StatusCode);
 
         var stats = await sdk.Usage.GetStatsAsync("acme");
-        Assert.Equal(45, stats.Budgets.Single(b => b.Quota == "cost").Current);
+        Assert.Equal(46, stats.Budgets.Single(b => b.Quota == "cost").Current);
         var alerts = new List<QuotaAlert>();
         await foreach (var alert in sdk.Usage.ListAlertsAsync("acme", pageSize: 1))
         {

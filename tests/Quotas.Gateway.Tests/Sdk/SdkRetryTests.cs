@@ -199,6 +199,119 @@ public sealed class SdkRetryTests
         Assert.Equal(HttpStatusCode.NotFound, (await Assert.ThrowsAsync<QuotasApiException>(() => tenantDelete)).StatusCode);
     }
 
+    /// <summary>
+    /// A connection that was never made (refused) ran nothing: a delete retried after it that finds nothing is told so,
+    /// as a revocation of a mistyped key id must be. One whose answer was lost (the request went out) may have run.
+    /// </summary>
+    [Fact]
+    public async Task A_delete_retried_after_a_connection_that_was_never_made_is_not_done_when_the_retry_finds_nothing()
+    {
+        var refused = new RecordingHandler((attempt, _) => attempt == 1
+            ? throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused")
+            : Problem(HttpStatusCode.NotFound, "not_found"));
+        var revoking = Client(refused).Tenants.RevokeApiKeyAsync("acme", "key-1");
+        _time.Clock.Advance(await _time.NextDelayAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await Assert.ThrowsAsync<QuotasApiException>(() => revoking)).StatusCode);
+        Assert.Equal(2, refused.Attempts.Count);
+
+        var lostAnswer = new RecordingHandler((attempt, _) => attempt == 1
+            ? throw new HttpRequestException(HttpRequestError.ResponseEnded, "The response ended prematurely")
+            : Problem(HttpStatusCode.NotFound, "not_found"));
+        var retried = Client(lostAnswer).Tenants.RevokeApiKeyAsync("acme", "key-1");
+        _time.Clock.Advance(await _time.NextDelayAsync());
+        await retried;
+        Assert.Equal(2, lostAnswer.Attempts.Count);
+    }
+
+    [Fact]
+    public async Task A_keyed_post_that_timed_out_is_retried_with_the_same_key()
+    {
+        var handler = new RecordingHandler((attempt, _) => attempt == 1
+            ? throw new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 10 seconds elapsing.", new TimeoutException())
+            : new HttpResponseMessage(HttpStatusCode.Created) { Content = new StringContent(JobJson, Encoding.UTF8, "application/json") });
+        var client = Client(handler);
+
+        var submit = client.Jobs.SubmitAsync("acme", "pool", new NewJob(new Dictionary<string, long> { ["cpu"] = 1 }));
+        _time.Clock.Advance(await _time.NextDelayAsync());
+
+        Assert.Equal(7, (await submit).Id);
+        Assert.Equal(2, handler.Attempts.Count);
+        Assert.Equal(handler.Attempts[0].IdempotencyKey, handler.Attempts[1].IdempotencyKey);
+    }
+
+    /// <summary>
+    /// A keyed call the SDK gave up on tells the caller its key, so that sending it again later meets the first
+    /// attempt's answer rather than running twice: on the API's error, and on a lost connection's or timeout's own.
+    /// </summary>
+    [Fact]
+    public async Task A_keyed_call_that_fails_carries_its_key_and_the_answers_Retry_After()
+    {
+        var busy = new RecordingHandler((_, _) => WithRetryAfter(Problem(HttpStatusCode.ServiceUnavailable, "unavailable"), TimeSpan.FromSeconds(120)));
+        var error = await Assert.ThrowsAsync<QuotasApiException>(() => Client(busy).Jobs.SubmitAsync("acme", "pool", new NewJob(new Dictionary<string, long> { ["cpu"] = 1 })));
+        Assert.Single(busy.Attempts);
+        Assert.Equal(TimeSpan.FromSeconds(120), error.RetryAfter);
+        Assert.NotNull(error.IdempotencyKey);
+        Assert.Equal(busy.Attempts[0].IdempotencyKey, error.IdempotencyKey);
+
+        var timedOut = new RecordingHandler((_, _) => throw new TaskCanceledException("timed out", new TimeoutException()));
+        var timeout = await Assert.ThrowsAsync<TaskCanceledException>(() => Client(timedOut, maxRetries: 0).Admission.AcquireLeaseAsync("acme", "slots", 1, TimeSpan.FromMinutes(1), idempotencyKey: "lease-7"));
+        Assert.Equal("lease-7", timeout.Data[QuotasApiException.IdempotencyKeyData]);
+
+        var unkeyed = await Assert.ThrowsAsync<QuotasApiException>(() => Client(busy).Tenants.GetAsync("acme"));
+        Assert.Null(unkeyed.IdempotencyKey);
+    }
+
+    [Fact]
+    public async Task An_error_body_of_a_proxy_s_own_making_keeps_its_text()
+    {
+        var handler = new RecordingHandler((_, _) => new HttpResponseMessage(HttpStatusCode.BadGateway)
+        {
+            Content = new StringContent("""{"message":"no healthy upstream"}""", Encoding.UTF8, "application/json"),
+        });
+
+        var error = await Assert.ThrowsAsync<QuotasApiException>(() => Client(handler, maxRetries: 0).Tenants.GetAsync("acme"));
+
+        Assert.Contains("no healthy upstream", error.Problem.Detail, StringComparison.Ordinal);
+        Assert.Contains("no healthy upstream", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("commande-é1")]
+    [InlineData("two words")]
+    [InlineData("")]
+    public async Task An_idempotency_key_a_header_cannot_carry_is_refused_before_anything_is_sent(string key)
+    {
+        var handler = new RecordingHandler((_, _) => new HttpResponseMessage(HttpStatusCode.Created));
+        var client = Client(handler);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => client.Jobs.SubmitAsync("acme", "pool", new NewJob(new Dictionary<string, long> { ["cpu"] = 1 }), idempotencyKey: key));
+
+        Assert.Equal("idempotencyKey", error.ParamName);
+        Assert.Empty(handler.Attempts);
+    }
+
+    [Fact]
+    public async Task A_usage_event_id_goes_in_the_body_and_the_call_is_retried_without_a_header()
+    {
+        var bodies = new List<string>();
+        var handler = new RecordingHandler((attempt, request) =>
+        {
+            bodies.Add(request.Content!.ReadAsStringAsync().GetAwaiter().GetResult());
+            return attempt == 1
+                ? Problem(HttpStatusCode.BadGateway, "bad_gateway")
+                : new HttpResponseMessage(HttpStatusCode.Created) { Content = new StringContent("""{"duplicate":false,"quota":"cost","consumed":1,"limit":10,"overLimit":false,"periodStart":"2026-12-01T00:00:00Z","periodEnd":"2027-01-01T00:00:00Z"}""", Encoding.UTF8, "application/json") };
+        });
+        var client = Client(handler);
+
+        var recording = client.Admission.RecordUsageAsync("acme", "cost", 1, eventId: "evt-9");
+        _time.Clock.Advance(await _time.NextDelayAsync());
+        await recording;
+
+        Assert.Equal(2, handler.Attempts.Count);
+        Assert.All(handler.Attempts, attempt => Assert.Null(attempt.IdempotencyKey));
+        Assert.All(bodies, body => Assert.Contains("\"eventId\":\"evt-9\"", body, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Cancelling_stops_a_retry_delay()
     {
