@@ -62,7 +62,7 @@ internal static class Diagnostics
     public static readonly DiagnosticDescriptor InvalidResponseTimeout = Error(
         "GRAINS011",
         "Invalid response timeout",
-        "[ResponseTimeout(\"{1}\")] on grain method '{0}' is not a positive TimeSpan such as \"00:00:05\"");
+        "[ResponseTimeout(\"{1}\")] on grain method '{0}' is not a positive TimeSpan written with hours, minutes and seconds, such as \"00:00:05\" (a bare number would mean days)");
 
     public static readonly DiagnosticDescriptor MethodIdCollision = Error(
         "GRAINS012",
@@ -84,11 +84,27 @@ internal static class Diagnostics
         "CancellationToken parameters are not supported",
         "Parameter '{1}' of grain method '{0}' is a CancellationToken; grain calls are bounded by the response timeout instead");
 
+    public static readonly DiagnosticDescriptor NonGrainBaseInterface = Error(
+        "GRAINS016",
+        "Grain interfaces inherit only grain interfaces",
+        "Grain interface '{0}' inherits '{1}', which is not a grain interface, so its members cannot be called on a grain; derive '{1}' from IGrain, or declare its methods on '{0}'");
+
+    public static readonly DiagnosticDescriptor UnsendableType = Error(
+        "GRAINS017",
+        "Grain method arguments and results must be serializable values",
+        "{1} of grain method '{0}' has type '{2}', which a grain call cannot carry in a message: {3}; use a record, an array or another serializable type");
+
+    public static readonly DiagnosticDescriptor InaccessibleType = Error(
+        "GRAINS018",
+        "Grain types must be visible to generated code",
+        "'{0}' is private, protected or file-local (or nested in such a type), so the code generated for it cannot name it; make it public or internal");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new[]
     {
         InvalidReturnType, UnsupportedMember, GenericMethod, ByRefParameter, OneWayWithResult, GenericInterface,
         ConstructorCount, PersistentStateParameterType, StateTypeConstructor, GenericGrainClass, InvalidResponseTimeout,
-        MethodIdCollision, NoGrainInterface, InvalidGrainTypeName, CancellationTokenParameter,
+        MethodIdCollision, NoGrainInterface, InvalidGrainTypeName, CancellationTokenParameter, NonGrainBaseInterface,
+        UnsendableType, InaccessibleType,
     }.ToDictionary(d => d.Id);
 
     public static Diagnostic Create(DiagnosticInfo info) =>

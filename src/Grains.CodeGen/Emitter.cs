@@ -47,7 +47,7 @@ internal static class Emitter
         foreach (var method in model.Methods)
         {
             code.AppendLine();
-            code.Append("    ").Append(method.ReturnType).Append(' ').Append(method.DeclaringInterface).Append('.').Append(method.Name).Append('(');
+            code.Append("    ").Append(method.ReturnType).Append(' ').Append(method.DeclaringInterface).Append('.').Append(Names.Identifier(method.Name)).Append('(');
             code.Append(string.Join(", ", method.Parameters.Select(p => (p.IsParams ? "params " : "") + p.Type + " " + p.Name)));
             code.AppendLine(")");
             code.Append("        => ").Append(InvokeMethod(method)).Append("(new ").Append(CallName(model, method)).Append("()");
@@ -117,7 +117,7 @@ internal static class Emitter
         code.AppendLine("    public override global::Grains.CodeGeneration.GrainMethodDescriptor Method => Descriptor;");
         code.AppendLine();
         code.Append("    protected override global::System.Threading.Tasks.ValueTask<").Append(method.ResultType).AppendLine("> InvokeCoreAsync(object grain)");
-        var invocation = "((" + method.DeclaringInterface + ")grain)." + method.Name + "(" +
+        var invocation = "((" + method.DeclaringInterface + ")grain)." + Names.Identifier(method.Name) + "(" +
             string.Join(", ", method.Parameters.Select((_, i) => "Arg" + i.ToString(CultureInfo.InvariantCulture))) + ")";
         code.Append("        => ").Append(method.ReturnKind switch
         {
@@ -183,7 +183,7 @@ internal static class Emitter
                 .Append(model.IsReentrant ? "true" : "false").Append(", new global::System.Type[] { ")
                 .Append(string.Join(", ", model.Interfaces.Select(i => "typeof(" + i + ")")))
                 .Append(" }, static context => new ").Append(model.Type).Append('(')
-                .Append(string.Join(", ", model.ConstructorArguments.Select(Argument)))
+                .Append(string.Join(", ", model.ConstructorArguments.Select((argument, index) => Argument(argument, index))))
                 .AppendLine(")));");
         }
 
@@ -192,7 +192,8 @@ internal static class Emitter
         return code.ToString();
     }
 
-    private static string Argument(ConstructorArgumentModel argument) => argument.Kind switch
+    // An optional service's pattern variable is named after the parameter's place, so that several share one lambda.
+    private static string Argument(ConstructorArgumentModel argument, int index) => argument.Kind switch
     {
         ConstructorArgumentKind.PersistentState =>
             "context.GetPersistentState<" + argument.StateType + ">(" + Literal(argument.StateName!) + ", " + Literal(argument.StorageName!) +
@@ -201,7 +202,8 @@ internal static class Emitter
             "context.GetPersistentEntries<" + argument.StateType + ">(" + Literal(argument.StateName!) + ", " + Literal(argument.StorageName!) + ")",
         ConstructorArgumentKind.GrainContext => "context.GrainContext",
         ConstructorArgumentKind.OptionalService =>
-            "(" + argument.Type + ")context.Services.GetService(typeof(" + argument.Type.TrimEnd('?') + "))",
+            "(context.Services.GetService(typeof(" + argument.Type.TrimEnd('?') + ")) is " + argument.Type.TrimEnd('?') + " service" + index.ToString(CultureInfo.InvariantCulture) +
+            " ? service" + index.ToString(CultureInfo.InvariantCulture) + " : " + argument.DefaultValue + ")",
         _ => "context.GetRequiredService<" + argument.Type.TrimEnd('?') + ">()",
     };
 

@@ -16,6 +16,12 @@ internal static class GrainClassParser
             return Fail(diagnostics);
         }
 
+        if (!KnownTypes.IsVisibleToGeneratedCode(type))
+        {
+            diagnostics.Add(Diagnostics.Info(Diagnostics.InaccessibleType, type, type.ToDisplayString()));
+            return Fail(diagnostics);
+        }
+
         var grainTypeName = GrainTypeName(type, known, diagnostics);
         var interfaces = type.AllInterfaces
             .Where(i => known.IsGrainInterface(i) && !KnownTypes.IsMarkerInterface(i) && !i.IsGenericType)
@@ -70,9 +76,10 @@ internal static class GrainClassParser
                 return new ConstructorArgumentModel(ConstructorArgumentKind.GrainContext, type, null, null, null);
             }
 
-            var optional = parameter.HasExplicitDefaultValue && parameter.Type.IsReferenceType;
-            var kind = optional ? ConstructorArgumentKind.OptionalService : ConstructorArgumentKind.RequiredService;
-            return new ConstructorArgumentModel(kind, type, null, null, null);
+            // A parameter with a default takes it when no service is registered (a value type's default as well).
+            return parameter.HasExplicitDefaultValue
+                ? new ConstructorArgumentModel(ConstructorArgumentKind.OptionalService, type, null, null, null, DefaultLiteral(parameter))
+                : new ConstructorArgumentModel(ConstructorArgumentKind.RequiredService, type, null, null, null);
         }
 
         var named = parameter.Type as INamedTypeSymbol;
@@ -121,6 +128,12 @@ internal static class GrainClassParser
 
         return value;
     }
+
+    /// <summary>The parameter's default as C#: a literal cast to the parameter's type, or <c>default</c>.</summary>
+    private static string DefaultLiteral(IParameterSymbol parameter) =>
+        parameter.ExplicitDefaultValue is { } value
+            ? "(" + Names.Type(parameter.Type) + ")(" + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatPrimitive(value, quoteStrings: true, useHexadecimalNumbers: false) + ")"
+            : "default(" + Names.Type(parameter.Type) + ")";
 
     private static bool HasPublicParameterlessConstructor(ITypeSymbol type) =>
         type.IsValueType ||

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -50,7 +51,7 @@ public sealed class GrainsGenerator : IIncrementalGenerator
             .Select(static (result, _) => result!);
 
         // A partial interface or class has one declaration per part; generate once per type.
-        var distinctInterfaces = interfaces.Collect().Select(static (all, _) => Distinct(all, static m => m.Type));
+        var distinctInterfaces = interfaces.Collect().Select(static (all, _) => UniqueNames(Distinct(all, static m => m.Type)));
         var distinctClasses = classes.Collect().Select(static (all, _) => Distinct(all, static m => m.Type));
 
         context.RegisterSourceOutput(distinctInterfaces, static (output, results) =>
@@ -83,7 +84,8 @@ public sealed class GrainsGenerator : IIncrementalGenerator
             }
 
             var manifestName = "GrainManifest_" + Names.Mangle(assembly);
-            output.AddSource("GrainManifest.g.cs", Emitter.EmitManifest(manifestName, interfaceModels, classModels));
+            // A dot keeps the hint apart from every interface's, which are mangled names (letters, digits, '_').
+            output.AddSource("Grains.Manifest.g.cs", Emitter.EmitManifest(manifestName, interfaceModels, classModels));
         });
     }
 
@@ -92,6 +94,23 @@ public sealed class GrainsGenerator : IIncrementalGenerator
         all.GroupBy(r => r.Model is null ? null : key(r.Model))
             .SelectMany(g => g.Key is null ? g : g.Take(1))
             .ToImmutableArray();
+
+    /// <summary>Interfaces whose mangled names are the same get a suffix from their full names, so that each proxy has its own.</summary>
+    private static ImmutableArray<ParseResult<InterfaceModel>> UniqueNames(ImmutableArray<ParseResult<InterfaceModel>> results)
+    {
+        var clashing = new HashSet<string>(results
+            .Select(r => r.Model?.MangledName)
+            .OfType<string>()
+            .GroupBy(name => name)
+            .Where(group => group.Count() > 1)
+            .Select(group => group.Key));
+        return clashing.Count == 0
+            ? results
+            : results.Select(r => r.Model is { } model && clashing.Contains(model.MangledName)
+                    ? r with { Model = model with { MangledName = model.MangledName + "_" + Names.Disambiguator(model.Type) } }
+                    : r)
+                .ToImmutableArray();
+    }
 
     private static void Report(SourceProductionContext output, EquatableArray<DiagnosticInfo> diagnostics)
     {

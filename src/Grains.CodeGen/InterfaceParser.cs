@@ -18,6 +18,12 @@ internal static class InterfaceParser
             return new ParseResult<InterfaceModel>(null, diagnostics.ToEquatableArray());
         }
 
+        if (!KnownTypes.IsVisibleToGeneratedCode(type))
+        {
+            diagnostics.Add(Diagnostics.Info(Diagnostics.InaccessibleType, type, type.ToDisplayString()));
+            return new ParseResult<InterfaceModel>(null, diagnostics.ToEquatableArray());
+        }
+
         foreach (var member in type.GetMembers())
         {
             if (member is IPropertySymbol or IEventSymbol)
@@ -26,10 +32,18 @@ internal static class InterfaceParser
             }
         }
 
+        // The proxy implements every member of every base: one of an interface that is not a grain's has no call.
+        foreach (var other in type.Interfaces.Where(i => !known.IsGrainInterface(i) && i.GetMembers().Any(m => m.IsAbstract)))
+        {
+            diagnostics.Add(Diagnostics.Info(Diagnostics.NonGrainBaseInterface, type, type.Name, other.ToDisplayString()));
+        }
+
         var methods = new List<MethodModel>();
         var ids = new Dictionary<int, string>();
+        var complete = true;
         foreach (var declaring in new[] { type }.Concat(type.AllInterfaces).Where(known.IsGrainInterface))
         {
+            var own = SymbolEqualityComparer.Default.Equals(declaring, type);
             foreach (var method in declaring.GetMembers().OfType<IMethodSymbol>())
             {
                 if (method.MethodKind != MethodKind.Ordinary || !method.IsAbstract || method.IsStatic)
@@ -37,26 +51,31 @@ internal static class InterfaceParser
                     continue;
                 }
 
-                // Members of base interfaces report their own diagnostics when their interface is parsed.
-                var report = SymbolEqualityComparer.Default.Equals(declaring, type) ? diagnostics : new List<DiagnosticInfo>();
-                var model = ParseMethod(declaring, method, known, report);
+                // Members of base interfaces report their own diagnostics when their interface is parsed; a proxy
+                // without one of them would not compile, so none is made.
+                var model = ParseMethod(declaring, method, known, own ? diagnostics : new List<DiagnosticInfo>());
                 if (model is null)
                 {
+                    complete = false;
                     continue;
                 }
 
-                if (ids.TryGetValue(model.MethodId, out var other))
+                // Two bases may each declare a method of the same name and parameters: reported here, on the
+                // interface that brings them together, as neither base alone collides.
+                var name = declaring.Name + "." + method.Name;
+                if (ids.TryGetValue(model.MethodId, out var first))
                 {
-                    report.Add(Diagnostics.Info(Diagnostics.MethodIdCollision, method, other, method.Name));
+                    diagnostics.Add(Diagnostics.Info(Diagnostics.MethodIdCollision, own ? method : type, first, name));
                     continue;
                 }
 
-                ids.Add(model.MethodId, method.Name);
+                ids.Add(model.MethodId, name);
                 methods.Add(model);
             }
         }
 
-        var result = new InterfaceModel(Names.Type(type), Names.Mangle(type), methods.ToEquatableArray());
+        // An interface with errors gets no proxy: the diagnostics say what to change, without errors in generated code.
+        var result = complete && diagnostics.Count == 0 ? new InterfaceModel(Names.Type(type), Names.Mangle(type), methods.ToEquatableArray()) : null;
         return new ParseResult<InterfaceModel>(result, diagnostics.ToEquatableArray());
     }
 
@@ -81,9 +100,14 @@ internal static class InterfaceParser
                 diagnostics.Add(Diagnostics.Info(Diagnostics.ByRefParameter, parameter, displayName, parameter.Name));
                 valid = false;
             }
-            else if (KnownTypes.Is(parameter.Type, known.CancellationToken))
+            else if (KnownTypes.Is(parameter.Type, known.CancellationToken) || KnownTypes.Is(NullableOf(parameter.Type), known.CancellationToken))
             {
                 diagnostics.Add(Diagnostics.Info(Diagnostics.CancellationTokenParameter, parameter, displayName, parameter.Name));
+                valid = false;
+            }
+            else if (KnownTypes.WhyUnsendable(parameter.Type) is { } reason)
+            {
+                diagnostics.Add(Diagnostics.Info(Diagnostics.UnsendableType, parameter, displayName, $"Parameter '{parameter.Name}'", parameter.Type.ToDisplayString(), reason));
                 valid = false;
             }
         }
@@ -93,6 +117,12 @@ internal static class InterfaceParser
         {
             diagnostics.Add(Diagnostics.Info(Diagnostics.InvalidReturnType, method, displayName, method.ReturnType.ToDisplayString()));
             return null;
+        }
+
+        if (method.ReturnType is INamedTypeSymbol { IsGenericType: true } returned && KnownTypes.WhyUnsendable(returned.TypeArguments[0]) is { } resultReason)
+        {
+            diagnostics.Add(Diagnostics.Info(Diagnostics.UnsendableType, method, displayName, "The result", returned.TypeArguments[0].ToDisplayString(), resultReason));
+            valid = false;
         }
 
         var isOneWay = HasAttribute(method, known.OneWay);
@@ -107,7 +137,8 @@ internal static class InterfaceParser
         if (timeoutAttribute is not null)
         {
             var text = timeoutAttribute.ConstructorArguments.FirstOrDefault().Value as string;
-            if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var timeout) && timeout > TimeSpan.Zero)
+            // A bare number parses as days ("30" is a month): the text must name hours, minutes and seconds.
+            if (text is not null && text.Contains(':') && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var timeout) && timeout > TimeSpan.Zero)
             {
                 timeoutTicks = timeout.Ticks;
             }
@@ -176,6 +207,9 @@ internal static class InterfaceParser
 
         return null;
     }
+
+    private static ITypeSymbol? NullableOf(ITypeSymbol type) =>
+        type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable ? nullable.TypeArguments[0] : null;
 
     private static bool HasAttribute(ISymbol symbol, INamedTypeSymbol? attribute) =>
         attribute is not null && symbol.GetAttributes().Any(a => KnownTypes.Is(a.AttributeClass, attribute));

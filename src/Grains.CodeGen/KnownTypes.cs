@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace Grains.CodeGen;
@@ -90,6 +91,37 @@ internal sealed class KnownTypes
 
         return false;
     }
+
+    /// <summary>
+    /// False when generated code, in another file of the assembly, cannot name the type: it or a type it is nested in
+    /// is private, protected, private protected or file-local.
+    /// </summary>
+    public static bool IsVisibleToGeneratedCode(INamedTypeSymbol type)
+    {
+        for (var current = type; current is not null; current = current.ContainingType)
+        {
+            if (current.IsFileLocal || current.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Why a grain call cannot carry a value of <paramref name="type"/>, or null when it can: a ref struct or pointer
+    /// cannot be held in a call object, and a tuple's fields are not written by the JSON codec (it would arrive empty).
+    /// </summary>
+    public static string? WhyUnsendable(ITypeSymbol type) => type switch
+    {
+        { IsRefLikeType: true } => "a ref struct cannot be held in a call",
+        { TypeKind: TypeKind.Pointer or TypeKind.FunctionPointer } => "a pointer means nothing in another process",
+        INamedTypeSymbol { IsTupleType: true } => "a tuple's fields are not written by the JSON codec, so it would arrive empty",
+        IArrayTypeSymbol array => WhyUnsendable(array.ElementType),
+        INamedTypeSymbol { IsGenericType: true } generic => generic.TypeArguments.Select(WhyUnsendable).FirstOrDefault(reason => reason is not null),
+        _ => null,
+    };
 
     public static bool Is(ISymbol? symbol, INamedTypeSymbol? known) =>
         known is not null && SymbolEqualityComparer.Default.Equals(symbol, known);

@@ -39,12 +39,14 @@ internal enum ConstructorArgumentKind
     GrainContext,
 }
 
+/// <summary>A grain class's constructor parameter; <see cref="DefaultValue"/>, C#, is what an optional one gets when no service is registered.</summary>
 internal sealed record ConstructorArgumentModel(
     ConstructorArgumentKind Kind,
     string Type,
     string? StateType,
     string? StateName,
-    string? StorageName);
+    string? StorageName,
+    string? DefaultValue = null);
 
 /// <summary>A grain class in the compilation: its type name, interfaces and constructor.</summary>
 internal sealed record GrainClassModel(

@@ -18,7 +18,10 @@ internal static class Names
     public static string Identifier(string name) =>
         SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
-    /// <summary>A C# identifier unique within the assembly, derived from a type's full name.</summary>
+    /// <summary>
+    /// A C# identifier derived from a type's full name. Two names can mangle alike (A_B.IX and A.B.IX): the generator
+    /// then adds <see cref="Disambiguator"/> to both.
+    /// </summary>
     public static string Mangle(ITypeSymbol type) => Mangle(type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat));
 
     public static string Mangle(string text)
@@ -50,15 +53,23 @@ internal static class Names
         }
 
         signature.Append(')');
+        return (int)Fnv1a(signature.ToString());
+    }
+
+    /// <summary>A short, stable suffix that tells apart two types whose <see cref="Mangle(ITypeSymbol)"/> names are the same.</summary>
+    public static string Disambiguator(string typeName) => Fnv1a(typeName).ToString("X8", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static uint Fnv1a(string text)
+    {
         unchecked
         {
             var hash = 2166136261u;
-            foreach (var c in signature.ToString())
+            foreach (var c in text)
             {
                 hash = (hash ^ c) * 16777619u;
             }
 
-            return (int)hash;
+            return hash;
         }
     }
 }

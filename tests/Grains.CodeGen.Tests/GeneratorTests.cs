@@ -69,6 +69,13 @@ public sealed class GeneratorTests
     [InlineData("[ResponseTimeout(\"soon\")] Task Bad();", "GRAINS011")]
     [InlineData("Task Bad(System.Threading.CancellationToken token);", "GRAINS015")]
     [InlineData("int Property { get; }", "GRAINS002")]
+    [InlineData("[ResponseTimeout(\"30\")] Task Bad();", "GRAINS011")]
+    [InlineData("Task Bad(System.Threading.CancellationToken? token);", "GRAINS015")]
+    [InlineData("Task Bad(ReadOnlySpan<byte> data);", "GRAINS017")]
+    [InlineData("Task Bad(params ReadOnlySpan<int> values);", "GRAINS017")]
+    [InlineData("Task Bad((int Min, int Max) range);", "GRAINS017")]
+    [InlineData("Task Bad(System.Collections.Generic.List<(int, string)> pairs);", "GRAINS017")]
+    [InlineData("Task<(int, int)> Bad();", "GRAINS017")]
     public void Unsupported_grain_method_reports_a_diagnostic(string member, string id)
     {
         var result = GeneratorHarness.Run(Usings + "public interface IThing : IGrainWithStringKey { " + member + " }");
@@ -77,7 +84,93 @@ public sealed class GeneratorTests
         Assert.Equal(id, diagnostic.Id);
         Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Error, diagnostic.Severity);
         Assert.True(diagnostic.Location.IsInSource);
+        Assert.Empty(ErrorsInGeneratedCode(result));
     }
+
+    /// <summary>
+    /// Two bases may each declare the same method: neither collides alone, the interface that brings them together
+    /// does, and it is told so rather than left with a proxy that does not compile.
+    /// </summary>
+    [Theory]
+    [InlineData("public interface IA : IGrainWithStringKey { Task Run(int x); } public interface IB : IGrainWithStringKey { Task Run(int x); } public interface IC : IA, IB { }")]
+    [InlineData("public interface IA : IGrainWithStringKey { Task<int> Get(); } public interface IC : IA { new Task<int> Get(); }")]
+    public void Methods_that_collide_across_bases_are_reported_on_the_interface_that_joins_them(string declarations)
+    {
+        var result = GeneratorHarness.Run(Usings + declarations);
+
+        var diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("GRAINS012", diagnostic.Id);
+        Assert.Contains("IC", diagnostic.Location.SourceTree!.ToString().Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length), StringComparison.Ordinal);
+        Assert.Empty(ErrorsInGeneratedCode(result));
+    }
+
+    [Fact]
+    public void A_base_interface_that_is_not_a_grain_s_is_reported_unless_it_declares_nothing()
+    {
+        var result = GeneratorHarness.Run(Usings + """
+            public interface IReadable { Task<int> Get(); }
+            public interface IMarker { }
+            public interface ICounter : IGrainWithStringKey, IReadable { }
+            public interface ITagged : IGrainWithStringKey, IMarker { Task Run(); }
+            """);
+
+        var diagnostic = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("GRAINS016", diagnostic.Id);
+        Assert.Contains("IReadable", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Empty(ErrorsInGeneratedCode(result));
+        Assert.Contains(result.Generated, g => g.Contains("class ITagged_Proxy"));
+    }
+
+    [Theory]
+    [InlineData("public class Outer { private interface IHidden : IGrainWithStringKey { Task Run(); } }")]
+    [InlineData("public class Outer { protected interface IHidden : IGrainWithStringKey { Task Run(); } }")]
+    [InlineData("file interface IHidden : IGrainWithStringKey { Task Run(); }")]
+    [InlineData("public interface IThing : IGrainWithStringKey { Task Run(); } public class Outer { private sealed class HiddenGrain : Grain, IThing { public Task Run() => Task.CompletedTask; } }")]
+    public void A_type_generated_code_cannot_name_is_reported(string declarations)
+    {
+        var result = GeneratorHarness.Run(Usings + declarations);
+
+        Assert.Equal(["GRAINS018"], result.Ids);
+        Assert.Empty(ErrorsInGeneratedCode(result));
+    }
+
+    [Fact]
+    public void Methods_named_with_keywords_and_interfaces_whose_names_mangle_alike_compile()
+    {
+        var result = GeneratorHarness.Run(Usings + """
+            namespace A_B { public interface IX : IGrainWithStringKey { Task @event(); Task<int> @lock(int @class); } }
+            namespace A.B { public interface IX : IGrainWithStringKey { Task Run(); } }
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompileErrors);
+        Assert.Equal(2, result.Generated.Count(g => g.Contains("A_B_IX_") && g.Contains("_Proxy :")));
+    }
+
+    [Fact]
+    public void A_constructor_parameter_with_a_default_takes_it_when_no_service_is_registered()
+    {
+        var result = GeneratorHarness.Run(Usings + """
+            public enum Mode { Slow, Fast }
+            public interface IThing : IGrainWithStringKey { Task Run(); }
+            public sealed class ThingGrain(int batchSize = 10, string region = "eu", Mode mode = Mode.Fast, TimeProvider? time = null, int? cap = null) : Grain, IThing
+            {
+                public Task Run() => Task.FromResult((batchSize, region, mode, time, cap));
+            }
+            """);
+
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompileErrors);
+        var manifest = Assert.Single(result.Generated, g => g.Contains("GrainManifestProviderAttribute"));
+        Assert.Contains("is int service0 ? service0 : (int)(10)", manifest);
+        Assert.Contains("is string service1 ? service1 : (string)(\"eu\")", manifest);
+        Assert.Contains("is global::Mode service2 ? service2 : (global::Mode)(1)", manifest);
+        Assert.Contains("is global::System.TimeProvider service3 ? service3 : default(global::System.TimeProvider?)", manifest);
+        Assert.Contains("is int service4 ? service4 : default(int?)", manifest);
+    }
+
+    private static IEnumerable<Microsoft.CodeAnalysis.Diagnostic> ErrorsInGeneratedCode(GeneratorResult result) =>
+        result.CompileErrors.Where(e => e.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true);
 
     [Fact]
     public void Return_type_diagnostic_names_the_method_and_the_type()
