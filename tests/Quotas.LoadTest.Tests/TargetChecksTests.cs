@@ -25,6 +25,26 @@ public sealed class TargetChecksTests
         Assert.Equal("n/a", checks["gateway peak / (a) constant peak"].Outcome);
     }
 
+    /// <summary>
+    /// Two rounds in which gateway and Redis only swap places are a tie, not a pass: the ratios' median is taken on
+    /// their logarithms (1.11x and 0.90x give 0.9994x, where their mean would be 1.005x), and the split is shown.
+    /// </summary>
+    [Fact]
+    public void Two_rounds_that_swap_places_do_not_pass_a_ratio_of_one()
+    {
+        TargetResult[] results =
+        [
+            Gateway(1, peak: 33_730, halfPeakP99: 1.0), Redis(1, peak: 30_369),
+            Gateway(2, peak: 30_346, halfPeakP99: 1.0), Redis(2, peak: 33_748),
+        ];
+
+        var check = TargetChecks.Evaluate(results).Single(c => c.Name == "gateway peak / (c) Redis limiter peak");
+
+        Assert.Equal("MISS", check.Outcome);
+        Assert.StartsWith("median 1.00x;", check.Measured, StringComparison.Ordinal);
+        Assert.EndsWith("the rounds fall on both sides of the target", check.Measured, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_half_peak_run_with_errors_counts_as_a_miss()
     {

@@ -12,7 +12,8 @@ namespace Quotas.LoadTest.Reporting;
 /// With several rounds each check takes the median over the rounds: a ratio pairs the gateway with the baseline of the
 /// same round (measured minutes apart, so they share the machine's drift), and the p99 is each round's run at half of
 /// that round's peak. A single search on shared cores swings by a step of the search either way; the median of three
-/// does not follow one such swing.
+/// does not follow one such swing. A ratio check says when its rounds fall on both sides of the target: the verdict
+/// then rests on the median alone.
 /// </para>
 /// </summary>
 internal static class TargetChecks
@@ -104,10 +105,15 @@ internal static class TargetChecks
             return new TargetCheck(name, "no sustained step", target, minimum is null ? "context" : "MISS");
         }
 
-        var median = Median(ratios);
+        // The median of the ratios' logarithms: with an even count of rounds the geometric mean of the middle two, so
+        // that two rounds where gateway and baseline only swap places (r and 1/r) give 1.0x, not (r + 1/r) / 2 above it.
+        var median = Math.Exp(Median(ratios.Select(r => Math.Log(r)).ToList()));
+        var split = minimum is { } least && ratios.Any(r => r >= least) && ratios.Any(r => r < least)
+            ? "; the rounds fall on both sides of the target"
+            : "";
         var measured = ratios.Count == 1
             ? rounds[0]
-            : string.Create(CultureInfo.InvariantCulture, $"median {median:0.00}x; rounds: {string.Join(", ", rounds)}");
+            : string.Create(CultureInfo.InvariantCulture, $"median {median:0.00}x; rounds: {string.Join(", ", rounds)}{split}");
         return new TargetCheck(name, measured, target, minimum is null ? "context" : median >= minimum ? "PASS" : "MISS");
     }
 
