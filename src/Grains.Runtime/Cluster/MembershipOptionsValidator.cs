@@ -82,9 +82,9 @@ internal sealed class TransportOptionsValidator : IValidateOptions<TransportOpti
             failures.Add($"Grains:Endpoint:LivenessTimeout must be zero (off) or a positive duration such as 00:00:05; it is {options.LivenessTimeout}.");
         }
 
-        if (options.KeepAliveTime < TimeSpan.Zero || options.KeepAliveTime > TimeSpan.FromDays(1))
+        if (options.KeepAliveTime < TimeSpan.Zero || options.KeepAliveTime > TcpKeepAlive.MaxIdle)
         {
-            failures.Add($"Grains:Endpoint:KeepAliveTime must be zero (off) or a duration up to one day such as 00:00:30; it is {options.KeepAliveTime}.");
+            failures.Add($"Grains:Endpoint:KeepAliveTime must be zero (off) or a duration up to {TcpKeepAlive.MaxIdle} (the most Linux takes) such as 00:00:30; it is {options.KeepAliveTime}.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

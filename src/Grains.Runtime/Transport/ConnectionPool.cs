@@ -143,7 +143,7 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            TcpKeepAlive.Enable(socket, _transport.KeepAliveTime);
+            TcpKeepAlive.Enable(socket, _transport.KeepAliveTime, _logger);
             await socket.ConnectAsync(silo.EndPoint, timeout.Token);
             var stream = new NetworkStream(socket, ownsSocket: true);
             var pipe = new DuplexPipe(PipeReader.Create(stream), PipeWriter.Create(stream));

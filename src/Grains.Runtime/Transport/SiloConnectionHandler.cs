@@ -54,7 +54,7 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
         var remote = connection.RemoteEndPoint?.ToString() ?? connection.ConnectionId;
         if (connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
         {
-            TcpKeepAlive.Enable(socket, _transport.KeepAliveTime);
+            TcpKeepAlive.Enable(socket, _transport.KeepAliveTime, _logger);
         }
 
         HelloMessage hello;

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 
 namespace Grains.Transport;
 
@@ -10,25 +11,42 @@ namespace Grains.Transport;
 /// <see cref="TransportOptions.KeepAliveTime"/> and closes it when <see cref="ProbeCount"/> probes,
 /// <see cref="ProbeInterval"/> apart, go unanswered.
 /// </summary>
-internal static class TcpKeepAlive
+internal static partial class TcpKeepAlive
 {
     public static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(5);
 
     public const int ProbeCount = 3;
 
-    /// <summary>Turns keepalive on for <paramref name="socket"/>; nothing when <paramref name="idle"/> is zero (off).</summary>
-    public static void Enable(Socket socket, TimeSpan idle)
+    /// <summary>The longest idle time Linux takes (MAX_TCP_KEEPIDLE, 32,767 s); the options allow at most this.</summary>
+    public static readonly TimeSpan MaxIdle = TimeSpan.FromSeconds(32_767);
+
+    /// <summary>
+    /// Turns keepalive on for <paramref name="socket"/>; nothing when <paramref name="idle"/> is zero (off). A system
+    /// that refuses an option gets a warning, and the connection goes on without keepalive: it must not cost the
+    /// connection.
+    /// </summary>
+    public static void Enable(Socket socket, TimeSpan idle, ILogger logger)
     {
         if (idle <= TimeSpan.Zero)
         {
             return;
         }
 
-        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, WholeSeconds(idle));
-        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, WholeSeconds(ProbeInterval));
-        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, ProbeCount);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, WholeSeconds(idle));
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, WholeSeconds(ProbeInterval));
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, ProbeCount);
+        }
+        catch (Exception exception) when (exception is SocketException or PlatformNotSupportedException)
+        {
+            LogNotEnabled(logger, exception);
+        }
     }
+
+    [LoggerMessage(EventId = 309, Level = LogLevel.Warning, Message = "TCP keepalive could not be turned on for a silo connection; it goes on without (a peer gone without a word is then noticed only when a call to it runs past its deadline)")]
+    private static partial void LogNotEnabled(ILogger logger, Exception exception);
 
     // The kernel counts in whole seconds; a positive duration below one second still turns keepalive on.
     private static int WholeSeconds(TimeSpan duration) => (int)Math.Clamp(Math.Ceiling(duration.TotalSeconds), 1, int.MaxValue);
