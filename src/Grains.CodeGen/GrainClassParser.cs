@@ -132,8 +132,18 @@ internal static class GrainClassParser
     /// <summary>The parameter's default as C#: a literal cast to the parameter's type, or <c>default</c>.</summary>
     private static string DefaultLiteral(IParameterSymbol parameter) =>
         parameter.ExplicitDefaultValue is { } value
-            ? "(" + Names.Type(parameter.Type) + ")(" + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatPrimitive(value, quoteStrings: true, useHexadecimalNumbers: false) + ")"
+            ? "(" + Names.Type(parameter.Type) + ")(" + Literal(value) + ")"
             : "default(" + Names.Type(parameter.Type) + ")";
+
+    // A decimal keeps its digits with its suffix (as a double literal it would lose them), and a double or float
+    // that is not finite has no literal.
+    private static string Literal(object value) => value switch
+    {
+        decimal number => Microsoft.CodeAnalysis.CSharp.SyntaxFactory.Literal(number).Text,
+        double number when double.IsNaN(number) || double.IsInfinity(number) => double.IsNaN(number) ? "double.NaN" : number > 0 ? "double.PositiveInfinity" : "double.NegativeInfinity",
+        float number when float.IsNaN(number) || float.IsInfinity(number) => float.IsNaN(number) ? "float.NaN" : number > 0 ? "float.PositiveInfinity" : "float.NegativeInfinity",
+        _ => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatPrimitive(value, quoteStrings: true, useHexadecimalNumbers: false),
+    };
 
     private static bool HasPublicParameterlessConstructor(ITypeSymbol type) =>
         type.IsValueType ||

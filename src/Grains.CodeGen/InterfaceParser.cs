@@ -51,9 +51,11 @@ internal static class InterfaceParser
                     continue;
                 }
 
-                // Members of base interfaces report their own diagnostics when their interface is parsed; a proxy
+                // Members of base interfaces in this compilation report their own diagnostics when their interface is
+                // parsed; those of a referenced assembly's are reported here, as nothing else parses them. A proxy
                 // without one of them would not compile, so none is made.
-                var model = ParseMethod(declaring, method, known, own ? diagnostics : new List<DiagnosticInfo>());
+                var report = own || !declaring.Locations.Any(l => l.IsInSource) ? diagnostics : new List<DiagnosticInfo>();
+                var model = ParseMethod(declaring, method, known, report);
                 if (model is null)
                 {
                     complete = false;

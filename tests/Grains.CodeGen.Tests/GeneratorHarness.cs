@@ -18,12 +18,26 @@ internal static class GeneratorHarness
             .ToImmutableArray();
     });
 
-    public static GeneratorResult Run(string source)
+    /// <summary>Compiles a snippet without the generator, as an assembly another snippet references (one built elsewhere).</summary>
+    public static MetadataReference CompileReference(string name, string source)
+    {
+        var compilation = CSharpCompilation.Create(
+            name,
+            [CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest))],
+            s_references.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        using var image = new MemoryStream();
+        var emitted = compilation.Emit(image);
+        Assert.True(emitted.Success, string.Join(Environment.NewLine, emitted.Diagnostics));
+        return MetadataReference.CreateFromImage(image.ToArray());
+    }
+
+    public static GeneratorResult Run(string source, params MetadataReference[] references)
     {
         var compilation = CSharpCompilation.Create(
             "Snippet",
             [CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest))],
-            s_references.Value,
+            s_references.Value.AddRange(references),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         var driver = CSharpGeneratorDriver.Create(new GrainsGenerator())
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);

@@ -121,6 +121,19 @@ public sealed class GeneratorTests
         Assert.Contains(result.Generated, g => g.Contains("class ITagged_Proxy"));
     }
 
+    /// <summary>A base grain interface built elsewhere (without this generator) is parsed nowhere else: its errors are reported here.</summary>
+    [Fact]
+    public void An_unsupported_method_of_a_base_from_another_assembly_is_reported_on_the_interface_that_inherits_it()
+    {
+        var contracts = GeneratorHarness.CompileReference("Contracts", "namespace Contracts; public interface IBase : Grains.IGrainWithStringKey { int Count(); }");
+
+        var result = GeneratorHarness.Run(Usings + "public interface ICounter : Contracts.IBase { Task Add(int n); }", contracts);
+
+        Assert.Equal(["GRAINS001"], result.Ids);
+        Assert.Contains("IBase.Count", result.GeneratorDiagnostics[0].GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Empty(ErrorsInGeneratedCode(result));
+    }
+
     [Theory]
     [InlineData("public class Outer { private interface IHidden : IGrainWithStringKey { Task Run(); } }")]
     [InlineData("public class Outer { protected interface IHidden : IGrainWithStringKey { Task Run(); } }")]
@@ -153,9 +166,10 @@ public sealed class GeneratorTests
         var result = GeneratorHarness.Run(Usings + """
             public enum Mode { Slow, Fast }
             public interface IThing : IGrainWithStringKey { Task Run(); }
-            public sealed class ThingGrain(int batchSize = 10, string region = "eu", Mode mode = Mode.Fast, TimeProvider? time = null, int? cap = null) : Grain, IThing
+            public sealed class ThingGrain(int batchSize = 10, string region = "eu", Mode mode = Mode.Fast, TimeProvider? time = null, int? cap = null,
+                decimal rate = 1.23456789012345678m, double ratio = double.NaN, float scale = float.NegativeInfinity) : Grain, IThing
             {
-                public Task Run() => Task.FromResult((batchSize, region, mode, time, cap));
+                public Task Run() => Task.FromResult((batchSize, region, mode, time, cap, rate, ratio, scale));
             }
             """);
 
@@ -167,6 +181,9 @@ public sealed class GeneratorTests
         Assert.Contains("is global::Mode service2 ? service2 : (global::Mode)(1)", manifest);
         Assert.Contains("is global::System.TimeProvider service3 ? service3 : default(global::System.TimeProvider?)", manifest);
         Assert.Contains("is int service4 ? service4 : default(int?)", manifest);
+        Assert.Contains("is decimal service5 ? service5 : (decimal)(1.23456789012345678M)", manifest);
+        Assert.Contains("is double service6 ? service6 : (double)(double.NaN)", manifest);
+        Assert.Contains("is float service7 ? service7 : (float)(float.NegativeInfinity)", manifest);
     }
 
     private static IEnumerable<Microsoft.CodeAnalysis.Diagnostic> ErrorsInGeneratedCode(GeneratorResult result) =>
