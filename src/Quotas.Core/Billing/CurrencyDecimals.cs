@@ -1,19 +1,34 @@
+using System.Collections.Frozen;
+
 namespace Quotas.Core.Billing;
 
 /// <summary>
-/// How many decimals a currency's amounts have (ISO 4217's minor unit): two, except the currencies listed here, so
-/// that a statement in yen has whole yen and one in dinars has fils. Browsers' own tables (CLDR) differ for some
-/// currencies, so a statement says how many it used (<see cref="BillingStatement.Decimals"/>).
+/// The currencies a plan may bill in, ISO 4217's codes in use (2025), and how many decimals each one's amounts have
+/// (its minor unit), so that a statement in yen has whole yen and one in dinars has fils. A code outside the list (a
+/// typo such as "EUX", a withdrawn code such as "HRK", or a fund or metal such as "XAU") is refused when a plan is
+/// set: a statement in it would bill in a currency no one can pay. Browsers' own tables (CLDR) differ for some
+/// currencies, so a statement says how many decimals it used (<see cref="BillingStatement.Decimals"/>).
 /// </summary>
 public static class CurrencyDecimals
 {
-    private static readonly Dictionary<string, int> s_other = new(StringComparer.Ordinal)
-    {
-        ["BIF"] = 0, ["CLP"] = 0, ["DJF"] = 0, ["GNF"] = 0, ["ISK"] = 0, ["JPY"] = 0, ["KMF"] = 0, ["KRW"] = 0, ["PYG"] = 0,
-        ["RWF"] = 0, ["UGX"] = 0, ["UYI"] = 0, ["VND"] = 0, ["VUV"] = 0, ["XAF"] = 0, ["XOF"] = 0, ["XPF"] = 0,
-        ["BHD"] = 3, ["IQD"] = 3, ["JOD"] = 3, ["KWD"] = 3, ["LYD"] = 3, ["OMR"] = 3, ["TND"] = 3,
-        ["CLF"] = 4, ["UYW"] = 4,
-    };
+    private static readonly FrozenDictionary<string, int> s_decimals = Table(
+        (0, "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"),
+        (2, "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BOV BRL BSD BTN BWP BYN BZD CAD CDF " +
+            "CHE CHF CHW CNY COP COU CRC CUC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GTQ GYD " +
+            "HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP " +
+            "MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR " +
+            "SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD USN UYU UZS VED " +
+            "VES WST XCD XCG YER ZAR ZMW ZWG ZWL"),
+        (3, "BHD IQD JOD KWD LYD OMR TND"),
+        (4, "CLF UYW"));
 
-    public static int Of(string? currency) => currency is not null && s_other.TryGetValue(currency, out var decimals) ? decimals : 2;
+    /// <summary>Whether <paramref name="currency"/> is an ISO 4217 code in use that a plan may bill in.</summary>
+    public static bool IsKnown(string? currency) => currency is not null && s_decimals.ContainsKey(currency);
+
+    /// <summary>The currency's decimals; 2 for a code not in the list (a plan stored before the list was enforced).</summary>
+    public static int Of(string? currency) => currency is not null && s_decimals.TryGetValue(currency, out var decimals) ? decimals : 2;
+
+    private static FrozenDictionary<string, int> Table(params (int Decimals, string Codes)[] groups) =>
+        groups.SelectMany(group => group.Codes.Split(' ').Select(code => KeyValuePair.Create(code, group.Decimals)))
+            .ToFrozenDictionary(StringComparer.Ordinal);
 }

@@ -30,6 +30,11 @@ public sealed record PricingPlan(string Name, string Currency, decimal MonthlyFe
             throw Invalid($"currency '{Currency}' is not an ISO 4217 code: use three capital letters, e.g. \"EUR\" or \"USD\".");
         }
 
+        if (!CurrencyDecimals.IsKnown(Currency))
+        {
+            throw Invalid($"currency '{Currency}' is not an ISO 4217 currency in use (a typo, a withdrawn code, or a fund or metal): use the code of the currency the tenant pays in, e.g. \"EUR\" or \"USD\".");
+        }
+
         var decimals = CurrencyDecimals.Of(Currency);
         if (MonthlyFee is < 0 or > MaxPrice || MonthlyFee != Math.Round(MonthlyFee, decimals))
         {

@@ -235,6 +235,23 @@ public sealed class StatementTests
         Assert.Same(s_standard, tenant.Metering!.Plans.Current);
     }
 
+    /// <summary>Three capital letters are not enough: a statement in a typo's currency, or in gold, bills what no one can pay.</summary>
+    [Theory]
+    [InlineData("EUX")]
+    [InlineData("HRK")]
+    [InlineData("XAU")]
+    public void A_plan_in_a_currency_not_in_use_is_refused(string currency)
+    {
+        var tenant = Metered();
+
+        var error = Assert.Throws<QuotaValidationException>(() => tenant.SetPricingPlan(s_standard with { Currency = currency }, s_december));
+
+        Assert.Equal(ValidationCodes.InvalidPricingPlan, error.Code);
+        Assert.Contains($"'{currency}' is not an ISO 4217 currency in use", error.Message, StringComparison.Ordinal);
+        tenant.SetPricingPlan(s_standard with { Currency = "CHF" }, s_december);
+        Assert.Equal("CHF", tenant.Metering!.Plans.Current!.Currency);
+    }
+
     [Fact]
     public void A_plan_that_prices_a_meter_the_tenant_has_no_budget_of_is_refused_as_it_would_bill_nothing()
     {
