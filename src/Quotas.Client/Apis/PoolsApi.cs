@@ -40,8 +40,15 @@ public sealed class PoolsApi
         _api.ListAsync<PoolUsage>(Paths.Pool(poolId) + "/tenants", pageSize, cancellationToken);
 
     /// <summary>Every tenant's jobs in the pool by id; only those in <paramref name="state"/> when given.</summary>
-    public IAsyncEnumerable<Job> ListJobsAsync(string poolId, JobState? state = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
-        _api.ListAsync<Job>(Paths.Pool(poolId) + "/jobs" + (state is { } s ? "?state=" + s.ToString().ToLowerInvariant() : ""), pageSize, cancellationToken);
+    public IAsyncEnumerable<Job> ListJobsAsync(string poolId, JobState? state = null, int pageSize = 100, CancellationToken cancellationToken = default)
+    {
+        if (state == JobState.Unknown)
+        {
+            throw new ArgumentException("JobState.Unknown stands for a state this SDK does not know; list by a named state, or pass null for all.", nameof(state));
+        }
+
+        return _api.ListAsync<Job>(Paths.Pool(poolId) + "/jobs" + (state is { } s ? "?state=" + s.ToString().ToLowerInvariant() : ""), pageSize, cancellationToken);
+    }
 
     /// <summary>
     /// Issues a worker key of the pool: a worker process holds it instead of the admin key, and it reaches the pool's

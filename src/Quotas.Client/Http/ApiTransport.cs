@@ -36,12 +36,12 @@ internal sealed class ApiTransport
         _base = new Uri(text.EndsWith('/') ? text : text + "/");
     }
 
-    /// <summary>Web defaults, enums as camelCase strings, nulls left out; unknown fields in answers are ignored so that
-    /// an SDK keeps working against a newer server.</summary>
+    /// <summary>Web defaults, enums as camelCase strings, nulls left out; unknown fields in answers are ignored, and
+    /// unknown enum names read as <c>Unknown</c>, so that an SDK keeps working against a newer server.</summary>
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
+        Converters = { new TolerantEnumConverter() },
     };
 
     /// <summary>A fresh key for a call that may be retried: the server answers a repeat with the first answer.</summary>

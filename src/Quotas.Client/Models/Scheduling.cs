@@ -2,6 +2,9 @@ namespace Quotas.Client;
 
 public enum JobState
 {
+    /// <summary>A value this SDK does not know, sent by a newer server; never sent.</summary>
+    Unknown = -1,
+
     Queued,
     Leased,
     Succeeded,
@@ -19,6 +22,9 @@ public enum JobOutcome
 
 public enum CompletionStatus
 {
+    /// <summary>A value this SDK does not know, sent by a newer server; never sent.</summary>
+    Unknown = -1,
+
     Completed,
     AlreadyCompleted,
     Requeued,

@@ -2,6 +2,9 @@ namespace Quotas.Client;
 
 public enum Tier
 {
+    /// <summary>A value this SDK does not know, sent by a newer server; never sent.</summary>
+    Unknown = -1,
+
     Basic,
     Premium,
     Enterprise,
@@ -10,6 +13,9 @@ public enum Tier
 
 public enum TenantStatus
 {
+    /// <summary>A value this SDK does not know, sent by a newer server; never sent.</summary>
+    Unknown = -1,
+
     Active,
     Suspended,
     Deleted,
@@ -17,6 +23,9 @@ public enum TenantStatus
 
 public enum QuotaKind
 {
+    /// <summary>A value this SDK does not know, sent by a newer server; never sent.</summary>
+    Unknown = -1,
+
     Gauge,
     Rate,
     Budget,
@@ -25,6 +34,9 @@ public enum QuotaKind
 
 public enum LimitType
 {
+    /// <summary>A value this SDK does not know, sent by a newer server; never sent.</summary>
+    Unknown = -1,
+
     Hard,
     Soft,
     Unlimited,
@@ -32,12 +44,18 @@ public enum LimitType
 
 public enum RateAlgorithm
 {
+    /// <summary>A value this SDK does not know, sent by a newer server; never sent.</summary>
+    Unknown = -1,
+
     SlidingWindow,
     TokenBucket,
 }
 
 public enum BudgetPeriod
 {
+    /// <summary>A value this SDK does not know, sent by a newer server; never sent.</summary>
+    Unknown = -1,
+
     Day,
     Week,
     Month,
