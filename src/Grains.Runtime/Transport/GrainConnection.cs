@@ -21,6 +21,9 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
     private readonly SiloNetworkFaults _faults;
     private readonly ILogger _logger;
     private readonly ConcurrentQueue<OutgoingFrame> _sendQueue = new();
+
+    // 1 while the writer's flush waits for the peer to take what was written (the transport's buffer is full).
+    private int _flushWaiting;
     private readonly object _capacityLock = new();
     private TaskCompletionSource? _capacityFreed;
     private int _queuedFrames;
@@ -230,13 +233,26 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
             return;
         }
 
-        Interlocked.Increment(ref _queuedFrames);
+        var queued = Interlocked.Increment(ref _queuedFrames);
         _sendQueue.Enqueue(frame);
+        if (queued > MaxQueuedReplies && Volatile.Read(ref _flushWaiting) == 1)
+        {
+            // Replies never wait for room (a turn must not block on its peer), so a peer that sends requests and
+            // reads none of the answers would have them pile up without end. Only while the peer takes nothing (the
+            // last flush waits on it): a writer merely slow to run drains its queue once it does.
+            LogPeerNotReading(_logger, RemoteName, queued);
+            Abort();
+            return;
+        }
+
         if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
         {
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
     }
+
+    /// <summary>Frames queued, while the peer takes nothing, past which the connection closes: 16 times the send queue's capacity.</summary>
+    private int MaxQueuedReplies => (int)Math.Min(int.MaxValue, 16L * _options.SendQueueCapacity);
 
     void IThreadPoolWorkItem.Execute() => _ = WriteQueuedAsync();
 
@@ -265,7 +281,18 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
 
                 ReleaseCapacity(written);
                 var flush = _output.FlushAsync(_closing.Token);
-                var result = flush.IsCompletedSuccessfully ? flush.Result : await flush.ConfigureAwait(false);
+                FlushResult result;
+                if (flush.IsCompletedSuccessfully)
+                {
+                    result = flush.Result;
+                }
+                else
+                {
+                    Volatile.Write(ref _flushWaiting, 1);
+                    result = await flush.ConfigureAwait(false);
+                    Volatile.Write(ref _flushWaiting, 0);
+                }
+
                 if (result.IsCompleted || result.IsCanceled)
                 {
                     Abort();
@@ -483,4 +510,7 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Debug, Message = "Aborting the transport of {Remote} failed")]
     private static partial void LogAbortFailed(ILogger logger, Exception exception, string remote);
+
+    [LoggerMessage(EventId = 312, Level = LogLevel.Error, Message = "Closing the connection with {Remote}: it sends requests but reads none of the answers ({Queued} waiting to be written)")]
+    private static partial void LogPeerNotReading(ILogger logger, string remote, long queued);
 }

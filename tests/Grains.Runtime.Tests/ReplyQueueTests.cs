@@ -1,0 +1,129 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using Grains.Transport;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Grains.Runtime.Tests;
+
+/// <summary>
+/// Answers never wait for room in the send queue (a turn must not block on its peer), so a peer that sends requests
+/// and reads none of the answers is cut off once they pass 16 times the queue's capacity while it takes nothing; a
+/// peer that reads them keeps its connection however many it asks for.
+/// </summary>
+public sealed class ReplyQueueTests
+{
+    private const int Pings = 400;
+
+    [Fact]
+    public async Task A_peer_that_reads_none_of_its_answers_is_cut_off()
+    {
+        var toSilo = new Pipe();
+        var silo = Start(toSilo, new StalledWriter(new Pipe().Writer));
+
+        await SendPingsAsync(toSilo.Writer, Pings);
+
+        await silo.Closed.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_peer_that_reads_its_answers_keeps_its_connection()
+    {
+        var (silo, toSilo, toPeer) = Connect();
+
+        var reading = CountFramesAsync(toPeer.Reader, Pings);
+        await SendPingsAsync(toSilo.Writer, Pings);
+
+        Assert.Equal(Pings, await reading.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(silo.Closed.IsCompleted);
+        silo.Abort();
+    }
+
+    /// <summary>A silo's side of a connection whose way back to the peer holds only 1 KiB unread.</summary>
+    private static (GrainConnection Silo, Pipe ToSilo, Pipe ToPeer) Connect()
+    {
+        var toSilo = new Pipe();
+        var toPeer = new Pipe(new PipeOptions(pauseWriterThreshold: 1024, resumeWriterThreshold: 512));
+        return (Start(toSilo, toPeer.Writer), toSilo, toPeer);
+    }
+
+    private static GrainConnection Start(Pipe toSilo, PipeWriter toPeer)
+    {
+        var silo = new GrainConnection(
+            "peer",
+            new ConnectionPair.DuplexPipe(toSilo.Reader, toPeer),
+            () => toPeer.Complete(),
+            new HeldRequests(),
+            new TransportOptions { SendQueueCapacity = 4 },
+            new SiloNetworkFaults(),
+            NullLogger.Instance);
+        silo.Start();
+        return silo;
+    }
+
+    private static async Task SendPingsAsync(PipeWriter writer, int count)
+    {
+        for (var i = 1; i <= count; i++)
+        {
+            var frame = GrainConnection.ControlFrame(MessageKind.Ping, i, 0, "");
+            writer.Write(frame.Memory.Span);
+            frame.Return();
+            await writer.FlushAsync();
+        }
+    }
+
+    private static async Task<int> CountFramesAsync(PipeReader reader, int expected)
+    {
+        var frames = 0;
+        while (frames < expected)
+        {
+            var result = await reader.ReadAsync();
+            var buffer = result.Buffer;
+            while (buffer.Length >= 4)
+            {
+                var prefix = new byte[4];
+                buffer.Slice(0, 4).CopyTo(prefix);
+                var length = BinaryPrimitives.ReadInt32LittleEndian(prefix);
+                if (buffer.Length < 4 + length)
+                {
+                    break;
+                }
+
+                buffer = buffer.Slice(4 + length);
+                frames++;
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        return frames;
+    }
+
+    /// <summary>The way to a peer that takes nothing: what is written stays, and no flush ever completes.</summary>
+    private sealed class StalledWriter(PipeWriter inner) : PipeWriter
+    {
+        public override void Advance(int bytes) => inner.Advance(bytes);
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+
+        public override void CancelPendingFlush()
+        {
+        }
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => new(NeverAsync(cancellationToken));
+
+        private static async Task<FlushResult> NeverAsync(CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return default;
+        }
+    }
+}
