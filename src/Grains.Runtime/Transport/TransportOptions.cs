@@ -23,7 +23,10 @@ public sealed class TransportOptions
     /// <summary>The largest frame accepted or sent; a peer sending more is disconnected. Default 16 MiB.</summary>
     public int MaxFrameSize { get; set; } = 16 * 1024 * 1024;
 
-    /// <summary>Frames waiting to be written per connection before senders wait (backpressure). Default 4096.</summary>
+    /// <summary>
+    /// Frames waiting to be written per connection before senders of requests wait (backpressure); answers do not
+    /// wait, and a peer that lets 16 times this many pile up while it takes nothing is disconnected. Default 4096.
+    /// </summary>
     public int SendQueueCapacity { get; set; } = 4096;
 
     /// <summary>How long connecting and the handshake may take. Default 5 s.</summary>
