@@ -89,10 +89,12 @@ public sealed class GrainsGenerator : IIncrementalGenerator
         });
     }
 
+    // Each part of a partial type is parsed alike: one result per type, and a failed type's diagnostics once (the
+    // parts' results are then equal: the same diagnostics at the type's first location).
     private static ImmutableArray<ParseResult<T>> Distinct<T>(ImmutableArray<ParseResult<T>> all, System.Func<T, string> key)
         where T : class =>
         all.GroupBy(r => r.Model is null ? null : key(r.Model))
-            .SelectMany(g => g.Key is null ? g : g.Take(1))
+            .SelectMany(g => g.Key is null ? g.Distinct() : g.Take(1))
             .ToImmutableArray();
 
     /// <summary>Interfaces whose mangled names are the same get a suffix from their full names, so that each proxy has its own.</summary>

@@ -148,6 +148,17 @@ public sealed class GeneratorTests
     }
 
     [Fact]
+    public void A_partial_interface_with_an_error_reports_it_once()
+    {
+        var result = GeneratorHarness.Run(Usings + """
+            public partial interface IThing : IGrainWithStringKey { int Bad(); }
+            public partial interface IThing : IGrainWithStringKey { Task Run(); }
+            """);
+
+        Assert.Equal(["GRAINS001"], result.Ids);
+    }
+
+    [Fact]
     public void Methods_named_with_keywords_and_interfaces_whose_names_mangle_alike_compile()
     {
         var result = GeneratorHarness.Run(Usings + """
