@@ -19,8 +19,12 @@ public sealed class ReplyQueueTests
     public async Task A_peer_that_reads_none_of_its_answers_is_cut_off()
     {
         var toSilo = new Pipe();
-        var silo = Start(toSilo, new StalledWriter(new Pipe().Writer));
+        var toPeer = new StalledWriter(new Pipe().Writer);
+        var silo = Start(toSilo, toPeer);
 
+        // The first answer's flush waits on the peer for good; every answer after it can only queue.
+        await SendPingsAsync(toSilo.Writer, 1);
+        await toPeer.Flushing.WaitAsync(TimeSpan.FromSeconds(30));
         await SendPingsAsync(toSilo.Writer, Pings);
 
         await silo.Closed.WaitAsync(TimeSpan.FromSeconds(30));
@@ -106,6 +110,11 @@ public sealed class ReplyQueueTests
     /// <summary>The way to a peer that takes nothing: what is written stays, and no flush ever completes.</summary>
     private sealed class StalledWriter(PipeWriter inner) : PipeWriter
     {
+        private readonly TaskCompletionSource _flushing = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes once a flush waits.</summary>
+        public Task Flushing => _flushing.Task;
+
         public override void Advance(int bytes) => inner.Advance(bytes);
 
         public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
@@ -118,7 +127,11 @@ public sealed class ReplyQueueTests
 
         public override void Complete(Exception? exception = null) => inner.Complete(exception);
 
-        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => new(NeverAsync(cancellationToken));
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            _flushing.TrySetResult();
+            return new(NeverAsync(cancellationToken));
+        }
 
         private static async Task<FlushResult> NeverAsync(CancellationToken cancellationToken)
         {
