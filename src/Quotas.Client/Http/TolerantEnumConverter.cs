@@ -15,20 +15,16 @@ internal sealed class TolerantEnumConverter : JsonConverterFactory
     public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
         (JsonConverter)Activator.CreateInstance(typeof(Converter<>).MakeGenericType(typeToConvert))!;
 
-    /// <summary>The member that stands for a name this SDK does not know, if the enum has one.</summary>
-    public static bool IsUnknown<T>(T value)
-        where T : struct, Enum => Enum.TryParse<T>(UnknownName, out var unknown) && EqualityComparer<T>.Default.Equals(value, unknown);
-
-    private const string UnknownName = "Unknown";
-
     private sealed class Converter<T> : JsonConverter<T>
         where T : struct, Enum
     {
+        // The member that stands for a name this SDK does not know, if the enum has one (declared before the names,
+        // which leave it out).
+        private static readonly T? s_unknown = Enum.TryParse<T>("Unknown", out var unknown) ? unknown : null;
+
         private static readonly Dictionary<string, T> s_byName = Enum.GetValues<T>()
             .Where(value => !IsUnknown(value))
             .ToDictionary(value => JsonNamingPolicy.CamelCase.ConvertName(value.ToString()), StringComparer.OrdinalIgnoreCase);
-
-        private static readonly T? s_unknown = Enum.TryParse<T>(UnknownName, out var unknown) ? unknown : null;
 
         public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
@@ -51,5 +47,7 @@ internal sealed class TolerantEnumConverter : JsonConverterFactory
 
             writer.WriteStringValue(JsonNamingPolicy.CamelCase.ConvertName(value.ToString()));
         }
+
+        private static bool IsUnknown(T value) => s_unknown is { } unknown && EqualityComparer<T>.Default.Equals(value, unknown);
     }
 }
