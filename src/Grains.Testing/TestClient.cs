@@ -2,6 +2,7 @@ using System.Reflection;
 using Grains.Client;
 using Grains.Cluster;
 using Grains.Hosting;
+using Grains.Transport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -35,6 +36,7 @@ public sealed class TestClient : IAsyncDisposable
         IEnumerable<Assembly> applicationParts,
         Action<MembershipOptions>? configureMembership = null,
         Action<ILoggingBuilder>? configureLogging = null,
+        Action<TransportOptions>? configureEndpoint = null,
         CancellationToken cancellationToken = default)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -55,6 +57,11 @@ public sealed class TestClient : IAsyncDisposable
             }
         });
         builder.Services.Configure<GrainsOptions>(grains => grains.ServiceId = serviceId);
+        if (configureEndpoint is not null)
+        {
+            builder.Services.Configure(configureEndpoint);
+        }
+
         var host = builder.Build();
         try
         {

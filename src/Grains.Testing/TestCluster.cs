@@ -1,4 +1,5 @@
 using Grains.Hosting;
+using Grains.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -78,7 +79,10 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>Starts a cluster client (clustered test clusters only).</summary>
-    public async Task<TestClient> CreateClientAsync(CancellationToken cancellationToken = default)
+    public Task<TestClient> CreateClientAsync(CancellationToken cancellationToken = default) => CreateClientAsync(null, cancellationToken);
+
+    /// <summary>A client of this cluster whose endpoint settings (its frame size, say) <paramref name="configureEndpoint"/> changes.</summary>
+    public async Task<TestClient> CreateClientAsync(Action<TransportOptions>? configureEndpoint, CancellationToken cancellationToken = default)
     {
         var membership = Options.Membership ?? throw new InvalidOperationException("A cluster client needs a clustered test cluster (set Membership).");
         var client = await TestClient.StartAsync(
@@ -88,6 +92,7 @@ public sealed class TestCluster : IAsyncDisposable
             Options.ApplicationParts,
             Options.ConfigureMembership,
             Options.ConfigureLogging,
+            configureEndpoint,
             cancellationToken);
         _clients.Add(client);
         return client;

@@ -60,6 +60,9 @@ public interface IPlacedGrain : IGrainWithStringKey
 
     /// <summary>Throws an exception whose own <c>Code</c> throws when read, as a faulty exception type's would.</summary>
     Task FailUnsendably();
+
+    /// <summary>Returns <paramref name="count"/> copies of <paramref name="c"/>: a large answer to a small call.</summary>
+    Task<string> Repeat(char c, int count);
 }
 
 /// <summary>An error that cannot be sent as it is: reading its code throws.</summary>
@@ -136,6 +139,8 @@ public sealed class PlacedGrain([PersistentState("placed")] IPersistentState<Pla
     public Task<string> Accept(UnreadableValue value) => Task.FromResult(value.Value);
 
     public Task FailUnsendably() => throw new UnsendableCodeException();
+
+    public Task<string> Repeat(char c, int count) => Task.FromResult(new string(c, count));
 
     public async Task Hold()
     {

@@ -26,7 +26,6 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
     private readonly GrainTypeRegistry _registry;
     private readonly IGrainCodec _codec;
     private readonly InboundCallTracker _inbound;
-    private readonly TransportOptions _transport;
     private readonly GrainsOptions _grains;
     private readonly TimeProvider _time;
     private readonly ILogger<ClusterRouter> _logger;
@@ -39,7 +38,6 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         GrainTypeRegistry registry,
         IGrainCodec codec,
         InboundCallTracker inbound,
-        IOptions<TransportOptions> transport,
         IOptions<GrainsOptions> grains,
         TimeProvider time,
         ILogger<ClusterRouter> logger,
@@ -51,7 +49,6 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         _registry = registry;
         _codec = codec;
         _inbound = inbound;
-        _transport = transport.Value;
         _grains = grains.Value;
         _time = time;
         _logger = logger;
@@ -72,7 +69,7 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         if (header.Kind == MessageKind.Request)
         {
             _inbound.Started();
-            responder = new RemoteResponder(connection, header.CorrelationId, _inbound, _codec, _transport.MaxFrameSize);
+            responder = new RemoteResponder(connection, header.CorrelationId, _inbound, _codec, connection.MaxSendFrameSize);
         }
 
         if (!TryReadCall(header, payload, out var target, out var call, out var error))
@@ -276,7 +273,7 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         FrameBuilder frame;
         try
         {
-            frame = Frames.Request(0, target, call, version, _self?.Name ?? "", flags, _codec, _transport.MaxFrameSize);
+            frame = Frames.Request(0, target, call, version, _self?.Name ?? "", flags, _codec, connection.MaxSendFrameSize);
         }
         catch (Exception exception)
         {

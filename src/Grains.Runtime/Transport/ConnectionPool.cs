@@ -147,7 +147,7 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
             await socket.ConnectAsync(silo.EndPoint, timeout.Token);
             var stream = new NetworkStream(socket, ownsSocket: true);
             var pipe = new DuplexPipe(PipeReader.Create(stream), PipeWriter.Create(stream));
-            var hello = new HelloMessage(Handshake.ProtocolVersion, _membership.ClusterId, _self is null ? "client" : "silo", _self?.Name);
+            var hello = new HelloMessage(Handshake.ProtocolVersion, _membership.ClusterId, _self is null ? "client" : "silo", _self?.Name, _transport.MaxFrameSize);
             var ack = await Handshake.ConnectAsync(pipe, hello, _transport.MaxFrameSize, timeout.Token);
             if (!ack.Accepted)
             {
@@ -178,7 +178,8 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
                 _transport,
                 _faults,
                 _loggerFactory.CreateLogger<GrainConnection>(),
-                requestClock: _time);
+                requestClock: _time,
+                peerMaxFrameSize: ack.MaxFrameSize);
             connection.Start();
             _ = connection.Closed.ContinueWith(
                 _ => ForgetClosed(silo, connection),

@@ -42,7 +42,8 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
         var length = _written - 4;
         if (length > maxFrameSize)
         {
-            throw new InvalidOperationException($"A message of {length} bytes exceeds the maximum frame size of {maxFrameSize} bytes.");
+            throw new InvalidOperationException(
+                $"A message of {length} bytes exceeds the maximum frame size of {maxFrameSize} bytes (the smaller of this process's and its peer's Grains:Endpoint:MaxFrameSize); send less, or raise MaxFrameSize on both ends.");
         }
 
         BinaryPrimitives.WriteInt32LittleEndian(_buffer, length);

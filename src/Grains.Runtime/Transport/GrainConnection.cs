@@ -44,9 +44,11 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
         TransportOptions options,
         SiloNetworkFaults faults,
         ILogger logger,
-        TimeProvider? requestClock = null)
+        TimeProvider? requestClock = null,
+        int? peerMaxFrameSize = null)
     {
         RemoteName = remoteName;
+        MaxSendFrameSize = peerMaxFrameSize is > 0 and var peer ? Math.Min(options.MaxFrameSize, peer) : options.MaxFrameSize;
         _input = transport.Input;
         _output = transport.Output;
         _abortTransport = abortTransport;
@@ -59,6 +61,13 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
 
     /// <summary>The peer, for logs: a silo address or a client endpoint.</summary>
     public string RemoteName { get; }
+
+    /// <summary>
+    /// The largest frame sent on this connection: the smaller of this process's MaxFrameSize and the one the peer said
+    /// at the handshake. A larger message fails its own call with the reason, where the peer would have closed the
+    /// connection and failed every call on it.
+    /// </summary>
+    public int MaxSendFrameSize { get; }
 
     public bool IsClosed => _closing.IsCancellationRequested;
 

@@ -5,11 +5,16 @@ using System.Text.Json;
 
 namespace Grains.Transport;
 
-/// <summary>What a connecting process says first: who it is and which cluster it belongs to.</summary>
-internal sealed record HelloMessage(int Protocol, string ClusterId, string Role, string? Silo);
+/// <summary>
+/// What a connecting process says first: who it is, which cluster it belongs to, and the largest frame it reads (null
+/// from a release that did not say; its peer then sends up to its own limit, as before).
+/// </summary>
+internal sealed record HelloMessage(int Protocol, string ClusterId, string Role, string? Silo, int? MaxFrameSize = null);
 
-/// <summary>The listener's answer: accepted (with its grain type map) or refused with a reason.</summary>
-internal sealed record HelloAckMessage(bool Accepted, string? Reason, string? Silo, Dictionary<string, string>? GrainTypes);
+/// <summary>
+/// The listener's answer: accepted (with its grain type map and the largest frame it reads) or refused with a reason.
+/// </summary>
+internal sealed record HelloAckMessage(bool Accepted, string? Reason, string? Silo, Dictionary<string, string>? GrainTypes, int? MaxFrameSize = null);
 
 /// <summary>
 /// The preamble of every connection: the magic bytes "GRN1", then a Hello frame answered by a HelloAck frame. A peer

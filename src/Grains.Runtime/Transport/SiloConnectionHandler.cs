@@ -77,7 +77,7 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
                 : !_self.HasJoined ? "this silo has not joined the cluster yet"
                 : Volatile.Read(ref _goingAway) == 1 ? "this silo is leaving the cluster" : null;
         var ack = refusal is null
-            ? new HelloAckMessage(true, null, _self.Name, _grainTypes ??= _registry.GrainTypesByInterfaceName())
+            ? new HelloAckMessage(true, null, _self.Name, _grainTypes ??= _registry.GrainTypesByInterfaceName(), _transport.MaxFrameSize)
             : new HelloAckMessage(false, refusal, _self.Name, null);
         await Handshake.ReplyAsync(connection.Transport, ack, _transport.MaxFrameSize, connection.ConnectionClosed);
         if (refusal is not null)
@@ -94,7 +94,8 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
             _router,
             _transport,
             _faults,
-            _loggerFactory.CreateLogger<GrainConnection>());
+            _loggerFactory.CreateLogger<GrainConnection>(),
+            peerMaxFrameSize: hello.MaxFrameSize);
         _connections[grainConnection] = 0;
 
         // Accepted while the silo began to go away: GoAwayAsync may have missed it (it adds before it reads the flag).

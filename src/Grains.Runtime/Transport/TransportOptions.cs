@@ -20,7 +20,10 @@ public sealed class TransportOptions
     /// <summary>The host other silos and clients connect to. Default: the listen address; required when that is 0.0.0.0 or ::.</summary>
     public string? AdvertisedHost { get; set; }
 
-    /// <summary>The largest frame accepted or sent; a peer sending more is disconnected. Default 16 MiB.</summary>
+    /// <summary>
+    /// The largest frame this process reads; a peer sending more is disconnected. Each end says its own at the handshake
+    /// and sends no more than the smaller of the two: a larger call or answer fails alone, with the reason. Default 16 MiB.
+    /// </summary>
     public int MaxFrameSize { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>
