@@ -56,6 +56,7 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
     public async Task JoinAsync(SiloAddress address, string siloName, CancellationToken cancellationToken)
     {
         _self.SetAddress(address);
+        await CheckAdvertisedAddressAsync(address, cancellationToken);
         var now = _time.GetUtcNow();
         var joining = new MembershipEntry(address, siloName, MembershipStatus.Joining, now, now, []);
         await WriteAsync(snapshot => snapshot.Find(address) is null ? (joining, true) : null, cancellationToken);
@@ -72,6 +73,43 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
         LogJoined(_logger, address, _options.ClusterId, _table.Target);
         _loops = Task.WhenAll(HeartbeatLoopAsync(_stopping.Token), ProbeLoopAsync(_stopping.Token), HousekeepingLoopAsync(_stopping.Token));
     }
+
+    /// <summary>
+    /// Connects to the address the silo is about to advertise, before it writes a row: other silos and clients connect
+    /// there, so an address that does not reach this process (a wrong AdvertisedHost, a port closed to the others, a
+    /// host name that names another machine) would have the silo join, take a share of the grains that no one can
+    /// reach, and be voted dead seconds later, at every restart again. The start fails instead, saying what to change.
+    /// </summary>
+    private async Task CheckAdvertisedAddressAsync(SiloAddress address, CancellationToken cancellationToken)
+    {
+        SiloUnavailableException? failure = null;
+        for (var attempt = 1; attempt <= AdvertisedAddressAttempts; attempt++)
+        {
+            try
+            {
+                await _connections.CheckReachesAsync(address).WaitAsync(cancellationToken);
+                return;
+            }
+            catch (SiloUnavailableException exception)
+            {
+                failure = exception;
+            }
+
+            if (attempt < AdvertisedAddressAttempts)
+            {
+                // Real time, whatever clock the silo runs on: a test's manual clock would never end the pause.
+                await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt), TimeProvider.System, cancellationToken);
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"Silo {address} cannot reach itself at the address it would advertise, {address.Host}:{address.Port} " +
+            $"({failure!.InnerException?.Message ?? failure.Message}). Other silos and clients connect to that address: set " +
+            $"Grains:Endpoint:AdvertisedHost to a name or address of this host that they reach, and let them through to port {address.Port}.",
+            failure);
+    }
+
+    private const int AdvertisedAddressAttempts = 3;
 
     /// <summary>Announces a graceful departure: the silo becomes ShuttingDown and stops taking activations.</summary>
     public async Task BeginLeaveAsync(CancellationToken cancellationToken)

@@ -101,6 +101,16 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
         throw new SiloUnavailableException($"The connection to silo {silo} keeps closing.");
     }
 
+    /// <summary>
+    /// Connects to <paramref name="silo"/> outside the pool and closes again at once; throws
+    /// <see cref="SiloUnavailableException"/> with the reason when the address does not reach that very silo.
+    /// </summary>
+    public async Task CheckReachesAsync(SiloAddress silo)
+    {
+        var connection = await ConnectAsync(silo);
+        connection.Abort();
+    }
+
     /// <summary>Closes the connection to a silo at once; its in-flight calls fail at once.</summary>
     public void Drop(SiloAddress silo)
     {
