@@ -31,8 +31,8 @@ internal static class LoadTestRun
             return 2;
         }
 
-        var run = new RunInfo(DateTimeOffset.UtcNow, options, args);
         var paths = RepositoryPaths.Find();
+        var run = new RunInfo(DateTimeOffset.UtcNow, options, args, MachineAndCommit.Read(paths.Root));
         var sequence = ZipfSequence.Create(options.Tenants, options.ZipfExponent, options.Seed);
         var search = new PeakSearch(options, sequence, Console.Out);
         var results = new List<TargetResult>();

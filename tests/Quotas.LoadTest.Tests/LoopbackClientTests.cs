@@ -40,6 +40,8 @@ public sealed class LoopbackClientTests : IAsyncLifetime
             await context.Response.Body.FlushAsync();
             await context.Response.WriteAsync(new string('x', 20_000));
         });
+        // Never answers: the request waits until its connection closes.
+        _server.MapPost("/silent/{tenant}", async (HttpContext context) => await Task.Delay(Timeout.Infinite, context.RequestAborted));
         _server.MapPost("/close/{tenant}", (HttpContext context) =>
         {
             context.Response.Headers.Connection = "close";
@@ -149,6 +151,22 @@ public sealed class LoopbackClientTests : IAsyncLifetime
 
         Assert.Contains($"connecting to 127.0.0.1:{port}", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, client.OpenConnections);
+    }
+
+    [Fact]
+    public async Task A_step_whose_requests_are_never_answered_counts_each_as_an_error()
+    {
+        const int requests = 20;
+        var plan = Plan("silent", tenants: 1);
+        using var client = new LoopbackClient(plan.EndPoint, maxConnections: 2);
+        var step = new OpenLoopStep(
+            client, plan, new int[ZipfSequence.Length], rate: 200, TimeSpan.Zero, TimeSpan.FromSeconds(requests / 200.0), maxOutstanding: 1_000, drainTimeout: TimeSpan.FromMilliseconds(500));
+
+        var result = await step.RunAsync(CancellationToken.None).WaitAsync(s_timeout);
+
+        Assert.Equal(requests, result.Errors);
+        Assert.Equal(0, result.Ok + result.Refused);
+        Assert.Contains($"{requests} requests still unanswered", result.FirstError, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -15,6 +15,8 @@ internal sealed class OpenLoopStep : IResponseSink
     /// <summary>Requests still unanswered this long after the last was due are not coming: the step fails.</summary>
     private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(15);
 
+    private readonly TimeSpan _drainTimeout;
+
     private readonly LoopbackClient _client;
     private readonly RequestPlan _plan;
     private readonly int[] _tenantSequence;
@@ -37,8 +39,10 @@ internal sealed class OpenLoopStep : IResponseSink
     private string? _firstError;
     private CancellationToken _cancellation;
 
-    public OpenLoopStep(LoopbackClient client, RequestPlan plan, int[] tenantSequence, double rate, TimeSpan warmup, TimeSpan measured, int maxOutstanding)
+    public OpenLoopStep(
+        LoopbackClient client, RequestPlan plan, int[] tenantSequence, double rate, TimeSpan warmup, TimeSpan measured, int maxOutstanding, TimeSpan? drainTimeout = null)
     {
+        _drainTimeout = drainTimeout ?? s_drainTimeout;
         _client = client;
         _plan = plan;
         _tenantSequence = tenantSequence;
@@ -79,11 +83,14 @@ internal sealed class OpenLoopStep : IResponseSink
 
         try
         {
-            await _drained.Task.WaitAsync(s_drainTimeout, cancellationToken);
+            await _drained.Task.WaitAsync(_drainTimeout, cancellationToken);
         }
         catch (TimeoutException)
         {
-            Error($"{Interlocked.Read(ref _outstanding)} requests still unanswered {s_drainTimeout.TotalSeconds:0} s after the last was due");
+            // Each unanswered request is an error of its own: counted once, a step that lost thousands would read as
+            // one error short of clean.
+            var unanswered = Interlocked.Read(ref _outstanding);
+            Error($"{unanswered} requests still unanswered {_drainTimeout.TotalSeconds:0.#} s after the last was due", unanswered);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -155,9 +162,9 @@ internal sealed class OpenLoopStep : IResponseSink
         }
     }
 
-    private void Error(string description)
+    private void Error(string description, long count = 1)
     {
-        Interlocked.Increment(ref _errors);
+        Interlocked.Add(ref _errors, count);
         Interlocked.CompareExchange(ref _firstError, description, null);
     }
 

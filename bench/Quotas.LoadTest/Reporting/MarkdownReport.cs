@@ -18,7 +18,7 @@ internal static class MarkdownReport
 
         Line($"## Load test, {run.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC{(o.Quick ? " (quick)" : "")}");
         Line($"");
-        Line($"`bash bench/Quotas.LoadTest/run.sh{string.Concat(run.Arguments.Select(a => " " + ShellWord(a)))}` on {CpuList.Online()?.Cpus.Count ?? Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}; {Placement(o)}");
+        Line($"`bash bench/Quotas.LoadTest/run.sh{string.Concat(run.Arguments.Select(a => " " + ShellWord(a)))}` on {CpuList.Online()?.Cpus.Count ?? Environment.ProcessorCount} cores{Model(run.Machine)}, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, commit {run.Machine?.Commit ?? "unknown"}; {Placement(o)}");
         Line($"Open model: requests due at a fixed rate, latency from the due time. {o.Tenants} tenants drawn from Zipf({o.ZipfExponent:0.0}) with seed {o.Seed}; every limiter allows {o.Limit:N0} per tenant per {o.WindowSeconds} s. Steps: {o.Warmup.TotalSeconds:0.#} s warm-up, {o.StepDuration.TotalSeconds:0.#} s measured; the half-peak run measures {o.HalfPeakDuration.TotalSeconds:0.#} s. {Rounds(o.Rounds)}");
         Line($"");
         Line($"| target | round | peak/s (sustained) | half peak: offered/s | p50 ms | p95 ms | p99 ms | ok | 429 | errors |");
@@ -59,6 +59,8 @@ internal static class MarkdownReport
     private static string Placement(LoadTestOptions o) => o.ServerCpus is { } servers
         ? $"the servers under test (redis-server too) run on {Cpus(servers)} and the generator on {(o.GeneratorCpus is { } g ? Cpus(g) : "the others")}, each held there with taskset, so that neither takes CPU time from the other."
         : "the generator and the servers share these cores.";
+
+    private static string Model(MachineAndCommit? machine) => machine?.CpuModel is { } model ? $" ({model})" : "";
 
     private static string Cpus(CpuList cpus) => $"{(cpus.Cpus.Count == 1 ? "CPU" : "CPUs")} {cpus}";
 
