@@ -68,7 +68,12 @@ public static class SiloMetrics
         }
     }
 
-    private static string SiloLabel(Silo silo) => silo.Cluster is { HasJoined: true } self ? self.Address.ToString() : "local";
+    /// <summary>
+    /// The silo's host and port, without the generation its address carries: a silo started again at the same place
+    /// goes on with the same series, as a restarted target does in Prometheus, rather than a new one at every start.
+    /// </summary>
+    private static string SiloLabel(Silo silo) =>
+        silo.Cluster is { HasJoined: true } self ? $"{self.Address.Host}:{self.Address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "local";
 
     private static string StatusLabel(MembershipStatus status) => status switch
     {

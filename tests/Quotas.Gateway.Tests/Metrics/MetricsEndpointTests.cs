@@ -39,6 +39,9 @@ public sealed class MetricsEndpointTests
             // Each of the two silos reads both as Active.
             Assert.Equal(2, after.Count("grains_membership_silos", "status=\"active\""));
             Assert.All(after.Matching("grains_membership_silos", "status=\"active\""), sample => Assert.Equal(2, sample.Value));
+
+            // A silo's series are named by host and port, not by the generation of its start: a restart keeps them.
+            Assert.All(after.Matching("grains_membership_version"), sample => Assert.Matches("^silo=\"127\\.0\\.0\\.1:[0-9]+\"$", sample.Labels));
         }
     }
 
