@@ -69,9 +69,29 @@ public sealed partial class TenantQuotas
     public void KeepMemoryOf(TenantQuotas previous, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(previous);
-        Rates.CarryOver(previous.Rates, now);
+        CarryOverRates(previous, now);
         _alerts.KeepFeedOf(previous._alerts);
         ObserveChangedLimits(previous, now);
+    }
+
+    /// <summary>
+    /// Takes over the rate windows of the tenant this one replaces (a configuration change, or memory put back after a
+    /// failed write), with the thresholds their counts reached taken as crossed: the tenant replaced reported them, and
+    /// usage that never fell below a threshold does not report it again. A threshold only a lowered limit reaches stays
+    /// to be reported at the next hit.
+    /// </summary>
+    public void CarryOverRates(TenantQuotas previous, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        Rates.CarryOver(previous.Rates, now);
+        for (var i = 0; i < Rates.Quotas.Count; i++)
+        {
+            var before = previous.Rates.IndexOf(Rates.Quotas[i].Name);
+            if (before >= 0)
+            {
+                _alerts.MarkReached(_firstRateSlot + i, Rates.Current(i, now), Rates.LimitOf(i), previous.Rates.LimitOf(before));
+            }
+        }
     }
 
     /// <summary>

@@ -413,7 +413,7 @@ public sealed partial class TenantGrain(
         if (previous is not null && _tenant is not null)
         {
             _tenant.Gauges.RestoreSequence(previous.Gauges.LastSequence);
-            _tenant.Rates.CarryOver(previous.Rates, time.GetUtcNow());
+            _tenant.CarryOverRates(previous, time.GetUtcNow());
         }
     }
 

@@ -142,6 +142,47 @@ public sealed class AlertAndStatsTests
         Assert.Equal(4, raised.Alerts.Items.Count);
     }
 
+    /// <summary>
+    /// A rate window carried over to the tenant a configuration change builds (or to memory put back after a failed
+    /// write) keeps its reported crossings: usage that never fell below 80 % does not report it again. A threshold only a
+    /// lowered limit reaches is reported at the next hit.
+    /// </summary>
+    [Fact]
+    public void A_rate_reports_a_crossing_once_across_a_configuration_change_and_a_restored_memory()
+    {
+        static TenantConfig Config(long limit, string other) => TenantConfig.Create(
+            "alerts", Tier.Basic, QuotaDefinition.SlidingWindow("calls", QuotaLimit.Hard(limit), TimeSpan.FromMinutes(1)), QuotaDefinition.Gauge(other, QuotaLimit.Hard(10)))
+            with { AlertThresholds = [80, 90] };
+        var tenant = new TenantQuotas(Config(100, "slots"));
+        tenant.CheckRate("calls", 85, T0);
+        Assert.Equal([80], tenant.Alerts.Items.Select(a => a.ThresholdPercent));
+
+        // Another quota changes: the window goes on at 85 of 100.
+        var edited = Rebuilt(tenant, Config(100, "disks"));
+        edited.CheckRate("calls", 1, T0.AddSeconds(1));
+        Assert.Equal([80], edited.Alerts.Items.Select(a => a.ThresholdPercent));
+
+        // Memory put back after a failed write: the same.
+        var restored = TenantQuotas.FromSnapshot(edited.ToSnapshot());
+        restored.CarryOverRates(edited, T0.AddSeconds(2));
+        restored.CheckRate("calls", 1, T0.AddSeconds(2));
+        Assert.Equal([80], restored.Alerts.Items.Select(a => a.ThresholdPercent));
+
+        // Lowered to 95: 87 of 95 is past 90 % only under the new limit, reported at the next hit.
+        var lowered = Rebuilt(restored, Config(95, "disks"));
+        lowered.CheckRate("calls", 1, T0.AddSeconds(3));
+        Assert.Equal([80, 90], lowered.Alerts.Items.Select(a => a.ThresholdPercent));
+
+        static TenantQuotas Rebuilt(TenantQuotas previous, TenantConfig config)
+        {
+            var snapshot = previous.ToSnapshot();
+            snapshot.Config = config;
+            var next = TenantQuotas.FromSnapshot(snapshot);
+            next.KeepMemoryOf(previous, T0);
+            return next;
+        }
+    }
+
     /// <summary>A soft budget that a lowered limit puts past it is over from the change: its burst ends an hour later.</summary>
     [Fact]
     public void A_soft_budget_lowered_under_its_consumption_counts_its_burst_from_the_change()
