@@ -35,6 +35,17 @@ public sealed class UsageOutbox
 {
     private const int MaxLifeLength = 64;
 
+    /// <summary>
+    /// How long after its slot an amount can still fall in a budget period open somewhere: a month (the longest period)
+    /// and the widest spread of UTC offsets, with a margin. No ancestor counts an older amount, so the outbox keeps none:
+    /// while its parent cannot take a delivery (it runs a release that refuses it, or its row does not read), the
+    /// outbox stays at most this long instead of gaining an entry per budget every 15 minutes for good.
+    /// </summary>
+    public static readonly TimeSpan MaxCountableAge = TimeSpan.FromDays(35);
+
+    // The newest slot added: the clock the outbox ages its pending amounts by (usage arrives about in time order).
+    private long _newestSlotTicks = long.MinValue;
+
     /// <summary>Null while nothing is pending: most tenants never send anything, and an empty sorted dictionary is not free.</summary>
     private SortedDictionary<(string Quota, long SlotTicks), long>? _pending;
 
@@ -55,9 +66,38 @@ public sealed class UsageOutbox
     public void Add(string quota, long amount, DateTimeOffset recordedAt)
     {
         Life ??= NewLife();
-        var key = (quota, QuotaAmount.SlotOf(recordedAt).UtcTicks);
+        var slot = QuotaAmount.SlotOf(recordedAt).UtcTicks;
+        if (slot > _newestSlotTicks)
+        {
+            _newestSlotTicks = slot;
+            ForgetOlderThan(slot - MaxCountableAge.Ticks);
+        }
+        else if (slot < _newestSlotTicks - MaxCountableAge.Ticks)
+        {
+            return; // no ancestor would count it
+        }
+
+        var key = (quota, slot);
         _pending ??= new(PendingOrder.Instance);
         _pending[key] = Saturating.Add(_pending.GetValueOrDefault(key), amount);
+    }
+
+    private void ForgetOlderThan(long oldestTicks)
+    {
+        if (_pending is null)
+        {
+            return;
+        }
+
+        foreach (var key in _pending.Keys.Where(key => key.SlotTicks < oldestTicks).ToList())
+        {
+            _pending.Remove(key);
+        }
+
+        if (_pending.Count == 0)
+        {
+            _pending = null;
+        }
     }
 
     /// <summary>

@@ -7,6 +7,34 @@ public sealed class UsageOutboxTests
     private static readonly DateTimeOffset s_t0 = new(2026, 3, 31, 23, 50, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset s_slot = new(2026, 3, 31, 23, 45, 0, TimeSpan.Zero);
 
+    /// <summary>
+    /// While the parent takes no delivery (its row does not read, or it runs a release that refuses them), the batch in
+    /// flight waits and usage goes on piling up: the outbox keeps only what some ancestor could still count.
+    /// </summary>
+    [Fact]
+    public void Usage_no_ancestor_could_count_any_more_is_not_kept_while_the_parent_takes_nothing()
+    {
+        var outbox = new UsageOutbox();
+        outbox.Add("cpu_seconds", 1, s_t0);
+        var inFlight = outbox.NextBatch(out _);
+        const int SlotsPerDay = 96;
+        for (var i = 1; i <= 60 * SlotsPerDay; i++)
+        {
+            outbox.Add("cpu_seconds", 1, s_t0 + (i * QuotaAmount.SlotLength));
+        }
+
+        var newest = s_slot + (60 * SlotsPerDay * QuotaAmount.SlotLength);
+        Assert.Equal((35 * SlotsPerDay) + 1, outbox.Pending.Count);
+        Assert.All(outbox.Pending, amount => Assert.True(amount.Slot >= newest - UsageOutbox.MaxCountableAge));
+        Assert.Same(inFlight, outbox.NextBatch(out _));
+
+        // Back-dated usage older than that is not kept either; within it, it is.
+        outbox.Add("cpu_seconds", 5, newest - TimeSpan.FromDays(36));
+        outbox.Add("cpu_seconds", 5, newest - TimeSpan.FromDays(30));
+        Assert.Equal((35 * SlotsPerDay) + 1, outbox.Pending.Count);
+        Assert.Equal(6, outbox.Pending.Single(a => a.Slot == newest - TimeSpan.FromDays(30)).Amount);
+    }
+
     [Fact]
     public void A_batch_is_sent_again_unchanged_until_acknowledged_while_new_usage_waits_for_the_next()
     {
