@@ -11,9 +11,11 @@ public sealed partial class TenantQuotas
     /// that has ended. <paramref name="child"/> names the child's life (its id and <see cref="UsageOutbox.Life"/>).
     /// Quotas without a budget here are passed over: a child inherits every budget of its parent, so none above has
     /// them either. Amounts of a period that has ended here are not counted here, and still passed up, where a time
-    /// zone may put them in a period still open.
+    /// zone may put them in a period still open. Amounts of a slot that ended before <paramref name="createdAt"/> (this
+    /// tenant's creation, when known) are neither: the child recorded them while no parent of this id lived, its
+    /// earlier one deleted (a slot that holds the creation is counted whole: deliveries carry no finer time).
     /// </summary>
-    public bool RecordChildUsage(string child, UsageBatch batch, DateTimeOffset now)
+    public bool RecordChildUsage(string child, UsageBatch batch, DateTimeOffset now, DateTimeOffset? createdAt = null)
     {
         ChildDeliveries.Validate(child);
         ArgumentNullException.ThrowIfNull(batch);
@@ -39,7 +41,7 @@ public sealed partial class TenantQuotas
         foreach (var amount in batch.Amounts)
         {
             var index = Budgets.IndexOf(amount.Quota);
-            if (index < 0 || amount.Amount == 0)
+            if (index < 0 || amount.Amount == 0 || (createdAt is { } created && amount.Slot + QuotaAmount.SlotLength <= created))
             {
                 continue;
             }

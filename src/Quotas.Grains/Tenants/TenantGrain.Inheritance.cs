@@ -124,8 +124,16 @@ public sealed partial class TenantGrain
             TellChildren();
         }
 
-        if (await ParentQuotasIfAnyAsync(parent).WaitAsync(cancellationToken) is not { } current
-            || _tenant is not { } tenant || (tenant.ParentQuotas ?? []).SequenceEqual(current))
+        if (await ParentQuotasIfAnyAsync(parent).WaitAsync(cancellationToken) is not { } current)
+        {
+            return;
+        }
+
+        // The parent lives (created again since it answered gone): usage is owed to it again from the next delivery,
+        // rather than dropped until the pause on asking a gone parent ends. It counts nothing recorded before it was
+        // created (RecordChildUsage).
+        _parentGoneAt = null;
+        if (_tenant is not { } tenant || (tenant.ParentQuotas ?? []).SequenceEqual(current))
         {
             return;
         }

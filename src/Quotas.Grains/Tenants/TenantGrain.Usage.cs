@@ -43,7 +43,7 @@ public sealed partial class TenantGrain
     public async Task<bool> RecordChildUsage(string child, UsageBatch batch)
     {
         var tenant = Tenant();
-        if (!tenant.RecordChildUsage(child, batch, time.GetUtcNow()))
+        if (!tenant.RecordChildUsage(child, batch, time.GetUtcNow(), CreatedAt))
         {
             return false;
         }
