@@ -35,16 +35,28 @@ internal static class LabelText
         var length = 0;
         for (var i = 0; i < tags.Length; i++)
         {
-            if (i > 0)
+            // A label is left out when its value is empty (Prometheus reads an empty label as no label, so two such
+            // lines would be one series twice), or when its name, sanitized, is one already written (a.b and a_b):
+            // a repeated label name makes Prometheus refuse the whole scrape.
+            var labelStart = length;
+            if (length > 0)
             {
                 Append(ref buffer, ref length, ',');
             }
 
+            var nameStart = length;
             AppendName(ref buffer, ref length, sorted[i].Key);
-
+            var nameLength = length - nameStart;
             Append(ref buffer, ref length, '=');
             Append(ref buffer, ref length, '"');
+            var valueStart = length;
             AppendValue(ref buffer, ref length, sorted[i].Value);
+            if (length == valueStart || nameLength == 0 || WrittenBefore(buffer.AsSpan(0, labelStart), buffer.AsSpan(nameStart, nameLength)))
+            {
+                length = labelStart;
+                continue;
+            }
+
             Append(ref buffer, ref length, '"');
         }
 
@@ -96,8 +108,39 @@ internal static class LabelText
         AppendEscaped(ref buffer, ref length, Convert.ToString(value, CultureInfo.InvariantCulture));
     }
 
+    /// <summary>Whether <paramref name="labels"/> (rendered label text) already has a label named <paramref name="name"/>.</summary>
+    private static bool WrittenBefore(ReadOnlySpan<char> labels, ReadOnlySpan<char> name)
+    {
+        while (!labels.IsEmpty)
+        {
+            var equals = labels.IndexOf('=');
+            if (labels[..equals].SequenceEqual(name))
+            {
+                return true;
+            }
+
+            // Past the value: its closing quote is the first one not escaped.
+            var i = equals + 2;
+            while (labels[i] != '"')
+            {
+                i += labels[i] == '\\' ? 2 : 1;
+            }
+
+            labels = labels[(i + 1)..];
+            labels = labels.IsEmpty ? labels : labels[1..]; // the comma
+        }
+
+        return false;
+    }
+
+    /// <summary>A label name as Prometheus takes it: characters outside [a-zA-Z0-9_] become '_', and a leading digit gets one before it.</summary>
     private static void AppendName(ref char[] buffer, ref int length, string name)
     {
+        if (name.Length > 0 && char.IsAsciiDigit(name[0]))
+        {
+            Append(ref buffer, ref length, '_');
+        }
+
         var start = length;
         AppendRaw(ref buffer, ref length, name);
         // Each pass looks only past the character it replaced, so it ends whatever the set holds.

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Numerics;
 using System.Text;
@@ -38,7 +39,10 @@ public sealed class MetricsCollector : IDisposable
         {
             if (names.Contains(instrument.Meter.Name) && (instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, scope)))
             {
-                listener.EnableMeasurementEvents(instrument, Sink(instrument));
+                if (Sink(instrument) is { } sink)
+                {
+                    listener.EnableMeasurementEvents(instrument, sink);
+                }
             }
         };
         _listener.SetMeasurementEventCallback<long>(OnMeasurement);
@@ -80,12 +84,24 @@ public sealed class MetricsCollector : IDisposable
 
     public void Dispose() => _listener.Dispose();
 
-    private InstrumentSink Sink(Instrument instrument)
+    /// <summary>
+    /// Where the instrument's measurements go; null, and the instrument left out, when its name would clash with a
+    /// family of another kind: the same name, or one a histogram's series take (<c>_bucket</c>, <c>_sum</c>,
+    /// <c>_count</c>). Joined, the two would be written under one TYPE, and the clearing of an observed gauge at each
+    /// scrape would reset the other's counts.
+    /// </summary>
+    private InstrumentSink? Sink(Instrument instrument)
     {
         var kind = KindOf(instrument);
         var name = PrometheusNames.MetricName(instrument, kind);
         lock (_familiesLock)
         {
+            if (_families.TryGetValue(name, out var existing) ? existing.Kind != kind : ClashesWithHistogramSeries(name, kind))
+            {
+                _refused.Enqueue(instrument.Meter.Name + "/" + instrument.Name);
+                return null;
+            }
+
             if (!_families.TryGetValue(name, out var family))
             {
                 var bounds = kind != MetricKind.Histogram ? [] : instrument.Unit == "s" ? s_secondsBuckets : s_defaultBuckets;
@@ -101,6 +117,19 @@ public sealed class MetricsCollector : IDisposable
             return new InstrumentSink(family, instrument.IsObservable || IsGauge(instrument));
         }
     }
+
+    private readonly ConcurrentQueue<string> _refused = new();
+
+    /// <summary>Instruments left out because their metric name clashes with another's, as meter/instrument.</summary>
+    public IReadOnlyCollection<string> Refused => _refused;
+
+    private static readonly string[] s_histogramSuffixes = ["_bucket", "_sum", "_count"];
+
+    private bool ClashesWithHistogramSeries(string name, MetricKind kind) =>
+        kind == MetricKind.Histogram
+            ? s_histogramSuffixes.Any(suffix => _families.ContainsKey(name + suffix))
+            : s_histogramSuffixes.Any(suffix => name.EndsWith(suffix, StringComparison.Ordinal)
+                && _families.TryGetValue(name[..^suffix.Length], out var histogram) && histogram.Kind == MetricKind.Histogram);
 
     private static void OnMeasurement<T>(Instrument instrument, T measurement, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
         where T : struct, INumber<T>

@@ -38,6 +38,47 @@ public sealed class MetricsCollectorTests : IDisposable
     }
 
     [Fact]
+    public void Labels_prometheus_would_refuse_or_merge_are_left_out_or_renamed()
+    {
+        var counter = _meter.CreateCounter<long>("test.labelled", "{call}", "Calls.");
+        counter.Add(1, new("empty", null), new("kind", "a"));
+        counter.Add(2, new("empty", ""), new("kind", "a"));
+        counter.Add(4, new("a.b", "dotted"), new("a_b", "underscored"), new("1st", "x"));
+
+        var lines = Lines(_collector.Scrape());
+
+        // An empty label is no label to Prometheus: both measurements are one series, written once.
+        Assert.Contains("test_labelled_total{kind=\"a\"} 3", lines);
+        // a.b and a_b sanitize to one name, which a series may carry once; a name may not start with a digit.
+        Assert.Contains("test_labelled_total{_1st=\"x\",a_b=\"dotted\"} 4", lines);
+        Assert.Equal(2, lines.Count(line => line.StartsWith("test_labelled_total", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void An_instrument_whose_name_clashes_with_another_kind_is_left_out_and_the_first_keeps_its_counts()
+    {
+        var counter = _meter.CreateCounter<long>("test.clash", "{call}", "Calls.");
+        counter.Add(5);
+        var clashing = 0;
+        _meter.CreateObservableGauge("test.clash.total", () => ++clashing, "{call}", "A gauge named as the counter's series.");
+        var histogram = _meter.CreateHistogram<long>("test.size", "By", "Sizes.");
+        histogram.Record(10);
+        _meter.CreateObservableGauge("test.size.bytes.count", () => 1, "{size}", "A gauge named as the histogram's count.");
+
+        _collector.Scrape();
+        counter.Add(1);
+        var lines = Lines(_collector.Scrape());
+
+        Assert.Contains("# TYPE test_clash_total counter", lines);
+        Assert.Contains("test_clash_total 6", lines);
+        Assert.Contains("test_size_bytes_count 1", lines);
+        Assert.DoesNotContain("# TYPE test_clash_total gauge", lines);
+        Assert.DoesNotContain("# TYPE test_size_bytes_count gauge", lines);
+        Assert.Equal(0, clashing);
+        Assert.Equal([$"{_meterName}/test.clash.total", $"{_meterName}/test.size.bytes.count"], _collector.Refused.Order());
+    }
+
+    [Fact]
     public async Task Concurrent_measurements_of_one_series_are_all_counted()
     {
         // Every request updates the same series from every thread; the series take no lock, so nothing may be lost.
