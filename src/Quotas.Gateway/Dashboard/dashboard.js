@@ -50,6 +50,7 @@ async function streamOnce(tenantId, state, signal) {
     for await (const event of serverSentEvents(response.body)) {
       arm();
       events++;
+      state.delivered = true;
       if (event.retry !== undefined) {
         state.retry = Math.max(1000, event.retry);
       }
@@ -76,10 +77,15 @@ async function streamOnce(tenantId, state, signal) {
   }
 }
 
-/** Follows the tenant live until streaming fails three times in a row; throws what waiting cannot mend (a 4xx). */
+/**
+ * Follows the tenant live until streaming fails three times in a row; throws what waiting cannot mend (a 4xx). A
+ * stream that delivered events before it failed (a connection cut after an hour) starts the count afresh: only
+ * streams that never deliver anything (a proxy that holds them back) lead to polling.
+ */
 async function stream(tenantId, state, signal) {
   let failures = 0;
   while (!signal.aborted && failures < FailuresBeforePolling) {
+    state.delivered = false;
     try {
       failures = (await streamOnce(tenantId, state, signal)) ? 0 : failures + 1;
     } catch (error) {
@@ -91,7 +97,7 @@ async function stream(tenantId, state, signal) {
         throw error;
       }
 
-      failures++;
+      failures = state.delivered ? 1 : failures + 1;
       showProblem(error instanceof ProblemError ? error : new Error(`The live stream failed (${error.message}); trying again.`));
     }
 
