@@ -1,6 +1,11 @@
 using Grains.Cluster.TestGrains;
+using System.Net;
+using System.Net.Sockets;
 using Grains.Hosting;
 using Grains.Testing;
+using Grains.Transport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Grains.Cluster.Tests;
 
@@ -19,20 +24,72 @@ public sealed class StartupTests
     }
 
     [Fact]
-    public async Task A_silo_whose_advertised_address_does_not_reach_it_stops_its_start_and_never_joins()
+    public async Task A_silo_whose_advertised_address_reaches_another_process_stops_its_start_and_never_joins()
     {
         var options = Clusters.Options(new ActivationLedger(), 1, TestStorage.Sqlite());
         await using var cluster = await TestCluster.StartAsync(options);
 
-        // The silo listens on 127.0.0.1 only; nothing answers on 127.0.0.2.
+        // The silo listens on 127.0.0.1 only; on 127.0.0.2 at its port, something that is not a silo answers.
+        var port = FreePort();
+        using var other = new TcpListener(IPAddress.Parse("127.0.0.2"), port);
+        other.Start();
+        var answering = AnswerWithHttpAsync(other);
         options.ConfigureSilo = silo => silo.ConfigureEndpoint(endpoint => endpoint.AdvertisedHost = "127.0.0.2");
+        options.ConfigureServices += services => services.PostConfigure<TransportOptions>(endpoint => endpoint.Port = port);
         using var misadvertised = TestCluster.BuildSiloHost(options);
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => misadvertised.StartAsync().WaitAsync(TimeSpan.FromSeconds(60)));
 
-        Assert.Contains("cannot reach itself at the address it would advertise, 127.0.0.2:", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"reaches another process at the address it would advertise, 127.0.0.2:{port}", error.Message, StringComparison.Ordinal);
         Assert.Contains("Grains:Endpoint:AdvertisedHost", error.Message, StringComparison.Ordinal);
         await cluster.PrimarySilo.RefreshMembershipAsync();
         Assert.Equal([cluster.PrimarySilo.Address], cluster.PrimarySilo.Membership.Entries.Select(entry => entry.Silo));
+        other.Stop();
+        await answering;
+    }
+
+    /// <summary>
+    /// Nothing answering at the advertised address from the silo's own host may still be right for the others (a load
+    /// balancer that does not take a host's connections back to itself): the silo says so in its log and joins.
+    /// </summary>
+    [Fact]
+    public async Task A_silo_that_cannot_connect_to_its_advertised_address_warns_and_joins()
+    {
+        var logs = new InMemoryLoggerProvider(LogLevel.Warning);
+        var options = Clusters.Options(new ActivationLedger(), 1, TestStorage.Sqlite());
+        options.ConfigureLogging = logging => logging.AddProvider(logs);
+        options.ConfigureSilo = silo => silo.ConfigureEndpoint(endpoint => endpoint.AdvertisedHost = "127.0.0.2"); // nothing listens there
+
+        await using var cluster = await TestCluster.StartAsync(options);
+
+        var warning = await logs.WaitForAsync(entry => entry.EventId.Id == 223);
+        Assert.Contains($"could not connect to the address it advertises, 127.0.0.2:{cluster.PrimarySilo.Address.Port}", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(MembershipStatus.Active, cluster.PrimarySilo.Membership.StatusOf(cluster.PrimarySilo.Address));
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    /// <summary>Answers each connection as a web server would answer what it cannot read, until stopped.</summary>
+    private static async Task AnswerWithHttpAsync(TcpListener listener)
+    {
+        try
+        {
+            while (true)
+            {
+                using var client = await listener.AcceptTcpClientAsync();
+                var stream = client.GetStream();
+                await stream.ReadExactlyAsync(new byte[4]); // the caller's first bytes: it has begun to speak
+                await stream.WriteAsync("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"u8.ToArray());
+            }
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException or IOException)
+        {
+            // Stopped.
+        }
     }
 
     [Fact]

@@ -103,7 +103,9 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
 
     /// <summary>
     /// Connects to <paramref name="silo"/> outside the pool and closes again at once; throws
-    /// <see cref="SiloUnavailableException"/> with the reason when the address does not reach that very silo.
+    /// <see cref="SiloUnavailableException"/> with the reason when the address does not reach that very silo: its inner
+    /// exception is a <see cref="WrongPeerException"/> or an <see cref="InvalidDataException"/> when something else
+    /// answered there (another silo, or not a silo at all).
     /// </summary>
     public async Task CheckReachesAsync(SiloAddress silo)
     {
@@ -166,7 +168,7 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
 
             if (ack.Silo != silo.ToString())
             {
-                throw new IOException($"The process at {silo.Host}:{silo.Port} is silo {ack.Silo}, not {silo}; the view is out of date.");
+                throw new WrongPeerException($"The process at {silo.Host}:{silo.Port} is silo {ack.Silo}, not {silo}; the view is out of date.");
             }
 
             if (ack.GrainTypes is { Count: > 0 } grainTypes)
@@ -232,3 +234,6 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
     [LoggerMessage(EventId = 311, Level = LogLevel.Debug, Message = "Connecting to silo {Silo} failed: {Reason}")]
     private static partial void LogConnectFailed(ILogger logger, SiloAddress silo, string reason);
 }
+
+/// <summary>The address reached a silo, but not the one meant (another process, or another start of it).</summary>
+internal sealed class WrongPeerException(string message) : IOException(message);
