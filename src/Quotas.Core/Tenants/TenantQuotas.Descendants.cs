@@ -11,11 +11,12 @@ public sealed partial class TenantQuotas
     /// that has ended. <paramref name="child"/> names the child's life (its id and <see cref="UsageOutbox.Life"/>).
     /// Quotas without a budget here are passed over: a child inherits every budget of its parent, so none above has
     /// them either. Amounts of a period that has ended here are not counted here, and still passed up, where a time
-    /// zone may put them in a period still open. Amounts of a slot that ended before <paramref name="createdAt"/> (this
-    /// tenant's creation, when known) are neither: the child recorded them while no parent of this id lived, its
-    /// earlier one deleted (a slot that holds the creation is counted whole: deliveries carry no finer time).
+    /// zone may put them in a period still open. For a tenant created again under the id of a deleted one,
+    /// <paramref name="recreatedAt"/>, amounts of a slot that ended a whole slot before it are neither: the child
+    /// recorded them while no parent of this id lived. (Deliveries carry 15-minute slots, and the child's clock is
+    /// another silo's: the slot that holds the creation, and the one before, count whole.)
     /// </summary>
-    public bool RecordChildUsage(string child, UsageBatch batch, DateTimeOffset now, DateTimeOffset? createdAt = null)
+    public bool RecordChildUsage(string child, UsageBatch batch, DateTimeOffset now, DateTimeOffset? recreatedAt = null)
     {
         ChildDeliveries.Validate(child);
         ArgumentNullException.ThrowIfNull(batch);
@@ -41,7 +42,7 @@ public sealed partial class TenantQuotas
         foreach (var amount in batch.Amounts)
         {
             var index = Budgets.IndexOf(amount.Quota);
-            if (index < 0 || amount.Amount == 0 || (createdAt is { } created && amount.Slot + QuotaAmount.SlotLength <= created))
+            if (index < 0 || amount.Amount == 0 || (recreatedAt is { } recreated && amount.Slot + (2 * QuotaAmount.SlotLength) <= recreated))
             {
                 continue;
             }
@@ -53,7 +54,7 @@ public sealed partial class TenantQuotas
 
             if (Config.ParentId is not null)
             {
-                Outbox.Add(amount.Quota, amount.Amount, amount.Slot);
+                Outbox.Add(amount.Quota, amount.Amount, amount.Slot, now);
             }
         }
 

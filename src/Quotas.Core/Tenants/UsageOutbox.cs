@@ -43,8 +43,8 @@ public sealed class UsageOutbox
     /// </summary>
     public static readonly TimeSpan MaxCountableAge = TimeSpan.FromDays(35);
 
-    // The newest slot added: the clock the outbox ages its pending amounts by (usage arrives about in time order).
-    private long _newestSlotTicks = long.MinValue;
+    // When pending amounts were last aged out: once a slot is enough.
+    private long _agedAtTicks;
 
     /// <summary>Null while nothing is pending: most tenants never send anything, and an empty sorted dictionary is not free.</summary>
     private SortedDictionary<(string Quota, long SlotTicks), long>? _pending;
@@ -63,21 +63,36 @@ public sealed class UsageOutbox
     /// <summary>Usage recorded since the last batch was cut, oldest slot first within each quota.</summary>
     public IReadOnlyList<QuotaAmount> Pending => _pending is null ? [] : [.. _pending.Select(p => new QuotaAmount(p.Key.Quota, p.Value, new DateTimeOffset(p.Key.SlotTicks, TimeSpan.Zero)))];
 
-    public void Add(string quota, long amount, DateTimeOffset recordedAt)
+    /// <summary>Usage recorded now, at <paramref name="recordedAt"/>.</summary>
+    public void Add(string quota, long amount, DateTimeOffset recordedAt) => Add(quota, amount, recordedAt, recordedAt);
+
+    /// <summary>
+    /// Usage of the slot holding <paramref name="recordedAt"/>, added at <paramref name="now"/> (a child's delivery
+    /// passed up: its slots are the child's, on another silo's clock). What no ancestor could count any more at
+    /// <paramref name="now"/> is not kept; a slot ahead of <paramref name="now"/> changes nothing of that.
+    /// </summary>
+    public void Add(string quota, long amount, DateTimeOffset recordedAt, DateTimeOffset now)
     {
         Life ??= NewLife();
-        var slot = QuotaAmount.SlotOf(recordedAt).UtcTicks;
-        if (slot > _newestSlotTicks)
+        var oldest = now.UtcTicks - MaxCountableAge.Ticks;
+        if (now.UtcTicks - _agedAtTicks >= QuotaAmount.SlotLength.Ticks)
         {
-            _newestSlotTicks = slot;
-            ForgetOlderThan(slot - MaxCountableAge.Ticks);
+            _agedAtTicks = now.UtcTicks;
+            ForgetOlderThan(oldest);
         }
-        else if (slot < _newestSlotTicks - MaxCountableAge.Ticks)
+
+        var slot = QuotaAmount.SlotOf(recordedAt).UtcTicks;
+        if (slot < oldest)
         {
             return; // no ancestor would count it
         }
 
-        var key = (quota, slot);
+        AddToSlot(quota, amount, slot);
+    }
+
+    private void AddToSlot(string quota, long amount, long slotTicks)
+    {
+        var key = (quota, slotTicks);
         _pending ??= new(PendingOrder.Instance);
         _pending[key] = Saturating.Add(_pending.GetValueOrDefault(key), amount);
     }
@@ -153,7 +168,7 @@ public sealed class UsageOutbox
         {
             if (QuotaNames.IsValid(amount?.Quota) && amount!.Amount > 0)
             {
-                Add(amount.Quota, amount.Amount, amount.Slot);
+                AddToSlot(amount.Quota, amount.Amount, QuotaAmount.SlotOf(amount.Slot).UtcTicks); // aged out at the next Add
             }
         }
     }

@@ -133,6 +133,7 @@ public sealed partial class TenantGrain
         // rather than dropped until the pause on asking a gone parent ends. It counts nothing recorded before it was
         // created (RecordChildUsage).
         _parentGoneAt = null;
+        _parentSeenAlive++;
         if (_tenant is not { } tenant || (tenant.ParentQuotas ?? []).SequenceEqual(current))
         {
             return;

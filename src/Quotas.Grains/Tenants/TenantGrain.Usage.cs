@@ -25,6 +25,12 @@ public sealed partial class TenantGrain
     /// </summary>
     private DateTimeOffset? _parentGoneAt;
 
+    /// <summary>
+    /// Counts the reads that found the parent alive: an answer "gone" to a delivery sent before the latest of them
+    /// (the parent was created again meanwhile) pauses nothing.
+    /// </summary>
+    private long _parentSeenAlive;
+
     private bool _deliveryFailing;
 
     /// <summary>
@@ -43,7 +49,7 @@ public sealed partial class TenantGrain
     public async Task<bool> RecordChildUsage(string child, UsageBatch batch)
     {
         var tenant = Tenant();
-        if (!tenant.RecordChildUsage(child, batch, time.GetUtcNow(), CreatedAt))
+        if (!tenant.RecordChildUsage(child, batch, time.GetUtcNow(), state.State.RecreatedAt))
         {
             return false;
         }
@@ -183,6 +189,7 @@ public sealed partial class TenantGrain
         var tenant = Tenant();
         var life = tenant.Outbox.Life;
         var child = Id + "/" + life;
+        var seenAliveBefore = _parentSeenAlive;
         var gone = !await AskParentAsync(tenant.Config.ParentId!.Value, p => p.RecordChildUsage(child, batch));
 
         // The tenant may have been rebuilt meanwhile, from a snapshot that holds the same batch in flight; or deleted
@@ -192,7 +199,7 @@ public sealed partial class TenantGrain
             return;
         }
 
-        if (gone)
+        if (gone && _parentSeenAlive == seenAliveBefore)
         {
             _parentGoneAt = time.GetUtcNow();
         }

@@ -24,15 +24,19 @@ public sealed class UsageOutboxTests
         }
 
         var newest = s_slot + (60 * SlotsPerDay * QuotaAmount.SlotLength);
-        Assert.Equal((35 * SlotsPerDay) + 1, outbox.Pending.Count);
-        Assert.All(outbox.Pending, amount => Assert.True(amount.Slot >= newest - UsageOutbox.MaxCountableAge));
+        Assert.Equal(35 * SlotsPerDay, outbox.Pending.Count);
+        Assert.All(outbox.Pending, amount => Assert.True(amount.Slot > newest - UsageOutbox.MaxCountableAge));
         Assert.Same(inFlight, outbox.NextBatch(out _));
 
-        // Back-dated usage older than that is not kept either; within it, it is.
-        outbox.Add("cpu_seconds", 5, newest - TimeSpan.FromDays(36));
-        outbox.Add("cpu_seconds", 5, newest - TimeSpan.FromDays(30));
+        // Passed up from a child now: a slot older than that is not kept, one within it is, and one ahead of now (a
+        // child's clock ahead) is kept without making the others look old.
+        outbox.Add("cpu_seconds", 5, newest - TimeSpan.FromDays(36), newest);
+        outbox.Add("cpu_seconds", 5, newest - TimeSpan.FromDays(30), newest);
+        outbox.Add("cpu_seconds", 5, newest + TimeSpan.FromDays(100), newest);
         Assert.Equal((35 * SlotsPerDay) + 1, outbox.Pending.Count);
         Assert.Equal(6, outbox.Pending.Single(a => a.Slot == newest - TimeSpan.FromDays(30)).Amount);
+        outbox.Add("cpu_seconds", 1, newest + QuotaAmount.SlotLength);
+        Assert.Equal((35 * SlotsPerDay) + 2, outbox.Pending.Count);
     }
 
     [Fact]

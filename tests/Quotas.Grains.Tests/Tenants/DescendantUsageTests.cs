@@ -344,9 +344,9 @@ public sealed class DescendantUsageTests
         await org.Delete(force: true);
         await team.RecordUsage("e1", Cpu, 6);
 
-        // The child cannot store a delivery for 20 minutes, so e1 stays owed, to no parent, until then.
+        // The child cannot store a delivery for 40 minutes, so e1 stays owed, to no parent, until then.
         faults.BeforeWrite = key => key.GrainId.Key == "org-a" ? throw new InvalidOperationException("injected write failure") : Task.CompletedTask;
-        time.Advance(TimeSpan.FromMinutes(20));
+        time.Advance(TimeSpan.FromMinutes(40));
         faults.BeforeWrite = null;
         org = await CreateAsync(cluster.GrainFactory, "org");
         await team.ParentQuotasChanged();
