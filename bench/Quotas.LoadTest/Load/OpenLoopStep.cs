@@ -33,6 +33,12 @@ internal sealed class OpenLoopStep : IResponseSink
     private long _refused;
     private long _errors;
     private long _outstanding;
+
+    // Of those in flight, the measured ones (past the warm-up): what a drain timeout counts as errors.
+    private long _measuredOutstanding;
+
+    // Set when the drain timed out: answers after it change the result no more, already counted as errors.
+    private bool _closed;
     private long _responses;
     private long _lastCompletion;
     private bool _dispatchFinished;
@@ -89,7 +95,8 @@ internal sealed class OpenLoopStep : IResponseSink
         {
             // Each unanswered request is an error of its own: counted once, a step that lost thousands would read as
             // one error short of clean.
-            var unanswered = Interlocked.Read(ref _outstanding);
+            Volatile.Write(ref _closed, true);
+            var unanswered = Interlocked.Read(ref _measuredOutstanding);
             Error($"{unanswered} requests still unanswered {_drainTimeout.TotalSeconds:0.#} s after the last was due", unanswered);
         }
 
@@ -113,6 +120,11 @@ internal sealed class OpenLoopStep : IResponseSink
                 continue;
             }
 
+            if (i >= _warmupRequests)
+            {
+                Interlocked.Increment(ref _measuredOutstanding);
+            }
+
             // Written from this thread: a send to loopback does not block, and a hop to the thread pool would add
             // a thread wake-up to every request on a machine whose cores the server needs.
             _client.Send(new PendingRequest(_plan.RawRequest(_tenantSequence[i & SequenceMask]), this, i));
@@ -123,7 +135,7 @@ internal sealed class OpenLoopStep : IResponseSink
     {
         var due = Due(token);
         Interlocked.Increment(ref _responses);
-        if (token >= _warmupRequests)
+        if (token >= _warmupRequests && StillCounted())
         {
             _sendLag.RecordTicks(sent - due);
             if (statusCode is 200 or 429)
@@ -144,7 +156,7 @@ internal sealed class OpenLoopStep : IResponseSink
     public void Failed(long token, string error)
     {
         // Nobody awaits a request: every failure has to be counted here or it is lost.
-        if (token >= _warmupRequests)
+        if (token >= _warmupRequests && StillCounted())
         {
             Error(error);
         }
@@ -153,6 +165,13 @@ internal sealed class OpenLoopStep : IResponseSink
     }
 
     private long Due(long index) => _start + (long)(index * _ticksPerRequest);
+
+    /// <summary>A measured request answered or failed: false once the drain timed out, which counted it already.</summary>
+    private bool StillCounted()
+    {
+        Interlocked.Decrement(ref _measuredOutstanding);
+        return !Volatile.Read(ref _closed);
+    }
 
     private void Finished()
     {

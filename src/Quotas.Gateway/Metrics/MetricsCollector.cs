@@ -86,9 +86,9 @@ public sealed class MetricsCollector : IDisposable
 
     /// <summary>
     /// Where the instrument's measurements go; null, and the instrument left out, when its name would clash with a
-    /// family of another kind: the same name, or one a histogram's series take (<c>_bucket</c>, <c>_sum</c>,
-    /// <c>_count</c>). Joined, the two would be written under one TYPE, and the clearing of an observed gauge at each
-    /// scrape would reset the other's counts.
+    /// family of another kind, or of the same kind measured the other way (observed at each scrape, or as it happens):
+    /// the same name, or one a histogram's series take (<c>_bucket</c>, <c>_sum</c>, <c>_count</c>). Joined, the two
+    /// would be written under one TYPE, and the clearing of observed values at each scrape would reset the other's counts.
     /// </summary>
     private InstrumentSink? Sink(Instrument instrument)
     {
@@ -96,7 +96,11 @@ public sealed class MetricsCollector : IDisposable
         var name = PrometheusNames.MetricName(instrument, kind);
         lock (_familiesLock)
         {
-            if (_families.TryGetValue(name, out var existing) ? existing.Kind != kind : ClashesWithHistogramSeries(name, kind))
+            // An observed instrument and a measured one of one name cannot share a family either: the observed values are
+            // cleared before each scrape, and the measured totals would go with them.
+            if (_families.TryGetValue(name, out var existing)
+                ? existing.Kind != kind || _observed.Contains(existing) != instrument.IsObservable
+                : ClashesWithHistogramSeries(name, kind))
             {
                 _refused.Enqueue(instrument.Meter.Name + "/" + instrument.Name);
                 return null;

@@ -61,6 +61,7 @@ public sealed class MetricsCollectorTests : IDisposable
         counter.Add(5);
         var clashing = 0;
         _meter.CreateObservableGauge("test.clash.total", () => ++clashing, "{call}", "A gauge named as the counter's series.");
+        _meter.CreateObservableCounter("test.clash", () => 100L, "{call}", "An observed counter named as the measured one.");
         var histogram = _meter.CreateHistogram<long>("test.size", "By", "Sizes.");
         histogram.Record(10);
         _meter.CreateObservableGauge("test.size.bytes.count", () => 1, "{size}", "A gauge named as the histogram's count.");
@@ -75,7 +76,7 @@ public sealed class MetricsCollectorTests : IDisposable
         Assert.DoesNotContain("# TYPE test_clash_total gauge", lines);
         Assert.DoesNotContain("# TYPE test_size_bytes_count gauge", lines);
         Assert.Equal(0, clashing);
-        Assert.Equal([$"{_meterName}/test.clash.total", $"{_meterName}/test.size.bytes.count"], _collector.Refused.Order());
+        Assert.Equal([$"{_meterName}/test.clash", $"{_meterName}/test.clash.total", $"{_meterName}/test.size.bytes.count"], _collector.Refused.Order());
     }
 
     [Fact]

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Quotas.Gateway.Metrics;
 
 namespace Quotas.Gateway.Tests.Metrics;
 
@@ -33,6 +35,7 @@ public sealed class MetricsEndpointTests
         Assert.True(Delta(before, after, "quotas_decisions_total", "kind=\"rate\"", "outcome=\"denied\"") >= 1);
         Assert.True(after.Sum("grains_activations", "grain_type=\"tenant\"") >= 1);
         Assert.DoesNotContain(tenantId, text, StringComparison.Ordinal);
+        Assert.Empty(server.Services.GetRequiredService<MetricsCollector>().Refused); // no instrument of the service clashes
 
         if (backend == Backend.PostgreSqlCluster)
         {
