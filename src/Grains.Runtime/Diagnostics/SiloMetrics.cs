@@ -71,9 +71,15 @@ public static class SiloMetrics
     /// <summary>
     /// The silo's host and port, without the generation its address carries: a silo started again at the same place
     /// goes on with the same series, as a restarted target does in Prometheus, rather than a new one at every start.
+    /// An IPv6 address is bracketed, as in a URL, so that its colons are not read as the port's.
     /// </summary>
-    private static string SiloLabel(Silo silo) =>
-        silo.Cluster is { HasJoined: true } self ? $"{self.Address.Host}:{self.Address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "local";
+    private static string SiloLabel(Silo silo) => silo.Cluster is { HasJoined: true } self ? HostAndPort(self.Address) : "local";
+
+    internal static string HostAndPort(SiloAddress address)
+    {
+        var port = address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return address.Host.Contains(':', StringComparison.Ordinal) ? $"[{address.Host}]:{port}" : $"{address.Host}:{port}";
+    }
 
     private static string StatusLabel(MembershipStatus status) => status switch
     {
