@@ -71,6 +71,23 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task An_activation_that_delayed_its_deactivation_for_ever_is_never_collected_and_an_age_beyond_any_time_collects_nothing()
+    {
+        var time = new ManualTimeProvider();
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe(), time: time);
+        var silo = cluster.PrimarySilo.Silo;
+        await cluster.GrainFactory.GetGrain<IBehaviourGrain>("kept").StayActiveFor(TimeSpan.MaxValue);
+        await cluster.GrainFactory.GetGrain<IBehaviourGrain>("free").Touch();
+
+        // An age too large to be a time (idle since before time began) collects nothing; the clock then moves on a day.
+        Assert.Equal(0, await silo.CollectIdleActivationsAsync(TimeSpan.MaxValue));
+        time.Advance(TimeSpan.FromDays(1));
+        await silo.CollectIdleActivationsAsync(TimeSpan.FromMinutes(15));
+
+        Assert.Equal(1, silo.ActivationCount);
+    }
+
+    [Fact]
     public async Task Forced_collection_deactivates_idle_grains_and_waits_for_their_hooks()
     {
         var probe = new LifecycleProbe();

@@ -162,7 +162,7 @@ internal sealed partial class ActivationData : IGrainContext
         }
 
         var time = _shared.Time;
-        var until = time.GetTimestamp() + (long)(timeSpan.TotalSeconds * time.TimestampFrequency);
+        var until = Timestamps.Add(time.GetTimestamp(), timeSpan, time.TimestampFrequency);
         var current = Volatile.Read(ref _keepActiveUntil);
         while (until > current)
         {

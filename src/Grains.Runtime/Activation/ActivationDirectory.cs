@@ -142,7 +142,7 @@ internal sealed class ActivationDirectory
     public async Task<int> CollectIdleAsync(TimeSpan age, CancellationToken cancellationToken)
     {
         var time = Shared.Time;
-        var idleSince = time.GetTimestamp() - (long)(age.TotalSeconds * time.TimestampFrequency);
+        var idleSince = Timestamps.Add(time.GetTimestamp(), -age, time.TimestampFrequency);
         var candidates = _activations.Values.ToArray();
         var decisions = await Task.WhenAll(candidates.Select(a => a.CollectIfIdleAsync(idleSince))).WaitAsync(cancellationToken);
         var collected = candidates.Where((_, i) => decisions[i]).ToArray();
