@@ -138,12 +138,16 @@ public sealed partial class TenantGrain
     private EarlierLife? EarlierLifeFor(int year, int month) =>
         state.State.EarlierLives.FirstOrDefault(l => ClosedInLife(year, month, l.DeletedAt, l.NextCreatedAt));
 
-    /// <summary>Whether the month began before a tenant's delete and its statement had closed when the next tenant was created.</summary>
+    /// <summary>
+    /// Whether the month began before a tenant's delete and had ended when the next tenant was created: the next one
+    /// lived in none of it, so it is the deleted one's, also when the next came within the minutes after the month's end
+    /// that its statement stays open (<see cref="Statements.ClosingGrace"/>).
+    /// </summary>
     private static bool ClosedInLife(int year, int month, DateTimeOffset deleted, DateTimeOffset nextCreated) =>
         MonthStart(year, month) is { } start && start <= deleted && ClosedBy(start, nextCreated);
 
-    /// <summary>Whether the statement of the month starting at <paramref name="start"/> had closed at <paramref name="at"/>.</summary>
-    private static bool ClosedBy(DateTimeOffset start, DateTimeOffset at) => start.AddMonths(1) + Statements.ClosingGrace <= at;
+    /// <summary>Whether the month starting at <paramref name="start"/> had ended at <paramref name="at"/>.</summary>
+    private static bool ClosedBy(DateTimeOffset start, DateTimeOffset at) => start.AddMonths(1) <= at;
 
     /// <summary>The month's first instant (UTC); null for a month out of range, which the statement itself refuses.</summary>
     private static DateTimeOffset? MonthStart(int year, int month) =>

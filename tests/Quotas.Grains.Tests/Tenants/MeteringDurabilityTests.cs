@@ -200,6 +200,30 @@ public sealed class MeteringDurabilityTests
     /// A month between a delete and the next creation under the id was no tenant's, whether or not the deleted tenant
     /// kept metering, and stays so once what it kept is outlived.
     /// </summary>
+    /// <summary>
+    /// Created again in the minutes after a month's end while its statement is still open, the new tenant lived in none
+    /// of that month: it stays the deleted tenant's.
+    /// </summary>
+    [Fact]
+    public async Task A_tenant_created_again_just_after_a_month_ends_leaves_that_month_to_the_deleted_one()
+    {
+        var time = new ManualTimeProvider(s_start); // 5 December 2026
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var tenant = await CreateAsync(cluster.GrainFactory);
+        await tenant.SetPricingPlan(s_plan);
+        await tenant.RecordUsage("e1", "cpu_ms", 3000);
+        await tenant.Suspend();
+        await tenant.Delete(force: false);
+        time.AdvanceTo(new DateTimeOffset(2027, 1, 1, 0, 3, 0, TimeSpan.Zero)); // December's statement closes at 00:05
+
+        await CreateAsync(cluster.GrainFactory);
+        var december = await tenant.GetStatement(2026, 12);
+
+        Assert.Equal(20.00m, december.Total); // 10 + (3000 - 1000) / 100 × 0.5, as before the creation
+        Assert.Equal(3000, Assert.Single(december.Lines).Quantity);
+        Assert.Empty((await tenant.GetOwnStatement(2027, 1)).Lines);
+    }
+
     [Fact]
     public async Task A_month_between_a_delete_and_the_next_creation_is_no_tenants_though_the_deleted_one_kept_nothing()
     {
