@@ -211,6 +211,8 @@ public sealed class BillingApiTests
         Assert.Equal(5, (long)Line(rest["items"]![0]!, "jobs")["quantity"]!);
         await (await acme.GetAsync("/v1/statements/2026-12")).Problem(403, "forbidden");
         await (await admin.GetAsync("/v1/statements/2026-13")).Problem(400, "invalid_period");
+        await (await admin.GetAsync("/v1/statements/2027-01?cursor=gamma")).Problem(400, "invalid_period"); // not started, and no tenant after gamma
+        await (await admin.GetAsync("/v1/statements/2025-11?cursor=gamma")).Problem(400, "invalid_period"); // older than the 13 months kept
 
         // For billing systems that import files: the page as CSV, a row per line and per fee; a plan's name quoted.
         await (await admin.PutJson("/v1/tenants/beta/pricing-plan", """{"name":"tiered, \"gold\"","currency":"JPY","monthlyFee":1000,"prices":[]}""")).Ok();
@@ -218,6 +220,7 @@ public sealed class BillingApiTests
         csvRequest.Headers.Accept.ParseAdd("text/csv");
         using var csv = await admin.SendAsync(csvRequest);
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("utf-8", csv.Content.Headers.ContentType?.CharSet);
         Assert.Equal("</v1/statements/2026-12?limit=2&cursor=beta>; rel=\"next\"", csv.Headers.GetValues("Link").Single());
         Assert.Equal(
             "tenant_id,period_start,closed,plan,currency,meter,quantity,included,billable,unit_price,per_units,amount\r\n"
@@ -241,6 +244,13 @@ public sealed class BillingApiTests
         semicolonRequest.Headers.Accept.ParseAdd("text/csv");
         using var semicolon = await admin.SendAsync(semicolonRequest);
         Assert.Contains("beta,2026-12-01,false,std;'=1+cmd|' /C calc'!A0;'@x;plain,JPY,monthly_fee,", await semicolon.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // And behind quotes or spaces, which a lenient reader drops before it looks at a cell.
+        await (await admin.PutJson("/v1/tenants/beta/pricing-plan", """{"name":"a;\"=1+2\"; -3","currency":"JPY","monthlyFee":1000,"prices":[]}""")).Ok();
+        using var quotedRequest = new HttpRequestMessage(HttpMethod.Get, "/v1/statements/2026-12?limit=2");
+        quotedRequest.Headers.Accept.ParseAdd("text/csv");
+        using var quoted = await admin.SendAsync(quotedRequest);
+        Assert.Contains("beta,2026-12-01,false,\"a;'\"\"=1+2\"\";' -3\",JPY,monthly_fee,", await quoted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         using var preferJson = new HttpRequestMessage(HttpMethod.Get, "/v1/statements/2026-12?limit=2");
         preferJson.Headers.Accept.ParseAdd("application/json");
         preferJson.Headers.Accept.ParseAdd("text/csv;q=0.1");

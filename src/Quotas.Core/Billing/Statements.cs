@@ -27,21 +27,8 @@ public static class Statements
         DateTimeOffset? usageEnded = null,
         DateTimeOffset? usageBegan = null)
     {
-        var start = MonthStart(year, month);
+        var start = CheckMonth(year, month, now);
         var end = start.AddMonths(1);
-        if (start > now)
-        {
-            throw new QuotaValidationException(
-                ValidationCodes.InvalidPeriod, $"Month {start:yyyy-MM} has not started yet (it is {now.UtcDateTime:yyyy-MM} now, UTC): ask for this month or an earlier one.");
-        }
-
-        var oldest = UsageRollups.OldestKept(RollupGranularity.Month, now);
-        if (start < oldest)
-        {
-            throw new QuotaValidationException(
-                ValidationCodes.InvalidPeriod,
-                $"Month {start:yyyy-MM} is older than the usage kept ({UsageRollups.Kept(RollupGranularity.Month)} months, from {oldest:yyyy-MM}): ask for {oldest:yyyy-MM} or later.");
-        }
 
         var closed = now >= end + ClosingGrace;
 
@@ -93,6 +80,30 @@ public static class Statements
             fee + lines.Sum(l => l.Amount),
             closed ? null : fee + lines.Sum(l => l.ProjectedAmount ?? 0m),
             decimals);
+    }
+
+    /// <summary>
+    /// The first instant of a month a statement can be asked for at <paramref name="now"/>; refuses (invalid_period) a
+    /// month that has not started, or is older than the usage kept, as <see cref="For"/> does.
+    /// </summary>
+    public static DateTimeOffset CheckMonth(int year, int month, DateTimeOffset now)
+    {
+        var start = MonthStart(year, month);
+        if (start > now)
+        {
+            throw new QuotaValidationException(
+                ValidationCodes.InvalidPeriod, $"Month {start:yyyy-MM} has not started yet (it is {now.UtcDateTime:yyyy-MM} now, UTC): ask for this month or an earlier one.");
+        }
+
+        var oldest = UsageRollups.OldestKept(RollupGranularity.Month, now);
+        if (start < oldest)
+        {
+            throw new QuotaValidationException(
+                ValidationCodes.InvalidPeriod,
+                $"Month {start:yyyy-MM} is older than the usage kept ({UsageRollups.Kept(RollupGranularity.Month)} months, from {oldest:yyyy-MM}): ask for {oldest:yyyy-MM} or later.");
+        }
+
+        return start;
     }
 
     /// <summary>The first instant of a calendar month in UTC; refuses a month outside 1 to 12 or a year outside 2000 to 9998.</summary>

@@ -31,10 +31,14 @@ internal static partial class StatementListing
     public const string UnreadableTenantsHeader = "Unreadable-Tenants";
 
     public static async Task<IResult> List(
-        HttpContext context, string month, IGrainFactory grains, ILoggerFactory logs, string? cursor, int? limit, bool? returnPartialSuccess)
+        HttpContext context, string month, IGrainFactory grains, ILoggerFactory logs, TimeProvider time, string? cursor, int? limit, bool? returnPartialSuccess)
     {
         var (year, number) = BillingEndpoints.Month(month);
         var size = Paging.Limit(limit);
+
+        // A month no statement can be asked for is refused here, whatever the page holds: each tenant would refuse it
+        // too, but a page of deleted tenants only (which refuse a month after their delete first) would answer empty.
+        Quotas.Core.Billing.Statements.CheckMonth(year, number, time.GetUtcNow());
 
         // The first ids of the lists after the cursor hold the first of their union. Read one after the other, the
         // existing tenants before and after the deleted ones: a delete adds its tenant to the deleted list before it

@@ -12,7 +12,8 @@ namespace Quotas.Gateway.Endpoints;
 /// </summary>
 internal static class StatementsCsv
 {
-    public const string ContentType = "text/csv";
+    /// <summary>With its charset: RFC 4180's default is US-ASCII, and a plan's name may hold any character.</summary>
+    public const string ContentType = "text/csv; charset=utf-8";
 
     private const string Header = "tenant_id,period_start,closed,plan,currency,meter,quantity,included,billable,unit_price,per_units,amount";
 
@@ -87,10 +88,17 @@ internal static class StatementsCsv
 
     /// <summary>
     /// A text field, quoted when it holds a comma, a quote or a line break (a plan's name may). A part that a spreadsheet
-    /// would take for a formula (it starts with =, +, -, @, a tab or a carriage return) gets a leading apostrophe, so
-    /// that opening the file runs nothing a plan's name says: the field's start, and each start after a semicolon,
-    /// which spreadsheets of locales whose list separator it is split fields on.
+    /// would take for a formula (it starts with =, +, -, @, a tab or a carriage return, after any quotes and spaces a
+    /// lenient reader drops) gets a leading apostrophe, so that opening the file runs nothing a plan's name says: the
+    /// field's start, and each start after a semicolon, which spreadsheets of locales whose list separator it is split
+    /// fields on.
     /// </summary>
+    private static bool StartsAsFormula(string part)
+    {
+        var start = part.AsSpan().TrimStart("\" ");
+        return start.Length > 0 && start[0] is '=' or '+' or '-' or '@' or '\t' or '\r';
+    }
+
     private static string Field(string? value)
     {
         if (value is null)
@@ -98,7 +106,7 @@ internal static class StatementsCsv
             return "";
         }
 
-        var text = string.Join(';', value.Split(';').Select(part => part.Length > 0 && part[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + part : part));
+        var text = string.Join(';', value.Split(';').Select(part => StartsAsFormula(part) ? "'" + part : part));
         return text.IndexOfAny([',', '"', '\r', '\n']) < 0 ? text : '"' + text.Replace("\"", "\"\"", StringComparison.Ordinal) + '"';
     }
 }
