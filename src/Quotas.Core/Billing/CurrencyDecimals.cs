@@ -5,8 +5,9 @@ namespace Quotas.Core.Billing;
 /// <summary>
 /// The currencies a plan may bill in, ISO 4217's codes in use (2025), and how many decimals each one's amounts have
 /// (its minor unit), so that a statement in yen has whole yen and one in dinars has fils. A code outside the list (a
-/// typo such as "EUX", a withdrawn code such as "HRK", or a fund or metal such as "XAU") is refused when a plan is
-/// set: a statement in it would bill in a currency no one can pay. Browsers' own tables (CLDR) differ for some
+/// typo such as "EUX", a withdrawn code such as "HRK", or a precious metal such as "XAU") is refused when a plan is
+/// set: a statement in it would bill in a currency no one can pay. ISO's fund codes stay (Chile's unidad de fomento,
+/// CLF, or Uruguay's UYI): contracts are priced in them and paid at the day's rate. Browsers' own tables (CLDR) differ for some
 /// currencies, so a statement says how many decimals it used (<see cref="BillingStatement.Decimals"/>).
 /// </summary>
 public static class CurrencyDecimals

@@ -32,7 +32,7 @@ public sealed record PricingPlan(string Name, string Currency, decimal MonthlyFe
 
         if (!CurrencyDecimals.IsKnown(Currency))
         {
-            throw Invalid($"currency '{Currency}' is not an ISO 4217 currency in use (a typo, a withdrawn code, or a fund or metal): use the code of the currency the tenant pays in, e.g. \"EUR\" or \"USD\".");
+            throw Invalid($"currency '{Currency}' is not an ISO 4217 currency in use (a typo, a withdrawn code, or a precious metal): use the code of the currency the tenant pays in, e.g. \"EUR\" or \"USD\".");
         }
 
         var decimals = CurrencyDecimals.Of(Currency);
