@@ -138,7 +138,11 @@ internal sealed class ActivationDirectory
         await Task.WhenAll(all.Select(a => a.Deactivated)).WaitAsync(cancellationToken);
     }
 
-    /// <summary>Deactivates activations idle for at least <paramref name="age"/> and waits for them; returns how many.</summary>
+    /// <summary>
+    /// Deactivates activations idle for at least <paramref name="age"/> and waits for them; returns how many. Also waits
+    /// for those another collection (the silo's own, as the clock moves) was deactivating meanwhile, so that none idle
+    /// that long is left when it returns.
+    /// </summary>
     public async Task<int> CollectIdleAsync(TimeSpan age, CancellationToken cancellationToken)
     {
         var time = Shared.Time;
@@ -146,7 +150,8 @@ internal sealed class ActivationDirectory
         var candidates = _activations.Values.ToArray();
         var decisions = await Task.WhenAll(candidates.Select(a => a.CollectIfIdleAsync(idleSince))).WaitAsync(cancellationToken);
         var collected = candidates.Where((_, i) => decisions[i]).ToArray();
-        await Task.WhenAll(collected.Select(a => a.Deactivated)).WaitAsync(cancellationToken);
+        var ending = candidates.Where((a, i) => !decisions[i] && a.State is ActivationState.Deactivating or ActivationState.Invalid);
+        await Task.WhenAll(collected.Concat(ending).Select(a => a.Deactivated)).WaitAsync(cancellationToken);
         return collected.Length;
     }
 }
