@@ -150,11 +150,7 @@ public sealed class MeteringDurabilityTests
     {
         var time = new ManualTimeProvider(s_start); // 5 December 2026
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
-        var tenant = await CreateAsync(cluster.GrainFactory);
-        await tenant.SetPricingPlan(s_plan);
-        await tenant.RecordUsage("e1", "cpu_ms", 3000);
-        await tenant.Suspend();
-        await tenant.Delete(force: false);
+        var tenant = await BilledThenDeletedAsync(cluster.GrainFactory);
         time.AdvanceTo(new DateTimeOffset(2027, 1, 10, 0, 0, 0, TimeSpan.Zero));
         var closed = await tenant.GetStatement(2026, 12);
 
@@ -209,11 +205,7 @@ public sealed class MeteringDurabilityTests
     {
         var time = new ManualTimeProvider(s_start); // 5 December 2026
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
-        var tenant = await CreateAsync(cluster.GrainFactory);
-        await tenant.SetPricingPlan(s_plan);
-        await tenant.RecordUsage("e1", "cpu_ms", 3000);
-        await tenant.Suspend();
-        await tenant.Delete(force: false);
+        var tenant = await BilledThenDeletedAsync(cluster.GrainFactory);
         time.AdvanceTo(new DateTimeOffset(2027, 1, 1, 0, 3, 0, TimeSpan.Zero)); // December's statement closes at 00:05
 
         await CreateAsync(cluster.GrainFactory);
@@ -258,6 +250,17 @@ public sealed class MeteringDurabilityTests
         var statement = await tenant.GetStatement(2026, 12);
 
         Assert.Equal(1328, Assert.Single(statement.Lines).ProjectedQuantity);
+    }
+
+    /// <summary>A tenant with the plan and 3,000 cpu_ms in December (20.00 owed), then deleted.</summary>
+    private static async Task<ITenantGrain> BilledThenDeletedAsync(global::Grains.IGrainFactory grains)
+    {
+        var tenant = await CreateAsync(grains);
+        await tenant.SetPricingPlan(s_plan);
+        await tenant.RecordUsage("e1", "cpu_ms", 3000);
+        await tenant.Suspend();
+        await tenant.Delete(force: false);
+        return tenant;
     }
 
     private static async Task<ITenantGrain> CreateAsync(global::Grains.IGrainFactory grains)
