@@ -40,7 +40,7 @@ internal static class BillingEndpoints
         admin.MapDelete("/pricing-plan", RemovePlan).WithName("RemovePricingPlan").Produces(StatusCodes.Status204NoContent).NamesById();
 
         v1.MapGet("/statements/{month}", StatementListing.List).WithTags("Billing").WithName("ListStatements").RequireAdmin().IsPaged()
-            .Produces<StatementPage>(StatusCodes.Status200OK).WithMetadata(new ProducesText(StatusCodes.Status200OK, StatementsCsv.ContentType))
+            .Produces<StatementPage>(StatusCodes.Status200OK).WithMetadata(new ProducesText(StatusCodes.Status200OK, StatementsCsv.MediaType))
             .ProducesProblem(StatusCodes.Status500InternalServerError)
             .WithDescription("Every tenant's statement of the month, by tenant id. A tenant whose stored state cannot be read fails the page with 500 `state_unreadable` naming it; with `returnPartialSuccess=true` the others are listed and it is named in `unreadable`, their number in the `Unreadable-Tenants` header (for CSV too). With `Accept: text/csv`, the page as CSV (RFC 4180): a header row, a row per statement line and one per monthly fee (meter `monthly_fee`); the next page in `Link`.");
     }

@@ -12,8 +12,11 @@ namespace Quotas.Gateway.Endpoints;
 /// </summary>
 internal static class StatementsCsv
 {
-    /// <summary>With its charset: RFC 4180's default is US-ASCII, and a plan's name may hold any character.</summary>
-    public const string ContentType = "text/csv; charset=utf-8";
+    /// <summary>The media type, as the API document names it.</summary>
+    public const string MediaType = "text/csv";
+
+    /// <summary>The answer's content type, with its charset: RFC 4180's default is US-ASCII, and a plan's name may hold any character.</summary>
+    public const string ContentType = MediaType + "; charset=utf-8";
 
     private const string Header = "tenant_id,period_start,closed,plan,currency,meter,quantity,included,billable,unit_price,per_units,amount";
 
