@@ -33,6 +33,10 @@ internal static class LabelText
 
         var buffer = s_buffer ??= new char[256];
         var length = 0;
+
+        // Where each label name written so far stands in the buffer (earlier labels never move).
+        Span<Range> names = tags.Length <= 16 ? stackalloc Range[tags.Length] : new Range[tags.Length];
+        var written = 0;
         for (var i = 0; i < tags.Length; i++)
         {
             // A label is left out when its value is empty (Prometheus reads an empty label as no label, so two such
@@ -51,11 +55,13 @@ internal static class LabelText
             Append(ref buffer, ref length, '"');
             var valueStart = length;
             AppendValue(ref buffer, ref length, sorted[i].Value);
-            if (length == valueStart || nameLength == 0 || WrittenBefore(buffer.AsSpan(0, labelStart), buffer.AsSpan(nameStart, nameLength)))
+            if (length == valueStart || nameLength == 0 || WrittenBefore(buffer, names[..written], buffer.AsSpan(nameStart, nameLength)))
             {
                 length = labelStart;
                 continue;
             }
+
+            names[written++] = new Range(nameStart, nameStart + nameLength);
 
             Append(ref buffer, ref length, '"');
         }
@@ -108,26 +114,15 @@ internal static class LabelText
         AppendEscaped(ref buffer, ref length, Convert.ToString(value, CultureInfo.InvariantCulture));
     }
 
-    /// <summary>Whether <paramref name="labels"/> (rendered label text) already has a label named <paramref name="name"/>.</summary>
-    private static bool WrittenBefore(ReadOnlySpan<char> labels, ReadOnlySpan<char> name)
+    /// <summary>Whether one of the label names at <paramref name="names"/> in <paramref name="buffer"/> is <paramref name="name"/>.</summary>
+    private static bool WrittenBefore(ReadOnlySpan<char> buffer, ReadOnlySpan<Range> names, ReadOnlySpan<char> name)
     {
-        while (!labels.IsEmpty)
+        foreach (var written in names)
         {
-            var equals = labels.IndexOf('=');
-            if (labels[..equals].SequenceEqual(name))
+            if (buffer[written].SequenceEqual(name))
             {
                 return true;
             }
-
-            // Past the value: its closing quote is the first one not escaped.
-            var i = equals + 2;
-            while (labels[i] != '"')
-            {
-                i += labels[i] == '\\' ? 2 : 1;
-            }
-
-            labels = labels[(i + 1)..];
-            labels = labels.IsEmpty ? labels : labels[1..]; // the comma
         }
 
         return false;
