@@ -56,6 +56,7 @@ internal sealed partial class ActivationData
             _activationFailure = exception;
         }
 
+        await CloseStorageAsync(); // OnActivateAsync may have left a write running
         State = ActivationState.Invalid;
         DisposeTimers(); // registered by OnActivateAsync before it failed: they would keep the failed grain in memory
         var parked = TakeAllParked();
@@ -119,6 +120,7 @@ internal sealed partial class ActivationData
             }
         }
 
+        await CloseStorageAsync();
         await DisposeScopeAsync();
         State = ActivationState.Invalid;
         var parked = TakeAllParked();
@@ -128,6 +130,31 @@ internal sealed partial class ActivationData
         foreach (var call in parked)
         {
             Reroute(call);
+        }
+    }
+
+    /// <summary>
+    /// Executor, as the activation ends: refuses its later state writes, and keeps it in the directory (its calls wait)
+    /// until the writes already started have ended, up to <see cref="GrainsOptions.DeactivationTimeout"/>, so that the
+    /// next activation reads what they stored. A hook that ran past the timeout is still running: it may have a write
+    /// under way, and it can start no other.
+    /// </summary>
+    private async Task CloseStorageAsync()
+    {
+        var writes = StorageFence.CloseAsync();
+        if (writes.IsCompleted)
+        {
+            return;
+        }
+
+        LogWaitingForWrites(_shared.Logger, GrainId, StorageFence.InFlight);
+        try
+        {
+            await writes.WaitAsync(_shared.Options.DeactivationTimeout, _shared.Time);
+        }
+        catch (TimeoutException)
+        {
+            LogWritesOutlivedActivation(_shared.Logger, GrainId, StorageFence.InFlight);
         }
     }
 

@@ -33,4 +33,10 @@ internal sealed partial class ActivationData
 
     [LoggerMessage(EventId = 109, Level = LogLevel.Information, Message = "Grain {GrainId} has worked half its queue off, after refusing {Refused} calls")]
     private static partial void LogSheddingEnded(ILogger logger, GrainId grainId, long refused);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Grain {GrainId} ended with {Writes} state writes under way; its calls wait for them, so that its next activation reads what they store")]
+    private static partial void LogWaitingForWrites(ILogger logger, GrainId grainId, int writes);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Grain {GrainId} left the silo with {Writes} state writes still under way after Grains:DeactivationTimeout; should one store after its next activation read, that activation's next write conflicts and deactivates it, and the call after reads the state again")]
+    private static partial void LogWritesOutlivedActivation(ILogger logger, GrainId grainId, int writes);
 }

@@ -47,6 +47,7 @@ internal sealed partial class ActivationData : IGrainContext
         _directory = directory;
         _executor = new ActivationExecutor(this);
         _lastActivity = shared.Time.GetTimestamp();
+        StorageFence = new StorageFence(grainId);
     }
 
     public GrainId GrainId { get; }
@@ -54,6 +55,9 @@ internal sealed partial class ActivationData : IGrainContext
     public IGrainFactory GrainFactory => _shared.GrainFactory;
 
     public IServiceProvider ActivationServices => _scope.ServiceProvider;
+
+    /// <summary>Shared by the activation's persistent states: their writes are refused once it has ended.</summary>
+    internal StorageFence StorageFence { get; }
 
     /// <summary>Completes when the activation has run its deactivation hook and left the directory.</summary>
     public Task Deactivated => _deactivated.Task;

@@ -32,7 +32,7 @@ internal sealed class GrainActivationContext : IGrainActivationContext
     {
         ArgumentException.ThrowIfNullOrEmpty(stateName);
         var storage = _shared.GetStorage(storageName, _class.GrainClass, stateName);
-        var state = new PersistentState<TState>(new GrainStateKey(_activation.GrainId, stateName), storage, createDefault, _activation);
+        var state = new PersistentState<TState>(new GrainStateKey(_activation.GrainId, stateName), storage, createDefault, _activation, _activation.StorageFence);
         _activation.AddStateLoader(state);
         return state;
     }
@@ -44,7 +44,7 @@ internal sealed class GrainActivationContext : IGrainActivationContext
         var storage = _shared.GetStorage(storageName, _class.GrainClass, stateName) as IGrainEntryStorage ?? throw new InvalidOperationException(
             $"Grain class {_class.GrainClass.FullName} keeps state '{stateName}' as entries, and the grain storage '{storageName}' cannot store entries. " +
             "Use an ADO.NET grain storage (AddSqliteGrainStorage or AddPostgreSqlGrainStorage).");
-        var state = new PersistentEntries<TEntry>(new GrainStateKey(_activation.GrainId, stateName), storage, _activation);
+        var state = new PersistentEntries<TEntry>(new GrainStateKey(_activation.GrainId, stateName), storage, _activation, _activation.StorageFence);
         _activation.AddStateLoader(state);
         return state;
     }

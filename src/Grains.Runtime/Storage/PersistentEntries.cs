@@ -1,19 +1,24 @@
 namespace Grains.Storage;
 
-/// <summary>A grain's handle on one state kept as entries in one storage. A conflicting write deactivates the activation.</summary>
+/// <summary>
+/// A grain's handle on one state kept as entries in one storage. A conflicting write deactivates the activation; a write
+/// after the activation ended is refused (see <see cref="StorageFence"/>).
+/// </summary>
 internal sealed class PersistentEntries<TEntry> : IPersistentEntries<TEntry>, IActivationStateLoader
     where TEntry : class
 {
     private readonly GrainStateKey _key;
     private readonly IGrainEntryStorage _storage;
     private readonly IGrainContext _owner;
+    private readonly StorageFence _fence;
     private Dictionary<string, TEntry> _entries = new(StringComparer.Ordinal);
 
-    public PersistentEntries(GrainStateKey key, IGrainEntryStorage storage, IGrainContext owner)
+    public PersistentEntries(GrainStateKey key, IGrainEntryStorage storage, IGrainContext owner, StorageFence fence)
     {
         _key = key;
         _storage = storage;
         _owner = owner;
+        _fence = fence;
     }
 
     public IReadOnlyDictionary<string, TEntry> Entries => _entries;
@@ -32,6 +37,7 @@ internal sealed class PersistentEntries<TEntry> : IPersistentEntries<TEntry>, IA
     public async Task WriteAsync(IReadOnlyCollection<KeyValuePair<string, TEntry?>> changes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(changes);
+        _fence.Enter(_key);
         try
         {
             Etag = await _storage.WriteEntriesAsync(_key, changes, Etag, cancellationToken);
@@ -40,6 +46,10 @@ internal sealed class PersistentEntries<TEntry> : IPersistentEntries<TEntry>, IA
         {
             DeactivateOwner();
             throw;
+        }
+        finally
+        {
+            _fence.Exit();
         }
 
         foreach (var (key, value) in changes)
@@ -57,6 +67,7 @@ internal sealed class PersistentEntries<TEntry> : IPersistentEntries<TEntry>, IA
 
     public async Task ClearAsync(CancellationToken cancellationToken = default)
     {
+        _fence.Enter(_key);
         try
         {
             Etag = await _storage.ClearEntriesAsync(_key, Etag, cancellationToken);
@@ -65,6 +76,10 @@ internal sealed class PersistentEntries<TEntry> : IPersistentEntries<TEntry>, IA
         {
             DeactivateOwner();
             throw;
+        }
+        finally
+        {
+            _fence.Exit();
         }
 
         _entries.Clear();

@@ -6,20 +6,25 @@ internal interface IActivationStateLoader
     Task ReadStateAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>A grain's handle on one named state in one storage. A conflicting write deactivates the activation.</summary>
+/// <summary>
+/// A grain's handle on one named state in one storage. A conflicting write deactivates the activation; a write after the
+/// activation ended is refused (see <see cref="StorageFence"/>).
+/// </summary>
 internal sealed class PersistentState<TState> : IPersistentState<TState>, IActivationStateLoader
 {
     private readonly GrainStateKey _key;
     private readonly IGrainStorage _storage;
     private readonly Func<TState> _createDefault;
     private readonly IGrainContext _owner;
+    private readonly StorageFence _fence;
 
-    public PersistentState(GrainStateKey key, IGrainStorage storage, Func<TState> createDefault, IGrainContext owner)
+    public PersistentState(GrainStateKey key, IGrainStorage storage, Func<TState> createDefault, IGrainContext owner, StorageFence fence)
     {
         _key = key;
         _storage = storage;
         _createDefault = createDefault;
         _owner = owner;
+        _fence = fence;
         State = createDefault();
     }
 
@@ -42,6 +47,7 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IActiv
 
     public async Task WriteStateAsync(CancellationToken cancellationToken = default)
     {
+        _fence.Enter(_key);
         try
         {
             Etag = await _storage.WriteAsync(_key, State, Etag, ExpiresAt, cancellationToken);
@@ -52,10 +58,15 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IActiv
             DeactivateOwner();
             throw;
         }
+        finally
+        {
+            _fence.Exit();
+        }
     }
 
     public async Task ClearStateAsync(CancellationToken cancellationToken = default)
     {
+        _fence.Enter(_key);
         try
         {
             Etag = await _storage.ClearAsync(_key, Etag, ExpiresAt, cancellationToken);
@@ -66,6 +77,10 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IActiv
         {
             DeactivateOwner();
             throw;
+        }
+        finally
+        {
+            _fence.Exit();
         }
     }
 
