@@ -126,16 +126,22 @@ internal sealed class ActivationDirectory
     /// <summary>From now on no activation is created; calls for grains not active here fail as unavailable.</summary>
     public void StopAccepting() => _accepting = false;
 
-    /// <summary>Deactivates every activation and waits for their hooks, up to the cancellation.</summary>
+    /// <summary>
+    /// Deactivates every activation and waits for their hooks, up to the cancellation. Called after
+    /// <see cref="StopAccepting"/>; a call that found the silo still accepting just before may add an activation after
+    /// the first round took its list, so rounds go on until none is left.
+    /// </summary>
     public async Task DeactivateAllAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        var all = _activations.Values.ToArray();
-        foreach (var activation in all)
+        while (_activations.Values.ToArray() is { Length: > 0 } all)
         {
-            activation.Deactivate(reason);
-        }
+            foreach (var activation in all)
+            {
+                activation.Deactivate(reason);
+            }
 
-        await Task.WhenAll(all.Select(a => a.Deactivated)).WaitAsync(cancellationToken);
+            await Task.WhenAll(all.Select(a => a.Deactivated)).WaitAsync(cancellationToken);
+        }
     }
 
     /// <summary>
