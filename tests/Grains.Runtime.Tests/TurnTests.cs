@@ -104,7 +104,7 @@ public sealed class TurnTests
     {
         await using var cluster = await Clusters.StartAsync(new LifecycleProbe(), grains: options => options.MaxQueuedCallsPerActivation = 3);
         var grain = cluster.GrainFactory.GetGrain<ITurnGrain>("busy");
-        await grain.Report(); // activated: calls that come while it activates wait for it, whatever their number
+        await grain.Report(); // activated, so that the first call below runs at once
         var relay = cluster.GrainFactory.GetGrain<IBehaviourGrain>("relay");
         await relay.Touch(); // activated and idle: its next turn runs on the test's thread, so its call reaches "busy" before Release
 
@@ -121,6 +121,21 @@ public sealed class TurnTests
         Assert.Equal(5, await fromGrain);
         Assert.Equal(6, await grain.Work());
         Assert.Equal(6, (await grain.Report()).Calls);
+    }
+
+    [Fact]
+    public async Task A_grain_still_activating_refuses_a_call_beyond_its_queue_and_runs_the_ones_that_waited()
+    {
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe(), grains: options => options.MaxQueuedCallsPerActivation = 3);
+        var grain = cluster.GrainFactory.GetGrain<IGatedTurnGrain>("flooded");
+
+        var waiting = Enumerable.Range(0, 3).Select(_ => grain.Work()).ToList();
+        var refused = await Assert.ThrowsAsync<GrainOverloadedException>(() => grain.Work());
+        Assert.Contains("3 calls waiting", refused.Message);
+
+        cluster.PrimarySilo.Services.GetRequiredService<ActivationGate>().Open.SetResult();
+        Assert.Equal([1, 2, 3], (await Task.WhenAll(waiting)).Order());
+        Assert.Equal(3, (await grain.Report()).Calls); // the refused call never ran
     }
 
     [Fact]

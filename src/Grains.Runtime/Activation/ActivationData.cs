@@ -221,7 +221,7 @@ internal sealed partial class ActivationData : IGrainContext
                 _running++;
                 RunCall(call);
                 break;
-            case ActivationState.Valid when _deactivationRequest is null && QueueIsFull(call):
+            case ActivationState.Activating or ActivationState.Valid or ActivationState.Deactivating when QueueIsFull(call):
                 Shed(call);
                 break;
             default:
@@ -233,10 +233,10 @@ internal sealed partial class ActivationData : IGrainContext
     /// <summary>
     /// Executor: whether <paramref name="call"/> would wait behind as many calls as one activation queues
     /// (<see cref="GrainsOptions.MaxQueuedCallsPerActivation"/>), after the calls at the front whose callers stopped
-    /// waiting are failed with a timeout as they would be when they came to run. Only a valid activation refuses
-    /// (calls that arrive while it activates or deactivates wait for it, as they always did), and never a tick of its
-    /// own timers nor a call another grain made (<see cref="GrainCallRouting.FromGrain"/>): the flood it guards against
-    /// comes from outside.
+    /// waiting are failed with a timeout as they would be when they came to run. The bound holds also while the
+    /// activation activates or deactivates (a slow state read, a slow hook), when a flood meets a grain just placed on
+    /// a silo after a failure. A tick of the activation's own timers and a call another grain made
+    /// (<see cref="GrainCallRouting.FromGrain"/>) are never refused: the flood it guards against comes from outside.
     /// </summary>
     private bool QueueIsFull(GrainCall call)
     {
