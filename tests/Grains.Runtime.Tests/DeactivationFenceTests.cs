@@ -1,5 +1,4 @@
 using Grains.Runtime.Tests.Grains;
-using Grains.Storage;
 using Grains.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -44,12 +43,7 @@ public sealed class DeactivationFenceTests
         var held = new HeldWrites();
         using var logs = new InMemoryLoggerProvider();
         var options = Clusters.Options(probe, time: time, grains: g => g.DeactivationTimeout = s_timeout);
-        var services = options.ConfigureServices!;
-        options.ConfigureServices = s =>
-        {
-            services(s);
-            held.Install(s);
-        };
+        held.AddTo(options);
         options.ConfigureLogging = l => l.AddProvider(logs);
         await using var cluster = await TestCluster.StartAsync(options);
         var grain = cluster.GrainFactory.GetGrain<ILateWriterGrain>("slow-store");
@@ -67,49 +61,5 @@ public sealed class DeactivationFenceTests
 
         Assert.Equal(100, await read);
         Assert.Contains("late write stored", probe.Events);
-    }
-
-    /// <summary>Wraps the silo's default storage so that a test can hold the next state write until it lets it go on.</summary>
-    private sealed class HeldWrites
-    {
-        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _proceed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _armed;
-
-        public Task Entered => _entered.Task;
-
-        public void HoldNext() => Volatile.Write(ref _armed, 1);
-
-        public void Proceed() => _proceed.SetResult();
-
-        public void Install(IServiceCollection services)
-        {
-            var original = services.Last(d => d.ServiceType == typeof(IGrainStorage) && Equals(d.ServiceKey, "Default"));
-            services.Remove(original);
-            services.AddKeyedSingleton<IGrainStorage>("Default", (provider, key) => new Storage((IGrainStorage)original.KeyedImplementationFactory!(provider, key), this));
-        }
-
-        private async Task BeforeWriteAsync()
-        {
-            if (Interlocked.Exchange(ref _armed, 0) == 1)
-            {
-                _entered.SetResult();
-                await _proceed.Task;
-            }
-        }
-
-        private sealed class Storage(IGrainStorage inner, HeldWrites held) : IGrainStorage
-        {
-            public Task<StoredState<TState>> ReadAsync<TState>(GrainStateKey key, CancellationToken cancellationToken) => inner.ReadAsync<TState>(key, cancellationToken);
-
-            public async Task<string> WriteAsync<TState>(GrainStateKey key, TState state, string? etag, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
-            {
-                await held.BeforeWriteAsync();
-                return await inner.WriteAsync(key, state, etag, expiresAt, cancellationToken);
-            }
-
-            public Task<string> ClearAsync(GrainStateKey key, string? etag, DateTimeOffset? expiresAt, CancellationToken cancellationToken) =>
-                inner.ClearAsync(key, etag, expiresAt, cancellationToken);
-        }
     }
 }

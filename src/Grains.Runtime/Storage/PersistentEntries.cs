@@ -2,7 +2,7 @@ namespace Grains.Storage;
 
 /// <summary>
 /// A grain's handle on one state kept as entries in one storage. A conflicting write deactivates the activation; a write
-/// after the activation ended is refused (see <see cref="StorageFence"/>).
+/// after the activation ended is refused, and writes run one at a time (see <see cref="StateWrites"/>).
 /// </summary>
 internal sealed class PersistentEntries<TEntry> : IPersistentEntries<TEntry>, IActivationStateLoader
     where TEntry : class
@@ -10,7 +10,7 @@ internal sealed class PersistentEntries<TEntry> : IPersistentEntries<TEntry>, IA
     private readonly GrainStateKey _key;
     private readonly IGrainEntryStorage _storage;
     private readonly IGrainContext _owner;
-    private readonly StorageFence _fence;
+    private readonly StateWrites _writes;
     private Dictionary<string, TEntry> _entries = new(StringComparer.Ordinal);
 
     public PersistentEntries(GrainStateKey key, IGrainEntryStorage storage, IGrainContext owner, StorageFence fence)
@@ -18,7 +18,7 @@ internal sealed class PersistentEntries<TEntry> : IPersistentEntries<TEntry>, IA
         _key = key;
         _storage = storage;
         _owner = owner;
-        _fence = fence;
+        _writes = new StateWrites(key, fence);
     }
 
     public IReadOnlyDictionary<string, TEntry> Entries => _entries;
@@ -37,21 +37,25 @@ internal sealed class PersistentEntries<TEntry> : IPersistentEntries<TEntry>, IA
     public async Task WriteAsync(IReadOnlyCollection<KeyValuePair<string, TEntry?>> changes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        _fence.Enter(_key);
         try
         {
-            Etag = await _storage.WriteEntriesAsync(_key, changes, Etag, cancellationToken);
+            await _writes.RunAsync(
+                async token =>
+                {
+                    Etag = await _storage.WriteEntriesAsync(_key, changes, Etag, token);
+                    Apply(changes);
+                },
+                cancellationToken);
         }
         catch (InconsistentStateException)
         {
             DeactivateOwner();
             throw;
         }
-        finally
-        {
-            _fence.Exit();
-        }
+    }
 
+    private void Apply(IReadOnlyCollection<KeyValuePair<string, TEntry?>> changes)
+    {
         foreach (var (key, value) in changes)
         {
             if (value is null)
@@ -67,22 +71,21 @@ internal sealed class PersistentEntries<TEntry> : IPersistentEntries<TEntry>, IA
 
     public async Task ClearAsync(CancellationToken cancellationToken = default)
     {
-        _fence.Enter(_key);
         try
         {
-            Etag = await _storage.ClearEntriesAsync(_key, Etag, cancellationToken);
+            await _writes.RunAsync(
+                async token =>
+                {
+                    Etag = await _storage.ClearEntriesAsync(_key, Etag, token);
+                    _entries.Clear();
+                },
+                cancellationToken);
         }
         catch (InconsistentStateException)
         {
             DeactivateOwner();
             throw;
         }
-        finally
-        {
-            _fence.Exit();
-        }
-
-        _entries.Clear();
     }
 
     private void DeactivateOwner() => _owner.Deactivate(new DeactivationReason(

@@ -8,7 +8,7 @@ internal interface IActivationStateLoader
 
 /// <summary>
 /// A grain's handle on one named state in one storage. A conflicting write deactivates the activation; a write after the
-/// activation ended is refused (see <see cref="StorageFence"/>).
+/// activation ended is refused, and writes run one at a time (see <see cref="StateWrites"/>).
 /// </summary>
 internal sealed class PersistentState<TState> : IPersistentState<TState>, IActivationStateLoader
 {
@@ -16,7 +16,7 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IActiv
     private readonly IGrainStorage _storage;
     private readonly Func<TState> _createDefault;
     private readonly IGrainContext _owner;
-    private readonly StorageFence _fence;
+    private readonly StateWrites _writes;
 
     public PersistentState(GrainStateKey key, IGrainStorage storage, Func<TState> createDefault, IGrainContext owner, StorageFence fence)
     {
@@ -24,7 +24,7 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IActiv
         _storage = storage;
         _createDefault = createDefault;
         _owner = owner;
-        _fence = fence;
+        _writes = new StateWrites(key, fence);
         State = createDefault();
     }
 
@@ -47,40 +47,40 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IActiv
 
     public async Task WriteStateAsync(CancellationToken cancellationToken = default)
     {
-        _fence.Enter(_key);
         try
         {
-            Etag = await _storage.WriteAsync(_key, State, Etag, ExpiresAt, cancellationToken);
-            RecordExists = true;
+            await _writes.RunAsync(
+                async token =>
+                {
+                    Etag = await _storage.WriteAsync(_key, State, Etag, ExpiresAt, token);
+                    RecordExists = true;
+                },
+                cancellationToken);
         }
         catch (InconsistentStateException)
         {
             DeactivateOwner();
             throw;
-        }
-        finally
-        {
-            _fence.Exit();
         }
     }
 
     public async Task ClearStateAsync(CancellationToken cancellationToken = default)
     {
-        _fence.Enter(_key);
         try
         {
-            Etag = await _storage.ClearAsync(_key, Etag, ExpiresAt, cancellationToken);
-            RecordExists = false;
-            State = _createDefault();
+            await _writes.RunAsync(
+                async token =>
+                {
+                    Etag = await _storage.ClearAsync(_key, Etag, ExpiresAt, token);
+                    RecordExists = false;
+                    State = _createDefault();
+                },
+                cancellationToken);
         }
         catch (InconsistentStateException)
         {
             DeactivateOwner();
             throw;
-        }
-        finally
-        {
-            _fence.Exit();
         }
     }
 

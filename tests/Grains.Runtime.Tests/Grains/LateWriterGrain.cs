@@ -13,6 +13,9 @@ public interface ILateWriterGrain : IGrainWithStringKey
     Task ArmHook(int value);
 
     Task Deactivate();
+
+    /// <summary>Starts two writes of the state before either ends (<paramref name="value"/>, then one more), and waits for both.</summary>
+    Task<int> WriteTwiceAtOnce(int value);
 }
 
 /// <summary>Opened by a test to let an armed deactivation hook of <see cref="LateWriterGrain"/> go on.</summary>
@@ -38,6 +41,16 @@ public sealed class LateWriterGrain([PersistentState("counter")] IPersistentStat
     {
         _hookValue = value;
         return Task.CompletedTask;
+    }
+
+    public async Task<int> WriteTwiceAtOnce(int value)
+    {
+        state.State.Value = value;
+        var first = state.WriteStateAsync();
+        state.State.Value = value + 1;
+        var second = state.WriteStateAsync();
+        await Task.WhenAll(first, second);
+        return state.State.Value;
     }
 
     public Task Deactivate()
