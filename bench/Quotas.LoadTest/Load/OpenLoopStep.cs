@@ -27,6 +27,11 @@ internal sealed class OpenLoopStep : IResponseSink
     private readonly int _maxOutstanding;
     private readonly LatencyHistogram _latency = new();
     private readonly LatencyHistogram _sendLag = new();
+
+    // The first and last quarters of the measured requests, by due time: a queue that grows through the step shows as
+    // a later median (see StepResult.GrowthMilliseconds).
+    private readonly LatencyHistogram _firstQuarter = new();
+    private readonly LatencyHistogram _lastQuarter = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _start;
     private long _ok;
@@ -142,6 +147,7 @@ internal sealed class OpenLoopStep : IResponseSink
             {
                 Interlocked.Increment(ref statusCode == 200 ? ref _ok : ref _refused);
                 _latency.RecordTicks(completed - due);
+                RecordQuarter(token, completed - due);
                 RaiseLastCompletion(completed);
             }
             else
@@ -165,6 +171,20 @@ internal sealed class OpenLoopStep : IResponseSink
     }
 
     private long Due(long index) => _start + (long)(index * _ticksPerRequest);
+
+    private void RecordQuarter(long token, long latencyTicks)
+    {
+        var measured = _totalRequests - _warmupRequests;
+        var position = token - _warmupRequests;
+        if (position < measured / 4)
+        {
+            _firstQuarter.RecordTicks(latencyTicks);
+        }
+        else if (position >= measured - (measured / 4))
+        {
+            _lastQuarter.RecordTicks(latencyTicks);
+        }
+    }
 
     /// <summary>A measured request answered or failed: false once the drain timed out, which counted it already.</summary>
     private bool StillCounted()
@@ -222,6 +242,8 @@ internal sealed class OpenLoopStep : IResponseSink
             _firstError)
         {
             Responses = Interlocked.Read(ref _responses),
+            FirstQuarterP50Milliseconds = _firstQuarter.QuantileMilliseconds(0.50),
+            LastQuarterP50Milliseconds = _lastQuarter.QuantileMilliseconds(0.50),
         };
     }
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Quotas.LoadTest.Load;
 
 /// <summary>
@@ -21,6 +23,20 @@ internal sealed record StepResult(
 
     /// <summary>Below this share of the offered rate the target is not keeping up.</summary>
     public const double SustainedShare = 0.95;
+
+    /// <summary>
+    /// A median latency this much higher in the last quarter of the measured requests than in the first means a queue
+    /// that grew all through the step: the target fell behind, though slowly enough to answer 95 % within the step and
+    /// to keep its p99 under the bound. A median moves only when most of a quarter's requests (seconds of them) waited
+    /// longer, so a stall of the machine does not trip it.
+    /// </summary>
+    public const double GrowthMilliseconds = 10;
+
+    /// <summary>Median latency of the first quarter of the measured requests (by due time); 0 when not measured.</summary>
+    public double FirstQuarterP50Milliseconds { get; init; }
+
+    /// <summary>Median latency of the last quarter of the measured requests (by due time); 0 when not measured.</summary>
+    public double LastQuarterP50Milliseconds { get; init; }
 
     /// <summary>Responses of any status to every request of the step, warm-up included: what the CPU figures divide.</summary>
     public long Responses { get; init; }
@@ -46,5 +62,7 @@ internal sealed record StepResult(
         Errors > 0 ? $"errors: {FirstError}"
         : AchievedPerSecond < SustainedShare * OfferedPerSecond ? "saturated: achieved < 95% of offered"
         : P99Milliseconds > SaturatedP99Milliseconds ? "saturated: p99 > 100 ms"
+        : LastQuarterP50Milliseconds - FirstQuarterP50Milliseconds > GrowthMilliseconds
+            ? string.Create(CultureInfo.InvariantCulture, $"saturated: latency grew through the step (median {FirstQuarterP50Milliseconds:0.0} ms in its first quarter, {LastQuarterP50Milliseconds:0.0} ms in its last)")
         : "sustained";
 }
