@@ -34,6 +34,12 @@ public sealed class QuotasClientOptions
         {
             errors.Add($"QuotasClientOptions.BaseAddress '{BaseAddress}' must be an absolute http or https address.");
         }
+        else if (BaseAddress.Query.Length > 0 || BaseAddress.Fragment.Length > 0 || BaseAddress.UserInfo.Length > 0)
+        {
+            // The routes are added to the address's path: a query or fragment would swallow them, and credentials
+            // in it would be sent nowhere useful and logged wherever the address is.
+            errors.Add($"QuotasClientOptions.BaseAddress '{BaseAddress}' must be a plain address, such as https://gateway.example/quotas: no query, fragment or user name.");
+        }
 
         if (string.IsNullOrWhiteSpace(ApiKey))
         {

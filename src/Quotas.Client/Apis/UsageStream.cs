@@ -34,7 +34,7 @@ internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? inter
             // five seconds (a proxy that buffers the stream, a connection that died without a word).
             using var connection = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             watchdog.Watch(connection, IdleLimit(reconnectAfter));
-            var response = await ConnectAsync(lastAlert, connection.Token, cancellationToken).ConfigureAwait(false);
+            var (response, serverWait) = await ConnectAsync(lastAlert, connection.Token, cancellationToken).ConfigureAwait(false);
             var failed = response is null;
             var received = 0;
             using (response)
@@ -51,7 +51,8 @@ internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? inter
                         received++;
                         if (item.EventType == ErrorEvent)
                         {
-                            var problem = QuotasProblem.Parse(0, item.Data);
+                            // An error event without a status is the server's error, as a 500 would be.
+                            var problem = QuotasProblem.Parse(500, item.Data);
                             var status = (HttpStatusCode)(problem.Status ?? 500);
                             if (!IsTransient(status))
                             {
@@ -88,26 +89,31 @@ internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? inter
 
             // The gateway ended the stream (it is stopping) or could not serve it: connect again after about the
             // interval, and after twice as long for each failure in a row (a connection without any event is one).
+            // A refusal's Retry-After (too many streams, a gateway that cannot reach the cluster) is waited for at least.
             failures = failed || received == 0 ? failures + 1 : 0;
-            await Task.Delay(Backoff(reconnectAfter, failures), api.Time, cancellationToken).ConfigureAwait(false);
+            var wait = Backoff(reconnectAfter, failures);
+            await Task.Delay(serverWait > wait ? serverWait.Value : wait, api.Time, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>The stream's response; null when the gateway could not be reached or could not serve it for now.</summary>
-    private async Task<HttpResponseMessage?> ConnectAsync(string? lastAlert, CancellationToken connection, CancellationToken caller)
+    /// <summary>
+    /// The stream's response; null when the gateway could not be reached or could not serve it for now, with the
+    /// Retry-After of its refusal, if it gave one.
+    /// </summary>
+    private async Task<(HttpResponseMessage? Response, TimeSpan? RetryAfter)> ConnectAsync(string? lastAlert, CancellationToken connection, CancellationToken caller)
     {
         try
         {
-            return await api.OpenEventStreamAsync(path, lastAlert, connection).ConfigureAwait(false);
+            return (await api.OpenEventStreamAsync(path, lastAlert, connection).ConfigureAwait(false), null);
         }
         catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException && !caller.IsCancellationRequested)
         {
             // Refused, reset, timed out (HttpClient.Timeout) or dropped by the watchdog: try again later.
-            return null;
+            return (null, null);
         }
         catch (QuotasApiException exception) when (exception.StatusCode is { } status && IsTransient(status))
         {
-            return null;
+            return (null, exception.RetryAfter);
         }
     }
 

@@ -75,8 +75,18 @@ internal sealed class ApiTransport
     public async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken cancellationToken, bool keyedByBody = false)
     {
         using var response = await SendCheckedAsync(method, path, body, idempotencyKey, cancellationToken, keyedByBody: keyedByBody).ConfigureAwait(false);
-        return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken).ConfigureAwait(false)
-            ?? throw new QuotasApiException($"{method} {path} answered {(int)response.StatusCode} without a body.");
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken).ConfigureAwait(false)
+                ?? throw new QuotasApiException($"{method} {path} answered {(int)response.StatusCode} without a body.");
+        }
+        catch (JsonException e)
+        {
+            // A proxy's page in front of the gateway, say: the caller learns what answered, as for any other bad answer.
+            throw new QuotasApiException(
+                $"{method} {path} answered {(int)response.StatusCode} with a body that is not the API's JSON ({response.Content.Headers.ContentType?.MediaType ?? "no content type"}): {e.Message} Check that BaseAddress is the gateway's.",
+                e);
+        }
     }
 
     /// <summary>
@@ -110,6 +120,12 @@ internal sealed class ApiTransport
             foreach (var item in page.Items)
             {
                 yield return item;
+            }
+
+            if (page.NextCursor is { } next && (next.Length == 0 || next == cursor))
+            {
+                // Followed, it would ask for the same page for ever.
+                throw new QuotasApiException($"GET {path} answered a page whose next cursor {(next.Length == 0 ? "is empty" : "is the one just sent")}; the listing stops here rather than repeat it.");
             }
 
             cursor = page.NextCursor;
@@ -146,6 +162,31 @@ internal sealed class ApiTransport
         bool conflictMayBeOwnDelete = false,
         bool keyedByBody = false)
     {
+        try
+        {
+            return await SendWithRetriesAsync(method, path, body, idempotencyKey, cancellationToken, completion, decorate, goneAfterRetryIsDone, conflictMayBeOwnDelete, keyedByBody).ConfigureAwait(false);
+        }
+        catch (Exception failure) when (idempotencyKey is not null && failure is HttpRequestException or OperationCanceledException)
+        {
+            // An attempt may have run (also when the caller cancelled while a retry waited): the caller can try again
+            // later with the key this call used, and meet that attempt's answer rather than run the request twice.
+            failure.Data[QuotasApiException.IdempotencyKeyData] = idempotencyKey;
+            throw;
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendWithRetriesAsync(
+        HttpMethod method,
+        string path,
+        object? body,
+        string? idempotencyKey,
+        CancellationToken cancellationToken,
+        HttpCompletionOption completion,
+        Action<HttpRequestMessage>? decorate,
+        bool goneAfterRetryIsDone,
+        bool conflictMayBeOwnDelete,
+        bool keyedByBody)
+    {
         var payload = body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json);
         var repeatable = RetryPolicy.IsRepeatable(method, idempotencyKey is not null || keyedByBody);
         var mayHaveRun = false;
@@ -170,12 +211,6 @@ internal sealed class ApiTransport
                 mayHaveRun = true;
                 await Task.Delay(wait, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
                 continue;
-            }
-            catch (Exception failure) when (idempotencyKey is not null && failure is HttpRequestException or OperationCanceledException)
-            {
-                // The caller can try again later with the key this call used, and meet its first attempt's answer.
-                failure.Data[QuotasApiException.IdempotencyKeyData] = idempotencyKey;
-                throw;
             }
 
             if (response.IsSuccessStatusCode || (goneAfterRetryIsDone && mayHaveRun && response.StatusCode == HttpStatusCode.NotFound))

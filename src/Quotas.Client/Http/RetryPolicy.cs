@@ -43,8 +43,9 @@ internal sealed class RetryPolicy(QuotasClientOptions options)
             return null;
         }
 
-        var jitter = options.RetryBaseDelay * Random.Shared.NextDouble();
-        return AtLeastOneMillisecond(wait + jitter);
+        // The jitter stays within MaxRetryDelay, the longest the SDK promises to wait.
+        var withJitter = wait + (options.RetryBaseDelay * Random.Shared.NextDouble());
+        return AtLeastOneMillisecond(withJitter < options.MaxRetryDelay ? withJitter : options.MaxRetryDelay);
     }
 
     private TimeSpan Backoff(int retry)

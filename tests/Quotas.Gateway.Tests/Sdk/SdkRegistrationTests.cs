@@ -41,6 +41,17 @@ public sealed class SdkRegistrationTests
         Assert.Contains(error.Failures, f => f.Contains("MaxRetries", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("http://gateway.test/quotas?region=eu")]
+    [InlineData("http://gateway.test/quotas#v1")]
+    [InlineData("http://user:secret@gateway.test/")]
+    public void A_base_address_with_a_query_a_fragment_or_credentials_is_refused(string address)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new QuotasClient(new HttpClient(), new QuotasClientOptions { BaseAddress = new Uri(address), ApiKey = "key" }));
+
+        Assert.Contains("no query, fragment or user name", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_client_built_by_hand_checks_its_options_and_its_arguments()
     {

@@ -327,6 +327,76 @@ public sealed class SdkRetryTests
         Assert.Single(handler.Attempts);
     }
 
+    /// <summary>
+    /// A caller that gives up while a keyed submit waits to retry (its first attempt may have queued the job) gets the key
+    /// the SDK made, so that it can submit again with it and meet that job rather than queue a second.
+    /// </summary>
+    [Fact]
+    public async Task Cancelling_while_a_keyed_submit_waits_to_retry_hands_over_its_key()
+    {
+        var handler = new RecordingHandler((_, _) => Problem(HttpStatusCode.ServiceUnavailable, "unavailable"));
+        var client = Client(handler);
+        using var cancel = new CancellationTokenSource();
+
+        var submit = client.Jobs.SubmitAsync("acme", "pool", new NewJob(new Dictionary<string, long> { ["cpu"] = 1 }), cancellationToken: cancel.Token);
+        await _time.NextDelayAsync();
+        await cancel.CancelAsync();
+
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => submit);
+        var sent = Assert.Single(handler.Attempts).IdempotencyKey;
+        Assert.NotNull(sent);
+        Assert.Equal(sent, error.Data[QuotasApiException.IdempotencyKeyData]);
+    }
+
+    [Fact]
+    public async Task A_wait_with_its_jitter_stays_within_MaxRetryDelay()
+    {
+        var handler = new RecordingHandler((attempt, _) => attempt == 1 ? Refusal(TimeSpan.FromSeconds(30)) : new HttpResponseMessage(HttpStatusCode.NoContent));
+        var client = Client(handler);
+
+        var report = client.Admission.ReportGaugeAsync("acme", "storage_bytes", 10);
+        var delay = await _time.NextDelayAsync();
+        _time.Clock.Advance(delay);
+        await report;
+
+        Assert.Equal(TimeSpan.FromSeconds(30), delay); // a Retry-After of MaxRetryDelay itself: no room left for jitter
+    }
+
+    [Fact]
+    public async Task A_list_stops_with_an_error_when_the_server_repeats_its_cursor()
+    {
+        var handler = new RecordingHandler((_, _) => new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StringContent("""{"items":[{"id":"acme"}],"nextCursor":"c1"}""", Encoding.UTF8, "application/json"),
+        });
+        var client = Client(handler);
+
+        var error = await Assert.ThrowsAsync<QuotasApiException>(async () =>
+        {
+            await foreach (var _ in client.Tenants.ListAsync())
+            {
+            }
+        });
+
+        Assert.Contains("is the one just sent", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, handler.Attempts.Count);
+    }
+
+    [Fact]
+    public async Task A_success_whose_body_is_not_json_is_an_api_error_that_says_what_answered()
+    {
+        var handler = new RecordingHandler((_, _) => new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StringContent("<html>portal</html>", Encoding.UTF8, "text/html"),
+        });
+        var client = Client(handler);
+
+        var error = await Assert.ThrowsAsync<QuotasApiException>(() => client.Tenants.GetAsync("acme"));
+
+        Assert.Contains("text/html", error.Message, StringComparison.Ordinal);
+        Assert.IsType<System.Text.Json.JsonException>(error.InnerException, exactMatch: false);
+    }
+
     private QuotasClient Client(RecordingHandler handler, int maxRetries = 3) =>
         new(new HttpClient(handler), new QuotasClientOptions
         {

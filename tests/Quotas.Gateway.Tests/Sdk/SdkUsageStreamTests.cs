@@ -203,6 +203,46 @@ public sealed class SdkUsageStreamTests
     }
 
     /// <summary>acme's stream through an SDK on <paramref name="handler"/> and <paramref name="time"/>, whose calls are not retried.</summary>
+    /// <summary>A gateway that refuses the stream for now with a Retry-After longer than the backoff is not asked again before it.</summary>
+    [Fact]
+    public async Task The_sdk_waits_for_a_refusals_Retry_After_before_it_connects_again()
+    {
+        var time = new RecordingTimeProvider();
+        var handler = new RecordingHandler((attempt, _) => attempt switch
+        {
+            1 => WithRetryAfter(Problem(HttpStatusCode.ServiceUnavailable, "too_many_streams"), TimeSpan.FromSeconds(90)),
+            _ => Events(Usage(5, null)),
+        });
+        await using var events = ScriptedStream(handler, time);
+
+        var next = events.MoveNextAsync().AsTask();
+        var wait = await time.NextDelayAsync();
+        time.Clock.Advance(wait);
+
+        Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(TimeSpan.FromSeconds(90), wait);
+        Assert.Equal(2, handler.Attempts.Count);
+    }
+
+    [Fact]
+    public async Task An_error_event_without_a_status_ends_the_stream_as_a_server_error()
+    {
+        var time = new RecordingTimeProvider();
+        var handler = new RecordingHandler((_, _) => Events("event: error\ndata: {\"code\":\"state_unreadable\",\"detail\":\"unreadable\"}\n\n"));
+        await using var events = ScriptedStream(handler, time);
+
+        var error = await Assert.ThrowsAsync<QuotasApiException>(() => events.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, error.StatusCode);
+        Assert.StartsWith("500 state_unreadable", error.Message, StringComparison.Ordinal);
+    }
+
+    private static HttpResponseMessage WithRetryAfter(HttpResponseMessage response, TimeSpan wait)
+    {
+        response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(wait);
+        return response;
+    }
+
     private static IAsyncEnumerator<UsageStreamEvent> ScriptedStream(RecordingHandler handler, TimeProvider time) =>
         new QuotasClient(new HttpClient(handler), new QuotasClientOptions
         {
