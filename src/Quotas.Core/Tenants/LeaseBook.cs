@@ -225,19 +225,20 @@ public sealed class LeaseBook
                 return new AdmissionDecision.Allow(lease.Id, lease.ExpiresAt, SoftLimitRule.Remaining(definition.Limit, _usage[index]));
             case LimitVerdict.TooLarge:
                 return new AdmissionDecision.Deny(ReasonCodes.RequestExceedsLimit, definition.Name, current, definition.Limit.Limit, null);
-            case LimitVerdict.BurstExpired:
-                return new AdmissionDecision.Queue(ReasonCodes.SoftBurstExpired, definition.Name, UntilFits(index, amount, definition.Limit.Limit, now), current, definition.Limit.Limit);
-            default:
-                var limit = definition.Limit;
-                var retry = SoftLimitRule.FullRetry(
-                    limit,
-                    _overSinceTicks[index],
-                    now.UtcTicks,
-                    fitsCeiling: UntilFits(index, amount, limit.Max, now),
-                    backWithinLimit: UntilFits(index, 0, limit.Limit, now),
-                    fitsLimit: UntilFits(index, amount, limit.Limit, now));
-                return new AdmissionDecision.Queue(ReasonCodes.QuotaExhausted, definition.Name, retry, current, limit.Limit);
+            case var refused:
+                var reason = refused == LimitVerdict.BurstExpired ? ReasonCodes.SoftBurstExpired : ReasonCodes.QuotaExhausted;
+                return new AdmissionDecision.Queue(reason, definition.Name, RetryAfter(refused, index, amount, now), current, definition.Limit.Limit);
         }
+    }
+
+    /// <summary>When a refused acquisition would be admitted as leases run out (see <see cref="SoftLimitRule.RetryAfter"/>).</summary>
+    private TimeSpan RetryAfter(LimitVerdict verdict, int index, long amount, DateTimeOffset now)
+    {
+        var limit = _quotas[index].Limit;
+        // A request larger than the limit never fits within it: only a new burst admits it.
+        var fitsLimit = amount > limit.Limit ? SoftLimitRule.Never : UntilFits(index, amount, limit.Limit, now);
+        return SoftLimitRule.RetryAfter(
+            verdict, limit, _overSinceTicks[index], now.UtcTicks, UntilFits(index, amount, limit.Max, now), UntilFits(index, 0, limit.Limit, now), fitsLimit);
     }
 
     /// <summary>The idempotency key a live lease was acquired with; null when none or when the lease is not live.</summary>

@@ -293,19 +293,13 @@ public sealed class RateBook
             return new RateDecision(true, null, definition.Name, current, limit.Limit, SoftLimitRule.Remaining(limit, current), window.ResetAfter(now), null);
         }
 
-        TimeSpan? retry = verdict switch
-        {
-            LimitVerdict.TooLarge => null,
-            LimitVerdict.BurstExpired => window.TimeUntilFreed(current + cost - limit.Limit, now),
-            _ => SoftLimitRule.FullRetry(
-                limit,
-                window.OverSinceTicks,
-                now.UtcTicks,
-                fitsCeiling: window.TimeUntilFreed(current + cost - limit.Max, now),
-                backWithinLimit: window.TimeUntilFreed(current - limit.Limit, now),
-                fitsLimit: window.TimeUntilFreed(current + cost - limit.Limit, now),
-                window.BurstsResumeAtTicks),
-        };
+        // A hit larger than the limit never fits within it: only a new burst admits it.
+        var fitsLimit = cost > limit.Limit ? SoftLimitRule.Never : window.TimeUntilFreed(current + cost - limit.Limit, now);
+        var fitsCeiling = window.TimeUntilFreed(current + cost - limit.Max, now);
+        var backWithinLimit = window.TimeUntilFreed(current - limit.Limit, now);
+        TimeSpan? retry = verdict == LimitVerdict.TooLarge
+            ? null
+            : SoftLimitRule.RetryAfter(verdict, limit, window.OverSinceTicks, now.UtcTicks, fitsCeiling, backWithinLimit, fitsLimit, window.BurstsResumeAtTicks);
 
         var reason = verdict switch
         {

@@ -83,11 +83,13 @@ public sealed class SlidingWindowCounter
     /// <summary>
     /// Takes back <paramref name="units"/> of the last <see cref="Add"/> (a hit that an ancestor refused, see
     /// <c>TenantQuotas.TakeBackRate</c>), from the bucket it went into; nothing once that bucket has left the window.
-    /// A burst the hit started, or the wait for the next one it set, is taken back with it: the hit never counted.
+    /// A burst the hit started, or the wait for the next one it set, is taken back with it, also once its units have
+    /// left the window (the refusal came late): the hit never counted.
     /// </summary>
     public void TakeBackLast(long units, DateTimeOffset now)
     {
         Advance(now.UtcTicks);
+        (OverSinceTicks, BurstsResumeAtTicks) = (_overSinceBeforeLast, _burstsResumeBeforeLast);
         var age = _head - _lastAdded;
         if (units <= 0 || age >= _buckets)
         {
@@ -99,7 +101,6 @@ public sealed class SlidingWindowCounter
         var taken = Math.Min(units, counts[slot]);
         counts[slot] -= taken;
         _total -= taken;
-        (OverSinceTicks, BurstsResumeAtTicks) = (_overSinceBeforeLast, _burstsResumeBeforeLast);
 
         // The oldest counted bucket stays as it was: nothing was added since, so the last bucket added to is the
         // newest that counts anything, and the oldest only when it is the only one (emptied, nothing counts).

@@ -60,14 +60,32 @@ internal static class SoftLimitRule
     }
 
     /// <summary>
+    /// "Never", for <c>fitsLimit</c> of a request larger than the limit: it fits within the limit at no time, and only a
+    /// burst admits it.
+    /// </summary>
+    public static readonly TimeSpan Never = TimeSpan.MaxValue;
+
+    /// <summary>
+    /// The Retry-After of a refusal (<see cref="LimitVerdict.Full"/> or <see cref="LimitVerdict.BurstExpired"/>): for a
+    /// burst that ran out, the wait until the request fits within the limit, or, for a request larger than the limit,
+    /// until a new burst admits it; for a full quota, <see cref="FullRetry"/>. Arguments as there.
+    /// </summary>
+    public static TimeSpan RetryAfter(
+        LimitVerdict verdict, QuotaLimit limit, long overSinceTicks, long nowTicks, TimeSpan fitsCeiling, TimeSpan backWithinLimit, TimeSpan fitsLimit, long burstsResumeAtTicks = 0) =>
+        verdict != LimitVerdict.BurstExpired ? FullRetry(limit, overSinceTicks, nowTicks, fitsCeiling, backWithinLimit, fitsLimit, burstsResumeAtTicks)
+        : fitsLimit == Never ? NextBurst(nowTicks, fitsCeiling, backWithinLimit, burstsResumeAtTicks)
+        : fitsLimit;
+
+    /// <summary>
     /// The wait after which a request refused for going over the ceiling (<see cref="LimitVerdict.Full"/>) is admitted,
-    /// when nothing else changes: the wait until it fits under the ceiling only if a burst runs then (the one under
-    /// way, when usage is still over the limit then and the burst has not run out; else a new one, once bursts may
-    /// resume); otherwise the wait until it fits within the limit. For a hard limit, the ceiling is the limit.
+    /// when nothing else changes: the wait until it fits under the ceiling when the burst under way still runs then
+    /// (usage is still over the limit then, and the burst has not run out); otherwise the earlier of the wait until it
+    /// fits within the limit and the wait until a new burst admits it (<see cref="NextBurst"/>). For a hard limit, the
+    /// ceiling is the limit.
     /// </summary>
     /// <remarks>fitsCeiling: the time until usage plus the request fits under the ceiling; backWithinLimit: until usage
-    /// alone is back within the limit; fitsLimit: until usage plus the request fits within the limit; overSinceTicks and
-    /// burstsResumeAtTicks as in <see cref="Evaluate"/>.</remarks>
+    /// alone is back within the limit; fitsLimit: until usage plus the request fits within the limit (<see cref="Never"/>
+    /// for a request larger than the limit); overSinceTicks and burstsResumeAtTicks as in <see cref="Evaluate"/>.</remarks>
     public static TimeSpan FullRetry(
         QuotaLimit limit, long overSinceTicks, long nowTicks, TimeSpan fitsCeiling, TimeSpan backWithinLimit, TimeSpan fitsLimit, long burstsResumeAtTicks = 0)
     {
@@ -76,13 +94,25 @@ internal static class SoftLimitRule
             return fitsCeiling;
         }
 
-        if (overSinceTicks != 0 && fitsCeiling < backWithinLimit)
+        if (overSinceTicks != 0 && fitsCeiling < backWithinLimit && nowTicks + fitsCeiling.Ticks - overSinceTicks < limit.MaxBurst.Ticks)
         {
-            return nowTicks + fitsCeiling.Ticks - overSinceTicks < limit.MaxBurst.Ticks ? fitsCeiling : fitsLimit;
+            return fitsCeiling;
         }
 
+        var nextBurst = NextBurst(nowTicks, fitsCeiling, backWithinLimit, burstsResumeAtTicks);
+        return nextBurst < fitsLimit ? nextBurst : fitsLimit;
+    }
+
+    /// <summary>
+    /// The wait until a new burst admits a request: usage back within the limit (which ends the burst under way, if
+    /// any), bursts allowed to start again (a rate window's wait, see <see cref="SlidingWindowCounter.BurstsResumeAtTicks"/>),
+    /// and the request under the ceiling.
+    /// </summary>
+    public static TimeSpan NextBurst(long nowTicks, TimeSpan fitsCeiling, TimeSpan backWithinLimit, long burstsResumeAtTicks = 0)
+    {
         var resume = TimeSpan.FromTicks(Math.Max(0, burstsResumeAtTicks - nowTicks));
-        return fitsCeiling >= resume ? fitsCeiling : resume < fitsLimit ? resume : fitsLimit;
+        var usageAllows = fitsCeiling > backWithinLimit ? fitsCeiling : backWithinLimit;
+        return usageAllows > resume ? usageAllows : resume;
     }
 
     /// <summary>True when a soft limit has been above its limit for longer than burst + grace: renewals are refused.</summary>

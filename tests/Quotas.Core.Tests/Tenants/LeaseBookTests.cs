@@ -131,6 +131,26 @@ public sealed class LeaseBookTests
         Assert.True(tenant.Release(lease, T0));
     }
 
+    /// <summary>
+    /// Limit 10, ceiling 20, bursts of 10 s. Over the ceiling after its burst ran out, an acquisition is admitted by a new
+    /// burst as soon as the usage is back within the limit (a gauge starts one then), before it would fit within the limit.
+    /// </summary>
+    [Fact]
+    public void A_refusal_over_the_ceiling_names_the_next_burst_when_it_comes_before_the_request_fits_the_limit()
+    {
+        var cpu = QuotaNames.CpuMillicores;
+        var tenant = Basic("soft-retry", QuotaDefinition.Gauge(cpu, QuotaLimit.Soft(10, 20, TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(5))));
+        Assert.True(tenant.Acquire(cpu, 8, TimeSpan.FromSeconds(100), null, T0).IsAllowed);
+        Assert.True(tenant.Acquire(cpu, 6, TimeSpan.FromSeconds(50), null, T0).IsAllowed); // 14: a burst starts at 0
+        Assert.True(tenant.Acquire(cpu, 1, TimeSpan.FromSeconds(20), null, T0).IsAllowed); // 15
+
+        var refused = Assert.IsType<AdmissionDecision.Queue>(tenant.Acquire(cpu, 6, Hour, null, T0.AddSeconds(8))); // 21 > 20
+        Assert.Equal(ReasonCodes.QuotaExhausted, refused.Reason);
+        Assert.Equal(TimeSpan.FromSeconds(42), refused.RetryAfter); // at 50 s usage is 8: a new burst takes it to 14
+
+        Assert.True(tenant.Acquire(cpu, 6, Hour, null, T0.AddSeconds(50)).IsAllowed);
+    }
+
     [Fact]
     public void Soft_limit_bursts_to_the_ceiling_then_is_enforced_after_the_max_burst()
     {

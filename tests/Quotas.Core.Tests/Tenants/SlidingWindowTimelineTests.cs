@@ -108,6 +108,27 @@ public sealed class SlidingWindowTimelineTests
         Assert.Equal(0, _rates.Current(0, At(200_000)));
     }
 
+    /// <summary>
+    /// Limit 10, ceiling 200, bursts of 1 s, 60 s in buckets of 6 s. A hit larger than the limit fits within it at no time:
+    /// only a new burst admits it, once the window has been back at its limit for a whole window, and that is its
+    /// Retry-After (not the time the window empties, when it is refused again).
+    /// </summary>
+    [Fact]
+    public void A_hit_larger_than_a_soft_limit_is_told_to_wait_for_the_next_burst()
+    {
+        var rates = new RateBook([QuotaDefinition.SlidingWindow(
+            "calls", QuotaLimit.Soft(10, 200, TimeSpan.FromSeconds(1), TimeSpan.Zero), TimeSpan.FromSeconds(60), buckets: 10)]);
+        Assert.True(rates.Check("calls", 50, At(0)).Allowed);   // a burst starts
+        Assert.True(rates.Check("calls", 50, At(0.5)).Allowed); // 100, within the burst
+
+        var refused = rates.Check("calls", 50, At(2));
+        Assert.Equal(ReasonCodes.SoftBurstExpired, refused.ReasonCode);
+        Assert.Equal(TimeSpan.FromSeconds(118), refused.RetryAfter); // empty (back at the limit) at 60 s, a whole window more
+
+        Assert.False(rates.Check("calls", 50, At(119.9)).Allowed);
+        Assert.True(rates.Check("calls", 50, At(120)).Allowed);
+    }
+
     [Fact]
     public void Soft_window_bursts_to_the_ceiling_then_enforces_the_limit()
     {
@@ -197,6 +218,23 @@ public sealed class SlidingWindowTimelineTests
         Assert.True(rates.Check("calls", 2, At(2)).Allowed);   // 6: the burst starts now
         Assert.True(rates.Check("calls", 1, At(6.5)).Allowed); // 4.5 s into it
         Assert.Equal(ReasonCodes.SoftBurstExpired, rates.Check("calls", 1, At(7.5)).ReasonCode);
+    }
+
+    /// <summary>
+    /// A hit whose ancestor's refusal comes back after the hit's units have left the window (a slow parent) still takes
+    /// back the burst it started and the wait it set for the next: the tenant is not refused a burst it is owed.
+    /// </summary>
+    [Fact]
+    public void A_hit_taken_back_after_its_units_left_the_window_still_takes_back_its_burst()
+    {
+        var rates = new RateBook([QuotaDefinition.SlidingWindow(
+            "calls", QuotaLimit.Soft(10, 20, TimeSpan.FromSeconds(5), TimeSpan.Zero), TimeSpan.FromSeconds(1), buckets: 10)]);
+        Assert.True(rates.Check("calls", 8, At(0)).Allowed);
+        Assert.True(rates.Check("calls", 5, At(0.05)).Allowed); // 13 > 10: a burst starts, and holds the next back
+
+        rates.TakeBackLast(0, 5, At(1.25)); // 1.2 s later: the hit has left the 1 s window already
+
+        Assert.True(rates.Check("calls", 15, At(1.3)).Allowed); // a burst, from an empty window
     }
 
     /// <summary>
