@@ -27,5 +27,16 @@ public sealed class UsageApi
     /// after the last alert it gave. A tenant that can no longer be read (deleted) ends it with <see cref="QuotasApiException"/>.
     /// </summary>
     public IAsyncEnumerable<UsageStreamEvent> StreamAsync(string tenantId, TimeSpan? interval = null, CancellationToken cancellationToken = default) =>
-        new UsageStream(_api, Paths.Tenant(tenantId) + "/usage/events" + UsageStream.Query(interval), interval).ReadAsync(cancellationToken);
+        new UsageStream(_api, Paths.Tenant(tenantId) + "/usage/events" + UsageStream.Query(interval), interval, afterAlert: null).ReadAsync(cancellationToken);
+
+    /// <summary>
+    /// <see cref="StreamAsync"/> from where an earlier stream left off: only the alerts after sequence
+    /// <paramref name="afterAlert"/> (the last <see cref="QuotaAlert.Sequence"/> the caller handled, kept across its
+    /// restarts), so that a new stream does not give again, as new, the alerts the tenant still keeps.
+    /// </summary>
+    public IAsyncEnumerable<UsageStreamEvent> ResumeStreamAsync(string tenantId, long afterAlert, TimeSpan? interval = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(afterAlert);
+        return new UsageStream(_api, Paths.Tenant(tenantId) + "/usage/events" + UsageStream.Query(interval), interval, afterAlert).ReadAsync(cancellationToken);
+    }
 }

@@ -13,7 +13,7 @@ namespace Quotas.Client;
 /// last alert given (the gateway replays alerts after the <c>Last-Event-ID</c> it is sent). Only an answer that waiting
 /// cannot change (a 4xx: a revoked key, a deleted tenant; a 500, the server's own error) ends it, with its exception.
 /// </summary>
-internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? interval)
+internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? interval, long? afterAlert)
 {
     private const string UsageEvent = "usage";
     private const string AlertEvent = "alert";
@@ -24,7 +24,7 @@ internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? inter
 
     public async IAsyncEnumerable<UsageStreamEvent> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        string? lastAlert = null;
+        var lastAlert = afterAlert?.ToString(CultureInfo.InvariantCulture);
         var reconnectAfter = interval ?? s_defaultInterval;
         var failures = 0;
         using var watchdog = new IdleWatchdog(api.Time);

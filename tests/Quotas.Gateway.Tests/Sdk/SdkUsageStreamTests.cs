@@ -243,6 +243,29 @@ public sealed class SdkUsageStreamTests
         return response;
     }
 
+    /// <summary>A stream resumed after the last alert a caller handled asks only for the alerts after it, from its first connection.</summary>
+    [Fact]
+    public async Task A_resumed_stream_asks_for_the_alerts_after_the_one_given()
+    {
+        var lastEventIds = new List<string?>();
+        var handler = new RecordingHandler((_, request) =>
+        {
+            lastEventIds.Add(request.Headers.TryGetValues("Last-Event-ID", out var ids) ? ids.Single() : null);
+            return Events(Alert(42, 90) + Usage(5, null));
+        });
+        var client = new QuotasClient(new HttpClient(handler), new QuotasClientOptions
+        {
+            BaseAddress = new Uri("http://quotas.test"),
+            ApiKey = "qk_0123456789abcdef_secret",
+            TimeProvider = new RecordingTimeProvider(),
+        });
+        await using var events = client.Usage.ResumeStreamAsync("acme", afterAlert: 41).GetAsyncEnumerator();
+
+        Assert.Equal(42, Assert.IsType<UsageAlertRaised>(await Next(events)).Alert.Sequence);
+        Assert.Equal(["41"], lastEventIds);
+        Assert.Throws<ArgumentOutOfRangeException>(() => client.Usage.ResumeStreamAsync("acme", afterAlert: -1));
+    }
+
     private static IAsyncEnumerator<UsageStreamEvent> ScriptedStream(RecordingHandler handler, TimeProvider time) =>
         new QuotasClient(new HttpClient(handler), new QuotasClientOptions
         {
