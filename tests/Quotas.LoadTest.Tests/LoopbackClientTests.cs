@@ -40,13 +40,6 @@ public sealed class LoopbackClientTests : IAsyncLifetime
             await context.Response.Body.FlushAsync();
             await context.Response.WriteAsync(new string('x', 20_000));
         });
-        // Answers each request later than the one before (0.2 ms more each): a queue that grows all through a step.
-        var slowing = 0;
-        _server.MapPost("/slowing/{tenant}", async () =>
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(0.2 * Interlocked.Increment(ref slowing)));
-            return Results.Ok();
-        });
         // Never answers: the request waits until its connection closes.
         _server.MapPost("/silent/{tenant}", async (HttpContext context) => await Task.Delay(Timeout.Infinite, context.RequestAborted));
         _server.MapPost("/close/{tenant}", (HttpContext context) =>
@@ -175,24 +168,6 @@ public sealed class LoopbackClientTests : IAsyncLifetime
         Assert.Equal(requests, result.Errors);
         Assert.Equal(0, result.Ok + result.Refused);
         Assert.Contains($"{requests} requests still unanswered", result.FirstError, StringComparison.Ordinal);
-    }
-
-    /// <summary>
-    /// Latency that grows all through a step (a queue the target does not work off) fails the step even when the p99 stays
-    /// under the bound and 95 % of the rate is answered within it.
-    /// </summary>
-    [Fact]
-    public async Task A_step_whose_latency_grows_all_through_it_is_not_sustained()
-    {
-        var plan = Plan("slowing", tenants: 1);
-        using var client = new LoopbackClient(plan.EndPoint, maxConnections: 64);
-        var step = new OpenLoopStep(client, plan, new int[ZipfSequence.Length], rate: 200, TimeSpan.Zero, TimeSpan.FromSeconds(2), maxOutstanding: 1_000);
-
-        var result = await step.RunAsync(CancellationToken.None).WaitAsync(s_timeout);
-
-        Assert.Equal(0, result.Errors);
-        Assert.True(result.LastQuarterP50Milliseconds - result.FirstQuarterP50Milliseconds > 30, $"{result.FirstQuarterP50Milliseconds} ms, then {result.LastQuarterP50Milliseconds} ms");
-        Assert.False(result.Sustained, result.Verdict);
     }
 
     [Fact]

@@ -222,7 +222,8 @@ internal sealed class OpenLoopStep : IResponseSink
         }
     }
 
-    private StepResult Result()
+    /// <summary>What the step measured; internal for tests, which feed it answers of their own.</summary>
+    internal StepResult Result()
     {
         // Achieved: answers of the measured requests over the time from the first one's due time to the last answer,
         // so a server that answers late is charged for the time it took.
