@@ -38,6 +38,14 @@ public sealed partial class FairShareSchedulerGrain
     /// <summary>Records a stored debt with its tenant and forgets it; a charge the tenant refuses for good is logged and dropped.</summary>
     private async Task PayAsync(JobInfo owed)
     {
+        // A debt paid since the caller listed it (the pool is reentrant: a delete or the sweep walks a list taken before
+        // other calls paid) is not sent again: once paid and stored, its tenant may have forgotten its charges, and
+        // would count them twice.
+        if (!_owed.TryGetStored(owed.Id, out var current) || !ReferenceEquals(current, owed))
+        {
+            return;
+        }
+
         // Counted while in flight: the tenant is not told to forget the job's charges while some may still be on the way.
         _owed.Paying(owed.Id);
         try
@@ -84,13 +92,22 @@ public sealed partial class FairShareSchedulerGrain
             }
         }
 
-        foreach (var owed in _owed.Oldest(Batch))
+        // The oldest debts of tenants reached so far: one that cannot be reached is tried once a sweep and skipped after,
+        // so that it does not hold back what the others are owed (its debts could fill every batch).
+        var attempts = 0;
+        foreach (var owed in _owed.Oldest(int.MaxValue))
         {
+            if (attempts == Batch)
+            {
+                break;
+            }
+
             if (failed.Contains(owed.Tenant.Value))
             {
                 continue;
             }
 
+            attempts++;
             try
             {
                 await PayAsync(owed);

@@ -372,7 +372,9 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
 
     /// <summary>
     /// Records a finished job's actual usage once (event ids name the pool and job) in the tenant's budgets; recording
-    /// it again changes nothing. A tenant that no longer exists is charged nothing.
+    /// it again changes nothing. A tenant that no longer exists is charged nothing. A charge the tenant refuses for good
+    /// (an amount its budget cannot add) is dropped alone: the others are still recorded, and the first refusal is
+    /// thrown after them, for the caller to log.
     /// </summary>
     public async Task RecordUsageAsync(JobInfo job)
     {
@@ -382,6 +384,7 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
             return;
         }
 
+        QuotaValidationException? refused = null;
         foreach (var (eventId, quota, amount) in JobCharges.Of(poolId, job, names.Budgets))
         {
             try
@@ -396,6 +399,15 @@ internal sealed class TenantAdmission(IGrainFactory grains, string poolId, TimeP
             {
                 return;
             }
+            catch (QuotaValidationException e)
+            {
+                refused ??= e;
+            }
+        }
+
+        if (refused is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refused);
         }
     }
 

@@ -1,3 +1,4 @@
+using Grains.Storage;
 using Grains.Testing;
 using Quotas.Contracts;
 using Quotas.Core.Scheduling;
@@ -93,6 +94,67 @@ public sealed class SettlementRaceTests
 
         Assert.Equal(0, Gauge(stats, "concurrent_jobs"));
         Assert.Equal(2, Budget(stats, "jobs"));
+    }
+
+    /// <summary>A charge the tenant refuses for good is dropped alone: the job's charges after it are still recorded.</summary>
+    [Fact]
+    public async Task A_charge_the_tenant_refuses_for_good_does_not_drop_the_jobs_other_charges()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        var (cluster, alpha, pool) = await StartAsync(
+            faults, time, "partly-refused", Alpha(QuotaDefinition.Budget("cpu_millicores", QuotaLimit.Hard(QuotaLimit.MaxValue), BudgetPeriod.Day), QuotaDefinition.Budget("memory_mb", QuotaLimit.Hard(1_000_000), BudgetPeriod.Day)));
+        await using var _ = cluster;
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
+        await FillCpuBudgetToTheBrimAsync(alpha);
+
+        // Charged in order: jobs, cpu_millicores (refused: the budget cannot add it), memory_mb.
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, Largest)).Status);
+
+        var stats = await alpha.GetStats();
+        Assert.Equal(1, Budget(stats, "jobs"));
+        Assert.Equal(FilledReports * QuotaLimit.MaxValue, Budget(stats, "cpu_millicores"));
+        Assert.Equal(512, Budget(stats, "memory_mb"));
+    }
+
+    /// <summary>
+    /// A tenant that cannot be reached, owed the sweep's whole batch of oldest debts, does not keep the sweep from paying
+    /// the others: it is skipped, and the sweep goes on to later debts.
+    /// </summary>
+    [Fact]
+    public async Task A_tenant_that_cannot_be_reached_does_not_keep_the_sweep_from_paying_other_tenants()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        var (cluster, alpha, pool) = await StartAsync(faults, time, "one-down", Alpha(concurrentJobs: 20));
+        await using var _ = cluster;
+        var beta = cluster.GrainFactory.GetGrain<ITenantGrain>("beta");
+        await beta.Create(TenantConfig.Create("beta", Tier.Unlimited, [QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1000), BudgetPeriod.Day)]));
+        var large = ResourceVector.Of(("cpu_millicores", 100_000), ("memory_mb", 100_000));
+        await pool.Configure(Pools.Small("one-down") with { Capacity = large });
+        var jobs = new List<JobInfo>();
+        for (var i = 0; i < 16; i++)
+        {
+            jobs.Add((await pool.Submit(Pools.Job(Pools.Alpha, $"a-{i}", cpu: 100))).Job);
+        }
+
+        jobs.Add((await pool.Submit(Pools.Job(Pools.Beta, "b-0", cpu: 100))).Job); // the newest debt
+        Assert.Equal(17, (await pool.LeaseJobs("w1", large, TimeSpan.FromMinutes(1), 20)).Count);
+
+        // Every job completes while no tenant can be reached: seventeen debts, alpha's the sixteen oldest.
+        faults.BeforeWrite = key => key.GrainId.Type == "tenant" ? Task.FromException(new GrainStorageException("tenants unreachable", null, isTransient: true)) : Task.CompletedTask;
+        foreach (var job in jobs)
+        {
+            Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, null)).Status);
+        }
+
+        // Beta comes back; alpha stays out of reach.
+        faults.BeforeWrite = key => key.GrainId.Key == "alpha" ? Task.FromException(new GrainStorageException("alpha unreachable", null, isTransient: true)) : Task.CompletedTask;
+        // Each sweep tries alpha and fails (sixteen releases, one debt) before it reaches beta.
+        var stats = await PoolSweeps.UntilAsync(time, pool, beta, s => Budget(s, "jobs") == 1, seconds: 600);
+
+        Assert.Equal(1, Budget(stats, "jobs"));
     }
 
     [Fact]
