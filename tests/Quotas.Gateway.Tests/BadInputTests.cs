@@ -2,6 +2,24 @@ namespace Quotas.Gateway.Tests;
 
 public sealed class BadInputTests
 {
+    /// <summary>An empty Idempotency-Key (an unset variable, say) is refused rather than read as none, which would run the request again on every retry.</summary>
+    [Fact]
+    public async Task An_empty_idempotency_key_is_refused()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme"));
+        await (await admin.PostJson("/v1/pools", """{"id":"gpu-pool","capacity":{"cpu":1000}}""")).Ok(201);
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tenants/acme/pools/gpu-pool/jobs")
+        {
+            Content = new StringContent("""{"demand":{"cpu":600}}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        Assert.True(request.Headers.TryAddWithoutValidation("Idempotency-Key", ""));
+
+        await (await tenant.SendAsync(request)).Problem(400, "invalid_idempotency_key");
+        Assert.Empty((await (await tenant.GetAsync("/v1/tenants/acme/pools/gpu-pool/jobs")).Ok())["items"]!.AsArray());
+    }
+
     [Fact]
     public async Task An_enum_field_takes_one_of_its_names_not_names_joined_by_commas_nor_a_number()
     {

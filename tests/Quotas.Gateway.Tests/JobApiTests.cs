@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Quotas.Gateway.Tests;
 
@@ -53,6 +54,23 @@ public sealed class JobApiTests
         Assert.Equal((long)job["id"]!, (long)cancelled["id"]!);
         Assert.Equal("cancelled", (string?)cancelled["state"]);
         await (await tenant.GetAsync($"/v1/tenants/acme/pools/forgetful/jobs/{job["id"]}")).Problem(404);
+    }
+
+    /// <summary>
+    /// A key reused with another demand answers one code whoever notices it: here the pool, as the gateway has no record
+    /// of the key (its lifetime ran out, or its first request failed and freed it).
+    /// </summary>
+    [Fact]
+    public async Task A_key_reused_with_another_demand_is_idempotency_key_mismatch_also_when_the_pool_notices_it()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme"));
+        await (await admin.PostJson("/v1/pools", """{"id":"gpu-pool","capacity":{"cpu":1000}}""")).Ok(201);
+        var pool = server.Services.GetRequiredService<global::Grains.IGrainFactory>().GetGrain<Quotas.Contracts.IFairShareSchedulerGrain>("gpu-pool");
+        await pool.Submit(new Quotas.Core.Scheduling.SubmitJobRequest(new Quotas.Core.Scheduling.TenantId("acme"), Quotas.Core.Scheduling.ResourceVector.Of(("cpu", 600)), 0, "nightly"));
+
+        await (await tenant.PostJson("/v1/tenants/acme/pools/gpu-pool/jobs", """{"demand":{"cpu":700}}""", "nightly")).Problem(422, "idempotency_key_mismatch");
     }
 
     [Fact]

@@ -20,18 +20,32 @@ namespace Quotas.Gateway.Idempotency;
 internal static class IdempotentRequest
 {
     public const string Header = "Idempotency-Key";
+
+    /// <summary>The problem code of a key reused with another request.</summary>
+    public const string MismatchCode = "idempotency_key_mismatch";
     private const int MaxKeyLength = 128;
 
-    /// <summary>The key of the request, or null; throws a 400 for a malformed key.</summary>
+    /// <summary>
+    /// The key of the request, or null when it sends none; throws a 400 for a malformed key, an empty one (an unset
+    /// variable, say, which would otherwise turn the protection off unnoticed) and more than one.
+    /// </summary>
     public static string? KeyOf(HttpContext context)
     {
-        var key = context.Request.Headers[Header].ToString();
-        if (key.Length == 0)
+        var values = context.Request.Headers[Header];
+        if (values.Count == 0)
         {
             return null;
         }
 
-        if (key.Length > MaxKeyLength || !key.All(c => c is > ' ' and < (char)127))
+        if (values.Count > 1)
+        {
+            throw new Core.Tenants.QuotaValidationException(
+                Core.Tenants.ValidationCodes.InvalidIdempotencyKey,
+                $"The request carries {values.Count} {Header} headers; send one.");
+        }
+
+        var key = values[0] ?? "";
+        if (key.Length is 0 or > MaxKeyLength || !key.All(c => c is > ' ' and < (char)127))
         {
             throw new Core.Tenants.QuotaValidationException(
                 Core.Tenants.ValidationCodes.InvalidIdempotencyKey,
@@ -71,7 +85,7 @@ internal static class IdempotentRequest
                 return Stored(claim.Response!);
             case IdempotencyClaimStatus.Mismatch:
                 return Problem.Result(context, Problem.Details(context, StatusCodes.Status422UnprocessableEntity, ProblemTypes.IdempotencyKeyMismatch,
-                    "Idempotency key reused", $"{keyName} '{key}' was used with a different request; use a new one for a new request.", "idempotency_key_mismatch"));
+                    "Idempotency key reused", $"{keyName} '{key}' was used with a different request; use a new one for a new request.", MismatchCode));
             case IdempotencyClaimStatus.InFlight:
                 // A retry soon will find the first request's answer: clients that honour Retry-After (the SDK does for
                 // requests with a key) wait instead of failing a request that is about to succeed.

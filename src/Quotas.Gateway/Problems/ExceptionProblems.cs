@@ -8,6 +8,8 @@ using Microsoft.Extensions.Logging;
 using Quotas.Core.Scheduling;
 using Quotas.Core.Tenants;
 
+using Quotas.Gateway.Idempotency;
+
 namespace Quotas.Gateway.Problems;
 
 /// <summary>
@@ -71,8 +73,10 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
             Problem.Details(context, 404, ProblemTypes.NotFound, "Not found", message, code),
         "tenant_exists" or "tenant_not_suspended" or "tenant_has_live_leases" or "lease_held_by_service" or SchedulingErrorCodes.PoolNotEmpty or SchedulingErrorCodes.PoolBeingDeleted or SchedulingErrorCodes.PoolExists or "api_key_exists" =>
             Problem.Details(context, 409, ProblemTypes.Conflict, "Conflict", message, code),
+        // One code for a reused key, whoever noticed it: the gateway within the key's lifetime, or after it the pool
+        // (a job's key) or the tenant (a usage event id).
         ValidationCodes.IdempotencyKeyConflict or SchedulingErrorCodes.IdempotencyConflict =>
-            Problem.Details(context, 422, ProblemTypes.IdempotencyKeyMismatch, "Idempotency key reused", message, code),
+            Problem.Details(context, 422, ProblemTypes.IdempotencyKeyMismatch, "Idempotency key reused", message, IdempotentRequest.MismatchCode),
         SchedulingErrorCodes.TenantQueueFull or SchedulingErrorCodes.PoolQueueFull => QueueFull(context, code, message),
         SchedulingErrorCodes.TenantUnavailable => Problem.Details(context, 503, ProblemTypes.Unavailable, "Unavailable", message, code),
         _ => Problem.Details(context, 400, ProblemTypes.Validation, "Invalid request", message, code),
