@@ -67,7 +67,10 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
         }
         catch
         {
+            // Memory holds nothing storage does not: the activation leaves, as after any answer, rather than stay for
+            // its idle time (while storage refuses writes, every new usage event would leave one behind).
             (state.State, state.ExpiresAt) = previous;
+            LeaveUnlessUnstored();
             throw;
         }
 
@@ -122,12 +125,17 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
 
     public async Task Abandon(string fingerprint)
     {
-        if (state.RecordExists && state.State.Fingerprint == fingerprint && state.State.Response is null)
+        try
         {
-            await state.ClearStateAsync();
+            if (state.RecordExists && state.State.Fingerprint == fingerprint && state.State.Response is null)
+            {
+                await state.ClearStateAsync();
+            }
         }
-
-        LeaveUnlessUnstored();
+        finally
+        {
+            LeaveUnlessUnstored();
+        }
     }
 
     private IdempotencyClaim Answered(IdempotencyClaimStatus status, StoredResponse? response)

@@ -58,6 +58,22 @@ public sealed class IdempotencyGrainTests
         Assert.Equal((IdempotencyClaimStatus.Replay, response), (afterRestart.Status, afterRestart.Response));
     }
 
+    /// <summary>A claim storage refused leaves no activation behind: while writes fail, every new usage event would keep one for its idle time.</summary>
+    [Fact]
+    public async Task A_claim_storage_refused_leaves_memory_at_once()
+    {
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults);
+        var grain = cluster.GrainFactory.GetGrain<IIdempotencyGrain>("tenant-a/usage/refused-write");
+
+        faults.FailWritesOf = "idempotency";
+        await Assert.ThrowsAnyAsync<Exception>(() => grain.Begin("body", TimeSpan.FromHours(24)));
+
+        await cluster.PrimarySilo.Silo.ActivationGoneAsync(GrainId.Create("idempotency", "tenant-a/usage/refused-write")).WaitAsync(TimeSpan.FromSeconds(30));
+        faults.FailWritesOf = null;
+        Assert.Equal(IdempotencyClaimStatus.Proceed, (await grain.Begin("body", TimeSpan.FromHours(24))).Status);
+    }
+
     [Fact]
     public async Task A_key_leaves_memory_once_its_request_is_answered_and_still_answers_retries_from_storage()
     {
