@@ -14,7 +14,7 @@ internal sealed class PeakRateTracker
     public void Add(long units, DateTimeOffset now)
     {
         Advance(now.UtcTicks);
-        _perMinute[_headSlot] = (int)Math.Min(int.MaxValue, _perMinute[_headSlot] + units);
+        _perMinute[_headSlot] = Saturating.Add(_perMinute[_headSlot], units);
         _lastAddedMinute = _headMinute;
     }
 
@@ -24,7 +24,7 @@ internal sealed class PeakRateTracker
         Advance(now.UtcTicks);
         if (_lastAddedMinute == _headMinute)
         {
-            _perMinute[_headSlot] = (int)Math.Max(0, _perMinute[_headSlot] - units);
+            _perMinute[_headSlot] = Math.Max(0, _perMinute[_headSlot] - units);
         }
     }
 
@@ -32,8 +32,8 @@ internal sealed class PeakRateTracker
     public long Peak(DateTimeOffset now)
     {
         Advance(now.UtcTicks);
-        var peak = 0;
-        foreach (var count in (ReadOnlySpan<int>)_perMinute)
+        long peak = 0;
+        foreach (var count in (ReadOnlySpan<long>)_perMinute)
         {
             peak = Math.Max(peak, count);
         }
@@ -51,7 +51,7 @@ internal sealed class PeakRateTracker
         var minute = nowTicks / TimeSpan.TicksPerMinute;
         if (minute - _headMinute >= Minutes)
         {
-            ((Span<int>)_perMinute).Clear();
+            ((Span<long>)_perMinute).Clear();
             _headSlot = (int)(minute % Minutes);
         }
         else
@@ -71,10 +71,13 @@ internal sealed class PeakRateTracker
         _nextMinuteTicks = (minute + 1) * TimeSpan.TicksPerMinute;
     }
 
-    /// <summary>The counters inside the object: one allocation, and the slot a check touches is near the fields it reads.</summary>
+    /// <summary>
+    /// The counters inside the object: one allocation, and the slot a check touches is near the fields it reads. Longs:
+    /// a hit may cost up to 2^53 units, and a minute's sum must not stop at int's 2^31.
+    /// </summary>
     [System.Runtime.CompilerServices.InlineArray(Minutes)]
     private struct PerMinute
     {
-        private int _first;
+        private long _first;
     }
 }
