@@ -60,8 +60,7 @@ public sealed class RateBook
 
             if (previous._slots[index].Limiter is { } limiter && KeepsCounts(previous._slots[index].Definition, next))
             {
-                _slots[i].Limiter = limiter;
-                NoteLimit(limiter, previous._slots[index].Definition, next, now);
+                _slots[i].Limiter = NoteLimit(limiter, previous._slots[index].Definition, next, now);
             }
         }
 
@@ -113,20 +112,27 @@ public sealed class RateBook
                 : SlidingWindowCounter.Restore(next.Window, next.Buckets, counts);
             if (restored is not null)
             {
-                _slots[index].Limiter = restored;
-                NoteLimit(restored, counts.Quota, next, now);
+                _slots[index].Limiter = NoteLimit(restored, counts.Quota, next, now);
             }
         }
     }
 
-    /// <summary>A window that keeps its counts under another limit works its soft-limit state out again (see <see cref="SlidingWindowCounter.LimitChanged"/>).</summary>
-    private static void NoteLimit(object limiter, QuotaDefinition before, QuotaDefinition next, DateTimeOffset now)
+    /// <summary>
+    /// The limiter <paramref name="next"/> takes over: the same one, or, for a window that keeps its counts under another
+    /// limit, a copy with its soft state worked out again (see <see cref="SlidingWindowCounter.LimitChanged"/>), so that
+    /// the book taken over from keeps its own as it was (a change whose write fails goes back to it).
+    /// </summary>
+    private static object NoteLimit(object limiter, QuotaDefinition before, QuotaDefinition next, DateTimeOffset now)
     {
         // Only what a window's soft state is worked out against: a grace period, say, means nothing to a rate.
-        if (limiter is SlidingWindowCounter window && (before.Limit.Type, before.Limit.Limit, before.Limit.Ceiling) != (next.Limit.Type, next.Limit.Limit, next.Limit.Ceiling))
+        if (limiter is not SlidingWindowCounter window || (before.Limit.Type, before.Limit.Limit, before.Limit.Ceiling) == (next.Limit.Type, next.Limit.Limit, next.Limit.Ceiling))
         {
-            window.LimitChanged(next.Limit, now);
+            return limiter;
         }
+
+        var changed = window.Copy();
+        changed.LimitChanged(next.Limit, now);
+        return changed;
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ public sealed class SlidingWindowCounter
 
     private readonly long _bucketTicks;
     private readonly int _buckets;
-    private readonly long[]? _heapCounts;
+    private long[]? _heapCounts; // replaced only by Copy, in the copy
     private InlineCounts _inlineCounts;
 
     /// <summary>The newest bucket's number, its slot in <see cref="Counts"/>, and the tick at which the next bucket starts.</summary>
@@ -53,6 +53,18 @@ public sealed class SlidingWindowCounter
         _buckets = buckets;
         _heapCounts = buckets > InlineBuckets ? new long[buckets] : null;
         _nextBucketTicks = _bucketTicks;
+    }
+
+    /// <summary>
+    /// A window that counts on apart from this one, from what this one counts now: a configuration change works on a
+    /// copy (see RateBook.CarryOver), so that the tenant it replaces keeps its window as it was should the change fail
+    /// to store.
+    /// </summary>
+    internal SlidingWindowCounter Copy()
+    {
+        var copy = (SlidingWindowCounter)MemberwiseClone();
+        copy._heapCounts = _heapCounts?.ToArray();
+        return copy;
     }
 
     private Span<long> Counts => _heapCounts is { } heap ? heap : ((Span<long>)_inlineCounts)[.._buckets];

@@ -238,6 +238,31 @@ public sealed class SlidingWindowTimelineTests
     }
 
     /// <summary>
+    /// A limit change works on a copy of the window: should the change fail to store, the book it replaced still holds
+    /// back the next burst as before, as memory goes back to it (the window's counts carried over again).
+    /// </summary>
+    [Fact]
+    public void A_limit_change_that_is_not_kept_leaves_the_wait_for_the_next_burst_as_it_was()
+    {
+        var soft = QuotaLimit.Soft(4, 6, TimeSpan.FromSeconds(5), TimeSpan.Zero);
+        var rates = new RateBook([QuotaDefinition.SlidingWindow("calls", soft, TimeSpan.FromSeconds(10), buckets: 10)]);
+        Assert.True(rates.Check("calls", 4, At(0)).Allowed);
+        Assert.True(rates.Check("calls", 1, At(1)).Allowed);                                     // the burst starts
+        Assert.Equal(ReasonCodes.SoftBurstExpired, rates.Check("calls", 1, At(6.5)).ReasonCode); // and runs out
+        Assert.True(rates.Check("calls", 3, At(10.5)).Allowed);                                  // 4: back at the limit
+
+        // The limit is raised to 5 (which clears the wait), and the change fails to store: memory goes back to the
+        // configuration stored, taking over the windows of the book the change replaced.
+        var raised = new RateBook([QuotaDefinition.SlidingWindow("calls", QuotaLimit.Soft(5, 8, TimeSpan.FromSeconds(5), TimeSpan.Zero), TimeSpan.FromSeconds(10), buckets: 10)]);
+        raised.CarryOver(rates, At(12));
+        var restored = new RateBook([QuotaDefinition.SlidingWindow("calls", soft, TimeSpan.FromSeconds(10), buckets: 10)]);
+        restored.CarryOver(rates, At(12));
+
+        Assert.Equal(ReasonCodes.SoftBurstExpired, restored.Check("calls", 2, At(15)).ReasonCode); // back at 4 since 10: no burst before 20
+        Assert.True(raised.Check("calls", 1, At(15)).Allowed); // under the raised limit it fits
+    }
+
+    /// <summary>
     /// A limit raised while the window keeps its counts: the wait for the next burst, worked out against the old
     /// limit, goes; a burst under the new one may start at once.
     /// </summary>
