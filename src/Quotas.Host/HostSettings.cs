@@ -74,6 +74,13 @@ public sealed class HostSettings
             errors.Add("Quotas:SqliteConnectionString is empty; set it, e.g. \"Data Source=quotas.db\".");
         }
 
+        // A cluster's connection string without the storage that uses it would start the embedded mode, on its own SQLite
+        // file: each replica with quotas of its own, and nothing in PostgreSQL.
+        if (Storage == StorageKind.Sqlite && !string.IsNullOrWhiteSpace(PostgreSqlConnectionString))
+        {
+            errors.Add("Quotas:PostgreSqlConnectionString is set but Quotas:Storage is Sqlite, which does not use it; set Quotas:Storage to PostgreSql for a cluster, or remove the connection string for the embedded mode.");
+        }
+
         if (Storage == StorageKind.Sqlite && Role != HostRole.Both && Enum.IsDefined(Role))
         {
             errors.Add($"Quotas:Role {Role} needs a cluster: with SQLite the only role is Both (one process). Set Quotas:Storage to PostgreSql for separate silos and gateways.");

@@ -21,10 +21,10 @@ internal sealed partial class StorageProbe(HostSettings settings, ILogger<Storag
         {
             await using DbConnection connection = settings.Clustered
                 ? new NpgsqlConnection(settings.PostgreSqlConnectionString)
-                : new SqliteConnection(settings.SqliteConnectionString);
+                : new SqliteConnection(SqliteProbeConnectionString(settings.SqliteConnectionString!));
             await connection.OpenAsync(timeout.Token);
             await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT 1";
+            command.CommandText = settings.Clustered ? "SELECT 1" : "SELECT count(*) FROM grains_storage WHERE 0";
             await command.ExecuteScalarAsync(timeout.Token);
             if (Interlocked.Exchange(ref _unreachable, 0) == 1)
             {
@@ -47,6 +47,21 @@ internal sealed partial class StorageProbe(HostSettings settings, ILogger<Storag
     }
 
     private int _unreachable;
+
+    /// <summary>
+    /// The file as it is now: a connection of its own (a pooled one keeps a file deleted or replaced since open, and
+    /// answers from it), that does not create a missing file, reading the storage table (SELECT 1 reads no page).
+    /// </summary>
+    private static string SqliteProbeConnectionString(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = false };
+        if (builder.Mode == SqliteOpenMode.ReadWriteCreate)
+        {
+            builder.Mode = SqliteOpenMode.ReadWrite;
+        }
+
+        return builder.ConnectionString;
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Readiness: {Storage} storage unreachable; logged again once it has been reachable")]
     private static partial void LogUnreachable(ILogger logger, Exception exception, object storage);

@@ -90,12 +90,34 @@ public sealed class EmbeddedHostTests : IDisposable
         Assert.Equal("Sqlite storage unreachable (the log says why)\n", await ready.Content.ReadAsStringAsync());
     }
 
+    /// <summary>
+    /// With the default connection string (pooled), readiness still notices the database file gone: a pooled connection
+    /// would keep answering from the file deleted under it.
+    /// </summary>
+    [Fact]
+    public async Task Readiness_fails_when_the_database_file_is_deleted_under_a_pooled_connection_string()
+    {
+        var database = Path.Combine(_directory, "quotas.db");
+        await using var host = await HostProcess.StartAsync(_directory, "--Quotas:SqliteConnectionString", $"Data Source={database}");
+        using (var before = await host.GetAsync("/health/ready"))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        File.Delete(database);
+        using var ready = await host.GetAsync("/health/ready");
+
+        // Gone, or created again empty by the silo's own work since: either way no storage table to read.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+    }
+
     [Theory]
     [InlineData("--Quotas:Role", "Silo", "needs a cluster")]
     [InlineData("--Quotas:Storage", "PostgreSql", "Quotas:PostgreSqlConnectionString is empty")]
     [InlineData("--Quotas:Storage", "Postgres", "'Postgres' at 'Quotas:Storage'")]
     [InlineData("--Quotas:ShutdownDelay", "10s", "written hh:mm:ss")]
     [InlineData("--Quotas:HttpUrl", "127.0.0.1:8080", "must be a plain http://host:port address")]
+    [InlineData("--Quotas:PostgreSqlConnectionString", "Host=db", "Quotas:Storage is Sqlite, which does not use it")]
     [InlineData("--Grains:ResponseTimeout", "30s", "'30s' at 'Grains:ResponseTimeout'")]
     [InlineData("--Grains:ResponseTimeout", "00:00:00", "ResponseTimeout")]
     [InlineData("--Quotas:Gateway:TrustedProxies", "10.0.0.0/8, proxy.local", "TrustedProxies has 'proxy.local'")]

@@ -25,6 +25,15 @@ public sealed class HostSettingsTests
         }
     }
 
+    /// <summary>A cluster's connection string with the storage left at SQLite used to start the embedded mode, unnoticed.</summary>
+    [Fact]
+    public void A_postgresql_connection_string_without_postgresql_storage_is_refused_naming_both_settings()
+    {
+        var error = Assert.Single(new HostSettings { PostgreSqlConnectionString = "Host=db;Username=quotas" }.Validate());
+
+        Assert.Contains("Quotas:PostgreSqlConnectionString is set but Quotas:Storage is Sqlite", error, StringComparison.Ordinal);
+    }
+
     /// <summary>The configuration binder reads "Quotas__Role=3" as a role, defined or not; it ran as silo and gateway.</summary>
     [Fact]
     public void A_role_or_storage_given_as_a_number_that_names_none_is_refused_with_the_names()
