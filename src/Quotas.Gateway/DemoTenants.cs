@@ -10,7 +10,7 @@ namespace Quotas.Gateway;
 /// <summary>
 /// The demo data of the embedded mode: three tenants, one per tier, each metering the jobs and CPU-seconds its pool
 /// jobs use under a pricing plan of its tier, and a pool whose tier settings weigh them 1, 2 and 4; created once, left
-/// alone afterwards.
+/// alone afterwards: one an operator deleted is not created again at the next start.
 /// </summary>
 public static class DemoTenants
 {
@@ -44,6 +44,11 @@ public static class DemoTenants
         foreach (var (id, tier) in All)
         {
             var tenant = grains.GetGrain<ITenantGrain>(id);
+            if (await tenant.GetLastDeletedAt() is not null)
+            {
+                continue; // deleted by an operator since an earlier run seeded it
+            }
+
             try
             {
                 await tenant.Create(new TenantConfig(TenantId.Parse(id), $"Demo ({tier})", tier, s_metered));
@@ -57,7 +62,7 @@ public static class DemoTenants
         }
 
         var pool = grains.GetGrain<IFairShareSchedulerGrain>(Pool.Id);
-        if (await pool.GetConfig() is null)
+        if (await pool.GetConfig() is null && await pool.GetLastDeletedAt() is null)
         {
             await pool.Configure(Pool);
         }
