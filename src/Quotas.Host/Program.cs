@@ -37,6 +37,15 @@ if (errors.Count > 0)
     return 2;
 }
 
+// The embedded mode's SQLite file takes one process at a time: the lock is held until this process ends.
+string? lockRefusal = null;
+using var databaseLock = settings.Clustered ? null : SqliteFileLock.TryAcquire(settings.SqliteConnectionString!, out lockRefusal);
+if (lockRefusal is not null)
+{
+    Console.Error.WriteLine($"Configuration error: {lockRefusal}");
+    return 2;
+}
+
 WebApplication app;
 try
 {

@@ -111,6 +111,30 @@ public sealed class EmbeddedHostTests : IDisposable
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
     }
 
+    /// <summary>
+    /// A second process on the same SQLite file stops at once and says why: the two would each admit every tenant's
+    /// limits and fail each other's writes. Once the first has stopped, the file is free again.
+    /// </summary>
+    [Fact]
+    public async Task A_second_process_on_the_same_database_file_stops_with_exit_code_2_and_names_the_file()
+    {
+        var database = Path.Combine(_directory, "shared.db");
+        var first = await HostProcess.StartAsync(_directory, "--Quotas:SqliteConnectionString", $"Data Source={database}");
+        await using (first)
+        {
+            await using var second = await HostProcess.RunToExitAsync(_directory, "--Quotas:SqliteConnectionString", $"Data Source={database}");
+
+            Assert.Equal(2, second.ExitCode);
+            Assert.Contains($"Another process uses the SQLite database {database}", second.Output);
+            using var stillServing = await first.GetAsync("/health/ready");
+            Assert.Equal(HttpStatusCode.OK, stillServing.StatusCode);
+        }
+
+        await using var next = await HostProcess.StartAsync(_directory, "--Quotas:SqliteConnectionString", $"Data Source={database}");
+        using var ready = await next.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
     [Theory]
     [InlineData("--Quotas:Role", "Silo", "needs a cluster")]
     [InlineData("--Quotas:Storage", "PostgreSql", "Quotas:PostgreSqlConnectionString is empty")]

@@ -1,0 +1,51 @@
+using Microsoft.Data.Sqlite;
+
+namespace Quotas.Host;
+
+/// <summary>
+/// The embedded mode's claim on its SQLite file: one process per file. Two would each keep the tenants' rate windows in
+/// their own memory (each tenant's limits admitted once per process) and fail each other's writes on version conflicts;
+/// a rolling update that starts the new process before the old one ends, on the same volume, does just that. Held as an
+/// exclusive lock on a file beside the database (<c>quotas.db.lock</c>) for the process's life: the lock, not the
+/// file, is what counts, so a file left by a process that died does not stop the next.
+/// </summary>
+internal static class SqliteFileLock
+{
+    /// <summary>
+    /// Takes the lock; null with <paramref name="refusal"/> saying why when another process holds it. Nothing is locked
+    /// (and nothing refused) for an in-memory database, which no other process can open.
+    /// </summary>
+    public static IDisposable? TryAcquire(string connectionString, out string? refusal)
+    {
+        refusal = null;
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (builder.Mode == SqliteOpenMode.Memory || builder.DataSource.Length == 0 || builder.DataSource.StartsWith(":memory:", StringComparison.Ordinal))
+        {
+            return new NoLock();
+        }
+
+        var path = Path.GetFullPath(builder.DataSource) + ".lock";
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            refusal = $"Another process uses the SQLite database {Path.GetFullPath(builder.DataSource)} (it holds {path}): the embedded mode runs one process per database file. " +
+                "Stop the other process first, or set Quotas:SqliteConnectionString to another file; for several processes sharing state, use Quotas:Storage PostgreSql.";
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // A directory this process may not write to: the database's own open reports it, naming the file.
+            return new NoLock();
+        }
+    }
+
+    private sealed class NoLock : IDisposable
+    {
+        public void Dispose()
+        {
+        }
+    }
+}
