@@ -36,6 +36,32 @@ public static class GrainKey
                     nameof(key));
             }
         }
+
+        if (UnpairedSurrogateAt(key) is { } at)
+        {
+            // Not text: storage would write it as U+FFFD (SQLite), so that two such keys share one row, or refuse it (PostgreSQL).
+            throw new ArgumentException(
+                $"A grain key must be valid UTF-16 text; it has an unpaired surrogate (U+{(int)key[at]:X4}) at position {at}. Pass the key as decoded text.",
+                nameof(key));
+        }
+    }
+
+    /// <summary>Where <paramref name="text"/> has a surrogate that is not half of a pair; null when it has none.</summary>
+    public static int? UnpairedSurrogateAt(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return i;
+            }
+        }
+
+        return null;
     }
 
     internal static Guid ParseGuid(GrainId id) =>

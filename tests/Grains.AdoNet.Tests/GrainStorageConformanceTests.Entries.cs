@@ -125,6 +125,18 @@ public abstract partial class GrainStorageConformanceTests
         Assert.Null((await storage.ReadEntriesAsync<Point>(Key("e"), default)).Etag);
     }
 
+    /// <summary>"a\uD800" and "a\uDC00" would be one row on SQLite (both stored as "a\uFFFD"), and fail on PostgreSQL.</summary>
+    [Fact]
+    public async Task An_entry_whose_key_has_an_unpaired_surrogate_is_refused_before_anything_is_stored()
+    {
+        var storage = await CreateStorageAsync();
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => storage.WriteEntriesAsync(Key("s"), Changes(("a", 1), ("a" + (char)0xD800, 2)), null, default));
+
+        Assert.Contains("unpaired surrogate", error.Message);
+        Assert.Null((await storage.ReadEntriesAsync<Point>(Key("s"), default)).Etag);
+    }
+
     private static KeyValuePair<string, Point?>[] Changes(params (string Key, int? X)[] changes) =>
         [.. changes.Select(c => new KeyValuePair<string, Point?>(c.Key, c.X is { } x ? new Point { X = x } : null))];
 }

@@ -64,6 +64,11 @@ internal sealed partial class AdoNetGrainStorage
                 throw new ArgumentException($"An entry of {key} has an empty key; give every entry a non-empty key.", nameof(changes));
             }
 
+            if (GrainKey.UnpairedSurrogateAt(entryKey) is { } at)
+            {
+                throw new ArgumentException($"An entry of {key} has a key with an unpaired surrogate at position {at}, which storage cannot keep apart from other such keys; give entries valid text keys.", nameof(changes));
+            }
+
             rows.Add((entryKey, value is null ? null : Serialize(key, value)));
         }
 
