@@ -39,7 +39,18 @@ if (errors.Count > 0)
 
 // The embedded mode's SQLite file takes one process at a time: the lock is held until this process ends.
 string? lockRefusal = null;
-using var databaseLock = settings.Clustered ? null : SqliteFileLock.TryAcquire(settings.SqliteConnectionString!, out lockRefusal);
+IDisposable? heldLock;
+try
+{
+    heldLock = settings.Clustered ? null : SqliteFileLock.TryAcquire(settings.SqliteConnectionString!, out lockRefusal);
+}
+catch (ArgumentException e)
+{
+    // A connection string the driver cannot read ("Data Sourc=..."): said as any other configuration error.
+    return ConfigurationError(e);
+}
+
+using var databaseLock = heldLock;
 if (lockRefusal is not null)
 {
     Console.Error.WriteLine($"Configuration error: {lockRefusal}");

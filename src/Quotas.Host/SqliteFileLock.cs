@@ -29,18 +29,25 @@ internal static class SqliteFileLock
         {
             return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException)
+        catch (IOException e) when (IsHeldByAnother(e))
         {
             refusal = $"Another process uses the SQLite database {Path.GetFullPath(builder.DataSource)} (it holds {path}): the embedded mode runs one process per database file. " +
                 "Stop the other process first, or set Quotas:SqliteConnectionString to another file; for several processes sharing state, use Quotas:Storage PostgreSql.";
             return null;
         }
-        catch (UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // A directory this process may not write to: the database's own open reports it, naming the file.
+            // No such directory, a read-only file system, no right to write there: the database's own open reports it,
+            // naming the file, as it did before there was a lock.
             return new NoLock();
         }
     }
+
+    /// <summary>
+    /// Whether the exclusive open failed for the lock another process holds, not for the file system (no directory, a
+    /// read-only disk): the sharing violation on Windows, EWOULDBLOCK from flock on Linux (11) and macOS (35).
+    /// </summary>
+    private static bool IsHeldByAnother(IOException e) => e.GetType() == typeof(IOException) && e.HResult is unchecked((int)0x80070020) or 11 or 35;
 
     private sealed class NoLock : IDisposable
     {

@@ -135,6 +135,17 @@ public sealed class EmbeddedHostTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
     }
 
+    /// <summary>A database file in a directory that does not exist is the storage's error, not another process's lock.</summary>
+    [Fact]
+    public async Task A_database_in_a_missing_directory_fails_the_start_as_storage_not_as_a_held_lock()
+    {
+        await using var host = await HostProcess.RunToExitAsync(_directory, "--Quotas:SqliteConnectionString", $"Data Source={Path.Combine(_directory, "missing", "quotas.db")}");
+
+        Assert.NotEqual(0, host.ExitCode);
+        Assert.DoesNotContain("Another process", host.Output);
+        Assert.Contains("quotas.db", host.Output);
+    }
+
     [Theory]
     [InlineData("--Quotas:Role", "Silo", "needs a cluster")]
     [InlineData("--Quotas:Storage", "PostgreSql", "Quotas:PostgreSqlConnectionString is empty")]
@@ -142,6 +153,7 @@ public sealed class EmbeddedHostTests : IDisposable
     [InlineData("--Quotas:ShutdownDelay", "10s", "written hh:mm:ss")]
     [InlineData("--Quotas:HttpUrl", "127.0.0.1:8080", "must be a plain http://host:port address")]
     [InlineData("--Quotas:PostgreSqlConnectionString", "Host=db", "Quotas:Storage is Sqlite, which does not use it")]
+    [InlineData("--Quotas:SqliteConnectionString", "Data Sourc=quotas.db", "keyword 'data sourc' is not supported")]
     [InlineData("--Grains:ResponseTimeout", "30s", "'30s' at 'Grains:ResponseTimeout'")]
     [InlineData("--Grains:ResponseTimeout", "00:00:00", "ResponseTimeout")]
     [InlineData("--Quotas:Gateway:TrustedProxies", "10.0.0.0/8, proxy.local", "TrustedProxies has 'proxy.local'")]
