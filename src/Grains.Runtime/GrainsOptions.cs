@@ -32,6 +32,9 @@ public sealed class GrainsOptions
     /// <summary>How often idle activations are looked for. Default 1 min.</summary>
     public TimeSpan CollectionQuantum { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>How long <see cref="Grain.OnDeactivateAsync"/> may run before the activation is dropped anyway. Default 30 s.</summary>
+    /// <summary>
+    /// How long <see cref="Grain.OnDeactivateAsync"/> may run before the activation is dropped anyway, its later state
+    /// writes refused; then as long again at most for the writes it had under way to end. Default 30 s.
+    /// </summary>
     public TimeSpan DeactivationTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -138,6 +138,19 @@ public sealed class TurnTests
         Assert.Equal(3, (await grain.Report()).Calls); // the refused call never ran
     }
 
+    /// <summary>A reentrant grain runs its calls at once when active, so the queue bound, for calls that wait for each other, refuses none of them while it activates either.</summary>
+    [Fact]
+    public async Task A_reentrant_grain_still_activating_refuses_no_call()
+    {
+        await using var cluster = await Clusters.StartAsync(new LifecycleProbe(), grains: options => options.MaxQueuedCallsPerActivation = 3);
+        var grain = cluster.GrainFactory.GetGrain<IGatedReentrantTurnGrain>("flooded");
+
+        var waiting = Enumerable.Range(0, 5).Select(_ => grain.Work()).ToList();
+        cluster.PrimarySilo.Services.GetRequiredService<ActivationGate>().Open.SetResult();
+
+        Assert.Equal([1, 2, 3, 4, 5], (await Task.WhenAll(waiting)).Order());
+    }
+
     [Fact]
     public async Task Activation_is_quiet_once_no_call_runs_or_waits()
     {

@@ -221,7 +221,7 @@ internal sealed partial class ActivationData : IGrainContext
                 _running++;
                 RunCall(call);
                 break;
-            case ActivationState.Activating or ActivationState.Valid or ActivationState.Deactivating when QueueIsFull(call):
+            case ActivationState.Activating or ActivationState.Valid or ActivationState.Deactivating when !_class.IsReentrant && QueueIsFull(call):
                 Shed(call);
                 break;
             default:
@@ -235,7 +235,8 @@ internal sealed partial class ActivationData : IGrainContext
     /// (<see cref="GrainsOptions.MaxQueuedCallsPerActivation"/>), after the calls at the front whose callers stopped
     /// waiting are failed with a timeout as they would be when they came to run. The bound holds also while the
     /// activation activates or deactivates (a slow state read, a slow hook), when a flood meets a grain just placed on
-    /// a silo after a failure. A tick of the activation's own timers and a call another grain made
+    /// a silo after a failure; it is for grains that are not reentrant, whose calls wait for each other (a reentrant
+    /// one runs them all at once, and refuses none). A tick of the activation's own timers and a call another grain made
     /// (<see cref="GrainCallRouting.FromGrain"/>) are never refused: the flood it guards against comes from outside.
     /// </summary>
     private bool QueueIsFull(GrainCall call)

@@ -107,3 +107,12 @@ public sealed class GatedTurnGrain(ActivationGate gate) : TurnGrainBase, IGatedT
 {
     public override Task OnActivateAsync(CancellationToken cancellationToken) => gate.Open.Task;
 }
+
+public interface IGatedReentrantTurnGrain : ITurnOperations;
+
+/// <summary><see cref="GatedTurnGrain"/>, reentrant.</summary>
+[Reentrant]
+public sealed class GatedReentrantTurnGrain(ActivationGate gate) : TurnGrainBase, IGatedReentrantTurnGrain
+{
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => gate.Open.Task;
+}
