@@ -79,8 +79,23 @@ public sealed partial class FairShareSchedulerGrain
         const int Batch = 16;
         var failed = new HashSet<string>(StringComparer.Ordinal);
         var changed = false;
-        foreach (var job in _admission.SetApart.Jobs.Take(Batch).ToList())
+
+        // As for the debts below: a tenant that cannot be reached is tried once a sweep, so that its leases do not fill
+        // every batch and hold back the releases other tenants wait for.
+        var releases = 0;
+        foreach (var job in _admission.SetApart.Jobs.ToList())
         {
+            if (releases == Batch)
+            {
+                break;
+            }
+
+            if (!_admission.SetApart.TryGet(job, out var pending) || failed.Contains(pending.Tenant.Value))
+            {
+                continue;
+            }
+
+            releases++;
             try
             {
                 await _admission.RetryReleasesAsync(new JobId(job));
@@ -88,6 +103,7 @@ public sealed partial class FairShareSchedulerGrain
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
+                failed.Add(pending.Tenant.Value);
                 LogSettleFailed(_logger, e, GetPrimaryKeyString(), job);
             }
         }
