@@ -12,8 +12,8 @@ namespace Quotas.Host;
 internal static class SqliteFileLock
 {
     /// <summary>
-    /// Takes the lock; null with <paramref name="refusal"/> saying why when another process holds it. Nothing is locked
-    /// (and nothing refused) for an in-memory database, which no other process can open.
+    /// Takes the lock; <paramref name="refusal"/> says why when another process holds it. Null when nothing is locked:
+    /// refused, an in-memory database (no other process can open it), or a path the database's own open will report.
     /// </summary>
     public static IDisposable? TryAcquire(string connectionString, out string? refusal)
     {
@@ -21,7 +21,7 @@ internal static class SqliteFileLock
         var builder = new SqliteConnectionStringBuilder(connectionString);
         if (builder.Mode == SqliteOpenMode.Memory || builder.DataSource.Length == 0 || builder.DataSource.StartsWith(":memory:", StringComparison.Ordinal))
         {
-            return new NoLock();
+            return null;
         }
 
         var path = Path.GetFullPath(builder.DataSource) + ".lock";
@@ -39,7 +39,7 @@ internal static class SqliteFileLock
         {
             // No such directory, a read-only file system, no right to write there: the database's own open reports it,
             // naming the file, as it did before there was a lock.
-            return new NoLock();
+            return null;
         }
     }
 
@@ -48,11 +48,4 @@ internal static class SqliteFileLock
     /// read-only disk): the sharing violation on Windows, EWOULDBLOCK from flock on Linux (11) and macOS (35).
     /// </summary>
     private static bool IsHeldByAnother(IOException e) => e.GetType() == typeof(IOException) && e.HResult is unchecked((int)0x80070020) or 11 or 35;
-
-    private sealed class NoLock : IDisposable
-    {
-        public void Dispose()
-        {
-        }
-    }
 }
