@@ -299,13 +299,7 @@ public sealed class RateBook
             return new RateDecision(true, null, definition.Name, current, limit.Limit, SoftLimitRule.Remaining(limit, current), window.ResetAfter(now), null);
         }
 
-        // A hit larger than the limit never fits within it: only a new burst admits it.
-        var fitsLimit = cost > limit.Limit ? SoftLimitRule.Never : window.TimeUntilFreed(current + cost - limit.Limit, now);
-        var fitsCeiling = window.TimeUntilFreed(current + cost - limit.Max, now);
-        var backWithinLimit = window.TimeUntilFreed(current - limit.Limit, now);
-        TimeSpan? retry = verdict == LimitVerdict.TooLarge
-            ? null
-            : SoftLimitRule.RetryAfter(verdict, limit, window.OverSinceTicks, now.UtcTicks, fitsCeiling, backWithinLimit, fitsLimit, window.BurstsResumeAtTicks);
+        TimeSpan? retry = verdict == LimitVerdict.TooLarge ? null : RetryAfter(window, limit, verdict, current, cost, now);
 
         var reason = verdict switch
         {
@@ -314,6 +308,16 @@ public sealed class RateBook
             _ => ReasonCodes.RateLimited,
         };
         return new RateDecision(false, reason, definition.Name, current, limit.Limit, SoftLimitRule.Remaining(limit, current), window.ResetAfter(now), retry);
+    }
+
+    /// <summary>When a hit the window refused (full, or its burst ran out) would be admitted; see <see cref="SoftLimitRule.RetryAfter"/>.</summary>
+    private static TimeSpan RetryAfter(SlidingWindowCounter window, QuotaLimit limit, LimitVerdict verdict, long current, long cost, DateTimeOffset now)
+    {
+        // A hit larger than the limit never fits within it: only a new burst admits it.
+        var fitsLimit = cost > limit.Limit ? SoftLimitRule.Never : window.TimeUntilFreed(current + cost - limit.Limit, now);
+        var fitsCeiling = window.TimeUntilFreed(current + cost - limit.Max, now);
+        var backWithinLimit = window.TimeUntilFreed(current - limit.Limit, now);
+        return SoftLimitRule.RetryAfter(verdict, limit, window.OverSinceTicks, now.UtcTicks, fitsCeiling, backWithinLimit, fitsLimit, window.BurstsResumeAtTicks);
     }
 
     /// <summary>The limit a quota's decisions report: a token bucket's burst, a window's limit.</summary>
