@@ -6,6 +6,12 @@ namespace Grains;
 /// </summary>
 public sealed class GrainConnectionLostException : SiloUnavailableException
 {
+    /// <summary>The form a caller on another silo rebuilds it in (from the message), so it keeps its type there.</summary>
+    public GrainConnectionLostException(string message)
+        : base(message)
+    {
+    }
+
     public GrainConnectionLostException(string message, Exception innerException)
         : base(message, innerException)
     {

@@ -1,5 +1,7 @@
 using System.Text;
+using System.Text.Json;
 using Grains.Serialization;
+using Grains.Storage;
 
 namespace Grains.Runtime.Tests;
 
@@ -28,5 +30,35 @@ public sealed class RemoteExceptionReadTests
         payload[^3] = 0xFF; // the message's one character is not UTF-8
 
         Assert.IsType<RemoteGrainException>(RemoteExceptions.Read(payload));
+    }
+
+    public static TheoryData<Exception> ErrorsCallersTellApart => new()
+    {
+        new GrainConnectionLostException("lost", new IOException("reset")),
+        new SiloUnavailableException("stopping"),
+        new GrainOverloadedException("full"),
+        new GrainCallTimeoutException("slow"),
+        new UnknownGrainMethodException("unknown"),
+        new GrainStorageException("down", new IOException("reset"), isTransient: true),
+        new GrainStateSerializationException("bad row", new JsonException("x")),
+        new InconsistentStateException("moved", "etag-1"),
+    };
+
+    // A call that fails on a silo the caller forwarded through (a connection lost there to a third silo, say) reaches the
+    // caller as this failure: its type is what tells the gateway a retryable 503 from a 500.
+    [Theory]
+    [MemberData(nameof(ErrorsCallersTellApart))]
+    public void A_runtime_error_keeps_its_type_and_message_across_silos(Exception error)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            RemoteExceptions.Write(writer, error);
+        }
+
+        var read = RemoteExceptions.Read(buffer.WrittenSpan);
+
+        Assert.IsType(error.GetType(), read);
+        Assert.Equal(error.Message, read.Message);
     }
 }
