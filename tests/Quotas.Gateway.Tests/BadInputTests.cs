@@ -77,6 +77,43 @@ public sealed class BadInputTests
         Assert.Equal(0, (long)stats["gauges"]!.AsArray().Single(g => (string?)g!["quota"] == "cpu")!["current"]!);
     }
 
+    /// <summary>
+    /// A quota field that does not apply to its kind or limit type is refused, not dropped: a limit sent with limitType
+    /// unlimited would otherwise store no cap at all, and a ceiling without limitType soft a hard limit.
+    /// </summary>
+    [Fact]
+    public async Task A_quota_field_that_does_not_apply_to_its_kind_or_limit_type_is_refused_and_nothing_is_stored()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        await (await admin.PostJson("/v1/tenants", """{"id":"acme","quotas":[{"name":"gpus","kind":"gauge","limit":4}]}""")).Ok(201);
+
+        var contradictions = new (string Quota, string Code, string Names)[]
+        {
+            ("""{"name":"gpus","kind":"gauge","limit":100,"limitType":"unlimited"}""", "invalid_limit", "limitType unlimited and limit 100"),
+            ("""{"name":"gpus","kind":"gauge","limit":10,"ceiling":15}""", "invalid_request", "'ceiling', 'maxBurstSeconds' and 'graceSeconds' apply only to limitType soft"),
+            ("""{"name":"gpus","kind":"gauge","limit":10,"graceSeconds":60}""", "invalid_request", "apply only to limitType soft"),
+            ("""{"name":"gpus","kind":"gauge","limit":10,"windowSeconds":60}""", "invalid_request", "apply only to kind rate"),
+            ("""{"name":"requests","kind":"rate","limit":10,"windowSeconds":60,"burst":5}""", "invalid_request", "'burst' applies only to algorithm tokenBucket"),
+            ("""{"name":"requests","kind":"rate","limit":10,"windowSeconds":60,"algorithm":"tokenBucket","burst":5,"buckets":10}""", "invalid_request", "'buckets' applies only to algorithm slidingWindow"),
+            ("""{"name":"gpus","kind":"gauge","limit":10,"period":"month"}""", "invalid_request", "'period' applies only to kind budget"),
+        };
+        foreach (var (quota, code, names) in contradictions)
+        {
+            var problem = await (await admin.PutJson("/v1/tenants/acme/quotas", $$"""{"quotas":[{{quota}}]}""")).Problem(400, code);
+            Assert.Contains(names, (string?)problem["detail"], StringComparison.Ordinal);
+            await (await admin.PostJson("/v1/tenants", $$"""{"id":"other","quotas":[{{quota}}]}""")).Problem(400, code);
+        }
+
+        await (await admin.GetAsync("/v1/tenants/other")).Problem(404);
+        var gpus = (await (await admin.GetAsync("/v1/tenants/acme")).Ok())["quotas"]!.AsArray().Single(q => (string?)q!["name"] == "gpus")!;
+        Assert.Equal(4, (long)gpus["limit"]!);
+        Assert.Equal("hard", (string?)gpus["limitType"]);
+
+        // What a read answers is accepted back as it is, and the fields that apply are still taken.
+        await (await admin.PutJson("/v1/tenants/acme/quotas", $$"""{"quotas":[{{gpus.ToJsonString()}},{"name":"slots","kind":"gauge","limit":10,"limitType":"soft","ceiling":15,"maxBurstSeconds":60}]}""")).Ok();
+    }
+
     [Fact]
     public async Task A_client_that_accepts_no_json_still_gets_problem_details()
     {

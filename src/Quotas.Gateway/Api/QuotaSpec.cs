@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Quotas.Core.Tenants;
 
 namespace Quotas.Gateway.Api;
@@ -22,6 +23,7 @@ public sealed record QuotaSpec(
 {
     public QuotaDefinition ToDefinition()
     {
+        RefuseFieldsThatDoNotApply();
         var limit = Limit == QuotaLimit.UnlimitedValue && LimitType != LimitType.Soft ? QuotaLimit.Unlimited : LimitType switch
         {
             LimitType.Soft => QuotaLimit.Soft(Limit, Ceiling ?? Limit, Seconds(MaxBurstSeconds, "maxBurstSeconds"), Seconds(GraceSeconds ?? 0, "graceSeconds")),
@@ -54,6 +56,57 @@ public sealed record QuotaSpec(
         d.Kind == QuotaKind.Rate && d.Algorithm == RateAlgorithm.SlidingWindow ? d.Buckets : null,
         d.Kind == QuotaKind.Rate && d.Algorithm == RateAlgorithm.TokenBucket ? d.Burst : null,
         d.Kind == QuotaKind.Budget ? d.Period : null);
+
+    /// <summary>
+    /// A field set for a kind or limit type it does not belong to is refused rather than dropped: an operator who sends
+    /// a limit with <c>"limitType": "unlimited"</c>, or a ceiling without <c>"limitType": "soft"</c>, meant something
+    /// other than what would be stored, and learns it now rather than from enforcement.
+    /// </summary>
+    private void RefuseFieldsThatDoNotApply()
+    {
+        if (LimitType == LimitType.Unlimited && Limit != QuotaLimit.UnlimitedValue)
+        {
+            throw new QuotaValidationException(
+                ValidationCodes.InvalidLimit,
+                $"Quota '{Name}' has limitType unlimited and limit {Limit}: send limit {QuotaLimit.UnlimitedValue} for no limit, or limitType hard or soft to enforce {Limit}.");
+        }
+
+        if (LimitType != LimitType.Soft)
+        {
+            RefuseUnless(Ceiling is null && MaxBurstSeconds is null && GraceSeconds is null, "'ceiling', 'maxBurstSeconds' and 'graceSeconds' apply only to limitType soft");
+        }
+
+        if (Kind != QuotaKind.Rate)
+        {
+            RefuseUnless(Algorithm is null && WindowSeconds is null && Buckets is null && Burst is null, "'algorithm', 'windowSeconds', 'buckets' and 'burst' apply only to kind rate");
+        }
+        else if ((Algorithm ?? RateAlgorithm.SlidingWindow) == RateAlgorithm.SlidingWindow)
+        {
+            RefuseUnless(Burst is null, "'burst' applies only to algorithm tokenBucket");
+        }
+        else
+        {
+            RefuseUnless(Buckets is null, "'buckets' applies only to algorithm slidingWindow");
+        }
+
+        if (Kind != QuotaKind.Budget)
+        {
+            RefuseUnless(Period is null, "'period' applies only to kind budget");
+        }
+    }
+
+    private void RefuseUnless(bool holds, string rule)
+    {
+        if (!holds)
+        {
+            throw new QuotaValidationException(
+                ValidationCodes.Invalid,
+                $"Quota '{Name}' (kind {Camel(Kind)}, limitType {Camel(LimitType)}) sets a field that does not apply to it: {rule}. Leave the field out, or change the kind or limit type.");
+        }
+    }
+
+    private static string Camel<T>(T value)
+        where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
 
     private TimeSpan Seconds(double? value, string field) => value switch
     {
