@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Grains.Testing;
 
 namespace Quotas.Gateway.Tests;
@@ -38,6 +39,21 @@ public sealed class AdmissionApiTests
         await (await tenant.DeleteAsync($"/v1/tenants/acme/leases/{leaseId}")).Ok(204);
         await (await tenant.PostJson($"/v1/tenants/acme/leases/{leaseId}/renew", """{"ttlSeconds":60}""")).Problem(404);
         await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"cpu","amount":10,"ttlSeconds":30}""")).Ok(201);
+    }
+
+    [Fact]
+    public async Task A_lease_idempotency_key_reused_with_another_amount_is_422_as_the_openapi_document_says()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+
+        var first = await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"cpu","amount":2,"ttlSeconds":30}""", "lease-k")).Ok(201);
+        var again = await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"cpu","amount":2,"ttlSeconds":30}""", "lease-k")).Ok(201);
+        await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"cpu","amount":3,"ttlSeconds":30}""", "lease-k")).Problem(422, "idempotency_key_mismatch");
+
+        Assert.Equal((string?)first["leaseId"], (string?)again["leaseId"]);
+        var document = JsonNode.Parse(await (await server.Client(null).GetAsync("/openapi/v1.json")).Content.ReadAsStringAsync())!;
+        Assert.NotNull(document["paths"]!["/v1/tenants/{tenantId}/leases"]!["post"]!["responses"]!["422"]);
     }
 
     [Fact]

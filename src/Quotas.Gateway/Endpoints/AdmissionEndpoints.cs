@@ -23,7 +23,8 @@ internal static class AdmissionEndpoints
         var tenant = v1.MapGroup("/tenants/{tenantId}").WithTags("Admission").RequireTenantOrAdmin();
         tenant.MapPost("/leases", (HttpContext context, string tenantId, AcquireLeaseRequest request) => Acquire(context, tenantId, request, grains))
             .WithName("AcquireLease")
-            .Produces<LeaseGranted>(StatusCodes.Status201Created).ReadsBody().ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .Produces<LeaseGranted>(StatusCodes.Status201Created).ReadsBody().ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity); // an Idempotency-Key reused with another quota or amount
         // 404 for a lease that was released or expired (the group's 404 covers it); 409 for one the service holds (a
         // pool's for a running job, a parent's for a child's lease), which its holder renews.
         tenant.MapPost("/leases/{leaseId}/renew", (HttpContext context, string tenantId, string leaseId, RenewLeaseRequest? request) =>
