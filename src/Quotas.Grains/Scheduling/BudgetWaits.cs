@@ -8,7 +8,9 @@ namespace Quotas.Grains.Scheduling;
 /// <paramref name="recheckEvery"/> finds room (its limit raised, the budget removed, the tenant deleted), rather than
 /// tried again every few seconds, which would also let reclaim stop other tenants' jobs for capacity the tenant then
 /// cannot take. A refusal no reset ends (a job larger than the budget's whole limit) holds for one recheck interval, so
-/// that such a job cannot stop its tenant's others for good. Stored with the pool (<see cref="TakeChanges"/>): a pool
+/// that such a job cannot stop its tenant's others for good. A suspended tenant is held back the same way, for as long
+/// as the rechecks read it suspended: no time ends a suspension, and reclaim stopping a borrower's job each time a
+/// shorter hold ran out would keep that job from ever finishing. Stored with the pool (<see cref="TakeChanges"/>): a pool
 /// activated again does not take a tenant its budget holds back for one that may run, and stop other tenants' jobs
 /// for it.
 /// </summary>
@@ -61,7 +63,7 @@ internal sealed class BudgetWaits(TimeProvider time, TimeSpan recheckEvery)
     /// cancelled, say), since its next job may charge other budgets. A tenant that cannot be reached is asked at a later
     /// recheck; one whose budget or self is gone (a validation error) is held back no more.
     /// </summary>
-    public async Task RecheckAsync(Func<JobId, bool> queued, Func<string, string, long, Task<AdmissionDecision>> check)
+    public async Task RecheckAsync(Func<JobId, bool> queued, Func<string, BudgetWait, Task<AdmissionDecision>> check)
     {
         var now = time.GetUtcNow();
         foreach (var (tenant, wait) in _waits.Where(w => w.Value.RecheckAt <= now).ToList())
@@ -69,7 +71,7 @@ internal sealed class BudgetWaits(TimeProvider time, TimeSpan recheckEvery)
             BudgetWait? next;
             try
             {
-                var room = wait.Until <= now || !queued(new JobId(wait.Job)) ? null : await check(tenant, wait.Quota, wait.Amount);
+                var room = wait.Until <= now || !queued(new JobId(wait.Job)) ? null : await check(tenant, wait);
                 next = room is null || room.IsAllowed ? null : For(room, wait.Job, wait.Quota, wait.Amount);
             }
             catch (QuotaValidationException)
@@ -101,6 +103,11 @@ internal sealed class BudgetWaits(TimeProvider time, TimeSpan recheckEvery)
     private BudgetWait For(AdmissionDecision refusal, long job, string quota, long amount)
     {
         var now = time.GetUtcNow();
+        if (refusal is AdmissionDecision.Deny { ReasonCode: ReasonCodes.TenantSuspended })
+        {
+            return new BudgetWait(DateTimeOffset.MaxValue, now + recheckEvery, job, quota, amount, Suspended: true);
+        }
+
         var until = now + (refusal is AdmissionDecision.Deny { RetryAfter: { } untilReset } ? untilReset : recheckEvery);
         return new BudgetWait(until, now + recheckEvery, job, quota, amount);
     }
@@ -108,6 +115,7 @@ internal sealed class BudgetWaits(TimeProvider time, TimeSpan recheckEvery)
 
 /// <summary>
 /// A tenant held back by a budget (see <see cref="BudgetWaits"/>), as stored with its pool: until when at most, when to
-/// ask the budget again, and for which job what the budget was asked.
+/// ask the budget again, and for which job what the budget was asked. <paramref name="Suspended"/>: held back because
+/// the tenant is suspended (a quota refused the job with <c>tenant_suspended</c>); a recheck asks whether it still is.
 /// </summary>
-public sealed record BudgetWait(DateTimeOffset Until, DateTimeOffset RecheckAt, long Job, string Quota, long Amount);
+public sealed record BudgetWait(DateTimeOffset Until, DateTimeOffset RecheckAt, long Job, string Quota, long Amount, bool Suspended = false);

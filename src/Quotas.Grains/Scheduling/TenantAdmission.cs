@@ -11,7 +11,8 @@ namespace Quotas.Grains.Scheduling;
 /// those leases while the job runs, renews them with the worker's heartbeats and releases them when the job ends, is
 /// requeued or cancelled. Before that, the job's limited budgets must have room (<see cref="BudgetNeeds"/>): a job
 /// does not start on a budget that its period has used up, as a batch scheduler holds jobs past their account's usage
-/// limit. A tenant that refuses is skipped by the fair order until its retry-after has passed. On
+/// limit. A tenant that refuses is skipped by the fair order until its retry-after has passed (a suspended one, or one
+/// a budget refuses, until a recheck finds it may run: <see cref="BudgetWaits"/>). On
 /// completion the actual usage is recorded once in the tenant's budgets whose names it carries, plus one <c>jobs</c>.
 /// Jobs of a tenant that has no TenantGrain are admitted on the pool's own limits.
 /// </summary>
@@ -48,7 +49,7 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
 
     /// <summary>Asks again the budgets that hold tenants back (<see cref="BudgetWaits"/>); run by the pool's sweep.</summary>
     public Task RecheckBudgetsAsync(Func<JobId, bool> queued) =>
-        _budgetWaits.RecheckAsync(queued, (tenant, quota, amount) => CheckBudgetAsync(Tenant(new(tenant)), quota, amount));
+        _budgetWaits.RecheckAsync(queued, (tenant, wait) => wait.Suspended ? CheckActiveAsync(Tenant(new(tenant))) : CheckBudgetAsync(Tenant(new(tenant)), wait.Quota, wait.Amount));
 
     /// <summary>Tenant leases set apart for release, stored with the pool (see <see cref="SetApartLeases"/>).</summary>
     public SetApartLeases SetApart { get; } = new();
@@ -192,6 +193,12 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
             }
 
             await ReleaseAllAsync(tenant, held);
+            if (decision is AdmissionDecision.Deny { ReasonCode: ReasonCodes.TenantSuspended })
+            {
+                _budgetWaits.Refused(lease.Tenant.Value, lease.JobId, quota, amount, decision);
+                return null;
+            }
+
             Block(lease.Tenant.Value, decision switch
             {
                 AdmissionDecision.Queue q => q.RetryAfter,
@@ -430,6 +437,12 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
             return new AdmissionDecision.Allow(null, null, long.MaxValue);
         }
     }
+
+    /// <summary>A suspension wait's recheck: refused as suspended while the tenant is, allowed once it is active again.</summary>
+    private static async Task<AdmissionDecision> CheckActiveAsync(ITenantGrain tenant) =>
+        (await tenant.GetConfig()).Status == TenantStatus.Suspended
+            ? new AdmissionDecision.Deny(ReasonCodes.TenantSuspended, "", 0, 0, null)
+            : new AdmissionDecision.Allow(null, null, long.MaxValue);
 
     private static async Task ReleaseAllAsync(ITenantGrain tenant, List<string> leaseIds)
     {

@@ -348,6 +348,65 @@ public sealed class TenantAdmissionTests
         Assert.Empty(later.Preempt);
     }
 
+    /// <summary>
+    /// A guaranteed tenant that is suspended with a job queued: reclaim stops a borrower's job for it once (the pool
+    /// learns of the suspension only when the tenant refuses the lease), and then no more while the suspension lasts,
+    /// where it used to stop one every 30 s, so that a borrower's long job never finished. Once the tenant is active
+    /// again, a recheck lets it take its guarantee back.
+    /// </summary>
+    [Fact]
+    public async Task A_suspended_guaranteed_tenant_has_reclaim_stop_a_borrowers_job_once_not_again_each_time_its_refusal_is_old()
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.Parse("2026-12-07T12:00:00Z"));
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        // A gauge its jobs name: a suspended tenant refuses the lease (one that limits nothing its jobs use runs them).
+        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Gauge("cpu_millicores", QuotaLimit.Hard(10_000))));
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("suspended");
+        await pool.Configure(Pools.Small("suspended") with
+        {
+            Tenants = [new TenantShare(Pools.Alpha, Guaranteed: ResourceVector.Of(("cpu_millicores", 2000))), new TenantShare(Pools.Beta)],
+        });
+        for (var i = 0; i < 4; i++)
+        {
+            await pool.Submit(Pools.Job(Pools.Beta, $"b-{i}"));
+        }
+
+        var borrowed = (await pool.LeaseJobs("wb", Worker, TimeSpan.FromMinutes(10), 10)).Select(l => l.JobId).ToList();
+        await pool.Submit(Pools.Job(Pools.Alpha, "a-1"));
+        await alpha.Suspend();
+
+        var stopped = 0;
+        for (var round = 0; round < 4; round++)
+        {
+            var told = await pool.Heartbeat("wb", borrowed, TimeSpan.FromMinutes(10));
+            foreach (var job in told.Preempt)
+            {
+                await pool.CompleteReportedBy("wb", job, JobOutcome.Preempted, null);
+                stopped++;
+            }
+
+            // What reclaim freed goes to alpha's job, which alpha refuses; beta takes the capacity back.
+            Assert.DoesNotContain(await pool.LeaseJobs("wa", Worker, TimeSpan.FromMinutes(10), 10), l => l.Tenant == Pools.Alpha);
+            borrowed = [.. borrowed.Except(told.Preempt), .. (await pool.LeaseJobs("wb", Worker, TimeSpan.FromMinutes(10), 10)).Select(l => l.JobId)];
+            await PoolSweeps.UntilAsync(time, pool, alpha, _ => false, seconds: 31);
+        }
+
+        Assert.Equal(1, stopped);
+        Assert.Equal(4, borrowed.Count);
+
+        await alpha.Activate();
+        var reclaimed = false;
+        for (var seconds = 0; !reclaimed && seconds < 120; seconds++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await pool.GetQueuedJobs();
+            reclaimed = (await pool.Heartbeat("wb", borrowed, TimeSpan.FromMinutes(10))).Preempt.Count > 0;
+        }
+
+        Assert.True(reclaimed, "reclaim did not resume for alpha once it was active again");
+    }
+
     /// <summary>Alpha with 10,000 millicores of CPU, and one job of it queued in pool <paramref name="poolId"/>.</summary>
     private static async Task<(ITenantGrain Alpha, IFairShareSchedulerGrain Pool, JobInfo Job)> OneJobAsync(global::Grains.IGrainFactory grains, string poolId)
     {
