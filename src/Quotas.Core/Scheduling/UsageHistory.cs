@@ -19,10 +19,17 @@ internal static class UsageHistory
         tenant.HistoryAt = now;
     }
 
+    /// <summary>
+    /// Adds <paramref name="usage"/> held for <paramref name="held"/> up to <paramref name="now"/>, each second of it
+    /// decayed by its age as if it had been recorded when it was used: the integral of 2^(-age / half-life) over the
+    /// hold. One 10-hour hold then weighs what ten 1-hour holds back to back do (1.44 hours' worth at a half-life of an
+    /// hour; counted undecayed at its end it weighed 10), and usage held forever approaches the window
+    /// (<see cref="Share"/> scores it 1). A short hold counts about its length.
+    /// </summary>
     public static void Record(TenantState tenant, ReadOnlySpan<long> usage, TimeSpan held, TimeSpan halfLife, DateTimeOffset now)
     {
         Decay(tenant, halfLife, now);
-        var seconds = Math.Max(0, held.TotalSeconds);
+        var seconds = held <= TimeSpan.Zero ? 0 : halfLife.TotalSeconds / Math.Log(2) * (1 - Math.Pow(0.5, held / halfLife));
         for (var i = 0; i < usage.Length; i++)
         {
             tenant.History[i] += usage[i] * seconds;

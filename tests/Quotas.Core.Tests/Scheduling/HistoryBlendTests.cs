@@ -74,4 +74,42 @@ public sealed class HistoryBlendTests
         Assert.True(afterExpiry > 0);
         Assert.Equal(afterExpiry * Math.Pow(0.5, 570.0 / 3600), s.GetTenantUsage(Id("a")).WeightedShare, 1e-12);
     }
+
+    /// <summary>
+    /// Past usage decays by when it was used, not by when its job ended: one job that held the pool for 10 hours and ten
+    /// jobs of an hour each, back to back, leave the same history (half-life 1 h). Counted undecayed at the end of each
+    /// job, the long one weighed 6.93 and the ten short ones 1.39, and the long one's excess never decayed away.
+    /// </summary>
+    [Fact]
+    public void One_long_job_and_the_same_usage_in_short_jobs_leave_the_same_past_usage()
+    {
+        var s = Pool(1.0);
+        var end = T0.AddHours(10);
+        var a1 = s.Submit("a", Workers(1), now: T0);
+        s.Lease(Workers(1), T0, worker: "wa");
+        s.Complete(a1.Id, true, null, end);
+
+        var t = new FairShareScheduler(WorkerPool(1, new TenantShare(Id("b"))) with { HistoryBlend = 1.0 });
+        for (var hour = 0; hour < 10; hour++)
+        {
+            var b = t.Submit("b", Workers(1), now: T0.AddHours(hour));
+            t.Lease(Workers(1), T0.AddHours(hour), worker: "wb");
+            t.Complete(b.Id, true, null, T0.AddHours(hour + 1));
+        }
+
+        var expected = 1 - Math.Pow(0.5, 10); // the pool held for 10 half-lives: the share of the window it fills
+        Assert.Equal(expected, s.GetTenantUsage(Id("a")).WeightedShare, 1e-9);
+        Assert.Equal(expected, t.GetTenantUsage(Id("b")).WeightedShare, 1e-9);
+    }
+
+    [Fact]
+    public void A_tenant_that_held_the_whole_pool_for_a_long_time_scores_at_most_one()
+    {
+        var s = Pool(1.0);
+        var a1 = s.Submit("a", Workers(1), now: T0);
+        s.Lease(Workers(1), T0);
+        s.Complete(a1.Id, true, null, T0.AddDays(30));
+
+        Assert.Equal(1.0, s.GetTenantUsage(Id("a")).WeightedShare, 1e-9);
+    }
 }
