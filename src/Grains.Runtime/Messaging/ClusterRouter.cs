@@ -68,8 +68,7 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         RemoteResponder? responder = null;
         if (header.Kind == MessageKind.Request)
         {
-            _inbound.Started();
-            responder = new RemoteResponder(connection, header.CorrelationId, _inbound, _codec, connection.MaxSendFrameSize);
+            responder = new RemoteResponder(connection, header.CorrelationId, _inbound.Started(), _codec, connection.MaxSendFrameSize);
         }
 
         if (!TryReadCall(header, payload, out var target, out var call, out var error))

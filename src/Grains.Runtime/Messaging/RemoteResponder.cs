@@ -4,7 +4,7 @@ using Grains.Transport;
 namespace Grains.Messaging;
 
 /// <summary>Sends the outcome of a call back on the connection it arrived on.</summary>
-internal sealed class RemoteResponder(GrainConnection connection, long correlationId, InboundCallTracker tracker, IGrainCodec codec, int maxFrameSize)
+internal sealed class RemoteResponder(GrainConnection connection, long correlationId, InboundCallTracker.Cohort arrivals, IGrainCodec codec, int maxFrameSize)
     : ICallResponder
 {
     private int _responded;
@@ -20,7 +20,7 @@ internal sealed class RemoteResponder(GrainConnection connection, long correlati
             finally
             {
                 // Counted as answered whatever happened: a call left counted would hold a graceful stop to its timeout.
-                tracker.Completed();
+                arrivals.Completed();
             }
         }
     }
@@ -36,7 +36,7 @@ internal sealed class RemoteResponder(GrainConnection connection, long correlati
             }
             finally
             {
-                tracker.Completed();
+                arrivals.Completed();
             }
         }
     }
@@ -52,7 +52,7 @@ internal sealed class RemoteResponder(GrainConnection connection, long correlati
             }
             finally
             {
-                tracker.Completed();
+                arrivals.Completed();
             }
         }
     }
@@ -66,16 +66,4 @@ internal sealed class NoResponder : ICallResponder
     public void Respond(GrainCall call)
     {
     }
-}
-
-/// <summary>Counts calls received from other processes that have not been answered, so a stopping silo can wait for them.</summary>
-internal sealed class InboundCallTracker
-{
-    private int _inFlight;
-
-    public int InFlight => Volatile.Read(ref _inFlight);
-
-    public void Started() => Interlocked.Increment(ref _inFlight);
-
-    public void Completed() => Interlocked.Decrement(ref _inFlight);
 }
