@@ -29,6 +29,7 @@ public sealed record LeaseInfo(string LeaseId, string Quota, long Amount, DateTi
 /// <summary>
 /// Outcome of a renewal. When refused, the lease keeps its old expiry (or is already gone); a refusal of a live lease
 /// names its <paramref name="Quota"/> with the usage (<paramref name="Current"/>) and <paramref name="Limit"/> that
-/// refused it.
+/// refused it, and <paramref name="RetryAfter"/> when waiting can end it (an ancestor's cap that another lease fills
+/// until it ends).
 /// </summary>
-public sealed record LeaseRenewal(bool Renewed, DateTimeOffset? ExpiresAt, string? ReasonCode, string? Quota = null, long? Current = null, long? Limit = null);
+public sealed record LeaseRenewal(bool Renewed, DateTimeOffset? ExpiresAt, string? ReasonCode, string? Quota = null, long? Current = null, long? Limit = null, TimeSpan? RetryAfter = null);

@@ -75,7 +75,7 @@ internal static class AdmissionEndpoints
 
         return renewal.ReasonCode == ReasonCodes.LeaseNotFound
             ? Problem.NotFound(context, $"Lease '{leaseId}' is not held: it was released or expired.")
-            : QuotaRefusals.Refused(context, renewal.ReasonCode ?? "refused", renewal.Quota ?? "lease", renewal.Current, renewal.Limit, null);
+            : QuotaRefusals.Refused(context, renewal.ReasonCode ?? "refused", renewal.Quota ?? "lease", renewal.Current, renewal.Limit, renewal.RetryAfter);
     }
 
     /// <summary>A silo of an earlier release does not know RenewClientLease: the lease is renewed as before (docs/contracts.md).</summary>

@@ -163,8 +163,8 @@ public sealed partial class TenantGrain
         var above = await AskParentAsync(parent, p => p.ReserveForChild(key, lease.Quota, lease.Amount, ttl), s_parentGone);
         return above switch
         {
-            AdmissionDecision.Deny deny => new LeaseRenewal(false, null, deny.ReasonCode, deny.Quota, deny.Current, deny.Limit),
-            AdmissionDecision.Queue queue => new LeaseRenewal(false, null, queue.Reason, queue.Quota, queue.Current, queue.Limit),
+            AdmissionDecision.Deny deny => new LeaseRenewal(false, null, deny.ReasonCode, deny.Quota, deny.Current, deny.Limit, deny.RetryAfter),
+            AdmissionDecision.Queue queue => new LeaseRenewal(false, null, queue.Reason, queue.Quota, queue.Current, queue.Limit, queue.RetryAfter),
             _ => null,
         };
     }
