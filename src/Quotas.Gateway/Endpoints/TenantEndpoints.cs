@@ -19,7 +19,8 @@ internal static class TenantEndpoints
         admin.MapPost("/", Create).WithName("CreateTenant")
             .Produces<TenantResponse>(StatusCodes.Status201Created).ReadsBody().ProducesProblem(StatusCodes.Status409Conflict);
         admin.MapGet("/", List).WithName("ListTenants").IsPaged();
-        admin.MapPut("/{tenantId}/quotas", UpdateQuotas).WithName("UpdateTenantQuotas").ReadsBody().NamesById();
+        // 409 for an update that leaves out a gauge with live leases (they would be dropped uncounted).
+        admin.MapPut("/{tenantId}/quotas", UpdateQuotas).WithName("UpdateTenantQuotas").ReadsBody().NamesById().ProducesProblem(StatusCodes.Status409Conflict);
         admin.MapPost("/{tenantId}/suspend", Suspend).WithName("SuspendTenant").NamesById();
         admin.MapPost("/{tenantId}/activate", Activate).WithName("ActivateTenant").NamesById();
         // 409 while the tenant is active or holds leases (without force), or while a pool it used is being deleted.

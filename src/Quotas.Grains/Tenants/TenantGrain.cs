@@ -160,13 +160,35 @@ public sealed partial class TenantGrain(
         var config = Tenant().Config with { Quotas = quotas };
         config.Validate();
         var parentQuotas = config.ParentId is { } parent ? await ParentQuotasIfAnyAsync(parent) : null;
-        await RebuildAsync(snapshot =>
-        {
-            snapshot.Config = config;
-            snapshot.ParentQuotas = parentQuotas?.ToList() ?? snapshot.ParentQuotas;
-        });
+        await RebuildAsync(
+            snapshot =>
+            {
+                snapshot.Config = config;
+                snapshot.ParentQuotas = parentQuotas?.ToList() ?? snapshot.ParentQuotas;
+            },
+            RefuseDroppingLiveLeases);
         TellChildren();
         return _tenant!.Config;
+    }
+
+    /// <summary>
+    /// Refuses an update that leaves a gauge with live leases out of the quotas in force (a custom name no tier or parent
+    /// sets): its leases would be dropped uncounted, so that the gauge, put back, admitted past its limit beside holders
+    /// still running, and the holds ancestors keep for them would stand until they expire.
+    /// </summary>
+    private void RefuseDroppingLiveLeases(TenantQuotas current, TenantQuotas updated)
+    {
+        var now = time.GetUtcNow();
+        var dropped = current.Gauges.Leases()
+            .Where(lease => lease.ExpiresAt > now && !updated.Effective.Any(q => q.Kind == QuotaKind.Gauge && q.Name == lease.Quota))
+            .GroupBy(lease => lease.Quota, StringComparer.Ordinal)
+            .FirstOrDefault();
+        if (dropped is not null)
+        {
+            throw new QuotaValidationException(
+                TenantErrors.LeasesLive,
+                $"Gauge '{dropped.Key}' of tenant '{Id}' has {dropped.Count()} live leases holding {dropped.Sum(l => l.Amount)}; an update that leaves it out would drop them uncounted. Release them or let them expire first, or keep the gauge (an unlimited limit caps nothing).");
+        }
     }
 
     public Task Suspend() => SetStatusAsync(TenantStatus.Suspended);
@@ -373,12 +395,15 @@ public sealed partial class TenantGrain(
     /// Commits the tenant rebuilt from its snapshot with <paramref name="change"/> applied, keeping what it holds in
     /// memory only (rate windows, the requests peak) and its alert feed as it is.
     /// </summary>
-    private async Task RebuildAsync(Action<TenantSnapshot> change)
+    /// <param name="change">Changes the stored form.</param>
+    /// <param name="check">Throws, before anything is stored, when the rebuilt tenant may not replace the current one.</param>
+    private async Task RebuildAsync(Action<TenantSnapshot> change, Action<TenantQuotas, TenantQuotas>? check = null)
     {
         var current = Tenant();
         var snapshot = current.ToSnapshot();
         change(snapshot);
         var updated = TenantQuotas.FromSnapshot(snapshot);
+        check?.Invoke(current, updated);
         updated.KeepMemoryOf(current, time.GetUtcNow());
         await CommitAsync(updated);
     }

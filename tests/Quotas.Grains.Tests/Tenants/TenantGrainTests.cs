@@ -151,6 +151,36 @@ public sealed class TenantGrainTests
         }
     }
 
+    /// <summary>
+    /// An update that leaves out a gauge with live leases is refused and changes nothing: dropped uncounted, put back,
+    /// the gauge admitted past its limit beside the holders still running (and its parent kept holding for them).
+    /// </summary>
+    [Fact]
+    public async Task Leaving_out_a_gauge_that_has_live_leases_is_refused_until_they_end()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var tenant = cluster.GrainFactory.GetGrain<ITenantGrain>("gpu-lab");
+        var gpus = QuotaDefinition.Gauge("gpus", QuotaLimit.Hard(2));
+        var workers = QuotaDefinition.Gauge("workers", QuotaLimit.Hard(10));
+        await tenant.Create(TenantConfig.Create("gpu-lab", Tier.Basic, gpus, workers));
+        var first = Assert.IsType<AdmissionDecision.Allow>(await tenant.Acquire("gpus", 1, TimeSpan.FromMinutes(5), null));
+        Assert.True((await tenant.Acquire("gpus", 1, TimeSpan.FromMinutes(5), null)).IsAllowed);
+
+        var refused = await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.UpdateQuotas([workers]));
+
+        Assert.Equal(TenantErrors.LeasesLive, refused.Code);
+        Assert.Contains("Gauge 'gpus'", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("2 live leases", refused.Message, StringComparison.Ordinal);
+        Assert.Contains((await tenant.GetConfig()).Quotas, q => q.Name == "gpus");
+        Assert.False((await tenant.Acquire("gpus", 1, TimeSpan.FromMinutes(5), null)).IsAllowed);
+
+        // Changing the gauge's limit keeps its leases, and so does the update that leaves out a gauge nothing holds.
+        await tenant.UpdateQuotas([QuotaDefinition.Gauge("gpus", QuotaLimit.Hard(3))]);
+        Assert.Equal(2, Tenants.Used(await tenant.GetStats(), "gpus"));
+        Assert.True(await tenant.Release(first.LeaseId!));
+        Assert.Equal(1, Tenants.Used(await tenant.GetStats(), "gpus"));
+    }
+
     [Fact]
     public async Task A_cap_a_grandparent_adds_holds_for_a_grandchild_s_lease_at_its_next_renewal_through_the_parent()
     {
