@@ -104,8 +104,15 @@ public sealed partial class Silo : IHostedLifecycleService, IDisposable
         LogStarted(_logger, _options.ServiceId, _registry.Classes.Count, _cluster?.Self.Name ?? "no cluster");
     }
 
-    /// <summary>Runs before any hosted service stops, so connections stay open while grains are handed off.</summary>
-    public async Task StoppingAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// In a cluster, the grains are handed off here, before any hosted service stops, so that connections stay open
+    /// while they go. A silo without a cluster (no membership, as in an embedded host) hands off in
+    /// <see cref="StopAsync"/> instead, after the hosted services registered after it (a web server) have stopped: the
+    /// requests they still serve reach their grains rather than a silo that no longer accepts calls.
+    /// </summary>
+    public Task StoppingAsync(CancellationToken cancellationToken) => _cluster is null ? Task.CompletedTask : LeaveAsync(cancellationToken);
+
+    private async Task LeaveAsync(CancellationToken cancellationToken)
     {
         if (_status is SiloStatus.Stopping or SiloStatus.Stopped || Volatile.Read(ref _killed) == 1)
         {
@@ -156,8 +163,13 @@ public sealed partial class Silo : IHostedLifecycleService, IDisposable
     /// <summary>How long the grains may take to deactivate once the host's shutdown time is up before the stop goes on.</summary>
     private static readonly TimeSpan s_deactivationGrace = TimeSpan.FromSeconds(5);
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_cluster is null)
+        {
+            await LeaveAsync(cancellationToken);
+        }
+
         var failed = _pendingCalls.FailAll(static () => new SiloUnavailableException(
             "The silo stopped before the call completed. Retry against a running silo."));
         if (failed > 0)
@@ -167,7 +179,6 @@ public sealed partial class Silo : IHostedLifecycleService, IDisposable
 
         _status = SiloStatus.Stopped;
         SiloMetrics.Stopped(this);
-        return Task.CompletedTask;
     }
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
