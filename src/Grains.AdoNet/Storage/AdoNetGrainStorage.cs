@@ -240,8 +240,10 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
         {
             return JsonSerializer.Deserialize<TState>(payload, _json);
         }
-        catch (Exception exception) when (exception is JsonException or NotSupportedException)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
+            // Also a type's own check, run while the row is read (a converter that refuses a malformed id, say): the
+            // row is at fault, not the call that activated the grain, and every call to it must say so.
             throw new GrainStateSerializationException(
                 $"The stored {key} in storage '{Name}' ({Target}) cannot be read as {typeof(TState).FullName}: {exception.Message} " +
                 $"Fix or clear the row (service_id '{ServiceId}', grain_type '{key.GrainId.Type}', grain_key '{key.GrainId.Key}', state_name '{key.StateName}').",

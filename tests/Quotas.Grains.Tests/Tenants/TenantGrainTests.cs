@@ -668,6 +668,26 @@ public sealed class TenantGrainTests
     }
 
     /// <summary>
+    /// A stored value that a type's own check refuses while the row is read (here a tenant id that is not lowercase,
+    /// which its JSON converter refuses) fails as unreadable stored state too, not as the caller's invalid_tenant_id.
+    /// </summary>
+    [Fact]
+    public async Task A_stored_value_its_type_refuses_while_the_row_is_read_fails_as_unreadable_state()
+    {
+        var storage = TestStorage.Sqlite();
+        await using var cluster = await QuotaClusters.StartAsync(storage, time: new ManualTimeProvider());
+        var tenant = cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("restored");
+        await tenant.Create(TenantConfig.Create("restored", Tier.Basic));
+        Assert.True(await cluster.PrimarySilo.Silo.CollectIdleActivationsAsync(TimeSpan.Zero) >= 1);
+        Assert.True(await storage.ExecuteAsync(
+            "UPDATE grains_storage SET payload = replace(payload, '\"restored\"', '\"Restored\"') WHERE grain_type = 'tenant' AND grain_key = 'restored'") == 1);
+
+        var failed = await Assert.ThrowsAsync<global::Grains.Storage.GrainStateSerializationException>(() => tenant.GetStats());
+
+        Assert.Contains("grain_key 'restored'", failed.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A budget reports a crossing in the record that makes it: the tenant collected while idle and activated again,
     /// still above 80 %, does not report it a second time, and reports 95 % when that is crossed.
     /// </summary>
