@@ -276,6 +276,10 @@ async function start(settings) {
       stop();
       showProblem(error);
       $('sign-in').hidden = false;
+      // A key the gateway refused is not sent again at the next reload: each refusal counts against this address.
+      if (error?.status === 401) {
+        sessionStorage.removeItem('quotas.dashboard');
+      }
     }
   }
 }

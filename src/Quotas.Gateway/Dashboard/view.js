@@ -47,7 +47,19 @@ function quotaRow(row, quota) {
   used.style.width = `${percent}%`;
   bar.append(used);
   row.insertCell().append(bar);
-  cell(row, quota.resetsAt ? `resets ${new Date(quota.resetsAt).toLocaleTimeString()}` : '');
+  cell(row, quota.resetsAt ? resetsText(new Date(quota.resetsAt)) : '');
+}
+
+/**
+ * When a quota resets, in the viewer's time zone: the time alone today, with the date on another day (a budget's
+ * period ends next month), nothing for a reset in year 9999 (never).
+ */
+export function resetsText(at, now = new Date()) {
+  if (at.getFullYear() >= 9999) {
+    return '';
+  }
+
+  return at.toDateString() === now.toDateString() ? `resets ${at.toLocaleTimeString()}` : `resets ${at.toLocaleString()}`;
 }
 
 export function renderUsage(stats) {

@@ -23,6 +23,7 @@ public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Brows
         await SignInAsync(page, server, key, "acme");
 
         await Expect(page.Locator("#connection")).ToHaveTextAsync("live");
+        await Expect(page.Locator("#sign-in")).ToBeHiddenAsync();
         await Expect(Row(page, "reported", "storage_bytes")).ToContainTextAsync("0 / 1000");
         await Expect(Row(page, "gauges", "cpu")).ToContainTextAsync("0 / 10");
 
@@ -201,6 +202,32 @@ public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Brows
     }
 
     [Fact]
+    public async Task A_reset_on_another_day_shows_its_date_and_one_that_never_comes_shows_nothing()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        var (page, errors) = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(server.Address, "/dashboard").ToString());
+
+        var shown = await page.EvaluateAsync<string[]>("""
+            async () => {
+              const { resetsText } = await import('/dashboard/view.js');
+              const now = new Date(2026, 11, 5, 12, 0, 0);
+              return [
+                resetsText(new Date(2026, 11, 5, 18, 30, 0), now),
+                resetsText(new Date(2027, 0, 1, 0, 0, 0), now),
+                resetsText(new Date('9999-12-31T23:59:59Z'), now),
+              ];
+            }
+            """);
+
+        Assert.StartsWith("resets ", shown[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("2026", shown[0], StringComparison.Ordinal); // today: the time alone
+        Assert.Contains("2027", shown[1], StringComparison.Ordinal); // a month's budget: its date too
+        Assert.Equal("", shown[2]);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task The_admin_sees_the_cluster_and_the_tenants_and_can_watch_one()
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
@@ -271,6 +298,7 @@ public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Brows
         await SignInAsync(page, server, "qk_0123456789abcdef_not-the-secret", "acme");
         await Expect(page.Locator("#problem")).ToContainTextAsync("The API key is not valid");
         await Expect(page.Locator("#sign-in")).ToBeVisibleAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("sessionStorage.getItem('quotas.dashboard')")); // not sent again on reload
 
         await SignInAsync(page, server, tenant.DefaultRequestHeaders.Authorization!.Parameter!, tenant: "", navigate: false);
         await Expect(page.Locator("#problem")).ToContainTextAsync("enter its tenant id");
