@@ -99,12 +99,17 @@ internal static class Diagnostics
         "Grain types must be visible to generated code",
         "'{0}' is private, protected or file-local (or nested in such a type), so the code generated for it cannot name it; make it public or internal");
 
+    public static readonly DiagnosticDescriptor MethodWithBody = Error(
+        "GRAINS019",
+        "Grain interface methods have no body",
+        "Grain method '{0}' has a body in its interface; a call on a grain reference would run that body in the caller, never the grain's own method. Remove the body and implement it in the grain class, or mark it sealed to keep it as a helper that runs in the caller");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new[]
     {
         InvalidReturnType, UnsupportedMember, GenericMethod, ByRefParameter, OneWayWithResult, GenericInterface,
         ConstructorCount, PersistentStateParameterType, StateTypeConstructor, GenericGrainClass, InvalidResponseTimeout,
         MethodIdCollision, NoGrainInterface, InvalidGrainTypeName, CancellationTokenParameter, NonGrainBaseInterface,
-        UnsendableType, InaccessibleType,
+        UnsendableType, InaccessibleType, MethodWithBody,
     }.ToDictionary(d => d.Id);
 
     public static Diagnostic Create(DiagnosticInfo info) =>

@@ -46,8 +46,20 @@ internal static class InterfaceParser
             var own = SymbolEqualityComparer.Default.Equals(declaring, type);
             foreach (var method in declaring.GetMembers().OfType<IMethodSymbol>())
             {
-                if (method.MethodKind != MethodKind.Ordinary || !method.IsAbstract || method.IsStatic)
+                if (method.MethodKind != MethodKind.Ordinary || method.IsStatic)
                 {
+                    continue;
+                }
+
+                // A body a grain class could override is never called on the grain: the proxy does not implement the
+                // method, so a reference runs the interface's body in the caller. A sealed one is a caller-side helper.
+                if (!method.IsAbstract)
+                {
+                    if (own && method.IsVirtual && method.DeclaredAccessibility == Accessibility.Public)
+                    {
+                        diagnostics.Add(Diagnostics.Info(Diagnostics.MethodWithBody, method, declaring.Name + "." + method.Name));
+                    }
+
                     continue;
                 }
 

@@ -76,6 +76,7 @@ public sealed class GeneratorTests
     [InlineData("Task Bad((int Min, int Max) range);", "GRAINS017")]
     [InlineData("Task Bad(System.Collections.Generic.List<(int, string)> pairs);", "GRAINS017")]
     [InlineData("Task<(int, int)> Bad();", "GRAINS017")]
+    [InlineData("Task<int> Get(); Task<int> Twice() => Get();", "GRAINS019")]
     public void Unsupported_grain_method_reports_a_diagnostic(string member, string id)
     {
         var result = GeneratorHarness.Run(Usings + "public interface IThing : IGrainWithStringKey { " + member + " }");
@@ -144,6 +145,18 @@ public sealed class GeneratorTests
         var result = GeneratorHarness.Run(Usings + declarations);
 
         Assert.Equal(["GRAINS018"], result.Ids);
+        Assert.Empty(ErrorsInGeneratedCode(result));
+    }
+
+    /// <summary>A body no grain class can override runs in the caller by design: a helper, not a grain method.</summary>
+    [Theory]
+    [InlineData("sealed Task<int> Twice() => Get();")]
+    [InlineData("private Task<int> Twice() => Get();")]
+    public void A_sealed_or_private_helper_with_a_body_is_no_grain_method_and_reports_nothing(string helper)
+    {
+        var result = GeneratorHarness.Run(Usings + "public interface IThing : IGrainWithStringKey { Task<int> Get(); " + helper + " }");
+
+        Assert.Empty(result.Ids);
         Assert.Empty(ErrorsInGeneratedCode(result));
     }
 
