@@ -140,6 +140,10 @@ internal sealed class ApiTransport
     /// Opens a stream of server-sent events: a GET, retried like any other, answered as soon as its headers arrive; the
     /// caller reads the body and disposes the response. <paramref name="lastEventId"/> resumes after that event.
     /// </summary>
+    /// <summary>
+    /// One attempt: the stream connects again itself, after at least a refusal's Retry-After. Retried here too, the wait
+    /// ran inside the stream's idle watchdog, which cut it short and lost the Retry-After.
+    /// </summary>
     public Task<HttpResponseMessage> OpenEventStreamAsync(string path, string? lastEventId, CancellationToken cancellationToken) =>
         SendCheckedAsync(HttpMethod.Get, path, null, null, cancellationToken, HttpCompletionOption.ResponseHeadersRead, request =>
         {
@@ -148,7 +152,7 @@ internal sealed class ApiTransport
             {
                 request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
             }
-        });
+        }, retried: false);
 
     private async Task<HttpResponseMessage> SendCheckedAsync(
         HttpMethod method,
@@ -160,11 +164,12 @@ internal sealed class ApiTransport
         Action<HttpRequestMessage>? decorate = null,
         bool goneAfterRetryIsDone = false,
         bool conflictMayBeOwnDelete = false,
-        bool keyedByBody = false)
+        bool keyedByBody = false,
+        bool retried = true)
     {
         try
         {
-            return await SendWithRetriesAsync(method, path, body, idempotencyKey, cancellationToken, completion, decorate, goneAfterRetryIsDone, conflictMayBeOwnDelete, keyedByBody).ConfigureAwait(false);
+            return await SendWithRetriesAsync(method, path, body, idempotencyKey, cancellationToken, completion, decorate, goneAfterRetryIsDone, conflictMayBeOwnDelete, keyedByBody, retried).ConfigureAwait(false);
         }
         catch (Exception failure) when (idempotencyKey is not null && failure is HttpRequestException or OperationCanceledException)
         {
@@ -185,10 +190,11 @@ internal sealed class ApiTransport
         Action<HttpRequestMessage>? decorate,
         bool goneAfterRetryIsDone,
         bool conflictMayBeOwnDelete,
-        bool keyedByBody)
+        bool keyedByBody,
+        bool retried)
     {
         var payload = body is null ? null : JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json);
-        var repeatable = RetryPolicy.IsRepeatable(method, idempotencyKey is not null || keyedByBody);
+        var repeatable = retried && RetryPolicy.IsRepeatable(method, idempotencyKey is not null || keyedByBody);
         var mayHaveRun = false;
         for (var retry = 1; ; retry++)
         {

@@ -224,6 +224,31 @@ public sealed class SdkUsageStreamTests
         Assert.Equal(2, handler.Attempts.Count);
     }
 
+    /// <summary>
+    /// With the SDK's retries on (the default), a refusal's Retry-After is waited for whole: the stream connects again
+    /// itself. Retried inside the connection attempt too, the wait ran past the stream's idle watchdog (9 s at the
+    /// default interval), which cut it short and connected again after its own backoff.
+    /// </summary>
+    [Fact]
+    public async Task With_retries_on_a_refusals_Retry_After_is_waited_for_whole_by_the_stream()
+    {
+        var time = new RecordingTimeProvider();
+        var handler = new RecordingHandler((attempt, _) => attempt switch
+        {
+            1 => WithRetryAfter(Problem(HttpStatusCode.TooManyRequests, "too_many_streams"), TimeSpan.FromSeconds(20)),
+            _ => Events(Usage(5, null)),
+        });
+        await using var events = ScriptedStream(handler, time, maxRetries: new QuotasClientOptions().MaxRetries);
+
+        var next = events.MoveNextAsync().AsTask();
+        var wait = await time.NextDelayAsync();
+        time.Clock.Advance(wait);
+
+        Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(TimeSpan.FromSeconds(20), wait);
+        Assert.Equal(2, handler.Attempts.Count);
+    }
+
     [Fact]
     public async Task An_error_event_without_a_status_ends_the_stream_as_a_server_error()
     {
@@ -266,13 +291,13 @@ public sealed class SdkUsageStreamTests
         Assert.Throws<ArgumentOutOfRangeException>(() => client.Usage.ResumeStreamAsync("acme", afterAlert: -1));
     }
 
-    private static IAsyncEnumerator<UsageStreamEvent> ScriptedStream(RecordingHandler handler, TimeProvider time) =>
+    private static IAsyncEnumerator<UsageStreamEvent> ScriptedStream(RecordingHandler handler, TimeProvider time, int maxRetries = 0) =>
         new QuotasClient(new HttpClient(handler), new QuotasClientOptions
         {
             BaseAddress = new Uri("http://quotas.test"),
             ApiKey = "qk_0123456789abcdef_secret",
             TimeProvider = time,
-            MaxRetries = 0,
+            MaxRetries = maxRetries,
         }).Usage.StreamAsync("acme").GetAsyncEnumerator();
 
     private static async Task<UsageStreamEvent> Next(IAsyncEnumerator<UsageStreamEvent> events)
