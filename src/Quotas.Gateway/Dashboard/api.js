@@ -15,10 +15,19 @@ export const Routes = {
 
 /** An error answer of the API, with its problem details. */
 export class ProblemError extends Error {
-  constructor(status, problem) {
+  constructor(status, problem, retryAfterMilliseconds = null) {
     super(problem.detail || problem.title || `HTTP ${status}`);
     this.status = status;
     this.problem = problem;
+    this.retryAfterMilliseconds = retryAfterMilliseconds;
+  }
+
+  /** The error answer of a response, with the wait its Retry-After asks for (seconds or an HTTP date). */
+  static async of(response) {
+    const value = response.headers.get('retry-after');
+    const seconds = value === null ? NaN : Number(value);
+    const wait = Number.isFinite(seconds) ? seconds * 1000 : value === null ? NaN : Date.parse(value) - Date.now();
+    return new ProblemError(response.status, await problemOf(response), Number.isNaN(wait) ? null : Math.max(0, wait));
   }
 
   /**
@@ -50,7 +59,7 @@ export async function call(key, template, values, query, signal) {
     signal,
   });
   if (!response.ok) {
-    throw new ProblemError(response.status, await problemOf(response));
+    throw await ProblemError.of(response);
   }
 
   return response.json();

@@ -1,7 +1,7 @@
 // The dashboard: plain JavaScript modules, no build step and no dependencies. It reads the API with the key the user
 // gives (kept in this tab's sessionStorage), live through a tenant's usage event stream, or by polling the usage and
 // alert routes where no stream can be held (a proxy that buffers it, a gateway holding its most streams).
-import { Routes, ProblemError, route, problemOf, call, sleep } from './api.js';
+import { Routes, ProblemError, route, call, sleep } from './api.js';
 import { serverSentEvents } from './sse.js';
 import { showProblem, setConnection, cell, fill, renderUsage, clearAlerts, addAlert, resources, renderStandings, clearStandings, renderStatement, statementUnavailable, clearStatement } from './view.js';
 
@@ -12,6 +12,7 @@ const StatementRefreshMilliseconds = 10000;
 const TenantsListed = 100;
 const PoolsListed = 100;
 const StandingsListed = 1000;
+const MaxRetryMilliseconds = 60000;
 
 const $ = (id) => document.getElementById(id);
 let session = null;
@@ -39,7 +40,7 @@ async function streamOnce(tenantId, state, signal) {
     const url = route(Routes.usageEvents, { tenantId }, `?interval=${session.interval}`);
     const response = await fetch(url, { headers, cache: 'no-store', signal: connection.signal });
     if (!response.ok) {
-      throw new ProblemError(response.status, await problemOf(response));
+      throw await ProblemError.of(response);
     }
 
     if (!response.body || !(response.headers.get('content-type') || '').startsWith('text/event-stream')) {
@@ -86,6 +87,7 @@ async function stream(tenantId, state, signal) {
   let failures = 0;
   while (!signal.aborted && failures < FailuresBeforePolling) {
     state.delivered = false;
+    let wait = state.retry;
     try {
       failures = (await streamOnce(tenantId, state, signal)) ? 0 : failures + 1;
     } catch (error) {
@@ -98,13 +100,15 @@ async function stream(tenantId, state, signal) {
       }
 
       failures = state.delivered ? 1 : failures + 1;
+      wait = Math.max(wait, error.retryAfterMilliseconds ?? 0);
       showProblem(error instanceof ProblemError ? error : new Error(`The live stream failed (${error.message}); trying again.`));
     }
 
-    // The stream ended (the gateway stops) or failed: connect again after the interval the gateway asked for.
+    // The stream ended (the gateway stops) or failed: connect again after the interval the gateway asked for, or
+    // after a refusal's Retry-After when that is longer.
     if (failures < FailuresBeforePolling) {
       setConnection('off', 'reconnecting');
-      await sleep(state.retry, signal);
+      await sleep(wait, signal);
     }
   }
 }
@@ -115,9 +119,12 @@ async function stream(tenantId, state, signal) {
  * (a 4xx) is thrown.
  */
 async function every(milliseconds, signal, read, until = Infinity) {
+  let failures = 0;
   while (!signal.aborted && performance.now() < until) {
+    let wait = milliseconds;
     try {
       await read();
+      failures = 0;
       showProblem(null);
     } catch (error) {
       if (signal.aborted) {
@@ -128,10 +135,13 @@ async function every(milliseconds, signal, read, until = Infinity) {
         throw error;
       }
 
+      // Failing again and again (the gateway down), the page asks less often, and never before a Retry-After.
+      failures++;
+      wait = Math.max(Math.min(milliseconds * 2 ** (failures - 1), MaxRetryMilliseconds), error.retryAfterMilliseconds ?? 0);
       showProblem(error);
     }
 
-    await sleep(milliseconds, signal);
+    await sleep(wait, signal);
   }
 }
 

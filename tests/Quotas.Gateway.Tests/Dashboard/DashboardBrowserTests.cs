@@ -81,6 +81,40 @@ public sealed class DashboardBrowserTests(Browser browser) : IClassFixture<Brows
         Assert.All(errors, e => Assert.Contains("503", e, StringComparison.Ordinal));
     }
 
+    /// <summary>A stream refused with a Retry-After is not asked again before it (it was after the interval, 1 s here).</summary>
+    [Fact]
+    public async Task A_refused_stream_is_asked_again_only_after_its_Retry_After()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+        var (page, _) = await browser.NewPageAsync();
+        await page.Clock.InstallAsync();
+        var streams = 0;
+        await page.RouteAsync("**/usage/events**", route =>
+        {
+            Interlocked.Increment(ref streams);
+            return route.FulfillAsync(new RouteFulfillOptions
+            {
+                Status = 429,
+                ContentType = "application/problem+json",
+                Headers = new Dictionary<string, string> { ["Retry-After"] = "45" },
+                Body = """{"status":429,"code":"too_many_streams","detail":"The gateway holds its most streams."}""",
+            });
+        });
+
+        await SignInAsync(page, server, tenant.DefaultRequestHeaders.Authorization!.Parameter!, "acme");
+        await Expect(page.Locator("#problem")).ToContainTextAsync("The gateway holds its most streams.");
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("reconnecting");
+        await page.Clock.RunForAsync(10_000);
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("reconnecting");
+        Assert.Equal(1, Volatile.Read(ref streams));
+
+        var second = page.WaitForRequestAsync("**/usage/events**");
+        await page.Clock.RunForAsync(36_000);
+        await second;
+        Assert.Equal(2, Volatile.Read(ref streams));
+    }
+
     [Fact]
     public async Task A_stream_that_ends_without_an_event_as_behind_a_buffering_proxy_counts_as_failed_and_the_page_polls()
     {
