@@ -111,17 +111,38 @@ internal sealed class KnownTypes
 
     /// <summary>
     /// Why a grain call cannot carry a value of <paramref name="type"/>, or null when it can: a ref struct or pointer
-    /// cannot be held in a call object, and a tuple's fields are not written by the JSON codec (it would arrive empty).
+    /// cannot be held in a call object, a tuple's fields are not written by the JSON codec (it would arrive empty), and
+    /// an object, a grain reference, an interface that is not a collection or an abstract class that names no derived
+    /// types cannot be made again on the receiving side. (A call to a grain in the same process passes its arguments
+    /// as they are, so such a type would work until the grain was placed on another silo.)
     /// </summary>
     public static string? WhyUnsendable(ITypeSymbol type) => type switch
     {
         { IsRefLikeType: true } => "a ref struct cannot be held in a call",
         { TypeKind: TypeKind.Pointer or TypeKind.FunctionPointer } => "a pointer means nothing in another process",
         INamedTypeSymbol { IsTupleType: true } => "a tuple's fields are not written by the JSON codec, so it would arrive empty",
+        { SpecialType: SpecialType.System_Object } => "an object arrives as a JSON element, not as the value sent",
+        INamedTypeSymbol { TypeKind: TypeKind.Interface } grain when IsGrainReference(grain) =>
+            "a grain reference is not a value; pass the grain's key and get the grain from the grain factory",
+        INamedTypeSymbol { TypeKind: TypeKind.Interface } other when !IsCollection(other) =>
+            "an interface that is not a collection cannot be made again on the receiving side",
+        INamedTypeSymbol { TypeKind: TypeKind.Class, IsAbstract: true } abstractClass when !NamesDerivedTypes(abstractClass) =>
+            "an abstract class cannot be made again on the receiving side unless it names its derived types ([JsonDerivedType])",
         IArrayTypeSymbol array => WhyUnsendable(array.ElementType),
         INamedTypeSymbol { IsGenericType: true } generic => generic.TypeArguments.Select(WhyUnsendable).FirstOrDefault(reason => reason is not null),
         _ => null,
     };
+
+    private static bool IsGrainReference(INamedTypeSymbol type) =>
+        type.ToDisplayString() == "Grains.IGrain" || type.AllInterfaces.Any(i => i.ToDisplayString() == "Grains.IGrain");
+
+    private static bool IsCollection(INamedTypeSymbol type) =>
+        type.SpecialType == SpecialType.System_Collections_IEnumerable
+        || type.ConstructedFrom.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T
+        || type.AllInterfaces.Any(i => i.SpecialType == SpecialType.System_Collections_IEnumerable);
+
+    private static bool NamesDerivedTypes(INamedTypeSymbol type) =>
+        type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonDerivedTypeAttribute");
 
     public static bool Is(ISymbol? symbol, INamedTypeSymbol? known) =>
         known is not null && SymbolEqualityComparer.Default.Equals(symbol, known);

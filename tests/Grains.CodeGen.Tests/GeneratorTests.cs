@@ -77,6 +77,11 @@ public sealed class GeneratorTests
     [InlineData("Task Bad(System.Collections.Generic.List<(int, string)> pairs);", "GRAINS017")]
     [InlineData("Task<(int, int)> Bad();", "GRAINS017")]
     [InlineData("Task<int> Get(); Task<int> Twice() => Get();", "GRAINS019")]
+    [InlineData("Task Put(object value);", "GRAINS017")]
+    [InlineData("Task<IThing> Host();", "GRAINS017")]
+    [InlineData("Task Join(IGrainWithStringKey other);", "GRAINS017")]
+    [InlineData("Task Close(IDisposable resource);", "GRAINS017")]
+    [InlineData("Task Read(System.IO.Stream data);", "GRAINS017")]
     public void Unsupported_grain_method_reports_a_diagnostic(string member, string id)
     {
         var result = GeneratorHarness.Run(Usings + "public interface IThing : IGrainWithStringKey { " + member + " }");
@@ -145,6 +150,25 @@ public sealed class GeneratorTests
         var result = GeneratorHarness.Run(Usings + declarations);
 
         Assert.Equal(["GRAINS018"], result.Ids);
+        Assert.Empty(ErrorsInGeneratedCode(result));
+    }
+
+    /// <summary>Collections behind interfaces, and an abstract type that names its derived types, do cross the wire.</summary>
+    [Fact]
+    public void Collection_interfaces_and_polymorphic_abstract_types_are_carried()
+    {
+        var result = GeneratorHarness.Run(Usings + "using System.Collections.Generic;\n" + """
+            [System.Text.Json.Serialization.JsonDerivedType(typeof(Circle), "circle")]
+            public abstract record Shape;
+            public sealed record Circle(double Radius) : Shape;
+            public interface IThing : IGrainWithStringKey
+            {
+                Task<IReadOnlyList<int>> List(IEnumerable<string> names, IReadOnlyDictionary<string, long> amounts);
+                Task<Shape> Draw(Shape shape);
+            }
+            """);
+
+        Assert.Empty(result.Ids);
         Assert.Empty(ErrorsInGeneratedCode(result));
     }
 
