@@ -174,13 +174,16 @@ public sealed partial class TenantGrain(
     /// <summary>
     /// Refuses an update that leaves a gauge with live leases out of the quotas in force (a custom name no tier or parent
     /// sets): its leases would be dropped uncounted, so that the gauge, put back, admitted past its limit beside holders
-    /// still running, and the holds ancestors keep for them would stand until they expire.
+    /// still running, and the holds ancestors keep for them would stand until they expire. Holds this tenant keeps for
+    /// its descendants' leases go with its cap, as before: those leases run on under their own quotas, and hold here
+    /// again at their next renewal once the cap is back.
     /// </summary>
     private void RefuseDroppingLiveLeases(TenantQuotas current, TenantQuotas updated)
     {
         var now = time.GetUtcNow();
         var dropped = current.Gauges.Leases()
-            .Where(lease => lease.ExpiresAt > now && !updated.Effective.Any(q => q.Kind == QuotaKind.Gauge && q.Name == lease.Quota))
+            .Where(lease => lease.ExpiresAt > now && current.ChildLeaseOf(lease.LeaseId) is null)
+            .Where(lease => !updated.Effective.Any(q => q.Kind == QuotaKind.Gauge && q.Name == lease.Quota))
             .GroupBy(lease => lease.Quota, StringComparer.Ordinal)
             .FirstOrDefault();
         if (dropped is not null)
