@@ -202,50 +202,31 @@ public sealed class SdkUsageStreamTests
         Assert.Empty(handler.Attempts);
     }
 
-    /// <summary>acme's stream through an SDK on <paramref name="handler"/> and <paramref name="time"/>, whose calls are not retried.</summary>
-    /// <summary>A gateway that refuses the stream for now with a Retry-After longer than the backoff is not asked again before it.</summary>
-    [Fact]
-    public async Task The_sdk_waits_for_a_refusals_Retry_After_before_it_connects_again()
-    {
-        var time = new RecordingTimeProvider();
-        var handler = new RecordingHandler((attempt, _) => attempt switch
-        {
-            1 => WithRetryAfter(Problem(HttpStatusCode.ServiceUnavailable, "too_many_streams"), TimeSpan.FromSeconds(90)),
-            _ => Events(Usage(5, null)),
-        });
-        await using var events = ScriptedStream(handler, time);
-
-        var next = events.MoveNextAsync().AsTask();
-        var wait = await time.NextDelayAsync();
-        time.Clock.Advance(wait);
-
-        Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Equal(TimeSpan.FromSeconds(90), wait);
-        Assert.Equal(2, handler.Attempts.Count);
-    }
-
     /// <summary>
-    /// With the SDK's retries on (the default), a refusal's Retry-After is waited for whole: the stream connects again
-    /// itself. Retried inside the connection attempt too, the wait ran past the stream's idle watchdog (9 s at the
-    /// default interval), which cut it short and connected again after its own backoff.
+    /// A gateway that refuses the stream for now with a Retry-After longer than the backoff is not asked again before it,
+    /// also with the SDK's retries on (the default, <paramref name="maxRetries"/> 3): the stream connects again itself.
+    /// Retried inside the connection attempt as well, the wait ran past the stream's idle watchdog (9 s at the default
+    /// interval), which cut it short and connected again after its own backoff.
     /// </summary>
-    [Fact]
-    public async Task With_retries_on_a_refusals_Retry_After_is_waited_for_whole_by_the_stream()
+    [Theory]
+    [InlineData(HttpStatusCode.ServiceUnavailable, 90, 0)]
+    [InlineData(HttpStatusCode.TooManyRequests, 20, 3)]
+    public async Task The_sdk_waits_for_a_refusals_Retry_After_before_it_connects_again(HttpStatusCode status, int retryAfterSeconds, int maxRetries)
     {
         var time = new RecordingTimeProvider();
         var handler = new RecordingHandler((attempt, _) => attempt switch
         {
-            1 => WithRetryAfter(Problem(HttpStatusCode.TooManyRequests, "too_many_streams"), TimeSpan.FromSeconds(20)),
+            1 => WithRetryAfter(Problem(status, "too_many_streams"), TimeSpan.FromSeconds(retryAfterSeconds)),
             _ => Events(Usage(5, null)),
         });
-        await using var events = ScriptedStream(handler, time, maxRetries: new QuotasClientOptions().MaxRetries);
+        await using var events = ScriptedStream(handler, time, maxRetries);
 
         var next = events.MoveNextAsync().AsTask();
         var wait = await time.NextDelayAsync();
         time.Clock.Advance(wait);
 
         Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Equal(TimeSpan.FromSeconds(20), wait);
+        Assert.Equal(TimeSpan.FromSeconds(retryAfterSeconds), wait);
         Assert.Equal(2, handler.Attempts.Count);
     }
 
@@ -291,6 +272,7 @@ public sealed class SdkUsageStreamTests
         Assert.Throws<ArgumentOutOfRangeException>(() => client.Usage.ResumeStreamAsync("acme", afterAlert: -1));
     }
 
+    /// <summary>acme's stream through an SDK on <paramref name="handler"/> and <paramref name="time"/>, whose calls are retried <paramref name="maxRetries"/> times.</summary>
     private static IAsyncEnumerator<UsageStreamEvent> ScriptedStream(RecordingHandler handler, TimeProvider time, int maxRetries = 0) =>
         new QuotasClient(new HttpClient(handler), new QuotasClientOptions
         {
