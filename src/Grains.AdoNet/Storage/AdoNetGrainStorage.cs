@@ -240,16 +240,22 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
         {
             return JsonSerializer.Deserialize<TState>(payload, _json);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception) when (exception is JsonException or NotSupportedException || IsValueRefused(exception))
         {
-            // Also a type's own check, run while the row is read (a converter that refuses a malformed id, say): the
-            // row is at fault, not the call that activated the grain, and every call to it must say so.
             throw new GrainStateSerializationException(
                 $"The stored {key} in storage '{Name}' ({Target}) cannot be read as {typeof(TState).FullName}: {exception.Message} " +
                 $"Fix or clear the row (service_id '{ServiceId}', grain_type '{key.GrainId.Type}', grain_key '{key.GrainId.Key}', state_name '{key.StateName}').",
                 exception);
         }
     }
+
+    /// <summary>
+    /// A type's own check refused a stored value while the row was read (a converter that refuses a malformed id throws
+    /// the application's validation exception): the row is at fault, not the call that activated the grain. Exceptions
+    /// of the runtime's own types (InvalidOperationException for a type the serializer cannot bind, a converter's
+    /// NullReferenceException) are defects of the code, not of the row, and are not read as such.
+    /// </summary>
+    private static bool IsValueRefused(Exception exception) => exception.GetType().Assembly != typeof(object).Assembly;
 
     private GrainStorageException Failure(string operation, GrainStateKey key, DbException exception) =>
         new($"{operation} {key} in storage '{Name}' ({Target}) failed: {exception.Message}", exception, exception.IsTransient);
