@@ -438,11 +438,30 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
         }
     }
 
-    /// <summary>A suspension wait's recheck: refused as suspended while the tenant is, allowed once it is active again.</summary>
-    private static async Task<AdmissionDecision> CheckActiveAsync(ITenantGrain tenant) =>
-        (await tenant.GetConfig()).Status == TenantStatus.Suspended
-            ? new AdmissionDecision.Deny(ReasonCodes.TenantSuspended, "", 0, 0, null)
-            : new AdmissionDecision.Allow(null, null, long.MaxValue);
+    /// <summary>
+    /// A suspension wait's recheck: refused as suspended while the tenant or an ancestor of it is (a suspended parent
+    /// that caps a gauge refuses its children's leases too), allowed once none is.
+    /// </summary>
+    private async Task<AdmissionDecision> CheckActiveAsync(ITenantGrain tenant)
+    {
+        for (var depth = 0; depth <= TenantHierarchy.MaxDepth; depth++)
+        {
+            var config = await tenant.GetConfig();
+            if (config.Status == TenantStatus.Suspended)
+            {
+                return new AdmissionDecision.Deny(ReasonCodes.TenantSuspended, "", 0, 0, null);
+            }
+
+            if (config.ParentId is not { } parent)
+            {
+                break;
+            }
+
+            tenant = grains.GetGrain<ITenantGrain>(parent.Value);
+        }
+
+        return new AdmissionDecision.Allow(null, null, long.MaxValue);
+    }
 
     private static async Task ReleaseAllAsync(ITenantGrain tenant, List<string> leaseIds)
     {

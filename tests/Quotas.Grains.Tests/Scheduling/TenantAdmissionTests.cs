@@ -352,16 +352,24 @@ public sealed class TenantAdmissionTests
     /// A guaranteed tenant that is suspended with a job queued: reclaim stops a borrower's job for it once (the pool
     /// learns of the suspension only when the tenant refuses the lease), and then no more while the suspension lasts,
     /// where it used to stop one every 30 s, so that a borrower's long job never finished. Once the tenant is active
-    /// again, a recheck lets it take its guarantee back.
+    /// again, a recheck lets it take its guarantee back. <paramref name="parentSuspended"/>: the tenant is active, and
+    /// its parent, which caps the gauge its jobs name, is suspended and refuses the tenant's leases.
     /// </summary>
-    [Fact]
-    public async Task A_suspended_guaranteed_tenant_has_reclaim_stop_a_borrowers_job_once_not_again_each_time_its_refusal_is_old()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_suspended_guaranteed_tenant_has_reclaim_stop_a_borrowers_job_once_not_again_each_time_its_refusal_is_old(bool parentSuspended)
     {
         var time = new ManualTimeProvider(DateTimeOffset.Parse("2026-12-07T12:00:00Z"));
         await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
         var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        var org = cluster.GrainFactory.GetGrain<ITenantGrain>("org");
+        var cpu = QuotaDefinition.Gauge("cpu_millicores", QuotaLimit.Hard(10_000));
+
         // A gauge its jobs name: a suspended tenant refuses the lease (one that limits nothing its jobs use runs them).
-        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Gauge("cpu_millicores", QuotaLimit.Hard(10_000))));
+        await org.Create(TenantConfig.Create("org", Tier.Unlimited, cpu));
+        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, cpu) with { ParentId = Core.Tenants.TenantId.Parse("org") });
+        var suspended = parentSuspended ? org : alpha;
         var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("suspended");
         await pool.Configure(Pools.Small("suspended") with
         {
@@ -374,7 +382,7 @@ public sealed class TenantAdmissionTests
 
         var borrowed = (await pool.LeaseJobs("wb", Worker, TimeSpan.FromMinutes(10), 10)).Select(l => l.JobId).ToList();
         await pool.Submit(Pools.Job(Pools.Alpha, "a-1"));
-        await alpha.Suspend();
+        await suspended.Suspend();
 
         var stopped = 0;
         for (var round = 0; round < 4; round++)
@@ -395,7 +403,7 @@ public sealed class TenantAdmissionTests
         Assert.Equal(1, stopped);
         Assert.Equal(4, borrowed.Count);
 
-        await alpha.Activate();
+        await suspended.Activate();
         var reclaimed = false;
         for (var seconds = 0; !reclaimed && seconds < 120; seconds++)
         {
