@@ -124,9 +124,9 @@ internal sealed class KnownTypes
         { SpecialType: SpecialType.System_Object } => "an object arrives as a JSON element, not as the value sent",
         INamedTypeSymbol { TypeKind: TypeKind.Interface } grain when IsGrainReference(grain) =>
             "a grain reference is not a value; pass the grain's key and get the grain from the grain factory",
-        INamedTypeSymbol { TypeKind: TypeKind.Interface } other when !IsCollection(other) =>
+        INamedTypeSymbol { TypeKind: TypeKind.Interface } other when !IsCollection(other) && !HasConverter(other) =>
             "an interface that is not a collection cannot be made again on the receiving side",
-        INamedTypeSymbol { TypeKind: TypeKind.Class, IsAbstract: true } abstractClass when !NamesDerivedTypes(abstractClass) =>
+        INamedTypeSymbol { TypeKind: TypeKind.Class, IsAbstract: true } abstractClass when !NamesDerivedTypes(abstractClass) && !HasConverter(abstractClass) =>
             "an abstract class cannot be made again on the receiving side unless it names its derived types ([JsonDerivedType])",
         IArrayTypeSymbol array => WhyUnsendable(array.ElementType),
         INamedTypeSymbol { IsGenericType: true } generic => generic.TypeArguments.Select(WhyUnsendable).FirstOrDefault(reason => reason is not null),
@@ -140,6 +140,11 @@ internal sealed class KnownTypes
         type.SpecialType == SpecialType.System_Collections_IEnumerable
         || type.ConstructedFrom.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T
         || type.AllInterfaces.Any(i => i.SpecialType == SpecialType.System_Collections_IEnumerable);
+
+    /// <summary>A type the serializer makes with a converter: one named by [JsonConverter], or a JSON node of System.Text.Json.</summary>
+    private static bool HasConverter(INamedTypeSymbol type) =>
+        type.ContainingNamespace?.ToDisplayString() == "System.Text.Json.Nodes"
+        || type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonConverterAttribute");
 
     private static bool NamesDerivedTypes(INamedTypeSymbol type) =>
         type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonDerivedTypeAttribute");

@@ -153,7 +153,7 @@ public sealed class GeneratorTests
         Assert.Empty(ErrorsInGeneratedCode(result));
     }
 
-    /// <summary>Collections behind interfaces, and an abstract type that names its derived types, do cross the wire.</summary>
+    /// <summary>Collections behind interfaces, an abstract type that names its derived types, and types made by a converter do cross the wire.</summary>
     [Fact]
     public void Collection_interfaces_and_polymorphic_abstract_types_are_carried()
     {
@@ -161,10 +161,18 @@ public sealed class GeneratorTests
             [System.Text.Json.Serialization.JsonDerivedType(typeof(Circle), "circle")]
             public abstract record Shape;
             public sealed record Circle(double Radius) : Shape;
+            [System.Text.Json.Serialization.JsonConverter(typeof(MoneyConverter))]
+            public interface IMoney { }
+            public sealed class MoneyConverter : System.Text.Json.Serialization.JsonConverter<IMoney>
+            {
+                public override IMoney Read(ref System.Text.Json.Utf8JsonReader reader, Type type, System.Text.Json.JsonSerializerOptions options) => null!;
+                public override void Write(System.Text.Json.Utf8JsonWriter writer, IMoney value, System.Text.Json.JsonSerializerOptions options) { }
+            }
             public interface IThing : IGrainWithStringKey
             {
                 Task<IReadOnlyList<int>> List(IEnumerable<string> names, IReadOnlyDictionary<string, long> amounts);
                 Task<Shape> Draw(Shape shape);
+                Task<IMoney> Price(System.Text.Json.Nodes.JsonNode payload);
             }
             """);
 
