@@ -161,10 +161,14 @@ public sealed partial class TenantGrain
         }
 
         var above = await AskParentAsync(parent, p => p.ReserveForChild(key, lease.Quota, lease.Amount, ttl), s_parentGone);
+
+        // A wait past the lease's own end is no use to the renewal: the lease is gone by then (404), to be acquired anew.
+        var left = lease.ExpiresAt - time.GetUtcNow();
+        TimeSpan? Within(TimeSpan? wait) => wait <= left ? wait : null;
         return above switch
         {
-            AdmissionDecision.Deny deny => new LeaseRenewal(false, null, deny.ReasonCode, deny.Quota, deny.Current, deny.Limit, deny.RetryAfter),
-            AdmissionDecision.Queue queue => new LeaseRenewal(false, null, queue.Reason, queue.Quota, queue.Current, queue.Limit, queue.RetryAfter),
+            AdmissionDecision.Deny deny => new LeaseRenewal(false, null, deny.ReasonCode, deny.Quota, deny.Current, deny.Limit, Within(deny.RetryAfter)),
+            AdmissionDecision.Queue queue => new LeaseRenewal(false, null, queue.Reason, queue.Quota, queue.Current, queue.Limit, Within(queue.RetryAfter)),
             _ => null,
         };
     }

@@ -118,7 +118,7 @@ public sealed class TenantGrainTests
         var child = cluster.GrainFactory.GetGrain<ITenantGrain>("lab-a");
         await child.Create(TenantConfig.Create("lab-a", Tier.Basic, QuotaDefinition.Gauge("gpus", QuotaLimit.Hard(8))) with { ParentId = TenantId.Parse("lab") });
         var sibling = await Tenants.CreateAsync(cluster.GrainFactory, "lab-b", workers: 10, parent: "lab");
-        var lease = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("gpus", 8, TimeSpan.FromMinutes(5), null));
+        var lease = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("gpus", 8, TimeSpan.FromMinutes(10), null));
 
         // The parent caps gpus from now on; the child learns it (as the parent tells it, awaited here).
         await parent.UpdateQuotas([QuotaDefinition.Gauge("workers", QuotaLimit.Hard(10)), QuotaDefinition.Gauge("gpus", QuotaLimit.Hard(parentGpus))]);
@@ -135,7 +135,7 @@ public sealed class TenantGrainTests
         {
             // Counted at last, the lease would put the parent over its cap: the renewal is refused, nothing is held for it.
             // Told to wait for the sibling's lease to end (the parent holds it that long and a margin more) when the
-            // lease fits the cap then, and not told to wait when it never fits.
+            // lease fits the cap then, before its own end, and not told to wait when it never fits.
             Assert.False(renewal.Renewed);
             Assert.Equal("gpus", renewal.Quota);
             Assert.Equal(parentGpus >= 8 ? TimeSpan.FromMinutes(5) + TenantGrain.HoldMargin : null, renewal.RetryAfter);
