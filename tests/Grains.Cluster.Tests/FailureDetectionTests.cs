@@ -225,4 +225,34 @@ public sealed class FailureDetectionTests
         ledger.Release(key);
         await Record.ExceptionAsync(() => hung); // failed or answered: the call is no longer this test's concern
     }
+
+    /// <summary>
+    /// A gateway's call in flight to a silo that the cluster declares dead while its sockets stay open (cut off from
+    /// the network, a host that lost power) fails as lost once the gateway's view says Dead, as silos' calls do, instead
+    /// of waiting for its response timeout. The cut-off silo's stop is held up here (a call it runs never returns, and
+    /// its shutdown timeout is long), so that only the gateway can end the call.
+    /// </summary>
+    [Fact]
+    public async Task A_clients_call_to_a_silo_declared_dead_fails_as_lost_without_waiting_for_its_response_timeout()
+    {
+        var ledger = new ActivationLedger();
+        var options = Clusters.Options(ledger, 3);
+        options.ShutdownTimeout = TimeSpan.FromMinutes(5);
+        await using var cluster = await TestCluster.StartAsync(options);
+        await using var client = await cluster.CreateClientAsync();
+        var cutOff = cluster.Silos[2];
+        var key = Enumerable.Range(0, 200).Select(i => $"cut-off-{i}")
+            .First(k => cutOff.Membership.ActiveRing.GetOwner(GrainId.Create("placed", k)) == cutOff.Address);
+        var held = client.GrainFactory.GetGrain<IPlacedGrain>(key).Hold();
+        await ledger.Entered(key);
+
+        cutOff.NetworkFaults.Isolated = true;
+
+        var failure = await Record.ExceptionAsync(() => held.WaitAsync(TimeSpan.FromSeconds(60)));
+        var stoppedFirst = cutOff.Stopped.IsCompleted;
+        ledger.Release(key); // lets the cut-off silo's stop, and the cluster's disposal, go on
+
+        Assert.IsType<GrainConnectionLostException>(failure);
+        Assert.False(stoppedFirst, "the cut-off silo closed its connections itself");
+    }
 }

@@ -20,6 +20,7 @@ public sealed partial class ClusterClient : IHostedService
     private readonly TransportOptions _transport;
     private readonly TimeProvider _time;
     private readonly ILogger<ClusterClient> _logger;
+    private IDisposable? _deadSilos;
 
     internal ClusterClient(
         MembershipView view,
@@ -53,6 +54,7 @@ public sealed partial class ClusterClient : IHostedService
         try
         {
             await _view.StartAsync(timeout.Token);
+            _deadSilos ??= _view.Subscribe(RetireDeadSilos);
             while (true)
             {
                 var snapshot = await _view.WaitForAsync(s => s.ActiveSilos.Count > 0, timeout.Token);
@@ -140,8 +142,25 @@ public sealed partial class ClusterClient : IHostedService
         return false;
     }
 
+    /// <summary>
+    /// Stops using the connections to silos declared dead, as silos do: calls in flight on one keep it for the
+    /// announcement delay (a silo that left gracefully answers them) and then fail as lost, where a silo that vanished
+    /// without closing its sockets held them until their response timeout. New calls go by the view to the others.
+    /// </summary>
+    private void RetireDeadSilos(MembershipSnapshot snapshot)
+    {
+        foreach (var entry in snapshot.Entries)
+        {
+            if (entry.Status == MembershipStatus.Dead)
+            {
+                _connections.Retire(entry.Silo, _options.ShutdownAnnouncementDelay, _time);
+            }
+        }
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _deadSilos?.Dispose();
         _pendingCalls.FailAll(static () => new SiloUnavailableException("The cluster client stopped before the call completed."));
         await _connections.DisposeAsync();
         await _view.DisposeAsync();
