@@ -137,12 +137,10 @@ internal sealed class ApiTransport
     public TimeProvider Time => _options.TimeProvider;
 
     /// <summary>
-    /// Opens a stream of server-sent events: a GET, retried like any other, answered as soon as its headers arrive; the
-    /// caller reads the body and disposes the response. <paramref name="lastEventId"/> resumes after that event.
-    /// </summary>
-    /// <summary>
-    /// One attempt: the stream connects again itself, after at least a refusal's Retry-After. Retried here too, the wait
-    /// ran inside the stream's idle watchdog, which cut it short and lost the Retry-After.
+    /// Opens a stream of server-sent events: a GET in one attempt, answered as soon as its headers arrive; the caller
+    /// reads the body and disposes the response. <paramref name="lastEventId"/> resumes after that event. Not retried
+    /// here: the stream connects again itself, after at least a refusal's Retry-After (retried here too, the wait ran
+    /// inside the stream's idle watchdog, which cut it short and lost the Retry-After).
     /// </summary>
     public Task<HttpResponseMessage> OpenEventStreamAsync(string path, string? lastEventId, CancellationToken cancellationToken) =>
         SendCheckedAsync(HttpMethod.Get, path, null, null, cancellationToken, HttpCompletionOption.ResponseHeadersRead, request =>
