@@ -370,53 +370,6 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
         }
     }
 
-    private static IEnumerable<(string Quota, long Amount)> Needs(ResourceVector demand, TenantQuotaNames names)
-    {
-        for (var i = 0; i < demand.Count; i++)
-        {
-            if (demand.AmountAt(i) > 0 && names.Gauges.Contains(demand.NameAt(i)))
-            {
-                yield return (demand.NameAt(i), demand.AmountAt(i));
-            }
-        }
-
-        if (names.Gauges.Contains(ConcurrentJobsQuota))
-        {
-            yield return (ConcurrentJobsQuota, 1);
-        }
-    }
-
-    /// <summary>
-    /// The limited budgets a job is sure to charge, and how much of each must still fit: one <c>jobs</c>, its demand
-    /// of every resource a budget is named after (what a job finished without a usage report is charged), and some
-    /// <c>cpu_seconds</c> (what a worker's reported CPU time is charged to).
-    /// </summary>
-    private static IEnumerable<(string Quota, long Amount)> BudgetNeeds(ResourceVector demand, TenantQuotaNames names)
-    {
-        if (names.LimitedBudgets.Count == 0)
-        {
-            yield break;
-        }
-
-        if (names.LimitedBudgets.Contains(QuotaNames.Jobs))
-        {
-            yield return (QuotaNames.Jobs, 1);
-        }
-
-        for (var i = 0; i < demand.Count; i++)
-        {
-            if (demand.AmountAt(i) > 0 && names.LimitedBudgets.Contains(demand.NameAt(i)))
-            {
-                yield return (demand.NameAt(i), demand.AmountAt(i));
-            }
-        }
-
-        if (names.LimitedBudgets.Contains(QuotaNames.CpuSeconds) && !demand.Contains(QuotaNames.CpuSeconds))
-        {
-            yield return (QuotaNames.CpuSeconds, 1);
-        }
-    }
-
     /// <summary>Forgets what holds a tenant back, for a tenant removed from the pool (deleted, perhaps to be created again).</summary>
     public void Forget(Core.Scheduling.TenantId tenant)
     {
@@ -471,33 +424,8 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
         }
     }
 
-    private async Task<TenantQuotaNames?> NamesAsync(string id, ITenantGrain tenant) =>
-        (await _names.ReadAsync(id, () => ReadNamesAsync(tenant))).Value;
-
-    private static async Task<TenantQuotaNames?> ReadNamesAsync(ITenantGrain tenant)
-    {
-        try
-        {
-            var quotas = await tenant.GetEffectiveQuotas();
-            return new TenantQuotaNames(
-                [.. quotas.Where(q => q.Kind == QuotaKind.Gauge && !q.Limit.IsUnlimited).Select(q => q.Name)],
-                [.. quotas.Where(q => q.Kind == QuotaKind.Budget).Select(q => q.Name)],
-                [.. quotas.Where(q => q.Kind == QuotaKind.Budget && !q.Limit.IsUnlimited).Select(q => q.Name)]);
-        }
-        catch (QuotaValidationException e) when (e.Code == Tenants.TenantErrors.UnknownTenant)
-        {
-            return null;
-        }
-    }
-
     private void Block(string tenant, TimeSpan wait) =>
         _blockedUntil[tenant] = time.GetUtcNow() + (wait < s_minBlock ? s_minBlock : wait > s_maxBlock ? s_maxBlock : wait);
 
     private ITenantGrain Tenant(Core.Scheduling.TenantId id) => grains.GetGrain<ITenantGrain>(id.Value);
-
-    /// <summary>
-    /// The tenant's limited gauge quotas (leased for a running job), its budgets (charged at completion) and those of
-    /// them that are limited (checked before a job starts).
-    /// </summary>
-    private sealed record TenantQuotaNames(HashSet<string> Gauges, HashSet<string> Budgets, HashSet<string> LimitedBudgets);
 }
