@@ -54,7 +54,9 @@ public sealed partial class ClusterClient : IHostedService
         try
         {
             await _view.StartAsync(timeout.Token);
-            _deadSilos ??= _view.Subscribe(RetireDeadSilos);
+            // Connections to silos declared dead are given up as silos give theirs up: a call in flight on one to a
+            // silo that vanished with its sockets open fails as lost rather than at its response timeout.
+            _deadSilos ??= _view.Subscribe(snapshot => _connections.RetireDead(snapshot, _options.ShutdownAnnouncementDelay, _time));
             while (true)
             {
                 var snapshot = await _view.WaitForAsync(s => s.ActiveSilos.Count > 0, timeout.Token);
@@ -140,22 +142,6 @@ public sealed partial class ClusterClient : IHostedService
         }
 
         return false;
-    }
-
-    /// <summary>
-    /// Stops using the connections to silos declared dead, as silos do: calls in flight on one keep it for the
-    /// announcement delay (a silo that left gracefully answers them) and then fail as lost, where a silo that vanished
-    /// without closing its sockets held them until their response timeout. New calls go by the view to the others.
-    /// </summary>
-    private void RetireDeadSilos(MembershipSnapshot snapshot)
-    {
-        foreach (var entry in snapshot.Entries)
-        {
-            if (entry.Status == MembershipStatus.Dead)
-            {
-                _connections.Retire(entry.Silo, _options.ShutdownAnnouncementDelay, _time);
-            }
-        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

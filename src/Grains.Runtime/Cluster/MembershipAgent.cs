@@ -175,14 +175,7 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
 
     private void OnViewChanged(MembershipSnapshot snapshot)
     {
-        foreach (var entry in snapshot.Entries)
-        {
-            if (entry.Status == MembershipStatus.Dead && !_self.Is(entry.Silo))
-            {
-                // A silo that left gracefully announces Dead and then still answers for the announcement delay.
-                _connections.Retire(entry.Silo, _options.ShutdownAnnouncementDelay, _time);
-            }
-        }
+        _connections.RetireDead(snapshot, _options.ShutdownAnnouncementDelay, _time, _self.HasJoined ? _self.Address : null);
 
         // A row that is gone counts as Dead: the table was restored from before this silo joined, or someone deleted
         // the row. Nobody routes to a silo without a row, and its heartbeats write nothing; it stops, like a silo voted

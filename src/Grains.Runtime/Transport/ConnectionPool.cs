@@ -134,6 +134,21 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Retires the connections to every silo <paramref name="snapshot"/> says is Dead but <paramref name="self"/>: a silo
+    /// that left gracefully announces Dead and still answers for <paramref name="grace"/> (the announcement delay).
+    /// </summary>
+    public void RetireDead(MembershipSnapshot snapshot, TimeSpan grace, TimeProvider time, SiloAddress? self = null)
+    {
+        foreach (var entry in snapshot.Entries)
+        {
+            if (entry.Status == MembershipStatus.Dead && entry.Silo != self)
+            {
+                Retire(entry.Silo, grace, time);
+            }
+        }
+    }
+
     public void AbortAll()
     {
         foreach (var silo in _connections.Keys)
