@@ -211,8 +211,7 @@ public sealed class FailureDetectionTests
         await using var cluster = await TestCluster.StartAsync(options);
         var leaving = cluster.Silos[1];
         var address = leaving.Address;
-        var key = Enumerable.Range(0, 200).Select(i => $"hung-{i}")
-            .First(k => leaving.Membership.ActiveRing.GetOwner(GrainId.Create("placed", k)) == address);
+        var key = KeyPlacedOn(leaving, "hung");
         var hung = leaving.GrainFactory.GetGrain<IPlacedGrain>(key).Hold();
         await ledger.Entered(key);
 
@@ -241,8 +240,7 @@ public sealed class FailureDetectionTests
         await using var cluster = await TestCluster.StartAsync(options);
         await using var client = await cluster.CreateClientAsync();
         var cutOff = cluster.Silos[2];
-        var key = Enumerable.Range(0, 200).Select(i => $"cut-off-{i}")
-            .First(k => cutOff.Membership.ActiveRing.GetOwner(GrainId.Create("placed", k)) == cutOff.Address);
+        var key = KeyPlacedOn(cutOff, "cut-off");
         var held = client.GrainFactory.GetGrain<IPlacedGrain>(key).Hold();
         await ledger.Entered(key);
 
@@ -255,4 +253,8 @@ public sealed class FailureDetectionTests
         Assert.IsType<GrainConnectionLostException>(failure);
         Assert.False(stoppedFirst, "the cut-off silo closed its connections itself");
     }
+
+    /// <summary>A key, <paramref name="prefix"/> and a number, of a placed grain the ring puts on <paramref name="silo"/>.</summary>
+    private static string KeyPlacedOn(TestSilo silo, string prefix) => Enumerable.Range(0, 200).Select(i => $"{prefix}-{i}")
+        .First(k => silo.Membership.ActiveRing.GetOwner(GrainId.Create("placed", k)) == silo.Address);
 }

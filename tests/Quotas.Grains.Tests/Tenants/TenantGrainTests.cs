@@ -655,11 +655,7 @@ public sealed class TenantGrainTests
     {
         var storage = TestStorage.Sqlite();
         await using var cluster = await QuotaClusters.StartAsync(storage, time: new ManualTimeProvider());
-        var tenant = cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("restored");
-        await tenant.Create(TenantConfig.Create("restored", Tier.Basic));
-        Assert.True(await cluster.PrimarySilo.Silo.CollectIdleActivationsAsync(TimeSpan.Zero) >= 1);
-        Assert.Equal(1, await storage.ExecuteAsync(
-            "UPDATE grains_storage SET payload = replace(payload, '\"version\":1', '\"version\":99') WHERE grain_type = 'tenant' AND grain_key = 'restored'"));
+        var tenant = await StoredAndEditedAsync(cluster, storage, "\"version\":1", "\"version\":99");
 
         var failed = await Assert.ThrowsAsync<global::Grains.Storage.GrainStateSerializationException>(() => tenant.GetStats());
 
@@ -676,15 +672,22 @@ public sealed class TenantGrainTests
     {
         var storage = TestStorage.Sqlite();
         await using var cluster = await QuotaClusters.StartAsync(storage, time: new ManualTimeProvider());
-        var tenant = cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("restored");
-        await tenant.Create(TenantConfig.Create("restored", Tier.Basic));
-        Assert.True(await cluster.PrimarySilo.Silo.CollectIdleActivationsAsync(TimeSpan.Zero) >= 1);
-        Assert.True(await storage.ExecuteAsync(
-            "UPDATE grains_storage SET payload = replace(payload, '\"restored\"', '\"Restored\"') WHERE grain_type = 'tenant' AND grain_key = 'restored'") == 1);
+        var tenant = await StoredAndEditedAsync(cluster, storage, "\"restored\"", "\"Restored\"");
 
         var failed = await Assert.ThrowsAsync<global::Grains.Storage.GrainStateSerializationException>(() => tenant.GetStats());
 
         Assert.Contains("grain_key 'restored'", failed.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Tenant 'restored', stored, out of memory, and its stored row edited: <paramref name="from"/> replaced by <paramref name="to"/>.</summary>
+    private static async Task<Contracts.ITenantGrain> StoredAndEditedAsync(TestCluster cluster, TestStorage storage, string from, string to)
+    {
+        var tenant = cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("restored");
+        await tenant.Create(TenantConfig.Create("restored", Tier.Basic));
+        Assert.True(await cluster.PrimarySilo.Silo.CollectIdleActivationsAsync(TimeSpan.Zero) >= 1);
+        Assert.Equal(1, await storage.ExecuteAsync(
+            $"UPDATE grains_storage SET payload = replace(payload, '{from}', '{to}') WHERE grain_type = 'tenant' AND grain_key = 'restored'"));
+        return tenant;
     }
 
     /// <summary>
