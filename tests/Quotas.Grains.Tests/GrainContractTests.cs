@@ -85,9 +85,9 @@ public sealed class GrainContractTests
             .SelectMany(m => m.GetParameters().Select(p => p.ParameterType).Append(m.ReturnType)));
         while (pending.TryPop(out var type))
         {
-            if (Nullable.GetUnderlyingType(type) is { } underlying || (type.IsArray && type.GetElementType() is { } element && (underlying = element) is not null))
+            if ((Nullable.GetUnderlyingType(type) ?? type.GetElementType()) is { } inner)
             {
-                pending.Push(underlying);
+                pending.Push(inner); // a nullable value or an array carries what it holds
             }
             else if (type.IsGenericType && !IsProduct(type))
             {
