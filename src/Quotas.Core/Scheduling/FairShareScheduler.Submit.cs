@@ -128,6 +128,21 @@ public sealed partial class FairShareScheduler
     public bool HasJob(TenantId tenant, string idempotencyKey) =>
         _tenants.TryGetValue(tenant, out var state) && idempotencyKey is not null && state.TryGetByIdempotencyKey(idempotencyKey, out _);
 
+    /// <summary>
+    /// Cancels every running job, as <see cref="Cancel"/> cancels one (a pool deleted with force); returns them as they
+    /// were before, so that the caller can charge them.
+    /// </summary>
+    public IReadOnlyList<JobInfo> CancelRunning(DateTimeOffset now)
+    {
+        var running = _leased.ConvertAll(job => job.ToInfo());
+        foreach (var job in running)
+        {
+            Cancel(job.Id, now);
+        }
+
+        return running;
+    }
+
     /// <summary>Cancels a queued or leased job; a leased job's capacity is freed and its worker told by heartbeat.</summary>
     public CancelStatus Cancel(JobId id, DateTimeOffset now)
     {

@@ -27,6 +27,7 @@ public sealed partial class FairShareSchedulerGrain
             // pool is checked again as stored, and the rest reads the pool memory holds now.
             scheduler = Pool();
             CheckEmpty(scheduler, force);
+            await CancelRunningAsync(scheduler);
             foreach (var job in _owed.Oldest(int.MaxValue))
             {
                 await PayAsync(job);
@@ -59,6 +60,27 @@ public sealed partial class FairShareSchedulerGrain
         }
 
         await UpdateDirectoryAsync(listed: false);
+    }
+
+    /// <summary>
+    /// Cancels the running jobs of a pool deleted with force, each charged to its tenant as a cancel charges it, and
+    /// stores that before the debts are paid: deleting a pool does not spare the work it was running. A write that
+    /// fails puts the jobs back as they were, running, and the delete fails with it.
+    /// </summary>
+    private async Task CancelRunningAsync(FairShareScheduler scheduler)
+    {
+        if (scheduler.LeasedJobs == 0)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        foreach (var job in scheduler.CancelRunning(now))
+        {
+            OweForCancelled(job, now);
+        }
+
+        await _commit.PersistAsync();
     }
 
     /// <summary>

@@ -192,13 +192,9 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
                 var now = _time.GetUtcNow();
                 var status = scheduler.Cancel(id, now);
 
-                // A running job cancelled is charged as one that finished without a usage report (its demand, and one
-                // job), so that cancelling a job just before it ends does not spare its usage; its worker's later report
-                // counts nothing again.
-                if (status == CancelStatus.Cancelled && before is { State: JobState.Leased } && !_admitting.ContainsKey((id.Value, before.Attempts)) && _admission.MayCharge(before.Tenant))
+                if (status == CancelStatus.Cancelled && before is not null)
                 {
-                    _owed.Owe(before with { State = JobState.Cancelled, CompletedAt = now, WorkerId = null, LeaseExpiresAt = null, ActualUsage = null });
-                    charged = true;
+                    charged = OweForCancelled(before, now);
                 }
 
                 return status;
@@ -225,6 +221,23 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         }
 
         return status;
+    }
+
+    /// <summary>
+    /// A running job cancelled is charged as one that finished without a usage report (its demand, and one job), so
+    /// that cancelling a job just before it ends does not spare its usage; its worker's later report counts nothing
+    /// again. Not one whose tenant has not yet admitted its lease, nor a tenant with no budget to charge. Returns
+    /// whether it is owed.
+    /// </summary>
+    private bool OweForCancelled(JobInfo before, DateTimeOffset now)
+    {
+        if (before.State != JobState.Leased || _admitting.ContainsKey((before.Id.Value, before.Attempts)) || !_admission.MayCharge(before.Tenant))
+        {
+            return false;
+        }
+
+        _owed.Owe(before with { State = JobState.Cancelled, CompletedAt = now, WorkerId = null, LeaseExpiresAt = null, ActualUsage = null });
+        return true;
     }
 
     public Task<JobPage> ListJobs(TenantId tenant, int pageSize, string? cursor) => Task.FromResult(Pool().List(tenant, pageSize, cursor));

@@ -429,12 +429,48 @@ public sealed class TenantSettlementTests
         var faults = new StorageFaults();
         await using var run = await RunningJobAsync("released-late", faults);
 
-        faults.FailWritesOf = "tenant";
+        // The tenant stores the running job's charge, then cannot be reached.
+        faults.AfterWrite = key =>
+        {
+            if (key.GrainId.Type == "tenant")
+            {
+                faults.FailWritesOf = "tenant";
+            }
+        };
         await run.Pool.Delete(force: true);
+        faults.AfterWrite = null;
         faults.FailWritesOf = null;
+        var stats = await run.Alpha.GetStats();
 
         Assert.Null(await run.Pool.GetConfig());
-        Assert.Equal(1, Gauge(await run.Alpha.GetStats(), "concurrent_jobs"));
+        Assert.Equal(1, Budget(stats, "jobs"));
+        Assert.Equal(1, Gauge(stats, "concurrent_jobs"));
+    }
+
+    /// <summary>
+    /// A pool deleted with force charges its running jobs as a cancel charges one (their demand, and one job each): the
+    /// work it was running is not spared. A tenant that cannot be reached for the charge fails the delete, with the jobs
+    /// cancelled and the charge kept; the retried delete bills it once.
+    /// </summary>
+    [Fact]
+    public async Task A_pool_deleted_with_force_charges_its_running_jobs_once_though_its_tenant_was_out_of_reach_at_the_first_try()
+    {
+        var faults = new StorageFaults();
+        await using var run = await RunningJobAsync("force-charged", faults);
+        var (alpha, pool, job) = (run.Alpha, run.Pool, run.Job);
+
+        faults.FailWritesOf = "tenant";
+        await Assert.ThrowsAsync<global::Grains.Storage.GrainStorageException>(() => pool.Delete(force: true));
+        faults.FailWritesOf = null;
+        Assert.Equal(JobState.Cancelled, (await pool.GetJob(job.Id))?.State);
+        Assert.Equal(0, Budget(await alpha.GetStats(), "jobs"));
+
+        await pool.Delete(force: true);
+        var stats = await alpha.GetStats();
+
+        Assert.Null(await pool.GetConfig());
+        Assert.Equal(1, Budget(stats, "jobs"));
+        Assert.Equal(0, Gauge(stats, "concurrent_jobs"));
     }
 
     [Fact]
