@@ -5,8 +5,8 @@ namespace Quotas.Host;
 
 /// <summary>
 /// <c>/health/live</c>: the process answers (no storage or grain call). <c>/health/ready</c>: storage reachable and
-/// the silo Active (or, for a gateway, an Active silo answering a ping within 2 s); false while draining
-/// (see <see cref="Draining"/>).
+/// the silo Active and a member of its cluster (or, for a gateway, an Active silo answering a ping within 2 s); false
+/// while draining (see <see cref="Draining"/>). Requests that come while a check runs share its answer.
 /// </summary>
 internal static class HealthEndpoints
 {
@@ -15,11 +15,13 @@ internal static class HealthEndpoints
     public static void MapHealthEndpoints(this WebApplication app)
     {
         app.MapGet("/health/live", () => Results.Text("live\n"));
-        app.MapGet("/health/ready", async (HttpContext context, StorageProbe storage, Draining draining) =>
+        // One storage and cluster check at a time, shared by the requests that come while it runs; its own timeouts
+        // bound it, so a caller that goes away does not cut it short for the others.
+        var storage = app.Services.GetRequiredService<StorageProbe>();
+        var shared = new SharedCheck(async () => await storage.CheckAsync(CancellationToken.None) ?? await ClusterProblemAsync(app.Services, CancellationToken.None));
+        app.MapGet("/health/ready", async (HttpContext context, Draining draining) =>
         {
-            var problem = draining.IsDraining
-                ? "draining: the process is stopping"
-                : await storage.CheckAsync(context.RequestAborted) ?? await ClusterProblemAsync(context.RequestServices, context.RequestAborted);
+            var problem = draining.IsDraining ? "draining: the process is stopping" : await shared.CheckAsync(context.RequestAborted);
             return problem is null ? Results.Text("ready\n") : Results.Text(problem + "\n", statusCode: StatusCodes.Status503ServiceUnavailable);
         });
     }
@@ -28,7 +30,10 @@ internal static class HealthEndpoints
     {
         if (services.GetService<Silo>() is { } silo)
         {
-            return silo.Status == SiloStatus.Active ? null : $"silo is {silo.Status}";
+            // Active but taking no activations: the cluster has declared it dead, and it stops itself shortly.
+            return silo.Status != SiloStatus.Active ? $"silo is {silo.Status}"
+                : silo.Cluster is { AcceptsActivations: false } ? "silo is no longer a member of the cluster (declared dead); it stops"
+                : null;
         }
 
         var client = services.GetRequiredService<ClusterClient>();
