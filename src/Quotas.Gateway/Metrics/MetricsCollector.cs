@@ -3,6 +3,8 @@ using System.Diagnostics.Metrics;
 using System.Numerics;
 using System.Text;
 using Grains.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Quotas.Gateway.Metrics;
 
@@ -12,7 +14,7 @@ namespace Quotas.Gateway.Metrics;
 /// count only when they come from <c>scope</c> (this application's factory), so each application reports its own
 /// HTTP traffic even when several share a process.
 /// </summary>
-public sealed class MetricsCollector : IDisposable
+public sealed partial class MetricsCollector : IDisposable
 {
     /// <summary>
     /// ASP.NET Core's HTTP server metrics, the .NET runtime's, the actor runtime's, the service's (the
@@ -31,9 +33,15 @@ public sealed class MetricsCollector : IDisposable
     private readonly Dictionary<string, MetricFamily> _families = new(StringComparer.Ordinal);
     private readonly HashSet<MetricFamily> _observed = [];
 
-    public MetricsCollector(IEnumerable<string> meterNames, object? scope)
+    private readonly ILogger _logger;
+
+    /// <param name="meterNames">The meters to listen to.</param>
+    /// <param name="scope">The application's <see cref="IMeterFactory"/>; meters another factory created are left out.</param>
+    /// <param name="logger">Where a gauge whose callback fails is reported (the scrape goes on without it).</param>
+    public MetricsCollector(IEnumerable<string> meterNames, object? scope, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(meterNames);
+        _logger = logger ?? NullLogger.Instance;
         var names = meterNames.ToHashSet(StringComparer.Ordinal);
         _listener.InstrumentPublished = (instrument, listener) =>
         {
@@ -68,7 +76,16 @@ public sealed class MetricsCollector : IDisposable
                 families = [.. _families.Values.OrderBy(f => f.Name, StringComparer.Ordinal)];
             }
 
-            _listener.RecordObservableInstruments();
+            try
+            {
+                _listener.RecordObservableInstruments();
+            }
+            catch (AggregateException failed)
+            {
+                // Every callback ran; a failing one's gauges are left out of this scrape, not the whole scrape.
+                LogCallbackFailed(_logger, failed.InnerExceptions.Count, failed);
+            }
+
             var text = new StringBuilder();
             foreach (var family in families)
             {
@@ -121,6 +138,9 @@ public sealed class MetricsCollector : IDisposable
             return new InstrumentSink(family, instrument.IsObservable || IsGauge(instrument));
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Metrics: {Count} gauge callback(s) failed; their gauges are left out of this scrape")]
+    private static partial void LogCallbackFailed(ILogger logger, int count, Exception exception);
 
     private readonly ConcurrentQueue<string> _refused = new();
 

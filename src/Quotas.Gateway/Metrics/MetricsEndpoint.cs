@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Quotas.Gateway.Metrics;
 
@@ -14,7 +15,10 @@ public static class MetricsEndpoint
     public static IServiceCollection AddQuotasMetrics(this IServiceCollection services)
     {
         services.AddMetrics();
-        services.AddSingleton(provider => new MetricsCollector(MetricsCollector.DefaultMeters, provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton(provider => new MetricsCollector(
+            MetricsCollector.DefaultMeters,
+            provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            provider.GetRequiredService<ILogger<MetricsCollector>>()));
         return services;
     }
 

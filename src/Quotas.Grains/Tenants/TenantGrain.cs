@@ -334,12 +334,13 @@ public sealed partial class TenantGrain(
     private async Task<UsageRecord> RecordAsync(string eventId, string quota, long amount, DateTimeOffset? occurredAt)
     {
         var record = Tenant().RecordUsage(eventId, quota, amount, time.GetUtcNow(), occurredAt);
-        QuotaMetrics.Recorded(record);
         if (!record.Duplicate)
         {
             await CommitAsync(_tenant!);
         }
 
+        // Counted once stored: a write that fails records nothing, and the caller's retry is counted then.
+        QuotaMetrics.Recorded(record);
         return record;
     }
 

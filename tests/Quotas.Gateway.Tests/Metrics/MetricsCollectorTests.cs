@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using Grains.Testing;
+using Microsoft.Extensions.Logging;
 using Quotas.Gateway.Metrics;
 
 namespace Quotas.Gateway.Tests.Metrics;
@@ -204,6 +206,27 @@ public sealed class MetricsCollectorTests : IDisposable
         Assert.Contains($"test_concurrent_total{{writer=\"0\"}} {Writers / 2 * PerWriter}", lines);
         Assert.Contains($"test_concurrent_total{{writer=\"1\"}} {Writers / 2 * PerWriter}", lines);
         Assert.Contains($"test_concurrent_latency_seconds_count {Writers * PerWriter}", lines);
+    }
+
+    [Fact]
+    public void A_gauge_whose_callback_fails_is_left_out_and_logged_while_the_rest_of_the_scrape_is_written()
+    {
+        using var logs = new InMemoryLoggerProvider(LogLevel.Warning);
+        using var collector = new MetricsCollector([_meterName], scope: null, logs.CreateLogger("metrics"));
+        _meter.CreateObservableGauge("test.broken", Broken, "{item}", "Broken.");
+        _meter.CreateObservableGauge("test.working", () => 7L, "{item}", "Working.");
+        _meter.CreateCounter<long>("test.served", "{request}", "Served.").Add(3);
+
+        var lines = Lines(collector.Scrape());
+
+        Assert.Contains("test_working 7", lines);
+        Assert.Contains("test_served_total 3", lines);
+        Assert.DoesNotContain(lines, line => line.StartsWith("test_broken", StringComparison.Ordinal));
+        var entry = Assert.Single(logs.Entries);
+        Assert.Equal(LogLevel.Error, entry.Level);
+        Assert.Contains("the gauge's source is gone", Assert.IsType<AggregateException>(entry.Exception).InnerExceptions.Single().Message);
+
+        static long Broken() => throw new InvalidOperationException("the gauge's source is gone");
     }
 
     private static string[] Lines(string text) => text.Split('\n');
