@@ -129,7 +129,8 @@ public sealed partial class FairShareScheduler
     /// <summary>
     /// Reports how a job ended; <paramref name="actualUsage"/> (default: its demand) is what it held, in the pool's
     /// resources, and what it consumed, in units of any other name; counted once.
-    /// A report for a job requeued after its lease expired still completes it: it may have run (at-least-once).
+    /// A report for a job requeued after its lease expired still completes it: it may have run (at-least-once). So does
+    /// one for such a job cancelled while queued again: its usage counts and it stays cancelled.
     /// <paramref name="workerId"/>, when given, names the worker that reports: a <see cref="JobOutcome.Preempted"/>
     /// report from a worker that no longer holds the job's lease changes nothing and answers
     /// <see cref="CompletionStatus.LeaseLost"/>, so a late report cannot take the job from the worker that holds it now.
@@ -174,13 +175,13 @@ public sealed partial class FairShareScheduler
 
         if (job.IsTerminal)
         {
-            if (job.State != JobState.Expired || outcome == JobOutcome.Preempted)
+            if (outcome == JobOutcome.Preempted || !(job.State == JobState.Expired || RanUncountedBeforeCancel(job)))
             {
                 return new CompleteResult(CompletionStatus.AlreadyCompleted, job.ToInfo());
             }
 
             CheckCountable(actualUsage);
-            return CompleteExpired(job, outcome, actualUsage, usage);
+            return job.State == JobState.Expired ? CompleteExpired(job, outcome, actualUsage, usage) : CompleteCancelled(job, actualUsage, usage);
         }
 
         if (outcome == JobOutcome.Preempted)
@@ -242,6 +243,27 @@ public sealed partial class FairShareScheduler
         tenant.CompletedCount++;
         UsageChanged(tenant);
         VectorMath.AddSaturating(tenant.ReportedUsage, usage ?? job.Dense);
+        return new CompleteResult(CompletionStatus.Completed, job.ToInfo());
+    }
+
+    /// <summary>
+    /// A job cancelled while queued again after a lease of it expired: the worker of that lease may have run it, and its
+    /// report is the only account of it. A job cancelled while it ran was charged its demand then
+    /// (<see cref="Cancel"/> sets <see cref="Job.ActualUsage"/>), and one whose leases all ended otherwise ran nowhere.
+    /// </summary>
+    private static bool RanUncountedBeforeCancel(Job job) => job is { State: JobState.Cancelled, Expiries: > 0, ActualUsage: null };
+
+    /// <summary>
+    /// A succeeded or failed report for a job cancelled after a lease of it expired (<see cref="RanUncountedBeforeCancel"/>):
+    /// its usage counts, once. The job stays cancelled, as its tenant asked; the time the lease held the demand counted
+    /// in the usage history when the lease ran out.
+    /// </summary>
+    private CompleteResult CompleteCancelled(Job job, ResourceVector? actualUsage, long[]? usage)
+    {
+        job.ActualUsage = actualUsage ?? job.Demand;
+        Changed(job);
+        UsageChanged(job.Tenant);
+        VectorMath.AddSaturating(job.Tenant.ReportedUsage, usage ?? job.Dense);
         return new CompleteResult(CompletionStatus.Completed, job.ToInfo());
     }
 

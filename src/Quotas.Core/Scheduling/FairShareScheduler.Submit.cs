@@ -163,6 +163,9 @@ public sealed partial class FairShareScheduler
         else
         {
             Release(job, now);
+
+            // Charged as a job that ended without a usage report: its demand. Its worker's later report counts nothing.
+            job.ActualUsage = job.Demand;
         }
 
         Finish(job, JobState.Cancelled, now);

@@ -146,6 +146,61 @@ public sealed class LeaseTests
     }
 
     [Fact]
+    public void A_late_report_for_a_job_cancelled_after_its_lease_expired_counts_its_usage_once_and_leaves_it_cancelled()
+    {
+        var s = new FairShareScheduler(WorkerPool(1));
+        var job = s.Submit("t", Workers(1));
+        Assert.Single(s.Lease(Workers(1), T0, worker: "slow"));
+        s.ExpireLeases(T0 + Ttl);
+        Assert.Equal(CancelStatus.Cancelled, s.Cancel(job.Id, T0 + Ttl + TimeSpan.FromSeconds(1)));
+        Assert.Null(s.Get(job.Id)!.ActualUsage);
+
+        // The worker was slow, not gone: it ran the job, and its report is the only account of that run.
+        var usage = ResourceVector.Of(("workers", 1), ("cpu_ms", 42_000));
+        var late = s.Complete(job.Id, JobOutcome.Succeeded, usage, T0 + Ttl + TimeSpan.FromSeconds(2), "slow");
+
+        Assert.Equal(CompletionStatus.Completed, late.Status);
+        Assert.Equal(JobState.Cancelled, late.Job!.State);
+        Assert.Equal(usage, late.Job.ActualUsage);
+        Assert.Equal(1, s.GetTenantUsage(Id("t")).ReportedUsage["workers"]);
+        Assert.Equal(0, s.GetTenantUsage(Id("t")).CompletedJobs);
+        Assert.Equal(CompletionStatus.AlreadyCompleted, s.Complete(job.Id, JobOutcome.Succeeded, usage, T0 + Ttl + Ttl, "slow").Status);
+        Assert.Equal(1, s.GetTenantUsage(Id("t")).ReportedUsage["workers"]);
+    }
+
+    [Fact]
+    public void A_job_cancelled_while_it_runs_shows_its_demand_as_charged_and_no_report_of_it_counts_though_an_earlier_lease_expired()
+    {
+        var s = new FairShareScheduler(WorkerPool(1));
+        var job = s.Submit("t", Workers(1));
+        Assert.Single(s.Lease(Workers(1), T0, worker: "first"));
+        s.ExpireLeases(T0 + Ttl);
+        Assert.Single(s.Lease(Workers(1), T0 + Ttl, worker: "second"));
+        Assert.Equal(CancelStatus.Cancelled, s.Cancel(job.Id, T0 + Ttl + TimeSpan.FromSeconds(1)));
+        Assert.Equal(Workers(1), s.Get(job.Id)!.ActualUsage);
+
+        foreach (var worker in new[] { "first", "second" })
+        {
+            Assert.Equal(CompletionStatus.AlreadyCompleted, s.Complete(job.Id, JobOutcome.Succeeded, null, T0 + Ttl + Ttl, worker).Status);
+        }
+
+        Assert.Equal(0, s.GetTenantUsage(Id("t")).ReportedUsage["workers"]);
+    }
+
+    [Fact]
+    public void A_job_cancelled_while_queued_that_no_lease_of_lost_by_expiry_counts_no_report()
+    {
+        var s = new FairShareScheduler(WorkerPool(1));
+        var job = s.Submit("t", Workers(1));
+        Assert.Single(s.Lease(Workers(1), T0, worker: "w"));
+        Assert.Equal(CompletionStatus.Requeued, s.Complete(job.Id, JobOutcome.Preempted, null, T0, "w").Status);
+        Assert.Equal(CancelStatus.Cancelled, s.Cancel(job.Id, T0));
+
+        Assert.Equal(CompletionStatus.AlreadyCompleted, s.Complete(job.Id, JobOutcome.Succeeded, null, T0, "w").Status);
+        Assert.Null(s.Get(job.Id)!.ActualUsage);
+    }
+
+    [Fact]
     public void Preempted_leases_do_not_count_against_max_attempts()
     {
         var s = new FairShareScheduler(WorkerPool(1) with { MaxAttempts = 2 });

@@ -213,6 +213,34 @@ public sealed class TenantSettlementTests
         Assert.Equal(0, Budget(stats, QuotaNames.CpuSeconds));
     }
 
+    /// <summary>
+    /// A job whose lease expired and that was cancelled while queued again was charged nothing: the late report of the
+    /// worker that ran it is charged, once.
+    /// </summary>
+    [Fact]
+    public async Task A_job_cancelled_after_its_lease_expired_is_charged_by_its_workers_late_report_once()
+    {
+        var time = new ManualTimeProvider();
+        await using var run = await RunningJobAsync("cancelled-late", time: time);
+        var (alpha, pool, job) = (run.Alpha, run.Pool, run.Job);
+        time.Advance(TimeSpan.FromMinutes(1));
+        await PoolSweeps.UntilAsync(time, pool, alpha, s => Gauge(s, "concurrent_jobs") == 0);
+        Assert.Equal(JobState.Queued, (await pool.GetJob(job.Id))?.State);
+        Assert.Equal(CancelStatus.Cancelled, await pool.Cancel(job.Id));
+        Assert.Equal(0, Budget(await alpha.GetStats(), "jobs"));
+
+        var reported = await pool.CompleteReportedBy("w1", job.Id, JobOutcome.Succeeded, ResourceVector.Of(("cpu_ms", 1_500)));
+        var again = await pool.CompleteReportedBy("w1", job.Id, JobOutcome.Succeeded, ResourceVector.Of(("cpu_ms", 1_500)));
+        var stats = await alpha.GetStats();
+
+        Assert.Equal(CompletionStatus.Completed, reported.Status);
+        Assert.Equal(JobState.Cancelled, reported.Job?.State);
+        Assert.Equal(CompletionStatus.AlreadyCompleted, again.Status);
+        Assert.Equal(1, Budget(stats, "jobs"));
+        Assert.Equal(2, Budget(stats, QuotaNames.CpuSeconds));
+        Assert.Equal(0, Gauge(stats, "concurrent_jobs"));
+    }
+
     [Fact]
     public async Task Cpu_time_reported_in_milliseconds_is_charged_to_the_tenant_s_cpu_seconds_budget_once()
     {
