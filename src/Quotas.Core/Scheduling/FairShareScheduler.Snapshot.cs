@@ -20,13 +20,11 @@ public sealed partial class FairShareScheduler
         var usage = new List<TenantUsageSnapshot>();
         foreach (var tenant in _tenants.Values)
         {
-            // Kept when it says anything: completions, a tier, or past usage (leases that ended without completing count).
-            if (tenant.CompletedCount == 0 && tenant.Tier is null && !Array.Exists(tenant.History, h => h > 0))
+            // Kept when it says anything: completions, usage, a tier, or past usage (leases that ended without completing count).
+            if (UsageSnapshot(tenant) is { } counted && !counted.SaysNothing())
             {
-                continue;
+                usage.Add(counted);
             }
-
-            usage.Add(UsageSnapshot(tenant));
         }
 
         return new SchedulerSnapshot { Pool = _config, Jobs = jobs, Usage = usage, NextJobId = _nextJobId, UndeliveredPreemptions = undelivered };

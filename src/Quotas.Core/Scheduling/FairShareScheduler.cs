@@ -11,6 +11,9 @@ public sealed partial class FairShareScheduler
     private readonly ResourceLayout _layout;
     private readonly QuotaCheck? _quotaCheck;
     private readonly Dictionary<TenantId, TenantState> _tenants = [];
+
+    /// <summary>Ordinals of tenants the pool dropped (<see cref="RemoveTenant"/>), for the next tenants it meets.</summary>
+    private readonly Stack<int> _freeOrdinals = new();
     private readonly Dictionary<TenantId, TenantShare> _shares = [];
     private readonly Dictionary<string, TierShare> _tierShares = new(StringComparer.Ordinal);
     private readonly List<TenantState> _guaranteed = [];
@@ -291,7 +294,9 @@ public sealed partial class FairShareScheduler
     {
         if (!_tenants.TryGetValue(id, out var tenant))
         {
-            tenant = new TenantState(id, _tenants.Count, _layout.Count);
+            // Ordinals in use are unique and dense (the tenant heap indexes its positions by them): a dropped tenant's
+            // goes to the next tenant met.
+            tenant = new TenantState(id, _freeOrdinals.Count > 0 ? _freeOrdinals.Pop() : _tenants.Count, _layout.Count);
             _tenants.Add(id, tenant);
         }
 

@@ -30,4 +30,12 @@ public sealed record TenantUsageSnapshot(
     ResourceVector ReportedUsage,
     IReadOnlyDictionary<string, double> HistoryResourceSeconds,
     DateTimeOffset HistoryAt,
-    string? Tier = null);
+    string? Tier = null)
+{
+    /// <summary>
+    /// True when it says nothing a tenant new to the pool would not (no completion, usage, history or tier): such a
+    /// tenant is not kept in a snapshot, and its stored usage is removed.
+    /// </summary>
+    public bool SaysNothing() =>
+        CompletedJobs == 0 && Tier is null && HistoryResourceSeconds.Values.All(seconds => seconds <= 0) && ReportedUsage.Entries.All(entry => entry.Value == 0);
+}

@@ -17,7 +17,10 @@ internal sealed class TenantState
 
     public TenantId Id { get; }
 
-    /// <summary>Order of first appearance; the last tie-break of the fair order.</summary>
+    /// <summary>
+    /// Unique among the pool's tenants: order of first appearance, except that a tenant the pool dropped leaves its
+    /// ordinal to the next one it meets. The last tie-break of the fair order, and the tenant's slot in its heap.
+    /// </summary>
     public int Ordinal { get; }
 
     public double Weight { get; set; } = 1;

@@ -215,9 +215,10 @@ internal static class PoolRecords
             into.Add(new(JobKey(id), null));
         }
 
+        // Usage that says nothing more (a tenant deleted here) is removed, as a snapshot leaves it out.
         foreach (var usage in changes.Usage)
         {
-            into.Add(new(UsagePrefix + usage.Tenant.Value, new PoolRecord { Usage = usage }));
+            into.Add(new(UsagePrefix + usage.Tenant.Value, usage.SaysNothing() ? null : new PoolRecord { Usage = usage }));
         }
     }
 

@@ -414,6 +414,35 @@ public sealed class TenantSettlementTests
         Assert.Equal(1, Budget(stats, "jobs"));
     }
 
+    /// <summary>
+    /// A deleted tenant the pool's configuration does not list leaves nothing in the pool, in memory or stored: tenants
+    /// created and deleted over a pool's life do not pile up in its standings or its rows.
+    /// </summary>
+    [Fact]
+    public async Task A_deleted_tenant_the_pool_does_not_list_is_gone_from_its_standings_also_after_a_restart()
+    {
+        var options = QuotaClusters.Options(TestStorage.Sqlite());
+        await using var cluster = await TestCluster.StartAsync(options);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(Alpha(concurrentJobs: 10));
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("unlisted");
+        await pool.Configure(Pools.Small("unlisted") with { Tenants = [new TenantShare(Pools.Beta)] });
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, null)).Status);
+        Assert.Equal(["alpha", "beta"], (await pool.ListTenantUsage(10, null)).Tenants.Select(t => t.Tenant.Value));
+
+        await alpha.Suspend();
+        await alpha.Delete(force: true);
+        var afterDelete = await pool.ListTenantUsage(10, null);
+        await cluster.RestartAsync();
+        pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("unlisted");
+        var afterRestart = await pool.ListTenantUsage(10, null);
+
+        Assert.Equal(["beta"], afterDelete.Tenants.Select(t => t.Tenant.Value));
+        Assert.Equal(["beta"], afterRestart.Tenants.Select(t => t.Tenant.Value));
+    }
+
     [Fact]
     public async Task A_pool_with_a_running_job_of_a_deleted_tenant_can_still_be_deleted()
     {
