@@ -16,6 +16,22 @@ public sealed class StepResultTests
         Assert.Equal("sustained", steady.Verdict);
     }
 
+    /// <summary>A step the target did not sustain while the generator was busy says that the generator may be the limit.</summary>
+    [Fact]
+    public void A_step_missed_while_the_generator_was_busy_says_the_generator_may_be_its_limit()
+    {
+        var missed = Step(p99: 150) with { GeneratorBusy = 0.95 };
+        var missedIdle = Step(p99: 150) with { GeneratorBusy = 0.5 };
+        var sustainedBusy = Step(p99: 1) with { GeneratorBusy = 0.95 };
+
+        Assert.Equal("saturated: p99 > 100 ms (generator 95% busy: may be its limit)", missed.Verdict);
+        Assert.False(missed.Sustained);
+        Assert.True(missed.GeneratorMayLimit);
+        Assert.False(missedIdle.GeneratorMayLimit);
+        Assert.Equal("sustained", sustainedBusy.Verdict);
+        Assert.False(sustainedBusy.GeneratorMayLimit);
+    }
+
     [Fact]
     public void The_rate_and_p99_rules_come_first()
     {

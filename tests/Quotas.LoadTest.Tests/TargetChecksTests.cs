@@ -45,6 +45,44 @@ public sealed class TargetChecksTests
         Assert.EndsWith("the rounds fall on both sides of the target", check.Measured, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Two searches that stop at the same steps tell no ratio closer than those steps: with the target within that
+    /// range the check is undecided, whichever peak the last step's tail put ahead.
+    /// </summary>
+    [Fact]
+    public void A_ratio_whose_peaks_are_known_only_to_a_step_that_spans_the_target_is_undecided()
+    {
+        TargetResult[] results =
+        [
+            Gateway(1, peak: 28_470, halfPeakP99: 1.0) with { FirstMiss = Missed(31_324) },
+            Redis(1, peak: 28_475) with { FirstMiss = Missed(31_324) },
+        ];
+
+        var check = TargetChecks.Evaluate(results).Single(c => c.Name == "gateway peak / (c) Redis limiter peak");
+
+        Assert.Equal("UNDECIDED", check.Outcome);
+        Assert.Equal("1.00x (28,470 / 28,475 per s); within the searches' steps 0.91x to 1.10x", check.Measured);
+    }
+
+    /// <summary>A range wholly above the target passes; a search stopped by a busy generator is said so.</summary>
+    [Fact]
+    public void A_ratio_whose_range_clears_the_target_passes_and_a_busy_generator_is_named()
+    {
+        TargetResult[] results =
+        [
+            Gateway(1, peak: 38_442, halfPeakP99: 1.0) with { FirstMiss = Missed(42_715) },
+            Constant(1, peak: 42_710) with { FirstMiss = Missed(46_986) with { GeneratorBusy = 0.95 } },
+            Redis(1, peak: 28_475) with { FirstMiss = Missed(31_324) with { GeneratorBusy = 0.79 } },
+        ];
+
+        var checks = TargetChecks.Evaluate(results).ToDictionary(c => c.Name);
+
+        Assert.Equal("PASS", checks["gateway peak / (a) constant peak"].Outcome);
+        Assert.EndsWith("within the searches' steps 0.82x to 1.00x; a search stopped where the generator was busy, so that peak may be the generator's", checks["gateway peak / (a) constant peak"].Measured, StringComparison.Ordinal);
+        Assert.Equal("PASS", checks["gateway peak / (c) Redis limiter peak"].Outcome);
+        Assert.EndsWith("within the searches' steps 1.23x to 1.50x", checks["gateway peak / (c) Redis limiter peak"].Measured, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_half_peak_run_with_errors_counts_as_a_miss()
     {
@@ -83,6 +121,9 @@ public sealed class TargetChecksTests
 
     private static TargetResult Baseline(string name, int round, double peak) =>
         new TargetResult(name, name, [], Step(peak, p99: 1), Step(peak / 2, p99: 1)) { Round = round };
+
+    /// <summary>A step offered <paramref name="rate"/> and answered at 90 % of it: not sustained.</summary>
+    private static StepResult Missed(double rate) => Step(rate, p99: 1) with { AchievedPerSecond = rate * 0.9 };
 
     private static StepResult Step(double rate, double p99) =>
         new(rate, rate, (long)rate, 0, 0, 0.1, 0.5, p99, 0.1, null);

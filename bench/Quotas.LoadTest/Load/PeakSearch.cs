@@ -65,6 +65,7 @@ internal sealed class PeakSearch
                 ServerBytesPerResponse = PerResponse(gc?.AllocatedBytes, result.Responses),
                 ServerCollectionsPerSecond = gc?.Collections / seconds,
                 ServerPauseMillisecondsPerSecond = gc?.Paused.TotalMilliseconds / seconds,
+                GeneratorBusy = generatorCpu.TotalSeconds / (seconds * Environment.ProcessorCount),
             };
             steps.Add(new MeasuredStep(phase, result));
             _log.WriteLine(Describe(name, phase, result));
@@ -107,7 +108,7 @@ internal sealed class PeakSearch
 
         var halfPeak = best is null ? null : await Step("half peak", best.AchievedPerSecond / 2, _options.HalfPeakDuration);
         var atReference = referenceRate is { } reference ? await Step(ReferencePhase, reference, _options.HalfPeakDuration) : null;
-        return new TargetResult(name, description, steps, best, halfPeak) { AtGatewayHalfPeak = atReference };
+        return new TargetResult(name, description, steps, best, halfPeak) { AtGatewayHalfPeak = atReference, FirstMiss = firstMiss };
     }
 
     private static TimeSpan ProcessorTime(Process process)
@@ -122,6 +123,6 @@ internal sealed class PeakSearch
     private static string Describe(string name, string phase, StepResult r) => string.Create(CultureInfo.InvariantCulture,
         $"  {name,-9} {phase,-9} offered {r.OfferedPerSecond,9:N0}/s  achieved {r.AchievedPerSecond,9:N0}/s  ok {r.Ok,9:N0}  429 {r.Refused,8:N0}  errors {r.Errors,6:N0}  " +
         $"p50 {r.P50Milliseconds,7:0.00}  p95 {r.P95Milliseconds,7:0.00}  p99 {r.P99Milliseconds,7:0.00} ms  send lag p99 {r.SendLagP99Milliseconds,5:0.00} ms  " +
-        $"cpu/req server {r.ServerCpuMicroseconds,5:0.0} us generator {r.GeneratorCpuMicroseconds,5:0.0} us  " +
+        $"cpu/req server {r.ServerCpuMicroseconds,5:0.0} us generator {r.GeneratorCpuMicroseconds,5:0.0} us (busy {r.GeneratorBusy,4:0%})  " +
         $"server alloc/req {r.ServerBytesPerResponse,6:N0} B  GCs/s {r.ServerCollectionsPerSecond,5:0.0}  paused {r.ServerPauseMillisecondsPerSecond,5:0.0} ms/s  {r.Verdict}");
 }

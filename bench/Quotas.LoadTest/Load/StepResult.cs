@@ -47,6 +47,18 @@ internal sealed record StepResult(
     /// <summary>CPU the generator used per response over the same time: what it leaves the target on shared cores.</summary>
     public double? GeneratorCpuMicroseconds { get; init; }
 
+    /// <summary>
+    /// The share of its CPUs the generator kept busy over the step (its CPU time over the step's time on the CPUs it
+    /// may run on); null if unknown. Near 1 the generator, not the target, may be what stopped the step.
+    /// </summary>
+    public double? GeneratorBusy { get; init; }
+
+    /// <summary>At or above this share of its CPUs the generator may itself be the limit of a step it did not sustain.</summary>
+    public const double BusyGenerator = 0.8;
+
+    /// <summary>True for a step not sustained while the generator was this busy: the step may measure the generator.</summary>
+    public bool GeneratorMayLimit => !Sustained && GeneratorBusy >= BusyGenerator;
+
     /// <summary>Bytes the server process allocated per response over the whole step, warm-up included; null if unknown.</summary>
     public double? ServerBytesPerResponse { get; init; }
 
@@ -56,9 +68,14 @@ internal sealed record StepResult(
     /// <summary>Milliseconds per second of the step the server's threads were paused by its collector; null if unknown.</summary>
     public double? ServerPauseMillisecondsPerSecond { get; init; }
 
-    public bool Sustained => Verdict == "sustained";
+    public bool Sustained => TargetVerdict == "sustained";
 
-    public string Verdict =>
+    /// <summary>What the step says of the target, and whether the generator may have been its limit instead.</summary>
+    public string Verdict => GeneratorMayLimit
+        ? string.Create(CultureInfo.InvariantCulture, $"{TargetVerdict} (generator {GeneratorBusy:0%} busy: may be its limit)")
+        : TargetVerdict;
+
+    private string TargetVerdict =>
         Errors > 0 ? $"errors: {FirstError}"
         : AchievedPerSecond < SustainedShare * OfferedPerSecond ? "saturated: achieved < 95% of offered"
         : P99Milliseconds > SaturatedP99Milliseconds ? "saturated: p99 > 100 ms"

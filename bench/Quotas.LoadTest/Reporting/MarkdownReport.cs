@@ -44,11 +44,11 @@ internal static class MarkdownReport
             Line($"");
             Line($"### {r.Name}{(run.Options.Rounds > 1 ? $", round {r.Round}" : "")}: {r.Description}");
             Line($"");
-            Line($"| step | offered/s | achieved/s | ok | 429 | errors | p50 ms | p95 ms | p99 ms | send lag p99 ms | server CPU µs/req | generator CPU µs/req | server bytes/req | server GCs/s | server GC pause ms/s | verdict |");
-            Line($"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+            Line($"| step | offered/s | achieved/s | ok | 429 | errors | p50 ms | p95 ms | p99 ms | send lag p99 ms | server CPU µs/req | generator CPU µs/req | generator busy | server bytes/req | server GCs/s | server GC pause ms/s | verdict |");
+            Line($"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
             foreach (var (phase, s) in r.Steps)
             {
-                Line($"| {phase} | {s.OfferedPerSecond:N0} | {s.AchievedPerSecond:N0} | {s.Ok:N0} | {s.Refused:N0} | {s.Errors:N0} | {s.P50Milliseconds:0.00} | {s.P95Milliseconds:0.00} | {s.P99Milliseconds:0.00} | {s.SendLagP99Milliseconds:0.00} | {s.ServerCpuMicroseconds:0.0} | {s.GeneratorCpuMicroseconds:0.0} | {s.ServerBytesPerResponse:N0} | {s.ServerCollectionsPerSecond:0.0} | {s.ServerPauseMillisecondsPerSecond:0.0} | {Escape(s.Verdict)} |");
+                Line($"| {phase} | {s.OfferedPerSecond:N0} | {s.AchievedPerSecond:N0} | {s.Ok:N0} | {s.Refused:N0} | {s.Errors:N0} | {s.P50Milliseconds:0.00} | {s.P95Milliseconds:0.00} | {s.P99Milliseconds:0.00} | {s.SendLagP99Milliseconds:0.00} | {s.ServerCpuMicroseconds:0.0} | {s.GeneratorCpuMicroseconds:0.0} | {s.GeneratorBusy:0%} | {s.ServerBytesPerResponse:N0} | {s.ServerCollectionsPerSecond:0.0} | {s.ServerPauseMillisecondsPerSecond:0.0} | {Escape(s.Verdict)} |");
             }
         }
 

@@ -13,7 +13,9 @@ namespace Quotas.LoadTest.Reporting;
 /// same round (measured minutes apart, so they share the machine's drift), and the p99 is each round's run at half of
 /// that round's peak. A single search on shared cores swings by a step of the search either way; the median of three
 /// does not follow one such swing. A ratio check says when its rounds fall on both sides of the target: the verdict
-/// then rests on the median alone.
+/// then rests on the median alone. Each peak is known only to within a step of its search (between the last rate
+/// sustained and the first not), so a ratio check also shows the range that leaves the ratio, and is UNDECIDED when the
+/// target lies within it: a tie that the tail of one step would otherwise tip either way.
 /// </para>
 /// </summary>
 internal static class TargetChecks
@@ -88,9 +90,11 @@ internal static class TargetChecks
         // A round where the gateway sustained no step counts as 0x; one where the baseline did not is left out.
         var ratios = new List<double>();
         var rounds = new List<string>();
+        var bounds = new List<(double Low, double High)>();
+        var generatorLimited = false;
         foreach (var g in gateway)
         {
-            if (baseline.FirstOrDefault(b => b.Round == g.Round)?.PeakPerSecond is not { } baselinePeak)
+            if (baseline.FirstOrDefault(b => b.Round == g.Round) is not { PeakPerSecond: { } baselinePeak } b)
             {
                 continue;
             }
@@ -98,6 +102,15 @@ internal static class TargetChecks
             var gatewayPeak = g.PeakPerSecond ?? 0;
             ratios.Add(gatewayPeak / baselinePeak);
             rounds.Add(string.Create(CultureInfo.InvariantCulture, $"{ratios[^1]:0.00}x ({gatewayPeak:N0} / {baselinePeak:N0} per s)"));
+
+            // Each peak lies between its last sustained rate and the first it did not sustain, so the ratio lies between
+            // these two bounds: a search step apart, the two searches tell no closer.
+            if (g.FirstMiss is { } gatewayMiss && b.FirstMiss is { } baselineMiss)
+            {
+                bounds.Add((gatewayPeak / baselineMiss.OfferedPerSecond, gatewayMiss.OfferedPerSecond / baselinePeak));
+            }
+
+            generatorLimited |= g.FirstMiss?.GeneratorMayLimit == true || b.FirstMiss?.GeneratorMayLimit == true;
         }
 
         if (ratios.Count == 0)
@@ -114,7 +127,24 @@ internal static class TargetChecks
         var measured = ratios.Count == 1
             ? rounds[0]
             : string.Create(CultureInfo.InvariantCulture, $"median {median:0.00}x; rounds: {string.Join(", ", rounds)}{split}");
-        return new TargetCheck(name, measured, target, minimum is null ? "context" : median >= minimum ? "PASS" : "MISS");
+
+        // The bounds' medians, taken as the ratio's: when the target lies between them, the searches cannot tell.
+        var undecided = false;
+        if (bounds.Count == ratios.Count)
+        {
+            var low = Math.Exp(Median(bounds.Select(x => Math.Log(x.Low)).ToList()));
+            var high = Math.Exp(Median(bounds.Select(x => Math.Log(x.High)).ToList()));
+            measured += string.Create(CultureInfo.InvariantCulture, $"; within the searches' steps {low:0.00}x to {high:0.00}x");
+            undecided = minimum is { } bound && low < bound && high >= bound;
+        }
+
+        if (generatorLimited)
+        {
+            measured += "; a search stopped where the generator was busy, so that peak may be the generator's";
+        }
+
+        var outcome = minimum is null ? "context" : undecided ? "UNDECIDED" : median >= minimum ? "PASS" : "MISS";
+        return new TargetCheck(name, measured, target, outcome);
     }
 
     /// <summary>The median over the rounds of one step's p99; a check when <paramref name="maximum"/> is given.</summary>
