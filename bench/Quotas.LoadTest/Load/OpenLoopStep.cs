@@ -73,6 +73,7 @@ internal sealed class OpenLoopStep : IResponseSink
         {
             try
             {
+                PreciseSleep.TightenTimerSlack();
                 Dispatch();
                 dispatched.SetResult();
             }
