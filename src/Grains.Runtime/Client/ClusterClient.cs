@@ -63,6 +63,7 @@ public sealed partial class ClusterClient : IHostedService
                 if (await ConnectToAnyAsync(snapshot, timeout.Token))
                 {
                     LogConnected(_logger, _options.ClusterId, snapshot.ActiveSilos.Count);
+                    Diagnostics.SiloMetrics.ClientStarted(this, _options.ClusterId);
                     return;
                 }
 
@@ -146,6 +147,7 @@ public sealed partial class ClusterClient : IHostedService
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        Diagnostics.SiloMetrics.ClientStopped(this);
         _deadSilos?.Dispose();
         _pendingCalls.FailAll(static () => new SiloUnavailableException("The cluster client stopped before the call completed."));
         await _connections.DisposeAsync();

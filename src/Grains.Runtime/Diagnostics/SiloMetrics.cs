@@ -7,7 +7,8 @@ namespace Grains.Diagnostics;
 
 /// <summary>
 /// The runtime's gauges on the <c>Grains</c> meter, observed from every running silo of the process: activations by
-/// grain type, and the membership as each silo reads it. Labels are bounded: silo, grain type, membership status.
+/// grain type, and the membership as each silo reads it; and from every cluster client (a gateway process), the
+/// membership it routes by. Labels are bounded: silo, grain type, membership status, cluster id.
 /// </summary>
 public static class SiloMetrics
 {
@@ -15,12 +16,39 @@ public static class SiloMetrics
 
     private static readonly Meter s_meter = new(MeterName);
     private static readonly ConcurrentDictionary<Silo, byte> s_running = new();
+    private static readonly ConcurrentDictionary<Client.ClusterClient, string> s_clients = new();
 
     static SiloMetrics()
     {
         s_meter.CreateObservableGauge("grains.activations", ObserveActivations, "{activation}", "Live activations in the silo, by grain type.");
         s_meter.CreateObservableGauge("grains.membership.silos", ObserveMembership, "{silo}", "Silos in the membership table as this silo reads it, by status.");
         s_meter.CreateObservableGauge("grains.membership.version", ObserveVersion, "{version}", "The membership table version this silo last read.");
+        s_meter.CreateObservableGauge("grains.client.membership.silos", ObserveClientMembership, "{silo}", "Silos in the membership a cluster client routes by, by status.");
+        s_meter.CreateObservableGauge("grains.client.membership.version", ObserveClientVersion, "{version}", "The membership table version a cluster client routes by.");
+    }
+
+    internal static void ClientStarted(Client.ClusterClient client, string clusterId) => s_clients[client] = clusterId;
+
+    internal static void ClientStopped(Client.ClusterClient client) => s_clients.TryRemove(client, out _);
+
+    private static IEnumerable<Measurement<long>> ObserveClientMembership()
+    {
+        foreach (var (client, cluster) in s_clients)
+        {
+            var entries = client.Membership.Entries;
+            foreach (var status in Enum.GetValues<MembershipStatus>())
+            {
+                yield return new Measurement<long>(entries.Count(e => e.Status == status), new("cluster", cluster), new("status", StatusLabel(status)));
+            }
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> ObserveClientVersion()
+    {
+        foreach (var (client, cluster) in s_clients)
+        {
+            yield return new Measurement<long>(client.Membership.Version, new KeyValuePair<string, object?>("cluster", cluster));
+        }
     }
 
     internal static void Started(Silo silo) => s_running.TryAdd(silo, 0);

@@ -45,6 +45,11 @@ public sealed class MetricsEndpointTests
 
             // A silo's series are named by host and port, not by the generation of its start: a restart keeps them.
             Assert.All(after.Matching("grains_membership_version"), sample => Assert.Matches("^silo=\"127\\.0\\.0\\.1:[0-9]+\"$", sample.Labels));
+
+            // The gateway, a cluster client, reports the membership it routes by: both silos Active.
+            var cluster = $"cluster=\"{server.Cluster.Options.ClusterId}\"";
+            Assert.Equal(2, Assert.Single(after.Matching("grains_client_membership_silos", cluster, "status=\"active\"")).Value);
+            Assert.True(Assert.Single(after.Matching("grains_client_membership_version", cluster)).Value > 0);
         }
     }
 
