@@ -247,9 +247,9 @@ public sealed partial class FairShareScheduler
     }
 
     /// <summary>
-    /// A job cancelled while queued again after a lease of it expired: the worker of that lease may have run it, and its
-    /// report is the only account of it. A job cancelled while it ran was charged its demand then
-    /// (<see cref="Cancel"/> sets <see cref="Job.ActualUsage"/>), and one whose leases all ended otherwise ran nowhere.
+    /// A job cancelled, uncharged, after a lease of it expired: the worker of that lease may have run it, and its report
+    /// is the only account of it. A job cancelled while it ran was charged its demand then (<see cref="Cancel"/> sets
+    /// <see cref="Job.ActualUsage"/>), and one whose leases all ended otherwise ran nowhere.
     /// </summary>
     private static bool RanUncountedBeforeCancel(Job job) => job is { State: JobState.Cancelled, Expiries: > 0, ActualUsage: null };
 

@@ -129,22 +129,29 @@ public sealed partial class FairShareScheduler
         _tenants.TryGetValue(tenant, out var state) && idempotencyKey is not null && state.TryGetByIdempotencyKey(idempotencyKey, out _);
 
     /// <summary>
-    /// Cancels every running job, as <see cref="Cancel"/> cancels one (a pool deleted with force); returns them as they
-    /// were before, so that the caller can charge them.
+    /// Cancels every running job, as <see cref="Cancel"/> cancels one (a pool deleted with force); <paramref name="charge"/>
+    /// says of each, as it was before, whether the caller charges it its demand. Returns them as they were before.
     /// </summary>
-    public IReadOnlyList<JobInfo> CancelRunning(DateTimeOffset now)
+    public IReadOnlyList<JobInfo> CancelRunning(DateTimeOffset now, Func<JobInfo, bool> charge)
     {
+        ArgumentNullException.ThrowIfNull(charge);
         var running = _leased.ConvertAll(job => job.ToInfo());
         foreach (var job in running)
         {
-            Cancel(job.Id, now);
+            Cancel(job.Id, now, charge(job));
         }
 
         return running;
     }
 
-    /// <summary>Cancels a queued or leased job; a leased job's capacity is freed and its worker told by heartbeat.</summary>
-    public CancelStatus Cancel(JobId id, DateTimeOffset now)
+    /// <summary>
+    /// Cancels a queued or leased job; a leased job's capacity is freed and its worker told by heartbeat.
+    /// <paramref name="chargedDemand"/>: whether the caller charges a running job its demand, as one that ended without a
+    /// usage report (the job then shows its demand as its actual usage, and no later report of it counts); false when it
+    /// charges nothing (its tenant had not admitted the lease yet, say), so that the late report of an earlier lease of
+    /// the job that expired still counts.
+    /// </summary>
+    public CancelStatus Cancel(JobId id, DateTimeOffset now, bool chargedDemand = true)
     {
         if (!_jobs.TryGetValue(id.Value, out var job))
         {
@@ -163,9 +170,10 @@ public sealed partial class FairShareScheduler
         else
         {
             Release(job, now);
-
-            // Charged as a job that ended without a usage report: its demand. Its worker's later report counts nothing.
-            job.ActualUsage = job.Demand;
+            if (chargedDemand)
+            {
+                job.ActualUsage = job.Demand;
+            }
         }
 
         Finish(job, JobState.Cancelled, now);

@@ -19,6 +19,7 @@ public sealed partial class FairShareSchedulerGrain
         // From here no call changes the pool (they answer pool_being_deleted), so that nothing acknowledged is dropped
         // unseen: the writes already asked for are waited for, and what the pool owes its tenants is settled.
         _deleting = true;
+        IReadOnlyList<JobInfo> cancelled = [];
         try
         {
             await _commit.DrainAsync();
@@ -27,10 +28,15 @@ public sealed partial class FairShareSchedulerGrain
             // pool is checked again as stored, and the rest reads the pool memory holds now.
             scheduler = Pool();
             CheckEmpty(scheduler, force);
-            await CancelRunningAsync(scheduler);
-            foreach (var job in _owed.Oldest(int.MaxValue))
+            cancelled = await CancelRunningAsync(scheduler);
+
+            // The debts are read again after each payment: a write of another call that failed meanwhile puts them back
+            // as records read from storage, which a list taken before would not pay (PayAsync pays the stored record).
+            var paid = new HashSet<long>();
+            while (_owed.Oldest(int.MaxValue).Find(debt => !paid.Contains(debt.Id.Value)) is { } next)
             {
-                await PayAsync(job);
+                await PayAsync(next);
+                paid.Add(next.Id.Value);
             }
 
             foreach (var job in _admission.SetApart.Jobs.ToList())
@@ -53,6 +59,14 @@ public sealed partial class FairShareSchedulerGrain
             _owed.Restore(null);
             await ReleaseQuietlyAsync(held);
         }
+        catch when (cancelled.Count > 0 && _scheduler is not null)
+        {
+            // Failed after its cancels were stored: the pool runs on without those jobs, and their quota leases go back
+            // to their tenants now (or by the sweep) instead of with the delete that did not happen.
+            _deleting = false;
+            await GiveBackCancelledAsync(cancelled);
+            throw;
+        }
         finally
         {
             _deleting = false;
@@ -67,20 +81,38 @@ public sealed partial class FairShareSchedulerGrain
     /// stores that before the debts are paid: deleting a pool does not spare the work it was running. A write that
     /// fails puts the jobs back as they were, running, and the delete fails with it.
     /// </summary>
-    private async Task CancelRunningAsync(FairShareScheduler scheduler)
+    private async Task<IReadOnlyList<JobInfo>> CancelRunningAsync(FairShareScheduler scheduler)
     {
         if (scheduler.LeasedJobs == 0)
         {
-            return;
+            return [];
         }
 
         var now = _time.GetUtcNow();
-        foreach (var job in scheduler.CancelRunning(now))
+        var cancelled = scheduler.CancelRunning(now, job =>
         {
-            OweForCancelled(job, now);
-        }
+            var charges = ChargesCancel(job);
+            if (charges)
+            {
+                OweForCancelled(job, now);
+            }
 
+            return charges;
+        });
         await _commit.PersistAsync();
+        return cancelled;
+    }
+
+    private async Task GiveBackCancelledAsync(IReadOnlyList<JobInfo> cancelled)
+    {
+        try
+        {
+            await ReleaseTenantLeasesAsync([.. cancelled.Select(job => (job.Id, job.Tenant))]);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogSettleFailed(_logger, e, GetPrimaryKeyString(), cancelled[0].Id.Value);
+        }
     }
 
     /// <summary>

@@ -190,11 +190,12 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
                 var before = scheduler.Get(id);
                 tenant = before?.Tenant;
                 var now = _time.GetUtcNow();
-                var status = scheduler.Cancel(id, now);
-
-                if (status == CancelStatus.Cancelled && before is not null)
+                var charges = before is not null && ChargesCancel(before);
+                var status = scheduler.Cancel(id, now, charges);
+                if (status == CancelStatus.Cancelled && charges)
                 {
-                    charged = OweForCancelled(before, now);
+                    OweForCancelled(before!, now);
+                    charged = true;
                 }
 
                 return status;
@@ -224,21 +225,17 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     }
 
     /// <summary>
-    /// A running job cancelled is charged as one that finished without a usage report (its demand, and one job), so
-    /// that cancelling a job just before it ends does not spare its usage; its worker's later report counts nothing
-    /// again. Not one whose tenant has not yet admitted its lease, nor a tenant with no budget to charge. Returns
-    /// whether it is owed.
+    /// Whether cancelling the job charges it: a running job cancelled is charged as one that finished without a usage
+    /// report (its demand, and one job), so that cancelling a job just before it ends does not spare its usage; its
+    /// worker's later report counts nothing again. Not one whose tenant has not yet admitted its lease, nor a tenant
+    /// with no budget to charge.
     /// </summary>
-    private bool OweForCancelled(JobInfo before, DateTimeOffset now)
-    {
-        if (before.State != JobState.Leased || _admitting.ContainsKey((before.Id.Value, before.Attempts)) || !_admission.MayCharge(before.Tenant))
-        {
-            return false;
-        }
+    private bool ChargesCancel(JobInfo before) =>
+        before.State == JobState.Leased && !_admitting.ContainsKey((before.Id.Value, before.Attempts)) && _admission.MayCharge(before.Tenant);
 
+    /// <summary>Owes the charge of a job <see cref="ChargesCancel"/> said the cancel charges, as it was before the cancel.</summary>
+    private void OweForCancelled(JobInfo before, DateTimeOffset now) =>
         _owed.Owe(before with { State = JobState.Cancelled, CompletedAt = now, WorkerId = null, LeaseExpiresAt = null, ActualUsage = null });
-        return true;
-    }
 
     public Task<JobPage> ListJobs(TenantId tenant, int pageSize, string? cursor) => Task.FromResult(Pool().List(tenant, pageSize, cursor));
 

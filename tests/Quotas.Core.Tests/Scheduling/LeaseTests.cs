@@ -187,6 +187,26 @@ public sealed class LeaseTests
         Assert.Equal(0, s.GetTenantUsage(Id("t")).ReportedUsage["workers"]);
     }
 
+    /// <summary>
+    /// A running job cancelled without a charge (its tenant had not admitted the lease yet) is not taken as charged: the
+    /// late report of the earlier lease of it that expired still counts, once.
+    /// </summary>
+    [Fact]
+    public void A_running_job_cancelled_uncharged_after_an_earlier_lease_expired_counts_that_leases_late_report()
+    {
+        var s = new FairShareScheduler(WorkerPool(1));
+        var job = s.Submit("t", Workers(1));
+        Assert.Single(s.Lease(Workers(1), T0, worker: "first"));
+        s.ExpireLeases(T0 + Ttl);
+        Assert.Single(s.Lease(Workers(1), T0 + Ttl, worker: "second"));
+        Assert.Equal(CancelStatus.Cancelled, s.Cancel(job.Id, T0 + Ttl + TimeSpan.FromSeconds(1), chargedDemand: false));
+        Assert.Null(s.Get(job.Id)!.ActualUsage);
+
+        Assert.Equal(CompletionStatus.Completed, s.Complete(job.Id, JobOutcome.Succeeded, null, T0 + Ttl + Ttl, "first").Status);
+        Assert.Equal(CompletionStatus.AlreadyCompleted, s.Complete(job.Id, JobOutcome.Succeeded, null, T0 + Ttl + Ttl, "second").Status);
+        Assert.Equal(1, s.GetTenantUsage(Id("t")).ReportedUsage["workers"]);
+    }
+
     [Fact]
     public void A_job_cancelled_while_queued_that_no_lease_of_lost_by_expiry_counts_no_report()
     {

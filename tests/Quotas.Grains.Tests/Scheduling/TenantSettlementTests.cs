@@ -507,24 +507,32 @@ public sealed class TenantSettlementTests
     /// <summary>
     /// A pool deleted with force charges its running jobs as a cancel charges one (their demand, and one job each): the
     /// work it was running is not spared. A tenant that cannot be reached for the charge fails the delete, with the jobs
-    /// cancelled and the charge kept; the retried delete bills it once.
+    /// cancelled and the charge kept; the pool, still there, settles both the charge and the jobs' quota leases once the
+    /// tenant is back, and the retried delete bills nothing again.
     /// </summary>
     [Fact]
     public async Task A_pool_deleted_with_force_charges_its_running_jobs_once_though_its_tenant_was_out_of_reach_at_the_first_try()
     {
         var faults = new StorageFaults();
-        await using var run = await RunningJobAsync("force-charged", faults);
+        var time = new ManualTimeProvider();
+        await using var run = await RunningJobAsync("force-charged", faults, time);
         var (alpha, pool, job) = (run.Alpha, run.Pool, run.Job);
 
         faults.FailWritesOf = "tenant";
         await Assert.ThrowsAsync<global::Grains.Storage.GrainStorageException>(() => pool.Delete(force: true));
         faults.FailWritesOf = null;
         Assert.Equal(JobState.Cancelled, (await pool.GetJob(job.Id))?.State);
-        Assert.Equal(0, Budget(await alpha.GetStats(), "jobs"));
+        Assert.Equal(Pools.Job(Pools.Alpha, "a-0", cpu: 100).Demand, (await pool.GetJob(job.Id))?.ActualUsage);
+        var whileFailing = await alpha.GetStats();
+        var settled = await PoolSweeps.UntilAsync(time, pool, alpha, s => Budget(s, "jobs") == 1 && Gauge(s, "concurrent_jobs") == 0);
 
         await pool.Delete(force: true);
         var stats = await alpha.GetStats();
 
+        Assert.Equal(0, Budget(whileFailing, "jobs"));
+        Assert.Equal(1, Gauge(whileFailing, "concurrent_jobs"));
+        Assert.Equal(1, Budget(settled, "jobs"));
+        Assert.Equal(0, Gauge(settled, "concurrent_jobs"));
         Assert.Null(await pool.GetConfig());
         Assert.Equal(1, Budget(stats, "jobs"));
         Assert.Equal(0, Gauge(stats, "concurrent_jobs"));
