@@ -17,6 +17,12 @@ public sealed class PreciseSleepTests
         untouched.Start();
         untouched.Join();
 
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Null(tightened); // only Linux has a timer slack to set
+            return;
+        }
+
         Assert.Equal(1, tightened);
         Assert.NotNull(other);
         Assert.NotEqual(1, other);

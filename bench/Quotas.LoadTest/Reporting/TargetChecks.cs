@@ -135,7 +135,8 @@ internal static class TargetChecks
             var low = Math.Exp(Median(bounds.Select(x => Math.Log(x.Low)).ToList()));
             var high = Math.Exp(Median(bounds.Select(x => Math.Log(x.High)).ToList()));
             measured += string.Create(CultureInfo.InvariantCulture, $"; within the searches' steps {low:0.00}x to {high:0.00}x");
-            undecided = minimum is { } bound && low < bound && high >= bound;
+            // The ratio lies below high (a first miss is above its peak): a high of exactly the target is a miss.
+            undecided = minimum is { } bound && low < bound && high > bound;
         }
 
         if (generatorLimited)
