@@ -33,6 +33,26 @@ public sealed class ReplyQueueTests
         await silo.Closed.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>
+    /// One-way calls get no answer but are calls: to a peer that takes nothing they wait for room, as requests do,
+    /// rather than pile up past the bound and have the connection, with every call on it, cut off.
+    /// </summary>
+    [Fact]
+    public async Task One_way_calls_to_a_peer_that_takes_nothing_wait_for_room_and_the_connection_stays()
+    {
+        var toPeer = new StalledWriter(new Pipe().Writer);
+        var silo = Start(new Pipe(), toPeer);
+        _ = silo.SendOneWayAsync(GrainConnection.ControlFrame(MessageKind.Ping, 1, 0, ""));
+        await toPeer.Flushing.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var sends = Enumerable.Range(2, Pings).Select(i => silo.SendOneWayAsync(GrainConnection.ControlFrame(MessageKind.Ping, i, 0, "")).AsTask()).ToList();
+
+        Assert.False(silo.Closed.IsCompleted);
+        Assert.Contains(sends, send => !send.IsCompleted);
+        silo.Abort();
+        await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     [Fact]
     public async Task A_peer_that_reads_its_answers_keeps_its_connection()
     {

@@ -282,7 +282,7 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
 
         if (call.Method.IsOneWay)
         {
-            _ = connection.SendAsync(frame);
+            _ = connection.SendOneWayAsync(frame);
         }
         else
         {

@@ -100,14 +100,21 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
             return default;
         }
 
-        return EnqueueAsync(new OutgoingFrame(frame, request));
+        return EnqueueAsync(new OutgoingFrame(frame, request, WaitsForRoom: true));
     }
 
-    /// <summary>Sends a frame that expects no reply (one-way calls, replies, pongs).</summary>
-    public ValueTask SendAsync(FrameBuilder frame) => EnqueueAsync(new OutgoingFrame(frame, null));
+    /// <summary>Sends a frame that expects no reply and never waits for queue space (pings, pongs, control frames).</summary>
+    public ValueTask SendAsync(FrameBuilder frame) => EnqueueAsync(new OutgoingFrame(frame, null, WaitsForRoom: false));
+
+    /// <summary>
+    /// Sends a one-way call: no reply comes, but like a request it waits while the queue is over capacity, so that a
+    /// flood of them to a peer that reads slowly waits for room instead of piling up in the queue until the
+    /// connection, and every call on it, is cut off as a peer that reads nothing.
+    /// </summary>
+    public ValueTask SendOneWayAsync(FrameBuilder frame) => EnqueueAsync(new OutgoingFrame(frame, null, WaitsForRoom: true));
 
     /// <summary>Sends a reply without ever waiting for queue space (activations reply from their executor).</summary>
-    public void SendReply(FrameBuilder frame) => Enqueue(new OutgoingFrame(frame, null));
+    public void SendReply(FrameBuilder frame) => Enqueue(new OutgoingFrame(frame, null, WaitsForRoom: false));
 
     /// <summary>Pings the peer; true when it answered within the timeout (and before <paramref name="cancellationToken"/>).</summary>
     public async Task<bool> PingAsync(long membershipVersion, string sender, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken = default)
@@ -182,10 +189,10 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
         return frame;
     }
 
-    /// <summary>Queues a frame; requests wait while the queue is over capacity (backpressure), replies never do.</summary>
+    /// <summary>Queues a frame; calls wait while the queue is over capacity (backpressure), replies never do.</summary>
     private ValueTask EnqueueAsync(OutgoingFrame frame)
     {
-        if (frame.Request is null || Volatile.Read(ref _queuedFrames) < _options.SendQueueCapacity)
+        if (!frame.WaitsForRoom || Volatile.Read(ref _queuedFrames) < _options.SendQueueCapacity)
         {
             Enqueue(frame);
             return default;
@@ -379,7 +386,8 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
         }
     }
 
-    private readonly record struct OutgoingFrame(FrameBuilder Frame, OutstandingRequest? Request);
+    /// <summary>A frame to write; <paramref name="WaitsForRoom"/>: a call (request or one-way), which waits while the queue is full.</summary>
+    private readonly record struct OutgoingFrame(FrameBuilder Frame, OutstandingRequest? Request, bool WaitsForRoom);
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Debug, Message = "Writing to {Remote} failed; closing the connection")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, string remote);
