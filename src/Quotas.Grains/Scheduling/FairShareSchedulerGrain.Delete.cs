@@ -62,8 +62,9 @@ public sealed partial class FairShareSchedulerGrain
         catch when (cancelled.Count > 0 && _scheduler is not null)
         {
             // Failed after its cancels were stored: the pool runs on without those jobs, and their quota leases go back
-            // to their tenants now (or by the sweep) instead of with the delete that did not happen.
-            _deleting = false;
+            // to their tenants now (or by the sweep) instead of with the delete that did not happen. The pool is no
+            // longer being deleted first: the write that gives them back must store the pool, not retire it.
+            (_deleting, _retiring) = (false, false);
             await GiveBackCancelledAsync(cancelled);
             throw;
         }
@@ -103,11 +104,21 @@ public sealed partial class FairShareSchedulerGrain
         return cancelled;
     }
 
+    /// <summary>
+    /// Gives back the quota leases of jobs a failed delete cancelled: held ones, and those a failed write set apart as
+    /// it read the pool back (jobs no longer running). One its tenant cannot take back now stays set apart for the sweep.
+    /// </summary>
     private async Task GiveBackCancelledAsync(IReadOnlyList<JobInfo> cancelled)
     {
         try
         {
             await ReleaseTenantLeasesAsync([.. cancelled.Select(job => (job.Id, job.Tenant))]);
+            foreach (var job in cancelled)
+            {
+                await _admission.RetryReleasesAsync(job.Id);
+            }
+
+            await _commit.PersistAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

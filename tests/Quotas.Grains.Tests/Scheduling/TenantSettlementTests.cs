@@ -479,6 +479,36 @@ public sealed class TenantSettlementTests
         Assert.Equal(0, Gauge(await alpha.GetStats(), "concurrent_jobs"));
     }
 
+    /// <summary>
+    /// A forced delete whose last write (the one that retires the pool) fails, after the write that cancelled its running
+    /// jobs was stored, leaves the pool in place without those jobs: their charge is paid, their quota leases go back,
+    /// and the pool, read again after a restart, is still there for a retried delete.
+    /// </summary>
+    [Fact]
+    public async Task A_forced_delete_that_fails_to_retire_the_pool_leaves_it_with_its_jobs_cancelled_and_their_leases_given_back()
+    {
+        var faults = new StorageFaults();
+        await using var run = await RunningJobAsync("half-deleted", faults);
+        var (alpha, job) = (run.Alpha, run.Job);
+        var poolWrites = 0;
+        faults.BeforeEntriesWrite = key => key.GrainId.Type == "pool" && ++poolWrites == 2
+            ? throw new InvalidOperationException("the pool's store failed")
+            : Task.CompletedTask;
+
+        await Assert.ThrowsAnyAsync<Exception>(() => run.Pool.Delete(force: true));
+        faults.BeforeEntriesWrite = null;
+        var stats = await alpha.GetStats();
+        await run.Cluster.RestartAsync();
+
+        Assert.Equal(1, Budget(stats, "jobs"));
+        Assert.Equal(0, Gauge(stats, "concurrent_jobs"));
+        Assert.NotNull(await run.Pool.GetConfig());
+        Assert.Equal(JobState.Cancelled, (await run.Pool.GetJob(job.Id))?.State);
+        await run.Pool.Delete(force: true);
+        Assert.Null(await run.Pool.GetConfig());
+        Assert.Equal(1, Budget(await run.Alpha.GetStats(), "jobs"));
+    }
+
     /// <summary>A tenant that cannot take back the quota leases of a pool's running jobs does not stop the pool's delete: they run out with their TTL.</summary>
     [Fact]
     public async Task A_pool_is_deleted_though_a_tenant_cannot_take_back_its_running_jobs_quota_leases()
