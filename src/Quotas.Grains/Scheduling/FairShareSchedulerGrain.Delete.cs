@@ -30,13 +30,15 @@ public sealed partial class FairShareSchedulerGrain
             CheckEmpty(scheduler, force);
             cancelled = await CancelRunningAsync(scheduler);
 
-            // The debts are read again after each payment: a write of another call that failed meanwhile puts them back
-            // as records read from storage, which a list taken before would not pay (PayAsync pays the stored record).
-            var paid = new HashSet<long>();
-            while (_owed.Oldest(int.MaxValue).Find(debt => !paid.Contains(debt.Id.Value)) is { } next)
+            // Each debt as stored when its turn comes: a write of another call that failed meanwhile puts the debts back
+            // as records read from storage, which a list of records taken before would not pay (PayAsync pays the
+            // stored record).
+            foreach (var id in _owed.Oldest(int.MaxValue).ConvertAll(debt => debt.Id))
             {
-                await PayAsync(next);
-                paid.Add(next.Id.Value);
+                if (_owed.TryGetStored(id, out var debt))
+                {
+                    await PayAsync(debt);
+                }
             }
 
             foreach (var job in _admission.SetApart.Jobs.ToList())
@@ -90,16 +92,7 @@ public sealed partial class FairShareSchedulerGrain
         }
 
         var now = _time.GetUtcNow();
-        var cancelled = scheduler.CancelRunning(now, job =>
-        {
-            var charges = ChargesCancel(job);
-            if (charges)
-            {
-                OweForCancelled(job, now);
-            }
-
-            return charges;
-        });
+        var cancelled = scheduler.CancelRunning(now, job => OweForCancel(job, now));
         await _commit.PersistAsync();
         return cancelled;
     }

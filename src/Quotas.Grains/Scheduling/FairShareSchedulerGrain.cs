@@ -190,15 +190,8 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
                 var before = scheduler.Get(id);
                 tenant = before?.Tenant;
                 var now = _time.GetUtcNow();
-                var charges = before is not null && ChargesCancel(before);
-                var status = scheduler.Cancel(id, now, charges);
-                if (status == CancelStatus.Cancelled && charges)
-                {
-                    OweForCancelled(before!, now);
-                    charged = true;
-                }
-
-                return status;
+                charged = before is not null && OweForCancel(before, now);
+                return scheduler.Cancel(id, now, charged);
             },
             status => status == CancelStatus.Cancelled);
         if (status == CancelStatus.Cancelled && tenant is { } owner)
@@ -225,17 +218,22 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     }
 
     /// <summary>
-    /// Whether cancelling the job charges it: a running job cancelled is charged as one that finished without a usage
-    /// report (its demand, and one job), so that cancelling a job just before it ends does not spare its usage; its
-    /// worker's later report counts nothing again. Not one whose tenant has not yet admitted its lease, nor a tenant
-    /// with no budget to charge.
+    /// Owes the charge of a job about to be cancelled, as it is before the cancel, when the cancel charges it: a running
+    /// job cancelled is charged as one that finished without a usage report (its demand, and one job), so that
+    /// cancelling a job just before it ends does not spare its usage; its worker's later report counts nothing again.
+    /// Not one whose tenant has not yet admitted its lease, nor a tenant with no budget to charge. Returns whether it
+    /// is owed (a running job's cancel then always succeeds).
     /// </summary>
-    private bool ChargesCancel(JobInfo before) =>
-        before.State == JobState.Leased && !_admitting.ContainsKey((before.Id.Value, before.Attempts)) && _admission.MayCharge(before.Tenant);
+    private bool OweForCancel(JobInfo before, DateTimeOffset now)
+    {
+        if (before.State != JobState.Leased || _admitting.ContainsKey((before.Id.Value, before.Attempts)) || !_admission.MayCharge(before.Tenant))
+        {
+            return false;
+        }
 
-    /// <summary>Owes the charge of a job <see cref="ChargesCancel"/> said the cancel charges, as it was before the cancel.</summary>
-    private void OweForCancelled(JobInfo before, DateTimeOffset now) =>
         _owed.Owe(before with { State = JobState.Cancelled, CompletedAt = now, WorkerId = null, LeaseExpiresAt = null, ActualUsage = null });
+        return true;
+    }
 
     public Task<JobPage> ListJobs(TenantId tenant, int pageSize, string? cursor) => Task.FromResult(Pool().List(tenant, pageSize, cursor));
 
