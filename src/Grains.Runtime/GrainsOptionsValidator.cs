@@ -15,6 +15,7 @@ internal sealed class GrainsOptionsValidator : IValidateOptions<GrainsOptions>
         RequirePositive(failures, options.ResponseTimeout, nameof(options.ResponseTimeout));
         RequirePositive(failures, options.CollectionAge, nameof(options.CollectionAge));
         RequirePositive(failures, options.CollectionQuantum, nameof(options.CollectionQuantum));
+        RequirePositive(failures, options.ActivationTimeout, nameof(options.ActivationTimeout));
         RequirePositive(failures, options.DeactivationTimeout, nameof(options.DeactivationTimeout));
         if (options.MaxQueuedCallsPerActivation < 0)
         {

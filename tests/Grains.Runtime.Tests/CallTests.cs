@@ -140,6 +140,31 @@ public sealed class CallTests
     }
 
     [Fact]
+    public async Task Activation_that_never_ends_fails_its_calls_at_the_activation_timeout_and_the_next_call_activates_afresh()
+    {
+        var probe = new LifecycleProbe();
+        var time = new ManualTimeProvider();
+        await using var cluster = await Clusters.StartAsync(probe, time: time, grains: g =>
+        {
+            g.ActivationTimeout = TimeSpan.FromSeconds(10);
+            g.ResponseTimeout = TimeSpan.FromMinutes(5);
+        });
+        var grain = cluster.GrainFactory.GetGrain<IHangingActivationGrain>("stuck");
+
+        var call = grain.Ping();
+        await probe.WaitUntilAsync(() => probe.ActivationsOf("stuck") == 1);
+        time.Advance(TimeSpan.FromSeconds(9.9));
+        Assert.False(call.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(0.1));
+
+        var failure = await Assert.ThrowsAsync<GrainActivationTimeoutException>(() => call);
+        Assert.Contains("stuck", failure.Message);
+        Assert.Contains("Grains:ActivationTimeout", failure.Message);
+        Assert.Contains("stuck: activation token cancelled", probe.Events);
+        Assert.Equal(2, await grain.Ping());
+    }
+
+    [Fact]
     public async Task Grain_with_an_unregistered_constructor_service_fails_with_a_message_naming_it()
     {
         await using var cluster = await Clusters.StartAsync(new LifecycleProbe());

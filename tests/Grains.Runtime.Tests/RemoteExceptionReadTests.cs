@@ -38,6 +38,7 @@ public sealed class RemoteExceptionReadTests
         new SiloUnavailableException("stopping"),
         new GrainOverloadedException("full"),
         new GrainCallTimeoutException("slow"),
+        new GrainActivationTimeoutException("stuck"),
         new UnknownGrainMethodException("unknown"),
         new GrainStorageException("down", new IOException("reset"), isTransient: true),
         new GrainStateSerializationException("bad row", new JsonException("x")),

@@ -6,28 +6,26 @@ namespace Grains.Activation;
 
 internal sealed partial class ActivationData
 {
-    /// <summary>Executor: constructs the grain, reads its state, runs OnActivateAsync, then starts parked calls.</summary>
+    /// <summary>
+    /// Executor: constructs the grain, reads its state, runs OnActivateAsync, then starts parked calls. An activation
+    /// that does not end within <see cref="GrainsOptions.ActivationTimeout"/> fails, even one whose hook ignores its
+    /// token: a state read or hook that hangs would otherwise hold every later call to the grain until the silo stops.
+    /// </summary>
     private async Task ActivateAsync()
     {
+        var timeout = _shared.Options.ActivationTimeout;
+        using var deadline = new CancellationTokenSource(timeout, _shared.Time);
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(_shared.Stopping.Token, deadline.Token);
         try
         {
-            _scope = _shared.Services.CreateAsyncScope();
-            var context = new GrainActivationContext(this, _class, _shared);
-            using (GrainConstructionScope.Enter(this))
-            {
-                _grain = _class.Activate(context);
-            }
-
-            foreach (var state in _states)
-            {
-                await state.ReadStateAsync(_shared.Stopping.Token);
-            }
-
-            await _grain.OnActivateAsync(_shared.Stopping.Token);
+            await ReadAndActivateAsync(cancellation.Token).WaitAsync(cancellation.Token);
         }
         catch (Exception exception)
         {
-            await FailActivationAsync(exception);
+            // Whatever the read or the hook threw once the deadline passed (its token cancelled a command, say), the
+            // cause is the deadline. A hook still running goes on unawaited; the storage fence refuses its writes.
+            var timedOut = deadline.IsCancellationRequested && !_shared.Stopping.IsCancellationRequested;
+            await FailActivationAsync(timedOut ? new GrainActivationTimeoutException(GrainId, timeout) : exception);
             return;
         }
 
@@ -43,6 +41,23 @@ internal sealed partial class ActivationData
         }
 
         ReleaseQuietWaiters();
+    }
+
+    private async Task ReadAndActivateAsync(CancellationToken cancellationToken)
+    {
+        _scope = _shared.Services.CreateAsyncScope();
+        var context = new GrainActivationContext(this, _class, _shared);
+        using (GrainConstructionScope.Enter(this))
+        {
+            _grain = _class.Activate(context);
+        }
+
+        foreach (var state in _states)
+        {
+            await state.ReadStateAsync(cancellationToken);
+        }
+
+        await _grain.OnActivateAsync(cancellationToken);
     }
 
     private async Task FailActivationAsync(Exception exception)

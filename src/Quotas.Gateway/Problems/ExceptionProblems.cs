@@ -49,6 +49,9 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
         BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => UnsupportedMediaType(context),
         BadHttpRequestException e => Problem.Details(context, 400, ProblemTypes.MalformedRequest, "Malformed request", Describe(e), "malformed_request"),
         JsonException e => Problem.Details(context, 400, ProblemTypes.MalformedRequest, "Malformed request", WithPath(e), "malformed_request"),
+        // The calls waiting for the activation did not run, and the next one activates the grain afresh.
+        GrainActivationTimeoutException => Problem.Details(context, 503, ProblemTypes.Unavailable, "Unavailable",
+            "The cluster could not load this resource in time; the request did not run. Retry after the Retry-After delay.", "unavailable"),
         GrainCallTimeoutException => Problem.Details(context, 504, ProblemTypes.Timeout, "Timed out", "The cluster did not answer in time; retry.", "timeout"),
         // A silo of another release (a rolling upgrade in progress) does not serve the call yet; the upgrade ends it.
         UnknownGrainMethodException => Problem.Details(context, 503, ProblemTypes.Unavailable, "Unavailable",

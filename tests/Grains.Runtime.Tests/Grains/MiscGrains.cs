@@ -142,6 +142,33 @@ public sealed class FailingActivationGrain(LifecycleProbe probe) : Grain, IFaili
     public Task<int> Ping() => Task.FromResult(probe.ActivationsOf(GetPrimaryKeyString()));
 }
 
+public interface IHangingActivationGrain : IGrainWithStringKey
+{
+    Task<int> Ping();
+}
+
+/// <summary>
+/// Its first activation per key never ends on its own: the hook ignores its token until the test sets the gate, and
+/// records when the token is cancelled. Later activations end at once.
+/// </summary>
+public sealed class HangingActivationGrain(LifecycleProbe probe, ActivationGate gate) : Grain, IHangingActivationGrain
+{
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var key = GetPrimaryKeyString();
+        probe.Activated(key);
+        if (probe.ActivationsOf(key) > 1)
+        {
+            return Task.CompletedTask;
+        }
+
+        cancellationToken.Register(() => probe.Record($"{key}: activation token cancelled"));
+        return gate.Open.Task;
+    }
+
+    public Task<int> Ping() => Task.FromResult(probe.ActivationsOf(GetPrimaryKeyString()));
+}
+
 public interface INeedsServiceGrain : IGrainWithStringKey
 {
     Task Ping();
