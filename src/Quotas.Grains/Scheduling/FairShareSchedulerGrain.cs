@@ -41,9 +41,8 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     private readonly TenantTiers _tiers;
     private readonly OwedUsage _owed = new();
 
-    // Tenants deleted while this activation ran (RemoveTenant): a submission for one of them that reads no tenant was
-    // made for the deleted one, in flight while it was deleted, and is refused.
-    private readonly HashSet<TenantId> _removedTenants = [];
+    // Tenants deleted lately while this activation ran (RemoveTenant).
+    private readonly RecentlyRemovedTenants _removedTenants = new();
     private FairShareScheduler? _scheduler;
 
     // Set when the scheduler was rebuilt rather than changed step by step: the next write compares every entry with
@@ -139,19 +138,18 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
                 $"Pool '{GetPrimaryKeyString()}' could not read tenant '{request.Tenant}' ({failure.GetType().Name}), which it needs: for the tier's settings it gives the tenant, or because the tenant was deleted here lately and may be gone; retry the submission.");
         }
 
-        if (_removedTenants.Contains(request.Tenant))
+        // A deleted tenant (one that had a TenantGrain) is refused, also by a pool activated since: its jobs would run
+        // on the pool's limits alone and be billed to no one. A tenant that never had one runs on them by design.
+        if (lookup is { Known: true, Exists: false, Deleted: true })
         {
-            if (lookup is { Known: true, Exists: false })
-            {
-                throw new SchedulingException(
-                    SchedulingErrorCodes.UnknownTenant,
-                    $"Tenant '{request.Tenant}' was deleted; create it again before submitting jobs for it.");
-            }
+            throw new SchedulingException(
+                SchedulingErrorCodes.UnknownTenant,
+                $"Tenant '{request.Tenant}' was deleted; create it again before submitting jobs for it.");
+        }
 
-            if (lookup is { Known: true, Exists: true })
-            {
-                _removedTenants.Remove(request.Tenant);
-            }
+        if (lookup is { Known: true, Exists: true })
+        {
+            _removedTenants.Remove(request.Tenant);
         }
 
         // A retry of a job submitted before the suspension still answers that job.

@@ -12,10 +12,10 @@ namespace Quotas.Grains.Scheduling;
 /// </summary>
 internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
 {
-    /// <summary>A submission waits at most this long for its tenant's tier: far less than a caller's own timeout.</summary>
+    /// <summary>A submission waits at most this long for each of the (at most two) reads of its tenant: far less than a caller's own timeout.</summary>
     private static readonly TimeSpan s_readTimeout = TimeSpan.FromSeconds(2);
 
-    private readonly TenantReadCache<(string? Tier, bool Suspended, bool Exists)> _tiers = new(time, TimeSpan.FromSeconds(5));
+    private readonly TenantReadCache<(string? Tier, bool Suspended, bool Exists, bool Deleted)> _tiers = new(time, TimeSpan.FromSeconds(5));
 
     /// <summary>The names a pool's tier settings may use: the tenant tiers, as the API spells them.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. Enum.GetValues<Tier>().Select(Name)];
@@ -60,7 +60,7 @@ internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
             var (read, overtaken) = await _tiers.ReadAsync(tenant.Value, () => ReadAsync(tenant));
             return overtaken
                 ? new TierLookup(false, null, new InvalidOperationException($"Tenant '{tenant}' was deleted while it was read."))
-                : new TierLookup(true, read.Tier, null, read.Suspended, read.Exists);
+                : new TierLookup(true, read.Tier, null, read.Suspended, read.Exists, read.Deleted);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -68,23 +68,27 @@ internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
         }
     }
 
-    private async Task<(string? Tier, bool Suspended, bool Exists)> ReadAsync(Core.Scheduling.TenantId tenant)
+    private async Task<(string? Tier, bool Suspended, bool Exists, bool Deleted)> ReadAsync(Core.Scheduling.TenantId tenant)
     {
+        var grain = grains.GetGrain<ITenantGrain>(tenant.Value);
         try
         {
-            var config = await grains.GetGrain<ITenantGrain>(tenant.Value).GetConfig().WaitAsync(s_readTimeout, time);
-            return (Name(config.Tier), config.Status == TenantStatus.Suspended, true);
+            var config = await grain.GetConfig().WaitAsync(s_readTimeout, time);
+            return (Name(config.Tier), config.Status == TenantStatus.Suspended, true, false);
         }
         catch (QuotaValidationException e) when (e.Code == Tenants.TenantErrors.UnknownTenant)
         {
-            return (null, false, false);
+            // A deleted tenant remembers when it was deleted, one that never was has nothing: only the first is refused.
+            var deletedAt = await grain.GetLastDeletedAt().WaitAsync(s_readTimeout, time);
+            return (null, false, false, deletedAt is not null);
         }
     }
 }
 
 /// <summary>
 /// A tenant's tier as read for a pool, whether it is suspended and whether it has a TenantGrain at all (a tenant without
-/// one runs on the pool's limits alone): Known false when the tenant could not be read (<paramref name="Failure"/>).
+/// one runs on the pool's limits alone), and, without one, whether it had one that was deleted (<paramref name="Deleted"/>):
+/// Known false when the tenant could not be read (<paramref name="Failure"/>).
 /// </summary>
-internal readonly record struct TierLookup(bool Known, string? Tier, Exception? Failure, bool Suspended = false, bool Exists = true);
+internal readonly record struct TierLookup(bool Known, string? Tier, Exception? Failure, bool Suspended = false, bool Exists = true, bool Deleted = false);
 

@@ -193,6 +193,29 @@ public sealed class PoolTenantRaceTests
         Assert.Empty((await pool.ListJobs(Pools.Alpha, 10, null)).Jobs);
     }
 
+    /// <summary>
+    /// The pool learns a deletion from the tenant itself, not only from the removal it took part in: a pool activated
+    /// after the delete (its memory of removed tenants gone) refuses the deleted tenant, and still takes a tenant that
+    /// never had a TenantGrain (it runs on the pool's limits alone).
+    /// </summary>
+    [Fact]
+    public async Task A_pool_activated_after_its_tenant_was_deleted_refuses_the_deleted_tenant()
+    {
+        var (cluster, alpha, pool) = await StartAsync(new StorageFaults(), new ManualTimeProvider(), "after-delete", TenantConfig.Create("alpha", Tier.Basic));
+        await using var _ = cluster;
+        await pool.Submit(Pools.Job(Pools.Alpha, "before", cpu: 100));
+        await alpha.Suspend();
+        await alpha.Delete(force: false);
+        Assert.True(await cluster.PrimarySilo.Silo.CollectIdleActivationsAsync(TimeSpan.Zero) >= 1);
+
+        var refused = await Assert.ThrowsAsync<SchedulingException>(() => pool.Submit(Pools.Job(Pools.Alpha, "after", cpu: 100)));
+
+        Assert.Equal(SchedulingErrorCodes.UnknownTenant, refused.Code);
+        Assert.Contains("was deleted", refused.Message);
+        Assert.Empty((await pool.ListJobs(Pools.Alpha, 10, null)).Jobs);
+        Assert.True((await pool.Submit(Pools.Job(Pools.Beta, "never-created", cpu: 100))).Created);
+    }
+
     [Fact]
     public async Task A_job_cancelled_while_its_tenant_granted_its_lease_is_queued_again_when_the_cancel_fails_to_store()
     {

@@ -30,6 +30,19 @@ public sealed class TenantTiersTests
     }
 
     [Fact]
+    public async Task A_tenant_without_a_grain_that_had_one_is_read_as_deleted()
+    {
+        var time = new ManualTimeProvider();
+        var tenant = new ScriptedTenant(() => throw new QuotaValidationException("unknown_tenant", "Tenant 'acme' does not exist."))
+        {
+            DeletedAt = time.GetUtcNow(),
+        };
+        var tiers = new TenantTiers(new OneTenantFactory(tenant), time);
+
+        Assert.Equal(new TierLookup(true, null, null, Exists: false, Deleted: true), await tiers.OfAsync(s_acme));
+    }
+
+    [Fact]
     public async Task A_tenant_that_cannot_be_read_leaves_its_tier_unknown_and_is_asked_again_at_once()
     {
         var tenant = new ScriptedTenant(() => throw new SiloUnavailableException("The tenant's silo is gone."));
@@ -61,7 +74,7 @@ public sealed class TenantTiersTests
         Assert.IsType<TimeoutException>(result.Failure);
     }
 
-    /// <summary>A tenant grain whose GetConfig answers from a script; any other method is not expected here.</summary>
+    /// <summary>A tenant grain whose GetConfig answers from a script, and GetLastDeletedAt with <see cref="DeletedAt"/>; any other method is not expected here.</summary>
     private sealed class ScriptedTenant(Func<TenantConfig> answer)
     {
         public Func<TenantConfig> Answer { get; set; } = answer;
@@ -71,8 +84,15 @@ public sealed class TenantTiersTests
         /// <summary>When set, GetConfig answers with this task instead of the script (e.g. one that never completes).</summary>
         public Task<TenantConfig>? Pending { get; init; }
 
-        public ITenantGrain AsGrain() => ScriptedGrain.Create<ITenantGrain>((method, _) =>
-            method.Name == nameof(ITenantGrain.GetConfig) ? GetConfig() : throw ScriptedGrain.NotScripted(method));
+        /// <summary>What GetLastDeletedAt answers: when the tenant was last deleted; null when it never was.</summary>
+        public DateTimeOffset? DeletedAt { get; init; }
+
+        public ITenantGrain AsGrain() => ScriptedGrain.Create<ITenantGrain>((method, _) => method.Name switch
+        {
+            nameof(ITenantGrain.GetConfig) => GetConfig(),
+            nameof(ITenantGrain.GetLastDeletedAt) => Task.FromResult(DeletedAt),
+            _ => throw ScriptedGrain.NotScripted(method),
+        });
 
         public Task<TenantConfig> GetConfig()
         {
