@@ -60,6 +60,40 @@ public abstract class SiloPersistenceTests
         }
     }
 
+    /// <summary>A sweep whose grace ends before an idle activation is collected could delete a record under it.</summary>
+    [Theory]
+    [InlineData("00:14:59", "00:10:00", false)]
+    [InlineData("00:14:59", "00:00:00", true)]
+    [InlineData("00:15:00", "00:10:00", true)]
+    public async Task A_sweep_must_keep_expired_records_as_long_as_an_idle_activation_lives(string grace, string sweep, bool starts)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Grains:Storage:Default:ExpiredStateGracePeriod"] = grace,
+            ["Grains:Storage:Default:ExpiredStateSweepInterval"] = sweep,
+        }).Build();
+        var options = new TestClusterOptions
+        {
+            Storage = Database,
+            ConfigureGrains = grains => grains.CollectionAge = TimeSpan.FromMinutes(15),
+            ConfigureServices = services => services.AddSingleton<IConfiguration>(configuration),
+        };
+        options.ApplicationParts.Add(typeof(NoteGrain).Assembly);
+
+        var failure = await Record.ExceptionAsync(async () => await (await TestCluster.StartAsync(options)).DisposeAsync());
+
+        if (starts)
+        {
+            Assert.Null(failure);
+        }
+        else
+        {
+            var refused = Assert.IsType<InvalidOperationException>(failure);
+            Assert.Contains("Grain storage 'Default' deletes expired records 00:14:59 after", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("Grains:CollectionAge, 00:15:00", refused.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task A_storages_sweep_settings_come_from_configuration_over_the_defaults()
     {

@@ -1,5 +1,6 @@
 using Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Grains.AdoNet.Storage;
 
@@ -7,14 +8,28 @@ namespace Grains.AdoNet.Storage;
 /// Refuses to start a silo whose grain storages share a table but not their sweep settings. A record does not say which
 /// storage wrote it, so each storage's sweep deletes the service's expired records of every storage on the table: the
 /// shortest grace period, and any sweep turned on, would apply to all of them, deleting records under activations that
-/// a longer grace was meant to keep.
+/// a longer grace was meant to keep. Also refuses a sweep whose grace is shorter than an idle activation lives
+/// (<see cref="GrainsOptions.CollectionAge"/>), which would delete records under activations that may still write them.
 /// </summary>
 internal sealed class SharedTableSweeps(IServiceProvider services, AdoNetStorageNames names) : ISiloStartupTask
 {
     public Task ExecuteAsync(CancellationToken cancellationToken)
     {
-        Check(names.All.Select(name => services.GetRequiredKeyedService<AdoNetGrainStorage>(name)));
+        var storages = names.All.Select(name => services.GetRequiredKeyedService<AdoNetGrainStorage>(name)).ToList();
+        CheckGraceOutlivesIdleActivations(storages, services.GetRequiredService<IOptions<GrainsOptions>>().Value.CollectionAge);
+        Check(storages);
         return Task.CompletedTask;
+    }
+
+    public static void CheckGraceOutlivesIdleActivations(IEnumerable<AdoNetGrainStorage> storages, TimeSpan collectionAge)
+    {
+        if (storages.FirstOrDefault(s => Sweeps(s.Options) && s.Options.ExpiredStateGracePeriod < collectionAge) is { } early)
+        {
+            throw new InvalidOperationException(
+                $"Grain storage '{early.Name}' deletes expired records {early.Options.ExpiredStateGracePeriod} after they expire (ExpiredStateGracePeriod), " +
+                $"sooner than an idle activation is collected (Grains:CollectionAge, {collectionAge}): its sweep could delete a record under an " +
+                $"activation that may still write it. Set ExpiredStateGracePeriod to {collectionAge} or more, lower Grains:CollectionAge, or turn the sweep off.");
+        }
     }
 
     public static void Check(IEnumerable<AdoNetGrainStorage> storages)
