@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Grains.Testing;
 using Quotas.Contracts.Gateway;
 
@@ -56,13 +57,59 @@ public sealed class IdempotencyInFlightTests
         await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"nothing","amount":1}""", "evt-2")).Problem(409, "idempotency_key_in_flight");
     }
 
+    /// <summary>
+    /// A claim stored but whose answer the gateway never got (the connection cut on the way back) is freed by the
+    /// gateway under the request's own claim id: the caller's retry runs, instead of being told for two minutes that a
+    /// request that never ran is still running.
+    /// </summary>
+    [Fact]
+    public async Task A_claim_whose_answer_was_lost_does_not_hold_the_key_against_the_callers_retry()
+    {
+        var claims = new StrongBox<int>();
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite, wrapGrains: grains => new InterceptingGrains<IIdempotencyGrain>(grains, key => new LostClaimAnswer(key, claims)));
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", """[{"name":"cost","kind":"budget","limit":100,"period":"day"}]"""));
+
+        await (await tenant.PostJson("/v1/tenants/acme/usage", Body, "evt-3")).Problem(503, "unavailable");
+        var retried = await tenant.PostJson("/v1/tenants/acme/usage", Body, "evt-3");
+
+        await retried.Ok(201);
+        var usage = await (await tenant.GetAsync("/v1/tenants/acme/usage")).Ok();
+        Assert.Equal(40, (long)usage["budgets"]!.AsArray().Single(b => (string?)b!["quota"] == "cost")!["current"]!);
+    }
+
     private sealed class FailingAbandon(IIdempotencyGrain inner) : IIdempotencyGrain
     {
         public Task<IdempotencyClaim> Begin(string fingerprint, TimeSpan lifetime) => inner.Begin(fingerprint, lifetime);
 
+        public Task<IdempotencyClaim> BeginClaim(string fingerprint, TimeSpan lifetime, string claimId) => inner.BeginClaim(fingerprint, lifetime, claimId);
+
         public Task Complete(string fingerprint, StoredResponse response) => inner.Complete(fingerprint, response);
 
-        public Task Abandon(string fingerprint) => Task.FromException(new global::Grains.Storage.GrainStorageException("The idempotency store did not answer (a fault the test set)."));
+        public Task Abandon(string fingerprint) => Fails();
+
+        public Task AbandonClaim(string fingerprint, string claimId) => Fails();
+
+        private static Task Fails() => Task.FromException(new global::Grains.Storage.GrainStorageException("The idempotency store did not answer (a fault the test set)."));
+    }
+
+    /// <summary>The first claim (counted in <paramref name="claims"/>) is stored, and its answer lost on the way back, as a connection cut then would lose it.</summary>
+    private sealed class LostClaimAnswer(IIdempotencyGrain inner, StrongBox<int> claims) : IIdempotencyGrain
+    {
+        public Task<IdempotencyClaim> Begin(string fingerprint, TimeSpan lifetime) => inner.Begin(fingerprint, lifetime);
+
+        public async Task<IdempotencyClaim> BeginClaim(string fingerprint, TimeSpan lifetime, string claimId)
+        {
+            var claim = await inner.BeginClaim(fingerprint, lifetime, claimId);
+            return Interlocked.Increment(ref claims.Value) == 1
+                ? throw new global::Grains.GrainConnectionLostException("The connection to the key's silo was lost (a fault the test set).", new IOException("reset"))
+                : claim;
+        }
+
+        public Task Complete(string fingerprint, StoredResponse response) => inner.Complete(fingerprint, response);
+
+        public Task Abandon(string fingerprint) => inner.Abandon(fingerprint);
+
+        public Task AbandonClaim(string fingerprint, string claimId) => inner.AbandonClaim(fingerprint, claimId);
     }
 
     /// <summary>
@@ -79,6 +126,8 @@ public sealed class IdempotencyInFlightTests
         {
             public Task<IdempotencyClaim> Begin(string fingerprint, TimeSpan lifetime) => inner.Begin(fingerprint, lifetime);
 
+            public Task<IdempotencyClaim> BeginClaim(string fingerprint, TimeSpan lifetime, string claimId) => inner.BeginClaim(fingerprint, lifetime, claimId);
+
             public async Task Complete(string fingerprint, StoredResponse response)
             {
                 if (owner.Reached.TrySetResult())
@@ -90,6 +139,8 @@ public sealed class IdempotencyInFlightTests
             }
 
             public Task Abandon(string fingerprint) => inner.Abandon(fingerprint);
+
+            public Task AbandonClaim(string fingerprint, string claimId) => inner.AbandonClaim(fingerprint, claimId);
         }
     }
 }

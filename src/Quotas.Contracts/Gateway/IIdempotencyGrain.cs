@@ -9,13 +9,32 @@ namespace Quotas.Contracts.Gateway;
 /// </summary>
 public interface IIdempotencyGrain : IGrainWithStringKey
 {
+    /// <summary>
+    /// <see cref="BeginClaim"/> without a claim id, for gateways of the release before: a claim whose answer was lost
+    /// holds the key until it times out.
+    /// </summary>
     Task<IdempotencyClaim> Begin(string fingerprint, TimeSpan lifetime);
+
+    /// <summary>
+    /// Claims the key for one request, which names itself by <paramref name="claimId"/> (new for each request). The
+    /// same call again (its answer was lost, and the runtime or the caller repeats it) finds the claim its own and
+    /// proceeds, rather than answering that the request is still running.
+    /// </summary>
+    [Idempotent]
+    Task<IdempotencyClaim> BeginClaim(string fingerprint, TimeSpan lifetime, string claimId);
 
     /// <summary>Stores the response of the request that claimed the key.</summary>
     Task Complete(string fingerprint, StoredResponse response);
 
     /// <summary>Frees the key after a request that failed without a response worth replaying (e.g. a server error).</summary>
     Task Abandon(string fingerprint);
+
+    /// <summary>
+    /// Frees the key if <paramref name="claimId"/> still holds it without a response: also after a <see cref="BeginClaim"/>
+    /// whose outcome the caller does not know, and safely repeated, since it frees no other request's claim.
+    /// </summary>
+    [Idempotent]
+    Task AbandonClaim(string fingerprint, string claimId);
 }
 
 public enum IdempotencyClaimStatus

@@ -77,7 +77,28 @@ internal static class IdempotentRequest
         var options = context.RequestServices.GetRequiredService<GatewayOptions>();
         var grain = context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IIdempotencyGrain>(GrainKey(tenantId, operation, key));
         var fingerprint = Fingerprint(context, JsonSerializer.Serialize(body, ApiJson.FingerprintOptions));
-        var claim = await grain.Begin(fingerprint, options.IdempotencyKeyLifetime);
+        // Names this request's claim: a claim whose answer was lost is the caller's to use (the runtime repeats the
+        // call) or to free (below), instead of holding the key for the in-flight timeout. Null: the key's silo runs
+        // the release before (a rolling upgrade), which knows claims without ids only.
+        string? claimId = Guid.NewGuid().ToString("N");
+        IdempotencyClaim claim;
+        try
+        {
+            claim = await grain.BeginClaim(fingerprint, options.IdempotencyKeyLifetime, claimId);
+        }
+        catch (NotSupportedException)
+        {
+            claimId = null;
+            claim = await grain.Begin(fingerprint, options.IdempotencyKeyLifetime);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or GrainOverloadedException))
+        {
+            // The claim may have been stored: freed if it was, so that the caller's retry runs. (A refusal of an
+            // overloaded key stored nothing, and asking the key again would only add to its load.)
+            await AbandonAsync(context, grain, fingerprint, claimId, keyName, key);
+            throw;
+        }
+
         switch (claim.Status)
         {
             case IdempotencyClaimStatus.Replay:
@@ -101,7 +122,7 @@ internal static class IdempotentRequest
         }
         catch
         {
-            await AbandonAsync(context, grain, fingerprint, keyName, key);
+            await AbandonAsync(context, grain, fingerprint, claimId, keyName, key);
             throw;
         }
 
@@ -112,7 +133,7 @@ internal static class IdempotentRequest
             return Stored(stored);
         }
 
-        await AbandonAsync(context, grain, fingerprint, keyName, key);
+        await AbandonAsync(context, grain, fingerprint, claimId, keyName, key);
         return outcome.ToResult(json);
     }
 
@@ -121,11 +142,11 @@ internal static class IdempotentRequest
     /// answer (a 400, a 429) also when that fails: the key then stays claimed until the key's
     /// in-flight timeout (2 minutes), and a retry meanwhile gets 409 with Retry-After.
     /// </summary>
-    private static async Task AbandonAsync(HttpContext context, IIdempotencyGrain grain, string fingerprint, string keyName, string key)
+    private static async Task AbandonAsync(HttpContext context, IIdempotencyGrain grain, string fingerprint, string? claimId, string keyName, string key)
     {
         try
         {
-            await grain.Abandon(fingerprint);
+            await (claimId is null ? grain.Abandon(fingerprint) : grain.AbandonClaim(fingerprint, claimId));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -22,7 +22,15 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
     // each replay tries to store it again (after a restart the key would otherwise look in flight and run again).
     private bool _responseUnstored;
 
-    public async Task<IdempotencyClaim> Begin(string fingerprint, TimeSpan lifetime)
+    public Task<IdempotencyClaim> Begin(string fingerprint, TimeSpan lifetime) => BeginAsync(fingerprint, lifetime, claimId: null);
+
+    public Task<IdempotencyClaim> BeginClaim(string fingerprint, TimeSpan lifetime, string claimId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(claimId);
+        return BeginAsync(fingerprint, lifetime, claimId);
+    }
+
+    private async Task<IdempotencyClaim> BeginAsync(string fingerprint, TimeSpan lifetime, string? claimId)
     {
         var now = time.GetUtcNow();
         var record = state.State;
@@ -51,6 +59,12 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
                 return Answered(IdempotencyClaimStatus.Replay, stored);
             }
 
+            // The caller's own claim, asked again because the answer to its first ask was lost: it holds the key.
+            if (claimId is not null && record.ClaimId == claimId)
+            {
+                return new IdempotencyClaim(IdempotencyClaimStatus.Proceed, null);
+            }
+
             if (now - record.StartedAt < InFlightTimeout)
             {
                 // The request that runs completes the key through its own call, which reads the claim back if need be.
@@ -59,7 +73,7 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
         }
 
         var previous = (state.State, state.ExpiresAt);
-        state.State = new IdempotencyState { Fingerprint = fingerprint, StartedAt = now, ExpiresAt = now + lifetime };
+        state.State = new IdempotencyState { Fingerprint = fingerprint, StartedAt = now, ExpiresAt = now + lifetime, ClaimId = claimId };
         state.ExpiresAt = state.State.ExpiresAt;
         try
         {
@@ -123,11 +137,20 @@ public sealed class IdempotencyGrain([PersistentState("idempotency")] IPersisten
         LeaveUnlessUnstored();
     }
 
-    public async Task Abandon(string fingerprint)
+    public Task Abandon(string fingerprint) => AbandonAsync(fingerprint, claimId: null);
+
+    public Task AbandonClaim(string fingerprint, string claimId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(claimId);
+        return AbandonAsync(fingerprint, claimId);
+    }
+
+    private async Task AbandonAsync(string fingerprint, string? claimId)
     {
         try
         {
-            if (state.RecordExists && state.State.Fingerprint == fingerprint && state.State.Response is null)
+            if (state.RecordExists && state.State.Fingerprint == fingerprint && state.State.Response is null
+                && (claimId is null || state.State.ClaimId == claimId))
             {
                 await state.ClearStateAsync();
             }
@@ -163,4 +186,7 @@ public sealed class IdempotencyState
     public DateTimeOffset ExpiresAt { get; set; }
 
     public StoredResponse? Response { get; set; }
+
+    /// <summary>The request that holds the key (see <see cref="IIdempotencyGrain.BeginClaim"/>); null for a claim of a gateway of the release before.</summary>
+    public string? ClaimId { get; set; }
 }

@@ -106,4 +106,32 @@ public sealed class IdempotencyGrainTests
         Assert.Equal((IdempotencyClaimStatus.Replay, response), (afterwards.Status, afterwards.Response));
         Assert.Equal(IdempotencyClaimStatus.Proceed, again.Status);
     }
+
+    /// <summary>
+    /// A claim is the request's that names it: asked again under the same claim id (its first answer lost) it proceeds,
+    /// another request is told it runs, and only its own claim id frees it, so that a repeated or late free never
+    /// frees another request's claim. Both calls are marked idempotent, so the runtime repeats them on a lost connection.
+    /// </summary>
+    [Fact]
+    public async Task A_claim_proceeds_again_for_its_own_claim_id_and_only_that_id_frees_it()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var key = cluster.GrainFactory.GetGrain<IIdempotencyGrain>("tenant-a/usage/claims");
+        var lifetime = TimeSpan.FromHours(24);
+
+        Assert.Equal(IdempotencyClaimStatus.Proceed, (await key.BeginClaim("body", lifetime, "first")).Status);
+        Assert.Equal(IdempotencyClaimStatus.Proceed, (await key.BeginClaim("body", lifetime, "first")).Status);
+        Assert.Equal(IdempotencyClaimStatus.InFlight, (await key.BeginClaim("body", lifetime, "second")).Status);
+        Assert.Equal(IdempotencyClaimStatus.InFlight, (await key.Begin("body", lifetime)).Status);
+
+        await key.AbandonClaim("body", "second");
+        Assert.Equal(IdempotencyClaimStatus.InFlight, (await key.BeginClaim("body", lifetime, "second")).Status);
+        await key.AbandonClaim("body", "first");
+        Assert.Equal(IdempotencyClaimStatus.Proceed, (await key.BeginClaim("body", lifetime, "second")).Status);
+        await key.AbandonClaim("body", "first");
+        Assert.Equal(IdempotencyClaimStatus.InFlight, (await key.BeginClaim("body", lifetime, "third")).Status);
+
+        var methods = typeof(IIdempotencyGrain).GetMethods().Where(m => m.Name is nameof(IIdempotencyGrain.BeginClaim) or nameof(IIdempotencyGrain.AbandonClaim));
+        Assert.All(methods, m => Assert.NotNull(m.GetCustomAttributes(typeof(IdempotentAttribute), false).SingleOrDefault()));
+    }
 }
