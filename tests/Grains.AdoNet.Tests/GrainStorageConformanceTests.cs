@@ -403,6 +403,66 @@ public sealed class PostgreSqlGrainStorageTests : GrainStorageConformanceTests
     }
 
     /// <summary>
+    /// The sweep's index, missing on a table that holds rows (a database of a release before the sweep), is built
+    /// concurrently: while the build waits for a transaction that wrote the table, other writes go on, and the start
+    /// ends once that transaction does. A build in the schema script's transaction queued every write behind it, and
+    /// failed the start at its lock timeout.
+    /// </summary>
+    [Fact]
+    public async Task A_missing_sweep_index_is_built_without_holding_up_writes()
+    {
+        var storage = await CreateStorageAsync();
+        await ExecuteAsync("DROP INDEX IF EXISTS grains_storage_expiry");
+        await using var writer = new Npgsql.NpgsqlConnection(Database.ConnectionString);
+        await writer.OpenAsync();
+        await using var transaction = await writer.BeginTransactionAsync();
+        await using (var write = new Npgsql.NpgsqlCommand(
+            "INSERT INTO grains_storage (service_id, grain_type, grain_key, state_name, version, modified_on) VALUES (@service, 'point', 'open', 'state', 1, now())",
+            writer, transaction))
+        {
+            write.Parameters.AddWithValue("service", ServiceId);
+            await write.ExecuteNonQueryAsync();
+        }
+
+        var starting = CreateStorageAsync();
+        await PostgreSqlLockWaits.UntilWaitingAsync(Database.ConnectionString, "-- Grains grain storage indexes");
+        await storage.WriteAsync(Key("meanwhile"), new Point { X = 1 }, null, null, default);
+        Assert.False(starting.IsCompleted, "The start ended before the transaction it waits for did: it did not build the index.");
+        await transaction.CommitAsync();
+
+        await starting;
+        Assert.Equal(true, await ScalarAsync("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'grains_storage_expiry'"));
+    }
+
+    /// <summary>An index a build cut short left invalid (the planner never uses it) is dropped and built again at start.</summary>
+    [Fact]
+    public async Task An_invalid_sweep_index_is_built_again()
+    {
+        await CreateStorageAsync();
+        await ExecuteAsync("UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'grains_storage_expiry'::regclass");
+
+        await CreateStorageAsync();
+
+        Assert.Equal(true, await ScalarAsync("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'grains_storage_expiry'"));
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<object?> ScalarAsync(string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
+
+    /// <summary>
     /// Each object a schema script creates (table, index, added column) is named in the check that skips the script on a
     /// current schema: one missing there would never be created on a database that has all the others.
     /// </summary>

@@ -14,9 +14,9 @@ CREATE TABLE IF NOT EXISTS grains_storage (
     CONSTRAINT grains_storage_pk PRIMARY KEY (service_id, grain_type, grain_key, state_name)
 );
 
--- Tables created before expiry existed get the column here; the index serves the sweep of expired records.
+-- Tables created before expiry existed get the column here. The sweep's index is built by grains-storage-indexes.sql,
+-- outside a transaction, so that building it on a table that holds rows blocks no write.
 ALTER TABLE grains_storage ADD COLUMN IF NOT EXISTS expires_on timestamptz NULL;
-CREATE INDEX IF NOT EXISTS grains_storage_expiry ON grains_storage (service_id, expires_on) WHERE expires_on IS NOT NULL;
 
 -- States kept as entries (IPersistentEntries): one row per entry, written only when it changes. The state's version
 -- is its row in grains_storage (payload NULL), which every write of its entries increments in the same transaction.

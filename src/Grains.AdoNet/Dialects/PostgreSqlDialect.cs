@@ -10,6 +10,11 @@ internal sealed class PostgreSqlDialect : SqlDialect
     // Any constant shared by every Grains silo: serialises schema creation across processes.
     private const long SchemaLockKey = 0x4752_4149_4E53;
 
+    // Another: one silo at a time builds an index (see UpgradeStorageSchemaAsync).
+    private const long IndexLockKey = 0x4752_4149_4E54;
+
+    private const string ExpiryIndex = "grains_storage_expiry";
+
     public override string DisplayName => "PostgreSQL";
 
     public override string ScriptFolder => "postgresql";
@@ -58,7 +63,7 @@ internal sealed class PostgreSqlDialect : SqlDialect
 
     /// <summary>
     /// Runs the script only when the schema lacks something it creates. Its ALTER TABLE takes an exclusive lock on the
-    /// table (and CREATE INDEX a share lock) before it finds that nothing is to be done: run at every start, a silo of a
+    /// table before it finds that nothing is to be done: run at every start, a silo of a
     /// rolling restart would queue behind any long transaction on the table, and every other silo's reads and writes
     /// behind it. When the script must run, its locks wait at most <see cref="SchemaLockTimeout"/>, and the start fails
     /// with that cause rather than stall the cluster's storage.
@@ -89,6 +94,63 @@ internal sealed class PostgreSqlDialect : SqlDialect
         await transaction.CommitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Builds the sweep's index when it is missing, or invalid (a build cut short leaves it so), concurrently and outside
+    /// any transaction (grains-storage-indexes.sql): on a table that already holds rows, a plain CREATE INDEX holds a
+    /// lock that queues every write of every silo for as long as the build takes. One silo builds at a time; another
+    /// that starts meanwhile goes on without waiting, since the sweep works without the index, only slower.
+    /// </summary>
+    public override async Task UpgradeStorageSchemaAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        if (await IndexIsValidAsync(connection, ExpiryIndex, cancellationToken) == true)
+        {
+            return;
+        }
+
+        await using (var take = connection.Command($"SELECT pg_try_advisory_lock({IndexLockKey})"))
+        {
+            if (await take.ExecuteScalarAsync(cancellationToken) is not true)
+            {
+                return;
+            }
+        }
+
+        try
+        {
+            // Looked at again under the lock: another silo may have built it since.
+            var valid = await IndexIsValidAsync(connection, ExpiryIndex, cancellationToken);
+            if (valid == false)
+            {
+                await using var drop = connection.Command($"DROP INDEX CONCURRENTLY IF EXISTS {ExpiryIndex}");
+                await drop.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            if (valid != true)
+            {
+                await using var build = connection.Command(LoadScript("grains-storage-indexes.sql"));
+                build.CommandTimeout = 0; // as long as the table takes; nothing waits on it but this start
+                await build.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            // Not cancelled with the start: a lock left on a pooled connection would keep every other silo from building.
+            await using var release = connection.Command($"SELECT pg_advisory_unlock({IndexLockKey})");
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>Whether the index in the current schema is valid; null when there is none.</summary>
+    private static async Task<bool?> IndexIsValidAsync(DbConnection connection, string index, CancellationToken cancellationToken)
+    {
+        await using var probe = connection.Command($"""
+            SELECT i.indisvalid FROM pg_catalog.pg_index i
+            JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relname = '{index}'
+            """);
+        return await probe.ExecuteScalarAsync(cancellationToken) as bool?;
+    }
+
     private static async Task<bool> IsCurrentAsync(DbConnection connection, DbTransaction? transaction, string scriptName, CancellationToken cancellationToken)
     {
         if (!SchemaIsCurrent.TryGetValue(scriptName, out var check))
@@ -110,8 +172,7 @@ internal sealed class PostgreSqlDialect : SqlDialect
     internal static readonly IReadOnlyDictionary<string, string> SchemaIsCurrent = new Dictionary<string, string>
     {
         ["grains-storage.sql"] = $"""
-            SELECT {Relation("grains_storage")} AND {Relation("grains_storage_entries")} AND {Relation("grains_storage_expiry")}
-                AND {Column("grains_storage", "expires_on")}
+            SELECT {Relation("grains_storage")} AND {Relation("grains_storage_entries")} AND {Column("grains_storage", "expires_on")}
             """,
         ["grains-membership.sql"] = $"""
             SELECT {Relation("grains_membership_version")} AND {Relation("grains_membership")} AND {Column("grains_membership", "activations")}
