@@ -406,14 +406,15 @@ public sealed class PostgreSqlGrainStorageTests : GrainStorageConformanceTests
     /// The sweep's index, missing on a table that holds rows (a database of a release before the sweep), is built
     /// concurrently: while the build waits for a transaction that wrote the table, other writes go on, and the start
     /// ends once that transaction does. A build in the schema script's transaction queued every write behind it, and
-    /// failed the start at its lock timeout.
+    /// failed the start at its lock timeout. (In a schema of its own: other tests start storages on the shared tables.)
     /// </summary>
     [Fact]
     public async Task A_missing_sweep_index_is_built_without_holding_up_writes()
     {
-        var storage = await CreateStorageAsync();
-        await ExecuteAsync("DROP INDEX IF EXISTS grains_storage_expiry");
-        await using var writer = new Npgsql.NpgsqlConnection(Database.ConnectionString);
+        await using var schema = await OwnSchema.CreateAsync(Database.ConnectionString);
+        var storage = await CreateStorageAsync(options: o => o.ConnectionString = schema.ConnectionString);
+        await schema.ExecuteAsync("DROP INDEX grains_storage_expiry");
+        await using var writer = new Npgsql.NpgsqlConnection(schema.ConnectionString);
         await writer.OpenAsync();
         await using var transaction = await writer.BeginTransactionAsync();
         await using (var write = new Npgsql.NpgsqlCommand(
@@ -424,42 +425,74 @@ public sealed class PostgreSqlGrainStorageTests : GrainStorageConformanceTests
             await write.ExecuteNonQueryAsync();
         }
 
-        var starting = CreateStorageAsync();
+        var starting = CreateStorageAsync(options: o => o.ConnectionString = schema.ConnectionString);
         await PostgreSqlLockWaits.UntilWaitingAsync(Database.ConnectionString, "-- Grains grain storage indexes");
         await storage.WriteAsync(Key("meanwhile"), new Point { X = 1 }, null, null, default);
         Assert.False(starting.IsCompleted, "The start ended before the transaction it waits for did: it did not build the index.");
         await transaction.CommitAsync();
 
         await starting;
-        Assert.Equal(true, await ScalarAsync("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'grains_storage_expiry'"));
+        Assert.Equal(true, await schema.ScalarAsync(IndexIsValid));
     }
 
     /// <summary>An index a build cut short left invalid (the planner never uses it) is dropped and built again at start.</summary>
     [Fact]
     public async Task An_invalid_sweep_index_is_built_again()
     {
-        await CreateStorageAsync();
-        await ExecuteAsync("UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'grains_storage_expiry'::regclass");
+        await using var schema = await OwnSchema.CreateAsync(Database.ConnectionString);
+        await CreateStorageAsync(options: o => o.ConnectionString = schema.ConnectionString);
+        await schema.ExecuteAsync($"UPDATE pg_index SET indisvalid = false WHERE indexrelid = '{schema.Name}.grains_storage_expiry'::regclass");
+        Assert.Equal(false, await schema.ScalarAsync(IndexIsValid));
 
-        await CreateStorageAsync();
+        await CreateStorageAsync(options: o => o.ConnectionString = schema.ConnectionString);
 
-        Assert.Equal(true, await ScalarAsync("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'grains_storage_expiry'"));
+        Assert.Equal(true, await schema.ScalarAsync(IndexIsValid));
     }
 
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new Npgsql.NpgsqlConnection(Database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    private const string IndexIsValid =
+        "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace " +
+        "WHERE c.relname = 'grains_storage_expiry' AND n.nspname = current_schema()";
 
-    private async Task<object?> ScalarAsync(string sql)
+    /// <summary>A PostgreSQL schema of its own, first on the search path of <see cref="ConnectionString"/>; dropped at the end.</summary>
+    private sealed class OwnSchema(string server, string name) : IAsyncDisposable
     {
-        await using var connection = new Npgsql.NpgsqlConnection(Database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync();
+        public string Name => name;
+
+        public string ConnectionString { get; } = $"{server};Search Path={name}";
+
+        public static async Task<OwnSchema> CreateAsync(string server)
+        {
+            var schema = new OwnSchema(server, "test_" + Guid.NewGuid().ToString("N")[..12]);
+            await using var connection = new Npgsql.NpgsqlConnection(server);
+            await connection.OpenAsync();
+            await using var create = new Npgsql.NpgsqlCommand($"CREATE SCHEMA {schema.Name}", connection);
+            await create.ExecuteNonQueryAsync();
+            return schema;
+        }
+
+        public async Task ExecuteAsync(string sql)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        public async Task<object?> ScalarAsync(string sql)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+            return await command.ExecuteScalarAsync();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(server);
+            await connection.OpenAsync();
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA {name} CASCADE", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
     }
 
     /// <summary>
