@@ -4,6 +4,8 @@ namespace Grains;
 
 internal sealed class GrainsOptionsValidator : IValidateOptions<GrainsOptions>
 {
+    private static readonly TimeSpan s_longestTimer = TimeSpan.FromDays(49);
+
     public ValidateOptionsResult Validate(string? name, GrainsOptions options)
     {
         var failures = new List<string>();
@@ -16,6 +18,10 @@ internal sealed class GrainsOptionsValidator : IValidateOptions<GrainsOptions>
         RequirePositive(failures, options.CollectionAge, nameof(options.CollectionAge));
         RequirePositive(failures, options.CollectionQuantum, nameof(options.CollectionQuantum));
         RequirePositive(failures, options.ActivationTimeout, nameof(options.ActivationTimeout));
+        if (options.ActivationTimeout > s_longestTimer)
+        {
+            failures.Add($"Grains:ActivationTimeout must be at most {s_longestTimer.TotalDays:0} days (the longest a timer waits); it is {options.ActivationTimeout}.");
+        }
         RequirePositive(failures, options.DeactivationTimeout, nameof(options.DeactivationTimeout));
         if (options.MaxQueuedCallsPerActivation < 0)
         {

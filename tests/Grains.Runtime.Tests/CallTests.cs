@@ -1,5 +1,6 @@
 using Grains.Runtime.Tests.Grains;
 using Grains.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Grains.Runtime.Tests;
 
@@ -162,6 +163,13 @@ public sealed class CallTests
         Assert.Contains("Grains:ActivationTimeout", failure.Message);
         Assert.Contains("stuck: activation token cancelled", probe.Events);
         Assert.Equal(2, await grain.Ping());
+
+        // The hook, still running, ends at last: its services were kept for it, and it may not keep the old activation alive.
+        cluster.PrimarySilo.Services.GetRequiredService<ActivationGate>().Open.SetResult();
+        await probe.WaitUntilAsync(() => probe.Events.Contains("scoped resource disposed"));
+        Assert.Equal(
+            ["stuck: activation token cancelled", "stuck: resource disposed while the hook ran: False", "stuck: late timer refused", "scoped resource disposed"],
+            probe.Events);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ internal static class Clusters
             Storage = storage ?? TestStorage.Sqlite(),
             TimeProvider = time,
             ConfigureGrains = grains,
-            ConfigureServices = services => services.AddSingleton(probe).AddSingleton<ActivationGate>().AddSingleton<HookGate>(),
+            ConfigureServices = services => services.AddSingleton(probe).AddSingleton<ActivationGate>().AddSingleton<HookGate>().AddScoped<ScopedResource>(),
         };
         options.ApplicationParts.Add(typeof(CounterGrain).Assembly);
         return options;

@@ -17,4 +17,21 @@ public sealed class GrainsOptionsTests
             Assert.Contains("Grains:MaxQueuedCallsPerActivation must be 0 (no bound) or more", result.FailureMessage, StringComparison.Ordinal);
         }
     }
+
+    /// <summary>A timer waits at most about 49.7 days: a longer activation timeout would fail every activation at its start.</summary>
+    [Theory]
+    [InlineData("00:00:00", false)]
+    [InlineData("00:00:01", true)]
+    [InlineData("49.00:00:00", true)]
+    [InlineData("365.00:00:00", false)]
+    public void An_activation_timeout_is_positive_and_at_most_49_days(string timeout, bool valid)
+    {
+        var result = new GrainsOptionsValidator().Validate(null, new GrainsOptions { ActivationTimeout = TimeSpan.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture) });
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("Grains:ActivationTimeout must be", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
 }

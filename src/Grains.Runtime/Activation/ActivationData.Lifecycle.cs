@@ -16,16 +16,19 @@ internal sealed partial class ActivationData
         var timeout = _shared.Options.ActivationTimeout;
         using var deadline = new CancellationTokenSource(timeout, _shared.Time);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(_shared.Stopping.Token, deadline.Token);
+        var activation = ReadAndActivateAsync(cancellation.Token);
         try
         {
-            await ReadAndActivateAsync(cancellation.Token).WaitAsync(cancellation.Token);
+            // Not cut short by the silo's stop: the read and the hook see that in their token, and end.
+            await activation.WaitAsync(deadline.Token);
         }
         catch (Exception exception)
         {
             // Whatever the read or the hook threw once the deadline passed (its token cancelled a command, say), the
-            // cause is the deadline. A hook still running goes on unawaited; the storage fence refuses its writes.
+            // cause is the deadline. A hook still running goes on unawaited: the storage fence refuses its writes,
+            // and it may register no timer; its services are kept until it ends.
             var timedOut = deadline.IsCancellationRequested && !_shared.Stopping.IsCancellationRequested;
-            await FailActivationAsync(timedOut ? new GrainActivationTimeoutException(GrainId, timeout) : exception);
+            await FailActivationAsync(timedOut ? new GrainActivationTimeoutException(GrainId, timeout) : exception, activation);
             return;
         }
 
@@ -60,8 +63,13 @@ internal sealed partial class ActivationData
         await _grain.OnActivateAsync(cancellationToken);
     }
 
-    private async Task FailActivationAsync(Exception exception)
+    /// <param name="exception">Why the activation failed; what its queued calls fail with.</param>
+    /// <param name="activation">The read and the hook: still running when they outlived the activation timeout.</param>
+    private async Task FailActivationAsync(Exception exception, Task activation)
     {
+        // Refuses timers a hook still running would register now: they would keep the failed activation alive.
+        State = ActivationState.Deactivating;
+
         // Cut short by the silo's stop (its state read or OnActivateAsync saw the token): not the grain's failure. Its
         // calls go where the grain is activated next, the successor silo, as a deactivation hands its calls on.
         var stopped = exception is OperationCanceledException && _shared.Stopping.IsCancellationRequested;
@@ -76,7 +84,14 @@ internal sealed partial class ActivationData
         DisposeTimers(); // registered by OnActivateAsync before it failed: they would keep the failed grain in memory
         var parked = TakeAllParked();
         _directory.Remove(this);
-        await DisposeScopeAsync();
+        if (activation.IsCompleted)
+        {
+            await DisposeScopeAsync();
+        }
+        else
+        {
+            _ = DisposeScopeWhenEndedAsync(activation);
+        }
 
         // Every queued caller learns why, or, on a stop, is routed again; the next call tries a fresh activation.
         foreach (var call in parked)
@@ -93,6 +108,21 @@ internal sealed partial class ActivationData
 
         _deactivated.TrySetResult();
         ReleaseQuietWaiters();
+    }
+
+    /// <summary>A read or hook that outlived the activation timeout keeps its services until it ends, and its error is logged then.</summary>
+    private async Task DisposeScopeWhenEndedAsync(Task activation)
+    {
+        try
+        {
+            await activation;
+        }
+        catch (Exception exception)
+        {
+            LogAbandonedActivationFailed(_shared.Logger, exception, GrainId);
+        }
+
+        await DisposeScopeAsync();
     }
 
     private void DisposeTimers()

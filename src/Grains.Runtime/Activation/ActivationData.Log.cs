@@ -39,4 +39,7 @@ internal sealed partial class ActivationData
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Grain {GrainId} left the silo with {Writes} state writes still under way after Grains:DeactivationTimeout; should one store after its next activation read, that activation's next write conflicts and deactivates it, and the call after reads the state again")]
     private static partial void LogWritesOutlivedActivation(ILogger logger, GrainId grainId, int writes);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "The activation of grain {GrainId} that timed out ended at last, with this error; its services are released now")]
+    private static partial void LogAbandonedActivationFailed(ILogger logger, Exception exception, GrainId grainId);
 }

@@ -147,23 +147,46 @@ public interface IHangingActivationGrain : IGrainWithStringKey
     Task<int> Ping();
 }
 
-/// <summary>
-/// Its first activation per key never ends on its own: the hook ignores its token until the test sets the gate, and
-/// records when the token is cancelled. Later activations end at once.
-/// </summary>
-public sealed class HangingActivationGrain(LifecycleProbe probe, ActivationGate gate) : Grain, IHangingActivationGrain
+/// <summary>A service of the activation's scope that records when it is disposed.</summary>
+public sealed class ScopedResource(LifecycleProbe probe) : IDisposable
 {
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public bool Disposed { get; private set; }
+
+    public void Dispose()
+    {
+        Disposed = true;
+        probe.Record("scoped resource disposed");
+    }
+}
+
+/// <summary>
+/// Its first activation per key never ends on its own: the hook ignores its token until the test opens the gate, and
+/// records when the token is cancelled; then it tries what a hook that outlived its activation might do, and records
+/// what happened. Later activations end at once.
+/// </summary>
+public sealed class HangingActivationGrain(LifecycleProbe probe, ActivationGate gate, ScopedResource resource) : Grain, IHangingActivationGrain
+{
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var key = GetPrimaryKeyString();
         probe.Activated(key);
         if (probe.ActivationsOf(key) > 1)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         cancellationToken.Register(() => probe.Record($"{key}: activation token cancelled"));
-        return gate.Open.Task;
+        await gate.Open.Task;
+        probe.Record($"{key}: resource disposed while the hook ran: {resource.Disposed}");
+        try
+        {
+            RegisterGrainTimer(_ => Task.CompletedTask, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+            probe.Record($"{key}: late timer registered");
+        }
+        catch (InvalidOperationException)
+        {
+            probe.Record($"{key}: late timer refused");
+        }
     }
 
     public Task<int> Ping() => Task.FromResult(probe.ActivationsOf(GetPrimaryKeyString()));
