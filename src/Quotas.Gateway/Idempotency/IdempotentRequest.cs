@@ -25,6 +25,9 @@ internal static class IdempotentRequest
     public const string MismatchCode = "idempotency_key_mismatch";
     private const int MaxKeyLength = 128;
 
+    /// <summary>How long an answer waits for its key to be freed (see AbandonAsync).</summary>
+    private static readonly TimeSpan s_freeTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// The key of the request, or null when it sends none; throws a 400 for a malformed key, an empty one (an unset
     /// variable, say, which would otherwise turn the protection off unnoticed) and more than one.
@@ -91,10 +94,9 @@ internal static class IdempotentRequest
             claimId = null;
             claim = await grain.Begin(fingerprint, options.IdempotencyKeyLifetime);
         }
-        catch (Exception e) when (e is not (OperationCanceledException or GrainOverloadedException))
+        catch (Exception e) when (!SurelyNotRun(e))
         {
-            // The claim may have been stored: freed if it was, so that the caller's retry runs. (A refusal of an
-            // overloaded key stored nothing, and asking the key again would only add to its load.)
+            // The claim may have been stored: freed if it was, so that the caller's retry runs.
             await AbandonAsync(context, grain, fingerprint, claimId, keyName, key);
             throw;
         }
@@ -138,6 +140,14 @@ internal static class IdempotentRequest
     }
 
     /// <summary>
+    /// Failures of a call that surely did not run, so stored no claim: asking the key again would only add to the
+    /// trouble (an overloaded key, a silo stopping, an activation that timed out).
+    /// </summary>
+    private static bool SurelyNotRun(Exception e) =>
+        e is OperationCanceledException or GrainOverloadedException or GrainActivationTimeoutException
+            || (e is SiloUnavailableException && e is not GrainConnectionLostException);
+
+    /// <summary>
     /// Frees the key of a request that did not succeed, so that a retry runs again. The caller gets the request's own
     /// answer (a 400, a 429) also when that fails: the key then stays claimed until the key's
     /// in-flight timeout (2 minutes), and a retry meanwhile gets 409 with Retry-After.
@@ -146,7 +156,9 @@ internal static class IdempotentRequest
     {
         try
         {
-            await (claimId is null ? grain.Abandon(fingerprint) : grain.AbandonClaim(fingerprint, claimId));
+            // Bounded: the caller's answer waits for this, and a key that cannot be freed soon stays claimed anyway.
+            var time = context.RequestServices.GetRequiredService<TimeProvider>();
+            await (claimId is null ? grain.Abandon(fingerprint) : grain.AbandonClaim(fingerprint, claimId)).WaitAsync(s_freeTimeout, time);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

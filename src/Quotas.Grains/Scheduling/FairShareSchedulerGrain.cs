@@ -140,7 +140,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
 
         // A deleted tenant (one that had a TenantGrain) is refused, also by a pool activated since: its jobs would run
         // on the pool's limits alone and be billed to no one. A tenant that never had one runs on them by design.
-        if (lookup is { Known: true, Exists: false, Deleted: true })
+        if (lookup is { Known: true, Exists: false } && (lookup.Deleted || _removedTenants.Contains(request.Tenant)))
         {
             throw new SchedulingException(
                 SchedulingErrorCodes.UnknownTenant,

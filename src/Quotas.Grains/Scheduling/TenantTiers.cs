@@ -79,8 +79,17 @@ internal sealed class TenantTiers(IGrainFactory grains, TimeProvider time)
         catch (QuotaValidationException e) when (e.Code == Tenants.TenantErrors.UnknownTenant)
         {
             // A deleted tenant remembers when it was deleted, one that never was has nothing: only the first is refused.
-            var deletedAt = await grain.GetLastDeletedAt().WaitAsync(s_readTimeout, time);
-            return (null, false, false, deletedAt is not null);
+            // Unknown when that cannot be read: the tenant runs as one without a grain, as before the question was asked,
+            // unless the pool removed it lately (FairShareSchedulerGrain.Submit).
+            try
+            {
+                var deletedAt = await grain.GetLastDeletedAt().WaitAsync(s_readTimeout, time);
+                return (null, false, false, deletedAt is not null);
+            }
+            catch (Exception deletedUnknown) when (deletedUnknown is not OperationCanceledException)
+            {
+                return (null, false, false, false);
+            }
         }
     }
 }

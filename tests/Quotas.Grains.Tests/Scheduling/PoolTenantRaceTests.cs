@@ -1,7 +1,9 @@
+using Grains;
 using Grains.Testing;
 using Quotas.Contracts;
 using Quotas.Core.Scheduling;
 using Quotas.Core.Tenants;
+using Quotas.Grains.Scheduling;
 using static Quotas.Grains.Tests.Scheduling.PoolRaces;
 
 namespace Quotas.Grains.Tests.Scheduling;
@@ -207,6 +209,7 @@ public sealed class PoolTenantRaceTests
         await alpha.Suspend();
         await alpha.Delete(force: false);
         Assert.True(await cluster.PrimarySilo.Silo.CollectIdleActivationsAsync(TimeSpan.Zero) >= 1);
+        await cluster.PrimarySilo.Silo.ActivationGoneAsync(GrainId.Create(FairShareSchedulerGrain.GrainTypeName, "after-delete")).WaitAsync(TimeSpan.FromSeconds(30));
 
         var refused = await Assert.ThrowsAsync<SchedulingException>(() => pool.Submit(Pools.Job(Pools.Alpha, "after", cpu: 100)));
 

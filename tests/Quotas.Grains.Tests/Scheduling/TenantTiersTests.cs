@@ -42,6 +42,20 @@ public sealed class TenantTiersTests
         Assert.Equal(new TierLookup(true, null, null, Exists: false, Deleted: true), await tiers.OfAsync(s_acme));
     }
 
+    /// <summary>Whether a tenant without a grain was deleted is left unknown (not deleted) when that cannot be read.</summary>
+    [Fact]
+    public async Task A_tenant_without_a_grain_whose_deletion_cannot_be_read_is_not_read_as_deleted()
+    {
+        var time = new ManualTimeProvider();
+        var tenant = new ScriptedTenant(() => throw new QuotaValidationException("unknown_tenant", "Tenant 'acme' does not exist."))
+        {
+            DeletedAtFailure = new SiloUnavailableException("The tenant's silo is gone."),
+        };
+        var tiers = new TenantTiers(new OneTenantFactory(tenant), time);
+
+        Assert.Equal(new TierLookup(true, null, null, Exists: false, Deleted: false), await tiers.OfAsync(s_acme));
+    }
+
     [Fact]
     public async Task A_tenant_that_cannot_be_read_leaves_its_tier_unknown_and_is_asked_again_at_once()
     {
@@ -87,10 +101,13 @@ public sealed class TenantTiersTests
         /// <summary>What GetLastDeletedAt answers: when the tenant was last deleted; null when it never was.</summary>
         public DateTimeOffset? DeletedAt { get; init; }
 
+        /// <summary>When set, GetLastDeletedAt fails with this.</summary>
+        public Exception? DeletedAtFailure { get; init; }
+
         public ITenantGrain AsGrain() => ScriptedGrain.Create<ITenantGrain>((method, _) => method.Name switch
         {
             nameof(ITenantGrain.GetConfig) => GetConfig(),
-            nameof(ITenantGrain.GetLastDeletedAt) => Task.FromResult(DeletedAt),
+            nameof(ITenantGrain.GetLastDeletedAt) => DeletedAtFailure is { } failure ? Task.FromException<DateTimeOffset?>(failure) : Task.FromResult(DeletedAt),
             _ => throw ScriptedGrain.NotScripted(method),
         });
 
