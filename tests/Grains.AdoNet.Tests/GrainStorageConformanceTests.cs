@@ -227,6 +227,63 @@ public sealed class SqliteGrainStorageTests : GrainStorageConformanceTests
     protected override TestStorage Database { get; } = TestStorage.Sqlite();
 
     /// <summary>
+    /// A file applied by hand from deploy/sql (a storage that does not create its schema) has the sweep's index, as one
+    /// the storage created; it used to be created only by the storage at start.
+    /// </summary>
+    [Fact]
+    public async Task The_schema_script_applied_by_hand_creates_the_sweep_index()
+    {
+        var file = $"Data Source={Path.Combine(Path.GetTempPath(), $"grains-by-hand-{Guid.NewGuid():N}.db")}";
+        await using (var dba = new Microsoft.Data.Sqlite.SqliteConnection(file))
+        {
+            await dba.OpenAsync();
+            await using var script = new Microsoft.Data.Sqlite.SqliteCommand(SqliteDialect.Instance.LoadScript("grains-storage.sql"), dba);
+            await script.ExecuteNonQueryAsync();
+        }
+
+        var storage = await CreateStorageAsync(options: o => (o.ConnectionString, o.CreateSchema) = (file, false));
+
+        Assert.Equal(1L, await SqliteScalarAsync(file, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'grains_storage_expiry'"));
+        await storage.WriteAsync(Key("kept"), new Point { X = 1 }, null, DateTimeOffset.UnixEpoch, default);
+        Assert.Equal(1, await storage.DeleteExpiredAsync(DateTimeOffset.UnixEpoch.AddDays(1), 10, default));
+    }
+
+    /// <summary>A file whose table predates expiry gets the column before the script creates the index that needs it, and keeps its rows.</summary>
+    [Fact]
+    public async Task A_file_from_before_expiry_gets_the_column_and_the_index_and_keeps_its_rows()
+    {
+        var file = $"Data Source={Path.Combine(Path.GetTempPath(), $"grains-old-{Guid.NewGuid():N}.db")}";
+        await using (var old = new Microsoft.Data.Sqlite.SqliteConnection(file))
+        {
+            await old.OpenAsync();
+            await using var create = new Microsoft.Data.Sqlite.SqliteCommand(
+                """
+                CREATE TABLE grains_storage (
+                    service_id TEXT NOT NULL, grain_type TEXT NOT NULL, grain_key TEXT NOT NULL, state_name TEXT NOT NULL,
+                    payload TEXT NULL, version INTEGER NOT NULL, modified_on TEXT NOT NULL,
+                    PRIMARY KEY (service_id, grain_type, grain_key, state_name)) WITHOUT ROWID;
+                INSERT INTO grains_storage VALUES (@service, 'point', 'old', 'state', '{"x":5}', 7, '2026-01-01 00:00:00');
+                """,
+                old);
+            create.Parameters.AddWithValue("service", ServiceId);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var storage = await CreateStorageAsync(options: o => o.ConnectionString = file);
+
+        Assert.Equal(5, (await storage.ReadAsync<Point>(Key("old"), default)).State!.X);
+        Assert.Equal(1L, await SqliteScalarAsync(file, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'grains_storage_expiry'"));
+    }
+
+    private static async Task<object?> SqliteScalarAsync(string connectionString, string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new Microsoft.Data.Sqlite.SqliteCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
+
+    /// <summary>
     /// The reads that need one moment's view (a state kept as entries, the membership table) take no write lock: a
     /// writer that holds the file's one write lock, here for the rest of the test, holds up neither. (They waited for
     /// it, and failed with "database is locked" once the busy timeout, 1 s here, ran out.)

@@ -16,8 +16,11 @@ CREATE TABLE IF NOT EXISTS grains_storage (
     PRIMARY KEY (service_id, grain_type, grain_key, state_name)
 ) WITHOUT ROWID;
 
--- Files created before expiry existed get the column, and every file the sweep's index, from the storage at start
--- (SqliteDialect.UpgradeStorageSchemaAsync): SQLite cannot add a column only when it is missing in plain SQL.
+-- The sweep of expired records reads this index. A file created before expiry existed lacks the column: the storage
+-- adds it at start, before this script (SqliteDialect.PrepareStorageSchemaAsync), since SQLite cannot add a column
+-- only when it is missing in plain SQL; applied by hand to such a file, run first
+-- ALTER TABLE grains_storage ADD COLUMN expires_on TEXT NULL;
+CREATE INDEX IF NOT EXISTS grains_storage_expiry ON grains_storage (service_id, expires_on) WHERE expires_on IS NOT NULL;
 
 -- States kept as entries (IPersistentEntries): one row per entry, written only when it changes. The state's version
 -- is its row in grains_storage (payload NULL), which every write of its entries increments in the same transaction.

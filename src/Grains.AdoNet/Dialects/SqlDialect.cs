@@ -54,6 +54,9 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract Task ApplySchemaAsync(DbConnection connection, string scriptName, CancellationToken cancellationToken);
 
+    /// <summary>Brings a storage table of an earlier version far enough for the script to run on it, where the script alone cannot.</summary>
+    public virtual Task PrepareStorageSchemaAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Brings a storage schema created by an earlier version up to date, where the script alone cannot.</summary>
     public virtual Task UpgradeStorageSchemaAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -52,12 +52,13 @@ internal sealed class SqliteDialect : SqlDialect
             : null;
     }
 
-    public override async Task UpgradeStorageSchemaAsync(DbConnection connection, CancellationToken cancellationToken)
+    /// <summary>A file created before expiry existed gets the column the script's index needs (a new file has no table yet).</summary>
+    public override async Task PrepareStorageSchemaAsync(DbConnection connection, CancellationToken cancellationToken)
     {
-        await AddColumnIfMissingAsync(connection, "grains_storage", "expires_on", "TEXT NULL", cancellationToken);
-        await using var index = connection.Command(
-            "CREATE INDEX IF NOT EXISTS grains_storage_expiry ON grains_storage (service_id, expires_on) WHERE expires_on IS NOT NULL");
-        await index.ExecuteNonQueryAsync(cancellationToken);
+        if (await HasTableAsync(connection, "grains_storage", cancellationToken))
+        {
+            await AddColumnIfMissingAsync(connection, "grains_storage", "expires_on", "TEXT NULL", cancellationToken);
+        }
     }
 
     public override Task UpgradeMembershipSchemaAsync(DbConnection connection, CancellationToken cancellationToken) =>
@@ -91,6 +92,12 @@ internal sealed class SqliteDialect : SqlDialect
                 throw;
             }
         }
+    }
+
+    private static async Task<bool> HasTableAsync(DbConnection connection, string table, CancellationToken cancellationToken)
+    {
+        await using var probe = connection.Command($"SELECT COUNT(*) FROM pragma_table_info('{table}')");
+        return Convert.ToInt64(await probe.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0;
     }
 
     private static async Task<bool> HasColumnAsync(DbConnection connection, string table, string column, CancellationToken cancellationToken)

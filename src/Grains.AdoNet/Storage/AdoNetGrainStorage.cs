@@ -49,6 +49,7 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             if (Options.CreateSchema)
             {
+                await _dialect.PrepareStorageSchemaAsync(connection, cancellationToken);
                 await _dialect.ApplySchemaAsync(connection, "grains-storage.sql", cancellationToken);
                 await _dialect.UpgradeStorageSchemaAsync(connection, cancellationToken);
             }
