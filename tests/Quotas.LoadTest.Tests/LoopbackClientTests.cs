@@ -15,6 +15,7 @@ public sealed class LoopbackClientTests : IAsyncLifetime
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
 
+    private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WebApplication _server = null!;
     private Uri _address = null!;
 
@@ -39,6 +40,12 @@ public sealed class LoopbackClientTests : IAsyncLifetime
             await context.Response.WriteAsync("first part, ");
             await context.Response.Body.FlushAsync();
             await context.Response.WriteAsync(new string('x', 20_000));
+        });
+        // Answers once the test opens the gate: a backlog that outlives its step.
+        _server.MapPost("/held/{tenant}", async () =>
+        {
+            await _held.Task;
+            return Results.Ok();
         });
         // Never answers: the request waits until its connection closes.
         _server.MapPost("/silent/{tenant}", async (HttpContext context) => await Task.Delay(Timeout.Infinite, context.RequestAborted));
@@ -168,6 +175,30 @@ public sealed class LoopbackClientTests : IAsyncLifetime
         Assert.Equal(requests, result.Errors);
         Assert.Equal(0, result.Ok + result.Refused);
         Assert.Contains($"{requests} requests still unanswered", result.FirstError, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A step whose drain timed out still has its requests in flight, and says so until the last is answered: what the
+    /// search waits for before the next step, which would otherwise measure them too.
+    /// </summary>
+    [Fact]
+    public async Task A_step_that_gave_up_on_its_requests_says_when_the_last_is_answered()
+    {
+        const int requests = 20;
+        var plan = Plan("held", tenants: 1);
+        using var client = new LoopbackClient(plan.EndPoint, maxConnections: 32);
+        var step = new OpenLoopStep(
+            client, plan, new int[ZipfSequence.Length], rate: 200, TimeSpan.Zero, TimeSpan.FromSeconds(requests / 200.0), maxOutstanding: 1_000, drainTimeout: TimeSpan.FromMilliseconds(200));
+
+        var result = await step.RunAsync(CancellationToken.None).WaitAsync(s_timeout);
+        Assert.Equal(requests, result.Errors);
+        Assert.False(step.AllAnswered.IsCompleted);
+        Assert.Equal(requests, step.Unanswered);
+
+        _held.SetResult();
+        await step.AllAnswered.WaitAsync(s_timeout);
+        Assert.Equal(0, step.Unanswered);
+        Assert.Equal(requests, step.Result().Errors); // answers after the drain gave up change the result no more
     }
 
     [Fact]

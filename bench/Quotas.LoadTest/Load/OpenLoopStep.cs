@@ -64,6 +64,15 @@ internal sealed class OpenLoopStep : IResponseSink
         _maxOutstanding = maxOutstanding;
     }
 
+    /// <summary>
+    /// Completes once every request the step sent has been answered or failed, also those a timed-out drain gave up
+    /// on: until then they hold connections and the server's time, which the next step would measure.
+    /// </summary>
+    public Task AllAnswered => _drained.Task;
+
+    /// <summary>Requests sent and not yet answered or failed.</summary>
+    public long Unanswered => Interlocked.Read(ref _outstanding);
+
     public async Task<StepResult> RunAsync(CancellationToken cancellationToken)
     {
         _cancellation = cancellationToken;

@@ -23,6 +23,7 @@ internal sealed class PeakSearch
     private const int MaxConnections = 256;
     private static readonly TimeSpan s_settleAfterSustained = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan s_settleAfterOverload = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan s_backlogTimeout = TimeSpan.FromSeconds(60);
 
     private readonly LoadTestOptions _options;
     private readonly int[] _tenantSequence;
@@ -69,6 +70,7 @@ internal sealed class PeakSearch
             };
             steps.Add(new MeasuredStep(phase, result));
             _log.WriteLine(Describe(name, phase, result));
+            await AwaitBacklogAsync(name, step, cancellationToken);
             // Let the server finish what it still holds (longer after an overload), so one step does not spill into the next.
             await Task.Delay(result.Sustained ? s_settleAfterSustained : s_settleAfterOverload, cancellationToken);
             return result;
@@ -109,6 +111,29 @@ internal sealed class PeakSearch
         var halfPeak = best is null ? null : await Step("half peak", best.AchievedPerSecond / 2, _options.HalfPeakDuration);
         var atReference = referenceRate is { } reference ? await Step(ReferencePhase, reference, _options.HalfPeakDuration) : null;
         return new TargetResult(name, description, steps, best, halfPeak) { AtGatewayHalfPeak = atReference, FirstMiss = firstMiss };
+    }
+
+    /// <summary>
+    /// Waits (at most <see cref="s_backlogTimeout"/>) for the requests a step whose drain timed out still has in flight:
+    /// the next step would otherwise start with them holding connections and the server's time, and measure them too.
+    /// </summary>
+    private async Task AwaitBacklogAsync(string name, OpenLoopStep step, CancellationToken cancellationToken)
+    {
+        if (step.AllAnswered.IsCompleted)
+        {
+            return;
+        }
+
+        _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-9} waiting for the step's {step.Unanswered:N0} unanswered requests before the next step"));
+        try
+        {
+            await step.AllAnswered.WaitAsync(s_backlogTimeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {name,-9} {step.Unanswered:N0} requests still unanswered after {s_backlogTimeout.TotalSeconds:0} s more: the next step starts with them in flight"));
+        }
     }
 
     private static TimeSpan ProcessorTime(Process process)
