@@ -235,7 +235,7 @@ public sealed class LoopbackClientTests : IAsyncLifetime
 
         public int Failures => Volatile.Read(ref _failures);
 
-        public void Completed(long token, int statusCode, long sent, long completed)
+        public void Completed(long token, int statusCode, bool rateLimited, long sent, long completed)
         {
             if (statusCode == (int)HttpStatusCode.OK && completed >= sent)
             {

@@ -18,6 +18,19 @@ public sealed class ResponseParserTests
         Assert.True(response.KeepAlive);
     }
 
+    [Theory]
+    [InlineData("HTTP/1.1 429 Too Many Requests\r\nRateLimit: \"hits\";r=0\r\nContent-Length: 0\r\n\r\n", true)]
+    [InlineData("HTTP/1.1 429 Too Many Requests\r\nratelimit: \"hits\";r=0;t=1\r\nContent-Length: 0\r\n\r\n", true)]
+    [InlineData("HTTP/1.1 429 Too Many Requests\r\nRateLimit-Policy: \"hits\";q=10\r\nContent-Length: 0\r\n\r\n", false)]
+    [InlineData("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n", false)]
+    public void A_response_says_whether_it_carries_a_RateLimit_header(string raw, bool rateLimited)
+    {
+        var response = Parse(raw);
+
+        Assert.Equal(ParseOutcome.Complete, response.Outcome);
+        Assert.Equal(rateLimited, response.RateLimited);
+    }
+
     [Fact]
     public void Every_prefix_of_a_response_is_incomplete()
     {

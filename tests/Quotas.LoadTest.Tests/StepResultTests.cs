@@ -55,7 +55,7 @@ public sealed class StepResultTests
         for (long request = 0; request < 1_000; request++)
         {
             var due = request * ticksPerRequest; // the step was never started: its requests fall due from 0
-            step.Completed(request, 200, due, due + (long)(request * 0.02 * ticksPerRequest));
+            step.Completed(request, 200, rateLimited: true, due, due + (long)(request * 0.02 * ticksPerRequest));
         }
 
         var result = step.Result();
@@ -63,6 +63,26 @@ public sealed class StepResultTests
         Assert.InRange(result.FirstQuarterP50Milliseconds, 2, 3);
         Assert.InRange(result.LastQuarterP50Milliseconds, 17, 18.5);
         Assert.StartsWith("saturated: latency grew through the step", result.Verdict, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Only a 429 that carries a <c>RateLimit</c> header is a quota's answer; another (a throttle of keys that are not
+    /// valid, say) is an error, so a misconfigured run cannot read as a fast one.
+    /// </summary>
+    [Fact]
+    public void A_429_without_a_RateLimit_header_is_an_error_not_a_refusal()
+    {
+        using var client = new LoopbackClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9), maxConnections: 1);
+        var plan = new RequestPlan([new Uri("http://127.0.0.1:9/t")], ["k"]);
+        var step = new OpenLoopStep(client, plan, new int[ZipfSequence.Length], rate: 1_000, TimeSpan.Zero, TimeSpan.FromSeconds(0.01), maxOutstanding: 10);
+
+        step.Completed(0, 429, rateLimited: true, 0, 1);
+        step.Completed(1, 429, rateLimited: false, 0, 1);
+        step.Completed(2, 200, rateLimited: false, 0, 1);
+        var result = step.Result();
+
+        Assert.Equal((1, 1, 1), (result.Ok, result.Refused, result.Errors));
+        Assert.Equal("HTTP 429 without a RateLimit header", result.FirstError);
     }
 
     private static StepResult Step(double p99) => new(1_000, 1_000, 1_000, 0, 0, 0.2, 0.5, p99, 0.1, null);

@@ -146,14 +146,20 @@ internal sealed class OpenLoopStep : IResponseSink
         }
     }
 
-    public void Completed(long token, int statusCode, long sent, long completed)
+    public void Completed(long token, int statusCode, bool rateLimited, long sent, long completed)
     {
         var due = Due(token);
         Interlocked.Increment(ref _responses);
         if (token >= _warmupRequests && StillCounted())
         {
             _sendLag.RecordTicks(sent - due);
-            if (statusCode is 200 or 429)
+            if (statusCode == 429 && !rateLimited)
+            {
+                // Not a quota's answer (a throttle of keys that are not valid, say): measured as one, it would pass a
+                // misconfigured run off as a fast one.
+                Error("HTTP 429 without a RateLimit header");
+            }
+            else if (statusCode is 200 or 429)
             {
                 Interlocked.Increment(ref statusCode == 200 ? ref _ok : ref _refused);
                 _latency.RecordTicks(completed - due);

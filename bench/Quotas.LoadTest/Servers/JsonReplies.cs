@@ -10,7 +10,12 @@ internal static class JsonReplies
 
     public static Task AllowedAsync(HttpResponse response) => WriteAsync(response, StatusCodes.Status200OK, s_allowed);
 
-    public static Task RefusedAsync(HttpResponse response) => WriteAsync(response, StatusCodes.Status429TooManyRequests, s_refused);
+    /// <summary>A quota's refusal, with the <c>RateLimit</c> header by which the generator tells it from other 429s, as the gateway's carry it.</summary>
+    public static Task RefusedAsync(HttpResponse response)
+    {
+        response.Headers["RateLimit"] = "\"hits\";r=0";
+        return WriteAsync(response, StatusCodes.Status429TooManyRequests, s_refused);
+    }
 
     private static Task WriteAsync(HttpResponse response, int status, byte[] body)
     {

@@ -144,7 +144,7 @@ internal sealed class LoopbackConnection : SocketAsyncEventArgs
                 var completed = Stopwatch.GetTimestamp();
                 var request = _current;
                 _current = default;
-                request.Sink.Completed(request.Token, response.StatusCode, _sent, completed);
+                request.Sink.Completed(request.Token, response.StatusCode, response.RateLimited, _sent, completed);
                 if (response.KeepAlive)
                 {
                     _owner.Return(this);

@@ -33,6 +33,7 @@ internal static class ResponseParser
 
         long? contentLength = null;
         var chunked = false;
+        var rateLimited = false;
         var close = statusLine[7] == (byte)'0';
         var headers = statusLineEnd < 0 ? [] : head[(statusLineEnd + 2)..];
         while (!headers.IsEmpty)
@@ -69,19 +70,23 @@ internal static class ResponseParser
             {
                 close = Ascii.EqualsIgnoreCase(value, "close"u8);
             }
+            else if (Ascii.EqualsIgnoreCase(name, "RateLimit"u8))
+            {
+                rateLimited = true;
+            }
         }
 
         var bodyStart = headerEnd + HeaderEnd.Length;
         if (status is (>= 100 and < 200) or 204 or 304)
         {
-            return ParsedResponse.Complete(status, bodyStart, !close);
+            return ParsedResponse.Complete(status, bodyStart, !close, rateLimited);
         }
 
         if (chunked)
         {
             var (complete, end, error) = ChunkedEnd(received, bodyStart);
             return error is not null ? ParsedResponse.Invalid(error)
-                : complete ? ParsedResponse.Complete(status, end, !close)
+                : complete ? ParsedResponse.Complete(status, end, !close, rateLimited)
                 : ParsedResponse.Incomplete;
         }
 
@@ -91,7 +96,7 @@ internal static class ResponseParser
         }
 
         var total = bodyStart + bodyLength;
-        return received.Length >= total ? ParsedResponse.Complete(status, (int)total, !close) : ParsedResponse.Incomplete;
+        return received.Length >= total ? ParsedResponse.Complete(status, (int)total, !close, rateLimited) : ParsedResponse.Incomplete;
     }
 
     /// <summary>Walks the chunks from <paramref name="offset"/>: where the body ends, if all of it has arrived.</summary>

@@ -14,7 +14,7 @@ internal sealed class SingleResponse : IResponseSink
         return await response.Status.WaitAsync(timeout, cancellationToken);
     }
 
-    public void Completed(long token, int statusCode, long sent, long completed) => _status.TrySetResult(statusCode);
+    public void Completed(long token, int statusCode, bool rateLimited, long sent, long completed) => _status.TrySetResult(statusCode);
 
     public void Failed(long token, string error) => _status.TrySetException(new IOException(error));
 }
