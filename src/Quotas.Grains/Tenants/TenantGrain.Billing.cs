@@ -59,7 +59,7 @@ public sealed partial class TenantGrain
         }
 
         var metering = MeteringToRead() ?? new Metering();
-        return metering.Statement(TenantId.Parse(Id), year, month, now, deletedAt, _tenant is null ? null : UsageBegan);
+        return metering.Statement(TenantId.Parse(Id), year, month, now, deletedAt, _tenant is null ? null : CreatedAt);
     }
 
     public async Task<BillingStatement> GetOwnStatement(int year, int month)
@@ -67,34 +67,11 @@ public sealed partial class TenantGrain
         _ = Tenant();
         var now = time.GetUtcNow();
         await ForgetOutlivedMeteringAsync(now);
-        return (MeteringToRead() ?? new Metering()).Statement(TenantId.Parse(Id), year, month, now, null, UsageBegan);
+        return (MeteringToRead() ?? new Metering()).Statement(TenantId.Parse(Id), year, month, now, null, CreatedAt);
     }
 
     /// <summary>When the tenant that exists now was created, as far as its stored state says (rows of earlier releases only when it was created again).</summary>
     private DateTimeOffset? CreatedAt => state.State.CreatedAt ?? state.State.RecreatedAt;
-
-    /// <summary>
-    /// Since when the tenant that exists now has used its first month, for the projection: when it was created, unless
-    /// it carries on the metering of the one deleted in that month (null: from the month's start).
-    /// </summary>
-    private DateTimeOffset? UsageBegan =>
-        state.State.RecreatedAt is { } recreated && ContinuesMetering(state.State.LastDeletedAt, recreated) ? null : CreatedAt;
-
-    /// <summary>
-    /// Whether a tenant created at <paramref name="created"/> carries on the metering of the one deleted at
-    /// <paramref name="deleted"/>: that one kept some, and the month it was deleted in had not ended.
-    /// </summary>
-    private bool ContinuesMetering(DateTimeOffset? deleted, DateTimeOffset created) =>
-        deleted is { } at && HasRetiredMetering() && !ClosedBy(new DateTimeOffset(at.UtcDateTime.Year, at.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero), created);
-
-    /// <summary><paramref name="created"/> with the deleted tenant's usage rollups and pricing plans (see Create).</summary>
-    private TenantQuotas WithRetiredMetering(TenantQuotas created)
-    {
-        var snapshot = created.ToSnapshot();
-        snapshot.Usage = state.State.RetiredUsage;
-        snapshot.PricingPlans = state.State.RetiredPricingPlans;
-        return TenantQuotas.FromSnapshot(snapshot);
-    }
 
     /// <summary>
     /// The time the deleted tenant of this id was deleted, when the month's statement is that tenant's although a new

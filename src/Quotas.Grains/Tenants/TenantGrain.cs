@@ -128,17 +128,10 @@ public sealed partial class TenantGrain(
         var created = new TenantQuotas(config with { Status = TenantStatus.Active }, parentQuotas);
         created.Gauges.RestoreSequence(state.State.RetiredLeaseSequence);
 
-        // A tenant created again in the month the deleted one was deleted in carries on its metering (usage and
-        // plans), so that month's statement bills all of the month's usage of the id, as if it had not gone. Created
-        // later, it starts afresh. Either way what was kept of the deleted one's metering stays for the statements
-        // that had closed (GetStatement), until no month it could bill is left.
+        // A tenant created again starts afresh; what was kept of the deleted one's metering stays for the statements
+        // that have closed (GetStatement), until no month it could bill is left.
         var (recreatedBefore, createdBefore) = (state.State.RecreatedAt, state.State.CreatedAt);
         var now = time.GetUtcNow();
-        if (ContinuesMetering(state.State.LastDeletedAt, now))
-        {
-            created = WithRetiredMetering(created);
-        }
-
         state.State.RecreatedAt = state.State.LastDeletedAt is null ? null : now;
         state.State.CreatedAt = now;
         try
