@@ -78,13 +78,22 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     {
         _activatedAt = _time.GetUtcNow();
         RestoreStored();
-        if (_scheduler is null && _legacy.State.Snapshot is { } legacy)
+        if (_legacy.State.Snapshot is { } legacy)
         {
-            // A pool stored whole by an earlier version: moved into entries, then the old record is cleared.
-            _admission.Restore(_legacy.State.TenantLeases);
-            _scheduler = RestoreStoredPool(legacy);
-            _rebuilt = true;
-            await _commit.PersistAsync();
+            // A pool stored whole by an earlier version is moved into entries, and only into none: entries of any kind
+            // (the pool moved by an activation that could not clear the old record, or deleted since) are newer than it,
+            // and moved again it would bring a deleted pool back, with job ids from before the ones handed out since.
+            // The old record is cleared whenever it is found. Read back from the entries, the moved pool also gives
+            // back the tenant leases of jobs that had ended.
+            if (_entries.Entries.Count == 0)
+            {
+                _admission.Restore(_legacy.State.TenantLeases);
+                _scheduler = RestoreStoredPool(legacy);
+                _rebuilt = true;
+                await _commit.PersistAsync();
+                RestoreStored();
+            }
+
             await _legacy.ClearStateAsync(cancellationToken);
         }
 

@@ -116,6 +116,36 @@ public sealed class PoolEntryStorageTests
         Assert.False((await reopened.Submit(Pools.Job(Pools.Alpha, "old-3"))).Created);
     }
 
+    /// <summary>
+    /// An old whole-pool record left behind (the activation that moved it into entries crashed before clearing it) is
+    /// not moved again over newer entries: here the pool was deleted since, and stays deleted, with its job ids going on
+    /// from where the entries say; the old record is cleared.
+    /// </summary>
+    [Fact]
+    public async Task An_old_whole_pool_record_left_behind_does_not_bring_a_deleted_pool_back()
+    {
+        var options = QuotaClusters.Options(TestStorage.Sqlite());
+        const string poolId = "legacy-deleted";
+        var legacy = new FairShareScheduler(Pools.Small(poolId));
+        legacy.Submit(Pools.Job(Pools.Alpha, "old-0"), DateTimeOffset.UtcNow);
+        var grain = GrainId.Create(FairShareSchedulerGrain.GrainTypeName, poolId);
+        await using var cluster = await TestCluster.StartAsync(options);
+        var storage = cluster.PrimarySilo.Services.GetRequiredKeyedService<IGrainStorage>("Default");
+        await storage.WriteAsync(new GrainStateKey(grain, "pool"), new LegacyPoolState { Snapshot = legacy.ToSnapshot(), TenantLeases = [] }, null, null, default);
+        await ((IGrainEntryStorage)storage).WriteEntriesAsync<PoolRecord>(
+            new GrainStateKey(grain, "pool-entries"),
+            [new("sequence", new PoolRecord { NextJobId = 100 }), new("deleted", new PoolRecord { DeletedAt = DateTimeOffset.UtcNow })],
+            null,
+            default);
+
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>(poolId);
+
+        Assert.Null(await pool.GetConfig());
+        Assert.False((await storage.ReadAsync<LegacyPoolState>(new GrainStateKey(grain, "pool"), default)).RecordExists);
+        await pool.Configure(Pools.Small(poolId));
+        Assert.Equal(100, (await pool.Submit(Pools.Job(Pools.Alpha, "new-0"))).Job.Id.Value);
+    }
+
     private static async Task<List<JobInfo>> AllJobsAsync(IFairShareSchedulerGrain pool)
     {
         var jobs = new List<JobInfo>();
