@@ -275,16 +275,20 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
 
     /// <summary>
     /// Releases the tenant leases held for a job (its lease ended in stored state: completed, requeued, cancelled,
-    /// expired). They stop being held for the job at once, so a new lease of the job holds its own; those the tenant
-    /// could not release are kept apart (<see cref="RetryReleasesAsync"/>) and the failure is thrown. A release is
-    /// idempotent at the tenant; a tenant that no longer exists holds nothing.
+    /// expired). They stop being held for the job at once, so a new lease of the job holds its own, and are set apart
+    /// in the same step until the tenant has released them: a write another call makes meanwhile stores them as
+    /// unreleased instead of dropping them with the job's held leases, so a crash before the release loses none. Those
+    /// the tenant could not release stay set apart (<see cref="RetryReleasesAsync"/>) and the failure is thrown. A
+    /// release is idempotent at the tenant; a tenant that no longer exists holds nothing.
     /// </summary>
     public async Task ReleaseAsync(JobId job, Core.Scheduling.TenantId tenantId)
     {
         if (_held.Remove(job.Value, out var held))
         {
             _changed.Add(job.Value);
-            await ReleaseOrKeepAsync(job.Value, tenantId, held);
+            SetApart.Add(job.Value, tenantId, held);
+            await ReleaseAsync(tenantId, held);
+            SetApart.Remove(job.Value, held);
         }
     }
 
@@ -354,19 +358,6 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
         {
             _changed.Add(job.Value);
             SetApart.Add(job.Value, tenantId, held);
-        }
-    }
-
-    private async Task ReleaseOrKeepAsync(long job, Core.Scheduling.TenantId tenantId, List<string> leases)
-    {
-        try
-        {
-            await ReleaseAsync(tenantId, leases);
-        }
-        catch
-        {
-            SetApart.Add(job, tenantId, leases);
-            throw;
         }
     }
 

@@ -106,6 +106,40 @@ public sealed class PoolTenantRaceTests
         Assert.Equal(1, Budget(stats, "jobs"));
     }
 
+    /// <summary>
+    /// The silo goes while the tenant releases a completed job's leases, after another call stored the pool: that write
+    /// stored them as still to release, so the pool's next activation releases them, well before their time to live
+    /// (20 minutes). That write used to drop them with the job's held leases: the tenant counted them till then.
+    /// </summary>
+    [Fact]
+    public async Task Tenant_leases_the_silo_was_releasing_when_it_went_are_released_after_it_restarts()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        var (cluster, alpha, pool) = await StartAsync(faults, time, "mid-release");
+        await using var _ = cluster;
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100))).Job;
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
+        Assert.Equal(1, Gauge(await alpha.GetStats(), "concurrent_jobs"));
+
+        var release = new HeldWrite("tenant", "alpha");
+        faults.BeforeWrite = release.Gate;
+        var completing = pool.Complete(job.Id, JobOutcome.Succeeded, null); // it ends with the silo
+        await release.Entered;
+        Assert.True((await pool.Submit(Pools.Job(Pools.Alpha, "a-1", cpu: 100))).Created);
+        await cluster.PrimarySilo.KillAsync();
+        faults.BeforeWrite = null;
+
+        await cluster.StartAdditionalSiloAsync();
+        alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("mid-release");
+        var stats = await PoolSweeps.UntilAsync(time, pool, alpha, s => Gauge(s, "concurrent_jobs") == 0);
+
+        Assert.Equal(0, Gauge(stats, "concurrent_jobs"));
+        Assert.Equal(JobState.Succeeded, (await pool.GetJob(job.Id))!.State);
+        Assert.False(completing.IsCompletedSuccessfully);
+    }
+
     [Fact]
     public async Task A_job_requeued_while_its_leases_could_not_be_released_is_leased_again_without_its_tenant_counting_them()
     {
