@@ -46,11 +46,14 @@ public sealed partial class FairShareSchedulerGrain
                 await _admission.RetryReleasesAsync(new JobId(job));
             }
 
-            // The quota leases held for running jobs go back once the pool is gone, not before: a delete whose write
-            // fails leaves the pool running those jobs, with their leases still held and renewed by their heartbeats.
+            // The quota leases still held (for the jobs cancelled above: no job runs any more) go back before the pool
+            // retires, while their entries still say which they are: released after, a silo lost in between left them to
+            // run out with their time to live. A retirement that then fails leaves the pool to release them again (a
+            // release is idempotent at the tenant), as it does those of any job that ended.
             var held = _admission.Snapshot()
                 .Select(pair => (Job: pair.Key, Tenant: scheduler.Get(new JobId(pair.Key))?.Tenant ?? _admission.TenantOfHeld(pair.Key), Leases: pair.Value))
                 .ToList();
+            await ReleaseQuietlyAsync(held);
 
             // The entries go in the pool's own order of writes (WriteAsync), after any still asked for.
             _retiring = true;
@@ -59,7 +62,6 @@ public sealed partial class FairShareSchedulerGrain
             _admission.Restore(null);
             _admission.BudgetWaits.Restore(null);
             _owed.Restore(null);
-            await ReleaseQuietlyAsync(held);
         }
         catch when (cancelled.Count > 0 && _scheduler is not null)
         {
@@ -120,8 +122,8 @@ public sealed partial class FairShareSchedulerGrain
     }
 
     /// <summary>
-    /// Gives back the quota leases a deleted pool held for its running jobs (a job it has forgotten, as it keeps no
-    /// finished jobs, names its tenant in its leases' ids). One its tenant cannot take back now runs out with its TTL.
+    /// Gives back the quota leases a pool being deleted holds for its cancelled jobs (a job it has forgotten, as it keeps
+    /// no finished jobs, names its tenant in its leases' ids). One its tenant cannot take back now runs out with its TTL.
     /// </summary>
     private async Task ReleaseQuietlyAsync(List<(long Job, TenantId? Tenant, List<string> Leases)> held)
     {
@@ -143,7 +145,7 @@ public sealed partial class FairShareSchedulerGrain
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool} is deleted but could not give back the quota leases of job {Job}; they run out with their time to live")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool}, being deleted, could not give back the quota leases of job {Job}; they run out with their time to live")]
     private static partial void LogDeletedReleaseFailed(ILogger logger, Exception exception, string pool, long job);
 
     private void CheckEmpty(FairShareScheduler scheduler, bool force)

@@ -140,6 +140,44 @@ public sealed class PoolTenantRaceTests
         Assert.False(completing.IsCompletedSuccessfully);
     }
 
+    /// <summary>
+    /// A pool deleted with force gives back its cancelled jobs' quota leases before it retires: by the time its last
+    /// write begins, its tenant holds none of them, so a silo lost after that write leaves nothing held. It used to
+    /// retire first and give them back after, and a silo lost in between left them to run out with their time to live.
+    /// </summary>
+    [Fact]
+    public async Task A_forced_delete_gives_back_its_cancelled_jobs_quota_leases_before_it_retires()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        var (cluster, alpha, pool) = await StartAsync(faults, time, "force-order");
+        await using var _ = cluster;
+        await pool.Submit(Pools.Job(Pools.Alpha, "a-0", cpu: 100));
+        Assert.Single(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(10), 10));
+        Assert.Equal(1, Gauge(await alpha.GetStats(), "concurrent_jobs"));
+
+        // The delete's writes: the cancel, then the retirement, which is held.
+        var retire = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var proceed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writes = 0;
+        faults.BeforeEntriesWrite = async key =>
+        {
+            if (key.GrainId.Type == "pool" && Interlocked.Increment(ref writes) == 2)
+            {
+                retire.SetResult();
+                await proceed.Task;
+            }
+        };
+        var deleting = pool.Delete(force: true);
+        await retire.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var atRetirement = Gauge(await alpha.GetStats(), "concurrent_jobs");
+        proceed.SetResult();
+        await deleting;
+
+        Assert.Equal(0, atRetirement);
+        Assert.Null(await pool.GetConfig());
+    }
+
     [Fact]
     public async Task A_job_requeued_while_its_leases_could_not_be_released_is_leased_again_without_its_tenant_counting_them()
     {
