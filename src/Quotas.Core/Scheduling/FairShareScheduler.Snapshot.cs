@@ -110,6 +110,7 @@ public sealed partial class FairShareScheduler
 
     private void RestoreJob(JobInfo info, List<Job>? finished, HashSet<long> undelivered)
     {
+        CheckRestorable(info);
         var tenant = GetOrAddTenant(info.Tenant);
         var dense = (long[])_layout.ToDense(info.Demand, "a snapshot's job demand").Clone();
         var job = new Job(info.Id.Value, tenant, info.Demand, dense, info.Priority, info.IdempotencyKey, info.EstimatedDuration, info.SubmittedAt)
@@ -121,8 +122,12 @@ public sealed partial class FairShareScheduler
             CompletedAt = info.CompletedAt,
             ActualUsage = info.ActualUsage,
         };
+        if (!tenant.ByIdempotencyKey.TryAdd(job.StoredIdempotencyKey, job))
+        {
+            throw Unrestorable(info, $"it has the idempotency key of job {tenant.ByIdempotencyKey[job.StoredIdempotencyKey].Id} of the same tenant");
+        }
+
         _jobs.Add(job);
-        tenant.ByIdempotencyKey.Add(job.StoredIdempotencyKey, job);
         switch (info.State)
         {
             case JobState.Queued:
@@ -150,4 +155,30 @@ public sealed partial class FairShareScheduler
                 break;
         }
     }
+
+    /// <summary>
+    /// Refuses a stored job that no pool could have written, before anything of it is taken in: restored, it would hold
+    /// capacity for ever (a running job with no lease end), vanish from its tenant's keys, or stand in for another job.
+    /// </summary>
+    private void CheckRestorable(JobInfo info)
+    {
+        var problem = info switch
+        {
+            { Id.Value: <= 0 } => "its id is not positive",
+            _ when _jobs.TryGetValue(info.Id.Value, out _) => "another stored job has the same id",
+            _ when !Enum.IsDefined(info.State) => $"its state {(int)info.State} is unknown",
+            _ when string.IsNullOrEmpty(info.IdempotencyKey) => "it has no idempotency key",
+            { State: JobState.Leased, WorkerId: null or "" } => "it is running but names no worker",
+            { State: JobState.Leased, LeaseExpiresAt: null } => "it is running but its lease has no end",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            throw Unrestorable(info, problem);
+        }
+    }
+
+    private static SchedulingException Unrestorable(JobInfo info, string problem) => new(
+        SchedulingErrorCodes.InvalidArgument,
+        $"Stored job {info.Id} of tenant '{info.Tenant}' cannot be restored: {problem}. The stored pool was changed outside the service; repair or remove the job's entry.");
 }

@@ -401,7 +401,15 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     private void RestoreStored()
     {
         _restores++;
-        var stored = PoolRecords.Read(_entries.Entries);
+        StoredPool stored;
+        try
+        {
+            stored = PoolRecords.Read(_entries.Entries);
+        }
+        catch (SchedulingException exception)
+        {
+            throw RefusedState.Of("pool", GrainTypeName, GetPrimaryKeyString(), exception);
+        }
 
         // The waits before the pool: rebuilding it evaluates reclaim, which takes no tenant a budget holds back for one
         // that may run.

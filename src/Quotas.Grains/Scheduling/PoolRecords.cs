@@ -16,9 +16,19 @@ internal static class PoolRecords
     private const string OwedPrefix = "owed/";
     private const string WaitPrefix = "wait/";
 
+    /// <summary>The job id an entry's key names after <paramref name="prefix"/>.</summary>
+    private static long JobOf(string key, string prefix) =>
+        long.TryParse(key.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var job) && job > 0
+            ? job
+            : throw Unreadable(key, "its key names no job id");
+
+    private static SchedulingException Unreadable(string key, string problem) =>
+        new(SchedulingErrorCodes.InvalidArgument, $"Stored entry '{key}' cannot be restored: {problem}.");
+
     /// <summary>
     /// Rebuilds the snapshot (null when no pool is stored), the tenant leases held and those left to release, the usage
-    /// owed and the budget waits from stored entries.
+    /// owed and the budget waits from stored entries. Throws <see cref="SchedulingException"/> for an entry no pool could
+    /// have written.
     /// </summary>
     public static StoredPool Read(IReadOnlyDictionary<string, PoolRecord> entries)
     {
@@ -43,6 +53,11 @@ internal static class PoolRecords
             }
             else if (record.Job is { } job)
             {
+                if (key != JobKey(job.Id))
+                {
+                    throw Unreadable(key, $"it holds job {job.Id}, whose entry is '{JobKey(job.Id)}'");
+                }
+
                 jobs.Add(job);
                 if (record.PreemptionUndelivered == true)
                 {
@@ -55,11 +70,11 @@ internal static class PoolRecords
             }
             else if (record.TenantLeases is { } held && key.StartsWith(LeasesPrefix, StringComparison.Ordinal))
             {
-                leases[long.Parse(key.AsSpan(LeasesPrefix.Length), CultureInfo.InvariantCulture)] = held;
+                leases[JobOf(key, LeasesPrefix)] = held;
             }
             else if (record.UnreleasedLeases is { } left && key.StartsWith(UnreleasedPrefix, StringComparison.Ordinal))
             {
-                unreleased[long.Parse(key.AsSpan(UnreleasedPrefix.Length), CultureInfo.InvariantCulture)] = left;
+                unreleased[JobOf(key, UnreleasedPrefix)] = left;
             }
             else if (record.OwedUsage is { } debt)
             {

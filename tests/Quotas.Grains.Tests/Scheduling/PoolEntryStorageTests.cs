@@ -87,6 +87,32 @@ public sealed class PoolEntryStorageTests
         Assert.Contains("MaxAttempts must be greater than 0", failed.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>Entries changed outside the service into what no pool writes fail the same way, naming the entry and what is wrong.</summary>
+    [Theory]
+    [InlineData("UPDATE grains_storage_entries SET entry_key = 'job/7' WHERE grain_type = 'pool' AND grain_key = 'damaged' AND entry_key = 'job/1'",
+        "Stored entry 'job/7' cannot be restored: it holds job 1, whose entry is 'job/1'")]
+    [InlineData("INSERT INTO grains_storage_entries (service_id, grain_type, grain_key, state_name, entry_key, payload) SELECT service_id, grain_type, grain_key, state_name, 'leases/x', '{\"tenantLeases\":[\"l\"]}' FROM grains_storage_entries WHERE grain_type = 'pool' AND grain_key = 'damaged' AND entry_key = 'job/1'",
+        "Stored entry 'leases/x' cannot be restored: its key names no job id")]
+    [InlineData("UPDATE grains_storage_entries SET payload = replace(payload, '\"workerId\":\"w1\"', '\"workerId\":null') WHERE grain_type = 'pool' AND grain_key = 'damaged' AND entry_key = 'job/1'",
+        "Stored job 1 of tenant 'alpha' cannot be restored: it is running but names no worker")]
+    public async Task A_stored_entry_no_pool_could_have_written_fails_as_unreadable_state_and_names_it(string damage, string reason)
+    {
+        var storage = TestStorage.Sqlite();
+        await using var cluster = await QuotaClusters.StartAsync(storage, time: new ManualTimeProvider());
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("damaged");
+        await pool.Configure(Pools.Small("damaged"));
+        await pool.Submit(Pools.Job(Pools.Alpha, "kept"));
+        Assert.Single(await pool.LeaseJobs("w1", ResourceVector.Of(("cpu_millicores", 1000), ("memory_mb", 1024)), TimeSpan.FromMinutes(5), 1));
+        await cluster.RestartAsync(); // a pool with a running job is not collected when idle
+        Assert.Equal(1, await storage.ExecuteAsync(damage));
+        pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("damaged");
+
+        var failed = await Assert.ThrowsAsync<GrainStateSerializationException>(() => pool.GetJob(new JobId(1)));
+
+        Assert.Contains("pool 'damaged'", failed.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, failed.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_pool_stored_whole_by_an_earlier_version_is_moved_into_entries()
     {
