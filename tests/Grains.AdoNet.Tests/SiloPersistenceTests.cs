@@ -34,19 +34,9 @@ public abstract class SiloPersistenceTests
     [InlineData("01:00:00", true)]
     public async Task Storages_sharing_a_table_must_share_its_sweep_settings(string archiveGrace, bool starts)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Grains:Storage:Archive:ExpiredStateGracePeriod"] = archiveGrace,
-        }).Build();
-        var options = new TestClusterOptions
-        {
-            Storage = Database,
-            ConfigureSilo = silo => Database.AddTo(silo, "Archive"),
-            ConfigureServices = services => services.AddSingleton<IConfiguration>(configuration),
-        };
-        options.ApplicationParts.Add(typeof(NoteGrain).Assembly);
-
-        var failure = await Record.ExceptionAsync(async () => await (await TestCluster.StartAsync(options)).DisposeAsync());
+        var failure = await StartFailureAsync(
+            new() { ["Grains:Storage:Archive:ExpiredStateGracePeriod"] = archiveGrace },
+            options => options.ConfigureSilo = silo => Database.AddTo(silo, "Archive"));
 
         if (starts)
         {
@@ -70,25 +60,14 @@ public abstract class SiloPersistenceTests
     [InlineData("00:17:00", "00:10:00", true)]
     public async Task A_sweep_must_keep_expired_records_as_long_as_an_idle_activation_lives(string grace, string sweep, bool starts)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Grains:Storage:Default:ExpiredStateGracePeriod"] = grace,
-            ["Grains:Storage:Default:ExpiredStateSweepInterval"] = sweep,
-        }).Build();
-        var options = new TestClusterOptions
-        {
-            Storage = Database,
-            ConfigureGrains = grains =>
+        var failure = await StartFailureAsync(
+            new() { ["Grains:Storage:Default:ExpiredStateGracePeriod"] = grace, ["Grains:Storage:Default:ExpiredStateSweepInterval"] = sweep },
+            options => options.ConfigureGrains = grains =>
             {
                 grains.CollectionAge = TimeSpan.FromMinutes(15);
                 grains.CollectionQuantum = TimeSpan.FromMinutes(1);
                 grains.DeactivationTimeout = TimeSpan.FromSeconds(30);
-            },
-            ConfigureServices = services => services.AddSingleton<IConfiguration>(configuration),
-        };
-        options.ApplicationParts.Add(typeof(NoteGrain).Assembly);
-
-        var failure = await Record.ExceptionAsync(async () => await (await TestCluster.StartAsync(options)).DisposeAsync());
+            });
 
         if (starts)
         {
@@ -100,6 +79,16 @@ public abstract class SiloPersistenceTests
             Assert.Contains("Grain storage 'Default' deletes expired records 00:16:59 after", refused.Message, StringComparison.Ordinal);
             Assert.Contains("(00:17:00: Grains:CollectionAge 00:15:00, plus Grains:CollectionQuantum", refused.Message, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>Starts (and stops) a silo with these settings in its configuration; returns why it did not start, or null.</summary>
+    private async Task<Exception?> StartFailureAsync(Dictionary<string, string?> settings, Action<TestClusterOptions> configure)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var options = new TestClusterOptions { Storage = Database, ConfigureServices = services => services.AddSingleton<IConfiguration>(configuration) };
+        configure(options);
+        options.ApplicationParts.Add(typeof(NoteGrain).Assembly);
+        return await Record.ExceptionAsync(async () => await (await TestCluster.StartAsync(options)).DisposeAsync());
     }
 
     [Fact]
