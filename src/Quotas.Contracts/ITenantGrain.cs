@@ -143,7 +143,8 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>
     /// The statement of a calendar month (UTC), priced under the plan in force in that month and projected to the
-    /// month's end while it runs.
+    /// month's end while it runs; for administrators. A month tenants of this id shared (one deleted in it, the next
+    /// created in it) bills the usage of all of them.
     /// </summary>
     [Idempotent]
     Task<Core.Billing.BillingStatement> GetStatement(int year, int month);

@@ -257,11 +257,14 @@ public sealed class BillingApiTests
         using var json = await admin.SendAsync(preferJson);
         Assert.Equal("application/json", json.Content.Headers.ContentType?.MediaType);
 
-        // Created again, carol starts afresh and is listed once.
-        await admin.CreateTenantWithKey("carol", Budgets);
+        // Created again in the month, carol is listed once, with the month's usage of both tenants of the id; her own
+        // key reads her own usage alone.
+        using var carolAgain = billed.Server.Client(await admin.CreateTenantWithKey("carol", Budgets));
+        await (await carolAgain.PostJson("/v1/tenants/carol/usage", """{"quota":"jobs","amount":2,"eventId":"e2"}""")).Ok(201);
         var again = await (await admin.GetAsync($"/v1/statements/2026-12?cursor={page["nextCursor"]}")).Ok();
         Assert.Equal(["carol", "gamma"], again["items"]!.AsArray().Select(i => (string)i!["tenantId"]!));
-        Assert.Empty(again["items"]![0]!["lines"]!.AsArray());
+        Assert.Equal(7, (long)Line(again["items"]![0]!, "jobs")["quantity"]!);
+        Assert.Equal(2, (long)Line(await (await carolAgain.GetAsync("/v1/tenants/carol/statements/2026-12")).Ok(), "jobs")["quantity"]!);
     }
 
     /// <summary>

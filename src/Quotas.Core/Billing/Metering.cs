@@ -71,7 +71,17 @@ public sealed class Metering
     /// The statement of a calendar month (UTC), priced under the plan in force in that month. For a tenant deleted at
     /// <paramref name="deletedAt"/>, a month after the delete is refused, and the month of the delete is not projected.
     /// </summary>
-    public BillingStatement Statement(Tenants.TenantId tenant, int year, int month, DateTimeOffset now, DateTimeOffset? deletedAt = null, DateTimeOffset? createdAt = null)
+    public BillingStatement Statement(Tenants.TenantId tenant, int year, int month, DateTimeOffset now, DateTimeOffset? deletedAt = null, DateTimeOffset? createdAt = null) =>
+        Statement(tenant, year, month, now, [], deletedAt, createdAt);
+
+    /// <summary>
+    /// <see cref="Statement(Tenants.TenantId, int, int, DateTimeOffset, DateTimeOffset?, DateTimeOffset?)"/> of a month this
+    /// metering's tenant shared with <paramref name="earlier"/> tenants of the same id (deleted in the month, the next one
+    /// created in it): their usage is added to this one's, priced under the plan this tenant has in force for the month,
+    /// or else the latest of theirs that had one, and projected over the whole month.
+    /// </summary>
+    public BillingStatement Statement(
+        Tenants.TenantId tenant, int year, int month, DateTimeOffset now, IReadOnlyList<Metering> earlier, DateTimeOffset? deletedAt = null, DateTimeOffset? createdAt = null)
     {
         var start = Statements.MonthStart(year, month);
         if (deletedAt is { } deleted && start > deleted)
@@ -81,6 +91,26 @@ public sealed class Metering
                 $"Tenant '{tenant}' was deleted at {deleted:O}: it has no statement after {deleted:yyyy-MM}; ask for that month or an earlier one.");
         }
 
-        return Statements.For(tenant, Plans.For(start), year, month, Rollups.MonthTotals(start, now), now, usageEnded: deletedAt, usageBegan: createdAt);
+        if (earlier.Count == 0)
+        {
+            return Statements.For(tenant, Plans.For(start), year, month, Rollups.MonthTotals(start, now), now, usageEnded: deletedAt, usageBegan: createdAt);
+        }
+
+        var usage = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var plan = Plans.For(start);
+        foreach (var metering in earlier.Prepend(this))
+        {
+            foreach (var (meter, amount) in metering.Rollups.MonthTotals(start, now))
+            {
+                usage[meter] = Tenants.Saturating.Add(usage.GetValueOrDefault(meter), amount);
+            }
+        }
+
+        for (var i = earlier.Count - 1; i >= 0 && plan is null; i--)
+        {
+            plan = earlier[i].Plans.For(start);
+        }
+
+        return Statements.For(tenant, plan, year, month, usage, now, usageEnded: deletedAt, usageBegan: null);
     }
 }

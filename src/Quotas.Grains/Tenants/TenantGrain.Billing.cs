@@ -46,20 +46,64 @@ public sealed partial class TenantGrain
         await ForgetOutlivedMeteringAsync(now);
         RefuseMonthNoTenantLivedIn(year, month);
 
+        // The month is one tenant's of the id (the first that applies below), with the usage of those before it that
+        // shared the month: each deleted in it, and the next one created in it.
+        var predecessors = Predecessors();
         if (EarlierLifeFor(year, month) is { } earlier)
         {
             var kept = Metering.FromSnapshot(earlier.Usage, earlier.PricingPlans) ?? new Metering();
-            return kept.Statement(TenantId.Parse(Id), year, month, now, earlier.DeletedAt);
+            var position = state.State.EarlierLives.IndexOf(earlier);
+            return kept.Statement(TenantId.Parse(Id), year, month, now, SharedWith(predecessors, position, year, month), earlier.DeletedAt);
         }
 
         if (_tenant is not null && ClosedBeforeRecreation(year, month) is { } lastDeleted)
         {
             var retired = Metering.FromSnapshot(state.State.RetiredUsage, state.State.RetiredPricingPlans) ?? new Metering();
-            return retired.Statement(TenantId.Parse(Id), year, month, now, lastDeleted);
+            return retired.Statement(TenantId.Parse(Id), year, month, now, SharedWith(predecessors, state.State.EarlierLives.Count, year, month), lastDeleted);
         }
 
         var metering = MeteringToRead() ?? new Metering();
-        return metering.Statement(TenantId.Parse(Id), year, month, now, deletedAt, _tenant is null ? null : CreatedAt);
+        var shared = SharedWith(predecessors, predecessors.Count, year, month);
+        return metering.Statement(TenantId.Parse(Id), year, month, now, shared, deletedAt, _tenant is null ? null : CreatedAt);
+    }
+
+    /// <summary>
+    /// The tenants of this id that came before the latest, oldest first, each with its metering (null: it kept none) and
+    /// the gap to the next one: the earlier lives kept, and the one last deleted while a tenant of the id exists again.
+    /// </summary>
+    private List<(Metering? Metering, DateTimeOffset DeletedAt, DateTimeOffset NextCreatedAt)> Predecessors()
+    {
+        var predecessors = state.State.EarlierLives.ConvertAll(l => (Metering.FromSnapshot(l.Usage, l.PricingPlans), l.DeletedAt, l.NextCreatedAt));
+        if (_tenant is not null && state.State.LastDeletedAt is { } deleted && state.State.RecreatedAt is { } recreated)
+        {
+            predecessors.Add((Metering.FromSnapshot(state.State.RetiredUsage, state.State.RetiredPricingPlans), deleted, recreated));
+        }
+
+        return predecessors;
+    }
+
+    /// <summary>
+    /// The metering of the tenants right before the one at <paramref name="position"/> that shared the month with it,
+    /// oldest first: each deleted in the month, and the next created in it. Their usage in the month is billed with
+    /// that tenant's, by the administrators' statement only (a tenant's own key reads its own usage alone).
+    /// </summary>
+    private static List<Metering> SharedWith(List<(Metering? Metering, DateTimeOffset DeletedAt, DateTimeOffset NextCreatedAt)> predecessors, int position, int year, int month)
+    {
+        var shared = new List<Metering>();
+        if (MonthStart(year, month) is not { } start)
+        {
+            return shared;
+        }
+
+        for (var i = position - 1; i >= 0 && predecessors[i].DeletedAt >= start && !ClosedBy(start, predecessors[i].NextCreatedAt); i--)
+        {
+            if (predecessors[i].Metering is { } metering)
+            {
+                shared.Insert(0, metering);
+            }
+        }
+
+        return shared;
     }
 
     public async Task<BillingStatement> GetOwnStatement(int year, int month)

@@ -193,6 +193,37 @@ public sealed class MeteringDurabilityTests
     }
 
     /// <summary>
+    /// Deleted and created again within one month, two tenants of the id shared it: the administrators' statement of the
+    /// month bills the usage of both, under the plan in force (the deleted one's, as the new one has none), before and
+    /// after it closes, and also once the new tenant is deleted in turn; the new tenant's own key reads its own usage
+    /// alone. The deleted tenant's usage in the month used to be billed by no statement (20.00 here).
+    /// </summary>
+    [Fact]
+    public async Task A_month_two_tenants_of_the_id_shared_bills_the_usage_of_both_to_administrators()
+    {
+        var time = new ManualTimeProvider(s_start); // 5 December 2026
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var tenant = await BilledThenDeletedAsync(cluster.GrainFactory);
+        time.AdvanceTo(new DateTimeOffset(2026, 12, 20, 0, 0, 0, TimeSpan.Zero));
+        await CreateAsync(cluster.GrainFactory);
+        await tenant.RecordUsage("e2", "cpu_ms", 1000);
+
+        var open = await tenant.GetStatement(2026, 12);
+        var own = await tenant.GetOwnStatement(2026, 12);
+        time.AdvanceTo(new DateTimeOffset(2027, 1, 10, 0, 0, 0, TimeSpan.Zero));
+        var closed = await tenant.GetStatement(2026, 12);
+        await tenant.Suspend();
+        await tenant.Delete(force: false);
+        var afterSecondDelete = await tenant.GetStatement(2026, 12);
+
+        Assert.Equal((4000L, 25.00m, "standard"), (Assert.Single(open.Lines).Quantity, open.Total, open.Plan)); // 10 + (4000 - 1000) / 100 × 0.5
+        Assert.Equal((1000L, (string?)null), (Assert.Single(own.Lines).Quantity, own.Plan));
+        Assert.True(closed.Closed);
+        Assert.Equal((4000L, 25.00m), (Assert.Single(closed.Lines).Quantity, closed.Total));
+        Assert.Equal((4000L, 25.00m), (Assert.Single(afterSecondDelete.Lines).Quantity, afterSecondDelete.Total));
+    }
+
+    /// <summary>
     /// A month between a delete and the next creation under the id was no tenant's, whether or not the deleted tenant
     /// kept metering, and stays so once what it kept is outlived.
     /// </summary>
