@@ -77,8 +77,8 @@ public sealed class Metering
     /// <summary>
     /// <see cref="Statement(Tenants.TenantId, int, int, DateTimeOffset, DateTimeOffset?, DateTimeOffset?)"/> of a month this
     /// metering's tenant shared with <paramref name="earlier"/> tenants of the same id (deleted in the month, the next one
-    /// created in it): their usage is added to this one's, priced under the plan this tenant has in force for the month,
-    /// or else the latest of theirs that had one, and projected over the whole month.
+    /// created in it): their usage is added to this one's, priced under the plan of the latest of them that set a plan
+    /// (or removed one) for the month, this tenant first, and projected over the whole month.
     /// </summary>
     public BillingStatement Statement(
         Tenants.TenantId tenant, int year, int month, DateTimeOffset now, IReadOnlyList<Metering> earlier, DateTimeOffset? deletedAt = null, DateTimeOffset? createdAt = null)
@@ -97,7 +97,6 @@ public sealed class Metering
         }
 
         var usage = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        var plan = Plans.For(start);
         foreach (var metering in earlier.Prepend(this))
         {
             foreach (var (meter, amount) in metering.Rollups.MonthTotals(start, now))
@@ -106,9 +105,15 @@ public sealed class Metering
             }
         }
 
-        for (var i = earlier.Count - 1; i >= 0 && plan is null; i--)
+        // The latest tenant that set a plan (or removed one) for the month prices it; one that never set any does not.
+        var plan = Plans.For(start);
+        for (var i = earlier.Count - 1; i >= 0 && !Plans.IsSetFor(start); i--)
         {
-            plan = earlier[i].Plans.For(start);
+            if (earlier[i].Plans.IsSetFor(start))
+            {
+                plan = earlier[i].Plans.For(start);
+                break;
+            }
         }
 
         return Statements.For(tenant, plan, year, month, usage, now, usageEnded: deletedAt, usageBegan: null);

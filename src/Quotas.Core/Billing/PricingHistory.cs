@@ -35,6 +35,9 @@ public sealed class PricingHistory
         Forget(now);
     }
 
+    /// <summary>Whether a plan, or its removal, was set in or before the month starting at <paramref name="monthStart"/>.</summary>
+    public bool IsSetFor(DateTimeOffset monthStart) => _periods.Exists(p => p.From <= monthStart);
+
     /// <summary>The plan that prices the month starting at <paramref name="monthStart"/>: the last one set in or before it.</summary>
     public PricingPlan? For(DateTimeOffset monthStart)
     {

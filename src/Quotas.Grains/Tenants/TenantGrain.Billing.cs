@@ -122,7 +122,7 @@ public sealed partial class TenantGrain
     /// one exists: it had closed when the new one was created, and the deleted one was alive in it. Null otherwise.
     /// </summary>
     private DateTimeOffset? ClosedBeforeRecreation(int year, int month) =>
-        state.State.RecreatedAt is { } recreated && state.State.LastDeletedAt is { } deleted && HasRetiredMetering()
+        state.State.RecreatedAt is { } recreated && state.State.LastDeletedAt is { } deleted
             && ClosedInLife(year, month, deleted, recreated)
             ? deleted
             : null;
@@ -163,7 +163,9 @@ public sealed partial class TenantGrain
     {
         var current = state.State;
         retired.EarlierLives = [.. current.EarlierLives];
-        if (current.RecreatedAt is { } recreated && current.LastDeletedAt is { } deleted && HasRetiredMetering())
+        // Also one that kept no metering: it owns the months that had closed when the next one was created, empty or
+        // with the usage of those before it that shared them (GetStatement).
+        if (current.RecreatedAt is { } recreated && current.LastDeletedAt is { } deleted)
         {
             retired.EarlierLives.Add(new EarlierLife
             {
@@ -212,7 +214,9 @@ public sealed partial class TenantGrain
     private bool KeepsMetering() => KeepsMetering(state.State);
 
     private static bool KeepsMetering(TenantState kept) =>
-        kept.RetiredUsage is not null || kept.RetiredPricingPlans is not null || kept.EarlierLives.Count > 0;
+        kept.RetiredUsage is not null || kept.RetiredPricingPlans is not null || kept.EarlierLives.Exists(HasMetering);
+
+    private static bool HasMetering(EarlierLife life) => life.Usage is not null || life.PricingPlans is not null;
 
     /// <summary>
     /// Drops the kept metering that no month can bill any more (<see cref="Metering.Outlived"/>). A deleted tenant left
@@ -230,7 +234,7 @@ public sealed partial class TenantGrain
             return;
         }
 
-        var keepsAfter = (HasRetiredMetering() && !retiredOutlived) || state.State.EarlierLives.Count > outlivedLives;
+        var keepsAfter = (HasRetiredMetering() && !retiredOutlived) || state.State.EarlierLives.Exists(l => HasMetering(l) && !Metering.Outlived(l.DeletedAt, now));
         if (_tenant is null && !keepsAfter)
         {
             try

@@ -224,6 +224,53 @@ public sealed class MeteringDurabilityTests
     }
 
     /// <summary>
+    /// The month shared stays billed the same once closed, also when the tenant that took it over recorded nothing
+    /// and kept no metering, through every later delete and creation under the id. A new tenant that removes the plan
+    /// for the month it shared prices the month under no plan, not under the deleted tenant's.
+    /// </summary>
+    [Fact]
+    public async Task A_shared_month_stays_billed_the_same_through_later_tenants_of_the_id_that_kept_no_metering()
+    {
+        var time = new ManualTimeProvider(s_start); // 5 December 2026
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var tenant = await BilledThenDeletedAsync(cluster.GrainFactory);
+        var decembers = new List<decimal>();
+        async Task LiveAgainAsync(DateTimeOffset created, DateTimeOffset deleted)
+        {
+            time.AdvanceTo(created);
+            await CreateAsync(cluster.GrainFactory);
+            decembers.Add((await tenant.GetStatement(2026, 12)).Total);
+            time.AdvanceTo(deleted);
+            await tenant.Suspend();
+            await tenant.Delete(force: false);
+            decembers.Add((await tenant.GetStatement(2026, 12)).Total);
+        }
+
+        await LiveAgainAsync(new DateTimeOffset(2026, 12, 20, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2027, 1, 10, 0, 0, 0, TimeSpan.Zero));
+        await LiveAgainAsync(new DateTimeOffset(2027, 1, 15, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2027, 2, 5, 0, 0, 0, TimeSpan.Zero));
+        await LiveAgainAsync(new DateTimeOffset(2027, 2, 20, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2027, 3, 5, 0, 0, 0, TimeSpan.Zero));
+
+        Assert.Equal([20.00m, 20.00m, 20.00m, 20.00m, 20.00m, 20.00m], decembers); // 10 + (3000 - 1000) / 100 × 0.5
+    }
+
+    [Fact]
+    public async Task A_tenant_that_removed_the_plan_for_the_month_it_shared_prices_it_under_none()
+    {
+        var time = new ManualTimeProvider(s_start); // 5 December 2026
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var tenant = await BilledThenDeletedAsync(cluster.GrainFactory);
+        time.AdvanceTo(new DateTimeOffset(2026, 12, 20, 0, 0, 0, TimeSpan.Zero));
+        await CreateAsync(cluster.GrainFactory);
+        await tenant.SetPricingPlan(s_plan);
+        await tenant.SetPricingPlan(null);
+
+        var december = await tenant.GetStatement(2026, 12);
+
+        Assert.Null(december.Plan);
+        Assert.Equal((3000L, 0m), (Assert.Single(december.Lines).Quantity, december.Total));
+    }
+
+    /// <summary>
     /// A month between a delete and the next creation under the id was no tenant's, whether or not the deleted tenant
     /// kept metering, and stays so once what it kept is outlived.
     /// </summary>
