@@ -211,8 +211,6 @@ public sealed partial class TenantGrain
     private bool HasRetiredMetering() => state.State.RetiredUsage is not null || state.State.RetiredPricingPlans is not null;
 
     /// <summary>Whether a deleted tenant of this id keeps metering that a statement may read (so the id is listed among the deleted).</summary>
-    private bool KeepsMetering() => KeepsMetering(state.State);
-
     private static bool KeepsMetering(TenantState kept) =>
         kept.RetiredUsage is not null || kept.RetiredPricingPlans is not null || kept.EarlierLives.Exists(HasMetering);
 

@@ -119,11 +119,13 @@ public sealed partial class TenantGrain(
         // Listed before it is stored: a listing may name a tenant whose creation failed (readers skip it), but never
         // misses one that exists.
         await Directory().Add(Id);
-        if (KeepsMetering())
+        if (state.State.LastDeletedAt is not null)
         {
-            // Listed among the deleted tenants (see Delete): from now on the statements are read among the live ones.
+            // Perhaps listed among the deleted tenants (see Delete; also by a delete whose write then failed, or a silo
+            // of another release): from now on the statements are read among the live ones.
             await DeletedDirectory().Remove(Id);
         }
+
         ResetDelivery();
         var created = new TenantQuotas(config with { Status = TenantStatus.Active }, parentQuotas);
         created.Gauges.RestoreSequence(state.State.RetiredLeaseSequence);
