@@ -106,15 +106,8 @@ public sealed class Metering
         }
 
         // The latest tenant that set a plan (or removed one) for the month prices it; one that never set any does not.
-        var plan = Plans.For(start);
-        for (var i = earlier.Count - 1; i >= 0 && !Plans.IsSetFor(start); i--)
-        {
-            if (earlier[i].Plans.IsSetFor(start))
-            {
-                plan = earlier[i].Plans.For(start);
-                break;
-            }
-        }
+        var pricing = Plans.IsSetFor(start) ? this : earlier.LastOrDefault(m => m.Plans.IsSetFor(start)) ?? this;
+        var plan = pricing.Plans.For(start);
 
         return Statements.For(tenant, plan, year, month, usage, now, usageEnded: deletedAt, usageBegan: null);
     }

@@ -48,7 +48,7 @@ public sealed partial class TenantGrain
 
         // The month is one tenant's of the id (the first that applies below), with the usage of those before it that
         // shared the month: each deleted in it, and the next one created in it.
-        var predecessors = Predecessors();
+        var predecessors = LivesBeforeCurrent();
         if (EarlierLifeFor(year, month) is { } earlier)
         {
             var kept = Metering.FromSnapshot(earlier.Usage, earlier.PricingPlans) ?? new Metering();
@@ -68,18 +68,21 @@ public sealed partial class TenantGrain
     }
 
     /// <summary>
-    /// The tenants of this id that came before the latest, oldest first, each with its metering (null: it kept none) and
-    /// the gap to the next one: the earlier lives kept, and the one last deleted while a tenant of the id exists again.
+    /// The tenants of this id before the latest, oldest first, each with the gap to the next: the earlier lives kept,
+    /// and the one deleted last when a tenant of the id was created again since (also one that kept no metering: it
+    /// owns the months that had closed when the next one was created, empty or with the usage of those before it that
+    /// shared them).
     /// </summary>
-    private List<(Metering? Metering, DateTimeOffset DeletedAt, DateTimeOffset NextCreatedAt)> Predecessors()
+    private List<EarlierLife> LivesBeforeCurrent()
     {
-        var predecessors = state.State.EarlierLives.ConvertAll(l => (Metering.FromSnapshot(l.Usage, l.PricingPlans), l.DeletedAt, l.NextCreatedAt));
-        if (_tenant is not null && state.State.LastDeletedAt is { } deleted && state.State.RecreatedAt is { } recreated)
+        var current = state.State;
+        var lives = new List<EarlierLife>(current.EarlierLives);
+        if (current.RecreatedAt is { } recreated && current.LastDeletedAt is { } deleted)
         {
-            predecessors.Add((Metering.FromSnapshot(state.State.RetiredUsage, state.State.RetiredPricingPlans), deleted, recreated));
+            lives.Add(new EarlierLife { Usage = current.RetiredUsage, PricingPlans = current.RetiredPricingPlans, DeletedAt = deleted, NextCreatedAt = recreated });
         }
 
-        return predecessors;
+        return lives;
     }
 
     /// <summary>
@@ -87,7 +90,7 @@ public sealed partial class TenantGrain
     /// oldest first: each deleted in the month, and the next created in it. Their usage in the month is billed with
     /// that tenant's, by the administrators' statement only (a tenant's own key reads its own usage alone).
     /// </summary>
-    private static List<Metering> SharedWith(List<(Metering? Metering, DateTimeOffset DeletedAt, DateTimeOffset NextCreatedAt)> predecessors, int position, int year, int month)
+    private static List<Metering> SharedWith(List<EarlierLife> lives, int position, int year, int month)
     {
         var shared = new List<Metering>();
         if (MonthStart(year, month) is not { } start)
@@ -95,9 +98,9 @@ public sealed partial class TenantGrain
             return shared;
         }
 
-        for (var i = position - 1; i >= 0 && predecessors[i].DeletedAt >= start && !ClosedBy(start, predecessors[i].NextCreatedAt); i--)
+        for (var i = position - 1; i >= 0 && lives[i].DeletedAt >= start && !ClosedBy(start, lives[i].NextCreatedAt); i--)
         {
-            if (predecessors[i].Metering is { } metering)
+            if (Metering.FromSnapshot(lives[i].Usage, lives[i].PricingPlans) is { } metering)
             {
                 shared.Insert(0, metering);
             }
@@ -156,26 +159,10 @@ public sealed partial class TenantGrain
     }
 
     /// <summary>
-    /// Keeps, in the state a delete stores, the earlier deleted tenants' metering, and that of the tenant deleted before
-    /// this one when this one was created while it was kept: their closed statements stay their own.
+    /// Keeps, in the state a delete stores, the earlier deleted tenants, and the one deleted before this one when this one
+    /// was created again: their closed statements stay their own.
     /// </summary>
-    private void KeepEarlierLives(TenantState retired)
-    {
-        var current = state.State;
-        retired.EarlierLives = [.. current.EarlierLives];
-        // Also one that kept no metering: it owns the months that had closed when the next one was created, empty or
-        // with the usage of those before it that shared them (GetStatement).
-        if (current.RecreatedAt is { } recreated && current.LastDeletedAt is { } deleted)
-        {
-            retired.EarlierLives.Add(new EarlierLife
-            {
-                Usage = current.RetiredUsage,
-                PricingPlans = current.RetiredPricingPlans,
-                DeletedAt = deleted,
-                NextCreatedAt = recreated,
-            });
-        }
-    }
+    private void KeepEarlierLives(TenantState retired) => retired.EarlierLives = LivesBeforeCurrent();
 
     /// <summary>
     /// The earlier deleted tenant whose statement the month is: the first, in the order they were deleted (the list's), deleted

@@ -201,11 +201,8 @@ public sealed class MeteringDurabilityTests
     [Fact]
     public async Task A_month_two_tenants_of_the_id_shared_bills_the_usage_of_both_to_administrators()
     {
-        var time = new ManualTimeProvider(s_start); // 5 December 2026
-        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
-        var tenant = await BilledThenDeletedAsync(cluster.GrainFactory);
-        time.AdvanceTo(new DateTimeOffset(2026, 12, 20, 0, 0, 0, TimeSpan.Zero));
-        await CreateAsync(cluster.GrainFactory);
+        var (cluster, time, tenant) = await CreatedAgainOnDecember20Async();
+        await using var _ = cluster;
         await tenant.RecordUsage("e2", "cpu_ms", 1000);
 
         var open = await tenant.GetStatement(2026, 12);
@@ -256,11 +253,8 @@ public sealed class MeteringDurabilityTests
     [Fact]
     public async Task A_tenant_that_removed_the_plan_for_the_month_it_shared_prices_it_under_none()
     {
-        var time = new ManualTimeProvider(s_start); // 5 December 2026
-        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
-        var tenant = await BilledThenDeletedAsync(cluster.GrainFactory);
-        time.AdvanceTo(new DateTimeOffset(2026, 12, 20, 0, 0, 0, TimeSpan.Zero));
-        await CreateAsync(cluster.GrainFactory);
+        var (cluster, _, tenant) = await CreatedAgainOnDecember20Async();
+        await using var _ = cluster;
         await tenant.SetPricingPlan(s_plan);
         await tenant.SetPricingPlan(null);
 
@@ -270,10 +264,6 @@ public sealed class MeteringDurabilityTests
         Assert.Equal((3000L, 0m), (Assert.Single(december.Lines).Quantity, december.Total));
     }
 
-    /// <summary>
-    /// A month between a delete and the next creation under the id was no tenant's, whether or not the deleted tenant
-    /// kept metering, and stays so once what it kept is outlived.
-    /// </summary>
     /// <summary>
     /// Created again in the minutes after a month's end while its statement is still open, the new tenant lived in none
     /// of that month: it stays the deleted tenant's.
@@ -294,6 +284,10 @@ public sealed class MeteringDurabilityTests
         Assert.Empty((await tenant.GetOwnStatement(2027, 1)).Lines);
     }
 
+    /// <summary>
+    /// A month between a delete and the next creation under the id was no tenant's, whether or not the deleted tenant
+    /// kept metering, and stays so once what it kept is outlived.
+    /// </summary>
     [Fact]
     public async Task A_month_between_a_delete_and_the_next_creation_is_no_tenants_though_the_deleted_one_kept_nothing()
     {
@@ -328,6 +322,17 @@ public sealed class MeteringDurabilityTests
         var statement = await tenant.GetStatement(2026, 12);
 
         Assert.Equal(1328, Assert.Single(statement.Lines).ProjectedQuantity);
+    }
+
+    /// <summary><see cref="BilledThenDeletedAsync"/>, then created again on 20 December: two tenants of the id share December.</summary>
+    private static async Task<(TestCluster Cluster, ManualTimeProvider Time, ITenantGrain Tenant)> CreatedAgainOnDecember20Async()
+    {
+        var time = new ManualTimeProvider(s_start); // 5 December 2026
+        var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var tenant = await BilledThenDeletedAsync(cluster.GrainFactory);
+        time.AdvanceTo(new DateTimeOffset(2026, 12, 20, 0, 0, 0, TimeSpan.Zero));
+        await CreateAsync(cluster.GrainFactory);
+        return (cluster, time, tenant);
     }
 
     /// <summary>A tenant with the plan and 3,000 cpu_ms in December (20.00 owed), then deleted.</summary>
