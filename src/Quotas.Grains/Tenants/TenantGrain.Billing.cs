@@ -213,8 +213,7 @@ public sealed partial class TenantGrain
     private async Task ForgetOutlivedMeteringAsync(DateTimeOffset now)
     {
         var retiredOutlived = HasRetiredMetering() && state.State.LastDeletedAt is { } deleted && Metering.Outlived(deleted, now);
-        var outlivedLives = state.State.EarlierLives.Count(l => Metering.Outlived(l.DeletedAt, now));
-        if (!retiredOutlived && outlivedLives == 0)
+        if (!retiredOutlived && !state.State.EarlierLives.Exists(l => LifeOutlived(l, now)))
         {
             return;
         }
@@ -240,7 +239,9 @@ public sealed partial class TenantGrain
             (state.State.RetiredUsage, state.State.RetiredPricingPlans) = (null, null);
         }
 
-        state.State.EarlierLives = [.. lives.Where(l => !Metering.Outlived(l.DeletedAt, now))];
+        // An earlier tenant outlived drops its metering but keeps its gap to the next creation while a month of that gap
+        // can be asked for: those months were no tenant's (RefuseMonthNoTenantLivedIn), as for the tenant deleted last.
+        state.State.EarlierLives = [.. lives.Where(l => !Metering.Outlived(l.NextCreatedAt, now)).Select(l => Metering.Outlived(l.DeletedAt, now) ? WithoutMetering(l) : l)];
         try
         {
             await state.WriteStateAsync();
@@ -252,6 +253,12 @@ public sealed partial class TenantGrain
             LogRetiredMeteringKept(logger, e, Id);
         }
     }
+
+    /// <summary>Whether an earlier tenant keeps metering no month can bill, or a gap no month of which can be asked for any more.</summary>
+    private static bool LifeOutlived(EarlierLife life, DateTimeOffset now) =>
+        (HasMetering(life) && Metering.Outlived(life.DeletedAt, now)) || Metering.Outlived(life.NextCreatedAt, now);
+
+    private static EarlierLife WithoutMetering(EarlierLife life) => new() { DeletedAt = life.DeletedAt, NextCreatedAt = life.NextCreatedAt };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleted tenant {TenantId} could not drop the usage it kept for billing, which no month can bill any more; it tries again at the next statement asked for")]
     private static partial void LogRetiredMeteringKept(ILogger logger, Exception exception, string tenantId);

@@ -43,7 +43,8 @@ public sealed class TenantState
     /// <summary>
     /// The metering of tenants deleted before the last one, each kept when the tenant after it was created while it
     /// could still be billed (<see cref="RecreatedAt"/>): a statement that had closed by that creation, of a month it
-    /// lived in, stays its own, whatever came after. Each goes once no month it could bill is left.
+    /// lived in, stays its own, whatever came after. Each drops its metering once no month it could bill is left, and goes
+    /// once no month between its delete and the next creation can be asked for either (those months were no tenant's).
     /// </summary>
     public List<EarlierLife> EarlierLives { get; set; } = [];
 }

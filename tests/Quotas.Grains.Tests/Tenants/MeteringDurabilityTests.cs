@@ -303,6 +303,35 @@ public sealed class MeteringDurabilityTests
         Assert.Empty((await tenant.GetStatement(2027, 3)).Lines);
     }
 
+    /// <summary>
+    /// The same for a gap between two earlier tenants: once the first of them is outlived (deleted more than the 13
+    /// months statements reach back), the months between its delete and the next creation that can still be asked for
+    /// stay no tenant's. They used to read as the current tenant's empty months once the outlived tenant was dropped.
+    /// </summary>
+    [Fact]
+    public async Task A_month_between_two_earlier_tenants_stays_no_tenants_once_the_first_is_outlived()
+    {
+        var time = new ManualTimeProvider(s_start); // 5 December 2026
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), time: time);
+        var tenant = await BilledThenDeletedAsync(cluster.GrainFactory);
+        time.AdvanceTo(new DateTimeOffset(2027, 11, 1, 0, 0, 0, TimeSpan.Zero));
+        await CreateAsync(cluster.GrainFactory);
+        await tenant.Suspend();
+        await tenant.Delete(force: false);
+        time.AdvanceTo(new DateTimeOffset(2027, 12, 15, 0, 0, 0, TimeSpan.Zero));
+        await CreateAsync(cluster.GrainFactory);
+        var before = await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.GetStatement(2027, 6));
+
+        time.AdvanceTo(new DateTimeOffset(2028, 3, 1, 0, 0, 0, TimeSpan.Zero)); // the tenant deleted in December 2026 is outlived
+        var june = await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.GetStatement(2027, 6));
+        var october = await Assert.ThrowsAsync<QuotaValidationException>(() => tenant.GetStatement(2027, 10));
+
+        Assert.Equal(ValidationCodes.DeletedBeforePeriod, before.Code);
+        Assert.Equal(ValidationCodes.DeletedBeforePeriod, june.Code);
+        Assert.Equal(ValidationCodes.DeletedBeforePeriod, october.Code);
+        Assert.Empty((await tenant.GetStatement(2027, 11)).Lines);
+    }
+
     private static ITenantDirectoryGrain DeletedTenants(TestCluster cluster) =>
         cluster.GrainFactory.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.DeletedTenantsKey);
 
