@@ -134,13 +134,45 @@ public sealed partial class TenantGrain
         // created (RecordChildUsage).
         _parentGoneAt = null;
         _parentSeenAlive++;
-        if (_tenant is not { } tenant || (tenant.ParentQuotas ?? []).SequenceEqual(current))
+        if (_tenant is not { } tenant)
         {
             return;
         }
 
-        await RebuildAsync(snapshot => snapshot.ParentQuotas = [.. current]);
+        var inherited = KeepingLeasedGauges(current, tenant.Config);
+        if ((tenant.ParentQuotas ?? []).SequenceEqual(inherited))
+        {
+            return;
+        }
+
+        await RebuildAsync(snapshot => snapshot.ParentQuotas = inherited);
         TellChildren();
+    }
+
+    /// <summary>
+    /// The parent's quotas as this tenant takes them over: <paramref name="parentQuotas"/>, and, at its last inherited
+    /// definition, each gauge the parent no longer sets that this tenant (under <paramref name="config"/>) only inherits
+    /// while leases of it live here: a client's, a pool's for a running job, a hold for a child's. Dropped, they would
+    /// go uncounted (a renewal answering lease_not_found while the holder runs on, and the gauge, put back, admitting its
+    /// whole limit beside them). The gauge goes at the first re-read after they end (the refresh, at the latest).
+    /// </summary>
+    private List<QuotaDefinition> KeepingLeasedGauges(IReadOnlyList<QuotaDefinition> parentQuotas, TenantConfig config)
+    {
+        var tenant = Tenant();
+        var now = time.GetUtcNow();
+        var merged = EffectiveQuotas.Merge(TierProfiles.For(config.Tier), config.Quotas, parentQuotas);
+        var inherited = new List<QuotaDefinition>(parentQuotas);
+        foreach (var previous in tenant.ParentQuotas ?? [])
+        {
+            if (previous.Kind == QuotaKind.Gauge
+                && !merged.Any(q => q.Kind == QuotaKind.Gauge && q.Name == previous.Name)
+                && tenant.Gauges.Leases().Any(lease => lease.Quota == previous.Name && lease.ExpiresAt > now))
+            {
+                inherited.Add(previous);
+            }
+        }
+
+        return inherited;
     }
 
     /// <summary>

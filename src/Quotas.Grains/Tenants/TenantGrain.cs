@@ -166,7 +166,7 @@ public sealed partial class TenantGrain(
             snapshot =>
             {
                 snapshot.Config = config;
-                snapshot.ParentQuotas = parentQuotas?.ToList() ?? snapshot.ParentQuotas;
+                snapshot.ParentQuotas = parentQuotas is null ? snapshot.ParentQuotas : KeepingLeasedGauges(parentQuotas, config);
             },
             RefuseDroppingLiveLeases);
         TellChildren();

@@ -181,6 +181,47 @@ public sealed class TenantGrainTests
         Assert.Equal(1, Tenants.Used(await tenant.GetStats(), "gpus"));
     }
 
+    /// <summary>
+    /// A parent that takes out a gauge its child only inherits leaves the child's live lease of it standing: renewed,
+    /// and counted when the parent puts the gauge back (the child admits only what is left beside it); the gauge leaves
+    /// the child once its leases ended. The child used to drop the lease at once: its renewal answered lease_not_found
+    /// while the holder ran on, and the gauge, put back, admitted 10 more beside the 6 still held.
+    /// </summary>
+    [Fact]
+    public async Task A_gauge_a_parent_takes_out_stays_in_a_child_that_only_inherits_it_while_the_child_s_leases_of_it_live()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var gpus = QuotaDefinition.Gauge("gpus", QuotaLimit.Hard(10));
+        var cpu = QuotaDefinition.Gauge("cpu", QuotaLimit.Hard(1));
+        var parent = cluster.GrainFactory.GetGrain<ITenantGrain>("lab");
+        await parent.Create(TenantConfig.Create("lab", Tier.Basic, gpus));
+        var child = cluster.GrainFactory.GetGrain<ITenantGrain>("lab-a");
+        await child.Create(TenantConfig.Create("lab-a", Tier.Basic) with { ParentId = TenantId.Parse("lab") });
+        var lease = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("gpus", 6, TimeSpan.FromMinutes(10), null));
+
+        await parent.UpdateQuotas([cpu]);
+        await child.ParentQuotasChanged();
+        var renewed = await child.Renew(lease.LeaseId!, TimeSpan.FromMinutes(10));
+        await parent.UpdateQuotas([gpus]);
+        await child.ParentQuotasChanged();
+        var beyond = await child.Acquire("gpus", 5, TimeSpan.FromMinutes(5), null);
+        var within = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("gpus", 4, TimeSpan.FromMinutes(5), null));
+
+        Assert.True(renewed.Renewed);
+        Assert.False(beyond.IsAllowed);
+        Assert.Equal(10, Tenants.Used(await child.GetStats(), "gpus"));
+
+        // Taken out again: the gauge stays while a lease of it lives, and goes with the last one.
+        await parent.UpdateQuotas([cpu]);
+        await child.ParentQuotasChanged();
+        Assert.True(await child.Release(lease.LeaseId!));
+        await child.ParentQuotasChanged();
+        Assert.Contains(await child.GetEffectiveQuotas(), q => q.Name == "gpus");
+        Assert.True(await child.Release(within.LeaseId!));
+        await child.ParentQuotasChanged();
+        Assert.DoesNotContain(await child.GetEffectiveQuotas(), q => q.Name == "gpus");
+    }
+
     [Fact]
     public async Task A_cap_a_grandparent_adds_holds_for_a_grandchild_s_lease_at_its_next_renewal_through_the_parent()
     {
