@@ -6,7 +6,7 @@ using Quotas.Gateway.Api;
 namespace Quotas.Gateway;
 
 /// <summary>
-/// The API's JSON rules: unknown fields, missing required fields, nulls for non-null fields or list items, numbers in
+/// The API's JSON rules: unknown fields, fields sent twice, missing required fields, nulls for non-null fields or list items, numbers in
 /// strings and enum values that are not one of the enum's names (<see cref="StrictEnumConverter"/>) are errors.
 /// <see cref="Configure"/> applies them to the framework's JSON options (the bodies it binds, the results it writes);
 /// <see cref="Options"/> holds them for code that reads or writes bodies itself. One shared instance rather than the
@@ -31,6 +31,11 @@ public static class ApiJson
         json.RespectNullableAnnotations = true;
         json.RespectRequiredConstructorParameters = true;
         json.NumberHandling = JsonNumberHandling.Strict;
+
+        // A field sent twice is refused rather than read as its last value: a proxy or validator that reads the first
+        // would otherwise check another request than the one served (names match without regard to case, so "quota"
+        // and "QUOTA" are the same field too).
+        json.AllowDuplicateProperties = false;
         json.Converters.Add(new StrictEnumConverter());
         json.TypeInfoResolver = (json.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(NullListItems.Refuse);
     }

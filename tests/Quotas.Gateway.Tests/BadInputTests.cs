@@ -78,6 +78,37 @@ public sealed class BadInputTests
     }
 
     /// <summary>
+    /// A field sent twice is refused, not read as its last value (a proxy that checks the first would let another
+    /// request through than the one served), and a missing or null body is told to send one, in the API's terms.
+    /// </summary>
+    [Fact]
+    public async Task A_field_sent_twice_and_a_missing_or_null_body_are_refused_saying_what_to_send()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme", """[{"name":"cpu","kind":"gauge","limit":10}]"""));
+
+        var twice = await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"cpu","amount":1,"amount":9,"ttlSeconds":30}""")).Problem(400, "malformed_request");
+        var twiceOtherCase = await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"cpu","QUOTA":"cpu","amount":1,"ttlSeconds":30}""")).Problem(400, "malformed_request");
+        var twiceInRateHit = await (await tenant.PostJson("/v1/tenants/acme/rate-limits/requests/hits", """{"cost":1,"cost":2}""")).Problem(400, "malformed_request");
+        var missing = await (await tenant.PostJson("/v1/tenants/acme/leases", "")).Problem(400, "malformed_request");
+        var nullBody = await (await tenant.PostJson("/v1/tenants/acme/leases", "null")).Problem(400, "malformed_request");
+
+        Assert.Contains("amount", (string?)twice["detail"], StringComparison.Ordinal);
+        Assert.Contains("QUOTA", (string?)twiceOtherCase["detail"], StringComparison.Ordinal);
+        Assert.Contains("cost", (string?)twiceInRateHit["detail"], StringComparison.Ordinal);
+        foreach (var problem in new[] { twice, twiceOtherCase, twiceInRateHit, missing, nullBody })
+        {
+            Assert.DoesNotContain("Request", (string?)problem["detail"], StringComparison.Ordinal);
+        }
+
+        Assert.Contains("JSON object", (string?)missing["detail"], StringComparison.Ordinal);
+        Assert.Contains("JSON object", (string?)nullBody["detail"], StringComparison.Ordinal);
+        var stats = await (await tenant.GetAsync("/v1/tenants/acme/usage")).Ok();
+        Assert.Equal(0, (long)stats["gauges"]!.AsArray().Single(g => (string?)g!["quota"] == "cpu")!["current"]!);
+    }
+
+    /// <summary>
     /// A quota field that does not apply to its kind or limit type is refused, not dropped: a limit sent with limitType
     /// unlimited would otherwise store no cap at all, and a ceiling without limitType soft a hard limit.
     /// </summary>
@@ -204,7 +235,7 @@ public sealed class BadInputTests
         foreach (var bad in new[] { """{"cost":""", """{"cost":"1"}""", """{"cost":null}""", """{"colour":1}""", "[]", " ", """{"cost":1} garbage""", """{"cost":1}{"cost":1}""" })
         {
             var problem = await (await tenant.PostJson(hits, bad)).Problem(400, "malformed_request");
-            Assert.StartsWith("Failed to read parameter", (string?)problem["detail"]);
+            Assert.StartsWith("Failed to read the request body as this route's JSON.", (string?)problem["detail"]);
         }
 
         using var text = new StringContent("""{"cost":1}""", System.Text.Encoding.UTF8, "text/plain");

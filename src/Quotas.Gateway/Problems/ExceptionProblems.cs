@@ -106,13 +106,30 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
         return Problem.Details(context, StatusCodes.Status415UnsupportedMediaType, type, "Unsupported Media Type", detail, code);
     }
 
-    // The model binder's message names the parameter; the inner JSON error says where the body went wrong.
-    private static string Describe(BadHttpRequestException e) =>
-        e.InnerException is JsonException json ? $"{e.Message} {WithPath(json)}" : e.Message;
+    /// <summary>The framework's opening of a body it could not read, which names the route's .NET parameter.</summary>
+    private const string UnreadBody = "Failed to read parameter \"";
+
+    /// <summary>
+    /// The model binder's message, said in the API's terms (it names the route's .NET parameter), with the inner JSON
+    /// error, which says where the body went wrong.
+    /// </summary>
+    private static string Describe(BadHttpRequestException e)
+    {
+        // No body ("Implicit body inferred for parameter ... but no body was provided"), or the JSON value null
+        // ("Required parameter ... was not provided from body.").
+        if (e.Message.StartsWith("Implicit body inferred for parameter \"", StringComparison.Ordinal)
+            || (e.Message.StartsWith("Required parameter \"", StringComparison.Ordinal) && e.Message.EndsWith(" from body.", StringComparison.Ordinal)))
+        {
+            return "This route takes a JSON object body and got none (or null): send one; the route's schema in /openapi/v1.json gives its fields.";
+        }
+
+        var message = e.Message.StartsWith(UnreadBody, StringComparison.Ordinal) ? "Failed to read the request body as this route's JSON." : e.Message;
+        return e.InnerException is JsonException json ? $"{message} {WithPath(json)}" : message;
+    }
 
     // The serializer adds the path to its own messages only; a converter's message says what to send, and the path where.
     private static string WithPath(JsonException e) =>
-        e.Path is null || e.Message.Contains("Path: ", StringComparison.Ordinal) ? WithoutTypeName(e.Message, e.Path) : $"{e.Message} Path: {e.Path}.";
+        WithoutTypeName(e.Path is null || e.Message.Contains("Path: ", StringComparison.Ordinal) ? e.Message : $"{e.Message} Path: {e.Path}.", e.Path);
 
     /// <summary>
     /// The serializer's own message for a value of the wrong type names a .NET type of the service, which means nothing
@@ -121,9 +138,22 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
     private static string WithoutTypeName(string message, string? path)
     {
         const string Unconvertible = "The JSON value could not be converted to ";
+        const string Duplicate = "Duplicate property '";
         var at = message.IndexOf(" Path: ", StringComparison.Ordinal);
-        return message.StartsWith(Unconvertible, StringComparison.Ordinal) && at >= 0
-            ? $"The value at {path} is not of the type that field takes (the route's schema in /openapi/v1.json gives each field's type).{message[at..]}"
+        if (at < 0)
+        {
+            return message;
+        }
+
+        if (message.StartsWith(Unconvertible, StringComparison.Ordinal))
+        {
+            return $"The value at {path} is not of the type that field takes (the route's schema in /openapi/v1.json gives each field's type).{message[at..]}";
+        }
+
+        // "Duplicate property 'amount' encountered during deserialization of type '...'."
+        var nameEnds = message.IndexOf('\'', Duplicate.Length);
+        return message.StartsWith(Duplicate, StringComparison.Ordinal) && nameEnds > 0
+            ? $"The field '{message[Duplicate.Length..nameEnds]}' is sent more than once (field names match without regard to case); send it once.{message[at..]}"
             : message;
     }
 
