@@ -140,9 +140,9 @@ internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? inter
     private static TimeSpan IdleLimit(TimeSpan interval) => (2 * interval) + TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// About the interval after an end (a quarter either way, so that the clients of a stopping gateway do not all come
-    /// back at once), twice as long for each failure in a row up to a minute, and a second at least: a proxy or
-    /// gateway asking for no wait at all (retry: 0) would make the loop spin.
+    /// About the interval after an end, twice as long for each failure in a row up to a minute, each wait a quarter
+    /// either way (so that the clients of a stopping gateway do not all come back at once, also at the longest), and a
+    /// second at least: a proxy or gateway asking for no wait at all (retry: 0) would make the loop spin.
     /// </summary>
     private static TimeSpan Backoff(TimeSpan interval, int failures)
     {
