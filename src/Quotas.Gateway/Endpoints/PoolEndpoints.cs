@@ -68,8 +68,8 @@ internal static class PoolEndpoints
     {
         var size = Paging.Limit(limit);
         var ids = await grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.PoolsKey).List(cursor, size);
-        var pools = await Task.WhenAll(ids.Select(id => grains.GetGrain<IFairShareSchedulerGrain>(id).GetConfig()));
-        return Paging.Page(context, pools.OfType<PoolConfig>().ToList(), ids.Count == size ? ids[^1] : null);
+        var pools = await ListedReads.ReadAsync("pool", ids, id => grains.GetGrain<IFairShareSchedulerGrain>(id).GetConfig());
+        return Paging.Page(context, pools, ids.Count == size ? ids[^1] : null);
     }
 
     private static async Task<IResult> Get(HttpContext context, string poolId, IGrainFactory grains) =>

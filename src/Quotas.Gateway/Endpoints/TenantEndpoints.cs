@@ -53,9 +53,9 @@ internal static class TenantEndpoints
     {
         var size = Paging.Limit(limit);
         var ids = await grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).List(cursor, size);
-        var tenants = await Task.WhenAll(ids.Select(id => TryRead(grains, id)));
+        var tenants = await ListedReads.ReadAsync("tenant", ids, id => TryRead(grains, id));
         var next = ids.Count == size ? ids[^1] : null;
-        return Paging.Page(context, tenants.OfType<TenantResponse>().ToList(), next);
+        return Paging.Page(context, tenants, next);
     }
 
     private static async Task<TenantResponse> UpdateQuotas(string tenantId, UpdateQuotasRequest request, IGrainFactory grains)
