@@ -98,6 +98,34 @@ public sealed class ConnectionExpiryTests
         Assert.Equal([waiting], replies.Lost.Select(lost => lost.Request));
     }
 
+    /// <summary>
+    /// A peer whose answer to a probe's ping does not come in time (here it never comes) but that sends another frame
+    /// while the ping waits is alive: a silo busy sending answers is not voted dead, however far its pong waits behind
+    /// them. One that sends nothing is not.
+    /// </summary>
+    [Fact]
+    public async Task A_probe_counts_a_peer_that_sends_any_frame_while_its_ping_waits_as_alive()
+    {
+        var silo = new HeldRequests();
+        var replies = new ReplyLog();
+        var clock = new ManualTimeProvider();
+        var timeout = TimeSpan.FromSeconds(1);
+        var (caller, callee) = Connect(silo, clock, new SiloNetworkFaults { Isolated = true });
+        var request = await SendAsync(caller, replies);
+        await silo.Arrived.ReadAsync();
+
+        var busy = caller.ProbeAsync(0, "prober", timeout, clock);
+        Answer(callee, request);
+        await replies.Answered.ReadAsync().AsTask().WaitAsync(s_patience);
+        clock.Advance(timeout);
+        var silent = caller.ProbeAsync(0, "prober", timeout, clock);
+        clock.Advance(timeout);
+
+        Assert.True(await busy.WaitAsync(s_patience));
+        Assert.False(await silent.WaitAsync(s_patience));
+        Assert.False(caller.IsClosed);
+    }
+
     /// <summary>A grain that hangs is no reason to close: its silo answers the ping, and the connection carries on.</summary>
     [Fact]
     public async Task A_connection_whose_peer_answers_the_ping_stays_open_after_a_call_ran_past_its_deadline()

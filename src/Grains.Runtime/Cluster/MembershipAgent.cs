@@ -311,7 +311,7 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.ProbeTimeout);
             var connection = await _connections.GetAsync(target, timeout.Token);
-            answered = await connection.PingAsync(version, _self.Name, _options.ProbeTimeout, _time, CancellationToken.None); // a stop must not read as a missed probe
+            answered = await connection.ProbeAsync(version, _self.Name, _options.ProbeTimeout, _time, CancellationToken.None); // a stop must not read as a missed probe
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -87,6 +87,19 @@ internal sealed partial class GrainConnection
     }
 
     /// <summary>
+    /// Whether the peer shows within <paramref name="timeout"/> that it is alive: it answers a ping (see
+    /// <see cref="PingAsync"/>), or sends any other frame while the ping waits. A peer busy sending answers is alive,
+    /// however long its answer to the ping waits behind them, or the ping itself behind what this side sends it: a
+    /// healthy silo under load must not be voted dead for it, nor its connection closed.
+    /// </summary>
+    public async Task<bool> ProbeAsync(long membershipVersion, string sender, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken = default)
+    {
+        var readBefore = Volatile.Read(ref _framesRead);
+        return await PingAsync(membershipVersion, sender, timeout, time, cancellationToken)
+            || (!IsClosed && Volatile.Read(ref _framesRead) != readBefore);
+    }
+
+    /// <summary>
     /// Calls that ran past their deadlines mean a grain that hangs, for which the peer still answers pings, or a peer
     /// gone without a word (its host vanished, or something on the way dropped the connection without telling either
     /// end): then every later call on this connection would wait for its deadline too, and the connection would never
@@ -98,8 +111,7 @@ internal sealed partial class GrainConnection
     {
         try
         {
-            var readBefore = Volatile.Read(ref _framesRead);
-            if (!await PingAsync(0, "", _options.LivenessTimeout, _requestClock!) && !IsClosed && Volatile.Read(ref _framesRead) == readBefore)
+            if (!await ProbeAsync(0, "", _options.LivenessTimeout, _requestClock!) && !IsClosed)
             {
                 LogUnresponsive(_logger, RemoteName, _options.LivenessTimeout);
                 Abort(new ConnectionClosedException(RemoteName));
