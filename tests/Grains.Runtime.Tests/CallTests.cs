@@ -172,6 +172,28 @@ public sealed class CallTests
             probe.Events);
     }
 
+    /// <summary>
+    /// A service of the activation whose disposal hangs holds no call: the next call activates the grain afresh while
+    /// the old activation's disposal still runs. Disposed before the activation left the directory, it used to park
+    /// every later call until the silo restarted.
+    /// </summary>
+    [Fact]
+    public async Task A_service_whose_disposal_hangs_does_not_hold_the_grain_s_next_activation()
+    {
+        var probe = new LifecycleProbe();
+        await using var cluster = await Clusters.StartAsync(probe);
+        var grain = cluster.GrainFactory.GetGrain<IHangingDisposalGrain>("slow-dispose");
+        Assert.Equal(1, await grain.Ping());
+
+        await grain.Leave();
+        await probe.WaitUntilAsync(() => probe.Events.Contains("disposal started"));
+        var next = await grain.Ping().WaitAsync(TimeSpan.FromSeconds(10)); // a guard: without the fix, it waits until the silo stops
+        cluster.PrimarySilo.Services.GetRequiredService<DisposalGate>().Open.SetResult();
+        await probe.WaitUntilAsync(() => probe.Events.Contains("disposal ended"));
+
+        Assert.Equal(2, next);
+    }
+
     [Fact]
     public async Task Grain_with_an_unregistered_constructor_service_fails_with_a_message_naming_it()
     {

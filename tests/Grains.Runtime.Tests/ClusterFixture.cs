@@ -14,7 +14,8 @@ internal static class Clusters
             Storage = storage ?? TestStorage.Sqlite(),
             TimeProvider = time,
             ConfigureGrains = grains,
-            ConfigureServices = services => services.AddSingleton(probe).AddSingleton<ActivationGate>().AddSingleton<HookGate>().AddScoped<ScopedResource>(),
+            ConfigureServices = services => services.AddSingleton(probe).AddSingleton<ActivationGate>().AddSingleton<HookGate>().AddScoped<ScopedResource>()
+                .AddSingleton<DisposalGate>().AddScoped<HangingDisposal>(),
         };
         options.ApplicationParts.Add(typeof(CounterGrain).Assembly);
         return options;

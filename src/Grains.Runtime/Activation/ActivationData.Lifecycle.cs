@@ -166,16 +166,19 @@ internal sealed partial class ActivationData
         }
 
         await CloseStorageAsync();
-        await DisposeScopeAsync();
         State = ActivationState.Invalid;
         var parked = TakeAllParked();
         _directory.Remove(this);
-        _deactivated.TrySetResult();
-        ReleaseQuietWaiters();
         foreach (var call in parked)
         {
             Reroute(call);
         }
+
+        // Its services are disposed once it has left the directory: a disposal that hangs (a connection that does not
+        // close) holds no call, and the next call activates the grain afresh meanwhile. A stop still waits for it.
+        await DisposeScopeAsync();
+        _deactivated.TrySetResult();
+        ReleaseQuietWaiters();
     }
 
     /// <summary>

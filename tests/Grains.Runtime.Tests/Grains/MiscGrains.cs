@@ -159,6 +159,50 @@ public sealed class ScopedResource(LifecycleProbe probe) : IDisposable
     }
 }
 
+/// <summary>Holds the disposal of <see cref="HangingDisposal"/> until the test opens it.</summary>
+public sealed class DisposalGate
+{
+    public TaskCompletionSource Open { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>A service of the activation's scope whose disposal does not end until <see cref="DisposalGate"/> opens (a connection that will not close).</summary>
+public sealed class HangingDisposal(LifecycleProbe probe, DisposalGate gate) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        probe.Record("disposal started");
+        await gate.Open.Task;
+        probe.Record("disposal ended");
+    }
+}
+
+public interface IHangingDisposalGrain : IGrainWithStringKey
+{
+    /// <summary>How many activations of the key there were so far.</summary>
+    Task<int> Ping();
+
+    /// <summary>Deactivates after this call.</summary>
+    Task Leave();
+}
+
+public sealed class HangingDisposalGrain(LifecycleProbe probe, HangingDisposal disposal) : Grain, IHangingDisposalGrain
+{
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        GC.KeepAlive(disposal); // taken only so that the activation's scope creates it, and disposes it when the activation ends
+        probe.Activated(GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
+    public Task<int> Ping() => Task.FromResult(probe.ActivationsOf(GetPrimaryKeyString()));
+
+    public Task Leave()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+}
+
 /// <summary>
 /// Its first activation per key never ends on its own: the hook ignores its token until the test opens the gate, and
 /// records when the token is cancelled; then it tries what a hook that outlived its activation might do, and records
