@@ -150,11 +150,13 @@ public sealed partial class TenantGrain
     }
 
     /// <summary>
-    /// The parent's quotas as this tenant takes them over: <paramref name="parentQuotas"/>, and, at its last inherited
-    /// definition, each gauge the parent no longer sets that this tenant (under <paramref name="config"/>) only inherits
-    /// while leases of it live here: a client's, a pool's for a running job, a hold for a child's. Dropped, they would
-    /// go uncounted (a renewal answering lease_not_found while the holder runs on, and the gauge, put back, admitting its
-    /// whole limit beside them). The gauge goes at the first re-read after they end (the refresh, at the latest).
+    /// The parent's quotas as this tenant takes them over: <paramref name="parentQuotas"/>, and, with a hard limit of 0,
+    /// each gauge the parent no longer sets that this tenant (under <paramref name="config"/>) only inherits while
+    /// leases of it live here: a client's, a pool's for a running job, a hold for a child's. Dropped, they would go
+    /// uncounted (a renewal answering lease_not_found while the holder runs on, and the gauge, put back, admitting its
+    /// whole limit beside them). At 0 they are renewed and released as before and new ones are refused (here and in the
+    /// children, which inherit it so), so the gauge goes at the first re-read after they end (the refresh, at the
+    /// latest; while the parent is deleted, no re-read comes, and it stays at 0).
     /// </summary>
     private List<QuotaDefinition> KeepingLeasedGauges(IReadOnlyList<QuotaDefinition> parentQuotas, TenantConfig config)
     {
@@ -168,7 +170,7 @@ public sealed partial class TenantGrain
                 && !merged.Any(q => q.Kind == QuotaKind.Gauge && q.Name == previous.Name)
                 && tenant.Gauges.Leases().Any(lease => lease.Quota == previous.Name && lease.ExpiresAt > now))
             {
-                inherited.Add(previous);
+                inherited.Add(previous with { Limit = QuotaLimit.Hard(0) });
             }
         }
 

@@ -183,8 +183,8 @@ public sealed class TenantGrainTests
 
     /// <summary>
     /// A parent that takes out a gauge its child only inherits leaves the child's live lease of it standing: renewed,
-    /// and counted when the parent puts the gauge back (the child admits only what is left beside it); the gauge leaves
-    /// the child once its leases ended. The child used to drop the lease at once: its renewal answered lease_not_found
+    /// and counted when the parent puts the gauge back (the child admits only what is left beside it); meanwhile the
+    /// child admits no new lease of it, and the gauge leaves the child once its leases ended. The child used to drop the lease at once: its renewal answered lease_not_found
     /// while the holder ran on, and the gauge, put back, admitted 10 more beside the 6 still held.
     /// </summary>
     [Fact]
@@ -202,12 +202,14 @@ public sealed class TenantGrainTests
         await parent.UpdateQuotas([cpu]);
         await child.ParentQuotasChanged();
         var renewed = await child.Renew(lease.LeaseId!, TimeSpan.FromMinutes(10));
+        var whileRetiring = await child.Acquire("gpus", 1, TimeSpan.FromMinutes(5), null);
         await parent.UpdateQuotas([gpus]);
         await child.ParentQuotasChanged();
         var beyond = await child.Acquire("gpus", 5, TimeSpan.FromMinutes(5), null);
         var within = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("gpus", 4, TimeSpan.FromMinutes(5), null));
 
         Assert.True(renewed.Renewed);
+        Assert.Equal(ReasonCodes.RequestExceedsLimit, Assert.IsType<AdmissionDecision.Deny>(whileRetiring).ReasonCode); // no new lease of a gauge taken out
         Assert.False(beyond.IsAllowed);
         Assert.Equal(10, Tenants.Used(await child.GetStats(), "gpus"));
 
