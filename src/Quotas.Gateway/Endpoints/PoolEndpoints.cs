@@ -68,7 +68,7 @@ internal static class PoolEndpoints
     {
         var size = Paging.Limit(limit);
         var ids = await grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.PoolsKey).List(cursor, size);
-        var pools = await ListedReads.ReadAsync("pool", ids, id => grains.GetGrain<IFairShareSchedulerGrain>(id).GetConfig());
+        var pools = await ListedReads.ReadAsync("pool", cursor, ids, id => grains.GetGrain<IFairShareSchedulerGrain>(id).GetConfig());
         return Paging.Page(context, pools, ids.Count == size ? ids[^1] : null);
     }
 

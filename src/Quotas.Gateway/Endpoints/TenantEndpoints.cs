@@ -53,7 +53,7 @@ internal static class TenantEndpoints
     {
         var size = Paging.Limit(limit);
         var ids = await grains.GetGrain<ITenantDirectoryGrain>(ITenantDirectoryGrain.Key).List(cursor, size);
-        var tenants = await ListedReads.ReadAsync("tenant", ids, id => TryRead(grains, id));
+        var tenants = await ListedReads.ReadAsync("tenant", cursor, ids, id => TryRead(grains, id));
         var next = ids.Count == size ? ids[^1] : null;
         return Paging.Page(context, tenants, next);
     }

@@ -58,7 +58,7 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
             "Part of the cluster runs another release and cannot serve this request yet; retry after the Retry-After delay.", "unavailable"),
         // A stored row that no longer reads stays so until an operator repairs it: no Retry-After that invites a retry.
         Endpoints.UnreadableListedException e => Problem.Details(context, 500, ProblemTypes.Internal, "Internal error",
-            $"{e.Message} This page would be incomplete, and retrying does not help: an operator must repair or remove the rows (the trace id identifies the failure in the logs). Meanwhile the page after one of them is listed with cursor={e.Ids[^1]}.",
+            $"{e.Message} This page would be incomplete, and retrying does not help: an operator must repair or remove the rows (the trace id identifies the failure in the logs). Meanwhile the rest is listed around them: {string.Join(", then ", e.Around)}.",
             "state_unreadable"),
         GrainStateSerializationException => Problem.Details(context, 500, ProblemTypes.Internal, "Internal error",
             "Stored state this request needs cannot be read, and retrying will not change that: an operator must repair or remove it (the trace id identifies the failure in the logs).",
