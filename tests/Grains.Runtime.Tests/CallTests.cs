@@ -1,3 +1,4 @@
+using Grains.Activation;
 using Grains.Runtime.Tests.Grains;
 using Grains.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -192,6 +193,30 @@ public sealed class CallTests
         await probe.WaitUntilAsync(() => probe.Events.Contains("disposal ended"));
 
         Assert.Equal(2, next);
+    }
+
+    /// <summary>
+    /// A stop waits for the disposal of services of an activation that left before it, as for one still in the
+    /// directory: the host disposes the services those depend on once the silo has stopped.
+    /// </summary>
+    [Fact]
+    public async Task Deactivating_every_activation_waits_for_a_disposal_that_began_before()
+    {
+        var probe = new LifecycleProbe();
+        await using var cluster = await Clusters.StartAsync(probe);
+        var grain = cluster.GrainFactory.GetGrain<IHangingDisposalGrain>("disposing");
+        await grain.Ping();
+        await grain.Leave();
+        await probe.WaitUntilAsync(() => probe.Events.Contains("disposal started"));
+
+        var all = cluster.PrimarySilo.Services.GetRequiredService<ActivationDirectory>()
+            .DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "test"), CancellationToken.None);
+        var waited = !all.IsCompleted; // nothing else is in the directory: only the disposal can hold it
+        cluster.PrimarySilo.Services.GetRequiredService<DisposalGate>().Open.SetResult();
+        await all.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(waited);
+        Assert.Contains("disposal ended", probe.Events);
     }
 
     [Fact]

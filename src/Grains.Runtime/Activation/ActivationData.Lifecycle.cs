@@ -168,7 +168,7 @@ internal sealed partial class ActivationData
         await CloseStorageAsync();
         State = ActivationState.Invalid;
         var parked = TakeAllParked();
-        _directory.Remove(this);
+        _directory.RemoveWhileDisposing(this);
         foreach (var call in parked)
         {
             Reroute(call);
@@ -177,6 +177,7 @@ internal sealed partial class ActivationData
         // Its services are disposed once it has left the directory: a disposal that hangs (a connection that does not
         // close) holds no call, and the next call activates the grain afresh meanwhile. A stop still waits for it.
         await DisposeScopeAsync();
+        _directory.Disposed(this);
         _deactivated.TrySetResult();
         ReleaseQuietWaiters();
     }

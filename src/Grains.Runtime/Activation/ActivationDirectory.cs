@@ -12,6 +12,7 @@ namespace Grains.Activation;
 internal sealed class ActivationDirectory
 {
     private readonly ConcurrentDictionary<GrainId, ActivationData> _activations = new();
+    private readonly ConcurrentDictionary<ActivationData, byte> _disposing = new();
     private readonly GrainTypeRegistry _registry;
     private volatile bool _accepting = true;
     private ICallRouter? _router;
@@ -123,6 +124,19 @@ internal sealed class ActivationDirectory
     public void Remove(ActivationData activation) =>
         _activations.TryRemove(new KeyValuePair<GrainId, ActivationData>(activation.GrainId, activation));
 
+    /// <summary>
+    /// Takes an ending activation out of the directory while its services are still to be disposed (its calls go to a
+    /// new activation meanwhile); <see cref="DeactivateAllAsync"/> waits for it until it is <see cref="ActivationData.Deactivated"/>.
+    /// </summary>
+    public void RemoveWhileDisposing(ActivationData activation)
+    {
+        _disposing.TryAdd(activation, 0);
+        Remove(activation);
+    }
+
+    /// <summary>An activation of <see cref="RemoveWhileDisposing"/> whose services are disposed.</summary>
+    public void Disposed(ActivationData activation) => _disposing.TryRemove(activation, out _);
+
     /// <summary>From now on no activation is created; calls for grains not active here fail as unavailable.</summary>
     public void StopAccepting() => _accepting = false;
 
@@ -142,6 +156,9 @@ internal sealed class ActivationDirectory
 
             await Task.WhenAll(all.Select(a => a.Deactivated)).WaitAsync(cancellationToken);
         }
+
+        // Also those that left before and are still disposing their services: the host disposes its own after this.
+        await Task.WhenAll(_disposing.Keys.Select(a => a.Deactivated)).WaitAsync(cancellationToken);
     }
 
     /// <summary>
