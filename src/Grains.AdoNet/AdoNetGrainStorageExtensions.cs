@@ -45,7 +45,8 @@ public static class AdoNetGrainStorageExtensions
             name,
             sp.GetRequiredService<IOptions<GrainsOptions>>().Value.ServiceId,
             sp.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get(name),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger<AdoNetGrainStorage>()));
         services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => sp.GetRequiredKeyedService<AdoNetGrainStorage>(key));
         services.AddSingleton<ISiloStartupTask>(sp => new AdoNetStorageInitializer(sp.GetRequiredKeyedService<AdoNetGrainStorage>(name)));
         // Once per silo: the check that storages sharing a table share their sweep settings (see SharedTableSweeps).

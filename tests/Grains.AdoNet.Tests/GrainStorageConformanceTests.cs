@@ -461,15 +461,17 @@ public sealed class PostgreSqlGrainStorageTests : GrainStorageConformanceTests
 
     /// <summary>
     /// The sweep's index, missing on a table that holds rows (a database of a release before the sweep), is built
-    /// concurrently: while the build waits for a transaction that wrote the table, other writes go on, and the start
-    /// ends once that transaction does. A build in the schema script's transaction queued every write behind it, and
-    /// failed the start at its lock timeout. (In a schema of its own: other tests start storages on the shared tables.)
+    /// concurrently and after the start: while the build waits for a transaction that wrote the table, the start has
+    /// ended and writes go on; the index is built once that transaction ends. A build in the schema script's
+    /// transaction queued every write behind it and failed the start at its lock timeout; a build during the start held
+    /// the start for as long as the oldest transaction lived, unbounded. (In a schema of its own: other tests start
+    /// storages on the shared tables.)
     /// </summary>
     [Fact]
     public async Task A_missing_sweep_index_is_built_without_holding_up_writes()
     {
         await using var schema = await OwnSchema.CreateAsync(Database.ConnectionString);
-        var storage = await CreateStorageAsync(options: o => o.ConnectionString = schema.ConnectionString);
+        await (await CreateStorageAsync(options: o => o.ConnectionString = schema.ConnectionString)).IndexBuild;
         await schema.ExecuteAsync("DROP INDEX grains_storage_expiry");
         await using var writer = new Npgsql.NpgsqlConnection(schema.ConnectionString);
         await writer.OpenAsync();
@@ -482,13 +484,13 @@ public sealed class PostgreSqlGrainStorageTests : GrainStorageConformanceTests
             await write.ExecuteNonQueryAsync();
         }
 
-        var starting = CreateStorageAsync(options: o => o.ConnectionString = schema.ConnectionString);
+        var started = await CreateStorageAsync(options: o => o.ConnectionString = schema.ConnectionString).WaitAsync(TimeSpan.FromSeconds(60));
         await PostgreSqlLockWaits.UntilWaitingAsync(Database.ConnectionString, "-- Grains grain storage indexes");
-        await storage.WriteAsync(Key("meanwhile"), new Point { X = 1 }, null, null, default);
-        Assert.False(starting.IsCompleted, "The start ended before the transaction it waits for did: it did not build the index.");
+        await started.WriteAsync(Key("meanwhile"), new Point { X = 1 }, null, null, default);
+        Assert.False(started.IndexBuild.IsCompleted, "The build ended before the transaction it waits for did: it did not build the index.");
         await transaction.CommitAsync();
 
-        await starting;
+        await started.IndexBuild;
         Assert.Equal(true, await schema.ScalarAsync(IndexIsValid));
     }
 
@@ -501,7 +503,7 @@ public sealed class PostgreSqlGrainStorageTests : GrainStorageConformanceTests
         await schema.ExecuteAsync($"UPDATE pg_index SET indisvalid = false WHERE indexrelid = '{schema.Name}.grains_storage_expiry'::regclass");
         Assert.Equal(false, await schema.ScalarAsync(IndexIsValid));
 
-        await CreateStorageAsync(options: o => o.ConnectionString = schema.ConnectionString);
+        await (await CreateStorageAsync(options: o => o.ConnectionString = schema.ConnectionString)).IndexBuild;
 
         Assert.Equal(true, await schema.ScalarAsync(IndexIsValid));
     }

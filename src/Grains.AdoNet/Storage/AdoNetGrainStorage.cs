@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using Grains.AdoNet.Dialects;
 using Grains.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Grains.AdoNet.Storage;
 
@@ -17,9 +19,12 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
     private readonly SemaphoreSlim? _writeGate;
     private readonly JsonSerializerOptions _json;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
 
-    public AdoNetGrainStorage(string name, string serviceId, AdoNetGrainStorageOptions options, TimeProvider time)
+    public AdoNetGrainStorage(string name, string serviceId, AdoNetGrainStorageOptions options, TimeProvider time, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         Name = name;
         ServiceId = serviceId;
         Options = options;
@@ -51,13 +56,16 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
             {
                 await _dialect.PrepareStorageSchemaAsync(connection, cancellationToken);
                 await _dialect.ApplySchemaAsync(connection, "grains-storage.sql", cancellationToken);
-                await _dialect.UpgradeStorageSchemaAsync(connection, cancellationToken);
             }
 
             await using var probe = connection.Command(GrainStorageSql.Probe);
             await probe.ExecuteNonQueryAsync(cancellationToken);
             await using var probeEntries = connection.Command(GrainEntrySql.Probe);
             await probeEntries.ExecuteNonQueryAsync(cancellationToken);
+            if (Options.CreateSchema)
+            {
+                IndexBuild = UpgradeInBackgroundAsync();
+            }
         }
         catch (Exception exception) when (exception is DbException or IOException or TimeoutException or InvalidOperationException)
         {
@@ -140,7 +148,48 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
         }
     }
 
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    /// <summary>The schema upgrade that runs after the start (<see cref="UpgradeInBackgroundAsync"/>); for tests to wait on.</summary>
+    internal Task IndexBuild { get; private set; } = Task.CompletedTask;
+
+    /// <summary>
+    /// Builds what the dialect adds to a table of an earlier release (PostgreSQL: the sweep's index, concurrently) once
+    /// the start is done, not during it: on a large table the build takes as long as the table, and waits for every
+    /// transaction older than it, which nothing bounds. Holding the start that long failed it at its host's start-up
+    /// probe, and each restart cut the build short and began it again. Until it is built the sweep works, only slower;
+    /// a failure is logged and the next start tries again.
+    /// </summary>
+    private async Task UpgradeInBackgroundAsync()
+    {
+        await Task.Yield();
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(_stopping.Token);
+            await _dialect.UpgradeStorageSchemaAsync(connection, _stopping.Token);
+        }
+        catch (Exception exception) when (!_stopping.IsCancellationRequested)
+        {
+            LogUpgradeFailed(_logger, exception, Name, Target);
+        }
+        catch (Exception)
+        {
+            // Stopping: a build cut short leaves an invalid index, which the next start drops and builds again.
+        }
+    }
+
+    /// <summary>Stops the background upgrade, then closes the connections. Safe to call more than once (the container disposes it under each service it is registered as).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            await _stopping.CancelAsync();
+        }
+
+        await IndexBuild;
+        await _dataSource.DisposeAsync();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Grain storage '{Storage}' ({Target}) could not build the sweep's index; the sweep works without it, only slower, and the next start tries again")]
+    private static partial void LogUpgradeFailed(ILogger logger, Exception exception, string storage, string target);
 
     private async Task<string> StoreAsync(
         GrainStateKey key, string? payload, string? etag, DateTimeOffset? expiresAt, string operation, CancellationToken cancellationToken)
