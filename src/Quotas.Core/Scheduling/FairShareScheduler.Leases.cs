@@ -88,6 +88,8 @@ public sealed partial class FairShareScheduler
     /// </summary>
     public IReadOnlyList<JobLease> ExpireLeases(DateTimeOffset now)
     {
+        // The owner's sweep: finished jobs past their retention go too, also when no job has finished since.
+        TrimFinished(now);
         var expired = new List<Job>();
         foreach (var job in _leased)
         {

@@ -51,8 +51,10 @@ public sealed partial class FairShareScheduler
         CheckMaySubmit(request, tenant);
 
         // The key is looked up before the demand is held against capacity: a retry returns the job it created even
-        // when that job could no longer be submitted (the capacity shrank since).
+        // when that job could no longer be submitted (the capacity shrank since). Finished jobs past their retention are
+        // forgotten first, so that their keys create new jobs also when no other job finished since.
         var dense = ValidateDemand(request.Demand);
+        TrimFinished(now);
         if (tenant is not null && tenant.TryGetByIdempotencyKey(request.IdempotencyKey, out var existing))
         {
             if (existing.Priority != request.Priority || !existing.Dense.AsSpan().SequenceEqual(dense) || existing.EstimatedDuration != request.EstimatedDuration)

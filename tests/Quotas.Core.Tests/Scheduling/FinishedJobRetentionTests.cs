@@ -45,6 +45,28 @@ public sealed class FinishedJobRetentionTests
         Assert.NotEqual(id, retry.Job.Id);
     }
 
+    /// <summary>
+    /// In a quiet pool no other job finishes to forget it: a submit past the window, and the owner's sweep, forget the
+    /// finished job all the same. The retry used to get the old job back until some other job of the pool finished.
+    /// </summary>
+    [Fact]
+    public void Finished_job_is_forgotten_after_the_window_though_no_other_job_finishes()
+    {
+        var s = Pool();
+        var id = RunToEnd(s, "order-1", T0);
+
+        var retry = s.Submit(new SubmitJobRequest(Id("t"), Workers(1), 0, "order-1"), T0.AddMinutes(11));
+        s.Complete(Assert.Single(s.Lease(Workers(1), T0.AddMinutes(12))).JobId, true, null, T0.AddMinutes(12));
+        var keptUntilTheSweep = s.Get(retry.Job.Id);
+        s.ExpireLeases(T0.AddMinutes(23));
+
+        Assert.True(retry.Created);
+        Assert.NotEqual(id, retry.Job.Id);
+        Assert.Null(s.Get(id));
+        Assert.Equal(JobState.Succeeded, keptUntilTheSweep?.State);
+        Assert.Null(s.Get(retry.Job.Id));
+    }
+
     [Fact]
     public void At_most_MaxFinishedJobs_are_kept_oldest_finished_first_and_paging_skips_forgotten_jobs()
     {
