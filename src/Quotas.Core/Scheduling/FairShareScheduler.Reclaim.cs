@@ -178,21 +178,18 @@ public sealed partial class FairShareScheduler
         }
 
         var want = new long[_layout.Count];
-        var moreThanFits = !headHoldable;
         for (var i = 0; i < want.Length; i++)
         {
             // Jobs set aside are queued but cannot run: nothing is reclaimed for them.
             var runnable = (long)Int128.Min(tenant.QueuedDemand[i] - (tenant.SetAsideDemand?[i] ?? 0), long.MaxValue);
             var missing = tenant.Guaranteed[i] - tenant.Allocated[i];
             want[i] = Math.Max(0, Math.Min(missing, runnable));
-            moreThanFits |= tenant.Guaranteed[i] > 0 && runnable > missing;
         }
 
-        // When the queue holds more than the guarantee misses, whole jobs rarely fill it exactly: take only theirs.
-        if (moreThanFits)
-        {
-            DemandThatFitsInOrder(tenant, want);
-        }
+        // Only the jobs that fit, in order, and that the tenant could ever hold: whole jobs rarely fill what the guarantee
+        // misses exactly, and a queued job may need more of a resource the guarantee does not name than the pool has
+        // (after a capacity change, before dispatch sets it aside), which the queued totals alone do not show.
+        DemandThatFitsInOrder(tenant, want);
 
         if (!VectorMath.AnyPositive(want))
         {

@@ -282,6 +282,37 @@ public sealed class BorrowingAndReclaimTests
         Assert.Equal(5, s.Heartbeat("wa", aLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(2)).Preempt.Count);
     }
 
+    /// <summary>
+    /// The same on a resource the guarantee does not name: after a capacity change, A's second job needs more memory
+    /// than the pool has, and only the first (2 CPU) can run, so 2 of B's borrowed CPUs are reclaimed, not the 4 A's
+    /// guarantee misses. All of A's queued CPU (4) used to count, as its queue held no more CPU than the guarantee missed.
+    /// </summary>
+    [Fact]
+    public void Reclaim_passes_a_queued_job_that_needs_more_of_an_unguaranteed_resource_than_the_pool_has()
+    {
+        var s = new FairShareScheduler(new PoolConfig
+        {
+            Id = "pool",
+            Capacity = ResourceVector.Of(("cpu", 10), ("memory", 100)),
+            Tenants = [new TenantShare(Id("a"), 1, ResourceVector.Of(("cpu", 4)))],
+        });
+        var small = ResourceVector.Of(("cpu", 1), ("memory", 1));
+        for (var i = 0; i < 10; i++)
+        {
+            s.Submit("b", small);
+        }
+
+        var bLeases = s.Lease(ResourceVector.Of(("cpu", 10), ("memory", 10)), T0, worker: "wb");
+        s.Submit("a", ResourceVector.Of(("cpu", 2), ("memory", 10)), priority: 1, now: T0.AddSeconds(1));
+        s.Submit("a", ResourceVector.Of(("cpu", 2), ("memory", 90)), priority: 0, now: T0.AddSeconds(1));
+        s.UpdateCapacity(ResourceVector.Of(("cpu", 10), ("memory", 50)), T0.AddSeconds(1));
+
+        var preempt = s.Heartbeat("wb", bLeases.Select(l => l.JobId), Ttl, T0.AddSeconds(2)).Preempt;
+
+        Assert.Equal(10, bLeases.Count);
+        Assert.Equal(2, preempt.Count);
+    }
+
     [Fact]
     public void A_queue_of_many_small_jobs_has_its_whole_guarantee_reclaimed()
     {
