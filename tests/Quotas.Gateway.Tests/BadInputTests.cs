@@ -82,7 +82,7 @@ public sealed class BadInputTests
     /// request through than the one served), and a missing or null body is told to send one, in the API's terms.
     /// </summary>
     [Fact]
-    public async Task A_field_sent_twice_and_a_missing_or_null_body_are_refused_saying_what_to_send()
+    public async Task A_field_sent_twice_unknown_missing_or_null_and_a_missing_body_are_refused_in_the_API_s_terms()
     {
         await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
         using var admin = server.Admin();
@@ -91,16 +91,24 @@ public sealed class BadInputTests
         var twice = await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"cpu","amount":1,"amount":9,"ttlSeconds":30}""")).Problem(400, "malformed_request");
         var twiceOtherCase = await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"cpu","QUOTA":"cpu","amount":1,"ttlSeconds":30}""")).Problem(400, "malformed_request");
         var twiceInRateHit = await (await tenant.PostJson("/v1/tenants/acme/rate-limits/requests/hits", """{"cost":1,"cost":2}""")).Problem(400, "malformed_request");
+        var unknown = await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"cpu","amount":1,"ttlSeconds":30,"colour":1}""")).Problem(400, "malformed_request");
+        var lacking = await (await tenant.PostJson("/v1/tenants/acme/leases", """{"amount":1,"ttlSeconds":30}""")).Problem(400, "malformed_request");
+        var nullField = await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":null,"amount":1,"ttlSeconds":30}""")).Problem(400, "malformed_request");
         var missing = await (await tenant.PostJson("/v1/tenants/acme/leases", "")).Problem(400, "malformed_request");
         var nullBody = await (await tenant.PostJson("/v1/tenants/acme/leases", "null")).Problem(400, "malformed_request");
 
         Assert.Contains("amount", (string?)twice["detail"], StringComparison.Ordinal);
         Assert.Contains("QUOTA", (string?)twiceOtherCase["detail"], StringComparison.Ordinal);
         Assert.Contains("cost", (string?)twiceInRateHit["detail"], StringComparison.Ordinal);
-        foreach (var problem in new[] { twice, twiceOtherCase, twiceInRateHit, missing, nullBody })
+        foreach (var problem in new[] { twice, twiceOtherCase, twiceInRateHit, unknown, lacking, nullField, missing, nullBody })
         {
             Assert.DoesNotContain("Request", (string?)problem["detail"], StringComparison.Ordinal);
+            Assert.DoesNotContain("Quotas.", (string?)problem["detail"], StringComparison.Ordinal);
         }
+
+        Assert.Contains("The field 'colour' is not one this route takes", (string?)unknown["detail"], StringComparison.Ordinal);
+        Assert.Contains("The body lacks required fields: 'quota'.", (string?)lacking["detail"], StringComparison.Ordinal);
+        Assert.Contains("The field 'quota' may not be null", (string?)nullField["detail"], StringComparison.Ordinal);
 
         Assert.Contains("JSON object", (string?)missing["detail"], StringComparison.Ordinal);
         Assert.Contains("JSON object", (string?)nullBody["detail"], StringComparison.Ordinal);

@@ -141,7 +141,6 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
     private static string WithoutTypeName(string message, string? path)
     {
         const string Unconvertible = "The JSON value could not be converted to ";
-        const string Duplicate = "Duplicate property '";
         var at = message.IndexOf(" Path: ", StringComparison.Ordinal);
         if (at < 0)
         {
@@ -153,11 +152,23 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
             return $"The value at {path} is not of the type that field takes (the route's schema in /openapi/v1.json gives each field's type).{message[at..]}";
         }
 
-        // "Duplicate property 'amount' encountered during deserialization of type '...'."
-        var nameEnds = message.IndexOf('\'', Duplicate.Length);
-        return message.StartsWith(Duplicate, StringComparison.Ordinal) && nameEnds > 0
-            ? $"The field '{message[Duplicate.Length..nameEnds]}' is sent more than once (field names match without regard to case); send it once.{message[at..]}"
+        // The serializer's messages that name the field first and a type of the service after it.
+        return FirstQuoted(message, "Duplicate property '") is { } twice
+            ? $"The field '{twice}' is sent more than once (field names match without regard to case); send it once.{message[at..]}"
+            : FirstQuoted(message, "The JSON property '") is { } unknown
+            ? $"The field '{unknown}' is not one this route takes (the route's schema in /openapi/v1.json gives its fields).{message[at..]}"
+            : FirstQuoted(message, "The constructor parameter '") is { } notNull && message.Contains("doesn't allow null values", StringComparison.Ordinal)
+            ? $"The field '{JsonNamingPolicy.CamelCase.ConvertName(notNull)}' may not be null; send a value or leave it out if it is optional.{message[at..]}"
+            : message.StartsWith("JSON deserialization for type '", StringComparison.Ordinal) && message.IndexOf("missing required properties including: ", StringComparison.Ordinal) is var listed and > 0
+            ? $"The body lacks required fields: {message[(listed + "missing required properties including: ".Length)..at].TrimEnd('.')}.{message[at..]}"
             : message;
+    }
+
+    /// <summary>The text between the quotes that follow <paramref name="opening"/> (which ends with the opening quote), when the message starts so.</summary>
+    private static string? FirstQuoted(string message, string opening)
+    {
+        var ends = message.StartsWith(opening, StringComparison.Ordinal) ? message.IndexOf('\'', opening.Length) : -1;
+        return ends > 0 ? message[opening.Length..ends] : null;
     }
 
     // The trace id is in the message itself: it is what the client reports, and logs need no request scope to show it.
