@@ -28,6 +28,15 @@ internal static partial class DeploymentFiles
         return services;
     }
 
+    /// <summary>The ports each service of the compose file publishes, as written (<c>host:container</c>, with an address or not).</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> ComposePorts()
+    {
+        var root = Documents(RepositoryFiles.Read(ComposeFile)).Single();
+        return Map(root["services"]).ToDictionary(
+            s => (string)s.Key,
+            s => (IReadOnlyList<string>)(Map(s.Value).TryGetValue("ports", out var ports) ? [.. ((List<object>)ports).Select(p => (string)p)] : []));
+    }
+
     /// <summary>
     /// The environment of the first container of the Deployment <paramref name="deployment"/>; <paramref name="resolve"/>
     /// gives the value of a <c>valueFrom</c> (a secret's key, a field of the pod) by its description.

@@ -15,6 +15,19 @@ public sealed class DeploymentTopologyTests : IDisposable
 
     private readonly string _directory = Directory.CreateTempSubdirectory("quotas-host-deployment-").FullName;
 
+    /// <summary>
+    /// The compose file's database, with its default superuser password, is reachable from this machine only: Docker
+    /// publishes a port on every interface otherwise, past the host's firewall. Only the gateways face the network.
+    /// </summary>
+    [Fact]
+    public void The_compose_files_database_is_published_on_the_loopback_address_only()
+    {
+        var ports = DeploymentFiles.ComposePorts();
+
+        Assert.NotEmpty(ports["postgres"]);
+        Assert.All(ports["postgres"], port => Assert.StartsWith("127.0.0.1:", port, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task A_silo_and_a_gateway_with_the_compose_files_environments_serve_a_tenant()
     {
