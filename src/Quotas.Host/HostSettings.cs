@@ -74,6 +74,16 @@ public sealed class HostSettings
             errors.Add("Quotas:SqliteConnectionString is empty; set it, e.g. \"Data Source=quotas.db\".");
         }
 
+        if (Storage == StorageKind.PostgreSql && !string.IsNullOrWhiteSpace(PostgreSqlConnectionString) && Unreadable(PostgreSqlConnectionString, cs => new Npgsql.NpgsqlConnectionStringBuilder(cs)) is { } postgresError)
+        {
+            errors.Add($"Quotas:PostgreSqlConnectionString cannot be read ({postgresError}); write it as key=value pairs separated by semicolons, e.g. \"Host=db;Username=quotas;Password=...;Database=quotas\" (a postgres:// URL is not read).");
+        }
+
+        if (Storage == StorageKind.Sqlite && !string.IsNullOrWhiteSpace(SqliteConnectionString) && IsInMemory(SqliteConnectionString))
+        {
+            errors.Add("Quotas:SqliteConnectionString names an in-memory database, which loses every tenant, quota, lease and job at each restart; name a file, e.g. \"Data Source=quotas.db\".");
+        }
+
         // A cluster's connection string without the storage that uses it would start the embedded mode, on its own SQLite
         // file: each replica with quotas of its own, and nothing in PostgreSQL.
         if (Storage == StorageKind.Sqlite && !string.IsNullOrWhiteSpace(PostgreSqlConnectionString))
@@ -101,6 +111,32 @@ public sealed class HostSettings
         }
 
         return errors;
+    }
+
+    /// <summary>Whether a SQLite connection string names an in-memory database; false for one that does not read, which its open reports.</summary>
+    private static bool IsInMemory(string connectionString)
+    {
+        if (Unreadable(connectionString, cs => new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(cs)) is not null)
+        {
+            return false;
+        }
+
+        var sqlite = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString);
+        return sqlite.Mode == Microsoft.Data.Sqlite.SqliteOpenMode.Memory || sqlite.DataSource.Length == 0 || sqlite.DataSource.StartsWith(":memory:", StringComparison.Ordinal);
+    }
+
+    /// <summary>The driver's reason a connection string does not read; null when it reads.</summary>
+    private static string? Unreadable(string connectionString, Action<string> read)
+    {
+        try
+        {
+            read(connectionString);
+            return null;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
+        {
+            return e.Message;
+        }
     }
 }
 

@@ -95,9 +95,16 @@ catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCanc
     await app.DisposeAsync();
     return 0;
 }
+catch (Exception e) when (e is OptionsValidationException || (e is InvalidOperationException && e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)))
+{
+    // Options read only when the start needs them (a silo's runtime settings, which no gateway route reads while the
+    // app is built): a value of the wrong form or one a validator refuses is a configuration error there too.
+    await app.DisposeAsync();
+    return ConfigurationError(e);
+}
 catch (Exception e) when (e is not OperationCanceledException)
 {
-    // Storage or the cluster unreachable at start, or invalid options: one line that says what, instead of a crash.
+    // Storage or the cluster unreachable at start: one line that says what, instead of a crash.
     Console.Error.WriteLine($"Quotas {settings.Role} could not start: {e.Message}");
     await app.DisposeAsync();
     return 1;

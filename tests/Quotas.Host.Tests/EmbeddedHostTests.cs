@@ -154,6 +154,7 @@ public sealed class EmbeddedHostTests : IDisposable
     [InlineData("--Quotas:HttpUrl", "127.0.0.1:8080", "must be a plain http://host:port address")]
     [InlineData("--Quotas:PostgreSqlConnectionString", "Host=db", "Quotas:Storage is Sqlite, which does not use it")]
     [InlineData("--Quotas:SqliteConnectionString", "Data Sourc=quotas.db", "keyword 'data sourc' is not supported")]
+    [InlineData("--Quotas:SqliteConnectionString", "Data Source=:memory:", "names an in-memory database")]
     [InlineData("--Grains:ResponseTimeout", "30s", "'30s' at 'Grains:ResponseTimeout'")]
     [InlineData("--Grains:ResponseTimeout", "00:00:00", "ResponseTimeout")]
     [InlineData("--Quotas:Gateway:TrustedProxies", "10.0.0.0/8, proxy.local", "TrustedProxies has 'proxy.local'")]
@@ -185,7 +186,27 @@ public sealed class EmbeddedHostTests : IDisposable
             "--Quotas:Gateway:AdminKey", new string('k', 32));
 
         Assert.Equal(2, host.ExitCode);
-        Assert.Contains("Configuration error: Couldn't set hots", host.Output);
+        Assert.Contains("Configuration error: Quotas:PostgreSqlConnectionString cannot be read (Couldn't set hots", host.Output);
+    }
+
+    /// <summary>
+    /// A silo's settings are read when it starts, not when the app is built (no gateway route reads them): a malformed
+    /// connection string or runtime setting there is a configuration error too, named, with exit code 2. They used to
+    /// exit 1, as an unreachable database does, with the driver's words alone ("Couldn't set hots").
+    /// </summary>
+    [Theory]
+    [InlineData("Hots=db", null, "Quotas:PostgreSqlConnectionString cannot be read (Couldn't set hots")]
+    [InlineData("postgres://quotas:secret@db/quotas", null, "a postgres:// URL is not read")]
+    [InlineData("Host=127.0.0.1;Port=1;Username=x;Password=y", "30s", "'30s' at 'Grains:ResponseTimeout'")]
+    [InlineData("Host=127.0.0.1;Port=1;Username=x;Password=y", "00:00:00", "ResponseTimeout")]
+    public async Task A_silo_with_a_malformed_setting_stops_at_once_with_exit_code_2_and_names_it(string connectionString, string? responseTimeout, string expected)
+    {
+        string[] args = ["--Quotas:Role", "Silo", "--Quotas:Storage", "PostgreSql", "--Quotas:PostgreSqlConnectionString", connectionString];
+        await using var host = await HostProcess.RunToExitAsync(_directory, [.. args, .. responseTimeout is null ? [] : new[] { "--Grains:ResponseTimeout", responseTimeout }]);
+
+        Assert.Equal(2, host.ExitCode);
+        Assert.Contains(expected, host.Output);
+        Assert.DoesNotContain("secret", host.Output);
     }
 
     [Fact]
