@@ -27,6 +27,15 @@ catch (InvalidOperationException e)
 }
 
 var errors = settings.Validate().Concat(gateway.Validate(oneOfManyGateways: settings.ServesApiInCluster)).ToList();
+
+// The binder reads "Silo,Gateway" as the two values combined, another valid one (Gateway): refused, not guessed at.
+foreach (var (key, names) in new[] { (nameof(HostSettings.Role), Enum.GetNames<HostRole>()), (nameof(HostSettings.Storage), Enum.GetNames<StorageKind>()) })
+{
+    if (builder.Configuration[$"{HostSettings.SectionName}:{key}"] is { } raw && raw.Contains(','))
+    {
+        errors.Add($"{HostSettings.SectionName}:{key} '{raw}' names more than one; give one of {string.Join(", ", names)}{(key == nameof(HostSettings.Role) ? " (Both runs a silo and a gateway in one process)" : "")}.");
+    }
+}
 if (errors.Count > 0)
 {
     foreach (var error in errors)

@@ -150,6 +150,8 @@ public sealed class EmbeddedHostTests : IDisposable
     [InlineData("--Quotas:Role", "Silo", "needs a cluster")]
     [InlineData("--Quotas:Storage", "PostgreSql", "Quotas:PostgreSqlConnectionString is empty")]
     [InlineData("--Quotas:Storage", "Postgres", "'Postgres' at 'Quotas:Storage'")]
+    [InlineData("--Quotas:Role", "Silo,Gateway", "Quotas:Role 'Silo,Gateway' names more than one")]
+    [InlineData("--Quotas:Storage", "Sqlite,PostgreSql", "Quotas:Storage 'Sqlite,PostgreSql' names more than one")]
     [InlineData("--Quotas:ShutdownDelay", "10s", "written hh:mm:ss")]
     [InlineData("--Quotas:HttpUrl", "127.0.0.1:8080", "must be a plain http://host:port address")]
     [InlineData("--Quotas:PostgreSqlConnectionString", "Host=db", "Quotas:Storage is Sqlite, which does not use it")]
