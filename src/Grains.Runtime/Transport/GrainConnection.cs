@@ -113,8 +113,20 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
     /// </summary>
     public ValueTask SendOneWayAsync(FrameBuilder frame) => EnqueueAsync(new OutgoingFrame(frame, null, WaitsForRoom: true));
 
-    /// <summary>Sends a reply without ever waiting for queue space (activations reply from their executor).</summary>
-    public void SendReply(FrameBuilder frame) => Enqueue(new OutgoingFrame(frame, null, WaitsForRoom: false));
+    /// <summary>
+    /// Sends a reply without ever waiting for queue space (activations reply from their executor). An isolated silo's
+    /// replies are lost on the way (<see cref="SiloNetworkFaults"/>): a peer that read them would know it is alive.
+    /// </summary>
+    public void SendReply(FrameBuilder frame)
+    {
+        if (_faults.Isolated)
+        {
+            frame.Return();
+            return;
+        }
+
+        Enqueue(new OutgoingFrame(frame, null, WaitsForRoom: false));
+    }
 
     /// <summary>Pings the peer; true when it answered within the timeout (and before <paramref name="cancellationToken"/>).</summary>
     public async Task<bool> PingAsync(long membershipVersion, string sender, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken = default)

@@ -1,8 +1,9 @@
 namespace Grains.Transport;
 
 /// <summary>
-/// Fault injection for tests of failure detection: an isolated silo neither answers nor sends probes, as if cut off
-/// from the others. Never set in production; the default is healthy.
+/// Fault injection for tests of failure detection: an isolated silo neither answers probes nor sends them, and its
+/// replies to calls are lost on the way, as if cut off from the others (a probe counts any frame that arrives as an
+/// answer). Never set in production; the default is healthy.
 /// </summary>
 public sealed class SiloNetworkFaults
 {
