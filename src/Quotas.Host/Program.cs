@@ -28,6 +28,22 @@ catch (InvalidOperationException e)
 
 var errors = settings.Validate().Concat(gateway.Validate(oneOfManyGateways: settings.ServesApiInCluster)).ToList();
 
+// A silo's port and the HTTP port on one address would both go to Kestrel, which reports only "address already in use".
+if (settings.Clustered && settings.Role != HostRole.Gateway && errors.Count == 0)
+{
+    try
+    {
+        if (SiloPortClash(builder.Configuration.GetSection(Grains.Transport.TransportOptions.SectionName).Get<Grains.Transport.TransportOptions>(), settings.HttpUrl) is { } clash)
+        {
+            errors.Add(clash);
+        }
+    }
+    catch (InvalidOperationException)
+    {
+        // A value of the wrong form there ("Port=abc"): the build below reports it, naming the key.
+    }
+}
+
 // The binder reads "Silo,Gateway" as the two values combined, another valid one (Gateway): refused, not guessed at.
 foreach (var (key, names) in new[] { (nameof(HostSettings.Role), Enum.GetNames<HostRole>()), (nameof(HostSettings.Storage), Enum.GetNames<StorageKind>()) })
 {
@@ -122,6 +138,18 @@ catch (Exception e) when (e is not OperationCanceledException)
 await app.WaitForShutdownAsync();
 await app.DisposeAsync();
 return 0;
+
+// The silo's endpoint (Grains:Endpoint) on the HTTP address's port, where both would listen; null when they do not meet.
+static string? SiloPortClash(Grains.Transport.TransportOptions? endpoint, Uri http)
+{
+    endpoint ??= new Grains.Transport.TransportOptions();
+    static bool Any(string host) => host is "0.0.0.0" or "::" or "[::]" or "*" or "+";
+    static string Local(string host) => host is "localhost" ? "127.0.0.1" : host;
+    var meet = Any(endpoint.ListenAddress) || Any(http.Host) || Local(endpoint.ListenAddress) == Local(http.Host);
+    return endpoint.Port != 0 && endpoint.Port == http.Port && meet
+        ? $"Grains:Endpoint:Port {endpoint.Port} is the port of Quotas:HttpUrl {http}: the silo's port and the HTTP API cannot share one; change one of them (the silo's default is 11111, the API's 5000)."
+        : null;
+}
 
 // A value of the wrong form ("Postgres" for an enum, "10s" for a time span) or one the options refuse: the message names
 // the key; exit code 2, as for every setting that cannot work.

@@ -201,10 +201,12 @@ public sealed class EmbeddedHostTests : IDisposable
     [InlineData("postgres://quotas:secret@db/quotas", null, "a postgres:// URL is not read")]
     [InlineData("Host=127.0.0.1;Port=1;Username=x;Password=y", "30s", "'30s' at 'Grains:ResponseTimeout'")]
     [InlineData("Host=127.0.0.1;Port=1;Username=x;Password=y", "00:00:00", "ResponseTimeout")]
-    public async Task A_silo_with_a_malformed_setting_stops_at_once_with_exit_code_2_and_names_it(string connectionString, string? responseTimeout, string expected)
+    [InlineData("Host=127.0.0.1;Port=1;Username=x;Password=y", null, "Grains:Endpoint:Port 11111 is the port of Quotas:HttpUrl", "http://127.0.0.1:11111")]
+    public async Task A_silo_with_a_malformed_setting_stops_at_once_with_exit_code_2_and_names_it(string connectionString, string? responseTimeout, string expected, string? httpUrl = null)
     {
         string[] args = ["--Quotas:Role", "Silo", "--Quotas:Storage", "PostgreSql", "--Quotas:PostgreSqlConnectionString", connectionString];
-        await using var host = await HostProcess.RunToExitAsync(_directory, [.. args, .. responseTimeout is null ? [] : new[] { "--Grains:ResponseTimeout", responseTimeout }]);
+        string[] more = [.. responseTimeout is null ? [] : new[] { "--Grains:ResponseTimeout", responseTimeout }, .. httpUrl is null ? [] : new[] { "--Quotas:HttpUrl", httpUrl }];
+        await using var host = await HostProcess.RunToExitAsync(_directory, [.. args, .. more]);
 
         Assert.Equal(2, host.ExitCode);
         Assert.Contains(expected, host.Output);
