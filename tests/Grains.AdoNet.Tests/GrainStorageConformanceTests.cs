@@ -499,7 +499,7 @@ public sealed class PostgreSqlGrainStorageTests : GrainStorageConformanceTests
     public async Task An_invalid_sweep_index_is_built_again()
     {
         await using var schema = await OwnSchema.CreateAsync(Database.ConnectionString);
-        await CreateStorageAsync(options: o => o.ConnectionString = schema.ConnectionString);
+        await (await CreateStorageAsync(options: o => o.ConnectionString = schema.ConnectionString)).IndexBuild;
         await schema.ExecuteAsync($"UPDATE pg_index SET indisvalid = false WHERE indexrelid = '{schema.Name}.grains_storage_expiry'::regclass");
         Assert.Equal(false, await schema.ScalarAsync(IndexIsValid));
 

@@ -9,6 +9,9 @@ public sealed partial class FairShareScheduler
     private readonly bool _trackChanges;
     private bool _poolChanged = true;
 
+    /// <summary>Whether jobs were forgotten (finished and past their retention) since the last <see cref="TakeChanges"/>.</summary>
+    public bool ForgotSinceTaken => _forgottenJobs.Count > 0;
+
     /// <summary>
     /// Returns what changed since the previous call and starts counting afresh; only for a scheduler created with
     /// trackChanges. A new scheduler reports its configuration; one rebuilt by <see cref="FromSnapshot"/> reports nothing.

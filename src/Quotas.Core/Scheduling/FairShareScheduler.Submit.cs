@@ -126,9 +126,14 @@ public sealed partial class FairShareScheduler
         return new SubmitResult(job.ToInfo(), Created: true);
     }
 
-    /// <summary>Whether the pool knows a job <paramref name="tenant"/> submitted under <paramref name="idempotencyKey"/> (a retry, not a new submission).</summary>
-    public bool HasJob(TenantId tenant, string idempotencyKey) =>
-        _tenants.TryGetValue(tenant, out var state) && idempotencyKey is not null && state.TryGetByIdempotencyKey(idempotencyKey, out _);
+    /// <summary>
+    /// Whether a submission by <paramref name="tenant"/> under <paramref name="idempotencyKey"/> at <paramref name="now"/>
+    /// would answer a job the pool knows (a retry, not a new submission): not one finished longer ago than
+    /// <see cref="PoolConfig.FinishedJobRetention"/>, which the submission forgets first.
+    /// </summary>
+    public bool HasJob(TenantId tenant, string idempotencyKey, DateTimeOffset now) =>
+        _tenants.TryGetValue(tenant, out var state) && idempotencyKey is not null && state.TryGetByIdempotencyKey(idempotencyKey, out var job)
+        && !(job.IsTerminal && job.CompletedAt is { } done && now - done > _config.FinishedJobRetention);
 
     /// <summary>
     /// Cancels every running job, as <see cref="Cancel"/> cancels one (a pool deleted with force); <paramref name="charge"/>

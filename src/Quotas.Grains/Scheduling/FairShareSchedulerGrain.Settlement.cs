@@ -201,7 +201,7 @@ public sealed partial class FairShareSchedulerGrain
     /// Takes back the worker leases that have expired, setting their tenant leases apart by id in the same step, for
     /// the sweep to release: a job leased again meanwhile keeps its new ones. On activation nothing more is done, as an
     /// activation may come from a tenant's own call (deleting a tenant asks every pool), and a call back into that
-    /// tenant would wait for it.
+    /// tenant would wait for it. Finished jobs past their retention, which the same step forgets, are stored as gone.
     /// </summary>
     private Task TakeBackExpiredLeasesAsync() => MutateAsync(
         scheduler =>
@@ -212,9 +212,9 @@ public sealed partial class FairShareSchedulerGrain
                 _admission.ReleaseLater(lease.JobId, lease.Tenant);
             }
 
-            return expired;
+            return expired.Count > 0 || scheduler.ForgotSinceTaken;
         },
-        expired => expired.Count > 0);
+        changed => changed);
 
     private static readonly TimeSpan s_keptWhileRunning = TimeSpan.FromMinutes(1);
 

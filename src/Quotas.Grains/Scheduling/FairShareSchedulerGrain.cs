@@ -162,7 +162,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         }
 
         // A retry of a job submitted before the suspension still answers that job.
-        if (lookup.Suspended && !Pool().HasJob(request.Tenant, request.IdempotencyKey))
+        if (lookup.Suspended && !Pool().HasJob(request.Tenant, request.IdempotencyKey, _time.GetUtcNow()))
         {
             throw new SchedulingException(
                 SchedulingErrorCodes.TenantSuspended,

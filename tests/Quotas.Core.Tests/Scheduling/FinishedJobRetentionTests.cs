@@ -67,6 +67,27 @@ public sealed class FinishedJobRetentionTests
         Assert.Null(s.Get(retry.Job.Id));
     }
 
+    /// <summary>
+    /// Whether a submission would be a retry (what lets a suspended tenant's retry through): not for a job past its
+    /// retention, which the submission would forget and submit anew; and the pool says it forgot jobs, for its owner
+    /// to store them as gone.
+    /// </summary>
+    [Fact]
+    public void A_job_past_its_retention_is_no_job_to_retry_and_forgetting_it_is_a_change_to_store()
+    {
+        var s = new FairShareScheduler(WorkerPool(100) with { FinishedJobRetention = TimeSpan.FromMinutes(10) }, trackChanges: true);
+        RunToEnd(s, "order-1", T0);
+        s.TakeChanges();
+
+        Assert.True(s.HasJob(Id("t"), "order-1", T0.AddMinutes(10)));
+        Assert.False(s.HasJob(Id("t"), "order-1", T0.AddMinutes(11)));
+        Assert.False(s.ForgotSinceTaken);
+        s.ExpireLeases(T0.AddMinutes(11));
+        Assert.True(s.ForgotSinceTaken);
+        Assert.Single(s.TakeChanges().Forgotten);
+        Assert.False(s.ForgotSinceTaken);
+    }
+
     [Fact]
     public void At_most_MaxFinishedJobs_are_kept_oldest_finished_first_and_paging_skips_forgotten_jobs()
     {
