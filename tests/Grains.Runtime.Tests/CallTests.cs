@@ -219,6 +219,31 @@ public sealed class CallTests
         Assert.Contains("disposal ended", probe.Events);
     }
 
+    /// <summary>
+    /// The same for an activation that failed at the activation timeout while its hook still runs: its services are
+    /// kept for the hook, and the stop waits for them, rather than let the host dispose what they use under it.
+    /// </summary>
+    [Fact]
+    public async Task Deactivating_every_activation_waits_for_a_failed_activation_s_hook_that_still_runs()
+    {
+        var probe = new LifecycleProbe();
+        var time = new ManualTimeProvider();
+        await using var cluster = await Clusters.StartAsync(probe, time: time, grains: g => g.ActivationTimeout = TimeSpan.FromSeconds(10));
+        var call = cluster.GrainFactory.GetGrain<IHangingActivationGrain>("stuck-at-stop").Ping();
+        await probe.WaitUntilAsync(() => probe.ActivationsOf("stuck-at-stop") == 1);
+        time.Advance(TimeSpan.FromSeconds(10));
+        await Assert.ThrowsAsync<GrainActivationTimeoutException>(() => call);
+
+        var all = cluster.PrimarySilo.Services.GetRequiredService<ActivationDirectory>()
+            .DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "test"), CancellationToken.None);
+        var waited = !all.IsCompleted; // nothing else is in the directory: only the hook, and then the disposal, can hold it
+        cluster.PrimarySilo.Services.GetRequiredService<ActivationGate>().Open.SetResult();
+        await all.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(waited);
+        Assert.Contains("scoped resource disposed", probe.Events);
+    }
+
     [Fact]
     public async Task Grain_with_an_unregistered_constructor_service_fails_with_a_message_naming_it()
     {

@@ -83,7 +83,7 @@ internal sealed partial class ActivationData
         State = ActivationState.Invalid;
         DisposeTimers(); // registered by OnActivateAsync before it failed: they would keep the failed grain in memory
         var parked = TakeAllParked();
-        _directory.Remove(this);
+        _directory.RemoveWhileDisposing(this);
         if (activation.IsCompleted)
         {
             await DisposeScopeAsync();
@@ -177,7 +177,6 @@ internal sealed partial class ActivationData
         // Its services are disposed once it has left the directory: a disposal that hangs (a connection that does not
         // close) holds no call, and the next call activates the grain afresh meanwhile. A stop still waits for it.
         await DisposeScopeAsync();
-        _directory.Disposed(this);
         _deactivated.TrySetResult();
         ReleaseQuietWaiters();
     }
@@ -216,6 +215,11 @@ internal sealed partial class ActivationData
         catch (Exception exception)
         {
             LogDeactivationHookFailed(_shared.Logger, exception, GrainId);
+        }
+        finally
+        {
+            _scopeDisposed.TrySetResult();
+            _directory.Disposed(this);
         }
     }
 }

@@ -18,6 +18,7 @@ internal sealed partial class ActivationData : IGrainContext
     private readonly ActivationShared _shared;
     private readonly ActivationDirectory _directory;
     private readonly TaskCompletionSource _deactivated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _scopeDisposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<IActivationStateLoader> _states = [];
     private readonly List<GrainTimer> _timers = [];
 
@@ -61,6 +62,9 @@ internal sealed partial class ActivationData : IGrainContext
 
     /// <summary>Completes when the activation has run its deactivation hook and left the directory.</summary>
     public Task Deactivated => _deactivated.Task;
+
+    /// <summary>Completes once the activation's services (its DI scope) are disposed, which may be after it left the directory.</summary>
+    public Task ScopeDisposed => _scopeDisposed.Task;
 
     internal ActivationState State
     {

@@ -126,7 +126,8 @@ internal sealed class ActivationDirectory
 
     /// <summary>
     /// Takes an ending activation out of the directory while its services are still to be disposed (its calls go to a
-    /// new activation meanwhile); <see cref="DeactivateAllAsync"/> waits for it until it is <see cref="ActivationData.Deactivated"/>.
+    /// new activation meanwhile); <see cref="DeactivateAllAsync"/> waits for it until its <see cref="ActivationData.ScopeDisposed"/>
+    /// (also a failed activation whose hook outlived the activation timeout, which keeps its services until it ends).
     /// </summary>
     public void RemoveWhileDisposing(ActivationData activation)
     {
@@ -158,7 +159,7 @@ internal sealed class ActivationDirectory
         }
 
         // Also those that left before and are still disposing their services: the host disposes its own after this.
-        await Task.WhenAll(_disposing.Keys.Select(a => a.Deactivated)).WaitAsync(cancellationToken);
+        await Task.WhenAll(_disposing.Keys.Select(a => a.ScopeDisposed)).WaitAsync(cancellationToken);
     }
 
     /// <summary>
