@@ -122,7 +122,12 @@ public sealed class HostSettings
         }
 
         var sqlite = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString);
-        return sqlite.Mode == Microsoft.Data.Sqlite.SqliteOpenMode.Memory || sqlite.DataSource.Length == 0 || sqlite.DataSource.StartsWith(":memory:", StringComparison.Ordinal);
+        var source = sqlite.DataSource;
+
+        // Also as a URI: "file::memory:?cache=shared", "file:name?mode=memory".
+        return sqlite.Mode == Microsoft.Data.Sqlite.SqliteOpenMode.Memory || source.Length == 0 || source.StartsWith(":memory:", StringComparison.Ordinal)
+            || (source.StartsWith("file:", StringComparison.OrdinalIgnoreCase)
+                && (source.Contains(":memory:", StringComparison.Ordinal) || source.Contains("mode=memory", StringComparison.OrdinalIgnoreCase)));
     }
 
     /// <summary>The driver's reason a connection string does not read; null when it reads.</summary>

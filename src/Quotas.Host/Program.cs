@@ -143,9 +143,19 @@ return 0;
 static string? SiloPortClash(Grains.Transport.TransportOptions? endpoint, Uri http)
 {
     endpoint ??= new Grains.Transport.TransportOptions();
-    static bool Any(string host) => host is "0.0.0.0" or "::" or "[::]" or "*" or "+";
-    static string Local(string host) => host is "localhost" ? "127.0.0.1" : host;
-    var meet = Any(endpoint.ListenAddress) || Any(http.Host) || Local(endpoint.ListenAddress) == Local(http.Host);
+
+    // The addresses each listens on: any, or the ones named (localhost is both loopbacks, as Kestrel binds it).
+    static System.Net.IPAddress[]? Addresses(string host) => host.Trim('[', ']') switch
+    {
+        "localhost" => [System.Net.IPAddress.Loopback, System.Net.IPAddress.IPv6Loopback],
+        "*" or "+" => null,
+        var named => System.Net.IPAddress.TryParse(named, out var address)
+            ? address.Equals(System.Net.IPAddress.Any) || address.Equals(System.Net.IPAddress.IPv6Any) ? null : [address]
+            : [],
+    };
+    var silo = Addresses(endpoint.ListenAddress);
+    var api = Addresses(http.Host);
+    var meet = silo is null || api is null || silo.Intersect(api).Any();
     return endpoint.Port != 0 && endpoint.Port == http.Port && meet
         ? $"Grains:Endpoint:Port {endpoint.Port} is the port of Quotas:HttpUrl {http}: the silo's port and the HTTP API cannot share one; change one of them (the silo's default is 11111, the API's 5000)."
         : null;

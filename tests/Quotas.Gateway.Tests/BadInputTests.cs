@@ -94,13 +94,14 @@ public sealed class BadInputTests
         var unknown = await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":"cpu","amount":1,"ttlSeconds":30,"colour":1}""")).Problem(400, "malformed_request");
         var lacking = await (await tenant.PostJson("/v1/tenants/acme/leases", """{"amount":1,"ttlSeconds":30}""")).Problem(400, "malformed_request");
         var nullField = await (await tenant.PostJson("/v1/tenants/acme/leases", """{"quota":null,"amount":1,"ttlSeconds":30}""")).Problem(400, "malformed_request");
+        var nullMember = await (await admin.PostJson("/v1/pools", """{"id":"p","capacity":{"cpu":1},"tenants":null}""")).Problem(400, "malformed_request");
         var missing = await (await tenant.PostJson("/v1/tenants/acme/leases", "")).Problem(400, "malformed_request");
         var nullBody = await (await tenant.PostJson("/v1/tenants/acme/leases", "null")).Problem(400, "malformed_request");
 
         Assert.Contains("amount", (string?)twice["detail"], StringComparison.Ordinal);
         Assert.Contains("QUOTA", (string?)twiceOtherCase["detail"], StringComparison.Ordinal);
         Assert.Contains("cost", (string?)twiceInRateHit["detail"], StringComparison.Ordinal);
-        foreach (var problem in new[] { twice, twiceOtherCase, twiceInRateHit, unknown, lacking, nullField, missing, nullBody })
+        foreach (var problem in new[] { twice, twiceOtherCase, twiceInRateHit, unknown, lacking, nullField, nullMember, missing, nullBody })
         {
             Assert.DoesNotContain("Request", (string?)problem["detail"], StringComparison.Ordinal);
             Assert.DoesNotContain("Quotas.", (string?)problem["detail"], StringComparison.Ordinal);
@@ -109,6 +110,7 @@ public sealed class BadInputTests
         Assert.Contains("The field 'colour' is not one this route takes", (string?)unknown["detail"], StringComparison.Ordinal);
         Assert.Contains("The body lacks required fields: 'quota'.", (string?)lacking["detail"], StringComparison.Ordinal);
         Assert.Contains("The field 'quota' may not be null", (string?)nullField["detail"], StringComparison.Ordinal);
+        Assert.Contains("The field 'tenants' may not be null", (string?)nullMember["detail"], StringComparison.Ordinal);
 
         Assert.Contains("JSON object", (string?)missing["detail"], StringComparison.Ordinal);
         Assert.Contains("JSON object", (string?)nullBody["detail"], StringComparison.Ordinal);

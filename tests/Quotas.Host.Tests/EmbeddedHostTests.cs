@@ -157,6 +157,7 @@ public sealed class EmbeddedHostTests : IDisposable
     [InlineData("--Quotas:PostgreSqlConnectionString", "Host=db", "Quotas:Storage is Sqlite, which does not use it")]
     [InlineData("--Quotas:SqliteConnectionString", "Data Sourc=quotas.db", "keyword 'data sourc' is not supported")]
     [InlineData("--Quotas:SqliteConnectionString", "Data Source=:memory:", "names an in-memory database")]
+    [InlineData("--Quotas:SqliteConnectionString", "Data Source=file::memory:?cache=shared", "names an in-memory database")]
     [InlineData("--Grains:ResponseTimeout", "30s", "'30s' at 'Grains:ResponseTimeout'")]
     [InlineData("--Grains:ResponseTimeout", "00:00:00", "ResponseTimeout")]
     [InlineData("--Quotas:Gateway:TrustedProxies", "10.0.0.0/8, proxy.local", "TrustedProxies has 'proxy.local'")]
@@ -202,6 +203,7 @@ public sealed class EmbeddedHostTests : IDisposable
     [InlineData("Host=127.0.0.1;Port=1;Username=x;Password=y", "30s", "'30s' at 'Grains:ResponseTimeout'")]
     [InlineData("Host=127.0.0.1;Port=1;Username=x;Password=y", "00:00:00", "ResponseTimeout")]
     [InlineData("Host=127.0.0.1;Port=1;Username=x;Password=y", null, "Grains:Endpoint:Port 11111 is the port of Quotas:HttpUrl", "http://127.0.0.1:11111")]
+    [InlineData("Host=127.0.0.1;Port=1;Username=x;Password=y", null, "Grains:Endpoint:Port 11111 is the port of Quotas:HttpUrl", "http://localhost:11111")]
     public async Task A_silo_with_a_malformed_setting_stops_at_once_with_exit_code_2_and_names_it(string connectionString, string? responseTimeout, string expected, string? httpUrl = null)
     {
         string[] args = ["--Quotas:Role", "Silo", "--Quotas:Storage", "PostgreSql", "--Quotas:PostgreSqlConnectionString", connectionString];

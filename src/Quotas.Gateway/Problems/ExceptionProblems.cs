@@ -159,6 +159,8 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
             ? $"The field '{unknown}' is not one this route takes (the route's schema in /openapi/v1.json gives its fields).{message[at..]}"
             : FirstQuoted(message, "The constructor parameter '") is { } notNull && message.Contains("doesn't allow null values", StringComparison.Ordinal)
             ? $"The field '{JsonNamingPolicy.CamelCase.ConvertName(notNull)}' may not be null; send a value or leave it out if it is optional.{message[at..]}"
+            : FirstQuoted(message, "The property or field '") is { } notNullMember && message.Contains("doesn't allow setting null values", StringComparison.Ordinal)
+            ? $"The field '{notNullMember}' may not be null; send a value or leave it out if it is optional.{message[at..]}"
             : message.StartsWith("JSON deserialization for type '", StringComparison.Ordinal) && message.IndexOf("missing required properties including: ", StringComparison.Ordinal) is var listed and > 0
             ? $"The body lacks required fields: {message[(listed + "missing required properties including: ".Length)..at].TrimEnd('.')}.{message[at..]}"
             : message;
