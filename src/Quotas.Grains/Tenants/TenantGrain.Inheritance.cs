@@ -126,6 +126,7 @@ public sealed partial class TenantGrain
 
         if (await ParentQuotasIfAnyAsync(parent).WaitAsync(cancellationToken) is not { } current)
         {
+            await DropKeptGaugesNoLeaseHoldsAsync();
             return;
         }
 
@@ -139,14 +140,53 @@ public sealed partial class TenantGrain
             return;
         }
 
-        var inherited = KeepingLeasedGauges(current, tenant.Config);
+        var (inherited, kept) = KeepingLeasedGauges(current, tenant.Config);
         if ((tenant.ParentQuotas ?? []).SequenceEqual(inherited))
         {
             return;
         }
 
-        await RebuildAsync(snapshot => snapshot.ParentQuotas = inherited);
+        await RebuildKeepingAsync(snapshot => snapshot.ParentQuotas = inherited, kept);
         TellChildren();
+    }
+
+    /// <summary>
+    /// While the parent is deleted (its last quotas stay in force): drops the gauges this tenant kept for its leases
+    /// once no lease of them lives any more, as a re-read of a live parent would.
+    /// </summary>
+    private async Task DropKeptGaugesNoLeaseHoldsAsync()
+    {
+        if (state.State.KeptGauges is not { Count: > 0 } kept || _tenant is not { } tenant)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var ended = kept.Where(name => !tenant.Gauges.Leases().Any(lease => lease.Quota == name && lease.ExpiresAt > now)).ToHashSet(StringComparer.Ordinal);
+        if (ended.Count == 0)
+        {
+            return;
+        }
+
+        List<QuotaDefinition> inherited = [.. (tenant.ParentQuotas ?? []).Where(q => q.Kind != QuotaKind.Gauge || !ended.Contains(q.Name))];
+        await RebuildKeepingAsync(snapshot => snapshot.ParentQuotas = inherited, [.. kept.Where(name => !ended.Contains(name))]);
+        TellChildren();
+    }
+
+    /// <summary><see cref="RebuildAsync"/>, storing <paramref name="kept"/> as the gauges kept for leases in the same write.</summary>
+    private async Task RebuildKeepingAsync(Action<TenantSnapshot> change, List<string> kept, Action<TenantQuotas, TenantQuotas>? check = null)
+    {
+        var previous = state.State.KeptGauges;
+        state.State.KeptGauges = kept.Count == 0 ? null : kept;
+        try
+        {
+            await RebuildAsync(change, check);
+        }
+        catch
+        {
+            state.State.KeptGauges = previous;
+            throw;
+        }
     }
 
     /// <summary>
@@ -156,14 +196,15 @@ public sealed partial class TenantGrain
     /// uncounted (a renewal answering lease_not_found while the holder runs on, and the gauge, put back, admitting its
     /// whole limit beside them). At 0 they are renewed and released as before and new ones are refused (here and in the
     /// children, which inherit it so), so the gauge goes at the first re-read after they end (the refresh, at the
-    /// latest; while the parent is deleted, no re-read comes, and it stays at 0).
+    /// latest; while the parent is deleted too, see <see cref="DropKeptGaugesNoLeaseHoldsAsync"/>).
     /// </summary>
-    private List<QuotaDefinition> KeepingLeasedGauges(IReadOnlyList<QuotaDefinition> parentQuotas, TenantConfig config)
+    private (List<QuotaDefinition> Inherited, List<string> Kept) KeepingLeasedGauges(IReadOnlyList<QuotaDefinition> parentQuotas, TenantConfig config)
     {
         var tenant = Tenant();
         var now = time.GetUtcNow();
         var merged = EffectiveQuotas.Merge(TierProfiles.For(config.Tier), config.Quotas, parentQuotas);
         var inherited = new List<QuotaDefinition>(parentQuotas);
+        var kept = new List<string>();
         foreach (var previous in tenant.ParentQuotas ?? [])
         {
             if (previous.Kind == QuotaKind.Gauge
@@ -171,10 +212,11 @@ public sealed partial class TenantGrain
                 && tenant.Gauges.Leases().Any(lease => lease.Quota == previous.Name && lease.ExpiresAt > now))
             {
                 inherited.Add(previous with { Limit = QuotaLimit.Hard(0) });
+                kept.Add(previous.Name);
             }
         }
 
-        return inherited;
+        return (inherited, kept);
     }
 
     /// <summary>

@@ -132,17 +132,18 @@ public sealed partial class TenantGrain(
 
         // A tenant created again starts afresh; what was kept of the deleted one's metering stays for the statements
         // that have closed (GetStatement), until no month it could bill is left.
-        var (recreatedBefore, createdBefore) = (state.State.RecreatedAt, state.State.CreatedAt);
+        var (recreatedBefore, createdBefore, keptBefore) = (state.State.RecreatedAt, state.State.CreatedAt, state.State.KeptGauges);
         var now = time.GetUtcNow();
         state.State.RecreatedAt = state.State.LastDeletedAt is null ? null : now;
         state.State.CreatedAt = now;
+        state.State.KeptGauges = null;
         try
         {
             await CommitAsync(created);
         }
         catch
         {
-            (state.State.RecreatedAt, state.State.CreatedAt) = (recreatedBefore, createdBefore);
+            (state.State.RecreatedAt, state.State.CreatedAt, state.State.KeptGauges) = (recreatedBefore, createdBefore, keptBefore);
             throw;
         }
 
@@ -162,12 +163,14 @@ public sealed partial class TenantGrain(
         var config = Tenant().Config with { Quotas = quotas };
         config.Validate();
         var parentQuotas = config.ParentId is { } parent ? await ParentQuotasIfAnyAsync(parent) : null;
-        await RebuildAsync(
+        var (inherited, kept) = parentQuotas is null ? (null, state.State.KeptGauges ?? []) : KeepingLeasedGauges(parentQuotas, config);
+        await RebuildKeepingAsync(
             snapshot =>
             {
                 snapshot.Config = config;
-                snapshot.ParentQuotas = parentQuotas is null ? snapshot.ParentQuotas : KeepingLeasedGauges(parentQuotas, config);
+                snapshot.ParentQuotas = inherited ?? snapshot.ParentQuotas;
             },
+            kept,
             RefuseDroppingLiveLeases);
         TellChildren();
         return _tenant!.Config;

@@ -8,6 +8,13 @@ public sealed class TenantState
     /// <summary>Null until the tenant is created, and again after it is deleted.</summary>
     public TenantSnapshot? Snapshot { get; set; }
 
+    /// <summary>
+    /// The gauges of the snapshot's parent quotas that the parent no longer sets and that this tenant keeps, at 0, for
+    /// its leases of them (see TenantGrain.KeepingLeasedGauges); null when none. Told apart from the parent's own so that
+    /// they go once those leases end, also while the parent is deleted and its last quotas otherwise stay in force.
+    /// </summary>
+    public List<string>? KeptGauges { get; set; }
+
     /// <summary>Ids of the API keys issued for the tenant, revoked when it is deleted.</summary>
     public List<string> ApiKeyIds { get; set; } = [];
 

@@ -224,6 +224,35 @@ public sealed class TenantGrainTests
         Assert.DoesNotContain(await child.GetEffectiveQuotas(), q => q.Name == "gpus");
     }
 
+    /// <summary>
+    /// The same gauge, kept at 0 for a lease when its parent is deleted (whose last quotas stay in force): it still leaves
+    /// the child once the lease has ended. It used to stay at 0 for good, refusing the tenant's pool jobs that need it.
+    /// </summary>
+    [Fact]
+    public async Task A_gauge_kept_for_a_lease_leaves_the_child_once_the_lease_ends_also_while_the_parent_is_deleted()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var parent = cluster.GrainFactory.GetGrain<ITenantGrain>("lab");
+        await parent.Create(TenantConfig.Create("lab", Tier.Basic, QuotaDefinition.Gauge("gpus", QuotaLimit.Hard(10)), QuotaDefinition.Gauge("cpu", QuotaLimit.Hard(4))));
+        var child = cluster.GrainFactory.GetGrain<ITenantGrain>("lab-a");
+        await child.Create(TenantConfig.Create("lab-a", Tier.Basic) with { ParentId = TenantId.Parse("lab") });
+        var lease = Assert.IsType<AdmissionDecision.Allow>(await child.Acquire("gpus", 6, TimeSpan.FromMinutes(10), null));
+        await parent.UpdateQuotas([QuotaDefinition.Gauge("cpu", QuotaLimit.Hard(4))]);
+        await child.ParentQuotasChanged();
+
+        await parent.Suspend();
+        await parent.Delete(force: true);
+        await child.ParentQuotasChanged();
+        var whileHeld = await child.GetEffectiveQuotas();
+        Assert.True(await child.Release(lease.LeaseId!));
+        await child.ParentQuotasChanged();
+        var afterwards = await child.GetEffectiveQuotas();
+
+        Assert.Contains(whileHeld, q => q.Name == "gpus");
+        Assert.DoesNotContain(afterwards, q => q.Name == "gpus");
+        Assert.Contains(afterwards, q => q.Name == "cpu" && q.Limit.Limit == 4); // the deleted parent's last quotas stay
+    }
+
     [Fact]
     public async Task A_cap_a_grandparent_adds_holds_for_a_grandchild_s_lease_at_its_next_renewal_through_the_parent()
     {
