@@ -126,7 +126,7 @@ public sealed partial class TenantGrain
 
         if (await ParentQuotasIfAnyAsync(parent).WaitAsync(cancellationToken) is not { } current)
         {
-            await DropKeptGaugesNoLeaseHoldsAsync();
+            await DropKeptGaugesWithoutLeasesAsync();
             return;
         }
 
@@ -154,7 +154,7 @@ public sealed partial class TenantGrain
     /// While the parent is deleted (its last quotas stay in force): drops the gauges this tenant kept for its leases
     /// once no lease of them lives any more, as a re-read of a live parent would.
     /// </summary>
-    private async Task DropKeptGaugesNoLeaseHoldsAsync()
+    private async Task DropKeptGaugesWithoutLeasesAsync()
     {
         if (state.State.KeptGauges is not { Count: > 0 } kept || _tenant is not { } tenant)
         {
@@ -196,7 +196,7 @@ public sealed partial class TenantGrain
     /// uncounted (a renewal answering lease_not_found while the holder runs on, and the gauge, put back, admitting its
     /// whole limit beside them). At 0 they are renewed and released as before and new ones are refused (here and in the
     /// children, which inherit it so), so the gauge goes at the first re-read after they end (the refresh, at the
-    /// latest; while the parent is deleted too, see <see cref="DropKeptGaugesNoLeaseHoldsAsync"/>).
+    /// latest; while the parent is deleted too, see <see cref="DropKeptGaugesWithoutLeasesAsync"/>).
     /// </summary>
     private (List<QuotaDefinition> Inherited, List<string> Kept) KeepingLeasedGauges(IReadOnlyList<QuotaDefinition> parentQuotas, TenantConfig config)
     {
