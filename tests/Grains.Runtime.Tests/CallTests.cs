@@ -209,11 +209,7 @@ public sealed class CallTests
         await grain.Leave();
         await probe.WaitUntilAsync(() => probe.Events.Contains("disposal started"));
 
-        var all = cluster.PrimarySilo.Services.GetRequiredService<ActivationDirectory>()
-            .DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "test"), CancellationToken.None);
-        var waited = !all.IsCompleted; // nothing else is in the directory: only the disposal can hold it
-        cluster.PrimarySilo.Services.GetRequiredService<DisposalGate>().Open.SetResult();
-        await all.WaitAsync(TimeSpan.FromSeconds(10));
+        var waited = await DeactivatingAllWaitsUntilOpenedAsync(cluster, cluster.PrimarySilo.Services.GetRequiredService<DisposalGate>().Open);
 
         Assert.True(waited);
         Assert.Contains("disposal ended", probe.Events);
@@ -234,14 +230,24 @@ public sealed class CallTests
         time.Advance(TimeSpan.FromSeconds(10));
         await Assert.ThrowsAsync<GrainActivationTimeoutException>(() => call);
 
-        var all = cluster.PrimarySilo.Services.GetRequiredService<ActivationDirectory>()
-            .DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "test"), CancellationToken.None);
-        var waited = !all.IsCompleted; // nothing else is in the directory: only the hook, and then the disposal, can hold it
-        cluster.PrimarySilo.Services.GetRequiredService<ActivationGate>().Open.SetResult();
-        await all.WaitAsync(TimeSpan.FromSeconds(10));
+        var waited = await DeactivatingAllWaitsUntilOpenedAsync(cluster, cluster.PrimarySilo.Services.GetRequiredService<ActivationGate>().Open);
 
         Assert.True(waited);
         Assert.Contains("scoped resource disposed", probe.Events);
+    }
+
+    /// <summary>
+    /// Whether deactivating every activation of the silo (as its stop does) waited for <paramref name="gate"/>, opened
+    /// once the call has returned: with nothing in the directory, one that waits for nothing has completed by then.
+    /// </summary>
+    private static async Task<bool> DeactivatingAllWaitsUntilOpenedAsync(TestCluster cluster, TaskCompletionSource gate)
+    {
+        var all = cluster.PrimarySilo.Services.GetRequiredService<ActivationDirectory>()
+            .DeactivateAllAsync(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "test"), CancellationToken.None);
+        var waited = !all.IsCompleted;
+        gate.SetResult();
+        await all.WaitAsync(TimeSpan.FromSeconds(10));
+        return waited;
     }
 
     [Fact]
