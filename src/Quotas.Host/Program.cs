@@ -26,32 +26,10 @@ catch (InvalidOperationException e)
     return ConfigurationError(e);
 }
 
-var errors = settings.Validate().Concat(gateway.Validate(oneOfManyGateways: settings.ServesApiInCluster)).ToList();
-
-// A silo's port and the HTTP port on one address would both go to Kestrel, which reports only "address already in use".
-if (settings.Clustered && settings.Role != HostRole.Gateway && errors.Count == 0)
-{
-    try
-    {
-        if (SiloPortClash(builder.Configuration.GetSection(Grains.Transport.TransportOptions.SectionName).Get<Grains.Transport.TransportOptions>(), settings.HttpUrl) is { } clash)
-        {
-            errors.Add(clash);
-        }
-    }
-    catch (InvalidOperationException)
-    {
-        // A value of the wrong form there ("Port=abc"): the build below reports it, naming the key.
-    }
-}
-
-// The binder reads "Silo,Gateway" as the two values combined, another valid one (Gateway): refused, not guessed at.
-foreach (var (key, names) in new[] { (nameof(HostSettings.Role), Enum.GetNames<HostRole>()), (nameof(HostSettings.Storage), Enum.GetNames<StorageKind>()) })
-{
-    if (builder.Configuration[$"{HostSettings.SectionName}:{key}"] is { } raw && raw.Contains(','))
-    {
-        errors.Add($"{HostSettings.SectionName}:{key} '{raw}' names more than one; give one of {string.Join(", ", names)}{(key == nameof(HostSettings.Role) ? " (Both runs a silo and a gateway in one process)" : "")}.");
-    }
-}
+var errors = settings.Validate()
+    .Concat(gateway.Validate(oneOfManyGateways: settings.ServesApiInCluster))
+    .Concat(ConfigurationChecks.Errors(builder.Configuration, settings))
+    .ToList();
 if (errors.Count > 0)
 {
     foreach (var error in errors)
@@ -138,28 +116,6 @@ catch (Exception e) when (e is not OperationCanceledException)
 await app.WaitForShutdownAsync();
 await app.DisposeAsync();
 return 0;
-
-// The silo's endpoint (Grains:Endpoint) on the HTTP address's port, where both would listen; null when they do not meet.
-static string? SiloPortClash(Grains.Transport.TransportOptions? endpoint, Uri http)
-{
-    endpoint ??= new Grains.Transport.TransportOptions();
-
-    // The addresses each listens on: any, or the ones named (localhost is both loopbacks, as Kestrel binds it).
-    static System.Net.IPAddress[]? Addresses(string host) => host.Trim('[', ']') switch
-    {
-        "localhost" => [System.Net.IPAddress.Loopback, System.Net.IPAddress.IPv6Loopback],
-        "*" or "+" => null,
-        var named => System.Net.IPAddress.TryParse(named, out var address)
-            ? address.Equals(System.Net.IPAddress.Any) || address.Equals(System.Net.IPAddress.IPv6Any) ? null : [address]
-            : [],
-    };
-    var silo = Addresses(endpoint.ListenAddress);
-    var api = Addresses(http.Host);
-    var meet = silo is null || api is null || silo.Intersect(api).Any();
-    return endpoint.Port != 0 && endpoint.Port == http.Port && meet
-        ? $"Grains:Endpoint:Port {endpoint.Port} is the port of Quotas:HttpUrl {http}: the silo's port and the HTTP API cannot share one; change one of them (the silo's default is 11111, the API's 5000)."
-        : null;
-}
 
 // A value of the wrong form ("Postgres" for an enum, "10s" for a time span) or one the options refuse: the message names
 // the key; exit code 2, as for every setting that cannot work.
