@@ -83,7 +83,7 @@ internal sealed partial class ActivationData
         State = ActivationState.Invalid;
         DisposeTimers(); // registered by OnActivateAsync before it failed: they would keep the failed grain in memory
         var parked = TakeAllParked();
-        _directory.RemoveWhileDisposing(this);
+        _directory.Remove(this);
         if (activation.IsCompleted)
         {
             await DisposeScopeAsync();
@@ -168,7 +168,7 @@ internal sealed partial class ActivationData
         await CloseStorageAsync();
         State = ActivationState.Invalid;
         var parked = TakeAllParked();
-        _directory.RemoveWhileDisposing(this);
+        _directory.Remove(this);
         foreach (var call in parked)
         {
             Reroute(call);

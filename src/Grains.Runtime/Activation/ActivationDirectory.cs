@@ -121,21 +121,18 @@ internal sealed class ActivationDirectory
         _router.Route(target, call);
     }
 
-    public void Remove(ActivationData activation) =>
-        _activations.TryRemove(new KeyValuePair<GrainId, ActivationData>(activation.GrainId, activation));
-
     /// <summary>
     /// Takes an ending activation out of the directory while its services are still to be disposed (its calls go to a
     /// new activation meanwhile); <see cref="DeactivateAllAsync"/> waits for it until its <see cref="ActivationData.ScopeDisposed"/>
     /// (also a failed activation whose hook outlived the activation timeout, which keeps its services until it ends).
     /// </summary>
-    public void RemoveWhileDisposing(ActivationData activation)
+    public void Remove(ActivationData activation)
     {
         _disposing.TryAdd(activation, 0);
-        Remove(activation);
+        _activations.TryRemove(new KeyValuePair<GrainId, ActivationData>(activation.GrainId, activation));
     }
 
-    /// <summary>An activation of <see cref="RemoveWhileDisposing"/> whose services are disposed.</summary>
+    /// <summary>An activation taken out by <see cref="Remove"/> whose services are disposed.</summary>
     public void Disposed(ActivationData activation) => _disposing.TryRemove(activation, out _);
 
     /// <summary>From now on no activation is created; calls for grains not active here fail as unavailable.</summary>

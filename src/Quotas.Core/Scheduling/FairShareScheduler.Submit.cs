@@ -133,7 +133,7 @@ public sealed partial class FairShareScheduler
     /// </summary>
     public bool HasJob(TenantId tenant, string idempotencyKey, DateTimeOffset now) =>
         _tenants.TryGetValue(tenant, out var state) && idempotencyKey is not null && state.TryGetByIdempotencyKey(idempotencyKey, out var job)
-        && !(job.IsTerminal && job.CompletedAt is { } done && now - done > _config.FinishedJobRetention);
+        && !PastRetention(job, now);
 
     /// <summary>
     /// Cancels every running job, as <see cref="Cancel"/> cancels one (a pool deleted with force); <paramref name="charge"/>

@@ -237,7 +237,7 @@ public sealed partial class FairShareScheduler
         while (_finished.Count > 0)
         {
             var oldest = _finished.Peek();
-            if (_finished.Count <= max && (now is null || oldest.CompletedAt is not { } done || now.Value - done <= _config.FinishedJobRetention))
+            if (_finished.Count <= max && !(now is { } at && PastRetention(oldest, at)))
             {
                 break;
             }
@@ -246,6 +246,10 @@ public sealed partial class FairShareScheduler
             Purge(oldest);
         }
     }
+
+    /// <summary>Whether <paramref name="job"/> finished longer ago than <see cref="PoolConfig.FinishedJobRetention"/> at <paramref name="now"/>.</summary>
+    private bool PastRetention(Job job, DateTimeOffset now) =>
+        job.IsTerminal && job.CompletedAt is { } done && now - done > _config.FinishedJobRetention;
 
     private void Purge(Job job)
     {

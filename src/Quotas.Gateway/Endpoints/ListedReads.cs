@@ -27,11 +27,10 @@ internal static class ListedReads
                 return (Id: id, Item: (T?)null, Unreadable: e);
             }
         }));
-        var unreadable = reads.Where(r => r.Unreadable is not null).ToList();
-        if (unreadable.Count > 0)
+        if (reads.FirstOrDefault(r => r.Unreadable is not null).Unreadable is { } first)
         {
-            var unreadableIds = unreadable.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
-            throw new UnreadableListedException(kind, [.. unreadable.Select(r => r.Id)], Around(cursor, ids, unreadableIds), unreadable[0].Unreadable!);
+            List<string> unreadable = [.. reads.Where(r => r.Unreadable is not null).Select(r => r.Id)];
+            throw new UnreadableListedException(kind, unreadable, Around(cursor, ids, unreadable.ToHashSet(StringComparer.Ordinal)), first);
         }
 
         return [.. reads.Select(r => r.Item).OfType<T>()];
