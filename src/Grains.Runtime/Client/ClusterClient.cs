@@ -149,7 +149,9 @@ public sealed partial class ClusterClient : IHostedService
     {
         Diagnostics.SiloMetrics.ClientStopped(this);
         _deadSilos?.Dispose();
-        _pendingCalls.FailAll(static () => new SiloUnavailableException("The cluster client stopped before the call completed."));
+        // The silo may have run such a call already: its outcome is unknown, not "did not run".
+        _pendingCalls.FailAll(static () => new GrainConnectionLostException(
+            "The cluster client stopped before the answer arrived; the call may or may not have run."));
         await _connections.DisposeAsync();
         await _view.DisposeAsync();
     }

@@ -170,8 +170,9 @@ public sealed partial class Silo : IHostedLifecycleService, IDisposable
             await LeaveAsync(cancellationToken);
         }
 
-        var failed = _pendingCalls.FailAll(static () => new SiloUnavailableException(
-            "The silo stopped before the call completed. Retry against a running silo."));
+        // The callee may have run such a call already: its outcome is unknown, not "did not run".
+        var failed = _pendingCalls.FailAll(static () => new GrainConnectionLostException(
+            "The silo stopped before the answer arrived; the call may or may not have run."));
         if (failed > 0)
         {
             LogPendingCallsFailed(_logger, failed);
