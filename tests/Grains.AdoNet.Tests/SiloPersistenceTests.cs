@@ -81,6 +81,22 @@ public abstract class SiloPersistenceTests
         }
     }
 
+    /// <summary>
+    /// A grace past a century would put the cutoff before the calendar's first day: the first sweep's subtraction threw
+    /// and stopped the silo, at every start.
+    /// </summary>
+    [Fact]
+    public async Task A_grace_period_beyond_a_century_is_refused_with_the_way_to_keep_expired_records()
+    {
+        var failure = await StartFailureAsync(
+            new() { ["Grains:Storage:Default:ExpiredStateGracePeriod"] = "36500.00:00:01" },
+            options => { });
+
+        var refused = Assert.IsType<OptionsValidationException>(failure);
+        Assert.Contains("has ExpiredStateGracePeriod 36500.00:00:01; use zero to 36500 days", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("ExpiredStateSweepInterval 0", refused.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Starts (and stops) a silo with these settings in its configuration; returns why it did not start, or null.</summary>
     private async Task<Exception?> StartFailureAsync(Dictionary<string, string?> settings, Action<TestClusterOptions> configure)
     {

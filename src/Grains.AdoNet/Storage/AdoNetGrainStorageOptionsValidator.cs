@@ -9,6 +9,9 @@ internal sealed class AdoNetGrainStorageOptionsValidator : IValidateOptions<AdoN
     private static readonly TimeSpan s_minSweepInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_maxSweepInterval = TimeSpan.FromDays(49);
 
+    /// <summary>A century: a longer grace would put the sweep's cutoff before the calendar's first day.</summary>
+    private static readonly TimeSpan s_maxGracePeriod = TimeSpan.FromDays(36_500);
+
     public ValidateOptionsResult Validate(string? name, AdoNetGrainStorageOptions options)
     {
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
@@ -41,10 +44,11 @@ internal sealed class AdoNetGrainStorageOptionsValidator : IValidateOptions<AdoN
                 $"{s_maxSweepInterval.TotalDays:0} days, or zero to turn the sweep off (default 10 minutes).");
         }
 
-        if (options.ExpiredStateGracePeriod < TimeSpan.Zero)
+        if (options.ExpiredStateGracePeriod < TimeSpan.Zero || options.ExpiredStateGracePeriod > s_maxGracePeriod)
         {
             return ValidateOptionsResult.Fail(
-                $"The grain storage '{name}' has ExpiredStateGracePeriod {options.ExpiredStateGracePeriod}; use zero or more (default 1 hour).");
+                $"The grain storage '{name}' has ExpiredStateGracePeriod {options.ExpiredStateGracePeriod}; use zero to " +
+                $"{s_maxGracePeriod.TotalDays:0} days (default 1 hour), or turn the sweep off (ExpiredStateSweepInterval 0) to keep expired records.");
         }
 
         return options.JsonSerializerOptions is null

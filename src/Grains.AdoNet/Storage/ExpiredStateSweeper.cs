@@ -42,9 +42,9 @@ internal sealed partial class ExpiredStateSweeper(AdoNetGrainStorage storage, Ti
     /// <summary>One sweep; returns how many records it deleted (0 when it failed).</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
-        var cutoff = time.GetUtcNow() - storage.Options.ExpiredStateGracePeriod;
         try
         {
+            var cutoff = time.GetUtcNow() - storage.Options.ExpiredStateGracePeriod;
             var deleted = await storage.DeleteExpiredAsync(cutoff, BatchSize, cancellationToken);
             if (deleted > 0)
             {
