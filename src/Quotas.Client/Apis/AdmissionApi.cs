@@ -38,12 +38,14 @@ public sealed class AdmissionApi
     /// Records budget usage once per <paramref name="eventId"/> (up to 200 characters, sent in the body): the same
     /// event sent again is not counted again. Give the id your own system knows the event by; without one, a fresh
     /// idempotency key makes only this call's retries safe (the exception of a failed call carries it, see
-    /// <see cref="QuotasApiException.IdempotencyKey"/>).
+    /// <see cref="QuotasApiException.IdempotencyKey"/>: pass it as <paramref name="idempotencyKey"/> to send the
+    /// request again and meet the first attempt's answer).
     /// </summary>
-    public Task<UsageRecord> RecordUsageAsync(string tenantId, string quota, long amount, string? eventId = null, CancellationToken cancellationToken = default)
+    public Task<UsageRecord> RecordUsageAsync(
+        string tenantId, string quota, long amount, string? eventId = null, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(quota);
-        return SendUsageAsync(tenantId, new { quota, amount, eventId }, eventId, cancellationToken);
+        return SendUsageAsync(tenantId, new { quota, amount, eventId }, eventId, idempotencyKey, cancellationToken);
     }
 
     /// <summary>
@@ -52,16 +54,32 @@ public sealed class AdmissionApi
     /// <c>invalid_occurred_at</c>); the budgets count it now.
     /// </summary>
     public Task<UsageRecord> RecordUsageAsync(
-        string tenantId, string quota, long amount, DateTimeOffset occurredAt, string? eventId = null, CancellationToken cancellationToken = default)
+        string tenantId,
+        string quota,
+        long amount,
+        DateTimeOffset occurredAt,
+        string? eventId = null,
+        string? idempotencyKey = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(quota);
-        return SendUsageAsync(tenantId, new { quota, amount, occurredAt, eventId }, eventId, cancellationToken);
+        return SendUsageAsync(tenantId, new { quota, amount, occurredAt, eventId }, eventId, idempotencyKey, cancellationToken);
     }
 
     // An event id goes in the body, where the gateway keeps it as the request's key (its own limits, 200 characters);
-    // without one, a fresh Idempotency-Key header makes the call's retries safe.
-    private Task<UsageRecord> SendUsageAsync(string tenantId, object body, string? eventId, CancellationToken cancellationToken) =>
-        _api.SendAsync<UsageRecord>(HttpMethod.Post, Paths.Tenant(tenantId) + "/usage", body, eventId is null ? ApiTransport.NewIdempotencyKey() : null, cancellationToken, keyedByBody: eventId is not null);
+    // without one, the Idempotency-Key header (the caller's, or a fresh one) makes the call's retries safe. The gateway
+    // keys such a request by its event id alone, so a header beside one would be ignored: refused instead.
+    private Task<UsageRecord> SendUsageAsync(string tenantId, object body, string? eventId, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        if (eventId is not null && idempotencyKey is not null)
+        {
+            throw new ArgumentException(
+                "Give an eventId or an idempotencyKey, not both: a usage event is kept once per eventId, which is its key.", nameof(idempotencyKey));
+        }
+
+        var headerKey = eventId is null ? ApiTransport.IdempotencyKeyOrNew(idempotencyKey, nameof(idempotencyKey)) : null;
+        return _api.SendAsync<UsageRecord>(HttpMethod.Post, Paths.Tenant(tenantId) + "/usage", body, headerKey, cancellationToken, keyedByBody: eventId is not null);
+    }
 
     /// <summary>Reports the current value of a reported gauge (e.g. storage bytes in use).</summary>
     public Task ReportGaugeAsync(string tenantId, string quota, long value, CancellationToken cancellationToken = default) =>

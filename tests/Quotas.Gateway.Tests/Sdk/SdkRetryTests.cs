@@ -312,6 +312,35 @@ public sealed class SdkRetryTests
         Assert.All(bodies, body => Assert.Contains("\"eventId\":\"evt-9\"", body, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// A usage call the SDK gave up on hands over its key; sent again with it, the request meets the first attempt's
+    /// answer. The key could only be sent as an event id before, which the gateway keeps apart from header keys.
+    /// </summary>
+    [Fact]
+    public async Task A_usage_call_sent_again_with_the_key_of_one_given_up_on_carries_that_key()
+    {
+        var handler = new RecordingHandler((attempt, _) => attempt <= 4
+            ? Problem(HttpStatusCode.BadGateway, "bad_gateway")
+            : new HttpResponseMessage(HttpStatusCode.Created) { Content = new StringContent("""{"duplicate":true,"quota":"cost","consumed":1,"limit":10,"overLimit":false,"periodStart":"2026-12-01T00:00:00Z","periodEnd":"2027-01-01T00:00:00Z"}""", Encoding.UTF8, "application/json") });
+        var client = Client(handler);
+
+        var first = client.Admission.RecordUsageAsync("acme", "cost", 1);
+        for (var retry = 0; retry < 3; retry++)
+        {
+            _time.Clock.Advance(await _time.NextDelayAsync());
+        }
+
+        var error = await Assert.ThrowsAsync<QuotasApiException>(() => first);
+        Assert.NotNull(error.IdempotencyKey);
+        var again = await client.Admission.RecordUsageAsync("acme", "cost", 1, idempotencyKey: error.IdempotencyKey);
+
+        Assert.True(again.Duplicate);
+        Assert.Equal(5, handler.Attempts.Count);
+        Assert.All(handler.Attempts, attempt => Assert.Equal(error.IdempotencyKey, attempt.IdempotencyKey));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.Admission.RecordUsageAsync("acme", "cost", 1, eventId: "evt-1", idempotencyKey: "key-1"));
+        Assert.Equal(5, handler.Attempts.Count);
+    }
+
     [Fact]
     public async Task Cancelling_stops_a_retry_delay()
     {
