@@ -58,6 +58,10 @@ public interface IPlacedGrain : IGrainWithStringKey
     /// <summary>Runs until the test releases it (<see cref="ActivationLedger.Release"/>), keeping the grain busy.</summary>
     Task Hold();
 
+    /// <summary><see cref="Hold"/> as a method the runtime may retry after a lost connection.</summary>
+    [Idempotent]
+    Task HoldRetryable();
+
     /// <summary>Throws an exception whose own <c>Code</c> throws when read, as a faulty exception type's would.</summary>
     Task FailUnsendably();
 
@@ -141,6 +145,8 @@ public sealed class PlacedGrain([PersistentState("placed")] IPersistentState<Pla
     public Task FailUnsendably() => throw new UnsendableCodeException();
 
     public Task<string> Repeat(char c, int count) => Task.FromResult(new string(c, count));
+
+    public Task HoldRetryable() => Hold();
 
     public async Task Hold()
     {

@@ -44,4 +44,24 @@ public sealed class StoppingCallerTests
         Assert.Contains("may or may not have run", error.Message, StringComparison.Ordinal);
         ledger.Release(key);
     }
+
+    /// <summary>
+    /// A call the runtime retries after its connection was lost (an [Idempotent] one) and whose retries then reach no
+    /// silo fails as one that may have run: it failed with the last retry's "cannot connect", which says it did not.
+    /// </summary>
+    [Fact]
+    public async Task A_retried_call_whose_first_attempt_was_written_fails_as_one_that_may_have_run_when_no_retry_gets_through()
+    {
+        var ledger = new ActivationLedger();
+        await using var cluster = await TestCluster.StartAsync(Clusters.Options(ledger, 1));
+        await using var client = await cluster.CreateClientAsync();
+        var held = client.GrainFactory.GetGrain<IPlacedGrain>("held-then-lost").HoldRetryable();
+        await ledger.Entered("held-then-lost").WaitAsync(TimeSpan.FromSeconds(30));
+
+        await cluster.KillSiloAsync(cluster.PrimarySilo);
+
+        var error = await Assert.ThrowsAsync<GrainConnectionLostException>(() => held.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("may or may not have run", error.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<SiloUnavailableException>(error.InnerException);
+    }
 }

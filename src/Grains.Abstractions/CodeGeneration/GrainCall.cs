@@ -79,4 +79,8 @@ public abstract class GrainCall
 /// to parents). Calls from clients (gateways), and calls made in the silo's process outside any grain, may be refused:
 /// so may a call a grain makes off its turn (after <c>ConfigureAwait(false)</c>, or from <c>Task.Run</c>).
 /// </param>
-public readonly record struct GrainCallRouting(long DeadlineUtcMilliseconds, int Hops, int Attempts, bool FromGrain = false);
+public readonly record struct GrainCallRouting(long DeadlineUtcMilliseconds, int Hops, int Attempts, bool FromGrain = false)
+{
+    /// <summary>An earlier attempt was written to a connection lost before its answer: the call may have run.</summary>
+    public bool MayHaveRun { get; init; }
+}

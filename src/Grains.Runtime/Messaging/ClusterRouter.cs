@@ -142,6 +142,11 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         var call = request.Call;
         if (!written || call.Method.IsIdempotent || _grains.RetryCallsWithUnknownOutcome)
         {
+            if (written)
+            {
+                call.Routing = call.Routing with { MayHaveRun = true };
+            }
+
             Retry(request.Target, call, new SiloUnavailableException($"The call {call.Method.DisplayName} to grain {request.Target} could not be delivered.", reason));
         }
         else
@@ -297,7 +302,7 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         if (routing.Attempts + 1 >= MaxAttempts || (routing.DeadlineUtcMilliseconds > 0 && now >= routing.DeadlineUtcMilliseconds))
         {
-            call.Fail(reason);
+            GiveUp(call, reason);
             return;
         }
 
@@ -326,12 +331,24 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
 
         if (deadline > 0 && TimeUntil(deadline) == TimeSpan.Zero)
         {
-            call.Fail(reason);
+            GiveUp(call, reason);
             return;
         }
 
         Route(target, call);
     }
+
+    /// <summary>
+    /// Fails a call whose retries ran out with the last reason, which says only why the last attempt did not run:
+    /// when an earlier attempt was written before its connection was lost, the call may have run, and the caller
+    /// must not take it for one that did not (a plain <see cref="SiloUnavailableException"/>).
+    /// </summary>
+    private static void GiveUp(GrainCall call, SiloUnavailableException reason) =>
+        call.Fail(call.Routing.MayHaveRun && reason is not GrainConnectionLostException
+            ? new GrainConnectionLostException(
+                $"The connection carrying the call {call.Method.DisplayName} was lost before the answer, and no retry reached a silo; the call may or may not have run.",
+                reason)
+            : reason);
 
     private TimeSpan TimeUntil(long deadlineUtcMilliseconds) =>
         TimeSpan.FromMilliseconds(Math.Max(0, deadlineUtcMilliseconds - _time.GetUtcNow().ToUnixTimeMilliseconds()));
