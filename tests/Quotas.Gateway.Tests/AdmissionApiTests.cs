@@ -259,6 +259,26 @@ public sealed class AdmissionApiTests
         Assert.Equal(95, (long)limits["limits"]!.AsArray().Single(l => (string?)l!["quota"] == "cost")!["used"]!);
     }
 
+    /// <summary>
+    /// The same event id as a header key is a request key of its own, which the gateway has not seen (as after its
+    /// day): the tenant, which knows what the event was recorded as, refuses other usage under it. It answered
+    /// "duplicate" and dropped the usage before.
+    /// </summary>
+    [Fact]
+    public async Task An_event_id_the_tenant_recorded_with_another_amount_is_refused_where_the_gateway_no_longer_keeps_it()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", """[{"name":"cost","kind":"budget","limit":1000000,"period":"day"}]"""));
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":40,"eventId":"invoice-9"}""")).Ok(201);
+
+        var corrected = await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":41}""", "invoice-9")).Problem(422, "idempotency_key_mismatch");
+        var resent = await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"cost","amount":40}""", "invoice-9")).Ok(201);
+
+        Assert.Contains("Event id 'invoice-9' was recorded as 40 of 'cost'", (string?)corrected["detail"], StringComparison.Ordinal);
+        Assert.True((bool)resent["duplicate"]!);
+        Assert.Equal(40, (long)resent["consumed"]!);
+    }
+
     [Theory]
     [InlineData(Backend.EmbeddedSqlite)]
     [InlineData(Backend.PostgreSqlCluster)]

@@ -24,7 +24,7 @@ public sealed class BudgetLedger
     private readonly QuotaDefinition[] _quotas;
     private readonly TimeZoneInfo _zone;
     private BudgetState[]? _state;
-    private RecentKeys<bool>? _seen;
+    private RecentKeys<RecordedEvent?>? _seen;
     private RecentKeys<bool>? _poolCharges;
 
     public BudgetLedger(IReadOnlyList<QuotaDefinition> budgets, TimeZoneInfo zone)
@@ -75,7 +75,15 @@ public sealed class BudgetLedger
         var seen = _seen ??= new(RememberedEventIds);
         var duplicate = IsPoolCharge(eventId)
             ? !(_poolCharges ??= new(RememberedPoolCharges)).Add(eventId, true) | seen.Contains(eventId)
-            : !seen.Add(eventId, true);
+            : !seen.Add(eventId, new RecordedEvent(_quotas[index].Name, amount));
+        if (duplicate && seen.TryGet(eventId, out var recorded) && recorded is { } first && (first.Quota != _quotas[index].Name || first.Amount != amount))
+        {
+            // Answered as a duplicate, the new usage would be dropped unsaid: a corrected amount, or another budget's.
+            throw new QuotaValidationException(
+                ValidationCodes.IdempotencyKeyConflict,
+                $"Event id '{eventId}' was recorded as {first.Amount} of '{first.Quota}': use a new event id for different usage.");
+        }
+
         if (!duplicate)
         {
             Count(index, amount, now);
@@ -196,6 +204,12 @@ public sealed class BudgetLedger
     /// </summary>
     internal IEnumerable<string> SeenEventIds() => PoolChargeIds().Concat(_seen?.InOrder().Select(p => p.Key) ?? []);
 
+    /// <summary>
+    /// What each caller's event id was recorded as, in the order of the callers' ids at the end of
+    /// <see cref="SeenEventIds"/>; null for an id restored from a row that did not say.
+    /// </summary>
+    internal IEnumerable<RecordedEvent?> SeenEventRecords() => _seen?.InOrder().Select(p => p.Value) ?? [];
+
     internal IEnumerable<string> PoolChargeIds() => _poolCharges?.InOrder().Select(p => p.Key) ?? [];
 
     private static bool IsPoolCharge(string eventId) => eventId.StartsWith(TenantQuotas.PoolJobKeyPrefix, StringComparison.Ordinal);
@@ -221,7 +235,7 @@ public sealed class BudgetLedger
     }
 
     /// <summary>Restores an id of the stored list of events; the pool charges in it (see <see cref="SeenEventIds"/>) are remembered apart.</summary>
-    internal void RestoreSeen(string eventId)
+    internal void RestoreSeen(string eventId, RecordedEvent? recorded)
     {
         if (IsPoolCharge(eventId))
         {
@@ -229,7 +243,7 @@ public sealed class BudgetLedger
         }
         else
         {
-            (_seen ??= new(RememberedEventIds)).Add(eventId, true);
+            (_seen ??= new(RememberedEventIds)).Add(eventId, recorded);
         }
     }
 
@@ -308,3 +322,6 @@ internal struct BudgetState
     /// <summary>True while the bounds are those of the budget's period before its definition changed.</summary>
     public bool Redefined;
 }
+
+/// <summary>What a caller's usage event was recorded as: a resend must say the same to be answered as its duplicate.</summary>
+public sealed record RecordedEvent(string Quota, long Amount);

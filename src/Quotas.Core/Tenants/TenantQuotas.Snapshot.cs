@@ -14,6 +14,7 @@ public sealed partial class TenantQuotas
             Leases = Gauges.Leases().ToList(),
             ReleasedLeases = Gauges.Released().Select(p => new KeyedLease(p.Key, p.Value)).ToList(),
             SeenEventIds = Budgets.SeenEventIds().ToList(),
+            SeenEventRecords = Budgets.SeenEventRecords().ToList(),
             PoolChargeIds = Budgets.PoolChargeIds().ToList(),
             Violations = _violations.All().OrderBy(v => v.Kind).ThenBy(v => v.Quota, StringComparer.Ordinal)
                 .Select(v => new ViolationSnapshot(v.Kind, v.Quota, v.Count)).ToList(),
@@ -219,9 +220,11 @@ public sealed partial class TenantQuotas
             tenant.Budgets.Restore(budget.Quota, budget.PeriodStart, budget.PeriodEnd, budget.Consumed, budget.OverSince?.UtcTicks ?? 0);
         }
 
-        foreach (var eventId in snapshot.SeenEventIds)
+        var records = snapshot.SeenEventRecords ?? [];
+        var firstRecorded = snapshot.SeenEventIds.Count - records.Count;
+        for (var i = 0; i < snapshot.SeenEventIds.Count; i++)
         {
-            tenant.Budgets.RestoreSeen(eventId);
+            tenant.Budgets.RestoreSeen(snapshot.SeenEventIds[i], i >= firstRecorded ? records[i - firstRecorded] : null);
         }
 
         foreach (var eventId in snapshot.PoolChargeIds ?? [])

@@ -31,6 +31,13 @@ public sealed class TenantSnapshot
     /// <summary>Recently recorded usage event ids, oldest first.</summary>
     public List<string> SeenEventIds { get; set; } = [];
 
+    /// <summary>
+    /// What the callers' event ids at the end of <see cref="SeenEventIds"/> were recorded as, in their order (the
+    /// first entry is for the id this many places from the end); an entry is null for an id whose row did not say.
+    /// Null in rows of earlier releases, whose ids are answered as duplicates whatever a resend says.
+    /// </summary>
+    public List<RecordedEvent?>? SeenEventRecords { get; set; }
+
     /// <summary>Charges of pool jobs their pools have not yet said they will not send again, oldest first; absent before.</summary>
     public List<string> PoolChargeIds { get; set; } = [];
 

@@ -110,6 +110,29 @@ public sealed class BudgetPeriodTests
         Assert.Equal(7, again.Consumed);
     }
 
+    /// <summary>
+    /// An event id sent again with another amount, or for another budget, is no resend of the event: answered as a
+    /// duplicate, the new usage was dropped unsaid. Refused, naming what the id was recorded as.
+    /// </summary>
+    [Fact]
+    public void An_event_id_sent_again_with_other_usage_is_refused_and_counts_nothing()
+    {
+        var ledger = new BudgetLedger(
+            [QuotaDefinition.Budget(QuotaNames.Jobs, QuotaLimit.Hard(1_000), BudgetPeriod.Day), QuotaDefinition.Budget(QuotaNames.Cost, QuotaLimit.Hard(1_000), BudgetPeriod.Day)],
+            TimeZoneInfo.Utc);
+        ledger.RecordUsage("evt-1", QuotaNames.Jobs, 500, Utc(2028, 1, 1, 1));
+
+        var corrected = Assert.Throws<QuotaValidationException>(() => ledger.RecordUsage("evt-1", QuotaNames.Jobs, 700, Utc(2028, 1, 1, 2)));
+        var elsewhere = Assert.Throws<QuotaValidationException>(() => ledger.RecordUsage("evt-1", QuotaNames.Cost, 500, Utc(2028, 1, 1, 2)));
+
+        Assert.Equal(ValidationCodes.IdempotencyKeyConflict, corrected.Code);
+        Assert.Equal($"Event id 'evt-1' was recorded as 500 of '{QuotaNames.Jobs}': use a new event id for different usage.", corrected.Message);
+        Assert.Equal(ValidationCodes.IdempotencyKeyConflict, elsewhere.Code);
+        Assert.True(ledger.RecordUsage("evt-1", QuotaNames.Jobs, 500, Utc(2028, 1, 1, 3)).Duplicate);
+        Assert.Equal(500, ledger.Consumed(ledger.IndexOf(QuotaNames.Jobs), Utc(2028, 1, 1, 3)));
+        Assert.Equal(0, ledger.Consumed(ledger.IndexOf(QuotaNames.Cost), Utc(2028, 1, 1, 3)));
+    }
+
     [Fact]
     public void Event_id_memory_is_bounded()
     {

@@ -55,6 +55,31 @@ public sealed class SnapshotTests
         Assert.False(restored.RecordChildUsage("kid/life-1", new UsageBatch(3, [new QuotaAmount(QuotaNames.Cost, 5, T0)]), T0));
     }
 
+    /// <summary>
+    /// What each event id was recorded as is stored with it, so a resend with other usage is refused after a restart
+    /// too; a row of an earlier release, which stored the ids alone, answers its ids as duplicates, as it did.
+    /// </summary>
+    [Fact]
+    public void What_an_event_id_was_recorded_as_survives_a_restore_and_rows_without_it_still_read()
+    {
+        var tenant = new TenantQuotas(TenantConfig.Create("acme", Tier.Premium, QuotaDefinition.Budget(QuotaNames.Cost, QuotaLimit.Hard(5000), BudgetPeriod.Month)));
+        tenant.RecordUsage(TenantQuotas.PoolJobKeyPrefix + "p/1", QuotaNames.Cost, 1, T0); // a pool charge, stored before the callers' ids
+        tenant.RecordUsage("evt-1", QuotaNames.Cost, 40, T0);
+        tenant.RecordUsage("evt-2", QuotaNames.Cost, 60, T0);
+        var snapshot = tenant.ToSnapshot();
+
+        var restored = TenantQuotas.FromSnapshot(JsonSerializer.Deserialize<TenantSnapshot>(JsonSerializer.Serialize(snapshot))!);
+        var earlier = JsonSerializer.Deserialize<TenantSnapshot>(JsonSerializer.Serialize(snapshot))!;
+        earlier.SeenEventRecords = null;
+        var fromEarlierRow = TenantQuotas.FromSnapshot(earlier);
+
+        Assert.Equal([new RecordedEvent(QuotaNames.Cost, 40), new RecordedEvent(QuotaNames.Cost, 60)], snapshot.SeenEventRecords);
+        var refused = Assert.Throws<QuotaValidationException>(() => restored.RecordUsage("evt-2", QuotaNames.Cost, 61, T0));
+        Assert.Contains("recorded as 60 of", refused.Message, StringComparison.Ordinal);
+        Assert.True(restored.RecordUsage("evt-1", QuotaNames.Cost, 40, T0).Duplicate);
+        Assert.True(fromEarlierRow.RecordUsage("evt-2", QuotaNames.Cost, 61, T0).Duplicate);
+    }
+
     [Fact]
     public void Decisions_serialize_with_an_outcome_discriminator()
     {
