@@ -22,6 +22,9 @@ internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? inter
     private static readonly TimeSpan s_shortestReconnect = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_longestReconnect = TimeSpan.FromSeconds(60);
 
+    /// <summary>The longest a refusal's Retry-After is waited for: beyond 49 days the wait threw out of the caller's loop.</summary>
+    private static readonly TimeSpan s_longestRefusalWait = TimeSpan.FromMinutes(10);
+
     public async IAsyncEnumerable<UsageStreamEvent> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var lastAlert = afterAlert?.ToString(CultureInfo.InvariantCulture);
@@ -39,6 +42,7 @@ internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? inter
             var received = 0;
             using (response)
             {
+                RequireEventStream(response);
                 var body = response is null ? Stream.Null : await ReadBodyAsync(response, connection.Token, cancellationToken).ConfigureAwait(false);
                 var events = SseParser.Create(body).EnumerateAsync(connection.Token).GetAsyncEnumerator(connection.Token);
                 await using (events.ConfigureAwait(false))
@@ -46,7 +50,7 @@ internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? inter
                     while (await NextAsync(events, cancellationToken).ConfigureAwait(false))
                     {
                         var item = events.Current;
-                        reconnectAfter = item.ReconnectionInterval ?? reconnectAfter;
+                        reconnectAfter = item.ReconnectionInterval is { } asked ? Bounded(asked) : reconnectAfter;
                         watchdog.Watch(connection, IdleLimit(reconnectAfter));
                         received++;
                         if (item.EventType == ErrorEvent)
@@ -92,7 +96,7 @@ internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? inter
             // A refusal's Retry-After (too many streams, a gateway that cannot reach the cluster) is waited for at least.
             failures = failed || received == 0 ? failures + 1 : 0;
             var wait = Backoff(reconnectAfter, failures);
-            await Task.Delay(serverWait > wait ? serverWait.Value : wait, api.Time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(serverWait > wait ? Min(serverWait.Value, s_longestRefusalWait) : wait, api.Time, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -130,12 +134,35 @@ internal sealed class UsageStream(ApiTransport api, string path, TimeSpan? inter
     }
 
     /// <summary>
+    /// A success that is no event stream (a proxy's page or a login form in front of the gateway) ends the stream with
+    /// what answered: read as one without events, it was connected to again for ever while the caller's loop waited.
+    /// </summary>
+    private void RequireEventStream(HttpResponseMessage? response)
+    {
+        var mediaType = response?.Content.Headers.ContentType?.MediaType;
+        if (response is not null && !string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new QuotasApiException(
+                $"GET {path} answered {(int)response.StatusCode} with {mediaType ?? "no content type"}, not an event stream; check that BaseAddress is the gateway's.");
+        }
+    }
+
+    /// <summary>
     /// Answers that waiting may change: too many streams, a gateway or proxy that cannot reach the cluster now, a
     /// timeout. A 500 is not among them: it is the server's error (a tenant whose stored state no longer reads, say),
     /// which reconnecting would meet again for ever while the caller's loop waited on nothing.
     /// </summary>
     private static bool IsTransient(HttpStatusCode status) =>
         status is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
+
+    /// <summary>
+    /// The interval the stream's <c>retry:</c> field asks for, from a second to a minute, as the stream's own waits:
+    /// a day's would leave a dead connection unnoticed that long, and one beyond 49 days made the watchdog throw.
+    /// </summary>
+    private static TimeSpan Bounded(TimeSpan asked) =>
+        asked < s_shortestReconnect ? s_shortestReconnect : asked > s_longestReconnect ? s_longestReconnect : asked;
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private static TimeSpan IdleLimit(TimeSpan interval) => (2 * interval) + TimeSpan.FromSeconds(5);
 

@@ -116,6 +116,12 @@ internal sealed class ApiTransport
         {
             var query = $"{path}{(path.Contains('?', StringComparison.Ordinal) ? '&' : '?')}limit={pageSize}" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
             var page = await SendAsync<TPage>(HttpMethod.Get, query, null, null, cancellationToken).ConfigureAwait(false);
+            if (page.Items is null)
+            {
+                // JSON of another service (BaseAddress pointing elsewhere): no list to walk.
+                throw new QuotasApiException($"GET {path} answered a page without items; check that BaseAddress is the gateway's.");
+            }
+
             onPage?.Invoke(page);
             foreach (var item in page.Items)
             {
@@ -272,7 +278,8 @@ internal sealed class ApiTransport
     private TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
     {
         { Delta: { } delta } => delta,
-        { Date: { } date } => date - _options.TimeProvider.GetUtcNow() is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        // Against the answer's own Date when it has one: the client's clock may be off from the server's by more than the wait.
+        { Date: { } date } => date - (response.Headers.Date ?? _options.TimeProvider.GetUtcNow()) is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
         _ => null,
     };
 

@@ -8,7 +8,8 @@ namespace Quotas.Client.Http;
 /// that refused clients do not return in step); a Retry-After longer than <see cref="QuotasClientOptions.MaxRetryDelay"/>,
 /// or a 429 without one (waiting does not help), goes to the caller at once. A 409 with Retry-After (a request with
 /// the same Idempotency-Key still running) is retried after it too; other conflicts are not. 502, 503 and 504 without
-/// Retry-After and lost connections back off exponentially with full jitter.
+/// Retry-After and lost connections back off exponentially with full jitter; a 502 or 504 with one waits for the longer
+/// of the two.
 /// </summary>
 internal sealed class RetryPolicy(QuotasClientOptions options)
 {
@@ -27,7 +28,10 @@ internal sealed class RetryPolicy(QuotasClientOptions options)
         {
             HttpStatusCode.TooManyRequests or HttpStatusCode.Conflict => retryAfter is { } wait ? AfterServersWait(wait) : null,
             HttpStatusCode.ServiceUnavailable => retryAfter is { } wait ? AfterServersWait(wait) : Backoff(retry),
-            HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout => Backoff(retry),
+            // The backoff, but no sooner than a Retry-After the answer gave (the gateway's 504 asks for a second).
+            HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout => retryAfter is { } wait && wait <= options.MaxRetryDelay
+                ? Max(Backoff(retry), AfterServersWait(wait)!.Value)
+                : Backoff(retry),
             _ => null,
         };
     }
@@ -58,6 +62,8 @@ internal sealed class RetryPolicy(QuotasClientOptions options)
 
         return AtLeastOneMillisecond(ceiling * Random.Shared.NextDouble());
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     // A delay under a millisecond is no delay to Task.Delay, which counts whole milliseconds and starts no timer on the
     // options' TimeProvider for it; every retry waits on that provider, so that a test clock sees each one.

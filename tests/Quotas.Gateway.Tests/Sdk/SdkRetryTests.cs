@@ -411,6 +411,62 @@ public sealed class SdkRetryTests
         Assert.Equal(2, handler.Attempts.Count);
     }
 
+    /// <summary>
+    /// A 504 or 502 with Retry-After (the gateway's 504 asks for a second) is not retried before it: the backoff alone
+    /// (100 ms here) sent every retry within it. A date-form Retry-After counts from the answer's own Date, so that a
+    /// client clock an hour behind waits the 2 seconds asked, not an hour and 2 seconds (thrown as beyond the maximum).
+    /// </summary>
+    [Fact]
+    public async Task A_502_or_504_is_retried_no_sooner_than_its_Retry_After_counted_from_the_answers_date()
+    {
+        var serverNow = _time.GetUtcNow().AddHours(1);
+        var handler = new RecordingHandler((attempt, _) => attempt switch
+        {
+            1 => WithRetryAfter(Problem(HttpStatusCode.GatewayTimeout, "timeout"), TimeSpan.FromSeconds(1)),
+            2 => WithDatedRetryAfter(Problem(HttpStatusCode.BadGateway, "bad_gateway"), serverNow, serverNow.AddSeconds(2)),
+            _ => new HttpResponseMessage(HttpStatusCode.NoContent),
+        });
+        var client = Client(handler);
+
+        var report = client.Admission.ReportGaugeAsync("acme", "storage_bytes", 10);
+        var afterTimeout = await _time.NextDelayAsync();
+        _time.Clock.Advance(afterTimeout);
+        var afterBadGateway = await _time.NextDelayAsync();
+        _time.Clock.Advance(afterBadGateway);
+        await report;
+
+        Assert.InRange(afterTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1.1));
+        Assert.InRange(afterBadGateway, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2.1));
+        Assert.Equal(3, handler.Attempts.Count);
+    }
+
+    private static HttpResponseMessage WithDatedRetryAfter(HttpResponseMessage response, DateTimeOffset date, DateTimeOffset retryAt)
+    {
+        response.Headers.Date = date;
+        response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(retryAt);
+        return response;
+    }
+
+    /// <summary>A list answered with JSON of another service (no items) is an API error naming the cause, not a NullReferenceException.</summary>
+    [Fact]
+    public async Task A_list_answered_with_a_page_without_items_is_an_api_error()
+    {
+        var handler = new RecordingHandler((_, _) => new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StringContent("""{"status":"ok"}""", Encoding.UTF8, "application/json"),
+        });
+        var client = Client(handler);
+
+        var error = await Assert.ThrowsAsync<QuotasApiException>(async () =>
+        {
+            await foreach (var _ in client.Tenants.ListAsync())
+            {
+            }
+        });
+
+        Assert.Contains("answered a page without items; check that BaseAddress is the gateway's", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_success_whose_body_is_not_json_is_an_api_error_that_says_what_answered()
     {

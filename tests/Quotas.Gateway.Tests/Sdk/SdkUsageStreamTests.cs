@@ -230,6 +230,56 @@ public sealed class SdkUsageStreamTests
         Assert.Equal(2, handler.Attempts.Count);
     }
 
+    /// <summary>
+    /// What the server asks the stream to wait is bounded: a refusal's Retry-After at 10 minutes (100 days threw out of
+    /// the caller's loop), the stream's <c>retry:</c> interval at a minute (a day's left a dead connection unnoticed
+    /// that long, and the reconnection after an end waited a day).
+    /// </summary>
+    [Fact]
+    public async Task The_waits_a_server_asks_for_are_bounded()
+    {
+        var time = new RecordingTimeProvider();
+        var handler = new RecordingHandler((attempt, _) => attempt switch
+        {
+            1 => WithRetryAfter(Problem(HttpStatusCode.ServiceUnavailable, "unavailable"), TimeSpan.FromDays(100)),
+            2 => Events(Usage(5, retryMilliseconds: 86_400_000)),
+            _ => Events(Usage(6, null)),
+        });
+        await using var events = ScriptedStream(handler, time);
+
+        var first = events.MoveNextAsync().AsTask();
+        var refusalWait = await time.NextDelayAsync();
+        time.Clock.Advance(refusalWait);
+        Assert.True(await first.WaitAsync(TimeSpan.FromSeconds(30)));
+        var second = Next(events);
+        var afterEnd = await time.NextDelayAsync();
+        time.Clock.Advance(afterEnd);
+
+        Assert.Equal(TimeSpan.FromMinutes(10), refusalWait);
+        Assert.InRange(afterEnd, TimeSpan.FromSeconds(45), TimeSpan.FromSeconds(75));
+        Assert.Equal(6, Assert.IsType<UsageSnapshot>(await second).Stats.Reported.Single().Current);
+    }
+
+    /// <summary>
+    /// A success that is no event stream (a proxy's page, a login form) ends the stream with what answered: read as a
+    /// stream without events, it was connected to again for ever while the caller's loop waited on nothing.
+    /// </summary>
+    [Fact]
+    public async Task An_answer_that_is_no_event_stream_ends_the_stream_naming_what_answered()
+    {
+        var time = new RecordingTimeProvider();
+        var handler = new RecordingHandler((_, _) => new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StringContent("<html>sign in</html>", Encoding.UTF8, "text/html"),
+        });
+        await using var events = ScriptedStream(handler, time);
+
+        var error = await Assert.ThrowsAsync<QuotasApiException>(() => events.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Contains("answered 200 with text/html, not an event stream", error.Message, StringComparison.Ordinal);
+        Assert.Single(handler.Attempts);
+    }
+
     [Fact]
     public async Task An_error_event_without_a_status_ends_the_stream_as_a_server_error()
     {
