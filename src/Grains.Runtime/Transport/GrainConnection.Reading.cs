@@ -15,7 +15,8 @@ internal sealed partial class GrainConnection
             {
                 var result = await _input.ReadAsync(_closing.Token);
                 var buffer = result.Buffer;
-                while (TryReadFrame(ref buffer, out var frame))
+                // Frames after a close are not dispatched: their answers could not be sent.
+                while (!IsClosed && TryReadFrame(ref buffer, out var frame))
                 {
                     Process(frame);
                 }

@@ -31,6 +31,8 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
     private readonly ConcurrentDictionary<long, TaskCompletionSource> _pings = new();
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _writerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _reading = Task.CompletedTask;
     private readonly TaskCompletionSource _drainStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextCorrelationId;
     private int _closeStarted;
@@ -74,12 +76,19 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
     /// <summary>Completes when the connection has closed and every outstanding request has been failed.</summary>
     public Task Closed => _closed.Task;
 
+    /// <summary>
+    /// Completes once the connection has closed and neither reads nor writes its pipes any more: the read loop has left
+    /// (the frame it was dispatching, a slice of the pipe's memory, included) and no writer runs or will start. Only
+    /// then may the pipes be completed and their memory go back to a pool (Kestrel does it when its handler returns).
+    /// </summary>
+    public Task Stopped => Task.WhenAll(_closed.Task, _reading, _writerStopped.Task);
+
     public int OutstandingCount => _outstanding.Count;
 
     public void Start()
     {
         StartExpiry();
-        _ = ReadLoopAsync();
+        _reading = ReadLoopAsync();
     }
 
     /// <summary>Sends a request frame (built with correlation id 0); its reply, or the loss of the connection, reaches the request's handler.</summary>
@@ -176,6 +185,7 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
         }
 
         DropQueuedFrames();
+        StopWritingIfIdle();
 
         foreach (var correlationId in _outstanding.Keys)
         {
@@ -323,6 +333,7 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
                 if (result.IsCompleted || result.IsCanceled)
                 {
                     Abort();
+                    StopWriting();
                     return;
                 }
 
@@ -334,16 +345,42 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
                 // A frame queued after the last dequeue but before the release found the flag set; take it now.
             }
             while (!_sendQueue.IsEmpty && Interlocked.CompareExchange(ref _writing, 1, 0) == 0);
+
+            if (IsClosed)
+            {
+                // Closed while this writer held the flag: Abort left the writer's end to it.
+                StopWritingIfIdle();
+            }
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             LogWriteFailed(_logger, exception, RemoteName);
             Abort();
+            StopWriting();
         }
         catch (OperationCanceledException)
         {
             Abort();
+            StopWriting();
         }
+    }
+
+    // _writing: 0 no writer, 1 a writer runs, 2 closed and no writer will start again (Enqueue's start needs 0).
+
+    /// <summary>Ends writing for good once no writer runs; one that runs ends it itself when it finds the connection closed.</summary>
+    private void StopWritingIfIdle()
+    {
+        if (Interlocked.CompareExchange(ref _writing, 2, 0) == 0)
+        {
+            _writerStopped.TrySetResult();
+        }
+    }
+
+    /// <summary>Ends writing for good from the writer, which holds the flag.</summary>
+    private void StopWriting()
+    {
+        Volatile.Write(ref _writing, 2);
+        _writerStopped.TrySetResult();
     }
 
     private void ReleaseCapacity(int written)

@@ -111,7 +111,9 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
         try
         {
             grainConnection.Start();
-            await grainConnection.Closed;
+            // Returning hands the pipes back to Kestrel, which completes them and pools their memory: not while the
+            // read loop still dispatches a frame from that memory or a writer still copies into it.
+            await grainConnection.Stopped;
         }
         finally
         {
