@@ -108,6 +108,23 @@ public sealed class BadConnectionTests : IAsyncLifetime
         await WaitForLogAsync(330, "someone-else");
     }
 
+    /// <summary>
+    /// A peer that says it reads frames smaller than any answer (not even a failure fits) is refused: sealing the answer
+    /// for it threw on the read loop of the connection that answer came from, and closed that connection.
+    /// </summary>
+    [Fact]
+    public async Task Peer_that_reads_frames_smaller_than_any_answer_is_refused_with_the_reason()
+    {
+        using var socket = await ConnectAsync();
+        await using var stream = new NetworkStream(socket);
+        var hello = new HelloMessage(Handshake.ProtocolVersion, _cluster.Options.ClusterId, "client", null, MaxFrameSize: 600);
+
+        var ack = await Handshake.ConnectAsync(new StreamPipe(stream), hello, 64 * 1024, CancellationToken.None);
+
+        Assert.False(ack.Accepted);
+        Assert.Equal("its maximum frame size of 600 bytes is below 1024 (Grains:Endpoint:MaxFrameSize)", ack.Reason);
+    }
+
     private async Task<Socket> ConnectAsync()
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);

@@ -14,6 +14,7 @@ public sealed class CallDeadlineTests
     [InlineData(Now + 40_000 + Timeout, Now + 40_000 + Timeout)] // the receiver's clock is behind: the caller's longer wait is kept
     [InlineData(Now + 120_000, Now + 120_000)]             // a caller that waits longer than the method's timeout
     [InlineData(0, 0)]                                     // no deadline
+    [InlineData(long.MaxValue, Now + ClusterRouter.MaxRemoteWaitMilliseconds)] // a deadline from the wire centuries ahead: a day
     public void A_remote_deadline_keeps_at_least_the_method_s_timeout_from_arrival(long senderDeadline, long local) =>
         Assert.Equal(local, ClusterRouter.LocalDeadline(Now, Timeout, senderDeadline));
 }

@@ -67,9 +67,9 @@ internal sealed class TransportOptionsValidator : IValidateOptions<TransportOpti
             failures.Add($"Grains:Endpoint:Port {options.Port} is not a port (0 picks a free one).");
         }
 
-        if (options.MaxFrameSize < 1024)
+        if (options.MaxFrameSize < Transport.Handshake.MinFrameSize)
         {
-            failures.Add("Grains:Endpoint:MaxFrameSize must be at least 1024 bytes.");
+            failures.Add($"Grains:Endpoint:MaxFrameSize must be at least {Transport.Handshake.MinFrameSize} bytes.");
         }
 
         if (options.SendQueueCapacity < 1 || options.ConnectTimeout <= TimeSpan.Zero)

@@ -101,7 +101,14 @@ internal sealed partial class ClusterRouter : ICallRouter, IReplyHandler, IReque
         _time.GetUtcNow().ToUnixTimeMilliseconds(), (long)(call.Method.ResponseTimeout ?? _grains.ResponseTimeout).TotalMilliseconds, senderDeadline);
 
     internal static long LocalDeadline(long now, long timeoutMilliseconds, long senderDeadline) =>
-        senderDeadline <= 0 ? 0 : now + Math.Max(timeoutMilliseconds, senderDeadline - now);
+        senderDeadline <= 0 ? 0 : now + Math.Clamp(senderDeadline - now, timeoutMilliseconds, Math.Max(timeoutMilliseconds, MaxRemoteWaitMilliseconds));
+
+    /// <summary>
+    /// The longest a remote caller's deadline reaches from a call's arrival: a day, past any response timeout in use. A
+    /// deadline from the wire is not trusted further: centuries ahead, it overflowed the expiry's timestamp (the call
+    /// never expired) or made the retry's wait throw (the call was never answered).
+    /// </summary>
+    internal const long MaxRemoteWaitMilliseconds = 24 * 60 * 60 * 1000;
 
     public void OnReply(OutstandingRequest request, in MessageHeader header, ReadOnlySpan<byte> payload)
     {

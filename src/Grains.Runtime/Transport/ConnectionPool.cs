@@ -186,6 +186,11 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
                 throw new WrongPeerException($"The process at {silo.Host}:{silo.Port} is silo {ack.Silo}, not {silo}; the view is out of date.");
             }
 
+            if (ack.MaxFrameSize is < Handshake.MinFrameSize)
+            {
+                throw new IOException($"Silo {silo} reads frames of at most {ack.MaxFrameSize} bytes, below {Handshake.MinFrameSize}.");
+            }
+
             if (ack.GrainTypes is { Count: > 0 } grainTypes)
             {
                 RemoteGrainTypes = grainTypes;

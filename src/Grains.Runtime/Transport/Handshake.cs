@@ -24,6 +24,12 @@ internal static class Handshake
 {
     public const int ProtocolVersion = 1;
 
+    /// <summary>
+    /// The smallest frame size a peer may say it reads, as for this process's own setting: below it not even a failure
+    /// answer fits, and sealing one threw on the read loop of the connection the answer came from.
+    /// </summary>
+    public const int MinFrameSize = 1024;
+
     private static readonly byte[] s_magic = "GRN1"u8.ToArray();
 
     public static async Task<HelloAckMessage> ConnectAsync(IDuplexPipe transport, HelloMessage hello, int maxFrameSize, CancellationToken cancellationToken)

@@ -74,6 +74,8 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
             ? $"protocol {hello.Protocol} is not supported (this silo speaks {Handshake.ProtocolVersion})"
             : hello.ClusterId != _membership.ClusterId
                 ? $"it belongs to cluster '{hello.ClusterId}', this silo to cluster '{_membership.ClusterId}'"
+                : hello.MaxFrameSize is < Handshake.MinFrameSize
+                    ? $"its maximum frame size of {hello.MaxFrameSize} bytes is below {Handshake.MinFrameSize} (Grains:Endpoint:MaxFrameSize)"
                 : !_self.HasJoined ? "this silo has not joined the cluster yet"
                 : Volatile.Read(ref _goingAway) == 1 ? "this silo is leaving the cluster" : null;
         var ack = refusal is null
