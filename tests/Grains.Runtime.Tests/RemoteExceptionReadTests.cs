@@ -43,6 +43,9 @@ public sealed class RemoteExceptionReadTests
         new GrainStorageException("down", new IOException("reset"), isTransient: true),
         new GrainStateSerializationException("bad row", new JsonException("x")),
         new InconsistentStateException("moved", "etag-1"),
+        new ArgumentNullException("amount", "The amount is required."),
+        new ArgumentOutOfRangeException("amount", "The amount must be positive."),
+        new ObjectDisposedException("pool", "The pool is gone."),
     };
 
     // A call that fails on a silo the caller forwarded through (a connection lost there to a third silo, say) reaches the
@@ -61,5 +64,26 @@ public sealed class RemoteExceptionReadTests
 
         Assert.IsType(error.GetType(), read);
         Assert.Equal(error.Message, read.Message);
+    }
+
+    /// <summary>
+    /// A remote error passed on by a silo (a call's failure it forwards) keeps the type it stands for: it reached the
+    /// next caller as a remote error of type RemoteGrainException, the original type lost.
+    /// </summary>
+    [Fact]
+    public void A_remote_error_passed_on_keeps_its_original_type_and_stack()
+    {
+        var passedOn = new RemoteGrainException("Some.Grain.Error, Some.Assembly", "it failed", "at Grain.Run()");
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            RemoteExceptions.Write(writer, passedOn);
+        }
+
+        var read = Assert.IsType<RemoteGrainException>(RemoteExceptions.Read(buffer.WrittenSpan));
+
+        Assert.Equal("Some.Grain.Error, Some.Assembly", read.OriginalType);
+        Assert.Equal("it failed", read.Message);
+        Assert.Equal("at Grain.Run()", read.RemoteStackTrace);
     }
 }

@@ -16,9 +16,11 @@ internal static class RemoteExceptions
     public static void Write(Utf8JsonWriter writer, Exception exception)
     {
         writer.WriteStartObject();
-        writer.WriteString("type", exception.GetType().AssemblyQualifiedName);
+        // A remote error passed on (a silo forwarding a call's failure) goes on as what it stands for.
+        var remote = exception as RemoteGrainException;
+        writer.WriteString("type", remote?.OriginalType ?? exception.GetType().AssemblyQualifiedName);
         writer.WriteString("message", exception.Message);
-        writer.WriteString("stackTrace", exception.StackTrace);
+        writer.WriteString("stackTrace", remote?.RemoteStackTrace ?? exception.StackTrace);
         if (exception is InconsistentStateException inconsistent)
         {
             writer.WriteString("etag", inconsistent.ExpectedEtag);
@@ -94,11 +96,14 @@ internal static class RemoteExceptions
             return new InconsistentStateException(message, etag);
         }
 
+        // The (message, inner) constructor before the (string) one: the string of ArgumentNullException's,
+        // ArgumentOutOfRangeException's and ObjectDisposedException's is a parameter or object name, not the message.
         var withCode = code is null ? null : type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string), typeof(string)]);
-        var constructor = withCode ?? type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string)]);
+        var withInner = withCode is null ? type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string), typeof(Exception)]) : null;
+        var constructor = withCode ?? withInner ?? type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string)]);
         try
         {
-            return constructor?.Invoke(withCode is null ? [message] : [code, message]) as Exception;
+            return constructor?.Invoke(withCode is not null ? [code, message] : withInner is not null ? [message, null] : [message]) as Exception;
         }
         catch (Exception exception) when (exception is TargetInvocationException or MemberAccessException or NotSupportedException)
         {
