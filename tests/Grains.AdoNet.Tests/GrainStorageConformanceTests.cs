@@ -310,6 +310,29 @@ public sealed class SqliteGrainStorageTests : GrainStorageConformanceTests
     }
 
     /// <summary>
+    /// A write that finds the file's write lock held by another process past the busy timeout (1 s here) fails as
+    /// transient, saying what holds it and what to change: the driver calls no SQLite error transient, and its words
+    /// ("database is locked") named neither.
+    /// </summary>
+    [Fact]
+    public async Task A_write_that_finds_the_file_locked_by_another_process_fails_as_transient_with_what_to_do()
+    {
+        var storage = await CreateStorageAsync(options: o => o.ConnectionString += ";Default Timeout=1");
+        await using var other = new Microsoft.Data.Sqlite.SqliteConnection(Database.ConnectionString);
+        await other.OpenAsync();
+        await using var held = other.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: the write lock
+
+        var error = await Assert.ThrowsAsync<GrainStorageException>(() => storage.WriteAsync(Key("locked"), new Point { X = 1 }, null, null, default));
+
+        Assert.True(error.IsTransient);
+        Assert.Contains("database is locked", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Another process holds the database file's write lock", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'Default Timeout'", error.Message, StringComparison.Ordinal);
+        await held.RollbackAsync();
+        await storage.WriteAsync(Key("locked"), new Point { X = 1 }, null, null, default);
+    }
+
+    /// <summary>
     /// The writers of one process take turns at the file: while one has its turn the others wait in the process,
     /// taking no lock on the file, and go in turn once it ends. (They went straight to the file, where the driver waits
     /// for a busy file by putting the thread to sleep, 150 ms a try, and an unlucky writer waited seconds.)

@@ -28,6 +28,12 @@ internal abstract class SqlDialect
     /// </summary>
     public virtual bool IsConcurrentChange(DbException exception) => false;
 
+    /// <summary>Whether trying again can succeed (the driver's own verdict, where the driver gives one).</summary>
+    public virtual bool IsTransient(DbException exception) => exception.IsTransient;
+
+    /// <summary>What to do about a failure, appended to its message; empty when the driver's words say enough.</summary>
+    public virtual string Hint(DbException exception) => "";
+
     /// <summary>
     /// What this process's writers to the database take turns at (<see cref="WriteTurn"/>); null when they need not.
     /// One gate per database, shared by every storage and membership table of the process that writes to it.

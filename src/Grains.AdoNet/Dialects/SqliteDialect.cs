@@ -20,6 +20,14 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override DbDataSource CreateDataSource(string connectionString) => SqliteFactory.Instance.CreateDataSource(connectionString);
 
+    // SQLITE_BUSY and SQLITE_LOCKED: another process held the file's write lock past the busy timeout. The driver calls
+    // no SQLite error transient, though trying again once that process is done succeeds.
+    public override bool IsTransient(DbException exception) => exception is SqliteException { SqliteErrorCode: 5 or 6 } || exception.IsTransient;
+
+    public override string Hint(DbException exception) => exception is SqliteException { SqliteErrorCode: 5 or 6 }
+        ? " Another process holds the database file's write lock (a second process on the same file, or a tool with a transaction open): stop it or end its transaction, or raise 'Default Timeout' in the connection string (seconds, 30 by default)."
+        : "";
+
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> s_writeGates = new(StringComparer.Ordinal);
 
     // A file has one writer at a time, and Microsoft.Data.Sqlite waits for a busy file by putting the thread to sleep,

@@ -308,7 +308,7 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
     private static bool IsValueRefused(Exception exception) => exception.GetType().Assembly != typeof(object).Assembly;
 
     private GrainStorageException Failure(string operation, GrainStateKey key, DbException exception) =>
-        new($"{operation} {key} in storage '{Name}' ({Target}) failed: {exception.Message}", exception, exception.IsTransient);
+        new($"{operation} {key} in storage '{Name}' ({Target}) failed: {exception.Message}{_dialect.Hint(exception)}", exception, _dialect.IsTransient(exception));
 
     private static string FormatEtag(long version) => version.ToString(CultureInfo.InvariantCulture);
 
