@@ -161,6 +161,31 @@ public sealed class BillingApiTests
         Assert.Empty(own["lines"]!.AsArray());
     }
 
+    /// <summary>
+    /// A tenant created again just after a month's end (its statement still open for a few minutes) cannot date usage
+    /// in that month: the month is the deleted tenant's, whose statement the admin reads, and usage the new one
+    /// counted there reached no statement an admin reads.
+    /// </summary>
+    [Fact]
+    public async Task A_tenant_created_again_cannot_date_usage_in_a_month_that_had_ended_before_it()
+    {
+        await using var billed = await PricedAsync(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
+        var (time, admin, tenant) = (billed.Time, billed.Admin, billed.Tenant);
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":1000,"eventId":"e1"}""")).Ok(201);
+        await (await admin.PostEmpty("/v1/tenants/acme/suspend")).Ok();
+        await (await admin.DeleteAsync("/v1/tenants/acme")).Ok(204);
+        time.Advance(TimeSpan.FromHours(12) + TimeSpan.FromMinutes(2)); // 1 December, 00:02: November's statement is open
+        using var recreated = billed.Server.Client(await admin.CreateTenantWithKey("acme", Budgets));
+
+        var refused = await (await recreated.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":5,"eventId":"late-1","occurredAt":"2026-11-30T23:58:00Z"}""")).Problem(400, "invalid_occurred_at");
+        await (await recreated.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":5,"eventId":"own-1","occurredAt":"2026-12-01T00:01:00Z"}""")).Ok(201);
+
+        Assert.Contains("is in 2026-11, which had ended when tenant 'acme' was created again", (string?)refused["detail"], StringComparison.Ordinal);
+        Assert.Contains("Date usage from 2026-12-01T00:00:00.0000000+00:00 on", (string?)refused["detail"], StringComparison.Ordinal);
+        Assert.Equal(1000, (long)Line(await (await admin.GetAsync("/v1/tenants/acme/statements/2026-11")).Ok(), "jobs")["quantity"]!);
+        Assert.Equal(5, (long)Line(await (await admin.GetAsync("/v1/tenants/acme/statements/2026-12")).Ok(), "jobs")["quantity"]!);
+    }
+
     [Fact]
     public async Task A_pool_jobs_charges_are_metered_and_priced_with_its_cpu_in_started_seconds()
     {

@@ -117,6 +117,29 @@ public sealed partial class TenantGrain
         return (MeteringToRead() ?? new Metering()).Statement(TenantId.Parse(Id), year, month, now, null, CreatedAt);
     }
 
+    /// <summary>
+    /// Refuses usage dated in a month that had ended when this tenant was created again: that month's statement is the
+    /// deleted tenant's (or no tenant's), so usage the new one counted there reached no statement an admin reads. A
+    /// retry of an event counted already stays a duplicate.
+    /// </summary>
+    private void RefuseMonthOfEarlierTenant(string eventId, DateTimeOffset? occurredAt)
+    {
+        if (occurredAt is not { } at || state.State.RecreatedAt is not { } recreated || Tenant().Budgets.HasSeen(eventId))
+        {
+            return;
+        }
+
+        var month = at.ToUniversalTime();
+        if (MonthStart(month.Year, month.Month) is { } start && ClosedBy(start, recreated))
+        {
+            var own = recreated.ToUniversalTime();
+            throw new QuotaValidationException(
+                ValidationCodes.InvalidOccurredAt,
+                $"occurredAt {at:O} is in {month:yyyy-MM}, which had ended when tenant '{Id}' was created again at {recreated:O}: that month is " +
+                $"billed to the tenant deleted before. Date usage from {MonthStart(own.Year, own.Month):O} on, or send it without occurredAt to count it now.");
+        }
+    }
+
     /// <summary>When the tenant that exists now was created, as far as its stored state says (rows of earlier releases only when it was created again).</summary>
     private DateTimeOffset? CreatedAt => state.State.CreatedAt ?? state.State.RecreatedAt;
 

@@ -338,6 +338,7 @@ public sealed partial class TenantGrain(
 
     private async Task<UsageRecord> RecordAsync(string eventId, string quota, long amount, DateTimeOffset? occurredAt)
     {
+        RefuseMonthOfEarlierTenant(eventId, occurredAt);
         var record = Tenant().RecordUsage(eventId, quota, amount, time.GetUtcNow(), occurredAt);
         if (!record.Duplicate)
         {
