@@ -44,6 +44,30 @@ public sealed class AlertFeed
         }
     }
 
+    /// <summary>
+    /// Takes over the alerts of <paramref name="kind"/> that <paramref name="previous"/> (memory put back to this stored
+    /// feed after a failed write) raised since this feed was stored; numbering goes on above every alert it gave, so
+    /// that none left out is numbered again.
+    /// </summary>
+    internal void TakeUnstored(AlertFeed previous, QuotaKind kind)
+    {
+        var stored = LastSequence;
+        foreach (var alert in previous._alerts)
+        {
+            if (alert.Sequence > stored && alert.Kind == kind)
+            {
+                _alerts.Enqueue(alert);
+            }
+        }
+
+        while (_alerts.Count > Capacity)
+        {
+            _alerts.Dequeue();
+        }
+
+        LastSequence = Math.Max(LastSequence, previous.LastSequence);
+    }
+
     internal void Add(DateTimeOffset at, QuotaKind kind, string quota, int threshold, long usage, long limit)
     {
         LastSequence = Math.Max(LastSequence + 1, (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond);

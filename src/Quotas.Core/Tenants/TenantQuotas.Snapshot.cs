@@ -79,11 +79,13 @@ public sealed partial class TenantQuotas
     /// Takes over the rate windows of the tenant this one replaces (a configuration change, or memory put back after a
     /// failed write), with the thresholds their counts reached taken as crossed: the tenant replaced reported them, and
     /// usage that never fell below a threshold does not report it again. A threshold only a lowered limit reaches stays
-    /// to be reported at the next hit.
+    /// to be reported at the next hit. The rate alerts it raised and no write stored yet come along too: marked crossed
+    /// here, they would otherwise never be reported (a write that failed put the feed back to the stored one).
     /// </summary>
     public void CarryOverRates(TenantQuotas previous, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(previous);
+        _alerts.KeepUnstoredRateAlertsOf(previous._alerts);
         Rates.CarryOver(previous.Rates, now);
         for (var i = 0; i < Rates.Quotas.Count; i++)
         {

@@ -25,6 +25,15 @@ internal sealed class UtilizationAlerts
     /// <summary>Keeps <paramref name="previous"/>'s feed (its alerts and sequence).</summary>
     public void KeepFeedOf(UtilizationAlerts previous) => _feed = previous._feed ?? _feed;
 
+    /// <summary>Takes over the rate alerts <paramref name="previous"/> raised since this tenant's feed was stored (see <see cref="AlertFeed.TakeUnstored"/>).</summary>
+    public void KeepUnstoredRateAlertsOf(UtilizationAlerts previous)
+    {
+        if (previous._feed is { } feed)
+        {
+            Feed.TakeUnstored(feed, QuotaKind.Rate);
+        }
+    }
+
     /// <summary>
     /// The thresholds (in percent) each slot is above, keyed by <paramref name="keyOf"/> (null for a slot left out); null
     /// when none is.

@@ -143,6 +143,33 @@ public sealed class AlertAndStatsTests
     }
 
     /// <summary>
+    /// A rate alert raised since the last write (a rate hit writes nothing) is kept when a later write fails and memory
+    /// goes back to the stored state: its crossing stays marked, so it would never be reported again. An alert the failed
+    /// call itself raised (a budget's) goes with the call, whose retry raises it again.
+    /// </summary>
+    [Fact]
+    public void A_rate_alert_not_yet_stored_outlives_a_failed_write_and_the_failed_calls_own_alert_does_not()
+    {
+        var config = TenantConfig.Create(
+            "alerts", Tier.Basic, QuotaDefinition.SlidingWindow("calls", QuotaLimit.Hard(100), TimeSpan.FromMinutes(1)), QuotaDefinition.Budget("spend", QuotaLimit.Hard(100), BudgetPeriod.Month))
+            with { AlertThresholds = [80] };
+        var tenant = new TenantQuotas(config);
+        var stored = tenant.ToSnapshot();
+        tenant.CheckRate("calls", 85, T0);                      // raised in memory, stored by the next write
+        tenant.RecordUsage("evt-1", "spend", 90, T0.AddSeconds(1)); // this call's write fails
+
+        var restored = TenantQuotas.FromSnapshot(stored);
+        restored.CarryOverRates(tenant, T0.AddSeconds(1));
+
+        var kept = Assert.Single(restored.Alerts.Items);
+        Assert.Equal((QuotaKind.Rate, "calls", 80), (kept.Kind, kept.Quota, kept.ThresholdPercent));
+        restored.CheckRate("calls", 1, T0.AddSeconds(2));
+        restored.RecordUsage("evt-1", "spend", 90, T0.AddSeconds(2)); // the retry
+        Assert.Equal([("calls", 80), ("spend", 80)], restored.Alerts.Items.Select(a => (a.Quota, a.ThresholdPercent)));
+        Assert.True(restored.Alerts.Items[1].Sequence > tenant.Alerts.Items[1].Sequence); // no number given twice
+    }
+
+    /// <summary>
     /// A rate window carried over to the tenant a configuration change builds (or to memory put back after a failed
     /// write) keeps its reported crossings: usage that never fell below 80 % does not report it again. A threshold only a
     /// lowered limit reaches is reported at the next hit.
