@@ -12,11 +12,14 @@ internal static class ConnectionPair
     /// The pair; a caller given <paramref name="requestClock"/> gives up on requests past their deadline by it. A callee
     /// given <paramref name="calleeFaults"/> answers no pings while they isolate it.
     /// </summary>
-    public static (GrainConnection Caller, GrainConnection Callee) Connect(IRequestHandler silo, TimeProvider? requestClock = null, SiloNetworkFaults? calleeFaults = null)
+    public static (GrainConnection Caller, GrainConnection Callee) Connect(IRequestHandler silo, TimeProvider? requestClock = null, SiloNetworkFaults? calleeFaults = null) =>
+        Connect(silo, new TransportOptions(), new Pipe(), requestClock, calleeFaults);
+
+    /// <summary>The pair with these options, the caller writing into <paramref name="toCallee"/> (whose thresholds say when its writes wait).</summary>
+    public static (GrainConnection Caller, GrainConnection Callee) Connect(
+        IRequestHandler silo, TransportOptions options, Pipe toCallee, TimeProvider? requestClock = null, SiloNetworkFaults? calleeFaults = null)
     {
-        var toCallee = new Pipe();
         var toCaller = new Pipe();
-        var options = new TransportOptions();
         var caller = new GrainConnection(
             "callee", new DuplexPipe(toCaller.Reader, toCallee.Writer), () => toCallee.Writer.Complete(), null, options, new SiloNetworkFaults(), NullLogger.Instance, requestClock);
         var callee = new GrainConnection(

@@ -26,6 +26,7 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
     private readonly object _capacityLock = new();
     private TaskCompletionSource? _capacityFreed;
     private int _queuedFrames;
+    private int _waitingForRoom;
     private int _writing;
     private readonly ConcurrentDictionary<long, OutstandingRequest> _outstanding = new();
     private readonly ConcurrentDictionary<long, TaskCompletionSource> _pings = new();
@@ -223,9 +224,56 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
         return EnqueueWhenRoomAsync(frame);
     }
 
+    /// <summary>
+    /// Waits for room in the send queue, as at most <see cref="TransportOptions.SendQueueCapacity"/> calls may: one past
+    /// them is refused at once, not written (a request's caller retries it after a pause, as a call the connection
+    /// could not take), so that a peer that reads more slowly than calls come holds no more than twice the queue's
+    /// frames in this process. A request whose caller stopped waiting meanwhile (its deadline passed) is dropped.
+    /// </summary>
     private async ValueTask EnqueueWhenRoomAsync(OutgoingFrame frame)
     {
-        while (Volatile.Read(ref _queuedFrames) >= _options.SendQueueCapacity && !IsClosed)
+        if (Interlocked.Increment(ref _waitingForRoom) > _options.SendQueueCapacity)
+        {
+            Interlocked.Decrement(ref _waitingForRoom);
+            RefuseForLackOfRoom(frame);
+            return;
+        }
+
+        try
+        {
+            await WaitForRoomAsync(frame).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waitingForRoom);
+        }
+
+        if (frame.Request is { IsExpired: true })
+        {
+            frame.Frame.Return();
+            return;
+        }
+
+        Enqueue(frame);
+    }
+
+    private void RefuseForLackOfRoom(OutgoingFrame frame)
+    {
+        frame.Frame.Return();
+        if (frame.Request is { } request)
+        {
+            FailOutstanding(request.CorrelationId, new IOException(
+                $"{RemoteName} reads more slowly than calls come: {_options.SendQueueCapacity} calls already wait for room in its send queue (Grains:Endpoint:SendQueueCapacity)"));
+        }
+        else
+        {
+            LogOneWayDropped(_logger, RemoteName, _options.SendQueueCapacity);
+        }
+    }
+
+    private async Task WaitForRoomAsync(OutgoingFrame frame)
+    {
+        while (Volatile.Read(ref _queuedFrames) >= _options.SendQueueCapacity && !IsClosed && frame.Request is not { IsExpired: true })
         {
             Task freed;
             lock (_capacityLock)
@@ -247,12 +295,10 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
             }
             catch (OperationCanceledException)
             {
-                // Closing: Enqueue below discards the frame and fails its request with the transient exception.
+                // Closing: Enqueue discards the frame and fails its request with the transient exception.
                 break;
             }
         }
-
-        Enqueue(frame);
     }
 
     /// <summary>
@@ -443,6 +489,9 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Debug, Message = "Aborting the transport of {Remote} failed")]
     private static partial void LogAbortFailed(ILogger logger, Exception exception, string remote);
+
+    [LoggerMessage(EventId = 313, Level = LogLevel.Warning, Message = "A one-way call to {Remote} was dropped: {Capacity} calls already wait for room in its send queue")]
+    private static partial void LogOneWayDropped(ILogger logger, string remote, int capacity);
 
     [LoggerMessage(EventId = 312, Level = LogLevel.Error, Message = "Closing the connection with {Remote}: it sends requests but reads none of the answers ({Queued} waiting to be written)")]
     private static partial void LogPeerNotReading(ILogger logger, string remote, long queued);

@@ -1,0 +1,67 @@
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using Grains.Transport;
+using static Grains.Runtime.Tests.ConnectionPair;
+
+namespace Grains.Runtime.Tests;
+
+/// <summary>
+/// Calls to a peer that reads more slowly than they come wait for room in the send queue, at most as many as the queue
+/// holds: one past them is refused at once, not written, so that its caller retries after a pause. They waited without
+/// bound before, each holding its frame.
+/// </summary>
+public sealed class SendQueueTests
+{
+    private static readonly TimeSpan s_patience = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task Calls_past_a_full_queue_and_its_waiters_are_refused_unwritten_and_the_waiters_go_through_once_the_peer_reads()
+    {
+        var silo = new FirstRequestHeld();
+        var replies = new ReplyLog();
+        var toCallee = new Pipe(new PipeOptions(pauseWriterThreshold: 1, resumeWriterThreshold: 1));
+        var (caller, _) = Connect(silo, new TransportOptions { SendQueueCapacity = 2 }, toCallee);
+        await SendAsync(caller, replies);
+        await silo.Entered.Task.WaitAsync(s_patience); // the callee's reading stops inside the first request
+
+        const int Sent = 20;
+        var sends = Enumerable.Range(0, Sent).Select(_ => SendAsync(caller, replies)).ToList();
+
+        var lost = replies.Lost;
+        Assert.NotEmpty(lost);
+        Assert.All(lost, l => Assert.False(l.Written));
+        Assert.Equal(1 + Sent - lost.Count, caller.OutstandingCount);
+
+        silo.Release.SetResult();
+        await Task.WhenAll(sends).WaitAsync(s_patience);
+        for (var arrived = 0; arrived < Sent - lost.Count; arrived++)
+        {
+            await silo.Arrived.ReadAsync().AsTask().WaitAsync(s_patience);
+        }
+    }
+
+    /// <summary>Holds the read loop inside the first request until released; records the ones after it.</summary>
+    private sealed class FirstRequestHeld : IRequestHandler
+    {
+        private readonly Channel<long> _arrived = Channel.CreateUnbounded<long>();
+        private int _requests;
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ChannelReader<long> Arrived => _arrived.Reader;
+
+        public void OnRequest(GrainConnection connection, in MessageHeader header, ReadOnlySpan<byte> payload)
+        {
+            if (Interlocked.Increment(ref _requests) == 1)
+            {
+                Entered.SetResult();
+                Release.Task.Wait(s_patience);
+                return;
+            }
+
+            _arrived.Writer.TryWrite(header.CorrelationId);
+        }
+    }
+}
