@@ -219,6 +219,13 @@ public sealed partial class FairShareSchedulerGrain
     private static readonly TimeSpan s_keptWhileRunning = TimeSpan.FromMinutes(1);
 
     /// <summary>
+    /// Whether the sweep still has something to settle with tenants: usage owed, tenant leases to release or to take
+    /// back. Only the sweep settles them and nothing else activates an idle pool, so it stays in memory until they are
+    /// settled: collected meanwhile, it left them unpaid and held until some call came to the pool.
+    /// </summary>
+    private bool HasUnsettled => _owed.Count > 0 || _admission.SetApart.Jobs.Count > 0 || _admission.Unanswered.Count > 0;
+
+    /// <summary>
     /// Keeps the pool in memory while it has running jobs: for <paramref name="leaseTtl"/> (a lease just given or
     /// extended) and a minute more, renewed by the sweep while jobs run. Workers' heartbeats may come further apart than
     /// the idle time, and a pool read back gives its leases a whole lease from then (ResumeLeases), which only a failure
@@ -243,7 +250,7 @@ public sealed partial class FairShareSchedulerGrain
             return;
         }
 
-        if (_scheduler.LeasedJobs > 0)
+        if (_scheduler.LeasedJobs > 0 || HasUnsettled)
         {
             KeepWhileLeased(TimeSpan.Zero);
         }
