@@ -16,7 +16,13 @@ public sealed class AlertFeed
 
     private readonly Queue<QuotaAlert> _alerts = new();
 
+    /// <summary>The highest number given, also to an alert no longer kept (left out after a failed write): numbering goes on above it.</summary>
     public long LastSequence { get; private set; }
+
+    /// <summary>The number of the newest alert kept; 0 when none is.</summary>
+    public long NewestSequence => _alerts.Count == 0 ? 0 : _newest;
+
+    private long _newest;
 
     public IReadOnlyList<QuotaAlert> Items => _alerts.ToArray();
 
@@ -34,7 +40,7 @@ public sealed class AlertFeed
             if (alert.Sequence > LastSequence)
             {
                 _alerts.Enqueue(alert);
-                LastSequence = alert.Sequence;
+                LastSequence = _newest = alert.Sequence;
             }
         }
 
@@ -57,6 +63,7 @@ public sealed class AlertFeed
             if (alert.Sequence > stored && alert.Kind == kind)
             {
                 _alerts.Enqueue(alert);
+                _newest = alert.Sequence;
             }
         }
 
@@ -70,7 +77,7 @@ public sealed class AlertFeed
 
     internal void Add(DateTimeOffset at, QuotaKind kind, string quota, int threshold, long usage, long limit)
     {
-        LastSequence = Math.Max(LastSequence + 1, (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond);
+        LastSequence = _newest = Math.Max(LastSequence + 1, (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond);
         _alerts.Enqueue(new QuotaAlert(LastSequence, at, kind, quota, threshold, usage, limit));
         while (_alerts.Count > Capacity)
         {

@@ -55,8 +55,10 @@ public sealed partial class TenantGrain
         }
     }
 
+    // The newest alert kept, not the highest number given: one given to an alert left out after a failed write would
+    // never match the stored feed, and the tenant would write its whole row every second.
     private bool HasNewAlerts(Core.Tenants.TenantQuotas tenant) =>
-        tenant.Alerts.LastSequence != (state.State.Snapshot?.Alerts is { Count: > 0 } alerts ? alerts[^1].Sequence : 0);
+        tenant.Alerts.NewestSequence != (state.State.Snapshot?.Alerts is { Count: > 0 } alerts ? alerts[^1].Sequence : 0);
 
     /// <summary>
     /// A write of its own, unlike <see cref="CommitAsync"/>: memory holds nothing here that storage refused (only alerts

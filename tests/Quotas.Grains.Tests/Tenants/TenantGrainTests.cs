@@ -674,6 +674,45 @@ public sealed class TenantGrainTests
         Assert.Equal(3, (await grandchild.GetEffectiveQuotas()).Single(q => q.Name == "api").Limit.Limit);
     }
 
+    /// <summary>
+    /// A write that fails puts the tenant back as stored, but a rate alert raised since the last write stays (its
+    /// crossing stays marked, so it would never be reported again) and is stored by the next second. The alert the
+    /// failed call raised goes with it, and its number does not make the tenant write its row every second after.
+    /// </summary>
+    [Fact]
+    public async Task A_failed_write_keeps_the_rate_alerts_not_yet_stored_and_leaves_no_write_behind()
+    {
+        var time = new ManualTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var tenant = cluster.GrainFactory.GetGrain<Contracts.ITenantGrain>("refailed");
+        await tenant.Create(TenantConfig.Create(
+            "refailed", Tier.Basic, QuotaDefinition.SlidingWindow("api", QuotaLimit.Hard(10), TimeSpan.FromHours(1)), QuotaDefinition.Budget("spend", QuotaLimit.Hard(10), BudgetPeriod.Month)));
+        await HitAllowedAsync(tenant, 8); // 80 % of the rate: an alert in memory, stored by the next second
+        faults.FailWritesOf = "tenant";
+        await Assert.ThrowsAnyAsync<Exception>(() => tenant.RecordUsage("e1", "spend", 9)); // 90 % of the budget, not stored
+        faults.FailWritesOf = null;
+        var writes = 0;
+        faults.AfterWrite = key =>
+        {
+            if (key.ToString().Contains("refailed", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref writes);
+            }
+        };
+
+        var kept = Assert.Single(await tenant.GetAlerts(0));
+        for (var second = 0; second < 6; second++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await tenant.GetStats(); // queued behind the timer turn that fell due
+        }
+
+        Assert.Equal(("api", 80), (kept.Quota, kept.ThresholdPercent));
+        Assert.Equal(1, writes);
+        Assert.Equal([kept], await tenant.GetAlerts(0));
+    }
+
     [Fact]
     public async Task Alerts_are_stored_within_a_second_outlive_the_activation_and_new_ones_number_above_those_seen()
     {
