@@ -29,6 +29,26 @@ public sealed class KeyRevocationRaceTests
         Assert.Null((await resolver.ResolveAsync(BearerRequest.With(keyText))).Caller);
     }
 
+    /// <summary>
+    /// A deleted tenant's keys stop working on the deleting gateway at once, also one the delete revoked that was issued
+    /// after the gateway read the tenant's key ids: it forgot those ids alone, and such a key worked for its cache time.
+    /// </summary>
+    [Fact]
+    public async Task Every_key_of_a_deleted_tenant_stops_working_on_this_gateway_at_once()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        await (await admin.PostJson("/v1/tenants", """{"id":"acme"}""")).Ok(201);
+        var issued = await (await admin.PostAsync("/v1/tenants/acme/api-keys", null)).Ok(201);
+        var resolver = new Auth.CallerResolver(server.Cluster.GrainFactory, new Auth.AdminKey(GatewayServer.AdminKey), new GatewayOptions(), TimeProvider.System);
+        Assert.Equal("acme", (await resolver.ResolveAsync(BearerRequest.With((string)issued["key"]!))).Caller!.TenantId); // cached
+
+        // The delete revoked it; this gateway had not read it among the tenant's key ids.
+        await server.Cluster.GrainFactory.GetGrain<IApiKeyGrain>((string)issued["keyId"]!).Revoke();
+        resolver.ForgetTenant("acme");
+
+        Assert.Null((await resolver.ResolveAsync(BearerRequest.With((string)issued["key"]!))).Caller);
+    }
 
     /// <summary>A revoke whose answer is lost (504) may have happened: the gateway stops trusting the key all the same.</summary>
     [Fact]

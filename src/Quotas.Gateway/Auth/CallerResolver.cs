@@ -178,25 +178,23 @@ public sealed class CallerResolver
     }
 
     /// <summary>Forgets the worker keys of a deleted pool on this gateway at once.</summary>
-    public void ForgetPool(string poolId)
-    {
-        Interlocked.Increment(ref _forgotten);
-        foreach (var entry in _verified)
-        {
-            if (entry.Value.Caller.PoolId == poolId)
-            {
-                _verified.TryRemove(entry.Key, out _);
-            }
-        }
-    }
+    public void ForgetPool(string poolId) => ForgetWhere(entry => entry.Caller.PoolId == poolId);
+
+    /// <summary>
+    /// Forgets every key of a deleted tenant on this gateway at once, also one issued after the delete read the
+    /// tenant's key ids: forgotten by those ids alone, such a key kept working here for its cache time.
+    /// </summary>
+    public void ForgetTenant(string tenantId) => ForgetWhere(entry => entry.Caller.TenantId == tenantId);
 
     /// <summary>Forgets a revoked key on this gateway at once.</summary>
-    public void Forget(string keyId)
+    public void Forget(string keyId) => ForgetWhere(entry => entry.KeyId == keyId);
+
+    private void ForgetWhere(Func<(Caller Caller, string KeyId, long Until), bool> matches)
     {
         Interlocked.Increment(ref _forgotten);
         foreach (var entry in _verified)
         {
-            if (entry.Value.KeyId == keyId)
+            if (matches(entry.Value))
             {
                 _verified.TryRemove(entry.Key, out _);
             }

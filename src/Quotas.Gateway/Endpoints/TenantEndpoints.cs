@@ -79,23 +79,17 @@ internal static class TenantEndpoints
 
     private static async Task<IResult> Delete(string tenantId, IGrainFactory grains, CallerResolver callers, bool? force)
     {
-        // The delete revokes the tenant's keys; read before it clears them, so that this gateway stops trusting them at
-        // once (others when their cache entry ends, Gateway:ApiKeyCacheDuration). A key issued meanwhile is revoked
-        // too, and no gateway has trusted it yet.
-        var tenant = grains.GetGrain<ITenantGrain>(tenantId);
-        var keyIds = await tenant.GetApiKeyIds();
         try
         {
-            await tenant.Delete(force ?? false);
+            await grains.GetGrain<ITenantGrain>(tenantId).Delete(force ?? false);
         }
         finally
         {
-            // Also when the delete failed or timed out: it may have revoked them all the same, and forgetting a key that
-            // is still valid only has it checked again at its next use.
-            foreach (var keyId in keyIds)
-            {
-                callers.Forget(keyId);
-            }
+            // The delete revokes the tenant's keys: this gateway stops trusting every one of them at once (others when
+            // their cache entry ends, Gateway:ApiKeyCacheDuration), also a key issued while the delete ran. Also when
+            // the delete failed or timed out: it may have revoked them all the same, and forgetting a key that is still
+            // valid only has it checked again at its next use.
+            callers.ForgetTenant(tenantId);
         }
 
         return TypedResults.NoContent();

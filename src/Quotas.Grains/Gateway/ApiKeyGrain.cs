@@ -116,8 +116,7 @@ public sealed class ApiKeyGrain([PersistentState("apikey")] IPersistentState<Api
             // A key its tenant recorded but that was never stored (the issuing request stopped halfway, or is still
             // running): the id is kept as revoked, so that a registration arriving after its tenant was deleted fails.
             var now = time.GetUtcNow();
-            state.State = new ApiKeyState { CreatedAt = now, RevokedAt = now };
-            await state.WriteStateAsync();
+            await WriteOrRestoreAsync(new ApiKeyState { CreatedAt = now, RevokedAt = now });
             return false;
         }
 
@@ -127,8 +126,36 @@ public sealed class ApiKeyGrain([PersistentState("apikey")] IPersistentState<Api
         }
 
         state.State.RevokedAt = time.GetUtcNow();
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Kept as stored: a revocation held in memory alone answered every retry "not live" (404, which the SDK
+            // takes as done) while storage kept the key live, and the key worked again once its grain was read back
+            // (after its idle time, a restart or a move).
+            state.State.RevokedAt = null;
+            throw;
+        }
+
         return true;
+    }
+
+    /// <summary>Writes <paramref name="next"/>, or keeps the state as stored when the write fails.</summary>
+    private async Task WriteOrRestoreAsync(ApiKeyState next)
+    {
+        var stored = state.State;
+        state.State = next;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State = stored;
+            throw;
+        }
     }
 
     private ApiKeyInfo Info() => new(GetPrimaryKeyString(), state.State.TenantId, state.State.CreatedAt, state.State.RevokedAt, state.State.PoolId);

@@ -31,6 +31,31 @@ public sealed class ApiKeyGrainTests
         Assert.Equal(1, silo.ActivationCountsByType().GetValueOrDefault(KeyType));
     }
 
+    /// <summary>
+    /// A revocation whose write fails leaves the key as stored, live, so that a retry revokes it for good: held in
+    /// memory alone, the retry answered "not live" (404, which the SDK takes as done) and the key worked again once its
+    /// grain was read back from storage.
+    /// </summary>
+    [Fact]
+    public async Task A_revocation_that_failed_to_store_leaves_the_key_live_and_a_retry_revokes_it_for_good()
+    {
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults);
+        var key = cluster.GrainFactory.GetGrain<IApiKeyGrain>("0000000000000002");
+        await key.Register("acme", Hash);
+
+        faults.FailWritesOf = KeyType;
+        await Assert.ThrowsAnyAsync<Exception>(() => key.Revoke());
+        faults.FailWritesOf = null;
+
+        Assert.Null((await key.Get())!.RevokedAt);
+        Assert.True(await key.IsLive());
+        Assert.True(await key.Revoke());
+        await cluster.PrimarySilo.Silo.DeactivateAsync(GrainId.Create(KeyType, "0000000000000002"));
+        Assert.False(await key.IsLive());
+        Assert.Null(await key.VerifyScope(Hash));
+    }
+
     [Fact]
     public async Task A_key_registered_under_an_id_that_was_asked_for_before_works()
     {
