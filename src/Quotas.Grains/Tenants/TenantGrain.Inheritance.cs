@@ -87,9 +87,15 @@ public sealed partial class TenantGrain
             {
                 config = await Parent(current).GetConfig();
             }
-            catch (QuotaValidationException error) when (error.Code == TenantErrors.UnknownTenant)
+            catch (QuotaValidationException error) when (error.Code == TenantErrors.UnknownTenant && current == parent)
             {
                 throw new QuotaValidationException(TenantErrors.UnknownParent, $"Parent tenant '{current}' of '{Id}' does not exist; create it first.");
+            }
+            catch (QuotaValidationException error) when (error.Code == TenantErrors.UnknownTenant)
+            {
+                // An ancestor further up was deleted: its descendants carry on, and the chain ends here. (Created again
+                // under one of them, the walk from it reaches it again and finds the cycle.)
+                break;
             }
 
             parentQuotas ??= await ReadParentQuotasAsync(Parent(parent), Id);
@@ -103,7 +109,8 @@ public sealed partial class TenantGrain
             current = next;
         }
 
-        return parentQuotas;
+        // Read at the first step, which reaches the parent or throws: the chain ends early only above it.
+        return parentQuotas!;
     }
 
     /// <summary>

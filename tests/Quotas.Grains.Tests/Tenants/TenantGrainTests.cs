@@ -713,6 +713,28 @@ public sealed class TenantGrainTests
         Assert.Equal([kept], await tenant.GetAlerts(0));
     }
 
+    /// <summary>
+    /// The descendants of a deleted tenant carry on, and tenants can be created under them: the walk up the chain ends
+    /// at the deleted ancestor. It refused every such creation with "parent 'x' of 'd' does not exist", naming the
+    /// deleted ancestor as the parent. A deleted ancestor created again under its descendants is still a cycle.
+    /// </summary>
+    [Fact]
+    public async Task A_tenant_can_be_created_under_a_descendant_of_a_deleted_tenant_and_the_ancestor_not_again_below_it()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var top = await Tenants.CreateAsync(cluster.GrainFactory, "top", workers: 10);
+        await Tenants.CreateAsync(cluster.GrainFactory, "middle", workers: 10, parent: "top");
+        await Tenants.CreateAsync(cluster.GrainFactory, "bottom", workers: 10, parent: "middle");
+        await top.Suspend();
+        await top.Delete(force: false);
+
+        var below = await Tenants.CreateAsync(cluster.GrainFactory, "below", workers: 1, parent: "bottom");
+        var cycle = await Assert.ThrowsAsync<QuotaValidationException>(() => Tenants.CreateAsync(cluster.GrainFactory, "top", workers: 1, parent: "below"));
+
+        Assert.Equal("bottom", (await below.GetConfig()).ParentId?.Value);
+        Assert.Equal(ValidationCodes.HierarchyCycle, cycle.Code);
+    }
+
     [Fact]
     public async Task Alerts_are_stored_within_a_second_outlive_the_activation_and_new_ones_number_above_those_seen()
     {
