@@ -175,14 +175,14 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
             {
                 // No answer: the tenant may have granted it all the same (see UnansweredAcquires).
                 Unanswered.Add(lease.Tenant, quota, amount, ttl, key);
-                await ReleaseAllAsync(tenant, held);
                 Block(lease.Tenant.Value, s_minBlock);
+                await GiveBackAsync(lease, tenant, held);
                 throw;
             }
             catch
             {
-                await ReleaseAllAsync(tenant, held);
                 Block(lease.Tenant.Value, s_minBlock);
+                await GiveBackAsync(lease, tenant, held);
                 throw;
             }
 
@@ -192,7 +192,7 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
                 continue;
             }
 
-            await ReleaseAllAsync(tenant, held);
+            await GiveBackAsync(lease, tenant, held);
             if (decision is AdmissionDecision.Deny { ReasonCode: ReasonCodes.TenantSuspended })
             {
                 _budgetWaits.Refused(lease.Tenant.Value, lease.JobId, quota, amount, decision);
@@ -405,6 +405,23 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
         }
 
         return new AdmissionDecision.Allow(null, null, long.MaxValue);
+    }
+
+    /// <summary>
+    /// Gives back what the tenant granted for a job lease it then refused (or could not answer) in part. Never throws:
+    /// leases the tenant could not release are set apart for the sweep, as those of an ended lease are. Recorded nowhere,
+    /// they stayed held at the tenant until they expired (twice the worker's lease), for a job that never ran.
+    /// </summary>
+    private async Task GiveBackAsync(JobLease lease, ITenantGrain tenant, List<string> granted)
+    {
+        try
+        {
+            await ReleaseAllAsync(tenant, granted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            SetApart.Add(lease.JobId.Value, lease.Tenant, granted);
+        }
     }
 
     private static async Task ReleaseAllAsync(ITenantGrain tenant, List<string> leaseIds)

@@ -42,6 +42,40 @@ public sealed class TenantAdmissionTests
     }
 
     /// <summary>
+    /// A tenant that granted one of a job's quota leases and then failed the next, and its release too, gets the one it
+    /// granted back from the pool's sweep once it can store again: recorded nowhere, it stayed held until it expired
+    /// (twice the worker's lease) for a job that never ran.
+    /// </summary>
+    [Fact]
+    public async Task A_lease_granted_for_a_job_its_tenant_then_failed_goes_back_by_the_sweep_when_giving_it_back_failed()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(TenantConfig.Create(
+            "alpha", Tier.Unlimited, QuotaDefinition.Gauge("cpu_millicores", QuotaLimit.Hard(10_000)), QuotaDefinition.Gauge("memory_mb", QuotaLimit.Hard(10_000))));
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("half-granted");
+        await pool.Configure(Pools.Small("half-granted"));
+        await pool.Submit(Pools.Job(Pools.Alpha, "a-0"));
+
+        // Alpha stores the first grant, then fails the next grant and the release of the first.
+        var tenantWrites = 0;
+        faults.BeforeWrite = key => key.GrainId.Type == "tenant" && Interlocked.Increment(ref tenantWrites) is 2 or 3
+            ? Task.FromException(new global::Grains.Storage.GrainStorageException("injected write failure", null, isTransient: true))
+            : Task.CompletedTask;
+        Assert.Empty(await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10));
+        var whileFailing = await alpha.GetStats();
+        faults.BeforeWrite = null;
+
+        var stats = await PoolSweeps.UntilAsync(time, pool, alpha, s => s.Gauges.All(g => g.Current == 0), seconds: 10);
+
+        Assert.Equal(3, tenantWrites);
+        Assert.Equal(1, whileFailing.Gauges.Count(g => g.Current > 0));
+        Assert.All(stats.Gauges, g => Assert.Equal(0, g.Current));
+    }
+
+    /// <summary>
     /// A tenant that cannot be reached fails no heartbeat: the worker is answered, and the quota leases of the other
     /// tenants' jobs are renewed, even those renewed after the unreachable tenant's.
     /// </summary>
