@@ -72,7 +72,9 @@ public sealed partial class FairShareSchedulerGrain
             List<string>? granted;
             try
             {
-                granted = await _admission.AcquireAsync(lease, TenantLeaseTtl(leaseTtl));
+                // A tenant that refused or failed an earlier job of this batch is not asked again: it would refuse
+                // again, or make the worker wait for it once more.
+                granted = _admission.MayTry(lease.Tenant) ? await _admission.AcquireAsync(lease, TenantLeaseTtl(leaseTtl)) : null;
             }
             catch
             {

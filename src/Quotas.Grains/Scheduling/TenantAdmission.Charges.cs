@@ -65,7 +65,7 @@ internal sealed partial class TenantAdmission
         {
             try
             {
-                await tenant.RecordUsageAt(eventId, quota, amount, completed);
+                await Bounded(tenant.RecordUsageAt(eventId, quota, amount, completed));
                 return;
             }
             catch (Exception e) when (e is NotSupportedException or QuotaValidationException { Code: ValidationCodes.InvalidOccurredAt })
@@ -74,6 +74,6 @@ internal sealed partial class TenantAdmission
             }
         }
 
-        await tenant.RecordUsage(eventId, quota, amount);
+        await Bounded(tenant.RecordUsage(eventId, quota, amount));
     }
 }

@@ -57,11 +57,11 @@ internal sealed partial class TenantAdmission
     private async Task<TenantQuotaNames?> NamesAsync(string id, ITenantGrain tenant) =>
         (await _names.ReadAsync(id, () => ReadNamesAsync(tenant))).Value;
 
-    private static async Task<TenantQuotaNames?> ReadNamesAsync(ITenantGrain tenant)
+    private async Task<TenantQuotaNames?> ReadNamesAsync(ITenantGrain tenant)
     {
         try
         {
-            var quotas = await tenant.GetEffectiveQuotas();
+            var quotas = await Bounded(tenant.GetEffectiveQuotas());
             return new TenantQuotaNames(
                 [.. quotas.Where(q => q.Kind == QuotaKind.Gauge && !q.Limit.IsUnlimited).Select(q => q.Name)],
                 [.. quotas.Where(q => q.Kind == QuotaKind.Budget).Select(q => q.Name)],

@@ -169,7 +169,7 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
             var key = $"{TenantQuotas.PoolJobKeyPrefix}{poolId}/{lease.JobId}/{lease.Attempt}/{quota}";
             try
             {
-                decision = await tenant.Acquire(quota, amount, ttl, key);
+                decision = await Bounded(tenant.Acquire(quota, amount, ttl, key));
             }
             catch (Exception e) when (e is not QuotaValidationException)
             {
@@ -261,7 +261,7 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
             var renewed = true;
             foreach (var leaseId in held)
             {
-                renewed &= (await tenant.Renew(leaseId, ttl)).Renewed;
+                renewed &= (await Bounded(tenant.Renew(leaseId, ttl))).Renewed;
             }
 
             return renewed;
@@ -370,11 +370,11 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
     }
 
     /// <summary>A tenant on a silo of an earlier release does not know CheckBudget: its budgets hold no job back, as before.</summary>
-    private static async Task<AdmissionDecision> CheckBudgetAsync(ITenantGrain tenant, string quota, long amount)
+    private async Task<AdmissionDecision> CheckBudgetAsync(ITenantGrain tenant, string quota, long amount)
     {
         try
         {
-            return await tenant.CheckBudget(quota, amount, countAsViolation: false);
+            return await Bounded(tenant.CheckBudget(quota, amount, countAsViolation: false));
         }
         catch (NotSupportedException)
         {
@@ -390,7 +390,7 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
     {
         for (var depth = 0; depth <= TenantHierarchy.MaxDepth; depth++)
         {
-            var config = await tenant.GetConfig();
+            var config = await Bounded(tenant.GetConfig());
             if (config.Status == TenantStatus.Suspended)
             {
                 return new AdmissionDecision.Deny(ReasonCodes.TenantSuspended, "", 0, 0, null);
@@ -424,11 +424,11 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
         }
     }
 
-    private static async Task ReleaseAllAsync(ITenantGrain tenant, List<string> leaseIds)
+    private async Task ReleaseAllAsync(ITenantGrain tenant, List<string> leaseIds)
     {
         foreach (var leaseId in leaseIds)
         {
-            await tenant.Release(leaseId);
+            await Bounded(tenant.Release(leaseId));
         }
     }
 
@@ -436,4 +436,14 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
         _blockedUntil[tenant] = time.GetUtcNow() + (wait < s_minBlock ? s_minBlock : wait > s_maxBlock ? s_maxBlock : wait);
 
     private ITenantGrain Tenant(Core.Scheduling.TenantId id) => grains.GetGrain<ITenantGrain>(id.Value);
+
+    /// <summary>
+    /// How long the pool waits for a tenant's answer. Far less than a call's response timeout (30 s): a worker's lease
+    /// call, its heartbeat, a completion and a cancel wait on tenants before they answer, and one tenant that hangs
+    /// (its silo stalled, not yet declared dead) made them all run into their own timeout, answered 504 although what
+    /// they decided was stored. An unanswered call is handled as any failed one (an acquisition as possibly granted).
+    /// </summary>
+    internal static readonly TimeSpan TenantCallTimeout = TimeSpan.FromSeconds(5);
+
+    private Task<T> Bounded<T>(Task<T> call) => call.WaitAsync(TenantCallTimeout, time);
 }

@@ -42,6 +42,43 @@ public sealed class TenantAdmissionTests
     }
 
     /// <summary>
+    /// A worker's lease call waits for a tenant that hangs (its silo stalled) no longer than the pool's tenant timeout,
+    /// and answers with the other tenants' jobs: it waited the call's whole response timeout and answered 504, the
+    /// jobs it had leased stored as leased to a worker that never got them. What the hung tenant grants meanwhile is
+    /// taken back by the sweep.
+    /// </summary>
+    [Fact]
+    public async Task A_lease_call_waits_for_a_hung_tenant_no_longer_than_the_tenant_timeout_and_answers_the_others_jobs()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        foreach (var tenant in new[] { "alpha", "beta" })
+        {
+            await cluster.GrainFactory.GetGrain<ITenantGrain>(tenant).Create(TenantConfig.Create(tenant, Tier.Unlimited, QuotaDefinition.Gauge("cpu_millicores", QuotaLimit.Hard(10_000))));
+        }
+
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("hung-tenant");
+        await pool.Configure(Pools.Small("hung-tenant"));
+        var alphaJob = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0"))).Job;
+        await pool.Submit(Pools.Job(Pools.Beta, "b-0"));
+        var hung = new HeldWrite("tenant", "alpha");
+        faults.BeforeWrite = hung.Gate;
+
+        var leasing = pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10);
+        await hung.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+        time.Advance(Grains.Scheduling.TenantAdmission.TenantCallTimeout);
+        var leases = await leasing.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(Pools.Beta, Assert.Single(leases).Tenant);
+        Assert.Equal(JobState.Queued, (await pool.GetJob(alphaJob.Id))!.State);
+        hung.Proceed();
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        var stats = await PoolSweeps.UntilAsync(time, pool, alpha, s => s.Gauges.All(g => g.Current == 0));
+        Assert.All(stats.Gauges, g => Assert.Equal(0, g.Current));
+    }
+
+    /// <summary>
     /// A tenant that granted one of a job's quota leases and then failed the next, and its release too, gets the one it
     /// granted back from the pool's sweep once it can store again: recorded nowhere, it stayed held until it expired
     /// (twice the worker's lease) for a job that never ran.

@@ -610,11 +610,11 @@ public sealed class TenantSettlementTests
         // The tenant's first write waits for the test, then fails: the first worker's lease is refused, late.
         var write = new HeldWrite("tenant", null, "the tenant's store failed");
         faults.BeforeWrite = write.Gate;
-        var first = pool.LeaseJobs("w1", Worker, TimeSpan.FromSeconds(5), 10);
+        var first = pool.LeaseJobs("w1", Worker, TimeSpan.FromSeconds(2), 10);
         await write.Entered;
 
-        // Meanwhile the first lease expires (the pool's sweep; well before the tenant call itself would time out) and a
-        // second worker leases the job again.
+        // Meanwhile the first lease expires (the pool's sweep; before the pool stops waiting for the tenant,
+        // TenantAdmission.TenantCallTimeout) and a second worker leases the job again.
         var state = JobState.Leased;
         for (var second = 0; second < 10 && state == JobState.Leased; second++)
         {
