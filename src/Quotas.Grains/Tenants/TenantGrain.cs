@@ -201,6 +201,23 @@ public sealed partial class TenantGrain(
 
     public Task Suspend() => SetStatusAsync(TenantStatus.Suspended);
 
+    /// <summary>
+    /// Why a delete without force is refused, saying which leases a client can release: holds for its child tenants'
+    /// leases renew with them and a pool's leases for running jobs end with the jobs, so only force ends those.
+    /// </summary>
+    private string LiveLeasesRefusal(Core.Tenants.TenantQuotas tenant)
+    {
+        var leases = tenant.Gauges.Leases().ToList();
+        var forChildren = leases.Count(lease => tenant.ChildLeaseOf(lease.LeaseId) is not null);
+        var forJobs = leases.Count(lease => lease.IdempotencyKey?.StartsWith(Core.Tenants.TenantQuotas.PoolJobKeyPrefix, StringComparison.Ordinal) == true);
+        var own = leases.Count - forChildren - forJobs;
+        var held = forChildren + forJobs == 0
+            ? ""
+            : $" ({forChildren} held for its child tenants' leases and {forJobs} for jobs running in pools, which only a delete with force ends)";
+        return $"Tenant '{Id}' still holds {leases.Count} live leases{held}; " +
+            (own > 0 ? "release its own, wait for them to expire, or delete with force." : "delete with force.");
+    }
+
     public Task Activate() => SetStatusAsync(TenantStatus.Active);
 
     public async Task Delete(bool force)
@@ -214,7 +231,7 @@ public sealed partial class TenantGrain(
         tenant.ExpireDue(time.GetUtcNow());
         if (!force && tenant.Gauges.LeaseCount > 0)
         {
-            throw new QuotaValidationException(TenantErrors.LeasesLive, $"Tenant '{Id}' still holds {tenant.Gauges.LeaseCount} live leases; release them, wait for them to expire, or delete with force.");
+            throw new QuotaValidationException(TenantErrors.LeasesLive, LiveLeasesRefusal(tenant));
         }
 
         // A hold for a child's lease is known above under that child's key, as the child reserved it there.

@@ -152,6 +152,27 @@ public sealed class TenantGrainTests
     }
 
     /// <summary>
+    /// A delete without force refused for live leases says which of them only force ends: a hold for a child's lease
+    /// renews with it, so "release them or wait for them to expire" could not be done.
+    /// </summary>
+    [Fact]
+    public async Task A_delete_refused_for_holds_of_its_children_says_only_force_ends_them()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var parent = await Tenants.CreateAsync(cluster.GrainFactory, "holder", workers: 10);
+        var child = await Tenants.CreateAsync(cluster.GrainFactory, "held-child", workers: 10, parent: "holder");
+        Assert.True((await child.Acquire("workers", 2, TimeSpan.FromMinutes(5), null)).IsAllowed);
+        await parent.Suspend();
+
+        var refused = await Assert.ThrowsAsync<QuotaValidationException>(() => parent.Delete(force: false));
+
+        Assert.Equal(TenantErrors.LeasesLive, refused.Code);
+        Assert.Equal(
+            "Tenant 'holder' still holds 1 live leases (1 held for its child tenants' leases and 0 for jobs running in pools, which only a delete with force ends); delete with force.",
+            refused.Message);
+    }
+
+    /// <summary>
     /// An update that leaves out a gauge with live leases is refused and changes nothing: dropped uncounted, put back,
     /// the gauge admitted past its limit beside the holders still running (and its parent kept holding for them).
     /// </summary>
