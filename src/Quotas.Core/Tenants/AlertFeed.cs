@@ -75,6 +75,27 @@ public sealed class AlertFeed
         LastSequence = Math.Max(LastSequence, previous.LastSequence);
     }
 
+    /// <summary>
+    /// Drops the alerts numbered above <paramref name="sequence"/>: those of a change taken back before anyone could read
+    /// them (a lease an ancestor refused). Their numbers are not given again.
+    /// </summary>
+    internal void DropAfter(long sequence)
+    {
+        if (_newest <= sequence)
+        {
+            return;
+        }
+
+        var kept = _alerts.Where(a => a.Sequence <= sequence).ToList();
+        _alerts.Clear();
+        foreach (var alert in kept)
+        {
+            _alerts.Enqueue(alert);
+        }
+
+        _newest = kept.Count == 0 ? 0 : kept[^1].Sequence;
+    }
+
     internal void Add(DateTimeOffset at, QuotaKind kind, string quota, int threshold, long usage, long limit)
     {
         LastSequence = _newest = Math.Max(LastSequence + 1, (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond);

@@ -120,8 +120,12 @@ public sealed partial class TenantQuotas
         return released;
     }
 
-    /// <summary>Takes back a lease whose acquire did not go through; see <see cref="LeaseBook.TakeBack"/>.</summary>
-    public bool TakeBack(string leaseId, DateTimeOffset now)
+    /// <summary>
+    /// Takes back a lease whose acquire did not go through (see <see cref="LeaseBook.TakeBack"/>), with the alerts raised
+    /// since <paramref name="alertsBefore"/> (the feed's <see cref="AlertFeed.LastSequence"/> before the acquire): an
+    /// ancestor that refused left them behind for usage that never happened, one more at every retry.
+    /// </summary>
+    public bool TakeBack(string leaseId, DateTimeOffset now, long alertsBefore)
     {
         var taken = Gauges.TakeBack(leaseId);
         if (taken)
@@ -129,6 +133,7 @@ public sealed partial class TenantQuotas
             ObserveAllGauges(now);
         }
 
+        Alerts.DropAfter(alertsBefore);
         return taken;
     }
 
@@ -331,6 +336,17 @@ public sealed partial class TenantQuotas
     /// <summary>Undoes <see cref="ReserveForChild"/> (the child's lease ended or a farther ancestor refused). Idempotent.</summary>
     public bool RollbackChildReservation(string childLeaseId, DateTimeOffset now) =>
         ReservationFor(childLeaseId) is { } leaseId && Release(leaseId, now);
+
+    /// <summary>
+    /// Takes back a reservation for a child's lease that an ancestor above refused, with the alerts raised since
+    /// <paramref name="alertsBefore"/> (see <see cref="TakeBack"/>).
+    /// </summary>
+    public bool RollbackChildReservation(string childLeaseId, DateTimeOffset now, long alertsBefore)
+    {
+        var rolledBack = RollbackChildReservation(childLeaseId, now);
+        Alerts.DropAfter(alertsBefore);
+        return rolledBack;
+    }
 
     /// <summary>
     /// Sets the pricing plan (null: none) for the current month on; a closed month keeps the plan it had. Refuses a plan

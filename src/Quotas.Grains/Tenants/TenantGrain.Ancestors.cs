@@ -48,6 +48,7 @@ public sealed partial class TenantGrain
                 : new AdmissionDecision.Allow(childLeaseId, now + ttl, 0);
         }
 
+        var alertsBefore = tenant.Alerts.LastSequence;
         if (capsHere)
         {
             var decision = tenant.ReserveForChild(childLeaseId, quota, amount, HoldTtl(ttl), now);
@@ -67,13 +68,13 @@ public sealed partial class TenantGrain
             catch
             {
                 // Memory must not hold a reservation storage does not: the child takes its lease back and retries.
-                tenant.RollbackChildReservation(childLeaseId, now);
+                tenant.RollbackChildReservation(childLeaseId, now, alertsBefore);
                 throw;
             }
 
             if (!above.IsAllowed)
             {
-                tenant.RollbackChildReservation(childLeaseId, now);
+                tenant.RollbackChildReservation(childLeaseId, now, alertsBefore);
                 return above;
             }
         }

@@ -13,6 +13,7 @@ public sealed partial class TenantGrain
     {
         var tenant = Tenant();
         var sequence = tenant.Gauges.LastSequence;
+        var alertsBefore = tenant.Alerts.LastSequence;
         var decision = tenant.Acquire(quota, amount, ttl, idempotencyKey, time.GetUtcNow());
         if (decision is not AdmissionDecision.Allow { LeaseId: { } leaseId })
         {
@@ -43,7 +44,7 @@ public sealed partial class TenantGrain
                 // Take the lease back so that memory never holds more than storage (a stored lease of a retried
                 // acquire comes back on the next activation, which errs on the safe side), and release what the
                 // ancestors may have reserved before the failure (a timeout), rather than leave it to its expiry.
-                tenant.TakeBack(leaseId, time.GetUtcNow());
+                tenant.TakeBack(leaseId, time.GetUtcNow(), alertsBefore);
                 await ReleaseAboveQuietlyAsync(tenant.Config.ParentId, ChildKey(leaseId));
                 throw;
             }
@@ -52,7 +53,7 @@ public sealed partial class TenantGrain
             {
                 // All or nothing: the lease granted here goes back, and the ancestor's answer is the caller's. Its key
                 // is not kept as released: a retry of this acquire must ask again, not get this lease back.
-                tenant.TakeBack(leaseId, time.GetUtcNow());
+                tenant.TakeBack(leaseId, time.GetUtcNow(), alertsBefore);
                 if (state.State.Snapshot?.Leases.Exists(l => l.LeaseId == leaseId) == true)
                 {
                     await CommitAsync(tenant);
