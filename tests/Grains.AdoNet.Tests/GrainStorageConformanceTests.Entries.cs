@@ -17,6 +17,23 @@ public abstract partial class GrainStorageConformanceTests
         Assert.Null(read.Etag);
     }
 
+    /// <summary>
+    /// A state name that holds a state written whole is refused as entries, naming the state and what to do: read as
+    /// none, the first write of entries under it cleared that state without a word.
+    /// </summary>
+    [Fact]
+    public async Task A_state_stored_whole_is_refused_as_entries_and_kept()
+    {
+        var storage = await CreateStorageAsync();
+        await storage.WriteAsync(Key("whole"), new Point { X = 7 }, null, null, default);
+
+        var refused = await Assert.ThrowsAsync<GrainStateSerializationException>(() => storage.ReadEntriesAsync<Point>(Key("whole"), default));
+
+        Assert.Contains("is stored whole, not as entries", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("use a state name of its own", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(7, (await storage.ReadAsync<Point>(Key("whole"), default)).State!.X);
+    }
+
     [Fact]
     public async Task A_write_puts_and_removes_only_the_entries_it_names()
     {

@@ -15,6 +15,7 @@ internal sealed partial class AdoNetGrainStorage
     {
         var payloads = new List<(string Key, string Payload)>();
         long? version;
+        bool storedWhole;
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -22,7 +23,9 @@ internal sealed partial class AdoNetGrainStorage
             await using (var read = CreateCommand(connection, GrainStorageSql.Read, key, transaction))
             await using (var row = await read.ExecuteReaderAsync(cancellationToken))
             {
-                version = await row.ReadAsync(cancellationToken) ? row.GetInt64(1) : null;
+                var found = await row.ReadAsync(cancellationToken);
+                version = found ? row.GetInt64(1) : null;
+                storedWhole = found && !await row.IsDBNullAsync(0, cancellationToken);
             }
 
             await using (var entries = CreateCommand(connection, GrainEntrySql.ReadEntries, key, transaction))
@@ -39,6 +42,15 @@ internal sealed partial class AdoNetGrainStorage
         catch (DbException exception)
         {
             throw Failure("Reading the entries of", key, exception);
+        }
+
+        if (storedWhole)
+        {
+            // The name holds a state written whole (IPersistentState): the first write of entries under it would clear
+            // that state without a word.
+            throw new GrainStateSerializationException(
+                $"The state '{key.StateName}' of {key} in storage '{Name}' ({Target}) is stored whole, not as entries: a grain that keeps " +
+                "its state as entries must use a state name of its own. Keep the state's kind, or move the state to a new name.", null);
         }
 
         var result = new Dictionary<string, TEntry>(payloads.Count, StringComparer.Ordinal);
