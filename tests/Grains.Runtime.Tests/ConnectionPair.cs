@@ -109,3 +109,28 @@ internal sealed class ReplyLog : IReplyHandler
         }
     }
 }
+
+/// <summary>Holds the read loop inside the first request until released; records the ones after it.</summary>
+internal sealed class FirstRequestHeld : IRequestHandler
+{
+    private readonly Channel<long> _arrived = Channel.CreateUnbounded<long>();
+    private int _requests;
+
+    public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ChannelReader<long> Arrived => _arrived.Reader;
+
+    public void OnRequest(GrainConnection connection, in MessageHeader header, ReadOnlySpan<byte> payload)
+    {
+        if (Interlocked.Increment(ref _requests) == 1)
+        {
+            Entered.SetResult();
+            Release.Task.Wait(TimeSpan.FromSeconds(10));
+            return;
+        }
+
+        _arrived.Writer.TryWrite(header.CorrelationId);
+    }
+}

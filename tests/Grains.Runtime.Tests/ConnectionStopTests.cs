@@ -15,7 +15,7 @@ public sealed class ConnectionStopTests
     [Fact]
     public async Task A_connection_closed_while_it_dispatches_a_frame_is_stopped_only_once_the_dispatch_is_over()
     {
-        var silo = new BlockingRequests();
+        var silo = new FirstRequestHeld();
         var (caller, callee) = Connect(silo);
         await SendAsync(caller, new ReplyLog());
         await silo.Entered.Task.WaitAsync(s_patience);
@@ -45,19 +45,5 @@ public sealed class ConnectionStopTests
 
         await caller.Stopped.WaitAsync(s_patience);
         await callee.Stopped.WaitAsync(s_patience); // the caller's end closed the pipe the callee reads
-    }
-
-    /// <summary>Holds the read loop inside the dispatch of a request until the test releases it.</summary>
-    private sealed class BlockingRequests : IRequestHandler
-    {
-        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void OnRequest(GrainConnection connection, in MessageHeader header, ReadOnlySpan<byte> payload)
-        {
-            Entered.SetResult();
-            Release.Task.Wait(s_patience);
-        }
     }
 }

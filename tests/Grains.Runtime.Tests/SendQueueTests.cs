@@ -1,5 +1,4 @@
 using System.IO.Pipelines;
-using System.Threading.Channels;
 using Grains.Transport;
 using static Grains.Runtime.Tests.ConnectionPair;
 
@@ -37,31 +36,6 @@ public sealed class SendQueueTests
         for (var arrived = 0; arrived < Sent - lost.Count; arrived++)
         {
             await silo.Arrived.ReadAsync().AsTask().WaitAsync(s_patience);
-        }
-    }
-
-    /// <summary>Holds the read loop inside the first request until released; records the ones after it.</summary>
-    private sealed class FirstRequestHeld : IRequestHandler
-    {
-        private readonly Channel<long> _arrived = Channel.CreateUnbounded<long>();
-        private int _requests;
-
-        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public ChannelReader<long> Arrived => _arrived.Reader;
-
-        public void OnRequest(GrainConnection connection, in MessageHeader header, ReadOnlySpan<byte> payload)
-        {
-            if (Interlocked.Increment(ref _requests) == 1)
-            {
-                Entered.SetResult();
-                Release.Task.Wait(s_patience);
-                return;
-            }
-
-            _arrived.Writer.TryWrite(header.CorrelationId);
         }
     }
 }
