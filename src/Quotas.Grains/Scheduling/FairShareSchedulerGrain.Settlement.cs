@@ -297,7 +297,7 @@ public sealed partial class FairShareSchedulerGrain
             {
                 try
                 {
-                    await tenant.ForgetPoolCharges([.. jobs.SelectMany(job => JobCharges.EventIds(pool, job))]);
+                    await tenant.ForgetPoolCharges([.. jobs.SelectMany(job => JobCharges.EventIds(pool, job))]).WaitAsync(TenantAdmission.TenantCallTimeout, _time);
                 }
                 catch (NotSupportedException)
                 {

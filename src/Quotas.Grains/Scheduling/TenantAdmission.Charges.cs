@@ -57,7 +57,10 @@ internal sealed partial class TenantAdmission
 
     /// <summary>
     /// A charge, rolled up when its job completed; counted now instead when the tenant's clock finds that month closed
-    /// (the pool's found it open a moment before) or its silo runs a release without dated usage.
+    /// (the pool's found it open a moment before) or its silo runs a release without dated usage. Not bounded by
+    /// <see cref="TenantCallTimeout"/>: a debt counts as being paid until its call has ended (see OwedUsage), and one
+    /// given up on while it could still arrive let a second payment through, the tenant then forget the charge, and the
+    /// first count it again.
     /// </summary>
     private async Task RecordAsync(ITenantGrain tenant, JobInfo job, string eventId, string quota, long amount)
     {
@@ -65,7 +68,7 @@ internal sealed partial class TenantAdmission
         {
             try
             {
-                await Bounded(tenant.RecordUsageAt(eventId, quota, amount, completed));
+                await tenant.RecordUsageAt(eventId, quota, amount, completed);
                 return;
             }
             catch (Exception e) when (e is NotSupportedException or QuotaValidationException { Code: ValidationCodes.InvalidOccurredAt })
@@ -74,6 +77,6 @@ internal sealed partial class TenantAdmission
             }
         }
 
-        await Bounded(tenant.RecordUsage(eventId, quota, amount));
+        await tenant.RecordUsage(eventId, quota, amount);
     }
 }

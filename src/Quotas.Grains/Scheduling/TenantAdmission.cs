@@ -134,7 +134,18 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
     public async Task<List<string>?> AcquireAsync(JobLease lease, TimeSpan ttl)
     {
         var tenant = Tenant(lease.Tenant);
-        var names = await NamesAsync(lease.Tenant.Value, tenant);
+        TenantQuotaNames? names;
+        try
+        {
+            names = await NamesAsync(lease.Tenant.Value, tenant);
+        }
+        catch
+        {
+            // Not asked again for the rest of the lease call (nor for a second), as after a failed acquisition.
+            Block(lease.Tenant.Value, s_minBlock);
+            throw;
+        }
+
         if (names is null)
         {
             return [];

@@ -56,9 +56,11 @@ internal sealed class UnansweredAcquires(TimeProvider time)
             try
             {
                 var tenant = tenantOf(unanswered.Tenant);
-                if (await tenant.Acquire(unanswered.Quota, unanswered.Amount, unanswered.Ttl, unanswered.Key) is AdmissionDecision.Allow { LeaseId: { } leaseId })
+                // Bounded as the pool's other tenant calls (TenantAdmission.TenantCallTimeout): the sweep waits on each.
+                var asking = tenant.Acquire(unanswered.Quota, unanswered.Amount, unanswered.Ttl, unanswered.Key);
+                if (await asking.WaitAsync(TenantAdmission.TenantCallTimeout, time) is AdmissionDecision.Allow { LeaseId: { } leaseId })
                 {
-                    await tenant.Release(leaseId);
+                    await tenant.Release(leaseId).WaitAsync(TenantAdmission.TenantCallTimeout, time);
                 }
 
                 _pending.Remove(unanswered);
