@@ -67,17 +67,19 @@ public sealed partial class FairShareSchedulerGrain
         // what this call decided so far: the decisions are kept here and made again (see RedecideAsync).
         var restores = _restores;
         var decided = new List<(JobLease Lease, List<string>? Granted)>(leases.Count);
+        var failed = new HashSet<TenantId>();
         foreach (var lease in leases)
         {
             List<string>? granted;
             try
             {
-                // A tenant that refused or failed an earlier job of this batch is not asked again: it would refuse
-                // again, or make the worker wait for it once more.
-                granted = _admission.MayTry(lease.Tenant) ? await _admission.AcquireAsync(lease, TenantLeaseTtl(leaseTtl)) : null;
+                // A tenant that failed for an earlier job of this call (no answer within the tenant timeout, say) is not
+                // asked again in it: the worker would wait for it once more per job.
+                granted = failed.Contains(lease.Tenant) ? null : await _admission.AcquireAsync(lease, TenantLeaseTtl(leaseTtl));
             }
             catch
             {
+                failed.Add(lease.Tenant);
                 granted = null;
             }
 
