@@ -46,6 +46,7 @@ public sealed class RemoteExceptionReadTests
         new ArgumentNullException("amount", "The amount is required."),
         new ArgumentOutOfRangeException("amount", "The amount must be positive."),
         new ObjectDisposedException("pool", "The pool is gone."),
+        new AggregateException("Several calls failed."),
     };
 
     // A call that fails on a silo the caller forwarded through (a connection lost there to a third silo, say) reaches the
@@ -64,6 +65,21 @@ public sealed class RemoteExceptionReadTests
 
         Assert.IsType(error.GetType(), read);
         Assert.Equal(error.Message, read.Message);
+    }
+
+    /// <summary>
+    /// An exception whose constructors cannot give its message back (TypeInitializationException's string is a type
+    /// name) is read as a remote error with the message as sent, not rebuilt with a garbled one.
+    /// </summary>
+    [Fact]
+    public void An_exception_that_cannot_be_rebuilt_with_its_message_is_read_as_a_remote_error()
+    {
+        var payload = Encoding.UTF8.GetBytes("""{"type":"System.TypeInitializationException","message":"The quota table failed to load."}""");
+
+        var read = Assert.IsType<RemoteGrainException>(RemoteExceptions.Read(payload));
+
+        Assert.Equal("The quota table failed to load.", read.Message);
+        Assert.Equal("System.TypeInitializationException", read.OriginalType);
     }
 
     /// <summary>

@@ -96,14 +96,29 @@ internal static class RemoteExceptions
             return new InconsistentStateException(message, etag);
         }
 
-        // The (message, inner) constructor before the (string) one: the string of ArgumentNullException's,
-        // ArgumentOutOfRangeException's and ObjectDisposedException's is a parameter or object name, not the message.
-        var withCode = code is null ? null : type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string), typeof(string)]);
-        var withInner = withCode is null ? type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string), typeof(Exception)]) : null;
-        var constructor = withCode ?? withInner ?? type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string)]);
+        if (code is not null && type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string), typeof(string)]) is { } withCode)
+        {
+            return Make(withCode, [code, message]);
+        }
+
+        // The (string) constructor takes the message for most types; where the rebuilt message differs (the string of
+        // ArgumentNullException's, ArgumentOutOfRangeException's and ObjectDisposedException's is a parameter or object
+        // name), the (message, inner) one is tried. Neither giving the message back, the error is read as a remote one.
+        var plain = type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string)]) is { } single ? Make(single, [message]) : null;
+        if (plain?.Message == message)
+        {
+            return plain;
+        }
+
+        var withInner = type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string), typeof(Exception)]) is { } pair ? Make(pair, [message, null]) : null;
+        return withInner?.Message == message ? withInner : plain;
+    }
+
+    private static Exception? Make(ConstructorInfo constructor, object?[] arguments)
+    {
         try
         {
-            return constructor?.Invoke(withCode is not null ? [code, message] : withInner is not null ? [message, null] : [message]) as Exception;
+            return constructor.Invoke(arguments) as Exception;
         }
         catch (Exception exception) when (exception is TargetInvocationException or MemberAccessException or NotSupportedException)
         {
