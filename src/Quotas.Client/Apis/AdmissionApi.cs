@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Quotas.Client.Http;
 
 namespace Quotas.Client;
@@ -65,6 +66,16 @@ public sealed class AdmissionApi
         ArgumentException.ThrowIfNullOrWhiteSpace(quota);
         return SendUsageAsync(tenantId, new { quota, amount, occurredAt, eventId }, eventId, idempotencyKey, cancellationToken);
     }
+
+    /// <summary>The form of releases before 2026-12-07, kept so that applications built against them still run.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public Task<UsageRecord> RecordUsageAsync(string tenantId, string quota, long amount, string? eventId, CancellationToken cancellationToken) =>
+        RecordUsageAsync(tenantId, quota, amount, eventId, idempotencyKey: null, cancellationToken);
+
+    /// <summary>The form of releases before 2026-12-07, kept so that applications built against them still run.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public Task<UsageRecord> RecordUsageAsync(string tenantId, string quota, long amount, DateTimeOffset occurredAt, string? eventId, CancellationToken cancellationToken) =>
+        RecordUsageAsync(tenantId, quota, amount, occurredAt, eventId, idempotencyKey: null, cancellationToken);
 
     // An event id goes in the body, where the gateway keeps it as the request's key (its own limits, 200 characters);
     // without one, the Idempotency-Key header (the caller's, or a fresh one) makes the call's retries safe. The gateway

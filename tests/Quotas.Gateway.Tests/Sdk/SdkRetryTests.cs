@@ -341,6 +341,29 @@ public sealed class SdkRetryTests
         Assert.Equal(5, handler.Attempts.Count);
     }
 
+    /// <summary>
+    /// The forms of earlier releases (the token right after the event id) still compile and run: applications built
+    /// against them call these, and failed with MissingMethodException when given the new assembly alone.
+    /// </summary>
+    [Fact]
+    public async Task The_earlier_forms_of_a_usage_record_still_send_the_event_id()
+    {
+        var bodies = new List<string>();
+        var handler = new RecordingHandler((_, request) =>
+        {
+            bodies.Add(request.Content!.ReadAsStringAsync().GetAwaiter().GetResult());
+            return new HttpResponseMessage(HttpStatusCode.Created) { Content = new StringContent("""{"duplicate":false,"quota":"cost","consumed":1,"limit":10,"overLimit":false,"periodStart":"2026-12-01T00:00:00Z","periodEnd":"2027-01-01T00:00:00Z"}""", Encoding.UTF8, "application/json") };
+        });
+        var client = Client(handler);
+
+        await client.Admission.RecordUsageAsync("acme", "cost", 1, "evt-10", CancellationToken.None);
+        await client.Admission.RecordUsageAsync("acme", "cost", 1, DateTimeOffset.Parse("2026-12-01T00:00:00Z"), "evt-11", CancellationToken.None);
+
+        Assert.All(handler.Attempts, attempt => Assert.Null(attempt.IdempotencyKey));
+        Assert.Contains("\"eventId\":\"evt-10\"", bodies[0], StringComparison.Ordinal);
+        Assert.Contains("\"eventId\":\"evt-11\"", bodies[1], StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Cancelling_stops_a_retry_delay()
     {
