@@ -225,6 +225,29 @@ public sealed partial class FairShareSchedulerGrain
     /// </summary>
     private bool HasUnsettled => _owed.Count > 0 || _admission.SetApart.Jobs.Count > 0 || _admission.Unanswered.Count > 0;
 
+    /// <summary>How long a pool with nothing running stays in memory for what it has still to settle.</summary>
+    private static readonly TimeSpan s_keptWhileUnsettled = TimeSpan.FromHours(1);
+
+    private DateTimeOffset? _unsettledSince;
+
+    /// <summary>
+    /// Whether to stay in memory for what is still to settle (<see cref="HasUnsettled"/>): for an hour at most, so that a
+    /// debt no tenant can take (its stored state no longer reads, say) does not keep the pool, and its sweep's warning
+    /// every second, for ever. Its next activation tries again.
+    /// </summary>
+    private bool KeepsUnsettled()
+    {
+        if (!HasUnsettled)
+        {
+            _unsettledSince = null;
+            return false;
+        }
+
+        var now = _time.GetUtcNow();
+        _unsettledSince ??= now;
+        return now - _unsettledSince < s_keptWhileUnsettled;
+    }
+
     /// <summary>
     /// Keeps the pool in memory while it has running jobs: for <paramref name="leaseTtl"/> (a lease just given or
     /// extended) and a minute more, renewed by the sweep while jobs run. Workers' heartbeats may come further apart than
@@ -250,7 +273,7 @@ public sealed partial class FairShareSchedulerGrain
             return;
         }
 
-        if (_scheduler.LeasedJobs > 0 || HasUnsettled)
+        if (_scheduler.LeasedJobs > 0 || KeepsUnsettled())
         {
             KeepWhileLeased(TimeSpan.Zero);
         }

@@ -1,4 +1,3 @@
-using Grains;
 using Grains.Testing;
 using Quotas.Contracts;
 using Quotas.Core.Scheduling;
@@ -19,33 +18,6 @@ public sealed class TenantSettlementTests
         Tier.Unlimited,
         QuotaDefinition.Gauge("concurrent_jobs", QuotaLimit.Hard(concurrentJobs)),
         QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1000), BudgetPeriod.Day));
-
-    /// <summary>
-    /// A pool that still owes a tenant usage (and a release) stays in memory past the idle time until its sweep has
-    /// settled them: it was collected with them when no job ran, and nothing but a call to the pool brought it back.
-    /// </summary>
-    [Fact]
-    public async Task A_pool_that_still_owes_its_tenant_is_not_collected_when_idle_and_settles_once_the_tenant_can_be_reached()
-    {
-        var time = new ManualTimeProvider();
-        var faults = new StorageFaults();
-        await using var run = await RunningJobAsync("owing", faults, time);
-        var (alpha, pool, job) = (run.Alpha, run.Pool, run.Job);
-        var silo = run.Cluster.PrimarySilo.Silo;
-        faults.FailWritesOf = "tenant";
-        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(job.Id, JobOutcome.Succeeded, null)).Status);
-
-        // No call for 20 minutes, more than the idle time, while the tenant cannot store anything.
-        time.Advance(TimeSpan.FromMinutes(20));
-        var poolId = GrainId.Create(FairShareSchedulerGrain.GrainTypeName, "owing");
-        await silo.ActivationQuietAsync(poolId);
-        await silo.CollectIdleActivationsAsync(TimeSpan.FromMinutes(15));
-
-        Assert.Equal(1, silo.ActivationCountsByType().GetValueOrDefault(FairShareSchedulerGrain.GrainTypeName));
-        faults.FailWritesOf = null;
-        var stats = await PoolSweeps.UntilAsync(time, pool, alpha, s => Budget(s, "jobs") > 0 && Gauge(s, "concurrent_jobs") == 0);
-        Assert.Equal(1, Budget(stats, "jobs"));
-    }
 
     /// <summary>
     /// A one-silo cluster on SQLite with tenant alpha, pool <paramref name="poolId"/> and one of alpha's jobs running;
