@@ -20,6 +20,43 @@ public sealed class TenantSettlementTests
         QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1000), BudgetPeriod.Day));
 
     /// <summary>
+    /// A pool that still owes a tenant usage (and a release) stays in memory past the idle time while its sweep tries to
+    /// settle them, for an hour at most: it was collected with them when no job ran, and nothing but a call to the pool
+    /// brought it back; kept for good, a debt no tenant can take kept it, and its sweep's warnings, for ever.
+    /// </summary>
+    [Fact]
+    public async Task A_pool_that_still_owes_its_tenant_stays_in_memory_while_idle_for_an_hour_at_most()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var run = await RunningJobAsync("owing", faults, time);
+        var silo = run.Cluster.PrimarySilo.Silo;
+        var poolId = global::Grains.GrainId.Create(FairShareSchedulerGrain.GrainTypeName, "owing");
+        faults.FailWritesOf = "tenant";
+        Assert.Equal(CompletionStatus.Completed, (await run.Pool.Complete(run.Job.Id, JobOutcome.Succeeded, null)).Status);
+
+        // No call for 20 minutes, more than the idle time, while the tenant cannot store anything.
+        await SweepAtAsync(TimeSpan.FromMinutes(20));
+        await silo.CollectIdleActivationsAsync(TimeSpan.FromMinutes(15));
+        Assert.Equal(1, silo.ActivationCountsByType().GetValueOrDefault(FairShareSchedulerGrain.GrainTypeName));
+
+        // More than an hour since the sweep first found the debt unpaid (at the latest by the 20th minute).
+        await SweepAtAsync(TimeSpan.FromMinutes(65));
+        await silo.CollectIdleActivationsAsync(TimeSpan.FromMinutes(15));
+        Assert.Equal(0, silo.ActivationCountsByType().GetValueOrDefault(FairShareSchedulerGrain.GrainTypeName));
+
+        // The clock fires the sweep at its due times on the way; the tick that decides is the one due right after, once
+        // the one running has ended (a tick is armed again from its end).
+        async Task SweepAtAsync(TimeSpan later)
+        {
+            time.Advance(later);
+            await silo.ActivationQuietAsync(poolId);
+            time.Advance(TimeSpan.FromSeconds(1));
+            await silo.ActivationQuietAsync(poolId);
+        }
+    }
+
+    /// <summary>
     /// A one-silo cluster on SQLite with tenant alpha, pool <paramref name="poolId"/> and one of alpha's jobs running;
     /// <paramref name="keepsNoFinishedJobs"/>: the pool forgets each job as it finishes.
     /// </summary>
