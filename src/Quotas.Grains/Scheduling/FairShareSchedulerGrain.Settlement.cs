@@ -11,6 +11,39 @@ namespace Quotas.Grains.Scheduling;
 public sealed partial class FairShareSchedulerGrain
 {
     /// <summary>
+    /// <see cref="SettleAsync"/> for a call that answers once it is done, waiting no longer than a tenant call may
+    /// (<see cref="TenantAdmission.TenantCallTimeout"/>): a settlement still waiting on its tenant then goes on after
+    /// the answer, which what the call stored already decides (a charge cannot be given up on while it may arrive, see
+    /// TenantAdmission.RecordAsync). It made a completion or cancel wait up to the call's own timeout (30 s) for a
+    /// tenant that hangs, and answer 504 although stored. Throws what the tenant threw in time.
+    /// </summary>
+    private async Task SettleBeforeAnswerAsync(JobId job, TenantId tenant)
+    {
+        var settling = SettleAsync(job, tenant);
+        try
+        {
+            await settling.WaitAsync(TenantAdmission.TenantCallTimeout, _time);
+        }
+        catch (TimeoutException)
+        {
+            _ = LogIfSettlingFailsAsync(settling, job);
+        }
+    }
+
+    private async Task LogIfSettlingFailsAsync(Task settling, JobId job)
+    {
+        try
+        {
+            await settling;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // What is left is the sweep's, as after a settlement that failed in time.
+            LogSettleFailed(_logger, e, GetPrimaryKeyString(), job.Value);
+        }
+    }
+
+    /// <summary>
     /// Releases the tenant leases held for a job whose lease ended (and any an earlier release left), then records the
     /// usage it owes once that debt is stored; stored once done. Throws what the tenant threw, keeping what is left.
     /// </summary>

@@ -207,7 +207,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             {
                 if (charged)
                 {
-                    await SettleAsync(id, owner);
+                    await SettleBeforeAnswerAsync(id, owner);
                 }
                 else
                 {
@@ -281,7 +281,7 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
         {
             try
             {
-                await SettleAsync(job.Id, job.Tenant);
+                await SettleBeforeAnswerAsync(job.Id, job.Tenant);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

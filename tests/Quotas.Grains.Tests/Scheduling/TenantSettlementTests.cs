@@ -57,6 +57,47 @@ public sealed class TenantSettlementTests
     }
 
     /// <summary>
+    /// A completion whose tenant takes the charge but does not answer (its silo stalled) is answered within the pool's
+    /// tenant timeout, and the charge, still on its way, is counted once when it lands: the completion waited for it
+    /// up to its own response timeout and answered 504 although stored.
+    /// </summary>
+    [Fact]
+    public async Task A_completion_answers_within_the_tenant_timeout_while_its_charge_waits_on_the_tenant_and_counts_once()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var run = await RunningJobAsync("slow-charge", faults, time);
+        var charging = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var land = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var alphaWrites = 0;
+        faults.BeforeWrite = async key =>
+        {
+            // The release of the job's tenant lease is stored; the charge after it waits.
+            if (key.GrainId.Type == "tenant" && Interlocked.Increment(ref alphaWrites) == 2)
+            {
+                charging.SetResult();
+                await land.Task;
+            }
+        };
+
+        var completing = run.Pool.Complete(run.Job.Id, JobOutcome.Succeeded, null);
+        await charging.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        time.Advance(Grains.Scheduling.TenantAdmission.TenantCallTimeout);
+
+        Assert.Equal(CompletionStatus.Completed, (await completing.WaitAsync(TimeSpan.FromSeconds(30))).Status);
+        land.SetResult();
+        var stats = await PoolSweeps.UntilAsync(time, run.Pool, run.Alpha, s => Budget(s, "jobs") > 0);
+        Assert.Equal(1, Budget(stats, "jobs"));
+        for (var second = 0; second < 3; second++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await run.Pool.GetQueuedJobs();
+        }
+
+        Assert.Equal(1, Budget(await run.Alpha.GetStats(), "jobs"));
+    }
+
+    /// <summary>
     /// A one-silo cluster on SQLite with tenant alpha, pool <paramref name="poolId"/> and one of alpha's jobs running;
     /// <paramref name="keepsNoFinishedJobs"/>: the pool forgets each job as it finishes.
     /// </summary>
