@@ -20,9 +20,7 @@ public sealed class AlertFeed
     public long LastSequence { get; private set; }
 
     /// <summary>The number of the newest alert kept; 0 when none is.</summary>
-    public long NewestSequence => _alerts.Count == 0 ? 0 : _newest;
-
-    private long _newest;
+    public long NewestSequence => _alerts.Count == 0 ? 0 : _alerts.Last().Sequence;
 
     public IReadOnlyList<QuotaAlert> Items => _alerts.ToArray();
 
@@ -40,7 +38,7 @@ public sealed class AlertFeed
             if (alert.Sequence > LastSequence)
             {
                 _alerts.Enqueue(alert);
-                LastSequence = _newest = alert.Sequence;
+                LastSequence = alert.Sequence;
             }
         }
 
@@ -63,7 +61,6 @@ public sealed class AlertFeed
             if (alert.Sequence > stored && alert.Kind == kind)
             {
                 _alerts.Enqueue(alert);
-                _newest = alert.Sequence;
             }
         }
 
@@ -81,7 +78,7 @@ public sealed class AlertFeed
     /// </summary>
     internal void DropAfter(long sequence)
     {
-        if (_newest <= sequence)
+        if (NewestSequence <= sequence)
         {
             return;
         }
@@ -92,13 +89,11 @@ public sealed class AlertFeed
         {
             _alerts.Enqueue(alert);
         }
-
-        _newest = kept.Count == 0 ? 0 : kept[^1].Sequence;
     }
 
     internal void Add(DateTimeOffset at, QuotaKind kind, string quota, int threshold, long usage, long limit)
     {
-        LastSequence = _newest = Math.Max(LastSequence + 1, (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond);
+        LastSequence = Math.Max(LastSequence + 1, (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond);
         _alerts.Enqueue(new QuotaAlert(LastSequence, at, kind, quota, threshold, usage, limit));
         while (_alerts.Count > Capacity)
         {
