@@ -116,7 +116,9 @@ public sealed class ApiKeyGrain([PersistentState("apikey")] IPersistentState<Api
             // A key its tenant recorded but that was never stored (the issuing request stopped halfway, or is still
             // running): the id is kept as revoked, so that a registration arriving after its tenant was deleted fails.
             var now = time.GetUtcNow();
-            await WriteOrRestoreAsync(new ApiKeyState { CreatedAt = now, RevokedAt = now });
+            var unknown = state.State;
+            state.State = new ApiKeyState { CreatedAt = now, RevokedAt = now };
+            await WriteOrUndoAsync(() => state.State = unknown);
             return false;
         }
 
@@ -126,34 +128,24 @@ public sealed class ApiKeyGrain([PersistentState("apikey")] IPersistentState<Api
         }
 
         state.State.RevokedAt = time.GetUtcNow();
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Kept as stored: a revocation held in memory alone answered every retry "not live" (404, which the SDK
-            // takes as done) while storage kept the key live, and the key worked again once its grain was read back
-            // (after its idle time, a restart or a move).
-            state.State.RevokedAt = null;
-            throw;
-        }
-
+        await WriteOrUndoAsync(() => state.State.RevokedAt = null);
         return true;
     }
 
-    /// <summary>Writes <paramref name="next"/>, or keeps the state as stored when the write fails.</summary>
-    private async Task WriteOrRestoreAsync(ApiKeyState next)
+    /// <summary>
+    /// Writes the state, or undoes the change in memory when the write fails, so that memory holds what storage does: a
+    /// revocation held in memory alone answered every retry "not live" (404, which the SDK takes as done) while storage
+    /// kept the key live, and the key worked again once its grain was read back (after its idle time, a restart or a move).
+    /// </summary>
+    private async Task WriteOrUndoAsync(Action undo)
     {
-        var stored = state.State;
-        state.State = next;
         try
         {
             await state.WriteStateAsync();
         }
         catch
         {
-            state.State = stored;
+            undo();
             throw;
         }
     }
