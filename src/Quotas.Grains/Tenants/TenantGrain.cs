@@ -201,23 +201,6 @@ public sealed partial class TenantGrain(
 
     public Task Suspend() => SetStatusAsync(TenantStatus.Suspended);
 
-    /// <summary>
-    /// Why a delete without force is refused, saying which leases a client can release: holds for its child tenants'
-    /// leases renew with them and a pool's leases for running jobs end with the jobs, so only force ends those.
-    /// </summary>
-    private string LiveLeasesRefusal(Core.Tenants.TenantQuotas tenant)
-    {
-        var leases = tenant.Gauges.Leases().ToList();
-        var forChildren = leases.Count(lease => tenant.ChildLeaseOf(lease.LeaseId) is not null);
-        var forJobs = leases.Count(lease => lease.IdempotencyKey?.StartsWith(Core.Tenants.TenantQuotas.PoolJobKeyPrefix, StringComparison.Ordinal) == true);
-        var own = leases.Count - forChildren - forJobs;
-        var held = forChildren + forJobs == 0
-            ? ""
-            : $" ({forChildren} held for its child tenants' leases and {forJobs} for jobs running in pools, which only a delete with force ends)";
-        return $"Tenant '{Id}' still holds {leases.Count} live leases{held}; " +
-            (own > 0 ? "release its own, wait for them to expire, or delete with force." : "delete with force.");
-    }
-
     public Task Activate() => SetStatusAsync(TenantStatus.Active);
 
     public async Task Delete(bool force)
@@ -310,6 +293,22 @@ public sealed partial class TenantGrain(
         {
             LogUnlistFailed(logger, exception, Id);
         }
+    }
+
+    /// <summary>
+    /// Why a delete without force is refused, saying which leases a client can release: holds for its child tenants'
+    /// leases renew with them and a pool's leases for running jobs end with the jobs, so only force ends those.
+    /// </summary>
+    private string LiveLeasesRefusal(Core.Tenants.TenantQuotas tenant)
+    {
+        var leases = tenant.Gauges.Leases().ToList();
+        var forService = leases.Count(lease => tenant.IsHeldForService(lease.LeaseId));
+        var forChildren = leases.Count(lease => tenant.ChildLeaseOf(lease.LeaseId) is not null);
+        var held = forService == 0
+            ? ""
+            : $" ({forChildren} held for its child tenants' leases and {forService - forChildren} for jobs running in pools, which only a delete with force ends)";
+        return $"Tenant '{Id}' still holds {leases.Count} live leases{held}; " +
+            (leases.Count > forService ? "release its own, wait for them to expire, or delete with force." : "delete with force.");
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {Tenant} could not store the expiry of the leases that ran out while it was out of memory; it answers on, and tries again every second")]
