@@ -102,7 +102,7 @@ public abstract partial class GrainStorageConformanceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Clear_removes_the_payload_keeps_counting_versions_and_needs_the_current_etag()
+    public async Task Clear_removes_the_payload_gives_a_new_version_and_needs_the_current_etag()
     {
         var storage = await CreateStorageAsync();
         var written = await storage.WriteAsync(Key("p"), new Point { X = 1 }, null, null, default);
@@ -625,5 +625,78 @@ public sealed class PostgreSqlGrainStorageTests : GrainStorageConformanceTests
         var kept = await storage.ReadAsync<Point>(Key("raced"), default);
         Assert.Equal(1, kept.State!.X);
         Assert.Null(kept.ExpiresAt);
+    }
+
+    /// <summary>
+    /// A write stored whose answer is then lost (the connection broke as the answer came back: a failover, a reset)
+    /// succeeds with the version it stored, and the next write goes on from it. It failed before: memory went back to
+    /// the old state while storage held the new one, and the next write conflicted and deactivated the grain.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_write_stored_whose_answer_was_lost_succeeds_with_the_version_it_stored(bool entries)
+    {
+        var storage = await CreateStorageAsync();
+        var first = await WriteAsync(storage, entries, x: 1, etag: null);
+        storage.AfterStoringForTests = () =>
+        {
+            storage.AfterStoringForTests = null;
+            throw new Npgsql.NpgsqlException("Exception while reading from stream", new IOException("Connection reset by peer"));
+        };
+
+        var second = await WriteAsync(storage, entries, x: 2, first);
+
+        Assert.Null(storage.AfterStoringForTests);
+        Assert.NotEqual(first, second);
+        Assert.Equal((2, second), await ReadAsync(storage, entries));
+        var third = await WriteAsync(storage, entries, x: 3, second);
+        Assert.Equal((3, third), await ReadAsync(storage, entries));
+    }
+
+    /// <summary>
+    /// A write whose statement timed out while another session held its row was not stored: it fails as transient, and
+    /// the version held before it still writes (the answer's loss is not read as a success).
+    /// </summary>
+    [Fact]
+    public async Task A_write_that_timed_out_unstored_fails_as_transient_and_the_version_before_it_still_writes()
+    {
+        var storage = await CreateStorageAsync(options: o => o.ConnectionString += ";Command Timeout=1");
+        var etag = await storage.WriteAsync(Key("held"), new Point { X = 1 }, null, null, default);
+        await using var holder = new Npgsql.NpgsqlConnection(Database.ConnectionString);
+        await holder.OpenAsync();
+        await using (var transaction = await holder.BeginTransactionAsync())
+        {
+            await using (var hold = new Npgsql.NpgsqlCommand(
+                "SELECT version FROM grains_storage WHERE service_id = @service AND grain_type = 'point' AND grain_key = 'held' FOR UPDATE", holder, transaction))
+            {
+                hold.Parameters.AddWithValue("service", ServiceId);
+                Assert.NotNull(await hold.ExecuteScalarAsync());
+            }
+
+            var failure = await Assert.ThrowsAsync<GrainStorageException>(() => storage.WriteAsync(Key("held"), new Point { X = 2 }, etag, null, default));
+            Assert.True(failure.IsTransient, failure.Message);
+            await transaction.CommitAsync();
+        }
+
+        var after = await storage.WriteAsync(Key("held"), new Point { X = 3 }, etag, null, default);
+        var read = await storage.ReadAsync<Point>(Key("held"), default);
+        Assert.Equal((3, after), (read.State!.X, read.Etag));
+    }
+
+    private static Task<string> WriteAsync(AdoNetGrainStorage storage, bool entries, int x, string? etag) => entries
+        ? storage.WriteEntriesAsync<Point>(Key("lost"), [new("a", new Point { X = x })], etag, default)
+        : storage.WriteAsync(Key("lost"), new Point { X = x }, etag, null, default);
+
+    private static async Task<(int X, string? Etag)> ReadAsync(AdoNetGrainStorage storage, bool entries)
+    {
+        if (entries)
+        {
+            var stored = await storage.ReadEntriesAsync<Point>(Key("lost"), default);
+            return (stored.Entries["a"].X, stored.Etag);
+        }
+
+        var read = await storage.ReadAsync<Point>(Key("lost"), default);
+        return (read.State!.X, read.Etag);
     }
 }

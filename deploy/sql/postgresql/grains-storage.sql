@@ -1,7 +1,8 @@
 -- Grains grain storage, PostgreSQL. Idempotent: a silo runs it at start (under an advisory lock) when anything it creates is missing.
 -- One row per (service, grain type, grain key, state name). "version" is the ETag: every write and clear
--- must present the current version and increments it (optimistic concurrency). A new row starts at a random
--- version, so a row created again after the expiry sweep deleted it never matches a stale writer's version.
+-- must present the current version and sets a new random one (optimistic concurrency). Random, so that a row
+-- created again after the expiry sweep deleted it never matches a stale writer's version, and a writer whose
+-- answer was lost can tell from the row whether its write was stored.
 CREATE TABLE IF NOT EXISTS grains_storage (
     service_id  text        NOT NULL,
     grain_type  text        NOT NULL,
@@ -19,7 +20,7 @@ CREATE TABLE IF NOT EXISTS grains_storage (
 ALTER TABLE grains_storage ADD COLUMN IF NOT EXISTS expires_on timestamptz NULL;
 
 -- States kept as entries (IPersistentEntries): one row per entry, written only when it changes. The state's version
--- is its row in grains_storage (payload NULL), which every write of its entries increments in the same transaction.
+-- is its row in grains_storage (payload NULL), which every write of its entries moves to a new version in the same transaction.
 CREATE TABLE IF NOT EXISTS grains_storage_entries (
     service_id  text NOT NULL,
     grain_type  text NOT NULL,

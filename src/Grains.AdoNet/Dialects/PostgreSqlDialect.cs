@@ -50,6 +50,10 @@ internal sealed class PostgreSqlDialect : SqlDialect
 
     public override DbDataSource CreateDataSource(string connectionString) => NpgsqlDataSource.Create(connectionString);
 
+    // Npgsql throws PostgresException for what the server answered, and a plain NpgsqlException when the connection
+    // broke or the command timed out: a commit or statement already sent may have taken effect.
+    public override bool OutcomeUnknown(DbException exception) => exception is NpgsqlException and not PostgresException;
+
     // Under repeatable read or serializable (default_transaction_isolation raised on the server), a write that waited for
     // a row another writer then changed fails with a serialization failure, where read committed finds the version moved.
     public override bool IsConcurrentChange(DbException exception) =>

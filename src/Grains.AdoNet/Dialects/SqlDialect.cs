@@ -31,6 +31,12 @@ internal abstract class SqlDialect
     /// <summary>Whether trying again can succeed (the driver's own verdict, where the driver gives one).</summary>
     public virtual bool IsTransient(DbException exception) => exception.IsTransient;
 
+    /// <summary>
+    /// Whether a failure of a write's statement or commit, once sent, leaves its outcome unknown: the connection failed
+    /// or timed out before the answer came. An error the database answered with is a known failure.
+    /// </summary>
+    public virtual bool OutcomeUnknown(DbException exception) => false;
+
     /// <summary>What to do about a failure, appended to its message; empty when the driver's words say enough.</summary>
     public virtual string Hint(DbException exception) => "";
 

@@ -94,7 +94,7 @@ internal sealed partial class AdoNetGrainStorage
             await command.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
 
-    /// <summary>Moves the state's version from <paramref name="expected"/> to the next and runs <paramref name="body"/>, in one transaction.</summary>
+    /// <summary>Moves the state's version from <paramref name="expected"/> to a new one and runs <paramref name="body"/>, in one transaction.</summary>
     private async Task<string> InTransactionAsync(GrainStateKey key, long? expected, string? etag, string operation, Func<DbConnection, DbTransaction, Task> body, CancellationToken cancellationToken)
     {
         long written;
@@ -113,7 +113,20 @@ internal sealed partial class AdoNetGrainStorage
             }
 
             await body(connection, transaction);
-            await transaction.CommitAsync(cancellationToken);
+            try
+            {
+                await transaction.CommitAsync(cancellationToken);
+                AfterStoringForTests?.Invoke();
+            }
+            catch (DbException exception) when (_dialect.OutcomeUnknown(exception))
+            {
+                if (await WasStoredAsync(operation, key, written, exception, cancellationToken))
+                {
+                    return FormatEtag(written);
+                }
+
+                throw;
+            }
         }
         catch (DbException exception)
         {

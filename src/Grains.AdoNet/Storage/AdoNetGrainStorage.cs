@@ -202,7 +202,20 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
             using var turn = await WriteTurn.TakeAsync(_writeGate, cancellationToken);
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var command = VersionCommand(connection, key, expected, payload, expiresAt, out written);
-            changed = await command.ExecuteNonQueryAsync(cancellationToken);
+            try
+            {
+                changed = await command.ExecuteNonQueryAsync(cancellationToken);
+                AfterStoringForTests?.Invoke();
+            }
+            catch (DbException exception) when (_dialect.OutcomeUnknown(exception))
+            {
+                if (await WasStoredAsync(operation, key, written, exception, cancellationToken))
+                {
+                    return FormatEtag(written);
+                }
+
+                throw;
+            }
         }
         catch (DbException exception) when (_dialect.IsConcurrentChange(exception))
         {
@@ -234,24 +247,62 @@ internal sealed partial class AdoNetGrainStorage : IGrainStorage, IGrainEntrySto
     }
 
     /// <summary>
-    /// Moves the state's row to the next version: inserts version 1 when <paramref name="expected"/> is null, else
-    /// updates from <paramref name="expected"/>. Changes no row when the stored version differs.
-    /// </summary>
-    /// <summary>
-    /// The statement that moves the record from <paramref name="expected"/> (null: no record) to <paramref name="written"/>:
-    /// the next version, or a random first one (see <see cref="GrainStorageSql"/>).
+    /// The statement that moves the record from <paramref name="expected"/> (null: no record) to <paramref name="written"/>,
+    /// a new random version (see <see cref="GrainStorageSql"/>). Changes no row when the stored version differs.
     /// </summary>
     private DbCommand VersionCommand(
         DbConnection connection, GrainStateKey key, long? expected, string? payload, DateTimeOffset? expiresAt, out long written, DbTransaction? transaction = null)
     {
-        // Below 2^62, so that increments never overflow.
-        written = expected is { } version ? version + 1 : Random.Shared.NextInt64(1, 1L << 62);
-        return CreateCommand(connection, expected is null ? GrainStorageSql.Insert : GrainStorageSql.Update, key, transaction)
+        do
+        {
+            written = Random.Shared.NextInt64(1, 1L << 62);
+        }
+        while (written == expected);
+
+        var command = CreateCommand(connection, expected is null ? GrainStorageSql.Insert : GrainStorageSql.Update, key, transaction)
             .With("payload", payload)
             .With("modified_on", _time.GetUtcNow().UtcDateTime)
             .With("expires_on", expiresAt?.UtcDateTime)
-            .With("version", expected ?? written);
+            .With("written", written);
+        return expected is { } version ? command.With("version", version) : command;
     }
+
+    /// <summary>Tests only: runs where a write's answer has come back (its statement or its commit), and may throw as if it was lost.</summary>
+    internal Action? AfterStoringForTests { get; set; }
+
+    private static readonly TimeSpan s_lostAnswerReadTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// After a write whose answer was lost on the way back (the connection failed once the statement or the commit was
+    /// sent), reads the record's version again: the write's own, which no other writer can have chosen, means it was
+    /// stored, and the write succeeded. Otherwise, or when the read fails too, the failure stands. Before, every such
+    /// write failed: memory went back to the old state while storage held the new one, and the next write conflicted
+    /// and deactivated the grain, after its caller had been told that a stored change had failed.
+    /// </summary>
+    private async Task<bool> WasStoredAsync(string operation, GrainStateKey key, long written, DbException exception, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(s_lostAnswerReadTimeout);
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(bounded.Token);
+            await using var command = CreateCommand(connection, GrainStorageSql.ReadVersion, key);
+            if (await command.ExecuteScalarAsync(bounded.Token) is long version && version == written)
+            {
+                LogLostAnswerStored(_logger, exception, operation, key, Name);
+                return true;
+            }
+        }
+        catch (Exception reading) when (reading is DbException or OperationCanceledException)
+        {
+            // The failure stands: the write may or may not be stored, as its caller is told.
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation} {Key} in storage '{Storage}' lost its answer; the record holds the write's version, so it was stored")]
+    private static partial void LogLostAnswerStored(ILogger logger, Exception exception, string operation, GrainStateKey key, string storage);
 
     /// <summary>The row key's parameters; takes a collection and a factory so that batch commands use it too.</summary>
     private void AddKey(DbParameterCollection parameters, Func<DbParameter> create, GrainStateKey key)

@@ -2,7 +2,7 @@ namespace Grains.AdoNet.Storage;
 
 /// <summary>
 /// Statements for states kept as entries, shared by PostgreSQL and SQLite. The state's version lives in its
-/// grains_storage row (see <see cref="GrainStorageSql"/>); entries are written in the transaction that increments it.
+/// grains_storage row (see <see cref="GrainStorageSql"/>); entries are written in the transaction that moves it to a new version.
 /// </summary>
 internal static class GrainEntrySql
 {

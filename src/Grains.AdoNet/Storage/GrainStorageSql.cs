@@ -2,9 +2,9 @@ namespace Grains.AdoNet.Storage;
 
 /// <summary>
 /// The storage statements, shared by PostgreSQL and SQLite (both accept @name parameters, ON CONFLICT and row values).
-/// The version column is the ETag: a write or clear matches it and increments it, or changes nothing. A new record
-/// starts at a random version, so that one created again after the sweep deleted it never takes the version a writer
-/// of the deleted one may still hold.
+/// The version column is the ETag: a write or clear matches it and sets a new random one (@written), or changes
+/// nothing. Random, not the next number: a record created again after the sweep deleted it never takes the version a
+/// writer of the deleted one may still hold, and a writer whose answer was lost can tell its own write from another's.
 /// </summary>
 internal static class GrainStorageSql
 {
@@ -12,14 +12,16 @@ internal static class GrainStorageSql
 
     public const string Read = $"SELECT payload, version, expires_on FROM grains_storage WHERE {Key}";
 
+    public const string ReadVersion = $"SELECT version FROM grains_storage WHERE {Key}";
+
     public const string Insert = """
         INSERT INTO grains_storage (service_id, grain_type, grain_key, state_name, payload, version, modified_on, expires_on)
-        VALUES (@service_id, @grain_type, @grain_key, @state_name, @payload, @version, @modified_on, @expires_on)
+        VALUES (@service_id, @grain_type, @grain_key, @state_name, @payload, @written, @modified_on, @expires_on)
         ON CONFLICT (service_id, grain_type, grain_key, state_name) DO NOTHING
         """;
 
     public const string Update = $"""
-        UPDATE grains_storage SET payload = @payload, version = version + 1, modified_on = @modified_on, expires_on = @expires_on
+        UPDATE grains_storage SET payload = @payload, version = @written, modified_on = @modified_on, expires_on = @expires_on
         WHERE {Key} AND version = @version
         """;
 
