@@ -55,7 +55,11 @@ public static class DemoTenants
             }
             catch (QuotaValidationException e) when (e.Code == "tenant_exists")
             {
-                continue; // seeded by an earlier run
+                // Seeded by an earlier run, which may have stopped before it gave the plan.
+                if (await tenant.GetPricingPlan() is not null)
+                {
+                    continue;
+                }
             }
 
             await tenant.SetPricingPlan(PlanFor(tier));

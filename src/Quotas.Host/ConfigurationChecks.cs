@@ -18,7 +18,7 @@ internal static class ConfigurationChecks
             }
         }
 
-        if (settings.Clustered && settings.Role != HostRole.Gateway && settings.HttpUrl.IsAbsoluteUri && SiloPortClash(configuration, settings.HttpUrl) is { } clash)
+        if (settings.Clustered && settings.Role != HostRole.Gateway && settings.HttpUrl is { IsAbsoluteUri: true } && SiloPortClash(configuration, settings.HttpUrl) is { } clash)
         {
             yield return clash;
         }

@@ -101,7 +101,12 @@ public sealed class HostSettings
             errors.Add($"Quotas:ShutdownDelay {delay} must be between 00:00:00 and {s_maxShutdownDelay}; set it a little above your load balancer's readiness probe period times its failure threshold, e.g. 00:00:05.");
         }
 
-        if (!HttpUrl.IsAbsoluteUri || HttpUrl.Scheme != Uri.UriSchemeHttp || HttpUrl.AbsolutePath != "/")
+        if (HttpUrl is null)
+        {
+            // Set but empty (an empty environment variable): the binder makes that null rather than the default.
+            errors.Add("Quotas:HttpUrl is empty; set it to a plain http://host:port address, e.g. http://0.0.0.0:5000, or remove it for the default http://localhost:5000.");
+        }
+        else if (!HttpUrl.IsAbsoluteUri || HttpUrl.Scheme != Uri.UriSchemeHttp || HttpUrl.AbsolutePath != "/")
         {
             errors.Add($"Quotas:HttpUrl '{HttpUrl}' must be a plain http://host:port address without a path, e.g. http://0.0.0.0:5000; terminate TLS in a proxy in front of the service.");
         }

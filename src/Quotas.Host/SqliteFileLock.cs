@@ -24,14 +24,19 @@ internal static class SqliteFileLock
             return null;
         }
 
-        var path = Path.GetFullPath(builder.DataSource) + ".lock";
+        if (DatabaseFile(connectionString) is not { } database)
+        {
+            return null;
+        }
+
+        var path = database + ".lock";
         try
         {
             return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException e) when (IsHeldByAnother(e))
         {
-            refusal = $"Another process uses the SQLite database {Path.GetFullPath(builder.DataSource)} (it holds {path}): the embedded mode runs one process per database file. " +
+            refusal = $"Another process uses the SQLite database {database} (it holds {path}): the embedded mode runs one process per database file. " +
                 "Stop the other process first, or set Quotas:SqliteConnectionString to another file; for several processes sharing state, use Quotas:Storage PostgreSql.";
             return null;
         }
@@ -39,6 +44,27 @@ internal static class SqliteFileLock
         {
             // No such directory, a read-only file system, no right to write there: the database's own open reports it,
             // naming the file, as it did before there was a lock.
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The file the connection string opens, as SQLite resolved it: a <c>file:</c> URI or a <c>|DataDirectory|</c> path
+    /// names it otherwise than a plain path does, and read as one it put the lock in a directory that does not exist, so
+    /// that no lock was taken. Null when it does not open (the storage's own open reports why, naming the file).
+    /// </summary>
+    private static string? DatabaseFile(string connectionString)
+    {
+        try
+        {
+            using var connection = new SqliteConnection(connectionString);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT file FROM pragma_database_list WHERE name = 'main'";
+            return command.ExecuteScalar() is string { Length: > 0 } file ? file : null;
+        }
+        catch (SqliteException)
+        {
             return null;
         }
     }
