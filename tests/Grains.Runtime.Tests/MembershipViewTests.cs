@@ -30,6 +30,28 @@ public sealed class MembershipViewTests
     }
 
     /// <summary>
+    /// A refresh asked for from a grain's turn is read and published on no caller's context: the read is shared by every
+    /// waiter, and resumed in the mailbox of the grain that asked first, it waited behind that grain's work.
+    /// </summary>
+    [Fact]
+    public async Task A_refresh_asked_for_on_a_context_that_runs_nothing_is_read_and_published()
+    {
+        var table = new HeldTable { Version = 7 };
+        await using var view = new MembershipView(table, Options.Create(new MembershipOptions()), TimeProvider.System, NullLogger<MembershipView>.Instance);
+        var told = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = view.Subscribe(snapshot => told.TrySetResult(snapshot.Version));
+        var busyGrain = new ContextThatRunsNothing();
+
+        var refresh = busyGrain.Start(() => view.RefreshAsync(CancellationToken.None));
+        await table.FirstReadStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        table.ReleaseFirstRead.SetResult();
+
+        Assert.Equal(7, await told.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, busyGrain.Posted);
+        await refresh.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>
     /// The table's version goes back (restored from a backup, or created again): once a second read confirms it, the
     /// view follows and subscribers are told, rather than the view waiting for the old version to come round again.
     /// </summary>

@@ -337,8 +337,11 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
         try
         {
             var declared = false;
-            await WriteAsync(snapshot =>
+            // Each attempt decides afresh: one that lost its compare-and-swap must not leave its verdict to the next,
+            // which may write nothing (this silo started leaving, say) and would retire a live peer's connection.
+            var written = await WriteAsync(snapshot =>
             {
+                declared = false;
                 var entry = snapshot.Find(target);
                 if (entry is null || entry.Status == MembershipStatus.Dead || snapshot.StatusOf(_self.Address) != MembershipStatus.Active)
                 {
@@ -350,7 +353,7 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
                 declared = votes.Count >= VotesRequired(snapshot, target, now);
                 return (entry with { Status = declared ? MembershipStatus.Dead : entry.Status, Suspicions = votes }, false);
             }, cancellationToken);
-            if (declared)
+            if (written && declared)
             {
                 LogDeclaredOtherDead(_logger, target);
                 _connections.Retire(target, _options.ShutdownAnnouncementDelay, _time);

@@ -86,7 +86,9 @@ internal sealed partial class MembershipView : IAsyncDisposable
 
         if (start)
         {
-            _ = ReadIntoAsync(next);
+            // Shared by every waiter, so on no caller's context: asked for from a grain's turn, the read and the
+            // subscribers it runs resumed in that grain's mailbox, and a busy grain held up the silo's view.
+            _ = Task.Run(() => ReadIntoAsync(next), CancellationToken.None);
         }
 
         return next.Task.WaitAsync(cancellationToken);
@@ -145,7 +147,7 @@ internal sealed partial class MembershipView : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _refreshRequested, 1) == 0)
         {
-            _ = RefreshSafelyAsync();
+            _ = Task.Run(RefreshSafelyAsync);
         }
     }
 

@@ -70,7 +70,9 @@ internal sealed partial class ConnectionPool : IAsyncDisposable
                 throw new SiloUnavailableException($"This process is stopping; it opens no connection to silo {silo}.");
             }
 
-            var entry = _connections.GetOrAdd(silo, s => new Lazy<Task<GrainConnection>>(() => ConnectAsync(s)));
+            // Connected on the thread pool: every caller waiting for the connection shares it, so it runs on none of
+            // their contexts (a grain's turn, whose mailbox would hold up the handshake for all of them).
+            var entry = _connections.GetOrAdd(silo, s => new Lazy<Task<GrainConnection>>(() => Task.Run(() => ConnectAsync(s))));
             GrainConnection connection;
             try
             {

@@ -89,7 +89,10 @@ internal sealed partial class GrainConnection : IDisposable, IThreadPoolWorkItem
     public void Start()
     {
         StartExpiry();
-        _reading = ReadLoopAsync();
+        // On the thread pool, not on the caller's context: started from a grain's turn (its first call to a silo), the
+        // loop's awaits resumed in that grain's mailbox, so every reply and pong of the connection waited behind that
+        // grain's work, and a grain busy for seconds had its silo's probes of the peer fail.
+        _reading = Task.Run(ReadLoopAsync);
     }
 
     /// <summary>Sends a request frame (built with correlation id 0); its reply, or the loss of the connection, reaches the request's handler.</summary>
