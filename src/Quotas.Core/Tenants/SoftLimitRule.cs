@@ -67,14 +67,21 @@ internal static class SoftLimitRule
 
     /// <summary>
     /// The Retry-After of a refusal (<see cref="LimitVerdict.Full"/> or <see cref="LimitVerdict.BurstExpired"/>): for a
-    /// burst that ran out, the wait until the request fits within the limit, or, for a request larger than the limit,
-    /// until a new burst admits it; for a full quota, <see cref="FullRetry"/>. Arguments as there.
+    /// burst that ran out, the earlier of the wait until the request fits within the limit and the wait until a new
+    /// burst admits it (the only one for a request larger than the limit); for a full quota, <see cref="FullRetry"/>.
+    /// Arguments as there.
     /// </summary>
     public static TimeSpan RetryAfter(
-        LimitVerdict verdict, QuotaLimit limit, long overSinceTicks, long nowTicks, TimeSpan fitsCeiling, TimeSpan backWithinLimit, TimeSpan fitsLimit, long burstsResumeAtTicks = 0) =>
-        verdict != LimitVerdict.BurstExpired ? FullRetry(limit, overSinceTicks, nowTicks, fitsCeiling, backWithinLimit, fitsLimit, burstsResumeAtTicks)
-        : fitsLimit == Never ? NextBurst(nowTicks, fitsCeiling, backWithinLimit, burstsResumeAtTicks)
-        : fitsLimit;
+        LimitVerdict verdict, QuotaLimit limit, long overSinceTicks, long nowTicks, TimeSpan fitsCeiling, TimeSpan backWithinLimit, TimeSpan fitsLimit, long burstsResumeAtTicks = 0)
+    {
+        if (verdict != LimitVerdict.BurstExpired)
+        {
+            return FullRetry(limit, overSinceTicks, nowTicks, fitsCeiling, backWithinLimit, fitsLimit, burstsResumeAtTicks);
+        }
+
+        var nextBurst = NextBurst(nowTicks, fitsCeiling, backWithinLimit, burstsResumeAtTicks);
+        return nextBurst < fitsLimit ? nextBurst : fitsLimit;
+    }
 
     /// <summary>
     /// The wait after which a request refused for going over the ceiling (<see cref="LimitVerdict.Full"/>) is admitted,

@@ -170,6 +170,26 @@ public sealed class SlidingWindowTimelineTests
     }
 
     /// <summary>
+    /// Limit 10, ceiling 20, bursts of 10 s, 60 s in buckets of 1 s. A hit refused while bursts wait to start again is
+    /// told the earlier of the two ways in: here the next burst (1 s), not the wait until it fits within the limit (41 s,
+    /// when the hits of t = 100 leave), which it was told before.
+    /// </summary>
+    [Fact]
+    public void A_hit_refused_until_bursts_start_again_is_told_the_earlier_of_the_next_burst_and_room_within_the_limit()
+    {
+        var rates = new RateBook([QuotaDefinition.SlidingWindow(
+            "calls", QuotaLimit.Soft(10, 20, TimeSpan.FromSeconds(10), TimeSpan.Zero), TimeSpan.FromSeconds(60), buckets: 60)]);
+        Assert.True(rates.Check("calls", 15, At(0)).Allowed);   // a burst starts; back at the limit at t = 60, bursts again from 120
+        Assert.True(rates.Check("calls", 10, At(100)).Allowed); // at the limit
+
+        var refused = rates.Check("calls", 5, At(119));
+
+        Assert.Equal(ReasonCodes.SoftBurstExpired, refused.ReasonCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), refused.RetryAfter);
+        Assert.True(rates.Check("calls", 5, At(120)).Allowed);
+    }
+
+    /// <summary>
     /// A tenant hitting without pause, 10 a second for an hour, against a soft 100 a minute (ceiling 200, bursts of
     /// 10 s). Each burst is followed by the window draining back to the limit and a whole window at it, so over the hour
     /// the tenant gets little more than its limit (108 a minute), where a burst started again as soon as the window had
