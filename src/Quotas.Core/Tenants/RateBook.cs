@@ -107,8 +107,9 @@ public sealed class RateBook
             }
 
             var next = _slots[index].Definition;
+            var shape = counts.Quota; // a bucket is read back in the shape it was saved in, then resized to the new one
             object? restored = next.Algorithm == RateAlgorithm.TokenBucket
-                ? TokenBucket.Restore(next.Limit.Limit, next.Window, next.Burst, counts)
+                ? TokenBucket.Restore(shape.Limit.Limit, shape.Window, shape.Burst, counts)
                 : SlidingWindowCounter.Restore(next.Window, next.Buckets, counts);
             if (restored is not null)
             {
@@ -119,11 +120,17 @@ public sealed class RateBook
 
     /// <summary>
     /// The limiter <paramref name="next"/> takes over: the same one, or, for a window that keeps its counts under another
-    /// limit, a copy with its soft state worked out again (see <see cref="SlidingWindowCounter.LimitChanged"/>), so that
-    /// the book taken over from keeps its own as it was (a change whose write fails goes back to it).
+    /// limit, a copy with its soft state worked out again (see <see cref="SlidingWindowCounter.LimitChanged"/>), or, for
+    /// a bucket under another rate or burst, a new one with what it has spent (see <see cref="TokenBucket.Resized"/>), so
+    /// that the book taken over from keeps its own as it was (a change whose write fails goes back to it).
     /// </summary>
     private static object NoteLimit(object limiter, QuotaDefinition before, QuotaDefinition next, DateTimeOffset now)
     {
+        if (limiter is TokenBucket bucket)
+        {
+            return (before.Limit.Limit, before.Burst) == (next.Limit.Limit, next.Burst) ? bucket : bucket.Resized(next.Limit.Limit, next.Burst, now);
+        }
+
         // Only what a window's soft state is worked out against: a grace period, say, means nothing to a rate.
         if (limiter is not SlidingWindowCounter window || (before.Limit.Type, before.Limit.Limit, before.Limit.Ceiling) == (next.Limit.Type, next.Limit.Limit, next.Limit.Ceiling))
         {
@@ -138,13 +145,12 @@ public sealed class RateBook
     /// <summary>
     /// Whether what a quota counted under <paramref name="before"/> still counts under <paramref name="next"/> (same
     /// name assumed): a sliding window keeps its counts when its length and bucket count stay (a new limit applies to the
-    /// same counts); a token bucket only when nothing about it changed, since its tokens are measured against its burst.
+    /// same counts); a token bucket when its window stays (what it spent stays spent under a new rate or burst). Before,
+    /// a bucket whose rate changed started full: lowering a drained tenant's rate handed it a whole burst.
     /// </summary>
     private static bool KeepsCounts(QuotaDefinition before, QuotaDefinition next) =>
         before.Algorithm == next.Algorithm && before.Window == next.Window && !next.Limit.IsUnlimited
-        && (next.Algorithm == RateAlgorithm.TokenBucket
-            ? before.Limit.Limit == next.Limit.Limit && before.Burst == next.Burst
-            : before.Buckets == next.Buckets);
+        && (next.Algorithm == RateAlgorithm.TokenBucket || before.Buckets == next.Buckets);
 
     public IReadOnlyList<QuotaDefinition> Quotas => _quotas;
 

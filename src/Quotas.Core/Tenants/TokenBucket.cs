@@ -89,6 +89,19 @@ public sealed class TokenBucket
         return bucket;
     }
 
+    /// <summary>
+    /// This bucket under a new rate or burst (same window): the tokens it has spent stay spent, as a sliding window keeps
+    /// its counts under a new limit, so a tenant throttled by a lower rate gets no full burst with it.
+    /// </summary>
+    internal TokenBucket Resized(long ratePerWindow, long burst, DateTimeOffset now)
+    {
+        Refill(now.UtcTicks);
+        var spent = _capacity - _scaled;
+        var resized = new TokenBucket(ratePerWindow, TimeSpan.FromTicks(_windowTicks), burst, now);
+        resized._scaled = Math.Max(0, resized._capacity - spent);
+        return resized;
+    }
+
     private TimeSpan TicksFor(long missing) => TimeSpan.FromTicks(Ticks.CeilingDivide(missing, _rate));
 
     private void Refill(long nowTicks)

@@ -52,7 +52,8 @@ public sealed class RateHandOverTests
         saving.Check("other", 5, At(0));
         var saved = RoundTrip(saving.SaveCounts(At(1))!);
 
-        // A new limit applies to the window's counts; another bucket count, a changed bucket, or an unlimited quota start afresh.
+        // A new limit applies to the window's counts, and a bucket's spent tokens stay spent under a larger burst (4 of 5,
+        // a tenth of a token back after a second); another bucket count, or an unlimited quota, start afresh.
         var taking = new RateBook([
             s_window with { Limit = QuotaLimit.Hard(8) },
             s_bucket with { Burst = 5 },
@@ -62,7 +63,9 @@ public sealed class RateHandOverTests
 
         Assert.Equal(8, taking.Current(0, At(1)));
         Assert.False(taking.Check("calls", 1, At(1)).Allowed);
-        Assert.Equal(0, taking.Current(1, At(1)));
+        Assert.Equal(4, taking.Current(1, At(1)));
+        Assert.True(taking.Check("writes", 1, At(1)).Allowed);
+        Assert.False(taking.Check("writes", 1, At(1)).Allowed);
         Assert.Equal(0, taking.Current(2, At(1)));
         Assert.True(taking.Check("other", 5, At(1)).Allowed);
     }
@@ -154,4 +157,28 @@ public sealed class RateHandOverTests
 
     private static List<RateCountsSnapshot> RoundTrip(List<RateCountsSnapshot> counts) =>
         JsonSerializer.Deserialize<List<RateCountsSnapshot>>(JsonSerializer.Serialize(counts))!;
+
+    /// <summary>
+    /// A drained bucket whose rate an operator lowers to throttle the tenant keeps what it spent: the tenant gets the new
+    /// rate's tokens as they come, not a full burst. A raised burst adds its room at once, as a raised window limit does.
+    /// </summary>
+    [Fact]
+    public void A_bucket_s_new_rate_or_burst_keeps_the_tokens_it_spent()
+    {
+        var bucket = QuotaDefinition.TokenBucket("writes", 1000, TimeSpan.FromMinutes(1), 1000);
+        var drained = new RateBook([bucket]);
+        Assert.True(drained.Check("writes", 1000, At(0)).Allowed);
+
+        var lowered = new RateBook([bucket with { Limit = QuotaLimit.Hard(10) }]);
+        lowered.CarryOver(drained, At(0));
+        var refused = lowered.Check("writes", 1, At(0));
+        Assert.False(refused.Allowed);
+        Assert.Equal(TimeSpan.FromSeconds(6), refused.RetryAfter); // one token of 10 a minute
+        Assert.True(lowered.Check("writes", 1, At(6)).Allowed);
+
+        var raised = new RateBook([bucket with { Burst = 1500 }]);
+        raised.CarryOver(drained, At(0));
+        Assert.True(raised.Check("writes", 500, At(0)).Allowed);
+        Assert.False(raised.Check("writes", 1, At(0)).Allowed);
+    }
 }
