@@ -255,6 +255,36 @@ public sealed class AlertAndStatsTests
         Assert.Equal(ReasonCodes.SoftGraceExpired, lowered.Renew(lease, TimeSpan.FromDays(1), At(60 + 3600)).ReasonCode);
     }
 
+    /// <summary>
+    /// A soft gauge made hard while over its limit, then soft again a day later with usage still over it: its burst
+    /// counts from the change back, as for any soft limit a change puts usage past. It kept the burst's old start, so
+    /// grace had run out the moment it was soft again and every renewal was refused.
+    /// </summary>
+    [Fact]
+    public void A_soft_gauge_made_hard_and_then_soft_again_counts_its_burst_from_the_change_back()
+    {
+        static TenantConfig Config(QuotaLimit limit) => TenantConfig.Create("alerts", Tier.Basic, QuotaDefinition.Gauge("slots", limit));
+        var soft = QuotaLimit.Soft(10, 15, TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5));
+        var tenant = new TenantQuotas(Config(soft));
+        var lease = ((AdmissionDecision.Allow)tenant.Acquire("slots", 12, TimeSpan.FromDays(2), null, T0)).LeaseId!; // a burst starts
+
+        var hard = Rebuilt(tenant, Config(QuotaLimit.Hard(10)), At(60));
+        Assert.True(hard.Renew(lease, TimeSpan.FromDays(2), At(3600)).Renewed);
+        var softAgain = Rebuilt(hard, Config(soft), At(86_400));
+
+        Assert.True(softAgain.Renew(lease, TimeSpan.FromDays(2), At(86_400 + 599)).Renewed);
+        Assert.Equal(ReasonCodes.SoftGraceExpired, softAgain.Renew(lease, TimeSpan.FromDays(2), At(86_400 + 600)).ReasonCode);
+
+        static TenantQuotas Rebuilt(TenantQuotas previous, TenantConfig config, DateTimeOffset at)
+        {
+            var snapshot = previous.ToSnapshot();
+            snapshot.Config = config;
+            var next = TenantQuotas.FromSnapshot(snapshot);
+            next.KeepMemoryOf(previous, at);
+            return next;
+        }
+    }
+
     /// <summary>The tenant rebuilt with the budget "cost" and the gauge "slots" limited as given, as its grain applies new settings at <paramref name="at"/>.</summary>
     private static TenantQuotas Edited(TenantQuotas tenant, long budget, long slots, DateTimeOffset at)
     {
