@@ -44,7 +44,10 @@ public sealed class GatewayOptions
     /// <param name="oneOfManyGateways">This gateway serves a cluster that other gateways may serve too (PostgreSQL
     /// storage, or the Gateway role). Every one of them must accept the same admin key, so a key generated per process,
     /// which would work on one gateway and get 401 from the others, will not do.</param>
-    public IReadOnlyList<string> Validate(bool oneOfManyGateways = false)
+    /// <param name="beyondThisMachine">The API listens on an address other machines reach. A key generated per run is
+    /// written to the log, where whoever reads the log gets the admin routes, and changes at every restart: it will not
+    /// do either.</param>
+    public IReadOnlyList<string> Validate(bool oneOfManyGateways = false, bool beyondThisMachine = false)
     {
         var errors = new List<string>();
         if (string.IsNullOrEmpty(AdminKey) && oneOfManyGateways)
@@ -52,6 +55,12 @@ public sealed class GatewayOptions
             errors.Add("Quotas:Gateway:AdminKey is empty, but this gateway serves a cluster (PostgreSQL storage or the Gateway role), whose gateways must "
                 + "all accept the same admin key; a key generated per process would get 401 from the other gateways. Set the same secret of at least "
                 + "32 characters on every gateway, e.g. in the environment variable Quotas__Gateway__AdminKey.");
+        }
+        else if (string.IsNullOrEmpty(AdminKey) && beyondThisMachine)
+        {
+            errors.Add("Quotas:Gateway:AdminKey is empty, but Quotas:HttpUrl listens beyond this machine; a key generated per run would be written to "
+                + "the log and change at every restart. Set a secret of at least 32 characters, e.g. in the environment variable "
+                + "Quotas__Gateway__AdminKey (a generated key is for a process that listens on localhost only).");
         }
 
         if (AdminKey is { Length: > 0 and < 32 })

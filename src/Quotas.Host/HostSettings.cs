@@ -47,6 +47,9 @@ public sealed class HostSettings
     /// key must come from configuration, the same on every gateway (<c>GatewayOptions.Validate</c>).</summary>
     public bool ServesApiInCluster => Role != HostRole.Silo && (Clustered || Role == HostRole.Gateway);
 
+    /// <summary>Whether the process serves the API to other machines: its HTTP listener is on any address but loopback.</summary>
+    public bool ServesApiBeyondThisMachine => Role != HostRole.Silo && HttpUrl is { IsAbsoluteUri: true, IsLoopback: false };
+
     /// <summary>Checks the combination and says what to change when it cannot work.</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -27,7 +27,7 @@ catch (InvalidOperationException e)
 }
 
 var errors = settings.Validate()
-    .Concat(gateway.Validate(oneOfManyGateways: settings.ServesApiInCluster))
+    .Concat(gateway.Validate(oneOfManyGateways: settings.ServesApiInCluster, beyondThisMachine: settings.ServesApiBeyondThisMachine))
     .Concat(ConfigurationChecks.Errors(builder.Configuration, settings))
     .ToList();
 if (errors.Count > 0)

@@ -158,6 +158,7 @@ public sealed class EmbeddedHostTests : IDisposable
     [InlineData("--Quotas:ShutdownDelay", "10s", "written hh:mm:ss")]
     [InlineData("--Quotas:HttpUrl", "127.0.0.1:8080", "must be a plain http://host:port address")]
     [InlineData("--Quotas:HttpUrl", "", "Quotas:HttpUrl is empty")]
+    [InlineData("--Quotas:HttpUrl", "http://0.0.0.0:5099", "Quotas:Gateway:AdminKey is empty, but Quotas:HttpUrl listens beyond this machine")]
     [InlineData("--Quotas:PostgreSqlConnectionString", "Host=db", "Quotas:Storage is Sqlite, which does not use it")]
     [InlineData("--Quotas:SqliteConnectionString", "Data Sourc=quotas.db", "keyword 'data sourc' is not supported")]
     [InlineData("--Quotas:SqliteConnectionString", "Data Source=:memory:", "names an in-memory database")]
