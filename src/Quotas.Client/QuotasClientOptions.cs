@@ -16,7 +16,8 @@ public sealed class QuotasClientOptions
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>The longest the SDK waits before one retry. A Retry-After longer than this is not waited for: the
-    /// refusal is thrown at once, with its Retry-After, for the caller to decide. Default 30 s.</summary>
+    /// refusal is thrown at once, with its Retry-After, for the caller to decide; Retry-After counts whole seconds, so
+    /// under one second no refusal that carries it is retried. Default 30 s.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The clock the retry delays run on; tests pass a manual one.</summary>
