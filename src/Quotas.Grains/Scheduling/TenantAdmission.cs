@@ -239,6 +239,8 @@ internal sealed partial class TenantAdmission(IGrainFactory grains, string poolI
             SetApart.Add(lease.JobId.Value, lease.Tenant, earlier);
         }
 
+        // A lease held again (a tenant answers a repeated acquisition with the lease it gave) is no longer to release.
+        SetApart.Remove(lease.JobId.Value, held);
         _held[lease.JobId.Value] = held;
         _changed.Add(lease.JobId.Value);
     }

@@ -32,6 +32,25 @@ public sealed class TenantAdmissionRestoreTests
         Assert.True(admission.HoldsExactly(expiring.JobId, ["job/pool/1/1/workers", "job/pool/1/1/concurrent_jobs"]));
     }
 
+    /// <summary>
+    /// A lease set apart for release and then held for the job again (a tenant answers a repeated acquisition with the
+    /// lease it gave) is no longer set apart: the sweep released it under the running job.
+    /// </summary>
+    [Fact]
+    public void A_lease_held_again_is_no_longer_set_apart_for_release()
+    {
+        var admission = new TenantAdmission(null!, "pool", new ManualTimeProvider());
+        var lease = new JobLease(new JobId(1), s_alpha, ResourceVector.Of(("workers", 1)), 0, DateTimeOffset.UnixEpoch, 1);
+        admission.Hold(lease, ["job/pool/1/1/workers", "job/pool/1/1/concurrent_jobs"]);
+        admission.ReleaseLater(lease.JobId, s_alpha);
+
+        admission.Hold(lease, ["job/pool/1/1/workers"]);
+
+        Assert.True(admission.SetApart.TryGet(1, out var left));
+        Assert.Equal(["job/pool/1/1/concurrent_jobs"], left.LeaseIds);
+        Assert.True(admission.HoldsExactly(lease.JobId, ["job/pool/1/1/workers"]));
+    }
+
     [Fact]
     public void Leases_stored_as_left_to_release_join_memory_and_only_what_storage_lacks_is_written_again()
     {
