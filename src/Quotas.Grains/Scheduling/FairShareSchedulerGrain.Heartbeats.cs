@@ -15,16 +15,24 @@ public sealed partial class FairShareSchedulerGrain
             KeepWhileLeased(leaseTtl);
         }
 
-        List<JobId>? stop = null;
-        HashSet<TenantId>? unreachable = null;
-        foreach (var job in InPreemptionOrder(result.Renewed))
+        // Each tenant's jobs in turn, the tenants side by side: a refusal frees the tenant's leases for its next jobs, so
+        // its order matters; one tenant's has nothing to do with another's, and a slow tenant held up the others' renewals.
+        var stopped = await Task.WhenAll(InPreemptionOrder(result.Renewed).GroupBy(job => job.Tenant).Select(jobs => RenewOfTenantAsync(workerId, [.. jobs], leaseTtl)));
+        List<JobId> stop = [.. stopped.SelectMany(jobs => jobs)];
+
+        return stop.Count == 0 ? result : result with { Preempt = [.. result.Preempt.Union(stop)] };
+    }
+
+    /// <summary>
+    /// Renews the tenant leases of one tenant's jobs in the order given, stopping a job the tenant no longer grants;
+    /// returns the jobs stopped.
+    /// </summary>
+    private async Task<List<JobId>> RenewOfTenantAsync(string workerId, List<JobInfo> jobs, TimeSpan leaseTtl)
+    {
+        List<JobId> stop = [];
+        foreach (var job in jobs)
         {
             var id = job.Id;
-            if (unreachable is not null && unreachable.Contains(job.Tenant))
-            {
-                continue;
-            }
-
             bool renewed;
             try
             {
@@ -35,9 +43,8 @@ public sealed partial class FairShareSchedulerGrain
                 // A tenant out of reach refuses nothing: its jobs run on under the leases they hold (twice the worker's
                 // lease), renewed at a later heartbeat, and the jobs of the other tenants are renewed all the same. The
                 // job leases are stored already: the worker is answered, not failed. Its other jobs are not asked again.
-                (unreachable ??= []).Add(job.Tenant);
                 LogRenewFailed(_logger, e, GetPrimaryKeyString(), job.Tenant.Value, workerId);
-                continue;
+                break;
             }
 
             if (renewed)
@@ -56,7 +63,7 @@ public sealed partial class FairShareSchedulerGrain
                 continue;
             }
 
-            (stop ??= []).Add(id);
+            stop.Add(id);
             try
             {
                 await ReleaseTenantLeasesAsync([(id, job.Tenant)]);
@@ -68,7 +75,7 @@ public sealed partial class FairShareSchedulerGrain
             }
         }
 
-        return stop is null ? result : result with { Preempt = [.. result.Preempt.Union(stop)] };
+        return stop;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool} could not renew the quota leases of tenant {Tenant} for the jobs of worker {Worker}; they run on, and the next heartbeat renews them")]

@@ -83,6 +83,51 @@ public sealed class TenantAdmissionTests
     }
 
     /// <summary>
+    /// A heartbeat renews the tenant leases of each tenant's jobs side by side with the other tenants': a hung tenant
+    /// (its writes held) does not hold up the renewal of another's. They were renewed one job after another, so the
+    /// other tenant waited for the hung one's timeout (5 s) at every heartbeat, and a few hung tenants made it time out.
+    /// </summary>
+    [Fact]
+    public async Task A_heartbeat_renews_other_tenants_leases_while_a_hung_tenant_answers_nothing()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        foreach (var tenant in new[] { "alpha", "beta" })
+        {
+            await cluster.GrainFactory.GetGrain<ITenantGrain>(tenant).Create(TenantConfig.Create(tenant, Tier.Unlimited, QuotaDefinition.Gauge("cpu_millicores", QuotaLimit.Hard(10_000))));
+        }
+
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("renewals");
+        await pool.Configure(Pools.Small("renewals"));
+        await pool.Submit(Pools.Job(Pools.Alpha, "a-0", priority: -5)); // renewed first: preemption's order, lowest priority first
+        await pool.Submit(Pools.Job(Pools.Beta, "b-0"));
+        var leases = await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10);
+        Assert.Equal(2, leases.Count);
+        var hung = new HeldWrite("tenant", "alpha");
+        faults.BeforeWrite = hung.Gate;
+        var betaRenewed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        faults.AfterWrite = key =>
+        {
+            if (key.GrainId.Type == "tenant" && key.GrainId.Key == "beta")
+            {
+                betaRenewed.TrySetResult();
+            }
+        };
+
+        var heartbeat = pool.Heartbeat("w1", [.. leases.Select(lease => lease.JobId)], TimeSpan.FromMinutes(1));
+        await hung.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await betaRenewed.Task.WaitAsync(TimeSpan.FromSeconds(30)); // while alpha's renewal still hangs
+        Assert.False(heartbeat.IsCompleted);
+        time.Advance(Grains.Scheduling.TenantAdmission.TenantCallTimeout);
+        var result = await heartbeat.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, result.Renewed.Count);
+        Assert.Empty(result.Preempt);
+        hung.Proceed();
+    }
+
+    /// <summary>
     /// A tenant that granted one of a job's quota leases and then failed the next, and its release too, gets the one it
     /// granted back from the pool's sweep once it can store again: recorded nowhere, it stayed held until it expired
     /// (twice the worker's lease) for a job that never ran.
