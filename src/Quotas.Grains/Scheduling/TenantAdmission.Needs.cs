@@ -62,8 +62,13 @@ internal sealed partial class TenantAdmission
         try
         {
             var quotas = await Bounded(tenant.GetEffectiveQuotas());
+
+            // A child's gauge it leaves unlimited may be capped above it (teams sharing their organisation's cap): its
+            // jobs lease it all the same, so that the lease holds in the ancestors, as one taken through the API does.
+            // They ran past the ancestor's cap, counted nowhere.
+            var child = (await Bounded(tenant.GetConfig())).ParentId is not null;
             return new TenantQuotaNames(
-                [.. quotas.Where(q => q.Kind == QuotaKind.Gauge && !q.Limit.IsUnlimited).Select(q => q.Name)],
+                [.. quotas.Where(q => q.Kind == QuotaKind.Gauge && (child || !q.Limit.IsUnlimited)).Select(q => q.Name)],
                 [.. quotas.Where(q => q.Kind == QuotaKind.Budget).Select(q => q.Name)],
                 [.. quotas.Where(q => q.Kind == QuotaKind.Budget && !q.Limit.IsUnlimited).Select(q => q.Name)]);
         }
@@ -74,7 +79,7 @@ internal sealed partial class TenantAdmission
     }
 
     /// <summary>
-    /// The tenant's limited gauge quotas (leased for a running job), its budgets (charged at completion) and those of
+    /// The tenant's gauge quotas leased for a running job (those it limits; every one, for a child tenant), its budgets (charged at completion) and those of
     /// them that are limited (checked before a job starts).
     /// </summary>
     private sealed record TenantQuotaNames(HashSet<string> Gauges, HashSet<string> Budgets, HashSet<string> LimitedBudgets);

@@ -83,6 +83,33 @@ public sealed class TenantAdmissionTests
     }
 
     /// <summary>
+    /// A team that leaves a gauge unlimited to share its organisation's cap: its jobs lease the gauge, and the lease
+    /// holds in the organisation, so no more of them run than the cap takes. The pool leased only gauges the team itself
+    /// limited, and any number ran, counted nowhere.
+    /// </summary>
+    [Fact]
+    public async Task A_child_tenants_jobs_are_held_to_an_ancestors_cap_on_a_gauge_the_child_leaves_unlimited()
+    {
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite());
+        var org = cluster.GrainFactory.GetGrain<ITenantGrain>("org");
+        await org.Create(TenantConfig.Create("org", Tier.Unlimited, QuotaDefinition.Gauge("cpu_millicores", QuotaLimit.Hard(4000))));
+        await cluster.GrainFactory.GetGrain<ITenantGrain>("alpha").Create(
+            TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Gauge("cpu_millicores", QuotaLimit.Unlimited)) with { ParentId = Core.Tenants.TenantId.Parse("org") });
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("shared-cap");
+        await pool.Configure(Pools.Small("shared-cap") with { Capacity = ResourceVector.Of(("cpu_millicores", 16_000), ("memory_mb", 8192)) }); // room for all three
+        for (var i = 0; i < 3; i++)
+        {
+            await pool.Submit(Pools.Job(Pools.Alpha, $"a-{i}", cpu: 3000));
+        }
+
+        var leased = await pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10);
+
+        Assert.Single(leased);
+        Assert.Equal(3000, (await org.GetStats()).Gauges.Single(g => g.Quota == "cpu_millicores").Current);
+        Assert.Equal(2, (await pool.GetTenantUsage(Pools.Alpha)).QueuedJobs);
+    }
+
+    /// <summary>
     /// A heartbeat renews the tenant leases of each tenant's jobs side by side with the other tenants': a hung tenant
     /// (its writes held) does not hold up the renewal of another's. They were renewed one job after another, so the
     /// other tenant waited for the hung one's timeout (5 s) at every heartbeat, and a few hung tenants made it time out.
