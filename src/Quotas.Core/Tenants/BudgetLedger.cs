@@ -295,11 +295,16 @@ public sealed class BudgetLedger
     /// After the budget's period or time zone changed: what was counted in the old period still counts in the new
     /// period holding <paramref name="now"/> when the two overlap (a day's usage stays in the month that now holds
     /// it; a month's usage so far stays in today's day, as no part of it can be told apart), and nothing otherwise.
+    /// An old period that has ended counts on only when it lies wholly in the new one (yesterday in this month): one
+    /// that reaches outside it is a closed period, which the old definition would have started afresh as well, and a
+    /// closed month's usage carried into this week refused the tenant for a week over a month already over.
     /// </summary>
     private void MoveToRedefinedPeriod(ref BudgetState state, int index, DateTimeOffset now)
     {
         var (start, end) = BudgetCalendar.PeriodOf(now, _quotas[index].Period, _zone);
-        if (state.EndTicks <= start.UtcTicks || state.StartTicks >= end.UtcTicks)
+        var overlaps = state.EndTicks > start.UtcTicks && state.StartTicks < end.UtcTicks;
+        var endedOutside = state.EndTicks <= now.UtcTicks && (state.StartTicks < start.UtcTicks || state.EndTicks > end.UtcTicks);
+        if (!overlaps || endedOutside)
         {
             state.Consumed = 0;
             state.OverSinceTicks = 0;

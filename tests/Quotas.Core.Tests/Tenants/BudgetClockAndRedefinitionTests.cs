@@ -99,6 +99,27 @@ public sealed class BudgetClockAndRedefinitionTests
         Assert.Equal(4, monthly.RecordUsage("e2", QuotaNames.Cost, 4, Utc(2030, 3, 2)).Consumed);
     }
 
+    /// <summary>
+    /// A month used up and over, its budget changed to weekly two days into the next month: the week holding today
+    /// reaches back into the closed month, whose count does not come along (the monthly budget would have started
+    /// afresh too). It came along, and refused the tenant until the week ended. A day that ended inside the month a
+    /// budget becomes still counts in it.
+    /// </summary>
+    [Fact]
+    public void A_period_changed_after_the_old_one_ended_carries_its_count_only_into_a_period_that_holds_it_whole()
+    {
+        var monthly = new TenantQuotas(Config(BudgetPeriod.Month, limit: 1000));
+        monthly.RecordUsage("e1", QuotaNames.Cost, 1000, Utc(2025, 12, 15));
+
+        var weekly = Redefined(monthly, Config(BudgetPeriod.Week, limit: 1000));
+        Assert.Equal(5, weekly.RecordUsage("e2", QuotaNames.Cost, 5, Utc(2026, 1, 2)).Consumed); // the week of Dec 29 to Jan 5
+
+        var daily = new TenantQuotas(Config(BudgetPeriod.Day));
+        daily.RecordUsage("e1", QuotaNames.Cost, 800, Utc(2030, 3, 1));
+        var thisMonth = Redefined(daily, Config(BudgetPeriod.Month));
+        Assert.Equal(804, thisMonth.RecordUsage("e2", QuotaNames.Cost, 4, Utc(2030, 3, 2)).Consumed);
+    }
+
     [Fact]
     public void A_changed_time_zone_moves_the_count_onto_the_zone_s_day()
     {
