@@ -9,8 +9,9 @@ public sealed partial class TenantQuotas
     /// Counts a child's delivery in the budgets configured here and, when this tenant has a parent in turn, puts it in
     /// this tenant's outbox; returns false, changing nothing, for a delivery already counted (a retry) or from a life
     /// that has ended. <paramref name="child"/> names the child's life (its id and <see cref="UsageOutbox.Life"/>).
-    /// Quotas without a budget here are passed over: a child inherits every budget of its parent, so none above has
-    /// them either. Amounts of a period that has ended here are not counted here, and still passed up, where a time
+    /// Quotas without a budget here are not counted here and still passed up: a child inherits every budget of its
+    /// parent, but this tenant's copy of its parent's may be out of date (the parent added one a moment ago), and an
+    /// ancestor that has the budget would otherwise never count them, the delivery being done. Amounts of a period that has ended here are not counted here, and still passed up, where a time
     /// zone may put them in a period still open. For a tenant created again under the id of a deleted one,
     /// <paramref name="recreatedAt"/>, amounts of a slot that ended a whole slot before it are neither: the child
     /// recorded them while no parent of this id lived. (Deliveries carry 15-minute slots, and the child's clock is
@@ -41,13 +42,13 @@ public sealed partial class TenantQuotas
 
         foreach (var amount in batch.Amounts)
         {
-            var index = Budgets.IndexOf(amount.Quota);
-            if (index < 0 || amount.Amount == 0 || (recreatedAt is { } recreated && amount.Slot + (2 * QuotaAmount.SlotLength) <= recreated))
+            if (amount.Amount == 0 || (recreatedAt is { } recreated && amount.Slot + (2 * QuotaAmount.SlotLength) <= recreated))
             {
                 continue;
             }
 
-            if (Budgets.CountForDescendant(index, amount.Amount, amount.Slot, now) is { } record)
+            var index = Budgets.IndexOf(amount.Quota);
+            if (index >= 0 && Budgets.CountForDescendant(index, amount.Amount, amount.Slot, now) is { } record)
             {
                 ObserveBudget(index, record, amount.Amount, now);
             }

@@ -169,4 +169,20 @@ public sealed class UsageOutboxTests
     });
 
     private static long Spent(TenantQuotas tenant, DateTimeOffset now) => tenant.Stats(now).Budgets.Single(b => b.Quota == "cost").Current;
+
+    /// <summary>
+    /// A middle tenant whose copy of its parent's budgets is out of date (the parent added one a moment ago) does not
+    /// count a child's usage of that budget, and passes it up all the same: the delivery was acknowledged, and the
+    /// ancestor that has the budget never counted it.
+    /// </summary>
+    [Fact]
+    public void A_childs_usage_of_a_budget_the_middle_tenant_does_not_have_yet_is_passed_up()
+    {
+        var middle = new TenantQuotas(TenantConfig.Create("team", Tier.Basic, QuotaDefinition.Budget("cost", QuotaLimit.Hard(1000), BudgetPeriod.Month))
+            with { ParentId = TenantId.Parse("org") });
+
+        Assert.True(middle.RecordChildUsage("kid/1", new UsageBatch(1, [new QuotaAmount("gpu_hours", 3, s_slot), new QuotaAmount("cost", 2, s_slot)]), s_t0));
+
+        Assert.Equal([new QuotaAmount("cost", 2, s_slot), new QuotaAmount("gpu_hours", 3, s_slot)], middle.Outbox.Pending.OrderBy(a => a.Quota, StringComparer.Ordinal));
+    }
 }
