@@ -35,7 +35,7 @@ public static class GatewayServices
             // The document describes the API, not the address it was fetched from: it stays the same on every host.
             document.Servers = [];
             return Task.CompletedTask;
-        }).AddDocumentTransformer(new BearerSecurityScheme()).AddOperationTransformer(new ResponsesByStatus()).AddOperationTransformer(new TextResponses())
+        }).AddDocumentTransformer(new BearerSecurityScheme()).AddOperationTransformer(new ResponsesByStatus()).AddOperationTransformer(new TextResponses()).AddOperationTransformer(new HeadersDocumented())
             .AddSchemaTransformer(new IsoTimeSchema()).AddSchemaTransformer(new EnumSchema()));
         return services;
     }

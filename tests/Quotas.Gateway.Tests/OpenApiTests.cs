@@ -29,6 +29,33 @@ public sealed class OpenApiTests
         Assert.Contains("/v1/tenants/{tenantId}/leases", text);
     }
 
+    /// <summary>
+    /// A client generated from the document can send an Idempotency-Key where one is read (its retries are then safe)
+    /// and read the headers a refusal and a page carry: the document declared none of them.
+    /// </summary>
+    [Fact]
+    public async Task The_document_declares_the_idempotency_key_and_the_refusal_and_paging_headers()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        var document = JsonNode.Parse(await (await server.Client(null).GetAsync("/openapi/v1.json")).Content.ReadAsStringAsync())!;
+        var paths = document["paths"]!;
+
+        foreach (var path in new[] { "/v1/tenants/{tenantId}/leases", "/v1/tenants/{tenantId}/usage", "/v1/tenants/{tenantId}/pools/{poolId}/jobs" })
+        {
+            Assert.Contains(paths[path]!["post"]!["parameters"]!.AsArray(), p => (string?)p!["name"] == "Idempotency-Key" && (string?)p["in"] == "header");
+        }
+
+        Assert.NotNull(paths["/v1/tenants/{tenantId}/pools/{poolId}/jobs"]!["post"]!["responses"]!["200"]!["headers"]!["Idempotent-Replayed"]);
+        var refusal = paths["/v1/tenants/{tenantId}/rate-limits/{quota}/hits"]!["post"]!["responses"]!["429"]!["headers"]!;
+        Assert.Equal("#/components/headers/Retry-After", (string?)refusal["Retry-After"]!["$ref"]);
+        Assert.Equal("#/components/headers/RateLimit", (string?)refusal["RateLimit"]!["$ref"]);
+        Assert.NotNull(document["components"]!["headers"]!["RateLimit-Policy"]);
+        var list = paths["/v1/tenants"]!["get"]!;
+        Assert.NotNull(list["responses"]!["200"]!["headers"]!["Link"]);
+        var limit = list["parameters"]!.AsArray().Single(p => (string?)p!["name"] == "limit")!["schema"]!;
+        Assert.Equal((1, 1000), ((int)limit["minimum"]!, (int)limit["maximum"]!));
+    }
+
     private static string RepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);

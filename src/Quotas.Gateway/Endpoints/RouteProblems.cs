@@ -27,5 +27,13 @@ internal static class RouteProblems
     /// <summary>A list (<see cref="Paging"/>): 400 for a <c>limit</c> out of range, or a <c>cursor</c> it cannot read.</summary>
     public static TBuilder IsPaged<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.ProducesProblem(StatusCodes.Status400BadRequest);
+        builder.ProducesProblem(StatusCodes.Status400BadRequest).WithMetadata(HeadersDocumented.Paged.Instance);
+
+    /// <summary>
+    /// A route that takes an <c>Idempotency-Key</c> header (see <see cref="Idempotency.IdempotentRequest"/>);
+    /// <paramref name="marksReplays"/>: a replay answers the stored response with <c>Idempotent-Replayed: true</c>.
+    /// </summary>
+    public static TBuilder TakesIdempotencyKey<TBuilder>(this TBuilder builder, bool marksReplays)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new HeadersDocumented.IdempotencyKey(marksReplays));
 }
