@@ -168,6 +168,23 @@ public sealed class BadInputTests
         Assert.Equal("Not found", (string?)unknown["title"]);
     }
 
+    /// <summary>
+    /// A query value of the wrong form is refused in the API's terms: the parameter, the value and what it takes. The
+    /// detail was the framework's, naming the .NET parameter and its type (Failed to bind parameter "int? limit").
+    /// </summary>
+    [Fact]
+    public async Task A_query_value_of_the_wrong_form_is_refused_naming_the_parameter_and_what_it_takes()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+
+        var limit = await (await admin.GetAsync("/v1/tenants?limit=abc")).Problem(400, "malformed_request");
+        var force = await (await admin.DeleteAsync("/v1/tenants/demo-basic?force=yes")).Problem(400, "malformed_request");
+
+        Assert.Equal("The value 'abc' of limit is not a whole number: see this route's parameters in /openapi/v1.json.", (string?)limit["detail"]);
+        Assert.Equal("The value 'yes' of force is not true or false: see this route's parameters in /openapi/v1.json.", (string?)force["detail"]);
+    }
+
     [Fact]
     public async Task A_null_item_in_any_request_list_is_a_400_that_names_the_list_and_changes_nothing()
     {

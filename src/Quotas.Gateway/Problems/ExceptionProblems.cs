@@ -126,9 +126,28 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
             return "This route takes a JSON object body and got none (or null): send one; the route's schema in /openapi/v1.json gives its fields.";
         }
 
+        if (s_unboundValue.Match(e.Message) is { Success: true } unbound)
+        {
+            return $"The value '{unbound.Groups["value"].Value}' of {unbound.Groups["name"].Value} is not {Expected(unbound.Groups["type"].Value)}: see this route's parameters in /openapi/v1.json.";
+        }
+
         var message = e.Message.StartsWith(UnreadBody, StringComparison.Ordinal) ? "Failed to read the request body as this route's JSON." : e.Message;
         return e.InnerException is JsonException json ? $"{message} {WithPath(json)}" : message;
     }
+
+    /// <summary>The binder's message for a query or route value of the wrong form, which names the .NET parameter and type.</summary>
+    private static readonly System.Text.RegularExpressions.Regex s_unboundValue = new(
+        """^Failed to bind parameter "(?<type>[^" ]+) (?<name>[^" ]+)" from "(?<value>.*)"\.$""", System.Text.RegularExpressions.RegexOptions.Singleline);
+
+    private static string Expected(string type) => (type.StartsWith("Nullable<", StringComparison.Ordinal) ? type[9..^1] : type.TrimEnd('?')) switch
+    {
+        "int" or "long" or "Int32" or "Int64" => "a whole number",
+        "bool" or "Boolean" => "true or false",
+        "double" or "decimal" or "Double" or "Decimal" => "a number",
+        "DateTimeOffset" or "DateTime" => "a date and time (ISO 8601, e.g. 2026-12-07T12:00:00Z)",
+        "TimeSpan" => "a duration (hh:mm:ss)",
+        _ => "of the form this parameter takes",
+    };
 
     // The serializer adds the path to its own messages only; a converter's message says what to send, and the path where.
     private static string WithPath(JsonException e) =>
