@@ -119,12 +119,15 @@ public sealed class BudgetLedger
 
     /// <summary>
     /// Notes since when the budget is over its limit: from <paramref name="now"/> (its burst starts) when it was not,
-    /// and not at all when it is back within its limit (a limit raised since).
+    /// and not at all when it is back within its limit (a limit raised since). A limit that is not soft keeps no
+    /// burst: one kept was taken for the budget's own once it was made soft, long run out.
     /// </summary>
     private void UpdateOverSince(int index, DateTimeOffset now)
     {
         ref var state = ref S(index);
-        state.OverSinceTicks = SoftLimitRule.OverSinceUnder(_quotas[index].Limit, state.Consumed, state.OverSinceTicks, now.UtcTicks);
+        state.OverSinceTicks = _quotas[index].Limit.Type == LimitType.Soft
+            ? SoftLimitRule.OverSinceUnder(_quotas[index].Limit, state.Consumed, state.OverSinceTicks, now.UtcTicks)
+            : 0;
     }
 
     public long Consumed(int index, DateTimeOffset now)
@@ -225,7 +228,7 @@ public sealed class BudgetLedger
             state.StartTicks = start.UtcTicks;
             state.EndTicks = end.UtcTicks;
             state.Consumed = consumed;
-            state.OverSinceTicks = overSinceTicks;
+            state.OverSinceTicks = _quotas[index].Limit.Type == LimitType.Soft ? overSinceTicks : 0;
 
             // Bounds that are not a period of the budget as now defined were counted under another period or time
             // zone (the quota was changed since): the next use moves the count onto the period as now defined.

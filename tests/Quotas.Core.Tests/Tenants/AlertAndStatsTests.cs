@@ -285,6 +285,26 @@ public sealed class AlertAndStatsTests
         }
     }
 
+    /// <summary>
+    /// A hard budget that recorded usage put over its limit, made soft a day later: its burst counts from the change.
+    /// It kept the start noted under the hard limit, so the burst had long run out and every check was refused.
+    /// </summary>
+    [Fact]
+    public void A_hard_budget_over_its_limit_made_soft_counts_its_burst_from_the_change()
+    {
+        static TenantConfig Config(QuotaLimit limit) => TenantConfig.Create("alerts", Tier.Basic, QuotaDefinition.Budget("cost", limit, BudgetPeriod.Month));
+        var tenant = new TenantQuotas(Config(QuotaLimit.Hard(100)));
+        tenant.RecordUsage("e1", "cost", 150, T0); // usage is a fact: recorded past a hard limit
+
+        var snapshot = tenant.ToSnapshot();
+        snapshot.Config = Config(QuotaLimit.Soft(100, 1_000, TimeSpan.FromHours(1), TimeSpan.Zero));
+        var soft = TenantQuotas.FromSnapshot(snapshot);
+        soft.KeepMemoryOf(tenant, At(86_400));
+
+        Assert.IsType<AdmissionDecision.Allow>(soft.CheckBudget("cost", 1, At(86_400 + 3599)));
+        Assert.IsType<AdmissionDecision.Deny>(soft.CheckBudget("cost", 1, At(86_400 + 3600)));
+    }
+
     /// <summary>The tenant rebuilt with the budget "cost" and the gauge "slots" limited as given, as its grain applies new settings at <paramref name="at"/>.</summary>
     private static TenantQuotas Edited(TenantQuotas tenant, long budget, long slots, DateTimeOffset at)
     {
