@@ -52,6 +52,21 @@ public sealed class MembershipViewTests
     }
 
     /// <summary>
+    /// A refresh asked for once the view is disposed (a call retried while its silo stops) ends, cancelled, rather than
+    /// waiting for good on a read that could not start.
+    /// </summary>
+    [Fact]
+    public async Task A_refresh_asked_for_after_the_view_was_disposed_ends_cancelled()
+    {
+        var view = new MembershipView(new HeldTable { HeldRead = 0 }, Options.Create(new MembershipOptions()), TimeProvider.System, NullLogger<MembershipView>.Instance);
+        await view.DisposeAsync();
+
+        var refresh = view.RefreshAsync(CancellationToken.None);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => refresh.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    /// <summary>
     /// The table's version goes back (restored from a backup, or created again): once a second read confirms it, the
     /// view follows and subscribers are told, rather than the view waiting for the old version to come round again.
     /// </summary>

@@ -108,6 +108,13 @@ internal sealed partial class MembershipView : IAsyncDisposable
             done.TrySetCanceled(exception.CancellationToken);
             return;
         }
+        catch (ObjectDisposedException)
+        {
+            // Disposed before this read began on the thread pool: its waiters are told, not left waiting for good.
+            TakeNextRead(done);
+            done.TrySetCanceled();
+            return;
+        }
 
         try
         {
@@ -127,7 +134,19 @@ internal sealed partial class MembershipView : IAsyncDisposable
         }
         finally
         {
+            ReleaseGate();
+        }
+    }
+
+    private void ReleaseGate()
+    {
+        try
+        {
             _refreshGate.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The view was disposed while this read ran (cancelled by it): no read comes after.
         }
     }
 
@@ -246,8 +265,9 @@ internal sealed partial class MembershipView : IAsyncDisposable
         {
             await RefreshAsync(_stopping.Token);
         }
-        catch (OperationCanceledException)
+        catch (Exception exception) when (exception is OperationCanceledException || Volatile.Read(ref _disposed) == 1)
         {
+            // Stopping, or asked for after the view was disposed: nothing to read, nothing to report.
         }
         catch (Exception exception)
         {
