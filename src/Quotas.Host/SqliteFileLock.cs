@@ -51,20 +51,22 @@ internal static class SqliteFileLock
     /// <summary>
     /// The file the connection string opens, as SQLite resolved it: a <c>file:</c> URI or a <c>|DataDirectory|</c> path
     /// names it otherwise than a plain path does, and read as one it put the lock in a directory that does not exist, so
-    /// that no lock was taken. Null when it does not open (the storage's own open reports why, naming the file).
+    /// that no lock was taken. Null when it does not open (the storage's own open reports why, naming the file). The
+    /// connection is not pooled: nothing of it stays open once the file is known.
     /// </summary>
     private static string? DatabaseFile(string connectionString)
     {
         try
         {
-            using var connection = new SqliteConnection(connectionString);
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT file FROM pragma_database_list WHERE name = 'main'";
             return command.ExecuteScalar() is string { Length: > 0 } file ? file : null;
         }
-        catch (SqliteException)
+        catch (Exception e) when (e is SqliteException or InvalidOperationException or ArgumentException or IOException or UnauthorizedAccessException)
         {
+            // A setting this build cannot open with (a password without SQLCipher, say): the storage's open says so.
             return null;
         }
     }
