@@ -15,7 +15,16 @@ namespace Quotas.Gateway;
 internal sealed class HeadersDocumented : IOpenApiOperationTransformer
 {
     /// <summary>Endpoint metadata: the route takes an Idempotency-Key (see <see cref="RouteProblems.TakesIdempotencyKey"/>).</summary>
-    internal sealed record IdempotencyKey(bool MarksReplays);
+    internal sealed record IdempotencyKey(bool StoresResponse)
+    {
+        /// <summary>What the key does on a route whose response is stored (a submit, a usage record).</summary>
+        public const string StoredResponse = "Makes a retry safe: the first request's response is stored under the key (per tenant) and a retry with the same key "
+            + "and body gets it again; the same key with another body answers 422, one still running 409. 1 to 128 visible ASCII characters; a UUID will do.";
+
+        /// <summary>What the key does on a lease acquisition, where it names the lease.</summary>
+        public const string LeaseKey = "Makes a retry safe: a retry with the same key gets the lease the key was given (while it is held, and for a while "
+            + "after its release) instead of a second one; the same key with another quota or amount answers 422. 1 to 128 visible ASCII characters; a UUID will do.";
+    }
 
     /// <summary>Endpoint metadata: the route answers a page of a list (see <see cref="RouteProblems.IsPaged"/>).</summary>
     internal sealed class Paged
@@ -36,11 +45,10 @@ internal sealed class HeadersDocumented : IOpenApiOperationTransformer
             {
                 Name = IdempotentRequest.Header,
                 In = ParameterLocation.Header,
-                Description = "Makes a retry safe: the first request's response is stored under the key (per tenant) and a retry with the same key and body "
-                    + "gets it again; the same key with another body answers 422, one still running 409. 1 to 128 visible ASCII characters; a UUID will do.",
+                Description = idempotency.StoresResponse ? IdempotencyKey.StoredResponse : IdempotencyKey.LeaseKey,
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = 128 },
             });
-            if (idempotency.MarksReplays)
+            if (idempotency.StoresResponse)
             {
                 AddHeader(operation, "200", "Idempotent-Replayed", "true when this is the stored response of an earlier request with the same Idempotency-Key.");
                 AddHeader(operation, "201", "Idempotent-Replayed", "true when this is the stored response of an earlier request with the same Idempotency-Key.");

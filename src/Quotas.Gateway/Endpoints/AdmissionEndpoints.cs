@@ -22,7 +22,7 @@ internal static class AdmissionEndpoints
         var grains = ((IEndpointRouteBuilder)v1).ServiceProvider.GetRequiredService<IGrainFactory>();
         var tenant = v1.MapGroup("/tenants/{tenantId}").WithTags("Admission").RequireTenantOrAdmin();
         tenant.MapPost("/leases", (HttpContext context, string tenantId, AcquireLeaseRequest request) => Acquire(context, tenantId, request, grains))
-            .WithName("AcquireLease").TakesIdempotencyKey(marksReplays: false)
+            .WithName("AcquireLease").TakesIdempotencyKey(storesResponse: false)
             .Produces<LeaseGranted>(StatusCodes.Status201Created).ReadsBody().ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity); // an Idempotency-Key reused with another quota or amount
         // 404 for a lease that was released or expired (the group's 404 covers it); 409 for one the service holds (a
@@ -41,7 +41,7 @@ internal static class AdmissionEndpoints
             .Produces<RateHitResult>(StatusCodes.Status200OK).ReadsBody().ProducesProblem(StatusCodes.Status429TooManyRequests);
         // 409 while a request with the same Idempotency-Key (or eventId) still runs, 422 for it reused with another body.
         tenant.MapPost("/usage", (HttpContext context, string tenantId, RecordUsageRequest request) => RecordUsage(context, tenantId, request, grains))
-            .WithName("RecordUsage").TakesIdempotencyKey(marksReplays: true)
+            .WithName("RecordUsage").TakesIdempotencyKey(storesResponse: true)
             .Produces<UsageRecord>(StatusCodes.Status201Created).ReadsBody()
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         tenant.MapPut("/reported/{quota}", (string tenantId, string quota, ReportGaugeRequest request) => Report(tenantId, quota, request, grains))

@@ -23,7 +23,7 @@ internal static class JobEndpoints
         // 200 for a retry that finds the job it created; 403 for a pool that does not admit the tenant or a suspended
         // tenant; 409 while the pool is being deleted or the same Idempotency-Key still runs; 429 for a full queue; 503
         // when a pool with tier settings cannot read the tenant's tier.
-        jobs.MapPost("/", Submit).WithName("SubmitJob").TakesIdempotencyKey(marksReplays: true)
+        jobs.MapPost("/", Submit).WithName("SubmitJob").TakesIdempotencyKey(storesResponse: true)
             .Produces<JobInfo>(StatusCodes.Status201Created).Produces<JobInfo>(StatusCodes.Status200OK).ReadsBody()
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);

@@ -30,10 +30,11 @@ internal static class RouteProblems
         builder.ProducesProblem(StatusCodes.Status400BadRequest).WithMetadata(HeadersDocumented.Paged.Instance);
 
     /// <summary>
-    /// A route that takes an <c>Idempotency-Key</c> header (see <see cref="Idempotency.IdempotentRequest"/>);
-    /// <paramref name="marksReplays"/>: a replay answers the stored response with <c>Idempotent-Replayed: true</c>.
+    /// A route that takes an <c>Idempotency-Key</c> header; <paramref name="storesResponse"/>: its response is stored
+    /// under the key (see <see cref="Idempotency.IdempotentRequest"/>) and a replay answers it with
+    /// <c>Idempotent-Replayed: true</c>; otherwise the key names what the request creates (a lease).
     /// </summary>
-    public static TBuilder TakesIdempotencyKey<TBuilder>(this TBuilder builder, bool marksReplays)
+    public static TBuilder TakesIdempotencyKey<TBuilder>(this TBuilder builder, bool storesResponse)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new HeadersDocumented.IdempotencyKey(marksReplays));
+        builder.WithMetadata(new HeadersDocumented.IdempotencyKey(storesResponse));
 }
