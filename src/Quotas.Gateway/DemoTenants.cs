@@ -55,11 +55,7 @@ public static class DemoTenants
             }
             catch (QuotaValidationException e) when (e.Code == "tenant_exists")
             {
-                // Seeded by an earlier run, which may have stopped before it gave the plan.
-                if (await tenant.GetPricingPlan() is not null)
-                {
-                    continue;
-                }
+                continue; // seeded by an earlier run
             }
 
             await tenant.SetPricingPlan(PlanFor(tier));

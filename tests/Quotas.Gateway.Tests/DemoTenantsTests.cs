@@ -24,22 +24,4 @@ public sealed class DemoTenantsTests
         Assert.Null(await grains.GetGrain<IFairShareSchedulerGrain>(DemoTenants.Pool.Id).GetConfig());
         Assert.Equal("demo-premium", (await grains.GetGrain<ITenantGrain>("demo-premium").GetConfig()).Id.Value);
     }
-
-    /// <summary>
-    /// A start stopped between creating a demo tenant and giving it its plan (Ctrl+C during the first start) leaves the
-    /// tenant without one; the next start gives it. It was left without a plan for good, and without its statements.
-    /// </summary>
-    [Fact]
-    public async Task Seeding_again_gives_a_demo_tenant_created_without_its_plan_the_plan()
-    {
-        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
-        var grains = server.Services.GetRequiredService<IGrainFactory>();
-        await DemoTenants.SeedAsync(grains);
-        var premium = grains.GetGrain<ITenantGrain>("demo-premium");
-        await premium.SetPricingPlan(null);
-
-        await DemoTenants.SeedAsync(grains);
-
-        Assert.Equal(DemoTenants.PlanFor(Quotas.Core.Tenants.Tier.Premium).Name, (await premium.GetPricingPlan())?.Name);
-    }
 }
