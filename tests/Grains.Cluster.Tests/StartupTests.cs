@@ -66,6 +66,36 @@ public sealed class StartupTests
         Assert.Equal(MembershipStatus.Active, cluster.PrimarySilo.Membership.StatusOf(cluster.PrimarySilo.Address));
     }
 
+    /// <summary>
+    /// A silo whose process died unseen and restarted on the same address (a container restarted in place) declares its
+    /// earlier life dead as it joins: that row answers nothing any more, and until voted dead (here never: failure
+    /// detection is off) the calls placed on it were refused by the new process.
+    /// </summary>
+    [Fact]
+    public async Task A_silo_restarted_on_its_address_declares_its_earlier_life_dead_as_it_joins()
+    {
+        var logs = new InMemoryLoggerProvider(LogLevel.Warning);
+        var options = Clusters.Options(new ActivationLedger(), 1, TestStorage.Sqlite());
+        options.ConfigureLogging = logging => logging.AddProvider(logs);
+        options.ConfigureMembership = membership => membership.MissedProbesLimit = int.MaxValue;
+        int? port = null;
+        options.ConfigureServices += services => services.PostConfigure<TransportOptions>(endpoint => endpoint.Port = port ?? endpoint.Port);
+        await using var cluster = await TestCluster.StartAsync(options);
+        port = FreePort();
+        var first = await cluster.StartAdditionalSiloAsync();
+        var earlier = first.Address;
+        await cluster.KillSiloAsync(first); // its row stays Active: nothing tells the others
+
+        var again = await cluster.StartAdditionalSiloAsync();
+
+        Assert.Equal((earlier.Host, earlier.Port), (again.Address.Host, again.Address.Port));
+        await cluster.PrimarySilo.RefreshMembershipAsync();
+        Assert.Equal(MembershipStatus.Dead, cluster.PrimarySilo.Membership.StatusOf(earlier));
+        Assert.Equal(MembershipStatus.Active, cluster.PrimarySilo.Membership.StatusOf(again.Address));
+        Assert.Equal(MembershipStatus.Active, cluster.PrimarySilo.Membership.StatusOf(cluster.PrimarySilo.Address));
+        Assert.Contains(logs.Entries, entry => entry.EventId.Id == 224);
+    }
+
     private static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);

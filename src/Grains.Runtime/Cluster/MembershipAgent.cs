@@ -60,6 +60,7 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
         var now = _time.GetUtcNow();
         var joining = new MembershipEntry(address, siloName, MembershipStatus.Joining, now, now, []);
         await WriteAsync(snapshot => snapshot.Find(address) is null ? (joining, true) : null, cancellationToken);
+        await RetireEarlierLivesAsync(address, cancellationToken);
         await _view.StartAsync(cancellationToken);
         _view.Subscribe(OnViewChanged);
 
@@ -72,6 +73,31 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
 
         LogJoined(_logger, address, _options.ClusterId, _table.Target);
         _loops = Task.WhenAll(HeartbeatLoopAsync(_stopping.Token), ProbeLoopAsync(_stopping.Token), HousekeepingLoopAsync(_stopping.Token));
+    }
+
+    /// <summary>
+    /// Declares dead the rows of this silo's earlier lives at its address (its process restarted before the cluster
+    /// noticed it had died: a container restarted in place). This process holds the port now, so they answer nothing,
+    /// and until the others voted them dead (missed probes, then votes) the calls placed on them were refused by it.
+    /// </summary>
+    private async Task RetireEarlierLivesAsync(SiloAddress address, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            MembershipEntry? earlier = null;
+            var written = await WriteAsync(snapshot =>
+            {
+                earlier = snapshot.Entries.FirstOrDefault(e =>
+                    e.Silo.Host == address.Host && e.Silo.Port == address.Port && e.Silo.Generation < address.Generation && e.Status != MembershipStatus.Dead);
+                return earlier is null ? null : (earlier with { Status = MembershipStatus.Dead }, false);
+            }, cancellationToken);
+            if (!written || earlier is null)
+            {
+                return;
+            }
+
+            LogEarlierLifeRetired(_logger, earlier.Silo, address);
+        }
     }
 
     /// <summary>Announces a graceful departure: the silo becomes ShuttingDown and stops taking activations.</summary>
@@ -463,6 +489,9 @@ internal sealed partial class MembershipAgent : IAsyncDisposable
 
     [LoggerMessage(EventId = 213, Level = LogLevel.Warning, Message = "Declared silo {Silo} dead")]
     private static partial void LogDeclaredOtherDead(ILogger logger, SiloAddress silo);
+
+    [LoggerMessage(EventId = 224, Level = LogLevel.Warning, Message = "Declared silo {Earlier} dead: it is an earlier life of {Silo}, which now holds its address (the process restarted before the cluster noticed)")]
+    private static partial void LogEarlierLifeRetired(ILogger logger, SiloAddress earlier, SiloAddress silo);
 
     [LoggerMessage(EventId = 214, Level = LogLevel.Warning, Message = "Writing the heartbeat to {Target} failed")]
     private static partial void LogHeartbeatFailed(ILogger logger, Exception exception, string target);
