@@ -335,6 +335,11 @@ public sealed partial class FairShareScheduler
         VectorMath.Add(tenant.Allocated, job.Dense);
         VectorMath.Add(_allocated, job.Dense);
         VectorMath.Subtract(free, job.Dense);
+        if (_config.HistoryBlend > 0)
+        {
+            RunningUsage.Started(tenant, job.Dense, now, _config.UsageHalfLife);
+        }
+
         tenant.LeasedCount++;
         AddLeased(job);
         tenant.ServedStamp = ++_servedClock;

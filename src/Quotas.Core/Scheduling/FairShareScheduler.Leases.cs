@@ -312,6 +312,11 @@ public sealed partial class FairShareScheduler
 
         VectorMath.Subtract(tenant.Allocated, job.Dense);
         VectorMath.Subtract(_allocated, job.Dense);
+        if (_config.HistoryBlend > 0 && job.LeasedAt is { } leasedAt)
+        {
+            RunningUsage.Ended(tenant, job.Dense, leasedAt, _config.UsageHalfLife);
+        }
+
         Unmark(job);
         tenant.LeasedCount--;
         RemoveLeased(job);

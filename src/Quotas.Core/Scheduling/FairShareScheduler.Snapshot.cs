@@ -140,6 +140,11 @@ public sealed partial class FairShareScheduler
                 job.LeaseRenewedAt = info.LeaseRenewedAt;
                 VectorMath.Add(tenant.Allocated, dense);
                 VectorMath.Add(_allocated, dense);
+                if (_config.HistoryBlend > 0 && job.LeasedAt is { } leasedAt)
+                {
+                    RunningUsage.Started(tenant, dense, leasedAt, _config.UsageHalfLife);
+                }
+
                 tenant.LeasedCount++;
                 AddLeased(job);
                 if (info.PreemptionRequested)

@@ -67,6 +67,12 @@ internal sealed class TenantState
 
     public DateTimeOffset HistoryAt { get; set; }
 
+    /// <summary>The running jobs' demand weighted by when each was leased (see <see cref="RunningUsage"/>); null until a job runs under a blended order.</summary>
+    public double[]? RunningWeighted { get; set; }
+
+    /// <summary>The moment <see cref="RunningWeighted"/>'s weights are relative to.</summary>
+    public DateTimeOffset RunningReference { get; set; }
+
     public PriorityQueue<Job, JobKey> Queue { get; } = new();
 
     /// <summary>Every job the pool still knows for the tenant (queued, leased, or finished and not yet forgotten).</summary>

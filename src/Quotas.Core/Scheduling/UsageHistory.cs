@@ -37,7 +37,8 @@ internal static class UsageHistory
     }
 
     /// <summary>
-    /// Dominant share of history: decayed resource-seconds over what the whole pool delivers in the same decayed
+    /// Dominant share of history: decayed resource-seconds, those of leases that ended and those the running jobs have
+    /// accrued so far (<see cref="RunningUsage"/>), over what the whole pool delivers in the same decayed
     /// window (capacity * half-life / ln 2), so a tenant that held the whole pool forever scores 1. Reads only: the
     /// stored history changes when usage is recorded, not each time the order is computed. With a weight per resource,
     /// each resource's share is divided by its weight, as for the current allocation.
@@ -50,7 +51,7 @@ internal static class UsageHistory
         var weights = tenant.ResourceWeights;
         for (var i = 0; i < capacity.Length; i++)
         {
-            var used = tenant.History[i] * factor / (capacity[i] * window);
+            var used = ((tenant.History[i] * factor) + RunningUsage.Accrued(tenant, i, halfLife, now)) / (capacity[i] * window);
             share = Math.Max(share, weights is null ? used : used / weights[i]);
         }
 

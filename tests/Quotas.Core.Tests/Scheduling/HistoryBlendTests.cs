@@ -112,4 +112,64 @@ public sealed class HistoryBlendTests
 
         Assert.Equal(1.0, s.GetTenantUsage(Id("a")).WeightedShare, 1e-9);
     }
+
+    /// <summary>
+    /// A running job weighs in the blended order as it runs: a held a slot for the last hour with a job still running,
+    /// b held one for a minute; the next slot goes to b. Running jobs counted nothing until their lease ended, so a,
+    /// with no finished usage, went first, and a tenant running week-long jobs had no history for a week.
+    /// </summary>
+    [Fact]
+    public void A_running_job_weighs_in_its_tenants_past_usage_before_it_ends()
+    {
+        var s = new FairShareScheduler(WorkerPool(2, new TenantShare(Id("a")), new TenantShare(Id("b"))) with { HistoryBlend = 1.0 });
+        s.Submit("a", Workers(1), now: T0);
+        var b1 = s.Submit("b", Workers(1), now: T0);
+        Assert.Equal(2, s.Lease(Workers(2), T0).Count);
+        s.Complete(b1.Id, true, null, T0.AddMinutes(1));
+
+        s.Submit("a", Workers(1), now: T0.AddHours(1));
+        s.Submit("b", Workers(1), now: T0.AddHours(1));
+
+        Assert.Equal(Id("b"), Assert.Single(s.Lease(Workers(1), T0.AddHours(1))).Tenant);
+    }
+
+    /// <summary>
+    /// What a running job has accrued is what its end records: the tenant's past usage does not jump when the job
+    /// completes, and a snapshot taken while it runs restores it.
+    /// </summary>
+    [Fact]
+    public void A_running_jobs_usage_is_what_its_end_records_and_survives_a_snapshot()
+    {
+        var s = new FairShareScheduler(WorkerPool(2, new TenantShare(Id("a")), new TenantShare(Id("b"))) with { HistoryBlend = 1.0 });
+        var a1 = s.Submit("a", Workers(1), now: T0);
+        s.Lease(Workers(1), T0);
+        var later = T0.AddMinutes(90);
+        Assert.Empty(s.Lease(Workers(1), later)); // nothing queued: the tenants' places in the order are worked out again
+
+        var running = s.GetTenantUsage(Id("a")).WeightedShare;
+        var restored = FairShareScheduler.FromSnapshot(s.ToSnapshot());
+        Assert.Empty(restored.Lease(Workers(1), later));
+        s.Complete(a1.Id, true, null, later);
+
+        var expected = (1 - Math.Pow(0.5, 1.5)) / 2; // one of two slots, held for 1.5 half-lives
+        Assert.Equal(expected, running, 1e-9);
+        Assert.Equal(expected, s.GetTenantUsage(Id("a")).WeightedShare, 1e-9);
+        Assert.Equal(expected, restored.GetTenantUsage(Id("a")).WeightedShare, 1e-9);
+    }
+
+    /// <summary>Jobs leased far apart (100 half-lives: the weights' reference moves up on the way) each accrue their own time.</summary>
+    [Fact]
+    public void Running_jobs_leased_a_hundred_half_lives_apart_each_accrue_their_own_time()
+    {
+        var s = new FairShareScheduler(WorkerPool(2, new TenantShare(Id("a"))) with { HistoryBlend = 1.0 });
+        s.Submit("a", Workers(1), now: T0);
+        s.Lease(Workers(1), T0);
+        s.Submit("a", Workers(1), now: T0.AddHours(100));
+        s.Lease(Workers(1), T0.AddHours(100));
+
+        Assert.Empty(s.Lease(Workers(1), T0.AddHours(100.5)));
+
+        var expected = ((1 - Math.Pow(0.5, 100.5)) + (1 - Math.Pow(0.5, 0.5))) / 2;
+        Assert.Equal(expected, s.GetTenantUsage(Id("a")).WeightedShare, 1e-9);
+    }
 }
