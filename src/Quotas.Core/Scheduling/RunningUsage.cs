@@ -22,14 +22,21 @@ internal static class RunningUsage
     /// <summary>Resource-seconds the tenant's running jobs have accrued of resource <paramref name="index"/> by <paramref name="now"/>.</summary>
     public static double Accrued(TenantState tenant, int index, TimeSpan halfLife, DateTimeOffset now)
     {
-        if (tenant.RunningWeighted is not { } weighted)
+        if (tenant.RunningWeighted is not { } weighted || tenant.Allocated[index] == 0)
+        {
+            return 0;
+        }
+
+        // Before the reference (an order worked out at a time read back from storage, or a clock set back): no running
+        // time can be measured, and 2 to the power of it could overflow.
+        var halfLives = (now - tenant.RunningReference) / halfLife;
+        if (halfLives <= 0)
         {
             return 0;
         }
 
         var window = halfLife.TotalSeconds / Math.Log(2);
-        var decay = Math.Pow(0.5, (now - tenant.RunningReference) / halfLife);
-        return Math.Max(0, window * (tenant.Allocated[index] - (decay * weighted[index])));
+        return Math.Max(0, window * (tenant.Allocated[index] - (Math.Pow(0.5, halfLives) * weighted[index])));
     }
 
     private static void Add(TenantState tenant, ReadOnlySpan<long> demand, DateTimeOffset leasedAt, TimeSpan halfLife, int sign)

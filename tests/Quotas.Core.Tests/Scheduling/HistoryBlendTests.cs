@@ -172,4 +172,31 @@ public sealed class HistoryBlendTests
         var expected = ((1 - Math.Pow(0.5, 100.5)) + (1 - Math.Pow(0.5, 0.5))) / 2;
         Assert.Equal(expected, s.GetTenantUsage(Id("a")).WeightedShare, 1e-9);
     }
+
+    /// <summary>
+    /// A pool read back while a tenant's only jobs run (no finished usage, so no time of its history) reports a finite
+    /// share for it, in a pool of two resources its jobs use one of: the running usage was worked out at the start of
+    /// time, and 2 to the power of that times the unused resource's zero weight made the share NaN, which no answer
+    /// could carry.
+    /// </summary>
+    [Fact]
+    public void A_pool_read_back_while_a_tenants_only_jobs_run_reports_a_finite_share()
+    {
+        var pool = new PoolConfig
+        {
+            Id = "pool",
+            Capacity = ResourceVector.Of(("workers", 2), ("gpus", 2)),
+            Tenants = [new TenantShare(Id("a"))],
+            HistoryBlend = 1.0,
+        };
+        var s = new FairShareScheduler(pool);
+        s.Submit("a", Workers(1), now: T0);
+        Assert.Single(s.Lease(ResourceVector.Of(("workers", 2), ("gpus", 2)), T0));
+
+        var restored = FairShareScheduler.FromSnapshot(s.ToSnapshot());
+
+        Assert.True(double.IsFinite(restored.GetTenantUsage(Id("a")).WeightedShare));
+        Assert.Empty(restored.Lease(ResourceVector.Of(("workers", 1), ("gpus", 2)), T0.AddHours(1)));
+        Assert.Equal((1 - Math.Pow(0.5, 1)) / 2, restored.GetTenantUsage(Id("a")).WeightedShare, 1e-9);
+    }
 }
