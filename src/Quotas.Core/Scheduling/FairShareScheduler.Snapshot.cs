@@ -82,6 +82,8 @@ public sealed partial class FairShareScheduler
             maxId = Math.Max(maxId, info.Id.Value);
         }
 
+        RestoreServedOrder(snapshot.Jobs);
+
         // Finished jobs are forgotten in the order they finished; the retention window is applied from the next call.
         finished.Sort(static (a, b) =>
         {
@@ -106,6 +108,28 @@ public sealed partial class FairShareScheduler
 
         // What was just read is stored; only marks reclaim made or took back on the way differ.
         _poolChanged = false;
+    }
+
+    /// <summary>
+    /// Puts back which tenant was served longest ago (the fair order's tie-break among equal shares) from when each last
+    /// got a job, as the jobs it knows say: not stored itself, it restarted at zero for all, so that ties went by the
+    /// order the tenants were read back in, and a tenant just served could go ahead of one that waited.
+    /// </summary>
+    private void RestoreServedOrder(IReadOnlyList<JobInfo> jobs)
+    {
+        var lastServed = new Dictionary<TenantId, (DateTimeOffset At, long Job)>();
+        foreach (var job in jobs)
+        {
+            if (job.LeasedAt is { } at && (!lastServed.TryGetValue(job.Tenant, out var seen) || (at, job.Id.Value).CompareTo(seen) > 0))
+            {
+                lastServed[job.Tenant] = (at, job.Id.Value);
+            }
+        }
+
+        foreach (var (tenant, _) in lastServed.OrderBy(p => p.Value))
+        {
+            _tenants[tenant].ServedStamp = ++_servedClock;
+        }
     }
 
     private void RestoreJob(JobInfo info, List<Job>? finished, HashSet<long> undelivered)

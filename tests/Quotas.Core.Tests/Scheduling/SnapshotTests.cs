@@ -162,4 +162,25 @@ public sealed class SnapshotTests
 
         public int GetHashCode(HeartbeatResult obj) => obj.Renewed.Count;
     }
+
+    /// <summary>
+    /// Among equal shares the tenant served longest ago goes first, after a snapshot as before it: x was just served
+    /// and y never, so y's job goes first. The order of service was not kept, and ties went by the order the tenants were
+    /// read back in, x first.
+    /// </summary>
+    [Fact]
+    public void The_tenant_served_longest_ago_goes_first_among_equal_shares_after_a_snapshot()
+    {
+        var s = new FairShareScheduler(WorkerPool(1, new TenantShare(Id("x")), new TenantShare(Id("y"))));
+        var x1 = s.Submit("x", Workers(1), now: T0);
+        s.Submit("y", Workers(1), now: T0);
+        Assert.Equal(Id("x"), Assert.Single(s.Lease(Workers(1), T0)).Tenant);
+        s.Complete(x1.Id, true, null, T0.AddSeconds(10));
+        s.Submit("x", Workers(1), now: T0.AddSeconds(10));
+
+        var restored = FairShareScheduler.FromSnapshot(s.ToSnapshot());
+
+        Assert.Equal(Id("y"), Assert.Single(s.Lease(Workers(1), T0.AddSeconds(10))).Tenant);
+        Assert.Equal(Id("y"), Assert.Single(restored.Lease(Workers(1), T0.AddSeconds(10))).Tenant);
+    }
 }
