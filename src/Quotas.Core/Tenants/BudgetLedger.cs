@@ -119,15 +119,12 @@ public sealed class BudgetLedger
 
     /// <summary>
     /// Notes since when the budget is over its limit: from <paramref name="now"/> (its burst starts) when it was not,
-    /// and not at all when it is back within its limit (a limit raised since). A limit that is not soft keeps no
-    /// burst: one kept was taken for the budget's own once it was made soft, long run out.
+    /// and not at all when it is back within its limit (a limit raised since; see <see cref="SoftLimitRule.OverSinceUnder"/>).
     /// </summary>
     private void UpdateOverSince(int index, DateTimeOffset now)
     {
         ref var state = ref S(index);
-        state.OverSinceTicks = _quotas[index].Limit.Type == LimitType.Soft
-            ? SoftLimitRule.OverSinceUnder(_quotas[index].Limit, state.Consumed, state.OverSinceTicks, now.UtcTicks)
-            : 0;
+        state.OverSinceTicks = SoftLimitRule.OverSinceUnder(_quotas[index].Limit, state.Consumed, state.OverSinceTicks, now.UtcTicks);
     }
 
     public long Consumed(int index, DateTimeOffset now)

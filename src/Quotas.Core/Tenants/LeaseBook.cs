@@ -183,13 +183,10 @@ public sealed class LeaseBook
     /// <summary>
     /// After a change of a soft limit: a gauge a lowered limit puts past it is over from <paramref name="now"/>, so its
     /// burst and grace count from the change (renewals are refused once they end); one a raised limit puts back within
-    /// it is over no longer. A limit of another kind keeps no burst: one kept was taken for the gauge's own once it was
-    /// made soft again, with its grace long run out.
+    /// it is over no longer (see <see cref="SoftLimitRule.OverSinceUnder"/>).
     /// </summary>
     internal void UpdateOverSince(int index, DateTimeOffset now) =>
-        _overSinceTicks[index] = _quotas[index].Limit.Type == LimitType.Soft
-            ? SoftLimitRule.OverSinceUnder(_quotas[index].Limit, _usage[index], _overSinceTicks[index], now.UtcTicks)
-            : 0;
+        _overSinceTicks[index] = SoftLimitRule.OverSinceUnder(_quotas[index].Limit, _usage[index], _overSinceTicks[index], now.UtcTicks);
 
     internal AdmissionDecision AcquireCore(int index, long amount, TimeSpan ttl, string? key, DateTimeOffset now)
     {

@@ -65,9 +65,7 @@ public sealed class ReportedGauges
 
     /// <summary>Since when the value is above a soft limit: from <paramref name="now"/> when it was not, not at all when it is within it.</summary>
     internal void UpdateOverSince(int index, DateTimeOffset now) =>
-        _overSinceTicks[index] = _quotas[index].Limit.Type == LimitType.Soft
-            ? SoftLimitRule.OverSinceUnder(_quotas[index].Limit, _values[index], _overSinceTicks[index], now.UtcTicks)
-            : 0;
+        _overSinceTicks[index] = SoftLimitRule.OverSinceUnder(_quotas[index].Limit, _values[index], _overSinceTicks[index], now.UtcTicks);
 
     internal void RestoreOverSince(string quota, long ticks)
     {

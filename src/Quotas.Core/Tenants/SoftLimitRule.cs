@@ -131,10 +131,12 @@ internal static class SoftLimitRule
 
     /// <summary>
     /// Since when usage is over <paramref name="limit"/> after the limit changed under it: from <paramref name="nowTicks"/>
-    /// (a burst starts) when it was not over before, and not at all (0) when it is within the limit now.
+    /// (a burst starts) when it was not over before, and not at all (0) when it is within the limit now. Only a soft
+    /// limit has a burst: under a hard one none is kept, since one kept from before was taken for the quota's own once it
+    /// was made soft again, with its grace long run out.
     /// </summary>
     public static long OverSinceUnder(QuotaLimit limit, long usage, long overSinceTicks, long nowTicks) =>
-        limit.IsUnlimited || usage <= limit.Limit ? 0 : overSinceTicks == 0 ? nowTicks : overSinceTicks;
+        limit.Type != LimitType.Soft || usage <= limit.Limit ? 0 : overSinceTicks == 0 ? nowTicks : overSinceTicks;
 
     public static long Remaining(QuotaLimit limit, long current) =>
         limit.IsUnlimited ? QuotaLimit.UnlimitedValue : Math.Max(0, limit.Limit - current);
