@@ -185,7 +185,7 @@ public sealed class AlertAndStatsTests
         Assert.Equal([80], tenant.Alerts.Items.Select(a => a.ThresholdPercent));
 
         // Another quota changes: the window goes on at 85 of 100.
-        var edited = Rebuilt(tenant, Config(100, "disks"));
+        var edited = Rebuilt(tenant, Config(100, "disks"), T0);
         edited.CheckRate("calls", 1, T0.AddSeconds(1));
         Assert.Equal([80], edited.Alerts.Items.Select(a => a.ThresholdPercent));
 
@@ -196,18 +196,9 @@ public sealed class AlertAndStatsTests
         Assert.Equal([80], restored.Alerts.Items.Select(a => a.ThresholdPercent));
 
         // Lowered to 95: 87 of 95 is past 90 % only under the new limit, reported at the next hit.
-        var lowered = Rebuilt(restored, Config(95, "disks"));
+        var lowered = Rebuilt(restored, Config(95, "disks"), T0);
         lowered.CheckRate("calls", 1, T0.AddSeconds(3));
         Assert.Equal([80, 90], lowered.Alerts.Items.Select(a => a.ThresholdPercent));
-
-        static TenantQuotas Rebuilt(TenantQuotas previous, TenantConfig config)
-        {
-            var snapshot = previous.ToSnapshot();
-            snapshot.Config = config;
-            var next = TenantQuotas.FromSnapshot(snapshot);
-            next.KeepMemoryOf(previous, T0);
-            return next;
-        }
     }
 
     /// <summary>A soft budget that a lowered limit puts past it is over from the change: its burst ends an hour later.</summary>
@@ -274,15 +265,6 @@ public sealed class AlertAndStatsTests
 
         Assert.True(softAgain.Renew(lease, TimeSpan.FromDays(2), At(86_400 + 599)).Renewed);
         Assert.Equal(ReasonCodes.SoftGraceExpired, softAgain.Renew(lease, TimeSpan.FromDays(2), At(86_400 + 600)).ReasonCode);
-
-        static TenantQuotas Rebuilt(TenantQuotas previous, TenantConfig config, DateTimeOffset at)
-        {
-            var snapshot = previous.ToSnapshot();
-            snapshot.Config = config;
-            var next = TenantQuotas.FromSnapshot(snapshot);
-            next.KeepMemoryOf(previous, at);
-            return next;
-        }
     }
 
     /// <summary>
@@ -296,13 +278,20 @@ public sealed class AlertAndStatsTests
         var tenant = new TenantQuotas(Config(QuotaLimit.Hard(100)));
         tenant.RecordUsage("e1", "cost", 150, T0); // usage is a fact: recorded past a hard limit
 
-        var snapshot = tenant.ToSnapshot();
-        snapshot.Config = Config(QuotaLimit.Soft(100, 1_000, TimeSpan.FromHours(1), TimeSpan.Zero));
-        var soft = TenantQuotas.FromSnapshot(snapshot);
-        soft.KeepMemoryOf(tenant, At(86_400));
+        var soft = Rebuilt(tenant, Config(QuotaLimit.Soft(100, 1_000, TimeSpan.FromHours(1), TimeSpan.Zero)), At(86_400));
 
         Assert.IsType<AdmissionDecision.Allow>(soft.CheckBudget("cost", 1, At(86_400 + 3599)));
         Assert.IsType<AdmissionDecision.Deny>(soft.CheckBudget("cost", 1, At(86_400 + 3600)));
+    }
+
+    /// <summary>The tenant rebuilt under <paramref name="config"/> at <paramref name="at"/>, as its grain applies new settings.</summary>
+    private static TenantQuotas Rebuilt(TenantQuotas previous, TenantConfig config, DateTimeOffset at)
+    {
+        var snapshot = previous.ToSnapshot();
+        snapshot.Config = config;
+        var next = TenantQuotas.FromSnapshot(snapshot);
+        next.KeepMemoryOf(previous, at);
+        return next;
     }
 
     /// <summary>The tenant rebuilt with the budget "cost" and the gauge "slots" limited as given, as its grain applies new settings at <paramref name="at"/>.</summary>
