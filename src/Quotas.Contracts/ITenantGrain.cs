@@ -55,6 +55,17 @@ public interface ITenantGrain : IGrainWithStringKey
     /// </summary>
     Task AddApiKey(string keyId);
 
+    /// <summary>The lease <paramref name="leaseId"/> names while it is live; null once it was released or expired, or when none was granted.</summary>
+    [Idempotent]
+    Task<HeldLease?> GetLease(string leaseId);
+
+    /// <summary>
+    /// The live leases in ordinal order of their ids, after <paramref name="afterLeaseId"/> (null: from the first), at
+    /// most <paramref name="limit"/> (1 to 1,000), those the service holds for the tenant included.
+    /// </summary>
+    [Idempotent]
+    Task<IReadOnlyList<HeldLease>> ListLeases(string? afterLeaseId, int limit);
+
     /// <summary>Acquires a gauge lease here and a matching reservation in every ancestor, all or nothing.</summary>
     Task<AdmissionDecision> Acquire(string quota, long amount, TimeSpan ttl, string? idempotencyKey);
 

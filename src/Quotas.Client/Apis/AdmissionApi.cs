@@ -27,6 +27,14 @@ public sealed class AdmissionApi
     public Task<LeaseRenewal> RenewLeaseAsync(string tenantId, string leaseId, TimeSpan ttl, CancellationToken cancellationToken = default) =>
         _api.SendAsync<LeaseRenewal>(HttpMethod.Post, LeasePath(tenantId, leaseId) + "/renew", new { ttlSeconds = Paths.Seconds(ttl, nameof(ttl)) }, null, cancellationToken);
 
+    /// <summary>A live lease; a released or expired one throws <see cref="QuotasApiException"/> with status 404.</summary>
+    public Task<HeldLease> GetLeaseAsync(string tenantId, string leaseId, CancellationToken cancellationToken = default) =>
+        _api.SendAsync<HeldLease>(HttpMethod.Get, LeasePath(tenantId, leaseId), null, null, cancellationToken);
+
+    /// <summary>The tenant's live leases in id order, those the service holds for it included, <paramref name="pageSize"/> at a time.</summary>
+    public IAsyncEnumerable<HeldLease> ListLeasesAsync(string tenantId, int pageSize = 100, CancellationToken cancellationToken = default) =>
+        _api.ListAsync<HeldLease>(Paths.Tenant(tenantId) + "/leases", pageSize, cancellationToken);
+
     /// <summary>Releases a lease; releasing one that is already gone succeeds too.</summary>
     public Task ReleaseLeaseAsync(string tenantId, string leaseId, CancellationToken cancellationToken = default) =>
         _api.SendAsync(HttpMethod.Delete, LeasePath(tenantId, leaseId), null, null, cancellationToken);

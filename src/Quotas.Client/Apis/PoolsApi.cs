@@ -61,6 +61,10 @@ public sealed class PoolsApi
     public IAsyncEnumerable<WorkerKeySummary> ListWorkerKeysAsync(string poolId, int pageSize = 100, CancellationToken cancellationToken = default) =>
         _api.ListAsync<WorkerKeySummary>(Paths.Pool(poolId) + "/worker-keys", pageSize, cancellationToken);
 
+    /// <summary>One of the pool's worker keys, live or not (never the key text).</summary>
+    public Task<WorkerKeySummary> GetWorkerKeyAsync(string poolId, string keyId, CancellationToken cancellationToken = default) =>
+        _api.SendAsync<WorkerKeySummary>(HttpMethod.Get, Paths.Pool(poolId) + "/worker-keys/" + Paths.Segment(keyId, nameof(keyId)), null, null, cancellationToken);
+
     public Task RevokeWorkerKeyAsync(string poolId, string keyId, CancellationToken cancellationToken = default) =>
         _api.SendAsync(HttpMethod.Delete, Paths.Pool(poolId) + "/worker-keys/" + Paths.Segment(keyId, nameof(keyId)), null, null, cancellationToken);
 

@@ -47,6 +47,10 @@ public sealed class TenantsApi
     public IAsyncEnumerable<ApiKeySummary> ListApiKeysAsync(string tenantId, int pageSize = 100, CancellationToken cancellationToken = default) =>
         _api.ListAsync<ApiKeySummary>(Paths.Tenant(tenantId) + "/api-keys", pageSize, cancellationToken);
 
+    /// <summary>One of the tenant's keys, revoked or not (never the key text).</summary>
+    public Task<ApiKeySummary> GetApiKeyAsync(string tenantId, string keyId, CancellationToken cancellationToken = default) =>
+        _api.SendAsync<ApiKeySummary>(HttpMethod.Get, Paths.Tenant(tenantId) + "/api-keys/" + Paths.Segment(keyId, nameof(keyId)), null, null, cancellationToken);
+
     public Task RevokeApiKeyAsync(string tenantId, string keyId, CancellationToken cancellationToken = default) =>
         _api.SendAsync(HttpMethod.Delete, Paths.Tenant(tenantId) + "/api-keys/" + Paths.Segment(keyId, nameof(keyId)), null, null, cancellationToken);
 }

@@ -4,6 +4,12 @@ public sealed record Lease(string LeaseId, string Quota, long Amount, DateTimeOf
 
 public sealed record LeaseRenewal(string LeaseId, DateTimeOffset ExpiresAt);
 
+/// <summary>
+/// A live lease. <paramref name="HeldByService"/>: the service holds it for the tenant (for a pool's running job or a
+/// child tenant's lease); it ends with what it stands for, and renewing or releasing it is refused.
+/// </summary>
+public sealed record HeldLease(string LeaseId, string Quota, long Amount, DateTimeOffset ExpiresAt, bool HeldByService);
+
 /// <summary>The rate quota after an admitted hit: what is left and the whole seconds until the window frees units.</summary>
 public sealed record RateHit(string Quota, long Limit, long Remaining, double ResetSeconds);
 

@@ -27,6 +27,12 @@ internal sealed class Lease
 public sealed record LeaseInfo(string LeaseId, string Quota, long Amount, DateTimeOffset ExpiresAt, string? IdempotencyKey);
 
 /// <summary>
+/// A live lease as its tenant reads it. <paramref name="HeldByService"/>: the service holds it, for a pool's running
+/// job or a child tenant's lease; it ends with what it stands for, and no client renews or releases it.
+/// </summary>
+public sealed record HeldLease(string LeaseId, string Quota, long Amount, DateTimeOffset ExpiresAt, bool HeldByService);
+
+/// <summary>
 /// Outcome of a renewal. When refused, the lease keeps its old expiry (or is already gone); a refusal of a live lease
 /// names its <paramref name="Quota"/> with the usage (<paramref name="Current"/>) and <paramref name="Limit"/> that
 /// refused it, and <paramref name="RetryAfter"/> when waiting can end it (an ancestor's cap that another lease fills

@@ -326,6 +326,26 @@ public sealed partial class TenantQuotas
         return Gauges.LiveLeaseIdForKey(ChildKeyPrefix + childLeaseId);
     }
 
+    /// <summary>The lease <paramref name="leaseId"/> names if it is live at <paramref name="now"/>; null otherwise.</summary>
+    public HeldLease? HeldLease(string leaseId, DateTimeOffset now) =>
+        Gauges.IsLive(leaseId, now) && Gauges.Describe(leaseId) is { } lease ? Held(lease) : null;
+
+    /// <summary>
+    /// Leases live at <paramref name="now"/>, in ordinal order of their ids, after <paramref name="afterLeaseId"/> (null:
+    /// from the first), at most <paramref name="limit"/>.
+    /// </summary>
+    public IReadOnlyList<HeldLease> HeldLeases(string? afterLeaseId, int limit, DateTimeOffset now)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return Gauges.Leases()
+            .Where(lease => lease.ExpiresAt > now && (afterLeaseId is null || string.CompareOrdinal(lease.LeaseId, afterLeaseId) > 0))
+            .Take(limit)
+            .Select(Held)
+            .ToList();
+    }
+
+    private HeldLease Held(LeaseInfo lease) => new(lease.LeaseId, lease.Quota, lease.Amount, lease.ExpiresAt, IsHeldForService(lease.LeaseId));
+
     /// <summary>
     /// Whether a live lease is held by the service rather than a client: a pool's lease for a running job, or this
     /// tenant's reservation for a child's lease. Such a lease ends with what it stands for, never by a client's release.

@@ -25,6 +25,11 @@ internal static class AdmissionEndpoints
             .WithName("AcquireLease").TakesIdempotencyKey(storesResponse: false)
             .Produces<LeaseGranted>(StatusCodes.Status201Created).ReadsBody().ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity); // an Idempotency-Key reused with another quota or amount
+        // Live leases only: a released or expired lease answers 404, as its renewal does.
+        tenant.MapGet("/leases", (HttpContext context, string tenantId, string? cursor, int? limit) => ListLeases(context, tenantId, cursor, limit, grains))
+            .WithName("ListLeases").IsPaged();
+        tenant.MapGet("/leases/{leaseId}", (HttpContext context, string tenantId, string leaseId) => GetLease(context, tenantId, leaseId, grains))
+            .WithName("GetLease").Produces<HeldLease>(StatusCodes.Status200OK);
         // 404 for a lease that was released or expired (the group's 404 covers it); 409 for one the service holds (a
         // pool's for a running job, a parent's for a child's lease), which its holder renews.
         tenant.MapPost("/leases/{leaseId}/renew", (HttpContext context, string tenantId, string leaseId, RenewLeaseRequest? request) =>
@@ -64,6 +69,18 @@ internal static class AdmissionEndpoints
             ? TypedResults.Created($"/v1/tenants/{tenantId}/leases/{allow.LeaseId}", new LeaseGranted(allow.LeaseId!, request.Quota, request.Amount, allow.ExpiresAt!.Value, allow.Remaining))
             : QuotaRefusals.Refused(context, decision);
     }
+
+    private static async Task<Page<HeldLease>> ListLeases(HttpContext context, string tenantId, string? cursor, int? limit, IGrainFactory grains)
+    {
+        var size = Paging.Limit(limit);
+        var leases = await grains.GetGrain<ITenantGrain>(tenantId).ListLeases(cursor, size);
+        return Paging.Page(context, leases, leases.Count == size ? leases[^1].LeaseId : null);
+    }
+
+    private static async Task<IResult> GetLease(HttpContext context, string tenantId, string leaseId, IGrainFactory grains) =>
+        await grains.GetGrain<ITenantGrain>(tenantId).GetLease(leaseId) is { } lease
+            ? TypedResults.Ok(lease)
+            : Problem.NotFound(context, $"Lease '{leaseId}' is not held: it was released or expired.");
 
     private static async Task<IResult> Renew(HttpContext context, string tenantId, string leaseId, RenewLeaseRequest? request, IGrainFactory grains)
     {

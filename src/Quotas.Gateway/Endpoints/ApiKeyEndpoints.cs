@@ -21,6 +21,7 @@ internal static class ApiKeyEndpoints
         var keys = v1.MapGroup("/tenants/{tenantId}/api-keys").WithTags("API keys").RequireAdmin().NamesById();
         keys.MapPost("/", Issue).WithName("IssueApiKey").Produces<IssuedApiKey>(StatusCodes.Status201Created);
         keys.MapGet("/", List).WithName("ListApiKeys").IsPaged();
+        keys.MapGet("/{keyId}", Get).WithName("GetApiKey").Produces<ApiKeySummary>(StatusCodes.Status200OK);
         keys.MapDelete("/{keyId}", Revoke).WithName("RevokeApiKey").Produces(StatusCodes.Status204NoContent);
     }
 
@@ -39,6 +40,16 @@ internal static class ApiKeyEndpoints
         var keys = infos.Where(info => info.TenantId == tenantId && info.PoolId is null)
             .Select(info => new ApiKeySummary(info.KeyId, tenantId, info.CreatedAt, info.RevokedAt)).ToList();
         return Paging.Page(context, keys, ids.Count > size ? page[^1] : null);
+    }
+
+    /// <summary>One of the tenant's keys, revoked or not (never the key text); 404 for a key of another tenant or none.</summary>
+    private static async Task<IResult> Get(HttpContext context, string tenantId, string keyId, IGrainFactory grains)
+    {
+        // GetConfig answers unknown_tenant (404) for a tenant that does not exist, as the list does.
+        await grains.GetGrain<ITenantGrain>(tenantId).GetConfig();
+        return ApiKeyText.IsKeyId(keyId) && await grains.GetGrain<IApiKeyGrain>(keyId).Get() is { PoolId: null } info && info.TenantId == tenantId
+            ? TypedResults.Ok(new ApiKeySummary(info.KeyId, tenantId, info.CreatedAt, info.RevokedAt))
+            : Problem.NotFound(context, $"Tenant '{tenantId}' has no API key '{keyId}'.");
     }
 
     /// <summary>What <paramref name="read"/> answers for each key id, in order, <see cref="KeysReadAtOnce"/> at a time; nulls left out.</summary>

@@ -22,6 +22,7 @@ internal static class WorkerKeyEndpoints
         var keys = v1.MapGroup("/pools/{poolId}/worker-keys").WithTags("Workers").RequireAdmin().NamesById();
         keys.MapPost("/", Issue).WithName("IssueWorkerKey").Produces<IssuedWorkerKey>(StatusCodes.Status201Created);
         keys.MapGet("/", List).WithName("ListWorkerKeys").IsPaged();
+        keys.MapGet("/{keyId}", Get).WithName("GetWorkerKey").Produces<WorkerKeySummary>(StatusCodes.Status200OK);
         keys.MapDelete("/{keyId}", Revoke).WithName("RevokeWorkerKey").Produces(StatusCodes.Status204NoContent);
     }
 
@@ -52,14 +53,21 @@ internal static class WorkerKeyEndpoints
     private static async Task<Page<WorkerKeySummary>> List(HttpContext context, string poolId, string? cursor, int? limit, IGrainFactory grains)
     {
         var size = Paging.Limit(limit);
-        if (await JobEndpoints.Pool(grains, poolId).GetConfig() is null)
-        {
-            throw new SchedulingException(SchedulingErrorCodes.UnknownPool, $"Pool '{poolId}' does not exist; its worker keys ended with it.");
-        }
+        await RequirePoolAsync(grains, poolId);
 
         var ids = await Directory(grains, poolId).List(cursor, size);
         var keys = await ApiKeyEndpoints.ReadKeysAsync(ids, id => DescribeAsync(grains.GetGrain<IApiKeyGrain>(id)));
         return Paging.Page(context, keys.Where(key => key.PoolId == poolId).ToList(), ids.Count == size ? ids[^1] : null);
+    }
+
+    /// <summary>One of the pool's worker keys, live or not (never the key text); 404 for another pool's key or none.</summary>
+    private static async Task<IResult> Get(HttpContext context, string poolId, string keyId, IGrainFactory grains)
+    {
+        await RequirePoolAsync(grains, poolId);
+
+        return ApiKeyText.IsKeyId(keyId) && await DescribeAsync(grains.GetGrain<IApiKeyGrain>(keyId)) is { } key && key.PoolId == poolId
+            ? TypedResults.Ok(key)
+            : Problem.NotFound(context, $"Pool '{poolId}' has no worker key '{keyId}'.");
     }
 
     /// <summary>A worker key's summary; null when it was never stored (its issue stopped after it was listed).</summary>
@@ -82,6 +90,15 @@ internal static class WorkerKeyEndpoints
         }
 
         return new WorkerKeySummary(info.KeyId, pool, info.CreatedAt, info.RevokedAt, live);
+    }
+
+    /// <summary>Fails with unknown_pool (404) when the pool does not exist.</summary>
+    private static async Task RequirePoolAsync(IGrainFactory grains, string poolId)
+    {
+        if (await JobEndpoints.Pool(grains, poolId).GetConfig() is null)
+        {
+            throw new SchedulingException(SchedulingErrorCodes.UnknownPool, $"Pool '{poolId}' does not exist; its worker keys ended with it.");
+        }
     }
 
     private static ITenantDirectoryGrain Directory(IGrainFactory grains, string poolId) =>

@@ -113,6 +113,20 @@ public sealed partial class TenantGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "An ancestor of tenant {Tenant} refused to hold again for its lease {LeaseId} of '{Quota}', which a retried acquire answers with (its first attempt's hold was let go, and the capacity taken since); the lease runs on until it ends, uncounted there")]
     private static partial void LogHoldAboveRefused(ILogger logger, string tenant, string leaseId, string quota);
 
+    public Task<HeldLease?> GetLease(string leaseId) => Task.FromResult(Tenant().HeldLease(leaseId, time.GetUtcNow()));
+
+    public Task<IReadOnlyList<HeldLease>> ListLeases(string? afterLeaseId, int limit)
+    {
+        if (limit is < 1 or > MaxLeasesListed)
+        {
+            throw new QuotaValidationException(ValidationCodes.Invalid, $"limit is {limit}: use 1 to {MaxLeasesListed}.");
+        }
+
+        return Task.FromResult(Tenant().HeldLeases(afterLeaseId, limit, time.GetUtcNow()));
+    }
+
+    private const int MaxLeasesListed = 1000;
+
     public async Task<bool> Release(string leaseId)
     {
         var released = Tenant().Release(leaseId, time.GetUtcNow());

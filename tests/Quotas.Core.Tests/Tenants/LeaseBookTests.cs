@@ -17,6 +17,24 @@ public sealed class LeaseBookTests
     }
 
     [Fact]
+    public void Held_leases_are_the_live_ones_in_id_order_after_the_cursor_with_those_held_for_a_child_marked()
+    {
+        var tenant = Basic();
+        var shortLived = (AdmissionDecision.Allow)tenant.Acquire(QuotaNames.CpuMillicores, 100, TimeSpan.FromMinutes(1), null, T0);
+        var own = (AdmissionDecision.Allow)tenant.Acquire(QuotaNames.CpuMillicores, 200, Hour, null, T0.AddTicks(10));
+        var forChild = (AdmissionDecision.Allow)tenant.ReserveForChild("kid:1", QuotaNames.CpuMillicores, 300, Hour, T0.AddTicks(20));
+        var now = T0.AddMinutes(1); // the first lease ran out, not yet swept
+
+        Assert.Null(tenant.HeldLease(shortLived.LeaseId!, now));
+        Assert.Null(tenant.HeldLease("acme:no-such-lease", now));
+        Assert.Equal(new HeldLease(own.LeaseId!, QuotaNames.CpuMillicores, 200, T0.AddTicks(10) + Hour, HeldByService: false), tenant.HeldLease(own.LeaseId!, now));
+        Assert.Equal([own.LeaseId, forChild.LeaseId], tenant.HeldLeases(null, 10, now).Select(lease => lease.LeaseId));
+        Assert.True(Assert.Single(tenant.HeldLeases(own.LeaseId, 10, now)).HeldByService);
+        Assert.Equal(own.LeaseId, Assert.Single(tenant.HeldLeases(shortLived.LeaseId, 1, now)).LeaseId);
+        Assert.Equal(3, tenant.HeldLeases(null, 10, T0).Count);
+    }
+
+    [Fact]
     public void Full_gauge_queues_until_the_earliest_lease_expiry()
     {
         var tenant = Basic();

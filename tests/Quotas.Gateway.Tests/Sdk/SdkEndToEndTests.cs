@@ -67,6 +67,7 @@ public sealed class SdkEndToEndTests
 
         Assert.Equal(key.KeyId, Assert.Single(keys).KeyId);
         Assert.NotNull(keys[0].RevokedAt);
+        Assert.Equal(keys[0], await admin.Tenants.GetApiKeyAsync("acme", key.KeyId));
 
         await admin.Tenants.SuspendAsync("t-4");
         await admin.Tenants.DeleteAsync("t-4");
@@ -91,8 +92,15 @@ public sealed class SdkEndToEndTests
         var exhausted = await Assert.ThrowsAsync<QuotaExceededException>(() => sdk.Admission.AcquireLeaseAsync("acme", "cpu", 11, TimeSpan.FromSeconds(30)));
         Assert.Equal("request_exceeds_limit", exhausted.Code);
         Assert.Equal(10, exhausted.Problem.Limit);
-        Assert.True((await sdk.Admission.RenewLeaseAsync("acme", lease.LeaseId, TimeSpan.FromSeconds(60))).ExpiresAt > lease.ExpiresAt);
+        var renewed = await sdk.Admission.RenewLeaseAsync("acme", lease.LeaseId, TimeSpan.FromSeconds(60));
+        Assert.True(renewed.ExpiresAt > lease.ExpiresAt);
+        var held = new HeldLease(lease.LeaseId, "cpu", 8, renewed.ExpiresAt, HeldByService: false);
+        Assert.Equal(held, await sdk.Admission.GetLeaseAsync("acme", lease.LeaseId));
+        Assert.Equal([held], await sdk.Admission.ListLeasesAsync("acme").ToListAsync());
         await sdk.Admission.ReleaseLeaseAsync("acme", lease.LeaseId);
+        var released = await Assert.ThrowsAsync<QuotasApiException>(() => sdk.Admission.GetLeaseAsync("acme", lease.LeaseId));
+        Assert.Equal(HttpStatusCode.NotFound, released.StatusCode);
+        Assert.Empty(await sdk.Admission.ListLeasesAsync("acme").ToListAsync());
         await sdk.Admission.ReleaseLeaseAsync("acme", lease.LeaseId);
 
         Assert.Equal(1, (await sdk.Admission.HitAsync("acme", "requests")).Remaining);
@@ -250,6 +258,7 @@ public sealed class SdkEndToEndTests
         Assert.Equal(workerKey.KeyId, Assert.Single(workerKeys).KeyId);
         Assert.False(workerKeys[0].Live);
         Assert.NotNull(workerKeys[0].RevokedAt);
+        Assert.Equal(workerKeys[0], await admin.Pools.GetWorkerKeyAsync("batch", workerKey.KeyId));
         Assert.Equal(CompletionStatus.Completed, done.Status);
         Assert.Equal(JobState.Succeeded, (await sdk.Jobs.GetAsync("acme", "batch", job.Id)).State);
 
