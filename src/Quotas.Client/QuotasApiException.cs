@@ -62,6 +62,7 @@ public class QuotasApiException : Exception
 
     private static string Describe(HttpStatusCode statusCode, QuotasProblem problem) =>
         $"{(int)statusCode} {problem.Code ?? problem.Title ?? statusCode.ToString()}: {problem.Detail ?? problem.Title}" +
+        (problem.Instance is null ? "" : $" (at {problem.Instance})") +
         (problem.TraceId is null ? "" : $" (trace {problem.TraceId})");
 }
 

@@ -41,6 +41,11 @@ public sealed class QuotasClientOptions
             // in it would be sent nowhere useful and logged wherever the address is.
             errors.Add($"QuotasClientOptions.BaseAddress '{BaseAddress}' must be a plain address, such as https://gateway.example/quotas: no query, fragment or user name.");
         }
+        else if (BaseAddress.AbsolutePath.TrimEnd('/').EndsWith("/v1", StringComparison.OrdinalIgnoreCase))
+        {
+            // The SDK adds the version to every route: this address would send each call to .../v1/v1/... (404).
+            errors.Add($"QuotasClientOptions.BaseAddress '{BaseAddress}' ends in /v1, which the SDK adds itself; give the gateway's address without it, e.g. {new Uri(BaseAddress, "..").ToString().TrimEnd('/')}.");
+        }
 
         if (string.IsNullOrWhiteSpace(ApiKey))
         {

@@ -18,6 +18,9 @@ public sealed record QuotasProblem(
     long? Limit,
     IReadOnlyList<string> ViolatedPolicies)
 {
+    /// <summary>The request's path as the server saw it (RFC 9457 <c>instance</c>); null when the answer had none.</summary>
+    public string? Instance { get; init; }
+
     /// <summary>
     /// Reads a problem body; a body that is not problem JSON (not JSON, or JSON of a proxy's own making such as
     /// <c>{"message":"no healthy upstream"}</c>) gives a problem with only the status and the text.
@@ -42,7 +45,10 @@ public sealed record QuotasProblem(
                     Number(root, "limit"),
                     root.TryGetProperty("violated-policies", out var policies) && policies.ValueKind == JsonValueKind.Array
                         ? [.. policies.EnumerateArray().Where(p => p.ValueKind == JsonValueKind.String).Select(p => p.GetString()!)]
-                        : []);
+                        : [])
+                {
+                    Instance = Text(root, "instance"),
+                };
             }
         }
         catch (JsonException)

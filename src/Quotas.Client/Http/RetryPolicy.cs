@@ -9,7 +9,7 @@ namespace Quotas.Client.Http;
 /// or a 429 without one (waiting does not help), goes to the caller at once. A 409 with Retry-After (a request with
 /// the same Idempotency-Key still running) is retried after it too; other conflicts are not. 502, 503 and 504 without
 /// Retry-After and lost connections back off exponentially with full jitter; a 502 or 504 with one waits for the longer
-/// of the two.
+/// of the two, and goes to the caller when it is longer than MaxRetryDelay.
 /// </summary>
 internal sealed class RetryPolicy(QuotasClientOptions options)
 {
@@ -28,9 +28,10 @@ internal sealed class RetryPolicy(QuotasClientOptions options)
         {
             HttpStatusCode.TooManyRequests or HttpStatusCode.Conflict => retryAfter is { } wait ? AfterServersWait(wait) : null,
             HttpStatusCode.ServiceUnavailable => retryAfter is { } wait ? AfterServersWait(wait) : Backoff(retry),
-            // The backoff, but no sooner than a Retry-After the answer gave (the gateway's 504 asks for a second).
-            HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout => retryAfter is { } wait && wait <= options.MaxRetryDelay
-                ? Max(Backoff(retry), AfterServersWait(wait)!.Value)
+            // The backoff, but no sooner than a Retry-After the answer gave (the gateway's 504 asks for a second); one
+            // longer than MaxRetryDelay goes to the caller, as for 503, rather than be retried before it ends.
+            HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout => retryAfter is { } wait
+                ? AfterServersWait(wait) is { } afterWait ? Max(Backoff(retry), afterWait) : null
                 : Backoff(retry),
             _ => null,
         };

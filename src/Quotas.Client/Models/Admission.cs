@@ -15,8 +15,8 @@ public sealed record RateHit(string Quota, long Limit, long Remaining, double Re
 
 /// <summary>
 /// Budget usage as recorded. <see cref="Duplicate"/>: the tenant had counted the event before and did not count it
-/// again. A retry the gateway replays (the SDK sends the event id as the Idempotency-Key) gets the first answer as it
-/// was, with Duplicate false and the totals of then.
+/// again. A retry the gateway replays (the SDK sends the event id in the body, which the gateway keeps as the request's
+/// key) gets the first answer as it was, with Duplicate false and the totals of then.
 /// </summary>
 public sealed record UsageRecord(
     bool Duplicate,

@@ -52,6 +52,17 @@ public sealed class SdkRegistrationTests
         Assert.Contains("no query, fragment or user name", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://gateway.test/v1", "http://gateway.test")]
+    [InlineData("http://gateway.test/quotas/V1/", "http://gateway.test/quotas")]
+    public void A_base_address_ending_in_the_version_the_sdk_adds_is_refused_with_the_address_to_use(string address, string instead)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new QuotasClient(new HttpClient(), new QuotasClientOptions { BaseAddress = new Uri(address), ApiKey = "key" }));
+
+        Assert.Contains($"ends in /v1, which the SDK adds itself; give the gateway's address without it, e.g. {instead}.", error.Message, StringComparison.Ordinal);
+        _ = new QuotasClient(new HttpClient(), new QuotasClientOptions { BaseAddress = new Uri("http://gateway.test/v1-eu/"), ApiKey = "key" });
+    }
+
     [Fact]
     public void A_client_built_by_hand_checks_its_options_and_its_arguments()
     {

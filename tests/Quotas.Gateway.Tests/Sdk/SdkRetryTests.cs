@@ -113,7 +113,24 @@ public sealed class SdkRetryTests
         Assert.Equal(HttpStatusCode.GatewayTimeout, error.StatusCode);
         Assert.Equal("trace-1", error.Problem.TraceId);
         Assert.Contains("trace-1", error.Message, StringComparison.Ordinal);
+        Assert.Equal("/v1/tenants/acme", error.Problem.Instance);
+        Assert.Contains("/v1/tenants/acme", error.Message, StringComparison.Ordinal);
         Assert.Equal(3, handler.Attempts.Count);
+    }
+
+    /// <summary>As a 503's: retrying within the backoff would come back long before the server asked.</summary>
+    [Theory]
+    [InlineData(HttpStatusCode.BadGateway)]
+    [InlineData(HttpStatusCode.GatewayTimeout)]
+    public async Task A_502_or_504_whose_Retry_After_is_longer_than_the_maximum_delay_goes_to_the_caller_at_once(HttpStatusCode status)
+    {
+        var handler = new RecordingHandler((_, _) => WithRetryAfter(Problem(status, "timeout"), TimeSpan.FromSeconds(120)));
+
+        var error = await Assert.ThrowsAsync<QuotasApiException>(() => Client(handler).Tenants.GetAsync("acme"));
+
+        Assert.Single(handler.Attempts);
+        Assert.Equal(status, error.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(120), error.RetryAfter);
     }
 
     [Fact]
@@ -518,7 +535,7 @@ public sealed class SdkRetryTests
 
     private static HttpResponseMessage Problem(HttpStatusCode status, string code) => new(status)
     {
-        Content = new StringContent($$"""{"type":"https://quotas.dev/problems/{{code}}","title":"t","status":{{(int)status}},"detail":"d","code":"{{code}}","traceId":"trace-1"}""", Encoding.UTF8, "application/problem+json"),
+        Content = new StringContent($$"""{"type":"https://quotas.dev/problems/{{code}}","title":"t","status":{{(int)status}},"detail":"d","code":"{{code}}","traceId":"trace-1","instance":"/v1/tenants/acme"}""", Encoding.UTF8, "application/problem+json"),
     };
 
     private static HttpResponseMessage Refusal(TimeSpan? retryAfter)
