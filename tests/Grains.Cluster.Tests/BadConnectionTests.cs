@@ -40,6 +40,26 @@ public sealed class BadConnectionTests : IAsyncLifetime
         Assert.Equal(5, await _client.GrainFactory.GetGrain<IPlacedGrain>("unaffected").Add(5));
     }
 
+    /// <summary>A TCP health check or a port scan connects and closes: noted at Debug, never a warning each time.</summary>
+    [Fact]
+    public async Task Connection_closed_without_sending_anything_is_not_a_warning()
+    {
+        using var logs = new InMemoryLoggerProvider(LogLevel.Debug);
+        var options = Clusters.Options(new ActivationLedger(), 1);
+        options.ConfigureLogging = logging => logging.AddProvider(logs).AddFilter<InMemoryLoggerProvider>("Grains", LogLevel.Debug);
+        await using var cluster = await TestCluster.StartAsync(options);
+
+        using (var probe = new Socket(SocketType.Stream, ProtocolType.Tcp))
+        {
+            await probe.ConnectAsync(cluster.PrimarySilo.Address.EndPoint);
+            probe.Shutdown(SocketShutdown.Both);
+        }
+
+        var noted = await logs.WaitForAsync(e => e.EventId.Id == 332);
+        Assert.Equal(LogLevel.Debug, noted.Level);
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Warning && e.Category.StartsWith("Grains.Transport", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Connection_that_sends_an_oversized_frame_is_closed_and_logged_and_others_keep_working()
     {

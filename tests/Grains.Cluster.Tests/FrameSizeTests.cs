@@ -53,6 +53,25 @@ public sealed class FrameSizeTests
         Assert.Equal(1_000, (await grain.Repeat('y', 1_000)).Length);
     }
 
+    /// <summary>
+    /// Frames larger than the input buffer a silo's listener keeps (1 MiB by default) arrive whole: a frame waited for
+    /// without taking any of it from that buffer would stop the connection once the buffer filled.
+    /// </summary>
+    [Fact]
+    public async Task Calls_and_answers_of_several_mebibytes_arrive_whole()
+    {
+        var ledger = new ActivationLedger();
+        await using var cluster = await TestCluster.StartAsync(Clusters.Options(ledger, 1, TestStorage.Sqlite()));
+        await using var client = await cluster.CreateClientAsync();
+        var grain = client.GrainFactory.GetGrain<IPlacedGrain>("large");
+        var large = new string('x', 3 * 1024 * 1024);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => grain.Fail(large).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(large.Length, error.Message.Length);
+        Assert.Equal(large.Length, (await grain.Repeat('y', large.Length).WaitAsync(TimeSpan.FromSeconds(30))).Length);
+        Assert.Equal(1, await grain.Add(1));
+    }
+
     /// <summary>A call left in flight on the client's connection to the silo: it fails if that connection closes.</summary>
     private static async Task<(Task Held, IPlacedGrain Other)> HoldACallAsync(TestClient client, ActivationLedger ledger)
     {

@@ -44,7 +44,7 @@ internal static class Handshake
     /// <summary>Reads the magic and the Hello; throws <see cref="InvalidDataException"/> for anything else.</summary>
     public static async Task<HelloMessage> AcceptAsync(IDuplexPipe transport, int maxFrameSize, CancellationToken cancellationToken)
     {
-        var magic = await ReadExactlyAsync(transport.Input, s_magic.Length, cancellationToken);
+        var magic = await ReadExactlyAsync(transport.Input, s_magic.Length, cancellationToken, firstRead: true);
         if (!magic.AsSpan().SequenceEqual(s_magic))
         {
             throw new InvalidDataException("the connection did not start with the Grains preamble");
@@ -106,7 +106,11 @@ internal static class Handshake
         }
     }
 
-    private static async Task<byte[]> ReadExactlyAsync(PipeReader input, int count, CancellationToken cancellationToken)
+    /// <summary>
+    /// <paramref name="firstRead"/>: a peer that closes before sending a byte throws <see cref="EndOfStreamException"/>,
+    /// told apart from one that stopped partway: a TCP health check or a port scan connects and closes so.
+    /// </summary>
+    private static async Task<byte[]> ReadExactlyAsync(PipeReader input, int count, CancellationToken cancellationToken, bool firstRead = false)
     {
         while (true)
         {
@@ -116,6 +120,11 @@ internal static class Handshake
                 var bytes = result.Buffer.Slice(0, count).ToArray();
                 input.AdvanceTo(result.Buffer.GetPosition(count));
                 return bytes;
+            }
+
+            if (result.IsCompleted && firstRead && result.Buffer.IsEmpty)
+            {
+                throw new EndOfStreamException("the peer closed the connection without sending anything");
             }
 
             if (result.IsCompleted)

@@ -64,6 +64,12 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, connection.ConnectionClosed);
             hello = await Handshake.AcceptAsync(connection.Transport, _transport.MaxFrameSize, linked.Token);
         }
+        catch (EndOfStreamException)
+        {
+            // A TCP health check or a port scan: it connects and closes. Not worth a warning each time.
+            LogClosedUnused(_logger, remote);
+            return;
+        }
         catch (Exception exception) when (exception is InvalidDataException or OperationCanceledException or IOException)
         {
             LogRefused(_logger, remote, exception.Message);
@@ -81,7 +87,17 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
         var ack = refusal is null
             ? new HelloAckMessage(true, null, _self.Name, _grainTypes ??= _registry.GrainTypesByInterfaceName(), _transport.MaxFrameSize)
             : new HelloAckMessage(false, refusal, _self.Name, null);
-        await Handshake.ReplyAsync(connection.Transport, ack, _transport.MaxFrameSize, connection.ConnectionClosed);
+        try
+        {
+            await Handshake.ReplyAsync(connection.Transport, ack, _transport.MaxFrameSize, connection.ConnectionClosed);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or IOException)
+        {
+            // The peer went away before the answer: nothing was set up for it. (Kestrel would log it as unhandled.)
+            LogRefused(_logger, remote, $"it closed the connection before the handshake's answer ({exception.Message})");
+            return;
+        }
+
         if (refusal is not null)
         {
             LogRefused(_logger, remote, refusal);
@@ -165,6 +181,9 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
 
     [LoggerMessage(EventId = 330, Level = LogLevel.Warning, Message = "Refused the connection from {Remote}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(EventId = 332, Level = LogLevel.Debug, Message = "{Remote} connected to the silo port and closed without sending anything (a health check or a port scan)")]
+    private static partial void LogClosedUnused(ILogger logger, string remote);
 
     [LoggerMessage(EventId = 331, Level = LogLevel.Warning, Message = "{Count} peers kept their connections open {Timeout} after being asked to go away; closing them")]
     private static partial void LogPeersStayed(ILogger logger, int count, TimeSpan timeout);
