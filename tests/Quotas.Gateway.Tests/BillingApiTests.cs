@@ -391,6 +391,27 @@ public sealed class BillingApiTests
         Assert.Equal(12, (long)Line(await (await tenant.GetAsync("/v1/tenants/acme/statements/2026-12")).Ok(), "jobs")["quantity"]!);
     }
 
+    /// <summary>
+    /// Usage dated before the tenant existed would land in hours (or a month) it did not exist in: refused, except within
+    /// the clocks' margin, where it counts at the creation.
+    /// </summary>
+    [Fact]
+    public async Task Usage_dated_before_the_tenant_was_created_is_refused_beyond_the_clocks_margin()
+    {
+        await using var billed = await PricedAsync(new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero));
+        var (time, tenant) = (billed.Time, billed.Tenant);
+        time.Advance(TimeSpan.FromDays(1));
+
+        var refused = await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":24000,"eventId":"backfill-1","occurredAt":"2026-11-02T00:00:00Z"}""")).Problem(400, "invalid_occurred_at");
+        Assert.Contains("is before tenant 'acme' was created (2026-11-25T00:00:00.0000000+00:00)", (string?)refused["detail"], StringComparison.Ordinal);
+        await (await tenant.PostJson("/v1/tenants/acme/usage", """{"quota":"jobs","amount":3,"eventId":"skewed-1","occurredAt":"2026-11-24T23:57:00Z"}""")).Ok(201);
+
+        var hours = await (await tenant.GetAsync("/v1/tenants/acme/usage/history?granularity=hour&meter=jobs&from=2026-11-24T23:00:00Z&to=2026-11-25T01:00:00Z")).Ok();
+        var bucket = Assert.Single(hours["buckets"]!.AsArray());
+        Assert.Equal((new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero), 3L), ((DateTimeOffset)bucket!["start"]!, (long)bucket["amount"]!));
+        Assert.Equal(3, (long)Line(await (await tenant.GetAsync("/v1/tenants/acme/statements/2026-11")).Ok(), "jobs")["quantity"]!);
+    }
+
     /// <summary>An embedded gateway on a manual clock, with tenant "acme" metering <see cref="Budgets"/> under <see cref="Plan"/>.</summary>
     private static async Task<Priced> PricedAsync(DateTimeOffset at)
     {

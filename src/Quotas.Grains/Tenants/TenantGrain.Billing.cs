@@ -140,6 +140,30 @@ public sealed partial class TenantGrain
         }
     }
 
+    /// <summary>
+    /// The time usage dated <paramref name="occurredAt"/> is counted at, for this tenant: refused when it is before the
+    /// tenant was created by more than the clocks may disagree (<see cref="Metering.MaxClockAhead"/>), since it would
+    /// land where the tenant did not exist: a month no statement of it bills, or the month it was created in, whose
+    /// projection would spread it over the days since the creation only. Within that margin (the sender's clock a
+    /// little behind), dated at the creation. A retry of an event counted already stays a duplicate.
+    /// </summary>
+    private DateTimeOffset? SinceCreation(string eventId, DateTimeOffset? occurredAt)
+    {
+        if (occurredAt is not { } at || CreatedAt is not { } created || at >= created || Tenant().Budgets.HasSeen(eventId))
+        {
+            return occurredAt;
+        }
+
+        if (at < created - Metering.MaxClockAhead)
+        {
+            throw new QuotaValidationException(
+                ValidationCodes.InvalidOccurredAt,
+                $"occurredAt {at:O} is before tenant '{Id}' was created ({created:O}): date usage from its creation on, or send it without occurredAt to count it now.");
+        }
+
+        return created;
+    }
+
     /// <summary>When the tenant that exists now was created, as far as its stored state says (rows of earlier releases only when it was created again).</summary>
     private DateTimeOffset? CreatedAt => state.State.CreatedAt ?? state.State.RecreatedAt;
 

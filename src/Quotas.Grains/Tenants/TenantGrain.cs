@@ -355,7 +355,7 @@ public sealed partial class TenantGrain(
     private async Task<UsageRecord> RecordAsync(string eventId, string quota, long amount, DateTimeOffset? occurredAt)
     {
         RefuseMonthOfEarlierTenant(eventId, occurredAt);
-        var record = Tenant().RecordUsage(eventId, quota, amount, time.GetUtcNow(), occurredAt);
+        var record = Tenant().RecordUsage(eventId, quota, amount, time.GetUtcNow(), SinceCreation(eventId, occurredAt));
         if (!record.Duplicate)
         {
             await CommitAsync(_tenant!);
