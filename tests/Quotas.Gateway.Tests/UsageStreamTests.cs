@@ -206,6 +206,30 @@ public sealed class UsageStreamTests
         await next.NextAsync(UsageEventStream.UsageEvent);
     }
 
+    /// <summary>
+    /// A stream is one request that lasts as long as it is watched: counted in the request metrics, it would sit in the
+    /// duration histogram's +Inf bucket and in the active requests all its life. quotas_gateway_event_streams counts it.
+    /// </summary>
+    [Fact]
+    public async Task A_stream_is_left_out_of_the_http_request_metrics()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var tenant = server.Client(await server.Admin().CreateTenantWithKey("acme", Quotas));
+        var slots = server.Services.GetRequiredService<EventStreamSlots>();
+        await using (var open = await EventStream.OpenOkAsync(tenant, Events))
+        {
+            await open.NextAsync(UsageEventStream.UsageEvent);
+            var freed = FreedAsync(slots);
+            await open.DisposeAsync();
+            await freed;
+        }
+
+        await (await tenant.GetAsync("/v1/tenants/acme/usage")).Ok();
+        var metrics = Metrics.Samples.Parse(await server.Client(null).GetStringAsync("/metrics"));
+        Assert.Equal(1, metrics.Sum("http_server_request_duration_seconds_count", "http_route=\"/v1/tenants/{tenantId}/usage\""));
+        Assert.Equal(0, metrics.Count("http_server_request_duration_seconds_count", "http_route=\"/v1/tenants/{tenantId}/usage/events\""));
+    }
+
     /// <summary>One tenant holding its most streams gets 429 for one more; another tenant still gets its stream.</summary>
     [Fact]
     public async Task A_tenant_holding_its_most_streams_answers_429_while_other_tenants_still_get_theirs()

@@ -41,7 +41,9 @@ internal static partial class UsageEventStream
 
     /// <summary>Maps the stream under a tenant's group (whose access rule it shares).</summary>
     public static void MapUsageEventStream(this RouteGroupBuilder tenant) =>
-        tenant.MapGet("/usage/events", Stream).WithName("StreamUsage")
+        // Out of the HTTP request metrics: a stream is one request that lasts minutes or hours, which would land in
+        // the duration histogram's +Inf bucket and the active requests all its life (quotas_gateway_event_streams counts them).
+        tenant.MapGet("/usage/events", Stream).WithName("StreamUsage").DisableHttpMetrics()
             .WithDescription($"Server-sent events: '{UsageEvent}' (the tenant's stats) at once and every interval seconds (1 to {MaxIntervalSeconds}, " +
                 $"default {DefaultIntervalSeconds}); '{AlertEvent}' per alert, its sequence as id (send Last-Event-ID to resume); '{ErrorEvent}' (problem details) before the stream ends on a failure; " +
                 $"'{PingEvent}' (no data) every {KeepAlive.TotalSeconds:0} seconds between usage events further apart, for proxies that close idle connections. " +
