@@ -37,7 +37,7 @@ public sealed class GatewayOptions
     public int MaxEventStreams { get; set; } = 1000;
 
     /// <summary>Most event streams of one tenant this gateway holds open at once; one more gets 429, so that one
-    /// tenant cannot take every stream the gateway holds.</summary>
+    /// tenant cannot take every stream the gateway holds. Streams opened with the admin key are not counted here.</summary>
     public int MaxEventStreamsPerTenant { get; set; } = 16;
 
     /// <summary>Checks the settings and says what to change.</summary>

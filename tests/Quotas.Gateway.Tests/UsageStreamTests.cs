@@ -256,6 +256,10 @@ public sealed class UsageStreamTests
         await using var other = await EventStream.OpenOkAsync(quiet, "/v1/tenants/quiet/usage/events");
         await other.NextAsync(UsageEventStream.UsageEvent);
 
+        // An operator watching the tenant is not locked out by the tenant's own streams.
+        await using var watched = await EventStream.OpenOkAsync(admin, "/v1/tenants/noisy/usage/events");
+        await watched.NextAsync(UsageEventStream.UsageEvent);
+
         var slots = server.Services.GetRequiredService<EventStreamSlots>();
         var freed = FreedAsync(slots);
         await first.DisposeAsync();

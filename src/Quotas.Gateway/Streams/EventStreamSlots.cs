@@ -42,40 +42,48 @@ internal sealed class EventStreamSlots
     public event Action? Freed;
 
     /// <summary>
-    /// A slot for one stream of <paramref name="tenantId"/>, or null when all are taken (<paramref name="tenantFull"/>
-    /// false) or the tenant's are (true); disposing the slot frees it (once).
+    /// A slot for one stream of <paramref name="tenantId"/> (null: a stream the tenant's bound does not count, an
+    /// operator's with the admin key, which the tenant's own streams must not lock out), or null when all are taken
+    /// (<paramref name="tenantFull"/> false) or the tenant's are (true); disposing the slot frees it (once).
     /// </summary>
-    public IDisposable? TryTake(string tenantId, out bool tenantFull)
+    public IDisposable? TryTake(string? tenantId, out bool tenantFull)
     {
         lock (_openPerTenant)
         {
-            var ofTenant = _openPerTenant.GetValueOrDefault(tenantId);
-            tenantFull = ofTenant >= _options.MaxEventStreamsPerTenant;
+            var ofTenant = tenantId is null ? 0 : _openPerTenant.GetValueOrDefault(tenantId);
+            tenantFull = tenantId is not null && ofTenant >= _options.MaxEventStreamsPerTenant;
             if (tenantFull || _open >= _options.MaxEventStreams)
             {
                 Interlocked.Increment(ref tenantFull ? ref _refusedForTenant : ref _refusedForGateway);
                 return null;
             }
 
-            _openPerTenant[tenantId] = ofTenant + 1;
+            if (tenantId is not null)
+            {
+                _openPerTenant[tenantId] = ofTenant + 1;
+            }
+
             Volatile.Write(ref _open, _open + 1);
         }
 
         return new Slot(this, tenantId);
     }
 
-    private void Free(string tenantId)
+    private void Free(string? tenantId)
     {
         lock (_openPerTenant)
         {
-            var left = _openPerTenant[tenantId] - 1;
-            if (left == 0)
+            if (tenantId is not null)
             {
-                _openPerTenant.Remove(tenantId);
-            }
-            else
-            {
-                _openPerTenant[tenantId] = left;
+                var left = _openPerTenant[tenantId] - 1;
+                if (left == 0)
+                {
+                    _openPerTenant.Remove(tenantId);
+                }
+                else
+                {
+                    _openPerTenant[tenantId] = left;
+                }
             }
 
             Volatile.Write(ref _open, _open - 1);
@@ -84,7 +92,7 @@ internal sealed class EventStreamSlots
         Freed?.Invoke();
     }
 
-    private sealed class Slot(EventStreamSlots owner, string tenantId) : IDisposable
+    private sealed class Slot(EventStreamSlots owner, string? tenantId) : IDisposable
     {
         private int _freed;
 

@@ -81,8 +81,11 @@ internal static partial class UsageEventStream
             return Unavailable(context, every, "draining", "This gateway is stopping; connect again, to another gateway.");
         }
 
-        // The slot is taken before the tenant is read, so that what the bound keeps away includes those reads.
-        if (slots.TryTake(tenantId, out var tenantFull) is not { } slot)
+        // The slot is taken before the tenant is read, so that what the bound keeps away includes those reads. An
+        // operator's stream (the admin key, resolved already by the route's access check) counts toward the gateway's
+        // bound only: the tenant's own streams must not lock it out of watching the tenant.
+        var byAdmin = (await callers.ResolveAsync(context)).Caller?.IsAdmin == true;
+        if (slots.TryTake(byAdmin ? null : tenantId, out var tenantFull) is not { } slot)
         {
             // A refused quota like any other: the policy it violates, with its count and limit (the streams open on this gateway).
             return tenantFull
