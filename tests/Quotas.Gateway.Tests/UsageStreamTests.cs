@@ -45,7 +45,9 @@ public sealed class UsageStreamTests
         Assert.Equal(900, StorageUsed(second));
         Assert.Null(second.ReconnectionInterval);
 
-        // Nothing new: the next interval brings the usage alone, not the alert again.
+        // Nothing new: the next interval brings the usage alone, not the alert again. (Each read first started the
+        // wait for a ping, in case it took long.)
+        Assert.Equal(UsageEventStream.KeepAlive, await time.NextDelayAsync());
         Assert.Equal(TimeSpan.FromSeconds(5), await time.NextDelayAsync());
         time.Clock.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(900, StorageUsed(await stream.NextAsync(UsageEventStream.UsageEvent)));
@@ -73,6 +75,42 @@ public sealed class UsageStreamTests
 
         Assert.Equal(TimeSpan.FromSeconds(10), await time.NextDelayAsync());
         time.Clock.Advance(TimeSpan.FromSeconds(10));
+        await stream.NextAsync(UsageEventStream.UsageEvent);
+    }
+
+    /// <summary>
+    /// A read that takes long (a slow cluster: the calls may run to their timeouts) does not leave the stream silent: the
+    /// pings go on every fifteen seconds until it answers, so that a proxy's idle timeout does not cut the stream.
+    /// </summary>
+    [Fact]
+    public async Task A_slow_read_is_pinged_through_every_fifteen_seconds_until_it_answers()
+    {
+        var time = new RecordingTimeProvider();
+        var slow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holdNext = 0;
+        await using var server = await GatewayServer.StartAsync(
+            Backend.EmbeddedSqlite,
+            gatewayTime: time,
+            wrapGrains: grains => new InterceptingGrains<ITenantGrain>(grains, tenant => ScriptedGrain.Create<ITenantGrain>((method, args) =>
+                method.Name == nameof(ITenantGrain.GetStats) && Interlocked.Exchange(ref holdNext, 0) == 1
+                    ? slow.Task.ContinueWith(_ => tenant.GetStats(), TaskScheduler.Default).Unwrap()
+                    : method.Invoke(tenant, args))));
+        using var admin = server.Admin();
+        await admin.CreateTenantWithKey("acme", Quotas);
+        await using var stream = await EventStream.OpenOkAsync(admin, Events + "?interval=5");
+        await stream.NextAsync(UsageEventStream.UsageEvent);
+
+        Volatile.Write(ref holdNext, 1);
+        Assert.Equal(TimeSpan.FromSeconds(5), await time.NextDelayAsync());
+        time.Clock.Advance(TimeSpan.FromSeconds(5)); // the read starts, and waits
+        for (var ping = 0; ping < 2; ping++)
+        {
+            Assert.Equal(TimeSpan.FromSeconds(15), await time.NextDelayAsync());
+            time.Clock.Advance(TimeSpan.FromSeconds(15));
+            Assert.Equal("", (await stream.NextAsync(UsageEventStream.PingEvent)).Data);
+        }
+
+        slow.SetResult();
         await stream.NextAsync(UsageEventStream.UsageEvent);
     }
 

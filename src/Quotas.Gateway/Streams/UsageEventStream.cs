@@ -178,7 +178,20 @@ internal static partial class UsageEventStream
                     yield break;
                 }
 
-                var (next, failure) = await ReadAsync(snapshot, after, end.Token);
+                // A slow cluster: the read's calls may take up to their timeouts, and a proxy cuts a stream silent for
+                // long. Pings go on while it runs, so the stream is never silent longer than KeepAlive.
+                var reading = ReadAsync(snapshot, after, end.Token);
+                using (var pings = CancellationTokenSource.CreateLinkedTokenSource(end.Token))
+                {
+                    while (await Task.WhenAny(reading, WaitAsync(KeepAlive, pings.Token)) != reading && !end.IsCancellationRequested)
+                    {
+                        yield return new SseItem<string>("", PingEvent);
+                    }
+
+                    await pings.CancelAsync();
+                }
+
+                var (next, failure) = await reading;
                 if (failure is not null)
                 {
                     yield return new SseItem<string>(Json(failure), ErrorEvent);
