@@ -38,6 +38,14 @@ public sealed class HostSettings
     /// </summary>
     public TimeSpan? ShutdownDelay { get; set; }
 
+    /// <summary>
+    /// When set, <c>/metrics</c> answers only a scrape that sends it as <c>Authorization: Bearer &lt;key&gt;</c>
+    /// (Prometheus: <c>authorization: { credentials: ... }</c>); 16 to 248 visible ASCII characters. Unset (the default),
+    /// it answers anyone who reaches the HTTP port, as a scrape target on an internal network does: it carries no
+    /// tenant or pool labels, but names the silos' addresses.
+    /// </summary>
+    public string? MetricsKey { get; set; }
+
     public TimeSpan DrainDelay => ShutdownDelay ?? (Clustered && Role != HostRole.Silo ? TimeSpan.FromSeconds(5) : TimeSpan.Zero);
 
     /// <summary>True when this process belongs to a cluster (PostgreSQL) rather than running alone (SQLite).</summary>
@@ -102,6 +110,11 @@ public sealed class HostSettings
         if (ShutdownDelay is { } delay && (delay < TimeSpan.Zero || delay > s_maxShutdownDelay))
         {
             errors.Add($"Quotas:ShutdownDelay {delay} must be between 00:00:00 and {s_maxShutdownDelay}; set it a little above your load balancer's readiness probe period times its failure threshold, e.g. 00:00:05.");
+        }
+
+        if (MetricsKey is { } metricsKey && (metricsKey.Length is < 16 or > 248 || metricsKey.Any(c => c is <= ' ' or > '~')))
+        {
+            errors.Add("Quotas:MetricsKey must be 16 to 248 visible ASCII characters without spaces (a random one, e.g. from 'openssl rand -hex 24'), or unset for an open /metrics.");
         }
 
         if (HttpUrl is null)

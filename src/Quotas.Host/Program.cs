@@ -68,7 +68,7 @@ try
     builder.AddQuotasHost(settings, gateway);
     app = builder.Build();
     app.MapHealthEndpoints();
-    app.MapQuotasMetrics();
+    app.MapQuotasMetrics(settings.MetricsKey);
     if (settings.Role != HostRole.Silo)
     {
         app.MapQuotasGateway();

@@ -68,6 +68,19 @@ public sealed class HostSettingsTests
     }
 
     [Theory]
+    [InlineData("0123456789abcdef", true)]
+    [InlineData("0123456789abcde", false)]
+    [InlineData("0123456789 abcdef", false)]
+    [InlineData("0123456789abcdéf", false)]
+    public void A_metrics_key_is_a_long_enough_one_a_bearer_header_can_carry(string key, bool accepted)
+    {
+        var errors = new HostSettings { MetricsKey = key }.Validate();
+
+        Assert.Equal(accepted, errors.Count == 0);
+        Assert.All(errors, error => Assert.Contains("Quotas:MetricsKey must be 16 to 248 visible ASCII characters", error, StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("https://localhost:5001")]
     [InlineData("http://localhost:5000/api")]
     [InlineData("127.0.0.1:8080")] // no scheme: a relative address

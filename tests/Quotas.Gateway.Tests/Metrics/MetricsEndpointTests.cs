@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Quotas.Gateway.Metrics;
 
@@ -7,6 +8,32 @@ namespace Quotas.Gateway.Tests.Metrics;
 public sealed class MetricsEndpointTests
 {
     private const string Quotas = """[{"name":"requests","kind":"rate","limit":2,"windowSeconds":60,"buckets":6}]""";
+
+    /// <summary>With a scrape key (Quotas:MetricsKey), only a scrape that sends it is answered; others get 401 and the challenge.</summary>
+    [Fact]
+    public async Task A_scrape_key_keeps_metrics_from_anyone_who_does_not_send_it()
+    {
+        const string ScrapeKey = "scrape-0123456789abcdef";
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddQuotasMetrics();
+        await using var app = builder.Build();
+        app.MapQuotasMetrics(ScrapeKey);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        using var http = new HttpClient { BaseAddress = new Uri(address) };
+
+        var missing = await http.GetAsync("/metrics");
+        await missing.Problem(401, "unauthorized");
+        Assert.Equal("Bearer", missing.Headers.WwwAuthenticate.Single().ToString());
+        using var wrong = new HttpRequestMessage(HttpMethod.Get, "/metrics") { Headers = { { "Authorization", "Bearer " + GatewayServer.AdminKey } } };
+        var refused = await http.SendAsync(wrong);
+        Assert.Contains("not the metrics key", (string?)(await refused.Problem(401, "unauthorized"))["detail"], StringComparison.Ordinal);
+        using var right = new HttpRequestMessage(HttpMethod.Get, "/metrics") { Headers = { { "Authorization", "Bearer " + ScrapeKey } } };
+        var scraped = await http.SendAsync(right);
+        Assert.Contains("# TYPE ", await scraped.EnsureSuccessStatusCode().Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 
     [Theory]
     [InlineData(Backend.EmbeddedSqlite)]
