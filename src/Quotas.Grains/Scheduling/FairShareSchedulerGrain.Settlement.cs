@@ -191,14 +191,21 @@ public sealed partial class FairShareSchedulerGrain
         // One synchronous step, so the jobs and their tenant leases go in one write. The tenant is not called: it is
         // being deleted (it calls this). The usage still owed goes back to it in the answer, and stays owed here until
         // the tenant says it has stored it (TenantChargedItself): a delete that fails before then loses none of it,
-        // and a retried one gets it again (the tenant counts a pool's charge once).
+        // and a retried one gets it again (the tenant counts a pool's charge once). A job still running is owed as a
+        // cancelled one is (its demand, and one job), so that a forced delete does not spare the work it was running.
         _removedTenants.Add(tenant);
         _tiers.Forget(tenant);
         _admission.Forget(tenant);
         return await MutateAsync(
             scheduler =>
             {
-                foreach (var job in scheduler.RemoveTenant(tenant, _time.GetUtcNow()))
+                var now = _time.GetUtcNow();
+                foreach (var running in scheduler.RunningJobsOf(tenant))
+                {
+                    OweForCancel(running, now);
+                }
+
+                foreach (var job in scheduler.RemoveTenant(tenant, now))
                 {
                     _admission.Drop(job);
                 }
