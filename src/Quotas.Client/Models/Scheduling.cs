@@ -55,7 +55,14 @@ public sealed record Job(
     DateTimeOffset? CompletedAt = null,
     IReadOnlyDictionary<string, long>? ActualUsage = null,
     int Expiries = 0,
-    DateTimeOffset? LeaseRenewedAt = null);
+    DateTimeOffset? LeaseRenewedAt = null)
+{
+    /// <summary>
+    /// What the job's preempted runs reported, added up; charged with the run that ends the job (its
+    /// <see cref="ActualUsage"/> then includes it). Null when none reported usage.
+    /// </summary>
+    public IReadOnlyDictionary<string, long>? PreemptedUsage { get; init; }
+}
 
 /// <remarks>
 /// <c>ResourceWeights</c>: a weight per resource (weighted DRF): the tenant's dominant share is the largest of its share

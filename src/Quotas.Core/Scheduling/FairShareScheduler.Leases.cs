@@ -197,6 +197,16 @@ public sealed partial class FairShareScheduler
 
             if (job.State == JobState.Leased)
             {
+                // The run's usage is kept and charged with the run that ends the job (a report of this preemption
+                // sent again finds the job queued, and counts nothing again).
+                if (actualUsage is not null && usage is not null)
+                {
+                    CheckCountable(actualUsage);
+                    job.PreemptedUsage = RunUsage.Plus(actualUsage, job.PreemptedUsage);
+                    UsageChanged(job.Tenant);
+                    VectorMath.AddSaturating(job.Tenant.ReportedUsage, usage);
+                }
+
                 Release(job, now);
                 Enqueue(job);
                 Changed(job);
@@ -219,7 +229,7 @@ public sealed partial class FairShareScheduler
             Release(job, now, updateKey: false, recordHistory: false);
         }
 
-        job.ActualUsage = actualUsage ?? job.Demand;
+        job.ActualUsage = RunUsage.Plus(actualUsage ?? job.Demand, job.PreemptedUsage);
         Finish(job, outcome == JobOutcome.Succeeded ? JobState.Succeeded : JobState.Failed, now);
         var tenant = job.Tenant;
         usage ??= job.Dense;
@@ -238,7 +248,7 @@ public sealed partial class FairShareScheduler
     /// </summary>
     private CompleteResult CompleteExpired(Job job, JobOutcome outcome, ResourceVector? actualUsage, long[]? usage)
     {
-        job.ActualUsage = actualUsage ?? job.Demand;
+        job.ActualUsage = RunUsage.Plus(actualUsage ?? job.Demand, job.PreemptedUsage);
         job.State = outcome == JobOutcome.Succeeded ? JobState.Succeeded : JobState.Failed;
         Changed(job);
         var tenant = job.Tenant;
@@ -262,7 +272,7 @@ public sealed partial class FairShareScheduler
     /// </summary>
     private CompleteResult CompleteCancelled(Job job, ResourceVector? actualUsage, long[]? usage)
     {
-        job.ActualUsage = actualUsage ?? job.Demand;
+        job.ActualUsage = RunUsage.Plus(actualUsage ?? job.Demand, job.PreemptedUsage);
         Changed(job);
         UsageChanged(job.Tenant);
         VectorMath.AddSaturating(job.Tenant.ReportedUsage, usage ?? job.Dense);

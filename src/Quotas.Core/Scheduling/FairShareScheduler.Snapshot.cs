@@ -145,6 +145,7 @@ public sealed partial class FairShareScheduler
             LeasedAt = info.LeasedAt,
             CompletedAt = info.CompletedAt,
             ActualUsage = info.ActualUsage,
+            PreemptedUsage = info.PreemptedUsage,
         };
         if (!tenant.ByIdempotencyKey.TryAdd(job.StoredIdempotencyKey, job))
         {

@@ -173,13 +173,16 @@ public sealed partial class FairShareScheduler
         if (job.State == JobState.Queued)
         {
             LeaveQueue(job);
+
+            // It waited after a preempted run: what that run reported is what the job used.
+            job.ActualUsage = job.PreemptedUsage;
         }
         else
         {
             Release(job, now);
             if (chargedDemand)
             {
-                job.ActualUsage = job.Demand;
+                job.ActualUsage = RunUsage.Plus(job.Demand, job.PreemptedUsage);
             }
         }
 

@@ -47,6 +47,7 @@ internal sealed class Job
         MarkTakenBack = false;
         CompletedAt = null;
         ActualUsage = null;
+        PreemptedUsage = null;
         LeasedIndex = -1;
         InTenantQueue = false;
         SetAside = false;
@@ -119,6 +120,9 @@ internal sealed class Job
 
     public ResourceVector? ActualUsage { get; set; }
 
+    /// <summary>What the job's preempted runs reported, added up; charged with the run that ends the job. Null when none did.</summary>
+    public ResourceVector? PreemptedUsage { get; set; }
+
     /// <summary>Position in the scheduler's leased list; -1 when not leased.</summary>
     public int LeasedIndex { get; set; } = -1;
 
@@ -151,5 +155,6 @@ internal sealed class Job
         CompletedAt,
         ActualUsage,
         Expiries,
-        LeaseRenewedAt);
+        LeaseRenewedAt,
+        PreemptedUsage);
 }

@@ -228,17 +228,26 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     /// Owes the charge of a job about to be cancelled, as it is before the cancel, when the cancel charges it: a running
     /// job cancelled is charged as one that finished without a usage report (its demand, and one job), so that
     /// cancelling a job just before it ends does not spare its usage; its worker's later report counts nothing again.
-    /// Not one whose tenant has not yet admitted its lease, nor a tenant with no budget to charge. Returns whether it
-    /// is owed (a running job's cancel then always succeeds).
+    /// Not one whose tenant has not yet admitted its lease, nor a tenant with no budget to charge. A queued job that
+    /// ran before, preempted, is charged what those runs reported (and one job). Returns whether it is owed (a running
+    /// job's cancel then always succeeds).
     /// </summary>
     private bool OweForCancel(JobInfo before, DateTimeOffset now)
     {
-        if (before.State != JobState.Leased || _admitting.ContainsKey((before.Id.Value, before.Attempts)) || !_admission.MayCharge(before.Tenant))
+        var ranBefore = before is { State: JobState.Queued, PreemptedUsage: not null };
+        if ((before.State != JobState.Leased && !ranBefore) || _admitting.ContainsKey((before.Id.Value, before.Attempts)) || !_admission.MayCharge(before.Tenant))
         {
             return false;
         }
 
-        _owed.Owe(before with { State = JobState.Cancelled, CompletedAt = now, WorkerId = null, LeaseExpiresAt = null, ActualUsage = null });
+        _owed.Owe(before with
+        {
+            State = JobState.Cancelled,
+            CompletedAt = now,
+            WorkerId = null,
+            LeaseExpiresAt = null,
+            ActualUsage = ranBefore ? before.PreemptedUsage : null, // a running job: its demand, with what it ran before
+        });
         return true;
     }
 

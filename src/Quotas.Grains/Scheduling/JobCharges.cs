@@ -34,7 +34,7 @@ internal static class JobCharges
             charges.Add((EventId(poolId, job, JobsBudget), JobsBudget, 1));
         }
 
-        var actual = job.ActualUsage ?? job.Demand;
+        var actual = job.ChargedUsage;
         for (var i = 0; i < actual.Count; i++)
         {
             var (name, amount) = (actual.NameAt(i), actual.AmountAt(i));
@@ -71,7 +71,7 @@ internal static class JobCharges
     public static IEnumerable<string> EventIds(string poolId, JobInfo job)
     {
         yield return EventId(poolId, job, JobsBudget);
-        var actual = job.ActualUsage ?? job.Demand;
+        var actual = job.ChargedUsage;
         for (var i = 0; i < actual.Count; i++)
         {
             if (actual.AmountAt(i) > 0 && actual.NameAt(i) != JobsBudget)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Quotas.Core.Scheduling;
 using static Quotas.Core.Tests.Scheduling.SchedulingKit;
 
@@ -218,6 +219,54 @@ public sealed class LeaseTests
 
         Assert.Equal(CompletionStatus.AlreadyCompleted, s.Complete(job.Id, JobOutcome.Succeeded, null, T0, "w").Status);
         Assert.Null(s.Get(job.Id)!.ActualUsage);
+    }
+
+    /// <summary>
+    /// A preempted run's report is what the run held and consumed: kept (across a snapshot too) and charged with the run
+    /// that ends the job, once; the same report sent again finds the job queued and counts nothing again.
+    /// </summary>
+    [Fact]
+    public void A_preempted_runs_reported_usage_is_charged_with_the_run_that_ends_the_job_once()
+    {
+        var s = new FairShareScheduler(WorkerPool(2));
+        var job = s.Submit("t", Workers(1));
+        Assert.Single(s.Lease(Workers(1), T0, worker: "w"));
+        var firstRun = ResourceVector.Of(("cpu_ms", 40_000), ("workers", 1));
+
+        Assert.Equal(CompletionStatus.Requeued, s.Complete(job.Id, JobOutcome.Preempted, firstRun, T0, "w").Status);
+        Assert.Equal(CompletionStatus.Requeued, s.Complete(job.Id, JobOutcome.Preempted, firstRun, T0).Status);
+        Assert.Equal(firstRun, s.Get(job.Id)!.PreemptedUsage);
+        Assert.Equal(1, s.GetTenantUsage(new TenantId("t")).ReportedUsage["workers"]);
+        var restored = FairShareScheduler.FromSnapshot(JsonSerializer.Deserialize<SchedulerSnapshot>(JsonSerializer.Serialize(s.ToSnapshot()))!);
+        Assert.Equal(firstRun, restored.Get(job.Id)!.PreemptedUsage);
+
+        Assert.Single(restored.Lease(Workers(1), T0.AddSeconds(1), worker: "w2"));
+        var done = restored.Complete(job.Id, JobOutcome.Succeeded, ResourceVector.Of(("cpu_ms", 2_000), ("workers", 1)), T0.AddSeconds(2), "w2");
+
+        Assert.Equal(ResourceVector.Of(("cpu_ms", 42_000), ("workers", 2)), done.Job!.ActualUsage);
+        Assert.Equal(done.Job.ActualUsage, done.Job.ChargedUsage);
+        Assert.Equal(2, restored.GetTenantUsage(new TenantId("t")).ReportedUsage["workers"]);
+    }
+
+    [Fact]
+    public void A_job_cancelled_after_a_preempted_run_is_charged_that_run_and_its_demand_when_it_ran_again()
+    {
+        var s = new FairShareScheduler(WorkerPool(2));
+        var running = s.Submit("t", Workers(1));
+        var queued = s.Submit("t", Workers(1));
+        Assert.Equal(2, s.Lease(Workers(2), T0, worker: "w").Count);
+        var run = ResourceVector.Of(("cpu_ms", 5_000), ("workers", 1));
+        s.Complete(running.Id, JobOutcome.Preempted, run, T0, "w");
+        s.Complete(queued.Id, JobOutcome.Preempted, run, T0, "w");
+        Assert.Single(s.Lease(Workers(1), T0, worker: "w", max: 1));
+        var again = s.Get(running.Id)!.State == JobState.Leased ? running : queued;
+        var waiting = again == running ? queued : running;
+
+        s.Cancel(again.Id, T0.AddSeconds(1));
+        s.Cancel(waiting.Id, T0.AddSeconds(1));
+
+        Assert.Equal(ResourceVector.Of(("cpu_ms", 5_000), ("workers", 2)), s.Get(again.Id)!.ActualUsage);
+        Assert.Equal(run, s.Get(waiting.Id)!.ActualUsage);
     }
 
     [Fact]

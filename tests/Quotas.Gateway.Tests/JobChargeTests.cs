@@ -1,0 +1,34 @@
+namespace Quotas.Gateway.Tests;
+
+/// <summary>What a pool job charges its tenant's budgets, over the API.</summary>
+public sealed class JobChargeTests
+{
+    private const string Budgets = """[{"name":"jobs","kind":"budget","limit":1000,"period":"month"},{"name":"cpu","kind":"budget","limit":100000000,"period":"month"}]""";
+
+    /// <summary>
+    /// A run stopped by preemption reports what it used; the job is charged that with its last run when it completes,
+    /// as one job: work done before a preemption is not free.
+    /// </summary>
+    [Fact]
+    public async Task A_preempted_runs_usage_is_charged_with_the_run_that_completes_the_job()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme", Budgets));
+        await (await admin.PostJson("/v1/pools", """{"id":"pool-a","capacity":{"cpu":1000}}""")).Ok(201);
+        var job = await (await tenant.PostJson("/v1/tenants/acme/pools/pool-a/jobs", """{"demand":{"cpu":300}}""", "preempted-once")).Ok(201);
+        const string Lease = """{"freeCapacity":{"cpu":300},"leaseTtlSeconds":60,"maxJobs":1}""";
+
+        Assert.Single((await (await admin.PostJson("/v1/pools/pool-a/workers/w1/leases", Lease)).Ok()).AsArray());
+        var preempted = await (await admin.PostJson($"/v1/pools/pool-a/jobs/{job["id"]}/complete", """{"outcome":"preempted","actualUsage":{"cpu":300,"cpu_ms":40000},"workerId":"w1"}""")).Ok();
+        Assert.Equal("requeued", (string?)preempted["status"]);
+        Assert.Equal(40000, (long)preempted["job"]!["preemptedUsage"]!["cpu_ms"]!);
+        Assert.Single((await (await admin.PostJson("/v1/pools/pool-a/workers/w2/leases", Lease)).Ok()).AsArray());
+        var done = await (await admin.PostJson($"/v1/pools/pool-a/jobs/{job["id"]}/complete", """{"outcome":"succeeded","actualUsage":{"cpu":300,"cpu_ms":2500},"workerId":"w2"}""")).Ok();
+        Assert.Equal("completed", (string?)done["status"]);
+
+        var budgets = (await (await tenant.GetAsync("/v1/tenants/acme/usage")).Ok())["budgets"]!.AsArray();
+        long Used(string name) => (long)budgets.Single(b => (string?)b!["quota"] == name)!["current"]!;
+        Assert.Equal((1L, 600L, 43L), (Used("jobs"), Used("cpu"), Used("cpu_seconds")));
+    }
+}
