@@ -408,6 +408,41 @@ public sealed class UsageStreamTests
         var refused = await Refused(tenant, Events + "?interval=4");
         await refused.Problem(503, "draining");
         Assert.Equal(TimeSpan.FromSeconds(4), refused.Headers.RetryAfter?.Delta);
+
+        // The client comes back on a new connection, which a load balancer sends to another gateway, not on this one.
+        Assert.True(refused.Headers.ConnectionClose, "the draining answer did not close its connection");
+    }
+
+    /// <summary>
+    /// A stream ended because its gateway stops closes its connection too: its client reconnects on a new connection,
+    /// which a load balancer sends to another gateway, rather than on the kept-alive one to this gateway.
+    /// </summary>
+    [Fact]
+    public async Task A_stream_ended_by_a_stopping_gateway_closes_its_connection()
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        var key = await server.Admin().CreateTenantWithKey("acme", Quotas);
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await socket.ConnectAsync(server.Address.Host, server.Address.Port);
+        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(
+            $"GET {Events}?interval=60 HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer {key}\r\nAccept: text/event-stream\r\n\r\n"));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var received = new System.Text.StringBuilder();
+        var buffer = new byte[4096];
+        while (!received.ToString().Contains("event: usage", StringComparison.Ordinal))
+        {
+            received.Append(System.Text.Encoding.ASCII.GetString(buffer, 0, await socket.ReceiveAsync(buffer, timeout.Token)));
+        }
+
+        server.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().StopApplication();
+
+        // The server ends the stream and then the connection: the socket reads to its end (it would stay open, kept alive).
+        while (await socket.ReceiveAsync(buffer, timeout.Token) is var read && read > 0)
+        {
+            received.Append(System.Text.Encoding.ASCII.GetString(buffer, 0, read));
+        }
+
+        Assert.Contains("HTTP/1.1 200", received.ToString(), StringComparison.Ordinal);
     }
 
     private static long StorageUsed(SseItem<string> usage) =>

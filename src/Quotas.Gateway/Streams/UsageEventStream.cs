@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Grains;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
@@ -78,6 +79,7 @@ internal static partial class UsageEventStream
         // A stopping gateway takes no new stream: its clients are to reconnect to another one, not to get one event and an end.
         if (lifetime.ApplicationStopping.IsCancellationRequested)
         {
+            CloseConnectionAfter(context);
             return Unavailable(context, every, "draining", "This gateway is stopping; connect again, to another gateway.");
         }
 
@@ -114,6 +116,14 @@ internal static partial class UsageEventStream
         return TypedResults.ServerSentEvents(feed.Events(first, after));
     }
 
+    /// <summary>
+    /// Asks the server to close the request's connection once it is answered (HTTP/1.1 <c>Connection: close</c>, HTTP/2
+    /// GOAWAY): a client that reconnects to a stopping gateway comes back on a new connection, which a load balancer
+    /// sends to another gateway, rather than on the kept-alive one, which would meet this one again until it stops.
+    /// </summary>
+    private static void CloseConnectionAfter(HttpContext context) =>
+        context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+
     /// <summary>A 503 whose Retry-After is the interval asked for: a client told to poll instead polls at that pace.</summary>
     private static IResult Unavailable(HttpContext context, TimeSpan every, string code, string detail)
     {
@@ -148,6 +158,7 @@ internal static partial class UsageEventStream
         public async IAsyncEnumerable<SseItem<string>> Events(Snapshot first, long after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
             using var end = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping, cancellationToken);
+            using var closeOnStop = stopping.Register(() => CloseConnectionAfter(context));
             var snapshot = first;
             var reconnect = (TimeSpan?)every;
             while (true)
