@@ -170,7 +170,12 @@ public sealed partial class FairShareSchedulerGrain
         return standing;
     }
 
-    /// <summary>Gives back tenant leases granted for a job lease that ended meanwhile; never held for the job, so nothing retries it.</summary>
+    /// <summary>
+    /// Gives back tenant leases granted for a job lease that ended meanwhile (never held for the job). Those the tenant
+    /// could not release are set apart, for the sweep to release as it does those of an ended lease: recorded nowhere,
+    /// they stayed held at the tenant (its concurrent jobs, its ancestors' holds) until they expired, twice the worker's
+    /// lease, for a job that never ran.
+    /// </summary>
     private async Task GiveBackAsync(JobLease lease, List<string> granted)
     {
         try
@@ -179,7 +184,7 @@ public sealed partial class FairShareSchedulerGrain
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // The tenant's leases run out on their own.
+            _admission.SetApart.Add(lease.JobId.Value, lease.Tenant, granted);
             LogSettleFailed(_logger, e, GetPrimaryKeyString(), lease.JobId.Value);
         }
     }

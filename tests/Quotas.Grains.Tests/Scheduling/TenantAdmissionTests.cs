@@ -189,6 +189,53 @@ public sealed class TenantAdmissionTests
     }
 
     /// <summary>
+    /// A job cancelled while its tenant grants its quota leases gets them given back; when its tenant cannot release them
+    /// then, the pool's sweep does once it can: recorded nowhere, they stayed held until they expired (twice the worker's
+    /// lease) for a job that never ran.
+    /// </summary>
+    [Fact]
+    public async Task Leases_granted_for_a_job_cancelled_meanwhile_go_back_by_the_sweep_when_giving_them_back_failed()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Gauge("cpu_millicores", QuotaLimit.Hard(10_000))));
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("cancelled-while-granted");
+        await pool.Configure(Pools.Small("cancelled-while-granted"));
+        var job = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0"))).Job;
+
+        // The tenant's grant waits in its write; the job is cancelled meanwhile; the release that follows fails.
+        var granting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tenantWrites = 0;
+        faults.BeforeWrite = key => key.GrainId.Type != "tenant" ? Task.CompletedTask : Interlocked.Increment(ref tenantWrites) switch
+        {
+            1 => EnterAndWait(entered, granting.Task),
+            _ => Task.FromException(new global::Grains.Storage.GrainStorageException("injected write failure", null, isTransient: true)),
+        };
+        var leasing = pool.LeaseJobs("w1", Worker, TimeSpan.FromMinutes(1), 10);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(CancelStatus.Cancelled, await pool.Cancel(job.Id));
+        granting.SetResult();
+        Assert.Empty(await leasing.WaitAsync(TimeSpan.FromSeconds(30)));
+        var whileFailing = await alpha.GetStats();
+        faults.BeforeWrite = null;
+
+        var stats = await PoolSweeps.UntilAsync(time, pool, alpha, s => s.Gauges.All(g => g.Current == 0), seconds: 10);
+
+        Assert.True(tenantWrites >= 2, $"the release was not tried ({tenantWrites} tenant writes)");
+        Assert.Equal(1000, whileFailing.Gauges.Single(g => g.Quota == "cpu_millicores").Current);
+        Assert.All(stats.Gauges, g => Assert.Equal(0, g.Current));
+
+        static async Task EnterAndWait(TaskCompletionSource entered, Task release)
+        {
+            entered.TrySetResult();
+            await release;
+        }
+    }
+
+    /// <summary>
     /// A tenant that cannot be reached fails no heartbeat: the worker is answered, and the quota leases of the other
     /// tenants' jobs are renewed, even those renewed after the unreachable tenant's.
     /// </summary>
