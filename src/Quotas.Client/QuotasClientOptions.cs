@@ -44,7 +44,9 @@ public sealed class QuotasClientOptions
         else if (BaseAddress.AbsolutePath.TrimEnd('/').EndsWith("/v1", StringComparison.OrdinalIgnoreCase))
         {
             // The SDK adds the version to every route: this address would send each call to .../v1/v1/... (404).
-            errors.Add($"QuotasClientOptions.BaseAddress '{BaseAddress}' ends in /v1, which the SDK adds itself; give the gateway's address without it, e.g. {new Uri(BaseAddress, "..").ToString().TrimEnd('/')}.");
+            var path = BaseAddress.AbsolutePath.TrimEnd('/');
+            var without = new UriBuilder(BaseAddress) { Path = path[..^"/v1".Length] }.Uri.ToString().TrimEnd('/');
+            errors.Add($"QuotasClientOptions.BaseAddress '{BaseAddress}' ends in /v1, which the SDK adds itself; give the gateway's address without it, e.g. {without}.");
         }
 
         if (string.IsNullOrWhiteSpace(ApiKey))

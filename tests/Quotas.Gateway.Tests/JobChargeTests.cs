@@ -31,4 +31,37 @@ public sealed class JobChargeTests
         long Used(string name) => (long)budgets.Single(b => (string?)b!["quota"] == name)!["current"]!;
         Assert.Equal((1L, 600L, 43L), (Used("jobs"), Used("cpu"), Used("cpu_seconds")));
     }
+
+    /// <summary>
+    /// A job waiting after a preempted run holds no lease, so its tenant's plain delete and its pool's forced delete
+    /// take it: each charges what the run reported, as one job.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_job_waiting_after_a_preempted_run_is_charged_that_run_when_its_tenant_or_pool_is_deleted(bool tenantDeleted)
+    {
+        await using var server = await GatewayServer.StartAsync(Backend.EmbeddedSqlite);
+        using var admin = server.Admin();
+        using var tenant = server.Client(await admin.CreateTenantWithKey("acme", Budgets));
+        await (await admin.PostJson("/v1/pools", """{"id":"pool-a","capacity":{"cpu":1000}}""")).Ok(201);
+        var job = await (await tenant.PostJson("/v1/tenants/acme/pools/pool-a/jobs", """{"demand":{"cpu":300}}""", "preempted-then-deleted")).Ok(201);
+        Assert.Single((await (await admin.PostJson("/v1/pools/pool-a/workers/w1/leases", """{"freeCapacity":{"cpu":300},"leaseTtlSeconds":60,"maxJobs":1}""")).Ok()).AsArray());
+        await (await admin.PostJson($"/v1/pools/pool-a/jobs/{job["id"]}/complete", """{"outcome":"preempted","actualUsage":{"cpu":300},"workerId":"w1"}""")).Ok();
+
+        if (tenantDeleted)
+        {
+            await (await admin.PostEmpty("/v1/tenants/acme/suspend")).Ok();
+            await (await admin.DeleteAsync("/v1/tenants/acme")).Ok(204);
+            var month = DateTimeOffset.UtcNow.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+            var lines = (await (await admin.GetAsync($"/v1/tenants/acme/statements/{month}")).Ok())["lines"]!.AsArray();
+            Assert.Equal((1L, 300L), ((long)lines.Single(l => (string?)l!["meter"] == "jobs")!["quantity"]!, (long)lines.Single(l => (string?)l!["meter"] == "cpu")!["quantity"]!));
+        }
+        else
+        {
+            await (await admin.DeleteAsync("/v1/pools/pool-a?force=true")).Ok(204);
+            var budgets = (await (await tenant.GetAsync("/v1/tenants/acme/usage")).Ok())["budgets"]!.AsArray();
+            Assert.Equal((1L, 300L), ((long)budgets.Single(b => (string?)b!["quota"] == "jobs")!["current"]!, (long)budgets.Single(b => (string?)b!["quota"] == "cpu")!["current"]!));
+        }
+    }
 }

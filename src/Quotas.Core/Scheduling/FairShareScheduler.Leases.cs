@@ -197,9 +197,10 @@ public sealed partial class FairShareScheduler
 
             if (job.State == JobState.Leased)
             {
-                // The run's usage is kept and charged with the run that ends the job (a report of this preemption
-                // sent again finds the job queued, and counts nothing again).
-                if (actualUsage is not null && usage is not null)
+                // The run's usage is kept and charged with the run that ends the job, from a report that names the
+                // worker holding the lease: one sent again finds the job queued, or leased anew (to another worker),
+                // and counts nothing again. A report without a worker id cannot be told from a stale one.
+                if (actualUsage is not null && usage is not null && workerId is not null)
                 {
                     CheckCountable(actualUsage);
                     job.PreemptedUsage = RunUsage.Plus(actualUsage, job.PreemptedUsage);

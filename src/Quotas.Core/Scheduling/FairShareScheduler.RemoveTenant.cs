@@ -58,10 +58,6 @@ public sealed partial class FairShareScheduler
         return jobs.ConvertAll(job => new JobId(job.Id));
     }
 
-    /// <summary>The tenant's running jobs, as they are now; empty for a tenant the pool does not know.</summary>
-    public IReadOnlyList<JobInfo> RunningJobsOf(TenantId id) =>
-        _tenants.TryGetValue(id, out var tenant) ? _leased.Where(job => job.Tenant == tenant).Select(job => job.ToInfo()).ToList() : [];
-
     /// <summary>Forgets a tenant that has no job left; its ordinal goes to the next tenant the pool meets.</summary>
     private void Drop(TenantState tenant)
     {

@@ -136,27 +136,48 @@ public sealed partial class FairShareScheduler
         && !PastRetention(job, now);
 
     /// <summary>
-    /// Cancels every running job, as <see cref="Cancel"/> cancels one (a pool deleted with force); <paramref name="charge"/>
-    /// says of each, as it was before, whether the caller charges it its demand. Returns them as they were before.
+    /// Cancels every job a cancel charges, as <see cref="Cancel"/> cancels one (a pool deleted with force): the running
+    /// ones, and the queued ones whose preempted runs reported usage (see <see cref="ChargedByCancel"/>);
+    /// <paramref name="charge"/> says of each, as it was before, whether the caller charges it. Returns them as they
+    /// were before.
     /// </summary>
-    public IReadOnlyList<JobInfo> CancelRunning(DateTimeOffset now, Func<JobInfo, bool> charge)
+    public IReadOnlyList<JobInfo> CancelCharged(DateTimeOffset now, Func<JobInfo, bool> charge)
     {
         ArgumentNullException.ThrowIfNull(charge);
-        var running = _leased.ConvertAll(job => job.ToInfo());
-        foreach (var job in running)
+        var charged = ChargedByCancel(null);
+        foreach (var job in charged)
         {
             Cancel(job.Id, now, charge(job));
         }
 
-        return running;
+        return charged;
+    }
+
+    /// <summary>
+    /// The jobs a cancel charges, as they are now, of one tenant (every tenant when null): the running ones, and the
+    /// queued ones whose preempted runs reported usage. Empty for a tenant the pool does not know.
+    /// </summary>
+    public IReadOnlyList<JobInfo> ChargedByCancel(TenantId? tenant)
+    {
+        if (tenant is { } id && !_tenants.ContainsKey(id))
+        {
+            return [];
+        }
+
+        var jobs = tenant is { } one ? _tenants[one].ByIdempotencyKey.Values : _tenants.Values.SelectMany(t => t.ByIdempotencyKey.Values);
+        return jobs.Where(job => job.State == JobState.Leased || job is { State: JobState.Queued, PreemptedUsage: not null })
+            .OrderBy(job => job.Id)
+            .Select(job => job.ToInfo())
+            .ToList();
     }
 
     /// <summary>
     /// Cancels a queued or leased job; a leased job's capacity is freed and its worker told by heartbeat.
     /// <paramref name="chargedDemand"/>: whether the caller charges a running job its demand, as one that ended without a
-    /// usage report (the job then shows its demand as its actual usage, and no later report of it counts); false when it
-    /// charges nothing (its tenant had not admitted the lease yet, say), so that the late report of an earlier lease of
-    /// the job that expired still counts.
+    /// usage report (the job then shows its demand as its actual usage, and no later report of it counts), or a queued
+    /// job what its preempted runs reported (<see cref="Job.PreemptedUsage"/>); false when it charges nothing (its tenant
+    /// had not admitted the lease yet, say), so that the late report of an earlier lease of the job that expired still
+    /// counts.
     /// </summary>
     public CancelStatus Cancel(JobId id, DateTimeOffset now, bool chargedDemand = true)
     {
@@ -174,8 +195,9 @@ public sealed partial class FairShareScheduler
         {
             LeaveQueue(job);
 
-            // It waited after a preempted run: what that run reported is what the job used.
-            job.ActualUsage = job.PreemptedUsage;
+            // It waited after a preempted run: what that run reported is what the job used, when the caller charges it
+            // (not, say, after a lease of it expired: that lease's worker may still report, and is charged then).
+            job.ActualUsage = chargedDemand ? job.PreemptedUsage : null;
         }
         else
         {

@@ -42,8 +42,9 @@ internal static partial class UsageEventStream
 
     /// <summary>Maps the stream under a tenant's group (whose access rule it shares).</summary>
     public static void MapUsageEventStream(this RouteGroupBuilder tenant) =>
-        // Out of the HTTP request metrics: a stream is one request that lasts minutes or hours, which would land in
-        // the duration histogram's +Inf bucket and the active requests all its life (quotas_gateway_event_streams counts them).
+        // Out of the request duration histogram: a stream is one request that lasts minutes or hours, which would land
+        // in its +Inf bucket (quotas_gateway_event_streams counts them). The active requests, counted before routing,
+        // still include each open stream.
         tenant.MapGet("/usage/events", Stream).WithName("StreamUsage").DisableHttpMetrics()
             .WithDescription($"Server-sent events: '{UsageEvent}' (the tenant's stats) at once and every interval seconds (1 to {MaxIntervalSeconds}, " +
                 $"default {DefaultIntervalSeconds}); '{AlertEvent}' per alert, its sequence as id (send Last-Event-ID to resume); '{ErrorEvent}' (problem details) before the stream ends on a failure; " +
@@ -190,7 +191,8 @@ internal static partial class UsageEventStream
                 }
 
                 // A slow cluster: the read's calls may take up to their timeouts, and a proxy cuts a stream silent for
-                // long. Pings go on while it runs, so the stream is never silent longer than KeepAlive.
+                // long. Pings go on every KeepAlive while it runs, so the stream is silent at most twice that (the
+                // wait before the read and the first ping's), well within the 60 s idle timeouts common in front of it.
                 var reading = ReadAsync(snapshot, after, end.Token);
                 using (var pings = CancellationTokenSource.CreateLinkedTokenSource(end.Token))
                 {

@@ -28,7 +28,7 @@ public sealed partial class FairShareSchedulerGrain
             // pool is checked again as stored, and the rest reads the pool memory holds now.
             scheduler = Pool();
             CheckEmpty(scheduler, force);
-            cancelled = await CancelRunningAsync(scheduler);
+            cancelled = await CancelChargedAsync(scheduler);
 
             // Each debt as stored when its turn comes: a write of another call that failed meanwhile puts the debts back
             // as records read from storage, which a list of records taken before would not pay (PayAsync pays the
@@ -82,19 +82,19 @@ public sealed partial class FairShareSchedulerGrain
     }
 
     /// <summary>
-    /// Cancels the running jobs of a pool deleted with force, each charged to its tenant as a cancel charges it, and
-    /// stores that before the debts are paid: deleting a pool does not spare the work it was running. A write that
-    /// fails puts the jobs back as they were, running, and the delete fails with it.
+    /// Cancels the running jobs of a pool deleted with force, and those waiting after a preempted run, each charged to
+    /// its tenant as a cancel charges it, and stores that before the debts are paid: deleting a pool does not spare the
+    /// work it ran. A write that fails puts the jobs back as they were, and the delete fails with it.
     /// </summary>
-    private async Task<IReadOnlyList<JobInfo>> CancelRunningAsync(FairShareScheduler scheduler)
+    private async Task<IReadOnlyList<JobInfo>> CancelChargedAsync(FairShareScheduler scheduler)
     {
-        if (scheduler.LeasedJobs == 0)
+        var now = _time.GetUtcNow();
+        var cancelled = scheduler.CancelCharged(now, job => OweForCancel(job, now, forgotten: true));
+        if (cancelled.Count == 0)
         {
             return [];
         }
 
-        var now = _time.GetUtcNow();
-        var cancelled = scheduler.CancelRunning(now, job => OweForCancel(job, now));
         await _commit.PersistAsync();
         return cancelled;
     }

@@ -191,8 +191,8 @@ public sealed partial class FairShareSchedulerGrain
         // One synchronous step, so the jobs and their tenant leases go in one write. The tenant is not called: it is
         // being deleted (it calls this). The usage still owed goes back to it in the answer, and stays owed here until
         // the tenant says it has stored it (TenantChargedItself): a delete that fails before then loses none of it,
-        // and a retried one gets it again (the tenant counts a pool's charge once). A job still running is owed as a
-        // cancelled one is (its demand, and one job), so that a forced delete does not spare the work it was running.
+        // and a retried one gets it again (the tenant counts a pool's charge once). A job still running, or waiting
+        // after a preempted run, is owed as a cancel charges it, so that a delete does not spare the work it ran.
         _removedTenants.Add(tenant);
         _tiers.Forget(tenant);
         _admission.Forget(tenant);
@@ -200,9 +200,9 @@ public sealed partial class FairShareSchedulerGrain
             scheduler =>
             {
                 var now = _time.GetUtcNow();
-                foreach (var running in scheduler.RunningJobsOf(tenant))
+                foreach (var charged in scheduler.ChargedByCancel(tenant))
                 {
-                    OweForCancel(running, now);
+                    OweForCancel(charged, now, forgotten: true);
                 }
 
                 foreach (var job in scheduler.RemoveTenant(tenant, now))

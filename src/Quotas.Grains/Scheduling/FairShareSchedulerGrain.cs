@@ -229,12 +229,13 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     /// job cancelled is charged as one that finished without a usage report (its demand, and one job), so that
     /// cancelling a job just before it ends does not spare its usage; its worker's later report counts nothing again.
     /// Not one whose tenant has not yet admitted its lease, nor a tenant with no budget to charge. A queued job that
-    /// ran before, preempted, is charged what those runs reported (and one job). Returns whether it is owed (a running
-    /// job's cancel then always succeeds).
+    /// ran before, preempted, is charged what those runs reported (and one job), unless a lease of it expired since and
+    /// the job stays known (<paramref name="forgotten"/> false): that lease's late report then charges it. Returns
+    /// whether it is owed (a running job's cancel then always succeeds).
     /// </summary>
-    private bool OweForCancel(JobInfo before, DateTimeOffset now)
+    private bool OweForCancel(JobInfo before, DateTimeOffset now, bool forgotten = false)
     {
-        var ranBefore = before is { State: JobState.Queued, PreemptedUsage: not null };
+        var ranBefore = before is { State: JobState.Queued, PreemptedUsage: not null } && (forgotten || before.Expiries == 0);
         if ((before.State != JobState.Leased && !ranBefore) || _admitting.ContainsKey((before.Id.Value, before.Attempts)) || !_admission.MayCharge(before.Tenant))
         {
             return false;
@@ -246,7 +247,9 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
             CompletedAt = now,
             WorkerId = null,
             LeaseExpiresAt = null,
-            ActualUsage = ranBefore ? before.PreemptedUsage : null, // a running job: its demand, with what it ran before
+            // A running job: its demand, with what it ran before, written out, so that a pool or tenant of the release
+            // before (which knows no PreemptedUsage) charges the same.
+            ActualUsage = ranBefore ? before.PreemptedUsage : before.PreemptedUsage is null ? null : before.ChargedUsage,
         });
         return true;
     }

@@ -240,6 +240,12 @@ public sealed class LeaseTests
         var restored = FairShareScheduler.FromSnapshot(JsonSerializer.Deserialize<SchedulerSnapshot>(JsonSerializer.Serialize(s.ToSnapshot()))!);
         Assert.Equal(firstRun, restored.Get(job.Id)!.PreemptedUsage);
 
+        // A report without the worker's id cannot be told from a stale one: it requeues the job (as documented) but
+        // its usage is not taken.
+        Assert.Single(restored.Lease(Workers(1), T0.AddSeconds(1), worker: "w2"));
+        Assert.Equal(CompletionStatus.Requeued, restored.Complete(job.Id, JobOutcome.Preempted, firstRun, T0.AddSeconds(1)).Status);
+        Assert.Equal(firstRun, restored.Get(job.Id)!.PreemptedUsage);
+
         Assert.Single(restored.Lease(Workers(1), T0.AddSeconds(1), worker: "w2"));
         var done = restored.Complete(job.Id, JobOutcome.Succeeded, ResourceVector.Of(("cpu_ms", 2_000), ("workers", 1)), T0.AddSeconds(2), "w2");
 
@@ -267,6 +273,30 @@ public sealed class LeaseTests
 
         Assert.Equal(ResourceVector.Of(("cpu_ms", 5_000), ("workers", 2)), s.Get(again.Id)!.ActualUsage);
         Assert.Equal(run, s.Get(waiting.Id)!.ActualUsage);
+    }
+
+    /// <summary>
+    /// A job that waits after a preempted run and whose later lease expired is cancelled uncharged (the pool grain
+    /// charges nothing then): that lease's worker may still report, and its late report is charged with the preempted
+    /// run's usage, once.
+    /// </summary>
+    [Fact]
+    public void A_late_report_after_a_preempted_run_an_expiry_and_a_cancel_is_charged_with_the_preempted_run()
+    {
+        var s = new FairShareScheduler(WorkerPool(1));
+        var job = s.Submit("t", Workers(1));
+        var run = ResourceVector.Of(("cpu_ms", 5_000), ("workers", 1));
+        Assert.Single(s.Lease(Workers(1), T0, worker: "w"));
+        s.Complete(job.Id, JobOutcome.Preempted, run, T0, "w");
+        Assert.Single(s.Lease(Workers(1), T0, worker: "slow"));
+        s.ExpireLeases(T0 + Ttl);
+        Assert.Equal(CancelStatus.Cancelled, s.Cancel(job.Id, T0 + Ttl + TimeSpan.FromSeconds(1), chargedDemand: false)); // as the pool grain cancels it
+        Assert.Null(s.Get(job.Id)!.ActualUsage);
+
+        var late = s.Complete(job.Id, JobOutcome.Succeeded, ResourceVector.Of(("cpu_ms", 1_000), ("workers", 1)), T0 + Ttl + TimeSpan.FromSeconds(2), "slow");
+
+        Assert.Equal(CompletionStatus.Completed, late.Status);
+        Assert.Equal(ResourceVector.Of(("cpu_ms", 6_000), ("workers", 2)), late.Job!.ActualUsage);
     }
 
     [Fact]

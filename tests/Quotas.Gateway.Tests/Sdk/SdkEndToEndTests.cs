@@ -154,7 +154,8 @@ public sealed class SdkEndToEndTests
     public async Task Usage_history_pricing_plans_and_statements(Backend backend)
     {
         var now = new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero);
-        await using var server = await GatewayServer.StartAsync(backend, time: new ManualTimeProvider(now));
+        var time = new ManualTimeProvider(now);
+        await using var server = await GatewayServer.StartAsync(backend, time: time);
         var admin = Sdk(server, GatewayServer.AdminKey);
         await admin.Tenants.CreateAsync(new NewTenant("acme", Quotas: s_quotas));
         var sdk = Sdk(server, (await admin.Tenants.IssueApiKeyAsync("acme")).Key);
@@ -185,10 +186,14 @@ public sealed class SdkEndToEndTests
         await admin.Billing.RemovePricingPlanAsync("acme");
         Assert.Null((await sdk.Billing.GetPricingPlanAsync("acme")).Plan);
 
-        // Usage sent late, with the time it happened, counts then; a time in a closed month is refused.
-        await sdk.Admission.RecordUsageAsync("acme", "cost", 2, eventId: "evt-2", occurredAt: now.AddHours(-3));
-        var earlier = await sdk.Billing.GetUsageHistoryAsync("acme", RollupGranularity.Hour, now.AddHours(-4), now.AddHours(-2), meter: "cost");
-        Assert.Equal([new UsageBucket("cost", now.AddHours(-3), 2)], earlier.Buckets);
+        // Usage sent late, with the time it happened, counts then; a time in a closed month, or before the tenant
+        // existed, is refused.
+        time.Advance(TimeSpan.FromHours(4));
+        await sdk.Admission.RecordUsageAsync("acme", "cost", 2, eventId: "evt-2", occurredAt: now.AddHours(1));
+        var earlier = await sdk.Billing.GetUsageHistoryAsync("acme", RollupGranularity.Hour, now.AddHours(1), now.AddHours(2), meter: "cost");
+        Assert.Equal([new UsageBucket("cost", now.AddHours(1), 2)], earlier.Buckets);
+        var beforeTenant = await Assert.ThrowsAsync<QuotasApiException>(() => sdk.Admission.RecordUsageAsync("acme", "cost", 2, eventId: "evt-4", occurredAt: now.AddHours(-3)));
+        Assert.Equal("invalid_occurred_at", beforeTenant.Code);
         var closed = await Assert.ThrowsAsync<QuotasApiException>(() => sdk.Admission.RecordUsageAsync("acme", "cost", 2, eventId: "evt-3", occurredAt: now.AddMonths(-2)));
         Assert.Equal("invalid_occurred_at", closed.Code);
     }

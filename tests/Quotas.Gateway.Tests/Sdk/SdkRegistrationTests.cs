@@ -55,6 +55,7 @@ public sealed class SdkRegistrationTests
     [Theory]
     [InlineData("http://gateway.test/v1", "http://gateway.test")]
     [InlineData("http://gateway.test/quotas/V1/", "http://gateway.test/quotas")]
+    [InlineData("https://gateway.test/quotas/v1", "https://gateway.test/quotas")]
     public void A_base_address_ending_in_the_version_the_sdk_adds_is_refused_with_the_address_to_use(string address, string instead)
     {
         var error = Assert.Throws<ArgumentException>(() => new QuotasClient(new HttpClient(), new QuotasClientOptions { BaseAddress = new Uri(address), ApiKey = "key" }));
