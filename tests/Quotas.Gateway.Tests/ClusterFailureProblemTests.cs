@@ -15,6 +15,7 @@ public sealed class ClusterFailureProblemTests
         { new SiloUnavailableException("No silo is active."), 503, "could not serve the request now" },
         { new GrainOverloadedException("Grain tenant/acme has 10000 calls waiting."), 503, "more requests for this resource waiting than it queues" },
         { new GrainCallTimeoutException("The call did not complete within 00:00:30."), 504, "did not answer in time" },
+        { new TimeoutException("The operation has timed out."), 504, "did not answer in time" }, // a pool's wait for a tenant
         { new GrainActivationTimeoutException("Grain tenant/acme did not finish activating within 00:00:30."), 503, "the request did not run" },
         { new InvalidOperationException("A bug."), 500, "the trace id identifies the failure" },
     };

@@ -52,7 +52,8 @@ internal sealed partial class ExceptionProblems(IProblemDetailsService problems,
         // The calls waiting for the activation did not run, and the next one activates the grain afresh.
         GrainActivationTimeoutException => Problem.Details(context, 503, ProblemTypes.Unavailable, "Unavailable",
             "The cluster could not load this resource in time; the request did not run. Retry after the Retry-After delay.", "unavailable"),
-        GrainCallTimeoutException => Problem.Details(context, 504, ProblemTypes.Timeout, "Timed out", "The cluster did not answer in time; retry.", "timeout"),
+        // Also a wait inside the cluster that ran out (a pool's bounded wait for a tenant, say): a timeout like a call's.
+        TimeoutException => Problem.Details(context, 504, ProblemTypes.Timeout, "Timed out", "The cluster did not answer in time; retry.", "timeout"),
         // A silo of another release (a rolling upgrade in progress) does not serve the call yet; the upgrade ends it.
         UnknownGrainMethodException => Problem.Details(context, 503, ProblemTypes.Unavailable, "Unavailable",
             "Part of the cluster runs another release and cannot serve this request yet; retry after the Retry-After delay.", "unavailable"),
