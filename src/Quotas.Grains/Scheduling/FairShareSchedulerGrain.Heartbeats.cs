@@ -57,7 +57,20 @@ public sealed partial class FairShareSchedulerGrain
             // mark is stored before the tenant's leases are given back, so that a crash between the two cannot leave
             // the job running unmarked with nothing held; giving them back at once lets the tenant renew its other
             // jobs as soon as it is under its limit again, so no more jobs are stopped than that takes.
-            if (!await MutateAsync(scheduler => scheduler.PreemptForTenantQuota(workerId, id, job.Attempts), stopped => stopped))
+            bool marked;
+            try
+            {
+                marked = await MutateAsync(scheduler => scheduler.PreemptForTenantQuota(workerId, id, job.Attempts), stopped => stopped);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The mark could not be stored (memory is back to what is stored, unmarked): the worker is answered with
+                // the stops stored so far, not failed; the next heartbeat asks the tenant again and marks then.
+                LogMarkFailed(_logger, e, GetPrimaryKeyString(), id.Value, workerId);
+                break;
+            }
+
+            if (!marked)
             {
                 // Reported or leased again while the tenant answered: its leases are the new lease's, or already given back.
                 continue;
@@ -77,6 +90,9 @@ public sealed partial class FairShareSchedulerGrain
 
         return stop;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool} could not store the stop of job {Job}, whose tenant no longer grants its quota, for worker {Worker}; the next heartbeat stops it")]
+    private static partial void LogMarkFailed(ILogger logger, Exception exception, string pool, long job, string worker);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pool {Pool} could not renew the quota leases of tenant {Tenant} for the jobs of worker {Worker}; they run on, and the next heartbeat renews them")]
     private static partial void LogRenewFailed(ILogger logger, Exception exception, string pool, string tenant, string worker);

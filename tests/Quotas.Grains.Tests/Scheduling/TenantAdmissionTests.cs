@@ -668,6 +668,43 @@ public sealed class TenantAdmissionTests
         Assert.Equal(1, (await alpha.GetStats()).Gauges.Single(g => g.Quota == "concurrent_jobs").Current);
     }
 
+    /// <summary>
+    /// A stop its tenant asks for whose mark the pool cannot store fails no heartbeat: the renewals are stored and the
+    /// worker is answered; the next heartbeat stops the job.
+    /// </summary>
+    [Fact]
+    public async Task A_stop_whose_mark_cannot_be_stored_fails_no_heartbeat_and_the_next_one_stops_the_job()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var grains = cluster.GrainFactory;
+        var alpha = grains.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Gauge(
+            "concurrent_jobs", QuotaLimit.Soft(1, 2, maxBurst: TimeSpan.FromMinutes(1), gracePeriod: TimeSpan.FromMinutes(1)))));
+        var pool = grains.GetGrain<IFairShareSchedulerGrain>("soft-unstored");
+        await pool.Configure(Pools.Small("soft-unstored"));
+        var high = (await pool.Submit(Pools.Job(Pools.Alpha, "high", cpu: 100, priority: 5))).Job;
+        var low = (await pool.Submit(Pools.Job(Pools.Alpha, "low", cpu: 100, priority: 1))).Job;
+        var ttl = TimeSpan.FromMinutes(10);
+        Assert.Equal(2, (await pool.LeaseJobs("w1", Worker, ttl, 10)).Count);
+        JobId[] all = [high.Id, low.Id];
+        time.Advance(TimeSpan.FromSeconds(121)); // burst and grace are over: the tenant refuses the low job's renewal
+
+        // The pool's first write (the renewals) is stored; the next (the stop's mark) fails.
+        var poolWrites = 0;
+        faults.BeforeEntriesWrite = key => key.GrainId.Type == "pool" && Interlocked.Increment(ref poolWrites) == 2
+            ? Task.FromException(new global::Grains.Storage.GrainStorageException("injected write failure", null, isTransient: true))
+            : Task.CompletedTask;
+        var unmarked = await pool.Heartbeat("w1", all, ttl);
+        faults.BeforeEntriesWrite = null;
+
+        Assert.Equal(2, unmarked.Renewed.Count);
+        Assert.Empty(unmarked.Preempt);
+        Assert.Equal(2, poolWrites);
+        Assert.Equal([low.Id], (await pool.Heartbeat("w1", all, ttl)).Preempt);
+    }
+
     [Fact]
     public async Task A_refused_tenant_is_skipped_until_its_retry_after_and_then_admitted_when_capacity_frees()
     {
