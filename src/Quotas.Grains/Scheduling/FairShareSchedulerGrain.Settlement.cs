@@ -157,10 +157,20 @@ public sealed partial class FairShareSchedulerGrain
             }
 
             attempts++;
+
+            // Waited for no longer than a tenant call may take: a tenant that hangs (its silo stalled, not yet declared
+            // dead) held up the sweep for each of its debts, and with it the expired worker leases it takes back. The
+            // payment goes on meanwhile (a charge is not given up on while it may arrive) and a later write stores it.
+            var paying = PayAsync(owed);
             try
             {
-                await PayAsync(owed);
+                await paying.WaitAsync(TenantAdmission.TenantCallTimeout, _time);
                 changed = true;
+            }
+            catch (TimeoutException) when (!paying.IsCompleted)
+            {
+                failed.Add(owed.Tenant.Value);
+                _ = LogIfSettlingFailsAsync(paying, owed.Id);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -669,6 +669,47 @@ public sealed class TenantAdmissionTests
     }
 
     /// <summary>
+    /// A tenant that hangs (its silo stalled) holds up neither the pool's sweep nor what it does for the other tenants:
+    /// a dead worker's lease of another tenant's job is taken back while the hung tenant's debt still waits.
+    /// </summary>
+    [Fact]
+    public async Task A_hung_tenants_debt_does_not_stop_the_sweep_from_taking_back_an_expired_lease()
+    {
+        var time = new ManualTimeProvider();
+        var faults = new StorageFaults();
+        await using var cluster = await QuotaClusters.StartAsync(TestStorage.Sqlite(), faults, time);
+        var alpha = cluster.GrainFactory.GetGrain<ITenantGrain>("alpha");
+        await alpha.Create(TenantConfig.Create("alpha", Tier.Unlimited, QuotaDefinition.Budget("jobs", QuotaLimit.Hard(1000), BudgetPeriod.Day)));
+        var pool = cluster.GrainFactory.GetGrain<IFairShareSchedulerGrain>("hung-tenant");
+        await pool.Configure(Pools.Small("hung-tenant"));
+        var charged = (await pool.Submit(Pools.Job(Pools.Alpha, "a-0"))).Job;
+        var other = (await pool.Submit(Pools.Job(Pools.Beta, "b-0"))).Job;
+        Assert.Equal(2, (await pool.LeaseJobs("w1", Worker, TimeSpan.FromSeconds(10), 10)).Count);
+
+        // Alpha fails the charge of the completion, which stays owed; then it hangs in the write of the sweep's retry.
+        faults.BeforeWrite = key => key.GrainId.Type == "tenant"
+            ? Task.FromException(new global::Grains.Storage.GrainStorageException("injected write failure", null, isTransient: true))
+            : Task.CompletedTask;
+        Assert.Equal(CompletionStatus.Completed, (await pool.Complete(charged.Id, JobOutcome.Succeeded, null)).Status);
+        var held = new HeldWrite("tenant", "alpha");
+        faults.BeforeWrite = held.Gate;
+
+        // The worker is gone: beta's job is queued again soon after its lease has run out (10 s), whatever alpha does;
+        // a sweep that waited on alpha for as long as a call may take (30 s) took it back only after that.
+        var state = JobState.Leased;
+        for (var tick = 0; tick < 20 && state != JobState.Queued; tick++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await pool.GetQueuedJobs();
+            state = (await pool.GetJob(other.Id))!.State;
+        }
+
+        held.Proceed();
+        Assert.True(held.Entered.IsCompleted, "alpha was not asked again");
+        Assert.Equal(JobState.Queued, state);
+    }
+
+    /// <summary>
     /// A stop its tenant asks for whose mark the pool cannot store fails no heartbeat: the renewals are stored and the
     /// worker is answered; the next heartbeat stops the job.
     /// </summary>
