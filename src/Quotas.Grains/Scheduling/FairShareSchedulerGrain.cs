@@ -235,8 +235,11 @@ public sealed partial class FairShareSchedulerGrain : Grain, IFairShareScheduler
     /// </summary>
     private bool OweForCancel(JobInfo before, DateTimeOffset now, bool forgotten = false)
     {
+        // A queued job's earlier runs are charged even while a lease call that its tenant refused is still finishing
+        // (its admission entry stays until then): the runs happened whatever that lease came to.
         var ranBefore = before is { State: JobState.Queued, PreemptedUsage: not null } && (forgotten || before.Expiries == 0);
-        if ((before.State != JobState.Leased && !ranBefore) || _admitting.ContainsKey((before.Id.Value, before.Attempts)) || !_admission.MayCharge(before.Tenant))
+        var running = before.State == JobState.Leased && !_admitting.ContainsKey((before.Id.Value, before.Attempts));
+        if (!(running || ranBefore) || !_admission.MayCharge(before.Tenant))
         {
             return false;
         }
