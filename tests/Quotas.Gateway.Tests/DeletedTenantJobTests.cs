@@ -3,7 +3,7 @@ namespace Quotas.Gateway.Tests;
 /// <summary>A tenant created again under a deleted tenant's id starts afresh in every pool.</summary>
 public sealed class DeletedTenantJobTests
 {
-    private const string Budgets = """[{"name":"jobs","kind":"budget","limit":1000,"period":"month"},{"name":"cpu","kind":"budget","limit":100000000,"period":"month"}]""";
+    private const string Budgets = JobChargeTests.Budgets;
 
     [Fact]
     public async Task A_tenant_created_again_neither_sees_nor_is_charged_for_the_deleted_tenants_jobs()

@@ -3,7 +3,8 @@ namespace Quotas.Gateway.Tests;
 /// <summary>What a pool job charges its tenant's budgets, over the API.</summary>
 public sealed class JobChargeTests
 {
-    private const string Budgets = """[{"name":"jobs","kind":"budget","limit":1000,"period":"month"},{"name":"cpu","kind":"budget","limit":100000000,"period":"month"}]""";
+    /// <summary>Budgets a job's charges count in: one per job, and the CPU it held.</summary>
+    internal const string Budgets = """[{"name":"jobs","kind":"budget","limit":1000,"period":"month"},{"name":"cpu","kind":"budget","limit":100000000,"period":"month"}]""";
 
     /// <summary>
     /// A run stopped by preemption reports what it used; the job is charged that with its last run when it completes,
