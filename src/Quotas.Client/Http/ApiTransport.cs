@@ -112,6 +112,7 @@ internal sealed class ApiTransport
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, 1000);
         string? cursor = null;
+        var sent = new HashSet<string>(StringComparer.Ordinal);
         do
         {
             var query = $"{path}{(path.Contains('?', StringComparison.Ordinal) ? '&' : '?')}limit={pageSize}" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
@@ -128,10 +129,10 @@ internal sealed class ApiTransport
                 yield return item;
             }
 
-            if (page.NextCursor is { } next && (next.Length == 0 || next == cursor))
+            if (page.NextCursor is { } next && (next.Length == 0 || !sent.Add(next)))
             {
-                // Followed, it would ask for the same page for ever.
-                throw new QuotasApiException($"GET {path} answered a page whose next cursor {(next.Length == 0 ? "is empty" : "is the one just sent")}; the listing stops here rather than repeat it.");
+                // Followed, it would ask for pages already given, for ever.
+                throw new QuotasApiException($"GET {path} answered a page whose next cursor {(next.Length == 0 ? "is empty" : next == cursor ? "is the one just sent" : "was sent before")}; the listing stops here rather than repeat it.");
             }
 
             cursor = page.NextCursor;

@@ -451,6 +451,29 @@ public sealed class SdkRetryTests
         Assert.Equal(2, handler.Attempts.Count);
     }
 
+    /// <summary>A server whose cursors go round (A, B, A) would be listed for ever: the SDK stops at the first repeat.</summary>
+    [Fact]
+    public async Task A_list_stops_with_an_error_when_the_server_s_cursors_go_round()
+    {
+        // After ten pages the server fails instead, so that an SDK that went round would end, with another error.
+        var handler = new RecordingHandler((attempt, _) => attempt > 10 ? Problem(HttpStatusCode.InternalServerError, "internal") : new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StringContent($$"""{"items":[{"id":"t-{{attempt}}"}],"nextCursor":"{{(attempt % 2 == 1 ? "a" : "b")}}"}""", Encoding.UTF8, "application/json"),
+        });
+        var listed = new List<string>();
+
+        var error = await Assert.ThrowsAsync<QuotasApiException>(async () =>
+        {
+            await foreach (var tenant in Client(handler).Tenants.ListAsync())
+            {
+                listed.Add(tenant.Id);
+            }
+        });
+
+        Assert.Contains("was sent before", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["t-1", "t-2", "t-3"], listed);
+    }
+
     /// <summary>
     /// A 504 or 502 with Retry-After (the gateway's 504 asks for a second) is not retried before it: the backoff alone
     /// (100 ms here) sent every retry within it. A date-form Retry-After counts from the answer's own Date, so that a
