@@ -58,15 +58,17 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
         }
 
         HelloMessage hello;
+        using var timeout = new CancellationTokenSource(_transport.ConnectTimeout);
         try
         {
-            using var timeout = new CancellationTokenSource(_transport.ConnectTimeout);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, connection.ConnectionClosed);
             hello = await Handshake.AcceptAsync(connection.Transport, _transport.MaxFrameSize, linked.Token);
         }
-        catch (EndOfStreamException)
+        catch (Exception exception) when (exception is EndOfStreamException
+            || (exception is OperationCanceledException && connection.ConnectionClosed.IsCancellationRequested && !timeout.IsCancellationRequested))
         {
-            // A TCP health check or a port scan: it connects and closes. Not worth a warning each time.
+            // A TCP health check or a port scan: it connects and closes (seen as the end of the input, or as the
+            // connection's close cutting the read short). Not worth a warning each time.
             LogClosedUnused(_logger, remote);
             return;
         }
@@ -182,7 +184,7 @@ internal sealed partial class SiloConnectionHandler : ConnectionHandler
     [LoggerMessage(EventId = 330, Level = LogLevel.Warning, Message = "Refused the connection from {Remote}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string remote, string reason);
 
-    [LoggerMessage(EventId = 332, Level = LogLevel.Debug, Message = "{Remote} connected to the silo port and closed without sending anything (a health check or a port scan)")]
+    [LoggerMessage(EventId = 332, Level = LogLevel.Debug, Message = "{Remote} connected to the silo port and closed before the handshake (a health check or a port scan)")]
     private static partial void LogClosedUnused(ILogger logger, string remote);
 
     [LoggerMessage(EventId = 331, Level = LogLevel.Warning, Message = "{Count} peers kept their connections open {Timeout} after being asked to go away; closing them")]
