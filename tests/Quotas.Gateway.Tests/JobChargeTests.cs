@@ -54,9 +54,8 @@ public sealed class JobChargeTests
         {
             await (await admin.PostEmpty("/v1/tenants/acme/suspend")).Ok();
             await (await admin.DeleteAsync("/v1/tenants/acme")).Ok(204);
-            var month = DateTimeOffset.UtcNow.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
-            var lines = (await (await admin.GetAsync($"/v1/tenants/acme/statements/{month}")).Ok())["lines"]!.AsArray();
-            Assert.Equal((1L, 300L), ((long)lines.Single(l => (string?)l!["meter"] == "jobs")!["quantity"]!, (long)lines.Single(l => (string?)l!["meter"] == "cpu")!["quantity"]!));
+            var billed = await ThisMonthsQuantitiesAsync(admin, "acme");
+            Assert.Equal((1L, 300L), (billed["jobs"], billed["cpu"]));
         }
         else
         {
@@ -64,5 +63,13 @@ public sealed class JobChargeTests
             var budgets = (await (await tenant.GetAsync("/v1/tenants/acme/usage")).Ok())["budgets"]!.AsArray();
             Assert.Equal((1L, 300L), ((long)budgets.Single(b => (string?)b!["quota"] == "jobs")!["current"]!, (long)budgets.Single(b => (string?)b!["quota"] == "cpu")!["current"]!));
         }
+    }
+
+    /// <summary>The quantity of each meter in this month's statement of <paramref name="tenantId"/>, as the admin reads it.</summary>
+    internal static async Task<Dictionary<string, long>> ThisMonthsQuantitiesAsync(HttpClient admin, string tenantId)
+    {
+        var month = DateTimeOffset.UtcNow.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        var lines = (await (await admin.GetAsync($"/v1/tenants/{tenantId}/statements/{month}")).Ok())["lines"]!.AsArray();
+        return lines.ToDictionary(line => (string)line!["meter"]!, line => (long)line!["quantity"]!);
     }
 }
